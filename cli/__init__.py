@@ -1,0 +1,1 @@
+"""The operator command line ``tanggap``: the one place that composes engine, api and workflows."""

@@ -1,0 +1,103 @@
+"""Who is acting, and whether they may act on a given ticket."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from engine.errors import Forbidden
+from engine.lifecycle import Role, Rule, Scope
+from engine.models import Agency, AgencyKind, Area, Staff, Ticket
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    label: str
+    staff_id: int | None = None
+    agency_id: int | None = None
+    #: A citizen proves they reported the ticket with the token they got on submission.
+    reporter_token: str | None = None
+
+    @classmethod
+    def of_staff(cls, staff: Staff) -> Actor:
+        if not staff.active:
+            raise Forbidden(f"staff account {staff.email} is deactivated")
+        return cls(Role(staff.role), staff.name, staff_id=staff.id, agency_id=staff.agency_id)
+
+    @classmethod
+    def citizen(cls, reporter_token: str | None = None) -> Actor:
+        return cls(Role.CITIZEN, "citizen", reporter_token=reporter_token)
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls(Role.SYSTEM, label)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _area_within(session: Session, area_id: int, ancestor_id: int) -> bool:
+    current: int | None = area_id
+    while current is not None:
+        if current == ancestor_id:
+            return True
+        area = session.get(Area, current)
+        current = area.parent_id if area else None
+    return False
+
+
+def check_may_act(
+    session: Session,
+    actor: Actor,
+    rule: Rule,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    dispute_window: timedelta,
+) -> None:
+    """Raise ``Forbidden`` unless ``actor`` may fire ``rule`` on ``ticket``."""
+    if actor.role not in rule.roles:
+        allowed = ", ".join(sorted(r.value for r in rule.roles))
+        raise Forbidden(f"a {actor.role.value} may not {rule.trigger.value}; allowed: {allowed}")
+    if actor.role in (Role.ADMIN, Role.SYSTEM) or rule.scope is Scope.ANY:
+        return
+    if actor.role is Role.CITIZEN:
+        _check_reporter(actor, ticket, now=now, dispute_window=dispute_window)
+        return
+    if actor.agency_id is None:
+        raise Forbidden(f"{actor.label} belongs to no agency")
+    if actor.agency_id == ticket.agency_id:
+        return
+    agency = session.get(Agency, actor.agency_id)
+    # Area offices and the governor's office triage everything beneath them; their
+    # supervisors also oversee field work there (the territorial chain of command).
+    oversees = rule.scope is Scope.TRIAGE or actor.role is Role.SUPERVISOR
+    if agency is not None and oversees:
+        if agency.kind == AgencyKind.GOVERNOR_OFFICE:
+            return
+        if agency.kind == AgencyKind.AREA_OFFICE and _area_within(
+            session, ticket.area_id, agency.area_id
+        ):
+            return
+    raise Forbidden(
+        f"{actor.label} ({agency.code if agency else '?'}) may not {rule.trigger.value} "
+        f"ticket {ticket.code}: it belongs to another agency"
+    )
+
+
+def _check_reporter(
+    actor: Actor, ticket: Ticket, *, now: datetime, dispute_window: timedelta
+) -> None:
+    if not actor.reporter_token or not ticket.reporter_token_hash:
+        raise Forbidden("only the reporter, with the ticket's reporter token, may do this")
+    if not hmac.compare_digest(hash_token(actor.reporter_token), ticket.reporter_token_hash):
+        raise Forbidden("the reporter token does not match this ticket")
+    if ticket.resolved_at is not None and now > ticket.resolved_at + dispute_window:
+        days = dispute_window.days
+        raise Forbidden(f"the {days}-day window to dispute this resolution has passed")

@@ -1,0 +1,286 @@
+"""The catalogue file's schema, and parsing that names the key and line of every mistake.
+
+The file is YAML (see ``catalogue/jakarta.yaml``). Validation is complete before anything is
+written: shape and types by pydantic, then cross-references (a category's agency, an area's
+parent, a policy's calendar …). Errors point at ``categories[3].agency (line 212)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from shapely.geometry import Polygon
+
+from engine.errors import CatalogueError
+from engine.models import AgencyKind, AreaLevel, Priority
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SPAN = re.compile(r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TIMERS = ("verify", "assign", "start", "resolve", "accept")
+RECIPIENTS = ("assigned_officer", "agency_queue", "agency_head", "governor_office")
+AREA_LEVELS_BELOW_PROVINCE = ("kota", "kecamatan", "kelurahan")
+
+Loc = tuple[str | int, ...]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_code(value: str) -> str:
+    if not _CODE.match(value):
+        raise ValueError(f"{value!r} is not a valid code (letters, digits, . _ -)")
+    return value
+
+
+def _check_email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+class AreaSpec(_Spec):
+    code: str
+    name: str = Field(min_length=1)
+    level: AreaLevel
+    parent: str | None = None
+    polygon: list[tuple[float, float]] = Field(min_length=4)
+
+    _code = field_validator("code")(_check_code)
+
+    @field_validator("polygon")
+    @classmethod
+    def _valid_ring(cls, ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        if ring[0] != ring[-1]:
+            raise ValueError("polygon ring must end where it starts")
+        for lon, lat in ring:
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError(f"[{lon}, {lat}] is not a [longitude, latitude] pair")
+        if not Polygon(ring).is_valid:
+            raise ValueError("polygon is not a valid simple polygon (edges cross?)")
+        return ring
+
+
+class AgencySpec(_Spec):
+    code: str
+    name: str = Field(min_length=1)
+    kind: AgencyKind
+    area: str
+    email: str
+    head_email: str
+
+    _code = field_validator("code")(_check_code)
+    _emails = field_validator("email", "head_email")(_check_email)
+
+
+class CategorySpec(_Spec):
+    code: str
+    name_id: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    group: str = Field(min_length=1)
+    agency: str
+    default_priority: Priority = Priority.NORMAL
+    photo_on_submit: bool = False
+    photo_on_resolve: bool = False
+    description: str | None = None
+
+    _code = field_validator("code")(_check_code)
+
+
+class RoutingSpec(_Spec):
+    category: str
+    area: str
+    agency: str
+
+
+class HolidaySpec(_Spec):
+    country: str = "ID"
+    categories: tuple[str, ...] = ("public",)
+
+
+class CalendarSpec(_Spec):
+    code: str
+    timezone: str = "Asia/Jakarta"
+    always_open: bool = False
+    hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[str]] = Field(
+        default_factory=dict
+    )
+    holidays: HolidaySpec | None = None
+    closed_dates: list[date] = Field(default_factory=list)
+    open_dates: list[date] = Field(default_factory=list)
+
+    _code = field_validator("code")(_check_code)
+
+    @field_validator("hours")
+    @classmethod
+    def _spans(cls, hours: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, spans in hours.items():
+            for span in spans:
+                if not _SPAN.match(span):
+                    raise ValueError(f"{day}: {span!r} is not a span like 08:00-16:00")
+        return hours
+
+
+class LevelSpec(_Spec):
+    name: str = Field(min_length=1)
+    percent: int = Field(gt=0)
+    notify: list[str | dict[Literal["area_office"], str]] = Field(min_length=1)
+
+    @field_validator("notify")
+    @classmethod
+    def _recipients(cls, notify: list[str | dict[str, str]]) -> list[str | dict[str, str]]:
+        for entry in notify:
+            if isinstance(entry, str) and entry not in RECIPIENTS:
+                raise ValueError(f"unknown recipient {entry!r}; use {', '.join(RECIPIENTS)}")
+            if isinstance(entry, dict) and entry["area_office"] not in AREA_LEVELS_BELOW_PROVINCE:
+                raise ValueError(f"area_office level must be one of {AREA_LEVELS_BELOW_PROVINCE}")
+        return notify
+
+
+class LadderSpec(_Spec):
+    code: str
+    levels: list[LevelSpec] = Field(min_length=1)
+
+
+class PolicySpec(_Spec):
+    code: str
+    categories: list[str] = Field(default_factory=list)
+    priorities: list[Priority] = Field(default_factory=list)
+    calendar: str
+    ladder: str
+    targets: dict[Literal["verify", "assign", "start", "resolve", "accept"], str]
+
+
+class CatalogueSpec(_Spec):
+    version: Literal[1]
+    areas: list[AreaSpec] = Field(min_length=1)
+    agencies: list[AgencySpec] = Field(min_length=1)
+    categories: list[CategorySpec] = Field(min_length=1)
+    routing: list[RoutingSpec] = Field(default_factory=list)
+    calendars: list[CalendarSpec] = Field(default_factory=list)
+    ladders: list[LadderSpec] = Field(default_factory=list)
+    policies: list[PolicySpec] = Field(default_factory=list)
+
+
+# --- cross-references ----------------------------------------------------------------------
+
+
+def _unique(items: Sequence[Any], section: str, problems: list[tuple[Loc, str]]) -> set[str]:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item.code in seen:
+            problems.append(((section, i, "code"), f"duplicate code {item.code!r}"))
+        seen.add(item.code)
+    return seen
+
+
+def cross_check(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    areas = {a.code: a for a in spec.areas}
+    _unique(spec.areas, "areas", problems)
+    agencies = _unique(spec.agencies, "agencies", problems)
+    categories = _unique(spec.categories, "categories", problems)
+    calendars = _unique(spec.calendars, "calendars", problems)
+    ladders = _unique(spec.ladders, "ladders", problems)
+    _unique(spec.policies, "policies", problems)
+
+    seen_areas: set[str] = set()
+    for i, area in enumerate(spec.areas):
+        depth = area.level.depth
+        if area.parent is None and depth != 0:
+            problems.append((("areas", i, "parent"), f"a {area.level} needs a parent area"))
+        if area.parent is not None:
+            parent = areas.get(area.parent)
+            if parent is None or area.parent not in seen_areas:
+                problems.append(
+                    (("areas", i, "parent"), f"parent {area.parent!r} is not an area listed above")
+                )
+            elif parent.level.depth >= depth:
+                problems.append(
+                    (("areas", i, "level"), f"a {area.level} cannot lie under a {parent.level}")
+                )
+            elif not Polygon(parent.polygon).buffer(1e-9).covers(Polygon(area.polygon)):
+                problems.append((("areas", i, "polygon"), f"not inside parent {parent.code}"))
+        seen_areas.add(area.code)
+
+    def ref(loc: Loc, value: str, known: set[str], what: str) -> None:
+        if value not in known:
+            problems.append((loc, f"unknown {what} {value!r}"))
+
+    for i, agency in enumerate(spec.agencies):
+        ref(("agencies", i, "area"), agency.area, set(areas), "area")
+    for i, category in enumerate(spec.categories):
+        ref(("categories", i, "agency"), category.agency, agencies, "agency")
+    for i, rule in enumerate(spec.routing):
+        ref(("routing", i, "category"), rule.category, categories, "category")
+        ref(("routing", i, "area"), rule.area, set(areas), "area")
+        ref(("routing", i, "agency"), rule.agency, agencies, "agency")
+    for i, policy in enumerate(spec.policies):
+        ref(("policies", i, "calendar"), policy.calendar, calendars, "calendar")
+        ref(("policies", i, "ladder"), policy.ladder, ladders, "ladder")
+        for j, code in enumerate(policy.categories):
+            ref(("policies", i, "categories", j), code, categories, "category")
+    if spec.policies and (spec.policies[-1].categories or spec.policies[-1].priorities):
+        problems.append((("policies", len(spec.policies) - 1), "the last policy must match all"))
+    for i, ladder in enumerate(spec.ladders):
+        percents = [level.percent for level in ladder.levels]
+        if percents != sorted(set(percents)):
+            problems.append((("ladders", i, "levels"), "levels must rise strictly in percent"))
+    return problems
+
+
+# --- parsing with line numbers ---------------------------------------------------------------
+
+
+def _line_of(root: yaml.Node | None, loc: Loc) -> int | None:
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            node = node.value[key] if key < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _describe(root: yaml.Node | None, source: str, loc: Loc, message: str) -> str:
+    path = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc).lstrip(".")
+    line = _line_of(root, loc)
+    where = f"{source}:{line}" if line else source
+    return f"{where}: {path or '(top)'}: {message}"
+
+
+def parse_catalogue(text: str, *, source: str = "catalogue") -> CatalogueSpec:
+    """Parse and fully validate; raise ``CatalogueError`` listing every problem found."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise CatalogueError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(data, dict):
+        raise CatalogueError(f"{source}: the catalogue must be a mapping with version, areas, …")
+    try:
+        spec = CatalogueSpec.model_validate(data)
+    except ValidationError as exc:
+        lines = [
+            _describe(root, source, tuple(err["loc"]), err["msg"]) for err in exc.errors()[:20]
+        ]
+        raise CatalogueError("\n".join(lines)) from exc
+    problems = cross_check(spec)
+    if problems:
+        raise CatalogueError("\n".join(_describe(root, source, loc, m) for loc, m in problems))
+    return spec

@@ -1,0 +1,189 @@
+"""Writing a validated catalogue: upsert by code, idempotent, all in the caller's transaction.
+
+Entries that disappear from the file are deactivated, not deleted: tickets keep pointing at
+them and history must still read. Routing overrides are plain configuration and are replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from shapely.geometry import Polygon
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.catalogue.spec import CatalogueSpec, parse_catalogue
+from engine.models import Agency, Area, CatalogueRevision, Category, RoutingRule
+from engine.models.base import Base
+
+
+@dataclass
+class LoadSummary:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    deactivated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, bucket: dict[str, int], kind: str) -> None:
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deactivated)
+
+    def as_dict(self) -> dict[str, int]:
+        flat: dict[str, int] = {}
+        for name, bucket in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("deactivated", self.deactivated),
+        ):
+            for kind, n in bucket.items():
+                flat[f"{kind}.{name}"] = n
+        return flat
+
+
+M = TypeVar("M", bound=Base)
+
+
+def _upsert(
+    session: Session,
+    model: type[M],
+    existing: dict[str, M],
+    code: str,
+    values: dict[str, Any],
+    summary: LoadSummary,
+    kind: str,
+) -> M:
+    row = existing.get(code)
+    if row is None:
+        row = model(code=code, **values)
+        session.add(row)
+        existing[code] = row
+        summary.count(summary.created, kind)
+        return row
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    if changed:
+        summary.count(summary.updated, kind)
+    return row
+
+
+def _deactivate_missing(
+    rows: dict[str, Any], keep: set[str], summary: LoadSummary, kind: str
+) -> None:
+    for code, row in rows.items():
+        if code not in keep and row.active:
+            row.active = False
+            summary.count(summary.deactivated, kind)
+
+
+def _by_code(session: Session, model: type[M]) -> dict[str, M]:
+    return {row.code: row for row in session.scalars(select(model))}  # type: ignore[attr-defined]
+
+
+def apply_catalogue(session: Session, spec: CatalogueSpec) -> LoadSummary:
+    summary = LoadSummary()
+
+    areas = _by_code(session, Area)
+    for a in spec.areas:
+        polygon = [list(point) for point in a.polygon]
+        min_lon, min_lat, max_lon, max_lat = Polygon(a.polygon).bounds
+        values = {
+            "name": a.name,
+            "level": a.level.value,
+            "depth": a.level.depth,
+            "parent": areas[a.parent] if a.parent else None,
+            "polygon": polygon,
+            "min_lon": min_lon,
+            "min_lat": min_lat,
+            "max_lon": max_lon,
+            "max_lat": max_lat,
+            "active": True,
+        }
+        _upsert(session, Area, areas, a.code, values, summary, "area")
+    _deactivate_missing(areas, {a.code for a in spec.areas}, summary, "area")
+    session.flush()
+
+    agencies = _by_code(session, Agency)
+    for g in spec.agencies:
+        values = {
+            "name": g.name,
+            "kind": g.kind.value,
+            "area": areas[g.area],
+            "email": g.email,
+            "head_email": g.head_email,
+            "active": True,
+        }
+        _upsert(session, Agency, agencies, g.code, values, summary, "agency")
+    _deactivate_missing(agencies, {g.code for g in spec.agencies}, summary, "agency")
+    session.flush()
+
+    categories = _by_code(session, Category)
+    for c in spec.categories:
+        values = {
+            "name_id": c.name_id,
+            "name_en": c.name_en,
+            "group": c.group,
+            "description": c.description,
+            "agency": agencies[c.agency],
+            "default_priority": c.default_priority.value,
+            "photo_on_submit": c.photo_on_submit,
+            "photo_on_resolve": c.photo_on_resolve,
+            "active": True,
+        }
+        _upsert(session, Category, categories, c.code, values, summary, "category")
+    _deactivate_missing(categories, {c.code for c in spec.categories}, summary, "category")
+    session.flush()
+
+    _apply_routing(session, spec, areas, agencies, categories, summary)
+    session.flush()
+    return summary
+
+
+def _apply_routing(
+    session: Session,
+    spec: CatalogueSpec,
+    areas: dict[str, Area],
+    agencies: dict[str, Agency],
+    categories: dict[str, Category],
+    summary: LoadSummary,
+) -> None:
+    wanted = {
+        (categories[r.category].id, areas[r.area].id): agencies[r.agency].id for r in spec.routing
+    }
+    for rule in session.scalars(select(RoutingRule)):
+        agency_id = wanted.pop((rule.category_id, rule.area_id), None)
+        if agency_id is None:
+            session.delete(rule)
+            summary.count(summary.deactivated, "routing")
+        elif rule.agency_id != agency_id:
+            rule.agency_id = agency_id
+            summary.count(summary.updated, "routing")
+    for (category_id, area_id), agency_id in wanted.items():
+        session.add(RoutingRule(category_id=category_id, area_id=area_id, agency_id=agency_id))
+        summary.count(summary.created, "routing")
+
+
+def load_catalogue(
+    session: Session, text: str, *, now: datetime, source: str = "catalogue"
+) -> LoadSummary:
+    """Validate the whole file, then apply it; a bad file raises before anything is written."""
+    spec = parse_catalogue(text, source=source)
+    summary = apply_catalogue(session, spec)
+    if summary.changed:
+        session.add(
+            CatalogueRevision(
+                sha256=hashlib.sha256(text.encode()).hexdigest(),
+                source=source,
+                summary=summary.as_dict(),
+                loaded_at=now,
+            )
+        )
+        session.flush()
+    return summary

@@ -1,0 +1,89 @@
+"""One error hierarchy for the whole domain, mapped to HTTP (and CLI exit codes) once at the edge.
+
+TanggapError
+├── NotFound                 404  (TicketNotFound, CatalogueEntryNotFound, StaffNotFound)
+├── Forbidden                403  the actor may not do this to this ticket
+├── Conflict                 409
+│   ├── InvalidTransition        the trigger is not allowed in the ticket's state
+│   └── StaleVersion             someone changed the ticket since the caller read it
+├── RuleViolated             422  input or a business rule is wrong (missing reason, photo, ...)
+│   ├── UnknownTrigger
+│   ├── UnknownCategory
+│   └── OutsideServiceArea
+└── CatalogueError           the catalogue file is malformed (names the key and line)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class TanggapError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(TanggapError):
+    code = "not_found"
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+
+
+class CatalogueEntryNotFound(NotFound):
+    code = "catalogue_entry_not_found"
+
+
+class StaffNotFound(NotFound):
+    code = "staff_not_found"
+
+
+class Forbidden(TanggapError):
+    code = "forbidden"
+
+
+class Conflict(TanggapError):
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+    def __init__(self, trigger: str, state: str, allowed: Iterable[str]) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.allowed = sorted(allowed)
+        allowed_text = ", ".join(self.allowed) or "none"
+        super().__init__(
+            f"cannot {trigger} a ticket that is {state}; allowed in {state}: {allowed_text}"
+        )
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+
+
+class RuleViolated(TanggapError):
+    code = "rule_violated"
+
+
+class UnknownTrigger(RuleViolated):
+    code = "unknown_trigger"
+
+
+class UnknownCategory(RuleViolated):
+    code = "unknown_category"
+
+
+class OutsideServiceArea(RuleViolated):
+    code = "outside_service_area"
+
+
+class CatalogueError(TanggapError):
+    code = "catalogue_invalid"

@@ -1,0 +1,294 @@
+"""The ticket lifecycle (DESIGN §2) as data, held by one shared ``transitions`` Machine.
+
+The table ``RULES`` is the single definition of who may fire which trigger from which state.
+``transitions`` decides state legality and the destination; the use cases in ``tickets.py``
+check roles, scope and required input around it. No machine object ever lives on an ORM row:
+``fire`` borrows the shared machine for one call (add_model, trigger, remove_model).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from transitions import Machine, MachineError
+
+from engine.errors import InvalidTransition, RuleViolated, UnknownTrigger
+
+
+class State(StrEnum):
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+OPEN_STATES = frozenset(
+    {State.SUBMITTED, State.VERIFIED, State.ASSIGNED, State.IN_PROGRESS, State.ON_HOLD}
+)
+FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.DUPLICATE})
+
+
+class Trigger(StrEnum):
+    SUBMIT = "submit"
+    VERIFY = "verify"
+    REJECT = "reject"
+    MARK_DUPLICATE = "mark_duplicate"
+    ASSIGN = "assign"
+    TRANSFER = "transfer"
+    START = "start"
+    HOLD = "hold"
+    RESUME = "resume"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    CLOSE = "close"
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    #: The housekeeping flows.
+    SYSTEM = "system"
+
+
+class Scope(StrEnum):
+    """Which staff may act on a ticket, beyond role."""
+
+    ANY = "any"
+    #: Triage work: the routed agency, an area office above the ticket, the governor's office.
+    TRIAGE = "triage"
+    #: Field work: only the agency the ticket is assigned to (and supervisors above it).
+    AGENCY = "agency"
+
+
+STAFF_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Rule:
+    trigger: Trigger
+    sources: tuple[State, ...]
+    #: None: back to the state the ticket was held from (resume).
+    dest: State | None
+    roles: frozenset[Role]
+    scope: Scope
+    reason_required: bool = False
+    #: Whether the note is shown to the citizen unless the caller says otherwise.
+    public_note: bool = True
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(Trigger.SUBMIT, (), State.SUBMITTED, STAFF_ROLES | {Role.CITIZEN}, Scope.ANY),
+    Rule(
+        Trigger.VERIFY,
+        (State.SUBMITTED,),
+        State.VERIFIED,
+        STAFF_ROLES,
+        Scope.TRIAGE,
+        public_note=False,
+    ),
+    Rule(
+        Trigger.REJECT,
+        (State.SUBMITTED, State.VERIFIED),
+        State.REJECTED,
+        STAFF_ROLES,
+        Scope.TRIAGE,
+        reason_required=True,
+    ),
+    Rule(
+        Trigger.MARK_DUPLICATE,
+        (State.SUBMITTED, State.VERIFIED, State.ASSIGNED),
+        State.DUPLICATE,
+        STAFF_ROLES,
+        Scope.TRIAGE,
+    ),
+    Rule(
+        Trigger.ASSIGN,
+        (State.VERIFIED,),
+        State.ASSIGNED,
+        STAFF_ROLES,
+        Scope.TRIAGE,
+        public_note=False,
+    ),
+    Rule(
+        Trigger.TRANSFER,
+        (State.ASSIGNED, State.IN_PROGRESS),
+        State.ASSIGNED,
+        STAFF_ROLES,
+        Scope.AGENCY,
+        reason_required=True,
+        public_note=False,
+    ),
+    Rule(Trigger.START, (State.ASSIGNED,), State.IN_PROGRESS, STAFF_ROLES, Scope.AGENCY),
+    Rule(
+        Trigger.HOLD,
+        (State.ASSIGNED, State.IN_PROGRESS),
+        State.ON_HOLD,
+        STAFF_ROLES,
+        Scope.AGENCY,
+        reason_required=True,
+    ),
+    Rule(Trigger.RESUME, (State.ON_HOLD,), None, STAFF_ROLES, Scope.AGENCY, public_note=False),
+    Rule(
+        Trigger.RESOLVE,
+        (State.IN_PROGRESS,),
+        State.RESOLVED,
+        STAFF_ROLES,
+        Scope.AGENCY,
+        reason_required=True,
+    ),
+    Rule(
+        Trigger.REOPEN,
+        (State.RESOLVED,),
+        State.ASSIGNED,
+        STAFF_ROLES | {Role.CITIZEN},
+        Scope.AGENCY,
+        reason_required=True,
+    ),
+    Rule(
+        Trigger.CLOSE,
+        (State.RESOLVED,),
+        State.CLOSED,
+        STAFF_ROLES | {Role.SYSTEM},
+        Scope.AGENCY,
+    ),
+)
+
+RULES_BY_TRIGGER: dict[Trigger, Rule] = {rule.trigger: rule for rule in RULES}
+
+#: States ``resume`` can return to: whatever ``hold`` may start from.
+_HOLDABLE = RULES_BY_TRIGGER[Trigger.HOLD].sources
+
+
+class _Subject:
+    """What the shared machine moves for one call: a state and where a hold came from."""
+
+    def __init__(self, held_from: State | None) -> None:
+        self.state: str = ""
+        self.held_from = held_from
+
+    # Conditions of the two resume transitions: back to where the hold came from.
+    def held_from_assigned(self) -> bool:
+        return self.held_from == State.ASSIGNED
+
+    def held_from_in_progress(self) -> bool:
+        return self.held_from == State.IN_PROGRESS
+
+
+def _machine_transitions() -> list[dict[str, object]]:
+    table: list[dict[str, object]] = []
+    for rule in RULES:
+        if not rule.sources:
+            continue  # submit creates the ticket: there is no source state to leave
+        if rule.dest is None:
+            for back in _HOLDABLE:
+                table.append(
+                    {
+                        "trigger": rule.trigger.value,
+                        "source": [s.value for s in rule.sources],
+                        "dest": back.value,
+                        "conditions": f"held_from_{back.value}",
+                    }
+                )
+        else:
+            table.append(
+                {
+                    "trigger": rule.trigger.value,
+                    "source": [s.value for s in rule.sources],
+                    "dest": rule.dest.value,
+                }
+            )
+    return table
+
+
+_MACHINE = Machine(
+    model=None,
+    states=[s.value for s in State],
+    transitions=_machine_transitions(),
+    initial=State.SUBMITTED.value,
+    auto_transitions=False,
+)
+_MACHINE_LOCK = threading.Lock()
+
+
+def parse_trigger(name: str) -> Trigger:
+    try:
+        return Trigger(name)
+    except ValueError:
+        known = ", ".join(t.value for t in Trigger)
+        raise UnknownTrigger(f"unknown action {name!r}; known actions: {known}") from None
+
+
+def allowed_triggers(state: State | str) -> list[Trigger]:
+    """Triggers the table allows in ``state`` (for error bodies and "allowed actions")."""
+    return sorted(Trigger(t) for t in _MACHINE.get_triggers(str(state)))
+
+
+def fire(state: State | str, trigger: Trigger, *, held_from: State | None = None) -> State:
+    """The state ``trigger`` leads to from ``state``, or ``InvalidTransition``."""
+    subject = _Subject(held_from)
+    with _MACHINE_LOCK:
+        _MACHINE.add_model(subject, initial=str(state))
+        try:
+            fire_trigger: Callable[[str], bool] = getattr(subject, "trigger")  # noqa: B009
+            moved = fire_trigger(trigger.value)
+        except MachineError:
+            moved = False
+        finally:
+            _MACHINE.remove_model(subject)
+    if not moved:
+        raise InvalidTransition(
+            trigger.value, str(state), (t.value for t in allowed_triggers(state))
+        )
+    return State(subject.state)
+
+
+class EventFacts(Protocol):
+    @property
+    def trigger(self) -> str: ...
+    @property
+    def from_state(self) -> str | None: ...
+    @property
+    def to_state(self) -> str: ...
+
+
+def replay(events: Iterable[EventFacts]) -> State | None:
+    """Rebuild a ticket's state from its events, checking each against the table."""
+    state: State | None = None
+    held_from: State | None = None
+    for number, ev in enumerate(events, start=1):
+        trigger = Trigger(ev.trigger)
+        if state is None:
+            if trigger is not Trigger.SUBMIT or ev.from_state is not None:
+                raise RuleViolated(f"event {number}: a ticket's history must start with submit")
+            state = State.SUBMITTED
+        else:
+            if ev.from_state != state:
+                raise RuleViolated(f"event {number}: from {ev.from_state}, but ticket was {state}")
+            if trigger is Trigger.HOLD:
+                held_from = state
+            state = fire(state, trigger, held_from=held_from)
+        if state != ev.to_state:
+            raise RuleViolated(f"event {number}: recorded {ev.to_state}, table gives {state}")
+    return state
+
+
+def mermaid() -> str:
+    """The lifecycle as a Mermaid state diagram (for the README)."""
+    lines = ["stateDiagram-v2", f"    [*] --> {State.SUBMITTED.value}: submit"]
+    for rule in RULES:
+        for source in rule.sources:
+            dests: Sequence[State] = _HOLDABLE if rule.dest is None else (rule.dest,)
+            lines.extend(f"    {source.value} --> {d.value}: {rule.trigger.value}" for d in dests)
+    lines.extend(f"    {s.value} --> [*]" for s in sorted(FINAL_STATES))
+    return "\n".join(lines)

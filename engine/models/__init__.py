@@ -1,0 +1,32 @@
+"""ORM models. Import from here; the submodules group them by domain noun."""
+
+from engine.models.base import Base, UTCDateTime
+from engine.models.catalogue import (
+    Agency,
+    AgencyKind,
+    Area,
+    AreaLevel,
+    CatalogueRevision,
+    Category,
+    Priority,
+    RoutingRule,
+)
+from engine.models.staff import Staff
+from engine.models.ticket import Attachment, Ticket, TicketEvent
+
+__all__ = [
+    "Agency",
+    "AgencyKind",
+    "Area",
+    "AreaLevel",
+    "Attachment",
+    "Base",
+    "CatalogueRevision",
+    "Category",
+    "Priority",
+    "RoutingRule",
+    "Staff",
+    "Ticket",
+    "TicketEvent",
+    "UTCDateTime",
+]

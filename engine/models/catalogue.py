@@ -1,0 +1,116 @@
+"""The service catalogue: areas, agencies, categories and routing overrides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.models.base import Base, BigId, UTCDateTime
+
+
+class AreaLevel(StrEnum):
+    PROVINCE = "province"
+    KOTA = "kota"
+    KECAMATAN = "kecamatan"
+    KELURAHAN = "kelurahan"
+
+    @property
+    def depth(self) -> int:
+        return list(AreaLevel).index(self)
+
+
+class AgencyKind(StrEnum):
+    DINAS = "dinas"
+    BADAN = "badan"
+    SATPOL = "satpol"
+    INSPECTORATE = "inspectorate"
+    AREA_OFFICE = "area_office"
+    GOVERNOR_OFFICE = "governor_office"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Area(Base):
+    """An administrative area; its polygon is a [lon, lat] ring, its bbox is indexed."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))
+    depth: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    polygon: Mapped[list[list[float]]] = mapped_column(JSON)
+    min_lon: Mapped[float] = mapped_column(Float, index=True)
+    max_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Area | None] = relationship(remote_side=[id])
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    email: Mapped[str] = mapped_column(String(254))
+    head_email: Mapped[str] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    area: Mapped[Area] = relationship()
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name_id: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    group: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str | None] = mapped_column(Text)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    default_priority: Mapped[str] = mapped_column(String(10))
+    photo_on_submit: Mapped[bool] = mapped_column(Boolean, default=False)
+    photo_on_resolve: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class RoutingRule(Base):
+    """This category reported in this area (or beneath it) goes to this agency."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (UniqueConstraint("category_id", "area_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+
+
+class CatalogueRevision(Base):
+    """One row per load that changed something: what a reload did, and when."""
+
+    __tablename__ = "catalogue_revisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    summary: Mapped[dict[str, int]] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,115 @@
+"""Tickets, their immutable event log, and attached photos."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.models.base import Base, BigId, UTCDateTime
+from engine.models.catalogue import Agency, Area, Category
+from engine.models.staff import Staff
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    #: Equals the number of events; every UPDATE checks it (optimistic concurrency).
+    version: Mapped[int] = mapped_column(Integer)
+    #: The trigger of the latest event (an assignment after a transfer reads "Koordinasi").
+    last_trigger: Mapped[str] = mapped_column(String(30))
+    #: Resolution cycle: 1 at submission, +1 on each reopen.
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    held_from: Mapped[str | None] = mapped_column(String(20))
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    priority: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(300))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    source: Mapped[str] = mapped_column(String(20))
+    # Personal data: never in a public response.
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    reporter_phone: Mapped[str | None] = mapped_column(String(40))
+    reporter_token_hash: Mapped[str | None] = mapped_column(String(64))
+
+    rating: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    category: Mapped[Category] = relationship()
+    area: Mapped[Area] = relationship()
+    agency: Mapped[Agency] = relationship()
+    officer: Mapped[Staff | None] = relationship()
+    duplicate_of: Mapped[Ticket | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TicketEvent(Base):
+    """One transition, as it happened. Rows are never updated or deleted by the domain."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    #: 1 for submission; equals the ticket's version after this event.
+    seq: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    actor_label: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+@event.listens_for(TicketEvent, "before_update")
+def _events_are_immutable(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
+    raise RuntimeError(f"ticket event {target.id} is immutable")
+
+
+class Attachment(Base):
+    """A photo, stored by the media storage under ``storage_key`` with metadata stripped."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(20))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

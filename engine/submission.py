@@ -1,0 +1,179 @@
+"""Submitting a report: validate, locate, route, store photos, create the ticket and event 1."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.actors import Actor, check_may_act, hash_token
+from engine.codes import new_code
+from engine.errors import RuleViolated, UnknownCategory
+from engine.lifecycle import RULES_BY_TRIGGER, State, Trigger
+from engine.models import Attachment, Category, Priority, Ticket
+from engine.photos import MediaStorage, clean_photo, storage_key
+from engine.routing import locate, route
+from engine.settings import Settings
+from engine.tickets import new_event
+
+
+@dataclass(frozen=True)
+class Report:
+    category: str
+    description: str
+    lat: float
+    lon: float
+    address: str | None = None
+    priority: str | None = None
+    reporter_name: str | None = None
+    reporter_email: str | None = None
+    reporter_phone: str | None = None
+    photos: Sequence[bytes] = field(default_factory=tuple)
+    source: str = "citizen"
+
+
+@dataclass(frozen=True)
+class Submission:
+    ticket: Ticket
+    #: Shown to the reporter once; only its hash is stored.
+    reporter_token: str
+
+
+def get_category(session: Session, code: str) -> Category:
+    category = session.scalars(select(Category).where(Category.code == code)).first()
+    if category is None or not category.active:
+        raise UnknownCategory(f"unknown report category {code!r}")
+    return category
+
+
+def check_location(lat: float, lon: float) -> None:
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise RuleViolated(f"location {lat}, {lon} is not a valid latitude/longitude")
+
+
+def clean_description(text: str, *, limit: int) -> str:
+    description = text.strip()
+    if not description:
+        raise RuleViolated("description is empty: say what the problem is")
+    if len(description) > limit:
+        raise RuleViolated(f"description has {len(description)} characters; the limit is {limit}")
+    return description
+
+
+def attach_photos(
+    session: Session,
+    ticket: Ticket,
+    photos: Sequence[bytes],
+    *,
+    purpose: str,
+    event_seq: int,
+    storage: MediaStorage,
+    settings: Settings,
+    now: datetime,
+) -> list[Attachment]:
+    cleaned = [clean_photo(raw, max_bytes=settings.max_photo_bytes) for raw in photos]
+    attachments = []
+    for photo in cleaned:
+        key = storage_key(photo)
+        storage.put(key, photo.data)
+        attachment = Attachment(
+            ticket_id=ticket.id,
+            event_seq=event_seq,
+            purpose=purpose,
+            content_type=photo.content_type,
+            size=len(photo.data),
+            width=photo.width,
+            height=photo.height,
+            sha256=photo.sha256,
+            storage_key=key,
+            created_at=now,
+        )
+        session.add(attachment)
+        attachments.append(attachment)
+    return attachments
+
+
+def _unused_code(session: Session, prefix: str) -> str:
+    for _ in range(5):
+        code = new_code(prefix)
+        if session.scalar(select(Ticket.id).where(Ticket.code == code)) is None:
+            return code
+    raise RuntimeError("could not draw an unused ticket code")  # 10^12 space: never in practice
+
+
+def submit(
+    session: Session,
+    report: Report,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    storage: MediaStorage,
+) -> Submission:
+    rule = RULES_BY_TRIGGER[Trigger.SUBMIT]
+    category = get_category(session, report.category)
+    description = clean_description(report.description, limit=settings.max_description_chars)
+    check_location(report.lat, report.lon)
+    priority = report.priority or category.default_priority
+    if priority not in set(Priority):
+        raise RuleViolated(f"unknown priority {priority!r}; use one of low, normal, high, urgent")
+    if category.photo_on_submit and not report.photos:
+        raise RuleViolated(f"a report of {category.name_en.lower()} needs at least one photo")
+    area = locate(session, lat=report.lat, lon=report.lon)
+    agency = route(session, category, area)
+    token = secrets.token_urlsafe(24)
+
+    ticket = Ticket(
+        code=_unused_code(session, settings.code_prefix),
+        state=State.SUBMITTED.value,
+        last_trigger=Trigger.SUBMIT.value,
+        cycle=1,
+        category_id=category.id,
+        priority=priority,
+        description=description,
+        lat=report.lat,
+        lon=report.lon,
+        address=(report.address or "").strip() or None,
+        area_id=area.id,
+        agency_id=agency.id,
+        source=report.source,
+        reporter_name=report.reporter_name,
+        reporter_email=report.reporter_email,
+        reporter_phone=report.reporter_phone,
+        reporter_token_hash=hash_token(token),
+        created_at=now,
+        updated_at=now,
+    )
+    check_may_act(session, actor, rule, ticket, now=now, dispute_window=settings.dispute_window)
+    session.add(ticket)
+    session.flush()
+    session.add(
+        new_event(
+            ticket,
+            seq=1,
+            trigger=Trigger.SUBMIT,
+            from_state=None,
+            actor=actor,
+            note=None,
+            public=True,
+            data={"agency": agency.code, "area": area.code},
+            now=now,
+        )
+    )
+    attach_photos(
+        session,
+        ticket,
+        report.photos,
+        purpose="report",
+        event_seq=1,
+        storage=storage,
+        settings=settings,
+        now=now,
+    )
+    session.flush()
+    return Submission(ticket=ticket, reporter_token=token)

@@ -1,0 +1,119 @@
+"""Reading tickets and their history; the one place a transition is written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.actors import Actor
+from engine.codes import normalize_code
+from engine.errors import StaleVersion, TicketNotFound
+from engine.lifecycle import State, Trigger
+from engine.models import Ticket, TicketEvent
+
+
+def find_ticket(session: Session, code: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.code == normalize_code(code))).first()
+
+
+def get_ticket(session: Session, code: str) -> Ticket:
+    ticket = find_ticket(session, code)
+    if ticket is None:
+        raise TicketNotFound(f"no ticket with code {normalize_code(code)}")
+    return ticket
+
+
+def list_events(session: Session, ticket: Ticket) -> list[TicketEvent]:
+    return list(
+        session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
+        )
+    )
+
+
+def count_events(session: Session, ticket: Ticket) -> int:
+    query = select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+    return session.scalar(query) or 0
+
+
+def new_event(
+    ticket: Ticket,
+    *,
+    seq: int,
+    trigger: Trigger,
+    from_state: State | None,
+    actor: Actor,
+    note: str | None,
+    public: bool,
+    data: dict[str, Any],
+    now: datetime,
+) -> TicketEvent:
+    return TicketEvent(
+        ticket_id=ticket.id,
+        seq=seq,
+        trigger=trigger.value,
+        from_state=from_state.value if from_state else None,
+        to_state=ticket.state,
+        actor_role=actor.role.value,
+        actor_staff_id=actor.staff_id,
+        actor_label=actor.label,
+        note=note,
+        public=public,
+        data=data,
+        created_at=now,
+    )
+
+
+def write_transition(
+    session: Session,
+    ticket: Ticket,
+    *,
+    trigger: Trigger,
+    to_state: State,
+    actor: Actor,
+    note: str | None,
+    public: bool,
+    data: dict[str, Any],
+    now: datetime,
+) -> TicketEvent:
+    """Move ``ticket`` to ``to_state`` and append its event, as one versioned UPDATE + INSERT.
+
+    The UPDATE carries ``WHERE version = <read version>``: if anyone committed a transition
+    since we read the ticket, it matches no row and we raise ``StaleVersion`` instead of
+    overwriting their work. The (ticket, seq) unique key on events is a second line of defence.
+    """
+    from_state = State(ticket.state)
+    seq = ticket.version + 1
+    ticket.state = to_state.value
+    ticket.last_trigger = trigger.value
+    ticket.updated_at = now
+    event = new_event(
+        ticket,
+        seq=seq,
+        trigger=trigger,
+        from_state=from_state,
+        actor=actor,
+        note=note,
+        public=public,
+        data=data,
+        now=now,
+    )
+    session.add(event)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise _stale(ticket) from exc
+    except IntegrityError as exc:
+        if "ticket_events" not in str(exc.orig):
+            raise
+        raise _stale(ticket) from exc
+    return event
+
+
+def _stale(ticket: Ticket) -> StaleVersion:
+    return StaleVersion(f"ticket {ticket.code} was changed by someone else; reload and try again")

@@ -1,0 +1,1 @@
+"""Alembic migrations; run with ``tanggap db upgrade`` (see ``engine/schema.py``)."""

@@ -1,0 +1,152 @@
+"""SLA policies: which calendar, targets and escalation ladder apply to a ticket.
+
+A policy is chosen by the ticket's category and priority; the first policy that matches wins,
+so specific policies go first and a default (matching anything) goes last.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+from sla.calendar import BusinessCalendar
+
+__all__ = [
+    "Ladder",
+    "Level",
+    "Policy",
+    "Recipient",
+    "RecipientKind",
+    "TimerKind",
+    "choose_policy",
+]
+
+
+class TimerKind(StrEnum):
+    VERIFY = "verify"  # while submitted
+    ASSIGN = "assign"  # while verified
+    START = "start"  # while assigned
+    RESOLVE = "resolve"  # from submission to resolved; a reopen starts a new cycle
+    ACCEPT = "accept"  # after a transfer, until the receiving agency accepts
+
+
+class RecipientKind(StrEnum):
+    ASSIGNED_OFFICER = "assigned_officer"
+    AGENCY_QUEUE = "agency_queue"
+    AGENCY_HEAD = "agency_head"
+    AREA_OFFICE = "area_office"
+    GOVERNOR_OFFICE = "governor_office"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who an escalation level notifies, resolved against the ticket's agency and area.
+
+    An area office needs the level of the area hierarchy ("kelurahan", "kecamatan", "kota")
+    that should hear of it; no other kind takes one.
+    """
+
+    kind: RecipientKind
+    area_level: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", RecipientKind(self.kind))
+        if self.kind is RecipientKind.AREA_OFFICE:
+            if not self.area_level:
+                raise ValueError("an area_office recipient needs an area_level, e.g. 'kecamatan'")
+        elif self.area_level is not None:
+            raise ValueError(f"{self.kind} recipients take no area_level, got {self.area_level!r}")
+
+
+@dataclass(frozen=True)
+class Level:
+    """An escalation step at `percent` of a timer's target (100 = the deadline)."""
+
+    name: str
+    percent: int
+    notify: tuple[Recipient, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "notify", tuple(self.notify))
+        if not self.name:
+            raise ValueError("level name must not be empty")
+        # bool is an int; a percent of True is a config slip, not 1 %.
+        if isinstance(self.percent, bool) or not isinstance(self.percent, int):
+            raise ValueError(f"level percent must be an int, got {self.percent!r}")
+        if self.percent <= 0:
+            raise ValueError(f"level percent must be positive, got {self.percent}")
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Escalation levels in strictly increasing percent order, with distinct names.
+
+    Names key the escalation ledger (ticket, timer, cycle, level), hence distinct.
+    """
+
+    levels: tuple[Level, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "levels", tuple(self.levels))
+        for lower, higher in itertools.pairwise(self.levels):
+            if higher.percent <= lower.percent:
+                raise ValueError(
+                    f"ladder levels must be sorted by strictly increasing percent: "
+                    f"{lower.name} at {lower.percent} % then {higher.name} at {higher.percent} %"
+                )
+        names = [level.name for level in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"ladder level names must be distinct: {names}")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Targets and escalation for tickets of some categories and priorities.
+
+    An empty `categories` or `priorities` matches any value; a policy with both empty is a
+    default. Timers without a target are not run under this policy.
+    """
+
+    code: str
+    calendar: BusinessCalendar
+    targets: Mapping[TimerKind, timedelta]
+    ladder: Ladder = field(default_factory=Ladder)
+    categories: frozenset[str] = frozenset()
+    priorities: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.code:
+            raise ValueError("policy code must not be empty")
+        targets = {TimerKind(kind): target for kind, target in self.targets.items()}
+        for kind, target in targets.items():
+            if target <= timedelta(0):
+                raise ValueError(
+                    f"policy {self.code}: {kind} target must be positive, got {target}"
+                )
+        object.__setattr__(self, "targets", MappingProxyType(targets))
+        object.__setattr__(self, "categories", frozenset(self.categories))
+        object.__setattr__(self, "priorities", frozenset(self.priorities))
+
+    @property
+    def is_default(self) -> bool:
+        return not self.categories and not self.priorities
+
+    def matches(self, category: str, priority: str) -> bool:
+        return (not self.categories or category in self.categories) and (
+            not self.priorities or priority in self.priorities
+        )
+
+
+def choose_policy(policies: Sequence[Policy], category: str, priority: str) -> Policy:
+    """The first policy matching `category` and `priority`; LookupError if none does."""
+    for policy in policies:
+        if policy.matches(category, priority):
+            return policy
+    raise LookupError(
+        f"no SLA policy matches category {category!r} and priority {priority!r}; "
+        f"add a default policy (no categories, no priorities) last"
+    )

@@ -1,0 +1,106 @@
+"""Shared fixtures: one migrated database per test session, one rolled-back transaction per test.
+
+The database is ``TANGGAP_DATABASE_URL`` when set (CI runs the suite again on PostgreSQL), else
+an SQLite file in a temporary directory. PostgreSQL's ``public`` schema is dropped and rebuilt
+through the migrations at the start of the session, so only point this at a test database.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import make_url, text
+from sqlalchemy.orm import Session
+
+from engine import schema
+from engine.catalogue import load_catalogue
+from engine.db import Database, make_engine
+from engine.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "catalogue" / "jakarta.yaml"
+#: Monday 2026-11-23, 09:00 WIB: a working morning.
+MONDAY_9_WIB = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def _reset_postgres(url: str) -> None:
+    name = make_url(url).database or ""
+    if "test" not in name and os.environ.get("TANGGAP_TEST_RESET") != "1":
+        raise pytest.UsageError(
+            f"refusing to wipe database {name!r}: its name lacks 'test' (set TANGGAP_TEST_RESET=1)"
+        )
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TANGGAP_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tanggap.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(database_url=database_url, media_dir=tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(scope="session")
+def database(database_url: str) -> Iterator[Database]:
+    if not database_url.startswith("sqlite"):
+        _reset_postgres(database_url)
+    db = Database(database_url)
+    schema.upgrade(db.engine)
+    with db.transaction() as session:
+        load_catalogue(session, CATALOGUE.read_text(), source=str(CATALOGUE), now=MONDAY_9_WIB)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test: nothing persists."""
+    connection = database.engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+def make_photo(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), exif: bool = False) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    out = io.BytesIO()
+    if exif:
+        info = Image.Exif()
+        info[0x010F] = "PhoneMaker"  # Make
+        info[0x8825] = {2: (6.0, 10.0, 30.0), 4: (106.0, 49.0, 0.0)}  # GPS IFD
+        image.save(out, format=fmt, exif=info)
+    else:
+        image.save(out, format=fmt)
+    return out.getvalue()
+
+
+@pytest.fixture
+def photo() -> bytes:
+    return make_photo()
+
+
+@pytest.fixture
+def start_time() -> datetime:
+    return MONDAY_9_WIB

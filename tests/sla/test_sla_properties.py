@@ -1,0 +1,133 @@
+"""Calendar algebra and timer invariants, checked by hypothesis on awkward calendars.
+
+Instants favour local span boundaries (openings, closings, lunch, midnight), where an off-by-one
+in the "a deadline at closing time is that closing time" rule would show.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sla import BusinessCalendar, Ladder, Level, Span, TimerFacts, deadline, status, weekday_hours
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+FIRST_DAY = date(2025, 1, 1)
+DAYS = (date(2028, 12, 31) - FIRST_DAY).days
+MAX_MINUTES = 40 * 8 * 60  # about 40 working days of an 8-hour office
+
+CALENDARS = [
+    BusinessCalendar(
+        week=weekday_hours(Span(time(8), time(16))), holiday_categories=("public", "government")
+    ),
+    BusinessCalendar(
+        week=weekday_hours(Span(time(8), time(12)), Span(time(13), time(16))),
+        holiday_categories=("public", "government"),
+        closed_dates=frozenset({date(2026, 11, 10), date(2027, 6, 30)}),
+        open_dates=frozenset({date(2026, 11, 7), date(2027, 3, 13)}),
+    ),
+    # Night shift touching across midnight, in WITA while the instants are drawn in WIB.
+    BusinessCalendar(
+        timezone="Asia/Makassar",
+        week=((Span(time(0), time(2)), Span(time(20), time(0))),) * 7,
+    ),
+    BusinessCalendar(always_open=True),
+]
+BOUNDARIES = [time(h) for h in (0, 2, 7, 8, 12, 13, 16, 20, 23)]
+LADDER = Ladder((Level("warn", 75), Level("breach", 100), Level("area", 150), Level("gov", 200)))
+
+calendars = st.sampled_from(CALENDARS)
+instants = st.builds(
+    lambda day, wall: datetime.combine(FIRST_DAY + timedelta(days=day), wall, JAKARTA).astimezone(
+        UTC
+    ),
+    st.integers(0, DAYS),
+    st.one_of(st.sampled_from(BOUNDARIES), st.times()),
+)
+durations = st.one_of(
+    st.integers(0, MAX_MINUTES).map(lambda minutes: timedelta(minutes=minutes)),
+    st.integers(0, 40 * 8).map(lambda h: timedelta(hours=h)),
+)
+
+examples = settings(max_examples=200, deadline=None)
+
+
+@examples
+@given(calendars, instants, durations, durations)
+def test_add_composes(calendar: BusinessCalendar, t: datetime, a: timedelta, b: timedelta) -> None:
+    assert calendar.add(calendar.add(t, a), b) == calendar.add(t, a + b)
+
+
+@examples
+@given(calendars, instants, durations)
+def test_between_inverts_add(calendar: BusinessCalendar, t: datetime, d: timedelta) -> None:
+    assert calendar.between(t, calendar.add(t, d)) == d
+
+
+@examples
+@given(calendars, instants, durations)
+def test_add_never_before_start_and_returns_utc(
+    calendar: BusinessCalendar, t: datetime, d: timedelta
+) -> None:
+    result = calendar.add(t, d)
+    assert result >= t
+    assert result.tzinfo is UTC
+
+
+@examples
+@given(calendars, instants, durations)
+def test_add_positive_duration_ends_in_or_at_end_of_working_time(
+    calendar: BusinessCalendar, t: datetime, d: timedelta
+) -> None:
+    result = calendar.add(t, d)
+    if d:
+        # The instant just before the result was working time: no deadline lands mid-closure.
+        assert calendar.is_open(result - timedelta(microseconds=1))
+
+
+@examples
+@given(calendars, st.lists(instants, min_size=3, max_size=3).map(sorted))
+def test_between_is_additive(calendar: BusinessCalendar, moments: list[datetime]) -> None:
+    a, b, c = moments
+    assert calendar.between(a, c) == calendar.between(a, b) + calendar.between(b, c)
+
+
+@examples
+@given(calendars, instants, durations, durations, durations)
+def test_deadline_longer_completed_pause_never_earlier(
+    calendar: BusinessCalendar,
+    start: datetime,
+    target: timedelta,
+    pause: timedelta,
+    more: timedelta,
+) -> None:
+    shorter = TimerFacts(start=start, target=target, calendar=calendar, paused=pause)
+    longer = TimerFacts(start=start, target=target, calendar=calendar, paused=pause + more)
+    assert deadline(shorter, start) <= deadline(longer, start)
+
+
+@examples
+@given(calendars, instants, durations, durations, durations)
+def test_deadline_ongoing_pause_never_moves_earlier(
+    calendar: BusinessCalendar, start: datetime, target: timedelta, wait: timedelta, more: timedelta
+) -> None:
+    facts = TimerFacts(start=start, target=target, calendar=calendar, paused_since=start + wait)
+    now = start + wait
+    assert deadline(facts, now) <= deadline(facts, now + more)
+
+
+@examples
+@given(calendars, instants, durations, durations)
+def test_status_running_timer_is_consistent(
+    calendar: BusinessCalendar, start: datetime, target: timedelta, wait: timedelta
+) -> None:
+    facts = TimerFacts(start=start, target=target + timedelta(minutes=1), calendar=calendar)
+    now = start + wait
+    result = status(facts, LADDER, now)
+    assert result.elapsed + result.remaining == facts.target
+    assert calendar.between(now, result.deadline) == max(result.remaining, timedelta(0))
+    if result.next_due_at is not None:
+        assert result.next_due_at > now
+        later = status(facts, LADDER, result.next_due_at)
+        assert len(later.due_levels) == len(result.due_levels) + 1

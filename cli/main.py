@@ -55,5 +55,29 @@ def lifecycle() -> None:
     console.print(mermaid())
 
 
+@app.command("demo")
+def demo() -> None:
+    """Walk one sample report from submission to resolution and print its timeline."""
+    from cli import tickets
+
+    officer = "demo.officer@tanggap.example"
+    staff.add(officer, name="Petugas Demo (Dishub)", agency="DISHUB")
+    code = tickets.submit_cmd(
+        category="traffic_jam",
+        description="Macet total di Jl. Medan Merdeka Barat, lampu lalu lintas mati",
+        lat=-6.1754,
+        lon=106.8272,
+        address="Jl. Medan Merdeka Barat, Gambir",
+    )
+    for action, note in [
+        ("verify", None),
+        ("assign", None),
+        ("start", None),
+        ("resolve", "Petugas Dishub diturunkan; lalu lintas kembali lancar"),
+    ]:
+        tickets.act(code, action, as_=officer, note=note)
+    tickets.show(code)
+
+
 if __name__ == "__main__":
     app()

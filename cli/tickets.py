@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cli.context import console, database, now, reported_errors, settings, storage
 from engine.actions import perform
 from engine.actors import Actor
-from engine.lifecycle import allowed_triggers
+from engine.lifecycle import allowed_triggers, parse_trigger
 from engine.models import Ticket
 from engine.staff import get_staff
 from engine.submission import Report, submit
@@ -42,7 +42,7 @@ def submit_cmd(
     as_: Annotated[
         str | None, typer.Option("--as", help="staff e-mail submitting on a citizen's behalf")
     ] = None,
-) -> None:
+) -> str:
     """Submit a report as a citizen (or as staff on a citizen's behalf)."""
     report = Report(
         category=category,
@@ -66,6 +66,7 @@ def submit_cmd(
         console.print(f"submitted {ticket.code}: {ticket.category.name_en} → {ticket.agency.name}")
         console.print(f"area: {ticket.area.name}")
         console.print(f"reporter token (keep it to dispute the fix): {result.reporter_token}")
+        return ticket.code
 
 
 @app.command("act")
@@ -88,6 +89,7 @@ def act(
 ) -> None:
     """Fire an action on a ticket, as a staff member (--as) or as its reporter (--token)."""
     with reported_errors(), database().transaction() as session:
+        parse_trigger(action)  # an unknown action is the first thing to tell
         if as_:
             actor = Actor.of_staff(get_staff(session, as_))
         elif token:

@@ -124,24 +124,30 @@ def verify(
         settings=settings,
         expected_version=expected_version,
     )
-    ticket = step.ticket
-    data: dict[str, Any] = {}
+    ticket, text = step.ticket, step.reason(note)
+    # Work out every correction before touching the ticket: a bad one must change nothing.
+    new_category = None
     if category is not None and category != ticket.category.code:
-        ticket.category = get_category(session, category)
-        data["category"] = category
+        new_category = get_category(session, category)
     if (lat is None) != (lon is None):
         raise RuleViolated("correct the location with both latitude and longitude")
+    new_area = None
     if lat is not None and lon is not None and (lat, lon) != (ticket.lat, ticket.lon):
         check_location(lat, lon)
-        ticket.area = locate(session, lat=lat, lon=lon)
-        ticket.lat, ticket.lon = lat, lon
+        new_area = locate(session, lat=lat, lon=lon)
+    data: dict[str, Any] = {}
+    if new_category is not None:
+        ticket.category = new_category
+        data["category"] = new_category.code
+    if new_area is not None and lat is not None and lon is not None:
+        ticket.area, ticket.lat, ticket.lon = new_area, lat, lon
         data["location"] = [lat, lon]
     if data:
         agency = route(session, ticket.category, ticket.area)
         if agency.id != ticket.agency_id:
             ticket.agency = agency
             data["agency"] = agency.code
-    return step.write(step.reason(note), public, data)
+    return step.write(text, public, data)
 
 
 def reject(
@@ -223,12 +229,12 @@ def assign(
         settings=settings,
         expected_version=expected_version,
     )
-    ticket = step.ticket
+    ticket, text = step.ticket, step.reason(note)
     target = _agency(session, agency) if agency else ticket.agency
-    ticket.agency = target
-    ticket.officer = _officer(session, officer, target) if officer else None
+    assignee = _officer(session, officer, target) if officer else None
+    ticket.agency, ticket.officer = target, assignee
     data = {"agency": target.code} | ({"officer": officer} if officer else {})
-    return step.write(step.reason(note), public, data)
+    return step.write(text, public, data)
 
 
 def transfer(
@@ -254,16 +260,16 @@ def transfer(
         settings=settings,
         expected_version=expected_version,
     )
-    ticket = step.ticket
+    ticket, text = step.ticket, step.reason(note)
     if not agency:
         raise RuleViolated("transfer needs the agency to hand the ticket to")
     target = _agency(session, agency)
     if target.id == ticket.agency_id:
         raise RuleViolated(f"ticket {ticket.code} is already with {target.code}")
+    assignee = _officer(session, officer, target) if officer else None
     data = {"from_agency": ticket.agency.code, "agency": target.code}
-    ticket.agency = target
-    ticket.officer = _officer(session, officer, target) if officer else None
-    return step.write(step.reason(note), public, data)
+    ticket.agency, ticket.officer = target, assignee
+    return step.write(text, public, data)
 
 
 def start(
@@ -312,8 +318,9 @@ def hold(
         settings=settings,
         expected_version=expected_version,
     )
+    text = step.reason(note)
     step.ticket.held_from = step.ticket.state
-    return step.write(step.reason(note), public)
+    return step.write(text, public)
 
 
 def resume(

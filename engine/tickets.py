@@ -104,16 +104,14 @@ def write_transition(
         now=now,
     )
     session.add(event)
+    # A failed flush rolls the session back and expires the ticket: keep what the error says.
+    stale = StaleVersion(f"ticket {ticket.code} was changed by someone else; reload, try again")
     try:
         session.flush()
     except StaleDataError as exc:
-        raise _stale(ticket) from exc
+        raise stale from exc
     except IntegrityError as exc:
         if "ticket_events" not in str(exc.orig):
             raise
-        raise _stale(ticket) from exc
+        raise stale from exc
     return event
-
-
-def _stale(ticket: Ticket) -> StaleVersion:
-    return StaleVersion(f"ticket {ticket.code} was changed by someone else; reload and try again")

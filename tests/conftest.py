@@ -104,3 +104,26 @@ def photo() -> bytes:
 @pytest.fixture
 def start_time() -> datetime:
     return MONDAY_9_WIB
+
+
+@pytest.fixture
+def committed(database: Database) -> Iterator[list[str]]:
+    """For tests that must commit (concurrency, CLI): ticket codes listed here are purged after."""
+    codes: list[str] = []
+    yield codes
+    if not codes:
+        return
+    from sqlalchemy import delete, select, update
+
+    from engine.models import Base, Ticket
+
+    with database.transaction() as session:
+        ids = list(session.scalars(select(Ticket.id).where(Ticket.code.in_(codes))))
+        session.execute(
+            update(Ticket).where(Ticket.duplicate_of_id.in_(ids)).values(duplicate_of_id=None)
+        )
+        # Children first, found from the schema so that new ticket tables are purged too.
+        for table in reversed(Base.metadata.sorted_tables):
+            if "ticket_id" in table.c:
+                session.execute(delete(table).where(table.c.ticket_id.in_(ids)))
+        session.execute(delete(Ticket).where(Ticket.id.in_(ids)))

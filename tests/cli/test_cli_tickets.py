@@ -1,0 +1,133 @@
+"""The operator's shell: a report from submission to resolution, and clear one-line errors."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from cli import context
+from cli.main import app
+from engine.db import Database
+from engine.models import Ticket
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def tanggap(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CliRunner]:
+    monkeypatch.setenv("TANGGAP_DATABASE_URL", database.url)
+    monkeypatch.setenv("TANGGAP_MEDIA_DIR", str(tmp_path / "media"))
+    context.settings.cache_clear()
+    context.database.cache_clear()
+    monkeypatch.setattr(context.console, "width", 240)
+    yield CliRunner()
+    context.database().dispose()
+    context.settings.cache_clear()
+    context.database.cache_clear()
+
+
+def run(runner: CliRunner, *args: str, ok: bool = True) -> str:
+    result = runner.invoke(app, list(args))
+    if ok:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code != 0, result.output
+    return result.output
+
+
+def ticket_count(database: Database) -> int:
+    with database.reading() as session:
+        return session.scalar(select(func.count()).select_from(Ticket)) or 0
+
+
+def test_cli_ticket_from_submitted_to_resolved_shows_timeline(
+    tanggap: CliRunner, database: Database, committed: list[str]
+) -> None:
+    officer = f"officer-{uuid.uuid4().hex[:8]}@tanggap.example"
+    run(tanggap, "db", "upgrade")
+    assert "unchanged" in run(tanggap, "config", "load", str(ROOT / "catalogue/jakarta.yaml"))
+    run(tanggap, "staff", "add", officer, "--name", "Budi Santoso", "--agency", "DISHUB")
+
+    out = run(
+        tanggap,
+        "ticket", "submit",
+        "--category", "traffic_jam",
+        "--description", "Macet total di Jl. Medan Merdeka Barat",
+        "--lat", "-6.1754", "--lon", "106.8272",
+        "--email", "warga@example.org",
+    )  # fmt: skip
+    match = re.search(r"submitted (JKT-[0-9A-Z]{4}-[0-9A-Z]{4})", out)
+    assert match, out
+    code = match.group(1)
+    committed.append(code)
+    assert "Dinas Perhubungan" in out and "reporter token" in out
+
+    for action, extra in [
+        ("verify", []),
+        ("assign", ["--officer", officer]),
+        ("start", []),
+        ("resolve", ["--note", "Petugas Dishub mengatur lalu lintas"]),
+    ]:
+        out = run(tanggap, "ticket", "act", code, action, "--as", officer, *extra)
+        assert f"{code} is now" in out
+
+    shown = run(tanggap, "ticket", "show", code.lower().replace("-", " "))
+    assert "resolved" in shown
+    for step in ("submit", "verify", "assign", "start", "resolve"):
+        assert step in shown
+    assert "Petugas Dishub mengatur lalu lintas" in shown
+    assert "warga@example.org" not in shown  # personal data stays out of the timeline
+
+
+MONAS = ["--lat", "-6.1754", "--lon", "106.8272"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--category", "unicorns", *MONAS], "unknown report category"),
+        (["--category", "traffic_jam", "--lat", "-6.9175", "--lon", "107.6191"], "outside every"),
+        (["--category", "traffic_jam", *MONAS, "--description", "   "], "description is empty"),
+        (["--category", "traffic_jam", *MONAS, "--description", "x" * 5000], "the limit is 4000"),
+    ],
+)
+def test_cli_submit_bad_input_one_line_error_writes_nothing(
+    tanggap: CliRunner, database: Database, args: list[str], message: str
+) -> None:
+    before = ticket_count(database)
+    if "--description" not in args:
+        args = [*args, "--description", "Jalan berlubang"]
+    result = tanggap.invoke(app, ["ticket", "submit", *args])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], result.output
+    assert ticket_count(database) == before
+
+
+def test_cli_unknown_action_one_line_error_lists_known(
+    tanggap: CliRunner, database: Database, committed: list[str]
+) -> None:
+    out = run(
+        tanggap, "ticket", "submit", "--category", "traffic_jam", "--description", "macet",
+        "--lat", "-6.1754", "--lon", "106.8272",
+    )  # fmt: skip
+    code = re.search(r"(JKT-\S+):", out).group(1)  # type: ignore[union-attr]
+    committed.append(code)
+    result = tanggap.invoke(app, ["ticket", "act", code, "teleport", "--as", "x@y.z"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "unknown action 'teleport'" in result.output and "verify" in result.output
+
+
+def test_cli_show_unknown_ticket_is_clear(tanggap: CliRunner) -> None:
+    result = tanggap.invoke(app, ["ticket", "show", "JKT-0000-0000"])
+    assert result.exit_code == 2
+    assert "no ticket with code JKT-0000-0000" in result.output

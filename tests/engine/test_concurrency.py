@@ -1,0 +1,168 @@
+"""Concurrent writers: a lost race is a conflict, never a lost or half-written update.
+
+Both tests run on whichever database the suite runs on (CI runs SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from engine.actions import perform
+from engine.actors import Actor
+from engine.db import Database
+from engine.errors import StaleVersion
+from engine.lifecycle import Role, replay
+from engine.photos import MemoryMediaStorage
+from engine.settings import Settings
+from engine.submission import Report, submit
+from engine.tickets import get_ticket, list_events
+
+ADMIN = Actor(Role.ADMIN, "racer")
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def _new_ticket(db: Database, settings: Settings, *, state_path: tuple[str, ...] = ()) -> str:
+    with db.transaction() as session:
+        ticket = submit(
+            session,
+            Report(category="traffic_jam", description="macet", lat=-6.1754, lon=106.8272),
+            actor=Actor.citizen(),
+            now=T0,
+            settings=settings,
+            storage=MemoryMediaStorage(),
+        ).ticket
+        for action in state_path:
+            perform(
+                session,
+                ticket.code,
+                action,
+                actor=ADMIN,
+                now=T0,
+                settings=settings,
+                storage=MemoryMediaStorage(),
+            )
+        return ticket.code
+
+
+def test_concurrency_16_threads_same_version_exactly_one_wins(
+    database: Database, settings: Settings, committed: list[str]
+) -> None:
+    db = Database(database.url, pool_size=17, max_overflow=0)
+    code = _new_ticket(db, settings)
+    committed.append(code)
+    barrier = threading.Barrier(16)
+
+    def race(_: int) -> str:
+        barrier.wait()
+        try:
+            with db.transaction() as session:
+                perform(
+                    session,
+                    code,
+                    "verify",
+                    actor=ADMIN,
+                    now=T0 + timedelta(minutes=1),
+                    settings=settings,
+                    storage=MemoryMediaStorage(),
+                    expected_version=1,
+                )
+            return "won"
+        except StaleVersion:
+            return "conflict"
+
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(race, range(16)))
+    with db.reading() as session:
+        ticket = get_ticket(session, code)
+        events = list_events(session, ticket)
+    db.dispose()
+
+    assert outcomes.count("won") == 1
+    assert outcomes.count("conflict") == 15
+    assert [e.trigger for e in events] == ["submit", "verify"]
+    assert ticket.version == 2 and ticket.state == "verified"
+
+
+#: Runs in a separate interpreter: hold/resume tickets, count every success, retry lost races.
+WORKER = """
+import json, random, sys
+from datetime import UTC, datetime, timedelta
+from engine.actions import perform
+from engine.actors import Actor
+from engine.db import Database
+from engine.errors import Conflict
+from engine.lifecycle import Role
+from engine.photos import MemoryMediaStorage
+from engine.settings import Settings
+from engine.tickets import get_ticket
+
+url, codes, seed, rounds = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4])
+db, settings, rng = Database(url), Settings(database_url=url), random.Random(seed)
+admin, t0 = Actor(Role.ADMIN, f"worker {seed}"), datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+done = dict.fromkeys(codes, 0)
+for i in range(rounds):
+    code = rng.choice(codes)
+    with db.reading() as session:
+        ticket = get_ticket(session, code)
+        seen_version, seen_state = ticket.version, ticket.state
+    action = "hold" if seen_state == "in_progress" else "resume"
+    try:
+        with db.transaction() as session:
+            perform(session, code, action, actor=admin, now=t0 + timedelta(seconds=i),
+                    settings=settings, storage=MemoryMediaStorage(),
+                    note="waiting for the crew" if action == "hold" else None,
+                    expected_version=seen_version)
+        done[code] += 1
+    except Conflict:
+        pass
+db.dispose()
+print(json.dumps(done))
+"""
+
+
+def test_concurrency_4_processes_lose_no_update(
+    database: Database, settings: Settings, committed: list[str]
+) -> None:
+    path = ("verify", "assign", "start")
+    shared = [_new_ticket(database, settings, state_path=path) for _ in range(2)]
+    private = [_new_ticket(database, settings, state_path=path) for _ in range(4)]
+    committed.extend(shared + private)
+
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WORKER,
+                database.url,
+                ",".join([*shared, private[n]]),
+                str(n),
+                "60",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    results: list[dict[str, int]] = []
+    for worker in workers:
+        out, _ = worker.communicate(timeout=300)
+        assert worker.returncode == 0
+        results.append(json.loads(out))
+
+    with database.reading() as session:
+        for code in shared + private:
+            ticket = get_ticket(session, code)
+            events = list_events(session, ticket)
+            successes = sum(result.get(code, 0) for result in results)
+            # 4 events to reach in_progress; then exactly one event per counted success.
+            assert ticket.version == 4 + successes == len(events)
+            assert [e.seq for e in events] == list(range(1, len(events) + 1))
+            assert replay(events) == ticket.state
+    shared_successes = sum(r[c] for r in results for c in shared)
+    assert shared_successes > 0

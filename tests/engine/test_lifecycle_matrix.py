@@ -1,4 +1,4 @@
-"""Every (state, trigger) pair for every kind of actor: land right with one event, or change nothing.
+"""Every (state, trigger) pair for every kind of actor: one event and the right state, or nothing.
 
 The expectations are written out here from DESIGN §2 independently of ``engine.lifecycle``,
 so a wrong entry in the engine's table fails a test instead of agreeing with itself.

@@ -10,6 +10,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from cli.context import console, database, now, reported_errors, settings, storage
+from cli.sla import local, print_sla
 from engine.actions import perform
 from engine.actors import Actor
 from engine.lifecycle import allowed_triggers, parse_trigger
@@ -135,18 +136,27 @@ def show(code: str) -> None:
         console.print(f"report     {ticket.description}")
         allowed = ", ".join(t.value for t in allowed_triggers(ticket.state)) or "none"
         console.print(f"next       {allowed}")
-        timeline = Table("#", "when (UTC)", "action", "from → to", "by", "note", title="timeline")
+        timeline = Table(
+            "#",
+            f"when ({settings().timezone})",
+            "action",
+            "from → to",
+            "by",
+            "note",
+            title="timeline",
+        )
         for ev in list_events(session, ticket):
             note = (ev.note or "") + ("" if ev.public or not ev.note else " [internal]")
             timeline.add_row(
                 str(ev.seq),
-                ev.created_at.strftime("%Y-%m-%d %H:%M"),
+                local(ev.created_at),
                 ev.trigger,
                 f"{ev.from_state or '—'} → {ev.to_state}",
                 f"{ev.actor_label} ({ev.actor_role})",
                 note,
             )
         console.print(timeline)
+        print_sla(session, ticket, now())
 
 
 @app.command("list")

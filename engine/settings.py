@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     media_dir: Path = Path("media")
     #: Public code prefix: JKT for Jakarta.
     code_prefix: str = "JKT"
+    #: Local time zone for people-facing times (storage is always UTC).
+    timezone: str = "Asia/Jakarta"
     max_description_chars: int = 4000
     max_photo_bytes: int = 8 * 1024 * 1024
 

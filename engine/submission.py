@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import clocks
 from engine.actors import Actor, check_may_act, hash_token
 from engine.codes import new_code
 from engine.errors import RuleViolated, UnknownCategory
@@ -176,4 +177,5 @@ def submit(
         now=now,
     )
     session.flush()
+    clocks.on_transition(session, ticket, trigger=Trigger.SUBMIT, now=now)
     return Submission(ticket=ticket, reporter_token=token)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine import clocks
 from engine.actors import Actor
 from engine.codes import normalize_code
 from engine.errors import StaleVersion, TicketNotFound
@@ -114,4 +115,5 @@ def write_transition(
         if "ticket_events" not in str(exc.orig):
             raise
         raise stale from exc
+    clocks.on_transition(session, ticket, trigger=trigger, now=now)
     return event

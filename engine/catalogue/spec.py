@@ -18,6 +18,7 @@ from shapely.geometry import Polygon
 
 from engine.errors import CatalogueError
 from engine.models import AgencyKind, AreaLevel, Priority
+from engine.policies import build_calendar, build_ladder, build_policy
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -233,6 +234,31 @@ def cross_check(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
         percents = [level.percent for level in ladder.levels]
         if percents != sorted(set(percents)):
             problems.append((("ladders", i, "levels"), "levels must rise strictly in percent"))
+    problems.extend(_check_sla(spec))
+    return problems
+
+
+def _check_sla(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
+    """Build every calendar, ladder and policy exactly as the clocks will, to catch what the
+    schema cannot see (an unknown time zone, overlapping spans, a bad duration)."""
+    problems: list[tuple[Loc, str]] = []
+    calendars, ladders = {}, {}
+    for i, calendar in enumerate(spec.calendars):
+        try:
+            calendars[calendar.code] = build_calendar(calendar.model_dump(mode="json"))
+        except (ValueError, KeyError) as exc:
+            problems.append((("calendars", i), str(exc)))
+    for i, ladder in enumerate(spec.ladders):
+        try:
+            ladders[ladder.code] = build_ladder(ladder.model_dump(mode="json"))
+        except (ValueError, KeyError) as exc:
+            problems.append((("ladders", i), str(exc)))
+    for i, policy in enumerate(spec.policies):
+        if policy.calendar in calendars and policy.ladder in ladders:
+            try:
+                build_policy(policy.model_dump(mode="json"), calendars, ladders)
+            except ValueError as exc:
+                problems.append((("policies", i, "targets"), str(exc)))
     return problems
 
 

@@ -15,8 +15,18 @@ from shapely.geometry import Polygon
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import clocks
 from engine.catalogue.spec import CatalogueSpec, parse_catalogue
-from engine.models import Agency, Area, CatalogueRevision, Category, RoutingRule
+from engine.models import (
+    Agency,
+    Area,
+    CatalogueRevision,
+    Category,
+    RoutingRule,
+    SlaCalendar,
+    SlaLadder,
+    SlaPolicy,
+)
 from engine.models.base import Base
 
 
@@ -142,8 +152,29 @@ def apply_catalogue(session: Session, spec: CatalogueSpec) -> LoadSummary:
     session.flush()
 
     _apply_routing(session, spec, areas, agencies, categories, summary)
+    _apply_sla(session, spec, summary)
     session.flush()
     return summary
+
+
+SLA_KINDS = ("calendar", "ladder", "policy")
+
+
+def _apply_sla(session: Session, spec: CatalogueSpec, summary: LoadSummary) -> None:
+    sections: list[tuple[type[Any], str, list[Any]]] = [
+        (SlaCalendar, "calendar", spec.calendars),
+        (SlaLadder, "ladder", spec.ladders),
+        (SlaPolicy, "policy", spec.policies),
+    ]
+    for model, kind, items in sections:
+        rows = _by_code(session, model)
+        for position, item in enumerate(items):
+            values: dict[str, Any] = {"definition": item.model_dump(mode="json"), "active": True}
+            if model is SlaPolicy:
+                values["position"] = position
+            _upsert(session, model, rows, item.code, values, summary, kind)
+        _deactivate_missing(rows, {item.code for item in items}, summary, kind)
+    session.flush()
 
 
 def _apply_routing(
@@ -176,14 +207,20 @@ def load_catalogue(
     """Validate the whole file, then apply it; a bad file raises before anything is written."""
     spec = parse_catalogue(text, source=source)
     summary = apply_catalogue(session, spec)
-    if summary.changed:
-        session.add(
-            CatalogueRevision(
-                sha256=hashlib.sha256(text.encode()).hexdigest(),
-                source=source,
-                summary=summary.as_dict(),
-                loaded_at=now,
-            )
-        )
+    if not summary.changed:
+        return summary
+    revision = CatalogueRevision(
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        source=source,
+        summary=summary.as_dict(),
+        loaded_at=now,
+    )
+    session.add(revision)
+    session.flush()  # the clocks read the policies of the newest revision
+    touched = summary.created | summary.updated | summary.deactivated
+    if any(kind in touched for kind in SLA_KINDS):
+        # New targets or calendars apply to the clocks already running, not just to new ones.
+        summary.updated["open timers"] = clocks.recompute_open(session, now=now)
+        revision.summary = summary.as_dict()
         session.flush()
     return summary

@@ -11,6 +11,14 @@ from engine.models.catalogue import (
     Priority,
     RoutingRule,
 )
+from engine.models.sla import (
+    Escalation,
+    Notification,
+    SlaCalendar,
+    SlaLadder,
+    SlaPolicy,
+    SlaTimer,
+)
 from engine.models.staff import Staff
 from engine.models.ticket import Attachment, Ticket, TicketEvent
 
@@ -23,8 +31,14 @@ __all__ = [
     "Base",
     "CatalogueRevision",
     "Category",
+    "Escalation",
+    "Notification",
     "Priority",
     "RoutingRule",
+    "SlaCalendar",
+    "SlaLadder",
+    "SlaPolicy",
+    "SlaTimer",
     "Staff",
     "Ticket",
     "TicketEvent",

@@ -56,6 +56,9 @@ class Ticket(Base):
     reporter_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     rating: Mapped[int | None] = mapped_column(Integer)
+    #: Earliest instant any unrecorded ladder level of any running SLA timer falls due; the
+    #: sweep reads only tickets with next_check_at <= now, through this column's index.
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,132 @@
+"""SLA configuration (calendars, ladders, policies), running timers, the escalation ledger and the
+notification outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.models.base import Base, BigId, UTCDateTime
+
+
+class SlaCalendar(Base):
+    """A business calendar as the catalogue file defines it (``definition`` is its spec)."""
+
+    __tablename__ = "sla_calendars"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SlaLadder(Base):
+    __tablename__ = "sla_ladders"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SlaPolicy(Base):
+    """Policies are tried in ``position`` order; the first matching category × priority wins."""
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SlaTimer(Base):
+    """One SLA clock of one ticket: enough facts to recompute it and to draw its timeline.
+
+    ``cycle`` counts the starts of this kind of timer on this ticket (a reopen starts resolve
+    cycle 2, a second transfer accept cycle 2); with ``kind`` it keys the escalation ledger.
+    """
+
+    __tablename__ = "sla_timers"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "cycle"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[int] = mapped_column(Integer)
+    policy_code: Mapped[str] = mapped_column(String(60))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    target_seconds: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Business seconds spent in completed pauses.
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: As of the last change; while paused it is where the deadline stood when the pause began.
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the next unrecorded ladder level falls due (None: stopped, paused or all recorded).
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Names of the ladder levels already in the ledger for this timer.
+    levels_recorded: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None
+
+
+class Escalation(Base):
+    """The ledger: a ladder level reached, recorded once per (ticket, timer, cycle, level)."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("ticket_id", "timer_kind", "cycle", "level"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    timer_id: Mapped[int] = mapped_column(ForeignKey("sla_timers.id"))
+    timer_kind: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(60))
+    percent: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: False for a warning recorded after its breach was already due (caught up, not mailed).
+    mailed: Mapped[bool] = mapped_column(Boolean)
+
+
+class Notification(Base):
+    """The outbox: an e-mail to send, written in the transaction that decided it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("escalation_id", "recipient"),
+        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
+    recipient: Mapped[str] = mapped_column(String(254))
+    recipient_kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,79 @@
+"""The notification outbox: e-mails decided inside a transaction, sent later by a flow.
+
+Rows, not calls: the sweep that records an escalation writes its e-mails in the same
+transaction, so an escalation is never recorded without its mail nor mailed without its record.
+The delivery flow (``workflows``) picks up ``pending`` rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from engine.models import Escalation, Notification, SlaTimer, Ticket
+from engine.recipients import Addressee
+from sla import Level, Policy
+
+TIMER_WORDS = {
+    "verify": ("verifikasi", "verification"),
+    "assign": ("disposisi", "assignment"),
+    "start": ("mulai penanganan", "start of work"),
+    "resolve": ("penyelesaian", "resolution"),
+    "accept": ("penerimaan koordinasi", "acceptance of the transfer"),
+}
+
+
+def escalation_message(
+    ticket: Ticket, timer: SlaTimer, level: Level, policy: Policy
+) -> tuple[str, str]:
+    """Subject and body, Indonesian first: the staff who read these work in Indonesian."""
+    zone = policy.calendar.zone
+    deadline = timer.deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    word_id, word_en = TIMER_WORDS.get(timer.kind, (timer.kind, timer.kind))
+    state = "MELEWATI BATAS" if level.percent >= 100 else "MENDEKATI BATAS"
+    subject = (
+        f"[Tanggap] {ticket.code} {state} {word_id} ({level.percent}%): "
+        f"{ticket.category.name_id}, {ticket.area.name}"
+    )
+    body = "\n".join(
+        [
+            f"Laporan {ticket.code} — {ticket.category.name_id} / {ticket.category.name_en}",
+            f"Wilayah / area: {ticket.area.name}",
+            f"Instansi / agency: {ticket.agency.name}",
+            f"Status: {ticket.state}",
+            f"Tenggat {word_id} / {word_en} deadline: {deadline}",
+            f"Tingkat eskalasi / escalation level: {level.name} ({level.percent}% of target)",
+            "",
+            ticket.description[:500],
+        ]
+    )
+    return subject, body
+
+
+def enqueue(
+    session: Session,
+    *,
+    ticket: Ticket,
+    escalation: Escalation,
+    addressees: list[Addressee],
+    subject: str,
+    body: str,
+    now: datetime,
+) -> int:
+    for addressee in addressees:
+        session.add(
+            Notification(
+                ticket_id=ticket.id,
+                escalation_id=escalation.id,
+                recipient=addressee.email,
+                recipient_kind=addressee.kind,
+                subject=subject,
+                body=body,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    return len(addressees)

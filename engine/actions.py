@@ -27,7 +27,8 @@ from engine.models import Agency, Staff, Ticket
 from engine.photos import MediaStorage
 from engine.routing import locate, route
 from engine.settings import Settings
-from engine.submission import attach_photos, check_location, get_category
+from engine.staff import find_staff
+from engine.submission import attach_photos, check_location, clean_photos, get_category
 from engine.tickets import get_ticket, write_transition
 
 
@@ -92,7 +93,7 @@ def _agency(session: Session, code: str) -> Agency:
 
 
 def _officer(session: Session, email: str, agency: Agency) -> Staff:
-    officer = session.scalars(select(Staff).where(Staff.email == email)).first()
+    officer = find_staff(session, email)
     if officer is None or not officer.active:
         raise StaffNotFound(f"no active staff member {email!r}")
     if officer.agency_id != agency.id:
@@ -157,7 +158,7 @@ def reject(
     actor: Actor,
     now: datetime,
     settings: Settings,
-    note: str | None,
+    note: str | None = None,
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
@@ -181,7 +182,7 @@ def mark_duplicate(
     actor: Actor,
     now: datetime,
     settings: Settings,
-    duplicate_of: str | None,
+    duplicate_of: str | None = None,
     note: str | None = None,
     public: bool | None = None,
     expected_version: int | None = None,
@@ -244,8 +245,8 @@ def transfer(
     actor: Actor,
     now: datetime,
     settings: Settings,
-    agency: str | None,
-    note: str | None,
+    agency: str | None = None,
+    note: str | None = None,
     officer: str | None = None,
     public: bool | None = None,
     expected_version: int | None = None,
@@ -293,7 +294,7 @@ def start(
         expected_version=expected_version,
     )
     if step.ticket.officer_id is None and actor.staff_id is not None:
-        step.ticket.officer_id = actor.staff_id  # whoever starts the work owns it
+        step.ticket.officer = session.get(Staff, actor.staff_id)  # whoever starts the work owns it
     return step.write(step.reason(note), public)
 
 
@@ -304,7 +305,7 @@ def hold(
     actor: Actor,
     now: datetime,
     settings: Settings,
-    note: str | None,
+    note: str | None = None,
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
@@ -355,7 +356,7 @@ def resolve(
     now: datetime,
     settings: Settings,
     storage: MediaStorage,
-    note: str | None,
+    note: str | None = None,
     photos: Sequence[bytes] = (),
     public: bool | None = None,
     expected_version: int | None = None,
@@ -377,11 +378,10 @@ def resolve(
     attach_photos(
         session,
         ticket,
-        photos,
+        clean_photos(photos, settings),
         purpose="proof",
         event_seq=ticket.version + 1,
         storage=storage,
-        settings=settings,
         now=now,
     )
     ticket.resolved_at = now
@@ -395,7 +395,7 @@ def reopen(
     actor: Actor,
     now: datetime,
     settings: Settings,
-    note: str | None,
+    note: str | None = None,
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -60,13 +60,11 @@ def next_due(timer: SlaTimer, policy: Policy) -> datetime | None:
     """Earliest instant an unrecorded level falls due (may be past: the sweep catches up)."""
     if timer.stopped_at is not None or timer.paused_since is not None:
         return None
-    timer_facts = facts(timer, policy)
-    moments = [
-        level_due_at(timer_facts, level.percent)
-        for level in policy.ladder.levels
-        if level.name not in timer.levels_recorded
-    ]
-    return min((m for m in moments if m is not None), default=None)
+    # Levels rise in percent, so the lowest unrecorded one falls due first.
+    for level in policy.ladder.levels:
+        if level.name not in timer.levels_recorded:
+            return level_due_at(facts(timer, policy), level.percent)
+    return None
 
 
 def running_timers(session: Session, ticket_ids: Sequence[int]) -> dict[int, list[SlaTimer]]:
@@ -81,17 +79,35 @@ def running_timers(session: Session, ticket_ids: Sequence[int]) -> dict[int, lis
     return grouped
 
 
-def set_next_check(session: Session, ticket: Ticket, timers: Iterable[SlaTimer]) -> None:
-    """Store the ticket's next_check_at without touching its version.
+def earliest_check(timers: Iterable[SlaTimer]) -> datetime | None:
+    return min((t.next_due_at for t in timers if t.next_due_at is not None), default=None)
 
-    The version counts events; a clock update is not an event, so this goes around the ORM's
-    versioned UPDATE.
+
+def set_next_check(session: Session, ticket: Ticket, timers: Iterable[SlaTimer]) -> None:
+    """Store the ticket's next_check_at without touching its version."""
+    set_next_checks(session, [(ticket, earliest_check(timers))])
+
+
+def set_next_checks(session: Session, values: Sequence[tuple[Ticket, datetime | None]]) -> None:
+    """Store next_check_at for many tickets in one statement, around the ORM's versioning.
+
+    The version counts events; a clock update is not an event, so it must not bump it.
     """
-    value = min((t.next_due_at for t in timers if t.next_due_at is not None), default=None)
-    if value != ticket.next_check_at:
-        table = cast(Table, Ticket.__table__)
-        session.execute(update(table).where(table.c.id == ticket.id), {"next_check_at": value})
-    set_committed_value(ticket, "next_check_at", value)
+    table = cast(Table, Ticket.__table__)
+    changed = [
+        {"b_id": ticket.id, "b_next": value}
+        for ticket, value in values
+        if value != ticket.next_check_at
+    ]
+    if changed:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(next_check_at=bindparam("b_next", type_=table.c.next_check_at.type))
+        )
+        session.connection().execute(statement, changed)
+    for ticket, value in values:
+        set_committed_value(ticket, "next_check_at", value)
 
 
 def policy_for(book: PolicyBook, ticket: Ticket, timer: SlaTimer | None = None) -> Policy | None:

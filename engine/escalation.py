@@ -4,27 +4,27 @@ The sweep is level-triggered — "due and not yet recorded" — so a second swee
 sweep, a retry or a catch-up after downtime all converge on the same ledger. It reads only
 tickets whose indexed ``next_check_at`` has passed, so its cost follows the due tickets, not
 the open ones. On PostgreSQL the claim skips rows another sweeper holds (``FOR UPDATE SKIP
-LOCKED``), so several workers split the work; SQLite has a single writer anyway.
+LOCKED``), so several workers split the work; SQLite has a single writer anyway. The ledger's
+unique key (ticket, timer, cycle, level) is the last line of defence against a double record.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine import clocks
-from engine.models import Escalation, Ticket
+from engine.models import Escalation, SlaTimer, Ticket
 from engine.outbox import enqueue, escalation_message
 from engine.policies import load_policy_book
 from engine.recipients import Directory
-from sla import level_due_at, status
+from sla import Level, Policy, level_due_at, status
 
 
 @dataclass
@@ -55,17 +55,16 @@ def due_tickets_query(now: datetime, limit: int) -> Select[Ticket]:
     )
 
 
-def _record(session: Session, values: dict[str, object]) -> int | None:
-    """Insert a ledger row unless its key exists; the new row's id, or None if it did."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Escalation)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["ticket_id", "timer_kind", "cycle", "level"])
-        .returning(Escalation.id)
+LedgerKey = tuple[int, str, int, str]
+
+
+def _ledger_keys(session: Session, ticket_ids: list[int]) -> set[LedgerKey]:
+    rows = session.execute(
+        select(
+            Escalation.ticket_id, Escalation.timer_kind, Escalation.cycle, Escalation.level
+        ).where(Escalation.ticket_id.in_(ticket_ids))
     )
-    return session.scalar(statement)
+    return {(ticket_id, kind, cycle, level) for ticket_id, kind, cycle, level in rows}
 
 
 def sweep_batch(session: Session, *, now: datetime, limit: int = 500) -> SweepResult:
@@ -75,56 +74,69 @@ def sweep_batch(session: Session, *, now: datetime, limit: int = 500) -> SweepRe
     if not tickets:
         return result
     book = load_policy_book(session)
-    directory = Directory(session)
-    timers_by_ticket = clocks.running_timers(session, [t.id for t in tickets])
-    for ticket in tickets:
-        timers = timers_by_ticket[ticket.id]
-        for timer in timers:
-            policy = clocks.policy_for(book, ticket, timer)
-            if policy is None:
-                timer.next_due_at = None  # no SLA configured any more: nothing can fall due
-                continue
-            current = status(clocks.facts(timer, policy), policy.ladder, now)
-            fresh = [lvl for lvl in current.due_levels if lvl.name not in timer.levels_recorded]
-            breach_due = any(level.percent >= 100 for level in fresh)
-            for level in fresh:
-                mailed = level.percent >= 100 or not breach_due
-                escalation_id = _record(
-                    session,
-                    {
-                        "ticket_id": ticket.id,
-                        "timer_id": timer.id,
-                        "timer_kind": timer.kind,
-                        "cycle": timer.cycle,
-                        "level": level.name,
-                        "percent": level.percent,
-                        "due_at": level_due_at(clocks.facts(timer, policy), level.percent) or now,
-                        "recorded_at": now,
-                        "mailed": mailed,
-                    },
-                )
-                if escalation_id is None:
-                    continue  # another sweep recorded it first
-                result.escalations += 1
-                result.recorded.append((ticket.code, timer.kind, timer.cycle, level.name))
-                if not mailed:
-                    result.not_mailed += 1
+    ticket_ids = [t.id for t in tickets]
+    timers_by_ticket = clocks.running_timers(session, ticket_ids)
+    recorded = _ledger_keys(session, ticket_ids)
+    to_mail: list[tuple[Ticket, SlaTimer, Level, Policy, Escalation]] = []
+
+    with session.no_autoflush:
+        for ticket in tickets:
+            for timer in timers_by_ticket[ticket.id]:
+                policy = clocks.policy_for(book, ticket, timer)
+                if policy is None:
+                    timer.next_due_at = None  # no SLA configured any more: nothing falls due
                     continue
-                subject, body = escalation_message(ticket, timer, level, policy)
-                result.notifications += enqueue(
-                    session,
-                    ticket=ticket,
-                    escalation=session.get_one(Escalation, escalation_id),
-                    addressees=directory.resolve(ticket, timer, level.notify),
-                    subject=subject,
-                    body=body,
-                    now=now,
-                )
-            timer.levels_recorded = [*timer.levels_recorded, *(lvl.name for lvl in fresh)]
-            timer.breached = timer.breached or current.breached
-            timer.next_due_at = clocks.next_due(timer, policy)
+                facts = clocks.facts(timer, policy)
+                current = status(facts, policy.ladder, now)
+                fresh = [
+                    level
+                    for level in current.due_levels
+                    if (ticket.id, timer.kind, timer.cycle, level.name) not in recorded
+                ]
+                # After downtime a warning may come due together with its breach: record it,
+                # but a "will soon be late" mail about something already late only confuses.
+                breach_due = any(level.percent >= 100 for level in fresh)
+                for level in fresh:
+                    mailed = level.percent >= 100 or not breach_due
+                    escalation = Escalation(
+                        ticket_id=ticket.id,
+                        timer_id=timer.id,
+                        timer_kind=timer.kind,
+                        cycle=timer.cycle,
+                        level=level.name,
+                        percent=level.percent,
+                        due_at=level_due_at(facts, level.percent) or now,
+                        recorded_at=now,
+                        mailed=mailed,
+                    )
+                    session.add(escalation)
+                    result.escalations += 1
+                    result.recorded.append((ticket.code, timer.kind, timer.cycle, level.name))
+                    if mailed:
+                        to_mail.append((ticket, timer, level, policy, escalation))
+                    else:
+                        result.not_mailed += 1
+                timer.levels_recorded = [level.name for level in current.due_levels]
+                timer.breached = timer.breached or current.breached
+                timer.next_due_at = clocks.next_due(timer, policy)
+        session.flush()  # escalation ids for the outbox rows
+
+        directory = Directory(session)
+        for ticket, timer, level, policy, escalation in to_mail:
+            subject, body = escalation_message(ticket, timer, level, policy)
+            result.notifications += enqueue(
+                session,
+                ticket=ticket,
+                escalation=escalation,
+                addressees=directory.resolve(ticket, timer, level.notify),
+                subject=subject,
+                body=body,
+                now=now,
+            )
         session.flush()
-        clocks.set_next_check(session, ticket, timers)
+    clocks.set_next_checks(
+        session, [(t, clocks.earliest_check(timers_by_ticket[t.id])) for t in tickets]
+    )
     return result
 
 
@@ -134,11 +146,18 @@ def sweep(
     now: datetime,
     limit: int = 500,
 ) -> SweepResult:
-    """Sweep until nothing is due, one transaction per batch."""
+    """Sweep until nothing is due, one transaction per batch.
+
+    On SQLite the sweep holds the only write lock while it works, and a writer waiting in
+    SQLite's busy handler sleeps up to 100 ms between tries: without a gap that long between
+    batches, a long catch-up would starve the citizens' and staff's writes.
+    """
     total = SweepResult()
     while True:
         with transaction() as session:
             batch = sweep_batch(session, now=now, limit=limit)
+            pause = 0.1 if session.get_bind().dialect.name == "sqlite" else 0.0
         total.add(batch)
         if batch.tickets < limit:
             return total
+        time.sleep(pause)

@@ -42,7 +42,9 @@ def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
         with Image.open(io.BytesIO(raw)) as probe:
             probe.verify()
         image: Image.Image = Image.open(io.BytesIO(raw))
-        fmt = image.format or ""
+        # Phones write JPEGs with an embedded preview (Multi-Picture Format); Pillow calls them
+        # MPO. Only the first image is re-encoded, so the preview goes with the metadata.
+        fmt = "JPEG" if image.format == "MPO" else image.format or ""
         if fmt not in _FORMATS:
             raise RuleViolated(f"photo format {fmt or 'unknown'} is not accepted (JPEG, PNG, WebP)")
         if image.width * image.height > _MAX_PIXELS:

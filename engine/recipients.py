@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Agency, AgencyKind, AreaLevel, SlaTimer, Staff, Ticket
-from engine.routing import ancestry
+from engine.models import Agency, AgencyKind, Area, AreaLevel, SlaTimer, Staff, Ticket
 from sla import Recipient, RecipientKind
 
 
@@ -20,19 +19,32 @@ class Addressee:
 
 
 class Directory:
-    """Looks up addresses; built once per sweep batch so offices are read once."""
+    """Addresses of agencies, offices and officers, read once per sweep batch.
+
+    The catalogue is small (tens of areas and agencies) and a batch touches many tickets, so
+    reading it whole beats a lookup per ticket.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        offices = session.scalars(
-            select(Agency).where(Agency.active, Agency.kind == AgencyKind.AREA_OFFICE.value)
+        self.areas = {area.id: area for area in session.scalars(select(Area))}
+        self.agencies = {agency.id: agency for agency in session.scalars(select(Agency))}
+        active = [a for a in self.agencies.values() if a.active]
+        self.office_by_area = {a.area_id: a for a in active if a.kind == AgencyKind.AREA_OFFICE}
+        governors = sorted(
+            (a for a in active if a.kind == AgencyKind.GOVERNOR_OFFICE), key=lambda a: a.id
         )
-        self.office_by_area = {office.area_id: office for office in offices}
-        self.governor = session.scalars(
-            select(Agency)
-            .where(Agency.active, Agency.kind == AgencyKind.GOVERNOR_OFFICE.value)
-            .order_by(Agency.id)
-        ).first()
+        self.governor = governors[0] if governors else None
+        self._officers: dict[int, Staff | None] = {}
+
+    def chain(self, area_id: int) -> list[Area]:
+        """The area and its ancestors, deepest first."""
+        chain: list[Area] = []
+        current: int | None = area_id
+        while current is not None and current in self.areas:
+            chain.append(self.areas[current])
+            current = self.areas[current].parent_id
+        return chain
 
     def area_office(self, ticket: Ticket, level: str) -> Agency | None:
         """The office of the ticket's area at ``level``.
@@ -41,21 +53,25 @@ class Directory:
         the asked level is told, so an escalation never falls into a gap of the map.
         """
         wanted = AreaLevel(level).depth
-        chain = ancestry(self.session, ticket.area)  # deepest first
-        for area in chain:
+        for area in self.chain(ticket.area_id):
             if area.depth <= wanted and area.id in self.office_by_area:
                 return self.office_by_area[area.id]
         return None
+
+    def officer(self, staff_id: int) -> Staff | None:
+        if staff_id not in self._officers:
+            self._officers[staff_id] = self.session.get(Staff, staff_id)
+        return self._officers[staff_id]
 
     def resolve(
         self, ticket: Ticket, timer: SlaTimer, recipients: tuple[Recipient, ...]
     ) -> list[Addressee]:
         found: list[Addressee] = []
-        agency = self.session.get(Agency, timer.agency_id) or ticket.agency
+        agency = self.agencies[timer.agency_id]
         for recipient in recipients:
             kind = recipient.kind
             if kind is RecipientKind.ASSIGNED_OFFICER:
-                officer = self.session.get(Staff, ticket.officer_id) if ticket.officer_id else None
+                officer = self.officer(ticket.officer_id) if ticket.officer_id else None
                 if officer is not None and officer.active:
                     found.append(Addressee(officer.email, kind.value))
             elif kind is RecipientKind.AGENCY_QUEUE:

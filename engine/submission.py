@@ -17,7 +17,7 @@ from engine.codes import new_code
 from engine.errors import RuleViolated, UnknownCategory
 from engine.lifecycle import RULES_BY_TRIGGER, State, Trigger
 from engine.models import Attachment, Category, Priority, Ticket
-from engine.photos import MediaStorage, clean_photo, storage_key
+from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
 from engine.routing import locate, route
 from engine.settings import Settings
 from engine.tickets import new_event
@@ -69,17 +69,15 @@ def clean_description(text: str, *, limit: int) -> str:
 def attach_photos(
     session: Session,
     ticket: Ticket,
-    photos: Sequence[bytes],
+    photos: Sequence[CleanPhoto],
     *,
     purpose: str,
     event_seq: int,
     storage: MediaStorage,
-    settings: Settings,
     now: datetime,
 ) -> list[Attachment]:
-    cleaned = [clean_photo(raw, max_bytes=settings.max_photo_bytes) for raw in photos]
     attachments = []
-    for photo in cleaned:
+    for photo in photos:
         key = storage_key(photo)
         storage.put(key, photo.data)
         attachment = Attachment(
@@ -97,6 +95,11 @@ def attach_photos(
         session.add(attachment)
         attachments.append(attachment)
     return attachments
+
+
+def clean_photos(photos: Sequence[bytes], settings: Settings) -> list[CleanPhoto]:
+    """Check every photo before anything is written: one bad file must change nothing."""
+    return [clean_photo(raw, max_bytes=settings.max_photo_bytes) for raw in photos]
 
 
 def _unused_code(session: Session, prefix: str) -> str:
@@ -125,6 +128,7 @@ def submit(
         raise RuleViolated(f"unknown priority {priority!r}; use one of low, normal, high, urgent")
     if category.photo_on_submit and not report.photos:
         raise RuleViolated(f"a report of {category.name_en.lower()} needs at least one photo")
+    photos = clean_photos(report.photos, settings)
     area = locate(session, lat=report.lat, lon=report.lon)
     agency = route(session, category, area)
     token = secrets.token_urlsafe(24)
@@ -169,11 +173,10 @@ def submit(
     attach_photos(
         session,
         ticket,
-        report.photos,
+        photos,
         purpose="report",
         event_seq=1,
         storage=storage,
-        settings=settings,
         now=now,
     )
     session.flush()

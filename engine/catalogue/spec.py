@@ -290,13 +290,18 @@ def _describe(root: yaml.Node | None, source: str, loc: Loc, message: str) -> st
 
 def parse_catalogue(text: str, *, source: str = "catalogue") -> CatalogueSpec:
     """Parse and fully validate; raise ``CatalogueError`` listing every problem found."""
+    # One parse, with libyaml when present: the node tree gives line numbers, and the same
+    # tree is turned into the data.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         raise CatalogueError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise CatalogueError(f"{source}: the catalogue must be a mapping with version, areas, …")
     try:

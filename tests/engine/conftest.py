@@ -112,6 +112,9 @@ class Desk:
             **values,
         )
 
+    def clone_tickets(self, template: Ticket, count: int, **kwargs: Any) -> list[str]:
+        return clone_tickets(self.session, template, count, **kwargs)
+
     def ticket_in(self, state: str, **overrides: Any) -> Ticket:
         ticket = self.submit(**overrides)
         for action in PATHS[state]:
@@ -133,3 +136,81 @@ def desk(session: Session, settings: Settings, start_time: datetime) -> Desk:
             now=start_time,
         )
     return desk
+
+
+def clone_tickets(
+    session: Session,
+    template: Ticket,
+    count: int,
+    *,
+    next_check_at: datetime,
+    started_at: datetime,
+    prefix: str = "CLN",
+) -> list[str]:
+    """Copies of ``template``, each with its submit event and a running resolve timer.
+
+    Goes around the use cases on purpose (200,000 tickets through ``submit`` would take many
+    minutes) and generates the rows inside the database with a recursive CTE, which SQLite and
+    PostgreSQL both run in a second or two.
+    """
+    from sqlalchemy import JSON, Integer, String, cast, literal, select
+    from sqlalchemy import insert as sql_insert
+
+    from engine.models import SlaTimer, TicketEvent, UTCDateTime
+
+    tickets, timers, events = Ticket.__table__, SlaTimer.__table__, TicketEvent.__table__
+    one = literal(1, Integer())
+    seq = select(one.label("n")).cte("seq", recursive=True)
+    seq = seq.union_all(select((seq.c.n + 1).label("n")).where(seq.c.n < count))
+    copied = [c for c in tickets.columns if c.name not in ("id", "code", "next_check_at")]
+    code = literal(f"{prefix}-").concat(cast(seq.c.n, String())).label("code")
+    source = (
+        select(*copied, code, literal(next_check_at, UTCDateTime()).label("next_check_at"))
+        .select_from(tickets.join(seq, literal(True)))
+        .where(tickets.c.id == template.id)
+    )
+    names = [c.name for c in copied] + ["code", "next_check_at"]
+    session.execute(sql_insert(tickets).from_select(names, source))
+
+    timer = session.scalars(
+        select(SlaTimer).where(SlaTimer.ticket_id == template.id, SlaTimer.kind == "resolve")
+    ).one()
+    clones = select(tickets.c.id).where(tickets.c.code.like(f"{prefix}-%"))
+    values = {
+        "kind": literal("resolve"),
+        "cycle": one,
+        "policy_code": literal(timer.policy_code),
+        "agency_id": literal(timer.agency_id),
+        "target_seconds": literal(timer.target_seconds),
+        "started_at": literal(started_at, UTCDateTime()),
+        "paused_seconds": literal(0.0),
+        "deadline": literal(timer.deadline, UTCDateTime()),
+        "next_due_at": literal(next_check_at, UTCDateTime()),
+        "breached": literal(False),
+        "levels_recorded": literal([], JSON()),
+    }
+    session.execute(
+        sql_insert(timers).from_select(["ticket_id", *values], clones.add_columns(*values.values()))
+    )
+    event_values = {
+        "seq": one,
+        "trigger": literal("submit"),
+        "to_state": literal(template.state),
+        "actor_role": literal("citizen"),
+        "actor_label": literal("citizen"),
+        "public": literal(True),
+        "data": literal({}, JSON()),
+        "created_at": literal(started_at, UTCDateTime()),
+    }
+    session.execute(
+        sql_insert(events).from_select(
+            ["ticket_id", *event_values], clones.add_columns(*event_values.values())
+        )
+    )
+    return [f"{prefix}-{n}" for n in range(1, count + 1)]
+
+
+@pytest.fixture
+def clone() -> Any:
+    """``clone_tickets`` for tests that work outside the rolled-back ``session``."""
+    return clone_tickets

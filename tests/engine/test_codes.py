@@ -1,0 +1,82 @@
+"""Public ticket codes: read aloud, typed on a phone, never guessable in sequence."""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+import pytest
+
+from engine.codes import new_code, normalize_code
+from engine.errors import TicketNotFound
+from engine.tickets import find_ticket, get_ticket
+
+#: Crockford's base32, written out here rather than taken from the engine: no I, L, O, U.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE = re.compile(rf"^JKT-[{CROCKFORD}]{{4}}-[{CROCKFORD}]{{4}}$")
+
+
+def _value(code: str) -> int:
+    """The code's body read as a base-32 number, to see whether codes count up."""
+    value = 0
+    for ch in code.replace("-", "")[-8:]:
+        value = value * 32 + CROCKFORD.index(ch)
+    return value
+
+
+def test_new_code_format_prefix_and_two_groups_of_crockford() -> None:
+    for _ in range(200):
+        assert CODE.match(new_code("JKT"))
+
+
+def test_new_code_ten_thousand_unique_and_not_sequential() -> None:
+    codes = [new_code("JKT") for _ in range(10_000)]
+
+    assert len(set(codes)) == len(codes)
+    values = [_value(code) for code in codes]
+    assert not [(a, b) for a, b in pairwise(values) if abs(b - a) <= 32]
+    assert values != sorted(values)
+    # Every position draws from the whole alphabet: nothing is fixed, narrow or predictable.
+    for position in range(8):
+        assert {_value(code) // 32**position % 32 for code in codes} == set(range(32))
+
+
+def test_submit_code_matches_public_format(desk) -> None:
+    ticket = desk.submit()
+    assert CODE.match(ticket.code)
+    assert normalize_code(ticket.code) == ticket.code
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("JKT-7K3M-09XD", "JKT-7K3M-09XD"),
+        ("jkt-7k3m-09xd", "JKT-7K3M-09XD"),
+        ("  JKT 7K3M 09XD  ", "JKT-7K3M-09XD"),
+        ("jkt7k3m09xd", "JKT-7K3M-09XD"),
+        ("JKT.7K3M/09XD", "JKT-7K3M-09XD"),
+        ("jkt 7k3m o9xd", "JKT-7K3M-09XD"),
+        ("JKT-IK3M-L9XD", "JKT-1K3M-19XD"),
+        ("jkt-oiLl-OoIi", "JKT-0111-0011"),
+    ],
+)
+def test_normalize_code_sloppy_typing_canonical(typed: str, canonical: str) -> None:
+    assert normalize_code(typed) == canonical
+
+
+def test_get_ticket_sloppily_typed_code_finds_ticket(desk, monkeypatch) -> None:
+    # A code with 0s and 1s in it, so the typed O/I/L really have to be forgiven.
+    monkeypatch.setattr("engine.submission.new_code", lambda prefix: f"{prefix}-10X0-1Z1Z")
+    ticket = desk.submit()
+    assert ticket.code == "JKT-10X0-1Z1Z"
+
+    assert get_ticket(desk.session, "jkt iox0 lzIz") is ticket
+    assert get_ticket(desk.session, "JKT10XO1Z1Z") is ticket
+
+
+def test_get_ticket_unknown_code_not_found(desk) -> None:
+    desk.submit()
+
+    with pytest.raises(TicketNotFound, match="JKT-ZZZZ-ZZZZ"):
+        get_ticket(desk.session, "jkt zzzz zzzz")
+    assert find_ticket(desk.session, "JKT-ZZZZ-ZZZZ") is None

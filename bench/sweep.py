@@ -42,6 +42,7 @@ import random
 import re
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -69,6 +70,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from engine import escalation
 from engine.catalogue import load_catalogue
 from engine.db import Database, make_engine
 from engine.escalation import SweepResult, due_tickets_query, sweep
@@ -622,9 +624,7 @@ class Report:
     due: int
     setup: Setup
     lines: list[Line] = field(default_factory=list)
-    first: SweepResult = field(default_factory=SweepResult)
-    first_seconds: float = 0.0
-    first_cpu_seconds: float = 0.0
+    first: Timed = field(default_factory=lambda: Timed(0.0, 0.0, 0.0, SweepResult()))
     statements: Statements = field(default_factory=Statements)
     ledger: dict[str, int] = field(default_factory=dict)
     plans: dict[str, list[str]] = field(default_factory=dict)
@@ -632,11 +632,52 @@ class Report:
     rss_peak_mb: float = 0.0
 
 
-def timed_once(fn: Callable[[], SweepResult]) -> tuple[float, float, SweepResult]:
-    """Wall ms, this process's CPU seconds, and the result of one call."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = fn()
-    return (time.perf_counter() - wall) * 1000, time.process_time() - cpu, result
+@dataclass
+class Timed:
+    wall_ms: float
+    cpu_seconds: float
+    #: Time the sweep slept on purpose between batches (SQLite writer fairness).
+    paused_ms: float
+    result: SweepResult
+
+
+class _PauseMeter:
+    """Stands in for the ``time`` module inside ``engine.escalation``; counts its sleeps."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.slept = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.real.sleep(seconds)
+
+
+def timed_once(fn: Callable[[], SweepResult]) -> Timed:
+    """One call: wall time, this process's CPU time, deliberate pauses, result."""
+    real = getattr(escalation, "time", None)
+    meter = _PauseMeter(real) if real is not None else None
+    if meter is not None:
+        escalation.time = meter  # type: ignore[attr-defined]
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        wall_ms, cpu_seconds = (time.perf_counter() - wall) * 1000, time.process_time() - cpu
+    finally:
+        if meter is not None:
+            escalation.time = real  # type: ignore[attr-defined]
+    paused_ms = meter.slept * 1000 if meter is not None else 0.0
+    return Timed(wall_ms, cpu_seconds, paused_ms, result)
+
+
+def timed_line(name: str, timed: Timed, baseline: Line) -> Line:
+    note = sweep_note(timed.result)
+    if timed.paused_ms:
+        note += f" (incl. {timed.paused_ms:,.0f} ms of pauses)"
+    return Line(name, [timed.wall_ms], note, baseline)
 
 
 def sweep_note(result: SweepResult) -> str:
@@ -678,20 +719,17 @@ def measure(db: Database, report: Report, times: int) -> None:
     report.plans = {"NOW_IDLE": query_plan(db, NOW_IDLE), "NOW_DUE": query_plan(db, NOW_DUE)}
 
     with counting(db.engine) as report.statements:
-        first_ms, report.first_cpu_seconds, report.first = timed_once(
-            lambda: sweep(db.transaction, now=NOW_DUE, limit=LIMIT)
-        )
-    report.first_seconds = first_ms / 1000
-    again_ms, _, again = timed_once(lambda: sweep(db.transaction, now=NOW_DUE, limit=LIMIT))
-    replay_ms, _, replayed = timed_once(lambda: replay(db))
+        report.first = timed_once(lambda: sweep(db.transaction, now=NOW_DUE, limit=LIMIT))
+    again = timed_once(lambda: sweep(db.transaction, now=NOW_DUE, limit=LIMIT))
+    replayed = timed_once(lambda: replay(db))
     report.lines = [
         idle,
         Line("sweep, 0 due", idle_sweeps, sweep_note(result), idle),
         due,
         Line("ORM claim (due_tickets_query)", claims, f"rows={rows}", due),
-        Line(f"sweep, {report.due:,} due", [first_ms], sweep_note(report.first), due),
-        Line("sweep again (idempotence)", [again_ms], sweep_note(again), idle),
-        Line(f"replay {LIMIT} (ledger dedup)", [replay_ms], sweep_note(replayed), due),
+        timed_line(f"sweep, {report.due:,} due", report.first, due),
+        timed_line("sweep again (idempotence)", again, idle),
+        timed_line(f"replay {LIMIT} (ledger dedup)", replayed, due),
     ]
     report.ledger = {
         "escalations": count(db, "SELECT count(*) FROM escalations"),
@@ -751,14 +789,22 @@ def print_setup(report: Report, say: Callable[[str], None]) -> None:
 
 
 def print_due_sweep(report: Report, say: Callable[[str], None]) -> None:
-    first, seconds = report.first, report.first_seconds
+    timed = report.first
+    first, seconds = timed.result, timed.wall_ms / 1000
+    working = (timed.wall_ms - timed.paused_ms) / 1000
     if first.tickets:
         say(
             f"due sweep: {first.tickets / seconds:,.0f} tickets/s, "
             f"{seconds * 1000 / first.tickets:.2f} ms per ticket "
-            f"({report.first_cpu_seconds * 1000 / first.tickets:.2f} ms CPU in this process), "
+            f"({timed.cpu_seconds * 1000 / first.tickets:.2f} ms CPU in this process); "
             f"{first.escalations:,} escalations ({first.not_mailed:,} recorded without mail), "
             f"{first.notifications:,} notifications queued"
+        )
+    if timed.paused_ms:
+        say(
+            f"  the sweep paused {timed.paused_ms / 1000:,.1f} s on purpose between batches; "
+            f"without the pauses: {working:,.1f} s, {first.tickets / working:,.0f} tickets/s, "
+            f"{working * 1000 / first.tickets:.2f} ms per ticket"
         )
     say("ledger at the end: " + ", ".join(f"{k}={v:,}" for k, v in report.ledger.items()))
     statements = report.statements
@@ -847,8 +893,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.stdout.flush()
     print(
         f"total {time.perf_counter() - started:,.0f} s, peak RSS {peak_rss_mb():,.0f} MB, "
-        f"python {sys.version.split()[0]}, fixed now {NOW_DUE.isoformat()}, seed {SEED}"
+        f"python {sys.version.split()[0]}, fixed now {NOW_DUE.isoformat()}, seed {SEED}, "
+        f"code {code_version()}"
     )
+
+
+def code_version() -> str:
+    """The checkout measured (``git describe --always --dirty``), or "unknown"."""
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=CATALOGUE.parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
 
 
 if __name__ == "__main__":

@@ -40,7 +40,6 @@ class _Step:
         session: Session,
         code: str,
         trigger: Trigger,
-        *,
         actor: Actor,
         now: datetime,
         settings: Settings,
@@ -116,15 +115,7 @@ def verify(
     expected_version: int | None = None,
 ) -> Ticket:
     """Confirm the report; correcting its category or location re-routes it."""
-    step = _Step(
-        session,
-        code,
-        Trigger.VERIFY,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.VERIFY, actor, now, settings, expected_version)
     ticket, text = step.ticket, step.reason(note)
     # Work out every correction before touching the ticket: a bad one must change nothing.
     new_category = None
@@ -163,15 +154,7 @@ def reject(
     expected_version: int | None = None,
 ) -> Ticket:
     """Refuse the report (spam, not the city's business, not enough information)."""
-    step = _Step(
-        session,
-        code,
-        Trigger.REJECT,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.REJECT, actor, now, settings, expected_version)
     return step.write(step.reason(note), public)
 
 
@@ -187,15 +170,7 @@ def mark_duplicate(
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    step = _Step(
-        session,
-        code,
-        Trigger.MARK_DUPLICATE,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.MARK_DUPLICATE, actor, now, settings, expected_version)
     if not duplicate_of:
         raise RuleViolated("mark_duplicate needs the code of the ticket it duplicates")
     parent = get_ticket(session, duplicate_of)
@@ -221,15 +196,7 @@ def assign(
     expected_version: int | None = None,
 ) -> Ticket:
     """Dispose the ticket to an agency (default: the one it was routed to), maybe an officer."""
-    step = _Step(
-        session,
-        code,
-        Trigger.ASSIGN,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.ASSIGN, actor, now, settings, expected_version)
     ticket, text = step.ticket, step.reason(note)
     target = _agency(session, agency) if agency else ticket.agency
     assignee = _officer(session, officer, target) if officer else None
@@ -252,15 +219,7 @@ def transfer(
     expected_version: int | None = None,
 ) -> Ticket:
     """Hand the ticket to another agency (JAKI "Koordinasi"); its clock starts there."""
-    step = _Step(
-        session,
-        code,
-        Trigger.TRANSFER,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.TRANSFER, actor, now, settings, expected_version)
     ticket, text = step.ticket, step.reason(note)
     if not agency:
         raise RuleViolated("transfer needs the agency to hand the ticket to")
@@ -284,15 +243,7 @@ def start(
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    step = _Step(
-        session,
-        code,
-        Trigger.START,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.START, actor, now, settings, expected_version)
     if step.ticket.officer_id is None and actor.staff_id is not None:
         step.ticket.officer = session.get(Staff, actor.staff_id)  # whoever starts the work owns it
     return step.write(step.reason(note), public)
@@ -310,15 +261,7 @@ def hold(
     expected_version: int | None = None,
 ) -> Ticket:
     """Pause the work (waiting for a utility, a permit, the weather); SLA clocks pause too."""
-    step = _Step(
-        session,
-        code,
-        Trigger.HOLD,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.HOLD, actor, now, settings, expected_version)
     text = step.reason(note)
     step.ticket.held_from = step.ticket.state
     return step.write(text, public)
@@ -335,15 +278,7 @@ def resume(
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    step = _Step(
-        session,
-        code,
-        Trigger.RESUME,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.RESUME, actor, now, settings, expected_version)
     step.ticket.held_from = None
     return step.write(step.reason(note), public)
 
@@ -362,15 +297,7 @@ def resolve(
     expected_version: int | None = None,
 ) -> Ticket:
     """Report the fix to the citizen: a public note, and a proof photo where the category asks."""
-    step = _Step(
-        session,
-        code,
-        Trigger.RESOLVE,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.RESOLVE, actor, now, settings, expected_version)
     ticket = step.ticket
     text = step.reason(note)
     if ticket.category.photo_on_resolve and not photos:
@@ -400,15 +327,7 @@ def reopen(
     expected_version: int | None = None,
 ) -> Ticket:
     """The fix did not hold: back to the agency for a new resolution cycle."""
-    step = _Step(
-        session,
-        code,
-        Trigger.REOPEN,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.REOPEN, actor, now, settings, expected_version)
     ticket = step.ticket
     text = step.reason(note)
     ticket.cycle += 1
@@ -428,15 +347,7 @@ def close(
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    step = _Step(
-        session,
-        code,
-        Trigger.CLOSE,
-        actor=actor,
-        now=now,
-        settings=settings,
-        expected_version=expected_version,
-    )
+    step = _Step(session, code, Trigger.CLOSE, actor, now, settings, expected_version)
     if rating is not None and not 1 <= rating <= 5:
         raise RuleViolated("rating must be between 1 and 5")
     step.ticket.rating = rating

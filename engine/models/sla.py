@@ -97,7 +97,7 @@ class Escalation(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    timer_id: Mapped[int] = mapped_column(ForeignKey("sla_timers.id"))
+    timer_id: Mapped[int] = mapped_column(ForeignKey("sla_timers.id"), index=True)
     timer_kind: Mapped[str] = mapped_column(String(20))
     cycle: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(60))

@@ -46,7 +46,7 @@ class Ticket(Base):
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
 
     source: Mapped[str] = mapped_column(String(20))
     # Personal data: never in a public response.

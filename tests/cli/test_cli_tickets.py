@@ -4,34 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from cli import context
 from cli.main import app
 from engine.db import Database
 from engine.models import Ticket
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def tanggap(
-    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CliRunner]:
-    monkeypatch.setenv("TANGGAP_DATABASE_URL", database.url)
-    monkeypatch.setenv("TANGGAP_MEDIA_DIR", str(tmp_path / "media"))
-    context.settings.cache_clear()
-    context.database.cache_clear()
-    monkeypatch.setattr(context.console, "width", 240)
-    yield CliRunner()
-    context.database().dispose()
-    context.settings.cache_clear()
-    context.database.cache_clear()
 
 
 def run(runner: CliRunner, *args: str, ok: bool = True) -> str:

@@ -1,0 +1,55 @@
+"""``tanggap sweep`` and ``tanggap sla check``: what an operator sees of the SLA clocks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from typer.testing import CliRunner
+
+from cli.main import app
+from engine.actors import Actor
+from engine.db import Database
+from engine.photos import MemoryMediaStorage
+from engine.settings import Settings
+from engine.submission import Report, submit
+
+
+def test_cli_sweep_records_overdue_levels_and_sla_check_shows_them(
+    tanggap: CliRunner, database: Database, settings: Settings, committed: list[str]
+) -> None:
+    long_ago = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)  # a Tuesday morning in Jakarta
+    with database.transaction() as session:
+        code = submit(
+            session,
+            Report(
+                category="broken_street_light", description="PJU mati", lat=-6.1754, lon=106.8272
+            ),
+            actor=Actor.citizen(),
+            now=long_ago,
+            settings=settings,
+            storage=MemoryMediaStorage(),
+        ).ticket.code
+    committed.append(code)
+
+    swept = tanggap.invoke(app, ["sweep", "--once"])
+    assert swept.exit_code == 0, swept.output
+    assert f"{code}  verify #1  breach" in swept.output
+    assert f"{code}  resolve #1  governor" in swept.output
+    assert "stale warnings not mailed" in swept.output
+
+    again = tanggap.invoke(app, ["sweep", "--once"])
+    assert code not in again.output  # nothing twice
+
+    check = tanggap.invoke(app, ["sla", "check", code])
+    assert check.exit_code == 0, check.output
+    assert "SLA timeline (Asia/Jakarta)" in check.output
+    assert "infrastructure_repairs" in check.output
+    assert "overdue" in check.output
+    assert "breach 100%" in check.output and "warning 75% (not mailed)" in check.output
+    assert "Tue 01 Sep 09:00" in check.output  # started, shown in WIB
+
+
+def test_cli_sla_check_unknown_ticket_is_one_clear_line(tanggap: CliRunner) -> None:
+    result = tanggap.invoke(app, ["sla", "check", "JKT-ZZZZ-ZZZZ"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: no ticket with code JKT-ZZZZ-ZZZZ"

@@ -1,0 +1,61 @@
+"""The ``sla-sweep`` deployment: every minute, record due escalation levels and queue e-mails.
+
+Several workers may run it at once (PostgreSQL's SKIP LOCKED splits the tickets between them);
+the deployment's concurrency limit keeps one run at a time anyway, so a slow catch-up is never
+piled on by the next minute's run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from sqlalchemy.exc import OperationalError
+
+from engine.escalation import SweepResult, sweep_batch
+from workflows import resources
+
+
+def _transient(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry a batch only when the database was briefly unavailable or busy."""
+    try:
+        state.result()
+    except OperationalError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient)
+def sweep_one_batch(now: datetime, batch_size: int) -> SweepResult:
+    """One transaction: claim up to ``batch_size`` due tickets and record their due levels."""
+    with resources.database().transaction() as session:
+        return sweep_batch(session, now=now, limit=batch_size)
+
+
+@flow(name="sla-sweep")
+def sla_sweep(batch_size: int = 500, max_batches: int = 2000) -> dict[str, int]:
+    """Sweep until nothing is due (or ``max_batches``, so a run always ends)."""
+    logger = get_run_logger()
+    now = resources.now()
+    total = SweepResult()
+    for _ in range(max_batches):
+        batch = sweep_one_batch(now, batch_size)
+        total.add(batch)
+        if batch.tickets < batch_size:
+            break
+    logger.info(
+        "swept %d tickets: %d escalations, %d e-mails queued, %d stale warnings not mailed",
+        total.tickets,
+        total.escalations,
+        total.notifications,
+        total.not_mailed,
+    )
+    return {
+        "tickets": total.tickets,
+        "escalations": total.escalations,
+        "notifications": total.notifications,
+        "not_mailed": total.not_mailed,
+    }

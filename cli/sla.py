@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -71,16 +72,23 @@ def check(code: str) -> None:
 
 
 def sweep_command(
-    once: Annotated[bool, typer.Option("--once", help="run one sweep and exit")] = True,
+    once: Annotated[
+        bool, typer.Option("--once/--forever", help="one sweep, or one every --interval")
+    ] = True,
+    interval: Annotated[int, typer.Option(help="seconds between sweeps with --forever")] = 60,
     batch: Annotated[int, typer.Option(help="tickets per transaction")] = 500,
 ) -> None:
     """Record due escalation levels and enqueue their e-mails (the sla-sweep flow's work)."""
-    result = sweep(database().transaction, now=now(), limit=batch)
-    for code, timer, cycle, level in result.recorded[:200]:
-        console.print(f"{code}  {timer} #{cycle}  {level}")
-    if len(result.recorded) > 200:
-        console.print(f"… and {len(result.recorded) - 200} more")
-    console.print(
-        f"swept {result.tickets} tickets: {result.escalations} escalations recorded, "
-        f"{result.notifications} e-mails queued, {result.not_mailed} stale warnings not mailed"
-    )
+    while True:
+        result = sweep(database().transaction, now=now(), limit=batch)
+        for code, timer, cycle, level in result.recorded[:200]:
+            console.print(f"{code}  {timer} #{cycle}  {level}")
+        if len(result.recorded) > 200:
+            console.print(f"… and {len(result.recorded) - 200} more")
+        console.print(
+            f"swept {result.tickets} tickets: {result.escalations} escalations recorded, "
+            f"{result.notifications} e-mails queued, {result.not_mailed} stale warnings not mailed"
+        )
+        if once:
+            return
+        time.sleep(interval)

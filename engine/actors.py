@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
 from engine.lifecycle import Role, Rule, Scope
-from engine.models import Agency, AgencyKind, Area, Staff, Ticket
+from engine.models import Agency, AgencyKind, Staff, Ticket
+from engine.routing import ancestry
 
 
 @dataclass(frozen=True)
@@ -40,16 +41,6 @@ class Actor:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _area_within(session: Session, area_id: int, ancestor_id: int) -> bool:
-    current: int | None = area_id
-    while current is not None:
-        if current == ancestor_id:
-            return True
-        area = session.get(Area, current)
-        current = area.parent_id if area else None
-    return False
 
 
 def check_may_act(
@@ -81,9 +72,9 @@ def check_may_act(
     if agency is not None and oversees:
         if agency.kind == AgencyKind.GOVERNOR_OFFICE:
             return
-        if agency.kind == AgencyKind.AREA_OFFICE and _area_within(
-            session, ticket.area_id, agency.area_id
-        ):
+        if agency.kind == AgencyKind.AREA_OFFICE and agency.area_id in {
+            area.id for area in ancestry(session, ticket.area)
+        }:
             return
     raise Forbidden(
         f"{actor.label} ({agency.code if agency else '?'}) may not {rule.trigger.value} "

@@ -80,7 +80,8 @@ def sweep_command(
 ) -> None:
     """Record due escalation levels and enqueue their e-mails (the sla-sweep flow's work)."""
     while True:
-        result = sweep(database().transaction, now=now(), limit=batch)
+        db = database()
+        result = sweep(db.transaction, now=now(), limit=batch, reading=db.reading)
         for code, timer, cycle, level in result.recorded[:200]:
             console.print(f"{code}  {timer} #{cycle}  {level}")
         if len(result.recorded) > 200:

@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from sqlalchemy.exc import OperationalError
 
-from engine.escalation import SweepResult, sweep_batch
+from engine.escalation import SweepResult, any_due, sweep_batch
 from workflows import resources
 
 
@@ -31,7 +31,11 @@ def _transient(_task: Any, _run: Any, state: Any) -> bool:
 @task(retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient)
 def sweep_one_batch(now: datetime, batch_size: int) -> SweepResult:
     """One transaction: claim up to ``batch_size`` due tickets and record their due levels."""
-    with resources.database().transaction() as session:
+    db = resources.database()
+    with db.reading() as session:
+        if not any_due(session, now):
+            return SweepResult()  # idle: no write transaction, no lock taken
+    with db.transaction() as session:
         return sweep_batch(session, now=now, limit=batch_size)
 
 

@@ -245,3 +245,11 @@ def test_sweep_four_threads_over_2000_due_tickets_record_each_key_once(
     assert sum(outcomes) == len(keys)
     assert len(letters) == len(set(letters))
     assert still_due == 0
+
+
+def test_sweep_idle_reads_without_taking_the_write_lock(database: Database) -> None:
+    def no_write_transaction():  # type: ignore[no-untyped-def]
+        raise AssertionError("an idle sweep opened a write transaction")
+
+    result = sweep(no_write_transaction, now=wib(1, 1, 0), reading=database.reading)
+    assert (result.tickets, result.escalations) == (0, 0)

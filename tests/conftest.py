@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,9 +19,13 @@ from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
 
 from engine import schema
+from engine.actors import Actor
 from engine.catalogue import load_catalogue
 from engine.db import Database, make_engine
+from engine.models import Ticket
+from engine.photos import MemoryMediaStorage
 from engine.settings import Settings
+from engine.submission import Report, submit
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "catalogue" / "jakarta.yaml"
@@ -104,6 +108,39 @@ def photo() -> bytes:
 @pytest.fixture
 def start_time() -> datetime:
     return MONDAY_9_WIB
+
+
+MONAS = (-6.1754, 106.8272)
+
+
+@pytest.fixture
+def report_committed(
+    database: Database, settings: Settings, committed: list[str]
+) -> Callable[..., Ticket]:
+    """Submit a citizen report for real (purged after the test), in ``session`` or its own."""
+
+    def report(
+        session: Session | None = None,
+        *,
+        now: datetime,
+        category: str = "traffic_jam",
+        description: str = "macet",
+    ) -> Ticket:
+        if session is None:
+            with database.transaction() as own:
+                return report(own, now=now, category=category, description=description)
+        ticket = submit(
+            session,
+            Report(category=category, description=description, lat=MONAS[0], lon=MONAS[1]),
+            actor=Actor.citizen(),
+            now=now,
+            settings=settings,
+            storage=MemoryMediaStorage(),
+        ).ticket
+        committed.append(ticket.code)
+        return ticket
+
+    return report
 
 
 @pytest.fixture

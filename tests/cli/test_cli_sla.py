@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine.actors import Actor
-from engine.db import Database
-from engine.photos import MemoryMediaStorage
-from engine.settings import Settings
-from engine.submission import Report, submit
+from engine.models import Ticket
 
 
 def test_cli_sweep_records_overdue_levels_and_sla_check_shows_them(
-    tanggap: CliRunner, database: Database, settings: Settings, committed: list[str]
+    tanggap: CliRunner, report_committed: Callable[..., Ticket]
 ) -> None:
     long_ago = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)  # a Tuesday morning in Jakarta
-    with database.transaction() as session:
-        code = submit(
-            session,
-            Report(
-                category="broken_street_light", description="PJU mati", lat=-6.1754, lon=106.8272
-            ),
-            actor=Actor.citizen(),
-            now=long_ago,
-            settings=settings,
-            storage=MemoryMediaStorage(),
-        ).ticket.code
-    committed.append(code)
+    code = report_committed(now=long_ago, category="broken_street_light").code
 
     swept = tanggap.invoke(app, ["sweep", "--once"])
     assert swept.exit_code == 0, swept.output

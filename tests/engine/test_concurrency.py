@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -17,26 +18,19 @@ from engine.actors import Actor
 from engine.db import Database
 from engine.errors import StaleVersion
 from engine.lifecycle import Role, replay
+from engine.models import Ticket
 from engine.photos import MemoryMediaStorage
 from engine.settings import Settings
-from engine.submission import Report, submit
 from engine.tickets import get_ticket, list_events
 
 ADMIN = Actor(Role.ADMIN, "racer")
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-def _new_ticket(db: Database, settings: Settings, *, state_path: tuple[str, ...] = ()) -> str:
+def _new_ticket(db: Database, settings: Settings, report: Callable[..., Ticket], *path: str) -> str:
     with db.transaction() as session:
-        ticket = submit(
-            session,
-            Report(category="traffic_jam", description="macet", lat=-6.1754, lon=106.8272),
-            actor=Actor.citizen(),
-            now=T0,
-            settings=settings,
-            storage=MemoryMediaStorage(),
-        ).ticket
-        for action in state_path:
+        ticket = report(session, now=T0)
+        for action in path:
             perform(
                 session,
                 ticket.code,
@@ -50,11 +44,10 @@ def _new_ticket(db: Database, settings: Settings, *, state_path: tuple[str, ...]
 
 
 def test_concurrency_16_threads_same_version_exactly_one_wins(
-    database: Database, settings: Settings, committed: list[str]
+    database: Database, settings: Settings, report_committed: Callable[..., Ticket]
 ) -> None:
     db = Database(database.url, pool_size=17, max_overflow=0)
-    code = _new_ticket(db, settings)
-    committed.append(code)
+    code = _new_ticket(db, settings, report_committed)
     barrier = threading.Barrier(16)
 
     def race(_: int) -> str:
@@ -126,12 +119,11 @@ print(json.dumps(done))
 
 
 def test_concurrency_4_processes_lose_no_update(
-    database: Database, settings: Settings, committed: list[str]
+    database: Database, settings: Settings, report_committed: Callable[..., Ticket]
 ) -> None:
     path = ("verify", "assign", "start")
-    shared = [_new_ticket(database, settings, state_path=path) for _ in range(2)]
-    private = [_new_ticket(database, settings, state_path=path) for _ in range(4)]
-    committed.extend(shared + private)
+    shared = [_new_ticket(database, settings, report_committed, *path) for _ in range(2)]
+    private = [_new_ticket(database, settings, report_committed, *path) for _ in range(4)]
 
     workers = [
         subprocess.Popen(

@@ -25,26 +25,14 @@ from engine.errors import (
     UnknownCategory,
     UnknownTrigger,
 )
-from engine.lifecycle import Role
+from engine.lifecycle import Role, Trigger
 from engine.models import Ticket
 from engine.staff import add_staff
 from engine.tickets import count_events, list_events
 
 PLUIT = (-6.12, 106.79)
 PULAU_PRAMUKA = (-5.7453, 106.6145)
-ACTIONS = [
-    "verify",
-    "reject",
-    "mark_duplicate",
-    "assign",
-    "transfer",
-    "start",
-    "hold",
-    "resume",
-    "resolve",
-    "reopen",
-    "close",
-]
+ACTIONS = [trigger.value for trigger in Trigger if trigger is not Trigger.SUBMIT]
 
 
 def persisted(session, ticket: Ticket) -> tuple[Any, ...]:

@@ -191,23 +191,11 @@ def test_sweep_with_nothing_due_reads_only_the_index(desk, database: Database) -
 
 
 def test_sweep_four_threads_over_2000_due_tickets_record_each_key_once(
-    database: Database, settings, committed: list[str], clone
+    database: Database, committed: list[str], clone, report_committed
 ) -> None:
-    from engine.actors import Actor
-    from engine.photos import MemoryMediaStorage
-    from engine.submission import Report, submit
-
     start, now = wib(11, 23, 9), wib(12, 7, 9)
     with database.transaction() as session:
-        template = submit(
-            session,
-            Report(category="traffic_jam", description="macet", lat=-6.1754, lon=106.8272),
-            actor=Actor.citizen(),
-            now=start,
-            settings=settings,
-            storage=MemoryMediaStorage(),
-        ).ticket
-        committed.append(template.code)
+        template = report_committed(session, now=start)
         committed.extend(clone(session, template, 1999, next_check_at=start, started_at=start))
 
     barrier = threading.Barrier(4)

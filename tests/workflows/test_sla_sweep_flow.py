@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,34 +13,13 @@ from prefect.cli.deploy._models import PrefectYamlModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from engine.actors import Actor
 from engine.db import Database
 from engine.models import Escalation, Ticket
-from engine.photos import MemoryMediaStorage
-from engine.settings import Settings
-from engine.submission import Report, submit
 from workflows import sla_sweep as sweep_module
 from workflows.sla_sweep import _transient, sla_sweep, sweep_one_batch
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG_AGO = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
-
-
-def overdue_tickets(database: Database, settings: Settings, count: int) -> list[str]:
-    codes = []
-    with database.transaction() as session:
-        for _ in range(count):
-            report = Report(category="traffic_jam", description="macet", lat=-6.1754, lon=106.8272)
-            ticket = submit(
-                session,
-                report,
-                actor=Actor.citizen(),
-                now=LONG_AGO,
-                settings=settings,
-                storage=MemoryMediaStorage(),
-            ).ticket
-            codes.append(ticket.code)
-    return codes
 
 
 def ledger_size(database: Database, codes: list[str]) -> int:
@@ -66,9 +46,10 @@ def test_prefect_yaml_deploys_sla_sweep_every_minute_one_at_a_time() -> None:
 
 
 def test_sweep_one_batch_records_due_levels(
-    flow_database: Database, settings: Settings, committed: list[str]
+    flow_database: Database, report_committed: Callable[..., Ticket], committed: list[str]
 ) -> None:
-    committed.extend(overdue_tickets(flow_database, settings, 3))
+    for _ in range(3):
+        report_committed(now=LONG_AGO)
     result = sweep_one_batch.fn(datetime(2026, 11, 28, 3, 0, tzinfo=UTC), 500)
     assert result.tickets == 3
     assert ledger_size(flow_database, committed) == result.escalations > 0
@@ -92,11 +73,12 @@ def test_sweep_retry_condition_only_for_database_trouble() -> None:
 def test_sla_sweep_flow_runs_under_prefect_and_catches_up_once(
     prefect_server: None,
     flow_database: Database,
-    settings: Settings,
+    report_committed: Callable[..., Ticket],
     committed: list[str],
     monkeypatch,
 ) -> None:
-    committed.extend(overdue_tickets(flow_database, settings, 5))
+    for _ in range(5):
+        report_committed(now=LONG_AGO)
     monkeypatch.setattr(
         sweep_module.resources, "now", lambda: datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
     )

@@ -6,28 +6,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import cache
 
 import typer
 from rich.console import Console
 
-from engine.db import Database
+from engine.environment import database, settings
 from engine.errors import TanggapError
 from engine.photos import LocalMediaStorage
-from engine.settings import Settings
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-
-@cache
-def settings() -> Settings:
-    return Settings()
-
-
-@cache
-def database() -> Database:
-    return Database(settings().database_url)
+__all__ = ["console", "database", "err_console", "now", "reported_errors", "settings", "storage"]
 
 
 def storage() -> LocalMediaStorage:

@@ -6,20 +6,10 @@ A Prefect worker starts a fresh process per flow run, so per-process caching is 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 
-from engine.db import Database
-from engine.settings import Settings
+from engine.environment import database, settings
 
-
-@cache
-def settings() -> Settings:
-    return Settings()
-
-
-@cache
-def database() -> Database:
-    return Database(settings().database_url)
+__all__ = ["database", "now", "settings"]
 
 
 def now() -> datetime:

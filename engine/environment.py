@@ -1,0 +1,22 @@
+"""This process's settings and database, built once from the environment.
+
+For the edges that run the engine (the command line, the flows, the API): each reads its
+configuration the same way and shares one connection pool per process.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from engine.db import Database
+from engine.settings import Settings
+
+
+@cache
+def settings() -> Settings:
+    return Settings()
+
+
+@cache
+def database() -> Database:
+    return Database(settings().database_url)

@@ -19,7 +19,7 @@ import functools
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +33,7 @@ _MIDNIGHT = time(0)
 # A calendar without a single working minute for this long is misconfigured (every date
 # closed, say); fail loudly instead of walking towards year 9999.
 _MAX_IDLE_DAYS = 2 * 366
+_MAX_CACHED_DAYS = 4096
 
 
 def to_utc(value: datetime, name: str = "datetime") -> datetime:
@@ -123,6 +124,12 @@ class BusinessCalendar:
     closed_dates: frozenset[date] = frozenset()
     open_dates: frozenset[date] = frozenset()
     open_date_week_day: int = 0
+    #: Working spans of each local date already converted to UTC. Deadline walks ask for the
+    #: same days over and over (every timer of a ticket starts on the same day); converting
+    #: wall-clock spans and looking up holidays was most of a sweep's time.
+    _utc_spans: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         # Config loaders hand over lists and sets; freeze them so calendars stay hashable.
@@ -192,6 +199,20 @@ class BusinessCalendar:
             return ()
         return self.week[day.weekday()]
 
+    def _utc_spans_on(self, day: date, zone: ZoneInfo) -> tuple[tuple[datetime, datetime], ...]:
+        cached = self._utc_spans.get(day)
+        if cached is None:
+            if len(self._utc_spans) > _MAX_CACHED_DAYS:
+                self._utc_spans.clear()
+            midnight = datetime.combine(day, _MIDNIGHT, tzinfo=zone)
+            # Wall-clock arithmetic then conversion: right across DST changes.
+            cached = tuple(
+                ((midnight + span.opens).astimezone(UTC), (midnight + span.closes).astimezone(UTC))
+                for span in self.spans_on(day)
+            )
+            self._utc_spans[day] = cached
+        return cached
+
     def _intervals(self, since: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Yield working intervals in UTC, in order, starting with the first that ends after
         `since`. Endless: callers stop when they have what they need."""
@@ -201,12 +222,8 @@ class BusinessCalendar:
         last_closes: datetime | None = None
         idle_days = 0
         while True:
-            midnight = datetime.combine(day, _MIDNIGHT, tzinfo=zone)
             worked = False
-            for span in self.spans_on(day):
-                # Wall-clock arithmetic then conversion: right across DST changes.
-                opens = (midnight + span.opens).astimezone(UTC)
-                closes = (midnight + span.closes).astimezone(UTC)
+            for opens, closes in self._utc_spans_on(day, zone):
                 # A wall time inside a spring-forward gap can map past the next span's start;
                 # clamp so intervals never overlap and time is never counted twice.
                 if last_closes is not None and opens < last_closes:

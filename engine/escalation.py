@@ -15,13 +15,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine import clocks
 from engine.models import Escalation, SlaTimer, Ticket
-from engine.outbox import enqueue, escalation_message
+from engine.outbox import enqueue, escalation_message, notification_rows
 from engine.policies import load_policy_book
 from engine.recipients import Directory
 from sla import Level, Policy, level_due_at, status
@@ -128,10 +129,10 @@ def sweep_batch(session: Session, *, now: datetime, limit: int = 500) -> SweepRe
         session.flush()  # escalation ids for the outbox rows
 
         directory = Directory(session)
+        letters: list[dict[str, Any]] = []
         for ticket, timer, level, policy, escalation in to_mail:
             subject, body = escalation_message(ticket, timer, level, policy)
-            result.notifications += enqueue(
-                session,
+            letters += notification_rows(
                 ticket=ticket,
                 escalation=escalation,
                 addressees=directory.resolve(ticket, timer, level.notify),
@@ -139,7 +140,7 @@ def sweep_batch(session: Session, *, now: datetime, limit: int = 500) -> SweepRe
                 body=body,
                 now=now,
             )
-        session.flush()
+        result.notifications += enqueue(session, letters)
     clocks.set_next_checks(
         session, [(t, clocks.earliest_check(timers_by_ticket[t.id])) for t in tickets]
     )

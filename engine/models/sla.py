@@ -22,36 +22,29 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.models.base import Base, BigId, UTCDateTime
 
 
-class SlaCalendar(Base):
-    """A business calendar as the catalogue file defines it (``definition`` is its spec)."""
+class _ConfigRow:
+    """A catalogue entry kept as the validated spec it was loaded from (``definition``)."""
 
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SlaCalendar(_ConfigRow, Base):
     __tablename__ = "sla_calendars"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(60), unique=True)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-
-class SlaLadder(Base):
+class SlaLadder(_ConfigRow, Base):
     __tablename__ = "sla_ladders"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(60), unique=True)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-
-class SlaPolicy(Base):
+class SlaPolicy(_ConfigRow, Base):
     """Policies are tried in ``position`` order; the first matching category × priority wins."""
 
     __tablename__ = "sla_policies"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(60), unique=True)
     position: Mapped[int] = mapped_column(Integer)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class SlaTimer(Base):

@@ -1,0 +1,27 @@
+"""official area boundaries
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-30
+
+Reserved for the boundaries work (issue 8); fill in upgrade() when that work needs schema changes.
+The chain of revisions is linear (0003 → 0007) so work done in parallel never makes Alembic grow
+two heads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

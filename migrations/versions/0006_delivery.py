@@ -1,0 +1,27 @@
+"""outbox delivery, webhook events, subscriptions
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-30
+
+Reserved for the workflows work (issue 9); fill in upgrade() when that work needs schema changes.
+The chain of revisions is linear (0003 → 0007) so work done in parallel never makes Alembic grow
+two heads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

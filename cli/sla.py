@@ -81,7 +81,13 @@ def sweep_command(
     """Record due escalation levels and enqueue their e-mails (the sla-sweep flow's work)."""
     while True:
         db = database()
-        result = sweep(db.transaction, now=now(), limit=batch, reading=db.reading)
+        result = sweep(
+            db.transaction,
+            now=now(),
+            limit=batch,
+            reading=db.reading,
+            between_batches=db.between_write_batches,
+        )
         for code, timer, cycle, level in result.recorded[:200]:
             console.print(f"{code}  {timer} #{cycle}  {level}")
         if len(result.recorded) > 200:

@@ -3,6 +3,16 @@
 Each function loads the ticket, checks version, state, actor and input — in that order, so a
 stale or illegal request is a conflict before it is anything else — changes the ticket, and
 writes exactly one event through ``tickets.write_transition``. Nothing is committed here.
+
+**Events say what changed.** Every change of a ticket's category, priority, location, area,
+agency, officer or duplicate target is in its event's ``data`` as ``{"field": {"from": …,
+"to": …}}`` (``history.replay_history`` rebuilds a ticket from its events alone).
+
+**A second ticket is guarded too.** A transition that reads or changes another ticket (a
+duplicate's target) locks both rows in id order (``FOR UPDATE`` on PostgreSQL; SQLite has one
+writer), re-reads them, and writes an event on the target (``merge``): its version moves, so a
+concurrent transition on it — marking it a duplicate the other way round, rejecting it — is a
+conflict instead of a silent contradiction.
 """
 
 from __future__ import annotations
@@ -18,18 +28,26 @@ from sqlalchemy.orm import Session
 from engine.actors import Actor, check_may_act
 from engine.errors import (
     CatalogueEntryNotFound,
+    Forbidden,
     RuleViolated,
     StaffNotFound,
     StaleVersion,
 )
-from engine.lifecycle import RULES_BY_TRIGGER, Rule, State, Trigger, fire, parse_trigger
-from engine.models import Agency, Staff, Ticket
+from engine.lifecycle import RULES_BY_TRIGGER, Role, Rule, State, Trigger, fire, parse_trigger
+from engine.models import Agency, Category, Priority, Staff, Ticket
 from engine.photos import MediaStorage
 from engine.routing import locate, route
 from engine.settings import Settings
 from engine.staff import find_staff
 from engine.submission import attach_photos, check_location, clean_photos, get_category
-from engine.tickets import get_ticket, write_transition
+from engine.tickets import get_ticket, lock_tickets, write_transition
+
+Change = dict[str, Any]
+
+
+def _change(data: dict[str, Any], field: str, old: Any, new: Any) -> None:
+    if old != new:
+        data[field] = {"from": old, "to": new}
 
 
 class _Step:
@@ -44,12 +62,18 @@ class _Step:
         now: datetime,
         settings: Settings,
         expected_version: int | None,
+        *,
+        related: Sequence[str] = (),
     ) -> None:
         self.session = session
         self.ticket: Ticket = get_ticket(session, code)
+        self.related: list[Ticket] = [get_ticket(session, other) for other in related]
+        if self.related:
+            lock_tickets(session, [self.ticket, *self.related])
         self.rule: Rule = RULES_BY_TRIGGER[trigger]
         self.actor = actor
         self.now = now
+        self.settings = settings
         if expected_version is not None and expected_version != self.ticket.version:
             raise StaleVersion(
                 f"ticket {self.ticket.code} is at version {self.ticket.version}, "
@@ -85,7 +109,8 @@ class _Step:
 
 
 def _agency(session: Session, code: str) -> Agency:
-    agency = session.scalars(select(Agency).where(Agency.code == code)).first()
+    wanted = code.strip().upper()
+    agency = session.scalars(select(Agency).where(Agency.code == wanted)).first()
     if agency is None or not agency.active:
         raise CatalogueEntryNotFound(f"no active agency with code {code!r}")
     return agency
@@ -100,6 +125,62 @@ def _officer(session: Session, email: str, agency: Agency) -> Staff:
     return officer
 
 
+def _priority(value: str) -> str:
+    wanted = value.strip().lower()
+    if wanted not in set(Priority):
+        known = ", ".join(p.value for p in Priority)
+        raise RuleViolated(f"unknown priority {value!r}; use one of {known}")
+    return wanted
+
+
+class _Corrections:
+    """Category, priority and location corrections, all checked before any is applied."""
+
+    def __init__(
+        self,
+        session: Session,
+        ticket: Ticket,
+        *,
+        category: str | None,
+        priority: str | None,
+        lat: float | None,
+        lon: float | None,
+    ) -> None:
+        self.category: Category | None = None
+        if category is not None:
+            found = get_category(session, category)
+            self.category = found if found.id != ticket.category_id else None
+        self.priority = _priority(priority) if priority is not None else None
+        if (lat is None) != (lon is None):
+            raise RuleViolated("correct the location with both latitude and longitude")
+        self.location: tuple[float, float] | None = None
+        self.area = None
+        if lat is not None and lon is not None and (lat, lon) != (ticket.lat, ticket.lon):
+            check_location(lat, lon)
+            self.area = locate(session, lat=lat, lon=lon)
+            self.location = (lat, lon)
+
+    def apply(
+        self, session: Session, ticket: Ticket, data: dict[str, Any], *, reroute: bool
+    ) -> None:
+        if self.category is not None:
+            _change(data, "category", ticket.category.code, self.category.code)
+            ticket.category = self.category
+        if self.priority is not None:
+            _change(data, "priority", ticket.priority, self.priority)
+            ticket.priority = self.priority
+        if self.location is not None and self.area is not None:
+            _change(data, "location", [ticket.lat, ticket.lon], list(self.location))
+            _change(data, "area", ticket.area.code, self.area.code)
+            ticket.lat, ticket.lon = self.location
+            ticket.area = self.area
+        if reroute and (self.category is not None or self.area is not None):
+            agency = route(session, ticket.category, ticket.area)
+            if agency.id != ticket.agency_id:
+                _change(data, "agency", ticket.agency.code, agency.code)
+                ticket.agency = agency
+
+
 def verify(
     session: Session,
     code: str,
@@ -110,35 +191,51 @@ def verify(
     note: str | None = None,
     public: bool | None = None,
     category: str | None = None,
+    priority: str | None = None,
     lat: float | None = None,
     lon: float | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    """Confirm the report; correcting its category or location re-routes it."""
+    """Confirm the report; correcting its category or location re-routes it, and the SLA
+    clocks are re-evaluated for the corrected ticket at once."""
     step = _Step(session, code, Trigger.VERIFY, actor, now, settings, expected_version)
     ticket, text = step.ticket, step.reason(note)
     # Work out every correction before touching the ticket: a bad one must change nothing.
-    new_category = None
-    if category is not None and category != ticket.category.code:
-        new_category = get_category(session, category)
-    if (lat is None) != (lon is None):
-        raise RuleViolated("correct the location with both latitude and longitude")
-    new_area = None
-    if lat is not None and lon is not None and (lat, lon) != (ticket.lat, ticket.lon):
-        check_location(lat, lon)
-        new_area = locate(session, lat=lat, lon=lon)
+    fixes = _Corrections(session, ticket, category=category, priority=priority, lat=lat, lon=lon)
     data: dict[str, Any] = {}
-    if new_category is not None:
-        ticket.category = new_category
-        data["category"] = new_category.code
-    if new_area is not None and lat is not None and lon is not None:
-        ticket.area, ticket.lat, ticket.lon = new_area, lat, lon
-        data["location"] = [lat, lon]
-    if data:
-        agency = route(session, ticket.category, ticket.area)
-        if agency.id != ticket.agency_id:
-            ticket.agency = agency
-            data["agency"] = agency.code
+    fixes.apply(session, ticket, data, reroute=True)
+    return step.write(text, public, data)
+
+
+def update(
+    session: Session,
+    code: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    note: str | None = None,
+    public: bool | None = None,
+    category: str | None = None,
+    priority: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Change priority, category or location with a reason; the state stays.
+
+    Before assignment a changed category or location re-routes the ticket; once an agency
+    has it, moving it is a ``transfer``. The SLA clocks follow the change at once.
+    """
+    step = _Step(session, code, Trigger.UPDATE, actor, now, settings, expected_version)
+    ticket, text = step.ticket, step.reason(note)
+    fixes = _Corrections(session, ticket, category=category, priority=priority, lat=lat, lon=lon)
+    data: dict[str, Any] = {}
+    fixes.apply(
+        session, ticket, data, reroute=ticket.state in (State.SUBMITTED, State.VERIFIED)
+    )
+    if not data:
+        raise RuleViolated("update changes nothing: give a new priority, category or location")
     return step.write(text, public, data)
 
 
@@ -170,16 +267,32 @@ def mark_duplicate(
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    step = _Step(session, code, Trigger.MARK_DUPLICATE, actor, now, settings, expected_version)
+    """Close the ticket as a duplicate of one that stands; that one gets a ``merge`` event."""
     if not duplicate_of:
+        # Version and state come first (a stale request is a conflict before anything else).
+        _Step(session, code, Trigger.MARK_DUPLICATE, actor, now, settings, expected_version)
         raise RuleViolated("mark_duplicate needs the code of the ticket it duplicates")
-    parent = get_ticket(session, duplicate_of)
-    if parent.id == step.ticket.id:
+    step = _Step(
+        session,
+        code,
+        Trigger.MARK_DUPLICATE,
+        actor,
+        now,
+        settings,
+        expected_version,
+        related=[duplicate_of],
+    )
+    ticket, parent = step.ticket, step.related[0]
+    text = step.reason(note)
+    if parent.id == ticket.id:
         raise RuleViolated("a ticket cannot duplicate itself")
     if parent.state in (State.DUPLICATE, State.REJECTED):
         raise RuleViolated(f"{parent.code} is {parent.state}; point at the ticket that stands")
-    step.ticket.duplicate_of = parent
-    return step.write(step.reason(note), public, {"duplicate_of": parent.code})
+    ticket.duplicate_of = parent
+    step.write(text, public, {"duplicate_of": {"from": None, "to": parent.code}})
+    merge = _Step(session, parent.code, Trigger.MERGE, actor, now, settings, None)
+    merge.write(None, False, {"duplicate": ticket.code})
+    return ticket
 
 
 def assign(
@@ -200,9 +313,15 @@ def assign(
     ticket, text = step.ticket, step.reason(note)
     target = _agency(session, agency) if agency else ticket.agency
     assignee = _officer(session, officer, target) if officer else None
+    data: dict[str, Any] = {}
+    _change(data, "agency", ticket.agency.code, target.code)
+    _change(data, "officer", _email(ticket.officer), _email(assignee))
     ticket.agency, ticket.officer = target, assignee
-    data = {"agency": target.code} | ({"officer": officer} if officer else {})
     return step.write(text, public, data)
+
+
+def _email(staff: Staff | None) -> str | None:
+    return staff.email if staff is not None else None
 
 
 def transfer(
@@ -218,7 +337,7 @@ def transfer(
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    """Hand the ticket to another agency (JAKI "Koordinasi"); its clock starts there."""
+    """Hand the ticket to another agency (JAKI "Koordinasi"); its clocks follow it there."""
     step = _Step(session, code, Trigger.TRANSFER, actor, now, settings, expected_version)
     ticket, text = step.ticket, step.reason(note)
     if not agency:
@@ -227,7 +346,9 @@ def transfer(
     if target.id == ticket.agency_id:
         raise RuleViolated(f"ticket {ticket.code} is already with {target.code}")
     assignee = _officer(session, officer, target) if officer else None
-    data = {"from_agency": ticket.agency.code, "agency": target.code}
+    data: dict[str, Any] = {}
+    _change(data, "agency", ticket.agency.code, target.code)
+    _change(data, "officer", _email(ticket.officer), _email(assignee))
     ticket.agency, ticket.officer = target, assignee
     return step.write(text, public, data)
 
@@ -244,9 +365,12 @@ def start(
     expected_version: int | None = None,
 ) -> Ticket:
     step = _Step(session, code, Trigger.START, actor, now, settings, expected_version)
+    data: dict[str, Any] = {}
     if step.ticket.officer_id is None and actor.staff_id is not None:
-        step.ticket.officer = session.get(Staff, actor.staff_id)  # whoever starts the work owns it
-    return step.write(step.reason(note), public)
+        officer = session.get(Staff, actor.staff_id)  # whoever starts the work owns it
+        _change(data, "officer", None, _email(officer))
+        step.ticket.officer = officer
+    return step.write(step.reason(note), public, data)
 
 
 def hold(
@@ -302,17 +426,19 @@ def resolve(
     text = step.reason(note)
     if ticket.category.photo_on_resolve and not photos:
         raise RuleViolated(f"resolving {ticket.category.name_en.lower()} needs a proof photo")
+    cleaned = clean_photos(photos, settings)
+    ticket.resolved_at = now
+    step.write(text, public, {"photos": len(cleaned)} if cleaned else {})
     attach_photos(
         session,
         ticket,
-        clean_photos(photos, settings),
+        cleaned,
         purpose="proof",
-        event_seq=ticket.version + 1,
+        event_seq=ticket.version,
         storage=storage,
         now=now,
     )
-    ticket.resolved_at = now
-    return step.write(text, public, {"photos": len(photos)} if photos else {})
+    return ticket
 
 
 def reopen(
@@ -326,16 +452,78 @@ def reopen(
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    """The fix did not hold: back to the agency for a new resolution cycle."""
+    """The fix did not hold: back to the agency for a new resolution cycle.
+
+    A resolved ticket: its reporter (within the dispute window) or staff of its agency. A
+    closed one: its reporter within the dispute window — counted from the resolution, so
+    closing early never cuts it — or an admin at any time, with a reason.
+    """
     step = _Step(session, code, Trigger.REOPEN, actor, now, settings, expected_version)
     ticket = step.ticket
+    if ticket.state == State.CLOSED and actor.role not in (Role.CITIZEN, Role.ADMIN):
+        raise Forbidden(
+            "a closed ticket is reopened by its reporter within the dispute window, "
+            "or by an admin"
+        )
     text = step.reason(note)
     ticket.cycle += 1
     ticket.resolved_at = None
-    return step.write(text, public, {"cycle": ticket.cycle})
+    ticket.closed_at = None
+    return step.write(text, public, {"cycle": {"from": ticket.cycle - 1, "to": ticket.cycle}})
 
 
 def close(
+    session: Session,
+    code: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    note: str | None = None,
+    public: bool | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Close a resolved ticket (staff, or the housekeeping flow after the dispute window).
+
+    The reporter may still reopen it until the dispute window, counted from the resolution,
+    has passed.
+    """
+    step = _Step(session, code, Trigger.CLOSE, actor, now, settings, expected_version)
+    step.ticket.closed_at = now
+    return step.write(step.reason(note), public)
+
+
+def comment(
+    session: Session,
+    code: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    storage: MediaStorage,
+    note: str | None = None,
+    photos: Sequence[bytes] = (),
+    public: bool | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """A note (and photos) from the reporter or staff; the agency working on it reads it."""
+    step = _Step(session, code, Trigger.COMMENT, actor, now, settings, expected_version)
+    text = step.reason(note)
+    cleaned = clean_photos(photos, settings)
+    step.write(text, public, {"photos": len(cleaned)} if cleaned else {})
+    attach_photos(
+        session,
+        step.ticket,
+        cleaned,
+        purpose="comment",
+        event_seq=step.ticket.version,
+        storage=storage,
+        now=now,
+    )
+    return step.ticket
+
+
+def rate(
     session: Session,
     code: str,
     *,
@@ -347,12 +535,13 @@ def close(
     public: bool | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    step = _Step(session, code, Trigger.CLOSE, actor, now, settings, expected_version)
-    if rating is not None and not 1 <= rating <= 5:
-        raise RuleViolated("rating must be between 1 and 5")
+    """The reporter rates the resolution, 1 (bad) to 5 (good); a later rating replaces it."""
+    step = _Step(session, code, Trigger.RATE, actor, now, settings, expected_version)
+    if rating is None or isinstance(rating, bool) or not 1 <= rating <= 5:
+        raise RuleViolated("rating must be a whole number from 1 to 5")
+    data = {"rating": {"from": step.ticket.rating, "to": rating}}
     step.ticket.rating = rating
-    step.ticket.closed_at = now
-    return step.write(step.reason(note), public, {"rating": rating} if rating else {})
+    return step.write(step.reason(note), public, data)
 
 
 ACTIONS = {
@@ -367,7 +556,17 @@ ACTIONS = {
     Trigger.RESOLVE: resolve,
     Trigger.REOPEN: reopen,
     Trigger.CLOSE: close,
+    Trigger.UPDATE: update,
+    Trigger.COMMENT: comment,
+    Trigger.RATE: rate,
 }
+
+
+def action_fields(trigger: Trigger) -> list[str]:
+    """The inputs an action takes beyond who acts and when (for help texts and API schemas)."""
+    common = {"session", "code", "actor", "now", "settings", "storage"}
+    function: Any = ACTIONS[trigger]
+    return [name for name in inspect.signature(function).parameters if name not in common]
 
 
 def perform(
@@ -386,8 +585,8 @@ def perform(
     ``fields`` not meaningful for the action are an error, so a typo never passes silently.
     """
     trigger = parse_trigger(action)
-    if trigger is Trigger.SUBMIT:
-        raise RuleViolated("submit creates a ticket; it is not an action on one")
+    if trigger not in ACTIONS:
+        raise RuleViolated(f"{trigger.value} is not an action on a ticket")
     function: Any = ACTIONS[trigger]
     accepted = set(inspect.signature(function).parameters)
     given = {k: v for k, v in fields.items() if v is not None and v != ()}

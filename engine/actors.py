@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
-from engine.lifecycle import Role, Rule, Scope
+from engine.lifecycle import Role, Rule, Scope, Trigger
 from engine.models import Agency, AgencyKind, Staff, Ticket
 from engine.routing import ancestry
 
@@ -59,7 +59,13 @@ def check_may_act(
     if actor.role in (Role.ADMIN, Role.SYSTEM) or rule.scope is Scope.ANY:
         return
     if actor.role is Role.CITIZEN:
-        _check_reporter(actor, ticket, now=now, dispute_window=dispute_window)
+        _check_reporter(actor, ticket)
+        # The dispute window runs from the resolution, whether or not the ticket was closed
+        # since: closing early never cuts it.
+        if rule.trigger is Trigger.REOPEN and ticket.resolved_at is not None:
+            if now > ticket.resolved_at + dispute_window:
+                days = dispute_window.days
+                raise Forbidden(f"the {days}-day window to dispute this resolution has passed")
         return
     if actor.agency_id is None:
         raise Forbidden(f"{actor.label} belongs to no agency")
@@ -82,13 +88,8 @@ def check_may_act(
     )
 
 
-def _check_reporter(
-    actor: Actor, ticket: Ticket, *, now: datetime, dispute_window: timedelta
-) -> None:
+def _check_reporter(actor: Actor, ticket: Ticket) -> None:
     if not actor.reporter_token or not ticket.reporter_token_hash:
         raise Forbidden("only the reporter, with the ticket's reporter token, may do this")
     if not hmac.compare_digest(hash_token(actor.reporter_token), ticket.reporter_token_hash):
         raise Forbidden("the reporter token does not match this ticket")
-    if ticket.resolved_at is not None and now > ticket.resolved_at + dispute_window:
-        days = dispute_window.days
-        raise Forbidden(f"the {days}-day window to dispute this resolution has passed")

@@ -1,4 +1,4 @@
-"""SLA clocks on tickets: which timers start, pause, resume and stop on each transition.
+"""SLA clocks on tickets: which timers start, pause, resume, stop or re-base on each change.
 
 | timer   | starts on                    | runs while              | stops                      |
 |---------|------------------------------|-------------------------|----------------------------|
@@ -8,26 +8,34 @@
 | resolve | submit; reopen (new cycle)   | any open state          | resolved / rejected / dup. |
 | accept  | transfer                     | until the next action   | the receiving agency acts  |
 
-Hold pauses every running timer (they consume no business time on hold) and resume restarts
-them, so a deadline moves by exactly the paused business time. A policy without a target for a
-timer simply does not start it.
+Hold pauses every running timer and resume ends the pause; pauses are dated, so a pause moves
+only the instants after it began.
+
+**Change re-evaluates at once** (DESIGN §3, "Change"). After every transition — and after a
+catalogue reload (``recompute_open``) — each running timer is checked against the ticket as it
+now is: the policy is chosen again by category × priority. If it differs (or its target or
+calendar changed), the levels already due under the old policy are recorded first, then the
+timer is re-based: the business time consumed so far is kept, measured on the calendar that
+was in force while it elapsed, and the new policy's target and calendar count from now. A
+policy without a target for the timer stops it. Recipients are never stored on timers: they
+are resolved from the ticket's current agency, officer and area when a mail is queued.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
-from typing import cast
+from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
+from engine import timers as timer_rows
+from engine.ledger import SweepResult, record_due
 from engine.lifecycle import OPEN_STATES, State, Trigger
 from engine.models import SlaTimer, Ticket
 from engine.policies import PolicyBook, load_policy_book
-from sla import Policy, TimerFacts, TimerKind, level_due_at
-from sla import deadline as sla_deadline
+from engine.recipients import Directory
+from sla import Policy, TimerKind, deadline, elapsed, status
 
 RUNS_IN: dict[TimerKind, frozenset[State]] = {
     TimerKind.VERIFY: frozenset({State.SUBMITTED}),
@@ -43,86 +51,22 @@ STARTS_ON: dict[Trigger, tuple[TimerKind, ...]] = {
     Trigger.TRANSFER: (TimerKind.START, TimerKind.ACCEPT),
     Trigger.REOPEN: (TimerKind.START, TimerKind.RESOLVE),
 }
+#: Triggers that are no action on the work itself: they neither stop the accept timer nor
+#: start anything (a note, a rating, a duplicate merged into this ticket).
+_BYSTANDER = frozenset({Trigger.HOLD, Trigger.RESUME, Trigger.COMMENT, Trigger.RATE, Trigger.MERGE})
 
 
-def facts(timer: SlaTimer, policy: Policy) -> TimerFacts:
-    return TimerFacts(
-        start=timer.started_at,
-        target=timedelta(seconds=timer.target_seconds),
-        calendar=policy.calendar,
-        paused=timedelta(seconds=timer.paused_seconds),
-        paused_since=timer.paused_since,
-        stopped_at=timer.stopped_at,
-    )
-
-
-def next_due(timer: SlaTimer, policy: Policy) -> datetime | None:
-    """Earliest instant an unrecorded level falls due (may be past: the sweep catches up)."""
-    if timer.stopped_at is not None or timer.paused_since is not None:
-        return None
-    # Levels rise in percent, so the lowest unrecorded one falls due first.
-    for level in policy.ladder.levels:
-        if level.name not in timer.levels_recorded:
-            return level_due_at(facts(timer, policy), level.percent)
-    return None
-
-
-def running_timers(session: Session, ticket_ids: Sequence[int]) -> dict[int, list[SlaTimer]]:
-    grouped: dict[int, list[SlaTimer]] = {ticket_id: [] for ticket_id in ticket_ids}
-    query = (
-        select(SlaTimer)
-        .where(SlaTimer.ticket_id.in_(ticket_ids), SlaTimer.stopped_at.is_(None))
-        .order_by(SlaTimer.id)
-    )
-    for timer in session.scalars(query):
-        grouped[timer.ticket_id].append(timer)
-    return grouped
-
-
-def earliest_check(timers: Iterable[SlaTimer]) -> datetime | None:
-    return min((t.next_due_at for t in timers if t.next_due_at is not None), default=None)
-
-
-def set_next_check(session: Session, ticket: Ticket, timers: Iterable[SlaTimer]) -> None:
-    """Store the ticket's next_check_at without touching its version."""
-    set_next_checks(session, [(ticket, earliest_check(timers))])
-
-
-def set_next_checks(session: Session, values: Sequence[tuple[Ticket, datetime | None]]) -> None:
-    """Store next_check_at for many tickets in one statement, around the ORM's versioning.
-
-    The version counts events; a clock update is not an event, so it must not bump it.
-    """
-    table = cast(Table, Ticket.__table__)
-    changed = [
-        {"b_id": ticket.id, "b_next": value}
-        for ticket, value in values
-        if value != ticket.next_check_at
-    ]
-    if changed:
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(next_check_at=bindparam("b_next", type_=table.c.next_check_at.type))
-        )
-        session.connection().execute(statement, changed)
-    for ticket, value in values:
-        set_committed_value(ticket, "next_check_at", value)
-
-
-def policy_for(book: PolicyBook, ticket: Ticket, timer: SlaTimer | None = None) -> Policy | None:
-    """The timer's own policy while it is still configured, else the ticket's current match."""
-    if timer is not None:
-        policy = book.get(timer.policy_code)
-        if policy is not None:
-            return policy
-    return book.choose(ticket.category.code, ticket.priority)
+def _refresh(timer: SlaTimer, policy: Policy, now: datetime) -> None:
+    facts = timer_rows.facts(timer, policy)
+    timer.deadline = deadline(facts, now)
+    timer.breached = timer.breached or status(facts, policy.ladder, now).breached
+    timer.next_due_at = timer_rows.next_due(timer, policy)
 
 
 def _start(
     session: Session, ticket: Ticket, kind: TimerKind, policy: Policy, now: datetime
 ) -> SlaTimer | None:
-    target = policy.targets.get(kind)
+    target = policy.target(kind)
     if target is None:
         return None
     previous = session.scalar(
@@ -137,75 +81,147 @@ def _start(
         cycle=(previous or 0) + 1,
         policy_code=policy.code,
         agency_id=ticket.agency_id,
-        target_seconds=target.total_seconds(),
+        target_seconds=target.duration(policy.calendar, now).total_seconds(),
         started_at=now,
-        paused_seconds=0.0,
-        deadline=policy.calendar.add(now, target),
+        origin_at=now,
+        carried_seconds=0.0,
+        pauses=[],
         breached=False,
         levels_recorded=[],
+        reached_percent=0,
     )
-    timer.next_due_at = next_due(timer, policy)
+    _refresh(timer, policy, now)
     session.add(timer)
     return timer
 
 
 def stop(timer: SlaTimer, policy: Policy, now: datetime) -> None:
+    """Stop counting. A level that fell due before ``now`` and is not recorded yet stays due
+    (``next_due_at`` in the past): the sweep records it, without mail."""
     timer.stopped_at = now
-    timer_facts = facts(timer, policy)
-    timer.deadline = sla_deadline(timer_facts, now)
-    timer.breached = timer.breached or now >= timer.deadline
-    timer.next_due_at = None
+    _refresh(timer, policy, now)
+
+
+def _rebase(
+    ticket: Ticket, timer: SlaTimer, old: Policy | None, new: Policy, now: datetime
+) -> None:
+    """Keep the business time consumed so far (on the old calendar), then count the new
+    policy's target on its calendar from ``now``."""
+    measured_on = old or new
+    consumed = elapsed(timer_rows.facts(timer, measured_on), now)
+    target = new.target(TimerKind(timer.kind))
+    assert target is not None  # callers stop timers the new policy has no target for
+    timer.carried_seconds = consumed.total_seconds()
+    timer.origin_at = now
+    timer.policy_code = new.code
+    timer.target_seconds = target.duration(new.calendar, timer.started_at).total_seconds()
+    timer.agency_id = ticket.agency_id
+    _refresh(timer, new, now)
+
+
+def _needs_rebase(timer: SlaTimer, old: Policy | None, new: Policy) -> bool:
+    if old is None or old.code != new.code or old.calendar != new.calendar:
+        return True
+    target = new.target(TimerKind(timer.kind))
+    return target is not None and target != old.target(TimerKind(timer.kind))
+
+
+def _reevaluate(
+    session: Session,
+    ticket: Ticket,
+    timers: Iterable[SlaTimer],
+    *,
+    old_book: PolicyBook,
+    new_book: PolicyBook,
+    now: datetime,
+    directory: Directory | None = None,
+) -> int:
+    """Bring running timers in line with the ticket and the policies in force; returns how
+    many were re-based or stopped."""
+    wanted = new_book.choose(ticket.category.code, ticket.priority)
+    changed = 0
+    settle: list[tuple[Ticket, SlaTimer, Policy]] = []
+    plan: list[tuple[SlaTimer, Policy | None]] = []
+    for timer in timers:
+        if timer.stopped_at is not None:
+            continue
+        timer.agency_id = ticket.agency_id
+        old = old_book.get(timer.policy_code)
+        kind = TimerKind(timer.kind)
+        if wanted is None or wanted.target(kind) is None or _needs_rebase(timer, old, wanted):
+            if old is not None:
+                settle.append((ticket, timer, old))
+            plan.append((timer, old))
+    if settle:
+        # What fell due under the old policy is recorded under it, before it is gone.
+        record_due(session, settle, now=now, result=SweepResult(), directory=directory)
+    for timer, old in plan:
+        kind = TimerKind(timer.kind)
+        if wanted is None or wanted.target(kind) is None:
+            stop(timer, old or wanted or _any(new_book, old_book), now)
+        else:
+            _rebase(ticket, timer, old, wanted, now)
+        changed += 1
+    return changed
+
+
+def _any(*books: PolicyBook) -> Policy:
+    for book in books:
+        if book.policies:
+            return book.policies[0]
+    raise LookupError("no SLA policy at all")  # unreachable: timers exist only under policies
 
 
 def on_transition(
     session: Session, ticket: Ticket, *, trigger: Trigger, now: datetime
 ) -> list[SlaTimer]:
-    """Start, pause, resume and stop the ticket's timers for the transition it just made."""
+    """Re-evaluate, pause, resume, stop and start the ticket's timers for what just happened."""
     book = load_policy_book(session)
-    if not book.policies:
-        return []
     state = State(ticket.state)
     restarting = set(STARTS_ON.get(trigger, ()))
-    timers = running_timers(session, [ticket.id])[ticket.id]
+    timers = timer_rows.open_timers(session, [ticket.id])[ticket.id]
+    if book.policies:
+        _reevaluate(session, ticket, timers, old_book=book, new_book=book, now=now)
     for timer in timers:
-        policy = policy_for(book, ticket, timer)
+        if timer.stopped_at is not None:
+            continue
+        policy = timer_rows.policy_for(book, ticket, timer)
         if policy is None:
             continue
         kind = TimerKind(timer.kind)
         if trigger is Trigger.HOLD:
-            timer.paused_since = now
-        elif trigger is Trigger.RESUME and timer.paused_since is not None:
-            paused = policy.calendar.between(timer.paused_since, now)
-            timer.paused_seconds += paused.total_seconds()
-            timer.paused_since = None
-            timer.deadline = sla_deadline(facts(timer, policy), now)
+            timer_rows.pause(timer, now)
+        elif trigger is Trigger.RESUME:
+            timer_rows.unpause(timer, now)
         # The receiving agency acted (accept), a new cycle replaces this one (a transfer
         # restarts the start clock for the new agency), or the state left the timer's span.
-        acted_on = kind is TimerKind.ACCEPT and trigger not in (Trigger.HOLD, Trigger.RESUME)
+        acted_on = kind is TimerKind.ACCEPT and trigger not in _BYSTANDER
         left = state not in RUNS_IN[kind] and state is not State.ON_HOLD
         if acted_on or left or kind in restarting:
             stop(timer, policy, now)
         else:
-            timer.next_due_at = next_due(timer, policy)
-    running = [t for t in timers if t.stopped_at is None]
-    policy = policy_for(book, ticket)
+            _refresh(timer, policy, now)
+    policy = book.choose(ticket.category.code, ticket.priority) if book.policies else None
     if policy is not None:
         for kind in STARTS_ON.get(trigger, ()):
             started = _start(session, ticket, kind, policy, now)
             if started is not None:
-                running.append(started)
+                timers.append(started)
     session.flush()
-    set_next_check(session, ticket, running)
-    return running
+    timer_rows.set_next_checks(session, [(ticket, timer_rows.earliest_check(timers))])
+    return [t for t in timers if t.stopped_at is None]
 
 
-def recompute_open(session: Session, *, now: datetime, batch: int = 1000) -> int:
+def recompute_open(
+    session: Session, *, now: datetime, previous: PolicyBook, batch: int = 1000
+) -> int:
     """Re-apply the policies in force to every running timer (after a catalogue reload).
 
-    A ticket may now match another policy, a target may have changed or gone, a calendar may
-    have new hours; business time already spent paused stays as it was measured.
+    ``previous`` is the book before the reload: business time already consumed is measured on
+    the calendars it had, and levels due under it are recorded before anything changes.
     """
     book = load_policy_book(session)
+    directory = Directory(session)
     recomputed, last_id = 0, 0
     while True:
         ticket_ids = list(
@@ -223,18 +239,23 @@ def recompute_open(session: Session, *, now: datetime, batch: int = 1000) -> int
         tickets = {
             t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))
         }
-        for ticket_id, timers in running_timers(session, ticket_ids).items():
+        for ticket_id, timers in timer_rows.open_timers(session, ticket_ids).items():
             ticket = tickets[ticket_id]
-            policy = book.choose(ticket.category.code, ticket.priority)
+            recomputed += _reevaluate(
+                session,
+                ticket,
+                timers,
+                old_book=previous,
+                new_book=book,
+                now=now,
+                directory=directory,
+            )
             for timer in timers:
-                target = policy.targets.get(TimerKind(timer.kind)) if policy else None
-                if policy is None or target is None:
-                    timer.stopped_at, timer.next_due_at = now, None
-                    continue
-                timer.policy_code = policy.code
-                timer.target_seconds = target.total_seconds()
-                timer.deadline = sla_deadline(facts(timer, policy), now)
-                timer.next_due_at = next_due(timer, policy)
-                recomputed += 1
+                policy = timer_rows.policy_for(book, ticket, timer)
+                if policy is not None and timer.stopped_at is None:
+                    _refresh(timer, policy, now)
             session.flush()
-            set_next_check(session, ticket, [t for t in timers if t.stopped_at is None])
+            timer_rows.set_next_checks(session, [(ticket, timer_rows.earliest_check(timers))])
+
+
+__all__ = ["RUNS_IN", "STARTS_ON", "on_transition", "recompute_open", "stop"]

@@ -10,6 +10,7 @@ under WAL.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -76,6 +77,17 @@ class Database:
         """A read-only transaction (never takes SQLite's write lock)."""
         with self._read_sessions() as session:
             yield session  # closing the session rolls the read transaction back
+
+    def between_write_batches(self) -> None:
+        """Pace a long run of write transactions (a sweep's catch-up).
+
+        SQLite has one write lock, and a writer waiting for it in SQLite's busy handler sleeps
+        up to 100 ms between tries: without a gap that long between batches, a long catch-up
+        starves the citizens' and staff's writes into "database is locked". PostgreSQL locks
+        rows and needs no gap.
+        """
+        if self.is_sqlite:
+            time.sleep(0.1)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -50,6 +50,14 @@ class Trigger(StrEnum):
     RESOLVE = "resolve"
     REOPEN = "reopen"
     CLOSE = "close"
+    #: Staff change priority, category or location (with a reason); the state stays.
+    UPDATE = "update"
+    #: A note from the reporter or staff; the state stays. A citizen's reaches the agency.
+    COMMENT = "comment"
+    #: The reporter rates the resolution 1–5 (never staff).
+    RATE = "rate"
+    #: Written on a ticket when another is marked its duplicate (never fired by a user).
+    MERGE = "merge"
 
 
 class Role(StrEnum):
@@ -78,13 +86,18 @@ STAFF_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
 class Rule:
     trigger: Trigger
     sources: tuple[State, ...]
-    #: None: back to the state the ticket was held from (resume).
+    #: None: back to the state the ticket was held from (resume), or, with ``stays``, the
+    #: state it is in.
     dest: State | None
     roles: frozenset[Role]
     scope: Scope
     reason_required: bool = False
     #: Whether the note is shown to the citizen unless the caller says otherwise.
     public_note: bool = True
+    #: The ticket keeps its state (an internal transition: update, comment, rate, merge).
+    stays: bool = False
+    #: Written by the engine as a consequence of another transition, never fired by a user.
+    internal: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -147,9 +160,11 @@ RULES: tuple[Rule, ...] = (
         Scope.AGENCY,
         reason_required=True,
     ),
+    # From closed only the reporter (within the dispute window, counted from the resolution)
+    # or an admin may reopen: ``actions.reopen`` checks that beyond this table.
     Rule(
         Trigger.REOPEN,
-        (State.RESOLVED,),
+        (State.RESOLVED, State.CLOSED),
         State.ASSIGNED,
         STAFF_ROLES | {Role.CITIZEN},
         Scope.AGENCY,
@@ -161,6 +176,45 @@ RULES: tuple[Rule, ...] = (
         State.CLOSED,
         STAFF_ROLES | {Role.SYSTEM},
         Scope.AGENCY,
+    ),
+    Rule(
+        Trigger.UPDATE,
+        tuple(sorted(OPEN_STATES)),
+        None,
+        STAFF_ROLES,
+        Scope.TRIAGE,
+        reason_required=True,
+        public_note=False,
+        stays=True,
+    ),
+    Rule(
+        Trigger.COMMENT,
+        (*sorted(OPEN_STATES), State.RESOLVED),
+        None,
+        STAFF_ROLES | {Role.CITIZEN},
+        Scope.TRIAGE,
+        reason_required=True,
+        public_note=False,
+        stays=True,
+    ),
+    Rule(
+        Trigger.RATE,
+        (State.RESOLVED, State.CLOSED),
+        None,
+        frozenset({Role.CITIZEN}),
+        Scope.AGENCY,
+        public_note=False,
+        stays=True,
+    ),
+    Rule(
+        Trigger.MERGE,
+        (*sorted(OPEN_STATES), State.RESOLVED, State.CLOSED),
+        None,
+        STAFF_ROLES,
+        Scope.ANY,
+        public_note=False,
+        stays=True,
+        internal=True,
     ),
 )
 
@@ -190,7 +244,15 @@ def _machine_transitions() -> list[dict[str, object]]:
     for rule in RULES:
         if not rule.sources:
             continue  # submit creates the ticket: there is no source state to leave
-        if rule.dest is None:
+        if rule.stays:
+            table.append(
+                {
+                    "trigger": rule.trigger.value,
+                    "source": [s.value for s in rule.sources],
+                    "dest": None,  # an internal transition: the state does not change
+                }
+            )
+        elif rule.dest is None:
             for back in _HOLDABLE:
                 table.append(
                     {
@@ -221,17 +283,29 @@ _MACHINE = Machine(
 _MACHINE_LOCK = threading.Lock()
 
 
+#: What users may fire by name (``merge`` is written by the engine only).
+USER_TRIGGERS = tuple(
+    t for t in Trigger if t is not Trigger.SUBMIT and not RULES_BY_TRIGGER[t].internal
+)
+
+
 def parse_trigger(name: str) -> Trigger:
+    """A trigger from a name as people type it ("Mark-Duplicate" is mark_duplicate)."""
+    key = "_".join(str(name).strip().lower().replace("-", " ").split())
     try:
-        return Trigger(name)
+        return Trigger(key)
     except ValueError:
-        known = ", ".join(t.value for t in Trigger)
+        known = ", ".join(t.value for t in USER_TRIGGERS)
         raise UnknownTrigger(f"unknown action {name!r}; known actions: {known}") from None
 
 
 def allowed_triggers(state: State | str) -> list[Trigger]:
-    """Triggers the table allows in ``state`` (for error bodies and "allowed actions")."""
-    return sorted(Trigger(t) for t in _MACHINE.get_triggers(str(state)))
+    """Triggers users may fire in ``state`` (for error bodies and "allowed actions")."""
+    return sorted(
+        Trigger(t)
+        for t in _MACHINE.get_triggers(str(state))
+        if not RULES_BY_TRIGGER[Trigger(t)].internal
+    )
 
 
 def fire(state: State | str, trigger: Trigger, *, held_from: State | None = None) -> State:
@@ -287,6 +361,8 @@ def mermaid() -> str:
     """The lifecycle as a Mermaid state diagram (for the README)."""
     lines = ["stateDiagram-v2", f"    [*] --> {State.SUBMITTED.value}: submit"]
     for rule in RULES:
+        if rule.stays:
+            continue  # update, comment, rate, merge: no arrow to draw
         for source in rule.sources:
             dests: Sequence[State] = _HOLDABLE if rule.dest is None else (rule.dest,)
             lines.extend(f"    {source.value} --> {d.value}: {rule.trigger.value}" for d in dests)

@@ -7,7 +7,7 @@ The delivery flow (``workflows``) picks up ``pending`` rows.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
@@ -15,24 +15,34 @@ from sqlalchemy.orm import Session
 
 from engine.models import Escalation, Notification, SlaTimer, Ticket
 from engine.recipients import Addressee
-from sla import Level, Policy
+from sla import Level, Policy, TimerKind
 
-TIMER_WORDS = {
-    "verify": ("verifikasi", "verification"),
-    "assign": ("disposisi", "assignment"),
-    "start": ("mulai penanganan", "start of work"),
-    "resolve": ("penyelesaian", "resolution"),
-    "accept": ("penerimaan koordinasi", "acceptance of the transfer"),
+#: What each timer measures, in Indonesian and English (one entry per ``TimerKind``).
+TIMER_WORDS: dict[TimerKind, tuple[str, str]] = {
+    TimerKind.VERIFY: ("verifikasi", "verification"),
+    TimerKind.ASSIGN: ("disposisi", "assignment"),
+    TimerKind.START: ("mulai penanganan", "start of work"),
+    TimerKind.RESOLVE: ("penyelesaian", "resolution"),
+    TimerKind.ACCEPT: ("penerimaan koordinasi", "acceptance of the transfer"),
 }
 
 
+def _hours(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
 def escalation_message(
-    ticket: Ticket, timer: SlaTimer, level: Level, policy: Policy
+    ticket: Ticket, timer: SlaTimer, level: Level, policy: Policy, *, now: datetime
 ) -> tuple[str, str]:
-    """Subject and body, Indonesian first: the staff who read these work in Indonesian."""
+    """Subject and body, Indonesian first: the staff who read these work in Indonesian.
+
+    Names the ticket's current agency (the one that must act) and how late it is.
+    """
     zone = policy.calendar.zone
     deadline = timer.deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-    word_id, word_en = TIMER_WORDS.get(timer.kind, (timer.kind, timer.kind))
+    word_id, word_en = TIMER_WORDS[TimerKind(timer.kind)]
+    late = now - timer.deadline
     state = "MELEWATI BATAS" if level.percent >= 100 else "MENDEKATI BATAS"
     subject = (
         f"[Tanggap] {ticket.code} {state} {word_id} ({level.percent}%): "
@@ -45,6 +55,11 @@ def escalation_message(
             f"Instansi / agency: {ticket.agency.name}",
             f"Status: {ticket.state}",
             f"Tenggat {word_id} / {word_en} deadline: {deadline}",
+            *(
+                [f"Terlambat / overdue by: {_hours(late)} (waktu kalender / calendar time)"]
+                if late > timedelta(0)
+                else []
+            ),
             f"Tingkat eskalasi / escalation level: {level.name} ({level.percent}% of target)",
             "",
             ticket.description[:500],

@@ -7,6 +7,8 @@ a catalogue file and to run the clocks.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -15,8 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import CatalogueRevision, SlaCalendar, SlaLadder, SlaPolicy
+from engine.models import SlaCalendar, SlaLadder, SlaPolicy
 from sla import (
+    AreaLevel,
     BusinessCalendar,
     Ladder,
     Level,
@@ -25,11 +28,10 @@ from sla import (
     RecipientKind,
     Span,
     TimerKind,
+    Weekday,
     choose_policy,
-    parse_duration,
+    parse_target,
 )
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _span(text: str) -> Span:
@@ -44,7 +46,7 @@ def build_calendar(spec: Mapping[str, Any]) -> BusinessCalendar:
     return BusinessCalendar(
         timezone=spec.get("timezone", "Asia/Jakarta"),
         always_open=bool(spec.get("always_open", False)),
-        week=tuple(tuple(_span(s) for s in hours.get(day, [])) for day in WEEKDAYS),
+        week=tuple(tuple(_span(s) for s in hours.get(day.value, [])) for day in Weekday),
         holiday_country=holidays["country"] if holidays else None,
         holiday_categories=tuple(holidays["categories"]) if holidays else ("public",),
         closed_dates=frozenset(date.fromisoformat(str(d)) for d in spec.get("closed_dates", [])),
@@ -55,7 +57,7 @@ def build_calendar(spec: Mapping[str, Any]) -> BusinessCalendar:
 def _recipient(entry: str | Mapping[str, str]) -> Recipient:
     if isinstance(entry, str):
         return Recipient(RecipientKind(entry))
-    return Recipient(RecipientKind.AREA_OFFICE, area_level=entry["area_office"])
+    return Recipient(RecipientKind.AREA_OFFICE, area_level=AreaLevel(entry["area_office"]))
 
 
 def build_ladder(spec: Mapping[str, Any]) -> Ladder:
@@ -65,6 +67,7 @@ def build_ladder(spec: Mapping[str, Any]) -> Ladder:
                 name=level["name"],
                 percent=int(level["percent"]),
                 notify=tuple(_recipient(entry) for entry in level["notify"]),
+                key=level.get("key") or level["name"],
             )
             for level in spec["levels"]
         )
@@ -80,10 +83,7 @@ def build_policy(
     return Policy(
         code=spec["code"],
         calendar=calendar,
-        targets={
-            TimerKind(kind): parse_duration(str(text), calendar)
-            for kind, text in spec["targets"].items()
-        },
+        targets={TimerKind(kind): parse_target(str(text)) for kind, text in spec["targets"].items()},
         ladder=ladders[spec["ladder"]],
         categories=frozenset(spec.get("categories") or ()),
         priorities=frozenset(spec.get("priorities") or ()),
@@ -106,36 +106,49 @@ class PolicyBook:
         return next((p for p in self.policies if p.code == code), None)
 
 
-#: Books by the hash of the catalogue file they came from. A load replaces the whole SLA
-#: configuration, so the latest revision's hash names the configuration in force exactly; a
-#: reload anywhere (another process, another host) changes the hash and so the key.
+#: Books by a digest of the SLA rows in force. Any change to them — a catalogue load, a
+#: migration, an admin's fix in SQL, on any host — changes the digest and so the key; reading
+#: the three small tables costs far less than building calendars and policies (~6 ms).
 _BOOKS: dict[str, PolicyBook] = {}
 _BOOKS_MAX = 16
 
 
 def load_policy_book(session: Session) -> PolicyBook:
-    """The policies in force; built once per catalogue revision and process (~6 ms each)."""
-    latest = session.scalar(
-        select(CatalogueRevision.sha256).order_by(CatalogueRevision.id.desc()).limit(1)
-    )
-    if latest is not None and latest in _BOOKS:
-        return _BOOKS[latest]
-    book = _build_policy_book(session)
-    if latest is not None:
+    """The policies in force, as the database holds them now."""
+    calendars = session.execute(
+        select(SlaCalendar.code, SlaCalendar.definition).where(SlaCalendar.active)
+    ).all()
+    ladders = session.execute(
+        select(SlaLadder.code, SlaLadder.definition).where(SlaLadder.active)
+    ).all()
+    policies = session.execute(
+        select(SlaPolicy.code, SlaPolicy.definition)
+        .where(SlaPolicy.active)
+        .order_by(SlaPolicy.position, SlaPolicy.id)
+    ).all()
+    rows = [[tuple(r) for r in part] for part in (calendars, ladders, policies)]
+    digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+    book = _BOOKS.get(digest)
+    if book is None:
+        book = build_policy_book(
+            {code: d for code, d in calendars},
+            {code: d for code, d in ladders},
+            [d for _, d in policies],
+        )
         if len(_BOOKS) >= _BOOKS_MAX:
             _BOOKS.pop(next(iter(_BOOKS)))
-        _BOOKS[latest] = book
+        _BOOKS[digest] = book
     return book
 
 
-def _build_policy_book(session: Session) -> PolicyBook:
-    calendars = {
-        row.code: build_calendar(row.definition)
-        for row in session.scalars(select(SlaCalendar).where(SlaCalendar.active))
-    }
-    ladders = {
-        row.code: build_ladder(row.definition)
-        for row in session.scalars(select(SlaLadder).where(SlaLadder.active))
-    }
-    rows = session.scalars(select(SlaPolicy).where(SlaPolicy.active).order_by(SlaPolicy.position))
-    return PolicyBook(tuple(build_policy(row.definition, calendars, ladders) for row in rows))
+def build_policy_book(
+    calendars: Mapping[str, Mapping[str, Any]],
+    ladders: Mapping[str, Mapping[str, Any]],
+    policies: Sequence[Mapping[str, Any]],
+) -> PolicyBook:
+    """A book from catalogue specs (what the database stores, or a file about to be loaded)."""
+    built_calendars = {code: build_calendar(spec) for code, spec in calendars.items()}
+    built_ladders = {code: build_ladder(spec) for code, spec in ladders.items()}
+    return PolicyBook(
+        tuple(build_policy(spec, built_calendars, built_ladders) for spec in policies)
+    )

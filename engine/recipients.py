@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Agency, AgencyKind, Area, AreaLevel, SlaTimer, Staff, Ticket
+from engine.models import Agency, AgencyKind, Area, AreaLevel, Staff, Ticket
 from sla import Recipient, RecipientKind
 
 
@@ -46,13 +46,13 @@ class Directory:
             current = self.areas[current].parent_id
         return chain
 
-    def area_office(self, ticket: Ticket, level: str) -> Agency | None:
+    def area_office(self, ticket: Ticket, level: AreaLevel) -> Agency | None:
         """The office of the ticket's area at ``level``.
 
         Coarse maps may place a ticket no deeper than its kota; then the nearest office above
         the asked level is told, so an escalation never falls into a gap of the map.
         """
-        wanted = AreaLevel(level).depth
+        wanted = level.depth
         for area in self.chain(ticket.area_id):
             if area.depth <= wanted and area.id in self.office_by_area:
                 return self.office_by_area[area.id]
@@ -63,11 +63,12 @@ class Directory:
             self._officers[staff_id] = self.session.get(Staff, staff_id)
         return self._officers[staff_id]
 
-    def resolve(
-        self, ticket: Ticket, timer: SlaTimer, recipients: tuple[Recipient, ...]
-    ) -> list[Addressee]:
+    def resolve(self, ticket: Ticket, recipients: tuple[Recipient, ...]) -> list[Addressee]:
+        """Addresses for ``recipients``, from the ticket's *current* agency, officer and area
+        (never from when a timer started: after a transfer the receiving agency is told), each
+        address once."""
         found: list[Addressee] = []
-        agency = self.agencies[timer.agency_id]
+        agency = self.agencies[ticket.agency_id]
         for recipient in recipients:
             kind = recipient.kind
             if kind is RecipientKind.ASSIGNED_OFFICER:

@@ -136,6 +136,7 @@ def submit(
     ticket = Ticket(
         code=_unused_code(session, settings.code_prefix),
         state=State.SUBMITTED.value,
+        version=1,
         last_trigger=Trigger.SUBMIT.value,
         cycle=1,
         category_id=category.id,
@@ -166,7 +167,13 @@ def submit(
             actor=actor,
             note=None,
             public=True,
-            data={"agency": agency.code, "area": area.code},
+            data={
+                "category": category.code,
+                "priority": priority,
+                "agency": agency.code,
+                "area": area.code,
+                "location": [report.lat, report.lon],
+            },
             now=now,
         )
     )

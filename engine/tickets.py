@@ -29,6 +29,23 @@ def get_ticket(session: Session, code: str) -> Ticket:
     return ticket
 
 
+def lock_tickets(session: Session, tickets: list[Ticket]) -> None:
+    """Lock ``tickets`` in id order (no deadlock between two transactions locking the same
+    pair) and re-read them: what a check then sees is what was last committed.
+
+    PostgreSQL takes row locks; SQLite ignores ``FOR UPDATE`` and needs none: a write
+    transaction there holds the database's single write lock from BEGIN IMMEDIATE.
+    """
+    ids = sorted({ticket.id for ticket in tickets})
+    session.execute(
+        select(Ticket)
+        .where(Ticket.id.in_(ids))
+        .order_by(Ticket.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+
+
 def list_events(session: Session, ticket: Ticket) -> list[TicketEvent]:
     return list(
         session.scalars(
@@ -87,9 +104,13 @@ def write_transition(
     The UPDATE carries ``WHERE version = <read version>``: if anyone committed a transition
     since we read the ticket, it matches no row and we raise ``StaleVersion`` instead of
     overwriting their work. The (ticket, seq) unique key on events is a second line of defence.
+
+    The version is set here and nowhere else (the mapper does not generate it), so it moves by
+    exactly one per event, however many flushes the change takes.
     """
     from_state = State(ticket.state)
     seq = ticket.version + 1
+    ticket.version = seq
     ticket.state = to_state.value
     ticket.last_trigger = trigger.value
     ticket.updated_at = now

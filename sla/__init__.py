@@ -3,35 +3,53 @@
 Facts and `now` in, deadlines and due escalation levels out. No clock, no database, no I/O.
 """
 
-from sla.calendar import BusinessCalendar, Span, parse_duration, to_utc, weekday_hours
-from sla.policy import Ladder, Level, Policy, Recipient, RecipientKind, TimerKind, choose_policy
+from sla.calendar import BusinessCalendar, Span, to_utc, weekday_hours
+from sla.policy import (
+    AreaLevel,
+    Ladder,
+    Level,
+    Policy,
+    Recipient,
+    RecipientKind,
+    TimerKind,
+    Weekday,
+    choose_policy,
+)
+from sla.target import Target, parse_target
 from sla.timer import (
+    Pause,
     TimerFacts,
     TimerStatus,
     deadline,
     elapsed,
     level_due_at,
+    reached_levels,
     remaining,
     status,
     threshold,
 )
 
 __all__ = [
+    "AreaLevel",
     "BusinessCalendar",
     "Ladder",
     "Level",
+    "Pause",
     "Policy",
     "Recipient",
     "RecipientKind",
     "Span",
+    "Target",
     "TimerFacts",
     "TimerKind",
     "TimerStatus",
+    "Weekday",
     "choose_policy",
     "deadline",
     "elapsed",
     "level_due_at",
-    "parse_duration",
+    "parse_target",
+    "reached_levels",
     "remaining",
     "status",
     "threshold",

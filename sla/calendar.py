@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-__all__ = ["BusinessCalendar", "Span", "parse_duration", "to_utc", "weekday_hours"]
+__all__ = ["BusinessCalendar", "Span", "to_utc", "weekday_hours"]
 
 _ZERO = timedelta(0)
 _DAY = timedelta(days=1)
@@ -176,9 +175,10 @@ class BusinessCalendar:
 
     @property
     def workday(self) -> timedelta:
-        """A standard working day: Monday's hours, or the first weekday's that has any.
+        """A standard working day's length: Monday's hours, or the first weekday's with any.
 
-        "3d" in a policy means three of these; 24 h on an always-open calendar.
+        For display and estimates only: a target of "3d" means three *working days* (see
+        ``working_days_end``), not three of these lengths.
         """
         if self.always_open:
             return _DAY
@@ -270,6 +270,51 @@ class BusinessCalendar:
             left -= closes - opens
         raise AssertionError("unreachable: _intervals never ends")
 
+    def working_days_end(self, start: datetime, days: int) -> datetime:
+        """The end of ``days`` working days from ``start`` ("N hari kerja").
+
+        The same local wall-clock time on the Nth working day after ``start``'s local date;
+        when that instant is not working time, the close of the last working span before it
+        (Thu 12:00 + 1 → Fri 11:30 when Friday breaks 11:30–13:00 for prayers; a report filed
+        at 23:00 is due at the close of its Nth working day). Should that fall at or before
+        ``start`` (filed early on a closed day), the close of the first working day after.
+        """
+        start = to_utc(start, "start")
+        if days < 1:
+            raise ValueError(f"days must be at least 1, got {days}")
+        zone = self.zone
+        local = start.astimezone(zone)
+        day, counted, idle = local.date(), 0, 0
+        while counted < days:
+            day += _DAY
+            if self._utc_spans_on(day, zone):
+                counted, idle = counted + 1, 0
+            else:
+                idle += 1
+                if idle > _MAX_IDLE_DAYS:
+                    raise ValueError(f"calendar has no working time for {idle} days up to {day}")
+        wall = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
+        candidate = wall.astimezone(UTC)
+        close = self._last_close_until(candidate)
+        for opens, closes in self._utc_spans_on(day, zone):
+            if opens <= candidate < closes:
+                close = candidate
+        if close is None or close <= start:
+            first = self.next_open(start).astimezone(zone).date()
+            close = self._utc_spans_on(first, zone)[-1][1]
+        return close
+
+    def _last_close_until(self, moment: datetime) -> datetime | None:
+        """The latest closing time at or before ``moment`` within the last two years."""
+        zone = self.zone
+        day = moment.astimezone(zone).date() + _DAY
+        for _ in range(_MAX_IDLE_DAYS):
+            closes = [c for _, c in self._utc_spans_on(day, zone) if c <= moment]
+            if closes:
+                return max(closes)
+            day -= _DAY
+        return None
+
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Business time in [start, end); zero when `end` is not after `start`."""
         start = to_utc(start, "start")
@@ -284,26 +329,3 @@ class BusinessCalendar:
                 break
             total += min(closes, end) - max(opens, start)
         return total
-
-
-_MINUTES = re.compile(r"\d+", re.ASCII)
-_PARTS = re.compile(r"(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?", re.ASCII)
-
-
-def parse_duration(text: str, calendar: BusinessCalendar) -> timedelta:
-    """Parse a target such as "30m", "4h", "1h30m", "3d" or "90" (minutes) into business time.
-
-    A day is `calendar.workday`, so "3d" on an 8-hour office calendar is 24 business hours,
-    which spans three working days.
-    """
-    compact = "".join(text.split()).lower()
-    if _MINUTES.fullmatch(compact):
-        return timedelta(minutes=int(compact))
-    parts = _PARTS.fullmatch(compact)
-    if not compact or parts is None:
-        raise ValueError(
-            f'invalid duration {text!r}: expected whole minutes ("90") or days, hours and '
-            f'minutes in that order ("3d", "4h", "1h30m")'
-        )
-    days, hours, minutes = (int(parts[unit] or 0) for unit in "dhm")
-    return days * calendar.workday + timedelta(hours=hours, minutes=minutes)

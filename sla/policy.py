@@ -14,8 +14,11 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from sla.calendar import BusinessCalendar
+from sla.target import Target
 
 __all__ = [
+    "AreaLevel",
+    "Weekday",
     "Ladder",
     "Level",
     "Policy",
@@ -32,6 +35,33 @@ class TimerKind(StrEnum):
     START = "start"  # while assigned
     RESOLVE = "resolve"  # from submission to resolved; a reopen starts a new cycle
     ACCEPT = "accept"  # after a transfer, until the receiving agency accepts
+
+
+class Weekday(StrEnum):
+    """Weekdays as the catalogue names them, Monday first (``list(Weekday).index`` is
+    ``date.weekday()``)."""
+
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class AreaLevel(StrEnum):
+    """Levels of the territorial hierarchy, from the top (DKI Jakarta: provinsi → kota/kab. →
+    kecamatan → kelurahan). The catalogue, the area import and the ladders all use these."""
+
+    PROVINCE = "province"
+    KOTA = "kota"
+    KECAMATAN = "kecamatan"
+    KELURAHAN = "kelurahan"
+
+    @property
+    def depth(self) -> int:
+        return list(AreaLevel).index(self)
 
 
 class RecipientKind(StrEnum):
@@ -51,29 +81,37 @@ class Recipient:
     """
 
     kind: RecipientKind
-    area_level: str | None = None
+    area_level: AreaLevel | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", RecipientKind(self.kind))
         if self.kind is RecipientKind.AREA_OFFICE:
             if not self.area_level:
                 raise ValueError("an area_office recipient needs an area_level, e.g. 'kecamatan'")
+            object.__setattr__(self, "area_level", AreaLevel(self.area_level))
         elif self.area_level is not None:
             raise ValueError(f"{self.kind} recipients take no area_level, got {self.area_level!r}")
 
 
 @dataclass(frozen=True)
 class Level:
-    """An escalation step at `percent` of a timer's target (100 = the deadline)."""
+    """An escalation step at `percent` of a timer's target (100 = the deadline).
+
+    `key` is the level's stable identity in the escalation ledger (default: its name). Renaming
+    a level (`name`) or moving its percent keeps the key, so nothing recorded is sent again.
+    """
 
     name: str
     percent: int
     notify: tuple[Recipient, ...] = ()
+    key: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notify", tuple(self.notify))
         if not self.name:
             raise ValueError("level name must not be empty")
+        if not self.key:
+            object.__setattr__(self, "key", self.name)
         # bool is an int; a percent of True is a config slip, not 1 %.
         if isinstance(self.percent, bool) or not isinstance(self.percent, int):
             raise ValueError(f"level percent must be an int, got {self.percent!r}")
@@ -83,9 +121,9 @@ class Level:
 
 @dataclass(frozen=True)
 class Ladder:
-    """Escalation levels in strictly increasing percent order, with distinct names.
+    """Escalation levels in strictly increasing percent order, with distinct keys.
 
-    Names key the escalation ledger (ticket, timer, cycle, level), hence distinct.
+    Keys identify levels in the escalation ledger (ticket, timer, cycle, level), hence distinct.
     """
 
     levels: tuple[Level, ...] = ()
@@ -98,9 +136,9 @@ class Ladder:
                     f"ladder levels must be sorted by strictly increasing percent: "
                     f"{lower.name} at {lower.percent} % then {higher.name} at {higher.percent} %"
                 )
-        names = [level.name for level in self.levels]
-        if len(set(names)) != len(names):
-            raise ValueError(f"ladder level names must be distinct: {names}")
+        keys = [level.key for level in self.levels]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"ladder level keys must be distinct: {keys}")
 
 
 @dataclass(frozen=True)
@@ -108,12 +146,13 @@ class Policy:
     """Targets and escalation for tickets of some categories and priorities.
 
     An empty `categories` or `priorities` matches any value; a policy with both empty is a
-    default. Timers without a target are not run under this policy.
+    default. Timers without a target are not run under this policy. A target given as a
+    `timedelta` is business time.
     """
 
     code: str
     calendar: BusinessCalendar
-    targets: Mapping[TimerKind, timedelta]
+    targets: Mapping[TimerKind, Target | timedelta]
     ladder: Ladder = field(default_factory=Ladder)
     categories: frozenset[str] = frozenset()
     priorities: frozenset[str] = frozenset()
@@ -121,15 +160,23 @@ class Policy:
     def __post_init__(self) -> None:
         if not self.code:
             raise ValueError("policy code must not be empty")
-        targets = {TimerKind(kind): target for kind, target in self.targets.items()}
-        for kind, target in targets.items():
-            if target <= timedelta(0):
-                raise ValueError(
-                    f"policy {self.code}: {kind} target must be positive, got {target}"
-                )
+        targets: dict[TimerKind, Target] = {}
+        for kind, target in self.targets.items():
+            if isinstance(target, timedelta):
+                if target <= timedelta(0):
+                    raise ValueError(
+                        f"policy {self.code}: {kind} target must be positive, got {target}"
+                    )
+                target = Target(business=target)
+            targets[TimerKind(kind)] = target
         object.__setattr__(self, "targets", MappingProxyType(targets))
         object.__setattr__(self, "categories", frozenset(self.categories))
         object.__setattr__(self, "priorities", frozenset(self.priorities))
+
+    def target(self, kind: TimerKind) -> Target | None:
+        found = self.targets.get(kind)
+        assert found is None or isinstance(found, Target)  # normalised in __post_init__
+        return found
 
     @property
     def is_default(self) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from sqlalchemy.exc import OperationalError
 
-from engine.escalation import SweepResult, any_due, sweep_batch
+from engine.escalation import SweepResult, sweep
 from workflows import resources
 
 
@@ -29,29 +29,26 @@ def _transient(_task: Any, _run: Any, state: Any) -> bool:
 
 
 @task(retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient)
-def sweep_one_batch(now: datetime, batch_size: int) -> SweepResult:
-    """One transaction: claim up to ``batch_size`` due tickets and record their due levels."""
+def sweep_due(now: datetime, batch_size: int, max_batches: int) -> SweepResult:
+    """The engine's sweep loop: claim due tickets batch by batch, one transaction each."""
     db = resources.database()
-    with db.reading() as session:
-        if not any_due(session, now):
-            return SweepResult()  # idle: no write transaction, no lock taken
-    with db.transaction() as session:
-        return sweep_batch(session, now=now, limit=batch_size)
+    return sweep(
+        db.transaction,
+        now=now,
+        limit=batch_size,
+        reading=db.reading,
+        between_batches=db.between_write_batches,
+        max_batches=max_batches,
+    )
 
 
 @flow(name="sla-sweep")
 def sla_sweep(batch_size: int = 500, max_batches: int = 2000) -> dict[str, int]:
     """Sweep until nothing is due (or ``max_batches``, so a run always ends)."""
     logger = get_run_logger()
-    now = resources.now()
-    total = SweepResult()
-    for _ in range(max_batches):
-        batch = sweep_one_batch(now, batch_size)
-        total.add(batch)
-        if batch.tickets < batch_size:
-            break
+    total = sweep_due(resources.now(), batch_size, max_batches)
     logger.info(
-        "swept %d tickets: %d escalations, %d e-mails queued, %d stale warnings not mailed",
+        "swept %d tickets: %d escalations, %d e-mails queued, %d levels recorded without mail",
         total.tickets,
         total.escalations,
         total.notifications,

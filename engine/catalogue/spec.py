@@ -19,14 +19,14 @@ from shapely.geometry import Polygon
 from engine.errors import CatalogueError
 from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
+from sla import RecipientKind, TimerKind, Weekday
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SPAN = re.compile(r"^\d{2}:\d{2}-\d{2}:\d{2}$")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TIMERS = ("verify", "assign", "start", "resolve", "accept")
-RECIPIENTS = ("assigned_officer", "agency_queue", "agency_head", "governor_office")
-AREA_LEVELS_BELOW_PROVINCE = ("kota", "kecamatan", "kelurahan")
+#: Recipients named by a bare word; an area office is ``{area_office: <level>}``.
+RECIPIENTS = tuple(k.value for k in RecipientKind if k is not RecipientKind.AREA_OFFICE)
+AREA_LEVELS_BELOW_PROVINCE = tuple(level.value for level in AreaLevel if level.depth > 0)
 
 Loc = tuple[str | int, ...]
 
@@ -110,9 +110,7 @@ class CalendarSpec(_Spec):
     code: str
     timezone: str = "Asia/Jakarta"
     always_open: bool = False
-    hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[str]] = Field(
-        default_factory=dict
-    )
+    hours: dict[Weekday, list[str]] = Field(default_factory=dict)
     holidays: HolidaySpec | None = None
     closed_dates: list[date] = Field(default_factory=list)
     open_dates: list[date] = Field(default_factory=list)
@@ -121,7 +119,7 @@ class CalendarSpec(_Spec):
 
     @field_validator("hours")
     @classmethod
-    def _spans(cls, hours: dict[str, list[str]]) -> dict[str, list[str]]:
+    def _spans(cls, hours: dict[Weekday, list[str]]) -> dict[Weekday, list[str]]:
         for day, spans in hours.items():
             for span in spans:
                 if not _SPAN.match(span):
@@ -130,7 +128,10 @@ class CalendarSpec(_Spec):
 
 
 class LevelSpec(_Spec):
-    name: str = Field(min_length=1)
+    #: Stable identity in the escalation ledger; defaults to the name. Give one before you
+    #: rename a level (either way nothing recorded is sent again: see sla.Level).
+    key: str | None = Field(default=None, min_length=1, max_length=60)
+    name: str = Field(min_length=1, max_length=60)
     percent: int = Field(gt=0)
     notify: list[str | dict[Literal["area_office"], str]] = Field(min_length=1)
 
@@ -156,7 +157,7 @@ class PolicySpec(_Spec):
     priorities: list[Priority] = Field(default_factory=list)
     calendar: str
     ladder: str
-    targets: dict[Literal["verify", "assign", "start", "resolve", "accept"], str]
+    targets: dict[TimerKind, str]
 
 
 class CatalogueSpec(_Spec):
@@ -234,6 +235,9 @@ def cross_check(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
         percents = [level.percent for level in ladder.levels]
         if percents != sorted(set(percents)):
             problems.append((("ladders", i, "levels"), "levels must rise strictly in percent"))
+        keys = [level.key or level.name for level in ladder.levels]
+        if len(set(keys)) != len(keys):
+            problems.append((("ladders", i, "levels"), "level keys (or names) must be distinct"))
     problems.extend(_check_sla(spec))
     return problems
 

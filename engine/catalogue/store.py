@@ -28,6 +28,7 @@ from engine.models import (
     SlaPolicy,
 )
 from engine.models.base import Base
+from engine.policies import load_policy_book
 
 
 @dataclass
@@ -206,6 +207,7 @@ def load_catalogue(
 ) -> LoadSummary:
     """Validate the whole file, then apply it; a bad file raises before anything is written."""
     spec = parse_catalogue(text, source=source)
+    previous = load_policy_book(session)  # running clocks measured what elapsed under these
     summary = apply_catalogue(session, spec)
     if not summary.changed:
         return summary
@@ -220,7 +222,9 @@ def load_catalogue(
     touched = summary.created | summary.updated | summary.deactivated
     if any(kind in touched for kind in SLA_KINDS):
         # New targets or calendars apply to the clocks already running, not just to new ones.
-        summary.updated["open timers"] = clocks.recompute_open(session, now=now)
+        summary.updated["open timers"] = clocks.recompute_open(
+            session, now=now, previous=previous
+        )
         revision.summary = summary.as_dict()
         session.flush()
     return summary

@@ -9,17 +9,18 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.models.base import Base, BigId, UTCDateTime
+from sla import AreaLevel
 
-
-class AreaLevel(StrEnum):
-    PROVINCE = "province"
-    KOTA = "kota"
-    KECAMATAN = "kecamatan"
-    KELURAHAN = "kelurahan"
-
-    @property
-    def depth(self) -> int:
-        return list(AreaLevel).index(self)
+__all__ = [
+    "Agency",
+    "AgencyKind",
+    "Area",
+    "AreaLevel",
+    "CatalogueRevision",
+    "Category",
+    "Priority",
+    "RoutingRule",
+]
 
 
 class AgencyKind(StrEnum):

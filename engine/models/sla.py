@@ -65,17 +65,24 @@ class SlaTimer(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     target_seconds: Mapped[float] = mapped_column(Float)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: Business seconds spent in completed pauses.
-    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The last rebase (a change of policy, target or calendar); equals started_at until then.
+    origin_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Business seconds consumed before origin_at, on the calendars in force back then.
+    carried_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    #: Every pause, dated: [[begin ISO, end ISO or null], …]; only the last may be open.
+    pauses: Mapped[list[list[str | None]]] = mapped_column(JSON, default=list)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: As of the last change; while paused it is where the deadline stood when the pause began.
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: When the next unrecorded ladder level falls due (None: stopped, paused or all recorded).
+    #: When the next unrecorded ladder level falls due; may lie in the past (a level that fell
+    #: due before a pause or a stop and is not recorded yet). None: nothing more can fall due.
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     breached: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: Names of the ladder levels already in the ledger for this timer.
+    #: Keys of the ladder levels already in the ledger for this timer.
     levels_recorded: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The highest percent recorded for this timer: a level at or below it (one added to the
+    #: ladder later, or re-keyed) counts as passed, so no catalogue edit re-sends anything.
+    reached_percent: Mapped[int] = mapped_column(Integer, default=0)
 
     @property
     def running(self) -> bool:
@@ -93,7 +100,9 @@ class Escalation(Base):
     timer_id: Mapped[int] = mapped_column(ForeignKey("sla_timers.id"), index=True)
     timer_kind: Mapped[str] = mapped_column(String(20))
     cycle: Mapped[int] = mapped_column(Integer)
+    #: The level's stable key (``Level.key``); ``label`` is its name when it was recorded.
     level: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(60))
     percent: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

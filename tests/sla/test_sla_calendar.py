@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sla import BusinessCalendar, Span, parse_duration, weekday_hours
+from sla import BusinessCalendar, Span, weekday_hours
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 OFFICE = BusinessCalendar(week=weekday_hours(Span(time(8), time(16))))
@@ -325,37 +325,6 @@ def test_calendar_lists_and_sets_are_frozen_and_hashable() -> None:
         week=weekday_hours(Span(time(8), time(16))), closed_dates=frozenset({date(2026, 11, 10)})
     )
     assert hash(calendar)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("30m", timedelta(minutes=30)),
-        ("4h", hours(4)),
-        ("1h30m", timedelta(minutes=90)),
-        (" 1h 30m ", timedelta(minutes=90)),
-        ("3d", hours(24)),
-        ("1d2h", hours(10)),
-        ("2D", hours(16)),
-        ("90", timedelta(minutes=90)),
-        ("0", timedelta(0)),
-    ],
-)
-def test_parse_duration_valid_text_returns_business_time(text: str, expected: timedelta) -> None:
-    assert parse_duration(text, OFFICE) == expected
-
-
-def test_parse_duration_days_follow_calendar_workday() -> None:
-    assert parse_duration("3d", LUNCH_BREAK) == hours(21)
-    assert parse_duration("3d", ALWAYS_OPEN) == hours(72)
-
-
-@pytest.mark.parametrize(
-    "text", ["", "  ", "abc", "1.5h", "-5", "30m1h", "h", "1w", "4 hours", "\u00b2", "1h30"]
-)
-def test_parse_duration_invalid_text_raises(text: str) -> None:
-    with pytest.raises(ValueError, match="invalid duration"):
-        parse_duration(text, OFFICE)
 
 
 def test_calendar_closed_for_years_raises_instead_of_looping() -> None:

@@ -10,6 +10,7 @@ from sla import (
     Recipient,
     RecipientKind,
     Span,
+    Target,
     TimerKind,
     choose_policy,
     weekday_hours,
@@ -74,7 +75,7 @@ def test_policy_is_default_only_without_categories_and_priorities() -> None:
 
 def test_policy_string_timer_keys_become_timer_kinds() -> None:
     made = Policy("p", ALWAYS_OPEN, {"verify": timedelta(hours=1)}, LADDER)  # type: ignore[dict-item]
-    assert made.targets == {TimerKind.VERIFY: timedelta(hours=1)}
+    assert made.targets == {TimerKind.VERIFY: Target(business=timedelta(hours=1))}
     assert TimerKind.VERIFY in made.targets
 
 

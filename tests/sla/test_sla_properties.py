@@ -10,7 +10,17 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sla import BusinessCalendar, Ladder, Level, Span, TimerFacts, deadline, status, weekday_hours
+from sla import (
+    BusinessCalendar,
+    Ladder,
+    Level,
+    Pause,
+    Span,
+    TimerFacts,
+    deadline,
+    status,
+    weekday_hours,
+)
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 FIRST_DAY = date(2025, 1, 1)
@@ -102,9 +112,35 @@ def test_deadline_longer_completed_pause_never_earlier(
     pause: timedelta,
     more: timedelta,
 ) -> None:
-    shorter = TimerFacts(start=start, target=target, calendar=calendar, paused=pause)
-    longer = TimerFacts(start=start, target=target, calendar=calendar, paused=pause + more)
+    begin = start + pause
+    shorter = TimerFacts(
+        start=start, target=target, calendar=calendar, pauses=(Pause(begin, begin + more),)
+    )
+    longer = TimerFacts(
+        start=start, target=target, calendar=calendar, pauses=(Pause(begin, begin + 2 * more),)
+    )
     assert deadline(shorter, start) <= deadline(longer, start)
+
+
+@examples
+@given(calendars, instants, durations, durations, durations)
+def test_pause_moves_the_deadline_by_exactly_the_paused_business_time_or_not_at_all(
+    calendar: BusinessCalendar,
+    start: datetime,
+    target: timedelta,
+    offset: timedelta,
+    length: timedelta,
+) -> None:
+    plain = TimerFacts(start=start, target=target, calendar=calendar)
+    begin, end = start + offset, start + offset + length
+    paused = TimerFacts(start=start, target=target, calendar=calendar, pauses=(Pause(begin, end),))
+    before = deadline(plain, start)
+    after = deadline(paused, end)
+    if before <= begin:
+        assert after == before  # a pause after the deadline passed moves nothing
+    else:
+        moved = calendar.between(before, after)
+        assert moved == calendar.between(begin, end)
 
 
 @examples
@@ -112,7 +148,9 @@ def test_deadline_longer_completed_pause_never_earlier(
 def test_deadline_ongoing_pause_never_moves_earlier(
     calendar: BusinessCalendar, start: datetime, target: timedelta, wait: timedelta, more: timedelta
 ) -> None:
-    facts = TimerFacts(start=start, target=target, calendar=calendar, paused_since=start + wait)
+    facts = TimerFacts(
+        start=start, target=target, calendar=calendar, pauses=(Pause(start + wait),)
+    )
     now = start + wait
     assert deadline(facts, now) <= deadline(facts, now + more)
 

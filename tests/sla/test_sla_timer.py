@@ -13,6 +13,7 @@ from sla import (
     BusinessCalendar,
     Ladder,
     Level,
+    Pause,
     Span,
     TimerFacts,
     deadline,
@@ -96,14 +97,16 @@ def test_level_due_at_each_threshold() -> None:
 
 def test_deadline_completed_pause_across_midnight_moves_by_business_hours() -> None:
     # Paused Tue 15:00 -> Wed 09:00: 1 h on Tuesday, 1 h on Wednesday.
-    pause = OFFICE.between(wib(10, 15), wib(11, 9))
-    assert pause == hours(2)
-    facts = TimerFacts(start=MONDAY_9, target=hours(16), calendar=OFFICE, paused=pause)
+    assert OFFICE.between(wib(10, 15), wib(11, 9)) == hours(2)
+    pause = Pause(wib(10, 15), wib(11, 9))
+    facts = TimerFacts(start=MONDAY_9, target=hours(16), calendar=OFFICE, pauses=(pause,))
     assert deadline(facts, wib(11, 10)) == wib(11, 11)
 
 
 def test_deadline_current_pause_across_midnight_moves_by_business_hours() -> None:
-    facts = TimerFacts(start=MONDAY_9, target=hours(16), calendar=OFFICE, paused_since=wib(10, 15))
+    facts = TimerFacts(
+        start=MONDAY_9, target=hours(16), calendar=OFFICE, pauses=(Pause(wib(10, 15)),)
+    )
     now = wib(11, 9)
     assert deadline(facts, now) == wib(11, 11)
     assert elapsed(facts, now) == hours(14)
@@ -114,14 +117,16 @@ def test_deadline_pause_over_weekend_moves_by_business_hours() -> None:
     thursday = wib(12, 9)
     unpaused = TimerFacts(start=thursday, target=hours(16), calendar=OFFICE)
     assert deadline(unpaused, thursday) == wib(16, 9)
-    pause = OFFICE.between(wib(13, 15), wib(16, 9))
-    assert pause == hours(2)
-    paused = TimerFacts(start=thursday, target=hours(16), calendar=OFFICE, paused=pause)
+    assert OFFICE.between(wib(13, 15), wib(16, 9)) == hours(2)
+    pause = Pause(wib(13, 15), wib(16, 9))
+    paused = TimerFacts(start=thursday, target=hours(16), calendar=OFFICE, pauses=(pause,))
     assert deadline(paused, thursday) == wib(16, 11)
 
 
 def test_status_paused_timer_has_no_next_due_at() -> None:
-    facts = TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, paused_since=wib(9, 14))
+    facts = TimerFacts(
+        start=MONDAY_9, target=hours(8), calendar=OFFICE, pauses=(Pause(wib(9, 14)),)
+    )
     result = status(facts, LADDER, wib(10, 10))
     assert result.elapsed == hours(5)
     # Deadline Tue 09:00 plus the pause so far: Mon 14-16 and Tue 08-10.
@@ -131,21 +136,37 @@ def test_status_paused_timer_has_no_next_due_at() -> None:
 
 
 def test_level_due_at_while_paused_is_none_unless_reached_before_pause() -> None:
-    facts = TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, paused_since=wib(9, 14))
+    facts = TimerFacts(
+        start=MONDAY_9, target=hours(8), calendar=OFFICE, pauses=(Pause(wib(9, 14)),)
+    )
     assert level_due_at(facts, 75) is None
     assert level_due_at(facts, 50) == wib(9, 13)
 
 
-def test_level_due_at_pause_starting_on_the_due_instant_keeps_it() -> None:
-    facts = TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, paused_since=wib(9, 15))
-    assert level_due_at(facts, 75) == wib(9, 15)
-    assert status(facts, LADDER, wib(10, 12)).due_levels == (WARN,)
+def test_level_due_at_pause_starting_on_the_due_instant_is_reached_only_after() -> None:
+    # Holding at the very instant is "at or before": not reached while the hold lasts …
+    paused = TimerFacts(
+        start=MONDAY_9, target=hours(8), calendar=OFFICE, pauses=(Pause(wib(9, 15)),)
+    )
+    assert level_due_at(paused, 75) is None
+    assert status(paused, LADDER, wib(10, 12)).due_levels == ()
+    # … and once resumed it is due, keeping its instant.
+    resumed = TimerFacts(
+        start=MONDAY_9,
+        target=hours(8),
+        calendar=OFFICE,
+        pauses=(Pause(wib(9, 15), wib(10, 10)),),
+    )
+    assert level_due_at(resumed, 75) == wib(9, 15)
+    assert status(resumed, LADDER, wib(10, 11)).due_levels == (WARN,)
 
 
-def test_elapsed_queried_before_recorded_pauses_is_zero_not_negative() -> None:
-    # Facts from Wednesday replayed at Monday 10:00 for a timeline: 3 h paused later on.
-    facts = TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, paused=hours(3))
-    assert elapsed(facts, wib(9, 10)) == timedelta(0)
+def test_elapsed_queried_before_a_later_pause_is_not_moved_by_it() -> None:
+    # Facts from Wednesday replayed at Monday 10:00 for a timeline: paused later on.
+    pause = Pause(wib(10, 9), wib(10, 12))
+    facts = TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, pauses=(pause,))
+    assert elapsed(facts, wib(9, 10)) == hours(1)
+    assert level_due_at(facts, 25) == wib(9, 11)
 
 
 def test_status_stopped_timer_viewed_before_stop_has_no_next_due_at() -> None:
@@ -156,8 +177,20 @@ def test_status_stopped_timer_viewed_before_stop_has_no_next_due_at() -> None:
 
 
 def test_level_due_at_after_resume_shifts_by_completed_pause() -> None:
-    facts = TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, paused=hours(2))
+    pause = Pause(wib(9, 10), wib(9, 12))
+    facts = TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, pauses=(pause,))
     assert level_due_at(facts, 75) == wib(10, 9)
+
+
+def test_pause_after_the_deadline_passed_moves_nothing_already_due() -> None:
+    # Breach due Tue 09:00; held Tue 10:00 → Wed 10:00. Deadline and levels stay put.
+    pause = Pause(wib(10, 10), wib(11, 10))
+    facts = TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, pauses=(pause,))
+    assert deadline(facts, wib(11, 11)) == wib(10, 9)
+    assert level_due_at(facts, 75) == wib(9, 15)
+    assert level_due_at(facts, 100) == wib(10, 9)
+    # 12 h: Mon 9–16 (7 h), Tue 8–10 (2 h), held until Wed 10:00, then Wed 10–13 (3 h).
+    assert level_due_at(facts, 150) == wib(11, 13)
 
 
 def test_status_stopped_timer_freezes() -> None:
@@ -186,7 +219,7 @@ def test_status_stopped_while_paused_counts_pause_until_stop() -> None:
         start=MONDAY_9,
         target=hours(8),
         calendar=OFFICE,
-        paused_since=wib(9, 11),
+        pauses=(Pause(wib(9, 11)),),
         stopped_at=wib(9, 15),
     )
     result = status(facts, LADDER, wib(11, 10))
@@ -239,13 +272,22 @@ def test_timer_facts_naive_start_raises() -> None:
         TimerFacts(start=datetime(2026, 11, 9, 9), target=hours(8), calendar=OFFICE)  # noqa: DTZ001
 
 
-@pytest.mark.parametrize("field", ["paused_since", "stopped_at"])
-def test_timer_facts_moment_before_start_raises(field: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("pauses", (Pause(wib(9, 8)),)), ("stopped_at", wib(9, 8)), ("origin", wib(9, 8))],
+)
+def test_timer_facts_moment_before_start_raises(field: str, value: object) -> None:
     with pytest.raises(ValueError, match="before the timer started"):
-        TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, **{field: wib(9, 8)})  # type: ignore[arg-type]
+        TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, **{field: value})  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("field", "value"), [("target", -hours(1)), ("paused", -hours(1))])
+def test_timer_facts_overlapping_pauses_raise() -> None:
+    pauses = (Pause(wib(9, 10)), Pause(wib(9, 11), wib(9, 12)))
+    with pytest.raises(ValueError, match="pauses must be in order"):
+        TimerFacts(start=MONDAY_9, target=hours(8), calendar=OFFICE, pauses=pauses)
+
+
+@pytest.mark.parametrize(("field", "value"), [("target", -hours(1)), ("carried", -hours(1))])
 def test_timer_facts_negative_duration_raises(field: str, value: timedelta) -> None:
     arguments = {"start": MONDAY_9, "target": hours(8), "calendar": OFFICE, field: value}
     with pytest.raises(ValueError, match="negative"):

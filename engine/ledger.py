@@ -1,0 +1,113 @@
+"""The escalation ledger: record each ladder level a timer reached, once, and queue its mail.
+
+Used by the sweep for due tickets, and by the clocks just before a change re-bases a timer
+(the levels due under the old policy are recorded under it; after the change they could no
+longer be computed). A level is recorded with the instant it fell due, whenever it is recorded.
+
+Which levels: those reached by ``now`` (``sla.reached_levels``) that the timer has not passed
+(key not in the ledger, percent above the highest recorded). Which are mailed: none of a timer
+that had already stopped when the level was recorded (the work was done; the ledger keeps the
+fact for the timeline and the figures), and no warning below 100 % recorded together with a
+breach (after downtime, "will soon be late" about something already late only confuses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine import timers as timer_rows
+from engine.models import Escalation, SlaTimer, Ticket
+from engine.outbox import enqueue, escalation_message, notification_rows
+from engine.recipients import Directory
+from sla import Level, Policy, reached_levels, status
+
+
+@dataclass
+class SweepResult:
+    """What a sweep (or a settle before a change) recorded."""
+
+    tickets: int = 0
+    escalations: int = 0
+    notifications: int = 0
+    #: Levels recorded without mail: a stale warning, or a timer already stopped.
+    not_mailed: int = 0
+    recorded: list[tuple[str, str, int, str]] = field(default_factory=list)
+
+    def add(self, other: SweepResult) -> None:
+        self.tickets += other.tickets
+        self.escalations += other.escalations
+        self.notifications += other.notifications
+        self.not_mailed += other.not_mailed
+        self.recorded.extend(other.recorded)
+
+
+def record_due(
+    session: Session,
+    items: Iterable[tuple[Ticket, SlaTimer, Policy]],
+    *,
+    now: datetime,
+    result: SweepResult,
+    directory: Directory | None = None,
+) -> None:
+    """Record every level due by ``now`` for each (ticket, timer, policy) and queue its mail.
+
+    Updates each timer's ledger bookkeeping, ``breached`` and ``next_due_at``; the caller
+    recomputes the tickets' ``next_check_at``.
+    """
+    to_mail: list[tuple[Ticket, SlaTimer, Level, Policy, Escalation]] = []
+    with session.no_autoflush:
+        for ticket, timer, policy in items:
+            facts = timer_rows.facts(timer, policy)
+            fresh = [
+                (level, due)
+                for level, due in reached_levels(facts, policy.ladder, now)
+                if level.key not in timer.levels_recorded and level.percent > timer.reached_percent
+            ]
+            breach_due = any(level.percent >= 100 for level, _ in fresh)
+            for level, due in fresh:
+                mailed = timer.stopped_at is None and (level.percent >= 100 or not breach_due)
+                escalation = Escalation(
+                    ticket_id=ticket.id,
+                    timer_id=timer.id,
+                    timer_kind=timer.kind,
+                    cycle=timer.cycle,
+                    level=level.key,
+                    label=level.name,
+                    percent=level.percent,
+                    due_at=due,
+                    recorded_at=now,
+                    mailed=mailed,
+                )
+                session.add(escalation)
+                result.escalations += 1
+                result.recorded.append((ticket.code, timer.kind, timer.cycle, level.name))
+                if mailed:
+                    to_mail.append((ticket, timer, level, policy, escalation))
+                else:
+                    result.not_mailed += 1
+            if fresh:
+                timer.levels_recorded = [*timer.levels_recorded, *(lv.key for lv, _ in fresh)]
+                timer.reached_percent = max(timer.reached_percent, fresh[-1][0].percent)
+            timer.breached = timer.breached or status(facts, policy.ladder, now).breached
+            timer.next_due_at = timer_rows.next_due(timer, policy)
+    if not to_mail:
+        return
+    session.flush()  # escalation ids for the outbox rows
+    directory = directory or Directory(session)
+    letters: list[dict[str, Any]] = []
+    for ticket, timer, level, policy, escalation in to_mail:
+        subject, body = escalation_message(ticket, timer, level, policy, now=now)
+        letters += notification_rows(
+            ticket=ticket,
+            escalation=escalation,
+            addressees=directory.resolve(ticket, level.notify),
+            subject=subject,
+            body=body,
+            now=now,
+        )
+    result.notifications += enqueue(session, letters)

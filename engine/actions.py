@@ -231,9 +231,7 @@ def update(
     ticket, text = step.ticket, step.reason(note)
     fixes = _Corrections(session, ticket, category=category, priority=priority, lat=lat, lon=lon)
     data: dict[str, Any] = {}
-    fixes.apply(
-        session, ticket, data, reroute=ticket.state in (State.SUBMITTED, State.VERIFIED)
-    )
+    fixes.apply(session, ticket, data, reroute=ticket.state in (State.SUBMITTED, State.VERIFIED))
     if not data:
         raise RuleViolated("update changes nothing: give a new priority, category or location")
     return step.write(text, public, data)
@@ -462,8 +460,7 @@ def reopen(
     ticket = step.ticket
     if ticket.state == State.CLOSED and actor.role not in (Role.CITIZEN, Role.ADMIN):
         raise Forbidden(
-            "a closed ticket is reopened by its reporter within the dispute window, "
-            "or by an admin"
+            "a closed ticket is reopened by its reporter within the dispute window, or by an admin"
         )
     text = step.reason(note)
     ticket.cycle += 1

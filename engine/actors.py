@@ -62,10 +62,10 @@ def check_may_act(
         _check_reporter(actor, ticket)
         # The dispute window runs from the resolution, whether or not the ticket was closed
         # since: closing early never cuts it.
-        if rule.trigger is Trigger.REOPEN and ticket.resolved_at is not None:
-            if now > ticket.resolved_at + dispute_window:
-                days = dispute_window.days
-                raise Forbidden(f"the {days}-day window to dispute this resolution has passed")
+        resolved = ticket.resolved_at
+        if rule.trigger is Trigger.REOPEN and resolved and now > resolved + dispute_window:
+            days = dispute_window.days
+            raise Forbidden(f"the {days}-day window to dispute this resolution has passed")
         return
     if actor.agency_id is None:
         raise Forbidden(f"{actor.label} belongs to no agency")

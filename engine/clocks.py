@@ -98,7 +98,7 @@ def _start(
 def stop(timer: SlaTimer, policy: Policy, now: datetime) -> None:
     """Stop counting. A level that fell due before ``now`` and is not recorded yet stays due
     (``next_due_at`` in the past): the sweep records it, without mail."""
-    timer.stopped_at = now
+    timer.stopped_at = max(now, timer.started_at)  # hosts' clocks may differ a little
     _refresh(timer, policy, now)
 
 
@@ -112,7 +112,7 @@ def _rebase(
     target = new.target(TimerKind(timer.kind))
     assert target is not None  # callers stop timers the new policy has no target for
     timer.carried_seconds = consumed.total_seconds()
-    timer.origin_at = now
+    timer.origin_at = max(now, timer.origin_at)
     timer.policy_code = new.code
     timer.target_seconds = target.duration(new.calendar, timer.started_at).total_seconds()
     timer.agency_id = ticket.agency_id

@@ -30,7 +30,7 @@ from sla import Policy
 __all__ = ["SweepResult", "any_due", "due_tickets_query", "sweep", "sweep_batch"]
 
 
-def due_tickets_query(now: datetime, limit: int) -> Select[tuple[Ticket]]:
+def due_tickets_query(now: datetime, limit: int) -> Select[Ticket]:
     """The claim: the only read a sweep makes when nothing is due."""
     return (
         select(Ticket)

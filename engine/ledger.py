@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import timers as timer_rows
@@ -46,6 +47,19 @@ class SweepResult:
         self.recorded.extend(other.recorded)
 
 
+def _ledger(session: Session, timer_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    found: dict[int, list[tuple[str, int]]] = {}
+    if timer_ids:
+        rows = session.execute(
+            select(Escalation.timer_id, Escalation.level, Escalation.percent).where(
+                Escalation.timer_id.in_(timer_ids)
+            )
+        )
+        for timer_id, key, percent in rows:
+            found.setdefault(timer_id, []).append((key, percent))
+    return found
+
+
 def record_due(
     session: Session,
     items: Iterable[tuple[Ticket, SlaTimer, Policy]],
@@ -59,9 +73,16 @@ def record_due(
     Updates each timer's ledger bookkeeping, ``breached`` and ``next_due_at``; the caller
     recomputes the tickets' ``next_check_at``.
     """
+    items = list(items)
     to_mail: list[tuple[Ticket, SlaTimer, Level, Policy, Escalation]] = []
+    in_ledger = _ledger(session, [timer.id for _, timer, _ in items])
     with session.no_autoflush:
         for ticket, timer, policy in items:
+            # The ledger is the truth; the timer's own bookkeeping is a cache of it.
+            for key, percent in in_ledger.get(timer.id, ()):
+                if key not in timer.levels_recorded:
+                    timer.levels_recorded = [*timer.levels_recorded, key]
+                timer.reached_percent = max(timer.reached_percent, percent)
             facts = timer_rows.facts(timer, policy)
             fresh = [
                 (level, due)

@@ -83,7 +83,9 @@ def build_policy(
     return Policy(
         code=spec["code"],
         calendar=calendar,
-        targets={TimerKind(kind): parse_target(str(text)) for kind, text in spec["targets"].items()},
+        targets={
+            TimerKind(kind): parse_target(str(text)) for kind, text in spec["targets"].items()
+        },
         ladder=ladders[spec["ladder"]],
         categories=frozenset(spec.get("categories") or ()),
         priorities=frozenset(spec.get("priorities") or ()),

@@ -8,10 +8,10 @@ derived values, recomputed whenever the facts change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -39,14 +39,27 @@ def facts(timer: SlaTimer, policy: Policy) -> TimerFacts:
     )
 
 
+def _not_before(moment: datetime, earliest: datetime) -> datetime:
+    # Hosts' clocks differ by a little: a hold written by one worker may be "later" than the
+    # resume another writes. Time on a timer never runs backwards.
+    return max(moment, earliest)
+
+
 def pause(timer: SlaTimer, now: datetime) -> None:
-    if not timer.pauses or timer.pauses[-1][1] is not None:
-        timer.pauses = [*(timer.pauses or []), [now.isoformat(), None]]
+    if timer.pauses and timer.pauses[-1][1] is None:
+        return
+    earliest = timer.started_at
+    if timer.pauses:
+        earliest = max(earliest, datetime.fromisoformat(str(timer.pauses[-1][1])))
+    begin = _not_before(now, earliest).astimezone(UTC)
+    timer.pauses = [*(timer.pauses or []), [begin.isoformat(), None]]
 
 
 def unpause(timer: SlaTimer, now: datetime) -> None:
     if timer.pauses and timer.pauses[-1][1] is None:
-        timer.pauses = [*timer.pauses[:-1], [timer.pauses[-1][0], now.isoformat()]]
+        begin = datetime.fromisoformat(str(timer.pauses[-1][0]))
+        end = _not_before(now, begin).astimezone(UTC)
+        timer.pauses = [*timer.pauses[:-1], [timer.pauses[-1][0], end.isoformat()]]
 
 
 def is_paused(timer: SlaTimer) -> bool:
@@ -77,13 +90,11 @@ def open_timers(
 ) -> dict[int, list[SlaTimer]]:
     """Timers still running, and stopped ones with a level due but not yet recorded."""
     grouped: dict[int, list[SlaTimer]] = {ticket_id: [] for ticket_id in ticket_ids}
-    condition = SlaTimer.stopped_at.is_(None)
+    condition: ColumnElement[bool] = SlaTimer.stopped_at.is_(None)
     if not running_only:
         condition = or_(condition, SlaTimer.next_due_at.is_not(None))
     query = (
-        select(SlaTimer)
-        .where(SlaTimer.ticket_id.in_(ticket_ids), condition)
-        .order_by(SlaTimer.id)
+        select(SlaTimer).where(SlaTimer.ticket_id.in_(ticket_ids), condition).order_by(SlaTimer.id)
     )
     for timer in session.scalars(query):
         grouped[timer.ticket_id].append(timer)

@@ -18,13 +18,13 @@ from sla.target import Target
 
 __all__ = [
     "AreaLevel",
-    "Weekday",
     "Ladder",
     "Level",
     "Policy",
     "Recipient",
     "RecipientKind",
     "TimerKind",
+    "Weekday",
     "choose_policy",
 ]
 

@@ -19,6 +19,7 @@ Instants and their order (DESIGN §3: "an action at or before the deadline meets
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -94,7 +95,7 @@ class TimerFacts:
         for pause in pauses:
             if pause.begin < start:
                 raise ValueError(f"pause at {pause.begin} is before the timer started at {start}")
-        for earlier, later in zip(pauses, pauses[1:], strict=False):
+        for earlier, later in itertools.pairwise(pauses):
             if earlier.end is None or later.begin < earlier.end:
                 raise ValueError("pauses must be in order, closed and not overlap (but the last)")
         if self.stopped_at is not None:

@@ -222,9 +222,7 @@ def load_catalogue(
     touched = summary.created | summary.updated | summary.deactivated
     if any(kind in touched for kind in SLA_KINDS):
         # New targets or calendars apply to the clocks already running, not just to new ones.
-        summary.updated["open timers"] = clocks.recompute_open(
-            session, now=now, previous=previous
-        )
+        summary.updated["open timers"] = clocks.recompute_open(session, now=now, previous=previous)
         revision.summary = summary.as_dict()
         session.flush()
     return summary

@@ -54,6 +54,9 @@ INPUT: dict[str, dict[str, Any]] = {
     "hold": {"note": "waiting for PLN"},
     "resolve": {"note": "traffic officers deployed"},
     "reopen": {"note": "still jammed"},
+    "update": {"note": "more serious than reported", "priority": "high"},
+    "comment": {"note": "sudah dua hari belum ada petugas"},
+    "rate": {"rating": 4},
 }
 
 
@@ -183,7 +186,10 @@ def clone_tickets(
         "agency_id": literal(timer.agency_id),
         "target_seconds": literal(timer.target_seconds),
         "started_at": literal(started_at, UTCDateTime()),
-        "paused_seconds": literal(0.0),
+        "origin_at": literal(started_at, UTCDateTime()),
+        "carried_seconds": literal(0.0),
+        "pauses": literal([], JSON()),
+        "reached_percent": literal(0),
         "deadline": literal(timer.deadline, UTCDateTime()),
         "next_due_at": literal(next_check_at, UTCDateTime()),
         "breached": literal(False),

@@ -89,8 +89,11 @@ def test_submit_category_and_area_routes_to_agency(
 
     assert ticket.agency.code == agency
     assert list_events(desk.session, ticket)[0].data == {
+        "category": category,
+        "priority": "normal",
         "agency": agency,
         "area": ticket.area.code,
+        "location": list(where),
     }
 
 
@@ -121,9 +124,10 @@ def test_verify_corrected_category_reroutes(desk) -> None:
     assert ticket.state == "verified"
     assert (ticket.category.code, ticket.agency.code) == ("garbage_pile", "KEL-GAMBIR")
     assert list_events(desk.session, ticket)[-1].data == {
-        "category": "garbage_pile",
-        "agency": "KEL-GAMBIR",
+        "category": {"from": "traffic_jam", "to": "garbage_pile"},
+        "agency": {"from": "DISHUB", "to": "KEL-GAMBIR"},
     }
+    assert ticket.version == 2  # one event, one version step
 
 
 def test_verify_corrected_location_reroutes(desk) -> None:
@@ -136,9 +140,11 @@ def test_verify_corrected_location_reroutes(desk) -> None:
     assert ticket.area.code == "31.71.01.1001"
     assert ticket.agency.code == "KEL-GAMBIR"
     assert list_events(desk.session, ticket)[-1].data == {
-        "location": list(MONAS),
-        "agency": "KEL-GAMBIR",
+        "location": {"from": list(PLUIT), "to": list(MONAS)},
+        "area": {"from": "31.72.01.1005", "to": "31.71.01.1001"},
+        "agency": {"from": "DLH", "to": "KEL-GAMBIR"},
     }
+    assert ticket.version == 2
 
 
 def test_verify_corrected_location_same_agency_records_location_only(desk) -> None:
@@ -148,7 +154,11 @@ def test_verify_corrected_location_same_agency_records_location_only(desk) -> No
 
     assert ticket.area.code == "31.72.01.1005"
     assert ticket.agency.code == "DISHUB"
-    assert list_events(desk.session, ticket)[-1].data == {"location": list(PLUIT)}
+    assert list_events(desk.session, ticket)[-1].data == {
+        "location": {"from": list(MONAS), "to": list(PLUIT)},
+        "area": {"from": "31.71.01.1001", "to": "31.72.01.1005"},
+    }
+    assert ticket.version == 2
 
 
 @pytest.mark.parametrize(

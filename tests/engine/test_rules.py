@@ -32,7 +32,7 @@ from engine.tickets import count_events, list_events
 
 PLUIT = (-6.12, 106.79)
 PULAU_PRAMUKA = (-5.7453, 106.6145)
-ACTIONS = [trigger.value for trigger in Trigger if trigger is not Trigger.SUBMIT]
+ACTIONS = [t.value for t in Trigger if t not in (Trigger.SUBMIT, Trigger.MERGE)]
 
 
 def persisted(session, ticket: Ticket) -> tuple[Any, ...]:
@@ -153,7 +153,16 @@ def test_mark_duplicate_points_at_parent(desk) -> None:
 
     assert ticket.state == "duplicate"
     assert ticket.duplicate_of is parent
-    assert list_events(desk.session, ticket)[-1].data == {"duplicate_of": parent.code}
+    assert list_events(desk.session, ticket)[-1].data == {
+        "duplicate_of": {"from": None, "to": parent.code}
+    }
+    # The ticket that stands says so in its own history (and its version moved with it).
+    merged = list_events(desk.session, parent)[-1]
+    assert (merged.trigger, merged.data, merged.public) == (
+        "merge",
+        {"duplicate": ticket.code},
+        False,
+    )
 
 
 @pytest.mark.parametrize(
@@ -198,7 +207,10 @@ def test_transfer_other_agency_moves_ticket_as_coordination(desk) -> None:
     assert ticket.agency.code == "DBM"
     assert ticket.officer is desk.staff["dbm"]
     event = list_events(desk.session, ticket)[-1]
-    assert event.data == {"from_agency": "DISHUB", "agency": "DBM"}
+    assert event.data == {
+        "agency": {"from": "DISHUB", "to": "DBM"},
+        "officer": {"from": "admin@tanggap.example", "to": "dbm@tanggap.example"},
+    }
     assert not event.public  # an internal hand-over note unless said otherwise
 
 
@@ -409,7 +421,11 @@ def test_reopen_by_reporter_within_window_starts_new_cycle(desk) -> None:
 
     assert (ticket.state, ticket.cycle, ticket.resolved_at) == ("assigned", 2, None)
     event = list_events(desk.session, ticket)[-1]
-    assert (event.actor_role, event.note, event.data) == ("citizen", "masih macet", {"cycle": 2})
+    assert (event.actor_role, event.note, event.data) == (
+        "citizen",
+        "masih macet",
+        {"cycle": {"from": 1, "to": 2}},
+    )
 
 
 def test_reopen_by_reporter_after_window_forbidden(desk) -> None:
@@ -439,25 +455,36 @@ def test_reopen_without_matching_reporter_token_forbidden(desk, token: str | Non
 # --- close and rating ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("state", ["resolved", "closed"])
 @pytest.mark.parametrize("rating", [1, 5])
-def test_close_rating_in_range_stored(desk, rating: int) -> None:
-    ticket = desk.ticket_in("resolved")
+def test_rate_by_reporter_in_range_stored(desk, state: str, rating: int) -> None:
+    ticket = desk.ticket_in(state)
 
-    desk.act(ticket, "close", rating=rating)
+    desk.act(ticket, "rate", "citizen", rating=rating)
 
-    assert (ticket.state, ticket.rating, ticket.closed_at) == ("closed", rating, desk.now)
-    assert list_events(desk.session, ticket)[-1].data == {"rating": rating}
+    assert (ticket.state, ticket.rating) == (state, rating)
+    assert list_events(desk.session, ticket)[-1].data == {"rating": {"from": None, "to": rating}}
 
 
-@pytest.mark.parametrize("rating", [0, 6, 9, -1])
-def test_close_rating_out_of_range_rule_violated(desk, rating: int) -> None:
+@pytest.mark.parametrize("rating", [0, 6, 9, -1, None])
+def test_rate_out_of_range_rule_violated(desk, rating: int | None) -> None:
     ticket = desk.ticket_in("resolved")
     before = persisted(desk.session, ticket)
 
-    with pytest.raises(RuleViolated, match="between 1 and 5"):
-        desk.act(ticket, "close", rating=rating)
+    with pytest.raises(RuleViolated, match="from 1 to 5"):
+        desk.act(ticket, "rate", "citizen", rating=rating)
 
     assert persisted(desk.session, ticket) == before
+
+
+@pytest.mark.parametrize("who", ["staff", "admin"])
+def test_rate_by_staff_forbidden_and_close_takes_no_rating(desk, who: str) -> None:
+    ticket = desk.ticket_in("resolved")
+    with pytest.raises(Forbidden):
+        desk.act(ticket, "rate", who, rating=5)
+    with pytest.raises(RuleViolated, match="close does not take: rating"):
+        desk.act(ticket, "close", who, rating=5)
+    assert ticket.rating is None
 
 
 # --- versions and the generic entry point ----------------------------------------------------
@@ -491,14 +518,16 @@ def test_perform_unknown_action_lists_known(desk) -> None:
     assert "'approve'" in raised.value.message
     for action in ACTIONS:
         assert action in raised.value.message
+    assert "merge" not in raised.value.message  # written by the engine, never fired by users
     assert ticket.state == "submitted"
 
 
 def test_perform_submit_is_not_an_action(desk) -> None:
     ticket = desk.submit()
 
-    with pytest.raises(RuleViolated, match="creates a ticket"):
-        desk.act(ticket, "submit")
+    for internal in ("submit", "merge"):
+        with pytest.raises(RuleViolated, match="not an action on a ticket"):
+            desk.act(ticket, internal)
 
 
 @pytest.mark.parametrize(

@@ -148,9 +148,7 @@ def test_pause_moves_the_deadline_by_exactly_the_paused_business_time_or_not_at_
 def test_deadline_ongoing_pause_never_moves_earlier(
     calendar: BusinessCalendar, start: datetime, target: timedelta, wait: timedelta, more: timedelta
 ) -> None:
-    facts = TimerFacts(
-        start=start, target=target, calendar=calendar, pauses=(Pause(start + wait),)
-    )
+    facts = TimerFacts(start=start, target=target, calendar=calendar, pauses=(Pause(start + wait),))
     now = start + wait
     assert deadline(facts, now) <= deadline(facts, now + more)
 

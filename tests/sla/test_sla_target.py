@@ -101,5 +101,5 @@ def test_parse_target_valid_text(text: str, expected: Target) -> None:
     ["", "  ", "abc", "1.5h", "-5", "30m1h", "h", "1w", "4 hours", "\u00b2", "1h30", "0", "0d"],
 )
 def test_parse_target_invalid_text_raises(text: str) -> None:
-    with pytest.raises(ValueError, match="invalid duration|must be positive"):
+    with pytest.raises(ValueError, match=r"invalid duration|must be positive"):
         parse_target(text)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from engine.db import Database
 from engine.models import Escalation, Ticket
 from workflows import sla_sweep as sweep_module
-from workflows.sla_sweep import _transient, sla_sweep, sweep_one_batch
+from workflows.sla_sweep import _transient, sla_sweep, sweep_due
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG_AGO = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
@@ -45,12 +45,12 @@ def test_prefect_yaml_deploys_sla_sweep_every_minute_one_at_a_time() -> None:
     assert isinstance(target, Flow) and target.name == "sla-sweep"
 
 
-def test_sweep_one_batch_records_due_levels(
+def test_sweep_due_records_due_levels(
     flow_database: Database, report_committed: Callable[..., Ticket], committed: list[str]
 ) -> None:
     for _ in range(3):
         report_committed(now=LONG_AGO)
-    result = sweep_one_batch.fn(datetime(2026, 11, 28, 3, 0, tzinfo=UTC), 500)
+    result = sweep_due.fn(datetime(2026, 11, 28, 3, 0, tzinfo=UTC), 500, 10)
     assert result.tickets == 3
     assert ledger_size(flow_database, committed) == result.escalations > 0
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from engine.actions import perform
 from engine.actors import Actor
 from engine.db import Database
-from engine.errors import StaleVersion
+from engine.errors import Conflict, RuleViolated, StaleVersion
 from engine.lifecycle import Role, replay
 from engine.models import Ticket
 from engine.photos import MemoryMediaStorage
@@ -158,3 +158,94 @@ def test_concurrency_4_processes_lose_no_update(
             assert replay(events) == ticket.state
     shared_successes = sum(r[c] for r in results for c in shared)
     assert shared_successes > 0
+
+
+def _race(db: Database, settings: Settings, moves: list[tuple[str, str, dict[str, object]]]):
+    """Fire ``moves`` (code, action, fields) at the same moment, each in its own transaction."""
+    barrier = threading.Barrier(len(moves))
+
+    def run(move: tuple[str, str, dict[str, object]]) -> str:
+        code, action, fields = move
+        barrier.wait()
+        try:
+            with db.transaction() as session:
+                perform(
+                    session,
+                    code,
+                    action,
+                    actor=ADMIN,
+                    now=T0 + timedelta(minutes=1),
+                    settings=settings,
+                    storage=MemoryMediaStorage(),
+                    **fields,
+                )
+            return "committed"
+        except (Conflict, RuleViolated) as refused:
+            return type(refused).__name__
+
+    with ThreadPoolExecutor(len(moves)) as pool:
+        return list(pool.map(run, moves))
+
+
+def _states(db: Database, codes: list[str]) -> dict[str, tuple[str, str | None]]:
+    with db.reading() as session:
+        found = {}
+        for code in codes:
+            ticket = get_ticket(session, code)
+            found[code] = (ticket.state, ticket.duplicate_of.code if ticket.duplicate_of else None)
+        return found
+
+
+def test_concurrency_duplicates_of_each_other_exactly_one_commits(
+    database: Database, settings: Settings, report_committed: Callable[..., Ticket]
+) -> None:
+    db = Database(database.url, pool_size=4, max_overflow=0)
+    for _ in range(4):
+        a = _new_ticket(db, settings, report_committed, "verify")
+        b = _new_ticket(db, settings, report_committed, "verify")
+        outcomes = _race(
+            db,
+            settings,
+            [
+                (a, "mark_duplicate", {"duplicate_of": b, "expected_version": 2}),
+                (b, "mark_duplicate", {"duplicate_of": a, "expected_version": 2}),
+            ],
+        )
+        assert outcomes.count("committed") == 1, outcomes
+        states = _states(db, [a, b])
+        assert sorted(state for state, _ in states.values()) == ["duplicate", "verified"]
+    db.dispose()
+
+
+def test_concurrency_chain_and_reject_of_the_target_exactly_one_commits(
+    database: Database, settings: Settings, report_committed: Callable[..., Ticket]
+) -> None:
+    db = Database(database.url, pool_size=4, max_overflow=0)
+    for _ in range(3):
+        a, b, c = (_new_ticket(db, settings, report_committed, "verify") for _ in range(3))
+        # A → B while B → C: A would point at a ticket that does not stand.
+        outcomes = _race(
+            db,
+            settings,
+            [
+                (a, "mark_duplicate", {"duplicate_of": b, "expected_version": 2}),
+                (b, "mark_duplicate", {"duplicate_of": c, "expected_version": 2}),
+            ],
+        )
+        assert outcomes.count("committed") == 1, outcomes
+        # A → B (again, fresh tickets) while B is rejected.
+        a, b = (_new_ticket(db, settings, report_committed, "verify") for _ in range(2))
+        outcomes = _race(
+            db,
+            settings,
+            [
+                (a, "mark_duplicate", {"duplicate_of": b, "expected_version": 2}),
+                (b, "reject", {"note": "spam", "expected_version": 2}),
+            ],
+        )
+        assert outcomes.count("committed") == 1, outcomes
+        states = _states(db, [a, b])
+        assert states[a] in {("duplicate", b), ("verified", None)}
+        if states[a][0] == "duplicate":
+            assert states[b][0] == "verified"  # the original stands
+    db.dispose()

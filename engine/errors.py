@@ -10,7 +10,9 @@ TanggapError
 │   ├── UnknownTrigger
 │   ├── UnknownCategory
 │   └── OutsideServiceArea
-└── CatalogueError           the catalogue file is malformed (names the key and line)
+├── CatalogueError           the catalogue file is malformed (names the key and line)
+└── CorruptHistory       500  a ticket's events contradict each other: a server fault, never
+                              the caller's (found by replay; never papered over)
 """
 
 from __future__ import annotations
@@ -87,3 +89,7 @@ class OutsideServiceArea(RuleViolated):
 
 class CatalogueError(TanggapError):
     code = "catalogue_invalid"
+
+
+class CorruptHistory(TanggapError):
+    code = "corrupt_history"

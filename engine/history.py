@@ -11,17 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from engine.errors import TanggapError
+from engine.errors import CorruptHistory
 from engine.lifecycle import State, replay
 
 #: Fields a transition may change, as they are named in event data.
 TRACKED = ("category", "priority", "agency", "area", "location", "officer", "duplicate_of")
-
-
-class CorruptHistory(TanggapError):
-    """The events contradict each other (a server fault, never the caller's)."""
-
-    code = "corrupt_history"
 
 
 class EventRecord(Protocol):

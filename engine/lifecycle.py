@@ -16,7 +16,7 @@ from typing import Protocol
 
 from transitions import Machine, MachineError
 
-from engine.errors import InvalidTransition, RuleViolated, UnknownTrigger
+from engine.errors import CorruptHistory, InvalidTransition, UnknownTrigger
 
 
 class State(StrEnum):
@@ -337,23 +337,32 @@ class EventFacts(Protocol):
 
 
 def replay(events: Iterable[EventFacts]) -> State | None:
-    """Rebuild a ticket's state from its events, checking each against the table."""
+    """Rebuild a ticket's state from its events, checking each against the table.
+
+    ``CorruptHistory`` when the events contradict the table or each other.
+    """
     state: State | None = None
     held_from: State | None = None
     for number, ev in enumerate(events, start=1):
-        trigger = Trigger(ev.trigger)
+        try:
+            trigger = Trigger(ev.trigger)
+        except ValueError:
+            raise CorruptHistory(f"event {number}: unknown trigger {ev.trigger!r}") from None
         if state is None:
             if trigger is not Trigger.SUBMIT or ev.from_state is not None:
-                raise RuleViolated(f"event {number}: a ticket's history must start with submit")
+                raise CorruptHistory(f"event {number}: a ticket's history must start with submit")
             state = State.SUBMITTED
         else:
             if ev.from_state != state:
-                raise RuleViolated(f"event {number}: from {ev.from_state}, but ticket was {state}")
+                raise CorruptHistory(f"event {number}: from {ev.from_state}, but ticket was {state}")
             if trigger is Trigger.HOLD:
                 held_from = state
-            state = fire(state, trigger, held_from=held_from)
+            try:
+                state = fire(state, trigger, held_from=held_from)
+            except InvalidTransition as illegal:
+                raise CorruptHistory(f"event {number}: {illegal.message}") from None
         if state != ev.to_state:
-            raise RuleViolated(f"event {number}: recorded {ev.to_state}, table gives {state}")
+            raise CorruptHistory(f"event {number}: recorded {ev.to_state}, table gives {state}")
     return state
 
 

@@ -354,7 +354,9 @@ def replay(events: Iterable[EventFacts]) -> State | None:
             state = State.SUBMITTED
         else:
             if ev.from_state != state:
-                raise CorruptHistory(f"event {number}: from {ev.from_state}, but ticket was {state}")
+                raise CorruptHistory(
+                    f"event {number}: from {ev.from_state}, but ticket was {state}"
+                )
             if trigger is Trigger.HOLD:
                 held_from = state
             try:

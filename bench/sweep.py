@@ -80,7 +80,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from engine import escalation
 from engine.catalogue import load_catalogue
 from engine.db import Database, make_engine
 from engine.escalation import SweepResult, due_tickets_query, sweep
@@ -98,7 +97,7 @@ from engine.models.base import UTCDateTime
 from engine.policies import load_policy_book
 from engine.routing import route
 from engine.schema import upgrade
-from sla import BusinessCalendar, TimerKind
+from sla import BusinessCalendar, Target, TimerKind
 
 log = logging.getLogger("bench.sweep")
 
@@ -149,18 +148,17 @@ class Pick:
 class Fixture:
     picks: list[Pick]
     calendar: BusinessCalendar
-    target: timedelta
+    target: Target
     _deadlines: dict[datetime, datetime] = field(default_factory=dict)
 
-    @property
-    def target_seconds(self) -> float:
-        return self.target.total_seconds()
+    def target_seconds(self, started: datetime) -> float:
+        return self.calendar.between(started, self.deadline(started)).total_seconds()
 
     def deadline(self, started: datetime) -> datetime:
         """The real business-calendar deadline; starts are whole minutes, so this caches well."""
         found = self._deadlines.get(started)
         if found is None:
-            found = self._deadlines[started] = self.calendar.add(started, self.target)
+            found = self._deadlines[started] = self.target.deadline(self.calendar, started)
         return found
 
 
@@ -223,7 +221,9 @@ def build_fixture(session: Session, rng: random.Random) -> Fixture:
                     points=points,
                 )
             )
-    return Fixture(picks=picks, calendar=policy.calendar, target=policy.targets[TimerKind.RESOLVE])
+    target = policy.target(TimerKind.RESOLVE)
+    assert target is not None
+    return Fixture(picks=picks, calendar=policy.calendar, target=target)
 
 
 def add_officer(session: Session, agency: Agency) -> int:
@@ -250,15 +250,15 @@ TICKET_COLUMNS = (
 )  # fmt: skip
 TIMER_COLUMNS = (
     "id", "ticket_id", "kind", "cycle", "policy_code", "agency_id", "target_seconds",
-    "started_at", "paused_seconds", "paused_since", "stopped_at", "deadline", "next_due_at",
-    "breached", "levels_recorded",
+    "started_at", "origin_at", "carried_seconds", "pauses", "stopped_at", "deadline",
+    "next_due_at", "breached", "levels_recorded", "reached_percent",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "ticket_id", "seq", "trigger", "from_state", "to_state", "actor_role",
     "actor_staff_id", "actor_label", "note", "public", "data", "created_at",
 )  # fmt: skip
 TABLES = ((TICKETS, TICKET_COLUMNS), (TIMERS, TIMER_COLUMNS), (EVENTS, EVENT_COLUMNS))
-JSON_COLUMNS = frozenset({"levels_recorded", "data"})
+JSON_COLUMNS = frozenset({"levels_recorded", "pauses", "data"})
 
 Row = tuple[Any, ...]
 Rows = tuple[list[Row], list[Row], list[Row]]
@@ -310,8 +310,9 @@ def ticket_rows(
         None, "bench", None, None, None, None, None, check, start, start, None, None,
     )  # fmt: skip
     timer = (
-        number, number, "resolve", 1, POLICY_CODE, pick.agency_id, fixture.target_seconds,
-        start, 0.0, None, None, stamp(fixture.deadline(started)), check, False, "[]",
+        number, number, "resolve", 1, POLICY_CODE, pick.agency_id,
+        fixture.target_seconds(started), start, start, 0.0, "[]", None,
+        stamp(fixture.deadline(started)), check, False, "[]", 0,
     )  # fmt: skip
     event_data = f'{{"agency": "{pick.agency_code}", "area": "{pick.area_code}"}}'
     submitted = (
@@ -709,35 +710,35 @@ class Timed:
 
 
 class _PauseMeter:
-    """Stands in for the ``time`` module inside ``engine.escalation``; counts its sleeps."""
+    """The pacing the edges pass to ``engine.escalation.sweep``, timed."""
 
-    def __init__(self, real: Any) -> None:
-        self.real = real
+    def __init__(self) -> None:
+        self.db: Database | None = None
         self.slept = 0.0
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
+    def __call__(self) -> None:
+        assert self.db is not None
+        began = time.perf_counter()
+        self.db.between_write_batches()
+        self.slept += time.perf_counter() - began
 
-    def sleep(self, seconds: float) -> None:
-        self.slept += seconds
-        self.real.sleep(seconds)
+
+PACER = _PauseMeter()
+
+
+def paced_sweep(db: Database, now: datetime) -> SweepResult:
+    """The sweep exactly as ``tanggap sweep`` and the sla-sweep flow run it."""
+    PACER.db = db
+    return sweep(db.transaction, now=now, limit=LIMIT, between_batches=PACER)
 
 
 def timed_once(fn: Callable[[], SweepResult]) -> Timed:
     """One call: wall time, this process's CPU time, deliberate pauses, result."""
-    real = getattr(escalation, "time", None)
-    meter = _PauseMeter(real) if real is not None else None
-    if meter is not None:
-        setattr(escalation, "time", meter)  # noqa: B010 (a module attribute, swapped back)
-    try:
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        wall_ms, cpu_seconds = (time.perf_counter() - wall) * 1000, time.process_time() - cpu
-    finally:
-        if meter is not None:
-            setattr(escalation, "time", real)  # noqa: B010
-    paused_ms = meter.slept * 1000 if meter is not None else 0.0
-    return Timed(wall_ms, cpu_seconds, paused_ms, result)
+    PACER.slept = 0.0
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    wall_ms, cpu_seconds = (time.perf_counter() - wall) * 1000, time.process_time() - cpu
+    return Timed(wall_ms, cpu_seconds, PACER.slept * 1000, result)
 
 
 def timed_line(name: str, timed: Timed, baseline: Line) -> Line:
@@ -771,14 +772,17 @@ def replay(db: Database) -> SweepResult:
             update(TICKETS).where(TICKETS.c.id.in_(ids)),
             {"next_check_at": NOW_DUE - timedelta(minutes=1)},
         )
-        session.execute(update(TIMERS).where(TIMERS.c.ticket_id.in_(ids)), {"levels_recorded": []})
-    return sweep(db.transaction, now=NOW_DUE, limit=LIMIT)
+        session.execute(
+            update(TIMERS).where(TIMERS.c.ticket_id.in_(ids)),
+            {"levels_recorded": [], "reached_percent": 0},
+        )
+    return paced_sweep(db, NOW_DUE)
 
 
 def measure(db: Database, report: Report, times: int) -> None:
     idle_runs, rows = repeat(lambda: baseline_claim(db, NOW_IDLE), times)
     idle = Line("baseline claim, 0 due", idle_runs, f"rows={rows}", tag="0 due")
-    idle_sweeps, result = repeat(lambda: sweep(db.transaction, now=NOW_IDLE, limit=LIMIT), times)
+    idle_sweeps, result = repeat(lambda: paced_sweep(db, NOW_IDLE), times)
     assert isinstance(result, SweepResult)
     due_runs, rows = repeat(lambda: baseline_claim(db, NOW_DUE), times)
     due = Line(f"baseline claim, {report.due:,} due", due_runs, f"rows={rows}", tag="due")
@@ -786,8 +790,8 @@ def measure(db: Database, report: Report, times: int) -> None:
     report.plans = {"NOW_IDLE": query_plan(db, NOW_IDLE), "NOW_DUE": query_plan(db, NOW_DUE)}
 
     with counting(db.engine) as report.statements:
-        report.first = timed_once(lambda: sweep(db.transaction, now=NOW_DUE, limit=LIMIT))
-    again = timed_once(lambda: sweep(db.transaction, now=NOW_DUE, limit=LIMIT))
+        report.first = timed_once(lambda: paced_sweep(db, NOW_DUE))
+    again = timed_once(lambda: paced_sweep(db, NOW_DUE))
     replayed = timed_once(lambda: replay(db))
     report.lines = [
         idle,

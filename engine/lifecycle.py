@@ -222,11 +222,11 @@ _MACHINE_LOCK = threading.Lock()
 
 
 def parse_trigger(name: str) -> Trigger:
-    try:
-        return Trigger(name)
+    try:  # people type MARK-DUPLICATE, Mark_Duplicate, "mark duplicate"
+        return Trigger("_".join(name.strip().casefold().replace("-", " ").split()))
     except ValueError:
         known = ", ".join(t.value for t in Trigger)
-        raise UnknownTrigger(f"unknown action {name!r}; known actions: {known}") from None
+        raise UnknownTrigger(f"unknown action {name[:40]!r}; known actions: {known}") from None
 
 
 def allowed_triggers(state: State | str) -> list[Trigger]:

@@ -22,12 +22,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor, check_may_act
+from engine.catalogue.lookup import get_agency
 from engine.errors import (
-    CatalogueEntryNotFound,
     Forbidden,
     RuleViolated,
     StaffNotFound,
@@ -40,6 +39,7 @@ from engine.routing import locate, route
 from engine.settings import Settings
 from engine.staff import find_staff
 from engine.submission import attach_photos, check_location, clean_photos, get_category
+from engine.text import LIMITS, clean_text
 from engine.tickets import get_ticket, lock_tickets, write_transition
 
 Change = dict[str, Any]
@@ -86,7 +86,7 @@ class _Step:
         )
 
     def reason(self, note: str | None) -> str | None:
-        text = (note or "").strip() or None
+        text = clean_text(note, field="note", limit=LIMITS["note"])
         if self.rule.reason_required and text is None:
             raise RuleViolated(f"{self.rule.trigger.value} needs a reason (note)")
         return text
@@ -109,11 +109,7 @@ class _Step:
 
 
 def _agency(session: Session, code: str) -> Agency:
-    wanted = code.strip().upper()
-    agency = session.scalars(select(Agency).where(Agency.code == wanted)).first()
-    if agency is None or not agency.active:
-        raise CatalogueEntryNotFound(f"no active agency with code {code!r}")
-    return agency
+    return get_agency(session, code)  # any spelling of the code; unknown codes list valid ones
 
 
 def _officer(session: Session, email: str, agency: Agency) -> Staff:

@@ -290,13 +290,13 @@ USER_TRIGGERS = tuple(
 
 
 def parse_trigger(name: str) -> Trigger:
-    """A trigger from a name as people type it ("Mark-Duplicate" is mark_duplicate)."""
-    key = "_".join(str(name).strip().lower().replace("-", " ").split())
+    """A trigger as people type it: MARK-DUPLICATE, Mark_Duplicate, "mark duplicate"."""
+    key = "_".join(str(name).strip().casefold().replace("-", " ").split())
     try:
         return Trigger(key)
     except ValueError:
         known = ", ".join(t.value for t in USER_TRIGGERS)
-        raise UnknownTrigger(f"unknown action {name!r}; known actions: {known}") from None
+        raise UnknownTrigger(f"unknown action {name[:40]!r}; known actions: {known}") from None
 
 
 def allowed_triggers(state: State | str) -> list[Trigger]:

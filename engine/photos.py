@@ -1,24 +1,49 @@
 """Photos: checked by content, size-limited, stripped of metadata, kept behind a storage interface.
 
-A photo's EXIF block can carry the reporter's exact GPS position, device and time; we decode
-the pixels and write a fresh file, so nothing but the image survives. Orientation is applied
-first so the picture still stands the right way up without its EXIF tag.
+A photo's metadata can carry the reporter's exact GPS position, device, owner and time: EXIF,
+XMP, IPTC, PNG text chunks, comments, previews. Nothing of it is kept:
+
+1. the container is walked at the byte level and every metadata block is dropped before any
+   decoder sees it (``engine.photo_containers``: Pillow's own EXIF parser is never run on
+   what a citizen sent, so a malformed block cannot crash it);
+2. the pixels are decoded, turned the right way up by the EXIF orientation we read ourselves,
+   converted to sRGB when an ICC profile came with them (a profile can name the device, and
+   without conversion a wide-gamut photo would look washed out), and copied into a fresh
+   image with no info at all;
+3. that image is encoded anew (JPEG stays JPEG, PNG stays PNG, WebP stays WebP).
+
+Anything the decoder cannot read is "not a readable image", never an uncaught exception.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms
 
 from engine.errors import RuleViolated
+from engine.photo_containers import NOT_READABLE, orientation, sniff, strip_metadata
+
+log = logging.getLogger(__name__)
 
 _FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 _MAX_PIXELS = 40_000_000
+#: EXIF orientation → the transposition that makes the picture stand upright.
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_SRGB = ImageCms.createProfile("sRGB")
 
 
 @dataclass(frozen=True)
@@ -34,29 +59,71 @@ class CleanPhoto:
         return self.content_type.split("/")[1].replace("jpeg", "jpg")
 
 
-def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
-    """Validate ``raw`` as an image and return it re-encoded without metadata."""
-    if len(raw) > max_bytes:
-        raise RuleViolated(f"photo is {len(raw)} bytes; the limit is {max_bytes}")
-    try:
+def _format_of(raw: bytes) -> str:
+    fmt = sniff(raw)
+    if fmt is not None:
+        return fmt
+    try:  # name what it is when Pillow knows it (a GIF, a TIFF …), to say it is not accepted
         with Image.open(io.BytesIO(raw)) as probe:
-            probe.verify()
-        image: Image.Image = Image.open(io.BytesIO(raw))
-        # Phones write JPEGs with an embedded preview (Multi-Picture Format); Pillow calls them
-        # MPO. Only the first image is re-encoded, so the preview goes with the metadata.
-        fmt = "JPEG" if image.format == "MPO" else image.format or ""
-        if fmt not in _FORMATS:
-            raise RuleViolated(f"photo format {fmt or 'unknown'} is not accepted (JPEG, PNG, WebP)")
+            other = probe.format
+    except Exception:  # untrusted bytes: whatever the identification fails with
+        other = None
+    if other:
+        raise RuleViolated(f"photo format {other} is not accepted (JPEG, PNG, WebP)")
+    raise RuleViolated(NOT_READABLE)
+
+
+def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    if not icc or image.mode not in ("RGB", "RGBA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=image.mode) or image
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # a broken profile: keep the pixels as they are, drop the profile
+
+
+def _decode(raw: bytes, fmt: str) -> Image.Image:
+    """The upright sRGB pixels of ``raw`` in a fresh image that carries no info at all."""
+    stripped = strip_metadata(raw, fmt)
+    with Image.open(io.BytesIO(stripped.data), formats=[fmt]) as image:
         if image.width * image.height > _MAX_PIXELS:
             raise RuleViolated("photo has too many pixels")
-        image = ImageOps.exif_transpose(image)
+        image.load()
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        if fmt == "JPEG":
+            mode = "L" if image.mode == "L" else "RGB"
+        else:
+            mode = "RGBA" if has_alpha else "RGB"
+        pixels = image.convert(mode) if image.mode != mode else image.copy()
+    pixels = _to_srgb(pixels, stripped.icc)
+    turn = _UPRIGHT.get(orientation(stripped.exif))
+    if turn is not None:
+        pixels = pixels.transpose(turn)
+    return Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+
+
+def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
+    """Validate ``raw`` as an image and return it re-encoded without any metadata."""
+    if len(raw) > max_bytes:
+        raise RuleViolated(f"photo is {len(raw)} bytes; the limit is {max_bytes}")
+    fmt = _format_of(raw)
+    try:
+        image = _decode(raw, fmt)
         out = io.BytesIO()
         if fmt == "JPEG":
-            image.convert("RGB").save(out, format="JPEG", quality=88)
+            image.save(out, format="JPEG", quality=88)
+        elif fmt == "WEBP":
+            image.save(out, format="WEBP", quality=88)
         else:
-            image.save(out, format=fmt)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise RuleViolated("the uploaded file is not a readable image") from exc
+            image.save(out, format="PNG", optimize=True)
+    except RuleViolated:
+        raise
+    except Exception as exc:
+        # The decoders read bytes from anyone: whatever they fail with (OSError, SyntaxError,
+        # ValueError, struct.error, DecompressionBombError …), the file is not a photo we take.
+        log.info("photo refused: %s", type(exc).__name__)
+        raise RuleViolated(NOT_READABLE) from exc
     data = out.getvalue()
     return CleanPhoto(
         data=data,

@@ -7,42 +7,76 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import CatalogueEntryNotFound, RuleViolated, StaffNotFound
+from engine.catalogue.lookup import get_agency
+from engine.errors import RuleViolated, StaffNotFound
 from engine.lifecycle import STAFF_ROLES, Role
-from engine.models import Agency, Staff
+from engine.models import Staff
+from engine.text import LIMITS, clean_email, clean_text, code_key
+
+
+def _email_key(email: str) -> str:
+    # Addresses are stored in lower case; people type them as printed on a card.
+    return email.strip().lower()
 
 
 def find_staff(session: Session, email: str) -> Staff | None:
-    return session.scalars(select(Staff).where(Staff.email == email.strip().lower())).first()
+    return session.scalars(select(Staff).where(Staff.email == _email_key(email))).first()
 
 
 def get_staff(session: Session, email: str) -> Staff:
     member = find_staff(session, email)
     if member is None:
-        raise StaffNotFound(f"no staff member {email!r}")
+        shown = email.strip()[:80]  # repr() escapes control characters
+        raise StaffNotFound(f"no staff member {shown!r}")
     return member
 
 
+def parse_role(value: Role | str) -> Role:
+    """A staff role from what a person typed (``Supervisor``, ``ADMIN`` …)."""
+    key = code_key(str(value))
+    for role in STAFF_ROLES:
+        if role.value == key:
+            return role
+    known = ", ".join(sorted(r.value for r in STAFF_ROLES))
+    raise RuleViolated(f"{str(value)[:30]!r} is not a staff role; use one of {known}")
+
+
 def add_staff(
-    session: Session, *, email: str, name: str, role: Role, agency: str | None, now: datetime
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    agency: str | None,
+    now: datetime,
 ) -> Staff:
     """Create a staff account, or update an existing one with the same e-mail."""
-    if role not in STAFF_ROLES:
-        raise RuleViolated(f"{role} is not a staff role")
-    if role is not Role.ADMIN and not agency:
-        raise RuleViolated(f"a {role} must belong to an agency")
-    agency_row = None
-    if agency:
-        agency_row = session.scalars(select(Agency).where(Agency.code == agency)).first()
-        if agency_row is None:
-            raise CatalogueEntryNotFound(f"no agency with code {agency!r}")
-    member = find_staff(session, email)
+    address = clean_email(email, field="staff_email", required=True)
+    full_name = clean_text(
+        name, field="staff_name", limit=LIMITS["staff_name"], required=True, multiline=False
+    )
+    assert address is not None and full_name is not None
+    staff_role = parse_role(role)
+    agency_code = (agency or "").strip() or None
+    if staff_role is not Role.ADMIN and agency_code is None:
+        raise RuleViolated(f"a {staff_role} must belong to an agency")
+    agency_row = get_agency(session, agency_code) if agency_code else None
+    member = find_staff(session, address)
     if member is None:
-        member = Staff(email=email.strip().lower(), created_at=now)
+        member = Staff(email=address.lower(), created_at=now)
         session.add(member)
-    member.name = name
-    member.role = role.value
+    member.name = full_name
+    member.role = staff_role.value
     member.agency = agency_row
     member.active = True
+    session.flush()
+    return member
+
+
+def set_staff_active(session: Session, email: str, *, active: bool) -> Staff:
+    """Deactivate (or reactivate) an account: a deactivated member may no longer act; their
+    name stays on the tickets and events they handled."""
+    member = get_staff(session, email)
+    member.active = active
     session.flush()
     return member

@@ -13,14 +13,26 @@ from sqlalchemy.orm import Session
 
 from engine import clocks
 from engine.actors import Actor, check_may_act, hash_token
+from engine.catalogue.lookup import get_category
 from engine.codes import new_code
-from engine.errors import RuleViolated, UnknownCategory
-from engine.lifecycle import RULES_BY_TRIGGER, State, Trigger
+from engine.errors import Forbidden, RuleViolated
+from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger
 from engine.models import Attachment, Category, Priority, Ticket
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
 from engine.routing import locate, route
 from engine.settings import Settings
+from engine.text import LIMITS, clean_email, clean_phone, clean_text, code_key
 from engine.tickets import new_event
+
+__all__ = [
+    "Report",
+    "Submission",
+    "attach_photos",
+    "check_location",
+    "clean_photos",
+    "get_category",
+    "submit",
+]
 
 
 @dataclass(frozen=True)
@@ -45,25 +57,53 @@ class Submission:
     reporter_token: str
 
 
-def get_category(session: Session, code: str) -> Category:
-    category = session.scalars(select(Category).where(Category.code == code)).first()
-    if category is None or not category.active:
-        raise UnknownCategory(f"unknown report category {code!r}")
-    return category
-
-
 def check_location(lat: float, lon: float) -> None:
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         raise RuleViolated(f"location {lat}, {lon} is not a valid latitude/longitude")
 
 
-def clean_description(text: str, *, limit: int) -> str:
-    description = text.strip()
-    if not description:
-        raise RuleViolated("description is empty: say what the problem is")
-    if len(description) > limit:
-        raise RuleViolated(f"description has {len(description)} characters; the limit is {limit}")
-    return description
+@dataclass(frozen=True)
+class _CleanReport:
+    description: str
+    address: str | None
+    reporter_name: str | None
+    reporter_email: str | None
+    reporter_phone: str | None
+
+
+def clean_report(report: Report, *, description_limit: int) -> _CleanReport:
+    """Every text of the report through the one set of text rules, before anything is read."""
+    description = clean_text(
+        report.description, field="description", limit=description_limit, required=True
+    )
+    assert description is not None
+    return _CleanReport(
+        description=description,
+        address=clean_text(
+            report.address, field="address", limit=LIMITS["address"], multiline=False
+        ),
+        reporter_name=clean_text(
+            report.reporter_name,
+            field="reporter_name",
+            limit=LIMITS["reporter_name"],
+            multiline=False,
+        ),
+        reporter_email=clean_email(report.reporter_email, field="reporter_email"),
+        reporter_phone=clean_phone(report.reporter_phone, field="reporter_phone"),
+    )
+
+
+def choose_priority(report: Report, category: Category, actor: Actor) -> str:
+    """Priority is staff's judgement: a citizen's report gets the category's default priority."""
+    if report.priority is None or not report.priority.strip():
+        return category.default_priority
+    if actor.role in (Role.CITIZEN, Role.SYSTEM):
+        raise Forbidden("only staff set a report's priority; leave it out")
+    key = code_key(report.priority)
+    if key not in set(Priority):
+        known = ", ".join(p.value for p in Priority)
+        raise RuleViolated(f"unknown priority {report.priority.strip()[:20]!r}; use one of {known}")
+    return key
 
 
 def attach_photos(
@@ -120,12 +160,10 @@ def submit(
     storage: MediaStorage,
 ) -> Submission:
     rule = RULES_BY_TRIGGER[Trigger.SUBMIT]
+    text = clean_report(report, description_limit=settings.max_description_chars)
     category = get_category(session, report.category)
-    description = clean_description(report.description, limit=settings.max_description_chars)
     check_location(report.lat, report.lon)
-    priority = report.priority or category.default_priority
-    if priority not in set(Priority):
-        raise RuleViolated(f"unknown priority {priority!r}; use one of low, normal, high, urgent")
+    priority = choose_priority(report, category, actor)
     if category.photo_on_submit and not report.photos:
         raise RuleViolated(f"a report of {category.name_en.lower()} needs at least one photo")
     photos = clean_photos(report.photos, settings)
@@ -141,16 +179,18 @@ def submit(
         cycle=1,
         category_id=category.id,
         priority=priority,
-        description=description,
+        description=text.description,
         lat=report.lat,
         lon=report.lon,
-        address=(report.address or "").strip() or None,
+        address=text.address,
         area_id=area.id,
         agency_id=agency.id,
-        source=report.source,
-        reporter_name=report.reporter_name,
-        reporter_email=report.reporter_email,
-        reporter_phone=report.reporter_phone,
+        source=clean_text(
+            report.source, field="source", limit=LIMITS["source"], required=True, multiline=False
+        ),
+        reporter_name=text.reporter_name,
+        reporter_email=text.reporter_email,
+        reporter_phone=text.reporter_phone,
         reporter_token_hash=hash_token(token),
         created_at=now,
         updated_at=now,

@@ -16,17 +16,19 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from shapely.geometry import Polygon
 
-from engine.errors import CatalogueError
+from engine.errors import CatalogueError, RuleViolated
 from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
+from engine.text import LIMITS, clean_email, clean_text, code_key
 from sla import RecipientKind, TimerKind, Weekday
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SPAN = re.compile(r"^\d{2}:\d{2}-\d{2}:\d{2}$")
 #: Recipients named by a bare word; an area office is ``{area_office: <level>}``.
 RECIPIENTS = tuple(k.value for k in RecipientKind if k is not RecipientKind.AREA_OFFICE)
 AREA_LEVELS_BELOW_PROVINCE = tuple(level.value for level in AreaLevel if level.depth > 0)
+#: The shortest code column (areas, agencies): every code fits every column.
+_CODE_LIMIT = min(LIMITS["area_code"], LIMITS["agency_code"], LIMITS["category_code"])
 
 Loc = tuple[str | int, ...]
 
@@ -37,14 +39,32 @@ class _Spec(BaseModel):
 
 def _check_code(value: str) -> str:
     if not _CODE.match(value):
-        raise ValueError(f"{value!r} is not a valid code (letters, digits, . _ -)")
+        raise ValueError(f"{value[:60]!r} is not a valid code (letters, digits, . _ -)")
+    if len(value) > _CODE_LIMIT:
+        raise ValueError(f"a code has at most {_CODE_LIMIT} characters")
     return value
 
 
 def _check_email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value
+    try:
+        return clean_email(value, field="e-mail", required=True) or ""
+    except RuleViolated as exc:
+        raise ValueError(exc.message) from None
+
+
+def _text(field: str, *, required: bool = True, multiline: bool = False) -> Any:
+    """A validator applying the engine's text rules (length from the column, no control
+    characters, not blank) to a catalogue text that people read."""
+
+    def check(value: str | None) -> str | None:
+        try:
+            return clean_text(
+                value, field=field, limit=LIMITS[field], required=required, multiline=multiline
+            )
+        except RuleViolated as exc:
+            raise ValueError(exc.message) from None
+
+    return check
 
 
 class AreaSpec(_Spec):
@@ -55,6 +75,7 @@ class AreaSpec(_Spec):
     polygon: list[tuple[float, float]] = Field(min_length=4)
 
     _code = field_validator("code")(_check_code)
+    _name = field_validator("name")(_text("area_name"))
 
     @field_validator("polygon")
     @classmethod
@@ -78,6 +99,7 @@ class AgencySpec(_Spec):
     head_email: str
 
     _code = field_validator("code")(_check_code)
+    _name = field_validator("name")(_text("agency_name"))
     _emails = field_validator("email", "head_email")(_check_email)
 
 
@@ -93,6 +115,11 @@ class CategorySpec(_Spec):
     description: str | None = None
 
     _code = field_validator("code")(_check_code)
+    _names = field_validator("name_id", "name_en")(_text("category_name"))
+    _group = field_validator("group")(_text("category_group"))
+    _description = field_validator("description")(
+        _text("category_description", required=False, multiline=True)
+    )
 
 
 class RoutingSpec(_Spec):
@@ -135,6 +162,8 @@ class LevelSpec(_Spec):
     percent: int = Field(gt=0)
     notify: list[str | dict[Literal["area_office"], str]] = Field(min_length=1)
 
+    _name = field_validator("name")(_text("level_name"))
+
     @field_validator("notify")
     @classmethod
     def _recipients(cls, notify: list[str | dict[str, str]]) -> list[str | dict[str, str]]:
@@ -150,6 +179,8 @@ class LadderSpec(_Spec):
     code: str
     levels: list[LevelSpec] = Field(min_length=1)
 
+    _code = field_validator("code")(_check_code)
+
 
 class PolicySpec(_Spec):
     code: str
@@ -158,6 +189,8 @@ class PolicySpec(_Spec):
     calendar: str
     ladder: str
     targets: dict[TimerKind, str]
+
+    _code = field_validator("code")(_check_code)
 
 
 class CatalogueSpec(_Spec):
@@ -176,10 +209,14 @@ class CatalogueSpec(_Spec):
 
 def _unique(items: Sequence[Any], section: str, problems: list[tuple[Loc, str]]) -> set[str]:
     seen: set[str] = set()
+    keys: set[str] = set()
     for i, item in enumerate(items):
-        if item.code in seen:
+        # Codes are typed in any case and with - or _ (engine.text.code_key): they must differ
+        # by more than that.
+        if code_key(item.code) in keys:
             problems.append(((section, i, "code"), f"duplicate code {item.code!r}"))
         seen.add(item.code)
+        keys.add(code_key(item.code))
     return seen
 
 

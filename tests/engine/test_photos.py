@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import random
+import struct
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 from sqlalchemy import func, select
 
 from engine.errors import RuleViolated
@@ -209,3 +211,294 @@ def test_resolve_category_without_proof_rule_resolves_without_photo(desk) -> Non
 
     assert ticket.state == "resolved"
     assert attachments(desk.session, ticket) == []
+
+
+# --- malformed metadata never crashes the cleaner (issue 6 §6) -------------------------------
+
+SECRET = b"SECRET-GPS-6.1754"
+
+
+def _tiff(entries: list[tuple[int, int, int, bytes]], order: str = "<") -> bytes:
+    """A TIFF-structured EXIF block from raw (tag, type, count, value-or-data) entries."""
+    head = (b"II" if order == "<" else b"MM") + struct.pack(order + "HI", 42, 8)
+    data_at = 8 + 2 + 12 * len(entries) + 4
+    table, tail = b"", b""
+    for tag, kind, count, value in entries:
+        if len(value) <= 4:
+            table += struct.pack(order + "HHI", tag, kind, count) + value.ljust(4, b"\0")
+        else:
+            table += struct.pack(order + "HHII", tag, kind, count, data_at + len(tail))
+            tail += value + b"\0" * (len(value) & 1)
+    return head + struct.pack(order + "H", len(entries)) + table + b"\0\0\0\0" + tail
+
+
+def _with_jpeg_segments(jpeg: bytes, *segments: tuple[int, bytes]) -> bytes:
+    """``jpeg`` with marker segments inserted right after SOI, as cameras write them."""
+    inserted = b"".join(
+        b"\xff" + bytes([marker]) + struct.pack(">H", len(body) + 2) + body
+        for marker, body in segments
+    )
+    return jpeg[:2] + inserted + jpeg[2:]
+
+
+def _quadrant_jpeg(size: tuple[int, int]) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((0, 0, 255), (0, 0, size[0] // 2, size[1] // 2))  # blue top-left quarter
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
+def jpeg_markers(data: bytes) -> list[int]:
+    markers, pos = [], 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        markers.append(data[pos + 1])
+        if data[pos + 1] == 0xDA:
+            break
+        pos += 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+    return markers
+
+
+def png_chunks(data: bytes) -> list[bytes]:
+    kinds, pos = [], 8
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kinds.append(data[pos + 4 : pos + 8])
+        pos += 12 + length
+    return kinds
+
+
+def webp_chunks(data: bytes) -> list[bytes]:
+    kinds, pos = [], 12
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+        kinds.append(data[pos : pos + 4])
+        pos += 8 + length + (length & 1)
+    return kinds
+
+
+#: What a cleaned file may contain, per format: pixel data and its structure, nothing else.
+JPEG_ALLOWED = {0xE0, 0xDB, 0xC0, 0xC2, 0xC4, 0xDA, 0xDD}  # JFIF, DQT, SOF0/2, DHT, SOS, DRI
+PNG_ALLOWED = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
+WEBP_ALLOWED = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}
+
+
+def assert_no_metadata(photo_data: bytes, content_type: str) -> None:
+    """Read the stored bytes themselves: no block beyond the pixels, no secret anywhere."""
+    if content_type == "image/jpeg":
+        assert set(jpeg_markers(photo_data)) <= JPEG_ALLOWED, jpeg_markers(photo_data)
+        assert b"\xff\xfe" not in photo_data.split(b"\xff\xda")[0]  # no COM before the scan
+    elif content_type == "image/png":
+        assert set(png_chunks(photo_data)) <= PNG_ALLOWED, png_chunks(photo_data)
+    else:
+        assert set(webp_chunks(photo_data)) <= WEBP_ALLOWED, webp_chunks(photo_data)
+        if b"VP8X" in webp_chunks(photo_data):
+            assert photo_data[20] & 0x2C == 0  # no ICC, EXIF or XMP flag
+    for needle in (SECRET, MAKER, b"Exif", b"http://ns.adobe.com", b"ICC_PROFILE", b"8BIM"):
+        assert needle not in photo_data, needle
+
+
+def test_clean_photo_text_in_numeric_exif_tag_orientation_6_cleaned_upright() -> None:
+    # Issue 6 §6: Orientation 6 and XResolution (a RATIONAL) holding text. Viewers open it;
+    # Pillow's own EXIF reader raised on it.
+    exif = _tiff(
+        [
+            (0x0112, 3, 1, struct.pack("<H", 6)),  # Orientation: rotate 90° clockwise
+            (0x011A, 5, 1, b"72 dpi, not a number"),  # XResolution, RATIONAL, holding text
+        ]
+    )
+    raw = _with_jpeg_segments(_quadrant_jpeg((32, 24)), (0xE1, b"Exif\0\0" + exif))
+
+    photo = clean_photo(raw, max_bytes=LIMIT)
+
+    assert (photo.content_type, photo.width, photo.height) == ("image/jpeg", 24, 32)
+    cleaned = Image.open(io.BytesIO(photo.data))
+    assert (cleaned.format, cleaned.size) == ("JPEG", (24, 32))
+    rgb = cleaned.convert("RGB")
+    # Rotated 90° clockwise, the blue top-left quarter now stands at the top right.
+    assert rgb.getpixel((20, 4))[2] > 200 and rgb.getpixel((4, 4))[0] > 150
+    assert rgb.getpixel((4, 4))[2] < 100
+    assert_no_metadata(photo.data, photo.content_type)
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+@pytest.mark.parametrize(
+    ("entry", "expected_size"),
+    [
+        pytest.param((0x0112, 3, 1, b"\x08\x00"), (24, 32), id="orientation-8"),
+        pytest.param((0x0112, 2, 4, b"six\0"), (32, 24), id="orientation-as-text"),
+        pytest.param((0x0112, 3, 1, b"\x63\x00"), (32, 24), id="orientation-99"),
+        pytest.param((0x0112, 3, 4000, b"\x06\x00"), (32, 24), id="count-past-the-end"),
+        pytest.param((0x8825, 4, 1, b"\xff\xff\xff\x7f"), (32, 24), id="gps-ifd-out-of-file"),
+    ],
+)
+def test_clean_photo_malformed_exif_entries_cleaned(order: str, entry, expected_size) -> None:
+    tag, kind, count, value = entry
+    if order == ">":
+        value = value[:2][::-1] + value[2:] if kind == 3 else value
+    exif = _tiff([(tag, kind, count, value)], order=order)
+    raw = _with_jpeg_segments(_quadrant_jpeg((32, 24)), (0xE1, b"Exif\0\0" + exif))
+
+    photo = clean_photo(raw, max_bytes=LIMIT)
+
+    assert (photo.width, photo.height) == expected_size
+    assert_no_metadata(photo.data, photo.content_type)
+
+
+def _icc() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _xmp() -> bytes:
+    return (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+        b'22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+        b'exif:GPSLatitude="' + SECRET + b'"/></rdf:RDF></x:xmpmeta>'
+    )
+
+
+def _exif_block() -> Image.Exif:
+    info = Image.Exif()
+    info[0x010F] = MAKER.decode()
+    info[0x010E] = SECRET.decode()  # ImageDescription
+    info[0x8825] = {2: (6.0, 10.0, 30.0), 4: (106.0, 49.0, 0.0)}
+    return info
+
+
+def phone_jpeg() -> bytes:
+    """Everything a phone or an editor writes into a JPEG: EXIF with GPS, XMP, IPTC, an ICC
+    profile, a comment, and a preview image (MPF)."""
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    out = io.BytesIO()
+    image.save(
+        out, format="JPEG", exif=_exif_block(), icc_profile=_icc(), comment=SECRET, xmp=_xmp()
+    )
+    iptc = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00" + struct.pack(">I", 24) + b"\x1c\x02\x78"
+    iptc += struct.pack(">H", len(SECRET)) + SECRET + b"\0" * 4
+    return _with_jpeg_segments(out.getvalue(), (0xED, iptc))
+
+
+def phone_png() -> bytes:
+    from PIL import PngImagePlugin
+
+    meta = PngImagePlugin.PngInfo()
+    meta.add_text("Author", SECRET.decode())
+    meta.add_text("Comment", SECRET.decode(), zip=True)
+    meta.add_itxt("XML:com.adobe.xmp", _xmp().decode())
+    image = Image.new("RGBA", (64, 48), (200, 30, 30, 255))
+    out = io.BytesIO()
+    image.save(
+        out, format="PNG", pnginfo=meta, exif=_exif_block(), icc_profile=_icc(), dpi=(72, 72)
+    )
+    return out.getvalue()
+
+
+def phone_webp() -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    out = io.BytesIO()
+    image.save(out, format="WEBP", exif=_exif_block(), icc_profile=_icc(), xmp=_xmp())
+    return out.getvalue()
+
+
+PHONE_FILES = {"JPEG": phone_jpeg, "PNG": phone_png, "WEBP": phone_webp}
+
+
+@pytest.mark.parametrize("fmt", sorted(PHONE_FILES))
+def test_clean_photo_every_kind_of_metadata_gone_from_stored_bytes(fmt: str, desk) -> None:
+    raw = PHONE_FILES[fmt]()
+    assert SECRET in raw and MAKER in raw  # the input carries them all
+
+    ticket = desk.submit(category="broken_road", photos=(raw,))
+
+    [attachment] = attachments(desk.session, ticket)
+    stored = desk.storage.get(attachment.storage_key)
+    assert_no_metadata(stored, attachment.content_type)
+    reopened = Image.open(io.BytesIO(stored))
+    assert reopened.format == fmt and reopened.size == (64, 48)
+    assert "icc_profile" not in reopened.info and not reopened.getexif()
+    assert reopened.convert("RGB").getpixel((10, 10))[0] > 150  # still red after sRGB
+
+
+def metadata_blocks(data: bytes, fmt: str) -> list[tuple[int, int]]:
+    """Where the content of each metadata block of ``data`` lies (after its length field)."""
+    spans = []
+    if fmt == "JPEG":
+        pos = 2
+        while data[pos + 1] != 0xDA:
+            end = pos + 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+            if data[pos + 1] >= 0xE1 and data[pos + 1] != 0xEE:
+                spans.append((pos + 4, end))
+            pos = end
+    elif fmt == "PNG":
+        pos = 8
+        while pos < len(data):
+            (length,) = struct.unpack(">I", data[pos : pos + 4])
+            if data[pos + 4 : pos + 8] not in PNG_ALLOWED:
+                spans.append((pos + 8, pos + 8 + length))
+            pos += 12 + length
+    else:
+        pos = 12
+        while pos < len(data):
+            (length,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+            if data[pos : pos + 4] not in WEBP_ALLOWED:
+                spans.append((pos + 8, pos + 8 + length))
+            pos += 8 + length + (length & 1)
+    assert spans
+    return spans
+
+
+def _overwrite(raw: bytes, rng: random.Random, spans: list[tuple[int, int]]) -> bytes:
+    """``raw`` with random bytes overwritten inside its metadata blocks' content."""
+    data = bytearray(raw)
+    for _ in range(rng.randint(1, 16)):
+        start, end = rng.choice(spans)
+        data[rng.randrange(start, end)] = rng.randrange(256)
+    return bytes(data)
+
+
+def _mangle(raw: bytes, rng: random.Random, spans: list[tuple[int, int]]) -> bytes:
+    """``raw`` with bytes overwritten, inserted or removed in and around its metadata blocks,
+    length fields included."""
+    data = bytearray(raw)
+    for _ in range(rng.randint(1, 8)):
+        start, end = rng.choice(spans)
+        at = rng.randrange(max(2, start - 8), min(len(data), end))
+        action = rng.random()
+        if action < 0.5:
+            data[at] = rng.randrange(256)
+        elif action < 0.75:
+            data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 4)))
+        else:
+            del data[at : at + rng.randint(1, 4)]
+    return bytes(data)
+
+
+@pytest.mark.parametrize("fmt", sorted(PHONE_FILES))
+def test_clean_photo_fuzzed_metadata_content_still_a_clean_photo(fmt: str) -> None:
+    # The metadata is never parsed by a decoder: whatever its bytes, the photo comes through.
+    rng = random.Random(f"tanggap-photos-content-{fmt}")
+    original = PHONE_FILES[fmt]()
+    spans = metadata_blocks(original, fmt)
+    for _ in range(150):
+        photo = clean_photo(_overwrite(original, rng, spans), max_bytes=LIMIT)
+        assert (photo.width, photo.height) == (64, 48)
+        assert_no_metadata(photo.data, photo.content_type)
+
+
+@pytest.mark.parametrize("fmt", sorted(PHONE_FILES))
+def test_clean_photo_fuzzed_metadata_structure_clean_photo_or_rule_violated(fmt: str) -> None:
+    rng = random.Random(f"tanggap-photos-structure-{fmt}")
+    original = PHONE_FILES[fmt]()
+    spans = metadata_blocks(original, fmt)
+    outcomes = {"clean": 0, "refused": 0}
+    for _ in range(300):
+        try:
+            photo = clean_photo(_mangle(original, rng, spans), max_bytes=LIMIT)
+        except RuleViolated as exc:
+            assert exc.message == "the uploaded file is not a readable image", exc.message
+            outcomes["refused"] += 1
+            continue
+        assert_no_metadata(photo.data, photo.content_type)
+        assert Image.open(io.BytesIO(photo.data)).format == fmt
+        outcomes["clean"] += 1
+    assert outcomes["clean"] and outcomes["refused"]  # both sides reached

@@ -565,7 +565,6 @@ def test_perform_field_action_does_not_take_rule_violated(
         pytest.param({"lon": -181.0}, RuleViolated, "not a valid latitude", id="lon-minus-181"),
         pytest.param({"lat": math.nan}, RuleViolated, "not a valid latitude", id="lat-nan"),
         pytest.param({"lon": math.inf}, RuleViolated, "not a valid latitude", id="lon-inf"),
-        pytest.param({"priority": "critical"}, RuleViolated, "unknown priority", id="priority"),
     ],
 )
 def test_submit_bad_input_rule_violated_no_ticket(

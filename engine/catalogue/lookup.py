@@ -1,0 +1,70 @@
+"""Finding catalogue entries by the code a person typed: ``BROKEN-street_light``, ``dbm`` …
+
+Codes are compared by ``engine.text.code_key`` (case, ``-``, ``_`` and spaces do not matter);
+the catalogue refuses two codes that would compare equal. An unknown code's error lists the
+valid ones, so the next try can be right.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from engine.errors import CatalogueEntryNotFound, UnknownCategory
+from engine.models import Agency, Area, Category
+from engine.text import code_key, unknown_code
+
+M = TypeVar("M", Agency, Area, Category)
+
+
+def _key_of(column: InstrumentedAttribute[str]) -> ColumnElement[str]:
+    lowered = func.lower(column)
+    return func.replace(func.replace(lowered, "-", "_"), " ", "_")
+
+
+def _find(session: Session, model: type[M], code: str) -> M | None:
+    code_column: Any = model.code
+    active: Any = model.active
+    query = select(model).where(_key_of(code_column) == code_key(code), active.is_(True))
+    return session.scalars(query).first()
+
+
+def _known(session: Session, model: type[M]) -> list[str]:
+    code_column: Any = model.code
+    active: Any = model.active
+    return list(session.scalars(select(code_column).where(active.is_(True))))
+
+
+def find_category(session: Session, code: str) -> Category | None:
+    return _find(session, Category, code)
+
+
+def get_category(session: Session, code: str) -> Category:
+    category = find_category(session, code)
+    if category is None:
+        raise UnknownCategory(unknown_code("report category", code, _known(session, Category)))
+    return category
+
+
+def find_agency(session: Session, code: str) -> Agency | None:
+    return _find(session, Agency, code)
+
+
+def get_agency(session: Session, code: str) -> Agency:
+    agency = find_agency(session, code)
+    if agency is None:
+        raise CatalogueEntryNotFound(unknown_code("agency", code, _known(session, Agency)))
+    return agency
+
+
+def find_area(session: Session, code: str) -> Area | None:
+    return _find(session, Area, code)
+
+
+def get_area(session: Session, code: str) -> Area:
+    area = find_area(session, code)
+    if area is None:
+        raise CatalogueEntryNotFound(unknown_code("area", code, _known(session, Area)))
+    return area

@@ -1,0 +1,200 @@
+"""One set of rules for every text a person gives the engine (DESIGN §7: citizens' text is data).
+
+Every text field passes ``clean_text`` before anything is written, so SQLite (which stores any
+length) and PostgreSQL (which refuses a ``varchar(n)`` overflow) behave the same, and nothing a
+person typed can drive a terminal, a log viewer or a mail client:
+
+- Length limits come from the columns (``LIMITS``), counted in code points as PostgreSQL counts
+  characters; unbounded ``Text`` columns get a limit here.
+- C0/C1 control characters (ESC, BEL, NUL, DEL …) are refused; multi-line fields keep newline
+  and tab (``\\r\\n`` and Unicode line separators become ``\\n``). Bidirectional overrides are
+  refused too: they make a note read differently from what is stored ("Trojan Source").
+- Text is NFC-normalised and stripped; text made only of invisible characters (whitespace,
+  zero-width spaces and joiners, fillers) is empty.
+- Errors name the field and the rule, never the value: the value may be personal data.
+
+Codes (categories, agencies, triggers, roles …) are matched by ``code_key``: case, ``-``, ``_``
+and spaces do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Column, String
+
+from engine.errors import RuleViolated
+from engine.models import Agency, Area, Category, Escalation, Staff, Ticket
+
+
+def _length(column: object) -> int:
+    assert isinstance(column, Column) and isinstance(column.type, String)
+    assert column.type.length is not None, f"{column} has no length"
+    return column.type.length
+
+
+#: Field name → maximum number of characters (code points). Bounded columns give their own
+#: limit; ``Text`` columns get one here so that no text is unbounded.
+LIMITS: dict[str, int] = {
+    "description": 4000,
+    "note": 4000,
+    "address": _length(Ticket.__table__.c.address),
+    "reporter_name": _length(Ticket.__table__.c.reporter_name),
+    "reporter_email": _length(Ticket.__table__.c.reporter_email),
+    "reporter_phone": _length(Ticket.__table__.c.reporter_phone),
+    "source": _length(Ticket.__table__.c.source),
+    "staff_name": _length(Staff.__table__.c.name),
+    "staff_email": _length(Staff.__table__.c.email),
+    "area_code": _length(Area.__table__.c.code),
+    "area_name": _length(Area.__table__.c.name),
+    "agency_code": _length(Agency.__table__.c.code),
+    "agency_name": _length(Agency.__table__.c.name),
+    "agency_email": _length(Agency.__table__.c.email),
+    "category_code": _length(Category.__table__.c.code),
+    "category_name": _length(Category.__table__.c.name_en),
+    "category_group": _length(Category.__table__.c.group),
+    "category_description": 2000,
+    "level_name": _length(Escalation.__table__.c.level),
+}
+
+#: Line breaks a form or another system may send for a new line.
+_NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
+#: Bidirectional embeddings, overrides and isolates: they reorder what is displayed.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Letters and marks that render as nothing: fillers, blank braille, combining grapheme joiner.
+_BLANK_LOOKING = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def _invisible(ch: str) -> bool:
+    """Whitespace, or a character with no glyph of its own (zero-width space, joiners, BOM …)."""
+    return ch.isspace() or unicodedata.category(ch) == "Cf" or ch in _BLANK_LOOKING
+
+
+def is_blank(value: str) -> bool:
+    """True when ``value`` shows nothing at all to a reader."""
+    return all(_invisible(ch) for ch in value)
+
+
+def _strip_invisible(value: str) -> str:
+    start, end = 0, len(value)
+    while start < end and _invisible(value[start]):
+        start += 1
+    while end > start and _invisible(value[end - 1]):
+        end -= 1
+    return value[start:end]
+
+
+def _check_characters(value: str, *, field: str, multiline: bool) -> None:
+    for position, ch in enumerate(value, start=1):
+        if multiline and ch in "\n\t":
+            continue
+        category = unicodedata.category(ch)
+        if ch in "\n\t\r\u2028\u2029":
+            what = "a tab" if ch == "\t" else "a line break"
+            raise RuleViolated(f"{field} must be one line: found {what} at character {position}")
+        if category == "Cc":
+            allowed = "text, line breaks and tabs" if multiline else "one line of text"
+            raise RuleViolated(
+                f"{field} contains control character U+{ord(ch):04X} at character {position}; "
+                f"only {allowed} allowed"
+            )
+        if category == "Cs":
+            raise RuleViolated(f"{field} is not valid text (broken encoding at {position})")
+        if ch in _BIDI_CONTROLS:
+            raise RuleViolated(
+                f"{field} contains direction override U+{ord(ch):04X} at character {position}; "
+                "it would change how the text reads"
+            )
+
+
+def clean_text(
+    value: str | None,
+    *,
+    field: str,
+    limit: int,
+    required: bool = False,
+    multiline: bool = True,
+) -> str | None:
+    """``value`` as it will be stored, or ``None`` when it is absent or blank and not required.
+
+    Raises ``RuleViolated`` naming ``field`` (never echoing the value) when the text is required
+    but blank, has control characters (or a line break where one line is expected), or is longer
+    than ``limit`` characters.
+    """
+    if value is None:
+        if required:
+            raise RuleViolated(f"{field} is missing")
+        return None
+    if not isinstance(value, str):
+        raise RuleViolated(f"{field} must be text")
+    text = value if value.isascii() else unicodedata.normalize("NFC", value)
+    if multiline:
+        text = _NEWLINES.sub("\n", text)
+    _check_characters(text, field=field, multiline=multiline)
+    text = _strip_invisible(text)
+    if not text:
+        if required:
+            raise RuleViolated(f"{field} is empty")
+        return None
+    if len(text) > limit:
+        raise RuleViolated(f"{field} has {len(text)} characters; the limit is {limit}")
+    return text
+
+
+def clean_email(value: str | None, *, field: str, required: bool = False) -> str | None:
+    """A syntactically valid e-mail address (``email-validator``), domain in lower case."""
+    text = clean_text(
+        value, field=field, limit=LIMITS.get(field, 254), required=required, multiline=False
+    )
+    if text is None:
+        return None
+    try:
+        # Deliverability needs DNS: the engine never reaches the network. SMTPUTF8 addresses are
+        # refused because not every relay (SendGrid's included) accepts them.
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise RuleViolated(f"{field} is not an e-mail address like name@example.org") from None
+    address = checked.ascii_email or checked.normalized
+    if len(address) > LIMITS.get(field, 254):
+        raise RuleViolated(f"{field} is longer than {LIMITS.get(field, 254)} characters")
+    return address
+
+
+_PHONE = re.compile(r"^\+?[0-9 ().\-/]+$")
+
+
+def clean_phone(value: str | None, *, field: str, required: bool = False) -> str | None:
+    """A phone number as people write them: digits, optional leading ``+``, spaces, ``-()./``."""
+    text = clean_text(
+        value, field=field, limit=LIMITS.get(field, 40), required=required, multiline=False
+    )
+    if text is None:
+        return None
+    digits = sum(ch.isdigit() for ch in text)
+    if not text.isascii() or not _PHONE.match(text) or not 5 <= digits <= 17:
+        raise RuleViolated(
+            f"{field} is not a phone number (5 to 17 digits, e.g. +62 812 3456 7890)"
+        )
+    return text
+
+
+def code_key(value: str) -> str:
+    """How codes are compared: ``Broken-Street Light`` and ``broken_street_light`` are one."""
+    return re.sub(r"[\s_-]+", "_", value.strip().casefold())
+
+
+def unknown_code(what: str, value: str, known: Iterable[str]) -> str:
+    """The message for an unknown code: what was typed (a code, not personal data) and the list
+    of valid ones, closest first when there are many."""
+    import difflib
+
+    choices = sorted(known)
+    shown = value.strip()[:60]  # repr() below escapes any control character
+    if len(choices) > 30:
+        close = difflib.get_close_matches(shown, choices, n=8, cutoff=0.5)
+        listing = ", ".join(close) if close else ", ".join(choices[:30]) + ", …"
+        return f"unknown {what} {shown!r}; did you mean: {listing}"
+    return f"unknown {what} {shown!r}; valid: {', '.join(choices) or 'none'}"

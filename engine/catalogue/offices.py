@@ -31,14 +31,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.summary import LoadSummary
-from engine.errors import CatalogueError
+from engine.errors import CatalogueError, RuleViolated
 from engine.models import Agency, AgencyKind, Area, AreaOfficeRule, Origin
+from engine.text import clean_email
 
 PLACEHOLDERS = ("code", "digits", "name", "slug", "SLUG")
 PATTERN_FIELDS = ("code", "name", "email", "head_email")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KIND = "area_office"
+
+
+def is_email(address: str) -> bool:
+    """The same rule as every other address in the catalogue (``engine.text``)."""
+    try:
+        return clean_email(address, field="e-mail", required=True) is not None
+    except RuleViolated:
+        return False
 
 
 def slug(name: str) -> str:
@@ -143,7 +151,7 @@ def plan_offices(
         if len(office.name) > 200:
             problems.append((area.level, f"{where} would get a name over 200 characters"))
         for address in (office.email, office.head_email):
-            if not _EMAIL.match(address):
+            if not is_email(address):
                 problems.append((area.level, f"{where} would get the address {address!r}"))
             elif address.lower() in addresses and addresses[address.lower()] != area.code:
                 problems.append(

@@ -13,10 +13,24 @@ from datetime import date
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from shapely.geometry import Polygon
 
-from engine.catalogue.offices import AreaFacts, OfficePattern, check_pattern, plan_offices
+from engine.catalogue.offices import (
+    AreaFacts,
+    OfficePattern,
+    check_pattern,
+    is_email,
+    plan_offices,
+    render,
+)
 from engine.errors import CatalogueError, RuleViolated
 from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
@@ -204,6 +218,17 @@ class AreaOfficeSpec(_Spec):
     head_email: str = Field(min_length=3)
 
     _patterns = field_validator("code", "name", "email", "head_email")(check_pattern)
+
+    @model_validator(mode="after")
+    def _sample(self) -> AreaOfficeSpec:
+        """Render the rule for a sample area, so a bad pattern fails before any area needs it."""
+        office = render(self.pattern(), AreaFacts("31.71.01.1001", "Kebon Kacang", self.level))
+        if len(office.code) > 40 or not _CODE.match(office.code):
+            raise ValueError(f"code pattern gives {office.code!r}, not a valid code")
+        for address in (office.email, office.head_email):
+            if not is_email(address):
+                raise ValueError(f"address pattern gives {address!r}, not an e-mail address")
+        return self
 
     def pattern(self) -> OfficePattern:
         return OfficePattern(self.level, self.code, self.name, self.email, self.head_email)

@@ -23,7 +23,8 @@ includes the sea, say) keep their role as parents and office areas but no longer
 
 The index is built once per process and database state and reused: it is keyed on the newest
 catalogue revision (its id and random token), which every catalogue load and boundary import
-that changes something writes, so another process's import is seen at the next ``locate``.
+that changes something writes. The key is read once per transaction (a revision written in the
+same transaction resets it), so another process's import is seen by the next transaction.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import shapely
 from shapely import STRtree
 from shapely.geometry import Point
 from shapely.geometry import shape as from_geojson
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from engine.errors import OutsideServiceArea
@@ -180,14 +181,34 @@ _cache: OrderedDict[tuple[Any, ...], AreaIndex] = OrderedDict()
 _lock = threading.Lock()
 
 
+_KEY = "tanggap.routing.state_key"
+
+
 def _state_key(session: Session) -> tuple[Any, ...]:
-    newest = session.execute(
-        select(CatalogueRevision.id, CatalogueRevision.token)
-        .order_by(CatalogueRevision.id.desc())
-        .limit(1)
-    ).first()
-    bind = session.get_bind()
-    return (str(bind.engine.url), id(bind.engine), *(newest or (None, None)))
+    """The database state the index must match, read once per transaction of ``session``."""
+    key: tuple[Any, ...] | None = session.info.get(_KEY)
+    if key is None:
+        newest = session.execute(
+            select(CatalogueRevision.id, CatalogueRevision.token)
+            .order_by(CatalogueRevision.id.desc())
+            .limit(1)
+        ).first()
+        bind = session.get_bind()
+        key = session.info[_KEY] = (str(bind.engine.url), id(bind.engine), *(newest or ()))
+    return key
+
+
+@event.listens_for(Session, "after_flush")
+def _revision_written(session: Session, _context: Any) -> None:
+    # This transaction just changed the catalogue or the boundaries: look again.
+    if any(isinstance(row, CatalogueRevision) for row in session.new):
+        session.info.pop(_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, _transaction: Any) -> None:
+    # The next transaction may see another process's import.
+    session.info.pop(_KEY, None)
 
 
 def build_index(session: Session) -> AreaIndex:

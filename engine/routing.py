@@ -36,7 +36,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import shapely
 from shapely import STRtree
 from shapely.geometry import Point
@@ -78,7 +77,8 @@ class _Level:
     depth: int
     ids: list[int]
     codes: list[str]
-    geometries: np.ndarray[Any, np.dtype[np.object_]]
+    #: The tree's own array of geometries (prepared), indexed like ``ids`` and ``codes``.
+    geometries: Any
     tree: STRtree
 
 
@@ -92,15 +92,15 @@ class AreaIndex:
         self.levels: list[_Level] = []
         for depth in sorted(by_depth, reverse=True):
             entries = sorted(by_depth[depth], key=lambda e: e[1])
-            geometries = np.array([e[2] for e in entries], dtype=object)
-            shapely.prepare(geometries)
+            tree = STRtree([e[2] for e in entries])
+            shapely.prepare(tree.geometries)
             self.levels.append(
                 _Level(
                     depth=depth,
                     ids=[e[0] for e in entries],
                     codes=[e[1] for e in entries],
-                    geometries=geometries,
-                    tree=STRtree(geometries),
+                    geometries=tree.geometries,
+                    tree=tree,
                 )
             )
 

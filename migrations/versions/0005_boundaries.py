@@ -39,16 +39,7 @@ def _loaded(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _defer_foreign_keys() -> None:
-    # SQLite rebuilds a table to alter it (copy, DROP, RENAME); agencies, tickets and child
-    # areas reference `areas`, so with foreign keys on, the DROP would fail. Deferred checks
-    # run at COMMIT, when the rebuilt table has every row back under its old name.
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("PRAGMA defer_foreign_keys = ON")
-
-
 def upgrade() -> None:
-    _defer_foreign_keys()
     op.create_table(
         "area_office_rules",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -85,7 +76,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _defer_foreign_keys()
     with op.batch_alter_table("areas", schema=None) as batch_op:
         batch_op.add_column(sa.Column("polygon", sa.JSON(), nullable=True))
     connection = op.get_bind()

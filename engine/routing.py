@@ -94,6 +94,9 @@ class AreaIndex:
             entries = sorted(by_depth[depth], key=lambda e: e[1])
             tree = STRtree([e[2] for e in entries])
             shapely.prepare(tree.geometries)
+            # GEOS builds a prepared polygon's point index on first use; do it here, in one
+            # thread, so that request threads sharing this index only ever read it.
+            shapely.covers(tree.geometries, shapely.centroid(shapely.envelope(tree.geometries)))
             self.levels.append(
                 _Level(
                     depth=depth,

@@ -27,7 +27,7 @@ from engine.areas import import_boundaries
 from engine.boundaries import parse_mapping
 from engine.catalogue import load_catalogue
 from engine.errors import OutsideServiceArea
-from engine.models import Agency, Area, CatalogueRevision, Origin, SlaTimer, Ticket
+from engine.models import Agency, Area, AreaLevel, CatalogueRevision, Origin, Ticket
 from engine.photos import MemoryMediaStorage
 from engine.recipients import Directory
 from engine.routing import area_index, locate, place
@@ -347,10 +347,8 @@ def test_ticket_at_every_point_has_a_kelurahan_office_to_escalate_to(official) -
 
     missing = []
     for name, ticket in tickets.items():
-        timer = official.scalars(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id)).first()
-        assert timer is not None
-        told = directory.resolve(ticket, timer, kelurahan_office)
-        office = directory.area_office(ticket, "kelurahan")
+        told = directory.resolve(ticket, kelurahan_office)
+        office = directory.area_office(ticket, AreaLevel.KELURAHAN)
         if (
             ticket.area.level != "kelurahan"
             or office is None
@@ -362,11 +360,11 @@ def test_ticket_at_every_point_has_a_kelurahan_office_to_escalate_to(official) -
     assert len(tickets) == 5 + 1 + 267
     assert missing == []
     port = tickets["harbour-50m"]
-    assert [a.email for a in directory.resolve(port, timer, kelurahan_office)] == [
+    assert [a.email for a in directory.resolve(port, kelurahan_office)] == [
         "kel-tanjung-priok.head@tanggap.example"
     ]
     pulo = tickets["31.75.05.1002"]  # no office in the catalogue: the rule made one
-    office = directory.area_office(pulo, "kelurahan")
+    office = directory.area_office(pulo, AreaLevel.KELURAHAN)
     assert office is not None
     assert (office.code, office.name, office.head_email) == (
         "KEL-31.75.05.1002",

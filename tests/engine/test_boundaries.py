@@ -464,3 +464,47 @@ def test_parse_catalogue_bad_office_rule_named_with_line(old: str, new: str, wor
 
     assert "area_offices[" in raised.value.message
     assert words in raised.value.message
+
+
+def test_import_moved_boundary_points_follow_the_new_line(session) -> None:
+    run_import(session, city())
+    assert place(session, lat=-0.995, lon=120.008).code == "99.01.01.1001"
+    moved = city()
+    moved[2]["geometry"] = polygon(120.0, -1.0, 0.005)  # Barat shrinks to its western half…
+    moved[3]["geometry"] = {  # … and Timur takes the rest
+        "type": "Polygon",
+        "coordinates": [
+            [[120.005, -1.0], [120.02, -1.0], [120.02, -0.99], [120.005, -0.99], [120.005, -1.0]]
+        ],
+    }
+
+    summary = run_import(session, moved)
+
+    assert summary.as_dict() == {"area.updated": 2}
+    assert place(session, lat=-0.995, lon=120.008).code == "99.01.01.1002"
+    assert area(session, "99.01.01.1001").max_lon == pytest.approx(120.005)
+
+
+def test_import_committed_elsewhere_seen_by_the_next_transaction(tmp_path: Path) -> None:
+    from engine import schema
+    from engine.db import Database
+    from engine.errors import OutsideServiceArea
+
+    db = Database(f"sqlite:///{tmp_path / 'two.db'}")
+    schema.upgrade(db.engine)
+    with db.transaction() as writer:
+        load_catalogue(writer, SHIPPED, now=NOW)
+    with db.reading() as reader:
+        assert place(reader, lat=-6.1754, lon=106.8272).code == "31.71.01.1001"
+        with pytest.raises(OutsideServiceArea):
+            place(reader, lat=-0.995, lon=120.005)
+
+        with db.transaction() as writer:  # another session (think: another process) imports
+            run_import(writer, city())
+
+        # Same transaction: its snapshot still has no city 99, and neither has its index.
+        with pytest.raises(OutsideServiceArea):
+            place(reader, lat=-0.995, lon=120.005)
+    with db.reading() as reader:
+        assert place(reader, lat=-0.995, lon=120.005).code == "99.01.01.1001"
+    db.dispose()

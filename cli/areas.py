@@ -13,6 +13,7 @@ from cli.context import console, database, now, reported_errors, settings
 from engine.areas import explain_point, import_boundaries, list_areas, offices_by_area
 from engine.boundaries import BoundaryMapping, parse_level_words, parse_mapping
 from engine.models import AreaLevel
+from engine.routing import How
 
 app = typer.Typer(help="Areas: official boundaries and where a point lands.", no_args_is_help=True)
 
@@ -123,9 +124,9 @@ def locate(
             + (f"  — office {office.code} <{office.head_email}>" if office else "  — no office")
             for area, office in report.chain
         ]
-        if found.how == "inside":
+        if found.how is How.INSIDE:
             how = f"inside {found.code}"
-        elif found.how == "overlap":
+        elif found.how is How.OVERLAP:
             how = (
                 f"inside {found.code} and {', '.join(found.also)} (overlap): {found.code} "
                 "wins, the point lies deeper inside it"

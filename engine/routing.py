@@ -34,6 +34,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import shapely
@@ -59,13 +60,21 @@ def metres_between(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+class How(StrEnum):
+    """How a point was placed (see the module's docstring)."""
+
+    INSIDE = "inside"
+    OVERLAP = "overlap"
+    NEAREST = "nearest"
+
+
 @dataclass(frozen=True)
 class Placement:
-    """Where a point landed and why: ``how`` is inside, overlap or nearest."""
+    """Where a point landed and why."""
 
     area_id: int
     code: str
-    how: str
+    how: How
     #: 0 when inside; else metres to the area's nearest edge.
     distance_m: float
     #: Other areas of the same level that also cover the point (overlap only).
@@ -119,7 +128,7 @@ class AreaIndex:
             hits = boxes[shapely.covers(level.geometries[boxes], point)] if len(boxes) else boxes
             if len(hits) == 1:
                 i = int(hits[0])
-                return Placement(level.ids[i], level.codes[i], "inside", 0.0)
+                return Placement(level.ids[i], level.codes[i], How.INSIDE, 0.0)
             if len(hits) > 1:
                 return _overlap(level, hits, point)
             near = _nearest(level, point, lat, lon, tolerance_m)
@@ -153,8 +162,8 @@ def _overlap(level: _Level, hits: Any, point: Point) -> Placement:
         for i in hits
     )
     best = ranked[0][2]
-    also = tuple(code for _, code, i in ranked[1:])
-    return Placement(level.ids[best], level.codes[best], "overlap", 0.0, also)
+    also = tuple(code for _, code, _ in ranked[1:])
+    return Placement(level.ids[best], level.codes[best], How.OVERLAP, 0.0, also)
 
 
 def _nearest(
@@ -174,7 +183,7 @@ def _nearest(
             best = candidate
     if best is None:
         return None
-    return Placement(level.ids[best[2]], best[1], "nearest", best[0])
+    return Placement(level.ids[best[2]], best[1], How.NEAREST, best[0])
 
 
 # --- the per-process cache -------------------------------------------------------------------

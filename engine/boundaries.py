@@ -18,7 +18,6 @@ import hashlib
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,8 +27,9 @@ import yaml
 from shapely.geometry import mapping as to_geojson
 from shapely.geometry import shape as from_geojson
 
-from engine.errors import CatalogueError
+from engine.errors import CatalogueError, RuleViolated
 from engine.models import AreaLevel
+from engine.text import LIMITS, clean_text
 
 #: Level words of Indonesian boundary files, and Tanggap's own, understood without a mapping.
 LEVEL_WORDS: Mapping[str, AreaLevel] = {
@@ -202,16 +202,23 @@ def _read_feature(
     code = _code_of(item, mapping)
     if code is None:
         errors.append(f"property {mapping.code!r} (the code) is missing or not text")
-    elif len(code) > 40 or not _CODE.match(code):
-        errors.append(f"code {code!r} is not a valid code (letters, digits, . _ -; ≤ 40)")
+    elif len(code) > LIMITS["area_code"] or not _CODE.match(code):
+        errors.append(f"code {code[:60]!r} is not a valid code (letters, digits, . _ -)")
 
-    name = properties.get(mapping.name)
-    if not isinstance(name, str) or not name.strip():
-        errors.append(f"property {mapping.name!r} (the name) is missing or empty")
-        name = ""
-    elif len(name.strip()) > 200 or any(unicodedata.category(c) == "Cc" for c in name):
-        errors.append("the name is longer than 200 characters or holds control characters")
-    name = " ".join(name.split())
+    name = ""
+    try:
+        name = (
+            clean_text(
+                properties.get(mapping.name),
+                field=f"the name (property {mapping.name!r})",
+                limit=LIMITS["area_name"],
+                required=True,
+                multiline=False,
+            )
+            or ""
+        )
+    except RuleViolated as exc:
+        errors.append(exc.message)
 
     word = properties.get(mapping.level)
     level = mapping.level_of(word) if isinstance(word, str) else None

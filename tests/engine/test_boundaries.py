@@ -244,11 +244,12 @@ BAD: dict[str, tuple[Any, str]] = {
     ),
     "missing-name": (
         city(feature("99.01.01.1003", " ", "kelurahan", polygon(120.0, -1.0))),
-        "features[4] (99.01.01.1003): property 'nama' (the name) is missing or empty",
+        "features[4] (99.01.01.1003): the name (property 'nama') is empty",
     ),
     "control-character-in-name": (
         city(feature("99.01.01.1003", "Ba\x1b[2Jrat", "kelurahan", polygon(120.0, -1.0))),
-        "features[4] (99.01.01.1003): the name is longer than 200 characters or holds control",
+        "features[4] (99.01.01.1003): the name (property 'nama') contains control character "
+        "U+001B at character 3",
     ),
     "parent-nowhere": (
         city(feature("99.02.01.1001", "Yatim", "kelurahan", polygon(120.0, -1.0))),

@@ -123,7 +123,10 @@ def _check_offices(session: Session, boundaries: BoundaryFile, rows: dict[str, A
         for a in agencies
         if a.active and a.kind == AgencyKind.AREA_OFFICE and a.area_id in area_codes
     }
-    reserved = {a.code: f"which agency {a.code} of the catalogue already has" for a in agencies}
+    # A deactivated agency of the catalogue gives its code up to the rule.
+    reserved = {
+        a.code: f"which agency {a.code} of the catalogue already has" for a in agencies if a.active
+    }
     _, problems = plan_offices(
         active_rules(session), facts.values(), covered=covered, reserved=reserved
     )

@@ -209,7 +209,10 @@ def sync_area_offices(session: Session, summary: LoadSummary) -> None:
         for a in own
         if a.active and a.kind == AgencyKind.AREA_OFFICE and a.area_id in areas
     }
-    reserved = {a.code: f"which agency {a.code} of the catalogue already has" for a in own}
+    # A deactivated agency of the catalogue gives its code up to the rule.
+    reserved = {
+        a.code: f"which agency {a.code} of the catalogue already has" for a in own if a.active
+    }
     facts = [AreaFacts(a.code, a.name, a.level) for a in areas.values()]
     planned, problems = plan_offices(rules, facts, covered=covered, reserved=reserved)
     if problems:

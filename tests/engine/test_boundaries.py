@@ -509,3 +509,28 @@ def test_import_committed_elsewhere_seen_by_the_next_transaction(tmp_path: Path)
     with db.reading() as reader:
         assert place(reader, lat=-0.995, lon=120.005).code == "99.01.01.1001"
     db.dispose()
+
+
+def test_load_catalogue_dropping_its_office_hands_the_code_back_to_the_rule(session) -> None:
+    run_import(session, city())
+    own = (
+        "agencies:\n"
+        "  - code: KEL-99.01.01.1001\n"
+        "    name: Kantor Lurah Barat (catalogue)\n"
+        "    kind: area_office\n"
+        '    area: "99.01.01.1001"\n'
+        "    email: barat@tanggap.example\n"
+        "    head_email: lurah.barat@tanggap.example\n"
+    )
+    load_catalogue(session, SHIPPED.replace("agencies:\n", own, 1), now=NOW)
+    assert office(session, "KEL-99.01.01.1001").origin == Origin.CATALOGUE
+
+    load_catalogue(session, SHIPPED, now=NOW)
+
+    lurah = office(session, "KEL-99.01.01.1001")
+    assert (lurah.active, lurah.origin, lurah.name, lurah.head_email) == (
+        True,
+        Origin.OFFICE_RULE,
+        "Kantor Kelurahan Barat",
+        "kel-barat.head@tanggap.example",
+    )

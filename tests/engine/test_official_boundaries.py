@@ -403,3 +403,29 @@ def test_catalogue_routing_override_may_name_imported_area_and_generated_office(
     assert submit_at(official, *kota_tua, category="garbage_pile").agency.code == (
         "KEL-31.73.03.1008"
     )
+
+
+def test_sweep_mails_the_generated_kelurahan_and_kecamatan_offices(official) -> None:
+    from datetime import timedelta
+
+    from engine.escalation import sweep_batch
+    from engine.models import Escalation, Notification
+
+    inside = kelurahan_shapes()["31.75.05.1002"].representative_point()
+    ticket = submit_at(official, inside.y, inside.x)  # traffic jam: Dishub
+    kelurahan, kecamatan = ticket.area, ticket.area.parent
+    assert kecamatan is not None
+
+    sweep_batch(official, now=MONDAY_9_WIB + timedelta(days=14))
+
+    told = set(
+        official.execute(
+            select(Escalation.level, Notification.recipient)
+            .join(Escalation, Notification.escalation_id == Escalation.id)
+            .where(Notification.ticket_id == ticket.id)
+        ).all()
+    )
+    slug = kelurahan.name.lower().replace(" ", "-")
+    assert ("breach", f"kel-{slug}.head@tanggap.example") in told
+    kec_slug = kecamatan.name.lower().replace(" ", "-")
+    assert ("kecamatan", f"kec-{kec_slug}.head@tanggap.example") in told

@@ -62,7 +62,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Point
+from shapely.geometry import shape as from_geojson
 from sqlalchemy import (
     Connection,
     Dialect,
@@ -141,7 +142,7 @@ class Pick:
     agency_id: int
     agency_code: str
     officer_id: int
-    points: tuple[tuple[float, float], ...]  # (lat, lon) inside the area's polygon
+    points: tuple[tuple[float, float], ...]  # (lat, lon) inside the area's geometry
 
 
 @dataclass
@@ -172,9 +173,9 @@ def ticket_code(number: int) -> str:
 
 
 def sample_points(
-    polygon: list[list[float]], rng: random.Random, n: int
+    geometry: dict[str, Any], rng: random.Random, n: int
 ) -> list[tuple[float, float]]:
-    shape = Polygon(polygon)
+    shape = from_geojson(geometry)
     min_lon, min_lat, max_lon, max_lat = shape.bounds
     points: list[tuple[float, float]] = []
     while len(points) < n:
@@ -202,7 +203,7 @@ def build_fixture(session: Session, rng: random.Random) -> Fixture:
     officers: dict[int, int] = {}
     picks = []
     for area in leaves:
-        points = tuple(sample_points(area.polygon, rng, 64))
+        points = tuple(sample_points(area.geometry, rng, 64))
         for category in categories:
             agency = route(session, category, area)
             if agency.id not in officers:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli import sla, staff, tickets
+from cli import areas, sla, staff, tickets
 from cli.context import console, database, now, reported_errors
 from engine import schema
 from engine.catalogue import load_catalogue
@@ -25,6 +25,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(staff.app, name="staff")
 app.add_typer(tickets.app, name="ticket")
 app.add_typer(sla.app, name="sla")
+app.add_typer(areas.app, name="areas")
 app.command("sweep")(sla.sweep_command)
 
 

@@ -141,6 +141,7 @@ class _Corrections:
         priority: str | None,
         lat: float | None,
         lon: float | None,
+        tolerance_m: float,
     ) -> None:
         self.category: Category | None = None
         if category is not None:
@@ -153,7 +154,7 @@ class _Corrections:
         self.area = None
         if lat is not None and lon is not None and (lat, lon) != (ticket.lat, ticket.lon):
             check_location(lat, lon)
-            self.area = locate(session, lat=lat, lon=lon)
+            self.area = locate(session, lat=lat, lon=lon, tolerance_m=tolerance_m)
             self.location = (lat, lon)
 
     def apply(
@@ -197,7 +198,15 @@ def verify(
     step = _Step(session, code, Trigger.VERIFY, actor, now, settings, expected_version)
     ticket, text = step.ticket, step.reason(note)
     # Work out every correction before touching the ticket: a bad one must change nothing.
-    fixes = _Corrections(session, ticket, category=category, priority=priority, lat=lat, lon=lon)
+    fixes = _Corrections(
+        session,
+        ticket,
+        category=category,
+        priority=priority,
+        lat=lat,
+        lon=lon,
+        tolerance_m=settings.locate_tolerance_m,
+    )
     data: dict[str, Any] = {}
     fixes.apply(session, ticket, data, reroute=True)
     return step.write(text, public, data)
@@ -225,7 +234,15 @@ def update(
     """
     step = _Step(session, code, Trigger.UPDATE, actor, now, settings, expected_version)
     ticket, text = step.ticket, step.reason(note)
-    fixes = _Corrections(session, ticket, category=category, priority=priority, lat=lat, lon=lon)
+    fixes = _Corrections(
+        session,
+        ticket,
+        category=category,
+        priority=priority,
+        lat=lat,
+        lon=lon,
+        tolerance_m=settings.locate_tolerance_m,
+    )
     data: dict[str, Any] = {}
     fixes.apply(session, ticket, data, reroute=ticket.state in (State.SUBMITTED, State.VERIFIED))
     if not data:

@@ -1,35 +1,282 @@
-"""Where a report goes: the deepest area containing its point, then category × area → agency."""
+"""Where a report goes: the area under its point (``locate``), then category × area → agency.
+
+Placing a point (``AreaIndex.place``), the most precise level first:
+
+1. **Inside.** The areas of the deepest level (kelurahan) that cover the point, found with an
+   STRtree per level and prepared geometries. One area: that one.
+2. **Overlap (the tie rule).** Official polygons of neighbours overlap in thin slivers. When
+   several areas of one level cover the point, the one whose boundary is farthest from the point
+   wins — the point lies deeper inside it, which splits every overlap along its middle — and on
+   an exact tie the lowest code. The answer depends only on the point and the polygons.
+3. **Near (the tolerance).** No area of that level covers the point, but one lies within
+   ``Settings.locate_tolerance_m`` (default 100 m; gaps between neighbours, a pier, a point a
+   little out in the harbour): the nearest one, by distance on the sphere (ties: lowest code).
+4. Otherwise the next level up (kecamatan, kota, province) is tried the same way; past the top
+   the point is outside the city (``OutsideServiceArea``).
+
+The ancestors of the chosen area come from its parent links, never from their own polygons,
+so the kelurahan → kecamatan → kota chain is always consistent.
+
+When any area comes from an official boundary import (origin ``boundaries``), only those areas
+place points: the catalogue's hand-drawn sketches (a generous outline of the province that
+includes the sea, say) keep their role as parents and office areas but no longer catch points.
+
+The index is built once per process and database state and reused: it is keyed on the newest
+catalogue revision (its id and random token), which every catalogue load and boundary import
+that changes something writes. The key is read once per transaction (a revision written in the
+same transaction resets it), so another process's import is seen by the next transaction.
+"""
 
 from __future__ import annotations
 
-from shapely.geometry import Point, Polygon
-from sqlalchemy import select
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import shapely
+from shapely import STRtree
+from shapely.geometry import Point
+from shapely.geometry import shape as from_geojson
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from engine.errors import OutsideServiceArea
-from engine.models import Agency, Area, Category, RoutingRule
+from engine.models import Agency, Area, CatalogueRevision, Category, Origin, RoutingRule
+
+DEFAULT_TOLERANCE_M = 100.0
+_EARTH_RADIUS_M = 6_371_008.8
+_METRES_PER_DEGREE = math.pi * _EARTH_RADIUS_M / 180
 
 
-def locate(session: Session, *, lat: float, lon: float) -> Area:
-    """The deepest active area whose polygon covers the point (bbox index first, then shapely)."""
-    candidates = session.scalars(
-        select(Area)
-        .where(
-            Area.active,
-            Area.min_lon <= lon,
-            Area.max_lon >= lon,
-            Area.min_lat <= lat,
-            Area.max_lat >= lat,
+def metres_between(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance (haversine) in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+class How(StrEnum):
+    """How a point was placed (see the module's docstring)."""
+
+    INSIDE = "inside"
+    OVERLAP = "overlap"
+    NEAREST = "nearest"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a point landed and why."""
+
+    area_id: int
+    code: str
+    how: How
+    #: 0 when inside; else metres to the area's nearest edge.
+    distance_m: float
+    #: Other areas of the same level that also cover the point (overlap only).
+    also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Level:
+    depth: int
+    ids: list[int]
+    codes: list[str]
+    #: The tree's own array of geometries (prepared), indexed like ``ids`` and ``codes``.
+    geometries: Any
+    tree: STRtree
+
+
+class AreaIndex:
+    """The active areas' geometries, one STRtree per level, geometries prepared."""
+
+    def __init__(self, rows: Sequence[tuple[int, str, int, dict[str, Any]]]) -> None:
+        by_depth: dict[int, list[tuple[int, str, Any]]] = {}
+        for area_id, code, depth, geometry in rows:
+            by_depth.setdefault(depth, []).append((area_id, code, from_geojson(geometry)))
+        self.levels: list[_Level] = []
+        for depth in sorted(by_depth, reverse=True):
+            entries = sorted(by_depth[depth], key=lambda e: e[1])
+            tree = STRtree([e[2] for e in entries])
+            shapely.prepare(tree.geometries)
+            # GEOS builds a prepared polygon's point index on first use; do it here, in one
+            # thread, so that request threads sharing this index only ever read it.
+            shapely.covers(tree.geometries, shapely.centroid(shapely.envelope(tree.geometries)))
+            self.levels.append(
+                _Level(
+                    depth=depth,
+                    ids=[e[0] for e in entries],
+                    codes=[e[1] for e in entries],
+                    geometries=tree.geometries,
+                    tree=tree,
+                )
+            )
+
+    def __len__(self) -> int:
+        return sum(len(level.ids) for level in self.levels)
+
+    def place(
+        self, lat: float, lon: float, *, tolerance_m: float = DEFAULT_TOLERANCE_M
+    ) -> Placement | None:
+        point = Point(lon, lat)
+        for level in self.levels:
+            boxes = level.tree.query(point)
+            hits = boxes[shapely.covers(level.geometries[boxes], point)] if len(boxes) else boxes
+            if len(hits) == 1:
+                i = int(hits[0])
+                return Placement(level.ids[i], level.codes[i], How.INSIDE, 0.0)
+            if len(hits) > 1:
+                return _overlap(level, hits, point)
+            near = _nearest(level, point, lat, lon, tolerance_m)
+            if near is not None:
+                return near
+        return None
+
+    def nearest_m(self, lat: float, lon: float) -> float | None:
+        """Metres to the nearest area of any level (for the refusal message)."""
+        point = Point(lon, lat)
+        found = [
+            _metres_to(level.geometries[int(level.tree.nearest(point))], point)
+            for level in self.levels
+            if len(level.ids)
+        ]
+        return min(found) if found else None
+
+
+def _metres_to(geometry: Any, point: Point) -> float:
+    on_edge = shapely.shortest_line(geometry, point).coords[0]
+    return metres_between(on_edge[0], on_edge[1], point.x, point.y)
+
+
+def _overlap(level: _Level, hits: Any, point: Point) -> Placement:
+    ranked = sorted(
+        (
+            -float(shapely.distance(level.geometries[int(i)].boundary, point)),
+            level.codes[int(i)],
+            int(i),
         )
-        .order_by(Area.depth.desc(), Area.code)
+        for i in hits
     )
-    point = Point(lon, lat)
-    for area in candidates:
-        if Polygon(area.polygon).covers(point):
-            return area
-    raise OutsideServiceArea(
-        f"location {lat:.5f}, {lon:.5f} is outside every service area of this city"
+    best = ranked[0][2]
+    also = tuple(code for _, code, _ in ranked[1:])
+    return Placement(level.ids[best], level.codes[best], How.OVERLAP, 0.0, also)
+
+
+def _nearest(
+    level: _Level, point: Point, lat: float, lon: float, tolerance_m: float
+) -> Placement | None:
+    if tolerance_m <= 0:
+        return None
+    # A degree of longitude is the shorter one away from the equator: searching with it
+    # finds every area within the tolerance (and a few more, measured exactly below).
+    reach = tolerance_m / (_METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    hits = level.tree.query(point, predicate="dwithin", distance=reach)
+    best: tuple[float, str, int] | None = None
+    for i in hits:
+        metres = _metres_to(level.geometries[int(i)], point)
+        candidate = (metres, level.codes[int(i)], int(i))
+        if metres <= tolerance_m and (best is None or candidate < best):
+            best = candidate
+    if best is None:
+        return None
+    return Placement(level.ids[best[2]], best[1], How.NEAREST, best[0])
+
+
+# --- the per-process cache -------------------------------------------------------------------
+
+_CACHE_SIZE = 4
+_cache: OrderedDict[tuple[Any, ...], AreaIndex] = OrderedDict()
+_lock = threading.Lock()
+
+
+_KEY = "tanggap.routing.state_key"
+
+
+def _state_key(session: Session) -> tuple[Any, ...]:
+    """The database state the index must match, read once per transaction of ``session``."""
+    key: tuple[Any, ...] | None = session.info.get(_KEY)
+    if key is None:
+        newest = session.execute(
+            select(CatalogueRevision.id, CatalogueRevision.token)
+            .order_by(CatalogueRevision.id.desc())
+            .limit(1)
+        ).first()
+        bind = session.get_bind()
+        key = session.info[_KEY] = (str(bind.engine.url), id(bind.engine), *(newest or ()))
+    return key
+
+
+@event.listens_for(Session, "after_flush")
+def _revision_written(session: Session, _context: Any) -> None:
+    # This transaction just changed the catalogue or the boundaries: look again.
+    if any(isinstance(row, CatalogueRevision) for row in session.new):
+        session.info.pop(_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, _transaction: Any) -> None:
+    # The next transaction may see another process's import.
+    session.info.pop(_KEY, None)
+
+
+def build_index(session: Session) -> AreaIndex:
+    """A fresh index of the areas that place points (see the module's docstring)."""
+    official = session.scalar(
+        select(Area.id).where(Area.active, Area.origin == Origin.BOUNDARIES).limit(1)
     )
+    query = select(Area.id, Area.code, Area.depth, Area.geometry).where(Area.active)
+    if official is not None:
+        query = query.where(Area.origin == Origin.BOUNDARIES)
+    rows = [
+        (area_id, code, depth, geometry)
+        for area_id, code, depth, geometry in session.execute(query)
+    ]
+    return AreaIndex(rows)
+
+
+def area_index(session: Session) -> AreaIndex:
+    """This process's index for the database state ``session`` sees (built when it changed)."""
+    key = _state_key(session)
+    with _lock:
+        index = _cache.get(key)
+        if index is not None:
+            _cache.move_to_end(key)
+            return index
+    index = build_index(session)
+    with _lock:
+        _cache[key] = index
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return index
+
+
+def place(
+    session: Session, *, lat: float, lon: float, tolerance_m: float = DEFAULT_TOLERANCE_M
+) -> Placement:
+    """Where the point lands and why; ``OutsideServiceArea`` when nowhere within tolerance."""
+    index = area_index(session)
+    found = index.place(lat, lon, tolerance_m=tolerance_m)
+    if found is None:
+        nearest = index.nearest_m(lat, lon)
+        distance = f"; the nearest area is {nearest / 1000:.1f} km away" if nearest else ""
+        raise OutsideServiceArea(
+            f"location {lat:.5f}, {lon:.5f} is outside every service area of this city{distance}"
+        )
+    return found
+
+
+def locate(
+    session: Session, *, lat: float, lon: float, tolerance_m: float = DEFAULT_TOLERANCE_M
+) -> Area:
+    """The area a report at the point belongs to (see ``place``)."""
+    found = place(session, lat=lat, lon=lon, tolerance_m=tolerance_m)
+    area = session.get(Area, found.area_id)
+    assert area is not None  # the index was built from this database state
+    return area
 
 
 def ancestry(session: Session, area: Area) -> list[Area]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +21,9 @@ class Settings(BaseSettings):
     code_prefix: str = "JKT"
     #: Local time zone for people-facing times (storage is always UTC).
     timezone: str = "Asia/Jakarta"
+    #: A report this close (metres) to an area but in none goes to the nearest area; farther
+    #: off it is refused as outside the city (see engine/routing.py).
+    locate_tolerance_m: float = Field(default=100.0, ge=0, le=5000)
     max_description_chars: int = 4000
     max_photo_bytes: int = 8 * 1024 * 1024
 

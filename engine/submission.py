@@ -167,7 +167,7 @@ def submit(
     if category.photo_on_submit and not report.photos:
         raise RuleViolated(f"a report of {category.name_en.lower()} needs at least one photo")
     photos = clean_photos(report.photos, settings)
-    area = locate(session, lat=report.lat, lon=report.lon)
+    area = locate(session, lat=report.lat, lon=report.lon, tolerance_m=settings.locate_tolerance_m)
     agency = route(session, category, area)
     token = secrets.token_urlsafe(24)
 

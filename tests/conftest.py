@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,9 +72,9 @@ def database(database_url: str) -> Iterator[Database]:
     db.dispose()
 
 
-@pytest.fixture
-def session(database: Database) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test: nothing persists."""
+@contextmanager
+def rolled_back(database: Database) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back at the end: nothing persists."""
     connection = database.engine.connect()
     outer = connection.begin()
     session = Session(
@@ -85,6 +86,13 @@ def session(database: Database) -> Iterator[Session]:
         session.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test: nothing persists."""
+    with rolled_back(database) as session:
+        yield session
 
 
 def make_photo(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), exif: bool = False) -> bytes:
@@ -164,3 +172,61 @@ def committed(database: Database) -> Iterator[list[str]]:
             if "ticket_id" in table.c:
                 session.execute(delete(table).where(table.c.ticket_id.in_(ids)))
         session.execute(delete(Ticket).where(Ticket.id.in_(ids)))
+
+
+# --- official boundaries (issue 8) -----------------------------------------------------------
+
+#: Real boundary data of DKI Jakarta (317 areas), kept beside the repository, never in it.
+OFFICIAL_BOUNDARIES = (
+    ROOT.parent / "shared" / "real_data" / "dki_jakarta_wilayah_kemendagri.geojson"
+)
+KEMENDAGRI_MAPPING = ROOT / "catalogue" / "kemendagri-boundaries.yaml"
+_OFFICIAL_SCHEMA = "tanggap_official"
+
+
+@pytest.fixture(scope="session")
+def official_database(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """A second database: the shipped catalogue plus the official boundaries, imported once per
+    test session (tests change it only inside rolled-back transactions). On PostgreSQL it is a
+    schema of its own in the test database."""
+    from engine.areas import import_boundaries
+    from engine.boundaries import parse_mapping
+
+    if not OFFICIAL_BOUNDARIES.exists():
+        raise pytest.UsageError(f"{OFFICIAL_BOUNDARIES} is missing (CI keeps ../shared/ beside us)")
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('official') / 'official.db'}"
+    else:
+        engine = make_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {_OFFICIAL_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {_OFFICIAL_SCHEMA}"))
+        engine.dispose()
+        url = (
+            make_url(database_url)
+            .update_query_dict({"options": f"-csearch_path={_OFFICIAL_SCHEMA}"})
+            .render_as_string(hide_password=False)
+        )
+    db = Database(url)
+    schema.upgrade(db.engine)
+    mapping = parse_mapping(KEMENDAGRI_MAPPING.read_text(), source=str(KEMENDAGRI_MAPPING))
+    with db.transaction() as session:
+        load_catalogue(session, CATALOGUE.read_text(), source=str(CATALOGUE), now=MONDAY_9_WIB)
+        import_boundaries(
+            session,
+            OFFICIAL_BOUNDARIES.read_bytes(),
+            mapping,
+            source=OFFICIAL_BOUNDARIES.name,
+            now=MONDAY_9_WIB,
+        )
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def official(official_database: Database) -> Iterator[Session]:
+    """A rolled-back session on the database with the official boundaries."""
+    with rolled_back(official_database) as session:
+        yield session

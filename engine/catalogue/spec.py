@@ -8,14 +8,29 @@ parent, a policy's calendar …). Errors point at ``categories[3].agency (line 2
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from shapely.geometry import Polygon
 
+from engine.catalogue.offices import (
+    AreaFacts,
+    OfficePattern,
+    check_pattern,
+    is_email,
+    plan_offices,
+    render,
+)
 from engine.errors import CatalogueError, RuleViolated
 from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
@@ -193,6 +208,32 @@ class PolicySpec(_Spec):
     _code = field_validator("code")(_check_code)
 
 
+class AreaOfficeSpec(_Spec):
+    """How the office of every area of ``level`` follows from the area (``offices.py``)."""
+
+    level: Literal["kota", "kecamatan", "kelurahan"]
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    email: str = Field(min_length=3)
+    head_email: str = Field(min_length=3)
+
+    _patterns = field_validator("code", "name", "email", "head_email")(check_pattern)
+
+    @model_validator(mode="after")
+    def _sample(self) -> AreaOfficeSpec:
+        """Render the rule for a sample area, so a bad pattern fails before any area needs it."""
+        office = render(self.pattern(), AreaFacts("31.71.01.1001", "Kebon Kacang", self.level))
+        if len(office.code) > 40 or not _CODE.match(office.code):
+            raise ValueError(f"code pattern gives {office.code!r}, not a valid code")
+        for address in (office.email, office.head_email):
+            if not is_email(address):
+                raise ValueError(f"address pattern gives {address!r}, not an e-mail address")
+        return self
+
+    def pattern(self) -> OfficePattern:
+        return OfficePattern(self.level, self.code, self.name, self.email, self.head_email)
+
+
 class CatalogueSpec(_Spec):
     version: Literal[1]
     areas: list[AreaSpec] = Field(min_length=1)
@@ -202,6 +243,7 @@ class CatalogueSpec(_Spec):
     calendars: list[CalendarSpec] = Field(default_factory=list)
     ladders: list[LadderSpec] = Field(default_factory=list)
     policies: list[PolicySpec] = Field(default_factory=list)
+    area_offices: list[AreaOfficeSpec] = Field(default_factory=list)
 
 
 # --- cross-references ----------------------------------------------------------------------
@@ -220,8 +262,13 @@ def _unique(items: Sequence[Any], section: str, problems: list[tuple[Loc, str]])
     return seen
 
 
-def cross_check(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
+def cross_check(
+    spec: CatalogueSpec, known_areas: Mapping[str, AreaFacts] | None = None
+) -> list[tuple[Loc, str]]:
+    """Problems of the file; ``known_areas`` are areas already in the database from an official
+    boundary import, which agencies and routing overrides may name too."""
     problems: list[tuple[Loc, str]] = []
+    known_areas = known_areas or {}
     areas = {a.code: a for a in spec.areas}
     _unique(spec.areas, "areas", problems)
     agencies = _unique(spec.agencies, "agencies", problems)
@@ -253,13 +300,15 @@ def cross_check(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
         if value not in known:
             problems.append((loc, f"unknown {what} {value!r}"))
 
+    area_codes = set(areas) | set(known_areas)
+    agencies |= _check_offices(spec, known_areas, problems)
     for i, agency in enumerate(spec.agencies):
-        ref(("agencies", i, "area"), agency.area, set(areas), "area")
+        ref(("agencies", i, "area"), agency.area, area_codes, "area")
     for i, category in enumerate(spec.categories):
         ref(("categories", i, "agency"), category.agency, agencies, "agency")
     for i, rule in enumerate(spec.routing):
         ref(("routing", i, "category"), rule.category, categories, "category")
-        ref(("routing", i, "area"), rule.area, set(areas), "area")
+        ref(("routing", i, "area"), rule.area, area_codes, "area")
         ref(("routing", i, "agency"), rule.agency, agencies, "agency")
     for i, policy in enumerate(spec.policies):
         ref(("policies", i, "calendar"), policy.calendar, calendars, "calendar")
@@ -277,6 +326,25 @@ def cross_check(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
             problems.append((("ladders", i, "levels"), "level keys (or names) must be distinct"))
     problems.extend(_check_sla(spec))
     return problems
+
+
+def _check_offices(
+    spec: CatalogueSpec, known_areas: Mapping[str, AreaFacts], problems: list[tuple[Loc, str]]
+) -> set[str]:
+    """Run the area office rules over every area as loading would; the codes they make."""
+    rule_at: dict[str, int] = {}
+    for i, rule in enumerate(spec.area_offices):
+        if rule.level in rule_at:
+            problems.append((("area_offices", i, "level"), f"a second rule for {rule.level}"))
+        rule_at.setdefault(rule.level, i)
+    facts = dict(known_areas)
+    facts.update({a.code: AreaFacts(a.code, a.name, a.level.value) for a in spec.areas})
+    covered = {g.area for g in spec.agencies if g.kind is AgencyKind.AREA_OFFICE}
+    reserved = {g.code: "which an agency of this file already has" for g in spec.agencies}
+    rules: dict[str, OfficePattern] = {r.level: r.pattern() for r in spec.area_offices}
+    planned, found = plan_offices(rules, facts.values(), covered=covered, reserved=reserved)
+    problems.extend((("area_offices", rule_at[level]), message) for level, message in found)
+    return {office.code for office in planned}
 
 
 def _check_sla(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
@@ -329,7 +397,12 @@ def _describe(root: yaml.Node | None, source: str, loc: Loc, message: str) -> st
     return f"{where}: {path or '(top)'}: {message}"
 
 
-def parse_catalogue(text: str, *, source: str = "catalogue") -> CatalogueSpec:
+def parse_catalogue(
+    text: str,
+    *,
+    source: str = "catalogue",
+    known_areas: Mapping[str, AreaFacts] | None = None,
+) -> CatalogueSpec:
     """Parse and fully validate; raise ``CatalogueError`` listing every problem found."""
     # One parse, with libyaml when present: the node tree gives line numbers, and the same
     # tree is turned into the data.
@@ -352,7 +425,7 @@ def parse_catalogue(text: str, *, source: str = "catalogue") -> CatalogueSpec:
             _describe(root, source, tuple(err["loc"]), err["msg"]) for err in exc.errors()[:20]
         ]
         raise CatalogueError("\n".join(lines)) from exc
-    problems = cross_check(spec)
+    problems = cross_check(spec, known_areas)
     if problems:
         raise CatalogueError("\n".join(_describe(root, source, loc, m) for loc, m in problems))
     return spec

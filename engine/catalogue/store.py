@@ -7,21 +7,23 @@ them and history must still read. Routing overrides are plain configuration and 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 from shapely.geometry import Polygon
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from engine import clocks
+from engine.catalogue.offices import AreaFacts, apply_office_rules, sync_area_offices
 from engine.catalogue.spec import CatalogueSpec, parse_catalogue
+from engine.catalogue.summary import LoadSummary
 from engine.models import (
     Agency,
     Area,
     CatalogueRevision,
     Category,
+    Origin,
     RoutingRule,
     SlaCalendar,
     SlaLadder,
@@ -29,32 +31,6 @@ from engine.models import (
 )
 from engine.models.base import Base
 from engine.policies import load_policy_book
-
-
-@dataclass
-class LoadSummary:
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    deactivated: dict[str, int] = field(default_factory=dict)
-
-    def count(self, bucket: dict[str, int], kind: str) -> None:
-        bucket[kind] = bucket.get(kind, 0) + 1
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deactivated)
-
-    def as_dict(self) -> dict[str, int]:
-        flat: dict[str, int] = {}
-        for name, bucket in (
-            ("created", self.created),
-            ("updated", self.updated),
-            ("deactivated", self.deactivated),
-        ):
-            for kind, n in bucket.items():
-                flat[f"{kind}.{name}"] = n
-        return flat
-
 
 M = TypeVar("M", bound=Base)
 
@@ -89,6 +65,10 @@ def _deactivate_missing(
     rows: dict[str, Any], keep: set[str], summary: LoadSummary, kind: str
 ) -> None:
     for code, row in rows.items():
+        # Rows of an official boundary import or of the area office rule are not the file's
+        # to remove.
+        if getattr(row, "origin", Origin.CATALOGUE) != Origin.CATALOGUE:
+            continue
         if code not in keep and row.active:
             row.active = False
             summary.count(summary.deactivated, kind)
@@ -101,21 +81,23 @@ def _by_code(session: Session, model: type[M]) -> dict[str, M]:
 def apply_catalogue(session: Session, spec: CatalogueSpec) -> LoadSummary:
     summary = LoadSummary()
 
-    areas = _by_code(session, Area)
+    areas = {row.code: row for row in session.scalars(select(Area).options(undefer(Area.geometry)))}
     for a in spec.areas:
-        polygon = [list(point) for point in a.polygon]
+        if a.code in areas and areas[a.code].origin == Origin.BOUNDARIES:
+            continue  # an official boundary import owns this area now; the sketch gives way
         min_lon, min_lat, max_lon, max_lat = Polygon(a.polygon).bounds
         values = {
             "name": a.name,
             "level": a.level.value,
             "depth": a.level.depth,
             "parent": areas[a.parent] if a.parent else None,
-            "polygon": polygon,
+            "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in a.polygon]]},
             "min_lon": min_lon,
             "min_lat": min_lat,
             "max_lon": max_lon,
             "max_lat": max_lat,
             "active": True,
+            "origin": Origin.CATALOGUE.value,
         }
         _upsert(session, Area, areas, a.code, values, summary, "area")
     _deactivate_missing(areas, {a.code for a in spec.areas}, summary, "area")
@@ -130,10 +112,14 @@ def apply_catalogue(session: Session, spec: CatalogueSpec) -> LoadSummary:
             "email": g.email,
             "head_email": g.head_email,
             "active": True,
+            "origin": Origin.CATALOGUE.value,
         }
         _upsert(session, Agency, agencies, g.code, values, summary, "agency")
     _deactivate_missing(agencies, {g.code for g in spec.agencies}, summary, "agency")
     session.flush()
+    apply_office_rules(session, [rule.pattern() for rule in spec.area_offices], summary)
+    sync_area_offices(session, summary)
+    agencies = _by_code(session, Agency)
 
     categories = _by_code(session, Category)
     for c in spec.categories:
@@ -202,11 +188,21 @@ def _apply_routing(
         summary.count(summary.created, "routing")
 
 
+def imported_areas(session: Session) -> dict[str, AreaFacts]:
+    """Active areas of an official boundary import, which the catalogue may refer to."""
+    rows = session.execute(
+        select(Area.code, Area.name, Area.level).where(
+            Area.active, Area.origin == Origin.BOUNDARIES
+        )
+    )
+    return {code: AreaFacts(code, name, level) for code, name, level in rows}
+
+
 def load_catalogue(
     session: Session, text: str, *, now: datetime, source: str = "catalogue"
 ) -> LoadSummary:
     """Validate the whole file, then apply it; a bad file raises before anything is written."""
-    spec = parse_catalogue(text, source=source)
+    spec = parse_catalogue(text, source=source, known_areas=imported_areas(session))
     previous = load_policy_book(session)  # running clocks measured what elapsed under these
     summary = apply_catalogue(session, spec)
     if not summary.changed:

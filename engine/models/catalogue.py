@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,6 +34,17 @@ class AgencyKind(StrEnum):
     GOVERNOR_OFFICE = "governor_office"
 
 
+class Origin(StrEnum):
+    """Where a catalogue row came from, so that each source only deactivates its own rows."""
+
+    #: The catalogue file (``tanggap config load``).
+    CATALOGUE = "catalogue"
+    #: An official boundary file (``tanggap areas import``); it owns the areas it lists.
+    BOUNDARIES = "boundaries"
+    #: Made by the catalogue's ``area_offices`` rule for an area with no office of its own.
+    OFFICE_RULE = "office_rule"
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -40,7 +53,12 @@ class Priority(StrEnum):
 
 
 class Area(Base):
-    """An administrative area; its polygon is a [lon, lat] ring, its bbox is indexed."""
+    """An administrative area.
+
+    ``geometry`` is a GeoJSON geometry (Polygon or MultiPolygon, [lon, lat], WGS84); it is
+    deferred because only the spatial index (``engine.routing``) reads it. The bbox columns let
+    a reader filter without parsing geometry.
+    """
 
     __tablename__ = "areas"
 
@@ -50,12 +68,13 @@ class Area(Base):
     level: Mapped[str] = mapped_column(String(20))
     depth: Mapped[int] = mapped_column(Integer)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
-    polygon: Mapped[list[list[float]]] = mapped_column(JSON)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     min_lon: Mapped[float] = mapped_column(Float, index=True)
     max_lon: Mapped[float] = mapped_column(Float)
     min_lat: Mapped[float] = mapped_column(Float)
     max_lat: Mapped[float] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    origin: Mapped[str] = mapped_column(String(20), default=Origin.CATALOGUE.value)
 
     parent: Mapped[Area | None] = relationship(remote_side=[id])
 
@@ -71,6 +90,7 @@ class Agency(Base):
     email: Mapped[str] = mapped_column(String(254))
     head_email: Mapped[str] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    origin: Mapped[str] = mapped_column(String(20), default=Origin.CATALOGUE.value)
 
     area: Mapped[Area] = relationship()
 
@@ -105,8 +125,30 @@ class RoutingRule(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
 
 
+class AreaOfficeRule(Base):
+    """How to make the office agency of every area of one level that has none of its own.
+
+    The patterns are ``str.format`` templates over the area (see ``engine.areas``).
+    """
+
+    __tablename__ = "area_office_rules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    level: Mapped[str] = mapped_column(String(20), unique=True)
+    code: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    head_email: Mapped[str] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class CatalogueRevision(Base):
-    """One row per load that changed something: what a reload did, and when."""
+    """One row per load or boundary import that changed something: what it did, and when.
+
+    ``token`` is random per row: the spatial index of each process is keyed on the newest
+    (id, token), which a rolled-back transaction can never leave behind for a later row with
+    the same id (SQLite reuses ids after a rollback).
+    """
 
     __tablename__ = "catalogue_revisions"
 
@@ -115,3 +157,4 @@ class CatalogueRevision(Base):
     source: Mapped[str] = mapped_column(Text)
     summary: Mapped[dict[str, int]] = mapped_column(JSON)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    token: Mapped[str | None] = mapped_column(String(32), default=lambda: uuid4().hex)

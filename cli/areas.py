@@ -1,0 +1,141 @@
+"""``tanggap areas``: import official boundaries, list areas, and explain where a point lands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from cli.context import console, database, now, reported_errors, settings
+from engine.areas import explain_point, import_boundaries, list_areas, offices_by_area
+from engine.boundaries import BoundaryMapping, parse_level_words, parse_mapping
+from engine.models import AreaLevel
+from engine.routing import How
+
+app = typer.Typer(help="Areas: official boundaries and where a point lands.", no_args_is_help=True)
+
+
+def _mapping(
+    mapping_file: Path | None,
+    code: str | None,
+    name: str | None,
+    level: str | None,
+    parent: str | None,
+    levels: list[str] | None,
+) -> BoundaryMapping:
+    base = (
+        parse_mapping(mapping_file.read_text(encoding="utf-8"), source=str(mapping_file))
+        if mapping_file
+        else BoundaryMapping()
+    )
+    return BoundaryMapping(
+        code=code or base.code,
+        name=name or base.name,
+        level=level or base.level,
+        parent=parent or base.parent,
+        levels={**base.levels, **parse_level_words(levels or [])},
+    )
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection (WGS84)")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="YAML: code, name, level, parent, levels")
+    ] = None,
+    code: Annotated[str | None, typer.Option(help="property holding the area code")] = None,
+    name: Annotated[str | None, typer.Option(help="property holding the name")] = None,
+    level: Annotated[str | None, typer.Option(help="property holding the level word")] = None,
+    parent: Annotated[
+        str | None,
+        typer.Option(help="property holding the parent's code (default: derived from the code)"),
+    ] = None,
+    levels: Annotated[
+        list[str] | None,
+        typer.Option("--levels", help="the file's level words, e.g. kabkota=kota (repeatable)"),
+    ] = None,
+    repair: Annotated[
+        bool, typer.Option(help="repair invalid geometries (make_valid) instead of refusing")
+    ] = True,
+) -> None:
+    """Import (or re-import) official area boundaries; the same file twice changes nothing."""
+    with reported_errors():
+        rules = _mapping(mapping, code, name, level, parent, levels)
+        data = file.read_bytes()
+        with database().transaction() as session:
+            summary = import_boundaries(
+                session, data, rules, source=str(file), now=now(), repair=repair
+            )
+    for area_code, reason in sorted(summary.repaired.items()):
+        console.print(Text(f"repaired {area_code}: {reason}"))
+    if summary.roots:
+        console.print(Text(f"top areas (no parent): {', '.join(summary.roots)}"))
+    if not summary.changed:
+        console.print(Text(f"{file}: areas unchanged"))
+        return
+    for key, count in sorted(summary.as_dict().items()):
+        console.print(f"{key:28} {count:5}")
+
+
+@app.command("list")
+def list_(
+    level: Annotated[
+        AreaLevel | None, typer.Option(help="province, kota, kecamatan or kelurahan")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="include deactivated areas")] = False,
+) -> None:
+    """List areas with their parent and office."""
+    table = Table("code", "name", "level", "parent", "office", "origin", "active")
+    with reported_errors(), database().reading() as session:
+        offices = offices_by_area(session)
+        areas = list_areas(session, level=level, include_inactive=all_)
+        for area in areas:
+            office = offices.get(area.id)
+            table.add_row(
+                Text(area.code),
+                Text(area.name),
+                area.level,
+                Text(area.parent.code if area.parent else "-"),
+                Text(office.code if office else "-"),
+                area.origin,
+                "yes" if area.active else "no",
+            )
+    console.print(table)
+    console.print(f"{len(areas)} areas")
+
+
+@app.command(
+    "locate", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
+def locate(
+    lat: Annotated[float, typer.Argument(help="latitude, e.g. -6.1754")],
+    lon: Annotated[float, typer.Argument(help="longitude, e.g. 106.8272")],
+) -> None:
+    """Where a report at LAT LON lands: kelurahan → kecamatan → kota, with their offices."""
+    tolerance = settings().locate_tolerance_m
+    with reported_errors(), database().reading() as session:
+        report = explain_point(session, lat=lat, lon=lon, tolerance_m=tolerance)
+        found = report.placement
+        lines = [
+            f"{area.level:10} {area.code:16} {area.name}"
+            + (f"  — office {office.code} <{office.head_email}>" if office else "  — no office")
+            for area, office in report.chain
+        ]
+        if found.how is How.INSIDE:
+            how = f"inside {found.code}"
+        elif found.how is How.OVERLAP:
+            how = (
+                f"inside {found.code} and {', '.join(found.also)} (overlap): {found.code} "
+                "wins, the point lies deeper inside it"
+            )
+        else:
+            how = (
+                f"in no area; nearest is {found.code}, {found.distance_m:.0f} m away "
+                f"(tolerance {tolerance:.0f} m)"
+            )
+    for line in lines:
+        console.print(Text(line))
+    console.print(Text(how))

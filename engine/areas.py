@@ -1,0 +1,227 @@
+"""Areas in the database: importing official boundaries, listing areas, explaining a point.
+
+``import_boundaries`` is to an official boundary file what ``load_catalogue`` is to the
+catalogue: the whole file is checked before anything is written (``engine.boundaries``), the
+same file twice changes nothing, a changed file updates areas in place (same ids, so tickets
+and routing overrides keep pointing at them), and areas that left the file are deactivated,
+never deleted. The import owns the areas it lists (origin ``boundaries``), including those the
+catalogue sketched under the same code. Afterwards the catalogue's area office rule gives every
+new area its office. All in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from engine.boundaries import BoundaryFeature, BoundaryFile, BoundaryMapping, read_boundaries
+from engine.catalogue.offices import AreaFacts, active_rules, plan_offices, sync_area_offices
+from engine.catalogue.summary import LoadSummary
+from engine.errors import CatalogueEntryNotFound, CatalogueError
+from engine.models import Agency, AgencyKind, Area, AreaLevel, CatalogueRevision, Origin
+from engine.routing import DEFAULT_TOLERANCE_M, Placement, ancestry, place
+
+
+@dataclass
+class ImportSummary(LoadSummary):
+    #: Codes of features whose geometry was repaired, with shapely's reason.
+    repaired: dict[str, str] = field(default_factory=dict)
+    #: Features whose parent was found neither in the file nor in the database: top areas.
+    roots: list[str] = field(default_factory=list)
+
+
+def import_boundaries(
+    session: Session,
+    data: bytes,
+    mapping: BoundaryMapping,
+    *,
+    source: str,
+    now: datetime,
+    repair: bool = True,
+) -> ImportSummary:
+    """Check the whole file, then write it; a bad file raises before anything is written."""
+    boundaries = read_boundaries(data, mapping, source=source, repair=repair)
+    rows = {row.code: row for row in session.scalars(select(Area).options(undefer(Area.geometry)))}
+    parents, roots = _parents(boundaries, rows)
+    _check_offices(session, boundaries, rows)
+
+    summary = ImportSummary(repaired=boundaries.repaired, roots=roots)
+    for feature in sorted(boundaries.features, key=lambda f: (f.level.depth, f.code)):
+        _write(session, rows, feature, parents.get(feature.code), summary)
+    listed = {f.code for f in boundaries.features}
+    for code, row in rows.items():
+        if row.origin == Origin.BOUNDARIES and row.active and code not in listed:
+            row.active = False
+            summary.count(summary.deactivated, "area")
+    session.flush()
+    sync_area_offices(session, summary)
+    if summary.changed:
+        session.add(
+            CatalogueRevision(
+                sha256=boundaries.sha256, source=source, summary=summary.as_dict(), loaded_at=now
+            )
+        )
+        session.flush()
+    return summary
+
+
+def _parents(boundaries: BoundaryFile, rows: dict[str, Area]) -> tuple[dict[str, str], list[str]]:
+    """Each feature's parent code, checked: in the file, else an area in the database that
+    this import keeps; a feature of the file's top level may have none (a root)."""
+    in_file = {f.code: f for f in boundaries.features}
+    top = min(f.level.depth for f in boundaries.features)
+    kept = {
+        code: AreaLevel(row.level)
+        for code, row in rows.items()
+        if row.active and (row.origin != Origin.BOUNDARIES or code in in_file)
+    }
+    kept.update({code: f.level for code, f in in_file.items()})
+    parents: dict[str, str] = {}
+    roots: list[str] = []
+    problems: list[str] = []
+    for feature in boundaries.features:
+        label = f"{boundaries.source}: features[{feature.index}] ({feature.code})"
+        level = kept.get(feature.parent) if feature.parent else None
+        if level is None:
+            if feature.level.depth == top:
+                roots.append(feature.code)
+            elif feature.parent:
+                problems.append(
+                    f"{label}: parent {feature.parent!r} is not in the file or the database"
+                )
+            else:
+                problems.append(f"{label}: a {feature.level} needs a parent")
+            continue
+        if level.depth >= feature.level.depth:
+            problems.append(
+                f"{label}: a {feature.level} cannot lie under a {level} ({feature.parent})"
+            )
+            continue
+        assert feature.parent is not None
+        parents[feature.code] = feature.parent
+    if problems:
+        raise CatalogueError("\n".join(problems[:30]))
+    return parents, roots
+
+
+def _check_offices(session: Session, boundaries: BoundaryFile, rows: dict[str, Area]) -> None:
+    """Run the office rules over the areas as they will be, before writing any of them."""
+    in_file = {f.code for f in boundaries.features}
+    facts = {
+        code: AreaFacts(code, row.name, row.level)
+        for code, row in rows.items()
+        if row.active and (row.origin != Origin.BOUNDARIES or code in in_file)
+    }
+    facts.update({f.code: AreaFacts(f.code, f.name, f.level.value) for f in boundaries.features})
+    agencies = [a for a in session.scalars(select(Agency)) if a.origin != Origin.OFFICE_RULE]
+    area_codes = {row.id: code for code, row in rows.items()}
+    covered = {
+        area_codes[a.area_id]
+        for a in agencies
+        if a.active and a.kind == AgencyKind.AREA_OFFICE and a.area_id in area_codes
+    }
+    # A deactivated agency of the catalogue gives its code up to the rule.
+    reserved = {
+        a.code: f"which agency {a.code} of the catalogue already has" for a in agencies if a.active
+    }
+    _, problems = plan_offices(
+        active_rules(session), facts.values(), covered=covered, reserved=reserved
+    )
+    if problems:
+        raise CatalogueError(
+            "\n".join(f"area_offices ({level}): {message}" for level, message in problems[:30])
+        )
+
+
+def _write(
+    session: Session,
+    rows: dict[str, Area],
+    feature: BoundaryFeature,
+    parent: str | None,
+    summary: LoadSummary,
+) -> None:
+    min_lon, min_lat, max_lon, max_lat = feature.bounds
+    values = {
+        "name": feature.name,
+        "level": feature.level.value,
+        "depth": feature.level.depth,
+        "parent": rows[parent] if parent else None,
+        "geometry": feature.geometry,
+        "min_lon": min_lon,
+        "min_lat": min_lat,
+        "max_lon": max_lon,
+        "max_lat": max_lat,
+        "active": True,
+        "origin": Origin.BOUNDARIES.value,
+    }
+    row = rows.get(feature.code)
+    if row is None:
+        row = rows[feature.code] = Area(code=feature.code, **values)
+        session.add(row)
+        summary.count(summary.created, "area")
+        return
+    changed = [key for key, value in values.items() if getattr(row, key) != value]
+    for key in changed:
+        setattr(row, key, values[key])
+    if changed:
+        summary.count(summary.updated, "area")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def list_areas(
+    session: Session, *, level: AreaLevel | None = None, include_inactive: bool = False
+) -> list[Area]:
+    query = select(Area).order_by(Area.code)
+    if level is not None:
+        query = query.where(Area.level == level.value)
+    if not include_inactive:
+        query = query.where(Area.active)
+    return list(session.scalars(query))
+
+
+def get_area(session: Session, code: str) -> Area:
+    area = session.scalar(select(Area).where(Area.code == code))
+    if area is None:
+        raise CatalogueEntryNotFound(f"no area with code {code!r}")
+    return area
+
+
+def offices_by_area(session: Session) -> dict[int, Agency]:
+    """The active office of each area: an area office (the catalogue's own before a generated
+    one), or for the province the governor's office."""
+    offices: dict[int, Agency] = {}
+    kinds = (AgencyKind.AREA_OFFICE.value, AgencyKind.GOVERNOR_OFFICE.value)
+    rows = session.scalars(select(Agency).where(Agency.active, Agency.kind.in_(kinds)))
+    for agency in sorted(
+        rows,
+        key=lambda a: (
+            a.kind != AgencyKind.AREA_OFFICE,
+            a.origin != Origin.CATALOGUE,
+            a.code,
+        ),
+    ):
+        offices.setdefault(agency.area_id, agency)
+    return offices
+
+
+@dataclass(frozen=True)
+class PointReport:
+    """What ``tanggap areas locate`` prints: the placement and the chain with its offices."""
+
+    placement: Placement
+    chain: list[tuple[Area, Agency | None]]
+
+
+def explain_point(
+    session: Session, *, lat: float, lon: float, tolerance_m: float = DEFAULT_TOLERANCE_M
+) -> PointReport:
+    found = place(session, lat=lat, lon=lon, tolerance_m=tolerance_m)
+    area = session.get(Area, found.area_id)
+    assert area is not None
+    offices = offices_by_area(session)
+    return PointReport(found, [(a, offices.get(a.id)) for a in ancestry(session, area)])

@@ -1,0 +1,30 @@
+"""What a catalogue load or a boundary import changed, counted per kind of row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LoadSummary:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    deactivated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, bucket: dict[str, int], kind: str) -> None:
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deactivated)
+
+    def as_dict(self) -> dict[str, int]:
+        flat: dict[str, int] = {}
+        for name, bucket in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("deactivated", self.deactivated),
+        ):
+            for kind, n in bucket.items():
+                flat[f"{kind}.{name}"] = n
+        return flat

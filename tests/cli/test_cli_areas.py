@@ -1,0 +1,166 @@
+"""``tanggap areas``: what an operator runs to import the city's boundaries and to check where a
+report lands ("it went to the wrong office")."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import context
+from cli.main import app
+from engine.db import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+OFFICIAL = ROOT.parent / "shared" / "real_data" / "dki_jakarta_wilayah_kemendagri.geojson"
+MAPPING = ROOT / "catalogue" / "kemendagri-boundaries.yaml"
+
+
+def run(runner: CliRunner, *args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, url: str, media: Path) -> None:
+    monkeypatch.setenv("TANGGAP_DATABASE_URL", url)
+    monkeypatch.setenv("TANGGAP_MEDIA_DIR", str(media))
+    context.settings.cache_clear()
+    context.database.cache_clear()
+    monkeypatch.setattr(context.console, "width", 240)
+
+
+@pytest.fixture
+def on_official(
+    official_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CliRunner]:
+    """The CLI on the suite's database with the official boundaries (read, or no-op import)."""
+    _use(monkeypatch, official_database.url, tmp_path / "media")
+    yield CliRunner()
+    context.database().dispose()
+    context.settings.cache_clear()
+    context.database.cache_clear()
+
+
+@pytest.fixture
+def on_fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """The CLI on a new, empty SQLite database of its own (imports here commit)."""
+    _use(monkeypatch, f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path / "media")
+    runner = CliRunner()
+    run(runner, "db", "upgrade")
+    run(runner, "config", "load", str(ROOT / "catalogue" / "jakarta.yaml"))
+    yield runner
+    context.database().dispose()
+    context.settings.cache_clear()
+    context.database.cache_clear()
+
+
+def counts(output: str) -> dict[str, int]:
+    return {k: int(v) for k, v in re.findall(r"^(\S+\.\w+)\s+(\d+)$", output, re.MULTILINE)}
+
+
+def test_cli_areas_import_official_file_then_again_unchanged(on_fresh: CliRunner) -> None:
+    out = run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
+
+    assert counts(out) == {"area.created": 277, "area.updated": 40, "area_office.created": 277}
+
+    again = run(
+        on_fresh, "areas", "import", str(OFFICIAL),
+        "--code", "kode", "--name", "nama", "--level", "tingkat", "--levels", "kabkota=kota",
+    )  # fmt: skip
+    assert again.strip() == f"{OFFICIAL}: areas unchanged"
+
+
+def test_cli_areas_import_bad_file_one_clear_error_nothing_written(
+    on_fresh: CliRunner, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.geojson"
+    features = json.loads(OFFICIAL.read_bytes())["features"][:3]
+    features[2]["properties"]["tingkat"] = "dusun"
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+    out = run(on_fresh, "areas", "import", str(bad), "--mapping", str(MAPPING), code=2)
+
+    assert out.startswith(f"error: {bad}: features[2] (31.72): level 'dusun' (property 'tingkat')")
+    listing = run(on_fresh, "areas", "list", "--level", "kota")
+    assert "6 areas" in listing
+    assert "boundaries" not in listing
+
+
+def test_cli_areas_list_shows_file_names_as_text(on_fresh: CliRunner, tmp_path: Path) -> None:
+    square = [[[120.0, -1.0], [120.01, -1.0], [120.01, -0.99], [120.0, -0.99], [120.0, -1.0]]]
+    file = tmp_path / "k.geojson"
+    file.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "code": "K9",
+                            "name": "[bold]Kampung[/bold]",
+                            "level": "kota",
+                        },
+                        "geometry": {"type": "Polygon", "coordinates": square},
+                    }
+                ],
+            }
+        )
+    )
+    run(on_fresh, "areas", "import", str(file))
+
+    out = run(on_fresh, "areas", "list", "--level", "kota")
+
+    assert "[bold]Kampung[/bold]" in out
+    assert "KOTA-K9" in out
+
+
+def test_cli_areas_locate_prints_chain_with_offices(on_official: CliRunner) -> None:
+    out = run(on_official, "areas", "locate", "-6.1754", "106.8272")
+
+    assert [line.split()[:2] for line in out.splitlines()[:4]] == [
+        ["kelurahan", "31.71.01.1001"],
+        ["kecamatan", "31.71.01"],
+        ["kota", "31.71"],
+        ["province", "31"],
+    ]
+    assert "Gambir  — office KEL-GAMBIR <kel-gambir.head@tanggap.example>" in out
+    assert out.splitlines()[-1] == "inside 31.71.01.1001"
+
+
+def test_cli_areas_locate_harbour_point_nearest_within_tolerance(on_official: CliRunner) -> None:
+    out = run(on_official, "areas", "locate", "-6.1050", "106.8830")
+
+    assert out.splitlines()[0].split()[:2] == ["kelurahan", "31.72.02.1001"]
+    assert out.splitlines()[-1] == (
+        "in no area; nearest is 31.72.02.1001, 74 m away (tolerance 100 m)"
+    )
+
+
+def test_cli_areas_locate_depok_refused(on_official: CliRunner) -> None:
+    out = run(on_official, "areas", "locate", "-6.4025", "106.7942", code=2)
+
+    assert out.strip() == (
+        "error: location -6.40250, 106.79420 is outside every service area of this city; "
+        "the nearest area is 4.2 km away"
+    )
+
+
+def test_cli_areas_list_kecamatan_all_44_with_parents_and_offices(
+    on_official: CliRunner,
+) -> None:
+    out = run(on_official, "areas", "list", "--level", "kecamatan")
+
+    rows = [line for line in out.splitlines() if re.search(r"\b31\.\d\d\.\d\d\b", line)]
+    assert len(rows) == 44
+    assert out.strip().endswith("44 areas")
+    tebet = next(row for row in rows if "31.74.01 " in row)
+    assert "Tebet" in tebet and "KEC-TEBET" in tebet and "31.74 " in tebet
+    senen = next(row for row in rows if "31.71.04 " in row)
+    assert "KEC-31.71.04" in senen  # made by the catalogue's area office rule

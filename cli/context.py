@@ -19,13 +19,15 @@ from functools import cache
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-import click
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import OperationalError
+
+# typer (0.20 and later) carries its own copy of click: these are the exceptions it raises.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from engine import environment, schema
 from engine.db import Database, sqlite_file
@@ -39,6 +41,9 @@ console = Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 __all__ = [
+    "ClickException",
+    "NoArgsIsHelpError",
+    "UsageError",
     "console",
     "database",
     "err_console",
@@ -130,7 +135,7 @@ def reported_errors() -> Iterator[None]:
     """Every failure becomes one line on stderr and a non-zero exit code; never a traceback."""
     try:
         yield
-    except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+    except (typer.Exit, typer.Abort, ClickException):
         raise
     except CatalogueError as exc:  # one line per mistake in the file, each named by its line
         for line in exc.message.splitlines():

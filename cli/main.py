@@ -8,13 +8,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.text import Text
 from sqlalchemy import inspect
 
 from cli import catalogue, escalations, outbox, sla, staff, tickets
 from cli.context import (
+    ClickException,
+    NoArgsIsHelpError,
     console,
     database,
     err_console,
@@ -42,17 +43,17 @@ class OneLineErrors(typer.core.TyperGroup):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:
-            click.echo(exc.ctx.get_help() if exc.ctx else "")
+        except NoArgsIsHelpError as exc:
+            console.print(exc.ctx.get_help() if exc.ctx else "")
             sys.exit(0)
-        except click.ClickException as exc:
+        except ClickException as exc:
             context = getattr(exc, "ctx", None)
             where = f"{context.command_path}: " if context is not None else ""
-            err_console.print(
-                Text.assemble(("error: ", "bold red"), one_line(where + exc.format_message()))
-            )
+            # typer validates values with pydantic, whose messages start "Value error, ".
+            message = exc.format_message().replace("Value error, ", "")
+            err_console.print(Text.assemble(("error: ", "bold red"), one_line(where + message)))
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except typer.Abort:
             err_console.print("aborted")
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
@@ -141,9 +142,9 @@ def config_load(
     with reported_errors():
         raw = file.read_bytes()
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise click.BadParameter("is UTF-16 text; save it as UTF-8", param_hint=f"'{file}'")
+            raise typer.BadParameter("is UTF-16 text; save it as UTF-8", param_hint=f"'{file}'")
         if b"\x00" in raw[:8192]:
-            raise click.BadParameter("is not a text file", param_hint=f"'{file}'")
+            raise typer.BadParameter("is not a text file", param_hint=f"'{file}'")
         text = raw.decode("utf-8-sig")  # a Latin-1 file stops here, with one line
         with database().transaction() as session:
             summary = load_catalogue(session, text, source=str(file), now=now())

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import click
 import typer
 from sqlalchemy import select
 
-from cli.context import database, local, print_rows, reported_errors, settings
+from cli.context import UsageError, database, local, print_rows, reported_errors, settings
 from engine.models import Notification, Ticket
 from engine.tickets import get_ticket
 
@@ -28,7 +27,7 @@ def list_(
 ) -> None:
     """List outbox e-mails, newest first: recipient, subject, status, attempts."""
     if pending and failed:
-        raise click.UsageError("choose one of --pending and --failed")
+        raise UsageError("choose one of --pending and --failed")
     with reported_errors(), database().reading() as session:
         query = select(Notification, Ticket.code).join(Ticket, Ticket.id == Notification.ticket_id)
         if pending:

@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.text import Text
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from cli.context import (
+    UsageError,
     console,
     database,
     local,
@@ -53,7 +53,7 @@ def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
     for path in photos or ():
         size = path.stat().st_size
         if size > limit:  # refuse before reading a huge file into memory
-            raise click.BadParameter(
+            raise typer.BadParameter(
                 f"{path} is {size} bytes; the limit is {limit}", param_hint="'--photo'"
             )
     return tuple(path.read_bytes() for path in photos or ())
@@ -79,6 +79,10 @@ def submit_cmd(
     as_: Annotated[
         str | None, typer.Option("--as", help="staff e-mail submitting on a citizen's behalf")
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="print only the code and the reporter token"),
+    ] = False,
 ) -> str:
     """Submit a report as a citizen (or as staff on a citizen's behalf)."""
     with reported_errors():
@@ -101,6 +105,9 @@ def submit_cmd(
                 session, report, actor=actor, now=now(), settings=settings(), storage=storage()
             )
             ticket = result.ticket
+            if quiet:  # for scripts: read -r CODE TOKEN < <(tanggap ticket submit -q …)
+                console.print(f"{ticket.code} {result.reporter_token}")
+                return ticket.code
             console.print(
                 f"submitted {ticket.code}: {ticket.category.name_en} → {ticket.agency.name} "
                 f"({ticket.agency.code}), priority {ticket.priority}"
@@ -134,9 +141,9 @@ def act(
     with reported_errors():
         parse_trigger(action)  # an unknown action is the first thing to tell
         if as_ is not None and token is not None:
-            raise click.UsageError("say who acts once: --as STAFF_EMAIL or --token TOKEN, not both")
+            raise UsageError("say who acts once: --as STAFF_EMAIL or --token TOKEN, not both")
         if as_ is None and token is None:
-            raise click.UsageError("say who acts: --as STAFF_EMAIL or --token REPORTER_TOKEN")
+            raise UsageError("say who acts: --as STAFF_EMAIL or --token REPORTER_TOKEN")
         photos = _read(photo)
         with database().transaction() as session:
             actor = Actor.of_staff(get_staff(session, as_)) if as_ else Actor.citizen(token)

@@ -107,6 +107,8 @@ def database(*, create: bool = False) -> Database:
 
 def reset() -> None:
     """Forget settings and database (tests change the environment between invocations)."""
+    if environment.database.cache_info().currsize:
+        environment.database().dispose()
     environment.settings.cache_clear()
     environment.database.cache_clear()
     _checked_database.cache_clear()

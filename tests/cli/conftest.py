@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import context
-from engine import environment
 from engine.db import Database
 
 
@@ -21,7 +20,6 @@ def tanggap(
     monkeypatch.setenv("TANGGAP_MEDIA_DIR", str(tmp_path / "media"))
     context.reset()
     yield CliRunner()
-    environment.database().dispose()
     context.reset()
 
 

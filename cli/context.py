@@ -31,7 +31,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from engine import environment, schema
 from engine.db import Database, sqlite_file
-from engine.errors import CatalogueError, DatabaseNotReady, TanggapError
+from engine.errors import CatalogueError, CorruptHistory, DatabaseNotReady, TanggapError
 from engine.photos import LocalMediaStorage
 from engine.settings import Settings
 
@@ -143,6 +143,8 @@ def reported_errors() -> Iterator[None]:
         for line in exc.message.splitlines():
             err_console.print(Text.assemble(("error: ", "bold red"), one_line(line)))
         raise typer.Exit(code=2) from None
+    except CorruptHistory as exc:  # a fault of ours, not of what was typed
+        fail(exc.message, code=1)
     except TanggapError as exc:
         fail(exc.message)
     except OperationalError as exc:

@@ -120,7 +120,9 @@ def submit_cmd(
 @app.command("act")
 def act(
     code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9QXD")],
-    action: Annotated[str, typer.Argument(help="verify, assign, start, resolve, … ")],
+    action: Annotated[
+        str, typer.Argument(help="verify, assign, start, hold, resolve, reopen, update, … ")
+    ],
     as_: Annotated[str | None, typer.Option("--as", help="acting staff e-mail")] = None,
     token: Annotated[str | None, typer.Option(help="reporter token: act as the citizen")] = None,
     note: Annotated[str | None, typer.Option(help="reason or note")] = None,
@@ -130,8 +132,23 @@ def act(
     agency: Annotated[str | None, typer.Option(help="agency code (assign, transfer)")] = None,
     officer: Annotated[str | None, typer.Option(help="officer e-mail (assign, transfer)")] = None,
     duplicate_of: Annotated[str | None, typer.Option(help="code of the original ticket")] = None,
-    category: Annotated[str | None, typer.Option(help="corrected category (verify)")] = None,
-    rating: Annotated[int | None, typer.Option(help="1–5 (close)", min=1, max=5)] = None,
+    category: Annotated[
+        str | None, typer.Option(help="corrected category (verify, update)")
+    ] = None,
+    priority: Annotated[
+        Priority | None,
+        typer.Option(help="new priority (verify, update)", case_sensitive=False),
+    ] = None,
+    lat: Annotated[
+        float | None, typer.Option(help="corrected latitude (verify, update)", min=-90, max=90)
+    ] = None,
+    lon: Annotated[
+        float | None,
+        typer.Option(help="corrected longitude (verify, update)", min=-180, max=180),
+    ] = None,
+    rating: Annotated[
+        int | None, typer.Option(help="1–5, the reporter's rating (rate)", min=1, max=5)
+    ] = None,
     version: Annotated[
         int | None, typer.Option(help="expected version (conflict check)", min=1)
     ] = None,
@@ -161,6 +178,9 @@ def act(
                 officer=officer,
                 duplicate_of=duplicate_of,
                 category=category,
+                priority=priority.value if priority else None,
+                lat=lat,
+                lon=lon,
                 rating=rating,
                 expected_version=version,
                 photos=photos,
@@ -264,14 +284,11 @@ def _ticket_query(
     at_risk: float | None,
     moment: datetime,
 ) -> Select[Any]:
-    # The earliest deadline among the ticket's running, unpaused SLA timers.
+    # The earliest deadline among the ticket's running SLA timers; they pause on hold, so a
+    # ticket on hold is neither overdue nor at risk while it waits.
     deadline = (
         select(func.min(SlaTimer.deadline))
-        .where(
-            SlaTimer.ticket_id == Ticket.id,
-            SlaTimer.stopped_at.is_(None),
-            SlaTimer.paused_since.is_(None),
-        )
+        .where(SlaTimer.ticket_id == Ticket.id, SlaTimer.stopped_at.is_(None))
         .correlate(Ticket)
         .scalar_subquery()
     )
@@ -287,9 +304,10 @@ def _ticket_query(
     if officer:
         query = query.where(Ticket.officer_id == get_staff(session, officer).id)
     if overdue:
-        query = query.where(deadline < moment)
+        query = query.where(deadline < moment, Ticket.state != State.ON_HOLD.value)
     if at_risk is not None:
-        query = query.where(deadline >= moment, deadline < moment + timedelta(hours=at_risk))
+        soon = moment + timedelta(hours=at_risk)
+        query = query.where(deadline >= moment, deadline < soon, Ticket.state != State.ON_HOLD)
     return query
 
 
@@ -331,7 +349,9 @@ def list_(
                     "officer": ticket.officer.email if ticket.officer else None,
                     "deadline": deadline.isoformat() if as_json and deadline else deadline,
                     "seconds_left": (
-                        int((deadline - moment).total_seconds()) if deadline else None
+                        int((deadline - moment).total_seconds())
+                        if deadline and ticket.state != State.ON_HOLD
+                        else None
                     ),
                     "created_at": ticket.created_at.isoformat() if as_json else ticket.created_at,
                 }
@@ -341,7 +361,9 @@ def list_(
         if key in ("deadline", "created_at"):
             return local(value, short=True)
         if key == "seconds_left":
-            return "—" if value is None else _time_left(moment + timedelta(seconds=value), moment)
+            if value is None:
+                return "—"
+            return _time_left(moment + timedelta(seconds=value), moment)
         return "" if value is None else str(value)
 
     print_rows(

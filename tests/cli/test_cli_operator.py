@@ -476,3 +476,16 @@ def test_cli_staff_list_json(tanggap: CliRunner, officer: str, database: Databas
     assert len(rows) == count
     assert {"email": officer, "name": "Budi [bold]Santoso[/bold]", "role": "staff",
             "agency": "DBM", "active": True} in rows  # fmt: skip
+
+
+def test_cli_readme_first_command_demo_on_fresh_database(
+    tanggap: CliRunner, environment, tmp_path: Path
+) -> None:
+    environment(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}", MEDIA_DIR=str(tmp_path / "m"))
+    ok(tanggap, "db", "upgrade")
+    ok(tanggap, "config", "load", str(ROOT / "catalogue" / "jakarta.yaml"))
+
+    out = ok(tanggap, "demo")
+
+    assert re.search(r"JKT-\S+ is now resolved \(version 5\)", out)
+    assert "next       close, comment, rate, reopen" in out

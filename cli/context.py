@@ -1,23 +1,117 @@
-"""What every command needs: settings, the database, the clock, and one way to fail."""
+"""What every command needs: settings, the database, the clock, output, and one way to fail.
+
+Output is literal: the consoles interpret no markup and no emoji codes, so ``[/]`` or
+``[bold red]`` typed by a citizen prints as typed, and stored text is shown with any control
+character made visible. Every failure is one line on stderr (``error: …``) and exit code 2
+(1 for a fault of ours), never a traceback.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.exc import OperationalError
 
-from engine.environment import database, settings
-from engine.errors import TanggapError
+# typer (0.20 and later) carries its own copy of click: these are the exceptions it raises.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+from engine import environment, schema
+from engine.db import Database, sqlite_file
+from engine.errors import CatalogueError, CorruptHistory, DatabaseNotReady, TanggapError
 from engine.photos import LocalMediaStorage
+from engine.settings import Settings
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+log = logging.getLogger(__name__)
 
-__all__ = ["console", "database", "err_console", "now", "reported_errors", "settings", "storage"]
+console = Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+
+__all__ = [
+    "ClickException",
+    "NoArgsIsHelpError",
+    "UsageError",
+    "console",
+    "database",
+    "err_console",
+    "fail",
+    "now",
+    "reported_errors",
+    "settings",
+    "storage",
+]
+
+
+def visible(value: object) -> str:
+    """``value`` as text with control characters shown as escapes (stored text from before the
+    engine refused them, file names, exception texts): nothing printed can drive the terminal."""
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch in "\n\t" else repr(ch)[1:-1].replace("'", "") for ch in text
+    )
+
+
+def one_line(value: object) -> str:
+    return visible(value).replace("\n", "\\n").replace("\t", " ")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print ``error: message`` (literally, on one line) and leave with ``code``."""
+    err_console.print(Text.assemble(("error: ", "bold red"), one_line(message)))
+    raise typer.Exit(code=code)
+
+
+def settings() -> Settings:
+    return environment.settings()
+
+
+@cache
+def _checked_database() -> Database:
+    db = environment.database()
+    schema.check_ready(db.engine)
+    return db
+
+
+def database(*, create: bool = False) -> Database:
+    """This process's database, checked once: reachable and migrated to the newest revision.
+
+    A missing SQLite file is never created as a side effect (a command run from the wrong
+    directory would leave an empty ``tanggap.db`` behind); only ``db upgrade`` (``create``) does.
+    """
+    url = settings().database_url
+    path = sqlite_file(url)
+    if path is not None and not path.exists() and not create:
+        raise DatabaseNotReady(
+            f"no database at {path} (TANGGAP_DATABASE_URL): run `tanggap db upgrade` to create "
+            "it, or set TANGGAP_DATABASE_URL"
+        )
+    if create:
+        return environment.database()
+    return _checked_database()
+
+
+def reset() -> None:
+    """Forget settings and database (tests change the environment between invocations)."""
+    if environment.database.cache_info().currsize:
+        environment.database().dispose()
+    environment.settings.cache_clear()
+    environment.database.cache_clear()
+    _checked_database.cache_clear()
 
 
 def storage() -> LocalMediaStorage:
@@ -29,16 +123,101 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def local(moment: datetime | None, *, short: bool = False) -> str:
+    """A moment in the display time zone, with the year: ``Mon 23 Nov 2026 09:00``, or in
+    listings (``short``) ``2026-11-23 09:00``."""
+    if moment is None:
+        return "—"
+    shown = moment.astimezone(ZoneInfo(settings().timezone))
+    return shown.strftime("%Y-%m-%d %H:%M" if short else "%a %d %b %Y %H:%M")
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Domain errors become one clear message on stderr and a non-zero exit code."""
+    """Every failure becomes one line on stderr and a non-zero exit code; never a traceback."""
     try:
         yield
+    except (typer.Exit, typer.Abort, ClickException):
+        raise
+    except CatalogueError as exc:  # one line per mistake in the file, each named by its line
+        for line in exc.message.splitlines():
+            err_console.print(Text.assemble(("error: ", "bold red"), one_line(line)))
+        raise typer.Exit(code=2) from None
+    except CorruptHistory as exc:  # a fault of ours, not of what was typed
+        fail(exc.message, code=1)
     except TanggapError as exc:
-        err_console.print(f"[red]error:[/red] {exc.message}", soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        fail(exc.message)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        fail(f"the database failed: {reason}")
+    except IsADirectoryError as exc:
+        fail(f"{exc.filename} is a directory, not a file")
     except FileNotFoundError as exc:
-        err_console.print(f"[red]error:[/red] no such file: {exc.filename}")
-        raise typer.Exit(code=2) from None
+        fail(f"no such file: {exc.filename}")
+    except PermissionError as exc:
+        fail(f"not allowed to read or write {exc.filename}")
+    except UnicodeDecodeError:
+        fail("the file is not UTF-8 text")
+    except Exception as exc:
+        # A fault of ours. Its text may hold personal data (an INSERT's values), so only its
+        # type is shown; TANGGAP_DEBUG=1 shows the traceback to the developer who asks.
+        if os.environ.get("TANGGAP_DEBUG") == "1":
+            raise
+        log.debug("unexpected error", exc_info=True)
+        fail(f"unexpected {type(exc).__name__}; run with TANGGAP_DEBUG=1 for details", code=1)
     finally:
         sys.stdout.flush()
+
+
+#: Columns never wrapped (a ticket code split over two lines cannot be copied).
+NO_WRAP = frozenset({"#", "code", "ticket", "state", "prio", "left", "id", "%"})
+
+
+#: Columns holding a date and time (``local(short=True)``): wrapped only between the two.
+DATE_HEADERS = frozenset({"started", "deadline", "next", "due", "queued", "when", "recorded"})
+
+
+def table(*columns: str, title: str | None = None) -> Table:
+    """A table that fits the terminal (80 columns when piped): cells wrap, nothing is cut."""
+    grid = Table(
+        *columns,
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    for column in grid.columns:
+        header = str(column.header)
+        column.overflow = "fold"
+        column.no_wrap = header in NO_WRAP or "/" in header  # two values, one a line
+        if header.split(" ")[0] in DATE_HEADERS and not column.no_wrap:
+            column.min_width = 10  # 2026-11-23 above 09:00, never 2026-1 above 1-23
+    return grid
+
+
+def print_rows(
+    rows: Sequence[dict[str, Any]],
+    *,
+    as_json: bool,
+    columns: Sequence[tuple[str, str]],
+    title: str | None = None,
+    empty: str = "nothing to show",
+    render: Callable[[str, Any], str] | None = None,
+) -> None:
+    """A listing: a table for people, or ``--json`` (one array of objects) for scripts."""
+    if as_json:
+        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, default=str, indent=1) + "\n")
+        return
+    if not rows:
+        console.print(empty)
+        return
+    grid = table(*(header for _key, header in columns), title=title)
+    for row in rows:
+        cells = []
+        for key, _header in columns:
+            value = row.get(key)
+            cells.append(visible(render(key, value) if render else value))
+        grid.add_row(*cells)
+    console.print(grid)

@@ -2,49 +2,153 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.text import Text
+from sqlalchemy import inspect
 
-from cli import areas, sla, staff, tickets
-from cli.context import console, database, now, reported_errors
+from cli import areas, catalogue, escalations, outbox, sla, staff, tickets
+from cli.context import (
+    ClickException,
+    NoArgsIsHelpError,
+    console,
+    database,
+    err_console,
+    now,
+    one_line,
+    reported_errors,
+)
 from engine import schema
 from engine.catalogue import load_catalogue
 from engine.lifecycle import mermaid
 
+
+class OneLineErrors(typer.core.TyperGroup):
+    """Usage errors (a bad option value, an unknown command) as one line on stderr, exit 2."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except NoArgsIsHelpError as exc:
+            console.print(exc.ctx.get_help() if exc.ctx else "")
+            sys.exit(0)
+        except ClickException as exc:
+            context = getattr(exc, "ctx", None)
+            where = f"{context.command_path}: " if context is not None else ""
+            # typer validates values with pydantic, whose messages start "Value error, ".
+            message = exc.format_message().replace("Value error, ", "")
+            err_console.print(Text.assemble(("error: ", "bold red"), one_line(where + message)))
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            err_console.print("aborted")
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Tanggap: ticket lifecycle engine for citizen reports to a city government.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 config_app = typer.Typer(help="Service catalogue and configuration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
+app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(staff.app, name="staff")
 app.add_typer(tickets.app, name="ticket")
 app.add_typer(sla.app, name="sla")
 app.add_typer(areas.app, name="areas")
+app.add_typer(outbox.app, name="outbox")
+app.add_typer(escalations.app, name="escalations")
 app.command("sweep")(sla.sweep_command)
+
+
+def _version() -> str:
+    try:
+        return version("tanggap")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"tanggap {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version",
+            help="print the version and exit",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = None,
+) -> None:
+    """Tanggap: ticket lifecycle engine for citizen reports to a city government."""
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the schema to the latest revision."""
-    db = database()
-    schema.upgrade(db.engine)
-    console.print(f"database at {db.engine.url.render_as_string()} is up to date")
+    """Create the database, or migrate it to the newest schema; says what it did."""
+    with reported_errors():
+        db = database(create=True)
+        before = schema.current_revision(db.engine)
+        schema.upgrade(db.engine)
+        after = schema.current_revision(db.engine)
+        where = schema.where(db.engine)
+        if before is None:
+            tables = len(inspect(db.engine).get_table_names()) - 1  # without alembic_version
+            console.print(f"created the database at {where}: {tables} tables, revision {after}")
+            console.print("next: tanggap config load catalogue/jakarta.yaml")
+        elif before != after:
+            console.print(f"migrated the database at {where} from revision {before} to {after}")
+        else:
+            console.print(f"the database at {where} is up to date (revision {after})")
 
 
 @config_app.command("load")
 def config_load(
-    file: Annotated[Path, typer.Argument(help="catalogue YAML, e.g. catalogue/jakarta.yaml")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="catalogue YAML, e.g. catalogue/jakarta.yaml",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
 ) -> None:
     """Load (or reload) the service catalogue; loading the same file twice changes nothing."""
-    with reported_errors(), database().transaction() as session:
-        text = file.read_text(encoding="utf-8")
-        summary = load_catalogue(session, text, source=str(file), now=now())
+    with reported_errors():
+        raw = file.read_bytes()
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise typer.BadParameter("is UTF-16 text; save it as UTF-8", param_hint=f"'{file}'")
+        if b"\x00" in raw[:8192]:
+            raise typer.BadParameter("is not a text file", param_hint=f"'{file}'")
+        text = raw.decode("utf-8-sig")  # a Latin-1 file stops here, with one line
+        with database().transaction() as session:
+            summary = load_catalogue(session, text, source=str(file), now=now())
     if not summary.changed:
         console.print(f"{file}: catalogue unchanged")
         return
@@ -61,8 +165,6 @@ def lifecycle() -> None:
 @app.command("demo")
 def demo() -> None:
     """Walk one sample report from submission to resolution and print its timeline."""
-    from cli import tickets
-
     officer = "demo.officer@tanggap.example"
     staff.add(officer, name="Petugas Demo (Dishub)", agency="DISHUB")
     code = tickets.submit_cmd(

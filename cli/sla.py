@@ -5,25 +5,18 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
-from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
-from cli.context import console, database, now, reported_errors, settings
+from cli.context import console, database, local, now, reported_errors, settings, table
 from engine.escalation import sweep
 from engine.models import Ticket
 from engine.tickets import get_ticket
 from engine.timeline import sla_timeline
 
 app = typer.Typer(help="SLA clocks and escalations.", no_args_is_help=True)
-
-
-def local(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    return moment.astimezone(ZoneInfo(settings().timezone)).strftime("%a %d %b %H:%M")
 
 
 def span(delta: timedelta) -> str:
@@ -38,36 +31,38 @@ def print_sla(session: Session, ticket: Ticket, moment: datetime) -> None:
         console.print("no SLA clocks (no policy configured)")
         return
     zone = settings().timezone
-    table = Table(
-        "timer", "policy", "started", "paused", "deadline", "stopped", "elapsed / target",
-        "status", "levels reached", title=f"SLA timeline ({zone})",
+    grid = table(
+        "timer / policy", "started / deadline", "elapsed / target", "status", "levels reached",
+        title=f"SLA timeline ({zone})",
     )  # fmt: skip
     for view in views:
-        pauses = ", ".join(f"{local(a)}–{local(b) if b else 'now'}" for a, b in view.pauses)
+        status = [view.status]
+        status += [
+            f"paused {local(a, short=True)} – {local(b, short=True) if b else 'now'}"
+            for a, b in view.pauses
+        ]
+        if view.stopped_at is not None:
+            status.append(f"stopped {local(view.stopped_at, short=True)}")
         levels = ", ".join(
             f"{lvl.level} {lvl.percent}%{'' if lvl.mailed else ' (not mailed)'}"
             for lvl in view.levels
         )
-        table.add_row(
-            f"{view.kind} #{view.cycle}",
-            view.policy,
-            local(view.started_at),
-            pauses or "—",
-            local(view.deadline),
-            local(view.stopped_at),
-            f"{span(view.elapsed)} / {span(view.target)}",
-            view.status,
+        grid.add_row(
+            f"{view.kind} #{view.cycle}\n{view.policy}",
+            f"{local(view.started_at, short=True)}\n{local(view.deadline, short=True)}",
+            f"{span(view.elapsed)}\nof {span(view.target)}",
+            "\n".join(status),
             levels or "—",
         )
-    console.print(table)
+    console.print(grid)
 
 
 @app.command("check")
-def check(code: str) -> None:
+def check(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9QXD")]) -> None:
     """Print a ticket's SLA timeline: timers, pauses, deadlines and escalation levels."""
     with reported_errors(), database().reading() as session:
         ticket = get_ticket(session, code)
-        console.print(f"[bold]{ticket.code}[/bold]  {ticket.state}")
+        console.print(Text(ticket.code, style="bold").append(f"  {ticket.state}", style=""))
         print_sla(session, ticket, now())
 
 
@@ -75,19 +70,22 @@ def sweep_command(
     once: Annotated[
         bool, typer.Option("--once/--forever", help="one sweep, or one every --interval")
     ] = True,
-    interval: Annotated[int, typer.Option(help="seconds between sweeps with --forever")] = 60,
-    batch: Annotated[int, typer.Option(help="tickets per transaction")] = 500,
+    interval: Annotated[
+        int, typer.Option(help="seconds between sweeps with --forever", min=1, max=86400)
+    ] = 60,
+    batch: Annotated[int, typer.Option(help="tickets per transaction", min=1, max=10000)] = 500,
 ) -> None:
     """Record due escalation levels and enqueue their e-mails (the sla-sweep flow's work)."""
     while True:
-        db = database()
-        result = sweep(
-            db.transaction,
-            now=now(),
-            limit=batch,
-            reading=db.reading,
-            between_batches=db.between_write_batches,
-        )
+        with reported_errors():
+            db = database()
+            result = sweep(
+                db.transaction,
+                now=now(),
+                limit=batch,
+                reading=db.reading,
+                between_batches=db.between_write_batches,
+            )
         for code, timer, cycle, level in result.recorded[:200]:
             console.print(f"{code}  {timer} #{cycle}  {level}")
         if len(result.recorded) > 200:

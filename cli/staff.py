@@ -2,39 +2,100 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from cli.context import console, database, now, reported_errors
-from engine.lifecycle import Role
-from engine.models import Staff
-from engine.staff import add_staff
+from cli.context import console, database, now, print_rows, reported_errors
+from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role
+from engine.models import Staff, Ticket
+from engine.staff import add_staff, set_staff_active
 
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 
 
+class StaffRole(StrEnum):
+    """The roles a staff account may have (``Role`` also names citizens and the system)."""
+
+    STAFF = Role.STAFF.value
+    SUPERVISOR = Role.SUPERVISOR.value
+    ADMIN = Role.ADMIN.value
+
+
+assert {Role(r) for r in StaffRole} == STAFF_ROLES
+
+
 @app.command("add")
 def add(
-    email: str,
+    email: Annotated[str, typer.Argument(help="their e-mail address (their login)")],
     name: Annotated[str, typer.Option(help="full name")],
-    role: Annotated[Role, typer.Option(help="staff, supervisor or admin")] = Role.STAFF,
+    role: Annotated[
+        StaffRole, typer.Option(help="staff, supervisor or admin", case_sensitive=False)
+    ] = StaffRole.STAFF,
     agency: Annotated[str | None, typer.Option(help="agency code, e.g. DBM")] = None,
 ) -> None:
     """Add a staff member (or update their name, role and agency)."""
     with reported_errors(), database().transaction() as session:
-        member = add_staff(session, email=email, name=name, role=role, agency=agency, now=now())
-        console.print(f"{member.email}: {member.role} of {agency or 'no agency'}")
+        member = add_staff(
+            session, email=email, name=name, role=role.value, agency=agency, now=now()
+        )
+        where = member.agency.code if member.agency else "no agency"
+        console.print(f"{member.email}: {member.role} of {where}")
+
+
+def _set_active(email: str, active: bool) -> None:
+    with reported_errors(), database().transaction() as session:
+        member = set_staff_active(session, email, active=active)
+        console.print(f"{member.email} is {'active' if active else 'deactivated'}")
+        if not active:
+            held = session.scalar(
+                select(func.count())
+                .select_from(Ticket)
+                .where(Ticket.officer_id == member.id, Ticket.state.in_(list(OPEN_STATES)))
+            )
+            if held:
+                console.print(
+                    f"{held} open tickets still name them as officer: reassign them "
+                    f"(tanggap ticket list --officer {member.email})"
+                )
+
+
+@app.command("deactivate")
+def deactivate(email: Annotated[str, typer.Argument(help="their e-mail address")]) -> None:
+    """Stop a staff member from acting (their name stays on what they did)."""
+    _set_active(email, False)
+
+
+@app.command("activate")
+def activate(email: Annotated[str, typer.Argument(help="their e-mail address")]) -> None:
+    """Let a deactivated staff member act again."""
+    _set_active(email, True)
 
 
 @app.command("list")
-def list_() -> None:
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
+) -> None:
     """List staff accounts."""
-    table = Table("email", "name", "role", "agency", "active")
-    with database().reading() as session:
-        for member in session.scalars(select(Staff).order_by(Staff.email)):
-            agency = member.agency.code if member.agency else "-"
-            table.add_row(member.email, member.name, member.role, agency, str(member.active))
-    console.print(table)
+    with reported_errors(), database().reading() as session:
+        rows = [
+            {
+                "email": member.email,
+                "name": member.name,
+                "role": member.role,
+                "agency": member.agency.code if member.agency else None,
+                "active": member.active,
+            }
+            for member in session.scalars(select(Staff).order_by(Staff.email))
+        ]
+    print_rows(
+        rows,
+        as_json=as_json,
+        columns=[("email", "e-mail"), ("name", "name"), ("role", "role"),
+                 ("agency", "agency"), ("active", "active")],
+        empty="no staff accounts yet: tanggap staff add EMAIL --name NAME --agency CODE",
+        render=lambda key, value: "yes" if value is True else "no" if value is False else
+        ("—" if value is None else str(value)),
+    )  # fmt: skip

@@ -2,29 +2,60 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
-from sqlalchemy import select
+from rich.text import Text
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
-from cli.context import console, database, now, reported_errors, settings, storage
-from cli.sla import local, print_sla
+from cli.context import (
+    UsageError,
+    console,
+    database,
+    local,
+    now,
+    print_rows,
+    reported_errors,
+    settings,
+    storage,
+    table,
+    visible,
+)
+from cli.sla import print_sla, span
 from engine.actions import perform
 from engine.actors import Actor
-from engine.lifecycle import allowed_triggers, parse_trigger
-from engine.models import Ticket
+from engine.catalogue.lookup import get_agency, get_area, get_category
+from engine.lifecycle import State, allowed_triggers, parse_trigger
+from engine.models import Area, Attachment, Priority, SlaTimer, Ticket
 from engine.staff import get_staff
 from engine.submission import Report, submit
 from engine.tickets import get_ticket, list_events
 
 app = typer.Typer(help="Submit, inspect and advance tickets.", no_args_is_help=True)
 
-Photos = Annotated[list[Path] | None, typer.Option("--photo", help="image file (repeatable)")]
+Photos = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--photo",
+        help="image file, JPEG, PNG or WebP (repeatable)",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
+]
 
 
 def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
+    limit = settings().max_photo_bytes
+    for path in photos or ():
+        size = path.stat().st_size
+        if size > limit:  # refuse before reading a huge file into memory
+            raise typer.BadParameter(
+                f"{path} is {size} bytes; the limit is {limit}", param_hint="'--photo'"
+            )
     return tuple(path.read_bytes() for path in photos or ())
 
 
@@ -32,10 +63,15 @@ def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
 def submit_cmd(
     category: Annotated[str, typer.Option(help="category code, e.g. broken_road")],
     description: Annotated[str, typer.Option(help="what is wrong")],
-    lat: Annotated[float, typer.Option(help="latitude, e.g. -6.1754")],
-    lon: Annotated[float, typer.Option(help="longitude, e.g. 106.8272")],
+    lat: Annotated[float, typer.Option(help="latitude, e.g. -6.1754", min=-90, max=90)],
+    lon: Annotated[float, typer.Option(help="longitude, e.g. 106.8272", min=-180, max=180)],
     address: Annotated[str | None, typer.Option()] = None,
-    priority: Annotated[str | None, typer.Option(help="low, normal, high, urgent")] = None,
+    priority: Annotated[
+        Priority | None,
+        typer.Option(
+            help="staff only (with --as): low, normal, high, urgent", case_sensitive=False
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="reporter name (kept private)")] = None,
     email: Annotated[str | None, typer.Option(help="reporter e-mail (kept private)")] = None,
     phone: Annotated[str | None, typer.Option(help="reporter phone (kept private)")] = None,
@@ -43,37 +79,50 @@ def submit_cmd(
     as_: Annotated[
         str | None, typer.Option("--as", help="staff e-mail submitting on a citizen's behalf")
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="print only the code and the reporter token"),
+    ] = False,
 ) -> str:
     """Submit a report as a citizen (or as staff on a citizen's behalf)."""
-    report = Report(
-        category=category,
-        description=description,
-        lat=lat,
-        lon=lon,
-        address=address,
-        priority=priority,
-        reporter_name=name,
-        reporter_email=email,
-        reporter_phone=phone,
-        photos=_read(photo),
-        source="staff" if as_ else "cli",
-    )
-    with reported_errors(), database().transaction() as session:
-        actor = Actor.of_staff(get_staff(session, as_)) if as_ else Actor.citizen()
-        result = submit(
-            session, report, actor=actor, now=now(), settings=settings(), storage=storage()
+    with reported_errors():
+        report = Report(
+            category=category,
+            description=description,
+            lat=lat,
+            lon=lon,
+            address=address,
+            priority=priority.value if priority else None,
+            reporter_name=name,
+            reporter_email=email,
+            reporter_phone=phone,
+            photos=_read(photo),
+            source="staff" if as_ else "cli",
         )
-        ticket = result.ticket
-        console.print(f"submitted {ticket.code}: {ticket.category.name_en} → {ticket.agency.name}")
-        console.print(f"area: {ticket.area.name}")
-        console.print(f"reporter token (keep it to dispute the fix): {result.reporter_token}")
-        return ticket.code
+        with database().transaction() as session:
+            actor = Actor.of_staff(get_staff(session, as_)) if as_ else Actor.citizen()
+            result = submit(
+                session, report, actor=actor, now=now(), settings=settings(), storage=storage()
+            )
+            ticket = result.ticket
+            if quiet:  # for scripts: read -r CODE TOKEN < <(tanggap ticket submit -q …)
+                console.print(f"{ticket.code} {result.reporter_token}")
+                return ticket.code
+            console.print(
+                f"submitted {ticket.code}: {ticket.category.name_en} → {ticket.agency.name} "
+                f"({ticket.agency.code}), priority {ticket.priority}"
+            )
+            console.print(f"area: {ticket.area.name}")
+            console.print(f"reporter token (keep it to dispute the fix): {result.reporter_token}")
+            return ticket.code
 
 
 @app.command("act")
 def act(
-    code: str,
-    action: Annotated[str, typer.Argument(help="verify, assign, start, resolve, … ")],
+    code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9QXD")],
+    action: Annotated[
+        str, typer.Argument(help="verify, assign, start, hold, resolve, reopen, update, … ")
+    ],
     as_: Annotated[str | None, typer.Option("--as", help="acting staff e-mail")] = None,
     token: Annotated[str | None, typer.Option(help="reporter token: act as the citizen")] = None,
     note: Annotated[str | None, typer.Option(help="reason or note")] = None,
@@ -83,94 +132,253 @@ def act(
     agency: Annotated[str | None, typer.Option(help="agency code (assign, transfer)")] = None,
     officer: Annotated[str | None, typer.Option(help="officer e-mail (assign, transfer)")] = None,
     duplicate_of: Annotated[str | None, typer.Option(help="code of the original ticket")] = None,
-    category: Annotated[str | None, typer.Option(help="corrected category (verify)")] = None,
-    rating: Annotated[int | None, typer.Option(help="1–5 (close)")] = None,
-    version: Annotated[int | None, typer.Option(help="expected version (conflict check)")] = None,
+    category: Annotated[
+        str | None, typer.Option(help="corrected category (verify, update)")
+    ] = None,
+    priority: Annotated[
+        Priority | None,
+        typer.Option(help="new priority (verify, update)", case_sensitive=False),
+    ] = None,
+    lat: Annotated[
+        float | None, typer.Option(help="corrected latitude (verify, update)", min=-90, max=90)
+    ] = None,
+    lon: Annotated[
+        float | None,
+        typer.Option(help="corrected longitude (verify, update)", min=-180, max=180),
+    ] = None,
+    rating: Annotated[
+        int | None, typer.Option(help="1–5, the reporter's rating (rate)", min=1, max=5)
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option(help="expected version (conflict check)", min=1)
+    ] = None,
     photo: Photos = None,
 ) -> None:
     """Fire an action on a ticket, as a staff member (--as) or as its reporter (--token)."""
-    with reported_errors(), database().transaction() as session:
+    with reported_errors():
         parse_trigger(action)  # an unknown action is the first thing to tell
-        if as_:
-            actor = Actor.of_staff(get_staff(session, as_))
-        elif token:
-            actor = Actor.citizen(token)
-        else:
-            raise typer.BadParameter("say who acts: --as STAFF_EMAIL or --token REPORTER_TOKEN")
-        ticket = perform(
-            session,
-            code,
-            action,
-            actor=actor,
-            now=now(),
-            settings=settings(),
-            storage=storage(),
-            note=note,
-            public=public,
-            agency=agency,
-            officer=officer,
-            duplicate_of=duplicate_of,
-            category=category,
-            rating=rating,
-            expected_version=version,
-            photos=_read(photo),
-        )
-        console.print(f"{ticket.code} is now {ticket.state} (version {ticket.version})")
+        if as_ is not None and token is not None:
+            raise UsageError("say who acts once: --as STAFF_EMAIL or --token TOKEN, not both")
+        if as_ is None and token is None:
+            raise UsageError("say who acts: --as STAFF_EMAIL or --token REPORTER_TOKEN")
+        photos = _read(photo)
+        with database().transaction() as session:
+            actor = Actor.of_staff(get_staff(session, as_)) if as_ else Actor.citizen(token)
+            ticket = perform(
+                session,
+                code,
+                action,
+                actor=actor,
+                now=now(),
+                settings=settings(),
+                storage=storage(),
+                note=note,
+                public=public,
+                agency=agency,
+                officer=officer,
+                duplicate_of=duplicate_of,
+                category=category,
+                priority=priority.value if priority else None,
+                lat=lat,
+                lon=lon,
+                rating=rating,
+                expected_version=version,
+                photos=photos,
+            )
+            console.print(f"{ticket.code} is now {ticket.state} (version {ticket.version})")
+
+
+def _photo_lines(session: Session, ticket: Ticket) -> list[str]:
+    media = settings().media_dir
+    rows = session.scalars(
+        select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
+    )
+    return [
+        f"{a.purpose:6} #{a.event_seq}  {a.content_type} {a.width}×{a.height}, {a.size} bytes  "
+        f"{media / a.storage_key}"
+        for a in rows
+    ]
 
 
 @app.command("show")
-def show(code: str) -> None:
-    """Show a ticket and its timeline."""
+def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9QXD")]) -> None:
+    """Show a ticket: details, photos, allowed next actions, timeline and SLA clocks."""
     with reported_errors(), database().reading() as session:
         ticket = get_ticket(session, code)
-        console.print(f"[bold]{ticket.code}[/bold]  {ticket.state}  (version {ticket.version})")
-        console.print(f"category   {ticket.category.name_en} / {ticket.category.name_id}")
-        console.print(f"priority   {ticket.priority}")
-        console.print(f"location   {ticket.lat:.5f}, {ticket.lon:.5f}  {ticket.address or ''}")
-        console.print(f"area       {ticket.area.name}")
-        console.print(f"agency     {ticket.agency.name} ({ticket.agency.code})")
-        if ticket.officer:
-            console.print(f"officer    {ticket.officer.name} <{ticket.officer.email}>")
-        if ticket.duplicate_of:
-            console.print(f"duplicate  of {ticket.duplicate_of.code}")
-        console.print(f"report     {ticket.description}")
+        head = Text(ticket.code, style="bold")
+        head.append(f"  {ticket.state}  (version {ticket.version})", style="")
+        console.print(head)
+        fields = [
+            ("category", f"{ticket.category.name_en} / {ticket.category.name_id}"),
+            ("priority", ticket.priority),
+            ("location", f"{ticket.lat:.5f}, {ticket.lon:.5f}  {ticket.address or ''}"),
+            ("area", ticket.area.name),
+            ("agency", f"{ticket.agency.name} ({ticket.agency.code})"),
+            (
+                "officer",
+                f"{ticket.officer.name} <{ticket.officer.email}>" if ticket.officer else "",
+            ),
+            ("duplicate", f"of {ticket.duplicate_of.code}" if ticket.duplicate_of else ""),
+            ("submitted", local(ticket.created_at)),
+            ("report", ticket.description),
+        ]
+        for label, value in fields:
+            if value:
+                console.print(f"{label:10} {visible(value)}")
+        for line in _photo_lines(session, ticket) or ["none"]:
+            console.print(f"{'photos':10} {line}")
         allowed = ", ".join(t.value for t in allowed_triggers(ticket.state)) or "none"
-        console.print(f"next       {allowed}")
-        timeline = Table(
-            "#",
-            f"when ({settings().timezone})",
-            "action",
-            "from → to",
-            "by",
-            "note",
-            title="timeline",
-        )
+        console.print(f"{'next':10} {allowed}")
+        timeline = table(
+            "#", f"when ({settings().timezone})", "action", "from → to", "by", "note",
+            title="timeline (notes: public = the citizen sees it, internal = staff only)",
+        )  # fmt: skip
         for ev in list_events(session, ticket):
-            note = (ev.note or "") + ("" if ev.public or not ev.note else " [internal]")
+            note = ""
+            if ev.note:
+                note = f"[{'public' if ev.public else 'internal'}] {visible(ev.note)}"
             timeline.add_row(
                 str(ev.seq),
-                local(ev.created_at),
+                local(ev.created_at, short=True),
                 ev.trigger,
                 f"{ev.from_state or '—'} → {ev.to_state}",
-                f"{ev.actor_label} ({ev.actor_role})",
+                f"{visible(ev.actor_label)} ({ev.actor_role})",
                 note,
             )
         console.print(timeline)
         print_sla(session, ticket, now())
 
 
+def _descendants(session: Session, area: Area) -> list[int]:
+    children: dict[int | None, list[int]] = {}
+    for area_id, parent_id in session.execute(select(Area.id, Area.parent_id)):
+        children.setdefault(parent_id, []).append(area_id)
+    found, todo = [], [area.id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def _time_left(deadline: datetime | None, moment: datetime) -> str:
+    if deadline is None:
+        return "—"
+    left = deadline - moment
+    if abs(left) >= timedelta(days=1):
+        days = int(abs(left) / timedelta(days=1))
+        hours = int((abs(left) % timedelta(days=1)).total_seconds() // 3600)
+        return f"{'-' if left < timedelta(0) else ''}{days}d {hours}h"
+    return span(left)
+
+
+def _ticket_query(
+    session: Session,
+    *,
+    state: State | None,
+    agency: str | None,
+    area: str | None,
+    category: str | None,
+    officer: str | None,
+    overdue: bool,
+    at_risk: float | None,
+    moment: datetime,
+) -> Select[Any]:
+    # The earliest deadline among the ticket's running SLA timers; they pause on hold, so a
+    # ticket on hold is neither overdue nor at risk while it waits.
+    deadline = (
+        select(func.min(SlaTimer.deadline))
+        .where(SlaTimer.ticket_id == Ticket.id, SlaTimer.stopped_at.is_(None))
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    query: Select[Any] = select(Ticket, deadline.label("deadline"))  # type: ignore[assignment]
+    if state is not None:
+        query = query.where(Ticket.state == state.value)
+    if agency:
+        query = query.where(Ticket.agency_id == get_agency(session, agency).id)
+    if area:
+        query = query.where(Ticket.area_id.in_(_descendants(session, get_area(session, area))))
+    if category:
+        query = query.where(Ticket.category_id == get_category(session, category).id)
+    if officer:
+        query = query.where(Ticket.officer_id == get_staff(session, officer).id)
+    if overdue:
+        query = query.where(deadline < moment, Ticket.state != State.ON_HOLD.value)
+    if at_risk is not None:
+        soon = moment + timedelta(hours=at_risk)
+        query = query.where(deadline >= moment, deadline < soon, Ticket.state != State.ON_HOLD)
+    return query
+
+
 @app.command("list")
 def list_(
-    state: Annotated[str | None, typer.Option()] = None,
-    limit: Annotated[int, typer.Option()] = 50,
+    state: Annotated[
+        State | None, typer.Option(help="only tickets in this state", case_sensitive=False)
+    ] = None,
+    agency: Annotated[str | None, typer.Option(help="agency code, e.g. DBM")] = None,
+    area: Annotated[str | None, typer.Option(help="area code (and the areas inside it)")] = None,
+    category: Annotated[str | None, typer.Option(help="category code")] = None,
+    officer: Annotated[str | None, typer.Option(help="officer e-mail")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="an SLA deadline has passed")] = False,
+    at_risk: Annotated[
+        float | None,
+        typer.Option(help="an SLA deadline falls within this many hours", min=0, max=24 * 365),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="at most this many, newest first", min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
 ) -> None:
-    """List the most recent tickets."""
-    query = select(Ticket).order_by(Ticket.created_at.desc()).limit(limit)
-    if state:
-        query = query.where(Ticket.state == state)
-    table = Table("code", "state", "category", "agency", "created (UTC)")
-    with database().reading() as session:
-        for t in session.scalars(query):
-            created = t.created_at.strftime("%Y-%m-%d %H:%M")
-            table.add_row(t.code, t.state, t.category.code, t.agency.code, created)
-    console.print(table)
+    """List tickets, newest first, with their priority, next SLA deadline and time left."""
+    moment = now()
+    with reported_errors(), database().reading() as session:
+        query = _ticket_query(
+            session, state=state, agency=agency, area=area, category=category,
+            officer=officer, overdue=overdue, at_risk=at_risk, moment=moment,
+        )  # fmt: skip
+        query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
+        rows = []
+        for ticket, deadline in session.execute(query):
+            rows.append(
+                {
+                    "code": ticket.code,
+                    "state": ticket.state,
+                    "priority": ticket.priority,
+                    "category": ticket.category.code,
+                    "agency": ticket.agency.code,
+                    "area": ticket.area.code,
+                    "officer": ticket.officer.email if ticket.officer else None,
+                    "deadline": deadline.isoformat() if as_json and deadline else deadline,
+                    "seconds_left": (
+                        int((deadline - moment).total_seconds())
+                        if deadline and ticket.state != State.ON_HOLD
+                        else None
+                    ),
+                    "created_at": ticket.created_at.isoformat() if as_json else ticket.created_at,
+                }
+            )
+
+    def render(key: str, value: Any) -> str:
+        if key in ("deadline", "created_at"):
+            return local(value, short=True)
+        if key == "seconds_left":
+            if value is None:
+                return "—"
+            return _time_left(moment + timedelta(seconds=value), moment)
+        return "" if value is None else str(value)
+
+    print_rows(
+        rows,
+        as_json=as_json,
+        columns=[
+            ("code", "code"),
+            ("state", "state"),
+            ("priority", "prio"),
+            ("category", "category"),
+            ("agency", "agency"),
+            ("deadline", "next deadline"),
+            ("seconds_left", "left"),
+        ],
+        title=f"tickets (times in {settings().timezone})",
+        empty="no tickets match",
+        render=render,
+    )

@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _READ_ONLY = "tanggap_read_only"
@@ -25,10 +26,20 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL points at (None: in memory, or not SQLite)."""
+    if not is_sqlite(url):
+        return None
+    name = make_url(url).database
+    return Path(name) if name and name != ":memory:" and not name.startswith("file:") else None
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An Engine for ``url`` with the per-connection settings each backend needs."""
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
+        # An unreachable server should be an answer within seconds, not a hang.
+        kwargs.setdefault("connect_args", {"connect_timeout": 10})
         return create_engine(url, **kwargs)
 
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from functools import cache
 
 from engine.db import Database
-from engine.settings import Settings
+from engine.settings import Settings, load_settings
 
 
 @cache
 def settings() -> Settings:
-    return Settings()
+    """Raises ``ConfigurationError`` naming the ``TANGGAP_*`` variable that is wrong."""
+    return load_settings()
 
 
 @cache

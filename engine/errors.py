@@ -11,8 +11,10 @@ TanggapError
 │   ├── UnknownCategory
 │   └── OutsideServiceArea
 ├── CatalogueError           the catalogue file is malformed (names the key and line)
-└── CorruptHistory       500  a ticket's events contradict each other: a server fault, never
-                              the caller's (found by replay; never papered over)
+├── CorruptHistory       500  a ticket's events contradict each other: a server fault, never
+│                             the caller's (found by replay; never papered over)
+└── ConfigurationError       a setting is wrong or the database is not usable (names which)
+    └── DatabaseNotReady         unreachable, or not created / migrated (`tanggap db upgrade`)
 """
 
 from __future__ import annotations
@@ -93,3 +95,11 @@ class CatalogueError(TanggapError):
 
 class CorruptHistory(TanggapError):
     code = "corrupt_history"
+
+
+class ConfigurationError(TanggapError):
+    code = "configuration_invalid"
+
+
+class DatabaseNotReady(ConfigurationError):
+    code = "database_not_ready"

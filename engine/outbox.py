@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import Escalation, Notification, SlaTimer, Ticket
 from engine.recipients import Addressee
+from engine.text import LIMITS, shorten
 from sla import Level, Policy, TimerKind
 
 #: What each timer measures, in Indonesian and English (one entry per ``TimerKind``).
@@ -65,7 +66,7 @@ def escalation_message(
             ticket.description[:500],
         ]
     )
-    return subject, body
+    return shorten(subject, LIMITS["notification_subject"]), body
 
 
 def notification_rows(

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 import migrations
+from engine.errors import DatabaseNotReady
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where it is used: every command checks the revision, and importing
+# Alembic costs half a second of each command's start.
+_VERSIONS = Path(migrations.__file__).parent / "versions"
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -19,6 +31,8 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -50,4 +64,55 @@ def _pragma(connection: Connection, statement: str) -> None:
 
 def revision(url: str, message: str) -> None:
     """Autogenerate a migration from the models (developers only)."""
+    from alembic import command
+
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration shipped with this code (the chain is linear: the one revision no
+    other revision names as its parent)."""
+    revisions, parents = set(), set()
+    for path in _VERSIONS.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = re.search(r'^revision[^=]*= "([^"]+)"', source, re.M)
+        parent = re.search(r'^down_revision[^=]*= "([^"]+)"', source, re.M)
+        if found:
+            revisions.add(found.group(1))
+        if parent:
+            parents.add(parent.group(1))
+    heads = revisions - parents
+    assert len(heads) == 1, f"migrations have {len(heads)} heads"
+    return heads.pop()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def where(engine: Engine) -> str:
+    """The database's URL for people: no password."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def check_ready(engine: Engine) -> None:
+    """Raise ``DatabaseNotReady`` unless the database answers and is at the newest revision."""
+    try:
+        current = current_revision(engine)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        raise DatabaseNotReady(f"cannot reach the database at {where(engine)}: {reason}") from None
+    if current is None:
+        raise DatabaseNotReady(
+            f"the database at {where(engine)} is not set up: run `tanggap db upgrade`"
+        )
+    if current != head_revision():
+        raise DatabaseNotReady(
+            f"the database at {where(engine)} is at revision {current}, this version needs "
+            f"{head_revision()}: run `tanggap db upgrade`"
+        )

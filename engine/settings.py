@@ -1,32 +1,87 @@
-"""Configuration from the environment (``TANGGAP_*``); secrets never live in files we ship."""
+"""Configuration from the environment (``TANGGAP_*``); secrets never live in files we ship.
+
+Every setting is validated where it enters: a wrong value stops the process with one line that
+names the variable (``TANGGAP_DISPUTE_WINDOW_DAYS: …``), before anything touches the database.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from engine.errors import ConfigurationError
+from engine.text import LIMITS
+
+ENV_PREFIX = "TANGGAP_"
+#: Database URL schemes Tanggap runs on (SQLite embedded, PostgreSQL through psycopg 3).
+DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TANGGAP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     database_url: str = "sqlite:///tanggap.db"
     #: How long a citizen may dispute a fix before the ticket closes.
-    dispute_window_days: int = 7
+    dispute_window_days: Annotated[int, Field(ge=0, le=365)] = 7
     #: Where photos are stored (local directory storage).
     media_dir: Path = Path("media")
-    #: Public code prefix: JKT for Jakarta.
-    code_prefix: str = "JKT"
+    #: Public code prefix: JKT for Jakarta. Codes are PREFIX-XXXX-XXXX in a 24-character column.
+    code_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,10}$")] = "JKT"
     #: Local time zone for people-facing times (storage is always UTC).
     timezone: str = "Asia/Jakarta"
     #: A report this close (metres) to an area but in none goes to the nearest area; farther
     #: off it is refused as outside the city (see engine/routing.py).
     locate_tolerance_m: float = Field(default=100.0, ge=0, le=5000)
-    max_description_chars: int = 4000
-    max_photo_bytes: int = 8 * 1024 * 1024
+    max_description_chars: Annotated[int, Field(ge=1, le=LIMITS["description"])] = LIMITS[
+        "description"
+    ]
+    max_photo_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 8 * 1024 * 1024
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            raise ValueError("not a database URL (e.g. sqlite:///tanggap.db)") from None
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError(
+                f"unsupported database {driver!r}: use sqlite:///FILE or "
+                "postgresql+psycopg://USER@HOST/DB"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value[:40]!r} (e.g. Asia/Jakarta)") from None
+        return value
 
     @property
     def dispute_window(self) -> timedelta:
         return timedelta(days=self.dispute_window_days)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or ``ConfigurationError`` naming the variable that is
+    wrong (its value is not repeated: it may be a password in a URL)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = ENV_PREFIX + "_".join(str(part) for part in error["loc"]).upper()
+            message = re.sub(r"^Value error, ", "", error["msg"])
+            problems.append(f"{variable}: {message}")
+        raise ConfigurationError("; ".join(problems)) from None

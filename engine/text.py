@@ -27,7 +27,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Column, String
 
 from engine.errors import RuleViolated
-from engine.models import Agency, Area, Category, Escalation, Staff, Ticket
+from engine.models import Agency, Area, Category, Escalation, Notification, Staff, Ticket
 
 
 def _length(column: object) -> int:
@@ -58,6 +58,7 @@ LIMITS: dict[str, int] = {
     "category_group": _length(Category.__table__.c.group),
     "category_description": 2000,
     "level_name": _length(Escalation.__table__.c.level),
+    "notification_subject": _length(Notification.__table__.c.subject),
 }
 
 #: Line breaks a form or another system may send for a new line.
@@ -142,6 +143,12 @@ def clean_text(
     if len(text) > limit:
         raise RuleViolated(f"{field} has {len(text)} characters; the limit is {limit}")
     return text
+
+
+def shorten(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters, with an ellipsis when cut (texts we compose from
+    several bounded parts, such as an e-mail subject, can outgrow their column)."""
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 def clean_email(value: str | None, *, field: str, required: bool = False) -> str | None:

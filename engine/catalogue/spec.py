@@ -178,6 +178,7 @@ class LevelSpec(_Spec):
     notify: list[str | dict[Literal["area_office"], str]] = Field(min_length=1)
 
     _name = field_validator("name")(_text("level_name"))
+    _key = field_validator("key")(_text("level_name", required=False))
 
     @field_validator("notify")
     @classmethod

@@ -18,10 +18,12 @@ def tanggap(
 ) -> Iterator[CliRunner]:
     monkeypatch.setenv("TANGGAP_DATABASE_URL", database.url)
     monkeypatch.setenv("TANGGAP_MEDIA_DIR", str(tmp_path / "media"))
-    context.settings.cache_clear()
-    context.database.cache_clear()
-    monkeypatch.setattr(context.console, "width", 240)  # rich tables would wrap at 80
+    context.reset()
     yield CliRunner()
-    context.database().dispose()
-    context.settings.cache_clear()
-    context.database.cache_clear()
+    context.reset()
+
+
+@pytest.fixture
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 200-column terminal, for tests that read whole cells (tables fold at 80)."""
+    monkeypatch.setattr(context.console, "width", 200)

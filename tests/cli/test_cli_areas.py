@@ -30,8 +30,7 @@ def run(runner: CliRunner, *args: str, code: int = 0) -> str:
 def _use(monkeypatch: pytest.MonkeyPatch, url: str, media: Path) -> None:
     monkeypatch.setenv("TANGGAP_DATABASE_URL", url)
     monkeypatch.setenv("TANGGAP_MEDIA_DIR", str(media))
-    context.settings.cache_clear()
-    context.database.cache_clear()
+    context.reset()
     monkeypatch.setattr(context.console, "width", 240)
 
 
@@ -42,9 +41,7 @@ def on_official(
     """The CLI on the suite's database with the official boundaries (read, or no-op import)."""
     _use(monkeypatch, official_database.url, tmp_path / "media")
     yield CliRunner()
-    context.database().dispose()
-    context.settings.cache_clear()
-    context.database.cache_clear()
+    context.reset()
 
 
 @pytest.fixture
@@ -55,9 +52,7 @@ def on_fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRun
     run(runner, "db", "upgrade")
     run(runner, "config", "load", str(ROOT / "catalogue" / "jakarta.yaml"))
     yield runner
-    context.database().dispose()
-    context.settings.cache_clear()
-    context.database.cache_clear()
+    context.reset()
 
 
 def counts(output: str) -> dict[str, int]:

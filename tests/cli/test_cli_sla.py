@@ -12,7 +12,7 @@ from engine.models import Ticket
 
 
 def test_cli_sweep_records_overdue_levels_and_sla_check_shows_them(
-    tanggap: CliRunner, report_committed: Callable[..., Ticket]
+    tanggap: CliRunner, report_committed: Callable[..., Ticket], wide: None
 ) -> None:
     long_ago = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)  # a Tuesday morning in Jakarta
     code = report_committed(now=long_ago, category="broken_street_light").code
@@ -32,7 +32,7 @@ def test_cli_sweep_records_overdue_levels_and_sla_check_shows_them(
     assert "infrastructure_repairs" in check.output
     assert "overdue" in check.output
     assert "breach 100%" in check.output and "warning 75% (not mailed)" in check.output
-    assert "Tue 01 Sep 09:00" in check.output  # started, shown in WIB
+    assert "2026-09-01 09:00" in check.output  # started, shown in WIB with the year
 
 
 def test_cli_sla_check_unknown_ticket_is_one_clear_line(tanggap: CliRunner) -> None:

@@ -32,7 +32,7 @@ def ticket_count(database: Database) -> int:
 
 
 def test_cli_ticket_from_submitted_to_resolved_shows_timeline(
-    tanggap: CliRunner, database: Database, committed: list[str]
+    tanggap: CliRunner, database: Database, committed: list[str], wide: None
 ) -> None:
     officer = f"officer-{uuid.uuid4().hex[:8]}@tanggap.example"
     run(tanggap, "db", "upgrade")

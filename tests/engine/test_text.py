@@ -4,6 +4,7 @@ the catalogue; priority is staff's; codes are found whatever their spelling."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -416,3 +417,28 @@ def _catalogue_with(old: str, new: str) -> str:
 def test_catalogue_text_rules_apply(old: str, new: str, message: str) -> None:
     with pytest.raises(CatalogueError, match=re.escape(message)):
         parse_catalogue(_catalogue_with(old, new), source="jakarta.yaml")
+
+
+def test_escalation_subject_from_longest_catalogue_names_fits_its_column(desk) -> None:
+    # Category and area names may each hold 200 characters; the subject column holds 300.
+    from sqlalchemy import select as select_
+
+    from engine.catalogue import load_catalogue
+    from engine.escalation import sweep_batch
+    from engine.models import Notification
+
+    text = _catalogue_with("name_id: Penerangan jalan umum (PJU) mati", "name_id: " + "P" * 200)
+    text = text.replace("name: Kelurahan Gambir", "name: " + "G" * 200, 1)
+    long_ago = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
+    load_catalogue(desk.session, text, now=long_ago)
+    desk.now = long_ago
+    ticket = desk.submit(category="broken_street_light")
+
+    sweep_batch(desk.session, now=long_ago + timedelta(days=60))
+    desk.session.flush()  # PostgreSQL refuses a subject over 300 characters here
+
+    subjects = desk.session.scalars(
+        select_(Notification.subject).where(Notification.ticket_id == ticket.id)
+    ).all()
+    assert subjects and max(len(s) for s in subjects) == LIMITS["notification_subject"]
+    assert all(s.startswith(f"[Tanggap] {ticket.code} ") and s.endswith("…") for s in subjects)

@@ -1,0 +1,66 @@
+"""``tanggap outbox list``: the e-mails decided and their delivery, without reading SQL by hand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from cli.context import UsageError, database, local, print_rows, reported_errors, settings
+from engine.models import Notification, Ticket
+from engine.tickets import get_ticket
+
+app = typer.Typer(help="The e-mail outbox.", no_args_is_help=True)
+
+#: Statuses that need an operator's eye: gave up (dead) or failed for now.
+FAILED = ("failed", "dead")
+
+
+@app.command("list")
+def list_(
+    pending: Annotated[bool, typer.Option("--pending", help="only e-mails not sent yet")] = False,
+    failed: Annotated[bool, typer.Option("--failed", help="only failed or dead e-mails")] = False,
+    ticket: Annotated[str | None, typer.Option(help="only e-mails about this ticket")] = None,
+    limit: Annotated[int, typer.Option(help="at most this many, newest first", min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
+) -> None:
+    """List outbox e-mails, newest first: recipient, subject, status, attempts."""
+    if pending and failed:
+        raise UsageError("choose one of --pending and --failed")
+    with reported_errors(), database().reading() as session:
+        query = select(Notification, Ticket.code).join(Ticket, Ticket.id == Notification.ticket_id)
+        if pending:
+            query = query.where(Notification.status == "pending")
+        if failed:
+            query = query.where(Notification.status.in_(FAILED))
+        if ticket:
+            query = query.where(Notification.ticket_id == get_ticket(session, ticket).id)
+        query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
+        rows = [
+            {
+                "id": n.id,
+                "ticket": code,
+                "recipient": n.recipient,
+                "kind": n.recipient_kind,
+                "subject": n.subject,
+                "status": n.status,
+                "attempts": n.attempts,
+                "created_at": n.created_at.isoformat()
+                if as_json
+                else local(n.created_at, short=True),
+                "sent_at": (n.sent_at.isoformat() if n.sent_at else None)
+                if as_json
+                else local(n.sent_at, short=True),
+                "last_error": n.last_error,
+            }
+            for n, code in session.execute(query.limit(limit))
+        ]
+    print_rows(
+        rows,
+        as_json=as_json,
+        columns=[("id", "id"), ("ticket", "ticket"), ("recipient", "to"),
+                 ("status", "status"), ("attempts", "tries"), ("created_at", "queued")],
+        title=f"outbox (times in {settings().timezone})",
+        empty="the outbox is empty",
+    )  # fmt: skip

@@ -1,0 +1,491 @@
+"""What an operator types and reads (issue 7): text printed literally, one-line answers to
+setup mistakes, who may do what, and the views an operator needs."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from cli import context
+from cli.main import app
+from engine.db import Database
+from engine.models import Staff, Ticket
+
+ROOT = Path(__file__).resolve().parents[2]
+MONAS = ["--lat", "-6.1754", "--lon", "106.8272"]
+
+
+def ok(runner: CliRunner, *args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def refused(runner: CliRunner, *args: str) -> str:
+    """The one line an operator reads on stderr when a command is refused with exit 2."""
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def tickets(database: Database) -> int:
+    with database.reading() as session:
+        return session.scalar(select(func.count()).select_from(Ticket)) or 0
+
+
+@pytest.fixture
+def officer(tanggap: CliRunner) -> str:
+    email = f"budi-{uuid.uuid4().hex[:8]}@dbm.example"
+    ok(tanggap, "staff", "add", email, "--name", "Budi [bold]Santoso[/bold]", "--agency", "dbm")
+    return email
+
+
+@pytest.fixture
+def submit(tanggap: CliRunner, committed: list[str]) -> Callable[..., tuple[str, str]]:
+    def run(*extra: str, category: str = "broken_street_light") -> tuple[str, str]:
+        out = ok(
+            tanggap, "ticket", "submit", "--quiet", "--category", category, *MONAS,
+            "--description", "Lampu [/] mati", *extra,
+        )  # fmt: skip
+        code, token = out.split()
+        committed.append(code)
+        return code, token
+
+    return run
+
+
+def photo_file(tmp_path: Path, name: str = "bukti.jpg") -> str:
+    path = tmp_path / name
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(path)
+    return str(path)
+
+
+# --- §1 text is data, never markup --------------------------------------------------------
+
+
+def test_cli_markup_in_citizen_and_staff_text_printed_literally(
+    tanggap: CliRunner, submit, officer: str, wide: None
+) -> None:
+    code, _token = submit("--address", "Jl. [link=https://evil.example]Sudirman[/link]")
+    ok(tanggap, "ticket", "act", code, "verify", "--as", officer, "--note", "cek [red]PLN[/red]")
+
+    shown = ok(tanggap, "ticket", "show", code)
+    listed = ok(tanggap, "staff", "list")
+
+    assert "Lampu [/] mati" in shown  # used to be a MarkupError traceback, for good
+    assert "Jl. [link=https://evil.example]Sudirman[/link]" in shown
+    assert "[internal] cek [red]PLN[/red]" in shown
+    assert "Budi [bold]Santoso[/bold]" in shown and "Budi [bold]Santoso[/bold]" in listed
+    assert "\x1b" not in shown  # no styling reaches a pipe
+
+
+def test_cli_markup_in_error_message_printed_literally(tanggap: CliRunner) -> None:
+    line = refused(tanggap, "ticket", "submit", "--category", "[/]", *MONAS, "--description", "x")
+
+    assert line.startswith("error: unknown report category '[/]'; valid: ")
+    assert "broken_street_light" in line
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--description", "Lampu\x1b[2Jmati", "description contains control character U+001B"),
+        ("--description", "\u200b\u200b \u3000", "description is empty"),
+        ("--name", "Siti\x07", "reporter_name contains control character U+0007"),
+        ("--address", "x" * 301, "address has 301 characters; the limit is 300"),
+        ("--name", "n" * 201, "reporter_name has 201 characters; the limit is 200"),
+        ("--phone", "1" * 41, "reporter_phone has 41 characters; the limit is 40"),
+        ("--email", "e" * 243 + "@example.org", "reporter_email has 255 characters"),
+        ("--email", "not-an-email", "reporter_email is not an e-mail address"),
+    ],
+)
+def test_cli_submit_unclean_or_too_long_text_refused_nothing_written(
+    tanggap: CliRunner, database: Database, option: str, value: str, message: str
+) -> None:
+    before = tickets(database)
+    args = ["ticket", "submit", "--category", "traffic_jam", *MONAS, "--description", "macet"]
+
+    line = refused(tanggap, *args, option, value)
+
+    assert line.startswith(f"error: {message}")
+    assert value[:20] not in line or len(value) < 6  # personal data is never echoed
+    assert tickets(database) == before
+
+
+# --- §2 setup mistakes: one line, nothing left behind --------------------------------------
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tanggap: CliRunner) -> Iterator[Callable]:
+    def set_env(**values: str) -> None:
+        for key, value in values.items():
+            monkeypatch.setenv(f"TANGGAP_{key}", value)
+        context.reset()
+
+    yield set_env
+    context.reset()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DISPUTE_WINDOW_DAYS", "abc", "TANGGAP_DISPUTE_WINDOW_DAYS: Input should be a valid int"),
+        ("DISPUTE_WINDOW_DAYS", "-3", "TANGGAP_DISPUTE_WINDOW_DAYS: Input should be greater"),
+        ("DATABASE_URL", "mysql://root@localhost/x", "TANGGAP_DATABASE_URL: unsupported database"),
+        ("DATABASE_URL", "not a url", "TANGGAP_DATABASE_URL: not a database URL"),
+        ("TIMEZONE", "Mars/Olympus", "TANGGAP_TIMEZONE: unknown time zone 'Mars/Olympus'"),
+        ("CODE_PREFIX", "jkt-1", "TANGGAP_CODE_PREFIX: String should match pattern"),
+        ("MAX_PHOTO_BYTES", "0", "TANGGAP_MAX_PHOTO_BYTES: Input should be greater"),
+    ],
+)
+@pytest.mark.parametrize("command", [["ticket", "list"], ["db", "upgrade"], ["staff", "list"]])
+def test_cli_bad_setting_one_line_naming_the_variable(
+    tanggap: CliRunner, environment, variable: str, value: str, message: str, command: list[str]
+) -> None:
+    environment(**{variable: value})
+
+    line = refused(tanggap, *command)
+
+    assert line.startswith(f"error: {message}")
+
+
+def test_cli_database_url_password_never_shown(tanggap: CliRunner, environment) -> None:
+    environment(DATABASE_URL="postgresql+psycopg://tanggap:s3cret-pw@127.0.0.1:1/tanggap")
+
+    line = refused(tanggap, "ticket", "list")
+
+    assert line.startswith("error: cannot reach the database at postgresql+psycopg://tanggap:***@")
+    assert "s3cret-pw" not in line
+
+
+def test_cli_before_db_upgrade_says_how_and_leaves_no_file(
+    tanggap: CliRunner, environment, tmp_path: Path
+) -> None:
+    missing = tmp_path / "elsewhere" / "tanggap.db"
+    missing.parent.mkdir()
+    environment(DATABASE_URL=f"sqlite:///{missing}")
+
+    for command in (
+        ["ticket", "list"],
+        ["staff", "add", "a@b.example", "--name", "A"],
+        ["sweep", "--once"],
+        ["config", "load", str(ROOT / "catalogue/jakarta.yaml")],
+    ):
+        line = refused(tanggap, *command)
+        assert line == (
+            f"error: no database at {missing} (TANGGAP_DATABASE_URL): run `tanggap db upgrade` "
+            "to create it, or set TANGGAP_DATABASE_URL"
+        )  # fmt: skip
+    assert list(missing.parent.iterdir()) == []  # no empty tanggap.db left behind
+
+
+def test_cli_not_migrated_database_says_run_db_upgrade(
+    tanggap: CliRunner, environment, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    environment(DATABASE_URL=f"sqlite:///{empty}")
+
+    line = refused(tanggap, "ticket", "list")
+
+    assert (
+        line == f"error: the database at sqlite:///{empty} is not set up: run `tanggap db upgrade`"
+    )
+
+
+def test_cli_db_upgrade_new_database_says_what_it_created(
+    tanggap: CliRunner, environment, tmp_path: Path
+) -> None:
+    path = tmp_path / "new.db"
+    environment(DATABASE_URL=f"sqlite:///{path}")
+
+    first = ok(tanggap, "db", "upgrade")
+    second = ok(tanggap, "db", "upgrade")
+
+    assert re.match(rf"created the database at sqlite:///{path}: \d+ tables, revision \d+", first)
+    assert second.startswith(f"the database at sqlite:///{path} is up to date (revision ")
+    assert "No such" not in ok(tanggap, "ticket", "list")  # usable at once
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("DIRECTORY", "is a directory"),
+        ("version: 1\n".encode("utf-16"), "is UTF-16 text; save it as UTF-8"),
+        (bytes(range(256)) * 4, "is not a text file"),
+        ("nama: Jalan Café\n".encode("latin-1"), "the file is not UTF-8 text"),
+        ("MISSING", "does not exist"),
+    ],
+)
+def test_cli_config_load_not_a_catalogue_file_one_line(
+    tanggap: CliRunner, tmp_path: Path, content: bytes | str, message: str
+) -> None:
+    path = tmp_path / "catalogue.yaml"
+    if content == "DIRECTORY":
+        path.mkdir()
+    elif content != "MISSING":
+        assert isinstance(content, bytes)
+        path.write_bytes(content)
+
+    line = refused(tanggap, "config", "load", str(path))
+
+    assert message in line
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory"])
+def test_cli_photo_missing_or_directory_one_line_nothing_written(
+    tanggap: CliRunner, database: Database, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "nope.jpg" if kind == "missing" else tmp_path
+    before = tickets(database)
+
+    line = refused(
+        tanggap, "ticket", "submit", "--category", "broken_road", *MONAS,
+        "--description", "jalan berlubang", "--photo", str(path),
+    )  # fmt: skip
+
+    assert "Invalid value for '--photo'" in line
+    assert ("does not exist" if kind == "missing" else "is a directory") in line
+    assert tickets(database) == before
+
+
+@pytest.mark.parametrize("batch", ["0", "-1"])
+def test_cli_sweep_batch_below_one_refused(tanggap: CliRunner, batch: str) -> None:
+    line = refused(tanggap, "sweep", "--once", "--batch", batch)
+
+    assert "Invalid value for '--batch': Input should be greater than or equal to 1" in line
+
+
+def test_cli_ticket_list_unknown_state_refused(tanggap: CliRunner) -> None:
+    line = refused(tanggap, "ticket", "list", "--state", "bogus")
+
+    assert "'bogus' is not one of 'submitted', 'verified'" in line
+
+
+# --- §3 who may do what --------------------------------------------------------------------
+
+
+def test_cli_citizen_priority_refused_staff_on_behalf_sets_it(
+    tanggap: CliRunner, database: Database, officer: str, committed: list[str]
+) -> None:
+    before = tickets(database)
+    args = ["ticket", "submit", "--category", "traffic_jam", *MONAS, "--description", "macet"]
+
+    line = refused(tanggap, *args, "--priority", "urgent")
+    out = ok(tanggap, *args, "--priority", "URGENT", "--as", officer.upper())
+
+    assert line == "error: only staff set a report's priority; leave it out"
+    committed.append(re.search(r"submitted (\S+):", out).group(1))  # type: ignore[union-attr]
+    assert "priority urgent" in out
+    assert tickets(database) == before + 1
+
+
+def test_cli_two_identities_in_one_call_refused(tanggap: CliRunner, submit, officer: str) -> None:
+    code, token = submit()
+
+    line = refused(tanggap, "ticket", "act", code, "verify", "--as", officer, "--token", token)
+
+    assert "say who acts once: --as STAFF_EMAIL or --token TOKEN, not both" in line
+
+
+def test_cli_codes_any_spelling_accepted(tanggap: CliRunner, submit, officer: str) -> None:
+    code, _token = submit(category="BROKEN-STREET-LIGHT")
+    ok(tanggap, "ticket", "act", code.lower(), "Verify", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "ASSIGN", "--as", officer, "--agency", "dbm")
+
+    other, _ = submit()
+    out = ok(tanggap, "ticket", "act", other, "mark-duplicate", "--as", officer,
+             "--duplicate-of", code)  # fmt: skip
+
+    assert f"{other} is now duplicate" in out
+
+
+def test_cli_staff_deactivate_then_activate(tanggap: CliRunner, submit, officer: str) -> None:
+    code, _token = submit()
+    ok(tanggap, "ticket", "act", code, "verify", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "assign", "--as", officer, "--officer", officer)
+
+    out = ok(tanggap, "staff", "deactivate", officer)
+    line = refused(tanggap, "ticket", "act", code, "start", "--as", officer)
+    ok(tanggap, "staff", "activate", officer)
+    started = ok(tanggap, "ticket", "act", code, "start", "--as", officer)
+
+    assert f"{officer} is deactivated" in out
+    assert "1 open tickets still name them as officer" in out
+    assert line == f"error: staff account {officer} is deactivated"
+    assert f"{code} is now in_progress" in started
+
+
+# --- §4 what an operator needs to see ------------------------------------------------------
+
+
+def test_cli_version(tanggap: CliRunner) -> None:
+    assert re.fullmatch(r"tanggap \d+\.\d+\.\d+\S*\n", ok(tanggap, "--version"))
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("categories", "broken_street_light"),
+        ("agencies", "DBM"),
+        ("areas", "Kelurahan Gambir"),
+        ("policies", "infrastructure_repairs"),
+    ],
+)
+def test_cli_catalogue_show_lists_codes_table_and_json(
+    tanggap: CliRunner, section: str, expected: str, wide: None
+) -> None:
+    table = ok(tanggap, "catalogue", "show", section)
+    rows = json.loads(ok(tanggap, "catalogue", "show", section, "--json"))
+
+    assert expected in table
+    assert expected in json.dumps(rows, ensure_ascii=False)
+    assert all("code" in row for row in rows)
+
+
+def test_cli_ticket_show_photos_and_public_internal_notes(
+    tanggap: CliRunner, submit, officer: str, tmp_path: Path, wide: None
+) -> None:
+    code, token = submit()
+    act = ["ticket", "act", code]
+    ok(tanggap, *act, "verify", "--as", officer, "--note", "dicek petugas")
+    ok(tanggap, *act, "assign", "--as", officer, "--officer", officer)
+    ok(tanggap, *act, "start", "--as", officer)
+    ok(tanggap, *act, "resolve", "--as", officer, "--note", "Lampu diganti",
+       "--photo", photo_file(tmp_path))  # fmt: skip
+    ok(tanggap, *act, "reopen", "--token", token, "--note", "masih mati")
+
+    shown = ok(tanggap, "ticket", "show", code)
+
+    assert "[internal] dicek petugas" in shown  # verify notes are internal by default
+    assert "[public] Lampu diganti" in shown
+    assert "[public] masih mati" in shown
+    [photo_line] = [line for line in shown.splitlines() if line.startswith("photos")]
+    stored = re.search(r"(\S+\.jpg)$", photo_line).group(1)  # type: ignore[union-attr]
+    assert "proof  #5  image/jpeg 64×48" in photo_line
+    assert Image.open(io.BytesIO(Path(stored).read_bytes())).size == (64, 48)
+
+
+def test_cli_ticket_list_filters_columns_and_json(
+    tanggap: CliRunner, submit, officer: str, wide: None
+) -> None:
+    light, _ = submit()  # DBM, broken_street_light
+    jam, _ = submit(category="traffic_jam")  # DISHUB
+    ok(tanggap, "ticket", "act", light, "verify", "--as", officer)
+    ok(tanggap, "ticket", "act", light, "assign", "--as", officer, "--officer", officer)
+
+    def codes(*filters: str) -> set[str]:
+        rows = json.loads(ok(tanggap, "ticket", "list", "--limit", "500", "--json", *filters))
+        return {row["code"] for row in rows}
+
+    assert light in codes("--agency", "DBM") and jam not in codes("--agency", "DBM")
+    assert jam in codes("--category", "traffic-jam") and light not in codes(
+        "--category", "traffic_jam"
+    )
+    assert codes("--officer", officer) == {light}
+    assert {light, jam} <= codes("--area", "31.71")  # Jakarta Pusat and the areas inside it
+    assert light in codes("--state", "ASSIGNED") and jam not in codes("--state", "assigned")
+    assert {light, jam} <= codes("--at-risk", str(24 * 30))  # deadlines within 30 days
+    assert not {light, jam} & codes("--overdue")  # submitted just now
+    assert not {light, jam} & codes("--at-risk", "0")
+
+    [row] = [r for r in json.loads(ok(tanggap, "ticket", "list", "--json")) if r["code"] == light]
+    assert (row["priority"], row["agency"], row["officer"]) == ("normal", "DBM", officer)
+    assert datetime.fromisoformat(row["deadline"]) > datetime.now(UTC)
+    assert row["seconds_left"] > 0
+
+    table = ok(tanggap, "ticket", "list", "--agency", "DBM", "--limit", "1")
+    assert re.search(rf"{light} +assigned +normal +broken_street_light +DBM +20\d\d-", table)
+
+
+def test_cli_ticket_list_overdue_shows_negative_time_left(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket], wide: None
+) -> None:
+    code = report_committed(now=datetime(2026, 9, 1, 2, 0, tzinfo=UTC)).code
+
+    rows = json.loads(ok(tanggap, "ticket", "list", "--overdue", "--limit", "500", "--json"))
+    table = ok(tanggap, "ticket", "list", "--overdue", "--limit", "500")
+
+    assert code in {row["code"] for row in rows}
+    assert re.search(rf"{code} .* 2026-09-0\d \d\d:\d\d +-\d+d \d+h", table)
+
+
+def test_cli_outbox_and_escalations_lists_after_a_sweep(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket]
+) -> None:
+    code = report_committed(
+        now=datetime(2026, 9, 1, 2, 0, tzinfo=UTC), category="broken_street_light"
+    ).code
+    ok(tanggap, "sweep", "--once")
+
+    mails = json.loads(ok(tanggap, "outbox", "list", "--ticket", code, "--json"))
+    pending = json.loads(ok(tanggap, "outbox", "list", "--pending", "--limit", "1000", "--json"))
+    failed = json.loads(ok(tanggap, "outbox", "list", "--failed", "--json"))
+    ledger = json.loads(ok(tanggap, "escalations", "list", "--ticket", code, "--json"))
+    table = ok(tanggap, "outbox", "list", "--ticket", code)
+
+    assert mails and {m["ticket"] for m in mails} == {code}
+    assert {m["id"] for m in mails} <= {m["id"] for m in pending}
+    assert all(m["status"] in ("failed", "dead") for m in failed)
+    assert "dbm.head@tanggap.example" in {m["recipient"] for m in mails}
+    assert {(e["timer"], e["level"]) for e in ledger} >= {("verify #1", "breach")}
+    assert code in table and "pending" in table
+
+
+def test_cli_listings_fit_80_columns_when_piped(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket], officer: str
+) -> None:
+    code = report_committed(now=datetime(2026, 9, 1, 2, 0, tzinfo=UTC)).code
+    ok(tanggap, "sweep", "--once")
+    outputs = [
+        ok(tanggap, "ticket", "list", "--limit", "20"),
+        ok(tanggap, "ticket", "show", code),
+        ok(tanggap, "sla", "check", code),
+        ok(tanggap, "outbox", "list", "--limit", "20"),
+        ok(tanggap, "escalations", "list", "--limit", "20"),
+        ok(tanggap, "staff", "list"),
+        *(ok(tanggap, "catalogue", "show", s) for s in ("areas", "agencies", "categories",
+                                                         "policies")),
+    ]  # fmt: skip
+    for output in outputs:
+        tables = [
+            line for line in output.splitlines() if not line.startswith(("report ", "location "))
+        ]
+        assert max(len(line) for line in tables) <= 80, output
+    assert code in outputs[0]  # codes are never folded
+
+
+def test_cli_staff_list_json(tanggap: CliRunner, officer: str, database: Database) -> None:
+    rows = json.loads(ok(tanggap, "staff", "list", "--json"))
+
+    with database.reading() as session:
+        count = session.scalar(select(func.count()).select_from(Staff))
+    assert len(rows) == count
+    assert {"email": officer, "name": "Budi [bold]Santoso[/bold]", "role": "staff",
+            "agency": "DBM", "active": True} in rows  # fmt: skip
+
+
+def test_cli_readme_first_command_demo_on_fresh_database(
+    tanggap: CliRunner, environment, tmp_path: Path
+) -> None:
+    environment(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}", MEDIA_DIR=str(tmp_path / "m"))
+    ok(tanggap, "db", "upgrade")
+    ok(tanggap, "config", "load", str(ROOT / "catalogue" / "jakarta.yaml"))
+
+    out = ok(tanggap, "demo")
+
+    assert re.search(r"JKT-\S+ is now resolved \(version 5\)", out)
+    assert "next       close, comment, rate, reopen" in out

@@ -1,0 +1,71 @@
+"""The FastAPI app: ``create_app()`` for tests and servers, ``app`` for ``uvicorn api.app:app``."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from fastapi import FastAPI
+
+from api import errors
+from api.deps import Transactions
+from api.ratelimit import SubmissionLimiter
+from api.routes import admin, open311, reports, tickets
+from api.schemas.public import ReportCreate
+from engine.db import Database
+from engine.environment import database as default_database
+from engine.environment import settings as default_settings
+from engine.settings import Settings
+
+
+def _openapi_with(app: FastAPI, *models: Any) -> None:
+    """Add models that routes reference by hand (the two bodies of POST /reports)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(definition.pop("$defs", {}))
+            components.setdefault(model.__name__, definition)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    transactions: Transactions | None = None,
+) -> FastAPI:
+    settings = settings or default_settings()
+    if transactions is None:
+        transactions = Transactions.of(database or default_database())
+    app = FastAPI(
+        title="Tanggap",
+        summary="Citizen reports to a city government: citizen, staff and Open311 APIs",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.transactions = transactions
+    app.state.limiter = SubmissionLimiter(settings)
+    errors.install(app)
+    app.include_router(reports.router)
+    app.include_router(reports.media)
+    app.include_router(tickets.router)
+    app.include_router(admin.router)
+    app.include_router(open311.router)
+    if importlib.util.find_spec("api.routes.mail_events") is not None:
+        from api.routes import mail_events
+
+        app.include_router(mail_events.router)
+    _openapi_with(app, ReportCreate)
+    return app
+
+
+app = create_app()

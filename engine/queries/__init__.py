@@ -1,0 +1,65 @@
+"""The read side: what the API and the command line show, as plain dataclasses.
+
+``public`` never reads personal data; ``staff`` cuts every query to the viewer's key;
+``figures`` aggregates for supervisors.
+"""
+
+from engine.queries.figures import Figures, GroupBy, GroupFigures, Rate, figures
+from engine.queries.public import (
+    Page,
+    PublicEvent,
+    PublicFilter,
+    PublicPhoto,
+    PublicTicket,
+    PublicUpdate,
+    Service,
+    distance_m,
+    find_photo,
+    get_public,
+    latest_notes_and_photos,
+    list_public,
+    list_public_updates,
+    list_services,
+    nearby_open,
+)
+from engine.queries.staff import (
+    Reporter,
+    StaffEvent,
+    TicketDetail,
+    WorkFilter,
+    WorkItem,
+    WorkPage,
+    ticket_detail,
+    worklist,
+)
+
+__all__ = [
+    "Figures",
+    "GroupBy",
+    "GroupFigures",
+    "Page",
+    "PublicEvent",
+    "PublicFilter",
+    "PublicPhoto",
+    "PublicTicket",
+    "PublicUpdate",
+    "Rate",
+    "Reporter",
+    "Service",
+    "StaffEvent",
+    "TicketDetail",
+    "WorkFilter",
+    "WorkItem",
+    "WorkPage",
+    "distance_m",
+    "figures",
+    "find_photo",
+    "get_public",
+    "latest_notes_and_photos",
+    "list_public",
+    "list_public_updates",
+    "list_services",
+    "nearby_open",
+    "ticket_detail",
+    "worklist",
+]

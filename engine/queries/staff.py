@@ -1,0 +1,232 @@
+"""The staff read side: worklists ranked by deadline, and one ticket in full.
+
+Every query is cut to what the viewer's key may see (``engine.keys.visible``). A private
+report's reporter is shown to admins only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from engine.codes import normalize_code
+from engine.errors import CatalogueEntryNotFound
+from engine.keys import KeyHolder, check_sees, descendant_area_ids, visible
+from engine.lifecycle import OPEN_STATES, State, Trigger, allowed_triggers
+from engine.models import Agency, Area, Category, SlaTimer, Staff, Subscription, Ticket, UTCDateTime
+from engine.presentation import StatePresentation, present
+from engine.queries.public import PublicTicket, decode_cursor, encode_cursor, get_public
+from engine.tickets import get_ticket, list_events
+from engine.timeline import TimerView, sla_timeline
+
+#: Sorts tickets without a running timer after every real deadline.
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class WorkFilter:
+    agency: str | None = None
+    states: tuple[str, ...] = ()
+    category: str | None = None
+    area: str | None = None
+    overdue: bool = False
+    #: Only tickets whose earliest running deadline falls within this many hours (not yet past).
+    at_risk_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    code: str
+    state: StatePresentation
+    category: str
+    priority: str
+    agency: str
+    area: str
+    officer: str | None
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class WorkPage:
+    items: list[WorkItem]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Reporter:
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class StaffEvent:
+    seq: int
+    trigger: str
+    from_state: str | None
+    to_state: str
+    actor_role: str
+    actor: str
+    note: str | None
+    public: bool
+    data: dict[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    public: PublicTicket
+    version: int
+    priority: str
+    channel: str
+    private: bool
+    #: None when the report is private and the viewer is not an admin, or nobody was named.
+    reporter: Reporter | None
+    officer: str | None
+    subscribers: int
+    events: list[StaffEvent]
+    timers: list[TimerView]
+    allowed: list[Trigger]
+
+
+def _code_id(session: Session, model: Any, code: str, what: str) -> int:
+    found = session.scalar(select(model.id).where(model.code == code))
+    if found is None:
+        raise CatalogueEntryNotFound(f"no {what} with code {code!r}")
+    return int(found)
+
+
+def worklist(
+    session: Session,
+    viewer: KeyHolder,
+    f: WorkFilter,
+    *,
+    now: datetime,
+    limit: int,
+    cursor: str | None = None,
+) -> WorkPage:
+    """Tickets the viewer may see, earliest running SLA deadline first, keyset-paged."""
+    due_rows = (
+        select(SlaTimer.ticket_id, func.min(SlaTimer.deadline).label("due"))
+        .where(SlaTimer.stopped_at.is_(None))
+        .group_by(SlaTimer.ticket_id)
+        .subquery()
+    )
+    due = func.coalesce(due_rows.c.due, literal(_NEVER, UTCDateTime()))
+    query = (
+        select(
+            Ticket.code,
+            Ticket.state,
+            Ticket.last_trigger,
+            Category.code,
+            Ticket.priority,
+            Agency.code,
+            Area.code,
+            Staff.name,
+            Ticket.created_at,
+            due_rows.c.due,
+            Ticket.version,
+            Ticket.id,
+        )
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .join(Area, Area.id == Ticket.area_id)
+        .outerjoin(Staff, Staff.id == Ticket.officer_id)
+        .outerjoin(due_rows, due_rows.c.ticket_id == Ticket.id)
+        .where(visible(session, viewer))
+    )
+    states = list(f.states) or [s.value for s in OPEN_STATES]
+    query = query.where(Ticket.state.in_(states))
+    if f.agency:
+        query = query.where(Ticket.agency_id == _code_id(session, Agency, f.agency, "agency"))
+    if f.category:
+        query = query.where(Category.code == f.category)
+    if f.area:
+        area_ids = descendant_area_ids(session, _code_id(session, Area, f.area, "area"))
+        query = query.where(Ticket.area_id.in_(area_ids))
+    if f.overdue:
+        query = query.where(due_rows.c.due < now)
+    if f.at_risk_hours is not None:
+        query = query.where(
+            due_rows.c.due >= now, due_rows.c.due < now + timedelta(hours=f.at_risk_hours)
+        )
+    if cursor:
+        at, ticket_id = decode_cursor(cursor)
+        query = query.where(or_(due > at, and_(due == at, Ticket.id > ticket_id)))
+    rows = session.execute(query.order_by(due, Ticket.id).limit(limit + 1)).all()
+    items = []
+    for code, state, last, cat, prio, agency, area, officer, created, due_at, version, _ in rows[
+        :limit
+    ]:
+        late = due_at is not None and due_at < now and state != State.ON_HOLD
+        items.append(
+            WorkItem(
+                code,
+                present(state, last),
+                cat,
+                prio,
+                agency,
+                area,
+                officer,
+                created,
+                due_at,
+                late,
+                version,
+            )
+        )
+    next_cursor = None
+    if len(rows) > limit:
+        last_row = rows[limit - 1]
+        next_cursor = encode_cursor(last_row[9] or _NEVER, last_row[11])
+    return WorkPage(items, next_cursor)
+
+
+def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: datetime) -> TicketDetail:
+    """One ticket for staff: timeline with internal notes, SLA timers and escalations, next
+    actions. ``Forbidden`` outside the viewer's agency or area."""
+    ticket = get_ticket(session, normalize_code(code))
+    check_sees(session, viewer, ticket)
+    named = ticket.reporter_name or ticket.reporter_email or ticket.reporter_phone
+    reporter = None
+    if named and (viewer.is_admin or not ticket.private):
+        reporter = Reporter(ticket.reporter_name, ticket.reporter_email, ticket.reporter_phone)
+    subscribers = session.scalar(
+        select(func.count())
+        .select_from(Subscription)
+        .where(Subscription.ticket_id == ticket.id, Subscription.active)
+    )
+    events = [
+        StaffEvent(
+            e.seq,
+            e.trigger,
+            e.from_state,
+            e.to_state,
+            e.actor_role,
+            "citizen" if e.actor_role == "citizen" else e.actor_label,
+            e.note,
+            e.public,
+            dict(e.data or {}),
+            e.created_at,
+        )
+        for e in list_events(session, ticket)
+    ]
+    return TicketDetail(
+        public=get_public(session, ticket.code, now=now),
+        version=ticket.version,
+        priority=ticket.priority,
+        channel=ticket.source,
+        private=ticket.private,
+        reporter=reporter,
+        officer=ticket.officer.name if ticket.officer else None,
+        subscribers=subscribers or 0,
+        events=events,
+        timers=sla_timeline(session, ticket, now=now),
+        allowed=allowed_triggers(ticket.state),
+    )

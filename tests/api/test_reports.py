@@ -1,0 +1,110 @@
+"""Citizen API: submit, track, duplicates nearby, me too, the reporter's own view."""
+
+from __future__ import annotations
+
+from tests.api.conftest import MONAS, Api
+
+
+def test_submit_json_returns_code_token_agency_and_deadline(api: Api) -> None:
+    created = api.submit(name="Siti", email="siti@example.id", phone="0812")
+    assert created["code"].startswith("JKT-")
+    assert len(created["reporter_token"]) > 20
+    assert created["state"]["code"] == "submitted"
+    assert created["state"]["label_id"] == "Menunggu"
+    assert created["state"]["colour"] == "red"
+    assert created["agency"]["code"] == "DISHUB"
+    assert created["expected_resolution_at"] is not None
+    assert created["possible_duplicates"] == []
+
+
+def test_public_view_shows_state_labels_and_timeline(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "hold")
+    view = api.client.get(f"/api/v1/reports/{code.lower()}").json()
+    assert view["state"] == {
+        "code": "on_hold",
+        "label_id": "Ditunda",
+        "label_en": "On hold",
+        "colour": "yellow",
+        "open311_status": "open",
+        "detailed_status": "IN_PROCESS",
+    }
+    assert [e["action"] for e in view["timeline"]] == [
+        "submit", "verify", "assign", "start", "hold",
+    ]
+    assert view["timeline"][-1]["note"] == "menunggu PLN"
+    assert view["area"]["name"] == "Kelurahan Gambir"
+    assert view["overdue"] is False
+
+
+def test_public_view_of_unknown_code_is_404_problem(api: Api) -> None:
+    response = api.client.get("/api/v1/reports/JKT-0000-0000")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "ticket_not_found"
+
+
+def _offset(metres_north: float) -> float:
+    return MONAS[0] + metres_north / 111_320.0
+
+
+def test_submit_offers_open_reports_of_same_category_within_250_m(api: Api) -> None:
+    near = api.submit(lat=_offset(100))["code"]
+    edge = api.submit(lat=_offset(240))["code"]
+    api.submit(lat=_offset(400))  # too far
+    api.submit(lat=_offset(100), category="broken_street_light")  # other category
+    closed = api.submit(lat=_offset(50))["code"]
+    api.drive(closed, "reject")
+    created = api.submit()
+    offered = [(d["code"], round(d["distance_m"], -1)) for d in created["possible_duplicates"]]
+    assert offered == [(near, 100), (edge, 240)]
+
+
+def test_me_too_counts_a_supporter_and_subscribes(api: Api) -> None:
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/reports/{code}/supporters", json={"email": "tetangga@example.id"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["supporters"] == 1
+    api.client.post(f"/api/v1/reports/{code}/supporters", json={})
+    assert api.client.get(f"/api/v1/reports/{code}").json()["supporters"] == 2
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin"))
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["subscribers"] == 1
+
+
+def test_me_too_on_a_closed_report_is_422(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "reject")
+    response = api.client.post(f"/api/v1/reports/{code}/supporters", json={})
+    assert response.status_code == 422
+    assert "open reports only" in response.json()["detail"]
+
+
+def test_reporter_view_needs_the_token(api: Api) -> None:
+    code = api.submit(name="Siti", email="siti@example.id")["code"]
+    mine = api.client.get(
+        f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": api.tokens[code]}
+    )
+    assert mine.status_code == 200
+    assert mine.json()["name"] == "Siti"
+    assert mine.json()["subscriptions"] == ["siti@example.id"]
+    wrong = api.client.get(f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": "x"})
+    assert wrong.status_code == 403
+    missing = api.client.get(f"/api/v1/reports/{code}/private")
+    assert missing.status_code == 422
+
+
+def test_dispute_reopens_within_window_with_reason(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    empty = api.client.post(f"/api/v1/reports/{code}/dispute", json={"reason": " "}, headers=headers)
+    assert empty.status_code == 422
+    response = api.client.post(
+        f"/api/v1/reports/{code}/dispute", json={"reason": "masih macet"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["state"]["code"] == "assigned"
+    assert response.json()["timeline"][-1]["note"] == "masih macet"

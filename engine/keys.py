@@ -36,6 +36,13 @@ class StaleTicket(StaleVersion):
         self.state, self.version, self.allowed = state, version, allowed
 
 
+class UnknownReference(RuleViolated):
+    """A code named in a request body (agency, officer, duplicate target) that does not exist:
+    the request is wrong, not its URL."""
+
+    code = "unknown_reference"
+
+
 class ApiKeyNotFound(NotFound):
     code = "api_key_not_found"
 
@@ -215,6 +222,8 @@ def act(
             storage=storage,
             **fields,
         )
+    except NotFound as exc:  # the ticket itself was found above: this is a code in the body
+        raise UnknownReference(exc.message) from exc
     except StaleVersion as exc:
         allowed = [t.value for t in allowed_triggers(state)]
         raise StaleTicket(exc.message, state=state, version=version, allowed=allowed) from exc

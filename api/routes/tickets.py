@@ -93,6 +93,7 @@ _CSV_COLUMNS = [
     "due_at",
     "overdue",
     "version",
+    "description",
 ]
 
 
@@ -129,6 +130,7 @@ def list_tickets_csv(
             w.due_at.isoformat() if w.due_at else "",
             w.overdue,
             w.version,
+            w.description,
         ]
         writer.writerow([_cell(v) for v in row])
     headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else {}

@@ -99,7 +99,7 @@ def figures(
         tickets()
         .add_columns(SlaTimer.kind, SlaTimer.breached)
         .join(SlaTimer, SlaTimer.ticket_id == Ticket.id)
-        .where(SlaTimer.stopped_at >= start, SlaTimer.stopped_at < end)
+        .where(SlaTimer.stopped_at >= start, SlaTimer.stopped_at <= end)
     ):
         timers[(key, kind)].append(not breached)
     for (key, kind), results in sorted(timers.items()):
@@ -109,7 +109,7 @@ def figures(
     for key, created, resolved in session.execute(
         tickets()
         .add_columns(Ticket.created_at, Ticket.resolved_at)
-        .where(Ticket.resolved_at >= start, Ticket.resolved_at < end)
+        .where(Ticket.resolved_at >= start, Ticket.resolved_at <= end)
     ):
         durations[key].append((resolved - created).total_seconds() / 3600)
     for key, hours in durations.items():
@@ -127,7 +127,7 @@ def figures(
         .where(
             TicketEvent.trigger.in_([Trigger.RESOLVE.value, Trigger.REOPEN.value]),
             TicketEvent.created_at >= start,
-            TicketEvent.created_at < end,
+            TicketEvent.created_at <= end,
         )
     ):
         counts[key][trigger] += 1

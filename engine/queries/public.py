@@ -425,7 +425,7 @@ def latest_notes_and_photos(
     session: Session, ticket_ids: Sequence[int]
 ) -> dict[int, tuple[str | None, str | None]]:
     """Per ticket: its latest public note and its first photo's storage key (Open311 lists)."""
-    notes: dict[int, str] = {}
+    notes: dict[int, str | None] = {}
     photos: dict[int, str] = {}
     if not ticket_ids:
         return {}

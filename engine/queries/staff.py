@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine.codes import normalize_code
-from engine.errors import CatalogueEntryNotFound
+from engine.errors import RuleViolated
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, visible
 from engine.lifecycle import OPEN_STATES, State, Trigger, allowed_triggers
 from engine.models import Agency, Area, Category, SlaTimer, Staff, Subscription, Ticket, UTCDateTime
@@ -51,6 +51,7 @@ class WorkItem:
     due_at: datetime | None
     overdue: bool
     version: int
+    description: str
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class TicketDetail:
 def _code_id(session: Session, model: Any, code: str, what: str) -> int:
     found = session.scalar(select(model.id).where(model.code == code))
     if found is None:
-        raise CatalogueEntryNotFound(f"no {what} with code {code!r}")
+        raise RuleViolated(f"no {what} with code {code!r}")
     return int(found)
 
 
@@ -134,6 +135,7 @@ def worklist(
             due_rows.c.due,
             Ticket.version,
             Ticket.id,
+            Ticket.description,
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -162,9 +164,8 @@ def worklist(
         query = query.where(or_(due > at, and_(due == at, Ticket.id > ticket_id)))
     rows = session.execute(query.order_by(due, Ticket.id).limit(limit + 1)).all()
     items = []
-    for code, state, last, cat, prio, agency, area, officer, created, due_at, version, _ in rows[
-        :limit
-    ]:
+    for row in rows[:limit]:
+        (code, state, last, cat, prio, agency, area, officer, created, due_at, version) = row[:11]
         late = due_at is not None and due_at < now and state != State.ON_HOLD
         items.append(
             WorkItem(
@@ -179,6 +180,7 @@ def worklist(
                 due_at,
                 late,
                 version,
+                row[12],
             )
         )
     next_cursor = None

@@ -27,6 +27,7 @@ from engine.lifecycle import Role
 from engine.settings import Settings
 
 MONAS = (-6.1754, 106.8272)  # Kelurahan Gambir, Jakarta Pusat
+ROOT = Path(__file__).resolve().parents[2]
 
 #: name → (role, agency, area): the keys the tests act with.
 KEYS: dict[str, tuple[Role, str | None, str | None]] = {

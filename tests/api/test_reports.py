@@ -30,7 +30,11 @@ def test_public_view_shows_state_labels_and_timeline(api: Api) -> None:
         "detailed_status": "IN_PROCESS",
     }
     assert [e["action"] for e in view["timeline"]] == [
-        "submit", "verify", "assign", "start", "hold",
+        "submit",
+        "verify",
+        "assign",
+        "start",
+        "hold",
     ]
     assert view["timeline"][-1]["note"] == "menunggu PLN"
     assert view["area"]["name"] == "Kelurahan Gambir"
@@ -100,7 +104,9 @@ def test_dispute_reopens_within_window_with_reason(api: Api) -> None:
     code = api.submit()["code"]
     api.drive(code, "verify", "assign", "start", "resolve")
     headers = {"X-Reporter-Token": api.tokens[code]}
-    empty = api.client.post(f"/api/v1/reports/{code}/dispute", json={"reason": " "}, headers=headers)
+    empty = api.client.post(
+        f"/api/v1/reports/{code}/dispute", json={"reason": " "}, headers=headers
+    )
     assert empty.status_code == 422
     response = api.client.post(
         f"/api/v1/reports/{code}/dispute", json={"reason": "masih macet"}, headers=headers

@@ -56,7 +56,13 @@ async def read_report(
         return _validate(model, body or b"null", json=True), []
     if content_type != "multipart/form-data":
         raise UnsupportedMediaType("send application/json, or multipart/form-data with photos")
-    form = await request.form(max_files=settings.max_photos + 1, max_fields=40)
+    async with request.form(max_files=settings.max_photos + 1, max_fields=40) as form:
+        return await _read_form(form, settings, model)
+
+
+async def _read_form(
+    form: Any, settings: Settings, model: type[ReportCreate]
+) -> tuple[ReportCreate, list[bytes]]:
     photos: list[bytes] = []
     fields: dict[str, Any] = {}
     for key, value in form.multi_items():

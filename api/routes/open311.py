@@ -261,7 +261,11 @@ async def _form(request: Request, settings: SettingsDep) -> tuple[dict[str, str]
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise RuleViolated("POST requests as application/x-www-form-urlencoded or multipart")
-    form = await request.form(max_files=settings.max_photos + 1, max_fields=60)
+    async with request.form(max_files=settings.max_photos + 1, max_fields=60) as form:
+        return await _read_form(form, settings)
+
+
+async def _read_form(form: Any, settings: Settings) -> tuple[dict[str, str], list[bytes]]:
     fields: dict[str, str] = {}
     media: list[bytes] = []
     for key, value in form.multi_items():

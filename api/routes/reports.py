@@ -18,8 +18,10 @@ from api.deps import (
 from api.errors import invalid
 from api.ratelimit import limit_submissions
 from api.schemas.public import (
+    CommentCreate,
     DisputeCreate,
     FeatureCollection,
+    RatingCreate,
     ReportCreate,
     ReportCreated,
     ReporterRead,
@@ -29,7 +31,7 @@ from api.schemas.public import (
     SupportCreate,
     feature,
 )
-from api.uploads import read_report
+from api.uploads import check_photo, read_report
 from engine.actions import perform
 from engine.actors import Actor
 from engine.errors import NotFound
@@ -227,6 +229,59 @@ def dispute(
         expected_version=body.expected_version,
     )
     return ReportRead.of(get_public(session, ticket.code, now=now))
+
+
+@router.post("/reports/{code}/comments", response_model=ReportRead)
+def add_comment(
+    code: str,
+    body: CommentCreate,
+    token: ReporterToken,
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> ReportRead:
+    """The reporter adds a note or photos; it goes to the agency working on the report."""
+    photos = tuple(check_photo(p, settings, f"photo {n}") for n, p in enumerate(body.photos, 1))
+    ticket = perform(
+        session,
+        code,
+        "comment",
+        actor=Actor.citizen(token),
+        now=now,
+        settings=settings,
+        storage=storage,
+        note=body.text,
+        photos=photos,
+        expected_version=body.expected_version,
+    )
+    return ReportRead.of(get_public(session, ticket.code, now=now))
+
+
+@router.post("/reports/{code}/rating", response_model=ReporterRead)
+def rate_resolution(
+    code: str,
+    body: RatingCreate,
+    token: ReporterToken,
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> ReporterRead:
+    """The reporter rates the resolution 1–5 (a later rating replaces the earlier one)."""
+    ticket = perform(
+        session,
+        code,
+        "rate",
+        actor=Actor.citizen(token),
+        now=now,
+        settings=settings,
+        storage=storage,
+        rating=body.rating,
+        note=body.note,
+        expected_version=body.expected_version,
+    )
+    return ReporterRead.of(reporter_view(session, ticket.code, token=token, now=now))
 
 
 @router.post(

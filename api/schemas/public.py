@@ -3,10 +3,12 @@ personal data; only ``ReporterRead`` (the reporter's own view, behind the token)
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
 
 from engine.presentation import StatePresentation
 from engine.queries import PublicEvent, PublicPhoto, PublicTicket
@@ -14,6 +16,17 @@ from engine.reports import Channel, Language, ReporterView, Submitted
 
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+def _decode(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not base64") from exc
+
+
+#: A photo sent inside JSON: base64 in, bytes out (size and type are checked by the route).
+Base64Photo = Annotated[bytes, BeforeValidator(lambda v: _decode(v) if isinstance(v, str) else v)]
 
 
 class _In(BaseModel):
@@ -201,6 +214,20 @@ class ReporterRead(BaseModel):
 
 class DisputeCreate(_In):
     reason: str = Field(min_length=1, max_length=2000)
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class CommentCreate(_In):
+    text: str = Field(min_length=1, max_length=2000)
+    photos: list[Base64Photo] = Field(
+        default=[], max_length=5, description="photos, base64-encoded JPEG/PNG/WebP"
+    )
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class RatingCreate(_In):
+    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
+    note: str | None = Field(default=None, max_length=2000)
     expected_version: int | None = Field(default=None, ge=1)
 
 

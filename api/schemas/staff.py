@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.public import Lat, Lon, ReportCreate, ReportRead, StateRead
-from engine.lifecycle import Role, Trigger
+from api.schemas.public import Base64Photo, Lat, Lon, ReportCreate, ReportRead, StateRead
+from engine.lifecycle import USER_TRIGGERS, Role
 from engine.models import ApiKey
 from engine.queries import (
     Figures,
@@ -183,8 +182,12 @@ class TicketRead(BaseModel):
         )
 
 
+#: What a person may fire over HTTP (``submit`` creates tickets; ``merge`` is the engine's).
+UserTrigger = StrEnum("UserTrigger", {t.name: t.value for t in USER_TRIGGERS})  # type: ignore[misc]
+
+
 class TransitionCreate(_In):
-    trigger: Trigger
+    trigger: UserTrigger  # type: ignore[valid-type]
     expected_version: int | None = Field(
         default=None, ge=1, description="required here or as If-Match: the version you read"
     )
@@ -198,19 +201,9 @@ class TransitionCreate(_In):
     duplicate_of: str | None = Field(default=None, max_length=40)
     rating: int | None = Field(default=None, ge=1, le=5)
     priority: str | None = Field(default=None, max_length=10)
-    photos: list[str] = Field(
+    photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="proof photos, base64-encoded JPEG/PNG/WebP"
     )
-
-    @field_validator("photos")
-    @classmethod
-    def _base64(cls, values: list[str]) -> list[str]:
-        for value in values:
-            try:
-                base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                raise ValueError("photos must be base64") from exc
-        return values
 
     def fields(self, photos: list[bytes]) -> dict[str, Any]:
         values = self.model_dump(exclude={"trigger", "expected_version", "photos"})

@@ -135,7 +135,10 @@ def test_post_request_errors_are_the_spec_array(
         else:
             node = ET.fromstring(response.content).find("error")
             assert node is not None
-            error = {"code": int(node.findtext("code", "")), "description": node.findtext("description")}
+            error = {
+                "code": int(node.findtext("code", "")),
+                "description": node.findtext("description"),
+            }
         assert error["code"] == status
         assert words in error["description"]
 

@@ -114,3 +114,44 @@ def test_dispute_reopens_within_window_with_reason(api: Api) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["state"]["code"] == "assigned"
     assert response.json()["timeline"][-1]["note"] == "masih macet"
+
+
+def test_reporter_comment_with_photo_reaches_staff_not_public(api: Api) -> None:
+    import base64
+
+    from tests.conftest import make_photo
+
+    code = api.submit()["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    photo = base64.b64encode(make_photo()).decode()
+    response = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        json={"text": "sekarang lebih parah", "photos": [photo]},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["timeline"][-1]["action"] == "comment"
+    assert response.json()["timeline"][-1]["note"] is None  # not shown to the public
+    assert len(response.json()["photos"]) == 1
+    staff = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert staff["events"][-1]["note"] == "sekarang lebih parah"
+    assert staff["events"][-1]["by"] == "citizen"
+    stranger = api.client.post(
+        f"/api/v1/reports/{code}/comments", json={"text": "x"}, headers={"X-Reporter-Token": "no"}
+    )
+    assert stranger.status_code == 403
+
+
+def test_reporter_rates_after_resolution_only(api: Api) -> None:
+    code = api.submit()["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    early = api.client.post(f"/api/v1/reports/{code}/rating", json={"rating": 4}, headers=headers)
+    assert early.status_code == 409
+    api.drive(code, "verify", "assign", "start", "resolve")
+    response = api.client.post(
+        f"/api/v1/reports/{code}/rating", json={"rating": 4}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["rating"] == 4
+    bad = api.client.post(f"/api/v1/reports/{code}/rating", json={"rating": 6}, headers=headers)
+    assert bad.status_code == 422

@@ -86,7 +86,7 @@ def test_transition_with_stale_version_is_409_naming_state_and_allowed(api: Api)
     assert body["code"] == "stale_version"
     assert body["state"] == "verified"
     assert body["version"] == 2
-    assert body["allowed"] == ["assign", "mark_duplicate", "reject"]
+    assert body["allowed"] == ["assign", "comment", "mark_duplicate", "reject", "update"]
 
 
 def test_illegal_trigger_is_409_with_allowed_triggers(api: Api) -> None:
@@ -94,7 +94,7 @@ def test_illegal_trigger_is_409_with_allowed_triggers(api: Api) -> None:
     response = api.act(code, "start")
     assert response.status_code == 409
     assert response.json()["state"] == "submitted"
-    assert response.json()["allowed"] == ["mark_duplicate", "reject", "verify"]
+    assert response.json()["allowed"] == ["comment", "mark_duplicate", "reject", "update", "verify"]
 
 
 def test_transition_without_expected_version_is_422(api: Api) -> None:
@@ -206,7 +206,14 @@ def test_detail_has_internal_notes_timers_and_allowed(api: Api) -> None:
     detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
     assert detail["events"][-1]["note"] == "catatan internal"
     assert detail["events"][-1]["public"] is False
-    assert detail["allowed_actions"] == ["hold", "mark_duplicate", "start", "transfer"]
+    assert detail["allowed_actions"] == [
+        "comment",
+        "hold",
+        "mark_duplicate",
+        "start",
+        "transfer",
+        "update",
+    ]
     assert {t["kind"] for t in detail["timers"]} >= {"resolve"}
     public = api.client.get(f"/api/v1/reports/{code}").json()
     assert public["timeline"][-1]["note"] is None

@@ -12,10 +12,9 @@ from api.deps import Transactions
 from api.ratelimit import SubmissionLimiter
 from api.routes import admin, open311, reports, tickets
 from api.schemas.public import ReportCreate
-from engine.db import Database
+from engine import Database, Settings
 from engine.environment import database as default_database
 from engine.environment import settings as default_settings
-from engine.settings import Settings
 
 
 def _openapi_with(app: FastAPI, *models: Any) -> None:

@@ -19,11 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import NotAuthenticated
 from api.storage import RequestStorage
-from engine.db import Database
-from engine.errors import Forbidden
-from engine.keys import KeyHolder, authenticate
-from engine.lifecycle import Role
-from engine.settings import Settings
+from engine import Database, Forbidden, KeyHolder, Role, Settings, authenticate
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 

@@ -17,14 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from engine.errors import (
-    CatalogueError,
-    Conflict,
-    Forbidden,
-    NotFound,
-    RuleViolated,
-    TanggapError,
-)
+from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
 
 log = logging.getLogger(__name__)
 

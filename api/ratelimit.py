@@ -14,7 +14,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from api.errors import TooManyRequests
-from engine.settings import Settings
+from engine import Settings
 
 
 class SubmissionLimiter:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.db import Database
+from engine import Database
 from engine.models import Attachment
 
 

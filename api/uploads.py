@@ -15,8 +15,7 @@ from starlette.datastructures import UploadFile
 
 from api.errors import PayloadTooLarge, UnsupportedMediaType
 from api.schemas.public import ReportCreate
-from engine.errors import RuleViolated
-from engine.settings import Settings
+from engine import RuleViolated, Settings
 
 #: What an accepted image starts with: JPEG, PNG, WebP (RIFF....WEBP).
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from engine.errors import RuleViolated
+from engine import RuleViolated
 
 
 def blank(value: str | None) -> str | None:

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Body
 
 from api.deps import AdminKey, NowDep, ReadSessionDep, SessionDep
 from api.schemas.staff import CatalogueLoaded, KeyCreate, KeyCreated, KeyRead
-from engine.catalogue import load_catalogue
-from engine.keys import create_key, list_keys, revoke_key
+from engine import create_key, list_keys, load_catalogue, revoke_key
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 _YAML = {"schema": {"type": "string"}}

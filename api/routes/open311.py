@@ -19,21 +19,25 @@ from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
 from api.open311.params import blank, csv_list, integer, number, w3c_param
 from api.open311.render import document, w3c
 from api.uploads import check_photo
-from engine.actors import Actor
-from engine.errors import Forbidden, NotFound, RuleViolated
-from engine.keys import authenticate
-from engine.presentation import update_status
-from engine.queries import (
+from engine import (
+    Actor,
+    Channel,
+    Forbidden,
+    Language,
+    NotFound,
     PublicFilter,
     PublicTicket,
+    Report,
+    RuleViolated,
+    Settings,
+    authenticate,
     latest_notes_and_photos,
     list_public,
     list_public_updates,
     list_services,
+    submit_report,
+    update_status,
 )
-from engine.reports import Channel, Language, submit_report
-from engine.settings import Settings
-from engine.submission import Report
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 

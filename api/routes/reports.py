@@ -32,20 +32,23 @@ from api.schemas.public import (
     feature,
 )
 from api.uploads import check_photo, read_report
-from engine.actions import perform
-from engine.actors import Actor
-from engine.errors import NotFound
-from engine.lifecycle import State
-from engine.photos import LocalMediaStorage
-from engine.queries import PublicFilter, find_photo, get_public, list_public
-from engine.reports import (
+from engine import (
+    Actor,
+    LocalMediaStorage,
+    NotFound,
+    PublicFilter,
+    Report,
+    State,
+    find_photo,
+    get_public,
+    list_public,
+    perform,
     reporter_view,
     submit_report,
     subscribe,
     support,
     unsubscribe,
 )
-from engine.submission import Report
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"])
 

@@ -31,12 +31,20 @@ from api.schemas.staff import (
     WorkPageRead,
 )
 from api.uploads import check_photo, read_report
-from engine.errors import RuleViolated
-from engine.keys import act
-from engine.lifecycle import State, allowed_triggers
-from engine.presentation import present
-from engine.queries import GroupBy, WorkFilter, figures, ticket_detail, worklist
-from engine.reports import Language, submit_report
+from engine import (
+    GroupBy,
+    Language,
+    RuleViolated,
+    State,
+    WorkFilter,
+    act,
+    allowed_triggers,
+    figures,
+    present,
+    submit_report,
+    ticket_detail,
+    worklist,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 

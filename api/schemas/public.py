@@ -10,9 +10,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
 
-from engine.presentation import StatePresentation
-from engine.queries import PublicEvent, PublicPhoto, PublicTicket
-from engine.reports import Channel, Language, ReporterView, Submitted
+from engine import (
+    Channel,
+    Language,
+    PublicEvent,
+    PublicPhoto,
+    PublicTicket,
+    ReporterView,
+    StatePresentation,
+    Submitted,
+)
 
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]

@@ -9,19 +9,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.public import Base64Photo, Lat, Lon, ReportCreate, ReportRead, StateRead
-from engine.lifecycle import USER_TRIGGERS, Role
-from engine.models import ApiKey
-from engine.queries import (
+from engine import (
+    USER_TRIGGERS,
+    Channel,
     Figures,
     GroupFigures,
     Rate,
     Reporter,
+    Role,
     StaffEvent,
     TicketDetail,
+    TimerView,
     WorkItem,
 )
-from engine.reports import Channel
-from engine.timeline import TimerView
+from engine.models import ApiKey
 
 
 class _In(BaseModel):

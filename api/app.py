@@ -17,6 +17,44 @@ from engine.environment import database as default_database
 from engine.environment import settings as default_settings
 
 
+_PROBLEM: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "code", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string", "description": "stable, for programs"},
+        "detail": {"type": "string", "description": "for people"},
+        "state": {"type": "string", "description": "409: the ticket's state now"},
+        "version": {"type": "integer", "description": "409: the ticket's version now"},
+        "allowed": {"type": "array", "items": {"type": "string"}},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_ERRORS = {
+    "description": "RFC 9457 problem document",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+_OPEN311_ERRORS = {
+    "description": "GeoReport v2 error list",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "description"],
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                },
+            }
+        },
+        "text/xml": {"schema": {"type": "string"}},
+    },
+}
+
+
 def _openapi_with(app: FastAPI, *models: Any) -> None:
     """Add models that routes reference by hand (the two bodies of POST /reports)."""
     build = app.openapi
@@ -30,6 +68,13 @@ def _openapi_with(app: FastAPI, *models: Any) -> None:
             definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(definition.pop("$defs", {}))
             components.setdefault(model.__name__, definition)
+        components["Problem"] = _PROBLEM
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)  # FastAPI's default; ours is a problem document
+                responses["4XX"] = _OPEN311_ERRORS if path.startswith("/open311/") else _ERRORS
+                responses["5XX"] = _ERRORS
         app.openapi_schema = schema
         return schema
 
@@ -59,9 +104,9 @@ def create_app(
     app.include_router(tickets.router)
     app.include_router(admin.router)
     app.include_router(open311.router)
+    # The SendGrid event webhook lives with the delivery work (workflows helper), when present.
     if importlib.util.find_spec("api.routes.mail_events") is not None:
-        from api.routes import mail_events
-
+        mail_events = importlib.import_module("api.routes.mail_events")
         app.include_router(mail_events.router)
     _openapi_with(app, ReportCreate)
     return app

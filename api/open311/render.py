@@ -66,7 +66,8 @@ def to_xml(root: str, item: str, items: Sequence[Item] | Item) -> bytes:
     else:
         for entry in items:
             _element(top, item, entry)
-    return ET.tostring(top, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(top, encoding="utf-8", xml_declaration=True)
+    return data
 
 
 def document(

@@ -323,9 +323,9 @@ def post_request(
     if "api_key" not in fields:
         raise Forbidden("api_key is required")
     authenticate(session, fields["api_key"])
-    for name in ("service_code", "description"):
-        if name not in fields:
-            raise RuleViolated(f"{name} is required")
+    for required in ("service_code", "description"):
+        if required not in fields:
+            raise RuleViolated(f"{required} is required")
     lat = number("lat", fields.get("lat"), -90, 90)
     lon = number("long", fields.get("long"), -180, 180)
     if lat is None or lon is None:

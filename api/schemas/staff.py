@@ -188,7 +188,7 @@ UserTrigger = StrEnum("UserTrigger", {t.name: t.value for t in USER_TRIGGERS})  
 
 
 class TransitionCreate(_In):
-    trigger: UserTrigger  # type: ignore[valid-type]
+    trigger: UserTrigger
     expected_version: int | None = Field(
         default=None, ge=1, description="required here or as If-Match: the version you read"
     )

@@ -16,7 +16,6 @@ from engine import Database, Settings
 from engine.environment import database as default_database
 from engine.environment import settings as default_settings
 
-
 _PROBLEM: dict[str, Any] = {
     "title": "Problem",
     "type": "object",

@@ -43,6 +43,7 @@ from engine.presentation import (
     update_status,
 )
 from engine.queries import (
+    EscalationItem,
     Figures,
     GroupBy,
     GroupFigures,
@@ -64,6 +65,7 @@ from engine.queries import (
     find_photo,
     get_public,
     latest_notes_and_photos,
+    list_escalations,
     list_public,
     list_public_updates,
     list_services,
@@ -95,6 +97,7 @@ __all__ = [
     "Conflict",
     "Database",
     "DetailedStatus",
+    "EscalationItem",
     "Figures",
     "Forbidden",
     "GroupBy",
@@ -144,6 +147,7 @@ __all__ = [
     "find_photo",
     "get_public",
     "latest_notes_and_photos",
+    "list_escalations",
     "list_keys",
     "list_public",
     "list_public_updates",

@@ -16,7 +16,13 @@ from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import OPEN_STATES, State
 from engine.models import Subscription, Ticket
 from engine.photos import MediaStorage
-from engine.queries.public import PublicTicket, get_public, nearby_open
+from engine.queries.public import (
+    PublicFilter,
+    PublicTicket,
+    get_public,
+    list_public,
+    nearby_open,
+)
 from engine.settings import Settings
 from engine.submission import Report, submit
 from engine.tickets import get_ticket
@@ -91,7 +97,8 @@ def submit_report(
         now=now,
         exclude_id=ticket.id,
     )
-    return Submitted(get_public(session, ticket.code, now=now), result.reporter_token, duplicates)
+    (created,) = list_public(session, PublicFilter(codes=(ticket.code,)), now=now, limit=1).items
+    return Submitted(created, result.reporter_token, duplicates)
 
 
 def _subscribe(

@@ -22,6 +22,7 @@ from api.deps import (
 from api.routes.reports import to_report
 from api.schemas.public import ReportCreated, StateRead
 from api.schemas.staff import (
+    EscalationRead,
     FiguresRead,
     StaffReportCreate,
     TicketRead,
@@ -40,6 +41,7 @@ from engine import (
     act,
     allowed_triggers,
     figures,
+    list_escalations,
     present,
     submit_report,
     ticket_detail,
@@ -270,3 +272,18 @@ def read_figures(
         session, key, group_by=group_by, start=start, end=end, min_count=settings.figures_min_count
     )
     return FiguresRead.of(result)
+
+
+@router.get("/escalations", response_model=list[EscalationRead], tags=["supervisors"])
+def read_escalations(
+    key: SupervisorKey,
+    session: ReadSessionDep,
+    now: NowDep,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[EscalationRead]:
+    """Ladder levels reached on tickets in the key's agency or area (default: last 7 days)."""
+    start = since or now - timedelta(days=7)
+    if start.tzinfo is None:
+        raise RuleViolated("give since with a time zone offset")
+    return [EscalationRead.of(e) for e in list_escalations(session, key, since=start, limit=limit)]

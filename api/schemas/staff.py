@@ -12,6 +12,7 @@ from api.schemas.public import Base64Photo, Lat, Lon, ReportCreate, ReportRead, 
 from engine import (
     USER_TRIGGERS,
     Channel,
+    EscalationItem,
     Figures,
     GroupFigures,
     Rate,
@@ -305,3 +306,35 @@ class FiguresRead(BaseModel):
 class CatalogueLoaded(BaseModel):
     changed: bool
     summary: dict[str, int]
+
+
+class EscalationRead(BaseModel):
+    code: str
+    state: StateRead
+    category: str
+    agency: str
+    area: str
+    timer: str
+    cycle: int
+    level: str
+    percent: int
+    due_at: datetime
+    recorded_at: datetime
+    mailed: bool
+
+    @classmethod
+    def of(cls, e: EscalationItem) -> EscalationRead:
+        return cls(
+            code=e.code,
+            state=StateRead.of(e.state),
+            category=e.category,
+            agency=e.agency,
+            area=e.area,
+            timer=e.timer,
+            cycle=e.cycle,
+            level=e.level,
+            percent=e.percent,
+            due_at=e.due_at,
+            recorded_at=e.recorded_at,
+            mailed=e.mailed,
+        )

@@ -23,17 +23,20 @@ from engine.queries.public import (
     nearby_open,
 )
 from engine.queries.staff import (
+    EscalationItem,
     Reporter,
     StaffEvent,
     TicketDetail,
     WorkFilter,
     WorkItem,
     WorkPage,
+    list_escalations,
     ticket_detail,
     worklist,
 )
 
 __all__ = [
+    "EscalationItem",
     "Figures",
     "GroupBy",
     "GroupFigures",
@@ -56,6 +59,7 @@ __all__ = [
     "find_photo",
     "get_public",
     "latest_notes_and_photos",
+    "list_escalations",
     "list_public",
     "list_public_updates",
     "list_services",

@@ -17,7 +17,17 @@ from engine.codes import normalize_code
 from engine.errors import RuleViolated
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, visible
 from engine.lifecycle import OPEN_STATES, State, Trigger, allowed_triggers
-from engine.models import Agency, Area, Category, SlaTimer, Staff, Subscription, Ticket, UTCDateTime
+from engine.models import (
+    Agency,
+    Area,
+    Category,
+    Escalation,
+    SlaTimer,
+    Staff,
+    Subscription,
+    Ticket,
+    UTCDateTime,
+)
 from engine.presentation import StatePresentation, present
 from engine.queries.public import PublicTicket, decode_cursor, encode_cursor, get_public
 from engine.tickets import get_ticket, list_events
@@ -232,3 +242,50 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         timers=sla_timeline(session, ticket, now=now),
         allowed=allowed_triggers(ticket.state),
     )
+
+
+@dataclass(frozen=True)
+class EscalationItem:
+    code: str
+    state: StatePresentation
+    category: str
+    agency: str
+    area: str
+    timer: str
+    cycle: int
+    level: str
+    percent: int
+    due_at: datetime
+    recorded_at: datetime
+    mailed: bool
+
+
+def list_escalations(
+    session: Session, viewer: KeyHolder, *, since: datetime, limit: int
+) -> list[EscalationItem]:
+    """Ladder levels recorded since ``since`` on tickets the viewer oversees, newest first."""
+    rows = session.execute(
+        select(
+            Ticket.code,
+            Ticket.state,
+            Ticket.last_trigger,
+            Category.code,
+            Agency.code,
+            Area.code,
+            Escalation.timer_kind,
+            Escalation.cycle,
+            Escalation.level,
+            Escalation.percent,
+            Escalation.due_at,
+            Escalation.recorded_at,
+            Escalation.mailed,
+        )
+        .join(Ticket, Ticket.id == Escalation.ticket_id)
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .join(Area, Area.id == Ticket.area_id)
+        .where(visible(session, viewer), Escalation.recorded_at >= since)
+        .order_by(Escalation.recorded_at.desc(), Escalation.id.desc())
+        .limit(limit)
+    ).all()
+    return [EscalationItem(code, present(state, last), *rest) for code, state, last, *rest in rows]

@@ -293,3 +293,19 @@ def test_admin_catalogue_reload_validates_whole(api: Api) -> None:
     response = api.client.put("/api/v1/admin/catalogue", content=broken, headers=yaml)
     assert response.status_code == 422
     assert "NOPE" in response.json()["detail"]
+
+
+def test_escalations_for_supervisors_of_the_agency(api: Api) -> None:
+    from engine.escalation import sweep
+
+    code = api.submit()["code"]
+    other = api.submit(category="pollution")["code"]
+    api.clock.now += timedelta(days=3)
+    sweep(api.app.state.transactions.write, now=api.clock.now)
+    response = api.client.get("/api/v1/escalations", headers=api.auth("supervisor"))
+    assert response.status_code == 200, response.text
+    seen = {(e["code"], e["timer"]) for e in response.json()}
+    assert (code, "verify") in seen
+    assert all(e["code"] != other for e in response.json())  # DLH's ticket: not DISHUB's
+    assert all(e["agency"] == "DISHUB" for e in response.json())
+    assert api.client.get("/api/v1/escalations", headers=api.auth("staff")).status_code == 403

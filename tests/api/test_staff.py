@@ -309,3 +309,24 @@ def test_escalations_for_supervisors_of_the_agency(api: Api) -> None:
     assert all(e["code"] != other for e in response.json())  # DLH's ticket: not DISHUB's
     assert all(e["agency"] == "DISHUB" for e in response.json())
     assert api.client.get("/api/v1/escalations", headers=api.auth("staff")).status_code == 403
+
+
+def test_duplicate_target_and_proof_photo_rules_are_422(api: Api) -> None:
+    import base64
+
+    from tests.conftest import make_photo
+
+    code = api.submit()["code"]
+    missing = api.act(code, "mark_duplicate", duplicate_of="JKT-0000-0000")
+    assert missing.status_code == 422, missing.text
+    assert missing.json()["code"] == "unknown_reference"
+    light = api.submit(category="broken_traffic_light")["code"]
+    api.drive(light, "verify", "assign", "start")
+    bare = api.act(light, "resolve", note="sudah diperbaiki")
+    assert bare.status_code == 422
+    assert "proof photo" in bare.json()["detail"]
+    photo = base64.b64encode(make_photo()).decode()
+    proved = api.act(light, "resolve", note="sudah diperbaiki", photos=[photo])
+    assert proved.status_code == 200, proved.text
+    public = api.client.get(f"/api/v1/reports/{light}").json()
+    assert [p["purpose"] for p in public["photos"]] == ["proof"]

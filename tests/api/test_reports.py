@@ -6,7 +6,7 @@ from tests.api.conftest import MONAS, Api
 
 
 def test_submit_json_returns_code_token_agency_and_deadline(api: Api) -> None:
-    created = api.submit(name="Siti", email="siti@example.id", phone="0812")
+    created = api.submit(name="Siti", email="siti@example.id", phone="0812 3456 7890")
     assert created["code"].startswith("JKT-")
     assert len(created["reporter_token"]) > 20
     assert created["state"]["code"] == "submitted"

@@ -23,6 +23,7 @@ from engine.models import Agency, AgencyKind, ApiKey, Area, Ticket
 from engine.photos import MediaStorage
 from engine.routing import ancestry
 from engine.settings import Settings
+from engine.text import clean_text
 from engine.tickets import get_ticket
 
 _PREFIX = "tgk"
@@ -86,7 +87,7 @@ def create_key(
 ) -> NewKey:
     if role not in STAFF_ROLES:
         raise RuleViolated(f"an api key's role is staff, supervisor or admin, not {role}")
-    name = name.strip()
+    name = clean_text(name, field="key name", limit=200, multiline=False) or ""
     if not name:
         raise RuleViolated("give the key a name (who or what uses it)")
     if role is not Role.ADMIN and not agency:

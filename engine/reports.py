@@ -25,6 +25,7 @@ from engine.queries.public import (
 )
 from engine.settings import Settings
 from engine.submission import Report, submit
+from engine.text import clean_email
 from engine.tickets import get_ticket
 
 
@@ -104,9 +105,7 @@ def submit_report(
 def _subscribe(
     session: Session, ticket: Ticket, email: str, language: Language, now: datetime
 ) -> Subscription:
-    address = email.strip().lower()
-    if "@" not in address or len(address) > 254:
-        raise RuleViolated(f"{email!r} is not an e-mail address")
+    address = (clean_email(email, field="email", required=True) or "").lower()
     row = session.scalars(
         select(Subscription).where(
             Subscription.ticket_id == ticket.id, Subscription.email == address
@@ -187,7 +186,10 @@ def unsubscribe(
     ticket = _reporter_ticket(session, code, token)
     session.execute(
         update(Subscription)
-        .where(Subscription.ticket_id == ticket.id, Subscription.email == email.strip().lower())
+        .where(
+            Subscription.ticket_id == ticket.id,
+            Subscription.email == (clean_email(email, field="email", required=True) or "").lower(),
+        )
         .values(active=False)
     )
     session.flush()

@@ -220,12 +220,12 @@ class ReporterRead(BaseModel):
 
 
 class DisputeCreate(_In):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=4000)
     expected_version: int | None = Field(default=None, ge=1)
 
 
 class CommentCreate(_In):
-    text: str = Field(min_length=1, max_length=2000)
+    text: str = Field(min_length=1, max_length=4000)
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="photos, base64-encoded JPEG/PNG/WebP"
     )
@@ -234,7 +234,7 @@ class CommentCreate(_In):
 
 class RatingCreate(_In):
     rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
-    note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, max_length=4000)
     expected_version: int | None = Field(default=None, ge=1)
 
 

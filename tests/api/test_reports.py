@@ -155,3 +155,21 @@ def test_reporter_rates_after_resolution_only(api: Api) -> None:
     assert response.json()["rating"] == 4
     bad = api.client.post(f"/api/v1/reports/{code}/rating", json={"rating": 6}, headers=headers)
     assert bad.status_code == 422
+
+
+def test_control_characters_and_blank_text_are_422_naming_the_field(api: Api) -> None:
+    body = {"category": "traffic_jam", "lat": MONAS[0], "lon": MONAS[1]}
+    escape = api.client.post("/api/v1/reports", json={**body, "description": "macet\x1b[31m"})
+    assert escape.status_code == 422
+    assert "description" in escape.json()["detail"]
+    blank = api.client.post("/api/v1/reports", json={**body, "description": "\u200b \u3164"})
+    assert blank.status_code == 422
+    code = api.submit()["code"]
+    bell = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        json={"text": "tolong\x07"},
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert bell.status_code == 422
+    after = api.client.get(f"/api/v1/reports/{code}").json()
+    assert [e["action"] for e in after["timeline"]] == ["submit"]  # nothing written

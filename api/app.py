@@ -13,7 +13,6 @@ from api.ratelimit import SubmissionLimiter
 from api.routes import admin, open311, reports, tickets
 from api.schemas.public import ReportCreate
 from engine import Database, Settings
-from engine.environment import database as default_database
 from engine.environment import settings as default_settings
 
 _PROBLEM: dict[str, Any] = {
@@ -80,6 +79,15 @@ def _openapi_with(app: FastAPI, *models: Any) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+#: Sync endpoints run on AnyIO's thread pool (40 threads by default); one connection per
+#: thread means no request waits for a connection while a thread is free (STACK.md).
+THREADS = 40
+
+
+def pooled_database(settings: Settings) -> Database:
+    return Database(settings.database_url, pool_size=THREADS // 2, max_overflow=THREADS // 2)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -88,7 +96,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or default_settings()
     if transactions is None:
-        transactions = Transactions.of(database or default_database())
+        transactions = Transactions.of(database or pooled_database(settings))
     app = FastAPI(
         title="Tanggap",
         summary="Citizen reports to a city government: citizen, staff and Open311 APIs",

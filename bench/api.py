@@ -92,13 +92,15 @@ def bare_app() -> object:
     from fastapi import FastAPI
     from sqlalchemy import text
 
-    from engine.environment import database
+    from api.app import pooled_database
+    from engine.environment import settings
 
+    db = pooled_database(settings())
     app = FastAPI()
 
     @app.post("/bare", status_code=201)
     def insert(body: Body) -> dict[str, int]:
-        with database().transaction() as session:
+        with db.transaction() as session:
             row = session.execute(
                 text(
                     "INSERT INTO bench_inserts (body, lat, lon) VALUES (:b, :la, :lo) RETURNING id"
@@ -109,7 +111,7 @@ def bare_app() -> object:
 
     @app.get("/bare/{row_id}")
     def read(row_id: int) -> dict[str, object]:
-        with database().reading() as session:
+        with db.reading() as session:
             found = session.execute(
                 text("SELECT id, body, lat, lon FROM bench_inserts WHERE id = :i"), {"i": row_id}
             ).one()

@@ -173,3 +173,53 @@ def test_control_characters_and_blank_text_are_422_naming_the_field(api: Api) ->
     assert bell.status_code == 422
     after = api.client.get(f"/api/v1/reports/{code}").json()
     assert [e["action"] for e in after["timeline"]] == ["submit"]  # nothing written
+
+
+def test_public_list_filters_pages_and_geojson(api: Api) -> None:
+    monas = api.submit()["code"]
+    menteng = api.submit(lat=-6.195, lon=106.830)["code"]  # Kelurahan Menteng
+    light = api.submit(category="broken_street_light")["code"]
+    api.drive(light, "reject")
+
+    def codes(**params: object) -> list[str]:
+        response = api.client.get("/api/v1/reports", params=params)
+        assert response.status_code == 200, response.text
+        return [r["code"] for r in response.json()["items"]]
+
+    assert codes() == [light, menteng, monas]  # newest change first
+    assert codes(bbox="106.82,-6.18,106.835,-6.17") == [light, monas]
+    assert codes(state="submitted") == [menteng, monas]
+    assert codes(category="broken_street_light") == [light]
+    assert codes(since="2026-11-23T09:08:00+07:00") == [light, menteng]  # 09:05, 09:10, 09:20
+    first = api.client.get("/api/v1/reports", params={"limit": 2}).json()
+    rest = api.client.get("/api/v1/reports", params={"limit": 2, "cursor": first["next_cursor"]})
+    assert [r["code"] for r in rest.json()["items"]] == [monas]
+    assert api.client.get("/api/v1/reports", params={"bbox": "1,2,3"}).status_code == 422
+    assert api.client.get("/api/v1/reports", params={"cursor": "garbage"}).status_code == 422
+    geo = api.client.get("/api/v1/reports.geojson", params={"state": "submitted"})
+    assert geo.headers["content-type"] == "application/geo+json"
+    features = geo.json()["features"]
+    assert geo.json()["type"] == "FeatureCollection"
+    assert [f["id"] for f in features] == [menteng, monas]
+    assert features[0]["geometry"] == {"type": "Point", "coordinates": [106.830, -6.195]}
+    assert features[0]["properties"]["state"]["colour"] == "red"
+
+
+def test_reporter_subscribes_and_unsubscribes_an_address(api: Api) -> None:
+    code = api.submit()["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    added = api.client.post(
+        f"/api/v1/reports/{code}/subscriptions",
+        json={"email": "Ibu.Ani@Example.ID", "language": "en"},
+        headers=headers,
+    )
+    assert added.status_code == 200, added.text
+    assert added.json()["subscriptions"] == ["Ibu.Ani@example.id".lower()]
+    removed = api.client.delete(
+        f"/api/v1/reports/{code}/subscriptions/ibu.ani@example.id", headers=headers
+    )
+    assert removed.json()["subscriptions"] == []
+    bad = api.client.post(
+        f"/api/v1/reports/{code}/subscriptions", json={"email": "nope"}, headers=headers
+    )
+    assert bad.status_code == 422

@@ -3,6 +3,10 @@
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-30
+
+``subscriptions`` is also created by the delivery work's 0006 (same model, same columns); until
+both are merged this revision creates it only when it is missing. Once 0006 has it, delete the
+subscriptions block here.
 """
 
 from __future__ import annotations
@@ -40,6 +44,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
         sa.UniqueConstraint("prefix", name=op.f("uq_api_keys_prefix")),
     )
+    if not sa.inspect(op.get_bind()).has_table("subscriptions"):
+        _create_subscriptions()
+    with op.batch_alter_table("tickets") as batch:
+        batch.add_column(
+            sa.Column("private", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch.add_column(sa.Column("supporters", sa.Integer(), server_default="0", nullable=False))
+
+
+def _create_subscriptions() -> None:
     op.create_table(
         "subscriptions",
         sa.Column("id", _ID, nullable=False),
@@ -56,18 +70,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("subscriptions") as batch:
         batch.create_index(batch.f("ix_subscriptions_ticket_id"), ["ticket_id"], unique=False)
-    with op.batch_alter_table("tickets") as batch:
-        batch.add_column(
-            sa.Column("private", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch.add_column(sa.Column("supporters", sa.Integer(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("supporters")
         batch.drop_column("private")
-    with op.batch_alter_table("subscriptions") as batch:
-        batch.drop_index(batch.f("ix_subscriptions_ticket_id"))
-    op.drop_table("subscriptions")
+    if sa.inspect(op.get_bind()).has_table("subscriptions"):
+        with op.batch_alter_table("subscriptions") as batch:
+            batch.drop_index(batch.f("ix_subscriptions_ticket_id"))
+        op.drop_table("subscriptions")
     op.drop_table("api_keys")

@@ -1,9 +1,17 @@
 """The read side: what the API and the command line show, as plain dataclasses.
 
-``public`` never reads personal data; ``staff`` cuts every query to the viewer's key;
+``public`` and ``feeds`` never read personal data; ``staff`` cuts every query to the
+viewer's key;
 ``figures`` aggregates for supervisors.
 """
 
+from engine.queries.feeds import (
+    PublicUpdate,
+    Service,
+    latest_notes_and_photos,
+    list_public_updates,
+    list_services,
+)
 from engine.queries.figures import Figures, GroupBy, GroupFigures, Rate, figures
 from engine.queries.public import (
     Page,
@@ -11,15 +19,10 @@ from engine.queries.public import (
     PublicFilter,
     PublicPhoto,
     PublicTicket,
-    PublicUpdate,
-    Service,
     distance_m,
     find_photo,
     get_public,
-    latest_notes_and_photos,
     list_public,
-    list_public_updates,
-    list_services,
     nearby_open,
 )
 from engine.queries.staff import (

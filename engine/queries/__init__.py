@@ -1,8 +1,7 @@
 """The read side: what the API and the command line show, as plain dataclasses.
 
-``public`` and ``feeds`` never read personal data; ``staff`` cuts every query to the
-viewer's key;
-``figures`` aggregates for supervisors.
+``public`` and ``feeds`` never read personal data; ``staff`` cuts every query to the viewer's
+key; ``figures`` aggregates for supervisors.
 """
 
 from engine.queries.feeds import (

@@ -223,3 +223,18 @@ def test_reporter_subscribes_and_unsubscribes_an_address(api: Api) -> None:
         f"/api/v1/reports/{code}/subscriptions", json={"email": "nope"}, headers=headers
     )
     assert bad.status_code == 422
+
+
+def test_dispute_after_the_window_is_403(api: Api) -> None:
+    from datetime import timedelta
+
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    api.clock.now += timedelta(days=8)  # the window is 7 days from the resolution
+    response = api.client.post(
+        f"/api/v1/reports/{code}/dispute",
+        json={"reason": "masih macet"},
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert response.status_code == 403
+    assert "window" in response.json()["detail"]

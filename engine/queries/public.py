@@ -181,14 +181,19 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _within(lat: float, lon: float, radius_m: float) -> ColumnElement[bool]:
-    """Inside a circle, on a local flat projection: plain arithmetic, the same on both DBs."""
+def _squared_m(lat: float, lon: float) -> ColumnElement[float]:
+    """Squared distance in m² on a local flat projection: plain arithmetic on both databases,
+    within a few centimetres of the great circle at these distances."""
     dy = (Ticket.lat - lat) * _M_PER_DEG
     dx = (Ticket.lon - lon) * (_M_PER_DEG * math.cos(math.radians(lat)))
+    return dx * dx + dy * dy
+
+
+def _within(lat: float, lon: float, radius_m: float) -> ColumnElement[bool]:
     half = radius_m / _M_PER_DEG
     return and_(
         Ticket.lat.between(lat - half, lat + half),
-        dx * dx + dy * dy <= radius_m * radius_m,
+        _squared_m(lat, lon) <= radius_m * radius_m,
     )
 
 
@@ -339,7 +344,10 @@ def nearby_open(
         created_after=now - timedelta(days=days),
         exclude_id=exclude_id,
     )
-    rows = session.execute(_where(_base(), f).limit(200)).all()
+    # The nearest ids first, then their projection: the per-row SLA subquery runs for those only.
+    ids = _where(select(Ticket.id).join(Category, Category.id == Ticket.category_id), f)
+    ids = ids.order_by(_squared_m(lat, lon), Ticket.id).limit(limit)
+    rows = session.execute(_base().where(Ticket.id.in_(list(session.scalars(ids)))))
     found = [_row_to_public(row, now, (lat, lon)) for row in rows]
     found = [t for t in found if t.distance_m is not None and t.distance_m <= radius_m]
     return sorted(found, key=lambda t: (t.distance_m, t.code))[:limit]

@@ -54,3 +54,14 @@ def test_api_conforms_to_its_openapi(api: Api, method: str, path: str) -> None:
         )
 
     check()
+
+
+def test_docs_and_error_shapes_are_published(api: Api) -> None:
+    assert "swagger" in api.client.get("/docs").text.lower()
+    document = api.client.get("/openapi.json").json()
+    assert "Problem" in document["components"]["schemas"]
+    post = document["paths"]["/api/v1/reports"]["post"]
+    assert set(post["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    assert "application/problem+json" in post["responses"]["4XX"]["content"]
+    open311 = document["paths"]["/open311/v2/requests.{fmt}"]["get"]["responses"]["4XX"]
+    assert set(open311["content"]) == {"application/json", "text/xml"}

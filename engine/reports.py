@@ -67,7 +67,10 @@ class ReporterView:
     private: bool
     rating: int | None
     resolved_at: datetime | None
-    subscriptions: list[str]
+    #: Whether the reporter's own address gets updates. Other followers' addresses are theirs:
+    #: the reporter sees only how many there are.
+    subscribed: bool
+    followers: int
 
 
 def submit_report(
@@ -154,11 +157,14 @@ def _reporter_ticket(session: Session, code: str, token: str) -> Ticket:
 
 def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> ReporterView:
     ticket = _reporter_ticket(session, code, token)
-    emails = session.scalars(
-        select(Subscription.email)
-        .where(Subscription.ticket_id == ticket.id, Subscription.active)
-        .order_by(Subscription.email)
+    emails = set(
+        session.scalars(
+            select(Subscription.email).where(
+                Subscription.ticket_id == ticket.id, Subscription.active
+            )
+        )
     )
+    own = (ticket.reporter_email or "").lower()
     return ReporterView(
         report=get_public(session, ticket.code, now=now),
         name=ticket.reporter_name,
@@ -167,7 +173,8 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
         private=ticket.private,
         rating=ticket.rating,
         resolved_at=ticket.resolved_at,
-        subscriptions=list(emails),
+        subscribed=own in emails,
+        followers=len(emails),
     )
 
 

@@ -203,7 +203,8 @@ class ReporterRead(BaseModel):
     private: bool
     rating: int | None
     resolved_at: datetime | None
-    subscriptions: list[str]
+    subscribed: bool = Field(description="whether your own e-mail gets updates")
+    followers: int = Field(description="addresses following this report (yours included)")
 
     @classmethod
     def of(cls, v: ReporterView) -> ReporterRead:
@@ -215,7 +216,8 @@ class ReporterRead(BaseModel):
             private=v.private,
             rating=v.rating,
             resolved_at=v.resolved_at,
-            subscriptions=v.subscriptions,
+            subscribed=v.subscribed,
+            followers=v.followers,
         )
 
 

@@ -96,7 +96,7 @@ def submit_report(
         category=ticket.category.code,
         lat=ticket.lat,
         lon=ticket.lon,
-        radius_m=settings.duplicate_radius_m,
+        radius_m=ticket.category.duplicate_radius_m or settings.duplicate_radius_m,
         days=settings.duplicate_days,
         now=now,
         exclude_id=ticket.id,

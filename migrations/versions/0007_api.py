@@ -51,6 +51,8 @@ def upgrade() -> None:
             sa.Column("private", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
         batch.add_column(sa.Column("supporters", sa.Integer(), server_default="0", nullable=False))
+    with op.batch_alter_table("categories") as batch:
+        batch.add_column(sa.Column("duplicate_radius_m", sa.Float(), nullable=True))
 
 
 def _create_subscriptions() -> None:
@@ -73,6 +75,8 @@ def _create_subscriptions() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("categories") as batch:
+        batch.drop_column("duplicate_radius_m")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("supporters")
         batch.drop_column("private")

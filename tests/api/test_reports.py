@@ -242,3 +242,12 @@ def test_dispute_after_the_window_is_403(api: Api) -> None:
     )
     assert response.status_code == 403
     assert "window" in response.json()["detail"]
+
+
+def test_duplicate_radius_comes_from_the_category(api: Api) -> None:
+    """Floods are offered within 750 m (the Jakarta catalogue), traffic jams within 250 m."""
+    flood = api.submit(category="flood", lat=_offset(600))["code"]
+    api.submit(lat=_offset(600))  # a traffic jam as far away: not offered
+    offered = api.submit(category="flood")["possible_duplicates"]
+    assert [d["code"] for d in offered] == [flood]
+    assert api.submit()["possible_duplicates"] == []

@@ -55,10 +55,6 @@ class Ticket(Base):
     reporter_email: Mapped[str | None] = mapped_column(String(254))
     reporter_phone: Mapped[str | None] = mapped_column(String(40))
     reporter_token_hash: Mapped[str | None] = mapped_column(String(64))
-    #: The reporter asked to stay anonymous to staff too (only admins see who it was).
-    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    #: Citizens who said "me too" instead of filing the same report again.
-    supporters: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     rating: Mapped[int | None] = mapped_column(Integer)
     #: Earliest instant any unrecorded ladder level of any running SLA timer falls due; the
@@ -68,6 +64,10 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The reporter asked to stay anonymous to staff too (only admins see who it was).
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Citizens who said "me too" instead of filing the same report again.
+    supporters: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     category: Mapped[Category] = relationship()
     area: Mapped[Area] = relationship()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.codes import normalize_code
 from engine.errors import RuleViolated
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, visible
-from engine.lifecycle import OPEN_STATES, State, Trigger, allowed_triggers
+from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, State, Trigger, allowed_triggers
 from engine.models import (
     Agency,
     Area,
@@ -104,6 +104,7 @@ class TicketDetail:
     subscribers: int
     events: list[StaffEvent]
     timers: list[TimerView]
+    #: What the state allows and the viewer's role may fire (a citizen's ``rate`` is not staff's).
     allowed: list[Trigger]
 
 
@@ -240,7 +241,9 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         subscribers=subscribers or 0,
         events=events,
         timers=sla_timeline(session, ticket, now=now),
-        allowed=allowed_triggers(ticket.state),
+        allowed=[
+            t for t in allowed_triggers(ticket.state) if viewer.role in RULES_BY_TRIGGER[t].roles
+        ],
     )
 
 

@@ -336,3 +336,10 @@ def test_duplicate_target_and_proof_photo_rules_are_422(api: Api) -> None:
     assert proved.status_code == 200, proved.text
     public = api.client.get(f"/api/v1/reports/{light}").json()
     assert [p["purpose"] for p in public["photos"]] == ["proof"]
+
+
+def test_allowed_actions_are_those_of_the_viewers_role(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["allowed_actions"] == ["close", "comment", "reopen"]  # rating is the citizen's

@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -112,7 +113,9 @@ def _resolve_deadline() -> Any:
     )
 
 
+@cache
 def _base() -> Any:
+    """The projection's SELECT, built once: statements are immutable, building one is not free."""
     return (
         select(
             Ticket.id,

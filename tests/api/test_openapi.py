@@ -3,6 +3,7 @@ documented schema. Bounded (a few examples per operation) to stay quick in CI, o
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -18,6 +19,9 @@ from api.app import create_app
 from api.deps import Transactions
 from engine.settings import Settings
 from tests.api.conftest import Api
+
+#: Examples per operation: a few in CI; set TANGGAP_SCHEMATHESIS_EXAMPLES=100 for a deep run.
+EXAMPLES = int(os.environ.get("TANGGAP_SCHEMATHESIS_EXAMPLES", "6"))
 
 
 def _never() -> Any:
@@ -40,7 +44,7 @@ def test_api_conforms_to_its_openapi(api: Api, method: str, path: str) -> None:
 
     @given(case=operation.as_strategy())
     @settings(
-        max_examples=6,
+        max_examples=EXAMPLES,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         derandomize=True,

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
@@ -151,6 +152,14 @@ def install(app: FastAPI) -> None:
             str(exc.detail),
             dict(exc.headers) if exc.headers else None,
         )
+
+    @app.exception_handler(DataError)
+    def _data(request: Request, exc: DataError) -> Response:
+        # PostgreSQL refuses NUL in any text value, even one that is only compared (a code in
+        # a query string); SQLite stores it. That is the caller's input, not our fault.
+        if "NUL" in str(exc.orig):
+            return problem(request, 422, "invalid_characters", "text may not contain NUL (0x00)")
+        return _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> Response:

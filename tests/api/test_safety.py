@@ -164,3 +164,26 @@ def test_photos_are_removed_when_the_commit_fails(api: Api) -> None:
     assert response.json()["detail"] == "the server failed; try again later"
     assert "Traceback" not in response.text and "serialize" not in response.text
     assert _stored(api.media) == []
+
+
+def test_nul_characters_anywhere_are_a_4xx_never_a_500(api: Api) -> None:
+    """PostgreSQL refuses NUL even in a value it only compares; SQLite does not care."""
+    nul = "\x00"
+    body = {"category": f"traffic{nul}", "description": "x", "lat": MONAS[0], "lon": MONAS[1]}
+    responses = [
+        api.client.get("/api/v1/reports", params={"category": nul}),
+        api.client.get("/open311/v2/requests.json", params={"service_code": nul}),
+        api.client.get("/open311/v2/requests.xml", params={"service_request_id": f"JKT{nul}"}),
+        api.client.get("/api/v1/tickets", params={"agency": nul}, headers=api.auth("staff")),
+        api.client.get("/api/v1/reports/JKT-%00"),
+        api.client.delete("/api/v1/admin/keys/%00", headers=api.auth("admin")),
+        api.client.post("/api/v1/reports", json=body),
+        api.client.post("/api/v1/reports", json={**body, "category": "traffic_jam", "email": nul}),
+    ]
+    for response in responses:
+        assert response.status_code < 500, (response.request.url, response.text)
+        assert response.headers["content-type"] in (
+            "application/json",
+            "application/problem+json",
+            "text/xml; charset=utf-8",
+        )

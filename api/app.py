@@ -11,7 +11,8 @@ from api import errors
 from api.deps import Transactions
 from api.ratelimit import SubmissionLimiter
 from api.routes import admin, open311, reports, tickets
-from api.schemas.public import ReportCreate
+from api.schemas.public import CommentCreate, ReportCreate
+from api.schemas.staff import StaffReportCreate, TransitionCreate
 from engine import Database, Settings
 from engine.environment import settings as default_settings
 
@@ -115,7 +116,7 @@ def create_app(
     if importlib.util.find_spec("api.routes.mail_events") is not None:
         mail_events = importlib.import_module("api.routes.mail_events")
         app.include_router(mail_events.router)
-    _openapi_with(app, ReportCreate)
+    _openapi_with(app, ReportCreate, CommentCreate, TransitionCreate, StaffReportCreate)
     return app
 
 

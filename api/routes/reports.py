@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -31,7 +31,7 @@ from api.schemas.public import (
     SupportCreate,
     feature,
 )
-from api.uploads import check_photo, read_report
+from api.uploads import check_photo, read_body, read_report, with_photos
 from engine import (
     Actor,
     LocalMediaStorage,
@@ -51,29 +51,6 @@ from engine import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"])
-
-
-def _multipart_schema() -> dict[str, Any]:
-    schema = ReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
-    schema["properties"]["photos"] = {
-        "type": "array",
-        "items": {"type": "string", "format": "binary"},
-        "maxItems": 5,
-    }
-    schema["additionalProperties"] = False
-    return schema
-
-
-_REPORT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/ReportCreate"}},
-            "multipart/form-data": {"schema": _multipart_schema()},
-        },
-    }
-}
 
 
 async def _report_input(
@@ -101,7 +78,7 @@ def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report
     "/reports",
     status_code=201,
     response_model=ReportCreated,
-    openapi_extra=_REPORT_BODY,
+    openapi_extra=with_photos(ReportCreate),
     dependencies=[Depends(limit_submissions)],
     responses={413: {"description": "a photo is too large"}, 415: {"description": "not an image"}},
 )
@@ -234,18 +211,32 @@ def dispute(
     return ReportRead.of(get_public(session, ticket.code, now=now))
 
 
-@router.post("/reports/{code}/comments", response_model=ReportRead)
+async def _comment_body(
+    request: Request, settings: SettingsDep
+) -> tuple[CommentCreate, list[bytes]]:
+    limit = settings.max_photos * settings.max_photo_bytes * 4 // 3 + 64 * 1024
+    return await read_body(request, settings, CommentCreate, json_limit=limit)
+
+
+@router.post(
+    "/reports/{code}/comments",
+    response_model=ReportRead,
+    openapi_extra=with_photos(CommentCreate),
+)
 def add_comment(
     code: str,
-    body: CommentCreate,
+    parsed: Annotated[tuple[CommentCreate, list[bytes]], Depends(_comment_body)],
     token: ReporterToken,
     session: SessionDep,
     storage: StorageDep,
     now: NowDep,
     settings: SettingsDep,
 ) -> ReportRead:
-    """The reporter adds a note or photos; it goes to the agency working on the report."""
-    photos = tuple(check_photo(p, settings, f"photo {n}") for n, p in enumerate(body.photos, 1))
+    """The reporter adds a note and photos (JSON with base64, or multipart `photos` files);
+    it goes to the agency working on the report."""
+    body, files = parsed
+    sent = [*body.photos, *files]
+    photos = tuple(check_photo(p, settings, f"photo {n}") for n, p in enumerate(sent, 1))
     ticket = perform(
         session,
         code,

@@ -31,7 +31,7 @@ from api.schemas.staff import (
     WorkItemRead,
     WorkPageRead,
 )
-from api.uploads import check_photo, read_report
+from api.uploads import check_photo, read_body, read_report, with_photos
 from engine import (
     GroupBy,
     Language,
@@ -169,10 +169,21 @@ def read_ticket(
     return TicketRead.of(detail)
 
 
-@router.post("/tickets/{code}/transitions", response_model=TransitionRead)
+async def _transition_body(
+    request: Request, settings: SettingsDep
+) -> tuple[TransitionCreate, list[bytes]]:
+    limit = settings.max_photos * settings.max_photo_bytes * 4 // 3 + 64 * 1024
+    return await read_body(request, settings, TransitionCreate, json_limit=limit)
+
+
+@router.post(
+    "/tickets/{code}/transitions",
+    response_model=TransitionRead,
+    openapi_extra=with_photos(TransitionCreate),
+)
 def transition(
     code: str,
-    body: TransitionCreate,
+    parsed: Annotated[tuple[TransitionCreate, list[bytes]], Depends(_transition_body)],
     key: StaffKey,
     session: SessionDep,
     storage: StorageDep,
@@ -181,11 +192,14 @@ def transition(
     response: Response,
     if_match: Annotated[str | None, Header(max_length=100)] = None,
 ) -> TransitionRead:
-    """Fire a trigger. The version you read is required (body or `If-Match`): 409 when stale."""
+    """Fire a trigger (JSON, or multipart with proof photos as `photos` files). The version you
+    read is required (body or `If-Match`): 409 when stale."""
+    body, files = parsed
     expected = body.expected_version or _if_match(if_match)
     if expected is None:
         raise RuleViolated("say which version you read: expected_version or If-Match")
-    photos = [check_photo(p, settings, f"photo {n}") for n, p in enumerate(body.photos, 1)]
+    sent = [*body.photos, *files]
+    photos = [check_photo(p, settings, f"photo {n}") for n, p in enumerate(sent, 1)]
     ticket = act(
         session,
         key,

@@ -251,3 +251,17 @@ def test_duplicate_radius_comes_from_the_category(api: Api) -> None:
     offered = api.submit(category="flood")["possible_duplicates"]
     assert [d["code"] for d in offered] == [flood]
     assert api.submit()["possible_duplicates"] == []
+
+
+def test_reporter_comment_as_multipart_with_photo_file(api: Api) -> None:
+    from tests.conftest import make_photo
+
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        data={"text": "ini fotonya"},
+        files=[("photos", ("a.png", make_photo("PNG"), "image/png"))],
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert response.status_code == 200, response.text
+    assert [p["content_type"] for p in response.json()["photos"]] == ["image/png"]

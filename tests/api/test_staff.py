@@ -343,3 +343,21 @@ def test_allowed_actions_are_those_of_the_viewers_role(api: Api) -> None:
     api.drive(code, "verify", "assign", "start", "resolve")
     detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
     assert detail["allowed_actions"] == ["close", "comment", "reopen"]  # rating is the citizen's
+
+
+def test_transition_as_multipart_with_proof_photo_file(api: Api) -> None:
+    from tests.conftest import make_photo
+
+    light = api.submit(category="broken_traffic_light")["code"]
+    api.drive(light, "verify", "assign", "start")
+    response = api.client.post(
+        f"/api/v1/tickets/{light}/transitions",
+        data={"trigger": "resolve", "expected_version": "4", "note": "lampu diganti"},
+        files=[("photos", ("fixed.jpg", make_photo(exif=True), "image/jpeg"))],
+        headers=api.auth("staff"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["state"]["code"] == "resolved"
+    (photo,) = api.client.get(f"/api/v1/reports/{light}").json()["photos"]
+    assert photo["purpose"] == "proof"
+    assert b"PhoneMaker" not in api.client.get(photo["url"]).content

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse as parse_limit
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -48,6 +49,16 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     #: Supervisor figures over fewer cases than this are withheld.
     figures_min_count: int = Field(default=5, ge=1, le=1000)
+
+    @field_validator("submit_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_limit(value)
+        except ValueError:
+            raise ValueError(f"not a rate limit like 10/minute: {value[:40]!r}") from None
+        return value
+
     #: Local time zone for people-facing times (storage is always UTC).
     timezone: str = "Asia/Jakarta"
     #: A report this close (metres) to an area but in none goes to the nearest area; farther

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from cli.context import console, database, now, reported_errors
+from cli.context import console, database, local, now, one_line, print_rows, reported_errors
 from engine.keys import create_key, list_keys, revoke_key
 from engine.lifecycle import Role
 
@@ -25,27 +23,43 @@ def create(
     """Create a key and print it once; only its hash is stored."""
     with reported_errors(), database().transaction() as session:
         made = create_key(session, role=role, name=name, agency=agency, area=area, now=now())
-        console.print(f"key {made.key.prefix} ({made.key.role}) for {escape(made.key.name)}")
+        console.print(f"key {made.key.prefix} ({made.key.role}) for {one_line(made.key.name)}")
         console.print("keep it now, it is not shown again:")
-        console.print(made.secret, soft_wrap=True)
+        console.print(made.secret)
 
 
 @app.command("list")
-def list_() -> None:
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
+) -> None:
     """List keys (never their secrets)."""
-    table = Table("prefix", "name", "role", "agency", "area", "created", "revoked")
-    with database().reading() as session:
-        for key in list_keys(session):
-            table.add_row(
-                key.prefix,
-                escape(key.name),
-                key.role,
-                key.agency.code if key.agency else "-",
-                key.area.code if key.area else "-",
-                key.created_at.strftime("%Y-%m-%d %H:%M"),
-                key.revoked_at.strftime("%Y-%m-%d %H:%M") if key.revoked_at else "-",
-            )
-    console.print(table)
+    with reported_errors(), database().reading() as session:
+        rows = [
+            {
+                "prefix": key.prefix,
+                "name": key.name,
+                "role": key.role,
+                "agency": key.agency.code if key.agency else None,
+                "area": key.area.code if key.area else None,
+                "created": local(key.created_at, short=True),
+                "revoked": local(key.revoked_at, short=True) if key.revoked_at else None,
+            }
+            for key in list_keys(session)
+        ]
+    print_rows(
+        rows,
+        as_json=as_json,
+        columns=[
+            ("prefix", "prefix"),
+            ("name", "name"),
+            ("role", "role"),
+            ("agency", "agency"),
+            ("area", "area"),
+            ("created", "created"),
+            ("revoked", "revoked"),
+        ],
+        empty="no api keys yet: tanggap keys create --role staff --agency CODE --name NAME",
+    )
 
 
 @app.command("revoke")
@@ -53,4 +67,4 @@ def revoke(prefix: Annotated[str, typer.Argument(help="the key's prefix, from ke
     """Revoke a key at once; requests with it are refused from now on."""
     with reported_errors(), database().transaction() as session:
         key = revoke_key(session, prefix, now=now())
-        console.print(f"key {key.prefix} ({escape(key.name)}) revoked")
+        console.print(f"key {key.prefix} ({one_line(key.name)}) revoked")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -37,9 +38,22 @@ def test_cli_keys_create_list_revoke(tanggap: CliRunner, database: Database, nam
         holder = authenticate(session, secret.group())
     assert holder.role is Role.STAFF and holder.name == name
     prefix = secret.group().split("_")[1]
-    listed = tanggap.invoke(app, ["keys", "list"])
-    assert prefix in listed.output and name in listed.output
+    listed = tanggap.invoke(app, ["keys", "list", "--json"])
+    mine = [k for k in json.loads(listed.output) if k["prefix"] == prefix]
+    assert mine == [
+        {
+            "prefix": prefix,
+            "name": name,
+            "role": "staff",
+            "agency": "DISHUB",
+            "area": None,
+            "created": mine[0]["created"],
+            "revoked": None,
+        }
+    ]
     assert secret.group() not in listed.output
+    table = tanggap.invoke(app, ["keys", "list"])
+    assert prefix in table.output and secret.group() not in table.output
     revoked = tanggap.invoke(app, ["keys", "revoke", prefix])
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     with database.reading() as session, pytest.raises(Forbidden, match="revoked"):

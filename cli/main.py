@@ -12,7 +12,7 @@ import typer
 from rich.text import Text
 from sqlalchemy import inspect
 
-from cli import areas, catalogue, escalations, outbox, sla, staff, tickets
+from cli import areas, catalogue, escalations, keys, outbox, sla, staff, tickets
 from cli.context import (
     ClickException,
     NoArgsIsHelpError,
@@ -77,6 +77,7 @@ app.add_typer(sla.app, name="sla")
 app.add_typer(areas.app, name="areas")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(escalations.app, name="escalations")
+app.add_typer(keys.app, name="keys")
 app.command("sweep")(sla.sweep_command)
 
 

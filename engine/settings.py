@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse as parse_limit
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -35,6 +36,29 @@ class Settings(BaseSettings):
     media_dir: Path = Path("media")
     #: Public code prefix: JKT for Jakarta. Codes are PREFIX-XXXX-XXXX in a 24-character column.
     code_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,10}$")] = "JKT"
+    # The HTTP API (issue 10).
+    #: Photos per report, comment or transition.
+    max_photos: int = Field(default=5, ge=1, le=20)
+    #: Open reports of the same category this close (metres) and this recent are offered to a
+    #: citizen as possible duplicates to follow instead (a category may set its own radius).
+    duplicate_radius_m: float = Field(default=250.0, gt=0, le=5000)
+    duplicate_days: int = Field(default=30, ge=1, le=365)
+    #: Anonymous submissions per client address (``limits`` notation, e.g. "10/minute").
+    submit_rate_limit: str = "10/minute"
+    #: Where rate-limit counters live: "memory://" for one process, "redis://…" for several.
+    rate_limit_storage: str = "memory://"
+    #: Supervisor figures over fewer cases than this are withheld.
+    figures_min_count: int = Field(default=5, ge=1, le=1000)
+
+    @field_validator("submit_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_limit(value)
+        except ValueError:
+            raise ValueError(f"not a rate limit like 10/minute: {value[:40]!r}") from None
+        return value
+
     #: Local time zone for people-facing times (storage is always UTC).
     timezone: str = "Asia/Jakarta"
     #: A report this close (metres) to an area but in none goes to the nearest area; farther

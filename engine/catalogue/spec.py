@@ -128,6 +128,8 @@ class CategorySpec(_Spec):
     photo_on_submit: bool = False
     photo_on_resolve: bool = False
     description: str | None = None
+    #: Open reports this close (metres) are offered as possible duplicates; default: settings.
+    duplicate_radius_m: float | None = Field(default=None, gt=0, le=5000)
 
     _code = field_validator("code")(_check_code)
     _names = field_validator("name_id", "name_en")(_text("category_name"))

@@ -132,6 +132,7 @@ def apply_catalogue(session: Session, spec: CatalogueSpec) -> LoadSummary:
             "default_priority": c.default_priority.value,
             "photo_on_submit": c.photo_on_submit,
             "photo_on_resolve": c.photo_on_resolve,
+            "duplicate_radius_m": c.duplicate_radius_m,
             "active": True,
         }
         _upsert(session, Category, categories, c.code, values, summary, "category")

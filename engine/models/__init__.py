@@ -13,6 +13,7 @@ from engine.models.catalogue import (
     Priority,
     RoutingRule,
 )
+from engine.models.keys import ApiKey
 from engine.models.sla import (
     Escalation,
     Notification,
@@ -22,11 +23,13 @@ from engine.models.sla import (
     SlaTimer,
 )
 from engine.models.staff import Staff
+from engine.models.subscription import Subscription
 from engine.models.ticket import Attachment, Ticket, TicketEvent
 
 __all__ = [
     "Agency",
     "AgencyKind",
+    "ApiKey",
     "Area",
     "AreaLevel",
     "AreaOfficeRule",
@@ -44,6 +47,7 @@ __all__ = [
     "SlaPolicy",
     "SlaTimer",
     "Staff",
+    "Subscription",
     "Ticket",
     "TicketEvent",
     "UTCDateTime",

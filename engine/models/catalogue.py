@@ -108,6 +108,8 @@ class Category(Base):
     default_priority: Mapped[str] = mapped_column(String(10))
     photo_on_submit: Mapped[bool] = mapped_column(Boolean, default=False)
     photo_on_resolve: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: How close an open report must be to be offered as a possible duplicate (None: default).
+    duplicate_radius_m: Mapped[float | None] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     agency: Mapped[Agency] = relationship()

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +64,10 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The reporter asked to stay anonymous to staff too (only admins see who it was).
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Citizens who said "me too" instead of filing the same report again.
+    supporters: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     category: Mapped[Category] = relationship()
     area: Mapped[Area] = relationship()

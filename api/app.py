@@ -1,0 +1,123 @@
+"""The FastAPI app: ``create_app()`` for tests and servers, ``app`` for ``uvicorn api.app:app``."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from fastapi import FastAPI
+
+from api import errors
+from api.deps import Transactions
+from api.ratelimit import SubmissionLimiter
+from api.routes import admin, open311, reports, tickets
+from api.schemas.public import CommentCreate, ReportCreate
+from api.schemas.staff import StaffReportCreate, TransitionCreate
+from engine import Database, Settings
+from engine.environment import settings as default_settings
+
+_PROBLEM: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "code", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string", "description": "stable, for programs"},
+        "detail": {"type": "string", "description": "for people"},
+        "state": {"type": "string", "description": "409: the ticket's state now"},
+        "version": {"type": "integer", "description": "409: the ticket's version now"},
+        "allowed": {"type": "array", "items": {"type": "string"}},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_ERRORS = {
+    "description": "RFC 9457 problem document",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+_OPEN311_ERRORS = {
+    "description": "GeoReport v2 error list",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "description"],
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                },
+            }
+        },
+        "text/xml": {"schema": {"type": "string"}},
+    },
+}
+
+
+def _openapi_with(app: FastAPI, *models: Any) -> None:
+    """Add models that routes reference by hand (the two bodies of POST /reports)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(definition.pop("$defs", {}))
+            components.setdefault(model.__name__, definition)
+        components["Problem"] = _PROBLEM
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)  # FastAPI's default; ours is a problem document
+                responses["4XX"] = _OPEN311_ERRORS if path.startswith("/open311/") else _ERRORS
+                responses["5XX"] = _ERRORS
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+#: Sync endpoints run on AnyIO's thread pool (40 threads by default); one connection per
+#: thread means no request waits for a connection while a thread is free (STACK.md).
+THREADS = 40
+
+
+def pooled_database(settings: Settings) -> Database:
+    return Database(settings.database_url, pool_size=THREADS // 2, max_overflow=THREADS // 2)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    transactions: Transactions | None = None,
+) -> FastAPI:
+    settings = settings or default_settings()
+    if transactions is None:
+        transactions = Transactions.of(database or pooled_database(settings))
+    app = FastAPI(
+        title="Tanggap",
+        summary="Citizen reports to a city government: citizen, staff and Open311 APIs",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.transactions = transactions
+    app.state.limiter = SubmissionLimiter(settings)
+    errors.install(app)
+    app.include_router(reports.router)
+    app.include_router(reports.media)
+    app.include_router(tickets.router)
+    app.include_router(admin.router)
+    app.include_router(open311.router)
+    # The SendGrid event webhook lives with the delivery work (workflows helper), when present.
+    if importlib.util.find_spec("api.routes.mail_events") is not None:
+        mail_events = importlib.import_module("api.routes.mail_events")
+        app.include_router(mail_events.router)
+    _openapi_with(app, ReportCreate, CommentCreate, TransitionCreate, StaffReportCreate)
+    return app
+
+
+app = create_app()

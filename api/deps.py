@@ -1,0 +1,125 @@
+"""Dependencies: one transaction per request, the one clock read, the caller's key.
+
+``SessionDep`` owns the write transaction: it commits when the handler returned and rolls back
+(removing photos the request stored) when anything raised. It exits before the response is sent
+(``scope="function"``), so a failed commit is reported to the caller, never swallowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.errors import NotAuthenticated
+from api.storage import RequestStorage
+from engine import Database, Forbidden, KeyHolder, Role, Settings, authenticate
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+
+
+@dataclass
+class Transactions:
+    """How the app opens sessions; tests swap in sessions bound to a rolled-back connection."""
+
+    write: SessionFactory
+    read: SessionFactory
+    database: Database | None = None
+
+    @classmethod
+    def of(cls, database: Database) -> Transactions:
+        return cls(database.transaction, database.reading, database)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_now() -> datetime:
+    """The API's only clock read; everything below gets ``now`` passed in."""
+    return datetime.now(UTC)
+
+
+def _transactions(request: Request) -> Transactions:
+    transactions: Transactions = request.app.state.transactions
+    return transactions
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    transactions = _transactions(request)
+    storage = RequestStorage(get_settings(request).media_dir)
+    request.state.storage = storage
+    try:
+        with transactions.write() as session:
+            yield session
+    except BaseException:
+        storage.discard(transactions.database)
+        raise
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    with _transactions(request).read() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_storage(request: Request, _session: SessionDep) -> RequestStorage:
+    """The request's photo storage; shares (and so implies) the request's write transaction."""
+    storage: RequestStorage = request.state.storage
+    return storage
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+StorageDep = Annotated[RequestStorage, Depends(get_storage, scope="function")]
+NowDep = Annotated[datetime, Depends(get_now)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+_bearer = HTTPBearer(auto_error=False, description="an api key from `tanggap keys create`")
+
+
+def get_key(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> KeyHolder:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated(
+            "send an api key: Authorization: Bearer <key>", {"WWW-Authenticate": "Bearer"}
+        )
+    with _transactions(request).read() as session:
+        try:
+            return authenticate(session, credentials.credentials)
+        except Forbidden as exc:
+            raise NotAuthenticated(exc.message, {"WWW-Authenticate": "Bearer"}) from None
+
+
+def _at_least(*roles: Role) -> Callable[[KeyHolder], KeyHolder]:
+    def check(holder: Annotated[KeyHolder, Depends(get_key)]) -> KeyHolder:
+        if holder.role not in roles:
+            names = " or ".join(r.value for r in roles)
+            raise Forbidden(f"this needs a {names} key; yours is a {holder.role.value} key")
+        return holder
+
+    return check
+
+
+StaffKey = Annotated[KeyHolder, Depends(get_key)]
+SupervisorKey = Annotated[KeyHolder, Depends(_at_least(Role.SUPERVISOR, Role.ADMIN))]
+AdminKey = Annotated[KeyHolder, Depends(_at_least(Role.ADMIN))]
+ReporterToken = Annotated[
+    str,
+    Header(
+        alias="X-Reporter-Token",
+        min_length=1,
+        max_length=200,
+        description="the reporter token shown once on submission",
+    ),
+]

@@ -1,0 +1,167 @@
+"""Every error becomes a body a program can read, mapped here once.
+
+Domain errors (``engine.errors``) become RFC 9457 ``application/problem+json``: 404 not found,
+403 forbidden, 409 conflict (with the ticket's state and allowed triggers when known), 422 rule
+violated. Open311 routes answer with the GeoReport v2 error array in the format asked for.
+Nothing else ever shows a traceback: an unexpected fault is a bare 500 problem, logged here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+
+
+class ApiError(Exception):
+    """Errors of the HTTP layer itself (auth header, upload size and type, rate limit)."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+
+
+class NotAuthenticated(ApiError):
+    status, code = 401, "not_authenticated"
+
+
+class PayloadTooLarge(ApiError):
+    status, code = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+
+
+class TooManyRequests(ApiError):
+    status, code = 429, "too_many_requests"
+
+
+def invalid(where: str, name: str, message: str) -> RequestValidationError:
+    """A 422 for one malformed parameter, shaped like FastAPI's own validation errors."""
+    return RequestValidationError([{"loc": (where, name), "msg": message, "type": "value_error"}])
+
+
+def status_of(exc: TanggapError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Forbidden):
+        return 403
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, RuleViolated | CatalogueError):
+        return 422
+    return 500  # a TanggapError outside the tree: a server fault, never blamed on the caller
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+}
+
+
+def _is_open311(request: Request) -> bool:
+    return request.url.path.startswith("/open311/")
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    if _is_open311(request):
+        from api.open311.render import error_response
+
+        return error_response(request, status, detail, headers)
+    body = {
+        "type": f"https://tanggap.dev/problems/{code}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(
+        jsonable_encoder(body), status_code=status, media_type=PROBLEM, headers=headers
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(TanggapError)
+    def _domain(request: Request, exc: TanggapError) -> Response:
+        status = status_of(exc)
+        if status == 500:
+            log.error("unmapped domain error %s: %s", exc.code, exc.message)
+            return problem(request, 500, "internal_error", "the server failed; try again later")
+        extra = {
+            name: getattr(exc, name)
+            for name in ("state", "allowed", "version")
+            if getattr(exc, name, None) is not None
+        }
+        return problem(request, status, exc.code, exc.message, **extra)
+
+    @app.exception_handler(ApiError)
+    def _api(request: Request, exc: ApiError) -> Response:
+        return problem(request, exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"])
+        detail = f"{where}: {first['msg']}" if where else str(first["msg"])
+        return problem(request, 422, "invalid_request", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return problem(
+            request,
+            exc.status_code,
+            "http_error",
+            str(exc.detail),
+            dict(exc.headers) if exc.headers else None,
+        )
+
+    @app.exception_handler(DataError)
+    def _data(request: Request, exc: DataError) -> Response:
+        # PostgreSQL refuses NUL in any text value, even one that is only compared (a code in
+        # a query string); SQLite stores it. That is the caller's input, not our fault.
+        if "NUL" in str(exc.orig):
+            return problem(request, 422, "invalid_characters", "text may not contain NUL (0x00)")
+        return _unexpected(request, exc)
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(request, 500, "internal_error", "the server failed; try again later")

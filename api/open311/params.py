@@ -1,0 +1,54 @@
+"""Open311 request parameters: an empty parameter means absent; dates are W3C with the time
+and offset honoured (no offset: the city's local time)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from engine import RuleViolated
+
+
+def blank(value: str | None) -> str | None:
+    return value if value is not None and value.strip() != "" else None
+
+
+def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
+    text = blank(value)
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), time(0))
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise RuleViolated(f"{name} must be a W3C date, e.g. 2026-11-23T09:00:00+07:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def number(name: str, value: str | None, low: float, high: float) -> float | None:
+    text = blank(value)
+    if text is None:
+        return None
+    try:
+        result = float(text)
+    except ValueError:
+        raise RuleViolated(f"{name} must be a number") from None
+    if not low <= result <= high:
+        raise RuleViolated(f"{name} must be between {low:g} and {high:g}")
+    return result
+
+
+def integer(name: str, value: str | None, low: int, high: int) -> int | None:
+    result = number(name, value, low, high)
+    if result is None:
+        return None
+    if result != int(result):
+        raise RuleViolated(f"{name} must be a whole number")
+    return int(result)
+
+
+def csv_list(value: str | None) -> list[str]:
+    text = blank(value)
+    return [part.strip() for part in text.split(",") if part.strip()] if text else []

@@ -1,0 +1,54 @@
+"""Admin API: api keys and the catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+
+from api.deps import AdminKey, NowDep, ReadSessionDep, SessionDep
+from api.schemas.staff import CatalogueLoaded, KeyCreate, KeyCreated, KeyRead
+from engine import create_key, list_keys, load_catalogue, revoke_key
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+_YAML = {"schema": {"type": "string"}}
+
+
+@router.get("/keys", response_model=list[KeyRead])
+def keys(_key: AdminKey, session: ReadSessionDep) -> list[KeyRead]:
+    return [KeyRead.of(k) for k in list_keys(session)]
+
+
+@router.post("/keys", response_model=KeyCreated, status_code=201)
+def new_key(body: KeyCreate, _key: AdminKey, session: SessionDep, now: NowDep) -> KeyCreated:
+    """Create a key; the secret is in this response only."""
+    made = create_key(
+        session, role=body.role, name=body.name, agency=body.agency, area=body.area, now=now
+    )
+    return KeyCreated(**KeyRead.of(made.key).model_dump(), key=made.secret)
+
+
+@router.delete("/keys/{prefix}", response_model=KeyRead)
+def revoke(prefix: str, _key: AdminKey, session: SessionDep, now: NowDep) -> KeyRead:
+    return KeyRead.of(revoke_key(session, prefix, now=now))
+
+
+@router.put(
+    "/catalogue",
+    response_model=CatalogueLoaded,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/yaml": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def reload_catalogue(
+    _key: AdminKey,
+    session: SessionDep,
+    now: NowDep,
+    text: Annotated[str, Body(media_type="application/yaml", max_length=5_000_000)],
+) -> CatalogueLoaded:
+    """Replace the catalogue with this YAML, validated whole first (as `tanggap config load`)."""
+    summary = load_catalogue(session, text, source="api upload", now=now)
+    return CatalogueLoaded(changed=summary.changed, summary=summary.as_dict())

@@ -1,0 +1,389 @@
+"""Open311 GeoReport v2 at ``/open311/v2/``: discovery, services, requests, tokens, and the
+``servicerequestupdates`` feed FixMyStreet's Open311 client polls.
+
+``status`` stays open/closed; the lifecycle is in ``extended_attributes.detailed_status``
+(CitySDK) when ``extensions=true``. Tokens are the public codes: a request id is known at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.datastructures import UploadFile
+
+from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
+from api.open311.params import blank, csv_list, integer, number, w3c_param
+from api.open311.render import document, w3c
+from api.uploads import check_photo
+from engine import (
+    Actor,
+    Channel,
+    Forbidden,
+    Language,
+    NotFound,
+    PublicFilter,
+    PublicTicket,
+    Report,
+    RuleViolated,
+    Settings,
+    authenticate,
+    latest_notes_and_photos,
+    list_public,
+    list_public_updates,
+    list_services,
+    submit_report,
+    update_status,
+)
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+_MAX = 1000
+
+
+class Format(StrEnum):
+    XML = "xml"
+    JSON = "json"
+
+
+def _zone(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.timezone)
+
+
+def _media_url(request: Request, key: str | None) -> str:
+    return f"{str(request.base_url).rstrip('/')}/media/{key}" if key else ""
+
+
+def _request_item(
+    request: Request,
+    t: PublicTicket,
+    extras: tuple[str | None, str | None],
+    zone: ZoneInfo,
+    extensions: bool,
+) -> dict[str, Any]:
+    note, photo = extras
+    item: dict[str, Any] = {
+        "service_request_id": t.code,
+        "status": t.state.open311_status.value,
+        "status_notes": note or "",
+        "service_name": t.category_id_name,
+        "service_code": t.category_code,
+        "description": t.description,
+        "agency_responsible": t.agency_name,
+        "service_notice": "",
+        "requested_datetime": w3c(t.created_at, zone),
+        "updated_datetime": w3c(t.updated_at, zone),
+        "expected_datetime": w3c(t.expected_at, zone) or "",
+        "address": t.address or "",
+        "address_id": "",
+        "zipcode": "",
+        "lat": t.lat,
+        "long": t.lon,
+        "media_url": _media_url(request, photo),
+    }
+    if extensions:
+        item["extended_attributes"] = {
+            "detailed_status": t.state.detailed_status.value,
+            "status_label_id": t.state.label_id,
+            "status_label_en": t.state.label_en,
+            "area": t.area_name,
+            "supporters": t.supporters,
+        }
+    return item
+
+
+def _requests(
+    request: Request, session: Any, items: list[PublicTicket], settings: Settings, ext: bool
+) -> list[dict[str, Any]]:
+    extras = latest_notes_and_photos(session, [t.id for t in items])
+    zone = _zone(settings)
+    return [_request_item(request, t, extras[t.id], zone, ext) for t in items]
+
+
+@router.get("/discovery.{fmt}")
+def discovery(fmt: Format, request: Request) -> Response:
+    base = f"{str(request.base_url).rstrip('/')}/open311/v2"
+    body = {
+        "changeset": "2026-11-30T00:00:00+07:00",
+        "contact": "the city's Tanggap operator",
+        "key_service": "api keys are issued by the city's Tanggap operator",
+        "endpoints": [
+            {
+                "specification": SPEC,
+                "url": base,
+                "changeset": "2026-11-30T00:00:00+07:00",
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return document(fmt, "discovery", "discovery", body)
+
+
+def _service_items(session: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "service_code": s.code,
+            "service_name": s.name_id,
+            "description": s.description or s.name_en,
+            "metadata": False,
+            "type": "realtime",
+            "keywords": s.name_en,
+            "group": s.group,
+        }
+        for s in list_services(session)
+    ]
+
+
+@router.get("/services.{fmt}")
+def services(fmt: Format, session: ReadSessionDep) -> Response:
+    return document(fmt, "services", "service", _service_items(session))
+
+
+@router.get("/services/{service_code}.{fmt}")
+def service_definition(service_code: str, fmt: Format, session: ReadSessionDep) -> Response:
+    """No category asks extra questions yet, so every definition has an empty attribute list."""
+    if service_code not in {s["service_code"] for s in _service_items(session)}:
+        raise NotFound(f"no service with code {service_code!r}")
+    body = {"service_code": service_code, "attributes": []}
+    return document(fmt, "service_definition", "service_definition", body)
+
+
+class RequestsQuery:
+    def __init__(
+        self,
+        service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
+        service_code: Annotated[str | None, Query(max_length=2000)] = None,
+        start_date: Annotated[str | None, Query(max_length=40)] = None,
+        end_date: Annotated[str | None, Query(max_length=40)] = None,
+        status: Annotated[str | None, Query(max_length=20)] = None,
+        updated_after: Annotated[str | None, Query(max_length=40)] = None,
+        updated_before: Annotated[str | None, Query(max_length=40)] = None,
+        lat: Annotated[str | None, Query(max_length=40)] = None,
+        long: Annotated[str | None, Query(max_length=40)] = None,
+        radius: Annotated[str | None, Query(max_length=40, description="metres")] = None,
+        page: Annotated[str | None, Query(max_length=10)] = None,
+        page_size: Annotated[str | None, Query(max_length=10)] = None,
+        extensions: Annotated[str | None, Query(max_length=10)] = None,
+    ) -> None:
+        self.raw = {
+            "service_request_id": service_request_id,
+            "service_code": service_code,
+            "start_date": start_date,
+            "end_date": end_date,
+            "status": status,
+            "updated_after": updated_after,
+            "updated_before": updated_before,
+            "lat": lat,
+            "long": long,
+            "radius": radius,
+            "page": page,
+            "page_size": page_size,
+        }
+        self.extensions = (blank(extensions) or "").lower() == "true"
+
+    def build(self, settings: Settings, now: Any) -> tuple[PublicFilter, int, int]:
+        raw, zone = self.raw, _zone(settings)
+        size = integer("page_size", raw["page_size"], 1, _MAX) or _MAX
+        page = integer("page", raw["page"], 1, 1_000_000) or 1
+        codes = csv_list(raw["service_request_id"])
+        if codes:  # the spec: other parameters are then ignored
+            return PublicFilter(codes=tuple(codes)), size, page
+        start = w3c_param("start_date", raw["start_date"], zone)
+        end = w3c_param("end_date", raw["end_date"], zone)
+        if start is None and end is None:
+            start = now - timedelta(days=90)
+        statuses = {s.lower() for s in csv_list(raw["status"])}
+        if statuses - {"open", "closed"}:
+            raise RuleViolated("status is open, closed, or both separated by a comma")
+        lat = number("lat", raw["lat"], -90, 90)
+        lon = number("long", raw["long"], -180, 180)
+        if (lat is None) != (lon is None):
+            raise RuleViolated("give both lat and long")
+        radius = number("radius", raw["radius"], 1, 100_000) or 1000.0
+        near = (lat, lon, radius) if lat is not None and lon is not None else None
+        f = PublicFilter(
+            categories=tuple(csv_list(raw["service_code"])),
+            created_after=start,
+            created_before=end,
+            open_only=(statuses == {"open"}) if len(statuses) == 1 else None,
+            updated_after=w3c_param("updated_after", raw["updated_after"], zone),
+            updated_before=w3c_param("updated_before", raw["updated_before"], zone),
+            near=near,
+        )
+        return f, size, page
+
+
+@router.get("/requests.{fmt}")
+def get_requests(
+    fmt: Format,
+    query: Annotated[RequestsQuery, Depends()],
+    request: Request,
+    session: ReadSessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> Response:
+    """Requests, newest change first: 90 days and at most 1,000 unless asked otherwise."""
+    f, size, page = query.build(settings, now)
+    found = list_public(session, f, now=now, limit=size, offset=(page - 1) * size)
+    items = _requests(request, session, found.items, settings, query.extensions)
+    return document(fmt, "service_requests", "request", items)
+
+
+@router.get("/requests/{service_request_id}.{fmt}")
+def get_request(
+    service_request_id: str,
+    fmt: Format,
+    request: Request,
+    session: ReadSessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    extensions: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    found = list_public(session, PublicFilter(codes=(service_request_id,)), now=now, limit=1)
+    if not found.items:
+        raise NotFound(f"no service request {service_request_id!r}")
+    ext = (blank(extensions) or "").lower() == "true"
+    items = _requests(request, session, found.items, settings, ext)
+    return document(fmt, "service_requests", "request", items)
+
+
+@router.get("/tokens/{token}.{fmt}")
+def get_token(token: str, fmt: Format, session: ReadSessionDep, now: NowDep) -> Response:
+    found = list_public(session, PublicFilter(codes=(token,)), now=now, limit=1)
+    if not found.items:
+        raise NotFound(f"no token {token!r}")
+    item = {"service_request_id": found.items[0].code, "token": token}
+    return document(fmt, "service_requests", "request", [item])
+
+
+async def _form(request: Request, settings: SettingsDep) -> tuple[dict[str, str], list[bytes]]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise RuleViolated("POST requests as application/x-www-form-urlencoded or multipart")
+    async with request.form(max_files=settings.max_photos + 1, max_fields=60) as form:
+        return await _read_form(form, settings)
+
+
+async def _read_form(form: Any, settings: Settings) -> tuple[dict[str, str], list[bytes]]:
+    fields: dict[str, str] = {}
+    media: list[bytes] = []
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if len(media) == settings.max_photos:
+                raise RuleViolated(f"at most {settings.max_photos} media files")
+            data = await value.read(settings.max_photo_bytes + 1)
+            media.append(check_photo(data, settings, value.filename or "media"))
+        elif isinstance(value, str) and value.strip():
+            fields[key] = value
+    return fields, media
+
+
+_FORM_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["api_key", "service_code", "lat", "long", "description"],
+                    "properties": {
+                        "api_key": {"type": "string"},
+                        "service_code": {"type": "string"},
+                        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                        "long": {"type": "number", "minimum": -180, "maximum": 180},
+                        "address_string": {"type": "string", "maxLength": 300},
+                        "description": {"type": "string", "maxLength": 4000},
+                        "email": {"type": "string", "maxLength": 254},
+                        "first_name": {"type": "string", "maxLength": 100},
+                        "last_name": {"type": "string", "maxLength": 100},
+                        "phone": {"type": "string", "maxLength": 40},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/requests.{fmt}", openapi_extra=_FORM_BODY)
+def post_request(
+    fmt: Format,
+    parsed: Annotated[tuple[dict[str, str], list[bytes]], Depends(_form)],
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> Response:
+    fields, media = parsed
+    if "api_key" not in fields:
+        raise Forbidden("api_key is required")
+    authenticate(session, fields["api_key"])
+    for required in ("service_code", "description"):
+        if required not in fields:
+            raise RuleViolated(f"{required} is required")
+    lat = number("lat", fields.get("lat"), -90, 90)
+    lon = number("long", fields.get("long"), -180, 180)
+    if lat is None or lon is None:
+        raise RuleViolated("lat and long are required: this city routes reports by location")
+    name = " ".join(p for p in (fields.get("first_name"), fields.get("last_name")) if p) or None
+    report = Report(
+        category=fields["service_code"],
+        description=fields["description"],
+        lat=lat,
+        lon=lon,
+        address=fields.get("address_string"),
+        reporter_name=name,
+        reporter_email=fields.get("email"),
+        reporter_phone=fields.get("phone"),
+        photos=tuple(media),
+        source=Channel.OPEN311.value,
+    )
+    submitted = submit_report(
+        session,
+        report,
+        private=False,
+        language=Language.ID,
+        actor=Actor.citizen(),
+        now=now,
+        settings=settings,
+        storage=storage,
+    )
+    item = {
+        "service_request_id": submitted.report.code,
+        "service_notice": "",
+        "account_id": "",
+    }
+    return document(fmt, "service_requests", "request", [item], 201)
+
+
+@router.get("/servicerequestupdates.{fmt}")
+def service_request_updates(
+    fmt: Format,
+    request: Request,
+    session: ReadSessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    start_date: Annotated[str | None, Query(max_length=40)] = None,
+    end_date: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """Every change in the period (default: the last day), in FixMyStreet's extended statuses."""
+    zone = _zone(settings)
+    end = w3c_param("end_date", end_date, zone) or now
+    start = w3c_param("start_date", start_date, zone) or end - timedelta(days=1)
+    items = [
+        {
+            "update_id": str(u.id),
+            "service_request_id": u.code,
+            "status": update_status(u.trigger, u.to_state).value,
+            "updated_datetime": w3c(u.at, zone),
+            "description": u.note or "",
+            "media_url": _media_url(request, u.photo_key),
+        }
+        for u in list_public_updates(session, start=start, end=end, limit=_MAX)
+    ]
+    return document(fmt, "service_request_updates", "request_update", items)

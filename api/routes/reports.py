@@ -1,0 +1,327 @@
+"""Citizen API: submit, track, follow, support and dispute reports (no account needed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.deps import (
+    NowDep,
+    ReadSessionDep,
+    ReporterToken,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+)
+from api.errors import invalid
+from api.ratelimit import limit_submissions
+from api.schemas.public import (
+    CommentCreate,
+    DisputeCreate,
+    FeatureCollection,
+    RatingCreate,
+    ReportCreate,
+    ReportCreated,
+    ReporterRead,
+    ReportPage,
+    ReportRead,
+    SubscriptionCreate,
+    SupportCreate,
+    feature,
+)
+from api.uploads import check_photo, read_body, read_report, with_photos
+from engine import (
+    Actor,
+    LocalMediaStorage,
+    NotFound,
+    PublicFilter,
+    Report,
+    State,
+    find_photo,
+    get_public,
+    list_public,
+    perform,
+    reporter_view,
+    submit_report,
+    subscribe,
+    support,
+    unsubscribe,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["citizens"])
+
+
+async def _report_input(
+    request: Request, settings: SettingsDep
+) -> tuple[ReportCreate, list[bytes]]:
+    return await read_report(request, settings)
+
+
+def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report:
+    return Report(
+        category=body.category,
+        description=body.description,
+        lat=body.lat,
+        lon=body.lon,
+        address=body.address,
+        reporter_name=body.name,
+        reporter_email=str(body.email) if body.email else None,
+        reporter_phone=body.phone,
+        photos=tuple(photos),
+        source=source,
+    )
+
+
+@router.post(
+    "/reports",
+    status_code=201,
+    response_model=ReportCreated,
+    openapi_extra=with_photos(ReportCreate),
+    dependencies=[Depends(limit_submissions)],
+    responses={413: {"description": "a photo is too large"}, 415: {"description": "not an image"}},
+)
+def create_report(
+    parsed: Annotated[tuple[ReportCreate, list[bytes]], Depends(_report_input)],
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> ReportCreated:
+    """Report a problem: JSON, or multipart/form-data with up to 5 photos (`photos`)."""
+    body, photos = parsed
+    if body.channel in ("walk-in", "phone", "staff-on-behalf"):
+        raise invalid("body", "channel", "staff channels need a staff key")
+    submitted = submit_report(
+        session,
+        to_report(body, photos, source=body.channel.value),
+        private=body.private,
+        language=body.language,
+        actor=Actor.citizen(),
+        now=now,
+        settings=settings,
+        storage=storage,
+    )
+    return ReportCreated.of(submitted)
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    ok = len(parts) == 4 and all(abs(v) <= 180 for v in parts)
+    if not ok or parts[0] > parts[2] or parts[1] > parts[3]:
+        raise invalid("query", "bbox", "bbox is min_lon,min_lat,max_lon,max_lat")
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+class FeedQuery:
+    """The public list's filters, shared by the JSON list and the GeoJSON feed."""
+
+    def __init__(
+        self,
+        bbox: Annotated[
+            str | None,
+            Query(
+                description="min_lon,min_lat,max_lon,max_lat", examples=["106.8,-6.2,106.9,-6.1"]
+            ),
+        ] = None,
+        state: Annotated[list[State] | None, Query()] = None,
+        category: Annotated[list[str] | None, Query(max_length=60)] = None,
+        since: Annotated[datetime | None, Query(description="changed at or after")] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> None:
+        if since is not None and since.tzinfo is None:
+            raise invalid("query", "since", "give a time zone offset")
+        self.filter = PublicFilter(
+            bbox=_bbox(bbox),
+            states=tuple(s.value for s in state or ()),
+            categories=tuple(category or ()),
+            updated_after=since,
+        )
+        self.limit, self.cursor = limit, cursor
+
+
+@router.get("/reports", response_model=ReportPage)
+def list_reports(
+    query: Annotated[FeedQuery, Depends()], session: ReadSessionDep, now: NowDep
+) -> ReportPage:
+    """Public list, newest change first; keyset-paged with `cursor`."""
+    page = list_public(session, query.filter, now=now, limit=query.limit, cursor=query.cursor)
+    return ReportPage(items=[ReportRead.of(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/reports.geojson",
+    response_model=FeatureCollection,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def map_feed(
+    query: Annotated[FeedQuery, Depends()], session: ReadSessionDep, now: NowDep
+) -> Response:
+    """The same list as a GeoJSON FeatureCollection, for maps."""
+    page = list_public(session, query.filter, now=now, limit=query.limit, cursor=query.cursor)
+    body = FeatureCollection(
+        features=[feature(ReportRead.of(t)) for t in page.items], next_cursor=page.next_cursor
+    )
+    return Response(body.model_dump_json(), media_type="application/geo+json")
+
+
+@router.get("/reports/{code}", response_model=ReportRead)
+def read_report_public(code: str, session: ReadSessionDep, now: NowDep) -> ReportRead:
+    """A report as anyone may see it: state, public timeline, photos, SLA expectation."""
+    return ReportRead.of(get_public(session, code, now=now))
+
+
+@router.get("/reports/{code}/private", response_model=ReporterRead)
+def read_report_private(
+    code: str, token: ReporterToken, session: ReadSessionDep, now: NowDep
+) -> ReporterRead:
+    """The reporter's own view, with the reporter token."""
+    return ReporterRead.of(reporter_view(session, code, token=token, now=now))
+
+
+@router.post("/reports/{code}/dispute", response_model=ReportRead)
+def dispute(
+    code: str,
+    body: DisputeCreate,
+    token: ReporterToken,
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> ReportRead:
+    """The fix did not hold: reopen within the dispute window (a reason is required)."""
+    ticket = perform(
+        session,
+        code,
+        "reopen",
+        actor=Actor.citizen(token),
+        now=now,
+        settings=settings,
+        storage=storage,
+        note=body.reason,
+        expected_version=body.expected_version,
+    )
+    return ReportRead.of(get_public(session, ticket.code, now=now))
+
+
+async def _comment_body(
+    request: Request, settings: SettingsDep
+) -> tuple[CommentCreate, list[bytes]]:
+    limit = settings.max_photos * settings.max_photo_bytes * 4 // 3 + 64 * 1024
+    return await read_body(request, settings, CommentCreate, json_limit=limit)
+
+
+@router.post(
+    "/reports/{code}/comments",
+    response_model=ReportRead,
+    openapi_extra=with_photos(CommentCreate),
+)
+def add_comment(
+    code: str,
+    parsed: Annotated[tuple[CommentCreate, list[bytes]], Depends(_comment_body)],
+    token: ReporterToken,
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> ReportRead:
+    """The reporter adds a note and photos (JSON with base64, or multipart `photos` files);
+    it goes to the agency working on the report."""
+    body, files = parsed
+    sent = [*body.photos, *files]
+    photos = tuple(check_photo(p, settings, f"photo {n}") for n, p in enumerate(sent, 1))
+    ticket = perform(
+        session,
+        code,
+        "comment",
+        actor=Actor.citizen(token),
+        now=now,
+        settings=settings,
+        storage=storage,
+        note=body.text,
+        photos=photos,
+        expected_version=body.expected_version,
+    )
+    return ReportRead.of(get_public(session, ticket.code, now=now))
+
+
+@router.post("/reports/{code}/rating", response_model=ReporterRead)
+def rate_resolution(
+    code: str,
+    body: RatingCreate,
+    token: ReporterToken,
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> ReporterRead:
+    """The reporter rates the resolution 1–5 (a later rating replaces the earlier one)."""
+    ticket = perform(
+        session,
+        code,
+        "rate",
+        actor=Actor.citizen(token),
+        now=now,
+        settings=settings,
+        storage=storage,
+        rating=body.rating,
+        note=body.note,
+        expected_version=body.expected_version,
+    )
+    return ReporterRead.of(reporter_view(session, ticket.code, token=token, now=now))
+
+
+@router.post(
+    "/reports/{code}/supporters",
+    response_model=ReportRead,
+    dependencies=[Depends(limit_submissions)],
+)
+def me_too(code: str, body: SupportCreate, session: SessionDep, now: NowDep) -> ReportRead:
+    """ "Me too": count one more supporter, and follow the report by e-mail if one is given."""
+    email = str(body.email) if body.email else None
+    return ReportRead.of(support(session, code, email=email, language=body.language, now=now))
+
+
+@router.post("/reports/{code}/subscriptions", response_model=ReporterRead)
+def follow(
+    code: str, body: SubscriptionCreate, token: ReporterToken, session: SessionDep, now: NowDep
+) -> ReporterRead:
+    """The reporter adds an e-mail address to be told about changes."""
+    view = subscribe(
+        session, code, token=token, email=str(body.email), language=body.language, now=now
+    )
+    return ReporterRead.of(view)
+
+
+@router.delete("/reports/{code}/subscriptions/{email}", response_model=ReporterRead)
+def unfollow(
+    code: str, email: str, token: ReporterToken, session: SessionDep, now: NowDep
+) -> ReporterRead:
+    return ReporterRead.of(unsubscribe(session, code, token=token, email=email, now=now))
+
+
+media = APIRouter(tags=["citizens"])
+
+
+@media.get(
+    "/media/{key:path}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
+def photo(key: str, session: ReadSessionDep, settings: SettingsDep) -> Response:
+    """A stored photo (metadata stripped on upload)."""
+    found = find_photo(session, key)
+    if found is None:
+        raise NotFound(f"no photo {key!r}")
+    return Response(
+        LocalMediaStorage(settings.media_dir).get(found.storage_key),
+        media_type=found.content_type,
+        headers={"Cache-Control": "public, max-age=86400, immutable"},
+    )

@@ -1,0 +1,303 @@
+"""Staff and supervisor API: worklists, ticket detail, transitions, submission on behalf,
+figures. Every route needs an api key (``Authorization: Bearer …``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from api.deps import (
+    NowDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    StaffKey,
+    StorageDep,
+    SupervisorKey,
+)
+from api.routes.reports import to_report
+from api.schemas.public import ReportCreated, StateRead
+from api.schemas.staff import (
+    EscalationRead,
+    FiguresRead,
+    StaffReportCreate,
+    TicketRead,
+    TransitionCreate,
+    TransitionRead,
+    WorkItemRead,
+    WorkPageRead,
+)
+from api.uploads import check_photo, read_body, read_report, with_photos
+from engine import (
+    GroupBy,
+    Language,
+    RuleViolated,
+    State,
+    WorkFilter,
+    act,
+    allowed_triggers,
+    figures,
+    list_escalations,
+    present,
+    submit_report,
+    ticket_detail,
+    worklist,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["staff"])
+
+
+class WorkQuery:
+    def __init__(
+        self,
+        agency: Annotated[str | None, Query(max_length=40)] = None,
+        state: Annotated[list[State] | None, Query(description="default: all open states")] = None,
+        category: Annotated[str | None, Query(max_length=60)] = None,
+        area: Annotated[
+            str | None, Query(max_length=40, description="this area and beneath")
+        ] = None,
+        overdue: bool = False,
+        at_risk_hours: Annotated[
+            float | None, Query(gt=0, le=24 * 90, description="deadline within this many hours")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> None:
+        self.filter = WorkFilter(
+            agency=agency,
+            states=tuple(s.value for s in state or ()),
+            category=category,
+            area=area,
+            overdue=overdue,
+            at_risk_hours=at_risk_hours,
+        )
+        self.limit, self.cursor = limit, cursor
+
+
+@router.get("/tickets", response_model=WorkPageRead)
+def list_tickets(
+    query: Annotated[WorkQuery, Depends()], key: StaffKey, session: ReadSessionDep, now: NowDep
+) -> WorkPageRead:
+    """The worklist: tickets in the key's agency/area, earliest SLA deadline first."""
+    page = worklist(session, key, query.filter, now=now, limit=query.limit, cursor=query.cursor)
+    return WorkPageRead(
+        items=[WorkItemRead.of(w) for w in page.items], next_cursor=page.next_cursor
+    )
+
+
+_CSV_COLUMNS = [
+    "code",
+    "state",
+    "label_id",
+    "category",
+    "priority",
+    "agency",
+    "area",
+    "officer",
+    "created_at",
+    "due_at",
+    "overdue",
+    "version",
+    "description",
+]
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting like a formula runs as one in a spreadsheet: quote it as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get(
+    "/tickets.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def list_tickets_csv(
+    query: Annotated[WorkQuery, Depends()], key: StaffKey, session: ReadSessionDep, now: NowDep
+) -> Response:
+    """The worklist as CSV (next page cursor in the `Link`-like `X-Next-Cursor` header)."""
+    page = worklist(session, key, query.filter, now=now, limit=query.limit, cursor=query.cursor)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_CSV_COLUMNS)
+    for w in page.items:
+        row = [
+            w.code,
+            w.state.state.value,
+            w.state.label_id,
+            w.category,
+            w.priority,
+            w.agency,
+            w.area,
+            w.officer,
+            w.created_at.isoformat(),
+            w.due_at.isoformat() if w.due_at else "",
+            w.overdue,
+            w.version,
+            w.description,
+        ]
+        writer.writerow([_cell(v) for v in row])
+    headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else {}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def _if_match(value: str | None) -> int | None:
+    if not value:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.startswith("v") or not text[1:].isdigit():
+        raise RuleViolated(f'If-Match must be an ETag of this ticket, such as "v3", not {value}')
+    return int(text[1:])
+
+
+@router.get("/tickets/{code}", response_model=TicketRead)
+def read_ticket(
+    code: str, key: StaffKey, session: ReadSessionDep, now: NowDep, response: Response
+) -> TicketRead:
+    """A ticket in full: timeline with internal notes, SLA timers and escalations, next actions."""
+    detail = ticket_detail(session, key, code, now=now)
+    response.headers["ETag"] = etag(detail.version)
+    return TicketRead.of(detail)
+
+
+async def _transition_body(
+    request: Request, settings: SettingsDep
+) -> tuple[TransitionCreate, list[bytes]]:
+    limit = settings.max_photos * settings.max_photo_bytes * 4 // 3 + 64 * 1024
+    return await read_body(request, settings, TransitionCreate, json_limit=limit)
+
+
+@router.post(
+    "/tickets/{code}/transitions",
+    response_model=TransitionRead,
+    openapi_extra=with_photos(TransitionCreate),
+)
+def transition(
+    code: str,
+    parsed: Annotated[tuple[TransitionCreate, list[bytes]], Depends(_transition_body)],
+    key: StaffKey,
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=100)] = None,
+) -> TransitionRead:
+    """Fire a trigger (JSON, or multipart with proof photos as `photos` files). The version you
+    read is required (body or `If-Match`): 409 when stale."""
+    body, files = parsed
+    expected = body.expected_version or _if_match(if_match)
+    if expected is None:
+        raise RuleViolated("say which version you read: expected_version or If-Match")
+    sent = [*body.photos, *files]
+    photos = [check_photo(p, settings, f"photo {n}") for n, p in enumerate(sent, 1)]
+    ticket = act(
+        session,
+        key,
+        code,
+        body.trigger.value,
+        now=now,
+        settings=settings,
+        storage=storage,
+        expected_version=expected,
+        **body.fields(photos),
+    )
+    response.headers["ETag"] = etag(ticket.version)
+    return TransitionRead(
+        code=ticket.code,
+        state=StateRead.of(present(ticket.state, ticket.last_trigger)),
+        version=ticket.version,
+        allowed_actions=[t.value for t in allowed_triggers(ticket.state)],
+    )
+
+
+async def _staff_report(
+    request: Request, settings: SettingsDep
+) -> tuple[StaffReportCreate, list[bytes]]:
+    body, photos = await read_report(request, settings, StaffReportCreate)
+    assert isinstance(body, StaffReportCreate)
+    return body, photos
+
+
+@router.post(
+    "/tickets",
+    status_code=201,
+    response_model=ReportCreated,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/StaffReportCreate"}}
+            },
+        }
+    },
+)
+def submit_on_behalf(
+    parsed: Annotated[tuple[StaffReportCreate, list[bytes]], Depends(_staff_report)],
+    key: StaffKey,
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> ReportCreated:
+    """Staff file a report for a caller (walk-in, phone); the caller gets the token."""
+    body, photos = parsed
+    submitted = submit_report(
+        session,
+        to_report(body, photos, source=body.channel.value),
+        private=body.private,
+        language=Language(body.language),
+        actor=key.actor,
+        now=now,
+        settings=settings,
+        storage=storage,
+    )
+    return ReportCreated.of(submitted)
+
+
+@router.get("/figures", response_model=FiguresRead, tags=["supervisors"])
+def read_figures(
+    key: SupervisorKey,
+    session: ReadSessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    group_by: GroupBy = GroupBy.AGENCY,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> FiguresRead:
+    """On-time rate per timer, median time to resolve, backlog and reopen rate, per group.
+
+    The period defaults to the last 30 days; figures over fewer cases than the minimum count
+    are withheld (null)."""
+    end = end or now
+    start = start or end - timedelta(days=30)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise RuleViolated("give start and end with a time zone offset")
+    result = figures(
+        session, key, group_by=group_by, start=start, end=end, min_count=settings.figures_min_count
+    )
+    return FiguresRead.of(result)
+
+
+@router.get("/escalations", response_model=list[EscalationRead], tags=["supervisors"])
+def read_escalations(
+    key: SupervisorKey,
+    session: ReadSessionDep,
+    now: NowDep,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[EscalationRead]:
+    """Ladder levels reached on tickets in the key's agency or area (default: last 7 days)."""
+    start = since or now - timedelta(days=7)
+    if start.tzinfo is None:
+        raise RuleViolated("give since with a time zone offset")
+    return [EscalationRead.of(e) for e in list_escalations(session, key, since=start, limit=limit)]

@@ -1,0 +1,266 @@
+"""Shapes of the citizen API. Built from ``engine.queries`` projections, which hold no
+personal data; only ``ReporterRead`` (the reporter's own view, behind the token) has any."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+
+from engine import (
+    Channel,
+    Language,
+    PublicEvent,
+    PublicPhoto,
+    PublicTicket,
+    ReporterView,
+    StatePresentation,
+    Submitted,
+)
+
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+def _decode(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not base64") from exc
+
+
+#: A photo sent inside JSON: base64 in, bytes out (size and type are checked by the route).
+Base64Photo = Annotated[bytes, BeforeValidator(lambda v: _decode(v) if isinstance(v, str) else v)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StateRead(BaseModel):
+    code: str = Field(description="lifecycle state")
+    label_id: str
+    label_en: str
+    colour: str = Field(description="red, yellow, green or grey, as in Qlue and JAKI")
+    open311_status: str
+    detailed_status: str
+
+    @classmethod
+    def of(cls, p: StatePresentation) -> StateRead:
+        return cls(
+            code=p.state.value,
+            label_id=p.label_id,
+            label_en=p.label_en,
+            colour=p.colour.value,
+            open311_status=p.open311_status.value,
+            detailed_status=p.detailed_status.value,
+        )
+
+
+class NamedRead(BaseModel):
+    code: str
+    name: str
+
+
+class CategoryRead(BaseModel):
+    code: str
+    name_id: str
+    name_en: str
+
+
+class PhotoRead(BaseModel):
+    url: str
+    content_type: str
+    width: int
+    height: int
+    purpose: str
+
+    @classmethod
+    def of(cls, p: PublicPhoto) -> PhotoRead:
+        return cls(
+            url=f"/media/{p.storage_key}",
+            content_type=p.content_type,
+            width=p.width,
+            height=p.height,
+            purpose=p.purpose,
+        )
+
+
+class EventRead(BaseModel):
+    seq: int
+    action: str
+    state: StateRead
+    by: str = Field(description="who acted, by role: citizen, staff, supervisor, admin, system")
+    note: str | None = Field(description="the public note, if any")
+    at: datetime
+
+    @classmethod
+    def of(cls, e: PublicEvent) -> EventRead:
+        return cls(
+            seq=e.seq,
+            action=e.trigger,
+            state=StateRead.of(e.state),
+            by=e.actor_role,
+            note=e.note,
+            at=e.at,
+        )
+
+
+class ReportRead(BaseModel):
+    code: str
+    state: StateRead
+    category: CategoryRead
+    agency: NamedRead
+    area: NamedRead
+    description: str
+    lat: float
+    lon: float
+    address: str | None
+    supporters: int
+    created_at: datetime
+    updated_at: datetime
+    expected_resolution_at: datetime | None = Field(description="the resolution SLA deadline")
+    overdue: bool
+    duplicate_of: str | None
+    distance_m: float | None = None
+    timeline: list[EventRead] = []
+    photos: list[PhotoRead] = []
+
+    @classmethod
+    def of(cls, t: PublicTicket) -> ReportRead:
+        return cls(
+            code=t.code,
+            state=StateRead.of(t.state),
+            category=CategoryRead(
+                code=t.category_code, name_id=t.category_id_name, name_en=t.category_en_name
+            ),
+            agency=NamedRead(code=t.agency_code, name=t.agency_name),
+            area=NamedRead(code=t.area_code, name=t.area_name),
+            description=t.description,
+            lat=t.lat,
+            lon=t.lon,
+            address=t.address,
+            supporters=t.supporters,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            expected_resolution_at=t.expected_at,
+            overdue=t.overdue,
+            duplicate_of=t.duplicate_of,
+            distance_m=round(t.distance_m, 1) if t.distance_m is not None else None,
+            timeline=[EventRead.of(e) for e in t.timeline],
+            photos=[PhotoRead.of(p) for p in t.photos],
+        )
+
+
+class ReportPage(BaseModel):
+    items: list[ReportRead]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+
+class ReportCreate(_In):
+    category: str = Field(min_length=1, max_length=60, examples=["traffic_jam"])
+    description: str = Field(min_length=1, max_length=4000)
+    lat: Lat
+    lon: Lon
+    address: str | None = Field(default=None, max_length=300)
+    name: str | None = Field(default=None, max_length=200)
+    email: EmailStr | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    language: Language = Language.ID
+    private: bool = Field(default=False, description="hide who reported it from staff too")
+    channel: Channel = Channel.APP
+
+
+class ReportCreated(BaseModel):
+    code: str
+    reporter_token: str = Field(description="shown once: keep it to follow, dispute or rate")
+    state: StateRead
+    agency: NamedRead
+    expected_resolution_at: datetime | None
+    possible_duplicates: list[ReportRead]
+
+    @classmethod
+    def of(cls, s: Submitted) -> ReportCreated:
+        r = s.report
+        return cls(
+            code=r.code,
+            reporter_token=s.reporter_token,
+            state=StateRead.of(r.state),
+            agency=NamedRead(code=r.agency_code, name=r.agency_name),
+            expected_resolution_at=r.expected_at,
+            possible_duplicates=[ReportRead.of(d) for d in s.possible_duplicates],
+        )
+
+
+class ReporterRead(BaseModel):
+    report: ReportRead
+    name: str | None
+    email: str | None
+    phone: str | None
+    private: bool
+    rating: int | None
+    resolved_at: datetime | None
+    subscribed: bool = Field(description="whether your own e-mail gets updates")
+    followers: int = Field(description="addresses following this report (yours included)")
+
+    @classmethod
+    def of(cls, v: ReporterView) -> ReporterRead:
+        return cls(
+            report=ReportRead.of(v.report),
+            name=v.name,
+            email=v.email,
+            phone=v.phone,
+            private=v.private,
+            rating=v.rating,
+            resolved_at=v.resolved_at,
+            subscribed=v.subscribed,
+            followers=v.followers,
+        )
+
+
+class DisputeCreate(_In):
+    reason: str = Field(min_length=1, max_length=4000)
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class CommentCreate(_In):
+    text: str = Field(min_length=1, max_length=4000)
+    photos: list[Base64Photo] = Field(
+        default=[], max_length=5, description="photos, base64-encoded JPEG/PNG/WebP"
+    )
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class RatingCreate(_In):
+    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
+    note: str | None = Field(default=None, max_length=4000)
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class SupportCreate(_In):
+    email: EmailStr | None = Field(default=None, max_length=254)
+    language: Language = Language.ID
+
+
+class SubscriptionCreate(_In):
+    email: EmailStr = Field(max_length=254)
+    language: Language = Language.ID
+
+
+def feature(r: ReportRead) -> dict[str, Any]:
+    properties = r.model_dump(mode="json", exclude={"lat", "lon", "timeline", "photos"})
+    return {
+        "type": "Feature",
+        "id": r.code,
+        "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+        "properties": properties,
+    }
+
+
+class FeatureCollection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[dict[str, Any]]
+    next_cursor: str | None

@@ -1,0 +1,340 @@
+"""Shapes of the staff, supervisor and admin API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.public import Base64Photo, Lat, Lon, ReportCreate, ReportRead, StateRead
+from engine import (
+    USER_TRIGGERS,
+    Channel,
+    EscalationItem,
+    Figures,
+    GroupFigures,
+    Rate,
+    Reporter,
+    Role,
+    StaffEvent,
+    TicketDetail,
+    TimerView,
+    WorkItem,
+)
+from engine.models import ApiKey
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkItemRead(BaseModel):
+    code: str
+    state: StateRead
+    category: str
+    priority: str
+    agency: str
+    area: str
+    officer: str | None
+    created_at: datetime
+    due_at: datetime | None = Field(description="earliest running SLA deadline")
+    overdue: bool
+    version: int
+
+    @classmethod
+    def of(cls, w: WorkItem) -> WorkItemRead:
+        return cls(
+            code=w.code,
+            state=StateRead.of(w.state),
+            category=w.category,
+            priority=w.priority,
+            agency=w.agency,
+            area=w.area,
+            officer=w.officer,
+            created_at=w.created_at,
+            due_at=w.due_at,
+            overdue=w.overdue,
+            version=w.version,
+        )
+
+
+class WorkPageRead(BaseModel):
+    items: list[WorkItemRead]
+    next_cursor: str | None
+
+
+class ReporterRead(BaseModel):
+    name: str | None
+    email: str | None
+    phone: str | None
+
+    @classmethod
+    def of(cls, r: Reporter | None) -> ReporterRead | None:
+        return cls(name=r.name, email=r.email, phone=r.phone) if r else None
+
+
+class StaffEventRead(BaseModel):
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str
+    by_role: str
+    by: str
+    note: str | None
+    public: bool
+    data: dict[str, Any]
+    at: datetime
+
+    @classmethod
+    def of(cls, e: StaffEvent) -> StaffEventRead:
+        return cls(
+            seq=e.seq,
+            action=e.trigger,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            by_role=e.actor_role,
+            by=e.actor,
+            note=e.note,
+            public=e.public,
+            data=e.data,
+            at=e.at,
+        )
+
+
+class LevelRead(BaseModel):
+    level: str
+    percent: int
+    due_at: datetime
+    recorded_at: datetime
+    mailed: bool
+
+
+class TimerRead(BaseModel):
+    kind: str
+    cycle: int
+    policy: str
+    status: str = Field(description="running, paused, overdue, met or breached")
+    started_at: datetime
+    deadline: datetime
+    stopped_at: datetime | None
+    target_seconds: float
+    elapsed_seconds: float
+    remaining_seconds: float
+    pauses: list[tuple[datetime, datetime | None]]
+    escalations: list[LevelRead]
+
+    @classmethod
+    def of(cls, t: TimerView) -> TimerRead:
+        return cls(
+            kind=t.kind,
+            cycle=t.cycle,
+            policy=t.policy,
+            status=t.status,
+            started_at=t.started_at,
+            deadline=t.deadline,
+            stopped_at=t.stopped_at,
+            target_seconds=t.target.total_seconds(),
+            elapsed_seconds=t.elapsed.total_seconds(),
+            remaining_seconds=t.remaining.total_seconds(),
+            pauses=list(t.pauses),
+            escalations=[
+                LevelRead(
+                    level=lv.level,
+                    percent=lv.percent,
+                    due_at=lv.due_at,
+                    recorded_at=lv.recorded_at,
+                    mailed=lv.mailed,
+                )
+                for lv in t.levels
+            ],
+        )
+
+
+class TicketRead(BaseModel):
+    report: ReportRead
+    version: int
+    priority: str
+    channel: str
+    private: bool
+    reporter: ReporterRead | None = Field(
+        description="who reported it; withheld on private reports except for admins"
+    )
+    officer: str | None
+    subscribers: int
+    events: list[StaffEventRead]
+    timers: list[TimerRead]
+    allowed_actions: list[str]
+
+    @classmethod
+    def of(cls, d: TicketDetail) -> TicketRead:
+        return cls(
+            report=ReportRead.of(d.public),
+            version=d.version,
+            priority=d.priority,
+            channel=d.channel,
+            private=d.private,
+            reporter=ReporterRead.of(d.reporter),
+            officer=d.officer,
+            subscribers=d.subscribers,
+            events=[StaffEventRead.of(e) for e in d.events],
+            timers=[TimerRead.of(t) for t in d.timers],
+            allowed_actions=[t.value for t in d.allowed],
+        )
+
+
+#: What a person may fire over HTTP (``submit`` creates tickets; ``merge`` is the engine's).
+UserTrigger = StrEnum("UserTrigger", {t.name: t.value for t in USER_TRIGGERS})  # type: ignore[misc]
+
+
+class TransitionCreate(_In):
+    trigger: UserTrigger
+    expected_version: int | None = Field(
+        default=None, ge=1, description="required here or as If-Match: the version you read"
+    )
+    note: str | None = Field(default=None, max_length=4000)
+    public: bool | None = Field(default=None, description="show the note to the citizen")
+    agency: str | None = Field(default=None, max_length=40)
+    officer: str | None = Field(default=None, max_length=254)
+    category: str | None = Field(default=None, max_length=60)
+    lat: Lat | None = None
+    lon: Lon | None = None
+    duplicate_of: str | None = Field(default=None, max_length=40)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    priority: str | None = Field(default=None, max_length=10)
+    photos: list[Base64Photo] = Field(
+        default=[], max_length=5, description="proof photos, base64-encoded JPEG/PNG/WebP"
+    )
+
+    def fields(self, photos: list[bytes]) -> dict[str, Any]:
+        values = self.model_dump(exclude={"trigger", "expected_version", "photos"})
+        if photos:
+            values["photos"] = tuple(photos)
+        return {k: v for k, v in values.items() if v is not None}
+
+
+class TransitionRead(BaseModel):
+    code: str
+    state: StateRead
+    version: int
+    allowed_actions: list[str]
+
+
+class StaffReportCreate(ReportCreate):
+    channel: Channel = Channel.WALK_IN
+
+
+class KeyCreate(_In):
+    role: Role
+    name: str = Field(min_length=1, max_length=200)
+    agency: str | None = Field(default=None, max_length=40)
+    area: str | None = Field(default=None, max_length=40)
+
+
+class KeyRead(BaseModel):
+    prefix: str
+    name: str
+    role: str
+    agency: str | None
+    area: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, k: ApiKey) -> KeyRead:
+        return cls(
+            prefix=k.prefix,
+            name=k.name,
+            role=k.role,
+            agency=k.agency.code if k.agency else None,
+            area=k.area.code if k.area else None,
+            created_at=k.created_at,
+            revoked_at=k.revoked_at,
+        )
+
+
+class KeyCreated(KeyRead):
+    key: str = Field(description="shown once; only its hash is stored")
+
+
+class RateRead(BaseModel):
+    count: int
+    value: float | None = Field(description="null: withheld, fewer cases than the minimum")
+
+    @classmethod
+    def of(cls, r: Rate) -> RateRead:
+        return cls(count=r.count, value=r.value)
+
+
+class GroupFiguresRead(BaseModel):
+    group: str
+    on_time: dict[str, RateRead]
+    median_hours_to_resolve: RateRead
+    backlog: int
+    reopen_rate: RateRead
+
+    @classmethod
+    def of(cls, g: GroupFigures) -> GroupFiguresRead:
+        return cls(
+            group=g.group,
+            on_time={k: RateRead.of(v) for k, v in g.on_time.items()},
+            median_hours_to_resolve=RateRead.of(g.median_hours_to_resolve),
+            backlog=g.backlog,
+            reopen_rate=RateRead.of(g.reopen_rate),
+        )
+
+
+class FiguresRead(BaseModel):
+    group_by: str
+    start: datetime
+    end: datetime
+    min_count: int
+    groups: list[GroupFiguresRead]
+
+    @classmethod
+    def of(cls, f: Figures) -> FiguresRead:
+        return cls(
+            group_by=f.group_by.value,
+            start=f.start,
+            end=f.end,
+            min_count=f.min_count,
+            groups=[GroupFiguresRead.of(g) for g in f.groups],
+        )
+
+
+class CatalogueLoaded(BaseModel):
+    changed: bool
+    summary: dict[str, int]
+
+
+class EscalationRead(BaseModel):
+    code: str
+    state: StateRead
+    category: str
+    agency: str
+    area: str
+    timer: str
+    cycle: int
+    level: str
+    percent: int
+    due_at: datetime
+    recorded_at: datetime
+    mailed: bool
+
+    @classmethod
+    def of(cls, e: EscalationItem) -> EscalationRead:
+        return cls(
+            code=e.code,
+            state=StateRead.of(e.state),
+            category=e.category,
+            agency=e.agency,
+            area=e.area,
+            timer=e.timer,
+            cycle=e.cycle,
+            level=e.level,
+            percent=e.percent,
+            due_at=e.due_at,
+            recorded_at=e.recorded_at,
+            mailed=e.mailed,
+        )

@@ -1,0 +1,107 @@
+"""Reading a report from JSON or multipart (with photos), before any engine call.
+
+The HTTP layer only decides what HTTP decides — too many bytes (413), not an image at all
+(415), malformed fields (422); whether an image is a good photo stays the engine's call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import UploadFile
+
+from api.errors import PayloadTooLarge, UnsupportedMediaType
+from api.schemas.public import ReportCreate
+from engine import RuleViolated, Settings
+
+#: What an accepted image starts with: JPEG, PNG, WebP (RIFF....WEBP).
+_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+def _is_image(head: bytes) -> bool:
+    return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def check_photo(data: bytes, settings: Settings, name: str = "photo") -> bytes:
+    if len(data) > settings.max_photo_bytes:
+        raise PayloadTooLarge(
+            f"{name} is {len(data)} bytes; the limit is {settings.max_photo_bytes}"
+        )
+    if not _is_image(data[:16]):
+        raise UnsupportedMediaType(f"{name} is not a JPEG, PNG or WebP image")
+    return data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate(model: type[M], data: Any, *, json: bool) -> M:
+    try:
+        if json:
+            return model.model_validate_json(data)
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
+
+
+async def read_report(
+    request: Request, settings: Settings, model: type[ReportCreate] = ReportCreate
+) -> tuple[ReportCreate, list[bytes]]:
+    return await read_body(request, settings, model, json_limit=64 * 1024)
+
+
+async def read_body(
+    request: Request, settings: Settings, model: type[M], *, json_limit: int
+) -> tuple[M, list[bytes]]:
+    """``model`` from a JSON body, or from multipart fields with the files as photos."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        body = await request.body()
+        if len(body) > json_limit:
+            raise PayloadTooLarge(f"a JSON body is at most {json_limit} bytes; use multipart")
+        return _validate(model, body or b"null", json=True), []
+    if content_type != "multipart/form-data":
+        raise UnsupportedMediaType("send application/json, or multipart/form-data with photos")
+    async with request.form(max_files=settings.max_photos + 1, max_fields=40) as form:
+        return await _read_form(form, settings, model)
+
+
+async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, list[bytes]]:
+    photos: list[bytes] = []
+    fields: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if key not in ("photos", "photo", "media", "media[]"):
+                raise RuleViolated(f"unexpected file field {key!r}; send photos as 'photos'")
+            if len(photos) == settings.max_photos:
+                raise RuleViolated(f"at most {settings.max_photos} photos at once")
+            data = await value.read(settings.max_photo_bytes + 1)
+            photos.append(check_photo(data, settings, value.filename or "photo"))
+        elif value != "":
+            fields[key] = value
+    return _validate(model, fields, json=False), photos
+
+
+def with_photos(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a body sent as JSON or as multipart with ``photos`` files.
+
+    ``model`` must be added to the document's components (``api.app`` does that)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    schema["properties"]["photos"] = {
+        "type": "array",
+        "items": {"type": "string", "format": "binary"},
+        "maxItems": 5,
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}},
+                "multipart/form-data": {"schema": schema},
+            },
+        }
+    }

@@ -1,0 +1,318 @@
+"""Benchmark of the HTTP API: submissions per second beside a bare FastAPI INSERT, and the
+latency of the public status GET under concurrent clients (SQLite and PostgreSQL).
+
+Method
+------
+Setup (not timed): a fresh database (SQLite: a file in a temporary directory; PostgreSQL: the
+``--pg-url`` database, public schema dropped and recreated; its name must contain ``bench`` or
+``test``), ``schema.upgrade``, the Jakarta catalogue, and a table ``bench_inserts`` for the
+baseline. Two servers run as subprocesses, each uvicorn with one worker on 127.0.0.1 and a
+free port, started one after the other (never both at once):
+
+* **tanggap**: ``api.app:create_app()`` — the real app, rate limit lifted for the run;
+* **bare**: a FastAPI app with the same JSON body model shape and one sync endpoint that
+  validates it and runs one ``INSERT`` in one ``Database.transaction()``, and one GET that
+  reads one row by primary key — the floor any real endpoint stands on.
+
+Load: ``--clients`` threads (default 32), each with its own keep-alive ``httpx.Client``, share
+a queue of requests; wall time over all of them gives requests/s, each request's time gives
+p50/p99. Submissions are JSON reports of traffic jams at random points in Kelurahan Gambir
+(seed fixed); each is routed, gets its SLA timers and looks for duplicates nearby. The GET
+fetches ``/api/v1/reports/{code}`` for codes submitted before, in random order. A warm-up of
+``--clients`` requests precedes each timed run. Nothing asserts on time; it prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from pydantic import BaseModel, Field
+
+ROOT = Path(__file__).resolve().parents[1]
+GAMBIR = ((-6.184, -6.167), (106.819, 106.834))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def prepare(url: str) -> None:
+    from sqlalchemy import make_url, text
+
+    from engine import Database, load_catalogue, schema
+
+    if not url.startswith("sqlite"):
+        name = make_url(url).database or ""
+        if "bench" not in name and "test" not in name:
+            sys.exit(f"refusing to wipe {name!r}: its name must contain 'bench' or 'test'")
+        db = Database(url)
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        db.dispose()
+    db = Database(url)
+    schema.upgrade(db.engine)
+    from datetime import UTC, datetime
+
+    catalogue = ROOT / "catalogue" / "jakarta.yaml"
+    with db.transaction() as session:
+        load_catalogue(session, catalogue.read_text(), source=str(catalogue), now=datetime.now(UTC))
+        serial = "INTEGER PRIMARY KEY" if url.startswith("sqlite") else "BIGSERIAL PRIMARY KEY"
+        session.execute(
+            text(f"CREATE TABLE bench_inserts (id {serial}, body TEXT, lat FLOAT, lon FLOAT)")
+        )
+    db.dispose()
+
+
+class Body(BaseModel):
+    category: str = Field(max_length=60)
+    description: str = Field(max_length=4000)
+    lat: float
+    lon: float
+
+
+def bare_app() -> object:
+    """One validated JSON body, one INSERT, one transaction; one GET by primary key."""
+    from fastapi import FastAPI
+    from sqlalchemy import text
+
+    from api.app import pooled_database
+    from engine.environment import settings
+
+    db = pooled_database(settings())
+    app = FastAPI()
+
+    @app.post("/bare", status_code=201)
+    def insert(body: Body) -> dict[str, int]:
+        with db.transaction() as session:
+            row = session.execute(
+                text(
+                    "INSERT INTO bench_inserts (body, lat, lon) VALUES (:b, :la, :lo) RETURNING id"
+                ),
+                {"b": body.description, "la": body.lat, "lo": body.lon},
+            ).scalar_one()
+        return {"id": int(row)}
+
+    @app.get("/bare/{row_id}")
+    def read(row_id: int) -> dict[str, object]:
+        with db.reading() as session:
+            found = session.execute(
+                text("SELECT id, body, lat, lon FROM bench_inserts WHERE id = :i"), {"i": row_id}
+            ).one()
+        return {"id": found[0], "body": found[1], "lat": found[2], "lon": found[3]}
+
+    return app
+
+
+def serve(kind: str, port: int) -> None:
+    import uvicorn
+
+    if kind == "tanggap":
+        from api.app import create_app
+
+        app: object = create_app()
+    else:
+        app = bare_app()
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start(kind: str, url: str, media: Path) -> Server:
+    port = _free_port()
+    env = dict(
+        os.environ,
+        TANGGAP_DATABASE_URL=url,
+        TANGGAP_MEDIA_DIR=str(media),
+        TANGGAP_SUBMIT_RATE_LIMIT="100000000/minute",
+        NO_PROXY="127.0.0.1",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.api", "--serve", kind, "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
+                return Server(process, base)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"{kind} server did not start")
+
+
+@dataclass
+class Result:
+    count: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
+Request = Callable[[httpx.Client], httpx.Response]
+
+
+def load(base: str, requests: list[Request], clients: int, ok: set[int]) -> Result:
+    work: queue.Queue[Request] = queue.Queue()
+    for request in requests:
+        work.put(request)
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, timeout=60, trust_env=False) as client:
+            while True:
+                try:
+                    request = work.get_nowait()
+                except queue.Empty:
+                    return
+                began = time.perf_counter()
+                response = request(client)
+                spent = time.perf_counter() - began
+                with lock:
+                    latencies.append(spent)
+                    if response.status_code not in ok:
+                        errors[0] += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Result(len(requests), time.perf_counter() - began, latencies, errors[0])
+
+
+def _get(path: str) -> Request:
+    return lambda client: client.get(path)
+
+
+def _reports(rng: random.Random, n: int) -> list[dict[str, object]]:
+    return [
+        {
+            "category": "traffic_jam",
+            "description": f"Macet total, laporan {i}",
+            "lat": rng.uniform(*GAMBIR[0]),
+            "lon": rng.uniform(*GAMBIR[1]),
+        }
+        for i in range(n)
+    ]
+
+
+def run(name: str, url: str, n: int, gets: int, clients: int) -> None:
+    prepare(url)
+    rng = random.Random(11)
+    media = Path(tempfile.mkdtemp(prefix="tanggap-bench-media-"))
+    print(f"\n## {name}: {n} submissions, {gets} GETs, {clients} clients", flush=True)
+    results: dict[str, Result] = {}
+
+    bare = start("bare", url, media)
+    try:
+        warm = [lambda c, b=b: c.post("/bare", json=b) for b in _reports(rng, clients)]
+        load(bare.base, warm, clients, {201})
+        posts = [lambda c, b=b: c.post("/bare", json=b) for b in _reports(rng, n)]
+        results["bare INSERT"] = load(bare.base, posts, clients, {201})
+        reads = [_get(f"/bare/{rng.randint(1, n)}") for _ in range(gets)]
+        results["bare GET by id"] = load(bare.base, reads, clients, {200})
+    finally:
+        bare.stop()
+
+    app = start("tanggap", url, media)
+    codes: list[str] = []
+    try:
+
+        def submit(body: dict[str, object]) -> Request:
+            def request(client: httpx.Client) -> httpx.Response:
+                response = client.post("/api/v1/reports", json=body)
+                if response.status_code == 201:
+                    codes.append(response.json()["code"])
+                return response
+
+            return request
+
+        load(app.base, [submit(b) for b in _reports(rng, clients)], clients, {201})
+        results["POST /api/v1/reports"] = load(
+            app.base, [submit(b) for b in _reports(rng, n)], clients, {201}
+        )
+        reads = [_get(f"/api/v1/reports/{rng.choice(codes)}") for _ in range(gets)]
+        results["GET /api/v1/reports/{code}"] = load(app.base, reads, clients, {200})
+    finally:
+        app.stop()
+
+    print(f"| {'measurement':30} | {'req/s':>8} | {'p50 ms':>8} | {'p99 ms':>8} | errors |")
+    print(f"|{'-' * 32}|{'-' * 10}|{'-' * 10}|{'-' * 10}|--------|")
+    for label, r in results.items():
+        print(
+            f"| {label:30} | {r.rate:8.1f} | {r.pct(0.5):8.1f} | {r.pct(0.99):8.1f} | "
+            f"{r.errors:6} |"
+        )
+    submit_ratio = results["POST /api/v1/reports"].rate / results["bare INSERT"].rate
+    get_ratio = results["GET /api/v1/reports/{code}"].rate / results["bare GET by id"].rate
+    print(f"\nsubmissions: {submit_ratio:.2f}× the bare INSERT (goal ≥ 0.6×)")
+    print(f"public GET: {get_ratio:.2f}× the bare GET by id")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", choices=["tanggap", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument("--pg-url", default=os.environ.get("TANGGAP_BENCH_PG_URL"))
+    parser.add_argument("--submissions", type=int, default=1000)
+    parser.add_argument("--gets", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=32)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return
+    if args.db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/bench.db"
+            run("SQLite", url, args.submissions, args.gets, args.clients)
+    if args.db in ("postgres", "both"):
+        if not args.pg_url:
+            sys.exit("--pg-url (a database whose name contains 'bench' or 'test') is needed")
+        run("PostgreSQL", args.pg_url, args.submissions, args.gets, args.clients)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""``tanggap keys``: api keys for staff, supervisors, admins and Open311 clients."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.context import console, database, local, now, one_line, print_rows, reported_errors
+from engine.keys import create_key, list_keys, revoke_key
+from engine.lifecycle import Role
+
+app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    role: Annotated[Role, typer.Option(help="staff, supervisor or admin")],
+    name: Annotated[str, typer.Option(help="who or what uses the key")],
+    agency: Annotated[str | None, typer.Option(help="agency code the key acts for")] = None,
+    area: Annotated[str | None, typer.Option(help="only tickets in this area and beneath")] = None,
+) -> None:
+    """Create a key and print it once; only its hash is stored."""
+    with reported_errors(), database().transaction() as session:
+        made = create_key(session, role=role, name=name, agency=agency, area=area, now=now())
+        console.print(f"key {made.key.prefix} ({made.key.role}) for {one_line(made.key.name)}")
+        console.print("keep it now, it is not shown again:")
+        console.print(made.secret)
+
+
+@app.command("list")
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
+) -> None:
+    """List keys (never their secrets)."""
+    with reported_errors(), database().reading() as session:
+        rows = [
+            {
+                "prefix": key.prefix,
+                "name": key.name,
+                "role": key.role,
+                "agency": key.agency.code if key.agency else None,
+                "area": key.area.code if key.area else None,
+                "created": local(key.created_at, short=True),
+                "revoked": local(key.revoked_at, short=True) if key.revoked_at else None,
+            }
+            for key in list_keys(session)
+        ]
+    print_rows(
+        rows,
+        as_json=as_json,
+        columns=[
+            ("prefix", "prefix"),
+            ("name", "name"),
+            ("role", "role"),
+            ("agency", "agency"),
+            ("area", "area"),
+            ("created", "created"),
+            ("revoked", "revoked"),
+        ],
+        empty="no api keys yet: tanggap keys create --role staff --agency CODE --name NAME",
+    )
+
+
+@app.command("revoke")
+def revoke(prefix: Annotated[str, typer.Argument(help="the key's prefix, from keys list")]) -> None:
+    """Revoke a key at once; requests with it are refused from now on."""
+    with reported_errors(), database().transaction() as session:
+        key = revoke_key(session, prefix, now=now())
+        console.print(f"key {key.prefix} ({one_line(key.name)}) revoked")

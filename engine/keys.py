@@ -1,0 +1,230 @@
+"""API keys: create (shown once), authenticate, revoke, and what a key may see and do.
+
+A key is ``tgk_<prefix>_<secret>``; only the SHA-256 of the whole key is stored, so a copy of
+the database does not hand out working keys. ``prefix`` names a key in lists and logs.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from engine.actions import perform
+from engine.actors import Actor, hash_token
+from engine.errors import CatalogueEntryNotFound, Forbidden, NotFound, RuleViolated, StaleVersion
+from engine.lifecycle import STAFF_ROLES, Role, allowed_triggers
+from engine.models import Agency, AgencyKind, ApiKey, Area, Ticket
+from engine.photos import MediaStorage
+from engine.routing import ancestry
+from engine.settings import Settings
+from engine.text import clean_text
+from engine.tickets import get_ticket
+
+_PREFIX = "tgk"
+
+
+class StaleTicket(StaleVersion):
+    """A stale version, with what the caller needs to retry: where the ticket stands now."""
+
+    def __init__(self, message: str, *, state: str, version: int, allowed: list[str]) -> None:
+        super().__init__(message)
+        self.state, self.version, self.allowed = state, version, allowed
+
+
+class UnknownReference(RuleViolated):
+    """A code named in a request body (agency, officer, duplicate target) that does not exist:
+    the request is wrong, not its URL."""
+
+    code = "unknown_reference"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+
+
+@dataclass(frozen=True)
+class NewKey:
+    key: ApiKey
+    #: The secret, shown once.
+    secret: str
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    """Who a request with a valid key acts as, and what it may see."""
+
+    key_id: int
+    name: str
+    role: Role
+    agency_id: int | None
+    agency_kind: str | None
+    agency_area_id: int | None
+    area_id: int | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.role, f"{self.name} (api key)", agency_id=self.agency_id)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+def create_key(
+    session: Session,
+    *,
+    role: Role,
+    name: str,
+    agency: str | None,
+    area: str | None,
+    now: datetime,
+) -> NewKey:
+    if role not in STAFF_ROLES:
+        raise RuleViolated(f"an api key's role is staff, supervisor or admin, not {role}")
+    name = clean_text(name, field="key name", limit=200, multiline=False) or ""
+    if not name:
+        raise RuleViolated("give the key a name (who or what uses it)")
+    if role is not Role.ADMIN and not agency:
+        raise RuleViolated(f"a {role} key acts for an agency: give --agency")
+    agency_row = area_row = None
+    if agency:
+        agency_row = session.scalars(select(Agency).where(Agency.code == agency)).first()
+        if agency_row is None or not agency_row.active:
+            raise CatalogueEntryNotFound(f"no active agency with code {agency!r}")
+    if area:
+        area_row = session.scalars(select(Area).where(Area.code == area)).first()
+        if area_row is None or not area_row.active:
+            raise CatalogueEntryNotFound(f"no active area with code {area!r}")
+    prefix = secrets.token_hex(4)
+    secret = f"{_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        name=name,
+        prefix=prefix,
+        key_hash=hash_token(secret),
+        role=role.value,
+        agency=agency_row,
+        area=area_row,
+        created_at=now,
+    )
+    session.add(key)
+    session.flush()
+    return NewKey(key=key, secret=secret)
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
+
+
+def revoke_key(session: Session, prefix: str, *, now: datetime) -> ApiKey:
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    if key is None:
+        raise ApiKeyNotFound(f"no api key with prefix {prefix!r}")
+    if key.revoked_at is None:
+        key.revoked_at = now
+        session.flush()
+    return key
+
+
+def authenticate(session: Session, secret: str) -> KeyHolder:
+    """The holder of ``secret``, or ``Forbidden`` (unknown, malformed or revoked)."""
+    parts = secret.split("_", 2)
+    if len(parts) != 3 or parts[0] != _PREFIX:
+        raise Forbidden("that is not a Tanggap api key")
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    if key is None or not hmac.compare_digest(key.key_hash, hash_token(secret)):
+        raise Forbidden("unknown api key")
+    if key.revoked_at is not None:
+        raise Forbidden(f"api key {key.prefix} was revoked")
+    agency = key.agency
+    return KeyHolder(
+        key_id=key.id,
+        name=key.name,
+        role=Role(key.role),
+        agency_id=key.agency_id,
+        agency_kind=agency.kind if agency else None,
+        agency_area_id=agency.area_id if agency else None,
+        area_id=key.area_id,
+    )
+
+
+def descendant_area_ids(session: Session, area_id: int) -> set[int]:
+    """``area_id`` and every area beneath it."""
+    found, frontier = {area_id}, {area_id}
+    while frontier:
+        frontier = set(session.scalars(select(Area.id).where(Area.parent_id.in_(frontier))))
+        frontier -= found
+        found |= frontier
+    return found
+
+
+def visible(session: Session, holder: KeyHolder) -> ColumnElement[bool]:
+    """A WHERE clause for the tickets ``holder`` may see.
+
+    An agency sees its own tickets; an area office what lies in its area; the governor's office
+    and admins everything. A key's area narrows whatever its agency sees.
+    """
+    clause: ColumnElement[bool] = true()
+    if holder.is_admin:
+        return clause
+    if holder.agency_kind == AgencyKind.AREA_OFFICE and holder.agency_area_id is not None:
+        clause = Ticket.area_id.in_(descendant_area_ids(session, holder.agency_area_id))
+    elif holder.agency_kind != AgencyKind.GOVERNOR_OFFICE:
+        clause = Ticket.agency_id == holder.agency_id
+    if holder.area_id is not None:
+        clause = clause & Ticket.area_id.in_(descendant_area_ids(session, holder.area_id))
+    return clause
+
+
+def check_sees(session: Session, holder: KeyHolder, ticket: Ticket) -> None:
+    """``Forbidden`` unless ``ticket`` is within the key's agency and area."""
+    if holder.is_admin:
+        return
+    chain = {area.id for area in ancestry(session, ticket.area)}
+    if holder.area_id is not None and holder.area_id not in chain:
+        raise Forbidden(f"ticket {ticket.code} lies outside this key's area")
+    if holder.agency_kind == AgencyKind.GOVERNOR_OFFICE or holder.agency_id == ticket.agency_id:
+        return
+    if holder.agency_kind == AgencyKind.AREA_OFFICE and holder.agency_area_id in chain:
+        return
+    raise Forbidden(f"ticket {ticket.code} belongs to another agency")
+
+
+def act(
+    session: Session,
+    holder: KeyHolder,
+    code: str,
+    trigger: str,
+    *,
+    now: datetime,
+    settings: Settings,
+    storage: MediaStorage,
+    **fields: Any,
+) -> Ticket:
+    """Fire ``trigger`` on ticket ``code`` as the key holder, within the key's area."""
+    ticket = get_ticket(session, code)
+    outside = holder.area_id not in {area.id for area in ancestry(session, ticket.area)}
+    if holder.area_id is not None and not holder.is_admin and outside:
+        raise Forbidden(f"ticket {ticket.code} lies outside this key's area")
+    state, version = ticket.state, ticket.version
+    try:
+        return perform(
+            session,
+            ticket.code,
+            trigger,
+            actor=holder.actor,
+            now=now,
+            settings=settings,
+            storage=storage,
+            **fields,
+        )
+    except NotFound as exc:  # the ticket itself was found above: this is a code in the body
+        raise UnknownReference(exc.message) from exc
+    except StaleVersion as exc:
+        allowed = [t.value for t in allowed_triggers(state)]
+        raise StaleTicket(exc.message, state=state, version=version, allowed=allowed) from exc

@@ -1,0 +1,71 @@
+"""The read side: what the API and the command line show, as plain dataclasses.
+
+``public`` and ``feeds`` never read personal data; ``staff`` cuts every query to the viewer's
+key; ``figures`` aggregates for supervisors.
+"""
+
+from engine.queries.feeds import (
+    PublicUpdate,
+    Service,
+    latest_notes_and_photos,
+    list_public_updates,
+    list_services,
+)
+from engine.queries.figures import Figures, GroupBy, GroupFigures, Rate, figures
+from engine.queries.public import (
+    Page,
+    PublicEvent,
+    PublicFilter,
+    PublicPhoto,
+    PublicTicket,
+    distance_m,
+    find_photo,
+    get_public,
+    list_public,
+    nearby_open,
+)
+from engine.queries.staff import (
+    EscalationItem,
+    Reporter,
+    StaffEvent,
+    TicketDetail,
+    WorkFilter,
+    WorkItem,
+    WorkPage,
+    list_escalations,
+    ticket_detail,
+    worklist,
+)
+
+__all__ = [
+    "EscalationItem",
+    "Figures",
+    "GroupBy",
+    "GroupFigures",
+    "Page",
+    "PublicEvent",
+    "PublicFilter",
+    "PublicPhoto",
+    "PublicTicket",
+    "PublicUpdate",
+    "Rate",
+    "Reporter",
+    "Service",
+    "StaffEvent",
+    "TicketDetail",
+    "WorkFilter",
+    "WorkItem",
+    "WorkPage",
+    "distance_m",
+    "figures",
+    "find_photo",
+    "get_public",
+    "latest_notes_and_photos",
+    "list_escalations",
+    "list_public",
+    "list_public_updates",
+    "list_services",
+    "nearby_open",
+    "ticket_detail",
+    "worklist",
+]

@@ -1,0 +1,118 @@
+"""Feeds for other systems (Open311 and FixMyStreet): services, changes and list extras.
+
+Like ``public``, these read public columns only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.models import Attachment, Category, Ticket, TicketEvent
+
+
+@dataclass(frozen=True)
+class PublicUpdate:
+    """One event of one ticket, as a public feed of changes shows it."""
+
+    id: int
+    code: str
+    trigger: str
+    to_state: str
+    note: str | None
+    at: datetime
+    photo_key: str | None
+
+
+def list_public_updates(
+    session: Session, *, start: datetime, end: datetime, limit: int
+) -> list[PublicUpdate]:
+    """Events in [start, end], oldest first, with the public note and the event's first photo."""
+    rows = session.execute(
+        select(
+            TicketEvent.id,
+            Ticket.code,
+            TicketEvent.trigger,
+            TicketEvent.to_state,
+            TicketEvent.note,
+            TicketEvent.public,
+            TicketEvent.created_at,
+            TicketEvent.ticket_id,
+            TicketEvent.seq,
+        )
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(TicketEvent.created_at >= start, TicketEvent.created_at <= end)
+        .order_by(TicketEvent.created_at, TicketEvent.id)
+        .limit(limit)
+    ).all()
+    photos: dict[tuple[int, int], str] = {}
+    if rows:
+        for ticket_id, seq, key in session.execute(
+            select(Attachment.ticket_id, Attachment.event_seq, Attachment.storage_key)
+            .where(Attachment.ticket_id.in_({r[7] for r in rows}))
+            .order_by(Attachment.id.desc())
+        ):
+            photos[(ticket_id, seq)] = key
+    return [
+        PublicUpdate(
+            id=row[0],
+            code=row[1],
+            trigger=row[2],
+            to_state=row[3],
+            note=row[4] if row[5] else None,
+            at=row[6],
+            photo_key=photos.get((row[7], row[8])),
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    name_id: str
+    name_en: str
+    group: str
+    description: str | None
+
+
+def list_services(session: Session) -> list[Service]:
+    rows = session.execute(
+        select(
+            Category.code, Category.name_id, Category.name_en, Category.group, Category.description
+        )
+        .where(Category.active)
+        .order_by(Category.group, Category.code)
+    ).all()
+    return [Service(*row) for row in rows]
+
+
+def latest_notes_and_photos(
+    session: Session, ticket_ids: Sequence[int]
+) -> dict[int, tuple[str | None, str | None]]:
+    """Per ticket: its latest public note and its first photo's storage key (Open311 lists)."""
+    notes: dict[int, str | None] = {}
+    photos: dict[int, str] = {}
+    if not ticket_ids:
+        return {}
+    for ticket_id, note in session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.note)
+        .where(
+            TicketEvent.ticket_id.in_(ticket_ids),
+            TicketEvent.public,
+            TicketEvent.note.is_not(None),
+        )
+        .order_by(TicketEvent.seq)
+    ):
+        notes[ticket_id] = note
+    for ticket_id, key in session.execute(
+        select(Attachment.ticket_id, Attachment.storage_key)
+        .where(Attachment.ticket_id.in_(ticket_ids))
+        .order_by(Attachment.id.desc())
+    ):
+        photos[ticket_id] = key
+    return {i: (notes.get(i), photos.get(i)) for i in ticket_ids}

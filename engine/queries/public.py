@@ -1,0 +1,356 @@
+"""The public projection of tickets: what anyone may read about a report.
+
+Built by selecting public columns only — the reporter's name, e-mail, phone and token hash are
+never read here, so no caller can leak them by forgetting to filter. Used by the citizen API,
+the map feed and Open311.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from engine.codes import normalize_code
+from engine.errors import RuleViolated, TicketNotFound
+from engine.lifecycle import OPEN_STATES, State
+from engine.models import Agency, Area, Attachment, Category, SlaTimer, Ticket, TicketEvent
+from engine.presentation import StatePresentation, present
+
+#: Metres per degree of latitude (and of longitude at the equator), close enough for a radius.
+_M_PER_DEG = 111_320.0
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    seq: int
+    trigger: str
+    state: StatePresentation
+    actor_role: str
+    note: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PublicPhoto:
+    storage_key: str
+    content_type: str
+    width: int
+    height: int
+    purpose: str
+
+
+@dataclass(frozen=True)
+class PublicTicket:
+    id: int
+    code: str
+    state: StatePresentation
+    category_code: str
+    category_id_name: str
+    category_en_name: str
+    agency_code: str
+    agency_name: str
+    area_code: str
+    area_name: str
+    description: str
+    lat: float
+    lon: float
+    address: str | None
+    supporters: int
+    created_at: datetime
+    updated_at: datetime
+    expected_at: datetime | None
+    overdue: bool
+    duplicate_of: str | None = None
+    timeline: tuple[PublicEvent, ...] = ()
+    photos: tuple[PublicPhoto, ...] = ()
+    #: Distance from the point asked about, in metres (nearby searches only).
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class PublicFilter:
+    """What a public list asks for; every field optional. ``bbox`` is (min_lon, min_lat, max_lon,
+    max_lat); ``near`` is (lat, lon, radius in metres)."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    near: tuple[float, float, float] | None = None
+    states: Sequence[str] = ()
+    open_only: bool | None = None
+    categories: Sequence[str] = ()
+    codes: Sequence[str] = ()
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    exclude_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[PublicTicket]
+    next_cursor: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_Duplicate = aliased(Ticket)
+
+
+def _resolve_deadline() -> Any:
+    return (
+        select(SlaTimer.deadline)
+        .where(SlaTimer.ticket_id == Ticket.id, SlaTimer.kind == "resolve")
+        .order_by(SlaTimer.cycle.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+@cache
+def _base() -> Any:
+    """The projection's SELECT, built once: statements are immutable, building one is not free."""
+    return (
+        select(
+            Ticket.id,
+            Ticket.code,
+            Ticket.state,
+            Ticket.last_trigger,
+            Category.code,
+            Category.name_id,
+            Category.name_en,
+            Agency.code,
+            Agency.name,
+            Area.code,
+            Area.name,
+            Ticket.description,
+            Ticket.lat,
+            Ticket.lon,
+            Ticket.address,
+            Ticket.supporters,
+            Ticket.created_at,
+            Ticket.updated_at,
+            _resolve_deadline(),
+            _Duplicate.code,
+        )
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .join(Area, Area.id == Ticket.area_id)
+        .outerjoin(_Duplicate, _Duplicate.id == Ticket.duplicate_of_id)
+    )
+
+
+def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) -> PublicTicket:
+    (tid, code, state, last_trigger, cat, cat_id, cat_en, ag, ag_name, ar, ar_name) = row[:11]
+    (description, lat, lon, address, supporters, created, updated, deadline, dup) = row[11:]
+    open_ = State(state) in OPEN_STATES
+    overdue = bool(open_ and state != State.ON_HOLD and deadline is not None and deadline < now)
+    return PublicTicket(
+        id=tid,
+        code=code,
+        state=present(state, last_trigger),
+        category_code=cat,
+        category_id_name=cat_id,
+        category_en_name=cat_en,
+        agency_code=ag,
+        agency_name=ag_name,
+        area_code=ar,
+        area_name=ar_name,
+        description=description,
+        lat=lat,
+        lon=lon,
+        address=address,
+        supporters=supporters,
+        created_at=created,
+        updated_at=updated,
+        expected_at=deadline,
+        overdue=overdue,
+        duplicate_of=dup,
+        distance_m=distance_m(near, (lat, lon)) if near else None,
+    )
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in metres between two (lat, lon) points."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _squared_m(lat: float, lon: float) -> ColumnElement[float]:
+    """Squared distance in m² on a local flat projection: plain arithmetic on both databases,
+    within a few centimetres of the great circle at these distances."""
+    dy = (Ticket.lat - lat) * _M_PER_DEG
+    dx = (Ticket.lon - lon) * (_M_PER_DEG * math.cos(math.radians(lat)))
+    return dx * dx + dy * dy
+
+
+def _within(lat: float, lon: float, radius_m: float) -> ColumnElement[bool]:
+    half = radius_m / _M_PER_DEG
+    return and_(
+        Ticket.lat.between(lat - half, lat + half),
+        _squared_m(lat, lon) <= radius_m * radius_m,
+    )
+
+
+def _where(query: Any, f: PublicFilter) -> Any:
+    if f.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = f.bbox
+        query = query.where(
+            Ticket.lon.between(min_lon, max_lon), Ticket.lat.between(min_lat, max_lat)
+        )
+    if f.near is not None:
+        query = query.where(_within(*f.near))
+    if f.states:
+        query = query.where(Ticket.state.in_(list(f.states)))
+    if f.open_only is not None:
+        opened = Ticket.state.in_([s.value for s in OPEN_STATES])
+        query = query.where(opened if f.open_only else ~opened)
+    if f.categories:
+        query = query.where(Category.code.in_(list(f.categories)))
+    if f.codes:
+        query = query.where(Ticket.code.in_([normalize_code(c) for c in f.codes]))
+    if f.updated_after is not None:
+        query = query.where(Ticket.updated_at >= f.updated_after)
+    if f.updated_before is not None:
+        query = query.where(Ticket.updated_at <= f.updated_before)
+    if f.created_after is not None:
+        query = query.where(Ticket.created_at >= f.created_after)
+    if f.created_before is not None:
+        query = query.where(Ticket.created_at <= f.created_before)
+    if f.exclude_id is not None:
+        query = query.where(Ticket.id != f.exclude_id)
+    return query
+
+
+def encode_cursor(at: datetime, ticket_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{ticket_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        at, _, ticket_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError
+        return moment, int(ticket_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RuleViolated("the page cursor is not one this service handed out") from exc
+
+
+def list_public(
+    session: Session,
+    f: PublicFilter,
+    *,
+    now: datetime,
+    limit: int,
+    cursor: str | None = None,
+    offset: int | None = None,
+) -> Page:
+    """Newest change first, keyset-paged on (updated_at, id) — or by offset for Open311 pages."""
+    query = _where(_base(), f).order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+    if cursor:
+        at, ticket_id = decode_cursor(cursor)
+        query = query.where(
+            or_(Ticket.updated_at < at, and_(Ticket.updated_at == at, Ticket.id < ticket_id))
+        )
+    if offset:
+        query = query.offset(offset)
+    rows = session.execute(query.limit(limit + 1)).all()
+    near = (f.near[0], f.near[1]) if f.near else None
+    items = [_row_to_public(row, now, near) for row in rows[:limit]]
+    last = items[-1] if len(rows) > limit else None
+    return Page(items, encode_cursor(last.updated_at, last.id) if last else None)
+
+
+def get_public(session: Session, code: str, *, now: datetime) -> PublicTicket:
+    """One report as the public sees it: state, timeline of public notes, photos, SLA."""
+    row = session.execute(_base().where(Ticket.code == normalize_code(code))).first()
+    if row is None:
+        raise TicketNotFound(f"no ticket with code {normalize_code(code)}")
+    ticket = _row_to_public(row, now, None)
+    events = session.execute(
+        select(
+            TicketEvent.seq,
+            TicketEvent.trigger,
+            TicketEvent.to_state,
+            TicketEvent.actor_role,
+            TicketEvent.note,
+            TicketEvent.public,
+            TicketEvent.created_at,
+        )
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.seq)
+    ).all()
+    timeline, last_trigger = [], None
+    for seq, trigger, to_state, role, note, public, at in events:
+        state = present(to_state, trigger if to_state == State.ASSIGNED else last_trigger)
+        timeline.append(PublicEvent(seq, trigger, state, role, note if public else None, at))
+        last_trigger = trigger
+    return replace(ticket, timeline=tuple(timeline), photos=tuple(list_photos(session, ticket.id)))
+
+
+def list_photos(session: Session, ticket_id: int) -> list[PublicPhoto]:
+    rows = session.execute(
+        select(
+            Attachment.storage_key,
+            Attachment.content_type,
+            Attachment.width,
+            Attachment.height,
+            Attachment.purpose,
+        )
+        .where(Attachment.ticket_id == ticket_id)
+        .order_by(Attachment.id)
+    ).all()
+    return [PublicPhoto(*row) for row in rows]
+
+
+def find_photo(session: Session, storage_key: str) -> PublicPhoto | None:
+    """A stored photo by key, only if some ticket uses it (no path is ever taken from a URL)."""
+    row = session.execute(
+        select(
+            Attachment.storage_key,
+            Attachment.content_type,
+            Attachment.width,
+            Attachment.height,
+            Attachment.purpose,
+        ).where(Attachment.storage_key == storage_key)
+    ).first()
+    return PublicPhoto(*row) if row else None
+
+
+def nearby_open(
+    session: Session,
+    *,
+    category: str,
+    lat: float,
+    lon: float,
+    radius_m: float,
+    days: int,
+    now: datetime,
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[PublicTicket]:
+    """Open reports of ``category`` within ``radius_m`` from the last ``days`` days, nearest
+    first: what a citizen may follow instead of filing the same report again."""
+    f = PublicFilter(
+        near=(lat, lon, radius_m),
+        categories=(category,),
+        open_only=True,
+        created_after=now - timedelta(days=days),
+        exclude_id=exclude_id,
+    )
+    # The nearest ids first, then their projection: the per-row SLA subquery runs for those only.
+    ids = _where(select(Ticket.id).join(Category, Category.id == Ticket.category_id), f)
+    ids = ids.order_by(_squared_m(lat, lon), Ticket.id).limit(limit)
+    rows = session.execute(_base().where(Ticket.id.in_(list(session.scalars(ids)))))
+    found = [_row_to_public(row, now, (lat, lon)) for row in rows]
+    found = [t for t in found if t.distance_m is not None and t.distance_m <= radius_m]
+    return sorted(found, key=lambda t: (t.distance_m, t.code))[:limit]

@@ -1,0 +1,294 @@
+"""The staff read side: worklists ranked by deadline, and one ticket in full.
+
+Every query is cut to what the viewer's key may see (``engine.keys.visible``). A private
+report's reporter is shown to admins only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from engine.codes import normalize_code
+from engine.errors import RuleViolated
+from engine.keys import KeyHolder, check_sees, descendant_area_ids, visible
+from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, State, Trigger, allowed_triggers
+from engine.models import (
+    Agency,
+    Area,
+    Category,
+    Escalation,
+    SlaTimer,
+    Staff,
+    Subscription,
+    Ticket,
+    UTCDateTime,
+)
+from engine.presentation import StatePresentation, present
+from engine.queries.public import PublicTicket, decode_cursor, encode_cursor, get_public
+from engine.tickets import get_ticket, list_events
+from engine.timeline import TimerView, sla_timeline
+
+#: Sorts tickets without a running timer after every real deadline.
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class WorkFilter:
+    agency: str | None = None
+    states: tuple[str, ...] = ()
+    category: str | None = None
+    area: str | None = None
+    overdue: bool = False
+    #: Only tickets whose earliest running deadline falls within this many hours (not yet past).
+    at_risk_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    code: str
+    state: StatePresentation
+    category: str
+    priority: str
+    agency: str
+    area: str
+    officer: str | None
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    version: int
+    description: str
+
+
+@dataclass(frozen=True)
+class WorkPage:
+    items: list[WorkItem]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Reporter:
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class StaffEvent:
+    seq: int
+    trigger: str
+    from_state: str | None
+    to_state: str
+    actor_role: str
+    actor: str
+    note: str | None
+    public: bool
+    data: dict[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    public: PublicTicket
+    version: int
+    priority: str
+    channel: str
+    private: bool
+    #: None when the report is private and the viewer is not an admin, or nobody was named.
+    reporter: Reporter | None
+    officer: str | None
+    subscribers: int
+    events: list[StaffEvent]
+    timers: list[TimerView]
+    #: What the state allows and the viewer's role may fire (a citizen's ``rate`` is not staff's).
+    allowed: list[Trigger]
+
+
+def _code_id(session: Session, model: Any, code: str, what: str) -> int:
+    found = session.scalar(select(model.id).where(model.code == code))
+    if found is None:
+        raise RuleViolated(f"no {what} with code {code!r}")
+    return int(found)
+
+
+def worklist(
+    session: Session,
+    viewer: KeyHolder,
+    f: WorkFilter,
+    *,
+    now: datetime,
+    limit: int,
+    cursor: str | None = None,
+) -> WorkPage:
+    """Tickets the viewer may see, earliest running SLA deadline first, keyset-paged."""
+    due_rows = (
+        select(SlaTimer.ticket_id, func.min(SlaTimer.deadline).label("due"))
+        .where(SlaTimer.stopped_at.is_(None))
+        .group_by(SlaTimer.ticket_id)
+        .subquery()
+    )
+    due = func.coalesce(due_rows.c.due, literal(_NEVER, UTCDateTime()))
+    query = (
+        select(
+            Ticket.code,
+            Ticket.state,
+            Ticket.last_trigger,
+            Category.code,
+            Ticket.priority,
+            Agency.code,
+            Area.code,
+            Staff.name,
+            Ticket.created_at,
+            due_rows.c.due,
+            Ticket.version,
+            Ticket.id,
+            Ticket.description,
+        )
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .join(Area, Area.id == Ticket.area_id)
+        .outerjoin(Staff, Staff.id == Ticket.officer_id)
+        .outerjoin(due_rows, due_rows.c.ticket_id == Ticket.id)
+        .where(visible(session, viewer))
+    )
+    states = list(f.states) or [s.value for s in OPEN_STATES]
+    query = query.where(Ticket.state.in_(states))
+    if f.agency:
+        query = query.where(Ticket.agency_id == _code_id(session, Agency, f.agency, "agency"))
+    if f.category:
+        query = query.where(Category.code == f.category)
+    if f.area:
+        area_ids = descendant_area_ids(session, _code_id(session, Area, f.area, "area"))
+        query = query.where(Ticket.area_id.in_(area_ids))
+    if f.overdue:
+        query = query.where(due_rows.c.due < now)
+    if f.at_risk_hours is not None:
+        query = query.where(
+            due_rows.c.due >= now, due_rows.c.due < now + timedelta(hours=f.at_risk_hours)
+        )
+    if cursor:
+        at, ticket_id = decode_cursor(cursor)
+        query = query.where(or_(due > at, and_(due == at, Ticket.id > ticket_id)))
+    rows = session.execute(query.order_by(due, Ticket.id).limit(limit + 1)).all()
+    items = []
+    for row in rows[:limit]:
+        (code, state, last, cat, prio, agency, area, officer, created, due_at, version) = row[:11]
+        late = due_at is not None and due_at < now and state != State.ON_HOLD
+        items.append(
+            WorkItem(
+                code,
+                present(state, last),
+                cat,
+                prio,
+                agency,
+                area,
+                officer,
+                created,
+                due_at,
+                late,
+                version,
+                row[12],
+            )
+        )
+    next_cursor = None
+    if len(rows) > limit:
+        last_row = rows[limit - 1]
+        next_cursor = encode_cursor(last_row[9] or _NEVER, last_row[11])
+    return WorkPage(items, next_cursor)
+
+
+def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: datetime) -> TicketDetail:
+    """One ticket for staff: timeline with internal notes, SLA timers and escalations, next
+    actions. ``Forbidden`` outside the viewer's agency or area."""
+    ticket = get_ticket(session, normalize_code(code))
+    check_sees(session, viewer, ticket)
+    named = ticket.reporter_name or ticket.reporter_email or ticket.reporter_phone
+    reporter = None
+    if named and (viewer.is_admin or not ticket.private):
+        reporter = Reporter(ticket.reporter_name, ticket.reporter_email, ticket.reporter_phone)
+    subscribers = session.scalar(
+        select(func.count())
+        .select_from(Subscription)
+        .where(Subscription.ticket_id == ticket.id, Subscription.active)
+    )
+    events = [
+        StaffEvent(
+            e.seq,
+            e.trigger,
+            e.from_state,
+            e.to_state,
+            e.actor_role,
+            "citizen" if e.actor_role == "citizen" else e.actor_label,
+            e.note,
+            e.public,
+            dict(e.data or {}),
+            e.created_at,
+        )
+        for e in list_events(session, ticket)
+    ]
+    return TicketDetail(
+        public=get_public(session, ticket.code, now=now),
+        version=ticket.version,
+        priority=ticket.priority,
+        channel=ticket.source,
+        private=ticket.private,
+        reporter=reporter,
+        officer=ticket.officer.name if ticket.officer else None,
+        subscribers=subscribers or 0,
+        events=events,
+        timers=sla_timeline(session, ticket, now=now),
+        allowed=[
+            t for t in allowed_triggers(ticket.state) if viewer.role in RULES_BY_TRIGGER[t].roles
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class EscalationItem:
+    code: str
+    state: StatePresentation
+    category: str
+    agency: str
+    area: str
+    timer: str
+    cycle: int
+    level: str
+    percent: int
+    due_at: datetime
+    recorded_at: datetime
+    mailed: bool
+
+
+def list_escalations(
+    session: Session, viewer: KeyHolder, *, since: datetime, limit: int
+) -> list[EscalationItem]:
+    """Ladder levels recorded since ``since`` on tickets the viewer oversees, newest first."""
+    rows = session.execute(
+        select(
+            Ticket.code,
+            Ticket.state,
+            Ticket.last_trigger,
+            Category.code,
+            Agency.code,
+            Area.code,
+            Escalation.timer_kind,
+            Escalation.cycle,
+            Escalation.level,
+            Escalation.percent,
+            Escalation.due_at,
+            Escalation.recorded_at,
+            Escalation.mailed,
+        )
+        .join(Ticket, Ticket.id == Escalation.ticket_id)
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .join(Area, Area.id == Ticket.area_id)
+        .where(visible(session, viewer), Escalation.recorded_at >= since)
+        .order_by(Escalation.recorded_at.desc(), Escalation.id.desc())
+        .limit(limit)
+    ).all()
+    return [EscalationItem(code, present(state, last), *rest) for code, state, last, *rest in rows]

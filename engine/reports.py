@@ -1,0 +1,203 @@
+"""What a citizen does with a report besides the lifecycle: submit it (and see what is already
+reported nearby), say "me too", follow it by e-mail, read it with the reporter token."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.actors import Actor, hash_token
+from engine.errors import Forbidden, RuleViolated
+from engine.lifecycle import OPEN_STATES, State
+from engine.models import Subscription, Ticket
+from engine.photos import MediaStorage
+from engine.queries.public import (
+    PublicFilter,
+    PublicTicket,
+    get_public,
+    list_public,
+    nearby_open,
+)
+from engine.settings import Settings
+from engine.submission import Report, submit
+from engine.text import clean_email
+from engine.tickets import get_ticket
+
+
+class Channel(StrEnum):
+    """How a report reached the city."""
+
+    APP = "app"
+    WEB = "web"
+    OPEN311 = "open311"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+    WALK_IN = "walk-in"
+    PHONE = "phone"
+    STAFF_ON_BEHALF = "staff-on-behalf"
+
+
+class Language(StrEnum):
+    ID = "id"
+    EN = "en"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report: PublicTicket
+    #: Shown to the reporter once; only its hash is stored.
+    reporter_token: str
+    #: Open reports of the same category nearby the citizen may follow instead.
+    possible_duplicates: list[PublicTicket]
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    """A report as its reporter sees it with the token: the public view plus their own data."""
+
+    report: PublicTicket
+    name: str | None
+    email: str | None
+    phone: str | None
+    private: bool
+    rating: int | None
+    resolved_at: datetime | None
+    #: Whether the reporter's own address gets updates. Other followers' addresses are theirs:
+    #: the reporter sees only how many there are.
+    subscribed: bool
+    followers: int
+
+
+def submit_report(
+    session: Session,
+    report: Report,
+    *,
+    private: bool,
+    language: Language,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    storage: MediaStorage,
+) -> Submitted:
+    """Submit, subscribe the reporter's e-mail, and list what was already reported nearby."""
+    result = submit(session, report, actor=actor, now=now, settings=settings, storage=storage)
+    ticket = result.ticket
+    ticket.private = private
+    if ticket.reporter_email:
+        _subscribe(session, ticket, ticket.reporter_email, language, now)
+    session.flush()
+    duplicates = nearby_open(
+        session,
+        category=ticket.category.code,
+        lat=ticket.lat,
+        lon=ticket.lon,
+        radius_m=ticket.category.duplicate_radius_m or settings.duplicate_radius_m,
+        days=settings.duplicate_days,
+        now=now,
+        exclude_id=ticket.id,
+    )
+    (created,) = list_public(session, PublicFilter(codes=(ticket.code,)), now=now, limit=1).items
+    return Submitted(created, result.reporter_token, duplicates)
+
+
+def _subscribe(
+    session: Session, ticket: Ticket, email: str, language: Language, now: datetime
+) -> Subscription:
+    address = (clean_email(email, field="email", required=True) or "").lower()
+    row = session.scalars(
+        select(Subscription).where(
+            Subscription.ticket_id == ticket.id, Subscription.email == address
+        )
+    ).first()
+    if row is None:
+        row = Subscription(ticket_id=ticket.id, email=address, created_at=now)
+        session.add(row)
+    row.language, row.active = language.value, True
+    return row
+
+
+def support(
+    session: Session,
+    code: str,
+    *,
+    email: str | None,
+    language: Language,
+    now: datetime,
+) -> PublicTicket:
+    """ "Me too": one more supporter on an open report, and their e-mail subscribed to it."""
+    ticket = get_ticket(session, code)
+    if State(ticket.state) not in OPEN_STATES:
+        raise RuleViolated(f"{ticket.code} is {ticket.state}: support open reports only")
+    if email:
+        _subscribe(session, ticket, email, language, now)
+    # One UPDATE, not read-modify-write: concurrent supporters all count.
+    session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id)
+        .values(supporters=Ticket.supporters + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    session.expire(ticket, ["supporters"])
+    return get_public(session, ticket.code, now=now)
+
+
+def _reporter_ticket(session: Session, code: str, token: str) -> Ticket:
+    ticket = get_ticket(session, code)
+    stored = ticket.reporter_token_hash
+    if not token or not stored or not hmac.compare_digest(hash_token(token), stored):
+        raise Forbidden("the reporter token does not match this report")
+    return ticket
+
+
+def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> ReporterView:
+    ticket = _reporter_ticket(session, code, token)
+    emails = set(
+        session.scalars(
+            select(Subscription.email).where(
+                Subscription.ticket_id == ticket.id, Subscription.active
+            )
+        )
+    )
+    own = (ticket.reporter_email or "").lower()
+    return ReporterView(
+        report=get_public(session, ticket.code, now=now),
+        name=ticket.reporter_name,
+        email=ticket.reporter_email,
+        phone=ticket.reporter_phone,
+        private=ticket.private,
+        rating=ticket.rating,
+        resolved_at=ticket.resolved_at,
+        subscribed=own in emails,
+        followers=len(emails),
+    )
+
+
+def subscribe(
+    session: Session, code: str, *, token: str, email: str, language: Language, now: datetime
+) -> ReporterView:
+    ticket = _reporter_ticket(session, code, token)
+    _subscribe(session, ticket, email, language, now)
+    session.flush()
+    return reporter_view(session, code, token=token, now=now)
+
+
+def unsubscribe(
+    session: Session, code: str, *, token: str, email: str, now: datetime
+) -> ReporterView:
+    ticket = _reporter_ticket(session, code, token)
+    session.execute(
+        update(Subscription)
+        .where(
+            Subscription.ticket_id == ticket.id,
+            Subscription.email == (clean_email(email, field="email", required=True) or "").lower(),
+        )
+        .values(active=False)
+    )
+    session.flush()
+    return reporter_view(session, code, token=token, now=now)

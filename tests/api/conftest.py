@@ -1,0 +1,142 @@
+"""The API under test: the real app, its sessions bound to one connection rolled back per test.
+
+Each request still runs in its own transaction (a SAVEPOINT on the test's connection), so a
+request that fails rolls back exactly as in production, and nothing outlives the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from api.deps import Transactions, get_now
+from engine.db import Database
+from engine.keys import create_key
+from engine.lifecycle import Role
+from engine.settings import Settings
+
+MONAS = (-6.1754, 106.8272)  # Kelurahan Gambir, Jakarta Pusat
+ROOT = Path(__file__).resolve().parents[2]
+
+#: name → (role, agency, area): the keys the tests act with.
+KEYS: dict[str, tuple[Role, str | None, str | None]] = {
+    "staff": (Role.STAFF, "DISHUB", None),
+    "supervisor": (Role.SUPERVISOR, "DISHUB", None),
+    "admin": (Role.ADMIN, None, None),
+    "outsider": (Role.STAFF, "DLH", None),
+    "kecamatan": (Role.STAFF, "KEC-GAMBIR", None),
+    "governor": (Role.STAFF, "GUB", None),
+    # DISHUB staff whose key only covers Kecamatan Menteng: Monas is outside it.
+    "menteng_only": (Role.STAFF, "DISHUB", "31.71.06"),
+    "gambir_only": (Role.STAFF, "DISHUB", "31.71.01"),
+}
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def tick(self, minutes: float = 5) -> datetime:
+        self.now += timedelta(minutes=minutes)
+        return self.now
+
+
+@dataclass
+class Api:
+    client: TestClient
+    app: FastAPI
+    clock: Clock
+    keys: dict[str, str]
+    media: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[who]}"}
+
+    def submit(self, **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "category": "traffic_jam",
+            "description": "Macet total di depan Monas sejak pagi",
+            "lat": MONAS[0],
+            "lon": MONAS[1],
+        }
+        body.update(overrides)
+        self.clock.tick()
+        response = self.client.post("/api/v1/reports", json=body)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        self.tokens[created["code"]] = created["reporter_token"]
+        return created
+
+    def act(self, code: str, trigger: str, who: str = "staff", **fields: Any) -> Any:
+        detail = self.client.get(f"/api/v1/tickets/{code}", headers=self.auth("admin"))
+        assert detail.status_code == 200, detail.text
+        version = detail.json()["version"]
+        self.clock.tick()
+        body = {"trigger": trigger, "expected_version": version, **fields}
+        return self.client.post(
+            f"/api/v1/tickets/{code}/transitions", json=body, headers=self.auth(who)
+        )
+
+    def drive(self, code: str, *steps: str) -> None:
+        notes = {"hold": "menunggu PLN", "resolve": "petugas diturunkan", "reject": "spam"}
+        for step in steps:
+            extra = {"note": notes[step]} if step in notes else {}
+            response = self.act(code, step, "admin", **extra)
+            assert response.status_code == 200, response.text
+
+
+@contextmanager
+def _bound(connection: Connection, commit: bool) -> Iterator[Session]:
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        with session.begin():
+            yield session
+            if not commit:
+                session.rollback()
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def api_settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        submit_rate_limit="1000/minute",
+    )
+
+
+@pytest.fixture
+def api(database: Database, api_settings: Settings, start_time: datetime) -> Iterator[Api]:
+    connection = database.engine.connect()
+    outer = connection.begin()
+    transactions = Transactions(
+        write=lambda: _bound(connection, True), read=lambda: _bound(connection, False)
+    )
+    app = create_app(api_settings, transactions=transactions)
+    clock = Clock(start_time)
+    app.dependency_overrides[get_now] = lambda: clock.now
+    keys: dict[str, str] = {}
+    with _bound(connection, True) as session:
+        for name, (role, agency, area) in KEYS.items():
+            keys[name] = create_key(
+                session, role=role, name=name, agency=agency, area=area, now=start_time
+            ).secret
+    try:
+        with TestClient(app) as client:
+            yield Api(client, app, clock, keys, api_settings.media_dir)
+    finally:
+        outer.rollback()
+        connection.close()

@@ -1,0 +1,270 @@
+"""Open311 GeoReport v2: every method in XML (read with a real parser) and JSON, which agree."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from tests.api.conftest import MONAS, Api
+from tests.conftest import make_photo
+
+W3C = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$")
+LISTS = {"endpoints", "formats", "attributes", "values"}
+
+
+def _plain(element: ET.Element) -> Any:
+    children = list(element)
+    if element.tag in LISTS:
+        return [_plain(child) for child in children]
+    if not children:
+        return element.text or ""
+    return {child.tag: _plain(child) for child in children}
+
+
+def _as_text(value: Any) -> Any:
+    """JSON values as XML would spell them."""
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def fetch(api: Api, path: str, *, expect: int = 200, **params: Any) -> Any:
+    """GET ``path`` as JSON and as XML; assert both say the same; return the JSON."""
+    as_json = api.client.get(f"/open311/v2/{path}.json", params=params)
+    as_xml = api.client.get(f"/open311/v2/{path}.xml", params=params)
+    assert as_json.status_code == as_xml.status_code == expect, as_json.text
+    assert as_json.headers["content-type"] == "application/json"
+    assert as_xml.headers["content-type"].startswith("text/xml")
+    root = ET.fromstring(as_xml.content)
+    body = as_json.json()
+    if isinstance(body, list):
+        assert [_plain(item) for item in root] == _as_text(body)
+    else:
+        assert _plain(root) == _as_text(body)
+    return body
+
+
+def post(api: Api, fmt: str = "json", files: Any = None, **fields: Any) -> Any:
+    data = {
+        "api_key": api.keys["staff"],
+        "service_code": "traffic_jam",
+        "lat": str(MONAS[0]),
+        "long": str(MONAS[1]),
+        "description": "Macet parah",
+        "first_name": "Siti",
+        "last_name": "Rahma",
+        "email": "siti@example.id",
+    }
+    data.update(fields)
+    data = {k: v for k, v in data.items() if v is not None}
+    api.clock.tick()
+    return api.client.post(f"/open311/v2/requests.{fmt}", data=data, files=files)
+
+
+def test_discovery_lists_this_endpoint_in_both_formats(api: Api) -> None:
+    body = fetch(api, "discovery")
+    (endpoint,) = body["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"] == "http://testserver/open311/v2"
+    assert endpoint["formats"] == ["text/xml", "application/json"]
+
+
+def test_services_are_the_catalogue_categories(api: Api) -> None:
+    services = fetch(api, "services")
+    jam = next(s for s in services if s["service_code"] == "traffic_jam")
+    assert jam == {
+        "service_code": "traffic_jam",
+        "service_name": "Kemacetan",
+        "description": "Traffic jam",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "Traffic jam",
+        "group": "transport",
+    }
+
+
+def test_service_definition_and_unknown_service(api: Api) -> None:
+    assert fetch(api, "services/traffic_jam") == {"service_code": "traffic_jam", "attributes": []}
+    errors = fetch(api, "services/nope", expect=404)
+    assert errors == [{"code": 404, "description": "no service with code 'nope'"}]
+
+
+def test_post_request_returns_id_and_stores_reporter_privately(api: Api) -> None:
+    response = post(api)
+    assert response.status_code == 201, response.text
+    (created,) = response.json()
+    code = created["service_request_id"]
+    assert created == {"service_request_id": code, "service_notice": "", "account_id": ""}
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["channel"] == "open311"
+    assert detail["reporter"]["name"] == "Siti Rahma"
+    xml = post(api, "xml")
+    assert xml.status_code == 201
+    root = ET.fromstring(xml.content)
+    assert root.tag == "service_requests"
+    assert root.find("request/service_request_id").text.startswith("JKT-")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "words"),
+    [
+        ({"api_key": None}, 403, "api_key is required"),
+        ({"api_key": "tgk_nope_nope"}, 403, "unknown api key"),
+        ({"service_code": None}, 400, "service_code is required"),
+        ({"service_code": "nope"}, 400, "unknown report category"),
+        ({"lat": None}, 400, "lat and long are required"),
+        ({"lat": "north"}, 400, "lat must be a number"),
+    ],
+)
+def test_post_request_errors_are_the_spec_array(
+    api: Api, fields: dict[str, Any], status: int, words: str
+) -> None:
+    for fmt in ("json", "xml"):
+        response = post(api, fmt, **fields)
+        assert response.status_code == status
+        if fmt == "json":
+            (error,) = response.json()
+        else:
+            node = ET.fromstring(response.content).find("error")
+            assert node is not None
+            error = {
+                "code": int(node.findtext("code", "")),
+                "description": node.findtext("description"),
+            }
+        assert error["code"] == status
+        assert words in error["description"]
+
+
+def test_post_request_with_media_files(api: Api) -> None:
+    response = post(api, files=[("media[]", ("a.jpg", make_photo(exif=True), "image/jpeg"))])
+    assert response.status_code == 201, response.text
+    code = response.json()[0]["service_request_id"]
+    (item,) = fetch(api, f"requests/{code}")
+    assert item["media_url"].startswith("http://testserver/media/")
+    photo = api.client.get(item["media_url"].removeprefix("http://testserver"))
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert b"PhoneMaker" not in photo.content  # EXIF gone
+    wrong = post(api, files=[("media[]", ("a.txt", b"hello", "text/plain"))])
+    assert wrong.status_code == 415
+
+
+def test_get_request_is_a_one_element_list_with_w3c_dates(api: Api) -> None:
+    code = api.submit(address="Jl. Medan Merdeka")["code"]
+    api.drive(code, "verify", "assign", "start", "hold")
+    (item,) = fetch(api, f"requests/{code}", extensions="true")
+    assert item["service_request_id"] == code
+    assert item["status"] == "open"
+    assert item["status_notes"] == "menunggu PLN"
+    assert item["service_code"] == "traffic_jam"
+    assert item["agency_responsible"] == "Dinas Perhubungan"
+    assert item["address"] == "Jl. Medan Merdeka"
+    assert item["lat"] == MONAS[0] and item["long"] == MONAS[1]
+    for field in ("requested_datetime", "updated_datetime", "expected_datetime"):
+        assert W3C.match(item[field]), item[field]
+    assert item["requested_datetime"] == "2026-11-23T09:05:00+07:00"
+    assert item["extended_attributes"]["detailed_status"] == "IN_PROCESS"
+    (plain,) = fetch(api, f"requests/{code}")
+    assert "extended_attributes" not in plain
+    assert fetch(api, "requests/JKT-0000-0000", expect=404)[0]["code"] == 404
+
+
+def test_closed_states_are_closed_with_their_detailed_status(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    (item,) = fetch(api, f"requests/{code}", extensions="true")
+    assert (item["status"], item["extended_attributes"]["detailed_status"]) == (
+        "closed",
+        "PROCESSED",
+    )
+
+
+def test_get_requests_filters_and_defaults(api: Api) -> None:
+    old = api.submit()["code"]
+    api.clock.now += timedelta(days=91)
+    jam = api.submit()["code"]
+    light = api.submit(category="broken_street_light")["code"]
+    done = api.submit()["code"]
+    api.drive(done, "reject")
+
+    def codes(**params: Any) -> list[str]:
+        return sorted(r["service_request_id"] for r in fetch(api, "requests", **params))
+
+    assert codes() == sorted([jam, light, done])  # 90 days by default
+    assert codes(status="", service_code="") == sorted([jam, light, done])  # empty = absent
+    assert codes(start_date="2026-11-01") == sorted([old, jam, light, done])
+    assert codes(status="open") == sorted([jam, light])
+    assert codes(status="closed") == [done]
+    assert codes(service_code="broken_street_light,nope") == [light]
+    assert codes(service_request_id=f"{old},{light}", status="closed") == sorted([old, light])
+    assert len(codes(page_size="2")) == 2
+    assert len(codes(page_size="2", page="2")) == 1
+    assert codes(lat=str(MONAS[0]), long=str(MONAS[1] + 0.05), radius="1000") == []
+    assert len(codes(lat=str(MONAS[0]), long=str(MONAS[1]), radius="1000")) == 3
+    assert fetch(api, "requests", expect=400, start_date="yesterday")[0]["code"] == 400
+    assert fetch(api, "requests", expect=400, page_size="5000")[0]["code"] == 400
+
+
+def test_start_and_end_date_honour_time_and_offset(api: Api) -> None:
+    code = api.submit()["code"]  # 2026-11-23 09:05 WIB = 02:05 UTC
+
+    def found(**params: Any) -> bool:
+        return code in [r["service_request_id"] for r in fetch(api, "requests", **params)]
+
+    assert found(start_date="2026-11-23T09:05:00+07:00")
+    assert not found(start_date="2026-11-23T09:06:00+07:00")
+    assert found(start_date="2026-11-23T02:04:00Z")
+    assert not found(start_date="2026-11-23T02:06:00+00:00")
+    assert found(start_date="2026-11-23", end_date="2026-11-23T09:05:00")  # local time
+    assert not found(start_date="2026-11-23", end_date="2026-11-23T09:04:59")
+
+
+def test_updated_after_and_before(api: Api) -> None:
+    code = api.submit()["code"]
+    api.clock.now += timedelta(hours=2)
+    api.drive(code, "verify")  # updated at 11:10 WIB
+
+    def found(**params: Any) -> bool:
+        return code in [r["service_request_id"] for r in fetch(api, "requests", **params)]
+
+    assert found(updated_after="2026-11-23T11:00:00+07:00")
+    assert not found(updated_after="2026-11-23T11:30:00+07:00")
+    assert found(updated_before="2026-11-23T11:30:00+07:00")
+    assert not found(updated_before="2026-11-23T11:00:00+07:00")
+
+
+def test_tokens_resolve_to_request_ids(api: Api) -> None:
+    code = post(api).json()[0]["service_request_id"]
+    assert fetch(api, f"tokens/{code}") == [{"service_request_id": code, "token": code}]
+    assert fetch(api, "tokens/JKT-0000-0000", expect=404)[0]["code"] == 404
+
+
+def test_service_request_updates_feed_speaks_fixmystreet_statuses(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "hold", "resume", "resolve")
+    updates = fetch(
+        api,
+        "servicerequestupdates",
+        start_date="2026-11-23T00:00:00+07:00",
+        end_date="2026-11-24T00:00:00+07:00",
+    )
+    mine = [u for u in updates if u["service_request_id"] == code]
+    assert [u["status"] for u in mine] == [
+        "open",
+        "investigating",
+        "action_scheduled",
+        "in_progress",
+        "action_scheduled",
+        "in_progress",
+        "fixed",
+    ]
+    assert mine[-1]["description"] == "petugas diturunkan"
+    assert all(W3C.match(u["updated_datetime"]) for u in mine)
+    assert len({u["update_id"] for u in mine}) == 7

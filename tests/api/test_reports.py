@@ -1,0 +1,267 @@
+"""Citizen API: submit, track, duplicates nearby, me too, the reporter's own view."""
+
+from __future__ import annotations
+
+from tests.api.conftest import MONAS, Api
+
+
+def test_submit_json_returns_code_token_agency_and_deadline(api: Api) -> None:
+    created = api.submit(name="Siti", email="siti@example.id", phone="0812 3456 7890")
+    assert created["code"].startswith("JKT-")
+    assert len(created["reporter_token"]) > 20
+    assert created["state"]["code"] == "submitted"
+    assert created["state"]["label_id"] == "Menunggu"
+    assert created["state"]["colour"] == "red"
+    assert created["agency"]["code"] == "DISHUB"
+    assert created["expected_resolution_at"] is not None
+    assert created["possible_duplicates"] == []
+
+
+def test_public_view_shows_state_labels_and_timeline(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "hold")
+    view = api.client.get(f"/api/v1/reports/{code.lower()}").json()
+    assert view["state"] == {
+        "code": "on_hold",
+        "label_id": "Ditunda",
+        "label_en": "On hold",
+        "colour": "yellow",
+        "open311_status": "open",
+        "detailed_status": "IN_PROCESS",
+    }
+    assert [e["action"] for e in view["timeline"]] == [
+        "submit",
+        "verify",
+        "assign",
+        "start",
+        "hold",
+    ]
+    assert view["timeline"][-1]["note"] == "menunggu PLN"
+    assert view["area"]["name"] == "Kelurahan Gambir"
+    assert view["overdue"] is False
+
+
+def test_public_view_of_unknown_code_is_404_problem(api: Api) -> None:
+    response = api.client.get("/api/v1/reports/JKT-0000-0000")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "ticket_not_found"
+
+
+def _offset(metres_north: float) -> float:
+    return MONAS[0] + metres_north / 111_320.0
+
+
+def test_submit_offers_open_reports_of_same_category_within_250_m(api: Api) -> None:
+    near = api.submit(lat=_offset(100))["code"]
+    edge = api.submit(lat=_offset(240))["code"]
+    api.submit(lat=_offset(400))  # too far
+    api.submit(lat=_offset(100), category="broken_street_light")  # other category
+    closed = api.submit(lat=_offset(50))["code"]
+    api.drive(closed, "reject")
+    created = api.submit()
+    offered = [(d["code"], round(d["distance_m"], -1)) for d in created["possible_duplicates"]]
+    assert offered == [(near, 100), (edge, 240)]
+
+
+def test_me_too_counts_a_supporter_and_subscribes(api: Api) -> None:
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/reports/{code}/supporters", json={"email": "tetangga@example.id"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["supporters"] == 1
+    api.client.post(f"/api/v1/reports/{code}/supporters", json={})
+    assert api.client.get(f"/api/v1/reports/{code}").json()["supporters"] == 2
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin"))
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["subscribers"] == 1
+
+
+def test_me_too_on_a_closed_report_is_422(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "reject")
+    response = api.client.post(f"/api/v1/reports/{code}/supporters", json={})
+    assert response.status_code == 422
+    assert "open reports only" in response.json()["detail"]
+
+
+def test_reporter_view_needs_the_token(api: Api) -> None:
+    code = api.submit(name="Siti", email="siti@example.id")["code"]
+    mine = api.client.get(
+        f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": api.tokens[code]}
+    )
+    assert mine.status_code == 200
+    assert mine.json()["name"] == "Siti"
+    assert mine.json()["subscribed"] is True and mine.json()["followers"] == 1
+    wrong = api.client.get(f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": "x"})
+    assert wrong.status_code == 403
+    missing = api.client.get(f"/api/v1/reports/{code}/private")
+    assert missing.status_code == 422
+
+
+def test_dispute_reopens_within_window_with_reason(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    empty = api.client.post(
+        f"/api/v1/reports/{code}/dispute", json={"reason": " "}, headers=headers
+    )
+    assert empty.status_code == 422
+    response = api.client.post(
+        f"/api/v1/reports/{code}/dispute", json={"reason": "masih macet"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["state"]["code"] == "assigned"
+    assert response.json()["timeline"][-1]["note"] == "masih macet"
+
+
+def test_reporter_comment_with_photo_reaches_staff_not_public(api: Api) -> None:
+    import base64
+
+    from tests.conftest import make_photo
+
+    code = api.submit()["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    photo = base64.b64encode(make_photo()).decode()
+    response = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        json={"text": "sekarang lebih parah", "photos": [photo]},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["timeline"][-1]["action"] == "comment"
+    assert response.json()["timeline"][-1]["note"] is None  # not shown to the public
+    assert len(response.json()["photos"]) == 1
+    staff = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert staff["events"][-1]["note"] == "sekarang lebih parah"
+    assert staff["events"][-1]["by"] == "citizen"
+    stranger = api.client.post(
+        f"/api/v1/reports/{code}/comments", json={"text": "x"}, headers={"X-Reporter-Token": "no"}
+    )
+    assert stranger.status_code == 403
+
+
+def test_reporter_rates_after_resolution_only(api: Api) -> None:
+    code = api.submit()["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    early = api.client.post(f"/api/v1/reports/{code}/rating", json={"rating": 4}, headers=headers)
+    assert early.status_code == 409
+    api.drive(code, "verify", "assign", "start", "resolve")
+    response = api.client.post(
+        f"/api/v1/reports/{code}/rating", json={"rating": 4}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["rating"] == 4
+    bad = api.client.post(f"/api/v1/reports/{code}/rating", json={"rating": 6}, headers=headers)
+    assert bad.status_code == 422
+
+
+def test_control_characters_and_blank_text_are_422_naming_the_field(api: Api) -> None:
+    body = {"category": "traffic_jam", "lat": MONAS[0], "lon": MONAS[1]}
+    escape = api.client.post("/api/v1/reports", json={**body, "description": "macet\x1b[31m"})
+    assert escape.status_code == 422
+    assert "description" in escape.json()["detail"]
+    blank = api.client.post("/api/v1/reports", json={**body, "description": "\u200b \u3164"})
+    assert blank.status_code == 422
+    code = api.submit()["code"]
+    bell = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        json={"text": "tolong\x07"},
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert bell.status_code == 422
+    after = api.client.get(f"/api/v1/reports/{code}").json()
+    assert [e["action"] for e in after["timeline"]] == ["submit"]  # nothing written
+
+
+def test_public_list_filters_pages_and_geojson(api: Api) -> None:
+    monas = api.submit()["code"]
+    menteng = api.submit(lat=-6.195, lon=106.830)["code"]  # Kelurahan Menteng
+    light = api.submit(category="broken_street_light")["code"]
+    api.drive(light, "reject")
+
+    def codes(**params: object) -> list[str]:
+        response = api.client.get("/api/v1/reports", params=params)
+        assert response.status_code == 200, response.text
+        return [r["code"] for r in response.json()["items"]]
+
+    assert codes() == [light, menteng, monas]  # newest change first
+    assert codes(bbox="106.82,-6.18,106.835,-6.17") == [light, monas]
+    assert codes(state="submitted") == [menteng, monas]
+    assert codes(category="broken_street_light") == [light]
+    assert codes(since="2026-11-23T09:08:00+07:00") == [light, menteng]  # 09:05, 09:10, 09:20
+    first = api.client.get("/api/v1/reports", params={"limit": 2}).json()
+    rest = api.client.get("/api/v1/reports", params={"limit": 2, "cursor": first["next_cursor"]})
+    assert [r["code"] for r in rest.json()["items"]] == [monas]
+    assert api.client.get("/api/v1/reports", params={"bbox": "1,2,3"}).status_code == 422
+    assert api.client.get("/api/v1/reports", params={"cursor": "garbage"}).status_code == 422
+    geo = api.client.get("/api/v1/reports.geojson", params={"state": "submitted"})
+    assert geo.headers["content-type"] == "application/geo+json"
+    features = geo.json()["features"]
+    assert geo.json()["type"] == "FeatureCollection"
+    assert [f["id"] for f in features] == [menteng, monas]
+    assert features[0]["geometry"] == {"type": "Point", "coordinates": [106.830, -6.195]}
+    assert features[0]["properties"]["state"]["colour"] == "red"
+
+
+def test_reporter_subscribes_and_unsubscribes_an_address(api: Api) -> None:
+    code = api.submit()["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    added = api.client.post(
+        f"/api/v1/reports/{code}/subscriptions",
+        json={"email": "Ibu.Ani@Example.ID", "language": "en"},
+        headers=headers,
+    )
+    assert added.status_code == 200, added.text
+    assert (added.json()["subscribed"], added.json()["followers"]) == (False, 1)
+    api.client.post(f"/api/v1/reports/{code}/supporters", json={"email": "tetangga@example.id"})
+    view = api.client.get(f"/api/v1/reports/{code}/private", headers=headers)
+    assert view.json()["followers"] == 2
+    assert "tetangga" not in view.text  # another citizen's address is not the reporter's to see
+    removed = api.client.delete(
+        f"/api/v1/reports/{code}/subscriptions/ibu.ani@example.id", headers=headers
+    )
+    assert removed.json()["followers"] == 1
+    bad = api.client.post(
+        f"/api/v1/reports/{code}/subscriptions", json={"email": "nope"}, headers=headers
+    )
+    assert bad.status_code == 422
+
+
+def test_dispute_after_the_window_is_403(api: Api) -> None:
+    from datetime import timedelta
+
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    api.clock.now += timedelta(days=8)  # the window is 7 days from the resolution
+    response = api.client.post(
+        f"/api/v1/reports/{code}/dispute",
+        json={"reason": "masih macet"},
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert response.status_code == 403
+    assert "window" in response.json()["detail"]
+
+
+def test_duplicate_radius_comes_from_the_category(api: Api) -> None:
+    """Floods are offered within 750 m (the Jakarta catalogue), traffic jams within 250 m."""
+    flood = api.submit(category="flood", lat=_offset(600))["code"]
+    api.submit(lat=_offset(600))  # a traffic jam as far away: not offered
+    offered = api.submit(category="flood")["possible_duplicates"]
+    assert [d["code"] for d in offered] == [flood]
+    assert api.submit()["possible_duplicates"] == []
+
+
+def test_reporter_comment_as_multipart_with_photo_file(api: Api) -> None:
+    from tests.conftest import make_photo
+
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        data={"text": "ini fotonya"},
+        files=[("photos", ("a.png", make_photo("PNG"), "image/png"))],
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert response.status_code == 200, response.text
+    assert [p["content_type"] for p in response.json()["photos"]] == ["image/png"]

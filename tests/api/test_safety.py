@@ -1,0 +1,189 @@
+"""Safety: no reporter identity in any public shape, nor in staff shapes of private reports;
+uploads checked (413, 415); nothing left behind by a failed request; anonymous rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from api.deps import Transactions
+from tests.api.conftest import MONAS, Api
+from tests.conftest import make_photo
+
+NAME, EMAIL, PHONE = "Siti Nurhaliza", "siti.rahasia@example.id", "081299990000"
+SECRETS = (NAME, EMAIL, PHONE, "Nurhaliza", "rahasia", "99990000")
+
+
+def _leaks(text: str) -> list[str]:
+    return [s for s in SECRETS if s.lower() in text.lower()]
+
+
+def _identified(api: Api, private: bool, *steps: str) -> str:
+    created = api.submit(name=NAME, email=EMAIL, phone=PHONE, private=private)
+    code = created["code"]
+    assert not _leaks(str({k: v for k, v in created.items() if k != "reporter_token"}))
+    api.drive(code, *(steps or ("verify", "assign", "start", "resolve")))
+    return code
+
+
+def test_no_reporter_identity_in_any_public_shape(api: Api) -> None:
+    code = _identified(api, False)
+    still_open = _identified(api, False, "verify")
+    since = {"start_date": "2026-11-01T00:00:00+07:00"}
+    shapes = {
+        "report": api.client.get(f"/api/v1/reports/{code}"),
+        "list": api.client.get("/api/v1/reports"),
+        "geojson": api.client.get("/api/v1/reports.geojson"),
+        "me too": api.client.post(f"/api/v1/reports/{still_open}/supporters", json={}),
+        "duplicates": api.client.post(
+            "/api/v1/reports",
+            json={"category": "traffic_jam", "description": "x", "lat": MONAS[0], "lon": MONAS[1]},
+        ),
+    }
+    for fmt in ("json", "xml"):
+        shapes[f"open311 list {fmt}"] = api.client.get(f"/open311/v2/requests.{fmt}", params=since)
+        shapes[f"open311 one {fmt}"] = api.client.get(f"/open311/v2/requests/{code}.{fmt}")
+        shapes[f"open311 ext {fmt}"] = api.client.get(
+            f"/open311/v2/requests.{fmt}", params={**since, "extensions": "true"}
+        )
+        shapes[f"updates {fmt}"] = api.client.get(
+            f"/open311/v2/servicerequestupdates.{fmt}", params=since
+        )
+    for name, response in shapes.items():
+        assert response.status_code in (200, 201), (name, response.text)
+        assert code in response.text or name in ("duplicates", "me too"), name
+        assert _leaks(response.text) == [], name
+
+
+def test_no_reporter_identity_in_staff_shapes_of_private_report(api: Api) -> None:
+    code = _identified(api, True)
+    for who in ("staff", "supervisor", "kecamatan", "governor"):
+        shapes = {
+            "detail": api.client.get(f"/api/v1/tickets/{code}", headers=api.auth(who)),
+            "worklist": api.client.get(
+                "/api/v1/tickets", params={"state": "resolved"}, headers=api.auth(who)
+            ),
+            "csv": api.client.get(
+                "/api/v1/tickets.csv", params={"state": "resolved"}, headers=api.auth(who)
+            ),
+        }
+        for name, response in shapes.items():
+            assert response.status_code == 200, (who, name, response.text)
+            assert code in response.text, (who, name)
+            assert _leaks(response.text) == [], (who, name)
+    admin = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin"))
+    assert set(_leaks(admin.text)) == set(SECRETS)  # admins may see who it was
+
+
+def _multipart(api: Api, files: list[tuple[str, tuple[str, bytes, str]]]) -> object:
+    data = {"category": "traffic_jam", "description": "Macet", "lat": "-6.1754", "lon": "106.8272"}
+    return api.client.post("/api/v1/reports", data=data, files=files)
+
+
+def _stored(media: Path) -> list[Path]:
+    return sorted(p for p in media.rglob("*") if p.is_file()) if media.exists() else []
+
+
+def test_multipart_photos_are_stored_without_metadata(api: Api) -> None:
+    response = _multipart(api, [("photos", ("a.jpg", make_photo(exif=True), "image/jpeg"))])
+    assert response.status_code == 201, response.text  # type: ignore[attr-defined]
+    code = response.json()["code"]  # type: ignore[attr-defined]
+    (photo,) = api.client.get(f"/api/v1/reports/{code}").json()["photos"]
+    served = api.client.get(photo["url"])
+    assert served.headers["content-type"] == "image/jpeg"
+    assert b"PhoneMaker" not in served.content and b"Exif" not in served.content
+    assert len(_stored(api.media)) == 1
+
+
+def test_upload_too_large_413_wrong_type_415_too_many_422(api: Api) -> None:
+    big = make_photo(size=(64, 48)) + b"\0" * (8 * 1024 * 1024)
+    assert _multipart(api, [("photos", ("big.jpg", big, "image/jpeg"))]).status_code == 413  # type: ignore[attr-defined]
+    text = _multipart(api, [("photos", ("a.txt", b"not an image", "image/jpeg"))])
+    assert text.status_code == 415  # type: ignore[attr-defined]
+    six = [
+        ("photos", (f"{n}.png", make_photo("PNG", size=(8 + n, 8)), "image/png")) for n in range(6)
+    ]
+    assert _multipart(api, six).status_code == 422  # type: ignore[attr-defined]
+    wrong = api.client.post("/api/v1/reports", content=b"x", headers={"Content-Type": "text/plain"})
+    assert wrong.status_code == 415
+    assert _stored(api.media) == []
+
+
+def test_rejected_submission_with_photo_writes_nothing(api: Api) -> None:
+    data = {"category": "traffic_jam", "description": "Macet", "lat": "-7.0", "lon": "110.0"}
+    files = [("photos", ("a.png", make_photo("PNG"), "image/png"))]
+    response = api.client.post("/api/v1/reports", data=data, files=files)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "outside_service_area"
+    assert _stored(api.media) == []
+
+
+def test_anonymous_submissions_are_rate_limited_per_client(api: Api, api_settings) -> None:  # type: ignore[no-untyped-def]
+    limited = create_app(
+        api_settings.model_copy(update={"submit_rate_limit": "2/minute"}),
+        transactions=api.app.state.transactions,
+    )
+    limited.dependency_overrides = api.app.dependency_overrides
+    body = {"category": "traffic_jam", "description": "x", "lat": MONAS[0], "lon": MONAS[1]}
+    with TestClient(limited) as client:
+        assert [client.post("/api/v1/reports", json=body).status_code for _ in range(2)] == [
+            201,
+            201,
+        ]
+        third = client.post("/api/v1/reports", json=body)
+        assert third.status_code == 429
+        assert int(third.headers["Retry-After"]) >= 1
+        assert third.json()["code"] == "too_many_requests"
+
+
+def test_photos_are_removed_when_the_commit_fails(api: Api) -> None:
+    """The photo is in storage before COMMIT; if COMMIT fails, the request rolls back and the
+    file must go too (a 500 to the caller, no traceback, no orphan file)."""
+    write = api.app.state.transactions.write
+
+    @contextmanager
+    def failing_commit() -> Iterator[Session]:
+        with write() as session:
+            yield session
+            session.flush()
+            raise OperationalError("COMMIT", {}, Exception("could not serialize access"))
+
+    broken = create_app(api.app.state.settings, transactions=Transactions(failing_commit, write))
+    broken.dependency_overrides = api.app.dependency_overrides
+    data = {"category": "traffic_jam", "description": "Macet", "lat": "-6.1754", "lon": "106.8272"}
+    files = [("photos", ("a.png", make_photo("PNG"), "image/png"))]
+    with TestClient(broken, raise_server_exceptions=False) as client:
+        response = client.post("/api/v1/reports", data=data, files=files)
+    assert response.status_code == 500
+    assert response.json()["detail"] == "the server failed; try again later"
+    assert "Traceback" not in response.text and "serialize" not in response.text
+    assert _stored(api.media) == []
+
+
+def test_nul_characters_anywhere_are_a_4xx_never_a_500(api: Api) -> None:
+    """PostgreSQL refuses NUL even in a value it only compares; SQLite does not care."""
+    nul = "\x00"
+    body = {"category": f"traffic{nul}", "description": "x", "lat": MONAS[0], "lon": MONAS[1]}
+    responses = [
+        api.client.get("/api/v1/reports", params={"category": nul}),
+        api.client.get("/open311/v2/requests.json", params={"service_code": nul}),
+        api.client.get("/open311/v2/requests.xml", params={"service_request_id": f"JKT{nul}"}),
+        api.client.get("/api/v1/tickets", params={"agency": nul}, headers=api.auth("staff")),
+        api.client.get("/api/v1/reports/JKT-%00"),
+        api.client.delete("/api/v1/admin/keys/%00", headers=api.auth("admin")),
+        api.client.post("/api/v1/reports", json=body),
+        api.client.post("/api/v1/reports", json={**body, "category": "traffic_jam", "email": nul}),
+    ]
+    for response in responses:
+        assert response.status_code < 500, (response.request.url, response.text)
+        assert response.headers["content-type"] in (
+            "application/json",
+            "application/problem+json",
+            "text/xml; charset=utf-8",
+        )

@@ -1,0 +1,363 @@
+"""Staff API: transitions (the role × agency × area matrix, versions, conflicts), worklists,
+detail, submission on behalf, supervisor figures, admin keys and catalogue."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from tests.api.conftest import ROOT, Api
+
+GAMBIR, MENTENG = "31.71.01", "31.71.06"  # Monas lies in Kecamatan Gambir
+
+
+def _key(api: Api, role: str, agency: str | None, area: str | None) -> dict[str, str]:
+    body = {"role": role, "name": f"{role} {agency} {area}", "agency": agency, "area": area}
+    response = api.client.post("/api/v1/admin/keys", json=body, headers=api.auth("admin"))
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['key']}"}
+
+
+def _expected(role: str, agency: str | None, area: str | None, trigger: str) -> int:
+    """Written from DESIGN §2 and the README, apart from the code: triage (verify) belongs to
+    the routed agency, the area offices above the ticket and the governor's office; field work
+    (start) to the assigned agency and supervisors up the chain; a key's area narrows it."""
+    if role == "admin":
+        return 200
+    if area == MENTENG:
+        return 403
+    if agency == "DISHUB":
+        return 200
+    if agency == "DLH":
+        return 403
+    return 200 if trigger == "verify" or role == "supervisor" else 403
+
+
+MATRIX = [
+    (role, agency, area, trigger)
+    for role in ("staff", "supervisor")
+    for agency in ("DISHUB", "DLH", "KEC-GAMBIR", "GUB")
+    for area in (None, GAMBIR, MENTENG)
+    for trigger in ("verify", "start")
+] + [("admin", None, area, t) for area in (None, GAMBIR, MENTENG) for t in ("verify", "start")]
+
+
+@pytest.mark.parametrize(("role", "agency", "area", "trigger"), MATRIX)
+def test_transition_by_role_agency_area(
+    api: Api, role: str, agency: str | None, area: str | None, trigger: str
+) -> None:
+    code = api.submit()["code"]
+    if trigger == "start":
+        api.drive(code, "verify", "assign")
+    headers = _key(api, role, agency, area)
+    before = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": trigger, "expected_version": before["version"]},
+        headers=headers,
+    )
+    expected = _expected(role, agency, area, trigger)
+    assert response.status_code == expected, response.text
+    after = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()
+    if expected == 200:
+        assert after["version"] == before["version"] + 1
+        assert (
+            response.json()["state"]["code"]
+            == {"verify": "verified", "start": "in_progress"}[trigger]
+        )
+    else:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert after["version"] == before["version"]
+
+
+def test_transition_with_stale_version_is_409_naming_state_and_allowed(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify")
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": "assign", "expected_version": 1},
+        headers=api.auth("staff"),
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "stale_version"
+    assert body["state"] == "verified"
+    assert body["version"] == 2
+    assert body["allowed"] == ["assign", "comment", "mark_duplicate", "reject", "update"]
+
+
+def test_illegal_trigger_is_409_with_allowed_triggers(api: Api) -> None:
+    code = api.submit()["code"]
+    response = api.act(code, "start")
+    assert response.status_code == 409
+    assert response.json()["state"] == "submitted"
+    assert response.json()["allowed"] == ["comment", "mark_duplicate", "reject", "update", "verify"]
+
+
+def test_transition_without_expected_version_is_422(api: Api) -> None:
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": "verify"},
+        headers=api.auth("staff"),
+    )
+    assert response.status_code == 422
+    assert "expected_version or If-Match" in response.json()["detail"]
+
+
+def test_transition_with_if_match_from_etag(api: Api) -> None:
+    code = api.submit()["code"]
+    etag = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).headers["ETag"]
+    assert etag == '"v1"'
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": "verify"},
+        headers={**api.auth("staff"), "If-Match": etag},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["ETag"] == '"v2"'
+    again = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": "assign"},
+        headers={**api.auth("staff"), "If-Match": etag},
+    )
+    assert again.status_code == 409
+
+
+def test_transition_missing_reason_and_unknown_agency_are_422(api: Api) -> None:
+    code = api.submit()["code"]
+    assert api.act(code, "reject").status_code == 422
+    api.drive(code, "verify", "assign")
+    response = api.act(code, "transfer", note="bukan kami", agency="NOPE")
+    assert response.status_code == 422, response.text
+    response = api.act(code, "start", agency="DBM")
+    assert response.status_code == 422
+    assert "does not take: agency" in response.json()["detail"]
+
+
+def test_unknown_ticket_in_url_is_404(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/tickets/JKT-0000-0000/transitions",
+        json={"trigger": "verify", "expected_version": 1},
+        headers=api.auth("staff"),
+    )
+    assert response.status_code == 404
+
+
+def test_staff_routes_need_a_valid_key(api: Api) -> None:
+    assert api.client.get("/api/v1/tickets").status_code == 401
+    bad = api.client.get("/api/v1/tickets", headers={"Authorization": "Bearer tgk_x_y"})
+    assert bad.status_code == 401
+    assert bad.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_worklist_sorted_by_deadline_scoped_and_paged(api: Api) -> None:
+    first = api.submit()["code"]
+    second = api.submit()["code"]
+    third = api.submit()["code"]
+    other = api.submit(category="pollution")["code"]
+    page = api.client.get("/api/v1/tickets?limit=2", headers=api.auth("staff")).json()
+    assert [i["code"] for i in page["items"]] == [first, second]
+    rest = api.client.get(
+        "/api/v1/tickets",
+        params={"limit": 2, "cursor": page["next_cursor"]},
+        headers=api.auth("staff"),
+    ).json()
+    assert [i["code"] for i in rest["items"]] == [third]
+    assert rest["next_cursor"] is None
+    dlh = api.client.get("/api/v1/tickets", headers=api.auth("outsider")).json()
+    assert [i["code"] for i in dlh["items"]] == [other]
+    forbidden = api.client.get(f"/api/v1/tickets/{first}", headers=api.auth("outsider"))
+    assert forbidden.status_code == 403
+
+
+def test_worklist_overdue_and_at_risk(api: Api) -> None:
+    code = api.submit()["code"]
+    due = api.client.get("/api/v1/tickets", headers=api.auth("staff")).json()["items"][0]
+    assert due["code"] == code and due["overdue"] is False
+    assert (
+        api.client.get("/api/v1/tickets?overdue=true", headers=api.auth("staff")).json()["items"]
+        == []
+    )
+    api.clock.now += timedelta(days=30)
+    late = api.client.get("/api/v1/tickets?overdue=true", headers=api.auth("staff")).json()
+    assert [i["code"] for i in late["items"]] == [code]
+    assert late["items"][0]["overdue"] is True
+
+
+def test_worklist_csv(api: Api) -> None:
+    code = api.submit(description='=HYPERLINK("http://evil")')["code"]
+    response = api.client.get("/api/v1/tickets.csv", headers=api.auth("staff"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["code"] for r in rows] == [code]
+    assert rows[0]["label_id"] == "Menunggu"
+    assert rows[0]["description"] == '\'=HYPERLINK("http://evil")'  # not a live formula
+
+
+def test_detail_has_internal_notes_timers_and_allowed(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify")
+    api.act(code, "assign", "staff", note="catatan internal")
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["events"][-1]["note"] == "catatan internal"
+    assert detail["events"][-1]["public"] is False
+    assert detail["allowed_actions"] == [
+        "comment",
+        "hold",
+        "mark_duplicate",
+        "start",
+        "transfer",
+        "update",
+    ]
+    assert {t["kind"] for t in detail["timers"]} >= {"resolve"}
+    public = api.client.get(f"/api/v1/reports/{code}").json()
+    assert public["timeline"][-1]["note"] is None
+
+
+def test_private_report_hides_reporter_from_staff_not_admin(api: Api) -> None:
+    code = api.submit(name="Siti", email="siti@example.id", phone="0812 3456 7890", private=True)[
+        "code"
+    ]
+    staff = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert staff["private"] is True and staff["reporter"] is None
+    admin = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()
+    assert admin["reporter"] == {
+        "name": "Siti",
+        "email": "siti@example.id",
+        "phone": "0812 3456 7890",
+    }
+    open_code = api.submit(name="Budi")["code"]
+    seen = api.client.get(f"/api/v1/tickets/{open_code}", headers=api.auth("staff")).json()
+    assert seen["reporter"]["name"] == "Budi"
+
+
+def test_staff_submit_on_behalf_of_walk_in(api: Api) -> None:
+    body = {
+        "category": "traffic_jam",
+        "description": "Pelapor datang ke kantor",
+        "lat": -6.1754,
+        "lon": 106.8272,
+        "name": "Pak Harun",
+    }
+    response = api.client.post("/api/v1/tickets", json=body, headers=api.auth("staff"))
+    assert response.status_code == 201, response.text
+    code = response.json()["code"]
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["channel"] == "walk-in"
+    assert detail["events"][0]["by_role"] == "staff"
+    citizen = api.client.post("/api/v1/reports", json={**body, "channel": "walk-in"})
+    assert citizen.status_code == 422
+
+
+def test_figures_for_supervisors_withheld_under_minimum(api: Api) -> None:
+    codes = [api.submit()["code"] for _ in range(5)]
+    for code in codes:
+        api.drive(code, "verify", "assign", "start", "resolve")
+    api.drive(codes[0], "close")
+    api.client.post(
+        f"/api/v1/reports/{codes[1]}/dispute",
+        json={"reason": "belum"},
+        headers={"X-Reporter-Token": api.tokens[codes[1]]},
+    )
+    assert api.client.get("/api/v1/figures", headers=api.auth("staff")).status_code == 403
+    response = api.client.get("/api/v1/figures", headers=api.auth("supervisor"))
+    assert response.status_code == 200, response.text
+    (dishub,) = response.json()["groups"]
+    assert dishub["group"] == "DISHUB"
+    assert dishub["reopen_rate"] == {"count": 5, "value": 0.2}
+    assert dishub["median_hours_to_resolve"]["count"] == 4
+    assert dishub["median_hours_to_resolve"]["value"] is None  # 4 < 5: withheld
+    assert dishub["backlog"] == 1
+    assert dishub["on_time"]["verify"] == {"count": 5, "value": 1.0}
+
+
+def test_admin_keys_create_list_revoke(api: Api) -> None:
+    headers = _key(api, "staff", "DLH", None)
+    assert api.client.get("/api/v1/tickets", headers=headers).status_code == 200
+    listed = api.client.get("/api/v1/admin/keys", headers=api.auth("admin")).json()
+    prefix = next(k["prefix"] for k in listed if k["name"] == "staff DLH None")
+    assert "key" not in listed[0]
+    assert api.client.delete(f"/api/v1/admin/keys/{prefix}", headers=api.auth("admin")).json()[
+        "revoked_at"
+    ]
+    assert api.client.get("/api/v1/tickets", headers=headers).status_code == 401
+    assert api.client.get("/api/v1/admin/keys", headers=api.auth("staff")).status_code == 403
+
+
+def test_admin_catalogue_reload_validates_whole(api: Api) -> None:
+    text = (ROOT / "catalogue" / "jakarta.yaml").read_text()
+    yaml = {**api.auth("admin"), "Content-Type": "application/yaml"}
+    same = api.client.put("/api/v1/admin/catalogue", content=text, headers=yaml)
+    assert same.status_code == 200, same.text
+    assert same.json()["changed"] is False
+    broken = text.replace("agency: DISHUB", "agency: NOPE", 1)
+    response = api.client.put("/api/v1/admin/catalogue", content=broken, headers=yaml)
+    assert response.status_code == 422
+    assert "NOPE" in response.json()["detail"]
+
+
+def test_escalations_for_supervisors_of_the_agency(api: Api) -> None:
+    from engine.escalation import sweep
+
+    code = api.submit()["code"]
+    other = api.submit(category="pollution")["code"]
+    api.clock.now += timedelta(days=3)
+    sweep(api.app.state.transactions.write, now=api.clock.now)
+    response = api.client.get("/api/v1/escalations", headers=api.auth("supervisor"))
+    assert response.status_code == 200, response.text
+    seen = {(e["code"], e["timer"]) for e in response.json()}
+    assert (code, "verify") in seen
+    assert all(e["code"] != other for e in response.json())  # DLH's ticket: not DISHUB's
+    assert all(e["agency"] == "DISHUB" for e in response.json())
+    assert api.client.get("/api/v1/escalations", headers=api.auth("staff")).status_code == 403
+
+
+def test_duplicate_target_and_proof_photo_rules_are_422(api: Api) -> None:
+    import base64
+
+    from tests.conftest import make_photo
+
+    code = api.submit()["code"]
+    missing = api.act(code, "mark_duplicate", duplicate_of="JKT-0000-0000")
+    assert missing.status_code == 422, missing.text
+    assert missing.json()["code"] == "unknown_reference"
+    light = api.submit(category="broken_traffic_light")["code"]
+    api.drive(light, "verify", "assign", "start")
+    bare = api.act(light, "resolve", note="sudah diperbaiki")
+    assert bare.status_code == 422
+    assert "proof photo" in bare.json()["detail"]
+    photo = base64.b64encode(make_photo()).decode()
+    proved = api.act(light, "resolve", note="sudah diperbaiki", photos=[photo])
+    assert proved.status_code == 200, proved.text
+    public = api.client.get(f"/api/v1/reports/{light}").json()
+    assert [p["purpose"] for p in public["photos"]] == ["proof"]
+
+
+def test_allowed_actions_are_those_of_the_viewers_role(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["allowed_actions"] == ["close", "comment", "reopen"]  # rating is the citizen's
+
+
+def test_transition_as_multipart_with_proof_photo_file(api: Api) -> None:
+    from tests.conftest import make_photo
+
+    light = api.submit(category="broken_traffic_light")["code"]
+    api.drive(light, "verify", "assign", "start")
+    response = api.client.post(
+        f"/api/v1/tickets/{light}/transitions",
+        data={"trigger": "resolve", "expected_version": "4", "note": "lampu diganti"},
+        files=[("photos", ("fixed.jpg", make_photo(exif=True), "image/jpeg"))],
+        headers=api.auth("staff"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["state"]["code"] == "resolved"
+    (photo,) = api.client.get(f"/api/v1/reports/{light}").json()["photos"]
+    assert photo["purpose"] == "proof"
+    assert b"PhoneMaker" not in api.client.get(photo["url"]).content

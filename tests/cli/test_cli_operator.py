@@ -301,6 +301,21 @@ def test_cli_two_identities_in_one_call_refused(tanggap: CliRunner, submit, offi
     assert "say who acts once: --as STAFF_EMAIL or --token TOKEN, not both" in line
 
 
+@pytest.mark.parametrize("token", ["wrong-token", "x\udcffy", "a\x00b"])
+def test_cli_wrong_reporter_token_refused_one_line(
+    tanggap: CliRunner, submit, officer: str, tmp_path: Path, token: str
+) -> None:
+    code, _token = submit()
+    for action in ("verify", "assign", "start"):
+        ok(tanggap, "ticket", "act", code, action, "--as", officer)
+    ok(tanggap, "ticket", "act", code, "resolve", "--as", officer, "--note", "diganti",
+       "--photo", photo_file(tmp_path))  # fmt: skip
+
+    line = refused(tanggap, "ticket", "act", code, "reopen", "--token", token, "--note", "x")
+
+    assert line == "error: the reporter token does not match this ticket"
+
+
 def test_cli_codes_any_spelling_accepted(tanggap: CliRunner, submit, officer: str) -> None:
     code, _token = submit(category="BROKEN-STREET-LIGHT")
     ok(tanggap, "ticket", "act", code.lower(), "Verify", "--as", officer)

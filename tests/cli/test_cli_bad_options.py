@@ -45,6 +45,7 @@ VALID: dict[str, list[str]] = {
     "ticket act": ["ticket", "act", "{code}", "verify", "--as", "{staff}"],
     "ticket show": ["ticket", "show", "{code}"],
     "sla check": ["sla", "check", "{code}"],
+    "areas locate": ["areas", "locate", "-6.1754", "106.8272"],
 }  # fmt: skip
 #: Commands that only read, or write only by design with no options to get wrong.
 NO_PARAMETERS = {"db upgrade", "lifecycle", "demo"}

@@ -504,3 +504,24 @@ def test_cli_readme_first_command_demo_on_fresh_database(
 
     assert re.search(r"JKT-\S+ is now resolved \(version 5\)", out)
     assert "next       close, comment, rate, reopen" in out
+
+
+def test_cli_stored_control_characters_shown_escaped_never_sent_to_the_terminal(
+    tanggap: CliRunner, database: Database, report_committed: Callable[..., Ticket], wide: None
+) -> None:
+    # Rows written before the engine refused control characters still print safely.
+    from sqlalchemy import update
+
+    code = report_committed(now=datetime.now(UTC)).code
+    with database.transaction() as session:
+        session.execute(
+            update(Ticket)
+            .where(Ticket.code == code)
+            .values(description="Lampu\x1b[2J\x1b]0;owned\x07 mati", address="Jl.\x1b[31m A")
+        )
+
+    shown = ok(tanggap, "ticket", "show", code)
+
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "Lampu\\x1b[2J\\x1b]0;owned\\x07 mati" in shown
+    assert "Jl.\\x1b[31m A" in shown

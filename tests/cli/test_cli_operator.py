@@ -525,3 +525,26 @@ def test_cli_stored_control_characters_shown_escaped_never_sent_to_the_terminal(
     assert "\x1b" not in shown and "\x07" not in shown
     assert "Lampu\\x1b[2J\\x1b]0;owned\\x07 mati" in shown
     assert "Jl.\\x1b[31m A" in shown
+
+
+def test_cli_fault_of_ours_one_line_without_the_values(
+    tanggap: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A database error's text carries the statement's values: the reporter's data, the token's
+    # hash. An operator sees the kind of fault only; TANGGAP_DEBUG=1 shows a developer the rest.
+    from sqlalchemy.exc import DataError
+
+    from cli import tickets as ticket_commands
+
+    def broken_submit(*_args: object, **_kwargs: object) -> None:
+        raise DataError("INSERT INTO tickets … 'siti@example.org', 'ab12cd34hash'", {}, Exception())
+
+    monkeypatch.setattr(ticket_commands, "submit", broken_submit)
+    args = ["ticket", "submit", "--category", "traffic_jam", *MONAS, "--description", "macet",
+            "--email", "siti@example.org"]  # fmt: skip
+
+    result = tanggap.invoke(app, args)
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: unexpected DataError; run with TANGGAP_DEBUG=1 for details\n"
+    assert "siti" not in result.output and "hash" not in result.output

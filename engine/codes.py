@@ -20,6 +20,9 @@ def new_code(prefix: str) -> str:
 
 def normalize_code(text: str) -> str:
     """Canonical form of what a person typed: ``jkt 7k3m o9xd`` → ``JKT-7K3M-09XD``."""
+    # No code has control characters or a broken encoding; the database would refuse to
+    # even look them up (NUL on PostgreSQL, lone surrogates on both).
+    text = "".join(ch for ch in text if ch.isprintable())
     compact = "".join(ch for ch in text.upper() if ch.isalnum())
     prefix_len = len(compact) - 8
     if prefix_len < 1:

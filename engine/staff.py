@@ -20,7 +20,10 @@ def _email_key(email: str) -> str:
 
 
 def find_staff(session: Session, email: str) -> Staff | None:
-    return session.scalars(select(Staff).where(Staff.email == _email_key(email))).first()
+    key = _email_key(email)
+    if not key.isprintable():  # NUL or a broken encoding: no address has it, and the
+        return None  # database would refuse the query rather than answer it
+    return session.scalars(select(Staff).where(Staff.email == key)).first()
 
 
 def get_staff(session: Session, email: str) -> Staff:

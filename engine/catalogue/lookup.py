@@ -25,6 +25,8 @@ def _key_of(column: InstrumentedAttribute[str]) -> ColumnElement[str]:
 
 
 def _find(session: Session, model: type[M], code: str) -> M | None:
+    if not code.isprintable():  # no code has control characters or a broken encoding
+        return None
     code_column: Any = model.code
     active: Any = model.active
     query = select(model).where(_key_of(code_column) == code_key(code), active.is_(True))

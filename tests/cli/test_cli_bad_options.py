@@ -27,6 +27,9 @@ from tests.conftest import MONDAY_9_WIB
 
 #: Control characters (a terminal escape, BEL) and rich markup: no text option accepts it.
 BAD_TEXT = "bad\x1b[31m\x07[/]"
+#: What the databases refuse even to look up: a NUL (PostgreSQL), a byte that was not UTF-8
+#: (a lone surrogate, as Python decodes such a shell argument).
+UNSTORABLE = ["a\x00b", "x\udcffy"]
 
 #: A valid call of every command that takes required input; ``{code}`` and ``{staff}`` are
 #: filled in. Each walked call changes exactly one parameter of these to a bad value.
@@ -42,6 +45,7 @@ VALID: dict[str, list[str]] = {
     "ticket act": ["ticket", "act", "{code}", "verify", "--as", "{staff}"],
     "ticket show": ["ticket", "show", "{code}"],
     "sla check": ["sla", "check", "{code}"],
+    "areas locate": ["areas", "locate", "-6.1754", "106.8272"],
 }  # fmt: skip
 #: Commands that only read, or write only by design with no options to get wrong.
 NO_PARAMETERS = {"db upgrade", "lifecycle", "demo"}
@@ -85,7 +89,7 @@ def bad_values(param: Any, tmp_path: Path) -> list[str]:
         return ["bogus"]
     if kind is Path:
         return [str(tmp_path / "missing.file"), str(tmp_path)]
-    return [BAD_TEXT]
+    return [BAD_TEXT, *UNSTORABLE]
 
 
 def cases(tmp_path: Path) -> list[tuple[str, list[str]]]:

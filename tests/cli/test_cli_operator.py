@@ -301,6 +301,21 @@ def test_cli_two_identities_in_one_call_refused(tanggap: CliRunner, submit, offi
     assert "say who acts once: --as STAFF_EMAIL or --token TOKEN, not both" in line
 
 
+@pytest.mark.parametrize("token", ["wrong-token", "x\udcffy", "a\x00b"])
+def test_cli_wrong_reporter_token_refused_one_line(
+    tanggap: CliRunner, submit, officer: str, tmp_path: Path, token: str
+) -> None:
+    code, _token = submit()
+    for action in ("verify", "assign", "start"):
+        ok(tanggap, "ticket", "act", code, action, "--as", officer)
+    ok(tanggap, "ticket", "act", code, "resolve", "--as", officer, "--note", "diganti",
+       "--photo", photo_file(tmp_path))  # fmt: skip
+
+    line = refused(tanggap, "ticket", "act", code, "reopen", "--token", token, "--note", "x")
+
+    assert line == "error: the reporter token does not match this ticket"
+
+
 def test_cli_codes_any_spelling_accepted(tanggap: CliRunner, submit, officer: str) -> None:
     code, _token = submit(category="BROKEN-STREET-LIGHT")
     ok(tanggap, "ticket", "act", code.lower(), "Verify", "--as", officer)
@@ -489,3 +504,47 @@ def test_cli_readme_first_command_demo_on_fresh_database(
 
     assert re.search(r"JKT-\S+ is now resolved \(version 5\)", out)
     assert "next       close, comment, rate, reopen" in out
+
+
+def test_cli_stored_control_characters_shown_escaped_never_sent_to_the_terminal(
+    tanggap: CliRunner, database: Database, report_committed: Callable[..., Ticket], wide: None
+) -> None:
+    # Rows written before the engine refused control characters still print safely.
+    from sqlalchemy import update
+
+    code = report_committed(now=datetime.now(UTC)).code
+    with database.transaction() as session:
+        session.execute(
+            update(Ticket)
+            .where(Ticket.code == code)
+            .values(description="Lampu\x1b[2J\x1b]0;owned\x07 mati", address="Jl.\x1b[31m A")
+        )
+
+    shown = ok(tanggap, "ticket", "show", code)
+
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "Lampu\\x1b[2J\\x1b]0;owned\\x07 mati" in shown
+    assert "Jl.\\x1b[31m A" in shown
+
+
+def test_cli_fault_of_ours_one_line_without_the_values(
+    tanggap: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A database error's text carries the statement's values: the reporter's data, the token's
+    # hash. An operator sees the kind of fault only; TANGGAP_DEBUG=1 shows a developer the rest.
+    from sqlalchemy.exc import DataError
+
+    from cli import tickets as ticket_commands
+
+    def broken_submit(*_args: object, **_kwargs: object) -> None:
+        raise DataError("INSERT INTO tickets … 'siti@example.org', 'ab12cd34hash'", {}, Exception())
+
+    monkeypatch.setattr(ticket_commands, "submit", broken_submit)
+    args = ["ticket", "submit", "--category", "traffic_jam", *MONAS, "--description", "macet",
+            "--email", "siti@example.org"]  # fmt: skip
+
+    result = tanggap.invoke(app, args)
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: unexpected DataError; run with TANGGAP_DEBUG=1 for details\n"
+    assert "siti" not in result.output and "hash" not in result.output

@@ -442,3 +442,19 @@ def test_escalation_subject_from_longest_catalogue_names_fits_its_column(desk) -
     ).all()
     assert subjects and max(len(s) for s in subjects) == LIMITS["notification_subject"]
     assert all(s.startswith(f"[Tanggap] {ticket.code} ") and s.endswith("…") for s in subjects)
+
+
+@pytest.mark.parametrize("typed", ["JKT-\x00AAA-BBBB", "dbm\x00", "x\udcffy", "\x00"])
+def test_lookups_of_unstorable_text_not_found_never_a_database_error(desk, typed: str) -> None:
+    # PostgreSQL refuses a NUL even in a WHERE clause, and both databases a lone surrogate.
+    from engine.catalogue.lookup import find_agency, find_category
+    from engine.errors import StaffNotFound, TicketNotFound
+    from engine.staff import find_staff, get_staff
+    from engine.tickets import get_ticket
+
+    assert find_staff(desk.session, typed) is None
+    assert find_agency(desk.session, typed) is None and find_category(desk.session, typed) is None
+    with pytest.raises(TicketNotFound):
+        get_ticket(desk.session, typed)
+    with pytest.raises(StaffNotFound):
+        get_staff(desk.session, typed)

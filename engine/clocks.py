@@ -64,17 +64,25 @@ def _refresh(timer: SlaTimer, policy: Policy, now: datetime) -> None:
 
 
 def _start(
-    session: Session, ticket: Ticket, kind: TimerKind, policy: Policy, now: datetime
+    session: Session,
+    ticket: Ticket,
+    kind: TimerKind,
+    policy: Policy,
+    now: datetime,
+    *,
+    first: bool = False,
 ) -> SlaTimer | None:
     target = policy.target(kind)
     if target is None:
         return None
-    previous = session.scalar(
-        select(SlaTimer.cycle)
-        .where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == kind.value)
-        .order_by(SlaTimer.cycle.desc())
-        .limit(1)
-    )
+    previous = None
+    if not first:
+        previous = session.scalar(
+            select(SlaTimer.cycle)
+            .where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == kind.value)
+            .order_by(SlaTimer.cycle.desc())
+            .limit(1)
+        )
     timer = SlaTimer(
         ticket_id=ticket.id,
         kind=kind.value,
@@ -91,7 +99,6 @@ def _start(
         reached_percent=0,
     )
     _refresh(timer, policy, now)
-    session.add(timer)
     return timer
 
 
@@ -172,6 +179,27 @@ def _any(*books: PolicyBook) -> Policy:
     raise LookupError("no SLA policy at all")  # unreachable: timers exist only under policies
 
 
+def start_new_ticket(
+    session: Session, ticket: Ticket, *, category: str, now: datetime
+) -> list[SlaTimer]:
+    """The clocks of a ticket being submitted, before it is written.
+
+    A new ticket has no timers to re-evaluate or stop, so this reads nothing but the policy
+    book: it sets ``next_check_at`` on the ticket and returns the timers, which the caller adds
+    once the ticket has its id (one INSERT each, no UPDATE afterwards).
+    """
+    book = load_policy_book(session)
+    policy = book.choose(category, ticket.priority) if book.policies else None
+    started: list[SlaTimer] = []
+    if policy is not None:
+        for kind in STARTS_ON[Trigger.SUBMIT]:
+            timer = _start(session, ticket, kind, policy, now, first=True)
+            if timer is not None:
+                started.append(timer)
+    ticket.next_check_at = timer_rows.earliest_check(started)
+    return started
+
+
 def on_transition(
     session: Session, ticket: Ticket, *, trigger: Trigger, now: datetime
 ) -> list[SlaTimer]:
@@ -206,6 +234,7 @@ def on_transition(
         for kind in STARTS_ON.get(trigger, ()):
             started = _start(session, ticket, kind, policy, now)
             if started is not None:
+                session.add(started)
                 timers.append(started)
     session.flush()
     timer_rows.set_next_checks(session, [(ticket, timer_rows.earliest_check(timers))])
@@ -258,4 +287,4 @@ def recompute_open(
             timer_rows.set_next_checks(session, [(ticket, timer_rows.earliest_check(timers))])
 
 
-__all__ = ["RUNS_IN", "STARTS_ON", "on_transition", "recompute_open", "stop"]
+__all__ = ["RUNS_IN", "STARTS_ON", "on_transition", "recompute_open", "start_new_ticket", "stop"]

@@ -196,8 +196,12 @@ def submit(
         updated_at=now,
     )
     check_may_act(session, actor, rule, ticket, now=now, dispute_window=settings.dispute_window)
+    timers = clocks.start_new_ticket(session, ticket, category=category.code, now=now)
     session.add(ticket)
     session.flush()
+    for timer in timers:
+        timer.ticket_id = ticket.id
+    session.add_all(timers)
     session.add(
         new_event(
             ticket,
@@ -227,5 +231,4 @@ def submit(
         now=now,
     )
     session.flush()
-    clocks.on_transition(session, ticket, trigger=Trigger.SUBMIT, now=now)
     return Submission(ticket=ticket, reporter_token=token)

@@ -19,8 +19,10 @@ def deliver_command(
     once: Annotated[
         bool, typer.Option("--once/--forever", help="one pass, or one every --interval")
     ] = True,
-    interval: Annotated[int, typer.Option(help="seconds between passes with --forever")] = 60,
-    batch: Annotated[int, typer.Option(help="rows claimed per transaction")] = 50,
+    interval: Annotated[
+        int, typer.Option(help="seconds between passes with --forever", min=1, max=86400)
+    ] = 60,
+    batch: Annotated[int, typer.Option(help="rows claimed per transaction", min=1, max=1000)] = 50,
 ) -> None:
     """Send due outbox e-mails (the deliver-notifications flow's work)."""
     backend = build_backend(settings())
@@ -37,7 +39,7 @@ def deliver_command(
 
 def close_resolved_command(
     once: Annotated[bool, typer.Option("--once", help="one pass (the default)")] = True,
-    batch: Annotated[int, typer.Option(help="tickets per transaction")] = 200,
+    batch: Annotated[int, typer.Option(help="tickets per transaction", min=1, max=10000)] = 200,
 ) -> None:
     """Close resolved tickets whose dispute window has passed (the close-resolved flow's work)."""
     closed: list[str] = []

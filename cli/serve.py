@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import ipaddress
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -35,6 +37,9 @@ from engine import schema
 from workflows.mail import build_backend
 
 STOP_TIMEOUT = 15.0
+HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
 PREFECT_SERVER = [sys.executable, "-m", "prefect", "server", "start"]
 UVICORN = [sys.executable, "-m", "uvicorn"]
 
@@ -111,11 +116,25 @@ def start(name: str, argv: list[str], *, env: dict[str, str], logs: Path) -> Chi
     return Child(name, process, log, handle)
 
 
+def _host(value: str) -> str:
+    """An IP address or a host name; anything else is refused before anything starts."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if not HOSTNAME.fullmatch(value):
+            raise typer.BadParameter("not an IP address or host name") from None
+    return value
+
+
 def serve_command(
-    host: Annotated[str, typer.Option(help="address the HTTP app listens on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP app port")] = 8000,
+    host: Annotated[
+        str, typer.Option(help="address the HTTP app listens on", callback=_host)
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="HTTP app port (0: any free port)", min=0, max=65535)
+    ] = 8000,
     prefect_port: Annotated[
-        int, typer.Option(help="Prefect server port (0: any free port)")
+        int, typer.Option(help="Prefect server port (0: any free port)", min=0, max=65535)
     ] = 4200,
 ) -> None:
     """Run the HTTP app and the scheduled flows, with a Prefect server of its own."""

@@ -30,6 +30,11 @@ ZONE = "Asia/Jakarta"
 STARTED_AT_ONCE = ("sla-sweep", "deliver-notifications")
 
 
+#: How many runs of a deployment may overlap; a further one is cancelled, not queued. Two
+#: deliveries: the one the sweep starts when it queued mail must not be cancelled by the
+#: minute's scheduled one (they split rows with SKIP LOCKED). One of everything else.
+OVERLAP = {"deliver-notifications": 2}
+
 #: name → (flow, schedule, parameters); the same as prefect.yaml.
 SCHEDULES: dict[str, tuple[Flow[..., Any], Schedule, dict[str, Any]]] = {
     "sla-sweep": (sla_sweep, Interval(60), {"batch_size": 500}),
@@ -41,7 +46,7 @@ SCHEDULES: dict[str, tuple[Flow[..., Any], Schedule, dict[str, Any]]] = {
 
 
 def deployments() -> list[RunnerDeployment]:
-    """One deployment per flow; one run at a time each (a late run is cancelled, not queued)."""
+    """One deployment per flow, at most ``OVERLAP`` runs at a time (a late run is cancelled)."""
     served = []
     for name, (flow, schedule, parameters) in SCHEDULES.items():
         deployment = flow.to_deployment(
@@ -49,7 +54,7 @@ def deployments() -> list[RunnerDeployment]:
             schedule=schedule,
             parameters=parameters,
             concurrency_limit=ConcurrencyLimitConfig(
-                limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+                limit=OVERLAP.get(name, 1), collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
             ),
             entrypoint_type=EntrypointType.MODULE_PATH,
         )

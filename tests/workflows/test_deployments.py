@@ -9,7 +9,7 @@ import yaml
 from prefect import Flow
 from prefect.cli.deploy._models import PrefectYamlModel
 
-from workflows.serving import SCHEDULES, deployments
+from workflows.serving import OVERLAP, SCHEDULES, deployments
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +29,8 @@ def test_prefect_yaml_has_one_deployment_per_flow_as_serve_runs_them() -> None:
         else:
             assert yaml_schedule == {"cron": schedule.cron, "timezone": schedule.timezone}
         assert (entry.get("parameters") or {}) == parameters
-        assert entry["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+        limit = OVERLAP.get(deployment.name, 1)
+        assert entry["concurrency_limit"] == {"limit": limit, "collision_strategy": "CANCEL_NEW"}
         assert entry["work_pool"] == {"name": "tanggap"}
 
 
@@ -37,4 +38,4 @@ def test_serve_deployments_import_by_module_path_from_anywhere() -> None:
     for deployment in deployments():
         module, _, name = (deployment.entrypoint or "").rpartition(".")
         assert getattr(importlib.import_module(module), name).name == deployment.name
-        assert deployment.concurrency_limit == 1
+        assert deployment.concurrency_limit == OVERLAP.get(deployment.name, 1)

@@ -32,7 +32,7 @@ from typing import IO, Annotated
 
 import typer
 
-from cli.context import console, database, err_console, settings
+from cli.context import console, database, err_console, reported_errors, settings
 from engine import schema
 from workflows.mail import build_backend
 
@@ -144,9 +144,10 @@ def serve_command(
     logs.mkdir(parents=True, exist_ok=True)
     prefect_home.mkdir(parents=True, exist_ok=True)
 
-    db = database()
-    schema.upgrade(db.engine)
-    backend = build_backend(settings())
+    with reported_errors():
+        db = database(create=True)  # the embedded default: create it, like `tanggap db upgrade`
+        schema.upgrade(db.engine)
+        backend = build_backend(settings())
 
     if port == 0:
         port = free_port(host)

@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from engine.text import LIMITS, shorten
+
 LANGUAGES = ("id", "en")
 
 _env = Environment(
@@ -41,7 +43,8 @@ def render(kind: str, lang: str | None = None, **context: Any) -> Letter:
     suffix = f".{language(lang)}" if lang is not None else ""
     text = _env.get_template(f"{kind}{suffix}.txt.j2").render(**context)
     subject, _, body = text.partition("\n\n")
-    subject = " ".join(subject.split())[:300]
+    # Catalogue names can be long: the subject must fit its column (and a mail client).
+    subject = shorten(" ".join(subject.split()), LIMITS["notification_subject"])
     html = _env.get_template(f"{kind}{suffix}.html.j2").render(
         subject=subject, lang=language(lang), **context
     )

@@ -28,7 +28,6 @@ from engine.models import (
 )
 from engine.recipients import Addressee
 from engine.settings import Settings
-from engine.text import LIMITS, shorten
 from sla import Level, Policy, Recipient, TimerKind
 
 #: What each timer measures, in Indonesian and English (one entry per ``TimerKind``).
@@ -82,7 +81,7 @@ def escalation_message(
         if lower.percent < level.percent and lower.notify
     ]
     late = now - timer.deadline
-    letter = letters.render(
+    return letters.render(
         "escalation",
         code=ticket.code,
         state_words="MELEWATI BATAS" if level.percent >= 100 else "MENDEKATI BATAS",
@@ -102,8 +101,6 @@ def escalation_message(
         description=ticket.description[:500],
         link=ticket_link(ticket.code),
     )
-    # Catalogue names can be long: the subject must fit its column (and a mail client).
-    return letter._replace(subject=shorten(letter.subject, LIMITS["notification_subject"]))
 
 
 def notification_rows(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prefect import get_client
 from prefect.deployments import run_deployment
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 
 
 def name_run(summary: str) -> None:
@@ -22,7 +22,7 @@ def deliver_now() -> bool:
     (the sweep just queued mail: waiting for the next minute would double the latency a
     supervisor feels). If a delivery is already running, the deployment's concurrency limit
     cancels this one and the running delivery or the next minute's picks the mail up."""
-    if flow_run.deployment_id is None:
+    if deployment.id is None:
         return False
     run_deployment("deliver-notifications/deliver-notifications", timeout=0, as_subflow=False)
     return True

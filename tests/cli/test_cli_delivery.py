@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email import message_from_bytes
@@ -66,8 +67,12 @@ def test_cli_outbox_list_failed_shows_the_providers_words_and_retry_requeues(
 
     listed = tanggap.invoke(app, ["outbox", "list", "--failed"])
     assert listed.exit_code == 0, listed.output
-    line = next(line for line in listed.output.splitlines() if f" {row_id} " in line)
-    assert "failed" in line and ticket.code in line and "HTTP 400: from.email: invalid" in line
+    line = next(line for line in listed.output.splitlines() if line.startswith(f"{row_id} "))
+    assert "failed" in line and ticket.code in line and "HTTP 400:" in line
+    (row,) = [r for r in json.loads(
+        tanggap.invoke(app, ["outbox", "list", "--failed", "--json"]).output
+    ) if r["id"] == row_id]  # fmt: skip
+    assert (row["status"], row["last_error"]) == ("failed", "HTTP 400: from.email: invalid")
 
     retried = tanggap.invoke(app, ["outbox", "retry", str(row_id)])
     assert retried.exit_code == 0 and "is pending again" in retried.output

@@ -12,7 +12,7 @@ import typer
 from rich.text import Text
 from sqlalchemy import inspect
 
-from cli import areas, catalogue, escalations, keys, outbox, sla, staff, tickets
+from cli import areas, catalogue, delivery, escalations, keys, outbox, serve, sla, staff, tickets
 from cli.context import (
     ClickException,
     NoArgsIsHelpError,
@@ -79,6 +79,9 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(escalations.app, name="escalations")
 app.add_typer(keys.app, name="keys")
 app.command("sweep")(sla.sweep_command)
+app.command("deliver")(delivery.deliver_command)
+app.command("close-resolved")(delivery.close_resolved_command)
+app.command("serve")(serve.serve_command)
 
 
 def _version() -> str:

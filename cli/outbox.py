@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from cli.context import UsageError, database, local, print_rows, reported_errors, settings
+from cli.context import (
+    UsageError,
+    console,
+    database,
+    local,
+    now,
+    print_rows,
+    reported_errors,
+    settings,
+)
+from engine.delivery import requeue
 from engine.models import Notification, Ticket
 from engine.tickets import get_ticket
 
@@ -29,7 +39,10 @@ def list_(
     if pending and failed:
         raise UsageError("choose one of --pending and --failed")
     with reported_errors(), database().reading() as session:
-        query = select(Notification, Ticket.code).join(Ticket, Ticket.id == Notification.ticket_id)
+        # Digests and operator alerts are about no single ticket: an outer join keeps them.
+        query = select(Notification, Ticket.code).outerjoin(
+            Ticket, Ticket.id == Notification.ticket_id
+        )
         if pending:
             query = query.where(Notification.status == "pending")
         if failed:
@@ -53,14 +66,26 @@ def list_(
                 if as_json
                 else local(n.sent_at, short=True),
                 "last_error": n.last_error,
+                "last_event": n.last_event,
             }
             for n, code in session.execute(query.limit(limit))
         ]
+    # Failed rows carry the provider's own words: an operator needs them to fix the cause.
+    why = [("last_error", "error")] if failed else []
     print_rows(
         rows,
         as_json=as_json,
         columns=[("id", "id"), ("ticket", "ticket"), ("recipient", "to"),
-                 ("status", "status"), ("attempts", "tries"), ("created_at", "queued")],
+                 ("status", "status"), ("attempts", "tries"), ("created_at", "queued"),
+                 *why],
         title=f"outbox (times in {settings().timezone})",
         empty="the outbox is empty",
     )  # fmt: skip
+
+
+@app.command("retry")
+def retry(outbox_id: int) -> None:
+    """Send a failed or dead e-mail again (after fixing the address or the provider settings)."""
+    with reported_errors(), database().transaction() as session:
+        row = requeue(session, outbox_id, now=now())
+        console.print(f"outbox row {row.id} to {row.recipient} is pending again", markup=False)

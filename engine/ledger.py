@@ -122,13 +122,14 @@ def record_due(
     directory = directory or Directory(session)
     letters: list[dict[str, Any]] = []
     for ticket, timer, level, policy, escalation in to_mail:
-        subject, body = escalation_message(ticket, timer, level, policy, now=now)
+        subject, body, html = escalation_message(ticket, timer, level, policy, now=now)
         letters += notification_rows(
             ticket=ticket,
             escalation=escalation,
             addressees=directory.resolve(ticket, level.notify),
             subject=subject,
             body=body,
+            html=html,
             now=now,
         )
     result.notifications += enqueue(session, letters)

@@ -7,16 +7,28 @@ The delivery flow (``workflows``) picks up ``pending`` rows.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.models import Escalation, Notification, SlaTimer, Ticket
+from engine import environment, letters
+from engine.letters import Letter
+from engine.models import (
+    Escalation,
+    Notification,
+    NotificationKind,
+    SlaTimer,
+    Subscription,
+    Ticket,
+    TicketEvent,
+    UndeliverableAddress,
+)
 from engine.recipients import Addressee
-from engine.text import LIMITS, shorten
-from sla import Level, Policy, TimerKind
+from engine.settings import Settings
+from sla import Level, Policy, Recipient, TimerKind
 
 #: What each timer measures, in Indonesian and English (one entry per ``TimerKind``).
 TIMER_WORDS: dict[TimerKind, tuple[str, str]] = {
@@ -27,46 +39,68 @@ TIMER_WORDS: dict[TimerKind, tuple[str, str]] = {
     TimerKind.ACCEPT: ("penerimaan koordinasi", "acceptance of the transfer"),
 }
 
+RECIPIENT_WORDS = {
+    "assigned_officer": "petugas / officer",
+    "agency_queue": "antrean instansi / agency queue",
+    "agency_head": "kepala instansi / agency head",
+    "governor_office": "Balai Kota, tim CROP / governor's office",
+}
+
+
+def _who(recipient: Recipient) -> str:
+    if recipient.kind == "area_office":
+        return f"kantor {recipient.area_level} / {recipient.area_level} office"
+    return RECIPIENT_WORDS.get(recipient.kind, recipient.kind)
+
 
 def _hours(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+def ticket_link(code: str, base_url: str | None = None) -> str:
+    base = base_url if base_url is not None else environment.settings().public_base_url
+    return f"{base.rstrip('/')}/t/{code}"
+
+
 def escalation_message(
     ticket: Ticket, timer: SlaTimer, level: Level, policy: Policy, *, now: datetime
-) -> tuple[str, str]:
-    """Subject and body, Indonesian first: the staff who read these work in Indonesian.
+) -> Letter:
+    """Subject, text and HTML; Indonesian first with English beside it: the staff who read
+    these work in Indonesian, and some are not.
 
-    Names the ticket's current agency (the one that must act) and how late it is.
+    Names the ticket's current agency (the one that must act), how late it is, who was told at
+    the lower levels, and links to the ticket.
     """
     zone = policy.calendar.zone
     deadline = timer.deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
     word_id, word_en = TIMER_WORDS[TimerKind(timer.kind)]
+    before = [
+        {"level": lower.name, "percent": lower.percent, "who": ", ".join(map(_who, lower.notify))}
+        for lower in policy.ladder.levels
+        if lower.percent < level.percent and lower.notify
+    ]
     late = now - timer.deadline
-    state = "MELEWATI BATAS" if level.percent >= 100 else "MENDEKATI BATAS"
-    subject = (
-        f"[Tanggap] {ticket.code} {state} {word_id} ({level.percent}%): "
-        f"{ticket.category.name_id}, {ticket.area.name}"
+    return letters.render(
+        "escalation",
+        code=ticket.code,
+        state_words="MELEWATI BATAS" if level.percent >= 100 else "MENDEKATI BATAS",
+        timer_id=word_id,
+        timer_en=word_en,
+        percent=level.percent,
+        level=level.name,
+        category_id=ticket.category.name_id,
+        category_en=ticket.category.name_en,
+        area=ticket.area.name,
+        agency=ticket.agency.name,
+        status_id=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
+        status_en=letters.state_label(ticket.state, "en", last_trigger=ticket.last_trigger),
+        deadline=deadline,
+        overdue=_hours(late) if late > timedelta(0) else None,
+        before=before,
+        description=ticket.description[:500],
+        link=ticket_link(ticket.code),
     )
-    body = "\n".join(
-        [
-            f"Laporan {ticket.code} — {ticket.category.name_id} / {ticket.category.name_en}",
-            f"Wilayah / area: {ticket.area.name}",
-            f"Instansi / agency: {ticket.agency.name}",
-            f"Status: {ticket.state}",
-            f"Tenggat {word_id} / {word_en} deadline: {deadline}",
-            *(
-                [f"Terlambat / overdue by: {_hours(late)} (waktu kalender / calendar time)"]
-                if late > timedelta(0)
-                else []
-            ),
-            f"Tingkat eskalasi / escalation level: {level.name} ({level.percent}% of target)",
-            "",
-            ticket.description[:500],
-        ]
-    )
-    return shorten(subject, LIMITS["notification_subject"]), body
 
 
 def notification_rows(
@@ -77,6 +111,7 @@ def notification_rows(
     subject: str,
     body: str,
     now: datetime,
+    html: str | None = None,
 ) -> list[dict[str, Any]]:
     """Outbox rows for one escalation, one per addressee."""
     return [
@@ -87,6 +122,9 @@ def notification_rows(
             "recipient_kind": addressee.kind,
             "subject": subject,
             "body": body,
+            "html_body": html,
+            "kind": NotificationKind.ESCALATION.value,
+            "language": "id",
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": now,
@@ -102,3 +140,78 @@ def enqueue(session: Session, rows: list[dict[str, Any]]) -> int:
     if rows:
         session.execute(insert(Notification), rows)
     return len(rows)
+
+
+#: Triggers that leave the state as it was but change how it reads to the citizen.
+_VISIBLE_SAME_STATE = frozenset({"transfer", "reopen"})
+
+
+def on_public_transition(
+    session: Session,
+    ticket: Ticket,
+    event: TicketEvent,
+    now: datetime,
+    *,
+    settings: Settings | None = None,
+) -> int:
+    """Queue a status mail to the reporter (if they left an e-mail) and each subscriber, in the
+    language each asked in, for a change the citizen can see; returns how many were queued.
+
+    Called by ``tickets.write_transition`` in the transition's transaction: the mail exists
+    exactly when the change does.
+    """
+    if event.from_state == event.to_state and event.trigger not in _VISIBLE_SAME_STATE:
+        return 0
+    readers: dict[str, tuple[str, bool]] = {}  # address → (language, is the reporter)
+    if ticket.reporter_email:
+        readers[ticket.reporter_email.lower()] = (ticket.reporter_language, True)
+    subscriptions = session.scalars(
+        select(Subscription).where(Subscription.ticket_id == ticket.id, Subscription.active)
+    )
+    for subscription in subscriptions:
+        readers.setdefault(subscription.email.lower(), (subscription.language, False))
+    if not readers:
+        return 0
+    dead = set(
+        session.scalars(
+            select(UndeliverableAddress.email).where(UndeliverableAddress.email.in_(readers))
+        )
+    )
+    settings = settings or environment.settings()
+    rows = []
+    for address, (lang, reporter) in readers.items():
+        if address in dead:
+            continue
+        lang = letters.language(lang)
+        letter = letters.render(
+            "citizen_update",
+            lang,
+            code=ticket.code,
+            name=ticket.reporter_name if reporter else None,
+            category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
+            status=letters.state_label(ticket.state, lang, last_trigger=ticket.last_trigger),
+            note=event.note if event.public else None,
+            can_dispute=reporter and ticket.state == "resolved",
+            dispute_days=settings.dispute_window_days,
+            reporter=reporter,
+            link=ticket_link(ticket.code, settings.public_base_url),
+        )
+        digest = hashlib.sha256(address.encode()).hexdigest()[:16]
+        rows.append(
+            {
+                "ticket_id": ticket.id,
+                "recipient": address,
+                "recipient_kind": "reporter" if reporter else "subscriber",
+                "kind": NotificationKind.CITIZEN_UPDATE.value,
+                "language": lang,
+                "subject": letter.subject,
+                "body": letter.body,
+                "html_body": letter.html,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "dedupe_key": f"citizen:{ticket.id}:{event.seq}:{digest}",
+            }
+        )
+    return enqueue(session, rows)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse as parse_limit
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -92,9 +92,57 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value[:40]!r} (e.g. Asia/Jakarta)") from None
         return value
 
+    # --- mail delivery (issue 9) ---
+    #: "auto": SendGrid when an API key is set, else .eml files in ``mail_dir``.
+    mail_backend: Literal["auto", "sendgrid", "eml", "smtp"] = "auto"
+    mail_from: str = "tanggap@tanggap.example"
+    mail_from_name: str = "Tanggap"
+    mail_reply_to: str | None = None
+    #: Where the .eml backend writes one file per outbox row.
+    mail_dir: Path = Path("outbox")
+    sendgrid_api_key: SecretStr | None = None
+    #: SendGrid's API host; a local stand-in in tests, https://api.eu.sendgrid.com in the EU.
+    sendgrid_base_url: str = "https://api.sendgrid.com"
+    #: Per request; the library waits forever without one.
+    sendgrid_timeout_seconds: float = 10.0
+    #: The Event Webhook's verification key (base64 DER, as SendGrid shows it).
+    sendgrid_webhook_public_key: str | None = None
+    #: Optional SendGrid dynamic template id per kind, e.g. {"escalation": "d-…"} (JSON).
+    sendgrid_template_ids: dict[str, str] = {}
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 10.0
+    #: Who hears of dead letters, bounced escalation recipients and calendar problems.
+    operator_email: str | None = None
+    #: Links in mail point here (the tracking page is ``/t/{code}``).
+    public_base_url: str = "http://127.0.0.1:8000"
+    #: Outbox rows claimed per transaction.
+    delivery_batch_size: int = 50
+    #: Tries before a row is dead-lettered.
+    delivery_max_attempts: int = 8
+    #: First retry delay; doubles per try up to ``delivery_backoff_max_seconds``.
+    delivery_backoff_seconds: float = 30.0
+    delivery_backoff_max_seconds: float = 3600.0
+    #: A row still ``sending`` this long after its claim belonged to a crashed sender. Must
+    #: exceed a batch's worst case (batch size × timeout).
+    delivery_lease_seconds: float = 900.0
+    #: How long to wait for a provider event before resending an ``uncertain`` row.
+    delivery_uncertain_grace_seconds: float = 600.0
+    #: Digest hour in each supervisor's local time.
+    digest_hour: int = 7
+
     @property
     def dispute_window(self) -> timedelta:
         return timedelta(days=self.dispute_window_days)
+
+    @property
+    def resolved_mail_backend(self) -> Literal["sendgrid", "eml", "smtp"]:
+        if self.mail_backend != "auto":
+            return self.mail_backend
+        return "sendgrid" if self.sendgrid_api_key else "eml"
 
 
 def load_settings() -> Settings:

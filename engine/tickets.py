@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clocks
+from engine import clocks, outbox
 from engine.actors import Actor
 from engine.codes import normalize_code
 from engine.errors import StaleVersion, TicketNotFound
@@ -137,4 +137,5 @@ def write_transition(
             raise
         raise stale from exc
     clocks.on_transition(session, ticket, trigger=trigger, now=now)
+    outbox.on_public_transition(session, ticket, event, now)
     return event

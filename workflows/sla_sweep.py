@@ -8,24 +8,15 @@ piled on by the next minute's run.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from prefect import flow, get_run_logger, task
-from sqlalchemy.exc import OperationalError
 
 from engine.escalation import SweepResult, sweep
 from workflows import resources
+from workflows.runs import deliver_now, name_run
 
-
-def _transient(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry a batch only when the database was briefly unavailable or busy."""
-    try:
-        state.result()
-    except OperationalError:
-        return True
-    except Exception:
-        return False
-    return False
+#: Kept under its old name for the tests that import it.
+_transient = resources.transient_database_error
 
 
 @task(retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient)
@@ -53,6 +44,12 @@ def sla_sweep(batch_size: int = 500, max_batches: int = 2000) -> dict[str, int]:
         total.escalations,
         total.notifications,
         total.not_mailed,
+    )
+    if total.notifications:
+        deliver_now()
+    name_run(
+        f"sweep: {total.tickets} tickets, {total.escalations} levels, "
+        f"{total.notifications} mails queued"
     )
     return {
         "tickets": total.tickets,

@@ -14,9 +14,12 @@ from engine.models.catalogue import (
     RoutingRule,
 )
 from engine.models.keys import ApiKey
+from engine.models.mail import MailEvent, UndeliverableAddress
 from engine.models.sla import (
     Escalation,
     Notification,
+    NotificationKind,
+    NotificationStatus,
     SlaCalendar,
     SlaLadder,
     SlaPolicy,
@@ -38,7 +41,10 @@ __all__ = [
     "CatalogueRevision",
     "Category",
     "Escalation",
+    "MailEvent",
     "Notification",
+    "NotificationKind",
+    "NotificationStatus",
     "Origin",
     "Priority",
     "RoutingRule",
@@ -51,4 +57,5 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "UTCDateTime",
+    "UndeliverableAddress",
 ]

@@ -4,6 +4,7 @@ notification outbox."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -110,6 +111,30 @@ class Escalation(Base):
     mailed: Mapped[bool] = mapped_column(Boolean)
 
 
+class NotificationKind(StrEnum):
+    ESCALATION = "escalation"
+    CITIZEN_UPDATE = "citizen_update"
+    DAILY_DIGEST = "daily_digest"
+    OPERATOR_ALERT = "operator_alert"
+
+
+class NotificationStatus(StrEnum):
+    """pending → sending (committed before the provider is called) → sent / failed / dead.
+
+    ``uncertain``: the provider may or may not have taken the mail (a crash or a timeout after
+    the request left); it is resent only when no provider event for it arrived within a grace
+    period. A transient failure puts the row back to ``pending`` with a later
+    ``next_attempt_at``.
+    """
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DEAD = "dead"
+    UNCERTAIN = "uncertain"
+
+
 class Notification(Base):
     """The outbox: an e-mail to send, written in the transaction that decided it."""
 
@@ -120,7 +145,8 @@ class Notification(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    #: None for mail about no single ticket (digests, operator alerts).
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
     recipient: Mapped[str] = mapped_column(String(254))
     recipient_kind: Mapped[str] = mapped_column(String(40))
@@ -132,3 +158,16 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(
+        String(30), default=NotificationKind.ESCALATION, server_default="escalation"
+    )
+    language: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
+    html_body: Mapped[str | None] = mapped_column(Text)
+    #: When the latest attempt was claimed (its status set to ``sending``).
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    #: The latest provider event (processed, delivered, deferred, bounce, dropped).
+    last_event: Mapped[str | None] = mapped_column(String(20))
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Makes a mail once-only where no ledger row does (a digest per supervisor and day).
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)

@@ -55,6 +55,8 @@ class Ticket(Base):
     reporter_email: Mapped[str | None] = mapped_column(String(254))
     reporter_phone: Mapped[str | None] = mapped_column(String(40))
     reporter_token_hash: Mapped[str | None] = mapped_column(String(64))
+    #: The language the citizen reported in ("id" or "en"): their status mails use it.
+    reporter_language: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
 
     rating: Mapped[int | None] = mapped_column(Integer)
     #: Earliest instant any unrecorded ladder level of any running SLA timer falls due; the

@@ -1,0 +1,242 @@
+"""``tanggap serve``: the whole service with one command on the embedded default.
+
+It starts, each as a child process in its own process group (so a stop reaches everything
+they start, and none ignores the signal because we were launched in the background):
+
+1. a Prefect server with its own data directory and SQLite database under ``TANGGAP_HOME``
+   (Prefect's temporary server runs no schedules, so we cannot do without one);
+2. a Prefect runner serving the flows' deployments on their schedules (``workflows.serving``);
+3. the HTTP app ``api.app:app`` under uvicorn, when this installation has it.
+
+It prints where each part listens and logs, and on Ctrl-C or SIGTERM stops all of them, last
+started first; if one part dies, it stops the others and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import ipaddress
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import IO, Annotated
+
+import typer
+
+from cli.context import console, database, err_console, reported_errors, settings
+from engine import schema
+from workflows.mail import build_backend
+
+STOP_TIMEOUT = 15.0
+HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+PREFECT_SERVER = [sys.executable, "-m", "prefect", "server", "start"]
+UVICORN = [sys.executable, "-m", "uvicorn"]
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    handle: IO[bytes]
+
+    def stop(self) -> None:
+        """SIGTERM to the child's whole process group; SIGKILL to whatever outlives the wait."""
+        group = self.process.pid  # each child leads its own group (start_new_session)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+        try:
+            self.process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            err_console.print(f"{self.name} did not stop in {STOP_TIMEOUT:.0f} s: killing it")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)  # stragglers of the group, if any
+        self.process.wait()
+        self.handle.close()
+
+
+def say(text: str) -> None:
+    console.print(text, soft_wrap=True)  # one line per part, whatever the terminal width
+
+
+def home_dir() -> Path:
+    return Path(os.environ.get("TANGGAP_HOME") or Path.cwd() / ".tanggap").resolve()
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_healthy(url: str, child: Child, timeout: float) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.process.poll() is not None:
+            return False
+        try:
+            with opener.open(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def start(name: str, argv: list[str], *, env: dict[str, str], logs: Path) -> Child:
+    log = logs / f"{name}.log"
+    handle = log.open("ab")
+    process = subprocess.Popen(
+        argv,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return Child(name, process, log, handle)
+
+
+def _host(value: str) -> str:
+    """An IP address or a host name; anything else is refused before anything starts."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if not HOSTNAME.fullmatch(value):
+            raise typer.BadParameter("not an IP address or host name") from None
+    return value
+
+
+def serve_command(
+    host: Annotated[
+        str, typer.Option(help="address the HTTP app listens on", callback=_host)
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="HTTP app port (0: any free port)", min=0, max=65535)
+    ] = 8000,
+    prefect_port: Annotated[
+        int, typer.Option(help="Prefect server port (0: any free port)", min=0, max=65535)
+    ] = 4200,
+) -> None:
+    """Run the HTTP app and the scheduled flows, with a Prefect server of its own."""
+    home = home_dir()
+    logs = home / "logs"
+    prefect_home = home / "prefect"
+    logs.mkdir(parents=True, exist_ok=True)
+    prefect_home.mkdir(parents=True, exist_ok=True)
+
+    with reported_errors():
+        db = database(create=True)  # the embedded default: create it, like `tanggap db upgrade`
+        schema.upgrade(db.engine)
+        backend = build_backend(settings())
+
+    if port == 0:
+        port = free_port(host)
+    if prefect_port == 0 or port_in_use("127.0.0.1", prefect_port):
+        prefect_port = free_port("127.0.0.1")
+    api_url = f"http://127.0.0.1:{prefect_port}/api"
+    env = dict(os.environ)
+    env.update(
+        {
+            "PREFECT_HOME": str(prefect_home),
+            "PREFECT_API_URL": api_url,
+            "PREFECT_API_DATABASE_CONNECTION_URL": (
+                f"sqlite+aiosqlite:///{prefect_home / 'prefect.db'}"
+            ),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+            "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+    )
+
+    children: list[Child] = []
+    stopping: list[int] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopping.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    status = 0
+    try:
+        say(f"database: {db.engine.url.render_as_string()} (schema up to date)")
+        say(f"mail: {backend.describe()}")
+        say("starting the Prefect server (10–20 s) …")
+        server = start(
+            "prefect-server",
+            [*PREFECT_SERVER, "--host", "127.0.0.1", "--port", str(prefect_port)],
+            env=env,
+            logs=logs,
+        )
+        children.append(server)
+        health = f"http://127.0.0.1:{prefect_port}/api/health"
+        while not stopping and not wait_healthy(health, server, timeout=1.0):
+            if server.process.poll() is not None:
+                raise RuntimeError(f"the Prefect server exited; see {server.log}")
+        if stopping:
+            return
+        flows = start("flows", [sys.executable, "-m", "workflows.serving"], env=env, logs=logs)
+        children.append(flows)
+        http_line = "HTTP app: not in this installation (api/app.py missing); flows only"
+        if importlib.util.find_spec("api.app") is not None:
+            app = start(
+                "api",
+                [*UVICORN, "api.app:app", "--host", host, "--port", str(port)],
+                env=env,
+                logs=logs,
+            )
+            children.append(app)
+            http_line = f"HTTP app: http://{host}:{port}/   log: {app.log}"
+        say("Tanggap is running (Ctrl-C or SIGTERM stops everything):")
+        say(f"  {http_line}")
+        say(
+            f"  Prefect server and UI: http://127.0.0.1:{prefect_port}/   data: {prefect_home}"
+            f"   log: {server.log}"
+        )
+        say(
+            "  flows: sla-sweep and deliver-notifications every minute (first runs now), "
+            "close-resolved hourly, daily-digest at 07:00 local, calendar-check daily"
+            f"   log: {flows.log}"
+        )
+        say(f"  pids: {' '.join(f'{c.name}={c.process.pid}' for c in children)}")
+        sys.stdout.flush()
+        while not stopping:
+            dead = [c for c in children if c.process.poll() is not None]
+            if dead:
+                names = ", ".join(f"{c.name} (see {c.log})" for c in dead)
+                err_console.print(f"stopped unexpectedly: {names}")
+                status = 1
+                break
+            time.sleep(0.5)
+    except RuntimeError as exc:
+        err_console.print(f"error: {exc!s}")
+        status = 1
+    finally:
+        for child in reversed(children):
+            child.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if children:
+            say("stopped: " + ", ".join(c.name for c in reversed(children)))
+    if status:
+        raise typer.Exit(code=status)

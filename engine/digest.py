@@ -1,0 +1,178 @@
+"""Daily digest for supervisors: breaches, tickets at risk, and the on-time rate of 7 days.
+
+A supervisor of a field agency sees that agency's tickets; one of an area office (kelurahan,
+kecamatan, kota) sees every ticket located in its area; the governor's office sees all. Each
+supervisor gets one digest per local day (``dedupe_key``), at the first run at or after
+``digest_hour`` in the digest's time zone, so a run missed at 07:00 is made up at 08:00.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from engine import letters
+from engine.lifecycle import Role
+from engine.models import (
+    Agency,
+    AgencyKind,
+    Area,
+    Category,
+    Notification,
+    NotificationKind,
+    SlaTimer,
+    Staff,
+    Ticket,
+)
+from engine.outbox import TIMER_WORDS, enqueue, ticket_link
+from engine.settings import Settings
+
+AT_RISK_WITHIN = timedelta(days=1)
+Q = TypeVar("Q", bound=Select[Any, Any])
+LIST_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Scope:
+    label: str
+    agency_id: int | None  # tickets of this agency, or
+    area_ids: frozenset[int] | None  # tickets located in these areas, or (both None) all
+
+
+def _subtree(session: Session, root: int) -> frozenset[int]:
+    children: dict[int | None, list[int]] = {}
+    for area_id, parent_id in session.execute(select(Area.id, Area.parent_id)):
+        children.setdefault(parent_id, []).append(area_id)
+    found, todo = {root}, [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return frozenset(found)
+
+
+def scope_of(session: Session, staff: Staff) -> Scope | None:
+    agency = session.get(Agency, staff.agency_id) if staff.agency_id is not None else None
+    if agency is None:
+        return None
+    if agency.kind == AgencyKind.GOVERNOR_OFFICE:
+        return Scope(agency.name, None, None)
+    if agency.kind == AgencyKind.AREA_OFFICE:
+        return Scope(agency.name, None, _subtree(session, agency.area_id))
+    return Scope(agency.name, agency.id, None)
+
+
+def _in_scope(query: Q, scope: Scope) -> Q:
+    if scope.agency_id is not None:
+        return query.where(Ticket.agency_id == scope.agency_id)
+    if scope.area_ids is not None:
+        return query.where(Ticket.area_id.in_(scope.area_ids))
+    return query
+
+
+def _rows(
+    session: Session, query: Select[Any], *, lang: str, zone: ZoneInfo, base_url: str
+) -> list[dict[str, str]]:
+    rows = []
+    for code, name_id, name_en, agency, kind, deadline in session.execute(query.limit(LIST_LIMIT)):
+        word_id, word_en = TIMER_WORDS.get(kind, (kind, kind))
+        rows.append(
+            {
+                "code": code,
+                "category": name_en if lang == "en" else name_id,
+                "agency": agency,
+                "timer": word_en if lang == "en" else word_id,
+                "deadline": deadline.astimezone(zone).strftime("%d %b %H:%M"),
+                "link": ticket_link(code, base_url),
+            }
+        )
+    return rows
+
+
+def digest_letter(
+    session: Session, staff: Staff, scope: Scope, *, now: datetime, settings: Settings, lang: str
+) -> letters.Letter:
+    zone = ZoneInfo(settings.timezone)
+    base = (
+        select(Ticket.code, Category.name_id, Category.name_en, Agency.name, SlaTimer.kind)
+        .add_columns(SlaTimer.deadline)
+        .join(Ticket, Ticket.id == SlaTimer.ticket_id)
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .where(SlaTimer.stopped_at.is_(None))
+        .order_by(SlaTimer.deadline)
+    )
+    base = _in_scope(base, scope)
+    breached = base.where(SlaTimer.deadline <= now)
+    at_risk = base.where(SlaTimer.deadline > now, SlaTimer.deadline <= now + AT_RISK_WITHIN)
+    stopped = _in_scope(
+        select(SlaTimer.stopped_at, SlaTimer.deadline)
+        .join(Ticket, Ticket.id == SlaTimer.ticket_id)
+        .where(SlaTimer.stopped_at > now - timedelta(days=7), SlaTimer.stopped_at <= now),
+        scope,
+    )
+    outcomes = [stop <= deadline for stop, deadline in session.execute(stopped) if stop is not None]
+    if outcomes:
+        met = sum(outcomes)
+        on_time = f"{met}/{len(outcomes)} ({100 * met / len(outcomes):.0f}%)"
+    else:
+        on_time = "—"
+    local = now.astimezone(zone)
+    return letters.render(
+        "daily_digest",
+        lang,
+        name=staff.name,
+        scope=scope.label,
+        day=local.strftime("%Y-%m-%d"),
+        hour=local.strftime("%H:%M %Z"),
+        on_time=on_time,
+        breached=_rows(session, breached, lang=lang, zone=zone, base_url=settings.public_base_url),
+        at_risk=_rows(session, at_risk, lang=lang, zone=zone, base_url=settings.public_base_url),
+    )
+
+
+def queue_digests(session: Session, *, now: datetime, settings: Settings) -> list[str]:
+    """Queue today's digest for each active supervisor who has not had it; their addresses."""
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    if local.hour < settings.digest_hour:
+        return []
+    day = local.date().isoformat()
+    supervisors = session.scalars(
+        select(Staff).where(Staff.role == Role.SUPERVISOR, Staff.active).order_by(Staff.id)
+    )
+    sent = set(
+        session.scalars(
+            select(Notification.dedupe_key).where(Notification.dedupe_key.like(f"digest:%:{day}"))
+        )
+    )
+    rows: list[dict[str, Any]] = []
+    for staff in supervisors:
+        key = f"digest:{staff.id}:{day}"
+        scope = scope_of(session, staff)
+        if key in sent or scope is None:
+            continue
+        letter = digest_letter(session, staff, scope, now=now, settings=settings, lang="id")
+        rows.append(
+            {
+                "ticket_id": None,
+                "recipient": staff.email,
+                "recipient_kind": "supervisor",
+                "kind": NotificationKind.DAILY_DIGEST.value,
+                "language": "id",
+                "subject": letter.subject,
+                "body": letter.body,
+                "html_body": letter.html,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "dedupe_key": key,
+            }
+        )
+    enqueue(session, rows)
+    return [row["recipient"] for row in rows]

@@ -1,0 +1,80 @@
+"""The words of every mail, from Jinja2 templates in ``engine/templates`` (text + HTML).
+
+A text template's first line is the subject, then a blank line, then the body. HTML templates
+escape everything they are given, so a citizen's words can never become markup; text bodies
+are plain text and carry no markup to escape. Staff mail (escalations) is Indonesian with
+English beside it; citizens get the language they reported in; digests the reader's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from engine.text import LIMITS, shorten
+
+LANGUAGES = ("id", "en")
+
+_env = Environment(
+    loader=PackageLoader("engine", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=False,
+)
+
+
+class Letter(NamedTuple):
+    subject: str
+    body: str
+    html: str
+
+
+def language(value: str | None) -> str:
+    return value if value in LANGUAGES else "id"
+
+
+def render(kind: str, lang: str | None = None, **context: Any) -> Letter:
+    """Render ``kind`` (``escalation``, ``citizen_update``, ``daily_digest``) in ``lang``
+    (None: a bilingual template)."""
+    suffix = f".{language(lang)}" if lang is not None else ""
+    text = _env.get_template(f"{kind}{suffix}.txt.j2").render(**context)
+    subject, _, body = text.partition("\n\n")
+    # Catalogue names can be long: the subject must fit its column (and a mail client).
+    subject = shorten(" ".join(subject.split()), LIMITS["notification_subject"])
+    html = _env.get_template(f"{kind}{suffix}.html.j2").render(
+        subject=subject, lang=language(lang), **context
+    )
+    return Letter(subject, body.strip() + "\n", html)
+
+
+@dataclass(frozen=True)
+class StateWords:
+    id: str
+    en: str
+
+
+#: How a state reads to citizens (DESIGN §2), for mail. The API's presentation module holds
+#: the same table for pages; keep them in step.
+STATE_LABELS: dict[str, StateWords] = {
+    "submitted": StateWords("Menunggu", "Waiting"),
+    "verified": StateWords("Menunggu (terverifikasi)", "Waiting (verified)"),
+    "assigned": StateWords("Disposisi", "Assigned"),
+    "in_progress": StateWords("Proses", "In progress"),
+    "on_hold": StateWords("Ditunda", "On hold"),
+    "resolved": StateWords("Selesai", "Resolved"),
+    "closed": StateWords("Selesai (ditutup)", "Closed"),
+    "rejected": StateWords("Ditolak", "Rejected"),
+    "duplicate": StateWords("Duplikat", "Duplicate"),
+}
+#: After a transfer, "assigned" reads as coordination between agencies.
+COORDINATING = StateWords("Koordinasi", "Coordinating")
+
+
+def state_label(state: str, lang: str, *, last_trigger: str | None = None) -> str:
+    words = COORDINATING if state == "assigned" and last_trigger == "transfer" else None
+    words = words or STATE_LABELS.get(state, StateWords(state, state))
+    return words.en if lang == "en" else words.id

@@ -1,0 +1,220 @@
+"""What the mail provider reports back (SendGrid Event Webhook), per outbox row.
+
+Any event about a row proves the provider took it, which settles an ``uncertain`` row as sent.
+A bounce or drop flags the address undeliverable, tells an operator and — for an escalation —
+sends the same level to the next recipient up the chain, so an escalation never dies in a dead
+mailbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.delivery import DeliveryPolicy, Status, alert_operator
+from engine.models import (
+    Escalation,
+    MailEvent,
+    Notification,
+    NotificationKind,
+    Ticket,
+    UndeliverableAddress,
+)
+from engine.recipients import Directory
+from sla import AreaLevel, Recipient, RecipientKind
+
+logger = logging.getLogger(__name__)
+
+#: Events we keep; opens, clicks and unsubscribes are none of the outbox's business.
+RECORDED = frozenset({"processed", "delivered", "deferred", "bounce", "dropped"})
+UNDELIVERABLE = frozenset({"bounce", "dropped"})
+
+#: Up the chain of command, nearest first: where an escalation goes when a mailbox is dead.
+CHAIN: tuple[tuple[str, Recipient], ...] = (
+    ("assigned_officer", Recipient(RecipientKind.ASSIGNED_OFFICER)),
+    ("agency_queue", Recipient(RecipientKind.AGENCY_QUEUE)),
+    ("agency_head", Recipient(RecipientKind.AGENCY_HEAD)),
+    ("area_office:kelurahan", Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KELURAHAN)),
+    ("area_office:kecamatan", Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KECAMATAN)),
+    ("area_office:kota", Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KOTA)),
+    ("governor_office", Recipient(RecipientKind.GOVERNOR_OFFICE)),
+)
+
+
+@dataclass
+class EventsResult:
+    recorded: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    confirmed: int = 0
+    flagged: int = 0
+    rerouted: int = 0
+
+
+def _outbox_id(event: Mapping[str, Any], arg: str) -> int | None:
+    value = event.get(arg)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _occurred(event: Mapping[str, Any], now: datetime) -> datetime:
+    stamp = event.get("timestamp")
+    if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+        return datetime.fromtimestamp(stamp, UTC)
+    return now
+
+
+def record_events(
+    session: Session,
+    events: Iterable[Mapping[str, Any]],
+    *,
+    now: datetime,
+    policy: DeliveryPolicy,
+    outbox_id_arg: str = "tanggap_outbox_id",
+) -> EventsResult:
+    """Record a webhook delivery (a list of events); SendGrid may post an event twice."""
+    result = EventsResult()
+    for event in events:
+        kind = event.get("event")
+        outbox_id = _outbox_id(event, outbox_id_arg)
+        if kind not in RECORDED or outbox_id is None:
+            result.ignored += 1
+            continue
+        # Locked: the sender, the recovery and this may touch the row at the same moment.
+        row = session.get(Notification, outbox_id, with_for_update=True)
+        if row is None:
+            result.ignored += 1
+            continue
+        event_id = event.get("sg_event_id")
+        event_id = str(event_id)[:100] if event_id else None
+        if event_id is not None and session.scalar(
+            select(MailEvent.id).where(MailEvent.provider_event_id == event_id)
+        ):
+            result.duplicates += 1
+            continue
+        occurred = _occurred(event, now)
+        reason = event.get("reason") or event.get("response")
+        session.add(
+            MailEvent(
+                notification_id=row.id,
+                ticket_id=row.ticket_id,
+                event=kind,
+                provider_event_id=event_id,
+                reason=str(reason)[:2000] if reason else None,
+                occurred_at=occurred,
+                received_at=now,
+            )
+        )
+        result.recorded += 1
+        if row.last_event_at is None or occurred >= row.last_event_at:
+            row.last_event, row.last_event_at = kind, occurred
+        # The provider had it: an uncertain row, or one already queued again after the grace
+        # period, must not go out a second time. A row being sent is left to its sender.
+        if row.status in (Status.UNCERTAIN, Status.PENDING) and row.attempts > 0:
+            row.status, row.sent_at = Status.SENT, occurred
+            result.confirmed += 1
+        if kind in UNDELIVERABLE:
+            result.flagged += _flag(session, row, kind, str(reason or ""), now=now, policy=policy)
+            if row.kind == NotificationKind.ESCALATION and reroute(session, row, now=now):
+                result.rerouted += 1
+        session.flush()
+    return result
+
+
+def _flag(
+    session: Session,
+    row: Notification,
+    kind: str,
+    reason: str,
+    *,
+    now: datetime,
+    policy: DeliveryPolicy,
+) -> int:
+    email = row.recipient.lower()
+    if session.scalar(select(UndeliverableAddress.id).where(UndeliverableAddress.email == email)):
+        return 0
+    session.add(UndeliverableAddress(email=email, event=kind, reason=reason, flagged_at=now))
+    alert_operator(
+        session,
+        policy,
+        subject=f"[Tanggap] undeliverable address {row.recipient} ({kind})",
+        text=(
+            f"Mail to {row.recipient} ({row.recipient_kind}) was {kind}: {reason}\n"
+            f"Subject: {row.subject}\n"
+            "Escalations skip this address and go to the next recipient up the chain until "
+            "the address is corrected in the catalogue."
+        ),
+        about=row,
+        now=now,
+    )
+    return 1
+
+
+def undeliverable(session: Session) -> set[str]:
+    return set(session.scalars(select(UndeliverableAddress.email)))
+
+
+def reroute(session: Session, row: Notification, *, now: datetime) -> Notification | None:
+    """Send the escalation ``row`` carried to the nearest recipient above its recipient who
+    has a working mailbox and has not had this level yet."""
+    if row.escalation_id is None or row.ticket_id is None:
+        return None
+    escalation = session.get(Escalation, row.escalation_id)
+    ticket = session.get(Ticket, row.ticket_id)
+    if escalation is None or ticket is None:
+        return None
+    labels = [label for label, _ in CHAIN]
+    start = labels.index(row.recipient_kind) + 1 if row.recipient_kind in labels else 0
+    dead = undeliverable(session) | {row.recipient.lower()}
+    told = {
+        email.lower()
+        for email in session.scalars(
+            select(Notification.recipient).where(Notification.escalation_id == escalation.id)
+        )
+    }
+    directory = Directory(session)
+    for label, recipient in CHAIN[start:]:
+        for addressee in directory.resolve(ticket, (recipient,)):
+            address = addressee.email.lower()
+            if address in dead or address in told:
+                continue
+            forwarded = Notification(
+                ticket_id=row.ticket_id,
+                escalation_id=row.escalation_id,
+                recipient=addressee.email,
+                recipient_kind=label,
+                kind=row.kind,
+                language=row.language,
+                subject=row.subject,
+                body=(
+                    f"Diteruskan kepada Anda: surel ke {row.recipient} tidak dapat diterima.\n"
+                    f"Forwarded to you: mail to {row.recipient} could not be delivered.\n\n"
+                    + row.body
+                ),
+                html_body=row.html_body,
+                status=Status.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            session.add(forwarded)
+            session.flush()
+            logger.info(
+                "escalation %s: %s undeliverable, sent to %s (%s)",
+                escalation.id,
+                row.recipient,
+                addressee.email,
+                label,
+            )
+            return forwarded
+    logger.warning("escalation %s: nobody left up the chain after %s", escalation.id, row.recipient)
+    return None

@@ -1,0 +1,83 @@
+"""``tanggap deliver``, ``tanggap outbox`` and ``tanggap close-resolved`` without Prefect."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from typer.testing import CliRunner
+
+from cli.main import app
+from engine.db import Database
+from engine.models import Notification, Ticket
+
+
+def test_cli_deliver_writes_eml_files_when_no_sendgrid_key_and_says_so(
+    tanggap: CliRunner,
+    report_committed: Callable[..., Ticket],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TANGGAP_MAIL_DIR", str(tmp_path / "outbox"))
+    monkeypatch.delenv("TANGGAP_SENDGRID_API_KEY", raising=False)
+    code = report_committed(now=datetime(2026, 9, 1, 2, 0, tzinfo=UTC)).code
+    assert tanggap.invoke(app, ["sweep", "--once"]).exit_code == 0
+
+    result = tanggap.invoke(app, ["deliver", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert f"mail goes to: .eml files in {tmp_path / 'outbox'} (no TANGGAP_SENDGRID_API_KEY" in (
+        result.output
+    )
+    letters = [message_from_bytes(p.read_bytes()) for p in (tmp_path / "outbox").glob("*.eml")]
+    ours: list[Message] = [m for m in letters if code in str(m["Subject"])]
+    assert sorted(
+        str(m["To"]) for m in ours if "MELEWATI BATAS verifikasi (100%)" in m["Subject"]
+    ) == [
+        "dishub.head@tanggap.example",
+        "kel-gambir.head@tanggap.example",
+    ]
+    assert ours[0].is_multipart()  # text and HTML
+    assert f"{len(letters)} attempted: {len(letters)} sent" in result.output
+
+    again = tanggap.invoke(app, ["deliver", "--once"])
+    assert "0 attempted: nothing due" in again.output
+
+
+def test_cli_outbox_list_failed_shows_the_providers_words_and_retry_requeues(
+    tanggap: CliRunner, database: Database, report_committed: Callable[..., Ticket]
+) -> None:
+    ticket = report_committed(now=datetime(2026, 9, 1, 2, 0, tzinfo=UTC))
+    assert tanggap.invoke(app, ["sweep", "--once"]).exit_code == 0
+    with database.transaction() as session:
+        row_id = session.scalars(
+            select(Notification.id).where(Notification.ticket_id == ticket.id).limit(1)
+        ).one()
+        session.execute(
+            update(Notification)
+            .where(Notification.id == row_id)
+            .values(status="failed", attempts=1, last_error="HTTP 400: from.email: invalid")
+        )
+
+    listed = tanggap.invoke(app, ["outbox", "list", "--failed"])
+    assert listed.exit_code == 0, listed.output
+    line = next(line for line in listed.output.splitlines() if line.startswith(f"{row_id} "))
+    assert "failed" in line and ticket.code in line and "HTTP 400:" in line
+    (row,) = [r for r in json.loads(
+        tanggap.invoke(app, ["outbox", "list", "--failed", "--json"]).output
+    ) if r["id"] == row_id]  # fmt: skip
+    assert (row["status"], row["last_error"]) == ("failed", "HTTP 400: from.email: invalid")
+
+    retried = tanggap.invoke(app, ["outbox", "retry", str(row_id)])
+    assert retried.exit_code == 0 and "is pending again" in retried.output
+    again = tanggap.invoke(app, ["outbox", "retry", str(row_id)])
+    assert again.exit_code == 2
+    assert again.output.strip() == (
+        f"error: outbox row {row_id} is pending; only failed or dead rows are requeued"
+    )

@@ -1,0 +1,136 @@
+"""What citizens, supervisors and operators are mailed by the engine: status updates in the
+reader's language, closing after the dispute window, the daily digest, calendar warnings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.digest import queue_digests
+from engine.housekeeping import check_calendar, close_resolved_batch
+from engine.models import Notification, Subscription, Ticket, TicketEvent, UndeliverableAddress
+
+Desk = Any
+
+
+def mails(desk: Desk, ticket: Ticket | None, kind: str = "citizen_update") -> list[Notification]:
+    desk.session.flush()
+    query = select(Notification).where(Notification.kind == kind).order_by(Notification.id)
+    if ticket is not None:
+        query = query.where(Notification.ticket_id == ticket.id)
+    return list(desk.session.scalars(query))
+
+
+def test_citizen_mail_reporter_in_english_subscriber_in_indonesian(desk: Desk) -> None:
+    ticket = desk.submit(reporter_email="Sari@Warga.example", reporter_name="Sari")
+    ticket.reporter_language = "en"
+    desk.session.add(
+        Subscription(
+            ticket_id=ticket.id,
+            email="budi@warga.example",
+            language="id",
+            active=True,
+            created_at=desk.now,
+        )
+    )
+    assert mails(desk, ticket) == []  # the submission itself: the reporter got the code on screen
+
+    desk.act(ticket, "verify")
+
+    reporter, subscriber = mails(desk, ticket)
+    assert (reporter.recipient, reporter.language) == ("sari@warga.example", "en")
+    assert reporter.subject == f"[Tanggap] Report {ticket.code}: Waiting (verified)"
+    assert reporter.body.startswith("Dear Sari,\n\nReport " + ticket.code + " (Traffic jam)")
+    assert f"http://127.0.0.1:8000/t/{ticket.code}" in reporter.body
+    assert "because you made this report" in reporter.body
+    assert (subscriber.recipient, subscriber.language) == ("budi@warga.example", "id")
+    assert subscriber.subject == f"[Tanggap] Laporan {ticket.code}: Menunggu (terverifikasi)"
+    assert "Yth. Pelapor," in subscriber.body  # the reporter's name is not for subscribers
+    assert "Sari" not in subscriber.body + (subscriber.html_body or "")
+    assert "karena mengikuti laporan ini" in subscriber.body
+
+
+def test_citizen_mail_resolution_note_is_escaped_in_html_and_offers_the_dispute(
+    desk: Desk,
+) -> None:
+    ticket = desk.ticket_in("in_progress", reporter_email="sari@warga.example")
+    desk.act(ticket, "resolve", note='Lampu diganti <img src=x onerror="alert(1)">')
+
+    last = mails(desk, ticket)[-1]
+    assert last.subject == f"[Tanggap] Laporan {ticket.code}: Selesai"
+    assert 'Lampu diganti <img src=x onerror="alert(1)">' in last.body
+    assert "menyanggah penyelesaian ini dalam 7 hari" in last.body
+    assert last.html_body is not None
+    assert "Lampu diganti &lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in last.html_body
+    assert "<img" not in last.html_body
+
+
+def test_citizen_mail_internal_note_is_not_sent_and_dead_address_is_skipped(desk: Desk) -> None:
+    ticket = desk.ticket_in("assigned", reporter_email="sari@warga.example")
+    desk.act(ticket, "start", note="rahasia internal", public=False)
+    last = mails(desk, ticket)[-1]
+    assert last.subject.endswith(": Proses")
+    assert "rahasia" not in last.body + (last.html_body or "")
+
+    desk.session.add(
+        UndeliverableAddress(email="sari@warga.example", event="bounce", flagged_at=desk.now)
+    )
+    before = len(mails(desk, ticket))
+    desk.act(ticket, "hold")
+    assert len(mails(desk, ticket)) == before
+
+
+def test_close_resolved_waits_for_the_dispute_window_then_closes_as_system(desk: Desk) -> None:
+    ticket = desk.ticket_in("resolved", reporter_email="sari@warga.example")
+    resolved_at = ticket.resolved_at
+    window = desk.settings.dispute_window
+
+    early = close_resolved_batch(
+        desk.session, now=resolved_at + window - timedelta(seconds=1), settings=desk.settings
+    )
+    assert ticket.code not in early and ticket.state == "resolved"
+
+    closed = close_resolved_batch(desk.session, now=resolved_at + window, settings=desk.settings)
+    assert ticket.code in closed and ticket.state == "closed"
+    event = desk.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
+    ).all()[-1]
+    assert (event.trigger, event.actor_role, event.actor_label) == (
+        "close", "system", "close-resolved"
+    )  # fmt: skip
+    assert mails(desk, ticket)[-1].subject == f"[Tanggap] Laporan {ticket.code}: Selesai (ditutup)"
+
+
+def test_daily_digest_lists_breaches_once_a_day_from_seven_local(desk: Desk) -> None:
+    late = desk.submit()  # nobody verifies it
+    # Wednesday 25 Nov 2026, 06:59 and 07:00 WIB: the verify target (1 working day) has passed.
+    before_seven = datetime(2026, 11, 24, 23, 59, tzinfo=UTC)
+    at_seven = before_seven + timedelta(minutes=1)
+
+    assert queue_digests(desk.session, now=before_seven, settings=desk.settings) == []
+    queued = queue_digests(desk.session, now=at_seven, settings=desk.settings)
+    assert queued == ["supervisor@tanggap.example"]
+    assert queue_digests(desk.session, now=at_seven, settings=desk.settings) == []
+
+    (digest,) = mails(desk, None, kind="daily_digest")
+    assert digest.subject.startswith("[Tanggap] Ringkasan harian 2026-11-25: ")
+    assert "Yth. Supervisor," in digest.body
+    assert f"- {late.code} Kemacetan — Dinas Perhubungan, verifikasi, tenggat " in digest.body
+    assert digest.html_body is not None and f">{late.code}</a>" in digest.html_body
+
+
+def test_calendar_check_names_estimates_and_empty_calendars() -> None:
+    today = date(2026, 11, 30)
+    office = {"hours": {"mon": ["08:00-16:00"]}, "holidays": {"country": "ID"}}
+    warnings = [w.message for w in check_calendar("office", office, today=today)]
+    assert any(m.startswith("2027-03-10 Eid al-Fitr (estimated): an estimate") for m in warnings)
+
+    confirmed = {**office, "closed_dates": ["2027-03-10"]}
+    assert not any(
+        "2027-03-10" in w.message for w in check_calendar("office", confirmed, today=today)
+    )
+    empty = [w.message for w in check_calendar("never", {"hours": {}}, today=today)]
+    assert empty == ["has no working time at all: no deadline can fall"]
+    assert check_calendar("always", {"always_open": True}, today=today) == []

@@ -80,8 +80,4 @@ def downgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("supporters")
         batch.drop_column("private")
-    if sa.inspect(op.get_bind()).has_table("subscriptions"):
-        with op.batch_alter_table("subscriptions") as batch:
-            batch.drop_index(batch.f("ix_subscriptions_ticket_id"))
-        op.drop_table("subscriptions")
     op.drop_table("api_keys")

@@ -1,0 +1,67 @@
+"""SLA clocks after a change, read off the deadline staff see and the reload's report.
+
+Written against mutants that survived the suite (issue 6 §7): the business time consumed
+before a change measured on the *new* policy's calendar instead of the one in force while it
+elapsed, and the count of re-evaluated timers a catalogue reload reports.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from engine.catalogue import load_catalogue
+from engine.models import SlaTimer, Ticket
+
+WIB = ZoneInfo("Asia/Jakarta")
+CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "jakarta.yaml"
+DEFAULT_TARGETS = "targets: {verify: 1d, assign: 1d, start: 2d, resolve: 5d, accept: 1d}"
+
+
+def wib(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=WIB)
+
+
+def timer(desk, ticket: Ticket, kind: str) -> SlaTimer:
+    return desk.session.scalars(
+        select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == kind)
+    ).one()
+
+
+def test_change_keeps_the_office_time_consumed_across_the_lunch_break(desk) -> None:
+    # Filed Monday 11:30 as a traffic jam (default policy, office calendar: lunch 12:00-13:00),
+    # corrected to a flood at 13:30 (emergency policy, 24/7). Consumed so far on the office
+    # calendar: 11:30-12:00 and 13:00-13:30 = 60 minutes (the 24/7 calendar would say 120).
+    # The 24 h resolve target then has 23 h left from 13:30: Tuesday 12:30.
+    desk.now = wib(23, 11, 25)
+    ticket = desk.submit()
+    desk.now = wib(23, 13, 25)
+    desk.act(ticket, "update", category="flood", note="air naik, bukan macet")
+    resolve = timer(desk, ticket, "resolve")
+    assert resolve.policy_code == "emergency"
+    assert resolve.carried_seconds == timedelta(minutes=60).total_seconds()
+    assert resolve.deadline == wib(24, 12, 30).astimezone(UTC)
+    assert resolve.next_due_at == wib(24, 0, 30).astimezone(UTC)  # 50 %: 12 h in, 11 h left
+
+
+def test_catalogue_reload_reports_how_many_running_timers_it_changed(desk) -> None:
+    desk.now = wib(23, 8, 55)
+    first, second = desk.submit(), desk.submit()
+    flood = desk.submit(category="flood")  # emergency policy: untouched by this edit
+    text = CATALOGUE.read_text()
+    assert text.count(DEFAULT_TARGETS) == 1
+    summary = load_catalogue(
+        desk.session,
+        text.replace(DEFAULT_TARGETS, "targets: {assign: 1d, start: 2d, resolve: 5d, accept: 1d}"),
+        now=wib(23, 10),
+        source="no-verify.yaml",
+    )
+    # Two verify timers stopped; the resolve timers and the flood's clocks are as they were.
+    assert summary.updated["open timers"] == 2
+    for ticket in (first, second):
+        assert timer(desk, ticket, "verify").stopped_at == wib(23, 10).astimezone(UTC)
+        assert timer(desk, ticket, "resolve").stopped_at is None
+    assert timer(desk, flood, "verify").stopped_at is None

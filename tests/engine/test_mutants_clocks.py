@@ -65,3 +65,20 @@ def test_catalogue_reload_reports_how_many_running_timers_it_changed(desk) -> No
         assert timer(desk, ticket, "verify").stopped_at == wib(23, 10).astimezone(UTC)
         assert timer(desk, ticket, "resolve").stopped_at is None
     assert timer(desk, flood, "verify").stopped_at is None
+
+
+def test_ladder_edit_moves_the_next_level_of_a_running_timer(desk) -> None:
+    # Flood filed 09:05 (verify 30 min, 24/7): the warning at 50 % falls due 09:20. The
+    # operator raises the emergency warning to 60 %: it is due at 09:23 (18 min in).
+    desk.now = wib(23, 9)
+    ticket = desk.submit(category="flood")
+    verify = timer(desk, ticket, "verify")
+    assert verify.next_due_at == wib(23, 9, 20).astimezone(UTC)
+    old = "{name: warning, percent: 50, notify: [assigned_officer, agency_queue]}"
+    text = CATALOGUE.read_text()
+    assert text.count(old) == 1
+    load_catalogue(
+        desk.session, text.replace(old, old.replace("50", "60")), now=wib(23, 9, 10), source="x"
+    )
+    assert verify.next_due_at == wib(23, 9, 23).astimezone(UTC)
+    assert ticket.next_check_at == wib(23, 9, 23).astimezone(UTC)

@@ -14,7 +14,7 @@ import pytest
 
 from engine.errors import CorruptHistory
 from engine.history import replay_history
-from engine.lifecycle import State, replay
+from engine.lifecycle import State, mermaid, replay
 
 
 @dataclass
@@ -74,3 +74,18 @@ def test_replay_history_names_what_the_field_was() -> None:
         CorruptHistory, match=r"^event 3 changes agency from 'DBM', but it was 'DSDA'$"
     ):
         replay_history(broken)
+
+
+def test_mermaid_diagram_draws_every_arrow_once_with_its_trigger() -> None:
+    lines = mermaid().split("\n")
+    assert lines[:2] == ["stateDiagram-v2", "    [*] --> submitted: submit"]
+    for arrow in [
+        "    submitted --> verified: verify",
+        "    in_progress --> on_hold: hold",
+        "    on_hold --> assigned: resume",
+        "    on_hold --> in_progress: resume",
+        "    resolved --> closed: close",
+        "    closed --> [*]",
+    ]:
+        assert lines.count(arrow) == 1, arrow
+    assert not any(": comment" in line or ": update" in line for line in lines)

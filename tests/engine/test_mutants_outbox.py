@@ -172,3 +172,10 @@ def test_resolve_mail_speaks_of_resolution_in_the_current_state(desk) -> None:
     )
     assert "Status: assigned" in warning.body
     assert "Tenggat penyelesaian / resolution deadline: 2026-11-24 09:05 WIB" in warning.body
+
+
+def test_overdue_by_whole_hours_reads_hours_and_zero_minutes(desk) -> None:
+    ticket = flood(desk)
+    sweep_batch(desk.session, now=wib(11, 35))  # verify deadline 09:35: two hours late
+    for mail in mails(desk, ticket)["breach"]:
+        assert "Terlambat / overdue by: 2 h 00 min (waktu kalender / calendar time)" in mail.body

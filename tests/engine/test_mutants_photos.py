@@ -61,3 +61,8 @@ def test_clean_photo_pixel_limit_is_inclusive(monkeypatch: pytest.MonkeyPatch) -
     assert clean_photo(_jpeg("RGB", (1, 2, 3)), max_bytes=1_000_000).width == 64
     with pytest.raises(RuleViolated, match=r"^photo has too many pixels$"):
         clean_photo(_jpeg("RGB", (1, 2, 3), (65, 48)), max_bytes=1_000_000)
+
+
+def test_clean_photo_unreadable_upload_is_told_in_plain_words() -> None:
+    with pytest.raises(RuleViolated, match=r"^the uploaded file is not a readable image$"):
+        clean_photo(b"\xff\xd8\xff\xe0 not really a jpeg", max_bytes=1_000_000)

@@ -111,3 +111,14 @@ def test_sweep_idle_reads_and_never_opens_a_write_transaction(desk) -> None:
     assert any_due(desk.session, due) is True  # due at this very instant
     total = sweep(same_session(desk.session), now=due, reading=reading)
     assert (total.tickets, total.escalations) == (1, 1)
+
+
+def test_sweep_takes_the_longest_waiting_ticket_first(desk) -> None:
+    # After downtime with more due than one batch holds, the oldest due goes first.
+    later = desk.submit()  # traffic_jam, office calendar: first level due Monday afternoon
+    earlier = desk.submit(category="flood")  # 24/7: its verify warning is due at 09:25
+    assert earlier.next_check_at < later.next_check_at
+    first = sweep(
+        same_session(desk.session), now=SWEEP_AT + timedelta(days=2), limit=1, max_batches=1
+    )
+    assert {code for code, *_ in first.recorded} == {earlier.code}

@@ -1,0 +1,59 @@
+"""Catalogue building blocks as the engine and the ledger see them.
+
+Written against mutants of ``sla.policy``, ``sla.target`` and ``sla.calendar`` that survived
+the suite (issue 6 §7): a level's ledger key not defaulting to its name, an area level kept as
+bare text, negative targets accepted, adjacent working spans refused, open dates not frozen.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from sla import AreaLevel, BusinessCalendar, Level, Recipient, RecipientKind, Span, Target
+from sla.calendar import weekday_hours
+
+
+def test_level_key_defaults_to_its_name_and_keeps_a_given_one() -> None:
+    assert Level("warning", 75).key == "warning"
+    assert Level("peringatan", 75, key="warning").key == "warning"
+    with pytest.raises(ValueError, match="level name must not be empty"):
+        Level("", 75)
+
+
+def test_area_office_recipient_holds_an_area_level_with_its_depth() -> None:
+    recipient = Recipient(RecipientKind.AREA_OFFICE, "kecamatan")  # type: ignore[arg-type]
+    assert recipient.area_level is AreaLevel.KECAMATAN
+    assert recipient.area_level.depth == 2
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        lambda: Target(days=-1, business=timedelta(hours=1)),
+        lambda: Target(days=1, business=timedelta(minutes=-1)),
+    ],
+)
+def test_target_negative_part_is_refused(target) -> None:
+    with pytest.raises(ValueError, match="must not be negative"):
+        target()
+
+
+def test_calendar_adjacent_spans_are_one_working_stretch() -> None:
+    calendar = BusinessCalendar(
+        week=weekday_hours(Span(time(8), time(12)), Span(time(12), time(16)))
+    )
+    monday_11_utc = datetime(2026, 11, 23, 4, tzinfo=UTC)  # 11:00 WIB
+    assert calendar.add(monday_11_utc, timedelta(hours=2)) == datetime(2026, 11, 23, 6, tzinfo=UTC)
+
+
+def test_calendar_open_dates_given_as_a_list_are_frozen_and_worked() -> None:
+    saturday = date(2026, 11, 28)
+    calendar = BusinessCalendar(
+        week=weekday_hours(Span(time(8), time(16))),
+        open_dates=[saturday],  # type: ignore[arg-type]
+    )
+    assert calendar.open_dates == frozenset({saturday})
+    assert hash(calendar) == hash(calendar)
+    assert calendar.spans_on(saturday) == (Span(time(8), time(16)),)

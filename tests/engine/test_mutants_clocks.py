@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from engine.catalogue import load_catalogue
-from engine.models import SlaTimer, Ticket
+from engine.escalation import sweep_batch
+from engine.models import Escalation, Notification, SlaTimer, Ticket
 
 WIB = ZoneInfo("Asia/Jakarta")
 CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "jakarta.yaml"
@@ -82,3 +83,30 @@ def test_ladder_edit_moves_the_next_level_of_a_running_timer(desk) -> None:
     )
     assert verify.next_due_at == wib(23, 9, 23).astimezone(UTC)
     assert ticket.next_check_at == wib(23, 9, 23).astimezone(UTC)
+
+
+def test_change_to_a_policy_with_the_same_calendar_and_target_still_moves_the_clock(desk) -> None:
+    # A traffic jam corrected to illegal_levy (pungli) before verification: the integrity
+    # policy has the same office calendar and the same 1-day verify target as the default, but
+    # its ladder never tells area offices (they may be the ones complained about). Filed
+    # Monday 09:00, the verify deadline is Tuesday 09:00; the breach goes to Inspektorat's
+    # head alone.
+    desk.now = wib(23, 8, 55)
+    ticket = desk.submit()
+    desk.now = wib(23, 9, 5)
+    desk.act(ticket, "update", category="illegal_levy", note="ternyata pungli parkir")
+    assert ticket.agency.code == "INSPEKTORAT"
+    verify = timer(desk, ticket, "verify")
+    assert verify.policy_code == "integrity"
+    assert verify.deadline == wib(24, 9).astimezone(UTC)
+    sweep_batch(desk.session, now=wib(24, 10))
+    breach = desk.session.scalars(
+        select(Notification.recipient)
+        .join(Escalation, Notification.escalation_id == Escalation.id)
+        .where(
+            Escalation.ticket_id == ticket.id,
+            Escalation.timer_kind == "verify",
+            Escalation.label == "breach",
+        )
+    ).all()
+    assert breach == ["inspektorat.head@tanggap.example"]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from engine.escalation import sweep_batch
-from engine.models import Escalation, Notification, Ticket
+from engine.models import Escalation, Notification, SlaTimer, Ticket
 
 WIB = ZoneInfo("Asia/Jakarta")
 DESCRIPTION = "Air setinggi lutut di Jalan Medan Merdeka Barat"
@@ -179,3 +179,23 @@ def test_overdue_by_whole_hours_reads_hours_and_zero_minutes(desk) -> None:
     sweep_batch(desk.session, now=wib(11, 35))  # verify deadline 09:35: two hours late
     for mail in mails(desk, ticket)["breach"]:
         assert "Terlambat / overdue by: 2 h 00 min (waktu kalender / calendar time)" in mail.body
+
+
+def test_ledger_is_the_truth_when_the_timer_forgot_what_it_recorded(desk) -> None:
+    # The timer's own list of recorded levels is a cache of the ledger: should it be lost (an
+    # admin fix, a restored row), the next sweep still mails nothing twice.
+    ticket = flood(desk)
+    sweep_batch(desk.session, now=wib(9, 25))
+    verify = desk.session.scalars(
+        select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == "verify")
+    ).one()
+    assert verify.levels_recorded == ["warning"]
+    assert verify.breached is False
+    verify.levels_recorded, verify.reached_percent = [], 0
+    desk.session.flush()
+    result = sweep_batch(desk.session, now=wib(9, 36))
+    assert result.recorded == [(ticket.code, "verify", 1, "breach")]
+    assert [row[1] for row in ledger(desk, ticket)] == ["warning", "breach"]
+    assert len(mails(desk, ticket)["warning"]) == 1
+    # The stored flag that compliance figures count is set by the sweep that saw the breach.
+    assert verify.breached is True

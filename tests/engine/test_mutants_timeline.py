@@ -126,3 +126,24 @@ def test_timeline_verify_at_the_deadline_is_met(desk) -> None:
     assert verify.status == "met"
     assert verify.breached is False
     assert verify.remaining == timedelta(0)
+
+
+def test_timeline_second_hold_after_a_resume_is_a_second_pause(desk) -> None:
+    ticket = desk.submit(category="flood")
+    for moment, action in [
+        (wib(23, 9, 10), "verify"),
+        (wib(23, 9, 15), "assign"),
+        (wib(23, 9, 20), "start"),
+        (wib(23, 9, 25), "hold"),
+        (wib(23, 9, 40), "resume"),
+        (wib(23, 10, 0), "hold"),
+    ]:
+        at(desk, moment)
+        desk.act(ticket, action, "admin")
+    resolve = views(desk, ticket, wib(23, 11, 0))["resolve"]
+    assert resolve.status == "paused"
+    assert resolve.pauses == (
+        (wib(23, 9, 25).astimezone(UTC), wib(23, 9, 40).astimezone(UTC)),
+        (wib(23, 10, 0).astimezone(UTC), None),
+    )
+    assert resolve.elapsed == timedelta(minutes=40)  # 09:05-09:25 and 09:40-10:00

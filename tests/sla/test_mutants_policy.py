@@ -57,3 +57,18 @@ def test_calendar_open_dates_given_as_a_list_are_frozen_and_worked() -> None:
     assert calendar.open_dates == frozenset({saturday})
     assert hash(calendar) == hash(calendar)
     assert calendar.spans_on(saturday) == (Span(time(8), time(16)),)
+
+
+def test_calendar_fresh_always_open_days_are_whole_days() -> None:
+    calendar = BusinessCalendar(always_open=True)
+    monday_9_utc = datetime(2026, 11, 23, 2, tzinfo=UTC)
+    assert calendar.spans_on(date(2026, 11, 28)) == (Span(time(0), time(0)),)
+    assert calendar.working_days_end(monday_9_utc, 2) == datetime(2026, 11, 25, 2, tzinfo=UTC)
+
+
+def test_calendar_fresh_cuti_bersama_is_closed_only_with_the_government_category() -> None:
+    christmas_eve = date(2026, 12, 24)  # cuti bersama (joint leave), not a public holiday
+    hours = weekday_hours(Span(time(8), time(16)))
+    with_leave = BusinessCalendar(week=hours, holiday_categories=("public", "government"))
+    assert with_leave.spans_on(christmas_eve) == ()
+    assert BusinessCalendar(week=hours).spans_on(christmas_eve) == (Span(time(8), time(16)),)

@@ -14,7 +14,7 @@ import pytest
 
 from engine.errors import CorruptHistory
 from engine.history import replay_history
-from engine.lifecycle import State, mermaid, replay
+from engine.lifecycle import State, Trigger, mermaid, parse_trigger, replay
 
 
 @dataclass
@@ -89,3 +89,8 @@ def test_mermaid_diagram_draws_every_arrow_once_with_its_trigger() -> None:
     ]:
         assert lines.count(arrow) == 1, arrow
     assert not any(": comment" in line or ": update" in line for line in lines)
+
+
+@pytest.mark.parametrize("typed", ["Mark-Duplicate", " mark duplicate ", "MARK_DUPLICATE"])
+def test_trigger_typed_as_people_type_it(typed: str) -> None:
+    assert parse_trigger(typed) is Trigger.MARK_DUPLICATE

@@ -147,3 +147,20 @@ def test_timeline_second_hold_after_a_resume_is_a_second_pause(desk) -> None:
         (wib(23, 10, 0).astimezone(UTC), None),
     )
     assert resolve.elapsed == timedelta(minutes=40)  # 09:05-09:25 and 09:40-10:00
+
+
+def test_timeline_stopped_clock_keeps_the_calendar_it_ran_on(desk) -> None:
+    # Filed Monday 11:30 as a traffic jam (office calendar, lunch 12:00-13:00), verified 13:30:
+    # 60 office minutes. Corrected to a flood (24/7 policy) afterwards, the stopped verify
+    # clock still reads 60 minutes, not the 120 a 24/7 calendar would count.
+    at(desk, wib(23, 11, 30))
+    ticket = desk.submit()
+    at(desk, wib(23, 13, 30))
+    desk.act(ticket, "verify", "admin")
+    at(desk, wib(23, 13, 40))
+    desk.act(ticket, "update", "admin", category="flood", note="ternyata banjir")
+    verify = views(desk, ticket, wib(23, 14, 0))["verify"]
+    assert verify.policy == "default"
+    assert verify.stopped_at == wib(23, 13, 30)
+    assert verify.elapsed == timedelta(minutes=60)
+    assert verify.status == "met"

@@ -8,6 +8,7 @@ bare text, negative targets accepted, adjacent working spans refused, open dates
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -72,3 +73,27 @@ def test_calendar_fresh_cuti_bersama_is_closed_only_with_the_government_category
     with_leave = BusinessCalendar(week=hours, holiday_categories=("public", "government"))
     assert with_leave.spans_on(christmas_eve) == ()
     assert BusinessCalendar(week=hours).spans_on(christmas_eve) == (Span(time(8), time(16)),)
+
+
+def test_calendar_fresh_working_days_count_in_the_calendars_own_zone() -> None:
+    # A calendar built here, so nothing it computes comes from another test's cache.
+    # Jakarta office hours (DESIGN §3): Thu 13:34 + 1 working day is Fri 13:34; Thu 12:00 + 1
+    # falls in the Friday-prayer break, so it is the close before it, Fri 11:30.
+    office = BusinessCalendar(
+        week=(
+            *[(Span(time(7, 30), time(12)), Span(time(13), time(16)))] * 4,
+            (Span(time(7, 30), time(11, 30)), Span(time(13), time(16, 30))),
+            (),
+            (),
+        ),
+        holiday_categories=("public", "government"),
+    )
+    thursday = date(2026, 11, 26)
+    assert office.working_days_end(wib_on(thursday, 13, 34), 1) == wib_on(
+        date(2026, 11, 27), 13, 34
+    )
+    assert office.working_days_end(wib_on(thursday, 12, 0), 1) == wib_on(date(2026, 11, 27), 11, 30)
+
+
+def wib_on(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo("Asia/Jakarta"))

@@ -110,3 +110,45 @@ def test_change_to_a_policy_with_the_same_calendar_and_target_still_moves_the_cl
         )
     ).all()
     assert breach == ["inspektorat.head@tanggap.example"]
+
+
+def test_change_reaches_running_clocks_behind_a_stopped_one_with_a_level_due(desk) -> None:
+    # Filed Monday 09:00; the verify warning (75 % of 450 office minutes) falls due 15:37:30.
+    # Verified late at 15:45, before any sweep: the stopped verify clock still has that level
+    # to record. Corrected to a flood at 15:50: the running resolve clock must follow.
+    desk.now = wib(23, 8, 55)
+    ticket = desk.submit()
+    desk.now = wib(23, 15, 40)
+    desk.act(ticket, "verify")
+    verify = timer(desk, ticket, "verify")
+    assert verify.next_due_at == datetime(2026, 11, 23, 15, 37, 30, tzinfo=WIB).astimezone(UTC)
+    desk.now = wib(23, 15, 45)
+    desk.act(ticket, "update", category="flood", note="air naik")
+    assert timer(desk, ticket, "resolve").policy_code == "emergency"
+
+
+def test_receiving_agency_acting_stops_the_acceptance_clock(desk) -> None:
+    ticket = desk.ticket_in("assigned")
+    desk.act(ticket, "transfer", agency="DBM")
+    accept = timer(desk, ticket, "accept")
+    assert accept.stopped_at is None
+    desk.act(ticket, "update", "dbm", priority="high", note="jalan amblas")
+    assert ticket.state == "assigned"
+    assert accept.stopped_at == desk.now.astimezone(UTC)
+
+
+def test_level_added_below_the_high_water_mark_never_falls_due(desk) -> None:
+    # Flood filed 09:05: warning and breach recorded at 09:40. A level added at 75 % lies
+    # below what the clock has passed: the next level due is still kota_governor at 09:50.
+    desk.now = wib(23, 9)
+    ticket = desk.submit(category="flood")
+    sweep_batch(desk.session, now=wib(23, 9, 40))
+    verify = timer(desk, ticket, "verify")
+    assert verify.next_due_at == wib(23, 9, 50).astimezone(UTC)
+    breach = "      - {name: breach, percent: 100, notify: [agency_head, {area_office: kecamatan}]}"
+    text = CATALOGUE.read_text()
+    assert text.count(breach) == 1
+    added = "      - {name: tengah, percent: 75, notify: [agency_head]}\n" + breach
+    load_catalogue(desk.session, text.replace(breach, added), now=wib(23, 9, 41), source="x")
+    assert verify.next_due_at == wib(23, 9, 50).astimezone(UTC)
+    assert sweep_batch(desk.session, now=wib(23, 9, 45)).escalations == 0

@@ -147,6 +147,8 @@ def test_timeline_second_hold_after_a_resume_is_a_second_pause(desk) -> None:
         (wib(23, 10, 0).astimezone(UTC), None),
     )
     assert resolve.elapsed == timedelta(minutes=40)  # 09:05-09:25 and 09:40-10:00
+    # Both holds move the deadline: 15 minutes, and 60 so far of the second (read at 11:00).
+    assert resolve.deadline == wib(24, 10, 20)
 
 
 def test_timeline_stopped_clock_keeps_the_calendar_it_ran_on(desk) -> None:

@@ -12,7 +12,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sla import AreaLevel, BusinessCalendar, Level, Recipient, RecipientKind, Span, Target
+from sla import (
+    AreaLevel,
+    BusinessCalendar,
+    Level,
+    Pause,
+    Recipient,
+    RecipientKind,
+    Span,
+    Target,
+    TimerFacts,
+    elapsed,
+)
 from sla.calendar import weekday_hours
 
 
@@ -97,3 +108,35 @@ def test_calendar_fresh_working_days_count_in_the_calendars_own_zone() -> None:
 
 def wib_on(day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def test_calendar_fresh_working_day_edges() -> None:
+    office = BusinessCalendar(
+        week=(
+            *[(Span(time(7, 30), time(12)), Span(time(13), time(16)))] * 4,
+            (Span(time(7, 30), time(11, 30)), Span(time(13), time(16, 30))),
+            (),
+            (),
+        ),
+    )
+    # Thu 11:30 + 1: Friday 11:30 is exactly a closing time, so it is the deadline.
+    thursday, friday, monday = date(2026, 11, 26), date(2026, 11, 27), date(2026, 11, 30)
+    assert office.working_days_end(wib_on(thursday, 11, 30), 1) == wib_on(friday, 11, 30)
+    # Filed Saturday 06:00: Monday 06:00 is before opening and the close before it (Friday)
+    # is before the report, so the close of the first working day after it: Monday 16:00.
+    saturday = date(2026, 11, 28)
+    assert office.working_days_end(wib_on(saturday, 6, 0), 1) == wib_on(monday, 16, 0)
+
+
+def test_timer_pause_before_a_rebase_is_skipped_and_a_later_one_counts() -> None:
+    # 24/7: started 08:00, held 09:00-10:00, rebased at 11:00 with 2 h carried, held from 12:00.
+    day = date(2026, 11, 23)
+    facts = TimerFacts(
+        start=wib_on(day, 8, 0),
+        target=timedelta(hours=5),
+        calendar=BusinessCalendar(always_open=True),
+        pauses=(Pause(wib_on(day, 9, 0), wib_on(day, 10, 0)), Pause(wib_on(day, 12, 0))),
+        origin=wib_on(day, 11, 0),
+        carried=timedelta(hours=2),
+    )
+    assert elapsed(facts, wib_on(day, 15, 0)) == timedelta(hours=3)  # 2 carried + 11:00-12:00

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from engine.escalation import sweep_batch
 from engine.models import Escalation, Notification, SlaTimer, Ticket
+from engine.outbox import ticket_link
 
 WIB = ZoneInfo("Asia/Jakarta")
 DESCRIPTION = "Air setinggi lutut di Jalan Medan Merdeka Barat"
@@ -94,17 +95,24 @@ def test_breach_mail_names_the_agency_the_deadline_and_how_late(desk) -> None:
             f"[Tanggap] {ticket.code} MELEWATI BATAS verifikasi (100%): "
             "Banjir / genangan, Kelurahan Gambir"
         )
-        assert mail.body.split("\n") == [
+        lines = mail.body.split("\n")
+        assert lines[:7] == [
             f"Laporan {ticket.code} — Banjir / genangan / Flood / waterlogging",
             "Wilayah / area: Kelurahan Gambir",
             "Instansi / agency: Dinas Sumber Daya Air",
-            "Status: submitted",
+            "Status: Menunggu / Waiting",
             "Tenggat verifikasi / verification deadline: 2026-11-23 09:35 WIB",
-            "Terlambat / overdue by: 1 h 05 min (waktu kalender / calendar time)",
             "Tingkat eskalasi / escalation level: breach (100% of target)",
-            "",
-            DESCRIPTION,
+            "Terlambat / overdue by: 1 h 05 min (waktu kalender / calendar time)",
         ]
+        assert lines[-5:] == [
+            "Isi laporan / report:",
+            DESCRIPTION,
+            "",
+            f"Lihat / view: {ticket_link(ticket.code)}",
+            "",
+        ]
+        assert ticket_link(ticket.code).endswith(f"/t/{ticket.code}")
         # Queued for the delivery flow: pending, never tried, due now.
         assert (mail.status, mail.attempts, mail.sent_at, mail.last_error) == (
             "pending",
@@ -170,7 +178,7 @@ def test_resolve_mail_speaks_of_resolution_in_the_current_state(desk) -> None:
         f"[Tanggap] {ticket.code} MENDEKATI BATAS penyelesaian (50%): "
         "Banjir / genangan, Kelurahan Gambir"
     )
-    assert "Status: assigned" in warning.body
+    assert "Status: Disposisi / Assigned" in warning.body
     assert "Tenggat penyelesaian / resolution deadline: 2026-11-24 09:05 WIB" in warning.body
 
 
@@ -199,3 +207,20 @@ def test_ledger_is_the_truth_when_the_timer_forgot_what_it_recorded(desk) -> Non
     assert len(mails(desk, ticket)["warning"]) == 1
     # The stored flag that compliance figures count is set by the sweep that saw the breach.
     assert verify.breached is True
+
+
+def test_breach_mail_does_not_claim_an_unmailed_warning_was_sent(desk) -> None:
+    # Found by this file against main 53930e0 (issue 9's letter template): the 10:40 sweep
+    # records the stale 09:20 warning *without* mail (it lands together with the breach) and the
+    # ticket has no officer, yet the breach mail tells its reader "told before: warning (50%):
+    # petugas / officer, antrean instansi / agency queue". Nobody was told. What the reader is
+    # told about earlier mail must come from the ledger's ``mailed`` rows, not the ladder.
+    ticket = flood(desk)
+    sweep_batch(desk.session, now=wib(10, 40))
+    assert [row[1:2] + row[-1:] for row in ledger(desk, ticket)] == [
+        ("warning", False),
+        ("breach", True),
+        ("kota_governor", True),
+    ]
+    for mail in mails(desk, ticket)["breach"]:
+        assert "- warning (50%)" not in mail.body

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import timers as timer_rows
-from engine.models import Escalation, SlaTimer, Ticket
-from engine.outbox import enqueue, escalation_message, notification_rows
+from engine.models import Escalation, Notification, SlaTimer, Ticket
+from engine.outbox import ToldBefore, enqueue, escalation_message, notification_rows
 from engine.recipients import Directory
 from sla import Level, Policy, reached_levels, status
 
@@ -120,16 +120,50 @@ def record_due(
         return
     session.flush()  # escalation ids for the outbox rows
     directory = directory or Directory(session)
+    told = _told_before(session, sorted({timer.id for _, timer, *_ in to_mail}))
     letters: list[dict[str, Any]] = []
-    for ticket, timer, level, policy, escalation in to_mail:
-        subject, body, html = escalation_message(ticket, timer, level, policy, now=now)
+    for ticket, timer, level, policy, escalation in sorted(
+        to_mail, key=lambda item: (item[1].id, item[2].percent)
+    ):
+        addressees = directory.resolve(ticket, level.notify)
+        subject, body, html = escalation_message(
+            ticket, timer, level, policy, now=now, told_before=told.get(timer.id, [])
+        )
         letters += notification_rows(
             ticket=ticket,
             escalation=escalation,
-            addressees=directory.resolve(ticket, level.notify),
+            addressees=addressees,
             subject=subject,
             body=body,
             html=html,
             now=now,
         )
+        if addressees:
+            told.setdefault(timer.id, []).append(
+                (level.name, level.percent, [a.kind for a in addressees])
+            )
     result.notifications += enqueue(session, letters)
+
+
+def _told_before(session: Session, timer_ids: list[int]) -> dict[int, list[ToldBefore]]:
+    """Per timer, the levels that were mailed and the recipient kinds the mail reached."""
+    rows = session.execute(
+        select(
+            Escalation.timer_id,
+            Escalation.id,
+            Escalation.label,
+            Escalation.percent,
+            Notification.recipient_kind,
+        )
+        .join(Notification, Notification.escalation_id == Escalation.id)
+        .where(Escalation.timer_id.in_(timer_ids), Escalation.mailed.is_(True))
+        .order_by(Escalation.percent, Notification.id)
+    )
+    grouped: dict[int, dict[int, tuple[str, int, list[str]]]] = {}
+    for timer_id, escalation_id, label, percent, kind in rows:
+        entry = grouped.setdefault(timer_id, {}).setdefault(escalation_id, (label, percent, []))
+        entry[2].append(kind)
+    return {
+        timer_id: [(label, percent, kinds) for label, percent, kinds in levels.values()]
+        for timer_id, levels in grouped.items()
+    }

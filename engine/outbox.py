@@ -8,6 +8,7 @@ The delivery flow (``workflows``) picks up ``pending`` rows.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from engine.models import (
 )
 from engine.recipients import Addressee
 from engine.settings import Settings
-from sla import Level, Policy, Recipient, TimerKind
+from sla import Level, Policy, TimerKind
 
 #: What each timer measures, in Indonesian and English (one entry per ``TimerKind``).
 TIMER_WORDS: dict[TimerKind, tuple[str, str]] = {
@@ -47,10 +48,16 @@ RECIPIENT_WORDS = {
 }
 
 
-def _who(recipient: Recipient) -> str:
-    if recipient.kind == "area_office":
-        return f"kantor {recipient.area_level} / {recipient.area_level} office"
-    return RECIPIENT_WORDS.get(recipient.kind, recipient.kind)
+def _who_kind(kind: str) -> str:
+    """Words for an outbox row's ``recipient_kind`` ("agency_head", "area_office:kecamatan")."""
+    base, _, area_level = kind.partition(":")
+    if base == "area_office" and area_level:
+        return f"kantor {area_level} / {area_level} office"
+    return RECIPIENT_WORDS.get(base, base)
+
+
+#: A lower level that was mailed: (its name, its percent, the recipient kinds it reached).
+ToldBefore = tuple[str, int, Sequence[str]]
 
 
 def _hours(delta: timedelta) -> str:
@@ -64,21 +71,29 @@ def ticket_link(code: str, base_url: str | None = None) -> str:
 
 
 def escalation_message(
-    ticket: Ticket, timer: SlaTimer, level: Level, policy: Policy, *, now: datetime
+    ticket: Ticket,
+    timer: SlaTimer,
+    level: Level,
+    policy: Policy,
+    *,
+    now: datetime,
+    told_before: Sequence[ToldBefore] = (),
 ) -> Letter:
     """Subject, text and HTML; Indonesian first with English beside it: the staff who read
     these work in Indonesian, and some are not.
 
     Names the ticket's current agency (the one that must act), how late it is, who was told at
-    the lower levels, and links to the ticket.
+    the lower levels — from what was actually mailed (``told_before``, read from the ledger and
+    the outbox), never from what the ladder says: a warning recorded without mail told nobody —
+    and links to the ticket.
     """
     zone = policy.calendar.zone
     deadline = timer.deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
     word_id, word_en = TIMER_WORDS[TimerKind(timer.kind)]
     before = [
-        {"level": lower.name, "percent": lower.percent, "who": ", ".join(map(_who, lower.notify))}
-        for lower in policy.ladder.levels
-        if lower.percent < level.percent and lower.notify
+        {"level": name, "percent": percent, "who": ", ".join(dict.fromkeys(map(_who_kind, kinds)))}
+        for name, percent, kinds in sorted(told_before, key=lambda told: told[1])
+        if percent < level.percent and kinds
     ]
     late = now - timer.deadline
     return letters.render(

@@ -7,6 +7,7 @@ the database does not hand out working keys. ``prefix`` names a key in lists and
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,8 @@ from engine.text import clean_text
 from engine.tickets import get_ticket
 
 _PREFIX = "tgk"
+#: What ``create_key`` draws for a prefix: 8 lowercase hex digits.
+_PREFIX_SHAPE = re.compile(r"[0-9a-f]{8}")
 
 
 class StaleTicket(StaleVersion):
@@ -121,8 +124,17 @@ def list_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
 
 
+def _well_formed(prefix: str) -> bool:
+    # Whatever a person or a client sends (a lone surrogate, NUL …) must never reach the
+    # database driver: it is simply no key of ours.
+    return _PREFIX_SHAPE.fullmatch(prefix) is not None
+
+
 def revoke_key(session: Session, prefix: str, *, now: datetime) -> ApiKey:
-    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    key = None
+    if _well_formed(prefix.strip().lower()):
+        wanted = prefix.strip().lower()
+        key = session.scalars(select(ApiKey).where(ApiKey.prefix == wanted)).first()
     if key is None:
         raise ApiKeyNotFound(f"no api key with prefix {prefix!r}")
     if key.revoked_at is None:
@@ -134,7 +146,7 @@ def revoke_key(session: Session, prefix: str, *, now: datetime) -> ApiKey:
 def authenticate(session: Session, secret: str) -> KeyHolder:
     """The holder of ``secret``, or ``Forbidden`` (unknown, malformed or revoked)."""
     parts = secret.split("_", 2)
-    if len(parts) != 3 or parts[0] != _PREFIX:
+    if len(parts) != 3 or parts[0] != _PREFIX or not _well_formed(parts[1]):
         raise Forbidden("that is not a Tanggap api key")
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
     if key is None or not hmac.compare_digest(key.key_hash, hash_token(secret)):

@@ -22,11 +22,11 @@ from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 from sendgrid.helpers.eventwebhook import EventWebhook, EventWebhookHeader
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.errors import problem
 from engine import environment
 from engine.delivery import DeliveryPolicy
 from engine.mail_events import EventsResult, record_events
@@ -38,10 +38,6 @@ router = APIRouter(tags=["mail"])
 
 #: SendGrid posts batches of up to a few thousand events; anything far larger is not SendGrid.
 MAX_BODY = 5 * 1024 * 1024
-
-
-def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
 def _settings(request: Request) -> Settings:
@@ -65,28 +61,43 @@ def _verified(key: str, body: bytes, signature: str, timestamp: str) -> bool:
         return False
 
 
-@router.post("/webhooks/sendgrid/events", status_code=204, response_model=None)
+@router.post(
+    "/webhooks/sendgrid/events",
+    status_code=204,
+    response_model=None,
+    responses={
+        400: {"description": "the body is not a JSON array of events"},
+        401: {"description": "the signature or timestamp header is missing"},
+        403: {"description": "forged signature, or no verification key configured"},
+        413: {"description": "event batch too large"},
+    },
+)
 async def sendgrid_events(request: Request) -> Response:
     settings = _settings(request)
     key = settings.sendgrid_webhook_public_key
     if not key:
-        # Unverified events could mark unsent mail as sent: refuse them; SendGrid retries.
-        return _problem(503, "webhook_not_configured", "no webhook verification key configured")
+        # Unverified events could mark unsent mail as sent: refuse them (SendGrid retries
+        # non-2xx answers for a day, time enough to set the key).
+        return problem(
+            request, 403, "webhook_not_configured", "no webhook verification key configured"
+        )
     signature = request.headers.get(EventWebhookHeader.SIGNATURE)
     timestamp = request.headers.get(EventWebhookHeader.TIMESTAMP)
     if not signature or not timestamp:
-        return _problem(401, "signature_missing", "signature and timestamp headers are required")
+        return problem(
+            request, 401, "signature_missing", "signature and timestamp headers are required"
+        )
     body = await request.body()
     if len(body) > MAX_BODY:
-        return _problem(413, "too_large", "event batch too large")
+        return problem(request, 413, "too_large", "event batch too large")
     if not _verified(key, body, signature, timestamp):
-        return _problem(403, "signature_invalid", "the signature does not match the body")
+        return problem(request, 403, "signature_invalid", "the signature does not match the body")
     try:
         events: Any = json.loads(body)
     except ValueError:
-        return _problem(400, "not_json", "the body is not JSON")
+        return problem(request, 400, "not_json", "the body is not JSON")
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
-        return _problem(400, "not_events", "expected a JSON array of event objects")
+        return problem(request, 400, "not_events", "expected a JSON array of event objects")
     result = await run_in_threadpool(_store, _transaction(request), settings, events)
     logger.info(
         "mail events: %d recorded, %d repeated, %d ignored, %d confirmed, %d rerouted",

@@ -125,8 +125,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mail_events_notification_id"))
 
     op.drop_table("mail_events")
-    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_subscriptions_ticket_id"))
+    # 0007 (the API's) may have dropped it already on the way down.
+    if sa.inspect(op.get_bind()).has_table("subscriptions"):
+        with op.batch_alter_table("subscriptions", schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f("ix_subscriptions_ticket_id"))
 
-    op.drop_table("subscriptions")
+        op.drop_table("subscriptions")
     op.drop_table("undeliverable_addresses")

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -68,7 +69,10 @@ def test_serve_runs_flows_on_a_prefect_server_of_its_own_and_stops_everything(
         pids = [int(pid) for pid in re.findall(r"=(\d+)", output.split("pids:")[1])]
         assert len(pids) >= 2
 
+        http = re.search(r"HTTP app: (http://127\.0\.0\.1:\d+)/", output)
+        assert http is not None, output
         names: list[str] = []
+        webhook_status = 0
         flows_log = ""
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -79,7 +83,17 @@ def test_serve_runs_flows_on_a_prefect_server_of_its_own_and_stops_everything(
             with NO_PROXY.open(request, timeout=10) as response:
                 names = sorted(d["name"] for d in json.load(response))
             flows_log = (logs / "flows.log").read_text(errors="replace")
-            if "swept 0 tickets" in flows_log and "nothing to deliver" in flows_log:
+            try:  # the HTTP app, with the SendGrid webhook (no key set: events refused)
+                NO_PROXY.open(
+                    urllib.request.Request(f"{http.group(1)}/webhooks/sendgrid/events",
+                                           data=b"[]", method="POST"), timeout=5
+                )  # fmt: skip
+            except urllib.error.HTTPError as exc:
+                webhook_status = exc.code
+            except OSError:
+                pass  # not listening yet
+            ran = "swept 0 tickets" in flows_log and "nothing to deliver" in flows_log
+            if ran and webhook_status:
                 break
             time.sleep(1)
         assert names == [
@@ -87,9 +101,10 @@ def test_serve_runs_flows_on_a_prefect_server_of_its_own_and_stops_everything(
             "sla-sweep",
         ]  # fmt: skip
         assert "swept 0 tickets" in flows_log and "nothing to deliver" in flows_log
+        assert webhook_status == 403
     finally:
         serve.send_signal(signal.SIGTERM)
         rest, _ = serve.communicate(timeout=60)
     assert serve.returncode == 0, rest
-    assert "stopped: flows, prefect-server" in rest
+    assert "stopped: api, flows, prefect-server" in rest
     assert all(gone(pid) for pid in pids)

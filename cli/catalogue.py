@@ -12,7 +12,7 @@ import typer
 from sqlalchemy import select
 
 from cli.context import database, print_rows, reported_errors
-from engine.models import Agency, Area, Category, SlaPolicy
+from engine.models import Agency, Area, AreaLevel, Category, SlaPolicy
 
 app = typer.Typer(help="The loaded service catalogue.", no_args_is_help=True)
 show_app = typer.Typer(
@@ -39,11 +39,19 @@ def _text(_key: str, value: Any) -> str:
     return str(value)
 
 
+LevelOption = Annotated[
+    AreaLevel | None,
+    typer.Option("--level", case_sensitive=False, help="only areas of this level"),
+]
+
+
 @show_app.command("areas")
-def areas(as_json: Json = False, all_: Inactive = False) -> None:
+def areas(as_json: Json = False, all_: Inactive = False, level: LevelOption = None) -> None:
     """Areas (province, kota, kecamatan, kelurahan) with their codes."""
     with reported_errors(), database().reading() as session:
         query = select(Area).order_by(Area.depth, Area.code)
+        if level is not None:
+            query = query.where(Area.level == level.value)
         rows = [
             {
                 "code": a.code,

@@ -548,3 +548,10 @@ def test_cli_fault_of_ours_one_line_without_the_values(
     assert result.exit_code == 1
     assert result.stderr == "error: unexpected DataError; run with TANGGAP_DEBUG=1 for details\n"
     assert "siti" not in result.output and "hash" not in result.output
+
+
+def test_cli_catalogue_show_areas_of_one_level(tanggap: CliRunner) -> None:
+    rows = json.loads(ok(tanggap, "catalogue", "show", "areas", "--level", "Kecamatan", "--json"))
+    assert rows and {row["level"] for row in rows} == {"kecamatan"}
+    assert "31.71.01" in {row["code"] for row in rows}  # Kecamatan Gambir
+    assert "--level" in refused(tanggap, "catalogue", "show", "areas", "--level", "desa")

@@ -25,6 +25,7 @@ from cli.context import (
 )
 from engine import schema
 from engine.catalogue import load_catalogue
+from engine.errors import CorruptHistory, TanggapError
 from engine.lifecycle import mermaid
 
 
@@ -56,6 +57,11 @@ class OneLineErrors(typer.core.TyperGroup):
         except typer.Abort:
             err_console.print("aborted")
             sys.exit(1)
+        except TanggapError as exc:
+            # A setting read outside a command's own error handling (TANGGAP_MAIL_BACKEND=x):
+            # still one line naming the variable.
+            err_console.print(Text.assemble(("error: ", "bold red"), one_line(exc.message)))
+            sys.exit(1 if isinstance(exc, CorruptHistory) else 2)
         sys.exit(result if isinstance(result, int) else 0)
 
 

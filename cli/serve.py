@@ -33,7 +33,6 @@ from typing import IO, Annotated
 import typer
 
 from cli.context import console, database, err_console, reported_errors, settings
-from engine import schema
 from workflows.mail import build_backend
 
 STOP_TIMEOUT = 15.0
@@ -145,12 +144,21 @@ def serve_command(
     prefect_home.mkdir(parents=True, exist_ok=True)
 
     with reported_errors():
-        db = database(create=True)  # the embedded default: create it, like `tanggap db upgrade`
-        schema.upgrade(db.engine)
+        # Like every command but `tanggap db upgrade`: a missing or old database is one line
+        # saying what to run, never a new empty file beside the one the operator meant.
+        db = database()
         backend = build_backend(settings())
 
     if port == 0:
         port = free_port(host)
+    elif port_in_use(host, port):
+        # Most likely another `tanggap serve`: refuse before starting a second Prefect server
+        # on the same data directory.
+        err_console.print(
+            f"error: {host}:{port} is already in use (another tanggap serve?); "
+            "stop it or pass --port"
+        )
+        raise typer.Exit(code=2)
     if prefect_port == 0 or port_in_use("127.0.0.1", prefect_port):
         prefect_port = free_port("127.0.0.1")
     api_url = f"http://127.0.0.1:{prefect_port}/api"

@@ -146,8 +146,10 @@ def revoke_key(session: Session, prefix: str, *, now: datetime) -> ApiKey:
 def authenticate(session: Session, secret: str) -> KeyHolder:
     """The holder of ``secret``, or ``Forbidden`` (unknown, malformed or revoked)."""
     parts = secret.split("_", 2)
-    if len(parts) != 3 or parts[0] != _PREFIX or not _well_formed(parts[1]):
+    if len(parts) != 3 or parts[0] != _PREFIX:
         raise Forbidden("that is not a Tanggap api key")
+    if not _well_formed(parts[1]):
+        raise Forbidden("unknown api key")
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
     if key is None or not hmac.compare_digest(key.key_hash, hash_token(secret)):
         raise Forbidden("unknown api key")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from limits import parse as parse_limit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -157,3 +158,8 @@ def load_settings() -> Settings:
             message = re.sub(r"^Value error, ", "", error["msg"])
             problems.append(f"{variable}: {message}")
         raise ConfigurationError("; ".join(problems)) from None
+    except SettingsError as exc:
+        # A complex value (JSON, e.g. TANGGAP_SENDGRID_TEMPLATE_IDS) that does not parse.
+        found = re.search(r'field "([a-z_]+)"', str(exc))
+        variable = ENV_PREFIX + (found.group(1).upper() if found else "…")
+        raise ConfigurationError(f"{variable}: not valid JSON") from None

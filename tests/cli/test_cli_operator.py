@@ -555,3 +555,18 @@ def test_cli_catalogue_show_areas_of_one_level(tanggap: CliRunner) -> None:
     assert rows and {row["level"] for row in rows} == {"kecamatan"}
     assert "31.71.01" in {row["code"] for row in rows}  # Kecamatan Gambir
     assert "--level" in refused(tanggap, "catalogue", "show", "areas", "--level", "desa")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("TANGGAP_MAIL_BACKEND", "pigeon", "TANGGAP_MAIL_BACKEND: Input should be"),
+        ("TANGGAP_SENDGRID_TEMPLATE_IDS", "{bad", "TANGGAP_SENDGRID_TEMPLATE_IDS: not valid JSON"),
+    ],
+)
+def test_cli_mail_setting_wrong_one_line_naming_it(
+    tanggap: CliRunner, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    context.reset()
+    assert words in refused(tanggap, "deliver", "--once")

@@ -51,6 +51,17 @@ def test_serve_runs_flows_on_a_prefect_server_of_its_own_and_stops_everything(
     }
     env.pop("TANGGAP_SENDGRID_API_KEY", None)
     env.pop("PREFECT_API_URL", None)
+    # serve creates no database: without one it says what to run and starts nothing.
+    refused = subprocess.run(
+        [sys.executable, "-m", "cli.main", "serve", "--port", "0", "--prefect-port", "0"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "run `tanggap db upgrade`" in refused.stderr
+    assert not (tmp_path / "tanggap.db").exists() and refused.stderr.count("\n") == 1
+    subprocess.run(
+        [sys.executable, "-m", "cli.main", "db", "upgrade"],
+        cwd=tmp_path, env=env, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
     serve = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "serve", "--port", "0", "--prefect-port", "0"],
         cwd=tmp_path,

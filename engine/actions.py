@@ -34,7 +34,7 @@ from engine.errors import (
 )
 from engine.lifecycle import RULES_BY_TRIGGER, Role, Rule, State, Trigger, fire, parse_trigger
 from engine.models import Agency, Category, Priority, Staff, Ticket
-from engine.photos import MediaStorage
+from engine.photos import CleanPhoto, MediaStorage
 from engine.routing import locate, route
 from engine.settings import Settings
 from engine.staff import find_staff
@@ -103,6 +103,28 @@ class _Step:
             note=note,
             public=self.rule.public_note if public is None else public,
             data=data or {},
+            now=self.now,
+        )
+        return self.ticket
+
+    def write_with_photos(
+        self,
+        note: str | None,
+        public: bool | None,
+        photos: Sequence[CleanPhoto],
+        *,
+        purpose: str,
+        storage: MediaStorage,
+    ) -> Ticket:
+        """The event, then its photos (checked before anything was written), keyed to it."""
+        self.write(note, public, {"photos": len(photos)} if photos else {})
+        attach_photos(
+            self.session,
+            self.ticket,
+            photos,
+            purpose=purpose,
+            event_seq=self.ticket.version,
+            storage=storage,
             now=self.now,
         )
         return self.ticket
@@ -439,17 +461,7 @@ def resolve(
         raise RuleViolated(f"resolving {ticket.category.name_en.lower()} needs a proof photo")
     cleaned = clean_photos(photos, settings)
     ticket.resolved_at = now
-    step.write(text, public, {"photos": len(cleaned)} if cleaned else {})
-    attach_photos(
-        session,
-        ticket,
-        cleaned,
-        purpose="proof",
-        event_seq=ticket.version,
-        storage=storage,
-        now=now,
-    )
-    return ticket
+    return step.write_with_photos(text, public, cleaned, purpose="proof", storage=storage)
 
 
 def reopen(
@@ -520,17 +532,7 @@ def comment(
     step = _Step(session, code, Trigger.COMMENT, actor, now, settings, expected_version)
     text = step.reason(note)
     cleaned = clean_photos(photos, settings)
-    step.write(text, public, {"photos": len(cleaned)} if cleaned else {})
-    attach_photos(
-        session,
-        step.ticket,
-        cleaned,
-        purpose="comment",
-        event_seq=step.ticket.version,
-        storage=storage,
-        now=now,
-    )
-    return step.ticket
+    return step.write_with_photos(text, public, cleaned, purpose="comment", storage=storage)
 
 
 def rate(

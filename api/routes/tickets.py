@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -251,9 +252,13 @@ def submit_on_behalf(
 ) -> ReportCreated:
     """Staff file a report for a caller (walk-in, phone); the caller gets the token."""
     body, photos = parsed
+    report = replace(
+        to_report(body, photos, source=body.channel.value),
+        priority=body.priority.value if body.priority else None,
+    )
     submitted = submit_report(
         session,
-        to_report(body, photos, source=body.channel.value),
+        report,
         private=body.private,
         language=Language(body.language),
         actor=key.actor,

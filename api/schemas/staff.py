@@ -23,7 +23,7 @@ from engine import (
     TimerView,
     WorkItem,
 )
-from engine.models import ApiKey
+from engine.models import ApiKey, Priority
 
 
 class _In(BaseModel):
@@ -223,6 +223,8 @@ class TransitionRead(BaseModel):
 
 class StaffReportCreate(ReportCreate):
     channel: Channel = Channel.WALK_IN
+    #: Staff's judgement (a citizen's own report never sets it): default, the category's.
+    priority: Priority | None = None
 
 
 class KeyCreate(_In):

@@ -254,6 +254,25 @@ def test_staff_submit_on_behalf_of_walk_in(api: Api) -> None:
     assert citizen.status_code == 422
 
 
+def test_staff_submit_on_behalf_sets_priority_citizen_cannot(api: Api) -> None:
+    body = {
+        "category": "traffic_jam",
+        "description": "Penelepon: jalan tertutup total",
+        "lat": -6.1754,
+        "lon": 106.8272,
+        "channel": "phone",
+    }
+    response = api.client.post(
+        "/api/v1/tickets", json={**body, "priority": "urgent"}, headers=api.auth("staff")
+    )
+    assert response.status_code == 201, response.text
+    code = response.json()["code"]
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["priority"] == "urgent"
+    citizen = api.client.post("/api/v1/reports", json={**body, "priority": "urgent"})
+    assert citizen.status_code == 422
+
+
 def test_figures_for_supervisors_withheld_under_minimum(api: Api) -> None:
     codes = [api.submit()["code"] for _ in range(5)]
     for code in codes:

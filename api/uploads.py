@@ -53,6 +53,12 @@ async def read_report(
     return await read_body(request, settings, model, json_limit=64 * 1024)
 
 
+def photos_json_limit(settings: Settings) -> int:
+    """The largest JSON body that may carry the most photos allowed, base64-encoded (4/3 of
+    their bytes), plus room for the other fields."""
+    return settings.max_photos * settings.max_photo_bytes * 4 // 3 + 64 * 1024
+
+
 async def read_body(
     request: Request, settings: Settings, model: type[M], *, json_limit: int
 ) -> tuple[M, list[bytes]]:

@@ -113,7 +113,8 @@ def _rebase(
     ticket: Ticket, timer: SlaTimer, old: Policy | None, new: Policy, now: datetime
 ) -> None:
     """Keep the business time consumed so far (on the old calendar), then count the new
-    policy's target on its calendar from ``now``."""
+    policy's target on its calendar from ``now``. The callers refresh the derived values
+    (deadline, next level) once, after pauses and stops are applied too."""
     measured_on = old or new
     consumed = elapsed(timer_rows.facts(timer, measured_on), now)
     target = new.target(TimerKind(timer.kind))
@@ -123,7 +124,6 @@ def _rebase(
     timer.policy_code = new.code
     timer.target_seconds = target.duration(new.calendar, timer.started_at).total_seconds()
     timer.agency_id = ticket.agency_id
-    _refresh(timer, new, now)
 
 
 def _needs_rebase(timer: SlaTimer, old: Policy | None, new: Policy) -> bool:

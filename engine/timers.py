@@ -62,10 +62,6 @@ def unpause(timer: SlaTimer, now: datetime) -> None:
         timer.pauses = [*timer.pauses[:-1], [timer.pauses[-1][0], end.isoformat()]]
 
 
-def is_paused(timer: SlaTimer) -> bool:
-    return bool(timer.pauses) and timer.pauses[-1][1] is None
-
-
 def next_due(timer: SlaTimer, policy: Policy) -> datetime | None:
     """When the lowest level not yet passed falls due; may be past (the sweep catches up).
 

@@ -31,7 +31,7 @@ from api.schemas.public import (
     SupportCreate,
     feature,
 )
-from api.uploads import check_photo, read_body, read_report, with_photos
+from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     Actor,
     LocalMediaStorage,
@@ -214,8 +214,7 @@ def dispute(
 async def _comment_body(
     request: Request, settings: SettingsDep
 ) -> tuple[CommentCreate, list[bytes]]:
-    limit = settings.max_photos * settings.max_photo_bytes * 4 // 3 + 64 * 1024
-    return await read_body(request, settings, CommentCreate, json_limit=limit)
+    return await read_body(request, settings, CommentCreate, json_limit=photos_json_limit(settings))
 
 
 @router.post(

@@ -32,7 +32,7 @@ from api.schemas.staff import (
     WorkItemRead,
     WorkPageRead,
 )
-from api.uploads import check_photo, read_body, read_report, with_photos
+from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     GroupBy,
     Language,
@@ -173,8 +173,9 @@ def read_ticket(
 async def _transition_body(
     request: Request, settings: SettingsDep
 ) -> tuple[TransitionCreate, list[bytes]]:
-    limit = settings.max_photos * settings.max_photo_bytes * 4 // 3 + 64 * 1024
-    return await read_body(request, settings, TransitionCreate, json_limit=limit)
+    return await read_body(
+        request, settings, TransitionCreate, json_limit=photos_json_limit(settings)
+    )
 
 
 @router.post(

@@ -7,10 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, web
 from api.deps import Transactions
 from api.ratelimit import SubmissionLimiter
-from api import web
 from api.routes import admin, open311, reports, tickets
 from api.schemas.public import CommentCreate, ReportCreate
 from api.schemas.staff import StaffReportCreate, TransitionCreate

@@ -70,6 +70,7 @@ from engine.queries import (
     list_public_updates,
     list_services,
     nearby_open,
+    suggest_duplicates,
     ticket_detail,
     worklist,
 )
@@ -164,6 +165,7 @@ __all__ = [
     "submit",
     "submit_report",
     "subscribe",
+    "suggest_duplicates",
     "support",
     "ticket_detail",
     "unsubscribe",

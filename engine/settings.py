@@ -50,6 +50,30 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     #: Supervisor figures over fewer cases than this are withheld.
     figures_min_count: int = Field(default=5, ge=1, le=1000)
+    # The web pages (issue 11).
+    #: Map tiles for the web pages' maps, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+    #: empty means no tiles (markers on a plain background, no request leaves the app).
+    map_tile_url: str = ""
+    #: Credit line the tile provider asks for (shown on the map).
+    map_tile_attribution: str = ""
+    #: Where the report page's map opens (latitude, longitude) and how close (Leaflet zoom).
+    map_centre: tuple[
+        Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]
+    ] = (
+        -6.2,
+        106.8456,
+    )
+    map_zoom: int = Field(default=11, ge=1, le=19)
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        if value and (
+            not value.startswith(("https://", "http://"))
+            or not all(part in value for part in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError("a tile URL like https://host/{z}/{x}/{y}.png, or empty for none")
+        return value
 
     @field_validator("submit_rate_limit")
     @classmethod

@@ -36,6 +36,7 @@ from engine.queries.staff import (
     ticket_detail,
     worklist,
 )
+from engine.queries.suggestions import suggest_duplicates
 
 __all__ = [
     "EscalationItem",
@@ -66,6 +67,7 @@ __all__ = [
     "list_public_updates",
     "list_services",
     "nearby_open",
+    "suggest_duplicates",
     "ticket_detail",
     "worklist",
 ]

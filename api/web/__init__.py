@@ -1,0 +1,30 @@
+"""The web pages (issue 11): server-rendered Jinja2, Indonesian and English, served by the app.
+
+``install(app)`` mounts the vendored static files at ``/static`` and adds every page module
+present: ``citizen`` (report at ``/``, track at ``/t/{code}``) and, when they exist, the staff
+worklist and supervisor dashboard modules (``staff``, ``dashboard``), each exposing ``router``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.web.pages import STATIC
+
+#: Page modules under ``api/web/``, added in this order when present.
+PAGE_MODULES = ("citizen", "staff", "dashboard")
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for name in PAGE_MODULES:
+        module_name = f"{__name__}.{name}"
+        if importlib.util.find_spec(module_name) is not None:
+            app.include_router(importlib.import_module(module_name).router)
+
+
+__all__ = ["PAGE_MODULES", "install"]

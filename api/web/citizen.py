@@ -1,0 +1,137 @@
+"""Citizen pages: report a problem at ``/``, follow it at ``/t/{code}``.
+
+The short tracking link is what mails, SMS and printed receipts carry. Reads come from the
+engine's public projection (no personal data by construction); the page's script sends reports,
+comments, disputes, ratings and "me too" to the JSON API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import NowDep, ReadSessionDep, SettingsDep
+from api.schemas.public import Lat, Lon
+from api.web.pages import LanguageDep, render
+from engine import (
+    NotFound,
+    Open311Status,
+    State,
+    get_public,
+    list_services,
+    suggest_duplicates,
+)
+
+router = APIRouter(include_in_schema=False)
+
+#: A picture beside each category's words (the words carry the meaning; the picture helps).
+GROUP_ICONS = {
+    "transport": "🚦",
+    "infrastructure": "🚧",
+    "water": "🌊",
+    "environment": "🗑️",
+    "public_order": "🚨",
+    "safety": "🔥",
+    "social": "🤝",
+    "health": "🏥",
+    "public_service": "🏛️",
+}
+CATEGORY_ICONS = {
+    "traffic_jam": "🚗",
+    "broken_traffic_light": "🚦",
+    "illegal_parking": "🅿️",
+    "broken_road": "🕳️",
+    "broken_street_light": "💡",
+    "flood": "🌊",
+    "garbage_pile": "🗑️",
+}
+OTHER_ICON = "📝"
+#: States in which the reporter may dispute the fix or rate it.
+FINISHED = (State.RESOLVED, State.CLOSED)
+
+
+def icon(category: str, group: str) -> str:
+    return CATEGORY_ICONS.get(category) or GROUP_ICONS.get(group) or OTHER_ICON
+
+
+@router.get("/", response_class=HTMLResponse)
+def report_page(
+    request: Request, language: LanguageDep, session: ReadSessionDep, settings: SettingsDep
+) -> Response:
+    categories = [
+        {"code": s.code, "name": (s.name_id, s.name_en), "icon": icon(s.code, s.group)}
+        for s in list_services(session)
+    ]
+    return render(
+        request,
+        "report.html",
+        language,
+        {"categories": categories, "centre": list(settings.map_centre), "zoom": settings.map_zoom},
+        title="report.title",
+    )
+
+
+@router.get("/web/nearby", response_class=HTMLResponse)
+def nearby(
+    request: Request,
+    language: LanguageDep,
+    session: ReadSessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    category: Annotated[str, Query(min_length=1, max_length=60)],
+    lat: Annotated[float, Lat],
+    lon: Annotated[float, Lon],
+) -> Response:
+    """A fragment for the report form: open reports of this category near the chosen point."""
+    found = suggest_duplicates(
+        session, category=category, lat=lat, lon=lon, now=now, settings=settings
+    )
+    return render(request, "_nearby.html", language, {"reports": found})
+
+
+@router.get("/t", response_model=None)
+def find(
+    request: Request,
+    language: LanguageDep,
+    code: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """The "follow a report" box: a typed code goes to its page."""
+    typed = code.strip().upper()
+    if typed:
+        return RedirectResponse(f"/t/{quote(typed, safe='')}", status_code=303)
+    return render(request, "find.html", language, title="track.find_title")
+
+
+@router.get("/t/{code}", response_class=HTMLResponse)
+def track_page(
+    request: Request, code: str, language: LanguageDep, session: ReadSessionDep, now: NowDep
+) -> Response:
+    try:
+        report = get_public(session, code[:64], now=now)
+    except NotFound:
+        return render(
+            request,
+            "not_found.html",
+            language,
+            {"code": code[:64]},
+            status=404,
+            title="base.not_found_title",
+        )
+    before = [p for p in report.photos if p.purpose != "proof"]
+    after = [p for p in report.photos if p.purpose == "proof"]
+    return render(
+        request,
+        "track.html",
+        language,
+        {
+            "report": report,
+            "before": before,
+            "after": after,
+            "open": report.state.open311_status is Open311Status.OPEN,
+            "finished": report.state.state in FINISHED,
+        },
+        title="track.title",
+    )

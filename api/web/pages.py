@@ -1,0 +1,123 @@
+"""Rendering pages: one Jinja2 environment (autoescaped), the page's language, safe headers.
+
+A page handler reads through the engine's read side (``engine.queries``) like the API does and
+hands plain values to ``render``; every change a page makes goes through the JSON API from the
+page's script, so the API stays the one write path.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from api.deps import get_settings
+from api.web.i18n import DEFAULT, Translator, language_of
+from engine import Language, Settings
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+LANG_COOKIE = "lang"
+_YEAR = 365 * 24 * 3600
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def page_language(request: Request) -> Language:
+    """``?lang=`` first (the header's switch), then the cookie it left, then Indonesian."""
+    return (
+        language_of(request.query_params.get("lang"))
+        or language_of(request.cookies.get(LANG_COOKIE))
+        or DEFAULT
+    )
+
+
+LanguageDep = Annotated[Language, Depends(page_language)]
+
+
+def _when(settings: Settings, t: Translator) -> Any:
+    zone = ZoneInfo(settings.timezone)
+
+    def when(moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        local = moment.astimezone(zone)
+        month = t(f"base.month_{local.month}")
+        return f"{local.day} {month} {local.year}, {local:%H:%M} {local.tzname()}"
+
+    return when
+
+
+def _content_security_policy(settings: Settings) -> str:
+    """Only the app itself (and the tile server, when one is set) may be reached."""
+    images = "'self' data: blob:"
+    if settings.map_tile_url:
+        # Leaflet fills "{s}" with a subdomain: allow them all.
+        parts = urlsplit(settings.map_tile_url.replace("{s}", "*"))
+        images += f" {parts.scheme}://{parts.netloc}"
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"img-src {images}",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        )
+    )
+
+
+def render(
+    request: Request,
+    template: str,
+    language: Language,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    title: str = "",
+) -> HTMLResponse:
+    """Render ``template`` in ``language``. Every template gets ``t`` (messages), ``pick`` (one of
+    the engine's two labels), ``when`` (a local time in words), ``lang``, ``other_lang``,
+    ``path``, ``tiles`` (the map tile setting) and ``title``."""
+    settings = get_settings(request)
+    t = Translator(language)
+    other = Language.EN if language is Language.ID else Language.ID
+    values: dict[str, Any] = {
+        "t": t,
+        "pick": t.pick,
+        "when": _when(settings, t),
+        "lang": language.value,
+        "other_lang": other.value,
+        "path": request.url.path,
+        "tiles": {"url": settings.map_tile_url, "attribution": settings.map_tile_attribution},
+        "title": title,
+    }
+    values.update(context or {})
+    html = environment.get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Content-Security-Policy"] = _content_security_policy(settings)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    if language_of(request.query_params.get("lang")) is language:
+        response.set_cookie(LANG_COOKIE, language.value, max_age=_YEAR, samesite="lax")
+    return response
+
+
+__all__ = ["STATIC", "LanguageDep", "environment", "get_settings", "page_language", "render"]

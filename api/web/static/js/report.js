@@ -1,0 +1,158 @@
+/* The report form: pick a category and a place, see what is already reported nearby, describe,
+   add photos, send to the JSON API (POST /api/v1/reports), then show the code and the link to
+   keep. The reporter token travels only in the link's fragment, which browsers never send. */
+"use strict";
+(function () {
+  var form = document.getElementById("report-form");
+  if (!form) { return; }
+  var t = window.tanggapMessages();
+  var lang = form.dataset.lang;
+  var point = null, marker = null;
+  var mapElement = document.getElementById("report-map");
+  var map = window.TanggapMap.make(mapElement);
+  var status = document.getElementById("location-status");
+  var coords = document.getElementById("coords");
+  var nearby = document.getElementById("nearby");
+  var error = document.getElementById("form-error");
+  var nearbyMarkers = [];
+
+  function round(x) { return Math.round(x * 1e6) / 1e6; }
+  function setPoint(lat, lon, message) {
+    point = { lat: round(lat), lon: round(lon) };
+    coords.value = point.lat + ", " + point.lon;
+    status.textContent = t(message, point);
+    if (map) {
+      if (marker) { marker.remove(); }
+      marker = window.TanggapMap.dot(map, point.lat, point.lon, "blue");
+      map.setView([point.lat, point.lon], Math.max(map.getZoom(), 16));
+    }
+    loadNearby();
+  }
+  function category() {
+    var checked = form.querySelector("input[name=category]:checked");
+    return checked ? checked.value : "";
+  }
+
+  function loadNearby() {
+    nearbyMarkers.forEach(function (m) { m.remove(); });
+    nearbyMarkers = [];
+    if (!point || !category()) { nearby.hidden = true; return; }
+    var query = new URLSearchParams({ category: category(), lat: point.lat, lon: point.lon, lang: lang });
+    fetch("/web/nearby?" + query.toString()).then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        nearby.innerHTML = html;  // rendered and escaped by the server
+        nearby.hidden = !html.trim();
+        nearby.querySelectorAll(".card").forEach(function (card) {
+          if (map) { nearbyMarkers.push(window.TanggapMap.dot(map, Number(card.dataset.lat), Number(card.dataset.lon), "yellow")); }
+        });
+      }).catch(function () { nearby.hidden = true; });
+  }
+
+  nearby.addEventListener("click", function (event) {
+    var button = event.target.closest(".me-too");
+    if (!button) { return; }
+    button.disabled = true;
+    var code = button.dataset.code;
+    fetch("/api/v1/reports/" + encodeURIComponent(code) + "/supporters", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ language: lang })
+    }).then(function (r) {
+      if (r.ok) { window.location.assign("/t/" + encodeURIComponent(code)); return; }
+      button.disabled = false;
+      return problem(r).then(showError);
+    }).catch(function () { button.disabled = false; showError(t("report.offline")); });
+  });
+
+  form.querySelectorAll("input[name=category]").forEach(function (input) {
+    input.addEventListener("change", loadNearby);
+  });
+  if (map) { map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng, "report.point_set"); }); }
+  document.getElementById("locate").addEventListener("click", function () {
+    if (!navigator.geolocation) { status.textContent = t("report.no_position"); return; }
+    status.textContent = t("report.locating");
+    navigator.geolocation.getCurrentPosition(function (p) {
+      setPoint(p.coords.latitude, p.coords.longitude, "report.located");
+    }, function () { status.textContent = t("report.no_position"); }, { enableHighAccuracy: true, timeout: 15000 });
+  });
+  coords.addEventListener("change", function () {
+    var parts = coords.value.split(/[,;\s]+/).filter(Boolean).map(Number);
+    if (parts.length === 2 && parts.every(isFinite) && Math.abs(parts[0]) <= 90 && Math.abs(parts[1]) <= 180) {
+      setPoint(parts[0], parts[1], "report.point_set");
+    } else { point = null; status.textContent = t("report.bad_coords"); }
+  });
+
+  function showError(message) { error.textContent = message; error.hidden = false; error.focus && error.scrollIntoView({ block: "center" }); }
+  function problem(response) {
+    if (response.status === 429) { return Promise.resolve(t("report.too_many")); }
+    return response.json().then(function (body) { return t("report.failed", { detail: body.detail || response.statusText }); },
+      function () { return t("report.failed", { detail: response.statusText }); });
+  }
+
+  /* Phone photos are often 3–8 MB: send a JPEG at most 1600 px wide (falls back to the file). */
+  function shrink(file) {
+    if (!window.createImageBitmap || !file.type.startsWith("image/")) { return Promise.resolve(file); }
+    return createImageBitmap(file).then(function (image) {
+      var scale = Math.min(1, 1600 / Math.max(image.width, image.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(image.width * scale); canvas.height = Math.round(image.height * scale);
+      canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : file); }, "image/jpeg", 0.8);
+      });
+    }).catch(function () { return file; });
+  }
+  function photos() {
+    var files = [];
+    ["photo-camera", "photo-gallery"].forEach(function (id) {
+      Array.prototype.forEach.call(document.getElementById(id).files, function (f) { if (f.size) { files.push(f); } });
+    });
+    return Promise.all(files.slice(0, 5).map(shrink));
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    error.hidden = true;
+    var description = document.getElementById("description").value.trim();
+    if (!category()) { showError(t("report.need_category")); return; }
+    if (!point) { showError(t("report.need_location")); return; }
+    if (!description) { showError(t("report.need_description")); return; }
+    var send = document.getElementById("send");
+    send.disabled = true; send.textContent = t("report.sending");
+    photos().then(function (files) {
+      var body = new FormData();
+      body.append("category", category());
+      body.append("description", description);
+      body.append("lat", point.lat); body.append("lon", point.lon);
+      var address = document.getElementById("address").value.trim();
+      if (address) { body.append("address", address); }
+      body.append("language", lang);
+      body.append("channel", "web");
+      files.forEach(function (f, i) { body.append("photos", f, "photo-" + (i + 1) + ".jpg"); });
+      return fetch("/api/v1/reports", { method: "POST", body: body });
+    }).then(function (response) {
+      if (!response.ok) { return problem(response).then(function (m) { throw new Error(m); }); }
+      return response.json().then(done);
+    }).catch(function (e) {
+      showError(e instanceof TypeError ? t("report.offline") : e.message);
+    }).finally(function () { send.disabled = false; send.textContent = send.dataset.label || send.textContent; });
+  });
+  document.getElementById("send").dataset.label = document.getElementById("send").textContent;
+
+  function done(created) {
+    var link = window.location.origin + "/t/" + encodeURIComponent(created.code) + "#token=" + encodeURIComponent(created.reporter_token);
+    try { localStorage.setItem("tanggap.token." + created.code, created.reporter_token); } catch (e) { /* private mode */ }
+    form.hidden = true;
+    var receipt = document.getElementById("receipt");
+    document.getElementById("receipt-code").textContent = created.code;
+    document.getElementById("receipt-link").value = link;
+    document.getElementById("receipt-open").href = link;
+    receipt.hidden = false;
+    receipt.focus();
+  }
+  document.getElementById("copy-link").addEventListener("click", function () {
+    var input = document.getElementById("receipt-link");
+    input.select();
+    var copied = navigator.clipboard ? navigator.clipboard.writeText(input.value) : Promise.reject();
+    copied.catch(function () { document.execCommand && document.execCommand("copy"); })
+      .finally(function () { document.getElementById("copy-status").textContent = t("report.copied"); });
+  });
+})();

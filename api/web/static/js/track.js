@@ -1,0 +1,97 @@
+/* The tracking page's reporter actions. The token comes from the link's fragment (#token=…),
+   which browsers never send to a server, or from this device's memory, or is pasted; it goes only
+   in the X-Reporter-Token header of the JSON API calls (comment, dispute, rating). */
+"use strict";
+(function () {
+  var section = document.getElementById("reporter");
+  window.TanggapMap.make(document.getElementById("track-map"));
+  if (!section) { return; }
+  var t = window.tanggapMessages();
+  var code = section.dataset.code;
+  var api = "/api/v1/reports/" + encodeURIComponent(code);
+  var key = "tanggap.token." + code;
+  var actions = document.getElementById("actions");
+  var tokenForm = document.getElementById("token-form");
+  var statusLine = document.getElementById("action-status");
+  var error = document.getElementById("action-error");
+  var token = null;
+
+  function remember(value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
+  function recalled() { try { return localStorage.getItem(key); } catch (e) { return null; } }
+  function fromFragment() {
+    var match = /(?:^|&)token=([^&]+)/.exec(window.location.hash.slice(1));
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+  function showError(message) { error.textContent = message; error.hidden = false; statusLine.textContent = ""; }
+  function problem(response) {
+    return response.json().then(function (b) { return b.detail || response.statusText; },
+      function () { return response.statusText; });
+  }
+
+  function use(candidate) {
+    return fetch(api + "/private", { headers: { "X-Reporter-Token": candidate } }).then(function (r) {
+      if (!r.ok) { throw new Error(t("track.token_wrong")); }
+      token = candidate; remember(candidate);
+      tokenForm.hidden = true; actions.hidden = false; error.hidden = true;
+      return r.json();
+    });
+  }
+  var initial = fromFragment() || recalled();
+  if (initial) { use(initial).catch(function () { try { localStorage.removeItem(key); } catch (e) { /* */ } }); }
+  tokenForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    use(document.getElementById("token").value.trim()).catch(function (e) { showError(e.message); });
+  });
+  document.getElementById("forget-token").addEventListener("click", function () {
+    try { localStorage.removeItem(key); } catch (e) { /* */ }
+    token = null; actions.hidden = true; tokenForm.hidden = false;
+    if (window.location.hash) { history.replaceState(null, "", window.location.pathname); }
+  });
+
+  function post(path, body, doneKey, button) {
+    error.hidden = true;
+    statusLine.textContent = t("track.sending");
+    button.disabled = true;
+    var headers = { "X-Reporter-Token": token };
+    if (!(body instanceof FormData)) { headers["Content-Type"] = "application/json"; body = JSON.stringify(body); }
+    return fetch(api + path, { method: "POST", headers: headers, body: body }).then(function (r) {
+      if (!r.ok) { return problem(r).then(function (d) { throw new Error(t("track.failed", { detail: d })); }); }
+      statusLine.textContent = t(doneKey);
+      try { sessionStorage.setItem("tanggap.done", t(doneKey)); } catch (e) { /* */ }
+      window.location.reload();
+    }).catch(function (e) {
+      showError(e instanceof TypeError ? t("track.offline") : e.message);
+    }).finally(function () { button.disabled = false; });
+  }
+  try {
+    var said = sessionStorage.getItem("tanggap.done");
+    if (said) { statusLine.textContent = said; sessionStorage.removeItem("tanggap.done"); }
+  } catch (e) { /* */ }
+
+  document.getElementById("comment-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var body = new FormData();
+    body.append("text", document.getElementById("comment-text").value.trim());
+    var photo = document.getElementById("comment-photo").files[0];
+    if (photo) { body.append("photos", photo); }
+    post("/comments", body, "track.comment_done", event.submitter || event.target.querySelector("button"));
+  });
+  var dispute = document.getElementById("dispute-form");
+  if (dispute) {
+    dispute.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var reason = document.getElementById("dispute-reason").value.trim();
+      if (!reason) { showError(t("track.need_reason")); return; }
+      post("/dispute", { reason: reason }, "track.dispute_done", event.submitter || event.target.querySelector("button"));
+    });
+  }
+  var rating = document.getElementById("rating-form");
+  if (rating) {
+    rating.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var chosen = rating.querySelector("input[name=rating]:checked");
+      if (!chosen) { return; }
+      post("/rating", { rating: Number(chosen.value) }, "track.rating_done", event.submitter || event.target.querySelector("button"));
+    });
+  }
+})();

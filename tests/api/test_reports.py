@@ -265,13 +265,3 @@ def test_reporter_comment_as_multipart_with_photo_file(api: Api) -> None:
     )
     assert response.status_code == 200, response.text
     assert [p["content_type"] for p in response.json()["photos"]] == ["image/png"]
-
-
-def test_tracking_link_in_mail_opens_the_public_view(api: Api) -> None:
-    code = api.submit()["code"]
-    response = api.client.get(f"/t/{code.lower()}", follow_redirects=False)
-    assert response.status_code == 307
-    assert response.headers["location"] == f"/api/v1/reports/{code.lower()}"
-    followed = api.client.get(f"/t/{code}")
-    assert followed.status_code == 200 and followed.json()["code"] == code
-    assert api.client.get("/", follow_redirects=False).headers["location"] == "/docs"

@@ -1,0 +1,104 @@
+"""The web pages' words: both languages hold the same keys, nothing empty, nothing left in one
+language only, and every key a template or script asks for exists."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from api.web.i18n import load
+from engine import Language
+from engine.lifecycle import Role, Trigger
+
+WEB = Path(__file__).resolve().parents[2] / "api" / "web"
+TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
+SCRIPTS = sorted((WEB / "static" / "js").glob("*.js"))
+ID, EN = load(Language.ID), load(Language.EN)
+#: Keys whose words are the same in both languages on purpose (names, formats, shared words).
+SAME = {
+    "base.site_name",
+    "base.footer_open311",
+    "base.month_4",
+    "base.month_9",
+    "base.month_11",
+    "report.coords_placeholder",
+    "track.find_placeholder",
+    "track.state",
+}
+_KEY = r"[a-z0-9_]+(?:\.[a-z0-9_]+)+"
+
+
+def test_both_languages_hold_the_same_keys() -> None:
+    assert sorted(set(ID) - set(EN)) == [], "only in Indonesian"
+    assert sorted(set(EN) - set(ID)) == [], "only in English"
+
+
+def test_no_message_is_empty_or_left_untranslated() -> None:
+    assert [k for k, v in {**ID, **EN}.items() if not v.strip()] == []
+    same = {k for k in ID if ID[k] == EN[k]}
+    assert sorted(same - SAME) == [], "same words in both languages: translate them"
+
+
+def test_messages_name_the_same_parameters_in_both_languages() -> None:
+    def params(text: str) -> set[str]:
+        return set(re.findall(r"\{(\w+)\}", text))
+
+    assert [k for k in ID if params(ID[k]) != params(EN[k])] == []
+
+
+def _used_keys(text: str) -> set[str]:
+    return set(re.findall(rf"""\bt\(\s*["']({_KEY})["']\s*[,)]""", text)) | set(
+        re.findall(
+            rf"""["']({_KEY})["']""", "".join(re.findall(r"messages\(\[(.*?)\]\)", text, re.S))
+        )
+    )
+
+
+@pytest.mark.parametrize("path", TEMPLATES + SCRIPTS, ids=lambda p: p.name)
+def test_every_key_a_page_asks_for_exists(path: Path) -> None:
+    used = _used_keys(path.read_text(encoding="utf-8"))
+    assert sorted(used - set(ID)) == []
+
+
+def test_citizen_pages_ask_for_their_words_by_key() -> None:
+    """The check above finds keys at all (it would pass vacuously on a broken pattern)."""
+    used = set().union(*(_used_keys(p.read_text(encoding="utf-8")) for p in TEMPLATES))
+    assert {"report.send", "track.dispute_send", "base.not_found_title"} <= used
+
+
+def test_keys_built_from_the_engine_s_vocabularies_exist() -> None:
+    built = {f"trigger.{t.value}" for t in Trigger} | {f"role.{r.value}" for r in Role}
+    built |= {f"base.month_{m}" for m in range(1, 13)} | {f"track.rating_{n}" for n in range(1, 6)}
+    assert sorted(built - set(ID)) == []
+
+
+class _Literals(HTMLParser):
+    """Words written straight into a template (outside ``t(…)``) are untranslated."""
+
+    WORDY = ("alt", "title", "placeholder", "aria-label", "label", "value")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            return
+        for name, value in attrs:
+            if name in self.WORDY and value and re.search(r"[A-Za-z]{2,}", value):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+    def handle_data(self, data: str) -> None:
+        if re.search(r"[A-Za-z]{2,}", data) and self.lasttag not in ("script", "style"):
+            self.found.append(data.strip())
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_templates_hold_no_words_of_their_own(path: Path) -> None:
+    source = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", path.read_text(), flags=re.S)
+    parser = _Literals()
+    parser.feed(source)
+    assert parser.found == []

@@ -1,0 +1,189 @@
+"""The citizen pages in a real browser: report with a photo at phone width, follow it, dispute a
+fix and see it reopen, comment and rate — in both languages, checked by axe-core."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import MONAS, Live, OpenPage
+
+Shot = Callable[[Page, str], Path]
+
+
+def _photo(tmp_path: Path) -> Path:
+    """A camera-sized photo (2400×1800), so the page's shrinking before upload is exercised."""
+    path = tmp_path / "lubang.jpg"
+    image = Image.new("RGB", (2400, 1800), (90, 90, 90))
+    for x in range(0, 2400, 40):
+        for y in range(0, 1800, 300):
+            image.putpixel((x, y), (250, 250, 0))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=95)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_report_with_photo_at_phone_width_lands_on_its_tracking_page(
+    open_page: OpenPage, live: Live, axe: Callable[[Page], None], screenshot: Shot, tmp_path: Path
+) -> None:
+    page = open_page("/", size="phone", geolocation=MONAS)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Laporkan masalah")
+    axe(page)
+    screenshot(page, "report")
+
+    page.get_by_text("Jalan rusak / berlubang").click()
+    page.get_by_role("button", name="Pakai lokasi saya sekarang").click()
+    expect(page.locator("#location-status")).to_contain_text("-6.1754, 106.8272")
+    page.get_by_label("Alamat atau patokan").fill("Jl. Medan Merdeka Barat")
+    page.get_by_label("Apa yang terjadi?").fill("Lubang besar di lajur kiri, motor hampir jatuh")
+    page.get_by_label("Atau pilih foto dari galeri").set_input_files(_photo(tmp_path))
+    page.get_by_role("button", name="Kirim laporan").click()
+
+    receipt = page.locator("#receipt")
+    expect(receipt).to_be_visible()
+    code = page.locator("#receipt-code").inner_text()
+    assert re.fullmatch(r"JKT-[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    link = page.locator("#receipt-link").input_value()
+    assert link.startswith(f"{live.url}/t/{code}#token=")
+    screenshot(page, "report-sent")
+
+    # What the API stored is what was typed, and the photo arrived shrunk (≤ 1600 px).
+    stored = live.public(code)
+    assert stored["description"] == "Lubang besar di lajur kiri, motor hampir jatuh"
+    assert stored["address"] == "Jl. Medan Merdeka Barat"
+    assert stored["category"]["code"] == "broken_road"
+    assert (stored["lat"], stored["lon"]) == MONAS
+    (photo,) = stored["photos"]
+    assert max(photo["width"], photo["height"]) == 1600
+
+    page.get_by_role("link", name="Buka laporan saya").click()
+    expect(page).to_have_url(re.compile(rf"/t/{code}#token="))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Laporan {code}")
+    expect(page.locator(".state-line .badge.red")).to_have_text("Menunggu")
+    expect(page.locator(".description")).to_have_text(stored["description"])
+    expect(page.get_by_role("img", name="Foto laporan 1")).to_be_visible()
+    # The token from the link's fragment was accepted: the reporter's actions are offered.
+    expect(page.get_by_role("heading", name="Tambah komentar")).to_be_visible()
+
+
+def test_report_page_offers_what_is_already_reported_nearby_and_me_too_follows_it(
+    open_page: OpenPage, live: Live
+) -> None:
+    existing = live.submit(category="flood", description="Banjir selutut di depan halte")
+    page = open_page("/", size="phone", lang="en")
+    page.get_by_text("Flood / waterlogging").click()
+    page.get_by_label("Coordinates (latitude, longitude)").fill("-6.1755, 106.8273")
+    page.get_by_label("Coordinates (latitude, longitude)").press("Tab")
+    nearby = page.locator("#nearby")
+    expect(nearby).to_contain_text("Someone already reported this nearby")
+    expect(nearby).to_contain_text(existing["code"])
+    expect(nearby).to_contain_text("Banjir selutut di depan halte")
+    before = live.public(existing["code"])["supporters"]
+    nearby.get_by_role("button", name="Me too").first.click()
+    expect(page).to_have_url(re.compile(rf"/t/{existing['code']}$"))
+    assert live.public(existing["code"])["supporters"] == before + 1
+
+
+def test_dispute_a_resolved_report_reopens_it(
+    open_page: OpenPage, live: Live, axe: Callable[[Page], None], screenshot: Shot
+) -> None:
+    created = live.submit(description="Lubang di depan sekolah")
+    code, token = created["code"], created["reporter_token"]
+    live.drive(code, "verify", "assign", "start", "resolve")
+
+    page = open_page(f"/t/{code}#token={token}", size="phone")
+    expect(page.locator(".state-line .badge.green")).to_have_text("Selesai")
+    expect(page.locator(".timeline")).to_contain_text("Lubang sudah ditambal")
+    expect(page.get_by_role("img", name="Foto hasil perbaikan 1")).to_be_visible()
+    expect(page.get_by_role("heading", name="Masalahnya belum beres?")).to_be_visible()
+    axe(page)
+    screenshot(page, "track-resolved")
+
+    page.get_by_role("button", name="Buka lagi laporan ini").click()
+    expect(page.locator("#action-error")).to_have_text("Tulis dulu apa yang belum beres.")
+    page.get_by_label("Apa yang belum beres?").fill("Lubangnya muncul lagi setelah hujan")
+    page.get_by_role("button", name="Buka lagi laporan ini").click()
+    expect(page.locator(".state-line .badge.yellow")).to_have_text("Disposisi")
+    expect(page.locator(".timeline li").last).to_contain_text("Dibuka lagi")
+    expect(page.locator(".timeline li").last).to_contain_text("Lubangnya muncul lagi setelah hujan")
+    assert live.public(code)["state"]["code"] == "assigned"
+
+
+def test_comment_and_rate_with_the_pasted_token_in_english(
+    open_page: OpenPage, live: Live, axe: Callable[[Page], None], screenshot: Shot
+) -> None:
+    created = live.submit(description="Pothole near the school")
+    code, token = created["code"], created["reporter_token"]
+    live.drive(code, "verify", "assign", "start", "resolve")
+
+    page = open_page(f"/t/{code}", size="desktop", lang="en")
+    expect(page.locator(".state-line .badge")).to_have_text("Resolved")
+    page.get_by_label("Secret code").fill("not-the-token")
+    page.get_by_role("button", name="Use this code").click()
+    expect(page.locator("#action-error")).to_have_text(
+        "The secret code does not match this report."
+    )
+    page.get_by_label("Secret code").fill(token)
+    page.get_by_role("button", name="Use this code").click()
+    expect(page.get_by_role("heading", name="Add a comment")).to_be_visible()
+    axe(page)
+    screenshot(page, "track")
+
+    page.get_by_label("Comment for the staff").fill("Thank you, <b>quick</b> work")
+    page.get_by_role("button", name="Send comment").click()
+    expect(page.locator("#action-status")).to_have_text("Comment sent to the staff.")
+    # A citizen's comment goes to the agency; the public history shows that one was made.
+    expect(page.locator(".timeline li").last).to_contain_text("Comment · by a citizen")
+    expect(page.locator("main")).not_to_contain_text("quick")
+
+    page.get_by_label("5 – very good").check()
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.locator("#action-status")).to_have_text("Thank you for your rating.")
+    private = live.request.get(
+        f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": token}
+    )
+    assert private.json()["rating"] == 5
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_pages_in_both_languages_pass_axe(
+    open_page: OpenPage,
+    live: Live,
+    axe: Callable[[Page], None],
+    screenshot: Shot,
+    size: str,
+    lang: str,
+) -> None:
+    code = live.submit(description="Trotoar retak")["code"]
+    for path, name in (
+        ("/", "report"),
+        (f"/t/{code}", "track-public"),
+        ("/t/JKT-0000-0000", "not-found"),
+    ):
+        page = open_page(path, size=size, lang=lang)
+        assert page.locator("html").get_attribute("lang") == lang
+        axe(page)
+        if lang == "id":
+            screenshot(page, name)
+        page.context.close()
+
+
+def test_language_link_switches_and_is_remembered(open_page: OpenPage) -> None:
+    page = open_page("/", size="phone")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Laporkan masalah")
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Report a problem")
+    page.get_by_role("link", name="Track a report").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Track a report")
+    page.get_by_label("Report code").fill("jkt-zzzz-zzzz")
+    page.get_by_role("button", name="Track").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Report not found")
+    expect(page.locator("main")).to_contain_text("JKT-ZZZZ-ZZZZ")

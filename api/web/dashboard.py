@@ -18,9 +18,9 @@ from fastapi.responses import Response
 
 from api.deps import NowDep, ReadSessionDep, get_settings
 from api.web.i18n import Translator
-from api.web.pages import LanguageDep, render
+from api.web.pages import LanguageDep
 from api.web.staff import duration_words, time_left
-from api.web.staff_session import HolderDep, to_sign_in
+from api.web.staff_session import HolderDep, page, to_sign_in
 from engine import GroupBy, KeyHolder, Language, Role, TanggapError, figures
 from engine.queries.oversight import (
     BacklogGroup,
@@ -109,7 +109,7 @@ def rate_bars(holder: KeyHolder, session: Any, by: GroupBy, now: datetime, min_c
 
 
 def _needs_supervisor(request: Request, language: Language) -> Response:
-    return render(
+    return page(
         request,
         "staff/refused.html",
         language,
@@ -147,7 +147,7 @@ def dashboard_page(
         for t in tickets
     ]
     min_count = settings.figures_min_count
-    return render(
+    return page(
         request,
         "dashboard/index.html",
         language,
@@ -244,7 +244,7 @@ def timeline_page(
     try:
         story = sla_story(session, holder, code, now=now)
     except TanggapError as exc:
-        return render(
+        return page(
             request,
             "dashboard/missing.html",
             language,
@@ -253,7 +253,7 @@ def timeline_page(
             title="dashboard.title",
         )
     rows, start, end, now_x = timeline_rows(story, now)
-    return render(
+    return page(
         request,
         "dashboard/timeline.html",
         language,

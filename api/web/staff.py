@@ -23,9 +23,10 @@ from api.errors import ApiError, status_of
 from api.storage import RequestStorage
 from api.uploads import check_photo
 from api.web.i18n import Translator
-from api.web.pages import LanguageDep, render
+from api.web.pages import LanguageDep
 from api.web.staff_session import (
     HolderDep,
+    page,
     refuse_cross_site,
     same_origin,
     to_sign_in,
@@ -134,7 +135,7 @@ def _page(
     agencies: list[AgencyEntry] = list_agencies(session)
     done = request.query_params.get("done")
     did = request.query_params.get("did")
-    return render(
+    return page(
         request,
         "staff/worklist.html",
         language,

@@ -3,6 +3,10 @@ never show — citizen text stays text, the reporter stays anonymous."""
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
+from engine import Settings
 from tests.api.conftest import MONAS, Api
 
 PERSON = {"name": "Siti Rahayu", "email": "siti.rahayu@example.id", "phone": "+62 812 5555 0101"}
@@ -87,3 +91,19 @@ def test_nearby_lists_open_reports_of_that_category_only(api: Api) -> None:
     assert "Someone already reported this nearby" in html
     far = api.client.get("/web/nearby", params={**params, "lat": MONAS[0] + 0.05}).text
     assert far.strip() == ""
+
+
+def test_a_tile_url_setting_reaches_the_map_and_the_policy(api: Api) -> None:
+    tiles = "https://{s}.tile.example.org/{z}/{x}/{y}.png"
+    api.app.state.settings = api.app.state.settings.model_copy(update={"map_tile_url": tiles})
+    page = api.client.get("/")
+    assert f'data-tiles="{tiles}"' in page.text
+    assert (
+        "img-src 'self' data: blob: https://*.tile.example.org"
+        in page.headers["content-security-policy"]
+    )
+
+
+def test_a_tile_url_without_its_placeholders_is_refused() -> None:
+    with pytest.raises(ValidationError, match="a tile URL like"):
+        Settings(map_tile_url="https://tiles.example.org/tile.png")

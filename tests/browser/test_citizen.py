@@ -142,6 +142,8 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
     # A citizen's comment goes to the agency; the public history shows that one was made.
     expect(page.locator(".timeline li").last).to_contain_text("Comment · by a citizen")
     expect(page.locator("main")).not_to_contain_text("quick")
+    staff_view = live.request.get(f"/api/v1/tickets/{code}", headers=live.auth("admin"))
+    assert "Thank you, <b>quick</b> work" in staff_view.text()
 
     page.get_by_label("5 – very good").check()
     page.get_by_role("button", name="Send rating").click()

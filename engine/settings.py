@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         "description"
     ]
     max_photo_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 8 * 1024 * 1024
+    # The staff and supervisor web pages (issue 11).
+    #: Signs the pages' session cookie: give every API process the same value. Unset, each
+    #: process draws its own at start (sign-ins end at a restart and do not cross processes).
+    session_secret: SecretStr | None = None
+    #: How long a sign-in lasts.
+    session_hours: float = Field(default=10.0, gt=0, le=24 * 30)
 
     @field_validator("database_url")
     @classmethod

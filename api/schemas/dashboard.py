@@ -1,0 +1,193 @@
+"""Shapes of the supervisor dashboard API: the board, backlog, SLA story, addressed mail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from api.schemas.public import StateRead
+from api.schemas.staff import TimerRead
+from engine.queries.oversight import (
+    AddressedEscalation,
+    BacklogGroup,
+    BoardTicket,
+    LevelStory,
+    Notice,
+    SlaStatus,
+    SlaStory,
+    TimerStory,
+)
+
+
+class BoardTicketRead(BaseModel):
+    code: str
+    state: StateRead
+    sla: SlaStatus = Field(description="on_time, at_risk, breached, or none (no timer runs)")
+    category: str
+    priority: str
+    agency: str
+    area: str
+    area_name: str
+    officer: str | None
+    lat: float
+    lon: float
+    due_at: datetime | None = Field(description="earliest running SLA deadline")
+    version: int
+
+    @classmethod
+    def of(cls, t: BoardTicket) -> BoardTicketRead:
+        return cls(
+            code=t.code,
+            state=StateRead.of(t.state),
+            sla=t.sla,
+            category=t.category,
+            priority=t.priority,
+            agency=t.agency,
+            area=t.area,
+            area_name=t.area_name,
+            officer=t.officer,
+            lat=t.lat,
+            lon=t.lon,
+            due_at=t.due_at,
+            version=t.version,
+        )
+
+
+class BacklogRead(BaseModel):
+    group: str
+    name: str
+    total: int
+    on_time: int
+    at_risk: int
+    breached: int
+    no_sla: int
+
+    @classmethod
+    def of(cls, g: BacklogGroup) -> BacklogRead:
+        c = g.counts
+        return cls(
+            group=g.group,
+            name=g.name,
+            total=g.total,
+            on_time=c[SlaStatus.ON_TIME],
+            at_risk=c[SlaStatus.AT_RISK],
+            breached=c[SlaStatus.BREACHED],
+            no_sla=c[SlaStatus.NONE],
+        )
+
+
+class NoticeRead(BaseModel):
+    recipient: str
+    recipient_kind: str
+    status: str = Field(description="outbox status: pending, sending, sent, failed, dead …")
+    queued_at: datetime
+    sent_at: datetime | None
+    last_event: str | None
+
+    @classmethod
+    def of(cls, n: Notice) -> NoticeRead:
+        return cls(
+            recipient=n.recipient,
+            recipient_kind=n.recipient_kind,
+            status=n.status,
+            queued_at=n.queued_at,
+            sent_at=n.sent_at,
+            last_event=n.last_event,
+        )
+
+
+class LevelStoryRead(BaseModel):
+    level: str
+    percent: int
+    due_at: datetime
+    recorded_at: datetime
+    mailed: bool
+    told: list[NoticeRead]
+
+    @classmethod
+    def of(cls, lv: LevelStory) -> LevelStoryRead:
+        return cls(
+            level=lv.level,
+            percent=lv.percent,
+            due_at=lv.due_at,
+            recorded_at=lv.recorded_at,
+            mailed=lv.mailed,
+            told=[NoticeRead.of(n) for n in lv.notices],
+        )
+
+
+class TimerStoryRead(BaseModel):
+    timer: TimerRead
+    sla: SlaStatus
+    levels: list[LevelStoryRead]
+
+    @classmethod
+    def of(cls, t: TimerStory) -> TimerStoryRead:
+        return cls(
+            timer=TimerRead.of(t.timer),
+            sla=t.status,
+            levels=[LevelStoryRead.of(lv) for lv in t.levels],
+        )
+
+
+class SlaStoryRead(BaseModel):
+    code: str
+    state: StateRead
+    agency: str
+    area: str
+    category: str
+    version: int
+    sla: SlaStatus
+    timers: list[TimerStoryRead]
+
+    @classmethod
+    def of(cls, s: SlaStory) -> SlaStoryRead:
+        return cls(
+            code=s.code,
+            state=StateRead.of(s.state),
+            agency=s.agency,
+            area=s.area,
+            category=s.category,
+            version=s.version,
+            sla=s.sla,
+            timers=[TimerStoryRead.of(t) for t in s.timers],
+        )
+
+
+class AddressedRead(BaseModel):
+    code: str
+    state: StateRead
+    category: str
+    agency: str
+    area: str
+    timer: str
+    cycle: int
+    level: str
+    percent: int
+    due_at: datetime
+    recipient: str
+    recipient_kind: str
+    status: str
+    queued_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, e: AddressedEscalation) -> AddressedRead:
+        return cls(
+            code=e.code,
+            state=StateRead.of(e.state),
+            category=e.category,
+            agency=e.agency,
+            area=e.area,
+            timer=e.timer,
+            cycle=e.cycle,
+            level=e.level,
+            percent=e.percent,
+            due_at=e.due_at,
+            recipient=e.recipient,
+            recipient_kind=e.recipient_kind,
+            status=e.status,
+            queued_at=e.queued_at,
+            sent_at=e.sent_at,
+        )

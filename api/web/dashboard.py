@@ -1,0 +1,272 @@
+"""The supervisor dashboard at ``/dashboard`` (same sign-in as the staff worklist).
+
+A map of the open tickets the key oversees, coloured by state (fill) and SLA status (ring); the
+same tickets as a list by time to breach; backlog per agency and area by SLA status and on-time
+rate per agency and area as server-drawn SVG bars (each with its numbers in a table); the
+escalation mail addressed to the key's agency; and, per ticket, its SLA timeline at
+``/dashboard/t/{code}``. Every figure comes from the engine's read side (``engine.queries``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.deps import NowDep, ReadSessionDep, get_settings
+from api.web.i18n import Translator
+from api.web.pages import LanguageDep
+from api.web.staff import duration_words, time_left
+from api.web.staff_session import HolderDep, page, to_sign_in
+from engine import GroupBy, KeyHolder, Language, Role, TanggapError, figures
+from engine.queries.oversight import (
+    BacklogGroup,
+    SlaStatus,
+    SlaStory,
+    backlog,
+    board,
+    escalations_addressed,
+    sla_story,
+)
+
+router = APIRouter(include_in_schema=False)
+
+MAP_LIMIT = 2000
+LIST_LIMIT = 100
+CHART_ROWS = 12
+FIGURE_DAYS = 30
+ESCALATION_DAYS = 7
+
+#: Chart geometry (SVG user units): label column, bar area, row height.
+LABEL_W, BAR_W, ROW_H = 190, 360, 26
+#: Stacking order of a backlog bar, worst first.
+_STACK = (SlaStatus.BREACHED, SlaStatus.AT_RISK, SlaStatus.ON_TIME, SlaStatus.NONE)
+
+
+@dataclass(frozen=True)
+class Segment:
+    status: str
+    x: float
+    width: float
+    count: int
+
+
+@dataclass(frozen=True)
+class BacklogBar:
+    group: BacklogGroup
+    y: float
+    segments: list[Segment]
+    #: Where the bar ends (its total is written there).
+    end: float
+
+
+def backlog_bars(groups: list[BacklogGroup]) -> list[BacklogBar]:
+    shown = groups[:CHART_ROWS]
+    most = max((g.total for g in shown), default=0) or 1
+    bars = []
+    for row, g in enumerate(shown):
+        x, segments = float(LABEL_W), []
+        for status in _STACK:
+            count = g.counts[status]
+            if count:
+                width = BAR_W * count / most
+                segments.append(Segment(status.value, x, width, count))
+                x += width
+        bars.append(BacklogBar(g, row * ROW_H, segments, x))
+    return bars
+
+
+@dataclass(frozen=True)
+class RateBar:
+    group: str
+    kind: str
+    count: int
+    value: float | None
+    y: float
+    width: float
+
+
+def rate_bars(holder: KeyHolder, session: Any, by: GroupBy, now: datetime, min_count: int) -> Any:
+    found = figures(
+        session,
+        holder,
+        group_by=by,
+        start=now - timedelta(days=FIGURE_DAYS),
+        end=now,
+        min_count=min_count,
+    )
+    bars: list[RateBar] = []
+    for g in found.groups:
+        for kind, rate in sorted(g.on_time.items()):
+            if len(bars) >= CHART_ROWS * 2:
+                break
+            width = BAR_W * rate.value if rate.value is not None else BAR_W
+            bars.append(RateBar(g.group, kind, rate.count, rate.value, len(bars) * ROW_H, width))
+    return bars
+
+
+def _needs_supervisor(request: Request, language: Language) -> Response:
+    return page(
+        request,
+        "staff/refused.html",
+        language,
+        {"message": "staff.needs_supervisor"},
+        status=403,
+        title="staff.refused_title",
+    )
+
+
+def _is_supervisor(holder: KeyHolder) -> bool:
+    return holder.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+@router.get("/dashboard")
+def dashboard_page(
+    request: Request, language: LanguageDep, holder: HolderDep, session: ReadSessionDep, now: NowDep
+) -> Response:
+    if holder is None:
+        return to_sign_in(request)
+    if not _is_supervisor(holder):
+        return _needs_supervisor(request, language)
+    settings = get_settings(request)
+    tickets = board(session, holder, now=now, limit=MAP_LIMIT)
+    counts = {s: sum(1 for t in tickets if t.sla is s) for s in SlaStatus}
+    points = [
+        {
+            "code": t.code,
+            "lat": t.lat,
+            "lon": t.lon,
+            "colour": t.state.colour.value,
+            "sla": t.sla.value,
+            "label": f"{t.code} · {Translator(language).pick(t.state.label_id, t.state.label_en)}"
+            f" · {Translator(language)('staff.sla_' + t.sla.value)}",
+        }
+        for t in tickets
+    ]
+    min_count = settings.figures_min_count
+    return page(
+        request,
+        "dashboard/index.html",
+        language,
+        {
+            "holder": holder,
+            "is_supervisor": True,
+            "tickets": tickets[:LIST_LIMIT],
+            "count": len(tickets),
+            "counts": counts,
+            "points": points,
+            "centre": list(settings.map_centre),
+            "zoom": settings.map_zoom,
+            "left": time_left(Translator(language), now),
+            "backlog_agency": backlog_bars(backlog(tickets, by="agency")),
+            "backlog_area": backlog_bars(backlog(tickets, by="area")),
+            "rates_agency": rate_bars(holder, session, GroupBy.AGENCY, now, min_count),
+            "rates_area": rate_bars(holder, session, GroupBy.AREA, now, min_count),
+            "min_count": min_count,
+            "figure_days": FIGURE_DAYS,
+            "escalation_days": ESCALATION_DAYS,
+            "escalations": escalations_addressed(
+                session, holder, since=now - timedelta(days=ESCALATION_DAYS), limit=50
+            ),
+            "geometry": {"label": LABEL_W, "bar": BAR_W, "row": ROW_H},
+        },
+        title="dashboard.title",
+    )
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A moment on the timeline chart at ``x``."""
+
+    x: float
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    y: float
+    run: tuple[float, float]
+    pauses: list[tuple[float, float]]
+    deadline: float
+    levels: list[tuple[float, str, bool]]
+
+
+#: Timeline chart geometry: left margin for the timer's name, plot width, row height.
+TL_LEFT, TL_W, TL_ROW = 130, 520, 56
+
+
+def timeline_rows(story: SlaStory, now: datetime) -> tuple[list[TimerRow], Mark, Mark, float]:
+    """Each timer as a row of the chart, on one time axis from the first start to the latest of
+    now, every deadline, stop and level."""
+    moments = [now]
+    for s in story.timers:
+        t = s.timer
+        moments += [t.started_at, t.deadline, *(lv.due_at for lv in s.levels)]
+        moments += [t.stopped_at] if t.stopped_at else []
+    first, last = min(moments), max(moments)
+    span = (last - first).total_seconds() or 1.0
+
+    def x(at: datetime) -> float:
+        return TL_LEFT + TL_W * (at - first).total_seconds() / span
+
+    rows = []
+    for n, s in enumerate(story.timers):
+        t = s.timer
+        end = t.stopped_at or now
+        rows.append(
+            TimerRow(
+                y=n * TL_ROW,
+                run=(x(t.started_at), max(x(end) - x(t.started_at), 1.0)),
+                pauses=[
+                    (x(begin), max(x(stop or end) - x(begin), 1.0)) for begin, stop in t.pauses
+                ],
+                deadline=x(t.deadline),
+                levels=[(x(lv.due_at), lv.level, lv.mailed) for lv in s.levels],
+            )
+        )
+    return rows, Mark(TL_LEFT, first), Mark(TL_LEFT + TL_W, last), x(now)
+
+
+@router.get("/dashboard/t/{code}")
+def timeline_page(
+    request: Request,
+    code: str,
+    language: LanguageDep,
+    holder: HolderDep,
+    session: ReadSessionDep,
+    now: NowDep,
+) -> Response:
+    if holder is None:
+        return to_sign_in(request)
+    try:
+        story = sla_story(session, holder, code, now=now)
+    except TanggapError as exc:
+        return page(
+            request,
+            "dashboard/missing.html",
+            language,
+            {"message": exc.message, "holder": holder, "is_supervisor": _is_supervisor(holder)},
+            status=404 if exc.code.endswith("not_found") else 403,
+            title="dashboard.title",
+        )
+    rows, start, end, now_x = timeline_rows(story, now)
+    return page(
+        request,
+        "dashboard/timeline.html",
+        language,
+        {
+            "holder": holder,
+            "is_supervisor": _is_supervisor(holder),
+            "story": story,
+            "rows": rows,
+            "start": start,
+            "end": end,
+            "now_x": now_x,
+            "span": lambda d: duration_words(Translator(language), d),
+            "geometry": {"left": TL_LEFT, "width": TL_W, "row": TL_ROW},
+        },
+        title="dashboard.title",
+    )

@@ -1,0 +1,363 @@
+"""What a supervisor watches: tickets by SLA status, each ticket's SLA story with who was told
+when, and the escalations addressed to the supervisor's own agency.
+
+SLA status of an open ticket, worst running timer first:
+
+- ``breached``: a running timer's deadline has passed (a paused timer: its deadline passed
+  before the pause began — a pause never hides a breach), or the ledger says so;
+- ``at_risk``: a ladder level below the breach has fallen due — the policy's own warning
+  (75 % of the target in the Jakarta ladders), whether or not the sweep has recorded it yet;
+- ``on_time``: timers run and nothing has fallen due;
+- ``none``: no timer runs (no SLA for it, or every timer has stopped).
+
+"At risk" follows the policy's ladder rather than a fixed number of hours, so a 4-hour verify
+target and a 3-day repair target both turn amber when their own warning falls due.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.codes import normalize_code
+from engine.keys import KeyHolder, check_sees, visible
+from engine.lifecycle import OPEN_STATES
+from engine.models import (
+    Agency,
+    Area,
+    Category,
+    Escalation,
+    Notification,
+    NotificationKind,
+    SlaTimer,
+    Staff,
+    Ticket,
+)
+from engine.presentation import StatePresentation, present
+from engine.tickets import get_ticket
+from engine.timeline import TimerView, sla_timeline
+
+
+class SlaStatus(StrEnum):
+    ON_TIME = "on_time"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    NONE = "none"
+
+
+#: Worst first: a ticket takes the status of its worst running timer.
+_SEVERITY = {SlaStatus.BREACHED: 3, SlaStatus.AT_RISK: 2, SlaStatus.ON_TIME: 1, SlaStatus.NONE: 0}
+
+
+def _parse(moment: str | None) -> datetime | None:
+    return datetime.fromisoformat(moment) if moment else None
+
+
+def timer_status(timer: SlaTimer, now: datetime) -> SlaStatus:
+    """The status of one timer (see the module docstring); ``none`` once it has stopped."""
+    if timer.stopped_at is not None:
+        return SlaStatus.NONE
+    pauses = timer.pauses or []
+    paused_since = _parse(pauses[-1][0]) if pauses and pauses[-1][1] is None else None
+    # While paused the stored deadline is where it stood when the pause began.
+    horizon = paused_since if paused_since is not None else now
+    if timer.breached or timer.deadline < horizon:
+        return SlaStatus.BREACHED
+    warned = timer.reached_percent > 0
+    if warned or (timer.next_due_at is not None and timer.next_due_at <= now):
+        return SlaStatus.AT_RISK
+    return SlaStatus.ON_TIME
+
+
+def worst(statuses: list[SlaStatus]) -> SlaStatus:
+    return max(statuses, key=_SEVERITY.__getitem__, default=SlaStatus.NONE)
+
+
+@dataclass(frozen=True)
+class BoardTicket:
+    """An open ticket on the supervisor's map and worklist."""
+
+    code: str
+    state: StatePresentation
+    category: str
+    priority: str
+    agency: str
+    area: str
+    area_name: str
+    officer: str | None
+    lat: float
+    lon: float
+    #: The earliest deadline of a running timer; None when no timer runs.
+    due_at: datetime | None
+    sla: SlaStatus
+    version: int
+    description: str
+
+
+@dataclass(frozen=True)
+class BacklogGroup:
+    """Open tickets of one agency or area, counted by SLA status."""
+
+    group: str
+    name: str
+    counts: dict[SlaStatus, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def board(session: Session, viewer: KeyHolder, *, now: datetime, limit: int) -> list[BoardTicket]:
+    """Open tickets the viewer may see, earliest running deadline (time to breach) first; tickets
+    with no running timer come last, oldest first."""
+    rows = session.execute(
+        select(
+            Ticket.id,
+            Ticket.code,
+            Ticket.state,
+            Ticket.last_trigger,
+            Category.code,
+            Ticket.priority,
+            Agency.code,
+            Area.code,
+            Area.name,
+            Staff.name,
+            Ticket.lat,
+            Ticket.lon,
+            Ticket.version,
+            Ticket.description,
+            Ticket.created_at,
+        )
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .join(Area, Area.id == Ticket.area_id)
+        .outerjoin(Staff, Staff.id == Ticket.officer_id)
+        .where(visible(session, viewer), Ticket.state.in_([s.value for s in OPEN_STATES]))
+    ).all()
+    timers: dict[int, list[SlaTimer]] = defaultdict(list)
+    ids = [row[0] for row in rows]
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for timer in session.scalars(
+            select(SlaTimer).where(SlaTimer.ticket_id.in_(chunk), SlaTimer.stopped_at.is_(None))
+        ):
+            timers[timer.ticket_id].append(timer)
+    items: list[tuple[Any, ...]] = []
+    for row in rows:
+        running = timers.get(row[0], [])
+        due = min((t.deadline for t in running), default=None)
+        status = worst([timer_status(t, now) for t in running])
+        item = BoardTicket(
+            code=row[1],
+            state=present(row[2], row[3]),
+            category=row[4],
+            priority=row[5],
+            agency=row[6],
+            area=row[7],
+            area_name=row[8],
+            officer=row[9],
+            lat=row[10],
+            lon=row[11],
+            due_at=due,
+            sla=status,
+            version=row[12],
+            description=row[13],
+        )
+        items.append((due is None, due or row[14], row[14], row[0], item))
+    items.sort(key=lambda entry: entry[:4])
+    return [entry[4] for entry in items[:limit]]
+
+
+def backlog(tickets: list[BoardTicket], *, by: str) -> list[BacklogGroup]:
+    """``tickets`` counted per agency (``by="agency"``) or area (``by="area"``) and SLA status,
+    largest backlog first."""
+    counts: dict[tuple[str, str], dict[SlaStatus, int]] = defaultdict(
+        lambda: dict.fromkeys(SlaStatus, 0)
+    )
+    for t in tickets:
+        key = (t.agency, t.agency) if by == "agency" else (t.area, t.area_name)
+        counts[key][t.sla] += 1
+    groups = [BacklogGroup(code, name, dict(c)) for (code, name), c in counts.items()]
+    return sorted(groups, key=lambda g: (-g.total, g.group))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One e-mail queued for a ladder level: who, as what, and what became of it."""
+
+    recipient: str
+    recipient_kind: str
+    status: str
+    queued_at: datetime
+    sent_at: datetime | None
+    #: The mail provider's latest word on it (delivered, bounce …), when it said anything.
+    last_event: str | None
+
+
+@dataclass(frozen=True)
+class LevelStory:
+    level: str
+    percent: int
+    due_at: datetime
+    recorded_at: datetime
+    #: False: recorded after a later level was already due, or after the timer stopped.
+    mailed: bool
+    notices: tuple[Notice, ...]
+
+
+@dataclass(frozen=True)
+class TimerStory:
+    timer: TimerView
+    status: SlaStatus
+    levels: tuple[LevelStory, ...]
+
+
+@dataclass(frozen=True)
+class SlaStory:
+    """One ticket's SLA timeline for a supervisor: every timer, its pauses and the ladder levels
+    reached, each with the people told and when."""
+
+    code: str
+    state: StatePresentation
+    agency: str
+    area: str
+    category: str
+    version: int
+    sla: SlaStatus
+    timers: list[TimerStory]
+
+
+def sla_story(session: Session, viewer: KeyHolder, code: str, *, now: datetime) -> SlaStory:
+    """``Forbidden`` outside the viewer's agency or area, ``TicketNotFound`` for no such code."""
+    ticket = get_ticket(session, normalize_code(code))
+    check_sees(session, viewer, ticket)
+    notices: dict[int, list[Notice]] = defaultdict(list)
+    for found in session.execute(
+        select(
+            Notification.escalation_id,
+            Notification.recipient,
+            Notification.recipient_kind,
+            Notification.status,
+            Notification.created_at,
+            Notification.sent_at,
+            Notification.last_event,
+        )
+        .join(Escalation, Escalation.id == Notification.escalation_id)
+        .where(Escalation.ticket_id == ticket.id)
+        .order_by(Notification.id)
+    ):
+        escalation_id, recipient, kind, status, queued, sent, event = found
+        notices[escalation_id or 0].append(Notice(recipient, kind, status, queued, sent, event))
+    levels: dict[tuple[str, int], list[LevelStory]] = defaultdict(list)
+    for row in session.scalars(
+        select(Escalation)
+        .where(Escalation.ticket_id == ticket.id)
+        .order_by(Escalation.percent, Escalation.id)
+    ):
+        levels[(row.timer_kind, row.cycle)].append(
+            LevelStory(
+                level=row.label,
+                percent=row.percent,
+                due_at=row.due_at,
+                recorded_at=row.recorded_at,
+                mailed=row.mailed,
+                notices=tuple(notices.get(row.id, ())),
+            )
+        )
+    rows = {
+        (t.kind, t.cycle): t
+        for t in session.scalars(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id))
+    }
+    stories = [
+        TimerStory(
+            timer=view,
+            status=timer_status(rows[(view.kind, view.cycle)], now),
+            levels=tuple(levels.get((view.kind, view.cycle), ())),
+        )
+        for view in sla_timeline(session, ticket, now=now)
+    ]
+    return SlaStory(
+        code=ticket.code,
+        state=present(ticket.state, ticket.last_trigger),
+        agency=ticket.agency.code,
+        area=ticket.area.code,
+        category=ticket.category.code,
+        version=ticket.version,
+        sla=worst([s.status for s in stories]),
+        timers=stories,
+    )
+
+
+@dataclass(frozen=True)
+class AddressedEscalation:
+    """A ladder level mailed to the viewer's agency (its queue or its head)."""
+
+    code: str
+    state: StatePresentation
+    category: str
+    agency: str
+    area: str
+    timer: str
+    cycle: int
+    level: str
+    percent: int
+    due_at: datetime
+    recipient: str
+    recipient_kind: str
+    status: str
+    queued_at: datetime
+    sent_at: datetime | None
+
+
+def escalations_addressed(
+    session: Session, viewer: KeyHolder, *, since: datetime, limit: int
+) -> list[AddressedEscalation]:
+    """Escalation mail queued since ``since`` to the viewer's agency addresses (queue and head),
+    on tickets the viewer may see, newest first. A key without an agency (an admin) gets every
+    escalation mail it may see."""
+    query = (
+        select(
+            Ticket.code,
+            Ticket.state,
+            Ticket.last_trigger,
+            Category.code,
+            Agency.code,
+            Area.code,
+            Escalation.timer_kind,
+            Escalation.cycle,
+            Escalation.label,
+            Escalation.percent,
+            Escalation.due_at,
+            Notification.recipient,
+            Notification.recipient_kind,
+            Notification.status,
+            Notification.created_at,
+            Notification.sent_at,
+        )
+        .select_from(Notification)
+        .join(Escalation, Escalation.id == Notification.escalation_id)
+        .join(Ticket, Ticket.id == Escalation.ticket_id)
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .join(Area, Area.id == Ticket.area_id)
+        .where(
+            visible(session, viewer),
+            Notification.kind == NotificationKind.ESCALATION.value,
+            Notification.created_at >= since,
+        )
+    )
+    if viewer.agency_id is not None:
+        own = session.get(Agency, viewer.agency_id)
+        addresses = {a.lower() for a in (own.email, own.head_email)} if own else set()
+        query = query.where(func.lower(Notification.recipient).in_(addresses))
+    rows = session.execute(
+        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ).all()
+    return [
+        AddressedEscalation(code, present(state, last), *rest) for code, state, last, *rest in rows
+    ]

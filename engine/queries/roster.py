@@ -1,0 +1,47 @@
+"""Who a ticket can be given to: the active officers of agencies, and the active agencies (for
+the staff pages' assign and transfer choices)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.models import Agency, Staff
+
+
+@dataclass(frozen=True)
+class Officer:
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AgencyEntry:
+    code: str
+    name: str
+
+
+def officers_by_agency(session: Session, agency_codes: set[str]) -> dict[str, list[Officer]]:
+    """Active staff of each agency in ``agency_codes``, by name."""
+    found: dict[str, list[Officer]] = defaultdict(list)
+    if not agency_codes:
+        return found
+    for code, email, name in session.execute(
+        select(Agency.code, Staff.email, Staff.name)
+        .join(Agency, Agency.id == Staff.agency_id)
+        .where(Agency.code.in_(sorted(agency_codes)), Staff.active)
+        .order_by(Staff.name, Staff.email)
+    ):
+        found[code].append(Officer(email, name))
+    return found
+
+
+def list_agencies(session: Session) -> list[AgencyEntry]:
+    """Active agencies, by code."""
+    rows = session.execute(
+        select(Agency.code, Agency.name).where(Agency.active).order_by(Agency.code)
+    )
+    return [AgencyEntry(code, name) for code, name in rows]

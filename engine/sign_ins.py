@@ -1,0 +1,43 @@
+"""Web sign-ins: a staff page's signed session names a key (id and public prefix, never the
+secret); every request checks that the key still exists and is not revoked, so revoking a key
+ends its sign-ins at once."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine.errors import Forbidden
+from engine.keys import KeyHolder, authenticate
+from engine.lifecycle import Role
+from engine.models import ApiKey
+
+
+def key_prefix(secret: str) -> str:
+    """The public prefix of a well-formed key (``tgk_<prefix>_…``), for a session to name."""
+    return secret.split("_", 2)[1]
+
+
+def sign_in(session: Session, secret: str) -> tuple[KeyHolder, str]:
+    """The holder of ``secret`` and its prefix, or ``Forbidden`` (unknown, malformed, revoked)."""
+    holder = authenticate(session, secret.strip())
+    return holder, key_prefix(secret.strip())
+
+
+def signed_in(session: Session, key_id: int, prefix: str) -> KeyHolder:
+    """The holder of the key a session names, or ``Forbidden`` when it is gone or revoked (or the
+    id now names another key: a database restored from elsewhere)."""
+    key = session.get(ApiKey, key_id)
+    if key is None or key.prefix != prefix:
+        raise Forbidden("this sign-in names no key: sign in again")
+    if key.revoked_at is not None:
+        raise Forbidden(f"api key {key.prefix} was revoked")
+    agency = key.agency
+    return KeyHolder(
+        key_id=key.id,
+        name=key.name,
+        role=Role(key.role),
+        agency_id=key.agency_id,
+        agency_kind=agency.kind if agency else None,
+        agency_area_id=agency.area_id if agency else None,
+        area_id=key.area_id,
+    )

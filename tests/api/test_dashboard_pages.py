@@ -1,0 +1,92 @@
+"""The supervisor dashboard pages over HTTP (no browser): a breached flood on the map data and at
+the top of the time-to-breach list, backlog and escalations, and its SLA timeline with who was
+told. tests/browser/ draws the same pages in Chromium."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from fastapi.testclient import TestClient
+
+from engine.escalation import sweep_batch
+
+from .conftest import Api
+from .test_staff_pages import ORIGIN, sign_in
+
+
+def _dsda_supervisor(api: Api) -> str:
+    response = api.client.post(
+        "/api/v1/admin/keys",
+        json={"role": "supervisor", "name": "Kepala DSDA", "agency": "DSDA"},
+        headers=api.auth("admin"),
+    )
+    assert response.status_code == 201, response.text
+    key: str = response.json()["key"]
+    api.keys["dsda"] = key
+    return key
+
+
+def _web(api: Api) -> TestClient:
+    client = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
+    client.headers["Origin"] = ORIGIN
+    return client
+
+
+def test_dashboard_shows_a_breached_flood_on_the_map_and_first_in_the_list(api: Api) -> None:
+    _dsda_supervisor(api)
+    breached = api.submit(category="flood", description="Banjir 50 cm")["code"]
+    fresh = api.submit(category="flood", description="Genangan")["code"]
+    api.clock.tick(28)  # breached: 33 min old; fresh: 28 of 30 min, warned at 50 %
+    with api.app.state.transactions.write() as session:
+        sweep_batch(session, now=api.clock.now)
+    web = _web(api)
+    sign_in(web, api, "dsda")
+    page = web.get("/dashboard?lang=en")
+    assert page.status_code == 200
+    text = page.text
+    points = json.loads(html.unescape(re.search(r"data-tickets='([^']*)'", text).group(1)))
+    by_code = {p["code"]: p for p in points}
+    assert by_code[breached]["sla"] == "breached" and by_code[breached]["colour"] == "red"
+    assert by_code[fresh]["sla"] == "at_risk"
+    rows = re.findall(r'<tr data-code="([^"]+)" data-sla="([^"]+)"', text)
+    assert rows[:2] == [(breached, "breached"), (fresh, "at_risk")]
+    assert "Open tickets you oversee: 2. Breached 1, at risk 1, on time 0." in text
+    # the breach mail to DSDA's head is listed as addressed to this supervisor
+    escalations = text[text.index('id="escalations"') :]
+    assert breached in escalations and "dsda.head@tanggap.example" in escalations
+    assert "Backlog per agency" in text and "<svg" in text
+
+
+def test_timeline_page_draws_timers_and_names_who_was_told(api: Api) -> None:
+    _dsda_supervisor(api)
+    code = api.submit(category="flood")["code"]
+    api.clock.tick(40)
+    with api.app.state.transactions.write() as session:
+        sweep_batch(session, now=api.clock.now)
+    web = _web(api)
+    sign_in(web, api, "dsda")
+    page = web.get(f"/dashboard/t/{code}?lang=en")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert f"SLA timeline of {code}" in text
+    verify = text[text.index('data-kind="verify"') :].split("</li>\n</ol>")[0]
+    assert 'data-status="overdue"' in text
+    breach = verify[verify.index('data-level="breach"') :].split("</li>")[0]
+    assert "dsda.head@tanggap.example (agency_head, pending)" in breach
+    assert "kec-gambir.head@tanggap.example (area_office:kecamatan, pending)" in breach
+    warning = verify[verify.index('data-level="warning"') :].split("</li>")[0]
+    assert "recorded without mail" in warning
+    assert 'class="deadline"' in text and 'class="level mailed"' in text
+
+
+def test_dashboard_refuses_staff_keys_and_other_agencies_timelines(api: Api) -> None:
+    code = api.submit(category="flood")["code"]
+    web = _web(api)
+    sign_in(web, api, "staff")
+    assert web.get("/dashboard").status_code == 403
+    sign_in(web, api, "supervisor")  # DISHUB's supervisor: the flood is DSDA's
+    other = web.get(f"/dashboard/t/{code}")
+    assert other.status_code == 403 and "belongs to another agency" in other.text
+    assert web.get("/dashboard/t/JKT-0000-0000").status_code == 404

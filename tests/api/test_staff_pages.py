@@ -1,0 +1,120 @@
+"""The staff worklist page over HTTP (no browser): sign-in, actions with the version, the stale
+page's message, cross-site posts refused. The browser tests (tests/browser/) drive the same
+pages in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .conftest import Api
+
+ORIGIN = "https://testserver"
+
+
+@pytest.fixture
+def web(api: Api) -> TestClient:
+    """A browser-like client: https (the cookie is Secure) and this app's Origin on posts."""
+    client = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
+    client.headers["Origin"] = ORIGIN
+    return client
+
+
+def sign_in(web: TestClient, api: Api, who: str = "staff") -> None:
+    response = web.post("/staff/sign-in", data={"key": api.keys[who], "next": "/staff"})
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/staff"
+
+
+def test_worklist_needs_a_sign_in_and_the_cookie_never_holds_the_key(
+    web: TestClient, api: Api
+) -> None:
+    first = web.get("/staff")
+    assert first.status_code == 303 and first.headers["location"].startswith("/staff/sign-in")
+    wrong = web.post("/staff/sign-in", data={"key": "tgk_00000000_nope", "next": "/staff"})
+    assert wrong.status_code == 401 and "unknown or revoked" not in wrong.text  # id by default
+    assert "Kunci itu tidak dikenal" in wrong.text
+    response = web.post(
+        "/staff/sign-in", data={"key": api.keys["staff"], "next": "//evil.example/"}
+    )
+    assert response.headers["location"] == "/staff"  # no open redirect
+    cookie = response.headers["set-cookie"]
+    assert (
+        "HttpOnly" in cookie
+        and "Secure" in cookie
+        and "SameSite=strict" in cookie.replace("Strict", "strict")
+    )
+    secret_part = api.keys["staff"].split("_", 2)[2]
+    assert secret_part not in cookie and api.keys["staff"] not in cookie
+    page = web.get("/staff?lang=en")
+    assert page.status_code == 200 and "Signed in as staff (staff)" in page.text
+
+
+def test_revoking_the_key_ends_the_sign_in(web: TestClient, api: Api) -> None:
+    sign_in(web, api)
+    prefix = api.keys["staff"].split("_")[1]
+    revoked = api.client.delete(f"/api/v1/admin/keys/{prefix}", headers=api.auth("admin"))
+    assert revoked.status_code == 200
+    assert web.get("/staff").status_code == 303
+
+
+def _form(page: str, code: str, trigger: str) -> dict[str, str]:
+    block = page[page.index(f'id="ticket-{code}"') :]
+    version = re.search(r'name="expected_version" value="(\d+)"', block)
+    assert version and f'value="{trigger}"' in block.split("</li>")[0], f"no {trigger} button"
+    return {"trigger": trigger, "expected_version": version.group(1)}
+
+
+def test_staff_verify_then_assign_from_the_page_and_the_public_view_follows(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit(description="Macet <b>parah</b> di Monas")["code"]
+    sign_in(web, api)
+    page = web.get("/staff?lang=en").text
+    assert "Macet &lt;b&gt;parah&lt;/b&gt; di Monas" in page  # citizen text is data
+    done = web.post(f"/staff/tickets/{code}/actions", data=_form(page, code, "verify"))
+    assert done.status_code == 303 and done.headers["location"] == f"/staff?done={code}&did=verify"
+    after = web.get(done.headers["location"] + "&lang=en").text
+    assert f"{code}: Verify — done." in after
+    web.post(f"/staff/tickets/{code}/actions", data=_form(after, code, "assign"))
+    public = api.client.get(f"/api/v1/reports/{code}").json()
+    assert public["state"]["code"] == "assigned"
+
+
+def test_a_stale_page_gets_someone_else_changed_this_ticket(web: TestClient, api: Api) -> None:
+    code = api.submit()["code"]
+    sign_in(web, api)
+    page = web.get("/staff?lang=en").text
+    stale = _form(page, code, "verify")
+    api.drive(code, "verify")  # someone else, meanwhile
+    response = web.post(f"/staff/tickets/{code}/actions", data=stale)
+    assert response.status_code == 409
+    assert "Someone else changed this ticket" in response.text
+    assert "It now reads: verified, version 2" in response.text
+    assert api.client.get(f"/api/v1/reports/{code}").json()["state"]["code"] == "verified"
+
+
+def test_a_reason_left_out_is_named_and_nothing_changes(web: TestClient, api: Api) -> None:
+    code = api.submit()["code"]
+    sign_in(web, api)
+    page = web.get("/staff?lang=en").text
+    response = web.post(f"/staff/tickets/{code}/actions", data=_form(page, code, "reject"))
+    assert response.status_code == 422
+    assert f"{code}: not done" in response.text and "reason" in response.text
+    assert api.client.get(f"/api/v1/reports/{code}").json()["state"]["code"] == "submitted"
+
+
+def test_a_post_from_another_site_is_refused(web: TestClient, api: Api) -> None:
+    code = api.submit()["code"]
+    sign_in(web, api)
+    page = web.get("/staff").text
+    form = _form(page, code, "verify")
+    forged = web.post(
+        f"/staff/tickets/{code}/actions", data=form, headers={"Origin": "https://evil.example"}
+    )
+    assert forged.status_code == 403
+    assert api.client.get(f"/api/v1/reports/{code}").json()["state"]["code"] == "submitted"
+    bare = web.post("/staff/sign-out", headers={"Origin": ""})
+    assert bare.status_code == 403

@@ -1,0 +1,99 @@
+"""The supervisor dashboard in a real browser: a ticket made late (submitted through the engine
+with an old clock, then swept) is on the map as breached, first in the time-to-breach list, and
+its SLA timeline names who was told; axe-core and screenshots at phone and desktop width."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engine.actors import Actor
+from engine.escalation import sweep_batch
+from engine.keys import create_key
+from engine.lifecycle import Role
+from engine.photos import MemoryMediaStorage
+from engine.submission import Report, submit
+from tests.browser.conftest import MONAS, Live, OpenPage
+from tests.browser.test_staff import sign_in
+
+Shot = Callable[[Page, str], Path]
+
+
+@pytest.fixture(scope="module")
+def breached(live: Live) -> Iterator[tuple[str, str]]:
+    """A flood (DSDA, verify within 30 minutes, 24/7) reported two hours ago and swept now, and a
+    DSDA supervisor's key."""
+    now = datetime.now(UTC)
+    with live.database.transaction() as session:
+        ticket = submit(
+            session,
+            Report(
+                category="flood",
+                description="Banjir 60 cm, mobil mogok",
+                lat=MONAS[0],
+                lon=MONAS[1],
+            ),
+            actor=Actor.citizen(),
+            now=now - timedelta(hours=2),
+            settings=live.settings,
+            storage=MemoryMediaStorage(),
+        ).ticket
+        code = ticket.code
+        key = create_key(
+            session, role=Role.SUPERVISOR, name="Kepala DSDA", agency="DSDA", area=None, now=now
+        ).secret
+    with live.database.transaction() as session:
+        sweep_batch(session, now=now)
+    yield code, key
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_supervisor_sees_the_breached_ticket_on_map_list_and_timeline(
+    open_page: OpenPage,
+    breached: tuple[str, str],
+    axe: Callable[[Page], None],
+    screenshot: Shot,
+    size: str,
+) -> None:
+    code, key = breached
+    page = open_page("/dashboard", size=size, lang="en")
+    sign_in(page, key, then="/dashboard")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Supervisor dashboard")
+    marker = page.locator(f"path.ticket-marker.code-{code}")
+    expect(marker).to_have_count(1)
+    expect(marker).to_have_class(re.compile(r"\bsla-breached\b"))
+    expect(marker).to_have_attribute("fill", "#b3261e")  # red: waiting (submitted)
+    first = page.locator("#breach-list tbody tr").first
+    expect(first).to_have_attribute("data-code", code)
+    expect(first).to_contain_text("Breached")
+    expect(first).to_contain_text("late")
+    expect(page.locator("#escalations")).to_contain_text("dsda.head@tanggap.example")
+    expect(page.locator("#backlog-agency-title")).to_be_visible()
+    axe(page)
+    screenshot(page, "dashboard")
+
+    first.get_by_role("link", name=code).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"SLA timeline of {code}")
+    verify = page.locator("li.timer[data-kind='verify']")
+    expect(verify).to_contain_text("overdue")
+    breach = verify.locator("li[data-level='breach']")
+    expect(breach).to_contain_text("dsda.head@tanggap.example (agency_head")
+    expect(breach).to_contain_text("kec-gambir.head@tanggap.example (area_office:kecamatan")
+    expect(page.locator("svg.timeline line.deadline").first).to_be_attached()
+    axe(page)
+    screenshot(page, "dashboard-timeline")
+
+
+def test_dashboard_speaks_indonesian_by_default(
+    open_page: OpenPage, breached: tuple[str, str]
+) -> None:
+    _code, key = breached
+    page = open_page("/dashboard", size="desktop")
+    sign_in(page, key, then="/dashboard")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dasbor pengawas")
+    expect(page.locator("#breach-list")).to_contain_text("Terlambat")

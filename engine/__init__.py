@@ -75,7 +75,6 @@ from engine.queries import (
 )
 from engine.reports import (
     Channel,
-    Language,
     ReporterView,
     Submitted,
     reporter_view,
@@ -85,7 +84,7 @@ from engine.reports import (
     unsubscribe,
 )
 from engine.settings import Settings
-from engine.submission import Report, submit
+from engine.submission import Language, Report, submit
 from engine.timeline import TimerView, sla_timeline
 
 __all__ = [

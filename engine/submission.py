@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from engine.text import LIMITS, clean_email, clean_phone, clean_text, code_key
 from engine.tickets import new_event
 
 __all__ = [
+    "Language",
     "Report",
     "Submission",
     "attach_photos",
@@ -33,6 +35,13 @@ __all__ = [
     "get_category",
     "submit",
 ]
+
+
+class Language(StrEnum):
+    """The languages a citizen is written to in (their mails, their labels)."""
+
+    ID = "id"
+    EN = "en"
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,8 @@ class Report:
     reporter_phone: str | None = None
     photos: Sequence[bytes] = field(default_factory=tuple)
     source: str = "citizen"
+    #: The reporter's language: their status mails are written in it.
+    language: Language = Language.ID
 
 
 @dataclass(frozen=True)
@@ -191,6 +202,7 @@ def submit(
         reporter_name=text.reporter_name,
         reporter_email=text.reporter_email,
         reporter_phone=text.reporter_phone,
+        reporter_language=Language(report.language).value,
         reporter_token_hash=hash_token(token),
         created_at=now,
         updated_at=now,

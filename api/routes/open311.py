@@ -16,14 +16,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.datastructures import UploadFile
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
-from api.open311.params import blank, csv_list, integer, number, w3c_param
+from api.open311.params import blank, csv_list, integer, language, number, w3c_param
 from api.open311.render import document, w3c
 from api.uploads import check_photo
 from engine import (
     Actor,
     Channel,
     Forbidden,
-    Language,
     NotFound,
     PublicFilter,
     PublicTicket,
@@ -302,6 +301,12 @@ _FORM_BODY = {
                         "first_name": {"type": "string", "maxLength": 100},
                         "last_name": {"type": "string", "maxLength": 100},
                         "phone": {"type": "string", "maxLength": 40},
+                        "locale": {
+                            "type": "string",
+                            "enum": ["id", "en"],
+                            "description": "the reporter's language (an extension); "
+                            "default: Accept-Language, else id",
+                        },
                     },
                 }
             }
@@ -313,6 +318,7 @@ _FORM_BODY = {
 @router.post("/requests.{fmt}", openapi_extra=_FORM_BODY)
 def post_request(
     fmt: Format,
+    request: Request,
     parsed: Annotated[tuple[dict[str, str], list[bytes]], Depends(_form)],
     session: SessionDep,
     storage: StorageDep,
@@ -342,12 +348,12 @@ def post_request(
         reporter_phone=fields.get("phone"),
         photos=tuple(media),
         source=Channel.OPEN311.value,
+        language=language(fields.get("locale"), request.headers.get("accept-language")),
     )
     submitted = submit_report(
         session,
         report,
         private=False,
-        language=Language.ID,
         actor=Actor.citizen(),
         now=now,
         settings=settings,

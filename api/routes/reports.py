@@ -71,6 +71,7 @@ def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report
         reporter_phone=body.phone,
         photos=tuple(photos),
         source=source,
+        language=body.language,
     )
 
 
@@ -97,7 +98,6 @@ def create_report(
         session,
         to_report(body, photos, source=body.channel.value),
         private=body.private,
-        language=body.language,
         actor=Actor.citizen(),
         now=now,
         settings=settings,

@@ -35,7 +35,6 @@ from api.schemas.staff import (
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     GroupBy,
-    Language,
     RuleViolated,
     State,
     WorkFilter,
@@ -261,7 +260,6 @@ def submit_on_behalf(
         session,
         report,
         private=body.private,
-        language=Language(body.language),
         actor=key.actor,
         now=now,
         settings=settings,

@@ -73,6 +73,7 @@ from engine.queries import (
     ticket_detail,
     worklist,
 )
+from engine.questions import AnsweredQuestion, Datatype, QuestionSpec
 from engine.reports import (
     Channel,
     ReporterView,
@@ -90,11 +91,13 @@ from engine.timeline import TimerView, sla_timeline
 __all__ = [
     "USER_TRIGGERS",
     "Actor",
+    "AnsweredQuestion",
     "CatalogueError",
     "Channel",
     "Colour",
     "Conflict",
     "Database",
+    "Datatype",
     "DetailedStatus",
     "EscalationItem",
     "Figures",
@@ -116,6 +119,7 @@ __all__ = [
     "PublicPhoto",
     "PublicTicket",
     "PublicUpdate",
+    "QuestionSpec",
     "Rate",
     "Report",
     "Reporter",

@@ -29,6 +29,7 @@ from api.schemas.public import (
     ReportRead,
     SubscriptionCreate,
     SupportCreate,
+    answer_texts,
     feature,
 )
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
@@ -72,6 +73,7 @@ def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report
         photos=tuple(photos),
         source=source,
         language=body.language,
+        answers=answer_texts(body.answers),
     )
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.schemas.public import Base64Photo, Lat, Lon, ReportCreate, ReportRead, StateRead
 from engine import (
     USER_TRIGGERS,
+    AnsweredQuestion,
     Channel,
     EscalationItem,
     Figures,
@@ -103,6 +104,28 @@ class StaffEventRead(BaseModel):
         )
 
 
+class AnswerRead(BaseModel):
+    code: str
+    question_id: str
+    question_en: str
+    value: str | float | list[str] = Field(
+        description="as stored: text, a number, a UTC datetime, or the keys of list values"
+    )
+    text_id: str = Field(description="the answer as people read it (list values named)")
+    text_en: str
+
+    @classmethod
+    def of(cls, a: AnsweredQuestion) -> AnswerRead:
+        return cls(
+            code=a.code,
+            question_id=a.question_id,
+            question_en=a.question_en,
+            value=a.value,
+            text_id=a.text_id,
+            text_en=a.text_en,
+        )
+
+
 class LevelRead(BaseModel):
     level: str
     percent: int
@@ -166,6 +189,7 @@ class TicketRead(BaseModel):
     events: list[StaffEventRead]
     timers: list[TimerRead]
     allowed_actions: list[str]
+    answers: list[AnswerRead] = Field(description="the reporter's answers to category questions")
 
     @classmethod
     def of(cls, d: TicketDetail) -> TicketRead:
@@ -181,6 +205,7 @@ class TicketRead(BaseModel):
             events=[StaffEventRead.of(e) for e in d.events],
             timers=[TimerRead.of(t) for t in d.timers],
             allowed_actions=[t.value for t in d.allowed],
+            answers=[AnswerRead.of(a) for a in d.answers],
         )
 
 

@@ -30,6 +30,7 @@ from engine.models import (
 )
 from engine.presentation import StatePresentation, present
 from engine.queries.public import PublicTicket, decode_cursor, encode_cursor, get_public
+from engine.questions import AnsweredQuestion, describe_answers, questions_of
 from engine.tickets import get_ticket, list_events
 from engine.timeline import TimerView, sla_timeline
 
@@ -106,6 +107,8 @@ class TicketDetail:
     timers: list[TimerView]
     #: What the state allows and the viewer's role may fire (a citizen's ``rate`` is not staff's).
     allowed: list[Trigger]
+    #: The reporter's answers to the category's questions.
+    answers: list[AnsweredQuestion]
 
 
 def _code_id(session: Session, model: Any, code: str, what: str) -> int:
@@ -244,6 +247,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         allowed=[
             t for t in allowed_triggers(ticket.state) if viewer.role in RULES_BY_TRIGGER[t].roles
         ],
+        answers=describe_answers(questions_of(ticket.category.questions), ticket.answers),
     )
 
 

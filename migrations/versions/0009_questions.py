@@ -1,0 +1,36 @@
+"""category questions (Open311 attributes) and a ticket's answers
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-30
+
+Written beside 0008 (delivery work, another branch). Until that is merged this file chains to
+0007 so it can be tested; at merge set ``down_revision = "0008"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+# TODO(merge): "0008" once the delivery branch's 0008 is in main.
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("categories") as batch:
+        batch.add_column(sa.Column("questions", sa.JSON(), nullable=True))
+    with op.batch_alter_table("tickets") as batch:
+        batch.add_column(sa.Column("answers", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("answers")
+    with op.batch_alter_table("categories") as batch:
+        batch.drop_column("questions")

@@ -300,7 +300,8 @@ def read_escalations(
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[EscalationRead]:
-    """Ladder levels reached on tickets in the key's agency or area (default: last 7 days)."""
+    """Ladder levels whose mail went to the key's staff member (default: the last 7 days);
+    an admin sees all. A supervisor's key must belong to a staff member (`staff` on create)."""
     start = since or now - timedelta(days=7)
     if start.tzinfo is None:
         raise RuleViolated("give since with a time zone offset")

@@ -257,6 +257,12 @@ class KeyCreate(_In):
     name: str = Field(min_length=1, max_length=200)
     agency: str | None = Field(default=None, max_length=40)
     area: str | None = Field(default=None, max_length=40)
+    staff: str | None = Field(
+        default=None,
+        max_length=254,
+        description="e-mail of the staff member the key belongs to: a supervisor's escalation "
+        "feed lists what was mailed to that address; default agency: theirs",
+    )
 
 
 class KeyRead(BaseModel):
@@ -265,6 +271,7 @@ class KeyRead(BaseModel):
     role: str
     agency: str | None
     area: str | None
+    staff: str | None
     created_at: datetime
     revoked_at: datetime | None
 
@@ -276,6 +283,7 @@ class KeyRead(BaseModel):
             role=k.role,
             agency=k.agency.code if k.agency else None,
             area=k.area.code if k.area else None,
+            staff=k.staff.email if k.staff else None,
             created_at=k.created_at,
             revoked_at=k.revoked_at,
         )

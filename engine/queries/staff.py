@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine.codes import normalize_code
-from engine.errors import RuleViolated
+from engine.errors import Forbidden, RuleViolated
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, visible
 from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, State, Trigger, allowed_triggers
 from engine.models import (
@@ -22,6 +22,7 @@ from engine.models import (
     Area,
     Category,
     Escalation,
+    Notification,
     SlaTimer,
     Staff,
     Subscription,
@@ -270,7 +271,27 @@ class EscalationItem:
 def list_escalations(
     session: Session, viewer: KeyHolder, *, since: datetime, limit: int
 ) -> list[EscalationItem]:
-    """Ladder levels recorded since ``since`` on tickets the viewer oversees, newest first."""
+    """Ladder levels recorded since ``since`` that the outbox addressed to the viewer's staff
+    member (an admin sees every level), newest first.
+
+    ``Forbidden`` for a supervisor key that belongs to no staff member: nothing is addressed to
+    a key."""
+    if viewer.is_admin:
+        mine: ColumnElement[bool] = visible(session, viewer)
+    elif viewer.staff_email is None:
+        raise Forbidden(
+            "this key belongs to no staff member, so no escalation is addressed to it; "
+            "create the supervisor's key with their staff e-mail"
+        )
+    else:
+        mine = (
+            select(Notification.id)
+            .where(
+                Notification.escalation_id == Escalation.id,
+                func.lower(Notification.recipient) == viewer.staff_email.lower(),
+            )
+            .exists()
+        )
     rows = session.execute(
         select(
             Ticket.code,
@@ -291,7 +312,7 @@ def list_escalations(
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
         .join(Area, Area.id == Ticket.area_id)
-        .where(visible(session, viewer), Escalation.recorded_at >= since)
+        .where(mine, Escalation.recorded_at >= since)
         .order_by(Escalation.recorded_at.desc(), Escalation.id.desc())
         .limit(limit)
     ).all()

@@ -24,6 +24,7 @@ from engine.errors import (
 )
 from engine.keys import KeyHolder, NewKey, act, authenticate, create_key, list_keys, revoke_key
 from engine.lifecycle import (
+    PUBLIC_NOTE_TRIGGERS,
     USER_TRIGGERS,
     Role,
     State,
@@ -89,6 +90,7 @@ from engine.submission import Language, Report, submit
 from engine.timeline import TimerView, sla_timeline
 
 __all__ = [
+    "PUBLIC_NOTE_TRIGGERS",
     "USER_TRIGGERS",
     "Actor",
     "AnsweredQuestion",

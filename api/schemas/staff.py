@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.public import Base64Photo, Lat, Lon, ReportCreate, ReportRead, StateRead
 from engine import (
+    PUBLIC_NOTE_TRIGGERS,
     USER_TRIGGERS,
     AnsweredQuestion,
     Channel,
@@ -213,13 +214,23 @@ class TicketRead(BaseModel):
 UserTrigger = StrEnum("UserTrigger", {t.name: t.value for t in USER_TRIGGERS})  # type: ignore[misc]
 
 
+_PUBLIC_DEFAULT = (
+    "true: the citizen sees the note (public timeline, Open311, status mail); false: staff only. "
+    "Left out, the note is public for "
+    + ", ".join(t.value for t in PUBLIC_NOTE_TRIGGERS)
+    + " and internal for "
+    + ", ".join(t.value for t in USER_TRIGGERS if t not in PUBLIC_NOTE_TRIGGERS)
+    + "."
+)
+
+
 class TransitionCreate(_In):
     trigger: UserTrigger
     expected_version: int | None = Field(
         default=None, ge=1, description="required here or as If-Match: the version you read"
     )
     note: str | None = Field(default=None, max_length=4000)
-    public: bool | None = Field(default=None, description="show the note to the citizen")
+    public: bool | None = Field(default=None, description=_PUBLIC_DEFAULT)
     agency: str | None = Field(default=None, max_length=40)
     officer: str | None = Field(default=None, max_length=254)
     category: str | None = Field(default=None, max_length=60)

@@ -459,3 +459,19 @@ def test_admin_creates_a_key_for_a_staff_member_within_their_role_and_agency(api
     assert (status, refused["detail"]) == (422, "rina@dishub.example is not of agency DLH")
     status, refused = create(role="staff", staff="nobody@dishub.example")
     assert (status, refused["code"]) == (422, "unknown_reference")
+
+
+def test_note_visibility_default_is_documented_and_is_what_happens(api: Api) -> None:
+    schema = api.client.get("/openapi.json").json()["components"]["schemas"]
+    described = schema["TransitionCreate"]["properties"]["public"]["description"]
+    public, internal = described.split("Left out, the note is public for ")[1].split(
+        " and internal for "
+    )
+    assert "hold" in public.split(", ") and "comment" in internal.rstrip(".").split(", ")
+
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start")
+    assert api.act(code, "hold", note="menunggu PLN").status_code == 200
+    assert api.act(code, "comment", note="catatan petugas").status_code == 200
+    notes = [e.get("note") for e in api.client.get(f"/api/v1/reports/{code}").json()["timeline"]]
+    assert "menunggu PLN" in notes and "catatan petugas" not in notes

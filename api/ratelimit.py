@@ -1,5 +1,10 @@
 """A per-client limit on anonymous submissions, with the ``limits`` library.
 
+Only accepted submissions count against the allowance (``TANGGAP_SUBMIT_RATE_LIMIT``): a
+citizen who gets a 4xx for a missing field and fixes it has not reported anything yet, and
+must not be locked out for it. Refused requests have an allowance of their own, five times
+as large, so a client that only sends bad requests is still stopped.
+
 Counters live where ``TANGGAP_RATE_LIMIT_STORAGE`` says: in process memory for one process,
 or Redis/Memcached when several API processes serve the same city.
 """
@@ -7,32 +12,62 @@ or Redis/Memcached when several API processes serve the same city.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from fastapi import Request
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from api.errors import TooManyRequests
 from engine import Settings
 
+#: How many refused requests a client may send per accepted one in the same window.
+REFUSED_FACTOR = 5
+
 
 class SubmissionLimiter:
     def __init__(self, settings: Settings) -> None:
         self.limit = parse(settings.submit_rate_limit)
+        self.refused = type(self.limit)(
+            self.limit.amount * REFUSED_FACTOR, self.limit.multiples, self.limit.namespace
+        )
         self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
 
-    def hit(self, request: Request) -> None:
-        client = request.client.host if request.client else "unknown"
-        if not self.limiter.hit(self.limit, "submit", client):
-            reset = self.limiter.get_window_stats(self.limit, "submit", client).reset_time
-            raise TooManyRequests(
-                f"too many reports from this address; the limit is {self.limit}",
-                {"Retry-After": str(max(1, int(reset - time.time())))},
-            )
+    @staticmethod
+    def client(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    def check(self, request: Request) -> None:
+        """429 when the client has used up either allowance; counts nothing."""
+        client = self.client(request)
+        for item, bucket, what in (
+            (self.limit, "submit", "reports"),
+            (self.refused, "refused", "refused requests"),
+        ):
+            if not self.limiter.test(item, bucket, client):
+                self._refuse(item, bucket, client, what)
+
+    def _refuse(self, item: RateLimitItem, bucket: str, client: str, what: str) -> None:
+        reset = self.limiter.get_window_stats(item, bucket, client).reset_time
+        raise TooManyRequests(
+            f"too many {what} from this address; the limit is {item}",
+            {"Retry-After": str(max(1, int(reset - time.time())))},
+        )
+
+    def count(self, request: Request, *, accepted: bool) -> None:
+        item, bucket = (self.limit, "submit") if accepted else (self.refused, "refused")
+        self.limiter.hit(item, bucket, self.client(request))
 
 
-def limit_submissions(request: Request) -> None:
-    """Dependency: count this anonymous submission against the client's allowance."""
+def limit_submissions(request: Request) -> Iterator[None]:
+    """Dependency: refuse a client over its allowance; count the request once it is answered,
+    against the accepted or the refused allowance."""
     limiter: SubmissionLimiter = request.app.state.limiter
-    limiter.hit(request)
+    limiter.check(request)
+    try:
+        yield
+    except BaseException:
+        limiter.count(request, accepted=False)
+        raise
+    limiter.count(request, accepted=True)

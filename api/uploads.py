@@ -6,6 +6,7 @@ The HTTP layer only decides what HTTP decides — too many bytes (413), not an i
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -87,8 +88,29 @@ async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, 
             data = await value.read(settings.max_photo_bytes + 1)
             photos.append(check_photo(data, settings, value.filename or "photo"))
         elif value != "":
-            fields[key] = value
+            _put(fields, key, value)
     return _validate(model, fields, json=False), photos
+
+
+#: ``answers[code]`` or ``answers[code][]`` (repeated for several values), as PHP and Open311
+#: clients spell a mapping in a form.
+_NESTED = re.compile(r"^(\w+)\[([^\[\]]{1,60})\](\[\])?$")
+
+
+def _put(fields: dict[str, Any], key: str, value: str) -> None:
+    match = _NESTED.match(key)
+    if match is None:
+        fields[key] = value
+        return
+    name, inner, many = match.groups()
+    nested = fields.setdefault(name, {})
+    if not isinstance(nested, dict):
+        raise RuleViolated(f"{name} is given both as a value and as {name}[…]")
+    if many or inner in nested:
+        previous = nested.get(inner, [])
+        nested[inner] = [*(previous if isinstance(previous, list) else [previous]), value]
+    else:
+        nested[inner] = value
 
 
 def with_photos(model: type[BaseModel]) -> dict[str, Any]:

@@ -19,10 +19,16 @@ def create(
     name: Annotated[str, typer.Option(help="who or what uses the key")],
     agency: Annotated[str | None, typer.Option(help="agency code the key acts for")] = None,
     area: Annotated[str | None, typer.Option(help="only tickets in this area and beneath")] = None,
+    staff: Annotated[
+        str | None,
+        typer.Option(help="staff e-mail the key belongs to (a supervisor's escalation feed)"),
+    ] = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
     with reported_errors(), database().transaction() as session:
-        made = create_key(session, role=role, name=name, agency=agency, area=area, now=now())
+        made = create_key(
+            session, role=role, name=name, agency=agency, area=area, staff=staff, now=now()
+        )
         console.print(f"key {made.key.prefix} ({made.key.role}) for {one_line(made.key.name)}")
         console.print("keep it now, it is not shown again:")
         console.print(made.secret)
@@ -41,6 +47,7 @@ def list_(
                 "role": key.role,
                 "agency": key.agency.code if key.agency else None,
                 "area": key.area.code if key.area else None,
+                "staff": key.staff.email if key.staff else None,
                 "created": local(key.created_at, short=True),
                 "revoked": local(key.revoked_at, short=True) if key.revoked_at else None,
             }
@@ -55,6 +62,7 @@ def list_(
             ("role", "role"),
             ("agency", "agency"),
             ("area", "area"),
+            ("staff", "staff"),
             ("created", "created"),
             ("revoked", "revoked"),
         ],

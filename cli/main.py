@@ -176,7 +176,7 @@ def lifecycle() -> None:
 def demo() -> None:
     """Walk one sample report from submission to resolution and print its timeline."""
     officer = "demo.officer@tanggap.example"
-    staff.add(officer, name="Petugas Demo (Dishub)", agency="DISHUB")
+    staff.add(officer, name="Petugas Demo (Dishub)", agency="DISHUB", update=True)
     code = tickets.submit_cmd(
         category="traffic_jam",
         description="Macet total di Jl. Medan Merdeka Barat, lampu lalu lintas mati",

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from cli.context import console, database, now, print_rows, reported_errors
+from cli.context import console, database, fail, now, print_rows, reported_errors
+from engine.errors import StaffExists
 from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role
 from engine.models import Staff, Ticket
 from engine.staff import add_staff, set_staff_active
@@ -35,12 +36,24 @@ def add(
         StaffRole, typer.Option(help="staff, supervisor or admin", case_sensitive=False)
     ] = StaffRole.STAFF,
     agency: Annotated[str | None, typer.Option(help="agency code, e.g. DBM")] = None,
+    update: Annotated[
+        bool, typer.Option("--update", help="change an existing member's name, role and agency")
+    ] = False,
 ) -> None:
-    """Add a staff member (or update their name, role and agency)."""
+    """Add a staff member (with --update: change their name, role and agency)."""
     with reported_errors(), database().transaction() as session:
-        member = add_staff(
-            session, email=email, name=name, role=role.value, agency=agency, now=now()
-        )
+        try:
+            member = add_staff(
+                session,
+                email=email,
+                name=name,
+                role=role.value,
+                agency=agency,
+                now=now(),
+                update=update,
+            )
+        except StaffExists as exc:
+            fail(exc.message.replace("update them explicitly", "add --update"))
         where = member.agency.code if member.agency else "no agency"
         console.print(f"{member.email}: {member.role} of {where}")
 

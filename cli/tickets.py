@@ -31,7 +31,7 @@ from engine.catalogue.lookup import get_agency, get_area, get_category
 from engine.lifecycle import State, allowed_triggers, parse_trigger
 from engine.models import Area, Attachment, Priority, SlaTimer, Ticket
 from engine.staff import get_staff
-from engine.submission import Report, submit
+from engine.submission import Language, Report, submit
 from engine.tickets import get_ticket, list_events
 
 app = typer.Typer(help="Submit, inspect and advance tickets.", no_args_is_help=True)
@@ -75,6 +75,10 @@ def submit_cmd(
     name: Annotated[str | None, typer.Option(help="reporter name (kept private)")] = None,
     email: Annotated[str | None, typer.Option(help="reporter e-mail (kept private)")] = None,
     phone: Annotated[str | None, typer.Option(help="reporter phone (kept private)")] = None,
+    language: Annotated[
+        Language,
+        typer.Option(help="the reporter's language: their status mails are written in it"),
+    ] = Language.ID,
     photo: Photos = None,
     as_: Annotated[
         str | None, typer.Option("--as", help="staff e-mail submitting on a citizen's behalf")
@@ -98,6 +102,7 @@ def submit_cmd(
             reporter_phone=phone,
             photos=_read(photo),
             source="staff" if as_ else "cli",
+            language=language,
         )
         with database().transaction() as session:
             actor = Actor.of_staff(get_staff(session, as_)) if as_ else Actor.citizen()

@@ -24,6 +24,7 @@ from engine.errors import (
 )
 from engine.keys import KeyHolder, NewKey, act, authenticate, create_key, list_keys, revoke_key
 from engine.lifecycle import (
+    PUBLIC_NOTE_TRIGGERS,
     USER_TRIGGERS,
     Role,
     State,
@@ -74,9 +75,9 @@ from engine.queries import (
     ticket_detail,
     worklist,
 )
+from engine.questions import AnsweredQuestion, Datatype, QuestionSpec
 from engine.reports import (
     Channel,
-    Language,
     ReporterView,
     Submitted,
     reporter_view,
@@ -86,17 +87,20 @@ from engine.reports import (
     unsubscribe,
 )
 from engine.settings import Settings
-from engine.submission import Report, submit
+from engine.submission import Language, Report, submit
 from engine.timeline import TimerView, sla_timeline
 
 __all__ = [
+    "PUBLIC_NOTE_TRIGGERS",
     "USER_TRIGGERS",
     "Actor",
+    "AnsweredQuestion",
     "CatalogueError",
     "Channel",
     "Colour",
     "Conflict",
     "Database",
+    "Datatype",
     "DetailedStatus",
     "EscalationItem",
     "Figures",
@@ -118,6 +122,7 @@ __all__ = [
     "PublicPhoto",
     "PublicTicket",
     "PublicUpdate",
+    "QuestionSpec",
     "Rate",
     "Report",
     "Reporter",

@@ -48,6 +48,12 @@ class StaffNotFound(NotFound):
     code = "staff_not_found"
 
 
+class StaffExists(TanggapError):
+    """Adding a staff member whose e-mail is taken: an update must be asked for by name."""
+
+    code = "staff_exists"
+
+
 class Forbidden(TanggapError):
     code = "forbidden"
 

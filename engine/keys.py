@@ -24,10 +24,12 @@ from engine.models import Agency, AgencyKind, ApiKey, Area, Ticket
 from engine.photos import MediaStorage
 from engine.routing import ancestry
 from engine.settings import Settings
+from engine.staff import find_staff
 from engine.text import clean_text
 from engine.tickets import get_ticket
 
 _PREFIX = "tgk"
+_RANK = {Role.STAFF: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
 #: What ``create_key`` draws for a prefix: 8 lowercase hex digits.
 _PREFIX_SHAPE = re.compile(r"[0-9a-f]{8}")
 
@@ -69,6 +71,8 @@ class KeyHolder:
     agency_kind: str | None
     agency_area_id: int | None
     area_id: int | None
+    #: The address of the staff member the key belongs to (None: a key for a program).
+    staff_email: str | None = None
 
     @property
     def actor(self) -> Actor:
@@ -87,12 +91,24 @@ def create_key(
     agency: str | None,
     area: str | None,
     now: datetime,
+    staff: str | None = None,
 ) -> NewKey:
+    """A new key; ``staff`` (an e-mail) names the person it belongs to, whose agency it acts
+    for unless ``agency`` is given, and whose role it may not exceed."""
     if role not in STAFF_ROLES:
         raise RuleViolated(f"an api key's role is staff, supervisor or admin, not {role}")
     name = clean_text(name, field="key name", limit=200, multiline=False) or ""
     if not name:
         raise RuleViolated("give the key a name (who or what uses it)")
+    member = find_staff(session, staff) if staff else None
+    if staff and member is None:
+        raise UnknownReference(f"no staff member {staff.strip()[:80]!r}")
+    if member is not None:
+        if not member.active:
+            raise RuleViolated(f"staff member {member.email} is deactivated")
+        if _RANK[Role(member.role)] < _RANK[role]:
+            raise RuleViolated(f"{member.email} is {member.role}: the key cannot be {role}")
+        agency = agency or (member.agency.code if member.agency else None)
     if role is not Role.ADMIN and not agency:
         raise RuleViolated(f"a {role} key acts for an agency: give --agency")
     agency_row = area_row = None
@@ -104,6 +120,16 @@ def create_key(
         area_row = session.scalars(select(Area).where(Area.code == area)).first()
         if area_row is None or not area_row.active:
             raise CatalogueEntryNotFound(f"no active area with code {area!r}")
+    if (
+        member is not None
+        and agency_row is not None
+        and member.agency_id
+        not in (
+            None,
+            agency_row.id,
+        )
+    ):
+        raise RuleViolated(f"{member.email} is not of agency {agency_row.code}")
     prefix = secrets.token_hex(4)
     secret = f"{_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
@@ -113,6 +139,7 @@ def create_key(
         role=role.value,
         agency=agency_row,
         area=area_row,
+        staff=member,
         created_at=now,
     )
     session.add(key)
@@ -164,6 +191,7 @@ def authenticate(session: Session, secret: str) -> KeyHolder:
         agency_kind=agency.kind if agency else None,
         agency_area_id=agency.area_id if agency else None,
         area_id=key.area_id,
+        staff_email=key.staff.email if key.staff and key.staff.active else None,
     )
 
 

@@ -287,6 +287,8 @@ _MACHINE_LOCK = threading.Lock()
 USER_TRIGGERS = tuple(
     t for t in Trigger if t is not Trigger.SUBMIT and not RULES_BY_TRIGGER[t].internal
 )
+#: Triggers whose note the citizen sees unless the actor says otherwise (``public``).
+PUBLIC_NOTE_TRIGGERS = tuple(t for t in USER_TRIGGERS if RULES_BY_TRIGGER[t].public_note)
 
 
 def parse_trigger(name: str) -> Trigger:

@@ -24,7 +24,7 @@ from engine.queries.public import (
     nearby_open,
 )
 from engine.settings import Settings
-from engine.submission import Report, submit
+from engine.submission import Language, Report, submit
 from engine.text import clean_email
 from engine.tickets import get_ticket
 
@@ -40,11 +40,6 @@ class Channel(StrEnum):
     WALK_IN = "walk-in"
     PHONE = "phone"
     STAFF_ON_BEHALF = "staff-on-behalf"
-
-
-class Language(StrEnum):
-    ID = "id"
-    EN = "en"
 
 
 @dataclass(frozen=True)
@@ -78,18 +73,18 @@ def submit_report(
     report: Report,
     *,
     private: bool,
-    language: Language,
     actor: Actor,
     now: datetime,
     settings: Settings,
     storage: MediaStorage,
 ) -> Submitted:
-    """Submit, subscribe the reporter's e-mail, and list what was already reported nearby."""
+    """Submit, subscribe the reporter's e-mail (in ``report.language``, as the reporter's own
+    status mails are), and list what was already reported nearby."""
     result = submit(session, report, actor=actor, now=now, settings=settings, storage=storage)
     ticket = result.ticket
     ticket.private = private
     if ticket.reporter_email:
-        _subscribe(session, ticket, ticket.reporter_email, language, now)
+        _subscribe(session, ticket, ticket.reporter_email, Language(report.language), now)
     session.flush()
     duplicates = nearby_open(
         session,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.lookup import get_agency
-from engine.errors import RuleViolated, StaffNotFound
+from engine.errors import RuleViolated, StaffExists, StaffNotFound
 from engine.lifecycle import STAFF_ROLES, Role
 from engine.models import Staff
 from engine.text import LIMITS, clean_email, clean_text, code_key
@@ -52,19 +52,27 @@ def add_staff(
     role: Role | str,
     agency: str | None,
     now: datetime,
+    update: bool = False,
 ) -> Staff:
-    """Create a staff account, or update an existing one with the same e-mail."""
+    """Create a staff account; with ``update``, change the existing one with the same e-mail
+    (else ``StaffExists``: a typo must not silently rename a colleague)."""
     address = clean_email(email, field="staff_email", required=True)
     full_name = clean_text(
         name, field="staff_name", limit=LIMITS["staff_name"], required=True, multiline=False
     )
     assert address is not None and full_name is not None
+    member = find_staff(session, address)
+    if member is not None and not update:
+        where = member.agency.code if member.agency else "no agency"
+        raise StaffExists(
+            f"{member.email} is already {member.role} of {where} ({member.name!r}); "
+            "update them explicitly to change name, role or agency"
+        )
     staff_role = parse_role(role)
     agency_code = (agency or "").strip() or None
     if staff_role is not Role.ADMIN and agency_code is None:
         raise RuleViolated(f"a {staff_role} must belong to an agency")
     agency_row = get_agency(session, agency_code) if agency_code else None
-    member = find_staff(session, address)
     if member is None:
         member = Staff(email=address.lower(), created_at=now)
         session.add(member)

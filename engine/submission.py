@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,12 +20,14 @@ from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger
 from engine.models import Attachment, Category, Priority, Ticket
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
+from engine.questions import check_answers, questions_of
 from engine.routing import locate, route
 from engine.settings import Settings
 from engine.text import LIMITS, clean_email, clean_phone, clean_text, code_key
 from engine.tickets import new_event
 
 __all__ = [
+    "Language",
     "Report",
     "Submission",
     "attach_photos",
@@ -33,6 +36,13 @@ __all__ = [
     "get_category",
     "submit",
 ]
+
+
+class Language(StrEnum):
+    """The languages a citizen is written to in (their mails, their labels)."""
+
+    ID = "id"
+    EN = "en"
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,10 @@ class Report:
     reporter_phone: str | None = None
     photos: Sequence[bytes] = field(default_factory=tuple)
     source: str = "citizen"
+    #: The reporter's language: their status mails are written in it.
+    language: Language = Language.ID
+    #: Answers to the category's questions by question code (a list for a multivaluelist).
+    answers: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,7 @@ def submit(
     category = get_category(session, report.category)
     check_location(report.lat, report.lon)
     priority = choose_priority(report, category, actor)
+    answers = check_answers(questions_of(category.questions), report.answers)
     if category.photo_on_submit and not report.photos:
         raise RuleViolated(f"a report of {category.name_en.lower()} needs at least one photo")
     photos = clean_photos(report.photos, settings)
@@ -191,6 +206,8 @@ def submit(
         reporter_name=text.reporter_name,
         reporter_email=text.reporter_email,
         reporter_phone=text.reporter_phone,
+        reporter_language=Language(report.language).value,
+        answers=answers or None,
         reporter_token_hash=hash_token(token),
         created_at=now,
         updated_at=now,
@@ -217,6 +234,7 @@ def submit(
                 "agency": agency.code,
                 "area": area.code,
                 "location": [report.lat, report.lon],
+                **({"answers": answers} if answers else {}),
             },
             now=now,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from engine import RuleViolated
+from engine import Language, RuleViolated
 
 
 def blank(value: str | None) -> str | None:
@@ -52,3 +52,19 @@ def integer(name: str, value: str | None, low: int, high: int) -> int | None:
 def csv_list(value: str | None) -> list[str]:
     text = blank(value)
     return [part.strip() for part in text.split(",") if part.strip()] if text else []
+
+
+def language(locale: str | None, accept_language: str | None) -> Language:
+    """The reporter's language: the ``locale`` field (an extension; GeoReport v2 has none),
+    else the first of ours in ``Accept-Language``, else Indonesian."""
+    given = blank(locale)
+    if given is not None:
+        primary = given.replace("_", "-").split("-")[0].strip().lower()
+        if primary not in set(Language):
+            raise RuleViolated("locale must be id or en")
+        return Language(primary)
+    for part in (accept_language or "").split(","):
+        primary = part.split(";")[0].split("-")[0].strip().lower()
+        if primary in set(Language):
+            return Language(primary)
+    return Language.ID

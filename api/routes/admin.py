@@ -23,7 +23,13 @@ def keys(_key: AdminKey, session: ReadSessionDep) -> list[KeyRead]:
 def new_key(body: KeyCreate, _key: AdminKey, session: SessionDep, now: NowDep) -> KeyCreated:
     """Create a key; the secret is in this response only."""
     made = create_key(
-        session, role=body.role, name=body.name, agency=body.agency, area=body.area, now=now
+        session,
+        role=body.role,
+        name=body.name,
+        agency=body.agency,
+        area=body.area,
+        staff=body.staff,
+        now=now,
     )
     return KeyCreated(**KeyRead.of(made.key).model_dump(), key=made.secret)
 

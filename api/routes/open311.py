@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -16,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.datastructures import UploadFile
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
-from api.open311.params import blank, csv_list, integer, number, w3c_param
+from api.open311.params import blank, csv_list, integer, language, number, w3c_param
 from api.open311.render import document, w3c
 from api.uploads import check_photo
 from engine import (
@@ -27,6 +29,7 @@ from engine import (
     NotFound,
     PublicFilter,
     PublicTicket,
+    QuestionSpec,
     Report,
     RuleViolated,
     Settings,
@@ -130,7 +133,7 @@ def _service_items(session: Any) -> list[dict[str, Any]]:
             "service_code": s.code,
             "service_name": s.name_id,
             "description": s.description or s.name_en,
-            "metadata": False,
+            "metadata": bool(s.questions),
             "type": "realtime",
             "keywords": s.name_en,
             "group": s.group,
@@ -139,17 +142,44 @@ def _service_items(session: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _attribute(question: QuestionSpec, lang: Language) -> dict[str, Any]:
+    """A category question as a GeoReport v2 service definition attribute."""
+    described = question.datatype_description
+    return {
+        "variable": True,
+        "code": question.code,
+        "datatype": question.datatype.value,
+        "required": question.required,
+        "datatype_description": described(lang) if described else "",
+        "order": question.order,
+        "description": question.description(lang),
+        "values": [{"key": v.key, "name": v.name(lang)} for v in question.values],
+    }
+
+
 @router.get("/services.{fmt}")
 def services(fmt: Format, session: ReadSessionDep) -> Response:
+    """Every category; `metadata` is true where its service definition has attributes."""
     return document(fmt, "services", "service", _service_items(session))
 
 
 @router.get("/services/{service_code}.{fmt}")
-def service_definition(service_code: str, fmt: Format, session: ReadSessionDep) -> Response:
-    """No category asks extra questions yet, so every definition has an empty attribute list."""
-    if service_code not in {s["service_code"] for s in _service_items(session)}:
+def service_definition(
+    service_code: str,
+    fmt: Format,
+    request: Request,
+    session: ReadSessionDep,
+    locale: Annotated[str | None, Query(max_length=20, description="id (default) or en")] = None,
+) -> Response:
+    """The category's questions as attributes, worded in `locale` (else Accept-Language)."""
+    lang = language(locale, request.headers.get("accept-language"))
+    found = next((s for s in list_services(session) if s.code == service_code), None)
+    if found is None:
         raise NotFound(f"no service with code {service_code!r}")
-    body = {"service_code": service_code, "attributes": []}
+    body = {
+        "service_code": service_code,
+        "attributes": [_attribute(q, lang) for q in found.questions],
+    }
     return document(fmt, "service_definition", "service_definition", body)
 
 
@@ -261,7 +291,18 @@ def get_token(token: str, fmt: Format, session: ReadSessionDep, now: NowDep) -> 
     return document(fmt, "service_requests", "request", [item])
 
 
-async def _form(request: Request, settings: SettingsDep) -> tuple[dict[str, str], list[bytes]]:
+@dataclass
+class _Form:
+    fields: dict[str, str] = field(default_factory=dict)
+    media: list[bytes] = field(default_factory=list)
+    #: ``attribute[code]=value``; several values as ``attribute[code][]=…`` (or repeated).
+    attributes: dict[str, str | list[str]] = field(default_factory=dict)
+
+
+_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,60})\](\[\])?$")
+
+
+async def _form(request: Request, settings: SettingsDep) -> _Form:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise RuleViolated("POST requests as application/x-www-form-urlencoded or multipart")
@@ -269,18 +310,27 @@ async def _form(request: Request, settings: SettingsDep) -> tuple[dict[str, str]
         return await _read_form(form, settings)
 
 
-async def _read_form(form: Any, settings: Settings) -> tuple[dict[str, str], list[bytes]]:
-    fields: dict[str, str] = {}
-    media: list[bytes] = []
+async def _read_form(form: Any, settings: Settings) -> _Form:
+    parsed = _Form()
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
-            if len(media) == settings.max_photos:
+            if len(parsed.media) == settings.max_photos:
                 raise RuleViolated(f"at most {settings.max_photos} media files")
             data = await value.read(settings.max_photo_bytes + 1)
-            media.append(check_photo(data, settings, value.filename or "media"))
-        elif isinstance(value, str) and value.strip():
-            fields[key] = value
-    return fields, media
+            parsed.media.append(check_photo(data, settings, value.filename or "media"))
+        elif not isinstance(value, str) or not value.strip():
+            continue
+        elif match := _ATTRIBUTE.match(key):
+            code, many = match.groups()
+            if many or code in parsed.attributes:
+                previous = parsed.attributes.get(code, [])
+                listed = previous if isinstance(previous, list) else [previous]
+                parsed.attributes[code] = [*listed, value]
+            else:
+                parsed.attributes[code] = value
+        else:
+            parsed.fields[key] = value
+    return parsed
 
 
 _FORM_BODY = {
@@ -302,6 +352,12 @@ _FORM_BODY = {
                         "first_name": {"type": "string", "maxLength": 100},
                         "last_name": {"type": "string", "maxLength": 100},
                         "phone": {"type": "string", "maxLength": 40},
+                        "locale": {
+                            "type": "string",
+                            "enum": ["id", "en"],
+                            "description": "the reporter's language (an extension); "
+                            "default: Accept-Language, else id",
+                        },
                     },
                 }
             }
@@ -313,13 +369,14 @@ _FORM_BODY = {
 @router.post("/requests.{fmt}", openapi_extra=_FORM_BODY)
 def post_request(
     fmt: Format,
-    parsed: Annotated[tuple[dict[str, str], list[bytes]], Depends(_form)],
+    request: Request,
+    parsed: Annotated[_Form, Depends(_form)],
     session: SessionDep,
     storage: StorageDep,
     now: NowDep,
     settings: SettingsDep,
 ) -> Response:
-    fields, media = parsed
+    fields, media = parsed.fields, parsed.media
     if "api_key" not in fields:
         raise Forbidden("api_key is required")
     authenticate(session, fields["api_key"])
@@ -342,12 +399,13 @@ def post_request(
         reporter_phone=fields.get("phone"),
         photos=tuple(media),
         source=Channel.OPEN311.value,
+        language=language(fields.get("locale"), request.headers.get("accept-language")),
+        answers=parsed.attributes,
     )
     submitted = submit_report(
         session,
         report,
         private=False,
-        language=Language.ID,
         actor=Actor.citizen(),
         now=now,
         settings=settings,

@@ -29,6 +29,7 @@ from api.schemas.public import (
     ReportRead,
     SubscriptionCreate,
     SupportCreate,
+    answer_texts,
     feature,
 )
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
@@ -71,6 +72,8 @@ def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report
         reporter_phone=body.phone,
         photos=tuple(photos),
         source=source,
+        language=body.language,
+        answers=answer_texts(body.answers),
     )
 
 
@@ -97,7 +100,6 @@ def create_report(
         session,
         to_report(body, photos, source=body.channel.value),
         private=body.private,
-        language=body.language,
         actor=Actor.citizen(),
         now=now,
         settings=settings,

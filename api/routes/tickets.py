@@ -35,7 +35,6 @@ from api.schemas.staff import (
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     GroupBy,
-    Language,
     RuleViolated,
     State,
     WorkFilter,
@@ -261,7 +260,6 @@ def submit_on_behalf(
         session,
         report,
         private=body.private,
-        language=Language(body.language),
         actor=key.actor,
         now=now,
         settings=settings,
@@ -302,7 +300,8 @@ def read_escalations(
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[EscalationRead]:
-    """Ladder levels reached on tickets in the key's agency or area (default: last 7 days)."""
+    """Ladder levels whose mail went to the key's staff member (default: the last 7 days);
+    an admin sees all. A supervisor's key must belong to a staff member (`staff` on create)."""
     start = since or now - timedelta(days=7)
     if start.tzinfo is None:
         raise RuleViolated("give since with a time zone offset")

@@ -36,6 +36,28 @@ def _decode(value: str) -> bytes:
 Base64Photo = Annotated[bytes, BeforeValidator(lambda v: _decode(v) if isinstance(v, str) else v)]
 
 
+#: One answer: text (a list value's key), a number, or several keys for a multivaluelist.
+AnswerValue = (
+    Annotated[str, Field(max_length=2000)]
+    | Annotated[float, Field(allow_inf_nan=False)]
+    | Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=50)]
+)
+Answers = Annotated[
+    dict[Annotated[str, Field(min_length=1, max_length=40)], AnswerValue],
+    Field(
+        max_length=20,
+        description="answers to the category's questions by question code (Open311 attribute "
+        "codes; see GET /open311/v2/services/{code}.json); multipart: `answers[code]`",
+        examples=[{"water_depth": 40, "water_trend": "rising"}],
+    ),
+]
+
+
+def answer_texts(answers: dict[str, str | float | list[str]]) -> dict[str, str | list[str]]:
+    """Answers as the engine reads them: text, a number written out, or a list of keys."""
+    return {k: v if isinstance(v, str | list) else repr(v) for k, v in answers.items()}
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -172,6 +194,7 @@ class ReportCreate(_In):
     language: Language = Language.ID
     private: bool = Field(default=False, description="hide who reported it from staff too")
     channel: Channel = Channel.APP
+    answers: Answers = Field(default_factory=dict)
 
 
 class ReportCreated(BaseModel):

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.public import Base64Photo, Lat, Lon, ReportCreate, ReportRead, StateRead
 from engine import (
+    PUBLIC_NOTE_TRIGGERS,
     USER_TRIGGERS,
+    AnsweredQuestion,
     Channel,
     EscalationItem,
     Figures,
@@ -103,6 +105,28 @@ class StaffEventRead(BaseModel):
         )
 
 
+class AnswerRead(BaseModel):
+    code: str
+    question_id: str
+    question_en: str
+    value: str | float | list[str] = Field(
+        description="as stored: text, a number, a UTC datetime, or the keys of list values"
+    )
+    text_id: str = Field(description="the answer as people read it (list values named)")
+    text_en: str
+
+    @classmethod
+    def of(cls, a: AnsweredQuestion) -> AnswerRead:
+        return cls(
+            code=a.code,
+            question_id=a.question_id,
+            question_en=a.question_en,
+            value=a.value,
+            text_id=a.text_id,
+            text_en=a.text_en,
+        )
+
+
 class LevelRead(BaseModel):
     level: str
     percent: int
@@ -166,6 +190,7 @@ class TicketRead(BaseModel):
     events: list[StaffEventRead]
     timers: list[TimerRead]
     allowed_actions: list[str]
+    answers: list[AnswerRead] = Field(description="the reporter's answers to category questions")
 
     @classmethod
     def of(cls, d: TicketDetail) -> TicketRead:
@@ -181,11 +206,22 @@ class TicketRead(BaseModel):
             events=[StaffEventRead.of(e) for e in d.events],
             timers=[TimerRead.of(t) for t in d.timers],
             allowed_actions=[t.value for t in d.allowed],
+            answers=[AnswerRead.of(a) for a in d.answers],
         )
 
 
 #: What a person may fire over HTTP (``submit`` creates tickets; ``merge`` is the engine's).
 UserTrigger = StrEnum("UserTrigger", {t.name: t.value for t in USER_TRIGGERS})  # type: ignore[misc]
+
+
+_PUBLIC_DEFAULT = (
+    "true: the citizen sees the note (public timeline, Open311, status mail); false: staff only. "
+    "Left out, the note is public for "
+    + ", ".join(t.value for t in PUBLIC_NOTE_TRIGGERS)
+    + " and internal for "
+    + ", ".join(t.value for t in USER_TRIGGERS if t not in PUBLIC_NOTE_TRIGGERS)
+    + "."
+)
 
 
 class TransitionCreate(_In):
@@ -194,7 +230,7 @@ class TransitionCreate(_In):
         default=None, ge=1, description="required here or as If-Match: the version you read"
     )
     note: str | None = Field(default=None, max_length=4000)
-    public: bool | None = Field(default=None, description="show the note to the citizen")
+    public: bool | None = Field(default=None, description=_PUBLIC_DEFAULT)
     agency: str | None = Field(default=None, max_length=40)
     officer: str | None = Field(default=None, max_length=254)
     category: str | None = Field(default=None, max_length=60)
@@ -232,6 +268,12 @@ class KeyCreate(_In):
     name: str = Field(min_length=1, max_length=200)
     agency: str | None = Field(default=None, max_length=40)
     area: str | None = Field(default=None, max_length=40)
+    staff: str | None = Field(
+        default=None,
+        max_length=254,
+        description="e-mail of the staff member the key belongs to: a supervisor's escalation "
+        "feed lists what was mailed to that address; default agency: theirs",
+    )
 
 
 class KeyRead(BaseModel):
@@ -240,6 +282,7 @@ class KeyRead(BaseModel):
     role: str
     agency: str | None
     area: str | None
+    staff: str | None
     created_at: datetime
     revoked_at: datetime | None
 
@@ -251,6 +294,7 @@ class KeyRead(BaseModel):
             role=k.role,
             agency=k.agency.code if k.agency else None,
             area=k.area.code if k.area else None,
+            staff=k.staff.email if k.staff else None,
             created_at=k.created_at,
             revoked_at=k.revoked_at,
         )

@@ -34,6 +34,7 @@ from engine.catalogue.offices import (
 from engine.errors import CatalogueError, RuleViolated
 from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
+from engine.questions import QuestionSpec, check_question_list
 from engine.text import LIMITS, clean_email, clean_text, code_key
 from sla import RecipientKind, TimerKind, Weekday
 
@@ -130,6 +131,8 @@ class CategorySpec(_Spec):
     description: str | None = None
     #: Open reports this close (metres) are offered as possible duplicates; default: settings.
     duplicate_radius_m: float | None = Field(default=None, gt=0, le=5000)
+    #: What the category asks besides the description (Open311 attributes).
+    questions: list[QuestionSpec] = Field(default_factory=list, max_length=20)
 
     _code = field_validator("code")(_check_code)
     _names = field_validator("name_id", "name_en")(_text("category_name"))
@@ -309,6 +312,8 @@ def cross_check(
         ref(("agencies", i, "area"), agency.area, area_codes, "area")
     for i, category in enumerate(spec.categories):
         ref(("categories", i, "agency"), category.agency, agencies, "agency")
+        for j, field, message in check_question_list(category.questions):
+            problems.append((("categories", i, "questions", j, field), message))
     for i, rule in enumerate(spec.routing):
         ref(("routing", i, "category"), rule.category, categories, "category")
         ref(("routing", i, "area"), rule.area, area_codes, "area")

@@ -110,6 +110,8 @@ class Category(Base):
     photo_on_resolve: Mapped[bool] = mapped_column(Boolean, default=False)
     #: How close an open report must be to be offered as a possible duplicate (None: default).
     duplicate_radius_m: Mapped[float | None] = mapped_column(Float)
+    #: Questions asked on submission (``engine.questions.QuestionSpec`` as JSON), or None.
+    questions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     agency: Mapped[Agency] = relationship()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.models.base import Base, BigId, UTCDateTime
 from engine.models.catalogue import Agency, Area
+from engine.models.staff import Staff
 
 
 class ApiKey(Base):
@@ -24,8 +25,11 @@ class ApiKey(Base):
     #: Scope: the key acts for this agency and/or sees only tickets in this area (and beneath).
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    #: The person the key belongs to: escalations mailed to their address are theirs to see.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency | None] = relationship()
     area: Mapped[Area | None] = relationship()
+    staff: Mapped[Staff | None] = relationship()

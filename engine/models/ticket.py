@@ -58,6 +58,9 @@ class Ticket(Base):
     #: The language the citizen reported in ("id" or "en"): their status mails use it.
     reporter_language: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
 
+    #: Answers to the category's questions (``engine.questions``), by question code; None: none.
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
     rating: Mapped[int | None] = mapped_column(Integer)
     #: Earliest instant any unrecorded ladder level of any running SLA timer falls due; the
     #: sweep reads only tickets with next_check_at <= now, through this column's index.

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import Attachment, Category, Ticket, TicketEvent
+from engine.questions import QuestionSpec, questions_of
 
 
 @dataclass(frozen=True)
@@ -78,17 +79,27 @@ class Service:
     name_en: str
     group: str
     description: str | None
+    #: What the category asks on submission, in order (Open311 service definition attributes).
+    questions: list[QuestionSpec]
 
 
 def list_services(session: Session) -> list[Service]:
     rows = session.execute(
         select(
-            Category.code, Category.name_id, Category.name_en, Category.group, Category.description
+            Category.code,
+            Category.name_id,
+            Category.name_en,
+            Category.group,
+            Category.description,
+            Category.questions,
         )
         .where(Category.active)
         .order_by(Category.group, Category.code)
     ).all()
-    return [Service(*row) for row in rows]
+    return [
+        Service(code, name_id, name_en, group, description, questions_of(questions))
+        for code, name_id, name_en, group, description, questions in rows
+    ]
 
 
 def latest_notes_and_photos(

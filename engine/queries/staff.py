@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine.codes import normalize_code
-from engine.errors import RuleViolated
+from engine.errors import Forbidden, RuleViolated
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, visible
 from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, State, Trigger, allowed_triggers
 from engine.models import (
@@ -22,6 +22,7 @@ from engine.models import (
     Area,
     Category,
     Escalation,
+    Notification,
     SlaTimer,
     Staff,
     Subscription,
@@ -30,6 +31,7 @@ from engine.models import (
 )
 from engine.presentation import StatePresentation, present
 from engine.queries.public import PublicTicket, decode_cursor, encode_cursor, get_public
+from engine.questions import AnsweredQuestion, describe_answers, questions_of
 from engine.tickets import get_ticket, list_events
 from engine.timeline import TimerView, sla_timeline
 
@@ -106,6 +108,8 @@ class TicketDetail:
     timers: list[TimerView]
     #: What the state allows and the viewer's role may fire (a citizen's ``rate`` is not staff's).
     allowed: list[Trigger]
+    #: The reporter's answers to the category's questions.
+    answers: list[AnsweredQuestion]
 
 
 def _code_id(session: Session, model: Any, code: str, what: str) -> int:
@@ -244,6 +248,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         allowed=[
             t for t in allowed_triggers(ticket.state) if viewer.role in RULES_BY_TRIGGER[t].roles
         ],
+        answers=describe_answers(questions_of(ticket.category.questions), ticket.answers),
     )
 
 
@@ -266,7 +271,27 @@ class EscalationItem:
 def list_escalations(
     session: Session, viewer: KeyHolder, *, since: datetime, limit: int
 ) -> list[EscalationItem]:
-    """Ladder levels recorded since ``since`` on tickets the viewer oversees, newest first."""
+    """Ladder levels recorded since ``since`` that the outbox addressed to the viewer's staff
+    member (an admin sees every level), newest first.
+
+    ``Forbidden`` for a supervisor key that belongs to no staff member: nothing is addressed to
+    a key."""
+    if viewer.is_admin:
+        mine: ColumnElement[bool] = visible(session, viewer)
+    elif viewer.staff_email is None:
+        raise Forbidden(
+            "this key belongs to no staff member, so no escalation is addressed to it; "
+            "create the supervisor's key with their staff e-mail"
+        )
+    else:
+        mine = (
+            select(Notification.id)
+            .where(
+                Notification.escalation_id == Escalation.id,
+                func.lower(Notification.recipient) == viewer.staff_email.lower(),
+            )
+            .exists()
+        )
     rows = session.execute(
         select(
             Ticket.code,
@@ -287,7 +312,7 @@ def list_escalations(
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
         .join(Area, Area.id == Ticket.area_id)
-        .where(visible(session, viewer), Escalation.recorded_at >= since)
+        .where(mine, Escalation.recorded_at >= since)
         .order_by(Escalation.recorded_at.desc(), Escalation.id.desc())
         .limit(limit)
     ).all()

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -24,6 +24,7 @@ from api.deps import Transactions, get_now
 from engine.db import Database
 from engine.keys import create_key
 from engine.lifecycle import Role
+from engine.models import Notification, Ticket
 from engine.settings import Settings
 
 MONAS = (-6.1754, 106.8272)  # Kelurahan Gambir, Jakarta Pusat
@@ -59,6 +60,7 @@ class Api:
     clock: Clock
     keys: dict[str, str]
     media: Path
+    transactions: Transactions
     tokens: dict[str, str] = field(default_factory=dict)
 
     def auth(self, who: str) -> dict[str, str]:
@@ -88,6 +90,17 @@ class Api:
         return self.client.post(
             f"/api/v1/tickets/{code}/transitions", json=body, headers=self.auth(who)
         )
+
+    def mails(self, code: str, kind: str = "citizen_update") -> list[tuple[str, str, str]]:
+        """(recipient, language, subject) of each mail queued about ticket ``code``."""
+        with self.transactions.read() as session:
+            rows = session.scalars(
+                select(Notification)
+                .join(Ticket, Ticket.id == Notification.ticket_id)
+                .where(Ticket.code == code, Notification.kind == kind)
+                .order_by(Notification.id)
+            )
+            return [(n.recipient, n.language or "", n.subject) for n in rows]
 
     def drive(self, code: str, *steps: str) -> None:
         notes = {"hold": "menunggu PLN", "resolve": "petugas diturunkan", "reject": "spam"}
@@ -136,7 +149,7 @@ def api(database: Database, api_settings: Settings, start_time: datetime) -> Ite
             ).secret
     try:
         with TestClient(app) as client:
-            yield Api(client, app, clock, keys, api_settings.media_dir)
+            yield Api(client, app, clock, keys, api_settings.media_dir, transactions)
     finally:
         outer.rollback()
         connection.close()

@@ -142,6 +142,30 @@ def test_anonymous_submissions_are_rate_limited_per_client(api: Api, api_setting
         assert third.json()["code"] == "too_many_requests"
 
 
+def test_refused_submissions_do_not_use_up_the_allowance(api: Api, api_settings) -> None:  # type: ignore[no-untyped-def]
+    limited = create_app(
+        api_settings.model_copy(update={"submit_rate_limit": "2/minute"}),
+        transactions=api.app.state.transactions,
+    )
+    limited.dependency_overrides = api.app.dependency_overrides
+    good = {"category": "traffic_jam", "description": "x", "lat": MONAS[0], "lon": MONAS[1]}
+    with TestClient(limited) as client:
+        # A new user's first tries: a missing field (pydantic), an unknown category (engine).
+        assert client.post("/api/v1/reports", json={"category": "x"}).status_code == 422
+        unknown = client.post("/api/v1/reports", json={**good, "category": "nope"})
+        assert unknown.status_code == 422
+        assert [client.post("/api/v1/reports", json=good).status_code for _ in range(2)] == [
+            201,
+            201,
+        ]
+        assert client.post("/api/v1/reports", json=good).status_code == 429
+    with TestClient(limited, client=("10.0.0.9", 5000)) as other:
+        # Refused requests have their own allowance, five times as large.
+        answers = [other.post("/api/v1/reports", json={}).status_code for _ in range(11)]
+        assert answers == [422] * 10 + [429]
+        assert "too many refused requests" in other.post("/api/v1/reports", json=good).text
+
+
 def test_photos_are_removed_when_the_commit_fails(api: Api) -> None:
     """The photo is in storage before COMMIT; if COMMIT fails, the request rolls back and the
     file must go too (a 500 to the caller, no traceback, no orphan file)."""

@@ -9,6 +9,9 @@ from datetime import timedelta
 
 import pytest
 
+from engine.keys import create_key
+from engine.lifecycle import Role
+from engine.staff import add_staff
 from tests.api.conftest import ROOT, Api
 
 GAMBIR, MENTENG = "31.71.01", "31.71.06"  # Monas lies in Kecamatan Gambir
@@ -320,19 +323,64 @@ def test_admin_catalogue_reload_validates_whole(api: Api) -> None:
     assert "NOPE" in response.json()["detail"]
 
 
-def test_escalations_for_supervisors_of_the_agency(api: Api) -> None:
+def _supervisor(api: Api, email: str, agency: str = "DISHUB") -> dict[str, str]:
+    with api.transactions.write() as session:
+        add_staff(
+            session, email=email, name=email, role="supervisor", agency=agency, now=api.clock.now
+        )
+        key = create_key(
+            session,
+            role=Role.SUPERVISOR,
+            name=email,
+            agency=None,
+            area=None,
+            staff=email,
+            now=api.clock.now,
+        )
+    return {"Authorization": f"Bearer {key.secret}"}
+
+
+def test_escalations_feed_lists_what_was_mailed_to_each_supervisor(api: Api) -> None:
     from engine.escalation import sweep
 
+    # Two supervisors of Dishub: one reads the agency queue (warnings), one is its head
+    # (breaches). The territorial ladder mails the first at 75 %, the second at 100 %.
+    queue = _supervisor(api, "dishub.queue@tanggap.example")
+    head = _supervisor(api, "Dishub.Head@tanggap.example")
     code = api.submit()["code"]
-    other = api.submit(category="pollution")["code"]
+    other = api.submit(category="pollution")["code"]  # DLH's: mailed to neither
+    # Sweep every half hour until the warning is mailed, then once after the breach.
+    for _ in range(200):
+        api.clock.tick(30)
+        sweep(api.app.state.transactions.write, now=api.clock.now)
+        if api.mails(code, "escalation"):
+            break
+    assert [m[0] for m in api.mails(code, "escalation")] == ["dishub.queue@tanggap.example"]
     api.clock.now += timedelta(days=3)
     sweep(api.app.state.transactions.write, now=api.clock.now)
-    response = api.client.get("/api/v1/escalations", headers=api.auth("supervisor"))
-    assert response.status_code == 200, response.text
-    seen = {(e["code"], e["timer"]) for e in response.json()}
-    assert (code, "verify") in seen
-    assert all(e["code"] != other for e in response.json())  # DLH's ticket: not DISHUB's
-    assert all(e["agency"] == "DISHUB" for e in response.json())
+    addressed = {m[0] for m in api.mails(code, "escalation")}
+    assert {"dishub.queue@tanggap.example", "dishub.head@tanggap.example"} <= addressed
+
+    def feed(headers: dict[str, str]) -> set[tuple[str, str, str]]:
+        response = api.client.get("/api/v1/escalations", headers=headers)
+        assert response.status_code == 200, response.text
+        return {(e["code"], e["timer"], e["level"]) for e in response.json()}
+
+    mine, theirs = feed(queue), feed(head)
+    # Each sees the levels mailed to them (the resolve timer's warning is due by now too).
+    assert (code, "verify", "warning") in mine
+    assert {(c, level) for c, _, level in mine} == {(code, "warning")}
+    assert (code, "verify", "breach") in theirs
+    assert {(c, level) for c, _, level in theirs} == {(code, "breach")}
+    admin = feed(api.auth("admin"))
+    assert {(code, "verify", "warning"), (code, "verify", "breach")} <= admin
+    assert any(c == other for c, _, _ in admin)
+
+
+def test_escalations_feed_needs_a_key_of_a_staff_member(api: Api) -> None:
+    anonymous = api.client.get("/api/v1/escalations", headers=api.auth("supervisor"))
+    assert anonymous.status_code == 403
+    assert "belongs to no staff member" in anonymous.json()["detail"]
     assert api.client.get("/api/v1/escalations", headers=api.auth("staff")).status_code == 403
 
 
@@ -380,3 +428,50 @@ def test_transition_as_multipart_with_proof_photo_file(api: Api) -> None:
     (photo,) = api.client.get(f"/api/v1/reports/{light}").json()["photos"]
     assert photo["purpose"] == "proof"
     assert b"PhoneMaker" not in api.client.get(photo["url"]).content
+
+
+def test_admin_creates_a_key_for_a_staff_member_within_their_role_and_agency(api: Api) -> None:
+    with api.transactions.write() as session:
+        add_staff(
+            session,
+            email="rina@dishub.example",
+            name="Rina",
+            role="staff",
+            agency="DISHUB",
+            now=api.clock.now,
+        )
+
+    def create(**body: str) -> tuple[int, dict[str, str]]:
+        response = api.client.post(
+            "/api/v1/admin/keys", json={"name": "Rina", **body}, headers=api.auth("admin")
+        )
+        return response.status_code, response.json()
+
+    status, made = create(role="staff", staff="Rina@Dishub.example")
+    assert status == 201, made
+    assert (made["agency"], made["staff"]) == ("DISHUB", "rina@dishub.example")
+    status, refused = create(role="supervisor", staff="rina@dishub.example")
+    assert (status, refused["detail"]) == (
+        422,
+        "rina@dishub.example is staff: the key cannot be supervisor",
+    )
+    status, refused = create(role="staff", staff="rina@dishub.example", agency="DLH")
+    assert (status, refused["detail"]) == (422, "rina@dishub.example is not of agency DLH")
+    status, refused = create(role="staff", staff="nobody@dishub.example")
+    assert (status, refused["code"]) == (422, "unknown_reference")
+
+
+def test_note_visibility_default_is_documented_and_is_what_happens(api: Api) -> None:
+    schema = api.client.get("/openapi.json").json()["components"]["schemas"]
+    described = schema["TransitionCreate"]["properties"]["public"]["description"]
+    public, internal = described.split("Left out, the note is public for ")[1].split(
+        " and internal for "
+    )
+    assert "hold" in public.split(", ") and "comment" in internal.rstrip(".").split(", ")
+
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start")
+    assert api.act(code, "hold", note="menunggu PLN").status_code == 200
+    assert api.act(code, "comment", note="catatan petugas").status_code == 200
+    notes = [e.get("note") for e in api.client.get(f"/api/v1/reports/{code}").json()["timeline"]]
+    assert "menunggu PLN" in notes and "catatan petugas" not in notes

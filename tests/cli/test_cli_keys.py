@@ -47,6 +47,7 @@ def test_cli_keys_create_list_revoke(tanggap: CliRunner, database: Database, nam
             "role": "staff",
             "agency": "DISHUB",
             "area": None,
+            "staff": None,
             "created": mine[0]["created"],
             "revoked": None,
         }

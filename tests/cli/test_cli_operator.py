@@ -570,3 +570,24 @@ def test_cli_mail_setting_wrong_one_line_naming_it(
     monkeypatch.setenv(variable, value)
     context.reset()
     assert words in refused(tanggap, "deliver", "--once")
+
+
+def test_cli_staff_add_refuses_an_existing_address_unless_update(
+    tanggap: CliRunner, database: Database, officer: str
+) -> None:
+    line = refused(tanggap, "staff", "add", officer.upper(), "--name", "Someone Else")
+    assert line == (
+        f"error: {officer} is already staff of DBM ('Budi [bold]Santoso[/bold]'); "
+        "add --update to change name, role or agency"
+    )
+    with database.reading() as session:
+        member = session.scalars(select(Staff).where(Staff.email == officer)).one()
+        assert member.name == "Budi [bold]Santoso[/bold]"
+
+    # (staff stays staff: this database outlives the test, and supervisors get digests)
+    out = ok(tanggap, "staff", "add", officer, "--name", "Budi S.", "--agency", "DISHUB",
+             "--update")  # fmt: skip
+    assert out.strip() == f"{officer}: staff of DISHUB"
+    with database.reading() as session:
+        member = session.scalars(select(Staff).where(Staff.email == officer)).one()
+        assert (member.name, member.agency.code) == ("Budi S.", "DISHUB")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from engine.db import Database
-from engine.models import Ticket
+from engine.models import Notification, Ticket
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,3 +114,30 @@ def test_cli_show_unknown_ticket_is_clear(tanggap: CliRunner) -> None:
     result = tanggap.invoke(app, ["ticket", "show", "JKT-0000-0000"])
     assert result.exit_code == 2
     assert "no ticket with code JKT-0000-0000" in result.output
+
+
+@pytest.mark.parametrize(("language", "subject"), [("en", "Report"), ("id", "Laporan")])
+def test_cli_submit_language_is_the_language_of_the_reporters_mail(
+    tanggap: CliRunner, database: Database, committed: list[str], language: str, subject: str
+) -> None:
+    officer = f"officer-{uuid.uuid4().hex[:8]}@tanggap.example"
+    run(tanggap, "staff", "add", officer, "--name", "Budi Santoso", "--agency", "DISHUB")
+    out = run(
+        tanggap, "ticket", "submit", "--quiet", "--category", "traffic_jam",
+        "--description", "Macet", "--lat", "-6.1754", "--lon", "106.8272",
+        "--email", "warga@example.org", "--language", language, "--as", officer,
+    )  # fmt: skip
+    code = out.split()[0]
+    committed.append(code)
+    run(tanggap, "ticket", "act", code, "verify", "--as", officer)
+
+    with database.reading() as session:
+        mails = session.execute(
+            select(Notification.recipient, Notification.language, Notification.subject)
+            .join(Ticket, Ticket.id == Notification.ticket_id)
+            .where(Ticket.code == code, Notification.kind == "citizen_update")
+        ).all()
+    assert [tuple(m) for m in mails] == [
+        ("warga@example.org", language, f"[Tanggap] {subject} {code}: "
+         + ("Waiting (verified)" if language == "en" else "Menunggu (terverifikasi)"))
+    ]  # fmt: skip

@@ -1,0 +1,271 @@
+"""Category questions: what a category asks the reporter besides the description (a flood's
+water depth, a hole's size), and the checking of answers before anything is written.
+
+The questions are Open311 GeoReport v2 attributes: a code, a datatype, whether an answer is
+required, a description (Indonesian and English here), an order, and for list datatypes the
+allowed values. The catalogue file declares them (``questions:`` under a category); they are
+stored on the category as JSON in the shape of ``QuestionSpec``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from engine.errors import RuleViolated
+from engine.text import clean_text
+
+__all__ = [
+    "Answer",
+    "AnsweredQuestion",
+    "Datatype",
+    "QuestionSpec",
+    "check_answers",
+    "describe_answers",
+    "questions_of",
+]
+
+#: A code must survive ``attribute[code]=…`` in a form and an XML element's text.
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+_WORDS_LIMIT = 300
+#: The longest free-text answer: one line for ``string``, a paragraph for ``text``.
+ANSWER_LIMITS = {"string": 200, "text": 2000}
+#: A multivaluelist answer names each value once; this many at most.
+_MAX_VALUES = 50
+
+#: What a stored answer is: text, a number, a W3C datetime (text) or a list of value keys.
+Answer = str | float | list[str]
+
+
+class Datatype(StrEnum):
+    """Open311 GeoReport v2 attribute datatypes."""
+
+    STRING = "string"
+    NUMBER = "number"
+    DATETIME = "datetime"
+    TEXT = "text"
+    SINGLEVALUELIST = "singlevaluelist"
+    MULTIVALUELIST = "multivaluelist"
+
+    @property
+    def is_list(self) -> bool:
+        return self in (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST)
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _words(value: str) -> str:
+    try:
+        text = clean_text(value, field="text", limit=_WORDS_LIMIT, required=True, multiline=False)
+    except RuleViolated as exc:
+        raise ValueError(exc.message) from None
+    assert text is not None
+    return text
+
+
+class Words(_Spec):
+    """The same words in Indonesian and English."""
+
+    id: str
+    en: str
+
+    _check = field_validator("id", "en")(_words)
+
+    def __call__(self, language: str) -> str:
+        return self.en if language == "en" else self.id
+
+
+class ValueSpec(_Spec):
+    key: str
+    name: Words
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not _CODE.match(value):
+            raise ValueError(f"{value[:40]!r} is not a valid key (a letter, then letters, _)")
+        return value
+
+
+class QuestionSpec(_Spec):
+    code: str
+    datatype: Datatype
+    required: bool = False
+    description: Words
+    #: What to type, e.g. "centimetres" (Open311 ``datatype_description``).
+    datatype_description: Words | None = None
+    order: int = Field(ge=1, le=1000)
+    values: list[ValueSpec] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not _CODE.match(value):
+            raise ValueError(
+                f"{value[:40]!r} is not a valid question code (a letter, then letters, digits, _)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _values(self) -> QuestionSpec:
+        if self.datatype.is_list and not self.values:
+            raise ValueError(f"a {self.datatype} question needs values")
+        if not self.datatype.is_list and self.values:
+            raise ValueError(f"a {self.datatype} question has no values; remove them")
+        keys = [v.key for v in self.values]
+        if len(set(keys)) != len(keys):
+            raise ValueError("value keys must be distinct")
+        return self
+
+
+def check_question_list(questions: Sequence[QuestionSpec]) -> list[tuple[int, str, str]]:
+    """Problems of one category's questions as (index, field, message): codes and orders
+    must be distinct."""
+    problems: list[tuple[int, str, str]] = []
+    codes: set[str] = set()
+    orders: set[int] = set()
+    for i, question in enumerate(questions):
+        if question.code.lower() in codes:
+            problems.append((i, "code", f"duplicate question code {question.code!r}"))
+        if question.order in orders:
+            problems.append((i, "order", f"another question has order {question.order}"))
+        codes.add(question.code.lower())
+        orders.add(question.order)
+    return problems
+
+
+def questions_of(stored: Sequence[Mapping[str, Any]] | None) -> list[QuestionSpec]:
+    """A category's stored questions, in their order."""
+    specs = [QuestionSpec.model_validate(q) for q in stored or ()]
+    return sorted(specs, key=lambda q: q.order)
+
+
+def _one(question: QuestionSpec, raw: str | Sequence[str]) -> Answer | None:
+    name = f"answer to {question.code!r}"
+    values = [raw] if isinstance(raw, str) else list(raw)
+    if not all(isinstance(v, str) for v in values):
+        raise RuleViolated(f"{name} must be text")
+    values = [v.strip() for v in values if v.strip()]
+    if not values:
+        return None
+    if question.datatype is Datatype.MULTIVALUELIST:
+        keys = [v.key for v in question.values]
+        if len(values) > _MAX_VALUES:
+            raise RuleViolated(f"{name} names more than {_MAX_VALUES} values")
+        if any(v not in keys for v in values):
+            raise RuleViolated(f"{name} must be among {', '.join(keys)}")
+        return list(dict.fromkeys(values))
+    if len(values) > 1:
+        raise RuleViolated(f"{name} takes one value")
+    (value,) = values
+    if question.datatype is Datatype.SINGLEVALUELIST:
+        keys = [v.key for v in question.values]
+        if value not in keys:
+            raise RuleViolated(f"{name} must be one of {', '.join(keys)}")
+        return value
+    if question.datatype is Datatype.NUMBER:
+        try:
+            number = float(value)
+        except ValueError:
+            raise RuleViolated(f"{name} must be a number") from None
+        if not math.isfinite(number):
+            raise RuleViolated(f"{name} must be a finite number")
+        return number
+    if question.datatype is Datatype.DATETIME:
+        return _datetime(name, value)
+    multiline = question.datatype is Datatype.TEXT
+    return clean_text(
+        value, field=name, limit=ANSWER_LIMITS[question.datatype.value], multiline=multiline
+    )
+
+
+def _datetime(name: str, value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RuleViolated(
+            f"{name} must be a date and time, e.g. 2026-11-23T09:00:00+07:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise RuleViolated(f"{name} needs a time zone offset, e.g. +07:00")
+    return moment.astimezone(ZoneInfo("UTC")).isoformat()
+
+
+def check_answers(
+    questions: Sequence[QuestionSpec], answers: Mapping[str, str | Sequence[str]]
+) -> dict[str, Answer]:
+    """The answers as they will be stored; raises ``RuleViolated`` naming the question for an
+    unknown code, a missing required answer, a value not in the list or a number that is not."""
+    by_code = {q.code: q for q in questions}
+    unknown = sorted(code for code in answers if code not in by_code)
+    if unknown:
+        asked = ", ".join(by_code) or "nothing"
+        raise RuleViolated(
+            f"no question {unknown[0][:40]!r} for this category; it asks {asked[:200]}"
+        )
+    result: dict[str, Answer] = {}
+    for question in questions:
+        raw = answers.get(question.code)
+        answer = _one(question, raw) if raw is not None else None
+        if answer is None:
+            if question.required:
+                raise RuleViolated(f"answer to {question.code!r} is required")
+            continue
+        result[question.code] = answer
+    return result
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    """One answer as staff read it: the question and the answer in Indonesian and English."""
+
+    code: str
+    question_id: str
+    question_en: str
+    #: As stored: text, a number, a UTC W3C datetime, or value keys.
+    value: Answer
+    text_id: str
+    text_en: str
+
+
+def _shown(question: QuestionSpec | None, value: Answer, language: str) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    names = {v.key: v.name(language) for v in question.values} if question else {}
+    if isinstance(value, list):
+        return ", ".join(names.get(v, v) for v in value)
+    return names.get(value, value)
+
+
+def describe_answers(
+    questions: Sequence[QuestionSpec], answers: Mapping[str, Answer] | None
+) -> list[AnsweredQuestion]:
+    """The answers in the questions' order; an answer to a question the catalogue no longer
+    asks is still shown, under its code."""
+    by_code = {q.code: q for q in questions}
+    ordered = [q.code for q in questions if q.code in (answers or {})]
+    ordered += sorted(code for code in answers or {} if code not in by_code)
+    result = []
+    for code in ordered:
+        question, value = by_code.get(code), (answers or {})[code]
+        result.append(
+            AnsweredQuestion(
+                code=code,
+                question_id=question.description.id if question else code,
+                question_en=question.description.en if question else code,
+                value=value,
+                text_id=_shown(question, value, "id"),
+                text_en=_shown(question, value, "en"),
+            )
+        )
+    return result

@@ -1,0 +1,147 @@
+"""Category questions (Open311 attributes): declared in the catalogue and checked whole when it
+loads; answers checked before anything is written."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.catalogue import parse_catalogue
+from engine.errors import CatalogueError, RuleViolated
+from engine.questions import check_answers, describe_answers, questions_of
+from tests.engine.test_catalogue import SPEC, edit, line_of
+
+FLOOD = next(c for c in SPEC.categories if c.code == "flood")
+ROAD = next(c for c in SPEC.categories if c.code == "broken_road")
+FLOOD_AT = next(i for i, c in enumerate(SPEC.categories) if c.code == "flood")
+
+DEPTH = """      - code: water_depth
+        datatype: number
+        order: 1
+        description: {id: "Kedalaman air", en: "Water depth"}
+"""
+
+
+def test_shipped_catalogue_asks_flood_depth_and_road_hole_size() -> None:
+    assert [(q.code, q.datatype.value, q.required) for q in FLOOD.questions] == [
+        ("water_depth", "number", False),
+        ("water_trend", "singlevaluelist", False),
+        ("since", "datetime", False),
+    ]
+    assert [v.key for v in ROAD.questions[0].values] == ["small", "medium", "large"]
+    assert ROAD.questions[1].datatype.value == "multivaluelist"
+
+
+BAD_QUESTIONS = {
+    # name: (replacement of DEPTH, text on the line named, words of the message)
+    "list_without_values": (
+        DEPTH.replace("number", "singlevaluelist"),
+        "- code: water_depth",
+        "a singlevaluelist question needs values",
+    ),
+    "unknown_datatype": (DEPTH.replace("number", "integer"), "datatype: integer", "Input should"),
+    "bad_code": (
+        DEPTH.replace("water_depth", "water depth"),
+        "code: water depth",
+        "valid question",
+    ),
+    "duplicate_code": (
+        DEPTH.replace("order: 1", "order: 9") + DEPTH.replace("order: 1", "order: 8"),
+        None,
+        "duplicate question code 'water_depth'",
+    ),
+    "duplicate_order": (
+        DEPTH.replace("water_depth", "depth_two").replace("order: 1", "order: 2"),
+        None,
+        "another question has order 2",
+    ),
+    "control_character": (
+        DEPTH.replace('"Kedalaman air"', '"Kedalaman\\u001b[31m"'),
+        None,
+        "control character U+001B",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_QUESTIONS))
+def test_catalogue_with_a_bad_question_is_refused_naming_key_and_line(case: str) -> None:
+    new, line_text, words = BAD_QUESTIONS[case]
+    text = edit(DEPTH, new)
+
+    with pytest.raises(CatalogueError) as raised:
+        parse_catalogue(text, source="jakarta.yaml")
+
+    message = raised.value.message
+    assert f"categories[{FLOOD_AT}].questions[" in message
+    assert words in message
+    if line_text:
+        assert f"jakarta.yaml:{line_of(text, line_text)}: " in message
+
+
+def test_values_on_a_number_question_are_refused() -> None:
+    text = edit(
+        DEPTH,
+        DEPTH + "        values: [{key: a, name: {id: A, en: A}}]\n",
+    )
+    with pytest.raises(CatalogueError, match="a number question has no values"):
+        parse_catalogue(text)
+
+
+QUESTIONS = questions_of([q.model_dump(mode="json") for q in [*FLOOD.questions, *ROAD.questions]])
+
+
+@pytest.mark.parametrize(
+    ("answers", "stored"),
+    [
+        ({}, {}),
+        ({"water_depth": " 40 "}, {"water_depth": 40.0}),
+        ({"water_trend": "rising"}, {"water_trend": "rising"}),
+        ({"since": "2026-11-30T06:00:00+07:00"}, {"since": "2026-11-29T23:00:00+00:00"}),
+        ({"hazards": ["near_school", "motorbikes_fall", "near_school"]},
+         {"hazards": ["near_school", "motorbikes_fall"]}),
+        ({"hazards": "water_filled"}, {"hazards": ["water_filled"]}),
+        ({"water_depth": "", "hole_size": "large"}, {"hole_size": "large"}),
+    ],
+)  # fmt: skip
+def test_check_answers_stores_normalised_values(
+    answers: dict[str, str | list[str]], stored: dict[str, object]
+) -> None:
+    assert check_answers(QUESTIONS, answers) == stored
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"water_depth": "deep"}, "answer to 'water_depth' must be a number"),
+        ({"water_depth": "nan"}, "answer to 'water_depth' must be a finite number"),
+        ({"water_depth": ["1", "2"]}, "answer to 'water_depth' takes one value"),
+        ({"water_trend": "flying"}, "must be one of rising, steady, receding"),
+        (
+            {"hazards": ["near_school", "lava"]},
+            "must be among motorbikes_fall, water_filled, near_school",
+        ),
+        ({"since": "yesterday"}, "answer to 'since' must be a date and time"),
+        ({"since": "2026-11-30T06:00:00"}, "needs a time zone offset"),
+        ({"colour": "red"}, "no question 'colour' for this category"),
+    ],
+)
+def test_check_answers_refuses_naming_the_question(
+    answers: dict[str, str | list[str]], message: str
+) -> None:
+    with pytest.raises(RuleViolated, match=message.replace("(", r"\(")):
+        check_answers(QUESTIONS, answers)
+
+
+def test_required_question_must_be_answered() -> None:
+    (depth,) = questions_of([FLOOD.questions[0].model_dump(mode="json") | {"required": True}])
+    with pytest.raises(RuleViolated, match="answer to 'water_depth' is required"):
+        check_answers([depth], {"water_depth": "  "})
+
+
+def test_describe_answers_names_list_values_in_both_languages() -> None:
+    stored = check_answers(QUESTIONS, {"hazards": ["near_school"], "water_depth": "40"})
+    described = describe_answers(QUESTIONS, {**stored, "gone": "an old answer"})
+    assert [(a.code, a.question_en, a.text_id, a.text_en) for a in described] == [
+        ("water_depth", "Water depth", "40", "40"),
+        ("hazards", "Hazards you can see", "Dekat sekolah", "Near a school"),
+        ("gone", "gone", "an old answer", "an old answer"),
+    ]

@@ -1,6 +1,7 @@
-"""Staff and citizen actions on a ticket: one function per trigger of DESIGN §2.
+"""Staff and citizen actions on a ticket: one command dataclass per trigger of DESIGN §2, one
+handler signature `(Context, command)`, and `perform` for callers that name the action.
 
-Each function loads the ticket, checks version, state, actor and input — in that order, so a
+Each handler loads the ticket, checks version, state, actor and input — in that order, so a
 stale or illegal request is a conflict before it is anything else — changes the ticket, and
 writes exactly one event through ``tickets.write_transition``. Nothing is committed here.
 
@@ -17,16 +18,17 @@ conflict instead of a silent contradiction.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor, check_may_act
 from engine.catalogue.lookup import get_agency
 from engine.errors import (
+    ConfigurationError,
     Forbidden,
     RuleViolated,
     StaffNotFound,
@@ -200,385 +202,380 @@ class _Corrections:
                 ticket.agency = agency
 
 
-def verify(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    note: str | None = None,
-    public: bool | None = None,
-    category: str | None = None,
-    priority: str | None = None,
-    lat: float | None = None,
-    lon: float | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
-    """Confirm the report; correcting its category or location re-routes it, and the SLA
-    clocks are re-evaluated for the corrected ticket at once."""
-    step = _Step(session, code, Trigger.VERIFY, actor, now, settings, expected_version)
-    ticket, text = step.ticket, step.reason(note)
-    # Work out every correction before touching the ticket: a bad one must change nothing.
-    fixes = _Corrections(
-        session,
-        ticket,
-        category=category,
-        priority=priority,
-        lat=lat,
-        lon=lon,
-        tolerance_m=settings.locate_tolerance_m,
-    )
-    data: dict[str, Any] = {}
-    fixes.apply(session, ticket, data, reroute=True)
-    return step.write(text, public, data)
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """What a person asks of one ticket. One frozen subclass per trigger (DESIGN §2).
 
-
-def update(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    note: str | None = None,
-    public: bool | None = None,
-    category: str | None = None,
-    priority: str | None = None,
-    lat: float | None = None,
-    lon: float | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
-    """Change priority, category or location with a reason; the state stays.
-
-    Before assignment a changed category or location re-routes the ticket; once an agency
-    has it, moving it is a ``transfer``. The SLA clocks follow the change at once.
+    ``code`` is the ticket's public code; ``note`` the reason or message (required where the
+    rule says so); ``public`` overrides the rule's default visibility of the note;
+    ``expected_version`` makes a stale request a conflict (``StaleVersion``).
     """
-    step = _Step(session, code, Trigger.UPDATE, actor, now, settings, expected_version)
-    ticket, text = step.ticket, step.reason(note)
-    fixes = _Corrections(
-        session,
-        ticket,
-        category=category,
-        priority=priority,
-        lat=lat,
-        lon=lon,
-        tolerance_m=settings.locate_tolerance_m,
+
+    trigger: ClassVar[Trigger]
+    code: str
+    note: str | None = None
+    public: bool | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Correcting(Command):
+    """Category (code), priority and location (WGS84 degrees, both or neither) corrections."""
+
+    category: str | None = None
+    priority: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verify(_Correcting):
+    """Confirm the report; corrections re-route it, and its clocks follow at once."""
+
+    trigger = Trigger.VERIFY
+
+
+@dataclass(frozen=True, kw_only=True)
+class Update(_Correcting):
+    """Change priority, category or location with a reason; the state stays."""
+
+    trigger = Trigger.UPDATE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reject(Command):
+    trigger = Trigger.REJECT
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkDuplicate(Command):
+    """``duplicate_of``: the code of the ticket that stands."""
+
+    trigger = Trigger.MARK_DUPLICATE
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assign(Command):
+    """``agency``: a code (default: where the ticket was routed); ``officer``: an e-mail."""
+
+    trigger = Trigger.ASSIGN
+    agency: str | None = None
+    officer: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transfer(Command):
+    """``agency``: the code of the agency taking the ticket over (required)."""
+
+    trigger = Trigger.TRANSFER
+    agency: str | None = None
+    officer: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Start(Command):
+    trigger = Trigger.START
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hold(Command):
+    trigger = Trigger.HOLD
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resume(Command):
+    trigger = Trigger.RESUME
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resolve(Command):
+    """``photos``: raw image bytes (proof of the fix), cleaned before anything is written."""
+
+    trigger = Trigger.RESOLVE
+    photos: Sequence[bytes] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reopen(Command):
+    trigger = Trigger.REOPEN
+
+
+@dataclass(frozen=True, kw_only=True)
+class Close(Command):
+    trigger = Trigger.CLOSE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comment(Command):
+    """``photos``: raw image bytes, cleaned before anything is written."""
+
+    trigger = Trigger.COMMENT
+    photos: Sequence[bytes] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rate(Command):
+    """``rating``: a whole number, 1 (bad) to 5 (good)."""
+
+    trigger = Trigger.RATE
+    rating: int | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who acts, when, and with what: the same for every command of one request."""
+
+    session: Session
+    actor: Actor
+    now: datetime
+    settings: Settings
+    #: Where photos go; only the commands that take photos (resolve, comment) need it.
+    storage: MediaStorage | None = None
+
+    def media(self) -> MediaStorage:
+        if self.storage is None:
+            raise ConfigurationError("this caller has no media storage: it cannot take photos")
+        return self.storage
+
+
+def _step(ctx: Context, command: Command, *, related: Sequence[str] = ()) -> _Step:
+    return _Step(
+        ctx.session,
+        command.code,
+        command.trigger,
+        ctx.actor,
+        ctx.now,
+        ctx.settings,
+        command.expected_version,
+        related=related,
     )
+
+
+def _corrections(ctx: Context, ticket: Ticket, command: _Correcting) -> _Corrections:
+    """Every correction worked out before the ticket is touched: a bad one changes nothing."""
+    return _Corrections(
+        ctx.session,
+        ticket,
+        category=command.category,
+        priority=command.priority,
+        lat=command.lat,
+        lon=command.lon,
+        tolerance_m=ctx.settings.locate_tolerance_m,
+    )
+
+
+def _verify(ctx: Context, command: Verify) -> Ticket:
+    step = _step(ctx, command)
+    text = step.reason(command.note)
+    fixes = _corrections(ctx, step.ticket, command)
     data: dict[str, Any] = {}
-    fixes.apply(session, ticket, data, reroute=ticket.state in (State.SUBMITTED, State.VERIFIED))
+    fixes.apply(ctx.session, step.ticket, data, reroute=True)
+    return step.write(text, command.public, data)
+
+
+def _update(ctx: Context, command: Update) -> Ticket:
+    """Before assignment a changed category or location re-routes the ticket; once an agency
+    has it, moving it is a ``transfer``."""
+    step = _step(ctx, command)
+    ticket, text = step.ticket, step.reason(command.note)
+    fixes = _corrections(ctx, ticket, command)
+    data: dict[str, Any] = {}
+    reroute = ticket.state in (State.SUBMITTED, State.VERIFIED)
+    fixes.apply(ctx.session, ticket, data, reroute=reroute)
     if not data:
         raise RuleViolated("update changes nothing: give a new priority, category or location")
-    return step.write(text, public, data)
+    return step.write(text, command.public, data)
 
 
-def reject(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    note: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
-    """Refuse the report (spam, not the city's business, not enough information)."""
-    step = _Step(session, code, Trigger.REJECT, actor, now, settings, expected_version)
-    return step.write(step.reason(note), public)
+def _plain(ctx: Context, command: Command) -> Ticket:
+    """Reject, resume: the state moves, the note is the reason where one is required."""
+    step = _step(ctx, command)
+    return step.write(step.reason(command.note), command.public)
 
 
-def mark_duplicate(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    duplicate_of: str | None = None,
-    note: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
+def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
     """Close the ticket as a duplicate of one that stands; that one gets a ``merge`` event."""
-    if not duplicate_of:
-        # Version and state come first (a stale request is a conflict before anything else).
-        _Step(session, code, Trigger.MARK_DUPLICATE, actor, now, settings, expected_version)
+    if not command.duplicate_of:
+        _step(ctx, command)  # version and state first: a stale request is a conflict first
         raise RuleViolated("mark_duplicate needs the code of the ticket it duplicates")
-    step = _Step(
-        session,
-        code,
-        Trigger.MARK_DUPLICATE,
-        actor,
-        now,
-        settings,
-        expected_version,
-        related=[duplicate_of],
-    )
+    step = _step(ctx, command, related=[command.duplicate_of])
     ticket, parent = step.ticket, step.related[0]
-    text = step.reason(note)
+    text = step.reason(command.note)
     if parent.id == ticket.id:
         raise RuleViolated("a ticket cannot duplicate itself")
     if parent.state in (State.DUPLICATE, State.REJECTED):
         raise RuleViolated(f"{parent.code} is {parent.state}; point at the ticket that stands")
     ticket.duplicate_of = parent
-    step.write(text, public, {"duplicate_of": {"from": None, "to": parent.code}})
-    merge = _Step(session, parent.code, Trigger.MERGE, actor, now, settings, None)
+    step.write(text, command.public, {"duplicate_of": {"from": None, "to": parent.code}})
+    merge = _Step(ctx.session, parent.code, Trigger.MERGE, ctx.actor, ctx.now, ctx.settings, None)
     merge.write(None, False, {"duplicate": ticket.code})
     return ticket
 
 
-def assign(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    agency: str | None = None,
-    officer: str | None = None,
-    note: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
+def _assign(ctx: Context, command: Assign) -> Ticket:
     """Dispose the ticket to an agency (default: the one it was routed to), maybe an officer."""
-    step = _Step(session, code, Trigger.ASSIGN, actor, now, settings, expected_version)
-    ticket, text = step.ticket, step.reason(note)
-    target = _agency(session, agency) if agency else ticket.agency
-    assignee = _officer(session, officer, target) if officer else None
+    step = _step(ctx, command)
+    ticket, text = step.ticket, step.reason(command.note)
+    target = _agency(ctx.session, command.agency) if command.agency else ticket.agency
+    return _hand_over(ctx, step, text, command, target)
+
+
+def _transfer(ctx: Context, command: Transfer) -> Ticket:
+    """Hand the ticket to another agency (JAKI "Koordinasi"); its clocks follow it there."""
+    step = _step(ctx, command)
+    ticket, text = step.ticket, step.reason(command.note)
+    if not command.agency:
+        raise RuleViolated("transfer needs the agency to hand the ticket to")
+    target = _agency(ctx.session, command.agency)
+    if target.id == ticket.agency_id:
+        raise RuleViolated(f"ticket {ticket.code} is already with {target.code}")
+    return _hand_over(ctx, step, text, command, target)
+
+
+def _hand_over(
+    ctx: Context, step: _Step, text: str | None, command: Assign | Transfer, target: Agency
+) -> Ticket:
+    ticket = step.ticket
+    assignee = _officer(ctx.session, command.officer, target) if command.officer else None
     data: dict[str, Any] = {}
     _change(data, "agency", ticket.agency.code, target.code)
     _change(data, "officer", _email(ticket.officer), _email(assignee))
     ticket.agency, ticket.officer = target, assignee
-    return step.write(text, public, data)
+    return step.write(text, command.public, data)
 
 
 def _email(staff: Staff | None) -> str | None:
     return staff.email if staff is not None else None
 
 
-def transfer(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    agency: str | None = None,
-    note: str | None = None,
-    officer: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
-    """Hand the ticket to another agency (JAKI "Koordinasi"); its clocks follow it there."""
-    step = _Step(session, code, Trigger.TRANSFER, actor, now, settings, expected_version)
-    ticket, text = step.ticket, step.reason(note)
-    if not agency:
-        raise RuleViolated("transfer needs the agency to hand the ticket to")
-    target = _agency(session, agency)
-    if target.id == ticket.agency_id:
-        raise RuleViolated(f"ticket {ticket.code} is already with {target.code}")
-    assignee = _officer(session, officer, target) if officer else None
+def _start(ctx: Context, command: Start) -> Ticket:
+    step = _step(ctx, command)
     data: dict[str, Any] = {}
-    _change(data, "agency", ticket.agency.code, target.code)
-    _change(data, "officer", _email(ticket.officer), _email(assignee))
-    ticket.agency, ticket.officer = target, assignee
-    return step.write(text, public, data)
-
-
-def start(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    note: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
-    step = _Step(session, code, Trigger.START, actor, now, settings, expected_version)
-    data: dict[str, Any] = {}
-    if step.ticket.officer_id is None and actor.staff_id is not None:
-        officer = session.get(Staff, actor.staff_id)  # whoever starts the work owns it
+    if step.ticket.officer_id is None and ctx.actor.staff_id is not None:
+        officer = ctx.session.get(Staff, ctx.actor.staff_id)  # whoever starts the work owns it
         _change(data, "officer", None, _email(officer))
         step.ticket.officer = officer
-    return step.write(step.reason(note), public, data)
+    return step.write(step.reason(command.note), command.public, data)
 
 
-def hold(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    note: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
+def _hold(ctx: Context, command: Hold) -> Ticket:
     """Pause the work (waiting for a utility, a permit, the weather); SLA clocks pause too."""
-    step = _Step(session, code, Trigger.HOLD, actor, now, settings, expected_version)
-    text = step.reason(note)
+    step = _step(ctx, command)
+    text = step.reason(command.note)
     step.ticket.held_from = step.ticket.state
-    return step.write(text, public)
+    return step.write(text, command.public)
 
 
-def resume(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    note: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
-    step = _Step(session, code, Trigger.RESUME, actor, now, settings, expected_version)
+def _resume(ctx: Context, command: Resume) -> Ticket:
+    step = _step(ctx, command)
     step.ticket.held_from = None
-    return step.write(step.reason(note), public)
+    return step.write(step.reason(command.note), command.public)
 
 
-def resolve(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    storage: MediaStorage,
-    note: str | None = None,
-    photos: Sequence[bytes] = (),
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
+def _resolve(ctx: Context, command: Resolve) -> Ticket:
     """Report the fix to the citizen: a public note, and a proof photo where the category asks."""
-    step = _Step(session, code, Trigger.RESOLVE, actor, now, settings, expected_version)
+    step = _step(ctx, command)
     ticket = step.ticket
-    text = step.reason(note)
-    if ticket.category.photo_on_resolve and not photos:
+    text = step.reason(command.note)
+    if ticket.category.photo_on_resolve and not command.photos:
         raise RuleViolated(f"resolving {ticket.category.name_en.lower()} needs a proof photo")
-    cleaned = clean_photos(photos, settings)
-    ticket.resolved_at = now
-    return step.write_with_photos(text, public, cleaned, purpose="proof", storage=storage)
+    cleaned = clean_photos(command.photos, ctx.settings)
+    ticket.resolved_at = ctx.now
+    return step.write_with_photos(
+        text, command.public, cleaned, purpose="proof", storage=ctx.media()
+    )
 
 
-def reopen(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    note: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
+def _reopen(ctx: Context, command: Reopen) -> Ticket:
     """The fix did not hold: back to the agency for a new resolution cycle.
 
     A resolved ticket: its reporter (within the dispute window) or staff of its agency. A
     closed one: its reporter within the dispute window — counted from the resolution, so
     closing early never cuts it — or an admin at any time, with a reason.
     """
-    step = _Step(session, code, Trigger.REOPEN, actor, now, settings, expected_version)
+    step = _step(ctx, command)
     ticket = step.ticket
-    if ticket.state == State.CLOSED and actor.role not in (Role.CITIZEN, Role.ADMIN):
+    if ticket.state == State.CLOSED and ctx.actor.role not in (Role.CITIZEN, Role.ADMIN):
         raise Forbidden(
             "a closed ticket is reopened by its reporter within the dispute window, or by an admin"
         )
-    text = step.reason(note)
+    text = step.reason(command.note)
     ticket.cycle += 1
     ticket.resolved_at = None
     ticket.closed_at = None
-    return step.write(text, public, {"cycle": {"from": ticket.cycle - 1, "to": ticket.cycle}})
+    cycle = {"cycle": {"from": ticket.cycle - 1, "to": ticket.cycle}}
+    return step.write(text, command.public, cycle)
 
 
-def close(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    note: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
+def _close(ctx: Context, command: Close) -> Ticket:
     """Close a resolved ticket (staff, or the housekeeping flow after the dispute window).
 
     The reporter may still reopen it until the dispute window, counted from the resolution,
     has passed.
     """
-    step = _Step(session, code, Trigger.CLOSE, actor, now, settings, expected_version)
-    step.ticket.closed_at = now
-    return step.write(step.reason(note), public)
+    step = _step(ctx, command)
+    step.ticket.closed_at = ctx.now
+    return step.write(step.reason(command.note), command.public)
 
 
-def comment(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    storage: MediaStorage,
-    note: str | None = None,
-    photos: Sequence[bytes] = (),
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
+def _comment(ctx: Context, command: Comment) -> Ticket:
     """A note (and photos) from the reporter or staff; the agency working on it reads it."""
-    step = _Step(session, code, Trigger.COMMENT, actor, now, settings, expected_version)
-    text = step.reason(note)
-    cleaned = clean_photos(photos, settings)
-    return step.write_with_photos(text, public, cleaned, purpose="comment", storage=storage)
+    step = _step(ctx, command)
+    text = step.reason(command.note)
+    cleaned = clean_photos(command.photos, ctx.settings)
+    return step.write_with_photos(
+        text, command.public, cleaned, purpose="comment", storage=ctx.media()
+    )
 
 
-def rate(
-    session: Session,
-    code: str,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    rating: int | None = None,
-    note: str | None = None,
-    public: bool | None = None,
-    expected_version: int | None = None,
-) -> Ticket:
-    """The reporter rates the resolution, 1 (bad) to 5 (good); a later rating replaces it."""
-    step = _Step(session, code, Trigger.RATE, actor, now, settings, expected_version)
+def _rate(ctx: Context, command: Rate) -> Ticket:
+    """The reporter rates the resolution; a later rating replaces it."""
+    step = _step(ctx, command)
+    rating = command.rating
     if rating is None or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise RuleViolated("rating must be a whole number from 1 to 5")
     data = {"rating": {"from": step.ticket.rating, "to": rating}}
     step.ticket.rating = rating
-    return step.write(step.reason(note), public, data)
+    return step.write(step.reason(command.note), command.public, data)
 
 
-ACTIONS = {
-    Trigger.VERIFY: verify,
-    Trigger.REJECT: reject,
-    Trigger.MARK_DUPLICATE: mark_duplicate,
-    Trigger.ASSIGN: assign,
-    Trigger.TRANSFER: transfer,
-    Trigger.START: start,
-    Trigger.HOLD: hold,
-    Trigger.RESUME: resume,
-    Trigger.RESOLVE: resolve,
-    Trigger.REOPEN: reopen,
-    Trigger.CLOSE: close,
-    Trigger.UPDATE: update,
-    Trigger.COMMENT: comment,
-    Trigger.RATE: rate,
+_Handler = Callable[[Context, Any], Ticket]
+
+#: One handler per command type; every handler has the signature ``(Context, command)``.
+HANDLERS: dict[type[Command], _Handler] = {
+    Verify: _verify,
+    Update: _update,
+    Reject: _plain,
+    MarkDuplicate: _mark_duplicate,
+    Assign: _assign,
+    Transfer: _transfer,
+    Start: _start,
+    Hold: _hold,
+    Resume: _resume,
+    Resolve: _resolve,
+    Reopen: _reopen,
+    Close: _close,
+    Comment: _comment,
+    Rate: _rate,
 }
 
+#: The command type of each trigger a person may fire (``submit`` and ``merge`` are not here).
+COMMANDS: dict[Trigger, type[Command]] = {command.trigger: command for command in HANDLERS}
 
-def action_fields(trigger: Trigger) -> list[str]:
-    """The inputs an action takes beyond who acts and when (for help texts and API schemas)."""
-    common = {"session", "code", "actor", "now", "settings", "storage"}
-    function: Any = ACTIONS[trigger]
-    return [name for name in inspect.signature(function).parameters if name not in common]
+
+def execute(ctx: Context, command: Command) -> Ticket:
+    """Run one command. Nothing is committed here (the caller owns the transaction).
+
+    Raises ``TicketNotFound``, ``StaleVersion``, ``IllegalTransition``, ``Forbidden`` and
+    ``RuleViolated`` (engine.errors), in that order of checking.
+    """
+    return HANDLERS[type(command)](ctx, command)
+
+
+def command_fields(trigger: Trigger) -> list[str]:
+    """The inputs a trigger's command takes besides the ticket's code (help texts, schemas)."""
+    return [f.name for f in fields(COMMANDS[trigger]) if f.name != "code"]
 
 
 def perform(
@@ -590,22 +587,20 @@ def perform(
     now: datetime,
     settings: Settings,
     storage: MediaStorage,
-    **fields: Any,
+    **given: Any,
 ) -> Ticket:
-    """Fire the action named ``action`` (for the CLI and generic API routes).
+    """Fire the action named ``action`` (for the CLI and the generic API routes).
 
-    ``fields`` not meaningful for the action are an error, so a typo never passes silently.
+    ``given`` holds the command's inputs by name; ``None`` and ``()`` mean "not given". A name
+    the action does not take is a ``RuleViolated``, so a typo never passes silently.
     """
     trigger = parse_trigger(action)
-    if trigger not in ACTIONS:
+    command_type = COMMANDS.get(trigger)
+    if command_type is None:
         raise RuleViolated(f"{trigger.value} is not an action on a ticket")
-    function: Any = ACTIONS[trigger]
-    accepted = set(inspect.signature(function).parameters)
-    given = {k: v for k, v in fields.items() if v is not None and v != ()}
-    unexpected = sorted(set(given) - accepted)
+    inputs = {k: v for k, v in given.items() if v is not None and v != ()}
+    unexpected = sorted(set(inputs) - set(command_fields(trigger)))
     if unexpected:
         raise RuleViolated(f"{trigger.value} does not take: {', '.join(unexpected)}")
-    if "storage" in accepted:
-        given["storage"] = storage
-    result: Ticket = function(session, code, actor=actor, now=now, settings=settings, **given)
-    return result
+    command = command_type(code=code, **inputs)
+    return execute(Context(session, actor, now, settings, storage), command)

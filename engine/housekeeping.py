@@ -39,9 +39,9 @@ def close_resolved_batch(
             .with_for_update(skip_locked=True)
         )
     )
-    actor = Actor.system("close-resolved")
+    context = actions.Context(session, Actor.system("close-resolved"), now, settings)
     for code in codes:
-        actions.close(session, code, actor=actor, now=now, settings=settings)
+        actions.execute(context, actions.Close(code=code))
     return codes
 
 

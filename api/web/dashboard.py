@@ -154,6 +154,7 @@ def dashboard_page(
         language,
         {
             "holder": holder,
+            "wide": True,
             "is_supervisor": True,
             "tickets": tickets[:LIST_LIMIT],
             "count": len(tickets),
@@ -296,6 +297,7 @@ def timeline_page(
         language,
         {
             "holder": holder,
+            "wide": True,
             "is_supervisor": _is_supervisor(holder),
             "story": story,
             "rows": rows,

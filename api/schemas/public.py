@@ -76,7 +76,9 @@ class PhotoRead(BaseModel):
     content_type: str
     width: int
     height: int
-    purpose: str
+    purpose: str = Field(description="report, comment or proof (sent with the resolution)")
+    added_by: str = Field(description="who added it, by role: citizen, staff, supervisor, admin")
+    after_fix: bool = Field(description="proof of the fix or the office's own (else the reporter's)")
 
     @classmethod
     def of(cls, p: PublicPhoto) -> PhotoRead:
@@ -86,6 +88,8 @@ class PhotoRead(BaseModel):
             width=p.width,
             height=p.height,
             purpose=p.purpose,
+            added_by=p.added_by,
+            after_fix=p.after_fix,
         )
 
 

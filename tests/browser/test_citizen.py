@@ -101,7 +101,7 @@ def test_dispute_a_resolved_report_reopens_it(
     page = open_page(f"/t/{code}#token={token}", size="phone")
     expect(page.locator(".state-line .badge.green")).to_have_text("Selesai")
     expect(page.locator(".timeline")).to_contain_text("Lubang sudah ditambal")
-    expect(page.get_by_role("img", name="Foto hasil perbaikan 1")).to_be_visible()
+    expect(page.get_by_role("img", name="Foto dari petugas 1")).to_be_visible()
     expect(page.get_by_role("heading", name="Masalahnya belum beres?")).to_be_visible()
     axe(page)
     screenshot(page, "track-resolved")

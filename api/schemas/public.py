@@ -78,7 +78,7 @@ class PhotoRead(BaseModel):
     height: int
     purpose: str = Field(description="report, comment or proof (sent with the resolution)")
     added_by: str = Field(description="who added it, by role: citizen, staff, supervisor, admin")
-    after_fix: bool = Field(description="proof of the fix or the office's own (else the reporter's)")
+    after_fix: bool = Field(description="proof of the fix or the office's (else the reporter's)")
 
     @classmethod
     def of(cls, p: PublicPhoto) -> PhotoRead:

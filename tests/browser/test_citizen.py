@@ -41,7 +41,7 @@ def test_report_with_photo_at_phone_width_lands_on_its_tracking_page(
     page.get_by_text("Jalan rusak / berlubang").click()
     page.get_by_role("button", name="Pakai lokasi saya sekarang").click()
     expect(page.locator("#location-status")).to_contain_text("-6.1754, 106.8272")
-    page.get_by_label("Alamat atau patokan").fill("Jl. Medan Merdeka Barat")
+    page.get_by_label("Alamat, kelurahan atau patokan").fill("Jl. Medan Merdeka Barat")
     page.get_by_label("Apa yang terjadi?").fill("Lubang besar di lajur kiri, motor hampir jatuh")
     page.get_by_label("Atau pilih foto dari galeri").set_input_files(_photo(tmp_path))
     page.get_by_role("button", name="Kirim laporan").click()

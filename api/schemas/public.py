@@ -199,6 +199,11 @@ class ReportCreated(BaseModel):
         )
 
 
+class OwnNoteRead(BaseModel):
+    seq: int = Field(description="the timeline event it belongs to")
+    note: str
+
+
 class ReporterRead(BaseModel):
     report: ReportRead
     name: str | None
@@ -209,6 +214,9 @@ class ReporterRead(BaseModel):
     resolved_at: datetime | None
     subscribed: bool = Field(description="whether your own e-mail gets updates")
     followers: int = Field(description="addresses following this report (yours included)")
+    own_notes: list[OwnNoteRead] = Field(
+        default=[], description="your own words on the timeline (by event seq), hidden publicly"
+    )
 
     @classmethod
     def of(cls, v: ReporterView) -> ReporterRead:
@@ -222,6 +230,7 @@ class ReporterRead(BaseModel):
             resolved_at=v.resolved_at,
             subscribed=v.subscribed,
             followers=v.followers,
+            own_notes=[OwnNoteRead(seq=seq, note=note) for seq, note in v.own_notes],
         )
 
 

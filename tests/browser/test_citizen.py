@@ -139,9 +139,19 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
     page.get_by_label("Comment for the staff").fill("Thank you, <b>quick</b> work")
     page.get_by_role("button", name="Send comment").click()
     expect(page.locator("#action-status")).to_have_text("Comment sent to the staff.")
-    # A citizen's comment goes to the agency; the public history shows that one was made.
-    expect(page.locator(".timeline li").last).to_contain_text("Comment · by a citizen")
-    expect(page.locator("main")).not_to_contain_text("quick")
+    # A citizen's comment goes to the agency; the public history shows that one was made, and
+    # the reporter (holding the token) reads their own words under it, as text.
+    mine = page.locator(".timeline li").last
+    expect(mine).to_contain_text("Comment · by a citizen")
+    expect(mine.locator(".own-words")).to_have_text(
+        "You wrote (only you see this): Thank you, <b>quick</b> work"
+    )
+    expect(mine.locator(".own-words b")).to_have_count(0)
+    # Never on the public page: not in its HTML, not for a visitor without the token.
+    assert "quick" not in live.request.get(f"/t/{code}").text()
+    visitor = open_page(f"/t/{code}", size="phone", lang="en")
+    expect(visitor.locator(".timeline li").last).to_contain_text("Comment · by a citizen")
+    expect(visitor.locator("main")).not_to_contain_text("quick")
     staff_view = live.request.get(f"/api/v1/tickets/{code}", headers=live.auth("admin"))
     assert "Thank you, <b>quick</b> work" in staff_view.text()
 
@@ -152,6 +162,9 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
         f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": token}
     )
     assert private.json()["rating"] == 5
+    assert [n["note"] for n in private.json()["own_notes"]] == ["Thank you, <b>quick</b> work"]
+    page.get_by_role("button", name="Forget the code on this device").click()
+    expect(page.locator(".own-words")).to_have_count(0)
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

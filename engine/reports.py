@@ -179,7 +179,7 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
         subscribed=own in emails,
         followers=len(emails),
         own_notes=tuple(
-            (seq, note)
+            (seq, note or "")
             for seq, note in session.execute(
                 select(TicketEvent.seq, TicketEvent.note)
                 .where(

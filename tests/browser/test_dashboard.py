@@ -68,6 +68,9 @@ def test_supervisor_sees_the_breached_ticket_on_map_list_and_timeline(
     expect(marker).to_have_count(1)
     expect(marker).to_have_class(re.compile(r"\bsla-breached\b"))
     expect(marker).to_have_attribute("fill", "#b3261e")  # red: waiting (submitted)
+    # Without tiles the map still says where: the area outlines and names around the tickets.
+    expect(page.locator("#dashboard-map .leaflet-areas-pane path").first).to_be_attached()
+    expect(page.locator("#dashboard-map .area-name").first).to_be_visible()
     first = page.locator("#breach-list tbody tr").first
     expect(first).to_have_attribute("data-code", code)
     expect(first).to_contain_text("Breached")

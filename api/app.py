@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import errors, web
 from api.deps import Transactions
 from api.ratelimit import SubmissionLimiter
-from api.routes import admin, dashboard, open311, reports, tickets
+from api.routes import admin, areas, dashboard, open311, reports, tickets
 from api.schemas.public import CommentCreate, ReportCreate
 from api.schemas.staff import StaffReportCreate, TransitionCreate
 from engine import Database, Settings
@@ -112,6 +112,7 @@ def create_app(
     app.include_router(tickets.router)
     app.include_router(admin.router)
     app.include_router(dashboard.router)
+    app.include_router(areas.router)
     app.include_router(open311.router)
     web.install(app)  # pages at /, /t/{code} …; static files at /static
     # The SendGrid event webhook lives with the delivery work (workflows helper), when present.

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from engine.actors import Actor, hash_token
 from engine.errors import Forbidden, RuleViolated
-from engine.lifecycle import OPEN_STATES, State
-from engine.models import Subscription, Ticket
+from engine.lifecycle import OPEN_STATES, Role, State
+from engine.models import Subscription, Ticket, TicketEvent
 from engine.photos import MediaStorage
 from engine.queries.public import (
     PublicFilter,
@@ -66,6 +66,9 @@ class ReporterView:
     #: the reporter sees only how many there are.
     subscribed: bool
     followers: int
+    #: The reporter's own words on the timeline (comments, dispute reasons), by event ``seq``:
+    #: the public timeline hides a citizen's note; its author sees it again with the token.
+    own_notes: tuple[tuple[int, str], ...] = ()
 
 
 def submit_report(
@@ -170,6 +173,19 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
         resolved_at=ticket.resolved_at,
         subscribed=own in emails,
         followers=len(emails),
+        own_notes=tuple(
+            (seq, note or "")
+            for seq, note in session.execute(
+                select(TicketEvent.seq, TicketEvent.note)
+                .where(
+                    TicketEvent.ticket_id == ticket.id,
+                    # Only the token holder acts as a citizen on a ticket: these are theirs.
+                    TicketEvent.actor_role == Role.CITIZEN.value,
+                    TicketEvent.note.is_not(None),
+                )
+                .order_by(TicketEvent.seq)
+            )
+        ),
     )
 
 

@@ -98,7 +98,9 @@ class PhotoRead(BaseModel):
     content_type: str
     width: int
     height: int
-    purpose: str
+    purpose: str = Field(description="report, comment or proof (sent with the resolution)")
+    added_by: str = Field(description="who added it, by role: citizen, staff, supervisor, admin")
+    after_fix: bool = Field(description="proof of the fix or the office's (else the reporter's)")
 
     @classmethod
     def of(cls, p: PublicPhoto) -> PhotoRead:
@@ -108,6 +110,8 @@ class PhotoRead(BaseModel):
             width=p.width,
             height=p.height,
             purpose=p.purpose,
+            added_by=p.added_by,
+            after_fix=p.after_fix,
         )
 
 
@@ -218,6 +222,11 @@ class ReportCreated(BaseModel):
         )
 
 
+class OwnNoteRead(BaseModel):
+    seq: int = Field(description="the timeline event it belongs to")
+    note: str
+
+
 class ReporterRead(BaseModel):
     report: ReportRead
     name: str | None
@@ -228,6 +237,9 @@ class ReporterRead(BaseModel):
     resolved_at: datetime | None
     subscribed: bool = Field(description="whether your own e-mail gets updates")
     followers: int = Field(description="addresses following this report (yours included)")
+    own_notes: list[OwnNoteRead] = Field(
+        default=[], description="your own words on the timeline (by event seq), hidden publicly"
+    )
 
     @classmethod
     def of(cls, v: ReporterView) -> ReporterRead:
@@ -241,6 +253,7 @@ class ReporterRead(BaseModel):
             resolved_at=v.resolved_at,
             subscribed=v.subscribed,
             followers=v.followers,
+            own_notes=[OwnNoteRead(seq=seq, note=note) for seq, note in v.own_notes],
         )
 
 

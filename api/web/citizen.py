@@ -120,8 +120,8 @@ def track_page(
             status=404,
             title="base.not_found_title",
         )
-    before = [p for p in report.photos if p.purpose != "proof"]
-    after = [p for p in report.photos if p.purpose == "proof"]
+    before = [p for p in report.photos if not p.after_fix]
+    after = [p for p in report.photos if p.after_fix]
     return render(
         request,
         "track.html",

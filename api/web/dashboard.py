@@ -40,8 +40,9 @@ CHART_ROWS = 12
 FIGURE_DAYS = 30
 ESCALATION_DAYS = 7
 
-#: Chart geometry (SVG user units): label column, bar area, row height.
-LABEL_W, BAR_W, ROW_H = 190, 360, 26
+#: Chart geometry (SVG user units): each bar under its label, so the chart stays narrow enough to
+#: read on a phone (label line, bar line, row height; the bar area's width).
+LABEL_H, BAR_H, ROW_H, BAR_W = 20, 18, 48, 300
 #: Stacking order of a backlog bar, worst first.
 _STACK = (SlaStatus.BREACHED, SlaStatus.AT_RISK, SlaStatus.ON_TIME, SlaStatus.NONE)
 
@@ -68,7 +69,7 @@ def backlog_bars(groups: list[BacklogGroup]) -> list[BacklogBar]:
     most = max((g.total for g in shown), default=0) or 1
     bars = []
     for row, g in enumerate(shown):
-        x, segments = float(LABEL_W), []
+        x, segments = 0.0, []
         for status in _STACK:
             count = g.counts[status]
             if count:
@@ -103,7 +104,7 @@ def rate_bars(holder: KeyHolder, session: Any, by: GroupBy, now: datetime, min_c
         for kind, rate in sorted(g.on_time.items()):
             if len(bars) >= CHART_ROWS * 2:
                 break
-            width = BAR_W * rate.value if rate.value is not None else BAR_W
+            width = max(BAR_W * rate.value, 2.0) if rate.value is not None else BAR_W
             bars.append(RateBar(g.group, kind, rate.count, rate.value, len(bars) * ROW_H, width))
     return bars
 
@@ -153,6 +154,7 @@ def dashboard_page(
         language,
         {
             "holder": holder,
+            "wide": True,
             "is_supervisor": True,
             "tickets": tickets[:LIST_LIMIT],
             "count": len(tickets),
@@ -171,7 +173,7 @@ def dashboard_page(
             "escalations": escalations_addressed(
                 session, holder, since=now - timedelta(days=ESCALATION_DAYS), limit=50
             ),
-            "geometry": {"label": LABEL_W, "bar": BAR_W, "row": ROW_H},
+            "geometry": {"label_h": LABEL_H, "bar_h": BAR_H, "bar": BAR_W, "row": ROW_H},
         },
         title="dashboard.title",
     )
@@ -186,16 +188,45 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class LevelMark:
+    """A ladder level on the chart: its diamond at ``x``, its label on line ``lane`` below."""
+
+    x: float
+    label: str
+    mailed: bool
+    lane: int
+
+
+@dataclass(frozen=True)
 class TimerRow:
     y: float
     run: tuple[float, float]
     pauses: list[tuple[float, float]]
     deadline: float
-    levels: list[tuple[float, str, bool]]
+    levels: list[LevelMark]
+    #: Height of the row: the bar and one line per lane of level labels.
+    height: float
 
 
-#: Timeline chart geometry: left margin for the timer's name, plot width, row height.
-TL_LEFT, TL_W, TL_ROW = 130, 520, 56
+#: Timeline chart geometry: left margin for the timer's name, plot width, bar row height, height
+#: of one line of level labels, and the width of one character of a label (14 px system font).
+TL_LEFT, TL_W, TL_ROW, TL_LANE, TL_CHAR = 150, 560, 44, 21, 8.0
+
+
+def _lanes(marks: list[tuple[float, str, bool]]) -> list[LevelMark]:
+    """Levels that fall close together would write their labels over each other: each label
+    takes the first line below the bar where the previous label has ended."""
+    ends: list[float] = []
+    placed = []
+    for x, label, mailed in sorted(marks, key=lambda m: m[0]):
+        lane = next((n for n, end in enumerate(ends) if end + 6 <= x), len(ends))
+        width = TL_CHAR * len(label) + 12
+        if lane == len(ends):
+            ends.append(x + width)
+        else:
+            ends[lane] = x + width
+        placed.append(LevelMark(x, label, mailed, lane))
+    return placed
 
 
 def timeline_rows(story: SlaStory, now: datetime) -> tuple[list[TimerRow], Mark, Mark, float]:
@@ -212,21 +243,28 @@ def timeline_rows(story: SlaStory, now: datetime) -> tuple[list[TimerRow], Mark,
     def x(at: datetime) -> float:
         return TL_LEFT + TL_W * (at - first).total_seconds() / span
 
-    rows = []
-    for n, s in enumerate(story.timers):
+    rows, y = [], 0.0
+    for s in story.timers:
         t = s.timer
         end = t.stopped_at or now
+        levels = _lanes(
+            [(x(lv.due_at), f"{lv.level} {lv.percent} %", lv.mailed) for lv in s.levels]
+        )
+        lanes = max((lv.lane + 1 for lv in levels), default=0)
+        height = TL_ROW + lanes * TL_LANE + (8 if lanes else 0)
         rows.append(
             TimerRow(
-                y=n * TL_ROW,
+                y=y,
                 run=(x(t.started_at), max(x(end) - x(t.started_at), 1.0)),
                 pauses=[
                     (x(begin), max(x(stop or end) - x(begin), 1.0)) for begin, stop in t.pauses
                 ],
                 deadline=x(t.deadline),
-                levels=[(x(lv.due_at), lv.level, lv.mailed) for lv in s.levels],
+                levels=levels,
+                height=height,
             )
         )
+        y += height
     return rows, Mark(TL_LEFT, first), Mark(TL_LEFT + TL_W, last), x(now)
 
 
@@ -259,6 +297,7 @@ def timeline_page(
         language,
         {
             "holder": holder,
+            "wide": True,
             "is_supervisor": _is_supervisor(holder),
             "story": story,
             "rows": rows,
@@ -266,7 +305,8 @@ def timeline_page(
             "end": end,
             "now_x": now_x,
             "span": lambda d: duration_words(Translator(language), d),
-            "geometry": {"left": TL_LEFT, "width": TL_W, "row": TL_ROW},
+            "geometry": {"left": TL_LEFT, "width": TL_W, "row": TL_ROW, "lane": TL_LANE},
+            "chart_height": sum(r.height for r in rows),
         },
         title="dashboard.title",
     )

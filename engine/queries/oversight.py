@@ -230,6 +230,8 @@ class SlaStory:
     version: int
     sla: SlaStatus
     timers: list[TimerStory]
+    #: The category's name in Indonesian and in English, for pages.
+    category_name: tuple[str, str] = ("", "")
 
 
 def sla_story(session: Session, viewer: KeyHolder, code: str, *, now: datetime) -> SlaStory:
@@ -290,6 +292,7 @@ def sla_story(session: Session, viewer: KeyHolder, code: str, *, now: datetime) 
         version=ticket.version,
         sla=worst([s.status for s in stories]),
         timers=stories,
+        category_name=(ticket.category.name_id, ticket.category.name_en),
     )
 
 

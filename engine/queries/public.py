@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from engine.codes import normalize_code
 from engine.errors import RuleViolated, TicketNotFound
-from engine.lifecycle import OPEN_STATES, State
+from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Agency, Area, Attachment, Category, SlaTimer, Ticket, TicketEvent
 from engine.presentation import StatePresentation, present
 
@@ -44,7 +44,20 @@ class PublicPhoto:
     content_type: str
     width: int
     height: int
+    #: ``report`` (sent with the report), ``comment`` or ``proof`` (sent with the resolution).
     purpose: str
+    #: Who added it, by role only (citizen, staff, supervisor, admin, system): never a name.
+    added_by: str = ""
+    added_at: datetime | None = None
+
+    @property
+    def after_fix(self) -> bool:
+        """Proof of the fix and the office's own photos; the reporter's are "before"."""
+        if self.purpose == "proof":
+            return True
+        if self.purpose == "report":
+            return False
+        return self.added_by not in ("", Role.CITIZEN)
 
 
 @dataclass(frozen=True)
@@ -298,6 +311,9 @@ def get_public(session: Session, code: str, *, now: datetime) -> PublicTicket:
 
 
 def list_photos(session: Session, ticket_id: int) -> list[PublicPhoto]:
+    """The photos the public sees, oldest first, each with who added it (by role). A staff photo
+    on an internal note stays internal, like the note; the report's photos and the reporter's
+    own are the report's evidence and always shown."""
     rows = session.execute(
         select(
             Attachment.storage_key,
@@ -305,8 +321,24 @@ def list_photos(session: Session, ticket_id: int) -> list[PublicPhoto]:
             Attachment.width,
             Attachment.height,
             Attachment.purpose,
+            TicketEvent.actor_role,
+            Attachment.created_at,
         )
-        .where(Attachment.ticket_id == ticket_id)
+        .join(
+            TicketEvent,
+            and_(
+                TicketEvent.ticket_id == Attachment.ticket_id,
+                TicketEvent.seq == Attachment.event_seq,
+            ),
+        )
+        .where(
+            Attachment.ticket_id == ticket_id,
+            or_(
+                Attachment.purpose == "report",
+                TicketEvent.public,
+                TicketEvent.actor_role == Role.CITIZEN.value,
+            ),
+        )
         .order_by(Attachment.id)
     ).all()
     return [PublicPhoto(*row) for row in rows]

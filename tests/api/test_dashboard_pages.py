@@ -74,8 +74,8 @@ def test_timeline_page_draws_timers_and_names_who_was_told(api: Api) -> None:
     verify = text[text.index('data-kind="verify"') :].split("</li>\n</ol>")[0]
     assert 'data-status="overdue"' in text
     breach = verify[verify.index('data-level="breach"') :].split("</li>")[0]
-    assert "dsda.head@tanggap.example (agency_head, pending)" in breach
-    assert "kec-gambir.head@tanggap.example (area_office:kecamatan, pending)" in breach
+    assert "dsda.head@tanggap.example (agency head, waiting to be sent)" in breach
+    assert "kec-gambir.head@tanggap.example (kecamatan office, waiting to be sent)" in breach
     warning = verify[verify.index('data-level="warning"') :].split("</li>")[0]
     assert "recorded without mail" in warning
     assert 'class="deadline"' in text and 'class="level mailed"' in text

@@ -12,6 +12,8 @@ import pytest
 from api.web.i18n import load
 from engine import Language
 from engine.lifecycle import Role, Trigger
+from engine.models.sla import NotificationStatus
+from sla.policy import RecipientKind
 
 WEB = Path(__file__).resolve().parents[2] / "api" / "web"
 TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
@@ -72,6 +74,8 @@ def test_citizen_pages_ask_for_their_words_by_key() -> None:
 def test_keys_built_from_the_engine_s_vocabularies_exist() -> None:
     built = {f"trigger.{t.value}" for t in Trigger} | {f"role.{r.value}" for r in Role}
     built |= {f"base.month_{m}" for m in range(1, 13)} | {f"track.rating_{n}" for n in range(1, 6)}
+    built |= {f"dashboard.recipient_kind.{k.value}" for k in RecipientKind}
+    built |= {f"dashboard.mail.{s.value}" for s in NotificationStatus}
     assert sorted(built - set(ID)) == []
 
 

@@ -41,7 +41,7 @@ def test_report_with_photo_at_phone_width_lands_on_its_tracking_page(
     page.get_by_text("Jalan rusak / berlubang").click()
     page.get_by_role("button", name="Pakai lokasi saya sekarang").click()
     expect(page.locator("#location-status")).to_contain_text("-6.1754, 106.8272")
-    page.get_by_label("Alamat atau patokan").fill("Jl. Medan Merdeka Barat")
+    page.get_by_label("Alamat, kelurahan atau patokan").fill("Jl. Medan Merdeka Barat")
     page.get_by_label("Apa yang terjadi?").fill("Lubang besar di lajur kiri, motor hampir jatuh")
     page.get_by_label("Atau pilih foto dari galeri").set_input_files(_photo(tmp_path))
     page.get_by_role("button", name="Kirim laporan").click()
@@ -101,7 +101,7 @@ def test_dispute_a_resolved_report_reopens_it(
     page = open_page(f"/t/{code}#token={token}", size="phone")
     expect(page.locator(".state-line .badge.green")).to_have_text("Selesai")
     expect(page.locator(".timeline")).to_contain_text("Lubang sudah ditambal")
-    expect(page.get_by_role("img", name="Foto hasil perbaikan 1")).to_be_visible()
+    expect(page.get_by_role("img", name="Foto dari petugas 1")).to_be_visible()
     expect(page.get_by_role("heading", name="Masalahnya belum beres?")).to_be_visible()
     axe(page)
     screenshot(page, "track-resolved")
@@ -139,9 +139,19 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
     page.get_by_label("Comment for the staff").fill("Thank you, <b>quick</b> work")
     page.get_by_role("button", name="Send comment").click()
     expect(page.locator("#action-status")).to_have_text("Comment sent to the staff.")
-    # A citizen's comment goes to the agency; the public history shows that one was made.
-    expect(page.locator(".timeline li").last).to_contain_text("Comment · by a citizen")
-    expect(page.locator("main")).not_to_contain_text("quick")
+    # A citizen's comment goes to the agency; the public history shows that one was made, and
+    # the reporter (holding the token) reads their own words under it, as text.
+    mine = page.locator(".timeline li").last
+    expect(mine).to_contain_text("Comment · by a citizen")
+    expect(mine.locator(".own-words")).to_have_text(
+        "You wrote (only you see this): Thank you, <b>quick</b> work"
+    )
+    expect(mine.locator(".own-words b")).to_have_count(0)
+    # Never on the public page: not in its HTML, not for a visitor without the token.
+    assert "quick" not in live.request.get(f"/t/{code}").text()
+    visitor = open_page(f"/t/{code}", size="phone", lang="en")
+    expect(visitor.locator(".timeline li").last).to_contain_text("Comment · by a citizen")
+    expect(visitor.locator("main")).not_to_contain_text("quick")
     staff_view = live.request.get(f"/api/v1/tickets/{code}", headers=live.auth("admin"))
     assert "Thank you, <b>quick</b> work" in staff_view.text()
 
@@ -152,6 +162,9 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
         f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": token}
     )
     assert private.json()["rating"] == 5
+    assert [n["note"] for n in private.json()["own_notes"]] == ["Thank you, <b>quick</b> work"]
+    page.get_by_role("button", name="Forget the code on this device").click()
+    expect(page.locator(".own-words")).to_have_count(0)
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

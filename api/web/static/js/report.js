@@ -17,14 +17,14 @@
   var nearbyMarkers = [];
 
   function round(x) { return Math.round(x * 1e6) / 1e6; }
-  function setPoint(lat, lon, message) {
+  function setPoint(lat, lon, message, params, zoom) {
     point = { lat: round(lat), lon: round(lon) };
     coords.value = point.lat + ", " + point.lon;
-    status.textContent = t(message, point);
+    status.textContent = t(message, Object.assign({}, point, params || {}));
     if (map) {
       if (marker) { marker.remove(); }
       marker = window.TanggapMap.dot(map, point.lat, point.lon, "blue");
-      map.setView([point.lat, point.lon], Math.max(map.getZoom(), 16));
+      map.setView([point.lat, point.lon], zoom || Math.max(map.getZoom(), 16));
     }
     loadNearby();
   }
@@ -80,6 +80,59 @@
     } else { point = null; status.textContent = t("report.bad_coords"); }
   });
 
+  /* Typing an address: the kelurahan, kecamatan and cities whose official names match, from the
+     app's own boundaries (no outside geocoder). Choosing one puts the pin inside it; the
+     citizen then taps the map to put it exactly. Whole text first, then each comma-separated
+     part from the last (Indonesian addresses end with kelurahan, kecamatan, city). */
+  var address = document.getElementById("address");
+  var results = document.getElementById("place-results");
+  var searchTimer = null, searched = "";
+  function ask(q) {
+    return fetch("/api/v1/places?" + new URLSearchParams({ q: q, limit: 5 }).toString())
+      .then(function (r) { return r.ok ? r.json() : []; });
+  }
+  function findPlaces() {
+    var text = address.value.trim();
+    if (text === searched) { return; }
+    searched = text;
+    if (text.length < 3) { results.replaceChildren(); return; }
+    var tries = [text].concat(text.split(",").map(function (p) { return p.trim(); })
+      .filter(function (p) { return p.length >= 3 && p !== text; }).reverse());
+    (function next(i) {
+      if (i >= tries.length) { return Promise.resolve([]); }
+      return ask(tries[i]).then(function (found) { return found.length ? found : next(i + 1); });
+    })(0).then(function (found) {
+      if (text !== searched) { return; }
+      showPlaces(found);
+    }).catch(function () { results.replaceChildren(); });
+  }
+  function showPlaces(found) {
+    var said = document.createElement("p");
+    said.className = "hint";
+    said.textContent = found.length ? t("report.places_found", { n: found.length }) : t("report.places_none");
+    var list = document.createElement("ul");
+    list.className = "places";
+    found.forEach(function (place) {
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "place";
+      button.textContent = "📍 " + place.label;
+      button.addEventListener("click", function () {
+        results.replaceChildren();
+        setPoint(place.lat, place.lon, "report.place_set", { label: place.label },
+          place.level === "kota" ? 12 : place.level === "kecamatan" ? 13 : 14);
+      });
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    results.replaceChildren(said, list);
+  }
+  address.addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(findPlaces, 400); });
+  address.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); clearTimeout(searchTimer); findPlaces(); }
+  });
+
   function showError(message) { error.textContent = message; error.hidden = false; error.focus && error.scrollIntoView({ block: "center" }); }
   function problem(response) {
     if (response.status === 429) { return Promise.resolve(t("report.too_many")); }
@@ -122,8 +175,8 @@
       body.append("category", category());
       body.append("description", description);
       body.append("lat", point.lat); body.append("lon", point.lon);
-      var address = document.getElementById("address").value.trim();
-      if (address) { body.append("address", address); }
+      var typed = address.value.trim();
+      if (typed) { body.append("address", typed); }
       body.append("language", lang);
       body.append("channel", "web");
       files.forEach(function (f, i) { body.append("photos", f, "photo-" + (i + 1) + ".jpg"); });

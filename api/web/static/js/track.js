@@ -33,8 +33,26 @@
       if (!r.ok) { throw new Error(t("track.token_wrong")); }
       token = candidate; remember(candidate);
       tokenForm.hidden = true; actions.hidden = false; error.hidden = true;
-      return r.json();
+      return r.json().then(function (mine) { showOwnWords(mine.own_notes || []); return mine; });
     });
+  }
+  /* The public history says only that the reporter commented; with the token, the reporter sees
+     their own words again under each of their entries (from the private view, never the page). */
+  function showOwnWords(notes) {
+    notes.forEach(function (n) {
+      var entry = document.querySelector(".timeline li[data-seq='" + Number(n.seq) + "']");
+      if (!entry || entry.querySelector(".own-words")) { return; }
+      var said = document.createElement("p");
+      said.className = "note own-words";
+      var label = document.createElement("strong");
+      label.textContent = t("track.your_words") + " ";
+      said.appendChild(label);
+      said.appendChild(document.createTextNode(n.note));
+      entry.appendChild(said);
+    });
+  }
+  function hideOwnWords() {
+    document.querySelectorAll(".own-words").forEach(function (p) { p.remove(); });
   }
   var initial = fromFragment() || recalled();
   if (initial) { use(initial).catch(function () { try { localStorage.removeItem(key); } catch (e) { /* */ } }); }
@@ -44,7 +62,7 @@
   });
   document.getElementById("forget-token").addEventListener("click", function () {
     try { localStorage.removeItem(key); } catch (e) { /* */ }
-    token = null; actions.hidden = true; tokenForm.hidden = false;
+    token = null; actions.hidden = true; tokenForm.hidden = false; hideOwnWords();
     if (window.location.hash) { history.replaceState(null, "", window.location.pathname); }
   });
 

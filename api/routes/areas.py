@@ -1,0 +1,55 @@
+"""Places and area outlines for maps, from the city's own boundaries (no outside geocoder).
+
+``GET /api/v1/places?q=gambir`` finds kelurahan, kecamatan and kota by name, each with a point
+inside it; ``GET /api/v1/areas/outlines`` gives the simplified outlines of the areas in a map's
+view. Both public and cacheable: they change only when the catalogue or the boundaries do.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import ReadSessionDep
+from api.schemas.places import OutlineCollection, OutlineFeature, PlaceRead
+from engine.queries.places import area_outlines, outline_level, search_places
+
+router = APIRouter(prefix="/api/v1", tags=["places"])
+
+#: Boundaries change rarely (an import); a browser may keep an answer for a few minutes.
+CACHE = "public, max-age=300"
+
+Lon = Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)]
+Lat = Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)]
+
+
+@router.get("/places", response_model=list[PlaceRead])
+def find_places(
+    session: ReadSessionDep,
+    response: Response,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="a name, e.g. Gambir")],
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> list[PlaceRead]:
+    """Kelurahan, kecamatan and kota whose official names match the words typed, best first."""
+    response.headers["Cache-Control"] = CACHE
+    return [PlaceRead.of(p) for p in search_places(session, q, limit=limit)]
+
+
+@router.get("/areas/outlines", response_model=OutlineCollection)
+def read_outlines(
+    session: ReadSessionDep,
+    response: Response,
+    min_lon: Lon,
+    min_lat: Lat,
+    max_lon: Lon,
+    max_lat: Lat,
+    zoom: Annotated[int, Query(ge=0, le=22, description="the map's zoom: picks the level")] = 14,
+) -> OutlineCollection:
+    """Simplified outlines (GeoJSON) of the areas meeting the view: kota up to zoom 11,
+    kecamatan to 13, kelurahan beyond; at most 80, nearest the view's centre first."""
+    found = area_outlines(session, bbox=(min_lon, min_lat, max_lon, max_lat), zoom=zoom)
+    response.headers["Cache-Control"] = CACHE
+    return OutlineCollection(
+        level=outline_level(zoom).value, features=[OutlineFeature.of(o) for o in found]
+    )

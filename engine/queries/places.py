@@ -1,0 +1,278 @@
+"""Places by name and area outlines, from the boundaries the city already holds (no geocoder).
+
+``search_places`` finds kelurahan, kecamatan and kota by their official names, offline: typing
+"Gambir" offers "Kelurahan Gambir, Kecamatan Gambir, Jakarta Pusat" with a point well inside it
+(shapely's ``representative_point``), where a report page puts its pin for the citizen to refine.
+``area_outlines`` gives the simplified outlines of the areas in a map's view, so a map without
+tiles still shows where it is.
+
+Both read the areas that place points (the official boundaries once imported, else the
+catalogue's), like ``engine.routing``. Each process keeps what it derived (names, points,
+simplified shapes) for the newest catalogue revision; any load or import writes a new revision.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+from shapely.geometry import mapping, shape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import RuleViolated
+from engine.models import Area, AreaLevel, CatalogueRevision, Origin
+
+#: At most this many outlines per answer: a slow connection gets a light map.
+OUTLINE_LIMIT = 80
+#: Simplification tolerance per level, in degrees (1e-4 ≈ 11 m): about a screen pixel at the
+#: zoom each level is drawn at.
+_TOLERANCE = {AreaLevel.KOTA: 8e-4, AreaLevel.KECAMATAN: 2.5e-4, AreaLevel.KELURAHAN: 6e-5}
+#: Coordinates are rounded to 5 decimals (about a metre).
+_DIGITS = 5
+#: Official names that carry a prefix a citizen never types nor needs to read.
+_KOTA_PREFIXES = ("kota administrasi ", "kabupaten administrasi ", "kota adm. ", "kab. adm. ")
+_LEVEL_WORDS = {AreaLevel.KELURAHAN: "Kelurahan", AreaLevel.KECAMATAN: "Kecamatan"}
+
+
+@dataclass(frozen=True)
+class Place:
+    """An area found by name: where to put the pin, and how to say which one it is."""
+
+    code: str
+    name: str
+    level: AreaLevel
+    #: The area and those above it up to the kota: "Kelurahan Gambir, Kecamatan Gambir, Jakarta
+    #: Pusat".
+    label: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Outline:
+    code: str
+    name: str
+    level: AreaLevel
+    #: GeoJSON geometry, simplified for the level's zoom, coordinates rounded to about a metre.
+    geometry: dict[str, Any]
+    #: Where to write its name (inside the area).
+    label_at: tuple[float, float]
+
+
+@dataclass
+class _Entry:
+    code: str
+    name: str
+    level: AreaLevel
+    label: str
+    words: tuple[str, ...]
+    chain_words: tuple[str, ...]
+    bbox: tuple[float, float, float, float]
+    geometry: dict[str, Any]
+    point: tuple[float, float] | None = None
+    outline: Outline | None = None
+
+
+@dataclass
+class _Gazetteer:
+    entries: list[_Entry] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and punctuation gone: "Kebon Kacang" == "kebon-kacang"."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", plain.lower()).strip()
+
+
+def short_name(name: str, level: AreaLevel) -> str:
+    """How a citizen reads an area's name: "Kota Administrasi Jakarta Pusat" → "Jakarta Pusat";
+    a bare kelurahan or kecamatan name from an imported file gets its level word."""
+    lowered = name.lower()
+    for prefix in _KOTA_PREFIXES:
+        if level is AreaLevel.KOTA and lowered.startswith(prefix):
+            return name[len(prefix) :]
+    word = _LEVEL_WORDS.get(level)
+    if word and not lowered.startswith((word.lower(), "desa ")):
+        return f"{word} {name}"
+    return name
+
+
+def _revision(session: Session) -> tuple[Any, ...]:
+    newest = session.execute(
+        select(CatalogueRevision.id, CatalogueRevision.token)
+        .order_by(CatalogueRevision.id.desc())
+        .limit(1)
+    ).first()
+    bind = session.get_bind()
+    return (str(bind.engine.url), id(bind.engine), *(newest or ()))
+
+
+_CACHE_SIZE = 4
+_cache: OrderedDict[tuple[Any, ...], _Gazetteer] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _build(session: Session) -> _Gazetteer:
+    rows = session.execute(
+        select(
+            Area.id,
+            Area.code,
+            Area.name,
+            Area.level,
+            Area.parent_id,
+            Area.origin,
+            Area.geometry,
+            Area.min_lon,
+            Area.min_lat,
+            Area.max_lon,
+            Area.max_lat,
+        ).where(Area.active)
+    ).all()
+    by_id = {row.id: row for row in rows}
+    official = any(row.origin == Origin.BOUNDARIES for row in rows)
+    gazetteer = _Gazetteer()
+    for row in rows:
+        level = AreaLevel(row.level)
+        if level is AreaLevel.PROVINCE or (official and row.origin != Origin.BOUNDARIES):
+            continue
+        chain, seen, parent = [row], {row.id}, by_id.get(row.parent_id)
+        while parent is not None and parent.id not in seen:
+            if AreaLevel(parent.level) is not AreaLevel.PROVINCE:
+                chain.append(parent)
+            seen.add(parent.id)
+            parent = by_id.get(parent.parent_id)
+        names = [short_name(a.name, AreaLevel(a.level)) for a in chain]
+        gazetteer.entries.append(
+            _Entry(
+                code=row.code,
+                name=row.name,
+                level=level,
+                label=", ".join(names),
+                words=tuple(normalise(row.name).split()),
+                chain_words=tuple(" ".join(normalise(n) for n in names[1:]).split()),
+                bbox=(row.min_lon, row.min_lat, row.max_lon, row.max_lat),
+                geometry=row.geometry,
+            )
+        )
+    gazetteer.entries.sort(key=lambda e: (-e.level.depth, e.label))
+    return gazetteer
+
+
+def _gazetteer(session: Session) -> _Gazetteer:
+    key = _revision(session)
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    built = _build(session)
+    with _cache_lock:
+        _cache[key] = built
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return built
+
+
+def _point(entry: _Entry) -> tuple[float, float]:
+    if entry.point is None:
+        inside = shape(entry.geometry).representative_point()
+        entry.point = (round(inside.y, 6), round(inside.x, 6))
+    return entry.point
+
+
+def search_places(session: Session, text: str, *, limit: int = 8) -> list[Place]:
+    """Areas whose name matches what was typed: every typed word begins a word of the area's
+    name or of the names above it, and at least one begins a word of its own name. Best first:
+    most words matched in its own name, then the most precise level."""
+    typed = normalise(text).split()
+    if not typed or len("".join(typed)) < 2:
+        return []
+    gazetteer = _gazetteer(session)
+    scored: list[tuple[int, int, int, str, _Entry]] = []
+    for entry in gazetteer.entries:
+        own = sum(1 for w in typed if any(word.startswith(w) for word in entry.words))
+        if not own:
+            continue
+        if any(
+            not any(word.startswith(w) for word in (*entry.words, *entry.chain_words))
+            for w in typed
+        ):
+            continue
+        exact = int(" ".join(typed) in " ".join(entry.words))
+        scored.append((-own, -exact, -entry.level.depth, entry.label, entry))
+    scored.sort(key=lambda s: s[:4])
+    with gazetteer.lock:
+        return [
+            Place(e.code, e.name, e.level, e.label, *_point(e))
+            for *_, e in scored[: max(1, min(limit, 20))]
+        ]
+
+
+def outline_level(zoom: int) -> AreaLevel:
+    """The level whose outlines fit a map at ``zoom`` (a city at 11, a kecamatan at 13)."""
+    if zoom <= 11:
+        return AreaLevel.KOTA
+    if zoom <= 13:
+        return AreaLevel.KECAMATAN
+    return AreaLevel.KELURAHAN
+
+
+def _rounded(coordinates: Any) -> Any:
+    if isinstance(coordinates, (int, float)):
+        return round(float(coordinates), _DIGITS)
+    return [_rounded(c) for c in coordinates]
+
+
+def _outline(entry: _Entry) -> Outline:
+    if entry.outline is None:
+        geometry = shape(entry.geometry)
+        simple = shapely.simplify(geometry, _TOLERANCE[entry.level], preserve_topology=True)
+        shape_json = dict(mapping(simple))
+        lat, lon = _point(entry)
+        entry.outline = Outline(
+            entry.code,
+            short_name(entry.name, entry.level),
+            entry.level,
+            {"type": shape_json["type"], "coordinates": _rounded(shape_json["coordinates"])},
+            (lat, lon),
+        )
+    return entry.outline
+
+
+def area_outlines(
+    session: Session, *, bbox: tuple[float, float, float, float], zoom: int
+) -> list[Outline]:
+    """Outlines of the areas of the level that suits ``zoom`` whose extent meets ``bbox``
+    (min_lon, min_lat, max_lon, max_lat), nearest the view's centre first, at most
+    ``OUTLINE_LIMIT``."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    if min_lon > max_lon or min_lat > max_lat:
+        raise RuleViolated("the view is min_lon, min_lat, max_lon, max_lat, smallest first")
+    level = outline_level(zoom)
+    centre = ((min_lon + max_lon) / 2, (min_lat + max_lat) / 2)
+    gazetteer = _gazetteer(session)
+    seen = [
+        e
+        for e in gazetteer.entries
+        if e.level is level
+        and e.bbox[0] <= max_lon
+        and e.bbox[2] >= min_lon
+        and e.bbox[1] <= max_lat
+        and e.bbox[3] >= min_lat
+    ]
+
+    def off_centre(e: _Entry) -> float:
+        return ((e.bbox[0] + e.bbox[2]) / 2 - centre[0]) ** 2 + (
+            (e.bbox[1] + e.bbox[3]) / 2 - centre[1]
+        ) ** 2
+
+    seen.sort(key=lambda e: (off_centre(e), e.code))
+    with gazetteer.lock:
+        return [_outline(e) for e in seen[:OUTLINE_LIMIT]]

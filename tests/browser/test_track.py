@@ -1,0 +1,80 @@
+"""The tracking page in a real browser: photos before and after the fix, and the reporter's own
+comments shown back to them (with the token only)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import MONAS, Live, OpenPage
+
+Shot = Callable[[Page, str], Path]
+
+
+def jpeg(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (160, 120), colour).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def b64(colour: tuple[int, int, int]) -> str:
+    return base64.b64encode(jpeg(colour)).decode()
+
+
+def test_photos_before_are_the_reporter_s_and_after_are_the_office_s(
+    open_page: OpenPage, live: Live, axe: Callable[[Page], None]
+) -> None:
+    sent = live.request.post(
+        "/api/v1/reports",
+        multipart={
+            "category": "damaged_sidewalk",
+            "description": "Trotoar amblas",
+            "lat": str(MONAS[0]),
+            "lon": str(MONAS[1]),
+            "photos": {"name": "a.jpg", "mimeType": "image/jpeg", "buffer": jpeg((200, 0, 0))},
+        },
+    )
+    assert sent.status == 201, sent.text()
+    code, token = sent.json()["code"], sent.json()["reporter_token"]
+    # The reporter adds a photo; staff add one to a public note and one to an internal note.
+    comment = live.request.post(
+        f"/api/v1/reports/{code}/comments",
+        data={"text": "Makin lebar", "photos": [b64((0, 0, 200))]},
+        headers={"X-Reporter-Token": token},
+    )
+    assert comment.ok, comment.text()
+    live.drive(code, "verify", "assign", "start")
+    live.act(code, "comment", note="Sedang dicor", public=True, photos=[b64((0, 200, 0))])
+    live.act(code, "comment", note="Foto gudang", public=False, photos=[b64((9, 9, 9))])
+    live.drive(code, "resolve")
+
+    photos = live.public(code)["photos"]
+    assert [(p["purpose"], p["added_by"], p["after_fix"]) for p in photos] == [
+        ("report", "citizen", False),
+        ("comment", "citizen", False),
+        ("comment", "admin", True),
+        ("proof", "admin", True),
+    ]
+    assert all(set(p) == {"url", "content_type", "width", "height", "purpose", "added_by",
+                          "after_fix"} for p in photos)  # fmt: skip
+
+    page = open_page(f"/t/{code}", size="desktop", lang="en")
+    before = page.locator("figure.before img")
+    after = page.locator("figure.after img")
+    expect(page.locator("figure.before figcaption")).to_have_text("Photos from the reporter")
+    expect(page.locator("figure.after figcaption")).to_contain_text("after the fix")
+    assert [before.nth(i).get_attribute("src") for i in range(before.count())] == [
+        photos[0]["url"],
+        photos[1]["url"],
+    ]
+    assert [after.nth(i).get_attribute("src") for i in range(after.count())] == [
+        photos[2]["url"],
+        photos[3]["url"],
+    ]
+    expect(page.get_by_role("img", name="Photo from the office 2")).to_be_visible()
+    axe(page)

@@ -298,7 +298,7 @@ def sla_story(session: Session, viewer: KeyHolder, code: str, *, now: datetime) 
 
 @dataclass(frozen=True)
 class AddressedEscalation:
-    """A ladder level mailed to the viewer's agency (its queue or its head)."""
+    """A ladder level mailed to the viewer (their own address, or their agency's queue or head)."""
 
     code: str
     state: StatePresentation
@@ -320,9 +320,10 @@ class AddressedEscalation:
 def escalations_addressed(
     session: Session, viewer: KeyHolder, *, since: datetime, limit: int
 ) -> list[AddressedEscalation]:
-    """Escalation mail queued since ``since`` to the viewer's agency addresses (queue and head),
-    on tickets the viewer may see, newest first. A key without an agency (an admin) gets every
-    escalation mail it may see."""
+    """Escalation mail queued since ``since`` and addressed to the viewer, newest first, on
+    tickets the viewer may see: to the key's staff member when the key belongs to one (the same
+    rule as ``queries.staff.list_escalations``), otherwise to its agency's queue and head
+    addresses. An admin's key gets every escalation mail."""
     query = (
         select(
             Ticket.code,
@@ -354,7 +355,10 @@ def escalations_addressed(
             Notification.created_at >= since,
         )
     )
-    if viewer.agency_id is not None:
+    if viewer.staff_email is not None and not viewer.is_admin:
+        # A personal key: the mail addressed to that person (as list_escalations counts it).
+        query = query.where(func.lower(Notification.recipient) == viewer.staff_email.lower())
+    elif viewer.agency_id is not None:
         own = session.get(Agency, viewer.agency_id)
         addresses = {a.lower() for a in (own.email, own.head_email)} if own else set()
         query = query.where(func.lower(Notification.recipient).in_(addresses))

@@ -23,6 +23,7 @@ from engine.queries.oversight import (
     escalations_addressed,
     sla_story,
 )
+from engine.staff import add_staff
 
 from .conftest import Desk
 
@@ -165,3 +166,29 @@ def test_escalations_addressed_go_to_the_agency_whose_addresses_were_mailed(desk
     dishub = _key(s, Role.SUPERVISOR, "DISHUB", desk.now)
     assert [e for e in escalations_addressed(s, dishub, since=since, limit=100)] == []
     assert escalations_addressed(s, dsda, since=swept_at + timedelta(seconds=1), limit=100) == []
+
+
+def test_a_personal_key_sees_only_the_mail_addressed_to_its_own_person(desk: Desk) -> None:
+    s = desk.session
+    flood = desk.submit(category="flood")
+    sweep_batch(s, now=desk.now + timedelta(minutes=40))
+    since = desk.now - timedelta(days=1)
+    for email, name in (("dsda.head@tanggap.example", "Kepala DSDA"), ("ani@dsda.example", "Ani")):
+        add_staff(
+            s,
+            email=email,
+            name=name,
+            role=Role.SUPERVISOR,
+            agency="DSDA",
+            now=desk.now,
+            update=True,
+        )
+    for email, expected in (
+        ("dsda.head@tanggap.example", [(flood.code, "dsda.head@tanggap.example")]),
+        ("ani@dsda.example", []),  # same agency, but no level was addressed to her
+    ):
+        secret = create_key(
+            s, role=Role.SUPERVISOR, name=email, agency=None, area=None, now=desk.now, staff=email
+        ).secret
+        seen = escalations_addressed(s, authenticate(s, secret), since=since, limit=100)
+        assert [(e.code, e.recipient) for e in seen if e.code == flood.code] == expected

@@ -1,4 +1,4 @@
-"""a supervisor's own time zone for the daily digest
+"""a supervisor's own time zone for the daily digest; why an outbox row went where it went
 
 Revision ID: 0008
 Revises: 0007
@@ -6,6 +6,7 @@ Create Date: 2026-11-30
 
 ``staff.timezone``: an IANA zone (Asia/Jakarta, Asia/Makassar, Asia/Jayapura …); empty means the
 service's zone (``TANGGAP_TIMEZONE``), so existing accounts keep getting the digest as before.
+``notifications.note``: for operators, e.g. that a row stands in for an undeliverable address.
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_column("note")
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.drop_column("timezone")

@@ -16,6 +16,7 @@ from cli.context import (
     print_rows,
     reported_errors,
     settings,
+    visible,
 )
 from engine.delivery import requeue
 from engine.models import Notification, Ticket
@@ -86,7 +87,7 @@ def list_(
         # A row standing in for an undeliverable address says so, in full, under the table.
         for row in rows:
             if row["note"]:
-                console.print(f"{row['id']}: {row['note']}", soft_wrap=False)
+                console.print(f"{row['id']}: {visible(row['note'])}", soft_wrap=False)
 
 
 @app.command("retry")

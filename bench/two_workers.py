@@ -15,10 +15,12 @@ Method
    ``deliver-notifications`` from a copy of the repository's ``prefect.yaml`` in which the sweep
    may overlap too (limit 2 instead of 1): the one-at-a-time limit would otherwise hide a
    double-work bug that a deployment without it (or a second server) would show.
-4. Two ``prefect worker start --pool tanggap`` processes (process workers: a subprocess per flow
-   run) with SendGrid pointed at the test suite's local SendGrid (``tests/fakes``, in this
-   process). The schedules run (every minute) and the bench asks for two sweep runs at once every
-   ``--kick`` seconds while reports are falling due; each sweep that queued mail starts a delivery.
+4. Two ``prefect worker start --pool tanggap --limit 1`` processes (process workers: a
+   subprocess per flow run; one run at a time each, so overlapping runs are on both workers),
+   with SendGrid pointed at the test suite's local SendGrid (``tests/fakes``, in this process).
+   The schedules run (every minute) and the bench asks for two sweep runs at once every
+   ``--kick`` seconds while reports are falling due; each sweep that queued mail starts a
+   delivery.
 5. When every report's breach has fallen due, every level is recorded, every outbox row is
    ``sent`` and no flow run is pending or running (or after ``--timeout``), everything is
    stopped: workers, then the server; then no process carrying this run's marker may remain.
@@ -435,7 +437,10 @@ def main() -> None:
             )
             ids = asyncio.run(deployment_ids())
             for i in (1, 2):
-                argv = [*PREFECT, "worker", "start", "--pool", "tanggap", "--name", f"bench-w{i}"]
+                # One run at a time each: the two runs of a pair then land on both workers
+                # (with more, whichever polls first takes both and the other may idle).
+                argv = [*PREFECT, "worker", "start", "--pool", "tanggap", "--name", f"bench-w{i}",
+                        "--limit", "1"]  # fmt: skip
                 children.append(start(f"worker-{i}", argv, env, logs))
             print(f"# two workers started ({time.monotonic() - began:.0f} s)", file=sys.stderr)
             asyncio.run(kick_sweeps(ids["sla-sweep"], 2))

@@ -16,6 +16,7 @@ from cli.context import (
     print_rows,
     reported_errors,
     settings,
+    visible,
 )
 from engine.delivery import requeue
 from engine.models import Notification, Ticket
@@ -67,6 +68,7 @@ def list_(
                 else local(n.sent_at, short=True),
                 "last_error": n.last_error,
                 "last_event": n.last_event,
+                "note": n.note,
             }
             for n, code in session.execute(query.limit(limit))
         ]
@@ -81,6 +83,11 @@ def list_(
         title=f"outbox (times in {settings().timezone})",
         empty="the outbox is empty",
     )  # fmt: skip
+    if not as_json:
+        # A row standing in for an undeliverable address says so, in full, under the table.
+        for row in rows:
+            if row["note"]:
+                console.print(f"{row['id']}: {visible(row['note'])}", soft_wrap=False)
 
 
 @app.command("retry")

@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from cli.context import console, database, fail, now, print_rows, reported_errors
+from cli.context import console, database, fail, now, print_rows, reported_errors, settings
 from engine.errors import StaffExists
 from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role
 from engine.models import Staff, Ticket
-from engine.staff import add_staff, set_staff_active
+from engine.staff import add_staff, set_staff_active, set_staff_timezone
 
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 
@@ -36,11 +36,18 @@ def add(
         StaffRole, typer.Option(help="staff, supervisor or admin", case_sensitive=False)
     ] = StaffRole.STAFF,
     agency: Annotated[str | None, typer.Option(help="agency code, e.g. DBM")] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="their daily digest comes at 07:00 in this zone: an IANA name "
+            "(Asia/Makassar) or WIB/WITA/WIT; default: the service's zone"
+        ),
+    ] = None,
     update: Annotated[
         bool, typer.Option("--update", help="change an existing member's name, role and agency")
     ] = False,
 ) -> None:
-    """Add a staff member (with --update: change their name, role and agency)."""
+    """Add a staff member (with --update: change their name, role, agency and time zone)."""
     with reported_errors(), database().transaction() as session:
         try:
             member = add_staff(
@@ -50,12 +57,30 @@ def add(
                 role=role.value,
                 agency=agency,
                 now=now(),
+                timezone=timezone,
                 update=update,
             )
         except StaffExists as exc:
             fail(exc.message.replace("update them explicitly", "add --update"))
         where = member.agency.code if member.agency else "no agency"
-        console.print(f"{member.email}: {member.role} of {where}")
+        zone = f", time zone {member.timezone}" if member.timezone else ""
+        console.print(f"{member.email}: {member.role} of {where}{zone}")
+
+
+@app.command("timezone")
+def timezone_(
+    email: Annotated[str, typer.Argument(help="their e-mail address")],
+    zone: Annotated[
+        str,
+        typer.Argument(help="IANA name (Asia/Makassar), WIB/WITA/WIT, or 'default'"),
+    ],
+) -> None:
+    """Set the time zone of a member's daily digest (it comes at 07:00 there)."""
+    with reported_errors(), database().transaction() as session:
+        member = set_staff_timezone(session, email, zone)
+        config = settings()
+        shown = member.timezone or f"the service's zone ({config.timezone})"
+        console.print(f"{member.email}: daily digest at {config.digest_hour:02d}:00 in {shown}")
 
 
 def _set_active(email: str, active: bool) -> None:
@@ -100,6 +125,7 @@ def list_(
                 "role": member.role,
                 "agency": member.agency.code if member.agency else None,
                 "active": member.active,
+                "timezone": member.timezone,
             }
             for member in session.scalars(select(Staff).order_by(Staff.email))
         ]
@@ -107,7 +133,7 @@ def list_(
         rows,
         as_json=as_json,
         columns=[("email", "e-mail"), ("name", "name"), ("role", "role"),
-                 ("agency", "agency"), ("active", "active")],
+                 ("agency", "agency"), ("active", "active"), ("timezone", "zone")],
         empty="no staff accounts yet: tanggap staff add EMAIL --name NAME --agency CODE",
         render=lambda key, value: "yes" if value is True else "no" if value is False else
         ("—" if value is None else str(value)),

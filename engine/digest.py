@@ -2,8 +2,10 @@
 
 A supervisor of a field agency sees that agency's tickets; one of an area office (kelurahan,
 kecamatan, kota) sees every ticket located in its area; the governor's office sees all. Each
-supervisor gets one digest per local day (``dedupe_key``), at the first run at or after
-``digest_hour`` in the digest's time zone, so a run missed at 07:00 is made up at 08:00.
+supervisor gets one digest per day of their own time zone (``Staff.timezone``, else the
+service's): the first run at or after ``digest_hour`` there queues it (``dedupe_key`` holds the
+local date), so the hourly flow reaches 07:00 WITA at 23:00 UTC and 07:00 WIB at 00:00 UTC, and a
+run missed at 07:00 is made up at 08:00.
 """
 
 from __future__ import annotations
@@ -94,10 +96,15 @@ def _rows(
     return rows
 
 
+def zone_of(staff: Staff, settings: Settings) -> ZoneInfo:
+    """The zone a supervisor's digest follows: their own, else the service's."""
+    return ZoneInfo(staff.timezone or settings.timezone)
+
+
 def digest_letter(
     session: Session, staff: Staff, scope: Scope, *, now: datetime, settings: Settings, lang: str
 ) -> letters.Letter:
-    zone = ZoneInfo(settings.timezone)
+    zone = zone_of(staff, settings)
     base = (
         select(Ticket.code, Category.name_id, Category.name_en, Agency.name, SlaTimer.kind)
         .add_columns(SlaTimer.deadline)
@@ -137,22 +144,23 @@ def digest_letter(
 
 
 def queue_digests(session: Session, *, now: datetime, settings: Settings) -> list[str]:
-    """Queue today's digest for each active supervisor who has not had it; their addresses."""
-    local = now.astimezone(ZoneInfo(settings.timezone))
-    if local.hour < settings.digest_hour:
-        return []
-    day = local.date().isoformat()
+    """Queue the digest of each active supervisor for whom it is ``digest_hour`` or later
+    today in their zone and who has not had today's; their addresses."""
     supervisors = session.scalars(
         select(Staff).where(Staff.role == Role.SUPERVISOR, Staff.active).order_by(Staff.id)
-    )
+    ).all()
+    due: dict[str, Staff] = {}
+    for staff in supervisors:
+        local = now.astimezone(zone_of(staff, settings))
+        if local.hour >= settings.digest_hour:
+            due[f"digest:{staff.id}:{local.date().isoformat()}"] = staff
+    if not due:
+        return []
     sent = set(
-        session.scalars(
-            select(Notification.dedupe_key).where(Notification.dedupe_key.like(f"digest:%:{day}"))
-        )
+        session.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(due)))
     )
     rows: list[dict[str, Any]] = []
-    for staff in supervisors:
-        key = f"digest:{staff.id}:{day}"
+    for key, staff in due.items():
         scope = scope_of(session, staff)
         if key in sent or scope is None:
             continue

@@ -13,6 +13,7 @@ breach (after downtime, "will soon be late" about something already late only co
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,11 +22,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import environment
 from engine import timers as timer_rows
+from engine.delivery import DeliveryPolicy, alert_operator
 from engine.models import Escalation, Notification, SlaTimer, Ticket
 from engine.outbox import ToldBefore, enqueue, escalation_message, notification_rows
-from engine.recipients import Directory
+from engine.recipients import Addressee, Directory
 from sla import Level, Policy, reached_levels, status
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -125,7 +130,16 @@ def record_due(
     for ticket, timer, level, policy, escalation in sorted(
         to_mail, key=lambda item: (item[1].id, item[2].percent)
     ):
-        addressees = directory.resolve(ticket, level.notify)
+        # A flagged mailbox gets nothing new: the level goes up the chain now, as a bounce
+        # would have sent it afterwards.
+        addressees, lost = directory.deliverable(ticket, directory.resolve(ticket, level.notify))
+        for addressee in addressees:
+            if addressee.instead_of is not None:
+                logger.info(
+                    "%s %s: %s to %s", ticket.code, level.name, addressee.note(), addressee.email
+                )
+        if lost:
+            _nobody_left(session, ticket, level, escalation, lost, now=now)
         subject, body, html = escalation_message(
             ticket, timer, level, policy, now=now, told_before=told.get(timer.id, [])
         )
@@ -143,6 +157,32 @@ def record_due(
                 (level.name, level.percent, [a.kind for a in addressees])
             )
     result.notifications += enqueue(session, letters)
+
+
+def _nobody_left(
+    session: Session,
+    ticket: Ticket,
+    level: Level,
+    escalation: Escalation,
+    lost: list[Addressee],
+    *,
+    now: datetime,
+) -> None:
+    """Every address up the chain is undeliverable: an operator must fix the catalogue."""
+    dead = ", ".join(f"{a.email} ({a.kind})" for a in lost)
+    alert_operator(
+        session,
+        DeliveryPolicy.from_settings(environment.settings()),
+        subject=f"[Tanggap] {ticket.code} {level.name}: nobody up the chain can be mailed",
+        text=(
+            f"Escalation {level.name} ({level.percent}%) of {ticket.code} was not mailed to "
+            f"{dead}: undeliverable, and every address above it is undeliverable too or has "
+            "this level already. Correct the addresses in the catalogue."
+        ),
+        about=None,
+        now=now,
+        dedupe_key=f"unreachable:{escalation.id}",
+    )
 
 
 def _told_before(session: Session, timer_ids: list[int]) -> dict[int, list[ToldBefore]]:

@@ -78,3 +78,16 @@ def state_label(state: str, lang: str, *, last_trigger: str | None = None) -> st
     words = COORDINATING if state == "assigned" and last_trigger == "transfer" else None
     words = words or STATE_LABELS.get(state, StateWords(state, state))
     return words.en if lang == "en" else words.id
+
+
+def forwarded(body: str, html: str | None, *, dead: str) -> tuple[str, str | None]:
+    """A mail's text and HTML, each opening with the note that it was forwarded because mail to
+    ``dead`` could not be delivered (the note goes first in the HTML body, like in the text)."""
+    note = _env.get_template("forwarded_note.txt.j2").render(dead=dead).strip()
+    text = f"{note}\n\n{body}"
+    if html is None:
+        return text, None
+    note_html = _env.get_template("forwarded_note.html.j2").render(dead=dead)
+    opening = html.find("<body")
+    at = html.find(">", opening) + 1 if opening >= 0 else 0
+    return text, f"{html[:at]}\n{note_html}{html[at:]}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.delivery import DeliveryPolicy, Status, alert_operator
+from engine.letters import forwarded
 from engine.models import (
     Escalation,
     MailEvent,
@@ -26,25 +27,13 @@ from engine.models import (
     Ticket,
     UndeliverableAddress,
 )
-from engine.recipients import Directory
-from sla import AreaLevel, Recipient, RecipientKind
+from engine.recipients import Addressee, Dead, Directory
 
 logger = logging.getLogger(__name__)
 
 #: Events we keep; opens, clicks and unsubscribes are none of the outbox's business.
 RECORDED = frozenset({"processed", "delivered", "deferred", "bounce", "dropped"})
 UNDELIVERABLE = frozenset({"bounce", "dropped"})
-
-#: Up the chain of command, nearest first: where an escalation goes when a mailbox is dead.
-CHAIN: tuple[tuple[str, Recipient], ...] = (
-    ("assigned_officer", Recipient(RecipientKind.ASSIGNED_OFFICER)),
-    ("agency_queue", Recipient(RecipientKind.AGENCY_QUEUE)),
-    ("agency_head", Recipient(RecipientKind.AGENCY_HEAD)),
-    ("area_office:kelurahan", Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KELURAHAN)),
-    ("area_office:kecamatan", Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KECAMATAN)),
-    ("area_office:kota", Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KOTA)),
-    ("governor_office", Recipient(RecipientKind.GOVERNOR_OFFICE)),
-)
 
 
 @dataclass
@@ -172,9 +161,6 @@ def reroute(session: Session, row: Notification, *, now: datetime) -> Notificati
     ticket = session.get(Ticket, row.ticket_id)
     if escalation is None or ticket is None:
         return None
-    labels = [label for label, _ in CHAIN]
-    start = labels.index(row.recipient_kind) + 1 if row.recipient_kind in labels else 0
-    dead = undeliverable(session) | {row.recipient.lower()}
     told = {
         email.lower()
         for email in session.scalars(
@@ -182,39 +168,38 @@ def reroute(session: Session, row: Notification, *, now: datetime) -> Notificati
         )
     }
     directory = Directory(session)
-    for label, recipient in CHAIN[start:]:
-        for addressee in directory.resolve(ticket, (recipient,)):
-            address = addressee.email.lower()
-            if address in dead or address in told:
-                continue
-            forwarded = Notification(
-                ticket_id=row.ticket_id,
-                escalation_id=row.escalation_id,
-                recipient=addressee.email,
-                recipient_kind=label,
-                kind=row.kind,
-                language=row.language,
-                subject=row.subject,
-                body=(
-                    f"Diteruskan kepada Anda: surel ke {row.recipient} tidak dapat diterima.\n"
-                    f"Forwarded to you: mail to {row.recipient} could not be delivered.\n\n"
-                    + row.body
-                ),
-                html_body=row.html_body,
-                status=Status.PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            session.add(forwarded)
-            session.flush()
-            logger.info(
-                "escalation %s: %s undeliverable, sent to %s (%s)",
-                escalation.id,
-                row.recipient,
-                addressee.email,
-                label,
-            )
-            return forwarded
+    stand_in = directory.stand_in(ticket, row.recipient_kind, told | {row.recipient.lower()})
+    if stand_in is not None:
+        dead = directory.flagged.get(row.recipient.lower()) or Dead(row.recipient, "bounce", None)
+        stand_in = replace(
+            stand_in, instead_of=Addressee(row.recipient, row.recipient_kind), dead=dead
+        )
+        body, html = forwarded(row.body, row.html_body, dead=row.recipient)
+        forwarded_row = Notification(
+            ticket_id=row.ticket_id,
+            escalation_id=row.escalation_id,
+            recipient=stand_in.email,
+            recipient_kind=stand_in.kind,
+            kind=row.kind,
+            language=row.language,
+            subject=row.subject,
+            body=body,
+            html_body=html,
+            note=stand_in.note(),
+            status=Status.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(forwarded_row)
+        session.flush()
+        logger.info(
+            "escalation %s: %s undeliverable, sent to %s (%s)",
+            escalation.id,
+            row.recipient,
+            stand_in.email,
+            stand_in.kind,
+        )
+        return forwarded_row
     logger.warning("escalation %s: nobody left up the chain after %s", escalation.id, row.recipient)
     return None

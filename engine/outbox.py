@@ -128,7 +128,8 @@ def notification_rows(
     now: datetime,
     html: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Outbox rows for one escalation, one per addressee."""
+    """Outbox rows for one escalation, one per addressee; one standing in for an undeliverable
+    address says so at the top of its text and HTML, and in its ``note`` for operators."""
     return [
         {
             "ticket_id": ticket.id,
@@ -136,8 +137,7 @@ def notification_rows(
             "recipient": addressee.email,
             "recipient_kind": addressee.kind,
             "subject": subject,
-            "body": body,
-            "html_body": html,
+            **_bodies(addressee, body, html),
             "kind": NotificationKind.ESCALATION.value,
             "language": "id",
             "status": "pending",
@@ -147,6 +147,13 @@ def notification_rows(
         }
         for addressee in addressees
     ]
+
+
+def _bodies(addressee: Addressee, body: str, html: str | None) -> dict[str, str | None]:
+    if addressee.instead_of is None:
+        return {"body": body, "html_body": html, "note": None}
+    text, forwarded_html = letters.forwarded(body, html, dead=addressee.instead_of.email)
+    return {"body": text, "html_body": forwarded_html, "note": addressee.note()}
 
 
 def enqueue(session: Session, rows: list[dict[str, Any]]) -> int:

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Agency, AgencyKind, Area, AreaLevel, Staff, Ticket
+from engine.models import (
+    Agency,
+    AgencyKind,
+    Area,
+    AreaLevel,
+    Staff,
+    Ticket,
+    UndeliverableAddress,
+)
 from sla import Recipient, RecipientKind
+
+#: Up the chain of command, nearest first: where an escalation goes when a mailbox is dead.
+CHAIN: tuple[tuple[str, Recipient], ...] = (
+    ("assigned_officer", Recipient(RecipientKind.ASSIGNED_OFFICER)),
+    ("agency_queue", Recipient(RecipientKind.AGENCY_QUEUE)),
+    ("agency_head", Recipient(RecipientKind.AGENCY_HEAD)),
+    ("area_office:kelurahan", Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KELURAHAN)),
+    ("area_office:kecamatan", Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KECAMATAN)),
+    ("area_office:kota", Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KOTA)),
+    ("governor_office", Recipient(RecipientKind.GOVERNOR_OFFICE)),
+)
+
+
+@dataclass(frozen=True)
+class Dead:
+    """An address flagged undeliverable, and why."""
+
+    email: str
+    event: str
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -16,6 +45,20 @@ class Addressee:
     email: str
     #: What they are to the ticket, e.g. "agency_head" or "area_office:kecamatan".
     kind: str
+    #: The undeliverable addressee this one stands in for (None: the ladder asked for them).
+    instead_of: Addressee | None = None
+    #: Why ``instead_of`` cannot be mailed.
+    dead: Dead | None = None
+
+    def note(self) -> str | None:
+        """For operators (``tanggap outbox list``): why this row went to this address."""
+        if self.instead_of is None or self.dead is None:
+            return None
+        why = f": {self.dead.reason}" if self.dead.reason else ""
+        return (
+            f"instead of {self.instead_of.email} ({self.instead_of.kind}), "
+            f"undeliverable ({self.dead.event}{why})"
+        )[:500]
 
 
 class Directory:
@@ -36,6 +79,10 @@ class Directory:
         )
         self.governor = governors[0] if governors else None
         self._officers: dict[int, Staff | None] = {}
+        self.flagged = {
+            row.email.lower(): Dead(row.email, row.event, row.reason)
+            for row in session.scalars(select(UndeliverableAddress))
+        }
 
     def chain(self, area_id: int) -> list[Area]:
         """The area and its ancestors, deepest first."""
@@ -90,3 +137,37 @@ class Directory:
         for addressee in found:
             unique.setdefault(addressee.email.lower(), addressee)
         return list(unique.values())
+
+    def stand_in(self, ticket: Ticket, after_kind: str, skip: Collection[str]) -> Addressee | None:
+        """The nearest recipient above ``after_kind`` in ``CHAIN`` whose mailbox works and who
+        is not in ``skip`` (lower-cased addresses, e.g. those who have this level already)."""
+        labels = [label for label, _ in CHAIN]
+        start = labels.index(after_kind) + 1 if after_kind in labels else 0
+        for label, recipient in CHAIN[start:]:
+            for addressee in self.resolve(ticket, (recipient,)):
+                address = addressee.email.lower()
+                if address not in self.flagged and address not in skip:
+                    return Addressee(addressee.email, label)
+        return None
+
+    def deliverable(
+        self, ticket: Ticket, addressees: list[Addressee]
+    ) -> tuple[list[Addressee], list[Addressee]]:
+        """Each flagged addressee replaced by their stand-in up the chain, as a bounce would
+        have done after the fact: (who is mailed, flagged addressees nobody could stand in
+        for)."""
+        taken = {addressee.email.lower() for addressee in addressees}
+        mailed: list[Addressee] = []
+        lost: list[Addressee] = []
+        for addressee in addressees:
+            dead = self.flagged.get(addressee.email.lower())
+            if dead is None:
+                mailed.append(addressee)
+                continue
+            stand_in = self.stand_in(ticket, addressee.kind, taken)
+            if stand_in is None:
+                lost.append(addressee)
+                continue
+            taken.add(stand_in.email.lower())
+            mailed.append(replace(stand_in, instead_of=addressee, dead=dead))
+        return mailed, lost

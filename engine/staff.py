@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,6 +46,39 @@ def parse_role(value: Role | str) -> Role:
     raise RuleViolated(f"{str(value)[:30]!r} is not a staff role; use one of {known}")
 
 
+#: Indonesia's three zones by the names people use for them.
+ZONE_ABBREVIATIONS = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+#: What clears a member's zone (they then follow the service's).
+DEFAULT_ZONE_WORDS = frozenset({"", "default"})
+
+
+@cache
+def _zones_by_key() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def clean_timezone(value: str | None) -> str | None:
+    """An IANA time zone as typed (``Asia/Makassar``, ``asia/makassar``, ``WITA``), in its
+    canonical spelling; ``None``, empty or ``default`` mean the service's zone (``None``)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.lower() in DEFAULT_ZONE_WORDS:
+        return None
+    shown = text[:40].encode("unicode_escape").decode("ascii")  # never echo control characters
+    zone = ZONE_ABBREVIATIONS.get(text.upper()) or _zones_by_key().get(text.lower())
+    if zone is None:
+        raise RuleViolated(
+            f"staff_timezone {shown!r} is not a time zone; use an IANA name such as "
+            "Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)"
+        )
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):  # listed but not loadable: a broken tzdata
+        raise RuleViolated(f"staff_timezone {shown!r} cannot be loaded on this server") from None
+    return zone
+
+
 def add_staff(
     session: Session,
     *,
@@ -52,15 +87,20 @@ def add_staff(
     role: Role | str,
     agency: str | None,
     now: datetime,
+    timezone: str | None = None,
     update: bool = False,
 ) -> Staff:
     """Create a staff account; with ``update``, change the existing one with the same e-mail
-    (else ``StaffExists``: a typo must not silently rename a colleague)."""
+    (else ``StaffExists``: a typo must not silently rename a colleague). ``timezone`` (their
+    daily digest's zone) is kept as it was when not given; ``default`` clears it."""
     address = clean_email(email, field="staff_email", required=True)
     full_name = clean_text(
         name, field="staff_name", limit=LIMITS["staff_name"], required=True, multiline=False
     )
     assert address is not None and full_name is not None
+    staff_role = parse_role(role)
+    zone = clean_timezone(timezone)
+    # Malformed input is named first, even when the member exists; then "exists" beats the rest.
     member = find_staff(session, address)
     if member is not None and not update:
         where = member.agency.code if member.agency else "no agency"
@@ -68,7 +108,6 @@ def add_staff(
             f"{member.email} is already {member.role} of {where} ({member.name!r}); "
             "update them explicitly to change name, role or agency"
         )
-    staff_role = parse_role(role)
     agency_code = (agency or "").strip() or None
     if staff_role is not Role.ADMIN and agency_code is None:
         raise RuleViolated(f"a {staff_role} must belong to an agency")
@@ -80,6 +119,17 @@ def add_staff(
     member.role = staff_role.value
     member.agency = agency_row
     member.active = True
+    if timezone is not None:
+        member.timezone = zone
+    session.flush()
+    return member
+
+
+def set_staff_timezone(session: Session, email: str, timezone: str) -> Staff:
+    """Set the zone a member's daily digest follows (``default``: the service's zone)."""
+    zone = clean_timezone(timezone)
+    member = get_staff(session, email)
+    member.timezone = zone
     session.flush()
     return member
 

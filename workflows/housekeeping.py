@@ -54,7 +54,8 @@ def queue_today(now: datetime) -> list[str]:
 
 @flow(name="daily-digest")
 def daily_digest() -> int:
-    """Queue each supervisor's digest once a day (at or after 07:00 local time)."""
+    """Queue the digest of each supervisor for whom it is 07:00 or later in their own zone and
+    who has not had today's (the deployment runs hourly)."""
     queued = queue_today(resources.now())
     get_run_logger().info("queued %d supervisor digests", len(queued))
     name_run(f"daily-digest: {len(queued)} digests queued")

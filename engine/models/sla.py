@@ -171,3 +171,6 @@ class Notification(Base):
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Makes a mail once-only where no ledger row does (a digest per supervisor and day).
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    #: For operators: why this row went where it went (it stands in for an undeliverable
+    #: address up the chain).
+    note: Mapped[str | None] = mapped_column(Text)

@@ -20,6 +20,8 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(20))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: IANA zone of their daily digest (07:00 there); None: the service's zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency | None] = relationship()

@@ -3,9 +3,6 @@
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-30
-
-Written beside 0008 (delivery work, another branch). Until that is merged this file chains to
-0007 so it can be tested; at merge set ``down_revision = "0008"``.
 """
 
 from __future__ import annotations
@@ -16,8 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-# TODO(merge): "0008" once the delivery branch's 0008 is in main.
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

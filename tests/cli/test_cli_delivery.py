@@ -10,12 +10,12 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from typer.testing import CliRunner
 
 from cli.main import app
 from engine.db import Database
-from engine.models import Notification, Ticket
+from engine.models import Notification, Ticket, UndeliverableAddress
 
 
 def test_cli_deliver_writes_eml_files_when_no_sendgrid_key_and_says_so(
@@ -81,3 +81,40 @@ def test_cli_outbox_list_failed_shows_the_providers_words_and_retry_requeues(
     assert again.output.strip() == (
         f"error: outbox row {row_id} is pending; only failed or dead rows are requeued"
     )
+
+
+def test_cli_outbox_list_says_which_row_stands_in_for_an_undeliverable_address(
+    tanggap: CliRunner, database: Database, report_committed: Callable[..., Ticket]
+) -> None:
+    head = "dishub.head@tanggap.example"
+    with database.transaction() as session:
+        session.add(
+            UndeliverableAddress(
+                email=head,
+                event="dropped",
+                reason="Bounced Address",
+                flagged_at=datetime(2026, 8, 1, tzinfo=UTC),
+            )
+        )
+    try:
+        ticket = report_committed(now=datetime(2026, 9, 1, 2, 0, tzinfo=UTC))
+        assert tanggap.invoke(app, ["sweep", "--once"]).exit_code == 0
+        rows = json.loads(
+            tanggap.invoke(app, ["outbox", "list", "--ticket", ticket.code, "--json"]).output
+        )
+        listed = tanggap.invoke(app, ["outbox", "list", "--ticket", ticket.code])
+    finally:  # the database outlives this test: other tests must find the head's mailbox alive
+        with database.transaction() as session:
+            session.execute(delete(UndeliverableAddress).where(UndeliverableAddress.email == head))
+
+    assert head not in {row["recipient"] for row in rows}
+    stand_ins = [row for row in rows if row["note"]]
+    assert stand_ins and {row["note"] for row in stand_ins} == {
+        f"instead of {head} (agency_head), undeliverable (dropped: Bounced Address)"
+    }
+    assert listed.exit_code == 0, listed.output
+    assert max(len(line) for line in listed.output.splitlines()) <= 80
+    assert (
+        f"{stand_ins[0]['id']}: instead of {head} (agency_head), undeliverable (dropped: "
+        "Bounced Address)"
+    ) in " ".join(listed.output.split())

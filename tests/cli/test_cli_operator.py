@@ -490,7 +490,35 @@ def test_cli_staff_list_json(tanggap: CliRunner, officer: str, database: Databas
         count = session.scalar(select(func.count()).select_from(Staff))
     assert len(rows) == count
     assert {"email": officer, "name": "Budi [bold]Santoso[/bold]", "role": "staff",
-            "agency": "DBM", "active": True} in rows  # fmt: skip
+            "agency": "DBM", "active": True, "timezone": None} in rows  # fmt: skip
+
+
+def test_cli_staff_timezone_set_shown_and_refused(
+    tanggap: CliRunner, officer: str, database: Database
+) -> None:
+    email = f"wayan-{uuid.uuid4().hex[:8]}@dishub.example"
+    out = ok(tanggap, "staff", "add", email, "--name", "Wayan", "--role", "supervisor",
+             "--agency", "DISHUB", "--timezone", "WITA")  # fmt: skip
+    assert out == f"{email}: supervisor of DISHUB, time zone Asia/Makassar\n"
+    rows = json.loads(ok(tanggap, "staff", "list", "--json"))
+    assert {row["email"]: row["timezone"] for row in rows}[email] == "Asia/Makassar"
+    assert "Asia/Makassar" in ok(tanggap, "staff", "list")
+
+    # Updating without --timezone keeps the zone; `staff timezone` changes or clears it.
+    ok(tanggap, "staff", "add", email, "--name", "Wayan S.", "--agency", "DISHUB", "--update")
+    out = ok(tanggap, "staff", "timezone", email, "asia/jayapura")
+    assert out == f"{email}: daily digest at 07:00 in Asia/Jayapura\n"
+    out = ok(tanggap, "staff", "timezone", email, "default")
+    assert out == f"{email}: daily digest at 07:00 in the service's zone (Asia/Jakarta)\n"
+
+    line = refused(tanggap, "staff", "timezone", email, "Asia/Bandung")
+    assert line.startswith("error: staff_timezone 'Asia/Bandung' is not a time zone; use ")
+    line = refused(tanggap, "staff", "add", officer, "--name", "B", "--agency", "DBM",
+                   "--timezone", "WIB+1")  # fmt: skip
+    assert "staff_timezone 'WIB+1'" in line
+    with database.reading() as session:
+        zones = {e: z for e, z in session.execute(select(Staff.email, Staff.timezone))}
+    assert zones[email] is None and zones[officer] is None
 
 
 def test_cli_readme_first_command_demo_on_fresh_database(

@@ -6,11 +6,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from engine.digest import queue_digests
+from engine.errors import RuleViolated
 from engine.housekeeping import check_calendar, close_resolved_batch
-from engine.models import Notification, Subscription, Ticket, TicketEvent, UndeliverableAddress
+from engine.models import (
+    Notification,
+    Staff,
+    Subscription,
+    Ticket,
+    TicketEvent,
+    UndeliverableAddress,
+)
+from engine.staff import add_staff, set_staff_timezone
 
 Desk = Any
 
@@ -134,3 +144,94 @@ def test_calendar_check_names_estimates_and_empty_calendars() -> None:
     empty = [w.message for w in check_calendar("never", {"hours": {}}, today=today)]
     assert empty == ["has no working time at all: no deadline can fall"]
     assert check_calendar("always", {"always_open": True}, today=today) == []
+
+
+def test_daily_digest_at_seven_in_each_supervisors_own_zone_once_per_local_day(
+    desk: Desk,
+) -> None:
+    desk.submit()
+    makassar = add_staff(
+        desk.session,
+        email="Wayan@Dishub.example",
+        name="Wayan",
+        role="supervisor",
+        agency="DISHUB",
+        now=desk.now,
+        timezone="wita",
+    )
+    assert makassar.timezone == "Asia/Makassar"
+    jakarta = "supervisor@tanggap.example"  # no zone of their own: the service's, WIB
+
+    def hour(day: int, hh: int) -> list[str]:
+        moment = datetime(2026, 11, day, hh, 0, tzinfo=UTC)
+        return queue_digests(desk.session, now=moment, settings=desk.settings)
+
+    assert hour(25, 22) == []  # 06:00 WITA, 05:00 WIB
+    assert hour(25, 23) == ["wayan@dishub.example"]  # 07:00 WITA on the 26th
+    assert hour(26, 0) == [jakarta]  # 08:00 WITA (had it), 07:00 WIB on the 26th
+    assert [hour(26, hh) for hh in range(1, 23)] == [[]] * 22  # the rest of both local days
+    assert hour(26, 23) == ["wayan@dishub.example"]  # 07:00 WITA on the 27th
+    assert hour(27, 0) == [jakarta]
+
+    wita, wib = (
+        [m for m in mails(desk, None, kind="daily_digest") if m.recipient == who]
+        for who in ("wayan@dishub.example", jakarta)
+    )
+    assert [m.subject[:38] for m in wita] == [
+        "[Tanggap] Ringkasan harian 2026-11-26:",
+        "[Tanggap] Ringkasan harian 2026-11-27:",
+    ]
+    assert "Yth. Wayan," in wita[0].body
+    assert "per 2026-11-26 pukul 07:00 WITA." in wita[0].body
+    assert [m.subject[:38] for m in wib] == [
+        "[Tanggap] Ringkasan harian 2026-11-26:",
+        "[Tanggap] Ringkasan harian 2026-11-27:",
+    ]
+    assert "per 2026-11-26 pukul 07:00 WIB." in wib[0].body
+
+
+def test_daily_digest_missed_seven_oclock_run_is_made_up_at_eight_local(desk: Desk) -> None:
+    add_staff(
+        desk.session,
+        email="yan@dishub.example",
+        name="Yan",
+        role="supervisor",
+        agency="DISHUB",
+        now=desk.now,
+        timezone="Asia/Jayapura",
+    )
+    # 07:00 WIT is 22:00 UTC; that run never happened, the 23:00 UTC one (08:00 WIT) did.
+    late = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+    assert queue_digests(desk.session, now=late, settings=desk.settings) == ["yan@dishub.example"]
+    (digest,) = [m for m in mails(desk, None, kind="daily_digest") if m.recipient.startswith("yan")]
+    assert "per 2026-11-26 pukul 08:00 WIT." in digest.body
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Asia/Makassar", "Asia/Makassar"),
+        ("  asia/jayapura ", "Asia/Jayapura"),
+        ("WIB", "Asia/Jakarta"),
+        ("wit", "Asia/Jayapura"),
+        ("UTC", "UTC"),
+        ("default", None),
+        ("", None),
+    ],
+)
+def test_staff_timezone_accepted_in_canonical_spelling(
+    desk: Desk, typed: str, stored: str | None
+) -> None:
+    member = set_staff_timezone(desk.session, "supervisor@tanggap.example", typed)
+    assert member.timezone == stored
+
+
+@pytest.mark.parametrize("typed", ["Asia/Bandung", "GMT+7", "../etc/passwd", "Asia/\x00Jakarta"])
+def test_staff_timezone_unknown_refused_naming_the_field(desk: Desk, typed: str) -> None:
+    with pytest.raises(RuleViolated) as refused:
+        set_staff_timezone(desk.session, "supervisor@tanggap.example", typed)
+    message = str(refused.value)
+    assert message.startswith("staff_timezone ")
+    assert "Asia/Makassar (WITA)" in message
+    assert "\x00" not in message
+    assert desk.session.get(Staff, desk.staff["supervisor"].id).timezone is None

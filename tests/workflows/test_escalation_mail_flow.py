@@ -95,6 +95,14 @@ def test_unverified_report_escalates_by_mail_once_and_a_bounce_goes_up_the_chain
     assert forwarded.text.startswith(
         f"Diteruskan kepada Anda: surel ke {head} tidak dapat diterima."
     )
+    # The HTML part, which most mail clients show, says so too, before the escalation.
+    assert forwarded.html is not None
+    note = forwarded.html.index("<strong>Diteruskan kepada Anda:</strong> surel ke ")
+    assert f"surel ke {head} tidak dapat diterima." in forwarded.html
+    assert f"<strong>Forwarded to you:</strong> mail to {head} could not be delivered." in (
+        forwarded.html
+    )
+    assert note < forwarded.html.index(f"{ticket.code} — MELEWATI BATAS verifikasi")
     (alert,) = fake_sendgrid.mails_to("ops@jakarta.example")
     assert alert.subject == f"[Tanggap] undeliverable address {head} (bounce)"
     with flow_database.reading() as session:

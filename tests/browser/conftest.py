@@ -63,7 +63,7 @@ SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "hei
 MONAS = (-6.1754, 106.8272)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
@@ -151,7 +151,10 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: a live sync Playwright keeps its event loop current in the main
+# thread, and Prefect (tests/workflows, run later) would then hand back coroutines from its
+# sync entry points. Everything browser-shaped stops when tests/browser is done.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         raise pytest.UsageError(
@@ -161,7 +164,7 @@ def playwright() -> Iterator[Playwright]:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live(
     web_database: Database, playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Live]:
@@ -199,7 +202,7 @@ def live(
         sock.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
     yield browser

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,26 +16,35 @@ from sqlalchemy.orm import Session
 from engine import clocks
 from engine.actors import Actor, check_may_act, hash_token
 from engine.catalogue.lookup import get_category
+from engine.catalogue.snapshot import (
+    AreaNode,
+    CategoryFacts,
+    catalogue_snapshot,
+    find_category_fast,
+)
 from engine.codes import new_code
 from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger
-from engine.models import Attachment, Category, Priority, Ticket
+from engine.models import Attachment, Category, Priority, SlaTimer, Ticket
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
-from engine.questions import check_answers, questions_of
-from engine.routing import locate, route
+from engine.questions import check_answers
+from engine.routing import place, route_ids, state_key
 from engine.settings import Settings
 from engine.text import LIMITS, clean_email, clean_phone, clean_text, code_key
 from engine.tickets import new_event
 
 __all__ = [
+    "Intake",
     "Language",
     "Report",
     "Submission",
     "attach_photos",
     "check_location",
+    "check_report",
     "clean_photos",
     "get_category",
     "submit",
+    "submit_checked",
 ]
 
 
@@ -69,6 +79,8 @@ class Submission:
     ticket: Ticket
     #: Shown to the reporter once; only its hash is stored.
     reporter_token: str
+    #: What the ticket was checked against (the category, area and agency it got).
+    intake: Intake
 
 
 def check_location(lat: float, lon: float) -> None:
@@ -107,7 +119,7 @@ def clean_report(report: Report, *, description_limit: int) -> _CleanReport:
     )
 
 
-def choose_priority(report: Report, category: Category, actor: Actor) -> str:
+def choose_priority(report: Report, category: Category | CategoryFacts, actor: Actor) -> str:
     """Priority is staff's judgement: a citizen's report gets the category's default priority."""
     if report.priority is None or not report.priority.strip():
         return category.default_priority
@@ -164,30 +176,61 @@ def _unused_code(session: Session, prefix: str) -> str:
     raise RuntimeError("could not draw an unused ticket code")  # 10^12 space: never in practice
 
 
-def submit(
-    session: Session,
-    report: Report,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    storage: MediaStorage,
-) -> Submission:
+@dataclass(frozen=True)
+class Intake:
+    """A report that passed every input rule, with what the catalogue says about it.
+
+    Made by ``check_report`` from reads only, so it can be made before the write transaction
+    (which on SQLite holds the database's one write lock) and written by ``submit_checked``.
+    """
+
+    report: Report
+    #: The catalogue revision the reads saw (``engine.routing.state_key``).
+    state_key: tuple[Any, ...]
+    category: CategoryFacts
+    area: AreaNode
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    priority: str
+    answers: dict[str, Any]
+    photos: list[CleanPhoto]
+    #: The ticket to insert (no code yet) and its first timers, not in any session.
+    ticket: Ticket
+    timers: list[SlaTimer]
+    #: Shown to the reporter once; only its hash is stored.
+    reporter_token: str
+
+
+def check_report(
+    session: Session, report: Report, *, actor: Actor, now: datetime, settings: Settings
+) -> Intake:
+    """Every input rule of a submission, and every read it needs; writes nothing."""
     rule = RULES_BY_TRIGGER[Trigger.SUBMIT]
     text = clean_report(report, description_limit=settings.max_description_chars)
-    category = get_category(session, report.category)
+    source = clean_text(
+        report.source, field="source", limit=LIMITS["source"], required=True, multiline=False
+    )
+    category = find_category_fast(session, report.category)
+    if category is None:
+        get_category(session, report.category)  # raises, naming the valid codes
+        raise RuleViolated(f"unknown report category {report.category[:60]!r}")  # unreachable
     check_location(report.lat, report.lon)
     priority = choose_priority(report, category, actor)
-    answers = check_answers(questions_of(category.questions), report.answers)
+    answers = check_answers(category.questions, report.answers)
     if category.photo_on_submit and not report.photos:
         raise RuleViolated(f"a report of {category.name_en.lower()} needs at least one photo")
     photos = clean_photos(report.photos, settings)
-    area = locate(session, lat=report.lat, lon=report.lon, tolerance_m=settings.locate_tolerance_m)
-    agency = route(session, category, area)
+    placed = place(session, lat=report.lat, lon=report.lon, tolerance_m=settings.locate_tolerance_m)
+    area = catalogue_snapshot(session).areas[placed.area_id]
+    agency = route_ids(
+        session,
+        category_id=category.id,
+        default_agency_id=category.agency_id,
+        area_id=area.id,
+    )
     token = secrets.token_urlsafe(24)
-
     ticket = Ticket(
-        code=_unused_code(session, settings.code_prefix),
         state=State.SUBMITTED.value,
         version=1,
         last_trigger=Trigger.SUBMIT.value,
@@ -200,9 +243,7 @@ def submit(
         address=text.address,
         area_id=area.id,
         agency_id=agency.id,
-        source=clean_text(
-            report.source, field="source", limit=LIMITS["source"], required=True, multiline=False
-        ),
+        source=source,
         reporter_name=text.reporter_name,
         reporter_email=text.reporter_email,
         reporter_phone=text.reporter_phone,
@@ -214,11 +255,63 @@ def submit(
     )
     check_may_act(session, actor, rule, ticket, now=now, dispute_window=settings.dispute_window)
     timers = clocks.start_new_ticket(session, ticket, category=category.code, now=now)
+    return Intake(
+        report=report,
+        state_key=state_key(session),
+        category=category,
+        area=area,
+        agency_id=agency.id,
+        agency_code=agency.code,
+        agency_name=agency.name,
+        priority=priority,
+        answers=answers,
+        photos=photos,
+        ticket=ticket,
+        timers=timers,
+        reporter_token=token,
+    )
+
+
+def submit(
+    session: Session,
+    report: Report,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    storage: MediaStorage,
+) -> Submission:
+    """Check and write a report in one transaction (the command line, staff, Open311)."""
+    intake = check_report(session, report, actor=actor, now=now, settings=settings)
+    return submit_checked(session, intake, actor=actor, now=now, settings=settings, storage=storage)
+
+
+def submit_checked(
+    session: Session,
+    intake: Intake,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    storage: MediaStorage,
+    private: bool = False,
+) -> Submission:
+    """Write a checked report (once) in the caller's write transaction.
+
+    When the intake was made in an earlier transaction and a catalogue load or boundary import
+    committed since (a newer revision), everything is checked again here, in this transaction:
+    a report is never routed, timed or accepted by a catalogue that is no longer in force.
+    """
+    if state_key(session) != intake.state_key:
+        intake = check_report(session, intake.report, actor=actor, now=now, settings=settings)
+    ticket = intake.ticket
+    ticket.code = _unused_code(session, settings.code_prefix)
+    ticket.private = private
     session.add(ticket)
     session.flush()
-    for timer in timers:
+    for timer in intake.timers:
         timer.ticket_id = ticket.id
-    session.add_all(timers)
+    session.add_all(intake.timers)
     session.add(
         new_event(
             ticket,
@@ -229,12 +322,12 @@ def submit(
             note=None,
             public=True,
             data={
-                "category": category.code,
-                "priority": priority,
-                "agency": agency.code,
-                "area": area.code,
-                "location": [report.lat, report.lon],
-                **({"answers": answers} if answers else {}),
+                "category": intake.category.code,
+                "priority": intake.priority,
+                "agency": intake.agency_code,
+                "area": intake.area.code,
+                "location": [ticket.lat, ticket.lon],
+                **({"answers": intake.answers} if intake.answers else {}),
             },
             now=now,
         )
@@ -242,11 +335,11 @@ def submit(
     attach_photos(
         session,
         ticket,
-        photos,
+        intake.photos,
         purpose="report",
         event_seq=1,
         storage=storage,
         now=now,
     )
     session.flush()
-    return Submission(ticket=ticket, reporter_token=token)
+    return Submission(ticket=ticket, reporter_token=intake.reporter_token, intake=intake)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Float, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.codes import normalize_code
@@ -149,8 +149,7 @@ def _base() -> Any:
 def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) -> PublicTicket:
     (tid, code, state, last_trigger, cat, cat_id, cat_en, ag, ag_name, ar, ar_name) = row[:11]
     (description, lat, lon, address, supporters, created, updated, deadline, dup) = row[11:]
-    open_ = State(state) in OPEN_STATES
-    overdue = bool(open_ and state != State.ON_HOLD and deadline is not None and deadline < now)
+    overdue = is_overdue(state, deadline, now)
     return PublicTicket(
         id=tid,
         code=code,
@@ -173,6 +172,16 @@ def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) ->
         overdue=overdue,
         duplicate_of=dup,
         distance_m=distance_m(near, (lat, lon)) if near else None,
+    )
+
+
+def is_overdue(state: str, deadline: datetime | None, now: datetime) -> bool:
+    """Open, not on hold, and past the resolution deadline."""
+    return bool(
+        State(state) in OPEN_STATES
+        and state != State.ON_HOLD
+        and deadline is not None
+        and deadline < now
     )
 
 
@@ -326,6 +335,36 @@ def find_photo(session: Session, storage_key: str) -> PublicPhoto | None:
     return PublicPhoto(*row) if row else None
 
 
+@cache
+def _nearby_ids() -> Any:
+    """The nearest open ids of a category, as one statement built once: only the values change
+    (squared metres on a local flat projection, as ``_squared_m``)."""
+    dy = (Ticket.lat - bindparam("lat", type_=Float)) * _M_PER_DEG
+    dx = (Ticket.lon - bindparam("lon", type_=Float)) * bindparam("m_per_lon", type_=Float)
+    squared = dx * dx + dy * dy
+    return (
+        select(Ticket.id)
+        .join(Category, Category.id == Ticket.category_id)
+        .where(
+            Ticket.lat.between(
+                bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)
+            ),
+            squared <= bindparam("r2", type_=Float),
+            Category.code == bindparam("category"),
+            Ticket.state.in_([s.value for s in OPEN_STATES]),
+            Ticket.created_at >= bindparam("since", type_=Ticket.created_at.type),
+            Ticket.id != bindparam("exclude_id"),
+        )
+        .order_by(squared, Ticket.id)
+        .limit(bindparam("limit"))
+    )
+
+
+@cache
+def _by_ids() -> Any:
+    return _base().where(Ticket.id.in_(bindparam("ids", expanding=True)))
+
+
 def nearby_open(
     session: Session,
     *,
@@ -340,17 +379,28 @@ def nearby_open(
 ) -> list[PublicTicket]:
     """Open reports of ``category`` within ``radius_m`` from the last ``days`` days, nearest
     first: what a citizen may follow instead of filing the same report again."""
-    f = PublicFilter(
-        near=(lat, lon, radius_m),
-        categories=(category,),
-        open_only=True,
-        created_after=now - timedelta(days=days),
-        exclude_id=exclude_id,
-    )
+    half = radius_m / _M_PER_DEG
     # The nearest ids first, then their projection: the per-row SLA subquery runs for those only.
-    ids = _where(select(Ticket.id).join(Category, Category.id == Ticket.category_id), f)
-    ids = ids.order_by(_squared_m(lat, lon), Ticket.id).limit(limit)
-    rows = session.execute(_base().where(Ticket.id.in_(list(session.scalars(ids)))))
+    ids = list(
+        session.scalars(
+            _nearby_ids(),
+            {
+                "lat": lat,
+                "lon": lon,
+                "m_per_lon": _M_PER_DEG * math.cos(math.radians(lat)),
+                "lat_min": lat - half,
+                "lat_max": lat + half,
+                "r2": radius_m * radius_m,
+                "category": category,
+                "since": now - timedelta(days=days),
+                "exclude_id": -1 if exclude_id is None else exclude_id,
+                "limit": limit,
+            },
+        )
+    )
+    if not ids:
+        return []
+    rows = session.execute(_by_ids(), {"ids": ids})
     found = [_row_to_public(row, now, (lat, lon)) for row in rows]
     found = [t for t in found if t.distance_m is not None and t.distance_m <= radius_m]
     return sorted(found, key=lambda t: (t.distance_m, t.code))[:limit]

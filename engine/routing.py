@@ -206,7 +206,8 @@ def state_key(session: Session) -> tuple[Any, ...]:
             .limit(1)
         ).first()
         bind = session.get_bind()
-        key = session.info[_KEY] = (str(bind.engine.url), id(bind.engine), *(newest or ()))
+        # The pool, not the Engine: a read-only Engine made with execution_options shares it.
+        key = session.info[_KEY] = (str(bind.engine.url), id(bind.engine.pool), *(newest or ()))
     return key
 
 

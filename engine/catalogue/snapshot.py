@@ -112,7 +112,7 @@ class CatalogueSnapshot:
         """The area and its ancestors, deepest first."""
         chain = [self.areas[area_id]]
         while chain[-1].parent_id is not None and chain[-1].parent_id in self.areas:
-            chain.append(self.areas[chain[-1].parent_id])  # type: ignore[index]
+            chain.append(self.areas[chain[-1].parent_id])
         return chain
 
     def route(self, category_id: int, default_agency_id: int, area_id: int) -> AgencyFacts:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor, hash_token
@@ -130,16 +130,18 @@ def write_submission(
     ticket, intake = result.ticket, result.intake
     if ticket.reporter_email:
         # A new ticket has no subscriptions yet: no need to look for one.
-        session.add(
-            Subscription(
-                ticket_id=ticket.id,
-                email=ticket.reporter_email.lower(),
-                created_at=now,
-                language=Language(intake.report.language).value,
-                active=True,
-            )
+        session.execute(
+            insert(Subscription),
+            [
+                {
+                    "ticket_id": ticket.id,
+                    "email": ticket.reporter_email.lower(),
+                    "created_at": now,
+                    "language": Language(intake.report.language).value,
+                    "active": True,
+                }
+            ],
         )
-        session.flush()
     return Submitted(
         _created(ticket, intake, now),
         result.reporter_token,

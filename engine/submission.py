@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from engine import clocks
@@ -25,7 +25,7 @@ from engine.catalogue.snapshot import (
 from engine.codes import new_code
 from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger
-from engine.models import Attachment, Category, Priority, SlaTimer, Ticket
+from engine.models import Attachment, Category, Priority, SlaTimer, Ticket, TicketEvent
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
 from engine.questions import check_answers
 from engine.routing import place, route_ids, state_key
@@ -233,6 +233,8 @@ def check_report(
     ticket = Ticket(
         state=State.SUBMITTED.value,
         version=1,
+        supporters=0,
+        private=False,
         last_trigger=Trigger.SUBMIT.value,
         cycle=1,
         category_id=category.id,
@@ -281,9 +283,31 @@ def submit(
     settings: Settings,
     storage: MediaStorage,
 ) -> Submission:
-    """Check and write a report in one transaction (the command line, staff, Open311)."""
+    """Check and write a report in one transaction (the command line, staff, Open311); the
+    ticket comes back as a row of ``session``."""
     intake = check_report(session, report, actor=actor, now=now, settings=settings)
-    return submit_checked(session, intake, actor=actor, now=now, settings=settings, storage=storage)
+    written = submit_checked(
+        session, intake, actor=actor, now=now, settings=settings, storage=storage
+    )
+    ticket = session.get(Ticket, written.ticket.id)
+    assert ticket is not None  # just inserted by this transaction
+    return replace(written, ticket=ticket)
+
+
+def _values(row: Any) -> dict[str, Any]:
+    """The column values set on a new ORM object (the table's defaults fill the rest)."""
+    state = inspect(row)
+    return {
+        prop.columns[0].key: state.dict[prop.key]
+        for prop in state.mapper.column_attrs
+        if prop.key in state.dict
+    }
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def submit_checked(
@@ -301,45 +325,52 @@ def submit_checked(
     When the intake was made in an earlier transaction and a catalogue load or boundary import
     committed since (a newer revision), everything is checked again here, in this transaction:
     a report is never routed, timed or accepted by a catalogue that is no longer in force.
+
+    The ticket, its timers and event 1 are three INSERT statements (no unit of work: this runs
+    under SQLite's write lock). The returned ``ticket`` holds the values written and its id but
+    is in no session; ``submit`` returns the row itself.
     """
     if state_key(session) != intake.state_key:
         intake = check_report(session, intake.report, actor=actor, now=now, settings=settings)
     ticket = intake.ticket
     ticket.code = _unused_code(session, settings.code_prefix)
     ticket.private = private
-    session.add(ticket)
-    session.flush()
+    tickets = _table(Ticket)
+    ticket.id = session.execute(
+        insert(tickets).returning(tickets.c.id), _values(ticket)
+    ).scalar_one()
     for timer in intake.timers:
         timer.ticket_id = ticket.id
-    session.add_all(intake.timers)
-    session.add(
-        new_event(
-            ticket,
-            seq=1,
-            trigger=Trigger.SUBMIT,
-            from_state=None,
-            actor=actor,
-            note=None,
-            public=True,
-            data={
-                "category": intake.category.code,
-                "priority": intake.priority,
-                "agency": intake.agency_code,
-                "area": intake.area.code,
-                "location": [ticket.lat, ticket.lon],
-                **({"answers": intake.answers} if intake.answers else {}),
-            },
-            now=now,
-        )
-    )
-    attach_photos(
-        session,
+    if intake.timers:
+        session.execute(insert(_table(SlaTimer)), [_values(t) for t in intake.timers])
+    event = new_event(
         ticket,
-        intake.photos,
-        purpose="report",
-        event_seq=1,
-        storage=storage,
+        seq=1,
+        trigger=Trigger.SUBMIT,
+        from_state=None,
+        actor=actor,
+        note=None,
+        public=True,
+        data={
+            "category": intake.category.code,
+            "priority": intake.priority,
+            "agency": intake.agency_code,
+            "area": intake.area.code,
+            "location": [ticket.lat, ticket.lon],
+            **({"answers": intake.answers} if intake.answers else {}),
+        },
         now=now,
     )
-    session.flush()
+    session.execute(insert(_table(TicketEvent)), _values(event))
+    if intake.photos:
+        attach_photos(
+            session,
+            ticket,
+            intake.photos,
+            purpose="report",
+            event_seq=1,
+            storage=storage,
+            now=now,
+        )
+        session.flush()
     return Submission(ticket=ticket, reporter_token=intake.reporter_token, intake=intake)

@@ -335,34 +335,34 @@ def find_photo(session: Session, storage_key: str) -> PublicPhoto | None:
     return PublicPhoto(*row) if row else None
 
 
+_Near = aliased(Ticket)
+_NearCategory = aliased(Category)
+
+
 @cache
-def _nearby_ids() -> Any:
-    """The nearest open ids of a category, as one statement built once: only the values change
-    (squared metres on a local flat projection, as ``_squared_m``)."""
-    dy = (Ticket.lat - bindparam("lat", type_=Float)) * _M_PER_DEG
-    dx = (Ticket.lon - bindparam("lon", type_=Float)) * bindparam("m_per_lon", type_=Float)
+def _nearby() -> Any:
+    """Open reports of a category nearest a point, projected, as one statement built once
+    (only the values change): the nearest ids in a subquery, then the projection of those
+    only, so the per-row SLA subquery runs for at most ``limit`` rows. Distances are squared
+    metres on a local flat projection, as ``_squared_m``."""
+    dy = (_Near.lat - bindparam("lat", type_=Float)) * _M_PER_DEG
+    dx = (_Near.lon - bindparam("lon", type_=Float)) * bindparam("m_per_lon", type_=Float)
     squared = dx * dx + dy * dy
-    return (
-        select(Ticket.id)
-        .join(Category, Category.id == Ticket.category_id)
+    nearest = (
+        select(_Near.id)
+        .join(_NearCategory, _NearCategory.id == _Near.category_id)
         .where(
-            Ticket.lat.between(
-                bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)
-            ),
+            _Near.lat.between(bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)),
             squared <= bindparam("r2", type_=Float),
-            Category.code == bindparam("category"),
-            Ticket.state.in_([s.value for s in OPEN_STATES]),
-            Ticket.created_at >= bindparam("since", type_=Ticket.created_at.type),
-            Ticket.id != bindparam("exclude_id"),
+            _NearCategory.code == bindparam("category"),
+            _Near.state.in_([s.value for s in OPEN_STATES]),
+            _Near.created_at >= bindparam("since", type_=Ticket.created_at.type),
+            _Near.id != bindparam("exclude_id"),
         )
-        .order_by(squared, Ticket.id)
+        .order_by(squared, _Near.id)
         .limit(bindparam("limit"))
     )
-
-
-@cache
-def _by_ids() -> Any:
-    return _base().where(Ticket.id.in_(bindparam("ids", expanding=True)))
+    return _base().where(Ticket.id.in_(nearest))
 
 
 def nearby_open(
@@ -380,27 +380,21 @@ def nearby_open(
     """Open reports of ``category`` within ``radius_m`` from the last ``days`` days, nearest
     first: what a citizen may follow instead of filing the same report again."""
     half = radius_m / _M_PER_DEG
-    # The nearest ids first, then their projection: the per-row SLA subquery runs for those only.
-    ids = list(
-        session.scalars(
-            _nearby_ids(),
-            {
-                "lat": lat,
-                "lon": lon,
-                "m_per_lon": _M_PER_DEG * math.cos(math.radians(lat)),
-                "lat_min": lat - half,
-                "lat_max": lat + half,
-                "r2": radius_m * radius_m,
-                "category": category,
-                "since": now - timedelta(days=days),
-                "exclude_id": -1 if exclude_id is None else exclude_id,
-                "limit": limit,
-            },
-        )
+    rows = session.execute(
+        _nearby(),
+        {
+            "lat": lat,
+            "lon": lon,
+            "m_per_lon": _M_PER_DEG * math.cos(math.radians(lat)),
+            "lat_min": lat - half,
+            "lat_max": lat + half,
+            "r2": radius_m * radius_m,
+            "category": category,
+            "since": now - timedelta(days=days),
+            "exclude_id": -1 if exclude_id is None else exclude_id,
+            "limit": limit,
+        },
     )
-    if not ids:
-        return []
-    rows = session.execute(_by_ids(), {"ids": ids})
     found = [_row_to_public(row, now, (lat, lon)) for row in rows]
     found = [t for t in found if t.distance_m is not None and t.distance_m <= radius_m]
     return sorted(found, key=lambda t: (t.distance_m, t.code))[:limit]

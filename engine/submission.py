@@ -17,6 +17,7 @@ from engine import clocks
 from engine.actors import Actor, check_may_act, hash_token
 from engine.catalogue.lookup import get_category
 from engine.catalogue.snapshot import (
+    AgencyFacts,
     AreaNode,
     CategoryFacts,
     catalogue_snapshot,
@@ -25,7 +26,16 @@ from engine.catalogue.snapshot import (
 from engine.codes import new_code
 from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger
-from engine.models import Attachment, Category, Priority, SlaTimer, Ticket, TicketEvent
+from engine.models import (
+    Agency,
+    Area,
+    Attachment,
+    Category,
+    Priority,
+    SlaTimer,
+    Ticket,
+    TicketEvent,
+)
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
 from engine.questions import check_answers
 from engine.routing import place, route_ids, state_key
@@ -202,6 +212,12 @@ class Intake:
     reporter_token: str
 
 
+def _area_node(session: Session, area_id: int) -> AreaNode:
+    row = session.get(Area, area_id)
+    assert row is not None  # placed by an index built from this database state
+    return AreaNode(row.id, row.code, row.name, row.parent_id)
+
+
 def check_report(
     session: Session, report: Report, *, actor: Actor, now: datetime, settings: Settings
 ) -> Intake:
@@ -222,15 +238,33 @@ def check_report(
         raise RuleViolated(f"a report of {category.name_en.lower()} needs at least one photo")
     photos = clean_photos(report.photos, settings)
     placed = place(session, lat=report.lat, lon=report.lon, tolerance_m=settings.locate_tolerance_m)
-    area = catalogue_snapshot(session).areas[placed.area_id]
-    agency = route_ids(
-        session,
-        category_id=category.id,
-        default_agency_id=category.agency_id,
-        area_id=area.id,
-    )
+    snapshot = catalogue_snapshot(session)
+    area = snapshot.areas.get(placed.area_id) or _area_node(session, placed.area_id)
+    agency: AgencyFacts | Agency
+    if area.id in snapshot.areas and category.agency_id in snapshot.agencies:
+        agency = snapshot.route(category.id, category.agency_id, area.id)
+    else:  # rows this transaction wrote before their revision (a load in progress)
+        agency = route_ids(
+            session,
+            category_id=category.id,
+            default_agency_id=category.agency_id,
+            area_id=area.id,
+        )
+    if agency.id != category.agency_id:
+        # An override: its agency must still be active now (an admin may have closed it in
+        # SQL since the revision); the rows decide.
+        agency = route_ids(
+            session,
+            category_id=category.id,
+            default_agency_id=category.agency_id,
+            area_id=area.id,
+        )
     token = secrets.token_urlsafe(24)
     ticket = Ticket(
+        # Drawn and checked unused here, outside the write lock; two submissions drawing the
+        # same one of 10^12 codes in the same instant would meet the unique index (and fail,
+        # writing nothing) rather than share it.
+        code=_unused_code(session, settings.code_prefix),
         state=State.SUBMITTED.value,
         version=1,
         supporters=0,
@@ -333,7 +367,6 @@ def submit_checked(
     if state_key(session) != intake.state_key:
         intake = check_report(session, intake.report, actor=actor, now=now, settings=settings)
     ticket = intake.ticket
-    ticket.code = _unused_code(session, settings.code_prefix)
     ticket.private = private
     tickets = _table(Ticket)
     ticket.id = session.execute(

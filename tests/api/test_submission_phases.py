@@ -106,9 +106,7 @@ def test_rule_added_between_check_and_write_refuses_and_writes_nothing(api: Api)
     assert _tickets(api) == before
 
 
-def test_write_transaction_reads_only_the_catalogue_revision(
-    api: Api, database: Database
-) -> None:
+def test_write_transaction_reads_only_the_catalogue_revision(api: Api, database: Database) -> None:
     checked = _check(api)
     statements: list[str] = []
 

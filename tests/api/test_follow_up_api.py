@@ -27,9 +27,8 @@ def follow_ups(api: Api, code: str) -> list[tuple[str, str, str, str]]:
 
 
 def test_reporter_comment_and_dispute_reach_the_agency_queue(api: Api) -> None:
-    code = api.submit(name="Sari", email="sari@warga.example", phone="081234567890", private=True)[
-        "code"
-    ]
+    reporter = {"name": "Sari", "email": "sari@warga.example", "phone": "081234567890"}
+    code = api.submit(**reporter, private=True)["code"]
     headers = {"X-Reporter-Token": api.tokens[code]}
     photo = base64.b64encode(make_photo()).decode()
 

@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from engine import environment, outbox
+from engine.delivery import DeliveryPolicy
 from engine.errors import RuleViolated
+from engine.mail_events import record_events
 from engine.models import Agency, Notification, Staff, Ticket, TicketEvent, UndeliverableAddress
 
 Desk = Any
@@ -231,3 +233,33 @@ def test_nobody_up_the_chain_tells_the_operator(
     assert alert.subject == f"[Tanggap] {ticket.code}: the reporter's comment reached nobody"
     assert f"{QUEUE} (agency_queue)" in alert.body
     assert "Halo?" not in alert.body
+
+
+def test_a_bounce_after_sending_forwards_it_up_the_chain_once(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    desk.act(ticket, "comment", "citizen", note="Lampu masih mati")
+    (first,) = follow_ups(desk, ticket)
+    first.status = "sent"
+
+    def bounce(row: Notification, event_id: str) -> None:
+        record_events(
+            desk.session,
+            [{"event": "bounce", "tanggap_outbox_id": str(row.id), "sg_event_id": event_id}],
+            now=desk.tick(),
+            policy=DeliveryPolicy(),
+        )
+
+    bounce(first, "ev-officer")
+    _, to_queue = follow_ups(desk, ticket)
+    assert (to_queue.recipient, to_queue.recipient_kind) == (QUEUE, "agency_queue")
+    assert to_queue.subject == first.subject
+    assert to_queue.body == (
+        f"Diteruskan kepada Anda: surel ke {OFFICER} tidak dapat diterima.\n"
+        f"Forwarded to you: mail to {OFFICER} could not be delivered.\n\n{first.body}"
+    )
+    assert "Lampu masih mati" in to_queue.body
+
+    bounce(first, "ev-officer-again")  # the provider reports it twice: no second stand-in
+    bounce(to_queue, "ev-queue")  # the queue's mailbox is dead too: the head, not the officer
+    recipients = [row.recipient for row in follow_ups(desk, ticket)]
+    assert recipients == [OFFICER, QUEUE, HEAD]

@@ -8,11 +8,11 @@ English beside it; citizens get the language they reported in; digests the reade
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from engine.presentation import present
 from engine.text import LIMITS, shorten
 
 LANGUAGES = ("id", "en")
@@ -51,33 +51,9 @@ def render(kind: str, lang: str | None = None, **context: Any) -> Letter:
     return Letter(subject, body.strip() + "\n", html)
 
 
-@dataclass(frozen=True)
-class StateWords:
-    id: str
-    en: str
-
-
-#: How a state reads to citizens (DESIGN §2), for mail. The API's presentation module holds
-#: the same table for pages; keep them in step.
-STATE_LABELS: dict[str, StateWords] = {
-    "submitted": StateWords("Menunggu", "Waiting"),
-    "verified": StateWords("Menunggu (terverifikasi)", "Waiting (verified)"),
-    "assigned": StateWords("Disposisi", "Assigned"),
-    "in_progress": StateWords("Proses", "In progress"),
-    "on_hold": StateWords("Ditunda", "On hold"),
-    "resolved": StateWords("Selesai", "Resolved"),
-    "closed": StateWords("Selesai (ditutup)", "Closed"),
-    "rejected": StateWords("Ditolak", "Rejected"),
-    "duplicate": StateWords("Duplikat", "Duplicate"),
-}
-#: After a transfer, "assigned" reads as coordination between agencies.
-COORDINATING = StateWords("Koordinasi", "Coordinating")
-
-
 def state_label(state: str, lang: str, *, last_trigger: str | None = None) -> str:
-    words = COORDINATING if state == "assigned" and last_trigger == "transfer" else None
-    words = words or STATE_LABELS.get(state, StateWords(state, state))
-    return words.en if lang == "en" else words.id
+    """How ``state`` reads in mail: the presentation table's longer wording (DESIGN §2)."""
+    return present(state, last_trigger).detail(language(lang))
 
 
 def forwarded(body: str, html: str | None, *, dead: str) -> tuple[str, str | None]:

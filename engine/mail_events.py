@@ -1,9 +1,9 @@
 """What the mail provider reports back (SendGrid Event Webhook), per outbox row.
 
 Any event about a row proves the provider took it, which settles an ``uncertain`` row as sent.
-A bounce or drop flags the address undeliverable, tells an operator and — for an escalation —
-sends the same level to the next recipient up the chain, so an escalation never dies in a dead
-mailbox.
+A bounce or drop flags the address undeliverable, tells an operator and — for an escalation or
+a reporter's forwarded follow-up — sends the same mail to the next recipient up the chain, so
+neither dies in a dead mailbox.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.delivery import DeliveryPolicy, Status, alert_operator
@@ -92,6 +92,13 @@ def record_events(
             continue
         occurred = _occurred(event, now)
         reason = event.get("reason") or event.get("response")
+        # A row bounced once went up the chain then; a second bounce or drop of it must not
+        # send it to yet another stand-in.
+        failed_before = kind in UNDELIVERABLE and session.scalar(
+            select(MailEvent.id).where(
+                MailEvent.notification_id == row.id, MailEvent.event.in_(UNDELIVERABLE)
+            )
+        )
         session.add(
             MailEvent(
                 notification_id=row.id,
@@ -113,7 +120,7 @@ def record_events(
             result.confirmed += 1
         if kind in UNDELIVERABLE:
             result.flagged += _flag(session, row, kind, str(reason or ""), now=now, policy=policy)
-            if row.kind == NotificationKind.ESCALATION and reroute(session, row, now=now):
+            if row.kind in _REROUTED and not failed_before and reroute(session, row, now=now):
                 result.rerouted += 1
         session.flush()
     return result
@@ -152,21 +159,41 @@ def undeliverable(session: Session) -> set[str]:
     return set(session.scalars(select(UndeliverableAddress.email)))
 
 
+#: Mail that goes up the chain when its recipient's mailbox is dead.
+_REROUTED = frozenset({NotificationKind.ESCALATION, NotificationKind.CITIZEN_FOLLOW_UP})
+
+
+def _follow_up_key(row: Notification) -> str | None:
+    """A forwarded follow-up's key names its event's: ``follow-up:{ticket}:{seq}>{stand-in}``."""
+    if row.kind != NotificationKind.CITIZEN_FOLLOW_UP or not row.dedupe_key:
+        return None
+    return row.dedupe_key.partition(">")[0]
+
+
 def reroute(session: Session, row: Notification, *, now: datetime) -> Notification | None:
-    """Send the escalation ``row`` carried to the nearest recipient above its recipient who
-    has a working mailbox and has not had this level yet."""
-    if row.escalation_id is None or row.ticket_id is None:
+    """Send the escalation or follow-up ``row`` carried to the nearest recipient above its
+    recipient who has a working mailbox and has not had it yet."""
+    if row.ticket_id is None:
         return None
-    escalation = session.get(Escalation, row.escalation_id)
     ticket = session.get(Ticket, row.ticket_id)
-    if escalation is None or ticket is None:
-        return None
-    told = {
-        email.lower()
-        for email in session.scalars(
-            select(Notification.recipient).where(Notification.escalation_id == escalation.id)
+    key = _follow_up_key(row)
+    if key is not None:
+        about = f"follow-up {key}"
+        siblings = select(Notification.recipient).where(
+            or_(
+                Notification.dedupe_key == key,
+                Notification.dedupe_key.startswith(f"{key}>", autoescape=True),
+            )
         )
-    }
+    else:
+        escalation = session.get(Escalation, row.escalation_id) if row.escalation_id else None
+        if escalation is None:
+            return None
+        about = f"escalation {escalation.id}"
+        siblings = select(Notification.recipient).where(Notification.escalation_id == escalation.id)
+    if ticket is None:
+        return None
+    told = {email.lower() for email in session.scalars(siblings)}
     directory = Directory(session)
     stand_in = directory.stand_in(ticket, row.recipient_kind, told | {row.recipient.lower()})
     if stand_in is not None:
@@ -190,16 +217,17 @@ def reroute(session: Session, row: Notification, *, now: datetime) -> Notificati
             attempts=0,
             next_attempt_at=now,
             created_at=now,
+            dedupe_key=f"{key}>{stand_in.email.lower()}"[:120] if key is not None else None,
         )
         session.add(forwarded_row)
         session.flush()
         logger.info(
-            "escalation %s: %s undeliverable, sent to %s (%s)",
-            escalation.id,
+            "%s: %s undeliverable, sent to %s (%s)",
+            about,
             row.recipient,
             stand_in.email,
             stand_in.kind,
         )
         return forwarded_row
-    logger.warning("escalation %s: nobody left up the chain after %s", escalation.id, row.recipient)
+    logger.warning("%s: nobody left up the chain after %s", about, row.recipient)
     return None

@@ -16,7 +16,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine import environment, letters
+from engine.delivery import DeliveryPolicy, alert_operator
 from engine.letters import Letter
+from engine.lifecycle import Role, Trigger
 from engine.models import (
     Escalation,
     Notification,
@@ -27,9 +29,9 @@ from engine.models import (
     TicketEvent,
     UndeliverableAddress,
 )
-from engine.recipients import Addressee
+from engine.recipients import Addressee, Directory
 from engine.settings import Settings
-from sla import Level, Policy, TimerKind
+from sla import Level, Policy, Recipient, RecipientKind, TimerKind
 
 #: What each timer measures, in Indonesian and English (one entry per ``TimerKind``).
 TIMER_WORDS: dict[TimerKind, tuple[str, str]] = {
@@ -68,6 +70,11 @@ def _hours(delta: timedelta) -> str:
 def ticket_link(code: str, base_url: str | None = None) -> str:
     base = base_url if base_url is not None else environment.settings().public_base_url
     return f"{base.rstrip('/')}/t/{code}"
+
+
+def staff_link(code: str, base_url: str) -> str:
+    """The staff ticket detail (timeline, internal notes, photos); needs a staff key."""
+    return f"{base_url.rstrip('/')}/api/v1/tickets/{code}"
 
 
 def escalation_message(
@@ -237,3 +244,93 @@ def on_public_transition(
             }
         )
     return enqueue(session, rows)
+
+
+#: The reporter's actions whose words must reach the people working on the ticket.
+_FOLLOW_UPS = frozenset({Trigger.COMMENT.value, Trigger.REOPEN.value})
+_OFFICER = Recipient(RecipientKind.ASSIGNED_OFFICER)
+_QUEUE = Recipient(RecipientKind.AGENCY_QUEUE)
+
+
+def follow_up_key(ticket: Ticket, event: TicketEvent) -> str:
+    """The outbox ``dedupe_key`` of the mail forwarding ``event``: one mail per event."""
+    return f"follow-up:{ticket.id}:{event.seq}"
+
+
+def on_citizen_follow_up(
+    session: Session,
+    ticket: Ticket,
+    event: TicketEvent,
+    now: datetime,
+    *,
+    settings: Settings | None = None,
+) -> int:
+    """Forward the reporter's comment (with its photo count) or dispute to whoever works on
+    the ticket; returns how many mails were queued (0 or 1).
+
+    The assigned officer if there is one and they are active, else the queue of the ticket's
+    agency (before assignment: the agency it is routed to). A flagged address is skipped up
+    the chain as an escalation's is (``Directory.deliverable``); when nobody up the chain can
+    be mailed, the operator is told. Staff's own comments mail nobody. Indonesian, the staff's
+    language; the reporter's name and contact are never in it (staff see them in the app as
+    their role allows). Called by ``tickets.write_transition`` in the event's transaction; the
+    row's ``dedupe_key`` (ticket + event seq) makes it one mail per event.
+    """
+    if event.actor_role != Role.CITIZEN.value or event.trigger not in _FOLLOW_UPS:
+        return 0
+    key = follow_up_key(ticket, event)
+    if session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is not None:
+        return 0
+    directory = Directory(session)
+    wanted = directory.resolve(ticket, (_OFFICER,)) or directory.resolve(ticket, (_QUEUE,))
+    addressees, lost = directory.deliverable(ticket, wanted)
+    settings = settings or environment.settings()
+    if lost:
+        dead = ", ".join(f"{a.email} ({a.kind})" for a in lost)
+        alert_operator(
+            session,
+            DeliveryPolicy.from_settings(settings),
+            subject=f"[Tanggap] {ticket.code}: the reporter's {event.trigger} reached nobody",
+            text=(
+                f"The reporter's {event.trigger} on {ticket.code} (event {event.seq}) was not "
+                f"forwarded to {dead}: undeliverable, and every address above it is "
+                "undeliverable too. Correct the addresses in the catalogue."
+            ),
+            about=None,
+            now=now,
+            dedupe_key=f"unreachable-{key}"[:120],
+        )
+    rows = []
+    for addressee in addressees:
+        officer = ticket.officer if addressee.kind == RecipientKind.ASSIGNED_OFFICER else None
+        letter = letters.render(
+            "citizen_follow_up",
+            "id",
+            code=ticket.code,
+            name=officer.name if officer is not None else None,
+            disputed=event.trigger == Trigger.REOPEN.value,
+            category=ticket.category.name_id,
+            area=ticket.area.name,
+            agency=ticket.agency.name,
+            status=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
+            words=event.note or "",
+            photos=int((event.data or {}).get("photos", 0)),
+            link=staff_link(ticket.code, settings.public_base_url),
+        )
+        rows.append(
+            {
+                "ticket_id": ticket.id,
+                "recipient": addressee.email,
+                "recipient_kind": addressee.kind,
+                "subject": letter.subject,
+                **_bodies(addressee, letter.body, letter.html),
+                "kind": NotificationKind.CITIZEN_FOLLOW_UP.value,
+                "language": "id",
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "dedupe_key": key,
+            }
+        )
+    return enqueue(session, rows[:1])

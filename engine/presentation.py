@@ -1,8 +1,10 @@
 """How each state reads to the outside (DESIGN §2): labels, colour, Open311 and CitySDK status.
 
-The one copy of that table. Labels are the words Jakarta's citizens already know from Qlue and
-JAKI; the colour is theirs too. Open311 keeps ``status`` to open/closed and carries the
-lifecycle in CitySDK's ``detailed_status``.
+The one copy of that table, for pages, the API and mail alike. Labels are the words Jakarta's
+citizens already know from Qlue and JAKI; the colour is theirs too. Where a short label hides a
+difference (verified or closed read "Menunggu" and "Selesai" on a badge) mail spells it out:
+``detail`` is the label plus that difference. Open311 keeps ``status`` to open/closed and
+carries the lifecycle in CitySDK's ``detailed_status``.
 """
 
 from __future__ import annotations
@@ -43,13 +45,32 @@ class StatePresentation:
     colour: Colour
     open311_status: Open311Status
     detailed_status: DetailedStatus
+    #: The label in the longer words of mail ("Menunggu (terverifikasi)"); mostly the label.
+    detail_id: str
+    detail_en: str
+
+    def label(self, lang: str) -> str:
+        """The short label in ``lang`` (``en``; anything else reads Indonesian)."""
+        return self.label_en if lang == "en" else self.label_id
+
+    def detail(self, lang: str) -> str:
+        """The mail wording in ``lang`` (``en``; anything else reads Indonesian)."""
+        return self.detail_en if lang == "en" else self.detail_id
 
 
 def _row(
-    state: State, label_id: str, label_en: str, colour: Colour, detailed: DetailedStatus
+    state: State,
+    label_id: str,
+    label_en: str,
+    colour: Colour,
+    detailed: DetailedStatus,
+    *,
+    detail_id: str | None = None,
 ) -> StatePresentation:
     status = Open311Status.OPEN if colour in (Colour.RED, Colour.YELLOW) else Open311Status.CLOSED
-    return StatePresentation(state, label_id, label_en, colour, status, detailed)
+    return StatePresentation(
+        state, label_id, label_en, colour, status, detailed, detail_id or label_id, label_en
+    )
 
 
 _RED, _YELLOW, _GREEN, _GREY = Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.GREY
@@ -58,12 +79,19 @@ PRESENTATION: dict[State, StatePresentation] = {
     row.state: row
     for row in (
         _row(State.SUBMITTED, "Menunggu", "Waiting", _RED, _D.RECEIVED),
-        _row(State.VERIFIED, "Menunggu", "Waiting (verified)", _RED, _D.RECEIVED),
+        _row(
+            State.VERIFIED,
+            "Menunggu",
+            "Waiting (verified)",
+            _RED,
+            _D.RECEIVED,
+            detail_id="Menunggu (terverifikasi)",
+        ),
         _row(State.ASSIGNED, "Disposisi", "Assigned", _YELLOW, _D.IN_PROCESS),
         _row(State.IN_PROGRESS, "Proses", "In progress", _YELLOW, _D.IN_PROCESS),
         _row(State.ON_HOLD, "Ditunda", "On hold", _YELLOW, _D.IN_PROCESS),
         _row(State.RESOLVED, "Selesai", "Resolved", _GREEN, _D.PROCESSED),
-        _row(State.CLOSED, "Selesai", "Closed", _GREEN, _D.ARCHIVED),
+        _row(State.CLOSED, "Selesai", "Closed", _GREEN, _D.ARCHIVED, detail_id="Selesai (ditutup)"),
         _row(State.REJECTED, "Ditolak", "Rejected", _GREY, _D.REJECTED),
         _row(State.DUPLICATE, "Duplikat", "Duplicate", _GREY, _D.REJECTED),
     )

@@ -138,4 +138,5 @@ def write_transition(
         raise stale from exc
     clocks.on_transition(session, ticket, trigger=trigger, now=now)
     outbox.on_public_transition(session, ticket, event, now)
+    outbox.on_citizen_follow_up(session, ticket, event, now)
     return event

@@ -114,6 +114,8 @@ class Escalation(Base):
 class NotificationKind(StrEnum):
     ESCALATION = "escalation"
     CITIZEN_UPDATE = "citizen_update"
+    #: A reporter's comment or dispute, forwarded to whoever works on the ticket.
+    CITIZEN_FOLLOW_UP = "citizen_follow_up"
     DAILY_DIGEST = "daily_digest"
     OPERATOR_ALERT = "operator_alert"
 

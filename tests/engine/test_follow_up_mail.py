@@ -1,0 +1,265 @@
+"""A reporter's follow-up reaches someone: their comment (with photos) or dispute is mailed, in
+Indonesian, to whoever works on the ticket — the assigned officer, else the agency's queue, the
+next one up the chain when an address is undeliverable — once per event, and never with the
+reporter's name or contact."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from engine import environment, outbox
+from engine.delivery import DeliveryPolicy
+from engine.errors import RuleViolated
+from engine.mail_events import record_events
+from engine.models import Agency, Notification, Staff, Ticket, TicketEvent, UndeliverableAddress
+
+Desk = Any
+
+QUEUE = "dishub.queue@tanggap.example"
+HEAD = "dishub.head@tanggap.example"
+OFFICER = "staff@tanggap.example"
+REPORTER = {
+    "reporter_name": "Sari Wulandari",
+    "reporter_email": "sari.w@warga.example",
+    "reporter_phone": "+6281234567890",
+}
+
+
+def follow_ups(desk: Desk, ticket: Ticket) -> list[Notification]:
+    desk.session.flush()
+    return list(
+        desk.session.scalars(
+            select(Notification)
+            .where(Notification.ticket_id == ticket.id, Notification.kind == "citizen_follow_up")
+            .order_by(Notification.id)
+        )
+    )
+
+
+def worked_by_officer(desk: Desk) -> Ticket:
+    """A traffic jam (Dishub) assigned to the officer ``staff@…`` who has started on it."""
+    ticket = desk.ticket_in("verified", **REPORTER)
+    desk.act(ticket, "assign", "admin", officer=OFFICER)
+    desk.act(ticket, "start", "staff")
+    return ticket
+
+
+def flag(desk: Desk, *emails: str) -> None:
+    for email in emails:
+        desk.session.add(
+            UndeliverableAddress(
+                email=email,
+                event="bounce",
+                reason="550 5.1.1 mailbox unavailable",
+                flagged_at=datetime(2026, 11, 20, tzinfo=UTC),
+            )
+        )
+    desk.session.flush()
+
+
+def no_reporter_contact(mail: Notification) -> None:
+    everything = " ".join([mail.subject, mail.body, mail.html_body or "", mail.note or ""])
+    for word in ("Sari", "Wulandari", "sari.w@", "warga.example", "81234567890"):
+        assert word not in everything
+
+
+def test_comment_with_photos_goes_to_the_assigned_officer_escaped_in_html(
+    desk: Desk, photo: bytes
+) -> None:
+    ticket = worked_by_officer(desk)
+    ticket.private = True
+    words = 'Masih macet <script>alert("x")</script> & belum ada petugas'
+
+    desk.act(ticket, "comment", "citizen", note=words, photos=[photo, photo])
+
+    (mail,) = follow_ups(desk, ticket)
+    assert (mail.recipient, mail.recipient_kind, mail.language) == (
+        OFFICER, "assigned_officer", "id"
+    )  # fmt: skip
+    assert mail.subject == (f"[Tanggap] {ticket.code} tanggapan warga: Kemacetan, Kelurahan Gambir")
+    assert mail.body.startswith(
+        f"Yth. Staff,\n\nPelapor laporan {ticket.code} menambahkan tanggapan dengan 2 foto.\n"
+    )
+    assert "Status: Proses\n" in mail.body
+    assert f"Tanggapan warga:\n{words}\n" in mail.body  # text mail is plain text
+    assert "Foto: 2 foto baru (tidak dilampirkan), lihat di rincian laporan." in mail.body
+    assert f"http://127.0.0.1:8000/api/v1/tickets/{ticket.code}" in mail.body
+    assert mail.html_body is not None
+    assert "<script>" not in mail.html_body
+    assert (
+        "Masih macet &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; belum ada petugas"
+        in mail.html_body
+    )
+    assert f'<a href="http://127.0.0.1:8000/api/v1/tickets/{ticket.code}">' in mail.html_body
+    assert "Disanggah" not in mail.body + mail.html_body
+    no_reporter_contact(mail)
+    assert mail.dedupe_key == f"follow-up:{ticket.id}:{ticket.version}"
+
+
+def test_comment_before_assignment_goes_to_the_routed_agency_queue(desk: Desk) -> None:
+    ticket = desk.submit(**REPORTER)  # routed to Dishub, nobody has verified it yet
+
+    desk.act(ticket, "comment", "citizen", note="Sudah dua hari belum ada petugas")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert (mail.recipient, mail.recipient_kind) == (QUEUE, "agency_queue")
+    assert mail.body.startswith("Yth. Bapak/Ibu,\n\n")
+    assert "Status: Menunggu\n" in mail.body
+    assert "Tanggapan warga:\nSudah dua hari belum ada petugas\n" in mail.body
+    assert "foto" not in mail.body.lower().split("tanggapan warga:")[0]
+    assert "Foto:" not in mail.body
+    no_reporter_contact(mail)
+
+
+def test_inactive_officer_leaves_it_to_the_agency_queue(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    desk.session.get(Staff, desk.staff["staff"].id).active = False
+
+    desk.act(ticket, "comment", "citizen", note="Tolong dicek lagi")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert (mail.recipient, mail.recipient_kind) == (QUEUE, "agency_queue")
+    assert mail.note is None
+
+
+def test_undeliverable_officer_goes_to_the_queue_and_it_says_why(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    flag(desk, OFFICER)
+
+    desk.act(ticket, "comment", "citizen", note="Tolong dicek lagi")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert (mail.recipient, mail.recipient_kind) == (QUEUE, "agency_queue")
+    assert mail.body.startswith(
+        f"Diteruskan kepada Anda: surel ke {OFFICER} tidak dapat diterima.\n"
+    )
+    assert mail.html_body is not None
+    assert f"surel ke {OFFICER} tidak dapat diterima." in mail.html_body
+    assert mail.note is not None and mail.note.startswith(
+        f"instead of {OFFICER} (assigned_officer), undeliverable (bounce"
+    )
+
+
+def test_undeliverable_officer_and_queue_go_to_the_agency_head(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    flag(desk, OFFICER, QUEUE)
+
+    desk.act(ticket, "comment", "citizen", note="Tolong dicek lagi")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert (mail.recipient, mail.recipient_kind) == (HEAD, "agency_head")
+
+
+def test_dispute_says_the_fix_did_not_hold(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    desk.act(ticket, "resolve", "staff", note="Petugas lalu lintas dikerahkan")
+    assert follow_ups(desk, ticket) == []
+
+    desk.act(ticket, "reopen", "citizen", note="Besoknya macet lagi, lampu masih mati")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert mail.recipient == OFFICER
+    assert mail.subject == (f"[Tanggap] {ticket.code} DISANGGAH warga: Kemacetan, Kelurahan Gambir")
+    assert "Disanggah: warga menyatakan perbaikan tidak bertahan." in mail.body
+    assert "Alasan sanggahan dari warga:\nBesoknya macet lagi, lampu masih mati\n" in mail.body
+    assert "Status: Disposisi\n" in mail.body  # reopened: back with the agency
+    assert mail.html_body is not None
+    assert "Disanggah: warga menyatakan perbaikan tidak bertahan." in mail.html_body
+    no_reporter_contact(mail)
+
+
+@pytest.mark.parametrize("who", ["staff", "supervisor", "admin"])
+def test_staff_comments_and_disputes_mail_no_staff(desk: Desk, who: str) -> None:
+    ticket = worked_by_officer(desk)
+    desk.act(ticket, "comment", who, note="Sudah dicek di lapangan")
+    desk.act(ticket, "resolve", "staff")
+    desk.act(ticket, "reopen", who, note="Belum tuntas")
+
+    assert follow_ups(desk, ticket) == []
+
+
+def test_control_characters_are_refused_before_anything_is_mailed(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    with pytest.raises(RuleViolated):
+        desk.act(ticket, "comment", "citizen", note="macet\x1b[31m lagi")
+    assert follow_ups(desk, ticket) == []
+
+
+def test_one_mail_per_event_even_when_the_transaction_is_retried(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    attempt = desk.session.begin_nested()
+    desk.act(ticket, "comment", "citizen", note="Percobaan pertama")
+    assert len(follow_ups(desk, ticket)) == 1
+    attempt.rollback()  # the request's transaction failed after the mail was queued
+    desk.session.expire_all()
+    assert follow_ups(desk, ticket) == []
+
+    desk.act(ticket, "comment", "citizen", note="Percobaan kedua")
+    desk.act(ticket, "comment", "citizen", note="Tanggapan berikutnya")
+    first, second = follow_ups(desk, ticket)
+    assert "Percobaan kedua" in first.body and "Tanggapan berikutnya" in second.body
+    assert "Percobaan pertama" not in first.body + second.body
+
+    # The hook called again for an event already forwarded queues nothing more.
+    event = desk.session.scalars(
+        select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.seq == ticket.version
+        )
+    ).one()
+    assert outbox.on_citizen_follow_up(desk.session, ticket, event, desk.now) == 0
+    assert len(follow_ups(desk, ticket)) == 2
+
+
+def test_nobody_up_the_chain_tells_the_operator(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = desk.settings.model_copy(update={"operator_email": "ops@jakarta.example"})
+    monkeypatch.setattr(environment, "settings", lambda: settings)
+    ticket = desk.submit(**REPORTER)  # no officer: the queue, then the heads up the chain
+    heads = desk.session.scalars(select(Agency.head_email)).all()
+    flag(desk, QUEUE, *sorted({head.lower() for head in heads}))
+
+    desk.act(ticket, "comment", "citizen", note="Halo?")
+
+    assert follow_ups(desk, ticket) == []
+    (alert,) = desk.session.scalars(
+        select(Notification).where(Notification.kind == "operator_alert")
+    ).all()
+    assert alert.recipient == "ops@jakarta.example"
+    assert alert.subject == f"[Tanggap] {ticket.code}: the reporter's comment reached nobody"
+    assert f"{QUEUE} (agency_queue)" in alert.body
+    assert "Halo?" not in alert.body
+
+
+def test_a_bounce_after_sending_forwards_it_up_the_chain_once(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    desk.act(ticket, "comment", "citizen", note="Lampu masih mati")
+    (first,) = follow_ups(desk, ticket)
+    first.status = "sent"
+
+    def bounce(row: Notification, event_id: str) -> None:
+        record_events(
+            desk.session,
+            [{"event": "bounce", "tanggap_outbox_id": str(row.id), "sg_event_id": event_id}],
+            now=desk.tick(),
+            policy=DeliveryPolicy(),
+        )
+
+    bounce(first, "ev-officer")
+    _, to_queue = follow_ups(desk, ticket)
+    assert (to_queue.recipient, to_queue.recipient_kind) == (QUEUE, "agency_queue")
+    assert to_queue.subject == first.subject
+    assert to_queue.body == (
+        f"Diteruskan kepada Anda: surel ke {OFFICER} tidak dapat diterima.\n"
+        f"Forwarded to you: mail to {OFFICER} could not be delivered.\n\n{first.body}"
+    )
+    assert "Lampu masih mati" in to_queue.body
+
+    bounce(first, "ev-officer-again")  # the provider reports it twice: no second stand-in
+    bounce(to_queue, "ev-queue")  # the queue's mailbox is dead too: the head, not the officer
+    recipients = [row.recipient for row in follow_ups(desk, ticket)]
+    assert recipients == [OFFICER, QUEUE, HEAD]

@@ -136,8 +136,8 @@
   function showError(message) { error.textContent = message; error.hidden = false; error.focus && error.scrollIntoView({ block: "center" }); }
   function problem(response) {
     if (response.status === 429) { return Promise.resolve(t("report.too_many")); }
-    return response.json().then(function (body) { return t("report.failed", { detail: body.detail || response.statusText }); },
-      function () { return t("report.failed", { detail: response.statusText }); });
+    return response.json().then(function (body) { return t("report.failed", { detail: window.tanggapProblem(body) }); },
+      function () { return t("report.failed", { detail: window.tanggapProblem({}) }); });
   }
 
   /* Phone photos are often 3–8 MB: send a JPEG at most 1600 px wide (falls back to the file). */

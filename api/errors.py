@@ -97,6 +97,9 @@ def _is_open311(request: Request) -> bool:
     return request.url.path.startswith("/open311/")
 
 
+#: Where FastAPI says a parameter came from: not the parameter's name.
+_SOURCES = {"body", "query", "path", "header", "cookie"}
+
 #: Paths of programs, not people: they always answer with problem documents (or Open311's).
 _API_PREFIXES = ("/api/", "/open311/", "/media/", "/static/", "/openapi.json")
 
@@ -165,11 +168,11 @@ def install(app: FastAPI) -> None:
         detail = f"{where}: {first['msg']}" if where else str(first["msg"])
         # The field a page names in its own words: the last name in the location that is not
         # where it came from (body, query …) nor a list index.
-        names = [str(p) for p in first["loc"][1:] if not isinstance(p, int)]
-        params = {"field": names[-1]} if names else {}
-        if first.get("type") == "missing":
-            return problem(request, 422, "field_required", detail, errors=errors, params=params)
-        return problem(request, 422, "invalid_request", detail, errors=errors, params=params)
+        names = [str(p) for p in first["loc"] if not isinstance(p, int)]
+        names = [n for n in names if n not in _SOURCES]
+        extra: dict[str, Any] = {"params": {"field": names[-1]}} if names else {}
+        code = "field_required" if first.get("type") == "missing" else "invalid_request"
+        return problem(request, 422, code, detail, errors=errors, **extra)
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> Response:

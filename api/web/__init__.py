@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from api.web.pages import STATIC
 
 #: Page modules under ``api/web/``, added in this order when present.
-PAGE_MODULES = ("citizen", "staff", "dashboard")
+PAGE_MODULES = ("citizen", "staff", "dashboard", "docs")
 
 
 def _favicon() -> FileResponse:

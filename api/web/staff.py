@@ -190,7 +190,10 @@ def act_on_ticket(
                     params={"limit": settings.max_photos},
                 )
             sent = [p.file.read(settings.max_photo_bytes + 1) for p in files]
-            checked = [check_photo(b, settings, f"photo {n}") for n, b in enumerate(sent, 1)]
+            named = Translator(language)
+            checked = [
+                check_photo(b, settings, named("staff.photo_n", n=n)) for n, b in enumerate(sent, 1)
+            ]
             if checked:
                 given["photos"] = tuple(checked)
         with transactions.write() as session:

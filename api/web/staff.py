@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -39,6 +40,7 @@ from api.web.staff_session import (
     page,
     refuse_cross_site,
     same_origin,
+    sign_in_again,
     to_sign_in,
 )
 from api.web.staff_session import router as session_router
@@ -158,7 +160,8 @@ def act_on_ticket(
     if not same_origin(request):
         return refuse_cross_site(request, language)
     if holder is None:
-        return to_sign_in(request)
+        back_to = f"/staff/tickets/{quote(code[:64], safe='')}" if back == "ticket" else "/staff"
+        return sign_in_again(request, language, next=back_to, kept=_text(note))
     settings = get_settings(request)
     transactions: Transactions = request.app.state.transactions
     storage = RequestStorage(settings.media_dir)

@@ -120,3 +120,25 @@ def test_a_ticket_of_another_agency_or_none_reads_as_words(web: TestClient, api:
     assert other.status_code == 403 and "handled by another agency or area" in other.text
     missing = web.get("/staff/tickets/NOPE?lang=id")
     assert missing.status_code == 404 and "Tidak ada tiket dengan kode NOPE." in missing.text
+
+
+def test_a_revoked_key_says_why_on_sign_in_and_keeps_the_typed_note(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert version
+    prefix = api.keys["staff"].split("_")[1]
+    assert api.client.delete(f"/api/v1/admin/keys/{prefix}", headers=api.auth("admin")).is_success
+    form = {"trigger": "comment", "expected_version": version.group(1), "back": "ticket"}
+    sent = web.post(f"/staff/tickets/{code}/actions", data={**form, "note": "Cek saluran"})
+    assert sent.status_code == 401
+    assert "Your sign-in ended (the key was revoked or the sign-in expired)" in _text(sent.text)
+    assert "Cek saluran" in sent.text and f'value="/staff/tickets/{code}"' in sent.text
+    web.cookies.set("tanggap_staff", "stale")  # a sign-in that no longer holds
+    later = web.get("/staff/tickets/" + code)
+    assert "ended=1" in later.headers["location"]
+    shown = web.get(later.headers["location"] + "&lang=en")
+    assert "Your sign-in ended" in _text(shown.text)

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -78,7 +78,36 @@ def get_storage(request: Request, _session: SessionDep) -> RequestStorage:
     return storage
 
 
+@dataclass
+class Phases:
+    """A handler's own transactions, for a write whose checks only read (a submission): run
+    them in ``read()`` — on SQLite a deferred transaction that takes no lock — then write in
+    ``write()``, which commits on leaving it and, when anything raised, rolls back and removes
+    the photos the request stored. The engine re-checks in the write what the reads relied on.
+    """
+
+    transactions: Transactions
+    storage: RequestStorage
+
+    def read(self) -> AbstractContextManager[Session]:
+        return self.transactions.read()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        try:
+            with self.transactions.write() as session:
+                yield session
+        except BaseException:
+            self.storage.discard(self.transactions.database)
+            raise
+
+
+def get_phases(request: Request) -> Phases:
+    return Phases(_transactions(request), RequestStorage(get_settings(request).media_dir))
+
+
 ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+PhasesDep = Annotated[Phases, Depends(get_phases)]
 StorageDep = Annotated[RequestStorage, Depends(get_storage, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

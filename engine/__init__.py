@@ -78,13 +78,16 @@ from engine.queries import (
 from engine.questions import AnsweredQuestion, Datatype, QuestionSpec
 from engine.reports import (
     Channel,
+    CheckedSubmission,
     ReporterView,
     Submitted,
+    check_submission,
     reporter_view,
     submit_report,
     subscribe,
     support,
     unsubscribe,
+    write_submission,
 )
 from engine.settings import Settings
 from engine.submission import Language, Report, submit
@@ -97,6 +100,7 @@ __all__ = [
     "AnsweredQuestion",
     "CatalogueError",
     "Channel",
+    "CheckedSubmission",
     "Colour",
     "Conflict",
     "Database",
@@ -148,6 +152,7 @@ __all__ = [
     "act",
     "allowed_triggers",
     "authenticate",
+    "check_submission",
     "create_key",
     "figures",
     "find_photo",
@@ -176,4 +181,5 @@ __all__ = [
     "unsubscribe",
     "update_status",
     "worklist",
+    "write_submission",
 ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor, hash_token
@@ -16,17 +16,18 @@ from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Subscription, Ticket, TicketEvent
 from engine.photos import MediaStorage
+from engine.presentation import present
 from engine.queries.public import (
-    PublicFilter,
     PublicTicket,
     get_public,
-    list_public,
+    is_overdue,
     nearby_open,
 )
 from engine.settings import Settings
-from engine.submission import Language, Report, submit
+from engine.submission import Intake, Language, Report, check_report, submit_checked
 from engine.text import clean_email
 from engine.tickets import get_ticket
+from sla import TimerKind
 
 
 class Channel(StrEnum):
@@ -71,6 +72,113 @@ class ReporterView:
     own_notes: tuple[tuple[int, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class CheckedSubmission:
+    """A report that passed every rule, and what is already reported near it (all reads)."""
+
+    intake: Intake
+    private: bool
+    possible_duplicates: list[PublicTicket]
+
+
+def check_submission(
+    session: Session,
+    report: Report,
+    *,
+    private: bool,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+) -> CheckedSubmission:
+    """Every input rule, the catalogue's answer and the duplicate search; writes nothing, so
+    the API runs it in a read transaction before the write one (see ``write_submission``).
+
+    The duplicates are searched before the new ticket exists, so it is never among them; a
+    report another citizen files in the milliseconds between is as much a race as it was
+    when the search ran after the write.
+    """
+    intake = check_report(session, report, actor=actor, now=now, settings=settings)
+    duplicates = nearby_open(
+        session,
+        category=intake.category.code,
+        lat=report.lat,
+        lon=report.lon,
+        radius_m=intake.category.duplicate_radius_m or settings.duplicate_radius_m,
+        days=settings.duplicate_days,
+        now=now,
+    )
+    return CheckedSubmission(intake, private, duplicates)
+
+
+def write_submission(
+    session: Session,
+    checked: CheckedSubmission,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    storage: MediaStorage,
+) -> Submitted:
+    """Write a checked submission in the caller's write transaction: the ticket, its timers,
+    event 1, photos and the reporter's subscription. Nothing is read back for the answer."""
+    result = submit_checked(
+        session,
+        checked.intake,
+        actor=actor,
+        now=now,
+        settings=settings,
+        storage=storage,
+        private=checked.private,
+    )
+    ticket, intake = result.ticket, result.intake
+    if ticket.reporter_email:
+        # A new ticket has no subscriptions yet: no need to look for one.
+        session.execute(
+            insert(Subscription),
+            [
+                {
+                    "ticket_id": ticket.id,
+                    "email": ticket.reporter_email.lower(),
+                    "created_at": now,
+                    "language": Language(intake.report.language).value,
+                    "active": True,
+                }
+            ],
+        )
+    return Submitted(
+        _created(ticket, intake, now),
+        result.reporter_token,
+        checked.possible_duplicates,
+    )
+
+
+def _created(ticket: Ticket, intake: Intake, now: datetime) -> PublicTicket:
+    """The public projection of a ticket just written, from what was written (the same
+    fields ``list_public`` selects: no personal data)."""
+    deadline = next((t.deadline for t in intake.timers if t.kind == TimerKind.RESOLVE), None)
+    return PublicTicket(
+        id=ticket.id,
+        code=ticket.code,
+        state=present(ticket.state, ticket.last_trigger),
+        category_code=intake.category.code,
+        category_id_name=intake.category.name_id,
+        category_en_name=intake.category.name_en,
+        agency_code=intake.agency_code,
+        agency_name=intake.agency_name,
+        area_code=intake.area.code,
+        area_name=intake.area.name,
+        description=ticket.description,
+        lat=ticket.lat,
+        lon=ticket.lon,
+        address=ticket.address,
+        supporters=ticket.supporters,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        expected_at=deadline,
+        overdue=is_overdue(ticket.state, deadline, now),
+    )
+
+
 def submit_report(
     session: Session,
     report: Report,
@@ -82,25 +190,13 @@ def submit_report(
     storage: MediaStorage,
 ) -> Submitted:
     """Submit, subscribe the reporter's e-mail (in ``report.language``, as the reporter's own
-    status mails are), and list what was already reported nearby."""
-    result = submit(session, report, actor=actor, now=now, settings=settings, storage=storage)
-    ticket = result.ticket
-    ticket.private = private
-    if ticket.reporter_email:
-        _subscribe(session, ticket, ticket.reporter_email, Language(report.language), now)
-    session.flush()
-    duplicates = nearby_open(
-        session,
-        category=ticket.category.code,
-        lat=ticket.lat,
-        lon=ticket.lon,
-        radius_m=ticket.category.duplicate_radius_m or settings.duplicate_radius_m,
-        days=settings.duplicate_days,
-        now=now,
-        exclude_id=ticket.id,
+    status mails are), and list what was already reported nearby — in one transaction."""
+    checked = check_submission(
+        session, report, private=private, actor=actor, now=now, settings=settings
     )
-    (created,) = list_public(session, PublicFilter(codes=(ticket.code,)), now=now, limit=1).items
-    return Submitted(created, result.reporter_token, duplicates)
+    return write_submission(
+        session, checked, actor=actor, now=now, settings=settings, storage=storage
+    )
 
 
 def _subscribe(

@@ -196,7 +196,7 @@ _lock = threading.Lock()
 _KEY = "tanggap.routing.state_key"
 
 
-def _state_key(session: Session) -> tuple[Any, ...]:
+def state_key(session: Session) -> tuple[Any, ...]:
     """The database state the index must match, read once per transaction of ``session``."""
     key: tuple[Any, ...] | None = session.info.get(_KEY)
     if key is None:
@@ -206,7 +206,8 @@ def _state_key(session: Session) -> tuple[Any, ...]:
             .limit(1)
         ).first()
         bind = session.get_bind()
-        key = session.info[_KEY] = (str(bind.engine.url), id(bind.engine), *(newest or ()))
+        # The pool, not the Engine: a read-only Engine made with execution_options shares it.
+        key = session.info[_KEY] = (str(bind.engine.url), id(bind.engine.pool), *(newest or ()))
     return key
 
 
@@ -240,7 +241,7 @@ def build_index(session: Session) -> AreaIndex:
 
 def area_index(session: Session) -> AreaIndex:
     """This process's index for the database state ``session`` sees (built when it changed)."""
-    key = _state_key(session)
+    key = state_key(session)
     with _lock:
         index = _cache.get(key)
         if index is not None:
@@ -293,12 +294,39 @@ def ancestry(session: Session, area: Area) -> list[Area]:
 
 def route(session: Session, category: Category, area: Area) -> Agency:
     """The agency handling ``category`` in ``area``: the deepest routing override, else default."""
-    chain = ancestry(session, area)
+    return route_ids(
+        session, category_id=category.id, default_agency_id=category.agency_id, area_id=area.id
+    )
+
+
+def route_ids(
+    session: Session, *, category_id: int, default_agency_id: int, area_id: int
+) -> Agency:
+    """``route`` by ids. Worked out on the catalogue snapshot of this revision (no query per
+    area level); the agency row comes from the session (its identity map when loaded), so an
+    agency deactivated since the revision is still never chosen by an override."""
+    from engine.catalogue.snapshot import catalogue_snapshot
+
+    snapshot = catalogue_snapshot(session)
+    if area_id in snapshot.areas and default_agency_id in snapshot.agencies:
+        found = snapshot.route(category_id, default_agency_id, area_id)
+        agency = session.get(Agency, found.id)
+        if agency is not None and (agency.id == default_agency_id or agency.active):
+            return agency
+    # Rows written by this transaction before their revision, or changed in SQL since it.
+    return _route_by_queries(session, category_id, default_agency_id, area_id)
+
+
+def _route_by_queries(
+    session: Session, category_id: int, default_agency_id: int, area_id: int
+) -> Agency:
+    area = session.get(Area, area_id)
+    chain = ancestry(session, area) if area is not None else []
     rules = {
         rule.area_id: rule
         for rule in session.scalars(
             select(RoutingRule).where(
-                RoutingRule.category_id == category.id,
+                RoutingRule.category_id == category_id,
                 RoutingRule.area_id.in_([a.id for a in chain]),
             )
         )
@@ -308,4 +336,6 @@ def route(session: Session, category: Category, area: Area) -> Agency:
             agency = session.get(Agency, rules[candidate.id].agency_id)
             if agency is not None and agency.active:
                 return agency
-    return category.agency
+    default = session.get(Agency, default_agency_id)
+    assert default is not None  # a foreign key of the category
+    return default

@@ -5,36 +5,56 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from engine import clocks
 from engine.actors import Actor, check_may_act, hash_token
 from engine.catalogue.lookup import get_category
+from engine.catalogue.snapshot import (
+    AgencyFacts,
+    AreaNode,
+    CategoryFacts,
+    catalogue_snapshot,
+    find_category_fast,
+)
 from engine.codes import new_code
 from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger
-from engine.models import Attachment, Category, Priority, Ticket
+from engine.models import (
+    Agency,
+    Area,
+    Attachment,
+    Category,
+    Priority,
+    SlaTimer,
+    Ticket,
+    TicketEvent,
+)
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
-from engine.questions import check_answers, questions_of
-from engine.routing import locate, route
+from engine.questions import check_answers
+from engine.routing import place, route_ids, state_key
 from engine.settings import Settings
 from engine.text import LIMITS, clean_email, clean_phone, clean_text, code_key
 from engine.tickets import new_event
 
 __all__ = [
+    "Intake",
     "Language",
     "Report",
     "Submission",
     "attach_photos",
     "check_location",
+    "check_report",
     "clean_photos",
     "get_category",
     "submit",
+    "submit_checked",
 ]
 
 
@@ -69,6 +89,8 @@ class Submission:
     ticket: Ticket
     #: Shown to the reporter once; only its hash is stored.
     reporter_token: str
+    #: What the ticket was checked against (the category, area and agency it got).
+    intake: Intake
 
 
 def check_location(lat: float, lon: float) -> None:
@@ -107,7 +129,7 @@ def clean_report(report: Report, *, description_limit: int) -> _CleanReport:
     )
 
 
-def choose_priority(report: Report, category: Category, actor: Actor) -> str:
+def choose_priority(report: Report, category: Category | CategoryFacts, actor: Actor) -> str:
     """Priority is staff's judgement: a citizen's report gets the category's default priority."""
     if report.priority is None or not report.priority.strip():
         return category.default_priority
@@ -164,32 +186,89 @@ def _unused_code(session: Session, prefix: str) -> str:
     raise RuntimeError("could not draw an unused ticket code")  # 10^12 space: never in practice
 
 
-def submit(
-    session: Session,
-    report: Report,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    storage: MediaStorage,
-) -> Submission:
+@dataclass(frozen=True)
+class Intake:
+    """A report that passed every input rule, with what the catalogue says about it.
+
+    Made by ``check_report`` from reads only, so it can be made before the write transaction
+    (which on SQLite holds the database's one write lock) and written by ``submit_checked``.
+    """
+
+    report: Report
+    #: The catalogue revision the reads saw (``engine.routing.state_key``).
+    state_key: tuple[Any, ...]
+    category: CategoryFacts
+    area: AreaNode
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    priority: str
+    answers: dict[str, Any]
+    photos: list[CleanPhoto]
+    #: The ticket to insert (no code yet) and its first timers, not in any session.
+    ticket: Ticket
+    timers: list[SlaTimer]
+    #: Shown to the reporter once; only its hash is stored.
+    reporter_token: str
+
+
+def _area_node(session: Session, area_id: int) -> AreaNode:
+    row = session.get(Area, area_id)
+    assert row is not None  # placed by an index built from this database state
+    return AreaNode(row.id, row.code, row.name, row.parent_id)
+
+
+def check_report(
+    session: Session, report: Report, *, actor: Actor, now: datetime, settings: Settings
+) -> Intake:
+    """Every input rule of a submission, and every read it needs; writes nothing."""
     rule = RULES_BY_TRIGGER[Trigger.SUBMIT]
     text = clean_report(report, description_limit=settings.max_description_chars)
-    category = get_category(session, report.category)
+    source = clean_text(
+        report.source, field="source", limit=LIMITS["source"], required=True, multiline=False
+    )
+    category = find_category_fast(session, report.category)
+    if category is None:
+        get_category(session, report.category)  # raises, naming the valid codes
+        raise RuleViolated(f"unknown report category {report.category[:60]!r}")  # unreachable
     check_location(report.lat, report.lon)
     priority = choose_priority(report, category, actor)
-    answers = check_answers(questions_of(category.questions), report.answers)
+    answers = check_answers(category.questions, report.answers)
     if category.photo_on_submit and not report.photos:
         raise RuleViolated(f"a report of {category.name_en.lower()} needs at least one photo")
     photos = clean_photos(report.photos, settings)
-    area = locate(session, lat=report.lat, lon=report.lon, tolerance_m=settings.locate_tolerance_m)
-    agency = route(session, category, area)
+    placed = place(session, lat=report.lat, lon=report.lon, tolerance_m=settings.locate_tolerance_m)
+    snapshot = catalogue_snapshot(session)
+    area = snapshot.areas.get(placed.area_id) or _area_node(session, placed.area_id)
+    agency: AgencyFacts | Agency
+    if area.id in snapshot.areas and category.agency_id in snapshot.agencies:
+        agency = snapshot.route(category.id, category.agency_id, area.id)
+    else:  # rows this transaction wrote before their revision (a load in progress)
+        agency = route_ids(
+            session,
+            category_id=category.id,
+            default_agency_id=category.agency_id,
+            area_id=area.id,
+        )
+    if agency.id != category.agency_id:
+        # An override: its agency must still be active now (an admin may have closed it in
+        # SQL since the revision); the rows decide.
+        agency = route_ids(
+            session,
+            category_id=category.id,
+            default_agency_id=category.agency_id,
+            area_id=area.id,
+        )
     token = secrets.token_urlsafe(24)
-
     ticket = Ticket(
+        # Drawn and checked unused here, outside the write lock; two submissions drawing the
+        # same one of 10^12 codes in the same instant would meet the unique index (and fail,
+        # writing nothing) rather than share it.
         code=_unused_code(session, settings.code_prefix),
         state=State.SUBMITTED.value,
         version=1,
+        supporters=0,
+        private=False,
         last_trigger=Trigger.SUBMIT.value,
         cycle=1,
         category_id=category.id,
@@ -200,9 +279,7 @@ def submit(
         address=text.address,
         area_id=area.id,
         agency_id=agency.id,
-        source=clean_text(
-            report.source, field="source", limit=LIMITS["source"], required=True, multiline=False
-        ),
+        source=source,
         reporter_name=text.reporter_name,
         reporter_email=text.reporter_email,
         reporter_phone=text.reporter_phone,
@@ -214,39 +291,119 @@ def submit(
     )
     check_may_act(session, actor, rule, ticket, now=now, dispute_window=settings.dispute_window)
     timers = clocks.start_new_ticket(session, ticket, category=category.code, now=now)
-    session.add(ticket)
-    session.flush()
-    for timer in timers:
-        timer.ticket_id = ticket.id
-    session.add_all(timers)
-    session.add(
-        new_event(
-            ticket,
-            seq=1,
-            trigger=Trigger.SUBMIT,
-            from_state=None,
-            actor=actor,
-            note=None,
-            public=True,
-            data={
-                "category": category.code,
-                "priority": priority,
-                "agency": agency.code,
-                "area": area.code,
-                "location": [report.lat, report.lon],
-                **({"answers": answers} if answers else {}),
-            },
-            now=now,
-        )
+    return Intake(
+        report=report,
+        state_key=state_key(session),
+        category=category,
+        area=area,
+        agency_id=agency.id,
+        agency_code=agency.code,
+        agency_name=agency.name,
+        priority=priority,
+        answers=answers,
+        photos=photos,
+        ticket=ticket,
+        timers=timers,
+        reporter_token=token,
     )
-    attach_photos(
-        session,
+
+
+def submit(
+    session: Session,
+    report: Report,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    storage: MediaStorage,
+) -> Submission:
+    """Check and write a report in one transaction (the command line, staff, Open311); the
+    ticket comes back as a row of ``session``."""
+    intake = check_report(session, report, actor=actor, now=now, settings=settings)
+    written = submit_checked(
+        session, intake, actor=actor, now=now, settings=settings, storage=storage
+    )
+    ticket = session.get(Ticket, written.ticket.id)
+    assert ticket is not None  # just inserted by this transaction
+    return replace(written, ticket=ticket)
+
+
+def _values(row: Any) -> dict[str, Any]:
+    """The column values set on a new ORM object (the table's defaults fill the rest)."""
+    state = inspect(row)
+    return {
+        prop.columns[0].key: state.dict[prop.key]
+        for prop in state.mapper.column_attrs
+        if prop.key in state.dict
+    }
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def submit_checked(
+    session: Session,
+    intake: Intake,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    storage: MediaStorage,
+    private: bool = False,
+) -> Submission:
+    """Write a checked report (once) in the caller's write transaction.
+
+    When the intake was made in an earlier transaction and a catalogue load or boundary import
+    committed since (a newer revision), everything is checked again here, in this transaction:
+    a report is never routed, timed or accepted by a catalogue that is no longer in force.
+
+    The ticket, its timers and event 1 are three INSERT statements (no unit of work: this runs
+    under SQLite's write lock). The returned ``ticket`` holds the values written and its id but
+    is in no session; ``submit`` returns the row itself.
+    """
+    if state_key(session) != intake.state_key:
+        intake = check_report(session, intake.report, actor=actor, now=now, settings=settings)
+    ticket = intake.ticket
+    ticket.private = private
+    tickets = _table(Ticket)
+    ticket.id = session.execute(
+        insert(tickets).returning(tickets.c.id), _values(ticket)
+    ).scalar_one()
+    for timer in intake.timers:
+        timer.ticket_id = ticket.id
+    if intake.timers:
+        session.execute(insert(_table(SlaTimer)), [_values(t) for t in intake.timers])
+    event = new_event(
         ticket,
-        photos,
-        purpose="report",
-        event_seq=1,
-        storage=storage,
+        seq=1,
+        trigger=Trigger.SUBMIT,
+        from_state=None,
+        actor=actor,
+        note=None,
+        public=True,
+        data={
+            "category": intake.category.code,
+            "priority": intake.priority,
+            "agency": intake.agency_code,
+            "area": intake.area.code,
+            "location": [ticket.lat, ticket.lon],
+            **({"answers": intake.answers} if intake.answers else {}),
+        },
         now=now,
     )
-    session.flush()
-    return Submission(ticket=ticket, reporter_token=token)
+    session.execute(insert(_table(TicketEvent)), _values(event))
+    if intake.photos:
+        attach_photos(
+            session,
+            ticket,
+            intake.photos,
+            purpose="report",
+            event_seq=1,
+            storage=storage,
+            now=now,
+        )
+        session.flush()
+    return Submission(ticket=ticket, reporter_token=intake.reporter_token, intake=intake)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import (
     NowDep,
+    PhasesDep,
     ReadSessionDep,
     ReporterToken,
     SessionDep,
@@ -40,15 +41,16 @@ from engine import (
     PublicFilter,
     Report,
     State,
+    check_submission,
     find_photo,
     get_public,
     list_public,
     perform,
     reporter_view,
-    submit_report,
     subscribe,
     support,
     unsubscribe,
+    write_submission,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"])
@@ -87,8 +89,7 @@ def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report
 )
 def create_report(
     parsed: Annotated[tuple[ReportCreate, list[bytes]], Depends(_report_input)],
-    session: SessionDep,
-    storage: StorageDep,
+    phases: PhasesDep,
     now: NowDep,
     settings: SettingsDep,
 ) -> ReportCreated:
@@ -96,15 +97,22 @@ def create_report(
     body, photos = parsed
     if body.channel in ("walk-in", "phone", "staff-on-behalf"):
         raise invalid("body", "channel", "staff channels need a staff key")
-    submitted = submit_report(
-        session,
-        to_report(body, photos, source=body.channel.value),
-        private=body.private,
-        actor=Actor.citizen(),
-        now=now,
-        settings=settings,
-        storage=storage,
-    )
+    actor = Actor.citizen()
+    # Every rule and read first, outside the write transaction: on SQLite the write lock is
+    # then held for the INSERTs only.
+    with phases.read() as session:
+        checked = check_submission(
+            session,
+            to_report(body, photos, source=body.channel.value),
+            private=body.private,
+            actor=actor,
+            now=now,
+            settings=settings,
+        )
+    with phases.write() as session:
+        submitted = write_submission(
+            session, checked, actor=actor, now=now, settings=settings, storage=phases.storage
+        )
     return ReportCreated.of(submitted)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Float, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.codes import normalize_code
@@ -162,8 +162,7 @@ def _base() -> Any:
 def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) -> PublicTicket:
     (tid, code, state, last_trigger, cat, cat_id, cat_en, ag, ag_name, ar, ar_name) = row[:11]
     (description, lat, lon, address, supporters, created, updated, deadline, dup) = row[11:]
-    open_ = State(state) in OPEN_STATES
-    overdue = bool(open_ and state != State.ON_HOLD and deadline is not None and deadline < now)
+    overdue = is_overdue(state, deadline, now)
     return PublicTicket(
         id=tid,
         code=code,
@@ -186,6 +185,16 @@ def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) ->
         overdue=overdue,
         duplicate_of=dup,
         distance_m=distance_m(near, (lat, lon)) if near else None,
+    )
+
+
+def is_overdue(state: str, deadline: datetime | None, now: datetime) -> bool:
+    """Open, not on hold, and past the resolution deadline."""
+    return bool(
+        State(state) in OPEN_STATES
+        and state != State.ON_HOLD
+        and deadline is not None
+        and deadline < now
     )
 
 
@@ -358,6 +367,36 @@ def find_photo(session: Session, storage_key: str) -> PublicPhoto | None:
     return PublicPhoto(*row) if row else None
 
 
+_Near = aliased(Ticket)
+_NearCategory = aliased(Category)
+
+
+@cache
+def _nearby() -> Any:
+    """Open reports of a category nearest a point, projected, as one statement built once
+    (only the values change): the nearest ids in a subquery, then the projection of those
+    only, so the per-row SLA subquery runs for at most ``limit`` rows. Distances are squared
+    metres on a local flat projection, as ``_squared_m``."""
+    dy = (_Near.lat - bindparam("lat", type_=Float)) * _M_PER_DEG
+    dx = (_Near.lon - bindparam("lon", type_=Float)) * bindparam("m_per_lon", type_=Float)
+    squared = dx * dx + dy * dy
+    nearest = (
+        select(_Near.id)
+        .join(_NearCategory, _NearCategory.id == _Near.category_id)
+        .where(
+            _Near.lat.between(bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)),
+            squared <= bindparam("r2", type_=Float),
+            _NearCategory.code == bindparam("category"),
+            _Near.state.in_([s.value for s in OPEN_STATES]),
+            _Near.created_at >= bindparam("since", type_=Ticket.created_at.type),
+            _Near.id != bindparam("exclude_id"),
+        )
+        .order_by(squared, _Near.id)
+        .limit(bindparam("limit"))
+    )
+    return _base().where(Ticket.id.in_(nearest))
+
+
 def nearby_open(
     session: Session,
     *,
@@ -372,17 +411,22 @@ def nearby_open(
 ) -> list[PublicTicket]:
     """Open reports of ``category`` within ``radius_m`` from the last ``days`` days, nearest
     first: what a citizen may follow instead of filing the same report again."""
-    f = PublicFilter(
-        near=(lat, lon, radius_m),
-        categories=(category,),
-        open_only=True,
-        created_after=now - timedelta(days=days),
-        exclude_id=exclude_id,
+    half = radius_m / _M_PER_DEG
+    rows = session.execute(
+        _nearby(),
+        {
+            "lat": lat,
+            "lon": lon,
+            "m_per_lon": _M_PER_DEG * math.cos(math.radians(lat)),
+            "lat_min": lat - half,
+            "lat_max": lat + half,
+            "r2": radius_m * radius_m,
+            "category": category,
+            "since": now - timedelta(days=days),
+            "exclude_id": -1 if exclude_id is None else exclude_id,
+            "limit": limit,
+        },
     )
-    # The nearest ids first, then their projection: the per-row SLA subquery runs for those only.
-    ids = _where(select(Ticket.id).join(Category, Category.id == Ticket.category_id), f)
-    ids = ids.order_by(_squared_m(lat, lon), Ticket.id).limit(limit)
-    rows = session.execute(_base().where(Ticket.id.in_(list(session.scalars(ids)))))
     found = [_row_to_public(row, now, (lat, lon)) for row in rows]
     found = [t for t in found if t.distance_m is not None and t.distance_m <= radius_m]
     return sorted(found, key=lambda t: (t.distance_m, t.code))[:limit]

@@ -1,0 +1,173 @@
+"""What a submission needs from the catalogue, read once per catalogue revision per process.
+
+The code index of categories, the area tree, agencies and routing rules change only through
+a catalogue load or a boundary import, and each of those that changes something writes a
+``CatalogueRevision`` with a random token. The snapshot is therefore keyed exactly as
+``engine.routing``'s spatial index is (the newest revision's id and token, read once per
+transaction): a reload is seen by the next transaction of every process, and a transaction
+that writes a revision itself looks again. Between revisions a submission reads none of these
+tables.
+
+The values are plain frozen facts, never ORM rows, so threads and sessions can share them.
+What a report's input rules depend on is still read live: the category row (its questions,
+photo rule, default priority) by primary key, and the chosen agency's ``active`` flag
+(``engine.routing.route_ids``), so an admin's fix in SQL takes effect at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.catalogue.lookup import find_category
+from engine.models import Agency, Area, Category, RoutingRule
+from engine.questions import QuestionSpec, questions_of
+from engine.text import code_key
+
+__all__ = [
+    "AgencyFacts",
+    "AreaNode",
+    "CatalogueSnapshot",
+    "CategoryFacts",
+    "catalogue_snapshot",
+    "find_category_fast",
+]
+
+
+@dataclass(frozen=True)
+class CategoryFacts:
+    """A category row's values, read in one transaction and used in another."""
+
+    id: int
+    code: str
+    name_id: str
+    name_en: str
+    agency_id: int
+    default_priority: str
+    photo_on_submit: bool
+    duplicate_radius_m: float | None
+    questions: tuple[QuestionSpec, ...]
+
+    @classmethod
+    def of(cls, row: Category) -> CategoryFacts:
+        return cls(
+            id=row.id,
+            code=row.code,
+            name_id=row.name_id,
+            name_en=row.name_en,
+            agency_id=row.agency_id,
+            default_priority=row.default_priority,
+            photo_on_submit=row.photo_on_submit,
+            duplicate_radius_m=row.duplicate_radius_m,
+            questions=tuple(questions_of(row.questions)),
+        )
+
+
+def find_category_fast(session: Session, code: str) -> CategoryFacts | None:
+    """The active category a typed code names, by primary key through the snapshot's code
+    index; the row itself is read live (its rules, questions and names as they are now)."""
+    category_id = catalogue_snapshot(session).category_id(code)
+    row = session.get(Category, category_id) if category_id is not None else None
+    if row is None or not row.active or code_key(row.code) != code_key(code):
+        row = find_category(session, code)  # renamed or reactivated since the revision
+    return CategoryFacts.of(row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class AreaNode:
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class AgencyFacts:
+    id: int
+    code: str
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class CatalogueSnapshot:
+    #: Active categories' ids by ``code_key`` (how a typed code is compared).
+    categories: dict[str, int]
+    areas: dict[int, AreaNode]
+    agencies: dict[int, AgencyFacts]
+    #: (category id, area id) → agency id.
+    rules: dict[tuple[int, int], int]
+
+    def category_id(self, code: str) -> int | None:
+        if not code.isprintable():
+            return None
+        return self.categories.get(code_key(code))
+
+    def ancestry(self, area_id: int) -> list[AreaNode]:
+        """The area and its ancestors, deepest first."""
+        chain = [self.areas[area_id]]
+        while chain[-1].parent_id is not None and chain[-1].parent_id in self.areas:
+            chain.append(self.areas[chain[-1].parent_id])
+        return chain
+
+    def route(self, category_id: int, default_agency_id: int, area_id: int) -> AgencyFacts:
+        """The deepest routing override with an active agency, else the category's agency."""
+        for area in self.ancestry(area_id):
+            agency_id = self.rules.get((category_id, area.id))
+            if agency_id is not None:
+                agency = self.agencies.get(agency_id)
+                if agency is not None and agency.active:
+                    return agency
+        return self.agencies[default_agency_id]
+
+
+def _build(session: Session) -> CatalogueSnapshot:
+    categories = {
+        code_key(code): category_id
+        for category_id, code in session.execute(
+            select(Category.id, Category.code).where(Category.active.is_(True))
+        )
+    }
+    areas = {
+        row.id: AreaNode(row.id, row.code, row.name, row.parent_id)
+        for row in session.execute(select(Area.id, Area.code, Area.name, Area.parent_id))
+    }
+    agencies = {
+        row.id: AgencyFacts(row.id, row.code, row.name, row.active)
+        for row in session.execute(select(Agency.id, Agency.code, Agency.name, Agency.active))
+    }
+    rules = {
+        (row.category_id, row.area_id): row.agency_id
+        for row in session.execute(
+            select(RoutingRule.category_id, RoutingRule.area_id, RoutingRule.agency_id)
+        )
+    }
+    return CatalogueSnapshot(categories, areas, agencies, rules)
+
+
+_CACHE_SIZE = 4
+_cache: OrderedDict[tuple[Any, ...], CatalogueSnapshot] = OrderedDict()
+_lock = threading.Lock()
+
+
+def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
+    """This process's snapshot for the catalogue revision ``session`` sees."""
+    from engine.routing import state_key  # routing builds on this module
+
+    key = state_key(session)
+    with _lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    built = _build(session)
+    with _lock:
+        _cache[key] = built
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return built

@@ -104,3 +104,14 @@ def test_problems_read_in_the_pages_words() -> None:
     assert words(id_, "proof_photo_required", {"field": "photos"}) == (
         "Jenis masalah ini perlu foto bukti perbaikan. Tambahkan fotonya."
     )
+
+
+def test_a_missing_report_photo_has_its_own_code(api: Api) -> None:
+    body = {"category": "broken_road", "description": "Lubang besar", "lat": -6.1754}
+    refused = api.client.post("/api/v1/reports", json={**body, "lon": 106.8272})
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["code"] == "photo_required" and problem["params"] == {"field": "photos"}
+    assert words(Translator(Language.ID), problem["code"], problem["params"]).startswith(
+        "Laporan jenis ini perlu minimal satu foto."
+    )

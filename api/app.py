@@ -24,7 +24,18 @@ _PROBLEM: dict[str, Any] = {
         "type": {"type": "string"},
         "title": {"type": "string"},
         "status": {"type": "integer"},
-        "code": {"type": "string", "description": "stable, for programs"},
+        "code": {
+            "type": "string",
+            "description": "stable, for programs: a rule's own code where it has one "
+            "(control_character, photo_required, outside_service_area, reason_required …), "
+            "else the kind of error (rule_violated, not_found …)",
+        },
+        "params": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "the values a client needs to word the problem itself: the field "
+            "the API names (field), limits, positions, distances",
+        },
         "detail": {"type": "string", "description": "for people"},
         "state": {"type": "string", "description": "409: the ticket's state now"},
         "version": {"type": "integer", "description": "409: the ticket's version now"},
@@ -102,6 +113,10 @@ def create_app(
         title="Tanggap",
         summary="Citizen reports to a city government: citizen, staff and Open311 APIs",
         version="0.1.0",
+        # Served by api/web/docs.py from the vendored Swagger UI: FastAPI's pages load theirs
+        # from a CDN. No ReDoc: one documentation page is enough.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.transactions = transactions

@@ -31,10 +31,18 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        params: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.headers = headers or {}
+        #: What a page needs to say it in its own words (a file's name, a limit).
+        self.params: dict[str, object] = dict(params or {})
 
 
 class NotAuthenticated(ApiError):
@@ -89,6 +97,22 @@ def _is_open311(request: Request) -> bool:
     return request.url.path.startswith("/open311/")
 
 
+#: Where FastAPI says a parameter came from: not the parameter's name.
+_SOURCES = {"body", "query", "path", "header", "cookie"}
+
+#: Paths of programs, not people: they always answer with problem documents (or Open311's).
+_API_PREFIXES = ("/api/", "/open311/", "/media/", "/static/", "/openapi.json")
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (``Accept`` names text/html) outside the API paths: it gets
+    the friendly HTML page, not a problem document."""
+    path = request.url.path
+    if path == "/api" or path.startswith(_API_PREFIXES):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
 def problem(
     request: Request,
     status: int,
@@ -123,14 +147,15 @@ def install(app: FastAPI) -> None:
             return problem(request, 500, "internal_error", "the server failed; try again later")
         extra = {
             name: getattr(exc, name)
-            for name in ("state", "allowed", "version")
-            if getattr(exc, name, None) is not None
+            for name in ("state", "allowed", "version", "params")
+            if getattr(exc, name, None)
         }
         return problem(request, status, exc.code, exc.message, **extra)
 
     @app.exception_handler(ApiError)
     def _api(request: Request, exc: ApiError) -> Response:
-        return problem(request, exc.status, exc.code, exc.message, exc.headers)
+        extra = {"params": exc.params} if exc.params else {}
+        return problem(request, exc.status, exc.code, exc.message, exc.headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -141,10 +166,20 @@ def install(app: FastAPI) -> None:
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
         detail = f"{where}: {first['msg']}" if where else str(first["msg"])
-        return problem(request, 422, "invalid_request", detail, errors=errors)
+        # The field a page names in its own words: the last name in the location that is not
+        # where it came from (body, query …) nor a list index.
+        names = [str(p) for p in first["loc"] if not isinstance(p, int)]
+        names = [n for n in names if n not in _SOURCES]
+        extra: dict[str, Any] = {"params": {"field": names[-1]}} if names else {}
+        code = "field_required" if first.get("type") == "missing" else "invalid_request"
+        return problem(request, 422, code, detail, errors=errors, **extra)
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and wants_page(request):
+            from api.web.errors import not_found_page
+
+            return not_found_page(request)
         return problem(
             request,
             exc.status_code,

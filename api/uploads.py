@@ -29,10 +29,13 @@ def _is_image(head: bytes) -> bool:
 def check_photo(data: bytes, settings: Settings, name: str = "photo") -> bytes:
     if len(data) > settings.max_photo_bytes:
         raise PayloadTooLarge(
-            f"{name} is {len(data)} bytes; the limit is {settings.max_photo_bytes}"
+            f"{name} is {len(data)} bytes; the limit is {settings.max_photo_bytes}",
+            params={"name": name, "size": len(data), "limit": settings.max_photo_bytes},
         )
     if not _is_image(data[:16]):
-        raise UnsupportedMediaType(f"{name} is not a JPEG, PNG or WebP image")
+        raise UnsupportedMediaType(
+            f"{name} is not a JPEG, PNG or WebP image", params={"name": name}
+        )
     return data
 
 

@@ -90,7 +90,11 @@ class _Step:
     def reason(self, note: str | None) -> str | None:
         text = clean_text(note, field="note", limit=LIMITS["note"])
         if self.rule.reason_required and text is None:
-            raise RuleViolated(f"{self.rule.trigger.value} needs a reason (note)")
+            raise RuleViolated(
+                f"{self.rule.trigger.value} needs a reason (note)",
+                key="reason_required",
+                params={"field": "note", "action": self.rule.trigger.value},
+            )
         return text
 
     def write(
@@ -141,7 +145,11 @@ def _officer(session: Session, email: str, agency: Agency) -> Staff:
     if officer is None or not officer.active:
         raise StaffNotFound(f"no active staff member {email!r}")
     if officer.agency_id != agency.id:
-        raise RuleViolated(f"{email} does not work for {agency.code}")
+        raise RuleViolated(
+            f"{email} does not work for {agency.code}",
+            key="officer_not_in_agency",
+            params={"agency": agency.code},
+        )
     return officer
 
 
@@ -149,7 +157,9 @@ def _priority(value: str) -> str:
     wanted = value.strip().lower()
     if wanted not in set(Priority):
         known = ", ".join(p.value for p in Priority)
-        raise RuleViolated(f"unknown priority {value!r}; use one of {known}")
+        raise RuleViolated(
+            f"unknown priority {value!r}; use one of {known}", key="unknown_priority"
+        )
     return wanted
 
 
@@ -384,7 +394,10 @@ def _update(ctx: Context, command: Update) -> Ticket:
     reroute = ticket.state in (State.SUBMITTED, State.VERIFIED)
     fixes.apply(ctx.session, ticket, data, reroute=reroute)
     if not data:
-        raise RuleViolated("update changes nothing: give a new priority, category or location")
+        raise RuleViolated(
+            "update changes nothing: give a new priority, category or location",
+            key="nothing_changed",
+        )
     return step.write(text, command.public, data)
 
 
@@ -403,9 +416,13 @@ def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
     ticket, parent = step.ticket, step.related[0]
     text = step.reason(command.note)
     if parent.id == ticket.id:
-        raise RuleViolated("a ticket cannot duplicate itself")
+        raise RuleViolated("a ticket cannot duplicate itself", key="duplicate_of_itself")
     if parent.state in (State.DUPLICATE, State.REJECTED):
-        raise RuleViolated(f"{parent.code} is {parent.state}; point at the ticket that stands")
+        raise RuleViolated(
+            f"{parent.code} is {parent.state}; point at the ticket that stands",
+            key="duplicate_of_closed",
+            params={"code": parent.code},
+        )
     ticket.duplicate_of = parent
     step.write(text, command.public, {"duplicate_of": {"from": None, "to": parent.code}})
     merge = _Step(ctx.session, parent.code, Trigger.MERGE, ctx.actor, ctx.now, ctx.settings, None)
@@ -429,7 +446,11 @@ def _transfer(ctx: Context, command: Transfer) -> Ticket:
         raise RuleViolated("transfer needs the agency to hand the ticket to")
     target = _agency(ctx.session, command.agency)
     if target.id == ticket.agency_id:
-        raise RuleViolated(f"ticket {ticket.code} is already with {target.code}")
+        raise RuleViolated(
+            f"ticket {ticket.code} is already with {target.code}",
+            key="already_with_agency",
+            params={"agency": target.code},
+        )
     return _hand_over(ctx, step, text, command, target)
 
 
@@ -479,7 +500,11 @@ def _resolve(ctx: Context, command: Resolve) -> Ticket:
     ticket = step.ticket
     text = step.reason(command.note)
     if ticket.category.photo_on_resolve and not command.photos:
-        raise RuleViolated(f"resolving {ticket.category.name_en.lower()} needs a proof photo")
+        raise RuleViolated(
+            f"resolving {ticket.category.name_en.lower()} needs a proof photo",
+            key="proof_photo_required",
+            params={"field": "photos"},
+        )
     cleaned = clean_photos(command.photos, ctx.settings)
     ticket.resolved_at = ctx.now
     return step.write_with_photos(
@@ -534,7 +559,7 @@ def _rate(ctx: Context, command: Rate) -> Ticket:
     step = _step(ctx, command)
     rating = command.rating
     if rating is None or isinstance(rating, bool) or not 1 <= rating <= 5:
-        raise RuleViolated("rating must be a whole number from 1 to 5")
+        raise RuleViolated("rating must be a whole number from 1 to 5", key="rating_out_of_range")
     data = {"rating": {"from": step.ticket.rating, "to": rating}}
     step.ticket.rating = rating
     return step.write(step.reason(command.note), command.public, data)

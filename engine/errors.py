@@ -80,7 +80,19 @@ class StaleVersion(Conflict):
 
 
 class RuleViolated(TanggapError):
+    """``key``: a stable code for this rule (``photo_required``, ``control_character`` …) that
+    replaces the class's ``code`` in API bodies, so pages can say it in their own words;
+    ``params``: the values the words need (field name, limits, numbers) — never personal data."""
+
     code = "rule_violated"
+
+    def __init__(
+        self, message: str, *, key: str | None = None, params: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message)
+        if key is not None:
+            self.code = key
+        self.params: dict[str, object] = dict(params or {})
 
 
 class UnknownTrigger(RuleViolated):

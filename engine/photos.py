@@ -69,8 +69,12 @@ def _format_of(raw: bytes) -> str:
     except Exception:  # untrusted bytes: whatever the identification fails with
         other = None
     if other:
-        raise RuleViolated(f"photo format {other} is not accepted (JPEG, PNG, WebP)")
-    raise RuleViolated(NOT_READABLE)
+        raise RuleViolated(
+            f"photo format {other} is not accepted (JPEG, PNG, WebP)",
+            key="photo_format",
+            params={"format": other},
+        )
+    raise RuleViolated(NOT_READABLE, key="photo_unreadable")
 
 
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
@@ -88,7 +92,7 @@ def _decode(raw: bytes, fmt: str) -> Image.Image:
     stripped = strip_metadata(raw, fmt)
     with Image.open(io.BytesIO(stripped.data), formats=[fmt]) as image:
         if image.width * image.height > _MAX_PIXELS:
-            raise RuleViolated("photo has too many pixels")
+            raise RuleViolated("photo has too many pixels", key="photo_too_many_pixels")
         image.load()
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         if fmt == "JPEG":
@@ -106,7 +110,11 @@ def _decode(raw: bytes, fmt: str) -> Image.Image:
 def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
     """Validate ``raw`` as an image and return it re-encoded without any metadata."""
     if len(raw) > max_bytes:
-        raise RuleViolated(f"photo is {len(raw)} bytes; the limit is {max_bytes}")
+        raise RuleViolated(
+            f"photo is {len(raw)} bytes; the limit is {max_bytes}",
+            key="photo_too_large",
+            params={"size": len(raw), "limit": max_bytes},
+        )
     fmt = _format_of(raw)
     try:
         image = _decode(raw, fmt)
@@ -123,7 +131,7 @@ def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
         # The decoders read bytes from anyone: whatever they fail with (OSError, SyntaxError,
         # ValueError, struct.error, DecompressionBombError …), the file is not a photo we take.
         log.info("photo refused: %s", type(exc).__name__)
-        raise RuleViolated(NOT_READABLE) from exc
+        raise RuleViolated(NOT_READABLE, key="photo_unreadable") from exc
     data = out.getvalue()
     return CleanPhoto(
         data=data,

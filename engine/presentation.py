@@ -79,14 +79,7 @@ PRESENTATION: dict[State, StatePresentation] = {
     row.state: row
     for row in (
         _row(State.SUBMITTED, "Menunggu", "Waiting", _RED, _D.RECEIVED),
-        _row(
-            State.VERIFIED,
-            "Menunggu",
-            "Waiting (verified)",
-            _RED,
-            _D.RECEIVED,
-            detail_id="Menunggu (terverifikasi)",
-        ),
+        _row(State.VERIFIED, "Menunggu (terverifikasi)", "Waiting (verified)", _RED, _D.RECEIVED),
         _row(State.ASSIGNED, "Disposisi", "Assigned", _YELLOW, _D.IN_PROCESS),
         _row(State.IN_PROGRESS, "Proses", "In progress", _YELLOW, _D.IN_PROCESS),
         _row(State.ON_HOLD, "Ditunda", "On hold", _YELLOW, _D.IN_PROCESS),

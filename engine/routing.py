@@ -265,7 +265,8 @@ def place(
         nearest = index.nearest_m(lat, lon)
         distance = f"; the nearest area is {nearest / 1000:.1f} km away" if nearest else ""
         raise OutsideServiceArea(
-            f"location {lat:.5f}, {lon:.5f} is outside every service area of this city{distance}"
+            f"location {lat:.5f}, {lon:.5f} is outside every service area of this city{distance}",
+            params={"nearest_km": round(nearest / 1000, 1)} if nearest else {},
         )
     return found
 

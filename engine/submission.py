@@ -95,7 +95,9 @@ class Submission:
 
 def check_location(lat: float, lon: float) -> None:
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise RuleViolated(f"location {lat}, {lon} is not a valid latitude/longitude")
+        raise RuleViolated(
+            f"location {lat}, {lon} is not a valid latitude/longitude", key="invalid_location"
+        )
 
 
 @dataclass(frozen=True)
@@ -235,7 +237,11 @@ def check_report(
     priority = choose_priority(report, category, actor)
     answers = check_answers(category.questions, report.answers)
     if category.photo_on_submit and not report.photos:
-        raise RuleViolated(f"a report of {category.name_en.lower()} needs at least one photo")
+        raise RuleViolated(
+            f"a report of {category.name_en.lower()} needs at least one photo",
+            key="photo_required",
+            params={"field": "photos"},
+        )
     photos = clean_photos(report.photos, settings)
     placed = place(session, lat=report.lat, lon=report.lon, tolerance_m=settings.locate_tolerance_m)
     snapshot = catalogue_snapshot(session)

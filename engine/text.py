@@ -95,19 +95,31 @@ def _check_characters(value: str, *, field: str, multiline: bool) -> None:
         category = unicodedata.category(ch)
         if ch in "\n\t\r\u2028\u2029":
             what = "a tab" if ch == "\t" else "a line break"
-            raise RuleViolated(f"{field} must be one line: found {what} at character {position}")
+            raise RuleViolated(
+                f"{field} must be one line: found {what} at character {position}",
+                key="one_line",
+                params={"field": field, "position": position},
+            )
         if category == "Cc":
             allowed = "text, line breaks and tabs" if multiline else "one line of text"
             raise RuleViolated(
                 f"{field} contains control character U+{ord(ch):04X} at character {position}; "
-                f"only {allowed} allowed"
+                f"only {allowed} allowed",
+                key="control_character",
+                params={"field": field, "char": f"U+{ord(ch):04X}", "position": position},
             )
         if category == "Cs":
-            raise RuleViolated(f"{field} is not valid text (broken encoding at {position})")
+            raise RuleViolated(
+                f"{field} is not valid text (broken encoding at {position})",
+                key="broken_text",
+                params={"field": field, "position": position},
+            )
         if ch in _BIDI_CONTROLS:
             raise RuleViolated(
                 f"{field} contains direction override U+{ord(ch):04X} at character {position}; "
-                "it would change how the text reads"
+                "it would change how the text reads",
+                key="direction_override",
+                params={"field": field, "char": f"U+{ord(ch):04X}", "position": position},
             )
 
 
@@ -127,10 +139,10 @@ def clean_text(
     """
     if value is None:
         if required:
-            raise RuleViolated(f"{field} is missing")
+            raise RuleViolated(f"{field} is missing", key="field_required", params={"field": field})
         return None
     if not isinstance(value, str):
-        raise RuleViolated(f"{field} must be text")
+        raise RuleViolated(f"{field} must be text", key="not_text", params={"field": field})
     text = value if value.isascii() else unicodedata.normalize("NFC", value)
     if multiline:
         text = _NEWLINES.sub("\n", text)
@@ -138,10 +150,14 @@ def clean_text(
     text = _strip_invisible(text)
     if not text:
         if required:
-            raise RuleViolated(f"{field} is empty")
+            raise RuleViolated(f"{field} is empty", key="field_required", params={"field": field})
         return None
     if len(text) > limit:
-        raise RuleViolated(f"{field} has {len(text)} characters; the limit is {limit}")
+        raise RuleViolated(
+            f"{field} has {len(text)} characters; the limit is {limit}",
+            key="text_too_long",
+            params={"field": field, "length": len(text), "limit": limit},
+        )
     return text
 
 
@@ -163,7 +179,11 @@ def clean_email(value: str | None, *, field: str, required: bool = False) -> str
         # refused because not every relay (SendGrid's included) accepts them.
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
-        raise RuleViolated(f"{field} is not an e-mail address like name@example.org") from None
+        raise RuleViolated(
+            f"{field} is not an e-mail address like name@example.org",
+            key="not_an_email",
+            params={"field": field},
+        ) from None
     address = checked.ascii_email or checked.normalized
     if len(address) > LIMITS.get(field, 254):
         raise RuleViolated(f"{field} is longer than {LIMITS.get(field, 254)} characters")
@@ -183,7 +203,9 @@ def clean_phone(value: str | None, *, field: str, required: bool = False) -> str
     digits = sum(ch.isdigit() for ch in text)
     if not text.isascii() or not _PHONE.match(text) or not 5 <= digits <= 17:
         raise RuleViolated(
-            f"{field} is not a phone number (5 to 17 digits, e.g. +62 812 3456 7890)"
+            f"{field} is not a phone number (5 to 17 digits, e.g. +62 812 3456 7890)",
+            key="not_a_phone",
+            params={"field": field},
         )
     return text
 

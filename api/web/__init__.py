@@ -11,16 +11,27 @@ import importlib
 import importlib.util
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.web.pages import STATIC
 
 #: Page modules under ``api/web/``, added in this order when present.
-PAGE_MODULES = ("citizen", "staff", "dashboard")
+PAGE_MODULES = ("citizen", "staff", "dashboard", "docs")
+
+
+def _favicon() -> FileResponse:
+    """Browsers ask for ``/favicon.ico`` on their own; the pages also link the same SVG."""
+    return FileResponse(
+        STATIC / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/favicon.ico", _favicon, methods=["GET"], include_in_schema=False)
     for name in PAGE_MODULES:
         module_name = f"{__name__}.{name}"
         if importlib.util.find_spec(module_name) is not None:

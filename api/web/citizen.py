@@ -62,7 +62,12 @@ def report_page(
     request: Request, language: LanguageDep, session: ReadSessionDep, settings: SettingsDep
 ) -> Response:
     categories = [
-        {"code": s.code, "name": (s.name_id, s.name_en), "icon": icon(s.code, s.group)}
+        {
+            "code": s.code,
+            "name": (s.name_id, s.name_en),
+            "icon": icon(s.code, s.group),
+            "photo": s.photo_on_submit,
+        }
         for s in list_services(session)
     ]
     return render(

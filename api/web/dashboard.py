@@ -9,19 +9,22 @@ escalation mail addressed to the key's agency; and, per ticket, its SLA timeline
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from api.deps import NowDep, ReadSessionDep, get_settings
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep
 from api.web.staff import duration_words, time_left
 from api.web.staff_session import HolderDep, page, to_sign_in
-from engine import GroupBy, KeyHolder, Language, Role, TanggapError, figures
+from api.web.staff_ticket import WORK_ORDER
+from engine import Forbidden, GroupBy, KeyHolder, Language, NotFound, Role, figures
+from engine.areas import list_areas
 from engine.queries.oversight import (
     BacklogGroup,
     SlaStatus,
@@ -31,6 +34,7 @@ from engine.queries.oversight import (
     escalations_addressed,
     sla_story,
 )
+from engine.queries.roster import list_agencies
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,6 +87,8 @@ def backlog_bars(groups: list[BacklogGroup]) -> list[BacklogBar]:
 @dataclass(frozen=True)
 class RateBar:
     group: str
+    #: The agency's or area's name, as the backlog chart shows it.
+    name: str
     kind: str
     count: int
     value: float | None
@@ -90,7 +96,15 @@ class RateBar:
     width: float
 
 
+def group_names(session: Session, by: GroupBy) -> dict[str, str]:
+    if by is GroupBy.AREA:
+        return {a.code: a.name for a in list_areas(session, include_inactive=True)}
+    return {a.code: a.name for a in list_agencies(session)}
+
+
 def rate_bars(holder: KeyHolder, session: Any, by: GroupBy, now: datetime, min_count: int) -> Any:
+    names = group_names(session, by)
+    rank = {kind.value: n for n, kind in enumerate(WORK_ORDER)}
     found = figures(
         session,
         holder,
@@ -101,11 +115,14 @@ def rate_bars(holder: KeyHolder, session: Any, by: GroupBy, now: datetime, min_c
     )
     bars: list[RateBar] = []
     for g in found.groups:
-        for kind, rate in sorted(g.on_time.items()):
+        for kind, rate in sorted(g.on_time.items(), key=lambda kr: rank.get(kr[0], len(rank))):
             if len(bars) >= CHART_ROWS * 2:
                 break
             width = max(BAR_W * rate.value, 2.0) if rate.value is not None else BAR_W
-            bars.append(RateBar(g.group, kind, rate.count, rate.value, len(bars) * ROW_H, width))
+            name = names.get(g.group, g.group)
+            bars.append(
+                RateBar(g.group, name, kind, rate.count, rate.value, len(bars) * ROW_H, width)
+            )
     return bars
 
 
@@ -281,15 +298,28 @@ def timeline_page(
         return to_sign_in(request)
     try:
         story = sla_story(session, holder, code, now=now)
-    except TanggapError as exc:
+    except (NotFound, Forbidden) as exc:
         return page(
             request,
-            "dashboard/missing.html",
+            "staff/ticket_missing.html",
             language,
-            {"message": exc.message, "holder": holder, "is_supervisor": _is_supervisor(holder)},
-            status=404 if exc.code.endswith("not_found") else 403,
-            title="dashboard.title",
+            {
+                "code": code[:64],
+                "forbidden": isinstance(exc, Forbidden),
+                "holder": holder,
+                "is_supervisor": _is_supervisor(holder),
+            },
+            status=403 if isinstance(exc, Forbidden) else 404,
+            title="staff.ticket_missing_title",
         )
+    rank = {kind.value: n for n, kind in enumerate(WORK_ORDER)}
+    story = replace(
+        story,
+        timers=sorted(
+            story.timers,
+            key=lambda s: (s.timer.cycle, rank.get(s.timer.kind, len(rank)), s.timer.started_at),
+        ),
+    )
     rows, start, end, now_x = timeline_rows(story, now)
     return page(
         request,

@@ -68,9 +68,13 @@ class Translator:
         """One of two words the engine keeps in both languages (state labels, category names)."""
         return indonesian if self.language is Language.ID else english
 
-    def subset(self, keys: Iterable[str]) -> dict[str, str]:
-        """The messages a page's script needs, to embed as JSON."""
-        return {key: self(key) for key in keys}
+    def subset(self, keys: Iterable[str], *, prefixes: Iterable[str] = ()) -> dict[str, str]:
+        """The messages a page's script needs, to embed as JSON: ``keys`` and every message
+        under ``prefixes`` (``"problem."``: the words for the API's problem codes)."""
+        wanted = list(keys)
+        for prefix in prefixes:
+            wanted += [key for key in catalogue(self.language) if key.startswith(prefix)]
+        return {key: self(key) for key in wanted}
 
 
 def language_of(requested: str | None) -> Language | None:

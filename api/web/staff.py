@@ -9,10 +9,10 @@ someone else has overtaken gets "someone else changed this ticket", never an ove
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -24,14 +24,28 @@ from api.storage import RequestStorage
 from api.uploads import check_photo
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep
+from api.web.problems import explain, explain_api
+from api.web.staff_actions import (
+    INPUTS,
+    OFFERED,
+    Action,
+    actions_for,
+    categories,
+    duration_words,
+    shorten,
+    time_left,
+)
 from api.web.staff_session import (
     HolderDep,
     page,
     refuse_cross_site,
     same_origin,
+    sign_in_again,
     to_sign_in,
 )
 from api.web.staff_session import router as session_router
+from api.web.staff_ticket import router as ticket_router
+from api.web.staff_ticket import ticket_page
 from engine import (
     KeyHolder,
     Language,
@@ -39,43 +53,18 @@ from engine import (
     RuleViolated,
     StaleVersion,
     TanggapError,
-    Trigger,
     act,
-    allowed_triggers,
 )
 from engine.keys import StaleTicket
-from engine.lifecycle import RULES_BY_TRIGGER, USER_TRIGGERS
-from engine.queries.oversight import BoardTicket, board
+from engine.presentation import present
+from engine.queries.oversight import BoardTicket, board, dispute_reasons
 from engine.queries.roster import AgencyEntry, Officer, list_agencies, officers_by_agency
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session_router)
+router.include_router(ticket_router)
 
-#: What each button asks for before it fires, beyond the version (see engine/actions.py).
-INPUTS: dict[Trigger, tuple[str, ...]] = {
-    Trigger.VERIFY: (),
-    Trigger.REJECT: ("note",),
-    Trigger.MARK_DUPLICATE: ("duplicate_of", "note"),
-    Trigger.ASSIGN: ("officer",),
-    Trigger.TRANSFER: ("agency", "note"),
-    Trigger.START: (),
-    Trigger.HOLD: ("note",),
-    Trigger.RESUME: ("note",),
-    Trigger.RESOLVE: ("note", "photos"),
-    Trigger.CLOSE: (),
-    Trigger.UPDATE: ("priority", "note"),
-    Trigger.COMMENT: ("note",),
-}
-#: Staff never rate (the citizen does) nor reopen from the worklist (it lists open tickets).
-_OFFERED = tuple(t for t in USER_TRIGGERS if t in INPUTS)
 WORKLIST_LIMIT = 300
-
-
-@dataclass(frozen=True)
-class Action:
-    trigger: Trigger
-    inputs: tuple[str, ...]
-    reason_required: bool
 
 
 @dataclass(frozen=True)
@@ -83,43 +72,23 @@ class Row:
     ticket: BoardTicket
     actions: list[Action]
     officers: list[Officer]
-
-
-def duration_words(t: Translator, delta: timedelta) -> str:
-    """A span as people say it: "3 h 10 min", "2 d 4 h", "5 min"."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
-    if days:
-        return t("staff.days_hours", d=days, h=hours)
-    if hours:
-        return t("staff.hours_minutes", h=hours, m=mins)
-    return t("staff.minutes", m=mins)
-
-
-def time_left(t: Translator, now: datetime) -> Callable[[datetime], str]:
-    """``left(due)``: "3 h 10 min left" or "20 min late"."""
-
-    def left(due: datetime) -> str:
-        words = duration_words(t, due - now)
-        return t("staff.left", time=words) if due >= now else t("staff.late", time=words)
-
-    return left
-
-
-def actions_for(holder: KeyHolder, state: str) -> list[Action]:
-    """The buttons a ticket in ``state`` shows to ``holder``: what the state allows and the
-    key's role may fire."""
-    return [
-        Action(t, INPUTS[t], RULES_BY_TRIGGER[t].reason_required)
-        for t in allowed_triggers(state)
-        if t in _OFFERED and holder.role in RULES_BY_TRIGGER[t].roles
-    ]
+    #: Why the ticket was reopened (the latest dispute's reason, shortened), when it was.
+    reopened_because: str | None = None
 
 
 def _rows(session: Session, holder: KeyHolder, now: datetime) -> list[Row]:
     tickets = board(session, holder, now=now, limit=WORKLIST_LIMIT)
     officers = officers_by_agency(session, {t.agency for t in tickets})
-    return [Row(t, actions_for(holder, t.state.state), officers.get(t.agency, [])) for t in tickets]
+    reasons = dispute_reasons(session, [t.code for t in tickets])
+    return [
+        Row(
+            t,
+            actions_for(holder, t.state.state),
+            officers.get(t.agency, []),
+            shorten(reasons[t.code]) if t.code in reasons else None,
+        )
+        for t in tickets
+    ]
 
 
 def _page(
@@ -135,6 +104,7 @@ def _page(
     agencies: list[AgencyEntry] = list_agencies(session)
     done = request.query_params.get("done")
     did = request.query_params.get("did")
+    known = categories(session)
     return page(
         request,
         "staff/worklist.html",
@@ -144,11 +114,13 @@ def _page(
             "rows": _rows(session, holder, now),
             "agencies": agencies,
             "problem": problem,
-            "done": done if done and did in {t.value for t in _OFFERED} else None,
+            "done": done if done and did in {t.value for t in OFFERED} else None,
             "did": did,
             "now": now,
             "left": time_left(Translator(language), now),
             "is_supervisor": holder.role in (Role.SUPERVISOR, Role.ADMIN),
+            "category_name": known.namer(Translator(language)),
+            "proof_categories": known.proof,
         },
         status=status,
         title="staff.title",
@@ -183,20 +155,24 @@ def act_on_ticket(
     duplicate_of: Annotated[str | None, Form(max_length=40)] = None,
     priority: Annotated[str | None, Form(max_length=10)] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
+    back: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
     if not same_origin(request):
         return refuse_cross_site(request, language)
     if holder is None:
-        return to_sign_in(request)
+        back_to = f"/staff/tickets/{quote(code[:64], safe='')}" if back == "ticket" else "/staff"
+        return sign_in_again(request, language, next=back_to, kept=_text(note))
     settings = get_settings(request)
     transactions: Transactions = request.app.state.transactions
     storage = RequestStorage(settings.media_dir)
-    chosen = next((t for t in _OFFERED if t.value == trigger), None)
+    chosen = next((t for t in OFFERED if t.value == trigger), None)
     problem: dict[str, Any] = {"code": code, "kind": "rule", "message": ""}
     status = 422
     try:
         if chosen is None:
-            raise RuleViolated(f"{trigger[:40]!r} is not an action of this page")
+            raise RuleViolated(
+                f"{trigger[:40]!r} is not an action of this page", key="unknown_action"
+            )
         wanted = INPUTS[chosen]
         typed = {
             "note": note,
@@ -211,9 +187,16 @@ def act_on_ticket(
         if "photos" in wanted:
             files = [p for p in photos or [] if p.filename]
             if len(files) > settings.max_photos:
-                raise RuleViolated(f"at most {settings.max_photos} photos")
+                raise RuleViolated(
+                    f"at most {settings.max_photos} photos",
+                    key="too_many_photos",
+                    params={"limit": settings.max_photos},
+                )
             sent = [p.file.read(settings.max_photo_bytes + 1) for p in files]
-            checked = [check_photo(b, settings, f"photo {n}") for n, b in enumerate(sent, 1)]
+            named = Translator(language)
+            checked = [
+                check_photo(b, settings, named("staff.photo_n", n=n)) for n, b in enumerate(sent, 1)
+            ]
             if checked:
                 given["photos"] = tuple(checked)
         with transactions.write() as session:
@@ -232,18 +215,29 @@ def act_on_ticket(
     except StaleVersion as exc:
         storage.discard(transactions.database)
         status = 409
-        problem.update(kind="stale", message=exc.message)
+        problem.update(kind="stale")
         if isinstance(exc, StaleTicket):
-            problem.update(state=exc.state, version=exc.version)
+            problem.update(state=present(exc.state), version=exc.version)
     except TanggapError as exc:
         storage.discard(transactions.database)
         status = status_of(exc) if status_of(exc) != 500 else 422
-        problem.update(message=exc.message)
+        problem.update(message=explain(Translator(language), exc))
     except ApiError as exc:  # a photo too large or not an image
         storage.discard(transactions.database)
         status = exc.status
-        problem.update(message=exc.message)
+        problem.update(message=explain_api(Translator(language), exc))
     else:
+        if back == "ticket":
+            return RedirectResponse(
+                f"/staff/tickets/{done}?done={done}&did={chosen.value}", status_code=303
+            )
         return RedirectResponse(f"/staff?done={done}&did={chosen.value}", status_code=303)
     with transactions.read() as session:
+        if back == "ticket":
+            return ticket_page(
+                request, session, holder, code, language, now, problem=problem, status=status
+            )
         return _page(request, session, holder, language, now, problem=problem, status=status)
+
+
+__all__ = ["Action", "duration_words", "router", "shorten", "time_left"]

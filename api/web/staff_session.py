@@ -99,8 +99,33 @@ def local_path(target: str | None, default: str = "/staff") -> str:
 
 
 def to_sign_in(request: Request) -> RedirectResponse:
+    """To the sign-in page, and back here after. A cookie that no longer signs anyone in (its
+    key revoked, or the sign-in expired) is dropped, and the sign-in page says why."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/staff/sign-in?next={quote(here, safe='/')}", status_code=303)
+    if request.method != "GET":
+        here = "/staff"  # a form post cannot be replayed by a redirect
+    ended = "&ended=1" if request.cookies.get(COOKIE) else ""
+    response = RedirectResponse(
+        f"/staff/sign-in?next={quote(here, safe='/')}{ended}", status_code=303
+    )
+    if ended:
+        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return response
+
+
+def sign_in_again(request: Request, language: Language, *, next: str, kept: str | None) -> Response:
+    """A form sent after the sign-in ended: the sign-in page says why and shows what was typed,
+    so nothing is lost (a redirect would drop the post)."""
+    response = page(
+        request,
+        "staff/sign_in.html",
+        language,
+        {"next": local_path(next), "holder": None, "error": "staff.sign_in_ended", "kept": kept},
+        status=401,
+        title="staff.sign_in_title",
+    )
+    response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return response
 
 
 def _origin(url: str) -> str:
@@ -130,13 +155,21 @@ def refuse_cross_site(request: Request, language: Language) -> Response:
 
 @router.get("/staff/sign-in")
 def sign_in_page(
-    request: Request, language: LanguageDep, holder: HolderDep, next: str | None = None
+    request: Request,
+    language: LanguageDep,
+    holder: HolderDep,
+    next: str | None = None,
+    ended: str | None = None,
 ) -> Response:
     return page(
         request,
         "staff/sign_in.html",
         language,
-        {"next": local_path(next), "holder": holder, "error": None},
+        {
+            "next": local_path(next),
+            "holder": holder,
+            "error": "staff.sign_in_ended" if ended and holder is None else None,
+        },
         title="staff.sign_in_title",
     )
 

@@ -81,6 +81,9 @@ class Service:
     description: str | None
     #: What the category asks on submission, in order (Open311 service definition attributes).
     questions: list[QuestionSpec]
+    #: The catalogue's ``photo`` flags: a report needs a photo / the fix needs a proof photo.
+    photo_on_submit: bool = False
+    photo_on_resolve: bool = False
 
 
 def list_services(session: Session) -> list[Service]:
@@ -92,13 +95,15 @@ def list_services(session: Session) -> list[Service]:
             Category.group,
             Category.description,
             Category.questions,
+            Category.photo_on_submit,
+            Category.photo_on_resolve,
         )
         .where(Category.active)
         .order_by(Category.group, Category.code)
     ).all()
     return [
-        Service(code, name_id, name_en, group, description, questions_of(questions))
-        for code, name_id, name_en, group, description, questions in rows
+        Service(code, name_id, name_en, group, description, questions_of(questions), on_submit, fix)
+        for code, name_id, name_en, group, description, questions, on_submit, fix in rows
     ]
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from engine.codes import normalize_code
 from engine.keys import KeyHolder, check_sees, visible
-from engine.lifecycle import OPEN_STATES
+from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import (
     Agency,
     Area,
@@ -38,6 +38,7 @@ from engine.models import (
     SlaTimer,
     Staff,
     Ticket,
+    TicketEvent,
 )
 from engine.presentation import StatePresentation, present
 from engine.tickets import get_ticket
@@ -368,3 +369,19 @@ def escalations_addressed(
     return [
         AddressedEscalation(code, present(state, last), *rest) for code, state, last, *rest in rows
     ]
+
+
+def dispute_reasons(session: Session, codes: list[str]) -> dict[str, str]:
+    """Per ticket code: the reason given at its latest reopen (a citizen's dispute or staff's),
+    for tickets in ``codes`` that were ever reopened."""
+    reasons: dict[str, str] = {}
+    for chunk in (codes[i : i + 500] for i in range(0, len(codes), 500)):
+        for code, note in session.execute(
+            select(Ticket.code, TicketEvent.note)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(Ticket.code.in_(chunk), TicketEvent.trigger == Trigger.REOPEN.value)
+            .order_by(TicketEvent.ticket_id, TicketEvent.seq)
+        ):
+            if note:
+                reasons[code] = note
+    return reasons

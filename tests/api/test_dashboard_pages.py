@@ -88,5 +88,8 @@ def test_dashboard_refuses_staff_keys_and_other_agencies_timelines(api: Api) -> 
     assert web.get("/dashboard").status_code == 403
     sign_in(web, api, "supervisor")  # DISHUB's supervisor: the flood is DSDA's
     other = web.get(f"/dashboard/t/{code}")
-    assert other.status_code == 403 and "belongs to another agency" in other.text
-    assert web.get("/dashboard/t/JKT-0000-0000").status_code == 404
+    assert other.status_code == 403 and "ditangani dinas atau wilayah lain" in other.text
+    assert "belongs to another agency" not in other.text  # the page's words, not the engine's
+    missing = web.get("/dashboard/t/NOPE?lang=en")
+    assert missing.status_code == 404 and "There is no ticket with code NOPE." in missing.text
+    assert "with code 'NOPE'" not in missing.text  # not the engine's message

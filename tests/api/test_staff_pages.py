@@ -92,7 +92,7 @@ def test_a_stale_page_gets_someone_else_changed_this_ticket(web: TestClient, api
     response = web.post(f"/staff/tickets/{code}/actions", data=stale)
     assert response.status_code == 409
     assert "Someone else changed this ticket" in response.text
-    assert "It now reads: verified, version 2" in response.text
+    assert "It now reads: Waiting (verified), version 2" in response.text  # a label, not a code
     assert api.client.get(f"/api/v1/reports/{code}").json()["state"]["code"] == "verified"
 
 

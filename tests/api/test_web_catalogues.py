@@ -29,6 +29,10 @@ SAME = {
     "report.coords_placeholder",
     "track.find_placeholder",
     "track.state",
+    "problem.field.reporter_email",
+    "staff.channel.email",
+    "staff.channel.open311",
+    "staff.channel.whatsapp",
 }
 _KEY = r"[a-z0-9_]+(?:\.[a-z0-9_]+)+"
 

@@ -87,7 +87,7 @@ def test_a_stale_worklist_says_someone_else_changed_the_ticket(
     page.locator(f"#ticket-{code}").get_by_role("button", name="Verify", exact=True).click()
     problem = page.locator("#problem")
     expect(problem).to_contain_text("Someone else changed this ticket")
-    expect(problem).to_contain_text("verified, version 2")
+    expect(problem).to_contain_text("It now reads: Waiting (verified), version 2")
     assert live.public(code)["state"]["code"] == "verified"
     axe(page)
     screenshot(page, "staff-stale")

@@ -25,7 +25,6 @@ def test_mail_wording_is_the_label_or_the_label_spelled_out(state: State) -> Non
 def test_mail_spells_out_what_the_badge_leaves_out() -> None:
     words = {state.value: (row.label_id, row.detail_id) for state, row in PRESENTATION.items()}
     assert {s: w for s, w in words.items() if w[0] != w[1]} == {
-        "verified": ("Menunggu", "Menunggu (terverifikasi)"),
         "closed": ("Selesai", "Selesai (ditutup)"),
     }
     assert letters.state_label("assigned", "id", last_trigger="transfer") == "Koordinasi"

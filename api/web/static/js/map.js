@@ -74,3 +74,7 @@ window.tanggapMessages = function () {
     return text;
   };
 };
+window.tanggapMessageKeys = function () {
+  var node = document.getElementById("messages");
+  return node ? Object.keys(JSON.parse(node.textContent)) : [];
+};

@@ -62,9 +62,25 @@
     }).catch(function () { button.disabled = false; showError(t("report.offline")); });
   });
 
+  /* A category whose catalogue entry asks for a photo says so as soon as it is chosen. */
+  var photoNote = document.getElementById("photo-required");
+  function photoRequired() {
+    var checked = form.querySelector("input[name=category]:checked");
+    return Boolean(checked && checked.dataset.photo === "required");
+  }
+  function markPhoto() {
+    var required = photoRequired();
+    photoNote.hidden = !required;
+    ["photo-camera", "photo-gallery"].forEach(function (id) {
+      var input = document.getElementById(id);
+      if (required) { input.setAttribute("aria-describedby", "photo-required"); } else { input.removeAttribute("aria-describedby"); }
+    });
+  }
   form.querySelectorAll("input[name=category]").forEach(function (input) {
     input.addEventListener("change", loadNearby);
+    input.addEventListener("change", markPhoto);
   });
+  markPhoto();
   if (map) { map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng, "report.point_set"); }); }
   document.getElementById("locate").addEventListener("click", function () {
     if (!navigator.geolocation) { status.textContent = t("report.no_position"); return; }
@@ -136,8 +152,8 @@
   function showError(message) { error.textContent = message; error.hidden = false; error.focus && error.scrollIntoView({ block: "center" }); }
   function problem(response) {
     if (response.status === 429) { return Promise.resolve(t("report.too_many")); }
-    return response.json().then(function (body) { return t("report.failed", { detail: body.detail || response.statusText }); },
-      function () { return t("report.failed", { detail: response.statusText }); });
+    return response.json().then(function (body) { return t("report.failed", { detail: window.tanggapProblem(body) }); },
+      function () { return t("report.failed", { detail: window.tanggapProblem({}) }); });
   }
 
   /* Phone photos are often 3–8 MB: send a JPEG at most 1600 px wide (falls back to the file). */
@@ -168,6 +184,8 @@
     if (!category()) { showError(t("report.need_category")); return; }
     if (!point) { showError(t("report.need_location")); return; }
     if (!description) { showError(t("report.need_description")); return; }
+    var chosenPhotos = ["photo-camera", "photo-gallery"].some(function (id) { return document.getElementById(id).files.length > 0; });
+    if (photoRequired() && !chosenPhotos) { showError(t("report.photo_required")); return; }
     var send = document.getElementById("send");
     send.disabled = true; send.textContent = t("report.sending");
     photos().then(function (files) {

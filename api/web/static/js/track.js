@@ -23,9 +23,11 @@
     return match ? decodeURIComponent(match[1]) : null;
   }
   function showError(message) { error.textContent = message; error.hidden = false; statusLine.textContent = ""; }
-  function problem(response) {
-    return response.json().then(function (b) { return b.detail || response.statusText; },
-      function () { return response.statusText; });
+  /* The API names the citizen's words "note" or "text"; on this page they are a comment or a
+     reason. */
+  function problem(response, fields) {
+    return response.json().then(function (b) { return window.tanggapProblem(b, fields); },
+      function () { return window.tanggapProblem({}); });
   }
 
   function use(candidate) {
@@ -66,14 +68,14 @@
     if (window.location.hash) { history.replaceState(null, "", window.location.pathname); }
   });
 
-  function post(path, body, doneKey, button) {
+  function post(path, body, doneKey, button, fields) {
     error.hidden = true;
     statusLine.textContent = t("track.sending");
     button.disabled = true;
     var headers = { "X-Reporter-Token": token };
     if (!(body instanceof FormData)) { headers["Content-Type"] = "application/json"; body = JSON.stringify(body); }
     return fetch(api + path, { method: "POST", headers: headers, body: body }).then(function (r) {
-      if (!r.ok) { return problem(r).then(function (d) { throw new Error(t("track.failed", { detail: d })); }); }
+      if (!r.ok) { return problem(r, fields).then(function (d) { throw new Error(t("track.failed", { detail: d })); }); }
       statusLine.textContent = t(doneKey);
       try { sessionStorage.setItem("tanggap.done", t(doneKey)); } catch (e) { /* */ }
       window.location.reload();
@@ -92,7 +94,8 @@
     body.append("text", document.getElementById("comment-text").value.trim());
     var photo = document.getElementById("comment-photo").files[0];
     if (photo) { body.append("photos", photo); }
-    post("/comments", body, "track.comment_done", event.submitter || event.target.querySelector("button"));
+    post("/comments", body, "track.comment_done", event.submitter || event.target.querySelector("button"),
+      { note: "comment", text: "comment" });
   });
   var dispute = document.getElementById("dispute-form");
   if (dispute) {
@@ -100,7 +103,8 @@
       event.preventDefault();
       var reason = document.getElementById("dispute-reason").value.trim();
       if (!reason) { showError(t("track.need_reason")); return; }
-      post("/dispute", { reason: reason }, "track.dispute_done", event.submitter || event.target.querySelector("button"));
+      post("/dispute", { reason: reason }, "track.dispute_done", event.submitter || event.target.querySelector("button"),
+        { note: "reason", reason: "reason" });
     });
   }
   var rating = document.getElementById("rating-form");
@@ -108,7 +112,7 @@
     rating.addEventListener("submit", function (event) {
       event.preventDefault();
       var chosen = rating.querySelector("input[name=rating]:checked");
-      if (!chosen) { return; }
+      if (!chosen) { showError(t("track.need_rating")); return; }
       post("/rating", { rating: Number(chosen.value) }, "track.rating_done", event.submitter || event.target.querySelector("button"));
     });
   }

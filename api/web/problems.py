@@ -1,0 +1,69 @@
+"""Why something was not done, in the page's words.
+
+The API's problem documents carry a stable ``code`` and its ``params`` (``api.errors``); this
+turns them into the page's language (``i18n/*/problem.yaml``). The citizen pages do the same in
+their script (``static/js/problem.js``) with the same messages. Field names are the page's own
+words (a citizen's comment is a "comment", though the API calls it ``note``); a state is its
+presentation label, never its code; a code without a message reads in plain words, naming the
+field when one is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from api.errors import ApiError
+from api.web.i18n import Translator, catalogue
+from engine import InvalidTransition, TanggapError
+from engine.presentation import present
+
+MEGABYTE = 1024 * 1024
+
+
+def _mb(size: object) -> str:
+    return f"{int(size) / MEGABYTE:.1f}" if isinstance(size, int) else str(size)
+
+
+def words(
+    t: Translator,
+    code: str,
+    params: Mapping[str, object] | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> str:
+    """The message for problem ``code`` with ``params``; ``fields`` renames the API's field
+    names to the page's (``{"note": "comment"}``)."""
+    messages = catalogue(t.language)
+    values: dict[str, object] = dict(params or {})
+    if "field" in values:
+        name = str(values["field"])
+        name = (fields or {}).get(name, name)
+        known = f"problem.field.{name}" in messages
+        values["field"] = t(f"problem.field.{name}" if known else "problem.field.any")
+    for size in ("size", "limit"):
+        if size in values:
+            values[f"{size}_mb"] = _mb(values[size])
+    key = f"problem.{code}"
+    if key in messages:
+        try:
+            return messages[key].format(**values)
+        except (KeyError, IndexError, ValueError):
+            if f"{key}_plain" in messages:
+                return messages[f"{key}_plain"]
+    if "field" in values:
+        return t("problem.invalid_request", field=values["field"])
+    return t("problem.other")
+
+
+def explain(t: Translator, exc: TanggapError, fields: Mapping[str, str] | None = None) -> str:
+    params: dict[str, object] = dict(getattr(exc, "params", None) or {})
+    if isinstance(exc, InvalidTransition):
+        state = present(exc.state)
+        params["state"] = t.pick(state.label_id, state.label_en)
+    return words(t, exc.code, params, fields)
+
+
+def explain_api(t: Translator, exc: ApiError, fields: Mapping[str, str] | None = None) -> str:
+    return words(t, exc.code, exc.params, fields)
+
+
+__all__ = ["explain", "explain_api", "words"]

@@ -1,0 +1,101 @@
+"""What a staff page offers on a ticket: the action buttons (what the state allows and the
+key's role may fire, with what each asks for), category names in the page's words, and spans of
+time as people say them. Shared by the worklist, the ticket page and the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from api.web.i18n import Translator
+from engine import KeyHolder, Trigger, allowed_triggers, list_services
+from engine.lifecycle import RULES_BY_TRIGGER, USER_TRIGGERS
+
+#: What each button asks for before it fires, beyond the version (see engine/actions.py).
+INPUTS: dict[Trigger, tuple[str, ...]] = {
+    Trigger.VERIFY: (),
+    Trigger.REJECT: ("note",),
+    Trigger.MARK_DUPLICATE: ("duplicate_of", "note"),
+    Trigger.ASSIGN: ("officer",),
+    Trigger.TRANSFER: ("agency", "note"),
+    Trigger.START: (),
+    Trigger.HOLD: ("note",),
+    Trigger.RESUME: ("note",),
+    Trigger.RESOLVE: ("note", "photos"),
+    Trigger.CLOSE: (),
+    Trigger.UPDATE: ("priority", "note"),
+    Trigger.COMMENT: ("note",),
+}
+#: Staff never rate (the citizen does) nor reopen from the worklist (it lists open tickets).
+OFFERED = tuple(t for t in USER_TRIGGERS if t in INPUTS)
+
+
+@dataclass(frozen=True)
+class Action:
+    trigger: Trigger
+    inputs: tuple[str, ...]
+    reason_required: bool
+
+
+#: How much of a dispute's reason a worklist card shows; the ticket page shows it whole.
+REASON_CHARS = 140
+
+
+def shorten(text: str, limit: int = REASON_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def duration_words(t: Translator, delta: timedelta) -> str:
+    """A span as people say it: "3 h 10 min", "2 d 4 h", "5 min"."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return t("staff.days_hours", d=days, h=hours)
+    if hours:
+        return t("staff.hours_minutes", h=hours, m=mins)
+    return t("staff.minutes", m=mins)
+
+
+def time_left(t: Translator, now: datetime) -> Callable[[datetime], str]:
+    """``left(due)``: "3 h 10 min left" or "20 min late"."""
+
+    def left(due: datetime) -> str:
+        words = duration_words(t, due - now)
+        return t("staff.left", time=words) if due >= now else t("staff.late", time=words)
+
+    return left
+
+
+def actions_for(holder: KeyHolder, state: str) -> list[Action]:
+    """The buttons a ticket in ``state`` shows to ``holder``: what the state allows and the
+    key's role may fire."""
+    return offered([t for t in allowed_triggers(state) if holder.role in RULES_BY_TRIGGER[t].roles])
+
+
+def offered(allowed: list[Trigger]) -> list[Action]:
+    """The buttons for ``allowed`` triggers (already cut to the viewer's role) this page offers."""
+    return [
+        Action(t, INPUTS[t], RULES_BY_TRIGGER[t].reason_required) for t in allowed if t in OFFERED
+    ]
+
+
+@dataclass(frozen=True)
+class Categories:
+    """Category names in the page's language and which categories need a proof photo."""
+
+    names: dict[str, tuple[str, str]]
+    proof: frozenset[str]
+
+    def namer(self, t: Translator) -> Callable[[str], str]:
+        return lambda code: t.pick(*self.names[code]) if code in self.names else code
+
+
+def categories(session: Session) -> Categories:
+    services = list_services(session)
+    return Categories(
+        {s.code: (s.name_id, s.name_en) for s in services},
+        frozenset(s.code for s in services if s.photo_on_resolve),
+    )

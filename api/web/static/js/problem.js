@@ -1,0 +1,30 @@
+/* Why something was not done, in the page's words: the API's problem document (code + params)
+   through the page's "problem.*" messages, as api/web/problems.py does on the server.
+   window.tanggapProblem(body, fields) — fields renames the API's field names to the page's
+   ({note: "comment"}). */
+"use strict";
+(function () {
+  var MB = 1024 * 1024;
+  window.tanggapProblem = function (body, fields) {
+    var t = window.tanggapMessages();
+    var all = window.tanggapMessageKeys();
+    body = body || {};
+    var params = {};
+    Object.keys(body.params || {}).forEach(function (k) { params[k] = body.params[k]; });
+    if (params.field !== undefined) {
+      var name = (fields || {})[params.field] || params.field;
+      params.field = t(all.indexOf("problem.field." + name) >= 0 ? "problem.field." + name : "problem.field.any");
+    }
+    ["size", "limit"].forEach(function (k) {
+      if (typeof params[k] === "number") { params[k + "_mb"] = (params[k] / MB).toFixed(1); }
+    });
+    var key = "problem." + (body.code || "other");
+    if (all.indexOf(key) >= 0) {
+      var missing = (t(key).match(/\{(\w+)\}/g) || []).some(function (p) { return params[p.slice(1, -1)] === undefined; });
+      if (!missing) { return t(key, params); }
+      if (all.indexOf(key + "_plain") >= 0) { return t(key + "_plain"); }
+    }
+    if (params.field !== undefined) { return t("problem.invalid_request", { field: params.field }); }
+    return t("problem.other");
+  };
+})();

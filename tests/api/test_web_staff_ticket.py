@@ -1,0 +1,144 @@
+"""The staff ticket page ``/staff/tickets/{code}`` over HTTP: the citizen's comments and dispute
+reasons, internal notes, the reporter only as the API's role rules allow, timers in the order
+work happens, the worklist's "reopened because", and the actions posted back to the page."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .conftest import Api
+
+ORIGIN = "https://testserver"
+
+
+@pytest.fixture
+def web(api: Api) -> TestClient:
+    client = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
+    client.headers["Origin"] = ORIGIN
+    return client
+
+
+def sign_in(web: TestClient, api: Api, who: str = "staff") -> None:
+    response = web.post("/staff/sign-in", data={"key": api.keys[who], "next": "/staff"})
+    assert response.status_code == 303, response.text
+
+
+def _disputed(api: Api, **report: object) -> str:
+    code = str(api.submit(**report)["code"])
+    token = {"X-Reporter-Token": api.tokens[code]}
+    api.drive(code, "verify", "assign", "start", "resolve")
+    comment = api.client.post(
+        f"/api/v1/reports/{code}/comments", json={"text": "Masih ada lubang"}, headers=token
+    )
+    assert comment.status_code in (200, 201), comment.text
+    dispute = api.client.post(
+        f"/api/v1/reports/{code}/dispute", json={"reason": "Lubangnya masih ada"}, headers=token
+    )
+    assert dispute.status_code == 200, dispute.text
+    return code
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_staff_reads_the_citizens_comment_and_dispute_reason_on_the_ticket_page(
+    web: TestClient, api: Api
+) -> None:
+    code = _disputed(api)
+    note = api.act(code, "comment", note="Tim cek ulang besok pagi", public=False)
+    assert note.status_code == 200, note.text
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang=en")
+    assert page.status_code == 200
+    text = _text(page.text)
+    assert "Masih ada lubang" in text and "Citizen's comment" in text
+    assert "Lubangnya masih ada" in text and "Citizen disputed the fix" in text
+    assert "Tim cek ulang besok pagi" in text
+    assert "Internal — the citizen does not see this" in text
+    # the public page never shows the internal note
+    assert "Tim cek ulang besok pagi" not in web.get(f"/t/{code}").text
+    # the worklist says why it came back, and links to this page
+    worklist = web.get("/staff?lang=en").text
+    card = worklist[worklist.index(f'id="ticket-{code}"') :].split("</li>")[0]
+    assert "Reopened because:" in card and "Lubangnya masih ada" in card
+    assert f'href="/staff/tickets/{code}"' in card
+    indonesian = _text(web.get(f"/staff/tickets/{code}?lang=id").text)
+    assert "Komentar warga" in indonesian and "Warga membantah penyelesaian" in indonesian
+
+
+def test_timers_are_listed_as_work_happens(web: TestClient, api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start")
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    kinds = re.findall(r'<tr data-kind="(\w+)"', page)
+    order = ["verify", "assign", "accept", "start", "resolve"]
+    assert len(kinds) >= 2 and kinds == sorted(kinds, key=order.index), kinds
+    assert kinds.index("verify") < kinds.index("resolve")
+
+
+def test_a_private_reporter_is_shown_to_admins_only(web: TestClient, api: Api) -> None:
+    code = api.submit(name="Siti Rahma", email="siti@example.org", private=True)["code"]
+    sign_in(web, api, "staff")
+    staff_view = web.get(f"/staff/tickets/{code}?lang=en").text
+    assert "Siti Rahma" not in staff_view and "siti@example.org" not in staff_view
+    assert "only admins see who reported it" in staff_view
+    admin = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
+    admin.headers["Origin"] = ORIGIN
+    sign_in(admin, api, "admin")
+    assert "Siti Rahma" in admin.get(f"/staff/tickets/{code}?lang=en").text
+    public = api.submit(name="Budi Santoso")["code"]
+    assert "Budi Santoso" in web.get(f"/staff/tickets/{public}?lang=en").text
+
+
+def test_an_action_from_the_ticket_page_comes_back_to_it_in_words(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang=id").text
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert version and 'name="back" value="ticket"' in page
+    form = {"trigger": "reject", "expected_version": version.group(1), "back": "ticket"}
+    refused = web.post(f"/staff/tickets/{code}/actions", data=form)
+    assert refused.status_code == 422
+    assert "Tulis alasannya dulu." in refused.text and "needs a reason" not in refused.text
+    done = web.post(f"/staff/tickets/{code}/actions", data={**form, "trigger": "verify"})
+    assert done.headers["location"] == f"/staff/tickets/{code}?done={code}&did=verify"
+    assert f"{code}: Verifikasi — selesai." in web.get(done.headers["location"]).text
+
+
+def test_a_ticket_of_another_agency_or_none_reads_as_words(web: TestClient, api: Api) -> None:
+    code = api.submit()["code"]
+    sign_in(web, api, "outsider")
+    other = web.get(f"/staff/tickets/{code}?lang=en")
+    assert other.status_code == 403 and "handled by another agency or area" in other.text
+    missing = web.get("/staff/tickets/NOPE?lang=id")
+    assert missing.status_code == 404 and "Tidak ada tiket dengan kode NOPE." in missing.text
+
+
+def test_a_revoked_key_says_why_on_sign_in_and_keeps_the_typed_note(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert version
+    prefix = api.keys["staff"].split("_")[1]
+    assert api.client.delete(f"/api/v1/admin/keys/{prefix}", headers=api.auth("admin")).is_success
+    form = {"trigger": "comment", "expected_version": version.group(1), "back": "ticket"}
+    sent = web.post(f"/staff/tickets/{code}/actions", data={**form, "note": "Cek saluran"})
+    assert sent.status_code == 401
+    assert "Your sign-in ended (the key was revoked or the sign-in expired)" in _text(sent.text)
+    assert "Cek saluran" in sent.text and f'value="/staff/tickets/{code}"' in sent.text
+    web.cookies.set("tanggap_staff", "stale")  # a sign-in that no longer holds
+    later = web.get("/staff/tickets/" + code)
+    assert "ended=1" in later.headers["location"]
+    shown = web.get(later.headers["location"] + "&lang=en")
+    assert "Your sign-in ended" in _text(shown.text)

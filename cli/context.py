@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,7 @@ __all__ = [
     "reported_errors",
     "settings",
     "storage",
+    "text_file",
 ]
 
 
@@ -74,6 +76,23 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``error: message`` (literally, on one line) and leave with ``code``."""
     err_console.print(Text.assemble(("error: ", "bold red"), one_line(message)))
     raise typer.Exit(code=code)
+
+
+def text_file(path: Path) -> str:
+    """A YAML or JSON file given on the command line, as text; a file that is not UTF-8 text
+    is one line naming it (``error: 'x.yaml' is UTF-16 text; save it as UTF-8``)."""
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise typer.BadParameter("is UTF-16 text; save it as UTF-8", param_hint=f"'{path}'")
+    if b"\x00" in raw[:8192]:
+        raise typer.BadParameter("is not a text file", param_hint=f"'{path}'")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise typer.BadParameter(
+            f"is not UTF-8 text (line {line}); save it as UTF-8", param_hint=f"'{path}'"
+        ) from None
 
 
 def settings() -> Settings:

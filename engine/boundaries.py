@@ -232,8 +232,7 @@ def _read_feature(
             )
         elif not isinstance(word, str) or not word.strip():
             errors.append(
-                f"level {word!r} (property {mapping.level!r}) is not a level word "
-                f"(known: {known})"
+                f"level {word!r} (property {mapping.level!r}) is not a level word (known: {known})"
             )
         else:
             errors.append(

@@ -183,20 +183,30 @@ FEATURE = {
 GEOJSON = json.dumps({"type": "FeatureCollection", "features": [FEATURE]})
 
 
+NOT_UTF8 = "tanggap {cmd}: Invalid value for '{f}': is not UTF-8 text (line 1); save it as UTF-8"
+
+
 @pytest.mark.parametrize(
     ("command", "name", "content", "expected"),
     [
         ("mapping", "m.yaml", b"code: kode\nname: [nama\nlevel: x\n",
-         "{f}:3: not valid YAML: expected ',' or ']', but got ':'"),
-        ("mapping", "m.yaml", b'code: "kode\n', "{f}:2: not valid YAML: found unexpected end of stream"),
-        ("mapping", "m.yaml", b"\t- x\n", "{f}:1: not valid YAML: found character '\\t' that cannot start any token"),
-        ("mapping", "m.yaml", b"code: k\xe9\n", "tanggap areas import: Invalid value for '{f}': is not UTF-8 text (line 1); save it as UTF-8"),
-        ("mapping", "m.yaml", b"\xff\xfec\x00", "tanggap areas import: Invalid value for '{f}': is UTF-16 text; save it as UTF-8"),
+         "{f}:3: not valid YAML: "
+         "expected ',' or ']', but got ':'"),
+        ("mapping", "m.yaml", b'code: "kode\n', "{f}:2: not valid YAML: "
+         "found unexpected end of stream"),
+        ("mapping", "m.yaml", b"\t- x\n", "{f}:1: not valid YAML: "
+         "found character '\\t' that cannot start any token"),
+        ("mapping", "m.yaml", b"code: k\xe9\n", NOT_UTF8),
+        ("mapping", "m.yaml", b"\xff\xfec\x00",
+         "tanggap {cmd}: Invalid value for '{f}': is UTF-16 text; save it as UTF-8"),
         ("geojson", "a.geojson", b'{"type": "FeatureCollection", "features": [\n',
          "{f}:2:1: not valid JSON: Expecting value"),
-        ("config", "c.yaml", b"agencies:\n  - code: [x\n", "{f}:3: not valid YAML: did not find expected ',' or ']'"),
-        ("config", "c.yaml", b"a: 1\n---\nb: 2\n", "{f}:2: not valid YAML: expected a single document in the stream, but found another document"),
-        ("config", "c.yaml", b"a: \xc3\n", "tanggap config load: Invalid value for '{f}': is not UTF-8 text (line 1); save it as UTF-8"),
+        ("config", "c.yaml", b"agencies:\n  - code: [x\n", "{f}:3: not valid YAML: "
+         "did not find expected ',' or ']'"),
+        ("config", "c.yaml", b"a: 1\n---\nb: 2\n",
+         "{f}:2: not valid YAML: "
+         "expected a single document in the stream, but found another document"),
+        ("config", "c.yaml", b"a: \xc3\n", NOT_UTF8),
     ],
 )  # fmt: skip
 def test_cli_file_that_does_not_parse_is_one_line_naming_file_and_line(
@@ -214,7 +224,8 @@ def test_cli_file_that_does_not_parse_is_one_line_naming_file_and_line(
     }[command]
     result = tanggap.invoke(app, args, prog_name="tanggap")
     assert result.exit_code == 2
-    assert result.stderr == f"error: {expected.format(f=bad)}\n"
+    shown = expected.format(f=bad, cmd=" ".join(args[:2]))
+    assert result.stderr == f"error: {shown}\n"
 
 
 def test_cli_areas_import_without_level_property_names_option_not_none(

@@ -110,12 +110,14 @@ def readme_variants(command: str) -> list[list[str]]:
             choices = word.split("|") if "|" in word and not word.startswith("-") else [word]
             if word.startswith("--") and "|" in word:
                 choices = [c if c.startswith("--") else "--" + c for c in word.split("|")]
-            expanded = [e + [c] for e in expanded for c in choices]
+            expanded = [[*e, c] for e in expanded for c in choices]
         argvs += expanded
     return [a for a in argvs if a]
 
 
-def test_every_readme_tanggap_command_parses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_readme_tanggap_command_parses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each ``tanggap …`` in the README names real commands and options with valid values (a
     dry parse by the CLI itself: nothing runs). Files it names exist here as empty files."""
     import typer
@@ -126,7 +128,7 @@ def test_every_readme_tanggap_command_parses(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(tmp_path)
     (tmp_path / "catalogue").symlink_to(ROOT / "catalogue")
     commands = readme_commands()
-    assert "tanggap keys create --role staff --agency DBM --name \"Budi Santoso\"" in commands
+    assert 'tanggap keys create --role staff --agency DBM --name "Budi Santoso"' in commands
     assert len(commands) > 40
     root = typer.main.get_command(app)
     problems = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -70,6 +71,23 @@ def visible(value: object) -> str:
 
 def one_line(value: object) -> str:
     return visible(value).replace("\n", "\\n").replace("\t", " ")
+
+
+#: The engine names a field by its key (``staff_email``, the keys of ``engine.text.LIMITS``),
+#: which an API client matches on; a person at the shell reads words: ``staff e-mail is not an
+#: e-mail address …``.
+_FIELD = re.compile(r"^[a-z]+(_[a-z]+)+\b")
+_WORDS = {"email": "e-mail", "timezone": "time zone"}
+
+
+def plain(message: str) -> str:
+    """An engine message with its leading field key in words (``reporter_email`` → ``reporter
+    e-mail``)."""
+    return _FIELD.sub(
+        lambda found: " ".join(_WORDS.get(w, w) for w in found.group(0).split("_")),
+        message,
+        count=1,
+    )
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -165,7 +183,7 @@ def reported_errors() -> Iterator[None]:
     except CorruptHistory as exc:  # a fault of ours, not of what was typed
         fail(exc.message, code=1)
     except TanggapError as exc:
-        fail(exc.message)
+        fail(plain(exc.message))
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         fail(f"the database failed: {reason}")

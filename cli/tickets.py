@@ -30,6 +30,7 @@ from engine.actors import Actor
 from engine.catalogue.lookup import get_agency, get_area, get_category
 from engine.lifecycle import State, allowed_triggers, parse_trigger
 from engine.models import Area, Attachment, Priority, SlaTimer, Ticket
+from engine.photos import too_large
 from engine.staff import get_staff
 from engine.submission import Language, Report, submit
 from engine.tickets import get_ticket, list_events
@@ -54,7 +55,7 @@ def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
         size = path.stat().st_size
         if size > limit:  # refuse before reading a huge file into memory
             raise typer.BadParameter(
-                f"{path} is {size} bytes; the limit is {limit}", param_hint="'--photo'"
+                too_large(str(path), limit=limit, size=size), param_hint="'--photo'"
             )
     return tuple(path.read_bytes() for path in photos or ())
 

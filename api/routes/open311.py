@@ -317,7 +317,8 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
             if len(parsed.media) == settings.max_photos:
                 raise RuleViolated(f"at most {settings.max_photos} media files")
             data = await value.read(settings.max_photo_bytes + 1)
-            parsed.media.append(check_photo(data, settings, value.filename or "media"))
+            name = value.filename or "media"
+            parsed.media.append(check_photo(data, settings, name, size=value.size))
         elif not isinstance(value, str) or not value.strip():
             continue
         elif match := _ATTRIBUTE.match(key):

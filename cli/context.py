@@ -229,8 +229,8 @@ def table(*columns: str, title: str | None = None) -> Table:
         header = str(column.header)
         column.overflow = "fold"
         column.no_wrap = header in NO_WRAP or "/" in header  # two values, one a line
-        if header.split(" ")[0] in DATE_HEADERS and not column.no_wrap:
-            column.min_width = 10  # 2026-11-23 above 09:00, never 2026-1 above 1-23
+        if header.split(" ")[0] in DATE_HEADERS:
+            column.no_wrap = True  # 2026-11-23 09:00 on one line, never 2026-1 above 1-23
     return grid
 
 

@@ -637,3 +637,44 @@ def test_cli_field_named_in_words_not_as_a_key(
     """The engine's field keys (staff_email) read as words at the shell; the value typed is
     never echoed (it may be someone's personal data in a shared terminal log)."""
     assert refused(tanggap, *args) == line
+
+
+def test_cli_note_visibility_defaults_in_help_match_what_the_timeline_records(
+    tanggap: CliRunner, submit, officer: str, wide: None
+) -> None:
+    """hold's note is public and resume's internal by default: the help says so, per action."""
+    code, _token = submit()
+    for action in ("verify", "assign", "start"):
+        ok(tanggap, "ticket", "act", code, action, "--as", officer)
+    ok(tanggap, "ticket", "act", code, "hold", "--as", officer, "--note", "menunggu PLN")
+    ok(tanggap, "ticket", "act", code, "resume", "--as", officer, "--note", "PLN datang")
+    shown = ok(tanggap, "ticket", "show", code)
+    assert "[public] menunggu PLN" in shown and "[internal] PLN datang" in shown
+
+    helped = " ".join(ok(tanggap, "ticket", "act", "--help").split())
+    found = re.search(r"by default public on ([a-z_, ]+); internal on ([a-z_, ]+)", helped)
+    assert found is not None, helped
+    public, internal = (set(found.group(n).split(", ")) for n in (1, 2))
+    assert "hold" in public and "resolve" in public and "resume" in internal
+    assert not public & internal
+
+
+def test_cli_sla_check_at_80_columns_never_splits_a_date(
+    tanggap: CliRunner, submit, officer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(context.console, "width", 80)
+    code, _token = submit()
+    ok(tanggap, "ticket", "act", code, "verify", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "assign", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "start", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "hold", "--as", officer, "--note", "menunggu PLN")
+
+    out = ok(tanggap, "sla", "check", code)
+
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert not re.search(r"\d{4}-\d\d-\d\d *\n.*\d\d:\d\d", out)  # date above its time
+    assert not re.search(r"\d{4}-\d *\n", out)
+    dates = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", out)
+    assert len(dates) >= 4 * 2 + 3  # started + deadline of each timer, stops, the pause
+    assert re.search(r"stopped *\n *\d{4}-\d\d-\d\d \d\d:\d\d", out)
+    assert re.search(r"paused", out)

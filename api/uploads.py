@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 from api.errors import PayloadTooLarge, UnsupportedMediaType
 from api.schemas.public import ReportCreate
 from engine import RuleViolated, Settings
+from engine.photos import too_large
 
 #: What an accepted image starts with: JPEG, PNG, WebP (RIFF....WEBP).
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
@@ -26,12 +27,18 @@ def _is_image(head: bytes) -> bool:
     return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-def check_photo(data: bytes, settings: Settings, name: str = "photo") -> bytes:
-    if len(data) > settings.max_photo_bytes:
-        raise PayloadTooLarge(
-            f"{name} is {len(data)} bytes; the limit is {settings.max_photo_bytes}",
-            params={"name": name, "size": len(data), "limit": settings.max_photo_bytes},
-        )
+def check_photo(
+    data: bytes, settings: Settings, name: str = "photo", *, size: int | None = None
+) -> bytes:
+    """``size``: the whole file's (a form's upload knows it), as ``data`` may be only its first
+    ``limit + 1`` bytes: a reader stops there, so that length alone says "larger", not a size."""
+    limit = settings.max_photo_bytes
+    if len(data) > limit:
+        whole = size if size is not None else (len(data) if len(data) > limit + 1 else None)
+        params: dict[str, object] = {"name": name, "limit": limit}
+        if whole is not None:
+            params["size"] = whole
+        raise PayloadTooLarge(too_large(name, limit=limit, size=whole), params=params)
     if not _is_image(data[:16]):
         raise UnsupportedMediaType(
             f"{name} is not a JPEG, PNG or WebP image", params={"name": name}
@@ -71,7 +78,10 @@ async def read_body(
     if content_type == "application/json":
         body = await request.body()
         if len(body) > json_limit:
-            raise PayloadTooLarge(f"a JSON body is at most {json_limit} bytes; use multipart")
+            raise PayloadTooLarge(
+                too_large("the JSON body", limit=json_limit, size=len(body))
+                + "; send photos as multipart/form-data"
+            )
         return _validate(model, body or b"null", json=True), []
     if content_type != "multipart/form-data":
         raise UnsupportedMediaType("send application/json, or multipart/form-data with photos")
@@ -89,7 +99,8 @@ async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, 
             if len(photos) == settings.max_photos:
                 raise RuleViolated(f"at most {settings.max_photos} photos at once")
             data = await value.read(settings.max_photo_bytes + 1)
-            photos.append(check_photo(data, settings, value.filename or "photo"))
+            name = value.filename or "photo"
+            photos.append(check_photo(data, settings, name, size=value.size))
         elif value != "":
             _put(fields, key, value)
     return _validate(model, fields, json=False), photos

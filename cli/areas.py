@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cli.context import console, database, now, reported_errors, settings
+from cli.context import console, database, now, reported_errors, settings, text_file
 from engine.areas import explain_point, import_boundaries, list_areas, offices_by_area
 from engine.boundaries import BoundaryMapping, parse_level_words, parse_mapping
 from engine.models import AreaLevel
@@ -27,7 +27,7 @@ def _mapping(
     levels: list[str] | None,
 ) -> BoundaryMapping:
     base = (
-        parse_mapping(mapping_file.read_text(encoding="utf-8"), source=str(mapping_file))
+        parse_mapping(text_file(mapping_file), source=str(mapping_file))
         if mapping_file
         else BoundaryMapping()
     )

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -52,6 +54,7 @@ __all__ = [
     "reported_errors",
     "settings",
     "storage",
+    "text_file",
 ]
 
 
@@ -70,10 +73,44 @@ def one_line(value: object) -> str:
     return visible(value).replace("\n", "\\n").replace("\t", " ")
 
 
+#: The engine names a field by its key (``staff_email``, the keys of ``engine.text.LIMITS``),
+#: which an API client matches on; a person at the shell reads words: ``staff e-mail is not an
+#: e-mail address …``.
+_FIELD = re.compile(r"^[a-z]+(_[a-z]+)+\b")
+_WORDS = {"email": "e-mail", "timezone": "time zone"}
+
+
+def plain(message: str) -> str:
+    """An engine message with its leading field key in words (``reporter_email`` → ``reporter
+    e-mail``)."""
+    return _FIELD.sub(
+        lambda found: " ".join(_WORDS.get(w, w) for w in found.group(0).split("_")),
+        message,
+        count=1,
+    )
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``error: message`` (literally, on one line) and leave with ``code``."""
     err_console.print(Text.assemble(("error: ", "bold red"), one_line(message)))
     raise typer.Exit(code=code)
+
+
+def text_file(path: Path) -> str:
+    """A YAML or JSON file given on the command line, as text; a file that is not UTF-8 text
+    is one line naming it (``error: 'x.yaml' is UTF-16 text; save it as UTF-8``)."""
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise typer.BadParameter("is UTF-16 text; save it as UTF-8", param_hint=f"'{path}'")
+    if b"\x00" in raw[:8192]:
+        raise typer.BadParameter("is not a text file", param_hint=f"'{path}'")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise typer.BadParameter(
+            f"is not UTF-8 text (line {line}); save it as UTF-8", param_hint=f"'{path}'"
+        ) from None
 
 
 def settings() -> Settings:
@@ -146,7 +183,7 @@ def reported_errors() -> Iterator[None]:
     except CorruptHistory as exc:  # a fault of ours, not of what was typed
         fail(exc.message, code=1)
     except TanggapError as exc:
-        fail(exc.message)
+        fail(plain(exc.message))
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         fail(f"the database failed: {reason}")
@@ -192,8 +229,8 @@ def table(*columns: str, title: str | None = None) -> Table:
         header = str(column.header)
         column.overflow = "fold"
         column.no_wrap = header in NO_WRAP or "/" in header  # two values, one a line
-        if header.split(" ")[0] in DATE_HEADERS and not column.no_wrap:
-            column.min_width = 10  # 2026-11-23 above 09:00, never 2026-1 above 1-23
+        if header.split(" ")[0] in DATE_HEADERS:
+            column.no_wrap = True  # 2026-11-23 09:00 on one line, never 2026-1 above 1-23
     return grid
 
 

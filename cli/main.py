@@ -19,13 +19,16 @@ from cli.context import (
     console,
     database,
     err_console,
+    fail,
     now,
     one_line,
     reported_errors,
+    text_file,
 )
 from engine import schema
 from engine.catalogue import load_catalogue
-from engine.errors import CorruptHistory, TanggapError
+from engine.catalogue.lookup import find_agency, find_category
+from engine.errors import CorruptHistory, DatabaseNotReady, TanggapError
 from engine.lifecycle import mermaid
 
 
@@ -151,12 +154,7 @@ def config_load(
 ) -> None:
     """Load (or reload) the service catalogue; loading the same file twice changes nothing."""
     with reported_errors():
-        raw = file.read_bytes()
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise typer.BadParameter("is UTF-16 text; save it as UTF-8", param_hint=f"'{file}'")
-        if b"\x00" in raw[:8192]:
-            raise typer.BadParameter("is not a text file", param_hint=f"'{file}'")
-        text = raw.decode("utf-8-sig")  # a Latin-1 file stops here, with one line
+        text = text_file(file)
         with database().transaction() as session:
             summary = load_catalogue(session, text, source=str(file), now=now())
     if not summary.changed:
@@ -172,13 +170,39 @@ def lifecycle() -> None:
     console.print(mermaid())
 
 
+DEMO_AGENCY = "DISHUB"
+DEMO_CATEGORY = "traffic_jam"
+DEMO_SETUP = "tanggap config load catalogue/jakarta.yaml"
+
+
 @app.command("demo")
 def demo() -> None:
-    """Walk one sample report from submission to resolution and print its timeline."""
+    """Walk one sample report from submission to resolution and print its timeline.
+
+    It writes to the configured database (a demo officer and a real ticket): point
+    TANGGAP_DATABASE_URL at a scratch database, run `tanggap db upgrade` and
+    `tanggap config load catalogue/jakarta.yaml` there first.
+    """
     officer = "demo.officer@tanggap.example"
-    staff.add(officer, name="Petugas Demo (Dishub)", agency="DISHUB", update=True)
+    with reported_errors():
+        try:
+            db = database()
+        except DatabaseNotReady as exc:
+            reason = exc.message.split(": run ")[0]  # what is wrong, without its own advice
+            fail(
+                "the demo needs a database with the catalogue: run `tanggap db upgrade`, then "
+                f"`{DEMO_SETUP}` ({reason})"
+            )
+        with db.transaction() as session:
+            ready = find_agency(session, DEMO_AGENCY) and find_category(session, DEMO_CATEGORY)
+    if not ready:
+        fail(
+            f"load the catalogue first: {DEMO_SETUP} (the demo reports a {DEMO_CATEGORY} "
+            f"for {DEMO_AGENCY})"
+        )
+    staff.add(officer, name="Petugas Demo (Dishub)", agency=DEMO_AGENCY, update=True)
     code = tickets.submit_cmd(
-        category="traffic_jam",
+        category=DEMO_CATEGORY,
         description="Macet total di Jl. Medan Merdeka Barat, lampu lalu lintas mati",
         lat=-6.1754,
         lon=106.8272,

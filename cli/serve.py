@@ -8,13 +8,20 @@ they start, and none ignores the signal because we were launched in the backgrou
 2. a Prefect runner serving the flows' deployments on their schedules (``workflows.serving``);
 3. the HTTP app ``api.app:app`` under uvicorn, when this installation has it.
 
-It prints where each part listens and logs, and on Ctrl-C or SIGTERM stops all of them, last
-started first; if one part dies, it stops the others and exits non-zero.
+It prints where each part listens and logs, and on Ctrl-C, SIGTERM or SIGHUP stops all of them,
+last started first; if one part dies, it stops the others and exits non-zero. Each part runs
+under ``cli.watchdog``, which stops the part's whole group when serve itself dies without
+stopping them (SIGKILL, a crash): nothing outlives it holding the ports or the data directory.
+
+One serve per data directory (``TANGGAP_HOME``): a lock file there refuses a second one, whatever
+its ports, before it starts a second Prefect server on the same data and a second set of flows
+on the same database.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.util
 import ipaddress
 import os
@@ -41,6 +48,10 @@ HOSTNAME = re.compile(
 )
 PREFECT_SERVER = [sys.executable, "-m", "prefect", "server", "start"]
 UVICORN = [sys.executable, "-m", "uvicorn"]
+WATCHDOG = [sys.executable, "-m", "cli.watchdog"]
+#: Signals that stop serve cleanly: Ctrl-C, a service manager's stop, a closed terminal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+LOCK_FILE = "serve.lock"
 
 
 @dataclass
@@ -105,7 +116,7 @@ def start(name: str, argv: list[str], *, env: dict[str, str], logs: Path) -> Chi
     log = logs / f"{name}.log"
     handle = log.open("ab")
     process = subprocess.Popen(
-        argv,
+        [*WATCHDOG, str(os.getpid()), "--", *argv],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=handle,
@@ -113,6 +124,46 @@ def start(name: str, argv: list[str], *, env: dict[str, str], logs: Path) -> Chi
         start_new_session=True,
     )
     return Child(name, process, log, handle)
+
+
+def take_lock(home: Path) -> IO[str]:
+    """Hold the data directory's lock for as long as this process lives (the kernel lets it go
+    however the process ends), or say who holds it and leave with exit code 2."""
+    path = home / LOCK_FILE
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        err_console.print(
+            f"error: another tanggap serve ({holder}) is running on the data directory {home}; "
+            "stop it first, or set TANGGAP_HOME to another directory"
+        )
+        raise typer.Exit(code=2) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def url_host(host: str) -> str:
+    """``host`` as it stands in a URL: IPv6 in brackets, a wildcard address as loopback."""
+    if host in ("0.0.0.0", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def busy(what: str, host: str, port: int, option: str) -> None:
+    # Most likely another `tanggap serve` (or Prefect's own default 4200): refuse before
+    # starting anything rather than pick another port behind the operator's back.
+    err_console.print(
+        f"error: {host}:{port} ({what}) is already in use (another tanggap serve?); "
+        f"stop it or pass {option}"
+    )
+    raise typer.Exit(code=2)
 
 
 def _host(value: str) -> str:
@@ -136,35 +187,44 @@ def serve_command(
         int, typer.Option(help="Prefect server port (0: any free port)", min=0, max=65535)
     ] = 4200,
 ) -> None:
-    """Run the HTTP app and the scheduled flows, with a Prefect server of its own."""
+    """Run the HTTP app and the scheduled flows, with a Prefect server of its own.
+
+    Ctrl-C, SIGTERM and SIGHUP stop everything. Mail links point at the address served here
+    unless TANGGAP_PUBLIC_BASE_URL says otherwise (e.g. behind a proxy).
+    """
     home = home_dir()
     logs = home / "logs"
     prefect_home = home / "prefect"
-    logs.mkdir(parents=True, exist_ok=True)
-    prefect_home.mkdir(parents=True, exist_ok=True)
-
     with reported_errors():
+        logs.mkdir(parents=True, exist_ok=True)
+        prefect_home.mkdir(parents=True, exist_ok=True)
         # Like every command but `tanggap db upgrade`: a missing or old database is one line
         # saying what to run, never a new empty file beside the one the operator meant.
         db = database()
-        backend = build_backend(settings())
+        configured = settings()
+        backend = build_backend(configured)
+    lock = take_lock(home)  # held until every part has stopped
 
     if port == 0:
         port = free_port(host)
-    elif port_in_use(host, port):
-        # Most likely another `tanggap serve`: refuse before starting a second Prefect server
-        # on the same data directory.
-        err_console.print(
-            f"error: {host}:{port} is already in use (another tanggap serve?); "
-            "stop it or pass --port"
-        )
-        raise typer.Exit(code=2)
-    if prefect_port == 0 or port_in_use("127.0.0.1", prefect_port):
+    elif port_in_use(url_host(host), port):
+        busy("HTTP app", host, port, "--port")
+    if prefect_port == 0:
         prefect_port = free_port("127.0.0.1")
+    elif port_in_use("127.0.0.1", prefect_port):
+        busy("Prefect server", "127.0.0.1", prefect_port, "--prefect-port")
+    # Links in mail: where this serve listens, unless the operator set the public address.
+    if os.environ.get("TANGGAP_PUBLIC_BASE_URL"):
+        public_url = configured.public_base_url
+        public_line = f"links in mail: {public_url} (TANGGAP_PUBLIC_BASE_URL)"
+    else:
+        public_url = f"http://{url_host(host)}:{port}"
+        public_line = f"links in mail: {public_url} (set TANGGAP_PUBLIC_BASE_URL to change)"
     api_url = f"http://127.0.0.1:{prefect_port}/api"
     env = dict(os.environ)
     env.update(
         {
+            "TANGGAP_PUBLIC_BASE_URL": public_url,
             "PREFECT_HOME": str(prefect_home),
             "PREFECT_API_URL": api_url,
             "PREFECT_API_DATABASE_CONNECTION_URL": (
@@ -184,11 +244,12 @@ def serve_command(
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         stopping.append(signum)
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
     status = 0
     try:
         say(f"database: {db.engine.url.render_as_string()} (schema up to date)")
         say(f"mail: {backend.describe()}")
+        say(public_line)
         say("starting the Prefect server (10–20 s) …")
         server = start(
             "prefect-server",
@@ -215,7 +276,7 @@ def serve_command(
             )
             children.append(app)
             http_line = f"HTTP app: http://{host}:{port}/   log: {app.log}"
-        say("Tanggap is running (Ctrl-C or SIGTERM stops everything):")
+        say("Tanggap is running (Ctrl-C, SIGTERM or SIGHUP stops everything):")
         say(f"  {http_line}")
         say(
             f"  Prefect server and UI: http://127.0.0.1:{prefect_port}/   data: {prefect_home}"
@@ -244,6 +305,7 @@ def serve_command(
             child.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        lock.close()
         if children:
             say("stopped: " + ", ".join(c.name for c in reversed(children)))
     if status:

@@ -35,14 +35,19 @@ def print_sla(session: Session, ticket: Ticket, moment: datetime) -> None:
         "timer / policy", "started / deadline", "elapsed / target", "status", "levels reached",
         title=f"SLA timeline ({zone})",
     )  # fmt: skip
+    grid.columns[3].no_wrap = True
     for view in views:
+        # Each date on a line of its own, whole: the column is as wide as one date, and a
+        # date is never split (2026-11-30 above 20:35) at 80 columns.
         status = [view.status]
-        status += [
-            f"paused {local(a, short=True)} – {local(b, short=True) if b else 'now'}"
-            for a, b in view.pauses
-        ]
+        for start, end in view.pauses:
+            status += [
+                "paused",
+                local(start, short=True),
+                f"– {local(end, short=True) if end else 'now'}",
+            ]
         if view.stopped_at is not None:
-            status.append(f"stopped {local(view.stopped_at, short=True)}")
+            status += ["stopped", local(view.stopped_at, short=True)]
         levels = ", ".join(
             f"{lvl.level} {lvl.percent}%{'' if lvl.mailed else ' (not mailed)'}"
             for lvl in view.levels

@@ -28,8 +28,15 @@ from cli.sla import print_sla, span
 from engine.actions import perform
 from engine.actors import Actor
 from engine.catalogue.lookup import get_agency, get_area, get_category
-from engine.lifecycle import State, allowed_triggers, parse_trigger
+from engine.lifecycle import (
+    PUBLIC_NOTE_TRIGGERS,
+    USER_TRIGGERS,
+    State,
+    allowed_triggers,
+    parse_trigger,
+)
 from engine.models import Area, Attachment, Priority, SlaTimer, Ticket
+from engine.photos import too_large
 from engine.staff import get_staff
 from engine.submission import Language, Report, submit
 from engine.tickets import get_ticket, list_events
@@ -54,7 +61,7 @@ def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
         size = path.stat().st_size
         if size > limit:  # refuse before reading a huge file into memory
             raise typer.BadParameter(
-                f"{path} is {size} bytes; the limit is {limit}", param_hint="'--photo'"
+                too_large(str(path), limit=limit, size=size), param_hint="'--photo'"
             )
     return tuple(path.read_bytes() for path in photos or ())
 
@@ -122,6 +129,15 @@ def submit_cmd(
             return ticket.code
 
 
+#: Who sees a note by default comes from the lifecycle's rules (each rule's ``public_note``).
+NOTE_HELP = (
+    "show the note to the citizen, or keep it to staff; by default public on "
+    + ", ".join(PUBLIC_NOTE_TRIGGERS)
+    + "; internal on "
+    + ", ".join(t for t in USER_TRIGGERS if t not in PUBLIC_NOTE_TRIGGERS)
+)
+
+
 @app.command("act")
 def act(
     code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9QXD")],
@@ -131,9 +147,7 @@ def act(
     as_: Annotated[str | None, typer.Option("--as", help="acting staff e-mail")] = None,
     token: Annotated[str | None, typer.Option(help="reporter token: act as the citizen")] = None,
     note: Annotated[str | None, typer.Option(help="reason or note")] = None,
-    public: Annotated[
-        bool | None, typer.Option("--public/--internal", help="show the note to the citizen?")
-    ] = None,
+    public: Annotated[bool | None, typer.Option("--public/--internal", help=NOTE_HELP)] = None,
     agency: Annotated[str | None, typer.Option(help="agency code (assign, transfer)")] = None,
     officer: Annotated[str | None, typer.Option(help="officer e-mail (assign, transfer)")] = None,
     duplicate_of: Annotated[str | None, typer.Option(help="code of the original ticket")] = None,

@@ -27,6 +27,7 @@ import yaml
 from shapely.geometry import mapping as to_geojson
 from shapely.geometry import shape as from_geojson
 
+from engine.catalogue.yaml_errors import yaml_error
 from engine.errors import CatalogueError, RuleViolated
 from engine.models import AreaLevel
 from engine.text import LIMITS, clean_text
@@ -105,7 +106,7 @@ def parse_mapping(text: str, *, source: str = "mapping") -> BoundaryMapping:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise CatalogueError(f"{source}: not valid YAML: {exc}") from exc
+        raise yaml_error(source, exc) from exc
     if not isinstance(data, dict):
         raise CatalogueError(f"{source}: expected a mapping with code, name, level, levels")
     unknown = set(data) - {"code", "name", "level", "parent", "levels"}
@@ -224,10 +225,20 @@ def _read_feature(
     level = mapping.level_of(word) if isinstance(word, str) else None
     if level is None:
         known = ", ".join(sorted({*LEVEL_WORDS, *mapping.levels}))
-        errors.append(
-            f"level {word!r} (property {mapping.level!r}) is not a known level word; "
-            f"map it with --levels {word}=kelurahan (known: {known})"
-        )
+        if mapping.level not in properties:
+            errors.append(
+                f"no property {mapping.level!r} for the level; name the property holding "
+                "each area's level word with --level PROPERTY"
+            )
+        elif not isinstance(word, str) or not word.strip():
+            errors.append(
+                f"level {word!r} (property {mapping.level!r}) is not a level word (known: {known})"
+            )
+        else:
+            errors.append(
+                f"level {word!r} (property {mapping.level!r}) is not a known level word; "
+                f"map it with --levels {word}=kelurahan (known: {known})"
+            )
 
     parent: str | None = None
     if mapping.parent is not None:

@@ -73,8 +73,9 @@ def ticket_link(code: str, base_url: str | None = None) -> str:
 
 
 def staff_link(code: str, base_url: str) -> str:
-    """The staff ticket detail (timeline, internal notes, photos); needs a staff key."""
-    return f"{base_url.rstrip('/')}/api/v1/tickets/{code}"
+    """The staff ticket page (timeline, internal notes, photos, actions); it asks for a sign-in
+    with a staff key first and then comes back to the ticket."""
+    return f"{base_url.rstrip('/')}/staff/tickets/{code}"
 
 
 def escalation_message(

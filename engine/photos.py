@@ -107,11 +107,26 @@ def _decode(raw: bytes, fmt: str) -> Image.Image:
     return Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
 
 
+def byte_size(count: int) -> str:
+    """``8 MB (8,388,608 bytes)``: megabytes for people, the exact count for programs."""
+    megabytes = count / (1024 * 1024)
+    shown = f"{megabytes:.0f}" if megabytes == int(megabytes) else f"{megabytes:.1f}"
+    return f"{shown} MB ({count:,} bytes)"
+
+
+def too_large(name: str, *, limit: int, size: int | None = None) -> str:
+    """The one wording of "too big" (API, CLI, engine). ``size`` is left out when only a part
+    was read (a reader that stops at ``limit + 1`` knows no more than "larger")."""
+    if size is None or size <= limit:
+        return f"{name} is larger than the limit of {byte_size(limit)}"
+    return f"{name} is {byte_size(size)}, larger than the limit of {byte_size(limit)}"
+
+
 def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
     """Validate ``raw`` as an image and return it re-encoded without any metadata."""
     if len(raw) > max_bytes:
         raise RuleViolated(
-            f"photo is {len(raw)} bytes; the limit is {max_bytes}",
+            too_large("photo", limit=max_bytes, size=len(raw)),
             key="photo_too_large",
             params={"size": len(raw), "limit": max_bytes},
         )

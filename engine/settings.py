@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse as parse_limit
@@ -148,8 +149,18 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     #: Who hears of dead letters, bounced escalation recipients and calendar problems.
     operator_email: str | None = None
-    #: Links in mail point here (the tracking page is ``/t/{code}``).
+    #: Links in mail point here (the tracking page is ``/t/{code}``). ``tanggap serve`` sets it
+    #: to the address it listens on when it is not set.
     public_base_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError("not a web address like https://lapor.example.go.id")
+        return value.rstrip("/")
+
     #: Outbox rows claimed per transaction.
     delivery_batch_size: int = 50
     #: Tries before a row is dead-lettered.

@@ -36,8 +36,13 @@ def number(name: str, value: str | None, low: float, high: float) -> float | Non
     except ValueError:
         raise RuleViolated(f"{name} must be a number") from None
     if not low <= result <= high:
-        raise RuleViolated(f"{name} must be between {low:g} and {high:g}")
+        raise RuleViolated(f"{name} must be between {_shown(low)} and {_shown(high)}")
     return result
+
+
+def _shown(bound: float) -> str:
+    """``1,000,000``, ``-90``, ``0.5``: as a person writes a bound, never ``1e+06``."""
+    return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:,}"
 
 
 def integer(name: str, value: str | None, low: int, high: int) -> int | None:

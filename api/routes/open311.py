@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.datastructures import UploadFile
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
@@ -53,6 +53,23 @@ class Format(StrEnum):
     JSON = "json"
 
 
+def _format(fmt: Annotated[str, Path(description="xml or json")]) -> Format:
+    """The spec's error array, in words, for ``requests.html`` (not FastAPI's enum message)."""
+    try:
+        return Format(fmt.lower())
+    except ValueError:
+        raise RuleViolated("format must be xml or json") from None
+
+
+FormatDep = Annotated[Format, Depends(_format)]
+#: ``locale`` (an extension: GeoReport v2 has none), else ``Accept-Language``, else Indonesian.
+LocaleQuery = Annotated[str | None, Query(max_length=20, description="id (default) or en")]
+
+
+def _lang(request: Request, locale: str | None) -> Language:
+    return language(locale, request.headers.get("accept-language"))
+
+
 def _zone(settings: Settings) -> ZoneInfo:
     return ZoneInfo(settings.timezone)
 
@@ -67,13 +84,14 @@ def _request_item(
     extras: tuple[str | None, str | None],
     zone: ZoneInfo,
     extensions: bool,
+    lang: Language,
 ) -> dict[str, Any]:
     note, photo = extras
     item: dict[str, Any] = {
         "service_request_id": t.code,
         "status": t.state.open311_status.value,
         "status_notes": note or "",
-        "service_name": t.category_id_name,
+        "service_name": t.category_en_name if lang is Language.EN else t.category_id_name,
         "service_code": t.category_code,
         "description": t.description,
         "agency_responsible": t.agency_name,
@@ -100,15 +118,20 @@ def _request_item(
 
 
 def _requests(
-    request: Request, session: Any, items: list[PublicTicket], settings: Settings, ext: bool
+    request: Request,
+    session: Any,
+    items: list[PublicTicket],
+    settings: Settings,
+    ext: bool,
+    lang: Language,
 ) -> list[dict[str, Any]]:
     extras = latest_notes_and_photos(session, [t.id for t in items])
     zone = _zone(settings)
-    return [_request_item(request, t, extras[t.id], zone, ext) for t in items]
+    return [_request_item(request, t, extras[t.id], zone, ext, lang) for t in items]
 
 
 @router.get("/discovery.{fmt}")
-def discovery(fmt: Format, request: Request) -> Response:
+def discovery(fmt: FormatDep, request: Request) -> Response:
     base = f"{str(request.base_url).rstrip('/')}/open311/v2"
     body = {
         "changeset": "2026-11-30T00:00:00+07:00",
@@ -127,19 +150,24 @@ def discovery(fmt: Format, request: Request) -> Response:
     return document(fmt, "discovery", "discovery", body)
 
 
-def _service_items(session: Any) -> list[dict[str, Any]]:
-    return [
-        {
-            "service_code": s.code,
-            "service_name": s.name_id,
-            "description": s.description or s.name_en,
-            "metadata": bool(s.questions),
-            "type": "realtime",
-            "keywords": s.name_en,
-            "group": s.group,
-        }
-        for s in list_services(session)
-    ]
+def _service_items(session: Any, lang: Language) -> list[dict[str, Any]]:
+    """Name, description and keywords in one language (the catalogue's own description, which
+    has one language, only where the operator wrote one)."""
+    items = []
+    for s in list_services(session):
+        name = s.name_en if lang is Language.EN else s.name_id
+        items.append(
+            {
+                "service_code": s.code,
+                "service_name": name,
+                "description": s.description or name,
+                "metadata": bool(s.questions),
+                "type": "realtime",
+                "keywords": name,
+                "group": s.group,
+            }
+        )
+    return items
 
 
 def _attribute(question: QuestionSpec, lang: Language) -> dict[str, Any]:
@@ -158,21 +186,24 @@ def _attribute(question: QuestionSpec, lang: Language) -> dict[str, Any]:
 
 
 @router.get("/services.{fmt}")
-def services(fmt: Format, session: ReadSessionDep) -> Response:
-    """Every category; `metadata` is true where its service definition has attributes."""
-    return document(fmt, "services", "service", _service_items(session))
+def services(
+    fmt: FormatDep, request: Request, session: ReadSessionDep, locale: LocaleQuery = None
+) -> Response:
+    """Every category, worded in `locale` (else Accept-Language; Indonesian by default);
+    `metadata` is true where its service definition has attributes."""
+    return document(fmt, "services", "service", _service_items(session, _lang(request, locale)))
 
 
 @router.get("/services/{service_code}.{fmt}")
 def service_definition(
     service_code: str,
-    fmt: Format,
+    fmt: FormatDep,
     request: Request,
     session: ReadSessionDep,
-    locale: Annotated[str | None, Query(max_length=20, description="id (default) or en")] = None,
+    locale: LocaleQuery = None,
 ) -> Response:
     """The category's questions as attributes, worded in `locale` (else Accept-Language)."""
-    lang = language(locale, request.headers.get("accept-language"))
+    lang = _lang(request, locale)
     found = next((s for s in list_services(session) if s.code == service_code), None)
     if found is None:
         raise NotFound(f"no service with code {service_code!r}")
@@ -234,7 +265,10 @@ class RequestsQuery:
         lon = number("long", raw["long"], -180, 180)
         if (lat is None) != (lon is None):
             raise RuleViolated("give both lat and long")
-        radius = number("radius", raw["radius"], 1, 100_000) or 1000.0
+        radius = number("radius", raw["radius"], 1, 100_000)
+        if radius is not None and lat is None:
+            raise RuleViolated("radius needs lat and long: the centre of the circle")
+        radius = radius or 1000.0
         near = (lat, lon, radius) if lat is not None and lon is not None else None
         f = PublicFilter(
             categories=tuple(csv_list(raw["service_code"])),
@@ -250,40 +284,44 @@ class RequestsQuery:
 
 @router.get("/requests.{fmt}")
 def get_requests(
-    fmt: Format,
+    fmt: FormatDep,
     query: Annotated[RequestsQuery, Depends()],
     request: Request,
     session: ReadSessionDep,
     now: NowDep,
     settings: SettingsDep,
+    locale: LocaleQuery = None,
 ) -> Response:
-    """Requests, newest change first: 90 days and at most 1,000 unless asked otherwise."""
+    """Requests, newest change first: 90 days and at most 1,000 unless asked otherwise;
+    `service_name` in `locale` (else Accept-Language; Indonesian by default)."""
     f, size, page = query.build(settings, now)
     found = list_public(session, f, now=now, limit=size, offset=(page - 1) * size)
-    items = _requests(request, session, found.items, settings, query.extensions)
+    lang = _lang(request, locale)
+    items = _requests(request, session, found.items, settings, query.extensions, lang)
     return document(fmt, "service_requests", "request", items)
 
 
 @router.get("/requests/{service_request_id}.{fmt}")
 def get_request(
     service_request_id: str,
-    fmt: Format,
+    fmt: FormatDep,
     request: Request,
     session: ReadSessionDep,
     now: NowDep,
     settings: SettingsDep,
     extensions: Annotated[str | None, Query(max_length=10)] = None,
+    locale: LocaleQuery = None,
 ) -> Response:
     found = list_public(session, PublicFilter(codes=(service_request_id,)), now=now, limit=1)
     if not found.items:
         raise NotFound(f"no service request {service_request_id!r}")
     ext = (blank(extensions) or "").lower() == "true"
-    items = _requests(request, session, found.items, settings, ext)
+    items = _requests(request, session, found.items, settings, ext, _lang(request, locale))
     return document(fmt, "service_requests", "request", items)
 
 
 @router.get("/tokens/{token}.{fmt}")
-def get_token(token: str, fmt: Format, session: ReadSessionDep, now: NowDep) -> Response:
+def get_token(token: str, fmt: FormatDep, session: ReadSessionDep, now: NowDep) -> Response:
     found = list_public(session, PublicFilter(codes=(token,)), now=now, limit=1)
     if not found.items:
         raise NotFound(f"no token {token!r}")
@@ -317,7 +355,8 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
             if len(parsed.media) == settings.max_photos:
                 raise RuleViolated(f"at most {settings.max_photos} media files")
             data = await value.read(settings.max_photo_bytes + 1)
-            parsed.media.append(check_photo(data, settings, value.filename or "media"))
+            name = value.filename or "media"
+            parsed.media.append(check_photo(data, settings, name, size=value.size))
         elif not isinstance(value, str) or not value.strip():
             continue
         elif match := _ATTRIBUTE.match(key):
@@ -368,7 +407,7 @@ _FORM_BODY = {
 
 @router.post("/requests.{fmt}", openapi_extra=_FORM_BODY)
 def post_request(
-    fmt: Format,
+    fmt: FormatDep,
     request: Request,
     parsed: Annotated[_Form, Depends(_form)],
     session: SessionDep,
@@ -421,7 +460,7 @@ def post_request(
 
 @router.get("/servicerequestupdates.{fmt}")
 def service_request_updates(
-    fmt: Format,
+    fmt: FormatDep,
     request: Request,
     session: ReadSessionDep,
     now: NowDep,

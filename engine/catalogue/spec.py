@@ -31,6 +31,7 @@ from engine.catalogue.offices import (
     plan_offices,
     render,
 )
+from engine.catalogue.yaml_errors import yaml_error
 from engine.errors import CatalogueError, RuleViolated
 from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
@@ -419,9 +420,7 @@ def parse_catalogue(
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise CatalogueError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+        raise yaml_error(source, exc) from exc
     finally:
         loader.dispose()
     if not isinstance(data, dict):

@@ -44,7 +44,7 @@ def test_reporter_comment_and_dispute_reach_the_agency_queue(api: Api) -> None:
     assert f"Pelapor laporan {code} menambahkan tanggapan dengan 1 foto." in text
     assert "Tanggapan warga:\nsekarang lebih parah <b>tolong</b>\n" in text
     assert "sekarang lebih parah &lt;b&gt;tolong&lt;/b&gt;" in html
-    assert f"/api/v1/tickets/{code}" in text
+    assert f"/staff/tickets/{code}" in text
     for contact in ("Sari", "sari@", "081234567890"):
         assert contact not in subject + text + html
 

@@ -83,12 +83,71 @@ def test_services_are_the_catalogue_categories(api: Api) -> None:
     assert jam == {
         "service_code": "traffic_jam",
         "service_name": "Kemacetan",
-        "description": "Traffic jam",
+        "description": "Kemacetan",
         "metadata": False,
         "type": "realtime",
-        "keywords": "Traffic jam",
+        "keywords": "Kemacetan",
         "group": "transport",
     }
+
+
+@pytest.mark.parametrize(
+    ("params", "headers", "words"),
+    [
+        ({}, {}, "Kemacetan"),
+        ({"locale": "en"}, {}, "Traffic jam"),
+        ({}, {"Accept-Language": "en-GB,en;q=0.9"}, "Traffic jam"),
+        ({"locale": "id"}, {"Accept-Language": "en"}, "Kemacetan"),
+    ],
+)
+def test_services_and_requests_speak_one_language_by_locale(
+    api: Api, params: dict[str, str], headers: dict[str, str], words: str
+) -> None:
+    """Name, description and keywords in one language: locale, else Accept-Language, else id."""
+    post(api)
+    for fmt in ("json", "xml"):
+        response = api.client.get(f"/open311/v2/services.{fmt}", params=params, headers=headers)
+        assert response.status_code == 200
+        if fmt == "json":
+            jam = next(s for s in response.json() if s["service_code"] == "traffic_jam")
+            assert (jam["service_name"], jam["description"], jam["keywords"]) == (words,) * 3
+        else:
+            service = next(
+                e for e in ET.fromstring(response.content)
+                if e.findtext("service_code") == "traffic_jam"
+            )  # fmt: skip
+            assert {service.findtext(k) for k in ("service_name", "description", "keywords")} == {
+                words
+            }
+    listed = api.client.get("/open311/v2/requests.json", params=params, headers=headers).json()
+    assert {r["service_name"] for r in listed} == {words}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "description"),
+    [
+        ("requests.json", {"radius": "100"}, "radius needs lat and long: the centre of the circle"),
+        ("requests.xml", {"radius": "100"}, "radius needs lat and long: the centre of the circle"),
+        ("requests.json", {"lat": "-6.17"}, "give both lat and long"),
+        ("requests.json", {"page": "0"}, "page must be between 1 and 1,000,000"),
+        ("requests.json", {"page_size": "5000"}, "page_size must be between 1 and 1,000"),
+        ("requests.json", {"radius": "0", "lat": "-6.1", "long": "106.8"},
+         "radius must be between 1 and 100,000"),
+        ("requests.html", {}, "format must be xml or json"),
+        ("services.csv", {}, "format must be xml or json"),
+        ("requests/JKT-AAAA-AAAA.yaml", {}, "format must be xml or json"),
+    ],
+)  # fmt: skip
+def test_bad_parameters_are_the_spec_error_array_in_words(
+    api: Api, path: str, params: dict[str, str], description: str
+) -> None:
+    response = api.client.get(f"/open311/v2/{path}", params=params)
+    assert response.status_code == 400
+    if path.endswith(".xml"):
+        (error,) = ET.fromstring(response.content)
+        assert (error.findtext("code"), error.findtext("description")) == ("400", description)
+    else:
+        assert response.json() == [{"code": 400, "description": description}]
 
 
 def test_service_definition_and_unknown_service(api: Api) -> None:

@@ -211,3 +211,26 @@ def test_nul_characters_anywhere_are_a_4xx_never_a_500(api: Api) -> None:
             "application/problem+json",
             "text/xml; charset=utf-8",
         )
+
+
+def test_upload_too_large_says_the_real_size_and_the_limit_in_words(api: Api) -> None:
+    """A 20,979,750-byte photo is not "8388609 bytes": the reader stops at the limit, the form
+    knows the whole size; both sizes read in MB for people, exact for programs."""
+    big = make_photo(size=(64, 48))
+    big += b"\0" * (20_979_750 - len(big))
+    response = _multipart(api, [("photos", ("big.jpg", big, "image/jpeg"))])
+    assert response.status_code == 413  # type: ignore[attr-defined]
+    assert response.json()["detail"] == (  # type: ignore[attr-defined]
+        "big.jpg is 20.0 MB (20,979,750 bytes), larger than the limit of 8 MB (8,388,608 bytes)"
+    )
+    open311 = api.client.post(
+        "/open311/v2/requests.json",
+        data={"service_code": "traffic_jam", "description": "Macet", "lat": "-6.1754",
+              "long": "106.8272"},
+        files=[("media[]", ("big.jpg", big, "image/jpeg"))],
+    )  # fmt: skip
+    assert open311.status_code == 413
+    assert open311.json()[0]["description"] == (
+        "big.jpg is 20.0 MB (20,979,750 bytes), larger than the limit of 8 MB (8,388,608 bytes)"
+    )
+    assert _stored(api.media) == []

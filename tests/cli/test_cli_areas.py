@@ -170,3 +170,73 @@ def test_cli_areas_list_kecamatan_all_44_with_parents_and_offices(
     assert "Tebet" in tebet and "KEC-TEBET" in tebet and "31.74 " in tebet
     senen = next(row for row in rows if "31.71.04 " in row)
     assert "KEC-31.71.04" in senen  # made by the catalogue's area office rule
+
+
+FEATURE = {
+    "type": "Feature",
+    "properties": {"code": "31.71.01.9", "name": "Contoh"},
+    "geometry": {
+        "type": "Polygon",
+        "coordinates": [[[106.8, -6.2], [106.81, -6.2], [106.81, -6.19], [106.8, -6.2]]],
+    },
+}
+GEOJSON = json.dumps({"type": "FeatureCollection", "features": [FEATURE]})
+
+
+NOT_UTF8 = "tanggap {cmd}: Invalid value for '{f}': is not UTF-8 text (line 1); save it as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "content", "expected"),
+    [
+        ("mapping", "m.yaml", b"code: kode\nname: [nama\nlevel: x\n",
+         "{f}:3: not valid YAML: "
+         "expected ',' or ']', but got ':'"),
+        ("mapping", "m.yaml", b'code: "kode\n', "{f}:2: not valid YAML: "
+         "found unexpected end of stream"),
+        ("mapping", "m.yaml", b"\t- x\n", "{f}:1: not valid YAML: "
+         "found character '\\t' that cannot start any token"),
+        ("mapping", "m.yaml", b"code: k\xe9\n", NOT_UTF8),
+        ("mapping", "m.yaml", b"\xff\xfec\x00",
+         "tanggap {cmd}: Invalid value for '{f}': is UTF-16 text; save it as UTF-8"),
+        ("geojson", "a.geojson", b'{"type": "FeatureCollection", "features": [\n',
+         "{f}:2:1: not valid JSON: Expecting value"),
+        ("config", "c.yaml", b"agencies:\n  - code: [x\n", "{f}:3: not valid YAML: "
+         "did not find expected ',' or ']'"),
+        ("config", "c.yaml", b"a: 1\n---\nb: 2\n",
+         "{f}:2: not valid YAML: "
+         "expected a single document in the stream, but found another document"),
+        ("config", "c.yaml", b"a: \xc3\n", NOT_UTF8),
+    ],
+)  # fmt: skip
+def test_cli_file_that_does_not_parse_is_one_line_naming_file_and_line(
+    tanggap: CliRunner, tmp_path: Path, command: str, name: str, content: bytes, expected: str
+) -> None:
+    """README: every mistake is one line on stderr — PyYAML's multi-line report included."""
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    good = tmp_path / "good.geojson"
+    good.write_text(GEOJSON)
+    args = {
+        "mapping": ["areas", "import", str(good), "--mapping", str(bad)],
+        "geojson": ["areas", "import", str(bad)],
+        "config": ["config", "load", str(bad)],
+    }[command]
+    result = tanggap.invoke(app, args, prog_name="tanggap")
+    assert result.exit_code == 2
+    shown = expected.format(f=bad, cmd=" ".join(args[:2]))
+    assert result.stderr == f"error: {shown}\n"
+
+
+def test_cli_areas_import_without_level_property_names_option_not_none(
+    tanggap: CliRunner, tmp_path: Path
+) -> None:
+    file = tmp_path / "areas.geojson"
+    file.write_text(GEOJSON)
+    result = tanggap.invoke(app, ["areas", "import", str(file)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {file}: features[0] (31.71.01.9): no property 'level' for the level; name the "
+        "property holding each area's level word with --level PROPERTY\n"
+    )
+    assert "None" not in result.stderr

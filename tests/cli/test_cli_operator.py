@@ -104,12 +104,12 @@ def test_cli_markup_in_error_message_printed_literally(tanggap: CliRunner) -> No
     [
         ("--description", "Lampu\x1b[2Jmati", "description contains control character U+001B"),
         ("--description", "\u200b\u200b \u3000", "description is empty"),
-        ("--name", "Siti\x07", "reporter_name contains control character U+0007"),
+        ("--name", "Siti\x07", "reporter name contains control character U+0007"),
         ("--address", "x" * 301, "address has 301 characters; the limit is 300"),
-        ("--name", "n" * 201, "reporter_name has 201 characters; the limit is 200"),
-        ("--phone", "1" * 41, "reporter_phone has 41 characters; the limit is 40"),
-        ("--email", "e" * 243 + "@example.org", "reporter_email has 255 characters"),
-        ("--email", "not-an-email", "reporter_email is not an e-mail address"),
+        ("--name", "n" * 201, "reporter name has 201 characters; the limit is 200"),
+        ("--phone", "1" * 41, "reporter phone has 41 characters; the limit is 40"),
+        ("--email", "e" * 243 + "@example.org", "reporter e-mail has 255 characters"),
+        ("--email", "not-an-email", "reporter e-mail is not an e-mail address"),
     ],
 )
 def test_cli_submit_unclean_or_too_long_text_refused_nothing_written(
@@ -226,7 +226,7 @@ def test_cli_db_upgrade_new_database_says_what_it_created(
         ("DIRECTORY", "is a directory"),
         ("version: 1\n".encode("utf-16"), "is UTF-16 text; save it as UTF-8"),
         (bytes(range(256)) * 4, "is not a text file"),
-        ("nama: Jalan Café\n".encode("latin-1"), "the file is not UTF-8 text"),
+        ("nama: Jalan Café\n".encode("latin-1"), "is not UTF-8 text (line 1); save it as UTF-8"),
         ("MISSING", "does not exist"),
     ],
 )
@@ -512,10 +512,10 @@ def test_cli_staff_timezone_set_shown_and_refused(
     assert out == f"{email}: daily digest at 07:00 in the service's zone (Asia/Jakarta)\n"
 
     line = refused(tanggap, "staff", "timezone", email, "Asia/Bandung")
-    assert line.startswith("error: staff_timezone 'Asia/Bandung' is not a time zone; use ")
+    assert line.startswith("error: staff time zone 'Asia/Bandung' is not a time zone; use ")
     line = refused(tanggap, "staff", "add", officer, "--name", "B", "--agency", "DBM",
                    "--timezone", "WIB+1")  # fmt: skip
-    assert "staff_timezone 'WIB+1'" in line
+    assert "staff time zone 'WIB+1'" in line
     with database.reading() as session:
         zones = {e: z for e, z in session.execute(select(Staff.email, Staff.timezone))}
     assert zones[email] is None and zones[officer] is None
@@ -619,3 +619,62 @@ def test_cli_staff_add_refuses_an_existing_address_unless_update(
     with database.reading() as session:
         member = session.scalars(select(Staff).where(Staff.email == officer)).one()
         assert (member.name, member.agency.code) == ("Budi S.", "DISHUB")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["staff", "add", "notanemail", "--name", "B", "--agency", "DBM"],
+         "error: staff e-mail is not an e-mail address like name@example.org"),
+        (["staff", "add", "b@dbm.example", "--name", "B\x1b[2J", "--agency", "DBM"],
+         "error: staff name contains control character U+001B at character 2; only one line of "
+         "text allowed"),
+    ],
+)  # fmt: skip
+def test_cli_field_named_in_words_not_as_a_key(
+    tanggap: CliRunner, args: list[str], line: str
+) -> None:
+    """The engine's field keys (staff_email) read as words at the shell; the value typed is
+    never echoed (it may be someone's personal data in a shared terminal log)."""
+    assert refused(tanggap, *args) == line
+
+
+def test_cli_note_visibility_defaults_in_help_match_what_the_timeline_records(
+    tanggap: CliRunner, submit, officer: str, wide: None
+) -> None:
+    """hold's note is public and resume's internal by default: the help says so, per action."""
+    code, _token = submit()
+    for action in ("verify", "assign", "start"):
+        ok(tanggap, "ticket", "act", code, action, "--as", officer)
+    ok(tanggap, "ticket", "act", code, "hold", "--as", officer, "--note", "menunggu PLN")
+    ok(tanggap, "ticket", "act", code, "resume", "--as", officer, "--note", "PLN datang")
+    shown = ok(tanggap, "ticket", "show", code)
+    assert "[public] menunggu PLN" in shown and "[internal] PLN datang" in shown
+
+    helped = " ".join(ok(tanggap, "ticket", "act", "--help").split())
+    found = re.search(r"by default public on ([a-z_, ]+); internal on ([a-z_, ]+)", helped)
+    assert found is not None, helped
+    public, internal = (set(found.group(n).split(", ")) for n in (1, 2))
+    assert "hold" in public and "resolve" in public and "resume" in internal
+    assert not public & internal
+
+
+def test_cli_sla_check_at_80_columns_never_splits_a_date(
+    tanggap: CliRunner, submit, officer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(context.console, "width", 80)
+    code, _token = submit()
+    ok(tanggap, "ticket", "act", code, "verify", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "assign", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "start", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "hold", "--as", officer, "--note", "menunggu PLN")
+
+    out = ok(tanggap, "sla", "check", code)
+
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert not re.search(r"\d{4}-\d\d-\d\d *\n.*\d\d:\d\d", out)  # date above its time
+    assert not re.search(r"\d{4}-\d *\n", out)
+    dates = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", out)
+    assert len(dates) >= 4 * 2 + 3  # started + deadline of each timer, stops, the pause
+    assert re.search(r"stopped *\n *\d{4}-\d\d-\d\d \d\d:\d\d", out)
+    assert re.search(r"paused", out)

@@ -3,10 +3,12 @@ says where everything is, and SIGTERM leaves no process behind."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -119,3 +122,152 @@ def test_serve_runs_flows_on_a_prefect_server_of_its_own_and_stops_everything(
     assert serve.returncode == 0, rest
     assert "stopped: api, flows, prefect-server" in rest
     assert all(gone(pid) for pid in pids)
+
+
+def serve_env(tmp_path: Path) -> dict[str, str]:
+    env = os.environ | {
+        "TANGGAP_HOME": str(tmp_path / "home"),
+        "TANGGAP_DATABASE_URL": f"sqlite:///{tmp_path / 'tanggap.db'}",
+        "TANGGAP_MAIL_DIR": str(tmp_path / "outbox"),
+        "TANGGAP_MEDIA_DIR": str(tmp_path / "media"),
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
+    for name in ("TANGGAP_SENDGRID_API_KEY", "TANGGAP_PUBLIC_BASE_URL", "PREFECT_API_URL"):
+        env.pop(name, None)
+    return env
+
+
+def tanggap(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def start_serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", "0", "--prefect-port", "0"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        return serve, read_until(serve, r"pids: .*\n", timeout=120)
+    except BaseException:
+        serve.kill()
+        serve.communicate(timeout=60)
+        raise
+
+
+def group_pids(output: str) -> list[int]:
+    return [int(pid) for pid in re.findall(r"=(\d+)", output.split("pids:")[1])]
+
+
+def wait_gone(pids: list[int], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(gone(pid) for pid in pids):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def call(url: str, body: dict[str, object] | None = None, **headers: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    request.add_header("Content-Type", "application/json")
+    for name, value in headers.items():
+        request.add_header(name.replace("_", "-"), value)
+    with NO_PROXY.open(request, timeout=30) as response:
+        return response.status, json.load(response) | {"_etag": response.headers.get("ETag")}
+
+
+def test_serve_busy_prefect_port_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """A busy --prefect-port is refused like a busy --port, never swapped for a random one."""
+    env = serve_env(tmp_path)
+    assert tanggap(tmp_path, env, "db", "upgrade").returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy_port = taken.getsockname()[1]
+        done = tanggap(tmp_path, env, "serve", "--port", "0", "--prefect-port", str(busy_port))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == (
+        f"error: 127.0.0.1:{busy_port} (Prefect server) is already in use (another tanggap "
+        "serve?); stop it or pass --prefect-port\n"
+    )
+    assert "starting the Prefect server" not in done.stdout
+    assert not (tmp_path / "home" / "prefect" / "prefect.db").exists()
+
+
+def test_serve_mail_links_use_its_port_a_second_serve_is_refused_and_sighup_stops_all(
+    tmp_path: Path,
+) -> None:
+    env = serve_env(tmp_path)
+    for args in (("db", "upgrade"), ("config", "load", str(ROOT / "catalogue" / "jakarta.yaml"))):
+        assert tanggap(tmp_path, env, *args).returncode == 0
+    made = tanggap(tmp_path, env, "keys", "create", "--role", "staff", "--agency", "DISHUB",
+                   "--name", "Dishub desk")  # fmt: skip
+    key = made.stdout.strip().splitlines()[-1]
+    serve, output = start_serve(tmp_path, env)
+    pids = group_pids(output)
+    try:
+        http = re.search(r"HTTP app: (http://127\.0\.0\.1:\d+)/", output)
+        assert http is not None, output
+        base = http.group(1)
+        assert f"links in mail: {base} (set TANGGAP_PUBLIC_BASE_URL to change)" in output
+
+        # The same data directory, other ports: refused before anything starts.
+        second = tanggap(tmp_path, env, "serve", "--port", "0", "--prefect-port", "0")
+        assert second.returncode == 2
+        assert second.stderr == (
+            f"error: another tanggap serve (pid {serve.pid}) is running on the data directory "
+            f"{tmp_path / 'home'}; stop it first, or set TANGGAP_HOME to another directory\n"
+        )
+
+        deadline = time.monotonic() + 60
+        while True:  # uvicorn may still be starting
+            try:
+                status, report = call(f"{base}/api/v1/reports", {
+                    "category": "traffic_jam", "description": "Macet total", "lat": -6.1754,
+                    "lon": 106.8272, "email": "siti@example.id", "language": "en",
+                })  # fmt: skip
+                break
+            except (ConnectionError, urllib.error.URLError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        assert status == 201
+        code = report["code"]
+        auth = {"Authorization": f"Bearer {key}"}
+        _, ticket = call(f"{base}/api/v1/tickets/{code}", **auth)
+        status, _ = call(f"{base}/api/v1/tickets/{code}/transitions", {"trigger": "verify"},
+                         If_Match=ticket["_etag"], **auth)  # fmt: skip
+        assert status == 200
+        assert tanggap(tmp_path, env, "deliver", "--once").returncode == 0
+        mails = [p.read_text() for p in (tmp_path / "outbox").glob("*.eml")]
+        followed = [m for m in mails if "Follow it here:" in m]
+        assert followed, mails
+        assert all(f"Follow it here: {base}/t/{code}" in m for m in followed)
+    finally:
+        serve.send_signal(signal.SIGHUP)
+        rest, _ = serve.communicate(timeout=60)
+    assert serve.returncode == 0, rest
+    assert "stopped: api, flows, prefect-server" in rest
+    assert wait_gone(pids, 5)
+
+
+def test_serve_killed_outright_leaves_no_part_running(tmp_path: Path) -> None:
+    """SIGKILL gives serve no chance to stop its parts: they notice and stop themselves."""
+    env = serve_env(tmp_path)
+    assert tanggap(tmp_path, env, "db", "upgrade").returncode == 0
+    serve, output = start_serve(tmp_path, env)
+    pids = group_pids(output)
+    http = re.search(r"HTTP app: http://127\.0\.0\.1:(\d+)/", output)
+    assert http is not None and len(pids) == 3
+    serve.kill()
+    serve.communicate(timeout=30)
+    assert wait_gone(pids, 30), "a part of serve outlived it"
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", int(http.group(1)))) != 0  # nobody answers
+    with (tmp_path / "home" / "serve.lock").open("a") as lock:  # the data directory is free
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

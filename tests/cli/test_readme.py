@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from engine import schema
 
@@ -65,3 +68,87 @@ def test_head_revision_is_alembics_head() -> None:
 
     script = ScriptDirectory.from_config(schema.alembic_config("sqlite://"))
     assert schema.head_revision() == script.get_current_head()
+
+
+def readme_commands() -> list[str]:
+    """Every ``tanggap …`` the README shows: lines of its shell blocks and inline code spans,
+    with shell syntax, comments and line continuations taken off."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found: list[str] = []
+    for block in re.findall(r"```bash\n(.*?)```", readme, re.S):
+        text = re.sub(r"\\\n\s*", " ", block)
+        for line in text.splitlines():
+            for part in re.split(r"&&|<\s*<\(", line):
+                part = re.sub(r"\s+#.*$", "", part).strip().rstrip(")")
+                if part.startswith("tanggap"):
+                    found.append(part)
+    prose = re.sub(r"```.*?```", "", readme, flags=re.S)
+    found += [" ".join(span.split()) for span in re.findall(r"`(tanggap[^`]*)`", prose)]
+    return found
+
+
+#: What the README's placeholders stand for.
+METAVARS = {"CODE": "JKT-7K3M-9QXD", "ID": "1", "EMAIL": "budi@dbm.example", "PREFIX": "tgk_ab12"}
+
+
+def readme_variants(command: str) -> list[list[str]]:
+    """A README command as argv lists: ``a|b`` alternatives each, ``[--opt x]`` with and without."""
+    command = command.replace('"$CODE"', "JKT-7K3M-9QXD").replace('"$TOKEN"', "tok")
+    for metavar, sample in METAVARS.items():
+        command = re.sub(rf"\b{metavar}\b", sample, command)
+    variants = [command]
+    optional = re.compile(r"\s*\[([^\]]*)\]")
+    while any(optional.search(v) for v in variants):
+        variants = [
+            w for v in variants for w in (optional.sub(r" \1", v, 1), optional.sub("", v, 1))
+        ]
+    argvs: list[list[str]] = [[]]
+    for variant in variants:
+        words = shlex.split(variant)[1:]
+        expanded: list[list[str]] = [[]]
+        for word in words:
+            choices = word.split("|") if "|" in word and not word.startswith("-") else [word]
+            if word.startswith("--") and "|" in word:
+                choices = [c if c.startswith("--") else "--" + c for c in word.split("|")]
+            expanded = [[*e, c] for e in expanded for c in choices]
+        argvs += expanded
+    return [a for a in argvs if a]
+
+
+def test_every_readme_tanggap_command_parses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each ``tanggap …`` in the README names real commands and options with valid values (a
+    dry parse by the CLI itself: nothing runs). Files it names exist here as empty files."""
+    import typer
+    from typer._click.exceptions import ClickException
+
+    from cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "catalogue").symlink_to(ROOT / "catalogue")
+    commands = readme_commands()
+    assert 'tanggap keys create --role staff --agency DBM --name "Budi Santoso"' in commands
+    assert len(commands) > 40
+    root = typer.main.get_command(app)
+    problems = []
+    for command in commands:
+        for argv in readme_variants(command):
+            for word in argv:
+                if re.fullmatch(r"[\w.-]+\.(yaml|geojson|jpg)|FILE|…", word) and "/" not in word:
+                    (tmp_path / word).touch()
+            try:
+                with root.make_context("tanggap", list(argv)) as context:
+                    group, rest = root, [*context._protected_args, *context.args]
+                    while rest and hasattr(group, "resolve_command"):
+                        name, sub, rest = group.resolve_command(context, rest)
+                        assert sub is not None and name is not None
+                        context = sub.make_context(name, rest, parent=context)
+                        group, rest = sub, [*context._protected_args, *context.args]
+                    assert not rest, f"left over: {rest}"
+            except typer.Exit:
+                pass  # --version
+            except (ClickException, AssertionError) as exc:
+                message = exc.format_message() if isinstance(exc, ClickException) else exc
+                problems.append(f"{command!r} as {argv}: {message}")
+    assert not problems, "\n".join(problems)

@@ -87,14 +87,14 @@ def test_comment_with_photos_goes_to_the_assigned_officer_escaped_in_html(
     assert "Status: Proses\n" in mail.body
     assert f"Tanggapan warga:\n{words}\n" in mail.body  # text mail is plain text
     assert "Foto: 2 foto baru (tidak dilampirkan), lihat di rincian laporan." in mail.body
-    assert f"http://127.0.0.1:8000/api/v1/tickets/{ticket.code}" in mail.body
+    assert f"http://127.0.0.1:8000/staff/tickets/{ticket.code}" in mail.body
     assert mail.html_body is not None
     assert "<script>" not in mail.html_body
     assert (
         "Masih macet &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; belum ada petugas"
         in mail.html_body
     )
-    assert f'<a href="http://127.0.0.1:8000/api/v1/tickets/{ticket.code}">' in mail.html_body
+    assert f'<a href="http://127.0.0.1:8000/staff/tickets/{ticket.code}">' in mail.html_body
     assert "Disanggah" not in mail.body + mail.html_body
     no_reporter_contact(mail)
     assert mail.dedupe_key == f"follow-up:{ticket.id}:{ticket.version}"

@@ -1,5 +1,10 @@
 """Daily digest for supervisors: breaches, tickets at risk, and the on-time rate of 7 days.
 
+"Breached" and "at risk" are the dashboard's words for an open ticket, decided by the same
+function at the same ``now`` (``engine.queries.oversight.ticket_status``): at risk once a ladder
+level below the breach has fallen due, not by a fixed number of hours before the deadline. A
+ticket is listed once, under its worst running timer; on-time tickets are not listed.
+
 A supervisor of a field agency sees that agency's tickets; one of an area office (kelurahan,
 kecamatan, kota) sees every ticket located in its area; the governor's office sees all. Each
 supervisor gets one digest per day of their own time zone (``Staff.timezone``, else the
@@ -19,7 +24,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine import letters
-from engine.lifecycle import Role
+from engine.lifecycle import OPEN_STATES, Role
+from engine.mail_dates import short_moment
 from engine.models import (
     Agency,
     AgencyKind,
@@ -31,12 +37,13 @@ from engine.models import (
     Staff,
     Ticket,
 )
-from engine.outbox import TIMER_WORDS, enqueue, ticket_link
+from engine.outbox import TIMER_WORDS, enqueue, staff_link
+from engine.queries.oversight import SlaStatus, may_need_attention, running_timers, ticket_status
 from engine.settings import Settings
 
-AT_RISK_WITHIN = timedelta(days=1)
-Q = TypeVar("Q", bound=Select[Any, Any])
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 LIST_LIMIT = 50
+_TIMER_WORDS = {kind.value: words for kind, words in TIMER_WORDS.items()}
 
 
 @dataclass(frozen=True)
@@ -77,20 +84,55 @@ def _in_scope(query: Q, scope: Scope) -> Q:
     return query
 
 
+@dataclass(frozen=True)
+class _Listed:
+    code: str
+    category: tuple[str, str]
+    agency: str
+    timer: SlaTimer
+
+
+def _needing_attention(
+    session: Session, scope: Scope, *, now: datetime
+) -> dict[SlaStatus, list[_Listed]]:
+    """Open tickets in ``scope`` that are breached or at risk at ``now``, by status, each under
+    the timer that decides its status, earliest deadline first."""
+    query = (
+        select(Ticket.id, Ticket.code, Category.name_id, Category.name_en, Agency.name)
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .where(
+            Ticket.state.in_([s.value for s in OPEN_STATES]),
+            Ticket.id.in_(select(SlaTimer.ticket_id).where(may_need_attention(now))),
+        )
+    )
+    rows = session.execute(_in_scope(query, scope)).all()
+    timers = running_timers(session, [row[0] for row in rows])
+    found: dict[SlaStatus, list[_Listed]] = {SlaStatus.BREACHED: [], SlaStatus.AT_RISK: []}
+    for ticket_id, code, name_id, name_en, agency in rows:
+        status, timer = ticket_status(timers.get(ticket_id, []), now)
+        if status in found and timer is not None:
+            found[status].append(_Listed(code, (name_id, name_en), agency, timer))
+    for listed in found.values():
+        listed.sort(key=lambda item: (item.timer.deadline, item.code))
+    return found
+
+
 def _rows(
-    session: Session, query: Select[Any], *, lang: str, zone: ZoneInfo, base_url: str
+    listed: list[_Listed], *, lang: str, zone: ZoneInfo, base_url: str
 ) -> list[dict[str, str]]:
     rows = []
-    for code, name_id, name_en, agency, kind, deadline in session.execute(query.limit(LIST_LIMIT)):
-        word_id, word_en = TIMER_WORDS.get(kind, (kind, kind))
+    for item in listed[:LIST_LIMIT]:
+        kind = item.timer.kind
+        word_id, word_en = _TIMER_WORDS.get(kind, (kind, kind))
         rows.append(
             {
-                "code": code,
-                "category": name_en if lang == "en" else name_id,
-                "agency": agency,
+                "code": item.code,
+                "category": item.category[1] if lang == "en" else item.category[0],
+                "agency": item.agency,
                 "timer": word_en if lang == "en" else word_id,
-                "deadline": deadline.astimezone(zone).strftime("%d %b %H:%M"),
-                "link": ticket_link(code, base_url),
+                "deadline": short_moment(item.timer.deadline, lang, zone),
+                "link": staff_link(item.code, base_url),
             }
         )
     return rows
@@ -105,18 +147,7 @@ def digest_letter(
     session: Session, staff: Staff, scope: Scope, *, now: datetime, settings: Settings, lang: str
 ) -> letters.Letter:
     zone = zone_of(staff, settings)
-    base = (
-        select(Ticket.code, Category.name_id, Category.name_en, Agency.name, SlaTimer.kind)
-        .add_columns(SlaTimer.deadline)
-        .join(Ticket, Ticket.id == SlaTimer.ticket_id)
-        .join(Category, Category.id == Ticket.category_id)
-        .join(Agency, Agency.id == Ticket.agency_id)
-        .where(SlaTimer.stopped_at.is_(None))
-        .order_by(SlaTimer.deadline)
-    )
-    base = _in_scope(base, scope)
-    breached = base.where(SlaTimer.deadline <= now)
-    at_risk = base.where(SlaTimer.deadline > now, SlaTimer.deadline <= now + AT_RISK_WITHIN)
+    found = _needing_attention(session, scope, now=now)
     stopped = _in_scope(
         select(SlaTimer.stopped_at, SlaTimer.deadline)
         .join(Ticket, Ticket.id == SlaTimer.ticket_id)
@@ -130,6 +161,7 @@ def digest_letter(
     else:
         on_time = "—"
     local = now.astimezone(zone)
+    shown: dict[str, Any] = {"lang": lang, "zone": zone, "base_url": settings.public_base_url}
     return letters.render(
         "daily_digest",
         lang,
@@ -138,8 +170,10 @@ def digest_letter(
         day=local.strftime("%Y-%m-%d"),
         hour=local.strftime("%H:%M %Z"),
         on_time=on_time,
-        breached=_rows(session, breached, lang=lang, zone=zone, base_url=settings.public_base_url),
-        at_risk=_rows(session, at_risk, lang=lang, zone=zone, base_url=settings.public_base_url),
+        breached=_rows(found[SlaStatus.BREACHED], **shown),
+        at_risk=_rows(found[SlaStatus.AT_RISK], **shown),
+        breached_count=len(found[SlaStatus.BREACHED]),
+        at_risk_count=len(found[SlaStatus.AT_RISK]),
     )
 
 

@@ -12,17 +12,21 @@ SLA status of an open ticket, worst running timer first:
 
 "At risk" follows the policy's ladder rather than a fixed number of hours, so a 4-hour verify
 target and a 3-day repair target both turn amber when their own warning falls due.
+
+This is the one definition of a ticket's SLA status: the dashboard, the staff worklist and the
+daily digest (``engine.digest``) all call ``ticket_status`` with the same ``now``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.codes import normalize_code
@@ -78,6 +82,45 @@ def timer_status(timer: SlaTimer, now: datetime) -> SlaStatus:
 
 def worst(statuses: list[SlaStatus]) -> SlaStatus:
     return max(statuses, key=_SEVERITY.__getitem__, default=SlaStatus.NONE)
+
+
+def ticket_status(timers: Iterable[SlaTimer], now: datetime) -> tuple[SlaStatus, SlaTimer | None]:
+    """A ticket's SLA status at ``now`` from its timers — the status of its worst running timer
+    — and the timer that decides it (the earliest deadline among the worst); ``none`` and None
+    when no timer runs."""
+    rated = [(timer_status(t, now), t) for t in timers]
+    rated = [(status, t) for status, t in rated if status is not SlaStatus.NONE]
+    if not rated:
+        return SlaStatus.NONE, None
+    status = worst([s for s, _ in rated])
+    deciding = min((t for s, t in rated if s is status), key=lambda t: (t.deadline, t.id))
+    return status, deciding
+
+
+def may_need_attention(now: datetime) -> ColumnElement[bool]:
+    """SQL, for narrowing a search before ``timer_status`` decides: every running timer that
+    ``timer_status`` calls breached or at risk at ``now`` matches (its breach is recorded or its
+    deadline has passed; a warning is recorded or its next level has fallen due)."""
+    return and_(
+        SlaTimer.stopped_at.is_(None),
+        or_(
+            SlaTimer.breached,
+            SlaTimer.reached_percent > 0,
+            SlaTimer.deadline <= now,
+            SlaTimer.next_due_at <= now,
+        ),
+    )
+
+
+def running_timers(session: Session, ticket_ids: list[int]) -> dict[int, list[SlaTimer]]:
+    """The running timers of each ticket in ``ticket_ids``."""
+    timers: dict[int, list[SlaTimer]] = defaultdict(list)
+    for chunk in (ticket_ids[i : i + 500] for i in range(0, len(ticket_ids), 500)):
+        for timer in session.scalars(
+            select(SlaTimer).where(SlaTimer.ticket_id.in_(chunk), SlaTimer.stopped_at.is_(None))
+        ):
+            timers[timer.ticket_id].append(timer)
+    return timers
 
 
 @dataclass(frozen=True)
@@ -141,18 +184,12 @@ def board(session: Session, viewer: KeyHolder, *, now: datetime, limit: int) -> 
         .outerjoin(Staff, Staff.id == Ticket.officer_id)
         .where(visible(session, viewer), Ticket.state.in_([s.value for s in OPEN_STATES]))
     ).all()
-    timers: dict[int, list[SlaTimer]] = defaultdict(list)
-    ids = [row[0] for row in rows]
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        for timer in session.scalars(
-            select(SlaTimer).where(SlaTimer.ticket_id.in_(chunk), SlaTimer.stopped_at.is_(None))
-        ):
-            timers[timer.ticket_id].append(timer)
+    timers = running_timers(session, [row[0] for row in rows])
     items: list[tuple[Any, ...]] = []
     for row in rows:
         running = timers.get(row[0], [])
         due = min((t.deadline for t in running), default=None)
-        status = worst([timer_status(t, now) for t in running])
+        status, _ = ticket_status(running, now)
         item = BoardTicket(
             code=row[1],
             state=present(row[2], row[3]),

@@ -1,0 +1,37 @@
+"""Dates as mail says them, in the reader's language: ``01 Des 17:00`` in Indonesian,
+``01 Dec 17:00`` in English, or long, ``1 Desember 2026``.
+
+A small month table of our own rather than the C library's locale (``%b`` reads ``Dec`` on a
+server whatever language the letter is in) or a new dependency for twelve words per language.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+MONTHS: dict[str, tuple[str, ...]] = {
+    "id": (
+        "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+        "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+
+
+def _months(lang: str) -> tuple[str, ...]:
+    return MONTHS.get(lang, MONTHS["id"])
+
+
+def short_moment(moment: datetime, lang: str, zone: tzinfo) -> str:
+    """Day, short month and time in ``zone``: ``01 Des 17:00`` / ``01 Dec 17:00``."""
+    local = moment.astimezone(zone)
+    month = _months(lang)[local.month - 1][:3]
+    return f"{local.day:02d} {month} {local:%H:%M}"
+
+
+def long_day(day: date, lang: str) -> str:
+    """Day, month and year: ``1 Desember 2026`` / ``1 December 2026``."""
+    return f"{day.day} {_months(lang)[day.month - 1]} {day.year}"

@@ -1,0 +1,153 @@
+"""The daily digest says what the dashboard says: a ticket is "hampir terlambat" (at risk) in the
+supervisor's mail exactly when oversight's board shows it at risk at the same moment, breached
+when breached, and not listed while on time — and its dates read in the reader's language.
+
+Tuesday 1 December 2026: a flood goes to DSDA under the 24/7 emergency policy (verify within
+30 minutes, warning at 50 %); a traffic jam goes to DISHUB on the office calendar (verify within
+1 working day, warning at 75 %), so its deadline is less than a day away long before it is at risk.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from engine.digest import digest_letter, scope_of
+from engine.keys import authenticate, create_key
+from engine.letters import Letter
+from engine.lifecycle import Role
+from engine.mail_dates import long_day, short_moment
+from engine.queries.oversight import SlaStatus, board
+from engine.staff import add_staff
+
+from .conftest import Desk
+
+TUESDAY_9_WIB = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+WIB = timedelta(hours=7)
+
+
+def _wib(day: int, hh: int, mm: int) -> datetime:
+    return datetime(2026, 12, day, hh, mm, tzinfo=UTC) - WIB
+
+
+def _digest(desk: Desk, now: datetime, lang: str = "id") -> Letter:
+    staff = add_staff(
+        desk.session,
+        email="kepala@gub.example",
+        name="Kepala",
+        role="supervisor",
+        agency="GUB",  # the governor's office: every ticket
+        now=desk.now,
+        update=True,
+    )
+    scope = scope_of(desk.session, staff)
+    assert scope is not None
+    return digest_letter(desk.session, staff, scope, now=now, settings=desk.settings, lang=lang)
+
+
+def _listed(body: str, heading: str) -> set[str]:
+    """The ticket codes listed under ``heading`` (up to the next blank line)."""
+    section = body.split(f"\n{heading} (", 1)[1].split("\n\n", 1)[0]
+    return set(re.findall(r"^- (\S+-\S+-\S+) ", section, flags=re.MULTILINE))
+
+
+def _board(desk: Desk, now: datetime, codes: set[str]) -> dict[str, SlaStatus]:
+    secret = create_key(
+        desk.session, role=Role.ADMIN, name="admin", agency=None, area=None, now=desk.now
+    ).secret
+    viewer = authenticate(desk.session, secret)
+    return {
+        t.code: t.sla for t in board(desk.session, viewer, now=now, limit=500) if t.code in codes
+    }
+
+
+@pytest.fixture
+def two(desk: Desk) -> tuple[str, str]:
+    desk.now = TUESDAY_9_WIB
+    flood = desk.submit(category="flood", description="Banjir 40 cm").code  # 09:05 WIB
+    jam = desk.submit().code  # 09:10 WIB
+    return flood, jam
+
+
+@pytest.mark.parametrize(
+    ("moment", "flood_status", "jam_status"),
+    [
+        # Both deadlines are less than a day away, no warning has fallen due: on time.
+        (_wib(1, 9, 15), SlaStatus.ON_TIME, SlaStatus.ON_TIME),
+        (_wib(1, 9, 25), SlaStatus.AT_RISK, SlaStatus.ON_TIME),  # the flood's 50 % (09:20)
+        (_wib(1, 9, 40), SlaStatus.BREACHED, SlaStatus.ON_TIME),  # the flood's 09:35 passed
+        (_wib(1, 21, 0), SlaStatus.BREACHED, SlaStatus.AT_RISK),  # the jam's 75 % fell due
+        (_wib(2, 10, 0), SlaStatus.BREACHED, SlaStatus.BREACHED),
+    ],
+)
+def test_digest_lists_what_the_board_shows_at_the_same_moment(
+    desk: Desk,
+    two: tuple[str, str],
+    moment: datetime,
+    flood_status: SlaStatus,
+    jam_status: SlaStatus,
+) -> None:
+    flood, jam = two
+    shown = _board(desk, moment, {flood, jam})
+    assert shown == {flood: flood_status, jam: jam_status}
+    body = _digest(desk, moment).body
+    by_board = {
+        status: {code for code, s in shown.items() if s is status}
+        for status in (SlaStatus.BREACHED, SlaStatus.AT_RISK)
+    }
+    assert _listed(body, "Melewati batas") == by_board[SlaStatus.BREACHED]
+    assert _listed(body, "Hampir terlambat") == by_board[SlaStatus.AT_RISK]
+    english = _digest(desk, moment, "en").body
+    assert _listed(english, "Breached") == by_board[SlaStatus.BREACHED]
+    assert _listed(english, "At risk") == by_board[SlaStatus.AT_RISK]
+
+
+def test_digest_words_for_a_ticket_on_time_at_risk_and_breached(
+    desk: Desk, two: tuple[str, str]
+) -> None:
+    flood, jam = two
+    quiet = _digest(desk, _wib(1, 9, 15))
+    assert quiet.subject == (
+        "[Tanggap] Ringkasan harian 2026-12-01: 0 melewati batas, 0 hampir terlambat"
+    )
+    assert "Melewati batas (0):\n- tidak ada\n" in quiet.body
+    assert "Hampir terlambat (0):\n- tidak ada" in quiet.body
+    assert flood not in quiet.body and jam not in quiet.body
+
+    warned = _digest(desk, _wib(1, 9, 25))
+    assert warned.subject.endswith(": 0 melewati batas, 1 hampir terlambat")
+    assert (
+        f"Hampir terlambat (1):\n- {flood} Banjir / genangan — Dinas Sumber Daya Air, verifikasi, "
+        f"tenggat 01 Des 09:35\n  http://127.0.0.1:8000/staff/tickets/{flood}\n"
+    ) in warned.body
+    assert jam not in warned.body
+    assert f">{flood}</a>" in warned.html and "<h3>Hampir terlambat (1)</h3>" in warned.html
+
+    late = _digest(desk, _wib(1, 21, 0))
+    assert late.subject.endswith(": 1 melewati batas, 1 hampir terlambat")
+    assert f"Melewati batas (1):\n- {flood} Banjir / genangan — " in late.body
+    assert (
+        f"Hampir terlambat (1):\n- {jam} Kemacetan — Dinas Perhubungan, verifikasi, "
+        "tenggat 02 Des 09:10\n"
+    ) in late.body
+
+    english = _digest(desk, _wib(1, 21, 0), "en")
+    assert english.subject.endswith(": 1 breached, 1 at risk")
+    assert f"Breached (1):\n- {flood} Flood / waterlogging — " in english.body
+    assert "verification, deadline 01 Dec 09:35\n" in english.body
+    assert "Des" not in english.body
+
+
+def test_mail_dates_in_indonesian_and_english() -> None:
+    moment = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    assert short_moment(moment, "id", UTC) == "01 Des 10:00"
+    assert short_moment(moment, "en", UTC) == "01 Dec 10:00"
+    august = datetime(2027, 8, 17, 2, 30, tzinfo=UTC)
+    assert short_moment(august, "id", UTC) == "17 Agu 02:30"
+    assert short_moment(august, "en", UTC) == "17 Aug 02:30"
+    assert short_moment(datetime(2026, 5, 31, 23, 0, tzinfo=UTC), "id", UTC) == "31 Mei 23:00"
+    assert long_day(date(2026, 12, 1), "id") == "1 Desember 2026"
+    assert long_day(date(2026, 12, 1), "en") == "1 December 2026"
+    assert long_day(date(2027, 10, 9), "id") == "9 Oktober 2027"

@@ -13,12 +13,14 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from engine.digest import digest_letter, scope_of
+from engine.digest import digest_letter, queue_digests, scope_of
 from engine.keys import authenticate, create_key
 from engine.letters import Letter
 from engine.lifecycle import Role
 from engine.mail_dates import long_day, short_moment
+from engine.models import Notification
 from engine.queries.oversight import SlaStatus, board
 from engine.staff import add_staff
 
@@ -151,3 +153,30 @@ def test_mail_dates_in_indonesian_and_english() -> None:
     assert long_day(date(2026, 12, 1), "id") == "1 Desember 2026"
     assert long_day(date(2026, 12, 1), "en") == "1 December 2026"
     assert long_day(date(2027, 10, 9), "id") == "9 Oktober 2027"
+
+
+def test_queued_digest_keeps_to_the_supervisors_agency(desk: Desk, two: tuple[str, str]) -> None:
+    flood, jam = two
+    add_staff(
+        desk.session,
+        email="kepala@dsda.example",
+        name="Kepala DSDA",
+        role="supervisor",
+        agency="DSDA",
+        now=desk.now,
+    )
+    moment = _wib(1, 21, 0)  # the flood breached, the jam (DISHUB's) at risk
+    assert "kepala@dsda.example" in queue_digests(desk.session, now=moment, settings=desk.settings)
+    desk.session.flush()
+    mail = desk.session.scalars(
+        select(Notification).where(
+            Notification.kind == "daily_digest", Notification.recipient == "kepala@dsda.example"
+        )
+    ).one()
+    assert mail.language == "id"
+    assert mail.subject == (
+        "[Tanggap] Ringkasan harian 2026-12-01: 1 melewati batas, 0 hampir terlambat"
+    )
+    assert _listed(mail.body, "Melewati batas") == {flood}
+    assert jam not in mail.body
+    assert "tenggat 01 Des 09:35" in mail.body

@@ -34,6 +34,7 @@ def words(
     names to the page's (``{"note": "comment"}``)."""
     messages = catalogue(t.language)
     values: dict[str, object] = dict(params or {})
+    name = ""
     if "field" in values:
         name = str(values["field"])
         name = (fields or {}).get(name, name)
@@ -43,6 +44,10 @@ def words(
         if size in values:
             values[f"{size}_mb"] = _mb(values[size])
     key = f"problem.{code}"
+    if code == "reason_required" and values.get("action") == "comment":
+        # a comment or note with nothing in it: the text itself is missing, not a reason
+        written = f"problem.write_first.{name or 'note'}"
+        key = written if written in messages else key
     if key in messages:
         try:
             return messages[key].format(**values)

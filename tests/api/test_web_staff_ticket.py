@@ -59,7 +59,7 @@ def test_staff_reads_the_citizens_comment_and_dispute_reason_on_the_ticket_page(
     assert "Masih ada lubang" in text and "Citizen's comment" in text
     assert "Lubangnya masih ada" in text and "Citizen disputed the fix" in text
     assert "Tim cek ulang besok pagi" in text
-    assert "Internal — the citizen does not see this" in text
+    assert "Internal note — citizens don't see it" in text
     # the public page never shows the internal note
     assert "Tim cek ulang besok pagi" not in web.get(f"/t/{code}").text
     # the worklist says why it came back, and links to this page
@@ -142,3 +142,63 @@ def test_a_revoked_key_says_why_on_sign_in_and_keeps_the_typed_note(
     assert "ended=1" in later.headers["location"]
     shown = web.get(later.headers["location"] + "&lang=en")
     assert "Your sign-in ended" in _text(shown.text)
+
+
+def _events(page: str) -> dict[str, str]:
+    """Each timeline entry's words, keyed by its trigger (last one wins)."""
+    found = re.findall(r'<li data-seq="\d+" data-trigger="(\w+)"[^>]*>(.*?)</li>', page, re.S)
+    return {trigger: _text(body) for trigger, body in found}
+
+
+def test_only_an_internal_note_is_marked_internal_and_citizens_words_read_as_theirs(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign")
+    token = {"X-Reporter-Token": api.tokens[code]}
+    comment = api.client.post(
+        f"/api/v1/reports/{code}/comments", json={"text": "Tolong cepat"}, headers=token
+    )
+    assert comment.status_code in (200, 201), comment.text
+    note = api.act(code, "comment", note="Cek anggaran dulu", public=False)
+    assert note.status_code == 200, note.text
+    sign_in(web, api)
+    events = _events(web.get(f"/staff/tickets/{code}?lang=en").text)
+    # the citizen sees verify and assign on /t/{code}: no "internal" on them
+    assert "Internal" not in events["verify"] and "Internal" not in events["assign"]
+    public_page = _text(web.get(f"/t/{code}?lang=en").text)
+    assert "Checked by staff" in public_page
+    # the internal note is the one marked, in words about the note
+    assert "Cek anggaran dulu" in events["comment"]
+    assert "Internal note — citizens don't see it" in events["comment"]
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    citizen = [
+        _text(body)
+        for body in re.findall(r'<li [^>]*class="[^"]*citizen[^"]*">(.*?)</li>', page, re.S)
+    ]
+    said = [words for words in citizen if "Tolong cepat" in words]
+    assert len(said) == 1 and "From the citizen" in said[0] and "Internal" not in said[0]
+    assert all("Internal" not in words for words in citizen)
+    indonesian = _events(web.get(f"/staff/tickets/{code}?lang=id").text)
+    assert "Catatan internal — tidak terlihat oleh warga" in indonesian["comment"]
+    assert "tidak terlihat" not in indonesian["verify"]
+
+
+def test_an_empty_note_asks_for_the_note_and_a_reject_still_asks_for_a_reason(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    sign_in(web, api)
+    for lang, note_words, reason_words in (
+        ("id", "Tulis catatannya dulu.", "Tulis alasannya dulu."),
+        ("en", "Write the note first.", "Write the reason first."),
+    ):
+        page = web.get(f"/staff/tickets/{code}?lang={lang}").text
+        version = re.search(r'name="expected_version" value="(\d+)"', page)
+        assert version
+        form = {"expected_version": version.group(1), "back": "ticket", "note": "\u200b \u200b"}
+        empty = web.post(f"/staff/tickets/{code}/actions", data={**form, "trigger": "comment"})
+        assert empty.status_code == 422
+        assert note_words in _text(empty.text) and reason_words not in _text(empty.text)
+        reject = web.post(f"/staff/tickets/{code}/actions", data={**form, "trigger": "reject"})
+        assert reason_words in _text(reject.text) and note_words not in _text(reject.text)

@@ -11,14 +11,20 @@
     body = body || {};
     var params = {};
     Object.keys(body.params || {}).forEach(function (k) { params[k] = body.params[k]; });
+    var name = "";
     if (params.field !== undefined) {
-      var name = (fields || {})[params.field] || params.field;
+      name = (fields || {})[params.field] || params.field;
       params.field = t(all.indexOf("problem.field." + name) >= 0 ? "problem.field." + name : "problem.field.any");
     }
     ["size", "limit"].forEach(function (k) {
       if (typeof params[k] === "number") { params[k + "_mb"] = (params[k] / MB).toFixed(1); }
     });
     var key = "problem." + (body.code || "other");
+    if (body.code === "reason_required" && params.action === "comment") {
+      /* a comment or note with nothing in it: the text itself is missing, not a reason */
+      var written = "problem.write_first." + (name || "note");
+      if (all.indexOf(written) >= 0) { key = written; }
+    }
     if (all.indexOf(key) >= 0) {
       var missing = (t(key).match(/\{(\w+)\}/g) || []).some(function (p) { return params[p.slice(1, -1)] === undefined; });
       if (!missing) { return t(key, params); }

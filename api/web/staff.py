@@ -166,7 +166,15 @@ def act_on_ticket(
     transactions: Transactions = request.app.state.transactions
     storage = RequestStorage(settings.media_dir)
     chosen = next((t for t in OFFERED if t.value == trigger), None)
-    problem: dict[str, Any] = {"code": code, "kind": "rule", "message": ""}
+    # what was typed comes back with the refusal: the form is filled again and the text is shown
+    # to copy, so a stale page or a refused action never loses a note
+    problem: dict[str, Any] = {
+        "code": code,
+        "kind": "rule",
+        "message": "",
+        "trigger": trigger,
+        "kept": _text(note) or "",
+    }
     status = 422
     try:
         if chosen is None:

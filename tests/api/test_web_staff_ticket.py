@@ -202,3 +202,41 @@ def test_an_empty_note_asks_for_the_note_and_a_reject_still_asks_for_a_reason(
         assert note_words in _text(empty.text) and reason_words not in _text(empty.text)
         reject = web.post(f"/staff/tickets/{code}/actions", data={**form, "trigger": "reject"})
         assert reason_words in _text(reject.text) and note_words not in _text(reject.text)
+
+
+def test_a_stale_page_keeps_the_note_that_was_typed_and_words_the_page_it_is_on(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify")
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert version
+    api.drive(code, "assign")  # another tab changes the ticket
+    typed = "Warga di RT 05 bilang <airnya> naik lagi"
+    form = {"expected_version": version.group(1), "trigger": "comment", "note": typed}
+    stale = web.post(f"/staff/tickets/{code}/actions", data={**form, "back": "ticket"})
+    assert stale.status_code == 409
+    text = _text(stale.text)
+    assert "Someone else changed this ticket" in text
+    assert "This page now shows it as it is" in text and "The list below" not in text
+    assert "What you typed (not saved) — copy it or send it again:" in text
+    # the comment form is open again with the words typed, escaped
+    refilled = re.search(
+        rf'<details class="action" open>\s*<summary>[^<]*</summary>\s*<form[^>]*>.*?'
+        rf'<textarea id="{code}-comment-note"[^>]*>([^<]*)</textarea>',
+        stale.text,
+        re.S,
+    )
+    assert refilled and html.unescape(refilled.group(1)) == typed
+    assert "&lt;airnya&gt;" in stale.text and "<airnya>" not in stale.text
+    # on the worklist the words speak of the list, and the text is kept there too
+    listed = web.post(f"/staff/tickets/{code}/actions", data=form)
+    assert listed.status_code == 409
+    assert "The list below shows it as it is now" in _text(listed.text)
+    assert typed in _text(listed.text)
+    indonesian = web.post(f"/staff/tickets/{code}/actions?lang=id", data={**form, "back": "ticket"})
+    said = _text(indonesian.text)
+    assert "Halaman ini sekarang menampilkan keadaan terbarunya" in said
+    assert "Daftar di bawah" not in said and typed in said

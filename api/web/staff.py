@@ -26,6 +26,7 @@ from api.web.i18n import Translator
 from api.web.pages import LanguageDep
 from api.web.problems import explain, explain_api
 from api.web.staff_actions import (
+    DESCRIPTION_CHARS,
     INPUTS,
     OFFERED,
     Action,
@@ -121,6 +122,8 @@ def _page(
             "is_supervisor": holder.role in (Role.SUPERVISOR, Role.ADMIN),
             "category_name": known.namer(Translator(language)),
             "proof_categories": known.proof,
+            "description_chars": DESCRIPTION_CHARS,
+            "shorten": shorten,
         },
         status=status,
         title="staff.title",

@@ -9,6 +9,7 @@ escalation mail addressed to the key's agency; and, per ticket, its SLA timeline
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from api.deps import NowDep, ReadSessionDep, get_settings
-from api.web.i18n import Translator
+from api.web.i18n import Translator, catalogue
 from api.web.pages import LanguageDep
 from api.web.staff import duration_words, time_left
 from api.web.staff_session import HolderDep, page, to_sign_in
@@ -180,6 +181,7 @@ def dashboard_page(
             "centre": list(settings.map_centre),
             "zoom": settings.map_zoom,
             "left": time_left(Translator(language), now),
+            "level_name": lambda key: level_words(Translator(language), key),
             "backlog_agency": backlog_bars(backlog(tickets, by="agency")),
             "backlog_area": backlog_bars(backlog(tickets, by="area")),
             "rates_agency": rate_bars(holder, session, GroupBy.AGENCY, now, min_count),
@@ -246,9 +248,22 @@ def _lanes(marks: list[tuple[float, str, bool]]) -> list[LevelMark]:
     return placed
 
 
-def timeline_rows(story: SlaStory, now: datetime) -> tuple[list[TimerRow], Mark, Mark, float]:
+def level_words(t: Translator, key: str) -> str:
+    """An escalation ladder level in the page's words: a known key from the catalogue
+    (``dashboard.escalation_level.*``), any other as readable words ("area_lead" → "Area lead"),
+    never as a code."""
+    known = f"dashboard.escalation_level.{key}"
+    if known in catalogue(t.language):
+        return t(known)
+    words = " ".join(key.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:] if words else key
+
+
+def timeline_rows(
+    story: SlaStory, now: datetime, name: Callable[[str], str] = str
+) -> tuple[list[TimerRow], Mark, Mark, float]:
     """Each timer as a row of the chart, on one time axis from the first start to the latest of
-    now, every deadline, stop and level."""
+    now, every deadline, stop and level (``name`` words a level's key)."""
     moments = [now]
     for s in story.timers:
         t = s.timer
@@ -265,7 +280,7 @@ def timeline_rows(story: SlaStory, now: datetime) -> tuple[list[TimerRow], Mark,
         t = s.timer
         end = t.stopped_at or now
         levels = _lanes(
-            [(x(lv.due_at), f"{lv.level} {lv.percent} %", lv.mailed) for lv in s.levels]
+            [(x(lv.due_at), f"{name(lv.level)} {lv.percent} %", lv.mailed) for lv in s.levels]
         )
         lanes = max((lv.lane + 1 for lv in levels), default=0)
         height = TL_ROW + lanes * TL_LANE + (8 if lanes else 0)
@@ -320,7 +335,8 @@ def timeline_page(
             key=lambda s: (s.timer.cycle, rank.get(s.timer.kind, len(rank)), s.timer.started_at),
         ),
     )
-    rows, start, end, now_x = timeline_rows(story, now)
+    words = Translator(language)
+    rows, start, end, now_x = timeline_rows(story, now, lambda key: level_words(words, key))
     return page(
         request,
         "dashboard/timeline.html",
@@ -335,6 +351,7 @@ def timeline_page(
             "end": end,
             "now_x": now_x,
             "span": lambda d: duration_words(Translator(language), d),
+            "level_name": lambda key: level_words(words, key),
             "geometry": {"left": TL_LEFT, "width": TL_W, "row": TL_ROW, "lane": TL_LANE},
             "chart_height": sum(r.height for r in rows),
         },

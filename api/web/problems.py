@@ -20,8 +20,16 @@ from engine.presentation import present
 MEGABYTE = 1024 * 1024
 
 
-def _mb(size: object) -> str:
-    return f"{int(size) / MEGABYTE:.1f}" if isinstance(size, int) else str(size)
+def number(language: str, value: float, digits: int = 1) -> str:
+    """``value`` as the page's language writes it: "8,0" in Indonesian, "8.0" in English."""
+    text = f"{value:,.{digits}f}"
+    if language == "id":
+        return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text
+
+
+def _mb(language: str, size: object) -> str:
+    return number(language, int(size) / MEGABYTE) if isinstance(size, int) else str(size)
 
 
 def words(
@@ -34,6 +42,7 @@ def words(
     names to the page's (``{"note": "comment"}``)."""
     messages = catalogue(t.language)
     values: dict[str, object] = dict(params or {})
+    name = ""
     if "field" in values:
         name = str(values["field"])
         name = (fields or {}).get(name, name)
@@ -41,8 +50,15 @@ def words(
         values["field"] = t(f"problem.field.{name}" if known else "problem.field.any")
     for size in ("size", "limit"):
         if size in values:
-            values[f"{size}_mb"] = _mb(values[size])
+            values[f"{size}_mb"] = _mb(t.language, values[size])
+    for key_, value in values.items():
+        if isinstance(value, float):
+            values[key_] = number(t.language, value)
     key = f"problem.{code}"
+    if code == "reason_required" and values.get("action") == "comment":
+        # a comment or note with nothing in it: the text itself is missing, not a reason
+        written = f"problem.write_first.{name or 'note'}"
+        key = written if written in messages else key
     if key in messages:
         try:
             return messages[key].format(**values)
@@ -66,4 +82,4 @@ def explain_api(t: Translator, exc: ApiError, fields: Mapping[str, str] | None =
     return words(t, exc.code, exc.params, fields)
 
 
-__all__ = ["explain", "explain_api", "words"]
+__all__ = ["explain", "explain_api", "number", "words"]

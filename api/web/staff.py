@@ -26,6 +26,7 @@ from api.web.i18n import Translator
 from api.web.pages import LanguageDep
 from api.web.problems import explain, explain_api
 from api.web.staff_actions import (
+    DESCRIPTION_CHARS,
     INPUTS,
     OFFERED,
     Action,
@@ -121,6 +122,8 @@ def _page(
             "is_supervisor": holder.role in (Role.SUPERVISOR, Role.ADMIN),
             "category_name": known.namer(Translator(language)),
             "proof_categories": known.proof,
+            "description_chars": DESCRIPTION_CHARS,
+            "shorten": shorten,
         },
         status=status,
         title="staff.title",
@@ -166,7 +169,15 @@ def act_on_ticket(
     transactions: Transactions = request.app.state.transactions
     storage = RequestStorage(settings.media_dir)
     chosen = next((t for t in OFFERED if t.value == trigger), None)
-    problem: dict[str, Any] = {"code": code, "kind": "rule", "message": ""}
+    # what was typed comes back with the refusal: the form is filled again and the text is shown
+    # to copy, so a stale page or a refused action never loses a note
+    problem: dict[str, Any] = {
+        "code": code,
+        "kind": "rule",
+        "message": "",
+        "trigger": trigger,
+        "kept": _text(note) or "",
+    }
     status = 422
     try:
         if chosen is None:

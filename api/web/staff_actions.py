@@ -42,6 +42,9 @@ class Action:
 
 #: How much of a dispute's reason a worklist card shows; the ticket page shows it whole.
 REASON_CHARS = 140
+#: How much of a report's description a worklist card shows (one long report must not flood
+#: the list); the ticket page shows it whole.
+DESCRIPTION_CHARS = 280
 
 
 def shorten(text: str, limit: int = REASON_CHARS) -> str:

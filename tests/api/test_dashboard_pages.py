@@ -10,6 +10,9 @@ import re
 
 from fastapi.testclient import TestClient
 
+from api.web.dashboard import level_words
+from api.web.i18n import Translator
+from engine import Language
 from engine.escalation import sweep_batch
 
 from .conftest import Api
@@ -26,6 +29,10 @@ def _dsda_supervisor(api: Api) -> str:
     key: str = response.json()["key"]
     api.keys["dsda"] = key
     return key
+
+
+def _words(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 def _web(api: Api) -> TestClient:
@@ -93,3 +100,34 @@ def test_dashboard_refuses_staff_keys_and_other_agencies_timelines(api: Api) -> 
     missing = web.get("/dashboard/t/NOPE?lang=en")
     assert missing.status_code == 404 and "There is no ticket with code NOPE." in missing.text
     assert "with code 'NOPE'" not in missing.text  # not the engine's message
+
+
+def test_escalation_levels_read_as_words_not_codes(api: Api) -> None:
+    _dsda_supervisor(api)
+    code = api.submit(category="flood", description="Banjir 50 cm")["code"]
+    api.clock.tick(50)  # past 150 % of the 30 min to verify
+    with api.app.state.transactions.write() as session:
+        sweep_batch(session, now=api.clock.now)
+    web = _web(api)
+    sign_in(web, api, "dsda")
+    board = web.get("/dashboard?lang=id").text
+    escalations = _words(board[board.index('id="escalations"') :].split("</table>")[0])
+    assert "lewat batas (100 %)" in escalations
+    assert "breach" not in escalations and "kota_governor" not in escalations
+    timeline = web.get(f"/dashboard/t/{code}?lang=id").text
+    ladder = _words(timeline[timeline.index('class="levels"') :].split("</ul>")[0])
+    for said in ("peringatan (50 %)", "lewat batas (100 %)", "kota dan gubernur (150 %)"):
+        assert said in ladder, ladder
+    chart = _words(" ".join(re.findall(r"<title>([^<]*)</title>", timeline)))
+    assert "lewat batas 100 %" in chart and "kota dan gubernur 150 %" in chart
+    for code_word in ("warning", "breach", "kota_governor"):
+        assert code_word not in ladder and code_word not in chart
+    english = web.get(f"/dashboard/t/{code}?lang=en").text
+    assert "city and governor (150 %)" in _words(english)
+
+
+def test_an_unknown_level_key_reads_as_words() -> None:
+    id_ = Translator(Language.ID)
+    assert level_words(id_, "breach") == "lewat batas"
+    assert level_words(id_, "wali_kota_2") == "Wali kota 2"
+    assert level_words(Translator(Language.EN), "area_lead") == "Area lead"

@@ -118,3 +118,25 @@ def test_a_post_from_another_site_is_refused(web: TestClient, api: Api) -> None:
     assert api.client.get(f"/api/v1/reports/{code}").json()["state"]["code"] == "submitted"
     bare = web.post("/staff/sign-out", headers={"Origin": ""})
     assert bare.status_code == 403
+
+
+def test_a_long_report_is_shortened_on_its_card_and_whole_on_its_page(
+    web: TestClient, api: Api
+) -> None:
+    long = "Air meluap dari saluran. " * 159  # 3,975 characters + the tail: 3,988
+    tail = "AKHIR LAPORAN"
+    code = api.submit(description=long + tail)["code"]
+    short = api.submit(description="Lampu jalan mati")["code"]
+    sign_in(web, api)
+    page = web.get("/staff?lang=en").text
+    card = page[page.index(f'id="ticket-{code}"') :].split("</li>")[0]
+    shown = re.search(r'<p class="description">(.*?)</p>', card, re.S)
+    assert shown
+    words = re.sub(r"<[^>]+>", "", shown.group(1))
+    assert words.startswith("Air meluap dari saluran.") and "…" in words
+    assert tail not in card and len(words) < 320
+    assert "Read it all" in card and f'href="/staff/tickets/{code}"' in card
+    other = page[page.index(f'id="ticket-{short}"') :].split("</li>")[0]
+    assert "Lampu jalan mati" in other and "Read it all" not in other
+    whole = web.get(f"/staff/tickets/{code}?lang=en").text
+    assert tail in whole

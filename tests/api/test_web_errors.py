@@ -90,7 +90,11 @@ def test_problems_read_in_the_pages_words() -> None:
         "photo 1 is 8388609 bytes", params={"name": "Foto 1", "size": 8388609, "limit": 8388608}
     )
     too_big.code = "payload_too_large"
-    assert explain_api(id_, too_big) == "Foto 1 terlalu besar (8.0 MB); paling besar 8.0 MB."
+    # numbers as each language writes them: a decimal comma in Indonesian
+    assert explain_api(id_, too_big) == "Foto 1 terlalu besar (8,0 MB); paling besar 8,0 MB."
+    assert explain_api(en, too_big) == "Foto 1 is too big (8.0 MB); at most 8.0 MB."
+    assert "2,5 km" in words(id_, "outside_service_area", {"nearest_km": 2.5})
+    assert "2.5 km" in words(en, "outside_service_area", {"nearest_km": 2.5})
     assert words(id_, "outside_service_area", {}) == (
         "Lokasi itu di luar wilayah layanan kota ini. Pilih titik di dalam kota."
     )

@@ -59,7 +59,7 @@ def test_staff_reads_the_citizens_comment_and_dispute_reason_on_the_ticket_page(
     assert "Masih ada lubang" in text and "Citizen's comment" in text
     assert "Lubangnya masih ada" in text and "Citizen disputed the fix" in text
     assert "Tim cek ulang besok pagi" in text
-    assert "Internal — the citizen does not see this" in text
+    assert "Internal note — citizens don't see it" in text
     # the public page never shows the internal note
     assert "Tim cek ulang besok pagi" not in web.get(f"/t/{code}").text
     # the worklist says why it came back, and links to this page
@@ -142,3 +142,101 @@ def test_a_revoked_key_says_why_on_sign_in_and_keeps_the_typed_note(
     assert "ended=1" in later.headers["location"]
     shown = web.get(later.headers["location"] + "&lang=en")
     assert "Your sign-in ended" in _text(shown.text)
+
+
+def _events(page: str) -> dict[str, str]:
+    """Each timeline entry's words, keyed by its trigger (last one wins)."""
+    found = re.findall(r'<li data-seq="\d+" data-trigger="(\w+)"[^>]*>(.*?)</li>', page, re.S)
+    return {trigger: _text(body) for trigger, body in found}
+
+
+def test_only_an_internal_note_is_marked_internal_and_citizens_words_read_as_theirs(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign")
+    token = {"X-Reporter-Token": api.tokens[code]}
+    comment = api.client.post(
+        f"/api/v1/reports/{code}/comments", json={"text": "Tolong cepat"}, headers=token
+    )
+    assert comment.status_code in (200, 201), comment.text
+    note = api.act(code, "comment", note="Cek anggaran dulu", public=False)
+    assert note.status_code == 200, note.text
+    sign_in(web, api)
+    events = _events(web.get(f"/staff/tickets/{code}?lang=en").text)
+    # the citizen sees verify and assign on /t/{code}: no "internal" on them
+    assert "Internal" not in events["verify"] and "Internal" not in events["assign"]
+    public_page = _text(web.get(f"/t/{code}?lang=en").text)
+    assert "Checked by staff" in public_page
+    # the internal note is the one marked, in words about the note
+    assert "Cek anggaran dulu" in events["comment"]
+    assert "Internal note — citizens don't see it" in events["comment"]
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    citizen = [
+        _text(body)
+        for body in re.findall(r'<li [^>]*class="[^"]*citizen[^"]*">(.*?)</li>', page, re.S)
+    ]
+    said = [words for words in citizen if "Tolong cepat" in words]
+    assert len(said) == 1 and "From the citizen" in said[0] and "Internal" not in said[0]
+    assert all("Internal" not in words for words in citizen)
+    indonesian = _events(web.get(f"/staff/tickets/{code}?lang=id").text)
+    assert "Catatan internal — tidak terlihat oleh warga" in indonesian["comment"]
+    assert "tidak terlihat" not in indonesian["verify"]
+
+
+def test_an_empty_note_asks_for_the_note_and_a_reject_still_asks_for_a_reason(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    sign_in(web, api)
+    for lang, note_words, reason_words in (
+        ("id", "Tulis catatannya dulu.", "Tulis alasannya dulu."),
+        ("en", "Write the note first.", "Write the reason first."),
+    ):
+        page = web.get(f"/staff/tickets/{code}?lang={lang}").text
+        version = re.search(r'name="expected_version" value="(\d+)"', page)
+        assert version
+        form = {"expected_version": version.group(1), "back": "ticket", "note": "\u200b \u200b"}
+        empty = web.post(f"/staff/tickets/{code}/actions", data={**form, "trigger": "comment"})
+        assert empty.status_code == 422
+        assert note_words in _text(empty.text) and reason_words not in _text(empty.text)
+        reject = web.post(f"/staff/tickets/{code}/actions", data={**form, "trigger": "reject"})
+        assert reason_words in _text(reject.text) and note_words not in _text(reject.text)
+
+
+def test_a_stale_page_keeps_the_note_that_was_typed_and_words_the_page_it_is_on(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify")
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert version
+    api.drive(code, "assign")  # another tab changes the ticket
+    typed = "Warga di RT 05 bilang <airnya> naik lagi"
+    form = {"expected_version": version.group(1), "trigger": "comment", "note": typed}
+    stale = web.post(f"/staff/tickets/{code}/actions", data={**form, "back": "ticket"})
+    assert stale.status_code == 409
+    text = _text(stale.text)
+    assert "Someone else changed this ticket" in text
+    assert "This page now shows it as it is" in text and "The list below" not in text
+    assert "What you typed (not saved) — copy it or send it again:" in text
+    # the comment form is open again with the words typed, escaped
+    refilled = re.search(
+        rf'<details class="action" open>\s*<summary>[^<]*</summary>\s*<form[^>]*>.*?'
+        rf'<textarea id="{code}-comment-note"[^>]*>([^<]*)</textarea>',
+        stale.text,
+        re.S,
+    )
+    assert refilled and html.unescape(refilled.group(1)) == typed
+    assert "&lt;airnya&gt;" in stale.text and "<airnya>" not in stale.text
+    # on the worklist the words speak of the list, and the text is kept there too
+    listed = web.post(f"/staff/tickets/{code}/actions", data=form)
+    assert listed.status_code == 409
+    assert "The list below shows it as it is now" in _text(listed.text)
+    assert typed in _text(listed.text)
+    indonesian = web.post(f"/staff/tickets/{code}/actions?lang=id", data={**form, "back": "ticket"})
+    said = _text(indonesian.text)
+    assert "Halaman ini sekarang menampilkan keadaan terbarunya" in said
+    assert "Daftar di bawah" not in said and typed in said

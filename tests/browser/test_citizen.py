@@ -202,3 +202,31 @@ def test_language_link_switches_and_is_remembered(open_page: OpenPage) -> None:
     page.get_by_role("button", name="Track").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Report not found")
     expect(page.locator("main")).to_contain_text("JKT-ZZZZ-ZZZZ")
+
+
+def test_a_refused_photo_is_named_as_the_person_chose_it_with_numbers_in_their_language(
+    open_page: OpenPage, tmp_path: Path
+) -> None:
+    fake = tmp_path / "fake.jpg"
+    fake.write_text("this is not a photo\n")
+    big = tmp_path / "besar sekali.jpg"
+    big.write_bytes(b"\0" * (20 * 1024 * 1024))
+    page = open_page("/", size="phone", geolocation=MONAS)
+    page.get_by_text("Jalan rusak / berlubang").click()
+    page.get_by_role("button", name="Pakai lokasi saya sekarang").click()
+    expect(page.locator("#location-status")).to_contain_text("-6.1754, 106.8272")
+    page.get_by_label("Apa yang terjadi?").fill("Lubang besar di lajur kiri")
+    error = page.locator("#form-error")
+    gallery = page.get_by_label("Atau pilih foto dari galeri")
+
+    gallery.set_input_files(str(fake))
+    page.get_by_role("button", name="Kirim laporan").click()
+    expect(error).to_contain_text("fake.jpg bukan foto JPEG, PNG, atau WebP.")
+    expect(error).not_to_contain_text("photo-1")
+
+    gallery.set_input_files(str(big))
+    page.get_by_role("button", name="Kirim laporan").click()
+    expect(error).to_contain_text("besar sekali.jpg")
+    expect(error).to_contain_text("8,0 MB")
+    expect(error).not_to_contain_text("photo-1")
+    expect(error).not_to_contain_text("8.0")

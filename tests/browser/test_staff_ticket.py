@@ -115,3 +115,27 @@ def test_unknown_addresses_get_the_friendly_page_and_docs_stay_on_the_app(
     ).to_be_visible()
     assert missing == [], missing
     screenshot(docs, "docs")
+
+
+def test_a_note_from_a_stale_tab_is_not_lost(open_page: OpenPage, live: Live) -> None:
+    code = live.submit(description="Saluran air tersumbat")["code"]
+    first = open_page("/staff", size="desktop", lang="id")
+    sign_in(first, live.keys["staff"], then=f"/staff/tickets/{code}")
+    second = open_page("/staff", size="desktop", lang="id")
+    sign_in(second, live.keys["staff"], then=f"/staff/tickets/{code}")
+    first.get_by_role("button", name="Verifikasi").click()
+    expect(first).to_have_url(f"{live.url}/staff/tickets/{code}?done={code}&did=verify")
+
+    second.locator("summary", has_text="Tambah catatan").click()
+    typed = "Sudah telepon lurah, tim datang Kamis"
+    second.get_by_label("Catatan (wajib)").fill(typed)
+    second.get_by_role("button", name="Tambah catatan").click()
+    problem = second.locator("#problem")
+    expect(problem).to_contain_text("Tiket ini sudah diubah orang lain")
+    expect(problem).to_contain_text("Halaman ini sekarang menampilkan keadaan terbarunya")
+    expect(problem).not_to_contain_text("Daftar di bawah")
+    expect(second.locator("#kept")).to_have_value(typed)
+    # the note is back in its form, which now carries the new version: sending it again works
+    expect(second.get_by_label("Catatan (wajib)")).to_have_value(typed)
+    second.get_by_role("button", name="Tambah catatan").click()
+    expect(second.locator(".staff-timeline")).to_contain_text(typed)

@@ -78,3 +78,19 @@ def test_photos_before_are_the_reporter_s_and_after_are_the_office_s(
     ]
     expect(page.get_by_role("img", name="Photo from the office 2")).to_be_visible()
     axe(page)
+
+
+def test_an_empty_comment_asks_for_the_comment_not_a_reason(
+    open_page: OpenPage, live: Live
+) -> None:
+    created = live.submit(description="Lampu jalan mati")
+    code, token = created["code"], created["reporter_token"]
+    for lang, label, send, words, reason in (
+        ("id", "Komentar untuk petugas", "Kirim komentar", "Tulis komentarnya dulu.", "alasan"),
+        ("en", "Comment for the staff", "Send comment", "Write the comment first.", "reason"),
+    ):
+        page = open_page(f"/t/{code}#token={token}", size="phone", lang=lang)
+        page.get_by_label(label).fill("\u200b \u200b")
+        page.get_by_role("button", name=send).click()
+        expect(page.locator("#action-error")).to_contain_text(words)
+        expect(page.locator("#action-error")).not_to_contain_text(reason)

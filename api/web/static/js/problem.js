@@ -5,20 +5,34 @@
 "use strict";
 (function () {
   var MB = 1024 * 1024;
+  /* A number as the page's language writes it: "8,0" in Indonesian, "8.0" in English. */
+  function number(value) {
+    var lang = document.documentElement.lang || "id";
+    return new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
+  }
   window.tanggapProblem = function (body, fields) {
     var t = window.tanggapMessages();
     var all = window.tanggapMessageKeys();
     body = body || {};
     var params = {};
     Object.keys(body.params || {}).forEach(function (k) { params[k] = body.params[k]; });
+    var name = "";
     if (params.field !== undefined) {
-      var name = (fields || {})[params.field] || params.field;
+      name = (fields || {})[params.field] || params.field;
       params.field = t(all.indexOf("problem.field." + name) >= 0 ? "problem.field." + name : "problem.field.any");
     }
     ["size", "limit"].forEach(function (k) {
-      if (typeof params[k] === "number") { params[k + "_mb"] = (params[k] / MB).toFixed(1); }
+      if (typeof params[k] === "number") { params[k + "_mb"] = number(params[k] / MB); }
+    });
+    Object.keys(params).forEach(function (k) {
+      if (typeof params[k] === "number" && !Number.isInteger(params[k])) { params[k] = number(params[k]); }
     });
     var key = "problem." + (body.code || "other");
+    if (body.code === "reason_required" && params.action === "comment") {
+      /* a comment or note with nothing in it: the text itself is missing, not a reason */
+      var written = "problem.write_first." + (name || "note");
+      if (all.indexOf(written) >= 0) { key = written; }
+    }
     if (all.indexOf(key) >= 0) {
       var missing = (t(key).match(/\{(\w+)\}/g) || []).some(function (p) { return params[p.slice(1, -1)] === undefined; });
       if (!missing) { return t(key, params); }

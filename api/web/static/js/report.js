@@ -174,7 +174,10 @@
     ["photo-camera", "photo-gallery"].forEach(function (id) {
       Array.prototype.forEach.call(document.getElementById(id).files, function (f) { if (f.size) { files.push(f); } });
     });
-    return Promise.all(files.slice(0, 5).map(shrink));
+    /* each shrunk photo keeps the name the person chose, so a refusal names their file */
+    return Promise.all(files.slice(0, 5).map(function (f) {
+      return shrink(f).then(function (blob) { return { blob: blob, name: f.name || "photo.jpg" }; });
+    }));
   }
 
   form.addEventListener("submit", function (event) {
@@ -197,7 +200,7 @@
       if (typed) { body.append("address", typed); }
       body.append("language", lang);
       body.append("channel", "web");
-      files.forEach(function (f, i) { body.append("photos", f, "photo-" + (i + 1) + ".jpg"); });
+      files.forEach(function (f) { body.append("photos", f.blob, f.name); });
       return fetch("/api/v1/reports", { method: "POST", body: body });
     }).then(function (response) {
       if (!response.ok) { return problem(response).then(function (m) { throw new Error(m); }); }

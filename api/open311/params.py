@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from engine import Language, RuleViolated
+from engine.instants import given_instant
 
 
 def blank(value: str | None) -> str | None:
@@ -24,7 +25,7 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise RuleViolated(f"{name} must be a W3C date, e.g. 2026-11-23T09:00:00+07:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return given_instant(name, moment if moment.tzinfo else moment.replace(tzinfo=zone))
 
 
 def number(name: str, value: str | None, low: float, high: float) -> float | None:

@@ -52,6 +52,7 @@ from engine import (
     unsubscribe,
     write_submission,
 )
+from engine.instants import given_instant
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"])
 
@@ -146,8 +147,7 @@ class FeedQuery:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
-        if since is not None and since.tzinfo is None:
-            raise invalid("query", "since", "give a time zone offset")
+        since = given_instant("since", since)
         self.filter = PublicFilter(
             bbox=_bbox(bbox),
             states=tuple(s.value for s in state or ()),

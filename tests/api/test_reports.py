@@ -113,7 +113,8 @@ def test_dispute_reopens_within_window_with_reason(api: Api) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.json()["state"]["code"] == "assigned"
-    assert response.json()["timeline"][-1]["note"] == "masih macet"
+    assert response.json()["timeline"][-1]["by"] == "citizen"
+    assert response.json()["timeline"][-1]["note"] is None  # the reporter's words stay private
 
 
 def test_reporter_comment_with_photo_reaches_staff_not_public(api: Api) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Api
+from tests.api.conftest import MONAS, Api
 
 EDGES = [
     "0001-01-01T00:00:00+07:00",  # converting to UTC leaves the calendar
@@ -80,3 +80,35 @@ def test_instants_inside_the_window_still_answer(api: Api) -> None:
     ).json()["items"]
     found = api.client.get("/open311/v2/requests.json", params={"start_date": "1970-01-02"})
     assert found.status_code == 200 and len(found.json()) == 1
+
+
+@pytest.mark.parametrize("value", EDGES[:2])
+def test_a_date_answer_near_the_calendar_edge_is_refused_naming_the_question(
+    api: Api, value: str
+) -> None:
+    api.clock.tick()
+    citizen = api.client.post(
+        "/api/v1/reports",
+        json={
+            "category": "flood",
+            "description": "Banjir setinggi lutut",
+            "lat": MONAS[0],
+            "lon": MONAS[1],
+            "answers": {"since": value},
+        },
+    )
+    assert citizen.status_code == 422, citizen.text
+    assert "'since' must lie between 1970-01-01 and 9000-01-01" in citizen.json()["detail"]
+    open311 = api.client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": api.keys["staff"],
+            "service_code": "flood",
+            "lat": str(MONAS[0]),
+            "long": str(MONAS[1]),
+            "description": "Banjir setinggi lutut",
+            "attribute[since]": value,
+        },
+    )
+    assert open311.status_code == 400, open311.text
+    assert "'since' must lie between 1970-01-01" in open311.json()[0]["description"]

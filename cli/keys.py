@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from cli.context import console, database, local, now, one_line, print_rows, reported_errors
 from engine.keys import create_key, list_keys, revoke_key
-from engine.lifecycle import Role
+from engine.lifecycle import STAFF_ROLES, Role
 
 app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
 
 
+class KeyRole(StrEnum):
+    """The roles a key may carry (``STAFF_ROLES``): only these are offered by --help."""
+
+    STAFF = Role.STAFF.value
+    SUPERVISOR = Role.SUPERVISOR.value
+    ADMIN = Role.ADMIN.value
+
+
+assert {Role(r.value) for r in KeyRole} == STAFF_ROLES, "KeyRole must list STAFF_ROLES"
+
+
 @app.command("create")
 def create(
-    role: Annotated[Role, typer.Option(help="staff, supervisor or admin")],
+    role: Annotated[KeyRole, typer.Option(help="staff, supervisor or admin")],
     name: Annotated[str, typer.Option(help="who or what uses the key")],
     agency: Annotated[str | None, typer.Option(help="agency code the key acts for")] = None,
     area: Annotated[str | None, typer.Option(help="only tickets in this area and beneath")] = None,
@@ -27,7 +39,13 @@ def create(
     """Create a key and print it once; only its hash is stored."""
     with reported_errors(), database().transaction() as session:
         made = create_key(
-            session, role=role, name=name, agency=agency, area=area, staff=staff, now=now()
+            session,
+            role=Role(role.value),
+            name=name,
+            agency=agency,
+            area=area,
+            staff=staff,
+            now=now(),
         )
         console.print(f"key {made.key.prefix} ({made.key.role}) for {one_line(made.key.name)}")
         console.print("keep it now, it is not shown again:")

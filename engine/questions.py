@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.errors import RuleViolated
+from engine.instants import given_instant
 from engine.text import clean_text
 
 __all__ = [
@@ -198,7 +198,9 @@ def _datetime(name: str, value: str) -> str:
         ) from None
     if moment.tzinfo is None:
         raise RuleViolated(f"{name} needs a time zone offset, e.g. +07:00")
-    return moment.astimezone(ZoneInfo("UTC")).isoformat()
+    given = given_instant(name, moment)  # within the window: never an overflow
+    assert given is not None
+    return given.isoformat()
 
 
 def check_answers(

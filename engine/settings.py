@@ -24,6 +24,10 @@ from engine.errors import ConfigurationError
 from engine.text import LIMITS
 
 ENV_PREFIX = "TANGGAP_"
+#: A host name (letters, digits, hyphens, dots), an IPv4 address or a bracketed IPv6 one.
+_HOST = re.compile(
+    r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?|[0-9a-f:.]+"
+)
 #: Database URL schemes Tanggap runs on (SQLite embedded, PostgreSQL through psycopg 3).
 DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 
@@ -156,9 +160,23 @@ class Settings(BaseSettings):
     @field_validator("public_base_url")
     @classmethod
     def _public_url(cls, value: str) -> str:
+        wrong = "not a web address like https://lapor.example.go.id"
+        if any(ch.isspace() or not ch.isprintable() for ch in value):
+            raise ValueError(f"{wrong} (it has a space or control character)")
         parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
-            raise ValueError("not a web address like https://lapor.example.go.id")
+        try:
+            parts.port  # noqa: B018 - a malformed port raises here
+        except ValueError:
+            raise ValueError(f"{wrong} (the port is not a number 0-65535)") from None
+        host = parts.hostname or ""
+        if (
+            parts.scheme not in ("http", "https")
+            or not _HOST.fullmatch(host)
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
+            raise ValueError(wrong)
         return value.rstrip("/")
 
     #: Outbox rows claimed per transaction.

@@ -14,7 +14,7 @@ from engine import clocks, outbox
 from engine.actors import Actor
 from engine.codes import normalize_code
 from engine.errors import StaleVersion, TicketNotFound
-from engine.lifecycle import State, Trigger
+from engine.lifecycle import Role, State, Trigger
 from engine.models import Ticket, TicketEvent
 
 
@@ -81,7 +81,9 @@ def new_event(
         actor_staff_id=actor.staff_id,
         actor_label=actor.label,
         note=note,
-        public=public,
+        # A citizen's own words (comment, dispute reason, rating note) are never public: the
+        # public view holds no personal data by construction (README: ``own_notes``).
+        public=public and actor.role is not Role.CITIZEN,
         data=data,
         created_at=now,
     )

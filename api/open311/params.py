@@ -3,10 +3,12 @@ and offset honoured (no offset: the city's local time)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from engine import Language, RuleViolated
+from engine.instants import given_instant
 
 
 def blank(value: str | None) -> str | None:
@@ -24,13 +26,44 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise RuleViolated(f"{name} must be a W3C date, e.g. 2026-11-23T09:00:00+07:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return given_instant(name, moment if moment.tzinfo else moment.replace(tzinfo=zone))
+
+
+#: The engine's field → the GeoReport v2 field a caller sent.
+OPEN311_FIELDS = {
+    "reporter_email": "email",
+    "reporter_phone": "phone",
+    "reporter_name": "first_name",
+    "address": "address_string",
+    "category": "service_code",
+    "lon": "long",
+    "language": "locale",
+    "photo": "media",
+    "answers": "attribute",
+}
+#: Names in messages that are the engine's own words (plain words like "photo" stay).
+_ENGINE_FIELD = re.compile(r"\b(reporter_email|reporter_phone|reporter_name)\b")
+
+
+def in_open311_words(exc: RuleViolated) -> RuleViolated:
+    """The engine's error naming the Open311 field the caller sent (``email``, not
+    ``reporter_email``); other errors unchanged."""
+    field = exc.params.get("field")
+    params = dict(exc.params)
+    if isinstance(field, str) and field in OPEN311_FIELDS:
+        params["field"] = OPEN311_FIELDS[field]
+    message = _ENGINE_FIELD.sub(lambda m: OPEN311_FIELDS[m.group(1)], exc.message)
+    if message == exc.message and params == exc.params:
+        return exc
+    return RuleViolated(message, key=exc.code, params=params)
 
 
 def number(name: str, value: str | None, low: float, high: float) -> float | None:
     text = blank(value)
     if text is None:
         return None
+    if len(text) > 40:
+        raise RuleViolated(f"{name} must be a number between {_shown(low)} and {_shown(high)}")
     try:
         result = float(text)
     except ValueError:

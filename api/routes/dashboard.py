@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import NowDep, ReadSessionDep, StaffKey, SupervisorKey
 from api.schemas.dashboard import AddressedRead, BacklogRead, BoardTicketRead, SlaStoryRead
-from engine import RuleViolated
+from engine.instants import given_instant
 from engine.queries.oversight import backlog, board, escalations_addressed, sla_story
 
 router = APIRouter(prefix="/api/v1", tags=["supervisors"])
@@ -65,8 +65,6 @@ def read_addressed(
 ) -> list[AddressedRead]:
     """Escalation mail sent to the key's agency (its queue or its head), newest first
     (default: the last 7 days)."""
-    start = since or now - timedelta(days=7)
-    if start.tzinfo is None:
-        raise RuleViolated("give since with a time zone offset")
+    start = given_instant("since", since) or now - timedelta(days=7)
     found = escalations_addressed(session, key, since=start, limit=limit)
     return [AddressedRead.of(e) for e in found]

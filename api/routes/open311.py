@@ -18,7 +18,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.datastructures import UploadFile
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
-from api.open311.params import blank, csv_list, integer, language, number, w3c_param
+from api.open311.params import (
+    blank,
+    csv_list,
+    in_open311_words,
+    integer,
+    language,
+    number,
+    w3c_param,
+)
 from api.open311.render import document, w3c
 from api.uploads import check_photo
 from engine import (
@@ -227,8 +235,8 @@ class RequestsQuery:
         lat: Annotated[str | None, Query(max_length=40)] = None,
         long: Annotated[str | None, Query(max_length=40)] = None,
         radius: Annotated[str | None, Query(max_length=40, description="metres")] = None,
-        page: Annotated[str | None, Query(max_length=10)] = None,
-        page_size: Annotated[str | None, Query(max_length=10)] = None,
+        page: str | None = None,
+        page_size: str | None = None,
         extensions: Annotated[str | None, Query(max_length=10)] = None,
     ) -> None:
         self.raw = {
@@ -332,7 +340,9 @@ def get_token(token: str, fmt: FormatDep, session: ReadSessionDep, now: NowDep) 
 @dataclass
 class _Form:
     fields: dict[str, str] = field(default_factory=dict)
-    media: list[bytes] = field(default_factory=list)
+    #: Each upload's first bytes, name and whole size: checked only once the key is known, so a
+    #: caller without a key hears "api_key is required", not what is wrong with their files.
+    uploads: list[tuple[bytes, str, int | None]] = field(default_factory=list)
     #: ``attribute[code]=value``; several values as ``attribute[code][]=…`` (or repeated).
     attributes: dict[str, str | list[str]] = field(default_factory=dict)
 
@@ -352,11 +362,10 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
     parsed = _Form()
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
-            if len(parsed.media) == settings.max_photos:
-                raise RuleViolated(f"at most {settings.max_photos} media files")
+            if len(parsed.uploads) > settings.max_photos:
+                continue  # too many: said after the key is checked
             data = await value.read(settings.max_photo_bytes + 1)
-            name = value.filename or "media"
-            parsed.media.append(check_photo(data, settings, name, size=value.size))
+            parsed.uploads.append((data, value.filename or "media", value.size))
         elif not isinstance(value, str) or not value.strip():
             continue
         elif match := _ATTRIBUTE.match(key):
@@ -415,10 +424,13 @@ def post_request(
     now: NowDep,
     settings: SettingsDep,
 ) -> Response:
-    fields, media = parsed.fields, parsed.media
+    fields = parsed.fields
     if "api_key" not in fields:
         raise Forbidden("api_key is required")
     authenticate(session, fields["api_key"])
+    if len(parsed.uploads) > settings.max_photos:
+        raise RuleViolated(f"at most {settings.max_photos} media files")
+    media = [check_photo(data, settings, name, size=size) for data, name, size in parsed.uploads]
     for required in ("service_code", "description"):
         if required not in fields:
             raise RuleViolated(f"{required} is required")
@@ -441,15 +453,18 @@ def post_request(
         language=language(fields.get("locale"), request.headers.get("accept-language")),
         answers=parsed.attributes,
     )
-    submitted = submit_report(
-        session,
-        report,
-        private=False,
-        actor=Actor.citizen(),
-        now=now,
-        settings=settings,
-        storage=storage,
-    )
+    try:
+        submitted = submit_report(
+            session,
+            report,
+            private=False,
+            actor=Actor.citizen(),
+            now=now,
+            settings=settings,
+            storage=storage,
+        )
+    except RuleViolated as exc:
+        raise in_open311_words(exc) from None
     item = {
         "service_request_id": submitted.report.code,
         "service_notice": "",

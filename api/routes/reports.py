@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from api.deps import (
     NowDep,
@@ -52,6 +52,7 @@ from engine import (
     unsubscribe,
     write_submission,
 )
+from engine.instants import given_instant
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"])
 
@@ -146,8 +147,7 @@ class FeedQuery:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
-        if since is not None and since.tzinfo is None:
-            raise invalid("query", "since", "give a time zone offset")
+        since = given_instant("since", since)
         self.filter = PublicFilter(
             bbox=_bbox(bbox),
             states=tuple(s.value for s in state or ()),
@@ -292,8 +292,15 @@ def rate_resolution(
     response_model=ReportRead,
     dependencies=[Depends(limit_submissions)],
 )
-def me_too(code: str, body: SupportCreate, session: SessionDep, now: NowDep) -> ReportRead:
-    """ "Me too": count one more supporter, and follow the report by e-mail if one is given."""
+def me_too(
+    code: str,
+    session: SessionDep,
+    now: NowDep,
+    body: Annotated[SupportCreate | None, Body()] = None,
+) -> ReportRead:
+    """ "Me too": count one more supporter, and follow the report by e-mail if one is given.
+    The body is optional: no body counts the supporter only."""
+    body = body or SupportCreate()
     email = str(body.email) if body.email else None
     return ReportRead.of(support(session, code, email=email, language=body.language, now=now))
 

@@ -47,6 +47,7 @@ from engine import (
     ticket_detail,
     worklist,
 )
+from engine.instants import given_instant
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 
@@ -282,10 +283,8 @@ def read_figures(
 
     The period defaults to the last 30 days; figures over fewer cases than the minimum count
     are withheld (null)."""
-    end = end or now
-    start = start or end - timedelta(days=30)
-    if start.tzinfo is None or end.tzinfo is None:
-        raise RuleViolated("give start and end with a time zone offset")
+    end = given_instant("end", end) or now
+    start = given_instant("start", start) or end - timedelta(days=30)
     result = figures(
         session, key, group_by=group_by, start=start, end=end, min_count=settings.figures_min_count
     )
@@ -302,7 +301,5 @@ def read_escalations(
 ) -> list[EscalationRead]:
     """Ladder levels whose mail went to the key's staff member (default: the last 7 days);
     an admin sees all. A supervisor's key must belong to a staff member (`staff` on create)."""
-    start = since or now - timedelta(days=7)
-    if start.tzinfo is None:
-        raise RuleViolated("give since with a time zone offset")
+    start = given_instant("since", since) or now - timedelta(days=7)
     return [EscalationRead.of(e) for e in list_escalations(session, key, since=start, limit=limit)]

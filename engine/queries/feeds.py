@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.instants import given_instants
+from engine.lifecycle import Role
 from engine.models import Attachment, Category, Ticket, TicketEvent
 from engine.questions import QuestionSpec, questions_of
 
@@ -33,6 +35,7 @@ def list_public_updates(
     session: Session, *, start: datetime, end: datetime, limit: int
 ) -> list[PublicUpdate]:
     """Events in [start, end], oldest first, with the public note and the event's first photo."""
+    given_instants(start_date=start, end_date=end)
     rows = session.execute(
         select(
             TicketEvent.id,
@@ -44,6 +47,7 @@ def list_public_updates(
             TicketEvent.created_at,
             TicketEvent.ticket_id,
             TicketEvent.seq,
+            TicketEvent.actor_role,
         )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(TicketEvent.created_at >= start, TicketEvent.created_at <= end)
@@ -64,7 +68,7 @@ def list_public_updates(
             code=row[1],
             trigger=row[2],
             to_state=row[3],
-            note=row[4] if row[5] else None,
+            note=row[4] if row[5] and row[9] != Role.CITIZEN.value else None,
             at=row[6],
             photo_key=photos.get((row[7], row[8])),
         )
@@ -120,6 +124,7 @@ def latest_notes_and_photos(
         .where(
             TicketEvent.ticket_id.in_(ticket_ids),
             TicketEvent.public,
+            TicketEvent.actor_role != Role.CITIZEN.value,
             TicketEvent.note.is_not(None),
         )
         .order_by(TicketEvent.seq)

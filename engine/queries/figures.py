@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import RuleViolated
+from engine.instants import given_instants
 from engine.keys import KeyHolder, visible
 from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import Agency, Area, Category, SlaTimer, Ticket, TicketEvent
@@ -70,6 +71,7 @@ def figures(
     end: datetime,
     min_count: int,
 ) -> Figures:
+    given_instants(start=start, end=end)
     if end <= start:
         raise RuleViolated("the period must end after it starts")
     column: Any = {

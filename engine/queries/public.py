@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from engine.codes import normalize_code
 from engine.errors import RuleViolated, TicketNotFound
+from engine.instants import given_instants
 from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Agency, Area, Attachment, Category, SlaTimer, Ticket, TicketEvent
 from engine.presentation import StatePresentation, present
@@ -104,6 +105,14 @@ class PublicFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     exclude_id: int | None = None
+
+    def __post_init__(self) -> None:
+        given_instants(
+            updated_after=self.updated_after,
+            updated_before=self.updated_before,
+            created_after=self.created_after,
+            created_before=self.created_before,
+        )
 
 
 @dataclass(frozen=True)
@@ -314,7 +323,8 @@ def get_public(session: Session, code: str, *, now: datetime) -> PublicTicket:
     timeline, last_trigger = [], None
     for seq, trigger, to_state, role, note, public, at in events:
         state = present(to_state, trigger if to_state == State.ASSIGNED else last_trigger)
-        timeline.append(PublicEvent(seq, trigger, state, role, note if public else None, at))
+        shown = note if public and role != Role.CITIZEN.value else None
+        timeline.append(PublicEvent(seq, trigger, state, role, shown, at))
         last_trigger = trigger
     return replace(ticket, timeline=tuple(timeline), photos=tuple(list_photos(session, ticket.id)))
 

@@ -130,6 +130,10 @@ def test_services_and_requests_speak_one_language_by_locale(
         ("requests.xml", {"radius": "100"}, "radius needs lat and long: the centre of the circle"),
         ("requests.json", {"lat": "-6.17"}, "give both lat and long"),
         ("requests.json", {"page": "0"}, "page must be between 1 and 1,000,000"),
+        ("requests.json", {"page": "99999999999999999999"}, "page must be between 1 and 1,000,000"),
+        ("requests.json", {"page": "9" * 60}, "page must be a number between 1 and 1,000,000"),
+        ("requests.json", {"page_size": "9" * 60},
+         "page_size must be a number between 1 and 1,000"),
         ("requests.json", {"page_size": "5000"}, "page_size must be between 1 and 1,000"),
         ("requests.json", {"radius": "0", "lat": "-6.1", "long": "106.8"},
          "radius must be between 1 and 100,000"),
@@ -181,6 +185,10 @@ def test_post_request_returns_id_and_stores_reporter_privately(api: Api) -> None
         ({"service_code": "nope"}, 400, "unknown report category"),
         ({"lat": None}, 400, "lat and long are required"),
         ({"lat": "north"}, 400, "lat must be a number"),
+        # Open311's own field names, never the engine's (reporter_email …)
+        ({"email": "notanemail"}, 400, "email is not an e-mail address"),
+        ({"phone": "\x1b[31m"}, 400, "phone contains control character U+001B"),
+        ({"first_name": "x" * 300, "last_name": None}, 400, "first_name has 300 characters"),
     ],
 )
 def test_post_request_errors_are_the_spec_array(
@@ -200,6 +208,7 @@ def test_post_request_errors_are_the_spec_array(
             }
         assert error["code"] == status
         assert words in error["description"]
+        assert "reporter_" not in error["description"]
 
 
 def test_post_request_with_media_files(api: Api) -> None:
@@ -213,6 +222,31 @@ def test_post_request_with_media_files(api: Api) -> None:
     assert b"PhoneMaker" not in photo.content  # EXIF gone
     wrong = post(api, files=[("media[]", ("a.txt", b"hello", "text/plain"))])
     assert wrong.status_code == 415
+
+
+def test_the_key_is_checked_before_the_media(api: Api) -> None:
+    settings = api.app.state.settings
+    big = make_photo() + b"\0" * (settings.max_photo_bytes + 1)
+    for files in (
+        [("media[]", ("big.jpg", big, "image/jpeg"))],
+        [("media[]", ("a.txt", b"hello", "text/plain"))],
+        [
+            ("media[]", (f"{n}.jpg", make_photo(), "image/jpeg"))
+            for n in range(settings.max_photos + 1)
+        ],
+    ):
+        response = post(api, files=files, api_key=None)
+        assert response.status_code == 403, response.text
+        assert response.json() == [{"code": 403, "description": "api_key is required"}]
+    too_many = post(
+        api,
+        files=[
+            ("media[]", (f"{n}.jpg", make_photo(), "image/jpeg"))
+            for n in range(settings.max_photos + 1)
+        ],
+    )
+    assert too_many.status_code == 400
+    assert "media files" in too_many.json()[0]["description"]
 
 
 def test_get_request_is_a_one_element_list_with_w3c_dates(api: Api) -> None:

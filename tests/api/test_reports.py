@@ -78,6 +78,20 @@ def test_me_too_counts_a_supporter_and_subscribes(api: Api) -> None:
     assert detail.json()["subscribers"] == 1
 
 
+def test_me_too_needs_no_body_and_an_unknown_code_is_404(api: Api) -> None:
+    code = api.submit()["code"]
+    bare = api.client.post(f"/api/v1/reports/{code}/supporters")
+    assert bare.status_code == 200, bare.text
+    assert bare.json()["supporters"] == 1
+    for body in (None, {}, {"email": "tetangga@example.id"}):
+        unknown = api.client.post("/api/v1/reports/JKT-AAAA-AAAA/supporters", json=body)
+        assert unknown.status_code == 404, unknown.text
+        assert "no ticket with code JKT-AAAA-AAAA" in unknown.json()["detail"]
+    wrong = api.client.post(f"/api/v1/reports/{code}/supporters", json={"email": "nope"})
+    assert wrong.status_code == 422
+    assert api.client.get(f"/api/v1/reports/{code}").json()["supporters"] == 1
+
+
 def test_me_too_on_a_closed_report_is_422(api: Api) -> None:
     code = api.submit()["code"]
     api.drive(code, "reject")
@@ -113,7 +127,8 @@ def test_dispute_reopens_within_window_with_reason(api: Api) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.json()["state"]["code"] == "assigned"
-    assert response.json()["timeline"][-1]["note"] == "masih macet"
+    assert response.json()["timeline"][-1]["by"] == "citizen"
+    assert response.json()["timeline"][-1]["note"] is None  # the reporter's words stay private
 
 
 def test_reporter_comment_with_photo_reaches_staff_not_public(api: Api) -> None:

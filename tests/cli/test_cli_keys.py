@@ -65,3 +65,14 @@ def test_cli_keys_create_refuses_staff_without_agency(tanggap: CliRunner, name: 
     result = tanggap.invoke(app, ["keys", "create", "--role", "staff", "--name", name])
     assert result.exit_code == 2
     assert "acts for an agency" in result.output
+
+
+def test_cli_keys_create_offers_only_the_roles_a_key_may_carry(tanggap: CliRunner) -> None:
+    shown = tanggap.invoke(app, ["keys", "create", "--help"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "staff|supervisor|admin" in shown.output
+    assert "citizen" not in shown.output and "system" not in shown.output
+    for role in ("citizen", "system"):
+        refused = tanggap.invoke(app, ["keys", "create", "--role", role, "--name", "x"])
+        assert refused.exit_code == 2
+        assert "'staff', 'supervisor', 'admin'" in refused.output

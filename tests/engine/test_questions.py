@@ -121,6 +121,8 @@ def test_check_answers_stores_normalised_values(
         ),
         ({"since": "yesterday"}, "answer to 'since' must be a date and time"),
         ({"since": "2026-11-30T06:00:00"}, "needs a time zone offset"),
+        ({"since": "0001-01-01T00:00:00+07:00"}, "'since' must lie between 1970-01-01 and"),
+        ({"since": "9999-12-31T23:59:59-07:00"}, "'since' must lie between 1970-01-01 and"),
         ({"colour": "red"}, "no question 'colour' for this category"),
     ],
 )

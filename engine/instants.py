@@ -1,0 +1,52 @@
+"""One rule for every instant a caller gives the engine (a ``since``, ``start_date`` …).
+
+An instant must be aware (carry a time zone offset); it is converted to UTC here, where a
+conversion that leaves the calendar (``0001-01-01T00:00+07:00``) is a caller's mistake, not a
+server fault; and it must fall within ``EARLIEST`` .. ``LATEST``, a window wide enough for any
+report and narrow enough that arithmetic on it (``since - 30 days``) and every database keeps
+working. Errors name the parameter, never echo the value.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from engine.errors import RuleViolated
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+_WINDOW = {"earliest": f"{EARLIEST:%Y-%m-%d}", "latest": f"{LATEST:%Y-%m-%d}"}
+
+
+def given_instant(name: str, value: datetime | None) -> datetime | None:
+    """``value`` in UTC, or ``None`` when not given; ``RuleViolated`` naming ``name`` when it
+    has no offset or lies outside the window."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise RuleViolated(
+            f"{name} needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00",
+            key="instant_without_offset",
+            params={"field": name},
+        )
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise RuleViolated(
+            f"{name} must lie between {_WINDOW['earliest']} and {_WINDOW['latest']}",
+            key="instant_out_of_range",
+            params={
+                "field": name,
+                "earliest": f"{EARLIEST:%Y-%m-%d}",
+                "latest": f"{LATEST:%Y-%m-%d}",
+            },
+        )
+    return moment
+
+
+def given_instants(**named: datetime | None) -> None:
+    """Check several instants at once (a query's own guard)."""
+    for name, value in named.items():
+        given_instant(name, value)

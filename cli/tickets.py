@@ -250,12 +250,15 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
         console.print(f"{'next':10} {allowed}")
         timeline = table(
             "#", f"when ({settings().timezone})", "action", "from → to", "by", "note",
-            title="timeline (notes: public = the citizen sees it, internal = staff only)",
+            title="timeline (notes seen by: public all, internal staff, citizen staff+reporter)",
         )  # fmt: skip
         for ev in list_events(session, ticket):
             note = ""
             if ev.note:
-                note = f"[{'public' if ev.public else 'internal'}] {visible(ev.note)}"
+                seen = "public" if ev.public else "internal"
+                if ev.actor_role == "citizen":
+                    seen = "citizen"  # never public (engine.tickets), not staff-only either
+                note = f"[{seen}] {visible(ev.note)}"
             timeline.add_row(
                 str(ev.seq),
                 local(ev.created_at, short=True),

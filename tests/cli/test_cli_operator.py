@@ -387,7 +387,7 @@ def test_cli_ticket_show_photos_and_public_internal_notes(
 
     assert "[internal] dicek petugas" in shown  # verify notes are internal by default
     assert "[public] Lampu diganti" in shown
-    assert "[public] masih mati" in shown
+    assert "[citizen] masih mati" in shown  # the reporter's own words: never public
     [photo_line] = [line for line in shown.splitlines() if line.startswith("photos")]
     stored = re.search(r"(\S+\.jpg)$", photo_line).group(1)  # type: ignore[union-attr]
     assert "proof  #5  image/jpeg 64×48" in photo_line

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import NotAuthenticated
 from api.storage import RequestStorage
-from engine import Database, Forbidden, KeyHolder, Role, Settings, authenticate
+from engine import Actor, Context, Database, Forbidden, KeyHolder, Role, Settings, authenticate
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -152,3 +152,19 @@ ReporterToken = Annotated[
         description="the reporter token shown once on submission",
     ),
 ]
+
+
+def reporter_context(
+    token: ReporterToken,
+    session: SessionDep,
+    storage: StorageDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> Context:
+    """Who acts in a reporter's request: the citizen holding the token, now, in this request's
+    transaction (the engine checks the token against the ticket)."""
+    return Context(session, Actor.citizen(token), now, settings, storage)
+
+
+#: The reporter's context for ``engine.actions.execute`` (comment, dispute, rate).
+ReporterContext = Annotated[Context, Depends(reporter_context, scope="function")]

@@ -7,7 +7,7 @@ What the edges (``api``, ``cli``, ``workflows``) may call is re-exported here an
 ``__all__``; the ORM models are ``engine.models``. Everything else is the engine's own business.
 """
 
-from engine.actions import perform
+from engine.actions import Command, Context, execute, perform
 from engine.actors import Actor
 from engine.catalogue import load_catalogue
 from engine.db import Database
@@ -102,7 +102,10 @@ __all__ = [
     "Channel",
     "CheckedSubmission",
     "Colour",
+    "Command",
+    "Comment",
     "Conflict",
+    "Context",
     "Database",
     "Datatype",
     "DetailedStatus",
@@ -128,6 +131,7 @@ __all__ = [
     "PublicUpdate",
     "QuestionSpec",
     "Rate",
+    "Reopen",
     "Report",
     "Reporter",
     "ReporterView",
@@ -154,6 +158,7 @@ __all__ = [
     "authenticate",
     "check_submission",
     "create_key",
+    "execute",
     "figures",
     "find_photo",
     "get_public",

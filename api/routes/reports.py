@@ -11,10 +11,10 @@ from api.deps import (
     NowDep,
     PhasesDep,
     ReadSessionDep,
+    ReporterContext,
     ReporterToken,
     SessionDep,
     SettingsDep,
-    StorageDep,
 )
 from api.errors import invalid
 from api.ratelimit import limit_submissions
@@ -42,16 +42,17 @@ from engine import (
     Report,
     State,
     check_submission,
+    execute,
     find_photo,
     get_public,
     list_public,
-    perform,
     reporter_view,
     subscribe,
     support,
     unsubscribe,
     write_submission,
 )
+from engine.actions import Comment, Rate, Reopen
 from engine.instants import given_instant
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"])
@@ -197,28 +198,11 @@ def read_report_private(
 
 
 @router.post("/reports/{code}/dispute", response_model=ReportRead)
-def dispute(
-    code: str,
-    body: DisputeCreate,
-    token: ReporterToken,
-    session: SessionDep,
-    storage: StorageDep,
-    now: NowDep,
-    settings: SettingsDep,
-) -> ReportRead:
+def dispute(code: str, body: DisputeCreate, reporter: ReporterContext) -> ReportRead:
     """The fix did not hold: reopen within the dispute window (a reason is required)."""
-    ticket = perform(
-        session,
-        code,
-        "reopen",
-        actor=Actor.citizen(token),
-        now=now,
-        settings=settings,
-        storage=storage,
-        note=body.reason,
-        expected_version=body.expected_version,
-    )
-    return ReportRead.of(get_public(session, ticket.code, now=now))
+    command = Reopen(code=code, note=body.reason, expected_version=body.expected_version)
+    ticket = execute(reporter, command)
+    return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
 
 
 async def _comment_body(
@@ -235,56 +219,31 @@ async def _comment_body(
 def add_comment(
     code: str,
     parsed: Annotated[tuple[CommentCreate, list[bytes]], Depends(_comment_body)],
-    token: ReporterToken,
-    session: SessionDep,
-    storage: StorageDep,
-    now: NowDep,
-    settings: SettingsDep,
+    reporter: ReporterContext,
 ) -> ReportRead:
     """The reporter adds a note and photos (JSON with base64, or multipart `photos` files);
     it goes to the agency working on the report."""
     body, files = parsed
     sent = [*body.photos, *files]
+    settings = reporter.settings
     photos = tuple(check_photo(p, settings, f"photo {n}") for n, p in enumerate(sent, 1))
-    ticket = perform(
-        session,
-        code,
-        "comment",
-        actor=Actor.citizen(token),
-        now=now,
-        settings=settings,
-        storage=storage,
-        note=body.text,
-        photos=photos,
-        expected_version=body.expected_version,
+    command = Comment(
+        code=code, note=body.text, photos=photos, expected_version=body.expected_version
     )
-    return ReportRead.of(get_public(session, ticket.code, now=now))
+    ticket = execute(reporter, command)
+    return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
 
 
 @router.post("/reports/{code}/rating", response_model=ReporterRead)
-def rate_resolution(
-    code: str,
-    body: RatingCreate,
-    token: ReporterToken,
-    session: SessionDep,
-    storage: StorageDep,
-    now: NowDep,
-    settings: SettingsDep,
-) -> ReporterRead:
+def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) -> ReporterRead:
     """The reporter rates the resolution 1–5 (a later rating replaces the earlier one)."""
-    ticket = perform(
-        session,
-        code,
-        "rate",
-        actor=Actor.citizen(token),
-        now=now,
-        settings=settings,
-        storage=storage,
-        rating=body.rating,
-        note=body.note,
-        expected_version=body.expected_version,
+    command = Rate(
+        code=code, rating=body.rating, note=body.note, expected_version=body.expected_version
     )
-    return ReporterRead.of(reporter_view(session, ticket.code, token=token, now=now))
+    ticket = execute(reporter, command)
+    token = reporter.actor.reporter_token or ""  # the header is required: never empty here
+    view = reporter_view(reporter.session, ticket.code, token=token, now=reporter.now)
+    return ReporterRead.of(view)
 
 
 @router.post(

@@ -30,8 +30,6 @@ same transaction resets it), so another process's import is seen by the next tra
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -44,6 +42,7 @@ from shapely.geometry import shape as from_geojson
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from engine.caches import StateCache
 from engine.errors import OutsideServiceArea
 from engine.models import Agency, Area, CatalogueRevision, Category, Origin, RoutingRule
 
@@ -188,9 +187,7 @@ def _nearest(
 
 # --- the per-process cache -------------------------------------------------------------------
 
-_CACHE_SIZE = 4
-_cache: OrderedDict[tuple[Any, ...], AreaIndex] = OrderedDict()
-_lock = threading.Lock()
+_indexes: StateCache[AreaIndex] = StateCache()
 
 
 _KEY = "tanggap.routing.state_key"
@@ -241,18 +238,7 @@ def build_index(session: Session) -> AreaIndex:
 
 def area_index(session: Session) -> AreaIndex:
     """This process's index for the database state ``session`` sees (built when it changed)."""
-    key = state_key(session)
-    with _lock:
-        index = _cache.get(key)
-        if index is not None:
-            _cache.move_to_end(key)
-            return index
-    index = build_index(session)
-    with _lock:
-        _cache[key] = index
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return index
+    return _indexes.get(state_key(session), lambda: build_index(session))
 
 
 def place(

@@ -16,14 +16,12 @@ photo rule, default priority) by primary key, and the chosen agency's ``active``
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.caches import StateCache
 from engine.catalogue.lookup import find_category
 from engine.models import Agency, Area, Category, RoutingRule
 from engine.questions import QuestionSpec, questions_of
@@ -150,24 +148,11 @@ def _build(session: Session) -> CatalogueSnapshot:
     return CatalogueSnapshot(categories, areas, agencies, rules)
 
 
-_CACHE_SIZE = 4
-_cache: OrderedDict[tuple[Any, ...], CatalogueSnapshot] = OrderedDict()
-_lock = threading.Lock()
+_snapshots: StateCache[CatalogueSnapshot] = StateCache()
 
 
 def catalogue_snapshot(session: Session) -> CatalogueSnapshot:
     """This process's snapshot for the catalogue revision ``session`` sees."""
     from engine.routing import state_key  # routing builds on this module
 
-    key = state_key(session)
-    with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
-    built = _build(session)
-    with _lock:
-        _cache[key] = built
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return built
+    return _snapshots.get(state_key(session), lambda: _build(session))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ from shapely.geometry import mapping, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.caches import StateCache
 from engine.errors import RuleViolated
 from engine.models import Area, AreaLevel, CatalogueRevision, Origin
 
@@ -114,9 +114,7 @@ def _revision(session: Session) -> tuple[Any, ...]:
     return (str(bind.engine.url), id(bind.engine), *(newest or ()))
 
 
-_CACHE_SIZE = 4
-_cache: OrderedDict[tuple[Any, ...], _Gazetteer] = OrderedDict()
-_cache_lock = threading.Lock()
+_gazetteers: StateCache[_Gazetteer] = StateCache()
 
 
 def _build(session: Session) -> _Gazetteer:
@@ -166,18 +164,7 @@ def _build(session: Session) -> _Gazetteer:
 
 
 def _gazetteer(session: Session) -> _Gazetteer:
-    key = _revision(session)
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
-    built = _build(session)
-    with _cache_lock:
-        _cache[key] = built
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return built
+    return _gazetteers.get(_revision(session), lambda: _build(session))
 
 
 def _point(entry: _Entry) -> tuple[float, float]:

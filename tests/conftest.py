@@ -202,6 +202,25 @@ KEMENDAGRI_MAPPING = ROOT / "catalogue" / "kemendagri-boundaries.yaml"
 _OFFICIAL_SCHEMA = "tanggap_official"
 
 
+def separate_database_url(
+    database_url: str, name: str, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A database of its own beside the test database, empty: a new SQLite file, or on
+    PostgreSQL a fresh schema ``name`` in the test database (dropped first if left over)."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    engine.dispose()
+    return (
+        make_url(database_url)
+        .update_query_dict({"options": f"-csearch_path={name}"})
+        .render_as_string(hide_password=False)
+    )
+
+
 @pytest.fixture(scope="session")
 def official_database(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -213,20 +232,7 @@ def official_database(
     from engine.boundaries import parse_mapping
 
     need_official_boundaries()
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path_factory.mktemp('official') / 'official.db'}"
-    else:
-        engine = make_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {_OFFICIAL_SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {_OFFICIAL_SCHEMA}"))
-        engine.dispose()
-        url = (
-            make_url(database_url)
-            .update_query_dict({"options": f"-csearch_path={_OFFICIAL_SCHEMA}"})
-            .render_as_string(hide_password=False)
-        )
-    db = Database(url)
+    db = Database(separate_database_url(database_url, _OFFICIAL_SCHEMA, tmp_path_factory))
     schema.upgrade(db.engine)
     mapping = parse_mapping(KEMENDAGRI_MAPPING.read_text(), source=str(KEMENDAGRI_MAPPING))
     with db.transaction() as session:

@@ -42,15 +42,15 @@ from playwright.sync_api import (
     Route,
     sync_playwright,
 )
-from sqlalchemy import make_url, text
 
 from api.app import create_app
 from engine import schema
 from engine.catalogue import load_catalogue
-from engine.db import Database, make_engine
+from engine.db import Database
 from engine.keys import create_key
 from engine.lifecycle import Role
 from engine.settings import Settings
+from tests.conftest import separate_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "catalogue" / "jakarta.yaml"
@@ -65,20 +65,7 @@ MONAS = (-6.1754, 106.8272)
 
 @pytest.fixture(scope="package")
 def web_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
-    else:
-        engine = make_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {_SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {_SCHEMA}"))
-        engine.dispose()
-        url = (
-            make_url(database_url)
-            .update_query_dict({"options": f"-csearch_path={_SCHEMA}"})
-            .render_as_string(hide_password=False)
-        )
-    db = Database(url)
+    db = Database(separate_database_url(database_url, _SCHEMA, tmp_path_factory))
     schema.upgrade(db.engine)
     with db.transaction() as session:
         load_catalogue(session, CATALOGUE.read_text(), source=str(CATALOGUE), now=datetime.now(UTC))

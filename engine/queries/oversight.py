@@ -45,6 +45,7 @@ from engine.models import (
     TicketEvent,
 )
 from engine.presentation import StatePresentation, present
+from engine.queries.staff import ESCALATED_TICKET
 from engine.tickets import get_ticket
 from engine.timeline import TimerView, sla_timeline
 
@@ -364,14 +365,7 @@ def escalations_addressed(
     addresses. An admin's key gets every escalation mail."""
     query = (
         select(
-            Ticket.code,
-            Ticket.state,
-            Ticket.last_trigger,
-            Category.code,
-            Agency.code,
-            Area.code,
-            Escalation.timer_kind,
-            Escalation.cycle,
+            *ESCALATED_TICKET,
             Escalation.label,
             Escalation.percent,
             Escalation.due_at,

@@ -268,6 +268,21 @@ class EscalationItem:
     mailed: bool
 
 
+#: The leading columns of an escalation row: its ticket (code, state, last trigger, category,
+#: agency and area codes) and its timer (kind, cycle). Rows select these from ``Escalation``
+#: joined to ``Ticket``, ``Category``, ``Agency`` and ``Area``.
+ESCALATED_TICKET = (
+    Ticket.code,
+    Ticket.state,
+    Ticket.last_trigger,
+    Category.code,
+    Agency.code,
+    Area.code,
+    Escalation.timer_kind,
+    Escalation.cycle,
+)
+
+
 def list_escalations(
     session: Session, viewer: KeyHolder, *, since: datetime, limit: int
 ) -> list[EscalationItem]:
@@ -294,14 +309,7 @@ def list_escalations(
         )
     rows = session.execute(
         select(
-            Ticket.code,
-            Ticket.state,
-            Ticket.last_trigger,
-            Category.code,
-            Agency.code,
-            Area.code,
-            Escalation.timer_kind,
-            Escalation.cycle,
+            *ESCALATED_TICKET,
             Escalation.level,
             Escalation.percent,
             Escalation.due_at,

@@ -81,9 +81,12 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
         )
-        # Re-entrant: a write opened inside a write (a mistake) meets SQLite's own lock and
-        # its busy timeout, as it would without this one.
-        self._writer = threading.RLock() if self.is_sqlite else None
+        # Not owned by a thread: FastAPI enters a yielding dependency on one worker thread and
+        # may leave it on another, so the release can come from a thread that did not acquire
+        # (an RLock then raises and stays held, and every later writer waits 30 s). A write
+        # opened inside a write (a mistake) waits out _WRITER_WAIT_S, then meets SQLite's own
+        # lock and its busy timeout, as it would without this one.
+        self._writer = threading.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,10 +3,12 @@ uploads checked (413, 415); nothing left behind by a failed request; anonymous r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -166,7 +168,9 @@ def test_refused_submissions_do_not_use_up_the_allowance(api: Api, api_settings)
         assert "too many refused requests" in other.post("/api/v1/reports", json=good).text
 
 
-def test_photos_are_removed_when_the_commit_fails(api: Api) -> None:
+def test_photos_are_removed_when_the_commit_fails(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
     """The photo is in storage before COMMIT; if COMMIT fails, the request rolls back and the
     file must go too (a 500 to the caller, no traceback, no orphan file)."""
     write = api.app.state.transactions.write
@@ -182,12 +186,19 @@ def test_photos_are_removed_when_the_commit_fails(api: Api) -> None:
     broken.dependency_overrides = api.app.dependency_overrides
     data = {"category": "traffic_jam", "description": "Macet", "lat": "-6.1754", "lon": "106.8272"}
     files = [("photos", ("a.png", make_photo("PNG"), "image/png"))]
-    with TestClient(broken, raise_server_exceptions=False) as client:
+    with (
+        caplog.at_level(logging.ERROR, logger="api.errors"),
+        TestClient(broken, raise_server_exceptions=False) as client,
+    ):
         response = client.post("/api/v1/reports", data=data, files=files)
     assert response.status_code == 500
     assert response.json()["detail"] == "the server failed; try again later"
     assert "Traceback" not in response.text and "serialize" not in response.text
     assert _stored(api.media) == []
+    # The operator's log, unlike the caller, gets the cause and where it was raised.
+    logged = [r for r in caplog.records if r.name == "api.errors"]
+    assert [r.getMessage() for r in logged] == ["unexpected error on POST /api/v1/reports"]
+    assert "could not serialize access" in caplog.text and "failing_commit" in caplog.text
 
 
 def test_nul_characters_anywhere_are_a_4xx_never_a_500(api: Api) -> None:

@@ -31,7 +31,7 @@ from engine.models import (
 )
 from engine.recipients import Addressee, Directory
 from engine.settings import Settings
-from sla import Level, Policy, Recipient, RecipientKind, TimerKind
+from sla import Level, Policy, Recipient, RecipientKind, TimerKind, as_words
 
 #: What each timer measures, in Indonesian and English (one entry per ``TimerKind``).
 TIMER_WORDS: dict[TimerKind, tuple[str, str]] = {
@@ -98,8 +98,19 @@ def escalation_message(
     zone = policy.calendar.zone
     deadline = timer.deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
     word_id, word_en = TIMER_WORDS[TimerKind(timer.kind)]
+    ladder = {lv.name: lv for lv in policy.ladder.levels}
+
+    def words(name: str) -> str:
+        known = ladder.get(name)
+        both = (known.words("id"), known.words("en")) if known else (as_words(name),) * 2
+        return both[0] if both[0] == both[1] else f"{both[0]} / {both[1]}"
+
     before = [
-        {"level": name, "percent": percent, "who": ", ".join(dict.fromkeys(map(_who_kind, kinds)))}
+        {
+            "level": words(name),
+            "percent": percent,
+            "who": ", ".join(dict.fromkeys(map(_who_kind, kinds))),
+        }
         for name, percent, kinds in sorted(told_before, key=lambda told: told[1])
         if percent < level.percent and kinds
     ]
@@ -111,7 +122,8 @@ def escalation_message(
         timer_id=word_id,
         timer_en=word_en,
         percent=level.percent,
-        level=level.name,
+        level_id=level.words("id"),
+        level_en=level.words("en"),
         category_id=ticket.category.name_id,
         category_en=ticket.category.name_en,
         area=ticket.area.name,

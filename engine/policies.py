@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, cast, literal, select, union_all
@@ -31,6 +31,7 @@ from sla import (
     Span,
     TimerKind,
     Weekday,
+    as_words,
     choose_policy,
     parse_target,
 )
@@ -70,6 +71,8 @@ def build_ladder(spec: Mapping[str, Any]) -> Ladder:
                 percent=int(level["percent"]),
                 notify=tuple(_recipient(entry) for entry in level["notify"]),
                 key=level.get("key") or level["name"],
+                name_id=level.get("name_id") or "",
+                name_en=level.get("name_en") or "",
             )
             for level in spec["levels"]
         )
@@ -108,6 +111,22 @@ class PolicyBook:
 
     def get(self, code: str) -> Policy | None:
         return next((p for p in self.policies if p.code == code), None)
+
+    def level_words(self, level: str, language: str) -> str:
+        """A ladder level named by its key or its name (as the escalation ledger stores them)
+        in a reader's words (``sla.Level.words``): from the first ladder in force that has it,
+        else the name itself as words."""
+        found = self._levels.get(level)
+        return found.words(language) if found is not None else as_words(level)
+
+    @cached_property
+    def _levels(self) -> dict[str, Level]:
+        found: dict[str, Level] = {}
+        for policy in self.policies:
+            for level in policy.ladder.levels:
+                found.setdefault(level.key, level)
+                found.setdefault(level.name, level)
+        return found
 
 
 #: Books by a digest of the SLA rows in force. Any change to them — a catalogue load, a

@@ -58,6 +58,8 @@ LIMITS: dict[str, int] = {
     "category_group": _length(Category.__table__.c.group),
     "category_description": 2000,
     "level_name": _length(Escalation.__table__.c.level),
+    #: A ladder level's words in mail and pages (catalogue ``name_id`` / ``name_en``).
+    "level_words": 80,
     "notification_subject": _length(Notification.__table__.c.subject),
 }
 

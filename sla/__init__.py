@@ -13,6 +13,7 @@ from sla.policy import (
     RecipientKind,
     TimerKind,
     Weekday,
+    as_words,
     choose_policy,
 )
 from sla.target import Target, parse_target
@@ -44,6 +45,7 @@ __all__ = [
     "TimerKind",
     "TimerStatus",
     "Weekday",
+    "as_words",
     "choose_policy",
     "deadline",
     "elapsed",

@@ -25,6 +25,7 @@ __all__ = [
     "RecipientKind",
     "TimerKind",
     "Weekday",
+    "as_words",
     "choose_policy",
 ]
 
@@ -105,6 +106,10 @@ class Level:
     percent: int
     notify: tuple[Recipient, ...] = ()
     key: str = ""
+    #: How mail and pages word the level, in Indonesian and in English; empty: the name as
+    #: words (``words``). Presentation only: not part of the level's identity or equality.
+    name_id: str = field(default="", compare=False)
+    name_en: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notify", tuple(self.notify))
@@ -117,6 +122,20 @@ class Level:
             raise ValueError(f"level percent must be an int, got {self.percent!r}")
         if self.percent <= 0:
             raise ValueError(f"level percent must be positive, got {self.percent}")
+
+    def words(self, language: str) -> str:
+        """The level as a reader sees it: ``name_id`` for ``"id"``, ``name_en`` for ``"en"``,
+        else (or when that one is empty) the name as words ("kota_governor" → "Kota governor")."""
+        given = {"id": self.name_id, "en": self.name_en}.get(language, "")
+        return given or as_words(self.name)
+
+
+def as_words(name: str) -> str:
+    """A level's name (a catalogue identifier such as ``kota_governor``) as readable words:
+    underscores and hyphens become spaces, the first letter a capital. Never empty for a
+    non-empty name."""
+    words = " ".join(name.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:] if words else name
 
 
 @dataclass(frozen=True)

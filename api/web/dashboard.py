@@ -19,13 +19,14 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from api.deps import NowDep, ReadSessionDep, get_settings
-from api.web.i18n import Translator, catalogue
+from api.web.i18n import Translator
 from api.web.pages import LanguageDep
 from api.web.staff import duration_words, time_left
 from api.web.staff_session import HolderDep, page, to_sign_in
 from api.web.staff_ticket import WORK_ORDER
 from engine import Forbidden, GroupBy, KeyHolder, Language, NotFound, Role, figures
 from engine.areas import list_areas
+from engine.policies import load_policy_book
 from engine.queries.oversight import (
     BacklogGroup,
     SlaStatus,
@@ -181,7 +182,7 @@ def dashboard_page(
             "centre": list(settings.map_centre),
             "zoom": settings.map_zoom,
             "left": time_left(Translator(language), now),
-            "level_name": lambda key: level_words(Translator(language), key),
+            "level_name": level_wording(session, language),
             "backlog_agency": backlog_bars(backlog(tickets, by="agency")),
             "backlog_area": backlog_bars(backlog(tickets, by="area")),
             "rates_agency": rate_bars(holder, session, GroupBy.AGENCY, now, min_count),
@@ -248,15 +249,11 @@ def _lanes(marks: list[tuple[float, str, bool]]) -> list[LevelMark]:
     return placed
 
 
-def level_words(t: Translator, key: str) -> str:
-    """An escalation ladder level in the page's words: a known key from the catalogue
-    (``dashboard.escalation_level.*``), any other as readable words ("area_lead" → "Area lead"),
-    never as a code."""
-    known = f"dashboard.escalation_level.{key}"
-    if known in catalogue(t.language):
-        return t(known)
-    words = " ".join(key.replace("_", " ").replace("-", " ").split())
-    return words[:1].upper() + words[1:] if words else key
+def level_wording(session: Session, language: Language) -> Callable[[str], str]:
+    """Escalation ladder levels (by the key or name the ledger stored) in the page's language,
+    as the catalogue words them (``name_id`` / ``name_en``), never as a code."""
+    book = load_policy_book(session)
+    return lambda level: book.level_words(level, language.value)
 
 
 def timeline_rows(
@@ -335,8 +332,8 @@ def timeline_page(
             key=lambda s: (s.timer.cycle, rank.get(s.timer.kind, len(rank)), s.timer.started_at),
         ),
     )
-    words = Translator(language)
-    rows, start, end, now_x = timeline_rows(story, now, lambda key: level_words(words, key))
+    level_name = level_wording(session, language)
+    rows, start, end, now_x = timeline_rows(story, now, level_name)
     return page(
         request,
         "dashboard/timeline.html",
@@ -351,7 +348,7 @@ def timeline_page(
             "end": end,
             "now_x": now_x,
             "span": lambda d: duration_words(Translator(language), d),
-            "level_name": lambda key: level_words(words, key),
+            "level_name": level_name,
             "geometry": {"left": TL_LEFT, "width": TL_W, "row": TL_ROW, "lane": TL_LANE},
             "chart_height": sum(r.height for r in rows),
         },

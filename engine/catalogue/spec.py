@@ -180,10 +180,14 @@ class LevelSpec(_Spec):
     #: rename a level (either way nothing recorded is sent again: see sla.Level).
     key: str | None = Field(default=None, min_length=1, max_length=60)
     name: str = Field(min_length=1, max_length=60)
+    #: How mail and pages word the level (Indonesian, English); absent: the name as words.
+    name_id: str | None = Field(default=None, min_length=1)
+    name_en: str | None = Field(default=None, min_length=1)
     percent: int = Field(gt=0)
     notify: list[str | dict[Literal["area_office"], str]] = Field(min_length=1)
 
     _name = field_validator("name")(_text("level_name"))
+    _words = field_validator("name_id", "name_en")(_text("level_words"))
     _key = field_validator("key")(_text("level_name", required=False))
 
     @field_validator("notify")

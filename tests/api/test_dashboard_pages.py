@@ -10,10 +10,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from api.web.dashboard import level_words
-from api.web.i18n import Translator
-from engine import Language
 from engine.escalation import sweep_batch
+from engine.policies import load_policy_book
+from sla import Level
 
 from .conftest import Api
 from .test_staff_pages import ORIGIN, sign_in
@@ -112,22 +111,29 @@ def test_escalation_levels_read_as_words_not_codes(api: Api) -> None:
     sign_in(web, api, "dsda")
     board = web.get("/dashboard?lang=id").text
     escalations = _words(board[board.index('id="escalations"') :].split("</table>")[0])
-    assert "lewat batas (100 %)" in escalations
+    assert "lewat batas waktu (100 %)" in escalations
     assert "breach" not in escalations and "kota_governor" not in escalations
     timeline = web.get(f"/dashboard/t/{code}?lang=id").text
     ladder = _words(timeline[timeline.index('class="levels"') :].split("</ul>")[0])
-    for said in ("peringatan (50 %)", "lewat batas (100 %)", "kota dan gubernur (150 %)"):
+    for said in ("peringatan (50 %)", "lewat batas waktu (100 %)", "kota dan gubernur (150 %)"):
         assert said in ladder, ladder
     chart = _words(" ".join(re.findall(r"<title>([^<]*)</title>", timeline)))
-    assert "lewat batas 100 %" in chart and "kota dan gubernur 150 %" in chart
+    assert "lewat batas waktu 100 %" in chart and "kota dan gubernur 150 %" in chart
     for code_word in ("warning", "breach", "kota_governor"):
         assert code_word not in ladder and code_word not in chart
     english = web.get(f"/dashboard/t/{code}?lang=en").text
     assert "city and governor (150 %)" in _words(english)
 
 
-def test_an_unknown_level_key_reads_as_words() -> None:
-    id_ = Translator(Language.ID)
-    assert level_words(id_, "breach") == "lewat batas"
-    assert level_words(id_, "wali_kota_2") == "Wali kota 2"
-    assert level_words(Translator(Language.EN), "area_lead") == "Area lead"
+def test_levels_read_as_the_catalogue_words_them_and_unknown_ones_as_words(api: Api) -> None:
+    with api.app.state.transactions.read() as session:
+        book = load_policy_book(session)
+    assert book.level_words("breach", "id") == "lewat batas waktu"
+    assert book.level_words("breach", "en") == "deadline passed"
+    assert book.level_words("kota_governor", "en") == "city and governor"
+    # A level no ladder in force has any more (renamed since it was recorded): its name as words.
+    assert book.level_words("wali_kota_2", "id") == "Wali kota 2"
+    assert book.level_words("area-lead", "en") == "Area lead"
+    # A level without words in the catalogue: its name as words, in either language.
+    bare = Level(name="camat_and_lurah", percent=120)
+    assert bare.words("id") == bare.words("en") == "Camat and lurah"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine.catalogue import load_catalogue, parse_catalogue
 from engine.errors import CatalogueError, UnknownCategory
 from engine.models import Agency, Area, CatalogueRevision, Category, RoutingRule
+from engine.policies import load_policy_book
 
 SHIPPED = (Path(__file__).resolve().parents[2] / "catalogue" / "jakarta.yaml").read_text()
 SPEC = parse_catalogue(SHIPPED)
@@ -353,3 +354,31 @@ def test_parse_catalogue_several_mistakes_all_reported() -> None:
         f"jakarta.yaml:{agency_line}: categories[0].agency: unknown agency 'DISHUBB'",
         f"jakarta.yaml:{area_line}: routing[{GAMBIR_GARBAGE}].area: unknown area '31.71.01.9999'",
     ]
+
+
+KOTA_GOVERNOR = "name_id: kota dan gubernur, name_en: city and governor,"
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        ('name_en: "city\\x1b[31m and governor",', "control character"),
+        ("name_en: " + "x" * 81 + ",", "the limit is 80"),
+        ("name_en: '   ',", "is empty"),
+    ],
+)
+def test_ladder_level_words_follow_the_text_rules(words: str, message: str) -> None:
+    text = edit(KOTA_GOVERNOR, "name_id: kota dan gubernur, " + words)
+    with pytest.raises(CatalogueError) as raised:
+        parse_catalogue(text, source="jakarta.yaml")
+    assert (
+        f"jakarta.yaml:{line_of(text, 'name: kota_governor')}: ladders[1].levels[2].name_en: "
+        in (raised.value.message)
+    )
+    assert message in raised.value.message
+
+
+def test_ladder_level_words_reach_the_policy_book(desk) -> None:
+    book = load_policy_book(desk.session)
+    assert book.level_words("kota_governor", "id") == "kota dan gubernur"
+    assert book.level_words("kecamatan", "en") == "district (kecamatan)"

@@ -102,7 +102,8 @@ def test_breach_mail_names_the_agency_the_deadline_and_how_late(desk) -> None:
             "Instansi / agency: Dinas Sumber Daya Air",
             "Status: Menunggu / Waiting",
             "Tenggat verifikasi / verification deadline: 2026-11-23 09:35 WIB",
-            "Tingkat eskalasi / escalation level: breach (100% of target)",
+            "Tingkat eskalasi / escalation level: lewat batas waktu / deadline passed"
+            " (100% of target)",
             "Terlambat / overdue by: 1 h 05 min (waktu kalender / calendar time)",
         ]
         assert lines[-5:] == [
@@ -125,7 +126,7 @@ def test_breach_mail_names_the_agency_the_deadline_and_how_late(desk) -> None:
     top = sent["kota_governor"][0]
     assert top.subject.startswith(f"[Tanggap] {ticket.code} MELEWATI BATAS verifikasi (150%): ")
     assert "Terlambat / overdue by: 1 h 05 min" in top.body
-    assert "escalation level: kota_governor (150% of target)" in top.body
+    assert "escalation level: kota dan gubernur / city and governor (150% of target)" in top.body
 
 
 def test_warning_mail_says_approaching_and_not_overdue(desk) -> None:
@@ -146,7 +147,8 @@ def test_warning_mail_says_approaching_and_not_overdue(desk) -> None:
     )
     assert "Terlambat" not in warning.body
     assert "Tenggat verifikasi / verification deadline: 2026-11-23 09:35 WIB" in warning.body
-    assert "Tingkat eskalasi / escalation level: warning (50% of target)" in warning.body
+    level = "Tingkat eskalasi / escalation level: peringatan / warning (50% of target)"
+    assert level in warning.body
 
 
 def test_breach_recorded_at_the_deadline_is_not_yet_late(desk) -> None:
@@ -223,4 +225,22 @@ def test_breach_mail_does_not_claim_an_unmailed_warning_was_sent(desk) -> None:
         ("kota_governor", True),
     ]
     for mail in mails(desk, ticket)["breach"]:
-        assert "- warning (50%)" not in mail.body
+        assert "told before" not in mail.body and "peringatan" not in mail.body
+
+
+def test_breach_mail_names_the_mailed_warning_in_the_catalogue_s_words(desk) -> None:
+    # The ladder's words (catalogue name_id / name_en), never its identifier: a supervisor
+    # reads "peringatan / warning", not "warning"; "kota dan gubernur", not "kota_governor".
+    ticket = flood(desk)
+    sweep_batch(desk.session, now=wib(9, 25))  # the 50 % warning, mailed to the agency queue
+    sweep_batch(desk.session, now=wib(9, 40))  # the breach, 5 min after 09:35
+    (breach, *_) = mails(desk, ticket)["breach"]
+    lines = breach.body.split("\n")
+    told = lines.index("Sudah diberi tahu sebelumnya / told before:")
+    assert lines[told + 1] == "- peringatan / warning (50%): antrean instansi / agency queue"
+    assert "Tingkat eskalasi / escalation level: lewat batas waktu / deadline passed (100%" in (
+        breach.body
+    )
+    assert "<li>peringatan / warning (50%): antrean instansi / agency queue</li>" in (
+        breach.html_body
+    )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine import letters
 from engine.lifecycle import OPEN_STATES, Role
-from engine.mail_dates import short_moment
+from engine.mail_dates import long_day, short_moment
 from engine.models import (
     Agency,
     AgencyKind,
@@ -167,7 +167,7 @@ def digest_letter(
         lang,
         name=staff.name,
         scope=scope.label,
-        day=local.strftime("%Y-%m-%d"),
+        day=long_day(local.date(), lang),
         hour=local.strftime("%H:%M %Z"),
         on_time=on_time,
         breached=_rows(found[SlaStatus.BREACHED], **shown),

@@ -125,7 +125,7 @@ def test_daily_digest_lists_breaches_once_a_day_from_seven_local(desk: Desk) -> 
     assert queue_digests(desk.session, now=at_seven, settings=desk.settings) == []
 
     (digest,) = mails(desk, None, kind="daily_digest")
-    assert digest.subject.startswith("[Tanggap] Ringkasan harian 2026-11-25: ")
+    assert digest.subject.startswith("[Tanggap] Ringkasan harian 25 November 2026: ")
     assert "Yth. Supervisor," in digest.body
     assert f"- {late.code} Kemacetan — Dinas Perhubungan, verifikasi, tenggat " in digest.body
     assert digest.html_body is not None and f">{late.code}</a>" in digest.html_body
@@ -178,14 +178,14 @@ def test_daily_digest_at_seven_in_each_supervisors_own_zone_once_per_local_day(
         for who in ("wayan@dishub.example", jakarta)
     )
     assert [m.subject[:38] for m in wita] == [
-        "[Tanggap] Ringkasan harian 2026-11-26:",
-        "[Tanggap] Ringkasan harian 2026-11-27:",
+        "[Tanggap] Ringkasan harian 26 November 2026:",
+        "[Tanggap] Ringkasan harian 27 November 2026:",
     ]
     assert "Yth. Wayan," in wita[0].body
     assert "per 2026-11-26 pukul 07:00 WITA." in wita[0].body
     assert [m.subject[:38] for m in wib] == [
-        "[Tanggap] Ringkasan harian 2026-11-26:",
-        "[Tanggap] Ringkasan harian 2026-11-27:",
+        "[Tanggap] Ringkasan harian 26 November 2026:",
+        "[Tanggap] Ringkasan harian 27 November 2026:",
     ]
     assert "per 2026-11-26 pukul 07:00 WIB." in wib[0].body
 

@@ -112,7 +112,7 @@ def test_digest_words_for_a_ticket_on_time_at_risk_and_breached(
     flood, jam = two
     quiet = _digest(desk, _wib(1, 9, 15))
     assert quiet.subject == (
-        "[Tanggap] Ringkasan harian 2026-12-01: 0 melewati batas, 0 hampir terlambat"
+        "[Tanggap] Ringkasan harian 1 Desember 2026: 0 melewati batas, 0 hampir terlambat"
     )
     assert "Melewati batas (0):\n- tidak ada\n" in quiet.body
     assert "Hampir terlambat (0):\n- tidak ada" in quiet.body
@@ -136,7 +136,7 @@ def test_digest_words_for_a_ticket_on_time_at_risk_and_breached(
     ) in late.body
 
     english = _digest(desk, _wib(1, 21, 0), "en")
-    assert english.subject.endswith(": 1 breached, 1 at risk")
+    assert english.subject == "[Tanggap] Daily digest 1 December 2026: 1 breached, 1 at risk"
     assert f"Breached (1):\n- {flood} Flood / waterlogging — " in english.body
     assert "verification, deadline 01 Dec 09:35\n" in english.body
     assert "Des" not in english.body
@@ -175,7 +175,7 @@ def test_queued_digest_keeps_to_the_supervisors_agency(desk: Desk, two: tuple[st
     ).one()
     assert mail.language == "id"
     assert mail.subject == (
-        "[Tanggap] Ringkasan harian 2026-12-01: 1 melewati batas, 0 hampir terlambat"
+        "[Tanggap] Ringkasan harian 1 Desember 2026: 1 melewati batas, 0 hampir terlambat"
     )
     assert _listed(mail.body, "Melewati batas") == {flood}
     assert jam not in mail.body

@@ -177,13 +177,13 @@ def test_daily_digest_at_seven_in_each_supervisors_own_zone_once_per_local_day(
         [m for m in mails(desk, None, kind="daily_digest") if m.recipient == who]
         for who in ("wayan@dishub.example", jakarta)
     )
-    assert [m.subject.split(':')[0] + ':' for m in wita] == [
+    assert [m.subject.split(":")[0] + ":" for m in wita] == [
         "[Tanggap] Ringkasan harian 26 November 2026:",
         "[Tanggap] Ringkasan harian 27 November 2026:",
     ]
     assert "Yth. Wayan," in wita[0].body
     assert "per 26 November 2026 pukul 07:00 WITA." in wita[0].body
-    assert [m.subject.split(':')[0] + ':' for m in wib] == [
+    assert [m.subject.split(":")[0] + ":" for m in wib] == [
         "[Tanggap] Ringkasan harian 26 November 2026:",
         "[Tanggap] Ringkasan harian 27 November 2026:",
     ]

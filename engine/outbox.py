@@ -259,10 +259,18 @@ def on_public_transition(
     return enqueue(session, rows)
 
 
-#: The reporter's actions whose words must reach the people working on the ticket.
-_FOLLOW_UPS = frozenset({Trigger.COMMENT.value, Trigger.REOPEN.value})
+#: The reporter's actions whose words must reach the people working on the ticket (a rating
+#: only when it has words: a bare score is counted in the figures, not mailed).
+_FOLLOW_UPS = frozenset({Trigger.COMMENT.value, Trigger.REOPEN.value, Trigger.RATE.value})
 _OFFICER = Recipient(RecipientKind.ASSIGNED_OFFICER)
 _QUEUE = Recipient(RecipientKind.AGENCY_QUEUE)
+
+
+def _rating_given(event: TicketEvent) -> int | None:
+    if event.trigger != Trigger.RATE.value:
+        return None
+    given = ((event.data or {}).get("rating") or {}).get("to")
+    return int(given) if isinstance(given, int) else None
 
 
 def follow_up_key(ticket: Ticket, event: TicketEvent) -> str:
@@ -278,8 +286,8 @@ def on_citizen_follow_up(
     *,
     settings: Settings | None = None,
 ) -> int:
-    """Forward the reporter's comment (with its photo count) or dispute to whoever works on
-    the ticket; returns how many mails were queued (0 or 1).
+    """Forward the reporter's comment (with its photo count), dispute, or rating with words to
+    whoever works on the ticket; returns how many mails were queued (0 or 1).
 
     The assigned officer if there is one and they are active, else the queue of the ticket's
     agency (before assignment: the agency it is routed to). A flagged address is skipped up
@@ -290,6 +298,8 @@ def on_citizen_follow_up(
     row's ``dedupe_key`` (ticket + event seq) makes it one mail per event.
     """
     if event.actor_role != Role.CITIZEN.value or event.trigger not in _FOLLOW_UPS:
+        return 0
+    if event.trigger == Trigger.RATE.value and not event.note:
         return 0
     key = follow_up_key(ticket, event)
     if session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is not None:
@@ -322,6 +332,7 @@ def on_citizen_follow_up(
             code=ticket.code,
             name=officer.name if officer is not None else None,
             disputed=event.trigger == Trigger.REOPEN.value,
+            rating=_rating_given(event),
             category=ticket.category.name_id,
             area=ticket.area.name,
             agency=ticket.agency.name,

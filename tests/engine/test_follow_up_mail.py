@@ -1,7 +1,7 @@
-"""A reporter's follow-up reaches someone: their comment (with photos) or dispute is mailed, in
-Indonesian, to whoever works on the ticket — the assigned officer, else the agency's queue, the
-next one up the chain when an address is undeliverable — once per event, and never with the
-reporter's name or contact."""
+"""A reporter's follow-up reaches someone: their comment (with photos), dispute or rating with
+words is mailed, in Indonesian, to whoever works on the ticket — the assigned officer, else the
+agency's queue, the next one up the chain when an address is undeliverable — once per event,
+and never with the reporter's name or contact."""
 
 from __future__ import annotations
 
@@ -169,6 +169,27 @@ def test_dispute_says_the_fix_did_not_hold(desk: Desk) -> None:
     assert "Status: Disposisi\n" in mail.body  # reopened: back with the agency
     assert mail.html_body is not None
     assert "Disanggah: warga menyatakan perbaikan tidak bertahan." in mail.html_body
+    no_reporter_contact(mail)
+
+
+def test_a_rating_with_words_reaches_the_officer_and_a_bare_score_does_not(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    desk.act(ticket, "resolve", "staff", note="Lampu diganti")
+    desk.act(ticket, "rate", "citizen", rating=4)
+    assert follow_ups(desk, ticket) == []  # a score alone is for the figures
+
+    desk.act(ticket, "rate", "citizen", rating=2, note="Lampu menyala, tapi <b>macet</b> tetap")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert mail.recipient == OFFICER
+    assert mail.subject == (
+        f"[Tanggap] {ticket.code} penilaian warga 2/5: Kemacetan, Kelurahan Gambir"
+    )
+    assert f"menilai penyelesaian laporan {ticket.code}: 2 dari 5 (buruk)" in mail.body
+    assert "Catatan penilaian dari warga:\nLampu menyala, tapi <b>macet</b> tetap\n" in mail.body
+    assert mail.html_body is not None
+    assert "<strong>2 dari 5</strong> (buruk)" in mail.html_body
+    assert "tapi &lt;b&gt;macet&lt;/b&gt; tetap" in mail.html_body
     no_reporter_contact(mail)
 
 

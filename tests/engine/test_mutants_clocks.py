@@ -75,7 +75,7 @@ def test_ladder_edit_moves_the_next_level_of_a_running_timer(desk) -> None:
     ticket = desk.submit(category="flood")
     verify = timer(desk, ticket, "verify")
     assert verify.next_due_at == wib(23, 9, 20).astimezone(UTC)
-    old = "{name: warning, percent: 50, notify: [assigned_officer, agency_queue]}"
+    old = "name_en: warning, percent: 50, notify: [assigned_officer, agency_queue]}"
     text = CATALOGUE.read_text()
     assert text.count(old) == 1
     load_catalogue(
@@ -145,7 +145,10 @@ def test_level_added_below_the_high_water_mark_never_falls_due(desk) -> None:
     sweep_batch(desk.session, now=wib(23, 9, 40))
     verify = timer(desk, ticket, "verify")
     assert verify.next_due_at == wib(23, 9, 50).astimezone(UTC)
-    breach = "      - {name: breach, percent: 100, notify: [agency_head, {area_office: kecamatan}]}"
+    breach = (
+        "      - {name: breach, name_id: lewat batas waktu, name_en: deadline passed, "
+        "percent: 100, notify: [agency_head, {area_office: kecamatan}]}"
+    )
     text = CATALOGUE.read_text()
     assert text.count(breach) == 1
     added = "      - {name: tengah, percent: 75, notify: [agency_head]}\n" + breach

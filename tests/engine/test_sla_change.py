@@ -176,9 +176,10 @@ def test_policy_book_follows_the_database_not_the_last_file(desk) -> None:
 
 # --- 2. catalogue edits never re-send -------------------------------------------------------
 
-TERRITORIAL = """      - {name: warning, percent: 75, notify: [assigned_officer, agency_queue]}
-      - {name: breach, percent: 100, notify: [agency_head, {area_office: kelurahan}]}
-      - {name: kecamatan, percent: 150, notify: [{area_office: kecamatan}]}"""
+TERRITORIAL = """\
+      - {name: warning, name_id: peringatan, name_en: warning, percent: 75, notify: [assigned_officer, agency_queue]}
+      - {name: breach, name_id: lewat batas waktu, name_en: deadline passed, percent: 100, notify: [agency_head, {area_office: kelurahan}]}
+      - {name: kecamatan, name_id: kecamatan, name_en: 'district (kecamatan)', percent: 150, notify: [{area_office: kecamatan}]}"""  # noqa: E501
 EDITS = {
     "rename": TERRITORIAL.replace("name: warning", "name: peringatan").replace(
         "name: breach", "name: terlambat"
@@ -196,6 +197,9 @@ EDITS = {
         "      - {name: kecamatan",
         "      - {name: late, percent: 120, notify: [agency_head]}\n      - {name: kecamatan",
     ),
+    "re-word levels": TERRITORIAL.replace("name_id: peringatan", "name_id: peringatan awal")
+    .replace("name_en: deadline passed", "name_en: overdue")
+    .replace("name_en: 'district (kecamatan)'", "name_en: district"),
     "re-word recipients": TERRITORIAL.replace(
         "notify: [agency_head, {area_office: kelurahan}]",
         "notify: [agency_queue, agency_head, {area_office: kelurahan}]",

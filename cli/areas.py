@@ -13,7 +13,7 @@ from cli.context import console, database, now, reported_errors, settings, text_
 from engine.areas import explain_point, import_boundaries, list_areas, offices_by_area
 from engine.boundaries import BoundaryMapping, parse_level_words, parse_mapping
 from engine.models import AreaLevel
-from engine.routing import How
+from engine.routing import How, check_location
 
 app = typer.Typer(help="Areas: official boundaries and where a point lands.", no_args_is_help=True)
 
@@ -115,6 +115,8 @@ def locate(
     lon: Annotated[float, typer.Argument(help="longitude, e.g. 106.8272")],
 ) -> None:
     """Where a report at LAT LON lands: kelurahan → kecamatan → kota, with their offices."""
+    with reported_errors():
+        check_location(lat, lon)  # the engine's one rule, before any database or geometry
     tolerance = settings().locate_tolerance_m
     with reported_errors(), database().reading() as session:
         report = explain_point(session, lat=lat, lon=lon, tolerance_m=tolerance)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -9,8 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy import inspect
+from typer._click.exceptions import BadParameter
 
 from cli import areas, catalogue, delivery, escalations, keys, outbox, serve, sla, staff, tickets
 from cli.context import (
@@ -53,6 +56,8 @@ class OneLineErrors(typer.core.TyperGroup):
         except ClickException as exc:
             context = getattr(exc, "ctx", None)
             where = f"{context.command_path}: " if context is not None else ""
+            if _not_a_number(exc):
+                exc.message = "not a number"  # NaN, not "should be less than or equal to 90"
             # typer validates values with pydantic, whose messages start "Value error, ".
             message = exc.format_message().replace("Value error, ", "")
             err_console.print(Text.assemble(("error: ", "bold red"), one_line(where + message)))
@@ -66,6 +71,21 @@ class OneLineErrors(typer.core.TyperGroup):
             err_console.print(Text.assemble(("error: ", "bold red"), one_line(exc.message)))
             sys.exit(1 if isinstance(exc, CorruptHistory) else 2)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _not_a_number(exc: ClickException) -> bool:
+    """A number option given ``nan``: typer's bounds check reports it as out of range."""
+    cause = exc.__cause__
+    if not isinstance(exc, BadParameter) or not isinstance(cause, ValidationError):
+        return False
+    for error in cause.errors():
+        try:
+            value = float(error.get("input"))
+        except (TypeError, ValueError):
+            continue
+        if math.isnan(value):
+            return True
+    return False
 
 
 app = typer.Typer(

@@ -46,7 +46,7 @@ class Stripped:
 
 
 def _unreadable() -> RuleViolated:
-    return RuleViolated(NOT_READABLE)
+    return RuleViolated(NOT_READABLE, key="photo_unreadable", params={"field": "photos"})
 
 
 def sniff(raw: bytes) -> str | None:

@@ -72,9 +72,9 @@ def _format_of(raw: bytes) -> str:
         raise RuleViolated(
             f"photo format {other} is not accepted (JPEG, PNG, WebP)",
             key="photo_format",
-            params={"format": other},
+            params={"field": "photos", "format": other},
         )
-    raise RuleViolated(NOT_READABLE, key="photo_unreadable")
+    raise RuleViolated(NOT_READABLE, key="photo_unreadable", params={"field": "photos"})
 
 
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
@@ -92,7 +92,9 @@ def _decode(raw: bytes, fmt: str) -> Image.Image:
     stripped = strip_metadata(raw, fmt)
     with Image.open(io.BytesIO(stripped.data), formats=[fmt]) as image:
         if image.width * image.height > _MAX_PIXELS:
-            raise RuleViolated("photo has too many pixels", key="photo_too_many_pixels")
+            raise RuleViolated(
+                "photo has too many pixels", key="photo_too_many_pixels", params={"field": "photos"}
+            )
         image.load()
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         if fmt == "JPEG":
@@ -108,10 +110,14 @@ def _decode(raw: bytes, fmt: str) -> Image.Image:
 
 
 def byte_size(count: int) -> str:
-    """``8 MB (8,388,608 bytes)``: megabytes for people, the exact count for programs."""
-    megabytes = count / (1024 * 1024)
-    shown = f"{megabytes:.0f}" if megabytes == int(megabytes) else f"{megabytes:.1f}"
-    return f"{shown} MB ({count:,} bytes)"
+    """``8 MB (8,388,608 bytes)``, ``64 KB (65,536 bytes)``: megabytes (kilobytes under one
+    megabyte, bytes under one kilobyte) for people, the exact count for programs."""
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if count >= size:
+            amount = count / size
+            shown = f"{amount:.0f}" if amount == int(amount) else f"{amount:.1f}"
+            return f"{shown} {unit} ({count:,} bytes)"
+    return f"{count:,} bytes"
 
 
 def too_large(name: str, *, limit: int, size: int | None = None) -> str:
@@ -128,7 +134,7 @@ def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
         raise RuleViolated(
             too_large("photo", limit=max_bytes, size=len(raw)),
             key="photo_too_large",
-            params={"size": len(raw), "limit": max_bytes},
+            params={"field": "photos", "size": len(raw), "limit": max_bytes},
         )
     fmt = _format_of(raw)
     try:
@@ -146,7 +152,7 @@ def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
         # The decoders read bytes from anyone: whatever they fail with (OSError, SyntaxError,
         # ValueError, struct.error, DecompressionBombError …), the file is not a photo we take.
         log.info("photo refused: %s", type(exc).__name__)
-        raise RuleViolated(NOT_READABLE, key="photo_unreadable") from exc
+        raise RuleViolated(NOT_READABLE, key="photo_unreadable", params={"field": "photos"}) from exc
     data = out.getvalue()
     return CleanPhoto(
         data=data,

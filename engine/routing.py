@@ -43,7 +43,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from engine.caches import StateCache
-from engine.errors import OutsideServiceArea
+from engine.errors import OutsideServiceArea, RuleViolated
 from engine.models import Agency, Area, CatalogueRevision, Category, Origin, RoutingRule
 
 DEFAULT_TOLERANCE_M = 100.0
@@ -57,6 +57,40 @@ def metres_between(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+_BOUNDS = {"lat": 90.0, "lon": 180.0}
+
+
+def check_location(lat: float, lon: float, *, lat_name: str = "lat", lon_name: str = "lon") -> None:
+    """The one rule for a point anyone gives (a report, a search, ``tanggap areas locate``):
+    both numbers finite and on the globe. Checked before any geometry sees them; the error
+    names the coordinate as the caller called it and never echoes a value that is not one."""
+    for value, name, bound in ((lat, lat_name, _BOUNDS["lat"]), (lon, lon_name, _BOUNDS["lon"])):
+        refuse_number(name, value, -bound, bound, key="invalid_location")
+
+
+def refuse_number(name: str, value: float, low: float, high: float, *, key: str) -> None:
+    """``value`` must be a number (not NaN) within ``low`` .. ``high`` (which excludes ±inf);
+    the words every number taken from a caller is refused in."""
+    if math.isnan(value):
+        raise RuleViolated(
+            f"{name} is not a number; give a number between {shown_bound(low)} and "
+            f"{shown_bound(high)}",
+            key=key,
+            params={"field": name},
+        )
+    if not low <= value <= high:
+        raise RuleViolated(
+            f"{name} must be between {shown_bound(low)} and {shown_bound(high)}",
+            key=key,
+            params={"field": name},
+        )
+
+
+def shown_bound(bound: float) -> str:
+    """``1,000,000``, ``-90``, ``0.5``: as a person writes a bound, never ``1e+06``."""
+    return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:,}"
 
 
 class How(StrEnum):
@@ -121,6 +155,7 @@ class AreaIndex:
     def place(
         self, lat: float, lon: float, *, tolerance_m: float = DEFAULT_TOLERANCE_M
     ) -> Placement | None:
+        check_location(lat, lon)
         point = Point(lon, lat)
         for level in self.levels:
             boxes = level.tree.query(point)
@@ -137,17 +172,22 @@ class AreaIndex:
 
     def nearest_m(self, lat: float, lon: float) -> float | None:
         """Metres to the nearest area of any level (for the refusal message)."""
+        check_location(lat, lon)
         point = Point(lon, lat)
         found = [
             _metres_to(level.geometries[int(level.tree.nearest(point))], point)
             for level in self.levels
             if len(level.ids)
         ]
+        found = [m for m in found if math.isfinite(m)]
         return min(found) if found else None
 
 
 def _metres_to(geometry: Any, point: Point) -> float:
-    on_edge = shapely.shortest_line(geometry, point).coords[0]
+    line = shapely.shortest_line(geometry, point)
+    if line is None or line.is_empty:  # an empty geometry: no edge to measure to
+        return math.inf
+    on_edge = line.coords[0]
     return metres_between(on_edge[0], on_edge[1], point.x, point.y)
 
 
@@ -245,6 +285,7 @@ def place(
     session: Session, *, lat: float, lon: float, tolerance_m: float = DEFAULT_TOLERANCE_M
 ) -> Placement:
     """Where the point lands and why; ``OutsideServiceArea`` when nowhere within tolerance."""
+    check_location(lat, lon)
     index = area_index(session)
     found = index.place(lat, lon, tolerance_m=tolerance_m)
     if found is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,7 +37,7 @@ from engine.models import (
 )
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
 from engine.questions import check_answers
-from engine.routing import place, route_ids, state_key
+from engine.routing import check_location, place, route_ids, state_key
 from engine.settings import Settings
 from engine.text import LIMITS, clean_email, clean_phone, clean_text, code_key
 from engine.tickets import new_event
@@ -91,13 +90,6 @@ class Submission:
     reporter_token: str
     #: What the ticket was checked against (the category, area and agency it got).
     intake: Intake
-
-
-def check_location(lat: float, lon: float) -> None:
-    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise RuleViolated(
-            f"location {lat}, {lon} is not a valid latitude/longitude", key="invalid_location"
-        )
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,25 @@
-"""Open311 request parameters: an empty parameter means absent; dates are W3C with the time
-and offset honoured (no offset: the city's local time)."""
+"""Open311 request parameters: an empty parameter means absent; dates are W3C datetimes.
+
+A date and time must carry its offset (``2026-11-30T09:00:00+07:00`` or ``…Z``): without one it
+could be any of several instants, so it is refused (400) naming the parameter, as every instant
+the API takes. A bare date (``2026-11-30``, also a W3C date) is that whole day in the city's
+time zone: from its first instant for ``start_date`` / ``updated_after``, to its last for
+``end_date`` / ``updated_before``."""
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from engine import Language, RuleViolated
 from engine.instants import given_instant
+from engine.routing import shown_bound
+
+#: Parameters that close a period: a bare date there means up to the end of that day.
+_PERIOD_ENDS = frozenset({"end_date", "updated_before"})
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def blank(value: str | None) -> str | None:
@@ -19,14 +30,27 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
     text = blank(value)
     if text is None:
         return None
+    example = "e.g. 2026-11-23T09:00:00+07:00 or 2026-11-23"
     try:
-        if len(text) == 10:
-            moment = datetime.combine(date.fromisoformat(text), time(0))
-        else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if _BARE_DATE.fullmatch(text):
+            day = date.fromisoformat(text)
+            if name in _PERIOD_ENDS:
+                last = datetime.combine(day, time(0)) + timedelta(days=1, microseconds=-1)
+                return given_instant(name, _in_zone(name, last, zone))
+            return given_instant(name, _in_zone(name, datetime.combine(day, time(0)), zone))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise RuleViolated(f"{name} must be a W3C date, e.g. 2026-11-23T09:00:00+07:00") from None
-    return given_instant(name, moment if moment.tzinfo else moment.replace(tzinfo=zone))
+        raise RuleViolated(
+            f"{name} must be a W3C date, {example}", key="invalid_date", params={"field": name}
+        ) from None
+    except OverflowError:  # 9999-12-31 + 1 day
+        moment = datetime.max.replace(tzinfo=zone)
+    return given_instant(name, moment)  # no offset: refused, naming the parameter
+
+
+def _in_zone(name: str, moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment`` as the city's wall-clock time (a bare date's bound)."""
+    return moment.replace(tzinfo=zone)
 
 
 #: The engine's field → the GeoReport v2 field a caller sent.
@@ -59,23 +83,28 @@ def in_open311_words(exc: RuleViolated) -> RuleViolated:
 
 
 def number(name: str, value: str | None, low: float, high: float) -> float | None:
+    """A number parameter within ``low`` .. ``high``; ``lat`` and ``long`` in the words of the
+    engine's one location rule (``engine.routing.check_location``)."""
     text = blank(value)
     if text is None:
         return None
+    between = f"between {shown_bound(low)} and {shown_bound(high)}"
+    key = "invalid_location" if name in ("lat", "long") else "invalid_number"
     if len(text) > 40:
-        raise RuleViolated(f"{name} must be a number between {_shown(low)} and {_shown(high)}")
+        raise RuleViolated(f"{name} must be a number {between}", key=key, params={"field": name})
     try:
         result = float(text)
     except ValueError:
-        raise RuleViolated(f"{name} must be a number") from None
+        raise RuleViolated(
+            f"{name} must be a number {between}", key=key, params={"field": name}
+        ) from None
+    if math.isnan(result):
+        raise RuleViolated(
+            f"{name} is not a number; give a number {between}", key=key, params={"field": name}
+        )
     if not low <= result <= high:
-        raise RuleViolated(f"{name} must be between {_shown(low)} and {_shown(high)}")
+        raise RuleViolated(f"{name} must be {between}", key=key, params={"field": name})
     return result
-
-
-def _shown(bound: float) -> str:
-    """``1,000,000``, ``-90``, ``0.5``: as a person writes a bound, never ``1e+06``."""
-    return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:,}"
 
 
 def integer(name: str, value: str | None, low: int, high: int) -> int | None:
@@ -83,7 +112,9 @@ def integer(name: str, value: str | None, low: int, high: int) -> int | None:
     if result is None:
         return None
     if result != int(result):
-        raise RuleViolated(f"{name} must be a whole number")
+        raise RuleViolated(
+            f"{name} must be a whole number", key="invalid_number", params={"field": name}
+        )
     return int(result)
 
 
@@ -99,7 +130,9 @@ def language(locale: str | None, accept_language: str | None) -> Language:
     if given is not None:
         primary = given.replace("_", "-").split("-")[0].strip().lower()
         if primary not in set(Language):
-            raise RuleViolated("locale must be id or en")
+            raise RuleViolated(
+                "locale must be id or en", key="invalid_request", params={"field": "locale"}
+            )
         return Language(primary)
     for part in (accept_language or "").split(","):
         primary = part.split(";")[0].split("-")[0].strip().lower()

@@ -18,11 +18,43 @@ def new_code(prefix: str) -> str:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
+#: What a typed code may hold besides letters and digits (forgiven separators).
+_SEPARATORS = frozenset(" -_.")
+_SHOWN_LIMIT = 40
+
+
+def possible_code(text: str) -> bool:
+    """Whether ``text`` could be a code as a person types one: ASCII letters and digits,
+    with spaces, hyphens, underscores or dots between them."""
+    return all((ch.isascii() and ch.isalnum()) or ch in _SEPARATORS for ch in text)
+
+
+def shown_code(text: str) -> str:
+    """What a person typed, safe to echo: control and other invisible characters written as
+    escapes (``\\x1b``), cut at 40 characters; never re-grouped or corrected."""
+    text = text.strip()
+    cut = len(text) > _SHOWN_LIMIT
+    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text[:_SHOWN_LIMIT])
+    return shown + ("…" if cut else "")
+
+
+def not_found(text: str) -> str:
+    """The one message for a code that names no ticket, echoing what was typed."""
+    if not possible_code(text.strip()):
+        return (
+            f"no ticket with code {shown_code(text)}: a ticket code has only letters, digits "
+            "and hyphens, e.g. JKT-7K3M-Q9XD"
+        )
+    return f"no ticket with code {shown_code(text)}"
+
+
 def normalize_code(text: str) -> str:
-    """Canonical form of what a person typed: ``jkt 7k3m o9xd`` → ``JKT-7K3M-09XD``."""
+    """Canonical form of what a person typed: ``jkt 7k3m o9xd`` → ``JKT-7K3M-09XD``; the empty
+    string (no ticket's code) when it holds a character no code has."""
     # No code has control characters or a broken encoding; the database would refuse to
     # even look them up (NUL on PostgreSQL, lone surrogates on both).
-    text = "".join(ch for ch in text if ch.isprintable())
+    if not possible_code(text):
+        return ""
     compact = "".join(ch for ch in text.upper() if ch.isalnum())
     prefix_len = len(compact) - 8
     if prefix_len < 1:

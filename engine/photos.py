@@ -152,7 +152,9 @@ def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
         # The decoders read bytes from anyone: whatever they fail with (OSError, SyntaxError,
         # ValueError, struct.error, DecompressionBombError …), the file is not a photo we take.
         log.info("photo refused: %s", type(exc).__name__)
-        raise RuleViolated(NOT_READABLE, key="photo_unreadable", params={"field": "photos"}) from exc
+        raise RuleViolated(
+            NOT_READABLE, key="photo_unreadable", params={"field": "photos"}
+        ) from exc
     data = out.getvalue()
     return CleanPhoto(
         data=data,

@@ -17,10 +17,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from engine.errors import RuleViolated
 from engine.instants import given_instant
+from engine.routing import shown_bound
 from engine.text import clean_text
 
 __all__ = [
@@ -40,6 +49,8 @@ _WORDS_LIMIT = 300
 ANSWER_LIMITS = {"string": 200, "text": 2000}
 #: A multivaluelist answer names each value once; this many at most.
 _MAX_VALUES = 50
+#: The bounds of a number answer when its question sets no ``min`` / ``max``.
+NUMBER_BOUNDS = (-1_000_000.0, 1_000_000.0)
 
 #: What a stored answer is: text, a number, a W3C datetime (text) or a list of value keys.
 Answer = str | float | list[str]
@@ -106,6 +117,24 @@ class QuestionSpec(_Spec):
     datatype_description: Words | None = None
     order: int = Field(ge=1, le=1000)
     values: list[ValueSpec] = Field(default_factory=list)
+    #: The smallest and largest number a ``number`` answer may be (defaults: ``NUMBER_BOUNDS``).
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        low = NUMBER_BOUNDS[0] if self.min is None else self.min
+        high = NUMBER_BOUNDS[1] if self.max is None else self.max
+        return low, high
+
+    @model_serializer(mode="wrap")
+    def _without_unset_bounds(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Stored as before when no bounds are set: a reloaded catalogue changes nothing.
+        data: dict[str, Any] = handler(self)
+        for bound in ("min", "max"):
+            if data.get(bound) is None:
+                data.pop(bound, None)
+        return data
 
     @field_validator("code")
     @classmethod
@@ -125,6 +154,11 @@ class QuestionSpec(_Spec):
         keys = [v.key for v in self.values]
         if len(set(keys)) != len(keys):
             raise ValueError("value keys must be distinct")
+        if self.datatype is not Datatype.NUMBER and (self.min is not None or self.max is not None):
+            raise ValueError(f"a {self.datatype} question has no min or max; remove them")
+        low, high = self.bounds
+        if low > high:
+            raise ValueError(f"min ({shown_bound(low)}) is larger than max ({shown_bound(high)})")
         return self
 
 
@@ -152,34 +186,44 @@ def questions_of(stored: Sequence[Mapping[str, Any]] | None) -> list[QuestionSpe
 
 def _one(question: QuestionSpec, raw: str | Sequence[str]) -> Answer | None:
     name = f"answer to {question.code!r}"
+    params: dict[str, object] = {"field": "answers", "question": question.code}
+
+    def refused(message: str) -> RuleViolated:
+        return RuleViolated(message, key="invalid_answer", params=params)
+
     values = [raw] if isinstance(raw, str) else list(raw)
     if not all(isinstance(v, str) for v in values):
-        raise RuleViolated(f"{name} must be text")
+        raise refused(f"{name} must be text")
     values = [v.strip() for v in values if v.strip()]
     if not values:
         return None
     if question.datatype is Datatype.MULTIVALUELIST:
         keys = [v.key for v in question.values]
         if len(values) > _MAX_VALUES:
-            raise RuleViolated(f"{name} names more than {_MAX_VALUES} values")
+            raise refused(f"{name} names more than {_MAX_VALUES} values")
         if any(v not in keys for v in values):
-            raise RuleViolated(f"{name} must be among {', '.join(keys)}")
+            raise refused(f"{name} must be among {', '.join(keys)}")
         return list(dict.fromkeys(values))
     if len(values) > 1:
-        raise RuleViolated(f"{name} takes one value")
+        raise refused(f"{name} takes one value")
     (value,) = values
     if question.datatype is Datatype.SINGLEVALUELIST:
         keys = [v.key for v in question.values]
         if value not in keys:
-            raise RuleViolated(f"{name} must be one of {', '.join(keys)}")
+            raise refused(f"{name} must be one of {', '.join(keys)}")
         return value
     if question.datatype is Datatype.NUMBER:
+        low, high = question.bounds
+        between = f"between {shown_bound(low)} and {shown_bound(high)}"
+        params.update(min=low, max=high)
         try:
-            number = float(value)
+            number = float(value) if len(value) <= 40 else math.nan
         except ValueError:
-            raise RuleViolated(f"{name} must be a number") from None
-        if not math.isfinite(number):
-            raise RuleViolated(f"{name} must be a finite number")
+            raise refused(f"{name} must be a number {between}") from None
+        if math.isnan(number):
+            raise refused(f"{name} is not a number; give a number {between}")
+        if not low <= number <= high:  # ±inf too
+            raise refused(f"{name} must be {between}")
         return number
     if question.datatype is Datatype.DATETIME:
         return _datetime(name, value)
@@ -194,10 +238,16 @@ def _datetime(name: str, value: str) -> str:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise RuleViolated(
-            f"{name} must be a date and time, e.g. 2026-11-23T09:00:00+07:00"
+            f"{name} must be a date and time, e.g. 2026-11-23T09:00:00+07:00",
+            key="invalid_answer",
+            params={"field": "answers"},
         ) from None
     if moment.tzinfo is None:
-        raise RuleViolated(f"{name} needs a time zone offset, e.g. +07:00")
+        raise RuleViolated(
+            f"{name} needs a time zone offset, e.g. +07:00",
+            key="instant_without_offset",
+            params={"field": "answers"},
+        )
     given = given_instant(name, moment)  # within the window: never an overflow
     assert given is not None
     return given.isoformat()
@@ -213,7 +263,9 @@ def check_answers(
     if unknown:
         asked = ", ".join(by_code) or "nothing"
         raise RuleViolated(
-            f"no question {unknown[0][:40]!r} for this category; it asks {asked[:200]}"
+            f"no question {unknown[0][:40]!r} for this category; it asks {asked[:200]}",
+            key="unknown_question",
+            params={"field": "answers"},
         )
     result: dict[str, Answer] = {}
     for question in questions:
@@ -221,7 +273,11 @@ def check_answers(
         answer = _one(question, raw) if raw is not None else None
         if answer is None:
             if question.required:
-                raise RuleViolated(f"answer to {question.code!r} is required")
+                raise RuleViolated(
+                    f"answer to {question.code!r} is required",
+                    key="answer_required",
+                    params={"field": "answers", "question": question.code},
+                )
             continue
         result[question.code] = answer
     return result

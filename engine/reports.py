@@ -226,7 +226,11 @@ def support(
     """ "Me too": one more supporter on an open report, and their e-mail subscribed to it."""
     ticket = get_ticket(session, code)
     if State(ticket.state) not in OPEN_STATES:
-        raise RuleViolated(f"{ticket.code} is {ticket.state}: support open reports only")
+        raise RuleViolated(
+            f"{ticket.code} is {ticket.state}: support open reports only",
+            key="support_closed",
+            params={"state": ticket.state},
+        )
     if email:
         _subscribe(session, ticket, email, language, now)
     # One UPDATE, not read-modify-write: concurrent supporters all count.

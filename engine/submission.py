@@ -132,7 +132,11 @@ def choose_priority(report: Report, category: Category | CategoryFacts, actor: A
     key = code_key(report.priority)
     if key not in set(Priority):
         known = ", ".join(p.value for p in Priority)
-        raise RuleViolated(f"unknown priority {report.priority.strip()[:20]!r}; use one of {known}")
+        raise RuleViolated(
+            f"unknown priority {report.priority.strip()[:20]!r}; use one of {known}",
+            key="unknown_priority",
+            params={"field": "priority"},
+        )
     return key
 
 

@@ -188,7 +188,12 @@ def clean_email(value: str | None, *, field: str, required: bool = False) -> str
         ) from None
     address = checked.ascii_email or checked.normalized
     if len(address) > LIMITS.get(field, 254):
-        raise RuleViolated(f"{field} is longer than {LIMITS.get(field, 254)} characters")
+        limit = LIMITS.get(field, 254)
+        raise RuleViolated(
+            f"{field} is longer than {limit} characters",
+            key="text_too_long",
+            params={"field": field, "length": len(address), "limit": limit},
+        )
     return address
 
 

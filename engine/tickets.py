@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clocks, outbox
 from engine.actors import Actor
-from engine.codes import normalize_code
+from engine.codes import normalize_code, not_found
 from engine.errors import StaleVersion, TicketNotFound
 from engine.lifecycle import Role, State, Trigger
 from engine.models import Ticket, TicketEvent
@@ -25,7 +25,7 @@ def find_ticket(session: Session, code: str) -> Ticket | None:
 def get_ticket(session: Session, code: str) -> Ticket:
     ticket = find_ticket(session, code)
     if ticket is None:
-        raise TicketNotFound(f"no ticket with code {normalize_code(code)}")
+        raise TicketNotFound(not_found(code))
     return ticket
 
 

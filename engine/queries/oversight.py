@@ -29,7 +29,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.codes import normalize_code
 from engine.keys import KeyHolder, check_sees, visible
 from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import (
@@ -275,7 +274,7 @@ class SlaStory:
 
 def sla_story(session: Session, viewer: KeyHolder, code: str, *, now: datetime) -> SlaStory:
     """``Forbidden`` outside the viewer's agency or area, ``TicketNotFound`` for no such code."""
-    ticket = get_ticket(session, normalize_code(code))
+    ticket = get_ticket(session, code)
     check_sees(session, viewer, ticket)
     notices: dict[int, list[Notice]] = defaultdict(list)
     for found in session.execute(

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine.codes import normalize_code
+from engine.codes import normalize_code, not_found
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instants
 from engine.lifecycle import OPEN_STATES, Role, State
@@ -305,7 +305,7 @@ def get_public(session: Session, code: str, *, now: datetime) -> PublicTicket:
     """One report as the public sees it: state, timeline of public notes, photos, SLA."""
     row = session.execute(_base().where(Ticket.code == normalize_code(code))).first()
     if row is None:
-        raise TicketNotFound(f"no ticket with code {normalize_code(code)}")
+        raise TicketNotFound(not_found(code))
     ticket = _row_to_public(row, now, None)
     events = session.execute(
         select(

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from engine.codes import normalize_code
 from engine.errors import Forbidden, RuleViolated
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, visible
 from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, State, Trigger, allowed_triggers
@@ -208,7 +207,7 @@ def worklist(
 def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: datetime) -> TicketDetail:
     """One ticket for staff: timeline with internal notes, SLA timers and escalations, next
     actions. ``Forbidden`` outside the viewer's agency or area."""
-    ticket = get_ticket(session, normalize_code(code))
+    ticket = get_ticket(session, code)
     check_sees(session, viewer, ticket)
     named = ticket.reporter_name or ticket.reporter_email or ticket.reporter_phone
     reporter = None

@@ -18,15 +18,14 @@ def new_code(prefix: str) -> str:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
-#: What a typed code may hold besides letters and digits (forgiven separators).
-_SEPARATORS = frozenset(" -_.")
 _SHOWN_LIMIT = 40
 
 
 def possible_code(text: str) -> bool:
-    """Whether ``text`` could be a code as a person types one: ASCII letters and digits,
-    with spaces, hyphens, underscores or dots between them."""
-    return all((ch.isascii() and ch.isalnum()) or ch in _SEPARATORS for ch in text)
+    """Whether ``text`` could be a code as a person types one: ASCII letters and digits, with
+    any visible ASCII separators (spaces, hyphens, dots, slashes) forgiven; never a control
+    character, an invisible one or a letter from another script."""
+    return all(ch.isascii() and ch.isprintable() for ch in text)
 
 
 def shown_code(text: str) -> str:

@@ -77,6 +77,35 @@ def test_get_ticket_sloppily_typed_code_finds_ticket(desk, monkeypatch) -> None:
 def test_get_ticket_unknown_code_not_found(desk) -> None:
     desk.submit()
 
-    with pytest.raises(TicketNotFound, match="JKT-ZZZZ-ZZZZ"):
+    with pytest.raises(TicketNotFound) as missing:
         get_ticket(desk.session, "jkt zzzz zzzz")
+    assert missing.value.message == "no ticket with code jkt zzzz zzzz"  # as typed
     assert find_ticket(desk.session, "JKT-ZZZZ-ZZZZ") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        # what was typed, not a corrected form ("JKT-N0PE-N0PE")
+        ("JKT-NOPE-NOPE", "no ticket with code JKT-NOPE-NOPE"),
+        # a character no code has: said so, the character escaped, never re-grouped
+        (
+            "JKT\x1b[0P-WNED",
+            "no ticket with code JKT\\x1b[0P-WNED: a ticket code has only letters, digits and "
+            "hyphens, e.g. JKT-7K3M-Q9XD",
+        ),
+        (
+            "JKT-FKHV-GRB\x00",
+            "no ticket with code JKT-FKHV-GRB\\x00: a ticket code has only letters, digits and "
+            "hyphens, e.g. JKT-7K3M-Q9XD",
+        ),
+        ("JKT-" + "A" * 60, "no ticket with code JKT-" + "A" * 36 + "…"),
+    ],
+)
+def test_unknown_code_echoed_as_typed_safely(desk, typed: str, message: str) -> None:
+    desk.submit()
+
+    with pytest.raises(TicketNotFound) as missing:
+        get_ticket(desk.session, typed)
+    assert missing.value.message == message
+    assert find_ticket(desk.session, typed) is None

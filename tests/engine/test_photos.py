@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from engine.errors import RuleViolated
 from engine.models import Attachment, Ticket
-from engine.photos import clean_photo
+from engine.photos import byte_size, clean_photo, too_large
 
 LIMIT = 1_000_000
 MAKER = b"PhoneMaker"
@@ -129,10 +129,27 @@ def test_clean_photo_over_size_limit_rejected() -> None:
     assert clean_photo(raw, max_bytes=len(raw)).content_type == "image/png"
     with pytest.raises(RuleViolated) as refused:
         clean_photo(raw, max_bytes=len(raw) - 1)
-    assert refused.value.message.endswith(
-        f"({len(raw):,} bytes), larger than the limit of "
-        f"{(len(raw) - 1) / 1024 / 1024:.1f} MB ({len(raw) - 1:,} bytes)"
+    assert refused.value.message == (
+        f"photo is {len(raw):,} bytes, larger than the limit of {len(raw) - 1:,} bytes"
     )
+    assert refused.value.code == "photo_too_large"
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [
+        (65_536, "64 KB (65,536 bytes)"),
+        (100_000, "97.7 KB (100,000 bytes)"),
+        (1024 * 1024, "1 MB (1,048,576 bytes)"),
+        (8 * 1024 * 1024, "8 MB (8,388,608 bytes)"),
+        (1_500_000, "1.4 MB (1,500,000 bytes)"),
+        (512, "512 bytes"),
+        (1024 * 1024 - 6, "1.0 MB (1,048,570 bytes)"),
+    ],
+)
+def test_byte_size_reads_in_kb_under_a_megabyte(count: int, words: str) -> None:
+    assert byte_size(count) == words
+    assert too_large("photo", limit=count) == f"photo is larger than the limit of {words}"
 
 
 def test_clean_photo_too_many_pixels_rejected() -> None:

@@ -77,6 +77,34 @@ def test_catalogue_with_a_bad_question_is_refused_naming_key_and_line(case: str)
         assert f"jakarta.yaml:{line_of(text, line_text)}: " in message
 
 
+SHIPPED_BOUNDS = "        max: 1000\n"
+
+
+@pytest.mark.parametrize(
+    ("bounds", "words"),
+    [
+        ("        max: -5\n", "min (0) is larger than max (-5)"),
+        ("        max: .inf\n", "finite number"),
+        ("        max: .nan\n", "finite number"),
+    ],
+)
+def test_catalogue_with_bad_number_bounds_is_refused(bounds: str, words: str) -> None:
+    text = edit(SHIPPED_BOUNDS, bounds)
+
+    with pytest.raises(CatalogueError) as raised:
+        parse_catalogue(text, source="jakarta.yaml")
+    assert f"categories[{FLOOD_AT}].questions[0]" in raised.value.message
+    assert words in raised.value.message
+
+
+def test_bounds_on_a_list_question_are_refused() -> None:
+    # the shipped depth question, made a list: its min and max no longer mean anything
+    listed = DEPTH.replace("number", "singlevaluelist")
+    text = edit(DEPTH, listed + "        values: [{key: a, name: {id: A, en: A}}]\n")
+    with pytest.raises(CatalogueError, match="a singlevaluelist question has no min or max"):
+        parse_catalogue(text)
+
+
 def test_values_on_a_number_question_are_refused() -> None:
     text = edit(
         DEPTH,
@@ -112,7 +140,10 @@ def test_check_answers_stores_normalised_values(
     ("answers", "message"),
     [
         ({"water_depth": "deep"}, "answer to 'water_depth' must be a number"),
-        ({"water_depth": "nan"}, "answer to 'water_depth' must be a finite number"),
+        (
+            {"water_depth": "nan"},
+            "answer to 'water_depth' is not a number; give a number between 0 and 1,000",
+        ),
         ({"water_depth": ["1", "2"]}, "answer to 'water_depth' takes one value"),
         ({"water_trend": "flying"}, "must be one of rising, steady, receding"),
         (
@@ -147,3 +178,40 @@ def test_describe_answers_names_list_values_in_both_languages() -> None:
         ("hazards", "Hazards you can see", "Dekat sekolah", "Near a school"),
         ("gone", "gone", "an old answer", "an old answer"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("depth", "message"),
+    [
+        ("-1e308", "answer to 'water_depth' must be between 0 and 1,000"),
+        ("-1", "answer to 'water_depth' must be between 0 and 1,000"),
+        ("1001", "answer to 'water_depth' must be between 0 and 1,000"),
+        ("inf", "answer to 'water_depth' must be between 0 and 1,000"),
+        ("-Infinity", "answer to 'water_depth' must be between 0 and 1,000"),
+        ("1e309", "answer to 'water_depth' must be between 0 and 1,000"),
+        ("NaN", "answer to 'water_depth' is not a number; give a number between 0 and 1,000"),
+        ("1" * 41, "answer to 'water_depth' is not a number; give a number between 0 and 1,000"),
+    ],
+)
+def test_number_answer_finite_within_the_question_bounds(depth: str, message: str) -> None:
+    with pytest.raises(RuleViolated) as refused:
+        check_answers(QUESTIONS, {"water_depth": depth})
+    assert refused.value.message == message
+    assert refused.value.code == "invalid_answer"
+    assert refused.value.params["field"] == "answers"
+    assert check_answers(QUESTIONS, {"water_depth": "0"}) == {"water_depth": 0.0}
+    assert check_answers(QUESTIONS, {"water_depth": "1000"}) == {"water_depth": 1000.0}
+
+
+def test_number_question_without_bounds_takes_the_default_bounds() -> None:
+    (depth,) = questions_of([{**FLOOD.questions[0].model_dump(mode="json"), "min": None}])
+    plain = questions_of(
+        [{k: v for k, v in depth.model_dump(mode="json").items() if k not in ("min", "max")}]
+    )
+    assert "min" not in plain[0].model_dump(mode="json")  # stored as before bounds existed
+    with pytest.raises(RuleViolated) as refused:
+        check_answers(plain, {"water_depth": "-1e308"})
+    assert refused.value.message == (
+        "answer to 'water_depth' must be between -1,000,000 and 1,000,000"
+    )
+    assert check_answers(plain, {"water_depth": "-5"}) == {"water_depth": -5.0}

@@ -561,10 +561,19 @@ def test_perform_field_action_does_not_take_rule_violated(
         pytest.param({"description": " \n\t "}, RuleViolated, "description is empty", id="blank"),
         pytest.param({"description": "TOO_LONG"}, RuleViolated, "the limit is", id="too-long"),
         pytest.param({"category": "no_such"}, UnknownCategory, "'no_such'", id="category"),
-        pytest.param({"lat": 200.0}, RuleViolated, "not a valid latitude", id="lat-200"),
-        pytest.param({"lon": -181.0}, RuleViolated, "not a valid latitude", id="lon-minus-181"),
-        pytest.param({"lat": math.nan}, RuleViolated, "not a valid latitude", id="lat-nan"),
-        pytest.param({"lon": math.inf}, RuleViolated, "not a valid latitude", id="lon-inf"),
+        pytest.param({"lat": 200.0}, RuleViolated, "^lat must be between -90 and 90$", id="lat-200"),
+        pytest.param(
+            {"lon": -181.0}, RuleViolated, "^lon must be between -180 and 180$", id="lon-minus-181"
+        ),
+        pytest.param(
+            {"lat": math.nan},
+            RuleViolated,
+            "^lat is not a number; give a number between -90 and 90$",
+            id="lat-nan",
+        ),
+        pytest.param(
+            {"lon": math.inf}, RuleViolated, "^lon must be between -180 and 180$", id="lon-inf"
+        ),
     ],
 )
 def test_submit_bad_input_rule_violated_no_ticket(

@@ -137,6 +137,18 @@ def test_services_and_requests_speak_one_language_by_locale(
         ("requests.json", {"page_size": "5000"}, "page_size must be between 1 and 1,000"),
         ("requests.json", {"radius": "0", "lat": "-6.1", "long": "106.8"},
          "radius must be between 1 and 100,000"),
+        ("requests.json", {"lat": "nan", "long": "106.8"},
+         "lat is not a number; give a number between -90 and 90"),
+        ("requests.json", {"lat": "-6.1", "long": "-inf"}, "long must be between -180 and 180"),
+        ("requests.json", {"lat": "91", "long": "106.8"}, "lat must be between -90 and 90"),
+        ("requests.json", {"lat": "-6.1", "long": "106.8", "radius": "NaN"},
+         "radius is not a number; give a number between 1 and 100,000"),
+        ("requests.json", {"page": "nan"},
+         "page is not a number; give a number between 1 and 1,000,000"),
+        ("requests.json", {"start_date": "2026-11-30T00:00:00"},
+         "start_date needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00"),
+        ("requests.json", {"start_date": "2026-13-01"},
+         "start_date must be a W3C date, e.g. 2026-11-23T09:00:00+07:00 or 2026-11-23"),
         ("requests.html", {}, "format must be xml or json"),
         ("services.csv", {}, "format must be xml or json"),
         ("requests/JKT-AAAA-AAAA.yaml", {}, "format must be xml or json"),
@@ -185,6 +197,9 @@ def test_post_request_returns_id_and_stores_reporter_privately(api: Api) -> None
         ({"service_code": "nope"}, 400, "unknown report category"),
         ({"lat": None}, 400, "lat and long are required"),
         ({"lat": "north"}, 400, "lat must be a number"),
+        ({"lat": "nan"}, 400, "lat is not a number; give a number between -90 and 90"),
+        ({"long": "Infinity"}, 400, "long must be between -180 and 180"),
+        ({"lat": "1e309"}, 400, "lat must be between -90 and 90"),
         # Open311's own field names, never the engine's (reporter_email …)
         ({"email": "notanemail"}, 400, "email is not an e-mail address"),
         ({"phone": "\x1b[31m"}, 400, "phone contains control character U+001B"),
@@ -315,8 +330,52 @@ def test_start_and_end_date_honour_time_and_offset(api: Api) -> None:
     assert not found(start_date="2026-11-23T09:06:00+07:00")
     assert found(start_date="2026-11-23T02:04:00Z")
     assert not found(start_date="2026-11-23T02:06:00+00:00")
-    assert found(start_date="2026-11-23", end_date="2026-11-23T09:05:00")  # local time
-    assert not found(start_date="2026-11-23", end_date="2026-11-23T09:04:59")
+    assert found(start_date="2026-11-23", end_date="2026-11-23T09:05:00+07:00")
+    assert not found(start_date="2026-11-23", end_date="2026-11-23T09:04:59+07:00")
+
+
+def test_bare_dates_are_the_whole_day_in_city_time(api: Api) -> None:
+    code = api.submit()["code"]  # 2026-11-23 09:05 WIB = 02:05 UTC
+    api.clock.now += timedelta(hours=2)
+    api.drive(code, "verify")  # updated at 11:10 WIB
+
+    def found(**params: Any) -> bool:
+        return code in [r["service_request_id"] for r in fetch(api, "requests", **params)]
+
+    # the day 2026-11-23 in Jakarta: 2026-11-22T17:00Z .. 2026-11-23T17:00Z
+    assert found(start_date="2026-11-23", end_date="2026-11-23")
+    assert not found(start_date="2026-11-24")
+    assert not found(end_date="2026-11-22")
+    assert found(updated_after="2026-11-23", updated_before="2026-11-23")
+    assert not found(updated_after="2026-11-24")
+    assert not found(updated_before="2026-11-22")
+    updates = fetch(api, "servicerequestupdates", start_date="2026-11-23", end_date="2026-11-23")
+    assert {u["service_request_id"] for u in updates} == {code}
+    assert fetch(api, "servicerequestupdates", start_date="2026-11-24", end_date="2026-11-24") == []
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("requests", "start_date"),
+        ("requests", "end_date"),
+        ("requests", "updated_after"),
+        ("requests", "updated_before"),
+        ("servicerequestupdates", "start_date"),
+        ("servicerequestupdates", "end_date"),
+    ],
+)
+@pytest.mark.parametrize("value", ["2026-11-30T00:00:00", "2026-11-30T09:00"])
+def test_a_date_and_time_without_an_offset_is_refused_naming_it(
+    api: Api, name: str, path: str, value: str
+) -> None:
+    errors = fetch(api, path, expect=400, **{name: value})
+    assert errors == [
+        {
+            "code": 400,
+            "description": f"{name} needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00",
+        }
+    ]
 
 
 def test_updated_after_and_before(api: Api) -> None:

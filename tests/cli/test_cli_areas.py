@@ -240,3 +240,49 @@ def test_cli_areas_import_without_level_property_names_option_not_none(
         "property holding each area's level word with --level PROPERTY\n"
     )
     assert "None" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("point", "message"),
+    [
+        (["1e309", "5"], "error: lat must be between -90 and 90"),
+        (["nan", "nan"], "error: lat is not a number; give a number between -90 and 90"),
+        (["-6.17", "NaN"], "error: lon is not a number; give a number between -180 and 180"),
+        (["91", "200"], "error: lat must be between -90 and 90"),
+        (["-6.17", "200"], "error: lon must be between -180 and 180"),
+        (["-6.17", "-inf"], "error: lon must be between -180 and 180"),
+    ],
+)
+def test_cli_areas_locate_odd_numbers_one_line_naming_lat_or_lon(
+    on_fresh: CliRunner, point: list[str], message: str
+) -> None:
+    out = run(on_fresh, "areas", "locate", *point, code=2)
+
+    assert out.strip() == message  # one line: no warning, no "unexpected" error
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["ticket", "submit", "--category", "flood", "--description", "banjir", "--lat", "nan",
+             "--lon", "106.8"],
+            "ticket submit: Invalid value for '--lat': not a number",
+        ),
+        (
+            ["ticket", "submit", "--category", "flood", "--description", "banjir", "--lat", "-6.1",
+             "--lon", "NAN"],
+            "ticket submit: Invalid value for '--lon': not a number",
+        ),
+        (
+            ["ticket", "list", "--at-risk", "nan"],
+            "ticket list: Invalid value for '--at-risk': not a number",
+        ),
+    ],
+)  # fmt: skip
+def test_cli_nan_option_is_named_not_a_number(
+    on_fresh: CliRunner, args: list[str], message: str
+) -> None:
+    out = run(on_fresh, *args, code=2).strip()
+    assert out.startswith("error: ") and out.endswith(f" {message}")  # the program's name first
+    assert "less than or equal" not in out

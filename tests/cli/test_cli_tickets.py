@@ -141,3 +141,22 @@ def test_cli_submit_language_is_the_language_of_the_reporters_mail(
         ("warga@example.org", language, f"[Tanggap] {subject} {code}: "
          + ("Waiting (verified)" if language == "en" else "Menunggu (terverifikasi)"))
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("JKT-NOPE-NOPE", "error: no ticket with code JKT-NOPE-NOPE"),
+        (
+            "JKT\x1b[0P-WNED",
+            "error: no ticket with code JKT\\x1b[0P-WNED: a ticket code has only letters, digits "
+            "and hyphens, e.g. JKT-7K3M-Q9XD",
+        ),
+    ],
+)
+def test_cli_show_unknown_ticket_echoes_what_was_typed(
+    tanggap: CliRunner, typed: str, message: str
+) -> None:
+    result = tanggap.invoke(app, ["ticket", "show", typed])
+    assert result.exit_code == 2
+    assert result.output.strip() == message

@@ -523,3 +523,27 @@ def test_clean_photo_fuzzed_metadata_structure_clean_photo_or_rule_violated(fmt:
         assert Image.open(io.BytesIO(photo.data)).format == fmt
         outcomes["clean"] += 1
     assert outcomes["clean"] and outcomes["refused"]  # both sides reached
+
+
+def _gif() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="GIF")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        pytest.param(b"\xff\xd8\xff\xe0 not really a jpeg", "photo_unreadable", id="jpeg-magic"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00", "photo_unreadable", id="png-magic"),
+        pytest.param(b"RIFF\x04\x00\x00\x00WEBP", "photo_unreadable", id="webp-header"),
+        pytest.param(b"\xff\xd8\xff\xd9", "photo_unreadable", id="jpeg-no-scan"),
+        pytest.param(b"plain text", "photo_unreadable", id="text"),
+        pytest.param(_gif(), "photo_format", id="gif"),
+    ],
+)
+def test_every_refused_photo_carries_its_key_and_field(raw: bytes, code: str) -> None:
+    with pytest.raises(RuleViolated) as refused:
+        clean_photo(raw, max_bytes=LIMIT)
+    assert refused.value.code == code
+    assert refused.value.params["field"] == "photos"

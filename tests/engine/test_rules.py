@@ -561,7 +561,9 @@ def test_perform_field_action_does_not_take_rule_violated(
         pytest.param({"description": " \n\t "}, RuleViolated, "description is empty", id="blank"),
         pytest.param({"description": "TOO_LONG"}, RuleViolated, "the limit is", id="too-long"),
         pytest.param({"category": "no_such"}, UnknownCategory, "'no_such'", id="category"),
-        pytest.param({"lat": 200.0}, RuleViolated, "^lat must be between -90 and 90$", id="lat-200"),
+        pytest.param(
+            {"lat": 200.0}, RuleViolated, "^lat must be between -90 and 90$", id="lat-200"
+        ),
         pytest.param(
             {"lon": -181.0}, RuleViolated, "^lon must be between -180 and 180$", id="lon-minus-181"
         ),

@@ -1,0 +1,142 @@
+"""What a person reads when an input is malformed: photos that are not photos, points that are
+not places, codes that are not codes — each with its stable code and one line in words."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from tests.api.conftest import MONAS, Api
+from tests.conftest import make_photo
+
+BODY = {
+    "category": "traffic_jam",
+    "description": "Macet total di depan Monas sejak pagi",
+    "lat": MONAS[0],
+    "lon": MONAS[1],
+}
+
+
+def _bomb() -> bytes:
+    """A small file that decodes to 48 million pixels."""
+    out = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _gif() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="GIF")
+    return out.getvalue()
+
+
+def _count(api: Api) -> int:
+    listed = api.client.get("/api/v1/reports", headers=api.auth("admin"))
+    return len(listed.json()["items"]) if listed.status_code == 200 else -1
+
+
+UNSUPPORTED = "unsupported_media_type"  # an upload whose first bytes are no photo's (415)
+#: kind: (bytes, the engine's code, the API's own code when it refuses first)
+PHOTOS = {
+    "wrong_magic": (b"\xff\xd8\xff\xe0 not really a jpeg", "photo_unreadable", None),
+    "truncated_jpeg": (make_photo("JPEG")[:200], "photo_unreadable", None),
+    "truncated_png": (make_photo("PNG")[:-20], "photo_unreadable", None),
+    "png_magic_only": (b"\x89PNG\r\n\x1a\n", "photo_unreadable", None),
+    "webp_header_only": (b"RIFF\x04\x00\x00\x00WEBP", "photo_unreadable", None),
+    "bomb": (_bomb(), "photo_too_many_pixels", None),
+    "wrong_type": (_gif(), "photo_format", UNSUPPORTED),
+    "text": (b"hello, this is not a photo", "photo_unreadable", UNSUPPORTED),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PHOTOS))
+def test_each_malformed_photo_gets_its_own_code(api: Api, kind: str) -> None:
+    raw, code, as_file = PHOTOS[kind]
+    before = _count(api)
+
+    report = api.client.post(
+        "/api/v1/reports",
+        data={key: str(value) for key, value in BODY.items()},
+        files=[("photos", ("a.jpg", raw, "image/jpeg"))],
+    )
+
+    if as_file == UNSUPPORTED:
+        assert (report.status_code, report.json()["code"]) == (415, UNSUPPORTED)
+    else:
+        assert report.status_code == 422, report.text
+        assert (report.json()["code"], report.json()["params"]["field"]) == (code, "photos")
+    assert _count(api) == before
+    ticket = api.submit()["code"]
+    comment = api.client.post(
+        f"/api/v1/reports/{ticket}/comments",
+        json={"text": "fotonya", "photos": [base64.b64encode(raw).decode()]},
+        headers={"X-Reporter-Token": api.tokens[ticket]},
+    )
+    if as_file == UNSUPPORTED:  # the API knows it is no photo before the engine looks
+        assert (comment.status_code, comment.json()["code"]) == (415, UNSUPPORTED)
+    else:
+        assert comment.status_code == 422, comment.text
+        assert comment.json()["code"] == code
+
+
+def test_a_photo_over_the_limit_is_photo_too_large_in_kb(api: Api) -> None:
+    api.app.state.settings = api.app.state.settings.model_copy(update={"max_photo_bytes": 65_536})
+    raw = make_photo("PNG") + b"\x00" * 70_000
+
+    response = api.client.post(
+        "/api/v1/reports",
+        data={key: str(value) for key, value in BODY.items()},
+        files=[("photos", ("a.png", raw, "image/png"))],
+    )
+
+    assert response.status_code == 413, response.text
+    body = response.json()
+    assert body["code"] == "payload_too_large"
+    assert body["detail"].endswith("larger than the limit of 64 KB (65,536 bytes)")
+
+
+@pytest.mark.parametrize(
+    ("point", "words"),
+    [
+        ({"lat": 91}, "lat"),
+        ({"lon": 200}, "lon"),
+    ],
+)
+def test_a_point_off_the_globe_is_refused_naming_the_coordinate(
+    api: Api, point: dict[str, Any], words: str
+) -> None:
+    response = api.client.post("/api/v1/reports", json={**BODY, **point})
+    assert response.status_code == 422, response.text
+    assert words in json.dumps(response.json())
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e309"])
+def test_a_non_finite_coordinate_in_json_is_refused(api: Api, value: str) -> None:
+    raw = json.dumps(BODY).replace(str(MONAS[0]), value)
+    response = api.client.post(
+        "/api/v1/reports", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert "lat" in json.dumps(response.json())
+
+
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [
+        ("JKT-NOPE-NOPE", "no ticket with code JKT-NOPE-NOPE"),
+        (
+            "JKT-FKHV-GRB%00",
+            "no ticket with code JKT-FKHV-GRB\\x00: a ticket code has only letters, digits and "
+            "hyphens, e.g. JKT-7K3M-Q9XD",
+        ),
+    ],
+)
+def test_an_unknown_code_is_echoed_as_typed(api: Api, path: str, detail: str) -> None:
+    response = api.client.get(f"/api/v1/reports/{path}")
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"] == detail

@@ -21,8 +21,10 @@ from engine import (
     Submitted,
 )
 
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+#: A point's coordinates are refused by the engine's one location rule
+#: (``engine.routing.check_location``), in the same words everywhere; the bounds here document.
+Lat = Annotated[float, Field(json_schema_extra={"minimum": -90, "maximum": 90})]
+Lon = Annotated[float, Field(json_schema_extra={"minimum": -180, "maximum": 180})]
 
 
 def _decode(value: str) -> bytes:

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Float, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.codes import normalize_code, not_found
+from engine.routing import check_location
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instants
 from engine.lifecycle import OPEN_STATES, Role, State
@@ -421,6 +422,7 @@ def nearby_open(
 ) -> list[PublicTicket]:
     """Open reports of ``category`` within ``radius_m`` from the last ``days`` days, nearest
     first: what a citizen may follow instead of filing the same report again."""
+    check_location(lat, lon)
     half = radius_m / _M_PER_DEG
     rows = session.execute(
         _nearby(),

@@ -19,12 +19,12 @@ from sqlalchemy import ColumnElement, Float, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.codes import normalize_code, not_found
-from engine.routing import check_location
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instants
 from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Agency, Area, Attachment, Category, SlaTimer, Ticket, TicketEvent
 from engine.presentation import StatePresentation, present
+from engine.routing import check_location
 
 #: Metres per degree of latitude (and of longitude at the equator), close enough for a radius.
 _M_PER_DEG = 111_320.0

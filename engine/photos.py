@@ -109,16 +109,23 @@ def _decode(raw: bytes, fmt: str) -> Image.Image:
     return Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
 
 
-def byte_size(count: int) -> str:
-    """``8 MB (8,388,608 bytes)``, ``64 KB (65,536 bytes)``: megabytes (kilobytes under one
-    megabyte, bytes under one kilobyte) for people, the exact count for programs."""
+def size_words(count: int) -> str:
+    """``8 MB``, ``64 KB``, ``512 bytes``: a size as people read it (kilobytes under one
+    megabyte, bytes under one kilobyte; one decimal when not whole)."""
     if count < 1024:
         return f"{count:,} bytes"
     amount, unit = count / 1024, "KB"
     if round(amount, 1) >= 1024:  # 1,048,570 bytes: "1.0 MB", not "1024.0 KB"
         amount, unit = amount / 1024, "MB"
     shown = f"{amount:.0f}" if amount == int(amount) else f"{amount:.1f}"
-    return f"{shown} {unit} ({count:,} bytes)"
+    return f"{shown} {unit}"
+
+
+def byte_size(count: int) -> str:
+    """``8 MB (8,388,608 bytes)``, ``64 KB (65,536 bytes)``: ``size_words`` for people, the
+    exact count for programs."""
+    words = size_words(count)
+    return words if count < 1024 else f"{words} ({count:,} bytes)"
 
 
 def too_large(name: str, *, limit: int, size: int | None = None) -> str:

@@ -155,3 +155,28 @@ def test_an_unknown_code_is_echoed_as_typed(api: Api, path: str, detail: str) ->
     response = api.client.get(f"/api/v1/reports/{path}")
     assert response.status_code == 404, response.text
     assert response.json()["detail"] == detail
+
+
+@pytest.mark.parametrize(
+    ("depth", "words"),
+    [
+        ("NaN", "answer to 'water_depth' is not a number; give a number between 0 and 1,000"),
+        ("-Infinity", "answer to 'water_depth' must be between 0 and 1,000"),
+        ("-1e308", "answer to 'water_depth' must be between 0 and 1,000"),
+        ('"-1e308"', "answer to 'water_depth' must be between 0 and 1,000"),
+    ],
+)
+def test_a_number_answer_out_of_bounds_is_refused_in_the_questions_words(
+    api: Api, depth: str, words: str
+) -> None:
+    before = _count(api)
+    body = {**BODY, "category": "flood", "answers": {"water_depth": "DEPTH"}}
+    raw = json.dumps(body).replace('"DEPTH"', depth)
+
+    response = api.client.post(
+        "/api/v1/reports", content=raw, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422, response.text
+    assert (response.json()["code"], response.json()["detail"]) == ("invalid_answer", words)
+    assert _count(api) == before

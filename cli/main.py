@@ -31,8 +31,9 @@ from cli.context import (
 from engine import schema
 from engine.catalogue import load_catalogue
 from engine.catalogue.lookup import find_agency, find_category
-from engine.errors import CorruptHistory, DatabaseNotReady, TanggapError
+from engine.errors import CorruptHistory, DatabaseNotReady, RuleViolated, TanggapError
 from engine.lifecycle import mermaid
+from engine.routing import refuse_number
 
 
 class OneLineErrors(typer.core.TyperGroup):
@@ -56,8 +57,9 @@ class OneLineErrors(typer.core.TyperGroup):
         except ClickException as exc:
             context = getattr(exc, "ctx", None)
             where = f"{context.command_path}: " if context is not None else ""
-            if _not_a_number(exc):
-                exc.message = "not a number"  # NaN, not "should be less than or equal to 90"
+            words = _number_words(exc)
+            if words is not None:
+                exc.message = words  # NaN: "not a number", not "less than or equal to 90"
             # typer validates values with pydantic, whose messages start "Value error, ".
             message = exc.format_message().replace("Value error, ", "")
             err_console.print(Text.assemble(("error: ", "bold red"), one_line(where + message)))
@@ -73,19 +75,26 @@ class OneLineErrors(typer.core.TyperGroup):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-def _not_a_number(exc: ClickException) -> bool:
-    """A number option given ``nan``: typer's bounds check reports it as out of range."""
+def _number_words(exc: ClickException) -> str | None:
+    """A number option out of its range (``--lat 91``, ``--lat inf``) or given ``nan``, in the
+    engine's words for numbers (``engine.routing.refuse_number``): typer's own say NaN is "less
+    than or equal to 90"."""
     cause = exc.__cause__
     if not isinstance(exc, BadParameter) or not isinstance(cause, ValidationError):
-        return False
+        return None
+    low, high = getattr(exc.param, "min", None), getattr(exc.param, "max", None)
     for error in cause.errors():
         try:
             value = float(error.get("input"))
         except (TypeError, ValueError):
             continue
-        if math.isnan(value):
-            return True
-    return False
+        if low is None or high is None:
+            return "not a number" if math.isnan(value) else None
+        try:
+            refuse_number("", value, float(low), float(high), key="invalid_number")
+        except RuleViolated as refused:
+            return refused.message.strip().removeprefix("is ")
+    return None
 
 
 app = typer.Typer(

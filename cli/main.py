@@ -90,6 +90,9 @@ def _number_words(exc: ClickException) -> str | None:
             continue
         if low is None or high is None:
             return "not a number" if math.isnan(value) else None
+        bounds = error.get("ctx") or {}
+        if not math.isnan(value) and not any(isinstance(b, float) for b in bounds.values()):
+            return None  # a whole-number option keeps typer's words
         try:
             refuse_number("", value, float(low), float(high), key="invalid_number")
         except RuleViolated as refused:

@@ -9,6 +9,9 @@ Nothing else ever shows a traceback: an unexpected fault is a bare 500 problem, 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -66,6 +69,42 @@ def invalid(where: str, name: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": (where, name), "msg": message, "type": "value_error"}])
 
 
+#: The engine names a report's fields as it stores them; the report endpoints call them so.
+REPORT_FIELDS: Mapping[str, str] = {
+    "reporter_name": "name",
+    "reporter_email": "email",
+    "reporter_phone": "phone",
+    "source": "channel",
+}
+
+
+def rename_fields(exc: TanggapError, fields: Mapping[str, str]) -> None:
+    """Say ``exc`` with the request's field names: ``params.field`` and the field's name in the
+    message (a whole word) become what the caller sent (``{"note": "text"}``)."""
+    params = getattr(exc, "params", None)
+    if not isinstance(params, dict):
+        return
+    engine_name = params.get("field")
+    if not isinstance(engine_name, str) or engine_name not in fields:
+        return
+    api_name = fields[engine_name]
+    params["field"] = api_name
+    pattern = r"(?<![\w.])" + re.escape(engine_name) + r"(?![\w])"
+    exc.message = re.sub(pattern, api_name, exc.message)
+    exc.args = (exc.message,)
+
+
+@contextmanager
+def request_fields(fields: Mapping[str, str]) -> Iterator[None]:
+    """Around one endpoint's engine calls: its errors name the fields as the request does.
+    ``fields`` maps the engine's name to the endpoint's (one mapping per endpoint)."""
+    try:
+        yield
+    except TanggapError as exc:
+        rename_fields(exc, fields)
+        raise
+
+
 def status_of(exc: TanggapError) -> int:
     if isinstance(exc, NotFound):
         return 404
@@ -113,6 +152,18 @@ def wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+#: What ``repr`` writes for a character it cannot show (``\x1b``, ``\u202e``).
+_ESCAPES = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+
+
+def safe(text: str) -> str:
+    """A message as a refusal may say it: no character that is not printable, nor ``repr``'s
+    escape of one, reaches the caller (each becomes "?"), whoever wrote the message. The net
+    under ``engine.errors.shown``, which each message quoting a value uses."""
+    text = _ESCAPES.sub("?", text)
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def problem(
     request: Request,
     status: int,
@@ -121,6 +172,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
+    detail = safe(detail)
     if _is_open311(request):
         from api.open311.render import error_response
 
@@ -145,11 +197,10 @@ def install(app: FastAPI) -> None:
         if status == 500:
             log.error("unmapped domain error %s: %s", exc.code, exc.message)
             return problem(request, 500, "internal_error", "the server failed; try again later")
-        extra = {
-            name: getattr(exc, name)
-            for name in ("state", "allowed", "version", "params")
-            if getattr(exc, name, None)
-        }
+        extra: dict[str, Any] = {"params": exc.params} if getattr(exc, "params", None) else {}
+        if isinstance(exc, Conflict):
+            # a 409 always says where the ticket stands: state, version, allowed triggers
+            extra.update(state=exc.state, version=exc.version, allowed=exc.allowed)
         return problem(request, status, exc.code, exc.message, **extra)
 
     @app.exception_handler(ApiError)
@@ -160,7 +211,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            {
+                "loc": [p if isinstance(p, int) else safe(str(p)[:60]) for p in e.get("loc", ())],
+                "msg": safe(str(e.get("msg", ""))),
+                "type": e.get("type"),
+            }
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}

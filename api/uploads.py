@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 from api.errors import PayloadTooLarge, UnsupportedMediaType
 from api.schemas.public import ReportCreate
 from engine import RuleViolated, Settings
+from engine.errors import shown
 from engine.photos import too_large
 
 #: What an accepted image starts with: JPEG, PNG, WebP (RIFF....WEBP).
@@ -25,6 +26,11 @@ _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 def _is_image(head: bytes) -> bool:
     return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def printable(name: str, limit: int = 60) -> str:
+    """A file's name as a refusal may show it: printable characters only, shortened."""
+    return shown(name, limit)[1:-1]
 
 
 def check_photo(
@@ -95,11 +101,11 @@ async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, 
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
             if key not in ("photos", "photo", "media", "media[]"):
-                raise RuleViolated(f"unexpected file field {key!r}; send photos as 'photos'")
+                raise RuleViolated(f"unexpected file field {shown(key)}; send photos as 'photos'")
             if len(photos) == settings.max_photos:
                 raise RuleViolated(f"at most {settings.max_photos} photos at once")
             data = await value.read(settings.max_photo_bytes + 1)
-            name = value.filename or "photo"
+            name = printable(value.filename or "") or "photo"
             photos.append(check_photo(data, settings, name, size=value.size))
         elif value != "":
             _put(fields, key, value)

@@ -55,7 +55,7 @@ def words(
         if isinstance(value, float):
             values[key_] = number(t.language, value)
     key = f"problem.{code}"
-    if code == "reason_required" and values.get("action") == "comment":
+    if code == "note_required":
         # a comment or note with nothing in it: the text itself is missing, not a reason
         written = f"problem.write_first.{name or 'note'}"
         key = written if written in messages else key

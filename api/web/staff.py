@@ -56,6 +56,7 @@ from engine import (
     TanggapError,
     act,
 )
+from engine.errors import shown
 from engine.keys import StaleTicket
 from engine.presentation import present
 from engine.queries.oversight import BoardTicket, board, dispute_reasons
@@ -182,7 +183,7 @@ def act_on_ticket(
     try:
         if chosen is None:
             raise RuleViolated(
-                f"{trigger[:40]!r} is not an action of this page", key="unknown_action"
+                f"{shown(trigger)} is not an action of this page", key="unknown_action"
             )
         wanted = INPUTS[chosen]
         typed = {

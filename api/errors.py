@@ -190,6 +190,49 @@ def problem(
     )
 
 
+def plain_words(name: str, error: Mapping[str, Any]) -> str:
+    """One validation error in plain words, naming the field as the request does."""
+    kind = str(error.get("type", ""))
+    ctx: Mapping[str, Any] = error.get("ctx") or {}
+    msg = str(error.get("msg", "is not valid"))
+    field = safe(name[:60]) or "the request"
+    words = {
+        "missing": "is required",
+        "string_too_long": f"is too long: at most {ctx.get('max_length')} characters",
+        "string_too_short": f"is too short: at least {ctx.get('min_length')} characters",
+        "too_long": f"has too many items: at most {ctx.get('max_length')}",
+        "too_short": f"has too few items: at least {ctx.get('min_length')}",
+        "int_parsing": "must be a whole number",
+        "int_type": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "float_parsing": "must be a number",
+        "float_type": "must be a number",
+        "finite_number": "must be a finite number",
+        "bool_parsing": "must be true or false",
+        "bool_type": "must be true or false",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "greater_than": f"must be more than {ctx.get('gt')}",
+        "less_than_equal": f"must be at most {ctx.get('le')}",
+        "less_than": f"must be less than {ctx.get('lt')}",
+        "enum": f"must be one of {ctx.get('expected')}",
+        "literal_error": f"must be one of {ctx.get('expected')}",
+        "extra_forbidden": "is not a field of this request",
+        "json_invalid": "is not valid JSON",
+        "model_attributes_type": "must be an object",
+        "dict_type": "must be an object",
+        "list_type": "must be a list",
+        "string_type": "must be text",
+        "datetime_parsing": "must be a date and time, such as 2026-11-30T08:00:00+07:00",
+        "datetime_from_date_parsing": "must be a date and time, such as 2026-11-30T08:00:00+07:00",
+    }
+    if kind in words:
+        return f"{field} {words[kind]}"
+    if kind == "value_error":
+        text = safe(msg.removeprefix("Value error, "))
+        return text if name and text.startswith(name) else f"{field}: {text}"
+    return f"{field}: {safe(msg[:1].lower() + msg[1:])}"
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TanggapError)
     def _domain(request: Request, exc: TanggapError) -> Response:
@@ -197,7 +240,8 @@ def install(app: FastAPI) -> None:
         if status == 500:
             log.error("unmapped domain error %s: %s", exc.code, exc.message)
             return problem(request, 500, "internal_error", "the server failed; try again later")
-        extra: dict[str, Any] = {"params": exc.params} if getattr(exc, "params", None) else {}
+        params = getattr(exc, "params", None)
+        extra: dict[str, Any] = {"params": params} if params else {}
         if isinstance(exc, Conflict):
             # a 409 always says where the ticket stands: state, version, allowed triggers
             extra.update(state=exc.state, version=exc.version, allowed=exc.allowed)
@@ -218,13 +262,13 @@ def install(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
+        raw = exc.errors()
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"])
-        detail = f"{where}: {first['msg']}" if where else str(first["msg"])
-        # The field a page names in its own words: the last name in the location that is not
-        # where it came from (body, query …) nor a list index.
+        # The field as the caller named it: the last name in the location that is not where it
+        # came from (body, query …) nor a list index — never FastAPI's "query.x" path.
         names = [str(p) for p in first["loc"] if not isinstance(p, int)]
         names = [n for n in names if n not in _SOURCES]
+        detail = plain_words(names[-1] if names else "", raw[0] if raw else {})
         extra: dict[str, Any] = {"params": {"field": names[-1]}} if names else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"
         return problem(request, 422, code, detail, errors=errors, **extra)

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
-from api.errors import PayloadTooLarge, UnsupportedMediaType
+from api.errors import PayloadTooLarge, UnsupportedMediaType, invalid
 from api.schemas.public import ReportCreate
 from engine import RuleViolated, Settings
 from engine.errors import shown
@@ -59,9 +59,9 @@ def _validate(model: type[M], data: Any, *, json: bool) -> M:
     try:
         if json:
             return model.model_validate_json(data)
-        return model.model_validate(data)
+        return model.model_validate(data, context={"form": True})
     except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
+        raise RequestValidationError(exc.errors(include_url=False, include_context=True)) from None
 
 
 async def read_report(
@@ -120,6 +120,9 @@ _NESTED = re.compile(r"^(\w+)\[([^\[\]]{1,60})\](\[\])?$")
 def _put(fields: dict[str, Any], key: str, value: str) -> None:
     match = _NESTED.match(key)
     if match is None:
+        if key in fields:
+            # two values for one: which was meant is not ours to guess
+            raise invalid("body", key, f"{key} is given more than once; send it once")
         fields[key] = value
         return
     name, inner, many = match.groups()

@@ -377,6 +377,12 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
                 parsed.attributes[code] = [*listed, value]
             else:
                 parsed.attributes[code] = value
+        elif key in parsed.fields:
+            raise RuleViolated(
+                f"{shown(key)} is given more than once; send it once",
+                key="repeated_field",
+                params={"field": printable(key)},
+            )
         else:
             parsed.fields[key] = value
     return parsed

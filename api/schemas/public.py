@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from engine import (
     Channel,
@@ -21,8 +23,35 @@ from engine import (
     Submitted,
 )
 
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+def _typed(kind: str) -> Callable[[Any, ValidationInfo], Any]:
+    """A JSON client sends numbers as numbers and flags as true/false: ``"5"`` for a rating or
+    ``true`` for a latitude is refused, never read as 5 or 1.0. A form (multipart, validated
+    with ``context={"form": True}``) sends every value as text, which pydantic then reads."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        form = bool(info.context and info.context.get("form"))
+        wrong = isinstance(value, bool) != (kind == "bool") or isinstance(value, str)
+        if wrong and not (form and isinstance(value, str)):
+            raise PydanticCustomError(f"{kind}_type", _TYPE_WORDS[kind])
+        return value
+
+    return check
+
+
+_TYPE_WORDS = {
+    "float": "Input should be a number",
+    "int": "Input should be a whole number",
+    "bool": "Input should be true or false",
+}
+
+#: Numbers and flags in request bodies: strict in JSON, read from text in forms.
+Number = Annotated[float, BeforeValidator(_typed("float"))]
+Whole = Annotated[int, BeforeValidator(_typed("int"))]
+Flag = Annotated[bool, BeforeValidator(_typed("bool"))]
+
+Lat = Annotated[Number, Field(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[Number, Field(ge=-180, le=180, allow_inf_nan=False)]
 
 
 def _decode(value: str) -> bytes:
@@ -196,7 +225,7 @@ class ReportCreate(_In):
     email: EmailStr | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     language: Language = Language.ID
-    private: bool = Field(default=False, description="hide who reported it from staff too")
+    private: Flag = Field(default=False, description="hide who reported it from staff too")
     channel: Channel = Channel.APP
     answers: Answers = Field(default_factory=dict)
 
@@ -259,7 +288,7 @@ class ReporterRead(BaseModel):
 
 class DisputeCreate(_In):
     reason: str = Field(min_length=1, max_length=4000)
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class CommentCreate(_In):
@@ -267,13 +296,13 @@ class CommentCreate(_In):
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="photos, base64-encoded JPEG/PNG/WebP"
     )
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class RatingCreate(_In):
-    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
+    rating: Whole = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
     note: str | None = Field(default=None, max_length=4000)
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class SupportCreate(_In):

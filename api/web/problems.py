@@ -72,7 +72,7 @@ def words(
 
 def explain(t: Translator, exc: TanggapError, fields: Mapping[str, str] | None = None) -> str:
     params: dict[str, object] = dict(getattr(exc, "params", None) or {})
-    if isinstance(exc, InvalidTransition):
+    if isinstance(exc, InvalidTransition) and exc.state is not None:
         state = present(exc.state)
         params["state"] = t.pick(state.label_id, state.label_en)
     return words(t, exc.code, params, fields)

@@ -260,6 +260,16 @@ def may_fire(
     return permitted(session, holder.actor, ticket, now=now, dispute_window=timedelta(0))
 
 
+def may_fire_each(
+    session: Session, holder: KeyHolder, codes: list[str], *, now: datetime
+) -> dict[str, list[Trigger]]:
+    """``may_fire`` for many tickets at once (a worklist's buttons), by ticket code."""
+    if not codes:
+        return {}
+    tickets = session.scalars(select(Ticket).where(Ticket.code.in_(codes)))
+    return {t.code: may_fire(session, holder, t, now=now) for t in tickets}
+
+
 def act(
     session: Session,
     holder: KeyHolder,

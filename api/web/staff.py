@@ -30,9 +30,9 @@ from api.web.staff_actions import (
     INPUTS,
     OFFERED,
     Action,
-    actions_for,
     categories,
     duration_words,
+    offered,
     shorten,
     time_left,
 )
@@ -57,6 +57,7 @@ from engine import (
     act,
 )
 from engine.errors import shown
+from engine.keys import may_fire_each
 from engine.presentation import present
 from engine.queries.oversight import BoardTicket, board, dispute_reasons
 from engine.queries.roster import AgencyEntry, Officer, list_agencies, officers_by_agency
@@ -81,10 +82,12 @@ def _rows(session: Session, holder: KeyHolder, now: datetime) -> list[Row]:
     tickets = board(session, holder, now=now, limit=WORKLIST_LIMIT)
     officers = officers_by_agency(session, {t.agency for t in tickets})
     reasons = dispute_reasons(session, [t.code for t in tickets])
+    # the buttons are what this key may fire on each ticket: state, role, agency and area
+    allowed = may_fire_each(session, holder, [t.code for t in tickets], now=now)
     return [
         Row(
             t,
-            actions_for(holder, t.state.state),
+            offered(allowed.get(t.code, [])),
             officers.get(t.agency, []),
             shorten(reasons[t.code]) if t.code in reasons else None,
         )

@@ -327,3 +327,18 @@ def test_tampered_staff_form_gets_the_page_not_json(api: Api) -> None:
     assert 'A box is not filled in right: "page version".' in html.unescape(response.text)
     assert re.search(r"problem\+json|\"detail\"", response.text) is None
     assert _version(api, code) == 1
+
+
+def test_worklist_buttons_are_what_the_key_may_do(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign")
+    buttons = {}
+    for who in ("kecamatan", "staff"):
+        web = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
+        web.headers["Origin"] = ORIGIN
+        signed = web.post("/staff/sign-in", data={"key": api.keys[who], "next": "/staff"})
+        assert signed.status_code == 303
+        page = web.get("/staff?lang=en").text
+        buttons[who] = set(re.findall(r'name="trigger" value="(\w+)"', page))
+    assert "start" in buttons["staff"]
+    assert "start" not in buttons["kecamatan"] and "hold" not in buttons["kecamatan"]

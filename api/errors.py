@@ -271,6 +271,11 @@ def install(app: FastAPI) -> None:
         detail = plain_words(names[-1] if names else "", raw[0] if raw else {})
         extra: dict[str, Any] = {"params": {"field": names[-1]}} if names else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"
+        if wants_page(request):
+            # a browser's form or link to a page: the page's words, not a problem document
+            from api.web.errors import refused_page
+
+            return refused_page(request, 422, code, extra.get("params"))
         return problem(request, 422, code, detail, errors=errors, **extra)
 
     @app.exception_handler(StarletteHTTPException)

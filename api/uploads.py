@@ -122,7 +122,8 @@ def _put(fields: dict[str, Any], key: str, value: str) -> None:
     if match is None:
         if key in fields:
             # two values for one: which was meant is not ours to guess
-            raise invalid("body", key, f"{key} is given more than once; send it once")
+            name = printable(key)
+            raise invalid("body", name, f"{name} is given more than once; send it once")
         fields[key] = value
         return
     name, inner, many = match.groups()

@@ -50,8 +50,12 @@ Number = Annotated[float, BeforeValidator(_typed("float"))]
 Whole = Annotated[int, BeforeValidator(_typed("int"))]
 Flag = Annotated[bool, BeforeValidator(_typed("bool"))]
 
-Lat = Annotated[Number, Field(ge=-90, le=90, allow_inf_nan=False)]
-Lon = Annotated[Number, Field(ge=-180, le=180, allow_inf_nan=False)]
+#: A point's coordinates in a query (text, read as numbers) …
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+#: … and in a request body (numbers in JSON, text in forms).
+BodyLat = Annotated[Number, Field(ge=-90, le=90, allow_inf_nan=False)]
+BodyLon = Annotated[Number, Field(ge=-180, le=180, allow_inf_nan=False)]
 
 
 def _decode(value: str) -> bytes:
@@ -218,8 +222,8 @@ class ReportPage(BaseModel):
 class ReportCreate(_In):
     category: str = Field(min_length=1, max_length=60, examples=["traffic_jam"])
     description: str = Field(min_length=1, max_length=4000)
-    lat: Lat
-    lon: Lon
+    lat: BodyLat
+    lon: BodyLon
     address: str | None = Field(default=None, max_length=300)
     name: str | None = Field(default=None, max_length=200)
     email: EmailStr | None = Field(default=None, max_length=254)

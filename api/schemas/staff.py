@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.public import (
     Base64Photo,
+    BodyLat,
+    BodyLon,
     Flag,
-    Lat,
-    Lon,
     ReportCreate,
     ReportRead,
     StateRead,
@@ -243,8 +243,8 @@ class TransitionCreate(_In):
     agency: str | None = Field(default=None, max_length=40)
     officer: str | None = Field(default=None, max_length=254)
     category: str | None = Field(default=None, max_length=60)
-    lat: Lat | None = None
-    lon: Lon | None = None
+    lat: BodyLat | None = None
+    lon: BodyLon | None = None
     duplicate_of: str | None = Field(default=None, max_length=40)
     rating: Whole | None = Field(default=None, ge=1, le=5)
     priority: str | None = Field(default=None, max_length=10)

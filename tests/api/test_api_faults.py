@@ -342,3 +342,18 @@ def test_worklist_buttons_are_what_the_key_may_do(api: Api) -> None:
         buttons[who] = set(re.findall(r'name="trigger" value="(\w+)"', page))
     assert "start" in buttons["staff"]
     assert "start" not in buttons["kecamatan"] and "hold" not in buttons["kecamatan"]
+
+
+def test_a_page_request_fastapi_cannot_read_gets_a_page(api: Api) -> None:
+    response = api.client.get(
+        "/t", params={"code": "X" * 100, "lang": "en"}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "This could not be done" in response.text
+    assert "/api/v1" not in response.url.path
+    nearby = api.client.get(
+        "/web/nearby",
+        params={"category": "traffic_jam", "lat": str(MONAS[0]), "lon": str(MONAS[1])},
+    )
+    assert nearby.status_code == 200  # a query's numbers are text, and still read

@@ -139,6 +139,10 @@ def _is_open311(request: Request) -> bool:
 #: Where FastAPI says a parameter came from: not the parameter's name.
 _SOURCES = {"body", "query", "path", "header", "cookie"}
 
+#: How pydantic names the member of a union that failed (``constrained-str``,
+#: ``function-before[check(), float]``, ``list[str]``): not a field either.
+_UNION_TAG = re.compile(r"^(str|float|int|bool|constrained-\w+|function-\w+\[.*|\w+\[.*\])$")
+
 #: Paths of programs, not people: they always answer with problem documents (or Open311's).
 _API_PREFIXES = ("/api/", "/open311/", "/media/", "/static/", "/openapi.json")
 
@@ -267,7 +271,7 @@ def install(app: FastAPI) -> None:
         # The field as the caller named it: the last name in the location that is not where it
         # came from (body, query …) nor a list index — never FastAPI's "query.x" path.
         names = [str(p) for p in first["loc"] if not isinstance(p, int)]
-        names = [n for n in names if n not in _SOURCES]
+        names = [n for n in names if n not in _SOURCES and not _UNION_TAG.match(n)]
         detail = plain_words(names[-1] if names else "", raw[0] if raw else {})
         extra: dict[str, Any] = {"params": {"field": names[-1]}} if names else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"

@@ -72,7 +72,7 @@ Base64Photo = Annotated[bytes, BeforeValidator(lambda v: _decode(v) if isinstanc
 #: One answer: text (a list value's key), a number, or several keys for a multivaluelist.
 AnswerValue = (
     Annotated[str, Field(max_length=2000)]
-    | Annotated[float, Field(allow_inf_nan=False)]
+    | Annotated[Number, Field(allow_inf_nan=False)]
     | Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=50)]
 )
 Answers = Annotated[

@@ -357,3 +357,10 @@ def test_a_page_request_fastapi_cannot_read_gets_a_page(api: Api) -> None:
         params={"category": "traffic_jam", "lat": str(MONAS[0]), "lon": str(MONAS[1])},
     )
     assert nearby.status_code == 200  # a query's numbers are text, and still read
+
+
+def test_an_answer_given_as_true_is_no_number(api: Api) -> None:
+    body = {"category": "flood", "description": "Banjir", "lat": MONAS[0], "lon": MONAS[1]}
+    response = api.client.post("/api/v1/reports", json={**body, "answers": {"water_depth": True}})
+    assert response.status_code == 422
+    assert response.json()["params"]["field"] == "water_depth"

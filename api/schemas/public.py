@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from engine import (
     Channel,
@@ -21,8 +23,39 @@ from engine import (
     Submitted,
 )
 
+
+def _typed(kind: str) -> Callable[[Any, ValidationInfo], Any]:
+    """A JSON client sends numbers as numbers and flags as true/false: ``"5"`` for a rating or
+    ``true`` for a latitude is refused, never read as 5 or 1.0. A form (multipart, validated
+    with ``context={"form": True}``) sends every value as text, which pydantic then reads."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        form = bool(info.context and info.context.get("form"))
+        wrong = isinstance(value, bool) != (kind == "bool") or isinstance(value, str)
+        if wrong and not (form and isinstance(value, str)):
+            raise PydanticCustomError(f"{kind}_type", _TYPE_WORDS[kind])
+        return value
+
+    return check
+
+
+_TYPE_WORDS = {
+    "float": "Input should be a number",
+    "int": "Input should be a whole number",
+    "bool": "Input should be true or false",
+}
+
+#: Numbers and flags in request bodies: strict in JSON, read from text in forms.
+Number = Annotated[float, BeforeValidator(_typed("float"))]
+Whole = Annotated[int, BeforeValidator(_typed("int"))]
+Flag = Annotated[bool, BeforeValidator(_typed("bool"))]
+
+#: A point's coordinates in a query (text, read as numbers) …
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+#: … and in a request body (numbers in JSON, text in forms).
+BodyLat = Annotated[Number, Field(ge=-90, le=90, allow_inf_nan=False)]
+BodyLon = Annotated[Number, Field(ge=-180, le=180, allow_inf_nan=False)]
 
 
 def _decode(value: str) -> bytes:
@@ -39,7 +72,7 @@ Base64Photo = Annotated[bytes, BeforeValidator(lambda v: _decode(v) if isinstanc
 #: One answer: text (a list value's key), a number, or several keys for a multivaluelist.
 AnswerValue = (
     Annotated[str, Field(max_length=2000)]
-    | Annotated[float, Field(allow_inf_nan=False)]
+    | Annotated[Number, Field(allow_inf_nan=False)]
     | Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=50)]
 )
 Answers = Annotated[
@@ -189,14 +222,14 @@ class ReportPage(BaseModel):
 class ReportCreate(_In):
     category: str = Field(min_length=1, max_length=60, examples=["traffic_jam"])
     description: str = Field(min_length=1, max_length=4000)
-    lat: Lat
-    lon: Lon
+    lat: BodyLat
+    lon: BodyLon
     address: str | None = Field(default=None, max_length=300)
     name: str | None = Field(default=None, max_length=200)
     email: EmailStr | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     language: Language = Language.ID
-    private: bool = Field(default=False, description="hide who reported it from staff too")
+    private: Flag = Field(default=False, description="hide who reported it from staff too")
     channel: Channel = Channel.APP
     answers: Answers = Field(default_factory=dict)
 
@@ -259,7 +292,7 @@ class ReporterRead(BaseModel):
 
 class DisputeCreate(_In):
     reason: str = Field(min_length=1, max_length=4000)
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class CommentCreate(_In):
@@ -267,13 +300,13 @@ class CommentCreate(_In):
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="photos, base64-encoded JPEG/PNG/WebP"
     )
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class RatingCreate(_In):
-    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
+    rating: Whole = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
     note: str | None = Field(default=None, max_length=4000)
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class SupportCreate(_In):

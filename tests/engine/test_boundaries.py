@@ -398,6 +398,9 @@ def test_parse_mapping_shipped_kemendagri_file() -> None:
         ("code: kode\ncolour: red\n", "unknown keys colour"),
         ("levels: {rw: dusun}\n", "'rw=dusun' is not WORD=LEVEL"),
         ("- kode\n", "expected a mapping"),
+        ("code: kode\nname: nama\ncode: kd\n", "map.yaml:3: code: duplicate key 'code' \\(first"),
+        ("levels:\n  kabkota: kota\n  kabkota: kecamatan\n", "map.yaml:3: levels.kabkota: dup"),
+        ("code: ko\x1bde\n", "map.yaml:1:9: not valid YAML: character #x001b"),
     ],
 )
 def test_parse_mapping_bad_file_refused(text: str, words: str) -> None:

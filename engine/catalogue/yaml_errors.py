@@ -45,7 +45,7 @@ def yaml_error(source: str, exc: yaml.YAMLError, text: str | None = None) -> Cat
 
 
 def _key_text(node: yaml.Node) -> str:
-    return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{node.id}>"
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{type(node).__name__}>"
 
 
 def _duplicates(node: yaml.Node, path: str, found: list[str], source: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -117,6 +116,14 @@ def settings() -> Settings:
     return environment.settings()
 
 
+def _debug() -> bool:
+    """``TANGGAP_DEBUG`` as the settings read it (``1``, ``true``, ``yes`` …)."""
+    try:
+        return environment.settings().debug
+    except TanggapError:
+        return False
+
+
 @cache
 def _checked_database() -> Database:
     db = environment.database()
@@ -198,7 +205,7 @@ def reported_errors() -> Iterator[None]:
     except Exception as exc:
         # A fault of ours. Its text may hold personal data (an INSERT's values), so only its
         # type is shown; TANGGAP_DEBUG=1 shows the traceback to the developer who asks.
-        if os.environ.get("TANGGAP_DEBUG") == "1":
+        if _debug():
             raise
         log.debug("unexpected error", exc_info=True)
         fail(f"unexpected {type(exc).__name__}; run with TANGGAP_DEBUG=1 for details", code=1)

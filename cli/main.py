@@ -12,7 +12,19 @@ import typer
 from rich.text import Text
 from sqlalchemy import inspect
 
-from cli import areas, catalogue, delivery, escalations, keys, outbox, serve, sla, staff, tickets
+from cli import (
+    areas,
+    catalogue,
+    context,
+    delivery,
+    escalations,
+    keys,
+    outbox,
+    serve,
+    sla,
+    staff,
+    tickets,
+)
 from cli.context import (
     ClickException,
     NoArgsIsHelpError,
@@ -119,6 +131,9 @@ def _main(
     ] = None,
 ) -> None:
     """Tanggap: ticket lifecycle engine for citizen reports to a city government."""
+    # Every setting is checked before any command runs, whether it reads it or not: a wrong
+    # value stops here with one line naming the variable, not later inside a server process.
+    context.settings()
 
 
 @db_app.command("upgrade")

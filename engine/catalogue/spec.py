@@ -419,7 +419,7 @@ def parse_catalogue(
     """Parse and fully validate; raise ``CatalogueError`` listing every problem found."""
     # One parse, with libyaml when present: the node tree gives line numbers, and the same
     # tree is turned into the data; a key given twice is refused, not silently replaced.
-    root, data = read_yaml(text, source=source)
+    root, data = read_yaml(text, source=source, fast=True)
     if not isinstance(data, dict):
         raise CatalogueError(f"{source}: the catalogue must be a mapping with version, areas, …")
     try:

@@ -72,12 +72,15 @@ def _duplicates(node: yaml.Node, path: str, found: list[str], source: str) -> No
             _duplicates(item, f"{path}[{index}]", found, source)
 
 
-def read_yaml(text: str, *, source: str) -> tuple[yaml.Node | None, Any]:
+def read_yaml(text: str, *, source: str, fast: bool = False) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the data of a one-document YAML text, or
     ``CatalogueError``: not valid YAML (file:line[:column]) or a key given twice in a mapping
-    (file:line: key.path, each duplicate on its own line)."""
+    (file:line: key.path, each duplicate on its own line).
+
+    ``fast``: libyaml when installed (the catalogue, thousands of lines); otherwise PyYAML's
+    own loader, whose messages name the offending character."""
     try:
-        loader = _Loader(text)
+        loader = (_Loader if fast else yaml.SafeLoader)(text)
     except yaml.YAMLError as exc:  # the pure-Python reader checks characters at once
         raise yaml_error(source, exc, text) from None
     try:

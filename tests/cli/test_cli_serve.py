@@ -250,6 +250,12 @@ def test_serve_mail_links_use_its_port_a_second_serve_is_refused_and_sighup_stop
         http = re.search(r"HTTP app: (http://127\.0\.0\.1:\d+)/", output)
         assert http is not None, output
         base = http.group(1)
+        # "Tanggap is running" is printed once the app answers: no waiting for uvicorn here.
+        status, report = call(f"{base}/api/v1/reports", {
+            "category": "traffic_jam", "description": "Macet total", "lat": -6.1754,
+            "lon": 106.8272, "email": "siti@example.id", "language": "en",
+        })  # fmt: skip
+        assert status == 201
         assert f"links in mail: {base} (set TANGGAP_PUBLIC_BASE_URL to change)" in output
 
         # The same data directory, other ports: refused before anything starts.
@@ -260,12 +266,6 @@ def test_serve_mail_links_use_its_port_a_second_serve_is_refused_and_sighup_stop
             f"{tmp_path / 'home'}; stop it first, or set TANGGAP_HOME to another directory\n"
         )
 
-        # "Tanggap is running" is printed once the app answers: no waiting for uvicorn here.
-        status, report = call(f"{base}/api/v1/reports", {
-            "category": "traffic_jam", "description": "Macet total", "lat": -6.1754,
-            "lon": 106.8272, "email": "siti@example.id", "language": "en",
-        })  # fmt: skip
-        assert status == 201
         assert "warning: no catalogue" not in output
         code = report["code"]
         auth = {"Authorization": f"Bearer {key}"}

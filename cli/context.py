@@ -57,6 +57,38 @@ __all__ = [
 ]
 
 
+class OutputFailed(Exception):
+    """Writing to standard output failed (a full disk, ``> /dev/full``, a closed pipe)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or type(error).__name__)
+        self.error = error
+
+
+class GuardedOutput:
+    """Standard output whose write errors are ``OutputFailed``: told apart from the errors of
+    files a command reads or writes, and reported once, by the entry point."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            written: int = self.stream.write(text)
+        except OSError as exc:
+            raise OutputFailed(exc) from None
+        return written
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise OutputFailed(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def visible(value: object) -> str:
     """``value`` as text with control characters shown as escapes (stored text from before the
     engine refused them, file names, exception texts): nothing printed can drive the terminal."""
@@ -181,7 +213,7 @@ def reported_errors() -> Iterator[None]:
     """Every failure becomes one line on stderr and a non-zero exit code; never a traceback."""
     try:
         yield
-    except (typer.Exit, typer.Abort, ClickException):
+    except (typer.Exit, typer.Abort, ClickException, OutputFailed):
         raise
     except CatalogueError as exc:  # one line per mistake in the file, each named by its line
         for line in exc.message.splitlines():

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from engine.actions import perform
 from engine.actors import Actor, hash_token
+from engine.catalogue.lookup import find_agency, find_area
 from engine.errors import CatalogueEntryNotFound, Forbidden, NotFound, RuleViolated, StaleVersion
 from engine.lifecycle import STAFF_ROLES, Role, allowed_triggers
-from engine.models import Agency, AgencyKind, ApiKey, Area, Ticket
+from engine.models import AgencyKind, ApiKey, Area, Ticket
 from engine.photos import MediaStorage
 from engine.routing import ancestry
 from engine.settings import Settings
@@ -113,12 +114,13 @@ def create_key(
         raise RuleViolated(f"a {role} key acts for an agency: give --agency")
     agency_row = area_row = None
     if agency:
-        agency_row = session.scalars(select(Agency).where(Agency.code == agency)).first()
-        if agency_row is None or not agency_row.active:
+        # Codes in any case, with - or _, as everywhere (``dbm`` is DBM).
+        agency_row = find_agency(session, agency)
+        if agency_row is None:
             raise CatalogueEntryNotFound(f"no active agency with code {agency!r}")
     if area:
-        area_row = session.scalars(select(Area).where(Area.code == area)).first()
-        if area_row is None or not area_row.active:
+        area_row = find_area(session, area)
+        if area_row is None:
             raise CatalogueEntryNotFound(f"no active area with code {area!r}")
     if (
         member is not None

@@ -285,6 +285,17 @@ def test_cli_ticket_list_unknown_area_suggests_only_close_codes(tanggap: CliRunn
     assert "31.71.01.1001" in suggested and len(suggested) <= 8
 
 
+def test_cli_codes_in_any_case(tanggap: CliRunner, committed: list[str]) -> None:
+    """Category, priority, language, state and agency codes typed in capitals or lower case."""
+    out = ok(tanggap, "ticket", "submit", "--category", "TRAFFIC-JAM", *MONAS,
+             "--description", "macet", "--language", "EN", "--quiet")  # fmt: skip
+    code = out.split()[0]
+    committed.append(code)
+    listed = ok(tanggap, "ticket", "list", "--agency", "dishub", "--state", "SUBMITTED",
+                "--category", "Traffic_Jam", "--json", "--limit", "1000")  # fmt: skip
+    assert code in listed
+
+
 def test_cli_counts_agree_with_their_noun() -> None:
     assert [context.counted(n, "open ticket") for n in (0, 1, 2)] == [
         "0 open tickets", "1 open ticket", "2 open tickets",

@@ -48,12 +48,19 @@ def _key_text(node: yaml.Node) -> str:
     return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{type(node).__name__}>"
 
 
-def _duplicates(node: yaml.Node, path: str, found: list[str], source: str) -> None:
+def _duplicates(
+    node: yaml.Node, path: str, found: list[str], source: str, seen_nodes: set[int]
+) -> None:
+    # An alias is the same node again: each is walked once (nested aliases would otherwise
+    # make the walk exponential, the "billion laughs").
+    if id(node) in seen_nodes:
+        return
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[tuple[str, str], int] = {}
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and key.tag == "tag:yaml.org,2002:merge":
-                _duplicates(value, path, found, source)
+                _duplicates(value, path, found, source, seen_nodes)
                 continue
             name = _key_text(key)
             where = f"{path}.{name}" if path else name
@@ -66,10 +73,10 @@ def _duplicates(node: yaml.Node, path: str, found: list[str], source: str) -> No
                 )
             else:
                 seen[identity] = line
-            _duplicates(value, where, found, source)
+            _duplicates(value, where, found, source, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _duplicates(item, f"{path}[{index}]", found, source)
+            _duplicates(item, f"{path}[{index}]", found, source, seen_nodes)
 
 
 def read_yaml(text: str, *, source: str, fast: bool = False) -> tuple[yaml.Node | None, Any]:
@@ -87,7 +94,7 @@ def read_yaml(text: str, *, source: str, fast: bool = False) -> tuple[yaml.Node 
         root = loader.get_single_node()
         if root is not None:
             found: list[str] = []
-            _duplicates(root, "", found, source)
+            _duplicates(root, "", found, source, set())
             if found:
                 raise CatalogueError("\n".join(found[:20]))
         data = loader.construct_document(root) if root is not None else None

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue import load_catalogue, parse_catalogue
+from engine.catalogue.yaml_errors import read_yaml
 from engine.errors import CatalogueError, UnknownCategory
 from engine.models import Agency, Area, CatalogueRevision, Category, RoutingRule
 from engine.policies import load_policy_book
@@ -427,3 +428,17 @@ def test_parse_catalogue_duplicate_key_names_both_lines() -> None:
         f"(first at line {MINI.splitlines().index('routing:') + 1}); "
         "give each key once"
     )
+
+
+def test_every_shipped_yaml_file_has_each_key_once() -> None:
+    """The web pages' messages (api/web/i18n), prefect.yaml and the catalogue files: none has a
+    key given twice, which a plain YAML loader would silently resolve to the last value."""
+    root = Path(__file__).resolve().parents[2]
+    files = sorted(
+        path
+        for pattern in ("catalogue/*.yaml", "api/web/i18n/*/*.yaml", "prefect.yaml")
+        for path in root.glob(pattern)
+    )
+    assert len(files) >= 19
+    for path in files:
+        read_yaml(path.read_text(encoding="utf-8"), source=str(path))  # raises on a duplicate

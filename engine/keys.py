@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.actions import perform, permitted
 from engine.actors import Actor, hash_token
+from engine.catalogue.lookup import find_agency, find_area
 from engine.errors import (
     CatalogueEntryNotFound,
     Forbidden,
@@ -27,7 +28,7 @@ from engine.errors import (
     shown,
 )
 from engine.lifecycle import STAFF_ROLES, Role, Trigger
-from engine.models import Agency, AgencyKind, ApiKey, Area, Ticket
+from engine.models import AgencyKind, ApiKey, Area, Ticket
 from engine.photos import MediaStorage
 from engine.routing import ancestry
 from engine.settings import Settings
@@ -119,12 +120,13 @@ def create_key(
         raise RuleViolated(f"a {role} key acts for an agency: give --agency")
     agency_row = area_row = None
     if agency:
-        agency_row = session.scalars(select(Agency).where(Agency.code == agency)).first()
-        if agency_row is None or not agency_row.active:
+        # Codes in any case, with - or _, as everywhere (``dbm`` is DBM).
+        agency_row = find_agency(session, agency)
+        if agency_row is None:
             raise CatalogueEntryNotFound(f"no active agency with code {shown(agency)}")
     if area:
-        area_row = session.scalars(select(Area).where(Area.code == area)).first()
-        if area_row is None or not area_row.active:
+        area_row = find_area(session, area)
+        if area_row is None:
             raise CatalogueEntryNotFound(f"no active area with code {shown(area)}")
     if (
         member is not None

@@ -21,6 +21,12 @@ from api.errors import NotAuthenticated
 from api.storage import RequestStorage
 from engine import Actor, Context, Database, Forbidden, KeyHolder, Role, Settings, authenticate
 
+
+def article(word: str) -> str:
+    """``word`` with "a" or "an" before it, as it is read: "an admin", "a supervisor"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
 
@@ -134,7 +140,7 @@ def _at_least(*roles: Role) -> Callable[[KeyHolder], KeyHolder]:
     def check(holder: Annotated[KeyHolder, Depends(get_key)]) -> KeyHolder:
         if holder.role not in roles:
             names = " or ".join(r.value for r in roles)
-            raise Forbidden(f"this needs a {names} key; yours is a {holder.role.value} key")
+            raise Forbidden(f"this needs {article(names)} key; yours is {article(holder.role)} key")
         return holder
 
     return check

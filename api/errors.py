@@ -9,6 +9,9 @@ Nothing else ever shows a traceback: an unexpected fault is a bare 500 problem, 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -66,6 +69,42 @@ def invalid(where: str, name: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": (where, name), "msg": message, "type": "value_error"}])
 
 
+#: The engine names a report's fields as it stores them; the report endpoints call them so.
+REPORT_FIELDS: Mapping[str, str] = {
+    "reporter_name": "name",
+    "reporter_email": "email",
+    "reporter_phone": "phone",
+    "source": "channel",
+}
+
+
+def rename_fields(exc: TanggapError, fields: Mapping[str, str]) -> None:
+    """Say ``exc`` with the request's field names: ``params.field`` and the field's name in the
+    message (a whole word) become what the caller sent (``{"note": "text"}``)."""
+    params = getattr(exc, "params", None)
+    if not isinstance(params, dict):
+        return
+    engine_name = params.get("field")
+    if not isinstance(engine_name, str) or engine_name not in fields:
+        return
+    api_name = fields[engine_name]
+    params["field"] = api_name
+    pattern = r"(?<![\w.])" + re.escape(engine_name) + r"(?![\w])"
+    exc.message = re.sub(pattern, api_name, exc.message)
+    exc.args = (exc.message,)
+
+
+@contextmanager
+def request_fields(fields: Mapping[str, str]) -> Iterator[None]:
+    """Around one endpoint's engine calls: its errors name the fields as the request does.
+    ``fields`` maps the engine's name to the endpoint's (one mapping per endpoint)."""
+    try:
+        yield
+    except TanggapError as exc:
+        rename_fields(exc, fields)
+        raise
+
+
 def status_of(exc: TanggapError) -> int:
     if isinstance(exc, NotFound):
         return 404
@@ -100,6 +139,10 @@ def _is_open311(request: Request) -> bool:
 #: Where FastAPI says a parameter came from: not the parameter's name.
 _SOURCES = {"body", "query", "path", "header", "cookie"}
 
+#: How pydantic names the member of a union that failed (``constrained-str``,
+#: ``function-before[check(), float]``, ``list[str]``): not a field either.
+_UNION_TAG = re.compile(r"^(str|float|int|bool|constrained-\w+|function-\w+\[.*|\w+\[.*\])$")
+
 #: Paths of programs, not people: they always answer with problem documents (or Open311's).
 _API_PREFIXES = ("/api/", "/open311/", "/media/", "/static/", "/openapi.json")
 
@@ -113,6 +156,18 @@ def wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+#: What ``repr`` writes for a character it cannot show (``\x1b``, ``\u202e``).
+_ESCAPES = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+
+
+def safe(text: str) -> str:
+    """A message as a refusal may say it: no character that is not printable, nor ``repr``'s
+    escape of one, reaches the caller (each becomes "?"), whoever wrote the message. The net
+    under ``engine.errors.shown``, which each message quoting a value uses."""
+    text = _ESCAPES.sub("?", text)
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def problem(
     request: Request,
     status: int,
@@ -121,6 +176,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
+    detail = safe(detail)
     if _is_open311(request):
         from api.open311.render import error_response
 
@@ -138,6 +194,49 @@ def problem(
     )
 
 
+def plain_words(name: str, error: Mapping[str, Any]) -> str:
+    """One validation error in plain words, naming the field as the request does."""
+    kind = str(error.get("type", ""))
+    ctx: Mapping[str, Any] = error.get("ctx") or {}
+    msg = str(error.get("msg", "is not valid"))
+    field = safe(name[:60]) or "the request"
+    words = {
+        "missing": "is required",
+        "string_too_long": f"is too long: at most {ctx.get('max_length')} characters",
+        "string_too_short": f"is too short: at least {ctx.get('min_length')} characters",
+        "too_long": f"has too many items: at most {ctx.get('max_length')}",
+        "too_short": f"has too few items: at least {ctx.get('min_length')}",
+        "int_parsing": "must be a whole number",
+        "int_type": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "float_parsing": "must be a number",
+        "float_type": "must be a number",
+        "finite_number": "must be a finite number",
+        "bool_parsing": "must be true or false",
+        "bool_type": "must be true or false",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "greater_than": f"must be more than {ctx.get('gt')}",
+        "less_than_equal": f"must be at most {ctx.get('le')}",
+        "less_than": f"must be less than {ctx.get('lt')}",
+        "enum": f"must be one of {ctx.get('expected')}",
+        "literal_error": f"must be one of {ctx.get('expected')}",
+        "extra_forbidden": "is not a field of this request",
+        "json_invalid": "is not valid JSON",
+        "model_attributes_type": "must be an object",
+        "dict_type": "must be an object",
+        "list_type": "must be a list",
+        "string_type": "must be text",
+        "datetime_parsing": "must be a date and time, such as 2026-11-30T08:00:00+07:00",
+        "datetime_from_date_parsing": "must be a date and time, such as 2026-11-30T08:00:00+07:00",
+    }
+    if kind in words:
+        return f"{field} {words[kind]}"
+    if kind == "value_error":
+        text = safe(msg.removeprefix("Value error, "))
+        return text if name and text.startswith(name) else f"{field}: {text}"
+    return f"{field}: {safe(msg[:1].lower() + msg[1:])}"
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TanggapError)
     def _domain(request: Request, exc: TanggapError) -> Response:
@@ -145,11 +244,11 @@ def install(app: FastAPI) -> None:
         if status == 500:
             log.error("unmapped domain error %s: %s", exc.code, exc.message)
             return problem(request, 500, "internal_error", "the server failed; try again later")
-        extra = {
-            name: getattr(exc, name)
-            for name in ("state", "allowed", "version", "params")
-            if getattr(exc, name, None)
-        }
+        params = getattr(exc, "params", None)
+        extra: dict[str, Any] = {"params": params} if params else {}
+        if isinstance(exc, Conflict):
+            # a 409 always says where the ticket stands: state, version, allowed triggers
+            extra.update(state=exc.state, version=exc.version, allowed=exc.allowed)
         return problem(request, status, exc.code, exc.message, **extra)
 
     @app.exception_handler(ApiError)
@@ -160,18 +259,27 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            {
+                "loc": [p if isinstance(p, int) else safe(str(p)[:60]) for p in e.get("loc", ())],
+                "msg": safe(str(e.get("msg", ""))),
+                "type": e.get("type"),
+            }
             for e in exc.errors()
         ]
+        raw = exc.errors()
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"])
-        detail = f"{where}: {first['msg']}" if where else str(first["msg"])
-        # The field a page names in its own words: the last name in the location that is not
-        # where it came from (body, query …) nor a list index.
+        # The field as the caller named it: the last name in the location that is not where it
+        # came from (body, query …) nor a list index — never FastAPI's "query.x" path.
         names = [str(p) for p in first["loc"] if not isinstance(p, int)]
-        names = [n for n in names if n not in _SOURCES]
+        names = [n for n in names if n not in _SOURCES and not _UNION_TAG.match(n)]
+        detail = plain_words(names[-1] if names else "", raw[0] if raw else {})
         extra: dict[str, Any] = {"params": {"field": names[-1]}} if names else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"
+        if wants_page(request):
+            # a browser's form or link to a page: the page's words, not a problem document
+            from api.web.errors import refused_page
+
+            return refused_page(request, 422, code, extra.get("params"))
         return problem(request, 422, code, detail, errors=errors, **extra)
 
     @app.exception_handler(StarletteHTTPException)

@@ -14,9 +14,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
-from api.errors import PayloadTooLarge, UnsupportedMediaType
+from api.errors import PayloadTooLarge, UnsupportedMediaType, invalid
 from api.schemas.public import ReportCreate
 from engine import RuleViolated, Settings
+from engine.errors import shown
 from engine.photos import too_large
 
 #: What an accepted image starts with: JPEG, PNG, WebP (RIFF....WEBP).
@@ -25,6 +26,11 @@ _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 def _is_image(head: bytes) -> bool:
     return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def printable(name: str, limit: int = 60) -> str:
+    """A file's name as a refusal may show it: printable characters only, shortened."""
+    return shown(name, limit)[1:-1]
 
 
 def check_photo(
@@ -53,9 +59,9 @@ def _validate(model: type[M], data: Any, *, json: bool) -> M:
     try:
         if json:
             return model.model_validate_json(data)
-        return model.model_validate(data)
+        return model.model_validate(data, context={"form": True})
     except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
+        raise RequestValidationError(exc.errors(include_url=False, include_context=True)) from None
 
 
 async def read_report(
@@ -95,11 +101,11 @@ async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, 
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
             if key not in ("photos", "photo", "media", "media[]"):
-                raise RuleViolated(f"unexpected file field {key!r}; send photos as 'photos'")
+                raise RuleViolated(f"unexpected file field {shown(key)}; send photos as 'photos'")
             if len(photos) == settings.max_photos:
                 raise RuleViolated(f"at most {settings.max_photos} photos at once")
             data = await value.read(settings.max_photo_bytes + 1)
-            name = value.filename or "photo"
+            name = printable(value.filename or "") or "photo"
             photos.append(check_photo(data, settings, name, size=value.size))
         elif value != "":
             _put(fields, key, value)
@@ -114,6 +120,10 @@ _NESTED = re.compile(r"^(\w+)\[([^\[\]]{1,60})\](\[\])?$")
 def _put(fields: dict[str, Any], key: str, value: str) -> None:
     match = _NESTED.match(key)
     if match is None:
+        if key in fields:
+            # two values for one: which was meant is not ours to guess
+            name = printable(key)
+            raise invalid("body", name, f"{name} is given more than once; send it once")
         fields[key] = value
         return
     name, inner, many = match.groups()

@@ -63,6 +63,7 @@ from fake_sendgrid import FakeSendGrid
 from bench.delivery import fresh_database
 from engine.actors import Actor
 from engine.catalogue import load_catalogue
+from engine.catalogue.yaml_errors import read_yaml
 from engine.db import Database, make_engine
 from engine.escalation import sweep
 from engine.models import Escalation, Notification
@@ -164,7 +165,8 @@ def drop_prefect_database(pg_url: str) -> None:
 
 def prefect_file(workdir: Path) -> Path:
     """The repository's deployments, the sweep allowed to overlap (see the module docstring)."""
-    project = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    source = ROOT / "prefect.yaml"
+    _root, project = read_yaml(source.read_text(), source=str(source))  # a key twice: refused
     for deployment in project["deployments"]:
         if deployment["name"] in DEPLOYMENTS:
             deployment["concurrency_limit"]["limit"] = 2

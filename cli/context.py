@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -56,6 +55,43 @@ __all__ = [
     "storage",
     "text_file",
 ]
+
+
+class OutputFailed(Exception):
+    """Writing to standard output failed (a full disk, ``> /dev/full``, a closed pipe)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or type(error).__name__)
+        self.error = error
+
+
+class GuardedOutput:
+    """Standard output whose write errors are ``OutputFailed``: told apart from the errors of
+    files a command reads or writes, and reported once, by the entry point."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            written: int = self.stream.write(text)
+        except OSError as exc:
+            raise OutputFailed(exc) from None
+        return written
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise OutputFailed(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 open ticket``, ``2 open tickets``, ``0 e-mails``."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def visible(value: object) -> str:
@@ -117,6 +153,14 @@ def settings() -> Settings:
     return environment.settings()
 
 
+def _debug() -> bool:
+    """``TANGGAP_DEBUG`` as the settings read it (``1``, ``true``, ``yes`` …)."""
+    try:
+        return environment.settings().debug
+    except TanggapError:
+        return False
+
+
 @cache
 def _checked_database() -> Database:
     db = environment.database()
@@ -174,7 +218,7 @@ def reported_errors() -> Iterator[None]:
     """Every failure becomes one line on stderr and a non-zero exit code; never a traceback."""
     try:
         yield
-    except (typer.Exit, typer.Abort, ClickException):
+    except (typer.Exit, typer.Abort, ClickException, OutputFailed):
         raise
     except CatalogueError as exc:  # one line per mistake in the file, each named by its line
         for line in exc.message.splitlines():
@@ -198,7 +242,7 @@ def reported_errors() -> Iterator[None]:
     except Exception as exc:
         # A fault of ours. Its text may hold personal data (an INSERT's values), so only its
         # type is shown; TANGGAP_DEBUG=1 shows the traceback to the developer who asks.
-        if os.environ.get("TANGGAP_DEBUG") == "1":
+        if _debug():
             raise
         log.debug("unexpected error", exc_info=True)
         fail(f"unexpected {type(exc).__name__}; run with TANGGAP_DEBUG=1 for details", code=1)

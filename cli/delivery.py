@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.context import console, database, now, reported_errors, settings
+from cli.context import console, counted, database, now, reported_errors, settings
 from engine.delivery import DeliveryPolicy
 from engine.housekeeping import close_resolved_batch
 from workflows.delivery import deliver_pass
@@ -51,4 +51,4 @@ def close_resolved_command(
             break
     for code in closed[:200]:
         console.print(code)
-    console.print(f"closed {len(closed)} tickets after the dispute window")
+    console.print(f"closed {counted(len(closed), 'ticket')} after the dispute window")

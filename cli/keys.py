@@ -27,7 +27,7 @@ assert {Role(r.value) for r in KeyRole} == STAFF_ROLES, "KeyRole must list STAFF
 
 @app.command("create")
 def create(
-    role: Annotated[KeyRole, typer.Option(help="staff, supervisor or admin")],
+    role: Annotated[KeyRole, typer.Option(help="staff, supervisor or admin", case_sensitive=False)],
     name: Annotated[str, typer.Option(help="who or what uses the key")],
     agency: Annotated[str | None, typer.Option(help="agency code the key acts for")] = None,
     area: Annotated[str | None, typer.Option(help="only tickets in this area and beneath")] = None,
@@ -92,5 +92,12 @@ def list_(
 def revoke(prefix: Annotated[str, typer.Argument(help="the key's prefix, from keys list")]) -> None:
     """Revoke a key at once; requests with it are refused from now on."""
     with reported_errors(), database().transaction() as session:
-        key = revoke_key(session, prefix, now=now())
+        moment = now()
+        key = revoke_key(session, prefix, now=moment)
+        if key.revoked_at != moment:  # revoked before: nothing changed
+            console.print(
+                f"key {key.prefix} ({one_line(key.name)}) was already revoked "
+                f"({local(key.revoked_at)})"
+            )
+            return
         console.print(f"key {key.prefix} ({one_line(key.name)}) revoked")

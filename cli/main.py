@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -15,10 +17,24 @@ from rich.text import Text
 from sqlalchemy import inspect
 from typer._click.exceptions import BadParameter
 
-from cli import areas, catalogue, delivery, escalations, keys, outbox, serve, sla, staff, tickets
+from cli import (
+    areas,
+    catalogue,
+    context,
+    delivery,
+    escalations,
+    keys,
+    outbox,
+    serve,
+    sla,
+    staff,
+    tickets,
+)
 from cli.context import (
     ClickException,
+    GuardedOutput,
     NoArgsIsHelpError,
+    OutputFailed,
     console,
     database,
     err_console,
@@ -49,11 +65,36 @@ class OneLineErrors(typer.core.TyperGroup):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        # Output that cannot be written (``> /dev/full``, ``| head -0``) is one line, or for a
+        # closed pipe nothing, and a non-zero exit; never a traceback, whatever the command.
+        stdout = sys.stdout
+        sys.stdout = GuardedOutput(stdout)
+        try:
+            code = self._run(args, prog_name, complete_var, **extra)
+            sys.stdout.flush()
+        except OutputFailed as exc:
+            _silence(stdout)
+            if exc.error.errno != errno.EPIPE:
+                err_console.print(
+                    Text.assemble(("error: ", "bold red"), f"cannot write the output: {exc}")
+                )
+            code = 1
+        finally:
+            sys.stdout = stdout
+        sys.exit(code)
+
+    def _run(
+        self,
+        args: Sequence[str] | None,
+        prog_name: str | None,
+        complete_var: str | None,
+        **extra: Any,
+    ) -> int:
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
         except NoArgsIsHelpError as exc:
             console.print(exc.ctx.get_help() if exc.ctx else "")
-            sys.exit(0)
+            return 0
         except ClickException as exc:
             context = getattr(exc, "ctx", None)
             where = f"{context.command_path}: " if context is not None else ""
@@ -63,16 +104,28 @@ class OneLineErrors(typer.core.TyperGroup):
             # typer validates values with pydantic, whose messages start "Value error, ".
             message = exc.format_message().replace("Value error, ", "")
             err_console.print(Text.assemble(("error: ", "bold red"), one_line(where + message)))
-            sys.exit(exc.exit_code)
+            return exc.exit_code
         except typer.Abort:
             err_console.print("aborted")
-            sys.exit(1)
+            return 1
         except TanggapError as exc:
             # A setting read outside a command's own error handling (TANGGAP_MAIL_BACKEND=x):
             # still one line naming the variable.
             err_console.print(Text.assemble(("error: ", "bold red"), one_line(exc.message)))
-            sys.exit(1 if isinstance(exc, CorruptHistory) else 2)
-        sys.exit(result if isinstance(result, int) else 0)
+            return 1 if isinstance(exc, CorruptHistory) else 2
+        return result if isinstance(result, int) else 0
+
+
+def _silence(stdout: Any) -> None:
+    """Point file descriptor 1 at /dev/null: what is still buffered for it is dropped at exit
+    instead of failing again there ("Exception ignored … BrokenPipeError")."""
+    try:
+        fd = stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing is flushed at exit
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def _number_words(exc: ClickException) -> str | None:
@@ -151,6 +204,9 @@ def _main(
     ] = None,
 ) -> None:
     """Tanggap: ticket lifecycle engine for citizen reports to a city government."""
+    # Every setting is checked before any command runs, whether it reads it or not: a wrong
+    # value stops here with one line naming the variable, not later inside a server process.
+    context.settings()
 
 
 @db_app.command("upgrade")

@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,11 +39,15 @@ from types import FrameType
 from typing import IO, Annotated
 
 import typer
+from sqlalchemy import func, select
 
-from cli.context import console, database, err_console, reported_errors, settings
+from cli.context import console, database, err_console, fail, reported_errors, settings
+from engine.models import Category
 from workflows.mail import build_backend
 
 STOP_TIMEOUT = 15.0
+#: How long the HTTP app may take to answer its first request after it was started.
+APP_START_TIMEOUT = 60.0
 HOSTNAME = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
@@ -110,6 +115,39 @@ def wait_healthy(url: str, child: Child, timeout: float) -> bool:
             pass
         time.sleep(0.5)
     return False
+
+
+def wait_answering(url: str, child: Child, timeout: float) -> bool:
+    """True once anything answers HTTP at ``url`` (a 404 too: the app is up); False when the
+    child exits or ``timeout`` passes first."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.process.poll() is not None:
+            return False
+        try:
+            with opener.open(url, timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            time.sleep(0.25)
+    return False
+
+
+def make_home(home: Path) -> tuple[Path, Path]:
+    """The data directory's ``logs`` and ``prefect`` folders, created; a directory that cannot
+    be created is one line naming TANGGAP_HOME."""
+    try:
+        for folder in (home / "logs", home / "prefect"):
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        fail(
+            f"TANGGAP_HOME: cannot create the data directory {home} ({reason.lower()}); "
+            "set TANGGAP_HOME to a directory you may write to"
+        )
+    return home / "logs", home / "prefect"
 
 
 def start(name: str, argv: list[str], *, env: dict[str, str], logs: Path) -> Child:
@@ -192,17 +230,23 @@ def serve_command(
     Ctrl-C, SIGTERM and SIGHUP stop everything. Mail links point at the address served here
     unless TANGGAP_PUBLIC_BASE_URL says otherwise (e.g. behind a proxy).
     """
+    if port and port == prefect_port:
+        fail(
+            f"--port and --prefect-port are both {port}: the HTTP app and the Prefect server "
+            "each need their own port"
+        )
     home = home_dir()
-    logs = home / "logs"
-    prefect_home = home / "prefect"
+    logs, prefect_home = make_home(home)
     with reported_errors():
-        logs.mkdir(parents=True, exist_ok=True)
-        prefect_home.mkdir(parents=True, exist_ok=True)
         # Like every command but `tanggap db upgrade`: a missing or old database is one line
         # saying what to run, never a new empty file beside the one the operator meant.
         db = database()
         configured = settings()
         backend = build_backend(configured)
+        with db.reading() as session:
+            categories = session.scalar(
+                select(func.count()).select_from(Category).where(Category.active)
+            )
     lock = take_lock(home)  # held until every part has stopped
 
     if port == 0:
@@ -211,6 +255,8 @@ def serve_command(
         busy("HTTP app", host, port, "--port")
     if prefect_port == 0:
         prefect_port = free_port("127.0.0.1")
+        while prefect_port == port:  # two free ports asked for one after the other
+            prefect_port = free_port("127.0.0.1")
     elif port_in_use("127.0.0.1", prefect_port):
         busy("Prefect server", "127.0.0.1", prefect_port, "--prefect-port")
     # Links in mail: where this serve listens, unless the operator set the public address.
@@ -250,6 +296,16 @@ def serve_command(
         say(f"database: {db.engine.url.render_as_string()} (schema up to date)")
         say(f"mail: {backend.describe()}")
         say(public_line)
+        if not categories:
+            say(
+                "warning: no catalogue is loaded, so every report will be refused: "
+                "tanggap config load catalogue/jakarta.yaml"
+            )
+        if configured.session_secret is None:
+            say(
+                "staff sign-ins: they end when serve stops (set TANGGAP_SESSION_SECRET to 32+ "
+                "random characters to keep them across restarts)"
+            )
         say("starting the Prefect server (10–20 s) …")
         server = start(
             "prefect-server",
@@ -276,6 +332,19 @@ def serve_command(
             )
             children.append(app)
             http_line = f"HTTP app: http://{host}:{port}/   log: {app.log}"
+            # "running" only once the app answers: uvicorn takes seconds to import it.
+            answered = False
+            deadline = time.monotonic() + APP_START_TIMEOUT
+            while not stopping and not answered and time.monotonic() < deadline:
+                answered = wait_answering(f"http://{url_host(host)}:{port}/", app, timeout=1.0)
+                if app.process.poll() is not None:
+                    raise RuntimeError(f"the HTTP app exited; see {app.log}")
+            if stopping:
+                return
+            if not answered:
+                raise RuntimeError(
+                    f"the HTTP app did not answer within {APP_START_TIMEOUT:.0f} s; see {app.log}"
+                )
         say("Tanggap is running (Ctrl-C, SIGTERM or SIGHUP stops everything):")
         say(f"  {http_line}")
         say(

@@ -10,7 +10,7 @@ import typer
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from cli.context import console, database, local, now, reported_errors, settings, table
+from cli.context import console, counted, database, local, now, reported_errors, settings, table
 from engine.escalation import sweep
 from engine.models import Ticket
 from engine.tickets import get_ticket
@@ -96,8 +96,10 @@ def sweep_command(
         if len(result.recorded) > 200:
             console.print(f"… and {len(result.recorded) - 200} more")
         console.print(
-            f"swept {result.tickets} tickets: {result.escalations} escalations recorded, "
-            f"{result.notifications} e-mails queued, {result.not_mailed} stale warnings not mailed"
+            f"swept {counted(result.tickets, 'ticket')}: "
+            f"{counted(result.escalations, 'escalation')} recorded, "
+            f"{counted(result.notifications, 'e-mail')} queued, "
+            f"{counted(result.not_mailed, 'stale warning')} not mailed"
         )
         if once:
             return

@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from cli.context import console, database, fail, now, print_rows, reported_errors, settings
+from cli.context import console, counted, database, fail, now, print_rows, reported_errors, settings
 from engine.errors import StaffExists
 from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role
 from engine.models import Staff, Ticket
-from engine.staff import add_staff, set_staff_active, set_staff_timezone
+from engine.staff import add_staff, find_staff, set_staff_active, set_staff_timezone
 
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 
@@ -85,8 +85,14 @@ def timezone_(
 
 def _set_active(email: str, active: bool) -> None:
     with reported_errors(), database().transaction() as session:
+        before = find_staff(session, email)
+        was_active = before.active if before is not None else None
         member = set_staff_active(session, email, active=active)
-        console.print(f"{member.email} is {'active' if active else 'deactivated'}")
+        state = "active" if active else "deactivated"
+        if was_active == active:  # nothing changed: say so rather than claim it was done
+            console.print(f"{member.email} was already {state}")
+            return
+        console.print(f"{member.email} is {state}")
         if not active:
             held = session.scalar(
                 select(func.count())
@@ -95,7 +101,8 @@ def _set_active(email: str, active: bool) -> None:
             )
             if held:
                 console.print(
-                    f"{held} open tickets still name them as officer: reassign them "
+                    f"{counted(held, 'open ticket')} still {'names' if held == 1 else 'name'} "
+                    "them as officer: reassign them "
                     f"(tanggap ticket list --officer {member.email})"
                 )
 

@@ -84,7 +84,10 @@ def submit_cmd(
     phone: Annotated[str | None, typer.Option(help="reporter phone (kept private)")] = None,
     language: Annotated[
         Language,
-        typer.Option(help="the reporter's language: their status mails are written in it"),
+        typer.Option(
+            help="the reporter's language: their status mails are written in it",
+            case_sensitive=False,
+        ),
     ] = Language.ID,
     photo: Photos = None,
     as_: Annotated[

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
@@ -30,11 +30,22 @@ from engine.catalogue.lookup import get_agency
 from engine.errors import (
     ConfigurationError,
     Forbidden,
+    InvalidTransition,
     RuleViolated,
     StaffNotFound,
     StaleVersion,
+    shown,
 )
-from engine.lifecycle import RULES_BY_TRIGGER, Role, Rule, State, Trigger, fire, parse_trigger
+from engine.lifecycle import (
+    RULES_BY_TRIGGER,
+    Role,
+    Rule,
+    State,
+    Trigger,
+    allowed_triggers,
+    fire,
+    parse_trigger,
+)
 from engine.models import Agency, Category, Priority, Staff, Ticket
 from engine.photos import CleanPhoto, MediaStorage
 from engine.routing import locate, route
@@ -50,6 +61,37 @@ Change = dict[str, Any]
 def _change(data: dict[str, Any], field: str, old: Any, new: Any) -> None:
     if old != new:
         data[field] = {"from": old, "to": new}
+
+
+def permitted(
+    session: Session,
+    actor: Actor,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    dispute_window: timedelta,
+) -> list[Trigger]:
+    """The triggers ``actor`` may fire on ``ticket`` now: what its state allows (``lifecycle``)
+    and what the actor's role, agency and — for a citizen — token and dispute window permit
+    (``actors.check_may_act``), as the handlers check them. What "allowed actions" lists."""
+    found: list[Trigger] = []
+    for trigger in allowed_triggers(ticket.state):
+        rule = RULES_BY_TRIGGER[trigger]
+        if trigger not in COMMANDS:
+            continue
+        try:
+            check_may_act(session, actor, rule, ticket, now=now, dispute_window=dispute_window)
+        except Forbidden:
+            continue
+        if trigger is Trigger.REOPEN and not _may_reopen(actor, ticket):
+            continue
+        found.append(trigger)
+    return found
+
+
+def _may_reopen(actor: Actor, ticket: Ticket) -> bool:
+    """A closed ticket is reopened by its reporter or an admin only (``_reopen``)."""
+    return ticket.state != State.CLOSED or actor.role in (Role.CITIZEN, Role.ADMIN)
 
 
 class _Step:
@@ -76,19 +118,46 @@ class _Step:
         self.actor = actor
         self.now = now
         self.settings = settings
-        if expected_version is not None and expected_version != self.ticket.version:
+        ticket = self.ticket
+        if expected_version is not None and expected_version != ticket.version:
             raise StaleVersion(
-                f"ticket {self.ticket.code} is at version {self.ticket.version}, "
-                f"not {expected_version}: reload it and try again"
+                f"ticket {ticket.code} is at version {ticket.version}, "
+                f"not {expected_version}: reload it and try again",
+                state=ticket.state,
+                version=ticket.version,
+                allowed=self.allowed(),
             )
-        held = State(self.ticket.held_from) if self.ticket.held_from else None
-        self.dest: State = fire(self.ticket.state, trigger, held_from=held)
+        held = State(ticket.held_from) if ticket.held_from else None
+        try:
+            self.dest: State = fire(ticket.state, trigger, held_from=held)
+        except InvalidTransition:
+            raise InvalidTransition(
+                trigger.value, ticket.state, self.allowed(), version=ticket.version
+            ) from None
         check_may_act(
             session, actor, self.rule, self.ticket, now=now, dispute_window=settings.dispute_window
         )
 
+    def allowed(self) -> list[str]:
+        """What this actor may fire on the ticket now (for a conflict's body)."""
+        found = permitted(
+            self.session,
+            self.actor,
+            self.ticket,
+            now=self.now,
+            dispute_window=self.settings.dispute_window,
+        )
+        return [t.value for t in found]
+
     def reason(self, note: str | None) -> str | None:
         text = clean_text(note, field="note", limit=LIMITS["note"])
+        if self.rule.trigger is Trigger.COMMENT and text is None:
+            # a comment's words are the comment itself, not a reason for it
+            raise RuleViolated(
+                "a comment needs words: note is empty",
+                key="note_required",
+                params={"field": "note", "action": self.rule.trigger.value},
+            )
         if self.rule.reason_required and text is None:
             raise RuleViolated(
                 f"{self.rule.trigger.value} needs a reason (note)",
@@ -143,7 +212,7 @@ def _agency(session: Session, code: str) -> Agency:
 def _officer(session: Session, email: str, agency: Agency) -> Staff:
     officer = find_staff(session, email)
     if officer is None or not officer.active:
-        raise StaffNotFound(f"no active staff member {email!r}")
+        raise StaffNotFound(f"no active staff member {shown(email)}")
     if officer.agency_id != agency.id:
         raise RuleViolated(
             f"{email} does not work for {agency.code}",
@@ -158,7 +227,7 @@ def _priority(value: str) -> str:
     if wanted not in set(Priority):
         known = ", ".join(p.value for p in Priority)
         raise RuleViolated(
-            f"unknown priority {value!r}; use one of {known}", key="unknown_priority"
+            f"unknown priority {shown(value)}; use one of {known}", key="unknown_priority"
         )
     return wanted
 
@@ -521,7 +590,7 @@ def _reopen(ctx: Context, command: Reopen) -> Ticket:
     """
     step = _step(ctx, command)
     ticket = step.ticket
-    if ticket.state == State.CLOSED and ctx.actor.role not in (Role.CITIZEN, Role.ADMIN):
+    if not _may_reopen(ctx.actor, ticket):
         raise Forbidden(
             "a closed ticket is reopened by its reporter within the dispute window, or by an admin"
         )
@@ -595,7 +664,21 @@ def execute(ctx: Context, command: Command) -> Ticket:
     Raises ``TicketNotFound``, ``StaleVersion``, ``IllegalTransition``, ``Forbidden`` and
     ``RuleViolated`` (engine.errors), in that order of checking.
     """
-    return HANDLERS[type(command)](ctx, command)
+    ticket = get_ticket(ctx.session, command.code)
+    state, version = ticket.state, ticket.version
+    try:
+        return HANDLERS[type(command)](ctx, command)
+    except StaleVersion as exc:
+        if exc.version is not None:
+            raise
+        # Lost a race at the write: the session is rolled back, so say where the ticket
+        # stood as read, with what the actor's role may fire there.
+        allowed = [t.value for t in allowed_triggers(state) if ctx.actor.role in _roles(t)]
+        raise StaleVersion(exc.message, state=state, version=version, allowed=allowed) from exc
+
+
+def _roles(trigger: Trigger) -> frozenset[Role]:
+    return RULES_BY_TRIGGER[trigger].roles
 
 
 def command_fields(trigger: Trigger) -> list[str]:

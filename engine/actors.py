@@ -39,6 +39,16 @@ class Actor:
         return cls(Role.SYSTEM, label)
 
 
+#: A role as a sentence names the people in it: "staff may not rate; only citizens may".
+_PEOPLE = {
+    Role.CITIZEN: "citizens",
+    Role.STAFF: "staff",
+    Role.SUPERVISOR: "supervisors",
+    Role.ADMIN: "admins",
+    Role.SYSTEM: "the system",
+}
+
+
 def hash_token(token: str) -> str:
     # "replace": a token typed in a broken encoding is simply a token that matches nothing.
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
@@ -55,8 +65,8 @@ def check_may_act(
 ) -> None:
     """Raise ``Forbidden`` unless ``actor`` may fire ``rule`` on ``ticket``."""
     if actor.role not in rule.roles:
-        allowed = ", ".join(sorted(r.value for r in rule.roles))
-        raise Forbidden(f"a {actor.role.value} may not {rule.trigger.value}; allowed: {allowed}")
+        allowed = ", ".join(_PEOPLE[r] for r in sorted(rule.roles))
+        raise Forbidden(f"{_PEOPLE[actor.role]} may not {rule.trigger.value}; only {allowed} may")
     if actor.role in (Role.ADMIN, Role.SYSTEM) or rule.scope is Scope.ANY:
         return
     if actor.role is Role.CITIZEN:

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-import yaml
 from shapely.geometry import mapping as to_geojson
 from shapely.geometry import shape as from_geojson
 
-from engine.catalogue.yaml_errors import yaml_error
+from engine.catalogue.yaml_errors import read_yaml
 from engine.errors import CatalogueError, RuleViolated
 from engine.models import AreaLevel
 from engine.text import LIMITS, clean_text
@@ -103,10 +102,7 @@ def parent_code(code: str) -> str | None:
 
 def parse_mapping(text: str, *, source: str = "mapping") -> BoundaryMapping:
     """A mapping file (YAML): ``code``, ``name``, ``level``, ``parent`` and ``levels``."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise yaml_error(source, exc) from exc
+    _root, data = read_yaml(text, source=source)
     if not isinstance(data, dict):
         raise CatalogueError(f"{source}: expected a mapping with code, name, level, levels")
     unknown = set(data) - {"code", "name", "level", "parent", "levels"}

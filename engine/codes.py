@@ -29,11 +29,11 @@ def possible_code(text: str) -> bool:
 
 
 def shown_code(text: str) -> str:
-    """What a person typed, safe to echo: control and other invisible characters written as
-    escapes (``\\x1b``), cut at 40 characters; never re-grouped or corrected."""
+    """What a person typed, safe to echo: anything unprintable shown as ``?`` (as every echo
+    of typed text), cut at 40 characters; never re-grouped or corrected."""
     text = text.strip()
     cut = len(text) > _SHOWN_LIMIT
-    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text[:_SHOWN_LIMIT])
+    shown = "".join(ch if ch.isprintable() else "?" for ch in text[:_SHOWN_LIMIT])
     return shown + ("…" if cut else "")
 
 

@@ -59,19 +59,40 @@ class Forbidden(TanggapError):
 
 
 class Conflict(TanggapError):
+    """A 409: the ticket is not where the caller thought. ``state``, ``version`` and
+    ``allowed`` (the triggers this caller may fire now) say where it stands, so a client can
+    reload and retry; every conflict about a ticket carries all three."""
+
     code = "conflict"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        state: str | None = None,
+        version: int | None = None,
+        allowed: Iterable[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.state = state
+        self.version = version
+        self.allowed: list[str] | None = sorted(allowed) if allowed is not None else None
 
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 
-    def __init__(self, trigger: str, state: str, allowed: Iterable[str]) -> None:
+    def __init__(
+        self, trigger: str, state: str, allowed: Iterable[str], *, version: int | None = None
+    ) -> None:
         self.trigger = trigger
-        self.state = state
-        self.allowed = sorted(allowed)
-        allowed_text = ", ".join(self.allowed) or "none"
+        names = sorted(allowed)
+        allowed_text = ", ".join(names) or "none"
         super().__init__(
-            f"cannot {trigger} a ticket that is {state}; allowed in {state}: {allowed_text}"
+            f"cannot {trigger} a ticket that is {state}; allowed in {state}: {allowed_text}",
+            state=state,
+            version=version,
+            allowed=names,
         )
 
 
@@ -105,6 +126,16 @@ class UnknownCategory(RuleViolated):
 
 class OutsideServiceArea(RuleViolated):
     code = "outside_service_area"
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """What a person typed, safe to quote back in an error: quoted, every character that is
+    not printable (control, bidi, format, NUL, lone surrogates) replaced by "?", and at most
+    ``limit`` characters (then "…"). Every message that names a value given to us uses this."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"'{text}'"
 
 
 class CatalogueError(TanggapError):

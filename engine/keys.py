@@ -10,17 +10,25 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
-from engine.actions import perform
+from engine.actions import perform, permitted
 from engine.actors import Actor, hash_token
-from engine.errors import CatalogueEntryNotFound, Forbidden, NotFound, RuleViolated, StaleVersion
-from engine.lifecycle import STAFF_ROLES, Role, allowed_triggers
-from engine.models import Agency, AgencyKind, ApiKey, Area, Ticket
+from engine.catalogue.lookup import find_agency, find_area
+from engine.errors import (
+    CatalogueEntryNotFound,
+    Forbidden,
+    NotFound,
+    RuleViolated,
+    StaleVersion,
+    shown,
+)
+from engine.lifecycle import STAFF_ROLES, Role, Trigger
+from engine.models import AgencyKind, ApiKey, Area, Ticket
 from engine.photos import MediaStorage
 from engine.routing import ancestry
 from engine.settings import Settings
@@ -38,8 +46,7 @@ class StaleTicket(StaleVersion):
     """A stale version, with what the caller needs to retry: where the ticket stands now."""
 
     def __init__(self, message: str, *, state: str, version: int, allowed: list[str]) -> None:
-        super().__init__(message)
-        self.state, self.version, self.allowed = state, version, allowed
+        super().__init__(message, state=state, version=version, allowed=allowed)
 
 
 class UnknownReference(RuleViolated):
@@ -96,13 +103,13 @@ def create_key(
     """A new key; ``staff`` (an e-mail) names the person it belongs to, whose agency it acts
     for unless ``agency`` is given, and whose role it may not exceed."""
     if role not in STAFF_ROLES:
-        raise RuleViolated(f"an api key's role is staff, supervisor or admin, not {role}")
+        raise RuleViolated(f"an api key's role is staff, supervisor or admin, not {shown(role)}")
     name = clean_text(name, field="key name", limit=200, multiline=False) or ""
     if not name:
         raise RuleViolated("give the key a name (who or what uses it)")
     member = find_staff(session, staff) if staff else None
     if staff and member is None:
-        raise UnknownReference(f"no staff member {staff.strip()[:80]!r}")
+        raise UnknownReference(f"no staff member {shown(staff.strip())}")
     if member is not None:
         if not member.active:
             raise RuleViolated(f"staff member {member.email} is deactivated")
@@ -113,13 +120,14 @@ def create_key(
         raise RuleViolated(f"a {role} key acts for an agency: give --agency")
     agency_row = area_row = None
     if agency:
-        agency_row = session.scalars(select(Agency).where(Agency.code == agency)).first()
-        if agency_row is None or not agency_row.active:
-            raise CatalogueEntryNotFound(f"no active agency with code {agency!r}")
+        # Codes in any case, with - or _, as everywhere (``dbm`` is DBM).
+        agency_row = find_agency(session, agency)
+        if agency_row is None:
+            raise CatalogueEntryNotFound(f"no active agency with code {shown(agency)}")
     if area:
-        area_row = session.scalars(select(Area).where(Area.code == area)).first()
-        if area_row is None or not area_row.active:
-            raise CatalogueEntryNotFound(f"no active area with code {area!r}")
+        area_row = find_area(session, area)
+        if area_row is None:
+            raise CatalogueEntryNotFound(f"no active area with code {shown(area)}")
     if (
         member is not None
         and agency_row is not None
@@ -163,7 +171,7 @@ def revoke_key(session: Session, prefix: str, *, now: datetime) -> ApiKey:
         wanted = prefix.strip().lower()
         key = session.scalars(select(ApiKey).where(ApiKey.prefix == wanted)).first()
     if key is None:
-        raise ApiKeyNotFound(f"no api key with prefix {prefix!r}")
+        raise ApiKeyNotFound(f"no api key with prefix {shown(prefix)}")
     if key.revoked_at is None:
         key.revoked_at = now
         session.flush()
@@ -237,6 +245,33 @@ def check_sees(session: Session, holder: KeyHolder, ticket: Ticket) -> None:
     raise Forbidden(f"ticket {ticket.code} belongs to another agency")
 
 
+def _outside_area(session: Session, holder: KeyHolder, ticket: Ticket) -> bool:
+    if holder.area_id is None or holder.is_admin:
+        return False
+    return holder.area_id not in {area.id for area in ancestry(session, ticket.area)}
+
+
+def may_fire(
+    session: Session, holder: KeyHolder, ticket: Ticket, *, now: datetime
+) -> list[Trigger]:
+    """What the key holder may fire on ``ticket`` now: its state, the key's role, agency and
+    area (the ticket detail's and a transition's "allowed actions")."""
+    if _outside_area(session, holder, ticket):
+        return []
+    # A key is never a citizen's: the dispute window, which only limits citizens, plays no part.
+    return permitted(session, holder.actor, ticket, now=now, dispute_window=timedelta(0))
+
+
+def may_fire_each(
+    session: Session, holder: KeyHolder, codes: list[str], *, now: datetime
+) -> dict[str, list[Trigger]]:
+    """``may_fire`` for many tickets at once (a worklist's buttons), by ticket code."""
+    if not codes:
+        return {}
+    tickets = session.scalars(select(Ticket).where(Ticket.code.in_(codes)))
+    return {t.code: may_fire(session, holder, t, now=now) for t in tickets}
+
+
 def act(
     session: Session,
     holder: KeyHolder,
@@ -250,8 +285,7 @@ def act(
 ) -> Ticket:
     """Fire ``trigger`` on ticket ``code`` as the key holder, within the key's area."""
     ticket = get_ticket(session, code)
-    outside = holder.area_id not in {area.id for area in ancestry(session, ticket.area)}
-    if holder.area_id is not None and not holder.is_admin and outside:
+    if _outside_area(session, holder, ticket):
         raise Forbidden(f"ticket {ticket.code} lies outside this key's area")
     state, version = ticket.state, ticket.version
     try:
@@ -268,5 +302,10 @@ def act(
     except NotFound as exc:  # the ticket itself was found above: this is a code in the body
         raise UnknownReference(exc.message) from exc
     except StaleVersion as exc:
-        allowed = [t.value for t in allowed_triggers(state)]
-        raise StaleTicket(exc.message, state=state, version=version, allowed=allowed) from exc
+        # the engine says where the ticket stands and what this key may fire there
+        raise StaleTicket(
+            exc.message,
+            state=exc.state or state,
+            version=exc.version or version,
+            allowed=exc.allowed if exc.allowed is not None else [],
+        ) from exc

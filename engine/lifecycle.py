@@ -16,7 +16,7 @@ from typing import Protocol
 
 from transitions import Machine, MachineError
 
-from engine.errors import CorruptHistory, InvalidTransition, UnknownTrigger
+from engine.errors import CorruptHistory, InvalidTransition, UnknownTrigger, shown
 
 
 class State(StrEnum):
@@ -298,7 +298,7 @@ def parse_trigger(name: str) -> Trigger:
         return Trigger(key)
     except ValueError:
         known = ", ".join(t.value for t in USER_TRIGGERS)
-        raise UnknownTrigger(f"unknown action {name[:40]!r}; known actions: {known}") from None
+        raise UnknownTrigger(f"unknown action {shown(name)}; known actions: {known}") from None
 
 
 def allowed_triggers(state: State | str) -> list[Trigger]:

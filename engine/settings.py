@@ -6,6 +6,8 @@ names the variable (``TANGGAP_DISPUTE_WINDOW_DAYS: …``), before anything touch
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -13,15 +15,18 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 from limits import parse as parse_limit
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from limits import storage as limits_storage
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from engine.errors import ConfigurationError
-from engine.text import LIMITS
+from engine.errors import ConfigurationError, RuleViolated
+from engine.text import LIMITS, clean_email
 
 ENV_PREFIX = "TANGGAP_"
 #: A host name (letters, digits, hyphens, dots), an IPv4 address or a bracketed IPv6 one.
@@ -30,10 +35,35 @@ _HOST = re.compile(
 )
 #: Database URL schemes Tanggap runs on (SQLite embedded, PostgreSQL through psycopg 3).
 DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+#: A TCP port.
+Port = Annotated[int, Field(ge=1, le=65535)]
+#: A wait for another system (seconds): never zero, never unbounded.
+Timeout = Annotated[float, Field(gt=0, le=3600)]
+#: Fields whose values are never repeated in an error (they are, or may hold, secrets).
+SECRET_FIELDS = frozenset(
+    {"database_url", "rate_limit_storage", "session_secret", "sendgrid_api_key", "smtp_password"}
+)
+_NOT_EMAIL = "not an e-mail address like name@example.org"
+
+
+def _one_line_text(value: str | None) -> str | None:
+    if value is not None and any(not ch.isprintable() for ch in value):
+        raise ValueError("has a control character (tab, newline, escape …)")
+    return value
+
+
+def _email(value: str | None, *, required: bool) -> str | None:
+    try:
+        return clean_email(value, field="email", required=required)
+    except RuleViolated:
+        raise ValueError(_NOT_EMAIL if (value or "").strip() else "must not be empty") from None
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    #: ``TANGGAP_DEBUG=1``: the command line shows the traceback of a fault of ours.
+    debug: bool = False
 
     database_url: str = "sqlite:///tanggap.db"
     #: How long a citizen may dispute a fix before the ticket closes.
@@ -53,6 +83,28 @@ class Settings(BaseSettings):
     submit_rate_limit: str = "10/minute"
     #: Where rate-limit counters live: "memory://" for one process, "redis://…" for several.
     rate_limit_storage: str = "memory://"
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        # The value may hold a password (redis://:secret@host): it is never repeated.
+        wrong = "not a rate-limit storage like memory:// or redis://HOST:6379"
+        scheme = urlsplit(value).scheme
+        known: dict[str, object] = getattr(limits_storage, "SCHEMES", {})
+        if scheme not in known or scheme.startswith("async+"):
+            raise ValueError(f"{wrong} (unknown scheme)")
+        if scheme != "memory":
+            try:  # the limits library's own parser: the URL, the port, its client library
+                limits_storage.storage_from_string(value)
+            except Exception as exc:
+                reason = (
+                    "its client library is not installed"
+                    if "prerequisite" in str(exc)
+                    else "it does not parse"
+                )
+                raise ValueError(f"{wrong} ({reason})") from None
+        return value
+
     #: Supervisor figures over fewer cases than this are withheld.
     figures_min_count: int = Field(default=5, ge=1, le=1000)
     # The web pages (issue 11).
@@ -60,7 +112,7 @@ class Settings(BaseSettings):
     #: empty means no tiles (markers on a plain background, no request leaves the app).
     map_tile_url: str = ""
     #: Credit line the tile provider asks for (shown on the map).
-    map_tile_attribution: str = ""
+    map_tile_attribution: str = Field(default="", max_length=300)
     #: Where the report page's map opens (latitude, longitude) and how close (Leaflet zoom).
     map_centre: tuple[
         Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]
@@ -69,6 +121,10 @@ class Settings(BaseSettings):
         106.8456,
     )
     map_zoom: int = Field(default=11, ge=1, le=19)
+
+    _one_line = field_validator("map_tile_attribution", "mail_from_name", "smtp_username")(
+        _one_line_text
+    )
 
     @field_validator("map_tile_url")
     @classmethod
@@ -105,6 +161,28 @@ class Settings(BaseSettings):
     #: How long a sign-in lasts.
     session_hours: float = Field(default=10.0, gt=0, le=24 * 30)
 
+    @field_validator("session_secret")
+    @classmethod
+    def _session_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(
+                "too short: use at least 32 random characters, e.g. the output of "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    @field_validator("sendgrid_api_key", "smtp_password")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if not secret.strip():
+            raise ValueError("is empty: unset it, or give the value")
+        if not secret.isprintable():
+            raise ValueError("has a control character (a newline pasted with it?)")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
@@ -132,7 +210,7 @@ class Settings(BaseSettings):
     #: "auto": SendGrid when an API key is set, else .eml files in ``mail_dir``.
     mail_backend: Literal["auto", "sendgrid", "eml", "smtp"] = "auto"
     mail_from: str = "tanggap@tanggap.example"
-    mail_from_name: str = "Tanggap"
+    mail_from_name: str = Field(default="Tanggap", min_length=1, max_length=120)
     mail_reply_to: str | None = None
     #: Where the .eml backend writes one file per outbox row.
     mail_dir: Path = Path("outbox")
@@ -140,22 +218,72 @@ class Settings(BaseSettings):
     #: SendGrid's API host; a local stand-in in tests, https://api.eu.sendgrid.com in the EU.
     sendgrid_base_url: str = "https://api.sendgrid.com"
     #: Per request; the library waits forever without one.
-    sendgrid_timeout_seconds: float = 10.0
+    sendgrid_timeout_seconds: Timeout = 10.0
     #: The Event Webhook's verification key (base64 DER, as SendGrid shows it).
     sendgrid_webhook_public_key: str | None = None
     #: Optional SendGrid dynamic template id per kind, e.g. {"escalation": "d-…"} (JSON).
     sendgrid_template_ids: dict[str, str] = {}
     smtp_host: str = "localhost"
-    smtp_port: int = 587
+    smtp_port: Port = 587
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
-    smtp_timeout_seconds: float = 10.0
+    smtp_timeout_seconds: Timeout = 10.0
     #: Who hears of dead letters, bounced escalation recipients and calendar problems.
     operator_email: str | None = None
     #: Links in mail point here (the tracking page is ``/t/{code}``). ``tanggap serve`` sets it
     #: to the address it listens on when it is not set.
     public_base_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return _email(value, required=True) or ""
+
+    @field_validator("mail_reply_to", "operator_email")
+    @classmethod
+    def _optional_email(cls, value: str | None) -> str | None:
+        return _email(value, required=False)
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _smtp_host(cls, value: str) -> str:
+        if not _HOST.fullmatch(value.lower()):
+            raise ValueError("not a host name or IP address like smtp.example.org")
+        return value
+
+    @field_validator("sendgrid_base_url")
+    @classmethod
+    def _sendgrid_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        try:
+            parts.port  # noqa: B018 - a malformed port raises here
+        except ValueError:
+            raise ValueError("not a web address like https://api.sendgrid.com") from None
+        if parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.hostname or ""):
+            raise ValueError("not a web address like https://api.sendgrid.com")
+        return value.rstrip("/")
+
+    @field_validator("sendgrid_webhook_public_key")
+    @classmethod
+    def _webhook_key(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            load_der_public_key(base64.b64decode(value.strip(), validate=True))
+        except (ValueError, binascii.Error, UnsupportedAlgorithm):
+            raise ValueError(
+                "not a verification key (base64 DER, as SendGrid's Event Webhook page shows it)"
+            ) from None
+        return value.strip()
+
+    @field_validator("sendgrid_template_ids")
+    @classmethod
+    def _template_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for kind, template in value.items():
+            if not kind or not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", template):
+                raise ValueError("each template id must be a SendGrid id like d-1234abcd")
+        return value
 
     @field_validator("public_base_url")
     @classmethod
@@ -180,19 +308,28 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     #: Outbox rows claimed per transaction.
-    delivery_batch_size: int = 50
+    delivery_batch_size: int = Field(default=50, ge=1, le=1000)
     #: Tries before a row is dead-lettered.
-    delivery_max_attempts: int = 8
+    delivery_max_attempts: int = Field(default=8, ge=1, le=100)
     #: First retry delay; doubles per try up to ``delivery_backoff_max_seconds``.
-    delivery_backoff_seconds: float = 30.0
-    delivery_backoff_max_seconds: float = 3600.0
+    delivery_backoff_seconds: float = Field(default=30.0, gt=0, le=86400)
+    delivery_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400)
     #: A row still ``sending`` this long after its claim belonged to a crashed sender. Must
     #: exceed a batch's worst case (batch size × timeout).
-    delivery_lease_seconds: float = 900.0
+    delivery_lease_seconds: float = Field(default=900.0, gt=0, le=86400)
     #: How long to wait for a provider event before resending an ``uncertain`` row.
-    delivery_uncertain_grace_seconds: float = 600.0
+    delivery_uncertain_grace_seconds: float = Field(default=600.0, gt=0, le=7 * 86400)
     #: Digest hour in each supervisor's local time.
-    digest_hour: int = 7
+    digest_hour: int = Field(default=7, ge=0, le=23)
+
+    @model_validator(mode="after")
+    def _backoff_bounds(self) -> Settings:
+        if self.delivery_backoff_max_seconds < self.delivery_backoff_seconds:
+            raise ValueError(
+                "TANGGAP_DELIVERY_BACKOFF_MAX_SECONDS: must be at least "
+                "TANGGAP_DELIVERY_BACKOFF_SECONDS"
+            )
+        return self
 
     @property
     def dispute_window(self) -> timedelta:
@@ -212,10 +349,14 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = []
-        for error in exc.errors():
-            variable = ENV_PREFIX + "_".join(str(part) for part in error["loc"]).upper()
+        for error in exc.errors(include_input=False, include_url=False):
             message = re.sub(r"^Value error, ", "", error["msg"])
-            problems.append(f"{variable}: {message}")
+            if not error["loc"]:  # a check across fields names its variables itself
+                problems.append(message)
+                continue
+            # The variable, not the part of its value (TANGGAP_MAP_CENTRE, not …_CENTRE_0).
+            field = str(error["loc"][0])
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {message}")
         raise ConfigurationError("; ".join(problems)) from None
     except SettingsError as exc:
         # A complex value (JSON, e.g. TANGGAP_SENDGRID_TEMPLATE_IDS) that does not parse.

@@ -230,7 +230,10 @@ def unknown_code(what: str, value: str, known: Iterable[str]) -> str:
     choices = sorted(known)
     shown = value.strip()[:60]  # repr() below escapes any control character
     if len(choices) > 30:
-        close = difflib.get_close_matches(shown, choices, n=8, cutoff=0.5)
-        listing = ", ".join(close) if close else ", ".join(choices[:30]) + ", …"
-        return f"unknown {what} {shown!r}; did you mean: {listing}"
+        # Only codes close to what was typed; a list of the first thirty codes helps nobody.
+        by_key = {code_key(choice): choice for choice in choices}
+        close = difflib.get_close_matches(code_key(shown), list(by_key), n=8, cutoff=0.6)
+        if not close:
+            return f"unknown {what} {shown!r}; no {what} code is close to it"
+        return f"unknown {what} {shown!r}; did you mean: {', '.join(by_key[c] for c in close)}"
     return f"unknown {what} {shown!r}; valid: {', '.join(choices) or 'none'}"

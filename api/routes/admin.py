@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from api.deps import AdminKey, NowDep, ReadSessionDep, SessionDep
+from api.errors import request_fields
 from api.schemas.staff import CatalogueLoaded, KeyCreate, KeyCreated, KeyRead
 from engine import create_key, list_keys, load_catalogue, revoke_key
 
@@ -22,15 +23,16 @@ def keys(_key: AdminKey, session: ReadSessionDep) -> list[KeyRead]:
 @router.post("/keys", response_model=KeyCreated, status_code=201)
 def new_key(body: KeyCreate, _key: AdminKey, session: SessionDep, now: NowDep) -> KeyCreated:
     """Create a key; the secret is in this response only."""
-    made = create_key(
-        session,
-        role=body.role,
-        name=body.name,
-        agency=body.agency,
-        area=body.area,
-        staff=body.staff,
-        now=now,
-    )
+    with request_fields({"key name": "name"}):
+        made = create_key(
+            session,
+            role=body.role,
+            name=body.name,
+            agency=body.agency,
+            area=body.area,
+            staff=body.staff,
+            now=now,
+        )
     return KeyCreated(**KeyRead.of(made.key).model_dump(), key=made.secret)
 
 

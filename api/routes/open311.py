@@ -28,7 +28,7 @@ from api.open311.params import (
     w3c_param,
 )
 from api.open311.render import document, w3c
-from api.uploads import check_photo
+from api.uploads import check_photo, printable
 from engine import (
     Actor,
     Channel,
@@ -49,6 +49,7 @@ from engine import (
     submit_report,
     update_status,
 )
+from engine.errors import shown
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
@@ -214,7 +215,7 @@ def service_definition(
     lang = _lang(request, locale)
     found = next((s for s in list_services(session) if s.code == service_code), None)
     if found is None:
-        raise NotFound(f"no service with code {service_code!r}")
+        raise NotFound(f"no service with code {shown(service_code)}")
     body = {
         "service_code": service_code,
         "attributes": [_attribute(q, lang) for q in found.questions],
@@ -322,7 +323,7 @@ def get_request(
 ) -> Response:
     found = list_public(session, PublicFilter(codes=(service_request_id,)), now=now, limit=1)
     if not found.items:
-        raise NotFound(f"no service request {service_request_id!r}")
+        raise NotFound(f"no service request {shown(service_request_id)}")
     ext = (blank(extensions) or "").lower() == "true"
     items = _requests(request, session, found.items, settings, ext, _lang(request, locale))
     return document(fmt, "service_requests", "request", items)
@@ -332,7 +333,7 @@ def get_request(
 def get_token(token: str, fmt: FormatDep, session: ReadSessionDep, now: NowDep) -> Response:
     found = list_public(session, PublicFilter(codes=(token,)), now=now, limit=1)
     if not found.items:
-        raise NotFound(f"no token {token!r}")
+        raise NotFound(f"no token {shown(token)}")
     item = {"service_request_id": found.items[0].code, "token": token}
     return document(fmt, "service_requests", "request", [item])
 
@@ -365,7 +366,7 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
             if len(parsed.uploads) > settings.max_photos:
                 continue  # too many: said after the key is checked
             data = await value.read(settings.max_photo_bytes + 1)
-            parsed.uploads.append((data, value.filename or "media", value.size))
+            parsed.uploads.append((data, printable(value.filename or "") or "media", value.size))
         elif not isinstance(value, str) or not value.strip():
             continue
         elif match := _ATTRIBUTE.match(key):
@@ -376,6 +377,12 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
                 parsed.attributes[code] = [*listed, value]
             else:
                 parsed.attributes[code] = value
+        elif key in parsed.fields:
+            raise RuleViolated(
+                f"{shown(key)} is given more than once; send it once",
+                key="repeated_field",
+                params={"field": printable(key)},
+            )
         else:
             parsed.fields[key] = value
     return parsed

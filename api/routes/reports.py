@@ -16,7 +16,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
 )
-from api.errors import invalid
+from api.errors import REPORT_FIELDS, invalid, request_fields
 from api.ratelimit import limit_submissions
 from api.schemas.public import (
     CommentCreate,
@@ -53,9 +53,14 @@ from engine import (
     write_submission,
 )
 from engine.actions import Comment, Rate, Reopen
+from engine.errors import shown
 from engine.instants import given_instant
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"])
+
+#: Engine field → request field, per endpoint whose names differ from the engine's.
+DISPUTE_FIELDS = {"note": "reason"}
+COMMENT_FIELDS = {"note": "text"}
 
 
 async def _report_input(
@@ -102,19 +107,20 @@ def create_report(
     actor = Actor.citizen()
     # Every rule and read first, outside the write transaction: on SQLite the write lock is
     # then held for the INSERTs only.
-    with phases.read() as session:
-        checked = check_submission(
-            session,
-            to_report(body, photos, source=body.channel.value),
-            private=body.private,
-            actor=actor,
-            now=now,
-            settings=settings,
-        )
-    with phases.write() as session:
-        submitted = write_submission(
-            session, checked, actor=actor, now=now, settings=settings, storage=phases.storage
-        )
+    with request_fields(REPORT_FIELDS):
+        with phases.read() as session:
+            checked = check_submission(
+                session,
+                to_report(body, photos, source=body.channel.value),
+                private=body.private,
+                actor=actor,
+                now=now,
+                settings=settings,
+            )
+        with phases.write() as session:
+            submitted = write_submission(
+                session, checked, actor=actor, now=now, settings=settings, storage=phases.storage
+            )
     return ReportCreated.of(submitted)
 
 
@@ -201,7 +207,8 @@ def read_report_private(
 def dispute(code: str, body: DisputeCreate, reporter: ReporterContext) -> ReportRead:
     """The fix did not hold: reopen within the dispute window (a reason is required)."""
     command = Reopen(code=code, note=body.reason, expected_version=body.expected_version)
-    ticket = execute(reporter, command)
+    with request_fields(DISPUTE_FIELDS):
+        ticket = execute(reporter, command)
     return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
 
 
@@ -230,7 +237,8 @@ def add_comment(
     command = Comment(
         code=code, note=body.text, photos=photos, expected_version=body.expected_version
     )
-    ticket = execute(reporter, command)
+    with request_fields(COMMENT_FIELDS):
+        ticket = execute(reporter, command)
     return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
 
 
@@ -294,7 +302,7 @@ def photo(key: str, session: ReadSessionDep, settings: SettingsDep) -> Response:
     """A stored photo (metadata stripped on upload)."""
     found = find_photo(session, key)
     if found is None:
-        raise NotFound(f"no photo {key!r}")
+        raise NotFound(f"no photo {shown(key)}")
     return Response(
         LocalMediaStorage(settings.media_dir).get(found.storage_key),
         media_type=found.content_type,

@@ -20,6 +20,7 @@ from api.deps import (
     StorageDep,
     SupervisorKey,
 )
+from api.errors import REPORT_FIELDS, request_fields
 from api.routes.reports import to_report
 from api.schemas.public import ReportCreated, StateRead
 from api.schemas.staff import (
@@ -39,7 +40,6 @@ from engine import (
     State,
     WorkFilter,
     act,
-    allowed_triggers,
     figures,
     list_escalations,
     present,
@@ -47,7 +47,9 @@ from engine import (
     ticket_detail,
     worklist,
 )
+from engine.errors import shown
 from engine.instants import given_instant
+from engine.keys import may_fire
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 
@@ -156,8 +158,24 @@ def _if_match(value: str | None) -> int | None:
         return None
     text = value.strip().removeprefix("W/").strip('"')
     if not text.startswith("v") or not text[1:].isdigit():
-        raise RuleViolated(f'If-Match must be an ETag of this ticket, such as "v3", not {value}')
+        raise RuleViolated(
+            f'If-Match must be an ETag of this ticket, such as "v3", not {shown(value)}',
+            key="invalid_request",
+            params={"field": "If-Match"},
+        )
     return int(text[1:])
+
+
+def _expected_version(in_body: int | None, in_header: int | None) -> int | None:
+    """The version the caller read, from the body or If-Match; both, they must agree."""
+    if in_body is not None and in_header is not None and in_body != in_header:
+        raise RuleViolated(
+            f"expected_version {in_body} and If-Match v{in_header} disagree: send one, "
+            "or the same version in both",
+            key="versions_disagree",
+            params={"field": "expected_version", "body": in_body, "header": in_header},
+        )
+    return in_body if in_body is not None else in_header
 
 
 @router.get("/tickets/{code}", response_model=TicketRead)
@@ -197,7 +215,7 @@ def transition(
     """Fire a trigger (JSON, or multipart with proof photos as `photos` files). The version you
     read is required (body or `If-Match`): 409 when stale."""
     body, files = parsed
-    expected = body.expected_version or _if_match(if_match)
+    expected = _expected_version(body.expected_version, _if_match(if_match))
     if expected is None:
         raise RuleViolated("say which version you read: expected_version or If-Match")
     sent = [*body.photos, *files]
@@ -218,7 +236,7 @@ def transition(
         code=ticket.code,
         state=StateRead.of(present(ticket.state, ticket.last_trigger)),
         version=ticket.version,
-        allowed_actions=[t.value for t in allowed_triggers(ticket.state)],
+        allowed_actions=[t.value for t in may_fire(session, key, ticket, now=now)],
     )
 
 
@@ -257,15 +275,16 @@ def submit_on_behalf(
         to_report(body, photos, source=body.channel.value),
         priority=body.priority.value if body.priority else None,
     )
-    submitted = submit_report(
-        session,
-        report,
-        private=body.private,
-        actor=key.actor,
-        now=now,
-        settings=settings,
-        storage=storage,
-    )
+    with request_fields(REPORT_FIELDS):
+        submitted = submit_report(
+            session,
+            report,
+            private=body.private,
+            actor=key.actor,
+            now=now,
+            settings=settings,
+            storage=storage,
+        )
     return ReportCreated.of(submitted)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from engine import (
     Channel,
@@ -21,10 +23,41 @@ from engine import (
     Submitted,
 )
 
-#: A point's coordinates are refused by the engine's one location rule
-#: (``engine.routing.check_location``), in the same words everywhere; the bounds here document.
+
+def _typed(kind: str) -> Callable[[Any, ValidationInfo], Any]:
+    """A JSON client sends numbers as numbers and flags as true/false: ``"5"`` for a rating or
+    ``true`` for a latitude is refused, never read as 5 or 1.0. A form (multipart, validated
+    with ``context={"form": True}``) sends every value as text, which pydantic then reads."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        form = bool(info.context and info.context.get("form"))
+        wrong = isinstance(value, bool) != (kind == "bool") or isinstance(value, str)
+        if wrong and not (form and isinstance(value, str)):
+            raise PydanticCustomError(f"{kind}_type", _TYPE_WORDS[kind])
+        return value
+
+    return check
+
+
+_TYPE_WORDS = {
+    "float": "Input should be a number",
+    "int": "Input should be a whole number",
+    "bool": "Input should be true or false",
+}
+
+#: Numbers and flags in request bodies: strict in JSON, read from text in forms.
+Number = Annotated[float, BeforeValidator(_typed("float"))]
+Whole = Annotated[int, BeforeValidator(_typed("int"))]
+Flag = Annotated[bool, BeforeValidator(_typed("bool"))]
+
+#: A point's coordinates in a query (text, read as numbers) and in a request body (numbers in
+#: JSON, text in forms). Off the globe, NaN or infinite, they are refused by the engine's one
+#: location rule (``engine.routing.check_location``), in the same words everywhere; the bounds
+#: here document.
 Lat = Annotated[float, Field(json_schema_extra={"minimum": -90, "maximum": 90})]
 Lon = Annotated[float, Field(json_schema_extra={"minimum": -180, "maximum": 180})]
+BodyLat = Annotated[Number, Field(json_schema_extra={"minimum": -90, "maximum": 90})]
+BodyLon = Annotated[Number, Field(json_schema_extra={"minimum": -180, "maximum": 180})]
 
 
 def _decode(value: str) -> bytes:
@@ -41,7 +74,7 @@ Base64Photo = Annotated[bytes, BeforeValidator(lambda v: _decode(v) if isinstanc
 #: One answer: text (a list value's key), a number, or several keys for a multivaluelist.
 AnswerValue = (
     Annotated[str, Field(max_length=2000)]
-    | float  # NaN and infinities too: the question's rule refuses them, in its words
+    | Number  # NaN and infinities too: the question's rule refuses them, in its words
     | Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=50)]
 )
 Answers = Annotated[
@@ -191,14 +224,14 @@ class ReportPage(BaseModel):
 class ReportCreate(_In):
     category: str = Field(min_length=1, max_length=60, examples=["traffic_jam"])
     description: str = Field(min_length=1, max_length=4000)
-    lat: Lat
-    lon: Lon
+    lat: BodyLat
+    lon: BodyLon
     address: str | None = Field(default=None, max_length=300)
     name: str | None = Field(default=None, max_length=200)
     email: EmailStr | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     language: Language = Language.ID
-    private: bool = Field(default=False, description="hide who reported it from staff too")
+    private: Flag = Field(default=False, description="hide who reported it from staff too")
     channel: Channel = Channel.APP
     answers: Answers = Field(default_factory=dict)
 
@@ -261,7 +294,7 @@ class ReporterRead(BaseModel):
 
 class DisputeCreate(_In):
     reason: str = Field(min_length=1, max_length=4000)
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class CommentCreate(_In):
@@ -269,13 +302,13 @@ class CommentCreate(_In):
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="photos, base64-encoded JPEG/PNG/WebP"
     )
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class RatingCreate(_In):
-    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
+    rating: Whole = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
     note: str | None = Field(default=None, max_length=4000)
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class SupportCreate(_In):

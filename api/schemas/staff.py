@@ -8,7 +8,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.public import Base64Photo, Lat, Lon, ReportCreate, ReportRead, StateRead
+from api.schemas.public import (
+    Base64Photo,
+    BodyLat,
+    BodyLon,
+    Flag,
+    ReportCreate,
+    ReportRead,
+    StateRead,
+    Whole,
+)
 from engine import (
     PUBLIC_NOTE_TRIGGERS,
     USER_TRIGGERS,
@@ -226,18 +235,18 @@ _PUBLIC_DEFAULT = (
 
 class TransitionCreate(_In):
     trigger: UserTrigger
-    expected_version: int | None = Field(
+    expected_version: Whole | None = Field(
         default=None, ge=1, description="required here or as If-Match: the version you read"
     )
     note: str | None = Field(default=None, max_length=4000)
-    public: bool | None = Field(default=None, description=_PUBLIC_DEFAULT)
+    public: Flag | None = Field(default=None, description=_PUBLIC_DEFAULT)
     agency: str | None = Field(default=None, max_length=40)
     officer: str | None = Field(default=None, max_length=254)
     category: str | None = Field(default=None, max_length=60)
-    lat: Lat | None = None
-    lon: Lon | None = None
+    lat: BodyLat | None = None
+    lon: BodyLon | None = None
     duplicate_of: str | None = Field(default=None, max_length=40)
-    rating: int | None = Field(default=None, ge=1, le=5)
+    rating: Whole | None = Field(default=None, ge=1, le=5)
     priority: str | None = Field(default=None, max_length=10)
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="proof photos, base64-encoded JPEG/PNG/WebP"

@@ -3,10 +3,14 @@ nowhere, asked for by a browser (see ``api.errors.wants_page``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import Request
 from fastapi.responses import Response
 
+from api.web.i18n import Translator
 from api.web.pages import page_language, render
+from api.web.problems import words
 
 
 def not_found_page(request: Request) -> Response:
@@ -20,4 +24,21 @@ def not_found_page(request: Request) -> Response:
     )
 
 
-__all__ = ["not_found_page"]
+def refused_page(
+    request: Request, status: int, code: str, params: Mapping[str, object] | None
+) -> Response:
+    """A page's request refused before any page could answer it (a form field FastAPI could not
+    read): the refusal in the page's words, never a problem document."""
+    language = page_language(request)
+    message = words(Translator(language), code, params)
+    return render(
+        request,
+        "request_refused.html",
+        language,
+        {"message": message},
+        status=status,
+        title="base.request_refused_title",
+    )
+
+
+__all__ = ["not_found_page", "refused_page"]

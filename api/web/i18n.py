@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from engine import Language
+from engine.catalogue.yaml_errors import read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,9 @@ def load(language: Language, folder: Path = FOLDER) -> dict[str, str]:
     """Every message of ``language``, by key."""
     messages: dict[str, str] = {}
     for path in sorted((folder / language.value).glob("*.yaml")):
-        tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # A key given twice would silently drop a message: refused like any catalogue file.
+        _node, tree = read_yaml(path.read_text(encoding="utf-8"), source=str(path))
+        tree = tree or {}
         if not isinstance(tree, Mapping):
             raise ValueError(f"{path}: a catalogue is a mapping of keys to messages")
         _flatten(path.stem, tree, messages, path)

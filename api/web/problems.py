@@ -55,7 +55,7 @@ def words(
         if isinstance(value, float):
             values[key_] = number(t.language, value)
     key = f"problem.{code}"
-    if code == "reason_required" and values.get("action") == "comment":
+    if code == "note_required":
         # a comment or note with nothing in it: the text itself is missing, not a reason
         written = f"problem.write_first.{name or 'note'}"
         key = written if written in messages else key
@@ -72,7 +72,7 @@ def words(
 
 def explain(t: Translator, exc: TanggapError, fields: Mapping[str, str] | None = None) -> str:
     params: dict[str, object] = dict(getattr(exc, "params", None) or {})
-    if isinstance(exc, InvalidTransition):
+    if isinstance(exc, InvalidTransition) and exc.state is not None:
         state = present(exc.state)
         params["state"] = t.pick(state.label_id, state.label_en)
     return words(t, exc.code, params, fields)

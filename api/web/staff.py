@@ -30,9 +30,9 @@ from api.web.staff_actions import (
     INPUTS,
     OFFERED,
     Action,
-    actions_for,
     categories,
     duration_words,
+    offered,
     shorten,
     time_left,
 )
@@ -56,7 +56,8 @@ from engine import (
     TanggapError,
     act,
 )
-from engine.keys import StaleTicket
+from engine.errors import shown
+from engine.keys import may_fire_each
 from engine.presentation import present
 from engine.queries.oversight import BoardTicket, board, dispute_reasons
 from engine.queries.roster import AgencyEntry, Officer, list_agencies, officers_by_agency
@@ -81,10 +82,12 @@ def _rows(session: Session, holder: KeyHolder, now: datetime) -> list[Row]:
     tickets = board(session, holder, now=now, limit=WORKLIST_LIMIT)
     officers = officers_by_agency(session, {t.agency for t in tickets})
     reasons = dispute_reasons(session, [t.code for t in tickets])
+    # the buttons are what this key may fire on each ticket: state, role, agency and area
+    allowed = may_fire_each(session, holder, [t.code for t in tickets], now=now)
     return [
         Row(
             t,
-            actions_for(holder, t.state.state),
+            offered(allowed.get(t.code, [])),
             officers.get(t.agency, []),
             shorten(reasons[t.code]) if t.code in reasons else None,
         )
@@ -143,6 +146,18 @@ def _text(value: str | None) -> str | None:
     return value if value and value.strip() else None
 
 
+def _version(text: str) -> int:
+    """The version the page was drawn at (a hidden field): a whole number from 1."""
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise RuleViolated(
+            "expected_version must be the version the page showed, a whole number from 1",
+            key="invalid_request",
+            params={"field": "expected_version"},
+        )
+    return int(value)
+
+
 @router.post("/staff/tickets/{code}/actions")
 def act_on_ticket(
     request: Request,
@@ -150,15 +165,17 @@ def act_on_ticket(
     language: LanguageDep,
     holder: HolderDep,
     now: NowDep,
-    trigger: Annotated[str, Form(max_length=40)],
-    expected_version: Annotated[int, Form(ge=1)],
-    note: Annotated[str | None, Form(max_length=4000)] = None,
-    officer: Annotated[str | None, Form(max_length=254)] = None,
-    agency: Annotated[str | None, Form(max_length=40)] = None,
-    duplicate_of: Annotated[str | None, Form(max_length=40)] = None,
-    priority: Annotated[str | None, Form(max_length=10)] = None,
+    # Taken as text and checked below: a tampered or stale form is answered with the page and
+    # the refusal in words, never with an API problem document.
+    trigger: Annotated[str, Form()] = "",
+    expected_version: Annotated[str, Form()] = "",
+    note: Annotated[str | None, Form()] = None,
+    officer: Annotated[str | None, Form()] = None,
+    agency: Annotated[str | None, Form()] = None,
+    duplicate_of: Annotated[str | None, Form()] = None,
+    priority: Annotated[str | None, Form()] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
-    back: Annotated[str | None, Form(max_length=20)] = None,
+    back: Annotated[str | None, Form()] = None,
 ) -> Response:
     if not same_origin(request):
         return refuse_cross_site(request, language)
@@ -182,8 +199,9 @@ def act_on_ticket(
     try:
         if chosen is None:
             raise RuleViolated(
-                f"{trigger[:40]!r} is not an action of this page", key="unknown_action"
+                f"{shown(trigger)} is not an action of this page", key="unknown_action"
             )
+        version = _version(expected_version)
         wanted = INPUTS[chosen]
         typed = {
             "note": note,
@@ -219,7 +237,7 @@ def act_on_ticket(
                 now=now,
                 settings=settings,
                 storage=storage,
-                expected_version=expected_version,
+                expected_version=version,
                 **given,
             )
             done = ticket.code
@@ -227,7 +245,7 @@ def act_on_ticket(
         storage.discard(transactions.database)
         status = 409
         problem.update(kind="stale")
-        if isinstance(exc, StaleTicket):
+        if exc.state is not None:
             problem.update(state=present(exc.state), version=exc.version)
     except TanggapError as exc:
         storage.discard(transactions.database)

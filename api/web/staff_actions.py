@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from api.web.i18n import Translator
-from engine import KeyHolder, Trigger, allowed_triggers, list_services
+from engine import Trigger, list_services
 from engine.lifecycle import RULES_BY_TRIGGER, USER_TRIGGERS
 
 #: What each button asks for before it fires, beyond the version (see engine/actions.py).
@@ -72,14 +72,9 @@ def time_left(t: Translator, now: datetime) -> Callable[[datetime], str]:
     return left
 
 
-def actions_for(holder: KeyHolder, state: str) -> list[Action]:
-    """The buttons a ticket in ``state`` shows to ``holder``: what the state allows and the
-    key's role may fire."""
-    return offered([t for t in allowed_triggers(state) if holder.role in RULES_BY_TRIGGER[t].roles])
-
-
 def offered(allowed: list[Trigger]) -> list[Action]:
-    """The buttons for ``allowed`` triggers (already cut to the viewer's role) this page offers."""
+    """The buttons for ``allowed`` triggers (what the key may fire: ``engine.keys.may_fire``)
+    this page offers."""
     return [
         Action(t, INPUTS[t], RULES_BY_TRIGGER[t].reason_required) for t in allowed if t in OFFERED
     ]

@@ -179,13 +179,18 @@ def sign_in_post(
     request: Request,
     language: LanguageDep,
     session: ReadSessionDep,
-    key: Annotated[str, Form(max_length=300)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/staff",
+    # No length limits here that FastAPI would answer in JSON: a key too long is simply no key
+    # (the page says so), a return address too long is dropped.
+    key: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/staff",
 ) -> Response:
+    next = next if len(next) <= 2000 else "/staff"
     if not same_origin(request):
         return refuse_cross_site(request, language)
     settings = get_settings(request)
     try:
+        if len(key) > 300:
+            raise Forbidden("that is not a Tanggap api key")
         holder, prefix = sign_in(session, key)
     except Forbidden:
         return page(

@@ -31,7 +31,7 @@ from engine.catalogue.offices import (
     plan_offices,
     render,
 )
-from engine.catalogue.yaml_errors import yaml_error
+from engine.catalogue.yaml_errors import read_yaml
 from engine.errors import CatalogueError, RuleViolated
 from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
@@ -418,15 +418,8 @@ def parse_catalogue(
 ) -> CatalogueSpec:
     """Parse and fully validate; raise ``CatalogueError`` listing every problem found."""
     # One parse, with libyaml when present: the node tree gives line numbers, and the same
-    # tree is turned into the data.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
-    try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.YAMLError as exc:
-        raise yaml_error(source, exc) from exc
-    finally:
-        loader.dispose()
+    # tree is turned into the data; a key given twice is refused, not silently replaced.
+    root, data = read_yaml(text, source=source, fast=True)
     if not isinstance(data, dict):
         raise CatalogueError(f"{source}: the catalogue must be a mapping with version, areas, …")
     try:

@@ -1,24 +1,105 @@
-"""A YAML file that does not parse, as one line: the file, the line, PyYAML's short problem.
+"""Reading the project's YAML files: one line per problem, duplicate keys refused.
 
 PyYAML's own text is a multi-line report (context, problem, each with a quoted excerpt and a
 caret); an operator needs where and what, on one line, as every other mistake is reported.
+PyYAML also accepts a key given twice in one mapping and keeps the last value: a second
+``routing:`` would silently replace the whole routing table. Every YAML file the project reads
+goes through ``read_yaml``, which refuses that with both lines named.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import yaml
 
 from engine.errors import CatalogueError
 
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-def yaml_error(source: str, exc: yaml.YAMLError) -> CatalogueError:
+
+def yaml_error(source: str, exc: yaml.YAMLError, text: str | None = None) -> CatalogueError:
     """``catalogue/x.yaml:12: not valid YAML: expected ',' or ']', but got ':'``."""
     mark = getattr(exc, "problem_mark", None)
-    where = f"{source}:{mark.line + 1}" if mark is not None else source
-    problem = getattr(exc, "problem", None) or "cannot be read"
+    if mark is not None:
+        where = f"{source}:{mark.line + 1}"
+    elif isinstance(exc, yaml.reader.ReaderError) and text is not None:
+        # A character YAML does not allow (ESC, a C0 control): its position is in characters.
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        where = f"{source}:{line}:{column}"
+    else:
+        where = source
+    if isinstance(exc, yaml.reader.ReaderError):
+        character = exc.character
+        shown = f"#x{character:04x}" if isinstance(character, int) else repr(character)
+        problem = f"character {shown} is not allowed (a control character)"
+    else:
+        problem = getattr(exc, "problem", None) or "cannot be read"
     context = getattr(exc, "context", None)
     # "expected a single document …, but found another document" needs its context to make
     # sense; "while parsing a flow sequence" adds nothing the line number does not say.
     if context and not context.startswith("while "):
         problem = f"{context}, {problem}"
     return CatalogueError(f"{where}: not valid YAML: {problem}")
+
+
+def _key_text(node: yaml.Node) -> str:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{type(node).__name__}>"
+
+
+def _duplicates(
+    node: yaml.Node, path: str, found: list[str], source: str, seen_nodes: set[int]
+) -> None:
+    # An alias is the same node again: each is walked once (nested aliases would otherwise
+    # make the walk exponential, the "billion laughs").
+    if id(node) in seen_nodes:
+        return
+    seen_nodes.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[tuple[str, str], int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag == "tag:yaml.org,2002:merge":
+                _duplicates(value, path, found, source, seen_nodes)
+                continue
+            name = _key_text(key)
+            where = f"{path}.{name}" if path else name
+            identity = (key.tag, name)
+            line = key.start_mark.line + 1
+            if identity in seen:
+                found.append(
+                    f"{source}:{line}: {where}: duplicate key {name!r} "
+                    f"(first at line {seen[identity]}); give each key once"
+                )
+            else:
+                seen[identity] = line
+            _duplicates(value, where, found, source, seen_nodes)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _duplicates(item, f"{path}[{index}]", found, source, seen_nodes)
+
+
+def read_yaml(text: str, *, source: str, fast: bool = False) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data of a one-document YAML text, or
+    ``CatalogueError``: not valid YAML (file:line[:column]) or a key given twice in a mapping
+    (file:line: key.path, each duplicate on its own line).
+
+    ``fast``: libyaml when installed (the catalogue, thousands of lines); otherwise PyYAML's
+    own loader, whose messages name the offending character."""
+    try:
+        loader = (_Loader if fast else yaml.SafeLoader)(text)
+    except yaml.YAMLError as exc:  # the pure-Python reader checks characters at once
+        raise yaml_error(source, exc, text) from None
+    try:
+        root = loader.get_single_node()
+        if root is not None:
+            found: list[str] = []
+            _duplicates(root, "", found, source, set())
+            if found:
+                raise CatalogueError("\n".join(found[:20]))
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        raise yaml_error(source, exc, text) from None
+    finally:
+        loader.dispose()
+    return root, data

@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, RuleViolated
-from engine.keys import KeyHolder, check_sees, descendant_area_ids, visible
-from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, State, Trigger, allowed_triggers
+from engine.keys import KeyHolder, check_sees, descendant_area_ids, may_fire, visible
+from engine.lifecycle import OPEN_STATES, State, Trigger
 from engine.models import (
     Agency,
     Area,
@@ -244,9 +244,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         subscribers=subscribers or 0,
         events=events,
         timers=sla_timeline(session, ticket, now=now),
-        allowed=[
-            t for t in allowed_triggers(ticket.state) if viewer.role in RULES_BY_TRIGGER[t].roles
-        ],
+        allowed=may_fire(session, viewer, ticket, now=now),
         answers=describe_answers(questions_of(ticket.category.questions), ticket.answers),
     )
 

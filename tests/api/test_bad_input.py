@@ -146,7 +146,7 @@ def test_a_point_that_is_no_place_is_refused_in_the_engines_words(
         ("JKT-NOPE-NOPE", "no ticket with code JKT-NOPE-NOPE"),
         (
             "JKT-FKHV-GRB%00",
-            "no ticket with code JKT-FKHV-GRB\\x00: a ticket code has only letters, digits and "
+            "no ticket with code JKT-FKHV-GRB?: a ticket code has only letters, digits and "
             "hyphens, e.g. JKT-7K3M-Q9XD",
         ),
     ],

@@ -11,6 +11,7 @@ import pytest
 
 from api.web.i18n import load
 from engine import Language
+from engine.errors import CatalogueError
 from engine.lifecycle import Role, Trigger
 from engine.models.sla import NotificationStatus
 from sla.policy import RecipientKind
@@ -110,3 +111,12 @@ def test_templates_hold_no_words_of_their_own(path: Path) -> None:
     parser = _Literals()
     parser.feed(source)
     assert parser.found == []
+
+
+def test_a_message_key_given_twice_in_a_file_is_refused(tmp_path: Path) -> None:
+    """Without the check the second ``title`` would silently replace the first."""
+    (tmp_path / "id").mkdir()
+    (tmp_path / "id" / "report.yaml").write_text("title: Lapor\nintro: Halo\ntitle: Laporan\n")
+    with pytest.raises(CatalogueError) as raised:
+        load(Language.ID, tmp_path)
+    assert "report.yaml:3: title: duplicate key 'title' (first at line 1)" in raised.value.message

@@ -64,7 +64,7 @@ def test_problem_documents_carry_a_stable_code_and_params(api: Api) -> None:
         headers={"X-Reporter-Token": token},
     ).json()
     assert bell["code"] == "control_character"
-    assert bell["params"] == {"field": "note", "char": "U+0007", "position": 4}
+    assert bell["params"] == {"field": "text", "char": "U+0007", "position": 4}
     blank = api.client.post(
         f"/api/v1/reports/{code}/comments", json={}, headers={"X-Reporter-Token": token}
     ).json()

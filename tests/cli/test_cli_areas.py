@@ -207,6 +207,12 @@ NOT_UTF8 = "tanggap {cmd}: Invalid value for '{f}': is not UTF-8 text (line 1); 
          "{f}:2: not valid YAML: "
          "expected a single document in the stream, but found another document"),
         ("config", "c.yaml", b"a: \xc3\n", NOT_UTF8),
+        ("config", "c.yaml", b"version: 1\nareas:\n  - name: Gam\x1bbir\n", "{f}:3:14: not valid "
+         "YAML: character #x001b is not allowed (a control character)"),
+        ("config", "c.yaml", b"version: 1\nareas: []\nareas: []\n", "{f}:3: areas: duplicate key "
+         "'areas' (first at line 2); give each key once"),
+        ("mapping", "m.yaml", b"code: kode\nlevels:\n  desa: kelurahan\n  desa: kota\n",
+         "{f}:4: levels.desa: duplicate key 'desa' (first at line 3); give each key once"),
     ],
 )  # fmt: skip
 def test_cli_file_that_does_not_parse_is_one_line_naming_file_and_line(

@@ -76,3 +76,38 @@ def test_cli_keys_create_offers_only_the_roles_a_key_may_carry(tanggap: CliRunne
         refused = tanggap.invoke(app, ["keys", "create", "--role", role, "--name", "x"])
         assert refused.exit_code == 2
         assert "'staff', 'supervisor', 'admin'" in refused.output
+
+
+def test_cli_keys_create_takes_codes_and_role_in_any_case(
+    tanggap: CliRunner, database: Database, name: str
+) -> None:
+    """README: agencies and roles may be typed in any case (as `staff add` takes them)."""
+    created = tanggap.invoke(
+        app,
+        ["keys", "create", "--role", "STAFF", "--name", name, "--agency", "dishub",
+         "--area", "31.71"],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    listed = json.loads(tanggap.invoke(app, ["keys", "list", "--json"]).output)
+    mine = [(k["role"], k["agency"], k["area"]) for k in listed if k["name"] == name]
+    assert mine == [("staff", "DISHUB", "31.71")]
+
+
+def test_cli_keys_revoke_twice_says_it_was_already_revoked(
+    tanggap: CliRunner, database: Database, name: str
+) -> None:
+    created = tanggap.invoke(
+        app, ["keys", "create", "--role", "staff", "--name", name, "--agency", "DISHUB"]
+    )
+    prefix = re.findall(r"tgk_([0-9a-f]+)_", created.output)[0]
+    first = tanggap.invoke(app, ["keys", "revoke", prefix])
+    with database.reading() as session:
+        revoked_at = session.query(ApiKey).filter_by(prefix=prefix).one().revoked_at
+    again = tanggap.invoke(app, ["keys", "revoke", prefix])
+
+    assert first.exit_code == 0 and first.stdout == f"key {prefix} ({name}) revoked\n"
+    assert again.exit_code == 0
+    assert again.stdout.startswith(f"key {prefix} ({name}) was already revoked (")
+    assert "revoked\n" not in again.stdout
+    with database.reading() as session:
+        assert session.query(ApiKey).filter_by(prefix=prefix).one().revoked_at == revoked_at

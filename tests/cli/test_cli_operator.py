@@ -275,6 +275,33 @@ def test_cli_ticket_list_unknown_state_refused(tanggap: CliRunner) -> None:
     assert "'bogus' is not one of 'submitted', 'verified'" in line
 
 
+def test_cli_ticket_list_unknown_area_suggests_only_close_codes(tanggap: CliRunner) -> None:
+    nothing_close = refused(tanggap, "ticket", "list", "--area", "💥")
+    close = refused(tanggap, "ticket", "list", "--area", "31.71.01.100")
+
+    assert nothing_close == "error: unknown area '💥'; no area code is close to it"
+    assert close.startswith("error: unknown area '31.71.01.100'; did you mean: ")
+    suggested = close.split("did you mean: ")[1].split(", ")
+    assert "31.71.01.1001" in suggested and len(suggested) <= 8
+
+
+def test_cli_codes_in_any_case(tanggap: CliRunner, committed: list[str]) -> None:
+    """Category, priority, language, state and agency codes typed in capitals or lower case."""
+    out = ok(tanggap, "ticket", "submit", "--category", "TRAFFIC-JAM", *MONAS,
+             "--description", "macet", "--language", "EN", "--quiet")  # fmt: skip
+    code = out.split()[0]
+    committed.append(code)
+    listed = ok(tanggap, "ticket", "list", "--agency", "dishub", "--state", "SUBMITTED",
+                "--category", "Traffic_Jam", "--json", "--limit", "1000")  # fmt: skip
+    assert code in listed
+
+
+def test_cli_counts_agree_with_their_noun() -> None:
+    assert [context.counted(n, "open ticket") for n in (0, 1, 2)] == [
+        "0 open tickets", "1 open ticket", "2 open tickets",
+    ]  # fmt: skip
+
+
 # --- §3 who may do what --------------------------------------------------------------------
 
 
@@ -334,12 +361,16 @@ def test_cli_staff_deactivate_then_activate(tanggap: CliRunner, submit, officer:
     ok(tanggap, "ticket", "act", code, "assign", "--as", officer, "--officer", officer)
 
     out = ok(tanggap, "staff", "deactivate", officer)
+    again = ok(tanggap, "staff", "deactivate", officer)
     line = refused(tanggap, "ticket", "act", code, "start", "--as", officer)
     ok(tanggap, "staff", "activate", officer)
+    active_again = ok(tanggap, "staff", "activate", officer)
     started = ok(tanggap, "ticket", "act", code, "start", "--as", officer)
 
     assert f"{officer} is deactivated" in out
-    assert "1 open tickets still name them as officer" in out
+    assert "1 open ticket still names them as officer" in out
+    assert again == f"{officer} was already deactivated\n"
+    assert active_again == f"{officer} was already active\n"
     assert line == f"error: staff account {officer} is deactivated"
     assert f"{code} is now in_progress" in started
 

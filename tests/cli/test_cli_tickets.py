@@ -149,7 +149,7 @@ def test_cli_submit_language_is_the_language_of_the_reporters_mail(
         ("JKT-NOPE-NOPE", "error: no ticket with code JKT-NOPE-NOPE"),
         (
             "JKT\x1b[0P-WNED",
-            "error: no ticket with code JKT\\x1b[0P-WNED: a ticket code has only letters, digits "
+            "error: no ticket with code JKT?[0P-WNED: a ticket code has only letters, digits "
             "and hyphens, e.g. JKT-7K3M-Q9XD",
         ),
     ],

@@ -9,6 +9,7 @@ database inside each test's rolled-back transaction.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -398,6 +399,9 @@ def test_parse_mapping_shipped_kemendagri_file() -> None:
         ("code: kode\ncolour: red\n", "unknown keys colour"),
         ("levels: {rw: dusun}\n", "'rw=dusun' is not WORD=LEVEL"),
         ("- kode\n", "expected a mapping"),
+        ("code: kode\nname: nama\ncode: kd\n", "map.yaml:3: code: duplicate key 'code' \\(first"),
+        ("levels:\n  kabkota: kota\n  kabkota: kecamatan\n", "map.yaml:3: levels.kabkota: dup"),
+        ("code: ko\x1bde\n", "map.yaml:1:9: not valid YAML: character #x001b"),
     ],
 )
 def test_parse_mapping_bad_file_refused(text: str, words: str) -> None:
@@ -534,3 +538,13 @@ def test_load_catalogue_dropping_its_office_hands_the_code_back_to_the_rule(sess
         "Kantor Kelurahan Barat",
         "kel-barat.head@tanggap.example",
     )
+
+
+def test_parse_mapping_nested_aliases_are_walked_once() -> None:
+    """Each alias level doubles the paths through the document: the duplicate-key check must
+    not walk them all (2**40 here), and the file is refused for what it is."""
+    lines = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 41)]
+    started = time.monotonic()
+    with pytest.raises(CatalogueError, match="unknown keys"):
+        parse_mapping("\n".join(lines) + "\n", source="map.yaml")
+    assert time.monotonic() - started < 5

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue import load_catalogue, parse_catalogue
+from engine.catalogue.yaml_errors import read_yaml
 from engine.errors import CatalogueError, UnknownCategory
 from engine.models import Agency, Area, CatalogueRevision, Category, RoutingRule
 from engine.policies import load_policy_book
@@ -313,6 +314,23 @@ BAD_FILES = {
         "email: kel-gambir.queue.tanggap.example",
         "is not an e-mail address",
     ),
+    # A key given twice: YAML's loaders keep the last value, which would silently replace the
+    # whole routing table or an agency's address.
+    "duplicate_top_key": (
+        MINI + "routing: []\n",
+        "routing",
+        "routing: []",
+        "duplicate key 'routing' (first at line",
+    ),
+    "duplicate_agency_email": (
+        mini(
+            "    email: kel-gambir.queue@tanggap.example\n",
+            "    email: kel-gambir.queue@tanggap.example\n    email: other@tanggap.example\n",
+        ),
+        "agencies[1].email",
+        "email: other@tanggap.example",
+        "duplicate key 'email'",
+    ),
 }
 
 
@@ -382,3 +400,45 @@ def test_ladder_level_words_reach_the_policy_book(desk) -> None:
     book = load_policy_book(desk.session)
     assert book.level_words("kota_governor", "id") == "kota dan gubernur"
     assert book.level_words("kecamatan", "en") == "district (kecamatan)"
+
+
+def test_parse_catalogue_control_character_names_line_and_column() -> None:
+    text = mini("name_en: Garbage pile", "name_en: Garbage\x1b pile")
+    line = line_of(text, "Garbage\x1b")
+    column = text.splitlines()[line - 1].index("\x1b") + 1
+
+    with pytest.raises(CatalogueError) as raised:
+        parse_catalogue(text, source="jakarta.yaml")
+
+    assert raised.value.message == (
+        f"jakarta.yaml:{line}:{column}: not valid YAML: character #x001b is not allowed "
+        "(a control character)"
+    )
+
+
+def test_parse_catalogue_duplicate_key_names_both_lines() -> None:
+    """The admin API's reload (PUT /api/v1/admin/catalogue) parses with this same function."""
+    text = MINI + "routing: []\n"
+
+    with pytest.raises(CatalogueError) as raised:
+        parse_catalogue(text, source="api upload")
+
+    assert raised.value.message == (
+        f"api upload:{line_of(text, 'routing: []')}: routing: duplicate key 'routing' "
+        f"(first at line {MINI.splitlines().index('routing:') + 1}); "
+        "give each key once"
+    )
+
+
+def test_every_shipped_yaml_file_has_each_key_once() -> None:
+    """The web pages' messages (api/web/i18n), prefect.yaml and the catalogue files: none has a
+    key given twice, which a plain YAML loader would silently resolve to the last value."""
+    root = Path(__file__).resolve().parents[2]
+    files = sorted(
+        path
+        for pattern in ("catalogue/*.yaml", "api/web/i18n/*/*.yaml", "prefect.yaml")
+        for path in root.glob(pattern)
+    )
+    assert len(files) >= 19
+    for path in files:
+        read_yaml(path.read_text(encoding="utf-8"), source=str(path))  # raises on a duplicate

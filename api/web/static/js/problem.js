@@ -28,7 +28,7 @@
       if (typeof params[k] === "number" && !Number.isInteger(params[k])) { params[k] = number(params[k]); }
     });
     var key = "problem." + (body.code || "other");
-    if (body.code === "reason_required" && params.action === "comment") {
+    if (body.code === "note_required") {
       /* a comment or note with nothing in it: the text itself is missing, not a reason */
       var written = "problem.write_first." + (name || "note");
       if (all.indexOf(written) >= 0) { key = written; }

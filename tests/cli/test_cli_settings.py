@@ -1,0 +1,78 @@
+"""A wrong TANGGAP_ setting stops every command at once: one line naming the variable, exit 2,
+no traceback, the value (maybe a password) never repeated."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+SECRET = "s3cretPassw0rd"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "argv", "message"),
+    [
+        ("TANGGAP_RATE_LIMIT_STORAGE", "bogus", ["lifecycle"],
+         "TANGGAP_RATE_LIMIT_STORAGE: not a rate-limit storage like memory:// or "
+         "redis://HOST:6379 (unknown scheme)"),
+        ("TANGGAP_RATE_LIMIT_STORAGE", f"redis://:{SECRET}@localhost:99999", ["ticket", "list"],
+         "TANGGAP_RATE_LIMIT_STORAGE: not a rate-limit storage like memory:// or "
+         "redis://HOST:6379 (it does not parse)"),
+        ("TANGGAP_SMTP_PORT", "99999", ["deliver", "--once"],
+         "TANGGAP_SMTP_PORT: Input should be less than or equal to 65535"),
+        ("TANGGAP_SENDGRID_TIMEOUT_SECONDS", "-1", ["outbox", "list"],
+         "TANGGAP_SENDGRID_TIMEOUT_SECONDS: Input should be greater than 0"),
+        ("TANGGAP_OPERATOR_EMAIL", "notanemail", ["staff", "list"],
+         "TANGGAP_OPERATOR_EMAIL: not an e-mail address like name@example.org"),
+        ("TANGGAP_DELIVERY_MAX_ATTEMPTS", "0", ["keys", "list"],
+         "TANGGAP_DELIVERY_MAX_ATTEMPTS: Input should be greater than or equal to 1"),
+        ("TANGGAP_DEBUG", "maybe", ["catalogue", "show", "areas"],
+         "TANGGAP_DEBUG: Input should be a valid boolean, unable to interpret input"),
+        ("TANGGAP_SESSION_SECRET", SECRET, ["db", "upgrade"],
+         "TANGGAP_SESSION_SECRET: too short: use at least 32 random characters, e.g. the output "
+         "of python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"),
+    ],
+)  # fmt: skip
+def test_cli_bad_setting_refuses_every_command_naming_the_variable(
+    tanggap: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    argv: list[str],
+    message: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    result = tanggap.invoke(app, argv)
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: {message}\n"
+    assert result.stdout == ""
+    assert SECRET not in result.output
+
+
+def test_serve_with_a_bad_rate_limit_storage_starts_nothing(tmp_path: Path) -> None:
+    """It used to start, then the app died with limits' ConfigurationError in api.log."""
+    env = os.environ | {
+        "TANGGAP_HOME": str(tmp_path / "home"),
+        "TANGGAP_DATABASE_URL": f"sqlite:///{tmp_path / 'tanggap.db'}",
+        "TANGGAP_RATE_LIMIT_STORAGE": "bogus",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "serve", "--port", "0", "--prefect-port", "0"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: TANGGAP_RATE_LIMIT_STORAGE: not a rate-limit storage like memory:// or "
+        "redis://HOST:6379 (unknown scheme)\n"
+    )
+    assert done.stdout == ""
+    assert not (tmp_path / "home").exists()

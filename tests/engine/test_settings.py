@@ -1,0 +1,110 @@
+"""Every setting is checked where it enters: a wrong value is one line naming the variable,
+never repeating a secret, before anything runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import ConfigurationError
+from engine.settings import load_settings
+
+SECRET = "s3cretPassw0rd"
+
+BAD = [
+    # variable, value, words of the message
+    ("RATE_LIMIT_STORAGE", "bogus", "not a rate-limit storage like memory://"),
+    ("RATE_LIMIT_STORAGE", "async+memory://", "not a rate-limit storage"),
+    ("RATE_LIMIT_STORAGE", f"redis://:{SECRET}@localhost:99999", "(it does not parse)"),
+    ("SMTP_PORT", "99999", "less than or equal to 65535"),
+    ("SMTP_PORT", "0", "greater than or equal to 1"),
+    ("SMTP_HOST", "smtp example", "not a host name"),
+    ("SMTP_TIMEOUT_SECONDS", "0", "greater than 0"),
+    ("SMTP_STARTTLS", "maybe", "valid boolean"),
+    ("SMTP_PASSWORD", f"{SECRET}\n", "control character"),
+    ("SENDGRID_TIMEOUT_SECONDS", "-1", "greater than 0"),
+    ("SENDGRID_API_KEY", " ", "is empty"),
+    ("SENDGRID_BASE_URL", "api.sendgrid.com", "not a web address"),
+    ("SENDGRID_WEBHOOK_PUBLIC_KEY", "not-a-key", "not a verification key"),
+    ("SENDGRID_TEMPLATE_IDS", '{"escalation": "d 1"}', "template id"),
+    ("OPERATOR_EMAIL", "notanemail", "not an e-mail address"),
+    ("MAIL_FROM", "tanggap.example", "not an e-mail address"),
+    ("MAIL_FROM", "", "must not be empty"),
+    ("MAIL_REPLY_TO", "a@b@c", "not an e-mail address"),
+    ("MAIL_FROM_NAME", "Tang\x1bgap", "control character"),
+    ("MAP_TILE_ATTRIBUTION", "osm\x07", "control character"),
+    ("DELIVERY_MAX_ATTEMPTS", "0", "greater than or equal to 1"),
+    ("DELIVERY_BATCH_SIZE", "0", "greater than or equal to 1"),
+    ("DELIVERY_BACKOFF_SECONDS", "-5", "greater than 0"),
+    ("DELIVERY_LEASE_SECONDS", "0", "greater than 0"),
+    ("DELIVERY_UNCERTAIN_GRACE_SECONDS", "0", "greater than 0"),
+    ("DIGEST_HOUR", "24", "less than or equal to 23"),
+    ("DEBUG", "maybe", "valid boolean"),
+    ("SESSION_SECRET", SECRET, "too short: use at least 32 random characters"),
+    ("MAP_CENTRE", "[100, 0]", "less than or equal to 90"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "words"), BAD)
+def test_a_bad_setting_is_one_line_naming_the_variable_without_its_value(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv(f"TANGGAP_{variable}", value)
+
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+
+    message = caught.value.message
+    assert message.startswith(f"TANGGAP_{variable}: ")
+    assert words in message
+    assert "\n" not in message
+    assert SECRET not in message
+
+
+def test_backoff_ceiling_below_first_delay_names_both_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TANGGAP_DELIVERY_BACKOFF_SECONDS", "60")
+    monkeypatch.setenv("TANGGAP_DELIVERY_BACKOFF_MAX_SECONDS", "30")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert caught.value.message == (
+        "TANGGAP_DELIVERY_BACKOFF_MAX_SECONDS: must be at least TANGGAP_DELIVERY_BACKOFF_SECONDS"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "kept"),
+    [
+        ("SMTP_PORT", "25", "smtp_port", 25),
+        ("OPERATOR_EMAIL", "Ops@Jakarta.Example", "operator_email", "Ops@jakarta.example"),
+        ("OPERATOR_EMAIL", "", "operator_email", None),
+        ("DEBUG", "1", "debug", True),
+        ("DEBUG", "no", "debug", False),
+        ("RATE_LIMIT_STORAGE", "redis://localhost:6379/0", "rate_limit_storage",
+         "redis://localhost:6379/0"),
+        ("SMTP_HOST", "::1", "smtp_host", "::1"),
+    ],
+)  # fmt: skip
+def test_a_good_setting_is_kept(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, field: str, kept: object
+) -> None:
+    monkeypatch.setenv(f"TANGGAP_{variable}", value)
+    assert getattr(load_settings(), field) == kept
+
+
+def test_a_sendgrid_verification_key_as_sendgrid_shows_it_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    der = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    key = base64.b64encode(der).decode()
+    monkeypatch.setenv("TANGGAP_SENDGRID_WEBHOOK_PUBLIC_KEY", key + "\n")
+    assert load_settings().sendgrid_webhook_public_key == key

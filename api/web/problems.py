@@ -28,8 +28,17 @@ def number(language: str, value: float, digits: int = 1) -> str:
     return text
 
 
-def _mb(language: str, size: object) -> str:
-    return number(language, int(size) / MEGABYTE) if isinstance(size, int) else str(size)
+def size_words(language: str, size: object) -> str:
+    """A size in bytes as the page's language says it: "8,0 MB" / "8.0 MB" from a megabyte
+    up, "64 KB" under it, "512 byte" / "512 bytes" under a kilobyte (as ``engine.photos``
+    words sizes, in the page's number format)."""
+    if not isinstance(size, int) or isinstance(size, bool):
+        return str(size)
+    if size < 1024:
+        return f"{number(language, size, 0)} {'byte' if language == 'id' else 'bytes'}"
+    if round(size / 1024) < 1024:
+        return f"{number(language, size / 1024, 0)} KB"
+    return f"{number(language, size / MEGABYTE)} MB"
 
 
 def words(
@@ -50,7 +59,7 @@ def words(
         values["field"] = t(f"problem.field.{name}" if known else "problem.field.any")
     for size in ("size", "limit"):
         if size in values:
-            values[f"{size}_mb"] = _mb(t.language, values[size])
+            values[f"{size}_words"] = size_words(t.language, values[size])
     for key_, value in values.items():
         if isinstance(value, float):
             values[key_] = number(t.language, value)

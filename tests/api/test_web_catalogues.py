@@ -16,7 +16,8 @@ from engine.lifecycle import Role, Trigger
 from engine.models.sla import NotificationStatus
 from sla.policy import RecipientKind
 
-WEB = Path(__file__).resolve().parents[2] / "api" / "web"
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "api" / "web"
 TEMPLATES = sorted((WEB / "templates").rglob("*.html"))
 SCRIPTS = sorted((WEB / "static" / "js").glob("*.js"))
 ID, EN = load(Language.ID), load(Language.EN)
@@ -120,3 +121,18 @@ def test_a_message_key_given_twice_in_a_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError) as raised:
         load(Language.ID, tmp_path)
     assert "report.yaml:3: title: duplicate key 'title' (first at line 1)" in raised.value.message
+
+
+def test_every_input_rule_s_key_has_words_in_both_languages() -> None:
+    """Each stable key an input rule raises (``key="…"`` in the engine or the API) has its own
+    message: without one a page can only say "this could not be done"."""
+    raised = {
+        match.group(1): str(path)
+        for folder in ("engine", "api")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for match in re.finditer(r'\bkey="([a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert len(raised) > 30  # the scan finds the rules (43 when this was written)
+    for messages in (ID, EN):
+        missing = {k: where for k, where in raised.items() if f"problem.{k}" not in messages}
+        assert missing == {}

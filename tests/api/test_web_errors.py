@@ -93,6 +93,13 @@ def test_problems_read_in_the_pages_words() -> None:
     # numbers as each language writes them: a decimal comma in Indonesian
     assert explain_api(id_, too_big) == "Foto 1 terlalu besar (8,0 MB); paling besar 8,0 MB."
     assert explain_api(en, too_big) == "Foto 1 is too big (8.0 MB); at most 8.0 MB."
+    # under a megabyte in KB, never "0,1 MB"; under a kilobyte in bytes
+    small = {"size": 71_680, "limit": 65_536}
+    assert words(id_, "photo_too_large", small) == "Foto terlalu besar (70 KB); paling besar 64 KB."
+    assert words(en, "photo_too_large", {"size": 2_000, "limit": 1_000}) == (
+        "The photo is too big (2 KB); at most 1,000 bytes."
+    )
+    assert words(en, "invalid_number", {"field": "lat"}) == 'The "latitude" box must hold a number.'
     assert "2,5 km" in words(id_, "outside_service_area", {"nearest_km": 2.5})
     assert "2.5 km" in words(en, "outside_service_area", {"nearest_km": 2.5})
     assert words(id_, "outside_service_area", {}) == (

@@ -10,6 +10,14 @@
     var lang = document.documentElement.lang || "id";
     return new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
   }
+  /* A size in bytes as problems.py size_words says it: "8,0 MB", "64 KB", "512 byte(s)". */
+  function sizeWords(bytes) {
+    var lang = document.documentElement.lang || "id";
+    var whole = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+    if (bytes < 1024) { return whole.format(bytes) + (lang === "id" ? " byte" : " bytes"); }
+    if (Math.round(bytes / 1024) < 1024) { return whole.format(bytes / 1024) + " KB"; }
+    return number(bytes / MB) + " MB";
+  }
   window.tanggapProblem = function (body, fields) {
     var t = window.tanggapMessages();
     var all = window.tanggapMessageKeys();
@@ -22,7 +30,7 @@
       params.field = t(all.indexOf("problem.field." + name) >= 0 ? "problem.field." + name : "problem.field.any");
     }
     ["size", "limit"].forEach(function (k) {
-      if (typeof params[k] === "number") { params[k + "_mb"] = number(params[k] / MB); }
+      if (typeof params[k] === "number") { params[k + "_words"] = sizeWords(params[k]); }
     });
     Object.keys(params).forEach(function (k) {
       if (typeof params[k] === "number" && !Number.isInteger(params[k])) { params[k] = number(params[k]); }

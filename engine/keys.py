@@ -117,7 +117,12 @@ def create_key(
             raise RuleViolated(f"{member.email} is {member.role}: the key cannot be {role}")
         agency = agency or (member.agency.code if member.agency else None)
     if role is not Role.ADMIN and not agency:
-        raise RuleViolated(f"a {role} key acts for an agency: give --agency")
+        # Named by field, not by a command-line option: the admin API calls this too.
+        raise RuleViolated(
+            f"a {role} key acts for an agency: name its agency",
+            key="agency_required",
+            params={"field": "agency"},
+        )
     agency_row = area_row = None
     if agency:
         # Codes in any case, with - or _, as everywhere (``dbm`` is DBM).

@@ -364,3 +364,13 @@ def test_an_answer_given_as_true_is_no_number(api: Api) -> None:
     response = api.client.post("/api/v1/reports", json={**body, "answers": {"water_depth": True}})
     assert response.status_code == 422
     assert response.json()["params"]["field"] == "water_depth"
+
+
+def test_a_staff_key_without_agency_names_the_field_not_a_cli_option(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/admin/keys", json={"role": "staff", "name": "loket"}, headers=api.auth("admin")
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert (body["code"], body["params"]["field"]) == ("agency_required", "agency")
+    assert body["detail"] == "a staff key acts for an agency: name its agency"

@@ -102,6 +102,17 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def wait_healthy(url: str, child: Child, timeout: float) -> bool:
+    """True once ``url`` answers 200; False when the child exits or ``timeout`` passes first."""
+    return _wait(url, child, timeout, any_status=False)
+
+
+def wait_answering(url: str, child: Child, timeout: float) -> bool:
+    """True once anything answers HTTP at ``url`` (a 404 too: the app is up); False when the
+    child exits or ``timeout`` passes first."""
+    return _wait(url, child, timeout, any_status=True)
+
+
+def _wait(url: str, child: Child, timeout: float, *, any_status: bool) -> bool:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -109,29 +120,14 @@ def wait_healthy(url: str, child: Child, timeout: float) -> bool:
             return False
         try:
             with opener.open(url, timeout=2) as response:
-                if response.status == 200:
+                if any_status or response.status == 200:
                     return True
+        except urllib.error.HTTPError:
+            if any_status:
+                return True
         except OSError:
             pass
-        time.sleep(0.5)
-    return False
-
-
-def wait_answering(url: str, child: Child, timeout: float) -> bool:
-    """True once anything answers HTTP at ``url`` (a 404 too: the app is up); False when the
-    child exits or ``timeout`` passes first."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if child.process.poll() is not None:
-            return False
-        try:
-            with opener.open(url, timeout=2):
-                return True
-        except urllib.error.HTTPError:
-            return True
-        except OSError:
-            time.sleep(0.25)
+        time.sleep(0.25)
     return False
 
 

@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from tests.api.conftest import MONAS, Api
+from tests.api.test_instants import OPEN311 as OPEN311_DATES
 from tests.conftest import make_photo
 
 W3C = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$")
@@ -354,17 +355,7 @@ def test_bare_dates_are_the_whole_day_in_city_time(api: Api) -> None:
     assert fetch(api, "servicerequestupdates", start_date="2026-11-24", end_date="2026-11-24") == []
 
 
-@pytest.mark.parametrize(
-    ("path", "name"),
-    [
-        ("requests", "start_date"),
-        ("requests", "end_date"),
-        ("requests", "updated_after"),
-        ("requests", "updated_before"),
-        ("servicerequestupdates", "start_date"),
-        ("servicerequestupdates", "end_date"),
-    ],
-)
+@pytest.mark.parametrize(("path", "name"), OPEN311_DATES)
 @pytest.mark.parametrize("value", ["2026-11-30T00:00:00", "2026-11-30T09:00"])
 def test_a_date_and_time_without_an_offset_is_refused_naming_it(
     api: Api, name: str, path: str, value: str

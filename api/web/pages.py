@@ -7,6 +7,7 @@ page's script, so the API stays the one write path.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from api.deps import get_settings
 from api.web.i18n import DEFAULT, Translator, language_of
@@ -27,9 +29,25 @@ STATIC = HERE / "static"
 LANG_COOKIE = "lang"
 _YEAR = 365 * 24 * 3600
 
+#: Characters a page never sends as they came: C0 and C1 controls (but tab and line breaks) and
+#: the bidirectional embeddings, overrides and isolates that reorder what is displayed.
+_UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(value: Any) -> Any:
+    """Every value a template writes, as a page may show it: each character above becomes "?".
+    Stored citizen text never holds one (the engine refuses them); this is for what a request
+    brings back (a code typed in the address bar, a refused note kept for copying)."""
+    if isinstance(value, str) and _UNSHOWN.search(value):
+        cleaned = _UNSHOWN.sub("?", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+    finalize=shown,
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,

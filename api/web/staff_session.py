@@ -92,6 +92,8 @@ def local_path(target: str | None, default: str = "/staff") -> str:
     """``target`` when it is a path on this site, else ``default`` (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
+    if not target.isprintable():  # a control or direction mark: no path of this site has one
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return default

@@ -240,3 +240,34 @@ def test_a_stale_page_keeps_the_note_that_was_typed_and_words_the_page_it_is_on(
     said = _text(indonesian.text)
     assert "Halaman ini sekarang menampilkan keadaan terbarunya" in said
     assert "Daftar di bawah" not in said and typed in said
+
+
+#: ESC, BEL, a C1 control (CSI) and a right-to-left override: what a page never sends back raw.
+UNSHOWN = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def test_pages_never_send_back_control_characters_a_request_brought(
+    web: TestClient, api: Api
+) -> None:
+    missing = web.get("/t/ab%07c%c2%9bd%e2%80%aee")
+    assert missing.status_code == 404
+    assert not any(c in missing.text for c in UNSHOWN)
+    assert "ab?c?d?e" in missing.text
+    back = web.get("/staff/sign-in?next=/staff/ab%1bcd")
+    assert 'name="next" value="/staff"' in back.text and "\x1b" not in back.text
+    sign_in(web, api)
+    staff_missing = web.get("/staff/tickets/%1b%5b31m")
+    assert staff_missing.status_code == 404
+    assert "\x1b" not in staff_missing.text and "?[31m" in staff_missing.text
+    assert "\x1b" not in web.get("/dashboard/t/%1b").text
+    # a refused note is kept for copying, its control characters shown as "?"
+    code = api.submit()["code"]
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert version
+    note = "a\x1b[2Jb\x9bc\u202ed"
+    form = {"expected_version": version.group(1), "trigger": "comment", "note": note}
+    refused = web.post(f"/staff/tickets/{code}/actions", data=form)
+    assert refused.status_code == 422
+    assert not any(c in refused.text for c in UNSHOWN)
+    assert "a?[2Jb?c?d" in refused.text

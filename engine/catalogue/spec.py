@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -73,10 +74,15 @@ def _text(field: str, *, required: bool = True, multiline: bool = False) -> Any:
     """A validator applying the engine's text rules (length from the column, no control
     characters, not blank) to a catalogue text that people read."""
 
-    def check(value: str | None) -> str | None:
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        # The message names the key as the file writes it (name_en), not the limit's name.
         try:
             return clean_text(
-                value, field=field, limit=LIMITS[field], required=required, multiline=multiline
+                value,
+                field=info.field_name or field,
+                limit=LIMITS[field],
+                required=required,
+                multiline=multiline,
             )
         except RuleViolated as exc:
             raise ValueError(exc.message) from None
@@ -403,6 +409,14 @@ def _line_of(root: yaml.Node | None, loc: Loc) -> int | None:
     return line
 
 
+def _plain(message: str) -> str:
+    """pydantic's message without its "Value error, " / "Assertion failed, " prefix: the key
+    path before it already says where."""
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
 def _describe(root: yaml.Node | None, source: str, loc: Loc, message: str) -> str:
     path = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc).lstrip(".")
     line = _line_of(root, loc)
@@ -426,7 +440,8 @@ def parse_catalogue(
         spec = CatalogueSpec.model_validate(data)
     except ValidationError as exc:
         lines = [
-            _describe(root, source, tuple(err["loc"]), err["msg"]) for err in exc.errors()[:20]
+            _describe(root, source, tuple(err["loc"]), _plain(err["msg"]))
+            for err in exc.errors()[:20]
         ]
         raise CatalogueError("\n".join(lines)) from exc
     problems = cross_check(spec, known_areas)

@@ -394,6 +394,8 @@ def test_ladder_level_words_follow_the_text_rules(words: str, message: str) -> N
         in (raised.value.message)
     )
     assert message in raised.value.message
+    # the key as the file writes it, in plain words: no "Value error," nor the limit's name
+    assert "Value error" not in raised.value.message and "level_words" not in raised.value.message
 
 
 def test_ladder_level_words_reach_the_policy_book(desk) -> None:

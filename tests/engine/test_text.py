@@ -407,7 +407,7 @@ def _catalogue_with(old: str, new: str) -> str:
     ("old", "new", "message"),
     [
         ("name: Dinas Bina Marga", 'name: "Dinas \\e[31mBina"', "control character U+001B"),
-        ("name: Dinas Bina Marga", 'name: "\\u200b"', "agency_name is empty"),
+        ("name: Dinas Bina Marga", 'name: "\\u200b"', "agencies[0].name: name is empty"),
         ("name: Dinas Bina Marga", "name: " + "D" * 201, "the limit is 200"),
         ("code: DBM", "code: " + "D" * 41, "at most 40 characters"),
         ("code: DBM", "code: dishub", "agencies[3].code: duplicate code 'DISHUB'"),

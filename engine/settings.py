@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from engine.db import sqlite_file
 from engine.errors import ConfigurationError, RuleViolated
 from engine.text import LIMITS, clean_email
 
@@ -70,6 +72,22 @@ class Settings(BaseSettings):
     dispute_window_days: Annotated[int, Field(ge=0, le=365)] = 7
     #: Where photos are stored (local directory storage).
     media_dir: Path = Path("media")
+
+    @field_validator("media_dir", "mail_dir")
+    @classmethod
+    def _usable_folder(cls, value: Path) -> Path:
+        """A folder that is there or can be made: its nearest existing part is a directory we
+        may write in (checked when the settings are read, not when the first photo or mail
+        fails)."""
+        probe = value
+        while not probe.exists() and probe.parent != probe:
+            probe = probe.parent
+        shown = repr(str(probe)[:80])
+        if probe.exists() and not probe.is_dir():
+            raise ValueError(f"{shown} is not a directory")
+        if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+            raise ValueError(f"{shown} cannot be written to")
+        return value
     #: Public code prefix: JKT for Jakarta. Codes are PREFIX-XXXX-XXXX in a 24-character column.
     code_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,10}$")] = "JKT"
     # The HTTP API (issue 10).
@@ -140,9 +158,11 @@ class Settings(BaseSettings):
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         try:
-            parse_limit(value)
+            limit = parse_limit(value)
         except ValueError:
             raise ValueError(f"not a rate limit like 10/minute: {value[:40]!r}") from None
+        if limit.amount < 1:
+            raise ValueError("must allow at least 1 request (0/minute would refuse every report)")
         return value
 
     #: Local time zone for people-facing times (storage is always UTC).
@@ -164,7 +184,7 @@ class Settings(BaseSettings):
     @field_validator("session_secret")
     @classmethod
     def _session_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 32:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
             raise ValueError(
                 "too short: use at least 32 random characters, e.g. the output of "
                 "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
@@ -195,6 +215,9 @@ class Settings(BaseSettings):
                 f"unsupported database {driver!r}: use sqlite:///FILE or "
                 "postgresql+psycopg://USER@HOST/DB"
             )
+        if driver.startswith("sqlite") and sqlite_file(value) is None:
+            # In memory (or no file): every command would see a new empty database.
+            raise ValueError("an SQLite database needs a file, e.g. sqlite:///tanggap.db")
         return value
 
     @field_validator("timezone")
@@ -293,9 +316,11 @@ class Settings(BaseSettings):
             raise ValueError(f"{wrong} (it has a space or control character)")
         parts = urlsplit(value)
         try:
-            parts.port  # noqa: B018 - a malformed port raises here
+            port = parts.port
         except ValueError:
-            raise ValueError(f"{wrong} (the port is not a number 0-65535)") from None
+            port = 0
+        if port == 0:
+            raise ValueError(f"{wrong} (the port is not a number 1-65535)")
         host = parts.hostname or ""
         if (
             parts.scheme not in ("http", "https")

@@ -41,6 +41,13 @@ BAD = [
     ("DEBUG", "maybe", "valid boolean"),
     ("SESSION_SECRET", SECRET, "too short: use at least 32 random characters"),
     ("MAP_CENTRE", "[100, 0]", "less than or equal to 90"),
+    ("SUBMIT_RATE_LIMIT", "0/minute", "must allow at least 1 request"),
+    ("PUBLIC_BASE_URL", "https://x.example:0", "the port is not a number 1-65535"),
+    ("DATABASE_URL", "sqlite:///", "an SQLite database needs a file"),
+    ("DATABASE_URL", "sqlite:///:memory:", "an SQLite database needs a file"),
+    ("SESSION_SECRET", " " * 40, "too short"),
+    ("MEDIA_DIR", "/dev/null/media", "'/dev/null' is not a directory"),
+    ("MAIL_DIR", "/dev/null/outbox", "'/dev/null' is not a directory"),
 ]
 
 

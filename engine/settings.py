@@ -88,6 +88,7 @@ class Settings(BaseSettings):
         if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
             raise ValueError(f"{shown} cannot be written to")
         return value
+
     #: Public code prefix: JKT for Jakarta. Codes are PREFIX-XXXX-XXXX in a 24-character column.
     code_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,10}$")] = "JKT"
     # The HTTP API (issue 10).

@@ -89,6 +89,7 @@ from engine.reports import (
     unsubscribe,
     write_submission,
 )
+from engine.routing import check_location
 from engine.settings import Settings
 from engine.submission import Language, Report, submit
 from engine.timeline import TimerView, sla_timeline
@@ -156,6 +157,7 @@ __all__ = [
     "act",
     "allowed_triggers",
     "authenticate",
+    "check_location",
     "check_submission",
     "create_key",
     "execute",

@@ -41,6 +41,7 @@ from engine import (
     PublicFilter,
     Report,
     State,
+    check_location,
     check_submission,
     execute,
     find_photo,
@@ -131,9 +132,13 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
         parts = [float(p) for p in text.split(",")]
     except ValueError:
         parts = []
-    ok = len(parts) == 4 and all(abs(v) <= 180 for v in parts)
-    if not ok or parts[0] > parts[2] or parts[1] > parts[3]:
+    if len(parts) != 4:
         raise invalid("query", "bbox", "bbox is min_lon,min_lat,max_lon,max_lat")
+    # Each corner is a point: the engine's one rule for points (NaN, ±inf, off the globe).
+    check_location(parts[1], parts[0], lat_name="bbox min_lat", lon_name="bbox min_lon")
+    check_location(parts[3], parts[2], lat_name="bbox max_lat", lon_name="bbox max_lon")
+    if parts[0] > parts[2] or parts[1] > parts[3]:
+        raise invalid("query", "bbox", "bbox is min_lon,min_lat,max_lon,max_lat (min first)")
     return parts[0], parts[1], parts[2], parts[3]
 
 

@@ -210,6 +210,16 @@ def test_public_list_filters_pages_and_geojson(api: Api) -> None:
     rest = api.client.get("/api/v1/reports", params={"limit": 2, "cursor": first["next_cursor"]})
     assert [r["code"] for r in rest.json()["items"]] == [monas]
     assert api.client.get("/api/v1/reports", params={"bbox": "1,2,3"}).status_code == 422
+    # each corner is a point under the engine's one rule: a latitude of -95 is off the globe
+    for bbox, words in (
+        ("106.8,-95,106.9,-6.1", "bbox min_lat must be between -90 and 90"),
+        ("nan,-6.2,106.9,-6.1", "bbox min_lon is not a number"),
+        ("106.8,-6.2,106.9,inf", "bbox max_lat must be between -90 and 90"),
+    ):
+        refused = api.client.get("/api/v1/reports.geojson", params={"bbox": bbox})
+        assert refused.status_code == 422, bbox
+        assert refused.json()["code"] == "invalid_location"
+        assert words in refused.json()["detail"], refused.text
     assert api.client.get("/api/v1/reports", params={"cursor": "garbage"}).status_code == 422
     geo = api.client.get("/api/v1/reports.geojson", params={"state": "submitted"})
     assert geo.headers["content-type"] == "application/geo+json"

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor, check_may_act
+from engine.actors import Actor, check_may_act, check_reporter
 from engine.catalogue.lookup import get_agency
 from engine.errors import (
     ConfigurationError,
@@ -119,6 +119,10 @@ class _Step:
         self.now = now
         self.settings = settings
         ticket = self.ticket
+        if actor.role is Role.CITIZEN:
+            # Who is asking before what the ticket is: a wrong token is always a 403, never a
+            # conflict that depends on the ticket's state or version.
+            check_reporter(actor, ticket)
         if expected_version is not None and expected_version != ticket.version:
             raise StaleVersion(
                 f"ticket {ticket.code} is at version {ticket.version}, "

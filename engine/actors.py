@@ -70,7 +70,7 @@ def check_may_act(
     if actor.role in (Role.ADMIN, Role.SYSTEM) or rule.scope is Scope.ANY:
         return
     if actor.role is Role.CITIZEN:
-        _check_reporter(actor, ticket)
+        check_reporter(actor, ticket)
         # The dispute window runs from the resolution, whether or not the ticket was closed
         # since: closing early never cuts it.
         resolved = ticket.resolved_at
@@ -99,7 +99,8 @@ def check_may_act(
     )
 
 
-def _check_reporter(actor: Actor, ticket: Ticket) -> None:
+def check_reporter(actor: Actor, ticket: Ticket) -> None:
+    """``Forbidden`` unless ``actor`` holds this ticket's reporter token."""
     if not actor.reporter_token or not ticket.reporter_token_hash:
         raise Forbidden("only the reporter, with the ticket's reporter token, may do this")
     if not hmac.compare_digest(hash_token(actor.reporter_token), ticket.reporter_token_hash):

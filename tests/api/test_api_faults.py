@@ -374,3 +374,36 @@ def test_a_staff_key_without_agency_names_the_field_not_a_cli_option(api: Api) -
     body = response.json()
     assert (body["code"], body["params"]["field"]) == ("agency_required", "agency")
     assert body["detail"] == "a staff key acts for an agency: name its agency"
+
+
+def test_a_wrong_reporter_token_is_a_403_whatever_the_ticket_s_state(api: Api) -> None:
+    """The token is checked before the state or the version: on a held ticket (where a dispute
+    or a rating is no transition at all) a wrong token used to get a 409 naming the state."""
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "hold")
+    wrong = {"X-Reporter-Token": "not-the-token"}
+    answers = {
+        "dispute": api.client.post(
+            f"/api/v1/reports/{code}/dispute", json={"reason": "Masih rusak"}, headers=wrong
+        ),
+        "rating": api.client.post(
+            f"/api/v1/reports/{code}/rating", json={"rating": 1}, headers=wrong
+        ),
+        "comment": api.client.post(
+            f"/api/v1/reports/{code}/comments", json={"text": "Halo"}, headers=wrong
+        ),
+        "stale": api.client.post(
+            f"/api/v1/reports/{code}/comments",
+            json={"text": "Halo", "expected_version": 1},
+            headers=wrong,
+        ),
+    }
+    for name, answer in answers.items():
+        assert answer.status_code == 403, (name, answer.text)
+        assert answer.json()["detail"] == "the reporter token does not match this ticket", name
+    # the right token on the same held ticket: the dispute is a conflict naming the state
+    right = {"X-Reporter-Token": api.tokens[code]}
+    held = api.client.post(
+        f"/api/v1/reports/{code}/dispute", json={"reason": "Masih rusak"}, headers=right
+    )
+    assert held.status_code == 409 and held.json()["state"] == "on_hold"

@@ -668,21 +668,7 @@ def execute(ctx: Context, command: Command) -> Ticket:
     Raises ``TicketNotFound``, ``StaleVersion``, ``IllegalTransition``, ``Forbidden`` and
     ``RuleViolated`` (engine.errors), in that order of checking.
     """
-    ticket = get_ticket(ctx.session, command.code)
-    state, version = ticket.state, ticket.version
-    try:
-        return HANDLERS[type(command)](ctx, command)
-    except StaleVersion as exc:
-        if exc.version is not None:
-            raise
-        # Lost a race at the write: the session is rolled back, so say where the ticket
-        # stood as read, with what the actor's role may fire there.
-        allowed = [t.value for t in allowed_triggers(state) if ctx.actor.role in _roles(t)]
-        raise StaleVersion(exc.message, state=state, version=version, allowed=allowed) from exc
-
-
-def _roles(trigger: Trigger) -> frozenset[Role]:
-    return RULES_BY_TRIGGER[trigger].roles
+    return HANDLERS[type(command)](ctx, command)
 
 
 def command_fields(trigger: Trigger) -> list[str]:

@@ -24,7 +24,6 @@ from engine.errors import (
     Forbidden,
     NotFound,
     RuleViolated,
-    StaleVersion,
     shown,
 )
 from engine.lifecycle import STAFF_ROLES, Role, Trigger
@@ -40,13 +39,6 @@ _PREFIX = "tgk"
 _RANK = {Role.STAFF: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
 #: What ``create_key`` draws for a prefix: 8 lowercase hex digits.
 _PREFIX_SHAPE = re.compile(r"[0-9a-f]{8}")
-
-
-class StaleTicket(StaleVersion):
-    """A stale version, with what the caller needs to retry: where the ticket stands now."""
-
-    def __init__(self, message: str, *, state: str, version: int, allowed: list[str]) -> None:
-        super().__init__(message, state=state, version=version, allowed=allowed)
 
 
 class UnknownReference(RuleViolated):
@@ -292,7 +284,6 @@ def act(
     ticket = get_ticket(session, code)
     if _outside_area(session, holder, ticket):
         raise Forbidden(f"ticket {ticket.code} lies outside this key's area")
-    state, version = ticket.state, ticket.version
     try:
         return perform(
             session,
@@ -306,11 +297,5 @@ def act(
         )
     except NotFound as exc:  # the ticket itself was found above: this is a code in the body
         raise UnknownReference(exc.message) from exc
-    except StaleVersion as exc:
-        # the engine says where the ticket stands and what this key may fire there
-        raise StaleTicket(
-            exc.message,
-            state=exc.state or state,
-            version=exc.version or version,
-            allowed=exc.allowed if exc.allowed is not None else [],
-        ) from exc
+    # A StaleVersion passes as it is: the engine says where the ticket stands and what this
+    # key may fire there.

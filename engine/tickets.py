@@ -14,7 +14,7 @@ from engine import clocks, outbox
 from engine.actors import Actor
 from engine.codes import normalize_code, not_found
 from engine.errors import StaleVersion, TicketNotFound
-from engine.lifecycle import Role, State, Trigger
+from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger, allowed_triggers
 from engine.models import Ticket, TicketEvent
 
 
@@ -128,8 +128,16 @@ def write_transition(
         now=now,
     )
     session.add(event)
-    # A failed flush rolls the session back and expires the ticket: keep what the error says.
-    stale = StaleVersion(f"ticket {ticket.code} was changed by someone else; reload, try again")
+    # A failed flush rolls the session back and expires the ticket: keep what the error says,
+    # and where the ticket stood as read, with what the actor's role may fire there.
+    stale = StaleVersion(
+        f"ticket {ticket.code} was changed by someone else; reload, try again",
+        state=from_state.value,
+        version=seq - 1,
+        allowed=[
+            t.value for t in allowed_triggers(from_state) if actor.role in RULES_BY_TRIGGER[t].roles
+        ],
+    )
     try:
         session.flush()
     except StaleDataError as exc:

@@ -13,15 +13,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import update
+
 from engine.actions import perform
 from engine.actors import Actor
 from engine.db import Database
 from engine.errors import Conflict, RuleViolated, StaleVersion
-from engine.lifecycle import Role, replay
+from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger, allowed_triggers, replay
 from engine.models import Ticket
 from engine.photos import MemoryMediaStorage
 from engine.settings import Settings
-from engine.tickets import get_ticket, list_events
+from engine.tickets import get_ticket, list_events, write_transition
 
 ADMIN = Actor(Role.ADMIN, "racer")
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -249,3 +252,35 @@ def test_concurrency_chain_and_reject_of_the_target_exactly_one_commits(
         if states[a][0] == "duplicate":
             assert states[b][0] == "verified"  # the original stands
     db.dispose()
+
+
+def test_a_race_lost_at_the_write_says_where_the_ticket_stood_as_read(
+    database: Database, settings: Settings, report_committed: Callable[..., Ticket]
+) -> None:
+    """The versioned UPDATE matches no row (someone committed in between): the conflict names
+    the state and version this writer read, and what its role may fire there."""
+    code = _new_ticket(database, settings, report_committed, "verify")
+    staff = Actor(Role.STAFF, "officer")
+    with pytest.raises(StaleVersion) as lost, database.transaction() as session:
+        ticket = get_ticket(session, code)
+        # another writer's transition, behind the ORM's back: the row is at version 3 now
+        session.execute(
+            update(Ticket).where(Ticket.id == ticket.id).values(version=3),
+            execution_options={"synchronize_session": False},
+        )
+        write_transition(
+            session,
+            ticket,
+            trigger=Trigger.ASSIGN,
+            to_state=State.ASSIGNED,
+            actor=staff,
+            note=None,
+            public=True,
+            data={},
+            now=T0 + timedelta(minutes=5),
+        )
+    assert (lost.value.state, lost.value.version) == ("verified", 2)
+    assert lost.value.allowed == [
+        t.value for t in allowed_triggers("verified") if Role.STAFF in RULES_BY_TRIGGER[t].roles
+    ]
+    assert "assign" in lost.value.allowed and "verify" not in lost.value.allowed

@@ -29,7 +29,7 @@ from pydantic import (
 
 from engine.errors import RuleViolated
 from engine.instants import given_instant
-from engine.routing import shown_bound
+from engine.routing import refuse_number, shown_bound
 from engine.text import clean_text
 
 __all__ = [
@@ -220,10 +220,7 @@ def _one(question: QuestionSpec, raw: str | Sequence[str]) -> Answer | None:
             number = float(value) if len(value) <= 40 else math.nan
         except ValueError:
             raise refused(f"{name} must be a number {between}") from None
-        if math.isnan(number):
-            raise refused(f"{name} is not a number; give a number {between}")
-        if not low <= number <= high:  # ±inf too
-            raise refused(f"{name} must be {between}")
+        refuse_number(name, number, low, high, key="invalid_answer", params=params)  # ±inf too
         return number
     if question.datatype is Datatype.DATETIME:
         return _datetime(name, value)

@@ -70,22 +70,26 @@ def check_location(lat: float, lon: float, *, lat_name: str = "lat", lon_name: s
         refuse_number(name, value, -bound, bound, key="invalid_location")
 
 
-def refuse_number(name: str, value: float, low: float, high: float, *, key: str) -> None:
+def refuse_number(
+    name: str,
+    value: float,
+    low: float,
+    high: float,
+    *,
+    key: str,
+    params: dict[str, object] | None = None,
+) -> None:
     """``value`` must be a number (not NaN) within ``low`` .. ``high`` (which excludes ±inf);
-    the words every number taken from a caller is refused in."""
+    the words every number taken from a caller is refused in. ``params``: the error's (default:
+    the field ``name``)."""
+    between = f"between {shown_bound(low)} and {shown_bound(high)}"
+    shown_params: dict[str, object] = params if params is not None else {"field": name}
     if math.isnan(value):
         raise RuleViolated(
-            f"{name} is not a number; give a number between {shown_bound(low)} and "
-            f"{shown_bound(high)}",
-            key=key,
-            params={"field": name},
+            f"{name} is not a number; give a number {between}", key=key, params=shown_params
         )
     if not low <= value <= high:
-        raise RuleViolated(
-            f"{name} must be between {shown_bound(low)} and {shown_bound(high)}",
-            key=key,
-            params={"field": name},
-        )
+        raise RuleViolated(f"{name} must be {between}", key=key, params=shown_params)
 
 
 def shown_bound(bound: float) -> str:

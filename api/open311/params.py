@@ -8,14 +8,13 @@ time zone: from its first instant for ``start_date`` / ``updated_after``, to its
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from engine import Language, RuleViolated
 from engine.instants import given_instant
-from engine.routing import shown_bound
+from engine.routing import refuse_number, shown_bound
 
 #: Parameters that close a period: a bare date there means up to the end of that day.
 _PERIOD_ENDS = frozenset({"end_date", "updated_before"})
@@ -98,12 +97,7 @@ def number(name: str, value: str | None, low: float, high: float) -> float | Non
         raise RuleViolated(
             f"{name} must be a number {between}", key=key, params={"field": name}
         ) from None
-    if math.isnan(result):
-        raise RuleViolated(
-            f"{name} is not a number; give a number {between}", key=key, params={"field": name}
-        )
-    if not low <= result <= high:
-        raise RuleViolated(f"{name} must be {between}", key=key, params={"field": name})
+    refuse_number(name, result, low, high, key=key)
     return result
 
 

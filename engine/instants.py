@@ -37,11 +37,7 @@ def given_instant(name: str, value: datetime | None) -> datetime | None:
         raise RuleViolated(
             f"{name} must lie between {_WINDOW['earliest']} and {_WINDOW['latest']}",
             key="instant_out_of_range",
-            params={
-                "field": name,
-                "earliest": f"{EARLIEST:%Y-%m-%d}",
-                "latest": f"{LATEST:%Y-%m-%d}",
-            },
+            params={"field": name, **_WINDOW},
         )
     return moment
 

@@ -32,12 +32,12 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
     example = "e.g. 2026-11-23T09:00:00+07:00 or 2026-11-23"
     try:
         if _BARE_DATE.fullmatch(text):
-            day = date.fromisoformat(text)
-            if name in _PERIOD_ENDS:
-                last = datetime.combine(day, time(0)) + timedelta(days=1, microseconds=-1)
-                return given_instant(name, _in_zone(name, last, zone))
-            return given_instant(name, _in_zone(name, datetime.combine(day, time(0)), zone))
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            # the city's wall-clock day: its first instant, or its last for a period's end
+            start = datetime.combine(date.fromisoformat(text), time(0))
+            end = start + timedelta(days=1, microseconds=-1) if name in _PERIOD_ENDS else start
+            moment = end.replace(tzinfo=zone)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise RuleViolated(
             f"{name} must be a W3C date, {example}", key="invalid_date", params={"field": name}
@@ -45,11 +45,6 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
     except OverflowError:  # 9999-12-31 + 1 day
         moment = datetime.max.replace(tzinfo=zone)
     return given_instant(name, moment)  # no offset: refused, naming the parameter
-
-
-def _in_zone(name: str, moment: datetime, zone: ZoneInfo) -> datetime:
-    """``moment`` as the city's wall-clock time (a bare date's bound)."""
-    return moment.replace(tzinfo=zone)
 
 
 #: The engine's field → the GeoReport v2 field a caller sent.

@@ -6,12 +6,12 @@ request that fails rolls back exactly as in production, and nothing outlives the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -26,6 +26,8 @@ from engine.keys import create_key
 from engine.lifecycle import Role
 from engine.models import Notification, Ticket
 from engine.settings import Settings
+
+T = TypeVar("T")
 
 MONAS = (-6.1754, 106.8272)  # Kelurahan Gambir, Jakarta Pusat
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,8 +93,9 @@ class Api:
             f"/api/v1/tickets/{code}/transitions", json=body, headers=self.auth(who)
         )
 
-    def mails(self, code: str, kind: str = "citizen_update") -> list[tuple[str, str, str]]:
-        """(recipient, language, subject) of each mail queued about ticket ``code``."""
+    def notifications(self, code: str, kind: str, shape: Callable[[Notification], T]) -> list[T]:
+        """``shape`` of each outbox row of ``kind`` queued about ticket ``code``, oldest first
+        (taken inside the read transaction: the rows expire when it ends)."""
         with self.transactions.read() as session:
             rows = session.scalars(
                 select(Notification)
@@ -100,7 +103,11 @@ class Api:
                 .where(Ticket.code == code, Notification.kind == kind)
                 .order_by(Notification.id)
             )
-            return [(n.recipient, n.language or "", n.subject) for n in rows]
+            return [shape(n) for n in rows]
+
+    def mails(self, code: str, kind: str = "citizen_update") -> list[tuple[str, str, str]]:
+        """(recipient, language, subject) of each mail queued about ticket ``code``."""
+        return self.notifications(code, kind, lambda n: (n.recipient, n.language or "", n.subject))
 
     def drive(self, code: str, *steps: str) -> None:
         notes = {"hold": "menunggu PLN", "resolve": "petugas diturunkan", "reject": "spam"}

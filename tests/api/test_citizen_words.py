@@ -4,9 +4,6 @@ The reporter sees them again under ``own_notes``; staff's public notes stay publ
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from engine.models import Notification, Ticket
 from tests.api.conftest import Api
 
 REASON = "Masih macet parah, tidak ada petugas"
@@ -67,14 +64,7 @@ def test_dispute_reason_is_private_everywhere_public(api: Api) -> None:
 
 
 def _mail_bodies(api: Api, code: str) -> list[str]:
-    with api.transactions.read() as session:
-        rows = session.scalars(
-            select(Notification)
-            .join(Ticket, Ticket.id == Notification.ticket_id)
-            .where(Ticket.code == code, Notification.kind == "citizen_update")
-            .order_by(Notification.id)
-        )
-        return [n.body + (n.html_body or "") for n in rows]
+    return api.notifications(code, "citizen_update", lambda n: n.body + (n.html_body or ""))
 
 
 def test_status_mail_after_a_dispute_does_not_call_the_reason_the_staffs(api: Api) -> None:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import base64
 
-from sqlalchemy import select
-
-from engine.models import Notification, Ticket
 from tests.api.conftest import Api
 from tests.conftest import make_photo
 
@@ -16,14 +13,9 @@ QUEUE = "dishub.queue@tanggap.example"
 
 def follow_ups(api: Api, code: str) -> list[tuple[str, str, str, str]]:
     """(recipient, subject, text, HTML) of each follow-up mail about ``code``."""
-    with api.transactions.read() as session:
-        rows = session.scalars(
-            select(Notification)
-            .join(Ticket, Ticket.id == Notification.ticket_id)
-            .where(Ticket.code == code, Notification.kind == "citizen_follow_up")
-            .order_by(Notification.id)
-        )
-        return [(n.recipient, n.subject, n.body, n.html_body or "") for n in rows]
+    return api.notifications(
+        code, "citizen_follow_up", lambda n: (n.recipient, n.subject, n.body, n.html_body or "")
+    )
 
 
 def test_reporter_comment_and_dispute_reach_the_agency_queue(api: Api) -> None:

@@ -66,7 +66,7 @@ LIMITS: dict[str, int] = {
 #: Line breaks a form or another system may send for a new line.
 _NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
 #: Bidirectional embeddings, overrides and isolates: they reorder what is displayed.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 #: Letters and marks that render as nothing: fillers, blank braille, combining grapheme joiner.
 _BLANK_LOOKING = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
 
@@ -116,7 +116,7 @@ def _check_characters(value: str, *, field: str, multiline: bool) -> None:
                 key="broken_text",
                 params={"field": field, "position": position},
             )
-        if ch in _BIDI_CONTROLS:
+        if ch in BIDI_CONTROLS:
             raise RuleViolated(
                 f"{field} contains direction override U+{ord(ch):04X} at character {position}; "
                 "it would change how the text reads",

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from api.deps import get_settings
 from api.web.i18n import DEFAULT, Translator, language_of
 from engine import Language, Settings
+from engine.text import BIDI_CONTROLS
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -31,7 +32,7 @@ _YEAR = 365 * 24 * 3600
 
 #: Characters a page never sends as they came: C0 and C1 controls (but tab and line breaks) and
 #: the bidirectional embeddings, overrides and isolates that reorder what is displayed.
-_UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
 def shown(value: Any) -> Any:

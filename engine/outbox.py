@@ -101,6 +101,7 @@ def escalation_message(
     ladder = {lv.name: lv for lv in policy.ladder.levels}
 
     def words(name: str) -> str:
+        """A level of this ladder in Indonesian / English (once when both read the same)."""
         known = ladder.get(name)
         both = (known.words("id"), known.words("en")) if known else (as_words(name),) * 2
         return both[0] if both[0] == both[1] else f"{both[0]} / {both[1]}"
@@ -122,8 +123,7 @@ def escalation_message(
         timer_id=word_id,
         timer_en=word_en,
         percent=level.percent,
-        level_id=level.words("id"),
-        level_en=level.words("en"),
+        level=words(level.name),
         category_id=ticket.category.name_id,
         category_en=ticket.category.name_en,
         area=ticket.area.name,

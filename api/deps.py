@@ -48,7 +48,7 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The API's only clock read; everything below gets ``now`` passed in."""
     return datetime.now(UTC)
 
@@ -108,7 +108,7 @@ class Phases:
             raise
 
 
-def get_phases(request: Request) -> Phases:
+async def get_phases(request: Request) -> Phases:
     return Phases(_transactions(request), RequestStorage(get_settings(request).media_dir))
 
 
@@ -116,7 +116,14 @@ ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 PhasesDep = Annotated[Phases, Depends(get_phases)]
 StorageDep = Annotated[RequestStorage, Depends(get_storage, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def _settings_dep(request: Request) -> Settings:
+    # ``get_settings`` stays a plain function: pages call it directly.
+    return get_settings(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings_dep)]
 
 _bearer = HTTPBearer(auto_error=False, description="an api key from `tanggap keys create`")
 

@@ -44,7 +44,7 @@ from cli.context import (
     reported_errors,
     text_file,
 )
-from engine import schema
+from engine import schema, unknown_variables
 from engine.catalogue import load_catalogue
 from engine.catalogue.lookup import find_agency, find_category
 from engine.errors import CorruptHistory, DatabaseNotReady, RuleViolated, TanggapError
@@ -207,6 +207,9 @@ def _main(
     # Every setting is checked before any command runs, whether it reads it or not: a wrong
     # value stops here with one line naming the variable, not later inside a server process.
     context.settings()
+    # A misspelt variable is not an error (the default applies), but it must not go unseen.
+    for warning in unknown_variables(os.environ):
+        context.err_console.print(f"warning: {warning}")
 
 
 @db_app.command("upgrade")

@@ -90,7 +90,7 @@ from engine.reports import (
     write_submission,
 )
 from engine.routing import check_location
-from engine.settings import Settings
+from engine.settings import Settings, unknown_variables
 from engine.submission import Language, Report, submit
 from engine.timeline import TimerView, sla_timeline
 
@@ -185,6 +185,7 @@ __all__ = [
     "suggest_duplicates",
     "support",
     "ticket_detail",
+    "unknown_variables",
     "unsubscribe",
     "update_status",
     "worklist",

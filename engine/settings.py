@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -366,6 +368,39 @@ class Settings(BaseSettings):
         if self.mail_backend != "auto":
             return self.mail_backend
         return "sendgrid" if self.sendgrid_api_key else "eml"
+
+
+#: ``TANGGAP_*`` variables that are not settings of the engine but are read elsewhere: the data
+#: directory of ``tanggap serve``, and the test suite's and benchmarks' own switches.
+OTHER_VARIABLES = frozenset(
+    {
+        "TANGGAP_HOME",
+        "TANGGAP_BOUNDARIES_FILE",
+        "TANGGAP_CHROMIUM",
+        "TANGGAP_SCREENSHOTS",
+        "TANGGAP_SCHEMATHESIS_EXAMPLES",
+        "TANGGAP_TEST_RESET",
+        "TANGGAP_BENCH_PG_URL",
+        "TANGGAP_BENCH_RUN",
+        "TANGGAP_CI_PG_URL",
+    }
+)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One warning per ``TANGGAP_*`` variable in ``environ`` that nothing reads (a misspelt
+    ``TANGGAP_DATABSE_URL`` would otherwise leave the default database in use silently),
+    naming the closest real variable when there is one. Values are never repeated."""
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | OTHER_VARIABLES
+    warnings = []
+    for name in sorted(environ):
+        if not name.upper().startswith(ENV_PREFIX) or name.upper() in known:
+            continue
+        shown = name if name.isprintable() else name.encode("unicode_escape").decode()
+        close = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.8)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.append(f"{shown} is not a Tanggap setting and is ignored{hint}")
+    return warnings
 
 
 def load_settings() -> Settings:

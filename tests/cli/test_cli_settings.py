@@ -76,3 +76,23 @@ def test_serve_with_a_bad_rate_limit_storage_starts_nothing(tmp_path: Path) -> N
     )
     assert done.stdout == ""
     assert not (tmp_path / "home").exists()
+
+
+def test_a_misspelt_variable_is_named_with_the_one_meant_and_the_command_still_runs(
+    tanggap: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typo used to be ignored in silence: the default database was used instead."""
+    monkeypatch.setenv("TANGGAP_DATABSE_URL", f"postgresql://u:{SECRET}@db/tanggap")
+    monkeypatch.setenv("TANGGAP_NOT_A_THING", "1")
+    monkeypatch.setenv("tanggap_debug", "false")  # settings are read in any case: not unknown
+    monkeypatch.setenv("TANGGAP_HOME", "/tmp")  # serve's data directory: read, not a setting
+
+    result = tanggap.invoke(app, ["lifecycle"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: TANGGAP_DATABSE_URL is not a Tanggap setting and is ignored; "
+        "did you mean TANGGAP_DATABASE_URL?\n"
+        "warning: TANGGAP_NOT_A_THING is not a Tanggap setting and is ignored\n"
+    )
+    assert SECRET not in result.output

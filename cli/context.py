@@ -89,11 +89,6 @@ class GuardedOutput:
         return getattr(self.stream, name)
 
 
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """``1 open ticket``, ``2 open tickets``, ``0 e-mails``."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
 def visible(value: object) -> str:
     """``value`` as text with control characters shown as escapes (stored text from before the
     engine refused them, file names, exception texts): nothing printed can drive the terminal."""

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from cli.context import console, counted, database, now, reported_errors, settings
+from cli.context import console, database, now, reported_errors, settings
 from engine.delivery import DeliveryPolicy
 from engine.housekeeping import close_resolved_batch
+from engine.text import counted
 from workflows.delivery import deliver_pass
 from workflows.mail import build_backend
 

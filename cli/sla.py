@@ -10,9 +10,10 @@ import typer
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from cli.context import console, counted, database, local, now, reported_errors, settings, table
+from cli.context import console, database, local, now, reported_errors, settings, table
 from engine.escalation import sweep
 from engine.models import Ticket
+from engine.text import counted
 from engine.tickets import get_ticket
 from engine.timeline import sla_timeline
 

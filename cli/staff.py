@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from cli.context import console, counted, database, fail, now, print_rows, reported_errors, settings
+from cli.context import console, database, fail, now, print_rows, reported_errors, settings
 from engine.errors import StaffExists
 from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role
 from engine.models import Staff, Ticket
 from engine.staff import add_staff, find_staff, set_staff_active, set_staff_timezone
+from engine.text import counted
 
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 

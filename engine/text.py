@@ -237,3 +237,9 @@ def unknown_code(what: str, value: str, known: Iterable[str]) -> str:
             return f"unknown {what} {shown!r}; no {what} code is close to it"
         return f"unknown {what} {shown!r}; did you mean: {', '.join(by_key[c] for c in close)}"
     return f"unknown {what} {shown!r}; valid: {', '.join(choices) or 'none'}"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 open ticket``, ``2 open tickets``, ``0 e-mails``: a count that agrees with its noun
+    (English; ``plural`` where adding "s" is wrong)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

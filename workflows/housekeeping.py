@@ -18,6 +18,7 @@ from engine.housekeeping import (
     check_calendars,
     close_resolved_batch,
 )
+from engine.text import counted
 from workflows import resources
 from workflows.runs import name_run
 
@@ -41,7 +42,7 @@ def close_resolved(batch_size: int = 200, max_batches: int = 500) -> int:
         closed += batch
         if len(batch) < batch_size:
             break
-    get_run_logger().info("closed %d tickets after the dispute window", len(closed))
+    get_run_logger().info("closed %s after the dispute window", counted(len(closed), "ticket"))
     name_run(f"close-resolved: {len(closed)} closed")
     return len(closed)
 
@@ -57,8 +58,8 @@ def daily_digest() -> int:
     """Queue the digest of each supervisor for whom it is 07:00 or later in their own zone and
     who has not had today's (the deployment runs hourly)."""
     queued = queue_today(resources.now())
-    get_run_logger().info("queued %d supervisor digests", len(queued))
-    name_run(f"daily-digest: {len(queued)} digests queued")
+    get_run_logger().info("queued %s", counted(len(queued), "supervisor digest"))
+    name_run(f"daily-digest: {counted(len(queued), 'digest')} queued")
     return len(queued)
 
 
@@ -84,5 +85,8 @@ def calendar_check() -> int:
     for warning in warnings:
         logger.warning("calendar %s: %s", warning.calendar, warning.message)
     told = tell_operator(now, warnings)
-    name_run(f"calendar-check: {len(warnings)} warnings" + (", operator mailed" if told else ""))
+    name_run(
+        f"calendar-check: {counted(len(warnings), 'warning')}"
+        + (", operator mailed" if told else "")
+    )
     return len(warnings)

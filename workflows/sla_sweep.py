@@ -12,6 +12,7 @@ from datetime import datetime
 from prefect import flow, get_run_logger, task
 
 from engine.escalation import SweepResult, sweep
+from engine.text import counted
 from workflows import resources
 from workflows.runs import deliver_now, name_run
 
@@ -39,17 +40,17 @@ def sla_sweep(batch_size: int = 500, max_batches: int = 2000) -> dict[str, int]:
     logger = get_run_logger()
     total = sweep_due(resources.now(), batch_size, max_batches)
     logger.info(
-        "swept %d tickets: %d escalations, %d e-mails queued, %d levels recorded without mail",
-        total.tickets,
-        total.escalations,
-        total.notifications,
-        total.not_mailed,
+        "swept %s: %s, %s queued, %s recorded without mail",
+        counted(total.tickets, "ticket"),
+        counted(total.escalations, "escalation"),
+        counted(total.notifications, "e-mail"),
+        counted(total.not_mailed, "level"),
     )
     if total.notifications:
         deliver_now()
     name_run(
-        f"sweep: {total.tickets} tickets, {total.escalations} levels, "
-        f"{total.notifications} mails queued"
+        f"sweep: {counted(total.tickets, 'ticket')}, {counted(total.escalations, 'level')}, "
+        f"{counted(total.notifications, 'mail')} queued"
     )
     return {
         "tickets": total.tickets,

@@ -20,6 +20,7 @@ from cli import context
 from cli.main import app
 from engine.db import Database
 from engine.models import Staff, Ticket
+from engine.text import counted
 
 ROOT = Path(__file__).resolve().parents[2]
 MONAS = ["--lat", "-6.1754", "--lon", "106.8272"]
@@ -297,7 +298,7 @@ def test_cli_codes_in_any_case(tanggap: CliRunner, committed: list[str]) -> None
 
 
 def test_cli_counts_agree_with_their_noun() -> None:
-    assert [context.counted(n, "open ticket") for n in (0, 1, 2)] == [
+    assert [counted(n, "open ticket") for n in (0, 1, 2)] == [
         "0 open tickets", "1 open ticket", "2 open tickets",
     ]  # fmt: skip
 

@@ -55,12 +55,16 @@ def test_unverified_report_escalates_by_mail_once_and_a_bounce_goes_up_the_chain
 ) -> None:
     ticket = report_committed(now=SUBMITTED, description="Macet total <b>depan</b> Monas")
 
-    sweep = sla_sweep()
+    swept = sla_sweep(return_state=True)
+    sweep = swept.result()
     state = deliver_notifications(return_state=True)
     delivered = state.result()
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(state.state_details.flow_run_id)
-    assert run.name == "deliver: 2 attempted: 2 sent"  # the run list says what it did
+        sweep_run = client.read_flow_run(swept.state_details.flow_run_id)
+    # The run list says what each run did, in counts that agree with their nouns.
+    assert run.name == "deliver: 2 attempted: 2 sent"
+    assert sweep_run.name == "sweep: 1 ticket, 2 levels, 2 mails queued"
 
     # Warning (75 %) and breach (100 %) both fell due; only the breach is mailed.
     assert (sweep["escalations"], sweep["not_mailed"], sweep["notifications"]) == (2, 1, 2)

@@ -62,9 +62,15 @@ def _who_kind(kind: str) -> str:
 ToldBefore = tuple[str, int, Sequence[str]]
 
 
-def _hours(delta: timedelta) -> str:
+def late_words(delta: timedelta) -> str:
+    """How late, in Indonesian / English: ``1 jam 05 menit / 1 h 05 min`` under a day,
+    ``3 hari 4 jam / 3 d 4 h`` from a day on (calendar time, whole minutes down)."""
     minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+    hours, minute = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} jam {minute:02d} menit / {hours} h {minute:02d} min"
+    days, hour = divmod(hours, 24)
+    return f"{days} hari {hour} jam / {days} d {hour} h"
 
 
 def ticket_link(code: str, base_url: str | None = None) -> str:
@@ -131,7 +137,7 @@ def escalation_message(
         status_id=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
         status_en=letters.state_label(ticket.state, "en", last_trigger=ticket.last_trigger),
         deadline=deadline,
-        overdue=_hours(late) if late > timedelta(0) else None,
+        overdue=late_words(late) if late > timedelta(0) else None,
         before=before,
         description=ticket.description[:500],
         link=ticket_link(ticket.code),

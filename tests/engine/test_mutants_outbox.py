@@ -10,14 +10,15 @@ so a report filed Monday 23 Nov 2026 09:05 WIB has its verify warning due 09:20,
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from engine.escalation import sweep_batch
 from engine.models import Escalation, Notification, SlaTimer, Ticket
-from engine.outbox import ticket_link
+from engine.outbox import late_words, ticket_link
 
 WIB = ZoneInfo("Asia/Jakarta")
 DESCRIPTION = "Air setinggi lutut di Jalan Medan Merdeka Barat"
@@ -103,8 +104,8 @@ def test_breach_mail_names_the_agency_the_deadline_and_how_late(desk) -> None:
             "Status: Menunggu / Waiting",
             "Tenggat verifikasi / verification deadline: 2026-11-23 09:35 WIB",
             "Tingkat eskalasi / escalation level: lewat batas waktu / deadline passed"
-            " (100% of target)",
-            "Terlambat / overdue by: 1 h 05 min (waktu kalender / calendar time)",
+            " (100% dari target / of target)",
+            "Terlambat / overdue by: 1 jam 05 menit / 1 h 05 min (waktu kalender / calendar time)",
         ]
         assert lines[-5:] == [
             "Isi laporan / report:",
@@ -125,8 +126,11 @@ def test_breach_mail_names_the_agency_the_deadline_and_how_late(desk) -> None:
         assert mail.created_at == now
     top = sent["kota_governor"][0]
     assert top.subject.startswith(f"[Tanggap] {ticket.code} MELEWATI BATAS verifikasi (150%): ")
-    assert "Terlambat / overdue by: 1 h 05 min" in top.body
-    assert "escalation level: kota dan gubernur / city and governor (150% of target)" in top.body
+    assert "Terlambat / overdue by: 1 jam 05 menit / 1 h 05 min" in top.body
+    assert (
+        "escalation level: kota dan gubernur / city and governor (150% dari target / of target)"
+        in top.body
+    )
 
 
 def test_warning_mail_says_approaching_and_not_overdue(desk) -> None:
@@ -147,7 +151,9 @@ def test_warning_mail_says_approaching_and_not_overdue(desk) -> None:
     )
     assert "Terlambat" not in warning.body
     assert "Tenggat verifikasi / verification deadline: 2026-11-23 09:35 WIB" in warning.body
-    level = "Tingkat eskalasi / escalation level: peringatan / warning (50% of target)"
+    level = (
+        "Tingkat eskalasi / escalation level: peringatan / warning (50% dari target / of target)"
+    )
     assert level in warning.body
 
 
@@ -188,7 +194,10 @@ def test_overdue_by_whole_hours_reads_hours_and_zero_minutes(desk) -> None:
     ticket = flood(desk)
     sweep_batch(desk.session, now=wib(11, 35))  # verify deadline 09:35: two hours late
     for mail in mails(desk, ticket)["breach"]:
-        assert "Terlambat / overdue by: 2 h 00 min (waktu kalender / calendar time)" in mail.body
+        assert (
+            "Terlambat / overdue by: 2 jam 00 menit / 2 h 00 min (waktu kalender / calendar time)"
+            in mail.body
+        )
 
 
 def test_ledger_is_the_truth_when_the_timer_forgot_what_it_recorded(desk) -> None:
@@ -244,3 +253,19 @@ def test_breach_mail_names_the_mailed_warning_in_the_catalogue_s_words(desk) -> 
     assert "<li>peringatan / warning (50%): antrean instansi / agency queue</li>" in (
         breach.html_body
     )
+
+
+@pytest.mark.parametrize(
+    ("late", "words"),
+    [
+        (timedelta(minutes=59, seconds=59), "0 jam 59 menit / 0 h 59 min"),
+        (timedelta(hours=23, minutes=59), "23 jam 59 menit / 23 h 59 min"),
+        (timedelta(hours=24), "1 hari 0 jam / 1 d 0 h"),
+        (timedelta(days=12, hours=5, minutes=30), "12 hari 5 jam / 12 d 5 h"),
+    ],
+)
+def test_lateness_reads_in_both_languages_and_in_days_from_a_day_on(
+    late: timedelta, words: str
+) -> None:
+    """Staff read Indonesian first; "290 h 30 min" late says less than "12 hari 2 jam"."""
+    assert late_words(late) == words

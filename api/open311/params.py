@@ -39,12 +39,27 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
         else:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
+        if _plus_lost(text):
+            example = "send the '+' of its offset as %2B: a bare '+' in a URL reads as a space"
         raise RuleViolated(
             f"{name} must be a W3C date, {example}", key="invalid_date", params={"field": name}
         ) from None
     except OverflowError:  # 9999-12-31 + 1 day
         moment = datetime.max.replace(tzinfo=zone)
     return given_instant(name, moment)  # no offset: refused, naming the parameter
+
+
+def _plus_lost(text: str) -> bool:
+    """Whether ``text`` is a datetime whose ``+HH:MM`` offset came as `` HH:MM``: the query
+    string's unescaped ``+`` (the commonest Open311 client slip)."""
+    head, space, offset = text.rpartition(" ")
+    if not space or not re.fullmatch(r"\d{2}:?\d{2}", offset):
+        return False
+    try:
+        datetime.fromisoformat(f"{head}+{offset}")
+    except ValueError:
+        return False
+    return True
 
 
 #: The engine's field → the GeoReport v2 field a caller sent.

@@ -150,6 +150,12 @@ def test_services_and_requests_speak_one_language_by_locale(
          "start_date needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00"),
         ("requests.json", {"start_date": "2026-13-01"},
          "start_date must be a W3C date, e.g. 2026-11-23T09:00:00+07:00 or 2026-11-23"),
+        # an offset's '+' sent unescaped arrives as a space
+        ("requests.json", {"updated_after": "2026-11-23T09:00:00 07:00"},
+         "updated_after must be a W3C date, send the '+' of its offset as %2B: a bare '+' in "
+         "a URL reads as a space"),
+        ("requests.json", {"end_date": "2026-11-23 09:00:00"},
+         "end_date needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00"),
         ("requests.html", {}, "format must be xml or json"),
         ("services.csv", {}, "format must be xml or json"),
         ("requests/JKT-AAAA-AAAA.yaml", {}, "format must be xml or json"),

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
+from engine.instants import PLUS_LOST, plus_lost
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +230,9 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         "datetime_parsing": "must be a date and time, such as 2026-11-30T08:00:00+07:00",
         "datetime_from_date_parsing": "must be a date and time, such as 2026-11-30T08:00:00+07:00",
     }
+    if kind.startswith("datetime") and isinstance(error.get("input"), str):
+        if plus_lost(error["input"]):
+            return f"{field} must be a date and time; {PLUS_LOST}"
     if kind in words:
         return f"{field} {words[kind]}"
     if kind == "value_error":

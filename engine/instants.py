@@ -9,6 +9,7 @@ working. Errors name the parameter, never echo the value.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from engine.errors import RuleViolated
@@ -46,3 +47,20 @@ def given_instants(**named: datetime | None) -> None:
     """Check several instants at once (a query's own guard)."""
     for name, value in named.items():
         given_instant(name, value)
+
+
+#: What to say when ``plus_lost`` holds.
+PLUS_LOST = "send the '+' of its offset as %2B: a bare '+' in a URL reads as a space"
+
+
+def plus_lost(text: str) -> bool:
+    """Whether ``text`` is an ISO datetime whose ``+HH:MM`` offset arrived as `` HH:MM``: a
+    query string's unescaped ``+`` (the commonest slip of API and Open311 clients)."""
+    head, space, offset = text.rpartition(" ")
+    if not space or not re.fullmatch(r"\d{2}:?\d{2}", offset):
+        return False
+    try:
+        datetime.fromisoformat(f"{head}+{offset}")
+    except ValueError:
+        return False
+    return True

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from engine import Language, RuleViolated
-from engine.instants import given_instant
+from engine.instants import PLUS_LOST, given_instant, plus_lost
 from engine.routing import refuse_number, shown_bound
 
 #: Parameters that close a period: a bare date there means up to the end of that day.
@@ -39,27 +39,14 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
         else:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        if _plus_lost(text):
-            example = "send the '+' of its offset as %2B: a bare '+' in a URL reads as a space"
+        if plus_lost(text):
+            example = PLUS_LOST
         raise RuleViolated(
             f"{name} must be a W3C date, {example}", key="invalid_date", params={"field": name}
         ) from None
     except OverflowError:  # 9999-12-31 + 1 day
         moment = datetime.max.replace(tzinfo=zone)
     return given_instant(name, moment)  # no offset: refused, naming the parameter
-
-
-def _plus_lost(text: str) -> bool:
-    """Whether ``text`` is a datetime whose ``+HH:MM`` offset came as `` HH:MM``: the query
-    string's unescaped ``+`` (the commonest Open311 client slip)."""
-    head, space, offset = text.rpartition(" ")
-    if not space or not re.fullmatch(r"\d{2}:?\d{2}", offset):
-        return False
-    try:
-        datetime.fromisoformat(f"{head}+{offset}")
-    except ValueError:
-        return False
-    return True
 
 
 #: The engine's field → the GeoReport v2 field a caller sent.

@@ -55,6 +55,35 @@ def test_api_wants_an_offset(api: Api, path: str, name: str, who: str | None) ->
     assert response.json()["detail"].startswith(f"{name} needs a time zone offset")
 
 
+@pytest.mark.parametrize(("path", "name", "who"), JSON_API)
+def test_api_says_an_offsets_plus_arrived_as_a_space(
+    api: Api, path: str, name: str, who: str | None
+) -> None:
+    """``?since=2026-11-23T09:00:00+07:00`` typed into a URL: the ``+`` reads as a space."""
+    headers = api.auth(who) if who else {}
+    response = api.client.get(f"{path}?{name}=2026-11-23T09:00:00+07:00", headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == (
+        f"{name} must be a date and time; send the '+' of its offset as %2B: a bare '+' in a "
+        "URL reads as a space"
+    )
+
+
+@pytest.mark.parametrize(("resource", "name"), OPEN311)
+def test_open311_says_an_offsets_plus_arrived_as_a_space(
+    api: Api, resource: str, name: str
+) -> None:
+    response = api.client.get(f"/open311/v2/{resource}.json?{name}=2026-11-23T09:00:00+07:00")
+    assert response.status_code == 400, response.text
+    assert response.json() == [
+        {
+            "code": 400,
+            "description": f"{name} must be a W3C date, send the '+' of its offset as %2B: a "
+            "bare '+' in a URL reads as a space",
+        }
+    ]
+
+
 @pytest.mark.parametrize("value", [*EDGES[:2], "0001-01-01", "9999-12-31"])
 @pytest.mark.parametrize(("resource", "name"), OPEN311)
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -230,9 +230,9 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         "datetime_parsing": "must be a date and time, such as 2026-11-30T08:00:00+07:00",
         "datetime_from_date_parsing": "must be a date and time, such as 2026-11-30T08:00:00+07:00",
     }
-    if kind.startswith("datetime") and isinstance(error.get("input"), str):
-        if plus_lost(error["input"]):
-            return f"{field} must be a date and time; {PLUS_LOST}"
+    given = error.get("input")
+    if kind.startswith("datetime") and isinstance(given, str) and plus_lost(given):
+        return f"{field} must be a date and time; {PLUS_LOST}"
     if kind in words:
         return f"{field} {words[kind]}"
     if kind == "value_error":

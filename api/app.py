@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api import errors, web
 from api.deps import Transactions
+from api.query import one_value_each
 from api.ratelimit import SubmissionLimiter
 from api.routes import admin, areas, dashboard, open311, reports, tickets
 from api.schemas.public import CommentCreate, ReportCreate
@@ -122,13 +123,17 @@ def create_app(
     app.state.transactions = transactions
     app.state.limiter = SubmissionLimiter(settings)
     errors.install(app)
-    app.include_router(reports.router)
-    app.include_router(reports.media)
-    app.include_router(tickets.router)
-    app.include_router(admin.router)
-    app.include_router(dashboard.router)
-    app.include_router(areas.router)
-    app.include_router(open311.router)
+    # A single-valued query parameter given twice is refused, not read as its last value.
+    for router in (
+        reports.router,
+        reports.media,
+        tickets.router,
+        admin.router,
+        dashboard.router,
+        areas.router,
+        open311.router,
+    ):
+        app.include_router(router, dependencies=[Depends(one_value_each)])
     web.install(app)  # pages at /, /t/{code} …; static files at /static
     # The SendGrid event webhook lives with the delivery work (workflows helper), when present.
     if importlib.util.find_spec("api.routes.mail_events") is not None:

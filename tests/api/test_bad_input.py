@@ -180,3 +180,49 @@ def test_a_number_answer_out_of_bounds_is_refused_in_the_questions_words(
     assert response.status_code == 422, response.text
     assert (response.json()["code"], response.json()["detail"]) == ("invalid_answer", words)
     assert _count(api) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "who", "status", "detail"),
+    [
+        ("/api/v1/reports", "limit=5&limit=5000", None, 422,
+         "limit is given more than once; send it once"),
+        ("/api/v1/reports.geojson", "bbox=106.8,-6.2,106.9,-6.1&bbox=0,0,1,1", None, 422,
+         "bbox is given more than once; send it once"),
+        ("/api/v1/tickets", "category=flood&category=traffic_jam", "staff", 422,
+         "category is given more than once; send it once"),
+        ("/api/v1/tickets.csv", "overdue=true&overdue=false", "staff", 422,
+         "overdue is given more than once; send it once"),
+        ("/api/v1/figures", "group_by=agency&group_by=area", "supervisor", 422,
+         "group_by is given more than once; send it once"),
+        ("/open311/v2/requests.json", "status=open&status=closed", None, 400,
+         "status is given more than once; send it once"),
+        ("/open311/v2/requests.json", "service_code=flood&service_code=traffic_jam", None, 400,
+         "service_code is given more than once; give several as one comma-separated value"),
+    ],
+)  # fmt: skip
+def test_a_single_valued_parameter_given_twice_is_refused_naming_it(
+    api: Api, path: str, query: str, who: str | None, status: int, detail: str
+) -> None:
+    """It used to be read as its last value: the caller got an answer to a question they may
+    not have asked (``limit=5&limit=5000``)."""
+    headers = api.auth(who) if who else {}
+    response = api.client.get(f"{path}?{query}", headers=headers)
+    assert response.status_code == status, response.text
+    body = response.json()
+    if status == 400:
+        assert body == [{"code": 400, "description": detail}]
+    else:
+        assert (body["detail"], body["params"]) == (detail, {"field": detail.split()[0]})
+
+
+def test_list_parameters_still_take_every_value(api: Api) -> None:
+    flood = api.submit(category="flood")["code"]
+    jam = api.submit(category="traffic_jam")["code"]
+    listed = api.client.get("/api/v1/reports?category=flood&category=traffic_jam&limit=50")
+    assert listed.status_code == 200, listed.text
+    assert {flood, jam} <= {item["code"] for item in listed.json()["items"]}
+    staff = api.client.get(
+        "/api/v1/tickets?state=submitted&state=verified", headers=api.auth("staff")
+    )
+    assert staff.status_code == 200, staff.text

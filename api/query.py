@@ -1,0 +1,59 @@
+"""One value per query parameter, unless the parameter is a list.
+
+Starlette keeps every value of a repeated parameter and FastAPI quietly takes the last one for a
+single-valued parameter, so ``?bbox=…&bbox=…`` or ``?limit=10&limit=5000`` would be answered for
+a value the caller may not have meant. A repeated single-valued parameter is refused (422, or
+Open311's 400) naming it; list parameters (``state``, ``category`` of the public list) take
+every value as before.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Union, get_args, get_origin
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from api.errors import invalid
+
+_SEQUENCES = (list, tuple, set, frozenset)
+#: Open311's lists, which the spec sends as one comma-separated value.
+_COMMA_LISTS = frozenset({"service_request_id", "service_code"})
+#: Per route: the query parameters that take one value.
+_single: dict[int, frozenset[str]] = {}
+
+
+def _is_sequence(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_is_sequence(arg) for arg in get_args(annotation))
+    return origin in _SEQUENCES or annotation in _SEQUENCES
+
+
+def _single_valued(dependant: Dependant) -> set[str]:
+    names = {
+        field.alias
+        for field in dependant.query_params
+        if not _is_sequence(field.field_info.annotation)
+    }
+    for sub in dependant.dependencies:
+        names |= _single_valued(sub)
+    return names
+
+
+async def one_value_each(request: Request) -> None:
+    """Dependency: refuse a single-valued query parameter given more than once."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or len(request.query_params) == len(
+        request.query_params.multi_items()
+    ):
+        return
+    single = _single.get(id(route))
+    if single is None:
+        single = _single[id(route)] = frozenset(_single_valued(route.dependant))
+    for name in sorted(single):
+        if len(request.query_params.getlist(name)) > 1:
+            how = "give several as one comma-separated value" if name in _COMMA_LISTS else ""
+            raise invalid("query", name, f"{name} is given more than once; {how or 'send it once'}")

@@ -494,7 +494,15 @@ def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
         raise RuleViolated(
             f"{parent.code} is {parent.state}; point at the ticket that stands",
             key="duplicate_of_closed",
-            params={"code": parent.code},
+            params={"code": parent.code, "field": "duplicate_of"},
+        )
+    if parent.state == State.CLOSED:
+        # Its work is over: the problem is back, and this report is how it came back.
+        raise RuleViolated(
+            f"{parent.code} is closed; if the problem is back, work on this report "
+            f"(or reopen {parent.code})",
+            key="duplicate_of_finished",
+            params={"code": parent.code, "field": "duplicate_of"},
         )
     ticket.duplicate_of = parent
     step.write(text, command.public, {"duplicate_of": {"from": None, "to": parent.code}})

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine import environment, letters
+from engine import environment, letters, mail_dates
 from engine.delivery import DeliveryPolicy, alert_operator
 from engine.letters import Letter
-from engine.lifecycle import Role, Trigger
+from engine.lifecycle import Role, State, Trigger
 from engine.models import (
     Escalation,
     Notification,
@@ -190,6 +191,17 @@ def enqueue(session: Session, rows: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
+def _dispute_until(ticket: Ticket, settings: Settings, now: datetime) -> date | None:
+    """The last day (city time) the reporter may still dispute the resolution, while the
+    ticket is resolved or closed and the window (counted from the resolution) is open."""
+    if ticket.state not in (State.RESOLVED, State.CLOSED) or ticket.resolved_at is None:
+        return None
+    end = ticket.resolved_at + settings.dispute_window
+    if now >= end:  # the close-resolved flow closes at this instant: nothing left to offer
+        return None
+    return end.astimezone(ZoneInfo(settings.timezone)).date()
+
+
 #: Triggers that leave the state as it was but change how it reads to the citizen.
 _VISIBLE_SAME_STATE = frozenset({"transfer", "reopen"})
 
@@ -226,11 +238,15 @@ def on_public_transition(
         )
     )
     settings = settings or environment.settings()
+    until = _dispute_until(ticket, settings, now)
+    # A duplicate's readers are pointed at the report that stands, to follow that one instead.
+    original = ticket.duplicate_of.code if ticket.duplicate_of is not None else None
     rows = []
     for address, (lang, reporter) in readers.items():
         if address in dead:
             continue
         lang = letters.language(lang)
+        dispute_until = mail_dates.long_day(until, lang) if until else None
         letter = letters.render(
             "citizen_update",
             lang,
@@ -239,8 +255,10 @@ def on_public_transition(
             category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
             status=letters.state_label(ticket.state, lang, last_trigger=ticket.last_trigger),
             note=event.note if event.public else None,
-            can_dispute=reporter and ticket.state == "resolved",
+            dispute_until=dispute_until if reporter else None,
             dispute_days=settings.dispute_window_days,
+            original=original,
+            original_link=ticket_link(original, settings.public_base_url) if original else None,
             reporter=reporter,
             link=ticket_link(ticket.code, settings.public_base_url),
         )

@@ -71,7 +71,11 @@ def test_citizen_mail_resolution_note_is_escaped_in_html_and_offers_the_dispute(
     last = mails(desk, ticket)[-1]
     assert last.subject == f"[Tanggap] Laporan {ticket.code}: Selesai"
     assert 'Lampu diganti <img src=x onerror="alert(1)">' in last.body
-    assert "menyanggah penyelesaian ini dalam 7 hari" in last.body
+    # the last day, in the city's time (resolved Monday 23 November, a 7-day window)
+    assert (
+        "Anda dapat menyanggah penyelesaian ini hingga 30 November 2026 "
+        "(7 hari sejak diselesaikan)."
+    ) in last.body
     assert last.html_body is not None
     assert "Lampu diganti &lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in last.html_body
     assert "<img" not in last.html_body
@@ -110,7 +114,42 @@ def test_close_resolved_waits_for_the_dispute_window_then_closes_as_system(desk:
     assert (event.trigger, event.actor_role, event.actor_label) == (
         "close", "system", "close-resolved"
     )  # fmt: skip
-    assert mails(desk, ticket)[-1].subject == f"[Tanggap] Laporan {ticket.code}: Selesai (ditutup)"
+    last = mails(desk, ticket)[-1]
+    assert last.subject == f"[Tanggap] Laporan {ticket.code}: Selesai (ditutup)"
+    assert "menyanggah" not in last.body  # the window is over: nothing is offered
+
+
+def test_a_ticket_closed_early_still_offers_the_dispute_until_the_window_ends(
+    desk: Desk,
+) -> None:
+    """Staff may close at once; the reporter may still dispute within the window (counted
+    from the resolution), and the closing mail says until when, in the reader's language."""
+    ticket = desk.ticket_in("resolved", reporter_email="sari@warga.example")
+    ticket.reporter_language = "en"
+    desk.act(ticket, "close")
+
+    last = mails(desk, ticket)[-1]
+    assert last.subject == f"[Tanggap] Report {ticket.code}: Closed"
+    assert (
+        "you can dispute this resolution until 30 November 2026 (7 days from its resolution)."
+    ) in last.body
+    assert last.html_body is not None and "until 30 November 2026" in last.html_body
+
+
+def test_a_duplicates_mail_points_at_the_report_to_follow(desk: Desk) -> None:
+    parent = desk.submit()
+    ticket = desk.submit(reporter_email="sari@warga.example")
+    desk.act(ticket, "mark_duplicate", duplicate_of=parent.code)
+
+    last = mails(desk, ticket)[-1]
+    assert last.subject == f"[Tanggap] Laporan {ticket.code}: Duplikat"
+    link = f"http://127.0.0.1:8000/t/{parent.code}"
+    assert (
+        f"Laporan ini sama dengan laporan {parent.code} yang sedang ditangani; "
+        f"ikuti laporan itu: {link}"
+    ) in last.body
+    assert last.html_body is not None and f'<a href="{link}">{parent.code}</a>' in last.html_body
+    assert "menyanggah" not in last.body
 
 
 def test_daily_digest_lists_breaches_once_a_day_from_seven_local(desk: Desk) -> None:

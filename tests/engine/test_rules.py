@@ -173,6 +173,14 @@ def test_mark_duplicate_points_at_parent(desk) -> None:
         pytest.param("self-sloppy", RuleViolated, "cannot duplicate itself", id="itself-typed"),
         pytest.param("duplicate", RuleViolated, "is duplicate", id="parent-is-duplicate"),
         pytest.param("rejected", RuleViolated, "is rejected", id="parent-is-rejected"),
+        # its work is over: a report of the problem coming back is worked on, not buried
+        pytest.param(
+            "closed",
+            RuleViolated,
+            r"is closed; if the problem is back, work on this "
+            r"report \(or reopen JKT-",
+            id="parent-is-closed",
+        ),
         pytest.param("JKT-ZZZZ-ZZZZ", TicketNotFound, "JKT-ZZZZ-ZZZZ", id="unknown"),
     ],
 )
@@ -184,7 +192,7 @@ def test_mark_duplicate_bad_target_refused_nothing_written(
         target = ticket.code
     elif target == "self-sloppy":
         target = ticket.code.lower().replace("-", " ")
-    elif target in ("duplicate", "rejected"):
+    elif target in ("duplicate", "rejected", "closed"):
         target = desk.ticket_in(target).code
     before = persisted(desk.session, ticket)
 

@@ -10,6 +10,7 @@ every value as before.
 from __future__ import annotations
 
 import types
+import weakref
 from typing import Any, Union, get_args, get_origin
 
 from fastapi import Request
@@ -21,8 +22,8 @@ from api.errors import invalid
 _SEQUENCES = (list, tuple, set, frozenset)
 #: Open311's lists, which the spec sends as one comma-separated value.
 _COMMA_LISTS = frozenset({"service_request_id", "service_code"})
-#: Per route: the query parameters that take one value.
-_single: dict[int, frozenset[str]] = {}
+#: Per route: the query parameters that take one value (weak: tests build many apps).
+_single: weakref.WeakKeyDictionary[APIRoute, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 def _is_sequence(annotation: Any) -> bool:
@@ -50,9 +51,9 @@ async def one_value_each(request: Request) -> None:
         request.query_params.multi_items()
     ):
         return
-    single = _single.get(id(route))
+    single = _single.get(route)
     if single is None:
-        single = _single[id(route)] = frozenset(_single_valued(route.dependant))
+        single = _single[route] = frozenset(_single_valued(route.dependant))
     for name in sorted(single):
         if len(request.query_params.getlist(name)) > 1:
             how = "give several as one comma-separated value" if name in _COMMA_LISTS else ""

@@ -22,8 +22,9 @@ from api.errors import invalid
 _SEQUENCES = (list, tuple, set, frozenset)
 #: Open311's lists, which the spec sends as one comma-separated value.
 _COMMA_LISTS = frozenset({"service_request_id", "service_code"})
-#: Per route: the query parameters that take one value (weak: tests build many apps).
-_single: weakref.WeakKeyDictionary[APIRoute, frozenset[str]] = weakref.WeakKeyDictionary()
+#: Per route (by id, with a weak reference that proves the id is still that route's: routes
+#: are unhashable, and tests build many apps): the query parameters that take one value.
+_single: dict[int, tuple[weakref.ref[APIRoute], frozenset[str]]] = {}
 
 
 def _is_sequence(annotation: Any) -> bool:
@@ -51,9 +52,12 @@ async def one_value_each(request: Request) -> None:
         request.query_params.multi_items()
     ):
         return
-    single = _single.get(route)
-    if single is None:
-        single = _single[route] = frozenset(_single_valued(route.dependant))
+    known = _single.get(id(route))
+    if known is not None and known[0]() is route:
+        single = known[1]
+    else:
+        single = frozenset(_single_valued(route.dependant))
+        _single[id(route)] = (weakref.ref(route), single)
     for name in sorted(single):
         if len(request.query_params.getlist(name)) > 1:
             how = "give several as one comma-separated value" if name in _COMMA_LISTS else ""

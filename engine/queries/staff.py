@@ -7,13 +7,14 @@ report's reporter is shown to admins only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, RuleViolated
+from engine.instants import LATEST
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, may_fire, visible
 from engine.lifecycle import OPEN_STATES, State, Trigger
 from engine.models import (
@@ -34,8 +35,9 @@ from engine.questions import AnsweredQuestion, describe_answers, questions_of
 from engine.tickets import get_ticket, list_events
 from engine.timeline import TimerView, sla_timeline
 
-#: Sorts tickets without a running timer after every real deadline.
-_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+#: Sorts tickets without a running timer after every real deadline; the engine's last instant,
+#: so the cursor it ends up in reads back like any other.
+_NEVER = LATEST
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,8 @@ _NESTED = re.compile(r"^(\w+)\[([^\[\]]{1,60})\](\[\])?$")
 def _put(fields: dict[str, Any], key: str, value: str) -> None:
     match = _NESTED.match(key)
     if match is None:
+        if "[" in key:
+            raise _not_nested(key)
         if key in fields:
             # two values for one: which was meant is not ours to guess
             name = printable(key)
@@ -129,12 +131,24 @@ def _put(fields: dict[str, Any], key: str, value: str) -> None:
     name, inner, many = match.groups()
     nested = fields.setdefault(name, {})
     if not isinstance(nested, dict):
-        raise RuleViolated(f"{name} is given both as a value and as {name}[…]")
+        raise invalid("body", name, f"{name} is given both as a value and as {name}[…]")
     if many or inner in nested:
         previous = nested.get(inner, [])
         nested[inner] = [*(previous if isinstance(previous, list) else [previous]), value]
     else:
         nested[inner] = value
+
+
+def _not_nested(key: str) -> RequestValidationError:
+    """``answers[]`` or ``answers[a][b]``: brackets that name no one answer. Said of the field
+    before the brackets (``answers``), as the caller wrote it."""
+    name = printable(key.partition("[")[0]) or printable(key)
+    written = printable(key)
+    if name == "answers":
+        return invalid(
+            "body", name, f"{written} is not an answer: send each as answers[question_code]"
+        )
+    return invalid("body", name, f"{written} is not a field of this request")
 
 
 def with_photos(model: type[BaseModel]) -> dict[str, Any]:

@@ -377,6 +377,13 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
                 parsed.attributes[code] = [*listed, value]
             else:
                 parsed.attributes[code] = value
+        elif key.startswith("attribute["):
+            # attribute[] or attribute[a][b]: brackets that name no one attribute
+            raise RuleViolated(
+                f"{shown(key)} is not an attribute: send each as attribute[code]",
+                key="invalid_attribute",
+                params={"field": "attribute"},
+            )
         elif key in parsed.fields:
             raise RuleViolated(
                 f"{shown(key)} is given more than once; send it once",

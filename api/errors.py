@@ -253,6 +253,14 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, Conflict):
             # a 409 always says where the ticket stands: state, version, allowed triggers
             extra.update(state=exc.state, version=exc.version, allowed=exc.allowed)
+        if isinstance(exc, CatalogueError):
+            # one problem a line in the engine; one detail line here, and each for a program
+            lines = exc.message.splitlines()
+            extra["errors"] = [
+                {"where": safe(p.where), "path": safe(p.path), "msg": safe(p.message)}
+                for p in exc.problems
+            ] or [{"where": "", "path": "", "msg": safe(line)} for line in lines]
+            return problem(request, status, exc.code, "; ".join(lines), **extra)
         return problem(request, status, exc.code, exc.message, **extra)
 
     @app.exception_handler(ApiError)

@@ -272,7 +272,12 @@ def install(app: FastAPI) -> None:
     def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
-                "loc": [p if isinstance(p, int) else safe(str(p)[:60]) for p in e.get("loc", ())],
+                # the request's own path: pydantic's names for a union's members are dropped
+                "loc": [
+                    p if isinstance(p, int) else safe(str(p)[:60])
+                    for p in e.get("loc", ())
+                    if isinstance(p, int) or not _UNION_TAG.match(str(p))
+                ],
                 "msg": safe(str(e.get("msg", ""))),
                 "type": e.get("type"),
             }
@@ -283,7 +288,7 @@ def install(app: FastAPI) -> None:
         # The field as the caller named it: the last name in the location that is not where it
         # came from (body, query …) nor a list index — never FastAPI's "query.x" path.
         names = [str(p) for p in first["loc"] if not isinstance(p, int)]
-        names = [n for n in names if n not in _SOURCES and not _UNION_TAG.match(n)]
+        names = [n for n in names if n not in _SOURCES]
         detail = plain_words(names[-1] if names else "", raw[0] if raw else {})
         extra: dict[str, Any] = {"params": {"field": names[-1]}} if names else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"

@@ -443,8 +443,15 @@ def post_request(
         raise Forbidden("api_key is required")
     authenticate(session, fields["api_key"])
     if len(parsed.uploads) > settings.max_photos:
-        raise RuleViolated(f"at most {settings.max_photos} media files")
-    media = [check_photo(data, settings, name, size=size) for data, name, size in parsed.uploads]
+        raise RuleViolated(
+            f"at most {settings.max_photos} media files",
+            key="too_many_photos",
+            params={"field": "media", "limit": settings.max_photos},
+        )
+    media = [
+        check_photo(data, settings, name, size=size, field="media")
+        for data, name, size in parsed.uploads
+    ]
     for required in ("service_code", "description"):
         if required not in fields:
             raise RuleViolated(f"{required} is required")

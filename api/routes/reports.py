@@ -135,8 +135,9 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     if len(parts) != 4:
         raise invalid("query", "bbox", "bbox is min_lon,min_lat,max_lon,max_lat")
     # Each corner is a point: the engine's one rule for points (NaN, ±inf, off the globe).
-    check_location(parts[1], parts[0], lat_name="bbox min_lat", lon_name="bbox min_lon")
-    check_location(parts[3], parts[2], lat_name="bbox max_lat", lon_name="bbox max_lon")
+    for lat, lon, corner in ((parts[1], parts[0], "min"), (parts[3], parts[2], "max")):
+        names = {"lat_name": f"bbox {corner}_lat", "lon_name": f"bbox {corner}_lon"}
+        check_location(lat, lon, **names, field="bbox")
     if parts[0] > parts[2] or parts[1] > parts[3]:
         raise invalid("query", "bbox", "bbox is min_lon,min_lat,max_lon,max_lat (min first)")
     return parts[0], parts[1], parts[2], parts[3]

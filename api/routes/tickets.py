@@ -217,7 +217,10 @@ def transition(
     body, files = parsed
     expected = _expected_version(body.expected_version, _if_match(if_match))
     if expected is None:
-        raise RuleViolated("say which version you read: expected_version or If-Match")
+        raise RuleViolated(
+            "say which version you read: expected_version or If-Match",
+            params={"field": "expected_version"},
+        )
     sent = [*body.photos, *files]
     photos = [check_photo(p, settings, f"photo {n}") for n, p in enumerate(sent, 1)]
     ticket = act(

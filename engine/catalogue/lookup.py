@@ -46,7 +46,10 @@ def find_category(session: Session, code: str) -> Category | None:
 def get_category(session: Session, code: str) -> Category:
     category = find_category(session, code)
     if category is None:
-        raise UnknownCategory(unknown_code("report category", code, _known(session, Category)))
+        raise UnknownCategory(
+            unknown_code("report category", code, _known(session, Category)),
+            params={"field": "category"},
+        )
     return category
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from engine.errors import Forbidden, RuleViolated
+from engine.errors import Forbidden, RuleViolated, shown
 from engine.instants import LATEST
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, may_fire, visible
 from engine.lifecycle import OPEN_STATES, State, Trigger
@@ -116,7 +116,7 @@ class TicketDetail:
 def _code_id(session: Session, model: Any, code: str, what: str) -> int:
     found = session.scalar(select(model.id).where(model.code == code))
     if found is None:
-        raise RuleViolated(f"no {what} with code {code!r}")
+        raise RuleViolated(f"no {what} with code {shown(code)}", params={"field": what})
     return int(found)
 
 

@@ -156,8 +156,17 @@ def etag(version: int) -> str:
 def _if_match(value: str | None) -> int | None:
     if not value:
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.startswith("v") or not text[1:].isdigit():
+    text = value.strip()
+    if text.startswith("W/"):
+        # RFC 9110 13.1.1: If-Match compares strongly, so a weak tag never matches
+        raise RuleViolated(
+            f'If-Match takes the ETag as sent, such as "v3": a weak one ({shown(value)}) '
+            "never matches",
+            key="invalid_request",
+            params={"field": "If-Match"},
+        )
+    text = text.strip('"')
+    if not text.startswith("v") or not text[1:].isascii() or not text[1:].isdigit():
         raise RuleViolated(
             f'If-Match must be an ETag of this ticket, such as "v3", not {shown(value)}',
             key="invalid_request",

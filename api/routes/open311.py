@@ -281,6 +281,7 @@ class RequestsQuery:
         near = (lat, lon, radius) if lat is not None and lon is not None else None
         f = PublicFilter(
             categories=tuple(csv_list(raw["service_code"])),
+            unknown_codes_refused=False,
             created_after=start,
             created_before=end,
             open_only=(statuses == {"open"}) if len(statuses) == 1 else None,

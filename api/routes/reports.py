@@ -17,6 +17,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
+from api.query import GIVEN, STATES
 from api.ratelimit import limit_submissions
 from api.schemas.public import (
     CommentCreate,
@@ -154,8 +155,8 @@ class FeedQuery:
                 description="min_lon,min_lat,max_lon,max_lat", examples=["106.8,-6.2,106.9,-6.1"]
             ),
         ] = None,
-        state: Annotated[list[State] | None, Query()] = None,
-        category: Annotated[list[str] | None, Query(max_length=60)] = None,
+        state: Annotated[list[State] | None, STATES, Query()] = None,
+        category: Annotated[list[str] | None, GIVEN, Query(max_length=60)] = None,
         since: Annotated[datetime | None, Query(description="changed at or after")] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=200)] = None,

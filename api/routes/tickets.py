@@ -21,6 +21,7 @@ from api.deps import (
     SupervisorKey,
 )
 from api.errors import REPORT_FIELDS, request_fields
+from api.query import STATES
 from api.routes.reports import to_report
 from api.schemas.public import ReportCreated, StateRead
 from api.schemas.staff import (
@@ -58,7 +59,9 @@ class WorkQuery:
     def __init__(
         self,
         agency: Annotated[str | None, Query(max_length=40)] = None,
-        state: Annotated[list[State] | None, Query(description="default: all open states")] = None,
+        state: Annotated[
+            list[State] | None, STATES, Query(description="default: all open states")
+        ] = None,
         category: Annotated[str | None, Query(max_length=60)] = None,
         area: Annotated[
             str | None, Query(max_length=40, description="this area and beneath")

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from engine.catalogue.lookup import filter_code
 from engine.codes import normalize_code, not_found
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instant, given_instants
@@ -107,6 +108,9 @@ class PublicFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     exclude_id: int | None = None
+    #: An unknown category code is refused (the API); else it matches nothing (Open311, whose
+    #: ``service_code`` list is a set of services any of which may be gone).
+    unknown_codes_refused: bool = True
 
     def __post_init__(self) -> None:
         given_instants(
@@ -302,6 +306,12 @@ def list_public(
     offset: int | None = None,
 ) -> Page:
     """Newest change first, keyset-paged on (updated_at, id) — or by offset for Open311 pages."""
+    if f.categories:
+        strict = f.unknown_codes_refused
+        codes = (
+            filter_code(session, Category, c, field="category", strict=strict) for c in f.categories
+        )
+        f = replace(f, categories=tuple(codes))
     query = _where(_base(), f).order_by(Ticket.updated_at.desc(), Ticket.id.desc())
     if cursor:
         at, ticket_id = decode_cursor(cursor)

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from engine.errors import Forbidden, RuleViolated, shown
+from engine.catalogue.lookup import filter_code
+from engine.errors import Forbidden
 from engine.instants import LATEST
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, may_fire, visible
 from engine.lifecycle import OPEN_STATES, State, Trigger
@@ -114,10 +115,8 @@ class TicketDetail:
 
 
 def _code_id(session: Session, model: Any, code: str, what: str) -> int:
-    found = session.scalar(select(model.id).where(model.code == code))
-    if found is None:
-        raise RuleViolated(f"no {what} with code {shown(code)}", params={"field": what})
-    return int(found)
+    stored = filter_code(session, model, code, field=what)
+    return int(session.scalars(select(model.id).where(model.code == stored)).one())
 
 
 def worklist(
@@ -165,7 +164,9 @@ def worklist(
     if f.agency:
         query = query.where(Ticket.agency_id == _code_id(session, Agency, f.agency, "agency"))
     if f.category:
-        query = query.where(Category.code == f.category)
+        query = query.where(
+            Category.code == filter_code(session, Category, f.category, field="category")
+        )
     if f.area:
         area_ids = descendant_area_ids(session, _code_id(session, Area, f.area, "area"))
         query = query.where(Ticket.area_id.in_(area_ids))

@@ -100,7 +100,7 @@ def test_worklist_unknown_agency_names_agency(api: Api) -> None:
         "/api/v1/tickets", params={"agency": "NOPE"}, headers=api.auth("admin")
     )
     body = _refused(response)
-    assert body["detail"] == "no agency with code 'NOPE'"
+    assert body["detail"].startswith("unknown agency 'NOPE'; ")
     assert body["params"] == {"field": "agency"}
 
 

@@ -9,6 +9,7 @@ Nothing else ever shows a traceback: an unexpected fault is a bare 500 problem, 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
 from engine.instants import PLUS_LOST, plus_lost
+from engine.routing import shown_bound
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +197,25 @@ def problem(
     )
 
 
+#: Validation errors about a number's bounds (and NaN, which pydantic reports as one of them).
+_BOUNDED = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
+
+
+def _finite(given: object) -> bool:
+    """Whether a bound check's input reads as a finite number (``"nan"`` and NaN do not)."""
+    if not isinstance(given, str | int | float):
+        return True  # not a number's bound (a date's): the bound's own words
+    try:
+        return math.isfinite(float(given))
+    except ValueError:
+        return True
+
+
+def _bound(value: object) -> str:
+    """A bound as a person writes it: ``0``, ``2,160``, ``0.5`` (never ``0.0``)."""
+    return shown_bound(value) if isinstance(value, int | float) else str(value)
+
+
 def plain_words(name: str, error: Mapping[str, Any]) -> str:
     """One validation error in plain words, naming the field as the request does."""
     kind = str(error.get("type", ""))
@@ -215,10 +236,10 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         "finite_number": "must be a finite number",
         "bool_parsing": "must be true or false",
         "bool_type": "must be true or false",
-        "greater_than_equal": f"must be at least {ctx.get('ge')}",
-        "greater_than": f"must be more than {ctx.get('gt')}",
-        "less_than_equal": f"must be at most {ctx.get('le')}",
-        "less_than": f"must be less than {ctx.get('lt')}",
+        "greater_than_equal": f"must be at least {_bound(ctx.get('ge'))}",
+        "greater_than": f"must be more than {_bound(ctx.get('gt'))}",
+        "less_than_equal": f"must be at most {_bound(ctx.get('le'))}",
+        "less_than": f"must be less than {_bound(ctx.get('lt'))}",
         "enum": f"must be one of {ctx.get('expected')}",
         "literal_error": f"must be one of {ctx.get('expected')}",
         "extra_forbidden": "is not a field of this request",
@@ -231,6 +252,10 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         "datetime_from_date_parsing": "must be a date and time, such as 2026-11-30T08:00:00+07:00",
     }
     given = error.get("input")
+    if kind in _BOUNDED and not _finite(given):
+        return f"{field} must be a number"  # NaN fails every bound: it is no number at all
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return f"{field} must not be empty"
     if kind.startswith("datetime") and isinstance(given, str) and plus_lost(given):
         return f"{field} must be a date and time; {PLUS_LOST}"
     if kind in words:
@@ -253,6 +278,14 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, Conflict):
             # a 409 always says where the ticket stands: state, version, allowed triggers
             extra.update(state=exc.state, version=exc.version, allowed=exc.allowed)
+        if isinstance(exc, CatalogueError):
+            # one problem a line in the engine; one detail line here, and each for a program
+            lines = exc.message.splitlines()
+            extra["errors"] = [
+                {"where": safe(p.where), "path": safe(p.path), "msg": safe(p.message)}
+                for p in exc.problems
+            ] or [{"where": "", "path": "", "msg": safe(line)} for line in lines]
+            return problem(request, status, exc.code, "; ".join(lines), **extra)
         return problem(request, status, exc.code, exc.message, **extra)
 
     @app.exception_handler(ApiError)
@@ -264,7 +297,12 @@ def install(app: FastAPI) -> None:
     def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
-                "loc": [p if isinstance(p, int) else safe(str(p)[:60]) for p in e.get("loc", ())],
+                # the request's own path: pydantic's names for a union's members are dropped
+                "loc": [
+                    p if isinstance(p, int) else safe(str(p)[:60])
+                    for p in e.get("loc", ())
+                    if isinstance(p, int) or not _UNION_TAG.match(str(p))
+                ],
                 "msg": safe(str(e.get("msg", ""))),
                 "type": e.get("type"),
             }
@@ -275,7 +313,7 @@ def install(app: FastAPI) -> None:
         # The field as the caller named it: the last name in the location that is not where it
         # came from (body, query …) nor a list index — never FastAPI's "query.x" path.
         names = [str(p) for p in first["loc"] if not isinstance(p, int)]
-        names = [n for n in names if n not in _SOURCES and not _UNION_TAG.match(n)]
+        names = [n for n in names if n not in _SOURCES]
         detail = plain_words(names[-1] if names else "", raw[0] if raw else {})
         extra: dict[str, Any] = {"params": {"field": names[-1]}} if names else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"

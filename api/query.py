@@ -16,8 +16,10 @@ from typing import Any, Union, get_args, get_origin
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BeforeValidator
 
 from api.errors import invalid
+from engine.text import code_key
 
 _SEQUENCES = (list, tuple, set, frozenset)
 #: Open311's lists, which the spec sends as one comma-separated value.
@@ -62,3 +64,17 @@ async def one_value_each(request: Request) -> None:
         if len(request.query_params.getlist(name)) > 1:
             how = "give several as one comma-separated value" if name in _COMMA_LISTS else ""
             raise invalid("query", name, f"{name} is given more than once; {how or 'send it once'}")
+
+
+def _given(values: Any) -> Any:
+    """A list parameter's values without the blank ones: ``?state=`` is no state, as an empty
+    ``bbox`` or ``cursor`` is no box or cursor."""
+    if not isinstance(values, list):
+        return values
+    return [v for v in values if not isinstance(v, str) or v.strip()]
+
+
+#: A list filter's blank values count as absent (``?category=``).
+GIVEN = BeforeValidator(_given)
+#: A list of states: blank values absent, each compared as codes are (``In Progress``).
+STATES = BeforeValidator(lambda values: [code_key(v) for v in _given(values)])

@@ -34,20 +34,26 @@ def printable(name: str, limit: int = 60) -> str:
 
 
 def check_photo(
-    data: bytes, settings: Settings, name: str = "photo", *, size: int | None = None
+    data: bytes,
+    settings: Settings,
+    name: str = "photo",
+    *,
+    size: int | None = None,
+    field: str = "photos",
 ) -> bytes:
     """``size``: the whole file's (a form's upload knows it), as ``data`` may be only its first
-    ``limit + 1`` bytes: a reader stops there, so that length alone says "larger", not a size."""
+    ``limit + 1`` bytes: a reader stops there, so that length alone says "larger", not a size.
+    ``field``: the request's name for its photos, which the refusal names."""
     limit = settings.max_photo_bytes
     if len(data) > limit:
         whole = size if size is not None else (len(data) if len(data) > limit + 1 else None)
-        params: dict[str, object] = {"name": name, "limit": limit}
+        params: dict[str, object] = {"field": field, "name": name, "limit": limit}
         if whole is not None:
             params["size"] = whole
         raise PayloadTooLarge(too_large(name, limit=limit, size=whole), params=params)
     if not _is_image(data[:16]):
         raise UnsupportedMediaType(
-            f"{name} is not a JPEG, PNG or WebP image", params={"name": name}
+            f"{name} is not a JPEG, PNG or WebP image", params={"field": field, "name": name}
         )
     return data
 
@@ -101,9 +107,16 @@ async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, 
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
             if key not in ("photos", "photo", "media", "media[]"):
-                raise RuleViolated(f"unexpected file field {shown(key)}; send photos as 'photos'")
+                raise RuleViolated(
+                    f"unexpected file field {shown(key)}; send photos as 'photos'",
+                    params={"field": printable(key)},
+                )
             if len(photos) == settings.max_photos:
-                raise RuleViolated(f"at most {settings.max_photos} photos at once")
+                raise RuleViolated(
+                    f"at most {settings.max_photos} photos at once",
+                    key="too_many_photos",
+                    params={"field": "photos", "limit": settings.max_photos},
+                )
             data = await value.read(settings.max_photo_bytes + 1)
             name = printable(value.filename or "") or "photo"
             photos.append(check_photo(data, settings, name, size=value.size))
@@ -120,6 +133,8 @@ _NESTED = re.compile(r"^(\w+)\[([^\[\]]{1,60})\](\[\])?$")
 def _put(fields: dict[str, Any], key: str, value: str) -> None:
     match = _NESTED.match(key)
     if match is None:
+        if "[" in key:
+            raise _not_nested(key)
         if key in fields:
             # two values for one: which was meant is not ours to guess
             name = printable(key)
@@ -129,12 +144,24 @@ def _put(fields: dict[str, Any], key: str, value: str) -> None:
     name, inner, many = match.groups()
     nested = fields.setdefault(name, {})
     if not isinstance(nested, dict):
-        raise RuleViolated(f"{name} is given both as a value and as {name}[…]")
+        raise invalid("body", name, f"{name} is given both as a value and as {name}[…]")
     if many or inner in nested:
         previous = nested.get(inner, [])
         nested[inner] = [*(previous if isinstance(previous, list) else [previous]), value]
     else:
         nested[inner] = value
+
+
+def _not_nested(key: str) -> RequestValidationError:
+    """``answers[]`` or ``answers[a][b]``: brackets that name no one answer. Said of the field
+    before the brackets (``answers``), as the caller wrote it."""
+    name = printable(key.partition("[")[0]) or printable(key)
+    written = printable(key)
+    if name == "answers":
+        return invalid(
+            "body", name, f"{written} is not an answer: send each as answers[question_code]"
+        )
+    return invalid("body", name, f"{written} is not a field of this request")
 
 
 def with_photos(model: type[BaseModel]) -> dict[str, Any]:

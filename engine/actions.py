@@ -231,7 +231,9 @@ def _priority(value: str) -> str:
     if wanted not in set(Priority):
         known = ", ".join(p.value for p in Priority)
         raise RuleViolated(
-            f"unknown priority {shown(value)}; use one of {known}", key="unknown_priority"
+            f"unknown priority {shown(value)}; use one of {known}",
+            key="unknown_priority",
+            params={"field": "priority"},
         )
     return wanted
 
@@ -707,6 +709,9 @@ def perform(
     inputs = {k: v for k, v in given.items() if v is not None and v != ()}
     unexpected = sorted(set(inputs) - set(command_fields(trigger)))
     if unexpected:
-        raise RuleViolated(f"{trigger.value} does not take: {', '.join(unexpected)}")
+        raise RuleViolated(
+            f"{trigger.value} does not take: {', '.join(unexpected)}",
+            params={"field": unexpected[0], "action": trigger.value},
+        )
     command = command_type(code=code, **inputs)
     return execute(Context(session, actor, now, settings, storage), command)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, undefer
 from engine.boundaries import BoundaryFeature, BoundaryFile, BoundaryMapping, read_boundaries
 from engine.catalogue.offices import AreaFacts, active_rules, plan_offices, sync_area_offices
 from engine.catalogue.summary import LoadSummary
-from engine.errors import CatalogueEntryNotFound, CatalogueError
+from engine.errors import CatalogueEntryNotFound, CatalogueError, CatalogueProblem
 from engine.models import Agency, AgencyKind, Area, AreaLevel, CatalogueRevision, Origin
 from engine.routing import DEFAULT_TOLERANCE_M, Placement, ancestry, place
 
@@ -131,8 +131,11 @@ def _check_offices(session: Session, boundaries: BoundaryFile, rows: dict[str, A
         active_rules(session), facts.values(), covered=covered, reserved=reserved
     )
     if problems:
-        raise CatalogueError(
-            "\n".join(f"area_offices ({level}): {message}" for level, message in problems[:30])
+        raise CatalogueError.listing(
+            [
+                CatalogueProblem("", message, f"area_offices ({level})")
+                for level, message in problems[:30]
+            ]
         )
 
 

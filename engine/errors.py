@@ -19,7 +19,8 @@ TanggapError
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 
 class TanggapError(Exception):
@@ -138,8 +139,32 @@ def shown(value: object, limit: int = 40) -> str:
     return f"'{text}'"
 
 
+@dataclass(frozen=True)
+class CatalogueProblem:
+    """One mistake in a catalogue file: ``where`` (``file:line``), the key ``path``
+    (``categories[2].code``) when known, and what is wrong."""
+
+    where: str
+    message: str
+    path: str = ""
+
+    def __str__(self) -> str:
+        return ": ".join(part for part in (self.where, self.path, self.message) if part)
+
+
 class CatalogueError(TanggapError):
+    """``problems``: each mistake on its own, for a program; the message lists them one to a
+    line (as the CLI prints them)."""
+
     code = "catalogue_invalid"
+
+    def __init__(self, message: str, *, problems: Sequence[CatalogueProblem] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+    @classmethod
+    def listing(cls, problems: Sequence[CatalogueProblem]) -> CatalogueError:
+        return cls("\n".join(map(str, problems)), problems=problems)
 
 
 class CorruptHistory(TanggapError):

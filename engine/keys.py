@@ -24,6 +24,8 @@ from engine.errors import (
     Forbidden,
     NotFound,
     RuleViolated,
+    StaffNotFound,
+    TicketNotFound,
     shown,
 )
 from engine.lifecycle import STAFF_ROLES, Role, Trigger
@@ -46,6 +48,14 @@ class UnknownReference(RuleViolated):
     the request is wrong, not its URL."""
 
     code = "unknown_reference"
+
+
+#: Which input of an action names what was not found (the action's own ticket is found first).
+_BODY_CODES: tuple[tuple[type[NotFound], str], ...] = (
+    (TicketNotFound, "duplicate_of"),
+    (StaffNotFound, "officer"),
+    (CatalogueEntryNotFound, "agency"),
+)
 
 
 class ApiKeyNotFound(NotFound):
@@ -101,7 +111,7 @@ def create_key(
         raise RuleViolated("give the key a name (who or what uses it)")
     member = find_staff(session, staff) if staff else None
     if staff and member is None:
-        raise UnknownReference(f"no staff member {shown(staff.strip())}")
+        raise UnknownReference(f"no staff member {shown(staff.strip())}", params={"field": "staff"})
     if member is not None:
         if not member.active:
             raise RuleViolated(f"staff member {member.email} is deactivated")
@@ -120,11 +130,15 @@ def create_key(
         # Codes in any case, with - or _, as everywhere (``dbm`` is DBM).
         agency_row = find_agency(session, agency)
         if agency_row is None:
-            raise CatalogueEntryNotFound(f"no active agency with code {shown(agency)}")
+            raise UnknownReference(
+                f"no active agency with code {shown(agency)}", params={"field": "agency"}
+            )
     if area:
         area_row = find_area(session, area)
         if area_row is None:
-            raise CatalogueEntryNotFound(f"no active area with code {shown(area)}")
+            raise UnknownReference(
+                f"no active area with code {shown(area)}", params={"field": "area"}
+            )
     if (
         member is not None
         and agency_row is not None
@@ -296,6 +310,7 @@ def act(
             **fields,
         )
     except NotFound as exc:  # the ticket itself was found above: this is a code in the body
-        raise UnknownReference(exc.message) from exc
+        field = next((f for kind, f in _BODY_CODES if isinstance(exc, kind)), None)
+        raise UnknownReference(exc.message, params={"field": field} if field else None) from exc
     # A StaleVersion passes as it is: the engine says where the ticket stands and what this
     # key may fire there.

@@ -62,12 +62,21 @@ def metres_between(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 _BOUNDS = {"lat": 90.0, "lon": 180.0}
 
 
-def check_location(lat: float, lon: float, *, lat_name: str = "lat", lon_name: str = "lon") -> None:
+def check_location(
+    lat: float,
+    lon: float,
+    *,
+    lat_name: str = "lat",
+    lon_name: str = "lon",
+    field: str | None = None,
+) -> None:
     """The one rule for a point anyone gives (a report, a search, ``tanggap areas locate``):
     both numbers finite and on the globe. Checked before any geometry sees them; the error
-    names the coordinate as the caller called it and never echoes a value that is not one."""
+    names the coordinate as the caller called it and never echoes a value that is not one.
+    ``field``: the request's parameter when it holds more than the point (a ``bbox``)."""
     for value, name, bound in ((lat, lat_name, _BOUNDS["lat"]), (lon, lon_name, _BOUNDS["lon"])):
-        refuse_number(name, value, -bound, bound, key="invalid_location")
+        params: dict[str, object] | None = {"field": field} if field else None
+        refuse_number(name, value, -bound, bound, key="invalid_location", params=params)
 
 
 def refuse_number(

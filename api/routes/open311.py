@@ -281,6 +281,7 @@ class RequestsQuery:
         near = (lat, lon, radius) if lat is not None and lon is not None else None
         f = PublicFilter(
             categories=tuple(csv_list(raw["service_code"])),
+            unknown_codes_refused=False,
             created_after=start,
             created_before=end,
             open_only=(statuses == {"open"}) if len(statuses) == 1 else None,
@@ -377,6 +378,13 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
                 parsed.attributes[code] = [*listed, value]
             else:
                 parsed.attributes[code] = value
+        elif key.startswith("attribute["):
+            # attribute[] or attribute[a][b]: brackets that name no one attribute
+            raise RuleViolated(
+                f"{shown(key)} is not an attribute: send each as attribute[code]",
+                key="invalid_attribute",
+                params={"field": "attribute"},
+            )
         elif key in parsed.fields:
             raise RuleViolated(
                 f"{shown(key)} is given more than once; send it once",
@@ -436,8 +444,15 @@ def post_request(
         raise Forbidden("api_key is required")
     authenticate(session, fields["api_key"])
     if len(parsed.uploads) > settings.max_photos:
-        raise RuleViolated(f"at most {settings.max_photos} media files")
-    media = [check_photo(data, settings, name, size=size) for data, name, size in parsed.uploads]
+        raise RuleViolated(
+            f"at most {settings.max_photos} media files",
+            key="too_many_photos",
+            params={"field": "media", "limit": settings.max_photos},
+        )
+    media = [
+        check_photo(data, settings, name, size=size, field="media")
+        for data, name, size in parsed.uploads
+    ]
     for required in ("service_code", "description"):
         if required not in fields:
             raise RuleViolated(f"{required} is required")

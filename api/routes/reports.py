@@ -17,6 +17,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
+from api.query import GIVEN, STATES
 from api.ratelimit import limit_submissions
 from api.schemas.public import (
     CommentCreate,
@@ -135,8 +136,9 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     if len(parts) != 4:
         raise invalid("query", "bbox", "bbox is min_lon,min_lat,max_lon,max_lat")
     # Each corner is a point: the engine's one rule for points (NaN, ±inf, off the globe).
-    check_location(parts[1], parts[0], lat_name="bbox min_lat", lon_name="bbox min_lon")
-    check_location(parts[3], parts[2], lat_name="bbox max_lat", lon_name="bbox max_lon")
+    for lat, lon, corner in ((parts[1], parts[0], "min"), (parts[3], parts[2], "max")):
+        names = {"lat_name": f"bbox {corner}_lat", "lon_name": f"bbox {corner}_lon"}
+        check_location(lat, lon, **names, field="bbox")
     if parts[0] > parts[2] or parts[1] > parts[3]:
         raise invalid("query", "bbox", "bbox is min_lon,min_lat,max_lon,max_lat (min first)")
     return parts[0], parts[1], parts[2], parts[3]
@@ -153,8 +155,8 @@ class FeedQuery:
                 description="min_lon,min_lat,max_lon,max_lat", examples=["106.8,-6.2,106.9,-6.1"]
             ),
         ] = None,
-        state: Annotated[list[State] | None, Query()] = None,
-        category: Annotated[list[str] | None, Query(max_length=60)] = None,
+        state: Annotated[list[State] | None, STATES, Query()] = None,
+        category: Annotated[list[str] | None, GIVEN, Query(max_length=60)] = None,
         since: Annotated[datetime | None, Query(description="changed at or after")] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=200)] = None,

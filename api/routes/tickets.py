@@ -21,6 +21,7 @@ from api.deps import (
     SupervisorKey,
 )
 from api.errors import REPORT_FIELDS, request_fields
+from api.query import STATES
 from api.routes.reports import to_report
 from api.schemas.public import ReportCreated, StateRead
 from api.schemas.staff import (
@@ -58,7 +59,9 @@ class WorkQuery:
     def __init__(
         self,
         agency: Annotated[str | None, Query(max_length=40)] = None,
-        state: Annotated[list[State] | None, Query(description="default: all open states")] = None,
+        state: Annotated[
+            list[State] | None, STATES, Query(description="default: all open states")
+        ] = None,
         category: Annotated[str | None, Query(max_length=60)] = None,
         area: Annotated[
             str | None, Query(max_length=40, description="this area and beneath")
@@ -156,8 +159,17 @@ def etag(version: int) -> str:
 def _if_match(value: str | None) -> int | None:
     if not value:
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.startswith("v") or not text[1:].isdigit():
+    text = value.strip()
+    if text.startswith("W/"):
+        # RFC 9110 13.1.1: If-Match compares strongly, so a weak tag never matches
+        raise RuleViolated(
+            f'If-Match takes the ETag as sent, such as "v3": a weak one ({shown(value)}) '
+            "never matches",
+            key="invalid_request",
+            params={"field": "If-Match"},
+        )
+    text = text.strip('"')
+    if not text.startswith("v") or not text[1:].isascii() or not text[1:].isdigit():
         raise RuleViolated(
             f'If-Match must be an ETag of this ticket, such as "v3", not {shown(value)}',
             key="invalid_request",
@@ -217,7 +229,10 @@ def transition(
     body, files = parsed
     expected = _expected_version(body.expected_version, _if_match(if_match))
     if expected is None:
-        raise RuleViolated("say which version you read: expected_version or If-Match")
+        raise RuleViolated(
+            "say which version you read: expected_version or If-Match",
+            params={"field": "expected_version"},
+        )
     sent = [*body.photos, *files]
     photos = [check_photo(p, settings, f"photo {n}") for n, p in enumerate(sent, 1)]
     ticket = act(

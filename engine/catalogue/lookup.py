@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from engine.errors import CatalogueEntryNotFound, UnknownCategory
+from engine.errors import CatalogueEntryNotFound, RuleViolated, UnknownCategory
 from engine.models import Agency, Area, Category
 from engine.text import code_key, unknown_code
 
@@ -46,7 +46,10 @@ def find_category(session: Session, code: str) -> Category | None:
 def get_category(session: Session, code: str) -> Category:
     category = find_category(session, code)
     if category is None:
-        raise UnknownCategory(unknown_code("report category", code, _known(session, Category)))
+        raise UnknownCategory(
+            unknown_code("report category", code, _known(session, Category)),
+            params={"field": "category"},
+        )
     return category
 
 
@@ -70,3 +73,30 @@ def get_area(session: Session, code: str) -> Area:
     if area is None:
         raise CatalogueEntryNotFound(unknown_code("area", code, _known(session, Area)))
     return area
+
+
+#: What a list filter's unknown code is called in its refusal.
+_WHAT: dict[type[Any], str] = {Category: "report category", Agency: "agency", Area: "area"}
+
+
+def filter_code(
+    session: Session, model: type[M], code: str, *, field: str, strict: bool = True
+) -> str:
+    """The stored code a list filter names, in any spelling (``dbm`` is ``DBM``), retired
+    entries too (their tickets are still listed); an unknown one is refused naming ``field``,
+    as an unknown state is, never an empty list that looks like "no tickets". Not ``strict``
+    (Open311's lists of services): an unknown code is kept, and matches nothing."""
+    code_column: Any = model.code
+    found = (
+        session.scalars(select(code_column).where(_key_of(code_column) == code_key(code))).first()
+        if code.isprintable()
+        else None
+    )
+    if found is not None:
+        return str(found)
+    if not strict:
+        return code
+    message = unknown_code(_WHAT[model], code, _known(session, model))
+    if model is Category:
+        raise UnknownCategory(message, params={"field": field})
+    raise RuleViolated(message, key="unknown_reference", params={"field": field})

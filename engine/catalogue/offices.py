@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.summary import LoadSummary
-from engine.errors import CatalogueError, RuleViolated
+from engine.errors import CatalogueError, CatalogueProblem, RuleViolated
 from engine.models import Agency, AgencyKind, Area, AreaOfficeRule, Origin
 from engine.text import clean_email
 
@@ -216,8 +216,11 @@ def sync_area_offices(session: Session, summary: LoadSummary) -> None:
     facts = [AreaFacts(a.code, a.name, a.level) for a in areas.values()]
     planned, problems = plan_offices(rules, facts, covered=covered, reserved=reserved)
     if problems:
-        raise CatalogueError(
-            "\n".join(f"area_offices ({level}): {message}" for level, message in problems[:30])
+        raise CatalogueError.listing(
+            [
+                CatalogueProblem("", message, f"area_offices ({level})")
+                for level, message in problems[:30]
+            ]
         )
     by_code = {a.code: a for a in areas.values()}
     wanted: set[str] = set()

@@ -33,7 +33,7 @@ from engine.catalogue.offices import (
     render,
 )
 from engine.catalogue.yaml_errors import read_yaml
-from engine.errors import CatalogueError, RuleViolated
+from engine.errors import CatalogueError, CatalogueProblem, RuleViolated
 from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
 from engine.questions import QuestionSpec, check_question_list
@@ -417,11 +417,11 @@ def _plain(message: str) -> str:
     return message
 
 
-def _describe(root: yaml.Node | None, source: str, loc: Loc, message: str) -> str:
+def _describe(root: yaml.Node | None, source: str, loc: Loc, message: str) -> CatalogueProblem:
     path = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc).lstrip(".")
     line = _line_of(root, loc)
     where = f"{source}:{line}" if line else source
-    return f"{where}: {path or '(top)'}: {message}"
+    return CatalogueProblem(where, message, path or "(top)")
 
 
 def parse_catalogue(
@@ -439,12 +439,12 @@ def parse_catalogue(
     try:
         spec = CatalogueSpec.model_validate(data)
     except ValidationError as exc:
-        lines = [
+        found = [
             _describe(root, source, tuple(err["loc"]), _plain(err["msg"]))
             for err in exc.errors()[:20]
         ]
-        raise CatalogueError("\n".join(lines)) from exc
+        raise CatalogueError.listing(found) from exc
     problems = cross_check(spec, known_areas)
     if problems:
-        raise CatalogueError("\n".join(_describe(root, source, loc, m) for loc, m in problems))
+        raise CatalogueError.listing([_describe(root, source, loc, m) for loc, m in problems])
     return spec

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from engine.errors import CatalogueError
+from engine.errors import CatalogueError, CatalogueProblem
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -41,7 +41,7 @@ def yaml_error(source: str, exc: yaml.YAMLError, text: str | None = None) -> Cat
     # sense; "while parsing a flow sequence" adds nothing the line number does not say.
     if context and not context.startswith("while "):
         problem = f"{context}, {problem}"
-    return CatalogueError(f"{where}: not valid YAML: {problem}")
+    return CatalogueError.listing([CatalogueProblem(where, f"not valid YAML: {problem}")])
 
 
 def _key_text(node: yaml.Node) -> str:
@@ -49,7 +49,11 @@ def _key_text(node: yaml.Node) -> str:
 
 
 def _duplicates(
-    node: yaml.Node, path: str, found: list[str], source: str, seen_nodes: set[int]
+    node: yaml.Node,
+    path: str,
+    found: list[CatalogueProblem],
+    source: str,
+    seen_nodes: set[int],
 ) -> None:
     # An alias is the same node again: each is walked once (nested aliases would otherwise
     # make the walk exponential, the "billion laughs").
@@ -68,8 +72,12 @@ def _duplicates(
             line = key.start_mark.line + 1
             if identity in seen:
                 found.append(
-                    f"{source}:{line}: {where}: duplicate key {name!r} "
-                    f"(first at line {seen[identity]}); give each key once"
+                    CatalogueProblem(
+                        f"{source}:{line}",
+                        f"duplicate key {name!r} (first at line {seen[identity]}); "
+                        "give each key once",
+                        where,
+                    )
                 )
             else:
                 seen[identity] = line
@@ -93,10 +101,10 @@ def read_yaml(text: str, *, source: str, fast: bool = False) -> tuple[yaml.Node 
     try:
         root = loader.get_single_node()
         if root is not None:
-            found: list[str] = []
+            found: list[CatalogueProblem] = []
             _duplicates(root, "", found, source, set())
             if found:
-                raise CatalogueError("\n".join(found[:20]))
+                raise CatalogueError.listing(found[:20])
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         raise yaml_error(source, exc, text) from None

@@ -73,7 +73,7 @@ def figures(
 ) -> Figures:
     given_instants(start=start, end=end)
     if end <= start:
-        raise RuleViolated("the period must end after it starts")
+        raise RuleViolated("the period must end after it starts", params={"field": "end"})
     column: Any = {
         GroupBy.AGENCY: Agency.code,
         GroupBy.AREA: Area.code,

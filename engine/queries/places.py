@@ -241,7 +241,10 @@ def area_outlines(
     ``OUTLINE_LIMIT``."""
     min_lon, min_lat, max_lon, max_lat = bbox
     if min_lon > max_lon or min_lat > max_lat:
-        raise RuleViolated("the view is min_lon, min_lat, max_lon, max_lat, smallest first")
+        raise RuleViolated(
+            "the view is min_lon, min_lat, max_lon, max_lat, smallest first",
+            params={"field": "max_lon" if min_lon > max_lon else "max_lat"},
+        )
     level = outline_level(zoom)
     centre = ((min_lon + max_lon) / 2, (min_lat + max_lat) / 2)
     gazetteer = _gazetteer(session)

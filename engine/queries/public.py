@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -18,9 +19,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from engine.catalogue.lookup import filter_code
 from engine.codes import normalize_code, not_found
 from engine.errors import RuleViolated, TicketNotFound
-from engine.instants import given_instants
+from engine.instants import given_instant, given_instants
 from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Agency, Area, Attachment, Category, SlaTimer, Ticket, TicketEvent
 from engine.presentation import StatePresentation, present
@@ -106,6 +108,9 @@ class PublicFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     exclude_id: int | None = None
+    #: An unknown category code is refused (the API); else it matches nothing (Open311, whose
+    #: ``service_code`` list is a set of services any of which may be gone).
+    unknown_codes_refused: bool = True
 
     def __post_init__(self) -> None:
         given_instants(
@@ -266,15 +271,29 @@ def encode_cursor(at: datetime, ticket_id: int) -> str:
     return base64.urlsafe_b64encode(f"{at.isoformat()}|{ticket_id}".encode()).decode()
 
 
+#: A ticket id as every database stores it (a signed 64-bit key, counted from 1).
+_MAX_ID = 2**63 - 1
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (instant, ticket id) a page cursor holds; ``RuleViolated`` naming ``cursor`` for
+    anything ``encode_cursor`` did not write (an id no key can hold, an instant outside the
+    engine's window): never left for the database to refuse."""
     try:
         at, _, ticket_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None:
+        moment = given_instant("cursor", datetime.fromisoformat(at))
+        if moment is None or not re.fullmatch(r"[0-9]{1,19}", ticket_id):
             raise ValueError
-        return moment, int(ticket_id)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RuleViolated("the page cursor is not one this service handed out") from exc
+        number = int(ticket_id)
+        if not 1 <= number <= _MAX_ID:
+            raise ValueError
+    except (ValueError, UnicodeDecodeError, RuleViolated) as exc:
+        raise RuleViolated(
+            "cursor is not one this service handed out: pass next_cursor from the page before",
+            key="invalid_cursor",
+            params={"field": "cursor"},
+        ) from exc
+    return moment, number
 
 
 def list_public(
@@ -287,6 +306,12 @@ def list_public(
     offset: int | None = None,
 ) -> Page:
     """Newest change first, keyset-paged on (updated_at, id) — or by offset for Open311 pages."""
+    if f.categories:
+        strict = f.unknown_codes_refused
+        codes = (
+            filter_code(session, Category, c, field="category", strict=strict) for c in f.categories
+        )
+        f = replace(f, categories=tuple(codes))
     query = _where(_base(), f).order_by(Ticket.updated_at.desc(), Ticket.id.desc())
     if cursor:
         at, ticket_id = decode_cursor(cursor)

@@ -7,13 +7,15 @@ report's reporter is shown to admins only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from engine.errors import Forbidden, RuleViolated
+from engine.catalogue.lookup import filter_code
+from engine.errors import Forbidden
+from engine.instants import LATEST
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, may_fire, visible
 from engine.lifecycle import OPEN_STATES, State, Trigger
 from engine.models import (
@@ -34,8 +36,9 @@ from engine.questions import AnsweredQuestion, describe_answers, questions_of
 from engine.tickets import get_ticket, list_events
 from engine.timeline import TimerView, sla_timeline
 
-#: Sorts tickets without a running timer after every real deadline.
-_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+#: Sorts tickets without a running timer after every real deadline; the engine's last instant,
+#: so the cursor it ends up in reads back like any other.
+_NEVER = LATEST
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,8 @@ class TicketDetail:
 
 
 def _code_id(session: Session, model: Any, code: str, what: str) -> int:
-    found = session.scalar(select(model.id).where(model.code == code))
-    if found is None:
-        raise RuleViolated(f"no {what} with code {code!r}")
-    return int(found)
+    stored = filter_code(session, model, code, field=what)
+    return int(session.scalars(select(model.id).where(model.code == stored)).one())
 
 
 def worklist(
@@ -163,7 +164,9 @@ def worklist(
     if f.agency:
         query = query.where(Ticket.agency_id == _code_id(session, Agency, f.agency, "agency"))
     if f.category:
-        query = query.where(Category.code == f.category)
+        query = query.where(
+            Category.code == filter_code(session, Category, f.category, field="category")
+        )
     if f.area:
         area_ids = descendant_area_ids(session, _code_id(session, Area, f.area, "area"))
         query = query.where(Ticket.area_id.in_(area_ids))

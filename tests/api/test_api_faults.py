@@ -407,3 +407,17 @@ def test_a_wrong_reporter_token_is_a_403_whatever_the_ticket_s_state(api: Api) -
         f"/api/v1/reports/{code}/dispute", json={"reason": "Masih rusak"}, headers=right
     )
     assert held.status_code == 409 and held.json()["state"] == "on_hold"
+
+
+@pytest.mark.parametrize("tag", ['W/"v1"', ' W/"v1" '])
+def test_if_match_weak_or_not_ours_never_matches(api: Api, tag: str) -> None:
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": "verify"},
+        headers={**api.auth("staff"), "If-Match": tag},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["params"] == {"field": "If-Match"}
+    assert response.json()["detail"].startswith("If-Match ")
+    assert _version(api, code) == 1  # nothing happened

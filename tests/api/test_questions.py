@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.models import Category, Ticket
@@ -214,3 +215,48 @@ def test_citizen_answers_in_json_and_multipart(api: Api) -> None:
 
 def _flood() -> dict[str, Any]:
     return {"category": "flood", "description": "Banjir", "lat": MONAS[0], "lon": MONAS[1]}
+
+
+#: Makes httpx send a multipart body (``data`` alone goes urlencoded).
+_PHOTO = [("photos", ("a.jpg", make_photo(), "image/jpeg"))]
+
+
+@pytest.mark.parametrize(
+    ("key", "detail", "field"),
+    [
+        ("answers[]", "answers[] is not an answer: send each as answers[question_code]", "answers"),
+        (
+            "answers[water_depth][x]",
+            "answers[water_depth][x] is not an answer: send each as answers[question_code]",
+            "answers",
+        ),
+        ("description[]", "description[] is not a field of this request", "description"),
+    ],
+)
+def test_multipart_brackets_naming_no_answer_are_refused_naming_the_field(
+    api: Api, key: str, detail: str, field: str
+) -> None:
+    form = {k: str(v) for k, v in _flood().items()}
+    refused = api.client.post("/api/v1/reports", data={**form, key: "40"}, files=_PHOTO)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"] == detail
+    assert refused.json()["params"] == {"field": field}
+    assert refused.json()["errors"][0]["loc"] == ["body", field]
+
+
+def test_multipart_answers_as_a_value_and_a_mapping_is_refused_naming_answers(api: Api) -> None:
+    form = {**{k: str(v) for k, v in _flood().items()}, "answers": "40", "answers[x]": "1"}
+    refused = api.client.post("/api/v1/reports", data=form, files=_PHOTO)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"] == "answers is given both as a value and as answers[…]"
+    assert refused.json()["params"] == {"field": "answers"}
+
+
+@pytest.mark.parametrize("key", ["attribute[]", "attribute[water_depth][x]"])
+def test_open311_brackets_naming_no_attribute_are_refused(api: Api, key: str) -> None:
+    before = tickets(api)
+    response = post(api, service_code="flood", **{key: "40"})
+    assert response.status_code == 400, response.text
+    (error,) = response.json()
+    assert error["description"] == f"'{key}' is not an attribute: send each as attribute[code]"
+    assert tickets(api) == before

@@ -323,6 +323,45 @@ def test_admin_catalogue_reload_validates_whole(api: Api) -> None:
     assert "NOPE" in response.json()["detail"]
 
 
+def test_admin_catalogue_reload_lists_each_problem_for_people_and_programs(api: Api) -> None:
+    yaml = {**api.auth("admin"), "Content-Type": "application/yaml"}
+    response = api.client.put("/api/v1/admin/catalogue", content="a: &a [*a]", headers=yaml)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "catalogue_invalid"
+    assert body["detail"] == (
+        "api upload:1: version: Field required; api upload:1: areas: Field required; "
+        "api upload:1: agencies: Field required; api upload:1: categories: Field required; "
+        "api upload:1: a: Extra inputs are not permitted"
+    )
+    assert body["errors"][0] == {
+        "where": "api upload:1",
+        "path": "version",
+        "msg": "Field required",
+    }
+    assert body["errors"][-1] == {
+        "where": "api upload:1",
+        "path": "a",
+        "msg": "Extra inputs are not permitted",
+    }
+    twice = api.client.put("/api/v1/admin/catalogue", content="a: 1\na: 2\n", headers=yaml)
+    assert twice.json()["errors"] == [
+        {
+            "where": "api upload:2",
+            "path": "a",
+            "msg": "duplicate key 'a' (first at line 1); give each key once",
+        }
+    ]
+    unreadable = api.client.put("/api/v1/admin/catalogue", content="a: [1\n", headers=yaml)
+    assert unreadable.json()["errors"] == [
+        {
+            "where": "api upload:2",
+            "path": "",
+            "msg": "not valid YAML: did not find expected ',' or ']'",
+        }
+    ]
+
+
 def _supervisor(api: Api, email: str, agency: str = "DISHUB") -> dict[str, str]:
     with api.transactions.write() as session:
         add_staff(

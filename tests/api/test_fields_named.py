@@ -1,0 +1,134 @@
+"""A refusal about one request field names it in ``params.field``, as the request names it, so
+a client can put the message beside the right box; ``loc`` is the request's own path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import MONAS, Api
+from tests.conftest import make_photo
+
+
+def _form() -> dict[str, str]:
+    return {
+        "category": "traffic_jam",
+        "description": "Macet",
+        "lat": str(MONAS[0]),
+        "lon": str(MONAS[1]),
+    }
+
+
+def _refused(response: Any, status: int = 422) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_more_photos_than_allowed_name_photos(api: Api) -> None:
+    files = [("photos", (f"{n}.jpg", make_photo(), "image/jpeg")) for n in range(6)]
+    body = _refused(api.client.post("/api/v1/reports", data=_form(), files=files))
+    assert body["detail"] == "at most 5 photos at once"
+    assert body["params"] == {"field": "photos", "limit": 5}
+
+
+def test_a_file_under_an_unknown_field_names_that_field(api: Api) -> None:
+    files = [("picture", ("a.jpg", make_photo(), "image/jpeg"))]
+    body = _refused(api.client.post("/api/v1/reports", data=_form(), files=files))
+    assert body["detail"] == "unexpected file field 'picture'; send photos as 'photos'"
+    assert body["params"] == {"field": "picture"}
+
+
+def test_a_file_that_is_no_image_names_photos_and_the_file(api: Api) -> None:
+    files = [("photos", ("notes.txt", b"just some text here", "image/jpeg"))]
+    body = _refused(api.client.post("/api/v1/reports", data=_form(), files=files), 415)
+    assert body["detail"] == "notes.txt is not a JPEG, PNG or WebP image"
+    assert body["params"] == {"field": "photos", "name": "notes.txt"}
+
+
+def test_a_transition_without_its_version_names_expected_version(api: Api) -> None:
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions", json={"trigger": "verify"}, headers=api.auth("staff")
+    )
+    body = _refused(response)
+    assert body["detail"] == "say which version you read: expected_version or If-Match"
+    assert body["params"] == {"field": "expected_version"}
+
+
+@pytest.mark.parametrize(
+    ("trigger", "fields", "detail", "field"),
+    [
+        ("verify", {"rating": 5}, "verify does not take: rating", "rating"),
+        (
+            "update",
+            {"priority": "asap", "note": "lebih cepat"},
+            "unknown priority 'asap'; use one of",
+            "priority",
+        ),
+        (
+            "assign",
+            {"officer": "nobody@dishub.example"},
+            "no active staff member 'nobody@dishub.example'",
+            "officer",
+        ),
+        ("mark_duplicate", {"duplicate_of": "JKT-0000-0000"}, "JKT-0000-0000", "duplicate_of"),
+    ],
+)
+def test_a_transition_input_refused_names_it(
+    api: Api, trigger: str, fields: dict[str, Any], detail: str, field: str
+) -> None:
+    code = api.submit()["code"]
+    if trigger == "assign":
+        api.drive(code, "verify")
+    body = _refused(api.act(code, trigger, "supervisor", **fields))
+    assert detail in body["detail"]
+    assert body["params"]["field"] == field
+
+
+def test_figures_ending_before_they_start_name_end(api: Api) -> None:
+    params = {"start": "2026-11-30T00:00:00+07:00", "end": "2026-11-01T00:00:00+07:00"}
+    response = api.client.get("/api/v1/figures", params=params, headers=api.auth("supervisor"))
+    body = _refused(response)
+    assert body["detail"] == "the period must end after it starts"
+    assert body["params"] == {"field": "end"}
+
+
+def test_worklist_unknown_agency_names_agency(api: Api) -> None:
+    response = api.client.get(
+        "/api/v1/tickets", params={"agency": "NOPE"}, headers=api.auth("admin")
+    )
+    body = _refused(response)
+    assert body["detail"].startswith("unknown agency 'NOPE'; ")
+    assert body["params"] == {"field": "agency"}
+
+
+@pytest.mark.parametrize(
+    ("bbox", "detail"),
+    [
+        ("106.8,-95,106.9,-6.1", "bbox min_lat must be between -90 and 90"),
+        ("106.8,-6.2,nan,-6.1", "bbox max_lon is not a number; give a number between -180 and 180"),
+    ],
+)
+def test_a_bbox_corner_off_the_globe_names_bbox(api: Api, bbox: str, detail: str) -> None:
+    body = _refused(api.client.get("/api/v1/reports", params={"bbox": bbox}))
+    assert body["detail"] == detail
+    assert body["params"] == {"field": "bbox"}
+
+
+@pytest.mark.parametrize("field", ["agency", "area"])
+def test_admin_key_for_an_unknown_code_is_a_422_naming_it(api: Api, field: str) -> None:
+    body = {"name": "Rina", "role": "staff", "agency": "DISHUB", field: "NOPE"}
+    response = api.client.post("/api/v1/admin/keys", json=body, headers=api.auth("admin"))
+    refused = _refused(response)
+    assert refused["code"] == "unknown_reference"
+    assert refused["detail"] == f"no active {field} with code 'NOPE'"
+    assert refused["params"] == {"field": field}
+
+
+def test_loc_is_the_requests_own_path(api: Api) -> None:
+    body = {**_form(), "category": "flood", "lat": MONAS[0], "lon": MONAS[1]}
+    response = api.client.post("/api/v1/reports", json={**body, "answers": {"water_depth": {}}})
+    refused = _refused(response)
+    assert [e["loc"] for e in refused["errors"]] == [["answers", "water_depth"]] * 3

@@ -25,6 +25,7 @@ from api.open311.params import (
     integer,
     language,
     number,
+    reporter_name,
     w3c_param,
 )
 from api.open311.render import document, w3c
@@ -445,7 +446,7 @@ def post_request(
     lon = number("long", fields.get("long"), -180, 180)
     if lat is None or lon is None:
         raise RuleViolated("lat and long are required: this city routes reports by location")
-    name = " ".join(p for p in (fields.get("first_name"), fields.get("last_name")) if p) or None
+    name = reporter_name(fields.get("first_name"), fields.get("last_name"))
     report = Report(
         category=fields["service_code"],
         description=fields["description"],

@@ -9,6 +9,9 @@ person typed can drive a terminal, a log viewer or a mail client:
 - C0/C1 control characters (ESC, BEL, NUL, DEL …) are refused; multi-line fields keep newline
   and tab (``\\r\\n`` and Unicode line separators become ``\\n``). Bidirectional overrides are
   refused too: they make a note read differently from what is stored ("Trojan Source").
+- Unicode noncharacters (U+FDD0–U+FDEF and every U+xFFFE / U+xFFFF) and lone surrogates are
+  refused: they are not text, and XML 1.0 (the Open311 feed) cannot carry U+FFFE, U+FFFF or a
+  surrogate at all. With the control characters above this leaves only what XML 1.0 carries.
 - Text is NFC-normalised and stripped; text made only of invisible characters (whitespace,
   zero-width spaces and joiners, fillers) is empty.
 - Errors name the field and the rule, never the value: the value may be personal data.
@@ -71,6 +74,12 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 _BLANK_LOOKING = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
 
 
+def is_noncharacter(ch: str) -> bool:
+    """One of Unicode's 66 noncharacters: U+FDD0..U+FDEF and the last two of every plane."""
+    point = ord(ch)
+    return 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
+
+
 def _invisible(ch: str) -> bool:
     """Whitespace, or a character with no glyph of its own (zero-width space, joiners, BOM …)."""
     return ch.isspace() or unicodedata.category(ch) == "Cf" or ch in _BLANK_LOOKING
@@ -115,6 +124,13 @@ def _check_characters(value: str, *, field: str, multiline: bool) -> None:
                 f"{field} is not valid text (broken encoding at {position})",
                 key="broken_text",
                 params={"field": field, "position": position},
+            )
+        if is_noncharacter(ch):
+            raise RuleViolated(
+                f"{field} contains U+{ord(ch):04X} at character {position}, a Unicode "
+                "noncharacter; it is not text",
+                key="noncharacter",
+                params={"field": field, "char": f"U+{ord(ch):04X}", "position": position},
             )
         if ch in BIDI_CONTROLS:
             raise RuleViolated(

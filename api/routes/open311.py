@@ -84,12 +84,14 @@ def _zone(settings: Settings) -> ZoneInfo:
     return ZoneInfo(settings.timezone)
 
 
-def _media_url(request: Request, key: str | None) -> str:
-    return f"{str(request.base_url).rstrip('/')}/media/{key}" if key else ""
+def _media_url(settings: Settings, key: str | None) -> str:
+    """Absolute URLs start at ``TANGGAP_PUBLIC_BASE_URL``, never at the request's ``Host``
+    header: a client could name any host there, and feeds are cached and passed on."""
+    return f"{settings.public_base_url}/media/{key}" if key else ""
 
 
 def _request_item(
-    request: Request,
+    settings: Settings,
     t: PublicTicket,
     extras: tuple[str | None, str | None],
     zone: ZoneInfo,
@@ -114,7 +116,7 @@ def _request_item(
         "zipcode": "",
         "lat": t.lat,
         "long": t.lon,
-        "media_url": _media_url(request, photo),
+        "media_url": _media_url(settings, photo),
     }
     if extensions:
         item["extended_attributes"] = {
@@ -128,7 +130,6 @@ def _request_item(
 
 
 def _requests(
-    request: Request,
     session: Any,
     items: list[PublicTicket],
     settings: Settings,
@@ -137,12 +138,12 @@ def _requests(
 ) -> list[dict[str, Any]]:
     extras = latest_notes_and_photos(session, [t.id for t in items])
     zone = _zone(settings)
-    return [_request_item(request, t, extras[t.id], zone, ext, lang) for t in items]
+    return [_request_item(settings, t, extras[t.id], zone, ext, lang) for t in items]
 
 
 @router.get("/discovery.{fmt}")
-def discovery(fmt: FormatDep, request: Request) -> Response:
-    base = f"{str(request.base_url).rstrip('/')}/open311/v2"
+def discovery(fmt: FormatDep, settings: SettingsDep) -> Response:
+    base = f"{settings.public_base_url}/open311/v2"
     body = {
         "changeset": "2026-11-30T00:00:00+07:00",
         "contact": "the city's Tanggap operator",
@@ -307,7 +308,7 @@ def get_requests(
     f, size, page = query.build(settings, now)
     found = list_public(session, f, now=now, limit=size, offset=(page - 1) * size)
     lang = _lang(request, locale)
-    items = _requests(request, session, found.items, settings, query.extensions, lang)
+    items = _requests(session, found.items, settings, query.extensions, lang)
     return document(fmt, "service_requests", "request", items)
 
 
@@ -326,7 +327,7 @@ def get_request(
     if not found.items:
         raise NotFound(f"no service request {shown(service_request_id)}")
     ext = (blank(extensions) or "").lower() == "true"
-    items = _requests(request, session, found.items, settings, ext, _lang(request, locale))
+    items = _requests(session, found.items, settings, ext, _lang(request, locale))
     return document(fmt, "service_requests", "request", items)
 
 
@@ -502,7 +503,7 @@ def service_request_updates(
             "status": update_status(u.trigger, u.to_state).value,
             "updated_datetime": w3c(u.at, zone),
             "description": u.note or "",
-            "media_url": _media_url(request, u.photo_key),
+            "media_url": _media_url(settings, u.photo_key),
         }
         for u in list_public_updates(session, start=start, end=end, limit=_MAX)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -74,8 +75,35 @@ def test_discovery_lists_this_endpoint_in_both_formats(api: Api) -> None:
     body = fetch(api, "discovery")
     (endpoint,) = body["endpoints"]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-    assert endpoint["url"] == "http://testserver/open311/v2"
+    assert endpoint["url"] == "http://127.0.0.1:8000/open311/v2"  # TANGGAP_PUBLIC_BASE_URL
     assert endpoint["formats"] == ["text/xml", "application/json"]
+
+
+def test_absolute_urls_come_from_the_public_base_url_never_the_host_header(api: Api) -> None:
+    api.app.state.settings = api.app.state.settings.model_copy(
+        update={"public_base_url": "https://lapor.example.go.id"}
+    )
+    files = [("media[]", ("a.jpg", make_photo(), "image/jpeg"))]
+    code = post(api, files=files).json()[0]["service_request_id"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    documents = {
+        "discovery.json": [],
+        f"requests/{code}.json": [],
+        "requests.json": [],
+        "servicerequestupdates.json": [],
+    }
+    for path in documents:
+        for fmt in ("json", "xml"):
+            response = api.client.get(f"/open311/v2/{path[:-4]}{fmt}", headers=forged)
+            assert response.status_code == 200, response.text
+            assert "evil.example" not in response.text
+            documents[path].append(response.text)
+    (endpoint,) = json.loads(documents["discovery.json"][0])["endpoints"]
+    assert endpoint["url"] == "https://lapor.example.go.id/open311/v2"
+    (item,) = json.loads(documents[f"requests/{code}.json"][0])
+    assert item["media_url"].startswith("https://lapor.example.go.id/media/")
+    assert "https://lapor.example.go.id/media/" in documents["requests.json"][1]  # XML too
 
 
 def test_services_are_the_catalogue_categories(api: Api) -> None:
@@ -257,8 +285,8 @@ def test_post_request_with_media_files(api: Api) -> None:
     assert response.status_code == 201, response.text
     code = response.json()[0]["service_request_id"]
     (item,) = fetch(api, f"requests/{code}")
-    assert item["media_url"].startswith("http://testserver/media/")
-    photo = api.client.get(item["media_url"].removeprefix("http://testserver"))
+    assert item["media_url"].startswith("http://127.0.0.1:8000/media/")
+    photo = api.client.get(item["media_url"].removeprefix("http://127.0.0.1:8000"))
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
     assert b"PhoneMaker" not in photo.content  # EXIF gone
     wrong = post(api, files=[("media[]", ("a.txt", b"hello", "text/plain"))])

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Column, String
@@ -64,6 +65,8 @@ LIMITS: dict[str, int] = {
     #: A ladder level's words in mail and pages (catalogue ``name_id`` / ``name_en``).
     "level_words": 80,
     "notification_subject": _length(Notification.__table__.c.subject),
+    #: A web address another system sent with a report (Open311 ``media_url``).
+    "media_url": 2000,
 }
 
 #: Line breaks a form or another system may send for a new line.
@@ -211,6 +214,30 @@ def clean_email(value: str | None, *, field: str, required: bool = False) -> str
             params={"field": field, "length": len(address), "limit": limit},
         )
     return address
+
+
+def clean_url(value: str | None, *, field: str) -> str | None:
+    """An absolute http(s) web address, one line of text, kept as given (never fetched)."""
+    text = clean_text(value, field=field, limit=LIMITS["media_url"], multiline=False)
+    if text is None:
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a malformed port raises here
+    except ValueError:
+        parts = urlsplit("")
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None  # credentials are nobody's to keep
+        or any(ch.isspace() for ch in text)
+    ):
+        raise RuleViolated(
+            f"{field} is not a web address like https://example.org/photo.jpg",
+            key="not_a_web_address",
+            params={"field": field},
+        )
+    return text
 
 
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]+$")

@@ -93,12 +93,12 @@ def _media_url(settings: Settings, key: str | None) -> str:
 def _request_item(
     settings: Settings,
     t: PublicTicket,
-    extras: tuple[str | None, str | None],
+    extras: tuple[str | None, str | None, str | None],
     zone: ZoneInfo,
     extensions: bool,
     lang: Language,
 ) -> dict[str, Any]:
-    note, photo = extras
+    note, photo, sent_url = extras
     item: dict[str, Any] = {
         "service_request_id": t.code,
         "status": t.state.open311_status.value,
@@ -116,7 +116,8 @@ def _request_item(
         "zipcode": "",
         "lat": t.lat,
         "long": t.lon,
-        "media_url": _media_url(settings, photo),
+        # our own photo first; else the one the sending system keeps (never fetched)
+        "media_url": _media_url(settings, photo) or sent_url or "",
     }
     if extensions:
         item["extended_attributes"] = {
@@ -409,6 +410,12 @@ _FORM_BODY = {
                         "first_name": {"type": "string", "maxLength": 100},
                         "last_name": {"type": "string", "maxLength": 100},
                         "phone": {"type": "string", "maxLength": 40},
+                        "media_url": {
+                            "type": "string",
+                            "maxLength": 2000,
+                            "description": "the sender's own photo (http or https): shown as "
+                            "media_url while the request has no photo here; never fetched",
+                        },
                         "locale": {
                             "type": "string",
                             "enum": ["id", "en"],
@@ -461,6 +468,7 @@ def post_request(
         source=Channel.OPEN311.value,
         language=language(fields.get("locale"), request.headers.get("accept-language")),
         answers=parsed.attributes,
+        media_url=fields.get("media_url"),
     )
     try:
         submitted = submit_report(

@@ -9,6 +9,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.api.conftest import MONAS, Api
 from tests.api.test_instants import OPEN311 as OPEN311_DATES
@@ -291,6 +292,52 @@ def test_post_request_with_media_files(api: Api) -> None:
     assert b"PhoneMaker" not in photo.content  # EXIF gone
     wrong = post(api, files=[("media[]", ("a.txt", b"hello", "text/plain"))])
     assert wrong.status_code == 415
+
+
+SENT_PHOTO = "https://fixmystreet.example/photo/12.full.jpeg?v=2"
+
+
+def test_post_media_url_is_kept_and_given_back_while_we_have_no_photo(api: Api) -> None:
+    # FixMyStreet sends the address of its own photo; it is never fetched from here
+    response = post(api, media_url=SENT_PHOTO, jurisdiction_id="jakarta", foo="bar")
+    assert response.status_code == 201, response.text  # unknown parameters: extensions
+    code = response.json()[0]["service_request_id"]
+    (item,) = fetch(api, f"requests/{code}")  # JSON and XML agree
+    assert item["media_url"] == SENT_PHOTO
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["media_url"] == SENT_PHOTO
+    web = TestClient(api.app, base_url="https://testserver", follow_redirects=False)
+    web.headers["Origin"] = "https://testserver"
+    signed = web.post("/staff/sign-in", data={"key": api.keys["staff"], "next": "/staff"})
+    assert signed.status_code == 303
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    assert f'<a href="{SENT_PHOTO}" rel="noopener noreferrer nofollow"' in page
+    # a photo of our own comes first
+    files = [("media[]", ("a.jpg", make_photo(), "image/jpeg"))]
+    both = post(api, files=files, media_url=SENT_PHOTO).json()[0]["service_request_id"]
+    (ours,) = fetch(api, f"requests/{both}")
+    assert ours["media_url"].startswith("http://127.0.0.1:8000/media/")
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("ftp://fixmystreet.example/a.jpg", "media_url is not a web address like https://"),
+        ("javascript:alert(1)", "media_url is not a web address like https://"),
+        ("https://fix mystreet.example/a.jpg", "media_url is not a web address like https://"),
+        ("https://user:secret@fixmystreet.example/", "media_url is not a web address like"),
+        ("/photo/12.jpeg", "media_url is not a web address like https://"),
+        ("https://x.example/" + "a" * 2000, "media_url has 2018 characters; the limit is 2000"),
+        ("https://x.example/\x1b[31m", "media_url contains control character U+001B"),
+        ("https://x.example/\uffff", "media_url contains U+FFFF at character 19"),
+    ],
+)
+def test_post_bad_media_url_is_refused_naming_it(api: Api, url: str, words: str) -> None:
+    response = post(api, media_url=url)
+    assert response.status_code == 400, response.text
+    (error,) = response.json()
+    assert error["description"].startswith(words)
+    assert "secret" not in error["description"]
 
 
 def test_the_key_is_checked_before_the_media(api: Api) -> None:

@@ -8,6 +8,7 @@ Nothing else ever shows a traceback: an unexpected fault is a bare 500 problem, 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
 from engine.instants import PLUS_LOST, plus_lost
 from engine.routing import shown_bound
+from engine.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +268,42 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
     return f"{field}: {safe(msg[:1].lower() + msg[1:])}"
 
 
+def _strings(value: Any, name: str) -> Iterator[tuple[str, str]]:
+    """Each text in a decoded JSON body, with the top-level field it belongs to."""
+    if isinstance(value, str):
+        yield name, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _strings(inner, name or str(key))
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _strings(inner, name)
+
+
+def not_text(error: Mapping[str, Any]) -> RuleViolated | None:
+    """The engine's refusal of a text that is not text (a lone surrogate, which JSON can spell
+    as ``"\\ud800"``) that the JSON parser or the schema met first, naming the field and the
+    position as every other text rule does; ``None`` for any other validation error."""
+    kind, given = error.get("type"), error.get("input")
+    if kind == "json_invalid" and isinstance(given, bytes | str):
+        try:
+            texts = list(_strings(json.loads(given), ""))
+        except (ValueError, RecursionError):
+            return None  # not JSON at all
+    elif kind == "string_unicode" and isinstance(given, str):
+        names = [str(p) for p in error.get("loc", ()) if not isinstance(p, int)]
+        texts = [(names[-1] if names else "", given)]
+    else:
+        return None
+    for name, text in texts:
+        if any("\ud800" <= ch <= "\udfff" for ch in text):
+            try:
+                clean_text(text, field=safe(name[:60]) or "text", limit=len(text) + 1)
+            except RuleViolated as exc:
+                return exc
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TanggapError)
     def _domain(request: Request, exc: TanggapError) -> Response:
@@ -295,6 +333,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        broken = not_text(exc.errors()[0]) if exc.errors() else None
+        if broken is not None:
+            return _domain(request, broken)
         errors = [
             {
                 # the request's own path: pydantic's names for a union's members are dropped

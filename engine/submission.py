@@ -39,7 +39,7 @@ from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
 from engine.questions import check_answers
 from engine.routing import check_location, place, route_ids, state_key
 from engine.settings import Settings
-from engine.text import LIMITS, clean_email, clean_phone, clean_text, code_key
+from engine.text import LIMITS, clean_email, clean_phone, clean_text, clean_url, code_key
 from engine.tickets import new_event
 
 __all__ = [
@@ -81,6 +81,9 @@ class Report:
     language: Language = Language.ID
     #: Answers to the category's questions by question code (a list for a multivaluelist).
     answers: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    #: Where another system keeps its own photo of the problem (Open311 ``media_url``): kept
+    #: with the submission and shown as a link, never fetched.
+    media_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,8 @@ class Intake:
     timers: list[SlaTimer]
     #: Shown to the reporter once; only its hash is stored.
     reporter_token: str
+    #: ``Report.media_url`` checked (kept in the submit event's data: no column of its own).
+    media_url: str | None = None
 
 
 def _area_node(session: Session, area_id: int) -> AreaNode:
@@ -232,6 +237,7 @@ def check_report(
     check_location(report.lat, report.lon)
     priority = choose_priority(report, category, actor)
     answers = check_answers(category.questions, report.answers)
+    media_url = clean_url(report.media_url, field="media_url")
     if category.photo_on_submit and not report.photos:
         raise RuleViolated(
             f"a report of {category.name_en.lower()} needs at least one photo",
@@ -307,6 +313,7 @@ def check_report(
         ticket=ticket,
         timers=timers,
         reporter_token=token,
+        media_url=media_url,
     )
 
 
@@ -393,6 +400,7 @@ def submit_checked(
             "area": intake.area.code,
             "location": [ticket.lat, ticket.lon],
             **({"answers": intake.answers} if intake.answers else {}),
+            **({"media_url": intake.media_url} if intake.media_url else {}),
         },
         now=now,
     )

@@ -9,6 +9,9 @@ person typed can drive a terminal, a log viewer or a mail client:
 - C0/C1 control characters (ESC, BEL, NUL, DEL …) are refused; multi-line fields keep newline
   and tab (``\\r\\n`` and Unicode line separators become ``\\n``). Bidirectional overrides are
   refused too: they make a note read differently from what is stored ("Trojan Source").
+- Unicode noncharacters (U+FDD0–U+FDEF and every U+xFFFE / U+xFFFF) and lone surrogates are
+  refused: they are not text, and XML 1.0 (the Open311 feed) cannot carry U+FFFE, U+FFFF or a
+  surrogate at all. With the control characters above this leaves only what XML 1.0 carries.
 - Text is NFC-normalised and stripped; text made only of invisible characters (whitespace,
   zero-width spaces and joiners, fillers) is empty.
 - Errors name the field and the rule, never the value: the value may be personal data.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Column, String
@@ -61,6 +65,8 @@ LIMITS: dict[str, int] = {
     #: A ladder level's words in mail and pages (catalogue ``name_id`` / ``name_en``).
     "level_words": 80,
     "notification_subject": _length(Notification.__table__.c.subject),
+    #: A web address another system sent with a report (Open311 ``media_url``).
+    "media_url": 2000,
 }
 
 #: Line breaks a form or another system may send for a new line.
@@ -69,6 +75,12 @@ _NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 #: Letters and marks that render as nothing: fillers, blank braille, combining grapheme joiner.
 _BLANK_LOOKING = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def is_noncharacter(ch: str) -> bool:
+    """One of Unicode's 66 noncharacters: U+FDD0..U+FDEF and the last two of every plane."""
+    point = ord(ch)
+    return 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
 
 
 def _invisible(ch: str) -> bool:
@@ -115,6 +127,13 @@ def _check_characters(value: str, *, field: str, multiline: bool) -> None:
                 f"{field} is not valid text (broken encoding at {position})",
                 key="broken_text",
                 params={"field": field, "position": position},
+            )
+        if is_noncharacter(ch):
+            raise RuleViolated(
+                f"{field} contains U+{ord(ch):04X} at character {position}, a Unicode "
+                "noncharacter; it is not text",
+                key="noncharacter",
+                params={"field": field, "char": f"U+{ord(ch):04X}", "position": position},
             )
         if ch in BIDI_CONTROLS:
             raise RuleViolated(
@@ -195,6 +214,30 @@ def clean_email(value: str | None, *, field: str, required: bool = False) -> str
             params={"field": field, "length": len(address), "limit": limit},
         )
     return address
+
+
+def clean_url(value: str | None, *, field: str) -> str | None:
+    """An absolute http(s) web address, one line of text, kept as given (never fetched)."""
+    text = clean_text(value, field=field, limit=LIMITS["media_url"], multiline=False)
+    if text is None:
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a malformed port raises here
+    except ValueError:
+        parts = urlsplit("")
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None  # credentials are nobody's to keep
+        or any(ch.isspace() for ch in text)
+    ):
+        raise RuleViolated(
+            f"{field} is not a web address like https://example.org/photo.jpg",
+            key="not_a_web_address",
+            params={"field": field},
+        )
+    return text
 
 
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]+$")

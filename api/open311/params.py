@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from engine import Language, RuleViolated
 from engine.instants import PLUS_LOST, given_instant, plus_lost
 from engine.routing import refuse_number, shown_bound
+from engine.text import LIMITS, clean_text
 
 #: Parameters that close a period: a bare date there means up to the end of that day.
 _PERIOD_ENDS = frozenset({"end_date", "updated_before"})
@@ -49,7 +50,8 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
     return given_instant(name, moment)  # no offset: refused, naming the parameter
 
 
-#: The engine's field → the GeoReport v2 field a caller sent.
+#: The engine's field → the GeoReport v2 field a caller sent (``reporter_name`` is joined from
+#: ``first_name`` and ``last_name``, each checked on its own first: ``reporter_name``).
 OPEN311_FIELDS = {
     "reporter_email": "email",
     "reporter_phone": "phone",
@@ -67,15 +69,35 @@ _ENGINE_FIELD = re.compile(r"\b(reporter_email|reporter_phone|reporter_name)\b")
 
 def in_open311_words(exc: RuleViolated) -> RuleViolated:
     """The engine's error naming the Open311 field the caller sent (``email``, not
-    ``reporter_email``); other errors unchanged."""
+    ``reporter_email``; ``address_string``, not ``address``); other errors unchanged."""
     field = exc.params.get("field")
     params = dict(exc.params)
+    message = _ENGINE_FIELD.sub(lambda m: OPEN311_FIELDS[m.group(1)], exc.message)
     if isinstance(field, str) and field in OPEN311_FIELDS:
         params["field"] = OPEN311_FIELDS[field]
-    message = _ENGINE_FIELD.sub(lambda m: OPEN311_FIELDS[m.group(1)], exc.message)
+        if message.startswith(f"{field} "):  # "address has 400 characters …"
+            message = OPEN311_FIELDS[field] + message.removeprefix(field)
     if message == exc.message and params == exc.params:
         return exc
     return RuleViolated(message, key=exc.code, params=params)
+
+
+def reporter_name(first: str | None, last: str | None) -> str | None:
+    """``first_name`` and ``last_name`` as the one name the engine keeps: each through the
+    engine's text rules under its own name, then their length together, naming both."""
+    parts = [
+        clean_text(value, field=name, limit=LIMITS["reporter_name"], multiline=False)
+        for name, value in (("first_name", first), ("last_name", last))
+    ]
+    name = " ".join(p for p in parts if p) or None
+    limit = LIMITS["reporter_name"]
+    if name is not None and len(name) > limit and all(parts):
+        raise RuleViolated(
+            f"first_name and last_name together have {len(name)} characters; the limit is {limit}",
+            key="text_too_long",
+            params={"field": "first_name", "length": len(name), "limit": limit},
+        )
+    return name
 
 
 def number(name: str, value: str | None, low: float, high: float) -> float | None:

@@ -5,11 +5,16 @@ plain values (str, int, float, bool, None), nested mappings (``extended_attribut
 of mappings (``attributes``, ``values``). JSON is the bare list; XML wraps each item in the
 item element under the root. Keeping one source makes the two formats agree by construction;
 the tests check that they do.
+
+XML 1.0 cannot carry every character: a text holding one the engine now refuses (a control
+character, a noncharacter such as U+FFFF, a surrogate) but stored before that rule would make
+the whole feed unreadable, so each such character is written as U+FFFD instead.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -32,6 +37,10 @@ _CHILD = {
 }
 
 
+#: What XML 1.0 cannot carry (its ``Char`` production, https://www.w3.org/TR/xml/#charsets).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def w3c(moment: datetime | None, zone: ZoneInfo) -> str | None:
     """Whole-second W3C datetime with the city's offset, e.g. 2026-11-23T09:00:00+07:00."""
     if moment is None:
@@ -42,7 +51,7 @@ def w3c(moment: datetime | None, zone: ZoneInfo) -> str | None:
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else _NOT_XML.sub("\ufffd", str(value))
 
 
 def _element(parent: ET.Element, name: str, value: Any) -> None:

@@ -25,6 +25,7 @@ from api.open311.params import (
     integer,
     language,
     number,
+    reporter_name,
     w3c_param,
 )
 from api.open311.render import document, w3c
@@ -83,19 +84,21 @@ def _zone(settings: Settings) -> ZoneInfo:
     return ZoneInfo(settings.timezone)
 
 
-def _media_url(request: Request, key: str | None) -> str:
-    return f"{str(request.base_url).rstrip('/')}/media/{key}" if key else ""
+def _media_url(settings: Settings, key: str | None) -> str:
+    """Absolute URLs start at ``TANGGAP_PUBLIC_BASE_URL``, never at the request's ``Host``
+    header: a client could name any host there, and feeds are cached and passed on."""
+    return f"{settings.public_base_url}/media/{key}" if key else ""
 
 
 def _request_item(
-    request: Request,
+    settings: Settings,
     t: PublicTicket,
-    extras: tuple[str | None, str | None],
+    extras: tuple[str | None, str | None, str | None],
     zone: ZoneInfo,
     extensions: bool,
     lang: Language,
 ) -> dict[str, Any]:
-    note, photo = extras
+    note, photo, sent_url = extras
     item: dict[str, Any] = {
         "service_request_id": t.code,
         "status": t.state.open311_status.value,
@@ -113,7 +116,8 @@ def _request_item(
         "zipcode": "",
         "lat": t.lat,
         "long": t.lon,
-        "media_url": _media_url(request, photo),
+        # our own photo first; else the one the sending system keeps (never fetched)
+        "media_url": _media_url(settings, photo) or sent_url or "",
     }
     if extensions:
         item["extended_attributes"] = {
@@ -127,7 +131,6 @@ def _request_item(
 
 
 def _requests(
-    request: Request,
     session: Any,
     items: list[PublicTicket],
     settings: Settings,
@@ -136,12 +139,12 @@ def _requests(
 ) -> list[dict[str, Any]]:
     extras = latest_notes_and_photos(session, [t.id for t in items])
     zone = _zone(settings)
-    return [_request_item(request, t, extras[t.id], zone, ext, lang) for t in items]
+    return [_request_item(settings, t, extras[t.id], zone, ext, lang) for t in items]
 
 
 @router.get("/discovery.{fmt}")
-def discovery(fmt: FormatDep, request: Request) -> Response:
-    base = f"{str(request.base_url).rstrip('/')}/open311/v2"
+def discovery(fmt: FormatDep, settings: SettingsDep) -> Response:
+    base = f"{settings.public_base_url}/open311/v2"
     body = {
         "changeset": "2026-11-30T00:00:00+07:00",
         "contact": "the city's Tanggap operator",
@@ -307,7 +310,7 @@ def get_requests(
     f, size, page = query.build(settings, now)
     found = list_public(session, f, now=now, limit=size, offset=(page - 1) * size)
     lang = _lang(request, locale)
-    items = _requests(request, session, found.items, settings, query.extensions, lang)
+    items = _requests(session, found.items, settings, query.extensions, lang)
     return document(fmt, "service_requests", "request", items)
 
 
@@ -326,7 +329,7 @@ def get_request(
     if not found.items:
         raise NotFound(f"no service request {shown(service_request_id)}")
     ext = (blank(extensions) or "").lower() == "true"
-    items = _requests(request, session, found.items, settings, ext, _lang(request, locale))
+    items = _requests(session, found.items, settings, ext, _lang(request, locale))
     return document(fmt, "service_requests", "request", items)
 
 
@@ -415,6 +418,12 @@ _FORM_BODY = {
                         "first_name": {"type": "string", "maxLength": 100},
                         "last_name": {"type": "string", "maxLength": 100},
                         "phone": {"type": "string", "maxLength": 40},
+                        "media_url": {
+                            "type": "string",
+                            "maxLength": 2000,
+                            "description": "the sender's own photo (http or https): shown as "
+                            "media_url while the request has no photo here; never fetched",
+                        },
                         "locale": {
                             "type": "string",
                             "enum": ["id", "en"],
@@ -460,7 +469,7 @@ def post_request(
     lon = number("long", fields.get("long"), -180, 180)
     if lat is None or lon is None:
         raise RuleViolated("lat and long are required: this city routes reports by location")
-    name = " ".join(p for p in (fields.get("first_name"), fields.get("last_name")) if p) or None
+    name = reporter_name(fields.get("first_name"), fields.get("last_name"))
     report = Report(
         category=fields["service_code"],
         description=fields["description"],
@@ -474,6 +483,7 @@ def post_request(
         source=Channel.OPEN311.value,
         language=language(fields.get("locale"), request.headers.get("accept-language")),
         answers=parsed.attributes,
+        media_url=fields.get("media_url"),
     )
     try:
         submitted = submit_report(
@@ -516,7 +526,7 @@ def service_request_updates(
             "status": update_status(u.trigger, u.to_state).value,
             "updated_datetime": w3c(u.at, zone),
             "description": u.note or "",
-            "media_url": _media_url(request, u.photo_key),
+            "media_url": _media_url(settings, u.photo_key),
         }
         for u in list_public_updates(session, start=start, end=end, limit=_MAX)
     ]

@@ -200,6 +200,11 @@ class TicketRead(BaseModel):
     timers: list[TimerRead]
     allowed_actions: list[str]
     answers: list[AnswerRead] = Field(description="the reporter's answers to category questions")
+    media_url: str | None = Field(
+        default=None,
+        description="the sending system's own photo of the problem (Open311 media_url); "
+        "a link to another site, never fetched here",
+    )
 
     @classmethod
     def of(cls, d: TicketDetail) -> TicketRead:
@@ -216,6 +221,7 @@ class TicketRead(BaseModel):
             timers=[TimerRead.of(t) for t in d.timers],
             allowed_actions=[t.value for t in d.allowed],
             answers=[AnswerRead.of(a) for a in d.answers],
+            media_url=d.media_url,
         )
 
 

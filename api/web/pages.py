@@ -30,9 +30,15 @@ STATIC = HERE / "static"
 LANG_COOKIE = "lang"
 _YEAR = 365 * 24 * 3600
 
-#: Characters a page never sends as they came: C0 and C1 controls (but tab and line breaks) and
-#: the bidirectional embeddings, overrides and isolates that reorder what is displayed.
-_UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+#: Characters a page never sends as they came: C0 and C1 controls (but tab and line breaks),
+#: the bidirectional embeddings, overrides and isolates that reorder what is displayed, and
+#: what is not text at all (surrogates, noncharacters: HTML calls them parse errors).
+_UNSHOWN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(sorted(BIDI_CONTROLS))
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
 
 
 def shown(value: Any) -> Any:

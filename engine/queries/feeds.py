@@ -113,8 +113,9 @@ def list_services(session: Session) -> list[Service]:
 
 def latest_notes_and_photos(
     session: Session, ticket_ids: Sequence[int]
-) -> dict[int, tuple[str | None, str | None]]:
-    """Per ticket: its latest public note and its first photo's storage key (Open311 lists)."""
+) -> dict[int, tuple[str | None, str | None, str | None]]:
+    """Per ticket: its latest public note, its first photo's storage key and the ``media_url``
+    another system sent with it (Open311 lists)."""
     notes: dict[int, str | None] = {}
     photos: dict[int, str] = {}
     if not ticket_ids:
@@ -136,4 +137,12 @@ def latest_notes_and_photos(
         .order_by(Attachment.id.desc())
     ):
         photos[ticket_id] = key
-    return {i: (notes.get(i), photos.get(i)) for i in ticket_ids}
+    urls: dict[int, str] = {}
+    for ticket_id, data in session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.data).where(
+            TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.seq == 1
+        )
+    ):
+        if isinstance(data, dict) and isinstance(data.get("media_url"), str):
+            urls[ticket_id] = data["media_url"]
+    return {i: (notes.get(i), photos.get(i), urls.get(i)) for i in ticket_ids}

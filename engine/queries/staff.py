@@ -112,6 +112,8 @@ class TicketDetail:
     allowed: list[Trigger]
     #: The reporter's answers to the category's questions.
     answers: list[AnsweredQuestion]
+    #: Where the sending system keeps its own photo (Open311 ``media_url``); never fetched.
+    media_url: str | None = None
 
 
 def _code_id(session: Session, model: Any, code: str, what: str) -> int:
@@ -249,6 +251,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         timers=sla_timeline(session, ticket, now=now),
         allowed=may_fire(session, viewer, ticket, now=now),
         answers=describe_answers(questions_of(ticket.category.questions), ticket.answers),
+        media_url=next((e.data.get("media_url") for e in events if e.trigger == "submit"), None),
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.api.conftest import MONAS, Api
 from tests.api.test_instants import OPEN311 as OPEN311_DATES
@@ -74,8 +76,35 @@ def test_discovery_lists_this_endpoint_in_both_formats(api: Api) -> None:
     body = fetch(api, "discovery")
     (endpoint,) = body["endpoints"]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-    assert endpoint["url"] == "http://testserver/open311/v2"
+    assert endpoint["url"] == "http://127.0.0.1:8000/open311/v2"  # TANGGAP_PUBLIC_BASE_URL
     assert endpoint["formats"] == ["text/xml", "application/json"]
+
+
+def test_absolute_urls_come_from_the_public_base_url_never_the_host_header(api: Api) -> None:
+    api.app.state.settings = api.app.state.settings.model_copy(
+        update={"public_base_url": "https://lapor.example.go.id"}
+    )
+    files = [("media[]", ("a.jpg", make_photo(), "image/jpeg"))]
+    code = post(api, files=files).json()[0]["service_request_id"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    documents = {
+        "discovery.json": [],
+        f"requests/{code}.json": [],
+        "requests.json": [],
+        "servicerequestupdates.json": [],
+    }
+    for path in documents:
+        for fmt in ("json", "xml"):
+            response = api.client.get(f"/open311/v2/{path[:-4]}{fmt}", headers=forged)
+            assert response.status_code == 200, response.text
+            assert "evil.example" not in response.text
+            documents[path].append(response.text)
+    (endpoint,) = json.loads(documents["discovery.json"][0])["endpoints"]
+    assert endpoint["url"] == "https://lapor.example.go.id/open311/v2"
+    (item,) = json.loads(documents[f"requests/{code}.json"][0])
+    assert item["media_url"].startswith("https://lapor.example.go.id/media/")
+    assert "https://lapor.example.go.id/media/" in documents["requests.json"][1]  # XML too
 
 
 def test_services_are_the_catalogue_categories(api: Api) -> None:
@@ -211,6 +240,25 @@ def test_post_request_returns_id_and_stores_reporter_privately(api: Api) -> None
         ({"email": "notanemail"}, 400, "email is not an e-mail address"),
         ({"phone": "\x1b[31m"}, 400, "phone contains control character U+001B"),
         ({"first_name": "x" * 300, "last_name": None}, 400, "first_name has 300 characters"),
+        # each name part under its own name; the two together naming both
+        (
+            {"last_name": "Rahma\x1b"},
+            400,
+            "last_name contains control character U+001B at character 6",
+        ),
+        ({"first_name": None, "last_name": "x" * 201}, 400, "last_name has 201 characters"),
+        (
+            {"last_name": "x" * 199},
+            400,
+            "first_name and last_name together have 204 characters; the limit is 200",
+        ),
+        ({"address_string": "x" * 400}, 400, "address_string has 400 characters; the limit is 300"),
+        ({"address_string": "Jl.\x1b"}, 400, "address_string contains control character U+001B"),
+        (
+            {"address_string": "Jl.\u2028Sudirman"},
+            400,
+            "address_string must be one line: found a line break at character 4",
+        ),
     ],
 )
 def test_post_request_errors_are_the_spec_array(
@@ -229,7 +277,7 @@ def test_post_request_errors_are_the_spec_array(
                 "description": node.findtext("description"),
             }
         assert error["code"] == status
-        assert words in error["description"]
+        assert error["description"].startswith(words)
         assert "reporter_" not in error["description"]
 
 
@@ -238,12 +286,58 @@ def test_post_request_with_media_files(api: Api) -> None:
     assert response.status_code == 201, response.text
     code = response.json()[0]["service_request_id"]
     (item,) = fetch(api, f"requests/{code}")
-    assert item["media_url"].startswith("http://testserver/media/")
-    photo = api.client.get(item["media_url"].removeprefix("http://testserver"))
+    assert item["media_url"].startswith("http://127.0.0.1:8000/media/")
+    photo = api.client.get(item["media_url"].removeprefix("http://127.0.0.1:8000"))
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
     assert b"PhoneMaker" not in photo.content  # EXIF gone
     wrong = post(api, files=[("media[]", ("a.txt", b"hello", "text/plain"))])
     assert wrong.status_code == 415
+
+
+SENT_PHOTO = "https://fixmystreet.example/photo/12.full.jpeg?v=2"
+
+
+def test_post_media_url_is_kept_and_given_back_while_we_have_no_photo(api: Api) -> None:
+    # FixMyStreet sends the address of its own photo; it is never fetched from here
+    response = post(api, media_url=SENT_PHOTO, jurisdiction_id="jakarta", foo="bar")
+    assert response.status_code == 201, response.text  # unknown parameters: extensions
+    code = response.json()[0]["service_request_id"]
+    (item,) = fetch(api, f"requests/{code}")  # JSON and XML agree
+    assert item["media_url"] == SENT_PHOTO
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["media_url"] == SENT_PHOTO
+    web = TestClient(api.app, base_url="https://testserver", follow_redirects=False)
+    web.headers["Origin"] = "https://testserver"
+    signed = web.post("/staff/sign-in", data={"key": api.keys["staff"], "next": "/staff"})
+    assert signed.status_code == 303
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    assert f'<a href="{SENT_PHOTO}" rel="noopener noreferrer nofollow"' in page
+    # a photo of our own comes first
+    files = [("media[]", ("a.jpg", make_photo(), "image/jpeg"))]
+    both = post(api, files=files, media_url=SENT_PHOTO).json()[0]["service_request_id"]
+    (ours,) = fetch(api, f"requests/{both}")
+    assert ours["media_url"].startswith("http://127.0.0.1:8000/media/")
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("ftp://fixmystreet.example/a.jpg", "media_url is not a web address like https://"),
+        ("javascript:alert(1)", "media_url is not a web address like https://"),
+        ("https://fix mystreet.example/a.jpg", "media_url is not a web address like https://"),
+        ("https://user:secret@fixmystreet.example/", "media_url is not a web address like"),
+        ("/photo/12.jpeg", "media_url is not a web address like https://"),
+        ("https://x.example/" + "a" * 2000, "media_url has 2018 characters; the limit is 2000"),
+        ("https://x.example/\x1b[31m", "media_url contains control character U+001B"),
+        ("https://x.example/\uffff", "media_url contains U+FFFF at character 19"),
+    ],
+)
+def test_post_bad_media_url_is_refused_naming_it(api: Api, url: str, words: str) -> None:
+    response = post(api, media_url=url)
+    assert response.status_code == 400, response.text
+    (error,) = response.json()
+    assert error["description"].startswith(words)
+    assert "secret" not in error["description"]
 
 
 def test_the_key_is_checked_before_the_media(api: Api) -> None:

@@ -242,17 +242,18 @@ def test_a_stale_page_keeps_the_note_that_was_typed_and_words_the_page_it_is_on(
     assert "Daftar di bawah" not in said and typed in said
 
 
-#: ESC, BEL, a C1 control (CSI) and a right-to-left override: what a page never sends back raw.
-UNSHOWN = ("\x1b", "\x07", "\x9b", "\u202e")
+#: ESC, BEL, a C1 control (CSI), a right-to-left override and two noncharacters (not text):
+#: what a page never sends back raw.
+UNSHOWN = ("\x1b", "\x07", "\x9b", "\u202e", "\uffff", "\ufdd0")
 
 
 def test_pages_never_send_back_control_characters_a_request_brought(
     web: TestClient, api: Api
 ) -> None:
-    missing = web.get("/t/ab%07c%c2%9bd%e2%80%aee")
+    missing = web.get("/t/ab%07c%c2%9bd%e2%80%aee%ef%bf%bff%ef%b7%90g")
     assert missing.status_code == 404
     assert not any(c in missing.text for c in UNSHOWN)
-    assert "ab?c?d?e" in missing.text
+    assert "ab?c?d?e?f?g" in missing.text
     back = web.get("/staff/sign-in?next=/staff/ab%1bcd")
     assert 'name="next" value="/staff"' in back.text and "\x1b" not in back.text
     sign_in(web, api)
@@ -265,9 +266,14 @@ def test_pages_never_send_back_control_characters_a_request_brought(
     page = web.get(f"/staff/tickets/{code}?lang=en").text
     version = re.search(r'name="expected_version" value="(\d+)"', page)
     assert version
-    note = "a\x1b[2Jb\x9bc\u202ed"
+    note = "a\x1b[2Jb\x9bc\u202ed\uffffe"
     form = {"expected_version": version.group(1), "trigger": "comment", "note": note}
     refused = web.post(f"/staff/tickets/{code}/actions", data=form)
     assert refused.status_code == 422
     assert not any(c in refused.text for c in UNSHOWN)
-    assert "a?[2Jb?c?d" in refused.text
+    assert "a?[2Jb?c?d?e" in refused.text
+    # a note that is only a noncharacter away from text is refused too, saying so
+    form["note"] = "tolong\uffff"
+    refused = web.post(f"/staff/tickets/{code}/actions", data=form)
+    assert refused.status_code == 422
+    assert "(U+FFFF)" in refused.text and "tolong?" in refused.text

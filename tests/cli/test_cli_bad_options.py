@@ -30,6 +30,8 @@ BAD_TEXT = "bad\x1b[31m\x07[/]"
 #: What the databases refuse even to look up: a NUL (PostgreSQL), a byte that was not UTF-8
 #: (a lone surrogate, as Python decodes such a shell argument).
 UNSTORABLE = ["a\x00b", "x\udcffy"]
+#: Not text at all, and what XML 1.0 (the Open311 feed) cannot carry: a Unicode noncharacter.
+NONCHARACTER = "x\uffffy"
 
 #: A valid call of every command that takes required input; ``{code}`` and ``{staff}`` are
 #: filled in. Each walked call changes exactly one parameter of these to a bad value.
@@ -89,7 +91,7 @@ def bad_values(param: Any, tmp_path: Path) -> list[str]:
         return ["bogus"]
     if kind is Path:
         return [str(tmp_path / "missing.file"), str(tmp_path)]
-    return [BAD_TEXT, *UNSTORABLE]
+    return [BAD_TEXT, *UNSTORABLE, NONCHARACTER]
 
 
 def cases(tmp_path: Path) -> list[tuple[str, list[str]]]:

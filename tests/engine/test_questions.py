@@ -59,6 +59,11 @@ BAD_QUESTIONS = {
         None,
         "control character U+001B",
     ),
+    "noncharacter": (
+        DEPTH.replace('"Kedalaman air"', '"Kedalaman\\uffff"'),
+        None,
+        "U+FFFF at character 10, a Unicode noncharacter",
+    ),
 }
 
 

@@ -113,6 +113,59 @@ def test_clean_text_lone_surrogate_refused(ch: str) -> None:
         clean_text(f"abc{ch}", field="reporter_name", limit=200)
 
 
+NONCHARACTERS = [
+    "\ufdd0",
+    "\ufdef",
+    "\ufffe",
+    "\uffff",
+    "\U0001fffe",
+    "\U0001ffff",
+    "\U0010fffe",
+    "\U0010ffff",
+]
+
+
+@pytest.mark.parametrize("ch", NONCHARACTERS, ids=lambda ch: f"U+{ord(ch):04X}")
+@pytest.mark.parametrize("multiline", [True, False])
+def test_clean_text_noncharacter_refused_named_by_code_point_and_position(
+    ch: str, multiline: bool
+) -> None:
+    with pytest.raises(RuleViolated) as raised:
+        clean_text(f"Lampu{ch}mati", field="description", limit=100, multiline=multiline)
+
+    assert raised.value.message == (
+        f"description contains U+{ord(ch):04X} at character 6, a Unicode noncharacter; "
+        "it is not text"
+    )
+    assert raised.value.code == "noncharacter"
+    assert raised.value.params == {
+        "field": "description",
+        "char": f"U+{ord(ch):04X}",
+        "position": 6,
+    }
+
+
+#: XML 1.0's Char production: what the Open311 feed can carry.
+XML_CHAR = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+
+
+def test_clean_text_keeps_only_what_xml_can_carry() -> None:
+    # Every BMP code point, and each supplementary plane's last four (two noncharacters).
+    points = [
+        *range(0x10000),
+        *(p << 16 | low for p in range(1, 17) for low in range(0xFFFC, 0x10000)),
+    ]
+    kept = []
+    for point in points:
+        try:
+            text = clean_text(f"a{chr(point)}b", field="note", limit=10)
+        except RuleViolated:
+            continue
+        kept.append(text or "")
+    assert XML_CHAR.fullmatch("".join(kept))
+    assert "a\ufffdb" in kept and "a\U0010fffdb" in kept  # the replacement character is text
+
+
 def test_limits_follow_the_columns() -> None:
     columns = Ticket.__table__.c
     assert LIMITS["address"] == columns.address.type.length == 300

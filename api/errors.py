@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.strict_json import RepeatedKey
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
 from engine.instants import PLUS_LOST, plus_lost
 from engine.routing import shown_bound
@@ -330,6 +331,10 @@ def install(app: FastAPI) -> None:
     def _api(request: Request, exc: ApiError) -> Response:
         extra = {"params": exc.params} if exc.params else {}
         return problem(request, exc.status, exc.code, exc.message, exc.headers, **extra)
+
+    @app.exception_handler(RepeatedKey)
+    def _repeated(request: Request, exc: RepeatedKey) -> Response:
+        return problem(request, 422, "invalid_request", str(exc.detail), params={"field": exc.key})
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
+from api import strict_json
 from api.errors import PayloadTooLarge, UnsupportedMediaType, invalid
 from api.schemas.public import ReportCreate
 from engine import RuleViolated, Settings
@@ -94,6 +95,7 @@ async def read_body(
                 too_large("the JSON body", limit=json_limit, size=len(body))
                 + "; send photos as multipart/form-data"
             )
+        strict_json.check(body)  # a key given twice is refused, not read as its last value
         return _validate(model, body or b"null", json=True), []
     if content_type != "multipart/form-data":
         raise UnsupportedMediaType("send application/json, or multipart/form-data with photos")

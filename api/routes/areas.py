@@ -13,9 +13,10 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadSessionDep
 from api.schemas.places import OutlineCollection, OutlineFeature, PlaceRead
+from api.strict_json import StrictJsonRoute
 from engine.queries.places import area_outlines, outline_level, search_places
 
-router = APIRouter(prefix="/api/v1", tags=["places"])
+router = APIRouter(prefix="/api/v1", tags=["places"], route_class=StrictJsonRoute)
 
 #: Boundaries change rarely (an import); a browser may keep an answer for a few minutes.
 CACHE = "public, max-age=300"

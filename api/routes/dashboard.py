@@ -12,10 +12,11 @@ from fastapi import APIRouter, Query
 
 from api.deps import NowDep, ReadSessionDep, StaffKey, SupervisorKey
 from api.schemas.dashboard import AddressedRead, BacklogRead, BoardTicketRead, SlaStoryRead
+from api.strict_json import StrictJsonRoute
 from engine.instants import given_instant
 from engine.queries.oversight import backlog, board, escalations_addressed, sla_story
 
-router = APIRouter(prefix="/api/v1", tags=["supervisors"])
+router = APIRouter(prefix="/api/v1", tags=["supervisors"], route_class=StrictJsonRoute)
 
 
 class BacklogBy(StrEnum):

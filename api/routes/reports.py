@@ -34,6 +34,7 @@ from api.schemas.public import (
     answer_texts,
     feature,
 )
+from api.strict_json import StrictJsonRoute
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     Actor,
@@ -58,7 +59,7 @@ from engine.actions import Comment, Rate, Reopen
 from engine.errors import shown
 from engine.instants import given_instant
 
-router = APIRouter(prefix="/api/v1", tags=["citizens"])
+router = APIRouter(prefix="/api/v1", tags=["citizens"], route_class=StrictJsonRoute)
 
 #: Engine field → request field, per endpoint whose names differ from the engine's.
 DISPUTE_FIELDS = {"note": "reason"}

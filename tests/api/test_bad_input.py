@@ -226,3 +226,33 @@ def test_list_parameters_still_take_every_value(api: Api) -> None:
         "/api/v1/tickets?state=submitted&state=verified", headers=api.auth("staff")
     )
     assert staff.status_code == 200, staff.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "who", "key"),
+    [
+        ("/api/v1/reports", '{"category": "traffic_jam", "description": "Macet total", '
+         '"description": "Aman", "lat": -6.1754, "lon": 106.8272}', None, "description"),
+        ("/api/v1/reports", '{"category": "flood", "description": "Banjir di depan Monas", '
+         '"lat": -6.1754, "lon": 106.8272, "answers": {"water_depth": 40, "water_depth": 1}}',
+         None, "water_depth"),
+        ("/api/v1/tickets/{code}/transitions",
+         '{"trigger": "verify", "trigger": "reject", "expected_version": 1}', "staff", "trigger"),
+        ("/api/v1/reports/{code}/supporters", '{"email": "a@warga.example", '
+         '"email": "b@warga.example"}', None, "email"),
+    ],
+)  # fmt: skip
+def test_a_json_key_given_twice_is_refused_naming_it_and_nothing_is_written(
+    api: Api, path: str, body: str, who: str | None, key: str
+) -> None:
+    """JSON parsers keep the last of two equal keys: a proxy or a log may have read the first."""
+    code = api.submit()["code"]
+    before = api.client.get(f"/api/v1/reports/{code}").json()
+    headers = {"Content-Type": "application/json", **(api.auth(who) if who else {})}
+    response = api.client.post(path.format(code=code), content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "invalid_request"
+    assert problem["detail"] == f"{key} is given more than once; send it once"
+    assert problem["params"] == {"field": key}
+    assert api.client.get(f"/api/v1/reports/{code}").json() == before

@@ -10,7 +10,7 @@ from api.deps import AdminKey, NowDep, ReadSessionDep, SessionDep
 from api.errors import request_fields
 from api.schemas.staff import CatalogueLoaded, KeyCreate, KeyCreated, KeyRead
 from api.strict_json import StrictJsonRoute
-from engine import create_key, list_keys, load_catalogue, revoke_key
+from engine import Role, create_key, list_keys, load_catalogue, revoke_key
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], route_class=StrictJsonRoute)
 _YAML = {"schema": {"type": "string"}}
@@ -27,7 +27,7 @@ def new_key(body: KeyCreate, _key: AdminKey, session: SessionDep, now: NowDep) -
     with request_fields({"key name": "name"}):
         made = create_key(
             session,
-            role=body.role,
+            role=Role(body.role),
             name=body.name,
             agency=body.agency,
             area=body.area,

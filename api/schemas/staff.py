@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +28,6 @@ from engine import (
     GroupFigures,
     Rate,
     Reporter,
-    Role,
     StaffEvent,
     TicketDetail,
     TimerView,
@@ -279,7 +278,8 @@ class StaffReportCreate(ReportCreate):
 
 
 class KeyCreate(_In):
-    role: Role
+    #: The roles a key can hold (a citizen has a reporter token, the system no key).
+    role: Literal["staff", "supervisor", "admin"]
     name: str = Field(min_length=1, max_length=200)
     agency: str | None = Field(default=None, max_length=40)
     area: str | None = Field(default=None, max_length=40)

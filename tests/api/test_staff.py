@@ -311,6 +311,19 @@ def test_admin_keys_create_list_revoke(api: Api) -> None:
     assert api.client.get("/api/v1/admin/keys", headers=api.auth("staff")).status_code == 403
 
 
+@pytest.mark.parametrize("role", ["citizen", "system"])
+def test_admin_keys_offer_and_take_only_the_roles_a_key_can_hold(api: Api, role: str) -> None:
+    """The API's own description listed citizen and system, which were then refused."""
+    schema = api.client.get("/openapi.json").json()["components"]["schemas"]["KeyCreate"]
+    assert schema["properties"]["role"]["enum"] == ["staff", "supervisor", "admin"]
+    response = api.client.post(
+        "/api/v1/admin/keys", json={"role": role, "name": "x"}, headers=api.auth("admin")
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["params"] == {"field": "role"}
+    assert response.json()["detail"] == "role must be one of 'staff', 'supervisor' or 'admin'"
+
+
 def test_admin_catalogue_reload_validates_whole(api: Api) -> None:
     text = (ROOT / "catalogue" / "jakarta.yaml").read_text()
     yaml = {**api.auth("admin"), "Content-Type": "application/yaml"}

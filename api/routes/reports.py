@@ -31,7 +31,6 @@ from api.schemas.public import (
     ReportRead,
     SubscriptionCreate,
     SupportCreate,
-    answer_texts,
     feature,
 )
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
@@ -84,7 +83,8 @@ def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report
         photos=tuple(photos),
         source=source,
         language=body.language,
-        answers=answer_texts(body.answers),
+        answers=body.answers,
+        answers_typed=body.answers_typed,
     )
 
 

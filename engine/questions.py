@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -30,7 +30,7 @@ from pydantic import (
 from engine.errors import RuleViolated
 from engine.instants import given_instant
 from engine.routing import refuse_number, shown_bound
-from engine.text import clean_text
+from engine.text import as_number_text, clean_text
 
 __all__ = [
     "Answer",
@@ -184,13 +184,35 @@ def questions_of(stored: Sequence[Mapping[str, Any]] | None) -> list[QuestionSpe
     return sorted(specs, key=lambda q: q.order)
 
 
-def _one(question: QuestionSpec, raw: str | Sequence[str]) -> Answer | None:
+#: How far past now a datetime answer may lie: the reporter's clock may run a little ahead.
+#: Answers tell what was seen ("flooded since when?"), so they never lie in the future.
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+def _one(
+    question: QuestionSpec, raw: str | float | Sequence[str], *, typed: bool, now: datetime
+) -> Answer | None:
     name = f"answer to {question.code!r}"
     params: dict[str, object] = {"field": "answers", "question": question.code}
 
     def refused(message: str) -> RuleViolated:
         return RuleViolated(message, key="invalid_answer", params=params)
 
+    low, high = question.bounds
+    between = f"between {shown_bound(low)} and {shown_bound(high)}"
+    if question.datatype is Datatype.NUMBER:
+        params.update(min=low, max=high)
+        if typed or not isinstance(raw, str | list | tuple):
+            # JSON: a number is a JSON number; "40", ["40"] and true are not
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                raise refused(f"{name} must be a number {between}")
+            number = float(raw)
+            refuse_number(name, number, low, high, key="invalid_answer", params=params)
+            return number
+    elif isinstance(raw, bool):
+        raise refused(f"{name} must be text")
+    elif isinstance(raw, int | float):
+        raw = repr(raw)  # JSON's number for a text question: its digits are the text
     values = [raw] if isinstance(raw, str) else list(raw)
     if not all(isinstance(v, str) for v in values):
         raise refused(f"{name} must be text")
@@ -213,24 +235,21 @@ def _one(question: QuestionSpec, raw: str | Sequence[str]) -> Answer | None:
             raise refused(f"{name} must be one of {', '.join(keys)}")
         return value
     if question.datatype is Datatype.NUMBER:
-        low, high = question.bounds
-        between = f"between {shown_bound(low)} and {shown_bound(high)}"
-        params.update(min=low, max=high)
         try:
-            number = float(value) if len(value) <= 40 else math.nan
+            number = float(as_number_text(value)) if len(value) <= 40 else math.nan
         except ValueError:
             raise refused(f"{name} must be a number {between}") from None
         refuse_number(name, number, low, high, key="invalid_answer", params=params)  # ±inf too
         return number
     if question.datatype is Datatype.DATETIME:
-        return _datetime(name, value)
+        return _datetime(name, value, now=now)
     multiline = question.datatype is Datatype.TEXT
     return clean_text(
         value, field=name, limit=ANSWER_LIMITS[question.datatype.value], multiline=multiline
     )
 
 
-def _datetime(name: str, value: str) -> str:
+def _datetime(name: str, value: str, *, now: datetime) -> str:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -247,14 +266,25 @@ def _datetime(name: str, value: str) -> str:
         )
     given = given_instant(name, moment)  # within the window: never an overflow
     assert given is not None
+    if given > now + FUTURE_TOLERANCE:
+        raise RuleViolated(
+            f"{name} lies in the future: give when it happened",
+            key="answer_in_future",
+            params={"field": "answers"},
+        )
     return given.isoformat()
 
 
 def check_answers(
-    questions: Sequence[QuestionSpec], answers: Mapping[str, str | Sequence[str]]
+    questions: Sequence[QuestionSpec],
+    answers: Mapping[str, str | float | Sequence[str]],
+    *,
+    now: datetime,
+    typed: bool = False,
 ) -> dict[str, Answer]:
     """The answers as they will be stored; raises ``RuleViolated`` naming the question for an
-    unknown code, a missing required answer, a value not in the list or a number that is not."""
+    unknown code, a missing required answer, a value not in the list, a number that is not (in
+    JSON, ``typed``: not a JSON number; in text: not plain decimal) or a time in the future."""
     by_code = {q.code: q for q in questions}
     unknown = sorted(code for code in answers if code not in by_code)
     if unknown:
@@ -267,7 +297,7 @@ def check_answers(
     result: dict[str, Answer] = {}
     for question in questions:
         raw = answers.get(question.code)
-        answer = _one(question, raw) if raw is not None else None
+        answer = _one(question, raw, typed=typed, now=now) if raw is not None else None
         if answer is None:
             if question.required:
                 raise RuleViolated(

@@ -79,8 +79,12 @@ class Report:
     source: str = "citizen"
     #: The reporter's language: their status mails are written in it.
     language: Language = Language.ID
-    #: Answers to the category's questions by question code (a list for a multivaluelist).
-    answers: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    #: Answers to the category's questions by question code (a list for a multivaluelist):
+    #: text as a form sends it, or JSON's own values when ``answers_typed``.
+    answers: Mapping[str, str | float | Sequence[str]] = field(default_factory=dict)
+    #: The answers came as JSON: a number answer must be a JSON number (not text, a list or a
+    #: flag). Otherwise (forms, Open311, the CLI) every answer is text.
+    answers_typed: bool = False
     #: Where another system keeps its own photo of the problem (Open311 ``media_url``): kept
     #: with the submission and shown as a link, never fetched.
     media_url: str | None = None
@@ -236,7 +240,7 @@ def check_report(
         raise RuleViolated(f"unknown report category {report.category[:60]!r}")  # unreachable
     check_location(report.lat, report.lon)
     priority = choose_priority(report, category, actor)
-    answers = check_answers(category.questions, report.answers)
+    answers = check_answers(category.questions, report.answers, typed=report.answers_typed, now=now)
     media_url = clean_url(report.media_url, field="media_url")
     if category.photo_on_submit and not report.photos:
         raise RuleViolated(

@@ -260,6 +260,15 @@ def clean_phone(value: str | None, *, field: str, required: bool = False) -> str
     return text
 
 
+def as_number_text(value: str) -> str:
+    """``value`` if it is a number as people and programs write one, for ``float`` or ``int``
+    to read: ASCII only. ``ValueError`` for what Python alone would read as a number: ``4_0``
+    (40) and other digits (``٤٠``, Arabic-Indic 40), never what the sender meant to type."""
+    if not value.isascii() or "_" in value:
+        raise ValueError(f"not a plain number: {value[:40]!r}")
+    return value
+
+
 def code_key(value: str) -> str:
     """How codes are compared: ``Broken-Street Light`` and ``broken_street_light`` are one."""
     return re.sub(r"[\s_-]+", "_", value.strip().casefold())

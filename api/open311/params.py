@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from engine import Language, RuleViolated
 from engine.instants import PLUS_LOST, given_instant, plus_lost
 from engine.routing import refuse_number, shown_bound
-from engine.text import LIMITS, clean_text
+from engine.text import LIMITS, as_number_text, clean_text
 
 #: Parameters that close a period: a bare date there means up to the end of that day.
 _PERIOD_ENDS = frozenset({"end_date", "updated_before"})
@@ -111,7 +111,7 @@ def number(name: str, value: str | None, low: float, high: float) -> float | Non
     if len(text) > 40:
         raise RuleViolated(f"{name} must be a number {between}", key=key, params={"field": name})
     try:
-        result = float(text)
+        result = float(as_number_text(text))
     except ValueError:
         raise RuleViolated(
             f"{name} must be a number {between}", key=key, params={"field": name}

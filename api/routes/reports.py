@@ -31,7 +31,6 @@ from api.schemas.public import (
     ReportRead,
     SubscriptionCreate,
     SupportCreate,
-    answer_texts,
     feature,
 )
 from api.strict_json import StrictJsonRoute
@@ -85,7 +84,8 @@ def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report
         photos=tuple(photos),
         source=source,
         language=body.language,
-        answers=answer_texts(body.answers),
+        answers=body.answers,
+        answers_typed=body.answers_typed,
     )
 
 

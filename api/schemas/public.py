@@ -9,7 +9,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from engine import (
@@ -22,6 +31,7 @@ from engine import (
     StatePresentation,
     Submitted,
 )
+from engine.text import as_number_text
 
 
 def _typed(kind: str) -> Callable[[Any, ValidationInfo], Any]:
@@ -34,6 +44,11 @@ def _typed(kind: str) -> Callable[[Any, ValidationInfo], Any]:
         wrong = isinstance(value, bool) != (kind == "bool") or isinstance(value, str)
         if wrong and not (form and isinstance(value, str)):
             raise PydanticCustomError(f"{kind}_type", _TYPE_WORDS[kind])
+        if isinstance(value, str) and kind != "bool":
+            try:  # a form's number: "-6_1" or Arabic-Indic digits are no number a person meant
+                as_number_text(value)
+            except ValueError:
+                raise PydanticCustomError(f"{kind}_parsing", _TYPE_WORDS[kind]) from None
         return value
 
     return check
@@ -71,9 +86,11 @@ def _decode(value: str) -> bytes:
 Base64Photo = Annotated[bytes, BeforeValidator(lambda v: _decode(v) if isinstance(v, str) else v)]
 
 
-#: One answer: text (a list value's key), a number, or several keys for a multivaluelist.
+#: One answer: text (a list value's key), a number, or several keys for a multivaluelist. A
+#: flag too, only so that the question's rule refuses it in its words ("must be a number").
 AnswerValue = (
     Annotated[str, Field(max_length=2000)]
+    | Annotated[bool, Strict()]
     | Number  # NaN and infinities too: the question's rule refuses them, in its words
     | Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=50)]
 )
@@ -86,11 +103,6 @@ Answers = Annotated[
         examples=[{"water_depth": 40, "water_trend": "rising"}],
     ),
 ]
-
-
-def answer_texts(answers: dict[str, str | float | list[str]]) -> dict[str, str | list[str]]:
-    """Answers as the engine reads them: text, a number written out, or a list of keys."""
-    return {k: v if isinstance(v, str | list) else repr(v) for k, v in answers.items()}
 
 
 #: An e-mail address as sent: the engine's one rule (``engine.text.clean_email``) checks it, so
@@ -239,6 +251,18 @@ class ReportCreate(_In):
     private: Flag = Field(default=False, description="hide who reported it from staff too")
     channel: Channel = Channel.APP
     answers: Answers = Field(default_factory=dict)
+    #: Whether the body came as JSON, whose answers are typed (a number answer is a JSON
+    #: number), or as a form, whose answers are all text.
+    _typed: bool = PrivateAttr(default=True)
+
+    @model_validator(mode="after")
+    def _how_sent(self, info: ValidationInfo) -> ReportCreate:
+        self._typed = not (info.context and info.context.get("form"))
+        return self
+
+    @property
+    def answers_typed(self) -> bool:
+        return self._typed
 
 
 class ReportCreated(BaseModel):

@@ -363,7 +363,12 @@ def test_an_answer_given_as_true_is_no_number(api: Api) -> None:
     body = {"category": "flood", "description": "Banjir", "lat": MONAS[0], "lon": MONAS[1]}
     response = api.client.post("/api/v1/reports", json={**body, "answers": {"water_depth": True}})
     assert response.status_code == 422
-    assert response.json()["params"]["field"] == "water_depth"
+    # as every answer's refusal: the field is answers, the question is named
+    assert response.json()["params"]["field"] == "answers"
+    assert response.json()["params"]["question"] == "water_depth"
+    assert response.json()["detail"] == (
+        "answer to 'water_depth' must be a number between 0 and 1,000"
+    )
 
 
 def test_a_staff_key_without_agency_names_the_field_not_a_cli_option(api: Api) -> None:

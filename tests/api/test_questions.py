@@ -111,7 +111,7 @@ def test_open311_post_with_attributes_stores_answers_shown_to_staff(api: Api) ->
         **{
             "attribute[water_depth]": "40",
             "attribute[water_trend]": "rising",
-            "attribute[since]": "2026-11-30T06:00:00+07:00",
+            "attribute[since]": "2026-11-23T06:00:00+07:00",
         },
     )
     assert response.status_code == 201, response.text
@@ -119,7 +119,7 @@ def test_open311_post_with_attributes_stores_answers_shown_to_staff(api: Api) ->
     assert answers(api, code) == [
         ("water_depth", 40.0, "40"),
         ("water_trend", "rising", "Rising"),
-        ("since", "2026-11-29T23:00:00+00:00", "2026-11-29T23:00:00+00:00"),
+        ("since", "2026-11-22T23:00:00+00:00", "2026-11-22T23:00:00+00:00"),
     ]
 
 
@@ -259,4 +259,70 @@ def test_open311_brackets_naming_no_attribute_are_refused(api: Api, key: str) ->
     assert response.status_code == 400, response.text
     (error,) = response.json()
     assert error["description"] == f"'{key}' is not an attribute: send each as attribute[code]"
+    assert tickets(api) == before
+
+
+_NOT_A_NUMBER = "answer to 'water_depth' must be a number between 0 and 1,000"
+
+
+@pytest.mark.parametrize("depth", ["40", ["40"], "4_0", "\u0664\u0660", " 40 ", True])
+def test_json_number_answer_must_be_a_json_number(api: Api, depth: Any) -> None:
+    before = tickets(api)
+    response = api.client.post(
+        "/api/v1/reports", json={**_flood(), "answers": {"water_depth": depth}}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == _NOT_A_NUMBER
+    assert response.json()["params"]["field"] == "answers"
+    assert tickets(api) == before
+
+
+@pytest.mark.parametrize("depth", ["4_0", "\u0664\u0660", "\uff14\uff10"])
+def test_form_number_answer_is_plain_ascii(api: Api, depth: str) -> None:
+    form = {**{k: str(v) for k, v in _flood().items()}, "answers[water_depth]": depth}
+    response = api.client.post("/api/v1/reports", data=form, files=_PHOTO)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == _NOT_A_NUMBER
+    open311 = post(api, service_code="flood", **{"attribute[water_depth]": depth})
+    assert open311.status_code == 400
+    assert open311.json()[0]["description"] == _NOT_A_NUMBER
+
+
+def test_form_number_answer_as_plain_text_is_taken(api: Api) -> None:
+    form = {**{k: str(v) for k, v in _flood().items()}, "answers[water_depth]": " 40 "}
+    response = api.client.post("/api/v1/reports", data=form, files=_PHOTO)
+    assert response.status_code == 201, response.text
+    assert answers(api, response.json()["code"]) == [("water_depth", 40.0, "40")]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("lat", "-6_1"), ("lat", "-\u0666"), ("lon", "1_06.8")]
+)
+def test_form_coordinates_are_plain_ascii_numbers(api: Api, field: str, value: str) -> None:
+    form = {**{k: str(v) for k, v in _flood().items()}, field: value}
+    response = api.client.post("/api/v1/reports", data=form, files=_PHOTO)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == f"{field} must be a number"
+    assert response.json()["params"] == {"field": field}
+    long_name = {"lat": "lat", "lon": "long"}[field]
+    open311 = post(api, **{long_name: value})
+    assert open311.status_code == 400, open311.text
+    assert open311.json()[0]["description"].startswith(f"{long_name} must be a number")
+
+
+@pytest.mark.parametrize("door", ["json", "open311"])
+def test_a_time_answer_in_the_future_is_refused(api: Api, door: str) -> None:
+    before = tickets(api)
+    since = "2999-11-30T00:00:00+07:00"
+    if door == "json":
+        response = api.client.post(
+            "/api/v1/reports", json={**_flood(), "answers": {"since": since}}
+        )
+        assert response.status_code == 422, response.text
+        detail = response.json()["detail"]
+    else:
+        response = post(api, service_code="flood", **{"attribute[since]": since})
+        assert response.status_code == 400, response.text
+        detail = response.json()[0]["description"]
+    assert detail == "answer to 'since' lies in the future: give when it happened"
     assert tickets(api) == before

@@ -3,6 +3,8 @@ loads; answers checked before anything is written."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from engine.catalogue import parse_catalogue
@@ -119,6 +121,8 @@ def test_values_on_a_number_question_are_refused() -> None:
         parse_catalogue(text)
 
 
+#: When the answers are checked: a datetime answer may not lie (much) after it.
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 QUESTIONS = questions_of([q.model_dump(mode="json") for q in [*FLOOD.questions, *ROAD.questions]])
 
 
@@ -138,7 +142,7 @@ QUESTIONS = questions_of([q.model_dump(mode="json") for q in [*FLOOD.questions, 
 def test_check_answers_stores_normalised_values(
     answers: dict[str, str | list[str]], stored: dict[str, object]
 ) -> None:
-    assert check_answers(QUESTIONS, answers) == stored
+    assert check_answers(QUESTIONS, answers, now=NOW) == stored
 
 
 @pytest.mark.parametrize(
@@ -166,17 +170,17 @@ def test_check_answers_refuses_naming_the_question(
     answers: dict[str, str | list[str]], message: str
 ) -> None:
     with pytest.raises(RuleViolated, match=message.replace("(", r"\(")):
-        check_answers(QUESTIONS, answers)
+        check_answers(QUESTIONS, answers, now=NOW)
 
 
 def test_required_question_must_be_answered() -> None:
     (depth,) = questions_of([FLOOD.questions[0].model_dump(mode="json") | {"required": True}])
     with pytest.raises(RuleViolated, match="answer to 'water_depth' is required"):
-        check_answers([depth], {"water_depth": "  "})
+        check_answers([depth], {"water_depth": "  "}, now=NOW)
 
 
 def test_describe_answers_names_list_values_in_both_languages() -> None:
-    stored = check_answers(QUESTIONS, {"hazards": ["near_school"], "water_depth": "40"})
+    stored = check_answers(QUESTIONS, {"hazards": ["near_school"], "water_depth": "40"}, now=NOW)
     described = describe_answers(QUESTIONS, {**stored, "gone": "an old answer"})
     assert [(a.code, a.question_en, a.text_id, a.text_en) for a in described] == [
         ("water_depth", "Water depth", "40", "40"),
@@ -200,12 +204,12 @@ def test_describe_answers_names_list_values_in_both_languages() -> None:
 )
 def test_number_answer_finite_within_the_question_bounds(depth: str, message: str) -> None:
     with pytest.raises(RuleViolated) as refused:
-        check_answers(QUESTIONS, {"water_depth": depth})
+        check_answers(QUESTIONS, {"water_depth": depth}, now=NOW)
     assert refused.value.message == message
     assert refused.value.code == "invalid_answer"
     assert refused.value.params["field"] == "answers"
-    assert check_answers(QUESTIONS, {"water_depth": "0"}) == {"water_depth": 0.0}
-    assert check_answers(QUESTIONS, {"water_depth": "1000"}) == {"water_depth": 1000.0}
+    assert check_answers(QUESTIONS, {"water_depth": "0"}, now=NOW) == {"water_depth": 0.0}
+    assert check_answers(QUESTIONS, {"water_depth": "1000"}, now=NOW) == {"water_depth": 1000.0}
 
 
 def test_number_question_without_bounds_takes_the_default_bounds() -> None:
@@ -215,8 +219,53 @@ def test_number_question_without_bounds_takes_the_default_bounds() -> None:
     )
     assert "min" not in plain[0].model_dump(mode="json")  # stored as before bounds existed
     with pytest.raises(RuleViolated) as refused:
-        check_answers(plain, {"water_depth": "-1e308"})
+        check_answers(plain, {"water_depth": "-1e308"}, now=NOW)
     assert refused.value.message == (
         "answer to 'water_depth' must be between -1,000,000 and 1,000,000"
     )
-    assert check_answers(plain, {"water_depth": "-5"}) == {"water_depth": -5.0}
+    assert check_answers(plain, {"water_depth": "-5"}, now=NOW) == {"water_depth": -5.0}
+
+
+@pytest.mark.parametrize("depth", ["4_0", "\u0664\u0660", "\uff14\uff10", "1_000"])
+def test_number_answer_text_is_plain_ascii(depth: str) -> None:
+    with pytest.raises(RuleViolated) as refused:
+        check_answers(QUESTIONS, {"water_depth": depth}, now=NOW)
+    assert refused.value.message == "answer to 'water_depth' must be a number between 0 and 1,000"
+
+
+@pytest.mark.parametrize("depth", ["40", " 40 ", ["40"], True, False, {"cm": 40}])
+def test_number_answer_in_json_is_a_json_number(depth: object) -> None:
+    with pytest.raises(RuleViolated) as refused:
+        check_answers(QUESTIONS, {"water_depth": depth}, now=NOW, typed=True)  # type: ignore[dict-item]
+    assert refused.value.message == "answer to 'water_depth' must be a number between 0 and 1,000"
+    assert refused.value.params["field"] == "answers"
+
+
+def test_json_numbers_and_text_answers_as_sent() -> None:
+    answers = {"water_depth": 40, "water_trend": "rising", "hazards": ["near_school"]}
+    assert check_answers(QUESTIONS, answers, now=NOW, typed=True) == {
+        "water_depth": 40.0,
+        "water_trend": "rising",
+        "hazards": ["near_school"],
+    }
+    with pytest.raises(RuleViolated, match="answer to 'water_trend' must be text"):
+        check_answers(QUESTIONS, {"water_trend": True}, now=NOW, typed=True)
+
+
+@pytest.mark.parametrize(
+    ("since", "taken"),
+    [
+        ("2026-11-30T15:59:00+07:00", True),  # a minute ago
+        ("2026-11-30T08:59:00+00:00", True),  # a clock a little ahead
+        ("2026-11-30T09:01:00+00:00", False),
+        ("2999-11-30T00:00:00+07:00", False),
+    ],
+)
+def test_datetime_answer_never_lies_in_the_future(since: str, taken: bool) -> None:
+    if taken:
+        assert check_answers(QUESTIONS, {"since": since}, now=NOW)["since"]
+        return
+    with pytest.raises(RuleViolated) as refused:
+        check_answers(QUESTIONS, {"since": since}, now=NOW)
+    assert refused.value.message == "answer to 'since' lies in the future: give when it happened"
+    assert refused.value.code == "answer_in_future"

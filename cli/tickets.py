@@ -28,6 +28,7 @@ from cli.sla import print_sla, span
 from engine.actions import perform
 from engine.actors import Actor
 from engine.catalogue.lookup import get_agency, get_area, get_category
+from engine.db import ROW_ID_MAX
 from engine.lifecycle import (
     PUBLIC_NOTE_TRIGGERS,
     USER_TRIGGERS,
@@ -350,7 +351,9 @@ def list_(
         float | None,
         typer.Option(help="an SLA deadline falls within this many hours", min=0, max=24 * 365),
     ] = None,
-    limit: Annotated[int, typer.Option(help="at most this many, newest first", min=1)] = 50,
+    limit: Annotated[
+        int, typer.Option(help="at most this many, newest first", min=1, max=ROW_ID_MAX)
+    ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
 ) -> None:
     """List tickets, newest first, with their priority, next SLA deadline and time left."""

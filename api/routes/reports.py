@@ -17,7 +17,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
-from api.ratelimit import limit_submissions
+from api.ratelimit import SubmissionLimiter, limit_submissions
 from api.schemas.public import (
     CommentCreate,
     DisputeCreate,
@@ -30,6 +30,7 @@ from api.schemas.public import (
     ReportRead,
     SubscriptionCreate,
     SupportCreate,
+    SupportRead,
     answer_texts,
     feature,
 )
@@ -54,6 +55,7 @@ from engine import (
     write_submission,
 )
 from engine.actions import Comment, Rate, Reopen
+from engine.codes import normalize_code
 from engine.errors import shown
 from engine.instants import given_instant
 
@@ -261,20 +263,32 @@ def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) ->
 
 @router.post(
     "/reports/{code}/supporters",
-    response_model=ReportRead,
+    response_model=SupportRead,
     dependencies=[Depends(limit_submissions)],
 )
 def me_too(
     code: str,
+    request: Request,
     session: SessionDep,
     now: NowDep,
     body: Annotated[SupportCreate | None, Body()] = None,
-) -> ReportRead:
+) -> SupportRead:
     """ "Me too": count one more supporter, and follow the report by e-mail if one is given.
-    The body is optional: no body counts the supporter only."""
+    The body is optional: no body counts the supporter only.
+
+    `supporters` counts people, as well as they can be told apart: an e-mail address counts
+    once, ever (the reporter's own address not at all); without one, a client counts once per
+    report a day (by its network address, so several people behind one address count once:
+    the figure errs low, never high). A repeat answers 200 with `counted` false, the figure
+    unchanged, and still subscribes a new address."""
     body = body or SupportCreate()
     email = str(body.email) if body.email else None
-    return ReportRead.of(support(session, code, email=email, language=body.language, now=now))
+    limiter: SubmissionLimiter = request.app.state.limiter
+    first = limiter.first_support(request, normalize_code(code)[:64])
+    supported = support(
+        session, code, email=email, language=body.language, now=now, first_from_client=first
+    )
+    return SupportRead.of_support(supported)
 
 
 @router.post("/reports/{code}/subscriptions", response_model=ReporterRead)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -37,17 +39,23 @@ from api.schemas.public import (
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     Actor,
+    Conflict,
+    Context,
+    InvalidTransition,
     LocalMediaStorage,
     NotFound,
     PublicFilter,
     Report,
+    RuleViolated,
     State,
+    Trigger,
     check_location,
     check_submission,
     execute,
     find_photo,
     get_public,
     list_public,
+    present,
     reporter_view,
     subscribe,
     support,
@@ -64,6 +72,47 @@ router = APIRouter(prefix="/api/v1", tags=["citizens"])
 #: Engine field → request field, per endpoint whose names differ from the engine's.
 DISPUTE_FIELDS = {"note": "reason"}
 COMMENT_FIELDS = {"note": "text"}
+RATING_FIELDS: dict[str, str] = {}
+
+#: A citizen's actions in their own words: the engine's triggers are staff vocabulary (a
+#: citizen disputes a fix; the ticket is reopened).
+CITIZEN_ACTIONS = {Trigger.REOPEN: "dispute", Trigger.COMMENT: "comment", Trigger.RATE: "rate"}
+#: Why an action of theirs is not possible now, and when it is.
+NOT_NOW = {
+    Trigger.REOPEN: "this report cannot be disputed now: it is {state} (a dispute is possible "
+    "within {days} days after it is resolved)",
+    Trigger.COMMENT: "this report takes no more comments: it is {state}",
+    Trigger.RATE: "this report cannot be rated now: it is {state} (a rating is possible once "
+    "it is resolved)",
+}
+
+
+@contextmanager
+def citizen_words(trigger: Trigger, fields: Mapping[str, str], reporter: Context) -> Iterator[None]:
+    """Around a citizen's action: refusals say it as the citizen does ("a dispute needs a
+    reason", never "reopen needs a reason"), fields named as the request names them, and a
+    conflict's ``allowed`` lists the citizen's actions."""
+    try:
+        with request_fields(fields):
+            yield
+    except Conflict as exc:
+        if isinstance(exc, InvalidTransition) and exc.state is not None:
+            state = present(exc.state).label_en.lower()
+            days = reporter.settings.dispute_window.days
+            exc.message = NOT_NOW[trigger].format(state=state, days=days)
+            exc.args = (exc.message,)
+        if exc.allowed is not None:
+            exc.allowed = sorted(
+                CITIZEN_ACTIONS[Trigger(a)] for a in exc.allowed if Trigger(a) in CITIZEN_ACTIONS
+            )
+        raise
+    except RuleViolated as exc:
+        if exc.code == "reason_required" and trigger is Trigger.REOPEN:
+            exc.message = "a dispute needs a reason"
+            exc.args = (exc.message,)
+        if exc.params.get("action") == trigger.value:
+            exc.params["action"] = CITIZEN_ACTIONS[trigger]
+        raise
 
 
 async def _report_input(
@@ -214,7 +263,7 @@ def read_report_private(
 def dispute(code: str, body: DisputeCreate, reporter: ReporterContext) -> ReportRead:
     """The fix did not hold: reopen within the dispute window (a reason is required)."""
     command = Reopen(code=code, note=body.reason, expected_version=body.expected_version)
-    with request_fields(DISPUTE_FIELDS):
+    with citizen_words(Trigger.REOPEN, DISPUTE_FIELDS, reporter):
         ticket = execute(reporter, command)
     return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
 
@@ -244,7 +293,7 @@ def add_comment(
     command = Comment(
         code=code, note=body.text, photos=photos, expected_version=body.expected_version
     )
-    with request_fields(COMMENT_FIELDS):
+    with citizen_words(Trigger.COMMENT, COMMENT_FIELDS, reporter):
         ticket = execute(reporter, command)
     return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
 
@@ -255,7 +304,8 @@ def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) ->
     command = Rate(
         code=code, rating=body.rating, note=body.note, expected_version=body.expected_version
     )
-    ticket = execute(reporter, command)
+    with citizen_words(Trigger.RATE, RATING_FIELDS, reporter):
+        ticket = execute(reporter, command)
     token = reporter.actor.reporter_token or ""  # the header is required: never empty here
     view = reporter_view(reporter.session, ticket.code, token=token, now=reporter.now)
     return ReporterRead.of(view)

@@ -24,6 +24,8 @@ from engine import Settings
 
 #: How many refused requests a client may send per accepted one in the same window.
 REFUSED_FACTOR = 5
+#: An anonymous "me too" counts once per client and report in this window.
+SUPPORT_MEMORY = parse("1/day")
 
 
 class SubmissionLimiter:
@@ -54,6 +56,12 @@ class SubmissionLimiter:
             f"too many {what} from this address; the limit is {item}",
             {"Retry-After": str(max(1, int(reset - time.time())))},
         )
+
+    def first_support(self, request: Request, code: str) -> bool:
+        """Whether this is the client's first "me too" on report ``code`` within a day; the
+        call itself counts. Several people behind one address (a household, a carrier's NAT)
+        then count once a day without e-mail: the public figure errs low, never high."""
+        return self.limiter.hit(SUPPORT_MEMORY, "support", self.client(request), code)
 
     def count(self, request: Request, *, accepted: bool) -> None:
         item, bucket = (self.limit, "submit") if accepted else (self.refused, "refused")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.context import console, database, now, reported_errors, settings
+from cli.context import UsageError, console, database, now, reported_errors, settings
 from engine.delivery import DeliveryPolicy
 from engine.housekeeping import close_resolved_batch
 from engine.text import counted
@@ -17,15 +17,18 @@ from workflows.mail import build_backend
 
 
 def deliver_command(
-    once: Annotated[
-        bool, typer.Option("--once/--forever", help="one pass, or one every --interval")
-    ] = True,
+    once: Annotated[bool, typer.Option("--once", help="one pass (the default)")] = False,
+    forever: Annotated[
+        bool, typer.Option("--forever", help="one pass every --interval, until stopped")
+    ] = False,
     interval: Annotated[
         int, typer.Option(help="seconds between passes with --forever", min=1, max=86400)
     ] = 60,
     batch: Annotated[int, typer.Option(help="rows claimed per transaction", min=1, max=1000)] = 50,
 ) -> None:
     """Send due outbox e-mails (the deliver-notifications flow's work)."""
+    if once and forever:
+        raise UsageError("choose one of --once and --forever")
     backend = build_backend(settings())
     console.print(f"mail goes to: {backend.describe()}")
     policy = DeliveryPolicy.from_settings(settings())
@@ -33,7 +36,7 @@ def deliver_command(
         with reported_errors():
             tally = deliver_pass(database(), backend, clock=now, policy=policy, batch_size=batch)
         console.print(tally.summary())
-        if once:
+        if not forever:
             return
         time.sleep(interval)
 

@@ -8,6 +8,7 @@ import typer
 from sqlalchemy import select
 
 from cli.context import database, local, print_rows, reported_errors, settings
+from engine.db import ROW_ID_MAX
 from engine.models import Escalation, Ticket
 from engine.tickets import get_ticket
 
@@ -17,7 +18,9 @@ app = typer.Typer(help="Escalations recorded by the SLA sweep.", no_args_is_help
 @app.command("list")
 def list_(
     ticket: Annotated[str | None, typer.Option(help="only this ticket's escalations")] = None,
-    limit: Annotated[int, typer.Option(help="at most this many, newest first", min=1)] = 50,
+    limit: Annotated[
+        int, typer.Option(help="at most this many, newest first", min=1, max=ROW_ID_MAX)
+    ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
 ) -> None:
     """List recorded escalation levels: ticket, timer, level, when due, whether mailed."""

@@ -18,6 +18,7 @@ from cli.context import (
     settings,
     visible,
 )
+from engine.db import ROW_ID_MAX
 from engine.delivery import requeue
 from engine.models import Notification, Ticket
 from engine.tickets import get_ticket
@@ -33,7 +34,9 @@ def list_(
     pending: Annotated[bool, typer.Option("--pending", help="only e-mails not sent yet")] = False,
     failed: Annotated[bool, typer.Option("--failed", help="only failed or dead e-mails")] = False,
     ticket: Annotated[str | None, typer.Option(help="only e-mails about this ticket")] = None,
-    limit: Annotated[int, typer.Option(help="at most this many, newest first", min=1)] = 50,
+    limit: Annotated[
+        int, typer.Option(help="at most this many, newest first", min=1, max=ROW_ID_MAX)
+    ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
 ) -> None:
     """List outbox e-mails, newest first: recipient, subject, status, attempts."""

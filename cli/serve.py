@@ -21,6 +21,7 @@ on the same database.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import importlib.util
 import ipaddress
@@ -90,15 +91,44 @@ def home_dir() -> Path:
 
 
 def free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
+    family, kind, proto, _, address = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.bind(address)
         port: int = sock.getsockname()[1]
         return port
 
 
+def _bind(host: str, port: int) -> None:
+    """Bind ``host``:``port`` as uvicorn does (``SO_REUSEADDR``), then let go; ``OSError``
+    (``gaierror`` when ``host`` does not resolve) says why the server could not."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+
+
+def check_host(host: str) -> None:
+    """Refuse, in one line naming ``--host``, an address this machine cannot listen on: a
+    name that does not resolve, or an address that is not one of this machine's."""
+    try:
+        _bind(host, 0)
+    except (socket.gaierror, UnicodeError):
+        fail(f"--host {host}: not a host name or address this machine can resolve")
+    except OSError as exc:
+        if exc.errno == errno.EADDRNOTAVAIL:
+            fail(f"--host {host}: not an address of this machine")
+        fail(f"--host {host}: cannot listen there ({exc.strerror or exc})")
+
+
 def port_in_use(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex((host, port)) == 0
+    """Something else holds ``host``:``port`` (EADDRINUSE); other failures are raised."""
+    try:
+        _bind(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return True
+        raise
+    return False
 
 
 def wait_healthy(url: str, child: Child, timeout: float) -> bool:
@@ -205,7 +235,10 @@ def _host(value: str) -> str:
     try:
         ipaddress.ip_address(value)
     except ValueError:
-        if not HOSTNAME.fullmatch(value):
+        # All digits and dots but no address (999.1.1.1): no top-level domain is numeric, so
+        # it is no host name either, and is not sent to DNS as one.
+        numeric = re.fullmatch(r"[0-9.]+", value) is not None
+        if numeric or not HOSTNAME.fullmatch(value):
             raise typer.BadParameter("not an IP address or host name") from None
     return value
 
@@ -231,6 +264,7 @@ def serve_command(
             f"--port and --prefect-port are both {port}: the HTTP app and the Prefect server "
             "each need their own port"
         )
+    check_host(host)
     home = home_dir()
     logs, prefect_home = make_home(home)
     with reported_errors():
@@ -247,7 +281,7 @@ def serve_command(
 
     if port == 0:
         port = free_port(host)
-    elif port_in_use(url_host(host), port):
+    elif port_in_use(host, port):
         busy("HTTP app", host, port, "--port")
     if prefect_port == 0:
         prefect_port = free_port("127.0.0.1")

@@ -10,7 +10,16 @@ import typer
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from cli.context import console, database, local, now, reported_errors, settings, table
+from cli.context import (
+    UsageError,
+    console,
+    database,
+    local,
+    now,
+    reported_errors,
+    settings,
+    table,
+)
 from engine.escalation import sweep
 from engine.models import Ticket
 from engine.text import counted
@@ -73,15 +82,18 @@ def check(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9
 
 
 def sweep_command(
-    once: Annotated[
-        bool, typer.Option("--once/--forever", help="one sweep, or one every --interval")
-    ] = True,
+    once: Annotated[bool, typer.Option("--once", help="one sweep (the default)")] = False,
+    forever: Annotated[
+        bool, typer.Option("--forever", help="one sweep every --interval, until stopped")
+    ] = False,
     interval: Annotated[
         int, typer.Option(help="seconds between sweeps with --forever", min=1, max=86400)
     ] = 60,
     batch: Annotated[int, typer.Option(help="tickets per transaction", min=1, max=10000)] = 500,
 ) -> None:
     """Record due escalation levels and enqueue their e-mails (the sla-sweep flow's work)."""
+    if once and forever:
+        raise UsageError("choose one of --once and --forever")
     while True:
         with reported_errors():
             db = database()
@@ -102,6 +114,6 @@ def sweep_command(
             f"{counted(result.notifications, 'e-mail')} queued, "
             f"{counted(result.not_mailed, 'stale warning')} not mailed"
         )
-        if once:
+        if not forever:
             return
         time.sleep(interval)

@@ -28,10 +28,13 @@ from cli.sla import print_sla, span
 from engine.actions import perform
 from engine.actors import Actor
 from engine.catalogue.lookup import get_agency, get_area, get_category
+from engine.db import ROW_ID_MAX
 from engine.lifecycle import (
     PUBLIC_NOTE_TRIGGERS,
+    RULES_BY_TRIGGER,
     USER_TRIGGERS,
     State,
+    Trigger,
     allowed_triggers,
     parse_trigger,
 )
@@ -150,7 +153,10 @@ def act(
     as_: Annotated[str | None, typer.Option("--as", help="acting staff e-mail")] = None,
     token: Annotated[str | None, typer.Option(help="reporter token: act as the citizen")] = None,
     note: Annotated[str | None, typer.Option(help="reason or note")] = None,
-    public: Annotated[bool | None, typer.Option("--public/--internal", help=NOTE_HELP)] = None,
+    public: Annotated[bool, typer.Option("--public", help=NOTE_HELP)] = False,
+    internal: Annotated[
+        bool, typer.Option("--internal", help="keep the note to staff (see --public)")
+    ] = False,
     agency: Annotated[str | None, typer.Option(help="agency code (assign, transfer)")] = None,
     officer: Annotated[str | None, typer.Option(help="officer e-mail (assign, transfer)")] = None,
     duplicate_of: Annotated[str | None, typer.Option(help="code of the original ticket")] = None,
@@ -183,6 +189,8 @@ def act(
             raise UsageError("say who acts once: --as STAFF_EMAIL or --token TOKEN, not both")
         if as_ is None and token is None:
             raise UsageError("say who acts: --as STAFF_EMAIL or --token REPORTER_TOKEN")
+        if public and internal:
+            raise UsageError("choose one of --public and --internal: a note is shown or kept")
         photos = _read(photo)
         with database().transaction() as session:
             actor = Actor.of_staff(get_staff(session, as_)) if as_ else Actor.citizen(token)
@@ -195,7 +203,7 @@ def act(
                 settings=settings(),
                 storage=storage(),
                 note=note,
-                public=public,
+                public=True if public else False if internal else None,
                 agency=agency,
                 officer=officer,
                 duplicate_of=duplicate_of,
@@ -207,7 +215,22 @@ def act(
                 expected_version=version,
                 photos=photos,
             )
-            console.print(f"{ticket.code} is now {ticket.state} (version {ticket.version})")
+            console.print(_outcome(parse_trigger(action), ticket), markup=False)
+
+
+#: What a transition that keeps the state did, said without "is now", which reads as a move.
+_KEPT = {
+    Trigger.COMMENT: "comment added to {code}",
+    Trigger.UPDATE: "{code} updated",
+    Trigger.RATE: "rating recorded for {code}",
+}
+
+
+def _outcome(trigger: Trigger, ticket: Ticket) -> str:
+    if RULES_BY_TRIGGER[trigger].stays:
+        done = _KEPT.get(trigger, f"{trigger.value} done on {{code}}").format(code=ticket.code)
+        return f"{done} (still {ticket.state}, version {ticket.version})"
+    return f"{ticket.code} is now {ticket.state} (version {ticket.version})"
 
 
 def _photo_lines(session: Session, ticket: Ticket) -> list[str]:
@@ -350,7 +373,9 @@ def list_(
         float | None,
         typer.Option(help="an SLA deadline falls within this many hours", min=0, max=24 * 365),
     ] = None,
-    limit: Annotated[int, typer.Option(help="at most this many, newest first", min=1)] = 50,
+    limit: Annotated[
+        int, typer.Option(help="at most this many, newest first", min=1, max=ROW_ID_MAX)
+    ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
 ) -> None:
     """List tickets, newest first, with their priority, next SLA deadline and time left."""

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor, check_may_act, check_reporter
+from engine.actors import Actor, check_may_act, check_reach, check_reporter
 from engine.catalogue.lookup import get_agency
 from engine.errors import (
     ConfigurationError,
@@ -40,6 +40,7 @@ from engine.lifecycle import (
     RULES_BY_TRIGGER,
     Role,
     Rule,
+    Scope,
     State,
     Trigger,
     allowed_triggers,
@@ -111,18 +112,21 @@ class _Step:
     ) -> None:
         self.session = session
         self.ticket: Ticket = get_ticket(session, code)
+        ticket = self.ticket
+        self.rule: Rule = RULES_BY_TRIGGER[trigger]
+        # Who is asking before what the ticket is: a wrong token, or a ticket of another
+        # agency, is always a 403, never a conflict that tells its state or version. (A merge
+        # reaches any ticket: a duplicate may point across agencies.)
+        if actor.role is Role.CITIZEN:
+            check_reporter(actor, ticket)
+        elif self.rule.scope is not Scope.ANY:
+            check_reach(session, actor, ticket)
         self.related: list[Ticket] = [get_ticket(session, other) for other in related]
         if self.related:
             lock_tickets(session, [self.ticket, *self.related])
-        self.rule: Rule = RULES_BY_TRIGGER[trigger]
         self.actor = actor
         self.now = now
         self.settings = settings
-        ticket = self.ticket
-        if actor.role is Role.CITIZEN:
-            # Who is asking before what the ticket is: a wrong token is always a 403, never a
-            # conflict that depends on the ticket's state or version.
-            check_reporter(actor, ticket)
         if expected_version is not None and expected_version != ticket.version:
             raise StaleVersion(
                 f"ticket {ticket.code} is at version {ticket.version}, "
@@ -675,7 +679,8 @@ COMMANDS: dict[Trigger, type[Command]] = {command.trigger: command for command i
 def execute(ctx: Context, command: Command) -> Ticket:
     """Run one command. Nothing is committed here (the caller owns the transaction).
 
-    Raises ``TicketNotFound``, ``StaleVersion``, ``IllegalTransition``, ``Forbidden`` and
+    Raises ``TicketNotFound``, ``Forbidden`` (a ticket beyond the actor's reach or token),
+    ``StaleVersion``, ``IllegalTransition``, ``Forbidden`` (the rule's roles and scope) and
     ``RuleViolated`` (engine.errors), in that order of checking.
     """
     return HANDLERS[type(command)](ctx, command)

@@ -99,6 +99,26 @@ def check_may_act(
     )
 
 
+def check_reach(session: Session, actor: Actor, ticket: Ticket) -> None:
+    """``Forbidden`` unless the ticket lies within what a staff ``actor``'s agency sees: its own
+    tickets, an area office's area, the governor's office everything (``keys.visible``).
+
+    Checked before the version and the state: someone who may not see a ticket learns
+    nothing of it from a refusal, however the request is worded."""
+    if actor.role in (Role.ADMIN, Role.SYSTEM, Role.CITIZEN):
+        return
+    if actor.agency_id is not None and actor.agency_id == ticket.agency_id:
+        return
+    agency = session.get(Agency, actor.agency_id) if actor.agency_id is not None else None
+    kind = agency.kind if agency is not None else None
+    if kind == AgencyKind.GOVERNOR_OFFICE:
+        return
+    area_id = agency.area_id if agency is not None else None
+    if kind == AgencyKind.AREA_OFFICE and area_id in {a.id for a in ancestry(session, ticket.area)}:
+        return
+    raise Forbidden(f"ticket {ticket.code} belongs to another agency")
+
+
 def check_reporter(actor: Actor, ticket: Ticket) -> None:
     """``Forbidden`` unless ``actor`` holds this ticket's reporter token."""
     if not actor.reporter_token or not ticket.reporter_token_hash:

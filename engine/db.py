@@ -31,6 +31,17 @@ _READ_ONLY = "tanggap_read_only"
 _WRITER_WAIT_S = 30.0
 
 
+#: The largest row id either database stores: a signed 64-bit integer (SQLite's INTEGER, and
+#: PostgreSQL's BIGINT). A number outside 1 .. ROW_ID_MAX names no row: it is answered "no such
+#: row" before any query, which would otherwise fail differently on each database.
+ROW_ID_MAX = 2**63 - 1
+
+
+def is_row_id(value: int) -> bool:
+    """Whether ``value`` can be a row's id (checked before it goes into a query)."""
+    return 1 <= value <= ROW_ID_MAX
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 

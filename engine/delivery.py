@@ -25,6 +25,7 @@ from enum import StrEnum
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from engine.db import is_row_id
 from engine.errors import NotFound, RuleViolated
 from engine.models import (
     MailEvent,
@@ -157,7 +158,9 @@ def record(
     session: Session, outbox_id: int, result: SendResult, *, now: datetime, policy: DeliveryPolicy
 ) -> str:
     """Store the outcome of one attempt; returns the row's new status."""
-    row = session.get(Notification, outbox_id, with_for_update=True)
+    row = (
+        session.get(Notification, outbox_id, with_for_update=True) if is_row_id(outbox_id) else None
+    )
     if row is None:
         raise NotFound(f"no outbox row {outbox_id}")
     if row.status == Status.SENT:
@@ -317,7 +320,7 @@ def any_work(session: Session, *, now: datetime, policy: DeliveryPolicy) -> bool
 
 def requeue(session: Session, outbox_id: int, *, now: datetime) -> Notification:
     """An operator sends a failed or dead row again (after fixing an address, a key …)."""
-    row = session.get(Notification, outbox_id)
+    row = session.get(Notification, outbox_id) if is_row_id(outbox_id) else None
     if row is None:
         raise NotFound(f"no outbox row {outbox_id}")
     if row.status not in (Status.FAILED, Status.DEAD):

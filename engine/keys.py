@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from engine.actions import perform, permitted
-from engine.actors import Actor, hash_token
+from engine.actors import Actor, check_reach, hash_token
 from engine.catalogue.lookup import find_agency, find_area
 from engine.errors import (
     CatalogueEntryNotFound,
@@ -246,14 +246,9 @@ def check_sees(session: Session, holder: KeyHolder, ticket: Ticket) -> None:
     """``Forbidden`` unless ``ticket`` is within the key's agency and area."""
     if holder.is_admin:
         return
-    chain = {area.id for area in ancestry(session, ticket.area)}
-    if holder.area_id is not None and holder.area_id not in chain:
+    if _outside_area(session, holder, ticket):
         raise Forbidden(f"ticket {ticket.code} lies outside this key's area")
-    if holder.agency_kind == AgencyKind.GOVERNOR_OFFICE or holder.agency_id == ticket.agency_id:
-        return
-    if holder.agency_kind == AgencyKind.AREA_OFFICE and holder.agency_area_id in chain:
-        return
-    raise Forbidden(f"ticket {ticket.code} belongs to another agency")
+    check_reach(session, holder.actor, ticket)
 
 
 def _outside_area(session: Session, holder: KeyHolder, ticket: Ticket) -> bool:
@@ -296,8 +291,9 @@ def act(
 ) -> Ticket:
     """Fire ``trigger`` on ticket ``code`` as the key holder, within the key's area."""
     ticket = get_ticket(session, code)
-    if _outside_area(session, holder, ticket):
-        raise Forbidden(f"ticket {ticket.code} lies outside this key's area")
+    # Scope before anything else: out of it, a wrong version or an illegal trigger is the same
+    # 403 as a right one, and tells nothing of the ticket's state or version.
+    check_sees(session, holder, ticket)
     try:
         return perform(
             session,

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from engine.db import is_row_id
 from engine.delivery import DeliveryPolicy, Status, alert_operator
 from engine.letters import forwarded
 from engine.models import (
@@ -47,10 +48,12 @@ class EventsResult:
 
 
 def _outbox_id(event: Mapping[str, Any], arg: str) -> int | None:
+    """The outbox row an event is about; None when the value cannot be a row's id (not ASCII
+    digits, or beyond the 64-bit range), so it is ignored alike on every database."""
     value = event.get(arg)
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and is_row_id(value):
         return value
     return None
 
@@ -58,7 +61,10 @@ def _outbox_id(event: Mapping[str, Any], arg: str) -> int | None:
 def _occurred(event: Mapping[str, Any], now: datetime) -> datetime:
     stamp = event.get("timestamp")
     if isinstance(stamp, int | float) and not isinstance(stamp, bool):
-        return datetime.fromtimestamp(stamp, UTC)
+        try:
+            return datetime.fromtimestamp(stamp, UTC)
+        except (OverflowError, OSError, ValueError):  # NaN, or beyond the year 9999
+            return now
     return now
 
 

@@ -53,6 +53,15 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class Supported:
+    """A "me too" answered: the report as the public sees it, and whether this one counted."""
+
+    report: PublicTicket
+    #: False when this supporter was already counted (``support``): the figure did not move.
+    counted: bool
+
+
+@dataclass(frozen=True)
 class ReporterView:
     """A report as its reporter sees it with the token: the public view plus their own data."""
 
@@ -222,8 +231,16 @@ def support(
     email: str | None,
     language: Language,
     now: datetime,
-) -> PublicTicket:
-    """ "Me too": one more supporter on an open report, and their e-mail subscribed to it."""
+    first_from_client: bool = True,
+) -> Supported:
+    """ "Me too": one more supporter on an open report, and their e-mail subscribed to it.
+
+    The public figure counts people, as well as we can tell them apart: an e-mail address
+    counts once, ever (its subscription remembers when it supported; the reporter's own address
+    never adds to their report); without one, the caller says whether this is the client's
+    first "me too" on the report (``first_from_client``, the API's per-client memory). A repeat
+    is answered with the report as it stands and ``counted`` False.
+    """
     ticket = get_ticket(session, code)
     if State(ticket.state) not in OPEN_STATES:
         raise RuleViolated(
@@ -231,18 +248,23 @@ def support(
             key="support_closed",
             params={"state": ticket.state},
         )
+    counted = first_from_client
     if email:
-        _subscribe(session, ticket, email, language, now)
-    # One UPDATE, not read-modify-write: concurrent supporters all count.
-    session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket.id)
-        .values(supporters=Ticket.supporters + 1)
-        .execution_options(synchronize_session=False)
-    )
+        row = _subscribe(session, ticket, email, language, now)
+        reporter = (ticket.reporter_email or "").lower()
+        counted = row.supported_at is None and row.email != reporter
+        row.supported_at = row.supported_at or now
+    if counted:
+        # One UPDATE, not read-modify-write: concurrent supporters all count.
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(supporters=Ticket.supporters + 1)
+            .execution_options(synchronize_session=False)
+        )
     session.flush()
     session.expire(ticket, ["supporters"])
-    return get_public(session, ticket.code, now=now)
+    return Supported(get_public(session, ticket.code, now=now), counted)
 
 
 def _reporter_ticket(session: Session, code: str, token: str) -> Ticket:

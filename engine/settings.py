@@ -11,6 +11,7 @@ import binascii
 import difflib
 import os
 import re
+import tempfile
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -80,7 +81,11 @@ class Settings(BaseSettings):
     def _usable_folder(cls, value: Path) -> Path:
         """A folder that is there or can be made: its nearest existing part is a directory we
         may write in (checked when the settings are read, not when the first photo or mail
-        fails)."""
+        fails).
+
+        Writing is tried, not asked: ``os.access`` says yes to root everywhere, /proc and
+        read-only mounts included, where making anything fails. A probe folder is made in the
+        nearest existing part and removed at once."""
         probe = value
         while not probe.exists() and probe.parent != probe:
             probe = probe.parent
@@ -89,6 +94,11 @@ class Settings(BaseSettings):
             raise ValueError(f"{shown} is not a directory")
         if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
             raise ValueError(f"{shown} cannot be written to")
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".tanggap-probe-", dir=probe))
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            raise ValueError(f"no folder can be made in {shown} ({why})") from None
         return value
 
     #: Public code prefix: JKT for Jakarta. Codes are PREFIX-XXXX-XXXX in a 24-character column.

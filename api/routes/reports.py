@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -18,7 +20,7 @@ from api.deps import (
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
 from api.query import GIVEN, STATES
-from api.ratelimit import limit_submissions
+from api.ratelimit import SubmissionLimiter, limit_submissions
 from api.schemas.public import (
     CommentCreate,
     DisputeCreate,
@@ -31,23 +33,30 @@ from api.schemas.public import (
     ReportRead,
     SubscriptionCreate,
     SupportCreate,
+    SupportRead,
     feature,
 )
 from api.strict_json import StrictJsonRoute
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     Actor,
+    Conflict,
+    Context,
+    InvalidTransition,
     LocalMediaStorage,
     NotFound,
     PublicFilter,
     Report,
+    RuleViolated,
     State,
+    Trigger,
     check_location,
     check_submission,
     execute,
     find_photo,
     get_public,
     list_public,
+    present,
     reporter_view,
     subscribe,
     support,
@@ -55,6 +64,7 @@ from engine import (
     write_submission,
 )
 from engine.actions import Comment, Rate, Reopen
+from engine.codes import normalize_code
 from engine.errors import shown
 from engine.instants import given_instant
 
@@ -63,6 +73,47 @@ router = APIRouter(prefix="/api/v1", tags=["citizens"], route_class=StrictJsonRo
 #: Engine field → request field, per endpoint whose names differ from the engine's.
 DISPUTE_FIELDS = {"note": "reason"}
 COMMENT_FIELDS = {"note": "text"}
+RATING_FIELDS: dict[str, str] = {}
+
+#: A citizen's actions in their own words: the engine's triggers are staff vocabulary (a
+#: citizen disputes a fix; the ticket is reopened).
+CITIZEN_ACTIONS = {Trigger.REOPEN: "dispute", Trigger.COMMENT: "comment", Trigger.RATE: "rate"}
+#: Why an action of theirs is not possible now, and when it is.
+NOT_NOW = {
+    Trigger.REOPEN: "this report cannot be disputed now: it is {state} (a dispute is possible "
+    "within {days} days after it is resolved)",
+    Trigger.COMMENT: "this report takes no more comments: it is {state}",
+    Trigger.RATE: "this report cannot be rated now: it is {state} (a rating is possible once "
+    "it is resolved)",
+}
+
+
+@contextmanager
+def citizen_words(trigger: Trigger, fields: Mapping[str, str], reporter: Context) -> Iterator[None]:
+    """Around a citizen's action: refusals say it as the citizen does ("a dispute needs a
+    reason", never "reopen needs a reason"), fields named as the request names them, and a
+    conflict's ``allowed`` lists the citizen's actions."""
+    try:
+        with request_fields(fields):
+            yield
+    except Conflict as exc:
+        if isinstance(exc, InvalidTransition) and exc.state is not None:
+            state = present(exc.state).label_en.lower()
+            days = reporter.settings.dispute_window.days
+            exc.message = NOT_NOW[trigger].format(state=state, days=days)
+            exc.args = (exc.message,)
+        if exc.allowed is not None:
+            exc.allowed = sorted(
+                CITIZEN_ACTIONS[Trigger(a)] for a in exc.allowed if Trigger(a) in CITIZEN_ACTIONS
+            )
+        raise
+    except RuleViolated as exc:
+        if exc.code == "reason_required" and trigger is Trigger.REOPEN:
+            exc.message = "a dispute needs a reason"
+            exc.args = (exc.message,)
+        if exc.params.get("action") == trigger.value:
+            exc.params["action"] = CITIZEN_ACTIONS[trigger]
+        raise
 
 
 async def _report_input(
@@ -215,7 +266,7 @@ def read_report_private(
 def dispute(code: str, body: DisputeCreate, reporter: ReporterContext) -> ReportRead:
     """The fix did not hold: reopen within the dispute window (a reason is required)."""
     command = Reopen(code=code, note=body.reason, expected_version=body.expected_version)
-    with request_fields(DISPUTE_FIELDS):
+    with citizen_words(Trigger.REOPEN, DISPUTE_FIELDS, reporter):
         ticket = execute(reporter, command)
     return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
 
@@ -245,7 +296,7 @@ def add_comment(
     command = Comment(
         code=code, note=body.text, photos=photos, expected_version=body.expected_version
     )
-    with request_fields(COMMENT_FIELDS):
+    with citizen_words(Trigger.COMMENT, COMMENT_FIELDS, reporter):
         ticket = execute(reporter, command)
     return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
 
@@ -256,7 +307,8 @@ def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) ->
     command = Rate(
         code=code, rating=body.rating, note=body.note, expected_version=body.expected_version
     )
-    ticket = execute(reporter, command)
+    with citizen_words(Trigger.RATE, RATING_FIELDS, reporter):
+        ticket = execute(reporter, command)
     token = reporter.actor.reporter_token or ""  # the header is required: never empty here
     view = reporter_view(reporter.session, ticket.code, token=token, now=reporter.now)
     return ReporterRead.of(view)
@@ -264,20 +316,32 @@ def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) ->
 
 @router.post(
     "/reports/{code}/supporters",
-    response_model=ReportRead,
+    response_model=SupportRead,
     dependencies=[Depends(limit_submissions)],
 )
 def me_too(
     code: str,
+    request: Request,
     session: SessionDep,
     now: NowDep,
     body: Annotated[SupportCreate | None, Body()] = None,
-) -> ReportRead:
+) -> SupportRead:
     """ "Me too": count one more supporter, and follow the report by e-mail if one is given.
-    The body is optional: no body counts the supporter only."""
+    The body is optional: no body counts the supporter only.
+
+    `supporters` counts people, as well as they can be told apart: an e-mail address counts
+    once, ever (the reporter's own address not at all); without one, a client counts once per
+    report a day (by its network address, so several people behind one address count once:
+    the figure errs low, never high). A repeat answers 200 with `counted` false, the figure
+    unchanged, and still subscribes a new address."""
     body = body or SupportCreate()
     email = str(body.email) if body.email else None
-    return ReportRead.of(support(session, code, email=email, language=body.language, now=now))
+    limiter: SubmissionLimiter = request.app.state.limiter
+    first = limiter.first_support(request, normalize_code(code)[:64])
+    supported = support(
+        session, code, email=email, language=body.language, now=now, first_from_client=first
+    )
+    return SupportRead.of_support(supported)
 
 
 @router.post("/reports/{code}/subscriptions", response_model=ReporterRead)

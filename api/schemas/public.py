@@ -30,6 +30,7 @@ from engine import (
     ReporterView,
     StatePresentation,
     Submitted,
+    Supported,
 )
 from engine.text import as_number_text
 
@@ -338,6 +339,25 @@ class RatingCreate(_In):
     rating: Whole = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
     note: str | None = Field(default=None, max_length=4000)
     expected_version: Whole | None = Field(default=None, ge=1)
+
+
+class SupportRead(ReportRead):
+    """The report after a "me too", and whether it counted."""
+
+    counted: bool = Field(
+        description="false: this e-mail address (or, without one, this client today) was "
+        "already counted, and supporters did not change"
+    )
+    message: str
+
+    @classmethod
+    def of_support(cls, s: Supported) -> SupportRead:
+        message = (
+            "counted: thank you"
+            if s.counted
+            else "already counted: each person supports a report once"
+        )
+        return cls(**ReportRead.of(s.report).model_dump(), counted=s.counted, message=message)
 
 
 class SupportCreate(_In):

@@ -22,3 +22,5 @@ class Subscription(Base):
     language: Mapped[str] = mapped_column(String(5), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When this address said "me too": it counts once among the report's supporters.
+    supported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

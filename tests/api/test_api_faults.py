@@ -426,3 +426,43 @@ def test_if_match_weak_or_not_ours_never_matches(api: Api, tag: str) -> None:
     assert response.json()["params"] == {"field": "If-Match"}
     assert response.json()["detail"].startswith("If-Match ")
     assert _version(api, code) == 1  # nothing happened
+
+
+def test_citizen_refusals_say_the_citizens_action_never_the_trigger(api: Api) -> None:
+    """A citizen disputes; the engine reopens. "reopen needs a reason (reason)" and "cannot
+    reopen a ticket that is assigned; allowed in assigned: comment" read as someone else's
+    words: the refusals say dispute, comment and rate as the citizen does."""
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    token = _token(api, code)
+    url = f"/api/v1/reports/{code}"
+    blank = api.client.post(f"{url}/dispute", json={"reason": "  "}, headers=token)
+    assert blank.status_code == 422
+    assert blank.json()["detail"] == "a dispute needs a reason"
+    assert blank.json()["params"] == {"field": "reason", "action": "dispute"}
+    first = api.client.post(f"{url}/dispute", json={"reason": "masih rusak"}, headers=token)
+    assert first.status_code == 200, first.text
+    again = api.client.post(f"{url}/dispute", json={"reason": "masih rusak"}, headers=token)
+    assert again.status_code == 409
+    assert again.json()["detail"] == (
+        "this report cannot be disputed now: it is assigned (a dispute is possible within 7 "
+        "days after it is resolved)"
+    )
+    assert again.json()["allowed"] == ["comment"]
+    rated = api.client.post(f"{url}/rating", json={"rating": 4}, headers=token)
+    assert rated.status_code == 409
+    assert rated.json()["detail"] == (
+        "this report cannot be rated now: it is assigned (a rating is possible once it is resolved)"
+    )
+    api.drive(code, "start", "resolve")
+    api.clock.tick(60 * 24 * 8)
+    closed = api.client.post(f"/api/v1/tickets/{code}/transitions", json={
+        "trigger": "close", "expected_version": api.client.get(
+            f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()["version"],
+    }, headers=api.auth("admin"))  # fmt: skip
+    assert closed.status_code == 200, closed.text
+    late = api.client.post(f"{url}/comments", json={"text": "terima kasih"}, headers=token)
+    assert late.status_code == 409
+    assert late.json()["detail"] == "this report takes no more comments: it is closed"
+    assert "reopen" not in late.text and "reopen" not in again.text
+    assert sorted(late.json()["allowed"]) == ["rate"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
 from tests.api.conftest import MONAS, Api
 
 
@@ -71,11 +73,47 @@ def test_me_too_counts_a_supporter_and_subscribes(api: Api) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.json()["supporters"] == 1
-    api.client.post(f"/api/v1/reports/{code}/supporters", json={})
-    assert api.client.get(f"/api/v1/reports/{code}").json()["supporters"] == 2
+    other = api.client.post(
+        f"/api/v1/reports/{code}/supporters", json={"email": "warga@example.id"}
+    )
+    assert (other.json()["supporters"], other.json()["counted"]) == (2, True)
     detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin"))
     assert detail.status_code == 200, detail.text
-    assert detail.json()["subscribers"] == 1
+    assert detail.json()["subscribers"] == 2
+
+
+def test_me_too_counts_each_person_once_not_each_call(api: Api) -> None:
+    """Three calls with one address then three without any took supporters from 0 to 6, and
+    60 more to 66: now an address counts once, and a client without one once (a day)."""
+    code = api.submit(email="pelapor@example.id")["code"]
+    url = f"/api/v1/reports/{code}/supporters"
+    said = [api.client.post(url, json={"email": "budi@example.id"}) for _ in range(3)]
+    said += [api.client.post(url) for _ in range(3)]
+    assert [r.status_code for r in said] == [200] * 6
+    assert [(r.json()["supporters"], r.json()["counted"]) for r in said] == [
+        (1, True),
+        *[(1, False)] * 5,
+    ]
+    assert said[1].json()["message"] == "already counted: each person supports a report once"
+    for _ in range(60):
+        api.client.post(url)
+    # a second address is a second person; the reporter's own address adds nothing
+    assert api.client.post(url, json={"email": "BUDI@example.id"}).json()["counted"] is False
+    assert api.client.post(url, json={"email": "pelapor@example.id"}).json()["counted"] is False
+    assert api.client.post(url, json={"email": "siti@example.id"}).json()["supporters"] == 2
+    assert api.client.get(f"/api/v1/reports/{code}").json()["supporters"] == 2
+
+
+def test_me_too_without_an_address_counts_once_per_client(api: Api) -> None:
+    code = api.submit()["code"]
+    url = f"/api/v1/reports/{code}/supporters"
+    first = api.client.post(url)
+    again = api.client.post(url, json={"language": "en"})
+    assert (first.json()["supporters"], first.json()["counted"]) == (1, True)
+    assert (again.json()["supporters"], again.json()["counted"]) == (1, False)
+    with TestClient(api.app, client=("203.0.113.7", 50000)) as elsewhere:
+        third = elsewhere.post(url)
+    assert (third.json()["supporters"], third.json()["counted"]) == (2, True)
 
 
 def test_me_too_needs_no_body_and_an_unknown_code_is_404(api: Api) -> None:

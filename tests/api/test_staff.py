@@ -527,3 +527,29 @@ def test_note_visibility_default_is_documented_and_is_what_happens(api: Api) -> 
     assert api.act(code, "comment", note="catatan petugas").status_code == 200
     notes = [e.get("note") for e in api.client.get(f"/api/v1/reports/{code}").json()["timeline"]]
     assert "menunggu PLN" in notes and "catatan petugas" not in notes
+
+
+@pytest.mark.parametrize("who", ["outsider", "menteng_only"])
+@pytest.mark.parametrize(
+    ("trigger", "version_offset"),
+    [("verify", 2), ("verify", 0), ("start", 0), ("start", 1), ("comment", 5)],
+)
+def test_transition_out_of_scope_is_the_same_403_whatever_the_version_or_trigger(
+    api: Api, who: str, trigger: str, version_offset: int
+) -> None:
+    """Out of a key's scope, a wrong version or an illegal trigger tells nothing more than a
+    right one: one 403, no state, no version, nothing allowed (it used to be a 409 naming them)."""
+    code = api.submit()["code"]
+    version = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()["version"]
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": trigger, "expected_version": version + version_offset, "note": "uji"},
+        headers=api.auth(who),
+    )
+    assert response.status_code == 403, response.text
+    body = response.json()
+    assert body["code"] == "forbidden"
+    assert not {"state", "version", "allowed"} & set(body)
+    assert "submitted" not in response.text
+    seen = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth(who))
+    assert (seen.status_code, seen.json()["detail"]) == (403, body["detail"])

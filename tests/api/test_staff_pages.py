@@ -96,6 +96,22 @@ def test_a_stale_page_gets_someone_else_changed_this_ticket(web: TestClient, api
     assert api.client.get(f"/api/v1/reports/{code}").json()["state"]["code"] == "verified"
 
 
+@pytest.mark.parametrize(("trigger", "version"), [("verify", "1"), ("verify", "3"), ("start", "3")])
+def test_a_ticket_of_another_agency_is_refused_from_the_page_without_its_state(
+    web: TestClient, api: Api, trigger: str, version: str
+) -> None:
+    """A DLH key posting to a DISHUB ticket, with a right or wrong version or an illegal
+    trigger, is told it belongs to another agency and nothing of its state or version."""
+    code = api.submit()["code"]
+    sign_in(web, api, "outsider")
+    form = {"trigger": trigger, "expected_version": version}
+    response = web.post(f"/staff/tickets/{code}/actions?lang=en", data=form)
+    assert response.status_code == 403, response.text
+    assert "Someone else changed this ticket" not in response.text
+    assert "It now reads" not in response.text and "version 1" not in response.text
+    assert api.client.get(f"/api/v1/reports/{code}").json()["state"]["code"] == "submitted"
+
+
 def test_a_reason_left_out_is_named_and_nothing_changes(web: TestClient, api: Api) -> None:
     code = api.submit()["code"]
     sign_in(web, api)

@@ -81,7 +81,8 @@ def bad_values(param: Any, tmp_path: Path) -> list[str]:
     if getattr(param, "is_flag", False):
         return []  # a flag has no value; "--flag=x" is walked separately
     if kind in (int, float):
-        values = ["abc", "1e400x"]
+        # past a signed 64-bit integer: no row id, limit or count either database can take
+        values = ["abc", "1e400x", "9223372036854775808", "999999999999999999999"]
         if param.min is not None:
             values.append(str(param.min - 1))
         if param.max is not None:
@@ -179,6 +180,8 @@ def test_cli_bad_values_derived_for_every_kind_of_parameter(tmp_path: Path) -> N
     joined = [" ".join(argv) for _path, argv in walked]
     assert "sweep --batch 0" in joined and "sweep --batch 10001" in joined
     assert "ticket list --state bogus" in joined
+    assert "outbox retry 9223372036854775808" in joined
+    assert "outbox list --limit 999999999999999999999" in joined
     submit = "ticket submit --category traffic_jam --description macet --lat -6.1754 --lon 106.8272"
     assert f"{submit} --photo {tmp_path}" in joined
     assert "config load " + str(tmp_path) in joined

@@ -118,3 +118,13 @@ def test_cli_outbox_list_says_which_row_stands_in_for_an_undeliverable_address(
         f"{stand_ins[0]['id']}: instead of {head} (agency_head), undeliverable (dropped: "
         "Bounced Address)"
     ) in " ".join(listed.output.split())
+
+
+@pytest.mark.parametrize("row_id", ["0", "9223372036854775807", "9223372036854775808", "9" * 21])
+def test_cli_outbox_retry_of_a_number_no_row_can_have_is_no_such_row(
+    tanggap: CliRunner, row_id: str
+) -> None:
+    """Beyond 64 bits it was "unexpected OverflowError" on SQLite and "unexpected DataError" on
+    PostgreSQL; now the same one line on both, before any query."""
+    result = tanggap.invoke(app, ["outbox", "retry", row_id])
+    assert (result.exit_code, result.stderr) == (2, f"error: no outbox row {row_id}\n")

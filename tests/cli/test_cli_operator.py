@@ -710,3 +710,43 @@ def test_cli_sla_check_at_80_columns_never_splits_a_date(
     assert len(dates) >= 4 * 2 + 3  # started + deadline of each timer, stops, the pause
     assert re.search(r"stopped *\n *\d{4}-\d\d-\d\d \d\d:\d\d", out)
     assert re.search(r"paused", out)
+
+
+@pytest.mark.parametrize(
+    ("argv", "both"),
+    [
+        (["ticket", "act", "{code}", "comment", "--as", "{officer}", "--note", "uji",
+          "--public", "--internal"], "--public and --internal"),
+        (["ticket", "act", "{code}", "comment", "--as", "{officer}", "--note", "uji",
+          "--internal", "--public"], "--public and --internal"),
+        (["sweep", "--once", "--forever"], "--once and --forever"),
+        (["deliver", "--forever", "--once"], "--once and --forever"),
+        (["outbox", "list", "--pending", "--failed"], "--pending and --failed"),
+    ],
+)  # fmt: skip
+def test_cli_contradictory_flags_refused_naming_both_nothing_written(
+    tanggap: CliRunner, submit, officer: str, database: Database, argv: list[str], both: str
+) -> None:
+    """The last flag used to win: --public --internal kept the note internal, silently."""
+    code, _token = submit()
+    with database.reading() as session:
+        before = session.scalar(select(Ticket.version).where(Ticket.code == code))
+    line = refused(tanggap, *[a.format(code=code, officer=officer) for a in argv])
+    assert both in line
+    with database.reading() as session:
+        assert session.scalar(select(Ticket.version).where(Ticket.code == code)) == before
+
+
+def test_cli_act_that_keeps_the_state_says_so_not_is_now(
+    tanggap: CliRunner, submit, officer: str
+) -> None:
+    code, _token = submit()
+    moved = ok(tanggap, "ticket", "act", code, "verify", "--as", officer)
+    assert moved.strip() == f"{code} is now verified (version 2)"
+    said = ok(tanggap, "ticket", "act", code, "comment", "--as", officer, "--note", "uji")
+    assert said.strip() == f"comment added to {code} (still verified, version 3)"
+    updated = ok(
+        tanggap, "ticket", "act", code, "update", "--as", officer, "--priority", "high",
+        "--note", "lubang melebar",
+    )  # fmt: skip
+    assert updated.strip() == f"{code} updated (still verified, version 4)"

@@ -16,6 +16,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+import typer
+
+from cli import serve
+
 ROOT = Path(__file__).resolve().parents[2]
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -206,6 +211,59 @@ def test_serve_busy_prefect_port_is_one_line_and_exit_2(tmp_path: Path) -> None:
     )
     assert "starting the Prefect server" not in done.stdout
     assert not (tmp_path / "home" / "prefect" / "prefect.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        (
+            "999.1.1.1",
+            "python -m cli.main serve: Invalid value for '--host': not an IP address or host name",
+        ),
+        ("10.255.255.1", "--host 10.255.255.1: not an address of this machine"),  # not ours
+    ],
+)
+def test_serve_host_it_cannot_listen_on_is_one_line_naming_host_and_exit_2(
+    tmp_path: Path, host: str, why: str
+) -> None:
+    """Not a traceback (socket.gaierror), nor "already in use", which sent the operator
+    looking for another serve: one line saying what is wrong with --host, before any start."""
+    env = serve_env(tmp_path)
+    done = tanggap(tmp_path, env, "serve", "--host", host, "--port", "8742", "--prefect-port", "0")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == f"error: {why}\n"
+    assert done.stdout == ""
+    assert not (tmp_path / "home").exists()
+
+
+def test_serve_host_that_does_not_resolve_is_one_line_naming_host(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def unknown(*_args: object, **_kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(serve.socket, "getaddrinfo", unknown)  # no DNS from a test
+    with pytest.raises(typer.Exit) as leaving:
+        serve.check_host("kantor.example")
+    assert leaving.value.exit_code == 2
+    assert capsys.readouterr().err == (
+        "error: --host kantor.example: not a host name or address this machine can resolve\n"
+    )
+
+
+def test_serve_busy_http_port_on_a_real_host_is_still_in_use(tmp_path: Path) -> None:
+    env = serve_env(tmp_path)
+    assert tanggap(tmp_path, env, "db", "upgrade").returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy_port = taken.getsockname()[1]
+        done = tanggap(tmp_path, env, "serve", "--port", str(busy_port), "--prefect-port", "0")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == (
+        f"error: 127.0.0.1:{busy_port} (HTTP app) is already in use (another tanggap "
+        "serve?); stop it or pass --port\n"
+    )
 
 
 def test_serve_same_port_for_app_and_prefect_is_refused_before_anything_starts(

@@ -96,3 +96,19 @@ def test_a_misspelt_variable_is_named_with_the_one_meant_and_the_command_still_r
         "warning: TANGGAP_NOT_A_THING is not a Tanggap setting and is ignored\n"
     )
     assert SECRET not in result.output
+
+
+@pytest.mark.parametrize("variable", ["TANGGAP_MEDIA_DIR", "TANGGAP_MAIL_DIR"])
+def test_cli_a_folder_nothing_can_be_made_in_refuses_every_command_naming_it(
+    tanggap: CliRunner, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """/proc/nope passed (os.access says yes to root) and the first photo failed without
+    naming the variable; now every command stops at once."""
+    monkeypatch.setenv(variable, "/proc/nope")
+
+    result = tanggap.invoke(app, ["ticket", "list"])
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {variable}: ")
+    assert "'/proc'" in result.stderr and result.stderr.count("\n") == 1
+    assert result.stdout == ""

@@ -383,6 +383,28 @@ def test_scope_staff_elsewhere_may_not_verify(desk, name: str, role: Role, agenc
 
 
 @pytest.mark.parametrize(
+    ("action", "version_offset"),
+    [("verify", 0), ("verify", 2), ("start", 0), ("start", 1), ("comment", 3)],
+)
+def test_scope_staff_elsewhere_refused_before_version_and_state(
+    desk, action: str, version_offset: int
+) -> None:
+    """A staff member of another agency (the CLI's --as) is refused for the ticket alone: a
+    wrong version or an illegal trigger raises the same Forbidden, which carries no state."""
+    if "outsider" not in desk.staff:
+        enrol(desk, "outsider", Role.STAFF, "DLH")
+    ticket = desk.submit()
+    before = persisted(desk.session, ticket)
+
+    with pytest.raises(Forbidden, match=f"^ticket {ticket.code} belongs to another agency$"):
+        desk.act(
+            ticket, action, "outsider", note="uji", expected_version=ticket.version + version_offset
+        )
+
+    assert persisted(desk.session, ticket) == before
+
+
+@pytest.mark.parametrize(
     ("name", "role", "agency", "allowed"),
     [
         pytest.param("supervisor", Role.SUPERVISOR, "DISHUB", True, id="home-supervisor"),

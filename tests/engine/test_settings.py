@@ -3,10 +3,12 @@ never repeating a secret, before anything runs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.errors import ConfigurationError
-from engine.settings import load_settings
+from engine.settings import Settings, load_settings
 
 SECRET = "s3cretPassw0rd"
 
@@ -48,6 +50,9 @@ BAD = [
     ("SESSION_SECRET", " " * 40, "too short"),
     ("MEDIA_DIR", "/dev/null/media", "'/dev/null' is not a directory"),
     ("MAIL_DIR", "/dev/null/outbox", "'/dev/null' is not a directory"),
+    # os.access says root may write in /proc; making a folder there fails (ENOENT)
+    ("MEDIA_DIR", "/proc/nope", "'/proc'"),
+    ("MAIL_DIR", "/proc/nope/outbox", "'/proc'"),
 ]
 
 
@@ -115,3 +120,9 @@ def test_a_sendgrid_verification_key_as_sendgrid_shows_it_is_kept(
     key = base64.b64encode(der).decode()
     monkeypatch.setenv("TANGGAP_SENDGRID_WEBHOOK_PUBLIC_KEY", key + "\n")
     assert load_settings().sendgrid_webhook_public_key == key
+
+
+def test_a_folder_setting_is_tried_and_the_try_leaves_nothing(tmp_path: Path) -> None:
+    made = Settings(media_dir=tmp_path / "media" / "photos", mail_dir=tmp_path)
+    assert made.media_dir == tmp_path / "media" / "photos"
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor the probe is left behind

@@ -152,3 +152,26 @@ def test_webhook_without_a_configured_key_refuses_events(
         response = client.post(URL, content=body, headers=headers)
     assert response.status_code == 403
     assert response.json()["code"] == "webhook_not_configured"
+
+
+@pytest.mark.parametrize("outbox_id", ["9223372036854775808", "9" * 30, 2**64, "١٢", "²", -1, 0])
+def test_webhook_outbox_id_no_row_can_have_is_ignored_alike_on_every_database(
+    client: TestClient,
+    fake_sendgrid: FakeSendGrid,
+    uncertain_row: Callable[[], int],
+    flow_database: Database,
+    outbox_id: object,
+) -> None:
+    """Beyond 64 bits (an OverflowError on SQLite, a DataError on PostgreSQL: a 500 either
+    way), or digits that are not ASCII: no row, the event is ignored; and a timestamp no
+    date holds is read as "now". The real event after it still settles its row."""
+    row_id = uncertain_row()
+    odd = processed(fake_sendgrid, row_id, "ev-odd") | {"tanggap_outbox_id": outbox_id}
+    late = processed(fake_sendgrid, row_id, "ev-late") | {"timestamp": 10**20}
+    body, headers = signed(fake_sendgrid, [odd, late])
+    assert client.post(URL, content=body, headers=headers).status_code == 204
+    with flow_database.reading() as session:
+        row = session.get(Notification, row_id)
+        ids = list(session.scalars(select(MailEvent.provider_event_id)))
+    assert row is not None and row.status == "sent"
+    assert ids == ["ev-late"]

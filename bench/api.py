@@ -229,6 +229,22 @@ class Result:
 Request = Callable[[httpx.Client], httpx.Response]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux ``/proc/<pid>/stat``, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(server: Server, requests: list[Request]) -> float:
+    """Server CPU per request in ms, the requests sent one at a time by one client: what the
+    server spends on each, apart from queueing and the load generator sharing the cores."""
+    with httpx.Client(base_url=server.base, timeout=60, trust_env=False) as client:
+        before = _cpu_seconds(server.process.pid)
+        for request in requests:
+            request(client)
+        return (_cpu_seconds(server.process.pid) - before) / len(requests) * 1000
+
+
 def load(base: str, requests: list[Request], clients: int, ok: set[int]) -> Result:
     work: queue.Queue[Request] = queue.Queue()
     for request in requests:
@@ -277,12 +293,13 @@ def _reports(rng: random.Random, n: int) -> list[dict[str, object]]:
     ]
 
 
-def run(name: str, url: str, n: int, gets: int, clients: int) -> None:
+def run(name: str, url: str, n: int, gets: int, clients: int, cpu: int = 0) -> None:
     prepare(url)
     rng = random.Random(11)
     media = Path(tempfile.mkdtemp(prefix="tanggap-bench-media-"))
     print(f"\n## {name}: {n} submissions, {gets} GETs, {clients} clients", flush=True)
     results: dict[str, Result] = {}
+    cpu_ms: dict[str, float] = {}
 
     bare = start("bare", url, media)
     try:
@@ -292,6 +309,9 @@ def run(name: str, url: str, n: int, gets: int, clients: int) -> None:
         results["bare INSERT"] = load(bare.base, posts, clients, {201})
         reads = [_get(f"/bare/{rng.randint(1, n)}") for _ in range(gets)]
         results["bare GET by id"] = load(bare.base, reads, clients, {200})
+        if cpu:
+            posts = [lambda c, b=b: c.post("/bare", json=b) for b in _reports(rng, cpu)]
+            cpu_ms["bare INSERT"] = cpu_per_request(bare, posts)
     finally:
         bare.stop()
 
@@ -318,6 +338,12 @@ def run(name: str, url: str, n: int, gets: int, clients: int) -> None:
         )
         reads = [_get(f"/api/v1/reports/{rng.choice(codes)}") for _ in range(gets)]
         results["GET /api/v1/reports/{code}"] = load(app.base, reads, clients, {200})
+        if cpu:
+            floor = [lambda c, b=b: c.post("/bench/floor", json=b) for b in _reports(rng, cpu)]
+            cpu_ms["app stack + bare INSERT"] = cpu_per_request(app, floor)
+            cpu_ms["POST /api/v1/reports"] = cpu_per_request(
+                app, [submit(b) for b in _reports(rng, cpu)]
+            )
     finally:
         app.stop()
 
@@ -334,6 +360,10 @@ def run(name: str, url: str, n: int, gets: int, clients: int) -> None:
     get_ratio = results["GET /api/v1/reports/{code}"].rate / results["bare GET by id"].rate
     print(f"submissions: {submit_ratio:.2f}× the bare INSERT (goal ≥ 0.6×)")
     print(f"public GET: {get_ratio:.2f}× the bare GET by id")
+    if cpu_ms:
+        print(f"\nserver CPU per request, {cpu} requests one at a time:")
+        for label, ms in cpu_ms.items():
+            print(f"  {label:30} {ms:6.2f} ms  ({cpu_ms['bare INSERT'] / ms:.2f}× the bare)")
 
 
 def main() -> None:
@@ -345,6 +375,10 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--gets", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--cpu", type=int, default=0, metavar="N",
+        help="also measure server CPU per request over N sequential requests (Linux)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port)
@@ -352,11 +386,11 @@ def main() -> None:
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/bench.db"
-            run("SQLite", url, args.submissions, args.gets, args.clients)
+            run("SQLite", url, args.submissions, args.gets, args.clients, args.cpu)
     if args.db in ("postgres", "both"):
         if not args.pg_url:
             sys.exit("--pg-url (a database whose name contains 'bench' or 'test') is needed")
-        run("PostgreSQL", args.pg_url, args.submissions, args.gets, args.clients)
+        run("PostgreSQL", args.pg_url, args.submissions, args.gets, args.clients, args.cpu)
 
 
 if __name__ == "__main__":

@@ -236,8 +236,9 @@ def support(
     """ "Me too": one more supporter on an open report, and their e-mail subscribed to it.
 
     The public figure counts people, as well as we can tell them apart: an e-mail address
-    counts once, ever (its subscription remembers when it supported; the reporter's own address
-    never adds to their report); without one, the caller says whether this is the client's
+    counts once, ever (its subscription remembers when it supported). The reporter's own
+    address counts like any other: answering it differently would tell anyone who knows an
+    address whether it filed the report. Without one, the caller says whether this is the client's
     first "me too" on the report (``first_from_client``, the API's per-client memory). A repeat
     is answered with the report as it stands and ``counted`` False.
     """
@@ -251,8 +252,7 @@ def support(
     counted = first_from_client
     if email:
         row = _subscribe(session, ticket, email, language, now)
-        reporter = (ticket.reporter_email or "").lower()
-        counted = row.supported_at is None and row.email != reporter
+        counted = row.supported_at is None
         row.supported_at = row.supported_at or now
     if counted:
         # One UPDATE, not read-modify-write: concurrent supporters all count.

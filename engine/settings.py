@@ -98,7 +98,9 @@ class Settings(BaseSettings):
             os.rmdir(tempfile.mkdtemp(prefix=".tanggap-probe-", dir=probe))
         except OSError as exc:
             why = exc.strerror or type(exc).__name__
-            raise ValueError(f"no folder can be made in {shown} ({why})") from None
+            wanted = repr(str(value)[:80])
+            message = f"cannot create {wanted}: {shown} takes no new folder ({why})"
+            raise ValueError(message) from None
         return value
 
     #: Public code prefix: JKT for Jakarta. Codes are PREFIX-XXXX-XXXX in a 24-character column.

@@ -216,6 +216,10 @@ def clean_email(value: str | None, *, field: str, required: bool = False) -> str
     return address
 
 
+#: ASCII characters RFC 3986 never allows in a URI (they must be percent-encoded).
+_NOT_IN_URLS = frozenset('"<>\\^`{|}')
+
+
 def clean_url(value: str | None, *, field: str) -> str | None:
     """An absolute http(s) web address, one line of text, kept as given (never fetched)."""
     text = clean_text(value, field=field, limit=LIMITS["media_url"], multiline=False)
@@ -230,7 +234,7 @@ def clean_url(value: str | None, *, field: str) -> str | None:
         parts.scheme.lower() not in ("http", "https")
         or not parts.hostname
         or parts.username is not None  # credentials are nobody's to keep
-        or any(ch.isspace() for ch in text)
+        or any(ch.isspace() or ch in _NOT_IN_URLS for ch in text)
     ):
         raise RuleViolated(
             f"{field} is not a web address like https://example.org/photo.jpg",

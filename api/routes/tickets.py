@@ -169,7 +169,8 @@ def _if_match(value: str | None) -> int | None:
             key="invalid_request",
             params={"field": "If-Match"},
         )
-    text = text.strip('"')
+    quoted = len(text) > 2 and text[0] == text[-1] == '"'  # an entity-tag is quoted
+    text = text[1:-1] if quoted else ""
     if not text.startswith("v") or not text[1:].isascii() or not text[1:].isdigit():
         raise RuleViolated(
             f'If-Match must be an ETag of this ticket, such as "v3", not {shown(value)}',
@@ -223,11 +224,19 @@ def transition(
     now: NowDep,
     settings: SettingsDep,
     response: Response,
+    request: Request,
     if_match: Annotated[str | None, Header(max_length=100)] = None,
 ) -> TransitionRead:
     """Fire a trigger (JSON, or multipart with proof photos as `photos` files). The version you
     read is required (body or `If-Match`): 409 when stale."""
     body, files = parsed
+    if len(request.headers.getlist("if-match")) > 1:
+        # which one was meant is not ours to guess (the first used to win)
+        raise RuleViolated(
+            "If-Match is given more than once; send it once",
+            key="invalid_request",
+            params={"field": "If-Match"},
+        )
     expected = _expected_version(body.expected_version, _if_match(if_match))
     if expected is None:
         raise RuleViolated(

@@ -323,7 +323,7 @@ class ReporterRead(BaseModel):
 
 
 class DisputeCreate(_In):
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: str = Field(max_length=4000)  # blank: the engine says a dispute needs a reason
     expected_version: Whole | None = Field(default=None, ge=1)
 
 

@@ -436,10 +436,12 @@ def test_citizen_refusals_say_the_citizens_action_never_the_trigger(api: Api) ->
     api.drive(code, "verify", "assign", "start", "resolve")
     token = _token(api, code)
     url = f"/api/v1/reports/{code}"
-    blank = api.client.post(f"{url}/dispute", json={"reason": "  "}, headers=token)
-    assert blank.status_code == 422
-    assert blank.json()["detail"] == "a dispute needs a reason"
-    assert blank.json()["params"] == {"field": "reason", "action": "dispute"}
+    for empty in ("  ", "", "\u200b "):  # one refusal however the reason is empty
+        blank = api.client.post(f"{url}/dispute", json={"reason": empty}, headers=token)
+        assert blank.status_code == 422
+        assert blank.json()["code"] == "reason_required"
+        assert blank.json()["detail"] == "a dispute needs a reason"
+        assert blank.json()["params"] == {"field": "reason", "action": "dispute"}
     first = api.client.post(f"{url}/dispute", json={"reason": "masih rusak"}, headers=token)
     assert first.status_code == 200, first.text
     again = api.client.post(f"{url}/dispute", json={"reason": "masih rusak"}, headers=token)
@@ -466,3 +468,29 @@ def test_citizen_refusals_say_the_citizens_action_never_the_trigger(api: Api) ->
     assert late.json()["detail"] == "this report takes no more comments: it is closed"
     assert "reopen" not in late.text and "reopen" not in again.text
     assert sorted(late.json()["allowed"]) == ["rate"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ([("If-Match", '"v1"'), ("If-Match", '"v1"')],
+         "If-Match is given more than once; send it once"),
+        ([("If-Match", "v1")], 'If-Match must be an ETag of this ticket, such as "v3", not \'v1\''),
+    ],
+)  # fmt: skip
+def test_if_match_twice_or_unquoted_is_refused_and_nothing_happens(
+    api: Api, headers: list[tuple[str, str]], detail: str
+) -> None:
+    """Two If-Match headers used to be read as the first (a stale second one let the write
+    through); an unquoted tag is not an entity-tag."""
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": "verify"},
+        headers=[*api.auth("staff").items(), *headers],
+    )
+    assert response.status_code == 422, response.text
+    assert (response.json()["detail"], response.json()["params"]) == (
+        detail, {"field": "If-Match"}
+    )  # fmt: skip
+    assert _version(api, code) == 1

@@ -330,6 +330,9 @@ def test_post_media_url_is_kept_and_given_back_while_we_have_no_photo(api: Api) 
         ("https://x.example/" + "a" * 2000, "media_url has 2018 characters; the limit is 2000"),
         ("https://x.example/\x1b[31m", "media_url contains control character U+001B"),
         ("https://x.example/\uffff", "media_url contains U+FFFF at character 19"),
+        # characters RFC 3986 never allows unencoded
+        ('https://x.example/"><script>alert(1)</script>', "media_url is not a web address like"),
+        ("https://x.example/a{b}|c", "media_url is not a web address like https://"),
     ],
 )
 def test_post_bad_media_url_is_refused_naming_it(api: Api, url: str, words: str) -> None:

@@ -51,8 +51,8 @@ BAD = [
     ("MEDIA_DIR", "/dev/null/media", "'/dev/null' is not a directory"),
     ("MAIL_DIR", "/dev/null/outbox", "'/dev/null' is not a directory"),
     # os.access says root may write in /proc; making a folder there fails (ENOENT)
-    ("MEDIA_DIR", "/proc/nope", "'/proc'"),
-    ("MAIL_DIR", "/proc/nope/outbox", "'/proc'"),
+    ("MEDIA_DIR", "/proc/nope", "cannot create '/proc/nope': '/proc' takes no new folder"),
+    ("MAIL_DIR", "/proc/nope/outbox", "cannot create '/proc/nope/outbox': '/proc' takes no"),
 ]
 
 

@@ -12,6 +12,8 @@ person typed can drive a terminal, a log viewer or a mail client:
 - Unicode noncharacters (U+FDD0–U+FDEF and every U+xFFFE / U+xFFFF) and lone surrogates are
   refused: they are not text, and XML 1.0 (the Open311 feed) cannot carry U+FFFE, U+FFFF or a
   surrogate at all. With the control characters above this leaves only what XML 1.0 carries.
+  U+FFFD (the replacement character a decoder leaves where bytes were not text, e.g. a
+  form-encoded body in another encoding) is refused as broken encoding, like a surrogate.
 - Text is NFC-normalised and stripped; text made only of invisible characters (whitespace,
   zero-width spaces and joiners, fillers) is empty.
 - Errors name the field and the rule, never the value: the value may be personal data.
@@ -122,7 +124,9 @@ def _check_characters(value: str, *, field: str, multiline: bool) -> None:
                 key="control_character",
                 params={"field": field, "char": f"U+{ord(ch):04X}", "position": position},
             )
-        if category == "Cs":
+        if category == "Cs" or ch == "\ufffd":
+            # U+FFFD is what a decoder writes for bytes that were not text (a form sent in
+            # another encoding): storing it would keep the damage, not the words.
             raise RuleViolated(
                 f"{field} is not valid text (broken encoding at {position})",
                 key="broken_text",

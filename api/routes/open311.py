@@ -390,7 +390,7 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
             )
         elif key in parsed.fields:
             raise RuleViolated(
-                f"{shown(key)} is given more than once; send it once",
+                f"{printable(key)} is given more than once; send it once",
                 key="repeated_field",
                 params={"field": printable(key)},
             )

@@ -515,3 +515,23 @@ def test_service_request_updates_feed_speaks_fixmystreet_statuses(api: Api) -> N
     assert mine[-1]["description"] == "petugas diturunkan"
     assert all(W3C.match(u["updated_datetime"]) for u in mine)
     assert len({u["update_id"] for u in mine}) == 7
+
+
+@pytest.mark.parametrize("field", ["description", "address_string", "first_name"])
+def test_form_bytes_that_are_not_utf8_are_refused_naming_the_parameter(
+    api: Api, field: str
+) -> None:
+    """Percent-encoded bytes that are not UTF-8 were decoded to U+FFFD and stored garbled."""
+    fields = {"description": "Macet+parah", field: "Macet%ED%A0%80x%E9y"}
+    body = f"api_key={api.keys['staff']}&service_code=traffic_jam&lat={MONAS[0]}&long={MONAS[1]}"
+    body += "".join(f"&{name}={value}" for name, value in fields.items())
+    before = api.client.get("/open311/v2/requests.json").json()
+    response = api.client.post(
+        "/open311/v2/requests.json",
+        content=body.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400, response.text
+    (error,) = response.json()
+    assert error["description"].startswith(f"{field} is not valid text (broken encoding at ")
+    assert api.client.get("/open311/v2/requests.json").json() == before

@@ -163,7 +163,9 @@ def test_clean_text_keeps_only_what_xml_can_carry() -> None:
             continue
         kept.append(text or "")
     assert XML_CHAR.fullmatch("".join(kept))
-    assert "a\ufffdb" in kept and "a\U0010fffdb" in kept  # the replacement character is text
+    assert "a\U0010fffdb" in kept  # a private-use character is text
+    # U+FFFD is what a decoder leaves where bytes were not text: refused as broken encoding
+    assert "a\ufffdb" not in kept
 
 
 def test_limits_follow_the_columns() -> None:
@@ -511,3 +513,11 @@ def test_lookups_of_unstorable_text_not_found_never_a_database_error(desk, typed
         get_ticket(desk.session, typed)
     with pytest.raises(StaffNotFound):
         get_staff(desk.session, typed)
+
+
+def test_a_replacement_character_is_refused_as_broken_encoding() -> None:
+    """A form-encoded body in another encoding was stored with U+FFFD in place of words."""
+    with pytest.raises(RuleViolated) as caught:
+        clean_text("Macet\ufffd\ufffdx", field="description", limit=100)
+    assert caught.value.code == "broken_text"
+    assert caught.value.message == "description is not valid text (broken encoding at 6)"

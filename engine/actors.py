@@ -86,13 +86,8 @@ def check_may_act(
     # Area offices and the governor's office triage everything beneath them; their
     # supervisors also oversee field work there (the territorial chain of command).
     oversees = rule.scope is Scope.TRIAGE or actor.role is Role.SUPERVISOR
-    if agency is not None and oversees:
-        if agency.kind == AgencyKind.GOVERNOR_OFFICE:
-            return
-        if agency.kind == AgencyKind.AREA_OFFICE and agency.area_id in {
-            area.id for area in ancestry(session, ticket.area)
-        }:
-            return
+    if oversees and _territory_holds(session, agency, ticket):
+        return
     raise Forbidden(
         f"{actor.label} ({agency.code if agency else '?'}) may not {rule.trigger.value} "
         f"ticket {ticket.code}: it belongs to another agency"
@@ -110,13 +105,21 @@ def check_reach(session: Session, actor: Actor, ticket: Ticket) -> None:
     if actor.agency_id is not None and actor.agency_id == ticket.agency_id:
         return
     agency = session.get(Agency, actor.agency_id) if actor.agency_id is not None else None
-    kind = agency.kind if agency is not None else None
-    if kind == AgencyKind.GOVERNOR_OFFICE:
-        return
-    area_id = agency.area_id if agency is not None else None
-    if kind == AgencyKind.AREA_OFFICE and area_id in {a.id for a in ancestry(session, ticket.area)}:
+    if _territory_holds(session, agency, ticket):
         return
     raise Forbidden(f"ticket {ticket.code} belongs to another agency")
+
+
+def _territory_holds(session: Session, agency: Agency | None, ticket: Ticket) -> bool:
+    """Whether ``agency`` is a territorial office over the ticket: the governor's office
+    everywhere, an area office in its area and beneath it."""
+    if agency is None:
+        return False
+    if agency.kind == AgencyKind.GOVERNOR_OFFICE:
+        return True
+    return agency.kind == AgencyKind.AREA_OFFICE and agency.area_id in {
+        area.id for area in ancestry(session, ticket.area)
+    }
 
 
 def check_reporter(actor: Actor, ticket: Ticket) -> None:

@@ -18,7 +18,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from engine.errors import shown
+from engine.errors import printable
 
 
 class RepeatedKey(HTTPException):
@@ -26,7 +26,7 @@ class RepeatedKey(HTTPException):
     ``api.errors`` answers it as a problem document naming the key."""
 
     def __init__(self, key: str) -> None:
-        self.key = shown(key, 60)[1:-1]  # printable, shortened, without the quotes
+        self.key = printable(key)
         super().__init__(422, f"{self.key} is given more than once; send it once")
 
 

@@ -18,7 +18,7 @@ from api import strict_json
 from api.errors import PayloadTooLarge, UnsupportedMediaType, invalid
 from api.schemas.public import ReportCreate
 from engine import RuleViolated, Settings
-from engine.errors import shown
+from engine.errors import printable, shown
 from engine.photos import too_large
 
 #: What an accepted image starts with: JPEG, PNG, WebP (RIFF....WEBP).
@@ -27,11 +27,6 @@ _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 def _is_image(head: bytes) -> bool:
     return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-
-
-def printable(name: str, limit: int = 60) -> str:
-    """A file's name as a refusal may show it: printable characters only, shortened."""
-    return shown(name, limit)[1:-1]
 
 
 def check_photo(

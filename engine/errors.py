@@ -139,6 +139,11 @@ def shown(value: object, limit: int = 40) -> str:
     return f"'{text}'"
 
 
+def printable(value: object, limit: int = 60) -> str:
+    """``shown`` without its quotes: a name (a field, a file) as a refusal may print it."""
+    return shown(value, limit)[1:-1]
+
+
 @dataclass(frozen=True)
 class CatalogueProblem:
     """One mistake in a catalogue file: ``where`` (``file:line``), the key ``path``

@@ -29,7 +29,7 @@ from api.open311.params import (
     w3c_param,
 )
 from api.open311.render import document, w3c
-from api.uploads import check_photo, printable
+from api.uploads import check_photo
 from engine import (
     Actor,
     Channel,
@@ -50,7 +50,7 @@ from engine import (
     submit_report,
     update_status,
 )
-from engine.errors import shown
+from engine.errors import printable, shown
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 

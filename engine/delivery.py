@@ -72,6 +72,18 @@ class Outgoing:
     language: str
     ticket_code: str | None
     attempt: int
+    #: A citizen mail's one-click unsubscribe URL: the ``List-Unsubscribe`` header (RFC 2369)
+    #: with ``List-Unsubscribe-Post`` (RFC 8058), which mail clients offer as a button.
+    unsubscribe_url: str | None = None
+
+    def list_headers(self) -> dict[str, str]:
+        """The unsubscribe headers every backend adds (none for staff mail)."""
+        if not self.unsubscribe_url:
+            return {}
+        return {
+            "List-Unsubscribe": f"<{self.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,7 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[Outgoing]:
                 language=row.language,
                 ticket_code=codes.get(row.ticket_id) if row.ticket_id is not None else None,
                 attempt=row.attempts,
+                unsubscribe_url=row.unsubscribe_url,
             )
         )
     session.flush()

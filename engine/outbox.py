@@ -30,6 +30,7 @@ from engine.models import (
     TicketEvent,
     UndeliverableAddress,
 )
+from engine.models.subscription import new_unsubscribe_token
 from engine.recipients import Addressee, Directory
 from engine.settings import Settings
 from sla import Level, Policy, Recipient, RecipientKind, TimerKind, as_words
@@ -202,6 +203,45 @@ def _dispute_until(ticket: Ticket, settings: Settings, now: datetime) -> date | 
     return end.astimezone(ZoneInfo(settings.timezone)).date()
 
 
+def unsubscribe_link(subscription: Subscription, base_url: str) -> str:
+    """The page that stops mail to ``subscription``'s address about its ticket; a POST to it
+    unsubscribes at once (RFC 8058 one-click, from the ``List-Unsubscribe`` header)."""
+    if subscription.unsubscribe_token is None:  # written by hand in SQL without one
+        subscription.unsubscribe_token = new_unsubscribe_token()
+    return f"{base_url.rstrip('/')}/unsubscribe/{subscription.unsubscribe_token}"
+
+
+def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subscription]:
+    """The addresses told about a public change: the active subscriptions, keyed by address.
+
+    The reporter's address is one of them: a report filed where no subscription was written
+    for it (by staff, Open311 or the command line, or before revision 0011) gets it here, so
+    every mail has an unsubscribe link and an unsubscribed reporter stays unsubscribed.
+    """
+    rows = {
+        row.email.lower(): row
+        for row in session.scalars(
+            select(Subscription)
+            .where(Subscription.ticket_id == ticket.id)
+            .order_by(Subscription.id)
+        )
+    }
+    own = (ticket.reporter_email or "").lower()
+    if own and own not in rows:
+        rows[own] = Subscription(
+            ticket_id=ticket.id,
+            email=own,
+            language=letters.language(ticket.reporter_language),
+            active=True,
+            created_at=now,
+            unsubscribe_token=new_unsubscribe_token(),
+        )
+        session.add(rows[own])
+    # The reporter first, then the others in the order they subscribed.
+    ordered = sorted(rows.items(), key=lambda item: (item[0] != own, item[1].id or 0))
+    return {address: row for address, row in ordered if row.active}
+
+
 #: Triggers that leave the state as it was but change how it reads to the citizen.
 _VISIBLE_SAME_STATE = frozenset({"transfer", "reopen"})
 
@@ -222,14 +262,7 @@ def on_public_transition(
     """
     if event.from_state == event.to_state and event.trigger not in _VISIBLE_SAME_STATE:
         return 0
-    readers: dict[str, tuple[str, bool]] = {}  # address → (language, is the reporter)
-    if ticket.reporter_email:
-        readers[ticket.reporter_email.lower()] = (ticket.reporter_language, True)
-    subscriptions = session.scalars(
-        select(Subscription).where(Subscription.ticket_id == ticket.id, Subscription.active)
-    )
-    for subscription in subscriptions:
-        readers.setdefault(subscription.email.lower(), (subscription.language, False))
+    readers = _readers(session, ticket, now)
     if not readers:
         return 0
     dead = set(
@@ -242,10 +275,12 @@ def on_public_transition(
     # A duplicate's readers are pointed at the report that stands, to follow that one instead.
     original = ticket.duplicate_of.code if ticket.duplicate_of is not None else None
     rows = []
-    for address, (lang, reporter) in readers.items():
+    for address, subscription in readers.items():
         if address in dead:
             continue
-        lang = letters.language(lang)
+        reporter = address == (ticket.reporter_email or "").lower()
+        lang = letters.language(ticket.reporter_language if reporter else subscription.language)
+        unsubscribe = unsubscribe_link(subscription, settings.public_base_url)
         dispute_until = mail_dates.long_day(until, lang) if until else None
         letter = letters.render(
             "citizen_update",
@@ -261,6 +296,7 @@ def on_public_transition(
             original_link=ticket_link(original, settings.public_base_url) if original else None,
             reporter=reporter,
             link=ticket_link(ticket.code, settings.public_base_url),
+            unsubscribe_link=unsubscribe,
         )
         digest = hashlib.sha256(address.encode()).hexdigest()[:16]
         rows.append(
@@ -278,6 +314,7 @@ def on_public_transition(
                 "next_attempt_at": now,
                 "created_at": now,
                 "dedupe_key": f"citizen:{ticket.id}:{event.seq}:{digest}",
+                "unsubscribe_url": unsubscribe,
             }
         )
     return enqueue(session, rows)

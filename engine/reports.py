@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor, hash_token
-from engine.errors import Forbidden, RuleViolated
+from engine.errors import Forbidden, NotFound, RuleViolated
 from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Subscription, Ticket, TicketEvent
 from engine.photos import MediaStorage
@@ -334,3 +334,57 @@ def unsubscribe(
     )
     session.flush()
     return reporter_view(session, code, token=token, now=now)
+
+
+@dataclass(frozen=True)
+class MailStop:
+    """What an unsubscribe link stands for, as its page shows it: never the address itself
+    (a forwarded mail would show it to whoever opens the link)."""
+
+    #: The ticket's public code.
+    code: str
+    #: Whether mail about the ticket still goes to the link's address.
+    active: bool
+    #: "id" or "en": the language the address asked in (the page's first language).
+    language: str
+
+
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _by_unsubscribe_token(session: Session, token: str) -> Subscription:
+    # Anything but a token's own characters is no link of ours: not looked up at all.
+    if not token or len(token) > 64 or not set(token) <= _TOKEN_CHARS:
+        raise NotFound("no such unsubscribe link")
+    row = session.scalars(
+        select(Subscription).where(Subscription.unsubscribe_token == token)
+    ).first()
+    if row is None:
+        raise NotFound("no such unsubscribe link")
+    return row
+
+
+def _mail_stop(session: Session, row: Subscription) -> MailStop:
+    code = session.scalar(select(Ticket.code).where(Ticket.id == row.ticket_id))
+    assert code is not None  # a subscription's ticket is never deleted
+    return MailStop(code=code, active=row.active, language=row.language)
+
+
+def mail_stop(session: Session, token: str) -> MailStop:
+    """The subscription an unsubscribe link (``/unsubscribe/{token}``) names; reads only.
+
+    Raises ``NotFound`` for a token that names none."""
+    return _mail_stop(session, _by_unsubscribe_token(session, token))
+
+
+def stop_mail(session: Session, token: str) -> MailStop:
+    """Stop mail to an unsubscribe link's address about its ticket (the link of every citizen
+    mail, and its RFC 8058 one-click POST). Idempotent: a second call changes nothing. The
+    address still counts among the supporters if it said "me too"; subscribing again (with
+    the reporter token, or "me too") turns mail back on.
+
+    Raises ``NotFound`` for a token that names no subscription."""
+    row = _by_unsubscribe_token(session, token)
+    row.active = False
+    session.flush()
+    return _mail_stop(session, row)

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import Category, CustomArg, From, Mail, ReplyTo, To
+from sendgrid.helpers.mail import Category, CustomArg, From, Header, Mail, ReplyTo, To
 
 from engine.delivery import Outcome, Outgoing, SendResult
 from engine.settings import Settings
@@ -118,6 +118,8 @@ class SendGridBackend:
             message.reply_to = ReplyTo(self.reply_to)
         message.custom_arg = CustomArg(OUTBOX_ID_ARG, str(mail.id))  # values must be strings
         message.category = Category(mail.kind)
+        for name, value in mail.list_headers().items():
+            message.header = Header(name, value)
         return message
 
     def send(self, mail: Outgoing) -> SendResult:
@@ -154,6 +156,8 @@ def email_message(mail: Outgoing, *, sender: str, reply_to: str | None) -> Email
     message["X-Tanggap-Outbox-Id"] = str(mail.id)
     if reply_to:
         message["Reply-To"] = reply_to
+    for name, value in mail.list_headers().items():
+        message[name] = value
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")

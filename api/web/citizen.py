@@ -13,15 +13,20 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import NowDep, ReadSessionDep, SettingsDep
+from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep
 from api.schemas.public import Lat, Lon
-from api.web.pages import LanguageDep, render
+from api.web.i18n import language_of
+from api.web.pages import LANG_COOKIE, LanguageDep, render
 from engine import (
+    Language,
+    MailStop,
     NotFound,
     Open311Status,
     State,
     get_public,
     list_services,
+    mail_stop,
+    stop_mail,
     suggest_duplicates,
 )
 
@@ -140,3 +145,41 @@ def track_page(
         },
         title="track.title",
     )
+
+
+def _mail_page(request: Request, stop: MailStop | None) -> Response:
+    """The unsubscribe page, in the language asked for, else the one the address asked in."""
+    language = (
+        language_of(request.query_params.get("lang"))
+        or language_of(request.cookies.get(LANG_COOKIE))
+        or (Language(stop.language) if stop is not None else Language.ID)
+    )
+    return render(
+        request,
+        "unsubscribe.html",
+        language,
+        {"stop": stop},
+        status=200 if stop is not None else 404,
+        title="mail.title",
+    )
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(request: Request, token: str, session: ReadSessionDep) -> Response:
+    """The link at the foot of every citizen mail. It only asks: mail scanners open links
+    on their own, and an opened link must not unsubscribe anyone."""
+    try:
+        return _mail_page(request, mail_stop(session, token))
+    except NotFound:
+        return _mail_page(request, None)
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_now(request: Request, token: str, session: SessionDep) -> Response:
+    """The page's button, and the one-click POST a mail client sends from the mail's
+    ``List-Unsubscribe`` header (RFC 8058: body ``List-Unsubscribe=One-Click``, no cookies,
+    so no sign-in and no form token can be asked for; the token in the link is the proof)."""
+    try:
+        return _mail_page(request, stop_mail(session, token))
+    except NotFound:
+        return _mail_page(request, None)

@@ -176,3 +176,5 @@ class Notification(Base):
     #: For operators: why this row went where it went (it stands in for an undeliverable
     #: address up the chain).
     note: Mapped[str | None] = mapped_column(Text)
+    #: A citizen mail's one-click unsubscribe address (RFC 8058), sent as ``List-Unsubscribe``.
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
@@ -24,3 +25,14 @@ class Subscription(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: When this address said "me too": it counts once among the report's supporters.
     supported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The secret in this address's unsubscribe link (``/unsubscribe/{token}``), in every mail
+    #: about the ticket. Stored as it is, not hashed: each mail must carry it again, and all it
+    #: can do is stop mail to this one address about this one ticket.
+    unsubscribe_token: Mapped[str | None] = mapped_column(
+        String(64), unique=True, default=lambda: new_unsubscribe_token()
+    )
+
+
+def new_unsubscribe_token() -> str:
+    """32 URL-safe characters of 192 random bits."""
+    return secrets.token_urlsafe(24)

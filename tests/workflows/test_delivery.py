@@ -6,6 +6,8 @@ row when it did not go out.
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -294,3 +296,75 @@ def test_eml_backend_writes_one_file_per_row_even_when_sent_twice(
     text = files[0].read_text()
     assert "To: kepala@dishub.example" in text and "Subject: [Tanggap] JKT-1 terlambat" in text
     assert "X-Tanggap-Outbox-Id: 42" in text
+    assert "List-Unsubscribe" not in text  # staff mail
+
+
+def test_eml_backend_writes_the_unsubscribe_headers_of_a_citizen_mail(
+    mail_settings: Settings,
+) -> None:
+    link = "http://127.0.0.1:8000/unsubscribe/" + "u" * 32
+    mail = Outgoing(
+        id=7,
+        recipient="sari@warga.example",
+        subject="[Tanggap] Laporan JKT-1: Proses",
+        text=f"Berhenti menerima surel tentang laporan ini: {link}",
+        html=None,
+        kind="citizen_update",
+        language="id",
+        ticket_code="JKT-1",
+        attempt=1,
+        unsubscribe_url=link,
+    )
+    assert EmlFolderBackend(mail_settings).send(mail).outcome is Outcome.SENT
+    raw = (mail_settings.mail_dir / "00000007.eml").read_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["List-Unsubscribe"].strip() == f"<{link}>"  # folded: too long for one line
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_citizen_mail_goes_out_with_one_click_unsubscribe_headers_staff_mail_without(
+    flow_database: Database,
+    mail_settings: Settings,
+    fake_sendgrid: FakeSendGrid,
+    report_committed: Callable[..., Ticket],
+) -> None:
+    ticket = report_committed(now=LONG_AGO)
+    link = "https://lapor.jakarta.example/unsubscribe/" + "t" * 32
+    common = {
+        "ticket_id": ticket.id,
+        "subject": f"[Tanggap] Laporan {ticket.code}",
+        "body": "isi",
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": T0,
+        "created_at": T0,
+    }
+    with flow_database.transaction() as session:
+        session.execute(
+            insert(Notification),
+            [
+                {
+                    **common,
+                    "recipient": "sari@warga.example",
+                    "recipient_kind": "reporter",
+                    "kind": "citizen_update",
+                    "unsubscribe_url": link,
+                },
+                {
+                    **common,
+                    "recipient": "kepala@dinas.example",
+                    "recipient_kind": "agency_head",
+                    "kind": "escalation",
+                    "unsubscribe_url": None,
+                },
+            ],
+        )
+    deliver_pass(flow_database, SendGridBackend(mail_settings), clock=SimClock(), policy=POLICY)
+
+    (citizen,) = fake_sendgrid.mails_to("sari@warga.example")
+    assert citizen.payload["headers"] == {
+        "List-Unsubscribe": f"<{link}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    (staff,) = fake_sendgrid.mails_to("kepala@dinas.example")
+    assert "headers" not in staff.payload  # staff cannot opt out of escalations

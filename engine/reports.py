@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor, hash_token
@@ -140,20 +140,6 @@ def write_submission(
         private=checked.private,
     )
     ticket, intake = result.ticket, result.intake
-    if ticket.reporter_email:
-        # A new ticket has no subscriptions yet: no need to look for one.
-        session.execute(
-            insert(Subscription),
-            [
-                {
-                    "ticket_id": ticket.id,
-                    "email": ticket.reporter_email.lower(),
-                    "created_at": now,
-                    "language": Language(intake.report.language).value,
-                    "active": True,
-                }
-            ],
-        )
     return Submitted(
         _created(ticket, intake, now),
         result.reporter_token,

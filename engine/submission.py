@@ -32,9 +32,11 @@ from engine.models import (
     Category,
     Priority,
     SlaTimer,
+    Subscription,
     Ticket,
     TicketEvent,
 )
+from engine.models.subscription import new_unsubscribe_token
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
 from engine.questions import check_answers
 from engine.routing import check_location, place, route_ids, state_key
@@ -409,6 +411,20 @@ def submit_checked(
         now=now,
     )
     session.execute(insert(_table(TicketEvent)), _values(event))
+    if ticket.reporter_email:
+        # The reporter follows their report in the language they reported in, by every door
+        # (their status mails carry this row's unsubscribe link). A new ticket has none yet.
+        session.execute(
+            insert(_table(Subscription)),
+            {
+                "ticket_id": ticket.id,
+                "email": ticket.reporter_email.lower(),
+                "created_at": now,
+                "language": ticket.reporter_language,
+                "active": True,
+                "unsubscribe_token": new_unsubscribe_token(),
+            },
+        )
     if intake.photos:
         attach_photos(
             session,

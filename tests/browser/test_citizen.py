@@ -230,3 +230,42 @@ def test_a_refused_photo_is_named_as_the_person_chose_it_with_numbers_in_their_l
     expect(error).to_contain_text("8,0 MB")
     expect(error).not_to_contain_text("photo-1")
     expect(error).not_to_contain_text("8.0")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_unsubscribe_link_asks_then_the_button_stops_the_mail(
+    open_page: OpenPage, live: Live, axe: Callable[[Page], None], screenshot: Shot, lang: str
+) -> None:
+    from sqlalchemy import select
+
+    from engine.models import Subscription, Ticket
+
+    code = live.submit(description="Trotoar retak", email="sari@warga.example")["code"]
+    with live.database.reading() as session:
+        token = session.scalar(
+            select(Subscription.unsubscribe_token)
+            .join(Ticket, Ticket.id == Subscription.ticket_id)
+            .where(Ticket.code == code)
+        )
+    page = open_page(f"/unsubscribe/{token}", size="phone", lang=lang)
+    words = {
+        "id": (f"Berhenti menerima surel tentang laporan {code}?", "Hentikan surel ini"),
+        "en": (f"Stop e-mails about report {code}?", "Stop these e-mails"),
+    }[lang]
+    expect(page.get_by_role("heading", level=1)).to_have_text(words[0])
+    axe(page)
+    if lang == "id":
+        screenshot(page, "unsubscribe")
+    page.get_by_role("button", name=words[1]).click()
+    done = "Surel dihentikan" if lang == "id" else "No more e-mails"
+    expect(page.get_by_role("heading", level=1)).to_have_text(done)
+    axe(page)
+    with live.database.reading() as session:
+        active = session.scalar(
+            select(Subscription.active).where(Subscription.unsubscribe_token == token)
+        )
+    assert active is False
+    page.goto(f"{live.url}/unsubscribe/not-a-link")
+    unknown = "Tautan tidak berlaku" if lang == "id" else "Link not valid"
+    expect(page.get_by_role("heading", level=1)).to_have_text(unknown)
+    axe(page)

@@ -19,7 +19,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
-from api.query import GIVEN, STATES
+from api.query import GIVEN, STATES, WHOLE
 from api.ratelimit import SubmissionLimiter, limit_submissions
 from api.schemas.public import (
     CommentCreate,
@@ -67,6 +67,7 @@ from engine.actions import Comment, Rate, Reopen
 from engine.codes import normalize_code
 from engine.errors import shown
 from engine.instants import given_instant
+from engine.text import as_number_text
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"], route_class=StrictJsonRoute)
 
@@ -182,7 +183,7 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     if not text:
         return None
     try:
-        parts = [float(p) for p in text.split(",")]
+        parts = [float(as_number_text(p.strip())) for p in text.split(",")]
     except ValueError:
         parts = []
     if len(parts) != 4:
@@ -210,7 +211,7 @@ class FeedQuery:
         state: Annotated[list[State] | None, STATES, Query()] = None,
         category: Annotated[list[str] | None, GIVEN, Query(max_length=60)] = None,
         since: Annotated[datetime | None, Query(description="changed at or after")] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        limit: Annotated[int, WHOLE, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
         since = given_instant("since", since)

@@ -46,7 +46,9 @@ def read_outlines(
     min_lat: Lat,
     max_lon: Lon,
     max_lat: Lat,
-    zoom: Annotated[int, WHOLE, Query(ge=0, le=22, description="the map's zoom: picks the level")] = 14,
+    zoom: Annotated[
+        int, WHOLE, Query(ge=0, le=22, description="the map's zoom: picks the level")
+    ] = 14,
 ) -> OutlineCollection:
     """Simplified outlines (GeoJSON) of the areas meeting the view: kota up to zoom 11,
     kecamatan to 13, kelurahan beyond; at most 80, nearest the view's centre first."""

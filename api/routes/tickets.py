@@ -69,7 +69,9 @@ class WorkQuery:
         ] = None,
         overdue: bool = False,
         at_risk_hours: Annotated[
-            float | None, NUMBER, Query(gt=0, le=24 * 90, description="deadline within this many hours")
+            float | None,
+            NUMBER,
+            Query(gt=0, le=24 * 90, description="deadline within this many hours"),
         ] = None,
         limit: Annotated[int, WHOLE, Query(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, Query(max_length=200)] = None,

@@ -56,7 +56,10 @@ def test_a_number_query_parameter_that_is_not_plain_ascii_is_refused_naming_it(
         ("page=1_0", "page must be a number between 1 and 1,000,000"),
         (f"page_size={ARABIC_TEN}", "page_size must be a number between 1 and 1,000"),
         ("lat=-6_1&long=106.8", "lat must be a number between -90 and 90"),
-        (f"lat=-6.1&long=106.8&radius={ARABIC_TEN}0", "radius must be a number between 1 and 100,000"),
+        (
+            f"lat=-6.1&long=106.8&radius={ARABIC_TEN}0",
+            "radius must be a number between 1 and 100,000",
+        ),
     ],
 )
 def test_an_open311_number_parameter_that_is_not_plain_ascii_is_its_400(
@@ -65,3 +68,47 @@ def test_an_open311_number_parameter_that_is_not_plain_ascii_is_its_400(
     response = api.client.get(f"/open311/v2/requests.json?{query}")
     assert response.status_code == 400, response.text
     assert response.json() == [{"code": 400, "description": detail}]
+
+
+def _json(api: Api, path: str, body: str, who: str | None = None) -> dict[str, object]:
+    headers = {"Content-Type": "application/json", **(api.auth(who) if who else {})}
+    response = api.client.post(path, content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    problem: dict[str, object] = response.json()
+    return problem
+
+
+_FLOOD = (
+    '"category": "flood", "description": "Banjir di depan Monas", "lat": -6.1754, "lon": 106.8272'
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "who", "field", "position"),
+    [
+        ("/api/v1/reports", '{' + _FLOOD + ', "\\ud800": 1}', None, "a field name", 1),
+        ("/api/v1/reports", '{' + _FLOOD + ', "answers": {"ab\\udc00": 1}}', None,
+         "a key in answers", 3),
+        ("/api/v1/tickets", '{' + _FLOOD + ', "x\\ud800": 1}', "staff", "a field name", 2),
+        ("/api/v1/tickets/{code}/transitions",
+         '{"trigger": "verify", "expected_version": 1, "\\ud800": 1}', "staff", "a field name", 1),
+        ("/api/v1/reports/{code}/supporters", '{"\\udc00": "a@warga.example"}', None,
+         "a field name", 1),
+    ],
+)  # fmt: skip
+def test_a_lone_surrogate_in_a_json_key_is_broken_text_naming_the_place(
+    api: Api, path: str, body: str, who: str | None, field: str, position: int
+) -> None:
+    """It read "the request is not valid JSON", though the same escape in a value is refused
+    as broken text: a JSON parser reads it, it is only not text."""
+    code = api.submit()["code"]
+    problem = _json(api, path.format(code=code), body, who)
+    assert problem["code"] == "broken_text"
+    assert problem["detail"] == f"{field} is not valid text (broken encoding at {position})"
+    assert problem["params"] == {"field": field, "position": position}
+    # the same escape in a value: the same refusal, naming the field
+    value = _json(api, "/api/v1/reports", "{" + _FLOOD.replace("Banjir", "\\ud800") + "}")
+    assert (value["code"], value["params"]) == (
+        "broken_text",
+        {"field": "description", "position": 1},
+    )

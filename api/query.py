@@ -84,7 +84,7 @@ STATES = BeforeValidator(lambda values: [code_key(v) for v in _given(values)])
 def _plain(kind: str, words: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if isinstance(value, str):
-            try:  # Python alone reads "1_0" as 10 and "١٠" (Arabic-Indic) as 10
+            try:  # Python alone reads "1_0" as 10 and Arabic-Indic digits as 10
                 as_number_text(value)
             except ValueError:
                 raise PydanticCustomError(kind, words) from None

@@ -3,7 +3,7 @@
 ``json.loads`` (and pydantic's parser) keep the last of two equal keys, so
 ``{"description": "x", "description": "y"}`` would be accepted as "y" while a proxy, a log or a
 reviewer in between may have read "x". Every JSON body the API reads goes through ``loads``: the
-routers' ``StrictJsonRoute`` for FastAPI's own body parsing, and ``check`` before
+routers' ``StrictRoute`` for FastAPI's own body parsing, and ``check`` before
 ``api.uploads`` validates a report. The refusal is a 422 naming the key, like a repeated form
 field or query parameter.
 """
@@ -18,6 +18,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from api.forms import Utf8FormRequest
 from engine.errors import printable
 
 
@@ -88,15 +89,16 @@ def check(body: bytes) -> None:
         return
 
 
-class _StrictRequest(Request):
+class _StrictRequest(Utf8FormRequest):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             self._json = loads(await self.body())
         return self._json
 
 
-class StrictJsonRoute(APIRoute):
-    """An ``APIRoute`` whose JSON body is parsed by ``loads``."""
+class StrictRoute(APIRoute):
+    """An ``APIRoute`` whose JSON body is parsed by ``loads`` and whose multipart form is read
+    as UTF-8 (``api.forms``)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Query, Response
 from api.deps import ReadSessionDep
 from api.query import NUMBER, WHOLE
 from api.schemas.places import OutlineCollection, OutlineFeature, PlaceRead
-from api.strict_json import StrictJsonRoute
+from api.strict_json import StrictRoute
 from engine.queries.places import area_outlines, outline_level, search_places
 
-router = APIRouter(prefix="/api/v1", tags=["places"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/v1", tags=["places"], route_class=StrictRoute)
 
 #: Boundaries change rarely (an import); a browser may keep an answer for a few minutes.
 CACHE = "public, max-age=300"

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Query
 from api.deps import NowDep, ReadSessionDep, StaffKey, SupervisorKey
 from api.query import WHOLE
 from api.schemas.dashboard import AddressedRead, BacklogRead, BoardTicketRead, SlaStoryRead
-from api.strict_json import StrictJsonRoute
+from api.strict_json import StrictRoute
 from engine.instants import given_instant
 from engine.queries.oversight import backlog, board, escalations_addressed, sla_story
 
-router = APIRouter(prefix="/api/v1", tags=["supervisors"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/v1", tags=["supervisors"], route_class=StrictRoute)
 
 
 class BacklogBy(StrEnum):

@@ -36,7 +36,7 @@ from api.schemas.public import (
     SupportRead,
     feature,
 )
-from api.strict_json import StrictJsonRoute
+from api.strict_json import StrictRoute
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     Actor,
@@ -69,7 +69,7 @@ from engine.errors import shown
 from engine.instants import given_instant
 from engine.text import as_number_text
 
-router = APIRouter(prefix="/api/v1", tags=["citizens"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/v1", tags=["citizens"], route_class=StrictRoute)
 
 #: Engine field → request field, per endpoint whose names differ from the engine's.
 DISPUTE_FIELDS = {"note": "reason"}

@@ -34,7 +34,7 @@ from api.schemas.staff import (
     WorkItemRead,
     WorkPageRead,
 )
-from api.strict_json import StrictJsonRoute
+from api.strict_json import StrictRoute
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     GroupBy,
@@ -53,7 +53,7 @@ from engine.errors import shown
 from engine.instants import given_instant
 from engine.keys import may_fire
 
-router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictRoute)
 
 
 class WorkQuery:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from api.deps import NowDep, ReadSessionDep, Transactions, get_settings
 from api.errors import ApiError, status_of
 from api.storage import RequestStorage
+from api.strict_json import StrictRoute
 from api.uploads import check_photo
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep
@@ -62,7 +63,7 @@ from engine.presentation import present
 from engine.queries.oversight import BoardTicket, board, dispute_reasons
 from engine.queries.roster import AgencyEntry, Officer, list_agencies, officers_by_agency
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 router.include_router(session_router)
 router.include_router(ticket_router)
 

@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from api.deps import ReadSessionDep, Transactions, get_settings
+from api.strict_json import StrictRoute
 from api.web.pages import LanguageDep, render
 from engine import Forbidden, KeyHolder, Language, Settings
 from engine.sign_ins import sign_in, signed_in
@@ -33,7 +34,7 @@ _SALT = "tanggap.staff-session"
 #: Used when no TANGGAP_SESSION_SECRET is set: sign-ins then last as long as this process.
 _PROCESS_SECRET = secrets.token_urlsafe(32)
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
 
 def page(

@@ -8,7 +8,7 @@ import pytest
 
 from tests.api.conftest import MONAS, Api
 
-ARABIC_TEN = "\u0661\u0660"  # ١٠: int() and float() read it as 10
+ARABIC_TEN = "\u0661\u0660"  # Arabic-Indic 10: int() and float() read it as 10
 
 
 @pytest.mark.parametrize(
@@ -112,3 +112,115 @@ def test_a_lone_surrogate_in_a_json_key_is_broken_text_naming_the_place(
         "broken_text",
         {"field": "description", "position": 1},
     )
+
+
+def _multipart(parts: list[tuple[bytes, bytes]], charset: str = "") -> tuple[bytes, str]:
+    """A multipart body written byte by byte: (name, value) parts, as a client sends them."""
+    boundary = b"tanggap-boundary"
+    body = b""
+    for name, value in parts:
+        body += b"--" + boundary + b'\r\nContent-Disposition: form-data; name="' + name + b'"'
+        body += b"\r\n\r\n" + value + b"\r\n"
+    body += b"--" + boundary + b"--\r\n"
+    return body, f"multipart/form-data; boundary={boundary.decode()}{charset}"
+
+
+_REPORT_PARTS = [
+    (b"category", b"flood"),
+    (b"description", b"Banjir di depan Monas"),
+    (b"lat", str(MONAS[0]).encode()),
+    (b"lon", str(MONAS[1]).encode()),
+]
+LATIN1_CAFE = "café".encode("latin-1")  # b"caf\xe9": not UTF-8
+
+
+def _with(parts: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> list[tuple[bytes, bytes]]:
+    return [p for p in parts if p[0] != name] + [(name, value)]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field", "position"),
+    [
+        (b"description", b"Banjir di " + LATIN1_CAFE, "description", 14),
+        (b"address", LATIN1_CAFE + b" Monas", "address", 4),
+        (b"name", b"Siti " + LATIN1_CAFE, "name", 9),
+        (b"category", b"flood\xff", "category", 6),
+        (b"lat", b"-6.17\xb5", "lat", 6),
+        (b"answers[water_trend]", b"rising\xe9", "answers[water_trend]", 7),
+        (b"caf\xe9", b"x", "a field name", 4),
+    ],
+)
+@pytest.mark.parametrize("charset", ["", "; charset=iso-8859-1"])
+def test_report_multipart_text_that_is_not_utf8_is_broken_text_naming_the_field(
+    api: Api, name: bytes, value: bytes, field: str, position: int, charset: str
+) -> None:
+    """Starlette decoded such a part as Latin-1 (or as the charset the request claimed): the
+    report was stored with "cafÃ©"-like damage, or with words the sender's system never meant."""
+    before = api.client.get("/api/v1/reports").json()
+    body, content_type = _multipart(_with(_REPORT_PARTS, name, value), charset)
+    response = api.client.post(
+        "/api/v1/reports", content=body, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "broken_text"
+    assert problem["detail"] == f"{field} is not valid text (broken encoding at {position})"
+    assert problem["params"] == {"field": field, "position": position}
+    assert api.client.get("/api/v1/reports").json() == before
+
+
+def test_utf8_multipart_text_is_still_taken_as_sent(api: Api) -> None:
+    body, content_type = _multipart(_with(_REPORT_PARTS, b"address", "Jl. Café".encode()))
+    response = api.client.post(
+        "/api/v1/reports", content=body, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 201, response.text
+    code = response.json()["code"]
+    assert api.client.get(f"/api/v1/reports/{code}").json()["address"] == "Jl. Café"
+
+
+def test_comment_and_transition_multipart_not_utf8_are_broken_text(api: Api) -> None:
+    code = api.submit()["code"]
+    before = api.client.get(f"/api/v1/reports/{code}").json()
+    body, content_type = _multipart([(b"text", b"masih " + LATIN1_CAFE)])
+    headers = {"Content-Type": content_type, "X-Reporter-Token": api.tokens[code]}
+    response = api.client.post(f"/api/v1/reports/{code}/comments", content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == "text is not valid text (broken encoding at 10)"
+    body, content_type = _multipart(
+        [(b"trigger", b"verify"), (b"expected_version", b"1"), (b"note", LATIN1_CAFE)]
+    )
+    headers = {"Content-Type": content_type, **api.auth("staff")}
+    response = api.client.post(f"/api/v1/tickets/{code}/transitions", content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["params"] == {"field": "note", "position": 4}
+    assert api.client.get(f"/api/v1/reports/{code}").json() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "detail"),
+    [
+        (b"description", b"Macet " + LATIN1_CAFE, "description is not valid text (broken encoding at 10)"),
+        (b"address_string", LATIN1_CAFE, "address_string is not valid text (broken encoding at 4)"),
+        (b"first_name", b"Siti\xff", "first_name is not valid text (broken encoding at 5)"),
+        (b"service_code", b"traffic_jam\xe9", "service_code is not valid text (broken encoding at 12)"),
+    ],
+)  # fmt: skip
+def test_open311_multipart_not_utf8_is_its_400_naming_the_field(
+    api: Api, name: bytes, value: bytes, detail: str
+) -> None:
+    parts = [
+        (b"api_key", api.keys["staff"].encode()),
+        (b"service_code", b"traffic_jam"),
+        (b"lat", str(MONAS[0]).encode()),
+        (b"long", str(MONAS[1]).encode()),
+        (b"description", b"Macet parah"),
+    ]
+    before = api.client.get("/open311/v2/requests.json").json()
+    body, content_type = _multipart(_with(parts, name, value))
+    response = api.client.post(
+        "/open311/v2/requests.json", content=body, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json() == [{"code": 400, "description": detail}]
+    assert api.client.get("/open311/v2/requests.json").json() == before

@@ -11,7 +11,7 @@ names a field twice is refused by ``repeated`` (which one was meant is not ours 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import aclosing
 
 from python_multipart.multipart import parse_options_header
@@ -93,3 +93,28 @@ def repeated(name: str) -> RuleViolated:
         key="repeated_field",
         params={"field": shown},
     )
+
+
+def refuse_repeats(
+    items: Iterable[tuple[str, str | UploadFile]], *, lists: Collection[str] = ()
+) -> None:
+    """``repeated`` for the first field the form names twice, but for those in ``lists``
+    (several photos)."""
+    seen: set[str] = set()
+    for key, _ in items:
+        if key in seen and key not in lists:
+            raise repeated(key)
+        seen.add(key)
+
+
+async def page_form_fault(request: Request) -> RuleViolated | None:
+    """Dependency of the pages that take a form (FastAPI's ``Form()`` keeps a repeated field's
+    last value, and has read the form already): the refusal of a repeated field or of bytes
+    that were not UTF-8, for the page to show in its own words; ``None`` when there is none."""
+    form = await request.form()
+    try:
+        check_text(form.multi_items())
+        refuse_repeats(form.multi_items(), lists={"photos"})
+    except RuleViolated as exc:
+        return exc
+    return None

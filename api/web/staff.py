@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import NowDep, ReadSessionDep, Transactions, get_settings
 from api.errors import ApiError, status_of
+from api.forms import page_form_fault
 from api.storage import RequestStorage
 from api.strict_json import StrictRoute
 from api.uploads import check_photo
@@ -177,6 +178,7 @@ def act_on_ticket(
     priority: Annotated[str | None, Form()] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
     back: Annotated[str | None, Form()] = None,
+    fault: Annotated[RuleViolated | None, Depends(page_form_fault)] = None,
 ) -> Response:
     if not same_origin(request):
         return refuse_cross_site(request, language)
@@ -198,6 +200,8 @@ def act_on_ticket(
     }
     status = 422
     try:
+        if fault is not None:  # a field sent twice, or bytes that were not UTF-8
+            raise fault
         if chosen is None:
             raise RuleViolated(
                 f"{shown(trigger)} is not an action of this page", key="unknown_action"

@@ -225,3 +225,21 @@ def test_open311_multipart_not_utf8_is_its_400_naming_the_field(
     assert response.status_code == 400, response.text
     assert response.json() == [{"code": 400, "description": detail}]
     assert api.client.get("/open311/v2/requests.json").json() == before
+
+
+@pytest.mark.parametrize("given", ["[40, 41]", '["40"]', '{"cm": 40}', "[]"])
+@pytest.mark.parametrize("door", ["/api/v1/reports", "/api/v1/tickets"])
+def test_a_list_or_object_for_a_number_question_must_be_a_number(
+    api: Api, given: str, door: str
+) -> None:
+    """The schema's union answered first: "water_depth must be text" for a number question."""
+    body = "{" + _FLOOD + ', "answers": {"water_trend": "rising", "water_depth": ' + given + "}}"
+    problem = _json(api, door, body, "staff" if door.endswith("tickets") else None)
+    assert problem["code"] == "invalid_answer", problem
+    assert str(problem["detail"]).startswith("answer to 'water_depth' must be a number between ")
+    assert problem["params"] == {
+        "field": "answers",
+        "question": "water_depth",
+        "min": 0,
+        "max": 1000,
+    }

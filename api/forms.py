@@ -1,23 +1,26 @@
 """Form bodies read as UTF-8 at every door, and refused rather than guessed at.
 
-Starlette decodes a multipart text part that is not UTF-8 as Latin-1, so ``café`` sent in
-Latin-1 bytes was stored as it arrived, garbled for every later reader (a form-encoded body's
-percent-escapes, by contrast, are decoded as UTF-8 with U+FFFD for what is not). Here a multipart
-part's name and value are decoded as UTF-8 the same way, whatever charset the request claims
-(the API speaks UTF-8 only), and ``check_text`` refuses every text that holds U+FFFD by the
-engine's rule (``engine.text.refuse_broken``): "broken encoding", naming the field. A form that
-names a field twice is refused by ``repeated`` (which one was meant is not ours to guess).
+Starlette decodes a multipart text part that is not UTF-8 as Latin-1 (or as the charset the
+request claims), and a form-encoded body's unescaped bytes as Latin-1 too: right only when the
+sender's system happened to use Latin-1, garbage for any other (UTF-8's ``é`` became ``Ã©``,
+windows-1252 or Shift-JIS bytes became other letters), stored for every later reader. Here every
+part's name and text, and every form-encoded name and value (escaped or not), is decoded as
+UTF-8 with U+FFFD where bytes are not, as Starlette already decodes percent-escapes, and
+``check_text`` refuses every text that holds U+FFFD by the engine's rule
+(``engine.text.refuse_broken``): "broken encoding", naming the field. A form that names a field
+twice is refused by ``repeated`` (which one was meant is not ours to guess).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from contextlib import aclosing
+from urllib.parse import unquote_to_bytes
 
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from engine import RuleViolated
@@ -45,8 +48,21 @@ class _Utf8MultiPartParser(MultiPartParser):
         self.items.append((part.field_name, _utf8(part.data)))
 
 
+class _Utf8FormParser(FormParser):
+    """A form-encoded body as UTF-8: percent-escapes and bytes sent unescaped alike (Starlette
+    read unescaped bytes as Latin-1: UTF-8 ``é`` became ``Ã©``)."""
+
+    def on_field_end(self) -> None:
+        super().on_field_end()  # counts the fields
+        name, value = (
+            _utf8(unquote_to_bytes(bytes(raw).replace(b"+", b" ")))
+            for raw in (self._field_name, self._field_value)
+        )
+        self._items[-1] = (name, value)
+
+
 class Utf8FormRequest(Request):
-    """A request whose multipart form is read by ``_Utf8MultiPartParser``: FastAPI's ``Form()``
+    """A request whose form is read as UTF-8 by the parsers above: FastAPI's ``Form()``
     parameters and a handler's ``request.form()`` alike (routes get it from
     ``api.strict_json.StrictRoute``)."""
 
@@ -70,6 +86,14 @@ class Utf8FormRequest(Request):
                     )
                     self._form = await parser.parse()
             except MultiPartException as exc:  # as Starlette answers it
+                raise HTTPException(status_code=400, detail=exc.message) from None
+        elif self._form is None and content_type == b"application/x-www-form-urlencoded":
+            try:
+                async with aclosing(self.stream()) as stream:
+                    self._form = await _Utf8FormParser(
+                        self.headers, stream, max_fields=max_fields, max_part_size=max_part_size
+                    ).parse()
+            except MultiPartException as exc:
                 raise HTTPException(status_code=400, detail=exc.message) from None
         return await super()._get_form(
             max_files=max_files, max_fields=max_fields, max_part_size=max_part_size

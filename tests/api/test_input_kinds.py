@@ -243,3 +243,21 @@ def test_a_list_or_object_for_a_number_question_must_be_a_number(
         "min": 0,
         "max": 1000,
     }
+
+
+def test_open311_form_encoded_unescaped_bytes_are_read_as_utf8(api: Api) -> None:
+    """Unescaped bytes in a form-encoded body were read as Latin-1: UTF-8's "é" was stored as
+    "Ã©"; bytes that are not UTF-8 at all were stored as whatever Latin-1 made of them."""
+    head = f"api_key={api.keys['staff']}&service_code=traffic_jam&lat={MONAS[0]}&long={MONAS[1]}"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    body = head.encode() + "&description=Macet&address_string=Jl.+Café".encode()
+    created = api.client.post("/open311/v2/requests.json", content=body, headers=headers)
+    assert created.status_code == 201, created.text
+    code = created.json()[0]["service_request_id"]
+    assert api.client.get(f"/api/v1/reports/{code}").json()["address"] == "Jl. Café"
+    body = head.encode() + b"&description=Macet+" + LATIN1_CAFE
+    refused = api.client.post("/open311/v2/requests.json", content=body, headers=headers)
+    assert refused.status_code == 400, refused.text
+    assert refused.json() == [
+        {"code": 400, "description": "description is not valid text (broken encoding at 10)"}
+    ]

@@ -270,11 +270,14 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
 
 
 def _strings(value: Any, name: str) -> Iterator[tuple[str, str]]:
-    """Each text in a decoded JSON body, with the top-level field it belongs to."""
+    """Each text in a decoded JSON body, keys too, with the place it was found: the top-level
+    field a value belongs to, "a key in answers" for a key inside a field's object, "a field
+    name" for a key of the body itself."""
     if isinstance(value, str):
         yield name, value
     elif isinstance(value, dict):
         for key, inner in value.items():
+            yield (f"a key in {name}" if name else "a field name"), str(key)
             yield from _strings(inner, name or str(key))
     elif isinstance(value, list):
         for inner in value:
@@ -293,7 +296,9 @@ def not_text(error: Mapping[str, Any]) -> RuleViolated | None:
             return None  # not JSON at all
     elif kind == "string_unicode" and isinstance(given, str):
         names = [str(p) for p in error.get("loc", ()) if not isinstance(p, int)]
-        texts = [(names[-1] if names else "", given)]
+        names = [n for n in names if n not in _SOURCES]
+        # no field around it: the text is a key of the body itself ({"\ud800": 1})
+        texts = [(names[-1] if names else "a field name", given)]
     else:
         return None
     for name, text in texts:

@@ -17,9 +17,10 @@ from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from api.errors import invalid
-from engine.text import code_key
+from engine.text import as_number_text, code_key
 
 _SEQUENCES = (list, tuple, set, frozenset)
 #: Open311's lists, which the spec sends as one comma-separated value.
@@ -78,3 +79,20 @@ def _given(values: Any) -> Any:
 GIVEN = BeforeValidator(_given)
 #: A list of states: blank values absent, each compared as codes are (``In Progress``).
 STATES = BeforeValidator(lambda values: [code_key(v) for v in _given(values)])
+
+
+def _plain(kind: str, words: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            try:  # Python alone reads "1_0" as 10 and Arabic-Indic digits as 10
+                as_number_text(value)
+            except ValueError:
+                raise PydanticCustomError(kind, words) from None
+        return value
+
+    return BeforeValidator(check)
+
+
+#: A number query parameter: plain ASCII decimal, as the engine reads a number in a form.
+WHOLE = _plain("int_parsing", "Input should be a whole number")
+NUMBER = _plain("float_parsing", "Input should be a number")

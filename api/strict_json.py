@@ -3,7 +3,7 @@
 ``json.loads`` (and pydantic's parser) keep the last of two equal keys, so
 ``{"description": "x", "description": "y"}`` would be accepted as "y" while a proxy, a log or a
 reviewer in between may have read "x". Every JSON body the API reads goes through ``loads``: the
-routers' ``StrictJsonRoute`` for FastAPI's own body parsing, and ``check`` before
+routers' ``StrictRoute`` for FastAPI's own body parsing, and ``check`` before
 ``api.uploads`` validates a report. The refusal is a 422 naming the key, like a repeated form
 field or query parameter.
 """
@@ -18,30 +18,66 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from api.forms import Utf8FormRequest
 from engine.errors import printable
 
 
 class RepeatedKey(HTTPException):
     """Raised where FastAPI passes HTTP exceptions through (its body parsing re-raises them);
-    ``api.errors`` answers it as a problem document naming the key."""
+    ``api.errors`` answers it as a problem document naming the key by its path
+    (``answers.water_depth``: a key inside an object is named with the objects around it)."""
 
     def __init__(self, key: str) -> None:
         self.key = printable(key)
         super().__init__(422, f"{self.key} is given more than once; send it once")
 
 
+class _Repeats(dict[str, Any]):
+    """An object that gave ``repeated`` more than once: kept until the whole body is read, so
+    the refusal can say where the object lies (the hook sees inner objects first)."""
+
+    repeated = ""
+
+
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
+    repeated: str | None = None
     for key, value in pairs:
-        if key in found:
-            raise RepeatedKey(key)
+        if key in found and repeated is None:
+            repeated = key
         found[key] = value
-    return found
+    if repeated is None:
+        return found
+    marked = _Repeats(found)
+    marked.repeated = repeated
+    return marked
+
+
+def _repeat_path(value: Any) -> list[str] | None:
+    """The path of the first key given twice, outermost object first (``["answers", "depth"]``;
+    a list's item as ``[0]``)."""
+    if isinstance(value, _Repeats):
+        return [value.repeated]
+    inner: Any = value.items() if isinstance(value, dict) else ()
+    if isinstance(value, list):
+        inner = ((f"[{n}]", item) for n, item in enumerate(value))
+    for name, item in inner:
+        if isinstance(item, dict | list) and (path := _repeat_path(item)) is not None:
+            return [name, *path]
+    return None
+
+
+def _dotted(path: list[str]) -> str:
+    return "".join(p if p.startswith("[") or n == 0 else f".{p}" for n, p in enumerate(path))
 
 
 def loads(body: bytes | str) -> Any:
-    """``json.loads`` that raises ``RepeatedKey`` for a key an object gives twice."""
-    return json.loads(body, object_pairs_hook=_no_repeats)
+    """``json.loads`` that raises ``RepeatedKey`` for a key an object gives twice, naming the
+    key by its path from the body's top."""
+    found = json.loads(body, object_pairs_hook=_no_repeats)
+    if isinstance(found, dict | list) and (path := _repeat_path(found)) is not None:
+        raise RepeatedKey(_dotted(path))
+    return found
 
 
 def check(body: bytes) -> None:
@@ -53,15 +89,16 @@ def check(body: bytes) -> None:
         return
 
 
-class _StrictRequest(Request):
+class _StrictRequest(Utf8FormRequest):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             self._json = loads(await self.body())
         return self._json
 
 
-class StrictJsonRoute(APIRoute):
-    """An ``APIRoute`` whose JSON body is parsed by ``loads``."""
+class StrictRoute(APIRoute):
+    """An ``APIRoute`` whose JSON body is parsed by ``loads`` and whose multipart form is read
+    as UTF-8 (``api.forms``)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
-from api import strict_json
+from api import forms, strict_json
 from api.errors import PayloadTooLarge, UnsupportedMediaType, invalid
 from api.schemas.public import ReportCreate
 from engine import RuleViolated, Settings
@@ -101,6 +101,7 @@ async def read_body(
 async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, list[bytes]]:
     photos: list[bytes] = []
     fields: dict[str, Any] = {}
+    forms.check_text(form.multi_items())  # bytes that were not UTF-8: refused, never stored
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
             if key not in ("photos", "photo", "media", "media[]"):

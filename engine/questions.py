@@ -189,9 +189,7 @@ def questions_of(stored: Sequence[Mapping[str, Any]] | None) -> list[QuestionSpe
 FUTURE_TOLERANCE = timedelta(hours=1)
 
 
-def _one(
-    question: QuestionSpec, raw: str | float | Sequence[str], *, typed: bool, now: datetime
-) -> Answer | None:
+def _one(question: QuestionSpec, raw: object, *, typed: bool, now: datetime) -> Answer | None:
     name = f"answer to {question.code!r}"
     params: dict[str, object] = {"field": "answers", "question": question.code}
 
@@ -213,6 +211,8 @@ def _one(
         raise refused(f"{name} must be text")
     elif isinstance(raw, int | float):
         raw = repr(raw)  # JSON's number for a text question: its digits are the text
+    if not isinstance(raw, str | list | tuple):
+        raise refused(f"{name} must be text")  # an object (JSON's {}) is no answer's value
     values = [raw] if isinstance(raw, str) else list(raw)
     if not all(isinstance(v, str) for v in values):
         raise refused(f"{name} must be text")
@@ -277,7 +277,7 @@ def _datetime(name: str, value: str, *, now: datetime) -> str:
 
 def check_answers(
     questions: Sequence[QuestionSpec],
-    answers: Mapping[str, str | float | Sequence[str]],
+    answers: Mapping[str, object],
     *,
     now: datetime,
     typed: bool = False,

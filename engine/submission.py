@@ -83,7 +83,7 @@ class Report:
     language: Language = Language.ID
     #: Answers to the category's questions by question code (a list for a multivaluelist):
     #: text as a form sends it, or JSON's own values when ``answers_typed``.
-    answers: Mapping[str, str | float | Sequence[str]] = field(default_factory=dict)
+    answers: Mapping[str, object] = field(default_factory=dict)
     #: The answers came as JSON: a number answer must be a JSON number (not text, a list or a
     #: flag). Otherwise (forms, Open311, the CLI) every answer is text.
     answers_typed: bool = False

@@ -104,6 +104,23 @@ def _strip_invisible(value: str) -> str:
     return value[start:end]
 
 
+def _broken(field: str, position: int) -> RuleViolated:
+    return RuleViolated(
+        f"{field} is not valid text (broken encoding at {position})",
+        key="broken_text",
+        params={"field": field, "position": position},
+    )
+
+
+def refuse_broken(value: str, *, field: str) -> None:
+    """Refuse ``value`` if it holds U+FFFD, where a decoder met bytes that were not UTF-8:
+    for every text a form sends, whether or not a text rule reads it later (a code, a number,
+    a field's name), so the damage is refused in the one set of words, naming the field."""
+    position = value.find("\ufffd")
+    if position >= 0:
+        raise _broken(field, position + 1)
+
+
 def _check_characters(value: str, *, field: str, multiline: bool) -> None:
     for position, ch in enumerate(value, start=1):
         if multiline and ch in "\n\t":
@@ -127,11 +144,7 @@ def _check_characters(value: str, *, field: str, multiline: bool) -> None:
         if category == "Cs" or ch == "\ufffd":
             # U+FFFD is what a decoder writes for bytes that were not text (a form sent in
             # another encoding): storing it would keep the damage, not the words.
-            raise RuleViolated(
-                f"{field} is not valid text (broken encoding at {position})",
-                key="broken_text",
-                params={"field": field, "position": position},
-            )
+            raise _broken(field, position)
         if is_noncharacter(ch):
             raise RuleViolated(
                 f"{field} contains U+{ord(ch):04X} at character {position}, a Unicode "

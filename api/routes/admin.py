@@ -9,10 +9,10 @@ from fastapi import APIRouter, Body
 from api.deps import AdminKey, NowDep, ReadSessionDep, SessionDep
 from api.errors import request_fields
 from api.schemas.staff import CatalogueLoaded, KeyCreate, KeyCreated, KeyRead
-from api.strict_json import StrictJsonRoute
+from api.strict_json import StrictRoute
 from engine import Role, create_key, list_keys, load_catalogue, revoke_key
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], route_class=StrictRoute)
 _YAML = {"schema": {"type": "string"}}
 
 

@@ -12,17 +12,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadSessionDep
+from api.query import NUMBER, WHOLE
 from api.schemas.places import OutlineCollection, OutlineFeature, PlaceRead
-from api.strict_json import StrictJsonRoute
+from api.strict_json import StrictRoute
 from engine.queries.places import area_outlines, outline_level, search_places
 
-router = APIRouter(prefix="/api/v1", tags=["places"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/v1", tags=["places"], route_class=StrictRoute)
 
 #: Boundaries change rarely (an import); a browser may keep an answer for a few minutes.
 CACHE = "public, max-age=300"
 
-Lon = Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)]
-Lat = Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[float, NUMBER, Query(ge=-180, le=180, allow_inf_nan=False)]
+Lat = Annotated[float, NUMBER, Query(ge=-90, le=90, allow_inf_nan=False)]
 
 
 @router.get("/places", response_model=list[PlaceRead])
@@ -30,7 +31,7 @@ def find_places(
     session: ReadSessionDep,
     response: Response,
     q: Annotated[str, Query(min_length=1, max_length=100, description="a name, e.g. Gambir")],
-    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+    limit: Annotated[int, WHOLE, Query(ge=1, le=20)] = 8,
 ) -> list[PlaceRead]:
     """Kelurahan, kecamatan and kota whose official names match the words typed, best first."""
     response.headers["Cache-Control"] = CACHE
@@ -45,7 +46,9 @@ def read_outlines(
     min_lat: Lat,
     max_lon: Lon,
     max_lat: Lat,
-    zoom: Annotated[int, Query(ge=0, le=22, description="the map's zoom: picks the level")] = 14,
+    zoom: Annotated[
+        int, WHOLE, Query(ge=0, le=22, description="the map's zoom: picks the level")
+    ] = 14,
 ) -> OutlineCollection:
     """Simplified outlines (GeoJSON) of the areas meeting the view: kota up to zoom 11,
     kecamatan to 13, kelurahan beyond; at most 80, nearest the view's centre first."""

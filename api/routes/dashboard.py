@@ -11,12 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import NowDep, ReadSessionDep, StaffKey, SupervisorKey
+from api.query import WHOLE
 from api.schemas.dashboard import AddressedRead, BacklogRead, BoardTicketRead, SlaStoryRead
-from api.strict_json import StrictJsonRoute
+from api.strict_json import StrictRoute
 from engine.instants import given_instant
 from engine.queries.oversight import backlog, board, escalations_addressed, sla_story
 
-router = APIRouter(prefix="/api/v1", tags=["supervisors"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/v1", tags=["supervisors"], route_class=StrictRoute)
 
 
 class BacklogBy(StrEnum):
@@ -24,7 +25,7 @@ class BacklogBy(StrEnum):
     AREA = "area"
 
 
-Limit = Annotated[int, Query(ge=1, le=5000)]
+Limit = Annotated[int, WHOLE, Query(ge=1, le=5000)]
 
 
 @router.get("/dashboard/tickets", response_model=list[BoardTicketRead])
@@ -62,7 +63,7 @@ def read_addressed(
     session: ReadSessionDep,
     now: NowDep,
     since: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, WHOLE, Query(ge=1, le=1000)] = 200,
 ) -> list[AddressedRead]:
     """Escalation mail sent to the key's agency (its queue or its head), newest first
     (default: the last 7 days)."""

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.datastructures import UploadFile
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
+from api.forms import check_text, repeated
 from api.open311.params import (
     blank,
     csv_list,
@@ -29,6 +30,7 @@ from api.open311.params import (
     w3c_param,
 )
 from api.open311.render import document, w3c
+from api.strict_json import StrictRoute
 from api.uploads import check_photo
 from engine import (
     Actor,
@@ -52,7 +54,7 @@ from engine import (
 )
 from engine.errors import printable, shown
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=StrictRoute)
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 _MAX = 1000
@@ -365,6 +367,7 @@ async def _form(request: Request, settings: SettingsDep) -> _Form:
 
 async def _read_form(form: Any, settings: Settings) -> _Form:
     parsed = _Form()
+    check_text(form.multi_items())  # bytes that were not UTF-8, in either kind of form
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
             if len(parsed.uploads) > settings.max_photos:
@@ -389,11 +392,7 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
                 params={"field": "attribute"},
             )
         elif key in parsed.fields:
-            raise RuleViolated(
-                f"{printable(key)} is given more than once; send it once",
-                key="repeated_field",
-                params={"field": printable(key)},
-            )
+            raise repeated(key)
         else:
             parsed.fields[key] = value
     return parsed

@@ -19,7 +19,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
-from api.query import GIVEN, STATES
+from api.query import GIVEN, STATES, WHOLE
 from api.ratelimit import SubmissionLimiter, limit_submissions
 from api.schemas.public import (
     CommentCreate,
@@ -36,7 +36,7 @@ from api.schemas.public import (
     SupportRead,
     feature,
 )
-from api.strict_json import StrictJsonRoute
+from api.strict_json import StrictRoute
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     Actor,
@@ -67,8 +67,9 @@ from engine.actions import Comment, Rate, Reopen
 from engine.codes import normalize_code
 from engine.errors import shown
 from engine.instants import given_instant
+from engine.text import as_number_text
 
-router = APIRouter(prefix="/api/v1", tags=["citizens"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/v1", tags=["citizens"], route_class=StrictRoute)
 
 #: Engine field → request field, per endpoint whose names differ from the engine's.
 DISPUTE_FIELDS = {"note": "reason"}
@@ -182,7 +183,7 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     if not text:
         return None
     try:
-        parts = [float(p) for p in text.split(",")]
+        parts = [float(as_number_text(p.strip())) for p in text.split(",")]
     except ValueError:
         parts = []
     if len(parts) != 4:
@@ -210,7 +211,7 @@ class FeedQuery:
         state: Annotated[list[State] | None, STATES, Query()] = None,
         category: Annotated[list[str] | None, GIVEN, Query(max_length=60)] = None,
         since: Annotated[datetime | None, Query(description="changed at or after")] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        limit: Annotated[int, WHOLE, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
         since = given_instant("since", since)

@@ -21,7 +21,7 @@ from api.deps import (
     SupervisorKey,
 )
 from api.errors import REPORT_FIELDS, request_fields
-from api.query import STATES
+from api.query import NUMBER, STATES, WHOLE
 from api.routes.reports import to_report
 from api.schemas.public import ReportCreated, StateRead
 from api.schemas.staff import (
@@ -34,7 +34,7 @@ from api.schemas.staff import (
     WorkItemRead,
     WorkPageRead,
 )
-from api.strict_json import StrictJsonRoute
+from api.strict_json import StrictRoute
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
 from engine import (
     GroupBy,
@@ -53,7 +53,7 @@ from engine.errors import shown
 from engine.instants import given_instant
 from engine.keys import may_fire
 
-router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictRoute)
 
 
 class WorkQuery:
@@ -69,9 +69,11 @@ class WorkQuery:
         ] = None,
         overdue: bool = False,
         at_risk_hours: Annotated[
-            float | None, Query(gt=0, le=24 * 90, description="deadline within this many hours")
+            float | None,
+            NUMBER,
+            Query(gt=0, le=24 * 90, description="deadline within this many hours"),
         ] = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        limit: Annotated[int, WHOLE, Query(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
         self.filter = WorkFilter(
@@ -341,7 +343,7 @@ def read_escalations(
     session: ReadSessionDep,
     now: NowDep,
     since: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, WHOLE, Query(ge=1, le=1000)] = 200,
 ) -> list[EscalationRead]:
     """Ladder levels whose mail went to the key's staff member (default: the last 7 days);
     an admin sees all. A supervisor's key must belong to a staff member (`staff` on create)."""

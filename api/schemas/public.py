@@ -19,6 +19,7 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from engine import (
@@ -88,12 +89,18 @@ Base64Photo = Annotated[bytes, BeforeValidator(lambda v: _decode(v) if isinstanc
 
 
 #: One answer: text (a list value's key), a number, or several keys for a multivaluelist. A
-#: flag too, only so that the question's rule refuses it in its words ("must be a number").
+#: flag too, and any other JSON value, only so that the question's rule refuses it in its
+#: words ("must be a number").
 AnswerValue = (
     Annotated[str, Field(max_length=2000)]
     | Annotated[bool, Strict()]
     | Number  # NaN and infinities too: the question's rule refuses them, in its words
     | Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=50)]
+    # Any other JSON value (a list of numbers, an object) is the question's rule's to refuse,
+    # in its words ("must be a number" for a number question), not the schema's "must be
+    # text"; left out of the documented schema, which says what is accepted.
+    | SkipJsonSchema[Annotated[list[Any], Field(max_length=50)]]
+    | SkipJsonSchema[dict[str, Any]]
 )
 Answers = Annotated[
     dict[Annotated[str, Field(min_length=1, max_length=40)], AnswerValue],

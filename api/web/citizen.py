@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep
 from api.schemas.public import Lat, Lon
+from api.strict_json import StrictRoute
 from api.web.i18n import language_of
 from api.web.pages import LANG_COOKIE, LanguageDep, render
 from engine import (
@@ -30,7 +31,7 @@ from engine import (
     suggest_duplicates,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
 #: A picture beside each category's words (the words carry the meaning; the picture helps).
 GROUP_ICONS = {

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from api.deps import NowDep, ReadSessionDep, get_settings
+from api.strict_json import StrictRoute
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep
 from api.web.staff import duration_words, time_left
@@ -38,7 +39,7 @@ from engine.queries.oversight import (
 )
 from engine.queries.roster import list_agencies
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
 MAP_LIMIT = 2000
 LIST_LIMIT = 100

@@ -14,13 +14,15 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import NowDep, ReadSessionDep, Transactions, get_settings
 from api.errors import ApiError, status_of
+from api.forms import page_form_fault
 from api.storage import RequestStorage
+from api.strict_json import StrictRoute
 from api.uploads import check_photo
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep
@@ -62,7 +64,7 @@ from engine.presentation import present
 from engine.queries.oversight import BoardTicket, board, dispute_reasons
 from engine.queries.roster import AgencyEntry, Officer, list_agencies, officers_by_agency
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 router.include_router(session_router)
 router.include_router(ticket_router)
 
@@ -176,6 +178,7 @@ def act_on_ticket(
     priority: Annotated[str | None, Form()] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
     back: Annotated[str | None, Form()] = None,
+    fault: Annotated[RuleViolated | None, Depends(page_form_fault)] = None,
 ) -> Response:
     if not same_origin(request):
         return refuse_cross_site(request, language)
@@ -197,6 +200,8 @@ def act_on_ticket(
     }
     status = 422
     try:
+        if fault is not None:  # a field sent twice, or bytes that were not UTF-8
+            raise fault
         if chosen is None:
             raise RuleViolated(
                 f"{shown(trigger)} is not an action of this page", key="unknown_action"

@@ -22,8 +22,12 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from api.deps import ReadSessionDep, Transactions, get_settings
+from api.forms import page_form_fault
+from api.strict_json import StrictRoute
+from api.web.i18n import Translator
 from api.web.pages import LanguageDep, render
-from engine import Forbidden, KeyHolder, Language, Settings
+from api.web.problems import explain
+from engine import Forbidden, KeyHolder, Language, RuleViolated, Settings
 from engine.sign_ins import sign_in, signed_in
 
 log = logging.getLogger(__name__)
@@ -33,7 +37,7 @@ _SALT = "tanggap.staff-session"
 #: Used when no TANGGAP_SESSION_SECRET is set: sign-ins then last as long as this process.
 _PROCESS_SECRET = secrets.token_urlsafe(32)
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
 
 def page(
@@ -185,11 +189,26 @@ def sign_in_post(
     # (the page says so), a return address too long is dropped.
     key: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/staff",
+    fault: Annotated[RuleViolated | None, Depends(page_form_fault)] = None,
 ) -> Response:
     next = next if len(next) <= 2000 else "/staff"
     if not same_origin(request):
         return refuse_cross_site(request, language)
     settings = get_settings(request)
+    if fault is not None:  # a field sent twice, or bytes that were not UTF-8: no guessing
+        return page(
+            request,
+            "staff/sign_in.html",
+            language,
+            {
+                "next": "/staff",
+                "holder": None,
+                "error": "staff.sign_in_wrong",
+                "error_words": explain(Translator(language), fault),
+            },
+            status=422,
+            title="staff.sign_in_title",
+        )
     try:
         if len(key) > 300:
             raise Forbidden("that is not a Tanggap api key")

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from api.deps import NowDep, ReadSessionDep
+from api.strict_json import StrictRoute
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep
 from api.web.staff_actions import OFFERED, categories, duration_words, offered, time_left
@@ -27,7 +28,7 @@ from engine.queries.roster import list_agencies, officers_by_agency
 from engine.timeline import TimerView
 from sla.policy import TimerKind
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
 #: Timers in the order the work happens (a transfer's "accept" comes before work starts).
 WORK_ORDER = (

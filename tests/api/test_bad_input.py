@@ -236,7 +236,10 @@ def test_list_parameters_still_take_every_value(api: Api) -> None:
          '"description": "Aman", "lat": -6.1754, "lon": 106.8272}', None, "description"),
         ("/api/v1/reports", '{"category": "flood", "description": "Banjir di depan Monas", '
          '"lat": -6.1754, "lon": 106.8272, "answers": {"water_depth": 40, "water_depth": 1}}',
-         None, "water_depth"),
+         None, "answers.water_depth"),
+        ("/api/v1/reports", '{"category": "flood", "description": "Banjir di depan Monas", '
+         '"lat": -6.1754, "lon": 106.8272, "photos": [], "answers": {"water_trend": "rising", '
+         '"water_depth": 40, "water_depth": 1}}', None, "answers.water_depth"),
         ("/api/v1/tickets/{code}/transitions",
          '{"trigger": "verify", "trigger": "reject", "expected_version": 1}', "staff", "trigger"),
         ("/api/v1/reports/{code}/supporters", '{"email": "a@warga.example", '

@@ -129,7 +129,9 @@ def test_admin_key_for_an_unknown_code_is_a_422_naming_it(api: Api, field: str) 
 
 def test_loc_is_the_requests_own_path(api: Api) -> None:
     body = {**_form(), "category": "flood", "lat": MONAS[0], "lon": MONAS[1]}
-    response = api.client.post("/api/v1/reports", json={**body, "answers": {"water_depth": {}}})
+    response = api.client.post(
+        "/api/v1/reports", json={**body, "answers": {"water_depth": "x" * 2001}}
+    )
     refused = _refused(response)
     locs = [e["loc"] for e in refused["errors"]]
     assert locs and all(loc == ["answers", "water_depth"] for loc in locs), locs

@@ -269,3 +269,12 @@ def test_datetime_answer_never_lies_in_the_future(since: str, taken: bool) -> No
         check_answers(QUESTIONS, {"since": since}, now=NOW)
     assert refused.value.message == "answer to 'since' lies in the future: give when it happened"
     assert refused.value.code == "answer_in_future"
+
+
+@pytest.mark.parametrize("given", [{"key": "rising"}, [1, 2], [{"a": 1}]])
+def test_an_object_or_non_text_list_for_a_list_question_must_be_text(given: object) -> None:
+    """An object's keys were read as the answer's values ({"key": "rising"} as ["key"])."""
+    with pytest.raises(RuleViolated) as refused:
+        check_answers(QUESTIONS, {"water_trend": given}, now=NOW, typed=True)
+    assert refused.value.message == "answer to 'water_trend' must be text"
+    assert refused.value.params == {"field": "answers", "question": "water_trend"}

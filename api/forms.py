@@ -1,0 +1,144 @@
+"""Form bodies read as UTF-8 at every door, and refused rather than guessed at.
+
+Starlette decodes a multipart text part that is not UTF-8 as Latin-1 (or as the charset the
+request claims), and a form-encoded body's unescaped bytes as Latin-1 too: right only when the
+sender's system happened to use Latin-1, garbage for any other (UTF-8's ``é`` became ``Ã©``,
+windows-1252 or Shift-JIS bytes became other letters), stored for every later reader. Here every
+part's name and text, and every form-encoded name and value (escaped or not), is decoded as
+UTF-8 with U+FFFD where bytes are not, as Starlette already decodes percent-escapes, and
+``check_text`` refuses every text that holds U+FFFD by the engine's rule
+(``engine.text.refuse_broken``): "broken encoding", naming the field. A form that names a field
+twice is refused by ``repeated`` (which one was meant is not ours to guess).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from contextlib import aclosing
+from urllib.parse import unquote_to_bytes
+
+from python_multipart.multipart import parse_options_header
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+from starlette.requests import Request
+
+from engine import RuleViolated
+from engine.errors import printable
+from engine.text import refuse_broken
+
+
+def _utf8(data: bytes | bytearray) -> str:
+    return bytes(data).decode("utf-8", errors="replace")
+
+
+class _Utf8MultiPartParser(MultiPartParser):
+    """Text parts and part names as UTF-8, U+FFFD where bytes are not (files stay bytes)."""
+
+    def on_headers_finished(self) -> None:
+        super().on_headers_finished()  # refuses a part without a name
+        _, options = parse_options_header(self._current_part.content_disposition)
+        self._current_part.field_name = _utf8(options[b"name"])
+
+    def on_part_end(self) -> None:
+        part = self._current_part
+        if part.file is not None:
+            super().on_part_end()
+            return
+        self.items.append((part.field_name, _utf8(part.data)))
+
+
+class _Utf8FormParser(FormParser):
+    """A form-encoded body as UTF-8: percent-escapes and bytes sent unescaped alike (Starlette
+    read unescaped bytes as Latin-1: UTF-8 ``é`` became ``Ã©``)."""
+
+    def on_field_end(self) -> None:
+        super().on_field_end()  # counts the fields
+        name, value = (
+            _utf8(unquote_to_bytes(bytes(raw).replace(b"+", b" ")))
+            for raw in (self._field_name, self._field_value)
+        )
+        self._items[-1] = (name, value)
+
+
+class Utf8FormRequest(Request):
+    """A request whose form is read as UTF-8 by the parsers above: FastAPI's ``Form()``
+    parameters and a handler's ``request.form()`` alike (routes get it from
+    ``api.strict_json.StrictRoute``)."""
+
+    async def _get_form(
+        self,
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> FormData:
+        content_type, _ = parse_options_header(self.headers.get("Content-Type"))
+        if self._form is None and content_type == b"multipart/form-data":
+            try:
+                async with aclosing(self.stream()) as stream:
+                    parser = _Utf8MultiPartParser(
+                        self.headers,
+                        stream,
+                        max_files=max_files,
+                        max_fields=max_fields,
+                        max_part_size=max_part_size,
+                    )
+                    self._form = await parser.parse()
+            except MultiPartException as exc:  # as Starlette answers it
+                raise HTTPException(status_code=400, detail=exc.message) from None
+        elif self._form is None and content_type == b"application/x-www-form-urlencoded":
+            try:
+                async with aclosing(self.stream()) as stream:
+                    self._form = await _Utf8FormParser(
+                        self.headers, stream, max_fields=max_fields, max_part_size=max_part_size
+                    ).parse()
+            except MultiPartException as exc:
+                raise HTTPException(status_code=400, detail=exc.message) from None
+        return await super()._get_form(
+            max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
+        )
+
+
+def check_text(items: Iterable[tuple[str, str | UploadFile]]) -> None:
+    """Refuse the first field whose name or text holds U+FFFD (bytes that were not UTF-8),
+    naming the field as the form sent it (a name that is itself broken: "a field name")."""
+    for key, value in items:
+        refuse_broken(key, field="a field name")
+        if isinstance(value, str):
+            refuse_broken(value, field=printable(key))
+
+
+def repeated(name: str) -> RuleViolated:
+    """The refusal of a form field given twice, naming it."""
+    shown = printable(name)
+    return RuleViolated(
+        f"{shown} is given more than once; send it once",
+        key="repeated_field",
+        params={"field": shown},
+    )
+
+
+def refuse_repeats(
+    items: Iterable[tuple[str, str | UploadFile]], *, lists: Collection[str] = ()
+) -> None:
+    """``repeated`` for the first field the form names twice, but for those in ``lists``
+    (several photos)."""
+    seen: set[str] = set()
+    for key, _ in items:
+        if key in seen and key not in lists:
+            raise repeated(key)
+        seen.add(key)
+
+
+async def page_form_fault(request: Request) -> RuleViolated | None:
+    """Dependency of the pages that take a form (FastAPI's ``Form()`` keeps a repeated field's
+    last value, and has read the form already): the refusal of a repeated field or of bytes
+    that were not UTF-8, for the page to show in its own words; ``None`` when there is none."""
+    form = await request.form()
+    try:
+        check_text(form.multi_items())
+        refuse_repeats(form.multi_items(), lists={"photos"})
+    except RuleViolated as exc:
+        return exc
+    return None

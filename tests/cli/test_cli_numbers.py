@@ -107,4 +107,3 @@ def test_cli_every_number_parameter_refuses_words_in_our_words(tanggap: CliRunne
         shown = refused(tanggap, args)
         assert f"{path}: {name} must be {kind}" in shown, (args, shown)
         assert "Input should" not in shown
-

@@ -16,11 +16,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
+from engine.actors import Actor
 from engine.db import Database
 from engine.models import Subscription, Ticket
-from engine.reports import support
-from engine.submission import Language
+from engine.photos import MemoryMediaStorage
+from engine.reports import subscribe, support
+from engine.settings import Settings
+from engine.submission import Language, Report, submit
 from engine.tickets import get_ticket
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -49,18 +53,32 @@ def _second_is_waiting(database: Database) -> None:
     raise AssertionError("the second transaction never waited on the first")
 
 
-def _race(database: Database, code: str) -> dict[str, object]:
-    """Both "me too"s with ``ADDRESS``; what each was answered (supporters, counted) or raised."""
+Call = Callable[[Session, str, Language, datetime], object]
+
+
+def _me_too(code: str) -> Call:
+    """A "me too" on ``code``, answered as (supporters, counted)."""
+
+    def call(session: Session, email: str, language: Language, now: datetime) -> object:
+        said = support(session, code, email=email, language=language, now=now)
+        return (said.report.supporters, said.counted)
+
+    return call
+
+
+def _race(database: Database, call: Call) -> dict[str, object]:
+    """``call`` twice with ``ADDRESS``, each in its own transaction: what each was answered,
+    or raised."""
     first_wrote = threading.Event()
     answers: dict[str, object] = {}
 
     def first() -> None:
         try:
             with database.transaction() as session:
-                said = support(session, code, email=ADDRESS, language=Language.ID, now=T0)
+                said = call(session, ADDRESS, Language.ID, T0)
                 first_wrote.set()
                 _second_is_waiting(database)
-            answers["first"] = (said.report.supporters, said.counted)
+            answers["first"] = said
         except BaseException as exc:  # reported by the assertion below, not lost in a thread
             answers["first"] = exc
         finally:
@@ -70,14 +88,9 @@ def _race(database: Database, code: str) -> dict[str, object]:
         first_wrote.wait(20)
         try:
             with database.transaction() as session:
-                said = support(
-                    session,
-                    code,
-                    email=ADDRESS.upper(),  # the same address, as typed by another hand
-                    language=Language.EN,
-                    now=T0 + timedelta(seconds=1),
-                )
-            answers["second"] = (said.report.supporters, said.counted)
+                # the same address, as typed by another hand
+                said = call(session, ADDRESS.upper(), Language.EN, T0 + timedelta(seconds=1))
+            answers["second"] = said
         except BaseException as exc:
             answers["second"] = exc
 
@@ -105,7 +118,7 @@ def test_me_too_same_new_address_twice_at_once_counts_once_never_fails(
 ) -> None:
     code = report_committed(now=T0).code
 
-    answers = _race(database, code)
+    answers = _race(database, _me_too(code))
 
     assert answers == {"first": (1, True), "second": (1, False)}
     assert _stored(database, code) == (1, [(ADDRESS, True)])
@@ -121,7 +134,33 @@ def test_me_too_same_subscribed_address_twice_at_once_counts_once(
         ticket = get_ticket(session, code)
         session.add(Subscription(ticket_id=ticket.id, email=ADDRESS, created_at=T0))
 
-    answers = _race(database, code)
+    answers = _race(database, _me_too(code))
 
     assert answers == {"first": (1, True), "second": (1, False)}
     assert _stored(database, code) == (1, [(ADDRESS, True)])
+
+
+def test_reporter_subscribing_one_new_address_twice_at_once_keeps_one_subscription(
+    database: Database, settings: Settings, committed: list[str]
+) -> None:
+    """The reporter's own "follow by e-mail" shares the write: two at once, both answered."""
+    with database.transaction() as session:
+        made = submit(
+            session,
+            Report(category="traffic_jam", description="macet", lat=-6.1754, lon=106.8272),
+            actor=Actor.citizen(),
+            now=T0,
+            settings=settings,
+            storage=MemoryMediaStorage(),
+        )
+        code, token = made.ticket.code, made.reporter_token
+        committed.append(code)
+
+    def follow(session: Session, email: str, language: Language, now: datetime) -> object:
+        view = subscribe(session, code, token=token, email=email, language=language, now=now)
+        return (view.followers, view.report.supporters)
+
+    answers = _race(database, follow)
+
+    assert answers == {"first": (1, 0), "second": (1, 0)}
+    assert _stored(database, code) == (0, [(ADDRESS, False)])

@@ -6,6 +6,7 @@ import errno
 import math
 import os
 import sys
+import typing
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -15,7 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy import inspect
-from typer._click.exceptions import BadParameter
+from typer._click.exceptions import BadParameter, MissingParameter
 
 from cli import (
     areas,
@@ -41,6 +42,7 @@ from cli.context import (
     fail,
     now,
     one_line,
+    plain,
     reported_errors,
     text_file,
 )
@@ -49,7 +51,7 @@ from engine.catalogue import load_catalogue
 from engine.catalogue.lookup import find_agency, find_category
 from engine.errors import CorruptHistory, DatabaseNotReady, RuleViolated, TanggapError
 from engine.lifecycle import mermaid
-from engine.routing import refuse_number
+from engine.routing import refuse_number, shown_bound
 
 
 class OneLineErrors(typer.core.TyperGroup):
@@ -98,11 +100,9 @@ class OneLineErrors(typer.core.TyperGroup):
         except ClickException as exc:
             context = getattr(exc, "ctx", None)
             where = f"{context.command_path}: " if context is not None else ""
-            words = _number_words(exc)
-            if words is not None:
-                exc.message = words  # NaN: "not a number", not "less than or equal to 90"
-            # typer validates values with pydantic, whose messages start "Value error, ".
-            message = exc.format_message().replace("Value error, ", "")
+            # A number refused in our words, naming the parameter; any other in click's, less
+            # pydantic's "Value error, " (typer validates values with pydantic).
+            message = _number_words(exc) or exc.format_message().replace("Value error, ", "")
             err_console.print(Text.assemble(("error: ", "bold red"), one_line(where + message)))
             return exc.exit_code
         except typer.Abort:
@@ -129,27 +129,61 @@ def _silence(stdout: Any) -> None:
 
 
 def _number_words(exc: ClickException) -> str | None:
-    """A number option out of its range (``--lat 91``, ``--lat inf``) or given ``nan``, in the
-    engine's words for numbers (``engine.routing.refuse_number``): typer's own say NaN is "less
-    than or equal to 90"."""
-    cause = exc.__cause__
-    if not isinstance(exc, BadParameter) or not isinstance(cause, ValidationError):
+    """A number parameter given something else or out of its range, in the engine's words for
+    numbers (``engine.routing.refuse_number``), naming the parameter as typed: ``--batch must
+    be a whole number between 1 and 10,000``, ``outbox id must be a whole number``. typer's
+    own are pydantic's ("Input should be a valid integer, unable to parse string as an
+    integer"), and say NaN is "less than or equal to 90"."""
+    if not isinstance(exc, BadParameter) or isinstance(exc, MissingParameter):
         return None
-    low, high = getattr(exc.param, "min", None), getattr(exc.param, "max", None)
+    param = exc.param
+    kind = _number_kind(param)
+    if param is None or kind is None:
+        return None
+    name = param.opts[0] if param.param_type_name == "option" else plain(param.name or "")
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if kind is float:
+        value = _given_number(exc)
+        if value is not None and low is not None and high is not None:
+            try:
+                refuse_number(name, value, float(low), float(high), key="invalid_number")
+            except RuleViolated as refused:
+                return refused.message
+        if value is not None and math.isnan(value):
+            return f"{name} is not a number"
+    if low is not None and high is not None:
+        bounds = f" between {shown_bound(low)} and {shown_bound(high)}"
+    elif low is not None:
+        bounds = f" of at least {shown_bound(low)}"
+    elif high is not None:
+        bounds = f" of at most {shown_bound(high)}"
+    else:
+        bounds = ""
+    return f"{name} must be {'a whole number' if kind is int else 'a number'}{bounds}"
+
+
+def _number_kind(param: Any) -> type | None:
+    """``int`` or ``float`` for a parameter declared as one (or as one or None), else None."""
+    descriptor = getattr(param, "type_descriptor", None)
+    annotation = getattr(descriptor, "annotation", None)
+    kinds = {a for a in typing.get_args(annotation) if a is not type(None)} or {annotation}
+    if kinds == {int}:
+        return int
+    if kinds == {float}:
+        return float
+    return None
+
+
+def _given_number(exc: ClickException) -> float | None:
+    """The value typed, as a float (``nan``, ``inf`` too), when it reads as one."""
+    cause = exc.__cause__
+    if not isinstance(cause, ValidationError):
+        return None
     for error in cause.errors():
         try:
-            value = float(error.get("input"))
-        except (TypeError, ValueError):
+            return float(error.get("input"))
+        except (TypeError, ValueError, OverflowError):
             continue
-        if low is None or high is None:
-            return "not a number" if math.isnan(value) else None
-        bounds = error.get("ctx") or {}
-        if not math.isnan(value) and not any(isinstance(b, float) for b in bounds.values()):
-            return None  # a whole-number option keeps typer's words
-        try:
-            refuse_number("", value, float(low), float(high), key="invalid_number")
-        except RuleViolated as refused:
-            return refused.message.strip().removeprefix("is ")
     return None
 
 

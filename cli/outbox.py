@@ -93,8 +93,13 @@ def list_(
                 console.print(f"{row['id']}: {visible(row['note'])}", soft_wrap=False)
 
 
-@app.command("retry")
-def retry(outbox_id: int) -> None:
+# A negative id is an id that names no row (the engine says so), not an unknown option.
+@app.command(
+    "retry", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
+def retry(
+    outbox_id: Annotated[int, typer.Argument(help="the row's id, from tanggap outbox list")],
+) -> None:
     """Send a failed or dead e-mail again (after fixing the address or the provider settings)."""
     with reported_errors(), database().transaction() as session:
         row = requeue(session, outbox_id, now=now())

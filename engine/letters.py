@@ -2,8 +2,9 @@
 
 A text template's first line is the subject, then a blank line, then the body. HTML templates
 escape everything they are given, so a citizen's words can never become markup; text bodies
-are plain text and carry no markup to escape. Staff mail (escalations) is Indonesian with
-English beside it; citizens get the language they reported in; digests the reader's language.
+are plain text and carry no markup to escape. Staff mail (escalations, a reporter's follow-ups
+forwarded to staff) is Indonesian with English beside it; citizens get the language they
+reported in; digests the reader's language.
 """
 
 from __future__ import annotations

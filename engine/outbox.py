@@ -353,8 +353,9 @@ def on_citizen_follow_up(
     The assigned officer if there is one and they are active, else the queue of the ticket's
     agency (before assignment: the agency it is routed to). A flagged address is skipped up
     the chain as an escalation's is (``Directory.deliverable``); when nobody up the chain can
-    be mailed, the operator is told. Staff's own comments mail nobody. Indonesian, the staff's
-    language; the reporter's name and contact are never in it (staff see them in the app as
+    be mailed, the operator is told. Staff's own comments mail nobody. Indonesian with English
+    beside it, as escalations are (staff work in Indonesian, and some do not read it); the
+    reporter's name and contact are never in it (staff see them in the app as
     their role allows). Called by ``tickets.write_transition`` in the event's transaction; the
     row's ``dedupe_key`` (ticket + event seq) makes it one mail per event.
     """
@@ -389,15 +390,16 @@ def on_citizen_follow_up(
         officer = ticket.officer if addressee.kind == RecipientKind.ASSIGNED_OFFICER else None
         letter = letters.render(
             "citizen_follow_up",
-            "id",
             code=ticket.code,
             name=officer.name if officer is not None else None,
             disputed=event.trigger == Trigger.REOPEN.value,
             rating=_rating_given(event),
-            category=ticket.category.name_id,
+            category_id=ticket.category.name_id,
+            category_en=ticket.category.name_en,
             area=ticket.area.name,
             agency=ticket.agency.name,
-            status=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
+            status_id=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
+            status_en=letters.state_label(ticket.state, "en", last_trigger=ticket.last_trigger),
             words=event.note or "",
             photos=int((event.data or {}).get("photos", 0)),
             link=staff_link(ticket.code, settings.public_base_url),

@@ -7,8 +7,10 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor, hash_token
@@ -194,19 +196,44 @@ def submit_report(
     )
 
 
-def _subscribe(
-    session: Session, ticket: Ticket, email: str, language: Language, now: datetime
-) -> Subscription:
-    address = (clean_email(email, field="email", required=True) or "").lower()
-    row = session.scalars(
+def _find_subscription(session: Session, ticket: Ticket, address: str) -> Subscription | None:
+    return session.scalars(
         select(Subscription).where(
             Subscription.ticket_id == ticket.id, Subscription.email == address
         )
     ).first()
+
+
+def _subscribe(
+    session: Session, ticket: Ticket, email: str, language: Language, now: datetime
+) -> Subscription:
+    """The address's subscription to ``ticket``, active, in ``language``; written (flushed).
+
+    Two transactions may both find no row for a new address (two "me too" taps at once): the
+    unique (ticket, email) constraint stops the second insert, in a savepoint so that only the
+    insert is undone, and the row the first one wrote is used as if it had been found.
+    """
+    address = (clean_email(email, field="email", required=True) or "").lower()
+    row = _find_subscription(session, ticket, address)
     if row is None:
-        row = Subscription(ticket_id=ticket.id, email=address, created_at=now)
-        session.add(row)
+        row = Subscription(
+            ticket_id=ticket.id,
+            email=address,
+            created_at=now,
+            language=language.value,
+            active=True,
+        )
+        try:
+            with session.begin_nested():  # flushes what is pending before the savepoint
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            found = _find_subscription(session, ticket, address)
+            if found is None:  # not the race: some other constraint
+                raise
+            row = found
     row.language, row.active = language.value, True
+    session.flush()
     return row
 
 
@@ -238,8 +265,16 @@ def support(
     counted = first_from_client
     if email:
         row = _subscribe(session, ticket, email, language, now)
-        counted = row.supported_at is None
-        row.supported_at = row.supported_at or now
+        # Marked only where not yet marked, in one UPDATE: of two concurrent "me too"s with one
+        # address, the second waits for the first's row lock, then finds it marked: one counts.
+        marked = session.execute(
+            update(Subscription)
+            .where(Subscription.id == row.id, Subscription.supported_at.is_(None))
+            .values(supported_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        counted = cast("CursorResult[Any]", marked).rowcount == 1
+        session.expire(row, ["supported_at"])
     if counted:
         # One UPDATE, not read-modify-write: concurrent supporters all count.
         session.execute(

@@ -32,9 +32,14 @@ def test_reporter_comment_and_dispute_reach_the_agency_queue(api: Api) -> None:
     assert commented.status_code == 200, commented.text
     ((recipient, subject, text, html),) = follow_ups(api, code)
     assert recipient == QUEUE
-    assert subject == f"[Tanggap] {code} tanggapan warga: Kemacetan, Kelurahan Gambir"
-    assert f"Pelapor laporan {code} menambahkan tanggapan dengan 1 foto." in text
-    assert "Tanggapan warga:\nsekarang lebih parah <b>tolong</b>\n" in text
+    assert subject == (
+        f"[Tanggap] {code} tanggapan warga / citizen's comment: Kemacetan, Kelurahan Gambir"
+    )
+    assert (
+        f"Pelapor laporan {code} menambahkan tanggapan dengan 1 foto.\n"
+        f"The reporter of report {code} added a comment with 1 photo.\n"
+    ) in text
+    assert "Tanggapan warga / the citizen's comment:\nsekarang lebih parah <b>tolong</b>\n" in text
     assert "sekarang lebih parah &lt;b&gt;tolong&lt;/b&gt;" in html
     assert f"/staff/tickets/{code}" in text
     for contact in ("Sari", "sari@", "081234567890"):
@@ -51,6 +56,11 @@ def test_reporter_comment_and_dispute_reach_the_agency_queue(api: Api) -> None:
     assert disputed.status_code == 200, disputed.text
     _, (recipient, subject, text, _html) = follow_ups(api, code)
     assert recipient == QUEUE
-    assert subject == f"[Tanggap] {code} DISANGGAH warga: Kemacetan, Kelurahan Gambir"
+    assert subject == (
+        f"[Tanggap] {code} DISANGGAH warga / DISPUTED by the citizen: Kemacetan, Kelurahan Gambir"
+    )
     assert "Disanggah: warga menyatakan perbaikan tidak bertahan." in text
-    assert "Alasan sanggahan dari warga:\nmasih macet\n" in text
+    assert "Disputed: the citizen says the fix did not hold." in text
+    assert "Alasan sanggahan dari warga / the citizen's reason for the dispute:\nmasih macet\n" in (
+        text
+    )

@@ -273,24 +273,21 @@ def test_cli_areas_locate_odd_numbers_one_line_naming_lat_or_lon(
         (
             ["ticket", "submit", "--category", "flood", "--description", "banjir", "--lat", "nan",
              "--lon", "106.8"],
-            "ticket submit: Invalid value for '--lat': not a number; give a number between -90 "
-            "and 90",
+            "ticket submit: --lat is not a number; give a number between -90 and 90",
         ),
         (
             ["ticket", "submit", "--category", "flood", "--description", "banjir", "--lat", "-6.1",
              "--lon", "NAN"],
-            "ticket submit: Invalid value for '--lon': not a number; give a number between -180 "
-            "and 180",
+            "ticket submit: --lon is not a number; give a number between -180 and 180",
         ),
         (
             ["ticket", "list", "--at-risk", "nan"],
-            "ticket list: Invalid value for '--at-risk': not a number; give a number between 0 "
-            "and 8,760",
+            "ticket list: --at-risk is not a number; give a number between 0 and 8,760",
         ),
         (
             ["ticket", "submit", "--category", "flood", "--description", "banjir", "--lat", "inf",
              "--lon", "106.8"],
-            "ticket submit: Invalid value for '--lat': must be between -90 and 90",
+            "ticket submit: --lat must be between -90 and 90",
         ),
     ],
 )  # fmt: skip

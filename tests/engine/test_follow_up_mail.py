@@ -1,5 +1,6 @@
 """A reporter's follow-up reaches someone: their comment (with photos), dispute or rating with
-words is mailed, in Indonesian, to whoever works on the ticket — the assigned officer, else the
+words is mailed, in Indonesian with English beside it (as escalations are), to whoever works
+on the ticket — the assigned officer, else the
 agency's queue, the next one up the chain when an address is undeliverable — once per event,
 and never with the reporter's name or contact."""
 
@@ -80,14 +81,28 @@ def test_comment_with_photos_goes_to_the_assigned_officer_escaped_in_html(
     assert (mail.recipient, mail.recipient_kind, mail.language) == (
         OFFICER, "assigned_officer", "id"
     )  # fmt: skip
-    assert mail.subject == (f"[Tanggap] {ticket.code} tanggapan warga: Kemacetan, Kelurahan Gambir")
-    assert mail.body.startswith(
-        f"Yth. Staff,\n\nPelapor laporan {ticket.code} menambahkan tanggapan dengan 2 foto.\n"
+    assert mail.subject == (
+        f"[Tanggap] {ticket.code} tanggapan warga / citizen's comment: Kemacetan, Kelurahan Gambir"
     )
-    assert "Status: Proses\n" in mail.body
-    assert f"Tanggapan warga:\n{words}\n" in mail.body  # text mail is plain text
-    assert "Foto: 2 foto baru (tidak dilampirkan), lihat di rincian laporan." in mail.body
-    assert f"http://127.0.0.1:8000/staff/tickets/{ticket.code}" in mail.body
+    # Indonesian first, then English, as the escalation mail reads; text mail is plain text.
+    assert mail.body == (
+        "Yth. Staff / Dear Staff,\n\n"
+        f"Pelapor laporan {ticket.code} menambahkan tanggapan dengan 2 foto.\n"
+        f"The reporter of report {ticket.code} added a comment with 2 photos.\n\n"
+        f"Laporan / report: {ticket.code} — Kemacetan / Traffic jam\n"
+        "Wilayah / area: Kelurahan Gambir\n"
+        "Instansi / agency: Dinas Perhubungan\n"
+        "Status: Proses / In progress\n\n"
+        f"Tanggapan warga / the citizen's comment:\n{words}\n\n"
+        "Foto / photos: 2 foto baru (tidak dilampirkan), lihat di rincian laporan / 2 new "
+        "photos (not attached), see the report's details.\n\n"
+        "Rincian laporan untuk staf / report details for staff: "
+        f"http://127.0.0.1:8000/staff/tickets/{ticket.code}\n\n"
+        "Identitas dan kontak pelapor tidak dicantumkan di surel ini; lihat di aplikasi sesuai "
+        "peran Anda. Jangan membalas surel ini: tanggapi pelapor melalui Tanggap.\n"
+        "The reporter's identity and contact are not in this mail; see them in the app as your "
+        "role allows. Do not reply to this mail: answer the reporter through Tanggap.\n"
+    )
     assert mail.html_body is not None
     assert "<script>" not in mail.html_body
     assert (
@@ -95,6 +110,13 @@ def test_comment_with_photos_goes_to_the_assigned_officer_escaped_in_html(
         in mail.html_body
     )
     assert f'<a href="http://127.0.0.1:8000/staff/tickets/{ticket.code}">' in mail.html_body
+    for both in (
+        "Rincian laporan untuk staf / report details for staff</a>",
+        "<tr><td>Status</td><td>Proses / In progress</td></tr>",
+        f"The reporter of report <strong>{ticket.code}</strong> added a comment with 2 photos.",
+        "Tanggapan warga / the citizen&#39;s comment:",
+    ):
+        assert both in mail.html_body
     assert "Disanggah" not in mail.body + mail.html_body
     no_reporter_contact(mail)
     assert mail.dedupe_key == f"follow-up:{ticket.id}:{ticket.version}"
@@ -107,11 +129,17 @@ def test_comment_before_assignment_goes_to_the_routed_agency_queue(desk: Desk) -
 
     (mail,) = follow_ups(desk, ticket)
     assert (mail.recipient, mail.recipient_kind) == (QUEUE, "agency_queue")
-    assert mail.body.startswith("Yth. Bapak/Ibu,\n\n")
-    assert "Status: Menunggu\n" in mail.body
-    assert "Tanggapan warga:\nSudah dua hari belum ada petugas\n" in mail.body
-    assert "foto" not in mail.body.lower().split("tanggapan warga:")[0]
-    assert "Foto:" not in mail.body
+    assert mail.body.startswith(
+        "Yth. Bapak/Ibu / Dear Sir or Madam,\n\n"
+        f"Pelapor laporan {ticket.code} menambahkan tanggapan.\n"
+        f"The reporter of report {ticket.code} added a comment.\n\n"
+    )
+    assert "Status: Menunggu / Waiting\n" in mail.body
+    assert "Tanggapan warga / the citizen's comment:\nSudah dua hari belum ada petugas\n" in (
+        mail.body
+    )
+    assert "foto" not in mail.body.lower().split("tanggapan warga")[0]
+    assert "photo" not in mail.body.lower()
     no_reporter_contact(mail)
 
 
@@ -163,12 +191,24 @@ def test_dispute_says_the_fix_did_not_hold(desk: Desk) -> None:
 
     (mail,) = follow_ups(desk, ticket)
     assert mail.recipient == OFFICER
-    assert mail.subject == (f"[Tanggap] {ticket.code} DISANGGAH warga: Kemacetan, Kelurahan Gambir")
-    assert "Disanggah: warga menyatakan perbaikan tidak bertahan." in mail.body
-    assert "Alasan sanggahan dari warga:\nBesoknya macet lagi, lampu masih mati\n" in mail.body
-    assert "Status: Disposisi\n" in mail.body  # reopened: back with the agency
+    assert mail.subject == (
+        f"[Tanggap] {ticket.code} DISANGGAH warga / DISPUTED by the citizen: Kemacetan, "
+        "Kelurahan Gambir"
+    )
+    assert (
+        "Disanggah: warga menyatakan perbaikan tidak bertahan. Pelapor menyanggah penyelesaian "
+        f"laporan {ticket.code}; laporan dibuka kembali dan kembali ke instansi Anda.\n"
+        "Disputed: the citizen says the fix did not hold. The reporter disputes the resolution "
+        f"of report {ticket.code}; the report is reopened and back with your agency.\n"
+    ) in mail.body
+    assert (
+        "Alasan sanggahan dari warga / the citizen's reason for the dispute:\n"
+        "Besoknya macet lagi, lampu masih mati\n"
+    ) in mail.body
+    assert "Status: Disposisi / Assigned\n" in mail.body  # reopened: back with the agency
     assert mail.html_body is not None
     assert "Disanggah: warga menyatakan perbaikan tidak bertahan." in mail.html_body
+    assert "Disputed: the citizen says the fix did not hold." in mail.html_body
     no_reporter_contact(mail)
 
 
@@ -183,12 +223,18 @@ def test_a_rating_with_words_reaches_the_officer_and_a_bare_score_does_not(desk:
     (mail,) = follow_ups(desk, ticket)
     assert mail.recipient == OFFICER
     assert mail.subject == (
-        f"[Tanggap] {ticket.code} penilaian warga 2/5: Kemacetan, Kelurahan Gambir"
+        f"[Tanggap] {ticket.code} penilaian warga 2/5 / citizen's rating 2/5: Kemacetan, "
+        "Kelurahan Gambir"
     )
     assert f"menilai penyelesaian laporan {ticket.code}: 2 dari 5 (buruk)" in mail.body
-    assert "Catatan penilaian dari warga:\nLampu menyala, tapi <b>macet</b> tetap\n" in mail.body
+    assert f"rated the resolution of report {ticket.code}: 2 out of 5 (poor)" in mail.body
+    assert (
+        "Catatan penilaian dari warga / the citizen's note with the rating:\n"
+        "Lampu menyala, tapi <b>macet</b> tetap\n"
+    ) in mail.body
     assert mail.html_body is not None
     assert "<strong>2 dari 5</strong> (buruk)" in mail.html_body
+    assert "<strong>2 out of 5</strong> (poor)" in mail.html_body
     assert "tapi &lt;b&gt;macet&lt;/b&gt; tetap" in mail.html_body
     no_reporter_contact(mail)
 

@@ -93,8 +93,8 @@ def test_breach_mail_names_the_agency_the_deadline_and_how_late(desk) -> None:
     ]
     for mail in breach:
         assert mail.subject == (
-            f"[Tanggap] {ticket.code} MELEWATI BATAS verifikasi (100%): "
-            "Banjir / genangan, Kelurahan Gambir"
+            f"[Tanggap] {ticket.code} MELEWATI BATAS verifikasi (100%) — lewat batas waktu / "
+            "deadline passed: Banjir / genangan, Kelurahan Gambir"
         )
         lines = mail.body.split("\n")
         assert lines[:7] == [
@@ -125,7 +125,11 @@ def test_breach_mail_names_the_agency_the_deadline_and_how_late(desk) -> None:
         assert mail.next_attempt_at == now
         assert mail.created_at == now
     top = sent["kota_governor"][0]
-    assert top.subject.startswith(f"[Tanggap] {ticket.code} MELEWATI BATAS verifikasi (150%): ")
+    # The subject says which level of the ladder, as the body does.
+    assert top.subject == (
+        f"[Tanggap] {ticket.code} MELEWATI BATAS verifikasi (150%) — kota dan gubernur / "
+        "city and governor: Banjir / genangan, Kelurahan Gambir"
+    )
     assert "Terlambat / overdue by: 1 jam 05 menit / 1 h 05 min" in top.body
     assert (
         "escalation level: kota dan gubernur / city and governor (150% dari target / of target)"
@@ -146,7 +150,7 @@ def test_warning_mail_says_approaching_and_not_overdue(desk) -> None:
         "agency_queue",
     )
     assert warning.subject == (
-        f"[Tanggap] {ticket.code} MENDEKATI BATAS verifikasi (50%): "
+        f"[Tanggap] {ticket.code} MENDEKATI BATAS verifikasi (50%) — peringatan / warning: "
         "Banjir / genangan, Kelurahan Gambir"
     )
     assert "Terlambat" not in warning.body
@@ -183,7 +187,7 @@ def test_resolve_mail_speaks_of_resolution_in_the_current_state(desk) -> None:
     assert resolve == [("resolve", "warning", 1, 50, wib(21, 5), wib(21, 5), True)]
     (warning,) = (m for m in mails(desk, ticket)["warning"] if "penyelesaian" in m.subject)
     assert warning.subject == (
-        f"[Tanggap] {ticket.code} MENDEKATI BATAS penyelesaian (50%): "
+        f"[Tanggap] {ticket.code} MENDEKATI BATAS penyelesaian (50%) — peringatan / warning: "
         "Banjir / genangan, Kelurahan Gambir"
     )
     assert "Status: Disposisi / Assigned" in warning.body

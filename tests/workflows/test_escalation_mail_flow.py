@@ -73,9 +73,15 @@ def test_unverified_report_escalates_by_mail_once_and_a_bounce_goes_up_the_chain
     assert sorted(m.to[0] for m in fake_sendgrid.accepted) == [head, kelurahan]
     (mail,) = fake_sendgrid.mails_to(head)
     assert mail.subject == (
-        f"[Tanggap] {ticket.code} MELEWATI BATAS verifikasi (100%): Kemacetan, Kelurahan Gambir"
+        f"[Tanggap] {ticket.code} MELEWATI BATAS verifikasi (100%) — lewat batas waktu / "
+        "deadline passed: Kemacetan, Kelurahan Gambir"
     )
     assert mail.text is not None and mail.html is not None
+    # The HTML's heading names the level too (the title is the subject).
+    assert (
+        f"{ticket.code} — MELEWATI BATAS verifikasi (100%) — lewat batas waktu / deadline passed"
+        "</h2>"
+    ) in mail.html
     for words in (
         f"Laporan {ticket.code} — Kemacetan / Traffic jam",
         "Tenggat verifikasi / verification deadline: 2026-11-24 09:00 WIB",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine.actions import perform, permitted
 from engine.actors import Actor, check_reach, hash_token
 from engine.catalogue.lookup import find_agency, find_area
+from engine.codes import not_found
 from engine.errors import (
     CatalogueEntryNotFound,
     Forbidden,
@@ -35,7 +36,7 @@ from engine.routing import ancestry
 from engine.settings import Settings
 from engine.staff import find_staff
 from engine.text import clean_text
-from engine.tickets import get_ticket
+from engine.tickets import find_ticket, get_ticket
 
 _PREFIX = "tgk"
 _RANK = {Role.STAFF: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
@@ -251,6 +252,21 @@ def check_sees(session: Session, holder: KeyHolder, ticket: Ticket) -> None:
     check_reach(session, holder.actor, ticket)
 
 
+def _check_target_seen(session: Session, holder: KeyHolder, code: object) -> None:
+    """A duplicate target the key may not see is answered as one that does not exist: the
+    merge would write on another office's ticket, and a refusal naming its state would tell
+    what the key may not read. (A territorial office, or an admin, sees both and may merge.)"""
+    if not isinstance(code, str) or not code:
+        return
+    target = find_ticket(session, code)
+    if target is None:
+        return  # the engine refuses it, naming the code as typed
+    try:
+        check_sees(session, holder, target)
+    except Forbidden:
+        raise UnknownReference(not_found(code), params={"field": "duplicate_of"}) from None
+
+
 def _outside_area(session: Session, holder: KeyHolder, ticket: Ticket) -> bool:
     if holder.area_id is None or holder.is_admin:
         return False
@@ -294,6 +310,7 @@ def act(
     # Scope before anything else: out of it, a wrong version or an illegal trigger is the same
     # 403 as a right one, and tells nothing of the ticket's state or version.
     check_sees(session, holder, ticket)
+    _check_target_seen(session, holder, fields.get("duplicate_of"))
     try:
         return perform(
             session,

@@ -553,3 +553,30 @@ def test_transition_out_of_scope_is_the_same_403_whatever_the_version_or_trigger
     assert "submitted" not in response.text
     seen = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth(who))
     assert (seen.status_code, seen.json()["detail"]) == (403, body["detail"])
+
+
+def test_a_duplicate_target_the_key_may_not_see_is_answered_as_unknown_and_untouched(
+    api: Api,
+) -> None:
+    """A merge writes on the target: a key may point only at tickets it may read, and the
+    refusal is the one for a code that does not exist (nothing of the target is told)."""
+    mine = api.submit(lat=-6.195, lon=106.830)["code"]  # a traffic jam in Menteng
+    other = api.submit()["code"]  # one at Monas, in Gambir
+    outsider = "menteng_only"  # Dishub staff whose key covers Kecamatan Menteng only
+    seen = api.client.get(f"/api/v1/tickets/{other}", headers=api.auth(outsider))
+    assert seen.status_code == 403
+    before = api.client.get(f"/api/v1/tickets/{other}", headers=api.auth("admin")).json()
+
+    hidden = api.act(mine, "mark_duplicate", outsider, duplicate_of=other)
+    missing = api.act(mine, "mark_duplicate", outsider, duplicate_of="JKT-0000-0000")
+
+    assert hidden.status_code == missing.status_code == 422, hidden.text
+    assert hidden.json()["code"] == missing.json()["code"] == "unknown_reference"
+    assert hidden.json()["params"] == {"field": "duplicate_of"}
+    assert hidden.json()["detail"] == missing.json()["detail"].replace("JKT-0000-0000", other)
+    after = api.client.get(f"/api/v1/tickets/{other}", headers=api.auth("admin")).json()
+    assert after["version"] == before["version"]  # no merge event was written on it
+    mine_now = api.client.get(f"/api/v1/tickets/{mine}", headers=api.auth("admin")).json()
+    assert mine_now["version"] == 1  # nor on the ticket the key holds
+    # The admin sees both and may merge across agencies.
+    assert api.act(mine, "mark_duplicate", "admin", duplicate_of=other).status_code == 200

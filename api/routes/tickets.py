@@ -327,9 +327,11 @@ def read_figures(
 ) -> FiguresRead:
     """On-time rate per timer, median time to resolve, backlog and reopen rate, per group.
 
-    The period defaults to the last 30 days; figures over fewer cases than the minimum count
-    are withheld (null)."""
-    end = given_instant("end", end) or now
+    The period is `[start, end)` (an event at `end` belongs to the next one, so adjacent
+    periods add up) and defaults to the last 30 days up to now; figures over fewer cases
+    than the minimum count are withheld (null)."""
+    # The period is [start, end); by default it runs up to now, now included.
+    end = given_instant("end", end) or now + timedelta(microseconds=1)
     start = given_instant("start", start) or end - timedelta(days=30)
     result = figures(
         session, key, group_by=group_by, start=start, end=end, min_count=settings.figures_min_count

@@ -113,7 +113,7 @@ def rate_bars(holder: KeyHolder, session: Any, by: GroupBy, now: datetime, min_c
         holder,
         group_by=by,
         start=now - timedelta(days=FIGURE_DAYS),
-        end=now,
+        end=now + timedelta(microseconds=1),  # [start, end): now included
         min_count=min_count,
     )
     bars: list[RateBar] = []

@@ -1,6 +1,7 @@
 """Supervisor figures: on-time rate per timer, median time to resolve, backlog, reopen rate.
 
-Grouped by agency, area or category over a period. A group with fewer than ``min_count``
+Grouped by agency, area or category over a period ``[start, end)``: an event at ``end``
+belongs to the next period, so adjacent periods add up. A group with fewer than ``min_count``
 cases gets its figure withheld (``None``): a unit with three tickets is not ranked on noise.
 """
 
@@ -13,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import RuleViolated
@@ -21,6 +22,7 @@ from engine.instants import given_instants
 from engine.keys import KeyHolder, visible
 from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import Agency, Area, Category, SlaTimer, Ticket, TicketEvent
+from sla import TimerKind
 
 
 class GroupBy(StrEnum):
@@ -81,11 +83,17 @@ def figures(
     }[group_by]
     scope = visible(session, viewer)
 
-    def tickets() -> Any:
+    def tickets(*, timers: bool = False) -> Any:
+        """The group's column over visible tickets; with ``timers``, one row per timer, and
+        grouped by agency, the timer's own agency."""
+        query = select(column).select_from(Ticket)
+        agency_of: Any = Ticket.agency_id
+        if timers:
+            query = query.join(SlaTimer, SlaTimer.ticket_id == Ticket.id)
+            if group_by is GroupBy.AGENCY:
+                agency_of = SlaTimer.agency_id
         return (
-            select(column)
-            .select_from(Ticket)
-            .join(Agency, Agency.id == Ticket.agency_id)
+            query.join(Agency, Agency.id == agency_of)
             .join(Area, Area.id == Ticket.area_id)
             .join(Category, Category.id == Ticket.category_id)
             .where(scope)
@@ -97,11 +105,33 @@ def figures(
         return groups.setdefault(key, GroupFigures(group=key))
 
     timers: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    # A timer is credited to the agency that held it (a transferred ticket's earlier clocks
+    # are the sending office's). A clock stopped by something other than the work it
+    # measures is no case at all: a resolve clock ended by a rejection or a duplicate, or any
+    # clock but the receiving office's "accept" ended by a transfer.
+    stopped_by = TicketEvent.__table__.alias("stopped_by")
+    not_the_work = (
+        select(stopped_by.c.id)
+        .where(
+            stopped_by.c.ticket_id == SlaTimer.ticket_id,
+            stopped_by.c.created_at == SlaTimer.stopped_at,
+            or_(
+                and_(
+                    stopped_by.c.trigger == Trigger.TRANSFER.value,
+                    SlaTimer.kind != TimerKind.ACCEPT.value,
+                ),
+                and_(
+                    stopped_by.c.trigger.in_([Trigger.REJECT.value, Trigger.MARK_DUPLICATE.value]),
+                    SlaTimer.kind == TimerKind.RESOLVE.value,
+                ),
+            ),
+        )
+        .exists()
+    )
     for key, kind, breached in session.execute(
-        tickets()
+        tickets(timers=True)
         .add_columns(SlaTimer.kind, SlaTimer.breached)
-        .join(SlaTimer, SlaTimer.ticket_id == Ticket.id)
-        .where(SlaTimer.stopped_at >= start, SlaTimer.stopped_at <= end)
+        .where(SlaTimer.stopped_at >= start, SlaTimer.stopped_at < end, ~not_the_work)
     ):
         timers[(key, kind)].append(not breached)
     for (key, kind), results in sorted(timers.items()):
@@ -111,7 +141,7 @@ def figures(
     for key, created, resolved in session.execute(
         tickets()
         .add_columns(Ticket.created_at, Ticket.resolved_at)
-        .where(Ticket.resolved_at >= start, Ticket.resolved_at <= end)
+        .where(Ticket.resolved_at >= start, Ticket.resolved_at < end)
     ):
         durations[key].append((resolved - created).total_seconds() / 3600)
     for key, hours in durations.items():
@@ -129,7 +159,7 @@ def figures(
         .where(
             TicketEvent.trigger.in_([Trigger.RESOLVE.value, Trigger.REOPEN.value]),
             TicketEvent.created_at >= start,
-            TicketEvent.created_at <= end,
+            TicketEvent.created_at < end,
         )
     ):
         counts[key][trigger] += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -580,3 +581,61 @@ def test_a_duplicate_target_the_key_may_not_see_is_answered_as_unknown_and_untou
     assert mine_now["version"] == 1  # nor on the ticket the key holds
     # The admin sees both and may merge across agencies.
     assert api.act(mine, "mark_duplicate", "admin", duplicate_of=other).status_code == 200
+
+
+def _figures(api: Api, **params: str) -> dict[str, Any]:
+    query = {"start": "2020-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}
+    response = api.client.get(
+        "/api/v1/figures", params={**query, **params}, headers=api.auth("admin")
+    )
+    assert response.status_code == 200, response.text
+    return {g["group"]: g for g in response.json()["groups"]}
+
+
+def test_rejected_and_duplicate_reports_are_no_on_time_resolutions(api: Api) -> None:
+    """Rejecting used to stop the resolve clock unbreached, counted as resolved on time: an
+    office could raise its rate by rejecting reports."""
+    kept = api.submit()["code"]
+    api.drive(kept, "verify", "assign", "start", "resolve")
+    for _ in range(3):
+        api.drive(api.submit()["code"], "reject")
+    twin = api.submit()["code"]
+    assert api.act(twin, "mark_duplicate", "admin", duplicate_of=kept).status_code == 200
+
+    dishub = _figures(api)["DISHUB"]
+    assert dishub["on_time"]["resolve"]["count"] == 1  # (its value withheld: under 5 cases)
+    assert dishub["median_hours_to_resolve"]["count"] == 1
+    # Rejecting at triage is a triage decision: the verify clocks all count.
+    assert dishub["on_time"]["verify"]["count"] == 5
+
+
+def test_a_transfer_credits_each_clock_to_the_office_that_held_it(api: Api) -> None:
+    code = api.submit()["code"]  # Dishub's
+    api.drive(code, "verify", "assign")
+    moved = api.act(code, "transfer", "admin", agency="DBM", note="bukan kami")
+    assert moved.status_code == 200, moved.text
+
+    groups = _figures(api)
+    # Dishub verified and assigned it; its start clock was ended by the transfer, not by work.
+    counts = {kind: rate["count"] for kind, rate in groups["DISHUB"]["on_time"].items()}
+    assert counts == {"verify": 1, "assign": 1}
+    assert "DBM" not in groups or groups["DBM"]["on_time"] == {}
+
+
+def test_adjacent_periods_add_up(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    with api.transactions.read() as session:
+        from sqlalchemy import select
+
+        from engine.models import Ticket
+
+        resolved = session.scalar(select(Ticket.resolved_at).where(Ticket.code == code))
+    assert resolved is not None
+    edge = resolved.isoformat()
+    before = _figures(api, end=edge)["DISHUB"]
+    after = _figures(api, start=edge)["DISHUB"]
+    whole = _figures(api)["DISHUB"]
+    assert before["reopen_rate"]["count"] == 0  # no resolution before the edge
+    assert after["reopen_rate"]["count"] == whole["reopen_rate"]["count"] == 1
+    assert after["on_time"]["resolve"]["count"] == 1 and "resolve" not in before["on_time"]

@@ -35,3 +35,14 @@ def short_moment(moment: datetime, lang: str, zone: tzinfo) -> str:
 def long_day(day: date, lang: str) -> str:
     """Day, month and year: ``1 Desember 2026`` / ``1 December 2026``."""
     return f"{day.day} {_months(lang)[day.month - 1]} {day.year}"
+
+
+def long_moment(moment: datetime, lang: str, zone: tzinfo) -> str:
+    """Day, month, year and time in ``zone`` with its name, as a deadline is said:
+    ``8 Desember 2026 pukul 05.40 WIB`` / ``8 December 2026 at 05:40 WIB``."""
+    local = moment.astimezone(zone)
+    day = long_day(local.date(), lang)
+    name = local.tzname() or ""
+    if lang == "en":
+        return f"{day} at {local:%H:%M} {name}".rstrip()
+    return f"{day} pukul {local:%H.%M} {name}".rstrip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -192,15 +192,15 @@ def enqueue(session: Session, rows: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
-def _dispute_until(ticket: Ticket, settings: Settings, now: datetime) -> date | None:
-    """The last day (city time) the reporter may still dispute the resolution, while the
-    ticket is resolved or closed and the window (counted from the resolution) is open."""
+def _dispute_until(ticket: Ticket, settings: Settings, now: datetime) -> datetime | None:
+    """The instant the reporter's window to dispute the resolution ends, while the ticket is
+    resolved or closed and the window (counted from the resolution, to the minute) is open."""
     if ticket.state not in (State.RESOLVED, State.CLOSED) or ticket.resolved_at is None:
         return None
-    end = ticket.resolved_at + settings.dispute_window
+    end: datetime = ticket.resolved_at + settings.dispute_window
     if now >= end:  # the close-resolved flow closes at this instant: nothing left to offer
         return None
-    return end.astimezone(ZoneInfo(settings.timezone)).date()
+    return end
 
 
 def unsubscribe_link(subscription: Subscription, base_url: str) -> str:
@@ -272,6 +272,7 @@ def on_public_transition(
     )
     settings = settings or environment.settings()
     until = _dispute_until(ticket, settings, now)
+    zone = ZoneInfo(settings.timezone)
     # A duplicate's readers are pointed at the report that stands, to follow that one instead.
     original = ticket.duplicate_of.code if ticket.duplicate_of is not None else None
     rows = []
@@ -281,7 +282,8 @@ def on_public_transition(
         reporter = address == (ticket.reporter_email or "").lower()
         lang = letters.language(ticket.reporter_language if reporter else subscription.language)
         unsubscribe = unsubscribe_link(subscription, settings.public_base_url)
-        dispute_until = mail_dates.long_day(until, lang) if until else None
+        # The time too: the window ends at the resolution's time of day, not at midnight.
+        dispute_until = mail_dates.long_moment(until, lang, zone) if until else None
         letter = letters.render(
             "citizen_update",
             lang,

@@ -71,9 +71,10 @@ def test_citizen_mail_resolution_note_is_escaped_in_html_and_offers_the_dispute(
     last = mails(desk, ticket)[-1]
     assert last.subject == f"[Tanggap] Laporan {ticket.code}: Selesai"
     assert 'Lampu diganti <img src=x onerror="alert(1)">' in last.body
-    # the last day, in the city's time (resolved Monday 23 November, a 7-day window)
+    # the end of the window, in the city's time (resolved Monday 23 November 09:25 WIB, a
+    # 7-day window): the time too, since a dispute at 10:00 on the 30th is refused
     assert (
-        "Anda dapat menyanggah penyelesaian ini hingga 30 November 2026 "
+        "Anda dapat menyanggah penyelesaian ini hingga 30 November 2026 pukul 09.25 WIB "
         "(7 hari sejak diselesaikan)."
     ) in last.body
     assert last.html_body is not None
@@ -131,9 +132,10 @@ def test_a_ticket_closed_early_still_offers_the_dispute_until_the_window_ends(
     last = mails(desk, ticket)[-1]
     assert last.subject == f"[Tanggap] Report {ticket.code}: Closed"
     assert (
-        "you can dispute this resolution until 30 November 2026 (7 days from its resolution)."
+        "you can dispute this resolution until 30 November 2026 at 09:25 WIB "
+        "(7 days from its resolution)."
     ) in last.body
-    assert last.html_body is not None and "until 30 November 2026" in last.html_body
+    assert last.html_body is not None and "until 30 November 2026 at 09:25 WIB" in last.html_body
 
 
 def test_a_duplicates_mail_points_at_the_report_to_follow(desk: Desk) -> None:

@@ -84,7 +84,16 @@ def list_(
                  ("status", "status"), ("attempts", "tries"), ("created_at", "queued"),
                  *why],
         title=f"outbox (times in {settings().timezone})",
-        empty="the outbox is empty",
+        # An empty answer says what was asked: "no failed e-mails" beside 20 sent ones is true.
+        empty=(
+            "no failed e-mails"
+            if failed
+            else "no pending e-mails"
+            if pending
+            else f"no e-mails about {ticket}"
+            if ticket
+            else "the outbox is empty"
+        ),
     )  # fmt: skip
     if not as_json:
         # A row standing in for an undeliverable address says so, in full, under the table.

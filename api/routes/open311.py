@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -272,6 +272,7 @@ class RequestsQuery:
         end = w3c_param("end_date", raw["end_date"], zone)
         if start is None and end is None:
             start = now - timedelta(days=90)
+        _ordered("start_date", start, "end_date", end)
         statuses = {s.lower() for s in csv_list(raw["status"])}
         if statuses - {"open", "closed"}:
             raise RuleViolated("status is open, closed, or both separated by a comma")
@@ -284,17 +285,29 @@ class RequestsQuery:
             raise RuleViolated("radius needs lat and long: the centre of the circle")
         radius = radius or 1000.0
         near = (lat, lon, radius) if lat is not None and lon is not None else None
+        updated_after = w3c_param("updated_after", raw["updated_after"], zone)
+        updated_before = w3c_param("updated_before", raw["updated_before"], zone)
+        _ordered("updated_after", updated_after, "updated_before", updated_before)
         f = PublicFilter(
             categories=tuple(csv_list(raw["service_code"])),
             unknown_codes_refused=False,
             created_after=start,
             created_before=end,
             open_only=(statuses == {"open"}) if len(statuses) == 1 else None,
-            updated_after=w3c_param("updated_after", raw["updated_after"], zone),
-            updated_before=w3c_param("updated_before", raw["updated_before"], zone),
+            updated_after=updated_after,
+            updated_before=updated_before,
             near=near,
         )
         return f, size, page
+
+
+def _ordered(first: str, start: datetime | None, last: str, end: datetime | None) -> None:
+    """A period that ends before it starts is a mistake, not an empty answer."""
+    if start is not None and end is not None and end < start:
+        raise RuleViolated(
+            f"{last} is before {first}: the period must end after it starts",
+            params={"field": last},
+        )
 
 
 @router.get("/requests.{fmt}")
@@ -518,6 +531,7 @@ def service_request_updates(
     zone = _zone(settings)
     end = w3c_param("end_date", end_date, zone) or now
     start = w3c_param("start_date", start_date, zone) or end - timedelta(days=1)
+    _ordered("start_date", start, "end_date", end)
     items = [
         {
             "update_id": str(u.id),

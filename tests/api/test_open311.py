@@ -535,3 +535,27 @@ def test_form_bytes_that_are_not_utf8_are_refused_naming_the_parameter(
     (error,) = response.json()
     assert error["description"].startswith(f"{field} is not valid text (broken encoding at ")
     assert api.client.get("/open311/v2/requests.json").json() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "first", "last"),
+    [
+        ("requests", "start_date", "end_date"),
+        ("requests", "updated_after", "updated_before"),
+        ("servicerequestupdates", "start_date", "end_date"),
+    ],
+)
+def test_a_period_that_ends_before_it_starts_is_a_400_naming_its_end(
+    api: Api, path: str, first: str, last: str
+) -> None:
+    """It used to be answered with an empty list, as if nothing had happened then."""
+    api.submit()
+    errors = fetch(api, path, expect=400, **{first: "2026-12-01", last: "2026-11-30"})
+    assert errors == [
+        {
+            "code": 400,
+            "description": f"{last} is before {first}: the period must end after it starts",
+        }
+    ]
+    # One day given as both ends is that whole day, not an inverted period.
+    assert fetch(api, path, **{first: "2026-11-23", last: "2026-11-23"}) is not None

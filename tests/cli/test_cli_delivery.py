@@ -128,3 +128,16 @@ def test_cli_outbox_retry_of_a_number_no_row_can_have_is_no_such_row(
     PostgreSQL; now the same one line on both, before any query."""
     result = tanggap.invoke(app, ["outbox", "retry", row_id])
     assert (result.exit_code, result.stderr) == (2, f"error: no outbox row {row_id}\n")
+
+
+def test_cli_outbox_list_says_what_is_missing_not_that_the_outbox_is_empty(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket]
+) -> None:
+    ticket = report_committed(now=datetime(2026, 9, 1, 2, 0, tzinfo=UTC))
+    assert tanggap.invoke(app, ["sweep", "--once"]).exit_code == 0  # queues its escalations
+    queued = tanggap.invoke(app, ["outbox", "list", "--ticket", ticket.code])
+    assert ticket.code in queued.output
+    none_failed = tanggap.invoke(app, ["outbox", "list", "--ticket", ticket.code, "--failed"])
+    assert none_failed.exit_code == 0
+    assert "no failed e-mails" in none_failed.output
+    assert "the outbox is empty" not in none_failed.output

@@ -43,10 +43,10 @@ def read_backlog(
     session: ReadSessionDep,
     now: NowDep,
     by: BacklogBy = BacklogBy.AGENCY,
-    limit: Limit = 5000,
 ) -> list[BacklogRead]:
-    """Open tickets per agency or area, counted by SLA status, largest backlog first."""
-    tickets = board(session, key, now=now, limit=limit)
+    """Open tickets per agency or area, counted by SLA status, largest backlog first: every
+    open ticket the key sees is counted."""
+    tickets = board(session, key, now=now, limit=None)
     return [BacklogRead.of(g) for g in backlog(tickets, by=by.value)]
 
 

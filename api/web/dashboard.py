@@ -153,8 +153,10 @@ def dashboard_page(
     if not _is_supervisor(holder):
         return _needs_supervisor(request, language)
     settings = get_settings(request)
-    tickets = board(session, holder, now=now, limit=MAP_LIMIT)
-    counts = {s: sum(1 for t in tickets if t.sla is s) for s in SlaStatus}
+    # Counts and backlogs over every open ticket; the map and the list show the most urgent.
+    every = board(session, holder, now=now, limit=None)
+    tickets = every[:MAP_LIMIT]
+    counts = {s: sum(1 for t in every if t.sla is s) for s in SlaStatus}
     points = [
         {
             "code": t.code,
@@ -177,15 +179,15 @@ def dashboard_page(
             "wide": True,
             "is_supervisor": True,
             "tickets": tickets[:LIST_LIMIT],
-            "count": len(tickets),
+            "count": len(every),
             "counts": counts,
             "points": points,
             "centre": list(settings.map_centre),
             "zoom": settings.map_zoom,
             "left": time_left(Translator(language), now),
             "level_name": level_wording(session, language),
-            "backlog_agency": backlog_bars(backlog(tickets, by="agency")),
-            "backlog_area": backlog_bars(backlog(tickets, by="area")),
+            "backlog_agency": backlog_bars(backlog(every, by="agency")),
+            "backlog_area": backlog_bars(backlog(every, by="area")),
             "rates_agency": rate_bars(holder, session, GroupBy.AGENCY, now, min_count),
             "rates_area": rate_bars(holder, session, GroupBy.AREA, now, min_count),
             "min_count": min_count,

@@ -142,6 +142,8 @@ class BoardTicket:
     sla: SlaStatus
     version: int
     description: str
+    #: The agency's name (``agency`` is its code).
+    agency_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,9 +159,12 @@ class BacklogGroup:
         return sum(self.counts.values())
 
 
-def board(session: Session, viewer: KeyHolder, *, now: datetime, limit: int) -> list[BoardTicket]:
+def board(
+    session: Session, viewer: KeyHolder, *, now: datetime, limit: int | None
+) -> list[BoardTicket]:
     """Open tickets the viewer may see, earliest running deadline (time to breach) first; tickets
-    with no running timer come last, oldest first."""
+    with no running timer come last, oldest first. ``limit`` None: all of them (what a count
+    such as ``backlog`` needs: the first ``limit`` are the most urgent, not a sample)."""
     rows = session.execute(
         select(
             Ticket.id,
@@ -177,6 +182,7 @@ def board(session: Session, viewer: KeyHolder, *, now: datetime, limit: int) -> 
             Ticket.version,
             Ticket.description,
             Ticket.created_at,
+            Agency.name,
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -205,10 +211,11 @@ def board(session: Session, viewer: KeyHolder, *, now: datetime, limit: int) -> 
             sla=status,
             version=row[12],
             description=row[13],
+            agency_name=row[15],
         )
         items.append((due is None, due or row[14], row[14], row[0], item))
     items.sort(key=lambda entry: entry[:4])
-    return [entry[4] for entry in items[:limit]]
+    return [entry[4] for entry in (items if limit is None else items[:limit])]
 
 
 def backlog(tickets: list[BoardTicket], *, by: str) -> list[BacklogGroup]:
@@ -218,7 +225,7 @@ def backlog(tickets: list[BoardTicket], *, by: str) -> list[BacklogGroup]:
         lambda: dict.fromkeys(SlaStatus, 0)
     )
     for t in tickets:
-        key = (t.agency, t.agency) if by == "agency" else (t.area, t.area_name)
+        key = (t.agency, t.agency_name) if by == "agency" else (t.area, t.area_name)
         counts[key][t.sla] += 1
     groups = [BacklogGroup(code, name, dict(c)) for (code, name), c in counts.items()]
     return sorted(groups, key=lambda g: (-g.total, g.group))

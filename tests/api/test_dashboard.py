@@ -108,3 +108,16 @@ def test_escalations_addressed_to_the_keys_agency(api: Api) -> None:
     assert [e for e in theirs.json() if e["code"] == code] == []
     naive = api.client.get("/api/v1/dashboard/escalations?since=2026-11-01T00:00:00", headers=dsda)
     assert naive.status_code == 422
+
+
+def test_backlog_counts_every_open_ticket_and_names_the_agency(api: Api) -> None:
+    """The backlog used to be counted over the first `limit` tickets by deadline (the most
+    urgent ones), and named an agency by its code."""
+    for _ in range(3):
+        api.submit()
+    response = api.client.get(
+        "/api/v1/dashboard/backlog?by=agency&limit=1", headers=api.auth("admin")
+    )
+    assert response.status_code == 200, response.text
+    (dishub,) = [r for r in response.json() if r["group"] == "DISHUB"]
+    assert (dishub["name"], dishub["total"]) == ("Dinas Perhubungan", 3)

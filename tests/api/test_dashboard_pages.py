@@ -8,6 +8,7 @@ import html
 import json
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from engine.escalation import sweep_batch
@@ -137,3 +138,22 @@ def test_levels_read_as_the_catalogue_words_them_and_unknown_ones_as_words(api: 
     # A level without words in the catalogue: its name as words, in either language.
     bare = Level(name="camat_and_lurah", percent=120)
     assert bare.words("id") == bare.words("en") == "Camat and lurah"
+
+
+def test_dashboard_counts_every_open_ticket_beyond_what_its_map_shows(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page counted its headline and backlog over the tickets on its map (2,000 at most,
+    the most urgent): with more open tickets it undercounted."""
+    import api.web.dashboard as dashboard
+
+    monkeypatch.setattr(dashboard, "MAP_LIMIT", 1)
+    _dsda_supervisor(api)
+    for _ in range(3):
+        api.submit(category="flood", description="Genangan")
+    web = _web(api)
+    sign_in(web, api, "dsda")
+    text = web.get("/dashboard?lang=en").text
+    points = json.loads(html.unescape(re.search(r"data-tickets='([^']*)'", text).group(1)))
+    assert len(points) == 1  # the map shows the most urgent one
+    assert "Open tickets you oversee: 3." in text

@@ -214,9 +214,10 @@ def unsubscribe_link(subscription: Subscription, base_url: str) -> str:
 def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subscription]:
     """The addresses told about a public change: the active subscriptions, keyed by address.
 
-    The reporter's address is one of them: a report filed where no subscription was written
-    for it (by staff, Open311 or the command line, or before revision 0011) gets it here, so
-    every mail has an unsubscribe link and an unsubscribed reporter stays unsubscribed.
+    The reporter's address is one of them. Every door writes the reporter's subscription at
+    submission (``submission.submit_checked``); a report filed before revision 0011 by staff,
+    Open311 or the command line has none, and gets it here, so every mail has an unsubscribe
+    link and an unsubscribed reporter stays unsubscribed.
     """
     rows = {
         row.email.lower(): row
@@ -275,11 +276,12 @@ def on_public_transition(
     zone = ZoneInfo(settings.timezone)
     # A duplicate's readers are pointed at the report that stands, to follow that one instead.
     original = ticket.duplicate_of.code if ticket.duplicate_of is not None else None
+    own = (ticket.reporter_email or "").lower()
     rows = []
     for address, subscription in readers.items():
         if address in dead:
             continue
-        reporter = address == (ticket.reporter_email or "").lower()
+        reporter = address == own
         lang = letters.language(ticket.reporter_language if reporter else subscription.language)
         unsubscribe = unsubscribe_link(subscription, settings.public_base_url)
         # The time too: the window ends at the resolution's time of day, not at midnight.

@@ -223,7 +223,7 @@ def _officer(session: Session, email: str, agency: Agency) -> Staff:
         raise StaffNotFound(f"no active staff member {shown(email)}")
     if officer.agency_id != agency.id:
         raise RuleViolated(
-            f"{email} does not work for {agency.code}",
+            f"{shown(email)} does not work for {agency.code}",
             key="officer_not_in_agency",
             params={"agency": agency.code},
         )
@@ -522,7 +522,37 @@ def _assign(ctx: Context, command: Assign) -> Ticket:
     step = _step(ctx, command)
     ticket, text = step.ticket, step.reason(command.note)
     target = _agency(ctx.session, command.agency) if command.agency else ticket.agency
+    if ticket.state == State.ASSIGNED:
+        _check_reassign(ctx, ticket, command, target)
     return _hand_over(ctx, step, text, command, target)
+
+
+def _check_reassign(ctx: Context, ticket: Ticket, command: Assign, target: Agency) -> None:
+    """A ticket already assigned is re-assigned within its agency, to a named officer who is
+    not the one it has: another agency takes it by ``transfer`` (with a reason, and the
+    clocks that go with it); naming nobody or the same officer would change nothing but
+    stop the acceptance clock of a transfer."""
+    if target.id != ticket.agency_id:
+        raise RuleViolated(
+            f"ticket {ticket.code} is assigned to {ticket.agency.code}; "
+            f"to hand it to {target.code}, transfer it",
+            key="transfer_to_change_agency",
+            params={"field": "agency", "agency": ticket.agency.code},
+        )
+    if not command.officer:
+        raise RuleViolated(
+            f"ticket {ticket.code} is already assigned to {ticket.agency.code}; "
+            "name the officer to assign it to",
+            key="officer_required",
+            params={"field": "officer"},
+        )
+    officer = _officer(ctx.session, command.officer, target)
+    if officer.id == ticket.officer_id:
+        raise RuleViolated(
+            f"ticket {ticket.code} is already assigned to that officer",
+            key="already_assigned_to_officer",
+            params={"field": "officer"},
+        )
 
 
 def _transfer(ctx: Context, command: Transfer) -> Ticket:

@@ -4,9 +4,11 @@
 |---------|------------------------------|-------------------------|----------------------------|
 | verify  | submit                       | submitted               | on leaving submitted       |
 | assign  | verify                       | verified                | on leaving verified        |
-| start   | assign, transfer, reopen     | assigned                | on leaving assigned        |
+| start   | assign, transfer, reopen     | assigned                | on leaving assigned (*)    |
 | resolve | submit; reopen (new cycle)   | any open state          | resolved / rejected / dup. |
 | accept  | transfer                     | until the next action   | the receiving agency acts  |
+
+(*) A re-assign (another officer of the agency holding an assigned ticket) keeps it running.
 
 Hold pauses every running timer and resume ends the pause; pauses are dated, so a pause moves
 only the instants after it began.
@@ -201,12 +203,26 @@ def start_new_ticket(
 
 
 def on_transition(
-    session: Session, ticket: Ticket, *, trigger: Trigger, now: datetime
+    session: Session,
+    ticket: Ticket,
+    *,
+    trigger: Trigger,
+    now: datetime,
+    from_state: State | None = None,
 ) -> list[SlaTimer]:
-    """Re-evaluate, pause, resume, stop and start the ticket's timers for what just happened."""
+    """Re-evaluate, pause, resume, stop and start the ticket's timers for what just happened
+    (``from_state``: where the ticket was before it; None for the first event).
+
+    A re-assign (assign from assigned: another officer of the same agency) starts nothing:
+    the start clock measures the agency's time to begin the work and keeps running, so a
+    hand-over between officers cannot buy time. It stops an acceptance clock, as any action
+    of the receiving agency does.
+    """
     book = load_policy_book(session)
     state = State(ticket.state)
-    restarting = set(STARTS_ON.get(trigger, ()))
+    reassign = trigger is Trigger.ASSIGN and from_state is State.ASSIGNED
+    starts = () if reassign else STARTS_ON.get(trigger, ())
+    restarting = set(starts)
     timers = timer_rows.open_timers(session, [ticket.id])[ticket.id]
     if book.policies:
         _reevaluate(session, ticket, timers, old_book=book, new_book=book, now=now)
@@ -231,7 +247,7 @@ def on_transition(
             _refresh(timer, policy, now)
     policy = book.choose(ticket.category.code, ticket.priority) if book.policies else None
     if policy is not None:
-        for kind in STARTS_ON.get(trigger, ()):
+        for kind in starts:
             started = _start(session, ticket, kind, policy, now)
             if started is not None:
                 session.add(started)

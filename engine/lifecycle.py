@@ -98,6 +98,14 @@ class Rule:
     stays: bool = False
     #: Written by the engine as a consequence of another transition, never fired by a user.
     internal: bool = False
+    #: Source states from which the trigger is field work (``Scope.AGENCY``) whatever
+    #: ``scope`` says: a re-assign names an officer of the agency holding the ticket, which is
+    #: that agency's business, while the first assign is triage.
+    agency_work_from: tuple[State, ...] = ()
+
+    def scope_at(self, state: State | str) -> Scope:
+        """The scope of firing this rule on a ticket in ``state``."""
+        return Scope.AGENCY if State(state) in self.agency_work_from else self.scope
 
 
 RULES: tuple[Rule, ...] = (
@@ -125,13 +133,16 @@ RULES: tuple[Rule, ...] = (
         STAFF_ROLES,
         Scope.TRIAGE,
     ),
+    # From assigned: the agency holding the ticket names (another) officer of its own, e.g.
+    # after a transfer; the start clock keeps running (``clocks.on_transition``).
     Rule(
         Trigger.ASSIGN,
-        (State.VERIFIED,),
+        (State.VERIFIED, State.ASSIGNED),
         State.ASSIGNED,
         STAFF_ROLES,
         Scope.TRIAGE,
         public_note=False,
+        agency_work_from=(State.ASSIGNED,),
     ),
     Rule(
         Trigger.TRANSFER,

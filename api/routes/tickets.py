@@ -8,6 +8,7 @@ import io
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
@@ -127,10 +128,22 @@ def _cell(value: object) -> str:
     responses={200: {"content": {"text/csv": {}}}},
 )
 def list_tickets_csv(
-    query: Annotated[WorkQuery, Depends()], key: StaffKey, session: ReadSessionDep, now: NowDep
+    query: Annotated[WorkQuery, Depends()],
+    key: StaffKey,
+    session: ReadSessionDep,
+    now: NowDep,
+    settings: SettingsDep,
 ) -> Response:
-    """The worklist as CSV (next page cursor in the `Link`-like `X-Next-Cursor` header)."""
+    """The worklist as CSV (next page cursor in the `Link`-like `X-Next-Cursor` header).
+
+    Times are the city's (`TANGGAP_TIMEZONE`), to the second, with their offset
+    (`2026-12-01T09:30:00+07:00`): what the staff page shows, and still one instant."""
     page = worklist(session, key, query.filter, now=now, limit=query.limit, cursor=query.cursor)
+    zone = ZoneInfo(settings.timezone)
+
+    def local(at: datetime | None) -> str:
+        return at.astimezone(zone).replace(microsecond=0).isoformat() if at else ""
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(_CSV_COLUMNS)
@@ -144,8 +157,8 @@ def list_tickets_csv(
             w.agency,
             w.area,
             w.officer,
-            w.created_at.isoformat(),
-            w.due_at.isoformat() if w.due_at else "",
+            local(w.created_at),
+            local(w.due_at),
             w.overdue,
             w.version,
             w.description,

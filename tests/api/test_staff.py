@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,8 @@ from engine.keys import create_key
 from engine.lifecycle import Role
 from engine.staff import add_staff
 from tests.api.conftest import ROOT, Api
+
+WIB = ZoneInfo("Asia/Jakarta")
 
 GAMBIR, MENTENG = "31.71.01", "31.71.06"  # Monas lies in Kecamatan Gambir
 
@@ -201,6 +204,12 @@ def test_worklist_csv(api: Api) -> None:
     assert [r["code"] for r in rows] == [code]
     assert rows[0]["label_id"] == "Menunggu"
     assert rows[0]["description"] == '\'=HYPERLINK("http://evil")'  # not a live formula
+    # City time to the second, with its offset: the instant the API gives, as staff read it.
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    created = datetime.fromisoformat(detail["report"]["created_at"])
+    assert rows[0]["created_at"] == created.astimezone(WIB).replace(microsecond=0).isoformat()
+    assert rows[0]["created_at"].endswith("+07:00")
+    assert rows[0]["due_at"].endswith("+07:00") and "." not in rows[0]["due_at"]
 
 
 def test_detail_has_internal_notes_timers_and_allowed(api: Api) -> None:
@@ -211,6 +220,7 @@ def test_detail_has_internal_notes_timers_and_allowed(api: Api) -> None:
     assert detail["events"][-1]["note"] == "catatan internal"
     assert detail["events"][-1]["public"] is False
     assert detail["allowed_actions"] == [
+        "assign",  # another officer of the same agency
         "comment",
         "hold",
         "mark_duplicate",

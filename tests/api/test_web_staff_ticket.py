@@ -277,3 +277,52 @@ def test_pages_never_send_back_control_characters_a_request_brought(
     refused = web.post(f"/staff/tickets/{code}/actions", data=form)
     assert refused.status_code == 422
     assert "(U+FFFF)" in refused.text and "tolong?" in refused.text
+
+
+def test_the_agency_a_ticket_was_transferred_to_reassigns_it_to_its_own_officer(
+    web: TestClient, api: Api
+) -> None:
+    from engine.staff import add_staff
+
+    with api.transactions.write() as session:
+        for name in ("rina", "sari"):
+            add_staff(session, email=f"{name}@dishub.example", name=name.title(), role="staff",
+                      agency="DISHUB", now=api.clock.now)  # fmt: skip
+    # DLH had it (a pollution report), found it is traffic, and handed it to Dishub.
+    code = api.submit(category="pollution")["code"]
+    api.drive(code, "verify", "assign")
+    moved = api.act(code, "transfer", "admin", agency="DISHUB", note="ini urusan lalu lintas")
+    assert moved.status_code == 200, moved.text
+    sign_in(web, api)  # Dishub staff
+    page = web.get(f"/staff/tickets/{code}?lang=id").text
+    form = re.search(r"<summary>Tugaskan ke petugas lain</summary>.*?</form>", page, re.S)
+    assert form, "an assigned ticket offers the re-assign form"
+    assert 'name="officer" required' in form.group(0) and "belum ada petugas" not in form.group(0)
+    assert "Rina (rina@dishub.example)" in form.group(0)
+
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert version
+    form_data = {"expected_version": version.group(1), "back": "ticket", "trigger": "assign"}
+    refused = web.post(f"/staff/tickets/{code}/actions", data=form_data)
+    assert refused.status_code == 422 and "Pilih petugas yang akan ditugaskan." in refused.text
+    chosen = {**form_data, "officer": "rina@dishub.example"}
+    done = web.post(f"/staff/tickets/{code}/actions", data=chosen)
+    assert done.status_code == 303, done.text
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    report = detail["report"]
+    assert (report["state"]["code"], report["agency"]["code"], detail["officer"]) == (
+        "assigned", "DISHUB", "Rina",
+    )  # fmt: skip
+    last = detail["events"][-1]
+    assert (last["action"], last["data"]) == (
+        "assign", {"officer": {"from": None, "to": "rina@dishub.example"}},
+    )  # fmt: skip
+    # The agency that gave it away cannot name officers on it any more.
+    outsider = api.act(code, "assign", "outsider", officer="sari@dishub.example")
+    assert outsider.status_code == 403, outsider.text
+    # Another agency is a transfer, not a re-assign: the API says so and names the field.
+    other = api.act(code, "assign", "admin", agency="DLH", officer="sari@dishub.example")
+    assert other.status_code == 422
+    assert (other.json()["code"], other.json()["params"]["field"]) == (
+        "transfer_to_change_agency", "agency",
+    )  # fmt: skip

@@ -47,6 +47,7 @@ LEGAL = {
     ("verified", "mark_duplicate"): "duplicate",
     ("assigned", "mark_duplicate"): "duplicate",
     ("verified", "assign"): "assigned",
+    ("assigned", "assign"): "assigned",  # a re-assign: another officer of the same agency
     ("assigned", "transfer"): "assigned",
     ("in_progress", "transfer"): "assigned",
     ("assigned", "start"): "in_progress",
@@ -62,6 +63,7 @@ LEGAL = {
     ("resolved", "rate"): "resolved",
     ("closed", "rate"): "closed",
 }
+REASSIGN = ("assigned", "assign")
 STAFF_TRIGGERS = set(TRIGGERS) - {"rate"}
 PERMITTED = {
     "staff": STAFF_TRIGGERS,
@@ -94,15 +96,17 @@ def test_lifecycle_legal_pair_each_actor_moves_or_is_forbidden(
     ticket = desk.ticket_in(state)
     events_before, version_before = count_events(desk.session, ticket), ticket.version
 
+    # A re-assign names the officer (the paths reach "assigned" without one).
+    fields = {"officer": "staff@tanggap.example"} if (state, trigger) == REASSIGN else {}
     if permitted(state, trigger, who):
-        desk.act(ticket, trigger, who)
+        desk.act(ticket, trigger, who, **fields)
         assert ticket.state == LEGAL[(state, trigger)]
         assert count_events(desk.session, ticket) == events_before + 1
         assert ticket.version == version_before + 1
         return
 
     with pytest.raises(Forbidden):
-        desk.act(ticket, trigger, who)
+        desk.act(ticket, trigger, who, **fields)
     desk.session.expire_all()
     assert ticket.state == state
     assert ticket.version == version_before

@@ -288,7 +288,7 @@ def test_assign_officer_of_another_agency_rule_violated_nothing_written(
     ticket = desk.ticket_in("verified")
     before = persisted(desk.session, ticket)
 
-    with pytest.raises(RuleViolated, match=r"outsider@tanggap\.example does not work for"):
+    with pytest.raises(RuleViolated, match=r"'outsider@tanggap\.example' does not work for"):
         desk.act(ticket, "assign", **fields)
 
     assert persisted(desk.session, ticket) == before

@@ -432,3 +432,105 @@ def test_stale_write_is_a_conflict_on_every_database(desk) -> None:
     )
     with pytest.raises(StaleVersion, match="changed by someone else"):
         desk.act(ticket, "verify")
+
+
+# --- re-assign: the agency holding a ticket names its own officer -------------------------
+
+
+def _transferred_to_dbm(desk) -> Ticket:
+    at(desk, wib(11, 23, 9))
+    ticket = desk.submit()  # traffic_jam at Monas → DISHUB
+    at(desk, wib(11, 23, 9, 10))
+    desk.act(ticket, "verify")
+    at(desk, wib(11, 23, 9, 20))
+    desk.act(ticket, "assign", officer="staff@tanggap.example")
+    at(desk, wib(11, 23, 9, 30))
+    desk.act(ticket, "transfer", agency="DBM", note="jalan ambles, bukan lalu lintas")
+    return ticket
+
+
+def test_reassign_after_transfer_names_the_receiving_officer_and_keeps_the_start_clock(
+    desk,
+) -> None:
+    from engine.staff import add_staff
+
+    ticket = _transferred_to_dbm(desk)
+    assert ticket.officer is None  # the transfer named nobody at DBM
+    start = timer(desk, ticket, "start", cycle=2)
+    deadline, warning_at = start.deadline, start.next_due_at
+    add_staff(desk.session, email="sari@dbm.example", name="Sari", role="staff",
+              agency="DBM", now=desk.now)  # fmt: skip
+
+    at(desk, wib(11, 23, 11))
+    desk.act(ticket, "assign", "dbm", officer="sari@dbm.example", note="Sari ke lokasi")
+
+    assert (ticket.state, ticket.agency.code, ticket.officer.email) == (
+        "assigned",
+        "DBM",
+        "sari@dbm.example",
+    )
+    event = list_events(desk.session, ticket)[-1]
+    assert (event.trigger, event.data) == (
+        "assign",
+        {"officer": {"from": None, "to": "sari@dbm.example"}},
+    )
+    # The start clock measures DBM's time to begin: a hand-over between officers buys none.
+    start = timer(desk, ticket, "start", cycle=2)
+    assert start.stopped_at is None
+    assert (start.deadline, start.next_due_at) == (deadline, warning_at)
+    starts = select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == "start")
+    assert len(desk.session.scalars(starts).all()) == 2  # no third start clock
+    # DBM acted on the transfer: its acceptance clock is over.
+    assert timer(desk, ticket, "accept").stopped_at == wib(11, 23, 11).astimezone(UTC)
+
+    # The start clock's warning goes to the officer DBM named, and to DBM's queue.
+    assert warning_at is not None
+    sweep_batch(desk.session, now=warning_at + timedelta(minutes=1))
+    warned = sorted(m[1] for m in mails(desk, ticket, "start") if m[0] == "warning")
+    assert warned == ["dbm.queue@tanggap.example", "sari@dbm.example"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "key", "words"),
+    [
+        ({"agency": "DLH", "officer": "outsider@tanggap.example"}, "transfer_to_change_agency",
+         "is assigned to DBM; to hand it to DLH, transfer it"),
+        ({}, "officer_required", "name the officer to assign it to"),
+        ({"officer": "dbm@tanggap.example"}, "already_assigned_to_officer",
+         "already assigned to that officer"),
+    ],
+)  # fmt: skip
+def test_reassign_that_would_change_nothing_or_the_agency_is_refused_nothing_written(
+    desk, fields: dict[str, str], key: str, words: str
+) -> None:
+    ticket = _transferred_to_dbm(desk)
+    desk.act(ticket, "assign", "dbm", officer="dbm@tanggap.example")
+    accept_stopped = timer(desk, ticket, "accept").stopped_at
+    version = ticket.version
+
+    with pytest.raises(RuleViolated, match=words) as raised:
+        desk.act(ticket, "assign", "admin", **fields)
+
+    assert raised.value.code == key
+    desk.session.expire_all()
+    assert (ticket.version, ticket.agency.code, ticket.officer.email) == (
+        version,
+        "DBM",
+        "dbm@tanggap.example",
+    )
+    assert timer(desk, ticket, "accept").stopped_at == accept_stopped
+
+
+def test_reassign_is_for_the_agency_holding_the_ticket_not_the_one_that_gave_it_away(
+    desk,
+) -> None:
+    ticket = _transferred_to_dbm(desk)
+    version = ticket.version
+    with pytest.raises(Forbidden):
+        desk.act(ticket, "assign", "staff", officer="dbm@tanggap.example")  # DISHUB staff
+    # Naming an agency's officer is the agency's business: an area office triages (it may
+    # assign a verified ticket) but does not pick DBM's people.
+    with pytest.raises(Forbidden):
+        desk.act(ticket, "assign", "kelurahan", officer="dbm@tanggap.example")
+    desk.session.expire_all()
+    assert (ticket.version, ticket.officer_id) == (version, None)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine import environment, letters, mail_dates
+from engine import environment, letters, mail_dates, visibility
 from engine.delivery import DeliveryPolicy, alert_operator
 from engine.letters import Letter
 from engine.lifecycle import Role, State, Trigger
@@ -243,10 +243,6 @@ def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subsc
     return {address: row for address, row in ordered if row.active}
 
 
-#: Triggers that leave the state as it was but change how it reads to the citizen.
-_VISIBLE_SAME_STATE = frozenset({"transfer", "reopen"})
-
-
 def on_public_transition(
     session: Session,
     ticket: Ticket,
@@ -256,12 +252,13 @@ def on_public_transition(
     settings: Settings | None = None,
 ) -> int:
     """Queue a status mail to the reporter (if they left an e-mail) and each subscriber, in the
-    language each asked in, for a change the citizen can see; returns how many were queued.
+    language each asked in, for a public change a mail can carry (``visibility.in_status_mail``:
+    a change of state, or staff's public note); returns how many were queued.
 
     Called by ``tickets.write_transition`` in the transition's transaction: the mail exists
     exactly when the change does.
     """
-    if event.from_state == event.to_state and event.trigger not in _VISIBLE_SAME_STATE:
+    if not visibility.in_status_mail(event):
         return 0
     readers = _readers(session, ticket, now)
     if not readers:
@@ -293,7 +290,7 @@ def on_public_transition(
             name=ticket.reporter_name if reporter else None,
             category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
             status=letters.state_label(ticket.state, lang, last_trigger=ticket.last_trigger),
-            note=event.note if event.public else None,
+            note=visibility.public_note(event),
             dispute_until=dispute_until if reporter else None,
             dispute_days=settings.dispute_window_days,
             original=original,

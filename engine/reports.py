@@ -307,7 +307,7 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
     )
     own = (ticket.reporter_email or "").lower()
     return ReporterView(
-        report=get_public(session, ticket.code, now=now),
+        report=get_public(session, ticket.code, now=now, reporter=True),
         name=ticket.reporter_name,
         email=ticket.reporter_email,
         phone=ticket.reporter_phone,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clocks, outbox
+from engine import clocks, outbox, visibility
 from engine.actors import Actor
 from engine.codes import normalize_code, not_found
 from engine.errors import StaleVersion, TicketNotFound
@@ -114,8 +114,10 @@ def write_transition(
     seq = ticket.version + 1
     ticket.version = seq
     ticket.state = to_state.value
-    ticket.last_trigger = trigger.value
-    ticket.updated_at = now
+    if not RULES_BY_TRIGGER[trigger].stays:
+        # How the state reads ("Koordinasi" after a transfer) follows the last move of state:
+        # a later note, rating or merge leaves the label as it was.
+        ticket.last_trigger = trigger.value
     event = new_event(
         ticket,
         seq=seq,
@@ -127,6 +129,11 @@ def write_transition(
         data=data,
         now=now,
     )
+    if visibility.moves_public_time(event):
+        # The public "updated" time (Open311 updated_datetime, the public list's order) moves
+        # only when something the public reads changed: a client that re-fetches on it finds
+        # something new, and an internal note, a rating or a merge tells nobody it happened.
+        ticket.updated_at = now
     session.add(event)
     # A failed flush rolls the session back and expires the ticket: keep what the error says,
     # and where the ticket stood as read, with what the actor's role may fire there.

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from engine import visibility
 from engine.instants import given_instants
-from engine.lifecycle import Role
 from engine.models import Attachment, Category, Ticket, TicketEvent
 from engine.questions import QuestionSpec, questions_of
 
@@ -34,45 +34,42 @@ class PublicUpdate:
 def list_public_updates(
     session: Session, *, start: datetime, end: datetime, limit: int
 ) -> list[PublicUpdate]:
-    """Events in [start, end], oldest first, with the public note and the event's first photo."""
+    """The public events (``visibility.is_public``) in [start, end], oldest first, at most
+    ``limit``: each with its public note and its first public photo. Events the public does not
+    see are left out in the query itself, so ``limit`` counts public events only."""
     given_instants(start_date=start, end_date=end)
     rows = session.execute(
-        select(
-            TicketEvent.id,
-            Ticket.code,
-            TicketEvent.trigger,
-            TicketEvent.to_state,
-            TicketEvent.note,
-            TicketEvent.public,
-            TicketEvent.created_at,
-            TicketEvent.ticket_id,
-            TicketEvent.seq,
-            TicketEvent.actor_role,
-        )
+        select(TicketEvent, Ticket.code)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(TicketEvent.created_at >= start, TicketEvent.created_at <= end)
+        .where(
+            TicketEvent.created_at >= start,
+            TicketEvent.created_at <= end,
+            visibility.public_clause(),
+        )
         .order_by(TicketEvent.created_at, TicketEvent.id)
         .limit(limit)
     ).all()
+    shown = {(ev.ticket_id, ev.seq) for ev, _ in rows if visibility.shows_photos(ev)}
     photos: dict[tuple[int, int], str] = {}
-    if rows:
+    if shown:
         for ticket_id, seq, key in session.execute(
             select(Attachment.ticket_id, Attachment.event_seq, Attachment.storage_key)
-            .where(Attachment.ticket_id.in_({r[7] for r in rows}))
+            .where(Attachment.ticket_id.in_({ticket_id for ticket_id, _ in shown}))
             .order_by(Attachment.id.desc())
         ):
-            photos[(ticket_id, seq)] = key
+            if (ticket_id, seq) in shown:
+                photos[(ticket_id, seq)] = key
     return [
         PublicUpdate(
-            id=row[0],
-            code=row[1],
-            trigger=row[2],
-            to_state=row[3],
-            note=row[4] if row[5] and row[9] != Role.CITIZEN.value else None,
-            at=row[6],
-            photo_key=photos.get((row[7], row[8])),
+            id=ev.id,
+            code=code,
+            trigger=ev.trigger,
+            to_state=ev.to_state,
+            note=visibility.public_note(ev),
+            at=ev.created_at,
+            photo_key=photos.get((ev.ticket_id, ev.seq)),
         )
-        for row in rows
+        for ev, code in rows
     ]
 
 
@@ -114,26 +111,29 @@ def list_services(session: Session) -> list[Service]:
 def latest_notes_and_photos(
     session: Session, ticket_ids: Sequence[int]
 ) -> dict[int, tuple[str | None, str | None, str | None]]:
-    """Per ticket: its latest public note, its first photo's storage key and the ``media_url``
-    another system sent with it (Open311 lists)."""
+    """Per ticket: its latest public note, its first public photo's storage key and the
+    ``media_url`` another system sent with it (Open311 lists)."""
     notes: dict[int, str | None] = {}
     photos: dict[int, str] = {}
     if not ticket_ids:
         return {}
     for ticket_id, note in session.execute(
         select(TicketEvent.ticket_id, TicketEvent.note)
-        .where(
-            TicketEvent.ticket_id.in_(ticket_ids),
-            TicketEvent.public,
-            TicketEvent.actor_role != Role.CITIZEN.value,
-            TicketEvent.note.is_not(None),
-        )
+        .where(TicketEvent.ticket_id.in_(ticket_ids), visibility.public_note_clause())
         .order_by(TicketEvent.seq)
     ):
         notes[ticket_id] = note
+    # Only a photo the public sees: a staff photo on an internal note stays internal.
     for ticket_id, key in session.execute(
         select(Attachment.ticket_id, Attachment.storage_key)
-        .where(Attachment.ticket_id.in_(ticket_ids))
+        .join(
+            TicketEvent,
+            and_(
+                TicketEvent.ticket_id == Attachment.ticket_id,
+                TicketEvent.seq == Attachment.event_seq,
+            ),
+        )
+        .where(Attachment.ticket_id.in_(ticket_ids), visibility.shows_photos_clause())
         .order_by(Attachment.id.desc())
     ):
         photos[ticket_id] = key

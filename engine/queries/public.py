@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from engine import visibility
 from engine.catalogue.lookup import filter_code
 from engine.codes import normalize_code, not_found
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instant, given_instants
-from engine.lifecycle import OPEN_STATES, Role, State
+from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, Role, State, Trigger
 from engine.models import Agency, Area, Attachment, Category, SlaTimer, Ticket, TicketEvent
 from engine.presentation import StatePresentation, present
 from engine.routing import check_location
@@ -327,31 +328,33 @@ def list_public(
     return Page(items, encode_cursor(last.updated_at, last.id) if last else None)
 
 
-def get_public(session: Session, code: str, *, now: datetime) -> PublicTicket:
-    """One report as the public sees it: state, timeline of public notes, photos, SLA."""
+def get_public(
+    session: Session, code: str, *, now: datetime, reporter: bool = False
+) -> PublicTicket:
+    """One report as the public sees it: state, timeline of its public events
+    (``visibility.is_public``: an internal note, a rating or a merge is not there at all),
+    photos, SLA. ``reporter``: the token holder's view, whose timeline also holds their own
+    comments, dispute and rating (their words stay out: ``own_notes`` carries them)."""
     row = session.execute(_base().where(Ticket.code == normalize_code(code))).first()
     if row is None:
         raise TicketNotFound(not_found(code))
     ticket = _row_to_public(row, now, None)
-    events = session.execute(
-        select(
-            TicketEvent.seq,
-            TicketEvent.trigger,
-            TicketEvent.to_state,
-            TicketEvent.actor_role,
-            TicketEvent.note,
-            TicketEvent.public,
-            TicketEvent.created_at,
-        )
-        .where(TicketEvent.ticket_id == ticket.id)
+    shown = visibility.public_clause()
+    if reporter:
+        # Only the token holder acts as a citizen on a ticket: these events are theirs.
+        shown = or_(shown, TicketEvent.actor_role == Role.CITIZEN.value)
+    events = session.scalars(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, shown)
         .order_by(TicketEvent.seq)
     ).all()
-    timeline, last_trigger = [], None
-    for seq, trigger, to_state, role, note, public, at in events:
-        state = present(to_state, trigger if to_state == State.ASSIGNED else last_trigger)
-        shown = note if public and role != Role.CITIZEN.value else None
-        timeline.append(PublicEvent(seq, trigger, state, role, shown, at))
-        last_trigger = trigger
+    timeline, moved_by = [], None
+    for ev in events:
+        if not RULES_BY_TRIGGER[Trigger(ev.trigger)].stays:
+            moved_by = ev.trigger  # a note after a transfer still reads "Koordinasi"
+        state = present(ev.to_state, moved_by)
+        note = visibility.public_note(ev)
+        timeline.append(PublicEvent(ev.seq, ev.trigger, state, ev.actor_role, note, ev.created_at))
     return replace(ticket, timeline=tuple(timeline), photos=tuple(list_photos(session, ticket.id)))
 
 
@@ -378,11 +381,7 @@ def list_photos(session: Session, ticket_id: int) -> list[PublicPhoto]:
         )
         .where(
             Attachment.ticket_id == ticket_id,
-            or_(
-                Attachment.purpose == "report",
-                TicketEvent.public,
-                TicketEvent.actor_role == Role.CITIZEN.value,
-            ),
+            or_(Attachment.purpose == "report", visibility.shows_photos_clause()),
         )
         .order_by(Attachment.id)
     ).all()

@@ -139,8 +139,9 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
     page.get_by_label("Comment for the staff").fill("Thank you, <b>quick</b> work")
     page.get_by_role("button", name="Send comment").click()
     expect(page.locator("#action-status")).to_have_text("Comment sent to the staff.")
-    # A citizen's comment goes to the agency; the public history shows that one was made, and
-    # the reporter (holding the token) reads their own words under it, as text.
+    # A citizen's comment goes to the agency; the public history does not list it (it changes
+    # nothing the public sees), and the reporter (holding the token) reads their own entry and
+    # words, as text.
     mine = page.locator(".timeline li").last
     expect(mine).to_contain_text("Comment · by a citizen")
     expect(mine.locator(".own-words")).to_have_text(
@@ -150,7 +151,8 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
     # Never on the public page: not in its HTML, not for a visitor without the token.
     assert "quick" not in live.request.get(f"/t/{code}").text()
     visitor = open_page(f"/t/{code}", size="phone", lang="en")
-    expect(visitor.locator(".timeline li").last).to_contain_text("Comment · by a citizen")
+    expect(visitor.locator(".timeline li").last).to_contain_text("Resolved")
+    expect(visitor.locator(".timeline")).not_to_contain_text("Comment")
     expect(visitor.locator("main")).not_to_contain_text("quick")
     staff_view = live.request.get(f"/api/v1/tickets/{code}", headers=live.auth("admin"))
     assert "Thank you, <b>quick</b> work" in staff_view.text()
@@ -165,6 +167,7 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
     assert [n["note"] for n in private.json()["own_notes"]] == ["Thank you, <b>quick</b> work"]
     page.get_by_role("button", name="Forget the code on this device").click()
     expect(page.locator(".own-words")).to_have_count(0)
+    expect(page.locator(".timeline")).not_to_contain_text("Comment")
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

@@ -35,14 +35,42 @@
       if (!r.ok) { throw new Error(t("track.token_wrong")); }
       token = candidate; remember(candidate);
       tokenForm.hidden = true; actions.hidden = false; error.hidden = true;
-      return r.json().then(function (mine) { showOwnWords(mine.own_notes || []); return mine; });
+      return r.json().then(function (mine) {
+        showOwnWords(mine.own_notes || [], (mine.report && mine.report.timeline) || []);
+        return mine;
+      });
     });
   }
-  /* The public history says only that the reporter commented; with the token, the reporter sees
-     their own words again under each of their entries (from the private view, never the page). */
-  function showOwnWords(notes) {
+  /* The public history holds what the public sees: a dispute (it reopens the report), not a
+     comment or a rating. With the token, the reporter sees their own entries and words again
+     (from the private view's timeline, never the page's HTML). */
+  function ownEntry(event) {
+    var list = document.querySelector(".timeline");
+    if (!list || !event) { return null; }
+    var entry = document.createElement("li");
+    entry.className = "own-entry";
+    entry.dataset.seq = String(Number(event.seq));
+    var when = document.createElement("p");
+    var time = document.createElement("time");
+    time.dateTime = event.at;
+    time.textContent = new Date(event.at).toLocaleString(document.documentElement.lang || undefined);
+    when.appendChild(time);
+    var what = document.createElement("p");
+    what.textContent = t("trigger." + event.action) + " · " + t("role.citizen");
+    entry.appendChild(when);
+    entry.appendChild(what);
+    var later = Array.prototype.find.call(list.children, function (li) {
+      return Number(li.dataset.seq) > Number(event.seq);
+    });
+    list.insertBefore(entry, later || null);
+    return entry;
+  }
+  function showOwnWords(notes, timeline) {
     notes.forEach(function (n) {
       var entry = document.querySelector(".timeline li[data-seq='" + Number(n.seq) + "']");
+      if (!entry) {
+        entry = ownEntry(timeline.find(function (e) { return Number(e.seq) === Number(n.seq); }));
+      }
       if (!entry || entry.querySelector(".own-words")) { return; }
       var said = document.createElement("p");
       said.className = "note own-words";
@@ -54,7 +82,7 @@
     });
   }
   function hideOwnWords() {
-    document.querySelectorAll(".own-words").forEach(function (p) { p.remove(); });
+    document.querySelectorAll(".own-entry, .own-words").forEach(function (p) { p.remove(); });
   }
   var initial = fromFragment() || recalled();
   if (initial) { use(initial).catch(function () { try { localStorage.removeItem(key); } catch (e) { /* */ } }); }

@@ -1,0 +1,140 @@
+"""Which ticket events the public sees: the one rule behind every public view of a history.
+
+An event is *public* when it changes what anyone may read about the report:
+
+- **its state** as the public reads it: the submission itself, any change of state, and a
+  transfer (the label turns to "Koordinasi" and another agency is responsible);
+- **a note for the public**: staff (never a citizen: their words are their own) wrote it and
+  marked it public;
+- **a photo the public sees**: one added by staff on a public event, or by the reporter (the
+  report's evidence is always shown, ``queries.public.list_photos``).
+
+Everything else — a staff internal note, a rating, a merge recorded on the ticket another was
+marked a duplicate of, the reporter's words without a photo, an ``update`` without a public
+note — is not in the public timeline (``GET /api/v1/reports/{code}``, ``/t/{code}``), not in
+Open311's ``servicerequestupdates`` and mails no citizen. Its existence, not only its words,
+stays with staff.
+
+The rule exists twice, side by side here and nowhere else: ``is_public`` for an event in hand
+(the outbox decides mail as the event is written) and ``public_clause`` for SQL (feeds filter
+before their LIMIT, so a page is never short). ``tests/engine/test_visibility.py`` holds them
+to each other for every trigger.
+
+A report's public "updated" time (``updated_at``: the public list's order, GeoJSON, Open311
+``updated_datetime`` and ``updated_after``) moves on a public event and on a change to a field
+the public reads (category, location, area, agency, priority — the priority sets the
+``expected_datetime``), never on anything else: a client that re-fetches on a newer time finds
+something new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, and_, exists, or_
+
+from engine.lifecycle import Role, Trigger
+from engine.models import Attachment, TicketEvent
+
+#: Fields an event's ``data`` may record as changed that the public reads about a report.
+PUBLIC_FIELDS = frozenset({"category", "location", "area", "agency", "priority"})
+
+
+class EventFacts(Protocol):
+    @property
+    def trigger(self) -> str: ...
+    @property
+    def from_state(self) -> str | None: ...
+    @property
+    def to_state(self) -> str: ...
+    @property
+    def actor_role(self) -> str: ...
+    @property
+    def note(self) -> str | None: ...
+    @property
+    def public(self) -> bool: ...
+    @property
+    def data(self) -> Mapping[str, Any] | None: ...
+
+
+def changes_state(event: EventFacts) -> bool:
+    """The state as the public reads it moves (or the report begins)."""
+    return (
+        event.from_state is None
+        or event.from_state != event.to_state
+        or event.trigger == Trigger.TRANSFER.value
+    )
+
+
+def public_note(event: EventFacts) -> str | None:
+    """The event's note if the public reads it: staff's, marked public; else ``None``."""
+    if event.public and event.actor_role != Role.CITIZEN.value:
+        return event.note
+    return None
+
+
+def _photos(event: EventFacts) -> int:
+    given = (event.data or {}).get("photos", 0)
+    return given if isinstance(given, int) and not isinstance(given, bool) else 0
+
+
+def shows_photos(event: EventFacts) -> bool:
+    """Whether the photos of ``event``, if any, are public: staff's on a public event, the
+    reporter's always (their report's evidence)."""
+    return event.public or event.actor_role == Role.CITIZEN.value
+
+
+def public_photo(event: EventFacts) -> bool:
+    """The event added a photo the public sees."""
+    return _photos(event) > 0 and shows_photos(event)
+
+
+def is_public(event: EventFacts) -> bool:
+    """Whether the public sees ``event`` at all (this module's docstring)."""
+    return changes_state(event) or public_note(event) is not None or public_photo(event)
+
+
+def in_status_mail(event: EventFacts) -> bool:
+    """A public change a citizen's status mail can carry: a state or a note (a mail carries no
+    photo, so a photo alone would be a mail that says nothing new)."""
+    return changes_state(event) or public_note(event) is not None
+
+
+def moves_public_time(event: EventFacts) -> bool:
+    """Whether ``event`` moves the report's public ``updated_at`` (this module's docstring)."""
+    return is_public(event) or not PUBLIC_FIELDS.isdisjoint(event.data or {})
+
+
+def shows_photos_clause() -> ColumnElement[bool]:
+    """SQL twin of ``shows_photos``, on ``TicketEvent`` rows."""
+    return or_(TicketEvent.public, TicketEvent.actor_role == Role.CITIZEN.value)
+
+
+def public_photo_clause() -> ColumnElement[bool]:
+    """SQL twin of ``public_photo``: an attachment keyed to the event, and its photos public."""
+    photo = exists().where(
+        Attachment.ticket_id == TicketEvent.ticket_id,
+        Attachment.event_seq == TicketEvent.seq,
+    )
+    return and_(shows_photos_clause(), photo)
+
+
+def public_note_clause() -> ColumnElement[bool]:
+    """SQL twin of ``public_note`` (true where the event has a note the public reads)."""
+    return and_(
+        TicketEvent.public,
+        TicketEvent.actor_role != Role.CITIZEN.value,
+        TicketEvent.note.is_not(None),
+    )
+
+
+def public_clause() -> ColumnElement[bool]:
+    """SQL twin of ``is_public``, on ``TicketEvent`` rows (use in WHERE, before any LIMIT)."""
+    return or_(
+        TicketEvent.from_state.is_(None),
+        TicketEvent.from_state != TicketEvent.to_state,
+        TicketEvent.trigger == Trigger.TRANSFER.value,
+        public_note_clause(),
+        public_photo_clause(),
+    )

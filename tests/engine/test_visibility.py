@@ -1,0 +1,83 @@
+"""``engine.visibility``: the rule in Python (mail, the public time) and in SQL (feeds, the
+public timeline) says the same of every kind of event, and feeds filter before their LIMIT."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from engine import visibility
+from engine.lifecycle import Trigger
+from engine.models import TicketEvent
+from engine.queries import list_public_updates
+from tests.conftest import make_photo
+from tests.engine.conftest import Desk
+
+
+def _every_kind(desk: Desk) -> None:
+    """Tickets that between them fire every trigger, with notes public and internal, photos
+    public and internal, the reporter's words with and without a photo."""
+    a = desk.ticket_in("in_progress")
+    desk.act(a, "comment", "admin", note="internal", public=False)
+    desk.act(a, "comment", "admin", note="internal, photo", public=False, photos=(make_photo(),))
+    desk.act(a, "comment", "admin", note="public", public=True)
+    desk.act(a, "comment", "admin", note="public, photo", public=True, photos=(make_photo(),))
+    desk.act(a, "comment", "citizen", note="words only")
+    desk.act(a, "comment", "citizen", note="with a photo", photos=(make_photo(),))
+    desk.act(a, "update", "admin", priority="high", note="internal reason")
+    desk.act(a, "update", "admin", priority="low", note="public reason", public=True)
+    desk.act(a, "hold", "admin", note="menunggu PLN")
+    desk.act(a, "resume", "admin", note="PLN datang")
+    dup = desk.ticket_in("verified")
+    desk.act(dup, "mark_duplicate", "admin", duplicate_of=a.code)  # and a merge on a
+    desk.act(a, "resolve", "admin", note="selesai", public=False)
+    desk.act(a, "rate", "citizen", rating=2, note="kurang")
+    desk.act(a, "reopen", "citizen", note="masih macet")
+    desk.act(a, "transfer", "admin", agency="DBM", note="jalan rusak")
+    b = desk.ticket_in("closed")
+    desk.act(b, "rate", "citizen", rating=5)
+    desk.act(desk.submit(), "reject", "admin", note="spam")
+
+
+def test_python_and_sql_rules_agree_on_every_trigger(desk: Desk) -> None:
+    _every_kind(desk)
+    events = desk.session.scalars(select(TicketEvent).order_by(TicketEvent.id)).all()
+    assert {e.trigger for e in events} == {t.value for t in Trigger}
+    in_sql = set(
+        desk.session.scalars(select(TicketEvent.id).where(visibility.public_clause())).all()
+    )
+    assert {e.id for e in events if visibility.is_public(e)} == in_sql
+    hidden = [(e.trigger, e.note) for e in events if e.id not in in_sql]
+    assert hidden == [
+        ("comment", "internal"),
+        ("comment", "internal, photo"),
+        ("comment", "words only"),
+        ("update", "internal reason"),
+        ("merge", None),
+        ("rate", "kurang"),
+        ("rate", None),
+    ]
+
+
+def test_the_feed_limit_counts_public_events_only(desk: Desk) -> None:
+    start = desk.now
+    a = desk.ticket_in("in_progress")  # 4 public events
+    for n in range(6):
+        desk.act(a, "comment", "admin", note=f"internal {n}", public=False)
+    desk.act(a, "comment", "admin", note="public", public=True)
+    end = desk.now + timedelta(minutes=1)
+
+    def page(limit: int) -> list[tuple[str, str | None]]:
+        found = list_public_updates(desk.session, start=start, end=end, limit=limit)
+        return [(u.trigger, u.note) for u in found]
+
+    assert page(5) == [
+        ("submit", None),
+        ("verify", None),
+        ("assign", None),
+        ("start", None),
+        ("comment", "public"),
+    ]
+    assert page(100) == page(5)
+    assert page(2) == [("submit", None), ("verify", None)]

@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from engine.delivery import DeliveryPolicy
 from engine.escalation import sweep_batch
 from engine.keys import KeyHolder, authenticate, create_key
 from engine.lifecycle import Role
+from engine.mail_events import record_events
 from engine.models import Escalation, Notification, Ticket
 from engine.queries.oversight import sla_story
 from engine.queries.staff import list_escalations
@@ -197,3 +199,40 @@ def test_transfer_sweep_again_or_retried_sends_nothing_more(desk: Desk) -> None:
 
     assert (again.escalations, again.notifications) == (0, 0)
     assert [(m.id, m.recipient) for m in outbox(desk, ticket)] == before
+
+
+def test_transfer_bounced_shared_mail_goes_up_the_chain_for_both_clocks(desk: Desk) -> None:
+    ticket = transferred(desk)
+    sweep_batch(desk.session, now=wib(14, 1))
+    (to_head,) = [mail for mail in outbox(desk, ticket) if mail.recipient == DBM_HEAD]
+    to_head.status = "sent"
+
+    record_events(
+        desk.session,
+        [{"event": "bounce", "tanggap_outbox_id": str(to_head.id), "sg_event_id": "ev-head"}],
+        now=wib(14, 5),
+        policy=DeliveryPolicy(),
+    )
+
+    # The head's mailbox is dead: the next one up the chain (the kelurahan office) gets the
+    # one mail, naming both clocks, once.
+    (stand_in,) = [
+        mail for mail in outbox(desk, ticket) if mail.recipient not in (DBM_HEAD, KECAMATAN)
+    ]
+    assert (stand_in.recipient, stand_in.recipient_kind) == (
+        "kel-gambir.head@tanggap.example",
+        "area_office:kelurahan",
+    )
+    assert "mulai penanganan dan penerimaan koordinasi" in stand_in.subject
+    assert f"surel ke {DBM_HEAD} tidak dapat diterima" in stand_in.body
+    story = sla_story(
+        desk.session, _key(desk.session, Role.ADMIN, None, wib(14, 6)), ticket.code, now=wib(14, 6)
+    )
+    told = {
+        story_timer.timer.kind: sorted(n.recipient for n in level.notices)
+        for story_timer in story.timers
+        if story_timer.timer.kind in ("start", "accept")
+        for level in story_timer.levels
+        if level.level == "breach"
+    }
+    assert told["start"] == told["accept"] == sorted([DBM_HEAD, KECAMATAN, stand_in.recipient])

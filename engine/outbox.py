@@ -97,7 +97,7 @@ class Overdue:
     told_before: Sequence[ToldBefore] = ()
 
 
-def _joined(words: Sequence[str], conjunction: str) -> str:
+def joined(words: Sequence[str], conjunction: str) -> str:
     """``a``, ``a dan b``, ``a, b dan c`` (``conjunction`` is "dan" or "and")."""
     if len(words) < 2:
         return "".join(words)
@@ -138,8 +138,8 @@ def escalation_message(ticket: Ticket, clocks: Sequence[Overdue], *, now: dateti
         late = now - due
         lines.append(
             {
-                "timer_id": _joined([n[0] for n in named], "dan"),
-                "timer_en": _joined([n[1] for n in named], "and"),
+                "timer_id": joined([n[0] for n in named], "dan"),
+                "timer_en": joined([n[1] for n in named], "and"),
                 "deadline": due.astimezone(first.policy.calendar.zone).strftime(
                     "%Y-%m-%d %H:%M %Z"
                 ),
@@ -160,8 +160,8 @@ def escalation_message(ticket: Ticket, clocks: Sequence[Overdue], *, now: dateti
         "escalation",
         code=ticket.code,
         state_words="MELEWATI BATAS" if level.percent >= 100 else "MENDEKATI BATAS",
-        timer_id=_joined([n[0] for n in every], "dan"),
-        timer_en=_joined([n[1] for n in every], "and"),
+        timer_id=joined([n[0] for n in every], "dan"),
+        timer_en=joined([n[1] for n in every], "and"),
         several=len(clocks) > 1,
         percent=level.percent,
         level=words(level.name),

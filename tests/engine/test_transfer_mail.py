@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.delivery import DeliveryPolicy
+from engine.digest import digest_letter, scope_of
 from engine.escalation import sweep_batch
 from engine.keys import KeyHolder, authenticate, create_key
 from engine.lifecycle import Role
@@ -236,3 +237,32 @@ def test_transfer_bounced_shared_mail_goes_up_the_chain_for_both_clocks(desk: De
         if level.level == "breach"
     }
     assert told["start"] == told["accept"] == sorted([DBM_HEAD, KECAMATAN, stand_in.recipient])
+
+
+def test_transfer_digest_lists_the_ticket_once_naming_both_clocks(desk: Desk) -> None:
+    ticket = transferred(desk)
+    sweep_batch(desk.session, now=wib(14, 1))
+    head = add_staff(
+        desk.session,
+        email="kepala@gub.example",
+        name="Kepala",
+        role=Role.SUPERVISOR,
+        agency="GUB",  # the governor's office: every ticket
+        now=wib(10),
+    )
+    scope = scope_of(desk.session, head)
+    assert scope is not None
+
+    letter = digest_letter(
+        desk.session, head, scope, now=wib(14, 2), settings=desk.settings, lang="id"
+    )
+    english = digest_letter(
+        desk.session, head, scope, now=wib(14, 2), settings=desk.settings, lang="en"
+    )
+
+    assert letter.body.count(ticket.code) == english.body.count(ticket.code) == 2  # line, link
+    assert (
+        f"- {ticket.code} Kemacetan — Dinas Bina Marga, mulai penanganan dan penerimaan "
+        "koordinasi, tenggat"
+    ) in letter.body
+    assert "start of work and acceptance of the transfer" in english.body

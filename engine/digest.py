@@ -37,8 +37,14 @@ from engine.models import (
     Staff,
     Ticket,
 )
-from engine.outbox import TIMER_WORDS, enqueue, staff_link
-from engine.queries.oversight import SlaStatus, may_need_attention, running_timers, ticket_status
+from engine.outbox import TIMER_WORDS, enqueue, joined, staff_link
+from engine.queries.oversight import (
+    SlaStatus,
+    may_need_attention,
+    running_timers,
+    ticket_status,
+    timer_status,
+)
 from engine.settings import Settings
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
@@ -90,6 +96,9 @@ class _Listed:
     category: tuple[str, str]
     agency: str
     timer: SlaTimer
+    #: Every running timer's kind in the same status with the same deadline, ``timer``'s first
+    #: (after a transfer start and accept run side by side: one line names both).
+    kinds: tuple[str, ...] = ()
 
 
 def _needing_attention(
@@ -110,9 +119,16 @@ def _needing_attention(
     timers = running_timers(session, [row[0] for row in rows])
     found: dict[SlaStatus, list[_Listed]] = {SlaStatus.BREACHED: [], SlaStatus.AT_RISK: []}
     for ticket_id, code, name_id, name_en, agency in rows:
-        status, timer = ticket_status(timers.get(ticket_id, []), now)
+        running = timers.get(ticket_id, [])
+        status, timer = ticket_status(running, now)
         if status in found and timer is not None:
-            found[status].append(_Listed(code, (name_id, name_en), agency, timer))
+            together = [
+                t.kind
+                for t in sorted(running, key=lambda t: t.id)
+                if t.deadline == timer.deadline and timer_status(t, now) is status
+            ]
+            kinds = tuple(dict.fromkeys([timer.kind, *together]))
+            found[status].append(_Listed(code, (name_id, name_en), agency, timer, kinds))
     for listed in found.values():
         listed.sort(key=lambda item: (item.timer.deadline, item.code))
     return found
@@ -123,8 +139,9 @@ def _rows(
 ) -> list[dict[str, str]]:
     rows = []
     for item in listed[:LIST_LIMIT]:
-        kind = item.timer.kind
-        word_id, word_en = _TIMER_WORDS.get(kind, (kind, kind))
+        named = [_TIMER_WORDS.get(kind, (kind, kind)) for kind in item.kinds or (item.timer.kind,)]
+        word_id = joined([n[0] for n in named], "dan")
+        word_en = joined([n[1] for n in named], "and")
         rows.append(
             {
                 "code": item.code,

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Subquery, and_, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from engine import environment
 from engine import timers as timer_rows
 from engine.delivery import DeliveryPolicy, alert_operator
-from engine.models import Escalation, Notification, SlaTimer, Ticket
-from engine.outbox import ToldBefore, enqueue, escalation_message, notification_rows
+from engine.models import Escalation, MailedTogether, Notification, SlaTimer, Ticket
+from engine.outbox import Overdue, ToldBefore, enqueue, escalation_message, notification_rows
 from engine.recipients import Addressee, Directory
 from sla import Level, Policy, reached_levels, status
 
@@ -124,60 +124,141 @@ def record_due(
     if not to_mail:
         return
     session.flush()  # escalation ids for the outbox rows
-    directory = directory or Directory(session)
+    _mail(session, to_mail, now=now, result=result, directory=directory or Directory(session))
+
+
+#: One clock's level to mail: the ticket, the timer, its level and policy, its ledger row.
+_ToMail = tuple[Ticket, SlaTimer, Level, Policy, Escalation]
+
+
+def _mail(
+    session: Session,
+    to_mail: list[_ToMail],
+    *,
+    now: datetime,
+    result: SweepResult,
+    directory: Directory,
+) -> None:
+    """Queue the mail of the levels in ``to_mail``: one mail per recipient for each ticket,
+    level and instant it fell due, naming every clock of the ticket that reached that level
+    then.
+
+    After a transfer the start and accept clocks run side by side and reach each level at the
+    same instant; their supervisors must not get two near-identical mails at once. Each clock
+    keeps its own ledger row; the mail goes in the outbox row of the first clock the recipient
+    is told of (in timer order), and ``MailedTogether`` says which mail told of the others.
+    Grouping is per recipient: when the clocks' ladders name different people at that level,
+    each person gets one mail naming the clocks that reached them. Levels due at different
+    instants are separate mails (each says its own deadline and lateness), even when one
+    catch-up sweep records them together, as are different levels.
+    """
     told = _told_before(session, sorted({timer.id for _, timer, *_ in to_mail}))
+    groups: dict[tuple[int, str, int, datetime], list[_ToMail]] = {}
+    for item in sorted(to_mail, key=lambda item: (item[0].id, item[2].percent, item[1].id)):
+        ticket, _, level, _, escalation = item
+        groups.setdefault((ticket.id, level.key, level.percent, escalation.due_at), []).append(item)
     letters: list[dict[str, Any]] = []
-    for ticket, timer, level, policy, escalation in sorted(
-        to_mail, key=lambda item: (item[1].id, item[2].percent)
-    ):
-        # A flagged mailbox gets nothing new: the level goes up the chain now, as a bounce
-        # would have sent it afterwards.
-        addressees, lost = directory.deliverable(ticket, directory.resolve(ticket, level.notify))
-        for addressee in addressees:
-            if addressee.instead_of is not None:
-                logger.info(
-                    "%s %s: %s to %s", ticket.code, level.name, addressee.note(), addressee.email
+    shared: list[dict[str, Any]] = []
+    for group in groups.values():
+        ticket = group[0][0]
+        # Per recipient (lower-cased address): who they are and the clocks (places in
+        # ``group``) that reach them.
+        reached: dict[str, tuple[Addressee, list[int]]] = {}
+        lost: dict[str, Addressee] = {}
+        for place, (_, timer, level, _, _) in enumerate(group):
+            addressees, gone = _addressed(directory, ticket, level)
+            for addressee in addressees:
+                reached.setdefault(addressee.email.lower(), (addressee, []))[1].append(place)
+            for addressee in gone:
+                lost.setdefault(addressee.email.lower(), addressee)
+            if addressees:
+                told.setdefault(timer.id, []).append(
+                    (level.name, level.percent, [a.kind for a in addressees])
                 )
         if lost:
-            _nobody_left(session, ticket, level, escalation, lost, now=now)
-        subject, body, html = escalation_message(
-            ticket, timer, level, policy, now=now, told_before=told.get(timer.id, [])
-        )
-        letters += notification_rows(
-            ticket=ticket,
-            escalation=escalation,
-            addressees=addressees,
-            subject=subject,
-            body=body,
-            html=html,
-            now=now,
-        )
-        if addressees:
-            told.setdefault(timer.id, []).append(
-                (level.name, level.percent, [a.kind for a in addressees])
+            _nobody_left(session, ticket, group, list(lost.values()), now=now)
+        # Those told of the same clocks read the same letter: render it once for them.
+        readers: dict[tuple[int, ...], list[Addressee]] = {}
+        for addressee, reaching in reached.values():
+            readers.setdefault(tuple(reaching), []).append(addressee)
+        for places, addressees in readers.items():
+            items = [group[place] for place in places]
+            subject, body, html = escalation_message(
+                ticket,
+                [
+                    Overdue(timer, level, policy, _before(told, timer, level))
+                    for _, timer, level, policy, _ in items
+                ],
+                now=now,
             )
+            carrier = items[0][4]
+            letters += notification_rows(
+                ticket=ticket,
+                escalation=carrier,
+                addressees=addressees,
+                subject=subject,
+                body=body,
+                html=html,
+                now=now,
+            )
+            shared += [
+                {
+                    "ticket_id": ticket.id,
+                    "escalation_id": item[4].id,
+                    "carrier_id": carrier.id,
+                    "recipient": a.email,
+                }
+                for item in items[1:]
+                for a in addressees
+            ]
     result.notifications += enqueue(session, letters)
+    if shared:
+        session.execute(insert(MailedTogether), shared)
+
+
+def _addressed(
+    directory: Directory, ticket: Ticket, level: Level
+) -> tuple[list[Addressee], list[Addressee]]:
+    """Who ``level`` of ``ticket`` is mailed to, and the flagged addresses nobody stands in for.
+
+    A flagged mailbox gets nothing new: the level goes up the chain now, as a bounce would have
+    sent it afterwards."""
+    addressees, lost = directory.deliverable(ticket, directory.resolve(ticket, level.notify))
+    for addressee in addressees:
+        if addressee.instead_of is not None:
+            logger.info(
+                "%s %s: %s to %s", ticket.code, level.name, addressee.note(), addressee.email
+            )
+    return addressees, lost
+
+
+def _before(told: dict[int, list[ToldBefore]], timer: SlaTimer, level: Level) -> list[ToldBefore]:
+    """What ``timer``'s lower levels told, as mailed before ``level`` (this sweep included)."""
+    return [entry for entry in told.get(timer.id, []) if entry[1] < level.percent]
 
 
 def _nobody_left(
     session: Session,
     ticket: Ticket,
-    level: Level,
-    escalation: Escalation,
+    group: list[_ToMail],
     lost: list[Addressee],
     *,
     now: datetime,
 ) -> None:
-    """Every address up the chain is undeliverable: an operator must fix the catalogue."""
+    """Every address up the chain is undeliverable: an operator must fix the catalogue (one
+    alert for a level, whichever clocks reached it)."""
     dead = ", ".join(f"{a.email} ({a.kind})" for a in lost)
+    level, escalation = group[0][2], group[0][4]
+    kinds = list(dict.fromkeys(timer.kind for _, timer, *_ in group))
+    clocks = f", {' and '.join(kinds)} clocks" if len(kinds) > 1 else ""
     alert_operator(
         session,
         DeliveryPolicy.from_settings(environment.settings()),
         subject=f"[Tanggap] {ticket.code} {level.name}: nobody up the chain can be mailed",
         text=(
-            f"Escalation {level.name} ({level.percent}%) of {ticket.code} was not mailed to "
-            f"{dead}: undeliverable, and every address above it is undeliverable too or has "
-            "this level already. Correct the addresses in the catalogue."
+            f"Escalation {level.name} ({level.percent}%{clocks}) of {ticket.code} was not "
+            f"mailed to {dead}: undeliverable, and every address above it is undeliverable too "
+            "or has this level already. Correct the addresses in the catalogue."
         ),
         about=None,
         now=now,
@@ -185,8 +266,32 @@ def _nobody_left(
     )
 
 
+def told_of() -> Subquery:
+    """Every outbox row that told of a ledger row: (``escalation_id``, ``notification_id``).
+
+    A row's own mail, and the mail of another clock's row that named it too
+    (``MailedTogether``); join ``Notification`` on ``notification_id`` for who, as what, and
+    what became of it."""
+    own = select(
+        Notification.escalation_id.label("escalation_id"),
+        Notification.id.label("notification_id"),
+    ).where(Notification.escalation_id.is_not(None))
+    carried = select(
+        MailedTogether.escalation_id.label("escalation_id"),
+        Notification.id.label("notification_id"),
+    ).join(
+        Notification,
+        and_(
+            Notification.escalation_id == MailedTogether.carrier_id,
+            Notification.recipient == MailedTogether.recipient,
+        ),
+    )
+    return union_all(own, carried).subquery("told_of")
+
+
 def _told_before(session: Session, timer_ids: list[int]) -> dict[int, list[ToldBefore]]:
     """Per timer, the levels that were mailed and the recipient kinds the mail reached."""
+    told = told_of()
     rows = session.execute(
         select(
             Escalation.timer_id,
@@ -195,7 +300,8 @@ def _told_before(session: Session, timer_ids: list[int]) -> dict[int, list[ToldB
             Escalation.percent,
             Notification.recipient_kind,
         )
-        .join(Notification, Notification.escalation_id == Escalation.id)
+        .join(told, told.c.escalation_id == Escalation.id)
+        .join(Notification, Notification.id == told.c.notification_id)
         .where(Escalation.timer_id.in_(timer_ids), Escalation.mailed.is_(True))
         .order_by(Escalation.percent, Notification.id)
     )

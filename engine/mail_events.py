@@ -22,6 +22,7 @@ from engine.delivery import DeliveryPolicy, Status, alert_operator
 from engine.letters import forwarded
 from engine.models import (
     Escalation,
+    MailedTogether,
     MailEvent,
     Notification,
     NotificationKind,
@@ -176,6 +177,39 @@ def _follow_up_key(row: Notification) -> str | None:
     return row.dedupe_key.partition(">")[0]
 
 
+def _share(session: Session, row: Notification, recipient: str) -> None:
+    """``row`` told of other clocks' levels too (``MailedTogether``): so does its copy to
+    ``recipient`` (unless ``recipient`` was already told of that level)."""
+    if row.escalation_id is None:
+        return
+    shared = session.scalars(
+        select(MailedTogether).where(
+            MailedTogether.carrier_id == row.escalation_id,
+            MailedTogether.recipient == row.recipient,
+        )
+    ).all()
+    if not shared:
+        return
+    already = set(
+        session.scalars(
+            select(MailedTogether.escalation_id).where(
+                MailedTogether.escalation_id.in_([s.escalation_id for s in shared]),
+                MailedTogether.recipient == recipient,
+            )
+        )
+    )
+    session.add_all(
+        MailedTogether(
+            ticket_id=s.ticket_id,
+            escalation_id=s.escalation_id,
+            carrier_id=s.carrier_id,
+            recipient=recipient,
+        )
+        for s in shared
+        if s.escalation_id not in already
+    )
+
+
 def reroute(session: Session, row: Notification, *, now: datetime) -> Notification | None:
     """Send the escalation or follow-up ``row`` carried to the nearest recipient above its
     recipient who has a working mailbox and has not had it yet."""
@@ -226,6 +260,7 @@ def reroute(session: Session, row: Notification, *, now: datetime) -> Notificati
             dedupe_key=f"{key}>{stand_in.email.lower()}"[:120] if key is not None else None,
         )
         session.add(forwarded_row)
+        _share(session, row, stand_in.email)
         session.flush()
         logger.info(
             "%s: %s undeliverable, sent to %s (%s)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -86,27 +87,40 @@ def staff_link(code: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/staff/tickets/{code}"
 
 
-def escalation_message(
-    ticket: Ticket,
-    timer: SlaTimer,
-    level: Level,
-    policy: Policy,
-    *,
-    now: datetime,
-    told_before: Sequence[ToldBefore] = (),
-) -> Letter:
-    """Subject, text and HTML; Indonesian first with English beside it: the staff who read
-    these work in Indonesian, and some are not.
+@dataclass(frozen=True)
+class Overdue:
+    """One clock's level told in an escalation mail, with what its lower levels told."""
 
-    Names the ticket's current agency (the one that must act), how late it is, who was told at
-    the lower levels — from what was actually mailed (``told_before``, read from the ledger and
-    the outbox), never from what the ladder says: a warning recorded without mail told nobody —
-    and links to the ticket.
+    timer: SlaTimer
+    level: Level
+    policy: Policy
+    told_before: Sequence[ToldBefore] = ()
+
+
+def joined(words: Sequence[str], conjunction: str) -> str:
+    """``a``, ``a dan b``, ``a, b dan c`` (``conjunction`` is "dan" or "and")."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def escalation_message(ticket: Ticket, clocks: Sequence[Overdue], *, now: datetime) -> Letter:
+    """Subject, text and HTML for one level of one or more clocks of ``ticket`` (the same level
+    key and percent, reached in one sweep); Indonesian first with English beside it: the staff
+    who read these work in Indonesian, and some are not.
+
+    Names the ticket's current agency (the one that must act), every clock that reached the
+    level ("mulai penanganan dan penerimaan koordinasi / start of work and acceptance of the
+    transfer"), each deadline and how late it is (clocks with the same deadline on one line),
+    who was told at the lower levels — from what was actually mailed (``told_before``, read
+    from the ledger and the outbox), never from what the ladder says: a warning recorded without
+    mail told nobody — and links to the ticket. ``ValueError`` for no clocks.
     """
-    zone = policy.calendar.zone
-    deadline = timer.deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-    word_id, word_en = TIMER_WORDS[TimerKind(timer.kind)]
-    ladder = {lv.name: lv for lv in policy.ladder.levels}
+    if not clocks:
+        raise ValueError("an escalation mail names at least one clock")
+    first = clocks[0]
+    level = first.level
+    ladder = {lv.name: lv for clock in reversed(clocks) for lv in clock.policy.ladder.levels}
 
     def words(name: str) -> str:
         """A level of this ladder in Indonesian / English (once when both read the same)."""
@@ -114,22 +128,41 @@ def escalation_message(
         both = (known.words("id"), known.words("en")) if known else (as_words(name),) * 2
         return both[0] if both[0] == both[1] else f"{both[0]} / {both[1]}"
 
+    # Clocks due at the same instant read as one line: "Tenggat a dan b / a and b deadline".
+    deadlines: dict[datetime, list[Overdue]] = {}
+    for clock in clocks:
+        deadlines.setdefault(clock.timer.deadline, []).append(clock)
+    lines = []
+    for due, same in deadlines.items():
+        named = [TIMER_WORDS[TimerKind(c.timer.kind)] for c in same]
+        late = now - due
+        lines.append(
+            {
+                "timer_id": joined([n[0] for n in named], "dan"),
+                "timer_en": joined([n[1] for n in named], "and"),
+                "deadline": due.astimezone(first.policy.calendar.zone).strftime(
+                    "%Y-%m-%d %H:%M %Z"
+                ),
+                "overdue": late_words(late) if late > timedelta(0) else None,
+            }
+        )
+    told: dict[tuple[str, int], list[str]] = {}
+    for clock in clocks:
+        for name, percent, kinds in clock.told_before:
+            if percent < level.percent and kinds:
+                told.setdefault((words(name), percent), []).extend(map(_who_kind, kinds))
     before = [
-        {
-            "level": words(name),
-            "percent": percent,
-            "who": ", ".join(dict.fromkeys(map(_who_kind, kinds))),
-        }
-        for name, percent, kinds in sorted(told_before, key=lambda told: told[1])
-        if percent < level.percent and kinds
+        {"level": name, "percent": percent, "who": ", ".join(dict.fromkeys(who))}
+        for (name, percent), who in sorted(told.items(), key=lambda entry: entry[0][1])
     ]
-    late = now - timer.deadline
+    every = [TIMER_WORDS[TimerKind(c.timer.kind)] for c in clocks]
     return letters.render(
         "escalation",
         code=ticket.code,
         state_words="MELEWATI BATAS" if level.percent >= 100 else "MENDEKATI BATAS",
-        timer_id=word_id,
-        timer_en=word_en,
+        timer_id=joined([n[0] for n in every], "dan"),
+        timer_en=joined([n[1] for n in every], "and"),
+        several=len(clocks) > 1,
         percent=level.percent,
         level=words(level.name),
         category_id=ticket.category.name_id,
@@ -138,8 +171,7 @@ def escalation_message(
         agency=ticket.agency.name,
         status_id=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
         status_en=letters.state_label(ticket.state, "en", last_trigger=ticket.last_trigger),
-        deadline=deadline,
-        overdue=late_words(late) if late > timedelta(0) else None,
+        deadlines=lines,
         before=before,
         description=ticket.description[:500],
         link=ticket_link(ticket.code),

@@ -17,6 +17,7 @@ from engine.models.keys import ApiKey
 from engine.models.mail import MailEvent, UndeliverableAddress
 from engine.models.sla import (
     Escalation,
+    MailedTogether,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -42,6 +43,7 @@ __all__ = [
     "Category",
     "Escalation",
     "MailEvent",
+    "MailedTogether",
     "Notification",
     "NotificationKind",
     "NotificationStatus",

@@ -111,6 +111,24 @@ class Escalation(Base):
     mailed: Mapped[bool] = mapped_column(Boolean)
 
 
+class MailedTogether(Base):
+    """An escalation told in the outbox row of another one: several clocks of one ticket reached
+    the same level in one sweep, and ``recipient`` got one mail naming them all — the row of
+    (``carrier_id``, ``recipient``). The ledger keeps a row per clock; this says which mail
+    told of it (``engine.ledger.told_of``), so the timeline shows who was told of each clock.
+    """
+
+    __tablename__ = "escalations_mailed_together"
+    __table_args__ = (UniqueConstraint("escalation_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"))
+    #: The escalation whose outbox row to ``recipient`` carried the mail.
+    carrier_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+
+
 class NotificationKind(StrEnum):
     ESCALATION = "escalation"
     CITIZEN_UPDATE = "citizen_update"

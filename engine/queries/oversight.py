@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.keys import KeyHolder, check_sees, visible
+from engine.ledger import told_of
 from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import (
     Agency,
@@ -284,9 +285,12 @@ def sla_story(session: Session, viewer: KeyHolder, code: str, *, now: datetime) 
     ticket = get_ticket(session, code)
     check_sees(session, viewer, ticket)
     notices: dict[int, list[Notice]] = defaultdict(list)
+    # Each level with every mail that told of it: its own, and one it shared with another
+    # clock of the ticket that reached the same level at the same instant.
+    told = told_of()
     for found in session.execute(
         select(
-            Notification.escalation_id,
+            told.c.escalation_id,
             Notification.recipient,
             Notification.recipient_kind,
             Notification.status,
@@ -294,8 +298,8 @@ def sla_story(session: Session, viewer: KeyHolder, code: str, *, now: datetime) 
             Notification.sent_at,
             Notification.last_event,
         )
-        .join(Escalation, Escalation.id == Notification.escalation_id)
-        .where(Escalation.ticket_id == ticket.id)
+        .join(Notification, Notification.id == told.c.notification_id)
+        .where(Notification.ticket_id == ticket.id)
         .order_by(Notification.id)
     ):
         escalation_id, recipient, kind, status, queued, sent, event = found

@@ -17,6 +17,7 @@ from engine.catalogue.lookup import filter_code
 from engine.errors import Forbidden
 from engine.instants import LATEST
 from engine.keys import KeyHolder, check_sees, descendant_area_ids, may_fire, visible
+from engine.ledger import told_of
 from engine.lifecycle import OPEN_STATES, State, Trigger
 from engine.models import (
     Agency,
@@ -302,10 +303,12 @@ def list_escalations(
             "create the supervisor's key with their staff e-mail"
         )
     else:
+        told = told_of()  # a level shared one mail with another clock's: that mail counts
         mine = (
             select(Notification.id)
+            .join(told, told.c.notification_id == Notification.id)
             .where(
-                Notification.escalation_id == Escalation.id,
+                told.c.escalation_id == Escalation.id,
                 func.lower(Notification.recipient) == viewer.staff_email.lower(),
             )
             .exists()

@@ -38,6 +38,7 @@ from engine.models import (
     Ticket,
 )
 from engine.outbox import TIMER_WORDS, enqueue, joined, staff_link
+from engine.queries.figures import clock_is_a_case
 from engine.queries.oversight import (
     SlaStatus,
     may_need_attention,
@@ -165,13 +166,19 @@ def digest_letter(
 ) -> letters.Letter:
     zone = zone_of(staff, settings)
     found = _needing_attention(session, scope, now=now)
+    # The figures' definition (``clock_is_a_case``): a clock ended by a transfer, or a resolve
+    # clock ended by a rejection, is no case; a breach is what the clock recorded (pauses in).
     stopped = _in_scope(
-        select(SlaTimer.stopped_at, SlaTimer.deadline)
+        select(SlaTimer.breached)
         .join(Ticket, Ticket.id == SlaTimer.ticket_id)
-        .where(SlaTimer.stopped_at > now - timedelta(days=7), SlaTimer.stopped_at <= now),
+        .where(
+            SlaTimer.stopped_at > now - timedelta(days=7),
+            SlaTimer.stopped_at <= now,
+            clock_is_a_case(),
+        ),
         scope,
     )
-    outcomes = [stop <= deadline for stop, deadline in session.execute(stopped) if stop is not None]
+    outcomes = [not breached for (breached,) in session.execute(stopped)]
     if outcomes:
         met = sum(outcomes)
         on_time = f"{met}/{len(outcomes)} ({100 * met / len(outcomes):.0f}%)"

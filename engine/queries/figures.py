@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import RuleViolated
@@ -58,6 +58,36 @@ class Figures:
     end: datetime
     min_count: int
     groups: list[GroupFigures]
+
+
+def clock_is_a_case() -> ColumnElement[bool]:
+    """SQL, on ``SlaTimer`` rows: whether a stopped clock counts in an on-time rate — the one
+    definition behind the supervisors' figures and the daily digest.
+
+    A clock stopped by something other than the work it measures is no case at all: a resolve
+    clock ended by a rejection or a duplicate (an office must not raise its rate by rejecting
+    reports), or any clock but the receiving office's "accept" ended by a transfer. Rejecting
+    at triage still ends the verify clock as work done."""
+    stopped_by = TicketEvent.__table__.alias("stopped_by")
+    not_the_work = (
+        select(stopped_by.c.id)
+        .where(
+            stopped_by.c.ticket_id == SlaTimer.ticket_id,
+            stopped_by.c.created_at == SlaTimer.stopped_at,
+            or_(
+                and_(
+                    stopped_by.c.trigger == Trigger.TRANSFER.value,
+                    SlaTimer.kind != TimerKind.ACCEPT.value,
+                ),
+                and_(
+                    stopped_by.c.trigger.in_([Trigger.REJECT.value, Trigger.MARK_DUPLICATE.value]),
+                    SlaTimer.kind == TimerKind.RESOLVE.value,
+                ),
+            ),
+        )
+        .exists()
+    )
+    return ~not_the_work
 
 
 def _rate(hits: int, count: int, min_count: int) -> Rate:
@@ -106,32 +136,11 @@ def figures(
 
     timers: dict[tuple[str, str], list[bool]] = defaultdict(list)
     # A timer is credited to the agency that held it (a transferred ticket's earlier clocks
-    # are the sending office's). A clock stopped by something other than the work it
-    # measures is no case at all: a resolve clock ended by a rejection or a duplicate, or any
-    # clock but the receiving office's "accept" ended by a transfer.
-    stopped_by = TicketEvent.__table__.alias("stopped_by")
-    not_the_work = (
-        select(stopped_by.c.id)
-        .where(
-            stopped_by.c.ticket_id == SlaTimer.ticket_id,
-            stopped_by.c.created_at == SlaTimer.stopped_at,
-            or_(
-                and_(
-                    stopped_by.c.trigger == Trigger.TRANSFER.value,
-                    SlaTimer.kind != TimerKind.ACCEPT.value,
-                ),
-                and_(
-                    stopped_by.c.trigger.in_([Trigger.REJECT.value, Trigger.MARK_DUPLICATE.value]),
-                    SlaTimer.kind == TimerKind.RESOLVE.value,
-                ),
-            ),
-        )
-        .exists()
-    )
+    # are the sending office's); only clocks that are cases count (``clock_is_a_case``).
     for key, kind, breached in session.execute(
         tickets(timers=True)
         .add_columns(SlaTimer.kind, SlaTimer.breached)
-        .where(SlaTimer.stopped_at >= start, SlaTimer.stopped_at < end, ~not_the_work)
+        .where(SlaTimer.stopped_at >= start, SlaTimer.stopped_at < end, clock_is_a_case())
     ):
         timers[(key, kind)].append(not breached)
     for (key, kind), results in sorted(timers.items()):

@@ -180,3 +180,20 @@ def test_queued_digest_keeps_to_the_supervisors_agency(desk: Desk, two: tuple[st
     assert _listed(mail.body, "Melewati batas") == {flood}
     assert jam not in mail.body
     assert "tenggat 01 Des 09:35" in mail.body
+
+
+def test_digest_on_time_rate_counts_the_clocks_the_figures_count(desk: Desk) -> None:
+    """The 7-day rate follows the supervisors' figures (``clock_is_a_case``): a resolve clock
+    ended by a rejection and a start clock ended by a transfer are no cases, whatever their
+    deadlines said."""
+    desk.now = TUESDAY_9_WIB
+    rejected = desk.submit()
+    desk.act(rejected, "reject")  # verify clock met; its resolve clock is no case
+    moved = desk.submit()
+    for action in ("verify", "assign"):  # both clocks met
+        desk.act(moved, action)
+    desk.act(moved, "transfer")  # its first start clock is no case
+    later = desk.tick(60)
+
+    assert "Tepat waktu 7 hari terakhir: 3/3 (100%)" in _digest(desk, later).body
+    assert "On time over the last 7 days: 3/3 (100%)" in _digest(desk, later, "en").body

@@ -14,12 +14,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import RuleViolated
 from engine.instants import given_instants
-from engine.keys import KeyHolder, visible
+from engine.keys import KeyHolder, descendant_area_ids, visible
 from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import Agency, Area, Category, SlaTimer, Ticket, TicketEvent
 from sla import TimerKind
@@ -90,6 +90,19 @@ def clock_is_a_case() -> ColumnElement[bool]:
     return ~not_the_work
 
 
+def _clocks_held(session: Session, viewer: KeyHolder) -> ColumnElement[bool]:
+    """The clocks ``viewer``'s own agency held (within the key's area), wherever their ticket
+    is now: an office's on-time rate is its work, also on tickets it transferred away, so a
+    supervisor reads the figure for their agency that an admin reads. Territorial offices and
+    admins see those tickets anyway."""
+    if viewer.is_admin or viewer.agency_id is None:
+        return false()
+    held = SlaTimer.agency_id == viewer.agency_id
+    if viewer.area_id is not None:
+        held = held & Ticket.area_id.in_(descendant_area_ids(session, viewer.area_id))
+    return held
+
+
 def _rate(hits: int, count: int, min_count: int) -> Rate:
     return Rate(count, round(hits / count, 4) if count >= min_count and count else None)
 
@@ -112,10 +125,12 @@ def figures(
         GroupBy.CATEGORY: Category.code,
     }[group_by]
     scope = visible(session, viewer)
+    clocks_scope = or_(scope, _clocks_held(session, viewer))
 
     def tickets(*, timers: bool = False) -> Any:
-        """The group's column over visible tickets; with ``timers``, one row per timer, and
-        grouped by agency, the timer's own agency."""
+        """The group's column over visible tickets; with ``timers``, one row per timer — on
+        the tickets the viewer sees and the clocks its agency held on tickets since handed
+        elsewhere — and grouped by agency, the timer's own agency."""
         query = select(column).select_from(Ticket)
         agency_of: Any = Ticket.agency_id
         if timers:
@@ -126,7 +141,7 @@ def figures(
             query.join(Agency, Agency.id == agency_of)
             .join(Area, Area.id == Ticket.area_id)
             .join(Category, Category.id == Ticket.category_id)
-            .where(scope)
+            .where(clocks_scope if timers else scope)
         )
 
     groups: dict[str, GroupFigures] = {}

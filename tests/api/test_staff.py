@@ -220,10 +220,10 @@ def test_detail_has_internal_notes_timers_and_allowed(api: Api) -> None:
     assert detail["events"][-1]["note"] == "catatan internal"
     assert detail["events"][-1]["public"] is False
     assert detail["allowed_actions"] == [
-        "assign",  # another officer of the same agency
         "comment",
         "hold",
         "mark_duplicate",
+        "reassign",  # to another officer of the same agency
         "start",
         "transfer",
         "update",

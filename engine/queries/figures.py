@@ -60,6 +60,24 @@ class Figures:
     groups: list[GroupFigures]
 
 
+#: Per trigger, the clocks it ends without the work they measure being done: a transfer ends
+#: every clock but the receiving office's "accept"; a rejection or a duplicate the resolve clock.
+_NOT_THE_WORK: dict[Trigger, frozenset[TimerKind]] = {
+    Trigger.TRANSFER: frozenset(TimerKind) - {TimerKind.ACCEPT},
+    Trigger.REJECT: frozenset({TimerKind.RESOLVE}),
+    Trigger.MARK_DUPLICATE: frozenset({TimerKind.RESOLVE}),
+}
+
+
+def ended_not_by_the_work(kind: str, trigger: str) -> bool:
+    """Whether a clock of ``kind`` stopped by ``trigger`` is no case (``clock_is_a_case``'s
+    twin for a timer in hand: the SLA timeline shows it as "ended", not "met")."""
+    return any(
+        trigger == ending.value and kind in {k.value for k in kinds}
+        for ending, kinds in _NOT_THE_WORK.items()
+    )
+
+
 def clock_is_a_case() -> ColumnElement[bool]:
     """SQL, on ``SlaTimer`` rows: whether a stopped clock counts in an on-time rate — the one
     definition behind the supervisors' figures and the daily digest.
@@ -75,14 +93,13 @@ def clock_is_a_case() -> ColumnElement[bool]:
             stopped_by.c.ticket_id == SlaTimer.ticket_id,
             stopped_by.c.created_at == SlaTimer.stopped_at,
             or_(
-                and_(
-                    stopped_by.c.trigger == Trigger.TRANSFER.value,
-                    SlaTimer.kind != TimerKind.ACCEPT.value,
-                ),
-                and_(
-                    stopped_by.c.trigger.in_([Trigger.REJECT.value, Trigger.MARK_DUPLICATE.value]),
-                    SlaTimer.kind == TimerKind.RESOLVE.value,
-                ),
+                *(
+                    and_(
+                        stopped_by.c.trigger == trigger.value,
+                        SlaTimer.kind.in_([kind.value for kind in kinds]),
+                    )
+                    for trigger, kinds in _NOT_THE_WORK.items()
+                )
             ),
         )
         .exists()

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clocks, outbox, visibility
+from engine import clocks, handover, outbox, visibility
 from engine.actors import Actor
 from engine.codes import normalize_code, not_found
 from engine.errors import StaleVersion, TicketNotFound
@@ -156,4 +156,5 @@ def write_transition(
     clocks.on_transition(session, ticket, trigger=trigger, now=now)
     outbox.on_public_transition(session, ticket, event, now)
     outbox.on_citizen_follow_up(session, ticket, event, now)
+    handover.on_handover(session, ticket, event, now)
     return event

@@ -134,6 +134,8 @@ class NotificationKind(StrEnum):
     CITIZEN_UPDATE = "citizen_update"
     #: A reporter's comment or dispute, forwarded to whoever works on the ticket.
     CITIZEN_FOLLOW_UP = "citizen_follow_up"
+    #: Work handed to an officer or an agency's queue (assign, reassign, transfer, re-route).
+    HANDOVER = "handover"
     DAILY_DIGEST = "daily_digest"
     OPERATOR_ALERT = "operator_alert"
 

@@ -35,6 +35,7 @@ def _every_kind(desk: Desk) -> None:
     desk.act(a, "rate", "citizen", rating=2, note="kurang")
     desk.act(a, "reopen", "citizen", note="masih macet")
     desk.act(a, "transfer", "admin", agency="DBM", note="jalan rusak")
+    desk.act(a, "reassign", "admin", officer="dbm@tanggap.example")
     b = desk.ticket_in("closed")
     desk.act(b, "rate", "citizen", rating=5)
     desk.act(desk.submit(), "reject", "admin", note="spam")
@@ -56,6 +57,7 @@ def test_python_and_sql_rules_agree_on_every_trigger(desk: Desk) -> None:
         ("update", "internal reason"),
         ("merge", None),
         ("rate", "kurang"),
+        ("reassign", None),
         ("rate", None),
     ]
 

@@ -1,0 +1,146 @@
+"""Mail to whoever receives work: the officer a ticket is assigned or re-assigned to, or the
+queue of the agency it is handed to (a transfer, or a correction of its category that routes it
+elsewhere).
+
+Escalations tell people when a deadline is near or gone; this tells them when the work
+arrives, so the first they hear of a ticket is not its warning. One mail per event
+(``dedupe_key`` ``handover:<ticket>:<seq>``), queued in the event's transaction by
+``tickets.write_transition``; nobody is mailed about their own act (an officer taking a ticket
+for themselves). Indonesian with English beside it, as the other staff mails; the reporter's
+name and contact are never in it; the staff note of the hand-over (a transfer's reason) is,
+since only staff receive it. A flagged address is skipped up the chain as an escalation's is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from engine import environment, letters
+from engine.lifecycle import Trigger
+from engine.mail_dates import long_moment
+from engine.models import NotificationKind, Ticket, TicketEvent
+from engine.outbox import TIMER_WORDS, enqueue, joined, staff_link
+from engine.recipients import Directory
+from engine.settings import Settings
+from engine.timers import open_timers
+from sla import Recipient, RecipientKind, TimerKind
+
+_OFFICER = Recipient(RecipientKind.ASSIGNED_OFFICER)
+_QUEUE = Recipient(RecipientKind.AGENCY_QUEUE)
+#: Triggers that hand work over when the event's data says the officer or agency changed.
+_HANDING = frozenset(
+    {Trigger.ASSIGN, Trigger.REASSIGN, Trigger.TRANSFER, Trigger.UPDATE, Trigger.VERIFY}
+)
+
+
+def handover_key(ticket: Ticket, event: TicketEvent) -> str:
+    return f"handover:{ticket.id}:{event.seq}"
+
+
+def on_handover(
+    session: Session,
+    ticket: Ticket,
+    event: TicketEvent,
+    now: datetime,
+    *,
+    settings: Settings | None = None,
+) -> int:
+    """Queue the mail telling the receiver of ``event``'s hand-over; returns 0 or 1.
+
+    The receiver is the officer the event names (when active and not the actor), else, when the
+    ticket changed agency or was assigned to nobody in particular, the queue of the agency that
+    has it now. Events that hand nothing over queue nothing.
+    """
+    if event.trigger not in _HANDING:
+        return 0
+    data = event.data or {}
+    officer_to = _changed_to(data, "officer")
+    agency_to = _changed_to(data, "agency")
+    assigned_to_nobody = event.trigger == Trigger.ASSIGN.value and officer_to is None
+    if officer_to is None and agency_to is None and not assigned_to_nobody:
+        return 0
+    directory = Directory(session)
+    wanted = []
+    if officer_to is not None:
+        wanted = directory.resolve(ticket, (_OFFICER,))
+        if ticket.officer_id is not None and ticket.officer_id == event.actor_staff_id:
+            return 0  # they took it themselves
+    if not wanted:
+        wanted = directory.resolve(ticket, (_QUEUE,))
+    addressees, _lost = directory.deliverable(ticket, wanted)
+    if not addressees:
+        return 0  # an escalation of this ticket alerts the operator about dead addresses
+    settings = settings or environment.settings()
+    addressee = addressees[0]
+    named = ticket.officer if addressee.kind == RecipientKind.ASSIGNED_OFFICER else None
+    due_id, due_en = _next_deadline(session, ticket, ZoneInfo(settings.timezone))
+    letter = letters.render(
+        "handover",
+        code=ticket.code,
+        name=named.name if named is not None else None,
+        to_officer=named is not None,
+        transferred=event.trigger == Trigger.TRANSFER.value,
+        rerouted=event.trigger in (Trigger.UPDATE.value, Trigger.VERIFY.value),
+        agency=ticket.agency.name,
+        category_id=ticket.category.name_id,
+        category_en=ticket.category.name_en,
+        area=ticket.area.name,
+        priority=ticket.priority,
+        status_id=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
+        status_en=letters.state_label(ticket.state, "en", last_trigger=ticket.last_trigger),
+        by=event.actor_label,
+        note=event.note,
+        description=ticket.description,
+        due_id=due_id,
+        due_en=due_en,
+        link=staff_link(ticket.code, settings.public_base_url),
+    )
+    body: str = letter.body
+    html: str | None = letter.html
+    if addressee.instead_of is not None:  # a stand-in: the mail says whose it was
+        body, html = letters.forwarded(body, html, dead=addressee.instead_of.email)
+    row = {
+        "ticket_id": ticket.id,
+        "recipient": addressee.email,
+        "recipient_kind": addressee.kind,
+        "subject": letter.subject,
+        "body": body,
+        "html_body": html,
+        "note": addressee.note(),
+        "kind": NotificationKind.HANDOVER.value,
+        "language": "id",
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "dedupe_key": handover_key(ticket, event),
+    }
+    return enqueue(session, [row])
+
+
+def _changed_to(data: dict[str, object], field: str) -> object | None:
+    change = data.get(field)
+    return change.get("to") if isinstance(change, dict) else None
+
+
+def _next_deadline(session: Session, ticket: Ticket, zone: ZoneInfo) -> tuple[str, str]:
+    """The running clock due first, as the receiver reads it ("mulai penanganan: 2 Desember
+    2026 pukul 09.00 WIB"); empty when no clock runs."""
+    running = [
+        t
+        for t in open_timers(session, [ticket.id], running_only=True)[ticket.id]
+        if t.stopped_at is None
+    ]
+    if not running:
+        return "", ""
+    first = min(t.deadline for t in running)
+    kinds = [TIMER_WORDS[TimerKind(t.kind)] for t in running if t.deadline == first]
+    words_id = joined([k[0] for k in kinds], "dan")
+    words_en = joined([k[1] for k in kinds], "and")
+    return (
+        f"{words_id}: {long_moment(first, 'id', zone)}",
+        f"{words_en}: {long_moment(first, 'en', zone)}",
+    )

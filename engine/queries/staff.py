@@ -141,7 +141,19 @@ def list_staff_photos(session: Session, ticket_id: int) -> list[StaffPhoto]:
     rows = session.execute(
         photo_query(ticket_id).add_columns(visibility.shows_attachment_clause())
     ).all()
-    return [StaffPhoto(*row[:-1], public=bool(row[-1])) for row in rows]
+    return [
+        StaffPhoto(
+            storage_key=key,
+            content_type=content_type,
+            width=width,
+            height=height,
+            purpose=purpose,
+            added_by=added_by,
+            added_at=added_at,
+            public=bool(public),
+        )
+        for key, content_type, width, height, purpose, added_by, added_at, public in rows
+    ]
 
 
 def _code_id(session: Session, model: Any, code: str, what: str) -> int:

@@ -11,7 +11,7 @@ from api import errors, web
 from api.deps import Transactions
 from api.query import one_value_each
 from api.ratelimit import SubmissionLimiter
-from api.routes import admin, areas, dashboard, open311, reports, tickets
+from api.routes import admin, areas, dashboard, media, open311, reports, tickets
 from api.schemas.public import CommentCreate, ReportCreate
 from api.schemas.staff import StaffReportCreate, TransitionCreate
 from engine import Database, Settings
@@ -126,7 +126,7 @@ def create_app(
     # A single-valued query parameter given twice is refused, not read as its last value.
     for router in (
         reports.router,
-        reports.media,
+        media.router,
         tickets.router,
         admin.router,
         dashboard.router,

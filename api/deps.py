@@ -143,6 +143,15 @@ def get_key(
             raise NotAuthenticated(exc.message, {"WWW-Authenticate": "Bearer"}) from None
 
 
+def get_optional_key(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> KeyHolder | None:
+    """The caller's key when one is sent (a bad one is a 401, as on every route, whatever the
+    request asks for), else ``None``: for routes that anyone may call and a key opens more."""
+    return None if credentials is None else get_key(request, credentials)
+
+
 def _at_least(*roles: Role) -> Callable[[KeyHolder], KeyHolder]:
     def check(holder: Annotated[KeyHolder, Depends(get_key)]) -> KeyHolder:
         if holder.role not in roles:
@@ -154,6 +163,7 @@ def _at_least(*roles: Role) -> Callable[[KeyHolder], KeyHolder]:
 
 
 StaffKey = Annotated[KeyHolder, Depends(get_key)]
+OptionalKey = Annotated[KeyHolder | None, Depends(get_optional_key)]
 SupervisorKey = Annotated[KeyHolder, Depends(_at_least(Role.SUPERVISOR, Role.ADMIN))]
 AdminKey = Annotated[KeyHolder, Depends(_at_least(Role.ADMIN))]
 ReporterToken = Annotated[

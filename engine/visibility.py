@@ -7,7 +7,9 @@ An event is *public* when it changes what anyone may read about the report:
 - **a note for the public**: staff (never a citizen: their words are their own) wrote it and
   marked it public;
 - **a photo the public sees**: one added by staff on a public event, or by the reporter (the
-  report's evidence is always shown, ``queries.public.list_photos``).
+  report's evidence is always shown, ``queries.public.list_photos``). Only such a photo is
+  served to anyone who has its address (``GET /media/{key}``, ``queries.media``); any other is
+  served only to staff who may see its ticket.
 
 Everything else — a staff internal note, a rating, a merge recorded on the ticket another was
 marked a duplicate of, the reporter's words without a photo, an ``update`` without a public
@@ -109,6 +111,13 @@ def moves_public_time(event: EventFacts) -> bool:
 def shows_photos_clause() -> ColumnElement[bool]:
     """SQL twin of ``shows_photos``, on ``TicketEvent`` rows."""
     return or_(TicketEvent.public, TicketEvent.actor_role == Role.CITIZEN.value)
+
+
+def shows_attachment_clause() -> ColumnElement[bool]:
+    """An ``Attachment`` the public sees, on rows joined to the ``TicketEvent`` that added it:
+    the report's own photos (its evidence) and the photos of an event that ``shows_photos``.
+    What the public photo list, Open311's ``media_url`` and ``GET /media/{key}`` all follow."""
+    return or_(Attachment.purpose == "report", shows_photos_clause())
 
 
 def public_photo_clause() -> ColumnElement[bool]:

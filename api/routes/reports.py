@@ -43,8 +43,6 @@ from engine import (
     Conflict,
     Context,
     InvalidTransition,
-    LocalMediaStorage,
-    NotFound,
     PublicFilter,
     Report,
     RuleViolated,
@@ -53,7 +51,6 @@ from engine import (
     check_location,
     check_submission,
     execute,
-    find_photo,
     get_public,
     list_public,
     present,
@@ -65,7 +62,6 @@ from engine import (
 )
 from engine.actions import Comment, Rate, Reopen
 from engine.codes import normalize_code
-from engine.errors import shown
 from engine.instants import given_instant
 from engine.text import as_number_text
 
@@ -361,23 +357,3 @@ def unfollow(
     code: str, email: str, token: ReporterToken, session: SessionDep, now: NowDep
 ) -> ReporterRead:
     return ReporterRead.of(unsubscribe(session, code, token=token, email=email, now=now))
-
-
-media = APIRouter(tags=["citizens"])
-
-
-@media.get(
-    "/media/{key:path}",
-    response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
-)
-def photo(key: str, session: ReadSessionDep, settings: SettingsDep) -> Response:
-    """A stored photo (metadata stripped on upload)."""
-    found = find_photo(session, key)
-    if found is None:
-        raise NotFound(f"no photo {shown(key)}")
-    return Response(
-        LocalMediaStorage(settings.media_dir).get(found.storage_key),
-        media_type=found.content_type,
-        headers={"Cache-Control": "public, max-age=86400, immutable"},
-    )

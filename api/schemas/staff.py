@@ -13,6 +13,7 @@ from api.schemas.public import (
     BodyLat,
     BodyLon,
     Flag,
+    PhotoRead,
     ReportCreate,
     ReportRead,
     StateRead,
@@ -34,6 +35,7 @@ from engine import (
     WorkItem,
 )
 from engine.models import ApiKey, Priority
+from engine.queries.staff import StaffPhoto
 
 
 class _In(BaseModel):
@@ -187,6 +189,18 @@ class TimerRead(BaseModel):
         )
 
 
+class StaffPhotoRead(PhotoRead):
+    public: bool = Field(
+        description="true: the public sees it (the report's photos, the reporter's, staff's on "
+        "a public note); false: staff's on an internal note — its url opens only with a key "
+        "(or a staff page sign-in) that may see this ticket"
+    )
+
+    @classmethod
+    def of_staff(cls, p: StaffPhoto) -> StaffPhotoRead:
+        return cls(**PhotoRead.of(p).model_dump(), public=p.public)
+
+
 class TicketRead(BaseModel):
     report: ReportRead
     version: int
@@ -207,6 +221,11 @@ class TicketRead(BaseModel):
         description="the sending system's own photo of the problem (Open311 media_url); "
         "a link to another site, never fetched here",
     )
+    photos: list[StaffPhotoRead] = Field(
+        default=[],
+        description="every photo of the ticket, oldest first, internal ones too "
+        "(report.photos lists the public ones only)",
+    )
 
     @classmethod
     def of(cls, d: TicketDetail) -> TicketRead:
@@ -224,6 +243,7 @@ class TicketRead(BaseModel):
             allowed_actions=[t.value for t in d.allowed],
             answers=[AnswerRead.of(a) for a in d.answers],
             media_url=d.media_url,
+            photos=[StaffPhotoRead.of_staff(p) for p in d.photos],
         )
 
 

@@ -12,6 +12,7 @@ from engine.queries.feeds import (
     list_services,
 )
 from engine.queries.figures import Figures, GroupBy, GroupFigures, Rate, figures
+from engine.queries.media import StoredPhoto, find_stored_photo, may_fetch
 from engine.queries.public import (
     Page,
     PublicEvent,
@@ -19,7 +20,6 @@ from engine.queries.public import (
     PublicPhoto,
     PublicTicket,
     distance_m,
-    find_photo,
     get_public,
     list_public,
     nearby_open,
@@ -53,19 +53,21 @@ __all__ = [
     "Reporter",
     "Service",
     "StaffEvent",
+    "StoredPhoto",
     "TicketDetail",
     "WorkFilter",
     "WorkItem",
     "WorkPage",
     "distance_m",
     "figures",
-    "find_photo",
+    "find_stored_photo",
     "get_public",
     "latest_notes_and_photos",
     "list_escalations",
     "list_public",
     "list_public_updates",
     "list_services",
+    "may_fetch",
     "nearby_open",
     "suggest_duplicates",
     "ticket_detail",

@@ -133,7 +133,7 @@ def latest_notes_and_photos(
                 TicketEvent.seq == Attachment.event_seq,
             ),
         )
-        .where(Attachment.ticket_id.in_(ticket_ids), visibility.shows_photos_clause())
+        .where(Attachment.ticket_id.in_(ticket_ids), visibility.shows_attachment_clause())
         .order_by(Attachment.id.desc())
     ):
         photos[ticket_id] = key

@@ -358,11 +358,10 @@ def get_public(
     return replace(ticket, timeline=tuple(timeline), photos=tuple(list_photos(session, ticket.id)))
 
 
-def list_photos(session: Session, ticket_id: int) -> list[PublicPhoto]:
-    """The photos the public sees, oldest first, each with who added it (by role). A staff photo
-    on an internal note stays internal, like the note; the report's photos and the reporter's
-    own are the report's evidence and always shown."""
-    rows = session.execute(
+def photo_query(ticket_id: int) -> Any:
+    """Every photo of a ticket, oldest first, as ``PublicPhoto``'s fields (joined to the event
+    that added it, so a caller can filter or label by ``visibility.shows_attachment_clause``)."""
+    return (
         select(
             Attachment.storage_key,
             Attachment.content_type,
@@ -379,27 +378,17 @@ def list_photos(session: Session, ticket_id: int) -> list[PublicPhoto]:
                 TicketEvent.seq == Attachment.event_seq,
             ),
         )
-        .where(
-            Attachment.ticket_id == ticket_id,
-            or_(Attachment.purpose == "report", visibility.shows_photos_clause()),
-        )
+        .where(Attachment.ticket_id == ticket_id)
         .order_by(Attachment.id)
-    ).all()
+    )
+
+
+def list_photos(session: Session, ticket_id: int) -> list[PublicPhoto]:
+    """The photos the public sees, oldest first, each with who added it (by role). A staff photo
+    on an internal note stays internal, like the note — neither it nor its address is listed;
+    the report's photos and the reporter's own are the report's evidence and always shown."""
+    rows = session.execute(photo_query(ticket_id).where(visibility.shows_attachment_clause())).all()
     return [PublicPhoto(*row) for row in rows]
-
-
-def find_photo(session: Session, storage_key: str) -> PublicPhoto | None:
-    """A stored photo by key, only if some ticket uses it (no path is ever taken from a URL)."""
-    row = session.execute(
-        select(
-            Attachment.storage_key,
-            Attachment.content_type,
-            Attachment.width,
-            Attachment.height,
-            Attachment.purpose,
-        ).where(Attachment.storage_key == storage_key)
-    ).first()
-    return PublicPhoto(*row) if row else None
 
 
 _Near = aliased(Ticket)

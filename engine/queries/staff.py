@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from engine import visibility
 from engine.catalogue.lookup import filter_code
 from engine.errors import Forbidden
 from engine.instants import LATEST
@@ -32,7 +33,14 @@ from engine.models import (
     UTCDateTime,
 )
 from engine.presentation import StatePresentation, present
-from engine.queries.public import PublicTicket, decode_cursor, encode_cursor, get_public
+from engine.queries.public import (
+    PublicPhoto,
+    PublicTicket,
+    decode_cursor,
+    encode_cursor,
+    get_public,
+    photo_query,
+)
 from engine.questions import AnsweredQuestion, describe_answers, questions_of
 from engine.tickets import get_ticket, list_events
 from engine.timeline import TimerView, sla_timeline
@@ -97,6 +105,13 @@ class StaffEvent:
 
 
 @dataclass(frozen=True)
+class StaffPhoto(PublicPhoto):
+    #: False: staff's photo on an internal note. The public never sees it nor its address;
+    #: ``GET /media/{key}`` serves it only to keys that may see the ticket.
+    public: bool = True
+
+
+@dataclass(frozen=True)
 class TicketDetail:
     public: PublicTicket
     version: int
@@ -115,6 +130,30 @@ class TicketDetail:
     answers: list[AnsweredQuestion]
     #: Where the sending system keeps its own photo (Open311 ``media_url``); never fetched.
     media_url: str | None = None
+    #: Every photo of the ticket, oldest first: the public ones (``public.photos``) and staff's
+    #: on internal notes.
+    photos: tuple[StaffPhoto, ...] = ()
+
+
+def list_staff_photos(session: Session, ticket_id: int) -> list[StaffPhoto]:
+    """Every photo of a ticket for staff, oldest first, each saying whether the public sees it
+    (``visibility.shows_attachment_clause``)."""
+    rows = session.execute(
+        photo_query(ticket_id).add_columns(visibility.shows_attachment_clause())
+    ).all()
+    return [
+        StaffPhoto(
+            storage_key=key,
+            content_type=content_type,
+            width=width,
+            height=height,
+            purpose=purpose,
+            added_by=added_by,
+            added_at=added_at,
+            public=bool(public),
+        )
+        for key, content_type, width, height, purpose, added_by, added_at, public in rows
+    ]
 
 
 def _code_id(session: Session, model: Any, code: str, what: str) -> int:
@@ -253,6 +292,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         allowed=may_fire(session, viewer, ticket, now=now),
         answers=describe_answers(questions_of(ticket.category.questions), ticket.answers),
         media_url=next((e.data.get("media_url") for e in events if e.trigger == "submit"), None),
+        photos=tuple(list_staff_photos(session, ticket.id)),
     )
 
 

@@ -5,9 +5,12 @@ marks the photo required as the category is chosen; unknown addresses get the fr
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import Page, Response, expect
 
 from tests.browser.conftest import Live, OpenPage
@@ -139,3 +142,41 @@ def test_a_note_from_a_stale_tab_is_not_lost(open_page: OpenPage, live: Live) ->
     expect(second.get_by_label("Catatan (wajib)")).to_have_value(typed)
     second.get_by_role("button", name="Tambah catatan").click()
     expect(second.locator(".staff-timeline")).to_contain_text(typed)
+
+
+def test_staff_see_an_internal_photo_on_the_ticket_page_and_nobody_else_opens_it(
+    open_page: OpenPage, live: Live
+) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (180, 20, 20)).save(out, format="JPEG")
+    code = live.submit(description="Trotoar rusak di depan rumah warga")["code"]
+    live.drive(code, "verify")
+    live.act(
+        code,
+        "comment",
+        note="Foto rumah pelapor, jangan disebar",
+        public=False,
+        photos=[base64.b64encode(out.getvalue()).decode()],
+    )
+    detail = live.request.get(f"/api/v1/tickets/{code}", headers=live.auth())
+    (url,) = [p["url"] for p in detail.json()["photos"] if not p["public"]]
+
+    staff = open_page("/staff", size="desktop", lang="en")
+    sign_in(staff, live.keys["staff"], then=f"/staff/tickets/{code}")
+    photo = staff.locator(f'.photos img[src="{url}"]')
+    expect(photo).to_have_count(1)
+    photo.scroll_into_view_if_needed()  # loading="lazy"
+    # the browser loaded it with the sign-in cookie alone: an <img> sends no other credential
+    staff.wait_for_function(
+        "src => { const i = document.querySelector(`.photos img[src='${src}']`);"
+        " return i && i.complete && i.naturalWidth === 320; }",
+        arg=url,
+    )
+    expect(staff.locator(f'.photos figure:has(img[src="{url}"])')).to_contain_text(
+        "Internal — citizens don't see it"
+    )
+
+    visitor = open_page(f"/t/{code}", size="phone", lang="en")
+    assert url not in visitor.content()
+    response = visitor.goto(url)
+    assert response is not None and response.status == 404

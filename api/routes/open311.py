@@ -31,7 +31,7 @@ from api.open311.params import (
 )
 from api.open311.render import document, w3c
 from api.strict_json import StrictRoute
-from api.uploads import check_photo
+from api.uploads import check_photo, not_a_file
 from engine import (
     Actor,
     Channel,
@@ -382,6 +382,8 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
     parsed = _Form()
     check_text(form.multi_items())  # bytes that were not UTF-8, in either kind of form
     for key, value in form.multi_items():
+        if key in ("media", "media[]") and isinstance(value, str) and value:
+            raise not_a_file(key)  # a photo by URL is media_url
         if isinstance(value, UploadFile):
             if len(parsed.uploads) > settings.max_photos:
                 continue  # too many: said after the key is checked

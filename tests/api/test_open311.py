@@ -368,6 +368,45 @@ def test_the_key_is_checked_before_the_media(api: Api) -> None:
     assert "media files" in too_many.json()[0]["description"]
 
 
+def _status(api: Api, code: str) -> tuple[str, str, str]:
+    """(status, detailed status, status_notes) of ``code``, alone and in the list, JSON = XML."""
+    (one,) = fetch(api, f"requests/{code}", extensions="true")
+    (listed,) = [
+        i for i in fetch(api, "requests", extensions="true") if i["service_request_id"] == code
+    ]
+    assert listed["status_notes"] == one["status_notes"]
+    return one["status"], one["extended_attributes"]["status_label_id"], one["status_notes"]
+
+
+def test_status_notes_describe_the_current_status_never_an_older_one(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start")
+    assert api.act(code, "resolve", "admin", note="Sudah lancar").status_code == 200
+    assert _status(api, code) == ("closed", "Selesai", "Sudah lancar")
+
+    disputed = api.client.post(
+        f"/api/v1/reports/{code}/dispute",
+        json={"reason": "masih macet"},
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert disputed.status_code == 200, disputed.text
+    # Open again: "Sudah lancar" no longer describes it, and the reporter's reason is theirs.
+    assert _status(api, code) == ("open", "Disposisi", "")
+
+    said = api.act(code, "comment", "admin", note="Petugas dikirim lagi", public=True)
+    assert said.status_code == 200, said.text
+    assert _status(api, code)[2] == "Petugas dikirim lagi"  # a later public staff note
+    inner = api.act(code, "comment", "admin", note="cek CCTV", public=False)
+    assert inner.status_code == 200, inner.text
+    assert _status(api, code)[2] == "Petugas dikirim lagi"  # an internal note is not shown
+
+    moved = api.act(code, "transfer", "admin", agency="DBM", note="jalan amblas", public=True)
+    assert moved.status_code == 200, moved.text
+    assert _status(api, code) == ("open", "Koordinasi", "jalan amblas")
+    api.drive(code, "start")  # a change of state without a note: nothing older is shown
+    assert _status(api, code) == ("open", "Proses", "")
+
+
 def test_get_request_is_a_one_element_list_with_w3c_dates(api: Api) -> None:
     code = api.submit(address="Jl. Medan Merdeka")["code"]
     api.drive(code, "verify", "assign", "start", "hold")

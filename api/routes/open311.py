@@ -528,9 +528,14 @@ def service_request_updates(
     settings: SettingsDep,
     start_date: Annotated[str | None, Query(max_length=40)] = None,
     end_date: Annotated[str | None, Query(max_length=40)] = None,
+    page: str | None = None,
+    page_size: str | None = None,
 ) -> Response:
-    """Every change in the period (default: the last day), in FixMyStreet's extended statuses."""
+    """Every change in the period (default: the last day), oldest first, in FixMyStreet's
+    extended statuses; `page` and `page_size` (at most 1,000, the default) as on `requests`."""
     zone = _zone(settings)
+    size = integer("page_size", page_size, 1, _MAX) or _MAX
+    number_of = integer("page", page, 1, 1_000_000) or 1
     end = w3c_param("end_date", end_date, zone) or now
     start = w3c_param("start_date", start_date, zone) or end - timedelta(days=1)
     _ordered("start_date", start, "end_date", end)
@@ -543,6 +548,8 @@ def service_request_updates(
             "description": u.note or "",
             "media_url": _media_url(settings, u.photo_key),
         }
-        for u in list_public_updates(session, start=start, end=end, limit=_MAX)
+        for u in list_public_updates(
+            session, start=start, end=end, limit=size, offset=(number_of - 1) * size
+        )
     ]
     return document(fmt, "service_request_updates", "request_update", items)

@@ -32,11 +32,12 @@ class PublicUpdate:
 
 
 def list_public_updates(
-    session: Session, *, start: datetime, end: datetime, limit: int
+    session: Session, *, start: datetime, end: datetime, limit: int, offset: int = 0
 ) -> list[PublicUpdate]:
     """The public events (``visibility.is_public``) in [start, end], oldest first, at most
-    ``limit``: each with its public note and its first public photo. Events the public does not
-    see are left out in the query itself, so ``limit`` counts public events only."""
+    ``limit`` after skipping ``offset`` (a page): each with its public note and its first
+    public photo. Events the public does not see are left out in the query itself, so
+    ``limit`` and ``offset`` count public events only."""
     given_instants(start_date=start, end_date=end)
     rows = session.execute(
         select(TicketEvent, Ticket.code)
@@ -48,6 +49,7 @@ def list_public_updates(
         )
         .order_by(TicketEvent.created_at, TicketEvent.id)
         .limit(limit)
+        .offset(offset)
     ).all()
     shown = {(ev.ticket_id, ev.seq) for ev, _ in rows if visibility.shows_photos(ev)}
     photos: dict[tuple[int, int], str] = {}

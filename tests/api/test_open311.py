@@ -556,6 +556,34 @@ def test_service_request_updates_feed_speaks_fixmystreet_statuses(api: Api) -> N
     assert len({u["update_id"] for u in mine}) == 7
 
 
+def test_service_request_updates_are_paged_like_requests(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "hold", "resume")  # 6 public updates
+    period = {
+        "start_date": "2026-11-23T00:00:00+07:00",
+        "end_date": "2026-11-24T00:00:00+07:00",
+    }
+
+    def ids(**params: Any) -> list[str]:
+        # fetch: the JSON and the XML document say the same
+        return [u["update_id"] for u in fetch(api, "servicerequestupdates", **period, **params)]
+
+    every = ids()
+    assert len(every) == 6
+    assert ids(page_size="2") == every[:2]
+    assert ids(page_size="2", page="2") == every[2:4]
+    assert ids(page_size="4", page="2") == every[4:]
+    assert ids(page_size="2", page="4") == []
+    assert ids(page="1") == every
+    for name, value, words in (
+        ("page_size", "5000", "page_size must be between 1 and 1,000"),
+        ("page_size", "0", "page_size must be between 1 and 1,000"),
+        ("page", "zwei", "page must be a number between 1 and 1,000,000"),
+    ):
+        refused = fetch(api, "servicerequestupdates", expect=400, **period, **{name: value})
+        assert refused == [{"code": 400, "description": words}]
+
+
 @pytest.mark.parametrize("field", ["description", "address_string", "first_name"])
 def test_form_bytes_that_are_not_utf8_are_refused_naming_the_parameter(
     api: Api, field: str

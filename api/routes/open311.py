@@ -30,6 +30,7 @@ from api.open311.params import (
     w3c_param,
 )
 from api.open311.render import document, w3c
+from api.query import one_line
 from api.strict_json import StrictRoute
 from api.uploads import check_photo, not_a_file
 from engine import (
@@ -263,6 +264,8 @@ class RequestsQuery:
 
     def build(self, settings: Settings, now: Any) -> tuple[PublicFilter, int, int]:
         raw, zone = self.raw, _zone(settings)
+        for name in ("service_request_id", "service_code"):  # the free-text ones
+            one_line(name, raw[name])
         size = integer("page_size", raw["page_size"], 1, _MAX) or _MAX
         page = integer("page", raw["page"], 1, 1_000_000) or 1
         codes = csv_list(raw["service_request_id"])

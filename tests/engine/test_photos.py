@@ -194,6 +194,22 @@ def test_clean_photo_too_many_pixels_whatever_the_size(width: int, height: int) 
     assert refused.value.params == {"field": "photos"}
 
 
+def test_clean_photo_jpeg_claiming_400_megapixels_is_too_many_pixels() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(out, format="JPEG")
+    raw = bytearray(out.getvalue())
+    frame = raw.find(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    raw[frame + 5 : frame + 9] = struct.pack(">HH", 20_000, 20_000)
+
+    with pytest.raises(RuleViolated) as refused:
+        clean_photo(bytes(raw), max_bytes=LIMIT)
+
+    assert (str(refused.value), refused.value.code) == (
+        "photo has too many pixels",
+        "photo_too_many_pixels",
+    )
+
+
 # --- photos on submit and resolve ------------------------------------------------------------
 
 

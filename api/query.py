@@ -20,7 +20,7 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from api.errors import invalid
-from engine.text import as_number_text, code_key
+from engine.text import as_number_text, clean_text, code_key
 
 _SEQUENCES = (list, tuple, set, frozenset)
 #: Open311's lists, which the spec sends as one comma-separated value.
@@ -96,3 +96,13 @@ def _plain(kind: str, words: str) -> BeforeValidator:
 #: A number query parameter: plain ASCII decimal, as the engine reads a number in a form.
 WHOLE = _plain("int_parsing", "Input should be a whole number")
 NUMBER = _plain("float_parsing", "Input should be a number")
+
+
+def one_line(name: str, value: str | None) -> str | None:
+    """``value`` of query parameter ``name`` as given, when it is one line of text by the
+    engine's text rules (``engine.text``): a control character, a line break, a direction
+    override, a noncharacter or broken bytes is ``RuleViolated`` naming ``name`` (422, or
+    Open311's 400), never a search for it."""
+    if value:
+        clean_text(value, field=name, limit=len(value), multiline=False)
+    return value

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Literal
 
 from fastapi import Request
 from limits import RateLimitItem, parse
@@ -27,6 +28,14 @@ REFUSED_FACTOR = 5
 #: An anonymous "me too" counts once per client and report in this window.
 SUPPORT_MEMORY = parse("1/day")
 
+#: What a client sends under an allowance: a report, or a "me too" on someone's report.
+Sending = Literal["report", "support"]
+_BUCKETS: dict[Sending, str] = {"report": "submit", "support": "support_limit"}
+_WORDS: dict[Sending, str] = {
+    "report": "reports",
+    "support": '"me too"s (supporting or following a report)',
+}
+
 
 class SubmissionLimiter:
     def __init__(self, settings: Settings) -> None:
@@ -40,15 +49,16 @@ class SubmissionLimiter:
     def client(request: Request) -> str:
         return request.client.host if request.client else "unknown"
 
-    def check(self, request: Request) -> None:
-        """429 when the client has used up either allowance; counts nothing."""
+    def check(self, request: Request, what: Sending = "report") -> None:
+        """429 when the client has used up either allowance for ``what``; counts nothing.
+        The refusal says what was sent too often: reports, or "me too"s."""
         client = self.client(request)
-        for item, bucket, what in (
-            (self.limit, "submit", "reports"),
+        for item, bucket, words in (
+            (self.limit, _BUCKETS[what], _WORDS[what]),
             (self.refused, "refused", "refused requests"),
         ):
             if not self.limiter.test(item, bucket, client):
-                self._refuse(item, bucket, client, what)
+                self._refuse(item, bucket, client, words)
 
     def _refuse(self, item: RateLimitItem, bucket: str, client: str, what: str) -> None:
         reset = self.limiter.get_window_stats(item, bucket, client).reset_time
@@ -63,19 +73,30 @@ class SubmissionLimiter:
         then count once a day without e-mail: the public figure errs low, never high."""
         return self.limiter.hit(SUPPORT_MEMORY, "support", self.client(request), code)
 
-    def count(self, request: Request, *, accepted: bool) -> None:
-        item, bucket = (self.limit, "submit") if accepted else (self.refused, "refused")
+    def count(self, request: Request, *, accepted: bool, what: Sending = "report") -> None:
+        item, bucket = (self.limit, _BUCKETS[what]) if accepted else (self.refused, "refused")
         self.limiter.hit(item, bucket, self.client(request))
 
 
-def limit_submissions(request: Request) -> Iterator[None]:
-    """Dependency: refuse a client over its allowance; count the request once it is answered,
-    against the accepted or the refused allowance."""
+def _limited(request: Request, what: Sending) -> Iterator[None]:
     limiter: SubmissionLimiter = request.app.state.limiter
-    limiter.check(request)
+    limiter.check(request, what)
     try:
         yield
     except BaseException:
-        limiter.count(request, accepted=False)
+        limiter.count(request, accepted=False, what=what)
         raise
-    limiter.count(request, accepted=True)
+    limiter.count(request, accepted=True, what=what)
+
+
+def limit_submissions(request: Request) -> Iterator[None]:
+    """Dependency: refuse a client over its allowance of reports; count the request once it
+    is answered, against the accepted or the refused allowance."""
+    yield from _limited(request, "report")
+
+
+def limit_supports(request: Request) -> Iterator[None]:
+    """Dependency: the same for "me too" (supporting and following a report), with an
+    allowance of its own: a neighbourhood supporting reports does not use up its reporting,
+    and a refusal speaks of supporting, not of reporting."""
+    yield from _limited(request, "support")

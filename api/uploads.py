@@ -25,6 +25,18 @@ from engine.photos import too_large
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 
+#: The names a multipart request may give its photo files.
+PHOTO_FIELDS = ("photos", "photo", "media", "media[]")
+
+
+def not_a_file(key: str) -> RequestValidationError:
+    """A photo field sent as text (``-F photos=notafile``): said of that field, as files."""
+    name = printable(key.removesuffix("[]")) or "photos"
+    return invalid(
+        "body", name, f"{printable(key)} must be files (JPEG, PNG or WebP image uploads), not text"
+    )
+
+
 def _is_image(head: bytes) -> bool:
     return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
@@ -103,8 +115,10 @@ async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, 
     fields: dict[str, Any] = {}
     forms.check_text(form.multi_items())  # bytes that were not UTF-8: refused, never stored
     for key, value in form.multi_items():
+        if key in PHOTO_FIELDS and isinstance(value, str) and value != "":
+            raise not_a_file(key)
         if isinstance(value, UploadFile):
-            if key not in ("photos", "photo", "media", "media[]"):
+            if key not in PHOTO_FIELDS:
                 raise RuleViolated(
                     f"unexpected file field {shown(key)}; send photos as 'photos'",
                     params={"field": printable(key)},

@@ -114,7 +114,8 @@ def escalation_message(ticket: Ticket, clocks: Sequence[Overdue], *, now: dateti
     transfer"), each deadline and how late it is (clocks with the same deadline on one line),
     who was told at the lower levels — from what was actually mailed (``told_before``, read
     from the ledger and the outbox), never from what the ladder says: a warning recorded without
-    mail told nobody — and links to the ticket. ``ValueError`` for no clocks.
+    mail told nobody — and links to the staff ticket page (``staff_link``).
+    ``ValueError`` for no clocks.
     """
     if not clocks:
         raise ValueError("an escalation mail names at least one clock")
@@ -174,7 +175,9 @@ def escalation_message(ticket: Ticket, clocks: Sequence[Overdue], *, now: dateti
         deadlines=lines,
         before=before,
         description=ticket.description[:500],
-        link=ticket_link(ticket.code),
+        # Staff act on the staff page (timeline, internal notes, actions); the public page
+        # /t/{code} offers them nothing to do.
+        link=staff_link(ticket.code, environment.settings().public_base_url),
     )
 
 

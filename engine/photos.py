@@ -87,14 +87,25 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
         return image  # a broken profile: keep the pixels as they are, drop the profile
 
 
+def _too_many_pixels() -> RuleViolated:
+    return RuleViolated(
+        "photo has too many pixels", key="photo_too_many_pixels", params={"field": "photos"}
+    )
+
+
 def _decode(raw: bytes, fmt: str) -> Image.Image:
     """The upright sRGB pixels of ``raw`` in a fresh image that carries no info at all."""
     stripped = strip_metadata(raw, fmt)
-    with Image.open(io.BytesIO(stripped.data), formats=[fmt]) as image:
+    try:
+        # Opening reads only the header. Pillow refuses a header over twice its own limit
+        # (DecompressionBombError) and warns over it — a warning is an exception where warnings
+        # are errors: both mean far more than our limit, the same answer as a header over ours.
+        opened = Image.open(io.BytesIO(stripped.data), formats=[fmt])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None
+    with opened as image:
         if image.width * image.height > _MAX_PIXELS:
-            raise RuleViolated(
-                "photo has too many pixels", key="photo_too_many_pixels", params={"field": "photos"}
-            )
+            raise _too_many_pixels()
         image.load()
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         if fmt == "JPEG":

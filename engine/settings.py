@@ -112,7 +112,8 @@ class Settings(BaseSettings):
     #: citizen as possible duplicates to follow instead (a category may set its own radius).
     duplicate_radius_m: float = Field(default=250.0, gt=0, le=5000)
     duplicate_days: int = Field(default=30, ge=1, le=365)
-    #: Anonymous submissions per client address (``limits`` notation, e.g. "10/minute").
+    #: Anonymous reports per client address (``limits`` notation, e.g. "10/minute"); "me too"s
+    #: have an allowance of the same size of their own.
     submit_rate_limit: str = "10/minute"
     #: Where rate-limit counters live: "memory://" for one process, "redis://…" for several.
     rate_limit_storage: str = "memory://"

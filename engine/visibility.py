@@ -138,12 +138,15 @@ def public_note_clause() -> ColumnElement[bool]:
     )
 
 
-def public_clause() -> ColumnElement[bool]:
-    """SQL twin of ``is_public``, on ``TicketEvent`` rows (use in WHERE, before any LIMIT)."""
+def changes_state_clause() -> ColumnElement[bool]:
+    """SQL twin of ``changes_state``, on ``TicketEvent`` rows."""
     return or_(
         TicketEvent.from_state.is_(None),
         TicketEvent.from_state != TicketEvent.to_state,
         TicketEvent.trigger == Trigger.TRANSFER.value,
-        public_note_clause(),
-        public_photo_clause(),
     )
+
+
+def public_clause() -> ColumnElement[bool]:
+    """SQL twin of ``is_public``, on ``TicketEvent`` rows (use in WHERE, before any LIMIT)."""
+    return or_(changes_state_clause(), public_note_clause(), public_photo_clause())

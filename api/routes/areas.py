@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadSessionDep
-from api.query import NUMBER, WHOLE
+from api.query import NUMBER, WHOLE, one_line
 from api.schemas.places import OutlineCollection, OutlineFeature, PlaceRead
 from api.strict_json import StrictRoute
 from engine.queries.places import area_outlines, outline_level, search_places
@@ -34,8 +34,9 @@ def find_places(
     limit: Annotated[int, WHOLE, Query(ge=1, le=20)] = 8,
 ) -> list[PlaceRead]:
     """Kelurahan, kecamatan and kota whose official names match the words typed, best first."""
+    typed = one_line("q", q) or ""
     response.headers["Cache-Control"] = CACHE
-    return [PlaceRead.of(p) for p in search_places(session, q, limit=limit)]
+    return [PlaceRead.of(p) for p in search_places(session, typed, limit=limit)]
 
 
 @router.get("/areas/outlines", response_model=OutlineCollection)

@@ -30,8 +30,9 @@ from api.open311.params import (
     w3c_param,
 )
 from api.open311.render import document, w3c
+from api.query import one_line
 from api.strict_json import StrictRoute
-from api.uploads import check_photo
+from api.uploads import check_photo, not_a_file
 from engine import (
     Actor,
     Channel,
@@ -263,6 +264,8 @@ class RequestsQuery:
 
     def build(self, settings: Settings, now: Any) -> tuple[PublicFilter, int, int]:
         raw, zone = self.raw, _zone(settings)
+        for name in ("service_request_id", "service_code"):  # the free-text ones
+            one_line(name, raw[name])
         size = integer("page_size", raw["page_size"], 1, _MAX) or _MAX
         page = integer("page", raw["page"], 1, 1_000_000) or 1
         codes = csv_list(raw["service_request_id"])
@@ -382,6 +385,8 @@ async def _read_form(form: Any, settings: Settings) -> _Form:
     parsed = _Form()
     check_text(form.multi_items())  # bytes that were not UTF-8, in either kind of form
     for key, value in form.multi_items():
+        if key in ("media", "media[]") and isinstance(value, str) and value:
+            raise not_a_file(key)  # a photo by URL is media_url
         if isinstance(value, UploadFile):
             if len(parsed.uploads) > settings.max_photos:
                 continue  # too many: said after the key is checked
@@ -526,9 +531,14 @@ def service_request_updates(
     settings: SettingsDep,
     start_date: Annotated[str | None, Query(max_length=40)] = None,
     end_date: Annotated[str | None, Query(max_length=40)] = None,
+    page: str | None = None,
+    page_size: str | None = None,
 ) -> Response:
-    """Every change in the period (default: the last day), in FixMyStreet's extended statuses."""
+    """Every change in the period (default: the last day), oldest first, in FixMyStreet's
+    extended statuses; `page` and `page_size` (at most 1,000, the default) as on `requests`."""
     zone = _zone(settings)
+    size = integer("page_size", page_size, 1, _MAX) or _MAX
+    number_of = integer("page", page, 1, 1_000_000) or 1
     end = w3c_param("end_date", end_date, zone) or now
     start = w3c_param("start_date", start_date, zone) or end - timedelta(days=1)
     _ordered("start_date", start, "end_date", end)
@@ -541,6 +551,8 @@ def service_request_updates(
             "description": u.note or "",
             "media_url": _media_url(settings, u.photo_key),
         }
-        for u in list_public_updates(session, start=start, end=end, limit=_MAX)
+        for u in list_public_updates(
+            session, start=start, end=end, limit=size, offset=(number_of - 1) * size
+        )
     ]
     return document(fmt, "service_request_updates", "request_update", items)

@@ -20,7 +20,7 @@ from api.deps import (
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
 from api.query import GIVEN, STATES, WHOLE
-from api.ratelimit import SubmissionLimiter, limit_submissions
+from api.ratelimit import SubmissionLimiter, limit_submissions, limit_supports
 from api.schemas.public import (
     CommentCreate,
     DisputeCreate,
@@ -314,7 +314,7 @@ def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) ->
 @router.post(
     "/reports/{code}/supporters",
     response_model=SupportRead,
-    dependencies=[Depends(limit_submissions)],
+    dependencies=[Depends(limit_supports)],
 )
 def me_too(
     code: str,

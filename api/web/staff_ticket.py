@@ -71,8 +71,13 @@ def ticket_page(
                 "forbidden": isinstance(exc, Forbidden),
                 "is_supervisor": holder.role in (Role.SUPERVISOR, Role.ADMIN),
             },
+            # a ticket out of the key's scope exists: its title must not say "not found"
             status=403 if isinstance(exc, Forbidden) else 404,
-            title="staff.ticket_missing_title",
+            title=(
+                "staff.ticket_forbidden_title"
+                if isinstance(exc, Forbidden)
+                else "staff.ticket_missing_title"
+            ),
         )
     ticket = detail.public
     known = categories(session)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from engine import visibility
@@ -32,11 +32,12 @@ class PublicUpdate:
 
 
 def list_public_updates(
-    session: Session, *, start: datetime, end: datetime, limit: int
+    session: Session, *, start: datetime, end: datetime, limit: int, offset: int = 0
 ) -> list[PublicUpdate]:
     """The public events (``visibility.is_public``) in [start, end], oldest first, at most
-    ``limit``: each with its public note and its first public photo. Events the public does not
-    see are left out in the query itself, so ``limit`` counts public events only."""
+    ``limit`` after skipping ``offset`` (a page): each with its public note and its first
+    public photo. Events the public does not see are left out in the query itself, so
+    ``limit`` and ``offset`` count public events only."""
     given_instants(start_date=start, end_date=end)
     rows = session.execute(
         select(TicketEvent, Ticket.code)
@@ -48,6 +49,7 @@ def list_public_updates(
         )
         .order_by(TicketEvent.created_at, TicketEvent.id)
         .limit(limit)
+        .offset(offset)
     ).all()
     shown = {(ev.ticket_id, ev.seq) for ev, _ in rows if visibility.shows_photos(ev)}
     photos: dict[tuple[int, int], str] = {}
@@ -111,15 +113,27 @@ def list_services(session: Session) -> list[Service]:
 def latest_notes_and_photos(
     session: Session, ticket_ids: Sequence[int]
 ) -> dict[int, tuple[str | None, str | None, str | None]]:
-    """Per ticket: its latest public note, its first public photo's storage key and the
-    ``media_url`` another system sent with it (Open311 lists)."""
+    """Per ticket: its status note, its first public photo's storage key and the
+    ``media_url`` another system sent with it (Open311 lists).
+
+    The status note describes the current status (Open311 ``status_notes``): the latest public
+    note written since the last change of state as the public reads it
+    (``visibility.changes_state``) — the note of the event that brought the ticket there, or
+    a later public note — else none. A reopened ticket never shows its old resolution note."""
     notes: dict[int, str | None] = {}
     photos: dict[int, str] = {}
     if not ticket_ids:
         return {}
+    last_change = (
+        select(TicketEvent.ticket_id, func.max(TicketEvent.seq).label("seq"))
+        .where(TicketEvent.ticket_id.in_(ticket_ids), visibility.changes_state_clause())
+        .group_by(TicketEvent.ticket_id)
+        .subquery()
+    )
     for ticket_id, note in session.execute(
         select(TicketEvent.ticket_id, TicketEvent.note)
-        .where(TicketEvent.ticket_id.in_(ticket_ids), visibility.public_note_clause())
+        .join(last_change, last_change.c.ticket_id == TicketEvent.ticket_id)
+        .where(TicketEvent.seq >= last_change.c.seq, visibility.public_note_clause())
         .order_by(TicketEvent.seq)
     ):
         notes[ticket_id] = note

@@ -54,7 +54,9 @@ def test_dispute_reason_is_private_everywhere_public(api: Api) -> None:
         assert updates.status_code == 200, updates.text
         assert STAFF_NOTE in updates.text and REASON not in updates.text
     item = api.client.get(f"/open311/v2/requests/{code}.json").json()[0]
-    assert item["status_notes"] == STAFF_NOTE  # the latest public note is staff's
+    # Reopened by the dispute: the resolution note no longer describes the status, and the
+    # reporter's reason is not public.
+    assert (item["status"], item["status_notes"]) == ("open", "")
 
     mine = api.client.get(
         f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": api.tokens[code]}

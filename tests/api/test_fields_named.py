@@ -135,3 +135,40 @@ def test_loc_is_the_requests_own_path(api: Api) -> None:
     refused = _refused(response)
     locs = [e["loc"] for e in refused["errors"]]
     assert locs and all(loc == ["answers", "water_depth"] for loc in locs), locs
+
+
+@pytest.mark.parametrize("key", ["photos", "photo", "media[]"])
+def test_a_photo_field_sent_as_text_is_told_to_be_a_file_naming_it(api: Api, key: str) -> None:
+    # curl -F photos=notafile: a multipart text field where files are expected
+    text = [(key, (None, "notafile"))]
+    body = _refused(api.client.post("/api/v1/reports", data=_form(), files=text))
+    assert body["detail"] == f"{key} must be files (JPEG, PNG or WebP image uploads), not text"
+    assert "not a field" not in body["detail"]
+    assert body["params"] == {"field": key.removesuffix("[]")}
+    assert body["errors"][0]["loc"] == ["body", key.removesuffix("[]")]
+    assert api.client.get("/api/v1/reports", headers=api.auth("admin")).json()["items"] == []
+
+    code = api.submit()["code"]
+    comment = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        data={"text": "fotonya"},
+        files=text,
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    said = _refused(comment)
+    assert said["detail"] == f"{key} must be files (JPEG, PNG or WebP image uploads), not text"
+
+
+def test_open311_media_sent_as_text_is_told_to_be_a_file(api: Api) -> None:
+    form = {
+        "api_key": api.keys["staff"],
+        "service_code": "traffic_jam",
+        "lat": str(MONAS[0]),
+        "long": str(MONAS[1]),
+        "description": "Macet parah",
+        "media": "notafile",
+    }
+    response = api.client.post("/open311/v2/requests.json", data=form)
+    assert response.status_code in (400, 422), response.text
+    (error,) = response.json()
+    assert error["description"] == "media must be files (JPEG, PNG or WebP image uploads), not text"

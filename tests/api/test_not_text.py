@@ -132,3 +132,37 @@ def test_open311_xml_stays_well_formed_for_text_stored_before_the_rule(api: Api)
     assert page.status_code == 200
     assert "\uffff" not in page.text and "\x1b" not in page.text
     assert "Macet? di? depan?[31m Monas" in page.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "words"),
+    [
+        ("%00", "control_character", "q contains control character U+0000 at character 1"),
+        ("gam%1Bbir", "control_character", "q contains control character U+001B at character 4"),
+        ("gam%0Abir", "one_line", "q must be one line: found a line break at character 4"),
+        ("gam%E2%80%AEbir", "direction_override", "q contains direction override U+202E"),
+    ],
+)
+def test_a_place_search_with_a_control_character_is_refused_naming_q(
+    api: Api, typed: str, code: str, words: str
+) -> None:
+    response = api.client.get(f"/api/v1/places?q={typed}")
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == code
+    assert body["detail"].startswith(words)
+    assert body["params"]["field"] == "q"
+    assert api.client.get("/api/v1/places?q=gambir").json()  # the search itself still works
+
+
+@pytest.mark.parametrize("name", ["service_code", "service_request_id"])
+def test_open311_text_parameter_with_a_control_character_is_refused_naming_it(
+    api: Api, name: str
+) -> None:
+    for fmt in ("json", "xml"):
+        response = api.client.get(f"/open311/v2/requests.{fmt}?{name}=traffic%00jam")
+        assert response.status_code == 400, response.text
+        assert (
+            f"{name} contains control character U+0000 at character 8; "
+            "only one line of text allowed"
+        ) in response.text

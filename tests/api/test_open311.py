@@ -368,6 +368,45 @@ def test_the_key_is_checked_before_the_media(api: Api) -> None:
     assert "media files" in too_many.json()[0]["description"]
 
 
+def _status(api: Api, code: str) -> tuple[str, str, str]:
+    """(status, detailed status, status_notes) of ``code``, alone and in the list, JSON = XML."""
+    (one,) = fetch(api, f"requests/{code}", extensions="true")
+    (listed,) = [
+        i for i in fetch(api, "requests", extensions="true") if i["service_request_id"] == code
+    ]
+    assert listed["status_notes"] == one["status_notes"]
+    return one["status"], one["extended_attributes"]["status_label_id"], one["status_notes"]
+
+
+def test_status_notes_describe_the_current_status_never_an_older_one(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start")
+    assert api.act(code, "resolve", "admin", note="Sudah lancar").status_code == 200
+    assert _status(api, code) == ("closed", "Selesai", "Sudah lancar")
+
+    disputed = api.client.post(
+        f"/api/v1/reports/{code}/dispute",
+        json={"reason": "masih macet"},
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert disputed.status_code == 200, disputed.text
+    # Open again: "Sudah lancar" no longer describes it, and the reporter's reason is theirs.
+    assert _status(api, code) == ("open", "Disposisi", "")
+
+    said = api.act(code, "comment", "admin", note="Petugas dikirim lagi", public=True)
+    assert said.status_code == 200, said.text
+    assert _status(api, code)[2] == "Petugas dikirim lagi"  # a later public staff note
+    inner = api.act(code, "comment", "admin", note="cek CCTV", public=False)
+    assert inner.status_code == 200, inner.text
+    assert _status(api, code)[2] == "Petugas dikirim lagi"  # an internal note is not shown
+
+    moved = api.act(code, "transfer", "admin", agency="DBM", note="jalan amblas", public=True)
+    assert moved.status_code == 200, moved.text
+    assert _status(api, code) == ("open", "Koordinasi", "jalan amblas")
+    api.drive(code, "start")  # a change of state without a note: nothing older is shown
+    assert _status(api, code) == ("open", "Proses", "")
+
+
 def test_get_request_is_a_one_element_list_with_w3c_dates(api: Api) -> None:
     code = api.submit(address="Jl. Medan Merdeka")["code"]
     api.drive(code, "verify", "assign", "start", "hold")
@@ -515,6 +554,34 @@ def test_service_request_updates_feed_speaks_fixmystreet_statuses(api: Api) -> N
     assert mine[-1]["description"] == "petugas diturunkan"
     assert all(W3C.match(u["updated_datetime"]) for u in mine)
     assert len({u["update_id"] for u in mine}) == 7
+
+
+def test_service_request_updates_are_paged_like_requests(api: Api) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "hold", "resume")  # 6 public updates
+    period = {
+        "start_date": "2026-11-23T00:00:00+07:00",
+        "end_date": "2026-11-24T00:00:00+07:00",
+    }
+
+    def ids(**params: Any) -> list[str]:
+        # fetch: the JSON and the XML document say the same
+        return [u["update_id"] for u in fetch(api, "servicerequestupdates", **period, **params)]
+
+    every = ids()
+    assert len(every) == 6
+    assert ids(page_size="2") == every[:2]
+    assert ids(page_size="2", page="2") == every[2:4]
+    assert ids(page_size="4", page="2") == every[4:]
+    assert ids(page_size="2", page="4") == []
+    assert ids(page="1") == every
+    for name, value, words in (
+        ("page_size", "5000", "page_size must be between 1 and 1,000"),
+        ("page_size", "0", "page_size must be between 1 and 1,000"),
+        ("page", "zwei", "page must be a number between 1 and 1,000,000"),
+    ):
+        refused = fetch(api, "servicerequestupdates", expect=400, **period, **{name: value})
+        assert refused == [{"code": 400, "description": words}]
 
 
 @pytest.mark.parametrize("field", ["description", "address_string", "first_name"])

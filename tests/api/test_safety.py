@@ -144,6 +144,35 @@ def test_anonymous_submissions_are_rate_limited_per_client(api: Api, api_setting
         assert third.json()["code"] == "too_many_requests"
 
 
+def test_me_too_over_the_limit_speaks_of_supporting_not_of_reports(api: Api, api_settings) -> None:  # type: ignore[no-untyped-def]
+    limited = create_app(
+        api_settings.model_copy(update={"submit_rate_limit": "2/minute"}),
+        transactions=api.app.state.transactions,
+    )
+    limited.dependency_overrides = api.app.dependency_overrides
+    code = api.submit()["code"]
+    body = {"category": "traffic_jam", "description": "x", "lat": MONAS[0], "lon": MONAS[1]}
+    with TestClient(limited) as client:
+        supporters = f"/api/v1/reports/{code}/supporters"
+        assert [client.post(supporters, json={}).status_code for _ in range(2)] == [200, 200]
+        third = client.post(supporters, json={})
+        assert third.status_code == 429, third.text
+        assert third.json()["code"] == "too_many_requests"
+        assert third.json()["detail"] == (
+            'too many "me too"s (supporting or following a report) from this address; '
+            "the limit is 2 per 1 minute"
+        )
+        assert "reports from" not in third.text
+        # Supporting others' reports has not used up the client's own reporting.
+        assert client.post("/api/v1/reports", json=body).status_code == 201
+        assert client.post("/api/v1/reports", json=body).status_code == 201
+        refused = client.post("/api/v1/reports", json=body)
+        assert refused.status_code == 429
+        assert refused.json()["detail"] == (
+            "too many reports from this address; the limit is 2 per 1 minute"
+        )
+
+
 def test_refused_submissions_do_not_use_up_the_allowance(api: Api, api_settings) -> None:  # type: ignore[no-untyped-def]
     limited = create_app(
         api_settings.model_copy(update={"submit_rate_limit": "2/minute"}),

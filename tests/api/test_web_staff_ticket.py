@@ -118,8 +118,18 @@ def test_a_ticket_of_another_agency_or_none_reads_as_words(web: TestClient, api:
     sign_in(web, api, "outsider")
     other = web.get(f"/staff/tickets/{code}?lang=en")
     assert other.status_code == 403 and "handled by another agency or area" in other.text
+    # The ticket exists: title and heading say whose it is, never "not found".
+    assert "<h1>Ticket handled by another agency or area</h1>" in other.text
+    assert re.search(r"<title>Ticket handled by another agency or area\b", other.text)
+    assert "not found" not in other.text.lower()
+    lain = web.get(f"/staff/tickets/{code}?lang=id")
+    assert lain.status_code == 403
+    assert "<h1>Tiket ditangani dinas atau wilayah lain</h1>" in lain.text
+    assert re.search(r"<title>Tiket ditangani dinas atau wilayah lain\b", lain.text)
+    assert "tidak ditemukan" not in lain.text
     missing = web.get("/staff/tickets/NOPE?lang=id")
     assert missing.status_code == 404 and "Tidak ada tiket dengan kode NOPE." in missing.text
+    assert "<h1>Tiket tidak ditemukan</h1>" in missing.text
 
 
 def test_a_revoked_key_says_why_on_sign_in_and_keeps_the_typed_note(

@@ -57,9 +57,46 @@ def test_citizen_mail_reporter_in_english_subscriber_in_indonesian(desk: Desk) -
     assert "because you made this report" in reporter.body
     assert (subscriber.recipient, subscriber.language) == ("budi@warga.example", "id")
     assert subscriber.subject == f"[Tanggap] Laporan {ticket.code}: Menunggu (terverifikasi)"
-    assert "Yth. Pelapor," in subscriber.body  # the reporter's name is not for subscribers
+    # A follower is not the reporter: neither the reporter's name nor "Pelapor" for them.
+    assert subscriber.body.startswith("Yth. Bapak/Ibu,\n\nLaporan " + ticket.code)
+    assert "<p>Yth. Bapak/Ibu,</p>" in (subscriber.html_body or "")
+    assert "Pelapor" not in subscriber.body + (subscriber.html_body or "")
     assert "Sari" not in subscriber.body + (subscriber.html_body or "")
     assert "karena mengikuti laporan ini" in subscriber.body
+
+
+@pytest.mark.parametrize(
+    ("lang", "follower", "reporter"),
+    [
+        ("id", "Yth. Bapak/Ibu,", "Yth. Pelapor,"),
+        ("en", "Hello,", "Dear reporter,"),
+    ],
+)
+def test_citizen_mail_greets_a_follower_neutrally_and_the_reporter_as_reporter(
+    desk: Desk, lang: str, follower: str, reporter: str
+) -> None:
+    ticket = desk.submit(reporter_email="anon@warga.example")
+    ticket.reporter_language = lang
+    desk.session.add(
+        Subscription(
+            ticket_id=ticket.id,
+            email="tetangga@warga.example",
+            language=lang,
+            active=True,
+            created_at=desk.now,
+        )
+    )
+
+    desk.act(ticket, "verify")
+
+    own, theirs = mails(desk, ticket)
+    assert (own.recipient_kind, theirs.recipient_kind) == ("reporter", "subscriber")
+    assert own.body.split("\n")[0] == reporter
+    assert f"<p>{reporter}</p>" in (own.html_body or "")
+    assert theirs.body.split("\n")[0] == follower
+    assert f"<p>{follower}</p>" in (theirs.html_body or "")
+    for word in ("Pelapor", "reporter,"):
+        assert word not in theirs.body + (theirs.html_body or "")
 
 
 def test_citizen_mail_resolution_note_is_escaped_in_html_and_offers_the_dispute(

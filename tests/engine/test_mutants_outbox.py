@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from engine.escalation import sweep_batch
 from engine.models import Escalation, Notification, SlaTimer, Ticket
-from engine.outbox import late_words, ticket_link
+from engine.outbox import late_words
 
 WIB = ZoneInfo("Asia/Jakarta")
 DESCRIPTION = "Air setinggi lutut di Jalan Medan Merdeka Barat"
@@ -111,10 +111,17 @@ def test_breach_mail_names_the_agency_the_deadline_and_how_late(desk) -> None:
             "Isi laporan / report:",
             DESCRIPTION,
             "",
-            f"Lihat / view: {ticket_link(ticket.code)}",
+            "Tangani di halaman staf / act on it on the staff page: "
+            f"http://127.0.0.1:8000/staff/tickets/{ticket.code}",
             "",
         ]
-        assert ticket_link(ticket.code).endswith(f"/t/{ticket.code}")
+        # Staff act on the staff page; the public tracking page offers them nothing to do.
+        assert f"/t/{ticket.code}" not in mail.body
+        assert (
+            f'<a href="http://127.0.0.1:8000/staff/tickets/{ticket.code}">'
+            "Tangani di halaman staf / act on it on the staff page</a>"
+        ) in (mail.html_body or "")
+        assert f"/t/{ticket.code}" not in (mail.html_body or "")
         # Queued for the delivery flow: pending, never tried, due now.
         assert (mail.status, mail.attempts, mail.sent_at, mail.last_error) == (
             "pending",

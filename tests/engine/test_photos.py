@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import struct
+import zlib
 
 import pytest
 from PIL import Image, ImageCms
@@ -159,6 +160,54 @@ def test_clean_photo_too_many_pixels_rejected() -> None:
 
     with pytest.raises(RuleViolated, match="too many pixels"):
         clean_photo(out.getvalue(), max_bytes=LIMIT)
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` × ``height`` one-bit pixels, with a tiny body: no
+    test allocates the pixels it claims."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(9_000, 9_000), (12_000, 12_000), (14_000, 14_000), (20_000, 20_000), (65_535, 65_535)],
+)
+def test_clean_photo_too_many_pixels_whatever_the_size(width: int, height: int) -> None:
+    # 81, 144, 196, 400 and 4,295 megapixels: past Pillow's own bomb limits (89 MP warns,
+    # 179 MP refuses) the answer is the same as just past ours, and nothing is decoded.
+    with pytest.raises(RuleViolated) as refused:
+        clean_photo(_png_claiming(width, height), max_bytes=LIMIT)
+
+    assert str(refused.value) == "photo has too many pixels"
+    assert refused.value.code == "photo_too_many_pixels"
+    assert refused.value.params == {"field": "photos"}
+
+
+def test_clean_photo_jpeg_claiming_400_megapixels_is_too_many_pixels() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(out, format="JPEG")
+    raw = bytearray(out.getvalue())
+    frame = raw.find(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    raw[frame + 5 : frame + 9] = struct.pack(">HH", 20_000, 20_000)
+
+    with pytest.raises(RuleViolated) as refused:
+        clean_photo(bytes(raw), max_bytes=LIMIT)
+
+    assert (str(refused.value), refused.value.code) == (
+        "photo has too many pixels",
+        "photo_too_many_pixels",
+    )
 
 
 # --- photos on submit and resolve ------------------------------------------------------------

@@ -49,6 +49,10 @@ def test_python_and_sql_rules_agree_on_every_trigger(desk: Desk) -> None:
         desk.session.scalars(select(TicketEvent.id).where(visibility.public_clause())).all()
     )
     assert {e.id for e in events if visibility.is_public(e)} == in_sql
+    changes = set(
+        desk.session.scalars(select(TicketEvent.id).where(visibility.changes_state_clause()))
+    )
+    assert {e.id for e in events if visibility.changes_state(e)} == changes
     hidden = [(e.trigger, e.note) for e in events if e.id not in in_sql]
     assert hidden == [
         ("comment", "internal"),

@@ -299,6 +299,41 @@ def test_eml_backend_writes_one_file_per_row_even_when_sent_twice(
     assert "List-Unsubscribe" not in text  # staff mail
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "[Tanggap] JKT-2026-000123 MELEWATI BATAS verifikasi (100%) — lewat batas waktu / "
+        "deadline passed: Banjir / genangan, Kelurahan Gambir",
+        "[Tanggap] JKT-2026-000123 MENDEKATI BATAS mulai penanganan dan penerimaan koordinasi "
+        "(75%) — peringatan / warning: Jalan rusak / Damaged road, Kelurahan Gambir",
+        "[Tanggap] JKT-2026-000123 MELEWATI BATAS penyelesaian (150%) — kota dan gubernur / "
+        "city and governor: Sampah, Kelurahan Kebon Kelapa",
+        "[Tanggap] Ringkasan harian 2026-11-24 — 3 lewat batas, 2 hampir lewat",
+        "[Tanggap] Daily digest 2026-11-24 — 3 overdue, 2 at risk",
+        "[Tanggap] Laporan JKT-2026-000123: Selesai — terima kasih " + "é" * 220,
+    ],
+)
+def test_eml_backend_subject_reads_back_as_written_with_one_space_around_a_dash(
+    mail_settings: Settings, subject: str
+) -> None:
+    mail = Outgoing(
+        id=8,
+        recipient="kepala@dishub.example",
+        subject=subject,
+        text="Laporan",
+        html=None,
+        kind="escalation",
+        language="id",
+        ticket_code="JKT-2026-000123",
+        attempt=1,
+    )
+    assert EmlFolderBackend(mail_settings).send(mail).outcome is Outcome.SENT
+    raw = (mail_settings.mail_dir / "00000008.eml").read_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"] == subject
+    assert "  " not in message["Subject"]
+
+
 def test_eml_backend_writes_the_unsubscribe_headers_of_a_citizen_mail(
     mail_settings: Settings,
 ) -> None:

@@ -89,7 +89,8 @@ def test_unverified_report_escalates_by_mail_once_and_a_bounce_goes_up_the_chain
         "Tingkat eskalasi / escalation level: lewat batas waktu / deadline passed"
         " (100% dari target / of target)",
         "Macet total <b>depan</b> Monas",
-        f"Lihat / view: http://127.0.0.1:8000/t/{ticket.code}",
+        "Tangani di halaman staf / act on it on the staff page: "
+        f"http://127.0.0.1:8000/staff/tickets/{ticket.code}",
     ):
         assert words in mail.text
     # The warning came due with the breach and was recorded without mail: nobody was told.

@@ -246,7 +246,7 @@ def visible(session: Session, holder: KeyHolder) -> ColumnElement[bool]:
     return clause
 
 
-def withheld_categories() -> Select[tuple[int]]:
+def withheld_categories() -> Select[int]:
     """The ids of the categories no area office sees (``Category.withheld_from_area_offices``),
     as a subquery."""
     return select(Category.id).where(Category.withheld_from_area_offices)
@@ -258,9 +258,7 @@ def not_withheld(holder: KeyHolder) -> ColumnElement[bool]:
     other holder."""
     if holder.is_admin or holder.agency_kind != AgencyKind.AREA_OFFICE:
         return true()
-    return Ticket.category_id.not_in(withheld_categories()) | (
-        Ticket.agency_id == holder.agency_id
-    )
+    return Ticket.category_id.not_in(withheld_categories()) | (Ticket.agency_id == holder.agency_id)
 
 
 def check_sees(

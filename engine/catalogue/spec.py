@@ -363,7 +363,9 @@ def _check_withheld(spec: CatalogueSpec, agencies: set[str]) -> list[tuple[Loc, 
         return problems
     kinds = {a.code: a.kind for a in spec.agencies}
     offices = {
-        code for code in agencies if kinds.get(code, AgencyKind.AREA_OFFICE) is AgencyKind.AREA_OFFICE
+        code
+        for code in agencies
+        if kinds.get(code, AgencyKind.AREA_OFFICE) is AgencyKind.AREA_OFFICE
     }
     for i, category in enumerate(spec.categories):
         if category.code in withheld and category.agency in offices:
@@ -388,7 +390,7 @@ def _check_withheld(spec: CatalogueSpec, agencies: set[str]) -> list[tuple[Loc, 
         for ladder in spec.ladders
         if any(isinstance(entry, dict) for level in ladder.levels for entry in level.notify)
     }
-    for i, category in enumerate(spec.categories):
+    for category in spec.categories:
         if category.code not in withheld:
             continue
         for priority in Priority:

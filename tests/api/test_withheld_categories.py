@@ -88,9 +88,7 @@ def test_a_pungli_ticket_reads_to_the_area_offices_as_no_ticket(
 
 
 @pytest.mark.parametrize("who", OFFICES)
-def test_a_pungli_ticket_is_in_no_list_of_the_area_offices(
-    api: Api, pungli: str, who: str
-) -> None:
+def test_a_pungli_ticket_is_in_no_list_of_the_area_offices(api: Api, pungli: str, who: str) -> None:
     jam = api.submit()["code"]  # the control: a traffic jam at the same spot
     listed = _get(api, who, "/api/v1/tickets").json()["items"]
     assert [i["code"] for i in listed] == [jam]
@@ -104,8 +102,7 @@ def test_a_pungli_ticket_is_in_no_list_of_the_area_offices(
         figures = _get(
             api,
             who,
-            "/api/v1/figures?group_by=category&start=2020-01-01T00:00:00Z"
-            "&end=2100-01-01T00:00:00Z",
+            "/api/v1/figures?group_by=category&start=2020-01-01T00:00:00Z&end=2100-01-01T00:00:00Z",
         ).json()
         assert {g["group"] for g in figures["groups"]} == {"traffic_jam"}
         backlog = _get(api, who, "/api/v1/dashboard/backlog")

@@ -177,7 +177,9 @@ def test_the_digest_of_an_area_office_lists_no_pungli(desk: Desk, agency: str) -
     governor = _supervisor(desk, "GUB")
     scope = scope_of(desk.session, governor)
     assert scope is not None
-    seen = digest_letter(desk.session, governor, scope, now=later, settings=desk.settings, lang="en")
+    seen = digest_letter(
+        desk.session, governor, scope, now=later, settings=desk.settings, lang="en"
+    )
     assert pungli.code in seen.body and jam.code in seen.body
 
 

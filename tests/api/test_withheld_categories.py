@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -225,15 +226,59 @@ def test_the_staff_pages_of_the_kelurahan_show_no_pungli_ticket(api: Api, pungli
     missing = web.get(f"/staff/tickets/{UNKNOWN}?lang=en")
     assert seen.status_code == missing.status_code == 404
     assert _words(seen.text, pungli) == _words(missing.text, UNKNOWN)
-    posted = web.post(
-        f"/staff/tickets/{pungli}/actions?lang=en",
-        data={"trigger": "reject", "expected_version": "1", "note": "spam"},
-    )
-    assert "submitted" not in posted.text.lower() and "Someone else" not in posted.text
-    assert posted.status_code == 404, posted.text
+    form = {"trigger": "reject", "expected_version": "1", "note": "spam"}
+    posted = web.post(f"/staff/tickets/{pungli}/actions?lang=en", data=form)
+    nothing = web.post(f"/staff/tickets/{UNKNOWN}/actions?lang=en", data=form)
+    assert posted.status_code == nothing.status_code == 404, posted.text
+    assert _words(posted.text, pungli) == _words(nothing.text, UNKNOWN)
     after = _get(api, "admin", f"/api/v1/tickets/{pungli}").json()
     assert after["report"]["state"]["code"] == "submitted"
     web_head = _web(api)
     sign_in(web_head, api, "kecamatan_head")
     dashboard = web_head.get("/dashboard?lang=en")
-    assert pungli not in dashboard.text
+    assert dashboard.status_code == 200 and pungli not in dashboard.text
+    timeline = web_head.get(f"/dashboard/t/{pungli}?lang=en")
+    no_timeline = web_head.get(f"/dashboard/t/{UNKNOWN}?lang=en")
+    assert timeline.status_code == no_timeline.status_code == 404
+    assert _words(timeline.text, pungli) == _words(no_timeline.text, UNKNOWN)
+
+
+def test_re_categorised_as_pungli_its_escalations_leave_the_kelurahans_feed_and_mail(
+    api: Api,
+) -> None:
+    from engine.escalation import sweep
+    from engine.keys import create_key
+    from engine.lifecycle import Role
+    from engine.staff import add_staff
+
+    lurah = "kel-gambir.head@tanggap.example"
+    with api.transactions.write() as session:
+        add_staff(
+            session, email=lurah, name="Lurah", role="supervisor", agency="KEL-GAMBIR",
+            now=api.clock.now,
+        )  # fmt: skip
+        key = create_key(
+            session, role=Role.SUPERVISOR, name="Lurah", agency=None, area=None, staff=lurah,
+            now=api.clock.now,
+        )  # fmt: skip
+    headers = {"Authorization": f"Bearer {key.secret}"}
+    jam = api.submit(description="Petugas minta uang di depan kantor kelurahan")["code"]
+    api.clock.now += timedelta(days=3)  # past the verify breach: the kelurahan is told
+    sweep(api.app.state.transactions.write, now=api.clock.now)
+    assert lurah in {m[0] for m in api.mails(jam, "escalation")}
+    feed = api.client.get("/api/v1/escalations", headers=headers).json()
+    assert jam in {e["code"] for e in feed}
+    board = api.client.get("/api/v1/dashboard/escalations", headers=headers)
+    assert jam in board.text
+
+    moved = api.act(jam, "update", "admin", category="illegal_levy", note="ini pungli")
+    assert moved.status_code == 200, moved.text
+    assert api.client.get("/api/v1/escalations", headers=headers).json() == []
+    assert jam not in api.client.get("/api/v1/dashboard/escalations", headers=headers).text
+    told_before = len(api.mails(jam, "escalation"))
+    api.clock.now += timedelta(days=30)  # every level of every clock falls due
+    sweep(api.app.state.transactions.write, now=api.clock.now)
+    later = [m[0] for m in api.mails(jam, "escalation")][told_before:]
+    assert later  # levels still reach Inspektorat (and up to the governor's office) …
+    # … never an area office.
+    assert not [r for r in later if r.startswith(("kel-", "kec-", "walkot-"))], later

@@ -218,3 +218,28 @@ def test_the_routed_agency_and_the_governors_office_act_in_person(desk: Desk) ->
     with pytest.raises(RuleViolated, match="withheld from area offices"):
         desk.act(ticket, "transfer", "inspektorat", agency="KEL-GAMBIR", note="ke lurah")
     assert ticket.agency.code == "INSPEKTORAT"
+
+
+# --- mail queued before a re-categorisation ------------------------------------------------------
+
+
+def test_mail_queued_to_the_kelurahan_before_it_became_pungli_is_not_sent(desk: Desk) -> None:
+    from engine.delivery import claim
+    from engine.escalation import sweep_batch
+    from engine.models import Notification
+
+    jam = desk.submit(description="Petugas minta uang di depan kantor")
+    sweep_batch(desk.session, now=desk.now + timedelta(days=3))  # the breach tells the lurah
+    queued = {
+        n.recipient: n
+        for n in desk.session.scalars(select(Notification).where(Notification.ticket_id == jam.id))
+    }
+    lurah = queued["kel-gambir.head@tanggap.example"]
+    assert lurah.status == "pending"
+    desk.act(jam, "update", "admin", category="illegal_levy", note="ini pungli")
+
+    sent = {o.recipient for o in claim(desk.session, now=desk.now + timedelta(days=3), limit=50)}
+    assert "kel-gambir.head@tanggap.example" not in sent
+    assert "dishub.head@tanggap.example" in sent  # the agency head's mail goes as queued
+    assert lurah.status == "failed"
+    assert lurah.last_error == "not sent: the ticket's category is now withheld from area offices"

@@ -49,7 +49,8 @@ def print_sla(session: Session, ticket: Ticket, moment: datetime) -> None:
     for view in views:
         # Each date on a line of its own, whole: the column is as wide as one date, and a
         # date is never split (2026-11-30 above 20:35) at 80 columns.
-        status = [view.status]
+        # A clock a transfer or a rejection ended is neither met nor missed: say which.
+        status = [f"ended by {view.ended_by}" if view.status == "ended" else view.status]
         for start, end in view.pauses:
             status += [
                 "paused",

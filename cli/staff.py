@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cli.context import console, database, fail, now, print_rows, reported_errors, settings
 from engine.errors import StaffExists
 from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role
-from engine.models import Staff, Ticket
+from engine.models import ApiKey, Staff, Ticket
 from engine.staff import add_staff, find_staff, set_staff_active, set_staff_timezone
 from engine.text import counted
 
@@ -94,6 +94,19 @@ def _set_active(email: str, active: bool) -> None:
             console.print(f"{member.email} was already {state}")
             return
         console.print(f"{member.email} is {state}")
+        keys = session.scalar(
+            select(func.count())
+            .select_from(ApiKey)
+            .where(ApiKey.staff_id == member.id, ApiKey.revoked_at.is_(None))
+        )
+        if keys:
+            one = keys == 1
+            then = (
+                f"{'stops' if one else 'stop'} working until they are activated again"
+                if not active
+                else f"{'works' if one else 'work'} again"
+            )
+            console.print(f"{counted(keys, 'api key')} of theirs {then}")
         if not active:
             held = session.scalar(
                 select(func.count())

@@ -385,6 +385,14 @@ class Assign(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Reassign(Command):
+    """``officer``: the e-mail of another officer of the agency holding the ticket."""
+
+    trigger = Trigger.REASSIGN
+    officer: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Transfer(Command):
     """``agency``: the code of the agency taking the ticket over (required)."""
 
@@ -553,37 +561,33 @@ def _assign(ctx: Context, command: Assign) -> Ticket:
     step = _step(ctx, command)
     ticket, text = step.ticket, step.reason(command.note)
     target = _agency(ctx.session, command.agency) if command.agency else ticket.agency
-    if ticket.state == State.ASSIGNED:
-        _check_reassign(ctx, ticket, command, target)
     return _hand_over(ctx, step, text, command, target)
 
 
-def _check_reassign(ctx: Context, ticket: Ticket, command: Assign, target: Agency) -> None:
-    """A ticket already assigned is re-assigned within its agency, to a named officer who is
-    not the one it has: another agency takes it by ``transfer`` (with a reason, and the
-    clocks that go with it); naming nobody or the same officer would change nothing but
-    stop the acceptance clock of a transfer."""
-    if target.id != ticket.agency_id:
-        raise RuleViolated(
-            f"ticket {ticket.code} is assigned to {ticket.agency.code}; "
-            f"to hand it to {target.code}, transfer it",
-            key="transfer_to_change_agency",
-            params={"field": "agency", "agency": ticket.agency.code},
-        )
+def _reassign(ctx: Context, command: Reassign) -> Ticket:
+    """Hand the ticket to another officer of the agency holding it, in whatever open state
+    of its work it is. Another agency takes it by ``transfer`` (with a reason, and the
+    clocks that go with it); naming nobody or the same officer would change nothing but end
+    a transfer's acceptance clock."""
+    step = _step(ctx, command)
+    ticket, text = step.ticket, step.reason(command.note)
     if not command.officer:
         raise RuleViolated(
-            f"ticket {ticket.code} is already assigned to {ticket.agency.code}; "
-            "name the officer to assign it to",
+            f"name the officer of {ticket.agency.code} to hand ticket {ticket.code} to",
             key="officer_required",
             params={"field": "officer"},
         )
-    officer = _officer(ctx.session, command.officer, target)
+    officer = _officer(ctx.session, command.officer, ticket.agency)
     if officer.id == ticket.officer_id:
         raise RuleViolated(
-            f"ticket {ticket.code} is already assigned to that officer",
+            f"ticket {ticket.code} is already with that officer",
             key="already_assigned_to_officer",
             params={"field": "officer"},
         )
+    data: dict[str, Any] = {}
+    _change(data, "officer", _email(ticket.officer), _email(officer))
+    ticket.officer = officer
+    return step.write(text, command.public, data)
 
 
 def _transfer(ctx: Context, command: Transfer) -> Ticket:
@@ -723,6 +727,7 @@ HANDLERS: dict[type[Command], _Handler] = {
     Reject: _plain,
     MarkDuplicate: _mark_duplicate,
     Assign: _assign,
+    Reassign: _reassign,
     Transfer: _transfer,
     Start: _start,
     Hold: _hold,

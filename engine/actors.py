@@ -88,7 +88,7 @@ def check_may_act(
         raise TicketNotFound(not_found(ticket.code))
     # Area offices and the governor's office triage everything beneath them; their
     # supervisors also oversee field work there (the territorial chain of command).
-    oversees = rule.scope_at(ticket.state) is Scope.TRIAGE or actor.role is Role.SUPERVISOR
+    oversees = rule.scope is Scope.TRIAGE or actor.role is Role.SUPERVISOR
     if oversees and _territory_holds(session, agency, ticket):
         return
     raise Forbidden(

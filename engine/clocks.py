@@ -8,7 +8,7 @@
 | resolve | submit; reopen (new cycle)   | any open state          | resolved / rejected / dup. |
 | accept  | transfer                     | until the next action   | the receiving agency acts  |
 
-(*) A re-assign (another officer of the agency holding an assigned ticket) keeps it running.
+(*) A re-assign (another officer of the agency holding the ticket) keeps it running.
 
 Hold pauses every running timer and resume ends the pause; pauses are dated, so a pause moves
 only the instants after it began.
@@ -203,25 +203,17 @@ def start_new_ticket(
 
 
 def on_transition(
-    session: Session,
-    ticket: Ticket,
-    *,
-    trigger: Trigger,
-    now: datetime,
-    from_state: State | None = None,
+    session: Session, ticket: Ticket, *, trigger: Trigger, now: datetime
 ) -> list[SlaTimer]:
-    """Re-evaluate, pause, resume, stop and start the ticket's timers for what just happened
-    (``from_state``: where the ticket was before it; None for the first event).
+    """Re-evaluate, pause, resume, stop and start the ticket's timers for what just happened.
 
-    A re-assign (assign from assigned: another officer of the same agency) starts nothing:
-    the start clock measures the agency's time to begin the work and keeps running, so a
-    hand-over between officers cannot buy time. It stops an acceptance clock, as any action
-    of the receiving agency does.
+    A re-assign (another officer of the same agency) starts nothing: the start clock measures
+    the agency's time to begin the work and keeps running, so a hand-over between officers
+    cannot buy time. It stops an acceptance clock, as any action of the receiving agency does.
     """
     book = load_policy_book(session)
     state = State(ticket.state)
-    reassign = trigger is Trigger.ASSIGN and from_state is State.ASSIGNED
-    starts = () if reassign else STARTS_ON.get(trigger, ())
+    starts = STARTS_ON.get(trigger, ())
     restarting = set(starts)
     timers = timer_rows.open_timers(session, [ticket.id])[ticket.id]
     if book.policies:

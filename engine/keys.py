@@ -191,7 +191,8 @@ def revoke_key(session: Session, prefix: str, *, now: datetime) -> ApiKey:
 
 
 def authenticate(session: Session, secret: str) -> KeyHolder:
-    """The holder of ``secret``, or ``Forbidden`` (unknown, malformed or revoked)."""
+    """The holder of ``secret``, or ``Forbidden`` (unknown, malformed, revoked, or the key of a
+    deactivated staff account)."""
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != _PREFIX:
         raise Forbidden("that is not a Tanggap api key")
@@ -202,6 +203,10 @@ def authenticate(session: Session, secret: str) -> KeyHolder:
         raise Forbidden("unknown api key")
     if key.revoked_at is not None:
         raise Forbidden(f"api key {key.prefix} was revoked")
+    # A key made for a person works while their account does: a departed employee's key stops
+    # with ``tanggap staff deactivate`` (and works again if they are activated).
+    if key.staff_id is not None and (key.staff is None or not key.staff.active):
+        raise Forbidden(f"api key {key.prefix} belongs to a deactivated staff account")
     agency = key.agency
     return KeyHolder(
         key_id=key.id,
@@ -211,7 +216,7 @@ def authenticate(session: Session, secret: str) -> KeyHolder:
         agency_kind=agency.kind if agency else None,
         agency_area_id=agency.area_id if agency else None,
         area_id=key.area_id,
-        staff_email=key.staff.email if key.staff and key.staff.active else None,
+        staff_email=key.staff.email if key.staff else None,
     )
 
 

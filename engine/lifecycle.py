@@ -43,6 +43,8 @@ class Trigger(StrEnum):
     REJECT = "reject"
     MARK_DUPLICATE = "mark_duplicate"
     ASSIGN = "assign"
+    #: Name another officer of the agency holding the ticket; the state stays.
+    REASSIGN = "reassign"
     TRANSFER = "transfer"
     START = "start"
     HOLD = "hold"
@@ -98,14 +100,6 @@ class Rule:
     stays: bool = False
     #: Written by the engine as a consequence of another transition, never fired by a user.
     internal: bool = False
-    #: Source states from which the trigger is field work (``Scope.AGENCY``) whatever
-    #: ``scope`` says: a re-assign names an officer of the agency holding the ticket, which is
-    #: that agency's business, while the first assign is triage.
-    agency_work_from: tuple[State, ...] = ()
-
-    def scope_at(self, state: State | str) -> Scope:
-        """The scope of firing this rule on a ticket in ``state``."""
-        return Scope.AGENCY if State(state) in self.agency_work_from else self.scope
 
 
 RULES: tuple[Rule, ...] = (
@@ -133,16 +127,25 @@ RULES: tuple[Rule, ...] = (
         STAFF_ROLES,
         Scope.TRIAGE,
     ),
-    # From assigned: the agency holding the ticket names (another) officer of its own, e.g.
-    # after a transfer; the start clock keeps running (``clocks.on_transition``).
     Rule(
         Trigger.ASSIGN,
-        (State.VERIFIED, State.ASSIGNED),
+        (State.VERIFIED,),
         State.ASSIGNED,
         STAFF_ROLES,
         Scope.TRIAGE,
         public_note=False,
-        agency_work_from=(State.ASSIGNED,),
+    ),
+    # The agency holding the ticket hands it to another of its officers (after a transfer,
+    # the receiving agency names its own; an officer who left is replaced): its own business,
+    # so field-work scope; no clock starts (``engine.clocks``).
+    Rule(
+        Trigger.REASSIGN,
+        (State.ASSIGNED, State.IN_PROGRESS, State.ON_HOLD),
+        None,
+        STAFF_ROLES,
+        Scope.AGENCY,
+        public_note=False,
+        stays=True,
     ),
     Rule(
         Trigger.TRANSFER,

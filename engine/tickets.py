@@ -153,7 +153,7 @@ def write_transition(
         if "ticket_events" not in str(exc.orig):
             raise
         raise stale from exc
-    clocks.on_transition(session, ticket, trigger=trigger, now=now, from_state=from_state)
+    clocks.on_transition(session, ticket, trigger=trigger, now=now)
     outbox.on_public_transition(session, ticket, event, now)
     outbox.on_citizen_follow_up(session, ticket, event, now)
     return event

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import timers as timer_rows
-from engine.models import Escalation, SlaTimer, Ticket
+from engine.models import Escalation, SlaTimer, Ticket, TicketEvent
 from engine.policies import load_policy_book
+from engine.queries.figures import ended_not_by_the_work
 from sla import deadline, elapsed, status
 
 
@@ -39,11 +40,19 @@ class TimerView:
     breached: bool
     next_due_at: datetime | None
     levels: tuple[LevelReached, ...]
+    #: The trigger that stopped it without the work it measures being done (a transfer, a
+    #: rejection: ``queries.figures.ended_not_by_the_work``); such a clock is no case in the
+    #: figures, so it reads "ended" unless its deadline had passed.
+    ended_by: str | None = None
 
     @property
     def status(self) -> str:
+        """running, paused, overdue, met, breached, or ended (stopped by a transfer,
+        rejection or duplicate before its deadline: neither met nor missed)."""
         if self.stopped_at is not None:
-            return "breached" if self.breached else "met"
+            if self.breached:
+                return "breached"
+            return "ended" if self.ended_by else "met"
         if self.pauses and self.pauses[-1][1] is None:
             return "paused"
         return "overdue" if self.breached else "running"
@@ -61,8 +70,17 @@ def sla_timeline(session: Session, ticket: Ticket, *, now: datetime) -> list[Tim
         ledger.setdefault(row.timer_id, []).append(
             LevelReached(row.label, row.percent, row.due_at, row.recorded_at, row.mailed)
         )
+    stopping = {
+        at: trigger
+        for at, trigger in session.execute(
+            select(TicketEvent.created_at, TicketEvent.trigger).where(
+                TicketEvent.ticket_id == ticket.id
+            )
+        )
+    }
     views = []
     for timer in timers:
+        stopper = stopping.get(timer.stopped_at) if timer.stopped_at is not None else None
         policy = timer_rows.policy_for(book, ticket, timer)
         target = timedelta(seconds=timer.target_seconds)
         breached = timer.breached
@@ -88,6 +106,11 @@ def sla_timeline(session: Session, ticket: Ticket, *, now: datetime) -> list[Tim
                 breached=breached,
                 next_due_at=timer.next_due_at,
                 levels=tuple(ledger.get(timer.id, [])),
+                ended_by=(
+                    stopper
+                    if stopper is not None and ended_not_by_the_work(timer.kind, stopper)
+                    else None
+                ),
             )
         )
     return views

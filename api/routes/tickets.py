@@ -92,7 +92,10 @@ class WorkQuery:
 def list_tickets(
     query: Annotated[WorkQuery, Depends()], key: StaffKey, session: ReadSessionDep, now: NowDep
 ) -> WorkPageRead:
-    """The worklist: tickets in the key's agency/area, earliest SLA deadline first."""
+    """The worklist: tickets in the key's agency/area, earliest SLA deadline first.
+
+    Deadlines move as tickets change: a ticket whose deadline moves ahead of `cursor` while a
+    client walks the pages is not on the later pages. The first page is always current."""
     page = worklist(session, key, query.filter, now=now, limit=query.limit, cursor=query.cursor)
     return WorkPageRead(
         items=[WorkItemRead.of(w) for w in page.items], next_cursor=page.next_cursor

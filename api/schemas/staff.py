@@ -147,7 +147,10 @@ class TimerRead(BaseModel):
     kind: str
     cycle: int
     policy: str
-    status: str = Field(description="running, paused, overdue, met or breached")
+    status: str = Field(
+        description="running, paused, overdue, met, breached, or ended (stopped by a transfer, "
+        "rejection or duplicate before its deadline: no case in the on-time figures)"
+    )
     started_at: datetime
     deadline: datetime
     stopped_at: datetime | None

@@ -20,6 +20,7 @@ INPUTS: dict[Trigger, tuple[str, ...]] = {
     Trigger.REJECT: ("note",),
     Trigger.MARK_DUPLICATE: ("duplicate_of", "note"),
     Trigger.ASSIGN: ("officer",),
+    Trigger.REASSIGN: ("officer",),
     Trigger.TRANSFER: ("agency", "note"),
     Trigger.START: (),
     Trigger.HOLD: ("note",),

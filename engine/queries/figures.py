@@ -14,12 +14,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import RuleViolated
 from engine.instants import given_instants
-from engine.keys import KeyHolder, visible
+from engine.keys import KeyHolder, descendant_area_ids, not_withheld, visible
 from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import Agency, Area, Category, SlaTimer, Ticket, TicketEvent
 from sla import TimerKind
@@ -60,6 +60,24 @@ class Figures:
     groups: list[GroupFigures]
 
 
+#: Per trigger, the clocks it ends without the work they measure being done: a transfer ends
+#: every clock but the receiving office's "accept"; a rejection or a duplicate the resolve clock.
+_NOT_THE_WORK: dict[Trigger, frozenset[TimerKind]] = {
+    Trigger.TRANSFER: frozenset(TimerKind) - {TimerKind.ACCEPT},
+    Trigger.REJECT: frozenset({TimerKind.RESOLVE}),
+    Trigger.MARK_DUPLICATE: frozenset({TimerKind.RESOLVE}),
+}
+
+
+def ended_not_by_the_work(kind: str, trigger: str) -> bool:
+    """Whether a clock of ``kind`` stopped by ``trigger`` is no case (``clock_is_a_case``'s
+    twin for a timer in hand: the SLA timeline shows it as "ended", not "met")."""
+    return any(
+        trigger == ending.value and kind in {k.value for k in kinds}
+        for ending, kinds in _NOT_THE_WORK.items()
+    )
+
+
 def clock_is_a_case() -> ColumnElement[bool]:
     """SQL, on ``SlaTimer`` rows: whether a stopped clock counts in an on-time rate — the one
     definition behind the supervisors' figures and the daily digest.
@@ -75,19 +93,32 @@ def clock_is_a_case() -> ColumnElement[bool]:
             stopped_by.c.ticket_id == SlaTimer.ticket_id,
             stopped_by.c.created_at == SlaTimer.stopped_at,
             or_(
-                and_(
-                    stopped_by.c.trigger == Trigger.TRANSFER.value,
-                    SlaTimer.kind != TimerKind.ACCEPT.value,
-                ),
-                and_(
-                    stopped_by.c.trigger.in_([Trigger.REJECT.value, Trigger.MARK_DUPLICATE.value]),
-                    SlaTimer.kind == TimerKind.RESOLVE.value,
-                ),
+                *(
+                    and_(
+                        stopped_by.c.trigger == trigger.value,
+                        SlaTimer.kind.in_([kind.value for kind in kinds]),
+                    )
+                    for trigger, kinds in _NOT_THE_WORK.items()
+                )
             ),
         )
         .exists()
     )
     return ~not_the_work
+
+
+def _clocks_held(session: Session, viewer: KeyHolder) -> ColumnElement[bool]:
+    """The clocks ``viewer``'s own agency held (within the key's area), wherever their ticket
+    is now: an office's on-time rate is its work, also on tickets it transferred away, so a
+    supervisor reads the figure for their agency that an admin reads. Territorial offices and
+    admins see those tickets anyway."""
+    if viewer.is_admin or viewer.agency_id is None:
+        return false()
+    # Never, for an area office, a ticket now withheld from it (re-categorised as pungli).
+    held = (SlaTimer.agency_id == viewer.agency_id) & not_withheld(viewer)
+    if viewer.area_id is not None:
+        held = held & Ticket.area_id.in_(descendant_area_ids(session, viewer.area_id))
+    return held
 
 
 def _rate(hits: int, count: int, min_count: int) -> Rate:
@@ -112,10 +143,12 @@ def figures(
         GroupBy.CATEGORY: Category.code,
     }[group_by]
     scope = visible(session, viewer)
+    clocks_scope = or_(scope, _clocks_held(session, viewer))
 
     def tickets(*, timers: bool = False) -> Any:
-        """The group's column over visible tickets; with ``timers``, one row per timer, and
-        grouped by agency, the timer's own agency."""
+        """The group's column over visible tickets; with ``timers``, one row per timer — on
+        the tickets the viewer sees and the clocks its agency held on tickets since handed
+        elsewhere — and grouped by agency, the timer's own agency."""
         query = select(column).select_from(Ticket)
         agency_of: Any = Ticket.agency_id
         if timers:
@@ -126,7 +159,7 @@ def figures(
             query.join(Agency, Agency.id == agency_of)
             .join(Area, Area.id == Ticket.area_id)
             .join(Category, Category.id == Ticket.category_id)
-            .where(scope)
+            .where(clocks_scope if timers else scope)
         )
 
     groups: dict[str, GroupFigures] = {}

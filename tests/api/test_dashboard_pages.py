@@ -157,3 +157,32 @@ def test_dashboard_counts_every_open_ticket_beyond_what_its_map_shows(
     points = json.loads(html.unescape(re.search(r"data-tickets='([^']*)'", text).group(1)))
     assert len(points) == 1  # the map shows the most urgent one
     assert "Open tickets you oversee: 3." in text
+
+
+def test_a_clock_a_rejection_or_transfer_ended_reads_ended_not_met(api: Api) -> None:
+    """The figures leave such clocks out; the timeline, the API and the CLI used to call them
+    met, as if the office had done the work on time."""
+    rejected = api.submit()["code"]
+    api.drive(rejected, "reject")
+    moved = api.submit()["code"]
+    api.drive(moved, "verify", "assign")
+    assert api.act(moved, "transfer", "admin", agency="DBM", note="bukan kami").status_code == 200
+
+    def statuses(code: str) -> dict[str, str]:
+        detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()
+        return {f"{t['kind']}#{t['cycle']}": t["status"] for t in detail["timers"]}
+
+    assert statuses(rejected) == {"verify#1": "met", "resolve#1": "ended"}
+    assert statuses(moved) == {
+        "verify#1": "met",
+        "assign#1": "met",
+        "start#1": "ended",  # Dishub's, ended by the transfer
+        "start#2": "running",
+        "accept#1": "running",
+        "resolve#1": "running",
+    }
+    web = _web(api)
+    sign_in(web, api, "admin")
+    page = web.get(f"/dashboard/t/{rejected}?lang=id").text
+    assert 'data-status="ended"' in page
+    assert "berakhir (dialihkan atau ditolak)" in page

@@ -295,14 +295,14 @@ def test_the_agency_a_ticket_was_transferred_to_reassigns_it_to_its_own_officer(
     assert moved.status_code == 200, moved.text
     sign_in(web, api)  # Dishub staff
     page = web.get(f"/staff/tickets/{code}?lang=id").text
-    form = re.search(r"<summary>Tugaskan ke petugas lain</summary>.*?</form>", page, re.S)
+    form = re.search(r"<summary>Alihkan ke petugas lain</summary>.*?</form>", page, re.S)
     assert form, "an assigned ticket offers the re-assign form"
     assert 'name="officer" required' in form.group(0) and "belum ada petugas" not in form.group(0)
     assert "Rina (rina@dishub.example)" in form.group(0)
 
     version = re.search(r'name="expected_version" value="(\d+)"', page)
     assert version
-    form_data = {"expected_version": version.group(1), "back": "ticket", "trigger": "assign"}
+    form_data = {"expected_version": version.group(1), "back": "ticket", "trigger": "reassign"}
     refused = web.post(f"/staff/tickets/{code}/actions", data=form_data)
     assert refused.status_code == 422 and "Pilih petugas yang akan ditugaskan." in refused.text
     chosen = {**form_data, "officer": "rina@dishub.example"}
@@ -315,14 +315,16 @@ def test_the_agency_a_ticket_was_transferred_to_reassigns_it_to_its_own_officer(
     )  # fmt: skip
     last = detail["events"][-1]
     assert (last["action"], last["data"]) == (
-        "assign", {"officer": {"from": None, "to": "rina@dishub.example"}},
+        "reassign", {"officer": {"from": None, "to": "rina@dishub.example"}},
     )  # fmt: skip
     # The agency that gave it away cannot name officers on it any more.
-    outsider = api.act(code, "assign", "outsider", officer="sari@dishub.example")
+    outsider = api.act(code, "reassign", "outsider", officer="sari@dishub.example")
     assert outsider.status_code == 403, outsider.text
     # Another agency is a transfer, not a re-assign: the API says so and names the field.
-    other = api.act(code, "assign", "admin", agency="DLH", officer="sari@dishub.example")
-    assert other.status_code == 422
-    assert (other.json()["code"], other.json()["params"]["field"]) == (
-        "transfer_to_change_agency", "agency",
-    )  # fmt: skip
+    other = api.act(code, "reassign", "admin", agency="DLH", officer="sari@dishub.example")
+    assert other.status_code == 422, other.text
+    assert other.json()["params"]["field"] == "agency"
+    # The public sees nothing of who works on it.
+    public = api.client.get(f"/api/v1/reports/{code}").json()
+    assert "rina" not in str(public).lower()
+    assert [e["action"] for e in public["timeline"]][-1] == "transfer"

@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 from cli import context
 from cli.main import app
 from engine.db import Database
+from engine.errors import Forbidden
+from engine.keys import authenticate
 from engine.models import Staff, Ticket
 from engine.text import counted
 
@@ -374,6 +376,30 @@ def test_cli_staff_deactivate_then_activate(tanggap: CliRunner, submit, officer:
     assert active_again == f"{officer} was already active\n"
     assert line == f"error: staff account {officer} is deactivated"
     assert f"{code} is now in_progress" in started
+
+
+def test_cli_a_deactivated_officers_api_key_stops_and_comes_back_with_them(
+    tanggap: CliRunner, database: Database, officer: str
+) -> None:
+    made = ok(tanggap, "keys", "create", "--role", "staff", "--agency", "DBM",
+              "--staff", officer, "--name", "Budi's key")  # fmt: skip
+    found = re.search(r"tgk_\S+", made)
+    assert found is not None
+    secret = found.group()
+
+    out = ok(tanggap, "staff", "deactivate", officer)
+    with database.reading() as session, pytest.raises(Forbidden) as refused_key:
+        authenticate(session, secret)
+    back = ok(tanggap, "staff", "activate", officer)
+    with database.reading() as session:
+        holder = authenticate(session, secret)
+
+    assert "1 api key of theirs stops working until they are activated again" in out
+    assert refused_key.value.message.endswith("belongs to a deactivated staff account")
+    assert "1 api key of theirs works again" in back
+    assert holder.staff_email == officer
+    prefix = secret.split("_")[1]
+    ok(tanggap, "keys", "revoke", prefix)
 
 
 # --- §4 what an operator needs to see ------------------------------------------------------

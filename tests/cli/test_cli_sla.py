@@ -39,3 +39,22 @@ def test_cli_sla_check_unknown_ticket_is_one_clear_line(tanggap: CliRunner) -> N
     result = tanggap.invoke(app, ["sla", "check", "JKT-ZZZZ-ZZZZ"])
     assert result.exit_code == 2
     assert result.output.strip() == "error: no ticket with code JKT-ZZZZ-ZZZZ"
+
+
+def test_cli_sla_check_says_a_rejection_ended_the_resolve_clock(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket], wide: None
+) -> None:
+    code = report_committed(now=datetime.now(UTC)).code
+    admin = "sla-admin@tanggap.example"
+    added = tanggap.invoke(app, ["staff", "add", admin, "--name", "Admin", "--role", "admin"])
+    assert added.exit_code == 0, added.output
+    rejected = tanggap.invoke(
+        app, ["ticket", "act", code, "reject", "--as", admin, "--note", "bukan laporan"]
+    )
+    assert rejected.exit_code == 0, rejected.output
+
+    check = tanggap.invoke(app, ["sla", "check", code])
+    assert check.exit_code == 0, check.output
+    rows = {line.split()[0]: line for line in check.output.splitlines() if " #1 " in line}
+    assert "ended by reject" in rows["resolve"] and "met" not in rows["resolve"]
+    assert "met" in rows["verify"]  # rejecting at triage is the verify clock's work

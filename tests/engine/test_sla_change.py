@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, update
 
 from engine.catalogue import load_catalogue
-from engine.errors import Forbidden, RuleViolated, StaleVersion
+from engine.errors import Conflict, Forbidden, RuleViolated, StaleVersion
 from engine.escalation import sweep_batch
 from engine.history import replay_history
 from engine.models import Escalation, Notification, SlaPolicy, SlaTimer, Ticket
@@ -462,7 +462,7 @@ def test_reassign_after_transfer_names_the_receiving_officer_and_keeps_the_start
               agency="DBM", now=desk.now)  # fmt: skip
 
     at(desk, wib(11, 23, 11))
-    desk.act(ticket, "assign", "dbm", officer="sari@dbm.example", note="Sari ke lokasi")
+    desk.act(ticket, "reassign", "dbm", officer="sari@dbm.example", note="Sari ke lokasi")
 
     assert (ticket.state, ticket.agency.code, ticket.officer.email) == (
         "assigned",
@@ -470,8 +470,11 @@ def test_reassign_after_transfer_names_the_receiving_officer_and_keeps_the_start
         "sari@dbm.example",
     )
     event = list_events(desk.session, ticket)[-1]
-    assert (event.trigger, event.data) == (
-        "assign",
+    assert (event.trigger, event.from_state, event.to_state, event.public, event.data) == (
+        "reassign",
+        "assigned",
+        "assigned",
+        False,
         {"officer": {"from": None, "to": "sari@dbm.example"}},
     )
     # The start clock measures DBM's time to begin: a hand-over between officers buys none.
@@ -490,26 +493,47 @@ def test_reassign_after_transfer_names_the_receiving_officer_and_keeps_the_start
     assert warned == ["dbm.queue@tanggap.example", "sari@dbm.example"]
 
 
+def test_reassign_during_the_work_keeps_the_state_and_every_clock(desk) -> None:
+    from engine.staff import add_staff
+
+    ticket = _transferred_to_dbm(desk)
+    at(desk, wib(11, 23, 10))
+    desk.act(ticket, "start", "dbm")  # whoever starts owns it
+    desk.act(ticket, "hold", "dbm", note="menunggu alat berat")
+    resolve = timer(desk, ticket, "resolve")
+    before = (resolve.id, resolve.started_at, resolve.carried_seconds, resolve.pauses)
+    add_staff(desk.session, email="sari@dbm.example", name="Sari", role="staff",
+              agency="DBM", now=desk.now)  # fmt: skip
+
+    desk.act(ticket, "reassign", "dbm", officer="sari@dbm.example")
+
+    assert (ticket.state, ticket.officer.email) == ("on_hold", "sari@dbm.example")
+    resolve = timer(desk, ticket, "resolve")  # still paused by the hold, not restarted
+    after = (resolve.id, resolve.started_at, resolve.carried_seconds, resolve.pauses)
+    assert (after, resolve.stopped_at) == (before, None)
+    assert resolve.pauses[-1][1] is None
+    desk.act(ticket, "resume", "dbm")
+    assert ticket.state == "in_progress"  # back to where it was held from
+
+
 @pytest.mark.parametrize(
-    ("fields", "key", "words"),
+    ("officer", "key", "words"),
     [
-        ({"agency": "DLH", "officer": "outsider@tanggap.example"}, "transfer_to_change_agency",
-         "is assigned to DBM; to hand it to DLH, transfer it"),
-        ({}, "officer_required", "name the officer to assign it to"),
-        ({"officer": "dbm@tanggap.example"}, "already_assigned_to_officer",
-         "already assigned to that officer"),
+        (None, "officer_required", "name the officer of DBM to hand ticket"),
+        ("dbm@tanggap.example", "already_assigned_to_officer", "already with that officer"),
+        ("outsider@tanggap.example", "officer_not_in_agency", "does not work for DBM"),
     ],
-)  # fmt: skip
-def test_reassign_that_would_change_nothing_or_the_agency_is_refused_nothing_written(
-    desk, fields: dict[str, str], key: str, words: str
+)
+def test_reassign_that_would_change_nothing_or_leave_the_agency_is_refused_nothing_written(
+    desk, officer: str | None, key: str, words: str
 ) -> None:
     ticket = _transferred_to_dbm(desk)
-    desk.act(ticket, "assign", "dbm", officer="dbm@tanggap.example")
+    desk.act(ticket, "reassign", "dbm", officer="dbm@tanggap.example")
     accept_stopped = timer(desk, ticket, "accept").stopped_at
     version = ticket.version
 
     with pytest.raises(RuleViolated, match=words) as raised:
-        desk.act(ticket, "assign", "admin", **fields)
+        desk.act(ticket, "reassign", "admin", **({"officer": officer} if officer else {}))
 
     assert raised.value.code == key
     desk.session.expire_all()
@@ -527,10 +551,13 @@ def test_reassign_is_for_the_agency_holding_the_ticket_not_the_one_that_gave_it_
     ticket = _transferred_to_dbm(desk)
     version = ticket.version
     with pytest.raises(Forbidden):
-        desk.act(ticket, "assign", "staff", officer="dbm@tanggap.example")  # DISHUB staff
+        desk.act(ticket, "reassign", "staff", officer="dbm@tanggap.example")  # DISHUB staff
     # Naming an agency's officer is the agency's business: an area office triages (it may
     # assign a verified ticket) but does not pick DBM's people.
     with pytest.raises(Forbidden):
-        desk.act(ticket, "assign", "kelurahan", officer="dbm@tanggap.example")
+        desk.act(ticket, "reassign", "kelurahan", officer="dbm@tanggap.example")
+    # A first assignment is triage, as before: assign from verified only.
+    with pytest.raises(Conflict):
+        desk.act(ticket, "assign", "dbm", officer="dbm@tanggap.example")
     desk.session.expire_all()
     assert (ticket.version, ticket.officer_id) == (version, None)

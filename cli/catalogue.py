@@ -114,6 +114,7 @@ def categories(as_json: Json = False, all_: Inactive = False) -> None:
                 "default_priority": c.default_priority,
                 "photo_on_submit": c.photo_on_submit,
                 "photo_on_resolve": c.photo_on_resolve,
+                "withheld_from_area_offices": c.withheld_from_area_offices,
                 "active": c.active,
             }
             for c in session.scalars(select(Category).order_by(Category.code))
@@ -124,8 +125,9 @@ def categories(as_json: Json = False, all_: Inactive = False) -> None:
         as_json=as_json,
         columns=[("code", "code"), ("name_en", "name"), ("agency", "agency"),
                  ("default_priority", "priority"), ("photo_on_submit", "photo"),
-                 ("photo_on_resolve", "proof")],
-        title="categories (photo: needed to report; proof: needed to resolve)",
+                 ("photo_on_resolve", "proof"), ("withheld_from_area_offices", "withheld")],
+        title="categories (photo: needed to report; proof: needed to resolve; "
+              "withheld: no area office sees it)",
         empty="no categories: load a catalogue (tanggap config load FILE)",
         render=_text,
     )  # fmt: skip

@@ -25,7 +25,13 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor, check_may_act, check_reach, check_reporter
+from engine.actors import (
+    Actor,
+    check_may_act,
+    check_not_withheld,
+    check_reach,
+    check_reporter,
+)
 from engine.catalogue.lookup import get_agency
 from engine.errors import (
     ConfigurationError,
@@ -34,6 +40,7 @@ from engine.errors import (
     RuleViolated,
     StaffNotFound,
     StaleVersion,
+    TicketNotFound,
     shown,
 )
 from engine.lifecycle import (
@@ -47,7 +54,7 @@ from engine.lifecycle import (
     fire,
     parse_trigger,
 )
-from engine.models import Agency, Category, Priority, Staff, Ticket
+from engine.models import Agency, AgencyKind, Category, Priority, Staff, Ticket
 from engine.photos import CleanPhoto, MediaStorage
 from engine.routing import locate, route
 from engine.settings import Settings
@@ -76,6 +83,11 @@ def permitted(
     and what the actor's role, agency and — for a citizen — token and dispute window permit
     (``actors.check_may_act``), as the handlers check them. What "allowed actions" lists."""
     found: list[Trigger] = []
+    if actor.role is not Role.CITIZEN:
+        try:
+            check_not_withheld(session, actor, ticket)
+        except TicketNotFound:
+            return found
     for trigger in allowed_triggers(ticket.state):
         rule = RULES_BY_TRIGGER[trigger]
         if trigger not in COMMANDS:
@@ -119,9 +131,14 @@ class _Step:
         # reaches any ticket: a duplicate may point across agencies.)
         if actor.role is Role.CITIZEN:
             check_reporter(actor, ticket)
-        elif self.rule.scope is not Scope.ANY:
-            check_reach(session, actor, ticket)
+        else:
+            # Before any scope: a ticket withheld from an area office is, to it, no ticket.
+            check_not_withheld(session, actor, ticket, typed=code)
+            if self.rule.scope is not Scope.ANY:
+                check_reach(session, actor, ticket)
         self.related: list[Ticket] = [get_ticket(session, other) for other in related]
+        for other, found in zip(related, self.related, strict=True):
+            check_not_withheld(session, actor, found, typed=other)
         if self.related:
             lock_tickets(session, [self.ticket, *self.related])
         self.actor = actor
@@ -289,6 +306,20 @@ class _Corrections:
             if agency.id != ticket.agency_id:
                 _change(data, "agency", ticket.agency.code, agency.code)
                 ticket.agency = agency
+        if self.category is not None:
+            _check_may_hold(ticket.category, ticket.agency, field="category")
+
+
+def _check_may_hold(category: Category, agency: Agency, *, field: str) -> None:
+    """A complaint withheld from area offices (pungli) is never held by one: the office it
+    may be about would hold it. ``field`` names the input that would make it so."""
+    if category.withheld_from_area_offices and agency.kind == AgencyKind.AREA_OFFICE:
+        raise RuleViolated(
+            f"{category.name_en} complaints are withheld from area offices: "
+            f"{agency.code} cannot hold one",
+            key="withheld_from_area_offices",
+            params={"field": field, "agency": agency.code, "category": category.code},
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -579,6 +610,7 @@ def _hand_over(
     ctx: Context, step: _Step, text: str | None, command: Assign | Transfer, target: Agency
 ) -> Ticket:
     ticket = step.ticket
+    _check_may_hold(ticket.category, target, field="agency")
     assignee = _officer(ctx.session, command.officer, target) if command.officer else None
     data: dict[str, Any] = {}
     _change(data, "agency", ticket.agency.code, target.code)

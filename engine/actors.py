@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from engine.errors import Forbidden
+from engine.codes import not_found
+from engine.errors import Forbidden, TicketNotFound
 from engine.lifecycle import Role, Rule, Scope, Trigger
 from engine.models import Agency, AgencyKind, Staff, Ticket
 from engine.routing import ancestry
@@ -83,6 +84,8 @@ def check_may_act(
     if actor.agency_id == ticket.agency_id:
         return
     agency = session.get(Agency, actor.agency_id)
+    if withheld_from(agency, ticket):
+        raise TicketNotFound(not_found(ticket.code))
     # Area offices and the governor's office triage everything beneath them; their
     # supervisors also oversee field work there (the territorial chain of command).
     oversees = rule.scope is Scope.TRIAGE or actor.role is Role.SUPERVISOR
@@ -105,18 +108,50 @@ def check_reach(session: Session, actor: Actor, ticket: Ticket) -> None:
     if actor.agency_id is not None and actor.agency_id == ticket.agency_id:
         return
     agency = session.get(Agency, actor.agency_id) if actor.agency_id is not None else None
+    if withheld_from(agency, ticket):
+        raise TicketNotFound(not_found(ticket.code))
     if _territory_holds(session, agency, ticket):
         return
     raise Forbidden(f"ticket {ticket.code} belongs to another agency")
 
 
+def withheld_from(agency: Agency | None, ticket: Ticket) -> bool:
+    """Whether ``ticket`` is withheld from ``agency``: an area office (kelurahan, kecamatan,
+    kota) other than the one holding it, and the ticket's category, as it is now, one that
+    may concern an area office's own staff (``Category.withheld_from_area_offices``, pungli).
+
+    Such a ticket is to that office as a ticket that does not exist (``TicketNotFound``, never
+    a refusal that says it is there): the office it may be about must not learn of it."""
+    return (
+        agency is not None
+        and agency.kind == AgencyKind.AREA_OFFICE
+        and agency.id != ticket.agency_id
+        and ticket.category.withheld_from_area_offices
+    )
+
+
+def check_not_withheld(
+    session: Session, actor: Actor, ticket: Ticket, *, typed: str | None = None
+) -> None:
+    """``TicketNotFound`` (worded for ``typed``, the code as the request gave it) when a staff
+    ``actor``'s agency is an area office the ticket is withheld from; whatever the trigger's
+    scope (a comment or a merge reaches any other ticket, never this one)."""
+    if actor.role not in (Role.STAFF, Role.SUPERVISOR) or actor.agency_id is None:
+        return
+    if withheld_from(session.get(Agency, actor.agency_id), ticket):
+        raise TicketNotFound(not_found(typed if typed is not None else ticket.code))
+
+
 def _territory_holds(session: Session, agency: Agency | None, ticket: Ticket) -> bool:
     """Whether ``agency`` is a territorial office over the ticket: the governor's office
-    everywhere, an area office in its area and beneath it."""
+    everywhere, an area office in its area and beneath it (never over a ticket withheld from
+    it, ``withheld_from``)."""
     if agency is None:
         return False
     if agency.kind == AgencyKind.GOVERNOR_OFFICE:
         return True
+    if withheld_from(agency, ticket):
+        return False
     return agency.kind == AgencyKind.AREA_OFFICE and agency.area_id in {
         area.id for area in ancestry(session, ticket.area)
     }

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from engine.db import is_row_id
 from engine.errors import NotFound, RuleViolated
 from engine.models import (
+    Category,
     MailEvent,
     Notification,
     NotificationKind,
@@ -144,8 +145,24 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[Outgoing]:
             select(Ticket.id, Ticket.code).where(Ticket.id.in_(ticket_ids))
         )
     }
+    withheld = set(
+        session.scalars(
+            select(Ticket.id).where(
+                Ticket.id.in_(ticket_ids),
+                Ticket.category_id.in_(
+                    select(Category.id).where(Category.withheld_from_area_offices)
+                ),
+            )
+        )
+    )
     claimed = []
     for row in rows:
+        if row.ticket_id in withheld and row.recipient_kind.startswith("area_office"):
+            # Queued before the ticket was re-categorised as a complaint that may be about
+            # that very office (pungli): it must not learn of it now (``actors.withheld_from``).
+            row.status = Status.FAILED
+            row.last_error = "not sent: the ticket's category is now withheld from area offices"
+            continue
         row.status = Status.SENDING
         row.sending_since = now
         row.attempts += 1

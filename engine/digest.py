@@ -6,7 +6,8 @@ level below the breach has fallen due, not by a fixed number of hours before the
 ticket is listed once, under its worst running timer; on-time tickets are not listed.
 
 A supervisor of a field agency sees that agency's tickets; one of an area office (kelurahan,
-kecamatan, kota) sees every ticket located in its area; the governor's office sees all. Each
+kecamatan, kota) sees every ticket located in its area but complaints withheld from area offices
+(pungli: ``actors.withheld_from``); the governor's office sees all. Each
 supervisor gets one digest per day of their own time zone (``Staff.timezone``, else the
 service's): the first run at or after ``digest_hour`` there queues it (``dedupe_key`` holds the
 local date), so the hourly flow reaches 07:00 WITA at 23:00 UTC and 07:00 WIB at 00:00 UTC, and a
@@ -58,6 +59,9 @@ class Scope:
     label: str
     agency_id: int | None  # tickets of this agency, or
     area_ids: frozenset[int] | None  # tickets located in these areas, or (both None) all
+    #: An area office's: the tickets in ``area_ids`` withheld from it are left out (pungli may
+    #: be about that very office; ``actors.withheld_from``), unless it holds them itself.
+    area_office_id: int | None = None
 
 
 def _subtree(session: Session, root: int) -> frozenset[int]:
@@ -79,7 +83,7 @@ def scope_of(session: Session, staff: Staff) -> Scope | None:
     if agency.kind == AgencyKind.GOVERNOR_OFFICE:
         return Scope(agency.name, None, None)
     if agency.kind == AgencyKind.AREA_OFFICE:
-        return Scope(agency.name, None, _subtree(session, agency.area_id))
+        return Scope(agency.name, None, _subtree(session, agency.area_id), agency.id)
     return Scope(agency.name, agency.id, None)
 
 
@@ -87,7 +91,12 @@ def _in_scope(query: Q, scope: Scope) -> Q:
     if scope.agency_id is not None:
         return query.where(Ticket.agency_id == scope.agency_id)
     if scope.area_ids is not None:
-        return query.where(Ticket.area_id.in_(scope.area_ids))
+        query = query.where(Ticket.area_id.in_(scope.area_ids))
+    if scope.area_office_id is not None:
+        withheld = select(Category.id).where(Category.withheld_from_area_offices)
+        query = query.where(
+            Ticket.category_id.not_in(withheld) | (Ticket.agency_id == scope.area_office_id)
+        )
     return query
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import Session
 
 from engine.actions import perform, permitted
-from engine.actors import Actor, check_reach, hash_token
+from engine.actors import Actor, check_not_withheld, check_reach, hash_token
 from engine.catalogue.lookup import find_agency, find_area
 from engine.codes import not_found
 from engine.errors import (
@@ -30,7 +30,7 @@ from engine.errors import (
     shown,
 )
 from engine.lifecycle import STAFF_ROLES, Role, Trigger
-from engine.models import AgencyKind, ApiKey, Area, Ticket
+from engine.models import AgencyKind, ApiKey, Area, Category, Ticket
 from engine.photos import MediaStorage
 from engine.routing import ancestry
 from engine.settings import Settings
@@ -233,14 +233,17 @@ def descendant_area_ids(session: Session, area_id: int) -> set[int]:
 def visible(session: Session, holder: KeyHolder) -> ColumnElement[bool]:
     """A WHERE clause for the tickets ``holder`` may see.
 
-    An agency sees its own tickets; an area office what lies in its area; the governor's office
-    and admins everything. A key's area narrows whatever its agency sees.
+    An agency sees its own tickets; an area office what lies in its area, but for categories
+    withheld from area offices (pungli); the governor's office and admins everything. A key's
+    area narrows whatever its agency sees.
     """
     clause: ColumnElement[bool] = true()
     if holder.is_admin:
         return clause
     if holder.agency_kind == AgencyKind.AREA_OFFICE and holder.agency_area_id is not None:
-        clause = Ticket.area_id.in_(descendant_area_ids(session, holder.agency_area_id))
+        clause = Ticket.area_id.in_(
+            descendant_area_ids(session, holder.agency_area_id)
+        ) & not_withheld(holder)
     elif holder.agency_kind != AgencyKind.GOVERNOR_OFFICE:
         clause = Ticket.agency_id == holder.agency_id
     if holder.area_id is not None:
@@ -248,10 +251,30 @@ def visible(session: Session, holder: KeyHolder) -> ColumnElement[bool]:
     return clause
 
 
-def check_sees(session: Session, holder: KeyHolder, ticket: Ticket) -> None:
-    """``Forbidden`` unless ``ticket`` is within the key's agency and area."""
+def withheld_categories() -> Select[int]:
+    """The ids of the categories no area office sees (``Category.withheld_from_area_offices``),
+    as a subquery."""
+    return select(Category.id).where(Category.withheld_from_area_offices)
+
+
+def not_withheld(holder: KeyHolder) -> ColumnElement[bool]:
+    """A WHERE clause leaving out the tickets withheld from the holder's area office
+    (``actors.withheld_from``), by each ticket's category as it is now; all tickets for any
+    other holder."""
+    if holder.is_admin or holder.agency_kind != AgencyKind.AREA_OFFICE:
+        return true()
+    return Ticket.category_id.not_in(withheld_categories()) | (Ticket.agency_id == holder.agency_id)
+
+
+def check_sees(
+    session: Session, holder: KeyHolder, ticket: Ticket, *, typed: str | None = None
+) -> None:
+    """``Forbidden`` unless ``ticket`` is within the key's agency and area; ``TicketNotFound``,
+    worded as for an unknown ``typed`` code (default: the ticket's), when it is withheld from
+    the key's area office (``actors.withheld_from``): the same answer as no ticket at all."""
     if holder.is_admin:
         return
+    check_not_withheld(session, holder.actor, ticket, typed=typed)
     if _outside_area(session, holder, ticket):
         raise Forbidden(f"ticket {ticket.code} lies outside this key's area")
     check_reach(session, holder.actor, ticket)
@@ -267,8 +290,8 @@ def _check_target_seen(session: Session, holder: KeyHolder, code: object) -> Non
     if target is None:
         return  # the engine refuses it, naming the code as typed
     try:
-        check_sees(session, holder, target)
-    except Forbidden:
+        check_sees(session, holder, target, typed=code)
+    except (Forbidden, TicketNotFound):
         raise UnknownReference(not_found(code), params={"field": "duplicate_of"}) from None
 
 
@@ -313,8 +336,9 @@ def act(
     """Fire ``trigger`` on ticket ``code`` as the key holder, within the key's area."""
     ticket = get_ticket(session, code)
     # Scope before anything else: out of it, a wrong version or an illegal trigger is the same
-    # 403 as a right one, and tells nothing of the ticket's state or version.
-    check_sees(session, holder, ticket)
+    # 403 as a right one, and tells nothing of the ticket's state or version (a ticket withheld
+    # from the key's area office: the same 404 as no ticket).
+    check_sees(session, holder, ticket, typed=code)
     _check_target_seen(session, holder, fields.get("duplicate_of"))
     try:
         return perform(

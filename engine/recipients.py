@@ -13,6 +13,7 @@ from engine.models import (
     AgencyKind,
     Area,
     AreaLevel,
+    Category,
     Staff,
     Ticket,
     UndeliverableAddress,
@@ -78,6 +79,10 @@ class Directory:
             (a for a in active if a.kind == AgencyKind.GOVERNOR_OFFICE), key=lambda a: a.id
         )
         self.governor = governors[0] if governors else None
+        #: Categories no area office is told of (pungli may be about that very office).
+        self.withheld = set(
+            session.scalars(select(Category.id).where(Category.withheld_from_area_offices))
+        )
         self._officers: dict[int, Staff | None] = {}
         self.flagged = {
             row.email.lower(): Dead(row.email, row.event, row.reason)
@@ -111,9 +116,9 @@ class Directory:
         return self._officers[staff_id]
 
     def resolve(self, ticket: Ticket, recipients: tuple[Recipient, ...]) -> list[Addressee]:
-        """Addresses for ``recipients``, from the ticket's *current* agency, officer and area
-        (never from when a timer started: after a transfer the receiving agency is told), each
-        address once."""
+        """Addresses for ``recipients``, from the ticket's *current* agency, officer, area and
+        category (never from when a timer started: after a transfer the receiving agency is
+        told; no area office for a category withheld from them), each address once."""
         found: list[Addressee] = []
         agency = self.agencies[ticket.agency_id]
         for recipient in recipients:
@@ -126,6 +131,10 @@ class Directory:
                 found.append(Addressee(agency.email, kind.value))
             elif kind is RecipientKind.AGENCY_HEAD:
                 found.append(Addressee(agency.head_email, kind.value))
+            elif kind is RecipientKind.AREA_OFFICE and ticket.category_id in self.withheld:
+                # Never named, whatever the ladder or a bounce's climb up ``CHAIN`` asks: the
+                # catalogue refuses such a ladder, and a category changed since is read here.
+                continue
             elif kind is RecipientKind.AREA_OFFICE and recipient.area_level:
                 office = self.area_office(ticket, recipient.area_level)
                 if office is not None:

@@ -138,6 +138,10 @@ class CategorySpec(_Spec):
     description: str | None = None
     #: Open reports this close (metres) are offered as possible duplicates; default: settings.
     duplicate_radius_m: float | None = Field(default=None, gt=0, le=5000)
+    #: Complaints that may concern staff of the very kelurahan, kecamatan or kota office where
+    #: they happened (pungli): no area office sees, acts on or is told of them. The category
+    #: may not be routed to an area office, nor reach a ladder that notifies one.
+    withheld_from_area_offices: bool = False
     #: What the category asks besides the description (Open311 attributes).
     questions: list[QuestionSpec] = Field(default_factory=list, max_length=20)
 
@@ -344,6 +348,72 @@ def cross_check(
         if len(set(keys)) != len(keys):
             problems.append((("ladders", i, "levels"), "level keys (or names) must be distinct"))
     problems.extend(_check_sla(spec))
+    problems.extend(_check_withheld(spec, agencies))
+    return problems
+
+
+def _check_withheld(spec: CatalogueSpec, agencies: set[str]) -> list[tuple[Loc, str]]:
+    """A category withheld from area offices is never handled by one (its agency, a routing
+    override) nor escalated to one: for each priority, the first policy that matches it must
+    use a ladder that names no ``area_office``. (Generated offices are area offices too: every
+    agency code not declared in the file with another kind.)"""
+    problems: list[tuple[Loc, str]] = []
+    withheld = {c.code for c in spec.categories if c.withheld_from_area_offices}
+    if not withheld:
+        return problems
+    kinds = {a.code: a.kind for a in spec.agencies}
+    offices = {
+        code
+        for code in agencies
+        if kinds.get(code, AgencyKind.AREA_OFFICE) is AgencyKind.AREA_OFFICE
+    }
+    for i, category in enumerate(spec.categories):
+        if category.code in withheld and category.agency in offices:
+            problems.append(
+                (
+                    ("categories", i, "agency"),
+                    f"{category.code} is withheld from area offices: "
+                    f"its agency cannot be the area office {category.agency}",
+                )
+            )
+    for i, rule in enumerate(spec.routing):
+        if rule.category in withheld and rule.agency in offices:
+            problems.append(
+                (
+                    ("routing", i, "agency"),
+                    f"{rule.category} is withheld from area offices: "
+                    f"it cannot be routed to the area office {rule.agency}",
+                )
+            )
+    telling = {
+        ladder.code
+        for ladder in spec.ladders
+        if any(isinstance(entry, dict) for level in ladder.levels for entry in level.notify)
+    }
+    for category in spec.categories:
+        if category.code not in withheld:
+            continue
+        for priority in Priority:
+            found = next(
+                (
+                    (j, policy)
+                    for j, policy in enumerate(spec.policies)
+                    if (not policy.categories or category.code in policy.categories)
+                    and (not policy.priorities or priority in policy.priorities)
+                ),
+                None,
+            )
+            if found is not None and found[1].ladder in telling:
+                j, policy = found
+                problems.append(
+                    (
+                        ("policies", j, "ladder"),
+                        f"{category.code} is withheld from area offices, but at priority "
+                        f"{priority} policy {policy.code} escalates it on ladder "
+                        f"{policy.ladder}, which notifies an area office: give the category "
+                        "a policy before this one whose ladder names no area_office",
+                    )
+                )
     return problems
 
 

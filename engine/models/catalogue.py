@@ -7,7 +7,17 @@ from enum import StrEnum
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.models.base import Base, BigId, UTCDateTime
@@ -110,6 +120,11 @@ class Category(Base):
     photo_on_resolve: Mapped[bool] = mapped_column(Boolean, default=False)
     #: How close an open report must be to be offered as a possible duplicate (None: default).
     duplicate_radius_m: Mapped[float | None] = mapped_column(Float)
+    #: Complaints that may concern an area office's own staff (pungli): no area office sees,
+    #: acts on or is told of them (``engine.scope``).
+    withheld_from_area_offices: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     #: Questions asked on submission (``engine.questions.QuestionSpec`` as JSON), or None.
     questions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

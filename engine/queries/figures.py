@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import RuleViolated
 from engine.instants import given_instants
-from engine.keys import KeyHolder, descendant_area_ids, visible
+from engine.keys import KeyHolder, descendant_area_ids, not_withheld, visible
 from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import Agency, Area, Category, SlaTimer, Ticket, TicketEvent
 from sla import TimerKind
@@ -114,7 +114,8 @@ def _clocks_held(session: Session, viewer: KeyHolder) -> ColumnElement[bool]:
     admins see those tickets anyway."""
     if viewer.is_admin or viewer.agency_id is None:
         return false()
-    held = SlaTimer.agency_id == viewer.agency_id
+    # Never, for an area office, a ticket now withheld from it (re-categorised as pungli).
+    held = (SlaTimer.agency_id == viewer.agency_id) & not_withheld(viewer)
     if viewer.area_id is not None:
         held = held & Ticket.area_id.in_(descendant_area_ids(session, viewer.area_id))
     return held

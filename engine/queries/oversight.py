@@ -283,7 +283,7 @@ class SlaStory:
 def sla_story(session: Session, viewer: KeyHolder, code: str, *, now: datetime) -> SlaStory:
     """``Forbidden`` outside the viewer's agency or area, ``TicketNotFound`` for no such code."""
     ticket = get_ticket(session, code)
-    check_sees(session, viewer, ticket)
+    check_sees(session, viewer, ticket, typed=code)
     notices: dict[int, list[Notice]] = defaultdict(list)
     # Each level with every mail that told of it: its own, and one it shared with another
     # clock of the ticket that reached the same level at the same instant.

@@ -17,7 +17,14 @@ from engine import visibility
 from engine.catalogue.lookup import filter_code
 from engine.errors import Forbidden
 from engine.instants import LATEST
-from engine.keys import KeyHolder, check_sees, descendant_area_ids, may_fire, visible
+from engine.keys import (
+    KeyHolder,
+    check_sees,
+    descendant_area_ids,
+    may_fire,
+    not_withheld,
+    visible,
+)
 from engine.ledger import told_of
 from engine.lifecycle import OPEN_STATES, State, Trigger
 from engine.models import (
@@ -251,9 +258,10 @@ def worklist(
 
 def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: datetime) -> TicketDetail:
     """One ticket for staff: timeline with internal notes, SLA timers and escalations, next
-    actions. ``Forbidden`` outside the viewer's agency or area."""
+    actions. ``Forbidden`` outside the viewer's agency or area; ``TicketNotFound`` as for no
+    such code when it is withheld from the viewer's area office."""
     ticket = get_ticket(session, code)
-    check_sees(session, viewer, ticket)
+    check_sees(session, viewer, ticket, typed=code)
     named = ticket.reporter_name or ticket.reporter_email or ticket.reporter_phone
     reporter = None
     if named and (viewer.is_admin or not ticket.private):
@@ -366,7 +374,9 @@ def list_escalations(
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
         .join(Area, Area.id == Ticket.area_id)
-        .where(mine, Escalation.recorded_at >= since)
+        # A level mailed to an area office before the ticket became a complaint withheld from
+        # it (re-categorised as pungli) is no longer its to read.
+        .where(mine, not_withheld(viewer), Escalation.recorded_at >= since)
         .order_by(Escalation.recorded_at.desc(), Escalation.id.desc())
         .limit(limit)
     ).all()

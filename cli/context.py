@@ -25,6 +25,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 
 # typer (0.20 and later) carries its own copy of click: these are the exceptions it raises.
@@ -176,6 +177,11 @@ def database(*, create: bool = False) -> Database:
             f"no database at {path} (TANGGAP_DATABASE_URL): run `tanggap db upgrade` to create "
             "it, or set TANGGAP_DATABASE_URL"
         )
+    if path is not None and path.stat().st_size == 0 and not create:
+        # Opening it would write SQLite's header (WAL mode): a read-only command leaves the
+        # file as it found it. (A file of another kind is refused with the settings.)
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise DatabaseNotReady(f"the database at {shown} is not set up: run `tanggap db upgrade`")
     if create:
         return environment.database()
     return _checked_database()

@@ -54,6 +54,31 @@ def sqlite_file(url: str) -> Path | None:
     return Path(name) if name and name != ":memory:" and not name.startswith("file:") else None
 
 
+#: The first 16 bytes of every SQLite 3 database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def not_a_database(path: Path) -> str | None:
+    """Why the file at ``path`` cannot be an SQLite database (a directory, or a file of some
+    other kind: a photo, a text file), in words naming it; None when it may be one: missing or
+    empty (``tanggap db upgrade`` makes those a database) or starting with SQLite's header.
+
+    Checked before SQLite opens it: SQLite answers a foreign file only at the first query
+    ("file is not a database"), and writes its header into an empty one on connect."""
+    if path.is_dir():
+        return f"{path} is a directory, not an SQLite database"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return None  # unreadable: SQLite's own error says so when it opens the file
+    if head and head != SQLITE_HEADER:
+        return f"{path} is not an SQLite database"
+    return None
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An Engine for ``url`` with the per-connection settings each backend needs."""
     if not is_sqlite(url):

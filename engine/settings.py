@@ -29,7 +29,7 @@ from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from engine.db import sqlite_file
+from engine.db import not_a_database, sqlite_file
 from engine.errors import ConfigurationError, RuleViolated
 from engine.text import LIMITS, clean_email
 
@@ -230,9 +230,15 @@ class Settings(BaseSettings):
                 f"unsupported database {driver!r}: use sqlite:///FILE or "
                 "postgresql+psycopg://USER@HOST/DB"
             )
-        if driver.startswith("sqlite") and sqlite_file(value) is None:
+        path = sqlite_file(value) if driver.startswith("sqlite") else None
+        if driver.startswith("sqlite") and path is None:
             # In memory (or no file): every command would see a new empty database.
             raise ValueError("an SQLite database needs a file, e.g. sqlite:///tanggap.db")
+        # A photo or a text file named by mistake: refused here, by every process alike (the
+        # command line, serve, the HTTP app, the flows), before SQLite opens it.
+        problem = not_a_database(path) if path is not None else None
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("timezone")

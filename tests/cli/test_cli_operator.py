@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -205,6 +208,63 @@ def test_cli_not_migrated_database_says_run_db_upgrade(
     assert (
         line == f"error: the database at sqlite:///{empty} is not set up: run `tanggap db upgrade`"
     )
+    assert empty.stat().st_size == 0  # a read-only command wrote nothing into it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]  # nor beside it
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("photo.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8, "is not an SQLite database"),
+        ("notes.txt", "catatan rapat\n".encode(), "is not an SQLite database"),
+        ("folder", None, "is a directory, not an SQLite database"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [["ticket", "list"], ["db", "upgrade"], ["sweep", "--once"], ["serve"]]
+)
+def test_cli_database_url_naming_a_file_that_is_no_database_is_one_line_and_exit_2(
+    tanggap: CliRunner,
+    environment,
+    tmp_path: Path,
+    name: str,
+    content: bytes | None,
+    said: str,
+    command: list[str],
+) -> None:
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    environment(DATABASE_URL=f"sqlite:///{path}", HOME=str(tmp_path / "home"))
+
+    line = refused(tanggap, *command)
+
+    assert line == f"error: TANGGAP_DATABASE_URL: {path} {said}"
+    if content is not None:
+        assert path.read_bytes() == content  # untouched: no SQLite header written into it
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no -wal, -shm, serve home
+
+
+def test_http_app_refuses_a_database_url_naming_a_file_that_is_no_database(
+    tmp_path: Path,
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not a database")
+    env = {**os.environ, "TANGGAP_DATABASE_URL": f"sqlite:///{photo}"}
+
+    started = subprocess.run(
+        [sys.executable, "-c", "import api.app"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+    assert started.returncode == 2
+    assert started.stderr == f"error: TANGGAP_DATABASE_URL: {photo} is not an SQLite database\n"
 
 
 def test_cli_db_upgrade_new_database_says_what_it_created(

@@ -216,7 +216,7 @@ def test_cli_not_migrated_database_says_run_db_upgrade(
     ("name", "content", "said"),
     [
         ("photo.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8, "is not an SQLite database"),
-        ("notes.txt", "catatan rapat\n".encode(), "is not an SQLite database"),
+        ("notes.txt", b"catatan rapat\n", "is not an SQLite database"),
         ("folder", None, "is a directory, not an SQLite database"),
     ],
 )

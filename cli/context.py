@@ -177,7 +177,7 @@ def database(*, create: bool = False) -> Database:
             f"no database at {path} (TANGGAP_DATABASE_URL): run `tanggap db upgrade` to create "
             "it, or set TANGGAP_DATABASE_URL"
         )
-    if path is not None and path.stat().st_size == 0 and not create:
+    if path is not None and not create and path.stat().st_size == 0:
         # Opening it would write SQLite's header (WAL mode): a read-only command leaves the
         # file as it found it. (A file of another kind is refused with the settings.)
         shown = make_url(url).render_as_string(hide_password=True)

@@ -37,6 +37,7 @@ from engine.queries.staff import (
     worklist,
 )
 from engine.queries.suggestions import suggest_duplicates
+from engine.queries.tickets import TicketFilter, TicketLine, TicketListing, list_tickets
 
 __all__ = [
     "EscalationItem",
@@ -54,6 +55,9 @@ __all__ = [
     "Service",
     "StaffEvent",
     "TicketDetail",
+    "TicketFilter",
+    "TicketLine",
+    "TicketListing",
     "WorkFilter",
     "WorkItem",
     "WorkPage",
@@ -66,6 +70,7 @@ __all__ = [
     "list_public",
     "list_public_updates",
     "list_services",
+    "list_tickets",
     "nearby_open",
     "suggest_duplicates",
     "ticket_detail",

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -810,3 +810,42 @@ def test_cli_act_that_keeps_the_state_says_so_not_is_now(
         "--note", "lubang melebar",
     )  # fmt: skip
     assert updated.strip() == f"{code} updated (still verified, version 4)"
+
+
+def test_cli_ticket_list_open_most_overdue_first_and_says_when_cut(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket], wide: None
+) -> None:
+    start = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
+    oldest_first = [report_committed(now=start + timedelta(hours=7 * n)).code for n in range(64)]
+    desk = f"dishub-{uuid.uuid4().hex[:8]}@dishub.example"
+    ok(tanggap, "staff", "add", desk, "--name", "Meja Dishub", "--agency", "DISHUB")
+    rejected = oldest_first.pop(0)  # the oldest report, rejected as spam: not open any more
+    ok(tanggap, "ticket", "act", rejected, "reject", "--as", desk, "--note", "spam")
+
+    every = json.loads(ok(tanggap, "ticket", "list", "--all", "--json"))
+    shown = tanggap.invoke(app, ["ticket", "list"])
+    cut = tanggap.invoke(app, ["ticket", "list", "--json"])
+
+    codes = [row["code"] for row in every]
+    assert set(oldest_first) <= set(codes) and rejected not in codes
+    assert {row["state"] for row in every} <= {"submitted", "verified", "assigned",
+                                               "in_progress", "on_hold"}  # fmt: skip
+    running = [datetime.fromisoformat(r["deadline"]) for r in every if r["state"] != "on_hold"]
+    assert running == sorted(running)  # the most overdue first
+    mine = [code for code in codes if code in set(oldest_first)]
+    assert mine[0] == oldest_first[0]  # the oldest open report is the most overdue: it leads
+    assert shown.exit_code == 0
+    lines = shown.stdout.splitlines()
+    assert lines[-1] == f"showing 50 of {len(every)} open tickets; --limit N or --all"
+    assert sum(code in shown.stdout for code in codes) == 50
+    assert oldest_first[0] in shown.stdout  # the most overdue is never the one left out
+    assert len(json.loads(cut.stdout)) == 50  # stdout stays one JSON array; the note on stderr
+    assert cut.stderr == f"showing 50 of {len(every)} open tickets; --limit N or --all\n"
+
+    finals = json.loads(ok(tanggap, "ticket", "list", "--all-states", "--all", "--json"))
+    only = json.loads(ok(tanggap, "ticket", "list", "--state", "rejected", "--json"))
+    assert rejected in {row["code"] for row in finals}
+    assert rejected in {row["code"] for row in only}
+    assert {row["state"] for row in only} == {"rejected"}
+    whole = ok(tanggap, "ticket", "list", "--limit", str(len(every)))
+    assert "showing" not in whole  # nothing left out: nothing to say

@@ -207,7 +207,7 @@ def _queued_by_insert(state: ORMExecuteState) -> None:
 
 
 def _committed(session: Session) -> None:
-    if session.info.pop("tanggap_mail_queued", False):
+    if session.info.pop("tanggap_mail_queued", False) and not _mail_queued:
         _mail_queued.append(True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -16,6 +17,7 @@ from api.schemas.public import CommentCreate, ReportCreate
 from api.schemas.staff import StaffReportCreate, TransitionCreate
 from engine import Database, Settings
 from engine.environment import settings as default_settings
+from engine.errors import ConfigurationError
 
 _PROBLEM: dict[str, Any] = {
     "title": "Problem",
@@ -143,4 +145,15 @@ def create_app(
     return app
 
 
-app = create_app()
+def _app_or_exit() -> FastAPI:
+    """The app from this process's settings; a wrong setting (a database URL naming a photo) is
+    one line naming the variable and exit code 2, as the command line says it, before uvicorn
+    starts serving, never a traceback."""
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        sys.stderr.write(f"error: {exc.message}\n")
+        raise SystemExit(2) from None
+
+
+app = _app_or_exit()

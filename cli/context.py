@@ -25,7 +25,9 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import ORMExecuteState, Session
 
 # typer (0.20 and later) carries its own copy of click: these are the exceptions it raises.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
@@ -33,6 +35,8 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 from engine import environment, schema
 from engine.db import Database, sqlite_file
 from engine.errors import CatalogueError, CorruptHistory, DatabaseNotReady, TanggapError
+from engine.installation import home_dir
+from engine.models import Notification
 from engine.photos import LocalMediaStorage
 from engine.settings import Settings
 
@@ -49,6 +53,7 @@ __all__ = [
     "database",
     "err_console",
     "fail",
+    "mail_links_note",
     "now",
     "reported_errors",
     "settings",
@@ -176,9 +181,61 @@ def database(*, create: bool = False) -> Database:
             f"no database at {path} (TANGGAP_DATABASE_URL): run `tanggap db upgrade` to create "
             "it, or set TANGGAP_DATABASE_URL"
         )
+    if path is not None and not create and path.stat().st_size == 0:
+        # Opening it would write SQLite's header (WAL mode): a read-only command leaves the
+        # file as it found it. (A file of another kind is refused with the settings.)
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise DatabaseNotReady(f"the database at {shown} is not set up: run `tanggap db upgrade`")
     if create:
         return environment.database()
     return _checked_database()
+
+
+#: Set once a transaction that queued mail (outbox rows) has committed in this process.
+_mail_queued: list[bool] = []
+
+
+def _queued_by_flush(session: Session, _context: Any) -> None:
+    if any(isinstance(row, Notification) for row in session.new):
+        session.info["tanggap_mail_queued"] = True
+
+
+def _queued_by_insert(state: ORMExecuteState) -> None:
+    mapper = state.bind_mapper  # an ORM insert(Notification) names its class's mapper
+    if state.is_insert and mapper is not None and mapper.class_ is Notification:
+        state.session.info["tanggap_mail_queued"] = True
+
+
+def _committed(session: Session) -> None:
+    if session.info.pop("tanggap_mail_queued", False) and not _mail_queued:
+        _mail_queued.append(True)
+
+
+def _rolled_back(session: Session) -> None:
+    session.info.pop("tanggap_mail_queued", None)
+
+
+event.listen(Session, "after_flush", _queued_by_flush)
+event.listen(Session, "do_orm_execute", _queued_by_insert)
+event.listen(Session, "after_commit", _committed)
+event.listen(Session, "after_soft_rollback", lambda session, _previous: _rolled_back(session))
+
+
+def mail_links_note() -> str | None:
+    """Once a command queued mail, and no TANGGAP_PUBLIC_BASE_URL or running ``tanggap serve``
+    of this data directory said where its links point: which base URL they use, and how to
+    change it. None otherwise (and after it was said once)."""
+    if not _mail_queued:
+        return None
+    _mail_queued.clear()
+    configured = settings()
+    if configured.public_base_url_source != "default":
+        return None
+    return (
+        f"note: links in the mail queued point to {configured.public_base_url} (the default: "
+        f"no tanggap serve is running on {home_dir()}); set TANGGAP_PUBLIC_BASE_URL to the "
+        "address people open"
+    )
 
 
 def reset() -> None:
@@ -188,6 +245,7 @@ def reset() -> None:
     environment.settings.cache_clear()
     environment.database.cache_clear()
     _checked_database.cache_clear()
+    _mail_queued.clear()
 
 
 def storage() -> LocalMediaStorage:

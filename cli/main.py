@@ -40,6 +40,7 @@ from cli.context import (
     database,
     err_console,
     fail,
+    mail_links_note,
     now,
     one_line,
     plain,
@@ -113,7 +114,11 @@ class OneLineErrors(typer.core.TyperGroup):
             # still one line naming the variable.
             err_console.print(Text.assemble(("error: ", "bold red"), one_line(exc.message)))
             return 1 if isinstance(exc, CorruptHistory) else 2
-        return result if isinstance(result, int) else 0
+        code = result if isinstance(result, int) else 0
+        note = mail_links_note() if code == 0 else None
+        if note:
+            err_console.print(note)
+        return code
 
 
 def _silence(stdout: Any) -> None:

@@ -43,6 +43,7 @@ import typer
 from sqlalchemy import func, select
 
 from cli.context import console, database, err_console, fail, reported_errors, settings
+from engine.installation import LOCK_FILE, STATE_FILE, home_dir, record_serve
 from engine.models import Category
 from workflows.mail import build_backend
 
@@ -57,7 +58,8 @@ UVICORN = [sys.executable, "-m", "uvicorn"]
 WATCHDOG = [sys.executable, "-m", "cli.watchdog"]
 #: Signals that stop serve cleanly: Ctrl-C, a service manager's stop, a closed terminal.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-LOCK_FILE = "serve.lock"
+#: How long serve waits for its lock while a command beside it looks whether serve runs.
+LOCK_PATIENCE = 1.0
 
 
 @dataclass
@@ -84,10 +86,6 @@ class Child:
 
 def say(text: str) -> None:
     console.print(text, soft_wrap=True)  # one line per part, whatever the terminal width
-
-
-def home_dir() -> Path:
-    return Path(os.environ.get("TANGGAP_HOME") or Path.cwd() / ".tanggap").resolve()
 
 
 def free_port(host: str) -> int:
@@ -196,7 +194,7 @@ def take_lock(home: Path) -> IO[str]:
     path = home / LOCK_FILE
     handle = path.open("a+")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _lock(handle)
     except BlockingIOError:
         handle.seek(0)
         holder = handle.read().strip() or "another process"
@@ -211,6 +209,20 @@ def take_lock(home: Path) -> IO[str]:
     handle.write(f"pid {os.getpid()}")
     handle.flush()
     return handle
+
+
+def _lock(handle: IO[str]) -> None:
+    """Take the lock; ``BlockingIOError`` when it stays taken for ``LOCK_PATIENCE`` (another
+    serve). A command asking whether serve runs holds it shared for an instant: retried."""
+    deadline = time.monotonic() + LOCK_PATIENCE
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def url_host(host: str) -> str:
@@ -257,7 +269,8 @@ def serve_command(
     """Run the HTTP app and the scheduled flows, with a Prefect server of its own.
 
     Ctrl-C, SIGTERM and SIGHUP stop everything. Mail links point at the address served here
-    unless TANGGAP_PUBLIC_BASE_URL says otherwise (e.g. behind a proxy).
+    unless TANGGAP_PUBLIC_BASE_URL says otherwise (e.g. behind a proxy), also in mail queued
+    by commands run beside it with the same TANGGAP_HOME.
     """
     if port and port == prefect_port:
         fail(
@@ -296,6 +309,9 @@ def serve_command(
     else:
         public_url = f"http://{url_host(host)}:{port}"
         public_line = f"links in mail: {public_url} (set TANGGAP_PUBLIC_BASE_URL to change)"
+    # Every process of this installation links there too: a command run beside serve reads it
+    # (engine.installation) while serve holds the lock.
+    record_serve(home, public_base_url=public_url, listening=f"http://{url_host(host)}:{port}")
     api_url = f"http://127.0.0.1:{prefect_port}/api"
     env = dict(os.environ)
     env.update(
@@ -404,6 +420,8 @@ def serve_command(
             child.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        with contextlib.suppress(OSError):
+            (home / STATE_FILE).unlink()
         lock.close()
         if children:
             say("stopped: " + ", ".join(c.name for c in reversed(children)))

@@ -8,13 +8,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.text import Text
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cli.context import (
     UsageError,
     console,
     database,
+    err_console,
     local,
     now,
     print_rows,
@@ -27,7 +28,6 @@ from cli.context import (
 from cli.sla import print_sla, span
 from engine.actions import perform
 from engine.actors import Actor
-from engine.catalogue.lookup import get_agency, get_area, get_category
 from engine.db import ROW_ID_MAX
 from engine.lifecycle import (
     PUBLIC_NOTE_TRIGGERS,
@@ -38,8 +38,10 @@ from engine.lifecycle import (
     allowed_triggers,
     parse_trigger,
 )
-from engine.models import Area, Attachment, Priority, SlaTimer, Ticket
+from engine.models import Attachment, Priority, Ticket
 from engine.photos import too_large
+from engine.queries import TicketFilter, list_tickets
+from engine.queries.tickets import DEFAULT_STATES
 from engine.staff import get_staff
 from engine.submission import Language, Report, submit
 from engine.tickets import get_ticket, list_events
@@ -297,18 +299,6 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
         print_sla(session, ticket, now())
 
 
-def _descendants(session: Session, area: Area) -> list[int]:
-    children: dict[int | None, list[int]] = {}
-    for area_id, parent_id in session.execute(select(Area.id, Area.parent_id)):
-        children.setdefault(parent_id, []).append(area_id)
-    found, todo = [], [area.id]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
-
-
 def _time_left(deadline: datetime | None, moment: datetime) -> str:
     if deadline is None:
         return "—"
@@ -320,50 +310,32 @@ def _time_left(deadline: datetime | None, moment: datetime) -> str:
     return span(left)
 
 
-def _ticket_query(
-    session: Session,
-    *,
-    state: State | None,
-    agency: str | None,
-    area: str | None,
-    category: str | None,
-    officer: str | None,
-    overdue: bool,
-    at_risk: float | None,
-    moment: datetime,
-) -> Select[Any]:
-    # The earliest deadline among the ticket's running SLA timers; they pause on hold, so a
-    # ticket on hold is neither overdue nor at risk while it waits.
-    deadline = (
-        select(func.min(SlaTimer.deadline))
-        .where(SlaTimer.ticket_id == Ticket.id, SlaTimer.stopped_at.is_(None))
-        .correlate(Ticket)
-        .scalar_subquery()
-    )
-    query: Select[Any] = select(Ticket, deadline.label("deadline"))  # type: ignore[assignment]
-    if state is not None:
-        query = query.where(Ticket.state == state.value)
-    if agency:
-        query = query.where(Ticket.agency_id == get_agency(session, agency).id)
-    if area:
-        query = query.where(Ticket.area_id.in_(_descendants(session, get_area(session, area))))
-    if category:
-        query = query.where(Ticket.category_id == get_category(session, category).id)
-    if officer:
-        query = query.where(Ticket.officer_id == get_staff(session, officer).id)
-    if overdue:
-        query = query.where(deadline < moment, Ticket.state != State.ON_HOLD.value)
-    if at_risk is not None:
-        soon = moment + timedelta(hours=at_risk)
-        query = query.where(deadline >= moment, deadline < soon, Ticket.state != State.ON_HOLD)
-    return query
+def _listed(states: list[State] | None, all_states: bool) -> str:
+    """What the listing holds, for its footer: ``open tickets``, ``tickets in state closed``."""
+    if all_states:
+        return "tickets"
+    if states:
+        names = ", ".join(dict.fromkeys(s.value for s in states))
+        return f"tickets in state{'s' if ',' in names else ''} {names}"
+    return "open tickets"
 
 
 @app.command("list")
 def list_(
     state: Annotated[
-        State | None, typer.Option(help="only tickets in this state", case_sensitive=False)
+        list[State] | None,
+        typer.Option(
+            help="only tickets in this state (repeatable); by default the open ones: "
+            + ", ".join(s.value for s in DEFAULT_STATES),
+            case_sensitive=False,
+        ),
     ] = None,
+    all_states: Annotated[
+        bool,
+        typer.Option(
+            "--all-states", help="tickets in every state: resolved, closed, rejected, duplicate too"
+        ),
+    ] = False,
     agency: Annotated[str | None, typer.Option(help="agency code, e.g. DBM")] = None,
     area: Annotated[str | None, typer.Option(help="area code (and the areas inside it)")] = None,
     category: Annotated[str | None, typer.Option(help="category code")] = None,
@@ -374,38 +346,47 @@ def list_(
         typer.Option(help="an SLA deadline falls within this many hours", min=0, max=24 * 365),
     ] = None,
     limit: Annotated[
-        int, typer.Option(help="at most this many, newest first", min=1, max=ROW_ID_MAX)
+        int, typer.Option(help="at most this many, most urgent first", min=1, max=ROW_ID_MAX)
     ] = 50,
+    every: Annotated[bool, typer.Option("--all", help="no limit: every matching ticket")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
 ) -> None:
-    """List tickets, newest first, with their priority, next SLA deadline and time left."""
+    """List open tickets, most urgent first (earliest SLA deadline: the most overdue leads; on
+    hold after them), with priority, next deadline and time left. A listing cut at --limit
+    says how many matched in all."""
+    if state and all_states:
+        raise UsageError("choose --state or --all-states, not both")
     moment = now()
+    wanted = TicketFilter(
+        states=tuple(State) if all_states else tuple(state or ()),
+        agency=agency,
+        area=area,
+        category=category,
+        officer=officer,
+        overdue=overdue,
+        at_risk_hours=at_risk,
+    )
     with reported_errors(), database().reading() as session:
-        query = _ticket_query(
-            session, state=state, agency=agency, area=area, category=category,
-            officer=officer, overdue=overdue, at_risk=at_risk, moment=moment,
-        )  # fmt: skip
-        query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
-        rows = []
-        for ticket, deadline in session.execute(query):
-            rows.append(
-                {
-                    "code": ticket.code,
-                    "state": ticket.state,
-                    "priority": ticket.priority,
-                    "category": ticket.category.code,
-                    "agency": ticket.agency.code,
-                    "area": ticket.area.code,
-                    "officer": ticket.officer.email if ticket.officer else None,
-                    "deadline": deadline.isoformat() if as_json and deadline else deadline,
-                    "seconds_left": (
-                        int((deadline - moment).total_seconds())
-                        if deadline and ticket.state != State.ON_HOLD
-                        else None
-                    ),
-                    "created_at": ticket.created_at.isoformat() if as_json else ticket.created_at,
-                }
-            )
+        listing = list_tickets(session, wanted, now=moment, limit=None if every else limit)
+    rows = [
+        {
+            "code": line.code,
+            "state": line.state.value,
+            "priority": line.priority,
+            "category": line.category,
+            "agency": line.agency,
+            "area": line.area,
+            "officer": line.officer_email,
+            "deadline": line.deadline.isoformat() if as_json and line.deadline else line.deadline,
+            "seconds_left": (
+                int((line.deadline - moment).total_seconds())
+                if line.deadline and not line.paused
+                else None
+            ),
+            "created_at": line.created_at.isoformat() if as_json else line.created_at,
+        }
+        for line in listing.lines
+    ]
 
     def render(key: str, value: Any) -> str:
         if key in ("deadline", "created_at"):
@@ -432,3 +413,11 @@ def list_(
         empty="no tickets match",
         render=render,
     )
+    if listing.cut:
+        # Never a silent cut: the oldest, most overdue tickets may be the ones left out. With
+        # --json the note goes to stderr, so stdout stays one JSON array.
+        footer = (
+            f"showing {len(listing.lines)} of {listing.total} {_listed(state, all_states)}; "
+            "--limit N or --all"
+        )
+        (err_console if as_json else console).print(footer)

@@ -16,6 +16,7 @@ hands over at once; other processes (the flows, the command line) still meet SQL
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -52,6 +53,38 @@ def sqlite_file(url: str) -> Path | None:
         return None
     name = make_url(url).database
     return Path(name) if name and name != ":memory:" and not name.startswith("file:") else None
+
+
+def not_a_database(path: Path) -> str | None:
+    """Why the file at ``path`` cannot be an SQLite database (a directory, or a file of some
+    other kind: a photo, a text file), in words naming it; None when it may be one: missing or
+    empty (``tanggap db upgrade`` makes those a database), or SQLite reads it.
+
+    Checked before the engine opens it: SQLite answers a foreign file only at the first query
+    ("file is not a database"), and writes its header into an empty one on connect. Asked of
+    SQLite itself, read-only, never by opening the file here: closing a descriptor of our own
+    would drop the locks this process's SQLite connections hold on it (POSIX locks belong to
+    the process), and a write beside them would corrupt the database."""
+    try:
+        if path.is_dir():
+            return f"{path} is a directory, not an SQLite database"
+        if not path.exists() or path.stat().st_size == 0:
+            return None
+    except OSError:
+        return None
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None  # unreadable: SQLite's own error says so when the engine opens it
+    try:
+        probe.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            return f"{path} is not an SQLite database"
+        return None
+    finally:
+        probe.close()
+    return None
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

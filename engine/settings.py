@@ -23,14 +23,22 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from limits import parse as parse_limit
 from limits import storage as limits_storage
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from engine.db import sqlite_file
+from engine.db import not_a_database, sqlite_file
 from engine.errors import ConfigurationError, RuleViolated
+from engine.installation import home_dir, running_serve_base_url
 from engine.text import LIMITS, clean_email
 
 ENV_PREFIX = "TANGGAP_"
@@ -231,9 +239,15 @@ class Settings(BaseSettings):
                 f"unsupported database {driver!r}: use sqlite:///FILE or "
                 "postgresql+psycopg://USER@HOST/DB"
             )
-        if driver.startswith("sqlite") and sqlite_file(value) is None:
+        path = sqlite_file(value) if driver.startswith("sqlite") else None
+        if driver.startswith("sqlite") and path is None:
             # In memory (or no file): every command would see a new empty database.
             raise ValueError("an SQLite database needs a file, e.g. sqlite:///tanggap.db")
+        # A photo or a text file named by mistake: refused here, by every process alike (the
+        # command line, serve, the HTTP app, the flows), before SQLite opens it.
+        problem = not_a_database(path) if path is not None else None
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("timezone")
@@ -270,9 +284,12 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: Timeout = 10.0
     #: Who hears of dead letters, bounced escalation recipients and calendar problems.
     operator_email: str | None = None
-    #: Links in mail point here (the tracking page is ``/t/{code}``). ``tanggap serve`` sets it
-    #: to the address it listens on when it is not set.
+    #: Links in mail point here (the tracking page is ``/t/{code}``). Unset, ``load_settings``
+    #: takes the base URL a running ``tanggap serve`` of this data directory recorded (its own
+    #: address), else this default (``engine.installation``).
     public_base_url: str = "http://127.0.0.1:8000"
+    #: Where ``public_base_url`` came from: "variable", "serve" or "default".
+    _public_base_url_source: str = PrivateAttr(default="default")
 
     @field_validator("mail_from")
     @classmethod
@@ -373,6 +390,15 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def public_base_url_source(self) -> Literal["variable", "serve", "default"]:
+        """Where the base URL of links in mail came from: TANGGAP_PUBLIC_BASE_URL
+        ("variable"), a running ``tanggap serve`` of this data directory ("serve"), or the
+        default."""
+        if self._public_base_url_source == "serve":
+            return "serve"
+        return "variable" if "public_base_url" in self.model_fields_set else "default"
+
+    @property
     def dispute_window(self) -> timedelta:
         return timedelta(days=self.dispute_window_days)
 
@@ -416,11 +442,26 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     return warnings
 
 
+def _with_serve_base_url(settings: Settings) -> Settings:
+    """``settings`` with the base URL of links in mail a running ``tanggap serve`` of this data
+    directory recorded, when TANGGAP_PUBLIC_BASE_URL is unset: every process of one
+    installation links to where serve listens (precedence: the variable, a running serve, the
+    default)."""
+    if "public_base_url" in settings.model_fields_set:
+        return settings
+    recorded = running_serve_base_url(home_dir())
+    if recorded is None:
+        return settings
+    found = settings.model_copy(update={"public_base_url": recorded})
+    found._public_base_url_source = "serve"
+    return found
+
+
 def load_settings() -> Settings:
     """Settings from the environment, or ``ConfigurationError`` naming the variable that is
     wrong (its value is not repeated: it may be a password in a URL)."""
     try:
-        return Settings()
+        return _with_serve_base_url(Settings())
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_input=False, include_url=False):

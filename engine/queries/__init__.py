@@ -37,6 +37,7 @@ from engine.queries.staff import (
     worklist,
 )
 from engine.queries.suggestions import suggest_duplicates
+from engine.queries.tickets import TicketFilter, TicketLine, TicketListing, list_tickets
 
 __all__ = [
     "EscalationItem",
@@ -55,6 +56,9 @@ __all__ = [
     "StaffEvent",
     "StoredPhoto",
     "TicketDetail",
+    "TicketFilter",
+    "TicketLine",
+    "TicketListing",
     "WorkFilter",
     "WorkItem",
     "WorkPage",
@@ -67,6 +71,7 @@ __all__ = [
     "list_public",
     "list_public_updates",
     "list_services",
+    "list_tickets",
     "may_fetch",
     "nearby_open",
     "suggest_duplicates",

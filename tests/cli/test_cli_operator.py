@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -207,6 +210,63 @@ def test_cli_not_migrated_database_says_run_db_upgrade(
     assert (
         line == f"error: the database at sqlite:///{empty} is not set up: run `tanggap db upgrade`"
     )
+    assert empty.stat().st_size == 0  # a read-only command wrote nothing into it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]  # nor beside it
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("photo.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8, "is not an SQLite database"),
+        ("notes.txt", b"catatan rapat\n", "is not an SQLite database"),
+        ("folder", None, "is a directory, not an SQLite database"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [["ticket", "list"], ["db", "upgrade"], ["sweep", "--once"], ["serve"]]
+)
+def test_cli_database_url_naming_a_file_that_is_no_database_is_one_line_and_exit_2(
+    tanggap: CliRunner,
+    environment,
+    tmp_path: Path,
+    name: str,
+    content: bytes | None,
+    said: str,
+    command: list[str],
+) -> None:
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    environment(DATABASE_URL=f"sqlite:///{path}", HOME=str(tmp_path / "home"))
+
+    line = refused(tanggap, *command)
+
+    assert line == f"error: TANGGAP_DATABASE_URL: {path} {said}"
+    if content is not None:
+        assert path.read_bytes() == content  # untouched: no SQLite header written into it
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no -wal, -shm, serve home
+
+
+def test_http_app_refuses_a_database_url_naming_a_file_that_is_no_database(
+    tmp_path: Path,
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not a database")
+    env = {**os.environ, "TANGGAP_DATABASE_URL": f"sqlite:///{photo}"}
+
+    started = subprocess.run(
+        [sys.executable, "-c", "import api.app"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+    assert started.returncode == 2
+    assert started.stderr == f"error: TANGGAP_DATABASE_URL: {photo} is not an SQLite database\n"
 
 
 def test_cli_db_upgrade_new_database_says_what_it_created(
@@ -776,3 +836,42 @@ def test_cli_act_that_keeps_the_state_says_so_not_is_now(
         "--note", "lubang melebar",
     )  # fmt: skip
     assert updated.strip() == f"{code} updated (still verified, version 4)"
+
+
+def test_cli_ticket_list_open_most_overdue_first_and_says_when_cut(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket], wide: None
+) -> None:
+    start = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
+    oldest_first = [report_committed(now=start + timedelta(hours=7 * n)).code for n in range(64)]
+    desk = f"dishub-{uuid.uuid4().hex[:8]}@dishub.example"
+    ok(tanggap, "staff", "add", desk, "--name", "Meja Dishub", "--agency", "DISHUB")
+    rejected = oldest_first.pop(0)  # the oldest report, rejected as spam: not open any more
+    ok(tanggap, "ticket", "act", rejected, "reject", "--as", desk, "--note", "spam")
+
+    every = json.loads(ok(tanggap, "ticket", "list", "--all", "--json"))
+    shown = tanggap.invoke(app, ["ticket", "list"])
+    cut = tanggap.invoke(app, ["ticket", "list", "--json"])
+
+    codes = [row["code"] for row in every]
+    assert set(oldest_first) <= set(codes) and rejected not in codes
+    assert {row["state"] for row in every} <= {"submitted", "verified", "assigned",
+                                               "in_progress", "on_hold"}  # fmt: skip
+    running = [datetime.fromisoformat(r["deadline"]) for r in every if r["state"] != "on_hold"]
+    assert running == sorted(running)  # the most overdue first
+    mine = [code for code in codes if code in set(oldest_first)]
+    assert mine[0] == oldest_first[0]  # the oldest open report is the most overdue: it leads
+    assert shown.exit_code == 0
+    lines = shown.stdout.splitlines()
+    assert lines[-1] == f"showing 50 of {len(every)} open tickets; --limit N or --all"
+    assert sum(code in shown.stdout for code in codes) == 50
+    assert oldest_first[0] in shown.stdout  # the most overdue is never the one left out
+    assert len(json.loads(cut.stdout)) == 50  # stdout stays one JSON array; the note on stderr
+    assert cut.stderr == f"showing 50 of {len(every)} open tickets; --limit N or --all\n"
+
+    finals = json.loads(ok(tanggap, "ticket", "list", "--all-states", "--all", "--json"))
+    only = json.loads(ok(tanggap, "ticket", "list", "--state", "rejected", "--json"))
+    assert rejected in {row["code"] for row in finals}
+    assert rejected in {row["code"] for row in only}
+    assert {row["state"] for row in only} == {"rejected"}
+    whole = ok(tanggap, "ticket", "list", "--limit", str(len(every)))
+    assert "showing" not in whole  # nothing left out: nothing to say

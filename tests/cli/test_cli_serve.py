@@ -302,6 +302,9 @@ def test_serve_mail_links_use_its_port_a_second_serve_is_refused_and_sighup_stop
     made = tanggap(tmp_path, env, "keys", "create", "--role", "staff", "--agency", "DISHUB",
                    "--name", "Dishub desk")  # fmt: skip
     key = made.stdout.strip().splitlines()[-1]
+    officer = "budi@dishub.example"
+    added = tanggap(tmp_path, env, "staff", "add", officer, "--name", "Budi", "--agency", "DISHUB")
+    assert added.returncode == 0, added.stderr
     serve, output = start_serve(tmp_path, env)
     pids = group_pids(output)
     try:
@@ -331,10 +334,17 @@ def test_serve_mail_links_use_its_port_a_second_serve_is_refused_and_sighup_stop
         status, _ = call(f"{base}/api/v1/tickets/{code}/transitions", {"trigger": "verify"},
                          If_Match=ticket["_etag"], **auth)  # fmt: skip
         assert status == 200
+        # A command run beside serve (same TANGGAP_HOME, no TANGGAP_PUBLIC_BASE_URL) queues
+        # mail linking where serve listens, not to the default port.
+        assigned = tanggap(tmp_path, env, "ticket", "act", code, "assign", "--as", officer,
+                           "--officer", officer)  # fmt: skip
+        assert assigned.returncode == 0, assigned.stderr
+        assert "note:" not in assigned.stderr
         assert tanggap(tmp_path, env, "deliver", "--once").returncode == 0
         mails = [p.read_text() for p in (tmp_path / "outbox").glob("*.eml")]
         followed = [m for m in mails if "Follow it here:" in m]
-        assert followed, mails
+        assert len(followed) >= 2, mails  # verified (by the HTTP app), assigned (by the CLI)
+        assert ":8000" not in "".join(mails)
         assert all(f"Follow it here: {base}/t/{code}" in m for m in followed)
     finally:
         serve.send_signal(signal.SIGHUP)

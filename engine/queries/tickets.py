@@ -1,0 +1,139 @@
+"""The operator's ticket listing (``tanggap ticket list``): every ticket of the city, most urgent
+first, with how many matched in all, so a listing cut at its limit can say so.
+
+Unlike the staff worklist (``engine.queries.staff``) it is not cut to a key: the operator at the
+shell sees every agency and area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from engine.catalogue.lookup import get_agency, get_area, get_category
+from engine.instants import LATEST
+from engine.keys import descendant_area_ids
+from engine.lifecycle import OPEN_STATES, State
+from engine.models import Agency, Area, Category, SlaTimer, Staff, Ticket, UTCDateTime
+from engine.staff import get_staff
+
+#: States listed when none is asked for: the tickets someone still has to act on.
+DEFAULT_STATES: tuple[State, ...] = tuple(s for s in State if s in OPEN_STATES)
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    #: Only these states; empty: the open states (``DEFAULT_STATES``).
+    states: Collection[State] = ()
+    agency: str | None = None
+    #: An area code: tickets in it and in the areas inside it.
+    area: str | None = None
+    category: str | None = None
+    #: An officer's e-mail.
+    officer: str | None = None
+    #: Only tickets whose earliest running SLA deadline has passed (not on hold: paused).
+    overdue: bool = False
+    #: Only tickets whose earliest running deadline falls within this many hours, not yet past.
+    at_risk_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    code: str
+    state: State
+    priority: str
+    category: str
+    agency: str
+    area: str
+    officer_email: str | None
+    #: The earliest deadline among the ticket's running SLA timers (UTC); None: none runs.
+    deadline: datetime | None
+    created_at: datetime
+
+    @property
+    def paused(self) -> bool:
+        """On hold: its clocks do not run, so its deadline is not counted down."""
+        return self.state == State.ON_HOLD
+
+
+@dataclass(frozen=True)
+class TicketListing:
+    lines: list[TicketLine]
+    #: How many tickets match the filter in all (``len(lines)`` when nothing was cut).
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.lines)
+
+
+def list_tickets(
+    session: Session, f: TicketFilter, *, now: datetime, limit: int | None
+) -> TicketListing:
+    """Tickets matching ``f``, most urgent first: the earliest running SLA deadline first (so
+    the most overdue ticket leads), tickets on hold (clocks paused) after every running one,
+    tickets with no running clock last, oldest first among equals. ``limit`` None: all of them.
+
+    Raises ``NotFound`` (its subclass for agencies, areas, categories, staff) for a code or
+    e-mail in ``f`` that names nothing."""
+    deadline = (
+        select(func.min(SlaTimer.deadline))
+        .where(SlaTimer.ticket_id == Ticket.id, SlaTimer.stopped_at.is_(None))
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    conditions: list[ColumnElement[bool]] = [
+        Ticket.state.in_([s.value for s in (f.states or DEFAULT_STATES)])
+    ]
+    if f.agency:
+        conditions.append(Ticket.agency_id == get_agency(session, f.agency).id)
+    if f.area:
+        conditions.append(
+            Ticket.area_id.in_(descendant_area_ids(session, get_area(session, f.area).id))
+        )
+    if f.category:
+        conditions.append(Ticket.category_id == get_category(session, f.category).id)
+    if f.officer:
+        conditions.append(Ticket.officer_id == get_staff(session, f.officer).id)
+    if f.overdue:
+        conditions += [deadline < now, Ticket.state != State.ON_HOLD.value]
+    if f.at_risk_hours is not None:
+        soon = now + timedelta(hours=f.at_risk_hours)
+        conditions += [deadline >= now, deadline < soon, Ticket.state != State.ON_HOLD.value]
+
+    total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
+    query = (
+        select(
+            Ticket.code,
+            Ticket.state,
+            Ticket.priority,
+            Category.code,
+            Agency.code,
+            Area.code,
+            Staff.email,
+            deadline,
+            Ticket.created_at,
+        )
+        .join(Category, Category.id == Ticket.category_id)
+        .join(Agency, Agency.id == Ticket.agency_id)
+        .join(Area, Area.id == Ticket.area_id)
+        .outerjoin(Staff, Staff.id == Ticket.officer_id)
+        .where(*conditions)
+        .order_by(
+            case((Ticket.state == State.ON_HOLD.value, 1), else_=0),
+            func.coalesce(deadline, literal(LATEST, UTCDateTime())),
+            Ticket.created_at,
+            Ticket.id,
+        )
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    lines = [
+        TicketLine(code, State(state), prio, cat, agency, area, officer, due, created)
+        for code, state, prio, cat, agency, area, officer, due, created in session.execute(query)
+    ]
+    return TicketListing(lines, total)

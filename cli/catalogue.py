@@ -126,8 +126,7 @@ def categories(as_json: Json = False, all_: Inactive = False) -> None:
         columns=[("code", "code"), ("name_en", "name"), ("agency", "agency"),
                  ("default_priority", "priority"), ("photo_on_submit", "photo"),
                  ("photo_on_resolve", "proof"), ("withheld_from_area_offices", "withheld")],
-        title="categories (photo: needed to report; proof: needed to resolve; "
-              "withheld: no area office sees it)",
+        title="categories (photo: to report; proof: to resolve; withheld: from area offices)",
         empty="no categories: load a catalogue (tanggap config load FILE)",
         render=_text,
     )  # fmt: skip

@@ -22,14 +22,12 @@ from engine import environment, letters
 from engine.lifecycle import Trigger
 from engine.mail_dates import long_moment
 from engine.models import NotificationKind, Ticket, TicketEvent
-from engine.outbox import TIMER_WORDS, enqueue, joined, staff_link
+from engine.outbox import OFFICER, QUEUE, TIMER_WORDS, enqueue, joined, staff_bodies, staff_link
 from engine.recipients import Directory
 from engine.settings import Settings
 from engine.timers import open_timers
-from sla import Recipient, RecipientKind, TimerKind
+from sla import RecipientKind, TimerKind
 
-_OFFICER = Recipient(RecipientKind.ASSIGNED_OFFICER)
-_QUEUE = Recipient(RecipientKind.AGENCY_QUEUE)
 #: Triggers that hand work over when the event's data says the officer or agency changed.
 _HANDING = frozenset(
     {Trigger.ASSIGN, Trigger.REASSIGN, Trigger.TRANSFER, Trigger.UPDATE, Trigger.VERIFY}
@@ -65,11 +63,11 @@ def on_handover(
     directory = Directory(session)
     wanted = []
     if officer_to is not None:
-        wanted = directory.resolve(ticket, (_OFFICER,))
+        wanted = directory.resolve(ticket, (OFFICER,))
         if ticket.officer_id is not None and ticket.officer_id == event.actor_staff_id:
             return 0  # they took it themselves
     if not wanted:
-        wanted = directory.resolve(ticket, (_QUEUE,))
+        wanted = directory.resolve(ticket, (QUEUE,))
     addressees, _lost = directory.deliverable(ticket, wanted)
     if not addressees:
         return 0  # an escalation of this ticket alerts the operator about dead addresses
@@ -98,18 +96,12 @@ def on_handover(
         due_en=due_en,
         link=staff_link(ticket.code, settings.public_base_url),
     )
-    body: str = letter.body
-    html: str | None = letter.html
-    if addressee.instead_of is not None:  # a stand-in: the mail says whose it was
-        body, html = letters.forwarded(body, html, dead=addressee.instead_of.email)
     row = {
         "ticket_id": ticket.id,
         "recipient": addressee.email,
         "recipient_kind": addressee.kind,
         "subject": letter.subject,
-        "body": body,
-        "html_body": html,
-        "note": addressee.note(),
+        **staff_bodies(addressee, letter.body, letter.html),
         "kind": NotificationKind.HANDOVER.value,
         "language": "id",
         "status": "pending",

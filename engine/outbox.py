@@ -200,7 +200,7 @@ def notification_rows(
             "recipient": addressee.email,
             "recipient_kind": addressee.kind,
             "subject": subject,
-            **_bodies(addressee, body, html),
+            **staff_bodies(addressee, body, html),
             "kind": NotificationKind.ESCALATION.value,
             "language": "id",
             "status": "pending",
@@ -212,7 +212,9 @@ def notification_rows(
     ]
 
 
-def _bodies(addressee: Addressee, body: str, html: str | None) -> dict[str, str | None]:
+def staff_bodies(addressee: Addressee, body: str, html: str | None) -> dict[str, str | None]:
+    """The outbox row's ``body``, ``html_body`` and ``note`` of a staff mail to ``addressee``:
+    a stand-in's copy opens by saying whose mail it was (``letters.forwarded``)."""
     if addressee.instead_of is None:
         return {"body": body, "html_body": html, "note": None}
     text, forwarded_html = letters.forwarded(body, html, dead=addressee.instead_of.email)
@@ -359,8 +361,9 @@ def on_public_transition(
 #: The reporter's actions whose words must reach the people working on the ticket (a rating
 #: only when it has words: a bare score is counted in the figures, not mailed).
 _FOLLOW_UPS = frozenset({Trigger.COMMENT.value, Trigger.REOPEN.value, Trigger.RATE.value})
-_OFFICER = Recipient(RecipientKind.ASSIGNED_OFFICER)
-_QUEUE = Recipient(RecipientKind.AGENCY_QUEUE)
+#: Whoever works on a ticket: its officer, else its agency's queue (follow-ups, hand-overs).
+OFFICER = Recipient(RecipientKind.ASSIGNED_OFFICER)
+QUEUE = Recipient(RecipientKind.AGENCY_QUEUE)
 
 
 def _rating_given(event: TicketEvent) -> int | None:
@@ -403,7 +406,7 @@ def on_citizen_follow_up(
     if session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is not None:
         return 0
     directory = Directory(session)
-    wanted = directory.resolve(ticket, (_OFFICER,)) or directory.resolve(ticket, (_QUEUE,))
+    wanted = directory.resolve(ticket, (OFFICER,)) or directory.resolve(ticket, (QUEUE,))
     addressees, lost = directory.deliverable(ticket, wanted)
     settings = settings or environment.settings()
     if lost:
@@ -446,7 +449,7 @@ def on_citizen_follow_up(
                 "recipient": addressee.email,
                 "recipient_kind": addressee.kind,
                 "subject": letter.subject,
-                **_bodies(addressee, letter.body, letter.html),
+                **staff_bodies(addressee, letter.body, letter.html),
                 "kind": NotificationKind.CITIZEN_FOLLOW_UP.value,
                 "language": "id",
                 "status": "pending",

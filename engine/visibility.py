@@ -36,6 +36,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, or_
 
+from engine import lifecycle
 from engine.lifecycle import Role, Trigger
 from engine.models import Attachment, TicketEvent
 
@@ -43,13 +44,9 @@ from engine.models import Attachment, TicketEvent
 PUBLIC_FIELDS = frozenset({"category", "location", "area", "agency", "priority"})
 
 
-class EventFacts(Protocol):
-    @property
-    def trigger(self) -> str: ...
-    @property
-    def from_state(self) -> str | None: ...
-    @property
-    def to_state(self) -> str: ...
+class EventFacts(lifecycle.EventFacts, Protocol):
+    """An event's trigger and states (what a replay reads), and who wrote what for whom."""
+
     @property
     def actor_role(self) -> str: ...
     @property

@@ -18,23 +18,14 @@ from engine.errors import CatalogueError, RuleViolated, TicketNotFound
 from engine.models import Category, Staff, UndeliverableAddress
 from engine.recipients import Addressee, Directory
 from engine.staff import add_staff
-from sla import AreaLevel, Recipient, RecipientKind
+from sla import Recipient, RecipientKind
 
 from .conftest import Desk
+from .test_mutants_recipients import EVERYONE
 
 SHIPPED = (
     __import__("pathlib").Path(__file__).resolve().parents[2] / "catalogue" / "jakarta.yaml"
 ).read_text()
-
-EVERYONE = (
-    Recipient(RecipientKind.ASSIGNED_OFFICER),
-    Recipient(RecipientKind.AGENCY_QUEUE),
-    Recipient(RecipientKind.AGENCY_HEAD),
-    Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KELURAHAN),
-    Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KECAMATAN),
-    Recipient(RecipientKind.AREA_OFFICE, AreaLevel.KOTA),
-    Recipient(RecipientKind.GOVERNOR_OFFICE),
-)
 
 
 def _pungli(desk: Desk):  # type: ignore[no-untyped-def]

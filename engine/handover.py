@@ -121,11 +121,7 @@ def _changed_to(data: dict[str, object], field: str) -> object | None:
 def _next_deadline(session: Session, ticket: Ticket, zone: ZoneInfo) -> tuple[str, str]:
     """The running clock due first, as the receiver reads it ("mulai penanganan: 2 Desember
     2026 pukul 09.00 WIB"); empty when no clock runs."""
-    running = [
-        t
-        for t in open_timers(session, [ticket.id], running_only=True)[ticket.id]
-        if t.stopped_at is None
-    ]
+    running = open_timers(session, [ticket.id], running_only=True)[ticket.id]
     if not running:
         return "", ""
     first = min(t.deadline for t in running)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import random
 import struct
-import zlib
 
 import pytest
 from PIL import Image, ImageCms
@@ -14,6 +13,7 @@ from sqlalchemy import func, select
 from engine.errors import RuleViolated
 from engine.models import Attachment, Ticket
 from engine.photos import byte_size, clean_photo, too_large
+from tests.conftest import png_claiming
 
 LIMIT = 1_000_000
 MAKER = b"PhoneMaker"
@@ -162,23 +162,6 @@ def test_clean_photo_too_many_pixels_rejected() -> None:
         clean_photo(out.getvalue(), max_bytes=LIMIT)
 
 
-def _png_claiming(width: int, height: int) -> bytes:
-    """A PNG whose header claims ``width`` × ``height`` one-bit pixels, with a tiny body: no
-    test allocates the pixels it claims."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
 @pytest.mark.parametrize(
     ("width", "height"),
     [(9_000, 9_000), (12_000, 12_000), (14_000, 14_000), (20_000, 20_000), (65_535, 65_535)],
@@ -187,7 +170,7 @@ def test_clean_photo_too_many_pixels_whatever_the_size(width: int, height: int) 
     # 81, 144, 196, 400 and 4,295 megapixels: past Pillow's own bomb limits (89 MP warns,
     # 179 MP refuses) the answer is the same as just past ours, and nothing is decoded.
     with pytest.raises(RuleViolated) as refused:
-        clean_photo(_png_claiming(width, height), max_bytes=LIMIT)
+        clean_photo(png_claiming(width, height), max_bytes=LIMIT)
 
     assert str(refused.value) == "photo has too many pixels"
     assert refused.value.code == "photo_too_many_pixels"

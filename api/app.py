@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 
 from api import errors, web
@@ -94,13 +97,24 @@ def _openapi_with(app: FastAPI, *models: Any) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-#: Sync endpoints run on AnyIO's thread pool (40 threads by default); one connection per
-#: thread means no request waits for a connection while a thread is free (STACK.md).
-THREADS = 40
-
-
 def pooled_database(settings: Settings) -> Database:
-    return Database(settings.database_url, pool_size=THREADS // 2, max_overflow=THREADS // 2)
+    """The API's Engine: a connection for each handler thread, and as many again for a request
+    that holds a read and a write session at once (a staff key is read beside the write)."""
+    threads = settings.api_threads
+    return Database(settings.database_url, pool_size=threads, max_overflow=threads)
+
+
+def _handler_threads(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Sync handlers run on AnyIO's thread pool, 40 threads unless told; ``threads`` is set
+    when the server starts (``TANGGAP_API_THREADS``). With one interpreter lock, 40 threads
+    of Python work mostly wait for it and hand it over: fewer serve more (bench/README.md)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
 
 
 def create_app(
@@ -120,6 +134,7 @@ def create_app(
         # from a CDN. No ReDoc: one documentation page is enough.
         docs_url=None,
         redoc_url=None,
+        lifespan=_handler_threads(settings.api_threads),
     )
     app.state.settings = settings
     app.state.transactions = transactions

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -26,6 +27,9 @@ from engine.models.staff import Staff
 
 class Ticket(Base):
     __tablename__ = "tickets"
+    #: The duplicate search (``engine.queries.public.nearby_open``) reads one category's tickets
+    #: in a band of latitude: without this index it read every open ticket per submission.
+    __table_args__ = (Index("ix_tickets_category_lat", "category_id", "lat"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)

@@ -40,6 +40,8 @@ BAD = [
     ("DELIVERY_LEASE_SECONDS", "0", "greater than 0"),
     ("DELIVERY_UNCERTAIN_GRACE_SECONDS", "0", "greater than 0"),
     ("DIGEST_HOUR", "24", "less than or equal to 23"),
+    ("API_THREADS", "0", "greater than or equal to 1"),
+    ("API_THREADS", "four", "valid integer"),
     ("DEBUG", "maybe", "valid boolean"),
     ("SESSION_SECRET", SECRET, "too short: use at least 32 random characters"),
     ("MAP_CENTRE", "[100, 0]", "less than or equal to 90"),

@@ -246,8 +246,8 @@ TICKET_COLUMNS = (
     "id", "code", "state", "version", "last_trigger", "cycle", "held_from", "category_id",
     "priority", "description", "lat", "lon", "address", "area_id", "agency_id", "officer_id",
     "duplicate_of_id", "source", "reporter_name", "reporter_email", "reporter_phone",
-    "reporter_token_hash", "rating", "next_check_at", "created_at", "updated_at",
-    "resolved_at", "closed_at",
+    "reporter_token_hash", "reporter_language", "answers", "rating", "next_check_at",
+    "created_at", "updated_at", "resolved_at", "closed_at", "private", "supporters",
 )  # fmt: skip
 TIMER_COLUMNS = (
     "id", "ticket_id", "kind", "cycle", "policy_code", "agency_id", "target_seconds",
@@ -308,7 +308,8 @@ def ticket_rows(
     ticket = (
         number, ticket_code(number), state, 1, trigger, 1, None, pick.category_id,
         pick.priority, description, lat, lon, None, pick.area_id, pick.agency_id, officer,
-        None, "bench", None, None, None, None, None, check, start, start, None, None,
+        None, "bench", None, None, None, None, "id", None, None, check, start, start, None,
+        None, False, 0,
     )  # fmt: skip
     timer = (
         number, number, "resolve", 1, POLICY_CODE, pick.agency_id,

@@ -27,9 +27,17 @@ from engine.models.staff import Staff
 
 class Ticket(Base):
     __tablename__ = "tickets"
-    #: The duplicate search (``engine.queries.public.nearby_open``) reads one category's tickets
-    #: in a band of latitude: without this index it read every open ticket per submission.
-    __table_args__ = (Index("ix_tickets_category_lat", "category_id", "lat"),)
+    #: Indexes of the read paths whose cost must not grow with the city's backlog: the
+    #: duplicate search (one category in a band of latitude, ``queries.public.nearby_open``),
+    #: the public list and map feed, newest change first and keyset-paged on (updated_at, id),
+    #: their bounding box and Open311's lat/long/radius (a band of latitude), and Open311's
+    #: date windows (``queries.public.list_public``).
+    __table_args__ = (
+        Index("ix_tickets_category_lat", "category_id", "lat"),
+        Index("ix_tickets_lat", "lat"),
+        Index("ix_tickets_updated_at_id", "updated_at", "id"),
+        Index("ix_tickets_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
@@ -93,7 +101,11 @@ class TicketEvent(Base):
     """One transition, as it happened. Rows are never updated or deleted by the domain."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
+    #: The updates feed (Open311 ``servicerequestupdates``) reads a window of time, oldest first.
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "seq"),
+        Index("ix_ticket_events_created_at_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))

@@ -7,10 +7,15 @@ as large, so a client that only sends bad requests is still stopped.
 
 Counters live where ``TANGGAP_RATE_LIMIT_STORAGE`` says: in process memory for one process,
 or Redis/Memcached when several API processes serve the same city.
+
+A client is its IPv4 address, or its IPv6 /64 network: one device or home is handed a whole /64
+(RFC 6177, and mobile carriers give each phone one), and picks addresses in it at will, so a
+limit on single IPv6 addresses would hold nobody.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Iterator
 from typing import Literal
@@ -47,7 +52,18 @@ class SubmissionLimiter:
 
     @staticmethod
     def client(request: Request) -> str:
-        return request.client.host if request.client else "unknown"
+        """Whose allowance a request uses: its IPv4 address, or its IPv6 /64 network (an
+        IPv4 address written as IPv6, ``::ffff:a.b.c.d``, is that IPv4 address)."""
+        host = request.client.host if request.client else "unknown"
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return host  # not an address (a test client's name, a Unix socket): as it is
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.ipv4_mapped is not None:
+                return str(address.ipv4_mapped)
+            return str(ipaddress.IPv6Network((address, 64), strict=False))
+        return str(address)
 
     def check(self, request: Request, what: Sending = "report") -> None:
         """429 when the client has used up either allowance for ``what``; counts nothing.

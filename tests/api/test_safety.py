@@ -279,3 +279,28 @@ def test_upload_too_large_says_the_real_size_and_the_limit_in_words(api: Api) ->
         "big.jpg is 20.0 MB (20,979,750 bytes), larger than the limit of 8 MB (8,388,608 bytes)"
     )
     assert _stored(api.media) == []
+
+
+def test_an_ipv6_client_is_its_64_network_for_the_allowance(api: Api, api_settings) -> None:  # type: ignore[no-untyped-def]
+    """A phone or home gets a whole IPv6 /64 and picks addresses in it at will: two addresses
+    of one /64 share one allowance, another /64 has its own, and an IPv4 address written as
+    IPv6 is that IPv4 client."""
+    limited = create_app(
+        api_settings.model_copy(update={"submit_rate_limit": "2/minute"}),
+        transactions=api.app.state.transactions,
+    )
+    limited.dependency_overrides = api.app.dependency_overrides
+    good = {"category": "traffic_jam", "description": "x", "lat": MONAS[0], "lon": MONAS[1]}
+
+    def submit(host: str) -> int:
+        with TestClient(limited, client=(host, 5000)) as client:
+            return client.post("/api/v1/reports", json=good).status_code
+
+    assert submit("2001:db8:1:2::1") == 201
+    assert submit("2001:db8:1:2:ffff:ffff:ffff:fffe") == 201
+    refused = submit("2001:db8:1:2:a:b:c:d")
+    assert refused == 429  # the same /64: the third report in a minute
+    assert submit("2001:db8:1:3::1") == 201  # the next /64 is someone else
+    assert submit("198.51.100.4") == 201
+    assert submit("::ffff:198.51.100.4") == 201
+    assert submit("198.51.100.4") == 429  # the same IPv4 client, written both ways

@@ -22,6 +22,14 @@ from engine.errors import (
     TanggapError,
     TicketNotFound,
 )
+from engine.following import (
+    FollowConfirmation,
+    MailStop,
+    confirm_follow,
+    follow_confirmation,
+    mail_stop,
+    stop_mail,
+)
 from engine.keys import KeyHolder, NewKey, act, authenticate, create_key, list_keys, revoke_key
 from engine.lifecycle import (
     PUBLIC_NOTE_TRIGGERS,
@@ -76,14 +84,6 @@ from engine.queries import (
     suggest_duplicates,
     ticket_detail,
     worklist,
-)
-from engine.following import (
-    FollowConfirmation,
-    MailStop,
-    confirm_follow,
-    follow_confirmation,
-    mail_stop,
-    stop_mail,
 )
 from engine.questions import AnsweredQuestion, Datatype, QuestionSpec
 from engine.reports import (

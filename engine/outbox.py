@@ -280,11 +280,7 @@ def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subsc
         session.add(rows[own])
     # The reporter first, then the others in the order they subscribed.
     ordered = sorted(rows.items(), key=lambda item: (item[0] != own, item[1].id or 0))
-    return {
-        address: row
-        for address, row in ordered
-        if row.active and row.confirmed_at is not None
-    }
+    return {address: row for address, row in ordered if row.active and row.confirmed_at is not None}
 
 
 def on_public_transition(

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor, hash_token
-from engine.following import ask_to_confirm, new_confirm_token
 from engine.errors import Forbidden, RuleViolated
+from engine.following import ask_to_confirm, new_confirm_token
 from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Subscription, Ticket, TicketEvent
 from engine.photos import MediaStorage

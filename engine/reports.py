@@ -220,7 +220,7 @@ def _subscribe(
 
     An address already following (active and confirmed) is left as it is. Any other (new, or
     unsubscribed since) waits for its owner's confirmation, in ``language``, and is asked once
-    by mail (``confirmation.ask_to_confirm``: at most one mail a day). The reporter's own
+    by mail (``following.ask_to_confirm``: at most one mail a day). The reporter's own
     address on a report that has no row for it yet (filed before revision 0011 by staff,
     Open311 or the command line) is confirmed at once, as at submission.
 

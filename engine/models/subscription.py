@@ -3,7 +3,7 @@
 Double opt-in: an address given after the submission (a "me too", the reporter's
 ``subscribe``) starts unconfirmed. It gets one confirmation mail carrying
 ``/confirm/{confirm_token}`` and nothing else until its owner confirms there
-(``engine.confirmation``). The reporter's own address, given in the submission itself, is
+(``engine.following``). The reporter's own address, given in the submission itself, is
 confirmed at once.
 """
 

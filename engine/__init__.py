@@ -22,6 +22,14 @@ from engine.errors import (
     TanggapError,
     TicketNotFound,
 )
+from engine.following import (
+    FollowConfirmation,
+    MailStop,
+    confirm_follow,
+    follow_confirmation,
+    mail_stop,
+    stop_mail,
+)
 from engine.keys import KeyHolder, NewKey, act, authenticate, create_key, list_keys, revoke_key
 from engine.lifecycle import (
     PUBLIC_NOTE_TRIGGERS,
@@ -81,14 +89,11 @@ from engine.questions import AnsweredQuestion, Datatype, QuestionSpec
 from engine.reports import (
     Channel,
     CheckedSubmission,
-    MailStop,
     ReporterView,
     Submitted,
     Supported,
     check_submission,
-    mail_stop,
     reporter_view,
-    stop_mail,
     submit_report,
     subscribe,
     support,
@@ -118,6 +123,7 @@ __all__ = [
     "DetailedStatus",
     "EscalationItem",
     "Figures",
+    "FollowConfirmation",
     "Forbidden",
     "GroupBy",
     "GroupFigures",
@@ -168,10 +174,12 @@ __all__ = [
     "authenticate",
     "check_location",
     "check_submission",
+    "confirm_follow",
     "create_key",
     "execute",
     "figures",
     "find_stored_photo",
+    "follow_confirmation",
     "get_public",
     "latest_notes_and_photos",
     "list_escalations",

@@ -249,7 +249,9 @@ def unsubscribe_link(subscription: Subscription, base_url: str) -> str:
 
 
 def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subscription]:
-    """The addresses told about a public change: the active subscriptions, keyed by address.
+    """The addresses told about a public change: the active, confirmed subscriptions, keyed by
+    address. A pending one (``following.pending``) waits for its owner's consent: nothing but
+    its confirmation mail goes to it.
 
     The reporter's address is one of them. Every door writes the reporter's subscription at
     submission (``submission.submit_checked``); a report filed before revision 0011 by staff,
@@ -272,12 +274,13 @@ def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subsc
             language=letters.language(ticket.reporter_language),
             active=True,
             created_at=now,
+            confirmed_at=now,  # the reporter's own address, as at submission
             unsubscribe_token=new_unsubscribe_token(),
         )
         session.add(rows[own])
     # The reporter first, then the others in the order they subscribed.
     ordered = sorted(rows.items(), key=lambda item: (item[0] != own, item[1].id or 0))
-    return {address: row for address, row in ordered if row.active}
+    return {address: row for address, row in ordered if row.active and row.confirmed_at is not None}
 
 
 def on_public_transition(

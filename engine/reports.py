@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor, hash_token
-from engine.errors import Forbidden, NotFound, RuleViolated
+from engine.errors import Forbidden, RuleViolated
+from engine.following import ask_to_confirm, new_confirm_token
 from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Subscription, Ticket, TicketEvent
 from engine.photos import MediaStorage
@@ -77,7 +78,10 @@ class ReporterView:
     #: Whether the reporter's own address gets updates. Other followers' addresses are theirs:
     #: the reporter sees only how many there are.
     subscribed: bool
+    #: Addresses told about changes (active and confirmed), the reporter's own included.
     followers: int
+    #: Addresses asked to confirm that have not yet: they get nothing until they do.
+    pending: int = 0
     #: The reporter's own words on the timeline (comments, dispute reasons), by event ``seq``:
     #: the public timeline hides a citizen's note; its author sees it again with the token.
     own_notes: tuple[tuple[int, str], ...] = ()
@@ -205,9 +209,20 @@ def _find_subscription(session: Session, ticket: Ticket, address: str) -> Subscr
 
 
 def _subscribe(
-    session: Session, ticket: Ticket, email: str, language: Language, now: datetime
+    session: Session,
+    ticket: Ticket,
+    email: str,
+    language: Language,
+    now: datetime,
+    settings: Settings | None,
 ) -> Subscription:
-    """The address's subscription to ``ticket``, active, in ``language``; written (flushed).
+    """The address's subscription to ``ticket``; written (flushed).
+
+    An address already following (active and confirmed) is left as it is. Any other (new, or
+    unsubscribed since) waits for its owner's confirmation, in ``language``, and is asked once
+    by mail (``following.ask_to_confirm``: at most one mail a day). The reporter's own
+    address on a report that has no row for it yet (filed before revision 0011 by staff,
+    Open311 or the command line) is confirmed at once, as at submission.
 
     Two transactions may both find no row for a new address (two "me too" taps at once): the
     unique (ticket, email) constraint stops the second insert, in a savepoint so that only the
@@ -216,12 +231,15 @@ def _subscribe(
     address = (clean_email(email, field="email", required=True) or "").lower()
     row = _find_subscription(session, ticket, address)
     if row is None:
+        own = address == (ticket.reporter_email or "").lower()
         row = Subscription(
             ticket_id=ticket.id,
             email=address,
             created_at=now,
             language=language.value,
             active=True,
+            confirmed_at=now if own else None,
+            confirm_token=None if own else new_confirm_token(),
         )
         try:
             with session.begin_nested():  # flushes what is pending before the savepoint
@@ -232,8 +250,14 @@ def _subscribe(
             if found is None:  # not the race: some other constraint
                 raise
             row = found
-    row.language, row.active = language.value, True
+    if row.active and row.confirmed_at is not None:
+        return row  # it follows already: a stranger's repeat must not change its mail
+    if not row.active:
+        # Unsubscribed since: its owner said stop, so only its owner turns mail back on.
+        row.active, row.confirmed_at = True, None
+    row.language = language.value
     session.flush()
+    ask_to_confirm(session, ticket, row, now=now, settings=settings)
     return row
 
 
@@ -245,8 +269,10 @@ def support(
     language: Language,
     now: datetime,
     first_from_client: bool = True,
+    settings: Settings | None = None,
 ) -> Supported:
-    """ "Me too": one more supporter on an open report, and their e-mail subscribed to it.
+    """ "Me too": one more supporter on an open report, and their e-mail subscribed to it
+    (pending its owner's confirmation: ``_subscribe``).
 
     The public figure counts people, as well as we can tell them apart: an e-mail address
     counts once, ever (its subscription remembers when it supported). The reporter's own
@@ -264,7 +290,7 @@ def support(
         )
     counted = first_from_client
     if email:
-        row = _subscribe(session, ticket, email, language, now)
+        row = _subscribe(session, ticket, email, language, now, settings)
         # Marked only where not yet marked, in one UPDATE: of two concurrent "me too"s with one
         # address, the second waits for the first's row lock, then finds it marked: one counts.
         marked = session.execute(
@@ -298,13 +324,12 @@ def _reporter_ticket(session: Session, code: str, token: str) -> Ticket:
 
 def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> ReporterView:
     ticket = _reporter_ticket(session, code, token)
-    emails = set(
-        session.scalars(
-            select(Subscription.email).where(
-                Subscription.ticket_id == ticket.id, Subscription.active
-            )
+    rows = session.execute(
+        select(Subscription.email, Subscription.confirmed_at).where(
+            Subscription.ticket_id == ticket.id, Subscription.active
         )
-    )
+    ).all()
+    emails = {email for email, confirmed_at in rows if confirmed_at is not None}
     own = (ticket.reporter_email or "").lower()
     return ReporterView(
         report=get_public(session, ticket.code, now=now, reporter=True),
@@ -316,6 +341,7 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
         resolved_at=ticket.resolved_at,
         subscribed=own in emails,
         followers=len(emails),
+        pending=len(rows) - len(emails),
         own_notes=tuple(
             (seq, note or "")
             for seq, note in session.execute(
@@ -333,10 +359,19 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
 
 
 def subscribe(
-    session: Session, code: str, *, token: str, email: str, language: Language, now: datetime
+    session: Session,
+    code: str,
+    *,
+    token: str,
+    email: str,
+    language: Language,
+    now: datetime,
+    settings: Settings | None = None,
 ) -> ReporterView:
+    """The reporter adds an address: it follows once its owner confirms from the mail it gets
+    (``_subscribe``); until then the view counts it as ``pending``."""
     ticket = _reporter_ticket(session, code, token)
-    _subscribe(session, ticket, email, language, now)
+    _subscribe(session, ticket, email, language, now, settings)
     session.flush()
     return reporter_view(session, code, token=token, now=now)
 
@@ -355,57 +390,3 @@ def unsubscribe(
     )
     session.flush()
     return reporter_view(session, code, token=token, now=now)
-
-
-@dataclass(frozen=True)
-class MailStop:
-    """What an unsubscribe link stands for, as its page shows it: never the address itself
-    (a forwarded mail would show it to whoever opens the link)."""
-
-    #: The ticket's public code.
-    code: str
-    #: Whether mail about the ticket still goes to the link's address.
-    active: bool
-    #: "id" or "en": the language the address asked in (the page's first language).
-    language: str
-
-
-_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-def _by_unsubscribe_token(session: Session, token: str) -> Subscription:
-    # Anything but a token's own characters is no link of ours: not looked up at all.
-    if not token or len(token) > 64 or not set(token) <= _TOKEN_CHARS:
-        raise NotFound("no such unsubscribe link")
-    row = session.scalars(
-        select(Subscription).where(Subscription.unsubscribe_token == token)
-    ).first()
-    if row is None:
-        raise NotFound("no such unsubscribe link")
-    return row
-
-
-def _mail_stop(session: Session, row: Subscription) -> MailStop:
-    code = session.scalar(select(Ticket.code).where(Ticket.id == row.ticket_id))
-    assert code is not None  # a subscription's ticket is never deleted
-    return MailStop(code=code, active=row.active, language=row.language)
-
-
-def mail_stop(session: Session, token: str) -> MailStop:
-    """The subscription an unsubscribe link (``/unsubscribe/{token}``) names; reads only.
-
-    Raises ``NotFound`` for a token that names none."""
-    return _mail_stop(session, _by_unsubscribe_token(session, token))
-
-
-def stop_mail(session: Session, token: str) -> MailStop:
-    """Stop mail to an unsubscribe link's address about its ticket (the link of every citizen
-    mail, and its RFC 8058 one-click POST). Idempotent: a second call changes nothing. The
-    address still counts among the supporters if it said "me too"; subscribing again (with
-    the reporter token, or "me too") turns mail back on.
-
-    Raises ``NotFound`` for a token that names no subscription."""
-    row = _by_unsubscribe_token(session, token)
-    row.active = False
-    session.flush()
-    return _mail_stop(session, row)

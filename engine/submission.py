@@ -422,6 +422,8 @@ def submit_checked(
                 "created_at": now,
                 "language": ticket.reporter_language,
                 "active": True,
+                # Given in the report itself, by its reporter: no confirmation asked.
+                "confirmed_at": now,
                 "unsubscribe_token": new_unsubscribe_token(),
             },
         )

@@ -321,10 +321,14 @@ def me_too(
     request: Request,
     session: SessionDep,
     now: NowDep,
+    settings: SettingsDep,
     body: Annotated[SupportCreate | None, Body()] = None,
 ) -> SupportRead:
     """ "Me too": count one more supporter, and follow the report by e-mail if one is given.
     The body is optional: no body counts the supporter only.
+
+    A follow by e-mail must be confirmed: the address gets one mail with a confirmation link
+    (at most one a day, however often it is given) and nothing else until its owner confirms.
 
     `supporters` counts people, as well as they can be told apart: an e-mail address counts
     once, ever (the reporter's own address not at all); without one, a client counts once per
@@ -336,18 +340,37 @@ def me_too(
     limiter: SubmissionLimiter = request.app.state.limiter
     first = limiter.first_support(request, normalize_code(code)[:64])
     supported = support(
-        session, code, email=email, language=body.language, now=now, first_from_client=first
+        session,
+        code,
+        email=email,
+        language=body.language,
+        now=now,
+        first_from_client=first,
+        settings=settings,
     )
     return SupportRead.of_support(supported)
 
 
 @router.post("/reports/{code}/subscriptions", response_model=ReporterRead)
 def follow(
-    code: str, body: SubscriptionCreate, token: ReporterToken, session: SessionDep, now: NowDep
+    code: str,
+    body: SubscriptionCreate,
+    token: ReporterToken,
+    session: SessionDep,
+    now: NowDep,
+    settings: SettingsDep,
 ) -> ReporterRead:
-    """The reporter adds an e-mail address to be told about changes."""
+    """The reporter adds an e-mail address to be told about changes, once its owner confirms
+    from the confirmation mail it gets (counted in `pending` until then). An address that
+    already follows is left as it is."""
     view = subscribe(
-        session, code, token=token, email=str(body.email), language=body.language, now=now
+        session,
+        code,
+        token=token,
+        email=str(body.email),
+        language=body.language,
+        now=now,
+        settings=settings,
     )
     return ReporterRead.of(view)
 

@@ -308,7 +308,14 @@ class ReporterRead(BaseModel):
     rating: int | None
     resolved_at: datetime | None
     subscribed: bool = Field(description="whether your own e-mail gets updates")
-    followers: int = Field(description="addresses following this report (yours included)")
+    followers: int = Field(
+        description="addresses told about changes to this report (yours included)"
+    )
+    pending: int = Field(
+        default=0,
+        description="addresses sent a confirmation mail that have not confirmed yet: they are "
+        "told nothing until they do",
+    )
     own_notes: list[OwnNoteRead] = Field(
         default=[], description="your own words on the timeline (by event seq), hidden publicly"
     )
@@ -325,6 +332,7 @@ class ReporterRead(BaseModel):
             resolved_at=v.resolved_at,
             subscribed=v.subscribed,
             followers=v.followers,
+            pending=v.pending,
             own_notes=[OwnNoteRead(seq=seq, note=note) for seq, note in v.own_notes],
         )
 

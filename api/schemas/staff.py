@@ -211,7 +211,10 @@ class TicketRead(BaseModel):
         description="who reported it; withheld on private reports except for admins"
     )
     officer: str | None
-    subscribers: int
+    subscribers: int = Field(
+        description="addresses told about changes (the reporter's included); an address "
+        "waiting to confirm its follow is not counted"
+    )
     events: list[StaffEventRead]
     timers: list[TimerRead]
     allowed_actions: list[str]

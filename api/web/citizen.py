@@ -19,11 +19,14 @@ from api.strict_json import StrictRoute
 from api.web.i18n import language_of
 from api.web.pages import LANG_COOKIE, LanguageDep, render
 from engine import (
+    FollowConfirmation,
     Language,
     MailStop,
     NotFound,
     Open311Status,
     State,
+    confirm_follow,
+    follow_confirmation,
     get_public,
     list_services,
     mail_stop,
@@ -148,13 +151,18 @@ def track_page(
     )
 
 
-def _mail_page(request: Request, stop: MailStop | None) -> Response:
-    """The unsubscribe page, in the language asked for, else the one the address asked in."""
-    language = (
+def _page_language(request: Request, asked_in: str | None) -> Language:
+    """A mail link's page: the language asked for, else the one the address asked in."""
+    return (
         language_of(request.query_params.get("lang"))
         or language_of(request.cookies.get(LANG_COOKIE))
-        or (Language(stop.language) if stop is not None else Language.ID)
+        or (Language(asked_in) if asked_in is not None else Language.ID)
     )
+
+
+def _mail_page(request: Request, stop: MailStop | None) -> Response:
+    """The unsubscribe page, in the language asked for, else the one the address asked in."""
+    language = _page_language(request, stop.language if stop is not None else None)
     return render(
         request,
         "unsubscribe.html",
@@ -184,3 +192,36 @@ def unsubscribe_now(request: Request, token: str, session: SessionDep) -> Respon
         return _mail_page(request, stop_mail(session, token))
     except NotFound:
         return _mail_page(request, None)
+
+
+def _confirm_page(request: Request, follow: FollowConfirmation | None) -> Response:
+    """The confirmation page; a link that names no pending follow (unknown, cut short, used
+    already) is a 404 page that says so."""
+    language = _page_language(request, follow.language if follow is not None else None)
+    return render(
+        request,
+        "confirm.html",
+        language,
+        {"follow": follow},
+        status=200 if follow is not None else 404,
+        title="mail.confirm_page_title",
+    )
+
+
+@router.get("/confirm/{token}", response_class=HTMLResponse)
+def confirm_page(request: Request, token: str, session: ReadSessionDep) -> Response:
+    """The link in the one mail a new follower's address gets. It only asks: mail scanners
+    open links on their own, and an opened link must not subscribe anyone."""
+    try:
+        return _confirm_page(request, follow_confirmation(session, token))
+    except NotFound:
+        return _confirm_page(request, None)
+
+
+@router.post("/confirm/{token}", response_class=HTMLResponse)
+def confirm_now(request: Request, token: str, session: SessionDep, now: NowDep) -> Response:
+    """The page's button: the address's owner wants the mail about the report."""
+    try:
+        return _confirm_page(request, confirm_follow(session, token, now=now))
+    except NotFound:
+        return _confirm_page(request, None)

@@ -136,6 +136,8 @@ class NotificationKind(StrEnum):
     CITIZEN_FOLLOW_UP = "citizen_follow_up"
     #: Work handed to an officer or an agency's queue (assign, reassign, transfer, re-route).
     HANDOVER = "handover"
+    #: The one mail asking an address given after the submission to confirm it wants updates.
+    FOLLOW_CONFIRMATION = "follow_confirmation"
     DAILY_DIGEST = "daily_digest"
     OPERATOR_ALERT = "operator_alert"
 

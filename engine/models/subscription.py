@@ -1,4 +1,11 @@
-"""People who follow a ticket besides its reporter: they get a mail on each public change."""
+"""People who follow a ticket besides its reporter: they get a mail on each public change.
+
+Double opt-in: an address given after the submission (a "me too", the reporter's
+``subscribe``) starts unconfirmed. It gets one confirmation mail carrying
+``/confirm/{confirm_token}`` and nothing else until its owner confirms there
+(``engine.following``). The reporter's own address, given in the submission itself, is
+confirmed at once.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +38,20 @@ class Subscription(Base):
     unsubscribe_token: Mapped[str | None] = mapped_column(
         String(64), unique=True, default=lambda: new_unsubscribe_token()
     )
+    #: When the address's owner confirmed (the POST of ``/confirm/{token}``); None while pending.
+    #: Only a confirmed, active row is told about changes.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The secret in the confirmation link, set while the row waits for confirmation and cleared
+    #: once used. Apart from ``unsubscribe_token``: that one is in every status mail, and
+    #: whoever holds a forwarded status mail must not be able to confirm another round.
+    confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    #: When the latest confirmation mail was queued: a repeated subscribe within a day sends
+    #: none (nobody can make the city mail an address over and over).
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+#: The characters of a link's token (URL-safe base64): anything else is no link of ours.
+TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def new_unsubscribe_token() -> str:

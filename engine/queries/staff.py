@@ -269,7 +269,11 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
     subscribers = session.scalar(
         select(func.count())
         .select_from(Subscription)
-        .where(Subscription.ticket_id == ticket.id, Subscription.active)
+        .where(
+            Subscription.ticket_id == ticket.id,
+            Subscription.active,
+            Subscription.confirmed_at.is_not(None),  # a pending address is told nothing
+        )
     )
     events = [
         StaffEvent(

@@ -6,6 +6,7 @@ request that fails rolls back exactly as in production, and nothing outlives the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from engine.settings import Settings
 T = TypeVar("T")
 
 MONAS = (-6.1754, 106.8272)  # Kelurahan Gambir, Jakarta Pusat
+#: The confirmation link in a follow's confirmation mail, as a path on the test server.
+CONFIRM_LINK = re.compile(r"http://127\.0\.0\.1:8000(/confirm/[A-Za-z0-9_-]{32})")
 ROOT = Path(__file__).resolve().parents[2]
 
 #: name → (role, agency, area): the keys the tests act with.
@@ -108,6 +111,29 @@ class Api:
     def mails(self, code: str, kind: str = "citizen_update") -> list[tuple[str, str, str]]:
         """(recipient, language, subject) of each mail queued about ticket ``code``."""
         return self.notifications(code, kind, lambda n: (n.recipient, n.language or "", n.subject))
+
+    def confirmation_links(self, code: str, address: str) -> list[str]:
+        """The confirmation link (a path) of each confirmation mail to ``address`` about
+        ``code``, oldest first: what its owner has been sent to click."""
+        mails = self.notifications(
+            code, "follow_confirmation", lambda n: (n.recipient, n.body, n.html_body or "")
+        )
+        links = []
+        for recipient, body, html in mails:
+            if recipient == address:
+                found = CONFIRM_LINK.search(body)
+                assert found is not None, body
+                assert f'<a href="http://127.0.0.1:8000{found[1]}">' in html
+                links.append(found[1])
+        return links
+
+    def confirm(self, code: str, address: str) -> None:
+        """The owner of ``address`` confirms following ``code``: the button on the page of the
+        link in the newest confirmation mail they got."""
+        links = self.confirmation_links(code, address)
+        assert links, f"no confirmation mail to {address}"
+        confirmed = self.client.post(links[-1])
+        assert confirmed.status_code == 200, confirmed.text
 
     def drive(self, code: str, *steps: str) -> None:
         notes = {"hold": "menunggu PLN", "resolve": "petugas diturunkan", "reject": "spam"}

@@ -79,6 +79,15 @@ def test_me_too_counts_a_supporter_and_subscribes(api: Api) -> None:
     assert (other.json()["supporters"], other.json()["counted"]) == (2, True)
     detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin"))
     assert detail.status_code == 200, detail.text
+    # Each address is asked to confirm; staff count the ones that get mail.
+    assert detail.json()["subscribers"] == 0
+    assert [to for to, _, _ in api.mails(code, "follow_confirmation")] == [
+        "tetangga@example.id",
+        "warga@example.id",
+    ]
+    api.confirm(code, "tetangga@example.id")
+    api.confirm(code, "warga@example.id")
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin"))
     assert detail.json()["subscribers"] == 2
 
 
@@ -283,10 +292,15 @@ def test_reporter_subscribes_and_unsubscribes_an_address(api: Api) -> None:
         headers=headers,
     )
     assert added.status_code == 200, added.text
-    assert (added.json()["subscribed"], added.json()["followers"]) == (False, 1)
+    # The reporter left no address: the added one waits for its owner's confirmation.
+    assert [added.json()[k] for k in ("subscribed", "followers", "pending")] == [False, 0, 1]
+    api.confirm(code, "ibu.ani@example.id")
     api.client.post(f"/api/v1/reports/{code}/supporters", json={"email": "tetangga@example.id"})
     view = api.client.get(f"/api/v1/reports/{code}/private", headers=headers)
-    assert view.json()["followers"] == 2
+    assert (view.json()["followers"], view.json()["pending"]) == (1, 1)
+    api.confirm(code, "tetangga@example.id")
+    view = api.client.get(f"/api/v1/reports/{code}/private", headers=headers)
+    assert (view.json()["followers"], view.json()["pending"]) == (2, 0)
     assert "tetangga" not in view.text  # another citizen's address is not the reporter's to see
     removed = api.client.delete(
         f"/api/v1/reports/{code}/subscriptions/ibu.ani@example.id", headers=headers

@@ -34,6 +34,7 @@ def _reported_and_followed(api: Api) -> str:
         f"/api/v1/reports/{code}/supporters", json={"email": "budi@warga.example"}
     )
     assert followed.status_code == 200, followed.text
+    api.confirm(code, "budi@warga.example")  # a follower is mailed once they confirmed
     return code
 
 

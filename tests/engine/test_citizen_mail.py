@@ -43,6 +43,7 @@ def test_citizen_mail_reporter_in_english_subscriber_in_indonesian(desk: Desk) -
             language="id",
             active=True,
             created_at=desk.now,
+            confirmed_at=desk.now,  # its owner confirmed (engine.following)
         )
     )
     assert mails(desk, ticket) == []  # the submission itself: the reporter got the code on screen
@@ -65,6 +66,32 @@ def test_citizen_mail_reporter_in_english_subscriber_in_indonesian(desk: Desk) -
     assert "karena mengikuti laporan ini" in subscriber.body
 
 
+def test_citizen_mail_goes_to_confirmed_active_followers_only(desk: Desk) -> None:
+    ticket = desk.submit(reporter_email="sari@warga.example")
+    for address, confirmed, active in (
+        ("asked@warga.example", False, True),  # asked to confirm, has not: told nothing
+        ("stopped@warga.example", True, False),
+        ("budi@warga.example", True, True),
+    ):
+        desk.session.add(
+            Subscription(
+                ticket_id=ticket.id,
+                email=address,
+                language="id",
+                active=active,
+                created_at=desk.now,
+                confirmed_at=desk.now if confirmed else None,
+            )
+        )
+
+    desk.act(ticket, "verify")
+
+    assert [m.recipient for m in mails(desk, ticket)] == [
+        "sari@warga.example",
+        "budi@warga.example",
+    ]
+
+
 @pytest.mark.parametrize(
     ("lang", "follower", "reporter"),
     [
@@ -84,6 +111,7 @@ def test_citizen_mail_greets_a_follower_neutrally_and_the_reporter_as_reporter(
             language=lang,
             active=True,
             created_at=desk.now,
+            confirmed_at=desk.now,  # its owner confirmed (engine.following)
         )
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.actors import Actor
 from engine.db import Database
-from engine.models import Subscription, Ticket
+from engine.models import Notification, Subscription, Ticket
 from engine.photos import MemoryMediaStorage
 from engine.reports import subscribe, support
 from engine.settings import Settings
@@ -113,6 +113,20 @@ def _stored(database: Database, code: str) -> tuple[int, list[tuple[str, bool]]]
         return ticket.supporters, [(email, bool(marked)) for email, marked in rows]
 
 
+def _asked(database: Database, code: str) -> list[str]:
+    """Who was sent a confirmation mail about ``code``."""
+    with database.reading() as session:
+        ticket = get_ticket(session, code)
+        return list(
+            session.scalars(
+                select(Notification.recipient).where(
+                    Notification.ticket_id == ticket.id,
+                    Notification.kind == "follow_confirmation",
+                )
+            )
+        )
+
+
 def test_me_too_same_new_address_twice_at_once_counts_once_never_fails(
     database: Database, report_committed: Callable[..., Ticket]
 ) -> None:
@@ -122,6 +136,7 @@ def test_me_too_same_new_address_twice_at_once_counts_once_never_fails(
 
     assert answers == {"first": (1, True), "second": (1, False)}
     assert _stored(database, code) == (1, [(ADDRESS, True)])
+    assert _asked(database, code) == [ADDRESS]  # one confirmation mail, not one each
 
 
 def test_me_too_same_subscribed_address_twice_at_once_counts_once(
@@ -132,12 +147,15 @@ def test_me_too_same_subscribed_address_twice_at_once_counts_once(
     code = report_committed(now=T0).code
     with database.transaction() as session:
         ticket = get_ticket(session, code)
-        session.add(Subscription(ticket_id=ticket.id, email=ADDRESS, created_at=T0))
+        session.add(
+            Subscription(ticket_id=ticket.id, email=ADDRESS, created_at=T0, confirmed_at=T0)
+        )
 
     answers = _race(database, _me_too(code))
 
     assert answers == {"first": (1, True), "second": (1, False)}
     assert _stored(database, code) == (1, [(ADDRESS, True)])
+    assert _asked(database, code) == []  # it follows already: nobody asks it again
 
 
 def test_reporter_subscribing_one_new_address_twice_at_once_keeps_one_subscription(
@@ -158,9 +176,11 @@ def test_reporter_subscribing_one_new_address_twice_at_once_keeps_one_subscripti
 
     def follow(session: Session, email: str, language: Language, now: datetime) -> object:
         view = subscribe(session, code, token=token, email=email, language=language, now=now)
-        return (view.followers, view.report.supporters)
+        return (view.followers, view.pending, view.report.supporters)
 
     answers = _race(database, follow)
 
-    assert answers == {"first": (1, 0), "second": (1, 0)}
+    # Followed once its owner confirms: pending in both answers, one mail asking.
+    assert answers == {"first": (0, 1, 0), "second": (0, 1, 0)}
     assert _stored(database, code) == (0, [(ADDRESS, False)])
+    assert _asked(database, code) == [ADDRESS]

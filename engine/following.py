@@ -1,0 +1,228 @@
+"""Following a report by e-mail with its owner's consent: the confirmation a new address must
+give before it is told about changes (double opt-in), and the stop every citizen mail offers.
+
+Anyone can type any address into a "me too", and the reporter can add any address to their
+report: without the owner's consent the city would be mailing strangers. So the address gets
+one confirmation mail (``ask_to_confirm``) linking to ``/confirm/{token}``; the page asks, and
+its POST confirms (``confirm_follow``). Ignoring the mail is saying no: nothing else is sent.
+A repeated subscribe of a pending address sends no second mail within ``CONFIRMATION_PAUSE``.
+
+Every mail about the ticket then carries ``/unsubscribe/{token}`` (``mail_stop``, ``stop_mail``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session
+
+from engine import environment, letters
+from engine.errors import NotFound
+from engine.models import (
+    NotificationKind,
+    Subscription,
+    Ticket,
+    UndeliverableAddress,
+)
+from engine.models.subscription import TOKEN_CHARS
+from engine.outbox import enqueue, ticket_link
+from engine.settings import Settings
+
+#: A pending address is asked at most once in this long, however often it is subscribed again.
+CONFIRMATION_PAUSE = timedelta(hours=24)
+
+
+def new_confirm_token() -> str:
+    """32 URL-safe characters of 192 random bits (as an unsubscribe token)."""
+    return secrets.token_urlsafe(24)
+
+
+def confirm_link(token: str, base_url: str) -> str:
+    """The page where an address's owner confirms they want the mail (GET asks, POST confirms:
+    mail scanners open links on their own)."""
+    return f"{base_url.rstrip('/')}/confirm/{token}"
+
+
+def pending(row: Subscription) -> bool:
+    """Whether ``row`` waits for its owner's confirmation (and gets no status mail)."""
+    return row.active and row.confirmed_at is None
+
+
+def ask_to_confirm(
+    session: Session,
+    ticket: Ticket,
+    row: Subscription,
+    *,
+    now: datetime,
+    settings: Settings | None = None,
+) -> int:
+    """Queue the confirmation mail for a pending ``row`` of ``ticket``; returns 0 or 1.
+
+    None when the row is not pending, its address is known undeliverable, or a confirmation
+    mail was queued for it less than ``CONFIRMATION_PAUSE`` ago. The last is decided by one
+    conditional UPDATE: of two concurrent subscribes of one address, the second waits for the
+    first's row lock, then finds the mail queued, and queues none.
+    """
+    if not pending(row):
+        return 0
+    dead = session.scalar(
+        select(UndeliverableAddress.email).where(UndeliverableAddress.email == row.email)
+    )
+    if dead is not None:
+        return 0
+    if row.confirm_token is None:
+        row.confirm_token = new_confirm_token()
+        session.flush()
+    claimed = session.execute(
+        update(Subscription)
+        .where(
+            Subscription.id == row.id,
+            Subscription.confirmed_at.is_(None),
+            or_(
+                Subscription.confirmation_sent_at.is_(None),
+                Subscription.confirmation_sent_at <= now - CONFIRMATION_PAUSE,
+            ),
+        )
+        .values(confirmation_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(row, ["confirmation_sent_at"])
+    if cast("CursorResult[Any]", claimed).rowcount != 1:
+        return 0
+    settings = settings or environment.settings()
+    lang = letters.language(row.language)
+    letter = letters.render(
+        "follow_confirmation",
+        lang,
+        code=ticket.code,
+        category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
+        confirm_link=confirm_link(row.confirm_token, settings.public_base_url),
+        link=ticket_link(ticket.code, settings.public_base_url),
+    )
+    return enqueue(
+        session,
+        [
+            {
+                "ticket_id": ticket.id,
+                "recipient": row.email,
+                "recipient_kind": "subscriber",
+                "kind": NotificationKind.FOLLOW_CONFIRMATION.value,
+                "language": lang,
+                "subject": letter.subject,
+                "body": letter.body,
+                "html_body": letter.html,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "dedupe_key": f"confirm:{row.id}:{int(now.timestamp())}",
+            }
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class FollowConfirmation:
+    """What a confirmation link stands for, as its page shows it: never the address itself
+    (a forwarded mail would show it to whoever opens the link)."""
+
+    #: The ticket's public code.
+    code: str
+    #: Whether the address's owner has confirmed (after the page's POST).
+    confirmed: bool
+    #: "id" or "en": the language the address was subscribed in (the page's first language).
+    language: str
+
+
+def _by_confirm_token(session: Session, token: str) -> Subscription:
+    # Anything but a token's own characters is no link of ours: not looked up at all.
+    if not token or len(token) > 64 or not set(token) <= TOKEN_CHARS:
+        raise NotFound("no such confirmation link")
+    row = session.scalars(
+        select(Subscription).where(Subscription.confirm_token == token, Subscription.active)
+    ).first()
+    if row is None:
+        raise NotFound("no such confirmation link")
+    return row
+
+
+def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
+    code = session.scalar(select(Ticket.code).where(Ticket.id == row.ticket_id))
+    assert code is not None  # a subscription's ticket is never deleted
+    return FollowConfirmation(
+        code=code, confirmed=row.confirmed_at is not None, language=row.language
+    )
+
+
+def follow_confirmation(session: Session, token: str) -> FollowConfirmation:
+    """The pending subscription a confirmation link names; reads only.
+
+    Raises ``NotFound`` for a token that names none (unknown, already used, or its address
+    unsubscribed since)."""
+    return _confirmation(session, _by_confirm_token(session, token))
+
+
+def confirm_follow(session: Session, token: str, *, now: datetime) -> FollowConfirmation:
+    """Confirm the address a confirmation link names: from now on it is told about changes.
+    The link is used up (its token cleared).
+
+    Raises ``NotFound`` for a token that names no pending subscription."""
+    row = _by_confirm_token(session, token)
+    row.confirmed_at, row.confirm_token = now, None
+    session.flush()
+    return _confirmation(session, row)
+
+
+@dataclass(frozen=True)
+class MailStop:
+    """What an unsubscribe link stands for, as its page shows it: never the address itself
+    (a forwarded mail would show it to whoever opens the link)."""
+
+    #: The ticket's public code.
+    code: str
+    #: Whether mail about the ticket still goes to the link's address.
+    active: bool
+    #: "id" or "en": the language the address asked in (the page's first language).
+    language: str
+
+
+def _by_unsubscribe_token(session: Session, token: str) -> Subscription:
+    # Anything but a token's own characters is no link of ours: not looked up at all.
+    if not token or len(token) > 64 or not set(token) <= TOKEN_CHARS:
+        raise NotFound("no such unsubscribe link")
+    row = session.scalars(
+        select(Subscription).where(Subscription.unsubscribe_token == token)
+    ).first()
+    if row is None:
+        raise NotFound("no such unsubscribe link")
+    return row
+
+
+def _mail_stop(session: Session, row: Subscription) -> MailStop:
+    code = session.scalar(select(Ticket.code).where(Ticket.id == row.ticket_id))
+    assert code is not None  # a subscription's ticket is never deleted
+    return MailStop(code=code, active=row.active, language=row.language)
+
+
+def mail_stop(session: Session, token: str) -> MailStop:
+    """The subscription an unsubscribe link (``/unsubscribe/{token}``) names; reads only.
+
+    Raises ``NotFound`` for a token that names none."""
+    return _mail_stop(session, _by_unsubscribe_token(session, token))
+
+
+def stop_mail(session: Session, token: str) -> MailStop:
+    """Stop mail to an unsubscribe link's address about its ticket (the link of every citizen
+    mail, and its RFC 8058 one-click POST). Idempotent: a second call changes nothing. The
+    address still counts among the supporters if it said "me too"; subscribing again (with
+    the reporter token, or "me too") turns mail back on.
+
+    Raises ``NotFound`` for a token that names no subscription."""
+    row = _by_unsubscribe_token(session, token)
+    row.active = False
+    session.flush()
+    return _mail_stop(session, row)

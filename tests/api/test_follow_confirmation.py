@@ -1,0 +1,222 @@
+"""Double opt-in: an address given to follow a report after its submission (a "me too", the
+reporter's subscribe) gets one mail asking its owner to confirm, and nothing else until the
+owner does, on the page the mail links to (GET asks, POST confirms)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import Api
+
+
+def _updated(api: Api, code: str, before: int) -> list[str]:
+    """Who was mailed about the changes since the first ``before`` status mails."""
+    return [recipient for recipient, _, _ in api.mails(code)[before:]]
+
+
+def _everything_to(api: Api, code: str, address: str) -> list[str]:
+    """The kind of every mail queued to ``address`` about ``code``, oldest first."""
+    return [
+        kind
+        for kind in ("follow_confirmation", "citizen_update")
+        for recipient, _, _ in api.mails(code, kind)
+        if recipient == address
+    ]
+
+
+def test_me_too_with_an_email_is_asked_once_and_mailed_updates_only_after_confirming(
+    api: Api,
+) -> None:
+    code = api.submit(email="sari@warga.example")["code"]
+    said = api.client.post(
+        f"/api/v1/reports/{code}/supporters", json={"email": "Budi@Warga.example"}
+    )
+    assert said.status_code == 200, said.text
+
+    ((to, lang, subject),) = api.mails(code, "follow_confirmation")
+    assert (to, lang) == ("budi@warga.example", "id")
+    assert subject == f"[Tanggap] Konfirmasi surel tentang laporan {code}"
+    ((body, html),) = api.notifications(
+        code, "follow_confirmation", lambda n: (n.body, n.html_body or "")
+    )
+    (link,) = api.confirmation_links(code, "budi@warga.example")
+    assert f"tentang laporan {code} (Kemacetan)" in body
+    assert f"Untuk menerima surel ini, konfirmasi di sini: http://127.0.0.1:8000{link}" in body
+    assert "abaikan surel ini: tidak ada surel lagi ke alamat ini tentang laporan ini" in body
+    assert f"http://127.0.0.1:8000/t/{code}" in body
+    assert "Sari" not in body + html and "sari@" not in body + html  # who asked is not told
+    assert "/unsubscribe/" not in body  # nothing to stop: ignoring it is enough
+
+    api.drive(code, "verify")
+    assert _updated(api, code, 0) == ["sari@warga.example"]
+
+    page = api.client.get(link)  # a mail scanner, or the owner reading before deciding
+    assert page.status_code == 200
+    assert f"Terima surel tentang laporan {code}?" in page.text
+    assert '<form method="post">' in page.text
+    assert "budi" not in page.text
+    before = len(api.mails(code))
+    api.drive(code, "assign")
+    assert _updated(api, code, before) == ["sari@warga.example"]
+
+    confirmed = api.client.post(link)
+    assert confirmed.status_code == 200
+    assert "Terkonfirmasi" in confirmed.text
+    assert f"Alamat ini kini menerima surel setiap kali laporan {code} berubah" in confirmed.text
+    before = len(api.mails(code))
+    api.drive(code, "start")
+    assert _updated(api, code, before) == ["sari@warga.example", "budi@warga.example"]
+    assert _everything_to(api, code, "budi@warga.example") == [
+        "follow_confirmation",
+        "citizen_update",
+    ]
+
+    used = api.client.post(link)  # the link is used up
+    assert used.status_code == 404 and "Tautan tidak berlaku" in used.text
+
+
+def test_reporter_subscribing_an_address_asks_its_owner_in_their_language(api: Api) -> None:
+    code = api.submit(email="sari@warga.example")["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    added = api.client.post(
+        f"/api/v1/reports/{code}/subscriptions",
+        json={"email": "ani@warga.example", "language": "en"},
+        headers=headers,
+    )
+    assert added.status_code == 200, added.text
+    assert (added.json()["followers"], added.json()["pending"]) == (1, 1)
+
+    ((to, lang, subject),) = api.mails(code, "follow_confirmation")
+    assert (to, lang, subject) == (
+        "ani@warga.example",
+        "en",
+        f"[Tanggap] Confirm e-mails about report {code}",
+    )
+    ((body,),) = api.notifications(code, "follow_confirmation", lambda n: (n.body,))
+    (link,) = api.confirmation_links(code, "ani@warga.example")
+    assert f"to be told about report {code} (Traffic jam)" in body
+    assert f"To get these e-mails, confirm here: http://127.0.0.1:8000{link}" in body
+    assert "ignore this e-mail: nothing more will be sent to this address" in body
+
+    api.drive(code, "verify")
+    assert _updated(api, code, 0) == ["sari@warga.example"]
+    # The page answers in the language the address was subscribed in.
+    assert f"Get e-mails about report {code}?" in api.client.get(link).text
+
+    api.client.cookies.clear()
+    assert "This address now gets an e-mail" in api.client.post(link).text
+    view = api.client.get(f"/api/v1/reports/{code}/private", headers=headers).json()
+    assert (view["followers"], view["pending"]) == (2, 0)
+    before = len(api.mails(code))
+    api.drive(code, "assign")
+    assert _updated(api, code, before) == ["sari@warga.example", "ani@warga.example"]
+    ((_, lang, subject),) = [m for m in api.mails(code)[before:] if m[0] == "ani@warga.example"]
+    assert (lang, subject) == ("en", f"[Tanggap] Report {code}: Assigned")
+
+
+def test_repeats_within_a_day_send_one_confirmation_mail(api: Api) -> None:
+    code = api.submit()["code"]
+    url = f"/api/v1/reports/{code}/supporters"
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    for _ in range(3):
+        assert api.client.post(url, json={"email": "budi@warga.example"}).status_code == 200
+        api.clock.tick(60)
+    for lang in ("id", "en"):
+        followed = api.client.post(
+            f"/api/v1/reports/{code}/subscriptions",
+            json={"email": "BUDI@warga.example", "language": lang},
+            headers=headers,
+        )
+        assert followed.status_code == 200, followed.text
+        api.clock.tick(60 * 10)
+    assert len(api.confirmation_links(code, "budi@warga.example")) == 1
+
+    api.clock.tick(60 * 10)  # a day and more since the first mail: one reminder is fair
+    api.client.post(url, json={"email": "budi@warga.example"})
+    first, second = api.confirmation_links(code, "budi@warga.example")
+    assert first == second  # the first mail's link still works
+    api.client.post(url, json={"email": "budi@warga.example"})
+    assert len(api.confirmation_links(code, "budi@warga.example")) == 2
+
+
+def test_an_address_that_follows_already_is_left_as_it_is(api: Api) -> None:
+    code = api.submit(email="sari@warga.example", language="en")["code"]
+    url = f"/api/v1/reports/{code}/supporters"
+    api.client.post(url, json={"email": "budi@warga.example"})
+    api.confirm(code, "budi@warga.example")
+    api.clock.tick(60 * 25)
+    # Neither the reporter's own address nor a confirmed follower is asked (again), nor is
+    # the language it reads its mail in changed by whoever gives it.
+    for address in ("sari@warga.example", "budi@warga.example"):
+        api.client.post(url, json={"email": address, "language": "en"})
+    assert [to for to, _, _ in api.mails(code, "follow_confirmation")] == ["budi@warga.example"]
+    api.drive(code, "verify")
+    assert [(to, lang) for to, lang, _ in api.mails(code)] == [
+        ("sari@warga.example", "en"),
+        ("budi@warga.example", "id"),
+    ]
+
+
+def test_an_address_that_stopped_the_mail_is_not_turned_back_on_by_someone_else(
+    api: Api,
+) -> None:
+    code = api.submit()["code"]
+    url = f"/api/v1/reports/{code}/supporters"
+    api.client.post(url, json={"email": "budi@warga.example"})
+    api.confirm(code, "budi@warga.example")
+    api.drive(code, "verify")
+    ((_, unsubscribe),) = api.notifications(
+        code, "citizen_update", lambda n: (n.recipient, n.unsubscribe_url or "")
+    )
+    assert api.client.post(unsubscribe.removeprefix("http://127.0.0.1:8000")).status_code == 200
+
+    api.clock.tick(60 * 25)
+    api.client.post(url, json={"email": "budi@warga.example"})
+    before = len(api.mails(code))
+    api.drive(code, "assign")
+    assert _updated(api, code, before) == []
+    # Its owner is asked again, and only their confirmation turns the mail back on.
+    assert len(api.confirmation_links(code, "budi@warga.example")) == 2
+    api.confirm(code, "budi@warga.example")
+    api.drive(code, "start")
+    assert _updated(api, code, before) == ["budi@warga.example"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["nope", "A" * 32, "A" * 65, "abc%00def", "abc%20def", "%F0%9F%98%80" * 8],
+)
+def test_a_confirmation_link_that_is_not_ours_is_a_404_page_and_confirms_nothing(
+    api: Api, token: str
+) -> None:
+    code = api.submit()["code"]
+    api.client.post(f"/api/v1/reports/{code}/supporters", json={"email": "budi@warga.example"})
+    for response in (
+        api.client.get(f"/confirm/{token}"),
+        api.client.post(f"/confirm/{token}"),
+    ):
+        assert response.status_code == 404
+        assert "Tautan tidak berlaku" in response.text
+        assert "Tautan konfirmasi ini bukan dari kami" in response.text
+    api.drive(code, "verify")
+    assert api.mails(code) == []
+
+
+def test_a_confirmation_link_of_an_address_the_reporter_removed_confirms_nothing(
+    api: Api,
+) -> None:
+    code = api.submit()["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    api.client.post(
+        f"/api/v1/reports/{code}/subscriptions",
+        json={"email": "ani@warga.example"},
+        headers=headers,
+    )
+    (link,) = api.confirmation_links(code, "ani@warga.example")
+    removed = api.client.delete(
+        f"/api/v1/reports/{code}/subscriptions/ani@warga.example", headers=headers
+    )
+    assert removed.json()["pending"] == 0
+    assert api.client.post(link).status_code == 404
+    api.drive(code, "verify")
+    assert api.mails(code) == []

@@ -287,7 +287,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         for e in list_events(session, ticket)
     ]
     return TicketDetail(
-        public=get_public(session, ticket.code, now=now),
+        public=get_public(session, ticket.code, now=now, include_unpublished=True),
         version=ticket.version,
         priority=ticket.priority,
         channel=ticket.source,

@@ -328,3 +328,46 @@ def test_the_report_form_tells_the_citizen_when_a_report_is_not_public(api: Api)
         assert "hidden" in receipt.group(0)  # shown by the script for such a report only
     script = api.client.get("/static/js/report.js").text
     assert 'getElementById("receipt-not-public").hidden = created.public !== false' in script
+
+
+# --- the web tracking page -------------------------------------------------------------------
+
+
+def test_the_reporter_opens_a_non_public_report_on_the_web_with_the_token(api: Api) -> None:
+    pungli = _pungli(api)["code"]
+    # The link's address alone is the page of an unknown code, which carries the form its
+    # script posts the token with (from the link's fragment, never sent to the server).
+    page = api.client.get(f"/t/{pungli}")
+    assert page.status_code == 404
+    assert f'<form id="own-report" method="post" action="/t/{pungli}"' in page.text
+    assert '<script src="/static/js/own.js"></script>' in page.text
+
+    for lang, words in (
+        ("id", "Laporan ini tidak ditampilkan untuk umum"),
+        ("en", "This report is not shown to the public"),
+    ):
+        own = api.client.post(
+            f"/t/{pungli}", params={"lang": lang}, data={"token": api.tokens[pungli]}
+        )
+        assert own.status_code == 200, own.text
+        assert words in own.text
+        assert ACCUSATION in own.text
+        assert 'id="comment-form"' in own.text
+        assert own.headers["cache-control"] == "private, no-store"
+        assert api.tokens[pungli] not in own.text  # the token is never written into a page
+
+
+def test_a_wrong_token_posted_for_a_non_public_report_is_the_page_of_an_unknown_code(
+    api: Api,
+) -> None:
+    pungli = _pungli(api)["code"]
+    seen = api.client.post(f"/t/{pungli}", data={"token": "bukan-token-saya"})
+    missing = api.client.post(f"/t/{UNKNOWN}", data={"token": "bukan-token-saya"})
+    _same_as_unknown(seen, missing, pungli)
+    assert 'data-tried="yes"' in seen.text  # the script does not post it again
+    assert ACCUSATION not in seen.text
+    # A public report's page is its ordinary address, whatever was posted.
+    jam = api.submit()["code"]
+    for token in (api.tokens[jam], "bukan-token-saya"):
+        moved = api.client.post(f"/t/{jam}", data={"token": token}, follow_redirects=False)
+        assert moved.status_code == 303 and moved.headers["location"] == f"/t/{jam}"

@@ -1,0 +1,34 @@
+"""A report of a non-public category (pungli) in a real browser: a visitor at its tracking link
+meets the page of an unknown code; its reporter, whose link carries the token in the fragment,
+reads it, is told it is not public, and comments on it."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Live, OpenPage
+
+ACCUSATION = "Petugas kelurahan minta uang untuk surat pengantar"
+
+
+def test_the_reporter_opens_and_comments_on_a_non_public_report(
+    open_page: OpenPage, live: Live
+) -> None:
+    created = live.submit(category="illegal_levy", description=ACCUSATION)
+    code, token = created["code"], created["reporter_token"]
+    assert created["public"] is False
+
+    visitor = open_page(f"/t/{code}", size="phone", lang="en")
+    expect(visitor.locator("h1")).to_have_text("Report not found")
+    expect(visitor.locator("body")).not_to_contain_text(ACCUSATION)
+
+    page = open_page(f"/t/{code}#token={token}", size="phone", lang="en")
+    expect(page.locator("#not-public")).to_contain_text("This report is not shown to the public")
+    expect(page.locator(".description")).to_have_text(ACCUSATION)
+    expect(page.locator("#token-status")).to_be_visible()
+    page.get_by_label("Comment for the staff").fill("Saya simpan kuitansinya")
+    page.get_by_role("button", name="Send comment").click()
+    # The page comes back by the same form post, the reporter's own words shown to them.
+    expect(page.locator(".own-words")).to_contain_text("Saya simpan kuitansinya")
+    expect(page.locator("#not-public")).to_be_visible()
+    expect(page.locator("#action-status")).to_contain_text("Comment sent")

@@ -155,7 +155,7 @@ def _base(published_only: bool = True) -> Any:
     ``published_only`` (every public reader): reports of a public category only, and a
     ``duplicate_of`` that names a report the public may not see is left blank (a code would
     tell that it exists). Else (the reporter's and staff's views) every report, as it is."""
-    duplicate = _Duplicate.code
+    duplicate: ColumnElement[str] = _Duplicate.code.expression
     if published_only:
         duplicate = case((_DuplicateCategory.public, _Duplicate.code), else_=None)
     query = (

@@ -384,3 +384,39 @@ def test_a_wrong_token_posted_for_a_non_public_report_is_the_page_of_an_unknown_
     for token in (api.tokens[jam], "bukan-token-saya"):
         moved = api.client.post(f"/t/{jam}", data={"token": token}, follow_redirects=False)
         assert moved.status_code == 303 and moved.headers["location"] == f"/t/{jam}"
+
+
+# --- status mail -----------------------------------------------------------------------------
+
+
+def test_a_report_recategorised_as_pungli_is_mailed_to_its_reporter_only(api: Api) -> None:
+    jam = api.submit(email="pelapor@example.id")["code"]
+    body = {"email": "tetangga@example.id"}
+    assert api.client.post(f"/api/v1/reports/{jam}/supporters", json=body).status_code == 200
+    api.drive(jam, "verify")
+    told = [recipient for recipient, _, _ in api.mails(jam)]
+    assert sorted(told) == ["pelapor@example.id", "tetangga@example.id"]  # the control
+
+    moved = api.act(jam, "update", "admin", category="illegal_levy", note="ternyata pungli")
+    assert moved.status_code == 200, moved.text
+    assert api.client.get(f"/api/v1/reports/{jam}").status_code == 404  # gone from public view
+    api.drive(jam, "assign")
+    later = [recipient for recipient, _, _ in api.mails(jam)][len(told) :]
+    assert later == ["pelapor@example.id"]
+
+
+def test_a_duplicates_mail_does_not_name_a_non_public_original(api: Api) -> None:
+    pungli = _pungli(api)["code"]
+    jam = api.submit(email="pelapor@example.id")["code"]
+    marked = api.act(jam, "mark_duplicate", "admin", duplicate_of=pungli)
+    assert marked.status_code == 200, marked.text
+    bodies = api.notifications(jam, "citizen_update", lambda n: (n.recipient, n.body))
+    assert [recipient for recipient, _ in bodies] == ["pelapor@example.id"]
+    (body,) = [text for _, text in bodies]
+    assert pungli not in body
+    # The control: a public original is named.
+    other = api.submit(email="pelapor@example.id")["code"]
+    again = api.submit(email="pelapor@example.id")["code"]
+    assert api.act(again, "mark_duplicate", "admin", duplicate_of=other).status_code == 200
+    (named,) = api.notifications(again, "citizen_update", lambda n: n.body)
+    assert other in named

@@ -14,9 +14,11 @@ from xml.etree import ElementTree as ET
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from PIL import Image
 
 from tests.api.conftest import MONAS, Api
+from tests.api.test_staff_pages import ORIGIN, sign_in
 
 UNKNOWN = "JKT-0000-0000"
 ACCUSATION = "Lurah Budi minta uang Rp500.000 untuk surat pengantar"
@@ -58,6 +60,13 @@ def _same_as_unknown(
         assert seen.json() == _swap(missing.json(), unknown, code)
     else:
         assert seen.text == missing.text.replace(unknown, code)
+
+
+def staff_web(api: Api) -> TestClient:
+    """A browser-like client for the staff pages (https, this app's Origin on posts)."""
+    client = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
+    client.headers["Origin"] = ORIGIN
+    return client
 
 
 @pytest.fixture
@@ -322,12 +331,31 @@ def test_a_wrong_token_on_a_non_public_report_answers_as_an_unknown_code(
 
 def test_staff_see_a_non_public_report_in_detail_and_worklist(api: Api, inspektorat: str) -> None:
     pungli = _pungli(api)["code"]
+    jam = api.submit()["code"]
     for who in (inspektorat, "admin"):
         detail = api.client.get(f"/api/v1/tickets/{pungli}", headers=api.auth(who))
         assert detail.status_code == 200, detail.text
         assert detail.json()["report"]["description"] == ACCUSATION
+        assert detail.json()["public"] is False
         listed = api.client.get("/api/v1/tickets", headers=api.auth(who)).json()["items"]
         assert pungli in [i["code"] for i in listed]
+    assert api.client.get(f"/api/v1/tickets/{jam}", headers=api.auth("admin")).json()["public"]
+
+
+def test_the_staff_ticket_page_says_a_report_is_not_public(api: Api, inspektorat: str) -> None:
+    pungli = _pungli(api)["code"]
+    jam = api.submit()["code"]
+    web = staff_web(api)
+    sign_in(web, api, inspektorat)
+    page = web.get(f"/staff/tickets/{pungli}?lang=en")
+    assert page.status_code == 200
+    assert ACCUSATION in page.text
+    assert "Not public: only the reporter and staff see this report" in page.text
+    assert f'href="/t/{pungli}"' not in page.text  # no link to a page that would say "not found"
+    web = staff_web(api)
+    sign_in(web, api, "admin")
+    shown = web.get(f"/staff/tickets/{jam}?lang=en").text
+    assert f'href="/t/{jam}"' in shown and "Not public" not in shown
 
 
 def test_the_report_form_tells_the_citizen_when_a_report_is_not_public(api: Api) -> None:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep
+from api.routes.media import own_photo_url
 from api.schemas.public import Lat, Lon
 from api.strict_json import StrictRoute
 from api.web.i18n import language_of
@@ -25,6 +26,7 @@ from engine import (
     NotFound,
     Open311Status,
     PublicTicket,
+    Settings,
     State,
     get_public,
     list_services,
@@ -152,6 +154,7 @@ def own_report(
     language: LanguageDep,
     session: ReadSessionDep,
     now: NowDep,
+    settings: SettingsDep,
     token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """The tracking page of a report the public may not see, for its reporter: the token
@@ -167,16 +170,22 @@ def own_report(
         return RedirectResponse(f"/t/{quote(code[:64], safe='')}", status_code=303)
     if view.public:
         return RedirectResponse(f"/t/{quote(view.report.code, safe='')}", status_code=303)
-    response = _track(request, language, view.report, own=True)
+    response = _track(request, language, view.report, own=settings)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 def _track(
-    request: Request, language: Language, report: PublicTicket, *, own: bool = False
+    request: Request, language: Language, report: PublicTicket, *, own: Settings | None = None
 ) -> Response:
-    """The tracking page. ``own``: shown to the reporter of a report the public may not see,
-    with a line saying so (and the page reloads itself by the same form post)."""
+    """The tracking page. ``own`` (the app's settings): shown to the reporter of a report the
+    public may not see, with a line saying so, its photos at addresses signed for them
+    (``own_photo_url``: the public address does not open them), and reloading itself by the
+    same form post."""
+
+    def photo_url(key: str) -> str:
+        return own_photo_url(own, key) if own is not None else f"/media/{key}"
+
     before = [p for p in report.photos if not p.after_fix]
     after = [p for p in report.photos if p.after_fix]
     return render(
@@ -189,7 +198,8 @@ def _track(
             "after": after,
             "open": report.state.open311_status is Open311Status.OPEN,
             "finished": report.state.state in FINISHED,
-            "own": own,
+            "own": own is not None,
+            "photo_url": photo_url,
         },
         title="track.title",
     )

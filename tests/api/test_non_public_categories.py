@@ -448,3 +448,50 @@ def test_a_duplicates_mail_does_not_name_a_non_public_original(api: Api) -> None
     assert api.act(again, "mark_duplicate", "admin", duplicate_of=other).status_code == 200
     (named,) = api.notifications(again, "citizen_update", lambda n: n.body)
     assert other in named
+
+
+def test_the_reporters_own_page_shows_their_photos_at_addresses_signed_for_them(
+    api: Api,
+) -> None:
+    api.clock.tick()
+    created = api.client.post(
+        "/api/v1/reports",
+        data={
+            "category": "illegal_levy",
+            "description": ACCUSATION,
+            "lat": str(MONAS[0]),
+            "lon": str(MONAS[1]),
+        },
+        files=[("photos", ("kuitansi.jpg", _jpeg((200, 200, 10)), "image/jpeg"))],
+    ).json()
+    code, token = created["code"], created["reporter_token"]
+    page = api.client.post(f"/t/{code}", data={"token": token}).text
+    (src,) = re.findall(r'<img src="([^"]+)"', page)
+    src = src.replace("&amp;", "&")
+    path, _, signature = src.partition("?own=")
+    assert path.startswith("/media/") and signature
+
+    photo = api.client.get(src)
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert photo.content == (api.media / path.removeprefix("/media/")).read_bytes()
+    assert photo.headers["cache-control"] == "private, no-store"
+    # Without the signature, or with one for another photo, it opens nothing.
+    assert api.client.get(path).status_code == 404
+    assert api.client.get(f"{path}?own={signature[:-2]}xx").status_code == 404
+    api.clock.tick()
+    second = api.client.post(
+        "/api/v1/reports",
+        data={
+            "category": "illegal_levy",
+            "description": "Pungli lagi",
+            "lat": str(MONAS[0]),
+            "lon": str(MONAS[1]),
+        },
+        files=[("photos", ("b.jpg", _jpeg((10, 10, 200)), "image/jpeg"))],
+    )
+    detail = api.client.get(
+        f"/api/v1/tickets/{second.json()['code']}", headers=api.auth("admin")
+    ).json()
+    (other,) = [p["url"] for p in detail["photos"]]
+    assert other != path
+    assert api.client.get(f"{other}?own={signature}").status_code == 404

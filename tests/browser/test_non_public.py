@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Live, OpenPage
+from tests.browser.conftest import MONAS, Live, OpenPage
+from tests.browser.test_track import jpeg
 
 ACCUSATION = "Petugas kelurahan minta uang untuk surat pengantar"
 
@@ -14,7 +15,18 @@ ACCUSATION = "Petugas kelurahan minta uang untuk surat pengantar"
 def test_the_reporter_opens_and_comments_on_a_non_public_report(
     open_page: OpenPage, live: Live
 ) -> None:
-    created = live.submit(category="illegal_levy", description=ACCUSATION)
+    sent = live.request.post(
+        "/api/v1/reports",
+        multipart={
+            "category": "illegal_levy",
+            "description": ACCUSATION,
+            "lat": str(MONAS[0]),
+            "lon": str(MONAS[1]),
+            "photos": {"name": "a.jpg", "mimeType": "image/jpeg", "buffer": jpeg((200, 200, 0))},
+        },
+    )
+    assert sent.status == 201, sent.text()
+    created = sent.json()
     code, token = created["code"], created["reporter_token"]
     assert created["public"] is False
 
@@ -26,6 +38,11 @@ def test_the_reporter_opens_and_comments_on_a_non_public_report(
     expect(page.locator("#not-public")).to_contain_text("This report is not shown to the public")
     expect(page.locator(".description")).to_have_text(ACCUSATION)
     expect(page.locator("#token-status")).to_be_visible()
+    # Their photo shows (at an address signed for them: the public one opens nothing).
+    photo = page.locator(".photos img")
+    expect(photo).to_have_count(1)
+    photo.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.photos img').naturalWidth > 0")
     page.get_by_label("Comment for the staff").fill("Saya simpan kuitansinya")
     page.get_by_role("button", name="Send comment").click()
     # The page comes back by the same form post, the reporter's own words shown to them.

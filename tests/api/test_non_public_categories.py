@@ -380,7 +380,8 @@ def test_the_reporter_opens_a_non_public_report_on_the_web_with_the_token(api: A
     # script posts the token with (from the link's fragment, never sent to the server).
     page = api.client.get(f"/t/{pungli}")
     assert page.status_code == 404
-    assert f'<form id="own-report" method="post" action="/t/{pungli}"' in page.text
+    assert re.search(f'<form id="own-report" [^>]*method="post" action="/t/{pungli}"', page.text)
+    assert 'name="token"' in page.text  # pasted by hand, when the device holds no token
     assert '<script src="/static/js/own.js"></script>' in page.text
 
     for lang, words in (
@@ -406,6 +407,7 @@ def test_a_wrong_token_posted_for_a_non_public_report_is_the_page_of_an_unknown_
     missing = api.client.post(f"/t/{UNKNOWN}", data={"token": "bukan-token-saya"})
     _same_as_unknown(seen, missing, pungli)
     assert 'data-tried="yes"' in seen.text  # the script does not post it again
+    assert "Kode rahasia tidak cocok dengan laporan ini." in seen.text
     assert ACCUSATION not in seen.text
     # A public report's page is its ordinary address, whatever was posted.
     jam = api.submit()["code"]

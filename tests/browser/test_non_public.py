@@ -49,3 +49,22 @@ def test_the_reporter_opens_and_comments_on_a_non_public_report(
     expect(page.locator(".own-words")).to_contain_text("Saya simpan kuitansinya")
     expect(page.locator("#not-public")).to_be_visible()
     expect(page.locator("#action-status")).to_contain_text("Comment sent")
+
+
+def test_the_reporter_pastes_the_token_on_the_not_found_page(
+    open_page: OpenPage, live: Live
+) -> None:
+    created = live.submit(category="illegal_levy", description=ACCUSATION)
+    code, token = created["code"], created["reporter_token"]
+    page = open_page(f"/t/{code}", size="desktop", lang="id")
+    expect(page.locator("h1")).to_have_text("Laporan tidak ditemukan")
+    page.get_by_label("Kode rahasia").fill("bukan-kode-saya")
+    page.get_by_role("button", name="Pakai kode ini").click()
+    expect(page.get_by_role("alert")).to_have_text("Kode rahasia tidak cocok dengan laporan ini.")
+    expect(page.locator("body")).not_to_contain_text(ACCUSATION)
+    page.get_by_label("Kode rahasia").fill(token)
+    page.get_by_role("button", name="Pakai kode ini").click()
+    expect(page.locator(".description")).to_have_text(ACCUSATION)
+    expect(page.locator("#not-public")).to_contain_text("tidak ditampilkan untuk umum")
+    # Remembered as it was sent: the reporter's actions are open without pasting it again.
+    expect(page.locator("#token-status")).to_be_visible()

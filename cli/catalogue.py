@@ -115,6 +115,7 @@ def categories(as_json: Json = False, all_: Inactive = False) -> None:
                 "photo_on_submit": c.photo_on_submit,
                 "photo_on_resolve": c.photo_on_resolve,
                 "withheld_from_area_offices": c.withheld_from_area_offices,
+                "public": c.public,
                 "active": c.active,
             }
             for c in session.scalars(select(Category).order_by(Category.code))

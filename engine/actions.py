@@ -130,7 +130,7 @@ class _Step:
         # agency, is always a 403, never a conflict that tells its state or version. (A merge
         # reaches any ticket: a duplicate may point across agencies.)
         if actor.role is Role.CITIZEN:
-            check_reporter(actor, ticket)
+            check_reporter(actor, ticket, typed=code)
         else:
             # Before any scope: a ticket withheld from an area office is, to it, no ticket.
             check_not_withheld(session, actor, ticket, typed=code)

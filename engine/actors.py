@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from engine import visibility
 from engine.codes import not_found
 from engine.errors import Forbidden, TicketNotFound
 from engine.lifecycle import Role, Rule, Scope, Trigger
@@ -157,9 +158,17 @@ def _territory_holds(session: Session, agency: Agency | None, ticket: Ticket) ->
     }
 
 
-def check_reporter(actor: Actor, ticket: Ticket) -> None:
-    """``Forbidden`` unless ``actor`` holds this ticket's reporter token."""
-    if not actor.reporter_token or not ticket.reporter_token_hash:
+def check_reporter(actor: Actor, ticket: Ticket, *, typed: str | None = None) -> None:
+    """``Forbidden`` unless ``actor`` holds this ticket's reporter token; for a report the
+    public may not see (``visibility.published``) the refusal is ``TicketNotFound`` with the
+    words of an unknown code (``typed``, what was asked for), so a wrong token never tells
+    that it exists."""
+    held = actor.reporter_token
+    stored = ticket.reporter_token_hash
+    if held and stored and hmac.compare_digest(hash_token(held), stored):
+        return
+    if not visibility.published(ticket):
+        raise TicketNotFound(not_found(typed if typed is not None else ticket.code))
+    if not held or not stored:
         raise Forbidden("only the reporter, with the ticket's reporter token, may do this")
-    if not hmac.compare_digest(hash_token(actor.reporter_token), ticket.reporter_token_hash):
-        raise Forbidden("the reporter token does not match this ticket")
+    raise Forbidden("the reporter token does not match this ticket")

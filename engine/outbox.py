@@ -300,7 +300,13 @@ def on_public_transition(
     """
     if not visibility.in_status_mail(event):
         return 0
+    own = (ticket.reporter_email or "").lower()
     readers = _readers(session, ticket, now)
+    if not visibility.published(ticket):
+        # A report the public may not see is told to its reporter's own choices only: their
+        # address and those they added with the token, never an address that said "me too"
+        # before the report became such a category (it may name an official).
+        readers = {a: r for a, r in readers.items() if a == own or r.supported_at is None}
     if not readers:
         return 0
     dead = set(
@@ -311,9 +317,10 @@ def on_public_transition(
     settings = settings or environment.settings()
     until = _dispute_until(ticket, settings, now)
     zone = ZoneInfo(settings.timezone)
-    # A duplicate's readers are pointed at the report that stands, to follow that one instead.
-    original = ticket.duplicate_of.code if ticket.duplicate_of is not None else None
-    own = (ticket.reporter_email or "").lower()
+    # A duplicate's readers are pointed at the report that stands, to follow that one instead
+    # (unless the public may not see that one: its code would tell them it exists).
+    standing = ticket.duplicate_of
+    original = standing.code if standing is not None and visibility.published(standing) else None
     rows = []
     for address, subscription in readers.items():
         if address in dead:

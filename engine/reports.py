@@ -13,8 +13,10 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine import visibility
 from engine.actors import Actor, hash_token
-from engine.errors import Forbidden, RuleViolated
+from engine.codes import not_found
+from engine.errors import Forbidden, RuleViolated, TicketNotFound
 from engine.following import ask_to_confirm, new_confirm_token
 from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Subscription, Ticket, TicketEvent
@@ -53,6 +55,9 @@ class Submitted:
     reporter_token: str
     #: Open reports of the same category nearby the citizen may follow instead.
     possible_duplicates: list[PublicTicket]
+    #: Whether the public sees the report (``Category.public``); if not, only its reporter,
+    #: with the token, and staff do.
+    public: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,8 @@ class ReporterView:
     #: The reporter's own words on the timeline (comments, dispute reasons), by event ``seq``:
     #: the public timeline hides a citizen's note; its author sees it again with the token.
     own_notes: tuple[tuple[int, str], ...] = ()
+    #: Whether the public sees the report (``visibility.published``).
+    public: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,9 @@ def check_submission(
     when the search ran after the write.
     """
     intake = check_report(session, report, actor=actor, now=now, settings=settings)
+    if not intake.category.public:
+        # Reports of a non-public category are nobody else's to see, so none is offered.
+        return CheckedSubmission(intake, private, [])
     duplicates = nearby_open(
         session,
         category=intake.category.code,
@@ -150,6 +160,7 @@ def write_submission(
         _created(ticket, intake, now),
         result.reporter_token,
         checked.possible_duplicates,
+        public=intake.category.public,
     )
 
 
@@ -282,6 +293,9 @@ def support(
     is answered with the report as it stands and ``counted`` False.
     """
     ticket = get_ticket(session, code)
+    if not visibility.published(ticket):
+        # Not the public's to see, so not theirs to support or follow: an unknown code.
+        raise TicketNotFound(not_found(code))
     if State(ticket.state) not in OPEN_STATES:
         raise RuleViolated(
             f"{ticket.code} is {ticket.state}: support open reports only",
@@ -318,6 +332,9 @@ def _reporter_ticket(session: Session, code: str, token: str) -> Ticket:
     ticket = get_ticket(session, code)
     stored = ticket.reporter_token_hash
     if not token or not stored or not hmac.compare_digest(hash_token(token), stored):
+        if not visibility.published(ticket):
+            # A wrong token must not tell that an unpublished report exists.
+            raise TicketNotFound(not_found(code))
         raise Forbidden("the reporter token does not match this report")
     return ticket
 
@@ -342,6 +359,7 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
         subscribed=own in emails,
         followers=len(emails),
         pending=len(rows) - len(emails),
+        public=visibility.published(ticket),
         own_notes=tuple(
             (seq, note or "")
             for seq, note in session.execute(

@@ -22,6 +22,14 @@ The rule exists twice, side by side here and nowhere else: ``is_public`` for an 
 before their LIMIT, so a page is never short). ``tests/engine/test_visibility.py`` holds them
 to each other for every trigger.
 
+Before any of this, a whole report is left out of every public view when its category is not
+public (``Category.public``, the catalogue's ``public: false``: pungli, poor public service,
+whose descriptions may name an official): not listed, mapped, shown by code, fed to Open311,
+offered as a duplicate, and its photos not served to the public. To the public it does not
+exist (the same answer as an unknown code); its reporter, with the token, and staff see it.
+The category as it is now decides, as everywhere: re-categorised as pungli, a report leaves the
+public view at once. ``published_clause`` is the rule in SQL, ``published`` in hand.
+
 A report's public "updated" time (``updated_at``: the public list's order, GeoJSON, Open311
 ``updated_datetime`` and ``updated_after``) moves on a public event and on a change to a field
 the public reads (category, location, area, agency, priority — the priority sets the
@@ -34,11 +42,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from engine import lifecycle
 from engine.lifecycle import Role, Trigger
-from engine.models import Attachment, TicketEvent
+from engine.models import Attachment, Category, Ticket, TicketEvent
 
 #: Fields an event's ``data`` may record as changed that the public reads about a report.
 PUBLIC_FIELDS = frozenset({"category", "location", "area", "agency", "priority"})
@@ -147,3 +155,19 @@ def changes_state_clause() -> ColumnElement[bool]:
 def public_clause() -> ColumnElement[bool]:
     """SQL twin of ``is_public``, on ``TicketEvent`` rows (use in WHERE, before any LIMIT)."""
     return or_(changes_state_clause(), public_note_clause(), public_photo_clause())
+
+
+def published(ticket: Ticket) -> bool:
+    """Whether the public may see ``ticket`` at all: its category, as it is now, is public."""
+    return ticket.category.public
+
+
+def published_clause(category_id: ColumnElement[int] | None = None) -> ColumnElement[bool]:
+    """SQL twin of ``published``: true where a ticket's category (``category_id``, by default
+    ``Ticket.category_id``) is public. A query already joined to ``Category`` may use
+    ``Category.public`` itself."""
+    column = Ticket.category_id if category_id is None else category_id
+    # "Not one of the few hidden categories" rather than "one of the public ones": a planner
+    # cannot drive a read from tickets through this, so a feed keeps reading its window of
+    # events through their index (tests/engine/test_read_path_indexes.py).
+    return column.not_in(select(Category.id).where(Category.public.is_(False)))

@@ -9,17 +9,41 @@ as a key nothing uses, never a 403 that would tell the photo is there.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from itsdangerous import BadData
 
 from api.deps import OptionalKey, ReadSessionDep, SettingsDep
-from api.web.staff_session import current_holder
-from engine import LocalMediaStorage, NotFound, find_stored_photo, may_fetch
+from api.web.staff_session import current_holder, signer
+from engine import LocalMediaStorage, NotFound, Settings, find_stored_photo, may_fetch
 from engine.errors import shown
 
 router = APIRouter(tags=["citizens"])
 
 PUBLIC_CACHE = "public, max-age=86400, immutable"
 INTERNAL_CACHE = "private, no-store"
+
+_OWN_SALT = "tanggap.own-photo"
+#: How long the address of a photo on a reporter's own page (``own_photo_url``) opens it.
+OWN_PHOTO_SECONDS = 3600
+
+
+def own_photo_url(settings: Settings, storage_key: str) -> str:
+    """The address of a photo on the page a reporter opened with their token (a report the
+    public may not see, whose photos the public address does not open): signed for this key,
+    for an hour. It opens only what that page shows them."""
+    return f"/media/{storage_key}?own={signer(settings, _OWN_SALT).dumps(storage_key)}"
+
+
+def _signed_for(settings: Settings, storage_key: str, own: str | None) -> bool:
+    if not own:
+        return False
+    try:
+        signed = signer(settings, _OWN_SALT).loads(own, max_age=OWN_PHOTO_SECONDS)
+    except BadData:
+        return False
+    return bool(signed == storage_key)
 
 
 @router.get(
@@ -28,15 +52,23 @@ INTERNAL_CACHE = "private, no-store"
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
 )
 def photo(
-    key: str, request: Request, session: ReadSessionDep, settings: SettingsDep, holder: OptionalKey
+    key: str,
+    request: Request,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    holder: OptionalKey,
+    own: Annotated[str | None, Query(max_length=400, include_in_schema=False)] = None,
 ) -> Response:
     """A stored photo (metadata stripped on upload). A photo the public sees (the report's, the
     reporter's, staff's on a public note): to anyone. A staff photo on an internal note: only
-    with a key (or a staff page sign-in) that may see its ticket; else 404 as an unknown key."""
+    with a key (or a staff page sign-in) that may see its ticket; else 404 as an unknown key.
+    A photo of a report the public may not see: as an internal one, or by the signed address
+    of its reporter's own page."""
     found = find_stored_photo(session, key)
     if found is not None and not found.public and holder is None:
         holder = current_holder(request)  # the staff pages' <img>: their cookie
-    if found is None or not may_fetch(session, found, holder):
+    signed = found is not None and not found.public and _signed_for(settings, key, own)
+    if found is None or not (signed or may_fetch(session, found, holder)):
         raise NotFound(f"no photo {shown(key)}")
     return Response(
         LocalMediaStorage(settings.media_dir).get(found.storage_key),

@@ -265,7 +265,9 @@ def dispute(code: str, body: DisputeCreate, reporter: ReporterContext) -> Report
     command = Reopen(code=code, note=body.reason, expected_version=body.expected_version)
     with citizen_words(Trigger.REOPEN, DISPUTE_FIELDS, reporter):
         ticket = execute(reporter, command)
-    return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
+    # The token was checked (``execute``): the reporter reads their report even unpublished.
+    view = get_public(reporter.session, ticket.code, now=reporter.now, include_unpublished=True)
+    return ReportRead.of(view)
 
 
 async def _comment_body(
@@ -295,7 +297,9 @@ def add_comment(
     )
     with citizen_words(Trigger.COMMENT, COMMENT_FIELDS, reporter):
         ticket = execute(reporter, command)
-    return ReportRead.of(get_public(reporter.session, ticket.code, now=reporter.now))
+    # The token was checked (``execute``): the reporter reads their report even unpublished.
+    view = get_public(reporter.session, ticket.code, now=reporter.now, include_unpublished=True)
+    return ReportRead.of(view)
 
 
 @router.post("/reports/{code}/rating", response_model=ReporterRead)

@@ -280,6 +280,11 @@ class ReportCreated(BaseModel):
     agency: NamedRead
     expected_resolution_at: datetime | None
     possible_duplicates: list[ReportRead]
+    public: bool = Field(
+        description="whether anyone may read the report by its code, on the list and the map; "
+        "false for a category that is not published (e.g. pungli): only you, with the "
+        "reporter token, and the city's staff see it"
+    )
 
     @classmethod
     def of(cls, s: Submitted) -> ReportCreated:
@@ -291,6 +296,7 @@ class ReportCreated(BaseModel):
             agency=NamedRead(code=r.agency_code, name=r.agency_name),
             expected_resolution_at=r.expected_at,
             possible_duplicates=[ReportRead.of(d) for d in s.possible_duplicates],
+            public=s.public,
         )
 
 
@@ -319,6 +325,11 @@ class ReporterRead(BaseModel):
     own_notes: list[OwnNoteRead] = Field(
         default=[], description="your own words on the timeline (by event seq), hidden publicly"
     )
+    public: bool = Field(
+        default=True,
+        description="whether the public sees the report; false for a category that is not "
+        "published (e.g. pungli): only you, with the token, and the city's staff",
+    )
 
     @classmethod
     def of(cls, v: ReporterView) -> ReporterRead:
@@ -334,6 +345,7 @@ class ReporterRead(BaseModel):
             followers=v.followers,
             pending=v.pending,
             own_notes=[OwnNoteRead(seq=seq, note=note) for seq, note in v.own_notes],
+            public=v.public,
         )
 
 

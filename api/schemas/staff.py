@@ -229,6 +229,11 @@ class TicketRead(BaseModel):
         description="every photo of the ticket, oldest first, internal ones too "
         "(report.photos lists the public ones only)",
     )
+    public: bool = Field(
+        default=True,
+        description="whether the public sees the report; false for a category that is not "
+        "published (e.g. pungli): only its reporter, with the token, and staff",
+    )
 
     @classmethod
     def of(cls, d: TicketDetail) -> TicketRead:
@@ -246,6 +251,7 @@ class TicketRead(BaseModel):
             allowed_actions=[t.value for t in d.allowed],
             answers=[AnswerRead.of(a) for a in d.answers],
             media_url=d.media_url,
+            public=d.published,
             photos=[StaffPhotoRead.of_staff(p) for p in d.photos],
         )
 

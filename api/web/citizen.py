@@ -10,26 +10,31 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep
+from api.routes.media import own_photo_url
 from api.schemas.public import Lat, Lon
 from api.strict_json import StrictRoute
 from api.web.i18n import language_of
 from api.web.pages import LANG_COOKIE, LanguageDep, render
 from engine import (
     FollowConfirmation,
+    Forbidden,
     Language,
     MailStop,
     NotFound,
     Open311Status,
+    PublicTicket,
+    Settings,
     State,
     confirm_follow,
     follow_confirmation,
     get_public,
     list_services,
     mail_stop,
+    reporter_view,
     stop_mail,
     suggest_duplicates,
 )
@@ -119,6 +124,19 @@ def find(
     return render(request, "find.html", language, title="track.find_title")
 
 
+def _not_found(request: Request, code: str, language: Language, *, tried: bool) -> Response:
+    """The page of a code that names no report the asker may see. ``tried``: the answer to a
+    reporter token that opened nothing (the page's script then does not send it again)."""
+    return render(
+        request,
+        "not_found.html",
+        language,
+        {"code": code[:64], "tried": tried},
+        status=404,
+        title="base.not_found_title",
+    )
+
+
 @router.get("/t/{code}", response_class=HTMLResponse)
 def track_page(
     request: Request, code: str, language: LanguageDep, session: ReadSessionDep, now: NowDep
@@ -126,14 +144,51 @@ def track_page(
     try:
         report = get_public(session, code[:64], now=now)
     except NotFound:
-        return render(
-            request,
-            "not_found.html",
-            language,
-            {"code": code[:64]},
-            status=404,
-            title="base.not_found_title",
-        )
+        # A report the public may not see (a non-public category) lands here too, as an
+        # unknown code: the page's script then offers the reporter's token (``own_report``).
+        return _not_found(request, code, language, tried=False)
+    return _track(request, language, report)
+
+
+@router.post("/t/{code}", response_class=HTMLResponse)
+def own_report(
+    request: Request,
+    code: str,
+    language: LanguageDep,
+    session: ReadSessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """The tracking page of a report the public may not see, for its reporter: the token
+    travels in the body of a form post (never in an address, which logs and histories keep),
+    sent by the not-found page's script from the link's fragment or this device's memory.
+    A token that opens nothing is the not-found page again; a public report's page is its
+    ordinary address."""
+    try:
+        view = reporter_view(session, code[:64], token=token, now=now)
+    except NotFound:
+        return _not_found(request, code, language, tried=True)
+    except Forbidden:  # a public report, a wrong token: its page is public anyway
+        return RedirectResponse(f"/t/{quote(code[:64], safe='')}", status_code=303)
+    if view.public:
+        return RedirectResponse(f"/t/{quote(view.report.code, safe='')}", status_code=303)
+    response = _track(request, language, view.report, own=settings)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _track(
+    request: Request, language: Language, report: PublicTicket, *, own: Settings | None = None
+) -> Response:
+    """The tracking page. ``own`` (the app's settings): shown to the reporter of a report the
+    public may not see, with a line saying so, its photos at addresses signed for them
+    (``own_photo_url``: the public address does not open them), and reloading itself by the
+    same form post."""
+
+    def photo_url(key: str) -> str:
+        return own_photo_url(own, key) if own is not None else f"/media/{key}"
+
     before = [p for p in report.photos if not p.after_fix]
     after = [p for p in report.photos if p.after_fix]
     return render(
@@ -146,6 +201,8 @@ def track_page(
             "after": after,
             "open": report.state.open311_status is Open311Status.OPEN,
             "finished": report.state.state in FINISHED,
+            "own": own is not None,
+            "photo_url": photo_url,
         },
         title="track.title",
     )

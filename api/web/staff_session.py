@@ -57,10 +57,16 @@ def page(
     return response
 
 
-def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+def signer(settings: Settings, salt: str) -> URLSafeTimedSerializer:
+    """A signer with this app's secret (``session_secret``, else one of this process), for
+    ``salt``: the sign-in cookie's, or a reporter's photo address (``api.routes.media``)."""
     if settings.session_secret is None:
-        return URLSafeTimedSerializer(_PROCESS_SECRET, salt=_SALT)
-    return URLSafeTimedSerializer(settings.session_secret.get_secret_value(), salt=_SALT)
+        return URLSafeTimedSerializer(_PROCESS_SECRET, salt=salt)
+    return URLSafeTimedSerializer(settings.session_secret.get_secret_value(), salt=salt)
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return signer(settings, _SALT)
 
 
 def _max_age(settings: Settings) -> int:

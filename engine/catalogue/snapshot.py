@@ -50,6 +50,8 @@ class CategoryFacts:
     photo_on_submit: bool
     duplicate_radius_m: float | None
     questions: tuple[QuestionSpec, ...]
+    #: Whether its reports are published (``Category.public``).
+    public: bool = True
 
     @classmethod
     def of(cls, row: Category) -> CategoryFacts:
@@ -63,6 +65,7 @@ class CategoryFacts:
             photo_on_submit=row.photo_on_submit,
             duplicate_radius_m=row.duplicate_radius_m,
             questions=tuple(questions_of(row.questions)),
+            public=row.public,
         )
 
 

@@ -142,6 +142,9 @@ class CategorySpec(_Spec):
     #: they happened (pungli): no area office sees, acts on or is told of them. The category
     #: may not be routed to an area office, nor reach a ladder that notifies one.
     withheld_from_area_offices: bool = False
+    #: False: its reports are not published (not listed, mapped, offered as duplicates nor
+    #: shown by code); only the reporter, with the token, and staff see them.
+    public: bool = True
     #: What the category asks besides the description (Open311 attributes).
     questions: list[QuestionSpec] = Field(default_factory=list, max_length=20)
 

@@ -134,6 +134,7 @@ def apply_catalogue(session: Session, spec: CatalogueSpec) -> LoadSummary:
             "photo_on_resolve": c.photo_on_resolve,
             "duplicate_radius_m": c.duplicate_radius_m,
             "withheld_from_area_offices": c.withheld_from_area_offices,
+            "public": c.public,
             "questions": [q.model_dump(mode="json") for q in c.questions] or None,
             "active": True,
         }

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -125,6 +126,10 @@ class Category(Base):
     withheld_from_area_offices: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    #: Whether the public sees its reports (list, map, detail, Open311, duplicates). A report of
+    #: a non-public category (pungli: it may name an official) is seen by its reporter, with the
+    #: token, and by staff only; to anyone else it does not exist (``engine.visibility``).
+    public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     #: Questions asked on submission (``engine.questions.QuestionSpec`` as JSON), or None.
     questions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -36,8 +36,9 @@ def list_public_updates(
 ) -> list[PublicUpdate]:
     """The public events (``visibility.is_public``) in [start, end], oldest first, at most
     ``limit`` after skipping ``offset`` (a page): each with its public note and its first
-    public photo. Events the public does not see are left out in the query itself, so
-    ``limit`` and ``offset`` count public events only."""
+    public photo. Events the public does not see, and every event of a report it may not see
+    (``visibility.published``), are left out in the query itself, so ``limit`` and ``offset``
+    count public events only."""
     given_instants(start_date=start, end_date=end)
     rows = session.execute(
         select(TicketEvent, Ticket.code)
@@ -46,6 +47,7 @@ def list_public_updates(
             TicketEvent.created_at >= start,
             TicketEvent.created_at <= end,
             visibility.public_clause(),
+            visibility.published_clause(),
         )
         .order_by(TicketEvent.created_at, TicketEvent.id)
         .limit(limit)

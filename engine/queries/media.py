@@ -2,7 +2,8 @@
 
 A photo's address is no secret once it has been shown: staff copy it into a chat, a reply, a
 mail. So the address alone opens only what the public sees anyway — a photo that
-``engine.visibility`` shows (the report's own, the reporter's, staff's on a public event).
+``engine.visibility`` shows (the report's own, the reporter's, staff's on a public event) on a
+report the public may see (``visibility.published``: not one of a non-public category).
 Any other photo (staff's on an internal note) opens only for a key that may see one of the
 tickets it is attached to, by the ticket detail's rule (``engine.keys.check_sees``). For
 everyone else it does not exist: the same answer as an unknown key, so a refusal never tells
@@ -50,7 +51,12 @@ def find_stored_photo(session: Session, storage_key: str) -> StoredPhoto | None:
                 TicketEvent.seq == Attachment.event_seq,
             ),
         )
-        .where(Attachment.storage_key == storage_key, visibility.shows_attachment_clause())
+        .join(Ticket, Ticket.id == Attachment.ticket_id)
+        .where(
+            Attachment.storage_key == storage_key,
+            visibility.shows_attachment_clause(),
+            visibility.published_clause(),
+        )
         .exists()
     )
     rows = session.execute(

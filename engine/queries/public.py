@@ -3,6 +3,11 @@
 Built by selecting public columns only — the reporter's name, e-mail, phone and token hash are
 never read here, so no caller can leak them by forgetting to filter. Used by the citizen API,
 the map feed and Open311.
+
+A report of a non-public category (``visibility.published``) is left out in the query itself:
+never listed, mapped or offered as a duplicate, and by code it is ``TicketNotFound`` with the
+words of an unknown code. Only its reporter's view and staff's detail ask for it
+(``get_public(..., include_unpublished=True)``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Float, and_, bindparam, case, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine import visibility
@@ -130,6 +135,7 @@ class Page:
 
 
 _Duplicate = aliased(Ticket)
+_DuplicateCategory = aliased(Category)
 
 
 def _resolve_deadline() -> Any:
@@ -143,9 +149,16 @@ def _resolve_deadline() -> Any:
 
 
 @cache
-def _base() -> Any:
-    """The projection's SELECT, built once: statements are immutable, building one is not free."""
-    return (
+def _base(published_only: bool = True) -> Any:
+    """The projection's SELECT, built once: statements are immutable, building one is not free.
+
+    ``published_only`` (every public reader): reports of a public category only, and a
+    ``duplicate_of`` that names a report the public may not see is left blank (a code would
+    tell that it exists). Else (the reporter's and staff's views) every report, as it is."""
+    duplicate: ColumnElement[str] = _Duplicate.code.expression
+    if published_only:
+        duplicate = case((_DuplicateCategory.public, _Duplicate.code), else_=None)
+    query = (
         select(
             Ticket.id,
             Ticket.code,
@@ -166,13 +179,18 @@ def _base() -> Any:
             Ticket.created_at,
             Ticket.updated_at,
             _resolve_deadline(),
-            _Duplicate.code,
+            duplicate,
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
         .join(Area, Area.id == Ticket.area_id)
         .outerjoin(_Duplicate, _Duplicate.id == Ticket.duplicate_of_id)
     )
+    if published_only:
+        query = query.outerjoin(
+            _DuplicateCategory, _DuplicateCategory.id == _Duplicate.category_id
+        ).where(Category.public)
+    return query
 
 
 def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) -> PublicTicket:
@@ -329,13 +347,23 @@ def list_public(
 
 
 def get_public(
-    session: Session, code: str, *, now: datetime, reporter: bool = False
+    session: Session,
+    code: str,
+    *,
+    now: datetime,
+    reporter: bool = False,
+    include_unpublished: bool = False,
 ) -> PublicTicket:
     """One report as the public sees it: state, timeline of its public events
     (``visibility.is_public``: an internal note, a rating or a merge is not there at all),
     photos, SLA. ``reporter``: the token holder's view, whose timeline also holds their own
-    comments, dispute and rating (their words stay out: ``own_notes`` carries them)."""
-    row = session.execute(_base().where(Ticket.code == normalize_code(code))).first()
+    comments, dispute and rating (their words stay out: ``own_notes`` carries them).
+
+    A report of a non-public category is ``TicketNotFound``, as an unknown code, unless
+    ``reporter`` or ``include_unpublished`` (staff's detail; the caller checked who asks)."""
+    published_only = not (reporter or include_unpublished)
+    query = _base(published_only).where(Ticket.code == normalize_code(code))
+    row = session.execute(query).first()
     if row is None:
         raise TicketNotFound(not_found(code))
     ticket = _row_to_public(row, now, None)
@@ -411,6 +439,7 @@ def _nearby() -> Any:
             _Near.lat.between(bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)),
             squared <= bindparam("r2", type_=Float),
             _NearCategory.code == bindparam("category"),
+            _NearCategory.public,
             _Near.state.in_([s.value for s in OPEN_STATES]),
             _Near.created_at >= bindparam("since", type_=Ticket.created_at.type),
             _Near.id != bindparam("exclude_id"),
@@ -434,7 +463,8 @@ def nearby_open(
     limit: int = 10,
 ) -> list[PublicTicket]:
     """Open reports of ``category`` within ``radius_m`` from the last ``days`` days, nearest
-    first: what a citizen may follow instead of filing the same report again."""
+    first: what a citizen may follow instead of filing the same report again. None for a
+    non-public category: its reports are nobody else's to see."""
     check_location(lat, lon)
     half = radius_m / _M_PER_DEG
     rows = session.execute(

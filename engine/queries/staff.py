@@ -140,6 +140,9 @@ class TicketDetail:
     #: Every photo of the ticket, oldest first: the public ones (``public.photos``) and staff's
     #: on internal notes.
     photos: tuple[StaffPhoto, ...] = ()
+    #: Whether the public sees the report at all (``visibility.published``): false for a
+    #: category that is not published (pungli), seen by its reporter and staff only.
+    published: bool = True
 
 
 def list_staff_photos(session: Session, ticket_id: int) -> list[StaffPhoto]:
@@ -291,7 +294,8 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         for e in list_events(session, ticket)
     ]
     return TicketDetail(
-        public=get_public(session, ticket.code, now=now),
+        public=get_public(session, ticket.code, now=now, include_unpublished=True),
+        published=visibility.published(ticket),
         version=ticket.version,
         priority=ticket.priority,
         channel=ticket.source,

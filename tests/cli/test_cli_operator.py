@@ -489,6 +489,12 @@ def test_cli_catalogue_show_lists_codes_table_and_json(
     assert all("code" in row for row in rows)
 
 
+def test_cli_catalogue_show_categories_says_which_are_not_public(tanggap: CliRunner) -> None:
+    rows = json.loads(ok(tanggap, "catalogue", "show", "categories", "--json"))
+    hidden = {row["code"] for row in rows if row["public"] is False}
+    assert hidden == {"illegal_levy", "poor_public_service"}
+
+
 def test_cli_ticket_show_photos_and_public_internal_notes(
     tanggap: CliRunner, submit, officer: str, tmp_path: Path, wide: None
 ) -> None:

@@ -217,6 +217,7 @@
     form.hidden = true;
     var receipt = document.getElementById("receipt");
     document.getElementById("receipt-code").textContent = created.code;
+    document.getElementById("receipt-not-public").hidden = created.public !== false;
     document.getElementById("receipt-link").value = link;
     document.getElementById("receipt-open").href = link;
     receipt.hidden = false;

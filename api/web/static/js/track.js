@@ -96,6 +96,12 @@
     if (window.location.hash) { history.replaceState(null, "", window.location.pathname); }
   });
 
+  /* Shows the page again after an action: a report the public may not see is opened by
+     posting the token again (its page has no public address to reload). */
+  function again() {
+    var own = document.getElementById("own-report");
+    if (own) { own.elements.token.value = token; own.submit(); } else { window.location.reload(); }
+  }
   function post(path, body, doneKey, button, fields) {
     error.hidden = true;
     statusLine.textContent = t("track.sending");
@@ -106,7 +112,7 @@
       if (!r.ok) { return problem(r, fields).then(function (d) { throw new Error(t("track.failed", { detail: d })); }); }
       statusLine.textContent = t(doneKey);
       try { sessionStorage.setItem("tanggap.done", t(doneKey)); } catch (e) { /* */ }
-      window.location.reload();
+      again();
     }).catch(function (e) {
       showError(e instanceof TypeError ? t("track.offline") : e.message);
     }).finally(function () { button.disabled = false; });

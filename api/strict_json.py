@@ -15,10 +15,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from api.forms import Utf8FormRequest
+from api.handlers import ThreadedRoute
 from engine.errors import printable
 
 
@@ -96,9 +96,9 @@ class _StrictRequest(Utf8FormRequest):
         return self._json
 
 
-class StrictRoute(APIRoute):
+class StrictRoute(ThreadedRoute):
     """An ``APIRoute`` whose JSON body is parsed by ``loads`` and whose multipart form is read
-    as UTF-8 (``api.forms``)."""
+    as UTF-8 (``api.forms``); a sync handler runs as ``api.handlers.ThreadedRoute`` says."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

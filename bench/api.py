@@ -185,10 +185,11 @@ class Server:
             self.process.wait()
 
 
-def start(kind: str, url: str, media: Path) -> Server:
+def start(kind: str, url: str, media: Path, threads: int | None = None) -> Server:
     port = _free_port()
     env = dict(
         os.environ,
+        **({"TANGGAP_API_THREADS": str(threads)} if threads else {}),
         TANGGAP_DATABASE_URL=url,
         TANGGAP_MEDIA_DIR=str(media),
         TANGGAP_SUBMIT_RATE_LIMIT="100000000/minute",
@@ -216,6 +217,8 @@ class Result:
     seconds: float
     latencies: list[float]
     errors: int
+    #: The server's CPU over the run, per request (ms): what each cost under load.
+    server_cpu_ms: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -245,7 +248,8 @@ def cpu_per_request(server: Server, requests: list[Request]) -> float:
         return (_cpu_seconds(server.process.pid) - before) / len(requests) * 1000
 
 
-def load(base: str, requests: list[Request], clients: int, ok: set[int]) -> Result:
+def load(server: Server, requests: list[Request], clients: int, ok: set[int]) -> Result:
+    base = server.base
     work: queue.Queue[Request] = queue.Queue()
     for request in requests:
         work.put(request)
@@ -269,12 +273,14 @@ def load(base: str, requests: list[Request], clients: int, ok: set[int]) -> Resu
                         errors[0] += 1
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
+    cpu = _cpu_seconds(server.process.pid)
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return Result(len(requests), time.perf_counter() - began, latencies, errors[0])
+    spent = (_cpu_seconds(server.process.pid) - cpu) / len(requests) * 1000
+    return Result(len(requests), time.perf_counter() - began, latencies, errors[0], spent)
 
 
 def _get(path: str) -> Request:
@@ -293,7 +299,9 @@ def _reports(rng: random.Random, n: int) -> list[dict[str, object]]:
     ]
 
 
-def run(name: str, url: str, n: int, gets: int, clients: int, cpu: int = 0) -> None:
+def run(
+    name: str, url: str, n: int, gets: int, clients: int, cpu: int = 0, threads: int | None = None
+) -> None:
     prepare(url)
     rng = random.Random(11)
     media = Path(tempfile.mkdtemp(prefix="tanggap-bench-media-"))
@@ -304,18 +312,18 @@ def run(name: str, url: str, n: int, gets: int, clients: int, cpu: int = 0) -> N
     bare = start("bare", url, media)
     try:
         warm = [lambda c, b=b: c.post("/bare", json=b) for b in _reports(rng, clients)]
-        load(bare.base, warm, clients, {201})
+        load(bare, warm, clients, {201})
         posts = [lambda c, b=b: c.post("/bare", json=b) for b in _reports(rng, n)]
-        results["bare INSERT"] = load(bare.base, posts, clients, {201})
+        results["bare INSERT"] = load(bare, posts, clients, {201})
         reads = [_get(f"/bare/{rng.randint(1, n)}") for _ in range(gets)]
-        results["bare GET by id"] = load(bare.base, reads, clients, {200})
+        results["bare GET by id"] = load(bare, reads, clients, {200})
         if cpu:
             posts = [lambda c, b=b: c.post("/bare", json=b) for b in _reports(rng, cpu)]
             cpu_ms["bare INSERT"] = cpu_per_request(bare, posts)
     finally:
         bare.stop()
 
-    app = start("tanggap", url, media)
+    app = start("tanggap", url, media, threads)
     codes: list[str] = []
     try:
 
@@ -329,15 +337,15 @@ def run(name: str, url: str, n: int, gets: int, clients: int, cpu: int = 0) -> N
             return request
 
         floor = [lambda c, b=b: c.post("/bench/floor", json=b) for b in _reports(rng, clients)]
-        load(app.base, floor, clients, {201})
+        load(app, floor, clients, {201})
         floor = [lambda c, b=b: c.post("/bench/floor", json=b) for b in _reports(rng, n)]
-        results["app stack + bare INSERT"] = load(app.base, floor, clients, {201})
-        load(app.base, [submit(b) for b in _reports(rng, clients)], clients, {201})
+        results["app stack + bare INSERT"] = load(app, floor, clients, {201})
+        load(app, [submit(b) for b in _reports(rng, clients)], clients, {201})
         results["POST /api/v1/reports"] = load(
-            app.base, [submit(b) for b in _reports(rng, n)], clients, {201}
+            app, [submit(b) for b in _reports(rng, n)], clients, {201}
         )
         reads = [_get(f"/api/v1/reports/{rng.choice(codes)}") for _ in range(gets)]
-        results["GET /api/v1/reports/{code}"] = load(app.base, reads, clients, {200})
+        results["GET /api/v1/reports/{code}"] = load(app, reads, clients, {200})
         if cpu:
             floor = [lambda c, b=b: c.post("/bench/floor", json=b) for b in _reports(rng, cpu)]
             cpu_ms["app stack + bare INSERT"] = cpu_per_request(app, floor)
@@ -347,12 +355,15 @@ def run(name: str, url: str, n: int, gets: int, clients: int, cpu: int = 0) -> N
     finally:
         app.stop()
 
-    print(f"| {'measurement':30} | {'req/s':>8} | {'p50 ms':>8} | {'p99 ms':>8} | errors |")
-    print(f"|{'-' * 32}|{'-' * 10}|{'-' * 10}|{'-' * 10}|--------|")
+    print(
+        f"| {'measurement':30} | {'req/s':>8} | {'p50 ms':>8} | {'p99 ms':>8} | "
+        "server CPU ms/req | errors |"
+    )
+    print(f"|{'-' * 32}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 19}|--------|")
     for label, r in results.items():
         print(
             f"| {label:30} | {r.rate:8.1f} | {r.pct(0.5):8.1f} | {r.pct(0.99):8.1f} | "
-            f"{r.errors:6} |"
+            f"{r.server_cpu_ms:17.2f} | {r.errors:6} |"
         )
     submit_ratio = results["POST /api/v1/reports"].rate / results["bare INSERT"].rate
     floor_ratio = results["app stack + bare INSERT"].rate / results["bare INSERT"].rate
@@ -379,6 +390,10 @@ def main() -> None:
         "--cpu", type=int, default=0, metavar="N",
         help="also measure server CPU per request over N sequential requests (Linux)",
     )  # fmt: skip
+    parser.add_argument(
+        "--threads", type=int, default=None, metavar="N",
+        help="TANGGAP_API_THREADS for the tanggap server (default: the app's own default)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port)
@@ -386,11 +401,19 @@ def main() -> None:
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/bench.db"
-            run("SQLite", url, args.submissions, args.gets, args.clients, args.cpu)
+            run("SQLite", url, args.submissions, args.gets, args.clients, args.cpu, args.threads)
     if args.db in ("postgres", "both"):
         if not args.pg_url:
             sys.exit("--pg-url (a database whose name contains 'bench' or 'test') is needed")
-        run("PostgreSQL", args.pg_url, args.submissions, args.gets, args.clients, args.cpu)
+        run(
+            "PostgreSQL",
+            args.pg_url,
+            args.submissions,
+            args.gets,
+            args.clients,
+            args.cpu,
+            args.threads,
+        )
 
 
 if __name__ == "__main__":

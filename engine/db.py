@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,10 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _READ_ONLY = "tanggap_read_only"
+#: On a connection's ``info``: it holds its engine's writer queue (``make_engine``).
+_WRITER_HELD = "tanggap_writer_held"
+#: Each SQLite pool's writer queue, for tests and diagnostics (``writer_queue``).
+_writers: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 #: As long as SQLite's own busy timeout; past it the writer tries SQLite's lock regardless.
 _WRITER_WAIT_S = 30.0
 
@@ -96,6 +101,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return create_engine(url, **kwargs)
 
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+    writer = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -110,8 +116,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        if not read_only and not connection.info.get(_WRITER_HELD):
+            # SQLite has one write lock, and a writer that finds it taken sleeps in SQLite's
+            # busy handler (1-100 ms a try) while it often stands free: this process's writers
+            # queue here instead. Taken when the write really begins — at its first statement,
+            # in the thread running it — never when a session is merely opened: a request's
+            # session is opened by a dependency before its handler has a thread to run on, and
+            # holding the queue then let every thread wait on it while its holder waited for a
+            # thread (measured: 64 concurrent comments with 4 threads hung 30 s). Released when
+            # the connection goes back to the pool, after COMMIT or ROLLBACK, from whichever
+            # thread that is. A write begun inside a write (a mistake) waits out
+            # _WRITER_WAIT_S, then meets SQLite's own lock and its busy timeout.
+            connection.info[_WRITER_HELD] = writer.acquire(timeout=_WRITER_WAIT_S)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(_WRITER_HELD, False):
+            writer.release()
+
+    _writers[engine.pool] = writer
     return engine
 
 
@@ -125,12 +149,13 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
         )
-        # Not owned by a thread: FastAPI enters a yielding dependency on one worker thread and
-        # may leave it on another, so the release can come from a thread that did not acquire
-        # (an RLock then raises and stays held, and every later writer waits 30 s). A write
-        # opened inside a write (a mistake) waits out _WRITER_WAIT_S, then meets SQLite's own
-        # lock and its busy timeout, as it would without this one.
-        self._writer = threading.Lock() if self.is_sqlite else None
+
+    @property
+    def writer_queue(self) -> threading.Lock | None:
+        """SQLite: the lock this process's writers queue on (``make_engine``); not owned by a
+        thread — FastAPI may end a request's transaction on another thread than began it.
+        PostgreSQL: None (it locks rows)."""
+        return _writers.get(self.engine.pool)
 
     @property
     def is_sqlite(self) -> bool:
@@ -138,15 +163,10 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One write transaction: commits on success, rolls back on any exception."""
-        queued = self._writer is not None and self._writer.acquire(timeout=_WRITER_WAIT_S)
-        try:
-            with self._sessions() as session, session.begin():
-                yield session
-        finally:
-            if queued:
-                assert self._writer is not None
-                self._writer.release()
+        """One write transaction: commits on success, rolls back on any exception. On SQLite
+        it queues for the write lock at its first statement (``make_engine``)."""
+        with self._sessions() as session, session.begin():
+            yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

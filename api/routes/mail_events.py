@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import problem
+from api.handlers import ThreadedRoute
 from engine import environment
 from engine.delivery import DeliveryPolicy
 from engine.mail_events import EventsResult, record_events
@@ -34,7 +35,7 @@ from engine.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(tags=["mail"])
+router = APIRouter(tags=["mail"], route_class=ThreadedRoute)
 
 #: SendGrid posts batches of up to a few thousand events; anything far larger is not SendGrid.
 MAX_BODY = 5 * 1024 * 1024

@@ -15,11 +15,12 @@ from fastapi import APIRouter, Query, Request, Response
 from itsdangerous import BadData
 
 from api.deps import OptionalKey, ReadSessionDep, SettingsDep
+from api.handlers import ThreadedRoute
 from api.web.staff_session import current_holder, signer
 from engine import LocalMediaStorage, NotFound, Settings, find_stored_photo, may_fetch
 from engine.errors import shown
 
-router = APIRouter(tags=["citizens"])
+router = APIRouter(tags=["citizens"], route_class=ThreadedRoute)
 
 PUBLIC_CACHE = "public, max-age=86400, immutable"
 INTERNAL_CACHE = "private, no-store"

@@ -17,7 +17,9 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-router = APIRouter(include_in_schema=False)
+from api.handlers import ThreadedRoute
+
+router = APIRouter(include_in_schema=False, route_class=ThreadedRoute)
 
 SWAGGER = "/static/vendor/swagger-ui-dist-5.35.0"
 _INLINE = re.compile(r"<script>(.*?)</script>", re.DOTALL)

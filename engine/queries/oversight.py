@@ -370,9 +370,8 @@ def escalations_addressed(
     session: Session, viewer: KeyHolder, *, since: datetime, limit: int
 ) -> list[AddressedEscalation]:
     """Escalation mail queued since ``since`` and addressed to the viewer, newest first, on
-    tickets the viewer may see: to the key's staff member when the key belongs to one (the same
-    rule as ``queries.staff.list_escalations``), otherwise to its agency's queue and head
-    addresses. An admin's key gets every escalation mail."""
+    tickets the viewer may see: to its agency's queue and head addresses, and to the key's own
+    staff member when it belongs to one. An admin's key gets every escalation mail."""
     query = (
         select(
             *ESCALATED_TICKET,
@@ -397,12 +396,16 @@ def escalations_addressed(
             Notification.created_at >= since,
         )
     )
-    if viewer.staff_email is not None and not viewer.is_admin:
-        # A personal key: the mail addressed to that person (as list_escalations counts it).
-        query = query.where(func.lower(Notification.recipient) == viewer.staff_email.lower())
-    elif viewer.agency_id is not None:
-        own = session.get(Agency, viewer.agency_id)
-        addresses = {a.lower() for a in (own.email, own.head_email)} if own else set()
+    if not viewer.is_admin:
+        # The key's agency's queue and head, and the key's own person when it belongs to one
+        # (a supervisor named on a ladder — a kecamatan head — is mailed at their own address).
+        addresses: set[str] = set()
+        if viewer.agency_id is not None:
+            own = session.get(Agency, viewer.agency_id)
+            if own is not None:
+                addresses |= {a.lower() for a in (own.email, own.head_email) if a}
+        if viewer.staff_email is not None:
+            addresses.add(viewer.staff_email.lower())
         query = query.where(func.lower(Notification.recipient).in_(addresses))
     rows = session.execute(
         query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)

@@ -10,6 +10,9 @@ from datetime import timedelta
 from typing import Any
 
 from engine.escalation import sweep_batch
+from engine.keys import create_key
+from engine.lifecycle import Role
+from engine.staff import add_staff
 
 from .conftest import Api
 
@@ -108,6 +111,30 @@ def test_escalations_addressed_to_the_keys_agency(api: Api) -> None:
     assert [e for e in theirs.json() if e["code"] == code] == []
     naive = api.client.get("/api/v1/dashboard/escalations?since=2026-11-01T00:00:00", headers=dsda)
     assert naive.status_code == 422
+
+
+def test_a_supervisors_own_key_sees_the_mail_to_their_agency_and_to_them(api: Api) -> None:
+    """The README's recommended key is a person's (`keys create --staff …`): its panel showed
+    only mail to that person's own address, so a head of DSDA saw nothing of the breach mail
+    to DSDA's head address and queue."""
+    with api.transactions.write() as session:
+        add_staff(
+            session, email="kepala@dsda.example", name="Kepala DSDA", role="supervisor",
+            agency="DSDA", now=api.clock.now,
+        )  # fmt: skip
+        key = create_key(
+            session, role=Role.SUPERVISOR, name="Kepala", agency=None, area=None,
+            staff="kepala@dsda.example", now=api.clock.now,
+        )  # fmt: skip
+    own = {"Authorization": f"Bearer {key.secret}"}
+    code = api.submit(category="flood")["code"]
+    api.clock.tick(40)
+    _sweep(api)
+    panel = api.client.get("/api/v1/dashboard/escalations", headers=own)
+    assert panel.status_code == 200, panel.text
+    assert [(e["code"], e["level"], e["recipient"]) for e in panel.json()] == [
+        (code, "breach", "dsda.head@tanggap.example")
+    ]
 
 
 def test_backlog_counts_every_open_ticket_and_names_the_agency(api: Api) -> None:

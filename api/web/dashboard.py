@@ -22,7 +22,8 @@ from api.deps import NowDep, ReadSessionDep, get_settings
 from api.strict_json import StrictRoute
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep
-from api.web.staff import duration_words, time_left
+from api.web.staff import time_left
+from api.web.staff_actions import working_time_words
 from api.web.staff_session import HolderDep, page, to_sign_in
 from api.web.staff_ticket import WORK_ORDER
 from engine import Forbidden, GroupBy, KeyHolder, Language, NotFound, Role, figures
@@ -350,7 +351,7 @@ def timeline_page(
             "start": start,
             "end": end,
             "now_x": now_x,
-            "span": lambda d: duration_words(Translator(language), d),
+            "span": lambda d: working_time_words(Translator(language), d),
             "level_name": level_name,
             "geometry": {"left": TL_LEFT, "width": TL_W, "row": TL_ROW, "lane": TL_LANE},
             "chart_height": sum(r.height for r in rows),

@@ -63,6 +63,18 @@ def duration_words(t: Translator, delta: timedelta) -> str:
     return t("staff.minutes", m=mins)
 
 
+def working_time_words(t: Translator, delta: timedelta) -> str:
+    """An SLA target, which counts working time: in hours and minutes, never in days ("37 h
+    30 min", not "1 d 13 h": a day of a 7.5-hour office calendar is not 24 hours)."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    hours, mins = minutes // 60, minutes % 60
+    if not hours:
+        return t("staff.minutes", m=mins)
+    if not mins:
+        return t("staff.hours", h=f"{hours:,}")
+    return t("staff.hours_minutes", h=f"{hours:,}", m=mins)
+
+
 def time_left(t: Translator, now: datetime) -> Callable[[datetime], str]:
     """``left(due)``: "3 h 10 min left" or "20 min late"."""
 

@@ -20,7 +20,13 @@ from api.deps import NowDep, ReadSessionDep
 from api.strict_json import StrictRoute
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep
-from api.web.staff_actions import OFFERED, categories, duration_words, offered, time_left
+from api.web.staff_actions import (
+    OFFERED,
+    categories,
+    offered,
+    time_left,
+    working_time_words,
+)
 from api.web.staff_session import HolderDep, page, to_sign_in
 from engine import Forbidden, KeyHolder, Language, NotFound, Role, ticket_detail
 from engine.presentation import present
@@ -101,7 +107,7 @@ def ticket_page(
             "agencies": list_agencies(session),
             "proof_required": ticket.category_code in known.proof,
             "left": time_left(t, now),
-            "span": lambda delta: duration_words(t, delta),
+            "span": lambda delta: working_time_words(t, delta),
             "problem": problem,
             "done": done if done == ticket.code and did in {t.value for t in OFFERED} else None,
             "did": did,

@@ -338,3 +338,36 @@ def test_the_agency_a_ticket_was_transferred_to_reassigns_it_to_its_own_officer(
     public = api.client.get(f"/api/v1/reports/{code}").json()
     assert "rina" not in str(public).lower()
     assert [e["action"] for e in public["timeline"]][-1] == "transfer"
+
+
+def test_sla_targets_read_as_working_hours_not_calendar_days(web: TestClient, api: Api) -> None:
+    """A target counts working time: 5 working days of the 7.5-hour office calendar read
+    "1 d 13 h", which staff take for a day and a half; it reads "37 h 30 min"."""
+    from sqlalchemy import select
+
+    from engine.models import SlaTimer, Ticket
+
+    code = api.submit()["code"]
+    sign_in(web, api)
+    with api.transactions.read() as session:
+        targets = dict(
+            session.execute(
+                select(SlaTimer.kind, SlaTimer.target_seconds)
+                .join(Ticket, Ticket.id == SlaTimer.ticket_id)
+                .where(Ticket.code == code)
+            ).all()
+        )
+    for lang, words in (("en", ("h", "min")), ("id", ("jam", "menit"))):
+        page = web.get(f"/staff/tickets/{code}?lang={lang}").text
+        for kind, seconds in targets.items():
+            row = re.search(rf'<tr data-kind="{kind}".*?</tr>', page, re.S)
+            assert row is not None, kind
+            cells = re.findall(r"<td>(.*?)</td>", row.group(0), re.S)
+            hours, minutes = divmod(int(seconds) // 60, 60)
+            expected = f"{hours:,} {words[0]}" + (f" {minutes} {words[1]}" if minutes else "")
+            if not hours:
+                expected = f"{minutes} {words[1]}"
+            assert cells[-1].strip() == expected, (kind, cells[-1])
+    assert any(seconds > 24 * 3600 for seconds in targets.values()) or any(
+        seconds % 3600 for seconds in targets.values()
+    ), targets  # the report's clocks include a target a day-based reading got wrong

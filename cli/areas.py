@@ -6,10 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from cli.context import console, database, now, reported_errors, settings, text_file
+from cli.context import (
+    console,
+    database,
+    now,
+    print_rows,
+    reported_errors,
+    settings,
+    text_file,
+)
 from engine.areas import explain_point, import_boundaries, list_areas, offices_by_area
 from engine.boundaries import BoundaryMapping, parse_level_words, parse_mapping
 from engine.models import AreaLevel
@@ -86,25 +93,35 @@ def list_(
         AreaLevel | None, typer.Option(help="province, kota, kecamatan or kelurahan")
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="include deactivated areas")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
 ) -> None:
     """List areas with their parent and office."""
-    table = Table("code", "name", "level", "parent", "office", "origin", "active")
     with reported_errors(), database().reading() as session:
         offices = offices_by_area(session)
         areas = list_areas(session, level=level, include_inactive=all_)
-        for area in areas:
-            office = offices.get(area.id)
-            table.add_row(
-                Text(area.code),
-                Text(area.name),
-                area.level,
-                Text(area.parent.code if area.parent else "-"),
-                Text(office.code if office else "-"),
-                area.origin,
-                "yes" if area.active else "no",
-            )
-    console.print(table)
-    console.print(f"{len(areas)} areas")
+        rows = [
+            {
+                "code": area.code,
+                "name": area.name,
+                "level": area.level,
+                "parent": area.parent.code if area.parent else None,
+                "office": office.code if (office := offices.get(area.id)) else None,
+                "origin": area.origin,
+                "active": area.active,
+            }
+            for area in areas
+        ]
+    print_rows(
+        rows,
+        as_json=as_json,
+        columns=[("code", "code"), ("name", "name"), ("level", "level"), ("parent", "parent"),
+                 ("office", "office"), ("origin", "origin"), ("active", "active")],
+        empty="no areas: load a catalogue or import boundaries (tanggap areas import)",
+        render=lambda key, value: "yes" if value is True else "no" if value is False else
+        ("-" if value is None else str(value)),
+    )  # fmt: skip
+    if not as_json and rows:
+        console.print(f"{len(rows)} areas")
 
 
 @app.command(

@@ -127,6 +127,17 @@ def test_cli_areas_list_shows_file_names_as_text(on_fresh: CliRunner, tmp_path: 
     assert "KOTA-K9" in out
 
 
+def test_cli_areas_list_has_json_as_every_listing_does(on_fresh: CliRunner) -> None:
+    """README: every listing has --json for scripts; `areas list` had none."""
+    out = run(on_fresh, "areas", "list", "--level", "kota", "--json")
+    rows = json.loads(out)
+    assert len(rows) == 6
+    assert set(rows[0]) == {"code", "name", "level", "parent", "office", "origin", "active"}
+    assert {row["level"] for row in rows} == {"kota"}
+    assert all(row["parent"] for row in rows) and all(row["active"] is True for row in rows)
+    assert "areas" not in out.splitlines()[-1]  # no "6 areas" footer in the JSON
+
+
 def test_cli_areas_locate_prints_chain_with_offices(on_official: CliRunner) -> None:
     out = run(on_official, "areas", "locate", "-6.1754", "106.8272")
 

@@ -11,6 +11,7 @@ from rich.text import Text
 from cli.context import (
     console,
     database,
+    err_console,
     now,
     print_rows,
     reported_errors,
@@ -80,6 +81,18 @@ def import_(
         console.print(Text(f"repaired {area_code}: {reason}"))
     if summary.roots:
         console.print(Text(f"top areas (no parent): {', '.join(summary.roots)}"))
+    if summary.left_outside:
+        shown = ", ".join(summary.left_outside[:10])
+        more = len(summary.left_outside) - 10
+        err_console.print(
+            Text(
+                f"warning: imported boundaries alone now place reports, and they cover none of "
+                f"{len(summary.left_outside)} catalogue areas: {shown}"
+                + (f" and {more} more" if more > 0 else "")
+                + ". Reports there are refused as outside every service area until a file "
+                "covering them is imported."
+            )
+        )
     if not summary.changed:
         console.print(Text(f"{file}: areas unchanged"))
         return

@@ -11,9 +11,13 @@ new area its office. All in the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+import shapely
+from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
@@ -31,6 +35,10 @@ class ImportSummary(LoadSummary):
     repaired: dict[str, str] = field(default_factory=dict)
     #: Features whose parent was found neither in the file nor in the database: top areas.
     roots: list[str] = field(default_factory=list)
+    #: Catalogue areas (deepest level) that no active imported boundary covers: once any
+    #: boundaries are imported they alone place reports, so a report there is "outside every
+    #: service area". A partial file leaves these out; the CLI warns with them.
+    left_outside: list[str] = field(default_factory=list)
 
 
 def import_boundaries(
@@ -45,6 +53,7 @@ def import_boundaries(
     """Check the whole file, then write it; a bad file raises before anything is written."""
     boundaries = read_boundaries(data, mapping, source=source, repair=repair)
     rows = {row.code: row for row in session.scalars(select(Area).options(undefer(Area.geometry)))}
+    leaves = _catalogue_leaves(rows.values())
     parents, roots = _parents(boundaries, rows)
     _check_offices(session, boundaries, rows)
 
@@ -58,6 +67,7 @@ def import_boundaries(
             summary.count(summary.deactivated, "area")
     session.flush()
     sync_area_offices(session, summary)
+    summary.left_outside = _left_outside(leaves, boundaries)
     if summary.changed:
         session.add(
             CatalogueRevision(
@@ -66,6 +76,38 @@ def import_boundaries(
         )
         session.flush()
     return summary
+
+
+def _catalogue_leaves(rows: Iterable[Area]) -> dict[str, dict[str, Any]]:
+    """The catalogue's own active areas with no active area under them (the ones that placed
+    reports before any boundaries were imported), by code, with their GeoJSON geometry."""
+    rows = list(rows)
+    parents = {row.parent_id for row in rows if row.active}
+    return {
+        row.code: row.geometry
+        for row in rows
+        if row.active
+        and row.origin != Origin.BOUNDARIES
+        and row.geometry
+        and row.id not in parents
+    }
+
+
+def _left_outside(leaves: dict[str, dict[str, Any]], boundaries: BoundaryFile) -> list[str]:
+    """Codes of ``leaves`` whose inner point no area of the imported file covers, sorted: where
+    reports will be refused as outside once the file is in (a leaf the file itself lists is
+    covered by its own new outline)."""
+    listed = {feature.code for feature in boundaries.features}
+    imported = [shape(feature.geometry) for feature in boundaries.features]
+    if not imported:
+        return []
+    cover = shapely.union_all(imported)
+    shapely.prepare(cover)
+    return sorted(
+        code
+        for code, geometry in leaves.items()
+        if code not in listed and not cover.covers(shape(geometry).representative_point())
+    )
 
 
 def _parents(boundaries: BoundaryFile, rows: dict[str, Area]) -> tuple[dict[str, str], list[str]]:

@@ -73,6 +73,7 @@ def test_cli_areas_import_official_file_then_again_unchanged(on_fresh: CliRunner
     out = run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
 
     assert counts(out) == {"area.created": 277, "area.updated": 40, "area_office.created": 277}
+    assert "warning" not in out  # the whole city: no catalogue area is left outside
 
     again = run(
         on_fresh, "areas", "import", str(OFFICIAL),
@@ -125,6 +126,34 @@ def test_cli_areas_list_shows_file_names_as_text(on_fresh: CliRunner, tmp_path: 
 
     assert "[bold]Kampung[/bold]" in out
     assert "KOTA-K9" in out
+
+
+def test_cli_areas_import_warns_of_catalogue_areas_the_file_leaves_outside(
+    on_fresh: CliRunner, tmp_path: Path
+) -> None:
+    """Imported boundaries alone place reports: a file of one area far away (or one kelurahan)
+    silently turned the rest of the city into "outside every service area"."""
+    square = [[[120.0, -1.0], [120.01, -1.0], [120.01, -0.99], [120.0, -0.99], [120.0, -1.0]]]
+    file = tmp_path / "one.geojson"
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "K9", "name": "Kampung", "level": "kota"},
+        "geometry": {"type": "Polygon", "coordinates": square},
+    }
+    file.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+
+    out = run(on_fresh, "areas", "import", str(file))
+
+    warning = next(line for line in out.splitlines() if line.startswith("warning:"))
+    assert "imported boundaries alone now place reports" in warning
+    found = re.search(r"none of (\d+) catalogue areas: (.*?)(?: and (\d+) more)?\. Reports", out)
+    assert found is not None, out
+    assert int(found.group(1)) == 19 and found.group(3) == "9"
+    assert "31.71.01.1001" in found.group(2)  # Gambir
+    assert "Reports there are refused as outside every service area" in out
+    # What the warning says: Monas, in the catalogue's Gambir, is now outside.
+    monas = run(on_fresh, "areas", "locate", "-6.1754", "106.8272", code=2)
+    assert "is outside every service area of this city" in monas
 
 
 def test_cli_areas_list_has_json_as_every_listing_does(on_fresh: CliRunner) -> None:

@@ -86,10 +86,7 @@ def _catalogue_leaves(rows: Iterable[Area]) -> dict[str, dict[str, Any]]:
     return {
         row.code: row.geometry
         for row in rows
-        if row.active
-        and row.origin != Origin.BOUNDARIES
-        and row.geometry
-        and row.id not in parents
+        if row.active and row.origin != Origin.BOUNDARIES and row.geometry and row.id not in parents
     }
 
 

@@ -38,7 +38,7 @@ from engine.models import (
     Staff,
     Ticket,
 )
-from engine.outbox import TIMER_WORDS, enqueue, joined, staff_link
+from engine.outbox import TIMER_WORDS, enqueue, joined, pending_row, staff_link
 from engine.queries.figures import clock_is_a_case
 from engine.queries.oversight import (
     SlaStatus,
@@ -233,21 +233,17 @@ def queue_digests(session: Session, *, now: datetime, settings: Settings) -> lis
             continue
         letter = digest_letter(session, staff, scope, now=now, settings=settings, lang="id")
         rows.append(
-            {
-                "ticket_id": None,
-                "recipient": staff.email,
-                "recipient_kind": "supervisor",
-                "kind": NotificationKind.DAILY_DIGEST.value,
-                "language": "id",
-                "subject": letter.subject,
-                "body": letter.body,
-                "html_body": letter.html,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "dedupe_key": key,
-            }
+            pending_row(
+                kind=NotificationKind.DAILY_DIGEST,
+                ticket_id=None,
+                recipient=staff.email,
+                recipient_kind="supervisor",
+                subject=letter.subject,
+                now=now,
+                body=letter.body,
+                html_body=letter.html,
+                dedupe_key=key,
+            )
         )
     enqueue(session, rows)
     return [row["recipient"] for row in rows]

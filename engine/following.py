@@ -29,7 +29,7 @@ from engine.models import (
     UndeliverableAddress,
 )
 from engine.models.subscription import TOKEN_CHARS
-from engine.outbox import enqueue, ticket_link
+from engine.outbox import enqueue, pending_row, ticket_link
 from engine.settings import Settings
 
 #: A pending address is asked at most once in this long, however often it is subscribed again.
@@ -106,21 +106,18 @@ def ask_to_confirm(
     return enqueue(
         session,
         [
-            {
-                "ticket_id": ticket.id,
-                "recipient": row.email,
-                "recipient_kind": "subscriber",
-                "kind": NotificationKind.FOLLOW_CONFIRMATION.value,
-                "language": lang,
-                "subject": letter.subject,
-                "body": letter.body,
-                "html_body": letter.html,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "dedupe_key": f"confirm:{row.id}:{int(now.timestamp())}",
-            }
+            pending_row(
+                kind=NotificationKind.FOLLOW_CONFIRMATION,
+                ticket_id=ticket.id,
+                recipient=row.email,
+                recipient_kind="subscriber",
+                subject=letter.subject,
+                now=now,
+                language=lang,
+                body=letter.body,
+                html_body=letter.html,
+                dedupe_key=f"confirm:{row.id}:{int(now.timestamp())}",
+            )
         ],
     )
 

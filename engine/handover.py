@@ -22,7 +22,16 @@ from engine import environment, letters
 from engine.lifecycle import Trigger
 from engine.mail_dates import long_moment
 from engine.models import NotificationKind, Ticket, TicketEvent
-from engine.outbox import OFFICER, QUEUE, TIMER_WORDS, enqueue, joined, staff_bodies, staff_link
+from engine.outbox import (
+    OFFICER,
+    QUEUE,
+    TIMER_WORDS,
+    enqueue,
+    joined,
+    pending_row,
+    staff_bodies,
+    staff_link,
+)
 from engine.recipients import Directory
 from engine.settings import Settings
 from engine.timers import open_timers
@@ -96,20 +105,16 @@ def on_handover(
         due_en=due_en,
         link=staff_link(ticket.code, settings.public_base_url),
     )
-    row = {
-        "ticket_id": ticket.id,
-        "recipient": addressee.email,
-        "recipient_kind": addressee.kind,
-        "subject": letter.subject,
+    row = pending_row(
+        kind=NotificationKind.HANDOVER,
+        ticket_id=ticket.id,
+        recipient=addressee.email,
+        recipient_kind=addressee.kind,
+        subject=letter.subject,
+        now=now,
+        dedupe_key=handover_key(ticket, event),
         **staff_bodies(addressee, letter.body, letter.html),
-        "kind": NotificationKind.HANDOVER.value,
-        "language": "id",
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-        "dedupe_key": handover_key(ticket, event),
-    }
+    )
     return enqueue(session, [row])
 
 

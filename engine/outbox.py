@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -194,31 +194,64 @@ def notification_rows(
     """Outbox rows for one escalation, one per addressee; one standing in for an undeliverable
     address says so at the top of its text and HTML, and in its ``note`` for operators."""
     return [
-        {
-            "ticket_id": ticket.id,
-            "escalation_id": escalation.id,
-            "recipient": addressee.email,
-            "recipient_kind": addressee.kind,
-            "subject": subject,
+        pending_row(
+            kind=NotificationKind.ESCALATION,
+            ticket_id=ticket.id,
+            recipient=addressee.email,
+            recipient_kind=addressee.kind,
+            subject=subject,
+            now=now,
+            escalation_id=escalation.id,
             **staff_bodies(addressee, body, html),
-            "kind": NotificationKind.ESCALATION.value,
-            "language": "id",
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+        )
         for addressee in addressees
     ]
 
 
-def staff_bodies(addressee: Addressee, body: str, html: str | None) -> dict[str, str | None]:
+class StaffBodies(TypedDict):
+    """An outbox row's texts of a staff mail (``staff_bodies``)."""
+
+    body: str
+    html_body: str | None
+    note: str | None
+
+
+def staff_bodies(addressee: Addressee, body: str, html: str | None) -> StaffBodies:
     """The outbox row's ``body``, ``html_body`` and ``note`` of a staff mail to ``addressee``:
     a stand-in's copy opens by saying whose mail it was (``letters.forwarded``)."""
     if addressee.instead_of is None:
         return {"body": body, "html_body": html, "note": None}
     text, forwarded_html = letters.forwarded(body, html, dead=addressee.instead_of.email)
     return {"body": text, "html_body": forwarded_html, "note": addressee.note()}
+
+
+def pending_row(
+    *,
+    kind: NotificationKind,
+    ticket_id: int | None,
+    recipient: str,
+    recipient_kind: str,
+    subject: str,
+    now: datetime,
+    language: str = "id",
+    **fields: Any,
+) -> dict[str, Any]:
+    """An outbox row waiting for its first try, as ``enqueue`` writes it: the shape every
+    queued mail shares. ``fields`` are the rest of its columns (``body``, ``html_body``,
+    ``note``, ``dedupe_key``, ``escalation_id``, ``unsubscribe_url``)."""
+    return {
+        "ticket_id": ticket_id,
+        "recipient": recipient,
+        "recipient_kind": recipient_kind,
+        "kind": kind.value,
+        "language": language,
+        "subject": subject,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        **fields,
+    }
 
 
 def enqueue(session: Session, rows: list[dict[str, Any]]) -> int:
@@ -348,22 +381,19 @@ def on_public_transition(
         )
         digest = hashlib.sha256(address.encode()).hexdigest()[:16]
         rows.append(
-            {
-                "ticket_id": ticket.id,
-                "recipient": address,
-                "recipient_kind": "reporter" if reporter else "subscriber",
-                "kind": NotificationKind.CITIZEN_UPDATE.value,
-                "language": lang,
-                "subject": letter.subject,
-                "body": letter.body,
-                "html_body": letter.html,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "dedupe_key": f"citizen:{ticket.id}:{event.seq}:{digest}",
-                "unsubscribe_url": unsubscribe,
-            }
+            pending_row(
+                kind=NotificationKind.CITIZEN_UPDATE,
+                ticket_id=ticket.id,
+                recipient=address,
+                recipient_kind="reporter" if reporter else "subscriber",
+                subject=letter.subject,
+                now=now,
+                language=lang,
+                body=letter.body,
+                html_body=letter.html,
+                dedupe_key=f"citizen:{ticket.id}:{event.seq}:{digest}",
+                unsubscribe_url=unsubscribe,
+            )
         )
     return enqueue(session, rows)
 
@@ -454,19 +484,15 @@ def on_citizen_follow_up(
             link=staff_link(ticket.code, settings.public_base_url),
         )
         rows.append(
-            {
-                "ticket_id": ticket.id,
-                "recipient": addressee.email,
-                "recipient_kind": addressee.kind,
-                "subject": letter.subject,
+            pending_row(
+                kind=NotificationKind.CITIZEN_FOLLOW_UP,
+                ticket_id=ticket.id,
+                recipient=addressee.email,
+                recipient_kind=addressee.kind,
+                subject=letter.subject,
+                now=now,
+                dedupe_key=key,
                 **staff_bodies(addressee, letter.body, letter.html),
-                "kind": NotificationKind.CITIZEN_FOLLOW_UP.value,
-                "language": "id",
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "dedupe_key": key,
-            }
+            )
         )
     return enqueue(session, rows[:1])

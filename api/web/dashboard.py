@@ -38,6 +38,7 @@ from engine.queries.oversight import (
     escalations_addressed,
     sla_story,
 )
+from engine.queries.public import is_published
 from engine.queries.roster import list_agencies
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
@@ -347,6 +348,7 @@ def timeline_page(
             "wide": True,
             "is_supervisor": _is_supervisor(holder),
             "story": story,
+            "published": is_published(session, story.code),
             "rows": rows,
             "start": start,
             "end": end,

@@ -62,6 +62,7 @@ from engine.errors import shown
 from engine.keys import may_fire_each
 from engine.presentation import present
 from engine.queries.oversight import BoardTicket, board, dispute_reasons
+from engine.queries.public import is_published
 from engine.queries.roster import AgencyEntry, Officer, list_agencies, officers_by_agency
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
@@ -121,6 +122,8 @@ def _page(
             "agencies": agencies,
             "problem": problem,
             "done": done if done and did in {t.value for t in OFFERED} else None,
+            # A report the public may not see has no public page to link to.
+            "done_published": bool(done) and is_published(session, done or ""),
             "did": did,
             "now": now,
             "left": time_left(Translator(language), now),

@@ -346,6 +346,15 @@ def list_public(
     return Page(items, encode_cursor(last.updated_at, last.id) if last else None)
 
 
+def is_published(session: Session, code: str) -> bool:
+    """Whether the ticket ``code`` names exists and the public may see it (its category is
+    public, ``visibility.published``): where staff pages may link to its public page."""
+    found = session.scalar(
+        select(Ticket.id).where(Ticket.code == normalize_code(code), visibility.published_clause())
+    )
+    return found is not None
+
+
 def get_public(
     session: Session,
     code: str,

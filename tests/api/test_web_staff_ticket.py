@@ -371,3 +371,24 @@ def test_sla_targets_read_as_working_hours_not_calendar_days(web: TestClient, ap
     assert any(seconds > 24 * 3600 for seconds in targets.values()) or any(
         seconds % 3600 for seconds in targets.values()
     ), targets  # the report's clocks include a target a day-based reading got wrong
+
+
+def test_staff_pages_link_a_hidden_report_to_no_public_page(web: TestClient, api: Api) -> None:
+    """A pungli report has no public page (it answers as an unknown code): the worklist's
+    "done" line and the dashboard's timeline linked to it all the same."""
+    pungli = api.submit(category="illegal_levy", description="Petugas minta uang")["code"]
+    jam = api.submit()["code"]
+    sign_in(web, api, "admin")
+
+    hidden = web.get(f"/staff?done={pungli}&did=verify&lang=en").text
+    assert f'href="/t/{pungli}"' not in hidden
+    assert f'href="/staff/tickets/{pungli}"' in hidden
+    assert "Not public: only the reporter and staff see this report" in hidden
+    shown = web.get(f"/staff?done={jam}&did=verify&lang=en").text
+    assert f'href="/t/{jam}"' in shown  # the control: a public report links to its page
+
+    timeline = web.get(f"/dashboard/t/{pungli}?lang=en")
+    assert timeline.status_code == 200, timeline.text
+    assert f'href="/t/{pungli}"' not in timeline.text
+    assert 'id="not-public"' in timeline.text
+    assert f'href="/t/{jam}"' in web.get(f"/dashboard/t/{jam}?lang=en").text

@@ -89,11 +89,22 @@
       setPoint(p.coords.latitude, p.coords.longitude, "report.located");
     }, function () { status.textContent = t("report.no_position"); }, { enableHighAccuracy: true, timeout: 15000 });
   });
-  coords.addEventListener("change", function () {
+  function readCoords() {
     var parts = coords.value.split(/[,;\s]+/).filter(Boolean).map(Number);
     if (parts.length === 2 && parts.every(isFinite) && Math.abs(parts[0]) <= 90 && Math.abs(parts[1]) <= 180) {
       setPoint(parts[0], parts[1], "report.point_set");
     } else { point = null; status.textContent = t("report.bad_coords"); }
+  }
+  coords.addEventListener("change", readCoords);
+  /* Enter (a phone keyboard's "Go") in a one-line box never sends the report: in the
+     coordinates it places the pin, in the address it looks the place up (below), elsewhere it
+     does nothing. Only the send button sends. */
+  form.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key !== "Enter" || box.tagName !== "INPUT") { return; }
+    if (["submit", "button", "reset", "file"].indexOf(box.type) !== -1) { return; }
+    event.preventDefault();
+    if (box === coords) { readCoords(); }
   });
 
   /* Typing an address: the kelurahan, kecamatan and cities whose official names match, from the

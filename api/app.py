@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 
 from api import errors, web
 from api.deps import Transactions
+from api.head import HeadAsGet
 from api.query import one_value_each
 from api.ratelimit import SubmissionLimiter
 from api.routes import admin, areas, dashboard, media, open311, reports, tickets
@@ -157,6 +158,7 @@ def create_app(
         mail_events = importlib.import_module("api.routes.mail_events")
         app.include_router(mail_events.router)
     _openapi_with(app, ReportCreate, CommentCreate, TransitionCreate, StaffReportCreate)
+    app.add_middleware(HeadAsGet)  # HEAD of every GET route: its status and headers, no body
     return app
 
 

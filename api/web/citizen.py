@@ -7,6 +7,7 @@ comments, disputes, ratings and "me too" to the JSON API.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from api.routes.media import own_photo_url
 from api.schemas.public import Lat, Lon
 from api.strict_json import StrictRoute
 from api.web.i18n import language_of
-from api.web.pages import LANG_COOKIE, LanguageDep, render
+from api.web.pages import LANG_COOKIE, LanguageDep, get_settings, render, zone_names
 from engine import (
     FollowConfirmation,
     Forbidden,
@@ -147,7 +148,7 @@ def track_page(
         # A report the public may not see (a non-public category) lands here too, as an
         # unknown code: the page's script then offers the reporter's token (``own_report``).
         return _not_found(request, code, language, tried=False)
-    return _track(request, language, report)
+    return _track(request, language, report, now=now)
 
 
 @router.post("/t/{code}", response_class=HTMLResponse)
@@ -173,13 +174,18 @@ def own_report(
         return RedirectResponse(f"/t/{quote(code[:64], safe='')}", status_code=303)
     if view.public:
         return RedirectResponse(f"/t/{quote(view.report.code, safe='')}", status_code=303)
-    response = _track(request, language, view.report, own=settings)
+    response = _track(request, language, view.report, now=now, own=settings)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 def _track(
-    request: Request, language: Language, report: PublicTicket, *, own: Settings | None = None
+    request: Request,
+    language: Language,
+    report: PublicTicket,
+    *,
+    now: datetime,
+    own: Settings | None = None,
 ) -> Response:
     """The tracking page. ``own`` (the app's settings): shown to the reporter of a report the
     public may not see, with a line saying so, its photos at addresses signed for them
@@ -189,6 +195,7 @@ def _track(
     def photo_url(key: str) -> str:
         return own_photo_url(own, key) if own is not None else f"/media/{key}"
 
+    zone = get_settings(request).timezone
     before = [p for p in report.photos if not p.after_fix]
     after = [p for p in report.photos if p.after_fix]
     return render(
@@ -203,6 +210,9 @@ def _track(
             "finished": report.state.state in FINISHED,
             "own": own is not None,
             "photo_url": photo_url,
+            # The reporter's own entries are written by the page's script in the same words.
+            "timezone": zone,
+            "zone_names": zone_names(zone, report.created_at, now),
         },
         title="track.title",
     )

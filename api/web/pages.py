@@ -8,7 +8,7 @@ page's script, so the API stays the one write path.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -86,6 +86,23 @@ def _when(settings: Settings, t: Translator) -> Any:
     return when
 
 
+def zone_names(zone: str, since: datetime, now: datetime) -> dict[int, str]:
+    """The city zone's names (``WIB``) by UTC offset in minutes, over ``since`` (capped at ten
+    years back) to ``now``: a page's script writes a time it was handed as ``when`` does, with
+    the zone's own name, though it knows only the offset."""
+    tz = ZoneInfo(zone)
+    names: dict[int, str] = {}
+    moment = max(since, now - timedelta(days=3653))
+    while True:
+        local = moment.astimezone(tz)
+        offset = local.utcoffset()
+        if offset is not None:
+            names[int(offset.total_seconds() // 60)] = local.tzname() or ""
+        if moment >= now:
+            return names
+        moment = min(moment + timedelta(days=14), now)
+
+
 def _content_security_policy(settings: Settings) -> str:
     """Only the app itself (and the tile server, when one is set) may be reached."""
     images = "'self' data: blob:"
@@ -145,4 +162,12 @@ def render(
     return response
 
 
-__all__ = ["STATIC", "LanguageDep", "environment", "get_settings", "page_language", "render"]
+__all__ = [
+    "STATIC",
+    "LanguageDep",
+    "environment",
+    "get_settings",
+    "page_language",
+    "render",
+    "zone_names",
+]

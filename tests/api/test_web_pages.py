@@ -3,9 +3,12 @@ never show — citizen text stays text, the reporter stays anonymous."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from pydantic import ValidationError
 
+from api.web.pages import zone_names
 from engine import Settings
 from tests.api.conftest import MONAS, Api
 
@@ -107,3 +110,21 @@ def test_a_tile_url_setting_reaches_the_map_and_the_policy(api: Api) -> None:
 def test_a_tile_url_without_its_placeholders_is_refused() -> None:
     with pytest.raises(ValidationError, match="a tile URL like"):
         Settings(map_tile_url="https://tiles.example.org/tile.png")
+
+
+def test_the_tracking_page_carries_the_city_zone_and_its_names_for_its_script(api: Api) -> None:
+    code = api.submit()["code"]
+    html = api.client.get(f"/t/{code}").text
+    assert (
+        """<ol class="timeline" data-timezone="Asia/Jakarta" data-zone-names='{"420": "WIB"}'>"""
+        in html
+    )
+
+
+def test_zone_names_follow_a_zone_that_changes_its_clock() -> None:
+    since = datetime(2025, 12, 1, tzinfo=UTC)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    assert zone_names("America/New_York", since, now) == {-300: "EST", -240: "EDT"}
+    assert zone_names("Asia/Makassar", since, now) == {480: "WITA"}
+    # A report of long ago: ten years back are enough for the reporter's own entries.
+    assert zone_names("Asia/Jakarta", datetime(1990, 1, 1, tzinfo=UTC), now) == {420: "WIB"}

@@ -209,8 +209,9 @@ OpenPage = Callable[..., Page]
 
 @pytest.fixture
 def open_page(browser: Browser, live: Live) -> Iterator[OpenPage]:
-    """``open_page(path, size="phone", lang=None, geolocation=None)`` → a loaded page in a fresh
-    context. After the test: no request went anywhere but the app, and no script failed."""
+    """``open_page(path, size="phone", lang=None, geolocation=None, timezone=None)`` → a loaded
+    page in a fresh context (``timezone``: the device's, e.g. ``America/New_York``). After the
+    test: no request went anywhere but the app, and no script failed."""
     origin = urlsplit(live.url)
     contexts: list[BrowserContext] = []
     guard = Guard()
@@ -228,8 +229,11 @@ def open_page(browser: Browser, live: Live) -> Iterator[OpenPage]:
         size: str = "phone",
         lang: str | None = None,
         geolocation: tuple[float, float] | None = None,
+        timezone: str | None = None,
     ) -> Page:
         options: dict[str, Any] = {"viewport": SIZES[size], "base_url": live.url}
+        if timezone:
+            options["timezone_id"] = timezone
         if size == "phone":
             options |= {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
         if geolocation:

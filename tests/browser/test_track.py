@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -94,3 +98,44 @@ def test_an_empty_comment_asks_for_the_comment_not_a_reason(
         page.get_by_role("button", name=send).click()
         expect(page.locator("#action-error")).to_contain_text(words)
         expect(page.locator("#action-error")).not_to_contain_text(reason)
+
+
+MONTHS = {
+    "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember",
+    "en": "January February March April May June July August September October November December",
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_reporter_s_new_entry_reads_in_city_time_as_the_others_do(
+    open_page: OpenPage, live: Live, lang: str
+) -> None:
+    created = live.submit(description="Lampu jalan mati")
+    code, token = created["code"], created["reporter_token"]
+    live.drive(code, "verify")
+    # A device on the other side of the world: the page still speaks Jakarta time.
+    page = open_page(
+        f"/t/{code}#token={token}", size="phone", lang=lang, timezone="America/New_York"
+    )
+    assert page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone") == (
+        "America/New_York"
+    )
+    page.locator("#comment-text").fill("Masih mati malam ini")
+    page.locator("#comment-form button[type=submit]").click()
+    mine = page.locator(".timeline li.own-entry")
+    expect(mine).to_have_count(1)
+
+    private = live.request.get(
+        f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": token}
+    )
+    (comment,) = [e for e in private.json()["report"]["timeline"] if e["action"] == "comment"]
+    local = datetime.fromisoformat(comment["at"]).astimezone(ZoneInfo("Asia/Jakarta"))
+    month = MONTHS[lang].split()[local.month - 1]
+    expected = f"{local.day} {month} {local.year}, {local:%H:%M} WIB"
+    expect(mine.locator("time")).to_have_text(expected)
+    # The same words as every entry the server wrote.
+    written = page.locator(".timeline li:not(.own-entry) time").all_inner_texts()
+    assert len(written) == 2
+    pattern = rf"\d{{1,2}} ({'|'.join(MONTHS[lang].split())}) \d{{4}}, \d\d:\d\d WIB"
+    for text in [*written, expected]:
+        assert re.fullmatch(pattern, text), text

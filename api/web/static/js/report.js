@@ -58,7 +58,7 @@
     }).then(function (r) {
       if (r.ok) { window.location.assign("/t/" + encodeURIComponent(code)); return; }
       button.disabled = false;
-      return problem(r).then(showError);
+      return problem(r).then(showError, function (e) { showError(e.message); });
     }).catch(function () { button.disabled = false; showError(t("report.offline")); });
   });
 
@@ -89,11 +89,22 @@
       setPoint(p.coords.latitude, p.coords.longitude, "report.located");
     }, function () { status.textContent = t("report.no_position"); }, { enableHighAccuracy: true, timeout: 15000 });
   });
-  coords.addEventListener("change", function () {
+  function readCoords() {
     var parts = coords.value.split(/[,;\s]+/).filter(Boolean).map(Number);
     if (parts.length === 2 && parts.every(isFinite) && Math.abs(parts[0]) <= 90 && Math.abs(parts[1]) <= 180) {
       setPoint(parts[0], parts[1], "report.point_set");
     } else { point = null; status.textContent = t("report.bad_coords"); }
+  }
+  coords.addEventListener("change", readCoords);
+  /* Enter (a phone keyboard's "Go") in a one-line box never sends the report: in the
+     coordinates it places the pin, in the address it looks the place up (below), elsewhere it
+     does nothing. Only the send button sends. */
+  form.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key !== "Enter" || box.tagName !== "INPUT") { return; }
+    if (["submit", "button", "reset", "file"].indexOf(box.type) !== -1) { return; }
+    event.preventDefault();
+    if (box === coords) { readCoords(); }
   });
 
   /* Typing an address: the kelurahan, kecamatan and cities whose official names match, from the
@@ -149,11 +160,37 @@
     if (event.key === "Enter") { event.preventDefault(); clearTimeout(searchTimer); findPlaces(); }
   });
 
+  /* The optional name and e-mail: a refusal of either is said under its box. */
+  var contact = {
+    name: { input: document.getElementById("reporter-name"), error: document.getElementById("name-error") },
+    email: { input: document.getElementById("reporter-email"), error: document.getElementById("email-error") }
+  };
+  var contactFields = { name: "name", reporter_name: "name", email: "email", reporter_email: "email" };
+  function clearFieldErrors() {
+    Object.keys(contact).forEach(function (k) {
+      contact[k].error.hidden = true; contact[k].error.textContent = "";
+      contact[k].input.removeAttribute("aria-invalid");
+    });
+  }
+  function showFieldError(which, message) {
+    var box = contact[which];
+    box.error.textContent = message; box.error.hidden = false;
+    box.input.setAttribute("aria-invalid", "true");
+    box.input.scrollIntoView({ block: "center" });
+    box.input.focus();
+  }
   function showError(message) { error.textContent = message; error.hidden = false; error.focus && error.scrollIntoView({ block: "center" }); }
   function problem(response) {
     if (response.status === 429) { return Promise.resolve(t("report.too_many")); }
-    return response.json().then(function (body) { return t("report.failed", { detail: window.tanggapProblem(body) }); },
-      function () { return t("report.failed", { detail: window.tanggapProblem({}) }); });
+    return response.json().then(function (body) {
+      var field = contactFields[(body && body.params && body.params.field) || ""];
+      if (field) {
+        var error = new Error(window.tanggapProblem(body));
+        error.field = field;
+        throw error;
+      }
+      return t("report.failed", { detail: window.tanggapProblem(body) });
+    }, function () { return t("report.failed", { detail: window.tanggapProblem({}) }); });
   }
 
   /* Phone photos are often 3–8 MB: send a JPEG at most 1600 px wide (falls back to the file). */
@@ -183,6 +220,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     error.hidden = true;
+    clearFieldErrors();
     var description = document.getElementById("description").value.trim();
     if (!category()) { showError(t("report.need_category")); return; }
     if (!point) { showError(t("report.need_location")); return; }
@@ -198,6 +236,9 @@
       body.append("lat", point.lat); body.append("lon", point.lon);
       var typed = address.value.trim();
       if (typed) { body.append("address", typed); }
+      var name = contact.name.input.value.trim(), email = contact.email.input.value.trim();
+      if (name) { body.append("name", name); }
+      if (email) { body.append("email", email); }
       body.append("language", lang);
       body.append("channel", "web");
       files.forEach(function (f) { body.append("photos", f.blob, f.name); });
@@ -206,6 +247,7 @@
       if (!response.ok) { return problem(response).then(function (m) { throw new Error(m); }); }
       return response.json().then(done);
     }).catch(function (e) {
+      if (e.field) { showFieldError(e.field, e.message); return; }
       showError(e instanceof TypeError ? t("report.offline") : e.message);
     }).finally(function () { send.disabled = false; send.textContent = send.dataset.label || send.textContent; });
   });

@@ -41,6 +41,29 @@
       });
     });
   }
+  /* A moment as the server writes the other entries ("1 Desember 2026, 13:16 WIB"): in the
+     city's time zone, whatever the device's, with the zone's own name (by its UTC offset). */
+  function cityTime(iso, list) {
+    var moment = new Date(iso);
+    var zone = list.dataset.timezone;
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: zone, year: "numeric", month: "numeric", day: "numeric",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+    }).formatToParts(moment).forEach(function (p) { parts[p.type] = p.value; });
+    var local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day),
+      Number(parts.hour), Number(parts.minute), Number(parts.second));
+    var offset = Math.round((local - Math.floor(moment.getTime() / 1000) * 1000) / 60000);
+    var names = JSON.parse(list.dataset.zoneNames || "{}");
+    var name = names[String(offset)];
+    if (name === undefined) {
+      var short = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "short" })
+        .formatToParts(moment).find(function (p) { return p.type === "timeZoneName"; });
+      name = short ? short.value : "";
+    }
+    return Number(parts.day) + " " + t("base.month_" + Number(parts.month)) + " " + parts.year + ", " +
+      parts.hour + ":" + parts.minute + (name ? " " + name : "");
+  }
   /* The public history holds what the public sees: a dispute (it reopens the report), not a
      comment or a rating. With the token, the reporter sees their own entries and words again
      (from the private view's timeline, never the page's HTML). */
@@ -53,7 +76,7 @@
     var when = document.createElement("p");
     var time = document.createElement("time");
     time.dateTime = event.at;
-    time.textContent = new Date(event.at).toLocaleString(document.documentElement.lang || undefined);
+    time.textContent = cityTime(event.at, list);
     when.appendChild(time);
     var what = document.createElement("p");
     what.textContent = t("trigger." + event.action) + " · " + t("role.citizen");

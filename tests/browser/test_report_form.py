@@ -1,0 +1,127 @@
+"""The report form sends only when its button is pressed, and takes an optional e-mail address
+for the status mail about the report."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, Request, expect
+from sqlalchemy import select
+
+from engine.models.sla import Notification, NotificationKind
+from engine.models.ticket import Ticket
+from tests.browser.conftest import Live, OpenPage
+
+
+def _posts(page: Page) -> list[str]:
+    """The reports the page sends from now on (POST /api/v1/reports)."""
+    sent: list[str] = []
+
+    def seen(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith("/api/v1/reports"):
+            sent.append(request.url)
+
+    page.on("request", seen)
+    return sent
+
+
+def test_enter_in_the_coordinates_box_places_the_pin_and_sends_nothing(
+    open_page: OpenPage,
+) -> None:
+    page = open_page("/", size="phone", lang="id")
+    sent = _posts(page)
+    page.locator("input[name=category][value=traffic_jam]").check()
+    page.locator("#description").fill("Macet di")
+    coords = page.locator("#coords")
+    coords.fill("-6.1754, 106.8272")
+    coords.press("Enter")
+    expect(page.locator("#location-status")).to_have_text("Lokasi dipilih: -6.1754, 106.8272")
+    page.wait_for_timeout(500)
+    assert sent == []
+    expect(page.locator("#receipt")).to_be_hidden()
+    expect(page.locator("#report-form")).to_be_visible()
+
+    # Coordinates that do not read as a place say so on Enter, and send nothing either.
+    coords.fill("Monas")
+    coords.press("Enter")
+    expect(page.locator("#location-status")).to_have_text(
+        "Tulis koordinat seperti ini: -6.1754, 106.8272"
+    )
+    coords.fill("-6.1754 106.8272")
+    coords.press("Enter")
+    expect(page.locator("#location-status")).to_have_text("Lokasi dipilih: -6.1754, 106.8272")
+
+    # Every other one-line box and choice of the form: Enter sends nothing.
+    boxes = page.locator(
+        "#report-form input:not([type=file]):not([type=hidden]):not([type=radio]), "
+        "#report-form input[name=category]:checked"
+    )
+    assert boxes.count() >= 2
+    for i in range(boxes.count()):
+        boxes.nth(i).press("Enter")
+    page.wait_for_timeout(500)
+    assert sent == []
+    expect(page.locator("#receipt")).to_be_hidden()
+
+    # Only the button sends.
+    page.get_by_role("button", name="Kirim laporan").click()
+    expect(page.locator("#receipt")).to_be_visible()
+    assert len(sent) == 1
+
+
+def test_the_reporter_s_e_mail_gets_the_status_mail_and_is_never_shown(
+    open_page: OpenPage, live: Live
+) -> None:
+    page = open_page("/", size="phone", lang="id")
+    expect(page.get_by_text("tidak pernah ditampilkan untuk umum")).to_be_visible()
+    page.locator("input[name=category][value=traffic_jam]").check()
+    page.locator("#coords").fill("-6.1754, 106.8272")
+    page.locator("#coords").press("Tab")
+    page.get_by_label("Apa yang terjadi?").fill("Macet total di bundaran")
+    page.get_by_label("Nama (tidak wajib)").fill("Siti Rahma")
+    email = page.get_by_label("E-mail (tidak wajib)")
+
+    # An address the API refuses is said under its box, in the page's words; nothing is sent.
+    email.fill("siti@")
+    page.get_by_role("button", name="Kirim laporan").click()
+    refusal = page.locator("#email-error")
+    expect(refusal).to_have_text(
+        'Kotak "alamat e-mail" bukan alamat e-mail seperti nama@contoh.id.'
+    )
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_be_focused()
+    expect(page.locator("#receipt")).to_be_hidden()
+
+    email.fill("siti.rahma@example.id")
+    page.get_by_role("button", name="Kirim laporan").click()
+    receipt = page.locator("#receipt")
+    expect(receipt).to_be_visible()
+    expect(refusal).to_be_hidden()
+    code = page.locator("#receipt-code").inner_text()
+    assert "siti.rahma@example.id" not in receipt.inner_text()
+    assert "Siti Rahma" not in receipt.inner_text()
+
+    with live.database.transaction() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.code == code)).one()
+        assert (ticket.reporter_email, ticket.reporter_name) == (
+            "siti.rahma@example.id",
+            "Siti Rahma",
+        )
+
+    # The first change of state is mailed to the reporter, in the report's language.
+    live.drive(code, "verify")
+    with live.database.transaction() as session:
+        ticket_id = session.scalars(select(Ticket.id).where(Ticket.code == code)).one()
+        mails = session.scalars(
+            select(Notification).where(
+                Notification.ticket_id == ticket_id,
+                Notification.kind == NotificationKind.CITIZEN_UPDATE,
+            )
+        ).all()
+        assert [(m.recipient, m.language) for m in mails] == [("siti.rahma@example.id", "id")]
+        assert code in mails[0].subject + mails[0].body
+
+    # Nobody else reads the address or the name: not the tracking page, not the public API.
+    track = open_page(f"/t/{code}", size="phone", lang="id")
+    expect(track.get_by_role("heading", level=1)).to_have_text(f"Laporan {code}")
+    for shown in (track.content(), live.request.get(f"/api/v1/reports/{code}").text()):
+        assert "siti.rahma@example.id" not in shown
+        assert "Siti Rahma" not in shown

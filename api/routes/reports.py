@@ -19,7 +19,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
-from api.query import GIVEN, STATES, WHOLE
+from api.query import GIVEN, INSTANT, STATES, WHOLE
 from api.ratelimit import SubmissionLimiter, limit_submissions, limit_supports
 from api.schemas.public import (
     CommentCreate,
@@ -206,7 +206,7 @@ class FeedQuery:
         ] = None,
         state: Annotated[list[State] | None, STATES, Query()] = None,
         category: Annotated[list[str] | None, GIVEN, Query(max_length=60)] = None,
-        since: Annotated[datetime | None, Query(description="changed at or after")] = None,
+        since: Annotated[datetime | None, INSTANT, Query(description="changed at or after")] = None,
         limit: Annotated[int, WHOLE, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:

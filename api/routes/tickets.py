@@ -22,7 +22,7 @@ from api.deps import (
     SupervisorKey,
 )
 from api.errors import REPORT_FIELDS, request_fields
-from api.query import NUMBER, STATES, WHOLE
+from api.query import INSTANT, NUMBER, STATES, WHOLE
 from api.routes.reports import to_report
 from api.schemas.public import ReportCreated, StateRead
 from api.schemas.staff import (
@@ -338,8 +338,8 @@ def read_figures(
     now: NowDep,
     settings: SettingsDep,
     group_by: GroupBy = GroupBy.AGENCY,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: Annotated[datetime | None, INSTANT] = None,
+    end: Annotated[datetime | None, INSTANT] = None,
 ) -> FiguresRead:
     """On-time rate per timer, median time to resolve, backlog and reopen rate, per group.
 
@@ -360,7 +360,7 @@ def read_escalations(
     key: SupervisorKey,
     session: ReadSessionDep,
     now: NowDep,
-    since: datetime | None = None,
+    since: Annotated[datetime | None, INSTANT] = None,
     limit: Annotated[int, WHOLE, Query(ge=1, le=1000)] = 200,
 ) -> list[EscalationRead]:
     """Ladder levels whose mail went to the key's staff member (default: the last 7 days);

@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
 from api.forms import check_text, repeated
 from api.open311.params import (
+    PHOTO_NEEDED,
     blank,
     csv_list,
     in_open311_words,
@@ -167,22 +168,41 @@ def discovery(fmt: FormatDep, settings: SettingsDep) -> Response:
 
 def _service_items(session: Any, lang: Language) -> list[dict[str, Any]]:
     """Name, description and keywords in one language (the catalogue's own description, which
-    has one language, only where the operator wrote one)."""
+    has one language, only where the operator wrote one); a service that needs a photo says
+    so, and how to send it, after its description."""
     items = []
     for s in list_services(session):
         name = s.name_en if lang is Language.EN else s.name_id
+        description = s.description or name
+        if s.photo_on_submit:
+            description = f"{description.rstrip().rstrip('.')}. {PHOTO_NEEDED[lang]}"
         items.append(
             {
                 "service_code": s.code,
                 "service_name": name,
-                "description": s.description or name,
-                "metadata": bool(s.questions),
+                "description": description,
+                "metadata": bool(s.questions) or s.photo_on_submit,
                 "type": "realtime",
                 "keywords": name,
                 "group": s.group,
             }
         )
     return items
+
+
+def _photo_attribute(lang: Language) -> dict[str, Any]:
+    """That the service needs a photo, as GeoReport v2 says a thing to the person filing:
+    an attribute that is not variable (no input; its description is shown)."""
+    return {
+        "variable": False,
+        "code": "media",
+        "datatype": "string",
+        "required": False,
+        "datatype_description": "",
+        "order": 0,
+        "description": PHOTO_NEEDED[lang],
+        "values": [],
+    }
 
 
 def _attribute(question: QuestionSpec, lang: Language) -> dict[str, Any]:
@@ -217,14 +237,16 @@ def service_definition(
     session: ReadSessionDep,
     locale: LocaleQuery = None,
 ) -> Response:
-    """The category's questions as attributes, worded in `locale` (else Accept-Language)."""
+    """The category's questions as attributes, worded in `locale` (else Accept-Language);
+    first, for a category that needs a photo, an attribute that is not variable saying so."""
     lang = _lang(request, locale)
     found = next((s for s in list_services(session) if s.code == service_code), None)
     if found is None:
         raise NotFound(f"no service with code {shown(service_code)}")
+    photo = [_photo_attribute(lang)] if found.photo_on_submit else []
     body = {
         "service_code": service_code,
-        "attributes": [_attribute(q, lang) for q in found.questions],
+        "attributes": photo + [_attribute(q, lang) for q in found.questions],
     }
     return document(fmt, "service_definition", "service_definition", body)
 

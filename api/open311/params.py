@@ -142,9 +142,21 @@ def integer(name: str, value: str | None, low: int, high: int) -> int | None:
     return int(result)
 
 
-def csv_list(value: str | None) -> list[str]:
+def csv_list(name: str, value: str | None) -> list[str]:
+    """A comma-separated list parameter's items; an empty parameter is absent (``[]``), but
+    one that is only commas and spaces (``,,,``) lists nothing: refused naming ``name``, never
+    read as no filter at all."""
     text = blank(value)
-    return [part.strip() for part in text.split(",") if part.strip()] if text else []
+    if text is None:
+        return []
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    if not items:
+        raise RuleViolated(
+            f"{name} lists nothing: give one or more values separated by commas",
+            key="invalid_request",
+            params={"field": name},
+        )
+    return items
 
 
 def language(locale: str | None, accept_language: str | None) -> Language:

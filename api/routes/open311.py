@@ -290,7 +290,7 @@ class RequestsQuery:
             one_line(name, raw[name])
         size = integer("page_size", raw["page_size"], 1, _MAX) or _MAX
         page = integer("page", raw["page"], 1, 1_000_000) or 1
-        codes = csv_list(raw["service_request_id"])
+        codes = csv_list("service_request_id", raw["service_request_id"])
         if codes:  # the spec: other parameters are then ignored
             return PublicFilter(codes=tuple(codes)), size, page
         start = w3c_param("start_date", raw["start_date"], zone)
@@ -298,7 +298,7 @@ class RequestsQuery:
         if start is None and end is None:
             start = now - timedelta(days=90)
         _ordered("start_date", start, "end_date", end)
-        statuses = {s.lower() for s in csv_list(raw["status"])}
+        statuses = {s.lower() for s in csv_list("status", raw["status"])}
         if statuses - {"open", "closed"}:
             raise RuleViolated("status is open, closed, or both separated by a comma")
         lat = number("lat", raw["lat"], -90, 90)
@@ -314,7 +314,7 @@ class RequestsQuery:
         updated_before = w3c_param("updated_before", raw["updated_before"], zone)
         _ordered("updated_after", updated_after, "updated_before", updated_before)
         f = PublicFilter(
-            categories=tuple(csv_list(raw["service_code"])),
+            categories=tuple(csv_list("service_code", raw["service_code"])),
             unknown_codes_refused=False,
             created_after=start,
             created_before=end,

@@ -721,3 +721,22 @@ def test_a_service_definition_needing_a_photo_says_so_first(api: Api, locale: st
     assert attribute is not None and attribute.findtext("variable") == "false"
     assert attribute.findtext("description") == PHOTO_WORDS[locale]
     assert fetch(api, "services/traffic_jam", locale=locale)["attributes"] == []
+
+
+@pytest.mark.parametrize("name", ["service_request_id", "service_code", "status"])
+@pytest.mark.parametrize("value", [",,,", ",", " , ,"])
+def test_a_list_parameter_of_only_commas_is_refused_naming_it(
+    api: Api, name: str, value: str
+) -> None:
+    """``service_request_id=,,,`` answered the whole list: it names no id, which is not the
+    same as an empty (absent) parameter."""
+    api.submit()
+    errors = fetch(api, "requests", expect=400, **{name: value})
+    assert errors == [
+        {
+            "code": 400,
+            "description": f"{name} lists nothing: give one or more values separated by commas",
+        }
+    ]
+    # the control: an empty parameter is absent, and the list answers
+    assert len(fetch(api, "requests", **{name: ""})) == 1

@@ -29,6 +29,7 @@ from cli.sla import print_sla, span
 from engine.actions import perform
 from engine.actors import Actor
 from engine.db import ROW_ID_MAX
+from engine.errors import RuleViolated
 from engine.lifecycle import (
     PUBLIC_NOTE_TRIGGERS,
     RULES_BY_TRIGGER,
@@ -41,7 +42,7 @@ from engine.lifecycle import (
 from engine.models import Attachment, Priority, Ticket
 from engine.photos import too_large
 from engine.queries import TicketFilter, list_tickets
-from engine.queries.tickets import DEFAULT_STATES
+from engine.queries.tickets import AT_RISK_HOURS_MAX, DEFAULT_STATES, check_at_risk_hours
 from engine.staff import get_staff
 from engine.submission import Language, Report, submit
 from engine.tickets import get_ticket, list_events
@@ -343,7 +344,10 @@ def list_(
     overdue: Annotated[bool, typer.Option("--overdue", help="an SLA deadline has passed")] = False,
     at_risk: Annotated[
         float | None,
-        typer.Option(help="an SLA deadline falls within this many hours", min=0, max=24 * 365),
+        typer.Option(
+            help="an SLA deadline falls within this many hours "
+            f"(more than 0, at most {AT_RISK_HOURS_MAX:,})"
+        ),
     ] = None,
     limit: Annotated[
         int, typer.Option(help="at most this many, most urgent first", min=1, max=ROW_ID_MAX)
@@ -356,6 +360,10 @@ def list_(
     says how many matched in all."""
     if state and all_states:
         raise UsageError("choose --state or --all-states, not both")
+    try:
+        check_at_risk_hours("--at-risk", at_risk)  # the API's rule: more than 0, at most 2,160
+    except RuleViolated as exc:
+        raise UsageError(exc.message) from None
     moment = now()
     wanted = TicketFilter(
         states=tuple(State) if all_states else tuple(state or ()),

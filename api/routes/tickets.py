@@ -53,6 +53,7 @@ from engine import (
 from engine.errors import shown
 from engine.instants import given_instant
 from engine.keys import may_fire
+from engine.queries.tickets import AT_RISK_HOURS_MAX
 
 router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictRoute)
 
@@ -72,7 +73,7 @@ class WorkQuery:
         at_risk_hours: Annotated[
             float | None,
             NUMBER,
-            Query(gt=0, le=24 * 90, description="deadline within this many hours"),
+            Query(gt=0, le=AT_RISK_HOURS_MAX, description="deadline within this many hours"),
         ] = None,
         limit: Annotated[int, WHOLE, Query(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, Query(max_length=200)] = None,

@@ -539,7 +539,12 @@ def test_cli_ticket_list_filters_columns_and_json(
     assert light in codes("--state", "ASSIGNED") and jam not in codes("--state", "assigned")
     assert {light, jam} <= codes("--at-risk", str(24 * 30))  # deadlines within 30 days
     assert not {light, jam} & codes("--overdue")  # submitted just now
-    assert not {light, jam} & codes("--at-risk", "0")
+    assert {light, jam} <= codes("--at-risk", "2160")  # the longest window, as the API's
+    # the API's rule from the same engine constant: more than 0 hours, at most 2,160
+    for hours in ("0", "-1", "2160.5", "8760"):
+        assert refused(tanggap, "ticket", "list", "--at-risk", hours).endswith(
+            "ticket list: --at-risk must be more than 0 and at most 2,160"
+        )
 
     [row] = [r for r in json.loads(ok(tanggap, "ticket", "list", "--json")) if r["code"] == light]
     assert (row["priority"], row["agency"], row["officer"]) == ("normal", "DBM", officer)

@@ -40,7 +40,8 @@ from engine.lifecycle import (
     parse_trigger,
 )
 from engine.models import Attachment, Priority, Ticket
-from engine.photos import too_large
+from engine.photo_containers import sniff
+from engine.photos import clean_photo, too_large
 from engine.queries import TicketFilter, list_tickets
 from engine.queries.tickets import AT_RISK_HOURS_MAX, DEFAULT_STATES, check_at_risk_hours
 from engine.staff import get_staff
@@ -69,7 +70,22 @@ def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
             raise typer.BadParameter(
                 too_large(str(path), limit=limit, size=size), param_hint="'--photo'"
             )
-    return tuple(path.read_bytes() for path in photos or ())
+    read = tuple(path.read_bytes() for path in photos or ())
+    for path, data in zip(photos or (), read, strict=True):
+        # the engine's words for a photo name no file: say which one, as the API does
+        if sniff(data) is None:
+            raise typer.BadParameter(
+                f"{path} is not a JPEG, PNG or WebP image", param_hint="'--photo'"
+            )
+        try:
+            clean_photo(data, max_bytes=limit)
+        except RuleViolated as exc:
+            if exc.code != "photo_unreadable":
+                raise
+            raise typer.BadParameter(
+                f"{path} is not a readable image", param_hint="'--photo'"
+            ) from None
+    return read
 
 
 @app.command("submit")

@@ -886,3 +886,29 @@ def test_cli_ticket_list_open_most_overdue_first_and_says_when_cut(
     assert {row["state"] for row in only} == {"rejected"}
     whole = ok(tanggap, "ticket", "list", "--limit", str(len(every)))
     assert "showing" not in whole  # nothing left out: nothing to say
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("text.jpg", b"just some text, not a photo", "is not a JPEG, PNG or WebP image"),
+        ("broken.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4, "is not a readable image"),
+    ],
+)
+def test_cli_photo_that_is_no_image_is_named_nothing_written(
+    tanggap: CliRunner, database: Database, tmp_path: Path, name: str, data: bytes, words: str
+) -> None:
+    """The CLI said "the uploaded file is not a readable image" naming no file; the API names
+    it ("text.jpg is not a JPEG, PNG or WebP image")."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = tickets(database)
+
+    line = refused(
+        tanggap, "ticket", "submit", "--category", "broken_road", *MONAS,
+        "--description", "jalan berlubang", "--photo", str(path),
+    )  # fmt: skip
+
+    assert line.endswith(f"Invalid value for '--photo': {path} {words}"), line
+    assert "uploaded file" not in line
+    assert tickets(database) == before

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.strict_json import RepeatedKey
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
-from engine.instants import PLUS_LOST, plus_lost
+from engine.instants import PLUS_LOST, plus_lost, without_offset
 from engine.routing import shown_bound
 from engine.text import clean_text
 
@@ -259,6 +259,8 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         return f"{field} must be a number"  # NaN fails every bound: it is no number at all
     if kind == "string_too_short" and ctx.get("min_length") == 1:
         return f"{field} must not be empty"
+    if kind == "instant_without_offset":  # a number for an instant (api.query.INSTANT)
+        return without_offset(field).message
     if kind.startswith("datetime") and isinstance(given, str) and plus_lost(given):
         return f"{field} must be a date and time; {PLUS_LOST}"
     if kind in words:
@@ -310,6 +312,16 @@ def not_text(error: Mapping[str, Any]) -> RuleViolated | None:
     return None
 
 
+def _number_for_instant(errors: Any) -> RuleViolated | None:
+    """A number given for an instant (``api.query.INSTANT``): the engine's very refusal of an
+    instant without an offset, naming the parameter, so both read and are coded alike."""
+    if not errors or errors[0].get("type") != "instant_without_offset":
+        return None
+    names = [str(p) for p in errors[0].get("loc", ()) if not isinstance(p, int)]
+    names = [n for n in names if n not in _SOURCES and not _UNION_TAG.match(n)]
+    return without_offset(safe(names[-1][:60]) if names else "the instant")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TanggapError)
     def _domain(request: Request, exc: TanggapError) -> Response:
@@ -346,6 +358,9 @@ def install(app: FastAPI) -> None:
         broken = not_text(exc.errors()[0]) if exc.errors() else None
         if broken is not None:
             return _domain(request, broken)
+        number = _number_for_instant(exc.errors())
+        if number is not None:
+            return _domain(request, number)
         errors = [
             {
                 # the request's own path: pydantic's names for a union's members are dropped

@@ -20,6 +20,7 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from api.errors import invalid
+from engine.instants import is_number
 from engine.text import as_number_text, clean_text, code_key
 
 _SEQUENCES = (list, tuple, set, frozenset)
@@ -96,6 +97,20 @@ def _plain(kind: str, words: str) -> BeforeValidator:
 #: A number query parameter: plain ASCII decimal, as the engine reads a number in a form.
 WHOLE = _plain("int_parsing", "Input should be a whole number")
 NUMBER = _plain("float_parsing", "Input should be a number")
+
+
+def _not_a_number(value: Any) -> Any:
+    if is_number(value):
+        # pydantic would read it as Unix seconds: the engine's refusal of an instant without
+        # an offset, naming the parameter (``api.errors``)
+        raise PydanticCustomError("instant_without_offset", "Input needs a time zone offset")
+    return value
+
+
+#: An instant parameter or field (``since``, ``start`` …): a number (``20261101``) is refused
+#: as an instant without an offset is, never read as Unix seconds. Every ``datetime`` the API
+#: takes carries it (tests/api/test_instants.py checks the OpenAPI description).
+INSTANT = BeforeValidator(_not_a_number)
 
 
 def one_line(name: str, value: str | None) -> str | None:

@@ -85,9 +85,23 @@ class SubmissionLimiter:
 
     def first_support(self, request: Request, code: str) -> bool:
         """Whether this is the client's first "me too" on report ``code`` within a day; the
-        call itself counts. Several people behind one address (a household, a carrier's NAT)
-        then count once a day without e-mail: the public figure errs low, never high."""
-        return self.limiter.hit(SUPPORT_MEMORY, "support", self.client(request), code)
+        call itself counts (one atomic step: of two at once, one is first). Several people
+        behind one address (a household, a carrier's NAT) then count once a day without
+        e-mail: the public figure errs low, never high. Ask only once the "me too" has passed
+        every rule (``engine.reports.support`` does); should the request fail after all, its
+        ``limit_supports`` forgets it (``forget_support``)."""
+        first = self.limiter.hit(SUPPORT_MEMORY, "support", self.client(request), code)
+        if first:
+            request.state.first_support = code
+        return first
+
+    def forget_support(self, request: Request) -> None:
+        """Undo this request's first "me too" (``first_support``): it failed, so it counted
+        nothing and the client's "me too" is still to come."""
+        code = getattr(request.state, "first_support", None)
+        if code is not None:
+            self.limiter.clear(SUPPORT_MEMORY, "support", self.client(request), code)
+            request.state.first_support = None
 
     def count(self, request: Request, *, accepted: bool, what: Sending = "report") -> None:
         item, bucket = (self.limit, _BUCKETS[what]) if accepted else (self.refused, "refused")
@@ -101,6 +115,8 @@ def _limited(request: Request, what: Sending) -> Iterator[None]:
         yield
     except BaseException:
         limiter.count(request, accepted=False, what=what)
+        if what == "support":
+            limiter.forget_support(request)
         raise
     limiter.count(request, accepted=True, what=what)
 

@@ -29,6 +29,7 @@ from cli.sla import print_sla, span
 from engine.actions import perform
 from engine.actors import Actor
 from engine.db import ROW_ID_MAX
+from engine.errors import RuleViolated
 from engine.lifecycle import (
     PUBLIC_NOTE_TRIGGERS,
     RULES_BY_TRIGGER,
@@ -39,9 +40,10 @@ from engine.lifecycle import (
     parse_trigger,
 )
 from engine.models import Attachment, Priority, Ticket
-from engine.photos import too_large
+from engine.photo_containers import sniff
+from engine.photos import clean_photo, too_large
 from engine.queries import TicketFilter, list_tickets
-from engine.queries.tickets import DEFAULT_STATES
+from engine.queries.tickets import AT_RISK_HOURS_MAX, DEFAULT_STATES, check_at_risk_hours
 from engine.staff import get_staff
 from engine.submission import Language, Report, submit
 from engine.tickets import get_ticket, list_events
@@ -68,7 +70,22 @@ def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
             raise typer.BadParameter(
                 too_large(str(path), limit=limit, size=size), param_hint="'--photo'"
             )
-    return tuple(path.read_bytes() for path in photos or ())
+    read = tuple(path.read_bytes() for path in photos or ())
+    for path, data in zip(photos or (), read, strict=True):
+        # the engine's words for a photo name no file: say which one, as the API does
+        if sniff(data) is None:
+            raise typer.BadParameter(
+                f"{path} is not a JPEG, PNG or WebP image", param_hint="'--photo'"
+            )
+        try:
+            clean_photo(data, max_bytes=limit)
+        except RuleViolated as exc:
+            if exc.code != "photo_unreadable":
+                raise
+            raise typer.BadParameter(
+                f"{path} is not a readable image", param_hint="'--photo'"
+            ) from None
+    return read
 
 
 @app.command("submit")
@@ -343,7 +360,10 @@ def list_(
     overdue: Annotated[bool, typer.Option("--overdue", help="an SLA deadline has passed")] = False,
     at_risk: Annotated[
         float | None,
-        typer.Option(help="an SLA deadline falls within this many hours", min=0, max=24 * 365),
+        typer.Option(
+            help="an SLA deadline falls within this many hours "
+            f"(more than 0, at most {AT_RISK_HOURS_MAX:,})"
+        ),
     ] = None,
     limit: Annotated[
         int, typer.Option(help="at most this many, most urgent first", min=1, max=ROW_ID_MAX)
@@ -356,6 +376,10 @@ def list_(
     says how many matched in all."""
     if state and all_states:
         raise UsageError("choose --state or --all-states, not both")
+    try:
+        check_at_risk_hours("--at-risk", at_risk)  # the API's rule: more than 0, at most 2,160
+    except RuleViolated as exc:
+        raise UsageError(exc.message) from None
     moment = now()
     wanted = TicketFilter(
         states=tuple(State) if all_states else tuple(state or ()),

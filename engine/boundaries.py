@@ -268,6 +268,9 @@ def _read_geometry(
     if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
         kind = raw.get("type") if isinstance(raw, dict) else raw
         return None, None, None, [f"geometry {kind!r} is not a Polygon or MultiPolygon"]
+    broken = _not_a_number(raw.get("coordinates"), "coordinates")
+    if broken is not None:  # else shapely says a ring with NaN "does not form a closed linestring"
+        return None, None, None, [f"geometry {broken}"]
     try:
         geometry = from_geojson(raw)
     except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
@@ -290,6 +293,24 @@ def _read_geometry(
         return None, None, None, [f"geometry is not valid ({reason}) and cannot be repaired"]
     stored = json.loads(json.dumps(to_geojson(fixed)))
     return stored, fixed.bounds, reason, []
+
+
+def _not_a_number(value: Any, path: str) -> str | None:
+    """Where the first coordinate that is no finite number sits, in words naming it
+    (``coordinates[0][3][1] is not a number``); None when every number is one."""
+    if isinstance(value, list):
+        for index, inner in enumerate(value):
+            found = _not_a_number(inner, f"{path}[{index}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None  # not a number at all: shapely's own words say what is malformed
+    if math.isnan(value):
+        return f"{path} is not a number"
+    if math.isinf(value):
+        return f"{path} is not a finite number"
+    return None
 
 
 def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry | None:

@@ -19,17 +19,37 @@ LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 _WINDOW = {"earliest": f"{EARLIEST:%Y-%m-%d}", "latest": f"{LATEST:%Y-%m-%d}"}
 
 
+def without_offset(name: str) -> RuleViolated:
+    """The refusal of an instant ``name`` without an offset, or of a number given for one."""
+    return RuleViolated(
+        f"{name} needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00",
+        key="instant_without_offset",
+        params={"field": name},
+    )
+
+
+#: A number as text: ``20261101``, ``-5``, ``1733011200.5``, ``1e9``.
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def is_number(value: object) -> bool:
+    """Whether ``value``, given where an instant belongs, is a number. Some parsers (pydantic's
+    among them) read one as Unix seconds, so ``20261101`` would become 1970-08-23: it is no
+    instant here, and is refused as one without an offset is (``without_offset``)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and _NUMBER.fullmatch(value) is not None
+
+
 def given_instant(name: str, value: datetime | None) -> datetime | None:
     """``value`` in UTC, or ``None`` when not given; ``RuleViolated`` naming ``name`` when it
     has no offset or lies outside the window."""
     if value is None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise RuleViolated(
-            f"{name} needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00",
-            key="instant_without_offset",
-            params={"field": name},
-        )
+        raise without_offset(name)
     try:
         moment = value.astimezone(UTC)
     except OverflowError:

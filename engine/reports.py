@@ -4,6 +4,7 @@ reported nearby), say "me too", follow it by e-mail, read it with the reporter t
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -279,7 +280,7 @@ def support(
     email: str | None,
     language: Language,
     now: datetime,
-    first_from_client: bool = True,
+    first_from_client: bool | Callable[[str], bool] = True,
     settings: Settings | None = None,
 ) -> Supported:
     """ "Me too": one more supporter on an open report, and their e-mail subscribed to it
@@ -291,7 +292,13 @@ def support(
     address whether it filed the report. Without one, the caller says whether this is the client's
     first "me too" on the report (``first_from_client``, the API's per-client memory). A repeat
     is answered with the report as it stands and ``counted`` False.
+
+    ``first_from_client`` may be a question to ask, given the report's code (the API's memory
+    counts the asking): it is asked once, after every rule has passed (the address, the code,
+    the report's state), so a refused "me too" never uses up the client's one.
     """
+    if email is not None:
+        clean_email(email, field="email", required=True)  # before anything is read or counted
     ticket = get_ticket(session, code)
     if not visibility.published(ticket):
         # Not the public's to see, so not theirs to support or follow: an unknown code.
@@ -302,7 +309,7 @@ def support(
             key="support_closed",
             params={"state": ticket.state},
         )
-    counted = first_from_client
+    counted = first_from_client(ticket.code) if callable(first_from_client) else first_from_client
     if email:
         row = _subscribe(session, ticket, email, language, now, settings)
         # Marked only where not yet marked, in one UPDATE: of two concurrent "me too"s with one

@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import math
 import os
 import re
 import tempfile
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -461,6 +462,21 @@ def _with_serve_base_url(settings: Settings) -> Settings:
     return found
 
 
+#: Validation errors about a number's bounds, which NaN fails whatever the bounds.
+_BOUNDS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+
+
+def _nan(error: Any) -> bool:
+    """Whether a validation error is a bound that NaN (``nan``, ``NaN``) failed."""
+    if error.get("type") not in _BOUNDS:
+        return False
+    given = error.get("input")
+    try:
+        return isinstance(given, str | float) and math.isnan(float(given))
+    except ValueError:
+        return False
+
+
 def load_settings() -> Settings:
     """Settings from the environment, or ``ConfigurationError`` naming the variable that is
     wrong (its value is not repeated: it may be a password in a URL)."""
@@ -468,8 +484,10 @@ def load_settings() -> Settings:
         return _with_serve_base_url(Settings())
     except ValidationError as exc:
         problems = []
-        for error in exc.errors(include_input=False, include_url=False):
+        for error in exc.errors(include_url=False):
             message = re.sub(r"^Value error, ", "", error["msg"])
+            if _nan(error):  # NaN fails every bound: pydantic says it is above the highest
+                message = "not a number"
             if not error["loc"]:  # a check across fields names its variables itself
                 problems.append(message)
                 continue

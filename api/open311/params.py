@@ -63,6 +63,15 @@ OPEN311_FIELDS = {
     "photo": "media",
     "answers": "attribute",
 }
+#: How an Open311 client sends a photo: GeoReport v2 has only ``media_url``, which this service
+#: never fetches (no outside calls, no server-side request forgery); ``media[]`` is ours.
+PHOTO_HOW = "send it as a media[] file in multipart/form-data; media_url is not fetched"
+#: A service that needs a photo says so, in its description and in its definition.
+PHOTO_NEEDED = {
+    Language.ID: "Laporan jenis ini wajib menyertakan minimal satu foto: kirim sebagai berkas "
+    "media[] dalam multipart/form-data; media_url tidak diambil.",
+    Language.EN: f"A report of this kind needs at least one photo: {PHOTO_HOW}.",
+}
 #: Names in messages that are the engine's own words (plain words like "photo" stay).
 _ENGINE_FIELD = re.compile(r"\b(reporter_email|reporter_phone|reporter_name)\b")
 
@@ -73,6 +82,8 @@ def in_open311_words(exc: RuleViolated) -> RuleViolated:
     field = exc.params.get("field")
     params = dict(exc.params)
     message = _ENGINE_FIELD.sub(lambda m: OPEN311_FIELDS[m.group(1)], exc.message)
+    if exc.code == "photo_required":  # media_url is all GeoReport v2 knows: say what works
+        message = f"{message}: {PHOTO_HOW}"
     if isinstance(field, str) and field in OPEN311_FIELDS:
         params["field"] = OPEN311_FIELDS[field]
         if message.startswith(f"{field} "):  # "address has 400 characters …"
@@ -131,9 +142,21 @@ def integer(name: str, value: str | None, low: int, high: int) -> int | None:
     return int(result)
 
 
-def csv_list(value: str | None) -> list[str]:
+def csv_list(name: str, value: str | None) -> list[str]:
+    """A comma-separated list parameter's items; an empty parameter is absent (``[]``), but
+    one that is only commas and spaces (``,,,``) lists nothing: refused naming ``name``, never
+    read as no filter at all."""
     text = blank(value)
-    return [part.strip() for part in text.split(",") if part.strip()] if text else []
+    if text is None:
+        return []
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    if not items:
+        raise RuleViolated(
+            f"{name} lists nothing: give one or more values separated by commas",
+            key="invalid_request",
+            params={"field": name},
+        )
+    return items
 
 
 def language(locale: str | None, accept_language: str | None) -> Language:

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import NowDep, ReadSessionDep, StaffKey, SupervisorKey
-from api.query import WHOLE
+from api.query import INSTANT, WHOLE
 from api.schemas.dashboard import AddressedRead, BacklogRead, BoardTicketRead, SlaStoryRead
 from api.strict_json import StrictRoute
 from engine.instants import given_instant
@@ -62,7 +62,7 @@ def read_addressed(
     key: SupervisorKey,
     session: ReadSessionDep,
     now: NowDep,
-    since: datetime | None = None,
+    since: Annotated[datetime | None, INSTANT] = None,
     limit: Annotated[int, WHOLE, Query(ge=1, le=1000)] = 200,
 ) -> list[AddressedRead]:
     """Escalation mail sent to the key's agency (its queue or its head), newest first

@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
 from api.forms import check_text, repeated
 from api.open311.params import (
+    PHOTO_NEEDED,
     blank,
     csv_list,
     in_open311_words,
@@ -167,22 +168,41 @@ def discovery(fmt: FormatDep, settings: SettingsDep) -> Response:
 
 def _service_items(session: Any, lang: Language) -> list[dict[str, Any]]:
     """Name, description and keywords in one language (the catalogue's own description, which
-    has one language, only where the operator wrote one)."""
+    has one language, only where the operator wrote one); a service that needs a photo says
+    so, and how to send it, after its description."""
     items = []
     for s in list_services(session):
         name = s.name_en if lang is Language.EN else s.name_id
+        description = s.description or name
+        if s.photo_on_submit:
+            description = f"{description.rstrip().rstrip('.')}. {PHOTO_NEEDED[lang]}"
         items.append(
             {
                 "service_code": s.code,
                 "service_name": name,
-                "description": s.description or name,
-                "metadata": bool(s.questions),
+                "description": description,
+                "metadata": bool(s.questions) or s.photo_on_submit,
                 "type": "realtime",
                 "keywords": name,
                 "group": s.group,
             }
         )
     return items
+
+
+def _photo_attribute(lang: Language) -> dict[str, Any]:
+    """That the service needs a photo, as GeoReport v2 says a thing to the person filing:
+    an attribute that is not variable (no input; its description is shown)."""
+    return {
+        "variable": False,
+        "code": "media",
+        "datatype": "string",
+        "required": False,
+        "datatype_description": "",
+        "order": 0,
+        "description": PHOTO_NEEDED[lang],
+        "values": [],
+    }
 
 
 def _attribute(question: QuestionSpec, lang: Language) -> dict[str, Any]:
@@ -217,14 +237,16 @@ def service_definition(
     session: ReadSessionDep,
     locale: LocaleQuery = None,
 ) -> Response:
-    """The category's questions as attributes, worded in `locale` (else Accept-Language)."""
+    """The category's questions as attributes, worded in `locale` (else Accept-Language);
+    first, for a category that needs a photo, an attribute that is not variable saying so."""
     lang = _lang(request, locale)
     found = next((s for s in list_services(session) if s.code == service_code), None)
     if found is None:
         raise NotFound(f"no service with code {shown(service_code)}")
+    photo = [_photo_attribute(lang)] if found.photo_on_submit else []
     body = {
         "service_code": service_code,
-        "attributes": [_attribute(q, lang) for q in found.questions],
+        "attributes": photo + [_attribute(q, lang) for q in found.questions],
     }
     return document(fmt, "service_definition", "service_definition", body)
 
@@ -268,7 +290,7 @@ class RequestsQuery:
             one_line(name, raw[name])
         size = integer("page_size", raw["page_size"], 1, _MAX) or _MAX
         page = integer("page", raw["page"], 1, 1_000_000) or 1
-        codes = csv_list(raw["service_request_id"])
+        codes = csv_list("service_request_id", raw["service_request_id"])
         if codes:  # the spec: other parameters are then ignored
             return PublicFilter(codes=tuple(codes)), size, page
         start = w3c_param("start_date", raw["start_date"], zone)
@@ -276,7 +298,7 @@ class RequestsQuery:
         if start is None and end is None:
             start = now - timedelta(days=90)
         _ordered("start_date", start, "end_date", end)
-        statuses = {s.lower() for s in csv_list(raw["status"])}
+        statuses = {s.lower() for s in csv_list("status", raw["status"])}
         if statuses - {"open", "closed"}:
             raise RuleViolated("status is open, closed, or both separated by a comma")
         lat = number("lat", raw["lat"], -90, 90)
@@ -292,7 +314,7 @@ class RequestsQuery:
         updated_before = w3c_param("updated_before", raw["updated_before"], zone)
         _ordered("updated_after", updated_after, "updated_before", updated_before)
         f = PublicFilter(
-            categories=tuple(csv_list(raw["service_code"])),
+            categories=tuple(csv_list("service_code", raw["service_code"])),
             unknown_codes_refused=False,
             created_after=start,
             created_before=end,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -19,7 +20,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
-from api.query import GIVEN, STATES, WHOLE
+from api.query import GIVEN, INSTANT, STATES, WHOLE
 from api.ratelimit import SubmissionLimiter, limit_submissions, limit_supports
 from api.schemas.public import (
     CommentCreate,
@@ -61,7 +62,6 @@ from engine import (
     write_submission,
 )
 from engine.actions import Comment, Rate, Reopen
-from engine.codes import normalize_code
 from engine.instants import given_instant
 from engine.text import as_number_text
 
@@ -206,7 +206,7 @@ class FeedQuery:
         ] = None,
         state: Annotated[list[State] | None, STATES, Query()] = None,
         category: Annotated[list[str] | None, GIVEN, Query(max_length=60)] = None,
-        since: Annotated[datetime | None, Query(description="changed at or after")] = None,
+        since: Annotated[datetime | None, INSTANT, Query(description="changed at or after")] = None,
         limit: Annotated[int, WHOLE, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
@@ -335,14 +335,18 @@ def me_too(
     (at most one a day, however often it is given) and nothing else until its owner confirms.
 
     `supporters` counts people, as well as they can be told apart: an e-mail address counts
-    once, ever (the reporter's own address not at all); without one, a client counts once per
-    report a day (by its network address, so several people behind one address count once:
-    the figure errs low, never high). A repeat answers 200 with `counted` false, the figure
-    unchanged, and still subscribes a new address."""
+    once, ever (the reporter's own address too, once, like any other: the answer never tells
+    who reported); without one, a client counts once per report a day (by its network
+    address, so several people behind one address count once: the figure errs low, never
+    high). A repeat answers 200 with `counted` false, the figure unchanged, and still
+    subscribes a new address. A refused "me too" (a bad address, an unknown code, a closed
+    report) counts nothing and leaves the client's "me too" for later."""
     body = body or SupportCreate()
     email = str(body.email) if body.email else None
     limiter: SubmissionLimiter = request.app.state.limiter
-    first = limiter.first_support(request, normalize_code(code)[:64])
+    # asked by the engine once the "me too" has passed every rule (limit_supports forgets
+    # it if the request fails after all)
+    first = partial(limiter.first_support, request)
     supported = support(
         session,
         code,

@@ -22,7 +22,7 @@ from api.deps import (
     SupervisorKey,
 )
 from api.errors import REPORT_FIELDS, request_fields
-from api.query import NUMBER, STATES, WHOLE
+from api.query import INSTANT, NUMBER, STATES, WHOLE
 from api.routes.reports import to_report
 from api.schemas.public import ReportCreated, StateRead
 from api.schemas.staff import (
@@ -53,6 +53,7 @@ from engine import (
 from engine.errors import shown
 from engine.instants import given_instant
 from engine.keys import may_fire
+from engine.queries.tickets import AT_RISK_HOURS_MAX
 
 router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictRoute)
 
@@ -72,7 +73,7 @@ class WorkQuery:
         at_risk_hours: Annotated[
             float | None,
             NUMBER,
-            Query(gt=0, le=24 * 90, description="deadline within this many hours"),
+            Query(gt=0, le=AT_RISK_HOURS_MAX, description="deadline within this many hours"),
         ] = None,
         limit: Annotated[int, WHOLE, Query(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -338,8 +339,8 @@ def read_figures(
     now: NowDep,
     settings: SettingsDep,
     group_by: GroupBy = GroupBy.AGENCY,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: Annotated[datetime | None, INSTANT] = None,
+    end: Annotated[datetime | None, INSTANT] = None,
 ) -> FiguresRead:
     """On-time rate per timer, median time to resolve, backlog and reopen rate, per group.
 
@@ -360,7 +361,7 @@ def read_escalations(
     key: SupervisorKey,
     session: ReadSessionDep,
     now: NowDep,
-    since: datetime | None = None,
+    since: Annotated[datetime | None, INSTANT] = None,
     limit: Annotated[int, WHOLE, Query(ge=1, le=1000)] = 200,
 ) -> list[EscalationRead]:
     """Ladder levels whose mail went to the key's staff member (default: the last 7 days);

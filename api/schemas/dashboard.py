@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
+from api.schemas.instants import Instant
 from api.schemas.public import StateRead
 from api.schemas.staff import TimerRead
 from engine.queries.oversight import (
@@ -32,7 +31,7 @@ class BoardTicketRead(BaseModel):
     officer: str | None
     lat: float
     lon: float
-    due_at: datetime | None = Field(description="earliest running SLA deadline")
+    due_at: Instant | None = Field(description="earliest running SLA deadline")
     version: int
 
     @classmethod
@@ -81,8 +80,8 @@ class NoticeRead(BaseModel):
     recipient: str
     recipient_kind: str
     status: str = Field(description="outbox status: pending, sending, sent, failed, dead …")
-    queued_at: datetime
-    sent_at: datetime | None
+    queued_at: Instant
+    sent_at: Instant | None
     last_event: str | None
 
     @classmethod
@@ -100,8 +99,8 @@ class NoticeRead(BaseModel):
 class LevelStoryRead(BaseModel):
     level: str
     percent: int
-    due_at: datetime
-    recorded_at: datetime
+    due_at: Instant
+    recorded_at: Instant
     mailed: bool
     told: list[NoticeRead]
 
@@ -165,12 +164,12 @@ class AddressedRead(BaseModel):
     cycle: int
     level: str
     percent: int
-    due_at: datetime
+    due_at: Instant
     recipient: str
     recipient_kind: str
     status: str
-    queued_at: datetime
-    sent_at: datetime | None
+    queued_at: Instant
+    sent_at: Instant | None
 
     @classmethod
     def of(cls, e: AddressedEscalation) -> AddressedRead:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,6 +21,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from api.schemas.instants import Instant
 from engine import (
     Channel,
     Language,
@@ -181,7 +181,7 @@ class EventRead(BaseModel):
     state: StateRead
     by: str = Field(description="who acted, by role: citizen, staff, supervisor, admin, system")
     note: str | None = Field(description="the public note, if any")
-    at: datetime
+    at: Instant
 
     @classmethod
     def of(cls, e: PublicEvent) -> EventRead:
@@ -206,9 +206,9 @@ class ReportRead(BaseModel):
     lon: float
     address: str | None
     supporters: int
-    created_at: datetime
-    updated_at: datetime
-    expected_resolution_at: datetime | None = Field(description="the resolution SLA deadline")
+    created_at: Instant
+    updated_at: Instant
+    expected_resolution_at: Instant | None = Field(description="the resolution SLA deadline")
     overdue: bool
     duplicate_of: str | None
     distance_m: float | None = None
@@ -278,7 +278,7 @@ class ReportCreated(BaseModel):
     reporter_token: str = Field(description="shown once: keep it to follow, dispute or rate")
     state: StateRead
     agency: NamedRead
-    expected_resolution_at: datetime | None
+    expected_resolution_at: Instant | None
     possible_duplicates: list[ReportRead]
     public: bool = Field(
         description="whether anyone may read the report by its code, on the list and the map; "
@@ -312,7 +312,7 @@ class ReporterRead(BaseModel):
     phone: str | None
     private: bool
     rating: int | None
-    resolved_at: datetime | None
+    resolved_at: Instant | None
     subscribed: bool = Field(description="whether your own e-mail gets updates")
     followers: int = Field(
         description="addresses told about changes to this report (yours included)"

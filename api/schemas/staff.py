@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.instants import Instant
 from api.schemas.public import (
     Base64Photo,
     BodyLat,
@@ -50,8 +50,8 @@ class WorkItemRead(BaseModel):
     agency: str
     area: str
     officer: str | None
-    created_at: datetime
-    due_at: datetime | None = Field(description="earliest running SLA deadline")
+    created_at: Instant
+    due_at: Instant | None = Field(description="earliest running SLA deadline")
     overdue: bool
     version: int
 
@@ -97,7 +97,7 @@ class StaffEventRead(BaseModel):
     note: str | None
     public: bool
     data: dict[str, Any]
-    at: datetime
+    at: Instant
 
     @classmethod
     def of(cls, e: StaffEvent) -> StaffEventRead:
@@ -140,8 +140,8 @@ class AnswerRead(BaseModel):
 class LevelRead(BaseModel):
     level: str
     percent: int
-    due_at: datetime
-    recorded_at: datetime
+    due_at: Instant
+    recorded_at: Instant
     mailed: bool
 
 
@@ -153,13 +153,13 @@ class TimerRead(BaseModel):
         description="running, paused, overdue, met, breached, or ended (stopped by a transfer, "
         "rejection or duplicate before its deadline: no case in the on-time figures)"
     )
-    started_at: datetime
-    deadline: datetime
-    stopped_at: datetime | None
+    started_at: Instant
+    deadline: Instant
+    stopped_at: Instant | None
     target_seconds: float
     elapsed_seconds: float
     remaining_seconds: float
-    pauses: list[tuple[datetime, datetime | None]]
+    pauses: list[tuple[Instant, Instant | None]]
     escalations: list[LevelRead]
 
     @classmethod
@@ -330,8 +330,8 @@ class KeyRead(BaseModel):
     agency: str | None
     area: str | None
     staff: str | None
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: Instant
+    revoked_at: Instant | None
 
     @classmethod
     def of(cls, k: ApiKey) -> KeyRead:
@@ -380,8 +380,8 @@ class GroupFiguresRead(BaseModel):
 
 class FiguresRead(BaseModel):
     group_by: str
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
     min_count: int
     groups: list[GroupFiguresRead]
 
@@ -411,8 +411,8 @@ class EscalationRead(BaseModel):
     cycle: int
     level: str
     percent: int
-    due_at: datetime
-    recorded_at: datetime
+    due_at: Instant
+    recorded_at: Instant
     mailed: bool
 
     @classmethod

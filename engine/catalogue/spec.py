@@ -7,6 +7,7 @@ parent, a policy's calendar …). Errors point at ``categories[3].agency (line 2
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -103,6 +104,11 @@ class AreaSpec(_Spec):
     @field_validator("polygon")
     @classmethod
     def _valid_ring(cls, ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for index, point in enumerate(ring):
+            for axis, number in zip(("longitude", "latitude"), point, strict=True):
+                if not math.isfinite(number):  # NaN is no point, and never "ends where it starts"
+                    what = "not a number" if math.isnan(number) else "not a finite number"
+                    raise ValueError(f"polygon point {index}: its {axis} is {what}")
         if ring[0] != ring[-1]:
             raise ValueError("polygon ring must end where it starts")
         for lon, lat in ring:

@@ -48,6 +48,7 @@ from engine.queries.public import (
     get_public,
     photo_query,
 )
+from engine.queries.tickets import check_at_risk_hours
 from engine.questions import AnsweredQuestion, describe_answers, questions_of
 from engine.tickets import get_ticket, list_events
 from engine.timeline import TimerView, sla_timeline
@@ -66,6 +67,9 @@ class WorkFilter:
     overdue: bool = False
     #: Only tickets whose earliest running deadline falls within this many hours (not yet past).
     at_risk_hours: float | None = None
+
+    def __post_init__(self) -> None:
+        check_at_risk_hours("at_risk_hours", self.at_risk_hours)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.catalogue.lookup import get_category
 from engine.models import Category
 from engine.queries.public import PublicTicket, nearby_open
 from engine.settings import Settings
@@ -26,14 +27,16 @@ def suggest_duplicates(
     settings: Settings,
     limit: int = 5,
 ) -> list[PublicTicket]:
-    """Open reports of ``category`` near (lat, lon), nearest first; none for an unknown or
-    inactive category (the form will say so when it is sent)."""
+    """Open reports of ``category`` near (lat, lon), nearest first; none for an inactive
+    category (the form will say so when it is sent). An unknown category is refused as the
+    API refuses it (``UnknownCategory``, naming ``category``), never an empty answer."""
     row = session.execute(
         select(Category.id, Category.duplicate_radius_m).where(
             Category.code == category, Category.active
         )
     ).first()
     if row is None:
+        get_category(session, category)  # unknown: refused, naming the codes there are
         return []
     return nearby_open(
         session,

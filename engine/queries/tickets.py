@@ -7,6 +7,7 @@ shell sees every agency and area.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,14 +16,36 @@ from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.lookup import get_agency, get_area, get_category
+from engine.errors import RuleViolated
 from engine.instants import LATEST
 from engine.keys import descendant_area_ids
 from engine.lifecycle import OPEN_STATES, State
 from engine.models import Agency, Area, Category, SlaTimer, Staff, Ticket, UTCDateTime
+from engine.routing import shown_bound
 from engine.staff import get_staff
 
 #: States listed when none is asked for: the tickets someone still has to act on.
 DEFAULT_STATES: tuple[State, ...] = tuple(s for s in State if s in OPEN_STATES)
+
+
+#: The longest "at risk" window a listing takes, in hours (90 days): the API's
+#: ``at_risk_hours`` and ``tanggap ticket list --at-risk`` alike, more than 0 up to this.
+AT_RISK_HOURS_MAX = 24 * 90
+
+
+def check_at_risk_hours(name: str, hours: float | None) -> None:
+    """The one rule for an "at risk within N hours" filter: more than 0 (nothing falls due
+    within no time) and at most ``AT_RISK_HOURS_MAX``; ``RuleViolated`` naming ``name``."""
+    if hours is None:
+        return
+    bounds = f"more than 0 and at most {shown_bound(AT_RISK_HOURS_MAX)}"
+    params: dict[str, object] = {"field": name, "max": AT_RISK_HOURS_MAX}
+    if math.isnan(hours):
+        raise RuleViolated(
+            f"{name} is not a number; give a number {bounds}", key="invalid_number", params=params
+        )
+    if not 0 < hours <= AT_RISK_HOURS_MAX:
+        raise RuleViolated(f"{name} must be {bounds}", key="invalid_number", params=params)
 
 
 @dataclass(frozen=True)
@@ -39,6 +62,9 @@ class TicketFilter:
     overdue: bool = False
     #: Only tickets whose earliest running deadline falls within this many hours, not yet past.
     at_risk_hours: float | None = None
+
+    def __post_init__(self) -> None:
+        check_at_risk_hours("at_risk_hours", self.at_risk_hours)
 
 
 @dataclass(frozen=True)

@@ -262,3 +262,16 @@ def test_a_json_key_given_twice_is_refused_naming_it_and_nothing_is_written(
     assert problem["detail"] == f"{key} is given more than once; send it once"
     assert problem["params"] == {"field": key}
     assert api.client.get(f"/api/v1/reports/{code}").json() == before
+
+
+def test_nearby_refuses_an_unknown_category_as_the_api_does(api: Api) -> None:
+    """The report form's nearby list answered 200 with nothing for ``category=nope``."""
+    where = {"lat": MONAS[0], "lon": MONAS[1]}
+    nearby = api.client.get("/web/nearby", params={"category": "nope", **where})
+    listed = api.client.get("/api/v1/reports", params={"category": "nope"})
+    assert nearby.status_code == listed.status_code == 422, nearby.text
+    assert nearby.json()["detail"] == listed.json()["detail"]
+    assert nearby.json()["detail"].startswith("unknown report category 'nope'; valid: ")
+    assert nearby.json()["params"] == {"field": "category"}
+    # the control: a known category still answers its (here empty) list
+    assert api.client.get("/web/nearby", params={"category": "flood", **where}).status_code == 200

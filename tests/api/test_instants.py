@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.api.conftest import MONAS, Api
@@ -141,3 +143,94 @@ def test_a_date_answer_near_the_calendar_edge_is_refused_naming_the_question(
     )
     assert open311.status_code == 400, open311.text
     assert "'since' must lie between 1970-01-01" in open311.json()[0]["description"]
+
+
+#: Numbers a parser may read as Unix seconds (pydantic does): 20261101 was 1970-08-23T12:05:01Z.
+NUMBERS = ["20261101", "2026", "1733011200", "1733011200.5", "-5", "+123", "1e9"]
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+@pytest.mark.parametrize(("path", "name", "who"), JSON_API)
+def test_api_refuses_a_number_for_an_instant_as_one_without_offset(
+    api: Api, path: str, name: str, who: str | None, value: str
+) -> None:
+    headers = api.auth(who) if who else {}
+    number = api.client.get(path, params={name: value}, headers=headers)
+    naive = api.client.get(path, params={name: "2026-11-01"}, headers=headers)
+    assert number.status_code == naive.status_code == 422, number.text
+    assert number.json()["detail"] == (
+        f"{name} needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00"
+    )
+    assert number.json() == naive.json()  # the same refusal: words, code and field alike
+
+
+def _takes_an_instant(schema: object, schemas: dict[str, Any], seen: set[str]) -> bool:
+    """Whether an OpenAPI schema, its references followed, holds a date-time anywhere."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            name = ref.rsplit("/", 1)[-1]
+            if name in seen:
+                return False
+            seen.add(name)
+            return _takes_an_instant(schemas[name], schemas, seen)
+        return schema.get("format") == "date-time" or any(
+            _takes_an_instant(v, schemas, seen) for v in schema.values()
+        )
+    if isinstance(schema, list):
+        return any(_takes_an_instant(v, schemas, seen) for v in schema)
+    return False
+
+
+def test_every_instant_the_api_takes_refuses_a_number(api: Api) -> None:
+    """The list above is every date-time the JSON API takes, in a query or a body: a new one
+    must join it (and carry ``api.query.INSTANT``)."""
+    spec = api.client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    parameters, bodies = set(), set()
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            for parameter in operation.get("parameters", []):
+                if _takes_an_instant(parameter.get("schema"), schemas, set()):
+                    parameters.add((path, parameter["name"]))
+            if _takes_an_instant(operation.get("requestBody"), schemas, set()):
+                bodies.add((method, path))
+    assert parameters == {(path, name) for path, name, _ in JSON_API}
+    assert bodies == set()  # no body takes an instant (a question's answer is text: below)
+    for path, name, who in JSON_API:
+        headers = api.auth(who) if who else {}
+        refused = api.client.get(path, params={name: "20261101"}, headers=headers)
+        assert refused.status_code == 422, (path, name, refused.text)
+        assert refused.json()["detail"].startswith(f"{name} needs a time zone offset")
+
+
+@pytest.mark.parametrize("value", [20261101, "20261101", 1733011200, "1733011200"])
+def test_a_number_for_a_date_answer_is_never_unix_seconds(api: Api, value: object) -> None:
+    """A question's date-and-time answer in a JSON body: a number is refused naming the
+    question, never read as seconds since 1970."""
+    response = api.client.post(
+        "/api/v1/reports",
+        json={
+            "category": "flood",
+            "description": "Banjir setinggi lutut",
+            "lat": MONAS[0],
+            "lon": MONAS[1],
+            "answers": {"since": value},
+        },
+    )
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("answer to 'since' ")
+    assert "time zone offset" in detail or "must be a date and time" in detail
+
+
+@pytest.mark.parametrize("value", ["20261201", "2026", "1733011200"])
+@pytest.mark.parametrize(("resource", "name"), OPEN311)
+def test_open311_refuses_a_number_for_a_date(
+    api: Api, resource: str, name: str, value: str
+) -> None:
+    response = api.client.get(f"/open311/v2/{resource}.json", params={name: value})
+    assert response.status_code == 400, response.text
+    (error,) = response.json()
+    assert error["description"].startswith(f"{name} ")
+    assert "offset" in error["description"] or "W3C date" in error["description"]

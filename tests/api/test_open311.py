@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from fastapi.testclient import TestClient
 
+from engine import list_services
 from tests.api.conftest import MONAS, Api
 from tests.api.test_instants import OPEN311 as OPEN311_DATES
 from tests.conftest import make_photo
@@ -626,3 +627,116 @@ def test_a_period_that_ends_before_it_starts_is_a_400_naming_its_end(
     ]
     # One day given as both ends is that whole day, not an inverted period.
     assert fetch(api, path, **{first: "2026-11-23", last: "2026-11-23"}) is not None
+
+
+# --- a service that needs a photo ------------------------------------------------------------
+
+PHOTO_HOW = "send it as a media[] file in multipart/form-data; media_url is not fetched"
+PHOTO_WORDS = {
+    "id": "Laporan jenis ini wajib menyertakan minimal satu foto: kirim sebagai berkas media[] "
+    "dalam multipart/form-data; media_url tidak diambil.",
+    "en": f"A report of this kind needs at least one photo: {PHOTO_HOW}.",
+}
+
+
+def _needing_a_photo(api: Api) -> set[str]:
+    with api.transactions.read() as session:
+        return {s.code for s in list_services(session) if s.photo_on_submit}
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_photo_required_refusal_says_how_an_open311_client_sends_one(api: Api, fmt: str) -> None:
+    """GeoReport v2 has only media_url, which is never fetched: the 400 says what works."""
+    response = post(api, fmt, service_code="broken_road", media_url="https://example.org/hole.jpg")
+    assert response.status_code == 400, response.text
+    words = f"a report of broken road / pothole needs at least one photo: {PHOTO_HOW}"
+    if fmt == "json":
+        assert response.json() == [{"code": 400, "description": words}]
+    else:
+        root = ET.fromstring(response.content)
+        assert root.tag == "errors"
+        (error,) = root
+        assert (error.tag, error.findtext("code"), error.findtext("description")) == (
+            "error",
+            "400",
+            words,
+        )
+    # done as it says: the same report with the photo as a media[] file is taken
+    files = [("media[]", ("hole.jpg", make_photo(), "image/jpeg"))]
+    taken = post(api, fmt, files, service_code="broken_road")
+    assert taken.status_code == 201, taken.text
+
+
+def test_the_json_apis_photo_refusal_keeps_its_own_words(api: Api) -> None:
+    """media[] and media_url are Open311's words: the JSON API's refusal does not use them."""
+    response = api.client.post(
+        "/api/v1/reports",
+        json={"category": "broken_road", "description": "Lubang", "lat": MONAS[0], "lon": MONAS[1]},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == "a report of broken road / pothole needs at least one photo"
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_services_needing_a_photo_say_so_in_their_description(api: Api, locale: str) -> None:
+    needing = _needing_a_photo(api)
+    assert {"broken_road", "illegal_parking"} <= needing  # the catalogue's, not a guess
+    services = fetch(api, "services", locale=locale)  # JSON and XML alike (a real parser)
+    for service in services:
+        says = PHOTO_WORDS[locale] in service["description"]
+        assert says is (service["service_code"] in needing), service
+        if says:
+            assert service["metadata"] is True  # its definition has the attribute below
+    road = next(s for s in services if s["service_code"] == "broken_road")
+    name = {"id": "Jalan rusak / berlubang", "en": "Broken road / pothole"}[locale]
+    assert road["description"] == f"{name}. {PHOTO_WORDS[locale]}"
+    xml = ET.fromstring(
+        api.client.get("/open311/v2/services.xml", params={"locale": locale}).content
+    )
+    described = {
+        s.findtext("service_code"): s.findtext("description") or "" for s in xml.iter("service")
+    }
+    assert {code for code, text in described.items() if PHOTO_WORDS[locale] in text} == needing
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_a_service_definition_needing_a_photo_says_so_first(api: Api, locale: str) -> None:
+    for code in sorted(_needing_a_photo(api)):
+        definition = fetch(api, f"services/{code}", locale=locale)
+        first = definition["attributes"][0]
+        assert first == {
+            "variable": False,  # GeoReport v2: no input, its description shown to the person
+            "code": "media",
+            "datatype": "string",
+            "required": False,
+            "datatype_description": "",
+            "order": 0,
+            "description": PHOTO_WORDS[locale],
+            "values": [],
+        }
+    xml = ET.fromstring(
+        api.client.get("/open311/v2/services/broken_road.xml", params={"locale": locale}).content
+    )
+    attribute = xml.find("attributes/attribute")
+    assert attribute is not None and attribute.findtext("variable") == "false"
+    assert attribute.findtext("description") == PHOTO_WORDS[locale]
+    assert fetch(api, "services/traffic_jam", locale=locale)["attributes"] == []
+
+
+@pytest.mark.parametrize("name", ["service_request_id", "service_code", "status"])
+@pytest.mark.parametrize("value", [",,,", ",", " , ,"])
+def test_a_list_parameter_of_only_commas_is_refused_naming_it(
+    api: Api, name: str, value: str
+) -> None:
+    """``service_request_id=,,,`` answered the whole list: it names no id, which is not the
+    same as an empty (absent) parameter."""
+    api.submit()
+    errors = fetch(api, "requests", expect=400, **{name: value})
+    assert errors == [
+        {
+            "code": 400,
+            "description": f"{name} lists nothing: give one or more values separated by commas",
+        }
+    ]
+    # the control: an empty parameter is absent, and the list answers
+    assert len(fetch(api, "requests", **{name: ""})) == 1

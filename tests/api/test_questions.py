@@ -98,7 +98,8 @@ def test_service_definition_in_english_by_locale_or_accept_language(api: Api) ->
         "/open311/v2/services/broken_road.json", headers={"Accept-Language": "en-US,en;q=0.8"}
     ).json()
     assert by_param == by_header
-    hole, hazards = by_param["attributes"]
+    photo, hole, hazards = by_param["attributes"]
+    assert photo["description"].startswith("A report of this kind needs at least one photo")
     assert hole["description"] == "How big is the hole?"
     assert hazards["datatype"] == "multivaluelist"
     assert hazards["values"][2] == {"key": "near_school", "name": "Near a school"}

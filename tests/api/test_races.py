@@ -81,3 +81,32 @@ def test_concurrent_transitions_one_wins_one_conflicts(
         detail = client.get(f"/api/v1/tickets/{code}", headers=headers).json()
     assert detail["version"] == 2
     assert len(detail["events"]) == 2
+
+
+def test_two_anonymous_me_toos_from_one_client_at_once_count_once(
+    live: tuple[Any, str], committed: list[str]
+) -> None:
+    """The client's one "me too" is taken only once the engine's checks have passed, and still
+    in one step: of two at the same moment, one counts and the other is told so."""
+    app, _ = live
+    with TestClient(app) as client:
+        body = {"category": "traffic_jam", "description": "macet", "lat": MONAS[0], "lon": MONAS[1]}
+        code = client.post("/api/v1/reports", json=body).json()["code"]
+        committed.append(code)
+    barrier = threading.Barrier(2)
+    results: list[Any] = [None, None]
+
+    def me_too(slot: int) -> None:
+        with TestClient(app) as client:
+            barrier.wait()
+            results[slot] = client.post(f"/api/v1/reports/{code}/supporters")
+
+    threads = [threading.Thread(target=me_too, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [200, 200], [r.text for r in results]
+    assert sorted(r.json()["counted"] for r in results) == [False, True]
+    with TestClient(app) as client:
+        assert client.get(f"/api/v1/reports/{code}").json()["supporters"] == 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from api.routes import reports as reports_routes
+from engine.errors import RuleViolated
 from tests.api.conftest import MONAS, Api
 
 
@@ -143,6 +146,91 @@ def test_me_too_needs_no_body_and_an_unknown_code_is_404(api: Api) -> None:
     wrong = api.client.post(f"/api/v1/reports/{code}/supporters", json={"email": "nope"})
     assert wrong.status_code == 422
     assert api.client.get(f"/api/v1/reports/{code}").json()["supporters"] == 1
+
+
+def _me_too_counts(api: Api, code: str) -> tuple[int, bool]:
+    """An anonymous "me too" from the test's client: (supporters, counted)."""
+    bare = api.client.post(f"/api/v1/reports/{code}/supporters")
+    assert bare.status_code == 200, bare.text
+    return bare.json()["supporters"], bare.json()["counted"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"email": "not-an-email"}, "email is not an e-mail address like name@example.org"),
+        ({"email": "a@b"}, "email is not an e-mail address like name@example.org"),
+        ({"email": "x" * 250 + "@warga.example"}, "email is"),
+        ({"email": "budi\n@warga.example"}, "email"),
+    ],
+)
+def test_a_refused_me_too_leaves_the_clients_me_too(
+    api: Api, body: dict[str, str], words: str
+) -> None:
+    """A "me too" refused for its address counted nothing, and the client's one anonymous
+    "me too" is still to come (it was used up, and the next answered "already counted")."""
+    code = api.submit()["code"]
+    refused = api.client.post(f"/api/v1/reports/{code}/supporters", json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"].startswith(words)
+    assert _me_too_counts(api, code) == (1, True)
+    assert _me_too_counts(api, code) == (1, False)  # the control: a real one is used up
+
+
+def test_a_me_too_on_a_closed_report_leaves_the_clients_me_too_for_its_reopening(
+    api: Api,
+) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    closed = api.client.post(f"/api/v1/reports/{code}/supporters")
+    assert closed.status_code == 422
+    assert closed.json()["detail"] == f"{code} is resolved: support open reports only"
+    disputed = api.client.post(
+        f"/api/v1/reports/{code}/dispute",
+        json={"reason": "masih macet"},
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert disputed.status_code == 200, disputed.text
+    assert _me_too_counts(api, code) == (1, True)
+
+
+def test_a_me_too_on_a_hidden_report_leaves_the_clients_me_too_for_when_it_is_shown(
+    api: Api,
+) -> None:
+    code = api.submit(category="illegal_levy", description="Petugas minta uang parkir liar")["code"]
+    hidden = api.client.post(f"/api/v1/reports/{code}/supporters")
+    assert hidden.status_code == 404
+    assert f"no ticket with code {code}" in hidden.json()["detail"]
+    moved = api.act(code, "update", "admin", category="traffic_jam", note="bukan pungli")
+    assert moved.status_code == 200, moved.text
+    assert _me_too_counts(api, code) == (1, True)
+
+
+def test_a_me_too_that_fails_after_its_checks_leaves_the_clients_me_too(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever ends a "me too" in a refusal, even after the engine counted it (its write
+    rolled back), the client's "me too" is not used up."""
+    code = api.submit()["code"]
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuleViolated("the answer could not be made", key="test_refusal")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(reports_routes.SupportRead, "of_support", refuse)
+        failed = api.client.post(f"/api/v1/reports/{code}/supporters")
+    assert failed.status_code == 422, failed.text
+    assert failed.json()["detail"] == "the answer could not be made"
+    assert api.client.get(f"/api/v1/reports/{code}").json()["supporters"] == 0  # rolled back
+    assert _me_too_counts(api, code) == (1, True)
+
+
+def test_the_me_too_description_says_the_reporters_address_counts_once(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    words = spec["paths"]["/api/v1/reports/{code}/supporters"]["post"]["description"]
+    assert "not at all" not in words
+    assert "the reporter's own address too, once, like any other" in words
+    assert 'A refused "me too"' in words
 
 
 def test_me_too_on_a_closed_report_is_422(api: Api) -> None:

@@ -322,7 +322,7 @@ def test_cli_areas_locate_odd_numbers_one_line_naming_lat_or_lon(
         ),
         (
             ["ticket", "list", "--at-risk", "nan"],
-            "ticket list: --at-risk is not a number; give a number between 0 and 8,760",
+            "ticket list: --at-risk is not a number; give a number more than 0 and at most 2,160",
         ),
         (
             ["ticket", "submit", "--category", "flood", "--description", "banjir", "--lat", "inf",

@@ -53,7 +53,7 @@ def refused(runner: CliRunner, args: list[str]) -> str:
         (["ticket", "act", "JKT-AAAA-AAAA", "verify", "--as", "x@y.id", "--version", "v2"],
          "ticket act: --version must be a whole number of at least 1"),
         (["ticket", "list", "--at-risk", "soon"],
-         "ticket list: --at-risk must be a number between 0 and 8,760"),
+         "ticket list: --at-risk must be a number"),
         (["ticket", "submit", "--category", "flood", "--description", "banjir", "--lat", "x",
           "--lon", "106.8"], "ticket submit: --lat must be a number between -90 and 90"),
         (["serve", "--port", "http"], "serve: --port must be a whole number between 0 and "

@@ -539,7 +539,12 @@ def test_cli_ticket_list_filters_columns_and_json(
     assert light in codes("--state", "ASSIGNED") and jam not in codes("--state", "assigned")
     assert {light, jam} <= codes("--at-risk", str(24 * 30))  # deadlines within 30 days
     assert not {light, jam} & codes("--overdue")  # submitted just now
-    assert not {light, jam} & codes("--at-risk", "0")
+    assert {light, jam} <= codes("--at-risk", "2160")  # the longest window, as the API's
+    # the API's rule from the same engine constant: more than 0 hours, at most 2,160
+    for hours in ("0", "-1", "2160.5", "8760"):
+        assert refused(tanggap, "ticket", "list", "--at-risk", hours).endswith(
+            "ticket list: --at-risk must be more than 0 and at most 2,160"
+        )
 
     [row] = [r for r in json.loads(ok(tanggap, "ticket", "list", "--json")) if r["code"] == light]
     assert (row["priority"], row["agency"], row["officer"]) == ("normal", "DBM", officer)
@@ -881,3 +886,29 @@ def test_cli_ticket_list_open_most_overdue_first_and_says_when_cut(
     assert {row["state"] for row in only} == {"rejected"}
     whole = ok(tanggap, "ticket", "list", "--limit", str(len(every)))
     assert "showing" not in whole  # nothing left out: nothing to say
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("text.jpg", b"just some text, not a photo", "is not a JPEG, PNG or WebP image"),
+        ("broken.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4, "is not a readable image"),
+    ],
+)
+def test_cli_photo_that_is_no_image_is_named_nothing_written(
+    tanggap: CliRunner, database: Database, tmp_path: Path, name: str, data: bytes, words: str
+) -> None:
+    """The CLI said "the uploaded file is not a readable image" naming no file; the API names
+    it ("text.jpg is not a JPEG, PNG or WebP image")."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = tickets(database)
+
+    line = refused(
+        tanggap, "ticket", "submit", "--category", "broken_road", *MONAS,
+        "--description", "jalan berlubang", "--photo", str(path),
+    )  # fmt: skip
+
+    assert line.endswith(f"Invalid value for '--photo': {path} {words}"), line
+    assert "uploaded file" not in line
+    assert tickets(database) == before

@@ -260,6 +260,39 @@ BAD: dict[str, tuple[Any, str]] = {
         city(feature("99.01.01.1001.7", "Anak", "kecamatan", polygon(120.0, -1.0))),
         "features[4] (99.01.01.1001.7): a kecamatan cannot lie under a kelurahan",
     ),
+    # shapely said "Points of LinearRing do not form a closed linestring" for a NaN
+    "nan-in-ring": (
+        city(
+            feature(
+                "99.01.01.1003",
+                "Kosong",
+                "kelurahan",
+                {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[120.0, -1.0], [120.01, -1.0], [120.01, float("nan")], [120.0, -1.0]]
+                    ],
+                },
+            )
+        ),
+        "features[4] (99.01.01.1003): geometry coordinates[0][2][1] is not a number",
+    ),
+    "infinity-in-ring": (
+        city(
+            feature(
+                "99.01.01.1003",
+                "Jauh",
+                "kelurahan",
+                {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[120.0, -1.0], [float("inf"), -1.0], [120.01, -0.99], [120.0, -1.0]]
+                    ],
+                },
+            )
+        ),
+        "features[4] (99.01.01.1003): geometry coordinates[0][1][0] is not a finite number",
+    ),
     "not-json": (
         b'{"type": "FeatureCollection", "features": [',
         "kota99.geojson:1:44: not valid JSON: Expecting value",

@@ -296,6 +296,12 @@ BAD_FILES = {
         "[[106.818, -6.185], [106.845, -6.185]",
         "not inside parent 31.71.01",
     ),
+    "nan_in_polygon": (  # said "polygon ring must end where it starts" (NaN != NaN)
+        mini("[[106.818, -6.185], [106.835, -6.185]", "[[106.818, -6.185], [106.835, .nan]"),
+        "areas[3].polygon",
+        "[[106.818, -6.185], [106.835, .nan]",
+        "polygon point 1: its latitude is not a number",
+    ),
     "duplicate_code": (
         mini("  - code: pollution\n", "  - code: garbage_pile  # twice\n"),
         "categories[1].code",

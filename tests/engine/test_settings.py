@@ -128,3 +128,19 @@ def test_a_folder_setting_is_tried_and_the_try_leaves_nothing(tmp_path: Path) ->
     made = Settings(media_dir=tmp_path / "media" / "photos", mail_dir=tmp_path)
     assert made.media_dir == tmp_path / "media" / "photos"
     assert list(tmp_path.iterdir()) == []  # neither the folder nor the probe is left behind
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["LOCATE_TOLERANCE_M", "DUPLICATE_RADIUS_M", "SMTP_TIMEOUT_SECONDS", "SESSION_HOURS",
+     "DELIVERY_BACKOFF_SECONDS", "DELIVERY_LEASE_SECONDS"],
+)  # fmt: skip
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan"])
+def test_a_number_setting_given_nan_says_it_is_not_a_number(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """TANGGAP_LOCATE_TOLERANCE_M=nan said "Input should be less than or equal to 5000"."""
+    monkeypatch.setenv(f"TANGGAP_{variable}", value)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert caught.value.message == f"TANGGAP_{variable}: not a number"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine import environment, letters
@@ -135,16 +135,28 @@ class FollowConfirmation:
     language: str
 
 
-def _by_confirm_token(session: Session, token: str) -> Subscription:
-    # Anything but a token's own characters is no link of ours: not looked up at all.
+def _by_link(
+    session: Session, token: str, *conditions: ColumnElement[bool], what: str
+) -> Subscription:
+    """The subscription a mail link's ``token`` names under ``conditions``; ``NotFound`` naming
+    ``what`` link it is otherwise. Anything but a token's own characters is no link of ours and
+    is not looked up at all."""
     if not token or len(token) > 64 or not set(token) <= TOKEN_CHARS:
-        raise NotFound("no such confirmation link")
-    row = session.scalars(
-        select(Subscription).where(Subscription.confirm_token == token, Subscription.active)
-    ).first()
+        raise NotFound(f"no such {what} link")
+    row = session.scalars(select(Subscription).where(*conditions)).first()
     if row is None:
-        raise NotFound("no such confirmation link")
+        raise NotFound(f"no such {what} link")
     return row
+
+
+def _by_confirm_token(session: Session, token: str) -> Subscription:
+    return _by_link(
+        session,
+        token,
+        Subscription.confirm_token == token,
+        Subscription.active.is_(True),
+        what="confirmation",
+    )
 
 
 def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
@@ -188,15 +200,7 @@ class MailStop:
 
 
 def _by_unsubscribe_token(session: Session, token: str) -> Subscription:
-    # Anything but a token's own characters is no link of ours: not looked up at all.
-    if not token or len(token) > 64 or not set(token) <= TOKEN_CHARS:
-        raise NotFound("no such unsubscribe link")
-    row = session.scalars(
-        select(Subscription).where(Subscription.unsubscribe_token == token)
-    ).first()
-    if row is None:
-        raise NotFound("no such unsubscribe link")
-    return row
+    return _by_link(session, token, Subscription.unsubscribe_token == token, what="unsubscribe")
 
 
 def _mail_stop(session: Session, row: Subscription) -> MailStop:

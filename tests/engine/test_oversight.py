@@ -168,24 +168,32 @@ def test_escalations_addressed_go_to_the_agency_whose_addresses_were_mailed(desk
     assert escalations_addressed(s, dsda, since=swept_at + timedelta(seconds=1), limit=100) == []
 
 
-def test_a_personal_key_sees_only_the_mail_addressed_to_its_own_person(desk: Desk) -> None:
+def test_a_personal_key_sees_the_mail_to_its_agency_and_to_its_own_person(desk: Desk) -> None:
+    """The dashboard's panel is about the key's agency: a supervisor's own key (the README's
+    advice) saw only mail to that person's address, which a ladder rarely names, so a head of
+    agency saw nothing (fresh tester). "My escalations" (``list_escalations``) stays personal."""
     s = desk.session
     flood = desk.submit(category="flood")
     sweep_batch(s, now=desk.now + timedelta(minutes=40))
     since = desk.now - timedelta(days=1)
-    for email, name in (("dsda.head@tanggap.example", "Kepala DSDA"), ("ani@dsda.example", "Ani")):
+    for email, name, agency in (
+        ("dsda.head@tanggap.example", "Kepala DSDA", "DSDA"),
+        ("ani@dsda.example", "Ani", "DSDA"),
+        ("budi@dishub.example", "Budi", "DISHUB"),
+    ):
         add_staff(
             s,
             email=email,
             name=name,
             role=Role.SUPERVISOR,
-            agency="DSDA",
+            agency=agency,
             now=desk.now,
             update=True,
         )
     for email, expected in (
         ("dsda.head@tanggap.example", [(flood.code, "dsda.head@tanggap.example")]),
-        ("ani@dsda.example", []),  # same agency, but no level was addressed to her
+        ("ani@dsda.example", [(flood.code, "dsda.head@tanggap.example")]),  # her agency's mail
+        ("budi@dishub.example", []),  # another agency: nothing of DSDA's
     ):
         secret = create_key(
             s, role=Role.SUPERVISOR, name=email, agency=None, area=None, now=desk.now, staff=email

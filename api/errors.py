@@ -259,8 +259,6 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         return f"{field} must be a number"  # NaN fails every bound: it is no number at all
     if kind == "string_too_short" and ctx.get("min_length") == 1:
         return f"{field} must not be empty"
-    if kind == "instant_without_offset":  # a number for an instant (api.query.INSTANT)
-        return without_offset(field).message
     if kind.startswith("datetime") and isinstance(given, str) and plus_lost(given):
         return f"{field} must be a date and time; {PLUS_LOST}"
     if kind in words:
@@ -312,14 +310,22 @@ def not_text(error: Mapping[str, Any]) -> RuleViolated | None:
     return None
 
 
+def _field_name(loc: Any) -> str | None:
+    """The field as the caller named it: the last name in a validation error's location that
+    is not where it came from (body, query …), a list index or pydantic's name for a union's
+    member — never FastAPI's "query.x" path; None when there is none."""
+    names = [str(p) for p in loc if not isinstance(p, int)]
+    names = [n for n in names if n not in _SOURCES and not _UNION_TAG.match(n)]
+    return names[-1] if names else None
+
+
 def _number_for_instant(errors: Any) -> RuleViolated | None:
     """A number given for an instant (``api.query.INSTANT``): the engine's very refusal of an
     instant without an offset, naming the parameter, so both read and are coded alike."""
     if not errors or errors[0].get("type") != "instant_without_offset":
         return None
-    names = [str(p) for p in errors[0].get("loc", ()) if not isinstance(p, int)]
-    names = [n for n in names if n not in _SOURCES and not _UNION_TAG.match(n)]
-    return without_offset(safe(names[-1][:60]) if names else "the instant")
+    name = _field_name(errors[0].get("loc", ()))
+    return without_offset(safe(name[:60]) if name else "the instant")
 
 
 def install(app: FastAPI) -> None:
@@ -376,12 +382,9 @@ def install(app: FastAPI) -> None:
         ]
         raw = exc.errors()
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        # The field as the caller named it: the last name in the location that is not where it
-        # came from (body, query …) nor a list index — never FastAPI's "query.x" path.
-        names = [str(p) for p in first["loc"] if not isinstance(p, int)]
-        names = [n for n in names if n not in _SOURCES]
-        detail = plain_words(names[-1] if names else "", raw[0] if raw else {})
-        extra: dict[str, Any] = {"params": {"field": names[-1]}} if names else {}
+        name = _field_name(first["loc"])
+        detail = plain_words(name or "", raw[0] if raw else {})
+        extra: dict[str, Any] = {"params": {"field": name}} if name else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"
         if wants_page(request):
             # a browser's form or link to a page: the page's words, not a problem document

@@ -12,7 +12,6 @@ Every mail about the ticket then carries ``/unsubscribe/{token}`` (``mail_stop``
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -28,17 +27,12 @@ from engine.models import (
     Ticket,
     UndeliverableAddress,
 )
-from engine.models.subscription import TOKEN_CHARS
+from engine.models.subscription import TOKEN_CHARS, new_link_token
 from engine.outbox import enqueue, pending_row, ticket_link
 from engine.settings import Settings
 
 #: A pending address is asked at most once in this long, however often it is subscribed again.
 CONFIRMATION_PAUSE = timedelta(hours=24)
-
-
-def new_confirm_token() -> str:
-    """32 URL-safe characters of 192 random bits (as an unsubscribe token)."""
-    return secrets.token_urlsafe(24)
 
 
 def confirm_link(token: str, base_url: str) -> str:
@@ -75,7 +69,7 @@ def ask_to_confirm(
     if dead is not None:
         return 0
     if row.confirm_token is None:
-        row.confirm_token = new_confirm_token()
+        row.confirm_token = new_link_token()
         session.flush()
     claimed = session.execute(
         update(Subscription)

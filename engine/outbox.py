@@ -31,7 +31,7 @@ from engine.models import (
     TicketEvent,
     UndeliverableAddress,
 )
-from engine.models.subscription import new_unsubscribe_token
+from engine.models.subscription import new_link_token
 from engine.recipients import Addressee, Directory
 from engine.settings import Settings
 from sla import Level, Policy, Recipient, RecipientKind, TimerKind, as_words
@@ -277,7 +277,7 @@ def unsubscribe_link(subscription: Subscription, base_url: str) -> str:
     """The page that stops mail to ``subscription``'s address about its ticket; a POST to it
     unsubscribes at once (RFC 8058 one-click, from the ``List-Unsubscribe`` header)."""
     if subscription.unsubscribe_token is None:  # written by hand in SQL without one
-        subscription.unsubscribe_token = new_unsubscribe_token()
+        subscription.unsubscribe_token = new_link_token()
     return f"{base_url.rstrip('/')}/unsubscribe/{subscription.unsubscribe_token}"
 
 
@@ -308,7 +308,7 @@ def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subsc
             active=True,
             created_at=now,
             confirmed_at=now,  # the reporter's own address, as at submission
-            unsubscribe_token=new_unsubscribe_token(),
+            unsubscribe_token=new_link_token(),
         )
         session.add(rows[own])
     # The reporter first, then the others in the order they subscribed.

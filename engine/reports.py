@@ -3,7 +3,6 @@ reported nearby), say "me too", follow it by e-mail, read it with the reporter t
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,12 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import visibility
-from engine.actors import Actor, hash_token
+from engine.actors import Actor, check_reporter
 from engine.codes import not_found
 from engine.errors import Forbidden, RuleViolated, TicketNotFound
-from engine.following import ask_to_confirm, new_confirm_token
+from engine.following import ask_to_confirm
 from engine.lifecycle import OPEN_STATES, Role, State
 from engine.models import Subscription, Ticket, TicketEvent
+from engine.models.subscription import new_link_token
 from engine.photos import MediaStorage
 from engine.presentation import present
 from engine.queries.public import (
@@ -251,7 +251,7 @@ def _subscribe(
             language=language.value,
             active=True,
             confirmed_at=now if own else None,
-            confirm_token=None if own else new_confirm_token(),
+            confirm_token=None if own else new_link_token(),
         )
         try:
             with session.begin_nested():  # flushes what is pending before the savepoint
@@ -336,13 +336,13 @@ def support(
 
 
 def _reporter_ticket(session: Session, code: str, token: str) -> Ticket:
+    """The ticket ``code`` names, when ``token`` is its reporter token (``check_reporter``: a
+    report the public may not see answers a wrong token as an unknown code)."""
     ticket = get_ticket(session, code)
-    stored = ticket.reporter_token_hash
-    if not token or not stored or not hmac.compare_digest(hash_token(token), stored):
-        if not visibility.published(ticket):
-            # A wrong token must not tell that an unpublished report exists.
-            raise TicketNotFound(not_found(code))
-        raise Forbidden("the reporter token does not match this report")
+    try:
+        check_reporter(Actor.citizen(token), ticket, typed=code)
+    except Forbidden:
+        raise Forbidden("the reporter token does not match this report") from None
     return ticket
 
 

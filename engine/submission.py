@@ -36,7 +36,7 @@ from engine.models import (
     Ticket,
     TicketEvent,
 )
-from engine.models.subscription import new_unsubscribe_token
+from engine.models.subscription import new_link_token
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
 from engine.questions import check_answers
 from engine.routing import check_location, place, route_ids, state_key
@@ -424,7 +424,7 @@ def submit_checked(
                 "active": True,
                 # Given in the report itself, by its reporter: no confirmation asked.
                 "confirmed_at": now,
-                "unsubscribe_token": new_unsubscribe_token(),
+                "unsubscribe_token": new_link_token(),
             },
         )
     if intake.photos:

@@ -36,7 +36,7 @@ class Subscription(Base):
     #: about the ticket. Stored as it is, not hashed: each mail must carry it again, and all it
     #: can do is stop mail to this one address about this one ticket.
     unsubscribe_token: Mapped[str | None] = mapped_column(
-        String(64), unique=True, default=lambda: new_unsubscribe_token()
+        String(64), unique=True, default=lambda: new_link_token()
     )
     #: When the address's owner confirmed (the POST of ``/confirm/{token}``); None while pending.
     #: Only a confirmed, active row is told about changes.
@@ -54,6 +54,7 @@ class Subscription(Base):
 TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-def new_unsubscribe_token() -> str:
-    """32 URL-safe characters of 192 random bits."""
+def new_link_token() -> str:
+    """The secret of a mail link (unsubscribe, confirm): 32 URL-safe characters (``TOKEN_CHARS``)
+    of 192 random bits."""
     return secrets.token_urlsafe(24)

@@ -259,15 +259,20 @@ def read_report_private(
     return ReporterRead.of(reporter_view(session, code, token=token, now=now))
 
 
+def _as_reporter_reads(reporter: Context, code: str) -> ReportRead:
+    """The report after the reporter's action, as they read it: the token was checked
+    (``execute``), so even a report the public may not see."""
+    view = get_public(reporter.session, code, now=reporter.now, include_unpublished=True)
+    return ReportRead.of(view)
+
+
 @router.post("/reports/{code}/dispute", response_model=ReportRead)
 def dispute(code: str, body: DisputeCreate, reporter: ReporterContext) -> ReportRead:
     """The fix did not hold: reopen within the dispute window (a reason is required)."""
     command = Reopen(code=code, note=body.reason, expected_version=body.expected_version)
     with citizen_words(Trigger.REOPEN, DISPUTE_FIELDS, reporter):
         ticket = execute(reporter, command)
-    # The token was checked (``execute``): the reporter reads their report even unpublished.
-    view = get_public(reporter.session, ticket.code, now=reporter.now, include_unpublished=True)
-    return ReportRead.of(view)
+    return _as_reporter_reads(reporter, ticket.code)
 
 
 async def _comment_body(
@@ -297,9 +302,7 @@ def add_comment(
     )
     with citizen_words(Trigger.COMMENT, COMMENT_FIELDS, reporter):
         ticket = execute(reporter, command)
-    # The token was checked (``execute``): the reporter reads their report even unpublished.
-    view = get_public(reporter.session, ticket.code, now=reporter.now, include_unpublished=True)
-    return ReportRead.of(view)
+    return _as_reporter_reads(reporter, ticket.code)
 
 
 @router.post("/reports/{code}/rating", response_model=ReporterRead)

@@ -111,6 +111,8 @@ def _page(
     agencies: list[AgencyEntry] = list_agencies(session)
     done = request.query_params.get("done")
     did = request.query_params.get("did")
+    if not done or did not in {t.value for t in OFFERED}:
+        done = None
     known = categories(session)
     return page(
         request,
@@ -121,9 +123,9 @@ def _page(
             "rows": _rows(session, holder, now),
             "agencies": agencies,
             "problem": problem,
-            "done": done if done and did in {t.value for t in OFFERED} else None,
+            "done": done,
             # A report the public may not see has no public page to link to.
-            "done_published": bool(done) and is_published(session, done or ""),
+            "done_published": done is not None and is_published(session, done),
             "did": did,
             "now": now,
             "left": time_left(Translator(language), now),

@@ -108,7 +108,7 @@ def pooled_database(settings: Settings) -> Database:
 def _handler_threads(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Sync handlers run on AnyIO's thread pool, 40 threads unless told; ``threads`` is set
     when the server starts (``TANGGAP_API_THREADS``). With one interpreter lock, 40 threads
-    of Python work mostly wait for it and hand it over: fewer serve more (bench/README.md)."""
+    of Python work mostly wait for it: 8 serve as many, with a lower p99 (bench/README.md)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

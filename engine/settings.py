@@ -116,8 +116,9 @@ class Settings(BaseSettings):
     code_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,10}$")] = "JKT"
     # The HTTP API (issue 10).
     #: Threads that run the API's request handlers (and database connections kept for them).
-    #: One process has one interpreter lock, so more threads than a few only wait for it: 40
-    #: (AnyIO's default) served 25-35 % fewer submissions than 4-8 (bench/README.md).
+    #: One process has one interpreter lock, so more threads than a few only wait for it: 8
+    #: served as many submissions as AnyIO's default of 40, with a lower p99 and fewer
+    #: connections (bench/README.md).
     api_threads: int = Field(default=8, ge=1, le=256)
     #: Photos per report, comment or transition.
     max_photos: int = Field(default=5, ge=1, le=20)

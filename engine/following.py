@@ -153,11 +153,17 @@ def _by_confirm_token(session: Session, token: str) -> Subscription:
     )
 
 
-def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
+def _ticket_code(session: Session, row: Subscription) -> str:
     code = session.scalar(select(Ticket.code).where(Ticket.id == row.ticket_id))
     assert code is not None  # a subscription's ticket is never deleted
+    return code
+
+
+def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
     return FollowConfirmation(
-        code=code, confirmed=row.confirmed_at is not None, language=row.language
+        code=_ticket_code(session, row),
+        confirmed=row.confirmed_at is not None,
+        language=row.language,
     )
 
 
@@ -198,9 +204,7 @@ def _by_unsubscribe_token(session: Session, token: str) -> Subscription:
 
 
 def _mail_stop(session: Session, row: Subscription) -> MailStop:
-    code = session.scalar(select(Ticket.code).where(Ticket.id == row.ticket_id))
-    assert code is not None  # a subscription's ticket is never deleted
-    return MailStop(code=code, active=row.active, language=row.language)
+    return MailStop(code=_ticket_code(session, row), active=row.active, language=row.language)
 
 
 def mail_stop(session: Session, token: str) -> MailStop:

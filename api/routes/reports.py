@@ -22,10 +22,12 @@ from api.deps import (
 from api.errors import REPORT_FIELDS, invalid, request_fields
 from api.query import GIVEN, INSTANT, STATES, WHOLE
 from api.ratelimit import SubmissionLimiter, limit_submissions, limit_supports
+from api.routes.media import own_photo_url
 from api.schemas.public import (
     CommentCreate,
     DisputeCreate,
     FeatureCollection,
+    PhotoAddress,
     RatingCreate,
     ReportCreate,
     ReportCreated,
@@ -36,6 +38,7 @@ from api.schemas.public import (
     SupportCreate,
     SupportRead,
     feature,
+    public_photo_url,
 )
 from api.strict_json import StrictRoute
 from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
@@ -46,7 +49,9 @@ from engine import (
     InvalidTransition,
     PublicFilter,
     Report,
+    ReporterView,
     RuleViolated,
+    Settings,
     State,
     Trigger,
     check_location,
@@ -63,6 +68,7 @@ from engine import (
 )
 from engine.actions import Comment, Rate, Reopen
 from engine.instants import given_instant
+from engine.queries.public import is_published
 from engine.text import as_number_text
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"], route_class=StrictRoute)
@@ -251,19 +257,33 @@ def read_report_public(code: str, session: ReadSessionDep, now: NowDep) -> Repor
     return ReportRead.of(get_public(session, code, now=now))
 
 
+def _reporter_photos(settings: Settings, public: bool) -> PhotoAddress:
+    """Where the reporter fetches their report's photos: the public address, or for a report
+    the public may not see (whose photos that address does not open) one signed for them."""
+    return public_photo_url if public else partial(own_photo_url, settings)
+
+
+def _for_reporter(view: ReporterView, settings: Settings) -> ReporterRead:
+    """The reporter's own view as the reporter reads it (``_reporter_photos``)."""
+    return ReporterRead.of(view, _reporter_photos(settings, view.public))
+
+
 @router.get("/reports/{code}/private", response_model=ReporterRead)
 def read_report_private(
-    code: str, token: ReporterToken, session: ReadSessionDep, now: NowDep
+    code: str, token: ReporterToken, session: ReadSessionDep, now: NowDep, settings: SettingsDep
 ) -> ReporterRead:
-    """The reporter's own view, with the reporter token."""
-    return ReporterRead.of(reporter_view(session, code, token=token, now=now))
+    """The reporter's own view, with the reporter token. The photos of a report the public may
+    not see are at addresses signed for the reporter, open for an hour (ask again for new ones)."""
+    return _for_reporter(reporter_view(session, code, token=token, now=now), settings)
 
 
 def _as_reporter_reads(reporter: Context, code: str) -> ReportRead:
     """The report after the reporter's action, as they read it: the token was checked
-    (``execute``), so even a report the public may not see."""
-    view = get_public(reporter.session, code, now=reporter.now, include_unpublished=True)
-    return ReportRead.of(view)
+    (``execute``), so even a report the public may not see (its photos signed for them)."""
+    session = reporter.session
+    view = get_public(session, code, now=reporter.now, include_unpublished=True)
+    public = is_published(session, view.code)
+    return ReportRead.of(view, _reporter_photos(reporter.settings, public))
 
 
 @router.post("/reports/{code}/dispute", response_model=ReportRead)
@@ -315,7 +335,7 @@ def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) ->
         ticket = execute(reporter, command)
     token = reporter.actor.reporter_token or ""  # the header is required: never empty here
     view = reporter_view(reporter.session, ticket.code, token=token, now=reporter.now)
-    return ReporterRead.of(view)
+    return _for_reporter(view, reporter.settings)
 
 
 @router.post(
@@ -383,11 +403,17 @@ def follow(
         now=now,
         settings=settings,
     )
-    return ReporterRead.of(view)
+    return _for_reporter(view, settings)
 
 
 @router.delete("/reports/{code}/subscriptions/{email}", response_model=ReporterRead)
 def unfollow(
-    code: str, email: str, token: ReporterToken, session: SessionDep, now: NowDep
+    code: str,
+    email: str,
+    token: ReporterToken,
+    session: SessionDep,
+    now: NowDep,
+    settings: SettingsDep,
 ) -> ReporterRead:
-    return ReporterRead.of(unsubscribe(session, code, token=token, email=email, now=now))
+    view = unsubscribe(session, code, token=token, email=email, now=now)
+    return _for_reporter(view, settings)

@@ -153,6 +153,16 @@ class CategoryRead(BaseModel):
     name_en: str
 
 
+#: Where a photo is fetched, from its storage key (``public_photo_url``, or the reporter's own
+#: signed address for a report the public may not see: ``api.routes.media.own_photo_url``).
+PhotoAddress = Callable[[str], str]
+
+
+def public_photo_url(storage_key: str) -> str:
+    """The public address of a stored photo (``GET /media/{key}``)."""
+    return f"/media/{storage_key}"
+
+
 class PhotoRead(BaseModel):
     url: str
     content_type: str
@@ -163,9 +173,9 @@ class PhotoRead(BaseModel):
     after_fix: bool = Field(description="proof of the fix or the office's (else the reporter's)")
 
     @classmethod
-    def of(cls, p: PublicPhoto) -> PhotoRead:
+    def of(cls, p: PublicPhoto, url: PhotoAddress = public_photo_url) -> PhotoRead:
         return cls(
-            url=f"/media/{p.storage_key}",
+            url=url(p.storage_key),
             content_type=p.content_type,
             width=p.width,
             height=p.height,
@@ -216,7 +226,7 @@ class ReportRead(BaseModel):
     photos: list[PhotoRead] = []
 
     @classmethod
-    def of(cls, t: PublicTicket) -> ReportRead:
+    def of(cls, t: PublicTicket, photo_url: PhotoAddress = public_photo_url) -> ReportRead:
         return cls(
             code=t.code,
             state=StateRead.of(t.state),
@@ -237,7 +247,7 @@ class ReportRead(BaseModel):
             duplicate_of=t.duplicate_of,
             distance_m=round(t.distance_m, 1) if t.distance_m is not None else None,
             timeline=[EventRead.of(e) for e in t.timeline],
-            photos=[PhotoRead.of(p) for p in t.photos],
+            photos=[PhotoRead.of(p, photo_url) for p in t.photos],
         )
 
 
@@ -332,9 +342,10 @@ class ReporterRead(BaseModel):
     )
 
     @classmethod
-    def of(cls, v: ReporterView) -> ReporterRead:
+    def of(cls, v: ReporterView, photo_url: PhotoAddress = public_photo_url) -> ReporterRead:
+        """``photo_url``: where the reporter fetches the photos (``PhotoAddress``)."""
         return cls(
-            report=ReportRead.of(v.report),
+            report=ReportRead.of(v.report, photo_url),
             name=v.name,
             email=v.email,
             phone=v.phone,

@@ -498,3 +498,76 @@ def test_the_reporters_own_page_shows_their_photos_at_addresses_signed_for_them(
     (other,) = [p["url"] for p in detail["photos"]]
     assert other != path
     assert api.client.get(f"{other}?own={signature}").status_code == 404
+
+
+def _with_photo(api: Api, category: str, colour: tuple[int, int, int]) -> dict[str, Any]:
+    api.clock.tick()
+    response = api.client.post(
+        "/api/v1/reports",
+        data={
+            "category": category,
+            "description": ACCUSATION,
+            "lat": str(MONAS[0]),
+            "lon": str(MONAS[1]),
+        },
+        files=[("photos", ("kuitansi.jpg", _jpeg(colour), "image/jpeg"))],
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def _opens(api: Api, url: str) -> bytes:
+    """The photo at ``url``, fetched as the reporter's app would: no key, no cookie."""
+    assert "authorization" not in api.client.headers and not api.client.cookies
+    photo = api.client.get(url)
+    assert photo.status_code == 200, (url, photo.status_code)
+    assert photo.headers["content-type"] == "image/jpeg"
+    return photo.content
+
+
+def test_the_reporters_json_view_gives_photo_addresses_that_open_for_them(api: Api) -> None:
+    """The app reading ``/private`` (and the answers to a comment, a rating, a follow) must be
+    able to show the reporter their own photos of a report the public may not see: the plain
+    address is the 404 of an unknown photo, so it gets the address signed for them."""
+    created = _with_photo(api, "illegal_levy", (200, 200, 10))
+    code, token = created["code"], {"X-Reporter-Token": created["reporter_token"]}
+    view = api.client.get(f"/api/v1/reports/{code}/private", headers=token).json()
+    (photo,) = view["report"]["photos"]
+    path, _, signature = photo["url"].partition("?own=")
+    assert path.startswith("/media/") and signature, photo["url"]
+    assert _opens(api, photo["url"]) == (api.media / path.removeprefix("/media/")).read_bytes()
+    assert api.client.get(path).status_code == 404  # the public address still opens nothing
+
+    # A comment with a photo: the answer shows both photos, each at an address that opens.
+    api.clock.tick()
+    commented = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        data={"text": "Ini kuitansi kedua"},
+        files=[("photos", ("dua.jpg", _jpeg((10, 200, 10)), "image/jpeg"))],
+        headers=token,
+    )
+    assert commented.status_code == 200, commented.text
+    urls = [p["url"] for p in commented.json()["photos"]]
+    assert len(urls) == 2 and all("?own=" in url for url in urls)
+    for url in urls:
+        _opens(api, url)
+    followed = api.client.post(
+        f"/api/v1/reports/{code}/subscriptions",
+        json={"email": "adik@example.id"},
+        headers=token,
+    )
+    assert followed.status_code == 200, followed.text
+    assert all("?own=" in p["url"] for p in followed.json()["report"]["photos"])
+    for p in followed.json()["report"]["photos"]:
+        _opens(api, p["url"])
+
+
+def test_a_public_reports_reporter_gets_its_plain_photo_addresses(api: Api) -> None:
+    """The control: a public report's photos are at their public, cacheable address."""
+    created = _with_photo(api, "traffic_jam", (10, 10, 200))
+    code, token = created["code"], {"X-Reporter-Token": created["reporter_token"]}
+    view = api.client.get(f"/api/v1/reports/{code}/private", headers=token).json()
+    (photo,) = view["report"]["photos"]
+    assert photo["url"].startswith("/media/") and "?" not in photo["url"]
+    assert _opens(api, photo["url"])

@@ -78,13 +78,9 @@ def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
                 f"{path} is not a JPEG, PNG or WebP image", param_hint="'--photo'"
             )
         try:
-            clean_photo(data, max_bytes=limit)
+            clean_photo(data, max_bytes=limit, name=str(path))
         except RuleViolated as exc:
-            if exc.code != "photo_unreadable":
-                raise
-            raise typer.BadParameter(
-                f"{path} is not a readable image", param_hint="'--photo'"
-            ) from None
+            raise typer.BadParameter(exc.message, param_hint="'--photo'") from None
     return read
 
 

@@ -147,14 +147,41 @@ def too_large(name: str, *, limit: int, size: int | None = None) -> str:
     return f"{name} is {byte_size(size)}, larger than the limit of {byte_size(limit)}"
 
 
-def clean_photo(raw: bytes, *, max_bytes: int) -> CleanPhoto:
-    """Validate ``raw`` as an image and return it re-encoded without any metadata."""
+def clean_photo(raw: bytes, *, max_bytes: int, name: str | None = None) -> CleanPhoto:
+    """Validate ``raw`` as an image and return it re-encoded without any metadata.
+
+    ``name``: which photo of the request the refusal names ("photo 2", a file's name); without
+    it the refusal says "the uploaded file". Raises ``RuleViolated`` (``photo_too_large``,
+    ``photo_unreadable``; ``params``: ``field`` "photos", and ``name`` when given)."""
+    named = {"name": name} if name else {}
     if len(raw) > max_bytes:
         raise RuleViolated(
-            too_large("photo", limit=max_bytes, size=len(raw)),
+            too_large(name or "photo", limit=max_bytes, size=len(raw)),
             key="photo_too_large",
-            params={"field": "photos", "size": len(raw), "limit": max_bytes},
+            params={"field": "photos", **named, "size": len(raw), "limit": max_bytes},
         )
+    try:
+        return _clean(raw)
+    except RuleViolated as exc:
+        words = _REFUSED.get(exc.code)
+        if not name or words is None:
+            raise
+        raise RuleViolated(
+            words.format(name=name, **exc.params),
+            key=exc.code,
+            params={**exc.params, **named},
+        ) from exc
+
+
+#: The refusals of ``_clean``, naming the photo (``clean_photo``'s ``name``).
+_REFUSED = {
+    "photo_unreadable": "{name} is not a readable image",
+    "photo_format": "{name} is a {format}, which is not accepted (JPEG, PNG, WebP)",
+    "photo_too_many_pixels": "{name} has too many pixels",
+}
+
+
+def _clean(raw: bytes) -> CleanPhoto:
     fmt = _format_of(raw)
     try:
         image = _decode(raw, fmt)

@@ -182,7 +182,11 @@ def attach_photos(
 
 def clean_photos(photos: Sequence[bytes], settings: Settings) -> list[CleanPhoto]:
     """Check every photo before anything is written: one bad file must change nothing."""
-    return [clean_photo(raw, max_bytes=settings.max_photo_bytes) for raw in photos]
+    limit = settings.max_photo_bytes
+    if len(photos) == 1:
+        return [clean_photo(photos[0], max_bytes=limit)]
+    # Several: the refusal says which one ("photo 2"), as the API's own checks do.
+    return [clean_photo(raw, max_bytes=limit, name=f"photo {n}") for n, raw in enumerate(photos, 1)]
 
 
 def _unused_code(session: Session, prefix: str) -> str:

@@ -85,6 +85,42 @@ def test_each_malformed_photo_gets_its_own_code(api: Api, kind: str) -> None:
         assert comment.json()["code"] == code
 
 
+#: What the person reads when the bad photo is the second of two (the first a good one).
+SECOND = {
+    "photo_unreadable": "photo 2 is not a readable image",
+    "photo_too_many_pixels": "photo 2 has too many pixels",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(k for k, v in PHOTOS.items() if v[2] is None))
+def test_the_refusal_names_which_photo_of_several_is_bad(api: Api, kind: str) -> None:
+    """With several photos, "the uploaded file is not a readable image" left the citizen to
+    guess which one; the refusal names it, as the API's own type check does ("photo 2")."""
+    raw, code, _ = PHOTOS[kind]
+    before = _count(api)
+    report = api.client.post(
+        "/api/v1/reports",
+        data={key: str(value) for key, value in BODY.items()},
+        files=[("photos", ("a.jpg", make_photo("JPEG"), "image/jpeg")),
+               ("photos", ("b.jpg", raw, "image/jpeg"))],
+    )  # fmt: skip
+    assert report.status_code == 422, report.text
+    problem = report.json()
+    assert (problem["code"], problem["detail"]) == (code, SECOND[code])
+    assert problem["params"]["name"] == "photo 2" and problem["params"]["field"] == "photos"
+    assert _count(api) == before
+
+    ticket = api.submit()["code"]
+    good = base64.b64encode(make_photo("JPEG")).decode()
+    comment = api.client.post(
+        f"/api/v1/reports/{ticket}/comments",
+        json={"text": "fotonya", "photos": [good, base64.b64encode(raw).decode()]},
+        headers={"X-Reporter-Token": api.tokens[ticket]},
+    )
+    assert comment.status_code == 422, comment.text
+    assert (comment.json()["code"], comment.json()["detail"]) == (code, SECOND[code])
+
+
 def test_a_photo_over_the_limit_is_photo_too_large_in_kb(api: Api) -> None:
     api.app.state.settings = api.app.state.settings.model_copy(update={"max_photo_bytes": 65_536})
     raw = make_photo("PNG") + b"\x00" * 70_000

@@ -85,7 +85,7 @@ from engine.queries import (
     ticket_detail,
     worklist,
 )
-from engine.questions import AnsweredQuestion, Datatype, QuestionSpec
+from engine.questions import PHOTO_ATTRIBUTE, AnsweredQuestion, Datatype, QuestionSpec
 from engine.reports import (
     Channel,
     CheckedSubmission,
@@ -106,6 +106,7 @@ from engine.submission import Language, Report, submit
 from engine.timeline import TimerView, sla_timeline
 
 __all__ = [
+    "PHOTO_ATTRIBUTE",
     "PUBLIC_NOTE_TRIGGERS",
     "USER_TRIGGERS",
     "Actor",

@@ -44,6 +44,10 @@ __all__ = [
 
 #: A code must survive ``attribute[code]=…`` in a form and an XML element's text.
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+#: The attribute code of a service definition's note that the service needs a photo (a
+#: GeoReport v2 client files photos as ``media``): no question may take it, or a definition
+#: would list two attributes of one code.
+PHOTO_ATTRIBUTE = "media"
 _WORDS_LIMIT = 300
 #: The longest free-text answer: one line for ``string``, a paragraph for ``text``.
 ANSWER_LIMITS = {"string": 200, "text": 2000}
@@ -142,6 +146,11 @@ class QuestionSpec(_Spec):
         if not _CODE.match(value):
             raise ValueError(
                 f"{value[:40]!r} is not a valid question code (a letter, then letters, digits, _)"
+            )
+        if value.lower() == PHOTO_ATTRIBUTE:
+            raise ValueError(
+                f"{value!r} is not a valid question code: Open311 service definitions use it "
+                "for the photo a service needs"
             )
         return value
 

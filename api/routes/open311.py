@@ -35,6 +35,7 @@ from api.query import one_line
 from api.strict_json import StrictRoute
 from api.uploads import check_photo, not_a_file
 from engine import (
+    PHOTO_ATTRIBUTE,
     Actor,
     Channel,
     Forbidden,
@@ -195,7 +196,7 @@ def _photo_attribute(lang: Language) -> dict[str, Any]:
     an attribute that is not variable (no input; its description is shown)."""
     return {
         "variable": False,
-        "code": "media",
+        "code": PHOTO_ATTRIBUTE,
         "datatype": "string",
         "required": False,
         "datatype_description": "",

@@ -46,6 +46,11 @@ BAD_QUESTIONS = {
         "code: water depth",
         "valid question",
     ),
+    "photo_attribute_code": (
+        DEPTH.replace("water_depth", "Media"),
+        "code: Media",
+        "'Media' is not a valid question code: Open311 service definitions use it",
+    ),
     "duplicate_code": (
         DEPTH.replace("order: 1", "order: 9") + DEPTH.replace("order: 1", "order: 8"),
         None,

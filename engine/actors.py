@@ -170,5 +170,5 @@ def check_reporter(actor: Actor, ticket: Ticket, *, typed: str | None = None) ->
     if not visibility.published(ticket):
         raise TicketNotFound(not_found(typed if typed is not None else ticket.code))
     if not held or not stored:
-        raise Forbidden("only the reporter, with the ticket's reporter token, may do this")
-    raise Forbidden("the reporter token does not match this ticket")
+        raise Forbidden("only the reporter, with the report's reporter token, may do this")
+    raise Forbidden("the reporter token does not match this report")

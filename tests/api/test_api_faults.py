@@ -405,7 +405,7 @@ def test_a_wrong_reporter_token_is_a_403_whatever_the_ticket_s_state(api: Api) -
     }
     for name, answer in answers.items():
         assert answer.status_code == 403, (name, answer.text)
-        assert answer.json()["detail"] == "the reporter token does not match this ticket", name
+        assert answer.json()["detail"] == "the reporter token does not match this report", name
     # the right token on the same held ticket: the dispute is a conflict naming the state
     right = {"X-Reporter-Token": api.tokens[code]}
     held = api.client.post(

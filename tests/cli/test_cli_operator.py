@@ -403,7 +403,7 @@ def test_cli_wrong_reporter_token_refused_one_line(
 
     line = refused(tanggap, "ticket", "act", code, "reopen", "--token", token, "--note", "x")
 
-    assert line == "error: the reporter token does not match this ticket"
+    assert line == "error: the reporter token does not match this report"
 
 
 def test_cli_codes_any_spelling_accepted(tanggap: CliRunner, submit, officer: str) -> None:

@@ -273,26 +273,30 @@ class BusinessCalendar:
     def working_days_end(self, start: datetime, days: int) -> datetime:
         """The end of ``days`` working days from ``start`` ("N hari kerja").
 
-        The same local wall-clock time on the Nth working day after ``start``'s local date;
-        when that instant is not working time, the close of the last working span before it
-        (Thu 12:00 + 1 → Fri 11:30 when Friday breaks 11:30–13:00 for prayers; a report filed
-        at 23:00 is due at the close of its Nth working day). Should that fall at or before
-        ``start`` (filed early on a closed day), the close of the first working day after.
+        Filed on a working day: the same local wall-clock time on the Nth working day after
+        ``start``'s local date; when that instant is not working time, the close of the last
+        working span before it (Thu 12:00 + 1 → Fri 11:30 when Friday breaks 11:30–13:00 for
+        prayers; a report filed at 23:00 is due at the close of its Nth working day).
+
+        Filed on a day with no working time (a weekend, a holiday, cuti bersama), whose clock
+        time says nothing: the count starts at the next opening, that working day is the first
+        of the N, and the deadline is the close of the Nth (Sat 07:31 + 1 → Mon 16:00, as Sat
+        06:00 + 1 and Sun 23:00 + 1). Reading the wall clock there gave Sat 07:31 + 1 = Mon
+        07:31, a target of one minute, and a later report an earlier deadline.
+
+        Never earlier for a later ``start``. ``ValueError`` when ``days`` < 1 or the calendar
+        has no working time for two years.
         """
         start = to_utc(start, "start")
         if days < 1:
             raise ValueError(f"days must be at least 1, got {days}")
         zone = self.zone
         local = start.astimezone(zone)
-        day, counted, idle = local.date(), 0, 0
-        while counted < days:
-            day += _DAY
-            if self._utc_spans_on(day, zone):
-                counted, idle = counted + 1, 0
-            else:
-                idle += 1
-                if idle > _MAX_IDLE_DAYS:
-                    raise ValueError(f"calendar has no working time for {idle} days up to {day}")
+        if not self._utc_spans_on(local.date(), zone):
+            first = self.next_open(start).astimezone(zone).date()
+            last = self._nth_working_day(first, days - 1, zone)
+            return self._utc_spans_on(last, zone)[-1][1]
+        day = self._nth_working_day(local.date(), days, zone)
         wall = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
         candidate = wall.astimezone(UTC)
         close = self._last_close_until(candidate)
@@ -303,6 +307,19 @@ class BusinessCalendar:
             first = self.next_open(start).astimezone(zone).date()
             close = self._utc_spans_on(first, zone)[-1][1]
         return close
+
+    def _nth_working_day(self, day: date, n: int, zone: ZoneInfo) -> date:
+        """The ``n``-th local date with working time after ``day`` (``day`` itself for 0)."""
+        counted, idle = 0, 0
+        while counted < n:
+            day += _DAY
+            if self._utc_spans_on(day, zone):
+                counted, idle = counted + 1, 0
+            else:
+                idle += 1
+                if idle > _MAX_IDLE_DAYS:
+                    raise ValueError(f"calendar has no working time for {idle} days up to {day}")
+        return day
 
     def _last_close_until(self, moment: datetime) -> datetime | None:
         """The latest closing time at or before ``moment`` within the last two years."""

@@ -4,7 +4,8 @@ Two units, because officials read them differently (DESIGN §3, "Units"):
 
 - ``"4h"``, ``"90m"``, ``"1h30m"``, ``"90"``: business time — minutes of working time on the
   policy's calendar. 4 h from Friday 15:00 on a 07:30–16:30 Friday is Monday 10:30.
-- ``"3d"``: working days — the same local time on the 3rd working day after the start
+- ``"3d"``: working days — the same local time on the 3rd working day after the start; filed
+  on a day with no working time, the close of the 3rd working day from the next opening
   (``BusinessCalendar.working_days_end``). Thu 13:34 + 1d is Fri 13:34, whatever Thursday's
   afternoon and Friday's morning measure. ``"1d4h"`` adds 4 business hours after that.
 

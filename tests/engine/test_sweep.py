@@ -241,3 +241,23 @@ def test_sweep_idle_reads_without_taking_the_write_lock(database: Database) -> N
 
     result = sweep(no_write_transaction, now=wib(1, 1, 0), reading=database.reading)
     assert (result.tickets, result.escalations) == (0, 0)
+
+
+def test_a_report_filed_on_saturday_morning_is_due_at_mondays_close_not_minutes_after_opening(
+    desk,
+) -> None:
+    """A tester's report: "1 hari kerja" from Sat 07:31 was Mon 07:31, one minute of working
+    time, so the whole ladder (agency head, kecamatan, kota, governor's office) was mailed
+    within three minutes of Monday's opening, while a report filed at 06:00 was due at 16:00."""
+    desk.now = wib(12, 5, 7, 26)  # Saturday; submit ticks 5 minutes: filed 07:31
+    ticket = desk.submit(category="other", description="Lampu taman mati sejak kemarin")
+    verify = desk.session.scalars(
+        select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == "verify")
+    ).one()
+    assert verify.deadline == wib(12, 7, 16, 0)  # Monday's close (office calendar)
+
+    opening = sweep_batch(desk.session, now=wib(12, 7, 7, 34))
+    assert opening.tickets == 0 and ledger(desk, ticket) == []
+
+    sweep_batch(desk.session, now=wib(12, 7, 16, 1))
+    assert ("verify", 1, "breach", True) in ledger(desk, ticket)

@@ -167,3 +167,41 @@ def test_status_running_timer_is_consistent(
         assert result.next_due_at > now
         later = status(facts, LADDER, result.next_due_at)
         assert len(later.due_levels) == len(result.due_levels) + 1
+
+
+# --- working days ("N hari kerja") ------------------------------------------------------------
+
+working_days = st.integers(1, 10)
+
+
+def _shortest_day(calendar: BusinessCalendar) -> timedelta:
+    """The least working time of any day of the week (closed days left out)."""
+    if calendar.always_open:
+        return timedelta(days=1)
+    lengths = [sum((s.length for s in day), timedelta(0)) for day in calendar.week if day]
+    return min(lengths)
+
+
+@examples
+@given(calendars, st.lists(instants, min_size=2, max_size=2).map(sorted), working_days)
+def test_working_days_end_never_earlier_for_a_later_start(
+    calendar: BusinessCalendar, starts: list[datetime], days: int
+) -> None:
+    """A report filed later is never due earlier (Sat 07:31 + 1 was Mon 07:31 while Sat 06:00
+    + 1 was Mon 16:00)."""
+    early, late = starts
+    assert calendar.working_days_end(early, days) <= calendar.working_days_end(late, days)
+
+
+@examples
+@given(calendars, instants, working_days)
+def test_working_days_end_gives_at_least_most_of_n_working_days(
+    calendar: BusinessCalendar, start: datetime, days: int
+) -> None:
+    """N working days hold at least N - 1 whole days and half the shortest: a report filed on
+    a closed day got minutes (Sat 07:31 + 1 = Mon 07:31, one minute of working time)."""
+    end = calendar.working_days_end(start, days)
+    shortest = _shortest_day(calendar)
+    assert end > start
+    assert calendar.between(start, end) >= (days - 1) * shortest + shortest / 2
+    assert calendar.is_open(end) or calendar.is_open(end - timedelta(microseconds=1))

@@ -34,13 +34,26 @@ def wib(day: int, hour: int, minute: int = 0) -> datetime:
         (wib(27, 10, 0), 1, wib(30, 10, 0)),  # Friday + 1 → Monday, over the weekend
         (wib(23, 6, 0), 1, wib(23, 16, 0)),  # before opening: close of the day before Tue
         (wib(23, 9, 0), 5, wib(30, 9, 0)),  # Mon + 5 working days
-        (wib(28, 10, 0), 1, wib(30, 10, 0)),  # Saturday: the first working day is Monday
+        # Filed on a closed day: Monday is the first working day, due at its close, whatever
+        # the hour on Saturday (the wall clock gave Sat 07:31 + 1 = Mon 07:31: one minute).
+        (wib(28, 10, 0), 1, wib(30, 16, 0)),
+        (wib(28, 7, 31), 1, wib(30, 16, 0)),
+        (wib(28, 6, 0), 1, wib(30, 16, 0)),
+        (wib(29, 23, 59), 1, wib(30, 16, 0)),
+        (wib(28, 7, 31), 3, datetime.combine(date(2026, 12, 2), time(16), tzinfo=WIB)),
+        (wib(27, 20, 0), 1, wib(30, 16, 0)),  # Friday night: the same Monday close
     ],
 )
 def test_working_days_end_same_local_time_or_last_close(
     start: datetime, days: int, expected: datetime
 ) -> None:
     assert OFFICE.working_days_end(start, days) == expected
+
+
+def test_one_working_day_filed_at_the_weekend_is_a_whole_monday() -> None:
+    target = parse_target("1d")
+    for saturday in (wib(28, 6, 0), wib(28, 7, 31), wib(28, 15, 0)):
+        assert target.duration(OFFICE, saturday) == timedelta(hours=7, minutes=30)
 
 
 def test_one_working_day_is_not_a_fixed_number_of_minutes() -> None:

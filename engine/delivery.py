@@ -126,6 +126,10 @@ class RecoveryResult:
     dead: int = 0
 
 
+#: Why a mail queued to an area office before its ticket became pungli was not sent.
+WITHHELD_NOT_SENT = "not sent: the ticket's category is now withheld from area offices"
+
+
 def claim(session: Session, *, now: datetime, limit: int) -> list[Outgoing]:
     """Take up to ``limit`` due rows and mark them ``sending``; the caller commits before
     anything is sent. PostgreSQL skips rows another sender holds, so workers split the work."""
@@ -161,7 +165,7 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[Outgoing]:
             # Queued before the ticket was re-categorised as a complaint that may be about
             # that very office (pungli): it must not learn of it now (``actors.withheld_from``).
             row.status = Status.FAILED
-            row.last_error = "not sent: the ticket's category is now withheld from area offices"
+            row.last_error = WITHHELD_NOT_SENT
             continue
         row.status = Status.SENDING
         row.sending_since = now

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine import environment, letters, mail_dates, visibility
-from engine.delivery import DeliveryPolicy, alert_operator
+from engine.delivery import WITHHELD_NOT_SENT, DeliveryPolicy, alert_operator
 from engine.letters import Letter
 from engine.lifecycle import Role, State, Trigger
 from engine.models import (
@@ -32,7 +32,7 @@ from engine.models import (
     UndeliverableAddress,
 )
 from engine.models.subscription import new_link_token
-from engine.recipients import Addressee, Directory
+from engine.recipients import CHAIN, Addressee, Directory
 from engine.settings import Settings
 from sla import Level, Policy, Recipient, RecipientKind, TimerKind, as_words
 
@@ -416,6 +416,74 @@ def _rating_given(event: TicketEvent) -> int | None:
 def follow_up_key(ticket: Ticket, event: TicketEvent) -> str:
     """The outbox ``dedupe_key`` of the mail forwarding ``event``: one mail per event."""
     return f"follow-up:{ticket.id}:{event.seq}"
+
+
+#: The mails to staff that name their addressee by the ticket's own facts (its agency, officer,
+#: area, category): re-read whenever the ticket changes (``readdress_pending``).
+_STAFF_KINDS = (
+    NotificationKind.ESCALATION.value,
+    NotificationKind.HANDOVER.value,
+    NotificationKind.CITIZEN_FOLLOW_UP.value,
+)
+_CHAIN = dict(CHAIN)
+
+
+def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> int:
+    """Re-read who the ticket's queued staff mails are for, after a change to it; returns how
+    many were withdrawn.
+
+    An escalation, hand-over or forwarded follow-up still ``pending`` whose addressee the
+    ticket as it is now no longer names (transferred to another agency, another officer,
+    moved to another area, re-categorised as withheld from area offices) is not sent:
+    ``failed`` with why, for operators. A citizen's follow-up must still reach someone: it is
+    forwarded again, to whoever works on the ticket now. Called by ``tickets.write_transition``
+    in the change's transaction (DESIGN: a change re-evaluates its recipients at once); a row
+    the delivery flow already claimed is past recalling.
+    """
+    rows = list(
+        session.scalars(
+            select(Notification)
+            .where(
+                Notification.ticket_id == ticket.id,
+                Notification.status == "pending",
+                Notification.kind.in_(_STAFF_KINDS),
+            )
+            .order_by(Notification.id)
+        )
+    )
+    if not rows:
+        return 0
+    directory = Directory(session)
+    withdrawn, again = 0, []
+    for row in rows:
+        recipient = _CHAIN.get(row.recipient_kind)
+        if recipient is None:
+            continue  # an addressee this rule does not know: left as it is
+        named = [a.email for a in directory.resolve(ticket, (recipient,))]
+        if row.recipient.lower() in {email.lower() for email in named}:
+            continue
+        row.status = "failed"
+        if recipient.kind is RecipientKind.AREA_OFFICE and ticket.category_id in directory.withheld:
+            row.last_error = WITHHELD_NOT_SENT
+        else:
+            now_named = ", ".join(named) or "nobody"
+            row.last_error = (
+                f"not sent: after a change to {ticket.code}, its {_who_kind(row.recipient_kind)} "
+                f"is {now_named}"
+            )[:500]
+        withdrawn += 1
+        if row.kind == NotificationKind.CITIZEN_FOLLOW_UP.value and row.dedupe_key:
+            again.append(row.dedupe_key)
+            row.dedupe_key = None  # the event's key passes to the mail that replaces it
+    session.flush()
+    for key in again:
+        seq = int(key.rsplit(":", 1)[1])
+        event = session.scalar(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.seq == seq)
+        )
+        if event is not None:
+            on_citizen_follow_up(session, ticket, event, now)
+    return withdrawn
 
 
 def on_citizen_follow_up(

@@ -154,6 +154,7 @@ def write_transition(
             raise
         raise stale from exc
     clocks.on_transition(session, ticket, trigger=trigger, now=now)
+    outbox.readdress_pending(session, ticket, now)
     outbox.on_public_transition(session, ticket, event, now)
     outbox.on_citizen_follow_up(session, ticket, event, now)
     handover.on_handover(session, ticket, event, now)

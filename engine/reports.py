@@ -401,12 +401,17 @@ def subscribe(
 def unsubscribe(
     session: Session, code: str, *, token: str, email: str, now: datetime
 ) -> ReporterView:
+    """The reporter stops mail to an address of theirs: their own, or one they added. An
+    address that said "me too" is its owner's, stopped only by its owner (the link in every
+    mail): the token changes nothing there, and answers as for an address that does not
+    follow, so it never tells whether a neighbour follows the report."""
     ticket = _reporter_ticket(session, code, token)
     session.execute(
         update(Subscription)
         .where(
             Subscription.ticket_id == ticket.id,
             Subscription.email == (clean_email(email, field="email", required=True) or "").lower(),
+            Subscription.supported_at.is_(None),
         )
         .values(active=False)
     )

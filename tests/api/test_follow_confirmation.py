@@ -220,3 +220,44 @@ def test_a_confirmation_link_of_an_address_the_reporter_removed_confirms_nothing
     assert api.client.post(link).status_code == 404
     api.drive(code, "verify")
     assert api.mails(code) == []
+
+
+def test_the_reporter_token_cannot_stop_a_neighbours_me_too(api: Api) -> None:
+    """A tester's report: the reporter's token removed a neighbour who had said "me too" and
+    confirmed, and the follower count in the answer told whether an address followed."""
+    code = api.submit(email="sari@warga.example")["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    said = api.client.post(
+        f"/api/v1/reports/{code}/supporters", json={"email": "budi@warga.example"}
+    )
+    assert said.status_code == 200, said.text
+    (link,) = api.confirmation_links(code, "budi@warga.example")
+    assert api.client.post(link).status_code == 200
+    view = api.client.get(f"/api/v1/reports/{code}/private", headers=headers).json()
+
+    neighbour = api.client.delete(
+        f"/api/v1/reports/{code}/subscriptions/budi@warga.example", headers=headers
+    )
+    nobody = api.client.delete(
+        f"/api/v1/reports/{code}/subscriptions/tidak.ada@warga.example", headers=headers
+    )
+
+    assert neighbour.status_code == nobody.status_code == 200
+    assert neighbour.json() == nobody.json()  # the same answer: it tells nothing
+    assert neighbour.json()["followers"] == view["followers"] == 2
+    before = len(api.mails(code))
+    api.drive(code, "verify")
+    assert sorted(_updated(api, code, before)) == ["budi@warga.example", "sari@warga.example"]
+
+    # The control: an address the reporter added is theirs to stop.
+    api.client.post(
+        f"/api/v1/reports/{code}/subscriptions",
+        json={"email": "adik@warga.example"},
+        headers=headers,
+    )
+    (added,) = api.confirmation_links(code, "adik@warga.example")
+    assert api.client.post(added).status_code == 200
+    stopped = api.client.delete(
+        f"/api/v1/reports/{code}/subscriptions/adik@warga.example", headers=headers
+    )
+    assert stopped.json()["followers"] == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import re
 import sys
 import typing
 from collections.abc import Sequence
@@ -104,6 +105,9 @@ class OneLineErrors(typer.core.TyperGroup):
             # A number refused in our words, naming the parameter; any other in click's, less
             # pydantic's "Value error, " (typer validates values with pydantic).
             message = _number_words(exc) or exc.format_message().replace("Value error, ", "")
+            # click lays its own lists out on lines ("Choose from:\n\tstaff,\n\tadmin"); a
+            # value typed by the user is quoted there by repr, its newlines already escaped.
+            message = re.sub(r"\s*\n\s*", " ", message)
             err_console.print(Text.assemble(("error: ", "bold red"), one_line(where + message)))
             return exc.exit_code
         except typer.Abort:

@@ -98,6 +98,14 @@ def test_cli_markup_in_citizen_and_staff_text_printed_literally(
     assert "\x1b" not in shown  # no styling reaches a pipe
 
 
+def test_cli_missing_choice_lists_the_choices_on_one_line(tanggap: CliRunner) -> None:
+    """click lays the choices out on lines; they read "\\n staff,\\n supervisor" escaped."""
+    line = refused(tanggap, "keys", "create", "--name", "Petugas")
+    assert line.endswith(
+        " keys create: Missing option '--role'. Choose from: staff, supervisor, admin"
+    ), line
+
+
 def test_cli_markup_in_error_message_printed_literally(tanggap: CliRunner) -> None:
     line = refused(tanggap, "ticket", "submit", "--category", "[/]", *MONAS, "--description", "x")
 

@@ -107,6 +107,7 @@ def test_a_neighbour_follows_a_report_by_e_mail_from_its_page(
     expect(page.locator("#supporters")).to_have_text("1")
     expect(error).to_be_hidden()
     expect(page.locator("#follow-form")).to_be_hidden()
+    expect(status).to_be_focused()  # not lost with the hidden form
     assert len(sent) == 2, sent
     assert json.loads(sent[1]) == {"language": "en", "email": "Budi.Santoso@warga.example"}
     assert live.public(code)["supporters"] == 1
@@ -185,3 +186,20 @@ def test_too_many_at_once_is_said_under_the_box_and_the_button_works_again(
     expect(page.get_by_role("button", name="Me too")).to_be_enabled()
     expect(page.locator("#follow-status")).to_have_text("")
     expect(page.locator("#supporters")).to_have_text("0")
+
+
+def test_the_address_is_said_back_as_typed_never_read_as_markup_or_words(
+    open_page: OpenPage, live: Live
+) -> None:
+    # "&lt" reads as "<" when parsed as HTML, and "{count}" is a placeholder of the page's words.
+    address = "o'neil&lt{count}@warga.example"
+    code = live.submit(description="Got mampet")["code"]
+    page = open_page(f"/t/{code}", size="phone", lang="en")
+    page.get_by_label("Your e-mail (optional)").fill(address)
+    page.get_by_role("button", name="Me too").click()
+    expect(page.locator("#follow-status p").nth(1)).to_have_text(
+        f"A confirmation e-mail is on its way to {address}, unless this address already follows "
+        "this report or got one in the last 24 hours. Open the link in it to get the e-mails "
+        "about this report; until then nothing else is sent."
+    )
+    assert [to for to, *_ in _confirmations(live, code)] == [address]

@@ -8,7 +8,12 @@
    One send at a time: the button is disabled while sending and a second submit (Enter pressed
    again, a double tap) is ignored. Enter in an empty e-mail box sends nothing, so a stray Enter
    before the address is typed does not send a half-filled form; the button sends a "me too"
-   without an address. After an answer the form gives way to what happened. */
+   without an address. After an answer the form gives way to what happened (focus moves there).
+
+   Whether a confirmation mail went out is said as the API can say it: an address given gets one
+   unless it already follows the report or got one within a day. The answer cannot be exact
+   without telling anyone who types an address whether that address follows the report (the
+   reporter's own address does, from the start): personal data the public API never gives. */
 "use strict";
 (function () {
   var section = document.getElementById("follow");
@@ -55,6 +60,7 @@
       t(answer.counted ? "track.follow_counted" : "track.follow_not_counted", { count: count }),
       address ? t("track.follow_mail", { email: address }) : t("track.follow_no_mail")
     ]);
+    statusBox.focus();
   }
 
   form.addEventListener("submit", function (event) {

@@ -39,6 +39,7 @@ from engine import (
     stop_mail,
     suggest_duplicates,
 )
+from engine.lifecycle import OPEN_STATES
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
@@ -66,6 +67,28 @@ CATEGORY_ICONS = {
 OTHER_ICON = "📝"
 #: States in which the reporter may dispute the fix or rate it.
 FINISHED = (State.RESOLVED, State.CLOSED)
+
+
+def following(state: State, *, own: bool) -> str | None:
+    """What the tracking page offers a visitor who wants to follow the report, by its state:
+    "open" is the "Ikuti laporan ini" section ("Saya juga" and an optional e-mail address, sent
+    to ``POST /api/v1/reports/{code}/supporters``); any other value names the line said instead.
+
+    The form shows exactly where the engine takes a "me too" (``OPEN_STATES``): a button that
+    could only be refused would promise what the page cannot do. Instead:
+
+    - resolved: the office says it is fixed, and only its reporter may say it is not (the
+      dispute window); anyone else whose problem is still there sends a new report.
+    - closed: nothing more happens to it; a problem that is back is a new report.
+    - rejected: the office will not act on it; whoever sees the problem reports it.
+    - duplicate: its followers were moved to the report it duplicates (``mark_duplicate``),
+      so the line points there, to that page's own section.
+    - a report the public may not see: nothing (None). Its page is its reporter's alone, and
+      the API answers a "me too" on it as an unknown code.
+    """
+    if own:
+        return None
+    return "open" if state in OPEN_STATES else state.value
 
 
 def icon(category: str, group: str) -> str:
@@ -209,6 +232,7 @@ def _track(
             "open": report.state.open311_status is Open311Status.OPEN,
             "finished": report.state.state in FINISHED,
             "own": own is not None,
+            "follow": following(report.state.state, own=own is not None),
             "photo_url": photo_url,
             # The reporter's own entries are written by the page's script in the same words.
             "timezone": zone,

@@ -128,3 +128,27 @@ def test_zone_names_follow_a_zone_that_changes_its_clock() -> None:
     assert zone_names("Asia/Makassar", since, now) == {480: "WITA"}
     # A report of long ago: ten years back are enough for the reporter's own entries.
     assert zone_names("Asia/Jakarta", datetime(1990, 1, 1, tzinfo=UTC), now) == {420: "WIB"}
+
+
+def test_no_citizen_form_would_put_what_is_typed_into_an_address(api: Api) -> None:
+    """A form without a method is sent as GET by a browser whose script did not run (blocked,
+    failed to load, a text browser): the report form then put the description, name and
+    e-mail into the page's address, the reporter's code form the secret code, and logs and
+    histories keep addresses. Only the find-by-code forms ask by GET, for a code alone."""
+    import re
+
+    code = api.submit(email="ani@warga.example")["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    pages = {"/": api.client.get("/"), f"/t/{code}": api.client.get(f"/t/{code}")}
+    forms = 0
+    for path, page in pages.items():
+        assert page.status_code == 200, path
+        for form in re.findall(r"<form\b[^>]*>.*?</form>", page.text, flags=re.S):
+            forms += 1
+            tag = form[: form.index(">") + 1]
+            if 'method="get"' in tag:
+                fields = set(re.findall(r'<(?:input|textarea|select)\b[^>]*name="([^"]+)"', form))
+                assert fields == {"code"}, (path, tag, fields)
+            else:
+                assert 'method="post"' in tag, (path, tag)
+    assert forms >= 5  # the report form; the token, comment, dispute and rating forms

@@ -273,6 +273,17 @@ def _dispute_until(ticket: Ticket, settings: Settings, now: datetime) -> datetim
     return end
 
 
+def _appeal_until(
+    ticket: Ticket, event: TicketEvent, settings: Settings, now: datetime
+) -> datetime | None:
+    """The instant the reporter's window to appeal a rejection ends, told in the mail about
+    the rejection itself (the window counts from it, as ``actions._reinstate`` counts it)."""
+    if event.trigger != Trigger.REJECT.value or ticket.state != State.REJECTED:
+        return None
+    end: datetime = event.created_at + settings.dispute_window
+    return end if now < end else None
+
+
 def unsubscribe_link(subscription: Subscription, base_url: str) -> str:
     """The page that stops mail to ``subscription``'s address about its ticket; a POST to it
     unsubscribes at once (RFC 8058 one-click, from the ``List-Unsubscribe`` header)."""
@@ -349,6 +360,7 @@ def on_public_transition(
     )
     settings = settings or environment.settings()
     until = _dispute_until(ticket, settings, now)
+    appeal = _appeal_until(ticket, event, settings, now)
     zone = ZoneInfo(settings.timezone)
     # A duplicate's readers are pointed at the report that stands, to follow that one instead
     # (unless the public may not see that one: its code would tell them it exists).
@@ -363,6 +375,7 @@ def on_public_transition(
         unsubscribe = unsubscribe_link(subscription, settings.public_base_url)
         # The time too: the window ends at the resolution's time of day, not at midnight.
         dispute_until = mail_dates.long_moment(until, lang, zone) if until else None
+        appeal_until = mail_dates.long_moment(appeal, lang, zone) if appeal else None
         letter = letters.render(
             "citizen_update",
             lang,
@@ -372,6 +385,7 @@ def on_public_transition(
             status=letters.state_label(ticket.state, lang, last_trigger=ticket.last_trigger),
             note=visibility.public_note(event),
             dispute_until=dispute_until if reporter else None,
+            appeal_until=appeal_until if reporter else None,
             dispute_days=settings.dispute_window_days,
             original=original,
             original_link=ticket_link(original, settings.public_base_url) if original else None,

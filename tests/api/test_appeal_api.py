@@ -219,3 +219,19 @@ def test_tracking_page_offers_the_appeal_for_a_rejected_report_in_its_words(api:
     assert 'id="appeal-form"' not in api.client.get(f"/t/{other}").text
     api.clock.now = _rejected_at(api, code) + timedelta(days=7, minutes=1)
     assert 'id="appeal-form"' not in api.client.get(f"/t/{code}").text
+
+
+def test_the_reporters_rejection_mail_says_until_when_they_may_appeal(api: Api) -> None:
+    code = api.submit(email="sari@warga.example", language="en")["code"]
+    api.submit(email="budi@warga.example")  # another report: its mails are not looked at
+    api.drive(code, "reject")
+
+    mails = api.notifications(code, "citizen_update", lambda n: (n.recipient, n.body, n.html_body))
+    recipient, text, html = mails[-1]
+    assert recipient == "sari@warga.example"
+    assert "is now: Rejected" in text
+    assert "you can appeal the rejection until " in text
+    assert "(7 days from the rejection), with your reason, on the report's page" in text
+    assert "you can appeal the rejection until " in (html or "")
+    # No other mail offers it: the submission's did not.
+    assert sum("appeal" in body for _, body, _ in mails) == 1

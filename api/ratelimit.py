@@ -11,6 +11,13 @@ or Redis/Memcached when several API processes serve the same city.
 A client is its IPv4 address, or its IPv6 /64 network: one device or home is handed a whole /64
 (RFC 6177, and mobile carriers give each phone one), and picks addresses in it at will, so a
 limit on single IPv6 addresses would hold nobody.
+
+**Follow-ups.** Each of a reporter's follow-ups (a comment, a rating, a dispute, an appeal) is
+forwarded to the agency by mail, so a reporter token could fill an agency's mailbox. They have
+an allowance per report (``TANGGAP_FOLLOW_UP_RATE_LIMIT``: the token is the report's, and moving
+to another address does not renew it) and one per client
+(``TANGGAP_FOLLOW_UP_CLIENT_RATE_LIMIT``: one network holding the tokens of many reports), both
+used only by follow-ups that were accepted; a refused one counts against the refused requests.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from api.errors import TooManyRequests
 from engine import Settings
+from engine.codes import normalize_code
 
 #: How many refused requests a client may send per accepted one in the same window.
 REFUSED_FACTOR = 5
@@ -40,6 +48,8 @@ _WORDS: dict[Sending, str] = {
     "report": "reports",
     "support": '"me too"s (supporting or following a report)',
 }
+#: A reporter's follow-ups in their words (each is mailed to the agency).
+FOLLOW_UP_WORDS = "follow-ups (comments, ratings, disputes and appeals)"
 
 
 class SubmissionLimiter:
@@ -49,6 +59,8 @@ class SubmissionLimiter:
             self.limit.amount * REFUSED_FACTOR, self.limit.multiples, self.limit.namespace
         )
         self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+        self.follow_up = parse(settings.follow_up_rate_limit)
+        self.follow_up_client = parse(settings.follow_up_client_rate_limit)
 
     @staticmethod
     def client(request: Request) -> str:
@@ -76,12 +88,49 @@ class SubmissionLimiter:
             if not self.limiter.test(item, bucket, client):
                 self._refuse(item, bucket, client, words)
 
-    def _refuse(self, item: RateLimitItem, bucket: str, client: str, what: str) -> None:
-        reset = self.limiter.get_window_stats(item, bucket, client).reset_time
+    def _refuse(
+        self,
+        item: RateLimitItem,
+        bucket: str,
+        key: str,
+        what: str,
+        where: str = "from this address",
+        *,
+        say_when: bool = False,
+    ) -> None:
+        """429 naming what was sent too often, where from and the limit (``say_when``: and in
+        how long to try again, as Retry-After says to a program)."""
+        reset = self.limiter.get_window_stats(item, bucket, key).reset_time
+        wait = max(1, int(reset - time.time()))
+        when = f": try again in {_wait_words(wait)}" if say_when else ""
         raise TooManyRequests(
-            f"too many {what} from this address; the limit is {item}",
-            {"Retry-After": str(max(1, int(reset - time.time())))},
+            f"too many {what} {where}; the limit is {item}{when}",
+            {"Retry-After": str(wait)},
+            params={"retry_after": wait},
         )
+
+    def check_follow_up(self, request: Request, code: str) -> None:
+        """429 when report ``code`` or the client has used up its follow-ups, or the client its
+        refused requests; counts nothing. The refusal says which, and when to try again."""
+        report, client = normalize_code(code), self.client(request)
+        for item, bucket, key, where in (
+            (self.follow_up, "follow_up", report, "on this report"),
+            (self.follow_up_client, "follow_up_client", client, "from this address"),
+        ):
+            if not self.limiter.test(item, bucket, key):
+                self._refuse(item, bucket, key, FOLLOW_UP_WORDS, where, say_when=True)
+        if not self.limiter.test(self.refused, "refused", client):
+            self._refuse(self.refused, "refused", client, "refused requests", say_when=True)
+
+    def count_follow_up(self, request: Request, code: str, *, accepted: bool) -> None:
+        """An accepted follow-up uses the report's and the client's allowance; a refused one
+        only the client's refused requests."""
+        client = self.client(request)
+        if not accepted:
+            self.limiter.hit(self.refused, "refused", client)
+            return
+        self.limiter.hit(self.follow_up, "follow_up", normalize_code(code))
+        self.limiter.hit(self.follow_up_client, "follow_up_client", client)
 
     def first_support(self, request: Request, code: str) -> bool:
         """Whether this is the client's first "me too" on report ``code`` within a day; the
@@ -119,6 +168,31 @@ def _limited(request: Request, what: Sending) -> Iterator[None]:
             limiter.forget_support(request)
         raise
     limiter.count(request, accepted=True, what=what)
+
+
+def _wait_words(seconds: int) -> str:
+    """How long to wait, as a person reads it: "40 seconds", "12 minutes", "2 hours"."""
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds < 2 * 3600:
+        return f"{-(-seconds // 60)} minutes"
+    return f"{-(-seconds // 3600)} hours"
+
+
+def limit_follow_ups(request: Request, code: str) -> Iterator[None]:
+    """Dependency: refuse a reporter's follow-up (comment, rating, dispute, appeal) once report
+    ``code`` or the client has used up its allowance, before anything is read or written; count
+    it once it is answered: an accepted one against both allowances, one refused for any other
+    reason (a wrong token, a closed report, a missing reason) against the refused requests
+    only, so fixing a mistake never costs the reporter a follow-up."""
+    limiter: SubmissionLimiter = request.app.state.limiter
+    limiter.check_follow_up(request, code)
+    try:
+        yield
+    except BaseException:
+        limiter.count_follow_up(request, code, accepted=False)
+        raise
+    limiter.count_follow_up(request, code, accepted=True)
 
 
 def limit_submissions(request: Request) -> Iterator[None]:

@@ -163,7 +163,7 @@ NOTE_HELP = (
 def act(
     code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9QXD")],
     action: Annotated[
-        str, typer.Argument(help="verify, assign, start, hold, resolve, reopen, update, … ")
+        str, typer.Argument(help="verify, assign, start, hold, resolve, reopen, reinstate, … ")
     ],
     as_: Annotated[str | None, typer.Option("--as", help="acting staff e-mail")] = None,
     token: Annotated[str | None, typer.Option(help="reporter token: act as the citizen")] = None,

@@ -41,6 +41,7 @@ from engine.errors import (
     StaffNotFound,
     StaleVersion,
     TicketNotFound,
+    WindowClosed,
     shown,
 )
 from engine.lifecycle import (
@@ -61,7 +62,7 @@ from engine.settings import Settings
 from engine.staff import find_staff
 from engine.submission import attach_photos, check_location, clean_photos, get_category
 from engine.text import LIMITS, clean_text
-from engine.tickets import get_ticket, lock_tickets, write_transition
+from engine.tickets import get_ticket, lock_tickets, rejected_at, write_transition
 
 Change = dict[str, Any]
 
@@ -98,6 +99,10 @@ def permitted(
             continue
         if trigger is Trigger.REOPEN and not _may_reopen(actor, ticket):
             continue
+        if trigger is Trigger.REINSTATE and not _within_appeal_window(
+            session, actor, ticket, now=now, window=dispute_window
+        ):
+            continue
         found.append(trigger)
     return found
 
@@ -105,6 +110,18 @@ def permitted(
 def _may_reopen(actor: Actor, ticket: Ticket) -> bool:
     """A closed ticket is reopened by its reporter or an admin only (``_reopen``)."""
     return ticket.state != State.CLOSED or actor.role in (Role.CITIZEN, Role.ADMIN)
+
+
+def _within_appeal_window(
+    session: Session, actor: Actor, ticket: Ticket, *, now: datetime, window: timedelta
+) -> bool:
+    """Whether ``actor`` is still in time to contest the ticket's rejection: the reporter
+    within the dispute window counted from the rejection (to the minute, its last instant
+    included, as a dispute's); a supervisor or an admin at any time."""
+    if actor.role is not Role.CITIZEN:
+        return True
+    rejected = rejected_at(session, ticket)
+    return rejected is None or now <= rejected + window
 
 
 class _Step:
@@ -430,6 +447,13 @@ class Reopen(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Reinstate(Command):
+    """Contest a rejection (the reporter's appeal, or an un-reject): ``note`` is the reason."""
+
+    trigger = Trigger.REINSTATE
+
+
+@dataclass(frozen=True, kw_only=True)
 class Close(Command):
     trigger = Trigger.CLOSE
 
@@ -686,6 +710,34 @@ def _reopen(ctx: Context, command: Reopen) -> Ticket:
     return step.write(text, command.public, cycle)
 
 
+def _reinstate(ctx: Context, command: Reinstate) -> Ticket:
+    """A rejection contested: back to verification, as a new cycle (its verify and resolve
+    clocks start again, ``clocks.STARTS_ON``), and the reason reaches whoever triages it
+    (``outbox.on_citizen_follow_up`` for the reporter's appeal).
+
+    The reporter appeals within the dispute window counted from the rejection; after it the
+    ticket stands rejected (``WindowClosed``, a conflict: nothing the reporter can change in
+    the request makes it possible). A supervisor over the ticket or an admin un-rejects at any
+    time. Either way with a reason.
+    """
+    step = _step(ctx, command)
+    ticket = step.ticket
+    window = ctx.settings.dispute_window
+    if not _within_appeal_window(ctx.session, ctx.actor, ticket, now=ctx.now, window=window):
+        days = ctx.settings.dispute_window_days
+        raise WindowClosed(
+            f"the {days}-day window to appeal this rejection has passed (an appeal is possible "
+            f"within {days} days after a report is rejected)",
+            state=ticket.state,
+            version=ticket.version,
+            allowed=step.allowed(),
+        )
+    text = step.reason(command.note)
+    ticket.cycle += 1
+    cycle = {"cycle": {"from": ticket.cycle - 1, "to": ticket.cycle}}
+    return step.write(text, command.public, cycle)
+
+
 def _close(ctx: Context, command: Close) -> Ticket:
     """Close a resolved ticket (staff, or the housekeeping flow after the dispute window).
 
@@ -734,6 +786,7 @@ HANDLERS: dict[type[Command], _Handler] = {
     Resume: _resume,
     Resolve: _resolve,
     Reopen: _reopen,
+    Reinstate: _reinstate,
     Close: _close,
     Comment: _comment,
     Rate: _rate,

@@ -2,10 +2,10 @@
 
 | timer   | starts on                    | runs while              | stops                      |
 |---------|------------------------------|-------------------------|----------------------------|
-| verify  | submit                       | submitted               | on leaving submitted       |
+| verify  | submit; reinstate (new cycle)| submitted               | on leaving submitted       |
 | assign  | verify                       | verified                | on leaving verified        |
 | start   | assign, transfer, reopen     | assigned                | on leaving assigned (*)    |
-| resolve | submit; reopen (new cycle)   | any open state          | resolved / rejected / dup. |
+| resolve | submit; reopen, reinstate    | any open state          | resolved / rejected / dup. |
 | accept  | transfer                     | until the next action   | the receiving agency acts  |
 
 (*) A re-assign (another officer of the agency holding the ticket) keeps it running.
@@ -52,6 +52,9 @@ STARTS_ON: dict[Trigger, tuple[TimerKind, ...]] = {
     Trigger.ASSIGN: (TimerKind.START,),
     Trigger.TRANSFER: (TimerKind.START, TimerKind.ACCEPT),
     Trigger.REOPEN: (TimerKind.START, TimerKind.RESOLVE),
+    # A rejection contested: the report is back where it was submitted, and counts again from
+    # there (the time it spent rejected is nobody's lateness), as a new cycle.
+    Trigger.REINSTATE: (TimerKind.VERIFY, TimerKind.RESOLVE),
 }
 #: Triggers that are no action on the work itself: they neither stop the accept timer nor
 #: start anything (a note, a rating, a duplicate merged into this ticket).

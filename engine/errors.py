@@ -5,7 +5,8 @@ TanggapError
 ├── Forbidden                403  the actor may not do this to this ticket
 ├── Conflict                 409
 │   ├── InvalidTransition        the trigger is not allowed in the ticket's state
-│   └── StaleVersion             someone changed the ticket since the caller read it
+│   ├── StaleVersion             someone changed the ticket since the caller read it
+│   └── WindowClosed             the reporter's time to contest (an appeal) has passed
 ├── RuleViolated             422  input or a business rule is wrong (missing reason, photo, ...)
 │   ├── UnknownTrigger
 │   ├── UnknownCategory
@@ -99,6 +100,13 @@ class InvalidTransition(Conflict):
 
 class StaleVersion(Conflict):
     code = "stale_version"
+
+
+class WindowClosed(Conflict):
+    """The trigger fits the ticket's state, but the reporter's window for it has passed (an
+    appeal of a rejection): where the ticket stands is the answer, as for any conflict."""
+
+    code = "window_closed"
 
 
 class RuleViolated(TanggapError):

@@ -51,6 +51,9 @@ class Trigger(StrEnum):
     RESUME = "resume"
     RESOLVE = "resolve"
     REOPEN = "reopen"
+    #: A rejection contested: back to verification (the reporter's appeal, or a supervisor's
+    #: or admin's un-reject), a new cycle.
+    REINSTATE = "reinstate"
     CLOSE = "close"
     #: Staff change priority, category or location (with a reason); the state stays.
     UPDATE = "update"
@@ -182,6 +185,19 @@ RULES: tuple[Rule, ...] = (
         State.ASSIGNED,
         STAFF_ROLES | {Role.CITIZEN},
         Scope.AGENCY,
+        reason_required=True,
+    ),
+    # A rejection is a triage verdict (spam, not ours, insufficient): contesting it asks for the
+    # triage again, so the report goes back to submitted, to be verified by whoever triages it,
+    # never straight to verified on the reporter's own word. The reporter appeals within the
+    # dispute window counted from the rejection (``actions._reinstate``); a supervisor over the
+    # ticket or an admin may un-reject at any time. Staff who rejected it may not undo it alone.
+    Rule(
+        Trigger.REINSTATE,
+        (State.REJECTED,),
+        State.SUBMITTED,
+        frozenset({Role.CITIZEN, Role.SUPERVISOR, Role.ADMIN}),
+        Scope.TRIAGE,
         reason_required=True,
     ),
     Rule(

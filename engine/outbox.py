@@ -273,6 +273,17 @@ def _dispute_until(ticket: Ticket, settings: Settings, now: datetime) -> datetim
     return end
 
 
+def _appeal_until(
+    ticket: Ticket, event: TicketEvent, settings: Settings, now: datetime
+) -> datetime | None:
+    """The instant the reporter's window to appeal a rejection ends, told in the mail about
+    the rejection itself (the window counts from it, as ``actions._reinstate`` counts it)."""
+    if event.trigger != Trigger.REJECT.value or ticket.state != State.REJECTED:
+        return None
+    end: datetime = event.created_at + settings.dispute_window
+    return end if now < end else None
+
+
 def unsubscribe_link(subscription: Subscription, base_url: str) -> str:
     """The page that stops mail to ``subscription``'s address about its ticket; a POST to it
     unsubscribes at once (RFC 8058 one-click, from the ``List-Unsubscribe`` header)."""
@@ -349,6 +360,7 @@ def on_public_transition(
     )
     settings = settings or environment.settings()
     until = _dispute_until(ticket, settings, now)
+    appeal = _appeal_until(ticket, event, settings, now)
     zone = ZoneInfo(settings.timezone)
     # A duplicate's readers are pointed at the report that stands, to follow that one instead
     # (unless the public may not see that one: its code would tell them it exists).
@@ -363,6 +375,7 @@ def on_public_transition(
         unsubscribe = unsubscribe_link(subscription, settings.public_base_url)
         # The time too: the window ends at the resolution's time of day, not at midnight.
         dispute_until = mail_dates.long_moment(until, lang, zone) if until else None
+        appeal_until = mail_dates.long_moment(appeal, lang, zone) if appeal else None
         letter = letters.render(
             "citizen_update",
             lang,
@@ -372,6 +385,7 @@ def on_public_transition(
             status=letters.state_label(ticket.state, lang, last_trigger=ticket.last_trigger),
             note=visibility.public_note(event),
             dispute_until=dispute_until if reporter else None,
+            appeal_until=appeal_until if reporter else None,
             dispute_days=settings.dispute_window_days,
             original=original,
             original_link=ticket_link(original, settings.public_base_url) if original else None,
@@ -399,8 +413,15 @@ def on_public_transition(
 
 
 #: The reporter's actions whose words must reach the people working on the ticket (a rating
-#: only when it has words: a bare score is counted in the figures, not mailed).
-_FOLLOW_UPS = frozenset({Trigger.COMMENT.value, Trigger.REOPEN.value, Trigger.RATE.value})
+#: only when it has new words: ``_rating_words_new``).
+_FOLLOW_UPS = frozenset(
+    {
+        Trigger.COMMENT.value,
+        Trigger.REOPEN.value,
+        Trigger.REINSTATE.value,
+        Trigger.RATE.value,
+    }
+)
 #: Whoever works on a ticket: its officer, else its agency's queue (follow-ups, hand-overs).
 OFFICER = Recipient(RecipientKind.ASSIGNED_OFFICER)
 QUEUE = Recipient(RecipientKind.AGENCY_QUEUE)
@@ -411,6 +432,29 @@ def _rating_given(event: TicketEvent) -> int | None:
         return None
     given = ((event.data or {}).get("rating") or {}).get("to")
     return int(given) if isinstance(given, int) else None
+
+
+def _rating_words_new(session: Session, ticket: Ticket, event: TicketEvent) -> bool:
+    """Whether a rating's words are worth a mail: it has words, and they are not the words of
+    the reporter's last rating that had any. A rating may be changed at will; a changed score
+    with the same words tells the agency nothing its figures and the ticket page do not (and
+    mailing each change would let one token fill the agency's mailbox), while new words are a
+    new message from the citizen."""
+    if not event.note:
+        return False
+    before = session.scalar(
+        select(TicketEvent.note)
+        .where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.trigger == Trigger.RATE.value,
+            TicketEvent.actor_role == Role.CITIZEN.value,
+            TicketEvent.seq < event.seq,
+            TicketEvent.note.is_not(None),
+        )
+        .order_by(TicketEvent.seq.desc())
+        .limit(1)
+    )
+    return before != event.note
 
 
 def follow_up_key(ticket: Ticket, event: TicketEvent) -> str:
@@ -494,8 +538,9 @@ def on_citizen_follow_up(
     *,
     settings: Settings | None = None,
 ) -> int:
-    """Forward the reporter's comment (with its photo count), dispute, or rating with words to
-    whoever works on the ticket; returns how many mails were queued (0 or 1).
+    """Forward the reporter's comment (with its photo count), dispute, appeal of a rejection,
+    or rating with new words (``_rating_words_new``) to whoever works on the ticket; returns
+    how many mails were queued (0 or 1).
 
     The assigned officer if there is one and they are active, else the queue of the ticket's
     agency (before assignment: the agency it is routed to). A flagged address is skipped up
@@ -508,7 +553,7 @@ def on_citizen_follow_up(
     """
     if event.actor_role != Role.CITIZEN.value or event.trigger not in _FOLLOW_UPS:
         return 0
-    if event.trigger == Trigger.RATE.value and not event.note:
+    if event.trigger == Trigger.RATE.value and not _rating_words_new(session, ticket, event):
         return 0
     key = follow_up_key(ticket, event)
     if session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is not None:
@@ -540,6 +585,7 @@ def on_citizen_follow_up(
             code=ticket.code,
             name=officer.name if officer is not None else None,
             disputed=event.trigger == Trigger.REOPEN.value,
+            appealed=event.trigger == Trigger.REINSTATE.value,
             rating=_rating_given(event),
             category_id=ticket.category.name_id,
             category_en=ticket.category.name_en,

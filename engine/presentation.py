@@ -126,6 +126,7 @@ _BY_TRIGGER = {
     Trigger.RESUME: UpdateStatus.IN_PROGRESS,
     Trigger.RESOLVE: UpdateStatus.FIXED,
     Trigger.REOPEN: UpdateStatus.REOPEN,
+    Trigger.REINSTATE: UpdateStatus.OPEN,
     Trigger.CLOSE: UpdateStatus.CLOSED,
     Trigger.REJECT: UpdateStatus.NO_FURTHER_ACTION,
     Trigger.MARK_DUPLICATE: UpdateStatus.DUPLICATE,

@@ -29,6 +29,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -129,6 +130,10 @@ class Settings(BaseSettings):
     #: Anonymous reports per client address (``limits`` notation, e.g. "10/minute"); "me too"s
     #: have an allowance of the same size of their own.
     submit_rate_limit: str = "10/minute"
+    #: A reporter's follow-ups (comments, ratings, disputes, appeals: each is mailed to the
+    #: agency) per report, and per client address (IPv4, or IPv6 /64), in ``limits`` notation.
+    follow_up_rate_limit: str = "10/hour"
+    follow_up_client_rate_limit: str = "30/hour"
     #: Where rate-limit counters live: "memory://" for one process, "redis://…" for several.
     rate_limit_storage: str = "memory://"
 
@@ -184,15 +189,16 @@ class Settings(BaseSettings):
             raise ValueError("a tile URL like https://host/{z}/{x}/{y}.png, or empty for none")
         return value
 
-    @field_validator("submit_rate_limit")
+    @field_validator("submit_rate_limit", "follow_up_rate_limit", "follow_up_client_rate_limit")
     @classmethod
-    def _rate_limit(cls, value: str) -> str:
+    def _rate_limit(cls, value: str, info: ValidationInfo) -> str:
         try:
             limit = parse_limit(value)
         except ValueError:
             raise ValueError(f"not a rate limit like 10/minute: {value[:40]!r}") from None
         if limit.amount < 1:
-            raise ValueError("must allow at least 1 request (0/minute would refuse every report)")
+            what = "report" if info.field_name == "submit_rate_limit" else "follow-up"
+            raise ValueError(f"must allow at least 1 request (0/minute would refuse every {what})")
         return value
 
     #: Local time zone for people-facing times (storage is always UTC).

@@ -54,6 +54,19 @@ def list_events(session: Session, ticket: Ticket) -> list[TicketEvent]:
     )
 
 
+def rejected_at(session: Session, ticket: Ticket) -> datetime | None:
+    """When ``ticket`` was last rejected (its latest ``reject`` event), or ``None``: where the
+    reporter's window to appeal the rejection is counted from. A rejected ticket takes no event
+    until it is reinstated, so while it is rejected this is the rejection it stands on."""
+    found: datetime | None = session.scalar(
+        select(TicketEvent.created_at)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.trigger == Trigger.REJECT.value)
+        .order_by(TicketEvent.seq.desc())
+        .limit(1)
+    )
+    return found
+
+
 def count_events(session: Session, ticket: Ticket) -> int:
     query = select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
     return session.scalar(query) or 0

@@ -1,4 +1,4 @@
-"""Citizen API: submit, track, follow, support and dispute reports (no account needed)."""
+"""Citizen API: submit, track, follow, support, dispute and appeal reports (no account needed)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
@@ -21,9 +21,15 @@ from api.deps import (
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
 from api.query import GIVEN, INSTANT, STATES, WHOLE
-from api.ratelimit import SubmissionLimiter, limit_submissions, limit_supports
+from api.ratelimit import (
+    SubmissionLimiter,
+    limit_follow_ups,
+    limit_submissions,
+    limit_supports,
+)
 from api.routes.media import own_photo_url
 from api.schemas.public import (
+    AppealCreate,
     CommentCreate,
     DisputeCreate,
     FeatureCollection,
@@ -66,7 +72,7 @@ from engine import (
     unsubscribe,
     write_submission,
 )
-from engine.actions import Comment, Rate, Reopen
+from engine.actions import Comment, Rate, Reinstate, Reopen
 from engine.instants import given_instant
 from engine.queries.public import is_published
 from engine.text import as_number_text
@@ -75,19 +81,33 @@ router = APIRouter(prefix="/api/v1", tags=["citizens"], route_class=StrictRoute)
 
 #: Engine field → request field, per endpoint whose names differ from the engine's.
 DISPUTE_FIELDS = {"note": "reason"}
+APPEAL_FIELDS = {"note": "reason"}
 COMMENT_FIELDS = {"note": "text"}
 RATING_FIELDS: dict[str, str] = {}
 
 #: A citizen's actions in their own words: the engine's triggers are staff vocabulary (a
-#: citizen disputes a fix; the ticket is reopened).
-CITIZEN_ACTIONS = {Trigger.REOPEN: "dispute", Trigger.COMMENT: "comment", Trigger.RATE: "rate"}
+#: citizen disputes a fix: the ticket is reopened; appeals a rejection: it is reinstated).
+CITIZEN_ACTIONS = {
+    Trigger.REOPEN: "dispute",
+    Trigger.REINSTATE: "appeal",
+    Trigger.COMMENT: "comment",
+    Trigger.RATE: "rate",
+}
 #: Why an action of theirs is not possible now, and when it is.
 NOT_NOW = {
     Trigger.REOPEN: "this report cannot be disputed now: it is {state} (a dispute is possible "
     "within {days} days after it is resolved)",
+    Trigger.REINSTATE: "this report cannot be appealed now: it is {state} (an appeal is "
+    "possible within {days} days after it is rejected)",
     Trigger.COMMENT: "this report takes no more comments: it is {state}",
     Trigger.RATE: "this report cannot be rated now: it is {state} (a rating is possible once "
     "it is resolved)",
+}
+
+#: A citizen's action that needs a reason, said as the citizen does.
+NEEDS_REASON = {
+    Trigger.REOPEN: "a dispute needs a reason",
+    Trigger.REINSTATE: "an appeal needs a reason",
 }
 
 
@@ -111,8 +131,8 @@ def citizen_words(trigger: Trigger, fields: Mapping[str, str], reporter: Context
             )
         raise
     except RuleViolated as exc:
-        if exc.code == "reason_required" and trigger is Trigger.REOPEN:
-            exc.message = "a dispute needs a reason"
+        if exc.code == "reason_required" and trigger in NEEDS_REASON:
+            exc.message = NEEDS_REASON[trigger]
             exc.args = (exc.message,)
         if exc.params.get("action") == trigger.value:
             exc.params["action"] = CITIZEN_ACTIONS[trigger]
@@ -286,11 +306,40 @@ def _as_reporter_reads(reporter: Context, code: str) -> ReportRead:
     return ReportRead.of(view, _reporter_photos(reporter.settings, public))
 
 
-@router.post("/reports/{code}/dispute", response_model=ReportRead)
+#: The reporter's follow-ups: each is forwarded to the agency by mail, so each uses the
+#: report's and the client's allowance of follow-ups (``api.ratelimit``).
+FOLLOW_UP_LIMIT = [Depends(limit_follow_ups)]
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "too many follow-ups on this report or from this address"}
+}
+
+
+@router.post(
+    "/reports/{code}/dispute",
+    response_model=ReportRead,
+    dependencies=FOLLOW_UP_LIMIT,
+    responses=TOO_MANY,
+)
 def dispute(code: str, body: DisputeCreate, reporter: ReporterContext) -> ReportRead:
     """The fix did not hold: reopen within the dispute window (a reason is required)."""
     command = Reopen(code=code, note=body.reason, expected_version=body.expected_version)
     with citizen_words(Trigger.REOPEN, DISPUTE_FIELDS, reporter):
+        ticket = execute(reporter, command)
+    return _as_reporter_reads(reporter, ticket.code)
+
+
+@router.post(
+    "/reports/{code}/appeal",
+    response_model=ReportRead,
+    dependencies=FOLLOW_UP_LIMIT,
+    responses=TOO_MANY,
+)
+def appeal(code: str, body: AppealCreate, reporter: ReporterContext) -> ReportRead:
+    """The report should not have been rejected: within the dispute window counted from the
+    rejection, the reporter appeals with a reason. The report goes back to verification (state
+    submitted, its SLA clocks started again), and the agency gets the reason by mail."""
+    command = Reinstate(code=code, note=body.reason, expected_version=body.expected_version)
+    with citizen_words(Trigger.REINSTATE, APPEAL_FIELDS, reporter):
         ticket = execute(reporter, command)
     return _as_reporter_reads(reporter, ticket.code)
 
@@ -305,6 +354,8 @@ async def _comment_body(
     "/reports/{code}/comments",
     response_model=ReportRead,
     openapi_extra=with_photos(CommentCreate),
+    dependencies=FOLLOW_UP_LIMIT,
+    responses=TOO_MANY,
 )
 def add_comment(
     code: str,
@@ -325,7 +376,12 @@ def add_comment(
     return _as_reporter_reads(reporter, ticket.code)
 
 
-@router.post("/reports/{code}/rating", response_model=ReporterRead)
+@router.post(
+    "/reports/{code}/rating",
+    response_model=ReporterRead,
+    dependencies=FOLLOW_UP_LIMIT,
+    responses=TOO_MANY,
+)
 def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) -> ReporterRead:
     """The reporter rates the resolution 1–5 (a later rating replaces the earlier one)."""
     command = Rate(

@@ -365,6 +365,11 @@ class DisputeCreate(_In):
     expected_version: Whole | None = Field(default=None, ge=1)
 
 
+class AppealCreate(_In):
+    reason: str = Field(max_length=4000)  # blank: the engine says an appeal needs a reason
+    expected_version: Whole | None = Field(default=None, ge=1)
+
+
 class CommentCreate(_In):
     text: str = Field(min_length=1, max_length=4000)
     photos: list[Base64Photo] = Field(

@@ -202,6 +202,19 @@ def own_report(
     return response
 
 
+def appeal_until(report: PublicTicket, settings: Settings, now: datetime) -> datetime | None:
+    """Until when the reporter may appeal the report's rejection (the dispute window counted
+    from the rejection, as the engine counts it), while it is rejected and that is still to
+    come; else ``None``, and the page offers no appeal."""
+    if report.state.state is not State.REJECTED:
+        return None
+    rejections = [e.at for e in report.timeline if e.trigger == "reject"]
+    if not rejections:
+        return None
+    end = rejections[-1] + settings.dispute_window
+    return end if now <= end else None
+
+
 def _track(
     request: Request,
     language: Language,
@@ -218,7 +231,8 @@ def _track(
     def photo_url(key: str) -> str:
         return own_photo_url(own, key) if own is not None else f"/media/{key}"
 
-    zone = get_settings(request).timezone
+    settings = get_settings(request)
+    zone = settings.timezone
     before = [p for p in report.photos if not p.after_fix]
     after = [p for p in report.photos if p.after_fix]
     return render(
@@ -231,6 +245,7 @@ def _track(
             "after": after,
             "open": report.state.open311_status is Open311Status.OPEN,
             "finished": report.state.state in FINISHED,
+            "appeal_until": appeal_until(report, settings, now),
             "own": own is not None,
             "follow": following(report.state.state, own=own is not None),
             "photo_url": photo_url,

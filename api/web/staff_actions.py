@@ -26,6 +26,7 @@ INPUTS: dict[Trigger, tuple[str, ...]] = {
     Trigger.HOLD: ("note",),
     Trigger.RESUME: ("note",),
     Trigger.RESOLVE: ("note", "photos"),
+    Trigger.REINSTATE: ("note",),
     Trigger.CLOSE: (),
     Trigger.UPDATE: ("priority", "note"),
     Trigger.COMMENT: ("note",),

@@ -161,6 +161,8 @@ def api_settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         media_dir=tmp_path / "media",
         submit_rate_limit="1000/minute",
+        follow_up_rate_limit="1000/minute",
+        follow_up_client_rate_limit="1000/minute",
     )
 
 

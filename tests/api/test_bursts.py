@@ -34,6 +34,7 @@ def test_a_burst_of_reads_and_writes_is_answered_with_few_threads_and_connection
         database_url=database_url,
         media_dir=tmp_path,
         submit_rate_limit="1000/minute",
+        follow_up_rate_limit="1000/minute",
         api_threads=2,
     )
     app = create_app(settings, database=small)

@@ -159,6 +159,8 @@ def live(
         database_url=web_database.url,
         media_dir=tmp_path_factory.mktemp("web-media"),
         submit_rate_limit="1000/minute",
+        follow_up_rate_limit="1000/minute",
+        follow_up_client_rate_limit="1000/minute",
     )
     app = create_app(settings, database=web_database)
     sock = _free_socket()

@@ -116,6 +116,35 @@ def test_dispute_a_resolved_report_reopens_it(
     assert live.public(code)["state"]["code"] == "assigned"
 
 
+def test_appeal_a_rejected_report_puts_it_back_to_be_checked(
+    open_page: OpenPage, live: Live, axe: Callable[[Page], None]
+) -> None:
+    created = live.submit(description="Lampu jalan mati, bukan spam")
+    code, token = created["code"], created["reporter_token"]
+    live.drive(code, "reject")
+
+    page = open_page(f"/t/{code}#token={token}", size="phone")
+    expect(page.locator(".state-line .badge.grey")).to_have_text("Ditolak")
+    expect(page.get_by_role("heading", name="Laporan ditolak keliru?")).to_be_visible()
+    expect(page.locator("#appeal-form")).to_contain_text("mengajukan banding sampai")
+    expect(page.locator("#dispute-form")).to_have_count(0)
+    axe(page)
+
+    page.get_by_role("button", name="Ajukan banding").click()
+    expect(page.locator("#action-error")).to_have_text(
+        "Tulis dulu mengapa laporan ini seharusnya tidak ditolak."
+    )
+    page.get_by_label("Mengapa laporan ini seharusnya tidak ditolak?").fill(
+        "Lampunya memang mati sejak Senin"
+    )
+    page.get_by_role("button", name="Ajukan banding").click()
+    expect(page.locator(".state-line .badge.red")).to_have_text("Menunggu")
+    expect(page.locator(".timeline li").last).to_contain_text("Diperiksa ulang")
+    expect(page.locator(".timeline li").last).to_contain_text("Lampunya memang mati sejak Senin")
+    expect(page.locator("#appeal-form")).to_have_count(0)
+    assert live.public(code)["state"]["code"] == "submitted"
+
+
 def test_comment_and_rate_with_the_pasted_token_in_english(
     open_page: OpenPage, live: Live, axe: Callable[[Page], None], screenshot: Shot
 ) -> None:

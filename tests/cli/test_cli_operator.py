@@ -920,3 +920,19 @@ def test_cli_photo_that_is_no_image_is_named_nothing_written(
     assert line.endswith(f"Invalid value for '--photo': {path} {words}"), line
     assert "uploaded file" not in line
     assert tickets(database) == before
+
+
+def test_cli_reporter_appeals_a_rejection_with_the_token(
+    tanggap: CliRunner, submit, officer: str, wide: None
+) -> None:
+    code, token = submit()
+    ok(tanggap, "ticket", "act", code, "reject", "--as", officer, "--note", "bukan wewenang")
+
+    line = refused(tanggap, "ticket", "act", code, "reinstate", "--token", token)
+    out = ok(tanggap, "ticket", "act", code, "reinstate", "--token", token,
+             "--note", "ini wewenang Dishub")  # fmt: skip
+
+    assert line == "error: reinstate needs a reason (note)"
+    assert f"{code} is now submitted" in out
+    shown = ok(tanggap, "ticket", "show", code)
+    assert "[citizen] ini wewenang Dishub" in shown

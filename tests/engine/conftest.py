@@ -54,6 +54,7 @@ INPUT: dict[str, dict[str, Any]] = {
     "hold": {"note": "waiting for PLN"},
     "resolve": {"note": "traffic officers deployed"},
     "reopen": {"note": "still jammed"},
+    "reinstate": {"note": "this is ours, not spam"},
     "update": {"note": "more serious than reported", "priority": "high"},
     "comment": {"note": "sudah dua hari belum ada petugas"},
     "rate": {"rating": 4},

@@ -34,6 +34,7 @@ TRIGGERS = [
     "resume",
     "resolve",
     "reopen",
+    "reinstate",
     "close",
     "update",
     "comment",
@@ -58,6 +59,9 @@ LEGAL = {
     ("in_progress", "resolve"): "resolved",
     ("resolved", "reopen"): "assigned",
     ("closed", "reopen"): "assigned",
+    # A rejection contested goes back to verification (not to verified: the appeal is no
+    # verification).
+    ("rejected", "reinstate"): "submitted",
     ("resolved", "close"): "closed",
     **{(state, "update"): state for state in OPEN},
     **{(state, "comment"): state for state in [*OPEN, "resolved"]},
@@ -66,10 +70,11 @@ LEGAL = {
 }
 STAFF_TRIGGERS = set(TRIGGERS) - {"rate"}
 PERMITTED = {
-    "staff": STAFF_TRIGGERS,
+    # Staff who rejected a report may not undo it alone: a supervisor or an admin un-rejects.
+    "staff": STAFF_TRIGGERS - {"reinstate"},
     "supervisor": STAFF_TRIGGERS,
     "admin": STAFF_TRIGGERS,
-    "citizen": {"reopen", "comment", "rate"},
+    "citizen": {"reopen", "reinstate", "comment", "rate"},
     "system": {"close"},
     "outsider": set(),
 }

@@ -38,7 +38,9 @@ def _every_kind(desk: Desk) -> None:
     desk.act(a, "reassign", "admin", officer="dbm@tanggap.example")
     b = desk.ticket_in("closed")
     desk.act(b, "rate", "citizen", rating=5)
-    desk.act(desk.submit(), "reject", "admin", note="spam")
+    c = desk.submit()
+    desk.act(c, "reject", "admin", note="spam")
+    desk.act(c, "reinstate", "citizen", note="bukan spam")  # a change of state: public
 
 
 def test_python_and_sql_rules_agree_on_every_trigger(desk: Desk) -> None:

@@ -1,6 +1,6 @@
 /* The tracking page's reporter actions. The token comes from the link's fragment (#token=…),
    which browsers never send to a server, or from this device's memory, or is pasted; it goes only
-   in the X-Reporter-Token header of the JSON API calls (comment, dispute, rating). */
+   in the X-Reporter-Token header of the JSON API calls (comment, dispute, appeal, rating). */
 "use strict";
 (function () {
   var section = document.getElementById("reporter");
@@ -161,6 +161,16 @@
       var reason = document.getElementById("dispute-reason").value.trim();
       if (!reason) { showError(t("track.need_reason")); return; }
       post("/dispute", { reason: reason }, "track.dispute_done", event.submitter || event.target.querySelector("button"),
+        { note: "reason", reason: "reason" });
+    });
+  }
+  var appeal = document.getElementById("appeal-form");
+  if (appeal) {
+    appeal.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var reason = document.getElementById("appeal-reason").value.trim();
+      if (!reason) { showError(t("track.need_appeal_reason")); return; }
+      post("/appeal", { reason: reason }, "track.appeal_done", event.submitter || event.target.querySelector("button"),
         { note: "reason", reason: "reason" });
     });
   }

@@ -19,7 +19,17 @@ from sqlalchemy.orm import Session
 
 from api.errors import NotAuthenticated
 from api.storage import RequestStorage
-from engine import Actor, Context, Database, Forbidden, KeyHolder, Role, Settings, authenticate
+from engine import (
+    CLIENT_KEY_ONLY,
+    Actor,
+    Context,
+    Database,
+    Forbidden,
+    KeyHolder,
+    Role,
+    Settings,
+    authenticate,
+)
 
 
 def article(word: str) -> str:
@@ -155,14 +165,20 @@ def get_optional_key(
 def _at_least(*roles: Role) -> Callable[[KeyHolder], KeyHolder]:
     def check(holder: Annotated[KeyHolder, Depends(get_key)]) -> KeyHolder:
         if holder.role not in roles:
-            names = " or ".join(r.value for r in roles)
-            raise Forbidden(f"this needs {article(names)} key; yours is {article(holder.role)} key")
+            *most, last = [r.value for r in roles]
+            names = f"{', '.join(most)} or {last}" if most else last
+            refusal = f"this needs {article(names)} key; yours is {article(holder.role)} key"
+            if holder.role is Role.CLIENT:
+                refusal = f"{refusal}: {CLIENT_KEY_ONLY}"
+            raise Forbidden(refusal)
         return holder
 
     return check
 
 
-StaffKey = Annotated[KeyHolder, Depends(get_key)]
+#: Any key of staff, a supervisor or an admin (never an Open311 client's).
+StaffKey = Annotated[KeyHolder, Depends(_at_least(Role.STAFF, Role.SUPERVISOR, Role.ADMIN))]
+#: A key when one is sent, of any role: a client key opens nothing more (``engine.keys``).
 OptionalKey = Annotated[KeyHolder | None, Depends(get_optional_key)]
 SupervisorKey = Annotated[KeyHolder, Depends(_at_least(Role.SUPERVISOR, Role.ADMIN))]
 AdminKey = Annotated[KeyHolder, Depends(_at_least(Role.ADMIN))]

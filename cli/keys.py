@@ -9,25 +9,33 @@ import typer
 
 from cli.context import console, database, local, now, one_line, print_rows, reported_errors
 from engine.keys import create_key, list_keys, revoke_key
-from engine.lifecycle import STAFF_ROLES, Role
+from engine.lifecycle import KEY_ROLES, Role
 
 app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
 
 
 class KeyRole(StrEnum):
-    """The roles a key may carry (``STAFF_ROLES``): only these are offered by --help."""
+    """The roles a key may carry (``KEY_ROLES``): only these are offered by --help."""
 
     STAFF = Role.STAFF.value
     SUPERVISOR = Role.SUPERVISOR.value
     ADMIN = Role.ADMIN.value
+    CLIENT = Role.CLIENT.value
 
 
-assert {Role(r.value) for r in KeyRole} == STAFF_ROLES, "KeyRole must list STAFF_ROLES"
+assert {Role(r.value) for r in KeyRole} == KEY_ROLES, "KeyRole must list KEY_ROLES"
 
 
 @app.command("create")
 def create(
-    role: Annotated[KeyRole, typer.Option(help="staff, supervisor or admin", case_sensitive=False)],
+    role: Annotated[
+        KeyRole,
+        typer.Option(
+            help="staff, supervisor or admin; client: an Open311 app, which may only file "
+            "service requests (no --agency, --area or --staff)",
+            case_sensitive=False,
+        ),
+    ],
     name: Annotated[str, typer.Option(help="who or what uses the key")],
     agency: Annotated[str | None, typer.Option(help="agency code the key acts for")] = None,
     area: Annotated[str | None, typer.Option(help="only tickets in this area and beneath")] = None,

@@ -30,8 +30,19 @@ from engine.following import (
     mail_stop,
     stop_mail,
 )
-from engine.keys import KeyHolder, NewKey, act, authenticate, create_key, list_keys, revoke_key
+from engine.keys import (
+    CLIENT_KEY_ONLY,
+    ClientKeyRefused,
+    KeyHolder,
+    NewKey,
+    act,
+    authenticate,
+    create_key,
+    list_keys,
+    revoke_key,
+)
 from engine.lifecycle import (
+    KEY_ROLES,
     PUBLIC_NOTE_TRIGGERS,
     USER_TRIGGERS,
     Role,
@@ -106,6 +117,8 @@ from engine.submission import Language, Report, submit
 from engine.timeline import TimerView, sla_timeline
 
 __all__ = [
+    "CLIENT_KEY_ONLY",
+    "KEY_ROLES",
     "PHOTO_ATTRIBUTE",
     "PUBLIC_NOTE_TRIGGERS",
     "USER_TRIGGERS",
@@ -114,6 +127,7 @@ __all__ = [
     "CatalogueError",
     "Channel",
     "CheckedSubmission",
+    "ClientKeyRefused",
     "Colour",
     "Command",
     "Comment",

@@ -48,6 +48,7 @@ _PEOPLE = {
     Role.SUPERVISOR: "supervisors",
     Role.ADMIN: "admins",
     Role.SYSTEM: "the system",
+    Role.CLIENT: "Open311 clients",
 }
 
 
@@ -106,6 +107,8 @@ def check_reach(session: Session, actor: Actor, ticket: Ticket) -> None:
     nothing of it from a refusal, however the request is worded."""
     if actor.role in (Role.ADMIN, Role.SYSTEM, Role.CITIZEN):
         return
+    if actor.role is Role.CLIENT:
+        raise Forbidden("an Open311 client files reports for citizens; it sees no tickets")
     if actor.agency_id is not None and actor.agency_id == ticket.agency_id:
         return
     agency = session.get(Agency, actor.agency_id) if actor.agency_id is not None else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session
 
 from engine.actions import perform, permitted
@@ -29,7 +29,7 @@ from engine.errors import (
     TicketNotFound,
     shown,
 )
-from engine.lifecycle import STAFF_ROLES, Role, Trigger
+from engine.lifecycle import KEY_ROLES, STAFF_ROLES, Role, Trigger
 from engine.models import AgencyKind, ApiKey, Area, Category, Ticket
 from engine.photos import MediaStorage
 from engine.routing import ancestry
@@ -63,6 +63,15 @@ class ApiKeyNotFound(NotFound):
     code = "api_key_not_found"
 
 
+#: What a client key is for, in every refusal of one: it files reports and sees nothing.
+CLIENT_KEY_ONLY = "a client key only files Open311 service requests"
+
+
+class ClientKeyRefused(Forbidden):
+    """A client key (``Role.CLIENT``) where a staff key is needed: a ticket, a list, a staff
+    page sign-in. The same 403 as any key without the right role."""
+
+
 @dataclass(frozen=True)
 class NewKey:
     key: ApiKey
@@ -86,11 +95,27 @@ class KeyHolder:
 
     @property
     def actor(self) -> Actor:
+        if self.role is Role.CLIENT:
+            # The app by its name, for staff's timeline ("Aplikasi X (Open311 client)"); the
+            # public timeline shows the role only.
+            return Actor(Role.CLIENT, self.name)
         return Actor(self.role, f"{self.name} (api key)", agency_id=self.agency_id)
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def is_staff(self) -> bool:
+        """A key of staff, a supervisor or an admin: one that may see tickets at all (a client
+        key files reports and sees none)."""
+        return self.role in STAFF_ROLES
+
+
+def check_staff_key(holder: KeyHolder) -> None:
+    """``ClientKeyRefused`` unless ``holder`` is a staff, supervisor or admin key."""
+    if not holder.is_staff:
+        raise ClientKeyRefused(f"{CLIENT_KEY_ONLY}; it sees no tickets")
 
 
 def create_key(
@@ -104,12 +129,29 @@ def create_key(
     staff: str | None = None,
 ) -> NewKey:
     """A new key; ``staff`` (an e-mail) names the person it belongs to, whose agency it acts
-    for unless ``agency`` is given, and whose role it may not exceed."""
-    if role not in STAFF_ROLES:
-        raise RuleViolated(f"an api key's role is staff, supervisor or admin, not {shown(role)}")
+    for unless ``agency`` is given, and whose role it may not exceed. A client key (an Open311
+    app) names only the app: it acts for no agency, area or person."""
+    if role not in KEY_ROLES:
+        raise RuleViolated(
+            f"an api key's role is staff, supervisor, admin or client, not {shown(role)}"
+        )
     name = clean_text(name, field="key name", limit=200, multiline=False) or ""
     if not name:
         raise RuleViolated("give the key a name (who or what uses it)")
+    if role is Role.CLIENT:
+        scope = (
+            ("agency", "agency", agency),
+            ("area", "area", area),
+            ("staff", "staff member", staff),
+        )
+        for field, words, given in scope:
+            if given:
+                raise RuleViolated(
+                    f"a client key is for an Open311 app, which files reports for citizens "
+                    f"and sees no tickets: it takes no {words}",
+                    key="client_key_scope",
+                    params={"field": field},
+                )
     member = find_staff(session, staff) if staff else None
     if staff and member is None:
         raise UnknownReference(f"no staff member {shown(staff.strip())}", params={"field": "staff"})
@@ -119,7 +161,7 @@ def create_key(
         if _RANK[Role(member.role)] < _RANK[role]:
             raise RuleViolated(f"{member.email} is {member.role}: the key cannot be {role}")
         agency = agency or (member.agency.code if member.agency else None)
-    if role is not Role.ADMIN and not agency:
+    if role in (Role.STAFF, Role.SUPERVISOR) and not agency:
         # Named by field, not by a command-line option: the admin API calls this too.
         raise RuleViolated(
             f"a {role} key acts for an agency: name its agency",
@@ -240,6 +282,8 @@ def visible(session: Session, holder: KeyHolder) -> ColumnElement[bool]:
     clause: ColumnElement[bool] = true()
     if holder.is_admin:
         return clause
+    if not holder.is_staff:
+        return false()
     if holder.agency_kind == AgencyKind.AREA_OFFICE and holder.agency_area_id is not None:
         clause = Ticket.area_id.in_(
             descendant_area_ids(session, holder.agency_area_id)
@@ -274,6 +318,7 @@ def check_sees(
     the key's area office (``actors.withheld_from``): the same answer as no ticket at all."""
     if holder.is_admin:
         return
+    check_staff_key(holder)
     check_not_withheld(session, holder.actor, ticket, typed=typed)
     if _outside_area(session, holder, ticket):
         raise Forbidden(f"ticket {ticket.code} lies outside this key's area")
@@ -306,7 +351,7 @@ def may_fire(
 ) -> list[Trigger]:
     """What the key holder may fire on ``ticket`` now: its state, the key's role, agency and
     area (the ticket detail's and a transition's "allowed actions")."""
-    if _outside_area(session, holder, ticket):
+    if not holder.is_staff or _outside_area(session, holder, ticket):
         return []
     # A key is never a citizen's: the dispute window, which only limits citizens, plays no part.
     return permitted(session, holder.actor, ticket, now=now, dispute_window=timedelta(0))

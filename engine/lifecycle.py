@@ -72,6 +72,9 @@ class Role(StrEnum):
     ADMIN = "admin"
     #: The housekeeping flows.
     SYSTEM = "system"
+    #: An Open311 client (a city app, a FixMyStreet front end) filing reports for citizens
+    #: with its own api key: it may submit and nothing else, and sees no ticket.
+    CLIENT = "client"
 
 
 class Scope(StrEnum):
@@ -85,6 +88,9 @@ class Scope(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
+#: The roles an api key may carry: staff's, and an Open311 client's (a citizen has a reporter
+#: token, the system no key).
+KEY_ROLES = STAFF_ROLES | {Role.CLIENT}
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(Trigger.SUBMIT, (), State.SUBMITTED, STAFF_ROLES | {Role.CITIZEN}, Scope.ANY),
+    Rule(Trigger.SUBMIT, (), State.SUBMITTED, STAFF_ROLES | {Role.CITIZEN, Role.CLIENT}, Scope.ANY),
     Rule(
         Trigger.VERIFY,
         (State.SUBMITTED,),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
-from engine.keys import KeyHolder, authenticate
+from engine.keys import KeyHolder, authenticate, check_staff_key
 from engine.lifecycle import Role
 from engine.models import ApiKey
 
@@ -20,6 +20,7 @@ def key_prefix(secret: str) -> str:
 def sign_in(session: Session, secret: str) -> tuple[KeyHolder, str]:
     """The holder of ``secret`` and its prefix, or ``Forbidden`` (unknown, malformed, revoked)."""
     holder = authenticate(session, secret.strip())
+    check_staff_key(holder)  # the staff pages are staff's: an Open311 app's key opens none
     return holder, key_prefix(secret.strip())
 
 
@@ -32,7 +33,7 @@ def signed_in(session: Session, key_id: int, prefix: str) -> KeyHolder:
     if key.revoked_at is not None:
         raise Forbidden(f"api key {key.prefix} was revoked")
     agency = key.agency
-    return KeyHolder(
+    holder = KeyHolder(
         key_id=key.id,
         name=key.name,
         role=Role(key.role),
@@ -41,3 +42,5 @@ def signed_in(session: Session, key_id: int, prefix: str) -> KeyHolder:
         agency_area_id=agency.area_id if agency else None,
         area_id=key.area_id,
     )
+    check_staff_key(holder)
+    return holder

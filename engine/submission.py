@@ -136,7 +136,7 @@ def choose_priority(report: Report, category: Category | CategoryFacts, actor: A
     """Priority is staff's judgement: a citizen's report gets the category's default priority."""
     if report.priority is None or not report.priority.strip():
         return category.default_priority
-    if actor.role in (Role.CITIZEN, Role.SYSTEM):
+    if actor.role in (Role.CITIZEN, Role.SYSTEM, Role.CLIENT):
         raise Forbidden("only staff set a report's priority; leave it out")
     key = code_key(report.priority)
     if key not in set(Priority):

@@ -45,6 +45,7 @@ from engine import (
     PublicTicket,
     QuestionSpec,
     Report,
+    Role,
     RuleViolated,
     Settings,
     authenticate,
@@ -488,10 +489,14 @@ def post_request(
     now: NowDep,
     settings: SettingsDep,
 ) -> Response:
+    """File a service request with an api key: an Open311 app's client key (the citizen's
+    report, through the app; the answer adds `reporter_token`, the citizen's secret, for the
+    app to hand on), or a staff, supervisor or admin key (staff filing for a citizen)."""
     fields = parsed.fields
     if "api_key" not in fields:
         raise Forbidden("api_key is required")
-    authenticate(session, fields["api_key"])
+    holder = authenticate(session, fields["api_key"])
+    client = holder.role is Role.CLIENT
     if len(parsed.uploads) > settings.max_photos:
         raise RuleViolated(
             f"at most {settings.max_photos} media files",
@@ -530,7 +535,9 @@ def post_request(
             session,
             report,
             private=False,
-            actor=Actor.citizen(),
+            # An app's report is recorded as the app's (by name for staff, "through an Open311
+            # app" for the public); staff filing for a citizen, as before, as the citizen's.
+            actor=holder.actor if client else Actor.citizen(),
             now=now,
             settings=settings,
             storage=storage,
@@ -542,6 +549,10 @@ def post_request(
         "service_notice": "",
         "account_id": "",
     }
+    if client:
+        # The citizen's secret (comment, dispute, rate at /api/v1/reports/{code}), to the app
+        # that acts for them; never to a staff key: the city must not dispute or rate itself.
+        item["reporter_token"] = submitted.reporter_token
     return document(fmt, "service_requests", "request", [item], 201)
 
 

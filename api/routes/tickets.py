@@ -236,8 +236,9 @@ async def _transition_body(
 )
 def transition(
     code: str,
-    parsed: Annotated[tuple[TransitionCreate, list[bytes]], Depends(_transition_body)],
+    # The key before the body: whoever may not act here hears that, not what their body lacks.
     key: StaffKey,
+    parsed: Annotated[tuple[TransitionCreate, list[bytes]], Depends(_transition_body)],
     session: SessionDep,
     storage: StorageDep,
     now: NowDep,
@@ -306,8 +307,8 @@ async def _staff_report(
     },
 )
 def submit_on_behalf(
+    key: StaffKey,  # before the body, as on transitions
     parsed: Annotated[tuple[StaffReportCreate, list[bytes]], Depends(_staff_report)],
-    key: StaffKey,
     session: SessionDep,
     storage: StorageDep,
     now: NowDep,

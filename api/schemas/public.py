@@ -169,7 +169,10 @@ class PhotoRead(BaseModel):
     width: int
     height: int
     purpose: str = Field(description="report, comment or proof (sent with the resolution)")
-    added_by: str = Field(description="who added it, by role: citizen, staff, supervisor, admin")
+    added_by: str = Field(
+        description="who added it, by role: citizen, staff, supervisor, admin; client: the "
+        "report's photos filed through an Open311 app"
+    )
     after_fix: bool = Field(description="proof of the fix or the office's (else the reporter's)")
 
     @classmethod
@@ -189,7 +192,10 @@ class EventRead(BaseModel):
     seq: int
     action: str
     state: StateRead
-    by: str = Field(description="who acted, by role: citizen, staff, supervisor, admin, system")
+    by: str = Field(
+        description="who acted, by role: citizen, staff, supervisor, admin, system; client: "
+        "a citizen's report filed through an Open311 app"
+    )
     note: str | None = Field(description="the public note, if any")
     at: Instant
 

@@ -310,8 +310,12 @@ class StaffReportCreate(ReportCreate):
 
 
 class KeyCreate(_In):
-    #: The roles a key can hold (a citizen has a reporter token, the system no key).
-    role: Literal["staff", "supervisor", "admin"]
+    #: The roles a key can hold (``KEY_ROLES``; a citizen has a reporter token, the system no
+    #: key). A client key is an Open311 app's: it files service requests and nothing else.
+    role: Literal["staff", "supervisor", "admin", "client"] = Field(
+        description="staff, supervisor or admin; client: an Open311 app, which may only file "
+        "service requests (POST /open311/v2/requests) and takes no agency, area or staff"
+    )
     name: str = Field(min_length=1, max_length=200)
     agency: str | None = Field(default=None, max_length=40)
     area: str | None = Field(default=None, max_length=40)

@@ -27,7 +27,7 @@ from api.strict_json import StrictRoute
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep, render
 from api.web.problems import explain
-from engine import Forbidden, KeyHolder, Language, RuleViolated, Settings
+from engine import ClientKeyRefused, Forbidden, KeyHolder, Language, RuleViolated, Settings
 from engine.sign_ins import sign_in, signed_in
 
 log = logging.getLogger(__name__)
@@ -219,6 +219,15 @@ def sign_in_post(
         if len(key) > 300:
             raise Forbidden("that is not a Tanggap api key")
         holder, prefix = sign_in(session, key)
+    except ClientKeyRefused:
+        return page(
+            request,
+            "staff/sign_in.html",
+            language,
+            {"next": local_path(next), "holder": None, "error": "staff.sign_in_client"},
+            status=403,
+            title="staff.sign_in_title",
+        )
     except Forbidden:
         return page(
             request,

@@ -56,7 +56,8 @@ class PublicPhoto:
     height: int
     #: ``report`` (sent with the report), ``comment`` or ``proof`` (sent with the resolution).
     purpose: str
-    #: Who added it, by role only (citizen, staff, supervisor, admin, system): never a name.
+    #: Who added it, by role only (citizen, staff, supervisor, admin, system, client): never a
+    #: name.
     added_by: str = ""
     added_at: datetime | None = None
 

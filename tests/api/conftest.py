@@ -46,6 +46,8 @@ KEYS: dict[str, tuple[Role, str | None, str | None]] = {
     # DISHUB staff whose key only covers Kecamatan Menteng: Monas is outside it.
     "menteng_only": (Role.STAFF, "DISHUB", "31.71.06"),
     "gambir_only": (Role.STAFF, "DISHUB", "31.71.01"),
+    # An Open311 app's key (a city app, a FixMyStreet front end): files reports, nothing else.
+    "client": (Role.CLIENT, None, None),
 }
 
 

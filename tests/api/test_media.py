@@ -120,7 +120,8 @@ def test_an_internal_photo_opens_for_a_key_that_sees_the_ticket(api: Api, who: s
     assert response.headers["cache-control"] == "private, no-store"
 
 
-@pytest.mark.parametrize("who", ["outsider", "menteng_only"])
+# client: an Open311 app's key, which sees no ticket at all
+@pytest.mark.parametrize("who", ["outsider", "menteng_only", "client"])
 def test_an_internal_photo_is_a_404_for_a_key_that_does_not_see_the_ticket(
     api: Api, who: str
 ) -> None:

@@ -34,6 +34,8 @@ def _expected(role: str, agency: str | None, area: str | None, trigger: str) -> 
     (start) to the assigned agency and supervisors up the chain; a key's area narrows it."""
     if role == "admin":
         return 200
+    if role == "client":  # an Open311 app: it files reports, and acts on no ticket anywhere
+        return 403
     if area == MENTENG:
         return 403
     if agency == "DISHUB":
@@ -49,7 +51,14 @@ MATRIX = [
     for agency in ("DISHUB", "DLH", "KEC-GAMBIR", "GUB")
     for area in (None, GAMBIR, MENTENG)
     for trigger in ("verify", "start")
-] + [("admin", None, area, t) for area in (None, GAMBIR, MENTENG) for t in ("verify", "start")]
+] + [
+    (role, None, area, t)
+    for role in ("admin", "client")
+    for area in (None, GAMBIR, MENTENG)
+    for t in ("verify", "start")
+    # A client key takes no area (nor agency): it sees no ticket for an area to narrow.
+    if role == "admin" or area is None
+]
 
 
 @pytest.mark.parametrize(("role", "agency", "area", "trigger"), MATRIX)
@@ -78,6 +87,11 @@ def test_transition_by_role_agency_area(
     else:
         assert response.headers["content-type"] == "application/problem+json"
         assert after["version"] == before["version"]
+    if role == "client":
+        assert response.json()["detail"] == (
+            "this needs a staff, supervisor or admin key; yours is a client key: "
+            "a client key only files Open311 service requests"
+        )
 
 
 def test_transition_with_stale_version_is_409_naming_state_and_allowed(api: Api) -> None:
@@ -326,13 +340,15 @@ def test_admin_keys_create_list_revoke(api: Api) -> None:
 def test_admin_keys_offer_and_take_only_the_roles_a_key_can_hold(api: Api, role: str) -> None:
     """The API's own description listed citizen and system, which were then refused."""
     schema = api.client.get("/openapi.json").json()["components"]["schemas"]["KeyCreate"]
-    assert schema["properties"]["role"]["enum"] == ["staff", "supervisor", "admin"]
+    assert schema["properties"]["role"]["enum"] == ["staff", "supervisor", "admin", "client"]
     response = api.client.post(
         "/api/v1/admin/keys", json={"role": role, "name": "x"}, headers=api.auth("admin")
     )
     assert response.status_code == 422, response.text
     assert response.json()["params"] == {"field": "role"}
-    assert response.json()["detail"] == "role must be one of 'staff', 'supervisor' or 'admin'"
+    assert response.json()["detail"] == (
+        "role must be one of 'staff', 'supervisor', 'admin' or 'client'"
+    )
 
 
 def test_admin_catalogue_reload_validates_whole(api: Api) -> None:

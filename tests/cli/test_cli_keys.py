@@ -70,12 +70,67 @@ def test_cli_keys_create_refuses_staff_without_agency(tanggap: CliRunner, name: 
 def test_cli_keys_create_offers_only_the_roles_a_key_may_carry(tanggap: CliRunner) -> None:
     shown = tanggap.invoke(app, ["keys", "create", "--help"], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
-    assert "staff|supervisor|admin" in shown.output
+    assert "staff|supervisor|admin|client" in shown.output
     assert "citizen" not in shown.output and "system" not in shown.output
     for role in ("citizen", "system"):
         refused = tanggap.invoke(app, ["keys", "create", "--role", role, "--name", "x"])
         assert refused.exit_code == 2
         assert "'staff', 'supervisor', 'admin'" in refused.output
+
+
+def test_cli_keys_client_key_for_an_open311_app_is_created_listed_and_revoked(
+    tanggap: CliRunner, database: Database, name: str
+) -> None:
+    created = tanggap.invoke(app, ["keys", "create", "--role", "Client", "--name", name])
+    assert created.exit_code == 0, created.output
+    secret = re.search(r"tgk_\S+", created.output)
+    assert secret is not None
+    prefix = secret.group().split("_")[1]
+    assert created.output.startswith(f"key {prefix} (client) for {name}\n")
+    with database.reading() as session:
+        holder = authenticate(session, secret.group())
+    assert (holder.role, holder.name, holder.agency_id, holder.area_id) == (
+        Role.CLIENT,
+        name,
+        None,
+        None,
+    )
+    listed = json.loads(tanggap.invoke(app, ["keys", "list", "--json"]).output)
+    (mine,) = [k for k in listed if k["prefix"] == prefix]
+    assert (mine["role"], mine["agency"], mine["area"], mine["staff"], mine["revoked"]) == (
+        "client",
+        None,
+        None,
+        None,
+        None,
+    )
+    revoked = tanggap.invoke(app, ["keys", "revoke", prefix])
+    assert revoked.exit_code == 0 and revoked.stdout == f"key {prefix} ({name}) revoked\n"
+    with database.reading() as session, pytest.raises(Forbidden, match="revoked"):
+        authenticate(session, secret.group())
+    listed = json.loads(tanggap.invoke(app, ["keys", "list", "--json"]).output)
+    assert next(k for k in listed if k["prefix"] == prefix)["revoked"] is not None
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--agency", "DISHUB", "agency"),
+        ("--area", "31.71.01", "area"),
+        ("--staff", "someone@example.id", "staff member"),
+    ],
+)
+def test_cli_keys_client_key_takes_no_agency_area_or_staff(
+    tanggap: CliRunner, database: Database, name: str, option: str, value: str, words: str
+) -> None:
+    result = tanggap.invoke(
+        app, ["keys", "create", "--role", "client", "--name", name, option, value]
+    )
+    assert result.exit_code == 2, result.output
+    assert "a client key is for an Open311 app" in result.output
+    assert f"it takes no {words}" in result.output
+    with database.reading() as session:
+        assert session.query(ApiKey).filter_by(name=name).count() == 0
 
 
 def test_cli_keys_create_takes_codes_and_role_in_any_case(

@@ -102,7 +102,7 @@ def test_cli_missing_choice_lists_the_choices_on_one_line(tanggap: CliRunner) ->
     """click lays the choices out on lines; they read "\\n staff,\\n supervisor" escaped."""
     line = refused(tanggap, "keys", "create", "--name", "Petugas")
     assert line.endswith(
-        " keys create: Missing option '--role'. Choose from: staff, supervisor, admin"
+        " keys create: Missing option '--role'. Choose from: staff, supervisor, admin, client"
     ), line
 
 

@@ -75,6 +75,8 @@ class Desk:
             return Actor.citizen(self.tokens.get(ticket.code) if ticket else None)
         if who == "system":
             return Actor.system()
+        if who == "client":  # an Open311 app's key (``KeyHolder.actor``)
+            return Actor(Role.CLIENT, "Aplikasi Lapor")
         return Actor.of_staff(self.staff[who])
 
     def tick(self, minutes: int = 5) -> datetime:

@@ -77,6 +77,8 @@ PERMITTED = {
     "citizen": {"reopen", "reinstate", "comment", "rate"},
     "system": {"close"},
     "outsider": set(),
+    # An Open311 app files reports for citizens (submit) and may fire nothing on a ticket.
+    "client": set(),
 }
 #: Beyond role: a closed ticket is reopened only by its reporter or an admin (DESIGN §2).
 EXCEPTIONS = {("closed", "reopen", "staff"), ("closed", "reopen", "supervisor")}

@@ -28,6 +28,7 @@ from engine.errors import (
 from engine.lifecycle import Role, Trigger
 from engine.models import Ticket
 from engine.staff import add_staff
+from engine.submission import Report, submit
 from engine.tickets import count_events, list_events
 
 PLUIT = (-6.12, 106.79)
@@ -664,3 +665,30 @@ def test_ticket_event_modified_flush_raises(desk, field: str, value: Any) -> Non
 
     with pytest.raises(RuntimeError, match="immutable"):
         desk.session.flush()
+
+
+def test_submit_by_an_open311_client_is_the_apps_event_and_sets_no_priority(desk) -> None:
+    """An Open311 app's report: event 1 names the app (staff read who filed it), by its own
+    role; the priority stays staff's judgement, as for a citizen's own report."""
+    app = desk.actor("client")
+    report = Report(category="traffic_jam", description="Macet", lat=-6.1754, lon=106.8272)
+    made = submit(
+        desk.session,
+        report,
+        actor=app,
+        now=desk.tick(),
+        settings=desk.settings,
+        storage=desk.storage,
+    )
+    (event,) = list_events(desk.session, made.ticket)
+    assert (event.trigger, event.actor_role, event.actor_label) == ("submit", "client", app.label)
+    assert event.public
+    with pytest.raises(Forbidden, match="only staff set a report's priority"):
+        submit(
+            desk.session,
+            Report(**{**report.__dict__, "priority": "high"}),
+            actor=app,
+            now=desk.tick(),
+            settings=desk.settings,
+            storage=desk.storage,
+        )

@@ -38,7 +38,10 @@ def _every_kind(desk: Desk) -> None:
     desk.act(a, "reassign", "admin", officer="dbm@tanggap.example")
     b = desk.ticket_in("closed")
     desk.act(b, "rate", "citizen", rating=5)
-    desk.act(desk.submit(), "reject", "admin", note="spam")
+    spam = desk.submit()
+    desk.act(spam, "reject", "admin", note="spam")
+    desk.act(spam, "unpublish", "admin", note="berisi data pribadi")
+    desk.act(spam, "republish", "admin", note="ditarik keliru")
 
 
 def test_python_and_sql_rules_agree_on_every_trigger(desk: Desk) -> None:
@@ -63,6 +66,8 @@ def test_python_and_sql_rules_agree_on_every_trigger(desk: Desk) -> None:
         ("rate", "kurang"),
         ("reassign", None),
         ("rate", None),
+        ("unpublish", "berisi data pribadi"),
+        ("republish", "ditarik keliru"),
     ]
 
 

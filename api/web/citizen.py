@@ -212,11 +212,11 @@ def _track(
             "open": report.state.open311_status is Open311Status.OPEN,
             "finished": report.state.state in FINISHED,
             "own": own is not None,
-            "unpublished": unpublished,
             "photo_url": photo_url,
             # The reporter's own entries are written by the page's script in the same words.
             "timezone": zone,
             "zone_names": zone_names(zone, report.created_at, now),
+            "unpublished": unpublished,
         },
         title="track.title",
     )

@@ -26,7 +26,7 @@ from cli.context import (
     visible,
 )
 from cli.sla import print_sla, span
-from engine.actions import perform
+from engine.actions import perform, publication_allows
 from engine.actors import Actor
 from engine.db import ROW_ID_MAX
 from engine.errors import RuleViolated
@@ -238,6 +238,8 @@ _KEPT = {
     Trigger.COMMENT: "comment added to {code}",
     Trigger.UPDATE: "{code} updated",
     Trigger.RATE: "rating recorded for {code}",
+    Trigger.UNPUBLISH: "{code} taken off the public record",
+    Trigger.REPUBLISH: "{code} is back on the public record",
 }
 
 
@@ -246,6 +248,15 @@ def _outcome(trigger: Trigger, ticket: Ticket) -> str:
         done = _KEPT.get(trigger, f"{trigger.value} done on {{code}}").format(code=ticket.code)
         return f"{done} (still {ticket.state}, version {ticket.version})"
     return f"{ticket.code} is now {ticket.state} (version {ticket.version})"
+
+
+def _publication(ticket: Ticket) -> str:
+    """Whether the public sees the report, when it does not (``visibility.published``)."""
+    if ticket.unpublished_at is not None:
+        return f"no: taken off the public record {local(ticket.unpublished_at)}"
+    if not ticket.category.public:
+        return "no: its category is not public"
+    return ""
 
 
 def _photo_lines(session: Session, ticket: Ticket) -> list[str]:
@@ -279,6 +290,7 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
                 f"{ticket.officer.name} <{ticket.officer.email}>" if ticket.officer else "",
             ),
             ("duplicate", f"of {ticket.duplicate_of.code}" if ticket.duplicate_of else ""),
+            ("public", _publication(ticket)),
             ("submitted", local(ticket.created_at)),
             ("report", ticket.description),
         ]
@@ -287,7 +299,12 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
                 console.print(f"{label:10} {visible(value)}")
         for line in _photo_lines(session, ticket) or ["none"]:
             console.print(f"{'photos':10} {line}")
-        allowed = ", ".join(t.value for t in allowed_triggers(ticket.state)) or "none"
+        allowed = (
+            ", ".join(
+                t.value for t in allowed_triggers(ticket.state) if publication_allows(t, ticket)
+            )
+            or "none"
+        )
         console.print(f"{'next':10} {allowed}")
         timeline = table(
             "#", f"when ({settings().timezone})", "action", "from → to", "by", "note",

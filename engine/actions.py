@@ -37,6 +37,7 @@ from engine.errors import (
     ConfigurationError,
     Forbidden,
     InvalidTransition,
+    PublicationUnchanged,
     RuleViolated,
     StaffNotFound,
     StaleVersion,
@@ -102,6 +103,8 @@ def permitted(
         if trigger is Trigger.REINSTATE and not _within_appeal_window(
             session, actor, ticket, now=now, window=dispute_window
         ):
+            continue
+        if not publication_allows(trigger, ticket):
             continue
         found.append(trigger)
     return found
@@ -467,6 +470,20 @@ class Comment(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Unpublish(Command):
+    """Take the report off the public record; ``note``: why (staff only ever read it)."""
+
+    trigger = Trigger.UNPUBLISH
+
+
+@dataclass(frozen=True, kw_only=True)
+class Republish(Command):
+    """Put a report taken off the public record back on it; ``note``: why."""
+
+    trigger = Trigger.REPUBLISH
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rate(Command):
     """``rating``: a whole number, 1 (bad) to 5 (good)."""
 
@@ -770,6 +787,48 @@ def _rate(ctx: Context, command: Rate) -> Ticket:
     return step.write(step.reason(command.note), command.public, data)
 
 
+#: Whether each moderation trigger takes the report off the public record (or puts it back).
+_MODERATION = {Trigger.UNPUBLISH: True, Trigger.REPUBLISH: False}
+
+
+def publication_allows(trigger: Trigger, ticket: Ticket) -> bool:
+    """False for ``unpublish`` of a report already off the public record and ``republish`` of
+    one on it (which the state alone allows); true for every other trigger."""
+    if trigger not in _MODERATION:
+        return True
+    return _MODERATION[trigger] != (ticket.unpublished_at is not None)
+
+
+def _moderate(ctx: Context, command: Unpublish | Republish) -> Ticket:
+    """Take a report off the public record, or put it back, with a reason; in any state.
+
+    Off it, the report is to the public one that does not exist (``visibility.published``);
+    its work, its clocks and its reporter's view go on as before. The reason is an internal
+    note: the public never reads why (nor, once it is back, that it was away)."""
+    step = _step(ctx, command)
+    ticket = step.ticket
+    unpublish = _MODERATION[command.trigger]
+    if not publication_allows(command.trigger, ticket):
+        raise PublicationUnchanged(
+            command.trigger.value,
+            ticket.state,
+            step.allowed(),
+            unpublished=ticket.unpublished_at is not None,
+            version=ticket.version,
+        )
+    text = step.reason(command.note)
+    if command.public:
+        raise RuleViolated(
+            f"the reason to {command.trigger.value} a report stays internal: "
+            "leave public out, or false",
+            key="note_stays_internal",
+            params={"field": "public", "action": command.trigger.value},
+        )
+    data = {"unpublished": {"from": not unpublish, "to": unpublish}}
+    ticket.unpublished_at = ctx.now if unpublish else None
+    return step.write(text, False, data)
+
+
 _Handler = Callable[[Context, Any], Ticket]
 
 #: One handler per command type; every handler has the signature ``(Context, command)``.
@@ -790,6 +849,8 @@ HANDLERS: dict[type[Command], _Handler] = {
     Close: _close,
     Comment: _comment,
     Rate: _rate,
+    Unpublish: _moderate,
+    Republish: _moderate,
 }
 
 #: The command type of each trigger a person may fire (``submit`` and ``merge`` are not here).

@@ -5,6 +5,8 @@ TanggapError
 ├── Forbidden                403  the actor may not do this to this ticket
 ├── Conflict                 409
 │   ├── InvalidTransition        the trigger is not allowed in the ticket's state
+│   │   └── PublicationUnchanged     unpublish of a report already off the public record,
+│   │                                republish of one on it
 │   ├── StaleVersion             someone changed the ticket since the caller read it
 │   └── WindowClosed             the reporter's time to contest (an appeal) has passed
 ├── RuleViolated             422  input or a business rule is wrong (missing reason, photo, ...)
@@ -96,6 +98,30 @@ class InvalidTransition(Conflict):
             version=version,
             allowed=names,
         )
+
+
+class PublicationUnchanged(InvalidTransition):
+    """``unpublish`` of a report already taken off the public record, or ``republish`` of one
+    that is on it: the state allows the trigger, the report's publication does not. Its code
+    says which (``already_unpublished`` / ``already_published``)."""
+
+    code = "already_unpublished"
+
+    def __init__(
+        self,
+        trigger: str,
+        state: str,
+        allowed: Iterable[str],
+        *,
+        unpublished: bool,
+        version: int | None = None,
+    ) -> None:
+        super().__init__(trigger, state, allowed, version=version)
+        names = ", ".join(self.allowed or ()) or "none"
+        where = "off the public record already" if unpublished else "on the public record"
+        self.code = "already_unpublished" if unpublished else "already_published"
+        self.message = f"cannot {trigger} a report that is {where}; allowed now: {names}"
+        self.args = (self.message,)
 
 
 class StaleVersion(Conflict):

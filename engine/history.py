@@ -14,8 +14,18 @@ from typing import Any, Protocol
 from engine.errors import CorruptHistory
 from engine.lifecycle import State, replay
 
-#: Fields a transition may change, as they are named in event data.
-TRACKED = ("category", "priority", "agency", "area", "location", "officer", "duplicate_of")
+#: Fields a transition may change, as they are named in event data (``unpublished``: taken off
+#: the public record, ``unpublish`` / ``republish``).
+TRACKED = (
+    "category",
+    "priority",
+    "agency",
+    "area",
+    "location",
+    "officer",
+    "duplicate_of",
+    "unpublished",
+)
 
 
 class EventRecord(Protocol):
@@ -50,6 +60,7 @@ def replay_history(events: Iterable[EventRecord]) -> Snapshot:
         if event.trigger == "submit":
             values.update({name: data.get(name) for name in TRACKED})
             values["officer"] = values["duplicate_of"] = None
+            values["unpublished"] = False  # every report starts on the public record
             continue
         for name in TRACKED:
             change = data.get(name)

@@ -63,6 +63,11 @@ class Trigger(StrEnum):
     RATE = "rate"
     #: Written on a ticket when another is marked its duplicate (never fired by a user).
     MERGE = "merge"
+    #: A supervisor or admin takes the report off the public record (with a reason: it names
+    #: someone, shows a face or a number plate); the state stays, in any state.
+    UNPUBLISH = "unpublish"
+    #: ... and puts it back on the public record (with a reason); the state stays.
+    REPUBLISH = "republish"
 
 
 class Role(StrEnum):
@@ -91,6 +96,9 @@ STAFF_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.ADMIN})
 #: The roles an api key may carry: staff's, and an Open311 client's (a citizen has a reporter
 #: token, the system no key).
 KEY_ROLES = STAFF_ROLES | {Role.CLIENT}
+#: Who decides what the public may read about a report: not the staff of the agency it is about
+#: (README, "Taking a report off the public record").
+MODERATORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -251,6 +259,23 @@ RULES: tuple[Rule, ...] = (
         public_note=False,
         stays=True,
         internal=True,
+    ),
+    # Taking a report off the public record and putting it back: in every state, final ones
+    # too (a rejected spam report is the very one to hide). Whether a report is on the public
+    # record is ``Ticket.unpublished_at``, checked by ``actions._moderate``: the table has no
+    # state for it, the report's work goes on as it was. The reason stays internal.
+    *(
+        Rule(
+            trigger,
+            tuple(sorted(State)),
+            None,
+            MODERATORS,
+            Scope.TRIAGE,
+            reason_required=True,
+            public_note=False,
+            stays=True,
+        )
+        for trigger in (Trigger.UNPUBLISH, Trigger.REPUBLISH)
     ),
 )
 

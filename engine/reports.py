@@ -93,6 +93,9 @@ class ReporterView:
     own_notes: tuple[tuple[int, str], ...] = ()
     #: Whether the public sees the report (``visibility.published``).
     public: bool = True
+    #: Whether staff took it off the public record (``unpublish``): the reporter is told so,
+    #: never why (the reason is staff's note).
+    unpublished: bool = False
 
 
 @dataclass(frozen=True)
@@ -364,6 +367,7 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
         followers=len(emails),
         pending=len(rows) - len(emails),
         public=visibility.published(ticket),
+        unpublished=ticket.unpublished_at is not None,
         own_notes=tuple(
             (seq, note or "")
             for seq, note in session.execute(

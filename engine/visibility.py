@@ -28,7 +28,11 @@ whose descriptions may name an official): not listed, mapped, shown by code, fed
 offered as a duplicate, and its photos not served to the public. To the public it does not
 exist (the same answer as an unknown code); its reporter, with the token, and staff see it.
 The category as it is now decides, as everywhere: re-categorised as pungli, a report leaves the
-public view at once. ``published_clause`` is the rule in SQL, ``published`` in hand.
+public view at once. So does a report a supervisor or admin took off the public record
+(``unpublish``, ``Ticket.unpublished_at``: a name and phone number in its description, a face
+or a number plate in its photo), until one puts it back (``republish``). ``published_clause``
+is the rule in SQL, ``published`` in hand: every public reader, the photos, the duplicate
+suggestions, "me too" and the status mail to its followers (``outbox``) follow them.
 
 A report's public "updated" time (``updated_at``: the public list's order, GeoJSON, Open311
 ``updated_datetime`` and ``updated_after``) moves on a public event and on a change to a field
@@ -48,8 +52,10 @@ from engine import lifecycle
 from engine.lifecycle import Role, Trigger
 from engine.models import Attachment, Category, Ticket, TicketEvent
 
-#: Fields an event's ``data`` may record as changed that the public reads about a report.
-PUBLIC_FIELDS = frozenset({"category", "location", "area", "agency", "priority"})
+#: Fields an event's ``data`` may record as changed that the public reads about a report
+#: (``unpublished``: the report leaves or rejoins the public record, so a client syncing on
+#: ``updated_after`` finds it back).
+PUBLIC_FIELDS = frozenset({"category", "location", "area", "agency", "priority", "unpublished"})
 
 
 class EventFacts(lifecycle.EventFacts, Protocol):
@@ -158,16 +164,21 @@ def public_clause() -> ColumnElement[bool]:
 
 
 def published(ticket: Ticket) -> bool:
-    """Whether the public may see ``ticket`` at all: its category, as it is now, is public."""
-    return ticket.category.public
+    """Whether the public may see ``ticket`` at all: its category, as it is now, is public and
+    no one took the report off the public record."""
+    return ticket.category.public and ticket.unpublished_at is None
 
 
-def published_clause(category_id: ColumnElement[int] | None = None) -> ColumnElement[bool]:
-    """SQL twin of ``published``: true where a ticket's category (``category_id``, by default
-    ``Ticket.category_id``) is public. A query already joined to ``Category`` may use
-    ``Category.public`` itself."""
-    column = Ticket.category_id if category_id is None else category_id
+def published_clause(
+    ticket: type[Ticket] = Ticket, category: type[Category] | None = None
+) -> ColumnElement[bool]:
+    """SQL twin of ``published``, on ``ticket`` rows (``Ticket`` or an alias of it). A query
+    already joined to the ticket's ``Category`` (or an alias) passes it as ``category``."""
+    on_record = ticket.unpublished_at.is_(None)
+    if category is not None:
+        return and_(category.public, on_record)
     # "Not one of the few hidden categories" rather than "one of the public ones": a planner
     # cannot drive a read from tickets through this, so a feed keeps reading its window of
     # events through their index (tests/engine/test_read_path_indexes.py).
-    return column.not_in(select(Category.id).where(Category.public.is_(False)))
+    hidden = select(Category.id).where(Category.public.is_(False))
+    return and_(ticket.category_id.not_in(hidden), on_record)

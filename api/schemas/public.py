@@ -344,7 +344,13 @@ class ReporterRead(BaseModel):
     public: bool = Field(
         default=True,
         description="whether the public sees the report; false for a category that is not "
-        "published (e.g. pungli): only you, with the token, and the city's staff",
+        "published (e.g. pungli), or when the city took it off the public record: only you, "
+        "with the token, and the city's staff",
+    )
+    unpublished: bool = Field(
+        default=False,
+        description="whether the city's staff took the report off the public record (it is "
+        "still handled as before; public is then false)",
     )
 
     @classmethod
@@ -363,6 +369,7 @@ class ReporterRead(BaseModel):
             pending=v.pending,
             own_notes=[OwnNoteRead(seq=seq, note=note) for seq, note in v.own_notes],
             public=v.public,
+            unpublished=v.unpublished,
         )
 
 

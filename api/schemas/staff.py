@@ -232,7 +232,13 @@ class TicketRead(BaseModel):
     public: bool = Field(
         default=True,
         description="whether the public sees the report; false for a category that is not "
-        "published (e.g. pungli): only its reporter, with the token, and staff",
+        "published (e.g. pungli), or one taken off the public record: only its reporter, with "
+        "the token, and staff",
+    )
+    unpublished: bool = Field(
+        default=False,
+        description="whether a supervisor or admin took the report off the public record "
+        "(trigger unpublish; republish puts it back)",
     )
 
     @classmethod
@@ -252,6 +258,7 @@ class TicketRead(BaseModel):
             answers=[AnswerRead.of(a) for a in d.answers],
             media_url=d.media_url,
             public=d.published,
+            unpublished=d.unpublished,
             photos=[StaffPhotoRead.of_staff(p) for p in d.photos],
         )
 

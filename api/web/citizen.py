@@ -197,7 +197,9 @@ def own_report(
         return RedirectResponse(f"/t/{quote(code[:64], safe='')}", status_code=303)
     if view.public:
         return RedirectResponse(f"/t/{quote(view.report.code, safe='')}", status_code=303)
-    response = _track(request, language, view.report, now=now, own=settings)
+    response = _track(
+        request, language, view.report, now=now, own=settings, unpublished=view.unpublished
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -222,11 +224,12 @@ def _track(
     *,
     now: datetime,
     own: Settings | None = None,
+    unpublished: bool = False,
 ) -> Response:
     """The tracking page. ``own`` (the app's settings): shown to the reporter of a report the
-    public may not see, with a line saying so, its photos at addresses signed for them
-    (``own_photo_url``: the public address does not open them), and reloading itself by the
-    same form post."""
+    public may not see, with a line saying so (``unpublished``: that staff took it off the
+    public record, never why), its photos at addresses signed for them (``own_photo_url``: the
+    public address does not open them), and reloading itself by the same form post."""
 
     def photo_url(key: str) -> str:
         return own_photo_url(own, key) if own is not None else f"/media/{key}"
@@ -252,6 +255,7 @@ def _track(
             # The reporter's own entries are written by the page's script in the same words.
             "timezone": zone,
             "zone_names": zone_names(zone, report.created_at, now),
+            "unpublished": unpublished,
         },
         title="track.title",
     )

@@ -30,9 +30,14 @@ INPUTS: dict[Trigger, tuple[str, ...]] = {
     Trigger.CLOSE: (),
     Trigger.UPDATE: ("priority", "note"),
     Trigger.COMMENT: ("note",),
+    Trigger.UNPUBLISH: ("note",),
+    Trigger.REPUBLISH: ("note",),
 }
 #: Staff never rate (the citizen does) nor reopen from the worklist (it lists open tickets).
 OFFERED = tuple(t for t in USER_TRIGGERS if t in INPUTS)
+#: Offered on the ticket page only: what the public may read is decided with the whole report
+#: and its photos in view, not from a card of the worklist.
+TICKET_PAGE_ONLY = frozenset({Trigger.UNPUBLISH, Trigger.REPUBLISH})
 
 
 @dataclass(frozen=True)
@@ -86,11 +91,13 @@ def time_left(t: Translator, now: datetime) -> Callable[[datetime], str]:
     return left
 
 
-def offered(allowed: list[Trigger]) -> list[Action]:
+def offered(allowed: list[Trigger], *, ticket_page: bool = False) -> list[Action]:
     """The buttons for ``allowed`` triggers (what the key may fire: ``engine.keys.may_fire``)
-    this page offers."""
+    this page offers (the ticket page: ``TICKET_PAGE_ONLY`` too)."""
     return [
-        Action(t, INPUTS[t], RULES_BY_TRIGGER[t].reason_required) for t in allowed if t in OFFERED
+        Action(t, INPUTS[t], RULES_BY_TRIGGER[t].reason_required)
+        for t in allowed
+        if t in OFFERED and (ticket_page or t not in TICKET_PAGE_ONLY)
     ]
 
 

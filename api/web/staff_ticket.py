@@ -100,7 +100,7 @@ def ticket_page(
             "tk": ticket,
             "events": [(e, present(e.to_state)) for e in detail.events],
             "timers": in_work_order(detail.timers),
-            "actions": offered(detail.allowed),
+            "actions": offered(detail.allowed, ticket_page=True),
             "officers": officers_by_agency(session, {ticket.agency_code}).get(
                 ticket.agency_code, []
             ),

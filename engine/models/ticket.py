@@ -85,6 +85,9 @@ class Ticket(Base):
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Citizens who said "me too" instead of filing the same report again.
     supporters: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When a supervisor or admin took the report off the public record (``unpublish``);
+    #: None while it is on it (``visibility.published``).
+    unpublished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship()
     area: Mapped[Area] = relationship()

@@ -4,10 +4,10 @@ Built by selecting public columns only — the reporter's name, e-mail, phone an
 never read here, so no caller can leak them by forgetting to filter. Used by the citizen API,
 the map feed and Open311.
 
-A report of a non-public category (``visibility.published``) is left out in the query itself:
-never listed, mapped or offered as a duplicate, and by code it is ``TicketNotFound`` with the
-words of an unknown code. Only its reporter's view and staff's detail ask for it
-(``get_public(..., include_unpublished=True)``).
+A report the public may not see (``visibility.published``: a non-public category, or taken off
+the public record) is left out in the query itself: never listed, mapped or offered as a
+duplicate, and by code it is ``TicketNotFound`` with the words of an unknown code. Only its
+reporter's view and staff's detail ask for it (``get_public(..., include_unpublished=True)``).
 """
 
 from __future__ import annotations
@@ -153,12 +153,14 @@ def _resolve_deadline() -> Any:
 def _base(published_only: bool = True) -> Any:
     """The projection's SELECT, built once: statements are immutable, building one is not free.
 
-    ``published_only`` (every public reader): reports of a public category only, and a
-    ``duplicate_of`` that names a report the public may not see is left blank (a code would
-    tell that it exists). Else (the reporter's and staff's views) every report, as it is."""
+    ``published_only`` (every public reader): reports the public may see only
+    (``visibility.published``), and a ``duplicate_of`` that names one it may not see is left
+    blank (a code would tell that it exists). Else (the reporter's and staff's views) every
+    report, as it is."""
     duplicate: ColumnElement[str] = _Duplicate.code.expression
     if published_only:
-        duplicate = case((_DuplicateCategory.public, _Duplicate.code), else_=None)
+        shown = visibility.published_clause(_Duplicate, _DuplicateCategory)
+        duplicate = case((shown, _Duplicate.code), else_=None)
     query = (
         select(
             Ticket.id,
@@ -190,7 +192,7 @@ def _base(published_only: bool = True) -> Any:
     if published_only:
         query = query.outerjoin(
             _DuplicateCategory, _DuplicateCategory.id == _Duplicate.category_id
-        ).where(Category.public)
+        ).where(visibility.published_clause(Ticket, Category))
     return query
 
 
@@ -348,8 +350,8 @@ def list_public(
 
 
 def is_published(session: Session, code: str) -> bool:
-    """Whether the ticket ``code`` names exists and the public may see it (its category is
-    public, ``visibility.published``): where staff pages may link to its public page."""
+    """Whether the ticket ``code`` names exists and the public may see it
+    (``visibility.published``): where staff pages may link to its public page."""
     found = session.scalar(
         select(Ticket.id).where(Ticket.code == normalize_code(code), visibility.published_clause())
     )
@@ -369,7 +371,7 @@ def get_public(
     photos, SLA. ``reporter``: the token holder's view, whose timeline also holds their own
     comments, dispute and rating (their words stay out: ``own_notes`` carries them).
 
-    A report of a non-public category is ``TicketNotFound``, as an unknown code, unless
+    A report the public may not see is ``TicketNotFound``, as an unknown code, unless
     ``reporter`` or ``include_unpublished`` (staff's detail; the caller checked who asks)."""
     published_only = not (reporter or include_unpublished)
     query = _base(published_only).where(Ticket.code == normalize_code(code))
@@ -449,7 +451,7 @@ def _nearby() -> Any:
             _Near.lat.between(bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)),
             squared <= bindparam("r2", type_=Float),
             _NearCategory.code == bindparam("category"),
-            _NearCategory.public,
+            visibility.published_clause(_Near, _NearCategory),
             _Near.state.in_([s.value for s in OPEN_STATES]),
             _Near.created_at >= bindparam("since", type_=Ticket.created_at.type),
             _Near.id != bindparam("exclude_id"),
@@ -474,7 +476,8 @@ def nearby_open(
 ) -> list[PublicTicket]:
     """Open reports of ``category`` within ``radius_m`` from the last ``days`` days, nearest
     first: what a citizen may follow instead of filing the same report again. None for a
-    non-public category: its reports are nobody else's to see."""
+    non-public category: its reports are nobody else's to see; nor any report taken off the
+    public record."""
     check_location(lat, lon)
     half = radius_m / _M_PER_DEG
     rows = session.execute(

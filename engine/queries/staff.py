@@ -147,6 +147,8 @@ class TicketDetail:
     #: Whether the public sees the report at all (``visibility.published``): false for a
     #: category that is not published (pungli), seen by its reporter and staff only.
     published: bool = True
+    #: Whether a supervisor or admin took it off the public record (``unpublish``).
+    unpublished: bool = False
 
 
 def list_staff_photos(session: Session, ticket_id: int) -> list[StaffPhoto]:
@@ -300,6 +302,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
     return TicketDetail(
         public=get_public(session, ticket.code, now=now, include_unpublished=True),
         published=visibility.published(ticket),
+        unpublished=ticket.unpublished_at is not None,
         version=ticket.version,
         priority=ticket.priority,
         channel=ticket.source,

@@ -160,3 +160,42 @@ def test_cli_show_unknown_ticket_echoes_what_was_typed(
     result = tanggap.invoke(app, ["ticket", "show", typed])
     assert result.exit_code == 2
     assert result.output.strip() == message
+
+
+def test_cli_a_supervisor_takes_a_report_off_the_public_record_and_puts_it_back(
+    tanggap: CliRunner, database: Database, committed: list[str], wide: None
+) -> None:
+    officer = f"officer-{uuid.uuid4().hex[:8]}@tanggap.example"
+    boss = f"boss-{uuid.uuid4().hex[:8]}@tanggap.example"
+    run(tanggap, "staff", "add", officer, "--name", "Budi Santoso", "--agency", "DISHUB")
+    run(
+        tanggap, "staff", "add", boss, "--name", "Sri", "--agency", "DISHUB", "--role", "supervisor"
+    )
+    out = run(
+        tanggap, "ticket", "submit", "--quiet", "--category", "traffic_jam",
+        "--description", "Macet, mobil B 1234 XYZ milik Pak Joko", *MONAS,
+    )  # fmt: skip
+    code = out.split()[0]
+    committed.append(code)
+
+    refused = tanggap.invoke(
+        app, ["ticket", "act", code, "unpublish", "--as", officer, "--note", "x"]
+    )
+    assert refused.exit_code == 2
+    assert "staff may not unpublish; only admins, supervisors may" in refused.output
+    missing = tanggap.invoke(app, ["ticket", "act", code, "unpublish", "--as", boss])
+    assert missing.exit_code == 2 and "unpublish needs a reason (note)" in missing.output
+
+    out = run(tanggap, "ticket", "act", code, "unpublish", "--as", boss, "--note", "data pribadi")
+    assert out.strip() == f"{code} taken off the public record (still submitted, version 2)"
+    shown = run(tanggap, "ticket", "show", code)
+    assert re.search(r"public +no: taken off the public record", shown)
+    assert "[internal] data pribadi" in shown
+    next_line = next(line for line in shown.splitlines() if line.startswith("next"))
+    assert "republish" in next_line and "unpublish" not in next_line
+
+    twice = tanggap.invoke(app, ["ticket", "act", code, "unpublish", "--as", boss, "--note", "x"])
+    assert twice.exit_code != 0 and "off the public record already" in twice.output
+    out = run(tanggap, "ticket", "act", code, "republish", "--as", boss, "--note", "keliru")
+    assert out.strip() == f"{code} is back on the public record (still submitted, version 3)"
+    assert not re.search(r"public +no", run(tanggap, "ticket", "show", code))

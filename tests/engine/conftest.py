@@ -58,6 +58,8 @@ INPUT: dict[str, dict[str, Any]] = {
     "update": {"note": "more serious than reported", "priority": "high"},
     "comment": {"note": "sudah dua hari belum ada petugas"},
     "rate": {"rating": 4},
+    "unpublish": {"note": "berisi data pribadi"},
+    "republish": {"note": "ditarik keliru"},
 }
 
 

@@ -39,6 +39,8 @@ TRIGGERS = [
     "update",
     "comment",
     "rate",
+    "unpublish",
+    "republish",
 ]
 OPEN = ["submitted", "verified", "assigned", "in_progress", "on_hold"]
 LEGAL = {
@@ -67,11 +69,16 @@ LEGAL = {
     **{(state, "comment"): state for state in [*OPEN, "resolved"]},
     ("resolved", "rate"): "resolved",
     ("closed", "rate"): "closed",
+    # Taking a report off the public record and back: any state, final ones too.
+    **{(state, "unpublish"): state for state in STATES},
+    **{(state, "republish"): state for state in STATES},
 }
+#: Who decides what the public reads: supervisors and admins, not the agency's own staff.
+MODERATION = {"unpublish", "republish"}
 STAFF_TRIGGERS = set(TRIGGERS) - {"rate"}
 PERMITTED = {
     # Staff who rejected a report may not undo it alone: a supervisor or an admin un-rejects.
-    "staff": STAFF_TRIGGERS - {"reinstate"},
+    "staff": STAFF_TRIGGERS - {"reinstate"} - MODERATION,
     "supervisor": STAFF_TRIGGERS,
     "admin": STAFF_TRIGGERS,
     "citizen": {"reopen", "reinstate", "comment", "rate"},
@@ -101,6 +108,8 @@ def test_lifecycle_legal_pair_each_actor_moves_or_is_forbidden(
     desk, state: str, trigger: str, who: str
 ) -> None:
     ticket = desk.ticket_in(state)
+    if trigger == "republish":
+        desk.act(ticket, "unpublish", "admin")  # only a report off the public record goes back
     events_before, version_before = count_events(desk.session, ticket), ticket.version
 
     # A re-assign names an officer the ticket does not have yet.

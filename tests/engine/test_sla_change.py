@@ -378,6 +378,7 @@ def _check(desk, ticket: Ticket) -> None:
         "location": [ticket.lat, ticket.lon],
         "officer": ticket.officer.email if ticket.officer else None,
         "duplicate_of": ticket.duplicate_of.code if ticket.duplicate_of else None,
+        "unpublished": ticket.unpublished_at is not None,
     }
 
 
@@ -408,10 +409,12 @@ def test_every_trigger_with_every_input_steps_version_once_and_replays(desk, pho
         ("hold", "dbm", {"note": "hujan"}),
         ("resume", "dbm", {"note": "reda"}),
         ("update", "dbm", {"priority": "high", "note": "lubang melebar"}),
+        ("unpublish", "admin", {"note": "berisi data pribadi"}),
         ("resolve", "dbm", {"note": "sudah ditambal", "photos": (photo,)}),
         ("rate", "citizen", {"rating": 2, "note": "kurang rapi"}),
         ("close", "admin", {"note": "selesai"}),
         ("reopen", "admin", {"note": "ditutup keliru"}),
+        ("republish", "admin", {"note": "ditarik keliru"}),
     ]
     for action, who, fields in steps:
         desk.act(ticket, action, who, **fields)

@@ -41,6 +41,10 @@ def _every_kind(desk: Desk) -> None:
     c = desk.submit()
     desk.act(c, "reject", "admin", note="spam")
     desk.act(c, "reinstate", "citizen", note="bukan spam")  # a change of state: public
+    spam = desk.submit()
+    desk.act(spam, "reject", "admin", note="spam")
+    desk.act(spam, "unpublish", "admin", note="berisi data pribadi")
+    desk.act(spam, "republish", "admin", note="ditarik keliru")
 
 
 def test_python_and_sql_rules_agree_on_every_trigger(desk: Desk) -> None:
@@ -65,6 +69,8 @@ def test_python_and_sql_rules_agree_on_every_trigger(desk: Desk) -> None:
         ("rate", "kurang"),
         ("reassign", None),
         ("rate", None),
+        ("unpublish", "berisi data pribadi"),
+        ("republish", "ditarik keliru"),
     ]
 
 

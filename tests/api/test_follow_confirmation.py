@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Api
+from engine.settings import Settings
+from tests.api.conftest import Api, each_change_mailed_at_once
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings) -> Settings:
+    """Each change's mail on its own (``each_change_mailed_at_once``)."""
+    return each_change_mailed_at_once(api_settings)
 
 
 def _updated(api: Api, code: str, before: int) -> list[str]:

@@ -13,7 +13,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import visibility
+from engine import status_mail, visibility
 from engine.actors import Actor, check_reporter
 from engine.codes import not_found
 from engine.errors import Forbidden, RuleViolated, TicketNotFound
@@ -405,13 +405,12 @@ def unsubscribe(
     session: Session, code: str, *, token: str, email: str, now: datetime
 ) -> ReporterView:
     ticket = _reporter_ticket(session, code, token)
+    address = (clean_email(email, field="email", required=True) or "").lower()
     session.execute(
         update(Subscription)
-        .where(
-            Subscription.ticket_id == ticket.id,
-            Subscription.email == (clean_email(email, field="email", required=True) or "").lower(),
-        )
+        .where(Subscription.ticket_id == ticket.id, Subscription.email == address)
         .values(active=False)
     )
+    status_mail.withdraw(session, ticket.id, address)
     session.flush()
     return reporter_view(session, code, token=token, now=now)

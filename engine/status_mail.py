@@ -164,3 +164,25 @@ def rewrite(session: Session, row: Waiting, values: dict[str, Any]) -> bool:
         .values(**values)
     )
     return cast(CursorResult[Any], result).rowcount == 1
+
+
+#: Why a waiting status mail was not sent (the row's ``last_error``, for operators).
+WITHDRAWN = "not sent: the address stopped mail about this report while the mail waited"
+
+
+def withdraw(session: Session, ticket_id: int, address: str) -> int:
+    """Take back the untried status mail waiting for ``address`` about the ticket: its owner
+    stopped the mail while it was held (the hold makes that minutes, not seconds). A mail the
+    delivery flow took is past recall. Returns how many rows were taken back."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.kind == NotificationKind.CITIZEN_UPDATE,
+            Notification.ticket_id == ticket_id,
+            Notification.recipient == address.lower(),
+            Notification.status == NotificationStatus.PENDING,
+            Notification.attempts == 0,
+        )
+        .values(status=NotificationStatus.FAILED, last_error=WITHDRAWN)
+    )
+    return cast(CursorResult[Any], result).rowcount

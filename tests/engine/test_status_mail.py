@@ -21,9 +21,11 @@ from engine.actions import perform
 from engine.actors import Actor
 from engine.db import Database
 from engine.delivery import DeliveryPolicy, Outcome, Outgoing, SendResult, claim, record
+from engine.following import stop_mail
 from engine.lifecycle import Role
 from engine.models import Notification, Subscription, Ticket
 from engine.photos import MemoryMediaStorage
+from engine.reports import unsubscribe
 from engine.settings import Settings
 
 Desk = Any
@@ -274,6 +276,32 @@ def test_status_mail_a_reports_last_word_alone_is_not_held(desk: Desk, action: s
     (mail,) = deliver(desk)
     assert mail.subject.endswith(": Selesai" if action == "resolve" else ": Ditolak")
     assert "Perkembangan terbaru" not in mail.text
+
+
+@pytest.mark.parametrize("how", ["link", "reporter_api"])
+def test_status_mail_stopped_while_it_waits_never_leaves(desk: Desk, how: str) -> None:
+    hold(desk, 5)
+    ticket = desk.submit(reporter_email="sari@warga.example")
+    follow(desk, ticket, "budi@warga.example", "id")
+    act(desk, ticket, "verify")
+    desk.tick(5)
+    deliver(desk)  # both were told of the verification
+    act(desk, ticket, "assign")  # this mail waits five minutes
+
+    if how == "link":  # the link at the foot of the mail they got, or its one-click POST
+        budi = desk.session.scalars(
+            select(Subscription).where(Subscription.email == "budi@warga.example")
+        ).one()
+        stop_mail(desk.session, budi.unsubscribe_token or "")
+    else:  # the reporter takes the address off with their token
+        unsubscribe(desk.session, ticket.code, token=desk.tokens[ticket.code],
+                    email="Budi@Warga.example", now=desk.now)  # fmt: skip
+    desk.tick(5)
+
+    assert [mail.recipient for mail in deliver(desk)] == ["sari@warga.example"]
+    stopped = rows(desk, ticket)[-1]
+    assert (stopped.recipient, stopped.status) == ("budi@warga.example", "failed")
+    assert stopped.last_error == status_mail.WITHDRAWN
 
 
 # --- the delivery flow's claim racing a rewrite (committed data, real transactions) --------

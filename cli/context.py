@@ -200,9 +200,11 @@ def _queued_by_flush(session: Session, _context: Any) -> None:
         session.info["tanggap_mail_queued"] = True
 
 
-def _queued_by_insert(state: ORMExecuteState) -> None:
+def _queued_by_statement(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper  # an ORM insert(Notification) names its class's mapper
-    if state.is_insert and mapper is not None and mapper.class_ is Notification:
+    # An update too: a held status mail rewritten with new words (and links) is mail queued.
+    queued = state.is_insert or state.is_update
+    if queued and mapper is not None and mapper.class_ is Notification:
         state.session.info["tanggap_mail_queued"] = True
 
 
@@ -216,7 +218,7 @@ def _rolled_back(session: Session) -> None:
 
 
 event.listen(Session, "after_flush", _queued_by_flush)
-event.listen(Session, "do_orm_execute", _queued_by_insert)
+event.listen(Session, "do_orm_execute", _queued_by_statement)
 event.listen(Session, "after_commit", _committed)
 event.listen(Session, "after_soft_rollback", lambda session, _previous: _rolled_back(session))
 

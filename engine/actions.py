@@ -224,6 +224,7 @@ class _Step:
             public=self.rule.public_note if public is None else public,
             data=data or {},
             now=self.now,
+            settings=self.settings,
         )
         return self.ticket
 

@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine import environment, letters
+from engine import environment, letters, status_mail
 from engine.errors import NotFound
 from engine.models import (
     NotificationKind,
@@ -224,4 +224,5 @@ def stop_mail(session: Session, token: str) -> MailStop:
     row = _by_unsubscribe_token(session, token)
     row.active = False
     session.flush()
+    status_mail.withdraw(session, row.ticket_id, row.email)
     return _mail_stop(session, row)

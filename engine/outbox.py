@@ -7,7 +7,6 @@ The delivery flow (``workflows``) picks up ``pending`` rows.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine import environment, letters, mail_dates, visibility
+from engine import environment, letters, mail_dates, status_mail, visibility
 from engine.delivery import WITHHELD_NOT_SENT, DeliveryPolicy, alert_operator
 from engine.letters import Letter
 from engine.lifecycle import Role, State, Trigger
@@ -327,6 +326,59 @@ def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subsc
     return {address: row for address, row in ordered if row.active and row.confirmed_at is not None}
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """Who a status mail is for, as its words need it."""
+
+    lang: str
+    reporter: bool
+    unsubscribe: str
+    #: The end of the dispute window in words (the reporter's mail of a resolved report).
+    dispute_until: str | None
+    #: The end of the window to appeal in words (the reporter's mail of a rejection).
+    appeal_until: str | None = None
+
+
+def _status_words(
+    ticket: Ticket,
+    event: TicketEvent,
+    told: Sequence[TicketEvent],
+    reader: _Reader,
+    original: str | None,
+    settings: Settings,
+) -> dict[str, Any]:
+    """Subject, text, HTML (and language, unsubscribe link) of ``reader``'s status mail about
+    ``ticket`` as it is now, telling of the events ``told`` (several: each listed with its time,
+    state and public note, so none is lost; ``event`` alone: its note, as one change reads)."""
+    lang = reader.lang
+    zone = ZoneInfo(settings.timezone)
+    letter = letters.render(
+        "citizen_update",
+        lang,
+        code=ticket.code,
+        name=ticket.reporter_name if reader.reporter else None,
+        category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
+        status=letters.state_label(ticket.state, lang, last_trigger=ticket.last_trigger),
+        note=visibility.public_note(event),
+        changes=status_mail.changes(told, lang, zone) if len(told) > 1 else [],
+        dispute_until=reader.dispute_until,
+        appeal_until=reader.appeal_until,
+        dispute_days=settings.dispute_window_days,
+        original=original,
+        original_link=ticket_link(original, settings.public_base_url) if original else None,
+        reporter=reader.reporter,
+        link=ticket_link(ticket.code, settings.public_base_url),
+        unsubscribe_link=reader.unsubscribe,
+    )
+    return {
+        "subject": letter.subject,
+        "language": lang,
+        "body": letter.body,
+        "html_body": letter.html,
+        "unsubscribe_url": reader.unsubscribe,
+    }
+
+
 def on_public_transition(
     session: Session,
     ticket: Ticket,
@@ -337,7 +389,11 @@ def on_public_transition(
 ) -> int:
     """Queue a status mail to the reporter (if they left an e-mail) and each subscriber, in the
     language each asked in, for a public change a mail can carry (``visibility.in_status_mail``:
-    a change of state, or staff's public note); returns how many were queued.
+    a change of state, or staff's public note); returns how many mails were queued or rewritten.
+
+    A mail waits ``TANGGAP_CITIZEN_MAIL_HOLD_MINUTES`` (a resolution and a report's last word
+    do not: ``status_mail.AT_ONCE``); a reader's mail still waiting, untried, is rewritten to
+    tell of this change too, instead of a second mail (``engine.status_mail``).
 
     Called by ``tickets.write_transition`` in the transition's transaction: the mail exists
     exactly when the change does.
@@ -362,54 +418,58 @@ def on_public_transition(
     until = _dispute_until(ticket, settings, now)
     appeal = _appeal_until(ticket, event, settings, now)
     zone = ZoneInfo(settings.timezone)
+    due = status_mail.due_at(event, settings, now)
+    # Hold 0 sends each change on its own, as before mail was held: nothing waits to be joined.
+    held = status_mail.waiting(session, ticket, readers) if settings.citizen_mail_hold else {}
+    since = min((row.first_seq for row in held.values()), default=event.seq)
+    news = status_mail.mailed_events(session, ticket, since, event.seq) if held else []
     # A duplicate's readers are pointed at the report that stands, to follow that one instead
     # (unless the public may not see that one: its code would tell them it exists).
     standing = ticket.duplicate_of
     original = standing.code if standing is not None and visibility.published(standing) else None
     rows = []
+    rewritten = 0
     for address, subscription in readers.items():
         if address in dead:
             continue
         reporter = address == own
         lang = letters.language(ticket.reporter_language if reporter else subscription.language)
-        unsubscribe = unsubscribe_link(subscription, settings.public_base_url)
-        # The time too: the window ends at the resolution's time of day, not at midnight.
-        dispute_until = mail_dates.long_moment(until, lang, zone) if until else None
-        appeal_until = mail_dates.long_moment(appeal, lang, zone) if appeal else None
-        letter = letters.render(
-            "citizen_update",
-            lang,
-            code=ticket.code,
-            name=ticket.reporter_name if reporter else None,
-            category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
-            status=letters.state_label(ticket.state, lang, last_trigger=ticket.last_trigger),
-            note=visibility.public_note(event),
-            dispute_until=dispute_until if reporter else None,
-            appeal_until=appeal_until if reporter else None,
-            dispute_days=settings.dispute_window_days,
-            original=original,
-            original_link=ticket_link(original, settings.public_base_url) if original else None,
+        reader = _Reader(
+            lang=lang,
             reporter=reporter,
-            link=ticket_link(ticket.code, settings.public_base_url),
-            unsubscribe_link=unsubscribe,
+            unsubscribe=unsubscribe_link(subscription, settings.public_base_url),
+            # The time too: the window ends at the resolution's time of day, not at midnight.
+            dispute_until=mail_dates.long_moment(until, lang, zone) if until and reporter else None,
+            appeal_until=mail_dates.long_moment(appeal, lang, zone)
+            if appeal and reporter
+            else None,
         )
-        digest = hashlib.sha256(address.encode()).hexdigest()[:16]
+        waiting = held.get(address)
+        if waiting is not None:
+            told = [e for e in news if e.seq >= waiting.first_seq]
+            changed = {
+                **_status_words(ticket, event, told, reader, original, settings),
+                "dedupe_key": status_mail.dedupe_key(ticket, waiting.first_seq, event.seq, address),
+                "next_attempt_at": min(waiting.next_attempt_at, due),  # never later than it was
+            }
+            if status_mail.rewrite(session, waiting, changed):
+                rewritten += 1
+                continue
+            # Claimed by the delivery flow meanwhile: that mail tells of everything before
+            # this change, so a new one tells of this change alone.
         rows.append(
             pending_row(
                 kind=NotificationKind.CITIZEN_UPDATE,
                 ticket_id=ticket.id,
                 recipient=address,
                 recipient_kind="reporter" if reporter else "subscriber",
-                subject=letter.subject,
                 now=now,
-                language=lang,
-                body=letter.body,
-                html_body=letter.html,
-                dedupe_key=f"citizen:{ticket.id}:{event.seq}:{digest}",
-                unsubscribe_url=unsubscribe,
+                dedupe_key=status_mail.dedupe_key(ticket, event.seq, event.seq, address),
+                next_attempt_at=due,
+                **_status_words(ticket, event, [event], reader, original, settings),
             )
         )
-    return enqueue(session, rows)
+    return enqueue(session, rows) + rewritten
 
 
 #: The reporter's actions whose words must reach the people working on the ticket (a rating

@@ -13,7 +13,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import visibility
+from engine import status_mail, visibility
 from engine.actors import Actor, check_reporter
 from engine.codes import not_found
 from engine.errors import RuleViolated, TicketNotFound
@@ -410,14 +410,18 @@ def unsubscribe(
     mail): the token changes nothing there, and answers as for an address that does not
     follow, so it never tells whether a neighbour follows the report."""
     ticket = _reporter_ticket(session, code, token)
-    session.execute(
+    address = (clean_email(email, field="email", required=True) or "").lower()
+    stopped = session.execute(
         update(Subscription)
         .where(
             Subscription.ticket_id == ticket.id,
-            Subscription.email == (clean_email(email, field="email", required=True) or "").lower(),
+            Subscription.email == address,
             Subscription.supported_at.is_(None),
         )
         .values(active=False)
     )
+    if cast("CursorResult[Any]", stopped).rowcount:
+        # Only the reporter's own addresses: a neighbour's held mail is not theirs to stop.
+        status_mail.withdraw(session, ticket.id, address)
     session.flush()
     return reporter_view(session, code, token=token, now=now)

@@ -391,6 +391,10 @@ class Settings(BaseSettings):
     delivery_uncertain_grace_seconds: float = Field(default=600.0, gt=0, le=7 * 86400)
     #: Digest hour in each supervisor's local time.
     digest_hour: int = Field(default=7, ge=0, le=23)
+    #: How long a citizen's status mail waits before it is sent, so that the changes staff
+    #: make in a burst (verify, assign, start within a few minutes) reach each reader as one
+    #: mail (``engine.status_mail``); 0 sends each change at once.
+    citizen_mail_hold_minutes: int = Field(default=5, ge=0, le=60)
 
     @model_validator(mode="after")
     def _backoff_bounds(self) -> Settings:
@@ -413,6 +417,10 @@ class Settings(BaseSettings):
     @property
     def dispute_window(self) -> timedelta:
         return timedelta(days=self.dispute_window_days)
+
+    @property
+    def citizen_mail_hold(self) -> timedelta:
+        return timedelta(minutes=self.citizen_mail_hold_minutes)
 
     @property
     def resolved_mail_backend(self) -> Literal["sendgrid", "eml", "smtp"]:

@@ -16,6 +16,7 @@ from engine.codes import normalize_code, not_found
 from engine.errors import StaleVersion, TicketNotFound
 from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger, allowed_triggers
 from engine.models import Ticket, TicketEvent
+from engine.settings import Settings
 
 
 def find_ticket(session: Session, code: str) -> Ticket | None:
@@ -113,6 +114,7 @@ def write_transition(
     public: bool,
     data: dict[str, Any],
     now: datetime,
+    settings: Settings | None = None,
 ) -> TicketEvent:
     """Move ``ticket`` to ``to_state`` and append its event, as one versioned UPDATE + INSERT.
 
@@ -168,7 +170,7 @@ def write_transition(
         raise stale from exc
     clocks.on_transition(session, ticket, trigger=trigger, now=now)
     outbox.readdress_pending(session, ticket, now)
-    outbox.on_public_transition(session, ticket, event, now)
+    outbox.on_public_transition(session, ticket, event, now, settings=settings)
     outbox.on_citizen_follow_up(session, ticket, event, now)
     handover.on_handover(session, ticket, event, now)
     return event

@@ -168,6 +168,14 @@ def api_settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+def each_change_mailed_at_once(settings: Settings) -> Settings:
+    """``settings`` with citizen status mail not held (``TANGGAP_CITIZEN_MAIL_HOLD_MINUTES=0``):
+    every public change is its own mail, as when the delivery flow sent the one before it.
+    For tests about who is told of one change and in what words; what a held mail gathers is
+    tested in tests/engine/test_status_mail.py and tests/api/test_status_mail.py."""
+    return settings.model_copy(update={"citizen_mail_hold_minutes": 0})
+
+
 @pytest.fixture
 def api(database: Database, api_settings: Settings, start_time: datetime) -> Iterator[Api]:
     connection = database.engine.connect()

@@ -4,10 +4,19 @@ The reporter sees them again under ``own_notes``; staff's public notes stay publ
 
 from __future__ import annotations
 
-from tests.api.conftest import Api
+import pytest
+
+from engine.settings import Settings
+from tests.api.conftest import Api, each_change_mailed_at_once
 
 REASON = "Masih macet parah, tidak ada petugas"
 STAFF_NOTE = "petugas diturunkan"
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings) -> Settings:
+    """Each change's mail on its own (``each_change_mailed_at_once``)."""
+    return each_change_mailed_at_once(api_settings)
 
 
 def _disputed(api: Api, **report: object) -> str:

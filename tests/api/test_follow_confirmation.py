@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Api
+from engine.settings import Settings
+from tests.api.conftest import Api, each_change_mailed_at_once
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings) -> Settings:
+    """Each change's mail on its own (``each_change_mailed_at_once``)."""
+    return each_change_mailed_at_once(api_settings)
 
 
 def _updated(api: Api, code: str, before: int) -> list[str]:
@@ -248,6 +255,13 @@ def test_the_reporter_token_cannot_stop_a_neighbours_me_too(api: Api) -> None:
     before = len(api.mails(code))
     api.drive(code, "verify")
     assert sorted(_updated(api, code, before)) == ["budi@warga.example", "sari@warga.example"]
+    # Nor does it take back the neighbour's status mail while it waits to be sent.
+    again = api.client.delete(
+        f"/api/v1/reports/{code}/subscriptions/budi@warga.example", headers=headers
+    )
+    assert again.status_code == 200
+    statuses = api.notifications(code, "citizen_update", lambda n: (n.recipient, n.status))
+    assert ("budi@warga.example", "pending") in statuses
 
     # The control: an address the reporter added is theirs to stop.
     api.client.post(

@@ -17,12 +17,19 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.api.conftest import MONAS, Api
+from engine.settings import Settings
+from tests.api.conftest import MONAS, Api, each_change_mailed_at_once
 from tests.api.test_staff_pages import ORIGIN, sign_in
 
 UNKNOWN = "JKT-0000-0000"
 ACCUSATION = "Lurah Budi minta uang Rp500.000 untuk surat pengantar"
 REPORTER = "saksi@example.id"
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings) -> Settings:
+    """Each change's mail on its own (``each_change_mailed_at_once``)."""
+    return each_change_mailed_at_once(api_settings)
 
 
 def _jpeg(colour: tuple[int, int, int]) -> bytes:

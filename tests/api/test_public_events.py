@@ -10,8 +10,11 @@ import base64
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from engine.presentation import update_status
-from tests.api.conftest import Api
+from engine.settings import Settings
+from tests.api.conftest import Api, each_change_mailed_at_once
 from tests.api.test_open311 import fetch
 from tests.conftest import make_photo
 
@@ -20,6 +23,12 @@ PUBLIC_COMMENT = "Tim sudah di lokasi, pengerjaan dua hari"
 RESOLVED = "petugas diturunkan"
 RATING_NOTE = "Cepat sekali, terima kasih"
 PERIOD = {"start_date": "2026-11-01T00:00:00+07:00", "end_date": "2026-12-31T00:00:00+07:00"}
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings) -> Settings:
+    """Each change's mail on its own (``each_change_mailed_at_once``)."""
+    return each_change_mailed_at_once(api_settings)
 
 
 def _ok(response: Any) -> Any:

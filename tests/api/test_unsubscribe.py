@@ -10,9 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import Notification, Subscription, Ticket
-from tests.api.conftest import Api
+from engine.settings import Settings
+from tests.api.conftest import Api, each_change_mailed_at_once
 
 LINK = re.compile(r"http://127\.0\.0\.1:8000/unsubscribe/([A-Za-z0-9_-]{32})")
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings) -> Settings:
+    """Each change's mail on its own (``each_change_mailed_at_once``)."""
+    return each_change_mailed_at_once(api_settings)
 
 
 def _rows(api: Api, code: str) -> list[tuple[str, str, str, str | None, str | None]]:

@@ -40,6 +40,9 @@ BAD = [
     ("DELIVERY_LEASE_SECONDS", "0", "greater than 0"),
     ("DELIVERY_UNCERTAIN_GRACE_SECONDS", "0", "greater than 0"),
     ("DIGEST_HOUR", "24", "less than or equal to 23"),
+    ("CITIZEN_MAIL_HOLD_MINUTES", "-1", "greater than or equal to 0"),
+    ("CITIZEN_MAIL_HOLD_MINUTES", "61", "less than or equal to 60"),
+    ("CITIZEN_MAIL_HOLD_MINUTES", "five", "valid integer"),
     ("API_THREADS", "0", "greater than or equal to 1"),
     ("API_THREADS", "four", "valid integer"),
     ("DEBUG", "maybe", "valid boolean"),
@@ -97,6 +100,8 @@ def test_backoff_ceiling_below_first_delay_names_both_variables(
         ("RATE_LIMIT_STORAGE", "redis://localhost:6379/0", "rate_limit_storage",
          "redis://localhost:6379/0"),
         ("SMTP_HOST", "::1", "smtp_host", "::1"),
+        ("CITIZEN_MAIL_HOLD_MINUTES", "0", "citizen_mail_hold_minutes", 0),
+        ("CITIZEN_MAIL_HOLD_MINUTES", "15", "citizen_mail_hold_minutes", 15),
     ],
 )  # fmt: skip
 def test_a_good_setting_is_kept(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import environment, letters, mail_dates, status_mail, visibility
@@ -532,6 +532,31 @@ _STAFF_KINDS = (
 _CHAIN = dict(CHAIN)
 
 
+#: Why a held status mail to an address that said "me too" was not sent.
+NOT_PUBLIC_NOW = "not sent: the report is no longer public, and this address only said 'me too'"
+
+
+def _withhold_from_supporters(session: Session, ticket: Ticket) -> int:
+    own = (ticket.reporter_email or "").lower()
+    supporters = select(Subscription.email).where(
+        Subscription.ticket_id == ticket.id,
+        Subscription.supported_at.is_not(None),
+        Subscription.email != own,
+    )
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.ticket_id == ticket.id,
+            Notification.kind == NotificationKind.CITIZEN_UPDATE.value,
+            Notification.status == "pending",
+            Notification.attempts == 0,
+            Notification.recipient.in_(supporters),
+        )
+        .values(status="failed", last_error=NOT_PUBLIC_NOW)
+    )
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> int:
     """Re-read who the ticket's queued staff mails are for, after a change to it; returns how
     many were withdrawn.
@@ -543,7 +568,12 @@ def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> int:
     forwarded again, to whoever works on the ticket now. Called by ``tickets.write_transition``
     in the change's transaction (DESIGN: a change re-evaluates its recipients at once); a row
     the delivery flow already claimed is past recalling.
+
+    The same for citizens: once the public may not see the report (re-categorised as pungli,
+    taken off the public record), a status mail still held for an address that said "me too"
+    is not sent, as no new one would be (``on_public_transition``).
     """
+    withheld = 0 if visibility.published(ticket) else _withhold_from_supporters(session, ticket)
     rows = list(
         session.scalars(
             select(Notification)
@@ -556,7 +586,7 @@ def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> int:
         )
     )
     if not rows:
-        return 0
+        return withheld
     directory = Directory(session)
     withdrawn, again = 0, []
     for row in rows:
@@ -587,7 +617,7 @@ def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> int:
         )
         if event is not None:
             on_citizen_follow_up(session, ticket, event, now)
-    return withdrawn
+    return withdrawn + withheld
 
 
 def on_citizen_follow_up(

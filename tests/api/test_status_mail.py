@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from engine.delivery import Outgoing, claim
+from engine.outbox import NOT_PUBLIC_NOW
 from engine.settings import Settings
 from tests.api.conftest import Api
 
@@ -61,3 +62,34 @@ def test_status_mail_burst_through_the_api_is_one_mail_per_reader_in_their_langu
     assert "Catatan petugas:\n    Regu <lalu lintas> dikirim" in follower.text
     assert "Sari" not in follower.text + (follower.html or "")
     assert _deliver(api) == []  # nothing more about the burst
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ("unpublish", {"note": "berisi nomor telepon warga"}),
+        ("update", {"category": "illegal_levy", "note": "ternyata pungli"}),
+    ],
+)
+def test_a_held_status_mail_to_a_me_too_is_not_sent_once_the_report_is_not_public(
+    api: Api, change: str, fields: dict[str, str]
+) -> None:
+    """A neighbour who said "me too" is told nothing more once the public may not see the
+    report; a status mail still held for them when that happens is not sent either. The
+    reporter's own mail still goes."""
+    code = api.submit(email="sari@warga.example")["code"]
+    said = api.client.post(
+        f"/api/v1/reports/{code}/supporters", json={"email": "budi@warga.example"}
+    )
+    assert said.status_code == 200, said.text
+    api.confirm(code, "budi@warga.example")
+    api.drive(code, "verify")
+    changed = api.act(code, change, "admin", **fields)
+    assert changed.status_code == 200, changed.text
+
+    api.clock.now += timedelta(minutes=30)
+    assert [m.recipient for m in _deliver(api)] == ["sari@warga.example"]
+    rows = api.notifications(
+        code, "citizen_update", lambda n: (n.recipient, n.status, n.last_error)
+    )
+    assert ("budi@warga.example", "failed", NOT_PUBLIC_NOW) in rows

@@ -367,6 +367,7 @@ def _status_words(
         original=original,
         original_link=ticket_link(original, settings.public_base_url) if original else None,
         reporter=reader.reporter,
+        not_public=not visibility.published(ticket),
         link=ticket_link(ticket.code, settings.public_base_url),
         unsubscribe_link=reader.unsubscribe,
     )

@@ -443,6 +443,39 @@ def test_a_report_recategorised_as_pungli_is_mailed_to_its_reporter_only(api: Ap
     assert later == ["pelapor@example.id"]
 
 
+def test_status_mail_of_a_non_public_report_says_how_its_page_opens(api: Api) -> None:
+    """A tester's report: the pungli reporter's mail said "Follow it here" with the plain
+    tracking address, which shows the not-found page to anyone without the secret link."""
+    code = _pungli(api)["code"]
+    headers = {"X-Reporter-Token": api.tokens[code]}
+    added = api.client.post(
+        f"/api/v1/reports/{code}/subscriptions", json={"email": "adik@example.id"}, headers=headers
+    )
+    assert added.status_code == 200, added.text
+    api.confirm(code, "adik@example.id")
+    api.drive(code, "verify")
+    bodies = dict(
+        api.notifications(
+            code, "citizen_update", lambda n: (n.recipient, (n.body, n.html_body or ""))
+        )
+    )
+
+    text, html = bodies[REPORTER]
+    assert (
+        "Laporan ini tidak ditampilkan untuk umum. Halamannya terbuka dengan tautan rahasia" in text
+    )
+    assert f"http://127.0.0.1:8000/t/{code}" in text and "Ikuti perkembangannya" not in text
+    assert "tidak ditampilkan untuk umum" in html and "Ikuti perkembangannya" not in html
+    other, _ = bodies["adik@example.id"]
+    assert "hanya pelapornya yang dapat membuka halamannya" in other
+    assert f"/t/{code}" not in other.split("Berhenti menerima")[0]  # no page it cannot open
+    # The control: a public report's mail invites to follow it.
+    jam = api.submit(email="warga@example.id")["code"]
+    api.drive(jam, "verify")
+    (public,) = api.notifications(jam, "citizen_update", lambda n: n.body)
+    assert f"Ikuti perkembangannya: http://127.0.0.1:8000/t/{jam}" in public
+
+
 def test_a_duplicates_mail_does_not_name_a_non_public_original(api: Api) -> None:
     pungli = _pungli(api)["code"]
     jam = api.submit(email="pelapor@example.id")["code"]

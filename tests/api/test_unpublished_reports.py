@@ -21,9 +21,17 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.api.conftest import MONAS, Api
+from engine.settings import Settings
+from tests.api.conftest import MONAS, Api, each_change_mailed_at_once
 from tests.api.test_non_public_categories import UNKNOWN, _no_key, _same_as_unknown, staff_web
 from tests.api.test_staff_pages import sign_in
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings) -> Settings:
+    """Each change's mail on its own (``each_change_mailed_at_once``): who is told of which."""
+    return each_change_mailed_at_once(api_settings)
+
 
 #: What must not stay public: a name, a phone number, an accusation.
 PERSONAL = "Macet karena mobil B 1234 XYZ milik Pak Joko (0812-3456-7890) parkir sembarangan"

@@ -353,7 +353,13 @@ def list_(
     area: Annotated[str | None, typer.Option(help="area code (and the areas inside it)")] = None,
     category: Annotated[str | None, typer.Option(help="category code")] = None,
     officer: Annotated[str | None, typer.Option(help="officer e-mail")] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="an SLA deadline has passed")] = False,
+    overdue: Annotated[
+        bool,
+        typer.Option(
+            "--overdue",
+            help="an SLA deadline has passed (also one a later change moved ahead again)",
+        ),
+    ] = False,
     at_risk: Annotated[
         float | None,
         typer.Option(
@@ -403,6 +409,7 @@ def list_(
                 if line.deadline and not line.paused
                 else None
             ),
+            "overdue": line.overdue,
             "created_at": line.created_at.isoformat() if as_json else line.created_at,
         }
         for line in listing.lines
@@ -415,6 +422,8 @@ def list_(
             if value is None:
                 return "—"
             return _time_left(moment + timedelta(seconds=value), moment)
+        if key == "overdue":
+            return "overdue" if value else ""
         return "" if value is None else str(value)
 
     print_rows(
@@ -428,6 +437,7 @@ def list_(
             ("agency", "agency"),
             ("deadline", "next deadline"),
             ("seconds_left", "left"),
+            ("overdue", "sla"),
         ],
         title=f"tickets (times in {settings().timezone})",
         empty="no tickets match",

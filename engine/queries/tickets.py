@@ -20,7 +20,13 @@ from engine.errors import RuleViolated
 from engine.instants import LATEST
 from engine.keys import descendant_area_ids
 from engine.lifecycle import OPEN_STATES, State
-from engine.models import Agency, Area, Category, SlaTimer, Staff, Ticket, UTCDateTime
+from engine.models import Agency, Area, Category, Staff, Ticket, UTCDateTime
+from engine.queries.overdue import (
+    is_overdue,
+    overdue_clause,
+    running_breach_recorded,
+    running_due,
+)
 from engine.routing import shown_bound
 from engine.staff import get_staff
 
@@ -58,7 +64,7 @@ class TicketFilter:
     category: str | None = None
     #: An officer's e-mail.
     officer: str | None = None
-    #: Only tickets whose earliest running SLA deadline has passed (not on hold: paused).
+    #: Only overdue tickets (``engine.queries.overdue``).
     overdue: bool = False
     #: Only tickets whose earliest running deadline falls within this many hours, not yet past.
     at_risk_hours: float | None = None
@@ -79,6 +85,9 @@ class TicketLine:
     #: The earliest deadline among the ticket's running SLA timers (UTC); None: none runs.
     deadline: datetime | None
     created_at: datetime
+    #: ``engine.queries.overdue``: a running timer is breached (recorded, or its deadline
+    #: passed while the clock runs) — also when a later change moved ``deadline`` ahead.
+    overdue: bool = False
 
     @property
     def paused(self) -> bool:
@@ -106,12 +115,9 @@ def list_tickets(
 
     Raises ``NotFound`` (its subclass for agencies, areas, categories, staff) for a code or
     e-mail in ``f`` that names nothing."""
-    deadline = (
-        select(func.min(SlaTimer.deadline))
-        .where(SlaTimer.ticket_id == Ticket.id, SlaTimer.stopped_at.is_(None))
-        .correlate(Ticket)
-        .scalar_subquery()
-    )
+    deadline = running_due()
+    recorded = running_breach_recorded()
+    late = overdue_clause(Ticket.state, deadline, recorded, now)
     conditions: list[ColumnElement[bool]] = [
         Ticket.state.in_([s.value for s in (f.states or DEFAULT_STATES)])
     ]
@@ -126,10 +132,15 @@ def list_tickets(
     if f.officer:
         conditions.append(Ticket.officer_id == get_staff(session, f.officer).id)
     if f.overdue:
-        conditions += [deadline < now, Ticket.state != State.ON_HOLD.value]
+        conditions.append(late)
     if f.at_risk_hours is not None:
         soon = now + timedelta(hours=f.at_risk_hours)
-        conditions += [deadline >= now, deadline < soon, Ticket.state != State.ON_HOLD.value]
+        conditions += [
+            ~late,  # a recorded breach with a later deadline is overdue, not at risk
+            deadline >= now,
+            deadline < soon,
+            Ticket.state != State.ON_HOLD.value,
+        ]
 
     total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
     query = (
@@ -143,6 +154,7 @@ def list_tickets(
             Staff.email,
             deadline,
             Ticket.created_at,
+            recorded,
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -150,7 +162,9 @@ def list_tickets(
         .outerjoin(Staff, Staff.id == Ticket.officer_id)
         .where(*conditions)
         .order_by(
-            case((Ticket.state == State.ON_HOLD.value, 1), else_=0),
+            # The overdue first (on hold too, when their breach is recorded), then the running
+            # by deadline, then the on hold: the staff worklist's ranking, with holds last.
+            case((late, 0), (Ticket.state == State.ON_HOLD.value, 2), else_=1),
             func.coalesce(deadline, literal(LATEST, UTCDateTime())),
             Ticket.created_at,
             Ticket.id,
@@ -159,7 +173,20 @@ def list_tickets(
     if limit is not None:
         query = query.limit(limit)
     lines = [
-        TicketLine(code, State(state), prio, cat, agency, area, officer, due, created)
-        for code, state, prio, cat, agency, area, officer, due, created in session.execute(query)
+        TicketLine(
+            code,
+            State(state),
+            prio,
+            cat,
+            agency,
+            area,
+            officer,
+            due,
+            created,
+            overdue=is_overdue(state, due, breach, now),
+        )
+        for code, state, prio, cat, agency, area, officer, due, created, breach in session.execute(
+            query
+        )
     ]
     return TicketListing(lines, total)

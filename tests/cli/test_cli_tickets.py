@@ -160,3 +160,10 @@ def test_cli_show_unknown_ticket_echoes_what_was_typed(
     result = tanggap.invoke(app, ["ticket", "show", typed])
     assert result.exit_code == 2
     assert result.output.strip() == message
+
+
+@pytest.mark.parametrize("typed", ["", "  "])
+def test_cli_show_an_empty_code_says_it_is_empty(tanggap: CliRunner, typed: str) -> None:
+    result = tanggap.invoke(app, ["ticket", "show", typed])
+    assert result.exit_code == 2
+    assert result.stderr == "error: the ticket code is empty: give one, e.g. JKT-7K3M-Q9XD\n"

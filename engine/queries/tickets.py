@@ -11,11 +11,12 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from engine.catalogue.lookup import get_agency, get_area, get_category
+from engine.catalogue.lookup import filter_code
 from engine.errors import RuleViolated
 from engine.instants import LATEST
 from engine.keys import descendant_area_ids
@@ -106,6 +107,11 @@ class TicketListing:
         return self.total > len(self.lines)
 
 
+def _code_id(session: Session, model: Any, code: str, what: str) -> int:
+    stored = filter_code(session, model, code, field=what)
+    return int(session.scalars(select(model.id).where(model.code == stored)).one())
+
+
 def list_tickets(
     session: Session, f: TicketFilter, *, now: datetime, limit: int | None
 ) -> TicketListing:
@@ -121,14 +127,15 @@ def list_tickets(
     conditions: list[ColumnElement[bool]] = [
         Ticket.state.in_([s.value for s in (f.states or DEFAULT_STATES)])
     ]
+    # Retired catalogue entries too (``filter_code``): their open tickets are still someone's
+    # to finish, as in the staff worklist.
     if f.agency:
-        conditions.append(Ticket.agency_id == get_agency(session, f.agency).id)
+        conditions.append(Ticket.agency_id == _code_id(session, Agency, f.agency, "agency"))
     if f.area:
-        conditions.append(
-            Ticket.area_id.in_(descendant_area_ids(session, get_area(session, f.area).id))
-        )
+        area_id = _code_id(session, Area, f.area, "area")
+        conditions.append(Ticket.area_id.in_(descendant_area_ids(session, area_id)))
     if f.category:
-        conditions.append(Ticket.category_id == get_category(session, f.category).id)
+        conditions.append(Ticket.category_id == _code_id(session, Category, f.category, "category"))
     if f.officer:
         conditions.append(Ticket.officer_id == get_staff(session, f.officer).id)
     if f.overdue:

@@ -126,8 +126,10 @@ def categories(as_json: Json = False, all_: Inactive = False) -> None:
         as_json=as_json,
         columns=[("code", "code"), ("name_en", "name"), ("agency", "agency"),
                  ("default_priority", "priority"), ("photo_on_submit", "photo"),
-                 ("photo_on_resolve", "proof"), ("withheld_from_area_offices", "withheld")],
-        title="categories (photo: to report; proof: to resolve; withheld: from area offices)",
+                 ("photo_on_resolve", "proof"), ("withheld_from_area_offices", "withheld"),
+                 ("public", "public")],
+        title="categories (photo: to report; proof: to resolve; withheld: from area offices; "
+        "public: no = only its reporter and staff see its reports)",
         empty="no categories: load a catalogue (tanggap config load FILE)",
         render=_text,
     )  # fmt: skip

@@ -410,6 +410,11 @@ def list_(
                 else None
             ),
             "overdue": line.overdue,
+            "on_hold_since": (
+                line.on_hold_since.isoformat()
+                if as_json and line.on_hold_since
+                else line.on_hold_since
+            ),
             "created_at": line.created_at.isoformat() if as_json else line.created_at,
         }
         for line in listing.lines
@@ -418,6 +423,11 @@ def list_(
     def render(key: str, value: Any) -> str:
         if key in ("deadline", "created_at"):
             return local(value, short=True)
+        if key == "on_hold_since":
+            # how long it has been stuck: its clocks are paused, so "left" says nothing
+            if value is None:
+                return ""
+            return f"{local(value, short=True)} ({_time_left(moment + (moment - value), moment)})"
         if key == "seconds_left":
             if value is None:
                 return "—"
@@ -438,6 +448,7 @@ def list_(
             ("deadline", "next deadline"),
             ("seconds_left", "left"),
             ("overdue", "sla"),
+            ("on_hold_since", "on hold since"),
         ],
         title=f"tickets (times in {settings().timezone})",
         empty="no tickets match",

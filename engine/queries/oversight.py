@@ -48,6 +48,7 @@ from engine.models import (
     TicketEvent,
 )
 from engine.presentation import StatePresentation, present
+from engine.queries.holds import on_hold_since
 from engine.queries.overdue import timer_breached
 from engine.queries.staff import ESCALATED_TICKET
 from engine.tickets import get_ticket
@@ -142,6 +143,8 @@ class BoardTicket:
     description: str
     #: The agency's name (``agency`` is its code).
     agency_name: str = ""
+    #: When its current hold began (``engine.queries.holds``); None: not on hold.
+    on_hold_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ def board(
             Ticket.description,
             Ticket.created_at,
             Agency.name,
+            on_hold_since(),
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -210,6 +214,7 @@ def board(
             version=row[12],
             description=row[13],
             agency_name=row[15],
+            on_hold_since=row[16],
         )
         late = status is SlaStatus.BREACHED  # first, as in the staff worklist
         items.append((not late, due is None, due or row[14], row[14], row[0], item))

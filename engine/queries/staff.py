@@ -39,6 +39,7 @@ from engine.models import (
     UTCDateTime,
 )
 from engine.presentation import StatePresentation, present
+from engine.queries.holds import on_hold_since
 from engine.queries.overdue import is_overdue, overdue_clause, running_clocks
 from engine.queries.public import (
     PublicPhoto,
@@ -86,6 +87,8 @@ class WorkItem:
     overdue: bool
     version: int
     description: str
+    #: When its current hold began (``engine.queries.holds``); None: not on hold.
+    on_hold_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,7 @@ def worklist(
             Ticket.id,
             Ticket.description,
             clocks.c.breach_recorded,
+            on_hold_since(),
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -259,6 +263,7 @@ def worklist(
                 is_overdue(state, due_at, row[13], now),
                 version,
                 row[12],
+                on_hold_since=row[14],
             )
         )
     next_cursor = None

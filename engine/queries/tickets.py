@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.lookup import filter_code
@@ -22,6 +22,7 @@ from engine.instants import LATEST
 from engine.keys import descendant_area_ids
 from engine.lifecycle import OPEN_STATES, State
 from engine.models import Agency, Area, Category, Staff, Ticket, UTCDateTime
+from engine.queries.holds import on_hold_since
 from engine.queries.overdue import (
     is_overdue,
     overdue_clause,
@@ -89,6 +90,8 @@ class TicketLine:
     #: ``engine.queries.overdue``: a running timer is breached (recorded, or its deadline
     #: passed while the clock runs) — also when a later change moved ``deadline`` ahead.
     overdue: bool = False
+    #: When its current hold began (``engine.queries.holds``); None: not on hold.
+    on_hold_since: datetime | None = None
 
     @property
     def paused(self) -> bool:
@@ -124,6 +127,8 @@ def list_tickets(
     deadline = running_due()
     recorded = running_breach_recorded()
     late = overdue_clause(Ticket.state, deadline, recorded, now)
+    held = on_hold_since()
+    never = literal(LATEST, UTCDateTime())
     conditions: list[ColumnElement[bool]] = [
         Ticket.state.in_([s.value for s in (f.states or DEFAULT_STATES)])
     ]
@@ -162,6 +167,7 @@ def list_tickets(
             deadline,
             Ticket.created_at,
             recorded,
+            held,
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -172,7 +178,13 @@ def list_tickets(
             # The overdue first (on hold too, when their breach is recorded), then the running
             # by deadline, then the on hold: the staff worklist's ranking, with holds last.
             case((late, 0), (Ticket.state == State.ON_HOLD.value, 2), else_=1),
-            func.coalesce(deadline, literal(LATEST, UTCDateTime())),
+            # Among the holds, the longest first; one key for everyone else. Never a NULL in
+            # an ORDER BY: it sorts first on SQLite and last on PostgreSQL.
+            case(
+                (and_(Ticket.state == State.ON_HOLD.value, ~late), func.coalesce(held, never)),
+                else_=never,
+            ),
+            func.coalesce(deadline, never),
             Ticket.created_at,
             Ticket.id,
         )
@@ -191,9 +203,20 @@ def list_tickets(
             due,
             created,
             overdue=is_overdue(state, due, breach, now),
+            on_hold_since=since,
         )
-        for code, state, prio, cat, agency, area, officer, due, created, breach in session.execute(
-            query
-        )
+        for (
+            code,
+            state,
+            prio,
+            cat,
+            agency,
+            area,
+            officer,
+            due,
+            created,
+            breach,
+            since,
+        ) in session.execute(query)
     ]
     return TicketListing(lines, total)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 
-from cli.context import database, print_rows, reported_errors
+from cli.context import console, database, print_rows, reported_errors
 from engine.models import Agency, Area, AreaLevel, Category, SlaPolicy
 
 app = typer.Typer(help="The loaded service catalogue.", no_args_is_help=True)
@@ -126,11 +126,14 @@ def categories(as_json: Json = False, all_: Inactive = False) -> None:
         as_json=as_json,
         columns=[("code", "code"), ("name_en", "name"), ("agency", "agency"),
                  ("default_priority", "priority"), ("photo_on_submit", "photo"),
-                 ("photo_on_resolve", "proof"), ("withheld_from_area_offices", "withheld")],
+                 ("photo_on_resolve", "proof"), ("withheld_from_area_offices", "withheld"),
+                 ("public", "public")],
         title="categories (photo: to report; proof: to resolve; withheld: from area offices)",
         empty="no categories: load a catalogue (tanggap config load FILE)",
         render=_text,
     )  # fmt: skip
+    if rows and not as_json:
+        console.print("public no: only its reporter and staff see a report of it", markup=False)
 
 
 @show_app.command("policies")

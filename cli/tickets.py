@@ -370,7 +370,13 @@ def list_(
     area: Annotated[str | None, typer.Option(help="area code (and the areas inside it)")] = None,
     category: Annotated[str | None, typer.Option(help="category code")] = None,
     officer: Annotated[str | None, typer.Option(help="officer e-mail")] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="an SLA deadline has passed")] = False,
+    overdue: Annotated[
+        bool,
+        typer.Option(
+            "--overdue",
+            help="an SLA deadline has passed (also one a later change moved ahead again)",
+        ),
+    ] = False,
     at_risk: Annotated[
         float | None,
         typer.Option(
@@ -420,6 +426,12 @@ def list_(
                 if line.deadline and not line.paused
                 else None
             ),
+            "overdue": line.overdue,
+            "on_hold_since": (
+                line.on_hold_since.isoformat()
+                if as_json and line.on_hold_since
+                else line.on_hold_since
+            ),
             "created_at": line.created_at.isoformat() if as_json else line.created_at,
         }
         for line in listing.lines
@@ -428,10 +440,17 @@ def list_(
     def render(key: str, value: Any) -> str:
         if key in ("deadline", "created_at"):
             return local(value, short=True)
+        if key == "on_hold_since":
+            # how long it has been stuck: its clocks are paused, so "left" says nothing
+            if value is None:
+                return ""
+            return f"{local(value, short=True)} ({_time_left(moment + (moment - value), moment)})"
         if key == "seconds_left":
             if value is None:
                 return "—"
             return _time_left(moment + timedelta(seconds=value), moment)
+        if key == "overdue":
+            return "overdue" if value else ""
         return "" if value is None else str(value)
 
     print_rows(
@@ -445,6 +464,8 @@ def list_(
             ("agency", "agency"),
             ("deadline", "next deadline"),
             ("seconds_left", "left"),
+            ("overdue", "sla"),
+            ("on_hold_since", "on hold since"),
         ],
         title=f"tickets (times in {settings().timezone})",
         empty="no tickets match",

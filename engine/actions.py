@@ -576,7 +576,11 @@ def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
     ticket, parent = step.ticket, step.related[0]
     text = step.reason(command.note)
     if parent.id == ticket.id:
-        raise RuleViolated("a ticket cannot duplicate itself", key="duplicate_of_itself")
+        raise RuleViolated(
+            f"duplicate_of names {ticket.code} itself: a ticket cannot duplicate itself",
+            key="duplicate_of_itself",
+            params={"code": ticket.code, "field": "duplicate_of"},
+        )
     if parent.state in (State.DUPLICATE, State.REJECTED):
         raise RuleViolated(
             f"{parent.code} is {parent.state}; point at the ticket that stands",

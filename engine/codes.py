@@ -38,7 +38,10 @@ def shown_code(text: str) -> str:
 
 
 def not_found(text: str) -> str:
-    """The one message for a code that names no ticket, echoing what was typed."""
+    """The one message for a code that names no ticket, echoing what was typed (nothing typed:
+    says so, rather than echo nothing)."""
+    if not text.strip():
+        return "the ticket code is empty: give one, e.g. JKT-7K3M-Q9XD"
     if not possible_code(text.strip()):
         return (
             f"no ticket with code {shown_code(text)}: a ticket code has only letters, digits "

@@ -157,9 +157,15 @@ def create_key(
         raise UnknownReference(f"no staff member {shown(staff.strip())}", params={"field": "staff"})
     if member is not None:
         if not member.active:
-            raise RuleViolated(f"staff member {member.email} is deactivated")
+            raise RuleViolated(
+                f"staff member {member.email} is deactivated", params={"field": "staff"}
+            )
         if _RANK[Role(member.role)] < _RANK[role]:
-            raise RuleViolated(f"{member.email} is {member.role}: the key cannot be {role}")
+            raise RuleViolated(
+                f"role cannot be {role}: {member.email} is {member.role}",
+                key="role_above_staff",
+                params={"field": "role", "role": role.value, "staff_role": member.role},
+            )
         agency = agency or (member.agency.code if member.agency else None)
     if role in (Role.STAFF, Role.SUPERVISOR) and not agency:
         # Named by field, not by a command-line option: the admin API calls this too.
@@ -191,7 +197,9 @@ def create_key(
             agency_row.id,
         )
     ):
-        raise RuleViolated(f"{member.email} is not of agency {agency_row.code}")
+        raise RuleViolated(
+            f"{member.email} is not of agency {agency_row.code}", params={"field": "agency"}
+        )
     prefix = secrets.token_hex(4)
     secret = f"{_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(

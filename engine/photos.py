@@ -88,8 +88,13 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
 
 
 def _too_many_pixels() -> RuleViolated:
+    # In megapixels, as people read a photo's size (40), read when refusing: tests lower it.
+    megapixels = float(f"{_MAX_PIXELS / 1_000_000:.3g}")
+    shown: float | int = int(megapixels) if megapixels.is_integer() else megapixels
     return RuleViolated(
-        "photo has too many pixels", key="photo_too_many_pixels", params={"field": "photos"}
+        f"photo has too many pixels; the limit is {shown} megapixels",
+        key="photo_too_many_pixels",
+        params={"field": "photos", "megapixels": shown, "max_pixels": _MAX_PIXELS},
     )
 
 
@@ -177,7 +182,7 @@ def clean_photo(raw: bytes, *, max_bytes: int, name: str | None = None) -> Clean
 _REFUSED = {
     "photo_unreadable": "{name} is not a readable image",
     "photo_format": "{name} is a {format}, which is not accepted (JPEG, PNG, WebP)",
-    "photo_too_many_pixels": "{name} has too many pixels",
+    "photo_too_many_pixels": "{name} has too many pixels; the limit is {megapixels} megapixels",
 }
 
 

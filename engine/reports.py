@@ -23,12 +23,8 @@ from engine.models import Subscription, Ticket, TicketEvent
 from engine.models.subscription import new_link_token
 from engine.photos import MediaStorage
 from engine.presentation import present
-from engine.queries.public import (
-    PublicTicket,
-    get_public,
-    is_overdue,
-    nearby_open,
-)
+from engine.queries.overdue import is_overdue
+from engine.queries.public import PublicTicket, get_public, nearby_open
 from engine.settings import Settings
 from engine.submission import Intake, Language, Report, check_report, submit_checked
 from engine.text import clean_email
@@ -191,7 +187,12 @@ def _created(ticket: Ticket, intake: Intake, now: datetime) -> PublicTicket:
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
         expected_at=deadline,
-        overdue=is_overdue(ticket.state, deadline, now),
+        overdue=is_overdue(
+            ticket.state,
+            min((t.deadline for t in intake.timers), default=None),
+            any(t.breached for t in intake.timers),
+            now,
+        ),
     )
 
 

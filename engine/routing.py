@@ -304,9 +304,15 @@ def place(
     if found is None:
         nearest = index.nearest_m(lat, lon)
         distance = f"; the nearest area is {nearest / 1000:.1f} km away" if nearest else ""
+        # Named by its latitude, the first of the pair: a form or an app marks the point's
+        # fields from ``params.field`` (``lat``; ``fields`` has both), as for a bad latitude.
         raise OutsideServiceArea(
             f"location {lat:.5f}, {lon:.5f} is outside every service area of this city{distance}",
-            params={"nearest_km": round(nearest / 1000, 1)} if nearest else {},
+            params={
+                "field": "lat",
+                "fields": ["lat", "lon"],
+                **({"nearest_km": round(nearest / 1000, 1)} if nearest else {}),
+            },
         )
     return found
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from engine import Language, RuleViolated
-from engine.instants import PLUS_LOST, given_instant, plus_lost
+from engine.instants import EARLIEST, LATEST, PLUS_LOST, given_instant, plus_lost
 from engine.routing import refuse_number, shown_bound
 from engine.text import LIMITS, as_number_text, clean_text
 
@@ -37,6 +37,11 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
             start = datetime.combine(date.fromisoformat(text), time(0))
             end = start + timedelta(days=1, microseconds=-1) if name in _PERIOD_ENDS else start
             moment = end.replace(tzinfo=zone)
+            # The window's bounds are dates (1970-01-01 … 9000-01-01) and a bare date is a
+            # city day: a day the words allow is taken, cut to the window where its first
+            # hours (east of UTC) or last ones lie outside it.
+            if EARLIEST.date() <= start.date() <= LATEST.date():
+                moment = min(max(moment, EARLIEST), LATEST)
         else:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -84,6 +89,9 @@ def in_open311_words(exc: RuleViolated) -> RuleViolated:
     message = _ENGINE_FIELD.sub(lambda m: OPEN311_FIELDS[m.group(1)], exc.message)
     if exc.code == "photo_required":  # media_url is all GeoReport v2 knows: say what works
         message = f"{message}: {PHOTO_HOW}"
+    fields = exc.params.get("fields")
+    if isinstance(fields, list):  # a point: ["lat", "lon"]
+        params["fields"] = [OPEN311_FIELDS.get(f, f) for f in fields]
     if isinstance(field, str) and field in OPEN311_FIELDS:
         params["field"] = OPEN311_FIELDS[field]
         if message.startswith(f"{field} "):  # "address has 400 characters …"

@@ -115,6 +115,7 @@ _CSV_COLUMNS = [
     "created_at",
     "due_at",
     "overdue",
+    "on_hold_since",
     "version",
     "description",
 ]
@@ -164,6 +165,7 @@ def list_tickets_csv(
             local(w.created_at),
             local(w.due_at),
             w.overdue,
+            local(w.on_hold_since),
             w.version,
             w.description,
         ]

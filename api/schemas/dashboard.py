@@ -32,6 +32,10 @@ class BoardTicketRead(BaseModel):
     lat: float
     lon: float
     due_at: Instant | None = Field(description="earliest running SLA deadline")
+    on_hold_since: Instant | None = Field(
+        description="when its current hold began (its SLA clocks are paused since); "
+        "null when it is not on hold"
+    )
     version: int
 
     @classmethod
@@ -49,6 +53,7 @@ class BoardTicketRead(BaseModel):
             lat=t.lat,
             lon=t.lon,
             due_at=t.due_at,
+            on_hold_since=t.on_hold_since,
             version=t.version,
         )
 

@@ -53,6 +53,10 @@ class WorkItemRead(BaseModel):
     created_at: Instant
     due_at: Instant | None = Field(description="earliest running SLA deadline")
     overdue: bool
+    on_hold_since: Instant | None = Field(
+        description="when its current hold began (its SLA clocks are paused since); "
+        "null when it is not on hold"
+    )
     version: int
 
     @classmethod
@@ -68,6 +72,7 @@ class WorkItemRead(BaseModel):
             created_at=w.created_at,
             due_at=w.due_at,
             overdue=w.overdue,
+            on_hold_since=w.on_hold_since,
             version=w.version,
         )
 

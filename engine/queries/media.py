@@ -41,7 +41,11 @@ class StoredPhoto:
 
 def find_stored_photo(session: Session, storage_key: str) -> StoredPhoto | None:
     """The photo stored under ``storage_key`` if some ticket uses it, else ``None`` (no path is
-    ever taken from a URL: only keys of attachments are served)."""
+    ever taken from a URL: only keys of attachments are served). A key no photo can have (NUL,
+    a broken encoding: storage keys are hex digests) is ``None`` unasked — PostgreSQL would
+    refuse to even compare it."""
+    if not storage_key.isprintable():
+        return None
     shown = (
         select(Attachment.id)
         .join(

@@ -4,7 +4,10 @@ when, and the escalations addressed to the supervisor's own agency.
 SLA status of an open ticket, worst running timer first:
 
 - ``breached``: a running timer's deadline has passed (a paused timer: its deadline passed
-  before the pause began — a pause never hides a breach), or the ledger says so;
+  before the pause began — a pause never hides a breach), or its breach is recorded, also when
+  a later change (a lower priority, another category) moved its deadline ahead again. This is
+  ``engine.queries.overdue``'s definition, so "breached" here is "overdue" in the staff
+  worklist, its CSV, ``tanggap ticket list`` and the public projection;
 - ``at_risk``: a ladder level below the breach has fallen due — the policy's own warning
   (75 % of the target in the Jakarta ladders), whether or not the sweep has recorded it yet;
 - ``on_time``: timers run and nothing has fallen due;
@@ -45,6 +48,8 @@ from engine.models import (
     TicketEvent,
 )
 from engine.presentation import StatePresentation, present
+from engine.queries.holds import on_hold_since
+from engine.queries.overdue import timer_breached
 from engine.queries.staff import ESCALATED_TICKET
 from engine.tickets import get_ticket
 from engine.timeline import TimerView, sla_timeline
@@ -61,19 +66,12 @@ class SlaStatus(StrEnum):
 _SEVERITY = {SlaStatus.BREACHED: 3, SlaStatus.AT_RISK: 2, SlaStatus.ON_TIME: 1, SlaStatus.NONE: 0}
 
 
-def _parse(moment: str | None) -> datetime | None:
-    return datetime.fromisoformat(moment) if moment else None
-
-
 def timer_status(timer: SlaTimer, now: datetime) -> SlaStatus:
     """The status of one timer (see the module docstring); ``none`` once it has stopped."""
     if timer.stopped_at is not None:
         return SlaStatus.NONE
-    pauses = timer.pauses or []
-    paused_since = _parse(pauses[-1][0]) if pauses and pauses[-1][1] is None else None
-    # While paused the stored deadline is where it stood when the pause began.
-    horizon = paused_since if paused_since is not None else now
-    if timer.breached or timer.deadline < horizon:
+    # The one test of the staff worklist's, the CLI's and the public "overdue" too.
+    if timer_breached(timer, now):
         return SlaStatus.BREACHED
     warned = timer.reached_percent > 0
     if warned or (timer.next_due_at is not None and timer.next_due_at <= now):
@@ -145,6 +143,8 @@ class BoardTicket:
     description: str
     #: The agency's name (``agency`` is its code).
     agency_name: str = ""
+    #: When its current hold began (``engine.queries.holds``); None: not on hold.
+    on_hold_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,7 @@ def board(
             Ticket.description,
             Ticket.created_at,
             Agency.name,
+            on_hold_since(),
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -213,10 +214,12 @@ def board(
             version=row[12],
             description=row[13],
             agency_name=row[15],
+            on_hold_since=row[16],
         )
-        items.append((due is None, due or row[14], row[14], row[0], item))
-    items.sort(key=lambda entry: entry[:4])
-    return [entry[4] for entry in (items if limit is None else items[:limit])]
+        late = status is SlaStatus.BREACHED  # first, as in the staff worklist
+        items.append((not late, due is None, due or row[14], row[14], row[0], item))
+    items.sort(key=lambda entry: entry[:5])
+    return [entry[5] for entry in (items if limit is None else items[:limit])]
 
 
 def backlog(tickets: list[BoardTicket], *, by: str) -> list[BacklogGroup]:

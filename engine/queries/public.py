@@ -29,9 +29,10 @@ from engine.catalogue.lookup import filter_code
 from engine.codes import normalize_code, not_found
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instant, given_instants
-from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, Role, State, Trigger
+from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, Role, Trigger
 from engine.models import Agency, Area, Attachment, Category, SlaTimer, Ticket, TicketEvent
 from engine.presentation import StatePresentation, present
+from engine.queries.overdue import is_overdue, running_breach_recorded, running_due
 from engine.routing import check_location
 
 #: Metres per degree of latitude (and of longitude at the equator), close enough for a radius.
@@ -183,6 +184,8 @@ def _base(published_only: bool = True) -> Any:
             Ticket.updated_at,
             _resolve_deadline(),
             duplicate,
+            running_due(),
+            running_breach_recorded(),
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -198,8 +201,9 @@ def _base(published_only: bool = True) -> Any:
 
 def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) -> PublicTicket:
     (tid, code, state, last_trigger, cat, cat_id, cat_en, ag, ag_name, ar, ar_name) = row[:11]
-    (description, lat, lon, address, supporters, created, updated, deadline, dup) = row[11:]
-    overdue = is_overdue(state, deadline, now)
+    (description, lat, lon, address, supporters, created, updated, deadline, dup) = row[11:20]
+    due, breach_recorded = row[20:22]
+    overdue = is_overdue(state, due, breach_recorded, now)
     return PublicTicket(
         id=tid,
         code=code,
@@ -222,16 +226,6 @@ def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) ->
         overdue=overdue,
         duplicate_of=dup,
         distance_m=distance_m(near, (lat, lon)) if near else None,
-    )
-
-
-def is_overdue(state: str, deadline: datetime | None, now: datetime) -> bool:
-    """Open, not on hold, and past the resolution deadline."""
-    return bool(
-        State(state) in OPEN_STATES
-        and state != State.ON_HOLD
-        and deadline is not None
-        and deadline < now
     )
 
 
@@ -289,8 +283,11 @@ def _where(query: Any, f: PublicFilter) -> Any:
     return query
 
 
-def encode_cursor(at: datetime, ticket_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{at.isoformat()}|{ticket_id}".encode()).decode()
+def encode_cursor(at: datetime, ticket_id: int, rank: int | None = None) -> str:
+    """A page cursor after (``at``, ``ticket_id``); a ranked listing (the staff worklist: the
+    overdue first) also holds the last row's ``rank`` (0 or 1)."""
+    tail = "" if rank is None else f"|{rank}"
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{ticket_id}{tail}".encode()).decode()
 
 
 #: A ticket id as every database stores it (a signed 64-bit key, counted from 1).
@@ -301,10 +298,23 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """The (instant, ticket id) a page cursor holds; ``RuleViolated`` naming ``cursor`` for
     anything ``encode_cursor`` did not write (an id no key can hold, an instant outside the
     engine's window): never left for the database to refuse."""
+    _, moment, number = _decode(cursor, ranked=False)
+    return moment, number
+
+
+def decode_ranked_cursor(cursor: str) -> tuple[int, datetime, int]:
+    """The (rank, instant, ticket id) of a ranked listing's cursor (``decode_cursor``)."""
+    return _decode(cursor, ranked=True)
+
+
+def _decode(cursor: str, *, ranked: bool) -> tuple[int, datetime, int]:
     try:
-        at, _, ticket_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        at, _, rest = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        ticket_id, _, rank = rest.partition("|")
         moment = given_instant("cursor", datetime.fromisoformat(at))
         if moment is None or not re.fullmatch(r"[0-9]{1,19}", ticket_id):
+            raise ValueError
+        if (rank not in ("0", "1")) if ranked else rank != "":
             raise ValueError
         number = int(ticket_id)
         if not 1 <= number <= _MAX_ID:
@@ -315,7 +325,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
             key="invalid_cursor",
             params={"field": "cursor"},
         ) from exc
-    return moment, number
+    return int(rank or 0), moment, number
 
 
 def list_public(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine import visibility
@@ -26,24 +26,25 @@ from engine.keys import (
     visible,
 )
 from engine.ledger import told_of
-from engine.lifecycle import OPEN_STATES, State, Trigger
+from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import (
     Agency,
     Area,
     Category,
     Escalation,
     Notification,
-    SlaTimer,
     Staff,
     Subscription,
     Ticket,
     UTCDateTime,
 )
 from engine.presentation import StatePresentation, present
+from engine.queries.holds import on_hold_since
+from engine.queries.overdue import is_overdue, overdue_clause, running_clocks
 from engine.queries.public import (
     PublicPhoto,
     PublicTicket,
-    decode_cursor,
+    decode_ranked_cursor,
     encode_cursor,
     get_public,
     photo_query,
@@ -86,6 +87,8 @@ class WorkItem:
     overdue: bool
     version: int
     description: str
+    #: When its current hold began (``engine.queries.holds``); None: not on hold.
+    on_hold_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -186,14 +189,13 @@ def worklist(
     limit: int,
     cursor: str | None = None,
 ) -> WorkPage:
-    """Tickets the viewer may see, earliest running SLA deadline first, keyset-paged."""
-    due_rows = (
-        select(SlaTimer.ticket_id, func.min(SlaTimer.deadline).label("due"))
-        .where(SlaTimer.stopped_at.is_(None))
-        .group_by(SlaTimer.ticket_id)
-        .subquery()
-    )
-    due = func.coalesce(due_rows.c.due, literal(_NEVER, UTCDateTime()))
+    """Tickets the viewer may see, the overdue first (``engine.queries.overdue``: a recorded
+    breach stays one after a later deadline), then earliest running SLA deadline first,
+    keyset-paged."""
+    clocks = running_clocks()
+    due = func.coalesce(clocks.c.due, literal(_NEVER, UTCDateTime()))
+    late = overdue_clause(Ticket.state, clocks.c.due, clocks.c.breach_recorded, now)
+    rank = case((late, 0), else_=1)
     query = (
         select(
             Ticket.code,
@@ -205,16 +207,18 @@ def worklist(
             Area.code,
             Staff.name,
             Ticket.created_at,
-            due_rows.c.due,
+            clocks.c.due,
             Ticket.version,
             Ticket.id,
             Ticket.description,
+            clocks.c.breach_recorded,
+            on_hold_since(),
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
         .join(Area, Area.id == Ticket.area_id)
         .outerjoin(Staff, Staff.id == Ticket.officer_id)
-        .outerjoin(due_rows, due_rows.c.ticket_id == Ticket.id)
+        .outerjoin(clocks, clocks.c.ticket_id == Ticket.id)
         .where(visible(session, viewer))
     )
     states = list(f.states) or [s.value for s in OPEN_STATES]
@@ -229,19 +233,24 @@ def worklist(
         area_ids = descendant_area_ids(session, _code_id(session, Area, f.area, "area"))
         query = query.where(Ticket.area_id.in_(area_ids))
     if f.overdue:
-        query = query.where(due_rows.c.due < now)
+        query = query.where(late)
     if f.at_risk_hours is not None:
+        # At risk is not yet overdue: a recorded breach with a later deadline is overdue.
         query = query.where(
-            due_rows.c.due >= now, due_rows.c.due < now + timedelta(hours=f.at_risk_hours)
+            ~late, clocks.c.due >= now, clocks.c.due < now + timedelta(hours=f.at_risk_hours)
         )
     if cursor:
-        at, ticket_id = decode_cursor(cursor)
-        query = query.where(or_(due > at, and_(due == at, Ticket.id > ticket_id)))
-    rows = session.execute(query.order_by(due, Ticket.id).limit(limit + 1)).all()
+        after, at, ticket_id = decode_ranked_cursor(cursor)
+        query = query.where(
+            or_(
+                rank > after,
+                and_(rank == after, or_(due > at, and_(due == at, Ticket.id > ticket_id))),
+            )
+        )
+    rows = session.execute(query.order_by(rank, due, Ticket.id).limit(limit + 1)).all()
     items = []
     for row in rows[:limit]:
         (code, state, last, cat, prio, agency, area, officer, created, due_at, version) = row[:11]
-        late = due_at is not None and due_at < now and state != State.ON_HOLD
         items.append(
             WorkItem(
                 code,
@@ -253,15 +262,17 @@ def worklist(
                 officer,
                 created,
                 due_at,
-                late,
+                is_overdue(state, due_at, row[13], now),
                 version,
                 row[12],
+                on_hold_since=row[14],
             )
         )
     next_cursor = None
     if len(rows) > limit:
         last_row = rows[limit - 1]
-        next_cursor = encode_cursor(last_row[9] or _NEVER, last_row[11])
+        last_rank = 0 if items[-1].overdue else 1
+        next_cursor = encode_cursor(last_row[9] or _NEVER, last_row[11], last_rank)
     return WorkPage(items, next_cursor)
 
 

@@ -11,16 +11,24 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from engine.catalogue.lookup import get_agency, get_area, get_category
+from engine.catalogue.lookup import filter_code
 from engine.errors import RuleViolated
 from engine.instants import LATEST
 from engine.keys import descendant_area_ids
 from engine.lifecycle import OPEN_STATES, State
-from engine.models import Agency, Area, Category, SlaTimer, Staff, Ticket, UTCDateTime
+from engine.models import Agency, Area, Category, Staff, Ticket, UTCDateTime
+from engine.queries.holds import on_hold_since
+from engine.queries.overdue import (
+    is_overdue,
+    overdue_clause,
+    running_breach_recorded,
+    running_due,
+)
 from engine.routing import shown_bound
 from engine.staff import get_staff
 
@@ -58,7 +66,7 @@ class TicketFilter:
     category: str | None = None
     #: An officer's e-mail.
     officer: str | None = None
-    #: Only tickets whose earliest running SLA deadline has passed (not on hold: paused).
+    #: Only overdue tickets (``engine.queries.overdue``).
     overdue: bool = False
     #: Only tickets whose earliest running deadline falls within this many hours, not yet past.
     at_risk_hours: float | None = None
@@ -79,6 +87,11 @@ class TicketLine:
     #: The earliest deadline among the ticket's running SLA timers (UTC); None: none runs.
     deadline: datetime | None
     created_at: datetime
+    #: ``engine.queries.overdue``: a running timer is breached (recorded, or its deadline
+    #: passed while the clock runs) — also when a later change moved ``deadline`` ahead.
+    overdue: bool = False
+    #: When its current hold began (``engine.queries.holds``); None: not on hold.
+    on_hold_since: datetime | None = None
 
     @property
     def paused(self) -> bool:
@@ -97,6 +110,11 @@ class TicketListing:
         return self.total > len(self.lines)
 
 
+def _code_id(session: Session, model: Any, code: str, what: str) -> int:
+    stored = filter_code(session, model, code, field=what)
+    return int(session.scalars(select(model.id).where(model.code == stored)).one())
+
+
 def list_tickets(
     session: Session, f: TicketFilter, *, now: datetime, limit: int | None
 ) -> TicketListing:
@@ -106,30 +124,35 @@ def list_tickets(
 
     Raises ``NotFound`` (its subclass for agencies, areas, categories, staff) for a code or
     e-mail in ``f`` that names nothing."""
-    deadline = (
-        select(func.min(SlaTimer.deadline))
-        .where(SlaTimer.ticket_id == Ticket.id, SlaTimer.stopped_at.is_(None))
-        .correlate(Ticket)
-        .scalar_subquery()
-    )
+    deadline = running_due()
+    recorded = running_breach_recorded()
+    late = overdue_clause(Ticket.state, deadline, recorded, now)
+    held = on_hold_since()
+    never = literal(LATEST, UTCDateTime())
     conditions: list[ColumnElement[bool]] = [
         Ticket.state.in_([s.value for s in (f.states or DEFAULT_STATES)])
     ]
+    # Retired catalogue entries too (``filter_code``): their open tickets are still someone's
+    # to finish, as in the staff worklist.
     if f.agency:
-        conditions.append(Ticket.agency_id == get_agency(session, f.agency).id)
+        conditions.append(Ticket.agency_id == _code_id(session, Agency, f.agency, "agency"))
     if f.area:
-        conditions.append(
-            Ticket.area_id.in_(descendant_area_ids(session, get_area(session, f.area).id))
-        )
+        area_id = _code_id(session, Area, f.area, "area")
+        conditions.append(Ticket.area_id.in_(descendant_area_ids(session, area_id)))
     if f.category:
-        conditions.append(Ticket.category_id == get_category(session, f.category).id)
+        conditions.append(Ticket.category_id == _code_id(session, Category, f.category, "category"))
     if f.officer:
         conditions.append(Ticket.officer_id == get_staff(session, f.officer).id)
     if f.overdue:
-        conditions += [deadline < now, Ticket.state != State.ON_HOLD.value]
+        conditions.append(late)
     if f.at_risk_hours is not None:
         soon = now + timedelta(hours=f.at_risk_hours)
-        conditions += [deadline >= now, deadline < soon, Ticket.state != State.ON_HOLD.value]
+        conditions += [
+            ~late,  # a recorded breach with a later deadline is overdue, not at risk
+            deadline >= now,
+            deadline < soon,
+            Ticket.state != State.ON_HOLD.value,
+        ]
 
     total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
     query = (
@@ -143,6 +166,8 @@ def list_tickets(
             Staff.email,
             deadline,
             Ticket.created_at,
+            recorded,
+            held,
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -150,8 +175,16 @@ def list_tickets(
         .outerjoin(Staff, Staff.id == Ticket.officer_id)
         .where(*conditions)
         .order_by(
-            case((Ticket.state == State.ON_HOLD.value, 1), else_=0),
-            func.coalesce(deadline, literal(LATEST, UTCDateTime())),
+            # The overdue first (on hold too, when their breach is recorded), then the running
+            # by deadline, then the on hold: the staff worklist's ranking, with holds last.
+            case((late, 0), (Ticket.state == State.ON_HOLD.value, 2), else_=1),
+            # Among the holds, the longest first; one key for everyone else. Never a NULL in
+            # an ORDER BY: it sorts first on SQLite and last on PostgreSQL.
+            case(
+                (and_(Ticket.state == State.ON_HOLD.value, ~late), func.coalesce(held, never)),
+                else_=never,
+            ),
+            func.coalesce(deadline, never),
             Ticket.created_at,
             Ticket.id,
         )
@@ -159,7 +192,31 @@ def list_tickets(
     if limit is not None:
         query = query.limit(limit)
     lines = [
-        TicketLine(code, State(state), prio, cat, agency, area, officer, due, created)
-        for code, state, prio, cat, agency, area, officer, due, created in session.execute(query)
+        TicketLine(
+            code,
+            State(state),
+            prio,
+            cat,
+            agency,
+            area,
+            officer,
+            due,
+            created,
+            overdue=is_overdue(state, due, breach, now),
+            on_hold_since=since,
+        )
+        for (
+            code,
+            state,
+            prio,
+            cat,
+            agency,
+            area,
+            officer,
+            due,
+            created,
+            breach,
+            since,
+        ) in session.execute(query)
     ]
     return TicketListing(lines, total)

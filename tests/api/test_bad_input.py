@@ -88,7 +88,7 @@ def test_each_malformed_photo_gets_its_own_code(api: Api, kind: str) -> None:
 #: What the person reads when the bad photo is the second of two (the first a good one).
 SECOND = {
     "photo_unreadable": "photo 2 is not a readable image",
-    "photo_too_many_pixels": "photo 2 has too many pixels",
+    "photo_too_many_pixels": "photo 2 has too many pixels; the limit is 40 megapixels",
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from engine.staff import add_staff
 from tests.api.conftest import MONAS, Api
 from tests.conftest import make_photo
 
@@ -172,3 +173,54 @@ def test_open311_media_sent_as_text_is_told_to_be_a_file(api: Api) -> None:
     assert response.status_code in (400, 422), response.text
     (error,) = response.json()
     assert error["description"] == "media must be files (JPEG, PNG or WebP image uploads), not text"
+
+
+def test_a_report_outside_the_city_names_its_point(api: Api) -> None:
+    body = {**_form(), "lat": 1.3521, "lon": 103.8198}  # Singapore
+    refused = _refused(api.client.post("/api/v1/reports", json=body))
+    assert refused["code"] == "outside_service_area"
+    assert refused["detail"].startswith("location 1.35210, 103.81980 is outside every service")
+    assert (refused["params"]["field"], refused["params"]["fields"]) == ("lat", ["lat", "lon"])
+    posted = api.client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": api.keys["staff"],
+            "service_code": "traffic_jam",
+            "lat": "1.3521",
+            "long": "103.8198",
+            "description": "Macet",
+        },
+    )
+    assert posted.status_code == 400, posted.text
+    assert "outside every service area" in posted.json()[0]["description"]
+
+
+def test_a_ticket_marked_a_duplicate_of_itself_names_duplicate_of(api: Api) -> None:
+    code = api.submit()["code"]
+    refused = _refused(api.act(code, "mark_duplicate", "admin", duplicate_of=code.lower()))
+    assert refused["code"] == "duplicate_of_itself"
+    assert refused["detail"] == (
+        f"duplicate_of names {code} itself: a ticket cannot duplicate itself"
+    )
+    assert refused["params"] == {"code": code, "field": "duplicate_of"}
+
+
+def test_an_admin_key_for_a_staff_member_names_role(api: Api) -> None:
+    with api.transactions.write() as session:
+        add_staff(
+            session,
+            email="agus@dbm.example",
+            name="Agus",
+            role="staff",
+            agency="DBM",
+            now=api.clock.now,
+        )
+    refused = _refused(
+        api.client.post(
+            "/api/v1/admin/keys",
+            json={"role": "admin", "name": "Agus", "staff": "agus@dbm.example"},
+            headers=api.auth("admin"),
+        )
+    )
+    assert refused["detail"] == "role cannot be admin: agus@dbm.example is staff"
+    assert refused["params"]["field"] == "role"

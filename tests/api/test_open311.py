@@ -740,3 +740,16 @@ def test_a_list_parameter_of_only_commas_is_refused_naming_it(
     ]
     # the control: an empty parameter is absent, and the list answers
     assert len(fetch(api, "requests", **{name: ""})) == 1
+
+
+def test_a_bare_start_date_on_the_windows_first_day_is_taken(api: Api) -> None:
+    """A bare date is a day in city time (+07:00): 1970-01-01 begins before the window's first
+    instant (1970-01-01T00:00Z), yet it is the day the refusal's words allow."""
+    first = api.client.get("/open311/v2/requests.json", params={"start_date": "1970-01-01"})
+    last = api.client.get("/open311/v2/requests.json", params={"end_date": "9000-01-01"})
+    before = api.client.get("/open311/v2/requests.json", params={"start_date": "1969-12-31"})
+    assert (first.status_code, last.status_code) == (200, 200), first.text + last.text
+    assert before.status_code == 400
+    assert before.json()[0]["description"] == (
+        "start_date must lie between 1970-01-01 and 9000-01-01"
+    )

@@ -530,9 +530,10 @@ def test_admin_creates_a_key_for_a_staff_member_within_their_role_and_agency(api
     assert status == 201, made
     assert (made["agency"], made["staff"]) == ("DISHUB", "rina@dishub.example")
     status, refused = create(role="supervisor", staff="rina@dishub.example")
-    assert (status, refused["detail"]) == (
+    assert (status, refused["detail"], refused["params"]["field"]) == (
         422,
-        "rina@dishub.example is staff: the key cannot be supervisor",
+        "role cannot be supervisor: rina@dishub.example is staff",
+        "role",
     )
     status, refused = create(role="staff", staff="rina@dishub.example", agency="DLH")
     assert (status, refused["detail"]) == (422, "rina@dishub.example is not of agency DLH")

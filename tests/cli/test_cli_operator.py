@@ -497,10 +497,20 @@ def test_cli_catalogue_show_lists_codes_table_and_json(
     assert all("code" in row for row in rows)
 
 
-def test_cli_catalogue_show_categories_says_which_are_not_public(tanggap: CliRunner) -> None:
+def test_cli_catalogue_show_categories_says_which_are_not_public(
+    tanggap: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(context.console, "width", 250)  # every column, unfolded
     rows = json.loads(ok(tanggap, "catalogue", "show", "categories", "--json"))
     hidden = {row["code"] for row in rows if row["public"] is False}
     assert hidden == {"illegal_levy", "poor_public_service"}
+    table = ok(tanggap, "catalogue", "show", "categories")
+    header = next(line for line in table.splitlines() if line.lstrip().startswith("code "))
+    assert header.split()[-1] == "public"
+    public = {line.split()[0]: line.split()[-1] for line in table.splitlines() if "_" in line}
+    assert (public["illegal_levy"], public["poor_public_service"]) == ("no", "no")
+    assert public["broken_street_light"] == "yes"
+    assert "public no: only its reporter and staff see a report of it" in table
 
 
 def test_cli_ticket_show_photos_and_public_internal_notes(

@@ -199,3 +199,10 @@ def test_cli_a_supervisor_takes_a_report_off_the_public_record_and_puts_it_back(
     out = run(tanggap, "ticket", "act", code, "republish", "--as", boss, "--note", "keliru")
     assert out.strip() == f"{code} is back on the public record (still submitted, version 3)"
     assert not re.search(r"public +no", run(tanggap, "ticket", "show", code))
+
+
+@pytest.mark.parametrize("typed", ["", "  "])
+def test_cli_show_an_empty_code_says_it_is_empty(tanggap: CliRunner, typed: str) -> None:
+    result = tanggap.invoke(app, ["ticket", "show", typed])
+    assert result.exit_code == 2
+    assert result.stderr == "error: the ticket code is empty: give one, e.g. JKT-7K3M-Q9XD\n"

@@ -59,7 +59,9 @@ def test_clean_photo_stored_under_its_own_digest(tmp_path: Path) -> None:
 def test_clean_photo_pixel_limit_is_inclusive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(photos, "_MAX_PIXELS", 64 * 48)
     assert clean_photo(_jpeg("RGB", (1, 2, 3)), max_bytes=1_000_000).width == 64
-    with pytest.raises(RuleViolated, match=r"^photo has too many pixels$"):
+    with pytest.raises(
+        RuleViolated, match=r"^photo has too many pixels; the limit is 0.00307 megapixels$"
+    ):
         clean_photo(_jpeg("RGB", (1, 2, 3), (65, 48)), max_bytes=1_000_000)
 
 

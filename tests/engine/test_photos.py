@@ -172,9 +172,9 @@ def test_clean_photo_too_many_pixels_whatever_the_size(width: int, height: int) 
     with pytest.raises(RuleViolated) as refused:
         clean_photo(png_claiming(width, height), max_bytes=LIMIT)
 
-    assert str(refused.value) == "photo has too many pixels"
+    assert str(refused.value) == "photo has too many pixels; the limit is 40 megapixels"
     assert refused.value.code == "photo_too_many_pixels"
-    assert refused.value.params == {"field": "photos"}
+    assert refused.value.params == {"field": "photos", "megapixels": 40, "max_pixels": 40_000_000}
 
 
 def test_clean_photo_jpeg_claiming_400_megapixels_is_too_many_pixels() -> None:
@@ -188,7 +188,7 @@ def test_clean_photo_jpeg_claiming_400_megapixels_is_too_many_pixels() -> None:
         clean_photo(bytes(raw), max_bytes=LIMIT)
 
     assert (str(refused.value), refused.value.code) == (
-        "photo has too many pixels",
+        "photo has too many pixels; the limit is 40 megapixels",
         "photo_too_many_pixels",
     )
 

@@ -1,0 +1,109 @@
+"""The one definition of an overdue ticket, for every reader: the staff worklist and its CSV,
+the operator's ``tanggap ticket list``, the ticket detail, the public projection (``overdue`` on
+``/t/{code}`` and in the citizen API) and the supervisor's SLA status ("breached").
+
+An open ticket is **overdue** at ``now`` when one of its running SLA timers is breached:
+
+- its breach is recorded (``SlaTimer.breached``: the sweep recorded the level, or a change —
+  a hold, a new priority or category — found the deadline already passed), also when a later
+  change moved the deadline ahead again: a breach that happened stays one (README, "Pauses are
+  dated"; a priority downgrade never hides it);
+- or its deadline has passed and its clock runs (not on hold). A timer on hold is breached
+  only when its deadline passed before the hold began; the hold itself records that breach
+  (``engine.clocks`` refreshes every timer at the hold), so on hold the flag alone decides.
+
+A stopped timer is no longer the ticket's: a closed or resolved ticket is never overdue.
+
+``is_overdue`` decides it in Python from two facts per ticket — the earliest deadline of its
+running timers and whether any running timer has its breach recorded — and ``overdue_clause``
+is the same test as SQL on those two columns (``running_clocks``), so a filter and the flag
+shown beside each row agree on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Integer, SQLColumnExpression, and_, case, func, or_, select
+from sqlalchemy.sql import Subquery
+
+from engine.lifecycle import OPEN_STATES, State
+from engine.models import SlaTimer, Ticket
+
+_OPEN = [s.value for s in OPEN_STATES]
+
+
+def running_clocks() -> Subquery:
+    """Per ticket with a running SLA timer: ``due``, the earliest running deadline, and
+    ``breach_recorded``, 1 when a running timer has its breach recorded, else 0. Join it on
+    ``ticket_id`` (outer: a ticket with no running timer has no row)."""
+    return (
+        select(
+            SlaTimer.ticket_id.label("ticket_id"),
+            func.min(SlaTimer.deadline).label("due"),
+            func.max(case((SlaTimer.breached, 1), else_=0), type_=Integer).label("breach_recorded"),
+        )
+        .where(SlaTimer.stopped_at.is_(None))
+        .group_by(SlaTimer.ticket_id)
+        .subquery()
+    )
+
+
+def timer_breached(timer: SlaTimer, now: datetime) -> bool:
+    """Whether one timer is breached at ``now`` (module docstring): the per-timer test behind
+    the supervisor's "breached" and ``is_overdue``."""
+    if timer.stopped_at is not None:
+        return False
+    pauses = timer.pauses or []
+    paused = bool(pauses) and pauses[-1][1] is None
+    return timer.breached or (not paused and timer.deadline < now)
+
+
+def is_overdue(
+    state: str, due: datetime | None, breach_recorded: bool | int | None, now: datetime
+) -> bool:
+    """Whether a ticket in ``state`` whose running timers have the earliest deadline ``due``
+    (None: none runs) and ``breach_recorded`` is overdue at ``now`` (module docstring)."""
+    if State(state) not in OPEN_STATES or due is None:
+        return False
+    if breach_recorded:
+        return True
+    return state != State.ON_HOLD and due < now
+
+
+def overdue_clause(
+    state: SQLColumnExpression[str],
+    due: SQLColumnExpression[datetime],
+    breach_recorded: SQLColumnExpression[int],
+    now: datetime,
+) -> ColumnElement[bool]:
+    """``is_overdue`` as SQL on a ticket's state and its ``running_clocks`` columns."""
+    return and_(
+        state.in_(_OPEN),
+        due.is_not(None),
+        or_(
+            func.coalesce(breach_recorded, 0) == 1,
+            and_(state != State.ON_HOLD.value, due < now),
+        ),
+    )
+
+
+def running_due() -> ColumnElement[datetime]:
+    """``running_clocks``' ``due`` as a scalar subquery correlated to ``Ticket``."""
+    return (
+        select(func.min(SlaTimer.deadline))
+        .where(SlaTimer.ticket_id == Ticket.id, SlaTimer.stopped_at.is_(None))
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+
+
+def running_breach_recorded() -> ColumnElement[int]:
+    """``running_clocks``' ``breach_recorded`` as a scalar subquery correlated to ``Ticket``
+    (NULL when no timer runs)."""
+    return (
+        select(func.max(case((SlaTimer.breached, 1), else_=0), type_=Integer))
+        .where(SlaTimer.ticket_id == Ticket.id, SlaTimer.stopped_at.is_(None))
+        .correlate(Ticket)
+        .scalar_subquery()
+    )

@@ -215,28 +215,22 @@ def sign_in_post(
             status=422,
             title="staff.sign_in_title",
         )
+
+    def refused(error: str, status: int) -> Response:
+        context = {"next": local_path(next), "holder": None, "error": error}
+        return page(
+            request, "staff/sign_in.html", language, context, status=status,
+            title="staff.sign_in_title",
+        )  # fmt: skip
+
     try:
         if len(key) > 300:
             raise Forbidden("that is not a Tanggap api key")
         holder, prefix = sign_in(session, key)
     except ClientKeyRefused:
-        return page(
-            request,
-            "staff/sign_in.html",
-            language,
-            {"next": local_path(next), "holder": None, "error": "staff.sign_in_client"},
-            status=403,
-            title="staff.sign_in_title",
-        )
+        return refused("staff.sign_in_client", 403)
     except Forbidden:
-        return page(
-            request,
-            "staff/sign_in.html",
-            language,
-            {"next": local_path(next), "holder": None, "error": "staff.sign_in_wrong"},
-            status=401,
-            title="staff.sign_in_title",
-        )
+        return refused("staff.sign_in_wrong", 401)
     if settings.session_secret is None:
         log.warning("TANGGAP_SESSION_SECRET is not set: sign-ins end when this process stops")
     response = RedirectResponse(local_path(next), status_code=303)

@@ -251,6 +251,12 @@ def authenticate(session: Session, secret: str) -> KeyHolder:
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
     if key is None or not hmac.compare_digest(key.key_hash, hash_token(secret)):
         raise Forbidden("unknown api key")
+    return holder_of(key)
+
+
+def holder_of(key: ApiKey) -> KeyHolder:
+    """The holder of a key found by its secret or by a sign-in's key id, or ``Forbidden`` when
+    it is revoked or belongs to a deactivated staff account (both doors ask here)."""
     if key.revoked_at is not None:
         raise Forbidden(f"api key {key.prefix} was revoked")
     # A key made for a person works while their account does: a departed employee's key stops

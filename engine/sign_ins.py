@@ -7,8 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
-from engine.keys import KeyHolder, authenticate, check_staff_key
-from engine.lifecycle import Role
+from engine.keys import KeyHolder, authenticate, check_staff_key, holder_of
 from engine.models import ApiKey
 
 
@@ -30,17 +29,7 @@ def signed_in(session: Session, key_id: int, prefix: str) -> KeyHolder:
     key = session.get(ApiKey, key_id)
     if key is None or key.prefix != prefix:
         raise Forbidden("this sign-in names no key: sign in again")
-    if key.revoked_at is not None:
-        raise Forbidden(f"api key {key.prefix} was revoked")
-    agency = key.agency
-    holder = KeyHolder(
-        key_id=key.id,
-        name=key.name,
-        role=Role(key.role),
-        agency_id=key.agency_id,
-        agency_kind=agency.kind if agency else None,
-        agency_area_id=agency.area_id if agency else None,
-        area_id=key.area_id,
-    )
+    # Revoked, or its person deactivated since they signed in: the sign-in ends with the key.
+    holder = holder_of(key)
     check_staff_key(holder)
     return holder

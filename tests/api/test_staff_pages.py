@@ -60,6 +60,31 @@ def test_revoking_the_key_ends_the_sign_in(web: TestClient, api: Api) -> None:
     assert web.get("/staff").status_code == 303
 
 
+def test_deactivating_the_person_ends_their_sign_in(web: TestClient, api: Api) -> None:
+    """The API refused a deactivated person's key at once; their staff-page sign-in kept
+    working until it expired (10 hours by default)."""
+    from engine.keys import create_key
+    from engine.lifecycle import Role
+    from engine.staff import add_staff, set_staff_active
+
+    with api.transactions.write() as session:
+        add_staff(
+            session, email="pergi@tanggap.example", name="Pergi", role="staff",
+            agency="DISHUB", now=api.clock.now,
+        )  # fmt: skip
+        key = create_key(
+            session, role=Role.STAFF, name="pergi", agency=None, area=None,
+            staff="pergi@tanggap.example", now=api.clock.now,
+        )  # fmt: skip
+    signed = web.post("/staff/sign-in", data={"key": key.secret, "next": "/staff"})
+    assert signed.status_code == 303 and web.get("/staff").status_code == 200
+    with api.transactions.write() as session:
+        set_staff_active(session, "pergi@tanggap.example", active=False)
+    assert web.get("/staff").status_code == 303  # back to the sign-in
+    bearer = {"Authorization": f"Bearer {key.secret}"}
+    assert api.client.get("/api/v1/tickets", headers=bearer).status_code == 401  # as before
+
+
 def _form(page: str, code: str, trigger: str) -> dict[str, str]:
     block = page[page.index(f'id="ticket-{code}"') :]
     version = re.search(r'name="expected_version" value="(\d+)"', block)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine import environment, letters, mail_dates, status_mail, visibility
@@ -544,21 +544,9 @@ def _withhold_from_supporters(session: Session, ticket: Ticket) -> int:
         Subscription.supported_at.is_not(None),
         Subscription.email != own,
     )
-    held = (
-        Notification.ticket_id == ticket.id,
-        Notification.kind == NotificationKind.CITIZEN_UPDATE.value,
-        Notification.status == "pending",
-        Notification.attempts == 0,
-        Notification.recipient.in_(supporters),
+    return status_mail.take_back(
+        session, ticket.id, Notification.recipient.in_(supporters), NOT_PUBLIC_NOW
     )
-    # Asked first: most changes find none, and an UPDATE of the outbox reads as mail queued
-    # to whoever watches for it (the CLI's note on where links point).
-    if session.scalar(select(Notification.id).where(*held).limit(1)) is None:
-        return 0
-    result = session.execute(
-        update(Notification).where(*held).values(status="failed", last_error=NOT_PUBLIC_NOW)
-    )
-    return cast("CursorResult[Any]", result).rowcount
 
 
 def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> int:

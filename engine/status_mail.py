@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from engine import letters, mail_dates, visibility
@@ -87,6 +87,17 @@ class Waiting:
     next_attempt_at: datetime
 
 
+def _held(ticket_id: int) -> tuple[ColumnElement[bool], ...]:
+    """An untried status mail about the ticket, waiting: the rows a later change may rewrite
+    and a stop may take back."""
+    return (
+        Notification.kind == NotificationKind.CITIZEN_UPDATE,
+        Notification.ticket_id == ticket_id,
+        Notification.status == NotificationStatus.PENDING,
+        Notification.attempts == 0,
+    )
+
+
 def waiting(session: Session, ticket: Ticket, addresses: Iterable[str]) -> dict[str, Waiting]:
     """The untried status mail waiting for each of ``addresses`` about ``ticket`` (the newest,
     should there be several)."""
@@ -98,13 +109,7 @@ def waiting(session: Session, ticket: Ticket, addresses: Iterable[str]) -> dict[
             Notification.dedupe_key,
             Notification.next_attempt_at,
         )
-        .where(
-            Notification.kind == NotificationKind.CITIZEN_UPDATE,
-            Notification.ticket_id == ticket.id,
-            Notification.status == NotificationStatus.PENDING,
-            Notification.attempts == 0,
-            Notification.recipient.in_(list(addresses)),
-        )
+        .where(*_held(ticket.id), Notification.recipient.in_(list(addresses)))
         .order_by(Notification.id)
     )
     for row_id, recipient, key, next_attempt_at in rows:
@@ -174,15 +179,22 @@ def withdraw(session: Session, ticket_id: int, address: str) -> int:
     """Take back the untried status mail waiting for ``address`` about the ticket: its owner
     stopped the mail while it was held (the hold makes that minutes, not seconds). A mail the
     delivery flow took is past recall. Returns how many rows were taken back."""
+    return take_back(session, ticket_id, Notification.recipient == address.lower(), WITHDRAWN)
+
+
+def take_back(
+    session: Session, ticket_id: int, recipients: ColumnElement[bool], reason: str
+) -> int:
+    """Mark the untried status mail waiting for ``recipients`` about the ticket not sent, with
+    ``reason`` (its ``last_error``); returns how many. Asked first: most calls find none, and
+    an UPDATE of the outbox reads as mail queued to whoever watches for it (the CLI's note on
+    where links point)."""
+    held = (*_held(ticket_id), recipients)
+    if session.scalar(select(Notification.id).where(*held).limit(1)) is None:
+        return 0
     result = session.execute(
         update(Notification)
-        .where(
-            Notification.kind == NotificationKind.CITIZEN_UPDATE,
-            Notification.ticket_id == ticket_id,
-            Notification.recipient == address.lower(),
-            Notification.status == NotificationStatus.PENDING,
-            Notification.attempts == 0,
-        )
-        .values(status=NotificationStatus.FAILED, last_error=WITHDRAWN)
+        .where(*held)
+        .values(status=NotificationStatus.FAILED, last_error=reason)
     )
     return cast(CursorResult[Any], result).rowcount

@@ -53,6 +53,7 @@ from engine.lifecycle import (
     State,
     Trigger,
     allowed_triggers,
+    appeal_open_until,
     fire,
     parse_trigger,
 )
@@ -124,7 +125,7 @@ def _within_appeal_window(
     if actor.role is not Role.CITIZEN:
         return True
     rejected = rejected_at(session, ticket)
-    return rejected is None or now <= rejected + window
+    return rejected is None or appeal_open_until(rejected, window, now) is not None
 
 
 class _Step:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -442,3 +443,11 @@ def mermaid() -> str:
             lines.extend(f"    {source.value} --> {d.value}: {rule.trigger.value}" for d in dests)
     lines.extend(f"    {s.value} --> [*]" for s in sorted(FINAL_STATES))
     return "\n".join(lines)
+
+
+def appeal_open_until(rejected: datetime, window: timedelta, now: datetime) -> datetime | None:
+    """The last instant the reporter may appeal a rejection made at ``rejected`` (the dispute
+    window counted from it, that instant included), or ``None`` once it has passed: one rule
+    for the action, the rejection mail and the tracking page."""
+    end = rejected + window
+    return end if now <= end else None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine import environment, letters, mail_dates, status_mail, visibility
 from engine.delivery import WITHHELD_NOT_SENT, DeliveryPolicy, alert_operator
 from engine.letters import Letter
-from engine.lifecycle import Role, State, Trigger
+from engine.lifecycle import Role, State, Trigger, appeal_open_until
 from engine.models import (
     Escalation,
     Notification,
@@ -279,8 +279,7 @@ def _appeal_until(
     the rejection itself (the window counts from it, as ``actions._reinstate`` counts it)."""
     if event.trigger != Trigger.REJECT.value or ticket.state != State.REJECTED:
         return None
-    end: datetime = event.created_at + settings.dispute_window
-    return end if now < end else None
+    return appeal_open_until(event.created_at, settings.dispute_window, now)
 
 
 def unsubscribe_link(subscription: Subscription, base_url: str) -> str:

@@ -39,7 +39,7 @@ from engine import (
     stop_mail,
     suggest_duplicates,
 )
-from engine.lifecycle import OPEN_STATES
+from engine.lifecycle import OPEN_STATES, appeal_open_until
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
@@ -213,8 +213,7 @@ def appeal_until(report: PublicTicket, settings: Settings, now: datetime) -> dat
     rejections = [e.at for e in report.timeline if e.trigger == "reject"]
     if not rejections:
         return None
-    end = rejections[-1] + settings.dispute_window
-    return end if now <= end else None
+    return appeal_open_until(rejections[-1], settings.dispute_window, now)
 
 
 def _track(

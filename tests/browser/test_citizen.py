@@ -194,7 +194,7 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
     )
     assert private.json()["rating"] == 5
     assert [n["note"] for n in private.json()["own_notes"]] == ["Thank you, <b>quick</b> work"]
-    page.get_by_role("button", name="Forget the code on this device").click()
+    page.get_by_role("button", name="Forget on this device").click()
     expect(page.locator(".own-words")).to_have_count(0)
     expect(page.locator(".timeline")).not_to_contain_text("Comment")
 

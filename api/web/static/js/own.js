@@ -1,9 +1,9 @@
 /* The not-found page of a tracking link. A report the public may not see (a category that is
    not published, e.g. pungli) answers as an unknown code; its reporter opens it with the token,
    posted in a form body to /t/{code} (never in an address). If this device holds the token for
-   the code (the link's fragment, or remembered when the report was sent), it is posted once
-   without asking; a pasted one is remembered as it is sent. A token that opened nothing is
-   forgotten and not sent again. */
+   the code (the link's fragment, or remembered on this device by the reporter's choice), it is
+   posted once without asking; a pasted one is remembered only when "Remember this report on
+   this device" is ticked. A token that opened nothing is forgotten and not sent again. */
 "use strict";
 (function () {
   var form = document.getElementById("own-report");
@@ -11,7 +11,12 @@
   var key = "tanggap.token." + form.dataset.code;
   var field = form.elements.token;
   function remember(value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
-  form.addEventListener("submit", function () { field.value = field.value.trim(); remember(field.value); });
+  var keep = document.getElementById("own-remember");
+  document.getElementById("own-remember-choice").hidden = false;
+  form.addEventListener("submit", function () {
+    field.value = field.value.trim();
+    if (keep.checked) { remember(field.value); }
+  });
   if (form.dataset.tried) {
     try { localStorage.removeItem(key); } catch (e) { /* private mode */ }
     return;
@@ -20,7 +25,6 @@
   var token = match ? decodeURIComponent(match[1]) : null;
   if (!token) { try { token = localStorage.getItem(key); } catch (e) { token = null; } }
   if (!token) { return; }
-  remember(token);
   field.value = token;
   form.submit();
 })();

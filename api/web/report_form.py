@@ -187,7 +187,7 @@ def _body(typed: Mapping[str, str], language: Language) -> ReportCreate:
     }
     coords = [p for p in _COORDS.split(typed.get("coords", "").strip()) if p]
     if not coords:
-        raise invalid("body", "coords", "choose the place: tap the map or type its coordinates")
+        raise RuleViolated("coords is empty", key="field_required", params={"field": "coords"})
     if len(coords) != 2:
         raise invalid("body", "coords", "coordinates are latitude, longitude")
     fields["lat"], fields["lon"] = coords

@@ -32,7 +32,7 @@
   /* What the reporter is offered: to remember the report here, or to forget it. */
   function showRemembered() {
     var kept = token !== null && recalled() === token;
-    rememberChoice.hidden = kept; rememberBox.checked = false; forgetButton.hidden = !kept;
+    rememberChoice.hidden = kept; rememberBox.checked = kept; forgetButton.hidden = !kept;
   }
   document.getElementById("token-remember-choice").hidden = false;
   function fromFragment() {

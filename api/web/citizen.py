@@ -129,13 +129,7 @@ def own_report(
     if view.public:
         return RedirectResponse(f"/t/{quote(view.report.code, safe='')}", status_code=303)
     response = _track(
-        request,
-        language,
-        view.report,
-        now=now,
-        own=settings,
-        unpublished=view.unpublished,
-        token=token,
+        request, language, view.report, now=now, own=settings, unpublished=view.unpublished
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -161,13 +155,11 @@ def _track(
     now: datetime,
     own: Settings | None = None,
     unpublished: bool = False,
-    token: str = "",
 ) -> Response:
     """The tracking page. ``own`` (the app's settings): shown to the reporter of a report the
     public may not see, with a line saying so (``unpublished``: that staff took it off the
     public record, never why), its photos at addresses signed for them (``own_photo_url``: the
-    public address does not open them), and reloading itself by the same form post (``token``:
-    the one just posted, which the page's script uses without the device remembering it)."""
+    public address does not open them), and reloading itself by the same form post."""
 
     def photo_url(key: str) -> str:
         return own_photo_url(own, key) if own is not None else f"/media/{key}"
@@ -194,7 +186,6 @@ def _track(
             "timezone": zone,
             "zone_names": zone_names(zone, report.created_at, now),
             "unpublished": unpublished,
-            "own_token": token if own is not None else "",
         },
         title="track.title",
     )

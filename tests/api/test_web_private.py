@@ -196,14 +196,3 @@ def test_tracking_page_offers_remembering_and_forgetting_in_words(api: Api) -> N
         assert '<input type="checkbox" id="token-remember"' in html
         assert '<input type="checkbox" id="remember-token"' in html
     assert "Ingat laporan ini di perangkat ini" in api.client.get("/t/JKT-0000-0000?lang=id").text
-
-
-def test_a_non_public_report_s_own_page_carries_the_token_just_posted(api: Api) -> None:
-    """The reporter's page of a report the public may not see is opened by posting the token:
-    its script uses that one, so the device need not remember it."""
-    created = api.submit(category="illegal_levy", description="Petugas minta uang")
-    code, token = created["code"], created["reporter_token"]
-    page = api.client.post(f"/t/{code}", data={"token": token})
-    assert page.status_code == 200
-    assert f'<input type="hidden" name="token" value="{token}">' in page.text
-    assert page.headers["cache-control"] == "private, no-store"

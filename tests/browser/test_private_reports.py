@@ -160,13 +160,18 @@ def test_a_non_public_report_opens_from_its_link_and_is_not_remembered(
     code, token = created["code"], created["reporter_token"]
     page = open_page(f"/t/{code}#token={token}", size="phone", lang="en")
     expect(page.locator("#not-public")).to_be_visible()
-    # Opened by the token just posted, which the page's script uses: nothing kept.
+    # Opened by the token just posted, handed to the page for that load only: nothing kept,
+    # and the token is not in the page.
     expect(page.get_by_role("heading", name="Add a comment")).to_be_visible()
     assert _stored(page) == {}
+    assert page.evaluate("() => sessionStorage.length") == 0
+    assert token not in page.content()
     page.get_by_label("Comment for the staff").fill("Saya simpan kuitansinya")
     page.get_by_role("button", name="Send comment").click()
     expect(page.locator(".own-words")).to_contain_text("Saya simpan kuitansinya")
+    expect(page.get_by_role("heading", name="Add a comment")).to_be_visible()
     assert _stored(page) == {}
+    assert page.evaluate("() => sessionStorage.length") == 0
 
 
 @pytest.fixture

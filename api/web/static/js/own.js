@@ -3,19 +3,25 @@
    posted in a form body to /t/{code} (never in an address). If this device holds the token for
    the code (the link's fragment, or remembered on this device by the reporter's choice), it is
    posted once without asking; a pasted one is remembered only when "Remember this report on
-   this device" is ticked. A token that opened nothing is forgotten and not sent again. */
+   this device" is ticked. The report's page gets the token it was opened with for that one
+   load (sessionStorage, taken there), never in its HTML. A token that opened nothing is
+   forgotten and not sent again. */
 "use strict";
 (function () {
   var form = document.getElementById("own-report");
   if (!form) { return; }
   var key = "tanggap.token." + form.dataset.code;
   var field = form.elements.token;
+  var handoff = "tanggap.posted." + form.dataset.code;
   function remember(value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
+  function handOver(value) { try { sessionStorage.setItem(handoff, value); } catch (e) { /* private mode */ } }
+  try { sessionStorage.removeItem(handoff); } catch (e) { /* private mode */ }
   var keep = document.getElementById("own-remember");
   document.getElementById("own-remember-choice").hidden = false;
   form.addEventListener("submit", function () {
     field.value = field.value.trim();
     if (keep.checked) { remember(field.value); }
+    handOver(field.value);
   });
   if (form.dataset.tried) {
     try { localStorage.removeItem(key); } catch (e) { /* private mode */ }
@@ -26,5 +32,6 @@
   if (!token) { try { token = localStorage.getItem(key); } catch (e) { token = null; } }
   if (!token) { return; }
   field.value = token;
+  handOver(token);
   form.submit();
 })();

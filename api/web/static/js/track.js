@@ -1,9 +1,10 @@
 /* The tracking page's reporter actions. The token comes from the link's fragment (#token=…),
    which browsers never send to a server, or from this device's memory, or is pasted, or (a report
-   the public may not see) was just posted to open this page; it goes only in the
-   X-Reporter-Token header of the JSON API calls (comment, dispute, appeal, rating). The device
-   remembers it only when the reporter ticks "Remember this report on this device" (a warnet or
-   a family phone is shared); "Forget on this device" undoes that. */
+   the public may not see) was just posted to open this page (handed over for that one page load
+   in sessionStorage, never written into the page); it goes only in the X-Reporter-Token header
+   of the JSON API calls (comment, dispute, appeal, rating). The device remembers it only when
+   the reporter ticks "Remember this report on this device" (a warnet or a family phone is
+   shared); "Forget on this device" undoes that. */
 "use strict";
 (function () {
   var section = document.getElementById("reporter");
@@ -22,9 +23,13 @@
   function remember(value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
   function forget() { try { localStorage.removeItem(key); } catch (e) { /* private mode */ } }
   function recalled() { try { return localStorage.getItem(key); } catch (e) { return null; } }
+  /* The token posted to open this page (a report the public may not see), handed over by the
+     page that posted it for this one load: taken, then no longer kept. */
+  var handoff = "tanggap.posted." + code;
   function posted() {
-    var own = document.getElementById("own-report");
-    return own && own.elements.token.value ? own.elements.token.value : null;
+    var value = null;
+    try { value = sessionStorage.getItem(handoff); sessionStorage.removeItem(handoff); } catch (e) { /* */ }
+    return document.getElementById("own-report") ? value : null;
   }
   var rememberChoice = document.getElementById("remember-choice");
   var rememberBox = document.getElementById("remember-token");
@@ -126,7 +131,8 @@
   function hideOwnWords() {
     document.querySelectorAll(".own-entry, .own-words").forEach(function (p) { p.remove(); });
   }
-  var given = fromFragment() || posted();
+  var handed = posted();
+  var given = fromFragment() || handed;
   var initial = given || recalled();
   if (initial) {
     use(initial, false).catch(function () { if (!given) { forget(); } });
@@ -151,7 +157,10 @@
      posting the token again (its page has no public address to reload). */
   function again() {
     var own = document.getElementById("own-report");
-    if (own) { own.elements.token.value = token; own.submit(); } else { window.location.reload(); }
+    if (own) {
+      try { sessionStorage.setItem(handoff, token); } catch (e) { /* */ }
+      own.elements.token.value = token; own.submit();
+    } else { window.location.reload(); }
   }
   function post(path, body, doneKey, button, fields) {
     error.hidden = true;

@@ -4,11 +4,13 @@ them in both languages, what its form sends without the page's script (the brows
 
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from engine.models import Ticket
@@ -196,3 +198,31 @@ def test_tracking_page_offers_remembering_and_forgetting_in_words(api: Api) -> N
         assert '<input type="checkbox" id="token-remember"' in html
         assert '<input type="checkbox" id="remember-token"' in html
     assert "Ingat laporan ini di perangkat ini" in api.client.get("/t/JKT-0000-0000?lang=id").text
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def test_without_script_the_form_carries_its_photo_and_a_kind_that_needs_one_asks(
+    api: Api,
+) -> None:
+    """The photo boxes are named, so a browser without the script sends the photo with the
+    report; a kind of problem that needs a photo, sent without one, is refused in words."""
+    refused = _post(api, "en", category="broken_road")
+    assert refused.status_code == 422
+    assert "A report of this kind needs at least one photo." in unescape(refused.text)
+
+    api.clock.tick()
+    files = [
+        *_form(category="broken_road").items(),
+        ("photos", ("lubang.jpg", _jpeg(), "image/jpeg")),
+    ]
+    page = api.client.post("/", files=files, headers={"Accept": "text/html"})
+    assert page.status_code == 201, page.text
+    code = re.search(r'id="receipt-code">(JKT-[0-9A-Z-]+)<', page.text)
+    assert code is not None
+    stored = api.client.get(f"/api/v1/reports/{code[1]}").json()
+    assert [(p["width"], p["height"]) for p in stored["photos"]] == [(64, 48)]

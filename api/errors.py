@@ -310,7 +310,7 @@ def not_text(error: Mapping[str, Any]) -> RuleViolated | None:
     return None
 
 
-def _field_name(loc: Any) -> str | None:
+def field_name(loc: Any) -> str | None:
     """The field as the caller named it: the last name in a validation error's location that
     is not where it came from (body, query …), a list index or pydantic's name for a union's
     member — never FastAPI's "query.x" path; None when there is none."""
@@ -324,7 +324,7 @@ def _number_for_instant(errors: Any) -> RuleViolated | None:
     instant without an offset, naming the parameter, so both read and are coded alike."""
     if not errors or errors[0].get("type") != "instant_without_offset":
         return None
-    name = _field_name(errors[0].get("loc", ()))
+    name = field_name(errors[0].get("loc", ()))
     return without_offset(safe(name[:60]) if name else "the instant")
 
 
@@ -382,7 +382,7 @@ def install(app: FastAPI) -> None:
         ]
         raw = exc.errors()
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        name = _field_name(first["loc"])
+        name = field_name(first["loc"])
         detail = plain_words(name or "", raw[0] if raw else {})
         extra: dict[str, Any] = {"params": {"field": name}} if name else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"

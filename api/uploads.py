@@ -137,6 +137,11 @@ async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, 
     return _validate(model, fields, json=False), photos
 
 
+def validate_form(model: type[M], fields: Any) -> M:
+    """``model`` from a form's fields (all text), refused as a request's fields are."""
+    return _validate(model, fields, json=False)
+
+
 #: ``answers[code]`` or ``answers[code][]`` (repeated for several values), as PHP and Open311
 #: clients spell a mapping in a form.
 _NESTED = re.compile(r"^(\w+)\[([^\[\]]{1,60})\](\[\])?$")

@@ -55,6 +55,9 @@ class Submitted:
     #: Whether the public sees the report (``Category.public``); if not, only its reporter,
     #: with the token, and staff do.
     public: bool = True
+    #: Whether who reported it is hidden from staff too (only admins see it): the reporter is
+    #: told so on the receipt.
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ def write_submission(
         result.reporter_token,
         checked.possible_duplicates,
         public=intake.category.public,
+        private=ticket.private,
     )
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from api.deps import (
     NowDep,
+    Phases,
     PhasesDep,
     ReadSessionDep,
     ReporterContext,
@@ -59,6 +60,7 @@ from engine import (
     RuleViolated,
     Settings,
     State,
+    Submitted,
     Trigger,
     check_location,
     check_submission,
@@ -181,6 +183,14 @@ def create_report(
     body, photos = parsed
     if body.channel in ("walk-in", "phone", "staff-on-behalf"):
         raise invalid("body", "channel", "staff channels need a staff key")
+    return ReportCreated.of(file_report(body, photos, phases=phases, now=now, settings=settings))
+
+
+def file_report(
+    body: ReportCreate, photos: list[bytes], *, phases: Phases, now: datetime, settings: Settings
+) -> Submitted:
+    """A citizen's report through the engine's rules, as the API and the report page (without
+    its script) send it; refusals name the request's fields (``REPORT_FIELDS``)."""
     actor = Actor.citizen()
     # Every rule and read first, outside the write transaction: on SQLite the write lock is
     # then held for the INSERTs only.
@@ -195,10 +205,9 @@ def create_report(
                 settings=settings,
             )
         with phases.write() as session:
-            submitted = write_submission(
+            return write_submission(
                 session, checked, actor=actor, now=now, settings=settings, storage=phases.storage
             )
-    return ReportCreated.of(submitted)
 
 
 def _bbox(text: str | None) -> tuple[float, float, float, float] | None:

@@ -301,6 +301,10 @@ class ReportCreated(BaseModel):
         "false for a category that is not published (e.g. pungli): only you, with the "
         "reporter token, and the city's staff see it"
     )
+    private: bool = Field(
+        description="whether it was filed privately: your name, e-mail and phone are hidden "
+        "from staff too (only the city's administrators see them)"
+    )
 
     @classmethod
     def of(cls, s: Submitted) -> ReportCreated:
@@ -313,6 +317,7 @@ class ReportCreated(BaseModel):
             expected_resolution_at=r.expected_at,
             possible_duplicates=[ReportRead.of(d) for d in s.possible_duplicates],
             public=s.public,
+            private=s.private,
         )
 
 

@@ -1,8 +1,9 @@
 """The web pages (issue 11): server-rendered Jinja2, Indonesian and English, served by the app.
 
 ``install(app)`` mounts the vendored static files at ``/static`` and adds every page module
-present: ``citizen`` (report at ``/``, track at ``/t/{code}``) and, when they exist, the staff
-worklist and supervisor dashboard modules (``staff``, ``dashboard``), each exposing ``router``.
+present: ``report_form`` (report at ``/``), ``citizen`` (track at ``/t/{code}``) and, when they
+exist, the staff worklist and supervisor dashboard modules (``staff``, ``dashboard``), each
+exposing ``router``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from api.web.pages import STATIC
 
 #: Page modules under ``api/web/``, added in this order when present.
-PAGE_MODULES = ("citizen", "staff", "dashboard", "docs")
+PAGE_MODULES = ("report_form", "citizen", "staff", "dashboard", "docs")
 
 
 def _favicon() -> FileResponse:

@@ -1,4 +1,4 @@
-"""Citizen pages: report a problem at ``/``, follow it at ``/t/{code}``.
+"""Citizen pages: follow a report at ``/t/{code}`` (the report form is ``report_form``).
 
 The short tracking link is what mails, SMS and printed receipts carry. Reads come from the
 engine's public projection (no personal data by construction); the page's script sends reports,
@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep
 from api.routes.media import own_photo_url
-from api.schemas.public import Lat, Lon
 from api.strict_json import StrictRoute
 from api.web.i18n import language_of
 from api.web.pages import LANG_COOKIE, LanguageDep, get_settings, render, zone_names
@@ -33,38 +32,14 @@ from engine import (
     confirm_follow,
     follow_confirmation,
     get_public,
-    list_services,
     mail_stop,
     reporter_view,
     stop_mail,
-    suggest_duplicates,
 )
 from engine.lifecycle import OPEN_STATES, appeal_open_until
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
-#: A picture beside each category's words (the words carry the meaning; the picture helps).
-GROUP_ICONS = {
-    "transport": "🚦",
-    "infrastructure": "🚧",
-    "water": "🌊",
-    "environment": "🗑️",
-    "public_order": "🚨",
-    "safety": "🔥",
-    "social": "🤝",
-    "health": "🏥",
-    "public_service": "🏛️",
-}
-CATEGORY_ICONS = {
-    "traffic_jam": "🚗",
-    "broken_traffic_light": "🚦",
-    "illegal_parking": "🅿️",
-    "broken_road": "🕳️",
-    "broken_street_light": "💡",
-    "flood": "🌊",
-    "garbage_pile": "🗑️",
-}
-OTHER_ICON = "📝"
 #: States in which the reporter may dispute the fix or rate it.
 FINISHED = (State.RESOLVED, State.CLOSED)
 
@@ -89,50 +64,6 @@ def following(state: State, *, own: bool) -> str | None:
     if own:
         return None
     return "open" if state in OPEN_STATES else state.value
-
-
-def icon(category: str, group: str) -> str:
-    return CATEGORY_ICONS.get(category) or GROUP_ICONS.get(group) or OTHER_ICON
-
-
-@router.get("/", response_class=HTMLResponse)
-def report_page(
-    request: Request, language: LanguageDep, session: ReadSessionDep, settings: SettingsDep
-) -> Response:
-    categories = [
-        {
-            "code": s.code,
-            "name": (s.name_id, s.name_en),
-            "icon": icon(s.code, s.group),
-            "photo": s.photo_on_submit,
-        }
-        for s in list_services(session)
-    ]
-    return render(
-        request,
-        "report.html",
-        language,
-        {"categories": categories, "centre": list(settings.map_centre), "zoom": settings.map_zoom},
-        title="report.title",
-    )
-
-
-@router.get("/web/nearby", response_class=HTMLResponse)
-def nearby(
-    request: Request,
-    language: LanguageDep,
-    session: ReadSessionDep,
-    now: NowDep,
-    settings: SettingsDep,
-    category: Annotated[str, Query(min_length=1, max_length=60)],
-    lat: Annotated[float, Lat],
-    lon: Annotated[float, Lon],
-) -> Response:
-    """A fragment for the report form: open reports of this category near the chosen point."""
-    found = suggest_duplicates(
-        session, category=category, lat=lat, lon=lon, now=now, settings=settings
-    )
-    return render(request, "_nearby.html", language, {"reports": found})
 
 
 @router.get("/t", response_model=None)

@@ -160,6 +160,7 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
         "The secret code does not match this report."
     )
     page.get_by_label("Secret code").fill(token)
+    page.locator("#token-form").get_by_label("Remember this report on this device").check()
     page.get_by_role("button", name="Use this code").click()
     expect(page.get_by_role("heading", name="Add a comment")).to_be_visible()
     axe(page)
@@ -194,7 +195,8 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
     )
     assert private.json()["rating"] == 5
     assert [n["note"] for n in private.json()["own_notes"]] == ["Thank you, <b>quick</b> work"]
-    page.get_by_role("button", name="Forget the code on this device").click()
+    page.get_by_role("button", name="Forget on this device").click()
+    assert page.evaluate(f"() => localStorage.getItem('tanggap.token.{code}')") is None
     expect(page.locator(".own-words")).to_have_count(0)
     expect(page.locator(".timeline")).not_to_contain_text("Comment")
 

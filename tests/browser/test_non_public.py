@@ -66,5 +66,7 @@ def test_the_reporter_pastes_the_token_on_the_not_found_page(
     page.get_by_role("button", name="Pakai kode ini").click()
     expect(page.locator(".description")).to_have_text(ACCUSATION)
     expect(page.locator("#not-public")).to_contain_text("tidak ditampilkan untuk umum")
-    # Remembered as it was sent: the reporter's actions are open without pasting it again.
+    # Opened with the token just sent: the reporter's actions are open without pasting it
+    # again, and this device keeps nothing (the remember box was not ticked).
     expect(page.locator("#token-status")).to_be_visible()
+    assert page.evaluate("() => Object.keys(localStorage)") == []

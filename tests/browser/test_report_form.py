@@ -71,7 +71,7 @@ def test_the_reporter_s_e_mail_gets_the_status_mail_and_is_never_shown(
     open_page: OpenPage, live: Live
 ) -> None:
     page = open_page("/", size="phone", lang="id")
-    expect(page.get_by_text("tidak pernah ditampilkan untuk umum")).to_be_visible()
+    expect(page.locator("#contact-hint")).to_contain_text("tidak pernah ditampilkan untuk umum")
     page.locator("input[name=category][value=traffic_jam]").check()
     page.locator("#coords").fill("-6.1754, 106.8272")
     page.locator("#coords").press("Tab")

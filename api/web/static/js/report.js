@@ -1,6 +1,8 @@
 /* The report form: pick a category and a place, see what is already reported nearby, describe,
    add photos, send to the JSON API (POST /api/v1/reports), then show the code and the link to
-   keep. The reporter token travels only in the link's fragment, which browsers never send. */
+   keep. The reporter token travels only in the link's fragment, which browsers never send.
+   The device remembers the report only when the reporter ticks "Remember this report on this
+   device" on the receipt (a warnet or a family phone is shared). */
 "use strict";
 (function () {
   var form = document.getElementById("report-form");
@@ -160,12 +162,16 @@
     if (event.key === "Enter") { event.preventDefault(); clearTimeout(searchTimer); findPlaces(); }
   });
 
-  /* The optional name and e-mail: a refusal of either is said under its box. */
+  /* The optional name, e-mail and phone: a refusal of any is said under its box. */
   var contact = {
     name: { input: document.getElementById("reporter-name"), error: document.getElementById("name-error") },
-    email: { input: document.getElementById("reporter-email"), error: document.getElementById("email-error") }
+    email: { input: document.getElementById("reporter-email"), error: document.getElementById("email-error") },
+    phone: { input: document.getElementById("reporter-phone"), error: document.getElementById("phone-error") }
   };
-  var contactFields = { name: "name", reporter_name: "name", email: "email", reporter_email: "email" };
+  var contactFields = {
+    name: "name", reporter_name: "name", email: "email", reporter_email: "email",
+    phone: "phone", reporter_phone: "phone"
+  };
   function clearFieldErrors() {
     Object.keys(contact).forEach(function (k) {
       contact[k].error.hidden = true; contact[k].error.textContent = "";
@@ -239,6 +245,9 @@
       var name = contact.name.input.value.trim(), email = contact.email.input.value.trim();
       if (name) { body.append("name", name); }
       if (email) { body.append("email", email); }
+      var phone = contact.phone.input.value.trim();
+      if (phone) { body.append("phone", phone); }
+      if (document.getElementById("private").checked) { body.append("private", "true"); }
       body.append("language", lang);
       body.append("channel", "web");
       files.forEach(function (f) { body.append("photos", f.blob, f.name); });
@@ -255,16 +264,38 @@
 
   function done(created) {
     var link = window.location.origin + "/t/" + encodeURIComponent(created.code) + "#token=" + encodeURIComponent(created.reporter_token);
-    try { localStorage.setItem("tanggap.token." + created.code, created.reporter_token); } catch (e) { /* private mode */ }
     form.hidden = true;
     var receipt = document.getElementById("receipt");
     document.getElementById("receipt-code").textContent = created.code;
     document.getElementById("receipt-not-public").hidden = created.public !== false;
+    document.getElementById("receipt-private").hidden = created.private !== true;
     document.getElementById("receipt-link").value = link;
     document.getElementById("receipt-open").href = link;
+    offerRemember(created.code, created.reporter_token);
     receipt.hidden = false;
     receipt.focus();
   }
+  /* "Remember this report on this device", off until ticked; unticking forgets it again. */
+  function offerRemember(code, token) {
+    var box = document.getElementById("remember");
+    var said = document.getElementById("remember-status");
+    var key = "tanggap.token." + code;
+    box.checked = false;
+    box.onchange = function () {
+      try {
+        if (box.checked) { localStorage.setItem(key, token); } else { localStorage.removeItem(key); }
+        said.textContent = t(box.checked ? "report.remembered" : "report.forgotten");
+      } catch (e) { box.checked = false; said.textContent = t("report.forgotten"); }
+    };
+    document.getElementById("remember-choice").hidden = false;
+  }
+  /* A receipt the server wrote (the form was posted before this script ran): its link holds
+     the code and the token. */
+  (function () {
+    var receipt = document.getElementById("receipt");
+    var match = /\/t\/([^#?]+)#token=([^&]+)/.exec(document.getElementById("receipt-link").value);
+    if (!receipt.hidden && match) { offerRemember(decodeURIComponent(match[1]), decodeURIComponent(match[2])); }
+  })();
   document.getElementById("copy-link").addEventListener("click", function () {
     var input = document.getElementById("receipt-link");
     input.select();

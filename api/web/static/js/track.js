@@ -1,6 +1,10 @@
 /* The tracking page's reporter actions. The token comes from the link's fragment (#token=…),
-   which browsers never send to a server, or from this device's memory, or is pasted; it goes only
-   in the X-Reporter-Token header of the JSON API calls (comment, dispute, appeal, rating). */
+   which browsers never send to a server, or from this device's memory, or is pasted, or (a report
+   the public may not see) was just posted to open this page (handed over for that one page load
+   in sessionStorage, never written into the page); it goes only in the X-Reporter-Token header
+   of the JSON API calls (comment, dispute, appeal, rating). The device remembers it only when
+   the reporter ticks "Remember this report on this device" (a warnet or a family phone is
+   shared); "Forget on this device" undoes that. */
 "use strict";
 (function () {
   var section = document.getElementById("reporter");
@@ -17,7 +21,25 @@
   var token = null;
 
   function remember(value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
+  function forget() { try { localStorage.removeItem(key); } catch (e) { /* private mode */ } }
   function recalled() { try { return localStorage.getItem(key); } catch (e) { return null; } }
+  /* The token posted to open this page (a report the public may not see), handed over by the
+     page that posted it for this one load: taken, then no longer kept. */
+  var handoff = "tanggap.posted." + code;
+  function posted() {
+    var value = null;
+    try { value = sessionStorage.getItem(handoff); sessionStorage.removeItem(handoff); } catch (e) { /* */ }
+    return document.getElementById("own-report") ? value : null;
+  }
+  var rememberChoice = document.getElementById("remember-choice");
+  var rememberBox = document.getElementById("remember-token");
+  var forgetButton = document.getElementById("forget-token");
+  /* What the reporter is offered: to remember the report here, or to forget it. */
+  function showRemembered() {
+    var kept = token !== null && recalled() === token;
+    rememberChoice.hidden = kept; rememberBox.checked = kept; forgetButton.hidden = !kept;
+  }
+  document.getElementById("token-remember-choice").hidden = false;
   function fromFragment() {
     var match = /(?:^|&)token=([^&]+)/.exec(window.location.hash.slice(1));
     return match ? decodeURIComponent(match[1]) : null;
@@ -30,10 +52,12 @@
       function () { return window.tanggapProblem({}); });
   }
 
-  function use(candidate) {
+  function use(candidate, keep) {
     return fetch(api + "/private", { headers: { "X-Reporter-Token": candidate } }).then(function (r) {
       if (!r.ok) { throw new Error(t("track.token_wrong")); }
-      token = candidate; remember(candidate);
+      token = candidate;
+      if (keep) { remember(candidate); }
+      showRemembered();
       tokenForm.hidden = true; actions.hidden = false; error.hidden = true;
       return r.json().then(function (mine) {
         showOwnWords(mine.own_notes || [], (mine.report && mine.report.timeline) || []);
@@ -107,15 +131,25 @@
   function hideOwnWords() {
     document.querySelectorAll(".own-entry, .own-words").forEach(function (p) { p.remove(); });
   }
-  var initial = fromFragment() || recalled();
-  if (initial) { use(initial).catch(function () { try { localStorage.removeItem(key); } catch (e) { /* */ } }); }
+  var handed = posted();
+  var given = fromFragment() || handed;
+  var initial = given || recalled();
+  if (initial) {
+    use(initial, false).catch(function () { if (!given) { forget(); } });
+  }
   tokenForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    use(document.getElementById("token").value.trim()).catch(function (e) { showError(e.message); });
+    var keep = document.getElementById("token-remember").checked;
+    use(document.getElementById("token").value.trim(), keep).catch(function (e) { showError(e.message); });
   });
-  document.getElementById("forget-token").addEventListener("click", function () {
-    try { localStorage.removeItem(key); } catch (e) { /* */ }
+  rememberBox.addEventListener("change", function () {
+    if (rememberBox.checked && token) { remember(token); }
+    showRemembered();
+  });
+  forgetButton.addEventListener("click", function () {
+    forget();
     token = null; actions.hidden = true; tokenForm.hidden = false; hideOwnWords();
+    document.getElementById("token-remember").checked = false;
     if (window.location.hash) { history.replaceState(null, "", window.location.pathname); }
   });
 
@@ -123,7 +157,10 @@
      posting the token again (its page has no public address to reload). */
   function again() {
     var own = document.getElementById("own-report");
-    if (own) { own.elements.token.value = token; own.submit(); } else { window.location.reload(); }
+    if (own) {
+      try { sessionStorage.setItem(handoff, token); } catch (e) { /* */ }
+      own.elements.token.value = token; own.submit();
+    } else { window.location.reload(); }
   }
   function post(path, body, doneKey, button, fields) {
     error.hidden = true;

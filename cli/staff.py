@@ -88,7 +88,7 @@ def _set_active(email: str, active: bool) -> None:
     with reported_errors(), database().transaction() as session:
         before = find_staff(session, email)
         was_active = before.active if before is not None else None
-        member = set_staff_active(session, email, active=active)
+        member = set_staff_active(session, email, active=active, now=now())
         state = "active" if active else "deactivated"
         if was_active == active:  # nothing changed: say so rather than claim it was done
             console.print(f"{member.email} was already {state}")

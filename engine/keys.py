@@ -92,6 +92,15 @@ class KeyHolder:
     area_id: int | None
     #: The address of the staff member the key belongs to (None: a key for a program).
     staff_email: str | None = None
+    #: That staff member's id and name: a person's key acts as the person.
+    staff_id: int | None = None
+    staff_name: str | None = None
+
+    @property
+    def who(self) -> str:
+        """How pages and timelines name the holder: the person a key was made for, else the
+        key's own name."""
+        return self.staff_name if self.staff_name is not None else self.name
 
     @property
     def actor(self) -> Actor:
@@ -99,6 +108,12 @@ class KeyHolder:
             # The app by its name, for staff's timeline ("Aplikasi X (Open311 client)"); the
             # public timeline shows the role only.
             return Actor(Role.CLIENT, self.name)
+        if self.staff_id is not None and self.staff_name is not None:
+            # A person's own key acts as that person: the timeline names them, and they are
+            # not mailed about their own act (an officer assigning a ticket to themselves).
+            return Actor(
+                self.role, self.staff_name, staff_id=self.staff_id, agency_id=self.agency_id
+            )
         return Actor(self.role, f"{self.name} (api key)", agency_id=self.agency_id)
 
     @property
@@ -273,6 +288,8 @@ def holder_of(key: ApiKey) -> KeyHolder:
         agency_area_id=agency.area_id if agency else None,
         area_id=key.area_id,
         staff_email=key.staff.email if key.staff else None,
+        staff_id=key.staff.id if key.staff else None,
+        staff_name=key.staff.name if key.staff else None,
     )
 
 

@@ -14,7 +14,7 @@ breach (after downtime, "will soon be late" about something already late only co
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import Subquery, and_, insert, select, union_all
 from sqlalchemy.orm import Session
 
-from engine import environment
+from engine import environment, outbox
 from engine import timers as timer_rows
 from engine.delivery import DeliveryPolicy, alert_operator
 from engine.models import Escalation, MailedTogether, Notification, SlaTimer, Ticket
 from engine.outbox import Overdue, ToldBefore, enqueue, escalation_message, notification_rows
+from engine.policies import load_policy_book
 from engine.recipients import Addressee, Directory
 from sla import Level, Policy, reached_levels, status
 
@@ -131,6 +132,66 @@ def record_due(
 _ToMail = tuple[Ticket, SlaTimer, Level, Policy, Escalation]
 
 
+def readdress(session: Session, ticket: Ticket, *, now: datetime) -> int:
+    """After a change to ``ticket`` (or to someone it names): withdraw the waiting staff mail
+    whose addressee it no longer names and tell the levels that still hold to whom it names now
+    (``outbox.readdress_pending``, then ``tell_anew``); returns how many mails were withdrawn.
+    The caller owns the transaction."""
+    readdressed = outbox.readdress_pending(session, ticket, now)
+    tell_anew(session, ticket, readdressed.escalation_ids, now=now)
+    return readdressed.withdrawn
+
+
+def tell_anew(
+    session: Session, ticket: Ticket, escalation_ids: Sequence[int], *, now: datetime
+) -> int:
+    """Tell the levels whose waiting mail a change to ``ticket`` withdrew
+    (``outbox.readdress_pending``) to whom the ticket names now; returns how many mails were
+    queued.
+
+    Only a level that still holds: its clock runs in the same cycle, and under the policy and
+    deadline the ticket has now, the level is reached by ``now``. A location correction to
+    another kecamatan keeps the running clocks, so the kecamatan office now responsible gets the
+    breach its predecessor would have; a transfer stops the start clock, so the new agency is not
+    told of the old agency's lateness; a category withheld from area offices names no area
+    office, so none is told. Who was already told of a level (any row of it in the outbox, sent
+    or not) is not told again.
+    """
+    if not escalation_ids:
+        return 0
+    book = load_policy_book(session)
+    to_mail: list[_ToMail] = []
+    for escalation in session.scalars(
+        select(Escalation).where(Escalation.id.in_(escalation_ids)).order_by(Escalation.id)
+    ):
+        timer = session.get(SlaTimer, escalation.timer_id)
+        if timer is None or timer.stopped_at is not None or timer.cycle != escalation.cycle:
+            continue
+        policy = timer_rows.policy_for(book, ticket, timer)
+        if policy is None:
+            continue
+        reached = {
+            level.key: level
+            for level, _ in reached_levels(timer_rows.facts(timer, policy), policy.ladder, now)
+        }
+        level = reached.get(escalation.level)
+        if level is not None:
+            to_mail.append((ticket, timer, level, policy, escalation))
+    if not to_mail:
+        return 0
+    told = told_of()
+    already: dict[int, set[str]] = {}
+    for escalation_id, recipient in session.execute(
+        select(told.c.escalation_id, Notification.recipient)
+        .join(Notification, Notification.id == told.c.notification_id)
+        .where(told.c.escalation_id.in_([item[4].id for item in to_mail]))
+    ):
+        already.setdefault(escalation_id, set()).add(recipient.lower())
+    result = SweepResult()
+    _mail(session, to_mail, now=now, result=result, directory=Directory(session), already=already)
+    return result.notifications
+
+
 def _mail(
     session: Session,
     to_mail: list[_ToMail],
@@ -138,6 +199,7 @@ def _mail(
     now: datetime,
     result: SweepResult,
     directory: Directory,
+    already: dict[int, set[str]] | None = None,
 ) -> None:
     """Queue the mail of the levels in ``to_mail``: one mail per recipient for each ticket,
     level and instant it fell due, naming every clock of the ticket that reached that level
@@ -150,7 +212,8 @@ def _mail(
     Grouping is per recipient: when the clocks' ladders name different people at that level,
     each person gets one mail naming the clocks that reached them. Levels due at different
     instants are separate mails (each says its own deadline and lateness), even when one
-    catch-up sweep records them together, as are different levels.
+    catch-up sweep records them together, as are different levels. ``already``: per ledger row,
+    the addresses (lower-case) that were told of it before and are not told again.
     """
     told = _told_before(session, sorted({timer.id for _, timer, *_ in to_mail}))
     groups: dict[tuple[int, str, int, datetime], list[_ToMail]] = {}
@@ -165,8 +228,11 @@ def _mail(
         # ``group``) that reach them.
         reached: dict[str, tuple[Addressee, list[int]]] = {}
         lost: dict[str, Addressee] = {}
-        for place, (_, timer, level, _, _) in enumerate(group):
+        for place, (_, timer, level, _, escalation) in enumerate(group):
             addressees, gone = _addressed(directory, ticket, level)
+            if already:
+                before = already.get(escalation.id, set())
+                addressees = [a for a in addressees if a.email.lower() not in before]
             for addressee in addressees:
                 reached.setdefault(addressee.email.lower(), (addressee, []))[1].append(place)
             for addressee in gone:

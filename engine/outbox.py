@@ -22,6 +22,7 @@ from engine.letters import Letter
 from engine.lifecycle import Role, State, Trigger, appeal_open_until
 from engine.models import (
     Escalation,
+    MailedTogether,
     Notification,
     NotificationKind,
     SlaTimer,
@@ -548,15 +549,27 @@ def _withhold_from_supporters(session: Session, ticket: Ticket) -> int:
     )
 
 
-def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> int:
+@dataclass(frozen=True)
+class Readdressed:
+    """What ``readdress_pending`` did: how many waiting mails it withdrew, and the ledger rows
+    (escalation ids) whose mail it withdrew, including the other clocks a withdrawn mail told
+    of (``MailedTogether``): ``ledger.tell_anew`` tells them to whom the ticket names now."""
+
+    withdrawn: int = 0
+    escalation_ids: tuple[int, ...] = ()
+
+
+def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> Readdressed:
     """Re-read who the ticket's queued staff mails are for, after a change to it; returns how
-    many were withdrawn.
+    many were withdrawn and the escalations whose mail was.
 
     An escalation, hand-over or forwarded follow-up still ``pending`` whose addressee the
     ticket as it is now no longer names (transferred to another agency, another officer,
     moved to another area, re-categorised as withheld from area offices) is not sent:
     ``failed`` with why, for operators. A citizen's follow-up must still reach someone: it is
-    forwarded again, to whoever works on the ticket now. Called by ``tickets.write_transition``
+    forwarded again, to whoever works on the ticket now; an escalation level whose clock still
+    runs is told anew by the caller (``ledger.tell_anew``: a location correction moves its
+    kecamatan office's mail to the office now responsible). Called by ``tickets.write_transition``
     in the change's transaction (DESIGN: a change re-evaluates its recipients at once); a row
     the delivery flow already claimed is past recalling.
 
@@ -577,9 +590,9 @@ def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> int:
         )
     )
     if not rows:
-        return withheld
+        return Readdressed(withheld)
     directory = Directory(session)
-    withdrawn, again = 0, []
+    withdrawn, again, escalations = 0, [], []
     for row in rows:
         recipient = _CHAIN.get(row.recipient_kind)
         if recipient is None:
@@ -591,24 +604,40 @@ def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> int:
         if recipient.kind is RecipientKind.AREA_OFFICE and ticket.category_id in directory.withheld:
             row.last_error = WITHHELD_NOT_SENT
         else:
-            now_named = ", ".join(named) or "nobody"
+            # For operators (``outbox list``), in English as the CLI is.
+            who = _who_kind(row.recipient_kind).rpartition(" / ")[2]
             row.last_error = (
-                f"not sent: after a change to {ticket.code}, its {_who_kind(row.recipient_kind)} "
-                f"is {now_named}"
+                f"not sent: after a change to {ticket.code}, its {who} is "
+                f"{', '.join(named) or 'nobody'}"
             )[:500]
         withdrawn += 1
+        if row.escalation_id is not None:
+            escalations.append(row.escalation_id)
+            escalations += session.scalars(
+                select(MailedTogether.escalation_id).where(
+                    MailedTogether.carrier_id == row.escalation_id,
+                    MailedTogether.recipient == row.recipient,
+                )
+            )
         if row.kind == NotificationKind.CITIZEN_FOLLOW_UP.value and row.dedupe_key:
-            again.append(row.dedupe_key)
+            again.append((row, row.dedupe_key))
             row.dedupe_key = None  # the event's key passes to the mail that replaces it
     session.flush()
-    for key in again:
+    for row, key in again:
         seq = int(key.rsplit(":", 1)[1])
         event = session.scalar(
             select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.seq == seq)
         )
-        if event is not None:
-            on_citizen_follow_up(session, ticket, event, now)
-    return withdrawn + withheld
+        if event is None or not on_citizen_follow_up(session, ticket, event, now):
+            continue
+        # The operator reads where the citizen's words went, not that they went nowhere.
+        forwarded = session.scalars(
+            select(Notification.recipient).where(Notification.dedupe_key == key)
+        ).all()
+        row.last_error = (
+            f"not sent: after a change to {ticket.code}, forwarded to {', '.join(forwarded)}"
+        )[:500]
+    return Readdressed(withdrawn + withheld, tuple(dict.fromkeys(escalations)))
 
 
 def on_citizen_follow_up(

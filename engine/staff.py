@@ -6,13 +6,13 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.lookup import get_agency
 from engine.errors import RuleViolated, StaffExists, StaffNotFound
 from engine.lifecycle import STAFF_ROLES, Role
-from engine.models import Staff
+from engine.models import Notification, Staff, Ticket
 from engine.text import LIMITS, clean_email, clean_text, code_key
 
 
@@ -134,10 +134,28 @@ def set_staff_timezone(session: Session, email: str, timezone: str) -> Staff:
     return member
 
 
-def set_staff_active(session: Session, email: str, *, active: bool) -> Staff:
+def set_staff_active(session: Session, email: str, *, active: bool, now: datetime) -> Staff:
     """Deactivate (or reactivate) an account: a deactivated member may no longer act; their
-    name stays on the tickets and events they handled."""
+    name stays on the tickets and events they handled.
+
+    Mail waiting for a member who is deactivated is re-read at once, as after a change to the
+    ticket (``ledger.readdress``): a hand-over to them is not sent, a citizen's comment or
+    dispute waiting for them goes to the agency's queue instead (README: "the assigned officer
+    if active, else the agency's queue")."""
+    from engine import ledger  # ledger → outbox → … → staff: imported when needed
+
     member = get_staff(session, email)
     member.active = active
     session.flush()
+    if not active:
+        waiting = select(Notification.ticket_id).where(
+            Notification.status == "pending",
+            func.lower(Notification.recipient) == member.email.lower(),
+            Notification.ticket_id.is_not(None),
+        )
+        for ticket in session.scalars(
+            select(Ticket).where(Ticket.id.in_(waiting)).order_by(Ticket.id)
+        ):
+            ledger.readdress(session, ticket, now=now)
+        session.flush()
     return member

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clocks, handover, outbox, visibility
+from engine import clocks, handover, ledger, outbox, visibility
 from engine.actors import Actor
 from engine.codes import normalize_code, not_found
 from engine.errors import StaleVersion, TicketNotFound
@@ -169,7 +169,7 @@ def write_transition(
             raise
         raise stale from exc
     clocks.on_transition(session, ticket, trigger=trigger, now=now)
-    outbox.readdress_pending(session, ticket, now)
+    ledger.readdress(session, ticket, now=now)
     outbox.on_public_transition(session, ticket, event, now, settings=settings)
     outbox.on_citizen_follow_up(session, ticket, event, now)
     handover.on_handover(session, ticket, event, now)

@@ -10,11 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 
 from engine.keys import create_key
 from engine.lifecycle import Role
 from engine.staff import add_staff
 from tests.api.conftest import ROOT, Api
+
+ORIGIN = "https://testserver"
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -669,3 +672,51 @@ def test_adjacent_periods_add_up(api: Api) -> None:
     assert before["reopen_rate"]["count"] == 0  # no resolution before the edge
     assert after["reopen_rate"]["count"] == whole["reopen_rate"]["count"] == 1
     assert after["on_time"]["resolve"]["count"] == 1 and "resolve" not in before["on_time"]
+
+
+def test_a_person_s_own_key_acts_as_that_person(api: Api) -> None:
+    """A key made for a staff member (``keys create --staff``) acts as them: an officer who
+    assigns a ticket to themselves is not mailed about it, the timeline names them (not the
+    key), and the staff pages greet them by name."""
+    with api.transactions.write() as session:
+        add_staff(
+            session,
+            email="budi@dishub.example",
+            name="Budi Santoso",
+            role="staff",
+            agency="DISHUB",
+            now=api.clock.now,
+        )
+        key = create_key(
+            session,
+            role=Role.STAFF,
+            name="k staff 17921",
+            agency=None,
+            area=None,
+            staff="budi@dishub.example",
+            now=api.clock.now,
+        )
+    budi = {"Authorization": f"Bearer {key.secret}"}
+    code = api.submit()["code"]
+    api.drive(code, "verify")
+    version = api.client.get(f"/api/v1/tickets/{code}", headers=budi).json()["version"]
+    assigned = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": "assign", "expected_version": version, "officer": "budi@dishub.example"},
+        headers=budi,
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert api.mails(code, "handover") == []
+    events = api.client.get(f"/api/v1/tickets/{code}", headers=budi).json()["events"]
+    assert (events[-1]["action"], events[-1]["by"]) == ("assign", "Budi Santoso")
+    # A key for a program still reads as the key.
+    code2 = api.submit()["code"]
+    api.drive(code2, "verify", "assign")
+    events = api.client.get(f"/api/v1/tickets/{code2}", headers=budi).json()["events"]
+    assert events[-1]["by"] == "admin (api key)"
+    # The staff page greets the person, not the key.
+    web = TestClient(api.app, base_url=ORIGIN)
+    web.headers["Origin"] = ORIGIN
+    signed = web.post("/staff/sign-in?lang=en", data={"key": key.secret, "next": "/staff"})
+    assert signed.status_code == 200, signed.text
+    assert "Masuk sebagai Budi Santoso (" in signed.text

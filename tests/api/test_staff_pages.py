@@ -79,7 +79,7 @@ def test_deactivating_the_person_ends_their_sign_in(web: TestClient, api: Api) -
     signed = web.post("/staff/sign-in", data={"key": key.secret, "next": "/staff"})
     assert signed.status_code == 303 and web.get("/staff").status_code == 200
     with api.transactions.write() as session:
-        set_staff_active(session, "pergi@tanggap.example", active=False)
+        set_staff_active(session, "pergi@tanggap.example", active=False, now=api.clock.now)
     assert web.get("/staff").status_code == 303  # back to the sign-in
     bearer = {"Authorization": f"Bearer {key.secret}"}
     assert api.client.get("/api/v1/tickets", headers=bearer).status_code == 401  # as before

@@ -68,10 +68,11 @@ def test_a_transfer_withdraws_the_former_agencys_queued_escalation(desk: Desk) -
     status, error = after[head(desk, "DISHUB")]
     assert status == "failed"
     assert error == (
-        f"not sent: after a change to {ticket.code}, its kepala instansi / agency head is "
-        f"{head(desk, 'DBM')}"
+        f"not sent: after a change to {ticket.code}, its agency head is {head(desk, 'DBM')}"
     )
     assert after[kecamatan][0] == "pending"  # the same area: its office is still told
+    # The start clock stopped with the transfer: Bina Marga is not told of Dishub's lateness.
+    assert head(desk, "DBM") not in after
     sent = {mail.recipient for mail in claim(desk.session, now=wib(13, 40), limit=50)}
     assert head(desk, "DISHUB") not in sent and kecamatan in sent
 
@@ -118,7 +119,11 @@ def test_a_citizens_comment_queued_for_one_officer_reaches_the_officer_who_has_i
     desk.act(ticket, "reassign", "admin", officer="supervisor@tanggap.example", note="ganti")
 
     first, second = rows(desk, ticket, "citizen_follow_up")
-    assert first[:2] == ("staff@tanggap.example", "failed")
+    assert first == (
+        "staff@tanggap.example",
+        "failed",
+        f"not sent: after a change to {ticket.code}, forwarded to supervisor@tanggap.example",
+    )
     assert second == ("supervisor@tanggap.example", "pending", None)
     (mail,) = [
         m for m in claim(desk.session, now=desk.now, limit=50) if m.kind == "citizen_follow_up"
@@ -126,3 +131,83 @@ def test_a_citizens_comment_queued_for_one_officer_reaches_the_officer_who_has_i
     assert mail.recipient == "supervisor@tanggap.example"
     assert "Sudah tiga jam, belum ada petugas datang" in mail.text
     assert "Supervisor" in mail.text  # addressed to them by name, not to the former officer
+
+
+def test_a_location_correction_tells_the_kecamatan_office_now_responsible(desk: Desk) -> None:
+    """A tester's report: the breach was queued to Dishub's head and the Gambir kecamatan
+    office; staff corrected the location into Menteng before delivery. Gambir's mail was
+    withdrawn and Menteng's office, now responsible, was never told (the breach stays in the
+    ledger, so no later sweep would tell it). The running clock's level goes to Menteng now."""
+    ticket = breached(desk)
+    gambir, menteng, dishub = (head(desk, c) for c in ("KEC-GAMBIR", "KEC-MENTENG", "DISHUB"))
+    desk.now = wib(13, 35)
+    desk.act(
+        ticket,
+        "update",
+        "admin",
+        lat=-6.19675,
+        lon=106.82925,
+        priority="urgent",
+        note="lokasi di Menteng",
+    )
+
+    after = rows(desk, ticket, "escalation")
+    assert [r for r in after if r[0] == gambir] == [
+        (
+            gambir,
+            "failed",
+            f"not sent: after a change to {ticket.code}, its kecamatan office is {menteng}",
+        )
+    ]
+    assert [r for r in after if r[0] == menteng] == [(menteng, "pending", None)]
+    assert [r for r in after if r[0] == dishub] == [(dishub, "pending", None)]  # not twice
+    mails = {m.recipient: m for m in claim(desk.session, now=wib(13, 40), limit=50)}
+    assert gambir not in mails
+    letter = mails[menteng]
+    assert "Menteng" in letter.text and "Gambir" not in letter.text
+    assert ticket.code in letter.subject
+    # A second change that keeps Menteng tells nobody again.
+    desk.act(ticket, "comment", "admin", note="satu lajur sudah dibuka")
+    assert len([r for r in rows(desk, ticket, "escalation") if r[0] == menteng]) == 1
+
+
+def test_a_correction_after_which_the_level_no_longer_holds_tells_nobody_anew(
+    desk: Desk,
+) -> None:
+    """The same correction, with the priority lowered at once: under the policy the ticket has
+    now, its start clock is not late, so Menteng is not told of a breach there is not."""
+    ticket = breached(desk)
+    menteng = head(desk, "KEC-MENTENG")
+    desk.now = wib(13, 35)
+    desk.act(ticket, "update", "admin", lat=-6.19675, lon=106.82925, priority="normal")
+    assert menteng not in {r[0] for r in rows(desk, ticket, "escalation")}
+
+
+def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: Desk) -> None:
+    """A tester's report: an officer was assigned, the reporter commented, then the officer's
+    account was deactivated (they left); within a minute the hand-over and the citizen's comment
+    were delivered to the departed officer's mailbox. Deactivation re-reads waiting mail as a
+    change to the ticket does: the hand-over is not sent, the comment goes to the queue."""
+    from engine.staff import set_staff_active
+
+    desk.now = wib(9)
+    ticket = desk.submit(reporter_email="warga@example.id")
+    desk.act(ticket, "verify", "admin")
+    desk.act(ticket, "assign", "admin", officer="staff@tanggap.example")
+    desk.act(ticket, "comment", "citizen", note="tiang nomor 9")
+    assert rows(desk, ticket, "handover")[0][:2] == ("staff@tanggap.example", "pending")
+
+    set_staff_active(desk.session, "staff@tanggap.example", active=False, now=desk.tick())
+
+    handover = rows(desk, ticket, "handover")
+    assert [r[:2] for r in handover] == [("staff@tanggap.example", "failed")]
+    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
+    follow_ups = rows(desk, ticket, "citizen_follow_up")
+    assert [r[:2] for r in follow_ups] == [
+        ("staff@tanggap.example", "failed"),
+        (queue, "pending"),
+    ]
+    sent = claim(desk.session, now=desk.now, limit=50)
+    assert "staff@tanggap.example" not in {m.recipient for m in sent}
+    (comment,) = [m for m in sent if m.kind == "citizen_follow_up"]
+    assert comment.recipient == queue and "tiang nomor 9" in comment.text

@@ -145,16 +145,55 @@ class SubmissionLimiter:
         return first
 
     def forget_support(self, request: Request) -> None:
-        """Undo this request's first "me too" (``first_support``): it failed, so it counted
-        nothing and the client's "me too" is still to come."""
+        """Undo this request's first "me too" (``first_support``) and what ``ClientSupports``
+        noted or took over: it failed, so it counted nothing and the client's "me too" is still
+        to come."""
+        client = self.client(request)
         code = getattr(request.state, "first_support", None)
         if code is not None:
-            self.limiter.clear(SUPPORT_MEMORY, "support", self.client(request), code)
+            self.limiter.clear(SUPPORT_MEMORY, "support", client, code)
             request.state.first_support = None
+        noted = getattr(request.state, "anonymous_support", None)
+        if noted is not None:
+            self.limiter.clear(SUPPORT_MEMORY, "support_anonymous", client, noted)
+            request.state.anonymous_support = None
+        claimed = getattr(request.state, "claimed_support", None)
+        if claimed is not None:
+            self.limiter.hit(SUPPORT_MEMORY, "support_anonymous", client, claimed)
+            request.state.claimed_support = None
+
+    def supports(self, request: Request) -> ClientSupports:
+        """This request's client's "me too"s, as ``engine.reports.support`` asks of them."""
+        return ClientSupports(self, request)
 
     def count(self, request: Request, *, accepted: bool, what: Sending = "report") -> None:
         item, bucket = (self.limit, _BUCKETS[what]) if accepted else (self.refused, "refused")
         self.limiter.hit(item, bucket, self.client(request))
+
+
+class ClientSupports:
+    """``engine.reports.SupportMemory`` for one request: the client's "me too" of the day
+    (``first_support``) and whether it was anonymous, so that an address the same client gives
+    later takes that count over instead of adding one (one person, counted once)."""
+
+    def __init__(self, limiter: SubmissionLimiter, request: Request) -> None:
+        self.limiter, self.request = limiter, request
+
+    def first(self, code: str, *, anonymous: bool) -> bool:
+        first = self.limiter.first_support(self.request, code)
+        if first and anonymous:
+            client = self.limiter.client(self.request)
+            self.limiter.limiter.hit(SUPPORT_MEMORY, "support_anonymous", client, code)
+            self.request.state.anonymous_support = code
+        return first
+
+    def claim_anonymous(self, code: str) -> bool:
+        client = self.limiter.client(self.request)
+        if self.limiter.limiter.test(SUPPORT_MEMORY, "support_anonymous", client, code):
+            return False  # none remembered (a hit would still be allowed)
+        self.limiter.limiter.clear(SUPPORT_MEMORY, "support_anonymous", client, code)
+        self.request.state.claimed_support = code
+        return True
 
 
 def _limited(request: Request, what: Sending) -> Iterator[None]:

@@ -19,8 +19,9 @@ from cli.context import (
     visible,
 )
 from engine.db import ROW_ID_MAX
-from engine.delivery import requeue
 from engine.models import Notification, Ticket
+from engine.retries import requeue, requeue_all
+from engine.text import counted
 from engine.tickets import get_ticket
 
 app = typer.Typer(help="The e-mail outbox.", no_args_is_help=True)
@@ -107,9 +108,36 @@ def list_(
     "retry", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
 )
 def retry(
-    outbox_id: Annotated[int, typer.Argument(help="the row's id, from tanggap outbox list")],
+    outbox_id: Annotated[
+        int | None, typer.Argument(help="the row's id, from tanggap outbox list")
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="every failed or dead e-mail whose failure has passed")
+    ] = False,
+    ticket: Annotated[
+        str | None, typer.Option(help="with --all: only e-mails about this ticket")
+    ] = None,
 ) -> None:
-    """Send a failed or dead e-mail again (after fixing the address or the provider settings)."""
+    """Send failed or dead e-mail again (once the provider is back, or after fixing its settings).
+
+    Only mail whose failure has passed goes again: a mail Tanggap took back (its addressee no
+    longer handles the ticket, the report is no longer public …), to an address that stopped
+    mail or bounced, or that the provider refused for itself (an invalid address) stays, and
+    says why."""
+    if outbox_id is not None and every:
+        raise UsageError("give an outbox id or --all, not both")
+    if outbox_id is None and not every:
+        raise UsageError("give an outbox id, or --all for every failed or dead e-mail")
+    if ticket is not None and not every:
+        raise UsageError("--ticket goes with --all")
     with reported_errors(), database().transaction() as session:
-        row = requeue(session, outbox_id, now=now())
-        console.print(f"outbox row {row.id} to {row.recipient} is pending again", markup=False)
+        if outbox_id is not None:
+            row = requeue(session, outbox_id, now=now())
+            console.print(f"outbox row {row.id} to {row.recipient} is pending again", markup=False)
+            return
+        about = get_ticket(session, ticket).id if ticket is not None else None
+        result = requeue_all(session, now=now(), ticket_id=about)
+    console.print(f"{counted(result.requeued, 'e-mail')} pending again", markup=False)
+    # One line per reason, counts only: the addresses are in ``tanggap outbox list --failed``.
+    for why, n in sorted(result.left.items(), key=lambda item: (-item[1], item[0].value)):
+        console.print(f"left {counted(n, 'e-mail')} not sent: {why.value}", markup=False)

@@ -26,7 +26,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from engine.db import is_row_id
-from engine.errors import NotFound, RuleViolated
+from engine.errors import NotFound
 from engine.models import (
     Category,
     MailEvent,
@@ -350,19 +350,3 @@ def any_work(session: Session, *, now: datetime, policy: DeliveryPolicy) -> bool
         Notification.sending_since <= now - min(policy.lease, policy.grace),
     )
     return session.scalar(due.limit(1)) is not None or session.scalar(stuck.limit(1)) is not None
-
-
-def requeue(session: Session, outbox_id: int, *, now: datetime) -> Notification:
-    """An operator sends a failed or dead row again (after fixing an address, a key …)."""
-    row = session.get(Notification, outbox_id) if is_row_id(outbox_id) else None
-    if row is None:
-        raise NotFound(f"no outbox row {outbox_id}")
-    if row.status not in (Status.FAILED, Status.DEAD):
-        raise RuleViolated(
-            f"outbox row {outbox_id} is {row.status}; only failed or dead rows are requeued"
-        )
-    row.status = Status.PENDING
-    row.attempts = 0
-    row.next_attempt_at = now
-    session.flush()
-    return row

@@ -3,11 +3,10 @@ reported nearby), say "me too", follow it by e-mail, read it with the reporter t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
@@ -281,6 +280,21 @@ def _subscribe(
     return row
 
 
+class SupportMemory(Protocol):
+    """What the caller remembers of one client's "me too"s (the API: by network address, for a
+    day); the engine keeps nothing that tells people apart."""
+
+    def first(self, code: str, *, anonymous: bool) -> bool:
+        """Whether this is the client's first "me too" on report ``code`` today; the asking
+        counts, and an ``anonymous`` one (no address) is remembered as such."""
+        ...
+
+    def claim_anonymous(self, code: str) -> bool:
+        """Whether the client's anonymous "me too" on ``code`` counted today and no address has
+        taken it over yet; an address takes it over by asking."""
+        ...
+
+
 def support(
     session: Session,
     code: str,
@@ -288,22 +302,28 @@ def support(
     email: str | None,
     language: Language,
     now: datetime,
-    first_from_client: bool | Callable[[str], bool] = True,
+    client: SupportMemory | None = None,
     settings: Settings | None = None,
 ) -> Supported:
     """ "Me too": one more supporter on an open report, and their e-mail subscribed to it
     (pending its owner's confirmation: ``_subscribe``).
 
-    The public figure counts people, as well as we can tell them apart: an e-mail address
-    counts once, ever (its subscription remembers when it supported). The reporter's own
-    address counts like any other: answering it differently would tell anyone who knows an
-    address whether it filed the report. Without one, the caller says whether this is the client's
-    first "me too" on the report (``first_from_client``, the API's per-client memory). A repeat
-    is answered with the report as it stands and ``counted`` False.
+    The public figure counts people, as well as we can tell them apart, and errs low, never
+    high: an e-mail address counts once, ever (its subscription remembers when it supported);
+    the reporter's own address counts like any other (answering it differently would tell
+    anyone who knows an address whether it filed the report). Without an address, the client
+    (``client``, the API's memory of its network address) counts once per report a day
+    (``client`` None: every one counts). One person's "me too" without an address and then
+    with one, from the same client the same day, is one supporter: the address takes over the
+    anonymous count (``SupportMemory.claim_anonymous``) instead of adding its own; a second
+    address from that client counts, as a second person. (An address first and then none is
+    already one: the client's "me too" of the day is used.) What is left uncounted twice is
+    beyond telling without identifying people: the same person on two days, or on two
+    networks, without an address. A repeat is answered with the report as it stands and
+    ``counted`` False.
 
-    ``first_from_client`` may be a question to ask, given the report's code (the API's memory
-    counts the asking): it is asked once, after every rule has passed (the address, the code,
-    the report's state), so a refused "me too" never uses up the client's one.
+    ``client`` is asked once, after every rule has passed (the address, the code, the report's
+    state), so a refused "me too" never uses up the client's one.
     """
     if email is not None:
         clean_email(email, field="email", required=True)  # before anything is read or counted
@@ -317,7 +337,7 @@ def support(
             key="support_closed",
             params={"state": ticket.state},
         )
-    counted = first_from_client(ticket.code) if callable(first_from_client) else first_from_client
+    counted = client.first(ticket.code, anonymous=not email) if client is not None else True
     if email:
         row = _subscribe(session, ticket, email, language, now, settings)
         # Marked only where not yet marked, in one UPDATE: of two concurrent "me too"s with one
@@ -328,7 +348,10 @@ def support(
             .values(supported_at=now)
             .execution_options(synchronize_session=False)
         )
-        counted = cast("CursorResult[Any]", marked).rowcount == 1
+        new_address = cast("CursorResult[Any]", marked).rowcount == 1
+        # The same client's anonymous "me too" of today was this person's, as far as anyone
+        # can tell: the address is marked (its repeats count nothing) and the figure stays.
+        counted = new_address and not (client is not None and client.claim_anonymous(ticket.code))
         session.expire(row, ["supported_at"])
     if counted:
         # One UPDATE, not read-modify-write: concurrent supporters all count.

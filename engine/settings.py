@@ -41,7 +41,7 @@ from sqlalchemy.exc import ArgumentError
 from engine.db import not_a_database, sqlite_file
 from engine.errors import ConfigurationError, RuleViolated
 from engine.installation import home_dir, running_serve_base_url
-from engine.text import LIMITS, clean_email
+from engine.text import LIMITS, NOT_DELIVERABLE, clean_email
 
 ENV_PREFIX = "TANGGAP_"
 #: A host name (letters, digits, hyphens, dots), an IPv4 address or a bracketed IPv6 one.
@@ -70,7 +70,9 @@ def _one_line_text(value: str | None) -> str | None:
 def _email(value: str | None, *, required: bool) -> str | None:
     try:
         return clean_email(value, field="email", required=required)
-    except RuleViolated:
+    except RuleViolated as exc:
+        if exc.code == "email_not_deliverable":
+            raise ValueError(NOT_DELIVERABLE) from None
         raise ValueError(_NOT_EMAIL if (value or "").strip() else "must not be empty") from None
 
 

@@ -13,12 +13,13 @@ from engine.catalogue.lookup import get_agency
 from engine.errors import RuleViolated, StaffExists, StaffNotFound
 from engine.lifecycle import STAFF_ROLES, Role
 from engine.models import Notification, Staff, Ticket
-from engine.text import LIMITS, clean_email, clean_text, code_key
+from engine.text import LIMITS, clean_email, clean_text, code_key, email_key
 
 
 def _email_key(email: str) -> str:
-    # Addresses are stored in lower case; people type them as printed on a card.
-    return email.strip().lower()
+    # Addresses are stored in lower case, the domain in ASCII; people type them as printed on
+    # a card (``budi@dinas.bücher.id`` finds ``budi@dinas.xn--bcher-kva.id``).
+    return email_key(email)
 
 
 def find_staff(session: Session, email: str) -> Staff | None:

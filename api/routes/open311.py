@@ -36,7 +36,6 @@ from api.strict_json import StrictRoute
 from api.uploads import check_photo, not_a_file
 from engine import (
     PHOTO_ATTRIBUTE,
-    Actor,
     Channel,
     Forbidden,
     Language,
@@ -491,7 +490,8 @@ def post_request(
 ) -> Response:
     """File a service request with an api key: an Open311 app's client key (the citizen's
     report, through the app; the answer adds `reporter_token`, the citizen's secret, for the
-    app to hand on), or a staff, supervisor or admin key (staff filing for a citizen)."""
+    app to hand on), or a staff, supervisor or admin key (staff filing for a caller: recorded
+    as theirs, channel `staff-on-behalf`, as `POST /api/v1/tickets` records it)."""
     fields = parsed.fields
     if "api_key" not in fields:
         raise Forbidden("api_key is required")
@@ -525,7 +525,9 @@ def post_request(
         reporter_email=fields.get("email"),
         reporter_phone=fields.get("phone"),
         photos=tuple(media),
-        source=Channel.OPEN311.value,
+        # Staff filing through Open311 file for a caller, as on the staff API's submission on
+        # behalf: the report is recorded as theirs, not as the citizen's own.
+        source=(Channel.OPEN311 if client else Channel.STAFF_ON_BEHALF).value,
         language=language(fields.get("locale"), request.headers.get("accept-language")),
         answers=parsed.attributes,
         media_url=fields.get("media_url"),
@@ -536,8 +538,9 @@ def post_request(
             report,
             private=False,
             # An app's report is recorded as the app's (by name for staff, "through an Open311
-            # app" for the public); staff filing for a citizen, as before, as the citizen's.
-            actor=holder.actor if client else Actor.citizen(),
+            # app" for the public); staff filing for a caller, as the staff key's (its name on
+            # the staff timeline, "staff" on the public one), channel staff-on-behalf.
+            actor=holder.actor,
             now=now,
             settings=settings,
             storage=storage,

@@ -426,22 +426,23 @@ def me_too(
     once, ever (the reporter's own address too, once, like any other: the answer never tells
     who reported); without one, a client counts once per report a day (by its network
     address, so several people behind one address count once: the figure errs low, never
-    high). A repeat answers 200 with `counted` false, the figure unchanged, and still
-    subscribes a new address. A refused "me too" (a bad address, an unknown code, a closed
-    report) counts nothing and leaves the client's "me too" for later."""
+    high). A "me too" without an address and then one with an address from the same client
+    the same day count once: the address takes the anonymous one over. A repeat answers 200
+    with `counted` false, the figure unchanged, and still subscribes a new address.
+    A refused "me too" (a bad address, an unknown code, a closed report) counts nothing and
+    leaves the client's "me too" for later."""
     body = body or SupportCreate()
     email = str(body.email) if body.email else None
     limiter: SubmissionLimiter = request.app.state.limiter
     # asked by the engine once the "me too" has passed every rule (limit_supports forgets
     # it if the request fails after all)
-    first = partial(limiter.first_support, request)
     supported = support(
         session,
         code,
         email=email,
         language=body.language,
         now=now,
-        first_from_client=first,
+        client=limiter.supports(request),
         settings=settings,
     )
     return SupportRead.of_support(supported)

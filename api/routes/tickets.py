@@ -93,7 +93,10 @@ class WorkQuery:
 def list_tickets(
     query: Annotated[WorkQuery, Depends()], key: StaffKey, session: ReadSessionDep, now: NowDep
 ) -> WorkPageRead:
-    """The worklist: tickets in the key's agency/area, earliest SLA deadline first.
+    """The worklist: tickets in the key's agency/area, most urgent first, ranked as every
+    worklist is (`tanggap ticket list` too): the overdue, then the running by earliest SLA
+    deadline, then those on hold (clocks paused), the longest hold first. `at_risk_hours`
+    leaves out tickets on hold: a paused deadline moves.
 
     Deadlines move as tickets change: a ticket whose deadline moves ahead of `cursor` while a
     client walks the pages is not on the later pages. The first page is always current."""

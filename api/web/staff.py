@@ -1,5 +1,6 @@
-"""The staff worklist at ``/staff``: the key's open tickets, earliest deadline first, with the
-actions the ticket's state and the key's role allow as buttons.
+"""The staff worklist at ``/staff``: the key's open tickets, most urgent first
+(``engine.queries.ranking``), with the actions the ticket's state and the key's role allow as
+buttons.
 
 Each button posts a plain form (it works without JavaScript) to
 ``/staff/tickets/{code}/actions``, which fires the trigger through ``engine.act`` — the call

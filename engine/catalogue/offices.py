@@ -49,6 +49,15 @@ def is_email(address: str) -> bool:
         return False
 
 
+def _address(rendered: str) -> str:
+    """A rendered address in the form mail goes to (an internationalised domain in ASCII), or
+    as rendered when it is none: ``plan_offices`` then reports it."""
+    try:
+        return clean_email(rendered, field="e-mail", required=True) or rendered
+    except RuleViolated:
+        return rendered
+
+
 def slug(name: str) -> str:
     """``Kebon Kacang`` → ``kebon-kacang``; accents dropped, anything else becomes a dash."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -113,8 +122,8 @@ def render(pattern: OfficePattern, area: AreaFacts) -> PlannedOffice:
         level=area.level,
         code=pattern.code.format_map(values),
         name=pattern.name.format_map(values),
-        email=pattern.email.format_map(values),
-        head_email=pattern.head_email.format_map(values),
+        email=_address(pattern.email.format_map(values)),
+        head_email=_address(pattern.head_email.format_map(values)),
     )
 
 

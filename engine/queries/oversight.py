@@ -50,6 +50,7 @@ from engine.models import (
 from engine.presentation import StatePresentation, present
 from engine.queries.holds import on_hold_since
 from engine.queries.overdue import timer_breached
+from engine.queries.ranking import rank_key
 from engine.queries.staff import ESCALATED_TICKET
 from engine.tickets import get_ticket
 from engine.timeline import TimerView, sla_timeline
@@ -163,9 +164,11 @@ class BacklogGroup:
 def board(
     session: Session, viewer: KeyHolder, *, now: datetime, limit: int | None
 ) -> list[BoardTicket]:
-    """Open tickets the viewer may see, earliest running deadline (time to breach) first; tickets
-    with no running timer come last, oldest first. ``limit`` None: all of them (what a count
-    such as ``backlog`` needs: the first ``limit`` are the most urgent, not a sample)."""
+    """Open tickets the viewer may see, most urgent first, in the ranking of every worklist
+    (``engine.queries.ranking``): the breached first, then the running by earliest deadline (no
+    running timer last), then those on hold, the longest hold first. ``limit`` None: all of
+    them (what a count such as ``backlog`` needs: the first ``limit`` are the most urgent, not
+    a sample)."""
     rows = session.execute(
         select(
             Ticket.id,
@@ -216,10 +219,16 @@ def board(
             agency_name=row[15],
             on_hold_since=row[16],
         )
-        late = status is SlaStatus.BREACHED  # first, as in the staff worklist
-        items.append((not late, due is None, due or row[14], row[14], row[0], item))
-    items.sort(key=lambda entry: entry[:5])
-    return [entry[5] for entry in (items if limit is None else items[:limit])]
+        key = rank_key(
+            row[2],
+            overdue=status is SlaStatus.BREACHED,
+            due=due,
+            held_since=row[16],
+            ticket_id=row[0],
+        )
+        items.append((key, item))
+    items.sort(key=lambda entry: entry[0])
+    return [entry[1] for entry in (items if limit is None else items[:limit])]
 
 
 def backlog(tickets: list[BoardTicket], *, by: str) -> list[BacklogGroup]:

@@ -285,7 +285,7 @@ def _where(query: Any, f: PublicFilter) -> Any:
 
 def encode_cursor(at: datetime, ticket_id: int, rank: int | None = None) -> str:
     """A page cursor after (``at``, ``ticket_id``); a ranked listing (the staff worklist: the
-    overdue first) also holds the last row's ``rank`` (0 or 1)."""
+    overdue first) also holds the last row's ``rank`` (``engine.queries.ranking``: 0, 1 or 2)."""
     tail = "" if rank is None else f"|{rank}"
     return base64.urlsafe_b64encode(f"{at.isoformat()}|{ticket_id}{tail}".encode()).decode()
 
@@ -314,7 +314,7 @@ def _decode(cursor: str, *, ranked: bool) -> tuple[int, datetime, int]:
         moment = given_instant("cursor", datetime.fromisoformat(at))
         if moment is None or not re.fullmatch(r"[0-9]{1,19}", ticket_id):
             raise ValueError
-        if (rank not in ("0", "1")) if ranked else rank != "":
+        if (rank not in ("0", "1", "2")) if ranked else rank != "":
             raise ValueError
         number = int(ticket_id)
         if not 1 <= number <= _MAX_ID:

@@ -7,16 +7,15 @@ report's reporter is shown to admins only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import visibility
 from engine.catalogue.lookup import filter_code
 from engine.errors import Forbidden
-from engine.instants import LATEST
 from engine.keys import (
     KeyHolder,
     check_sees,
@@ -36,11 +35,10 @@ from engine.models import (
     Staff,
     Subscription,
     Ticket,
-    UTCDateTime,
 )
 from engine.presentation import StatePresentation, present
 from engine.queries.holds import on_hold_since
-from engine.queries.overdue import is_overdue, overdue_clause, running_clocks
+from engine.queries.overdue import is_overdue, running_clocks
 from engine.queries.public import (
     PublicPhoto,
     PublicTicket,
@@ -49,14 +47,11 @@ from engine.queries.public import (
     get_public,
     photo_query,
 )
+from engine.queries.ranking import ranking
 from engine.queries.tickets import check_at_risk_hours
 from engine.questions import AnsweredQuestion, describe_answers, questions_of
 from engine.tickets import get_ticket, list_events
 from engine.timeline import TimerView, sla_timeline
-
-#: Sorts tickets without a running timer after every real deadline; the engine's last instant,
-#: so the cursor it ends up in reads back like any other.
-_NEVER = LATEST
 
 
 @dataclass(frozen=True)
@@ -189,13 +184,15 @@ def worklist(
     limit: int,
     cursor: str | None = None,
 ) -> WorkPage:
-    """Tickets the viewer may see, the overdue first (``engine.queries.overdue``: a recorded
-    breach stays one after a later deadline), then earliest running SLA deadline first,
-    keyset-paged."""
+    """Tickets the viewer may see, most urgent first, keyset-paged, in the ranking of every
+    worklist (``engine.queries.ranking``, ``tanggap ticket list``'s too): the overdue first
+    (``engine.queries.overdue``: a recorded breach stays one after a later deadline), then the
+    running by earliest SLA deadline (no running clock last), then those on hold (clocks
+    paused), the longest hold first; among equals in the order they were filed."""
     clocks = running_clocks()
-    due = func.coalesce(clocks.c.due, literal(_NEVER, UTCDateTime()))
-    late = overdue_clause(Ticket.state, clocks.c.due, clocks.c.breach_recorded, now)
-    rank = case((late, 0), else_=1)
+    held = on_hold_since()
+    ranked = ranking(clocks.c.due, clocks.c.breach_recorded, held, now)
+    late = ranked.late
     query = (
         select(
             Ticket.code,
@@ -212,7 +209,9 @@ def worklist(
             Ticket.id,
             Ticket.description,
             clocks.c.breach_recorded,
-            on_hold_since(),
+            held,
+            ranked.rank,
+            ranked.at,
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -235,19 +234,20 @@ def worklist(
     if f.overdue:
         query = query.where(late)
     if f.at_risk_hours is not None:
-        # At risk is not yet overdue: a recorded breach with a later deadline is overdue.
-        query = query.where(
-            ~late, clocks.c.due >= now, clocks.c.due < now + timedelta(hours=f.at_risk_hours)
-        )
+        query = query.where(*ranked.at_risk(clocks.c.due, now, f.at_risk_hours))
     if cursor:
         after, at, ticket_id = decode_ranked_cursor(cursor)
+        rank, moment = ranked.rank, ranked.at
         query = query.where(
             or_(
                 rank > after,
-                and_(rank == after, or_(due > at, and_(due == at, Ticket.id > ticket_id))),
+                and_(
+                    rank == after,
+                    or_(moment > at, and_(moment == at, Ticket.id > ticket_id)),
+                ),
             )
         )
-    rows = session.execute(query.order_by(rank, due, Ticket.id).limit(limit + 1)).all()
+    rows = session.execute(query.order_by(*ranked.keys).limit(limit + 1)).all()
     items = []
     for row in rows[:limit]:
         (code, state, last, cat, prio, agency, area, officer, created, due_at, version) = row[:11]
@@ -271,8 +271,7 @@ def worklist(
     next_cursor = None
     if len(rows) > limit:
         last_row = rows[limit - 1]
-        last_rank = 0 if items[-1].overdue else 1
-        next_cursor = encode_cursor(last_row[9] or _NEVER, last_row[11], last_rank)
+        next_cursor = encode_cursor(last_row[16], last_row[11], last_row[15])
     return WorkPage(items, next_cursor)
 
 

@@ -10,25 +10,20 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.lookup import filter_code
 from engine.errors import RuleViolated
-from engine.instants import LATEST
 from engine.keys import descendant_area_ids
 from engine.lifecycle import OPEN_STATES, State
-from engine.models import Agency, Area, Category, Staff, Ticket, UTCDateTime
+from engine.models import Agency, Area, Category, Staff, Ticket
 from engine.queries.holds import on_hold_since
-from engine.queries.overdue import (
-    is_overdue,
-    overdue_clause,
-    running_breach_recorded,
-    running_due,
-)
+from engine.queries.overdue import is_overdue, running_breach_recorded, running_due
+from engine.queries.ranking import ranking
 from engine.routing import shown_bound
 from engine.staff import get_staff
 
@@ -118,17 +113,18 @@ def _code_id(session: Session, model: Any, code: str, what: str) -> int:
 def list_tickets(
     session: Session, f: TicketFilter, *, now: datetime, limit: int | None
 ) -> TicketListing:
-    """Tickets matching ``f``, most urgent first: the earliest running SLA deadline first (so
-    the most overdue ticket leads), tickets on hold (clocks paused) after every running one,
-    tickets with no running clock last, oldest first among equals. ``limit`` None: all of them.
+    """Tickets matching ``f``, most urgent first, in the ranking of every worklist
+    (``engine.queries.ranking``, the staff API's too): the overdue first, then the running by
+    earliest SLA deadline (no running clock last), then those on hold (clocks paused), the
+    longest hold first; among equals in the order they were filed. ``limit`` None: all of them.
 
     Raises ``NotFound`` (its subclass for agencies, areas, categories, staff) for a code or
     e-mail in ``f`` that names nothing."""
     deadline = running_due()
     recorded = running_breach_recorded()
-    late = overdue_clause(Ticket.state, deadline, recorded, now)
     held = on_hold_since()
-    never = literal(LATEST, UTCDateTime())
+    ranked = ranking(deadline, recorded, held, now)
+    late = ranked.late
     conditions: list[ColumnElement[bool]] = [
         Ticket.state.in_([s.value for s in (f.states or DEFAULT_STATES)])
     ]
@@ -146,13 +142,7 @@ def list_tickets(
     if f.overdue:
         conditions.append(late)
     if f.at_risk_hours is not None:
-        soon = now + timedelta(hours=f.at_risk_hours)
-        conditions += [
-            ~late,  # a recorded breach with a later deadline is overdue, not at risk
-            deadline >= now,
-            deadline < soon,
-            Ticket.state != State.ON_HOLD.value,
-        ]
+        conditions += ranked.at_risk(deadline, now, f.at_risk_hours)
 
     total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
     query = (
@@ -174,20 +164,7 @@ def list_tickets(
         .join(Area, Area.id == Ticket.area_id)
         .outerjoin(Staff, Staff.id == Ticket.officer_id)
         .where(*conditions)
-        .order_by(
-            # The overdue first (on hold too, when their breach is recorded), then the running
-            # by deadline, then the on hold: the staff worklist's ranking, with holds last.
-            case((late, 0), (Ticket.state == State.ON_HOLD.value, 2), else_=1),
-            # Among the holds, the longest first; one key for everyone else. Never a NULL in
-            # an ORDER BY: it sorts first on SQLite and last on PostgreSQL.
-            case(
-                (and_(Ticket.state == State.ON_HOLD.value, ~late), func.coalesce(held, never)),
-                else_=never,
-            ),
-            func.coalesce(deadline, never),
-            Ticket.created_at,
-            Ticket.id,
-        )
+        .order_by(*ranked.keys)
     )
     if limit is not None:
         query = query.limit(limit)

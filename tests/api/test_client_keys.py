@@ -116,17 +116,62 @@ def test_the_reporter_token_given_to_the_app_opens_the_citizens_own_view(api: Ap
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_staff_filing_through_open311_is_as_before_and_gets_no_reporter_token(
-    api: Api, fmt: str
+@pytest.mark.parametrize("who", ["staff", "supervisor", "admin"])
+def test_staff_filing_through_open311_is_recorded_as_filed_on_behalf_and_gets_no_reporter_token(
+    api: Api, fmt: str, who: str
 ) -> None:
-    """The citizen's token never goes to the city: its staff could dispute or rate its own fix."""
-    response = _open311(api, fmt, api.keys["staff"])
+    """Staff filing through Open311 file for a caller, as on ``POST /api/v1/tickets``: the
+    timelines and the ticket say who filed it (the citizen did not: it was recorded as theirs).
+    The citizen's token never goes to the city: its staff could dispute or rate its own fix."""
+    response = _open311(api, fmt, api.keys[who])
     assert response.status_code == 201, response.text
     answer = _answer(response, fmt)
     assert set(answer) == {"service_request_id", "service_notice", "account_id"}
     code = answer["service_request_id"]
-    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
-    assert (detail["events"][0]["by_role"], detail["events"][0]["by"]) == ("citizen", "citizen")
+
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()
+    assert detail["channel"] == "staff-on-behalf"
+    assert detail["reporter"]["name"] == "Siti"  # the caller, as the staff wrote them down
+    (submitted,) = detail["events"]
+    assert (submitted["action"], submitted["by_role"], submitted["by"]) == (
+        "submit",
+        who,
+        f"{who} (api key)",
+    )
+    public = api.client.get(f"/api/v1/reports/{code}").json()
+    assert [(e["action"], e["by"]) for e in public["timeline"]] == [("submit", who)]
+    web = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
+    web.headers["Origin"] = ORIGIN
+    signed = web.post("/staff/sign-in", data={"key": api.keys["admin"], "next": "/staff"})
+    assert signed.status_code == 303, signed.text
+    staff_page = web.get(f"/staff/tickets/{code}", params={"lang": "en"}).text
+    assert "recorded by staff" in staff_page and f"{who} (api key)" in staff_page
+    for page in (staff_page, api.client.get(f"/t/{code}", params={"lang": "en"}).text):
+        assert "through an Open311 app" not in page
+
+
+def test_staff_filing_on_open311_reads_as_the_staff_apis_filing_on_behalf(api: Api) -> None:
+    """One recording for one act, whichever door staff use."""
+    through_open311 = _answer(_open311(api, "json", api.keys["staff"]), "json")
+    through_api = api.client.post(
+        "/api/v1/tickets",
+        json={
+            "category": "traffic_jam",
+            "description": "Macet parah",
+            "lat": MONAS[0],
+            "lon": MONAS[1],
+            "channel": "staff-on-behalf",
+        },
+        headers=api.auth("staff"),
+    )
+    assert through_api.status_code == 201, through_api.text
+
+    def recorded(code: str) -> tuple[object, ...]:
+        detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()
+        first = detail["events"][0]
+        return detail["channel"], first["by_role"], first["by"]
+
+    assert recorded(through_open311["service_request_id"]) == recorded(through_api.json()["code"])
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

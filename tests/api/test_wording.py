@@ -38,7 +38,7 @@ def test_an_empty_description_must_not_be_empty(api: Api) -> None:
 _BAD_EMAIL = "email is not an e-mail address like name@example.org"
 
 
-@pytest.mark.parametrize("address", ["nope", "a@b", "ani@", "ü@example.org"])
+@pytest.mark.parametrize("address", ["nope", "a@b", "ani@", "ani@@example.org"])
 def test_a_bad_email_has_one_code_and_one_wording_on_every_door(api: Api, address: str) -> None:
     report = {"category": "flood", "description": "Banjir", "lat": MONAS[0], "lon": MONAS[1]}
     code = api.submit()["code"]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -49,11 +50,77 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+#: Marker of a test that never touches ``TANGGAP_DATABASE_URL``: pure code (the SLA arithmetic)
+#: or a database of its own (a fresh SQLite file in a subprocess's environment, as ``tanggap
+#: serve`` and the README walk-through use). It is the same test on either pass, so the
+#: PostgreSQL pass (CI runs the suite on SQLite, then again on PostgreSQL) leaves it out:
+#: deselected, said in the summary, never skipped. Only put it on a test whose code you have
+#: read: a subprocess that inherits the environment touches the configured database.
+DATABASE_FREE = "database_free"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    free = [item for item in items if item.get_closest_marker(DATABASE_FREE)]
+    for item in free:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked {DATABASE_FREE} but uses the configured database"
+            )
+    url = os.environ.get("TANGGAP_DATABASE_URL", "")
+    if not free or not url or url.startswith("sqlite"):
+        return
+    config.hook.pytest_deselected(items=free)
+    items[:] = [item for item in items if not item.get_closest_marker(DATABASE_FREE)]
+    config.stash[_LEFT_OUT] = len(free)
+    if hasattr(config, "workeroutput"):  # an xdist worker: tell the controller, which prints
+        config.workeroutput[DATABASE_FREE] = len(free)
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller: each worker deselected the same tests; keep the count to print."""
+    left_out = getattr(node, "workeroutput", {}).get(DATABASE_FREE, 0)
+    if left_out:
+        node.config.stash[_LEFT_OUT] = left_out
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    left_out = config.stash.get(_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"left out on this database: {left_out} tests marked {DATABASE_FREE} (they never "
+            "touch TANGGAP_DATABASE_URL; the SQLite pass runs them)"
+        )
+
+
+def _worker_database(url: str) -> str:
+    """Under ``pytest -n N`` (pytest-xdist) each worker gets a PostgreSQL database of its own
+    beside the one named, ``<name>_gw0``, ``<name>_gw1``…, created when missing: workers drop and
+    rebuild their schema at start, so they must not share one. Without xdist: ``url`` itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    engine = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if found.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database: ``TANGGAP_DATABASE_URL`` (one per xdist worker on PostgreSQL), else a
+    new SQLite file in this session's (this worker's) temporary directory."""
     url = os.environ.get("TANGGAP_DATABASE_URL")
     if url:
-        return url
+        return _worker_database(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tanggap.db'}"
 
 

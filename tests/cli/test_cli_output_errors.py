@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+#: Pure code or a database of its own: the PostgreSQL pass leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.database_free
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Commands that print, from the shortest output to a long listing, reading or not the database.

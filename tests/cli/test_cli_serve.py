@@ -21,6 +21,9 @@ import typer
 
 from cli import serve
 
+#: Pure code or a database of its own: the PostgreSQL pass leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.database_free
+
 ROOT = Path(__file__).resolve().parents[2]
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

@@ -25,6 +25,7 @@ def readme_shell_block() -> str:
     return match.group(1)
 
 
+@pytest.mark.database_free  # its environment drops every TANGGAP_ setting: tanggap.db of its own
 def test_readme_walk_through_runs_as_written_on_fresh_database(tmp_path: Path) -> None:
     (tmp_path / "catalogue").symlink_to(ROOT / "catalogue")
     script = tmp_path / "walk.sh"

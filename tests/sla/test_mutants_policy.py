@@ -26,6 +26,9 @@ from sla import (
 )
 from sla.calendar import weekday_hours
 
+#: Pure code or a database of its own: the PostgreSQL pass leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.database_free
+
 
 def test_level_key_defaults_to_its_name_and_keeps_a_given_one() -> None:
     assert Level("warning", 75).key == "warning"

@@ -11,6 +11,9 @@ import pytest
 
 from sla import Target, parse_target
 
+#: Pure code or a database of its own: the PostgreSQL pass leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.database_free
+
 
 @pytest.mark.parametrize(
     ("target", "text"),

@@ -11,6 +11,9 @@ import pytest
 
 from sla import BusinessCalendar, Span, weekday_hours
 
+#: Pure code or a database of its own: the PostgreSQL pass leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.database_free
+
 JAKARTA = ZoneInfo("Asia/Jakarta")
 OFFICE = BusinessCalendar(week=weekday_hours(Span(time(8), time(16))))
 OFFICE_WITH_CUTI_BERSAMA = BusinessCalendar(

@@ -16,6 +16,9 @@ from sla import (
     weekday_hours,
 )
 
+#: Pure code or a database of its own: the PostgreSQL pass leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.database_free
+
 OFFICE = BusinessCalendar(week=weekday_hours(Span(time(8), time(16))))
 ALWAYS_OPEN = BusinessCalendar(always_open=True)
 LADDER = Ladder(

@@ -7,6 +7,7 @@ in the "a deadline at closing time is that closing time" rule would show.
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,9 @@ from sla import (
     status,
     weekday_hours,
 )
+
+#: Pure code or a database of its own: the PostgreSQL pass leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.database_free
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 FIRST_DAY = date(2025, 1, 1)

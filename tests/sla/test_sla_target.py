@@ -14,6 +14,9 @@ import pytest
 
 from sla import BusinessCalendar, Span, Target, TimerFacts, level_due_at, parse_target
 
+#: Pure code or a database of its own: the PostgreSQL pass leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.database_free
+
 WIB = ZoneInfo("Asia/Jakarta")
 MON_THU = (Span(time(7, 30), time(12)), Span(time(13), time(16)))
 FRIDAY = (Span(time(7, 30), time(11, 30)), Span(time(13), time(16, 30)))

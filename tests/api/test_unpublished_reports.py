@@ -20,7 +20,6 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-
 from engine.settings import Settings
 from tests.api.conftest import MONAS, Api, each_change_mailed_at_once
 from tests.api.test_non_public_categories import UNKNOWN, _no_key, _same_as_unknown, staff_web
@@ -182,6 +181,41 @@ def test_an_unpublished_reports_photo_is_served_to_staff_only(
     staff = api.client.get(secret, headers=api.auth("supervisor"))
     assert staff.status_code == 200 and staff.headers["content-type"] == "image/jpeg"
     assert staff.headers["cache-control"] == "private, no-store"
+
+
+def test_a_public_photo_is_cached_only_briefly_so_taking_it_down_reaches_caches(
+    api: Api, scene: tuple[str, str]
+) -> None:
+    """It was sent ``public, max-age=86400, immutable``: after the report was taken off the
+    public record (a face, a number plate) browsers and proxies kept showing it for a day."""
+    private, _ = scene
+    secret = _photo_url(api, private)
+    first = api.client.get(secret)
+    assert first.status_code == 200
+    assert first.headers["cache-control"] == "public, max-age=300, must-revalidate"
+    assert "immutable" not in first.headers["cache-control"]
+    tag = first.headers["etag"]
+    again = api.client.get(secret, headers={"If-None-Match": tag})  # a cache asking again
+    assert again.status_code == 304 and again.content == b""
+    assert _unpublish(api, private).status_code == 200
+    asked = api.client.get(secret, headers={"If-None-Match": tag})
+    assert asked.status_code == 404  # the cache's copy is refused, not confirmed
+    assert "etag" not in asked.headers
+    own = _ok_own_photo(api, private)
+    assert own.headers["cache-control"] == "private, no-store"
+    assert "etag" not in own.headers
+
+
+def _ok_own_photo(api: Api, code: str) -> httpx.Response:
+    """The reporter's own page's photo, at its signed address."""
+    token = {"X-Reporter-Token": api.tokens[code]}
+    mine = api.client.get(f"/api/v1/reports/{code}/private", headers=token)
+    assert mine.status_code == 200, mine.text
+    (photo,) = mine.json()["report"]["photos"]
+    assert "?own=" in photo["url"]
+    response = api.client.get(photo["url"])
+    assert response.status_code == 200, response.text
+    return response
 
 
 @pytest.mark.parametrize("body", [None, {"email": "tetangga@example.id"}])

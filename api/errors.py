@@ -234,6 +234,8 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         "int_parsing": "must be a whole number",
         "int_type": "must be a whole number",
         "int_from_float": "must be a whole number",
+        # past the digits Python reads as a number (4,300): no bound can be said of it
+        "int_parsing_size": "has too many digits",
         "float_parsing": "must be a number",
         "float_type": "must be a number",
         "finite_number": "must be a finite number",

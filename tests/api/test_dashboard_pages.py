@@ -226,3 +226,26 @@ def test_an_assign_or_start_clock_a_rejection_or_duplicate_ended_is_no_case(api:
     page = web.get(f"/dashboard/t/{rejected}?lang=en").text
     assert page.count('data-status="ended"') == 2
     assert page.count('data-status="met"') == 1
+
+
+def test_a_clock_already_late_when_a_rejection_ended_it_stays_a_miss(api: Api) -> None:
+    """Ending a report does not hide a deadline it had already missed: the resolve clock of a
+    flood marked a duplicate a day and more after it came in reads breached, and counts as
+    missed (it used to be left out of the figures, as if the office had not been late)."""
+    late = api.submit(category="flood", description="Banjir 40 cm")["code"]
+    api.drive(late, "verify", "assign")
+    api.clock.tick(25 * 60)  # the emergency policy resolves within 24 hours
+    standing = api.submit(category="flood", description="Banjir di tempat yang sama")["code"]
+    moved = api.act(late, "mark_duplicate", "admin", duplicate_of=standing)
+    assert moved.status_code == 200, moved.text
+    in_time = api.submit(category="flood", description="Banjir 20 cm")["code"]
+    api.drive(in_time, "verify", "reject")
+
+    story = api.client.get(f"/api/v1/tickets/{late}/sla", headers=api.auth("admin")).json()
+    statuses = {f"{t['timer']['kind']}#{t['timer']['cycle']}": t["timer"]["status"]
+                for t in story["timers"]}  # fmt: skip
+    assert statuses["resolve#1"] == "breached"
+    figures = api.client.get("/api/v1/figures", headers=api.auth("admin")).json()
+    (dsda,) = [g for g in figures["groups"] if g["group"] == "DSDA"]
+    # late's resolve clock (missed); in_time's, ended within its 24 hours, is no case
+    assert dsda["on_time"]["resolve"]["count"] == 1

@@ -130,6 +130,9 @@ class FollowConfirmation:
     #: Whether, once confirmed, mail goes to it as the report is now: not while the public may
     #: not see the report and the address only said "me too" (``visibility.told_of_changes``).
     told_now: bool = True
+    #: Whether the public may see the report now: its page (``/t/{code}``) opens, and one
+    #: may follow it there again.
+    published: bool = True
 
 
 def _by_link(
@@ -173,6 +176,7 @@ def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
         confirmed=row.confirmed_at is not None,
         language=row.language,
         told_now=_told_now(ticket, row),
+        published=visibility.published(ticket),
     )
 
 
@@ -208,6 +212,8 @@ class MailStop:
     language: str
     #: Whether mail goes to it as the report is now (``FollowConfirmation.told_now``).
     told_now: bool = True
+    #: Whether the public may see the report now (``FollowConfirmation.published``).
+    published: bool = True
 
 
 def _by_unsubscribe_token(session: Session, token: str) -> Subscription:
@@ -221,6 +227,7 @@ def _mail_stop(session: Session, row: Subscription) -> MailStop:
         active=row.active,
         language=row.language,
         told_now=_told_now(ticket, row),
+        published=visibility.published(ticket),
     )
 
 

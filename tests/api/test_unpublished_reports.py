@@ -283,6 +283,13 @@ def test_confirming_me_too_on_an_unpublished_report_says_mail_waits_for_it_to_be
     api.drive(control, "assign")
     assert "neighbour@example.id" not in {m[0] for m in api.mails(private)}
     assert "neighbour@example.id" in {m[0] for m in api.mails(control)}
+    # Stopping it: no advice to follow again from a page that answers as for no report.
+    stopped = api.client.post(f"/unsubscribe/{tokens[private]}?lang=en").text
+    assert f"This address gets no more e-mails about report {private}." in stopped
+    assert "follow the report again from its page" not in stopped
+    assert f'href="/t/{private}"' not in stopped
+    stopped_control = api.client.post(f"/unsubscribe/{tokens[control]}?lang=en").text
+    assert "follow the report again from its page" in stopped_control
 
 
 def test_a_public_report_marked_a_duplicate_of_an_unpublished_one_does_not_name_it(

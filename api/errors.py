@@ -263,6 +263,9 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         return f"{field} must not be empty"
     if kind.startswith("datetime") and isinstance(given, str) and plus_lost(given):
         return f"{field} must be a date and time; {PLUS_LOST}"
+    if kind == "json_invalid" and "number out of range" in msg:
+        # valid JSON, past the digits any number here is read with: say so, not "not JSON"
+        return f"{field} has a number with too many digits"
     if kind in words:
         return f"{field} {words[kind]}"
     if kind == "value_error":

@@ -281,3 +281,14 @@ def test_a_query_number_of_thousands_of_digits_is_refused_in_words(api: Api, pat
     assert response.status_code == 422, response.text
     assert response.json()["detail"] == "limit has too many digits"
     assert response.json()["params"] == {"field": "limit"}
+
+
+def test_a_json_number_of_thousands_of_digits_is_said_so_not_called_invalid_json(api: Api) -> None:
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        content='{"trigger": "verify", "expected_version": ' + "9" * 5000 + "}",
+        headers={**api.auth("admin"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == "the request has a number with too many digits"

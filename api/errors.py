@@ -234,6 +234,8 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         "int_parsing": "must be a whole number",
         "int_type": "must be a whole number",
         "int_from_float": "must be a whole number",
+        # past the digits Python reads as a number (4,300): no bound can be said of it
+        "int_parsing_size": "has too many digits",
         "float_parsing": "must be a number",
         "float_type": "must be a number",
         "finite_number": "must be a finite number",
@@ -261,6 +263,9 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         return f"{field} must not be empty"
     if kind.startswith("datetime") and isinstance(given, str) and plus_lost(given):
         return f"{field} must be a date and time; {PLUS_LOST}"
+    if kind == "json_invalid" and "number out of range" in msg:
+        # valid JSON, past the digits any number here is read with: say so, not "not JSON"
+        return f"{field} has a number with too many digits"
     if kind in words:
         return f"{field} {words[kind]}"
     if kind == "value_error":

@@ -7,6 +7,8 @@ The HTTP layer only decides what HTTP decides — too many bytes (413), not an i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -76,6 +78,35 @@ def _validate(model: type[M], data: Any, *, json: bool) -> M:
         return model.model_validate(data, context={"form": True})
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False, include_context=True)) from None
+
+
+def sent_as_json(request: Request) -> bool:
+    """Whether the body came as JSON: a door with no room for photos (``read_body``)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == (
+        "application/json"
+    )
+
+
+#: What a JSON caller must do for a category that needs a photo: "add a photo" is not
+#: something a JSON body can do (``photos`` is no field of it).
+PHOTO_BY_MULTIPART = (
+    "a JSON body cannot carry photos: send the report as multipart/form-data, with the photo "
+    "as a photos file"
+)
+
+
+@contextmanager
+def photos_only_as_files(as_json: bool) -> Iterator[None]:
+    """Around a report's engine call: on the JSON door, a category's ``photo_required`` says
+    how to send the photo (multipart), not to add one to a body that cannot hold it."""
+    try:
+        yield
+    except RuleViolated as exc:
+        if not as_json or exc.code != "photo_required":
+            raise
+        raise RuleViolated(
+            f"{exc.message}; {PHOTO_BY_MULTIPART}", key=exc.code, params=exc.params
+        ) from None
 
 
 async def read_report(

@@ -301,7 +301,12 @@ class _Corrections:
             self.category = found if found.id != ticket.category_id else None
         self.priority = _priority(priority) if priority is not None else None
         if (lat is None) != (lon is None):
-            raise RuleViolated("correct the location with both latitude and longitude")
+            missing, given = ("lon", "lat") if lon is None else ("lat", "lon")
+            raise RuleViolated(
+                f"{missing} is required with {given}: correct the location with both latitude "
+                "and longitude",
+                params={"field": missing, "fields": ["lat", "lon"]},
+            )
         self.location: tuple[float, float] | None = None
         self.area = None
         if lat is not None and lon is not None and (lat, lon) != (ticket.lat, ticket.lon):

@@ -1,14 +1,28 @@
 """SLA clocks on tickets: which timers start, pause, resume, stop or re-base on each change.
 
-| timer   | starts on                    | runs while              | stops                      |
-|---------|------------------------------|-------------------------|----------------------------|
-| verify  | submit; reinstate (new cycle)| submitted               | on leaving submitted       |
-| assign  | verify                       | verified                | on leaving verified        |
-| start   | assign, transfer, reopen     | assigned                | on leaving assigned (*)    |
-| resolve | submit; reopen, reinstate    | any open state          | resolved / rejected / dup. |
-| accept  | transfer                     | until the next action   | the receiving agency acts  |
+| timer   | starts on                | runs while  | stops                   | its work        |
+|---------|--------------------------|-------------|-------------------------|-----------------|
+| verify  | submit; reinstate (new)  | submitted   | on leaving submitted    | verify, reject, |
+|         |                          |             |                         | mark_duplicate  |
+| assign  | verify                   | verified    | on leaving verified     | assign          |
+| start   | assign, transfer, reopen | assigned    | on leaving assigned (*) | start           |
+| resolve | submit; reopen, reinstate| open states | resolved / rejected/dup.| resolve         |
+| accept  | transfer                 | till acted  | receiving agency acts   | any act (**)    |
 
 (*) A re-assign (another officer of the agency holding the ticket) keeps it running.
+(**) Any trigger but a bystander's (hold, resume, comment, rate, merge): ``WORK_OF``.
+
+**Met, missed or ended.** A stopped clock is met or missed only when the trigger that stopped
+it is the work it measures (the last column). Stopped by anything else — a rejection or a
+duplicate after verification, a transfer (a new cycle for the receiving office), a change of
+category to a policy without that timer, a catalogue reload — it is *ended*: neither met nor
+missed, and no case in an on-time rate (an office must not raise its rate by rejecting
+reports). Its deadline having passed before it ended still reads "breached" and counts as a
+miss: a recorded breach stands (and rejecting a late report must not hide it). Triage is the
+verify clock's work whatever its verdict, so a rejection or a duplicate from ``submitted`` ends
+it as met or missed. Every reader follows this one rule: the SLA timeline (API, dashboard,
+``tanggap sla check``) through ``ended_not_by_the_work``, the on-time figures and the daily
+digest through ``clock_is_a_case`` (``engine.queries.figures``).
 
 Hold pauses every running timer and resume ends the pause; pauses are dated, so a pause moves
 only the instants after it began.
@@ -59,6 +73,16 @@ STARTS_ON: dict[Trigger, tuple[TimerKind, ...]] = {
 #: Triggers that are no action on the work itself: they neither stop the accept timer nor
 #: start anything (a note, a rating, a duplicate merged into this ticket).
 _BYSTANDER = frozenset({Trigger.HOLD, Trigger.RESUME, Trigger.COMMENT, Trigger.RATE, Trigger.MERGE})
+#: Per timer kind, the triggers that are the work it measures (module docstring, "Met, missed
+#: or ended"); a clock stopped by any other trigger, or by no event at all, is ended.
+WORK_OF: dict[TimerKind, frozenset[Trigger]] = {
+    TimerKind.VERIFY: frozenset({Trigger.VERIFY, Trigger.REJECT, Trigger.MARK_DUPLICATE}),
+    TimerKind.ASSIGN: frozenset({Trigger.ASSIGN}),
+    TimerKind.START: frozenset({Trigger.START}),
+    TimerKind.RESOLVE: frozenset({Trigger.RESOLVE}),
+    # Any action of the receiving agency accepts the ticket (a bystander never stops it).
+    TimerKind.ACCEPT: frozenset(Trigger) - _BYSTANDER,
+}
 
 
 def _refresh(timer: SlaTimer, policy: Policy, now: datetime) -> None:
@@ -298,4 +322,12 @@ def recompute_open(
             timer_rows.set_next_checks(session, [(ticket, timer_rows.earliest_check(timers))])
 
 
-__all__ = ["RUNS_IN", "STARTS_ON", "on_transition", "recompute_open", "start_new_ticket", "stop"]
+__all__ = [
+    "RUNS_IN",
+    "STARTS_ON",
+    "WORK_OF",
+    "on_transition",
+    "recompute_open",
+    "start_new_ticket",
+    "stop",
+]

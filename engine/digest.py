@@ -175,8 +175,8 @@ def digest_letter(
 ) -> letters.Letter:
     zone = zone_of(staff, settings)
     found = _needing_attention(session, scope, now=now)
-    # The figures' definition (``clock_is_a_case``): a clock ended by a transfer, or a resolve
-    # clock ended by a rejection, is no case; a breach is what the clock recorded (pauses in).
+    # The figures' definition (``clock_is_a_case``): a clock ended in time by something other
+    # than its work is no case; a breach is what the clock recorded (pauses in).
     stopped = _in_scope(
         select(SlaTimer.breached)
         .join(Ticket, Ticket.id == SlaTimer.ticket_id)

@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine import environment, letters, status_mail
+from engine import environment, letters, status_mail, visibility
 from engine.errors import NotFound
 from engine.models import (
     NotificationKind,
@@ -127,6 +127,12 @@ class FollowConfirmation:
     confirmed: bool
     #: "id" or "en": the language the address was subscribed in (the page's first language).
     language: str
+    #: Whether, once confirmed, mail goes to it as the report is now: not while the public may
+    #: not see the report and the address only said "me too" (``visibility.told_of_changes``).
+    told_now: bool = True
+    #: Whether the public may see the report now: its page (``/t/{code}``) opens, and one
+    #: may follow it there again.
+    published: bool = True
 
 
 def _by_link(
@@ -153,17 +159,24 @@ def _by_confirm_token(session: Session, token: str) -> Subscription:
     )
 
 
-def _ticket_code(session: Session, row: Subscription) -> str:
-    code = session.scalar(select(Ticket.code).where(Ticket.id == row.ticket_id))
-    assert code is not None  # a subscription's ticket is never deleted
-    return code
+def _ticket(session: Session, row: Subscription) -> Ticket:
+    ticket = session.get(Ticket, row.ticket_id)
+    assert ticket is not None  # a subscription's ticket is never deleted
+    return ticket
+
+
+def _told_now(ticket: Ticket, row: Subscription) -> bool:
+    return visibility.told_of_changes(ticket, row.email, said_me_too=row.supported_at is not None)
 
 
 def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
+    ticket = _ticket(session, row)
     return FollowConfirmation(
-        code=_ticket_code(session, row),
+        code=ticket.code,
         confirmed=row.confirmed_at is not None,
         language=row.language,
+        told_now=_told_now(ticket, row),
+        published=visibility.published(ticket),
     )
 
 
@@ -197,6 +210,10 @@ class MailStop:
     active: bool
     #: "id" or "en": the language the address asked in (the page's first language).
     language: str
+    #: Whether mail goes to it as the report is now (``FollowConfirmation.told_now``).
+    told_now: bool = True
+    #: Whether the public may see the report now (``FollowConfirmation.published``).
+    published: bool = True
 
 
 def _by_unsubscribe_token(session: Session, token: str) -> Subscription:
@@ -204,7 +221,14 @@ def _by_unsubscribe_token(session: Session, token: str) -> Subscription:
 
 
 def _mail_stop(session: Session, row: Subscription) -> MailStop:
-    return MailStop(code=_ticket_code(session, row), active=row.active, language=row.language)
+    ticket = _ticket(session, row)
+    return MailStop(
+        code=ticket.code,
+        active=row.active,
+        language=row.language,
+        told_now=_told_now(ticket, row),
+        published=visibility.published(ticket),
+    )
 
 
 def mail_stop(session: Session, token: str) -> MailStop:

@@ -402,12 +402,11 @@ def on_public_transition(
     if not visibility.in_status_mail(event):
         return 0
     own = (ticket.reporter_email or "").lower()
-    readers = _readers(session, ticket, now)
-    if not visibility.published(ticket):
-        # A report the public may not see is told to its reporter's own choices only: their
-        # address and those they added with the token, never an address that said "me too"
-        # before the report became such a category (it may name an official).
-        readers = {a: r for a, r in readers.items() if a == own or r.supported_at is None}
+    readers = {
+        address: row
+        for address, row in _readers(session, ticket, now).items()
+        if visibility.told_of_changes(ticket, address, said_me_too=row.supported_at is not None)
+    }
     if not readers:
         return 0
     dead = set(

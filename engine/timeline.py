@@ -14,6 +14,9 @@ from engine.policies import load_policy_book
 from engine.queries.figures import ended_not_by_the_work
 from sla import deadline, elapsed, status
 
+#: ``TimerView.ended_by`` of a clock no event stopped (a catalogue reload took its target away).
+POLICY_CHANGE = "policy change"
+
 
 @dataclass(frozen=True)
 class LevelReached:
@@ -41,14 +44,14 @@ class TimerView:
     next_due_at: datetime | None
     levels: tuple[LevelReached, ...]
     #: The trigger that stopped it without the work it measures being done (a transfer, a
-    #: rejection: ``queries.figures.ended_not_by_the_work``); such a clock is no case in the
-    #: figures, so it reads "ended" unless its deadline had passed.
+    #: rejection; ``POLICY_CHANGE`` when no event did: ``engine.clocks``, "Met, missed or
+    #: ended"); such a clock reads "ended" unless its deadline had passed.
     ended_by: str | None = None
 
     @property
     def status(self) -> str:
-        """running, paused, overdue, met, breached, or ended (stopped by a transfer,
-        rejection or duplicate before its deadline: neither met nor missed)."""
+        """running, paused, overdue, met, breached, or ended (stopped before its deadline by
+        something other than the work it measures: neither met nor missed)."""
         if self.stopped_at is not None:
             if self.breached:
                 return "breached"
@@ -107,8 +110,8 @@ def sla_timeline(session: Session, ticket: Ticket, *, now: datetime) -> list[Tim
                 next_due_at=timer.next_due_at,
                 levels=tuple(ledger.get(timer.id, [])),
                 ended_by=(
-                    stopper
-                    if stopper is not None and ended_not_by_the_work(timer.kind, stopper)
+                    (stopper or POLICY_CHANGE)
+                    if timer.stopped_at is not None and ended_not_by_the_work(timer.kind, stopper)
                     else None
                 ),
             )

@@ -169,6 +169,16 @@ def published(ticket: Ticket) -> bool:
     return ticket.category.public and ticket.unpublished_at is None
 
 
+def told_of_changes(ticket: Ticket, email: str, *, said_me_too: bool) -> bool:
+    """Whether a follower's address of ``ticket`` gets its status mail as the ticket is now
+    (once confirmed and active). A report the public may not see (``published``) is told to
+    its reporter's own choices only: their address and those they added with the token,
+    never an address that only said "me too" (it may name an official, a face, a plate).
+    Mail to such an address resumes when the report is shown publicly again."""
+    own = (ticket.reporter_email or "").lower()
+    return published(ticket) or email.lower() == own or not said_me_too
+
+
 def published_clause(
     ticket: type[Ticket] = Ticket, category: type[Category] | None = None
 ) -> ColumnElement[bool]:

@@ -1,10 +1,11 @@
 """``GET /media/{key}``: stored photos, to whoever may see them (``engine.queries.media``).
 
-A photo the public sees is served to anyone and may be cached by anyone. Any other (staff's on
-an internal note) is served only to a key that may see its ticket: sent as ``Authorization:
-Bearer …``, or the staff pages' signed-in cookie (an ``<img>`` sends no header, only the
-cookie); it is never cached beyond that browser's request. To everyone else it is the same 404
-as a key nothing uses, never a 403 that would tell the photo is there.
+A photo the public sees is served to anyone and may be cached by anyone for a few minutes
+(``PUBLIC_CACHE``: it stops being public when its report is taken off the public record). Any
+other (staff's on an internal note) is served only to a key that may see its ticket: sent as
+``Authorization: Bearer …``, or the staff pages' signed-in cookie (an ``<img>`` sends no
+header, only the cookie); it is never cached beyond that browser's request. To everyone else it
+is the same 404 as a key nothing uses, never a 403 that would tell the photo is there.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from engine.errors import shown
 
 router = APIRouter(tags=["citizens"], route_class=ThreadedRoute)
 
-PUBLIC_CACHE = "public, max-age=86400, immutable"
+#: Minutes a cache may serve a public photo without asking again. A photo is public until a
+#: supervisor takes its report off the public record (a face, a number plate): after that the
+#: origin answers 404, and no browser or proxy may go on serving it for longer than this. After
+#: that a cache asks again (``ETag``: the stored key, a digest of the bytes) and gets a 304 while
+#: the photo is still public, the 404 once it is not.
+PUBLIC_CACHE_SECONDS = 300
+PUBLIC_CACHE = f"public, max-age={PUBLIC_CACHE_SECONDS}, must-revalidate"
 INTERNAL_CACHE = "private, no-store"
 
 _OWN_SALT = "tanggap.own-photo"
@@ -71,8 +78,23 @@ def photo(
     signed = found is not None and not found.public and _signed_for(settings, key, own)
     if found is None or not (signed or may_fetch(session, found, holder)):
         raise NotFound(f"no photo {shown(key)}")
+    if not found.public:
+        return Response(
+            LocalMediaStorage(settings.media_dir).get(found.storage_key),
+            media_type=found.content_type,
+            headers={"Cache-Control": INTERNAL_CACHE},
+        )
+    headers = {"Cache-Control": PUBLIC_CACHE, "ETag": f'"{found.storage_key}"'}
+    if headers["ETag"] in _tags(request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
     return Response(
         LocalMediaStorage(settings.media_dir).get(found.storage_key),
         media_type=found.content_type,
-        headers={"Cache-Control": PUBLIC_CACHE if found.public else INTERNAL_CACHE},
+        headers=headers,
     )
+
+
+def _tags(header: str) -> set[str]:
+    """The entity tags of an ``If-None-Match`` header (weak ones as strong: RFC 9110 compares
+    them weakly for this header)."""
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}

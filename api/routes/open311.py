@@ -305,10 +305,17 @@ class RequestsQuery:
         lat = number("lat", raw["lat"], -90, 90)
         lon = number("long", raw["long"], -180, 180)
         if (lat is None) != (lon is None):
-            raise RuleViolated("give both lat and long")
+            missing, given = ("long", "lat") if lon is None else ("lat", "long")
+            raise RuleViolated(
+                f"{missing} is required with {given}: give both lat and long",
+                params={"field": missing, "fields": ["lat", "long"]},
+            )
         radius = number("radius", raw["radius"], 1, 100_000)
         if radius is not None and lat is None:
-            raise RuleViolated("radius needs lat and long: the centre of the circle")
+            raise RuleViolated(
+                "radius needs lat and long: the centre of the circle",
+                params={"field": "lat", "fields": ["lat", "long"]},
+            )
         radius = radius or 1000.0
         near = (lat, lon, radius) if lat is not None and lon is not None else None
         updated_after = w3c_param("updated_after", raw["updated_after"], zone)

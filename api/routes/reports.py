@@ -48,7 +48,15 @@ from api.schemas.public import (
     public_photo_url,
 )
 from api.strict_json import StrictRoute
-from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
+from api.uploads import (
+    check_photo,
+    photos_json_limit,
+    photos_only_as_files,
+    read_body,
+    read_report,
+    sent_as_json,
+    with_photos,
+)
 from engine import (
     Actor,
     Conflict,
@@ -174,6 +182,7 @@ def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report
     responses={413: {"description": "a photo is too large"}, 415: {"description": "not an image"}},
 )
 def create_report(
+    request: Request,
     parsed: Annotated[tuple[ReportCreate, list[bytes]], Depends(_report_input)],
     phases: PhasesDep,
     now: NowDep,
@@ -183,18 +192,28 @@ def create_report(
     body, photos = parsed
     if body.channel in ("walk-in", "phone", "staff-on-behalf"):
         raise invalid("body", "channel", "staff channels need a staff key")
-    return ReportCreated.of(file_report(body, photos, phases=phases, now=now, settings=settings))
+    as_json = sent_as_json(request)
+    return ReportCreated.of(
+        file_report(body, photos, phases=phases, now=now, settings=settings, as_json=as_json)
+    )
 
 
 def file_report(
-    body: ReportCreate, photos: list[bytes], *, phases: Phases, now: datetime, settings: Settings
+    body: ReportCreate,
+    photos: list[bytes],
+    *,
+    phases: Phases,
+    now: datetime,
+    settings: Settings,
+    as_json: bool = False,
 ) -> Submitted:
     """A citizen's report through the engine's rules, as the API and the report page (without
-    its script) send it; refusals name the request's fields (``REPORT_FIELDS``)."""
+    its script) send it; refusals name the request's fields (``REPORT_FIELDS``), and on the
+    JSON door (``as_json``) a needed photo says to send multipart (``photos_only_as_files``)."""
     actor = Actor.citizen()
     # Every rule and read first, outside the write transaction: on SQLite the write lock is
     # then held for the INSERTs only.
-    with request_fields(REPORT_FIELDS):
+    with request_fields(REPORT_FIELDS), photos_only_as_files(as_json):
         with phases.read() as session:
             checked = check_submission(
                 session,

@@ -36,7 +36,15 @@ from api.schemas.staff import (
     WorkPageRead,
 )
 from api.strict_json import StrictRoute
-from api.uploads import check_photo, photos_json_limit, read_body, read_report, with_photos
+from api.uploads import (
+    check_photo,
+    photos_json_limit,
+    photos_only_as_files,
+    read_body,
+    read_report,
+    sent_as_json,
+    with_photos,
+)
 from engine import (
     GroupBy,
     RuleViolated,
@@ -312,6 +320,7 @@ async def _staff_report(
     },
 )
 def submit_on_behalf(
+    request: Request,
     key: StaffKey,  # before the body, as on transitions
     parsed: Annotated[tuple[StaffReportCreate, list[bytes]], Depends(_staff_report)],
     session: SessionDep,
@@ -325,7 +334,7 @@ def submit_on_behalf(
         to_report(body, photos, source=body.channel.value),
         priority=body.priority.value if body.priority else None,
     )
-    with request_fields(REPORT_FIELDS):
+    with request_fields(REPORT_FIELDS), photos_only_as_files(sent_as_json(request)):
         submitted = submit_report(
             session,
             report,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -46,6 +47,9 @@ def _typed(kind: str) -> Callable[[Any, ValidationInfo], Any]:
         wrong = isinstance(value, bool) != (kind == "bool") or isinstance(value, str)
         if wrong and not (form and isinstance(value, str)):
             raise PydanticCustomError(f"{kind}_type", _TYPE_WORDS[kind])
+        whole = isinstance(value, float) and math.isfinite(value) and value.is_integer()
+        if kind == "int" and whole:  # 1e20 is a whole number: its bounds say what is wrong
+            return int(value)
         if isinstance(value, str) and kind != "bool":
             try:  # a form's number: "-6_1" or Arabic-Indic digits are no number a person meant
                 as_number_text(value)

@@ -155,8 +155,9 @@ class TimerRead(BaseModel):
     cycle: int
     policy: str
     status: str = Field(
-        description="running, paused, overdue, met, breached, or ended (stopped by a transfer, "
-        "rejection or duplicate before its deadline: no case in the on-time figures)"
+        description="running, paused, overdue, met, breached, or ended (stopped before its "
+        "deadline by something other than the work it measures — a rejection or duplicate after "
+        "verification, a transfer, a policy change: no case in the on-time figures)"
     )
     started_at: Instant
     deadline: Instant

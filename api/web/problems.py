@@ -64,6 +64,11 @@ def words(
         if isinstance(value, float):
             values[key_] = number(t.language, value)
     key = f"problem.{code}"
+    if code == "unknown_reference":
+        # what was named and not found: an officer (gone inactive since the page was drawn),
+        # an agency, a report's code — each in its own words, not "a code"
+        named = f"problem.unknown_reference_of.{name}"
+        key = named if named in messages else key
     if code == "note_required":
         # a comment or note with nothing in it: the text itself is missing, not a reason
         written = f"problem.write_first.{name or 'note'}"

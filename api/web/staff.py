@@ -157,7 +157,8 @@ def _text(value: str | None) -> str | None:
 def _version(text: str) -> int:
     """The version the page was drawn at (a hidden field): a whole number from 1."""
     value = text.strip()
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
+    # a hidden field's version has a few digits; thousands are no version (and no int())
+    if not value.isascii() or not value.isdigit() or len(value) > 18 or int(value) < 1:
         raise RuleViolated(
             "expected_version must be the version the page showed, a whole number from 1",
             key="invalid_request",

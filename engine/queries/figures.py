@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from engine.clocks import WORK_OF
 from engine.errors import RuleViolated
 from engine.instants import given_instants
 from engine.keys import KeyHolder, descendant_area_ids, not_withheld, visible
@@ -60,34 +61,20 @@ class Figures:
     groups: list[GroupFigures]
 
 
-#: Per trigger, the clocks it ends without the work they measure being done: a transfer ends
-#: every clock but the receiving office's "accept"; a rejection or a duplicate the resolve clock.
-_NOT_THE_WORK: dict[Trigger, frozenset[TimerKind]] = {
-    Trigger.TRANSFER: frozenset(TimerKind) - {TimerKind.ACCEPT},
-    Trigger.REJECT: frozenset({TimerKind.RESOLVE}),
-    Trigger.MARK_DUPLICATE: frozenset({TimerKind.RESOLVE}),
-}
-
-
-def ended_not_by_the_work(kind: str, trigger: str) -> bool:
-    """Whether a clock of ``kind`` stopped by ``trigger`` is no case (``clock_is_a_case``'s
-    twin for a timer in hand: the SLA timeline shows it as "ended", not "met")."""
-    return any(
-        trigger == ending.value and kind in {k.value for k in kinds}
-        for ending, kinds in _NOT_THE_WORK.items()
-    )
+def ended_not_by_the_work(kind: str, trigger: str | None) -> bool:
+    """Whether a clock of ``kind`` stopped by ``trigger`` (None: by no event, a catalogue
+    reload) was ended rather than met or missed (``engine.clocks``, "Met, missed or ended")."""
+    return trigger not in {t.value for t in WORK_OF[TimerKind(kind)]}
 
 
 def clock_is_a_case() -> ColumnElement[bool]:
-    """SQL, on ``SlaTimer`` rows: whether a stopped clock counts in an on-time rate — the one
-    definition behind the supervisors' figures and the daily digest.
-
-    A clock stopped by something other than the work it measures is no case at all: a resolve
-    clock ended by a rejection or a duplicate (an office must not raise its rate by rejecting
-    reports), or any clock but the receiving office's "accept" ended by a transfer. Rejecting
-    at triage still ends the verify clock as work done."""
+    """SQL, on stopped ``SlaTimer`` rows: whether a clock counts in an on-time rate — the one
+    definition behind the supervisors' figures and the daily digest (``engine.clocks``, "Met,
+    missed or ended"): stopped by the work it measures, or breached before it ended (a
+    recorded breach stands). A clock a rejection, a duplicate, a transfer or a policy change
+    ended in time is no case: an office must not raise its rate by rejecting reports."""
     stopped_by = TicketEvent.__table__.alias("stopped_by")
-    not_the_work = (
+    by_the_work = (
         select(stopped_by.c.id)
         .where(
             stopped_by.c.ticket_id == SlaTimer.ticket_id,
@@ -95,16 +82,16 @@ def clock_is_a_case() -> ColumnElement[bool]:
             or_(
                 *(
                     and_(
-                        stopped_by.c.trigger == trigger.value,
-                        SlaTimer.kind.in_([kind.value for kind in kinds]),
+                        SlaTimer.kind == kind.value,
+                        stopped_by.c.trigger.in_(sorted(t.value for t in triggers)),
                     )
-                    for trigger, kinds in _NOT_THE_WORK.items()
+                    for kind, triggers in WORK_OF.items()
                 )
             ),
         )
         .exists()
     )
-    return ~not_the_work
+    return by_the_work | SlaTimer.breached
 
 
 def _clocks_held(session: Session, viewer: KeyHolder) -> ColumnElement[bool]:

@@ -185,4 +185,67 @@ def test_a_clock_a_rejection_or_transfer_ended_reads_ended_not_met(api: Api) -> 
     sign_in(web, api, "admin")
     page = web.get(f"/dashboard/t/{rejected}?lang=id").text
     assert 'data-status="ended"' in page
-    assert "berakhir (dialihkan atau ditolak)" in page
+    assert "berakhir (bukan karena pekerjaannya selesai" in page
+
+
+def test_an_assign_or_start_clock_a_rejection_or_duplicate_ended_is_no_case(api: Api) -> None:
+    """Rejecting a verified report read as the assign clock met, and raised the office's
+    assign on-time rate: only the work a clock measures meets it (``engine.clocks``)."""
+    kept = api.submit()["code"]
+    api.drive(kept, "verify", "assign")  # the one assign clock met by assigning
+    rejected = api.submit()["code"]
+    api.drive(rejected, "verify", "reject")
+    doubled = api.submit()["code"]
+    api.drive(doubled, "verify")
+    assert api.act(doubled, "mark_duplicate", "admin", duplicate_of=kept).status_code == 200
+    late_double = api.submit()["code"]
+    api.drive(late_double, "verify", "assign")
+    assert api.act(late_double, "mark_duplicate", "admin", duplicate_of=kept).status_code == 200
+
+    def statuses(code: str) -> dict[str, str]:
+        story = api.client.get(f"/api/v1/tickets/{code}/sla", headers=api.auth("admin"))
+        assert story.status_code == 200, story.text
+        return {f"{t['timer']['kind']}#{t['timer']['cycle']}": t["timer"]["status"]
+                for t in story.json()["timers"]}  # fmt: skip
+
+    assert statuses(rejected) == {"verify#1": "met", "assign#1": "ended", "resolve#1": "ended"}
+    assert statuses(doubled) == {"verify#1": "met", "assign#1": "ended", "resolve#1": "ended"}
+    assert statuses(late_double) == {
+        "verify#1": "met",
+        "assign#1": "met",
+        "start#1": "ended",
+        "resolve#1": "ended",
+    }
+    figures = api.client.get("/api/v1/figures", headers=api.auth("supervisor")).json()
+    (dishub,) = figures["groups"]
+    assert dishub["on_time"]["assign"]["count"] == 2  # kept's and late_double's
+    assert "start" not in dishub["on_time"]
+    assert dishub["on_time"]["verify"]["count"] == 4
+    web = _web(api)
+    sign_in(web, api, "admin")
+    page = web.get(f"/dashboard/t/{rejected}?lang=en").text
+    assert page.count('data-status="ended"') == 2
+    assert page.count('data-status="met"') == 1
+
+
+def test_a_clock_already_late_when_a_rejection_ended_it_stays_a_miss(api: Api) -> None:
+    """Ending a report does not hide a deadline it had already missed: the resolve clock of a
+    flood marked a duplicate a day and more after it came in reads breached, and counts as
+    missed (it used to be left out of the figures, as if the office had not been late)."""
+    late = api.submit(category="flood", description="Banjir 40 cm")["code"]
+    api.drive(late, "verify", "assign")
+    api.clock.tick(25 * 60)  # the emergency policy resolves within 24 hours
+    standing = api.submit(category="flood", description="Banjir di tempat yang sama")["code"]
+    moved = api.act(late, "mark_duplicate", "admin", duplicate_of=standing)
+    assert moved.status_code == 200, moved.text
+    in_time = api.submit(category="flood", description="Banjir 20 cm")["code"]
+    api.drive(in_time, "verify", "reject")
+
+    story = api.client.get(f"/api/v1/tickets/{late}/sla", headers=api.auth("admin")).json()
+    statuses = {f"{t['timer']['kind']}#{t['timer']['cycle']}": t["timer"]["status"]
+                for t in story["timers"]}  # fmt: skip
+    assert statuses["resolve#1"] == "breached"
+    figures = api.client.get("/api/v1/figures", headers=api.auth("admin")).json()
+    (dsda,) = [g for g in figures["groups"] if g["group"] == "DSDA"]
+    # late's resolve clock (missed); in_time's, ended within its 24 hours, is no case
+    assert dsda["on_time"]["resolve"]["count"] == 1

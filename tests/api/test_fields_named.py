@@ -75,6 +75,14 @@ def test_a_transition_without_its_version_names_expected_version(api: Api) -> No
             "officer",
         ),
         ("mark_duplicate", {"duplicate_of": "JKT-0000-0000"}, "JKT-0000-0000", "duplicate_of"),
+        # half a point: it named neither
+        (
+            "update",
+            {"lat": -6.18, "note": "pindah"},
+            "lon is required with lat: correct the location with both latitude and longitude",
+            "lon",
+        ),
+        ("update", {"lon": 106.83, "note": "pindah"}, "lat is required with lon", "lat"),
     ],
 )
 def test_a_transition_input_refused_names_it(
@@ -224,3 +232,63 @@ def test_an_admin_key_for_a_staff_member_names_role(api: Api) -> None:
     )
     assert refused["detail"] == "role cannot be admin: agus@dbm.example is staff"
     assert refused["params"]["field"] == "role"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        # A whole number in exponent form was "unable to parse input string as an integer,
+        # exceeded maximum size"; 1.5 was already "must be a whole number".
+        ({"trigger": "verify", "expected_version": 1e20}, 409, "is at version 1, not 1000"),
+        ({"trigger": "verify", "expected_version": -1e20}, 422,
+         "expected_version must be at least 1"),
+        ({"trigger": "verify", "expected_version": 1.5}, 422,
+         "expected_version must be a whole number"),
+    ],
+)  # fmt: skip
+def test_a_huge_whole_number_in_json_is_refused_in_words(
+    api: Api, body: dict[str, Any], status: int, detail: str
+) -> None:
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions", json=body, headers=api.auth("admin")
+    )
+    assert response.status_code == status, response.text
+    assert detail in response.json()["detail"]
+    assert "unable to parse" not in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("rating", "detail"), [(1e20, "at most 5"), (-1e20, "at least 1")])
+def test_a_huge_rating_says_its_range(api: Api, rating: float, detail: str) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "start", "resolve")
+    response = api.client.post(
+        f"/api/v1/reports/{code}/rating",
+        json={"rating": rating},
+        headers={"X-Reporter-Token": api.tokens[code]},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == f"rating must be {detail}"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/tickets", "/api/v1/reports", "/api/v1/dashboard/tickets", "/api/v1/places"]
+)
+def test_a_query_number_of_thousands_of_digits_is_refused_in_words(api: Api, path: str) -> None:
+    response = api.client.get(
+        path, params={"limit": "9" * 5000, "q": "gambir"}, headers=api.auth("admin")
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == "limit has too many digits"
+    assert response.json()["params"] == {"field": "limit"}
+
+
+def test_a_json_number_of_thousands_of_digits_is_said_so_not_called_invalid_json(api: Api) -> None:
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        content='{"trigger": "verify", "expected_version": ' + "9" * 5000 + "}",
+        headers={**api.auth("admin"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == "the request has a number with too many digits"

@@ -20,7 +20,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import select
 
+from engine.models import Subscription, Ticket
 from engine.settings import Settings
 from tests.api.conftest import MONAS, Api, each_change_mailed_at_once
 from tests.api.test_non_public_categories import UNKNOWN, _no_key, _same_as_unknown, staff_web
@@ -184,6 +186,41 @@ def test_an_unpublished_reports_photo_is_served_to_staff_only(
     assert staff.headers["cache-control"] == "private, no-store"
 
 
+def test_a_public_photo_is_cached_only_briefly_so_taking_it_down_reaches_caches(
+    api: Api, scene: tuple[str, str]
+) -> None:
+    """It was sent ``public, max-age=86400, immutable``: after the report was taken off the
+    public record (a face, a number plate) browsers and proxies kept showing it for a day."""
+    private, _ = scene
+    secret = _photo_url(api, private)
+    first = api.client.get(secret)
+    assert first.status_code == 200
+    assert first.headers["cache-control"] == "public, max-age=300, must-revalidate"
+    assert "immutable" not in first.headers["cache-control"]
+    tag = first.headers["etag"]
+    again = api.client.get(secret, headers={"If-None-Match": tag})  # a cache asking again
+    assert again.status_code == 304 and again.content == b""
+    assert _unpublish(api, private).status_code == 200
+    asked = api.client.get(secret, headers={"If-None-Match": tag})
+    assert asked.status_code == 404  # the cache's copy is refused, not confirmed
+    assert "etag" not in asked.headers
+    own = _ok_own_photo(api, private)
+    assert own.headers["cache-control"] == "private, no-store"
+    assert "etag" not in own.headers
+
+
+def _ok_own_photo(api: Api, code: str) -> httpx.Response:
+    """The reporter's own page's photo, at its signed address."""
+    token = {"X-Reporter-Token": api.tokens[code]}
+    mine = api.client.get(f"/api/v1/reports/{code}/private", headers=token)
+    assert mine.status_code == 200, mine.text
+    (photo,) = mine.json()["report"]["photos"]
+    assert "?own=" in photo["url"]
+    response = api.client.get(photo["url"])
+    assert response.status_code == 200, response.text
+    return response
+
+
 @pytest.mark.parametrize("body", [None, {"email": "tetangga@example.id"}])
 def test_me_too_on_an_unpublished_report_answers_as_an_unknown_code(
     api: Api, scene: tuple[str, str], body: dict[str, str] | None
@@ -194,6 +231,65 @@ def test_me_too_on_an_unpublished_report_answers_as_an_unknown_code(
     missing = api.client.post(f"/api/v1/reports/{UNKNOWN}/supporters", json=body)
     _same_as_unknown(seen, missing, private)
     assert api.client.post(f"/api/v1/reports/{control}/supporters", json=body).status_code == 200
+
+
+def test_confirming_me_too_on_an_unpublished_report_says_mail_waits_for_it_to_be_public(
+    api: Api, scene: tuple[str, str]
+) -> None:
+    """The page said "This address now gets an e-mail each time report X changes", while an
+    address that said "me too" gets nothing about a report the public may not see."""
+    private, control = scene
+    for code in (private, control):
+        for address in ("tetangga@example.id", "neighbour@example.id"):
+            said = api.client.post(f"/api/v1/reports/{code}/supporters", json={"email": address})
+            assert said.status_code == 200, said.text
+    assert _unpublish(api, private).status_code == 200
+    en = api.confirmation_links(private, "neighbour@example.id")[-1] + "?lang=en"
+    id_ = api.confirmation_links(private, "tetangga@example.id")[-1] + "?lang=id"
+
+    asked = api.client.get(en).text
+    assert "e-mails start only if the report is shown publicly again" in asked
+    assert "get an e-mail each time report" in asked  # what was asked for, still said
+    confirmed = api.client.post(en).text
+    assert f"Confirmed, but report {private} is not shown publicly now" in confirmed
+    assert "now gets an e-mail each time" not in confirmed
+    assert f'href="/t/{private}"' not in confirmed  # that page answers as for an unknown code
+    confirmed_id = api.client.post(id_).text
+    assert f"Terkonfirmasi, tetapi laporan {private} sekarang tidak ditampilkan untuk umum" in (
+        confirmed_id
+    )
+    assert "kini menerima surel setiap kali" not in confirmed_id
+    # The control, public: the promise holds there, and is made.
+    kept = api.client.post(api.confirmation_links(control, "neighbour@example.id")[-1] + "?lang=en")
+    assert f"This address now gets an e-mail each time report {control} changes" in kept.text
+
+    with api.transactions.read() as session:
+        tokens = dict(
+            session.execute(
+                select(Ticket.code, Subscription.unsubscribe_token)
+                .join(Ticket, Ticket.id == Subscription.ticket_id)
+                .where(Subscription.email == "neighbour@example.id")
+            ).all()
+        )
+    stop = api.client.get(f"/unsubscribe/{tokens[private]}?lang=en").text
+    assert "is not shown publicly now, so this address gets no e-mail about it" in stop
+    assert "This address gets an e-mail each time" not in stop
+    stop_id = api.client.get(f"/unsubscribe/{tokens[private]}?lang=id").text
+    assert "sekarang tidak ditampilkan untuk umum, jadi alamat ini tidak menerima surel" in stop_id
+    shown = api.client.get(f"/unsubscribe/{tokens[control]}?lang=en").text
+    assert f"This address gets an e-mail each time report {control} changes" in shown
+    # And it is true: a public change mails the control's neighbour, not the private's.
+    api.drive(private, "assign")
+    api.drive(control, "assign")
+    assert "neighbour@example.id" not in {m[0] for m in api.mails(private)}
+    assert "neighbour@example.id" in {m[0] for m in api.mails(control)}
+    # Stopping it: no advice to follow again from a page that answers as for no report.
+    stopped = api.client.post(f"/unsubscribe/{tokens[private]}?lang=en").text
+    assert f"This address gets no more e-mails about report {private}." in stopped
+    assert "follow the report again from its page" not in stopped
+    assert f'href="/t/{private}"' not in stopped
+    stopped_control = api.client.post(f"/unsubscribe/{tokens[control]}?lang=en").text
+    assert "follow the report again from its page" in stopped_control
 
 
 def test_a_public_report_marked_a_duplicate_of_an_unpublished_one_does_not_name_it(

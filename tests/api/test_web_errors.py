@@ -126,3 +126,28 @@ def test_a_missing_report_photo_has_its_own_code(api: Api) -> None:
     assert words(Translator(Language.ID), problem["code"], problem["params"]).startswith(
         "Laporan jenis ini perlu minimal satu foto."
     )
+
+
+def test_a_json_report_needing_a_photo_is_told_to_come_as_multipart(api: Api) -> None:
+    """It said to add a photo, and a JSON body with ``photos`` is refused: "photos is not a
+    field of this request". The JSON door says how a photo can be sent; multipart works."""
+    body = {"category": "broken_road", "description": "Lubang besar", "lat": -6.1754}
+    refused = api.client.post("/api/v1/reports", json={**body, "lon": 106.8272})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"] == (
+        "a report of broken road / pothole needs at least one photo; "
+        "a JSON body cannot carry photos: send the report as multipart/form-data, "
+        "with the photo as a photos file"
+    )
+    on_behalf = api.client.post(
+        "/api/v1/tickets",
+        json={**body, "lon": 106.8272, "channel": "phone"},
+        headers=api.auth("admin"),
+    )
+    assert on_behalf.status_code == 422, on_behalf.text
+    assert "send the report as multipart/form-data" in on_behalf.json()["detail"]
+    # multipart without the photo: "add one" is right there, and nothing about JSON
+    form = {**body, "lon": "106.8272", "lat": "-6.1754"}
+    bare = api.client.post("/api/v1/reports", data=form, files=[("photos", ("", b"", ""))])
+    assert bare.status_code == 422, bare.text
+    assert bare.json()["detail"] == "a report of broken road / pothole needs at least one photo"

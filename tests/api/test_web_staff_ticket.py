@@ -392,3 +392,61 @@ def test_staff_pages_link_a_hidden_report_to_no_public_page(web: TestClient, api
     assert f'href="/t/{pungli}"' not in timeline.text
     assert 'id="not-public"' in timeline.text
     assert f'href="/t/{jam}"' in web.get(f"/dashboard/t/{jam}?lang=en").text
+
+
+@pytest.mark.parametrize(
+    ("lang", "officer_words", "agency_words", "duplicate_words"),
+    [
+        (
+            "id",
+            "Petugas itu tidak dikenal atau sudah tidak aktif.",
+            "Instansi itu tidak dikenal.",
+            "Tidak ada laporan dengan kode itu yang dapat Anda lihat.",
+        ),
+        (
+            "en",
+            "That officer is unknown or no longer active.",
+            "That agency is unknown.",
+            "There is no report with that code that you can see.",
+        ),
+    ],
+)
+def test_a_staff_form_naming_what_is_gone_says_what_it_was(
+    web: TestClient, api: Api, lang: str, officer_words: str, agency_words: str,
+    duplicate_words: str,
+) -> None:  # fmt: skip
+    """A re-assign to an officer deactivated after the page loaded said "the code you entered
+    is unknown" (the API: "no active staff member …"); so did every form naming something."""
+    from engine.staff import add_staff, set_staff_active
+
+    with api.transactions.write() as session:
+        add_staff(session, email="ani@dishub.example", name="Ani", role="staff",
+                  agency="DISHUB", now=api.clock.now)  # fmt: skip
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign")
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang={lang}").text
+    assert "Ani (ani@dishub.example)" in page  # offered when the page was drawn
+    with api.transactions.write() as session:
+        set_staff_active(session, "ani@dishub.example", active=False)
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert version
+    base = {"expected_version": version.group(1), "back": "ticket"}
+    sent = {
+        officer_words: {"trigger": "reassign", "officer": "ani@dishub.example"},
+        agency_words: {"trigger": "transfer", "agency": "DINAS-GONE", "note": "bukan kami"},
+        duplicate_words: {"trigger": "mark_duplicate", "duplicate_of": "JKT-0000-0000"},
+    }
+    for words, form in sent.items():
+        refused = web.post(f"/staff/tickets/{code}/actions", data={**base, **form})
+        assert refused.status_code == 422, refused.text
+        text = _text(refused.text)
+        assert words in text, form
+        assert "Kode yang diisi tidak dikenal" not in text
+        assert "The code you entered is unknown" not in text
+    # a hidden version of thousands of digits is refused in words, not a server error
+    huge = web.post(
+        f"/staff/tickets/{code}/actions",
+        data={**base, "expected_version": "9" * 5000, "trigger": "start"},
+    )
+    assert huge.status_code == 422, huge.text

@@ -58,3 +58,22 @@ def test_cli_sla_check_says_a_rejection_ended_the_resolve_clock(
     rows = {line.split()[0]: line for line in check.output.splitlines() if " #1 " in line}
     assert "ended by reject" in rows["resolve"] and "met" not in rows["resolve"]
     assert "met" in rows["verify"]  # rejecting at triage is the verify clock's work
+
+
+def test_cli_sla_check_says_a_rejection_after_verifying_ended_the_assign_clock(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket], wide: None
+) -> None:
+    """It said "met": the office had assigned nobody."""
+    code = report_committed(now=datetime.now(UTC)).code
+    admin = "sla-triage@tanggap.example"
+    added = tanggap.invoke(app, ["staff", "add", admin, "--name", "Admin", "--role", "admin"])
+    assert added.exit_code == 0, added.output
+    for action in (["verify"], ["reject", "--note", "bukan laporan"]):
+        acted = tanggap.invoke(app, ["ticket", "act", code, *action, "--as", admin])
+        assert acted.exit_code == 0, acted.output
+
+    check = tanggap.invoke(app, ["sla", "check", code])
+    assert check.exit_code == 0, check.output
+    rows = {line.split()[0]: line for line in check.output.splitlines() if " #1 " in line}
+    assert "met" in rows["verify"]
+    assert "ended by reject" in rows["assign"] and "met" not in rows["assign"]

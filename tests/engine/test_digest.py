@@ -197,3 +197,17 @@ def test_digest_on_time_rate_counts_the_clocks_the_figures_count(desk: Desk) -> 
 
     assert "Tepat waktu 7 hari terakhir: 3/3 (100%)" in _digest(desk, later).body
     assert "On time over the last 7 days: 3/3 (100%)" in _digest(desk, later, "en").body
+
+
+def test_digest_on_time_rate_leaves_out_an_assign_clock_a_rejection_ended(desk: Desk) -> None:
+    """Rejecting a verified report counted its assign clock as met: 3/3 where 2/2 is true."""
+    desk.now = TUESDAY_9_WIB
+    rejected = desk.submit()
+    desk.act(rejected, "verify")  # verify clock met
+    desk.act(rejected, "reject")  # its assign and resolve clocks are no cases
+    kept = desk.submit()
+    desk.act(kept, "verify")  # met
+    later = desk.tick(60)
+
+    assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in _digest(desk, later).body
+    assert "On time over the last 7 days: 2/2 (100%)" in _digest(desk, later, "en").body

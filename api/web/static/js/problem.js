@@ -36,6 +36,10 @@
       if (typeof params[k] === "number" && !Number.isInteger(params[k])) { params[k] = number(params[k]); }
     });
     var key = "problem." + (body.code || "other");
+    if (body.code === "unknown_reference" && all.indexOf("problem.unknown_reference_of." + name) >= 0) {
+      /* an officer, an agency, a report's code: each in its own words (as problems.py does) */
+      key = "problem.unknown_reference_of." + name;
+    }
     if (body.code === "note_required") {
       /* a comment or note with nothing in it: the text itself is missing, not a reason */
       var written = "problem.write_first." + (name || "note");

@@ -132,12 +132,12 @@ def record_due(
 _ToMail = tuple[Ticket, SlaTimer, Level, Policy, Escalation]
 
 
-def readdress(session: Session, ticket: Ticket, *, now: datetime) -> int:
+def readdress(session: Session, ticket: Ticket, *, now: datetime, cause: str | None = None) -> int:
     """After a change to ``ticket`` (or to someone it names): withdraw the waiting staff mail
     whose addressee it no longer names and tell the levels that still hold to whom it names now
     (``outbox.readdress_pending``, then ``tell_anew``); returns how many mails were withdrawn.
     The caller owns the transaction."""
-    readdressed = outbox.readdress_pending(session, ticket, now)
+    readdressed = outbox.readdress_pending(session, ticket, now, cause=cause)
     tell_anew(session, ticket, readdressed.escalation_ids, now=now)
     return readdressed.withdrawn
 

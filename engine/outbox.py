@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from engine import environment, letters, mail_dates, status_mail, visibility
@@ -25,6 +35,7 @@ from engine.models import (
     MailedTogether,
     Notification,
     NotificationKind,
+    NotificationStatus,
     SlaTimer,
     Subscription,
     Ticket,
@@ -536,16 +547,76 @@ _CHAIN = dict(CHAIN)
 NOT_PUBLIC_NOW = "not sent: the report is no longer public, and this address only said 'me too'"
 
 
-def _withhold_from_supporters(session: Session, ticket: Ticket) -> int:
+def _supporters(ticket: Ticket) -> Select[str]:
+    """The addresses that only said "me too" on ``ticket`` (not the reporter's own)."""
     own = (ticket.reporter_email or "").lower()
-    supporters = select(Subscription.email).where(
+    return select(Subscription.email).where(
         Subscription.ticket_id == ticket.id,
         Subscription.supported_at.is_not(None),
         Subscription.email != own,
     )
-    return status_mail.take_back(
+
+
+def still_sendable() -> ColumnElement[bool]:
+    """An outbox row that may still go: waiting, or failed or dead for a delivery reason an
+    operator's retry would send it again for (``engine.retries``); not one Tanggap already
+    decided not to send ("not sent: …")."""
+    return or_(
+        Notification.status == NotificationStatus.PENDING,
+        and_(
+            Notification.status.in_([NotificationStatus.FAILED, NotificationStatus.DEAD]),
+            or_(
+                Notification.last_error.is_(None),
+                Notification.last_error.not_like("not sent:%"),
+            ),
+        ),
+    )
+
+
+def _withhold_from_supporters(session: Session, ticket: Ticket) -> int:
+    supporters = _supporters(ticket)
+    held = status_mail.take_back(
         session, ticket.id, Notification.recipient.in_(supporters), NOT_PUBLIC_NOW
     )
+    # A status mail that failed on its way to such an address must not go on a retry either.
+    failed = (
+        Notification.ticket_id == ticket.id,
+        Notification.kind == NotificationKind.CITIZEN_UPDATE,
+        Notification.status.in_([NotificationStatus.FAILED, NotificationStatus.DEAD]),
+        still_sendable(),
+        Notification.recipient.in_(supporters),
+    )
+    if session.scalar(select(Notification.id).where(*failed).limit(1)) is None:
+        return held
+    result = session.execute(
+        update(Notification)
+        .where(*failed)
+        .values(status=NotificationStatus.FAILED, last_error=NOT_PUBLIC_NOW)
+        .execution_options(synchronize_session=False)
+    )
+    return held + cast(CursorResult[Any], result).rowcount
+
+
+def still_addressed(session: Session, row: Notification) -> bool:
+    """Whether the ticket as it is now still names ``row``'s addressee: a staff mail
+    (escalation, hand-over, forwarded follow-up) to the role the ticket names, or a status mail
+    to an address that only said "me too" while the report is public. Other rows: True."""
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
+    if ticket is None:
+        return True
+    address = row.recipient.lower()
+    if row.kind == NotificationKind.CITIZEN_UPDATE:
+        said_me_too = session.scalar(
+            select(Subscription.supported_at.is_not(None)).where(
+                Subscription.ticket_id == ticket.id, func.lower(Subscription.email) == address
+            )
+        )
+        return visibility.told_of_changes(ticket, address, said_me_too=bool(said_me_too))
+    recipient = _CHAIN.get(row.recipient_kind)
+    if row.kind not in _STAFF_KINDS or recipient is None:
+        return True
+    named = Directory(session).resolve(ticket, (recipient,))
+    return address in {a.email.lower() for a in named}
 
 
 @dataclass(frozen=True)
@@ -558,7 +629,9 @@ class Readdressed:
     escalation_ids: tuple[int, ...] = ()
 
 
-def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> Readdressed:
+def readdress_pending(
+    session: Session, ticket: Ticket, now: datetime, *, cause: str | None = None
+) -> Readdressed:
     """Re-read who the ticket's queued staff mails are for, after a change to it; returns how
     many were withdrawn and the escalations whose mail was.
 
@@ -574,15 +647,17 @@ def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> Readdr
 
     The same for citizens: once the public may not see the report (re-categorised as pungli,
     taken off the public record), a status mail still held for an address that said "me too"
-    is not sent, as no new one would be (``on_public_transition``).
+    is not sent, as no new one would be (``on_public_transition``). ``cause`` words the change
+    for operators (default: "after a change to <code>").
     """
+    cause = cause or f"after a change to {ticket.code}"
     withheld = 0 if visibility.published(ticket) else _withhold_from_supporters(session, ticket)
     rows = list(
         session.scalars(
             select(Notification)
             .where(
                 Notification.ticket_id == ticket.id,
-                Notification.status == "pending",
+                still_sendable(),
                 Notification.kind.in_(_STAFF_KINDS),
             )
             .order_by(Notification.id)
@@ -605,10 +680,9 @@ def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> Readdr
         else:
             # For operators (``outbox list``), in English as the CLI is.
             who = _who_kind(row.recipient_kind).rpartition(" / ")[2]
-            row.last_error = (
-                f"not sent: after a change to {ticket.code}, its {who} is "
-                f"{', '.join(named) or 'nobody'}"
-            )[:500]
+            row.last_error = (f"not sent: {cause}, its {who} is {', '.join(named) or 'nobody'}")[
+                :500
+            ]
         withdrawn += 1
         if row.escalation_id is not None:
             escalations.append(row.escalation_id)
@@ -633,9 +707,7 @@ def readdress_pending(session: Session, ticket: Ticket, now: datetime) -> Readdr
         forwarded = session.scalars(
             select(Notification.recipient).where(Notification.dedupe_key == key)
         ).all()
-        row.last_error = (
-            f"not sent: after a change to {ticket.code}, forwarded to {', '.join(forwarded)}"
-        )[:500]
+        row.last_error = (f"not sent: {cause}, forwarded to {', '.join(forwarded)}")[:500]
     return Readdressed(withdrawn + withheld, tuple(dict.fromkeys(escalations)))
 
 

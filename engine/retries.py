@@ -42,7 +42,7 @@ from engine.models import (
     Subscription,
     UndeliverableAddress,
 )
-from engine.outbox import NOT_PUBLIC_NOW
+from engine.outbox import NOT_PUBLIC_NOW, still_addressed
 
 Status = NotificationStatus
 
@@ -121,6 +121,12 @@ def why_left(session: Session, row: Notification) -> Left | None:
             return Left.STOPPED
     if row.status == Status.FAILED and _refused(error):
         return Left.REFUSED
+    if not still_addressed(session, row):
+        # The ticket changed since (another agency, officer or area; the report taken off the
+        # public record) by a path that did not re-read this row: the mail is not theirs now.
+        if row.kind == NotificationKind.CITIZEN_UPDATE:
+            return Left.NOT_PUBLIC
+        return Left.READDRESSED
     return None
 
 

@@ -143,20 +143,20 @@ def set_staff_active(session: Session, email: str, *, active: bool, now: datetim
     ticket (``ledger.readdress``): a hand-over to them is not sent, a citizen's comment or
     dispute waiting for them goes to the agency's queue instead (README: "the assigned officer
     if active, else the agency's queue")."""
-    from engine import ledger  # ledger → outbox → … → staff: imported when needed
+    from engine import ledger, outbox  # they import staff's importers: when needed
 
     member = get_staff(session, email)
     member.active = active
     session.flush()
     if not active:
         waiting = select(Notification.ticket_id).where(
-            Notification.status == "pending",
+            outbox.still_sendable(),
             func.lower(Notification.recipient) == member.email.lower(),
             Notification.ticket_id.is_not(None),
         )
         for ticket in session.scalars(
             select(Ticket).where(Ticket.id.in_(waiting)).order_by(Ticket.id)
         ):
-            ledger.readdress(session, ticket, now=now)
+            ledger.readdress(session, ticket, now=now, cause=f"{member.email} was deactivated")
         session.flush()
     return member

@@ -25,19 +25,22 @@ FAILURES = [
     ("tetangga@contoh.example", "failed", NOT_PUBLIC_NOW),
     ("salah@contoh", "failed",
      "HTTP 400: personalizations.0.to.0.email: Does not contain a valid address."),
-    ("lurah@tanggap.example", "dead", "HTTP 503: Service Unavailable"),
-    ("camat@tanggap.example", "dead", "connection failed: [Errno 111] Connection refused"),
+    # Mail to whom the ticket still names (its agency's head and queue): these go again.
+    ("{head}", "dead", "HTTP 503: Service Unavailable"),
+    ("{queue}", "dead", "connection failed: [Errno 111] Connection refused"),
 ]  # fmt: skip
 
 
 def _queue_failures(database: Database, ticket: Ticket) -> dict[str, int]:
     ids = {}
     with database.transaction() as session:
-        for recipient, status, error in FAILURES:
+        agency = session.get(Ticket, ticket.id).agency  # type: ignore[union-attr]
+        for pattern, status, error in FAILURES:
+            recipient = pattern.format(head=agency.head_email, queue=agency.email)
             row = Notification(
                 ticket_id=ticket.id,
                 recipient=recipient,
-                recipient_kind="agency_head",
+                recipient_kind="agency_queue" if pattern == "{queue}" else "agency_head",
                 kind="escalation",
                 subject="uji",
                 body="uji",
@@ -78,13 +81,14 @@ def test_cli_outbox_retry_all_sends_transient_failures_again_and_counts_the_rest
                 )
             ).all()
         )
+    head, queue = list(ids)[-2:]
     assert status == {
         "kepala.dishub@tanggap.example": "failed",
         "antrean.dishub@tanggap.example": "failed",
         "tetangga@contoh.example": "failed",
         "salah@contoh": "failed",
-        "lurah@tanggap.example": "pending",
-        "camat@tanggap.example": "pending",
+        head: "pending",
+        queue: "pending",
     }
 
 

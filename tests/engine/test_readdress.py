@@ -196,18 +196,136 @@ def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: 
     desk.act(ticket, "assign", "admin", officer="staff@tanggap.example")
     desk.act(ticket, "comment", "citizen", note="tiang nomor 9")
     assert rows(desk, ticket, "handover")[0][:2] == ("staff@tanggap.example", "pending")
+    _dead(desk, ticket, "handover")  # a retry would send it again: not once they have left
 
     set_staff_active(desk.session, "staff@tanggap.example", active=False, now=desk.tick())
 
     handover = rows(desk, ticket, "handover")
-    assert [r[:2] for r in handover] == [("staff@tanggap.example", "failed")]
+    assert handover == [
+        (
+            "staff@tanggap.example",
+            "failed",
+            "not sent: staff@tanggap.example was deactivated, its officer is nobody",
+        )
+    ]
     queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     follow_ups = rows(desk, ticket, "citizen_follow_up")
-    assert [r[:2] for r in follow_ups] == [
-        ("staff@tanggap.example", "failed"),
-        (queue, "pending"),
+    assert follow_ups == [
+        (
+            "staff@tanggap.example",
+            "failed",
+            f"not sent: staff@tanggap.example was deactivated, forwarded to {queue}",
+        ),
+        (queue, "pending", None),
     ]
     sent = claim(desk.session, now=desk.now, limit=50)
     assert "staff@tanggap.example" not in {m.recipient for m in sent}
     (comment,) = [m for m in sent if m.kind == "citizen_follow_up"]
     assert comment.recipient == queue and "tiang nomor 9" in comment.text
+
+
+def _dead(desk: Desk, ticket: Ticket, kind: str) -> None:
+    """Every outbox row of ``kind`` about the ticket failed for now: the provider answered 503
+    until the delivery flow gave up (what an operator's retry sends again)."""
+    for row in desk.session.scalars(
+        select(Notification).where(Notification.ticket_id == ticket.id, Notification.kind == kind)
+    ):
+        row.status, row.attempts, row.last_error = "dead", 8, "HTTP 503: Service Unavailable"
+    desk.session.flush()
+
+
+def test_a_dead_breach_mail_follows_a_location_correction_and_a_retry_leaves_it(
+    desk: Desk,
+) -> None:
+    """A tester's report: the breach mail died on a SendGrid outage; the location was then
+    corrected into Menteng; `outbox retry --all` sent the breach to Gambir's office and Menteng's
+    was never told. A dead mail is re-read like a waiting one: Gambir's is not sent (and a retry
+    leaves it), Menteng's office is told."""
+    from engine.retries import requeue_all
+
+    ticket = breached(desk)
+    gambir, menteng, dishub = (head(desk, c) for c in ("KEC-GAMBIR", "KEC-MENTENG", "DISHUB"))
+    _dead(desk, ticket, "escalation")
+    desk.now = wib(13, 35)
+    desk.act(ticket, "update", "admin", lat=-6.19675, lon=106.82925, priority="urgent")
+
+    after = {r[0]: r[1:] for r in rows(desk, ticket, "escalation")}
+    assert after[gambir] == (
+        "failed",
+        f"not sent: after a change to {ticket.code}, its kecamatan office is {menteng}",
+    )
+    assert after[menteng] == ("pending", None)
+    assert after[dishub] == ("dead", "HTTP 503: Service Unavailable")  # still its to get
+
+    again = requeue_all(desk.session, now=desk.tick(), ticket_id=ticket.id)
+    assert [(left.value, n) for left, n in again.left.items()] == [
+        ("after a change, its addressee no longer handles the ticket", 1)
+    ]
+    pending = {r[0] for r in rows(desk, ticket, "escalation") if r[1] == "pending"}
+    assert gambir not in pending and {menteng, dishub} <= pending
+
+
+def test_a_retry_leaves_a_dead_mail_whose_addressee_changed_by_another_path(desk: Desk) -> None:
+    """The ticket's agency got a new head in the catalogue after the breach mail died (no
+    change to the ticket re-read the row): a retry must not send the former head the mail."""
+    from engine.retries import requeue_all
+
+    ticket = breached(desk)
+    former = head(desk, "DISHUB")
+    _dead(desk, ticket, "escalation")
+    agency = desk.session.scalars(select(Agency).where(Agency.code == "DISHUB")).one()
+    agency.head_email = "kepala.baru@dishub.example"
+    desk.session.flush()
+
+    again = requeue_all(desk.session, now=desk.tick(), ticket_id=ticket.id)
+
+    assert again.left[next(iter(again.left))] == 1
+    assert [left.value for left in again.left] == [
+        "after a change, its addressee no longer handles the ticket"
+    ]
+    statuses = {r[0]: r[1] for r in rows(desk, ticket, "escalation")}
+    assert statuses[former] == "dead"
+    assert {s for r, s in statuses.items() if r != former} == {"pending"}
+
+
+def test_a_dead_status_mail_to_a_me_too_address_stays_unsent_once_taken_off_the_record(
+    desk: Desk,
+) -> None:
+    """A tester's report: a status mail to a neighbour who said "me too" died on an outage;
+    a supervisor took the report off the public record; `outbox retry --all` then sent the
+    neighbour the mail (with a note naming an officer). Taking it down marks that mail not
+    sent, and the retry leaves it; the reporter's own mail still goes."""
+    from engine.models import Subscription
+    from engine.outbox import NOT_PUBLIC_NOW
+    from engine.retries import requeue_all
+
+    desk.now = wib(9)
+    desk.settings = desk.settings.model_copy(update={"citizen_mail_hold_minutes": 0})
+    ticket = desk.submit(reporter_email="warga@example.id")
+    desk.session.add(
+        Subscription(
+            ticket_id=ticket.id,
+            email="tetangga@example.id",
+            language="id",
+            active=True,
+            created_at=desk.now,
+            confirmed_at=desk.now,
+            supported_at=desk.now,
+        )
+    )
+    desk.session.flush()
+    desk.act(ticket, "verify", "admin")
+    assert {r[0] for r in rows(desk, ticket, "citizen_update")} >= {"tetangga@example.id"}
+    _dead(desk, ticket, "citizen_update")
+
+    desk.act(ticket, "unpublish", "supervisor", note="foto memuat wajah")
+
+    after = [r for r in rows(desk, ticket, "citizen_update") if r[0] == "tetangga@example.id"]
+    assert after == [("tetangga@example.id", "failed", NOT_PUBLIC_NOW)]
+    requeue_all(desk.session, now=desk.tick(), ticket_id=ticket.id)
+    neighbour = {
+        s for r, s, _ in rows(desk, ticket, "citizen_update") if r == "tetangga@example.id"
+    }
+    assert neighbour == {"failed"}
+    reporter = {s for r, s, _ in rows(desk, ticket, "citizen_update") if r == "warga@example.id"}
+    assert "pending" in reporter

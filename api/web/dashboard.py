@@ -234,8 +234,9 @@ class TimerRow:
 
 
 #: Timeline chart geometry: left margin for the timer's name, plot width, bar row height, height
-#: of one line of level labels, and the width of one character of a label (14 px system font).
-TL_LEFT, TL_W, TL_ROW, TL_LANE, TL_CHAR = 150, 560, 44, 21, 8.0
+#: of one line of level labels (more than a 14 px label's box, ~22 px with its descent: at 21 two
+#: lines overlapped by a pixel), and the width of one character of a label (14 px system font).
+TL_LEFT, TL_W, TL_ROW, TL_LANE, TL_CHAR = 150, 560, 44, 24, 8.0
 
 
 def _lanes(marks: list[tuple[float, str, bool]]) -> list[LevelMark]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from contextlib import aclosing
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
 
@@ -75,6 +75,7 @@ class Utf8FormRequest(Request):
     ) -> FormData:
         content_type, _ = parse_options_header(self.headers.get("Content-Type"))
         if self._form is None and content_type == b"multipart/form-data":
+            parser = None
             try:
                 async with aclosing(self.stream()) as stream:
                     parser = _Utf8MultiPartParser(
@@ -85,19 +86,83 @@ class Utf8FormRequest(Request):
                         max_part_size=max_part_size,
                     )
                     self._form = await parser.parse()
-            except MultiPartException as exc:  # as Starlette answers it
-                raise HTTPException(status_code=400, detail=exc.message) from None
+            except MultiPartException as exc:
+                raise _refused(exc, parser, (max_files, max_fields, max_part_size)) from None
         elif self._form is None and content_type == b"application/x-www-form-urlencoded":
+            form_parser = None
             try:
                 async with aclosing(self.stream()) as stream:
-                    self._form = await _Utf8FormParser(
+                    form_parser = _Utf8FormParser(
                         self.headers, stream, max_fields=max_fields, max_part_size=max_part_size
-                    ).parse()
+                    )
+                    self._form = await form_parser.parse()
             except MultiPartException as exc:
-                raise HTTPException(status_code=400, detail=exc.message) from None
+                limits = (max_files, max_fields, max_part_size)
+                raise _refused(exc, form_parser, limits) from None
         return await super()._get_form(
             max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
         )
+
+
+class FormUnread(RuleViolated):
+    """A form Starlette stopped reading; ``fields``: its text fields read before it stopped (a
+    page shows them again, as typed)."""
+
+    fields: list[tuple[str, str]]
+
+
+class TooManyFiles(FormUnread):
+    """More files than the door reads: the door words it for what its files are (photos)."""
+
+
+def _refused(
+    exc: MultiPartException,
+    parser: _Utf8MultiPartParser | _Utf8FormParser | None,
+    limits: tuple[float, float, int],
+) -> FormUnread:
+    """``_refusal`` with the text fields the parser read before it stopped."""
+    if isinstance(parser, _Utf8MultiPartParser):
+        part = getattr(parser, "_current_part", None)
+        name = getattr(part, "field_name", "") or ""
+        items: list[tuple[str, Any]] = list(parser.items)
+    elif parser is not None:
+        raw = bytes(getattr(parser, "_field_name", b""))
+        name = _utf8(unquote_to_bytes(raw.replace(b"+", b" ")))
+        items = list(getattr(parser, "_items", []))
+    else:
+        name, items = "", []
+    refusal = _refusal(exc, name, *limits)
+    refusal.fields = [(k, v) for k, v in items if isinstance(k, str) and isinstance(v, str)]
+    return refusal
+
+
+def _refusal(
+    exc: MultiPartException, name: str, max_files: float, max_fields: float, max_part_size: int
+) -> FormUnread:
+    """Starlette's refusal of a form it stopped reading, in the engine's words with a code the
+    pages word in their language, naming the field where there is one: never its English
+    ("Field exceeded maximum size of 1024KB.")."""
+    message = exc.message
+    if message.startswith("Too many files"):
+        return TooManyFiles(
+            f"at most {max_files:g} files at once",
+            key="too_many_files",
+            params={"limit": max_files},
+        )
+    if message.startswith("Too many fields"):
+        return FormUnread(
+            f"the form has more than {max_fields:g} fields",
+            key="too_many_fields",
+            params={"limit": max_fields},
+        )
+    if message.startswith(("Field exceeded", "Part exceeded")):
+        shown = printable(name) or "a field"
+        return FormUnread(
+            f"{shown} is longer than {max_part_size // 1024} KB",
+            key="field_too_large",
+            params={"field": shown, "limit": max_part_size},
+        )
+    return FormUnread(f"the form cannot be read: {message}", key="unreadable_form")
 
 
 def check_text(items: Iterable[tuple[str, str | UploadFile]]) -> None:

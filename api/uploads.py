@@ -137,8 +137,20 @@ async def read_body(
         return _validate(model, body or b"null", json=True), []
     if content_type != "multipart/form-data":
         raise UnsupportedMediaType("send application/json, or multipart/form-data with photos")
-    async with request.form(max_files=settings.max_photos + 1, max_fields=40) as form:
-        return await _read_form(form, settings, model)
+    try:
+        async with request.form(max_files=settings.max_photos + 1, max_fields=40) as form:
+            return await _read_form(form, settings, model)
+    except forms.TooManyFiles:
+        raise too_many_photos(settings) from None
+
+
+def too_many_photos(settings: Settings) -> RuleViolated:
+    """The refusal of more photos than one report takes (however many more were sent)."""
+    return RuleViolated(
+        f"at most {settings.max_photos} photos at once",
+        key="too_many_photos",
+        params={"field": "photos", "limit": settings.max_photos},
+    )
 
 
 async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, list[bytes]]:
@@ -155,11 +167,7 @@ async def _read_form(form: Any, settings: Settings, model: type[M]) -> tuple[M, 
                     params={"field": printable(key)},
                 )
             if len(photos) == settings.max_photos:
-                raise RuleViolated(
-                    f"at most {settings.max_photos} photos at once",
-                    key="too_many_photos",
-                    params={"field": "photos", "limit": settings.max_photos},
-                )
+                raise too_many_photos(settings)
             data = await value.read(settings.max_photo_bytes + 1)
             name = printable(value.filename or "") or "photo"
             photos.append(check_photo(data, settings, name, size=value.size))

@@ -71,27 +71,39 @@ class OutputFailed(Exception):
 
 
 class GuardedOutput:
-    """Standard output whose write errors are ``OutputFailed``: told apart from the errors of
-    files a command reads or writes, and reported once, by the entry point."""
+    """Standard output that never raises: the first write error (a full disk, a closed pipe) is
+    kept in ``failed`` and what follows is dropped. Printing happens inside transactions
+    (``staff deactivate`` prints, then commits): an error raised there would undo a change the
+    command already reported. The command finishes, its work is committed, and the entry point
+    reports the failed output once (one line, nothing for a closed pipe) and exits 1."""
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
+        self.failed: OSError | None = None
 
     def write(self, text: str) -> int:
-        try:
-            written: int = self.stream.write(text)
-        except OSError as exc:
-            raise OutputFailed(exc) from None
-        return written
+        if self.failed is None:
+            try:
+                self.stream.write(text)
+            except OSError as exc:
+                self.failed = exc
+        return len(text)
 
     def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except OSError as exc:
-            raise OutputFailed(exc) from None
+        if self.failed is None:
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                self.failed = exc
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
+
+
+def output_failed() -> OSError | None:
+    """The error that ended standard output in this command, if any."""
+    stdout = sys.stdout
+    return stdout.failed if isinstance(stdout, GuardedOutput) else None
 
 
 def visible(value: object) -> str:
@@ -270,7 +282,14 @@ def local(moment: datetime | None, *, short: bool = False) -> str:
 
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Every failure becomes one line on stderr and a non-zero exit code; never a traceback."""
+    """Every failure becomes one line on stderr and a non-zero exit code; never a traceback.
+
+    A block entered once standard output has failed does not start: a command that works in
+    passes (``--forever``, batches) stops between two of them, as a writer killed by SIGPIPE
+    would, but never inside a transaction (``GuardedOutput``)."""
+    failed = output_failed()
+    if failed is not None:
+        raise OutputFailed(failed)
     try:
         yield
     except (typer.Exit, typer.Abort, ClickException, OutputFailed):

@@ -72,19 +72,23 @@ class OneLineErrors(typer.core.TyperGroup):
         # Output that cannot be written (``> /dev/full``, ``| head -0``) is one line, or for a
         # closed pipe nothing, and a non-zero exit; never a traceback, whatever the command.
         stdout = sys.stdout
-        sys.stdout = GuardedOutput(stdout)
+        guarded = GuardedOutput(stdout)
+        sys.stdout = guarded
         try:
             code = self._run(args, prog_name, complete_var, **extra)
-            sys.stdout.flush()
-        except OutputFailed as exc:
-            _silence(stdout)
-            if exc.error.errno != errno.EPIPE:
-                err_console.print(
-                    Text.assemble(("error: ", "bold red"), f"cannot write the output: {exc}")
-                )
+            guarded.flush()
+            failed = guarded.failed
+        except OutputFailed as exc:  # a block entered after the output failed (reported_errors)
+            failed = exc.error
             code = 1
         finally:
             sys.stdout = stdout
+        if failed is not None:
+            _silence(stdout)
+            if failed.errno != errno.EPIPE:
+                message = f"cannot write the output: {OutputFailed(failed)}"
+                err_console.print(Text.assemble(("error: ", "bold red"), message))
+            code = code or 1
         sys.exit(code)
 
     def _run(

@@ -103,9 +103,10 @@ def list_(
                 console.print(f"{row['id']}: {visible(row['note'])}", soft_wrap=False)
 
 
-# A negative id is an id that names no row (the engine says so), not an unknown option.
+# A negative id is an id that names no row (the engine says so), not an unknown option; options
+# after the id are read as options (`retry 2 --all` is "not both", not an extra argument).
 @app.command(
-    "retry", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+    "retry", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": True}
 )
 def retry(
     outbox_id: Annotated[

@@ -29,7 +29,7 @@ from api.ratelimit import SubmissionLimiter
 from api.routes.reports import file_report
 from api.schemas.public import Lat, Lon, ReportCreate
 from api.strict_json import StrictRoute
-from api.uploads import check_photo, validate_form
+from api.uploads import check_photo, too_many_photos, validate_form
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep, render
 from api.web.problems import explain, explain_api, words
@@ -158,18 +158,20 @@ async def _sent(request: Request, settings: SettingsDep) -> Sent:
                     if key != PHOTOS or not value.filename:
                         continue  # a file box left empty
                     if len(sent.photos) == settings.max_photos:
-                        raise RuleViolated(
-                            f"at most {settings.max_photos} photos at once",
-                            key="too_many_photos",
-                            params={"field": PHOTOS, "limit": settings.max_photos},
-                        )
+                        raise too_many_photos(settings)
                     data = await value.read(settings.max_photo_bytes + 1)
                     name = printable(value.filename) or "photo"
                     sent.photos.append(check_photo(data, settings, name, size=value.size))
                 elif key in TYPED:
                     if key in sent.typed:
-                        raise invalid("body", key, f"{key} is given more than once; send it once")
+                        raise forms.repeated(key)
                     sent.typed[key] = value
+    except forms.FormUnread as exc:  # too many files or fields, a box past a megabyte
+        for key, value in exc.fields:
+            if key in TYPED:
+                sent.typed.setdefault(key, value)
+        too_many = isinstance(exc, forms.TooManyFiles)
+        sent.refused = too_many_photos(settings) if too_many else exc
     except (TanggapError, ApiError, RequestValidationError) as exc:
         sent.refused = exc
     return sent
@@ -203,6 +205,10 @@ def _refusal(t: Translator, exc: Exception) -> tuple[int, str]:
         if broken is not None:
             return 422, explain(t, broken)
         name = field_name(errors[0].get("loc", ())) if errors else None
+        given, limit = errors[0].get("input"), (errors[0].get("ctx") or {}).get("max_length")
+        if errors[0].get("type") == "string_too_long" and isinstance(given, str) and name:
+            params = {"field": name, "length": len(given), "limit": limit}
+            return 422, words(t, "text_too_long", params)
         code = "field_required" if errors and errors[0].get("type") == "missing" else ""
         return 422, words(t, code or "invalid_request", {"field": name} if name else None)
     if isinstance(exc, ApiError):

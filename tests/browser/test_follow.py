@@ -203,3 +203,18 @@ def test_the_address_is_said_back_as_typed_never_read_as_markup_or_words(
         "about this report; until then nothing else is sent."
     )
     assert [to for to, *_ in _confirmations(live, code)] == [address]
+
+
+def test_an_address_with_a_unicode_domain_is_said_back_as_typed(
+    open_page: OpenPage, live: Live
+) -> None:
+    # An e-mail box reads "neu@bücher.de" as "neu@xn--bcher-kva.de": the page said that back.
+    code = live.submit(description="Got mampet di pojok")["code"]
+    page = open_page(f"/t/{code}", size="phone", lang="en")
+    page.get_by_label("Your e-mail (optional)").fill("neu@bücher.de")
+    page.get_by_role("button", name="Me too").click()
+    expect(page.locator("#follow-status p").nth(1)).to_contain_text(
+        "A confirmation e-mail is on its way to neu@bücher.de, unless"
+    )
+    # the mail goes to the form every provider takes
+    assert [to for to, *_ in _confirmations(live, code)] == ["neu@xn--bcher-kva.de"]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import select
 
 from engine.models.ticket import Ticket
@@ -213,3 +213,77 @@ def test_without_script_the_form_itself_carries_private_and_the_phone(
     )
     expect(page.locator("#reporter-phone")).to_have_value("12")
     expect(page.locator("#private")).to_be_checked()
+
+
+UNREACHABLE = (
+    "The report could not be opened just now (the service did not answer). Try again in a moment."
+)
+
+
+def _fail_once(page: Page, code: str) -> list[str]:
+    """The reporter's view of ``code`` answers 503 once (a database restarting), then as usual."""
+    failed: list[str] = []
+
+    def once(route: Route) -> None:
+        if failed:
+            route.continue_()
+            return
+        failed.append(route.request.url)
+        route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            body='{"code": "unavailable", "detail": "the database is not answering"}',
+        )
+
+    page.route(f"**/api/v1/reports/{code}/private", once)
+    return failed
+
+
+def test_a_remembered_code_that_meets_a_failure_is_kept_and_the_page_says_try_again(
+    open_page: OpenPage, live: Live
+) -> None:
+    created = live.submit(description="Trotoar retak")
+    code, token = created["code"], created["reporter_token"]
+    page = open_page(f"/t/{code}", size="desktop", lang="en")
+    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [f"tanggap.token.{code}", token])
+    failed = _fail_once(page, code)
+    page.reload()
+    expect(page.locator("#action-error")).to_have_text(UNREACHABLE)
+    assert failed
+    assert _stored(page) == {f"tanggap.token.{code}": token}
+    page.reload()  # the service is back: the remembered code opens the report
+    expect(page.get_by_role("heading", name="Add a comment")).to_be_visible()
+    expect(page.locator("#action-error")).to_be_hidden()
+
+
+def test_a_pasted_code_that_meets_a_failure_is_not_called_wrong(
+    open_page: OpenPage, live: Live
+) -> None:
+    created = live.submit(description="Trotoar retak lagi")
+    code, token = created["code"], created["reporter_token"]
+    page = open_page(f"/t/{code}", size="desktop", lang="en")
+    failed = _fail_once(page, code)
+    page.get_by_label("Secret code").fill(token)
+    page.get_by_role("button", name="Use this code").click()
+    expect(page.locator("#action-error")).to_have_text(UNREACHABLE)
+    assert failed
+    page.get_by_role("button", name="Use this code").click()
+    expect(page.get_by_role("heading", name="Add a comment")).to_be_visible()
+    # a code that is wrong for this report is still said to be wrong
+    other = open_page(f"/t/{code}", size="desktop", lang="en")
+    other.get_by_label("Secret code").fill("not-the-code")
+    other.get_by_role("button", name="Use this code").click()
+    expect(other.locator("#action-error")).to_have_text(
+        "The secret code does not match this report."
+    )
+
+
+def test_a_remembered_code_that_is_wrong_is_forgotten(open_page: OpenPage, live: Live) -> None:
+    code = live.submit(description="Trotoar retak sekali")["code"]
+    page = open_page(f"/t/{code}", size="desktop", lang="en")
+    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [f"tanggap.token.{code}", "old"])
+    with page.expect_response(f"**/api/v1/reports/{code}/private"):
+        page.reload()
+    expect(page.get_by_label("Secret code")).to_be_visible()
+    page.wait_for_function(f"() => localStorage.getItem('tanggap.token.{code}') === null")
+    assert _stored(page) == {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -115,3 +116,12 @@ def test_cli_outbox_retry_needs_an_id_or_all(tanggap: CliRunner) -> None:
     assert result.stderr.endswith(
         "outbox retry: give an outbox id, or --all for every failed or dead e-mail\n"
     )
+
+
+@pytest.mark.parametrize("args", [["2", "--all"], ["--all", "2"], ["-5", "--all"]], ids=" ".join)
+def test_cli_outbox_retry_of_an_id_and_all_says_not_both(
+    tanggap: CliRunner, args: list[str]
+) -> None:
+    result = tanggap.invoke(app, ["outbox", "retry", *args])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("outbox retry: give an outbox id or --all, not both\n")

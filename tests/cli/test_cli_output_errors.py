@@ -5,6 +5,7 @@ command."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,99 @@ def test_cli_output_to_a_closed_pipe_is_quiet_and_exit_1(
         os.close(write)
     assert code == 1
     assert stderr == ""
+
+
+def _closed_pipe_run(workdir: tuple[Path, dict[str, str]], args: list[str]) -> tuple[int, str]:
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return run(workdir, args, write)
+    finally:
+        os.close(write)
+
+
+def _full_disk_run(workdir: tuple[Path, dict[str, str]], args: list[str]) -> tuple[int, str]:
+    with open("/dev/full", "w") as full:
+        return run(workdir, args, full.fileno())
+
+
+def _row(workdir: tuple[Path, dict[str, str]], sql: str, *params: object) -> tuple[object, ...]:
+    with sqlite3.connect(workdir[0] / "tanggap.db") as db:
+        found = db.execute(sql, params).fetchone()
+    assert found is not None, sql
+    return tuple(found)
+
+
+#: Commands that write and print inside their transaction, with the stored row that shows the
+#: write was kept: (arguments, query, its parameters, what it must find); ``{tag}`` names the
+#: test (a ticket submitted is not taken back between them).
+WRITES = [
+    (
+        ["staff", "add", "writer@dsda.example", "--name", "Writer", "--agency", "DSDA"],
+        "SELECT name, active FROM staff WHERE email = ?", ("writer@dsda.example",), ("Writer", 1),
+    ),
+    (
+        ["staff", "deactivate", "citra@dsda.example"],
+        "SELECT active FROM staff WHERE email = ?", ("citra@dsda.example",), (0,),
+    ),
+    (
+        ["keys", "create", "--role", "admin", "--name", "pipe key"],
+        "SELECT role, revoked_at FROM api_keys WHERE name = ?", ("pipe key",), ("admin", None),
+    ),
+    (
+        ["ticket", "submit", "--category", "traffic_jam", "--description", "macet {tag}",
+         "--lat", "-6.1754", "--lon", "106.8272"],
+        "SELECT count(*) FROM tickets WHERE description = ?", ("macet {tag}",), (1,),
+    ),
+]  # fmt: skip
+
+
+@pytest.fixture
+def staffed(workdir: tuple[Path, dict[str, str]]) -> tuple[Path, dict[str, str]]:
+    """citra@dsda.example, active; no writer@ or 'pipe key' yet."""
+    subprocess.run(
+        [sys.executable, "-m", "cli.main", "staff", "add", "citra@dsda.example", "--name",
+         "Citra", "--agency", "DSDA"],
+        cwd=workdir[0], env=workdir[1], capture_output=True, timeout=120,
+    )  # fmt: skip
+    with sqlite3.connect(workdir[0] / "tanggap.db") as db:
+        db.execute("UPDATE staff SET active = 1 WHERE email = 'citra@dsda.example'")
+        db.execute("DELETE FROM api_keys WHERE name = 'pipe key'")
+        db.execute("DELETE FROM staff WHERE email = 'writer@dsda.example'")
+    assert _row(workdir, "SELECT active FROM staff WHERE email = 'citra@dsda.example'") == (1,)
+    return workdir
+
+
+@pytest.mark.parametrize(("args", "sql", "params", "stored"), WRITES, ids=lambda v: str(v)[:40])
+def test_cli_write_to_a_closed_pipe_is_kept_quiet_and_exit_1(
+    staffed: tuple[Path, dict[str, str]],
+    args: list[str],
+    sql: str,
+    params: tuple[object, ...],
+    stored: tuple[object, ...],
+) -> None:
+    # `tanggap staff deactivate x | grep -q deactivated`: what was said (or half said) is done.
+    code, stderr = _closed_pipe_run(staffed, [a.format(tag="pipe") for a in args])
+    assert (code, stderr) == (1, "")
+    assert _row(staffed, sql, *(str(p).format(tag="pipe") for p in params)) == stored
+
+
+@pytest.mark.parametrize(("args", "sql", "params", "stored"), WRITES, ids=lambda v: str(v)[:40])
+def test_cli_write_to_a_full_disk_is_kept_one_line_and_exit_1(
+    staffed: tuple[Path, dict[str, str]],
+    args: list[str],
+    sql: str,
+    params: tuple[object, ...],
+    stored: tuple[object, ...],
+) -> None:
+    code, stderr = _full_disk_run(staffed, [a.format(tag="disk") for a in args])
+    assert (code, stderr) == (1, "error: cannot write the output: No space left on device\n")
+    assert _row(staffed, sql, *(str(p).format(tag="disk") for p in params)) == stored
+
+
+def test_cli_forever_to_a_closed_pipe_stops_after_its_pass(
+    workdir: tuple[Path, dict[str, str]],
+) -> None:
+    # Nobody reads what the next pass would say: the command ends between two passes.
+    code, stderr = _closed_pipe_run(workdir, ["sweep", "--forever", "--interval", "1"])
+    assert (code, stderr) == (1, "")

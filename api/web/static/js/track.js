@@ -52,9 +52,20 @@
       function () { return window.tanggapProblem({}); });
   }
 
+  /* The API says a token is wrong for this report as 403 (or 404 for a report the public may
+     not see; 422 for one no token can be); anything else (a 503, no network) says nothing of
+     the token: it is kept, and the reporter is told to try again. */
+  var WRONG = [401, 403, 404, 422];
+  function unreachable() {
+    var e = new Error(t("track.unreachable")); e.wrong = false; return e;
+  }
   function use(candidate, keep) {
-    return fetch(api + "/private", { headers: { "X-Reporter-Token": candidate } }).then(function (r) {
-      if (!r.ok) { throw new Error(t("track.token_wrong")); }
+    var asked = fetch(api + "/private", { headers: { "X-Reporter-Token": candidate } });
+    return asked.catch(function () { throw unreachable(); }).then(function (r) {
+      if (!r.ok) {
+        if (WRONG.indexOf(r.status) === -1) { throw unreachable(); }
+        var e = new Error(t("track.token_wrong")); e.wrong = true; throw e;
+      }
       token = candidate;
       if (keep) { remember(candidate); }
       showRemembered();
@@ -135,7 +146,9 @@
   var given = fromFragment() || handed;
   var initial = given || recalled();
   if (initial) {
-    use(initial, false).catch(function () { if (!given) { forget(); } });
+    use(initial, false).catch(function (e) {
+      if (!e.wrong) { showError(e.message); } else if (!given) { forget(); }
+    });
   }
   tokenForm.addEventListener("submit", function (event) {
     event.preventDefault();

@@ -27,6 +27,7 @@ from engine.keys import create_key
 from engine.lifecycle import Role
 from engine.models import Notification, Ticket
 from engine.settings import Settings
+from tests.conftest import make_photo
 
 T = TypeVar("T")
 
@@ -198,3 +199,24 @@ def api(database: Database, api_settings: Settings, start_time: datetime) -> Ite
     finally:
         outer.rollback()
         connection.close()
+
+
+def email_on_every_door(api: Api, address: str) -> list[Any]:
+    """The answers to ``address`` given as an e-mail on each door of the JSON API that takes
+    one: a report as JSON and as multipart, "me too", and the reporter's added subscription."""
+    report = {"category": "flood", "description": "Banjir", "lat": MONAS[0], "lon": MONAS[1]}
+    code = api.submit()["code"]
+    return [
+        api.client.post("/api/v1/reports", json={**report, "email": address}),
+        api.client.post(
+            "/api/v1/reports",
+            data={**{k: str(v) for k, v in report.items()}, "email": address},
+            files=[("photos", ("a.jpg", make_photo(), "image/jpeg"))],
+        ),
+        api.client.post(f"/api/v1/reports/{code}/supporters", json={"email": address}),
+        api.client.post(
+            f"/api/v1/reports/{code}/subscriptions",
+            json={"email": address},
+            headers={"X-Reporter-Token": api.tokens[code]},
+        ),
+    ]

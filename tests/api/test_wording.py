@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import MONAS, Api
-from tests.conftest import make_photo
+from tests.api.conftest import MONAS, Api, email_on_every_door
 
 
 @pytest.mark.parametrize(
@@ -40,22 +39,7 @@ _BAD_EMAIL = "email is not an e-mail address like name@example.org"
 
 @pytest.mark.parametrize("address", ["nope", "a@b", "ani@", "ani@@example.org"])
 def test_a_bad_email_has_one_code_and_one_wording_on_every_door(api: Api, address: str) -> None:
-    report = {"category": "flood", "description": "Banjir", "lat": MONAS[0], "lon": MONAS[1]}
-    code = api.submit()["code"]
-    answers = [
-        api.client.post("/api/v1/reports", json={**report, "email": address}),
-        api.client.post(
-            "/api/v1/reports",
-            data={**{k: str(v) for k, v in report.items()}, "email": address},
-            files=[("photos", ("a.jpg", make_photo(), "image/jpeg"))],
-        ),
-        api.client.post(f"/api/v1/reports/{code}/supporters", json={"email": address}),
-        api.client.post(
-            f"/api/v1/reports/{code}/subscriptions",
-            json={"email": address},
-            headers={"X-Reporter-Token": api.tokens[code]},
-        ),
-    ]
+    answers = email_on_every_door(api, address)
     for response in answers:
         assert response.status_code == 422, response.text
         assert response.json()["code"] == "not_an_email", response.text

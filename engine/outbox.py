@@ -533,6 +533,12 @@ def follow_up_key(ticket: Ticket, event: TicketEvent) -> str:
     return f"follow-up:{ticket.id}:{event.seq}"
 
 
+def follow_up_seq(key: str) -> int:
+    """The event seq a ``follow_up_key`` names (``follow-up:12:7`` → 7; a stand-in's copy,
+    ``follow-up:12:7>queue@…``, names the same event)."""
+    return int(key.partition(">")[0].rsplit(":", 1)[1])
+
+
 #: The mails to staff that name their addressee by the ticket's own facts (its agency, officer,
 #: area, category): re-read whenever the ticket changes (``readdress_pending``).
 _STAFF_KINDS = (
@@ -697,17 +703,23 @@ def readdress_pending(
             row.dedupe_key = None  # the event's key passes to the mail that replaces it
     session.flush()
     for row, key in again:
-        seq = int(key.rsplit(":", 1)[1])
+        seq = follow_up_seq(key)
         event = session.scalar(
             select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.seq == seq)
         )
-        if event is None or not on_citizen_follow_up(session, ticket, event, now):
+        if event is None:
             continue
-        # The operator reads where the citizen's words went, not that they went nowhere.
+        on_citizen_follow_up(session, ticket, event, now)
+        # The operator reads where the citizen's words went, not that they went nowhere (also
+        # for a stand-in's copy, whose event an earlier row of this pass forwarded already).
         forwarded = session.scalars(
-            select(Notification.recipient).where(Notification.dedupe_key == key)
+            select(Notification.recipient).where(
+                Notification.dedupe_key == follow_up_key(ticket, event),
+                Notification.status == NotificationStatus.PENDING,
+            )
         ).all()
-        row.last_error = (f"not sent: {cause}, forwarded to {', '.join(forwarded)}")[:500]
+        if forwarded:
+            row.last_error = (f"not sent: {cause}, forwarded to {', '.join(forwarded)}")[:500]
     return Readdressed(withdrawn + withheld, tuple(dict.fromkeys(escalations)))
 
 

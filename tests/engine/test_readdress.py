@@ -329,3 +329,51 @@ def test_a_dead_status_mail_to_a_me_too_address_stays_unsent_once_taken_off_the_
     assert neighbour == {"failed"}
     reporter = {s for r, s, _ in rows(desk, ticket, "citizen_update") if r == "warga@example.id"}
     assert "pending" in reporter
+
+
+def test_a_stand_ins_copy_of_a_follow_up_is_readdressed_without_a_fault(desk: Desk) -> None:
+    """A citizen's comment whose officer's mailbox bounced went to a stand-in up the chain; its
+    copy's key names the stand-in (``follow-up:<ticket>:<seq>>address``). A reassignment while
+    that copy waited read the event seq out of the whole key and failed the transition."""
+    desk.now = wib(9)
+    ticket = desk.submit(reporter_email="warga@example.id")
+    desk.act(ticket, "verify", "admin")
+    desk.act(ticket, "assign", "admin", officer="staff@tanggap.example")
+    desk.act(ticket, "comment", "citizen", note="tiang nomor 9")
+    (original,) = desk.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id, Notification.kind == "citizen_follow_up"
+        )
+    )
+    original.status, original.last_error = "failed", "bounce"
+    key = original.dedupe_key
+    assert key is not None
+    desk.session.add(
+        Notification(
+            ticket_id=ticket.id,
+            recipient="pengganti@tanggap.example",
+            recipient_kind="assigned_officer",
+            kind="citizen_follow_up",
+            subject=original.subject,
+            body=original.body,
+            status="pending",
+            attempts=0,
+            next_attempt_at=desk.now,
+            created_at=desk.now,
+            dedupe_key=f"{key}>pengganti@tanggap.example",
+        )
+    )
+    desk.session.flush()
+
+    desk.act(ticket, "reassign", "admin", officer="supervisor@tanggap.example", note="ganti")
+
+    copy = [
+        r for r in rows(desk, ticket, "citizen_follow_up") if r[0] == "pengganti@tanggap.example"
+    ]
+    assert copy == [
+        (
+            "pengganti@tanggap.example",
+            "failed",
+            f"not sent: after a change to {ticket.code}, forwarded to supervisor@tanggap.example",
+        )
+    ]

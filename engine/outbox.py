@@ -618,11 +618,20 @@ def still_addressed(session: Session, row: Notification) -> bool:
             )
         )
         return visibility.told_of_changes(ticket, address, said_me_too=bool(said_me_too))
-    recipient = _CHAIN.get(row.recipient_kind)
-    if row.kind not in _STAFF_KINDS or recipient is None:
+    if row.kind not in _STAFF_KINDS:
         return True
-    named = Directory(session).resolve(ticket, (recipient,))
-    return address in {a.email.lower() for a in named}
+    named = _named_now(Directory(session), ticket, row)
+    return named is None or address in {email.lower() for email in named}
+
+
+def _named_now(directory: Directory, ticket: Ticket, row: Notification) -> list[str] | None:
+    """The addresses ``ticket`` names now for the role a staff mail ``row`` went to (its
+    ``recipient_kind``: the officer, the agency's queue, the kecamatan office…); ``None`` for a
+    kind this rule does not know, which is left as it is."""
+    recipient = _CHAIN.get(row.recipient_kind)
+    if recipient is None:
+        return None
+    return [a.email for a in directory.resolve(ticket, (recipient,))]
 
 
 @dataclass(frozen=True)
@@ -674,14 +683,12 @@ def readdress_pending(
     directory = Directory(session)
     withdrawn, again, escalations = 0, [], []
     for row in rows:
-        recipient = _CHAIN.get(row.recipient_kind)
-        if recipient is None:
-            continue  # an addressee this rule does not know: left as it is
-        named = [a.email for a in directory.resolve(ticket, (recipient,))]
-        if row.recipient.lower() in {email.lower() for email in named}:
+        named = _named_now(directory, ticket, row)
+        if named is None or row.recipient.lower() in {email.lower() for email in named}:
             continue
         row.status = "failed"
-        if recipient.kind is RecipientKind.AREA_OFFICE and ticket.category_id in directory.withheld:
+        area_office = _CHAIN[row.recipient_kind].kind is RecipientKind.AREA_OFFICE
+        if area_office and ticket.category_id in directory.withheld:
             row.last_error = WITHHELD_NOT_SENT
         else:
             # For operators (``outbox list``), in English as the CLI is.

@@ -10,19 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
     Select,
     and_,
     func,
     insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
@@ -592,15 +590,7 @@ def _withhold_from_supporters(session: Session, ticket: Ticket) -> int:
         still_sendable(),
         Notification.recipient.in_(supporters),
     )
-    if session.scalar(select(Notification.id).where(*failed).limit(1)) is None:
-        return held
-    result = session.execute(
-        update(Notification)
-        .where(*failed)
-        .values(status=NotificationStatus.FAILED, last_error=NOT_PUBLIC_NOW)
-        .execution_options(synchronize_session=False)
-    )
-    return held + cast(CursorResult[Any], result).rowcount
+    return held + status_mail.mark_not_sent(session, failed, NOT_PUBLIC_NOW)
 
 
 def still_addressed(session: Session, row: Notification) -> bool:

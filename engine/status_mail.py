@@ -186,15 +186,20 @@ def take_back(
     session: Session, ticket_id: int, recipients: ColumnElement[bool], reason: str
 ) -> int:
     """Mark the untried status mail waiting for ``recipients`` about the ticket not sent, with
-    ``reason`` (its ``last_error``); returns how many. Asked first: most calls find none, and
-    an UPDATE of the outbox reads as mail queued to whoever watches for it (the CLI's note on
-    where links point)."""
-    held = (*_held(ticket_id), recipients)
-    if session.scalar(select(Notification.id).where(*held).limit(1)) is None:
+    ``reason`` (its ``last_error``); returns how many."""
+    return mark_not_sent(session, (*_held(ticket_id), recipients), reason)
+
+
+def mark_not_sent(session: Session, rows: tuple[ColumnElement[bool], ...], reason: str) -> int:
+    """Mark the outbox rows matching every clause of ``rows`` ``failed`` with ``reason`` (their
+    ``last_error``); returns how many. Asked first: most calls find none, and an UPDATE of the
+    outbox reads as mail queued to whoever watches for it (the CLI's note on where links
+    point)."""
+    if session.scalar(select(Notification.id).where(*rows).limit(1)) is None:
         return 0
     result = session.execute(
         update(Notification)
-        .where(*held)
+        .where(*rows)
         .values(status=NotificationStatus.FAILED, last_error=reason)
     )
     return cast(CursorResult[Any], result).rowcount

@@ -578,19 +578,19 @@ def still_sendable() -> ColumnElement[bool]:
 
 
 def _withhold_from_supporters(session: Session, ticket: Ticket) -> int:
-    supporters = _supporters(ticket)
-    held = status_mail.take_back(
-        session, ticket.id, Notification.recipient.in_(supporters), NOT_PUBLIC_NOW
+    """Mark not sent every status mail about ``ticket`` that may still go (``still_sendable``:
+    held, waiting for its next try, or failed or dead so that a retry would send it) to an
+    address that only said "me too"."""
+    return status_mail.mark_not_sent(
+        session,
+        (
+            Notification.ticket_id == ticket.id,
+            Notification.kind == NotificationKind.CITIZEN_UPDATE,
+            still_sendable(),
+            Notification.recipient.in_(_supporters(ticket)),
+        ),
+        NOT_PUBLIC_NOW,
     )
-    # A status mail that failed on its way to such an address must not go on a retry either.
-    failed = (
-        Notification.ticket_id == ticket.id,
-        Notification.kind == NotificationKind.CITIZEN_UPDATE,
-        Notification.status.in_([NotificationStatus.FAILED, NotificationStatus.DEAD]),
-        still_sendable(),
-        Notification.recipient.in_(supporters),
-    )
-    return held + status_mail.mark_not_sent(session, failed, NOT_PUBLIC_NOW)
 
 
 def still_addressed(session: Session, row: Notification) -> bool:
@@ -651,7 +651,7 @@ def readdress_pending(
     the delivery flow already claimed is past recalling.
 
     The same for citizens: once the public may not see the report (re-categorised as pungli,
-    taken off the public record), a status mail still held for an address that said "me too"
+    taken off the public record), a status mail still to go to an address that said "me too"
     is not sent, as no new one would be (``on_public_transition``). ``cause`` words the change
     for operators (default: "after a change to <code>").
     """

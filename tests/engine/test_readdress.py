@@ -377,3 +377,44 @@ def test_a_stand_ins_copy_of_a_follow_up_is_readdressed_without_a_fault(desk: De
             f"not sent: after a change to {ticket.code}, forwarded to supervisor@tanggap.example",
         )
     ]
+
+
+def test_a_status_mail_retrying_for_a_me_too_address_is_withheld_once_off_the_record(
+    desk: Desk,
+) -> None:
+    """Between the held mail (never tried) and the dead one (given up) lies a mail the provider
+    turned away once and that waits for its next try: taking the report off the record stops
+    it too."""
+    from engine.models import Subscription
+    from engine.outbox import NOT_PUBLIC_NOW
+
+    desk.now = wib(9)
+    desk.settings = desk.settings.model_copy(update={"citizen_mail_hold_minutes": 0})
+    ticket = desk.submit(reporter_email="warga@example.id")
+    desk.session.add(
+        Subscription(
+            ticket_id=ticket.id,
+            email="tetangga@example.id",
+            language="id",
+            active=True,
+            created_at=desk.now,
+            confirmed_at=desk.now,
+            supported_at=desk.now,
+        )
+    )
+    desk.session.flush()
+    desk.act(ticket, "verify", "admin")
+    for row in desk.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id, Notification.kind == "citizen_update"
+        )
+    ):
+        row.attempts, row.last_error = 2, "HTTP 503: Service Unavailable"  # pending, retrying
+    desk.session.flush()
+
+    desk.act(ticket, "unpublish", "supervisor", note="foto memuat wajah")
+
+    neighbour = [r for r in rows(desk, ticket, "citizen_update") if r[0] == "tetangga@example.id"]
+    assert neighbour == [("tetangga@example.id", "failed", NOT_PUBLIC_NOW)]
+    reporter = {s for r, s, _ in rows(desk, ticket, "citizen_update") if r == "warga@example.id"}
+    assert "pending" in reporter

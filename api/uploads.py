@@ -80,11 +80,14 @@ def _validate(model: type[M], data: Any, *, json: bool) -> M:
         raise RequestValidationError(exc.errors(include_url=False, include_context=True)) from None
 
 
+def media_type(request: Request) -> str:
+    """The body's media type, without parameters: ``multipart/form-data``."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def sent_as_json(request: Request) -> bool:
     """Whether the body came as JSON: a door with no room for photos (``read_body``)."""
-    return request.headers.get("content-type", "").split(";")[0].strip().lower() == (
-        "application/json"
-    )
+    return media_type(request) == "application/json"
 
 
 #: What a JSON caller must do for a category that needs a photo: "add a photo" is not
@@ -125,7 +128,7 @@ async def read_body(
     request: Request, settings: Settings, model: type[M], *, json_limit: int
 ) -> tuple[M, list[bytes]]:
     """``model`` from a JSON body, or from multipart fields with the files as photos."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = media_type(request)
     if content_type == "application/json":
         body = await request.body()
         if len(body) > json_limit:

@@ -33,7 +33,7 @@ from api.open311.params import (
 from api.open311.render import document, w3c
 from api.query import one_line
 from api.strict_json import StrictRoute
-from api.uploads import check_photo, not_a_file
+from api.uploads import check_photo, media_type, not_a_file
 from engine import (
     PHOTO_ATTRIBUTE,
     Channel,
@@ -404,7 +404,7 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,60})\](\[\])?$")
 
 
 async def _form(request: Request, settings: SettingsDep) -> _Form:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = media_type(request)
     if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise RuleViolated("POST requests as application/x-www-form-urlencoded or multipart")
     async with request.form(max_files=settings.max_photos + 1, max_fields=60) as form:

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -141,31 +142,29 @@ def staffed(workdir: tuple[Path, dict[str, str]]) -> tuple[Path, dict[str, str]]
     return workdir
 
 
+#: Each broken output: its tag, how the command's stdout is broken, and what stderr says.
+BROKEN = [
+    ("pipe", _closed_pipe_run, ""),  # `… | grep -q deactivated`: quiet
+    ("disk", _full_disk_run, "error: cannot write the output: No space left on device\n"),
+]
+
+
+@pytest.mark.parametrize(("tag", "broken", "said"), BROKEN, ids=[b[0] for b in BROKEN])
 @pytest.mark.parametrize(("args", "sql", "params", "stored"), WRITES, ids=lambda v: str(v)[:40])
-def test_cli_write_to_a_closed_pipe_is_kept_quiet_and_exit_1(
+def test_cli_write_to_broken_output_is_kept_and_exit_1(
     staffed: tuple[Path, dict[str, str]],
+    tag: str,
+    broken: Callable[[tuple[Path, dict[str, str]], list[str]], tuple[int, str]],
+    said: str,
     args: list[str],
     sql: str,
     params: tuple[object, ...],
     stored: tuple[object, ...],
 ) -> None:
-    # `tanggap staff deactivate x | grep -q deactivated`: what was said (or half said) is done.
-    code, stderr = _closed_pipe_run(staffed, [a.format(tag="pipe") for a in args])
-    assert (code, stderr) == (1, "")
-    assert _row(staffed, sql, *(str(p).format(tag="pipe") for p in params)) == stored
-
-
-@pytest.mark.parametrize(("args", "sql", "params", "stored"), WRITES, ids=lambda v: str(v)[:40])
-def test_cli_write_to_a_full_disk_is_kept_one_line_and_exit_1(
-    staffed: tuple[Path, dict[str, str]],
-    args: list[str],
-    sql: str,
-    params: tuple[object, ...],
-    stored: tuple[object, ...],
-) -> None:
-    code, stderr = _full_disk_run(staffed, [a.format(tag="disk") for a in args])
-    assert (code, stderr) == (1, "error: cannot write the output: No space left on device\n")
-    assert _row(staffed, sql, *(str(p).format(tag="disk") for p in params)) == stored
+    # What was said (or half said) before the output broke is done.
+    code, stderr = broken(staffed, [a.format(tag=tag) for a in args])
+    assert (code, stderr) == (1, said)
+    assert _row(staffed, sql, *(str(p).format(tag=tag) for p in params)) == stored
 
 
 def test_cli_forever_to_a_closed_pipe_stops_after_its_pass(

@@ -215,7 +215,7 @@ def build_fixture(session: Session, rng: random.Random) -> Fixture:
                     category_name=category.name_id,
                     area_id=area.id,
                     area_code=area.code,
-                    area_name=area.name,
+                    area_name=area.title,
                     agency_id=agency.id,
                     agency_code=agency.code,
                     officer_id=officers[agency.id],

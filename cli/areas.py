@@ -116,6 +116,7 @@ def list_(
             {
                 "code": area.code,
                 "name": area.name,
+                "title": area.title,
                 "level": area.level,
                 "parent": area.parent.code if area.parent else None,
                 "office": office.code if (office := offices.get(area.id)) else None,
@@ -127,7 +128,7 @@ def list_(
     print_rows(
         rows,
         as_json=as_json,
-        columns=[("code", "code"), ("name", "name"), ("level", "level"), ("parent", "parent"),
+        columns=[("code", "code"), ("title", "name"), ("level", "level"), ("parent", "parent"),
                  ("office", "office"), ("origin", "origin"), ("active", "active")],
         empty="no areas: load a catalogue or import boundaries (tanggap areas import)",
         render=lambda key, value: "yes" if value is True else "no" if value is False else
@@ -152,7 +153,7 @@ def locate(
         report = explain_point(session, lat=lat, lon=lon, tolerance_m=tolerance)
         found = report.placement
         lines = [
-            f"{area.level:10} {area.code:16} {area.name}"
+            f"{area.level:10} {area.code:16} {area.title}"
             + (f"  — office {office.code} <{office.head_email}>" if office else "  — no office")
             for area, office in report.chain
         ]

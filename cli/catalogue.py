@@ -56,6 +56,7 @@ def areas(as_json: Json = False, all_: Inactive = False, level: LevelOption = No
             {
                 "code": a.code,
                 "name": a.name,
+                "title": a.title,
                 "level": a.level,
                 "parent": a.parent.code if a.parent else None,
                 "active": a.active,
@@ -66,7 +67,7 @@ def areas(as_json: Json = False, all_: Inactive = False, level: LevelOption = No
     print_rows(
         rows,
         as_json=as_json,
-        columns=[("code", "code"), ("name", "name"), ("level", "level"), ("parent", "parent")],
+        columns=[("code", "code"), ("title", "name"), ("level", "level"), ("parent", "parent")],
         title="areas",
         empty="no areas: load a catalogue (tanggap config load FILE)",
         render=_text,

@@ -145,7 +145,7 @@ def submit_cmd(
                 f"submitted {ticket.code}: {ticket.category.name_en} → {ticket.agency.name} "
                 f"({ticket.agency.code}), priority {ticket.priority}"
             )
-            console.print(f"area: {ticket.area.name}")
+            console.print(f"area: {ticket.area.title}")
             console.print(f"reporter token (keep it to dispute the fix): {result.reporter_token}")
             return ticket.code
 
@@ -283,7 +283,7 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
             ("category", f"{ticket.category.name_en} / {ticket.category.name_id}"),
             ("priority", ticket.priority),
             ("location", f"{ticket.lat:.5f}, {ticket.lon:.5f}  {ticket.address or ''}"),
-            ("area", ticket.area.name),
+            ("area", ticket.area.title),
             ("agency", f"{ticket.agency.name} ({ticket.agency.code})"),
             (
                 "officer",

@@ -94,7 +94,7 @@ def on_handover(
         agency=ticket.agency.name,
         category_id=ticket.category.name_id,
         category_en=ticket.category.name_en,
-        area=ticket.area.name,
+        area=ticket.area.title,
         priority=ticket.priority,
         status_id=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
         status_en=letters.state_label(ticket.state, "en", last_trigger=ticket.last_trigger),

@@ -181,7 +181,7 @@ def _created(ticket: Ticket, intake: Intake, now: datetime) -> PublicTicket:
         agency_code=intake.agency_code,
         agency_name=intake.agency_name,
         area_code=intake.area.code,
-        area_name=intake.area.name,
+        area_name=intake.area.title,
         description=ticket.description,
         lat=ticket.lat,
         lon=ticket.lon,

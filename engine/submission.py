@@ -228,7 +228,7 @@ class Intake:
 def _area_node(session: Session, area_id: int) -> AreaNode:
     row = session.get(Area, area_id)
     assert row is not None  # placed by an index built from this database state
-    return AreaNode(row.id, row.code, row.name, row.parent_id)
+    return AreaNode(row.id, row.code, row.name, row.parent_id, row.level)
 
 
 def check_report(

@@ -11,7 +11,7 @@ from engine.queries.places import Outline, Place
 
 class PlaceRead(BaseModel):
     code: str = Field(description="the area's official code")
-    name: str
+    name: str = Field(examples=["Kelurahan Gambir"])
     level: str = Field(description="kelurahan, kecamatan or kota")
     label: str = Field(examples=["Kelurahan Gambir, Kecamatan Gambir, Jakarta Pusat"])
     lat: float = Field(description="a point inside the area, where a map puts its pin")

@@ -103,7 +103,7 @@ class RateBar:
 
 def group_names(session: Session, by: GroupBy) -> dict[str, str]:
     if by is GroupBy.AREA:
-        return {a.code: a.name for a in list_areas(session, include_inactive=True)}
+        return {a.code: a.title for a in list_areas(session, include_inactive=True)}
     return {a.code: a.name for a in list_agencies(session)}
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.caches import StateCache
 from engine.catalogue.lookup import find_category
-from engine.models import Agency, Area, Category, RoutingRule
+from engine.models import Agency, Area, Category, RoutingRule, area_title
 from engine.questions import QuestionSpec, questions_of
 from engine.text import code_key
 
@@ -85,6 +85,12 @@ class AreaNode:
     code: str
     name: str
     parent_id: int | None
+    level: str
+
+    @property
+    def title(self) -> str:
+        """As a person reads it: "Kelurahan Gambir" (``area_title``)."""
+        return area_title(self.name, self.level)
 
 
 @dataclass(frozen=True)
@@ -135,8 +141,10 @@ def _build(session: Session) -> CatalogueSnapshot:
         )
     }
     areas = {
-        row.id: AreaNode(row.id, row.code, row.name, row.parent_id)
-        for row in session.execute(select(Area.id, Area.code, Area.name, Area.parent_id))
+        row.id: AreaNode(row.id, row.code, row.name, row.parent_id, row.level)
+        for row in session.execute(
+            select(Area.id, Area.code, Area.name, Area.parent_id, Area.level)
+        )
     }
     agencies = {
         row.id: AgencyFacts(row.id, row.code, row.name, row.active)

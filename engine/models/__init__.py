@@ -12,6 +12,7 @@ from engine.models.catalogue import (
     Origin,
     Priority,
     RoutingRule,
+    area_title,
 )
 from engine.models.keys import ApiKey
 from engine.models.mail import MailEvent, UndeliverableAddress
@@ -60,4 +61,5 @@ __all__ = [
     "TicketEvent",
     "UTCDateTime",
     "UndeliverableAddress",
+    "area_title",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "Category",
     "Priority",
     "RoutingRule",
+    "area_title",
 ]
 
 
@@ -63,12 +64,43 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
+#: The word that names a level in an area's title ("Kelurahan Gambir"), by level.
+_LEVEL_WORDS: dict[str, str] = {AreaLevel.KELURAHAN: "Kelurahan", AreaLevel.KECAMATAN: "Kecamatan"}
+#: First words that already title a name of that level, lower case: its own word, and "desa"
+#: (a village, at the kelurahan's level outside the cities).
+_TITLED: dict[str, tuple[str, ...]] = {
+    AreaLevel.KELURAHAN: ("kelurahan", "desa"),
+    AreaLevel.KECAMATAN: ("kecamatan",),
+}
+
+
+def area_title(name: str, level: str) -> str:
+    """How an area is named to a person (pages, API answers, Open311, mail, CLI): the one place
+    an area's title is made from its stored name and level.
+
+    A kelurahan or kecamatan gets its level's word unless its name already begins with it: an
+    official boundary file names them bare ("Gambir", both a kelurahan and a kecamatan), the
+    catalogue titled ("Kelurahan Gambir"); both read "Kelurahan Gambir", never doubled. A kota,
+    kabupaten or province reads as stored: the official file and the catalogue both title them
+    ("Kota Administrasi Jakarta Pusat", "Provinsi DKI Jakarta"). The stored name stays as the
+    source gives it: the area office rule builds offices' names and addresses from it
+    ("Kantor Kelurahan Gambir", ``kel-gambir@…``).
+    """
+    titled = _TITLED.get(level)
+    words = name.split(maxsplit=1)
+    if titled is None or not words or words[0].lower() in titled:
+        return name
+    return f"{_LEVEL_WORDS[level]} {name}"
+
+
 class Area(Base):
     """An administrative area.
 
-    ``geometry`` is a GeoJSON geometry (Polygon or MultiPolygon, [lon, lat], WGS84); it is
-    deferred because only the spatial index (``engine.routing``) reads it. The bbox columns let
-    a reader filter without parsing geometry.
+    ``name`` is the name as its source gives it (bare in an official boundary file); a person
+    reads ``title`` (``area_title``). ``geometry`` is a GeoJSON geometry (Polygon or
+    MultiPolygon, [lon, lat], WGS84); it is deferred because only the spatial index
+    (``engine.routing``) reads it. The bbox columns let a reader filter without parsing
+    geometry.
     """
 
     __tablename__ = "areas"
@@ -88,6 +120,11 @@ class Area(Base):
     origin: Mapped[str] = mapped_column(String(20), default=Origin.CATALOGUE.value)
 
     parent: Mapped[Area | None] = relationship(remote_side=[id])
+
+    @property
+    def title(self) -> str:
+        """The area as a person reads it: "Kelurahan Gambir" (``area_title``)."""
+        return area_title(self.name, self.level)
 
 
 class Agency(Base):

@@ -46,6 +46,7 @@ from engine.models import (
     Staff,
     Ticket,
     TicketEvent,
+    area_title,
 )
 from engine.presentation import StatePresentation, present
 from engine.queries.holds import on_hold_since
@@ -133,6 +134,7 @@ class BoardTicket:
     priority: str
     agency: str
     area: str
+    #: The area's title (``area_title``: "Kelurahan Gambir").
     area_name: str
     officer: str | None
     lat: float
@@ -180,6 +182,7 @@ def board(
             Agency.code,
             Area.code,
             Area.name,
+            Area.level,
             Staff.name,
             Ticket.lat,
             Ticket.lon,
@@ -208,22 +211,22 @@ def board(
             priority=row[5],
             agency=row[6],
             area=row[7],
-            area_name=row[8],
-            officer=row[9],
-            lat=row[10],
-            lon=row[11],
+            area_name=area_title(row[8], row[9]),
+            officer=row[10],
+            lat=row[11],
+            lon=row[12],
             due_at=due,
             sla=status,
-            version=row[12],
-            description=row[13],
-            agency_name=row[15],
-            on_hold_since=row[16],
+            version=row[13],
+            description=row[14],
+            agency_name=row[16],
+            on_hold_since=row[17],
         )
         key = rank_key(
             row[2],
             overdue=status is SlaStatus.BREACHED,
             due=due,
-            held_since=row[16],
+            held_since=row[17],
             ticket_id=row[0],
         )
         items.append((key, item))

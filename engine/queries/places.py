@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from engine.caches import StateCache
 from engine.errors import RuleViolated
-from engine.models import Area, AreaLevel, CatalogueRevision, Origin
+from engine.models import Area, AreaLevel, CatalogueRevision, Origin, area_title
 
 #: At most this many outlines per answer: a slow connection gets a light map.
 OUTLINE_LIMIT = 80
@@ -37,7 +37,6 @@ _TOLERANCE = {AreaLevel.KOTA: 8e-4, AreaLevel.KECAMATAN: 2.5e-4, AreaLevel.KELUR
 _DIGITS = 5
 #: Official names that carry a prefix a citizen never types nor needs to read.
 _KOTA_PREFIXES = ("kota administrasi ", "kabupaten administrasi ", "kota adm. ", "kab. adm. ")
-_LEVEL_WORDS = {AreaLevel.KELURAHAN: "Kelurahan", AreaLevel.KECAMATAN: "Kecamatan"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,7 @@ class Place:
     """An area found by name: where to put the pin, and how to say which one it is."""
 
     code: str
+    #: Its title (``area_title``): "Kelurahan Gambir".
     name: str
     level: AreaLevel
     #: The area and those above it up to the kota: "Kelurahan Gambir, Kecamatan Gambir, Jakarta
@@ -92,16 +92,14 @@ def normalise(text: str) -> str:
 
 
 def short_name(name: str, level: AreaLevel) -> str:
-    """How a citizen reads an area's name: "Kota Administrasi Jakarta Pusat" → "Jakarta Pusat";
-    a bare kelurahan or kecamatan name from an imported file gets its level word."""
-    lowered = name.lower()
-    for prefix in _KOTA_PREFIXES:
-        if level is AreaLevel.KOTA and lowered.startswith(prefix):
-            return name[len(prefix) :]
-    word = _LEVEL_WORDS.get(level)
-    if word and not lowered.startswith((word.lower(), "desa ")):
-        return f"{word} {name}"
-    return name
+    """An area's title (``area_title``: "Kelurahan Gambir") made short for a label on a map or
+    in a list of places: "Kota Administrasi Jakarta Pusat" → "Jakarta Pusat"."""
+    if level is AreaLevel.KOTA:
+        lowered = name.lower()
+        for prefix in _KOTA_PREFIXES:
+            if lowered.startswith(prefix):
+                return name[len(prefix) :]
+    return area_title(name, level)
 
 
 def _revision(session: Session) -> tuple[Any, ...]:
@@ -197,7 +195,7 @@ def search_places(session: Session, text: str, *, limit: int = 8) -> list[Place]
     scored.sort(key=lambda s: s[:4])
     with gazetteer.lock:
         return [
-            Place(e.code, e.name, e.level, e.label, *_point(e))
+            Place(e.code, area_title(e.name, e.level), e.level, e.label, *_point(e))
             for *_, e in scored[: max(1, min(limit, 20))]
         ]
 

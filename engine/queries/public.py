@@ -30,7 +30,16 @@ from engine.codes import normalize_code, not_found
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instant, given_instants
 from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, Role, Trigger
-from engine.models import Agency, Area, Attachment, Category, SlaTimer, Ticket, TicketEvent
+from engine.models import (
+    Agency,
+    Area,
+    Attachment,
+    Category,
+    SlaTimer,
+    Ticket,
+    TicketEvent,
+    area_title,
+)
 from engine.presentation import StatePresentation, present
 from engine.queries.overdue import is_overdue, running_breach_recorded, running_due
 from engine.routing import check_location
@@ -83,6 +92,7 @@ class PublicTicket:
     agency_code: str
     agency_name: str
     area_code: str
+    #: The area's title, as every page and mail names it (``area_title``: "Kelurahan Gambir").
     area_name: str
     description: str
     lat: float
@@ -175,6 +185,7 @@ def _base(published_only: bool = True) -> Any:
             Agency.name,
             Area.code,
             Area.name,
+            Area.level,
             Ticket.description,
             Ticket.lat,
             Ticket.lon,
@@ -201,8 +212,9 @@ def _base(published_only: bool = True) -> Any:
 
 def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) -> PublicTicket:
     (tid, code, state, last_trigger, cat, cat_id, cat_en, ag, ag_name, ar, ar_name) = row[:11]
-    (description, lat, lon, address, supporters, created, updated, deadline, dup) = row[11:20]
-    due, breach_recorded = row[20:22]
+    ar_level = row[11]
+    (description, lat, lon, address, supporters, created, updated, deadline, dup) = row[12:21]
+    due, breach_recorded = row[21:23]
     overdue = is_overdue(state, due, breach_recorded, now)
     return PublicTicket(
         id=tid,
@@ -214,7 +226,7 @@ def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) ->
         agency_code=ag,
         agency_name=ag_name,
         area_code=ar,
-        area_name=ar_name,
+        area_name=area_title(ar_name, ar_level),
         description=description,
         lat=lat,
         lon=lon,

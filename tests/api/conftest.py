@@ -179,6 +179,22 @@ def each_change_mailed_at_once(settings: Settings) -> Settings:
 
 @pytest.fixture
 def api(database: Database, api_settings: Settings, start_time: datetime) -> Iterator[Api]:
+    with _api_on(database, api_settings, start_time) as api:
+        yield api
+
+
+@pytest.fixture
+def official_api(
+    official_database: Database, api_settings: Settings, start_time: datetime
+) -> Iterator[Api]:
+    """The app on the database with the city's official boundaries imported (the shipped
+    catalogue, then the Kemendagri file: tests/conftest.py ``official_database``)."""
+    with _api_on(official_database, api_settings, start_time) as api:
+        yield api
+
+
+@contextmanager
+def _api_on(database: Database, api_settings: Settings, start_time: datetime) -> Iterator[Api]:
     connection = database.engine.connect()
     outer = connection.begin()
     transactions = Transactions(

@@ -180,6 +180,33 @@ def test_cli_areas_locate_prints_chain_with_offices(on_official: CliRunner) -> N
     assert out.splitlines()[-1] == "inside 31.71.01.1001"
 
 
+@needs_official
+def test_cli_areas_name_the_kelurahan_and_the_kecamatan_apart_after_the_import(
+    on_official: CliRunner,
+) -> None:
+    """The file names both "Gambir"; the operator reads them titled, scripts get both."""
+    located = run(on_official, "areas", "locate", "-6.1754", "106.8272").splitlines()
+    listed = json.loads(run(on_official, "areas", "list", "--level", "kecamatan", "--json"))
+    table = run(on_official, "areas", "list", "--level", "kelurahan")
+    shown = json.loads(run(on_official, "catalogue", "show", "areas", "--json"))
+
+    assert [" ".join(line.split()[2:4]) for line in located[:3]] == [
+        "Kelurahan Gambir",
+        "Kecamatan Gambir",
+        "Kota Administrasi",
+    ]
+    assert located[2].split("  — ")[0].endswith("Kota Administrasi Jakarta Pusat")
+    (gambir,) = [row for row in listed if row["code"] == "31.71.01"]
+    assert (gambir["name"], gambir["title"]) == ("Gambir", "Kecamatan Gambir")
+    (row,) = [line for line in table.splitlines() if "31.71.01.1001 " in line]
+    assert "Kelurahan Gambir" in row and "Kelurahan Kelurahan" not in table
+    titles = {row["code"]: row["title"] for row in shown}
+    assert (titles["31.71.01.1001"], titles["31.71"]) == (
+        "Kelurahan Gambir",
+        "Kota Administrasi Jakarta Pusat",
+    )
+
+
 def test_cli_areas_locate_harbour_point_nearest_within_tolerance(on_official: CliRunner) -> None:
     out = run(on_official, "areas", "locate", "-6.1050", "106.8830")
 

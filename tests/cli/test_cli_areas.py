@@ -161,7 +161,16 @@ def test_cli_areas_list_has_json_as_every_listing_does(on_fresh: CliRunner) -> N
     out = run(on_fresh, "areas", "list", "--level", "kota", "--json")
     rows = json.loads(out)
     assert len(rows) == 6
-    assert set(rows[0]) == {"code", "name", "level", "parent", "office", "origin", "active"}
+    assert set(rows[0]) == {
+        "code",
+        "name",
+        "title",
+        "level",
+        "parent",
+        "office",
+        "origin",
+        "active",
+    }
     assert {row["level"] for row in rows} == {"kota"}
     assert all(row["parent"] for row in rows) and all(row["active"] is True for row in rows)
     assert "areas" not in out.splitlines()[-1]  # no "6 areas" footer in the JSON

@@ -25,7 +25,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import event, make_url
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -33,7 +33,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from engine import environment, schema
-from engine.db import Database, sqlite_file
+from engine.db import Database, shown_url, sqlite_file
 from engine.errors import CatalogueError, CorruptHistory, DatabaseNotReady, TanggapError
 from engine.installation import home_dir
 from engine.models import Notification
@@ -196,7 +196,7 @@ def database(*, create: bool = False) -> Database:
     if path is not None and not create and path.stat().st_size == 0:
         # Opening it would write SQLite's header (WAL mode): a read-only command leaves the
         # file as it found it. (A file of another kind is refused with the settings.)
-        shown = make_url(url).render_as_string(hide_password=True)
+        shown = shown_url(url)
         raise DatabaseNotReady(f"the database at {shown} is not set up: run `tanggap db upgrade`")
     if create:
         return environment.database()

@@ -43,6 +43,7 @@ import typer
 from sqlalchemy import func, select
 
 from cli.context import console, database, err_console, fail, reported_errors, settings
+from engine.db import shown_url
 from engine.installation import LOCK_FILE, STATE_FILE, home_dir, record_serve
 from engine.models import Category
 from workflows.mail import build_backend
@@ -339,7 +340,7 @@ def serve_command(
     previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
     status = 0
     try:
-        say(f"database: {db.engine.url.render_as_string()} (schema up to date)")
+        say(f"database: {shown_url(db.engine.url)} (schema up to date)")
         say(f"mail: {backend.describe()}")
         say(public_line)
         if not categories:

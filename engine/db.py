@@ -16,6 +16,7 @@ hands over at once; other processes (the flows, the command line) still meet SQL
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -25,7 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 _READ_ONLY = "tanggap_read_only"
@@ -50,6 +52,28 @@ def is_row_id(value: int) -> bool:
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+#: Query parameters of a database URL whose values are secrets (libpq's ``password``,
+#: ``sslpassword``; any ``…key``/``…secret``/``…token`` a driver may take).
+_SECRET_PARAMETER = re.compile(r"pass|secret|token|key", re.IGNORECASE)
+
+
+def shown_url(url: str | URL) -> str:
+    """A database URL as people may read it (messages, logs): the password masked as ``***``,
+    wherever it is given — in the userinfo (``user:pw@host``) or as a query parameter
+    (``?password=pw``, ``sslpassword``, ``sslkey``…). Raises nothing: a URL SQLAlchemy cannot
+    parse is shown as "(unreadable URL)"."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # nothing of a URL that cannot be read is shown
+        return "(unreadable URL)"
+    masked = {
+        name: ("***" if _SECRET_PARAMETER.search(name) else value)
+        for name, value in parsed.query.items()
+    }
+    # SQLAlchemy percent-encodes query values; the mask reads as the userinfo's does.
+    return parsed.set(query=masked).render_as_string(hide_password=True).replace("%2A" * 3, "***")
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import OperationalError
 
 import migrations
+from engine.db import shown_url
 from engine.errors import DatabaseNotReady
 
 if TYPE_CHECKING:
@@ -96,8 +97,8 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def where(engine: Engine) -> str:
-    """The database's URL for people: no password."""
-    return engine.url.render_as_string(hide_password=True)
+    """The database's URL for people: no password (``db.shown_url``)."""
+    return shown_url(engine.url)
 
 
 def check_ready(engine: Engine) -> None:

@@ -176,12 +176,31 @@ def test_cli_bad_setting_one_line_naming_the_variable(
     assert line.startswith(f"error: {message}")
 
 
-def test_cli_database_url_password_never_shown(tanggap: CliRunner, environment) -> None:
-    environment(DATABASE_URL="postgresql+psycopg://tanggap:s3cret-pw@127.0.0.1:1/tanggap")
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql+psycopg://tanggap:s3cret-pw@127.0.0.1:1/tanggap",
+            "postgresql+psycopg://tanggap:***@127.0.0.1:1/tanggap:",
+        ),
+        (  # libpq also takes the password as a query parameter
+            "postgresql+psycopg://tanggap@127.0.0.1:1/tanggap?password=s3cret-pw",
+            "postgresql+psycopg://tanggap@127.0.0.1:1/tanggap?password=***:",
+        ),
+        (
+            "postgresql+psycopg://tanggap@127.0.0.1:1/t?sslpassword=s3cret-pw&connect_timeout=5",
+            "postgresql+psycopg://tanggap@127.0.0.1:1/t?connect_timeout=5&sslpassword=***:",
+        ),
+    ],
+)
+def test_cli_database_url_password_never_shown(
+    tanggap: CliRunner, environment, url: str, shown: str
+) -> None:
+    environment(DATABASE_URL=url)
 
     line = refused(tanggap, "ticket", "list")
 
-    assert line.startswith("error: cannot reach the database at postgresql+psycopg://tanggap:***@")
+    assert line.startswith(f"error: cannot reach the database at {shown} ")
     assert "s3cret-pw" not in line
 
 

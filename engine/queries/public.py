@@ -161,15 +161,17 @@ def _resolve_deadline() -> Any:
 
 
 @cache
-def _base(published_only: bool = True) -> Any:
+def _base(published_only: bool = True, duplicate_published_only: bool = True) -> Any:
     """The projection's SELECT, built once: statements are immutable, building one is not free.
 
     ``published_only`` (every public reader): reports the public may see only
-    (``visibility.published``), and a ``duplicate_of`` that names one it may not see is left
-    blank (a code would tell that it exists). Else (the reporter's and staff's views) every
-    report, as it is."""
+    (``visibility.published``). Else (the reporter's and staff's views) every report, as it is.
+    ``duplicate_published_only`` (every public reader, and the reporter's view: a reporter may
+    read their own report, not others' that the public may not see): a ``duplicate_of`` that
+    names a report the public may not see is left blank — its code would tell that it exists,
+    a pungli report's included. Only staff (both false) read it as it is."""
     duplicate: ColumnElement[str] = _Duplicate.code.expression
-    if published_only:
+    if published_only or duplicate_published_only:
         shown = visibility.published_clause(_Duplicate, _DuplicateCategory)
         duplicate = case((shown, _Duplicate.code), else_=None)
     query = (
@@ -203,10 +205,10 @@ def _base(published_only: bool = True) -> Any:
         .join(Area, Area.id == Ticket.area_id)
         .outerjoin(_Duplicate, _Duplicate.id == Ticket.duplicate_of_id)
     )
+    if published_only or duplicate_published_only:
+        query = query.outerjoin(_DuplicateCategory, _DuplicateCategory.id == _Duplicate.category_id)
     if published_only:
-        query = query.outerjoin(
-            _DuplicateCategory, _DuplicateCategory.id == _Duplicate.category_id
-        ).where(visibility.published_clause(Ticket, Category))
+        query = query.where(visibility.published_clause(Ticket, Category))
     return query
 
 
@@ -396,7 +398,9 @@ def get_public(
     A report the public may not see is ``TicketNotFound``, as an unknown code, unless
     ``reporter`` or ``include_unpublished`` (staff's detail; the caller checked who asks)."""
     published_only = not (reporter or include_unpublished)
-    query = _base(published_only).where(Ticket.code == normalize_code(code))
+    query = _base(published_only, not include_unpublished).where(
+        Ticket.code == normalize_code(code)
+    )
     row = session.execute(query).first()
     if row is None:
         raise TicketNotFound(not_found(code))

@@ -301,6 +301,15 @@ def test_a_public_report_marked_a_duplicate_of_an_unpublished_one_does_not_name_
     assert marked.status_code == 200, marked.text
     assert api.client.get(f"/api/v1/reports/{control}").json()["duplicate_of"] is None
     assert private not in api.client.get(f"/t/{control}").text
+    # Nor to its reporter: they may read their own report, not learn that another exists.
+    token = {"X-Reporter-Token": api.tokens[control]}
+    own = api.client.get(f"/api/v1/reports/{control}/private", headers=token)
+    assert own.status_code == 200, own.text
+    assert own.json()["report"]["duplicate_of"] is None
+    assert private not in own.text
+    # Staff read what the ticket says.
+    detail = api.client.get(f"/api/v1/tickets/{control}", headers=api.auth("admin"))
+    assert detail.json()["report"]["duplicate_of"] == private
 
 
 # --- the reporter and staff still see it -----------------------------------------------------

@@ -98,6 +98,8 @@ def import_(
         return
     for key, count in sorted(summary.as_dict().items()):
         console.print(f"{key:28} {count:5}")
+    for change in summary.address_changes:
+        console.print(Text(f"office addresses changed: {change}"))
 
 
 @app.command("list")

@@ -21,6 +21,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
+from engine import waiting_mail
 from engine.boundaries import BoundaryFeature, BoundaryFile, BoundaryMapping, read_boundaries
 from engine.catalogue.offices import AreaFacts, active_rules, plan_offices, sync_area_offices
 from engine.catalogue.summary import LoadSummary
@@ -69,6 +70,12 @@ def import_boundaries(
     sync_area_offices(session, summary)
     summary.left_outside = _left_outside(leaves, boundaries)
     if summary.changed:
+        # An area renamed renames its generated office's addresses: waiting mail follows.
+        withdrawn = waiting_mail.readdress_waiting(
+            session, now=now, cause="the boundaries were imported"
+        )
+        if withdrawn:
+            summary.updated["waiting mail"] = withdrawn
         session.add(
             CatalogueRevision(
                 sha256=boundaries.sha256, source=source, summary=summary.as_dict(), loaded_at=now

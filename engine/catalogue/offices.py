@@ -249,6 +249,13 @@ def sync_area_offices(session: Session, summary: LoadSummary) -> None:
             session.add(Agency(code=office.code, **values))
             summary.count(summary.created, KIND)
         elif any(getattr(row, k) != v for k, v in values.items()):
+            moved = [
+                f"{label} {getattr(row, key)} → {values[key]}"
+                for key, label in (("email", "queue"), ("head_email", "head"))
+                if row.active and getattr(row, key) != values[key]
+            ]
+            if moved:
+                summary.address_changes.append(f"{office.code} {office.name}: {'; '.join(moved)}")
             for key, value in values.items():
                 setattr(row, key, value)
             summary.count(summary.updated, KIND)

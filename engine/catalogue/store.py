@@ -14,7 +14,7 @@ from shapely.geometry import Polygon
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from engine import clocks
+from engine import clocks, waiting_mail
 from engine.catalogue.offices import AreaFacts, apply_office_rules, sync_area_offices
 from engine.catalogue.spec import CatalogueSpec, parse_catalogue
 from engine.catalogue.summary import LoadSummary
@@ -223,6 +223,10 @@ def load_catalogue(
     if any(kind in touched for kind in SLA_KINDS):
         # New targets or calendars apply to the clocks already running, not just to new ones.
         summary.updated["open timers"] = clocks.recompute_open(session, now=now, previous=previous)
-        revision.summary = summary.as_dict()
-        session.flush()
+    # New heads, queues, public flags: mail still waiting goes to whom the catalogue names now.
+    withdrawn = waiting_mail.readdress_waiting(session, now=now, cause="the catalogue was reloaded")
+    if withdrawn:
+        summary.updated["waiting mail"] = withdrawn
+    revision.summary = summary.as_dict()
+    session.flush()
     return summary

@@ -10,6 +10,10 @@ class LoadSummary:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     deactivated: dict[str, int] = field(default_factory=dict)
+    #: Generated offices whose e-mail addresses changed (an area renamed, a rule edited), one
+    #: line each: "KEL-31.74.01.1004 Kantor Kelurahan Kebon Baru Raya: queue a → b; head c → d".
+    #: Mail to the old addresses stops without a word otherwise; the CLI prints them.
+    address_changes: list[str] = field(default_factory=list)
 
     def count(self, bucket: dict[str, int], kind: str) -> None:
         bucket[kind] = bucket.get(kind, 0) + 1

@@ -128,6 +128,35 @@ def test_cli_areas_list_shows_file_names_as_text(on_fresh: CliRunner, tmp_path: 
     assert "KOTA-K9" in out
 
 
+def test_cli_areas_import_says_which_office_addresses_a_rename_changed(
+    on_fresh: CliRunner, tmp_path: Path
+) -> None:
+    """An area renamed in the file renames its generated office's addresses (the rule builds
+    them from the name): mail to the old mailbox stops, so the import names both."""
+    square = [[[120.0, -1.0], [120.01, -1.0], [120.01, -0.99], [120.0, -0.99], [120.0, -1.0]]]
+    file = tmp_path / "k.geojson"
+
+    def write(name: str) -> None:
+        feature = {
+            "type": "Feature",
+            "properties": {"code": "K9", "name": name, "level": "kota"},
+            "geometry": {"type": "Polygon", "coordinates": square},
+        }
+        file.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+
+    write("Kampung")
+    assert "office addresses changed" not in run(on_fresh, "areas", "import", str(file))
+    write("Kampung [b]Baru[/b]")
+
+    out = run(on_fresh, "areas", "import", str(file))
+
+    assert (
+        "office addresses changed: KOTA-K9 Kantor Kampung [b]Baru[/b]: "
+        "queue kota-kampung.queue@tanggap.example → kota-kampung-b-baru-b.queue@tanggap.example; "
+        "head kota-kampung.head@tanggap.example → kota-kampung-b-baru-b.head@tanggap.example"
+    ) in " ".join(out.split())
+
+
 def test_cli_areas_import_warns_of_catalogue_areas_the_file_leaves_outside(
     on_fresh: CliRunner, tmp_path: Path
 ) -> None:

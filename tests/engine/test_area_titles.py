@@ -165,3 +165,49 @@ def test_place_search_names_the_kelurahan_and_the_kecamatan_apart(official: Sess
         ("31.71.01.1001", "Kelurahan Gambir", "Kelurahan Gambir, Kecamatan Gambir, Jakarta Pusat"),
         ("31.71.01", "Kecamatan Gambir", "Kecamatan Gambir, Jakarta Pusat"),
     ]
+
+
+def test_an_area_renamed_by_a_new_import_moves_its_offices_waiting_mail_and_says_so(
+    official: Session, settings: Settings, start_time: datetime
+) -> None:
+    """A tester's report: the file was imported again with Kelurahan Baru spelled "Baru Raya";
+    its office's addresses became kel-baru-raya.…@, the import said only "area_office.updated 1",
+    and the breach already waiting still went to the old mailbox."""
+    from engine.areas import import_boundaries
+    from engine.boundaries import parse_mapping
+    from engine.delivery import claim
+    from tests.conftest import ROOT
+
+    features = json.loads(OFFICIAL_BOUNDARIES.read_bytes())["features"]
+    (baru,) = [f for f in features if f["properties"]["kode"] == "31.75.05.1002"]
+    inside = shape(baru["geometry"]).representative_point()
+    desk = _desk(official, settings, start_time)
+    ticket = desk.submit(lat=inside.y, lon=inside.x)
+    late = desk.now + timedelta(days=14)
+    sweep_batch(official, now=late)
+    assert "kel-baru.head@tanggap.example" in {m[0] for m in _mails(official, ticket, "escalation")}
+
+    baru["properties"]["nama"] = "Baru Raya"
+    renamed = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    mapping = parse_mapping((ROOT / "catalogue" / "kemendagri-boundaries.yaml").read_text())
+    summary = import_boundaries(official, renamed, mapping, source="renamed.geojson", now=late)
+
+    assert summary.address_changes == [
+        "KEL-31.75.05.1002 Kantor Kelurahan Baru Raya: "
+        "queue kel-baru.queue@tanggap.example → kel-baru-raya.queue@tanggap.example; "
+        "head kel-baru.head@tanggap.example → kel-baru-raya.head@tanggap.example"
+    ]
+    assert summary.as_dict()["waiting mail.updated"] >= 1
+    rows = {
+        n.recipient: n
+        for n in official.scalars(select(Notification).where(Notification.ticket_id == ticket.id))
+    }
+    old = rows["kel-baru.head@tanggap.example"]
+    assert old.status == "failed"
+    assert (old.last_error or "").startswith("not sent: the boundaries were imported, its ")
+    assert "kel-baru-raya.head@tanggap.example" in (old.last_error or "")
+    sent = {m.recipient: m for m in claim(official, now=late + timedelta(minutes=5), limit=100)}
+    assert "kel-baru.head@tanggap.example" not in sent
+    assert (
+        "Wilayah / area: Kelurahan Baru Raya\n" in sent["kel-baru-raya.head@tanggap.example"].text
+    )

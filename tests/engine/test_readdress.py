@@ -10,10 +10,12 @@ the now-confidential complaint, naming a ticket it could no longer open.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from engine.catalogue import load_catalogue
 from engine.delivery import claim
 from engine.escalation import sweep_batch
 from engine.models import Agency, Notification, Ticket
@@ -418,3 +420,92 @@ def test_a_status_mail_retrying_for_a_me_too_address_is_withheld_once_off_the_re
     assert neighbour == [("tetangga@example.id", "failed", NOT_PUBLIC_NOW)]
     reporter = {s for r, s, _ in rows(desk, ticket, "citizen_update") if r == "warga@example.id"}
     assert "pending" in reporter
+
+
+# --- a catalogue reload re-reads the mail that waits -----------------------------------------
+
+CATALOGUE_TEXT = (Path(__file__).resolve().parents[2] / "catalogue" / "jakarta.yaml").read_text()
+TRAFFIC_JAM = """  - code: traffic_jam
+    name_id: Kemacetan
+    name_en: Traffic jam
+    group: transport
+    agency: DISHUB
+    default_priority: normal
+"""
+
+
+def _reload(desk: Desk, old: str, new: str) -> dict[str, int]:
+    assert old in CATALOGUE_TEXT
+    return load_catalogue(
+        desk.session, CATALOGUE_TEXT.replace(old, new, 1), now=desk.now, source="edited.yaml"
+    ).as_dict()
+
+
+def test_a_new_agency_head_in_the_catalogue_gets_the_breach_the_old_head_would_have(
+    desk: Desk,
+) -> None:
+    """A tester's report: a breach waited for Dishub's head; the catalogue was reloaded with a
+    new head; delivery then mailed the old head, and the new one was never told."""
+    ticket = breached(desk)
+    old = head(desk, "DISHUB")
+    desk.now = wib(13, 35)
+
+    summary = _reload(desk, f"head_email: {old}", "head_email: kadishub.baru@tanggap.example")
+
+    after = {r: (s, e) for r, s, e in rows(desk, ticket, "escalation")}
+    assert after[old] == (
+        "failed",
+        "not sent: the catalogue was reloaded, its agency head is kadishub.baru@tanggap.example",
+    )
+    assert after["kadishub.baru@tanggap.example"][0] == "pending"
+    assert summary["waiting mail.updated"] == 1
+    sent = {mail.recipient: mail for mail in claim(desk.session, now=wib(13, 40), limit=50)}
+    assert old not in sent
+    assert ticket.code in sent["kadishub.baru@tanggap.example"].subject
+
+
+def test_a_reload_that_keeps_every_address_leaves_waiting_mail_alone(desk: Desk) -> None:
+    ticket = breached(desk)
+    before = rows(desk, ticket, "escalation")
+    desk.now = wib(13, 35)
+
+    summary = _reload(desk, "name_en: Traffic jam", "name_en: Traffic congestion")
+
+    assert rows(desk, ticket, "escalation") == before
+    assert "waiting mail.updated" not in summary
+
+
+def test_a_category_made_non_public_by_a_reload_withholds_status_mail_from_me_too_addresses(
+    desk: Desk,
+) -> None:
+    """A tester's report: the catalogue was reloaded with traffic_jam ``public: false``; a
+    status mail waiting for a neighbour who said "me too" still went out. As when a report is
+    re-categorised as pungli: the neighbour's mail is not sent, the reporter's is."""
+    from engine.models import Subscription
+    from engine.outbox import NOT_PUBLIC_NOW
+
+    desk.now = wib(9)
+    ticket = desk.submit(reporter_email="warga@example.id")
+    desk.session.add(
+        Subscription(
+            ticket_id=ticket.id,
+            email="tetangga@example.id",
+            language="id",
+            active=True,
+            created_at=desk.now,
+            confirmed_at=desk.now,
+            supported_at=desk.now,
+        )
+    )
+    desk.session.flush()
+    desk.act(ticket, "verify", "admin")
+    assert {r[0] for r in rows(desk, ticket, "citizen_update")} >= {"tetangga@example.id"}
+    desk.now = desk.tick()
+
+    _reload(desk, TRAFFIC_JAM, TRAFFIC_JAM + "    public: false\n")
+
+    neighbour = [r for r in rows(desk, ticket, "citizen_update") if r[0] == "tetangga@example.id"]
+    assert neighbour and all(r[1:] == ("failed", NOT_PUBLIC_NOW) for r in neighbour)
+    sent = {m.recipient for m in claim(desk.session, now=desk.tick(30), limit=50)}
+    assert "tetangga@example.id" not in sent
+    assert "warga@example.id" in sent

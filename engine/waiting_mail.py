@@ -1,0 +1,60 @@
+"""Mail still waiting after a catalogue reload or a boundary import goes where, and to whom,
+the catalogue says now.
+
+A change to one ticket re-reads its waiting mail in the change's own transaction
+(``tickets.write_transition`` → ``ledger.readdress``). A catalogue reload or a boundary import
+changes what many tickets name without touching them: an agency's new head or queue address, a
+category made non-public (pungli) or withheld from area offices, an area renamed so that its
+office's generated address changes (``kel-kebon-baru@…`` → ``kel-kebon-baru-raya@…``). Recipients
+are never stored as a ticket's fact (DESIGN §4), so each waiting mail is re-read the same way: a
+staff mail whose addressee the ticket no longer names is not sent and its level is told to whom
+it names now (the new head gets the breach the old one would have); a status mail to an
+address that only said "me too" is not sent once the report is no longer public.
+
+Only tickets with mail that may still go (``outbox.still_sendable``) are read: the cost is the
+waiting mail's, not the open tickets'. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import ledger
+from engine.models import Notification, NotificationKind, Ticket
+from engine.outbox import still_sendable
+
+#: The mail a change to the catalogue can misaddress: staff mail, and status mail to "me too"s.
+_READ_AGAIN = (
+    NotificationKind.ESCALATION.value,
+    NotificationKind.HANDOVER.value,
+    NotificationKind.CITIZEN_FOLLOW_UP.value,
+    NotificationKind.CITIZEN_UPDATE.value,
+)
+
+
+def readdress_waiting(session: Session, *, now: datetime, cause: str) -> int:
+    """Re-read every waiting mail against the catalogue as it is now (``ledger.readdress`` per
+    ticket that has any); returns how many mails were withdrawn. ``cause`` words the change for
+    operators ("the catalogue was reloaded"): ``tanggap outbox list`` shows it on each."""
+    ticket_ids = session.scalars(
+        select(Notification.ticket_id)
+        .where(
+            Notification.ticket_id.is_not(None),
+            Notification.kind.in_(_READ_AGAIN),
+            still_sendable(),
+        )
+        .distinct()
+        .order_by(Notification.ticket_id)
+    ).all()
+    withdrawn = 0
+    for ticket_id in ticket_ids:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is not None:
+            withdrawn += ledger.readdress(session, ticket, now=now, cause=cause)
+    return withdrawn
+
+
+__all__ = ["readdress_waiting"]

@@ -58,7 +58,10 @@ def list_public_updates(
     if shown:
         for ticket_id, seq, key in session.execute(
             select(Attachment.ticket_id, Attachment.event_seq, Attachment.storage_key)
-            .where(Attachment.ticket_id.in_({ticket_id for ticket_id, _ in shown}))
+            .where(
+                Attachment.ticket_id.in_({ticket_id for ticket_id, _ in shown}),
+                Attachment.hidden_at.is_(None),  # a moderator hid it (``redact``)
+            )
             .order_by(Attachment.id.desc())
         ):
             if (ticket_id, seq) in shown:

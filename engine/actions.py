@@ -948,7 +948,7 @@ def _photos_to_hide(session: Session, ticket: Ticket, keys: Sequence[str]) -> li
         found.setdefault(attachment.storage_key, []).append((attachment, bool(shown_by_event)))
     chosen: list[Attachment] = []
     for key in keys:
-        params = {"field": "hide_photos", "photo": printable(key, 80)}
+        params: dict[str, object] = {"field": "hide_photos", "photo": printable(key, 80)}
         mine = found.get(key)
         if not mine:
             raise RuleViolated(

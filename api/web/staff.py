@@ -234,11 +234,13 @@ def act_on_ticket(
         given: dict[str, Any] = {
             name: value for name, value in typed.items() if name in wanted and _text(value)
         }
-        if "description" in wanted and description is not None:
-            # The redact form shows the text the public reads, to edit: left as it was, it is
-            # no edit (only photos are hidden), and emptied it is refused as a report's would be.
-            if _normalised(description) != _normalised(description_was or ""):
-                given["description"] = description
+        # The redact form shows the text the public reads, to edit: left as it was, it is no
+        # edit (only photos are hidden), and emptied it is refused as a report's would be.
+        edited = description is not None and (
+            _normalised(description) != _normalised(description_was or "")
+        )
+        if "description" in wanted and edited:
+            given["description"] = description
         if "hide_photos" in wanted and hide_photos:
             given["hide_photos"] = tuple(dict.fromkeys(hide_photos))
         if "photos" in wanted:

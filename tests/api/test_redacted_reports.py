@@ -114,7 +114,8 @@ def _public_texts(api: Api, code: str) -> dict[str, str]:
         "updates xml": "/open311/v2/servicerequestupdates.xml?" + str(httpx.QueryParams(WINDOW)),
         "page": f"/t/{code}",
         "page en": f"/t/{code}?lang=en",
-        "report form": "/web/nearby?" + str(httpx.QueryParams({"category": "traffic_jam", **point})),
+        "report form": "/web/nearby?"
+        + str(httpx.QueryParams({"category": "traffic_jam", **point})),
     }
     texts = {}
     for reader, path in readers.items():
@@ -161,9 +162,7 @@ def test_every_public_reader_reads_the_redacted_text_and_no_hidden_photo(
     assert control in after["list"]
 
 
-def test_a_hidden_photo_is_served_to_staff_only(
-    api: Api, scene: tuple[str, str, str, str]
-) -> None:
+def test_a_hidden_photo_is_served_to_staff_only(api: Api, scene: tuple[str, str, str, str]) -> None:
     code, _, face, jam = scene
     assert api.client.get(f"/media/{face}").status_code == 200  # public until hidden
     assert _redact(api, code, description=None, hide_photos=[face]).status_code == 200
@@ -279,7 +278,9 @@ def _make_key(api: Api, name: str, role: str, agency: str) -> str:
         ("dlh_supervisor", "supervisor", "DLH", 403),
     ],
 )
-def test_who_may_redact(api: Api, who: str, role: str | None, agency: str | None, status: int) -> None:
+def test_who_may_redact(
+    api: Api, who: str, role: str | None, agency: str | None, status: int
+) -> None:
     if role is not None and agency is not None:
         _make_key(api, who, role, agency)
     code = api.submit(description=PERSONAL)["code"]

@@ -171,7 +171,7 @@ def _refused(desk: Desk, ticket, **fields) -> RuleViolated:  # type: ignore[no-u
 
 
 def test_refusals_name_the_field_and_write_nothing(desk: Desk) -> None:
-    ticket, face, plate = _reported(desk)
+    ticket, face, _ = _reported(desk)
     missing = _refused(desk, ticket, note=None, description=REDACTED, hide_photos=[face])
     assert (missing.code, missing.params["field"]) == ("reason_required", "note")
     public = _refused(desk, ticket, note=REASON, description=REDACTED, public=True)
@@ -203,7 +203,9 @@ def test_a_photo_hidden_already_or_never_shown_is_refused(desk: Desk) -> None:
     again = desk.session.get(type(ticket), ticket.id)
     version = ticket.version
     with pytest.raises(RuleViolated) as raised:
-        desk.act(ticket, "redact", "admin", note=REASON, description=None, hide_photos=[plate, face])
+        desk.act(
+            ticket, "redact", "admin", note=REASON, description=None, hide_photos=[plate, face]
+        )
     assert raised.value.code == "photo_already_hidden"
     assert "hidden from the public already" in raised.value.message
     desk.session.expire_all()

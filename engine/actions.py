@@ -508,7 +508,8 @@ class Redact(Command):
 
     ``description``: the text the public reads instead of the reporter's words;
     ``hide_photos``: storage keys (the last part of a photo's ``url``) of the report's photos to
-    hide from the public. At least one of them."""
+    hide from the public, or the address of the sending system's own photo (Open311
+    ``media_url``, as staff see it). At least one of them."""
 
     trigger = Trigger.REDACT
     description: str | None = None
@@ -914,14 +915,34 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
         # The reporter's own words again: the public reads them as sent, not as an edit.
         kept = None if description == ticket.description else description
         _change(data, "public_description", ticket.public_description, kept)
-    hidden = _photos_to_hide(ctx.session, ticket, keys)
-    if hidden:
+    sent_url = _sent_media_url(ctx.session, ticket)
+    hides_sent = sent_url is not None and sent_url in keys
+    if hides_sent and ticket.media_url_hidden_at is not None:
+        raise RuleViolated(
+            f"photo {shown(sent_url, 80)} is hidden from the public already",
+            key="photo_already_hidden",
+            params={"field": "hide_photos", "photo": printable(sent_url, 80)},
+        )
+    hidden = _photos_to_hide(ctx.session, ticket, [k for k in keys if k != sent_url])
+    if keys:
         data["hidden_photos"] = keys
     if description is not None:
         ticket.public_description = data["public_description"]["to"]
     for attachment in hidden:
         attachment.hidden_at = ctx.now
+    if hides_sent:
+        ticket.media_url_hidden_at = ctx.now
     return step.write(text, False, data)
+
+
+def _sent_media_url(session: Session, ticket: Ticket) -> str | None:
+    """The address of the sending system's own photo (Open311 ``media_url``), kept in the
+    submission's event; None if none was sent."""
+    data = session.scalar(
+        select(TicketEvent.data).where(TicketEvent.ticket_id == ticket.id, TicketEvent.seq == 1)
+    )
+    url = data.get("media_url") if isinstance(data, dict) else None
+    return url if isinstance(url, str) else None
 
 
 def _photos_to_hide(session: Session, ticket: Ticket, keys: Sequence[str]) -> list[Attachment]:

@@ -235,6 +235,11 @@ class TicketRead(BaseModel):
         description="the sending system's own photo of the problem (Open311 media_url); "
         "a link to another site, never fetched here",
     )
+    media_url_hidden: bool = Field(
+        default=False,
+        description="a supervisor or admin hid media_url from the public (trigger redact, "
+        "hide_photos naming it); staff still see it",
+    )
     photos: list[StaffPhotoRead] = Field(
         default=[],
         description="every photo of the ticket, oldest first, internal ones too "
@@ -278,6 +283,7 @@ class TicketRead(BaseModel):
             allowed_actions=[t.value for t in d.allowed],
             answers=[AnswerRead.of(a) for a in d.answers],
             media_url=d.media_url,
+            media_url_hidden=d.media_url_hidden,
             public=d.published,
             unpublished=d.unpublished,
             description=d.description,
@@ -324,7 +330,7 @@ class TransitionCreate(_In):
         default=[],
         max_length=50,
         description="redact: the report's photos to hide from the public, each by the key its "
-        "url ends with (/media/{key})",
+        "url ends with (/media/{key}), or the sending system's own photo by its media_url",
     )
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="proof photos, base64-encoded JPEG/PNG/WebP"

@@ -93,6 +93,9 @@ class Ticket(Base):
     #: as sent. ``description`` itself stays the reporter's words, for staff and the audit
     #: trail (the agency may need the plate number the public must not read).
     public_description: Mapped[str | None] = mapped_column(Text)
+    #: When a supervisor or admin hid from the public the address of the sending system's own
+    #: photo (Open311 ``media_url``, kept in the submission's event; ``redact``). None: shown.
+    media_url_hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship()
     area: Mapped[Area] = relationship()

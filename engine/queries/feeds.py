@@ -158,8 +158,12 @@ def latest_notes_and_photos(
         photos[ticket_id] = key
     urls: dict[int, str] = {}
     for ticket_id, data in session.execute(
-        select(TicketEvent.ticket_id, TicketEvent.data).where(
-            TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.seq == 1
+        select(TicketEvent.ticket_id, TicketEvent.data)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(
+            TicketEvent.ticket_id.in_(ticket_ids),
+            TicketEvent.seq == 1,
+            Ticket.media_url_hidden_at.is_(None),  # a moderator hid it (``redact``)
         )
     ):
         if isinstance(data, dict) and isinstance(data.get("media_url"), str):

@@ -142,6 +142,8 @@ class TicketDetail:
     answers: list[AnsweredQuestion]
     #: Where the sending system keeps its own photo (Open311 ``media_url``); never fetched.
     media_url: str | None = None
+    #: A supervisor or admin hid ``media_url`` from the public (``redact``).
+    media_url_hidden: bool = False
     #: Every photo of the ticket, oldest first: the public ones (``public.photos``) and staff's
     #: on internal notes.
     photos: tuple[StaffPhoto, ...] = ()
@@ -338,6 +340,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         allowed=may_fire(session, viewer, ticket, now=now),
         answers=describe_answers(questions_of(ticket.category.questions), ticket.answers),
         media_url=next((e.data.get("media_url") for e in events if e.trigger == "submit"), None),
+        media_url_hidden=ticket.media_url_hidden_at is not None,
         photos=tuple(list_staff_photos(session, ticket.id)),
     )
 

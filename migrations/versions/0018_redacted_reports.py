@@ -7,8 +7,10 @@ Create Date: 2026-12-01
 ``tickets.public_description``: the description the public reads once a supervisor or admin
 redacted it (the ``redact`` trigger: it named a neighbour, gave a phone number); NULL while the
 public reads the reporter's own words. ``tickets.description`` stays as sent, for staff.
-``attachments.hidden_at``: when a supervisor or admin hid the photo from the public (a face, a
-number plate); NULL while it is shown as before. Every existing report and photo stays as it is.
+``tickets.media_url_hidden_at``: when one hid the address of the sending system's own photo
+(Open311 ``media_url``). ``attachments.hidden_at``: when one hid the photo from the public (a
+face, a number plate); NULL while it is shown as before. Every existing report and photo stays
+as it is.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("public_description", sa.Text(), nullable=True))
+        batch.add_column(
+            sa.Column("media_url_hidden_at", sa.DateTime(timezone=True), nullable=True)
+        )
     with op.batch_alter_table("attachments") as batch:
         batch.add_column(sa.Column("hidden_at", sa.DateTime(timezone=True), nullable=True))
 
@@ -35,4 +40,5 @@ def downgrade() -> None:
     with op.batch_alter_table("attachments") as batch:
         batch.drop_column("hidden_at")
     with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("media_url_hidden_at")
         batch.drop_column("public_description")

@@ -430,3 +430,35 @@ def test_the_agency_staff_get_no_redact_button(api: Api, scene: tuple[str, str, 
     sign_in(boss, api, "supervisor")
     worklist = boss.get("/staff?lang=en").text
     assert code in worklist and "Edit what the public reads" not in worklist
+
+
+# --- the sending system's own photo (Open311 media_url) --------------------------------------
+
+
+def test_the_sending_systems_photo_address_is_hidden_by_its_url(api: Api) -> None:
+    """An Open311 client sends the address of its own photo (``media_url``): Open311 gives it
+    back while the report has no photo here. Staff see it in the detail; hiding it by that
+    address takes it out of Open311, as a photo of ours."""
+    from tests.api.test_open311 import SENT_PHOTO, fetch, post
+
+    both = post(
+        api, media_url=SENT_PHOTO, files=[("media[]", ("a.jpg", _jpeg((9, 9, 9)), "image/jpeg"))]
+    )
+    assert both.status_code == 201, both.text
+    code = both.json()[0]["service_request_id"]
+    detail = _detail(api, code)
+    assert (detail["media_url"], detail["media_url_hidden"]) == (SENT_PHOTO, False)
+    (ours,) = [_key(p["url"]) for p in detail["photos"]]
+    (item,) = fetch(api, f"requests/{code}")
+    assert _key(item["media_url"]) == ours
+    # Our copy hidden, the sender's address would show instead: both are hidden together.
+    done = _redact(api, code, description=None, hide_photos=[ours, SENT_PHOTO])
+    assert done.status_code == 200, done.text
+    (item,) = fetch(api, f"requests/{code}")
+    assert item["media_url"] == ""
+    for path in (f"/open311/v2/requests/{code}.xml", "/open311/v2/requests.json"):
+        assert "fixmystreet.example" not in api.client.get(path).text
+    detail = _detail(api, code)
+    assert (detail["media_url"], detail["media_url_hidden"]) == (SENT_PHOTO, True)
+    again = _redact(api, code, description=None, hide_photos=[SENT_PHOTO])
+    assert again.status_code == 422 and again.json()["code"] == "photo_already_hidden"

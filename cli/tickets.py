@@ -196,6 +196,19 @@ def act(
         int | None, typer.Option(help="expected version (conflict check)", min=1)
     ] = None,
     photo: Photos = None,
+    description: Annotated[
+        str | None,
+        typer.Option(help="redact: the description the public reads instead of the reporter's"),
+    ] = None,
+    hide_photo: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hide-photo",
+            help="redact: a photo to hide from the public, by its key: what its path in "
+            "`ticket show` ends with after the media directory, or its url after /media/ "
+            "(repeatable)",
+        ),
+    ] = None,
 ) -> None:
     """Fire an action on a ticket, as a staff member (--as) or as its reporter (--token)."""
     with reported_errors():
@@ -229,6 +242,8 @@ def act(
                 rating=rating,
                 expected_version=version,
                 photos=photos,
+                description=description,
+                hide_photos=tuple(hide_photo or ()),
             )
             console.print(_outcome(parse_trigger(action), ticket), markup=False)
 
@@ -240,6 +255,7 @@ _KEPT = {
     Trigger.RATE: "rating recorded for {code}",
     Trigger.UNPUBLISH: "{code} taken off the public record",
     Trigger.REPUBLISH: "{code} is back on the public record",
+    Trigger.REDACT: "{code} redacted: the public reads the edited report",
 }
 
 
@@ -266,7 +282,7 @@ def _photo_lines(session: Session, ticket: Ticket) -> list[str]:
     )
     return [
         f"{a.purpose:6} #{a.event_seq}  {a.content_type} {a.width}×{a.height}, {a.size} bytes  "
-        f"{media / a.storage_key}"
+        f"{media / a.storage_key}" + ("  [hidden from the public]" if a.hidden_at else "")
         for a in rows
     ]
 
@@ -293,6 +309,12 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
             ("public", _publication(ticket)),
             ("submitted", local(ticket.created_at)),
             ("report", ticket.description),
+            (
+                "redacted",
+                f"the public reads: {ticket.public_description}"
+                if ticket.public_description
+                else "",
+            ),
         ]
         for label, value in fields:
             if value:

@@ -23,8 +23,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from engine import visibility
 from engine.actors import (
     Actor,
     check_may_act,
@@ -43,6 +45,7 @@ from engine.errors import (
     StaleVersion,
     TicketNotFound,
     WindowClosed,
+    printable,
     shown,
 )
 from engine.lifecycle import (
@@ -57,7 +60,16 @@ from engine.lifecycle import (
     fire,
     parse_trigger,
 )
-from engine.models import Agency, AgencyKind, Category, Priority, Staff, Ticket
+from engine.models import (
+    Agency,
+    AgencyKind,
+    Attachment,
+    Category,
+    Priority,
+    Staff,
+    Ticket,
+    TicketEvent,
+)
 from engine.photos import CleanPhoto, MediaStorage
 from engine.routing import locate, route
 from engine.settings import Settings
@@ -491,6 +503,20 @@ class Republish(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Redact(Command):
+    """Edit what the public reads of a report that stays public; ``note``: why (staff only).
+
+    ``description``: the text the public reads instead of the reporter's words;
+    ``hide_photos``: storage keys (the last part of a photo's ``url``) of the report's photos to
+    hide from the public, or the address of the sending system's own photo (Open311
+    ``media_url``, as staff see it). At least one of them."""
+
+    trigger = Trigger.REDACT
+    description: str | None = None
+    hide_photos: Sequence[str] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rate(Command):
     """``rating``: a whole number, 1 (bad) to 5 (good)."""
 
@@ -840,6 +866,136 @@ def _moderate(ctx: Context, command: Unpublish | Republish) -> Ticket:
     return step.write(text, False, data)
 
 
+def _redact(ctx: Context, command: Redact) -> Ticket:
+    """Edit the public record of a report, with an internal reason; in any state.
+
+    The public (every reader: the report, lists, the map, duplicate suggestions, Open311, the
+    public page, ``GET /media/{key}``) reads ``description`` instead of the reporter's words and
+    no longer sees the photos named in ``hide_photos``. Staff still read the words as sent
+    (``Ticket.description`` is never overwritten: the agency may need the plate number the
+    public must not read) and see every photo, marked hidden. The event keeps what the public
+    read before (``public_description`` from/to: ``None`` is the reporter's own words) and the
+    keys hidden; the public timeline says only that a moderator edited the report.
+
+    Every input is checked before anything is written: a reason, never public; a description
+    by a submission's rules that differs from the one the public reads; each photo one of the
+    report's, shown to the public and not hidden yet."""
+    step = _step(ctx, command)
+    ticket = step.ticket
+    text = step.reason(command.note)
+    if command.public:
+        raise RuleViolated(
+            "the reason to redact a report stays internal: leave public out, or false",
+            key="note_stays_internal",
+            params={"field": "public", "action": command.trigger.value},
+        )
+    description = clean_text(
+        command.description,
+        field="description",
+        limit=ctx.settings.max_description_chars,
+        required=command.description is not None,
+    )
+    keys = list(dict.fromkeys(command.hide_photos))
+    if description is None and not keys:
+        raise RuleViolated(
+            "redact needs the description the public should read, or photos to hide "
+            "(hide_photos), or both",
+            key="nothing_to_redact",
+            params={"field": "description", "action": command.trigger.value},
+        )
+    data: dict[str, Any] = {}
+    if description is not None:
+        now_public = ticket.public_description or ticket.description
+        if description == now_public:
+            raise RuleViolated(
+                "description is what the public reads already: edit it, or leave it out",
+                key="description_unchanged",
+                params={"field": "description"},
+            )
+        # The reporter's own words again: the public reads them as sent, not as an edit.
+        kept = None if description == ticket.description else description
+        _change(data, "public_description", ticket.public_description, kept)
+    sent_url = _sent_media_url(ctx.session, ticket)
+    hides_sent = sent_url is not None and sent_url in keys
+    if hides_sent and ticket.media_url_hidden_at is not None:
+        raise RuleViolated(
+            f"photo {shown(sent_url, 80)} is hidden from the public already",
+            key="photo_already_hidden",
+            params={"field": "hide_photos", "photo": printable(sent_url, 80)},
+        )
+    hidden = _photos_to_hide(ctx.session, ticket, [k for k in keys if k != sent_url])
+    if keys:
+        data["hidden_photos"] = keys
+    if description is not None:
+        ticket.public_description = data["public_description"]["to"]
+    for attachment in hidden:
+        attachment.hidden_at = ctx.now
+    if hides_sent:
+        ticket.media_url_hidden_at = ctx.now
+    return step.write(text, False, data)
+
+
+def _sent_media_url(session: Session, ticket: Ticket) -> str | None:
+    """The address of the sending system's own photo (Open311 ``media_url``), kept in the
+    submission's event; None if none was sent."""
+    data = session.scalar(
+        select(TicketEvent.data).where(TicketEvent.ticket_id == ticket.id, TicketEvent.seq == 1)
+    )
+    url = data.get("media_url") if isinstance(data, dict) else None
+    return url if isinstance(url, str) else None
+
+
+def _photos_to_hide(session: Session, ticket: Ticket, keys: Sequence[str]) -> list[Attachment]:
+    """The attachments of ``ticket`` stored under ``keys`` (the same bytes sent twice are one
+    photo: every attachment of a key is hidden), each key checked: one of the report's photos
+    (``unknown_photo``), shown to the public (``photo_not_public``: staff's on an internal note
+    are not) and not hidden yet (``photo_already_hidden``). The first wrong key is named."""
+    if not keys:
+        return []
+    rows = session.execute(
+        select(Attachment, visibility.shown_by_event_clause())
+        .join(
+            TicketEvent,
+            and_(
+                TicketEvent.ticket_id == Attachment.ticket_id,
+                TicketEvent.seq == Attachment.event_seq,
+            ),
+        )
+        .where(Attachment.ticket_id == ticket.id, Attachment.storage_key.in_(list(keys)))
+        .order_by(Attachment.id)
+    ).all()
+    found: dict[str, list[tuple[Attachment, bool]]] = {}
+    for attachment, shown_by_event in rows:
+        found.setdefault(attachment.storage_key, []).append((attachment, bool(shown_by_event)))
+    chosen: list[Attachment] = []
+    for key in keys:
+        params: dict[str, object] = {"field": "hide_photos", "photo": printable(key, 80)}
+        mine = found.get(key)
+        if not mine:
+            raise RuleViolated(
+                f"photo {shown(key, 80)} is not one of {ticket.code}'s photos: name a photo by "
+                "the key its url ends with",
+                key="unknown_photo",
+                params=params,
+            )
+        public = [a for a, by_event in mine if by_event]
+        if not public:
+            raise RuleViolated(
+                f"photo {shown(key, 80)} is not shown to the public (staff's, on an internal "
+                "note): nothing to hide",
+                key="photo_not_public",
+                params=params,
+            )
+        if all(a.hidden_at is not None for a in public):
+            raise RuleViolated(
+                f"photo {shown(key, 80)} is hidden from the public already",
+                key="photo_already_hidden",
+                params=params,
+            )
+        chosen.extend(a for a in public if a.hidden_at is None)
+    return chosen
+
+
 _Handler = Callable[[Context, Any], Ticket]
 
 #: One handler per command type; every handler has the signature ``(Context, command)``.
@@ -862,6 +1018,7 @@ HANDLERS: dict[type[Command], _Handler] = {
     Rate: _rate,
     Unpublish: _moderate,
     Republish: _moderate,
+    Redact: _redact,
 }
 
 #: The command type of each trigger a person may fire (``submit`` and ``merge`` are not here).

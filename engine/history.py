@@ -15,7 +15,8 @@ from engine.errors import CorruptHistory
 from engine.lifecycle import State, replay
 
 #: Fields a transition may change, as they are named in event data (``unpublished``: taken off
-#: the public record, ``unpublish`` / ``republish``).
+#: the public record, ``unpublish`` / ``republish``; ``public_description``: the description
+#: the public reads, None for the reporter's own words, ``redact``).
 TRACKED = (
     "category",
     "priority",
@@ -25,6 +26,7 @@ TRACKED = (
     "officer",
     "duplicate_of",
     "unpublished",
+    "public_description",
 )
 
 
@@ -61,6 +63,7 @@ def replay_history(events: Iterable[EventRecord]) -> Snapshot:
             values.update({name: data.get(name) for name in TRACKED})
             values["officer"] = values["duplicate_of"] = None
             values["unpublished"] = False  # every report starts on the public record
+            values["public_description"] = None  # and the public reads the reporter's words
             continue
         for name in TRACKED:
             change = data.get(name)

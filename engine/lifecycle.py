@@ -69,6 +69,9 @@ class Trigger(StrEnum):
     UNPUBLISH = "unpublish"
     #: ... and puts it back on the public record (with a reason); the state stays.
     REPUBLISH = "republish"
+    #: A supervisor or admin edits what the public reads of a report that stays public (with a
+    #: reason): its description, and photos hidden one by one; the state stays.
+    REDACT = "redact"
 
 
 class Role(StrEnum):
@@ -264,7 +267,8 @@ RULES: tuple[Rule, ...] = (
     # Taking a report off the public record and putting it back: in every state, final ones
     # too (a rejected spam report is the very one to hide). Whether a report is on the public
     # record is ``Ticket.unpublished_at``, checked by ``actions._moderate``: the table has no
-    # state for it, the report's work goes on as it was. The reason stays internal.
+    # state for it, the report's work goes on as it was. The reason stays internal. Redacting
+    # (``actions._redact``) edits the public text and hides photos instead, by the same rule.
     *(
         Rule(
             trigger,
@@ -276,7 +280,7 @@ RULES: tuple[Rule, ...] = (
             public_note=False,
             stays=True,
         )
-        for trigger in (Trigger.UNPUBLISH, Trigger.REPUBLISH)
+        for trigger in (Trigger.UNPUBLISH, Trigger.REPUBLISH, Trigger.REDACT)
     ),
 )
 

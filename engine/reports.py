@@ -23,7 +23,7 @@ from engine.models.subscription import new_link_token
 from engine.photos import MediaStorage
 from engine.presentation import present
 from engine.queries.overdue import is_overdue
-from engine.queries.public import PublicTicket, get_public, nearby_open
+from engine.queries.public import PublicTicket, get_public, nearby_open, was_redacted
 from engine.settings import Settings
 from engine.submission import Intake, Language, Report, check_report, submit_checked
 from engine.text import clean_email
@@ -94,6 +94,10 @@ class ReporterView:
     #: Whether staff took it off the public record (``unpublish``): the reporter is told so,
     #: never why (the reason is staff's note).
     unpublished: bool = False
+    #: Whether a supervisor or admin edited what the public reads (``redact``: the description,
+    #: a photo hidden). The reporter's view shows what the public reads, not their own words
+    #: or the hidden photo: their link may be passed on, and the edit protects someone else.
+    redacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -396,6 +400,7 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
         pending=len(rows) - len(emails),
         public=visibility.published(ticket),
         unpublished=ticket.unpublished_at is not None,
+        redacted=was_redacted(session, ticket.id),
         own_notes=tuple(
             (seq, note or "")
             for seq, note in session.execute(

@@ -7,9 +7,15 @@ An event is *public* when it changes what anyone may read about the report:
 - **a note for the public**: staff (never a citizen: their words are their own) wrote it and
   marked it public;
 - **a photo the public sees**: one added by staff on a public event, or by the reporter (the
-  report's evidence is always shown, ``queries.public.list_photos``). Only such a photo is
+  report's evidence is shown, ``queries.public.list_photos``), unless a supervisor or admin
+  hid it (``redact``, ``Attachment.hidden_at``: a face, a number plate). Only such a photo is
   served to anyone who has its address (``GET /media/{key}``, ``queries.media``); any other is
   served only to staff who may see its ticket.
+
+- **an edit of the public record**: a supervisor or admin redacted the report (``redact``:
+  its description as the public reads it, ``Ticket.public_description``, or photos hidden).
+  The public reads that a moderator edited it; the reason, and what it read before, stay with
+  staff. No status mail carries it (``in_status_mail``): there is no news of the report.
 
 Everything else — a staff internal note, a rating, a merge recorded on the ticket another was
 marked a duplicate of, the reporter's words without a photo, an ``update`` without a public
@@ -46,7 +52,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 
 from engine import lifecycle
 from engine.lifecycle import Role, Trigger
@@ -103,9 +109,20 @@ def public_photo(event: EventFacts) -> bool:
     return _photos(event) > 0 and shows_photos(event)
 
 
+def edits_record(event: EventFacts) -> bool:
+    """A supervisor or admin edited what the public reads of the report (``redact``): the
+    public sees that it happened, never why (the reason is internal) nor what it read before."""
+    return event.trigger == Trigger.REDACT.value
+
+
 def is_public(event: EventFacts) -> bool:
     """Whether the public sees ``event`` at all (this module's docstring)."""
-    return changes_state(event) or public_note(event) is not None or public_photo(event)
+    return (
+        changes_state(event)
+        or public_note(event) is not None
+        or public_photo(event)
+        or edits_record(event)
+    )
 
 
 def in_status_mail(event: EventFacts) -> bool:
@@ -124,11 +141,19 @@ def shows_photos_clause() -> ColumnElement[bool]:
     return or_(TicketEvent.public, TicketEvent.actor_role == Role.CITIZEN.value)
 
 
+def shown_by_event_clause() -> ColumnElement[bool]:
+    """An ``Attachment`` its event shows the public, on rows joined to the ``TicketEvent`` that
+    added it: the report's own photos (its evidence) and the photos of an event that
+    ``shows_photos`` — whether or not a moderator hid it since."""
+    return or_(Attachment.purpose == "report", shows_photos_clause())
+
+
 def shows_attachment_clause() -> ColumnElement[bool]:
     """An ``Attachment`` the public sees, on rows joined to the ``TicketEvent`` that added it:
-    the report's own photos (its evidence) and the photos of an event that ``shows_photos``.
-    What the public photo list, Open311's ``media_url`` and ``GET /media/{key}`` all follow."""
-    return or_(Attachment.purpose == "report", shows_photos_clause())
+    one its event shows (``shown_by_event_clause``) that no moderator hid (``redact``,
+    ``Attachment.hidden_at``). What the public photo list, Open311's ``media_url`` and
+    ``servicerequestupdates`` and ``GET /media/{key}`` all follow."""
+    return and_(Attachment.hidden_at.is_(None), shown_by_event_clause())
 
 
 def public_photo_clause() -> ColumnElement[bool]:
@@ -158,9 +183,16 @@ def changes_state_clause() -> ColumnElement[bool]:
     )
 
 
+def edits_record_clause() -> ColumnElement[bool]:
+    """SQL twin of ``edits_record``, on ``TicketEvent`` rows."""
+    return TicketEvent.trigger == Trigger.REDACT.value
+
+
 def public_clause() -> ColumnElement[bool]:
     """SQL twin of ``is_public``, on ``TicketEvent`` rows (use in WHERE, before any LIMIT)."""
-    return or_(changes_state_clause(), public_note_clause(), public_photo_clause())
+    return or_(
+        changes_state_clause(), public_note_clause(), public_photo_clause(), edits_record_clause()
+    )
 
 
 def published(ticket: Ticket) -> bool:
@@ -192,3 +224,11 @@ def published_clause(
     # events through their index (tests/engine/test_read_path_indexes.py).
     hidden = select(Category.id).where(Category.public.is_(False))
     return and_(ticket.category_id.not_in(hidden), on_record)
+
+
+def public_description() -> ColumnElement[str]:
+    """The description the public reads, on ``Ticket`` rows: a moderator's redaction
+    (``Ticket.public_description``, ``redact``) if there is one, else the reporter's words. What
+    every public reader selects, the reporter's own view too (their link may be passed on; the
+    redaction protects someone else)."""
+    return func.coalesce(Ticket.public_description, Ticket.description)

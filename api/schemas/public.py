@@ -361,6 +361,13 @@ class ReporterRead(BaseModel):
         description="whether the city's staff took the report off the public record (it is "
         "still handled as before; public is then false)",
     )
+    redacted: bool = Field(
+        default=False,
+        description="whether a moderator of the city edited what the public reads of the "
+        "report (to take out someone's personal data: a name, a phone number, a face, a number "
+        "plate): report shows it as the public reads it; the city's staff still have your own "
+        "words and photos",
+    )
 
     @classmethod
     def of(cls, v: ReporterView, photo_url: PhotoAddress = public_photo_url) -> ReporterRead:
@@ -379,6 +386,7 @@ class ReporterRead(BaseModel):
             own_notes=[OwnNoteRead(seq=seq, note=note) for seq, note in v.own_notes],
             public=v.public,
             unpublished=v.unpublished,
+            redacted=v.redacted,
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -199,12 +199,17 @@ class StaffPhotoRead(PhotoRead):
     public: bool = Field(
         description="true: the public sees it (the report's photos, the reporter's, staff's on "
         "a public note); false: staff's on an internal note — its url opens only with a key "
-        "(or a staff page sign-in) that may see this ticket"
+        "(or a staff page sign-in) that may see this ticket; or one a moderator hid (hidden)"
+    )
+    hidden: bool = Field(
+        default=False,
+        description="a supervisor or admin hid it from the public (trigger redact, "
+        "hide_photos: the key its url ends with); staff still see it",
     )
 
     @classmethod
     def of_staff(cls, p: StaffPhoto) -> StaffPhotoRead:
-        return cls(**PhotoRead.of(p).model_dump(), public=p.public)
+        return cls(**PhotoRead.of(p).model_dump(), public=p.public, hidden=p.hidden)
 
 
 class TicketRead(BaseModel):
@@ -230,6 +235,11 @@ class TicketRead(BaseModel):
         description="the sending system's own photo of the problem (Open311 media_url); "
         "a link to another site, never fetched here",
     )
+    media_url_hidden: bool = Field(
+        default=False,
+        description="a supervisor or admin hid media_url from the public (trigger redact, "
+        "hide_photos naming it); staff still see it",
+    )
     photos: list[StaffPhotoRead] = Field(
         default=[],
         description="every photo of the ticket, oldest first, internal ones too "
@@ -245,6 +255,16 @@ class TicketRead(BaseModel):
         default=False,
         description="whether a supervisor or admin took the report off the public record "
         "(trigger unpublish; republish puts it back)",
+    )
+    description: str = Field(
+        default="",
+        description="the reporter's words as sent; report.description is what the public reads, "
+        "which differs once a supervisor or admin redacted it (redacted)",
+    )
+    redacted: bool = Field(
+        default=False,
+        description="whether a supervisor or admin edited the description the public reads "
+        "(trigger redact; the event's data holds what the public read before)",
     )
 
     @classmethod
@@ -263,8 +283,11 @@ class TicketRead(BaseModel):
             allowed_actions=[t.value for t in d.allowed],
             answers=[AnswerRead.of(a) for a in d.answers],
             media_url=d.media_url,
+            media_url_hidden=d.media_url_hidden,
             public=d.published,
             unpublished=d.unpublished,
+            description=d.description,
+            redacted=d.redacted,
             photos=[StaffPhotoRead.of_staff(p) for p in d.photos],
         )
 
@@ -298,14 +321,27 @@ class TransitionCreate(_In):
     duplicate_of: str | None = Field(default=None, max_length=40)
     rating: Whole | None = Field(default=None, ge=1, le=5)
     priority: str | None = Field(default=None, max_length=10)
+    description: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="redact: the description the public reads instead of the reporter's words",
+    )
+    hide_photos: list[Annotated[str, Field(max_length=200)]] = Field(
+        default=[],
+        max_length=50,
+        description="redact: the report's photos to hide from the public, each by the key its "
+        "url ends with (/media/{key}), or the sending system's own photo by its media_url",
+    )
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="proof photos, base64-encoded JPEG/PNG/WebP"
     )
 
     def fields(self, photos: list[bytes]) -> dict[str, Any]:
-        values = self.model_dump(exclude={"trigger", "expected_version", "photos"})
+        values = self.model_dump(exclude={"trigger", "expected_version", "photos", "hide_photos"})
         if photos:
             values["photos"] = tuple(photos)
+        if self.hide_photos:
+            values["hide_photos"] = tuple(self.hide_photos)
         return {k: v for k, v in values.items() if v is not None}
 
 

@@ -154,6 +154,11 @@ def _text(value: str | None) -> str | None:
     return value if value and value.strip() else None
 
 
+def _normalised(text: str) -> str:
+    """A textarea's text as the comparison of an edit reads it: browsers send CRLF line ends."""
+    return text.replace("\r\n", "\n").strip()
+
+
 def _version(text: str) -> int:
     """The version the page was drawn at (a hidden field): a whole number from 1."""
     value = text.strip()
@@ -183,6 +188,10 @@ def act_on_ticket(
     agency: Annotated[str | None, Form()] = None,
     duplicate_of: Annotated[str | None, Form()] = None,
     priority: Annotated[str | None, Form()] = None,
+    description: Annotated[str | None, Form()] = None,
+    # The text the redact form showed, to tell an edit from the text left as it was.
+    description_was: Annotated[str | None, Form()] = None,
+    hide_photos: Annotated[list[str] | None, Form()] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
     back: Annotated[str | None, Form()] = None,
     fault: Annotated[RuleViolated | None, Depends(page_form_fault)] = None,
@@ -225,6 +234,15 @@ def act_on_ticket(
         given: dict[str, Any] = {
             name: value for name, value in typed.items() if name in wanted and _text(value)
         }
+        # The redact form shows the text the public reads, to edit: left as it was, it is no
+        # edit (only photos are hidden), and emptied it is refused as a report's would be.
+        edited = description is not None and (
+            _normalised(description) != _normalised(description_was or "")
+        )
+        if "description" in wanted and edited:
+            given["description"] = description
+        if "hide_photos" in wanted and hide_photos:
+            given["hide_photos"] = tuple(dict.fromkeys(hide_photos))
         if "photos" in wanted:
             files = [p for p in photos or [] if p.filename]
             if len(files) > settings.max_photos:

@@ -32,12 +32,13 @@ INPUTS: dict[Trigger, tuple[str, ...]] = {
     Trigger.COMMENT: ("note",),
     Trigger.UNPUBLISH: ("note",),
     Trigger.REPUBLISH: ("note",),
+    Trigger.REDACT: ("note", "description", "hide_photos"),
 }
 #: Staff never rate (the citizen does) nor reopen from the worklist (it lists open tickets).
 OFFERED = tuple(t for t in USER_TRIGGERS if t in INPUTS)
 #: Offered on the ticket page only: what the public may read is decided with the whole report
 #: and its photos in view, not from a card of the worklist.
-TICKET_PAGE_ONLY = frozenset({Trigger.UNPUBLISH, Trigger.REPUBLISH})
+TICKET_PAGE_ONLY = frozenset({Trigger.UNPUBLISH, Trigger.REPUBLISH, Trigger.REDACT})
 
 
 @dataclass(frozen=True)

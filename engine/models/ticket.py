@@ -88,6 +88,14 @@ class Ticket(Base):
     #: When a supervisor or admin took the report off the public record (``unpublish``);
     #: None while it is on it (``visibility.published``).
     unpublished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the public reads as the report's description when a supervisor or admin redacted
+    #: it (``redact``: a neighbour's name and phone number taken out); None: ``description``
+    #: as sent. ``description`` itself stays the reporter's words, for staff and the audit
+    #: trail (the agency may need the plate number the public must not read).
+    public_description: Mapped[str | None] = mapped_column(Text)
+    #: When a supervisor or admin hid from the public the address of the sending system's own
+    #: photo (Open311 ``media_url``, kept in the submission's event; ``redact``). None: shown.
+    media_url_hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship()
     area: Mapped[Area] = relationship()
@@ -147,3 +155,6 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When a supervisor or admin hid the photo from the public (``redact``: a face, a number
+    #: plate); None: shown as ``visibility.shows_attachment_clause`` says. Staff still see it.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

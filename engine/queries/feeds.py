@@ -58,7 +58,10 @@ def list_public_updates(
     if shown:
         for ticket_id, seq, key in session.execute(
             select(Attachment.ticket_id, Attachment.event_seq, Attachment.storage_key)
-            .where(Attachment.ticket_id.in_({ticket_id for ticket_id, _ in shown}))
+            .where(
+                Attachment.ticket_id.in_({ticket_id for ticket_id, _ in shown}),
+                Attachment.hidden_at.is_(None),  # a moderator hid it (``redact``)
+            )
             .order_by(Attachment.id.desc())
         ):
             if (ticket_id, seq) in shown:
@@ -155,8 +158,12 @@ def latest_notes_and_photos(
         photos[ticket_id] = key
     urls: dict[int, str] = {}
     for ticket_id, data in session.execute(
-        select(TicketEvent.ticket_id, TicketEvent.data).where(
-            TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.seq == 1
+        select(TicketEvent.ticket_id, TicketEvent.data)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(
+            TicketEvent.ticket_id.in_(ticket_ids),
+            TicketEvent.seq == 1,
+            Ticket.media_url_hidden_at.is_(None),  # a moderator hid it (``redact``)
         )
     ):
         if isinstance(data, dict) and isinstance(data.get("media_url"), str):

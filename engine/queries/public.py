@@ -188,7 +188,7 @@ def _base(published_only: bool = True, duplicate_published_only: bool = True) ->
             Area.code,
             Area.name,
             Area.level,
-            Ticket.description,
+            visibility.public_description(),
             Ticket.lat,
             Ticket.lon,
             Ticket.address,
@@ -380,6 +380,15 @@ def is_published(session: Session, code: str) -> bool:
         select(Ticket.id).where(Ticket.code == normalize_code(code), visibility.published_clause())
     )
     return found is not None
+
+
+def was_redacted(session: Session, ticket_id: int) -> bool:
+    """Whether a supervisor or admin ever edited what the public reads of the ticket
+    (``redact``): its reporter is told so, never why nor what."""
+    edits = select(TicketEvent.id).where(
+        TicketEvent.ticket_id == ticket_id, visibility.edits_record_clause()
+    )
+    return bool(session.scalar(select(edits.exists())))
 
 
 def get_public(

@@ -29,6 +29,7 @@ from engine.lifecycle import OPEN_STATES, Trigger
 from engine.models import (
     Agency,
     Area,
+    Attachment,
     Category,
     Escalation,
     Notification,
@@ -118,6 +119,8 @@ class StaffPhoto(PublicPhoto):
     #: False: staff's photo on an internal note. The public never sees it nor its address;
     #: ``GET /media/{key}`` serves it only to keys that may see the ticket.
     public: bool = True
+    #: A supervisor or admin hid it from the public (``redact``): ``public`` is then false.
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,8 @@ class TicketDetail:
     answers: list[AnsweredQuestion]
     #: Where the sending system keeps its own photo (Open311 ``media_url``); never fetched.
     media_url: str | None = None
+    #: A supervisor or admin hid ``media_url`` from the public (``redact``).
+    media_url_hidden: bool = False
     #: Every photo of the ticket, oldest first: the public ones (``public.photos``) and staff's
     #: on internal notes.
     photos: tuple[StaffPhoto, ...] = ()
@@ -147,13 +152,20 @@ class TicketDetail:
     published: bool = True
     #: Whether a supervisor or admin took it off the public record (``unpublish``).
     unpublished: bool = False
+    #: The reporter's words as sent; the public reads ``public.description``, which differs
+    #: when a supervisor or admin redacted it (``redacted``).
+    description: str = ""
+    #: Whether a supervisor or admin edited the description the public reads (``redact``).
+    redacted: bool = False
 
 
 def list_staff_photos(session: Session, ticket_id: int) -> list[StaffPhoto]:
     """Every photo of a ticket for staff, oldest first, each saying whether the public sees it
-    (``visibility.shows_attachment_clause``)."""
+    (``visibility.shows_attachment_clause``) and whether a moderator hid it (``redact``)."""
     rows = session.execute(
-        photo_query(ticket_id).add_columns(visibility.shows_attachment_clause())
+        photo_query(ticket_id).add_columns(
+            visibility.shows_attachment_clause(), Attachment.hidden_at.is_not(None)
+        )
     ).all()
     return [
         StaffPhoto(
@@ -165,8 +177,9 @@ def list_staff_photos(session: Session, ticket_id: int) -> list[StaffPhoto]:
             added_by=added_by,
             added_at=added_at,
             public=bool(public),
+            hidden=bool(hidden),
         )
-        for key, content_type, width, height, purpose, added_by, added_at, public in rows
+        for key, content_type, width, height, purpose, added_by, added_at, public, hidden in rows
     ]
 
 
@@ -313,6 +326,8 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         public=get_public(session, ticket.code, now=now, include_unpublished=True),
         published=visibility.published(ticket),
         unpublished=ticket.unpublished_at is not None,
+        description=ticket.description,
+        redacted=ticket.public_description is not None,
         version=ticket.version,
         priority=ticket.priority,
         channel=ticket.source,
@@ -325,6 +340,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         allowed=may_fire(session, viewer, ticket, now=now),
         answers=describe_answers(questions_of(ticket.category.questions), ticket.answers),
         media_url=next((e.data.get("media_url") for e in events if e.trigger == "submit"), None),
+        media_url_hidden=ticket.media_url_hidden_at is not None,
         photos=tuple(list_staff_photos(session, ticket.id)),
     )
 

@@ -697,7 +697,7 @@ def test_cli_readme_first_command_demo_on_fresh_database(
     out = ok(tanggap, "demo")
 
     assert re.search(r"JKT-\S+ is now resolved \(version 5\)", out)
-    assert "next       close, comment, rate, reopen" in out
+    assert "next       close, comment, rate, redact, reopen, unpublish" in out
 
 
 def test_cli_stored_control_characters_shown_escaped_never_sent_to_the_terminal(

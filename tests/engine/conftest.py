@@ -60,6 +60,7 @@ INPUT: dict[str, dict[str, Any]] = {
     "rate": {"rating": 4},
     "unpublish": {"note": "berisi data pribadi"},
     "republish": {"note": "ditarik keliru"},
+    "redact": {"note": "berisi nomor HP tetangga", "description": "Macet total di depan Monas"},
 }
 
 

@@ -41,6 +41,7 @@ TRIGGERS = [
     "rate",
     "unpublish",
     "republish",
+    "redact",
 ]
 OPEN = ["submitted", "verified", "assigned", "in_progress", "on_hold"]
 LEGAL = {
@@ -72,9 +73,11 @@ LEGAL = {
     # Taking a report off the public record and back: any state, final ones too.
     **{(state, "unpublish"): state for state in STATES},
     **{(state, "republish"): state for state in STATES},
+    # Editing what the public reads (the description, photos hidden): any state too.
+    **{(state, "redact"): state for state in STATES},
 }
 #: Who decides what the public reads: supervisors and admins, not the agency's own staff.
-MODERATION = {"unpublish", "republish"}
+MODERATION = {"unpublish", "republish", "redact"}
 STAFF_TRIGGERS = set(TRIGGERS) - {"rate"}
 PERMITTED = {
     # Staff who rejected a report may not undo it alone: a supervisor or an admin un-rejects.

@@ -379,6 +379,7 @@ def _check(desk, ticket: Ticket) -> None:
         "officer": ticket.officer.email if ticket.officer else None,
         "duplicate_of": ticket.duplicate_of.code if ticket.duplicate_of else None,
         "unpublished": ticket.unpublished_at is not None,
+        "public_description": ticket.public_description,
     }
 
 
@@ -410,11 +411,13 @@ def test_every_trigger_with_every_input_steps_version_once_and_replays(desk, pho
         ("resume", "dbm", {"note": "reda"}),
         ("update", "dbm", {"priority": "high", "note": "lubang melebar"}),
         ("unpublish", "admin", {"note": "berisi data pribadi"}),
+        ("redact", "admin", {"note": "nomor HP", "description": "Lubang di jalan"}),
         ("resolve", "dbm", {"note": "sudah ditambal", "photos": (photo,)}),
         ("rate", "citizen", {"rating": 2, "note": "kurang rapi"}),
         ("close", "admin", {"note": "selesai"}),
         ("reopen", "admin", {"note": "ditutup keliru"}),
         ("republish", "admin", {"note": "ditarik keliru"}),
+        ("redact", "admin", {"note": "nama warga", "description": "Lubang besar di jalan"}),
     ]
     for action, who, fields in steps:
         desk.act(ticket, action, who, **fields)

@@ -45,6 +45,7 @@ def _every_kind(desk: Desk) -> None:
     desk.act(spam, "reject", "admin", note="spam")
     desk.act(spam, "unpublish", "admin", note="berisi data pribadi")
     desk.act(spam, "republish", "admin", note="ditarik keliru")
+    desk.act(spam, "redact", "admin", note="nomor HP", description="Iklan")  # public, unsaid
 
 
 def test_python_and_sql_rules_agree_on_every_trigger(desk: Desk) -> None:

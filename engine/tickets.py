@@ -171,7 +171,9 @@ def write_transition(
         if "ticket_events" not in str(exc.orig):
             raise
         raise stale from exc
-    clocks.on_transition(session, ticket, trigger=trigger, now=now)
+    clocks.on_transition(
+        session, ticket, trigger=trigger, now=now, by_system=actor.role is Role.SYSTEM
+    )
     ledger.readdress(session, ticket, now=now, cause=cause)
     outbox.on_public_transition(session, ticket, event, now, settings=settings)
     outbox.on_citizen_follow_up(session, ticket, event, now)

@@ -79,3 +79,37 @@ def test_a_staff_page_sign_in_follows_the_person_too(api: Api) -> None:
     after = web.get("/staff?lang=en").text
     assert "Signed in as Siti (staff)" in after
     assert jam not in after and light in after
+
+
+def test_a_ticket_its_officer_left_reads_as_needing_a_new_one(api: Api) -> None:
+    """Siti held a Dishub ticket when she was moved to Bina Marga: Dishub's supervisor reads
+    that it has no officer now and why, and names the next one."""
+    jam = api.submit()["code"]
+    _siti_and_her_key(api)
+    api.drive(jam, "verify")
+    assert api.act(jam, "assign", "supervisor", officer=SITI).status_code == 200
+    before = api.client.get(f"/api/v1/tickets/{jam}", headers=api.auth("supervisor")).json()
+    assert before["officer"] is not None
+
+    _move_siti(api)
+
+    detail = api.client.get(f"/api/v1/tickets/{jam}", headers=api.auth("supervisor")).json()
+    assert detail["officer"] is None and detail["report"]["state"]["code"] == "assigned"
+    last = detail["events"][-1]
+    assert (last["action"], last["by_role"], last["public"]) == ("reassign", "system", False)
+    assert last["note"] == "Siti moved to DBM: this ticket needs a new officer of DISHUB"
+    web = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
+    web.headers["Origin"] = ORIGIN
+    web.post("/staff/sign-in", data={"key": api.keys["supervisor"], "next": "/staff"})
+    page = web.get(f"/staff/tickets/{jam}?lang=en")
+    assert page.status_code == 200
+    assert "Siti moved to DBM: this ticket needs a new officer of DISHUB" in page.text
+    public = api.client.get(f"/api/v1/reports/{jam}").text
+    assert "Siti" not in public and "needs a new officer" not in public
+    with api.transactions.write() as session:
+        add_staff(session, email="andi@tanggap.example", name="Andi", role="staff",
+                  agency="DISHUB", now=api.clock.now)  # fmt: skip
+    again = api.act(jam, "reassign", "supervisor", officer="andi@tanggap.example")
+    assert again.status_code == 200, again.text
+    after = api.client.get(f"/api/v1/tickets/{jam}", headers=api.auth("supervisor")).json()
+    assert after["officer"] == before["officer"].replace("siti", "andi").replace("Siti", "Andi")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.context import console, database, local, now, one_line, print_rows, reported_errors
-from engine.keys import create_key, list_keys, revoke_key
+from engine.keys import acts_as, create_key, list_keys, revoke_key
 from engine.lifecycle import KEY_ROLES, Role
 
 app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
@@ -70,14 +70,16 @@ def list_(
             {
                 "prefix": key.prefix,
                 "name": key.name,
-                "role": key.role,
-                "agency": key.agency.code if key.agency else None,
+                # What it acts as now: a person's key follows their role and agency.
+                "role": role.value,
+                "agency": agency.code if agency else None,
                 "area": key.area.code if key.area else None,
                 "staff": key.staff.email if key.staff else None,
                 "created": local(key.created_at, short=True),
                 "revoked": local(key.revoked_at, short=True) if key.revoked_at else None,
             }
             for key in list_keys(session)
+            for role, agency in [acts_as(key)]
         ]
     print_rows(
         rows,

@@ -7,12 +7,19 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from cli.context import console, database, fail, now, print_rows, reported_errors, settings
 from engine.errors import StaffExists
 from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role
 from engine.models import ApiKey, Staff, Ticket
-from engine.staff import add_staff, find_staff, set_staff_active, set_staff_timezone
+from engine.staff import (
+    add_staff,
+    find_staff,
+    held_tickets,
+    set_staff_active,
+    set_staff_timezone,
+)
 from engine.text import counted
 
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
@@ -50,6 +57,10 @@ def add(
 ) -> None:
     """Add a staff member (with --update: change their name, role, agency and time zone)."""
     with reported_errors(), database().transaction() as session:
+        before = find_staff(session, email) if update else None
+        left = before.agency if before is not None else None
+        was = (before.role, before.agency_id) if before is not None else None
+        held = [t.code for t in held_tickets(session, before, left)] if before and left else []
         try:
             member = add_staff(
                 session,
@@ -66,6 +77,32 @@ def add(
         where = member.agency.code if member.agency else "no agency"
         zone = f", time zone {member.timezone}" if member.timezone else ""
         console.print(f"{member.email}: {member.role} of {where}{zone}")
+        if was is not None and was != (member.role, member.agency_id):
+            moved = left is not None and left.id != member.agency_id
+            _say_moved(session, member, left.code if left and moved else "", held)
+
+
+def _say_moved(session: Session, member: Staff, left: str, held: list[str]) -> None:
+    """What a move or a change of role did beyond the account: the tickets of the agency they
+    left (``left``; empty: none) that have no officer now, and the api keys that follow them."""
+    if held and left:
+        one = len(held) == 1
+        console.print(
+            f"{counted(len(held), 'open ticket')} of {left} {'has' if one else 'have'} no "
+            f"officer now and {'needs' if one else 'need'} a new one: {', '.join(held)} "
+            f"(tanggap ticket act CODE reassign --officer EMAIL --as YOUR_EMAIL)"
+        )
+    keys = session.scalar(
+        select(func.count())
+        .select_from(ApiKey)
+        .where(ApiKey.staff_id == member.id, ApiKey.revoked_at.is_(None))
+    )
+    if keys:
+        where = f"for {member.agency.code} " if member.agency else ""
+        console.print(
+            f"{counted(keys, 'api key')} of theirs {'acts' if keys == 1 else 'act'} {where}"
+            f"now, as {member.role} at most"
+        )
 
 
 @app.command("timezone")

@@ -230,13 +230,20 @@ def start_new_ticket(
 
 
 def on_transition(
-    session: Session, ticket: Ticket, *, trigger: Trigger, now: datetime
+    session: Session,
+    ticket: Ticket,
+    *,
+    trigger: Trigger,
+    now: datetime,
+    by_system: bool = False,
 ) -> list[SlaTimer]:
     """Re-evaluate, pause, resume, stop and start the ticket's timers for what just happened.
 
     A re-assign (another officer of the same agency) starts nothing: the start clock measures
     the agency's time to begin the work and keeps running, so a hand-over between officers
-    cannot buy time. It stops an acceptance clock, as any action of the receiving agency does.
+    cannot buy time. It stops an acceptance clock, as any action of the receiving agency does;
+    an act of the system (``by_system``: the hand-back of a moved officer's tickets,
+    ``staff.release_tickets``) is nobody's acceptance.
     """
     book = load_policy_book(session)
     state = State(ticket.state)
@@ -258,7 +265,7 @@ def on_transition(
             timer_rows.unpause(timer, now)
         # The receiving agency acted (accept), a new cycle replaces this one (a transfer
         # restarts the start clock for the new agency), or the state left the timer's span.
-        acted_on = kind is TimerKind.ACCEPT and trigger not in _BYSTANDER
+        acted_on = kind is TimerKind.ACCEPT and trigger not in _BYSTANDER and not by_system
         left = state not in RUNS_IN[kind] and state is not State.ON_HOLD
         if acted_on or left or kind in restarting:
             stop(timer, policy, now)

@@ -30,7 +30,7 @@ from engine.errors import (
     shown,
 )
 from engine.lifecycle import KEY_ROLES, STAFF_ROLES, Role, Trigger
-from engine.models import AgencyKind, ApiKey, Area, Category, Ticket
+from engine.models import Agency, AgencyKind, ApiKey, Area, Category, Ticket
 from engine.photos import MediaStorage
 from engine.routing import ancestry
 from engine.settings import Settings
@@ -278,12 +278,12 @@ def holder_of(key: ApiKey) -> KeyHolder:
     # with ``tanggap staff deactivate`` (and works again if they are activated).
     if key.staff_id is not None and (key.staff is None or not key.staff.active):
         raise Forbidden(f"api key {key.prefix} belongs to a deactivated staff account")
-    agency = key.agency
+    role, agency = acts_as(key)
     return KeyHolder(
         key_id=key.id,
         name=key.name,
-        role=Role(key.role),
-        agency_id=key.agency_id,
+        role=role,
+        agency_id=agency.id if agency else None,
         agency_kind=agency.kind if agency else None,
         agency_area_id=agency.area_id if agency else None,
         area_id=key.area_id,
@@ -291,6 +291,24 @@ def holder_of(key: ApiKey) -> KeyHolder:
         staff_id=key.staff.id if key.staff else None,
         staff_name=key.staff.name if key.staff else None,
     )
+
+
+def acts_as(key: ApiKey) -> tuple[Role, Agency | None]:
+    """The role and agency ``key`` acts with now (every door that takes a key asks here, and
+    ``keys list`` shows it).
+
+    A key made for a person follows the person, as they are now: its agency is theirs (an
+    admin of no agency: the agency the key was made for), and its role never higher than
+    theirs. A move to another agency or a demotion takes effect on their keys at once, with
+    nothing stored twice. A key for a program acts as it was made."""
+    role, agency = Role(key.role), key.agency
+    member = key.staff
+    if member is None:
+        return role, agency
+    theirs = Role(member.role)
+    if theirs in _RANK and _RANK[theirs] < _RANK.get(role, 0):
+        role = theirs
+    return role, member.agency if member.agency is not None else agency
 
 
 def descendant_area_ids(session: Session, area_id: int) -> set[int]:

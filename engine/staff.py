@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.lookup import get_agency
 from engine.errors import RuleViolated, StaffExists, StaffNotFound
-from engine.lifecycle import STAFF_ROLES, Role
-from engine.models import Notification, Staff, Ticket
+from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role, State, Trigger
+from engine.models import Agency, Notification, Staff, Ticket
 from engine.text import LIMITS, clean_email, clean_text, code_key, email_key
 
 
@@ -113,6 +113,7 @@ def add_staff(
     if staff_role is not Role.ADMIN and agency_code is None:
         raise RuleViolated(f"a {staff_role} must belong to an agency")
     agency_row = get_agency(session, agency_code) if agency_code else None
+    left = member.agency if member is not None else None
     if member is None:
         member = Staff(email=address.lower(), created_at=now)
         session.add(member)
@@ -123,7 +124,58 @@ def add_staff(
     if timezone is not None:
         member.timezone = zone
     session.flush()
+    if left is not None and left.id != member.agency_id:
+        release_tickets(session, member, left, now=now)
     return member
+
+
+def held_tickets(session: Session, member: Staff, agency: Agency) -> list[Ticket]:
+    """The open tickets of ``agency`` that name ``member`` as their officer, oldest first."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.officer_id == member.id,
+                Ticket.agency_id == agency.id,
+                Ticket.state.in_(sorted(OPEN_STATES)),
+            )
+            .order_by(Ticket.id)
+        )
+    )
+
+
+def release_tickets(session: Session, member: Staff, left: Agency, *, now: datetime) -> int:
+    """After ``member`` moved from agency ``left`` (to another, or to none): the open tickets
+    of ``left`` they hold are theirs no more; returns how many.
+
+    Each ticket is handed to nobody in particular at once (an internal ``reassign`` on its
+    timeline, by the system, naming the move), so it shows with no officer in the agency's
+    worklist and ``ticket list``, for a supervisor to name the next one (or for an officer of
+    ``left`` to take by starting it). The change re-reads the ticket's waiting mail as any
+    change does (``ledger.readdress``), the cause worded for operators ("x moved to DISHUB"):
+    a hand-over to them is not sent, a citizen's comment waiting for them goes to the agency's
+    queue. Their api keys follow them without a write (``keys.acts_as``)."""
+    from engine import tickets  # it imports staff's importers: when needed
+    from engine.actors import Actor
+
+    where = f"moved to {member.agency.code}" if member.agency is not None else f"left {left.code}"
+    held = held_tickets(session, member, left)
+    for ticket in held:
+        ticket.officer = None
+        tickets.write_transition(
+            session,
+            ticket,
+            trigger=Trigger.REASSIGN,
+            to_state=State(ticket.state),
+            actor=Actor.system(),
+            note=f"{member.name} {where}: this ticket needs a new officer of {left.code}",
+            public=False,
+            data={"officer": {"from": member.email, "to": None}},
+            now=now,
+            cause=f"{member.email} {where}",
+        )
+    session.flush()
+    return len(held)
 
 
 def set_staff_timezone(session: Session, email: str, timezone: str) -> Staff:

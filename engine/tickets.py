@@ -115,8 +115,11 @@ def write_transition(
     data: dict[str, Any],
     now: datetime,
     settings: Settings | None = None,
+    cause: str | None = None,
 ) -> TicketEvent:
     """Move ``ticket`` to ``to_state`` and append its event, as one versioned UPDATE + INSERT.
+    ``cause`` words the change for operators where it withdraws waiting mail
+    (``ledger.readdress``; default: "after a change to <code>").
 
     The UPDATE carries ``WHERE version = <read version>``: if anyone committed a transition
     since we read the ticket, it matches no row and we raise ``StaleVersion`` instead of
@@ -168,8 +171,10 @@ def write_transition(
         if "ticket_events" not in str(exc.orig):
             raise
         raise stale from exc
-    clocks.on_transition(session, ticket, trigger=trigger, now=now)
-    ledger.readdress(session, ticket, now=now)
+    clocks.on_transition(
+        session, ticket, trigger=trigger, now=now, by_system=actor.role is Role.SYSTEM
+    )
+    ledger.readdress(session, ticket, now=now, cause=cause)
     outbox.on_public_transition(session, ticket, event, now, settings=settings)
     outbox.on_citizen_follow_up(session, ticket, event, now)
     handover.on_handover(session, ticket, event, now)

@@ -34,6 +34,7 @@ from engine import (
     TimerView,
     WorkItem,
 )
+from engine.keys import acts_as
 from engine.models import ApiKey, Priority
 from engine.queries.staff import StaffPhoto
 
@@ -388,11 +389,12 @@ class KeyRead(BaseModel):
 
     @classmethod
     def of(cls, k: ApiKey) -> KeyRead:
+        role, agency = acts_as(k)  # what it acts as now: a person's key follows them
         return cls(
             prefix=k.prefix,
             name=k.name,
-            role=k.role,
-            agency=k.agency.code if k.agency else None,
+            role=role.value,
+            agency=agency.code if agency else None,
             area=k.area.code if k.area else None,
             staff=k.staff.email if k.staff else None,
             created_at=k.created_at,

@@ -142,6 +142,22 @@ def test_clocks_transfer_starts_accept_for_receiving_agency(desk) -> None:
     assert clocks["start#2"].stopped_at is not None
 
 
+def test_clocks_an_officer_moved_away_accepts_nothing_for_the_receiving_agency(desk) -> None:
+    """A ticket transferred to Bina Marga naming its officer, who is moved to another agency
+    before Bina Marga acts: the system hands the ticket back to nobody in particular, and that
+    is not Bina Marga accepting it (its acceptance clock runs on)."""
+    from engine.staff import add_staff
+
+    at(desk, wib(23, 8))
+    ticket = desk.ticket_in("assigned")
+    desk.act(ticket, "transfer", agency="DBM", officer="dbm@tanggap.example", note="jalan rusak")
+    add_staff(desk.session, email="dbm@tanggap.example", name="Dbm", role="staff",
+              agency="DLH", now=desk.tick(), update=True)  # fmt: skip
+    clocks = timers(desk, ticket)
+    assert ticket.officer is None
+    assert clocks["accept#1"].stopped_at is None and clocks["start#2"].stopped_at is None
+
+
 def test_clocks_final_states_stop_every_timer(desk) -> None:
     for state in ("rejected", "duplicate", "closed"):
         ticket = desk.ticket_in(state)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from engine.catalogue import load_catalogue
 from engine.delivery import claim
 from engine.escalation import sweep_batch
-from engine.models import Agency, Notification, Ticket
+from engine.models import Agency, Notification, Ticket, TicketEvent
 
 from .conftest import Desk
 
@@ -509,3 +509,68 @@ def test_a_category_made_non_public_by_a_reload_withholds_status_mail_from_me_to
     sent = {m.recipient for m in claim(desk.session, now=desk.tick(30), limit=50)}
     assert "tetangga@example.id" not in sent
     assert "warga@example.id" in sent
+
+
+def test_an_officer_moved_to_another_agency_leaves_its_tickets_and_its_mail_behind(
+    desk: Desk,
+) -> None:
+    """A tester's report: the officer holding a ticket was moved to another agency (``staff add
+    --update --agency``); the ticket still named him, he could no longer work it, and within a
+    minute the hand-over and the citizen's comment were delivered to his mailbox. The move hands
+    the ticket to nobody in particular at once, on its timeline; the mail waiting for him is
+    re-read as after a change to the ticket."""
+    from engine.staff import add_staff
+
+    desk.now = wib(9)
+    ticket = desk.submit(reporter_email="warga@example.id")
+    desk.act(ticket, "verify", "admin")
+    desk.act(ticket, "assign", "admin", officer="staff@tanggap.example")
+    desk.act(ticket, "comment", "citizen", note="tiang nomor 9")
+    home = ticket.agency.code
+
+    add_staff(desk.session, email="staff@tanggap.example", name="Staff", role="staff",
+              agency="DBM", now=desk.tick(), update=True)  # fmt: skip
+
+    assert ticket.officer is None and ticket.agency.code == home
+    last = desk.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
+    ).all()[-1]
+    assert (last.trigger, last.actor_label, last.public) == ("reassign", "system", False)
+    assert last.note == f"Staff moved to DBM: this ticket needs a new officer of {home}"
+    assert rows(desk, ticket, "handover") == [
+        (
+            "staff@tanggap.example",
+            "failed",
+            "not sent: staff@tanggap.example moved to DBM, its officer is nobody",
+        )
+    ]
+    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
+    assert rows(desk, ticket, "citizen_follow_up") == [
+        (
+            "staff@tanggap.example",
+            "failed",
+            f"not sent: staff@tanggap.example moved to DBM, forwarded to {queue}",
+        ),
+        (queue, "pending", None),
+    ]
+    sent = claim(desk.session, now=desk.now, limit=50)
+    assert "staff@tanggap.example" not in {m.recipient for m in sent}
+    (comment,) = [m for m in sent if m.kind == "citizen_follow_up"]
+    assert comment.recipient == queue and "tiang nomor 9" in comment.text
+
+
+def test_a_change_of_role_alone_leaves_the_officers_tickets_with_him(desk: Desk) -> None:
+    from engine.staff import add_staff
+
+    ticket = desk.submit()
+    desk.act(ticket, "verify", "admin")
+    desk.act(ticket, "assign", "admin", officer="supervisor@tanggap.example")
+    version = ticket.version
+    home = ticket.agency.code
+
+    add_staff(desk.session, email="supervisor@tanggap.example", name="Supervisor",
+              role="staff", agency=home, now=desk.tick(), update=True)  # fmt: skip
+
+    assert ticket.officer is not None and ticket.officer.email == "supervisor@tanggap.example"
+    assert ticket.version == version
+    assert rows(desk, ticket, "handover")[0][:2] == ("supervisor@tanggap.example", "pending")

@@ -1,0 +1,101 @@
+"""A change to a staff member re-evaluates what follows from it, at once (a tester's report):
+a supervisor moved and demoted kept the old agency and role through the key made for her
+(``keys create --staff``), and an officer moved to another agency kept the old agency's open
+tickets, which he could no longer work, while the hand-over and the citizen's comment waiting
+for him still went to his mailbox."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from typer.testing import CliRunner
+
+from engine.db import Database
+from engine.keys import authenticate
+
+from .test_cli_operator import MONAS, ok, refused
+
+
+def _member(tanggap: CliRunner, name: str, role: str, agency: str) -> str:
+    email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@dbm.example"
+    ok(tanggap, "staff", "add", email, "--name", name, "--role", role, "--agency", agency)
+    return email
+
+
+def test_cli_a_moved_and_demoted_supervisors_key_acts_as_she_is_now(
+    tanggap: CliRunner, database: Database, wide: None
+) -> None:
+    siti = _member(tanggap, "Siti", "supervisor", "DBM")
+    made = ok(tanggap, "keys", "create", "--role", "supervisor", "--staff", siti,
+              "--name", "siti key")  # fmt: skip
+    found = re.search(r"tgk_\S+", made)
+    assert found is not None
+    secret, prefix = found.group(), found.group().split("_")[1]
+
+    moved = ok(tanggap, "staff", "add", siti, "--update", "--name", "Siti", "--role", "staff",
+               "--agency", "DISHUB")  # fmt: skip
+
+    assert f"{siti}: staff of DISHUB" in moved
+    assert "1 api key of theirs acts for DISHUB now, as staff at most" in moved
+    (listed,) = [k for k in json.loads(ok(tanggap, "keys", "list", "--json"))
+                 if k["prefix"] == prefix]  # fmt: skip
+    assert (listed["role"], listed["agency"], listed["staff"]) == ("staff", "DISHUB", siti)
+    table = next(line for line in ok(tanggap, "keys", "list").splitlines() if prefix in line)
+    assert "staff" in table and "DISHUB" in table
+    assert "supervisor" not in table and "DBM" not in table
+    with database.reading() as session:
+        holder = authenticate(session, secret)
+        assert holder.role.value == "staff" and holder.who == "Siti"
+        assert holder.agency_id is not None
+        from engine.models import Agency
+
+        assert session.get(Agency, holder.agency_id).code == "DISHUB"  # type: ignore[union-attr]
+    ok(tanggap, "keys", "revoke", prefix)
+
+
+def test_cli_an_officer_moved_to_another_agency_leaves_his_tickets_to_be_reassigned(
+    tanggap: CliRunner, committed: list[str], wide: None
+) -> None:
+    kabid = _member(tanggap, "Kabid", "supervisor", "DBM")
+    budi = _member(tanggap, "Budi", "staff", "DBM")
+    code, token = ok(
+        tanggap, "ticket", "submit", "--quiet", "--category", "broken_street_light", *MONAS,
+        "--description", "PJU mati di depan Monas",
+    ).split()  # fmt: skip
+    committed.append(code)
+    ok(tanggap, "ticket", "act", code, "verify", "--as", kabid)
+    ok(tanggap, "ticket", "act", code, "assign", "--as", kabid, "--officer", budi)
+    ok(tanggap, "ticket", "act", code, "comment", "--token", token,
+       "--note", "Sudah 3 hari masih mati")  # fmt: skip
+
+    moved = ok(tanggap, "staff", "add", budi, "--update", "--name", "Budi", "--role", "staff",
+               "--agency", "DISHUB")  # fmt: skip
+
+    assert f"{budi}: staff of DISHUB" in moved
+    assert (
+        f"1 open ticket of DBM has no officer now and needs a new one: {code} "
+        "(tanggap ticket act CODE reassign --officer EMAIL --as YOUR_EMAIL)"
+    ) in moved
+    shown = ok(tanggap, "ticket", "show", code)
+    assert "officer" not in shown.split("timeline")[0]  # it was "officer  Budi <budi@…>"
+    assert "Budi moved to DISHUB: this ticket needs a new officer of DBM" in shown
+    line = refused(tanggap, "ticket", "act", code, "start", "--as", budi)
+    assert line == f"error: ticket {code} belongs to another agency"
+    mails = json.loads(ok(tanggap, "outbox", "list", "--ticket", code, "--json"))
+    to_budi = {(m["kind"], m["status"], m["last_error"]) for m in mails if m["recipient"] == budi}
+    assert to_budi == {
+        ("assigned_officer", "failed", f"not sent: {budi} moved to DISHUB, its officer is nobody"),
+        (
+            "assigned_officer",
+            "failed",
+            f"not sent: {budi} moved to DISHUB, forwarded to dbm.queue@tanggap.example",
+        ),
+    }
+    queue = [m for m in mails if m["recipient"] == "dbm.queue@tanggap.example"]
+    assert [m["status"] for m in queue] == ["pending"]
+    # A supervisor names the next officer; the ticket is his from then on.
+    ok(tanggap, "ticket", "act", code, "reassign", "--as", kabid, "--officer", kabid)
+    started = ok(tanggap, "ticket", "act", code, "start", "--as", kabid)
+    assert f"{code} is now in_progress" in started

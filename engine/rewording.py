@@ -16,7 +16,9 @@ everything derived from it, at once):
   carries and those it told of too), each clock's deadline now, its lateness at the change;
 - a hand-over: the same event, to the same role (``handover.handover_letter``);
 - a citizen's follow-up forwarded to staff: the same event (``outbox.follow_up_letter``);
-- a citizen's status mail: the same events to the same reader (``outbox.status_words_now``).
+- a citizen's status mail: the same events to the same reader (``outbox.status_words_now``);
+- the mail asking an address to confirm it wants updates: the same link, the category now
+  (``following.confirmation_letter``).
 
 Re-rendering at the change rather than at send time keeps what the outbox stores the words the
 provider is given (operators read them in ``tanggap outbox list``; the delivery claim stays a
@@ -37,8 +39,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from engine import environment, handover, ledger, outbox
-from engine.models import Notification, NotificationKind, Ticket, TicketEvent
+from engine import environment, following, handover, ledger, outbox
+from engine.models import Notification, NotificationKind, Subscription, Ticket, TicketEvent
 from engine.policies import load_policy_book
 from engine.settings import Settings
 
@@ -48,6 +50,7 @@ REWORDED = (
     NotificationKind.HANDOVER.value,
     NotificationKind.CITIZEN_FOLLOW_UP.value,
     NotificationKind.CITIZEN_UPDATE.value,
+    NotificationKind.FOLLOW_CONFIRMATION.value,
 )
 
 
@@ -108,6 +111,14 @@ def reword_waiting(
             if given is not None:
                 letter = outbox.follow_up_letter(ticket, given, row.recipient_kind, settings)
                 words = {"subject": letter.subject, **outbox.reworded_staff_bodies(row, letter)}
+        elif row.kind == NotificationKind.FOLLOW_CONFIRMATION:
+            subscription_id = following.confirmation_subscription(row.dedupe_key)
+            subscription = (
+                session.get(Subscription, subscription_id) if subscription_id is not None else None
+            )
+            if subscription is not None and subscription.confirm_token is not None:
+                letter = following.confirmation_letter(ticket, subscription, settings)
+                words = {"subject": letter.subject, "body": letter.body, "html_body": letter.html}
         if words is None:
             continue
         words.pop("note", None)

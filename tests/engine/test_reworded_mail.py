@@ -245,3 +245,32 @@ def test_mail_already_sent_is_never_reworded_and_nobody_gets_a_second_one(desk: 
         )
     ).all()
     assert told.count(dishub) == 1
+
+
+def test_a_category_correction_rewords_a_waiting_confirmation_mail_keeping_its_link(
+    desk: Desk,
+) -> None:
+    """The reporter added a neighbour's address; the mail asking its owner to confirm waits
+    when staff correct the category: it names the category now, with the same link."""
+    from engine.reports import subscribe
+    from engine.submission import Language
+
+    desk.now = wib(9)
+    ticket = desk.submit(reporter_email="warga@example.id")
+    subscribe(desk.session, ticket.code, token=desk.tokens[ticket.code],
+              email="tetangga@example.id", language=Language("id"), now=desk.tick())  # fmt: skip
+    (row,) = desk.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id, Notification.kind == "follow_confirmation"
+        )
+    )
+    link = row.body.split("konfirmasi di sini: ")[1].split()[0]
+    assert "(Kemacetan)" in row.body
+
+    desk.act(
+        ticket, "update", "admin", category="broken_traffic_light", note="lampu mati", public=False
+    )
+
+    mail = received(desk, desk.now)[("follow_confirmation", "tetangga@example.id")]
+    assert f"tentang laporan {ticket.code} (Lampu lalu lintas (APILL) rusak)" in mail.text
+    assert f"konfirmasi di sini: {link}" in mail.text and "Kemacetan" not in mail.text

@@ -274,3 +274,36 @@ def test_a_category_correction_rewords_a_waiting_confirmation_mail_keeping_its_l
     mail = received(desk, desk.now)[("follow_confirmation", "tetangga@example.id")]
     assert f"tentang laporan {ticket.code} (Lampu lalu lintas (APILL) rusak)" in mail.text
     assert f"konfirmasi di sini: {link}" in mail.text and "Kemacetan" not in mail.text
+
+
+def test_a_stand_ins_copy_keeps_saying_whose_mail_it_was_after_a_category_correction(
+    desk: Desk,
+) -> None:
+    """Dishub's head's mailbox bounced, so the breach went up the chain to a stand-in, opening
+    with whose mail it was; re-worded after the correction it still opens so."""
+    from engine.models import UndeliverableAddress
+
+    dishub = head(desk, "DISHUB")
+    desk.session.add(
+        UndeliverableAddress(email=dishub, event="bounce", reason="mailbox full", flagged_at=wib(8))
+    )
+    desk.session.flush()
+    ticket = breached(desk)
+    (copy,) = desk.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id,
+            Notification.kind == "escalation",
+            Notification.note.is_not(None),
+        )
+    )
+    stand_in = copy.recipient
+    opening = f"Diteruskan kepada Anda: surel ke {dishub} tidak dapat diterima."
+    assert copy.body.startswith(opening)
+    desk.now = wib(13, 35)
+    desk.act(ticket, "update", "admin", category="broken_traffic_light", **KEEP, note="lampu")
+
+    mail = received(desk, wib(13, 45))[("escalation", stand_in)]
+    assert mail.text.startswith(opening)
+    assert "Lampu lalu lintas (APILL) rusak / Broken traffic light" in mail.text
+    assert "Kemacetan" not in mail.subject + mail.text + (mail.html or "")
+    assert dishub in (mail.html or "")

@@ -307,3 +307,33 @@ def test_a_stand_ins_copy_keeps_saying_whose_mail_it_was_after_a_category_correc
     assert "Lampu lalu lintas (APILL) rusak / Broken traffic light" in mail.text
     assert "Kemacetan" not in mail.subject + mail.text + (mail.html or "")
     assert dishub in (mail.html or "")
+
+
+def test_a_status_mail_waiting_for_its_next_try_keeps_its_own_news_when_a_later_one_is_queued(
+    desk: Desk,
+) -> None:
+    """The reporter's mail about the verification waits for its next try when the report is
+    assigned (a mail of its own): re-worded, the first still says "verified", not the state the
+    second mail tells of; both name the category now."""
+    desk.now = wib(9)
+    ticket = desk.submit(reporter_email="warga@example.id")
+    desk.act(ticket, "verify", "admin")
+    (row,) = desk.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id, Notification.kind == "citizen_update"
+        )
+    )
+    row.attempts, row.last_error = 1, "HTTP 503: Service Unavailable"
+    desk.session.flush()
+    desk.act(ticket, "assign", "admin")
+    desk.act(ticket, "update", "admin", category="broken_traffic_light", note="x", public=False)
+
+    desk.session.expire_all()
+    first, second = desk.session.scalars(
+        select(Notification)
+        .where(Notification.ticket_id == ticket.id, Notification.kind == "citizen_update")
+        .order_by(Notification.id)
+    )
+    light = "(Lampu lalu lintas (APILL) rusak)"
+    assert f"{light} kini berstatus: Menunggu (terverifikasi)." in first.body
+    assert f"{light} kini berstatus: Disposisi." in second.body

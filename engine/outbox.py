@@ -838,12 +838,17 @@ def reworded_staff_bodies(row: Notification, letter: Letter) -> StaffBodies:
 
 
 def status_words_now(
-    session: Session, ticket: Ticket, row: Notification, settings: Settings, now: datetime
+    ticket: Ticket,
+    row: Notification,
+    events: Sequence[TicketEvent],
+    settings: Settings,
+    now: datetime,
 ) -> dict[str, Any] | None:
     """The words of the waiting status mail ``row`` as the ticket is now (its category, whether
     it is public, the report it duplicates, the reporter's windows), telling of the same events
     its ``dedupe_key`` names (``citizen:{ticket}:{first}-{last}:{who}``) to the same reader;
-    ``None`` for a row whose events cannot be read back (written by hand, or before keys).
+    ``events``: every event of the ticket, in order. ``None`` for a row whose events cannot be
+    read back (written by hand, or before keys).
 
     The state it names is the state now, unless a later change of state has a mail of its own:
     then the state its last event left (each mail tells of its own news)."""
@@ -854,7 +859,7 @@ def status_words_now(
     if first is None or not last_text.isdigit() or row.unsubscribe_url is None:
         return None
     last = int(last_text)
-    told = status_mail.mailed_events(session, ticket, first, last)
+    told = [e for e in events if first <= e.seq <= last and visibility.in_status_mail(e)]
     if not told or told[-1].seq != last:
         return None
     event = told[-1]
@@ -872,33 +877,11 @@ def status_words_now(
     )
     standing = ticket.duplicate_of
     original = standing.code if standing is not None and visibility.published(standing) else None
-    moved_since = session.scalar(
-        select(TicketEvent.seq)
-        .where(
-            TicketEvent.ticket_id == ticket.id,
-            TicketEvent.seq > last,
-            visibility.changes_state_clause(),
-        )
-        .limit(1)
-    )
-    state = None if moved_since is None else _state_after(session, ticket, last)
+    state: tuple[str, str | None] | None = None
+    if any(e.seq > last and visibility.changes_state(e) for e in events):
+        # The state the mail's own events left, its label following the last move up to them
+        # (as ``Ticket.last_trigger`` is kept).
+        moved = [e for e in events if e.seq <= last and visibility.changes_state(e)]
+        state = (moved[-1].to_state, moved[-1].trigger) if moved else None
     words = _status_words(ticket, event, told, reader, original, settings, state=state)
     return {key: words[key] for key in ("subject", "body", "html_body")}
-
-
-def _state_after(session: Session, ticket: Ticket, seq: int) -> tuple[str, str | None]:
-    """The state event ``seq`` of ``ticket`` left, with the trigger its label follows (the
-    last change of state up to it, as ``Ticket.last_trigger`` is kept)."""
-    moved = session.execute(
-        select(TicketEvent.to_state, TicketEvent.trigger)
-        .where(
-            TicketEvent.ticket_id == ticket.id,
-            TicketEvent.seq <= seq,
-            visibility.changes_state_clause(),
-        )
-        .order_by(TicketEvent.seq.desc())
-        .limit(1)
-    ).first()
-    if moved is None:
-        return ticket.state, ticket.last_trigger
-    return moved[0], moved[1]

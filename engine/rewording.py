@@ -12,8 +12,10 @@ and still goes to the same person is rendered again from the ticket as it is now
 template, reader, events and ledger rows it was queued with (DESIGN: a change re-evaluates
 everything derived from it, at once):
 
-- an escalation: the same level of the same clocks (``ledger.letter_now``: the ledger row it
-  carries and those it told of too), each clock's deadline now, its lateness at the change;
+- an escalation: the same level of the same clocks (``ledger.WaitingEscalations``: the ledger
+  row it carries and those it told of too), each clock's deadline now, and its lateness as of
+  the moment the mail was decided (so a change that alters nothing a mail says rewrites
+  nothing);
 - a hand-over: the same event, to the same role (``handover.handover_letter``);
 - a citizen's follow-up forwarded to staff: the same event (``outbox.follow_up_letter``);
 - a citizen's status mail: the same events to the same reader (``outbox.status_words_now``);
@@ -41,7 +43,6 @@ from sqlalchemy.orm import Session
 
 from engine import environment, following, handover, ledger, outbox
 from engine.models import Notification, NotificationKind, Subscription, Ticket, TicketEvent
-from engine.policies import load_policy_book
 from engine.settings import Settings
 
 #: The mails about one ticket whose words are the ticket's facts.
@@ -51,6 +52,12 @@ REWORDED = (
     NotificationKind.CITIZEN_FOLLOW_UP.value,
     NotificationKind.CITIZEN_UPDATE.value,
     NotificationKind.FOLLOW_CONFIRMATION.value,
+)
+#: The mails that tell of events of the ticket (their keys name the events).
+_OF_EVENTS = (
+    NotificationKind.HANDOVER.value,
+    NotificationKind.CITIZEN_FOLLOW_UP.value,
+    NotificationKind.CITIZEN_UPDATE.value,
 )
 
 
@@ -75,28 +82,37 @@ def reword_waiting(
     if not rows:
         return 0
     settings = settings or environment.settings()
-    book = load_policy_book(session) if _any(rows, NotificationKind.ESCALATION) else None
-    told = ledger.told_before(session, ticket) if book is not None else {}
-    events: dict[int, TicketEvent | None] = {}
+    escalations = (
+        ledger.WaitingEscalations(session, ticket)
+        if any(row.kind == NotificationKind.ESCALATION for row in rows)
+        else None
+    )
+    # The ticket's events, read once, for the rows that tell of events.
+    told_of_events = any(row.kind in _OF_EVENTS for row in rows)
+    events = (
+        list(
+            session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket.id)
+                .order_by(TicketEvent.seq)
+            )
+        )
+        if told_of_events
+        else []
+    )
+    by_seq = {e.seq: e for e in events}
 
     def event(seq: int | None) -> TicketEvent | None:
-        if seq is None:
-            return None
-        if seq not in events:
-            events[seq] = session.scalar(
-                select(TicketEvent).where(
-                    TicketEvent.ticket_id == ticket.id, TicketEvent.seq == seq
-                )
-            )
-        return events[seq]
+        return by_seq.get(seq) if seq is not None else None
 
     changed = 0
     for row in rows:
         words: dict[str, Any] | None = None
         if row.kind == NotificationKind.CITIZEN_UPDATE:
-            words = outbox.status_words_now(session, ticket, row, settings, now)
-        elif row.kind == NotificationKind.ESCALATION and book is not None:
-            letter = ledger.letter_now(session, ticket, row, now=now, book=book, told=told)
+            words = outbox.status_words_now(ticket, row, events, settings, now)
+        elif row.kind == NotificationKind.ESCALATION and escalations is not None:
+            # Late by as much as when it was decided: only a change to the ticket re-words it.
+            letter = escalations.letter(row, now=row.created_at)
             if letter is not None:
                 words = {"subject": letter.subject, **outbox.reworded_staff_bodies(row, letter)}
         elif row.kind == NotificationKind.HANDOVER:
@@ -126,10 +142,6 @@ def reword_waiting(
             continue
         changed += _rewrite(session, row, words)
     return changed
-
-
-def _any(rows: list[Notification], kind: NotificationKind) -> bool:
-    return any(row.kind == kind for row in rows)
 
 
 def _follow_up_seq(key: str) -> int | None:

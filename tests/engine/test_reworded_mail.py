@@ -337,3 +337,18 @@ def test_a_status_mail_waiting_for_its_next_try_keeps_its_own_news_when_a_later_
     light = "(Lampu lalu lintas (APILL) rusak)"
     assert f"{light} kini berstatus: Menunggu (terverifikasi)." in first.body
     assert f"{light} kini berstatus: Disposisi." in second.body
+
+
+def test_a_mail_the_delivery_flow_took_before_the_change_keeps_its_words(desk: Desk) -> None:
+    """Claimed (``sending``) before the correction: past recall, as the provider may have it."""
+    ticket = breached(desk)
+    dishub = head(desk, "DISHUB")
+    taken = received(desk, wib(13, 31))[("escalation", dishub)]
+    desk.now = wib(13, 35)
+    desk.act(ticket, "update", "admin", lat=MENTENG[0], lon=MENTENG[1], **KEEP, note="Menteng")
+
+    desk.session.expire_all()
+    row = desk.session.get(Notification, taken.id)
+    assert row is not None
+    assert (row.status, row.subject, row.body) == ("sending", taken.subject, taken.text)
+    assert "Kelurahan Gambir" in row.body

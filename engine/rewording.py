@@ -24,7 +24,8 @@ everything derived from it, at once):
 
 Re-rendering at the change rather than at send time keeps what the outbox stores the words the
 provider is given (operators read them in ``tanggap outbox list``; the delivery claim stays a
-plain read), and a change is the only thing that can make them stale. Only words change: the
+plain read), and a change to the ticket is what makes them stale (a catalogue reload, which can
+rename a category or re-base a deadline, does not re-word waiting mail yet). Only words change: the
 recipient, ``dedupe_key``, ``escalation_id``, status and next try stay, so no key and no ledger
 guarantee moves and no second mail is queued. A row is rewritten only if it is still in the
 status (and at the attempt) it was read in, in the UPDATE itself: a row the delivery flow

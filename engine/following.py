@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine import environment, letters, status_mail, visibility
 from engine.errors import NotFound
+from engine.letters import Letter
 from engine.models import (
     NotificationKind,
     Subscription,
@@ -89,14 +90,7 @@ def ask_to_confirm(
         return 0
     settings = settings or environment.settings()
     lang = letters.language(row.language)
-    letter = letters.render(
-        "follow_confirmation",
-        lang,
-        code=ticket.code,
-        category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
-        confirm_link=confirm_link(row.confirm_token, settings.public_base_url),
-        link=ticket_link(ticket.code, settings.public_base_url),
-    )
+    letter = confirmation_letter(ticket, row, settings)
     return enqueue(
         session,
         [
@@ -114,6 +108,31 @@ def ask_to_confirm(
             )
         ],
     )
+
+
+def confirmation_letter(ticket: Ticket, row: Subscription, settings: Settings) -> Letter:
+    """The words of the confirmation mail for ``row`` of ``ticket``, in its language, naming the
+    ticket's category as it is now (queued by ``ask_to_confirm``; re-worded while it waits by
+    ``engine.rewording``). ``ValueError`` for a row without a confirmation token."""
+    if row.confirm_token is None:
+        raise ValueError("a confirmation mail needs the subscription's confirmation token")
+    lang = letters.language(row.language)
+    return letters.render(
+        "follow_confirmation",
+        lang,
+        code=ticket.code,
+        category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
+        confirm_link=confirm_link(row.confirm_token, settings.public_base_url),
+        link=ticket_link(ticket.code, settings.public_base_url),
+    )
+
+
+def confirmation_subscription(key: str | None) -> int | None:
+    """The subscription id a confirmation mail's ``dedupe_key`` names (``confirm:12:…`` → 12)."""
+    parts = (key or "").split(":")
+    if len(parts) != 3 or parts[0] != "confirm" or not parts[1].isdigit():
+        return None
+    return int(parts[1])
 
 
 @dataclass(frozen=True)

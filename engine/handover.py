@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from engine import environment, letters
+from engine.letters import Letter
 from engine.lifecycle import Trigger
 from engine.mail_dates import long_moment
 from engine.models import NotificationKind, Ticket, TicketEvent
@@ -82,9 +83,30 @@ def on_handover(
         return 0  # an escalation of this ticket alerts the operator about dead addresses
     settings = settings or environment.settings()
     addressee = addressees[0]
-    named = ticket.officer if addressee.kind == RecipientKind.ASSIGNED_OFFICER else None
+    letter = handover_letter(session, ticket, event, addressee.kind, settings)
+    row = pending_row(
+        kind=NotificationKind.HANDOVER,
+        ticket_id=ticket.id,
+        recipient=addressee.email,
+        recipient_kind=addressee.kind,
+        subject=letter.subject,
+        now=now,
+        dedupe_key=handover_key(ticket, event),
+        **staff_bodies(addressee, letter.body, letter.html),
+    )
+    return enqueue(session, [row])
+
+
+def handover_letter(
+    session: Session, ticket: Ticket, event: TicketEvent, recipient_kind: str, settings: Settings
+) -> Letter:
+    """The words of ``event``'s hand-over mail to its ``recipient_kind`` (the officer, or the
+    agency's queue), from ``ticket`` as it is now: its agency, category, area, priority, state
+    and the running clock due first. Used when the mail is queued and again when a later change
+    to the ticket re-words it while it waits (``engine.rewording``)."""
+    named = ticket.officer if recipient_kind == RecipientKind.ASSIGNED_OFFICER else None
     due_id, due_en = _next_deadline(session, ticket, ZoneInfo(settings.timezone))
-    letter = letters.render(
+    return letters.render(
         "handover",
         code=ticket.code,
         name=named.name if named is not None else None,
@@ -105,17 +127,13 @@ def on_handover(
         due_en=due_en,
         link=staff_link(ticket.code, settings.public_base_url),
     )
-    row = pending_row(
-        kind=NotificationKind.HANDOVER,
-        ticket_id=ticket.id,
-        recipient=addressee.email,
-        recipient_kind=addressee.kind,
-        subject=letter.subject,
-        now=now,
-        dedupe_key=handover_key(ticket, event),
-        **staff_bodies(addressee, letter.body, letter.html),
-    )
-    return enqueue(session, [row])
+
+
+def handover_seq(key: str) -> int | None:
+    """The event seq a ``handover_key`` names (``handover:12:7`` → 7); ``None`` for another key."""
+    kind, _, rest = key.partition(":")
+    seq = rest.rpartition(":")[2]
+    return int(seq) if kind == "handover" and seq.isdigit() else None
 
 
 def _changed_to(data: dict[str, object], field: str) -> object | None:

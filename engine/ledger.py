@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from engine import environment, outbox
 from engine import timers as timer_rows
 from engine.delivery import DeliveryPolicy, alert_operator
+from engine.letters import Letter
 from engine.models import Escalation, MailedTogether, Notification, SlaTimer, Ticket
 from engine.outbox import Overdue, ToldBefore, enqueue, escalation_message, notification_rows
 from engine.policies import load_policy_book
@@ -190,6 +191,69 @@ def tell_anew(
     result = SweepResult()
     _mail(session, to_mail, now=now, result=result, directory=Directory(session), already=already)
     return result.notifications
+
+
+class WaitingEscalations:
+    """The ledger of one ticket, read once, to word its waiting escalation mail again
+    (``letter``; ``engine.rewording``): its clocks, its ledger rows, which mail told of which
+    (``MailedTogether``) and what each clock's lower levels told (``_told_before``)."""
+
+    def __init__(self, session: Session, ticket: Ticket) -> None:
+        self.ticket = ticket
+        self.book = load_policy_book(session)
+        self.timers = {
+            timer.id: timer
+            for timer in session.scalars(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id))
+        }
+        self.escalations = {
+            escalation.id: escalation
+            for escalation in session.scalars(
+                select(Escalation).where(Escalation.ticket_id == ticket.id)
+            )
+        }
+        self.together: dict[tuple[int, str], list[int]] = {}
+        for escalation_id, carrier_id, recipient in session.execute(
+            select(
+                MailedTogether.escalation_id, MailedTogether.carrier_id, MailedTogether.recipient
+            ).where(MailedTogether.ticket_id == ticket.id)
+        ):
+            self.together.setdefault((carrier_id, recipient), []).append(escalation_id)
+        self.told = _told_before(session, sorted(self.timers)) if self.timers else {}
+
+    def letter(self, row: Notification, *, now: datetime) -> Letter | None:
+        """The words of the waiting escalation mail ``row`` as the ticket is now: the same level
+        of the same clocks — the ledger row it carries (``escalation_id``) and the others it
+        told its recipient of (``MailedTogether``), as ``_mail`` grouped them — with the
+        ticket's agency, category, area and state now, each clock's deadline now (a change of
+        priority or category re-bases it) and its lateness at ``now``. ``None`` when a ledger
+        row or its clock is gone (the row keeps its words)."""
+        if row.escalation_id is None:
+            return None
+        ids = [row.escalation_id, *self.together.get((row.escalation_id, row.recipient), [])]
+        clocks: list[tuple[SlaTimer, Level, Policy]] = []
+        for escalation_id in ids:
+            escalation = self.escalations.get(escalation_id)
+            timer = self.timers.get(escalation.timer_id) if escalation is not None else None
+            if escalation is None or timer is None:
+                return None
+            policy = timer_rows.policy_for(self.book, self.ticket, timer)
+            if policy is None:
+                return None
+            level = next(
+                (lv for lv in policy.ladder.levels if lv.key == escalation.level),
+                # A level the clock's policy now lacks reads as the ledger recorded it.
+                Level(escalation.label, escalation.percent, key=escalation.level),
+            )
+            clocks.append((timer, level, policy))
+        clocks.sort(key=lambda clock: clock[0].id)  # timer order, as ``_mail`` names them
+        return escalation_message(
+            self.ticket,
+            [
+                Overdue(timer, level, policy, _before(self.told, timer, level))
+                for timer, level, policy in clocks
+            ],
+            now=now,
+        )
 
 
 def _mail(

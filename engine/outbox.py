@@ -355,11 +355,16 @@ def _status_words(
     reader: _Reader,
     original: str | None,
     settings: Settings,
+    *,
+    state: tuple[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """Subject, text, HTML (and language, unsubscribe link) of ``reader``'s status mail about
     ``ticket`` as it is now, telling of the events ``told`` (several: each listed with its time,
-    state and public note, so none is lost; ``event`` alone: its note, as one change reads)."""
+    state and public note, so none is lost; ``event`` alone: its note, as one change reads).
+    ``state``: the state (and the trigger its label follows) to name, when not the ticket's
+    own now (``status_words_now``)."""
     lang = reader.lang
+    named, trigger = state or (ticket.state, ticket.last_trigger)
     zone = ZoneInfo(settings.timezone)
     letter = letters.render(
         "citizen_update",
@@ -367,7 +372,7 @@ def _status_words(
         code=ticket.code,
         name=ticket.reporter_name if reader.reporter else None,
         category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
-        status=letters.state_label(ticket.state, lang, last_trigger=ticket.last_trigger),
+        status=letters.state_label(named, lang, last_trigger=trigger),
         note=visibility.public_note(event),
         changes=status_mail.changes(told, lang, zone) if len(told) > 1 else [],
         dispute_until=reader.dispute_until,
@@ -769,24 +774,7 @@ def on_citizen_follow_up(
         )
     rows = []
     for addressee in addressees:
-        officer = ticket.officer if addressee.kind == RecipientKind.ASSIGNED_OFFICER else None
-        letter = letters.render(
-            "citizen_follow_up",
-            code=ticket.code,
-            name=officer.name if officer is not None else None,
-            disputed=event.trigger == Trigger.REOPEN.value,
-            appealed=event.trigger == Trigger.REINSTATE.value,
-            rating=_rating_given(event),
-            category_id=ticket.category.name_id,
-            category_en=ticket.category.name_en,
-            area=ticket.area.title,
-            agency=ticket.agency.name,
-            status_id=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
-            status_en=letters.state_label(ticket.state, "en", last_trigger=ticket.last_trigger),
-            words=event.note or "",
-            photos=int((event.data or {}).get("photos", 0)),
-            link=staff_link(ticket.code, settings.public_base_url),
-        )
+        letter = follow_up_letter(ticket, event, addressee.kind, settings)
         rows.append(
             pending_row(
                 kind=NotificationKind.CITIZEN_FOLLOW_UP,
@@ -800,3 +788,100 @@ def on_citizen_follow_up(
             )
         )
     return enqueue(session, rows[:1])
+
+
+def follow_up_letter(
+    ticket: Ticket, event: TicketEvent, recipient_kind: str, settings: Settings
+) -> Letter:
+    """The words of the mail forwarding the reporter's ``event`` to ``recipient_kind`` (the
+    officer, by name, or the agency's queue), from ``ticket`` as it is now. Used when the mail
+    is queued and again when a later change re-words it while it waits (``engine.rewording``)."""
+    officer = ticket.officer if recipient_kind == RecipientKind.ASSIGNED_OFFICER else None
+    return letters.render(
+        "citizen_follow_up",
+        code=ticket.code,
+        name=officer.name if officer is not None else None,
+        disputed=event.trigger == Trigger.REOPEN.value,
+        appealed=event.trigger == Trigger.REINSTATE.value,
+        rating=_rating_given(event),
+        category_id=ticket.category.name_id,
+        category_en=ticket.category.name_en,
+        area=ticket.area.title,
+        agency=ticket.agency.name,
+        status_id=letters.state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
+        status_en=letters.state_label(ticket.state, "en", last_trigger=ticket.last_trigger),
+        words=event.note or "",
+        photos=int((event.data or {}).get("photos", 0)),
+        link=staff_link(ticket.code, settings.public_base_url),
+    )
+
+
+def stand_in_for(note: str | None) -> str | None:
+    """The undeliverable address a stand-in's copy of a staff mail was forwarded for, read from
+    the row's ``note`` (``Addressee.note``: "instead of <address> (<kind>), undeliverable …");
+    ``None`` for a mail to the addressee the ladder asked for."""
+    prefix = "instead of "
+    if not note or not note.startswith(prefix):
+        return None
+    dead = note[len(prefix) :].partition(" (")[0].strip()
+    return dead or None
+
+
+def reworded_staff_bodies(row: Notification, letter: Letter) -> StaffBodies:
+    """``staff_bodies`` for a queued row given new words: a stand-in's copy keeps saying whose
+    mail it was."""
+    dead = stand_in_for(row.note)
+    if dead is None:
+        return {"body": letter.body, "html_body": letter.html, "note": row.note}
+    text, html = letters.forwarded(letter.body, letter.html, dead=dead)
+    return {"body": text, "html_body": html, "note": row.note}
+
+
+def status_words_now(
+    ticket: Ticket,
+    row: Notification,
+    events: Sequence[TicketEvent],
+    settings: Settings,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """The words of the waiting status mail ``row`` as the ticket is now (its category, whether
+    it is public, the report it duplicates, the reporter's windows), telling of the same events
+    its ``dedupe_key`` names (``citizen:{ticket}:{first}-{last}:{who}``) to the same reader;
+    ``events``: every event of the ticket, in order. ``None`` for a row whose events cannot be
+    read back (written by hand, or before keys).
+
+    The state it names is the state now, unless a later change of state has a mail of its own:
+    then the state its last event left (each mail tells of its own news)."""
+    key = row.dedupe_key or ""
+    parts = key.split(":")
+    first = status_mail.covered_from(key)
+    last_text = parts[2].rpartition("-")[2] if len(parts) == 4 else ""
+    if first is None or not last_text.isdigit() or row.unsubscribe_url is None:
+        return None
+    last = int(last_text)
+    told = [e for e in events if first <= e.seq <= last and visibility.in_status_mail(e)]
+    if not told or told[-1].seq != last:
+        return None
+    event = told[-1]
+    reporter = row.recipient_kind == "reporter"
+    lang = letters.language(row.language)
+    zone = ZoneInfo(settings.timezone)
+    until = _dispute_until(ticket, settings, now)
+    appeal = _appeal_until(ticket, event, settings, now)
+    reader = _Reader(
+        lang=lang,
+        reporter=reporter,
+        unsubscribe=row.unsubscribe_url,
+        dispute_until=mail_dates.long_moment(until, lang, zone) if until and reporter else None,
+        appeal_until=mail_dates.long_moment(appeal, lang, zone) if appeal and reporter else None,
+    )
+    standing = ticket.duplicate_of
+    original = standing.code if standing is not None and visibility.published(standing) else None
+    state: tuple[str, str | None] | None = None
+    if any(e.seq > last and visibility.changes_state(e) for e in events):
+        # The state the mail's own events left, its label following the last move up to them
+        # (as ``Ticket.last_trigger`` is kept).
+        moved = [e for e in events if e.seq <= last and visibility.changes_state(e)]
+        state = (moved[-1].to_state, moved[-1].trigger) if moved else None
+    words = _status_words(ticket, event, told, reader, original, settings, state=state)
+    return {key: words[key] for key in ("subject", "body", "html_body")}

@@ -9,7 +9,9 @@ office's generated address changes (``kel-kebon-baru@…`` → ``kel-kebon-baru-
 are never stored as a ticket's fact (DESIGN §4), so each waiting mail is re-read the same way: a
 staff mail whose addressee the ticket no longer names is not sent and its level is told to whom
 it names now (the new head gets the breach the old one would have); a status mail to an
-address that only said "me too" is not sent once the report is no longer public.
+address that only said "me too" is not sent once the report is no longer public. What still
+goes to the same people is worded anew (``rewording``): a category or agency renamed, a
+deadline a new target re-based.
 
 Only tickets with mail that may still go (``outbox.still_sendable``) are read: the cost is the
 waiting mail's, not the open tickets'. The caller owns the transaction.
@@ -22,23 +24,25 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import ledger
+from engine import ledger, rewording
 from engine.models import Notification, NotificationKind, Ticket
 from engine.outbox import still_sendable
 
-#: The mail a change to the catalogue can misaddress: staff mail, and status mail to "me too"s.
+#: The mail a change to the catalogue can misaddress or leave in old words.
 _READ_AGAIN = (
     NotificationKind.ESCALATION.value,
     NotificationKind.HANDOVER.value,
     NotificationKind.CITIZEN_FOLLOW_UP.value,
     NotificationKind.CITIZEN_UPDATE.value,
+    NotificationKind.FOLLOW_CONFIRMATION.value,
 )
 
 
 def readdress_waiting(session: Session, *, now: datetime, cause: str) -> int:
-    """Re-read every waiting mail against the catalogue as it is now (``ledger.readdress`` per
-    ticket that has any); returns how many mails were withdrawn. ``cause`` words the change for
-    operators ("the catalogue was reloaded"): ``tanggap outbox list`` shows it on each."""
+    """Re-read every waiting mail against the catalogue as it is now (``ledger.readdress``, then
+    ``rewording.reword_waiting``, per ticket that has any); returns how many mails were
+    withdrawn. ``cause`` words the change for operators ("the catalogue was reloaded"):
+    ``tanggap outbox list`` shows it on each."""
     ticket_ids = session.scalars(
         select(Notification.ticket_id)
         .where(
@@ -54,6 +58,9 @@ def readdress_waiting(session: Session, *, now: datetime, cause: str) -> int:
         ticket = session.get(Ticket, ticket_id)
         if ticket is not None:
             withdrawn += ledger.readdress(session, ticket, now=now, cause=cause)
+            # What still goes to the same people says what the catalogue says now: a renamed
+            # category, agency or area, a deadline ``recompute_open`` re-based.
+            rewording.reword_waiting(session, ticket, now)
     return withdrawn
 
 

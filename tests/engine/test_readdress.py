@@ -464,7 +464,9 @@ def test_a_new_agency_head_in_the_catalogue_gets_the_breach_the_old_head_would_h
     assert ticket.code in sent["kadishub.baru@tanggap.example"].subject
 
 
-def test_a_reload_that_keeps_every_address_leaves_waiting_mail_alone(desk: Desk) -> None:
+def test_a_reload_that_keeps_every_address_rewords_the_waiting_mail_in_place(desk: Desk) -> None:
+    """A category renamed in the catalogue: the breach waiting for Dishub's head names it as the
+    catalogue does now, in the same row (same recipient, status, no second mail)."""
     ticket = breached(desk)
     before = rows(desk, ticket, "escalation")
     desk.now = wib(13, 35)
@@ -473,6 +475,12 @@ def test_a_reload_that_keeps_every_address_leaves_waiting_mail_alone(desk: Desk)
 
     assert rows(desk, ticket, "escalation") == before
     assert "waiting mail.updated" not in summary
+    texts = desk.session.scalars(
+        select(Notification.body).where(
+            Notification.ticket_id == ticket.id, Notification.kind == "escalation"
+        )
+    ).all()
+    assert texts and all("Traffic congestion" in t and "Traffic jam" not in t for t in texts)
 
 
 def test_a_category_made_non_public_by_a_reload_withholds_status_mail_from_me_too_addresses(

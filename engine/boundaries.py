@@ -165,12 +165,15 @@ def read_boundaries(
     for index, item in enumerate(raw):
         feature, errors = _read_feature(index, item, mapping, repair)
         label = f"{source}: features[{index}]"
-        if feature is not None and feature.code in seen:
-            errors.append(f"duplicate code (also features[{seen[feature.code]}])")
         code = feature.code if feature is not None else _code_of(item, mapping)
+        # A code given twice is a problem of its own, whatever else is wrong with either
+        # feature: it is listed with the rest, not only once they are mended.
+        if code is not None and code in seen:
+            errors.append(f"duplicate code (also features[{seen[code]}])")
+        elif code is not None:
+            seen[code] = index
         problems.extend(f"{label} ({code or 'no code'}): {e}" for e in errors)
         if feature is not None and not errors:
-            seen[feature.code] = index
             features.append(feature)
     if problems:
         shown = problems[:_MAX_PROBLEMS]

@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI
 from api import errors, web
 from api.deps import Transactions
 from api.head import HeadAsGet
-from api.query import one_value_each
+from api.query import known_only, one_value_each
 from api.ratelimit import SubmissionLimiter
 from api.routes import admin, areas, dashboard, media, open311, reports, tickets
 from api.schemas.public import CommentCreate, ReportCreate
@@ -141,16 +141,13 @@ def create_app(
     app.state.transactions = transactions
     app.state.limiter = SubmissionLimiter(settings)
     errors.install(app)
-    # A single-valued query parameter given twice is refused, not read as its last value.
-    for router in (
-        reports.router,
-        media.router,
-        tickets.router,
-        admin.router,
-        dashboard.router,
-        areas.router,
-        open311.router,
-    ):
+    # A single-valued query parameter given twice is refused, not read as its last value; on
+    # our JSON API, so is one the route does not take (``api.query.known_only``). Not on
+    # Open311 (its clients send parameters a service may ignore) nor on /media/ (a photo's
+    # address, which a page or a cache may decorate with a parameter of its own).
+    for router in (reports.router, tickets.router, admin.router, dashboard.router, areas.router):
+        app.include_router(router, dependencies=[Depends(one_value_each), Depends(known_only)])
+    for router in (media.router, open311.router):
         app.include_router(router, dependencies=[Depends(one_value_each)])
     web.install(app)  # pages at /, /t/{code} …; static files at /static
     # The SendGrid event webhook lives with the delivery work (workflows helper), when present.

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.strict_json import RepeatedKey
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
-from engine.instants import PLUS_LOST, plus_lost, without_offset
+from engine.instants import PLUS_LOST, not_w3c, plus_lost, without_offset
 from engine.routing import shown_bound
 from engine.text import clean_text
 
@@ -325,12 +325,15 @@ def field_name(loc: Any) -> str | None:
 
 
 def _number_for_instant(errors: Any) -> RuleViolated | None:
-    """A number given for an instant (``api.query.INSTANT``): the engine's very refusal of an
-    instant without an offset, naming the parameter, so both read and are coded alike."""
-    if not errors or errors[0].get("type") != "instant_without_offset":
+    """A number given for an instant, or a text in no W3C form (``api.query.INSTANT``): the
+    engine's very refusal of an instant without an offset, or of a date and time in another
+    form, naming the parameter, so they read and are coded alike everywhere."""
+    kind = errors[0].get("type") if errors else None
+    if kind not in ("instant_without_offset", "invalid_date"):
         return None
     name = field_name(errors[0].get("loc", ()))
-    return without_offset(safe(name[:60]) if name else "the instant")
+    shown_name = safe(name[:60]) if name else "the instant"
+    return without_offset(shown_name) if kind == "instant_without_offset" else not_w3c(shown_name)
 
 
 def install(app: FastAPI) -> None:

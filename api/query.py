@@ -1,10 +1,18 @@
-"""One value per query parameter, unless the parameter is a list.
+"""One value per query parameter, unless the parameter is a list; no parameter the route
+does not take.
 
 Starlette keeps every value of a repeated parameter and FastAPI quietly takes the last one for a
 single-valued parameter, so ``?bbox=…&bbox=…`` or ``?limit=10&limit=5000`` would be answered for
 a value the caller may not have meant. A repeated single-valued parameter is refused (422, or
 Open311's 400) naming it; list parameters (``state``, ``category`` of the public list) take
 every value as before.
+
+A query parameter the route does not take (``?officer=…`` where there is no such filter, a
+typo such as ``?overdu=true``) would be quietly ignored, and the answer would look like one to
+the question asked: on our own JSON API (``/api/v1``) it is refused (422) naming it and the
+parameters the route takes (``known_only``). Open311 is left alone: GeoReport v2 clients send
+parameters of their own or of the spec that a service may ignore (``jurisdiction_id``,
+``api_key`` on a GET, extensions), and the spec asks a service to answer them.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from api.errors import invalid
-from engine.instants import is_number
+from engine.errors import RuleViolated, printable
+from engine.instants import is_number, plus_lost, w3c_moment
 from engine.text import as_number_text, clean_text, code_key
 
 _SEQUENCES = (list, tuple, set, frozenset)
@@ -29,6 +38,8 @@ _COMMA_LISTS = frozenset({"service_request_id", "service_code"})
 #: Per route (by id, with a weak reference that proves the id is still that route's: routes
 #: are unhashable, and tests build many apps): the query parameters that take one value.
 _single: dict[int, tuple[weakref.ref[APIRoute], frozenset[str]]] = {}
+#: Likewise, every query parameter a route takes.
+_taken: dict[int, tuple[weakref.ref[APIRoute], frozenset[str]]] = {}
 
 
 def _is_sequence(annotation: Any) -> bool:
@@ -68,6 +79,43 @@ async def one_value_each(request: Request) -> None:
             raise invalid("query", name, f"{name} is given more than once; {how or 'send it once'}")
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _taken_by(route: APIRoute) -> frozenset[str]:
+    known = _taken.get(id(route))
+    if known is not None and known[0]() is route:
+        return known[1]
+    names = frozenset(_query_names(route.dependant))
+    _taken[id(route)] = (weakref.ref(route), names)
+    return names
+
+
+async def known_only(request: Request) -> None:
+    """Dependency: refuse a query parameter the route does not take (422), naming it and the
+    ones it takes, rather than answer as if it had not been sent."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.query_params:
+        return
+    taken = _taken_by(route)
+    unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in taken]
+    if not unknown:
+        return
+    names = [printable(name, 40) for name in unknown]
+    known = sorted(taken)
+    takes = f"it takes {', '.join(known)}" if known else "it takes none"
+    what = "is not a query parameter" if len(names) == 1 else "are not query parameters"
+    raise RuleViolated(
+        f"{', '.join(names[:5])} {what} of {request.method} {route.path_format}; {takes}",
+        key="unknown_parameter",
+        params={"field": names[0], "unknown": names[:5], "known": known},
+    )
+
+
 def _given(values: Any) -> Any:
     """A list parameter's values without the blank ones: ``?state=`` is no state, as an empty
     ``bbox`` or ``cursor`` is no box or cursor."""
@@ -99,18 +147,27 @@ WHOLE = _plain("int_parsing", "Input should be a whole number")
 NUMBER = _plain("float_parsing", "Input should be a number")
 
 
-def _not_a_number(value: Any) -> Any:
+def _instant(value: Any) -> Any:
     if is_number(value):
         # pydantic would read it as Unix seconds: the engine's refusal of an instant without
         # an offset, naming the parameter (``api.errors``)
         raise PydanticCustomError("instant_without_offset", "Input needs a time zone offset")
-    return value
+    if not isinstance(value, str) or plus_lost(value):
+        return value  # pydantic refuses it; api.errors says to send the '+' as %2B
+    moment = w3c_moment(value)
+    if moment is None:
+        # pydantic reads more than W3C's form (a space for T, +0700, t and z): the engine's
+        # refusal saying the form (``api.errors``)
+        raise PydanticCustomError("invalid_date", "Input should be a W3C date and time")
+    return moment  # naive (no offset, or a bare date): given_instant refuses it, naming it
 
 
-#: An instant parameter or field (``since``, ``start`` …): a number (``20261101``) is refused
-#: as an instant without an offset is, never read as Unix seconds. Every ``datetime`` the API
-#: takes carries it (tests/api/test_instants.py checks the OpenAPI description).
-INSTANT = BeforeValidator(_not_a_number)
+#: An instant parameter or field (``since``, ``start`` …): a date and time in W3C form
+#: (``engine.instants.W3C_FORM``), its offset required by ``given_instant``; a number
+#: (``20261101``) is refused as an instant without an offset is, never read as Unix seconds.
+#: Every ``datetime`` the API takes carries it (tests/api/test_instants.py checks the OpenAPI
+#: description).
+INSTANT = BeforeValidator(_instant)
 
 
 def one_line(name: str, value: str | None) -> str | None:

@@ -22,10 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from engine import waiting_mail
-from engine.boundaries import BoundaryFeature, BoundaryFile, BoundaryMapping, read_boundaries
+from engine.boundaries import (
+    BoundaryFeature,
+    BoundaryFile,
+    BoundaryMapping,
+    check_boundaries,
+    problem_list,
+)
 from engine.catalogue.offices import AreaFacts, active_rules, plan_offices, sync_area_offices
 from engine.catalogue.summary import LoadSummary
-from engine.errors import CatalogueEntryNotFound, CatalogueError, CatalogueProblem
+from engine.errors import CatalogueEntryNotFound, CatalogueProblem
 from engine.models import Agency, AgencyKind, Area, AreaLevel, CatalogueRevision, Origin
 from engine.routing import DEFAULT_TOLERANCE_M, Placement, ancestry, place
 
@@ -51,12 +57,17 @@ def import_boundaries(
     now: datetime,
     repair: bool = True,
 ) -> ImportSummary:
-    """Check the whole file, then write it; a bad file raises before anything is written."""
-    boundaries = read_boundaries(data, mapping, source=source, repair=repair)
+    """Check the whole file, then write it; a bad file raises before anything is written,
+    listing every problem at once: each feature's own, its parent's, the office rule's."""
+    checked = check_boundaries(data, mapping, source=source, repair=repair)
+    boundaries = checked.file
     rows = {row.code: row for row in session.scalars(select(Area).options(undefer(Area.geometry)))}
     leaves = _catalogue_leaves(rows.values())
-    parents, roots = _parents(boundaries, rows)
-    _check_offices(session, boundaries, rows)
+    problems = list(checked.problems)
+    parents, roots = _parents(boundaries, rows, checked.broken, problems)
+    problems += _office_problems(session, boundaries, rows)
+    if problems:
+        raise problem_list(problems)
 
     summary = ImportSummary(repaired=boundaries.repaired, roots=roots)
     for feature in sorted(boundaries.features, key=lambda f: (f.level.depth, f.code)):
@@ -114,10 +125,16 @@ def _left_outside(leaves: dict[str, dict[str, Any]], boundaries: BoundaryFile) -
     )
 
 
-def _parents(boundaries: BoundaryFile, rows: dict[str, Area]) -> tuple[dict[str, str], list[str]]:
+def _parents(
+    boundaries: BoundaryFile, rows: dict[str, Area], broken: frozenset[str], problems: list[str]
+) -> tuple[dict[str, str], list[str]]:
     """Each feature's parent code, checked: in the file, else an area in the database that
-    this import keeps; a feature of the file's top level may have none (a root)."""
+    this import keeps; a feature of the file's top level may have none (a root). A parent
+    among the ``broken`` features (listed already) is no problem of its children's; each
+    problem is added to ``problems``."""
     in_file = {f.code: f for f in boundaries.features}
+    if not in_file:
+        return {}, []
     top = min(f.level.depth for f in boundaries.features)
     kept = {
         code: AreaLevel(row.level)
@@ -127,11 +144,12 @@ def _parents(boundaries: BoundaryFile, rows: dict[str, Area]) -> tuple[dict[str,
     kept.update({code: f.level for code, f in in_file.items()})
     parents: dict[str, str] = {}
     roots: list[str] = []
-    problems: list[str] = []
     for feature in boundaries.features:
         label = f"{boundaries.source}: features[{feature.index}] ({feature.code})"
         level = kept.get(feature.parent) if feature.parent else None
         if level is None:
+            if feature.parent in broken:
+                continue  # its parent's own problem is listed
             if feature.level.depth == top:
                 roots.append(feature.code)
             elif feature.parent:
@@ -148,13 +166,14 @@ def _parents(boundaries: BoundaryFile, rows: dict[str, Area]) -> tuple[dict[str,
             continue
         assert feature.parent is not None
         parents[feature.code] = feature.parent
-    if problems:
-        raise CatalogueError("\n".join(problems[:30]))
     return parents, roots
 
 
-def _check_offices(session: Session, boundaries: BoundaryFile, rows: dict[str, Area]) -> None:
-    """Run the office rules over the areas as they will be, before writing any of them."""
+def _office_problems(
+    session: Session, boundaries: BoundaryFile, rows: dict[str, Area]
+) -> list[str]:
+    """Run the office rules over the areas as they will be, before writing any of them: each
+    problem, in words."""
     in_file = {f.code for f in boundaries.features}
     facts = {
         code: AreaFacts(code, row.name, row.level)
@@ -176,13 +195,9 @@ def _check_offices(session: Session, boundaries: BoundaryFile, rows: dict[str, A
     _, problems = plan_offices(
         active_rules(session), facts.values(), covered=covered, reserved=reserved
     )
-    if problems:
-        raise CatalogueError.listing(
-            [
-                CatalogueProblem("", message, f"area_offices ({level})")
-                for level, message in problems[:30]
-            ]
-        )
+    return [
+        str(CatalogueProblem("", message, f"area_offices ({level})")) for level, message in problems
+    ]
 
 
 def _write(

@@ -140,6 +140,37 @@ def read_boundaries(
     data: bytes, mapping: BoundaryMapping, *, source: str, repair: bool = True
 ) -> BoundaryFile:
     """Parse and check the whole file; raise ``CatalogueError`` listing every problem."""
+    checked = check_boundaries(data, mapping, source=source, repair=repair)
+    if checked.problems:
+        raise problem_list(checked.problems)
+    return checked.file
+
+
+def problem_list(problems: list[str]) -> CatalogueError:
+    """Every problem, one a line, at most ``_MAX_PROBLEMS`` and then how many more."""
+    shown = problems[:_MAX_PROBLEMS]
+    if len(problems) > _MAX_PROBLEMS:
+        shown.append(f"… and {len(problems) - _MAX_PROBLEMS} more problems")
+    return CatalogueError("\n".join(shown))
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file's sound features (``file``) and the problems of the others, each naming its
+    feature; ``broken``: the codes of features that have a problem, so that a check of the
+    sound ones (their parents) does not blame them for one of those."""
+
+    file: BoundaryFile
+    problems: list[str]
+    broken: frozenset[str]
+
+
+def check_boundaries(
+    data: bytes, mapping: BoundaryMapping, *, source: str, repair: bool = True
+) -> CheckedFile:
+    """Parse the file and check each feature, listing the problems rather than raising for
+    them, so a caller can add its own checks of the sound features and report all at once.
+    ``CatalogueError`` when the file as a whole is unusable (not JSON, not a collection)."""
     try:
         document = json.loads(data)
     except UnicodeDecodeError as exc:
@@ -161,23 +192,27 @@ def read_boundaries(
 
     problems: list[str] = []
     features: list[BoundaryFeature] = []
+    broken: set[str] = set()
     seen: dict[str, int] = {}
     for index, item in enumerate(raw):
         feature, errors = _read_feature(index, item, mapping, repair)
         label = f"{source}: features[{index}]"
-        if feature is not None and feature.code in seen:
-            errors.append(f"duplicate code (also features[{seen[feature.code]}])")
         code = feature.code if feature is not None else _code_of(item, mapping)
+        # A code given twice is a problem of its own, whatever else is wrong with either
+        # feature: it is listed with the rest, not only once they are mended.
+        if code is not None and code in seen:
+            errors.append(f"duplicate code (also features[{seen[code]}])")
+        elif code is not None:
+            seen[code] = index
         problems.extend(f"{label} ({code or 'no code'}): {e}" for e in errors)
         if feature is not None and not errors:
-            seen[feature.code] = index
             features.append(feature)
-    if problems:
-        shown = problems[:_MAX_PROBLEMS]
-        if len(problems) > _MAX_PROBLEMS:
-            shown.append(f"… and {len(problems) - _MAX_PROBLEMS} more problems")
-        raise CatalogueError("\n".join(shown))
-    return BoundaryFile(source=source, sha256=hashlib.sha256(data).hexdigest(), features=features)
+        elif code is not None:
+            broken.add(code)
+    checked = BoundaryFile(
+        source=source, sha256=hashlib.sha256(data).hexdigest(), features=features
+    )
+    return CheckedFile(checked, problems, frozenset(broken))
 
 
 def _code_of(item: Any, mapping: BoundaryMapping) -> str | None:

@@ -72,15 +72,52 @@ def given_instants(**named: datetime | None) -> None:
 #: What to say when ``plus_lost`` holds.
 PLUS_LOST = "send the '+' of its offset as %2B: a bare '+' in a URL reads as a space"
 
+#: The one form of a date and time a caller gives (W3C-DTF, https://www.w3.org/TR/NOTE-datetime,
+#: with minutes at least and an offset), as a refusal spells it out.
+W3C_FORM = "YYYY-MM-DDThh:mm[:ss[.s]] with Z or an offset ±hh:mm (e.g. 2026-11-23T09:00:00+07:00)"
+#: W3C-DTF's date and time, in ASCII digits, the offset apart: ``2026-11-30T09:00``,
+#: ``…T09:00:00``, ``…T09:00:00.5`` then ``Z``, ``+07:00`` or ``-03:30``. Not ISO 8601's other
+#: forms that Python's ``fromisoformat`` also reads: no ``20261130T090000Z`` (basic format),
+#: ``T09Z`` (hours alone), ``+0700`` or ``+07``, ``2026-W48-2`` (a week date), a space for ``T``.
+_W3C = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?:T(?P<time>[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+
+
+def w3c_moment(text: str) -> datetime | None:
+    """The moment ``text`` names in W3C-DTF: aware for a date and time with its offset, naive
+    for one without (or a bare date, ``2026-11-30``: its midnight), which ``given_instant``
+    refuses; ``None`` when ``text`` is in no W3C form or names no real day or time
+    (``2026-13-01``, ``T25:00``)."""
+    found = _W3C.fullmatch(text)
+    if found is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    offset = found.group("offset")
+    if offset not in (None, "Z") and (int(offset[1:3]) > 23 or int(offset[4:]) > 59):
+        return None  # +24:00, +07:60: no zone's offset (W3C: hh 00 to 23, mm 00 to 59)
+    return moment
+
+
+def not_w3c(name: str, *, or_date: bool = False) -> RuleViolated:
+    """The refusal of a date and time ``name`` in no W3C form, saying which form it takes;
+    ``or_date``: a bare date is taken too (Open311's parameters)."""
+    if or_date:
+        message = f"{name} must be a W3C date: a date and time, {W3C_FORM}, or a day, YYYY-MM-DD"
+    else:
+        message = f"{name} must be a date and time in W3C form, {W3C_FORM}"
+    return RuleViolated(message, key="invalid_date", params={"field": name, "form": W3C_FORM})
+
 
 def plus_lost(text: str) -> bool:
-    """Whether ``text`` is an ISO datetime whose ``+HH:MM`` offset arrived as `` HH:MM``: a
-    query string's unescaped ``+`` (the commonest slip of API and Open311 clients)."""
+    """Whether ``text`` is a W3C date and time whose ``+hh:mm`` offset arrived as `` hh:mm``:
+    a query string's unescaped ``+`` (the commonest slip of API and Open311 clients)."""
     head, space, offset = text.rpartition(" ")
-    if not space or not re.fullmatch(r"\d{2}:?\d{2}", offset):
+    if not space or not re.fullmatch(r"[0-9]{2}:[0-9]{2}", offset):
         return False
-    try:
-        datetime.fromisoformat(f"{head}+{offset}")
-    except ValueError:
-        return False
-    return True
+    moment = w3c_moment(f"{head}+{offset}")
+    return moment is not None and moment.tzinfo is not None

@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from engine.errors import RuleViolated
-from engine.instants import given_instant
+from engine.instants import W3C_FORM, given_instant, is_number, w3c_moment
 from engine.routing import refuse_number, shown_bound
 from engine.text import as_number_text, clean_text
 
@@ -259,15 +259,16 @@ def _one(question: QuestionSpec, raw: object, *, typed: bool, now: datetime) -> 
 
 
 def _datetime(name: str, value: str, *, now: datetime) -> str:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    """A date-and-time answer: W3C's form with its offset (``engine.instants.w3c_moment``),
+    as every date and time a caller gives; a number is one without an offset, never seconds."""
+    moment = w3c_moment(value)
+    if moment is None and not is_number(value):
         raise RuleViolated(
-            f"{name} must be a date and time, e.g. 2026-11-23T09:00:00+07:00",
+            f"{name} must be a date and time in W3C form, {W3C_FORM}",
             key="invalid_answer",
-            params={"field": "answers"},
-        ) from None
-    if moment.tzinfo is None:
+            params={"field": "answers", "form": W3C_FORM},
+        )
+    if moment is None or moment.tzinfo is None:
         raise RuleViolated(
             f"{name} needs a time zone offset, e.g. +07:00",
             key="instant_without_offset",

@@ -13,13 +13,23 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from engine import Language, RuleViolated
-from engine.instants import EARLIEST, LATEST, PLUS_LOST, given_instant, plus_lost
+from engine.instants import (
+    EARLIEST,
+    LATEST,
+    PLUS_LOST,
+    given_instant,
+    is_number,
+    not_w3c,
+    plus_lost,
+    w3c_moment,
+    without_offset,
+)
 from engine.routing import refuse_number, shown_bound
 from engine.text import LIMITS, as_number_text, clean_text
 
 #: Parameters that close a period: a bare date there means up to the end of that day.
 _PERIOD_ENDS = frozenset({"end_date", "updated_before"})
-_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_BARE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def blank(value: str | None) -> str | None:
@@ -27,32 +37,40 @@ def blank(value: str | None) -> str | None:
 
 
 def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
+    """A date parameter: a W3C date and time with its offset (``engine.instants.w3c_moment``:
+    ``2026-11-23T09:00:00+07:00``, ``…T09:00Z``), or a bare W3C date, a day in city time. Any
+    other form is refused (400) naming the parameter and the form it takes, also the ISO 8601
+    forms Python reads and W3C does not (``20261130T090000Z``, ``+0700``, ``2026-W48-2``)."""
     text = blank(value)
     if text is None:
         return None
-    example = "e.g. 2026-11-23T09:00:00+07:00 or 2026-11-23"
-    try:
-        if _BARE_DATE.fullmatch(text):
+    if _BARE_DATE.fullmatch(text):
+        try:
             # the city's wall-clock day: its first instant, or its last for a period's end
             start = datetime.combine(date.fromisoformat(text), time(0))
+        except ValueError:  # 2026-13-01
+            raise not_w3c(name, or_date=True) from None
+        try:
             end = start + timedelta(days=1, microseconds=-1) if name in _PERIOD_ENDS else start
             moment = end.replace(tzinfo=zone)
-            # The window's bounds are dates (1970-01-01 … 9000-01-01) and a bare date is a
-            # city day: a day the words allow is taken, cut to the window where its first
-            # hours (east of UTC) or last ones lie outside it.
-            if EARLIEST.date() <= start.date() <= LATEST.date():
-                moment = min(max(moment, EARLIEST), LATEST)
-        else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        if plus_lost(text):
-            example = PLUS_LOST
+        except OverflowError:  # 9999-12-31 + 1 day
+            moment = datetime.max.replace(tzinfo=zone)
+        # The window's bounds are dates (1970-01-01 … 9000-01-01) and a bare date is a
+        # city day: a day the words allow is taken, cut to the window where its first
+        # hours (east of UTC) or last ones lie outside it.
+        if EARLIEST.date() <= start.date() <= LATEST.date():
+            moment = min(max(moment, EARLIEST), LATEST)
+        return given_instant(name, moment)
+    if plus_lost(text):
         raise RuleViolated(
-            f"{name} must be a W3C date, {example}", key="invalid_date", params={"field": name}
-        ) from None
-    except OverflowError:  # 9999-12-31 + 1 day
-        moment = datetime.max.replace(tzinfo=zone)
-    return given_instant(name, moment)  # no offset: refused, naming the parameter
+            f"{name} must be a W3C date, {PLUS_LOST}", key="invalid_date", params={"field": name}
+        )
+    found = w3c_moment(text)
+    if found is None:
+        if is_number(text):  # 20261101: no date, refused as one without an offset is
+            raise without_offset(name)
+        raise not_w3c(name, or_date=True)
+    return given_instant(name, found)  # no offset: refused, naming the parameter
 
 
 #: The engine's field → the GeoReport v2 field a caller sent (``reporter_name`` is joined from

@@ -77,6 +77,9 @@ class WorkQuery:
         area: Annotated[
             str | None, Query(max_length=40, description="this area and beneath")
         ] = None,
+        officer: Annotated[
+            str | None, Query(max_length=254, description="the assigned officer's e-mail")
+        ] = None,
         overdue: bool = False,
         at_risk_hours: Annotated[
             float | None,
@@ -91,6 +94,7 @@ class WorkQuery:
             states=tuple(s.value for s in state or ()),
             category=category,
             area=area,
+            officer=officer,
             overdue=overdue,
             at_risk_hours=at_risk_hours,
         )

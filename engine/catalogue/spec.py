@@ -503,6 +503,31 @@ def _describe(root: yaml.Node | None, source: str, loc: Loc, message: str) -> Ca
     return CatalogueProblem(where, message, path or "(top)")
 
 
+#: Problems listed at most; past that, how many more there are.
+_SHOWN = 30
+#: The sections whose entries each have a code of their own (``cross_check``'s ``_unique``).
+_CODED = ("areas", "agencies", "categories", "calendars", "ladders", "policies")
+
+
+def _raw_duplicates(data: dict[Any, Any]) -> list[tuple[Loc, str]]:
+    """``_unique``'s problems in a file the schema refused: each entry whose code (text, as
+    typed) repeats an earlier one of its section, compared as codes are (``code_key``)."""
+    problems: list[tuple[Loc, str]] = []
+    for section in _CODED:
+        items = data.get(section)
+        if not isinstance(items, list):
+            continue
+        keys: set[str] = set()
+        for i, item in enumerate(items):
+            code = item.get("code") if isinstance(item, dict) else None
+            if not isinstance(code, str):
+                continue
+            if code_key(code) in keys:
+                problems.append(((section, i, "code"), f"duplicate code {code!r}"))
+            keys.add(code_key(code))
+    return problems
+
+
 def parse_catalogue(
     text: str,
     *,
@@ -518,10 +543,13 @@ def parse_catalogue(
     try:
         spec = CatalogueSpec.model_validate(data)
     except ValidationError as exc:
-        found = [
-            _describe(root, source, tuple(err["loc"]), _plain(err["msg"]))
-            for err in exc.errors()[:20]
-        ]
+        # A code given twice is its own problem, whatever else is wrong: listed with the
+        # schema's, not only once they are mended.
+        errors = [(tuple(err["loc"]), _plain(err["msg"])) for err in exc.errors()]
+        errors += _raw_duplicates(data)
+        found = [_describe(root, source, loc, message) for loc, message in errors[:_SHOWN]]
+        if len(errors) > _SHOWN:
+            found.append(CatalogueProblem(source, f"… and {len(errors) - _SHOWN} more problems"))
         raise CatalogueError.listing(found) from exc
     problems = cross_check(spec, known_areas)
     if problems:

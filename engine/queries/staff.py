@@ -51,6 +51,7 @@ from engine.queries.public import (
 from engine.queries.ranking import ranking
 from engine.queries.tickets import check_at_risk_hours
 from engine.questions import AnsweredQuestion, describe_answers, questions_of
+from engine.staff import get_staff
 from engine.tickets import get_ticket, list_events
 from engine.timeline import TimerView, sla_timeline
 
@@ -61,6 +62,8 @@ class WorkFilter:
     states: tuple[str, ...] = ()
     category: str | None = None
     area: str | None = None
+    #: The assigned officer's e-mail (``tanggap ticket list --officer`` too).
+    officer: str | None = None
     overdue: bool = False
     #: Only tickets whose earliest running deadline falls within this many hours (not yet past).
     at_risk_hours: float | None = None
@@ -244,6 +247,8 @@ def worklist(
     if f.area:
         area_ids = descendant_area_ids(session, _code_id(session, Area, f.area, "area"))
         query = query.where(Ticket.area_id.in_(area_ids))
+    if f.officer:
+        query = query.where(Ticket.officer_id == get_staff(session, f.officer).id)
     if f.overdue:
         query = query.where(late)
     if f.at_risk_hours is not None:

@@ -142,9 +142,15 @@ def test_backlog_counts_every_open_ticket_and_names_the_agency(api: Api) -> None
     urgent ones), and named an agency by its code."""
     for _ in range(3):
         api.submit()
-    response = api.client.get(
-        "/api/v1/dashboard/backlog?by=agency&limit=1", headers=api.auth("admin")
-    )
+    response = api.client.get("/api/v1/dashboard/backlog?by=agency", headers=api.auth("admin"))
     assert response.status_code == 200, response.text
     (dishub,) = [r for r in response.json() if r["group"] == "DISHUB"]
     assert (dishub["name"], dishub["total"]) == ("Dinas Perhubungan", 3)
+    # The backlog takes no limit: one asked for is refused, never quietly not applied.
+    limited = api.client.get(
+        "/api/v1/dashboard/backlog?by=agency&limit=1", headers=api.auth("admin")
+    )
+    assert limited.status_code == 422, limited.text
+    assert limited.json()["detail"] == (
+        "limit is not a query parameter of GET /api/v1/dashboard/backlog; it takes by"
+    )

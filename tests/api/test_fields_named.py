@@ -275,8 +275,9 @@ def test_a_huge_rating_says_its_range(api: Api, rating: float, detail: str) -> N
     "path", ["/api/v1/tickets", "/api/v1/reports", "/api/v1/dashboard/tickets", "/api/v1/places"]
 )
 def test_a_query_number_of_thousands_of_digits_is_refused_in_words(api: Api, path: str) -> None:
+    search = {"q": "gambir"} if path == "/api/v1/places" else {}
     response = api.client.get(
-        path, params={"limit": "9" * 5000, "q": "gambir"}, headers=api.auth("admin")
+        path, params={"limit": "9" * 5000, **search}, headers=api.auth("admin")
     )
     assert response.status_code == 422, response.text
     assert response.json()["detail"] == "limit has too many digits"

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine import list_services
+from engine.instants import W3C_FORM
 from tests.api.conftest import MONAS, Api
 from tests.api.test_instants import OPEN311 as OPEN311_DATES
 from tests.conftest import make_photo
@@ -180,13 +181,14 @@ def test_services_and_requests_speak_one_language_by_locale(
         ("requests.json", {"start_date": "2026-11-30T00:00:00"},
          "start_date needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00"),
         ("requests.json", {"start_date": "2026-13-01"},
-         "start_date must be a W3C date, e.g. 2026-11-23T09:00:00+07:00 or 2026-11-23"),
+         f"start_date must be a W3C date: a date and time, {W3C_FORM}, or a day, YYYY-MM-DD"),
         # an offset's '+' sent unescaped arrives as a space
         ("requests.json", {"updated_after": "2026-11-23T09:00:00 07:00"},
          "updated_after must be a W3C date, send the '+' of its offset as %2B: a bare '+' in "
          "a URL reads as a space"),
+        # a space for W3C's T: the whole form is said, not only the missing offset
         ("requests.json", {"end_date": "2026-11-23 09:00:00"},
-         "end_date needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00"),
+         f"end_date must be a W3C date: a date and time, {W3C_FORM}, or a day, YYYY-MM-DD"),
         ("requests.html", {}, "format must be xml or json"),
         ("services.csv", {}, "format must be xml or json"),
         ("requests/JKT-AAAA-AAAA.yaml", {}, "format must be xml or json"),

@@ -581,3 +581,61 @@ def test_parse_mapping_nested_aliases_are_walked_once() -> None:
     with pytest.raises(CatalogueError, match="unknown keys"):
         parse_mapping("\n".join(lines) + "\n", source="map.yaml")
     assert time.monotonic() - started < 5
+
+
+def test_every_problem_of_a_file_is_listed_at_once_with_a_duplicate_code(session: Session) -> None:
+    """A control character in one name, a name of 5,000 characters in another, and a code
+    given twice: all three are listed, also when the duplicated features are broken too."""
+    features = city(
+        feature("99.01.01.1003", "Ba\x1b[2Jrat", "kelurahan", polygon(120.0, -1.0)),
+        feature("99.01.01.1004", "x" * 5000, "kelurahan", polygon(120.0, -1.0)),
+        feature("99.01.01.1002", "Lagi", "kelurahan", polygon(120.0, -1.0)),
+        feature("99.01.01.1003", "Ulang", "kelurahan", polygon(120.0, -1.0)),
+    )
+    before = counts(session)
+    with pytest.raises(CatalogueError) as raised:
+        run_import(session, features)
+    assert raised.value.message.splitlines() == [
+        "kota99.geojson: features[4] (99.01.01.1003): the name (property 'nama') contains "
+        "control character U+001B at character 3; only one line of text allowed",
+        "kota99.geojson: features[5] (99.01.01.1004): the name (property 'nama') has 5000 "
+        "characters; the limit is 200",
+        "kota99.geojson: features[6] (99.01.01.1002): duplicate code (also features[3])",
+        "kota99.geojson: features[7] (99.01.01.1003): duplicate code (also features[4])",
+    ]
+    assert counts(session) == before
+
+
+def test_a_broken_feature_under_a_duplicated_code_is_listed_with_both_problems(
+    session: Session,
+) -> None:
+    features = city(feature("99.01.01.1002", "Lagi\x07", "kelurahan", polygon(120.0, -1.0)))
+    with pytest.raises(CatalogueError) as raised:
+        run_import(session, features)
+    assert raised.value.message.splitlines() == [
+        "kota99.geojson: features[4] (99.01.01.1002): the name (property 'nama') contains "
+        "control character U+0007 at character 5; only one line of text allowed",
+        "kota99.geojson: features[4] (99.01.01.1002): duplicate code (also features[3])",
+    ]
+
+
+def test_a_parent_problem_is_listed_with_the_features_own(session: Session) -> None:
+    """A kelurahan whose parent is nowhere is listed beside a feature's own problem, not only
+    once that is mended; a child of a broken feature is not blamed for its parent."""
+    features = city(
+        feature("99.01.01.1003", "Ba\x1b[2Jrat", "kelurahan", polygon(120.0, -1.0)),
+        feature("99.02.01.1001", "Yatim", "kelurahan", polygon(120.0, -1.0)),
+    )
+    features[1]["properties"]["nama"] = "x" * 5000  # the kecamatan 99.01.01: its kelurahan
+    before = counts(session)
+    with pytest.raises(CatalogueError) as raised:
+        run_import(session, features)
+    assert raised.value.message.splitlines() == [
+        "kota99.geojson: features[1] (99.01.01): the name (property 'nama') has 5000 "
+        "characters; the limit is 200",
+        "kota99.geojson: features[4] (99.01.01.1003): the name (property 'nama') contains "
+        "control character U+001B at character 3; only one line of text allowed",
+        "kota99.geojson: features[5] (99.02.01.1001): parent '99.02.01' is not in the file or "
+        "the database",
+    ]
+    assert counts(session) == before

@@ -450,3 +450,21 @@ def test_every_shipped_yaml_file_has_each_key_once() -> None:
     assert len(files) >= 19
     for path in files:
         read_yaml(path.read_text(encoding="utf-8"), source=str(path))  # raises on a duplicate
+
+
+def test_a_duplicate_code_is_listed_with_the_schema_s_problems() -> None:
+    """A name with a control character (the schema's problem) and a category code given twice
+    (a cross-check's): both are listed at once, not the duplicate only once the name is mended."""
+    text = mini("name_en: Garbage pile", 'name_en: "Garbage\\x1b pile"').replace(
+        "  - code: pollution\n", "  - code: garbage_pile\n"
+    )
+    with pytest.raises(CatalogueError) as raised:
+        parse_catalogue(text, source="jakarta.yaml")
+    lines = raised.value.message.splitlines()
+    twice = [n for n, line in enumerate(text.splitlines(), 1) if "code: garbage_pile" in line]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"jakarta.yaml:{line_of(text, 'Garbage')}: categories[0].name_en: ")
+    assert "control character" in lines[0]
+    assert lines[1] == (
+        f"jakarta.yaml:{twice[1]}: categories[1].code: duplicate code 'garbage_pile'"
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -225,8 +225,9 @@ class WaitingEscalations:
         of the same clocks — the ledger row it carries (``escalation_id``) and the others it
         told its recipient of (``MailedTogether``), as ``_mail`` grouped them — with the
         ticket's agency, category, area and state now, each clock's deadline now (a change of
-        priority or category re-bases it) and its lateness at ``now``. ``None`` when a ledger
-        row or its clock is gone (the row keeps its words)."""
+        priority or category re-bases it) and its lateness at ``now``. ``None`` (the row keeps
+        its words) when a ledger row or its clock is gone, when the clock's policy now lacks the
+        level, or when under the deadline now the level is not reached at ``now``."""
         if row.escalation_id is None:
             return None
         ids = [row.escalation_id, *self.together.get((row.escalation_id, row.recipient), [])]
@@ -239,12 +240,20 @@ class WaitingEscalations:
             policy = timer_rows.policy_for(self.book, self.ticket, timer)
             if policy is None:
                 return None
-            level = next(
-                (lv for lv in policy.ladder.levels if lv.key == escalation.level),
-                # A level the clock's policy now lacks reads as the ledger recorded it.
-                Level(escalation.label, escalation.percent, key=escalation.level),
-            )
-            clocks.append((timer, level, policy))
+            level = next((lv for lv in policy.ladder.levels if lv.key == escalation.level), None)
+            if level is None:
+                # The clock's policy now lacks the level (renamed without a key, a new ladder):
+                # the ledger has its name, not its words; the row keeps the words it has.
+                return None
+            reached = reached_levels(timer_rows.facts(timer, policy), policy.ladder, now)
+            if level.key not in {lv.key for lv, _ in reached}:
+                # Under the ticket's deadline now the level is not reached (a lower priority, a
+                # longer target): words naming the new deadline would say "deadline passed" of
+                # one still ahead. The mail keeps the words true when the level was decided.
+                return None
+            # The level's words as the catalogue has them now, its percent as it was reached: a
+            # breach recorded at 100 % is not re-told as "approaching" by a ladder moved to 90 %.
+            clocks.append((timer, replace(level, percent=escalation.percent), policy))
         clocks.sort(key=lambda clock: clock[0].id)  # timer order, as ``_mail`` names them
         return escalation_message(
             self.ticket,

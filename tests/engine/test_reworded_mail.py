@@ -178,11 +178,13 @@ def test_a_priority_change_rewords_the_deadline_in_waiting_mail(desk: Desk) -> N
     assert f"{before.astimezone(WIB):%H.%M} WIB" not in handover.text
 
 
-def test_a_breach_waiting_for_its_next_try_names_the_deadline_after_the_priority_changed(
+def test_a_breach_waiting_for_its_next_try_keeps_its_words_when_a_lower_priority_moves_the_deadline_ahead(  # noqa: E501
     desk: Desk,
 ) -> None:
-    """The breach mail failed once (retrying), then the priority was lowered: the head reads the
-    start clock's deadline as it stands now, not the urgent one."""
+    """The breach mail failed once (retrying), then the priority was lowered so that the start
+    clock's deadline is still ahead. Worded anew, the mail would say "deadline passed" beside a
+    deadline to come; it keeps the words that were true when the breach was decided (the urgent
+    deadline and the lateness then), and stays the operator's to retry."""
     ticket = breached(desk)
     dishub = head(desk, "DISHUB")
     for row in desk.session.scalars(
@@ -196,13 +198,6 @@ def test_a_breach_waiting_for_its_next_try_names_the_deadline_after_the_priority
         select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == "start")
     )
     urgent = start.deadline.astimezone(WIB).strftime("%Y-%m-%d %H:%M %Z")
-    desk.now = wib(13, 35)
-
-    desk.act(ticket, "update", "admin", priority="high", note="satu lajur dibuka")
-
-    desk.session.refresh(start)
-    now_due = start.deadline.astimezone(WIB).strftime("%Y-%m-%d %H:%M %Z")
-    assert now_due != urgent
     (row,) = desk.session.scalars(
         select(Notification).where(
             Notification.ticket_id == ticket.id,
@@ -210,9 +205,17 @@ def test_a_breach_waiting_for_its_next_try_names_the_deadline_after_the_priority
             Notification.recipient == dishub,
         )
     )
+    words = (row.subject, row.body, row.html_body)
+    desk.now = wib(13, 35)
+
+    desk.act(ticket, "update", "admin", priority="high", note="satu lajur dibuka")
+
+    desk.session.refresh(start)
+    assert start.deadline > desk.now  # the breach is not reached under the new deadline
+    desk.session.refresh(row)
     assert row.status == "failed" and row.attempts == 1  # still an operator's to retry
-    assert f"deadline: {now_due}" in row.body
-    assert urgent not in row.body
+    assert (row.subject, row.body, row.html_body) == words
+    assert f"deadline: {urgent}" in row.body
 
 
 def test_mail_already_sent_is_never_reworded_and_nobody_gets_a_second_one(desk: Desk) -> None:

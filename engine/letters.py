@@ -9,12 +9,15 @@ reported in; digests the reader's language.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from engine.presentation import present
 from engine.text import LIMITS, shorten
+
+if TYPE_CHECKING:
+    from engine.models import Ticket
 
 LANGUAGES = ("id", "en")
 
@@ -55,6 +58,20 @@ def render(kind: str, lang: str | None = None, **context: Any) -> Letter:
 def state_label(state: str, lang: str, *, last_trigger: str | None = None) -> str:
     """How ``state`` reads in mail: the presentation table's longer wording (DESIGN §2)."""
     return present(state, last_trigger).detail(language(lang))
+
+
+def ticket_facts(ticket: Ticket) -> dict[str, str]:
+    """What every staff mail names of ``ticket`` as it is now, as template values: its
+    category (``category_id``/``category_en``), ``area`` (its title, "Kelurahan Gambir"),
+    ``agency`` and state (``status_id``/``status_en``)."""
+    return {
+        "category_id": ticket.category.name_id,
+        "category_en": ticket.category.name_en,
+        "area": ticket.area.title,
+        "agency": ticket.agency.name,
+        "status_id": state_label(ticket.state, "id", last_trigger=ticket.last_trigger),
+        "status_en": state_label(ticket.state, "en", last_trigger=ticket.last_trigger),
+    }
 
 
 def forwarded(body: str, html: str | None, *, dead: str) -> tuple[str, str | None]:

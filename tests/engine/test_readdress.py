@@ -43,6 +43,27 @@ def rows(desk: Desk, ticket: Ticket, kind: str) -> list[tuple[str, str, str | No
     return [tuple(row) for row in found]  # type: ignore[misc]
 
 
+def with_a_neighbour(desk: Desk) -> Ticket:
+    """A report by warga@example.id that a neighbour (tetangga@example.id) said "me too" to
+    and follows, confirmed."""
+    from engine.models import Subscription
+
+    ticket = desk.submit(reporter_email="warga@example.id")
+    desk.session.add(
+        Subscription(
+            ticket_id=ticket.id,
+            email="tetangga@example.id",
+            language="id",
+            active=True,
+            created_at=desk.now,
+            confirmed_at=desk.now,
+            supported_at=desk.now,
+        )
+    )
+    desk.session.flush()
+    return ticket
+
+
 def breached(desk: Desk) -> Ticket:
     """An urgent jam at Monas (24/7, emergency ladder), assigned to Dishub at about 09:15 and
     never started: at 13:30 its start clock's breach is swept, mailed to Dishub's head and the
@@ -297,25 +318,12 @@ def test_a_dead_status_mail_to_a_me_too_address_stays_unsent_once_taken_off_the_
     a supervisor took the report off the public record; `outbox retry --all` then sent the
     neighbour the mail (with a note naming an officer). Taking it down marks that mail not
     sent, and the retry leaves it; the reporter's own mail still goes."""
-    from engine.models import Subscription
     from engine.outbox import NOT_PUBLIC_NOW
     from engine.retries import requeue_all
 
     desk.now = wib(9)
     desk.settings = desk.settings.model_copy(update={"citizen_mail_hold_minutes": 0})
-    ticket = desk.submit(reporter_email="warga@example.id")
-    desk.session.add(
-        Subscription(
-            ticket_id=ticket.id,
-            email="tetangga@example.id",
-            language="id",
-            active=True,
-            created_at=desk.now,
-            confirmed_at=desk.now,
-            supported_at=desk.now,
-        )
-    )
-    desk.session.flush()
+    ticket = with_a_neighbour(desk)
     desk.act(ticket, "verify", "admin")
     assert {r[0] for r in rows(desk, ticket, "citizen_update")} >= {"tetangga@example.id"}
     _dead(desk, ticket, "citizen_update")
@@ -387,24 +395,11 @@ def test_a_status_mail_retrying_for_a_me_too_address_is_withheld_once_off_the_re
     """Between the held mail (never tried) and the dead one (given up) lies a mail the provider
     turned away once and that waits for its next try: taking the report off the record stops
     it too."""
-    from engine.models import Subscription
     from engine.outbox import NOT_PUBLIC_NOW
 
     desk.now = wib(9)
     desk.settings = desk.settings.model_copy(update={"citizen_mail_hold_minutes": 0})
-    ticket = desk.submit(reporter_email="warga@example.id")
-    desk.session.add(
-        Subscription(
-            ticket_id=ticket.id,
-            email="tetangga@example.id",
-            language="id",
-            active=True,
-            created_at=desk.now,
-            confirmed_at=desk.now,
-            supported_at=desk.now,
-        )
-    )
-    desk.session.flush()
+    ticket = with_a_neighbour(desk)
     desk.act(ticket, "verify", "admin")
     for row in desk.session.scalars(
         select(Notification).where(
@@ -489,23 +484,10 @@ def test_a_category_made_non_public_by_a_reload_withholds_status_mail_from_me_to
     """A tester's report: the catalogue was reloaded with traffic_jam ``public: false``; a
     status mail waiting for a neighbour who said "me too" still went out. As when a report is
     re-categorised as pungli: the neighbour's mail is not sent, the reporter's is."""
-    from engine.models import Subscription
     from engine.outbox import NOT_PUBLIC_NOW
 
     desk.now = wib(9)
-    ticket = desk.submit(reporter_email="warga@example.id")
-    desk.session.add(
-        Subscription(
-            ticket_id=ticket.id,
-            email="tetangga@example.id",
-            language="id",
-            active=True,
-            created_at=desk.now,
-            confirmed_at=desk.now,
-            supported_at=desk.now,
-        )
-    )
-    desk.session.flush()
+    ticket = with_a_neighbour(desk)
     desk.act(ticket, "verify", "admin")
     assert {r[0] for r in rows(desk, ticket, "citizen_update")} >= {"tetangga@example.id"}
     desk.now = desk.tick()

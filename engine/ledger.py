@@ -136,10 +136,13 @@ _ToMail = tuple[Ticket, SlaTimer, Level, Policy, Escalation]
 def readdress(session: Session, ticket: Ticket, *, now: datetime, cause: str | None = None) -> int:
     """After a change to ``ticket`` (or to someone it names): withdraw the waiting staff mail
     whose addressee it no longer names and tell the levels that still hold to whom it names now
-    (``outbox.readdress_pending``, then ``tell_anew``); returns how many mails were withdrawn.
+    (``outbox.readdress_pending``, then ``tell_anew``) — also the levels whose mail an area
+    office the ticket no longer names already received (``outbox.told_elsewhere``: the office
+    now responsible is told); returns how many mails were withdrawn.
     The caller owns the transaction."""
     readdressed = outbox.readdress_pending(session, ticket, now, cause=cause)
-    tell_anew(session, ticket, readdressed.escalation_ids, now=now)
+    elsewhere = outbox.told_elsewhere(session, ticket)
+    tell_anew(session, ticket, [*readdressed.escalation_ids, *elsewhere], now=now)
     return readdressed.withdrawn
 
 

@@ -624,6 +624,56 @@ def _named_now(directory: Directory, ticket: Ticket, row: Notification) -> list[
     return [a.email for a in directory.resolve(ticket, (recipient,))]
 
 
+def told_elsewhere(session: Session, ticket: Ticket) -> list[int]:
+    """The ledger rows (escalation ids) whose mail went to an area office the ticket no longer
+    names for that role — sent or on its way, past what ``readdress_pending`` withdraws — with
+    the other clocks each such mail told of (``MailedTogether``). After a location correction
+    the office now responsible has not heard of a breach its predecessor was told of;
+    ``ledger.readdress`` tells it (``tell_anew``: only a level whose clock still runs and is
+    still reached, and nobody twice). Area offices only: an officer or agency that takes a
+    ticket over is told by the hand-over, which names the deadline."""
+    rows = list(
+        session.scalars(
+            select(Notification).where(
+                Notification.ticket_id == ticket.id,
+                Notification.kind == NotificationKind.ESCALATION,
+                # Gone, or past recalling (claimed: it may have gone).
+                Notification.status.in_(
+                    [
+                        NotificationStatus.SENT,
+                        NotificationStatus.SENDING,
+                        NotificationStatus.UNCERTAIN,
+                    ]
+                ),
+                Notification.escalation_id.is_not(None),
+            )
+        )
+    )
+    offices = [
+        row
+        for row in rows
+        if (chain := _CHAIN.get(row.recipient_kind)) is not None
+        and chain.kind is RecipientKind.AREA_OFFICE
+    ]
+    if not offices:
+        return []
+    directory = Directory(session)
+    ids: list[int] = []
+    for row in offices:
+        named = _named_now(directory, ticket, row)
+        if named is None or row.recipient.lower() in {email.lower() for email in named}:
+            continue
+        assert row.escalation_id is not None  # selected so
+        ids.append(row.escalation_id)
+        ids += session.scalars(
+            select(MailedTogether.escalation_id).where(
+                MailedTogether.carrier_id == row.escalation_id,
+                MailedTogether.recipient == row.recipient,
+            )
+        )
+    return ids
+
+
 @dataclass(frozen=True)
 class Readdressed:
     """What ``readdress_pending`` did: how many waiting mails it withdrew, and the ledger rows

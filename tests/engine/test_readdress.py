@@ -564,3 +564,35 @@ def test_a_change_of_role_alone_leaves_the_officers_tickets_with_him(desk: Desk)
     assert ticket.officer is not None and ticket.officer.email == "supervisor@tanggap.example"
     assert ticket.version == version
     assert rows(desk, ticket, "handover")[0][:2] == ("supervisor@tanggap.example", "pending")
+
+
+def test_a_location_correction_after_the_breach_went_out_tells_the_office_now_responsible(
+    desk: Desk,
+) -> None:
+    """A helper's finding: the same correction into Menteng, but the breach had already been
+    delivered to Gambir's kecamatan office. Nothing was waiting to withdraw, so Menteng's office,
+    now responsible, never heard of it. It is told now; Gambir's delivered mail is left as it is
+    and nobody else is told twice."""
+    from engine.delivery import DeliveryPolicy, Outcome, SendResult, record
+
+    ticket = breached(desk)
+    gambir, menteng, dishub = (head(desk, c) for c in ("KEC-GAMBIR", "KEC-MENTENG", "DISHUB"))
+    for mail in claim(desk.session, now=wib(13, 31), limit=50):
+        record(desk.session, mail.id, SendResult(Outcome.SENT), now=wib(13, 31),
+               policy=DeliveryPolicy())  # fmt: skip
+    desk.now = wib(13, 35)
+
+    desk.act(ticket, "update", "admin", lat=-6.19675, lon=106.82925, priority="urgent",
+             note="lokasi di Menteng")  # fmt: skip
+
+    after = rows(desk, ticket, "escalation")
+    assert [r for r in after if r[0] == gambir] == [(gambir, "sent", None)]
+    assert [r for r in after if r[0] == dishub] == [(dishub, "sent", None)]  # not twice
+    assert [r for r in after if r[0] == menteng] == [(menteng, "pending", None)]
+    (letter,) = [
+        m for m in claim(desk.session, now=wib(13, 40), limit=50) if m.recipient == menteng
+    ]
+    assert "Menteng" in letter.text and "Gambir" not in letter.text
+    # Another change tells nobody again.
+    desk.act(ticket, "comment", "admin", note="satu lajur sudah dibuka")
+    assert len([r for r in rows(desk, ticket, "escalation") if r[0] == menteng]) == 1

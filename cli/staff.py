@@ -77,6 +77,11 @@ def add(
         where = member.agency.code if member.agency else "no agency"
         zone = f", time zone {member.timezone}" if member.timezone else ""
         console.print(f"{member.email}: {member.role} of {where}{zone}")
+        if not member.active:
+            console.print(
+                f"{member.email} stays deactivated (their api keys are refused): "
+                "tanggap staff activate EMAIL brings them back"
+            )
         if was is not None and was != (member.role, member.agency_id):
             moved = left is not None and left.id != member.agency_id
             _say_moved(session, member, left.code if left and moved else "", held)
@@ -101,7 +106,7 @@ def _say_moved(session: Session, member: Staff, left: str, held: list[str]) -> N
         where = f"for {member.agency.code} " if member.agency else ""
         console.print(
             f"{counted(keys, 'api key')} of theirs {'acts' if keys == 1 else 'act'} {where}"
-            f"now, as {member.role} at most"
+            f"now, with its own role or theirs ({member.role}), whichever is lower"
         )
 
 

@@ -183,6 +183,8 @@ def tell_anew(
             to_mail.append((ticket, timer, level, policy, escalation))
     if not to_mail:
         return 0
+    # Someone a change withdrew the mail from and the ticket names again gets that row back.
+    outbox.revive_withdrawn(session, ticket, [item[4].id for item in to_mail], now)
     told = told_of()
     already: dict[int, set[str]] = {}
     for escalation_id, recipient in session.execute(

@@ -624,6 +624,43 @@ def _named_now(directory: Directory, ticket: Ticket, row: Notification) -> list[
     return [a.email for a in directory.resolve(ticket, (recipient,))]
 
 
+def revive_withdrawn(
+    session: Session, ticket: Ticket, escalation_ids: Sequence[int], now: datetime
+) -> int:
+    """Send again the escalation mail of ``escalation_ids`` that a change withdrew ("not sent:
+    …") from someone the ticket names again for that role: a catalogue edit undone (the old
+    head is head again), a category no longer withheld from area offices. The row goes back to
+    ``pending`` (``rewording`` words it as the ticket is now); a new row could not be written
+    beside it (one mail per ledger row and address) and ``ledger.tell_anew`` counts every row
+    of a level as told. Returns how many rows were revived."""
+    if not escalation_ids:
+        return 0
+    rows = list(
+        session.scalars(
+            select(Notification).where(
+                Notification.ticket_id == ticket.id,
+                Notification.escalation_id.in_(list(escalation_ids)),
+                Notification.status == NotificationStatus.FAILED,
+                Notification.last_error.like("not sent:%"),
+            )
+        )
+    )
+    if not rows:
+        return 0
+    directory = Directory(session)
+    revived = 0
+    for row in rows:
+        named = _named_now(directory, ticket, row)
+        if named is None or row.recipient.lower() not in {email.lower() for email in named}:
+            continue
+        row.status = NotificationStatus.PENDING.value
+        row.last_error = None
+        row.attempts = 0
+        row.next_attempt_at = now
+        revived += 1
+    return revived
+
+
 def told_elsewhere(session: Session, ticket: Ticket) -> list[int]:
     """The ledger rows (escalation ids) whose mail went to an area office the ticket no longer
     names for that role — sent or on its way, past what ``readdress_pending`` withdraws — with

@@ -92,7 +92,8 @@ def add_staff(
     update: bool = False,
 ) -> Staff:
     """Create a staff account; with ``update``, change the existing one with the same e-mail
-    (else ``StaffExists``: a typo must not silently rename a colleague). ``timezone`` (their
+    (else ``StaffExists``: a typo must not silently rename a colleague), keeping whether it is
+    active. ``timezone`` (their
     daily digest's zone) is kept as it was when not given; ``default`` clears it."""
     address = clean_email(email, field="staff_email", required=True)
     full_name = clean_text(
@@ -115,12 +116,13 @@ def add_staff(
     agency_row = get_agency(session, agency_code) if agency_code else None
     left = member.agency if member is not None else None
     if member is None:
-        member = Staff(email=address.lower(), created_at=now)
+        member = Staff(email=address.lower(), created_at=now, active=True)
         session.add(member)
+    # An update keeps a deactivated member deactivated (and their keys refused): only
+    # ``set_staff_active`` (``staff activate``) brings someone back, and says so.
     member.name = full_name
     member.role = staff_role.value
     member.agency = agency_row
-    member.active = True
     if timezone is not None:
         member.timezone = zone
     session.flush()

@@ -38,7 +38,10 @@ def test_cli_a_moved_and_demoted_supervisors_key_acts_as_she_is_now(
                "--agency", "DISHUB")  # fmt: skip
 
     assert f"{siti}: staff of DISHUB" in moved
-    assert "1 api key of theirs acts for DISHUB now, as staff at most" in moved
+    assert (
+        "1 api key of theirs acts for DISHUB now, with its own role or theirs (staff), "
+        "whichever is lower" in " ".join(moved.split())
+    )
     (listed,) = [k for k in json.loads(ok(tanggap, "keys", "list", "--json"))
                  if k["prefix"] == prefix]  # fmt: skip
     assert (listed["role"], listed["agency"], listed["staff"]) == ("staff", "DISHUB", siti)
@@ -99,3 +102,33 @@ def test_cli_an_officer_moved_to_another_agency_leaves_his_tickets_to_be_reassig
     ok(tanggap, "ticket", "act", code, "reassign", "--as", kabid, "--officer", kabid)
     started = ok(tanggap, "ticket", "act", code, "start", "--as", kabid)
     assert f"{code} is now in_progress" in started
+
+
+def test_cli_an_update_keeps_a_deactivated_member_deactivated_and_their_key_refused(
+    tanggap: CliRunner, database: Database, wide: None
+) -> None:
+    """A tester's report: `staff add --update` of a deactivated supervisor silently made them
+    active again, and their key worked again."""
+    sup = _member(tanggap, "Sup", "supervisor", "DISHUB")
+    made = ok(tanggap, "keys", "create", "--role", "supervisor", "--staff", sup, "--name", "k")
+    found = re.search(r"tgk_\S+", made)
+    assert found is not None
+    ok(tanggap, "staff", "deactivate", sup)
+
+    updated = ok(tanggap, "staff", "add", sup, "--update", "--name", "Sup Dishub", "--role",
+                 "supervisor", "--agency", "DISHUB")  # fmt: skip
+
+    assert (
+        f"{sup} stays deactivated (their api keys are refused): "
+        "tanggap staff activate EMAIL brings them back" in " ".join(updated.split())
+    )
+    from engine.errors import TanggapError
+
+    with database.reading() as session:
+        try:
+            authenticate(session, found.group())
+        except TanggapError:
+            pass
+        else:
+            raise AssertionError("a deactivated member's key was accepted")
+    assert "was already active" not in ok(tanggap, "staff", "activate", sup)

@@ -596,3 +596,25 @@ def test_a_location_correction_after_the_breach_went_out_tells_the_office_now_re
     # Another change tells nobody again.
     desk.act(ticket, "comment", "admin", note="satu lajur sudah dibuka")
     assert len([r for r in rows(desk, ticket, "escalation") if r[0] == menteng]) == 1
+
+
+def test_a_catalogue_edit_undone_gives_the_old_head_back_the_breach(desk: Desk) -> None:
+    """A tester's report: a reload named a new head (the breach went to them), a second reload
+    put the old head back; the new head's mail was withdrawn, the old head's stayed "not sent",
+    and nobody got the breach. The old head's row goes back to pending, worded anew."""
+    ticket = breached(desk)
+    old = head(desk, "DISHUB")
+    desk.now = wib(13, 35)
+    _reload(desk, f"head_email: {old}", "head_email: kadishub.baru@tanggap.example")
+    desk.now = wib(13, 37)
+
+    load_catalogue(desk.session, CATALOGUE_TEXT, now=desk.now, source="jakarta.yaml")
+
+    after = {r: (s, e) for r, s, e in rows(desk, ticket, "escalation")}
+    assert after[old] == ("pending", None)
+    assert after["kadishub.baru@tanggap.example"] == (
+        "failed",
+        f"not sent: the catalogue was reloaded, its agency head is {old}",
+    )
+    sent = [m for m in claim(desk.session, now=wib(13, 40), limit=50) if m.recipient == old]
+    assert len(sent) == 1 and ticket.code in sent[0].subject

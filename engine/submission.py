@@ -160,10 +160,24 @@ def attach_photos(
     now: datetime,
 ) -> list[Attachment]:
     attachments = []
+    # A photo a moderator hid on this ticket (``redact``) stays hidden when the same file is
+    # sent again: the copy shares the hidden one's address (the key is the content's hash).
+    hidden = (
+        set(
+            session.scalars(
+                select(Attachment.storage_key).where(
+                    Attachment.ticket_id == ticket.id, Attachment.hidden_at.is_not(None)
+                )
+            )
+        )
+        if ticket.id is not None and photos
+        else set()
+    )
     for photo in photos:
         key = storage_key(photo)
         storage.put(key, photo.data)
         attachment = Attachment(
+            hidden_at=now if key in hidden else None,
             ticket_id=ticket.id,
             event_seq=event_seq,
             purpose=purpose,

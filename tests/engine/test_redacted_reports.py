@@ -278,3 +278,22 @@ def test_migration_0018_adds_the_columns_and_takes_them_away(
         assert "hidden_at" in _columns(db, "attachments")
     finally:
         db.dispose()
+
+
+def test_a_hidden_photo_sent_again_by_the_reporter_stays_hidden(desk: Desk) -> None:
+    """A tester's report: after a moderator hid the reporter's photo of a face, the reporter
+    commented with the same file again; its copy shares the hidden one's address, and the photo
+    was public again (in the report and at /media)."""
+    ticket, face, plate = _reported(desk)
+    desk.act(ticket, "redact", "supervisor", note=REASON, description=None, hide_photos=[face])
+    desk.now += timedelta(minutes=5)
+
+    desk.act(ticket, "comment", "citizen", note="ini fotonya lagi", photos=[FACE])
+
+    public = get_public(desk.session, ticket.code, now=desk.now)
+    assert [p.storage_key for p in public.photos] == [plate]
+    assert not find_stored_photo(desk.session, face).public  # type: ignore[union-attr]
+    copies = desk.session.scalars(
+        select(Attachment).where(Attachment.ticket_id == ticket.id, Attachment.storage_key == face)
+    ).all()
+    assert len(copies) == 2 and all(c.hidden_at is not None for c in copies)

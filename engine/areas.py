@@ -82,11 +82,11 @@ def import_boundaries(
     summary.left_outside = _left_outside(leaves, boundaries)
     if summary.changed:
         # An area renamed renames its generated office's addresses: waiting mail follows.
-        withdrawn = waiting_mail.readdress_waiting(
+        reread = waiting_mail.readdress_waiting(
             session, now=now, cause="the boundaries were imported"
         )
-        if withdrawn:
-            summary.updated["waiting mail"] = withdrawn
+        if reread:
+            summary.updated["waiting mail"] = reread
         session.add(
             CatalogueRevision(
                 sha256=boundaries.sha256, source=source, summary=summary.as_dict(), loaded_at=now

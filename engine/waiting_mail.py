@@ -41,8 +41,8 @@ _READ_AGAIN = (
 def readdress_waiting(session: Session, *, now: datetime, cause: str) -> int:
     """Re-read every waiting mail against the catalogue as it is now (``ledger.readdress``, then
     ``rewording.reword_waiting``, per ticket that has any); returns how many mails were
-    withdrawn. ``cause`` words the change for operators ("the catalogue was reloaded"):
-    ``tanggap outbox list`` shows it on each."""
+    withdrawn or worded anew. ``cause`` words the change for operators ("the catalogue was
+    reloaded"): ``tanggap outbox list`` shows it on each."""
     ticket_ids = session.scalars(
         select(Notification.ticket_id)
         .where(
@@ -53,15 +53,15 @@ def readdress_waiting(session: Session, *, now: datetime, cause: str) -> int:
         .distinct()
         .order_by(Notification.ticket_id)
     ).all()
-    withdrawn = 0
+    changed = 0
     for ticket_id in ticket_ids:
         ticket = session.get(Ticket, ticket_id)
         if ticket is not None:
-            withdrawn += ledger.readdress(session, ticket, now=now, cause=cause)
+            changed += ledger.readdress(session, ticket, now=now, cause=cause)
             # What still goes to the same people says what the catalogue says now: a renamed
             # category, agency or area, a deadline ``recompute_open`` re-based.
-            rewording.reword_waiting(session, ticket, now)
-    return withdrawn
+            changed += rewording.reword_waiting(session, ticket, now)
+    return changed
 
 
 __all__ = ["readdress_waiting"]

@@ -224,9 +224,9 @@ def load_catalogue(
         # New targets or calendars apply to the clocks already running, not just to new ones.
         summary.updated["open timers"] = clocks.recompute_open(session, now=now, previous=previous)
     # New heads, queues, public flags: mail still waiting goes to whom the catalogue names now.
-    withdrawn = waiting_mail.readdress_waiting(session, now=now, cause="the catalogue was reloaded")
-    if withdrawn:
-        summary.updated["waiting mail"] = withdrawn
+    reread = waiting_mail.readdress_waiting(session, now=now, cause="the catalogue was reloaded")
+    if reread:
+        summary.updated["waiting mail"] = reread
     revision.summary = summary.as_dict()
     session.flush()
     return summary

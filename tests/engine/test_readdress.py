@@ -469,7 +469,8 @@ def test_a_reload_that_keeps_every_address_rewords_the_waiting_mail_in_place(des
     summary = _reload(desk, "name_en: Traffic jam", "name_en: Traffic congestion")
 
     assert rows(desk, ticket, "escalation") == before
-    assert "waiting mail.updated" not in summary
+    # The two breach mails and the hand-over waiting for the queue, each worded anew.
+    assert summary["waiting mail.updated"] == 3
     texts = desk.session.scalars(
         select(Notification.body).where(
             Notification.ticket_id == ticket.id, Notification.kind == "escalation"

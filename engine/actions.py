@@ -974,7 +974,7 @@ def _photos_to_hide(session: Session, ticket: Ticket, keys: Sequence[str]) -> li
         if not mine:
             raise RuleViolated(
                 f"photo {shown(key, 80)} is not one of {ticket.code}'s photos: name a photo by "
-                "the key its url ends with",
+                "its key: the part of its url after /media/ (such as 3f/3fa9….jpg)",
                 key="unknown_photo",
                 params=params,
             )

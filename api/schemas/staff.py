@@ -205,7 +205,7 @@ class StaffPhotoRead(PhotoRead):
     hidden: bool = Field(
         default=False,
         description="a supervisor or admin hid it from the public (trigger redact, "
-        "hide_photos: the key its url ends with); staff still see it",
+        "hide_photos: its key, the part of its url after /media/); staff still see it",
     )
 
     @classmethod

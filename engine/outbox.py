@@ -593,6 +593,37 @@ def _withhold_from_supporters(session: Session, ticket: Ticket) -> int:
     )
 
 
+def _release_to_supporters(session: Session, ticket: Ticket, now: datetime) -> int:
+    """The report is public again (republished, its category public again): each "me too"
+    address still following it gets back the newest status mail withheld from it while it was
+    not (``NOT_PUBLIC_NOW``), worded as the ticket is now by ``rewording``: one mail telling
+    where the report stands, not every change they missed. Returns how many went back."""
+    following = select(func.lower(Subscription.email)).where(
+        Subscription.ticket_id == ticket.id,
+        Subscription.supported_at.is_not(None),
+        Subscription.active,
+        Subscription.confirmed_at.is_not(None),
+    )
+    rows = session.scalars(
+        select(Notification)
+        .where(
+            Notification.ticket_id == ticket.id,
+            Notification.kind == NotificationKind.CITIZEN_UPDATE,
+            Notification.status == NotificationStatus.FAILED,
+            Notification.last_error == NOT_PUBLIC_NOW,
+            func.lower(Notification.recipient).in_(following),
+        )
+        .order_by(Notification.id)
+    ).all()
+    newest = {row.recipient.lower(): row for row in rows}
+    for row in newest.values():
+        row.status = NotificationStatus.PENDING.value
+        row.last_error = None
+        row.attempts = 0
+        row.next_attempt_at = now
+    return len(newest)
+
+
 def still_addressed(session: Session, row: Notification) -> bool:
     """Whether the ticket as it is now still names ``row``'s addressee: a staff mail
     (escalation, hand-over, forwarded follow-up) to the role the ticket names, or a status mail
@@ -743,7 +774,11 @@ def readdress_pending(
     for operators (default: "after a change to <code>").
     """
     cause = cause or f"after a change to {ticket.code}"
-    withheld = 0 if visibility.published(ticket) else _withhold_from_supporters(session, ticket)
+    if visibility.published(ticket):
+        withheld = 0
+        _release_to_supporters(session, ticket, now)
+    else:
+        withheld = _withhold_from_supporters(session, ticket)
     rows = list(
         session.scalars(
             select(Notification)

@@ -619,3 +619,46 @@ def test_a_catalogue_edit_undone_gives_the_old_head_back_the_breach(desk: Desk) 
     )
     sent = [m for m in claim(desk.session, now=wib(13, 40), limit=50) if m.recipient == old]
     assert len(sent) == 1 and ticket.code in sent[0].subject
+
+
+def test_a_category_made_public_again_gives_a_me_too_address_its_newest_status_mail(
+    desk: Desk,
+) -> None:
+    """A tester's report: a reload made traffic_jam non-public (the neighbour's waiting status
+    mail was withheld), a second reload made it public again, and the neighbour never heard of
+    the report again while `outbox retry` still said "no longer public"."""
+    from engine.outbox import NOT_PUBLIC_NOW
+
+    desk.now = wib(9)
+    desk.settings = desk.settings.model_copy(update={"citizen_mail_hold_minutes": 30})
+    ticket = with_a_neighbour(desk)
+    desk.act(ticket, "verify", "admin")
+    desk.now = desk.tick()
+    _reload(desk, TRAFFIC_JAM, TRAFFIC_JAM + "    public: false\n")
+    neighbour = [r for r in rows(desk, ticket, "citizen_update") if r[0] == "tetangga@example.id"]
+    assert neighbour and all(r[1:] == ("failed", NOT_PUBLIC_NOW) for r in neighbour)
+    desk.now = desk.tick()
+
+    load_catalogue(desk.session, CATALOGUE_TEXT, now=desk.now, source="jakarta.yaml")
+
+    again = [r for r in rows(desk, ticket, "citizen_update") if r[0] == "tetangga@example.id"]
+    assert [r[1] for r in again].count("pending") == 1
+    sent = [m for m in claim(desk.session, now=desk.tick(60), limit=50)
+            if m.recipient == "tetangga@example.id"]  # fmt: skip
+    assert len(sent) == 1 and ticket.code in sent[0].subject
+
+
+def test_a_report_put_back_on_the_record_tells_a_me_too_address_once(desk: Desk) -> None:
+    """Unpublished while a status mail waited for a neighbour (withheld), then republished: the
+    neighbour gets one mail about where the report stands, not one per change missed."""
+    desk.now = wib(9)
+    desk.settings = desk.settings.model_copy(update={"citizen_mail_hold_minutes": 30})
+    ticket = with_a_neighbour(desk)
+    desk.act(ticket, "verify", "admin")
+    desk.act(ticket, "unpublish", "supervisor", note="foto memuat wajah")
+    desk.act(ticket, "assign", "admin")
+    desk.act(ticket, "republish", "supervisor", note="foto sudah diganti")
+
+    sent = [m for m in claim(desk.session, now=desk.tick(60), limit=50)
+            if m.recipient == "tetangga@example.id"]  # fmt: skip
+    assert len(sent) == 1, [m.subject for m in sent]

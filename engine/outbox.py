@@ -343,6 +343,35 @@ class _Reader:
     appeal_until: str | None = None
 
 
+def _reader(
+    lang: str,
+    *,
+    reporter: bool,
+    unsubscribe: str,
+    until: datetime | None,
+    appeal: datetime | None,
+    zone: ZoneInfo,
+) -> _Reader:
+    """A status mail's reader; the reporter's windows (``until`` to dispute, ``appeal`` to
+    appeal) in words, with the time too: a window ends at the resolution's time of day, not at
+    midnight."""
+    return _Reader(
+        lang=lang,
+        reporter=reporter,
+        unsubscribe=unsubscribe,
+        dispute_until=mail_dates.long_moment(until, lang, zone) if until and reporter else None,
+        appeal_until=mail_dates.long_moment(appeal, lang, zone) if appeal and reporter else None,
+    )
+
+
+def _standing_code(ticket: Ticket) -> str | None:
+    """The code of the report ``ticket`` was marked a duplicate of, for its readers to follow
+    that one instead; ``None`` when there is none or the public may not see it (its code would
+    tell them it exists)."""
+    standing = ticket.duplicate_of
+    return standing.code if standing is not None and visibility.published(standing) else None
+
+
 def _status_words(
     ticket: Ticket,
     event: TicketEvent,
@@ -432,10 +461,7 @@ def on_public_transition(
     held = status_mail.waiting(session, ticket, readers) if settings.citizen_mail_hold else {}
     since = min((row.first_seq for row in held.values()), default=event.seq)
     news = status_mail.mailed_events(session, ticket, since, event.seq) if held else []
-    # A duplicate's readers are pointed at the report that stands, to follow that one instead
-    # (unless the public may not see that one: its code would tell them it exists).
-    standing = ticket.duplicate_of
-    original = standing.code if standing is not None and visibility.published(standing) else None
+    original = _standing_code(ticket)
     rows = []
     rewritten = 0
     for address, subscription in readers.items():
@@ -443,15 +469,13 @@ def on_public_transition(
             continue
         reporter = address == own
         lang = letters.language(ticket.reporter_language if reporter else subscription.language)
-        reader = _Reader(
-            lang=lang,
+        reader = _reader(
+            lang,
             reporter=reporter,
             unsubscribe=unsubscribe_link(subscription, settings.public_base_url),
-            # The time too: the window ends at the resolution's time of day, not at midnight.
-            dispute_until=mail_dates.long_moment(until, lang, zone) if until and reporter else None,
-            appeal_until=mail_dates.long_moment(appeal, lang, zone)
-            if appeal and reporter
-            else None,
+            until=until,
+            appeal=appeal,
+            zone=zone,
         )
         waiting = held.get(address)
         if waiting is not None:
@@ -598,11 +622,8 @@ def _release_to_supporters(session: Session, ticket: Ticket, now: datetime) -> i
     address still following it gets back the newest status mail withheld from it while it was
     not (``NOT_PUBLIC_NOW``), worded as the ticket is now by ``rewording``: one mail telling
     where the report stands, not every change they missed. Returns how many went back."""
-    following = select(func.lower(Subscription.email)).where(
-        Subscription.ticket_id == ticket.id,
-        Subscription.supported_at.is_not(None),
-        Subscription.active,
-        Subscription.confirmed_at.is_not(None),
+    following = _supporters(ticket).where(
+        Subscription.active, Subscription.confirmed_at.is_not(None)
     )
     rows = session.scalars(
         select(Notification)
@@ -611,16 +632,14 @@ def _release_to_supporters(session: Session, ticket: Ticket, now: datetime) -> i
             Notification.kind == NotificationKind.CITIZEN_UPDATE,
             Notification.status == NotificationStatus.FAILED,
             Notification.last_error == NOT_PUBLIC_NOW,
-            func.lower(Notification.recipient).in_(following),
+            # As ``_withhold_from_supporters`` marked them.
+            Notification.recipient.in_(following),
         )
         .order_by(Notification.id)
     ).all()
     newest = {row.recipient.lower(): row for row in rows}
     for row in newest.values():
-        row.status = NotificationStatus.PENDING.value
-        row.last_error = None
-        row.attempts = 0
-        row.next_attempt_at = now
+        _send_again(row, now)
     return len(newest)
 
 
@@ -641,8 +660,38 @@ def still_addressed(session: Session, row: Notification) -> bool:
         return visibility.told_of_changes(ticket, address, said_me_too=bool(said_me_too))
     if row.kind not in _STAFF_KINDS:
         return True
-    named = _named_now(Directory(session), ticket, row)
-    return named is None or address in {email.lower() for email in named}
+    return _still_names(_named_now(Directory(session), ticket, row), row)
+
+
+def _still_names(named: list[str] | None, row: Notification) -> bool:
+    """Whether ``named`` (``_named_now``) still holds ``row``'s addressee; a kind the rule does
+    not know (``None``) counts as named: its mail is left as it is."""
+    return named is None or row.recipient.lower() in {email.lower() for email in named}
+
+
+def levels_told(session: Session, row: Notification) -> list[int]:
+    """The ledger rows (escalation ids) escalation mail ``row`` told of: the one it carries
+    and the other clocks' it named too (``MailedTogether``); empty for other mail."""
+    if row.escalation_id is None:
+        return []
+    return [
+        row.escalation_id,
+        *session.scalars(
+            select(MailedTogether.escalation_id).where(
+                MailedTogether.carrier_id == row.escalation_id,
+                MailedTogether.recipient == row.recipient,
+            )
+        ),
+    ]
+
+
+def _send_again(row: Notification, now: datetime) -> None:
+    """A row Tanggap had decided not to send ("not sent: …") goes out after all: pending now,
+    as if new."""
+    row.status = NotificationStatus.PENDING.value
+    row.last_error = None
+    row.attempts = 0
+    row.next_attempt_at = now
 
 
 def _named_now(directory: Directory, ticket: Ticket, row: Notification) -> list[str] | None:
@@ -682,12 +731,9 @@ def revive_withdrawn(
     revived = 0
     for row in rows:
         named = _named_now(directory, ticket, row)
-        if named is None or row.recipient.lower() not in {email.lower() for email in named}:
+        if named is None or not _still_names(named, row):
             continue
-        row.status = NotificationStatus.PENDING.value
-        row.last_error = None
-        row.attempts = 0
-        row.next_attempt_at = now
+        _send_again(row, now)
         revived += 1
     return revived
 
@@ -728,17 +774,8 @@ def told_elsewhere(session: Session, ticket: Ticket) -> list[int]:
     directory = Directory(session)
     ids: list[int] = []
     for row in offices:
-        named = _named_now(directory, ticket, row)
-        if named is None or row.recipient.lower() in {email.lower() for email in named}:
-            continue
-        assert row.escalation_id is not None  # selected so
-        ids.append(row.escalation_id)
-        ids += session.scalars(
-            select(MailedTogether.escalation_id).where(
-                MailedTogether.carrier_id == row.escalation_id,
-                MailedTogether.recipient == row.recipient,
-            )
-        )
+        if not _still_names(_named_now(directory, ticket, row), row):
+            ids += levels_told(session, row)
     return ids
 
 
@@ -796,7 +833,7 @@ def readdress_pending(
     withdrawn, again, escalations = 0, [], []
     for row in rows:
         named = _named_now(directory, ticket, row)
-        if named is None or row.recipient.lower() in {email.lower() for email in named}:
+        if named is None or _still_names(named, row):
             continue
         row.status = "failed"
         area_office = _CHAIN[row.recipient_kind].kind is RecipientKind.AREA_OFFICE
@@ -809,14 +846,7 @@ def readdress_pending(
                 :500
             ]
         withdrawn += 1
-        if row.escalation_id is not None:
-            escalations.append(row.escalation_id)
-            escalations += session.scalars(
-                select(MailedTogether.escalation_id).where(
-                    MailedTogether.carrier_id == row.escalation_id,
-                    MailedTogether.recipient == row.recipient,
-                )
-            )
+        escalations += levels_told(session, row)
         if row.kind == NotificationKind.CITIZEN_FOLLOW_UP.value and row.dedupe_key:
             again.append((row, row.dedupe_key))
             row.dedupe_key = None  # the event's key passes to the mail that replaces it
@@ -939,14 +969,14 @@ def stand_in_for(note: str | None) -> str | None:
     return dead or None
 
 
-def reworded_staff_bodies(row: Notification, letter: Letter) -> StaffBodies:
-    """``staff_bodies`` for a queued row given new words: a stand-in's copy keeps saying whose
-    mail it was."""
+def reworded_staff_words(row: Notification, letter: Letter) -> dict[str, str | None]:
+    """A queued staff mail's ``subject``, ``body`` and ``html_body`` given new words: a
+    stand-in's copy keeps saying whose mail it was."""
     dead = stand_in_for(row.note)
     if dead is None:
-        return {"body": letter.body, "html_body": letter.html, "note": row.note}
+        return {"subject": letter.subject, "body": letter.body, "html_body": letter.html}
     text, html = letters.forwarded(letter.body, letter.html, dead=dead)
-    return {"body": text, "html_body": html, "note": row.note}
+    return {"subject": letter.subject, "body": text, "html_body": html}
 
 
 def status_words_now(
@@ -964,13 +994,10 @@ def status_words_now(
 
     The state it names is the state now, unless a later change of state has a mail of its own:
     then the state its last event left (each mail tells of its own news)."""
-    key = row.dedupe_key or ""
-    parts = key.split(":")
-    first = status_mail.covered_from(key)
-    last_text = parts[2].rpartition("-")[2] if len(parts) == 4 else ""
-    if first is None or not last_text.isdigit() or row.unsubscribe_url is None:
+    span = status_mail.covered(row.dedupe_key)
+    if span is None or row.unsubscribe_url is None:
         return None
-    last = int(last_text)
+    first, last = span
     told = [e for e in events if first <= e.seq <= last and visibility.in_status_mail(e)]
     if not told or told[-1].seq != last:
         return None
@@ -980,15 +1007,15 @@ def status_words_now(
     zone = ZoneInfo(settings.timezone)
     until = _dispute_until(ticket, settings, now)
     appeal = _appeal_until(ticket, event, settings, now)
-    reader = _Reader(
-        lang=lang,
+    reader = _reader(
+        lang,
         reporter=reporter,
         unsubscribe=row.unsubscribe_url,
-        dispute_until=mail_dates.long_moment(until, lang, zone) if until and reporter else None,
-        appeal_until=mail_dates.long_moment(appeal, lang, zone) if appeal and reporter else None,
+        until=until,
+        appeal=appeal,
+        zone=zone,
     )
-    standing = ticket.duplicate_of
-    original = standing.code if standing is not None and visibility.published(standing) else None
+    original = _standing_code(ticket)
     state: tuple[str, str | None] | None = None
     if any(e.seq > last and visibility.changes_state(e) for e in events):
         # The state the mail's own events left, its label following the last move up to them

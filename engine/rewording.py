@@ -63,13 +63,30 @@ _OF_EVENTS = (
 )
 
 
+def reread_waiting(
+    session: Session,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    cause: str | None = None,
+    settings: Settings | None = None,
+) -> int:
+    """After a change to ``ticket`` or to what it names: withdraw the waiting mail whose
+    addressee it no longer names and tell its levels to whom it names now
+    (``ledger.readdress``, ``cause`` worded for operators), then word what still goes to the same
+    people anew (``reword_waiting``); returns how many mails were withdrawn or worded anew.
+    ``tickets.write_transition`` calls it for a change to a ticket, ``waiting_mail`` for a
+    catalogue reload or boundary import. The caller owns the transaction."""
+    withdrawn = ledger.readdress(session, ticket, now=now, cause=cause)
+    return withdrawn + reword_waiting(session, ticket, now, settings=settings)
+
+
 def reword_waiting(
     session: Session, ticket: Ticket, now: datetime, *, settings: Settings | None = None
 ) -> int:
     """Render every mail about ``ticket`` that may still go again from the ticket as it is now;
     returns how many rows got new words (a row whose words are the same is not written).
-    Called by ``tickets.write_transition`` after ``ledger.readdress``; the caller owns the
-    transaction."""
+    Called by ``reread_waiting`` after ``ledger.readdress``; the caller owns the transaction."""
     rows = list(
         session.scalars(
             select(Notification)
@@ -116,19 +133,19 @@ def reword_waiting(
             # Late by as much as when it was decided: only a change to the ticket re-words it.
             letter = escalations.letter(row, now=row.created_at)
             if letter is not None:
-                words = {"subject": letter.subject, **outbox.reworded_staff_bodies(row, letter)}
+                words = outbox.reworded_staff_words(row, letter)
         elif row.kind == NotificationKind.HANDOVER:
             given = event(handover.handover_seq(row.dedupe_key or ""))
             if given is not None:
                 letter = handover.handover_letter(
                     session, ticket, given, row.recipient_kind, settings
                 )
-                words = {"subject": letter.subject, **outbox.reworded_staff_bodies(row, letter)}
+                words = outbox.reworded_staff_words(row, letter)
         elif row.kind == NotificationKind.CITIZEN_FOLLOW_UP and row.dedupe_key:
             given = event(_follow_up_seq(row.dedupe_key))
             if given is not None:
                 letter = outbox.follow_up_letter(ticket, given, row.recipient_kind, settings)
-                words = {"subject": letter.subject, **outbox.reworded_staff_bodies(row, letter)}
+                words = outbox.reworded_staff_words(row, letter)
         elif row.kind == NotificationKind.FOLLOW_CONFIRMATION:
             subscription_id = following.confirmation_subscription(row.dedupe_key)
             subscription = (
@@ -139,7 +156,6 @@ def reword_waiting(
                 words = {"subject": letter.subject, "body": letter.body, "html_body": letter.html}
         if words is None:
             continue
-        words.pop("note", None)
         if all(getattr(row, name) == value for name, value in words.items()):
             continue
         changed += _rewrite(session, row, words)

@@ -68,14 +68,16 @@ def dedupe_key(ticket: Ticket, first: int, last: int, address: str) -> str:
     return f"citizen:{ticket.id}:{first}-{last}:{who(address)}"
 
 
-def covered_from(key: str | None) -> int | None:
-    """The first event seq a status mail's ``dedupe_key`` covers (``citizen:7:3-5:…`` → 3; a
-    key from before mail was held, ``citizen:7:3:…``, → 3)."""
+def covered(key: str | None) -> tuple[int, int] | None:
+    """The first and last event seqs a status mail's ``dedupe_key`` covers
+    (``citizen:7:3-5:…`` → (3, 5); a key from before mail was held, ``citizen:7:3:…``, →
+    (3, 3)); ``None`` for another key."""
     parts = (key or "").split(":")
     if len(parts) != 4 or parts[0] != "citizen":
         return None
-    first = parts[2].partition("-")[0]
-    return int(first) if first.isdigit() else None
+    first, _, last = parts[2].partition("-")
+    last = last or first
+    return (int(first), int(last)) if first.isdigit() and last.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,9 @@ def waiting(session: Session, ticket: Ticket, addresses: Iterable[str]) -> dict[
         .order_by(Notification.id)
     )
     for row_id, recipient, key, next_attempt_at in rows:
-        first = covered_from(key)
-        if first is not None:
-            found[recipient] = Waiting(row_id, first, next_attempt_at)
+        span = covered(key)
+        if span is not None:
+            found[recipient] = Waiting(row_id, span[0], next_attempt_at)
     return found
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clocks, handover, ledger, outbox, rewording, visibility
+from engine import clocks, handover, outbox, rewording, visibility
 from engine.actors import Actor
 from engine.codes import normalize_code, not_found
 from engine.errors import StaleVersion, TicketNotFound
@@ -174,8 +174,7 @@ def write_transition(
     clocks.on_transition(
         session, ticket, trigger=trigger, now=now, by_system=actor.role is Role.SYSTEM
     )
-    ledger.readdress(session, ticket, now=now, cause=cause)
-    rewording.reword_waiting(session, ticket, now, settings=settings)
+    rewording.reread_waiting(session, ticket, now, cause=cause, settings=settings)
     outbox.on_public_transition(session, ticket, event, now, settings=settings)
     outbox.on_citizen_follow_up(session, ticket, event, now)
     handover.on_handover(session, ticket, event, now)

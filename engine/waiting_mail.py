@@ -24,30 +24,22 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import ledger, rewording
-from engine.models import Notification, NotificationKind, Ticket
+from engine import rewording
+from engine.models import Notification, Ticket
 from engine.outbox import still_sendable
-
-#: The mail a change to the catalogue can misaddress or leave in old words.
-_READ_AGAIN = (
-    NotificationKind.ESCALATION.value,
-    NotificationKind.HANDOVER.value,
-    NotificationKind.CITIZEN_FOLLOW_UP.value,
-    NotificationKind.CITIZEN_UPDATE.value,
-    NotificationKind.FOLLOW_CONFIRMATION.value,
-)
 
 
 def readdress_waiting(session: Session, *, now: datetime, cause: str) -> int:
-    """Re-read every waiting mail against the catalogue as it is now (``ledger.readdress``, then
-    ``rewording.reword_waiting``, per ticket that has any); returns how many mails were
+    """Re-read every waiting mail against the catalogue as it is now
+    (``rewording.reread_waiting``, per ticket that has any); returns how many mails were
     withdrawn or worded anew. ``cause`` words the change for operators ("the catalogue was
     reloaded"): ``tanggap outbox list`` shows it on each."""
     ticket_ids = session.scalars(
         select(Notification.ticket_id)
         .where(
             Notification.ticket_id.is_not(None),
-            Notification.kind.in_(_READ_AGAIN),
+            # The mail a change to the catalogue can misaddress or leave in old words.
+            Notification.kind.in_(rewording.REWORDED),
             still_sendable(),
         )
         .distinct()
@@ -57,10 +49,9 @@ def readdress_waiting(session: Session, *, now: datetime, cause: str) -> int:
     for ticket_id in ticket_ids:
         ticket = session.get(Ticket, ticket_id)
         if ticket is not None:
-            changed += ledger.readdress(session, ticket, now=now, cause=cause)
             # What still goes to the same people says what the catalogue says now: a renamed
             # category, agency or area, a deadline ``recompute_open`` re-based.
-            changed += rewording.reword_waiting(session, ticket, now)
+            changed += rewording.reread_waiting(session, ticket, now, cause=cause)
     return changed
 
 

@@ -836,6 +836,19 @@ def publication_allows(trigger: Trigger, ticket: Ticket) -> bool:
     return _MODERATION[trigger] != (ticket.unpublished_at is not None)
 
 
+def _internal_reason(step: _Step, command: Unpublish | Republish | Redact) -> str | None:
+    """A moderator's reason (``note``), which stays with staff: ``public`` is refused."""
+    text = step.reason(command.note)
+    if command.public:
+        raise RuleViolated(
+            f"the reason to {command.trigger.value} a report stays internal: "
+            "leave public out, or false",
+            key="note_stays_internal",
+            params={"field": "public", "action": command.trigger.value},
+        )
+    return text
+
+
 def _moderate(ctx: Context, command: Unpublish | Republish) -> Ticket:
     """Take a report off the public record, or put it back, with a reason; in any state.
 
@@ -853,14 +866,7 @@ def _moderate(ctx: Context, command: Unpublish | Republish) -> Ticket:
             unpublished=ticket.unpublished_at is not None,
             version=ticket.version,
         )
-    text = step.reason(command.note)
-    if command.public:
-        raise RuleViolated(
-            f"the reason to {command.trigger.value} a report stays internal: "
-            "leave public out, or false",
-            key="note_stays_internal",
-            params={"field": "public", "action": command.trigger.value},
-        )
+    text = _internal_reason(step, command)
     data = {"unpublished": {"from": not unpublish, "to": unpublish}}
     ticket.unpublished_at = ctx.now if unpublish else None
     return step.write(text, False, data)
@@ -882,13 +888,7 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
     report's, shown to the public and not hidden yet."""
     step = _step(ctx, command)
     ticket = step.ticket
-    text = step.reason(command.note)
-    if command.public:
-        raise RuleViolated(
-            "the reason to redact a report stays internal: leave public out, or false",
-            key="note_stays_internal",
-            params={"field": "public", "action": command.trigger.value},
-        )
+    text = _internal_reason(step, command)
     description = clean_text(
         command.description,
         field="description",
@@ -917,12 +917,8 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
         _change(data, "public_description", ticket.public_description, kept)
     sent_url = _sent_media_url(ctx.session, ticket)
     hides_sent = sent_url is not None and sent_url in keys
-    if hides_sent and ticket.media_url_hidden_at is not None:
-        raise RuleViolated(
-            f"photo {shown(sent_url, 80)} is hidden from the public already",
-            key="photo_already_hidden",
-            params={"field": "hide_photos", "photo": printable(sent_url, 80)},
-        )
+    if sent_url is not None and hides_sent and ticket.media_url_hidden_at is not None:
+        raise _hidden_already(sent_url)
     hidden = _photos_to_hide(ctx.session, ticket, [k for k in keys if k != sent_url])
     if keys:
         data["hidden_photos"] = keys
@@ -933,6 +929,15 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
     if hides_sent:
         ticket.media_url_hidden_at = ctx.now
     return step.write(text, False, data)
+
+
+def _hidden_already(photo: str) -> RuleViolated:
+    """The refusal to hide ``photo`` (a key, or the sender's own address) hidden already."""
+    return RuleViolated(
+        f"photo {shown(photo, 80)} is hidden from the public already",
+        key="photo_already_hidden",
+        params={"field": "hide_photos", "photo": printable(photo, 80)},
+    )
 
 
 def _sent_media_url(session: Session, ticket: Ticket) -> str | None:
@@ -987,11 +992,7 @@ def _photos_to_hide(session: Session, ticket: Ticket, keys: Sequence[str]) -> li
                 params=params,
             )
         if all(a.hidden_at is not None for a in public):
-            raise RuleViolated(
-                f"photo {shown(key, 80)} is hidden from the public already",
-                key="photo_already_hidden",
-                params=params,
-            )
+            raise _hidden_already(key)
         chosen.extend(a for a in public if a.hidden_at is None)
     return chosen
 

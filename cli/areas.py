@@ -13,6 +13,7 @@ from cli.context import (
     database,
     err_console,
     now,
+    print_load_summary,
     print_rows,
     reported_errors,
     settings,
@@ -93,13 +94,7 @@ def import_(
                 "covering them is imported."
             )
         )
-    if not summary.changed:
-        console.print(Text(f"{file}: areas unchanged"))
-        return
-    for key, count in sorted(summary.as_dict().items()):
-        console.print(f"{key:28} {count:5}")
-    for change in summary.address_changes:
-        console.print(Text(f"office addresses changed: {change}"))
+    print_load_summary(summary, f"{file}: areas unchanged")
 
 
 @app.command("list")

@@ -33,6 +33,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from engine import environment, schema
+from engine.catalogue.summary import LoadSummary
 from engine.db import Database, shown_url, sqlite_file
 from engine.errors import CatalogueError, CorruptHistory, DatabaseNotReady, TanggapError
 from engine.installation import home_dir
@@ -350,6 +351,18 @@ def table(*columns: str, title: str | None = None) -> Table:
         if header.split(" ")[0] in DATE_HEADERS:
             column.no_wrap = True  # 2026-11-23 09:00 on one line, never 2026-1 above 1-23
     return grid
+
+
+def print_load_summary(summary: LoadSummary, unchanged: str) -> None:
+    """What a catalogue load or a boundary import changed: a line per kind of row and change,
+    then each generated office whose addresses changed; ``unchanged`` when nothing did."""
+    if not summary.changed:
+        console.print(unchanged)
+        return
+    for key, count in sorted(summary.as_dict().items()):
+        console.print(f"{key:28} {count:5}")
+    for change in summary.address_changes:
+        console.print(f"office addresses changed: {change}")
 
 
 def print_rows(

@@ -45,6 +45,7 @@ from cli.context import (
     now,
     one_line,
     plain,
+    print_load_summary,
     reported_errors,
     text_file,
 )
@@ -295,13 +296,7 @@ def config_load(
         text = text_file(file)
         with database().transaction() as session:
             summary = load_catalogue(session, text, source=str(file), now=now())
-    if not summary.changed:
-        console.print(f"{file}: catalogue unchanged")
-        return
-    for key, count in sorted(summary.as_dict().items()):
-        console.print(f"{key:28} {count:5}")
-    for change in summary.address_changes:
-        console.print(Text(f"office addresses changed: {change}"))
+    print_load_summary(summary, f"{file}: catalogue unchanged")
 
 
 @app.command("lifecycle")

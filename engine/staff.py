@@ -93,8 +93,8 @@ def add_staff(
 ) -> Staff:
     """Create a staff account; with ``update``, change the existing one with the same e-mail
     (else ``StaffExists``: a typo must not silently rename a colleague), keeping whether it is
-    active. ``timezone`` (their
-    daily digest's zone) is kept as it was when not given; ``default`` clears it."""
+    active. ``timezone`` (their daily digest's zone) is kept as it was when not given;
+    ``default`` clears it."""
     address = clean_email(email, field="staff_email", required=True)
     full_name = clean_text(
         name, field="staff_name", limit=LIMITS["staff_name"], required=True, multiline=False

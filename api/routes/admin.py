@@ -60,4 +60,8 @@ def reload_catalogue(
 ) -> CatalogueLoaded:
     """Replace the catalogue with this YAML, validated whole first (as `tanggap config load`)."""
     summary = load_catalogue(session, text, source="api upload", now=now)
-    return CatalogueLoaded(changed=summary.changed, summary=summary.as_dict())
+    return CatalogueLoaded(
+        changed=summary.changed,
+        summary=summary.as_dict(),
+        address_changes=summary.address_changes,
+    )

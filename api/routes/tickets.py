@@ -62,6 +62,7 @@ from engine.errors import shown
 from engine.instants import given_instant
 from engine.keys import may_fire
 from engine.queries.tickets import AT_RISK_HOURS_MAX
+from engine.text import LIMITS
 
 router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictRoute)
 
@@ -69,16 +70,17 @@ router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictRoute)
 class WorkQuery:
     def __init__(
         self,
-        agency: Annotated[str | None, Query(max_length=40)] = None,
+        agency: Annotated[str | None, Query(max_length=LIMITS["agency_code"])] = None,
         state: Annotated[
             list[State] | None, STATES, Query(description="default: all open states")
         ] = None,
-        category: Annotated[str | None, Query(max_length=60)] = None,
+        category: Annotated[str | None, Query(max_length=LIMITS["category_code"])] = None,
         area: Annotated[
-            str | None, Query(max_length=40, description="this area and beneath")
+            str | None, Query(max_length=LIMITS["area_code"], description="this area and beneath")
         ] = None,
         officer: Annotated[
-            str | None, Query(max_length=254, description="the assigned officer's e-mail")
+            str | None,
+            Query(max_length=LIMITS["staff_email"], description="the assigned officer's e-mail"),
         ] = None,
         overdue: bool = False,
         at_risk_hours: Annotated[

@@ -34,7 +34,7 @@ from engine import (
     Submitted,
     Supported,
 )
-from engine.text import as_number_text
+from engine.text import LIMITS, as_number_text
 
 
 def _typed(kind: str) -> Callable[[Any, ValidationInfo], Any]:
@@ -119,7 +119,9 @@ Answers = Annotated[
 
 #: An e-mail address as sent: the engine's one rule (``engine.text.clean_email``) checks it, so
 #: every door refuses a bad one with the same code (``not_an_email``) and words.
-Email = Annotated[str, Field(max_length=254, json_schema_extra={"format": "email"})]
+Email = Annotated[
+    str, Field(max_length=LIMITS["reporter_email"], json_schema_extra={"format": "email"})
+]
 
 
 class _In(BaseModel):
@@ -267,14 +269,16 @@ class ReportPage(BaseModel):
 
 
 class ReportCreate(_In):
-    category: str = Field(min_length=1, max_length=60, examples=["traffic_jam"])
-    description: str = Field(min_length=1, max_length=4000)
+    category: str = Field(
+        min_length=1, max_length=LIMITS["category_code"], examples=["traffic_jam"]
+    )
+    description: str = Field(min_length=1, max_length=LIMITS["description"])
     lat: BodyLat
     lon: BodyLon
-    address: str | None = Field(default=None, max_length=300)
-    name: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=LIMITS["address"])
+    name: str | None = Field(default=None, max_length=LIMITS["reporter_name"])
     email: Email | None = None
-    phone: str | None = Field(default=None, max_length=40)
+    phone: str | None = Field(default=None, max_length=LIMITS["reporter_phone"])
     language: Language = Language.ID
     private: Flag = Field(default=False, description="hide who reported it from staff too")
     channel: Channel = Channel.APP
@@ -391,17 +395,21 @@ class ReporterRead(BaseModel):
 
 
 class DisputeCreate(_In):
-    reason: str = Field(max_length=4000)  # blank: the engine says a dispute needs a reason
+    reason: str = Field(
+        max_length=LIMITS["note"]
+    )  # blank: the engine says a dispute needs a reason
     expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class AppealCreate(_In):
-    reason: str = Field(max_length=4000)  # blank: the engine says an appeal needs a reason
+    reason: str = Field(
+        max_length=LIMITS["note"]
+    )  # blank: the engine says an appeal needs a reason
     expected_version: Whole | None = Field(default=None, ge=1)
 
 
 class CommentCreate(_In):
-    text: str = Field(min_length=1, max_length=4000)
+    text: str = Field(min_length=1, max_length=LIMITS["note"])
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="photos, base64-encoded JPEG/PNG/WebP"
     )
@@ -410,7 +418,7 @@ class CommentCreate(_In):
 
 class RatingCreate(_In):
     rating: Whole = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
-    note: str | None = Field(default=None, max_length=4000)
+    note: str | None = Field(default=None, max_length=LIMITS["note"])
     expected_version: Whole | None = Field(default=None, ge=1)
 
 

@@ -37,6 +37,7 @@ from engine import (
 from engine.keys import acts_as
 from engine.models import ApiKey, Priority
 from engine.queries.staff import StaffPhoto
+from engine.text import LIMITS
 
 
 class _In(BaseModel):
@@ -312,11 +313,11 @@ class TransitionCreate(_In):
     expected_version: Whole | None = Field(
         default=None, ge=1, description="required here or as If-Match: the version you read"
     )
-    note: str | None = Field(default=None, max_length=4000)
+    note: str | None = Field(default=None, max_length=LIMITS["note"])
     public: Flag | None = Field(default=None, description=_PUBLIC_DEFAULT)
-    agency: str | None = Field(default=None, max_length=40)
-    officer: str | None = Field(default=None, max_length=254)
-    category: str | None = Field(default=None, max_length=60)
+    agency: str | None = Field(default=None, max_length=LIMITS["agency_code"])
+    officer: str | None = Field(default=None, max_length=LIMITS["staff_email"])
+    category: str | None = Field(default=None, max_length=LIMITS["category_code"])
     lat: BodyLat | None = None
     lon: BodyLon | None = None
     duplicate_of: str | None = Field(default=None, max_length=40)
@@ -324,7 +325,7 @@ class TransitionCreate(_In):
     priority: str | None = Field(default=None, max_length=10)
     description: str | None = Field(
         default=None,
-        max_length=4000,
+        max_length=LIMITS["description"],
         description="redact: the description the public reads instead of the reporter's words",
     )
     hide_photos: list[Annotated[str, Field(max_length=200)]] = Field(
@@ -367,11 +368,11 @@ class KeyCreate(_In):
         "service requests (POST /open311/v2/requests) and takes no agency, area or staff"
     )
     name: str = Field(min_length=1, max_length=200)
-    agency: str | None = Field(default=None, max_length=40)
-    area: str | None = Field(default=None, max_length=40)
+    agency: str | None = Field(default=None, max_length=LIMITS["agency_code"])
+    area: str | None = Field(default=None, max_length=LIMITS["area_code"])
     staff: str | None = Field(
         default=None,
-        max_length=254,
+        max_length=LIMITS["staff_email"],
         description="e-mail of the staff member the key belongs to: a supervisor's escalation "
         "feed lists what was mailed to that address; default agency: theirs",
     )
@@ -454,6 +455,10 @@ class FiguresRead(BaseModel):
 class CatalogueLoaded(BaseModel):
     changed: bool
     summary: dict[str, int]
+    address_changes: list[str] = Field(
+        description="generated offices whose e-mail addresses changed, one line each "
+        "(code, name, old → new queue and head): mail to the old addresses stops"
+    )
 
 
 class EscalationRead(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from engine.areas import import_boundaries
+from engine.boundaries import BoundaryMapping
 from engine.keys import create_key
 from engine.lifecycle import Role
 from engine.staff import add_staff
@@ -364,6 +367,36 @@ def test_admin_catalogue_reload_validates_whole(api: Api) -> None:
     response = api.client.put("/api/v1/admin/catalogue", content=broken, headers=yaml)
     assert response.status_code == 422
     assert "NOPE" in response.json()["detail"]
+
+
+def test_admin_catalogue_reload_names_each_office_whose_addresses_changed(api: Api) -> None:
+    # Mail to a generated office's old address stops: the admin who reloaded must read where
+    # it goes now, as `tanggap config load` prints it.
+    square = [[[120.0, -1.0], [120.01, -1.0], [120.01, -0.99], [120.0, -0.99], [120.0, -1.0]]]
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "K9", "name": "Kampung", "level": "kota"},
+        "geometry": {"type": "Polygon", "coordinates": square},
+    }
+    geojson = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    with api.transactions.write() as session:
+        import_boundaries(
+            session, geojson, BoundaryMapping(), source="k.geojson", now=api.clock.now
+        )
+    text = (ROOT / "catalogue" / "jakarta.yaml").read_text()
+    edited = text.replace('head_email: "kota-{slug}.head@', 'head_email: "wali-{slug}.head@', 1)
+    assert edited != text
+    yaml = {**api.auth("admin"), "Content-Type": "application/yaml"}
+
+    response = api.client.put("/api/v1/admin/catalogue", content=edited, headers=yaml)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["address_changes"] == [
+        "KOTA-K9 Kantor Kampung: head kota-kampung.head@tanggap.example → "
+        "wali-kampung.head@tanggap.example"
+    ]
+    again = api.client.put("/api/v1/admin/catalogue", content=edited, headers=yaml)
+    assert again.json()["address_changes"] == []
 
 
 def test_admin_catalogue_reload_lists_each_problem_for_people_and_programs(api: Api) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cli.context import console, database, fail, now, print_rows, reported_errors, settings
-from engine.errors import StaffExists
+from engine.errors import StaffExists, StaffNotFound
 from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role
 from engine.models import ApiKey, Staff, Ticket
 from engine.staff import (
@@ -74,6 +74,8 @@ def add(
             )
         except StaffExists as exc:
             fail(exc.message.replace("update them explicitly", "add --update"))
+        except StaffNotFound as exc:
+            fail(exc.message.replace("add them without updating", "run it without --update"))
         where = member.agency.code if member.agency else "no agency"
         zone = f", time zone {member.timezone}" if member.timezone else ""
         console.print(f"{member.email}: {member.role} of {where}{zone}")

@@ -132,3 +132,27 @@ def test_cli_an_update_keeps_a_deactivated_member_deactivated_and_their_key_refu
         else:
             raise AssertionError("a deactivated member's key was accepted")
     assert "was already active" not in ok(tanggap, "staff", "activate", sup)
+
+
+def test_cli_an_update_of_an_address_nobody_has_creates_no_account(
+    tanggap: CliRunner, database: Database, wide: None
+) -> None:
+    """`--update` with a mistyped address used to create a second account (with the role and
+    agency given) instead of changing the colleague meant: it is refused, nothing written."""
+    siti = _member(tanggap, "Siti", "supervisor", "DBM")
+    typo = siti.replace("@", "x@")
+
+    line = refused(tanggap, "staff", "add", typo, "--update", "--name", "Siti", "--role",
+                   "admin")  # fmt: skip
+
+    assert line == (
+        f"error: no staff member {typo!r} to update; run it without --update to create the account"
+    )
+    with database.reading() as session:
+        from engine.staff import find_staff
+
+        assert find_staff(session, typo) is None
+    assert f"{siti}: staff of DISHUB" in ok(
+        tanggap, "staff", "add", siti, "--update", "--name", "Siti", "--role", "staff",
+        "--agency", "DISHUB",
+    )  # fmt: skip

@@ -55,6 +55,7 @@ from engine.catalogue.lookup import find_agency, find_category
 from engine.errors import CorruptHistory, DatabaseNotReady, RuleViolated, TanggapError
 from engine.lifecycle import mermaid
 from engine.routing import refuse_number, shown_bound
+from engine.staff import find_staff
 
 
 class OneLineErrors(typer.core.TyperGroup):
@@ -330,12 +331,13 @@ def demo() -> None:
             )
         with db.transaction() as session:
             ready = find_agency(session, DEMO_AGENCY) and find_category(session, DEMO_CATEGORY)
+            known = find_staff(session, officer) is not None
     if not ready:
         fail(
             f"load the catalogue first: {DEMO_SETUP} (the demo reports a {DEMO_CATEGORY} "
             f"for {DEMO_AGENCY})"
         )
-    staff.add(officer, name="Petugas Demo (Dishub)", agency=DEMO_AGENCY, update=True)
+    staff.add(officer, name="Petugas Demo (Dishub)", agency=DEMO_AGENCY, update=known)
     code = tickets.submit_cmd(
         category=DEMO_CATEGORY,
         description="Macet total di Jl. Medan Merdeka Barat, lampu lalu lintas mati",

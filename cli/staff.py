@@ -71,6 +71,7 @@ def add(
                 now=now(),
                 timezone=timezone,
                 update=update,
+                create=not update,
             )
         except StaffExists as exc:
             fail(exc.message.replace("update them explicitly", "add --update"))

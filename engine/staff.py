@@ -90,12 +90,13 @@ def add_staff(
     now: datetime,
     timezone: str | None = None,
     update: bool = False,
+    create: bool = True,
 ) -> Staff:
     """Create a staff account; with ``update``, change the existing one with the same e-mail
     (else ``StaffExists``: a typo must not silently rename a colleague), keeping whether it is
-    active; ``update`` of an address nobody has is ``StaffNotFound`` (a typo must not
-    silently create an account either). ``timezone`` (their daily digest's zone) is kept as
-    it was when not given; ``default`` clears it."""
+    active. With ``update`` and not ``create`` (``staff add --update``), an address nobody has
+    is ``StaffNotFound``: a typo must not silently create an account either. ``timezone``
+    (their daily digest's zone) is kept as it was when not given; ``default`` clears it."""
     address = clean_email(email, field="staff_email", required=True)
     full_name = clean_text(
         name, field="staff_name", limit=LIMITS["staff_name"], required=True, multiline=False
@@ -111,7 +112,7 @@ def add_staff(
             f"{member.email} is already {member.role} of {where} ({member.name!r}); "
             "update them explicitly to change name, role or agency"
         )
-    if member is None and update:
+    if member is None and not create:
         raise StaffNotFound(
             f"no staff member {address!r} to update; add them without updating to create "
             "the account"

@@ -59,7 +59,29 @@ def _reset_postgres(url: str) -> None:
 DATABASE_FREE = "database_free"
 
 
+#: The files whose tests take longest one by one (subprocesses, real Prefect servers, four
+#: processes racing): they run first, each file kept whole. Found last, they kept one xdist
+#: worker busy minutes after the other had run out of tests (``--durations=0`` finds them).
+LONG_FIRST = (
+    "cli/test_cli_serve.py",
+    "cli/test_readme.py",
+    "workflows/test_escalation_mail_flow.py",
+    "engine/test_concurrency.py",
+    "workflows/test_delivery.py",
+    "engine/test_lifecycle_stateful.py",
+    "workflows/test_crash.py",
+    "cli/test_cli_output_errors.py",
+)
+
+
+def _long_first(item: pytest.Item) -> int:
+    path = item.path.as_posix()
+    return next((i for i, name in enumerate(LONG_FIRST) if path.endswith(name)), len(LONG_FIRST))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Stable: every file's own order stays, and every worker sorts the same collection alike.
+    items.sort(key=_long_first)
     free = [item for item in items if item.get_closest_marker(DATABASE_FREE)]
     for item in free:
         if "database_url" in getattr(item, "fixturenames", ()):

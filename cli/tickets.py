@@ -209,6 +209,14 @@ def act(
             "(repeatable)",
         ),
     ] = None,
+    show_photo: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--show-photo",
+            help="redact: a photo hidden earlier to show the public again, by its key, as for "
+            "--hide-photo (repeatable)",
+        ),
+    ] = None,
 ) -> None:
     """Fire an action on a ticket, as a staff member (--as) or as its reporter (--token)."""
     with reported_errors():
@@ -244,6 +252,7 @@ def act(
                 photos=photos,
                 description=description,
                 hide_photos=tuple(hide_photo or ()),
+                show_photos=tuple(show_photo or ()),
             )
             console.print(_outcome(parse_trigger(action), ticket), markup=False)
 
@@ -285,6 +294,23 @@ def _photo_lines(session: Session, ticket: Ticket) -> list[str]:
         f"{media / a.storage_key}" + ("  [hidden from the public]" if a.hidden_at else "")
         for a in rows
     ]
+
+
+#: What a ``redact`` event did to photos, by the name its data keeps them under.
+_PHOTOS_MOVED = (
+    ("hidden_photos", "hidden from the public"),
+    ("shown_photos", "shown to the public again"),
+)
+
+
+def _photos_moved(data: dict[str, Any] | None) -> list[str]:
+    """``redact``'s photos, as the timeline says them: "2 photos hidden from the public"."""
+    said = []
+    for name, done in _PHOTOS_MOVED:
+        keys = (data or {}).get(name)
+        if isinstance(keys, list) and keys:
+            said.append(f"{len(keys)} photo{'s' if len(keys) > 1 else ''} {done}")
+    return said
 
 
 @app.command("show")
@@ -339,6 +365,7 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
                 if ev.actor_role == "citizen":
                     seen = "citizen"  # never public (engine.tickets), not staff-only either
                 note = f"[{seen}] {visible(ev.note)}"
+            note = "  ".join([note, *_photos_moved(ev.data)]).strip()
             timeline.add_row(
                 str(ev.seq),
                 local(ev.created_at, short=True),

@@ -509,11 +509,13 @@ class Redact(Command):
     ``description``: the text the public reads instead of the reporter's words;
     ``hide_photos``: storage keys (the last part of a photo's ``url``) of the report's photos to
     hide from the public, or the address of the sending system's own photo (Open311
-    ``media_url``, as staff see it). At least one of them."""
+    ``media_url``, as staff see it); ``show_photos``: photos hidden earlier, named the same way,
+    to show the public again (a moderator who hid the wrong one). At least one of them."""
 
     trigger = Trigger.REDACT
     description: str | None = None
     hide_photos: Sequence[str] = ()
+    show_photos: Sequence[str] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -877,15 +879,18 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
 
     The public (every reader: the report, lists, the map, duplicate suggestions, Open311, the
     public page, ``GET /media/{key}``) reads ``description`` instead of the reporter's words and
-    no longer sees the photos named in ``hide_photos``. Staff still read the words as sent
-    (``Ticket.description`` is never overwritten: the agency may need the plate number the
-    public must not read) and see every photo, marked hidden. The event keeps what the public
-    read before (``public_description`` from/to: ``None`` is the reporter's own words) and the
-    keys hidden; the public timeline says only that a moderator edited the report.
+    no longer sees the photos named in ``hide_photos``; it sees those named in ``show_photos``
+    (hidden earlier) again. Staff still read the words as sent (``Ticket.description`` is never
+    overwritten: the agency may need the plate number the public must not read) and see every
+    photo, marked hidden. The event keeps what the public read before (``public_description``
+    from/to: ``None`` is the reporter's own words) and the keys hidden (``hidden_photos``) and
+    shown again (``shown_photos``); the public timeline says only that a moderator edited the
+    report.
 
     Every input is checked before anything is written: a reason, never public; a description
-    by a submission's rules that differs from the one the public reads; each photo one of the
-    report's, shown to the public and not hidden yet."""
+    by a submission's rules that differs from the one the public reads; each photo to hide one
+    of the report's, shown to the public and not hidden yet; each photo to show one of the
+    report's and hidden; no photo in both lists."""
     step = _step(ctx, command)
     ticket = step.ticket
     text = _internal_reason(step, command)
@@ -896,12 +901,20 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
         required=command.description is not None,
     )
     keys = list(dict.fromkeys(command.hide_photos))
-    if description is None and not keys:
+    show_keys = list(dict.fromkeys(command.show_photos))
+    if description is None and not keys and not show_keys:
         raise RuleViolated(
-            "redact needs the description the public should read, or photos to hide "
-            "(hide_photos), or both",
+            "redact needs the description the public should read, photos to hide "
+            "(hide_photos) or photos hidden earlier to show again (show_photos), or some of them",
             key="nothing_to_redact",
             params={"field": "description", "action": command.trigger.value},
+        )
+    both = next((k for k in show_keys if k in keys), None)
+    if both is not None:
+        raise RuleViolated(
+            f"photo {shown(both, 80)} is both in hide_photos and in show_photos: name it in one",
+            key="photo_hidden_and_shown",
+            params={"field": "show_photos", "photo": printable(both, 80)},
         )
     data: dict[str, Any] = {}
     if description is not None:
@@ -920,15 +933,72 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
     if sent_url is not None and hides_sent and ticket.media_url_hidden_at is not None:
         raise _hidden_already(sent_url)
     hidden = _photos_to_hide(ctx.session, ticket, [k for k in keys if k != sent_url])
+    shows_sent = sent_url is not None and sent_url in show_keys
+    if sent_url is not None and shows_sent and ticket.media_url_hidden_at is None:
+        raise _not_hidden(sent_url)
+    unhidden = _photos_to_show(ctx.session, ticket, [k for k in show_keys if k != sent_url])
     if keys:
         data["hidden_photos"] = keys
+    if show_keys:
+        data["shown_photos"] = show_keys
     if description is not None:
         ticket.public_description = data["public_description"]["to"]
     for attachment in hidden:
         attachment.hidden_at = ctx.now
     if hides_sent:
         ticket.media_url_hidden_at = ctx.now
+    # Every copy of the photo is shown again (``attach_photos`` hides a copy sent later, by
+    # ``hidden_at``: nothing else keeps the hidden state).
+    for attachment in unhidden:
+        attachment.hidden_at = None
+    if shows_sent:
+        ticket.media_url_hidden_at = None
     return step.write(text, False, data)
+
+
+def _not_hidden(photo: str) -> RuleViolated:
+    """The refusal to show again ``photo`` (a key, or the sender's own address) not hidden."""
+    return RuleViolated(
+        f"photo {shown(photo, 80)} is not hidden from the public: nothing to show again",
+        key="photo_not_hidden",
+        params={"field": "show_photos", "photo": printable(photo, 80)},
+    )
+
+
+def _unknown_photo(ticket: Ticket, key: str, field: str) -> RuleViolated:
+    """The refusal of ``key``, not one of ``ticket``'s photos, named in ``field``."""
+    return RuleViolated(
+        f"photo {shown(key, 80)} is not one of {ticket.code}'s photos: name a photo by "
+        "its key: the part of its url after /media/ (such as 3f/3fa9….jpg)",
+        key="unknown_photo",
+        params={"field": field, "photo": printable(key, 80)},
+    )
+
+
+def _photos_to_show(session: Session, ticket: Ticket, keys: Sequence[str]) -> list[Attachment]:
+    """The hidden attachments of ``ticket`` stored under ``keys`` (every copy of a key), each
+    key checked: one of the report's photos (``unknown_photo``) and hidden from the public
+    (``photo_not_hidden``). The first wrong key is named."""
+    if not keys:
+        return []
+    rows = session.scalars(
+        select(Attachment)
+        .where(Attachment.ticket_id == ticket.id, Attachment.storage_key.in_(list(keys)))
+        .order_by(Attachment.id)
+    ).all()
+    found: dict[str, list[Attachment]] = {}
+    for attachment in rows:
+        found.setdefault(attachment.storage_key, []).append(attachment)
+    chosen: list[Attachment] = []
+    for key in keys:
+        mine = found.get(key)
+        if not mine:
+            raise _unknown_photo(ticket, key, "show_photos")
+        hidden = [a for a in mine if a.hidden_at is not None]
+        if not hidden:
+            raise _not_hidden(key)
+        chosen.extend(hidden)
+    return chosen
 
 
 def _hidden_already(photo: str) -> RuleViolated:
@@ -977,12 +1047,7 @@ def _photos_to_hide(session: Session, ticket: Ticket, keys: Sequence[str]) -> li
         params: dict[str, object] = {"field": "hide_photos", "photo": printable(key, 80)}
         mine = found.get(key)
         if not mine:
-            raise RuleViolated(
-                f"photo {shown(key, 80)} is not one of {ticket.code}'s photos: name a photo by "
-                "its key: the part of its url after /media/ (such as 3f/3fa9….jpg)",
-                key="unknown_photo",
-                params=params,
-            )
+            raise _unknown_photo(ticket, key, "hide_photos")
         public = [a for a, by_event in mine if by_event]
         if not public:
             raise RuleViolated(

@@ -334,16 +334,27 @@ class TransitionCreate(_In):
         description="redact: the report's photos to hide from the public, each by the key its "
         "url ends with (/media/{key}), or the sending system's own photo by its media_url",
     )
+    show_photos: list[Annotated[str, Field(max_length=200)]] = Field(
+        default=[],
+        max_length=50,
+        description="redact: photos hidden from the public earlier (hide_photos) to show "
+        "again, named as in hide_photos; one not hidden is refused (photo_not_hidden), and so "
+        "is a photo named in both lists",
+    )
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="proof photos, base64-encoded JPEG/PNG/WebP"
     )
 
     def fields(self, photos: list[bytes]) -> dict[str, Any]:
-        values = self.model_dump(exclude={"trigger", "expected_version", "photos", "hide_photos"})
+        values = self.model_dump(
+            exclude={"trigger", "expected_version", "photos", "hide_photos", "show_photos"}
+        )
         if photos:
             values["photos"] = tuple(photos)
         if self.hide_photos:
             values["hide_photos"] = tuple(self.hide_photos)
+        if self.show_photos:
+            values["show_photos"] = tuple(self.show_photos)
         return {k: v for k, v in values.items() if v is not None}
 
 

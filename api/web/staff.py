@@ -192,6 +192,7 @@ def act_on_ticket(
     # The text the redact form showed, to tell an edit from the text left as it was.
     description_was: Annotated[str | None, Form()] = None,
     hide_photos: Annotated[list[str] | None, Form()] = None,
+    show_photos: Annotated[list[str] | None, Form()] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
     back: Annotated[str | None, Form()] = None,
     fault: Annotated[RuleViolated | None, Depends(page_form_fault)] = None,
@@ -243,6 +244,8 @@ def act_on_ticket(
             given["description"] = description
         if "hide_photos" in wanted and hide_photos:
             given["hide_photos"] = tuple(dict.fromkeys(hide_photos))
+        if "show_photos" in wanted and show_photos:
+            given["show_photos"] = tuple(dict.fromkeys(show_photos))
         if "photos" in wanted:
             files = [p for p in photos or [] if p.filename]
             if len(files) > settings.max_photos:

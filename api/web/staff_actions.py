@@ -32,7 +32,7 @@ INPUTS: dict[Trigger, tuple[str, ...]] = {
     Trigger.COMMENT: ("note",),
     Trigger.UNPUBLISH: ("note",),
     Trigger.REPUBLISH: ("note",),
-    Trigger.REDACT: ("note", "description", "hide_photos"),
+    Trigger.REDACT: ("note", "description", "hide_photos", "show_photos"),
 }
 #: Staff never rate (the citizen does) nor reopen from the worklist (it lists open tickets).
 OFFERED = tuple(t for t in USER_TRIGGERS if t in INPUTS)

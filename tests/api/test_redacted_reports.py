@@ -357,6 +357,81 @@ def test_a_photo_hidden_already_is_refused_and_says_so(
     assert api.client.get(f"/media/{jam}").status_code == 200  # nothing else was hidden
 
 
+# --- a photo hidden by mistake, shown again (show_photos) -------------------------------------
+
+
+def test_a_photo_hidden_by_mistake_is_shown_to_the_public_again(
+    api: Api, scene: tuple[str, str, str, str]
+) -> None:
+    code, _, face, jam = scene
+    assert _redact(api, code, description=None, hide_photos=[jam]).status_code == 200
+    assert api.client.get(f"/media/{jam}").status_code == 404
+    assert jam not in api.client.get(f"/api/v1/reports/{code}").text
+
+    shown = _redact(api, code, note="keliru: foto kemacetan", description=None, show_photos=[jam])
+    assert shown.status_code == 200, shown.text
+
+    report = api.client.get(f"/api/v1/reports/{code}").json()
+    assert [_key(p["url"]) for p in report["photos"]] == [face, jam]
+    served = api.client.get(f"/media/{jam}")  # to anyone: no key, no cookie
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    assert served.headers["cache-control"].startswith("public")
+    one = api.client.get(f"/open311/v2/requests/{code}.json").json()[0]
+    assert _key(one["media_url"]) == face  # the first public photo, as before the mistake
+    assert jam in api.client.get(f"/t/{code}").text
+    body = _detail(api, code)
+    assert [(_key(p["url"]), p["public"], p["hidden"]) for p in body["photos"]] == [
+        (face, True, False),
+        (jam, True, False),
+    ]
+    last = body["events"][-1]
+    assert (last["action"], last["note"], last["data"]) == (
+        "redact",
+        "keliru: foto kemacetan",
+        {"shown_photos": [jam]},
+    )
+
+
+@pytest.mark.parametrize(
+    ("which", "code_"),
+    [
+        ("face", "photo_not_hidden"),  # never hidden
+        ("unknown", "unknown_photo"),
+        ("both", "photo_hidden_and_shown"),  # the jam photo, hidden, named to hide and to show
+    ],
+)
+def test_showing_again_a_photo_not_hidden_is_refused_and_names_the_field(
+    api: Api, scene: tuple[str, str, str, str], which: str, code_: str
+) -> None:
+    code, _, face, jam = scene
+    assert _redact(api, code, description=None, hide_photos=[jam]).status_code == 200
+    version = _detail(api, code)["version"]
+    photo = {"face": face, "unknown": "00/" + "0" * 64 + ".jpg", "both": jam}[which]
+    hide = [photo] if which == "both" else []
+    refused = _redact(api, code, description=REDACTED, hide_photos=hide, show_photos=[photo])
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert (problem["code"], problem["params"]) == (
+        code_,
+        {"field": "show_photos", "photo": photo},
+    )
+    assert photo in problem["detail"]
+    after = _detail(api, code)
+    assert after["version"] == version and after["redacted"] is False
+    assert [(_key(p["url"]), p["hidden"]) for p in after["photos"]] == [
+        (face, False),
+        (jam, True),
+    ]
+    assert api.client.get(f"/media/{jam}").status_code == 404
+
+
+def test_too_many_photos_to_show_again_is_refused_naming_the_field(api: Api) -> None:
+    code = api.submit(description=PERSONAL)["code"]
+    refused = _redact(api, code, show_photos=[f"{n}.jpg" for n in range(51)])
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["params"]["field"] == "show_photos"
+
+
 def test_redact_checks_the_version_read_as_every_transition(api: Api) -> None:
     code = api.submit(description=PERSONAL)["code"]
     stale = api.client.post(
@@ -398,7 +473,10 @@ def test_a_supervisor_redacts_from_the_ticket_page(
     unchanged = {**form, "note": REASON, "description": PERSONAL, "description_was": PERSONAL}
     refused = web.post(f"/staff/tickets/{code}/actions?lang=en", data=unchanged)
     assert refused.status_code == 422
-    assert "Give the text the public should read, or choose photos to hide." in refused.text
+    assert (
+        "Give the text the public should read, or choose photos to hide or to show again."
+        in refused.text
+    )
     # The text left as shown (CRLF from the browser) is no edit: only the photo is hidden.
     crlf = {**unchanged, "description": PERSONAL + "\r\n", "hide_photos": face}
     done = web.post(f"/staff/tickets/{code}/actions", data=crlf)
@@ -419,6 +497,32 @@ def test_a_supervisor_redacts_from_the_ticket_page(
     assert "Redacted by a moderator: the public reads this instead of the report above" in shown
     assert PERSONAL in shown and REDACTED in shown
     assert api.client.get(f"/api/v1/reports/{code}").json()["description"] == REDACTED
+
+
+def test_a_supervisor_shows_a_hidden_photo_again_from_the_ticket_page(
+    api: Api, scene: tuple[str, str, str, str]
+) -> None:
+    code, _, face, jam = scene
+    assert _redact(api, code, description=None, hide_photos=[jam]).status_code == 200
+    web: TestClient = staff_web(api)
+    sign_in(web, api, "supervisor")
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    assert "Show these hidden photos to the public again" in page
+    assert f'name="show_photos" value="{jam}"' in page
+    assert f'name="show_photos" value="{face}"' not in page  # only hidden photos
+    assert "Photos hidden from the public: 1" in page  # the timeline says what redact did
+
+    form = {"expected_version": _version(page), "back": "ticket", "trigger": "redact"}
+    body = {**form, "note": "keliru", "description": PERSONAL, "description_was": PERSONAL}
+    done = web.post(f"/staff/tickets/{code}/actions", data={**body, "show_photos": jam})
+    assert done.status_code == 303, done.text
+    report = api.client.get(f"/api/v1/reports/{code}").json()
+    assert [_key(p["url"]) for p in report["photos"]] == [face, jam]
+    assert api.client.get(f"/media/{jam}").status_code == 200
+    shown = web.get(done.headers["location"] + "&lang=en").text
+    assert "Photos shown to the public again: 1" in shown
+    assert f'name="show_photos" value="{jam}"' not in shown
+    assert f'name="hide_photos" value="{jam}"' in shown
 
 
 def test_the_agency_staff_get_no_redact_button(api: Api, scene: tuple[str, str, str, str]) -> None:
@@ -462,3 +566,13 @@ def test_the_sending_systems_photo_address_is_hidden_by_its_url(api: Api) -> Non
     assert (detail["media_url"], detail["media_url_hidden"]) == (SENT_PHOTO, True)
     again = _redact(api, code, description=None, hide_photos=[SENT_PHOTO])
     assert again.status_code == 422 and again.json()["code"] == "photo_already_hidden"
+    # Shown again by the same address: Open311 gives it back once our copy is shown too.
+    back = _redact(api, code, description=None, show_photos=[SENT_PHOTO])
+    assert back.status_code == 200, back.text
+    detail = _detail(api, code)
+    assert (detail["media_url"], detail["media_url_hidden"]) == (SENT_PHOTO, False)
+    (item,) = fetch(api, f"requests/{code}")
+    assert item["media_url"] == SENT_PHOTO
+    assert _redact(api, code, description=None, show_photos=[ours]).status_code == 200
+    (item,) = fetch(api, f"requests/{code}")
+    assert _key(item["media_url"]) == ours

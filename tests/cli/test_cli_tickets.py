@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -245,6 +246,54 @@ def test_cli_an_admin_redacts_a_report_and_staff_still_read_it(
     assert "[internal] data pribadi" in shown
     again = tanggap.invoke(app, [*redact, "--as", boss, "--note", "x", "--hide-photo", key])
     assert again.exit_code == 2 and "is what the public reads already" in again.output
+
+
+def test_cli_a_moderator_shows_a_photo_hidden_by_mistake_again(
+    tanggap: CliRunner, database: Database, committed: list[str], wide: None, tmp_path: Path
+) -> None:
+    from engine.queries.media import find_stored_photo
+    from engine.queries.public import get_public
+
+    boss = f"boss-{uuid.uuid4().hex[:8]}@tanggap.example"
+    run(tanggap, "staff", "add", boss, "--name", "Sri", "--role", "admin")
+    photo = tmp_path / "jalan.jpg"
+    Image.new("RGB", (64, 48), (40, 120, 40)).save(photo)
+    out = run(
+        tanggap, "ticket", "submit", "--quiet", "--category", "traffic_jam",
+        "--description", "Macet di depan Monas", "--photo", str(photo), *MONAS,
+    )  # fmt: skip
+    code = out.split()[0]
+    committed.append(code)
+    media = tmp_path / "media"
+    (line,) = [x for x in run(tanggap, "ticket", "show", code).splitlines() if str(media) in x]
+    key = line.split(f"{media}/", 1)[1].split()[0]
+
+    def public_photos() -> list[str]:
+        with database.reading() as session:
+            report = get_public(session, code, now=datetime.now(UTC))
+            return [p.storage_key for p in report.photos]
+
+    redact = ["ticket", "act", code, "redact", "--as", boss]
+    run(tanggap, *redact, "--note", "wajah", "--hide-photo", key)
+    assert public_photos() == []
+    not_hidden = tanggap.invoke(app, [*redact, "--note", "x", "--show-photo", "nope.jpg"])
+    assert not_hidden.exit_code == 2
+    assert f"photo 'nope.jpg' is not one of {code}'s photos" in not_hidden.output
+
+    out = run(tanggap, *redact, "--note", "keliru, bukan wajah", "--show-photo", key)
+    assert out.strip() == (
+        f"{code} redacted: the public reads the edited report (still submitted, version 3)"
+    )
+    assert public_photos() == [key]
+    with database.reading() as session:
+        found = find_stored_photo(session, key)
+        assert found is not None and found.public  # GET /media/{key} serves it to anyone
+    shown = run(tanggap, "ticket", "show", code)
+    assert key in shown and "[hidden from the public]" not in shown
+    assert "[internal] wajah  1 photo hidden from the public" in shown  # the timeline
+    assert "[internal] keliru, bukan wajah  1 photo shown to the public again" in shown
+    again = tanggap.invoke(app, [*redact, "--note", "x", "--show-photo", key])
+    assert again.exit_code == 2 and "is not hidden from the public" in again.output
 
 
 @pytest.mark.parametrize("typed", ["", "  "])

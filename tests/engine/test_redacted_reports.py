@@ -297,3 +297,107 @@ def test_a_hidden_photo_sent_again_by_the_reporter_stays_hidden(desk: Desk) -> N
         select(Attachment).where(Attachment.ticket_id == ticket.id, Attachment.storage_key == face)
     ).all()
     assert len(copies) == 2 and all(c.hidden_at is not None for c in copies)
+
+
+# --- showing a hidden photo again (``show_photos``) ------------------------------------------
+
+
+def test_a_photo_hidden_by_mistake_is_shown_to_every_public_reader_again(desk: Desk) -> None:
+    """A moderator hid the wrong photo: ``show_photos`` puts it back where the public reads the
+    report (its page, lists, Open311, ``GET /media/{key}``), every copy of it included."""
+    ticket, face, plate = _reported(desk)
+    desk.act(ticket, "redact", "supervisor", note=REASON, description=None, hide_photos=[face])
+    desk.act(ticket, "comment", "citizen", note="ini fotonya lagi", photos=[FACE])  # a copy
+    assert [p.storage_key for p in get_public(desk.session, ticket.code, now=desk.now).photos] == [
+        plate
+    ]
+    desk.now += timedelta(minutes=5)
+
+    desk.act(
+        ticket,
+        "redact",
+        "admin",
+        note="keliru: bukan wajah",
+        description=None,
+        hide_photos=[plate],
+        show_photos=[face],
+    )
+
+    public = get_public(desk.session, ticket.code, now=desk.now)
+    assert [p.storage_key for p in public.photos] == [face, face]  # the report's, the comment's
+    hidden, back = find_stored_photo(desk.session, plate), find_stored_photo(desk.session, face)
+    assert hidden is not None and back is not None
+    assert (hidden.public, back.public) == (False, True)
+    assert latest_notes_and_photos(desk.session, [ticket.id])[ticket.id][1] == face
+    copies = desk.session.scalars(
+        select(Attachment.hidden_at).where(
+            Attachment.ticket_id == ticket.id, Attachment.storage_key == face
+        )
+    ).all()
+    assert copies == [None, None]
+    staff = _staff_view(desk, ticket.code)
+    assert [(p.storage_key, p.public, p.hidden) for p in staff.photos] == [
+        (face, True, False),
+        (plate, False, True),
+        (face, True, False),
+    ]
+    assert staff.events[-1].data == {"hidden_photos": [plate], "shown_photos": [face]}
+    # Shown again, a photo may be hidden again; a later copy is no longer hidden for it.
+    desk.act(ticket, "comment", "citizen", note="sekali lagi", photos=[FACE])
+    assert find_stored_photo(desk.session, face).public  # type: ignore[union-attr]
+    desk.act(ticket, "redact", "admin", note=REASON, description=None, hide_photos=[face])
+    assert get_public(desk.session, ticket.code, now=desk.now).photos == ()
+
+
+def test_showing_again_a_photo_not_hidden_unknown_or_also_hidden_is_refused(desk: Desk) -> None:
+    ticket, face, plate = _reported(desk)
+    desk.act(ticket, "redact", "admin", note=REASON, description=None, hide_photos=[face])
+    version = ticket.version
+
+    def refused(**fields: object) -> RuleViolated:
+        with pytest.raises(RuleViolated) as raised:
+            desk.act(ticket, "redact", "admin", note=REASON, **fields)
+        desk.session.expire_all()
+        assert ticket.version == version and ticket.public_description is None
+        found = desk.session.scalars(
+            select(Attachment.storage_key).where(
+                Attachment.ticket_id == ticket.id, Attachment.hidden_at.is_not(None)
+            )
+        ).all()
+        assert found == [face]  # nothing shown, nothing hidden
+        return raised.value
+
+    not_hidden = refused(description=REDACTED, show_photos=[face, plate])
+    assert (not_hidden.code, not_hidden.params) == (
+        "photo_not_hidden",
+        {"field": "show_photos", "photo": plate},
+    )
+    assert "is not hidden from the public" in not_hidden.message
+    unknown = refused(description=REDACTED, show_photos=["abc"])
+    assert (unknown.code, unknown.params) == (
+        "unknown_photo",
+        {"field": "show_photos", "photo": "abc"},
+    )
+    other = desk.submit(photos=(make_photo(size=(30, 30)),))
+    [theirs] = _keys(desk, other.id)
+    assert refused(description=None, show_photos=[theirs]).code == "unknown_photo"
+    both = refused(description=None, hide_photos=[plate], show_photos=[plate])
+    assert (both.code, both.params["field"]) == ("photo_hidden_and_shown", "show_photos")
+    nothing = refused(description=None, hide_photos=[], show_photos=[])
+    assert nothing.code == "nothing_to_redact" and "show_photos" in nothing.message
+    assert [p.storage_key for p in get_public(desk.session, ticket.code, now=desk.now).photos] == [
+        plate
+    ]
+
+
+def test_the_senders_own_photo_hidden_is_shown_again(desk: Desk) -> None:
+    sent = "https://warga.example.org/foto/77.jpg"
+    ticket = desk.submit(description=ORIGINAL, media_url=sent)
+    with pytest.raises(RuleViolated) as raised:
+        desk.act(ticket, "redact", "admin", note=REASON, description=None, show_photos=[sent])
+    assert (raised.value.code, raised.value.params["field"]) == ("photo_not_hidden", "show_photos")
+    desk.act(ticket, "redact", "admin", note=REASON, description=None, hide_photos=[sent])
+    assert ticket.media_url_hidden_at is not None
+    desk.act(ticket, "redact", "admin", note="keliru", description=None, show_photos=[sent])
+    assert ticket.media_url_hidden_at is None
+    assert _staff_view(desk, ticket.code).media_url_hidden is False

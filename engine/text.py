@@ -90,9 +90,20 @@ def _invisible(ch: str) -> bool:
     return ch.isspace() or unicodedata.category(ch) == "Cf" or ch in _BLANK_LOOKING
 
 
+def _seen(ch: str) -> bool:
+    """A character a reader sees on its own: a letter, digit, punctuation mark or symbol (an
+    emoji is a symbol), or a private-use glyph. Not a combining mark or variation selector
+    (U+0301, U+FE0F: they only change the character before them, and alone show nothing or a
+    dotted circle), not a format character, a space or a blank-looking filler."""
+    category = unicodedata.category(ch)
+    return (category[0] in "LNPS" or category == "Co") and ch not in _BLANK_LOOKING
+
+
 def is_blank(value: str) -> bool:
-    """True when ``value`` shows nothing at all to a reader."""
-    return all(_invisible(ch) for ch in value)
+    """True when ``value`` shows nothing to a reader: no character in it is seen on its own
+    (``_seen``): spaces, zero-width and format characters, fillers, and marks with nothing
+    to mark, such as a lone U+FE0F or U+0301."""
+    return not any(_seen(ch) for ch in value)
 
 
 def _strip_invisible(value: str) -> str:
@@ -186,7 +197,7 @@ def clean_text(
         text = _NEWLINES.sub("\n", text)
     _check_characters(text, field=field, multiline=multiline)
     text = _strip_invisible(text)
-    if not text:
+    if is_blank(text):
         if required:
             raise RuleViolated(f"{field} is empty", key="field_required", params={"field": field})
         return None

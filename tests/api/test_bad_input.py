@@ -311,3 +311,35 @@ def test_nearby_refuses_an_unknown_category_as_the_api_does(api: Api) -> None:
     assert nearby.json()["params"] == {"field": "category"}
     # the control: a known category still answers its (here empty) list
     assert api.client.get("/web/nearby", params={"category": "flood", **where}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "blank", ["\ufe0f", "\u0301", "\u200e", "\u00ad", "\u00a0\ufe0f"], ids=repr
+)
+def test_a_description_that_shows_nothing_is_empty_on_every_door(api: Api, blank: str) -> None:
+    # A tester's report: a lone U+FE0F was stored as a report's description, U+200E refused.
+    before = _count(api)
+    as_json = api.client.post("/api/v1/reports", json={**BODY, "description": blank})
+    as_form = api.client.post(
+        "/api/v1/reports",
+        data={**{k: str(v) for k, v in BODY.items()}, "description": blank},
+        files=[("photos", ("a.jpg", make_photo(), "image/jpeg"))],
+    )
+    open311 = api.client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": api.keys["client"],
+            "service_code": BODY["category"],
+            "description": blank,
+            "lat": str(MONAS[0]),
+            "long": str(MONAS[1]),
+        },
+    )
+
+    for response in (as_json, as_form):
+        assert response.status_code == 422, response.text
+        assert response.json()["params"]["field"] == "description"
+        assert response.json()["detail"] == "description is empty"
+    assert open311.status_code == 400, open311.text
+    assert "description" in open311.json()[0]["description"]
+    assert _count(api) == before

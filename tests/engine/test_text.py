@@ -30,6 +30,9 @@ from tests.conftest import CATALOGUE
 C0 = [chr(c) for c in range(0x20) if chr(c) not in "\n\t\r"]
 C1 = [chr(c) for c in range(0x7F, 0xA0)]
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u3000", "\u3164"]
+#: Marks with nothing to mark (a tester's report: a description of a lone U+FE0F was stored
+#: while U+200E alone counted as empty): a variation selector, combining accents, a soft hyphen.
+MARKS_ALONE = ["\ufe0f", "\u0301", "\u0301\u0302\ufe0e", "\u00ad", "\U000e0101", "\u20dd"]
 
 
 def ticket_count(session) -> int:
@@ -75,13 +78,31 @@ def test_clean_text_single_line_refuses_line_break_and_tab(ch: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", " ", "\n\t \n", *INVISIBLE, "".join(INVISIBLE), "\u200b \u200b\n\u2800"],
+    [
+        "",
+        " ",
+        "\n\t \n",
+        *INVISIBLE,
+        "".join(INVISIBLE),
+        "\u200b \u200b\n\u2800",
+        *MARKS_ALONE,
+        "\u00a0\ufe0f \u0301\u200e",
+    ],
     ids=repr,
 )
 def test_clean_text_invisible_only_is_empty(value: str) -> None:
     assert clean_text(value, field="note", limit=100) is None
     with pytest.raises(RuleViolated, match=r"^description is empty$"):
         clean_text(value, field="description", limit=100, required=True)
+
+
+@pytest.mark.parametrize(
+    "value", ["e\u0301", "\u2764\ufe0f", "\U0001f44d\U0001f3fd", "\ue000", "1", "?", "\u0e01\u0e34"]
+)
+def test_clean_text_a_mark_on_something_seen_is_text(value: str) -> None:
+    # An accent on a letter, an emoji with its selector or skin tone, a private-use glyph,
+    # a digit, a question mark, Thai with its vowel sign: each shows something.
+    assert clean_text(value, field="description", limit=10, required=True) is not None
 
 
 def test_clean_text_none_required_missing() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +12,7 @@ from engine.errors import RuleViolated, StaffExists, StaffNotFound
 from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role, State, Trigger
 from engine.models import Agency, Notification, Staff, Ticket
 from engine.text import LIMITS, clean_email, clean_text, code_key, email_key
+from engine.zones import zone_name
 
 
 def _email_key(email: str) -> str:
@@ -48,35 +47,26 @@ def parse_role(value: Role | str) -> Role:
 
 
 #: Indonesia's three zones by the names people use for them.
-ZONE_ABBREVIATIONS = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 #: What clears a member's zone (they then follow the service's).
 DEFAULT_ZONE_WORDS = frozenset({"", "default"})
 
 
-@cache
-def _zones_by_key() -> dict[str, str]:
-    return {zone.lower(): zone for zone in available_timezones()}
-
-
 def clean_timezone(value: str | None) -> str | None:
     """An IANA time zone as typed (``Asia/Makassar``, ``asia/makassar``, ``WITA``), in its
-    canonical spelling; ``None``, empty or ``default`` mean the service's zone (``None``)."""
+    canonical spelling (``engine.zones``, the service's own zone's rule too); ``None``, empty
+    or ``default`` mean the service's zone (``None``)."""
     if value is None:
         return None
     text = value.strip()
     if text.lower() in DEFAULT_ZONE_WORDS:
         return None
-    shown = text[:40].encode("unicode_escape").decode("ascii")  # never echo control characters
-    zone = ZONE_ABBREVIATIONS.get(text.upper()) or _zones_by_key().get(text.lower())
+    zone = zone_name(text)
     if zone is None:
+        shown = text[:40].encode("unicode_escape").decode("ascii")  # no control characters
         raise RuleViolated(
             f"staff_timezone {shown!r} is not a time zone; use an IANA name such as "
             "Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)"
         )
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):  # listed but not loadable: a broken tzdata
-        raise RuleViolated(f"staff_timezone {shown!r} cannot be loaded on this server") from None
     return zone
 
 

@@ -196,8 +196,29 @@ def language(locale: str | None, accept_language: str | None) -> Language:
                 "locale must be id or en", key="invalid_request", params={"field": "locale"}
             )
         return Language(primary)
-    for part in (accept_language or "").split(","):
-        primary = part.split(";")[0].split("-")[0].strip().lower()
-        if primary in set(Language):
-            return Language(primary)
-    return Language.ID
+    return _preferred(accept_language or "") or Language.ID
+
+
+def _preferred(accept_language: str) -> Language | None:
+    """Ours the client prefers most in ``Accept-Language`` (RFC 9110 §12.5.4): the highest
+    weight, the first named of equal weight; ``q=0`` means "not this one", and a weight that
+    is no number between 0 and 1 counts as 0 (the whole header is a hint: never refused)."""
+    best: tuple[float, Language] | None = None
+    for part in accept_language.split(","):
+        tag, *params = part.split(";")
+        primary = tag.split("-")[0].strip().lower()
+        if primary not in set(Language):
+            continue
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+                if not 0.0 <= weight <= 1.0:
+                    weight = 0.0
+        if weight > 0 and (best is None or weight > best[0]):
+            best = (weight, Language(primary))
+    return best[1] if best else None

@@ -130,6 +130,15 @@ def test_services_are_the_catalogue_categories(api: Api) -> None:
         ({"locale": "en"}, {}, "Traffic jam"),
         ({}, {"Accept-Language": "en-GB,en;q=0.9"}, "Traffic jam"),
         ({"locale": "id"}, {"Accept-Language": "en"}, "Kemacetan"),
+        # q=0 is "not this one" (a tester's report: it still gave English); the highest weight
+        # wins over the order; a weight that is no number counts as none.
+        ({}, {"Accept-Language": "en;q=0"}, "Kemacetan"),
+        ({}, {"Accept-Language": "en;q=0, id;q=0"}, "Kemacetan"),
+        ({}, {"Accept-Language": "id;q=0.3, en;q=0.8"}, "Traffic jam"),
+        ({}, {"Accept-Language": "en;q=0.5, id"}, "Kemacetan"),
+        ({}, {"Accept-Language": "fr, en;q=0.1"}, "Traffic jam"),
+        ({}, {"Accept-Language": "en;q=x"}, "Kemacetan"),
+        ({}, {"Accept-Language": "en;q=2"}, "Kemacetan"),
     ],
 )
 def test_services_and_requests_speak_one_language_by_locale(

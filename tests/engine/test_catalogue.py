@@ -468,3 +468,19 @@ def test_a_duplicate_code_is_listed_with_the_schema_s_problems() -> None:
     assert lines[1] == (
         f"jakarta.yaml:{twice[1]}: categories[1].code: duplicate code 'garbage_pile'"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("WITA", "Asia/Makassar"), ("wib", "Asia/Jakarta"), ("asia/jayapura", "Asia/Jayapura")],
+)
+def test_parse_catalogue_calendar_zone_takes_the_words_staff_zones_take(
+    typed: str, kept: str
+) -> None:
+    # One rule for a typed zone (engine.zones): TANGGAP_TIMEZONE, a staff member's, a calendar's.
+    text = SHIPPED.replace("timezone: Asia/Jakarta", f"timezone: {typed}", 1)
+    assert text != SHIPPED
+    zones = {c.timezone for c in parse_catalogue(text).calendars}
+    assert kept in zones
+    with pytest.raises(CatalogueError, match="unknown time zone 'Mars/Olympus'"):
+        parse_catalogue(text.replace(f"timezone: {typed}", "timezone: Mars/Olympus", 1))

@@ -102,6 +102,10 @@ def test_backoff_ceiling_below_first_delay_names_both_variables(
         ("SMTP_HOST", "::1", "smtp_host", "::1"),
         ("CITIZEN_MAIL_HOLD_MINUTES", "0", "citizen_mail_hold_minutes", 0),
         ("CITIZEN_MAIL_HOLD_MINUTES", "15", "citizen_mail_hold_minutes", 15),
+        # The zone words a staff member's zone takes (a tester's report: WITA was refused here).
+        ("TIMEZONE", "WITA", "timezone", "Asia/Makassar"),
+        ("TIMEZONE", " asia/jayapura ", "timezone", "Asia/Jayapura"),
+        ("TIMEZONE", "Asia/Jakarta", "timezone", "Asia/Jakarta"),
     ],
 )  # fmt: skip
 def test_a_good_setting_is_kept(

@@ -8,6 +8,7 @@ index catches the rest). Citizens' typing mistakes (o for 0, l for 1, spaces) ar
 from __future__ import annotations
 
 import secrets
+import unicodedata
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -19,6 +20,22 @@ def new_code(prefix: str) -> str:
 
 
 _SHOWN_LIMIT = 40
+
+
+#: What a phone's keyboard or a word processor makes of the hyphens in a code: typographic
+#: dashes, the minus sign, small and full-width hyphens.
+_DASHES = str.maketrans(
+    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-")
+)
+
+
+def as_typed(text: str) -> str:
+    """``text`` with what autocorrect and other keyboards make of a code undone: full-width
+    letters and digits and non-breaking spaces to ASCII (NFKC), every kind of dash to ``-``;
+    anything else is left for ``possible_code`` to judge."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_DASHES)
 
 
 def possible_code(text: str) -> bool:
@@ -42,7 +59,7 @@ def not_found(text: str) -> str:
     says so, rather than echo nothing)."""
     if not text.strip():
         return "the ticket code is empty: give one, e.g. JKT-7K3M-Q9XD"
-    if not possible_code(text.strip()):
+    if not possible_code(as_typed(text).strip()):
         return (
             f"no ticket with code {shown_code(text)}: a ticket code has only letters, digits "
             "and hyphens, e.g. JKT-7K3M-Q9XD"
@@ -55,6 +72,7 @@ def normalize_code(text: str) -> str:
     string (no ticket's code) when it holds a character no code has."""
     # No code has control characters or a broken encoding; the database would refuse to
     # even look them up (NUL on PostgreSQL, lone surrogates on both).
+    text = as_typed(text)
     if not possible_code(text):
         return ""
     compact = "".join(ch for ch in text.upper() if ch.isalnum())

@@ -58,6 +58,19 @@ def test_submit_code_matches_public_format(desk) -> None:
         ("jkt 7k3m o9xd", "JKT-7K3M-09XD"),
         ("JKT-IK3M-L9XD", "JKT-1K3M-19XD"),
         ("jkt-oiLl-OoIi", "JKT-0111-0011"),
+        # What autocorrect and other keyboards make of the hyphens (a tester's report: an en
+        # dash was not forgiven), full-width letters, a non-breaking space.
+        ("JKT\u20137K3M\u201309XD", "JKT-7K3M-09XD"),
+        ("JKT\u20147K3M\u221209XD", "JKT-7K3M-09XD"),
+        ("JKT\u20117K3M\u201009XD", "JKT-7K3M-09XD"),
+        (
+            "\uff2a\uff2b\uff34\uff0d\uff17\uff2b\uff13\uff2d\uff0d\uff10\uff19\uff38\uff24",
+            "JKT-7K3M-09XD",
+        ),
+        ("JKT\u00a07K3M\u00a009XD", "JKT-7K3M-09XD"),
+        # Never forgiven: an invisible or control character, a letter of another script.
+        ("JKT-7K3M-09XD\u200b", ""),
+        ("JKT-7K3M-09X\u0414", ""),
     ],
 )
 def test_normalize_code_sloppy_typing_canonical(typed: str, canonical: str) -> None:

@@ -60,8 +60,17 @@ def _single_valued(dependant: Dependant) -> set[str]:
     return names
 
 
+#: Headers that carry who is asking: sent twice, which one counts is a guess (a proxy may add
+#: one, a client library another), so the request is refused rather than read either way.
+_ONE_CREDENTIAL = ("Authorization", "X-Reporter-Token")
+
+
 async def one_value_each(request: Request) -> None:
-    """Dependency: refuse a single-valued query parameter given more than once."""
+    """Dependency: refuse a single-valued query parameter given more than once, and a
+    credential header (``_ONE_CREDENTIAL``) sent more than once."""
+    for header in _ONE_CREDENTIAL:
+        if len(request.headers.getlist(header)) > 1:
+            raise invalid("header", header, f"{header} is given more than once; send it once")
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or len(request.query_params) == len(
         request.query_params.multi_items()

@@ -495,3 +495,33 @@ def test_if_match_twice_or_unquoted_is_refused_and_nothing_happens(
         detail, {"field": "If-Match"}
     )  # fmt: skip
     assert _version(api, code) == 1
+
+
+def test_a_credential_header_sent_twice_is_refused_and_nothing_happens(api: Api) -> None:
+    """A tester's report: two X-Reporter-Token headers (or two Authorization headers) were read
+    as one of them; which one a proxy or a client library meant is a guess."""
+    code = api.submit()["code"]
+    token = api.tokens[code]
+    twice = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        json={"text": "masih macet"},
+        headers=[("X-Reporter-Token", token), ("X-Reporter-Token", "not-the-token")],
+    )
+    keys = api.client.post(
+        f"/api/v1/tickets/{code}/transitions",
+        json={"trigger": "verify", "expected_version": 1},
+        headers=[*api.auth("outsider").items(), *api.auth("staff").items()],
+    )
+
+    for response, header in ((twice, "X-Reporter-Token"), (keys, "Authorization")):
+        assert response.status_code == 422, response.text
+        assert (response.json()["detail"], response.json()["params"]) == (
+            f"{header} is given more than once; send it once", {"field": header}
+        )  # fmt: skip
+    assert _version(api, code) == 1
+    once = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        json={"text": "masih macet"},
+        headers={"X-Reporter-Token": token},
+    )
+    assert once.status_code in (200, 201), once.text

@@ -32,6 +32,9 @@ _PERIOD_ENDS = frozenset({"end_date", "updated_before"})
 _BARE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
 def blank(value: str | None) -> str | None:
     return value if value is not None and value.strip() != "" else None
 
@@ -158,14 +161,27 @@ def number(name: str, value: str | None, low: float, high: float) -> float | Non
 
 
 def integer(name: str, value: str | None, low: int, high: int) -> int | None:
+    """A whole-number parameter within ``low`` .. ``high``, written as one (``25``, never
+    ``1e3`` or ``25.0``: a client that sends those sends something else than it means)."""
     result = number(name, value, low, high)
     if result is None:
         return None
-    if result != int(result):
+    if result != int(result) or not _WHOLE.fullmatch((value or "").strip()):
         raise RuleViolated(
             f"{name} must be a whole number", key="invalid_number", params={"field": name}
         )
     return int(result)
+
+
+def flag(name: str, value: str | None) -> bool:
+    """A true/false parameter (``extensions``): ``true`` or ``false`` in any case; empty or
+    absent is false; anything else is refused naming ``name``, never read as false."""
+    text = (blank(value) or "false").strip().lower()
+    if text not in ("true", "false"):
+        raise RuleViolated(
+            f"{name} must be true or false", key="invalid_request", params={"field": name}
+        )
+    return text == "true"
 
 
 def csv_list(name: str, value: str | None) -> list[str]:

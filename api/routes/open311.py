@@ -21,8 +21,8 @@ from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
 from api.forms import check_text, repeated
 from api.open311.params import (
     PHOTO_NEEDED,
-    blank,
     csv_list,
+    flag,
     in_open311_words,
     integer,
     language,
@@ -283,7 +283,7 @@ class RequestsQuery:
             "page": page,
             "page_size": page_size,
         }
-        self.extensions = (blank(extensions) or "").lower() == "true"
+        self.extensions = flag("extensions", extensions)
 
     def build(self, settings: Settings, now: Any) -> tuple[PublicFilter, int, int]:
         raw, zone = self.raw, _zone(settings)
@@ -373,10 +373,10 @@ def get_request(
     extensions: Annotated[str | None, Query(max_length=10)] = None,
     locale: LocaleQuery = None,
 ) -> Response:
+    ext = flag("extensions", extensions)
     found = list_public(session, PublicFilter(codes=(service_request_id,)), now=now, limit=1)
     if not found.items:
         raise NotFound(f"no service request {shown(service_request_id)}")
-    ext = (blank(extensions) or "").lower() == "true"
     items = _requests(session, found.items, settings, ext, _lang(request, locale))
     return document(fmt, "service_requests", "request", items)
 

@@ -177,6 +177,11 @@ def test_services_and_requests_speak_one_language_by_locale(
         ("requests.json", {"page_size": "9" * 60},
          "page_size must be a number between 1 and 1,000"),
         ("requests.json", {"page_size": "5000"}, "page_size must be between 1 and 1,000"),
+        # a whole number written as one (a tester's report: 1e3 was read as 1,000)
+        ("requests.json", {"page_size": "1e3"}, "page_size must be a whole number"),
+        ("requests.json", {"page": "2.0"}, "page must be a whole number"),
+        ("requests.json", {"extensions": "maybe"}, "extensions must be true or false"),
+        ("requests/JKT-0000-0000.json", {"extensions": "1"}, "extensions must be true or false"),
         ("requests.json", {"radius": "0", "lat": "-6.1", "long": "106.8"},
          "radius must be between 1 and 100,000"),
         ("requests.json", {"lat": "nan", "long": "106.8"},

@@ -54,6 +54,7 @@ from engine.catalogue import load_catalogue
 from engine.catalogue.lookup import find_agency, find_category
 from engine.errors import CorruptHistory, DatabaseNotReady, RuleViolated, TanggapError
 from engine.lifecycle import mermaid
+from engine.models import Staff
 from engine.routing import refuse_number, shown_bound
 from engine.staff import find_staff
 
@@ -311,6 +312,19 @@ DEMO_CATEGORY = "traffic_jam"
 DEMO_SETUP = "tanggap config load catalogue/jakarta.yaml"
 
 
+def _demo_officer_unusable(member: Staff) -> str | None:
+    """Why the demo cannot work with its officer as an operator left them, or ``None``."""
+    if not member.active:
+        return f"is deactivated (tanggap staff activate {member.email} brings them back)"
+    where = member.agency.code if member.agency else None
+    if where != DEMO_AGENCY:
+        return (
+            f"works for {where or 'no agency'} now, not {DEMO_AGENCY}, and the demo does not "
+            "move them"
+        )
+    return None
+
+
 @app.command("demo")
 def demo() -> None:
     """Walk one sample report from submission to resolution and print its timeline.
@@ -331,13 +345,20 @@ def demo() -> None:
             )
         with db.transaction() as session:
             ready = find_agency(session, DEMO_AGENCY) and find_category(session, DEMO_CATEGORY)
-            known = find_staff(session, officer) is not None
+            member = find_staff(session, officer)
+            # Checked before anything is written: a demo that stops half-way leaves a real
+            # ticket behind, and one that re-adds its officer would undo an operator's change.
+            unusable = _demo_officer_unusable(member) if member is not None else None
+            known = member is not None
     if not ready:
         fail(
             f"load the catalogue first: {DEMO_SETUP} (the demo reports a {DEMO_CATEGORY} "
             f"for {DEMO_AGENCY})"
         )
-    staff.add(officer, name="Petugas Demo (Dishub)", agency=DEMO_AGENCY, update=known)
+    if unusable:
+        fail(f"the demo officer {officer} {unusable}; try the demo on a scratch database")
+    if not known:
+        staff.add(officer, name="Petugas Demo (Dishub)", agency=DEMO_AGENCY)
     code = tickets.submit_cmd(
         category=DEMO_CATEGORY,
         description="Macet total di Jl. Medan Merdeka Barat, lampu lalu lintas mati",

@@ -700,6 +700,39 @@ def test_cli_readme_first_command_demo_on_fresh_database(
     assert "next       close, comment, rate, redact, reopen, unpublish" in out
 
 
+def test_cli_demo_twice_uses_its_officer_and_never_undoes_an_operators_change(
+    tanggap: CliRunner, environment, tmp_path: Path
+) -> None:
+    """A tester's report: with the demo officer deactivated the demo filed a real report and
+    then failed half-way; with the officer moved to DBM it silently moved them back."""
+    environment(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}", MEDIA_DIR=str(tmp_path / "m"))
+    ok(tanggap, "db", "upgrade")
+    ok(tanggap, "config", "load", str(ROOT / "catalogue" / "jakarta.yaml"))
+    officer = "demo.officer@tanggap.example"
+    ok(tanggap, "demo")
+    assert re.search(r"JKT-\S+ is now resolved", ok(tanggap, "demo"))  # the same officer again
+    database = Database(f"sqlite:///{tmp_path / 'demo.db'}")
+    filed = tickets(database)
+
+    ok(tanggap, "staff", "deactivate", officer)
+    line = refused(tanggap, "demo")
+    assert line == (
+        f"error: the demo officer {officer} is deactivated (tanggap staff activate {officer} "
+        "brings them back); try the demo on a scratch database"
+    )
+    ok(tanggap, "staff", "activate", officer)
+    ok(tanggap, "staff", "add", officer, "--update", "--name", "Demo", "--agency", "DBM")
+    line = refused(tanggap, "demo")
+    assert line == (
+        f"error: the demo officer {officer} works for DBM now, not DISHUB, and the demo does "
+        "not move them; try the demo on a scratch database"
+    )
+    assert tickets(database) == filed  # nothing filed by a demo that could not finish
+    (row,) = [line.split() for line in ok(tanggap, "staff", "list").splitlines() if officer in line]
+    assert row[-3:-1] == ["DBM", "yes"]  # still where the operator put them, still active
+    database.dispose()
+
+
 def test_cli_stored_control_characters_shown_escaped_never_sent_to_the_terminal(
     tanggap: CliRunner, database: Database, report_committed: Callable[..., Ticket], wide: None
 ) -> None:

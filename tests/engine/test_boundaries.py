@@ -152,7 +152,7 @@ def test_import_removed_kelurahan_deactivated_point_goes_to_neighbour_or_kecamat
 ) -> None:
     run_import(session, city())
 
-    summary = run_import(session, city(drop="99.01.01.1001"))
+    summary = run_import(session, city(drop="99.01.01.1001"), deactivate_missing=True)
 
     assert summary.as_dict() == {"area.deactivated": 1, "area_office.deactivated": 1}
     assert area(session, "99.01.01.1001").active is False

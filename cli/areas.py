@@ -19,7 +19,13 @@ from cli.context import (
     settings,
     text_file,
 )
-from engine.areas import explain_point, import_boundaries, list_areas, offices_by_area
+from engine.areas import (
+    ImportSummary,
+    explain_point,
+    import_boundaries,
+    list_areas,
+    offices_by_area,
+)
 from engine.boundaries import BoundaryMapping, parse_level_words, parse_mapping
 from engine.models import AreaLevel
 from engine.routing import How, check_location
@@ -69,15 +75,40 @@ def import_(
     repair: Annotated[
         bool, typer.Option(help="repair invalid geometries (make_valid) instead of refusing")
     ] = True,
+    deactivate_missing: Annotated[
+        bool,
+        typer.Option(
+            "--deactivate-missing",
+            help="deactivate the imported areas the file leaves out (without it such a file "
+            "is refused): the file replaces the city's areas",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="check the file and say what would change; write nothing"),
+    ] = False,
 ) -> None:
-    """Import (or re-import) official area boundaries; the same file twice changes nothing."""
+    """Import (or re-import) official area boundaries; the same file twice changes nothing.
+
+    A file that leaves out active areas is refused unless --deactivate-missing is given."""
     with reported_errors():
         rules = _mapping(mapping, code, name, level, parent, levels)
         data = file.read_bytes()
-        with database().transaction() as session:
-            summary = import_boundaries(
-                session, data, rules, source=str(file), now=now(), repair=repair
-            )
+        try:
+            with database().transaction() as session:
+                summary = import_boundaries(
+                    session,
+                    data,
+                    rules,
+                    source=str(file),
+                    now=now(),
+                    repair=repair,
+                    deactivate_missing=deactivate_missing,
+                )
+                if dry_run:
+                    raise _RolledBack(summary)  # the transaction rolls back: nothing written
+        except _RolledBack as rolled_back:
+            summary = rolled_back.summary
     for area_code, reason in sorted(summary.repaired.items()):
         console.print(Text(f"repaired {area_code}: {reason}"))
     if summary.roots:
@@ -95,6 +126,16 @@ def import_(
             )
         )
     print_load_summary(summary, f"{file}: areas unchanged")
+    if dry_run:
+        console.print("dry run: nothing was written; the lines above say what the import would do")
+
+
+class _RolledBack(Exception):
+    """Leaves a dry run's transaction so that it rolls back, carrying what it would change."""
+
+    def __init__(self, summary: ImportSummary) -> None:
+        super().__init__("dry run")
+        self.summary = summary
 
 
 @app.command("list")

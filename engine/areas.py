@@ -4,9 +4,13 @@
 catalogue: the whole file is checked before anything is written (``engine.boundaries``), the
 same file twice changes nothing, a changed file updates areas in place (same ids, so tickets
 and routing overrides keep pointing at them), and areas that left the file are deactivated,
-never deleted. The import owns the areas it lists (origin ``boundaries``), including those the
-catalogue sketched under the same code. Afterwards the catalogue's area office rule gives every
-new area its office. All in the caller's transaction.
+never deleted — but only when the caller says so (``deactivate_missing``): a file that leaves
+out active areas is otherwise refused before anything is written, since one partial file (a
+single kelurahan) would take the rest of the city offline. Even when asked, an import that
+would leave an area active under a parent it deactivates is refused. The import owns the
+areas it lists (origin ``boundaries``), including those the catalogue sketched under the same
+code. Afterwards the catalogue's area office rule gives every new area its office. All in the
+caller's transaction.
 """
 
 from __future__ import annotations
@@ -31,8 +35,16 @@ from engine.boundaries import (
 )
 from engine.catalogue.offices import AreaFacts, active_rules, plan_offices, sync_area_offices
 from engine.catalogue.summary import LoadSummary
-from engine.errors import CatalogueEntryNotFound, CatalogueProblem
-from engine.models import Agency, AgencyKind, Area, AreaLevel, CatalogueRevision, Origin
+from engine.errors import CatalogueEntryNotFound, CatalogueProblem, RuleViolated
+from engine.models import (
+    Agency,
+    AgencyKind,
+    Area,
+    AreaLevel,
+    CatalogueRevision,
+    Origin,
+    area_title,
+)
 from engine.routing import DEFAULT_TOLERANCE_M, Placement, ancestry, place
 
 
@@ -56,27 +68,38 @@ def import_boundaries(
     source: str,
     now: datetime,
     repair: bool = True,
+    deactivate_missing: bool = False,
 ) -> ImportSummary:
     """Check the whole file, then write it; a bad file raises before anything is written,
-    listing every problem at once: each feature's own, its parent's, the office rule's."""
+    listing every problem at once: each feature's own, its parent's, the office rule's.
+
+    Active imported areas the file leaves out are deactivated only with ``deactivate_missing``;
+    without it such a file raises ``RuleViolated`` (one line: how many, the first few, the
+    option) before anything is written. With it, an area left active under a parent the import
+    would deactivate still raises ``RuleViolated``: the parent must be in the file."""
     checked = check_boundaries(data, mapping, source=source, repair=repair)
     boundaries = checked.file
     rows = {row.code: row for row in session.scalars(select(Area).options(undefer(Area.geometry)))}
     leaves = _catalogue_leaves(rows.values())
     problems = list(checked.problems)
-    parents, roots = _parents(boundaries, rows, checked.broken, problems)
+    leaving = _leaving(boundaries, rows)
+    gone = frozenset(row.code for row in leaving)
+    parents, roots = _parents(boundaries, rows, checked.broken | gone, problems)
     problems += _office_problems(session, boundaries, rows)
     if problems:
         raise problem_list(problems)
+    orphans = _orphans(boundaries, rows, leaving)
+    if leaving and not deactivate_missing:
+        raise _would_deactivate(boundaries.source, leaving, orphans)
+    if orphans:
+        raise _would_orphan(boundaries.source, orphans)
 
     summary = ImportSummary(repaired=boundaries.repaired, roots=roots)
     for feature in sorted(boundaries.features, key=lambda f: (f.level.depth, f.code)):
         _write(session, rows, feature, parents.get(feature.code), summary)
-    listed = {f.code for f in boundaries.features}
-    for code, row in rows.items():
-        if row.origin == Origin.BOUNDARIES and row.active and code not in listed:
-            row.active = False
-            summary.count(summary.deactivated, "area")
+    for row in leaving:
+        row.active = False
+        summary.count(summary.deactivated, "area")
     session.flush()
     sync_area_offices(session, summary)
     summary.left_outside = _left_outside(leaves, boundaries)
@@ -94,6 +117,98 @@ def import_boundaries(
         )
         session.flush()
     return summary
+
+
+#: How many of the areas an import would deactivate, or leave without a parent, are named.
+_NAMED = 5
+
+
+def _leaving(boundaries: BoundaryFile, rows: dict[str, Area]) -> list[Area]:
+    """The active imported areas the file leaves out: those the import would deactivate,
+    the highest level first, then by code."""
+    listed = {f.code for f in boundaries.features}
+    return sorted(
+        (
+            row
+            for code, row in rows.items()
+            if row.origin == Origin.BOUNDARIES and row.active and code not in listed
+        ),
+        key=lambda row: (row.depth, row.code),
+    )
+
+
+def _orphans(
+    boundaries: BoundaryFile, rows: dict[str, Area], leaving: list[Area]
+) -> list[tuple[str, str, str]]:
+    """(code, title, parent code) of each area that stays active — a feature of the file, or
+    a catalogue area the import does not own — whose parent is among ``leaving``: deactivating
+    that parent would cut it off from its kecamatan, kota or province (no parent, so the
+    ladder's upper levels reach nobody for reports there), sorted by code."""
+    gone = {row.code for row in leaving}
+    if not gone:
+        return []
+    found = [
+        (f.code, area_title(f.name, f.level.value), f.parent)
+        for f in boundaries.features
+        if f.parent in gone
+    ]
+    listed = {f.code for f in boundaries.features}
+    gone_ids = {row.id: row.code for row in leaving}
+    found += [
+        (row.code, row.title, gone_ids[row.parent_id])
+        for row in rows.values()
+        if row.active
+        and row.origin != Origin.BOUNDARIES
+        and row.code not in listed
+        and row.parent_id in gone_ids
+    ]
+    return sorted(found)
+
+
+def _named(items: list[str], total: int) -> str:
+    more = total - len(items)
+    return ", ".join(items) + (f" and {more} more" if more > 0 else "")
+
+
+def _would_deactivate(
+    source: str, leaving: list[Area], orphans: list[tuple[str, str, str]]
+) -> RuleViolated:
+    named = _named([f"{row.code} {row.title!r}" for row in leaving[:_NAMED]], len(leaving))
+    one = len(leaving) == 1
+    message = (
+        f"nothing imported: {source} leaves out {len(leaving)} active "
+        f"{'area' if one else 'areas'}, which the import would deactivate (reports there "
+        f"would be refused as outside every service area): {named}. If the file is meant to "
+        f"replace {'it' if one else 'them'}, import it with --deactivate-missing"
+    )
+    if orphans:
+        code, _title, parent = orphans[0]
+        message += (
+            f"; even then it is refused while an area it keeps lies under one of them "
+            f"({code} under {parent}): add the parents to the file"
+        )
+    return RuleViolated(
+        message,
+        key="boundaries_would_deactivate",
+        params={"deactivated": len(leaving), "orphaned": len(orphans)},
+    )
+
+
+def _would_orphan(source: str, orphans: list[tuple[str, str, str]]) -> RuleViolated:
+    named = _named(
+        [f"{code} {title!r} under {parent}" for code, title, parent in orphans[:_NAMED]],
+        len(orphans),
+    )
+    parents = sorted({parent for _code, _title, parent in orphans})
+    one = len(orphans) == 1
+    return RuleViolated(
+        f"nothing imported: {source} keeps {len(orphans)} {'area' if one else 'areas'} active "
+        "under a parent it leaves out, which --deactivate-missing would deactivate, leaving "
+        f"{'it' if one else 'them'} with no kecamatan, kota or province above: {named}. "
+        f"Add {_named(parents[:_NAMED], len(parents))} to the file",
+        key="boundaries_would_orphan",
+        params={"orphaned": len(orphans)},
+    )
 
 
 def _catalogue_leaves(rows: Iterable[Area]) -> dict[str, dict[str, Any]]:
@@ -130,8 +245,9 @@ def _parents(
 ) -> tuple[dict[str, str], list[str]]:
     """Each feature's parent code, checked: in the file, else an area in the database that
     this import keeps; a feature of the file's top level may have none (a root). A parent
-    among the ``broken`` features (listed already) is no problem of its children's; each
-    problem is added to ``problems``."""
+    among the ``broken`` features (listed already, or an area the import would deactivate,
+    which the caller refuses on its own) is no problem of its children's; each problem is
+    added to ``problems``."""
     in_file = {f.code: f for f in boundaries.features}
     if not in_file:
         return {}, []

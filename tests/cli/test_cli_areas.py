@@ -402,3 +402,147 @@ def test_cli_nan_option_is_named_not_a_number(
     out = run(on_fresh, *args, code=2).strip()
     assert out.startswith("error: ") and out.endswith(f" {message}")  # the program's name first
     assert "less than or equal" not in out
+
+
+def _official_file(tmp_path: Path, name: str, *codes: str, add: list[dict] | None = None) -> Path:
+    """A copy of the official file holding only ``codes`` (all of it when none), plus ``add``."""
+    features = json.loads(OFFICIAL.read_bytes())["features"]
+    if codes:
+        features = [f for f in features if f["properties"]["kode"] in codes]
+    path = tmp_path / name
+    document = {"type": "FeatureCollection", "features": features + (add or [])}
+    path.write_text(json.dumps(document))
+    return path
+
+
+def _active(runner: CliRunner) -> list[str]:
+    return [row["code"] for row in json.loads(run(runner, "areas", "list", "--json"))]
+
+
+ONE_KELURAHAN = ("--code", "kode", "--name", "nama", "--level", "tingkat")
+PLUIT = ("-6.1180", "106.7900")
+
+
+@needs_official
+def test_cli_areas_import_of_one_kelurahan_refused_city_stays_online(
+    on_fresh: CliRunner, tmp_path: Path
+) -> None:
+    """A tester's HIGH finding: `areas import one.geojson` of one kelurahan exited 0 with
+    `area.deactivated 316`, `area_office.deactivated 277`: the whole city went offline."""
+    run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
+    before = _active(on_fresh)
+    one = _official_file(tmp_path, "one.geojson", "31.71.01.1001")
+
+    out = run(on_fresh, "areas", "import", str(one), *ONE_KELURAHAN, code=2)
+
+    assert len(out.splitlines()) == 1, out
+    assert out.startswith(
+        f"error: nothing imported: {one} leaves out 316 active areas, which the import would "
+        "deactivate (reports there would be refused as outside every service area): "
+        "31.01 'Kabupaten Administrasi Kepulauan Seribu', 31.71 'Kota Administrasi Jakarta "
+        "Pusat', "
+    )
+    assert " and 311 more. If the file is meant to replace them, import it with " in out
+    assert "--deactivate-missing" in out
+    assert _active(on_fresh) == before  # nothing written: 318 areas
+    assert len(before) == 318
+    pluit = run(on_fresh, "areas", "locate", *PLUIT)
+    assert "inside 31.72.01.1005" in pluit
+    monas = run(on_fresh, "areas", "locate", "-6.1754", "106.8272")
+    assert "kecamatan  31.71.01" in monas and "kota       31.71 " in monas
+
+    # Asked to deactivate the rest, it would still leave Gambir with no kecamatan: refused.
+    orphan = run(on_fresh, "areas", "import", str(one), *ONE_KELURAHAN, "--deactivate-missing",
+                 code=2)  # fmt: skip
+    assert orphan == (
+        f"error: nothing imported: {one} keeps 1 area active under a parent it leaves out, "
+        "which --deactivate-missing would deactivate, leaving it with no kecamatan, kota or "
+        "province above: 31.71.01.1001 'Kelurahan Gambir' under 31.71.01. Add 31.71.01 to "
+        "the file\n"
+    )
+    assert _active(on_fresh) == before
+
+
+@needs_official
+def test_cli_areas_import_deactivate_missing_replaces_the_city(
+    on_fresh: CliRunner, tmp_path: Path
+) -> None:
+    run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
+    part = _official_file(tmp_path, "part.geojson", "31.71.01.1001", "31.71.01", "31.71")
+
+    out = run(on_fresh, "areas", "import", str(part), "--mapping", str(MAPPING),
+              "--deactivate-missing")  # fmt: skip
+
+    assert counts(out)["area.deactivated"] == 314
+    assert "area_office.deactivated" in counts(out)
+    assert _active(on_fresh) == ["31", "31.71", "31.71.01", "31.71.01.1001"]
+    monas = run(on_fresh, "areas", "locate", "-6.1754", "106.8272")
+    assert "kecamatan  31.71.01" in monas and "kota       31.71 " in monas
+    run(on_fresh, "areas", "locate", *PLUIT, code=2)  # outside now: what was asked for
+
+    back = run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
+    assert counts(back)["area.updated"] == 314
+
+
+@needs_official
+def test_cli_areas_import_dry_run_says_what_would_change_writes_nothing(
+    on_fresh: CliRunner, tmp_path: Path
+) -> None:
+    run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
+    before = _active(on_fresh)
+    part = _official_file(tmp_path, "part.geojson", "31.71.01.1001", "31.71.01", "31.71")
+
+    out = run(on_fresh, "areas", "import", str(part), "--mapping", str(MAPPING),
+              "--deactivate-missing", "--dry-run")  # fmt: skip
+
+    assert counts(out)["area.deactivated"] == 314
+    assert out.splitlines()[-1] == (
+        "dry run: nothing was written; the lines above say what the import would do"
+    )
+    assert _active(on_fresh) == before
+    assert "inside 31.72.01.1005" in run(on_fresh, "areas", "locate", *PLUIT)
+    # A dry run is refused as the import itself would be.
+    one = _official_file(tmp_path, "one.geojson", "31.71.01.1001")
+    refused = run(on_fresh, "areas", "import", str(one), *ONE_KELURAHAN, "--dry-run", code=2)
+    assert "leaves out 316 active areas" in refused
+    # A rename: the offices whose addresses would change are named; none is changed.
+    features = json.loads(OFFICIAL.read_bytes())["features"]
+    for feature in features:
+        if feature["properties"]["kode"] == "31.75.05.1002":
+            feature["properties"]["nama"] = "Baru Raya"
+    renamed = tmp_path / "renamed.geojson"
+    renamed.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    out = run(on_fresh, "areas", "import", str(renamed), "--mapping", str(MAPPING), "--dry-run")
+    assert counts(out) == {"area.updated": 1, "area_office.updated": 1}
+    assert "office addresses changed: KEL-31.75.05.1002 Kantor Kelurahan Baru Raya" in out
+    rows = json.loads(run(on_fresh, "areas", "list", "--level", "kelurahan", "--json"))
+    assert {r["code"]: r["name"] for r in rows}["31.75.05.1002"] == "Baru"
+
+
+@needs_official
+def test_cli_areas_import_of_a_file_that_only_adds_needs_no_option(
+    on_fresh: CliRunner, tmp_path: Path
+) -> None:
+    run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
+    square = [[[106.70, -6.30], [106.701, -6.30], [106.701, -6.299], [106.70, -6.299],
+               [106.70, -6.30]]]  # fmt: skip
+    new = {
+        "type": "Feature",
+        "properties": {"kode": "31.71.01.1099", "nama": "[red]Baru' Sekali[/red]",
+                       "tingkat": "kelurahan"},
+        "geometry": {"type": "Polygon", "coordinates": square},
+    }  # fmt: skip
+    more = _official_file(tmp_path, "more.geojson", add=[new])
+
+    out = run(on_fresh, "areas", "import", str(more), "--mapping", str(MAPPING))
+
+    assert counts(out) == {"area.created": 1, "area_office.created": 1}
+    assert "31.71.01.1099" in _active(on_fresh)
+    assert len(_active(on_fresh)) == 319
+    # The full file again leaves the new one out: refused, naming it as data (no markup).
+    again = run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING), code=2)
+    assert (
+        "leaves out 1 active area, which the import would deactivate (reports there would be "
+        "refused as outside every service area): 31.71.01.1099 \"Kelurahan [red]Baru' "
+        'Sekali[/red]". If the file is meant to replace it, import it with --deactivate-missing'
+    ) in again

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine.areas import import_boundaries, list_areas
 from engine.boundaries import BoundaryMapping, parent_code, parse_level_words, parse_mapping
 from engine.catalogue import load_catalogue, parse_catalogue
-from engine.errors import CatalogueError
+from engine.errors import CatalogueError, RuleViolated
 from engine.models import Agency, Area, AreaLevel, CatalogueRevision, Origin
 from engine.routing import place
 
@@ -152,7 +152,7 @@ def test_import_removed_kelurahan_deactivated_point_goes_to_neighbour_or_kecamat
 ) -> None:
     run_import(session, city())
 
-    summary = run_import(session, city(drop="99.01.01.1001"))
+    summary = run_import(session, city(drop="99.01.01.1001"), deactivate_missing=True)
 
     assert summary.as_dict() == {"area.deactivated": 1, "area_office.deactivated": 1}
     assert area(session, "99.01.01.1001").active is False
@@ -160,6 +160,56 @@ def test_import_removed_kelurahan_deactivated_point_goes_to_neighbour_or_kecamat
     # The middle of the removed square is ~550 m from its neighbour: its kecamatan covers it.
     assert place(session, lat=-0.995, lon=120.005).code == "99.01.01"
     assert place(session, lat=-0.995, lon=120.0095).code == "99.01.01.1002"  # ~55 m away
+
+
+def test_import_leaving_areas_out_refused_without_option_nothing_written(session) -> None:
+    run_import(session, city())
+    before = counts(session)
+
+    with pytest.raises(RuleViolated) as refused:
+        run_import(session, city(drop="99.01.01.1001"))
+
+    assert refused.value.message == (
+        "nothing imported: kota99.geojson leaves out 1 active area, which the import would "
+        "deactivate (reports there would be refused as outside every service area): "
+        "99.01.01.1001 'Kelurahan Barat'. If the file is meant to replace it, import it with "
+        "--deactivate-missing"
+    )
+    assert counts(session) == before
+    assert area(session, "99.01.01.1001").active is True
+    assert place(session, lat=-0.995, lon=120.005).code == "99.01.01.1001"
+
+
+def test_import_never_leaves_an_area_active_under_a_parent_it_deactivates(session) -> None:
+    """Even with deactivate_missing: a kelurahan kept while its kecamatan leaves the file (a
+    feature below the file's top level, or an area of the catalogue the import does not own)
+    would have no kecamatan or kota above it. Refused, naming it; nothing written."""
+    run_import(session, city())
+    kota, kelurahan = city()[0], city()[3]
+    before = counts(session)
+
+    with pytest.raises(RuleViolated) as refused:
+        run_import(session, [kota, kelurahan], deactivate_missing=True)
+
+    assert refused.value.code == "boundaries_would_orphan"
+    assert "99.01.01.1002 'Kelurahan Timur' under 99.01.01. Add 99.01.01 to the file" in (
+        refused.value.message
+    )
+    assert counts(session) == before
+    assert area(session, "99.01.01.1002").parent == area(session, "99.01.01")
+
+    sketch = Area(
+        code="99.01.01.2001", name="Kelurahan Sketsa", level="kelurahan", depth=3,
+        parent=area(session, "99.01.01"), geometry=polygon(120.0, -1.0, 0.005),
+        min_lon=120.0, min_lat=-1.0, max_lon=120.005, max_lat=-0.995,
+        origin=Origin.CATALOGUE.value,
+    )  # fmt: skip
+    session.add(sketch)
+    session.flush()
+    with pytest.raises(RuleViolated) as refused:
+        run_import(session, [kota], deactivate_missing=True)
+    assert "99.01.01.2001 'Kelurahan Sketsa' under 99.01.01" in refused.value.message
+    assert area(session, "99.01.01").active is True
 
 
 def test_import_multipolygon_both_parts_locate_to_it(session) -> None:

@@ -27,11 +27,11 @@ from engine.actors import Actor
 from engine.areas import import_boundaries
 from engine.boundaries import parse_mapping
 from engine.catalogue import load_catalogue
-from engine.errors import OutsideServiceArea
+from engine.errors import OutsideServiceArea, RuleViolated
 from engine.models import Agency, Area, AreaLevel, CatalogueRevision, Origin, Ticket
 from engine.photos import MemoryMediaStorage
 from engine.recipients import Directory
-from engine.routing import area_index, locate, place
+from engine.routing import ancestry, area_index, locate, place
 from engine.settings import Settings
 from engine.submission import Report, submit
 from sla import Recipient, RecipientKind
@@ -116,9 +116,9 @@ def submit_at(
     ).ticket
 
 
-def reimport(session: Session, data: bytes) -> Any:
+def reimport(session: Session, data: bytes, **kw: Any) -> Any:
     return import_boundaries(
-        session, data, MAPPING, source=OFFICIAL_BOUNDARIES.name, now=MONDAY_9_WIB
+        session, data, MAPPING, source=OFFICIAL_BOUNDARIES.name, now=MONDAY_9_WIB, **kw
     )
 
 
@@ -178,6 +178,82 @@ def test_load_catalogue_after_import_keeps_official_areas_and_offices(official) 
     assert area(official, "31.71.01.1001").name == "Gambir"  # the file's name, not the sketch's
 
 
+def only(*codes: str) -> bytes:
+    document = json.loads(DATA)
+    document["features"] = [f for f in FEATURES if f["properties"]["kode"] in codes]
+    assert len(document["features"]) == len(codes)
+    return json.dumps(document).encode()
+
+
+def active_areas(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Area).where(Area.active)) or 0
+
+
+def test_import_of_one_kelurahan_refused_nothing_written_city_still_routed(official) -> None:
+    """A tester's HIGH finding: a file holding one kelurahan of the official file, imported by
+    mistake, deactivated the 316 other areas and their 277 offices; every report elsewhere was
+    then refused as outside the service area and Gambir was left with no kecamatan or kota."""
+    before = active_areas(official)
+    revisions = official.scalar(select(func.count()).select_from(CatalogueRevision))
+
+    with pytest.raises(RuleViolated) as refused:
+        reimport(official, only("31.71.01.1001"))
+
+    assert refused.value.code == "boundaries_would_deactivate"
+    assert refused.value.params == {"deactivated": 316, "orphaned": 1}
+    message = refused.value.message
+    assert "\n" not in message
+    assert message.startswith(
+        f"nothing imported: {OFFICIAL_BOUNDARIES.name} leaves out 316 active areas, which the "
+        "import would deactivate"
+    )
+    assert "31.71 'Kota Administrasi Jakarta Pusat'" in message
+    assert "and 311 more" in message and "--deactivate-missing" in message
+    assert "(31.71.01.1001 under 31.71.01): add the parents to the file" in message
+    assert active_areas(official) == before
+    assert official.scalar(select(func.count()).select_from(CatalogueRevision)) == revisions
+    gambir = area(official, "31.71.01.1001")
+    assert gambir.parent is not None and gambir.parent.code == "31.71.01"
+    assert submit_at(official, *LANDMARKS["pluit"][0]).area.code == "31.72.01.1005"
+
+
+def test_import_of_one_kelurahan_with_deactivate_missing_still_refused_orphan(official) -> None:
+    """Asked to deactivate the rest, the import would still leave Gambir active under its
+    kecamatan, deactivated: no kecamatan or kota office on its ladder. Refused: the file must
+    hold the parents of what it keeps."""
+    before = active_areas(official)
+
+    with pytest.raises(RuleViolated) as refused:
+        reimport(official, only("31.71.01.1001"), deactivate_missing=True)
+
+    assert refused.value.code == "boundaries_would_orphan"
+    assert refused.value.message == (
+        f"nothing imported: {OFFICIAL_BOUNDARIES.name} keeps 1 area active under a parent it "
+        "leaves out, which --deactivate-missing would deactivate, leaving it with no "
+        "kecamatan, kota or province above: 31.71.01.1001 'Kelurahan Gambir' under 31.71.01. "
+        "Add 31.71.01 to the file"
+    )
+    assert active_areas(official) == before
+
+
+def test_import_of_one_kelurahan_with_its_parents_and_deactivate_missing_deactivates(
+    official,
+) -> None:
+    before = active_areas(official)
+
+    summary = reimport(
+        official, only("31.71.01.1001", "31.71.01", "31.71"), deactivate_missing=True
+    )
+
+    assert summary.as_dict()["area.deactivated"] == 314
+    assert active_areas(official) == before - 314
+    gambir = locate(official, lat=-6.1754, lon=106.8272)
+    chain = [(a.code, a.active) for a in ancestry(official, gambir)]
+    assert chain == [("31.71.01.1001", True), ("31.71.01", True), ("31.71", True), ("31", True)]
+    with pytest.raises(OutsideServiceArea):
+        submit_at(official, *LANDMARKS["pluit"][0])
+
+
 def test_import_copy_without_a_kelurahan_deactivates_it_tickets_keep_it(official) -> None:
     code = "31.74.04.1001"
     inside = kelurahan_shapes()[code].representative_point()
@@ -185,7 +261,7 @@ def test_import_copy_without_a_kelurahan_deactivates_it_tickets_keep_it(official
     assert ticket.area.code == code
     removed = area(official, code)
 
-    summary = reimport(official, without(code))
+    summary = reimport(official, without(code), deactivate_missing=True)
 
     assert summary.as_dict() == {"area.deactivated": 1, "area_office.deactivated": 1}
     assert removed.active is False
@@ -331,7 +407,7 @@ def test_area_index_cached_until_areas_change(official) -> None:
     assert area_index(official) is first
     assert len(first) == 317
 
-    reimport(official, without("31.74.04.1001"))
+    reimport(official, without("31.74.04.1001"), deactivate_missing=True)
 
     assert area_index(official) is not first
     assert len(area_index(official)) == 316

@@ -29,12 +29,31 @@ only the instants after it began.
 
 **Change re-evaluates at once** (DESIGN §3, "Change"). After every transition — and after a
 catalogue reload (``recompute_open``) — each running timer is checked against the ticket as it
-now is: the policy is chosen again by category × priority. If it differs (or its target or
-calendar changed), the levels already due under the old policy are recorded first, then the
-timer is re-based: the business time consumed so far is kept, measured on the calendar that
-was in force while it elapsed, and the new policy's target and calendar count from now. A
-policy without a target for the timer stops it. Recipients are never stored on timers: they
-are resolved from the ticket's current agency, officer and area when a mail is queued.
+now is: the policy is chosen again by category × priority. If it differs (or its target,
+calendar or ladder changed), the levels already due under the old policy are recorded first,
+then the timer is re-based: the business time consumed so far is kept, measured on the
+calendar that was in force while it elapsed, and the new policy's target, calendar and ladder
+count from now. A policy without a target for the timer stops it. Recipients are never stored
+on timers: they are resolved from the ticket's current agency, officer and area when a mail is
+queued.
+
+**A ladder edit, precisely** (a reload at instant R; ``_steps``: only a level's key and
+percent decide when it falls due — its words and recipients are read when a mail is queued,
+so re-wording a level or changing whom it notifies moves no clock):
+
+1. Every level of the *old* ladder that fell due by R and is not in the ledger is recorded
+   under the old ladder at R, dated when it fell due, and mailed as the sweep would have had
+   it run just before R (to whom the old level names; no warning alongside a breach).
+2. The timer is re-based at R. A level of the new ladder counts as passed when its key is in
+   the ledger or its percent is at or below the highest percent recorded (so a warning renamed
+   and moved from 50 % to 40 % after the 50 % one was recorded never fires). Any other level
+   whose share of the target was consumed before R falls due *at R* (never back-dated to a
+   time the ladder did not have it); the rest at their share of the target.
+3. A stopped clock with a level still to record gets step 1 (without mail: the work was
+   done) and nothing of the new ladder: it consumes no time after R.
+
+Nothing is mailed twice: each level is recorded once (ledger unique on its key) and only a
+level recorded in this pass is mailed.
 """
 
 from __future__ import annotations
@@ -42,7 +61,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import timers as timer_rows
@@ -155,8 +174,21 @@ def _rebase(
     timer.agency_id = ticket.agency_id
 
 
+def _steps(policy: Policy) -> tuple[tuple[str, int], ...]:
+    """What of a ladder decides which level falls due when: each level's key and percent.
+
+    Its words and recipients are read when a mail is queued (and waiting mail is re-read after
+    a reload), so re-wording a level or changing whom it notifies moves no clock."""
+    return tuple((level.key, level.percent) for level in policy.ladder.levels)
+
+
+def _moved(old: Policy, new: Policy) -> bool:
+    """Whether levels fall due differently under ``new``: another policy, calendar or ladder."""
+    return old.code != new.code or old.calendar != new.calendar or _steps(old) != _steps(new)
+
+
 def _needs_rebase(timer: SlaTimer, old: Policy | None, new: Policy) -> bool:
-    if old is None or old.code != new.code or old.calendar != new.calendar:
+    if old is None or _moved(old, new):
         return True
     target = new.target(TimerKind(timer.kind))
     return target is not None and target != old.target(TimerKind(timer.kind))
@@ -173,13 +205,26 @@ def _reevaluate(
     directory: Directory | None = None,
 ) -> int:
     """Bring running timers in line with the ticket and the policies in force; returns how
-    many were re-based or stopped."""
+    many were re-based or stopped.
+
+    Under ``old_book`` first: every level of a timer about to change that fell due by ``now``
+    and is not recorded yet is recorded (and mailed, as the sweep would have) under the policy
+    it fell due under — also when only the ladder changed (a level renamed, moved, added or
+    removed; ``_steps``). So is a level still to record of a *stopped* timer whose policy
+    ``new_book`` changes; a stopped timer is not re-based (it consumes nothing after the
+    change), so after that nothing of the new ladder falls due for it.
+    """
     wanted = new_book.choose(ticket.category.code, ticket.priority)
     changed = 0
     settle: list[tuple[Ticket, SlaTimer, Policy]] = []
     plan: list[tuple[SlaTimer, Policy | None]] = []
     for timer in timers:
         if timer.stopped_at is not None:
+            was = old_book.get(timer.policy_code)
+            if was is not None and timer.next_due_at is not None:
+                now_under = timer_rows.policy_for(new_book, ticket, timer)
+                if now_under is None or _moved(was, now_under):
+                    settle.append((ticket, timer, was))
             continue
         timer.agency_id = ticket.agency_id
         old = old_book.get(timer.policy_code)
@@ -191,6 +236,9 @@ def _reevaluate(
     if settle:
         # What fell due under the old policy is recorded under it, before it is gone.
         record_due(session, settle, now=now, result=SweepResult(), directory=directory)
+        for _, timer, _ in settle:
+            if timer.stopped_at is not None:
+                timer.next_due_at = None  # judged under the policy it ran under: done
     for timer, old in plan:
         kind = TimerKind(timer.kind)
         if wanted is None or wanted.target(kind) is None:
@@ -298,7 +346,11 @@ def recompute_open(
         ticket_ids = list(
             session.scalars(
                 select(SlaTimer.ticket_id)
-                .where(SlaTimer.stopped_at.is_(None), SlaTimer.ticket_id > last_id)
+                .where(
+                    # running, or stopped with a level still to record (``_reevaluate``)
+                    or_(SlaTimer.stopped_at.is_(None), SlaTimer.next_due_at.is_not(None)),
+                    SlaTimer.ticket_id > last_id,
+                )
                 .group_by(SlaTimer.ticket_id)
                 .order_by(SlaTimer.ticket_id)
                 .limit(batch)

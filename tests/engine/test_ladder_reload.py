@@ -1,0 +1,146 @@
+"""A catalogue reload that changes only a ladder: what fell due under the old ladder is recorded
+(and mailed, as the sweep would have) under it first; the new ladder counts from the reload on.
+
+Jakarta catalogue, emergency policy (flood: 24/7, verify 30 min, assign 1 h; ladder warning
+50 %, breach 100 %, kota_governor 150 %). The edit renames the warning to ``early_warning`` at
+40 % (no ``key:``, so it is a new level). Asserted: the ledger rows and the mails people get.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from engine.catalogue import load_catalogue
+from engine.escalation import sweep_batch
+from engine.models import Escalation, Notification, Ticket
+
+WIB = ZoneInfo("Asia/Jakarta")
+CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "jakarta.yaml"
+WARNING = "{name: warning, name_id: peringatan, name_en: warning, percent: 50, "
+EARLY = "{name: early_warning, name_id: peringatan dini, name_en: early warning, percent: 40, "
+QUEUE = "dsda.queue@tanggap.example"
+
+
+def wib(hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2026, 11, 23, hour, minute, second, tzinfo=WIB)  # a Monday
+
+
+def utc(hour: int, minute: int, second: int = 0) -> datetime:
+    return wib(hour, minute, second).astimezone(UTC)
+
+
+def reload_renamed(desk, at: datetime):  # type: ignore[no-untyped-def]
+    text = CATALOGUE.read_text()
+    assert text.count(WARNING) == 1
+    return load_catalogue(desk.session, text.replace(WARNING, EARLY), now=at, source="x.yaml")
+
+
+def ledger(desk, ticket: Ticket, kind: str) -> list[tuple[str, int, datetime, bool]]:
+    rows = desk.session.scalars(
+        select(Escalation)
+        .where(Escalation.ticket_id == ticket.id, Escalation.timer_kind == kind)
+        .order_by(Escalation.percent)
+    )
+    return [(e.level, e.percent, e.due_at, e.mailed) for e in rows]
+
+
+def mails(desk, ticket: Ticket, kind: str) -> list[tuple[str, str]]:
+    """(level, recipient) of every mail queued about ``ticket``'s ``kind`` clock."""
+    return [
+        (level, recipient)
+        for level, recipient in desk.session.execute(
+            select(Escalation.level, Notification.recipient)
+            .join(Escalation, Notification.escalation_id == Escalation.id)
+            .where(Notification.ticket_id == ticket.id, Escalation.timer_kind == kind)
+            .order_by(Notification.id)
+        )
+    ]
+
+
+def flood(desk, *, verified_at: datetime | None = None) -> Ticket:
+    desk.now = wib(9, 0)
+    ticket = desk.submit(category="flood")  # 09:05, DSDA
+    if verified_at is not None:
+        desk.now = verified_at
+        desk.act(ticket, "verify", "admin")  # desk.act ticks 5 minutes first
+    return ticket
+
+
+@pytest.mark.parametrize(
+    ("kind", "verified_at", "due", "reload_at"),
+    [
+        # verify: 09:05 + 30 min, the 50 % warning due 09:20.
+        ("verify", None, utc(9, 20), wib(9, 25)),
+        # assign: verified 09:10, + 1 h, the 50 % warning due 09:40.
+        ("assign", wib(9, 5), utc(9, 40), wib(9, 45)),
+    ],
+)
+def test_level_due_before_a_ladder_edit_is_recorded_and_mailed_under_the_old_ladder(
+    desk, kind: str, verified_at: datetime | None, due: datetime, reload_at: datetime
+) -> None:
+    ticket = flood(desk, verified_at=verified_at)
+    summary = reload_renamed(desk, reload_at)  # the warning fell due; no sweep recorded it
+    # The warning is recorded at the reload, under the ladder it fell due under, and mailed.
+    assert ledger(desk, ticket, kind) == [("warning", 50, due, True)]
+    assert mails(desk, ticket, kind) == [("warning", QUEUE)]
+    # Every running clock of the edited ladder now counts on the new one (verify and resolve;
+    # with assign, the stopped verify clock is no running clock).
+    assert summary.updated["open timers"] == 2
+    # The next sweep adds nothing: early_warning (40 %) lies below the warning recorded.
+    sweep_batch(desk.session, now=reload_at)
+    assert [row[0] for row in ledger(desk, ticket, kind)] == ["warning"]
+    assert mails(desk, ticket, kind) == [("warning", QUEUE)]
+    # The breach still comes, once, at 100 %.
+    breach_at = utc(9, 35) if kind == "verify" else utc(10, 10)
+    sweep_batch(desk.session, now=breach_at)
+    sweep_batch(desk.session, now=breach_at)
+    assert ledger(desk, ticket, kind) == [
+        ("warning", 50, due, True),
+        ("breach", 100, breach_at, True),
+    ]
+    assert [m[0] for m in mails(desk, ticket, kind)].count("breach") == 2  # head, kecamatan
+    assert [m[0] for m in mails(desk, ticket, kind)].count("warning") == 1
+
+
+def test_new_level_the_clock_had_already_passed_falls_due_at_the_reload_not_before(desk) -> None:
+    # At 09:19 the verify clock is 14 of 30 minutes in: the old warning (09:20) is not due,
+    # the new early_warning (40 %: 09:17) lies behind. It is the new ladder's from the reload
+    # on: due, recorded and mailed at 09:19 — not back-dated to a time the ladder did not have it.
+    ticket = flood(desk)
+    reload_renamed(desk, wib(9, 19))
+    assert ledger(desk, ticket, "verify") == []
+    sweep_batch(desk.session, now=wib(9, 19, 30))
+    assert ledger(desk, ticket, "verify") == [("early_warning", 40, utc(9, 19), True)]
+    assert mails(desk, ticket, "verify") == [("early_warning", QUEUE)]
+    sweep_batch(desk.session, now=wib(9, 36))
+    assert [row[:2] for row in ledger(desk, ticket, "verify")] == [
+        ("early_warning", 40),
+        ("breach", 100),
+    ]
+
+
+def test_stopped_clock_with_a_level_still_to_record_keeps_the_ladder_it_ran_under(desk) -> None:
+    # Verified late at 09:22 (the 09:20 warning not yet recorded by any sweep): the stopped
+    # clock's warning is recorded under the old ladder, without mail (the work was done), and
+    # the new ladder, loaded after the clock stopped, adds nothing to it.
+    ticket = flood(desk, verified_at=wib(9, 17))
+    reload_renamed(desk, wib(9, 25))
+    sweep_batch(desk.session, now=wib(9, 26))
+    sweep_batch(desk.session, now=wib(10, 30))
+    assert ledger(desk, ticket, "verify") == [("warning", 50, utc(9, 20), False)]
+    assert mails(desk, ticket, "verify") == []
+
+
+def test_reload_after_the_sweep_recorded_the_level_sends_nothing_twice(desk) -> None:
+    ticket = flood(desk)
+    sweep_batch(desk.session, now=wib(9, 21))
+    assert mails(desk, ticket, "verify") == [("warning", QUEUE)]
+    reload_renamed(desk, wib(9, 25))
+    sweep_batch(desk.session, now=wib(9, 26))
+    assert ledger(desk, ticket, "verify") == [("warning", 50, utc(9, 20), True)]
+    assert mails(desk, ticket, "verify") == [("warning", QUEUE)]

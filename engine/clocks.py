@@ -37,6 +37,13 @@ count from now. A policy without a target for the timer stops it. Recipients are
 on timers: they are resolved from the ticket's current agency, officer and area when a mail is
 queued.
 
+**A clock the act ends is judged as it ran.** The clocks a transition stops (its work done,
+the state left their span, a transfer's new cycle, an acceptance) are stopped first, under the
+policy, target and agency they ran under; only then does the change the act brings (a verify
+with a correction, a transfer) re-evaluate the clocks that go on. A late verify corrected to
+another category reads "breached" against the target it missed, not against the new policy's,
+and its levels still to record are recorded by the sweep without mail, as for any verify.
+
 **A ladder edit, precisely** (a reload at instant R; ``_steps``: only a level's key and
 percent decide when it falls due — its words and recipients are read when a mail is queued,
 so re-wording a level or changing whom it notifies moves no clock):
@@ -298,6 +305,22 @@ def on_transition(
     starts = STARTS_ON.get(trigger, ())
     restarting = set(starts)
     timers = timer_rows.open_timers(session, [ticket.id])[ticket.id]
+
+    def ended(timer: SlaTimer) -> bool:
+        # The receiving agency acted (accept), a new cycle replaces this one (a transfer
+        # restarts the start clock for the new agency), or the state left the timer's span.
+        kind = TimerKind(timer.kind)
+        acted_on = kind is TimerKind.ACCEPT and trigger not in _BYSTANDER and not by_system
+        left = state not in RUNS_IN[kind] and state is not State.ON_HOLD
+        return acted_on or left or kind in restarting
+
+    # A clock this act ends is judged as it ran: stopped under the policy, target and agency
+    # it had, before the change the act brings (a verify with a correction, a transfer) is
+    # applied to the clocks that go on. Its levels still to record are the sweep's, unmailed.
+    for timer in timers:
+        policy = timer_rows.policy_for(book, ticket, timer)
+        if timer.stopped_at is None and policy is not None and ended(timer):
+            stop(timer, policy, now)
     if book.policies:
         _reevaluate(session, ticket, timers, old_book=book, new_book=book, now=now)
     for timer in timers:
@@ -306,19 +329,11 @@ def on_transition(
         policy = timer_rows.policy_for(book, ticket, timer)
         if policy is None:
             continue
-        kind = TimerKind(timer.kind)
         if trigger is Trigger.HOLD:
             timer_rows.pause(timer, now)
         elif trigger is Trigger.RESUME:
             timer_rows.unpause(timer, now)
-        # The receiving agency acted (accept), a new cycle replaces this one (a transfer
-        # restarts the start clock for the new agency), or the state left the timer's span.
-        acted_on = kind is TimerKind.ACCEPT and trigger not in _BYSTANDER and not by_system
-        left = state not in RUNS_IN[kind] and state is not State.ON_HOLD
-        if acted_on or left or kind in restarting:
-            stop(timer, policy, now)
-        else:
-            _refresh(timer, policy, now)
+        _refresh(timer, policy, now)
     policy = book.choose(ticket.category.code, ticket.priority) if book.policies else None
     if policy is not None:
         for kind in starts:

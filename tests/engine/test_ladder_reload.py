@@ -1,6 +1,9 @@
 """A catalogue reload that changes only a ladder: what fell due under the old ladder is recorded
 (and mailed, as the sweep would have) under it first; the new ladder counts from the reload on.
 
+And a clock the act itself ends (a verify with a correction, a transfer) is judged, and keeps
+reading, as it ran: its policy, target and agency are not the ones the act brings.
+
 Jakarta catalogue, emergency policy (flood: 24/7, verify 30 min, assign 1 h; ladder warning
 50 %, breach 100 %, kota_governor 150 %). The edit renames the warning to ``early_warning`` at
 40 % (no ``key:``, so it is a new level). Asserted: the ledger rows and the mails people get.
@@ -8,7 +11,7 @@ Jakarta catalogue, emergency policy (flood: 24/7, verify 30 min, assign 1 h; lad
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +20,8 @@ from sqlalchemy import select
 
 from engine.catalogue import load_catalogue
 from engine.escalation import sweep_batch
-from engine.models import Escalation, Notification, Ticket
+from engine.models import Escalation, Notification, SlaTimer, Ticket
+from engine.timeline import sla_timeline
 
 WIB = ZoneInfo("Asia/Jakarta")
 CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "jakarta.yaml"
@@ -144,3 +148,60 @@ def test_reload_after_the_sweep_recorded_the_level_sends_nothing_twice(desk) -> 
     sweep_batch(desk.session, now=wib(9, 26))
     assert ledger(desk, ticket, "verify") == [("warning", 50, utc(9, 20), True)]
     assert mails(desk, ticket, "verify") == [("warning", QUEUE)]
+
+
+def timer(desk, ticket: Ticket, kind: str) -> SlaTimer:
+    return desk.session.scalars(
+        select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == kind)
+    ).one()
+
+
+def test_clock_ended_by_a_corrected_verify_keeps_the_policy_it_was_judged_by(desk) -> None:
+    # Filed as a flood 09:05 (emergency, verify 30 min, 24/7: due 09:35), verified late at
+    # 09:40 as a traffic jam, still urgent (urgent policy: verify 1 h, 24/7; DISHUB). The
+    # verify clock was missed under the emergency policy and keeps reading so: emergency, 35 of
+    # 30 minutes, breached, DSDA's clock — not "urgent, 35 min of 1 h, breached". Its levels
+    # are recorded unmailed (the triage was done), as for a late verify without a correction;
+    # the resolve clock follows the correction.
+    desk.now = wib(9, 0)
+    ticket = desk.submit(category="flood")  # 09:05
+    dsda = ticket.agency_id
+    desk.now = wib(9, 35)
+    desk.act(ticket, "verify", "admin", category="traffic_jam")  # 09:40
+    assert (ticket.state, ticket.agency.code) == ("verified", "DISHUB")
+    verify = timer(desk, ticket, "verify")
+    assert (verify.policy_code, verify.target_seconds) == ("emergency", 1800)
+    assert verify.agency_id == dsda
+    assert verify.breached and verify.deadline == utc(9, 35)
+    assert timer(desk, ticket, "resolve").policy_code == "urgent"
+    view = {v.kind: v for v in sla_timeline(desk.session, ticket, now=wib(10, 0))}["verify"]
+    assert (view.policy, view.target.total_seconds(), view.elapsed.total_seconds()) == (
+        "emergency",
+        1800,
+        2100,
+    )
+    assert (view.status, view.deadline) == ("breached", utc(9, 35))
+    sweep_batch(desk.session, now=wib(10, 0))
+    assert ledger(desk, ticket, "verify") == [
+        ("warning", 50, utc(9, 20), False),
+        ("breach", 100, utc(9, 35), False),
+    ]
+    assert mails(desk, ticket, "verify") == []
+
+
+def test_start_clock_a_transfer_ends_stays_the_sending_office_s(desk) -> None:
+    # Assigned to DISHUB, transferred to DBM after the start clock's deadline passed: the
+    # missed start clock is DISHUB's (figures credit a clock to the agency that held it), the
+    # new cycle DBM's.
+    ticket = desk.ticket_in("assigned")
+    dishub = ticket.agency_id
+    desk.now += timedelta(days=7)
+    desk.act(ticket, "transfer", agency="DBM", note="jalan ambles, bukan lalu lintas")
+    first, second = desk.session.scalars(
+        select(SlaTimer)
+        .where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == "start")
+        .order_by(SlaTimer.cycle)
+    ).all()
+    assert first.breached and first.stopped_at is not None
+    assert (first.agency_id, first.policy_code) == (dishub, "default")
+    assert second.agency_id == ticket.agency_id != dishub

@@ -352,7 +352,9 @@ def recompute_open(
     """Re-apply the policies in force to every running timer (after a catalogue reload).
 
     ``previous`` is the book before the reload: business time already consumed is measured on
-    the calendars it had, and levels due under it are recorded before anything changes.
+    the calendars it had, and levels due under it are recorded before anything changes. A
+    ticket with something due is locked first (a sweep recording its levels is waited for), so
+    a level is never recorded by both.
     """
     book = load_policy_book(session)
     directory = Directory(session)
@@ -377,6 +379,19 @@ def recompute_open(
         tickets = {
             t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))
         }
+        # A sweep may be recording a due ticket's levels right now (it holds the ticket's row,
+        # ``escalation.due_tickets_query``): wait for it and read the ticket again, so that the
+        # levels due under the old policy are read off the ledger as the sweep left it and not
+        # recorded a second time. Only tickets with something due can be in a sweep's hands.
+        due = [t.id for t in tickets.values() if t.next_check_at and t.next_check_at <= now]
+        if due:
+            session.scalars(
+                select(Ticket)
+                .where(Ticket.id.in_(due))
+                .order_by(Ticket.id)
+                .with_for_update(of=Ticket)
+                .execution_options(populate_existing=True)
+            ).all()
         for ticket_id, timers in timer_rows.open_timers(session, ticket_ids).items():
             ticket = tickets[ticket_id]
             recomputed += _reevaluate(

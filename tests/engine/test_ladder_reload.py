@@ -11,6 +11,7 @@ Jakarta catalogue, emergency policy (flood: 24/7, verify 30 min, assign 1 h; lad
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -205,3 +206,81 @@ def test_start_clock_a_transfer_ends_stays_the_sending_office_s(desk) -> None:
     assert first.breached and first.stopped_at is not None
     assert (first.agency_id, first.policy_code) == (dishub, "default")
     assert second.agency_id == ticket.agency_id != dishub
+
+
+def test_reload_while_a_sweep_records_the_level_waits_for_it_and_records_it_once(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A sweep has claimed the flood (its row lock) and recorded the 09:20 warning but not yet
+    # committed when the ladder edit is loaded: the reload waits for it, finds the warning in
+    # the ledger and records nothing again (no unique-key failure, no second mail). A database
+    # of its own: both transactions commit.
+    from engine import schema
+    from engine.actors import Actor
+    from engine.db import Database
+    from engine.photos import MemoryMediaStorage
+    from engine.settings import Settings
+    from engine.submission import Report, submit
+    from tests.conftest import separate_database_url
+
+    url = separate_database_url(database_url, "tanggap_ladder_race", tmp_path_factory)
+    db = Database(url)
+    try:
+        schema.upgrade(db.engine)
+        with db.transaction() as session:
+            load_catalogue(session, CATALOGUE.read_text(), now=wib(8, 0), source="x.yaml")
+            code = submit(
+                session,
+                Report(category="flood", description="banjir", lat=-6.1754, lon=106.8272),
+                actor=Actor.citizen(),
+                now=wib(9, 5),
+                settings=Settings(database_url=url, media_dir=tmp_path_factory.mktemp("m")),
+                storage=MemoryMediaStorage(),
+            ).ticket.code
+        swept, go_on = threading.Event(), threading.Event()
+        failures: list[BaseException] = []
+
+        def sweeper() -> None:
+            try:
+                with db.transaction() as session:
+                    assert sweep_batch(session, now=wib(9, 24)).escalations == 1
+                    swept.set()
+                    go_on.wait(timeout=30)
+            except BaseException as exc:  # pragma: no cover - reported below
+                failures.append(exc)
+                swept.set()
+
+        thread = threading.Thread(target=sweeper)
+        thread.start()
+        assert swept.wait(timeout=30)
+        text = CATALOGUE.read_text().replace(WARNING, EARLY)
+        timer = threading.Timer(0.5, go_on.set)  # commit while the reload waits
+        timer.start()
+        with db.transaction() as session:
+            load_catalogue(session, text, now=wib(9, 25), source="y.yaml")
+        thread.join(timeout=30)
+        timer.cancel()
+        assert not failures
+        with db.reading() as session:
+            ticket = session.scalars(select(Ticket).where(Ticket.code == code)).one()
+            rows = session.execute(
+                select(Escalation.level, Escalation.percent, Escalation.mailed).where(
+                    Escalation.ticket_id == ticket.id
+                )
+            ).all()
+            sent = session.scalars(
+                select(Notification.recipient).where(Notification.escalation_id.is_not(None))
+            ).all()
+        assert [tuple(row) for row in rows] == [("warning", 50, True)]
+        assert sent == [QUEUE]
+    finally:
+        db.dispose()
+        if not database_url.startswith("sqlite"):
+            from sqlalchemy import text as sql
+
+            from engine.db import make_engine
+
+            engine = make_engine(database_url)
+            with engine.begin() as conn:
+                conn.execute(sql("DROP SCHEMA IF EXISTS tanggap_ladder_race CASCADE"))
+            engine.dispose()

@@ -29,12 +29,38 @@ only the instants after it began.
 
 **Change re-evaluates at once** (DESIGN §3, "Change"). After every transition — and after a
 catalogue reload (``recompute_open``) — each running timer is checked against the ticket as it
-now is: the policy is chosen again by category × priority. If it differs (or its target or
-calendar changed), the levels already due under the old policy are recorded first, then the
-timer is re-based: the business time consumed so far is kept, measured on the calendar that
-was in force while it elapsed, and the new policy's target and calendar count from now. A
-policy without a target for the timer stops it. Recipients are never stored on timers: they
-are resolved from the ticket's current agency, officer and area when a mail is queued.
+now is: the policy is chosen again by category × priority. If it differs (or its target,
+calendar or ladder changed), the levels already due under the old policy are recorded first,
+then the timer is re-based: the business time consumed so far is kept, measured on the
+calendar that was in force while it elapsed, and the new policy's target, calendar and ladder
+count from now. A policy without a target for the timer stops it. Recipients are never stored
+on timers: they are resolved from the ticket's current agency, officer and area when a mail is
+queued.
+
+**A clock the act ends is judged as it ran.** The clocks a transition stops (its work done,
+the state left their span, a transfer's new cycle, an acceptance) are stopped first, under the
+policy, target and agency they ran under; only then does the change the act brings (a verify
+with a correction, a transfer) re-evaluate the clocks that go on. A late verify corrected to
+another category reads "breached" against the target it missed, not against the new policy's,
+and its levels still to record are recorded by the sweep without mail, as for any verify.
+
+**A ladder edit, precisely** (a reload at instant R; ``_steps``: only a level's key and
+percent decide when it falls due — its words and recipients are read when a mail is queued,
+so re-wording a level or changing whom it notifies moves no clock):
+
+1. Every level of the *old* ladder that fell due by R and is not in the ledger is recorded
+   under the old ladder at R, dated when it fell due, and mailed as the sweep would have had
+   it run just before R (to whom the old level names; no warning alongside a breach).
+2. The timer is re-based at R. A level of the new ladder counts as passed when its key is in
+   the ledger or its percent is at or below the highest percent recorded (so a warning renamed
+   and moved from 50 % to 40 % after the 50 % one was recorded never fires). Any other level
+   whose share of the target was consumed before R falls due *at R* (never back-dated to a
+   time the ladder did not have it); the rest at their share of the target.
+3. A stopped clock with a level still to record gets step 1 (without mail: the work was
+   done) and nothing of the new ladder: it consumes no time after R.
+
+Nothing is mailed twice: each level is recorded once (ledger unique on its key) and only a
+level recorded in this pass is mailed.
 """
 
 from __future__ import annotations
@@ -42,7 +68,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import timers as timer_rows
@@ -155,8 +181,21 @@ def _rebase(
     timer.agency_id = ticket.agency_id
 
 
+def _steps(policy: Policy) -> tuple[tuple[str, int], ...]:
+    """What of a ladder decides which level falls due when: each level's key and percent.
+
+    Its words and recipients are read when a mail is queued (and waiting mail is re-read after
+    a reload), so re-wording a level or changing whom it notifies moves no clock."""
+    return tuple((level.key, level.percent) for level in policy.ladder.levels)
+
+
+def _moved(old: Policy, new: Policy) -> bool:
+    """Whether levels fall due differently under ``new``: another policy, calendar or ladder."""
+    return old.code != new.code or old.calendar != new.calendar or _steps(old) != _steps(new)
+
+
 def _needs_rebase(timer: SlaTimer, old: Policy | None, new: Policy) -> bool:
-    if old is None or old.code != new.code or old.calendar != new.calendar:
+    if old is None or _moved(old, new):
         return True
     target = new.target(TimerKind(timer.kind))
     return target is not None and target != old.target(TimerKind(timer.kind))
@@ -173,13 +212,26 @@ def _reevaluate(
     directory: Directory | None = None,
 ) -> int:
     """Bring running timers in line with the ticket and the policies in force; returns how
-    many were re-based or stopped."""
+    many were re-based or stopped.
+
+    Under ``old_book`` first: every level of a timer about to change that fell due by ``now``
+    and is not recorded yet is recorded (and mailed, as the sweep would have) under the policy
+    it fell due under — also when only the ladder changed (a level renamed, moved, added or
+    removed; ``_steps``). So is a level still to record of a *stopped* timer whose policy
+    ``new_book`` changes; a stopped timer is not re-based (it consumes nothing after the
+    change), so after that nothing of the new ladder falls due for it.
+    """
     wanted = new_book.choose(ticket.category.code, ticket.priority)
     changed = 0
     settle: list[tuple[Ticket, SlaTimer, Policy]] = []
     plan: list[tuple[SlaTimer, Policy | None]] = []
     for timer in timers:
         if timer.stopped_at is not None:
+            was = old_book.get(timer.policy_code)
+            if was is not None and timer.next_due_at is not None:
+                now_under = timer_rows.policy_for(new_book, ticket, timer)
+                if now_under is None or _moved(was, now_under):
+                    settle.append((ticket, timer, was))
             continue
         timer.agency_id = ticket.agency_id
         old = old_book.get(timer.policy_code)
@@ -191,6 +243,9 @@ def _reevaluate(
     if settle:
         # What fell due under the old policy is recorded under it, before it is gone.
         record_due(session, settle, now=now, result=SweepResult(), directory=directory)
+        for _, timer, _ in settle:
+            if timer.stopped_at is not None:
+                timer.next_due_at = None  # judged under the policy it ran under: done
     for timer, old in plan:
         kind = TimerKind(timer.kind)
         if wanted is None or wanted.target(kind) is None:
@@ -250,6 +305,22 @@ def on_transition(
     starts = STARTS_ON.get(trigger, ())
     restarting = set(starts)
     timers = timer_rows.open_timers(session, [ticket.id])[ticket.id]
+
+    def ended(timer: SlaTimer) -> bool:
+        # The receiving agency acted (accept), a new cycle replaces this one (a transfer
+        # restarts the start clock for the new agency), or the state left the timer's span.
+        kind = TimerKind(timer.kind)
+        acted_on = kind is TimerKind.ACCEPT and trigger not in _BYSTANDER and not by_system
+        left = state not in RUNS_IN[kind] and state is not State.ON_HOLD
+        return acted_on or left or kind in restarting
+
+    # A clock this act ends is judged as it ran: stopped under the policy, target and agency
+    # it had, before the change the act brings (a verify with a correction, a transfer) is
+    # applied to the clocks that go on. Its levels still to record are the sweep's, unmailed.
+    for timer in timers:
+        policy = timer_rows.policy_for(book, ticket, timer)
+        if timer.stopped_at is None and policy is not None and ended(timer):
+            stop(timer, policy, now)
     if book.policies:
         _reevaluate(session, ticket, timers, old_book=book, new_book=book, now=now)
     for timer in timers:
@@ -258,19 +329,11 @@ def on_transition(
         policy = timer_rows.policy_for(book, ticket, timer)
         if policy is None:
             continue
-        kind = TimerKind(timer.kind)
         if trigger is Trigger.HOLD:
             timer_rows.pause(timer, now)
         elif trigger is Trigger.RESUME:
             timer_rows.unpause(timer, now)
-        # The receiving agency acted (accept), a new cycle replaces this one (a transfer
-        # restarts the start clock for the new agency), or the state left the timer's span.
-        acted_on = kind is TimerKind.ACCEPT and trigger not in _BYSTANDER and not by_system
-        left = state not in RUNS_IN[kind] and state is not State.ON_HOLD
-        if acted_on or left or kind in restarting:
-            stop(timer, policy, now)
-        else:
-            _refresh(timer, policy, now)
+        _refresh(timer, policy, now)
     policy = book.choose(ticket.category.code, ticket.priority) if book.policies else None
     if policy is not None:
         for kind in starts:
@@ -289,7 +352,9 @@ def recompute_open(
     """Re-apply the policies in force to every running timer (after a catalogue reload).
 
     ``previous`` is the book before the reload: business time already consumed is measured on
-    the calendars it had, and levels due under it are recorded before anything changes.
+    the calendars it had, and levels due under it are recorded before anything changes. A
+    ticket with something due is locked first (a sweep recording its levels is waited for), so
+    a level is never recorded by both.
     """
     book = load_policy_book(session)
     directory = Directory(session)
@@ -298,7 +363,11 @@ def recompute_open(
         ticket_ids = list(
             session.scalars(
                 select(SlaTimer.ticket_id)
-                .where(SlaTimer.stopped_at.is_(None), SlaTimer.ticket_id > last_id)
+                .where(
+                    # running, or stopped with a level still to record (``_reevaluate``)
+                    or_(SlaTimer.stopped_at.is_(None), SlaTimer.next_due_at.is_not(None)),
+                    SlaTimer.ticket_id > last_id,
+                )
                 .group_by(SlaTimer.ticket_id)
                 .order_by(SlaTimer.ticket_id)
                 .limit(batch)
@@ -310,6 +379,19 @@ def recompute_open(
         tickets = {
             t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))
         }
+        # A sweep may be recording a due ticket's levels right now (it holds the ticket's row,
+        # ``escalation.due_tickets_query``): wait for it and read the ticket again, so that the
+        # levels due under the old policy are read off the ledger as the sweep left it and not
+        # recorded a second time. Only tickets with something due can be in a sweep's hands.
+        due = [t.id for t in tickets.values() if t.next_check_at and t.next_check_at <= now]
+        if due:
+            session.scalars(
+                select(Ticket)
+                .where(Ticket.id.in_(due))
+                .order_by(Ticket.id)
+                .with_for_update(of=Ticket)
+                .execution_options(populate_existing=True)
+            ).all()
         for ticket_id, timers in timer_rows.open_timers(session, ticket_ids).items():
             ticket = tickets[ticket_id]
             recomputed += _reevaluate(

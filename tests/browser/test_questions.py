@@ -104,3 +104,23 @@ def test_without_script_every_category_questions_show_and_the_form_carries_them(
     expect(page.locator("#receipt")).to_be_visible()
     code = page.locator("#receipt-code").inner_text()
     assert _answers(live, code) == {"water_depth": 35.0, "water_trend": "receding"}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_category_questions_pass_axe_when_the_script_failed_to_load(
+    open_page: OpenPage, axe: Callable[[Page], None], lang: str
+) -> None:
+    page = open_page("/", size="phone", lang=lang)
+    page.route("**/static/js/report.js", lambda route: route.abort())
+    page.reload()
+    expect(page.locator("#questions-flood")).to_be_visible()
+    expect(page.locator("#questions-broken_road")).to_be_visible()
+    axe(page)
+    # a refusal under its question (the form posted by the browser itself) passes too
+    _fill(page)
+    page.locator("#q-broken_road-hole_size").select_option("large")
+    page.locator("#send").click()
+    said = page.locator("#q-broken_road-hole_size-error")
+    expect(said).to_be_visible()
+    expect(page.locator("#q-broken_road-hole_size")).to_have_attribute("aria-invalid", "true")
+    axe(page)

@@ -288,7 +288,7 @@ def answered_elsewhere(category: str, code: str, chosen: str) -> RuleViolated:
         f"answer to {printable(code)!r} is to a question of {printable(category)!r}, "
         f"not of the category chosen ({printable(chosen)!r}): clear it or choose that category",
         key="answer_other_category",
-        params={"field": "answers", "question": code, "category": category},
+        params={"field": "answers", "question": printable(code), "category": printable(category)},
     )
 
 

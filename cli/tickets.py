@@ -29,7 +29,7 @@ from cli.sla import print_sla, span
 from engine.actions import perform, publication_allows
 from engine.actors import Actor
 from engine.db import ROW_ID_MAX
-from engine.errors import RuleViolated
+from engine.errors import RuleViolated, printable
 from engine.lifecycle import (
     PUBLIC_NOTE_TRIGGERS,
     RULES_BY_TRIGGER,
@@ -84,6 +84,21 @@ def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
     return read
 
 
+def _answers(given: list[str] | None) -> dict[str, str | list[str]]:
+    """``--answer KEY=VALUE`` as the engine takes answers (text, as a form sends them): a key
+    given twice is several values, which only a multiple choice takes (the engine says so)."""
+    answers: dict[str, list[str]] = {}
+    for item in given or ():
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise typer.BadParameter(
+                f"{printable(item)[:60]!r} is not KEY=VALUE (e.g. water_depth=40)",
+                param_hint="'--answer'",
+            )
+        answers.setdefault(key.strip(), []).append(value)
+    return {key: values[0] if len(values) == 1 else values for key, values in answers.items()}
+
+
 @app.command("submit")
 def submit_cmd(
     category: Annotated[str, typer.Option(help="category code, e.g. broken_road")],
@@ -108,6 +123,15 @@ def submit_cmd(
         ),
     ] = Language.ID,
     photo: Photos = None,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="an answer to one of the category's questions, KEY=VALUE (repeatable; the "
+            "questions: GET /open311/v2/services/{category}.json); a multiple choice takes "
+            "one --answer per value",
+            metavar="KEY=VALUE",
+        ),
+    ] = None,
     as_: Annotated[
         str | None, typer.Option("--as", help="staff e-mail submitting on a citizen's behalf")
     ] = None,
@@ -117,6 +141,7 @@ def submit_cmd(
     ] = False,
 ) -> str:
     """Submit a report as a citizen (or as staff on a citizen's behalf)."""
+    answers = _answers(answer)
     with reported_errors():
         report = Report(
             category=category,
@@ -131,6 +156,7 @@ def submit_cmd(
             photos=_read(photo),
             source="staff" if as_ else "cli",
             language=language,
+            answers=answers,
         )
         with database().transaction() as session:
             actor = Actor.of_staff(get_staff(session, as_)) if as_ else Actor.citizen()

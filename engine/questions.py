@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from engine.errors import RuleViolated
+from engine.errors import RuleViolated, printable
 from engine.instants import W3C_FORM, given_instant, is_number, w3c_moment
 from engine.routing import refuse_number, shown_bound
 from engine.text import as_number_text, clean_text
@@ -251,14 +251,14 @@ def _one(question: QuestionSpec, raw: object, *, typed: bool, now: datetime) -> 
         refuse_number(name, number, low, high, key="invalid_answer", params=params)  # ±inf too
         return number
     if question.datatype is Datatype.DATETIME:
-        return _datetime(name, value, now=now)
+        return _datetime(name, value, now=now, question=question.code)
     multiline = question.datatype is Datatype.TEXT
     return clean_text(
         value, field=name, limit=ANSWER_LIMITS[question.datatype.value], multiline=multiline
     )
 
 
-def _datetime(name: str, value: str, *, now: datetime) -> str:
+def _datetime(name: str, value: str, *, now: datetime, question: str) -> str:
     """A date-and-time answer: W3C's form with its offset (``engine.instants.w3c_moment``),
     as every date and time a caller gives; a number is one without an offset, never seconds."""
     moment = w3c_moment(value)
@@ -266,13 +266,13 @@ def _datetime(name: str, value: str, *, now: datetime) -> str:
         raise RuleViolated(
             f"{name} must be a date and time in W3C form, {W3C_FORM}",
             key="invalid_answer",
-            params={"field": "answers", "form": W3C_FORM},
+            params={"field": "answers", "form": W3C_FORM, "question": question},
         )
     if moment is None or moment.tzinfo is None:
         raise RuleViolated(
             f"{name} needs a time zone offset, e.g. +07:00",
             key="instant_without_offset",
-            params={"field": "answers"},
+            params={"field": "answers", "question": question},
         )
     given = given_instant(name, moment)  # within the window: never an overflow
     assert given is not None
@@ -280,7 +280,7 @@ def _datetime(name: str, value: str, *, now: datetime) -> str:
         raise RuleViolated(
             f"{name} lies in the future: give when it happened",
             key="answer_in_future",
-            params={"field": "answers"},
+            params={"field": "answers", "question": question},
         )
     return given.isoformat()
 
@@ -302,7 +302,7 @@ def check_answers(
         raise RuleViolated(
             f"no question {unknown[0][:40]!r} for this category; it asks {asked[:200]}",
             key="unknown_question",
-            params={"field": "answers"},
+            params={"field": "answers", "question": printable(unknown[0][:40])},
         )
     result: dict[str, Answer] = {}
     for question in questions:

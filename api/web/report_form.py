@@ -13,8 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,10 +32,10 @@ from api.ratelimit import SubmissionLimiter
 from api.routes.reports import file_report
 from api.schemas.public import Lat, Lon, ReportCreate
 from api.strict_json import StrictRoute
-from api.uploads import check_photo, too_many_photos, validate_form
+from api.uploads import check_photo, not_a_file, too_many_photos, validate_form
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep, render
-from api.web.problems import explain, explain_api, words
+from api.web.problems import explain, explain_api, number, words
 from engine import (
     Language,
     RuleViolated,
@@ -43,6 +46,8 @@ from engine import (
     suggest_duplicates,
 )
 from engine.errors import printable
+from engine.queries.feeds import Service
+from engine.questions import Datatype, QuestionSpec
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
@@ -73,22 +78,55 @@ OTHER_ICON = "📝"
 TYPED = ("category", "description", "address", "name", "email", "phone", "private", "coords")
 #: A file box left empty still sends a part: no name, no bytes.
 PHOTOS = "photos"
+#: The page's box for a question: ``answers[category][code]`` (the page shows every category's
+#: questions when no script runs, so a box names its category); ``answers[code]`` (and
+#: ``answers[code][]``) is the API's own spelling, for the category chosen.
+_GROUPED = re.compile(r"^answers\[([^\[\]]{1,60})\]\[([^\[\]]{1,60})\]$")
+_DIRECT = re.compile(r"^answers\[([^\[\]]{1,60})\](\[\])?$")
+#: What a date-and-time box (``datetime-local``) sends: the city's wall clock, no offset.
+_LOCAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
 def icon(category: str, group: str) -> str:
     return CATEGORY_ICONS.get(category) or GROUP_ICONS.get(group) or OTHER_ICON
 
 
-def _categories(session: Session) -> list[dict[str, Any]]:
+def _categories(services: list[Service]) -> list[dict[str, Any]]:
     return [
         {
             "code": s.code,
             "name": (s.name_id, s.name_en),
             "icon": icon(s.code, s.group),
             "photo": s.photo_on_submit,
+            "questions": s.questions,
         }
-        for s in list_services(session)
+        for s in services
     ]
+
+
+def city_offset(settings: Settings, now: datetime) -> str:
+    """The city's UTC offset now, ``+07:00``: what a date-and-time box's wall clock means."""
+    offset = now.astimezone(ZoneInfo(settings.timezone)).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def question_hint(t: Translator, question: QuestionSpec) -> str:
+    """What to type, under a question: the catalogue's words, a number's bounds, a date's form."""
+    said = []
+    if question.datatype_description is not None:
+        said.append(question.datatype_description(t.language))
+    if question.datatype is Datatype.NUMBER:
+        low, high = question.bounds
+        said.append(t("report.answer_between", min=_bound(t, low), max=_bound(t, high)))
+    if question.datatype is Datatype.DATETIME:
+        said.append(t("report.answer_datetime_hint"))
+    return "; ".join(said)
+
+
+def _bound(t: Translator, value: float) -> str:
+    return number(t.language, value, 0 if value == int(value) else 2)
 
 
 def _page(
@@ -100,14 +138,19 @@ def _page(
     status: int = 200,
     **context: Any,
 ) -> Response:
+    t = Translator(language)
     values = {
-        "categories": _categories(session),
+        "categories": _categories(list_services(session)),
         "centre": list(settings.map_centre),
         "zoom": settings.map_zoom,
         "typed": {},
+        "answered": {},
+        "question_errors": {},
         "refusal": None,
         "created": None,
         "link": None,
+        "offset": city_offset(settings, datetime.now(UTC)),
+        "question_hint": partial(question_hint, t),
     }
     values.update(context)
     return render(request, "report.html", language, values, status=status, title="report.title")
@@ -141,21 +184,71 @@ def nearby(
 @dataclass
 class Sent:
     """The form as the browser sent it: the boxes' text (to show them again on a refusal), the
-    photos, and a refusal met while reading them."""
+    answers to questions by (category, code) as the page names them (``""``: as the API names
+    them, for the category chosen), the photos, and a refusal met while reading them."""
 
     typed: dict[str, str] = field(default_factory=dict)
+    answers: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     photos: list[bytes] = field(default_factory=list)
     refused: Exception | None = None
 
+    @property
+    def category(self) -> str:
+        return self.typed.get("category", "").strip()
 
-async def _sent(request: Request, settings: SettingsDep) -> Sent:
+    def answered(self) -> dict[str, list[str]]:
+        """The answers as the page shows them again, by ``category/code``."""
+        return {
+            f"{category or self.category}/{code}": values
+            for (category, code), values in self.answers.items()
+        }
+
+
+def unknown_field(name: str) -> RuleViolated:
+    """The refusal of a field the form has no box for, naming it (the API refuses a field of no
+    request the same way): nothing a browser sends is dropped unread."""
+    shown = printable(name) or "?"
+    return RuleViolated(
+        f"{shown} is not a field of this form",
+        key="unknown_field",
+        params={"field": shown, "name": shown},
+    )
+
+
+def _answer(sent: Sent, key: str, value: str) -> bool:
+    """Keep an answer box's value; ``False`` when ``key`` names none."""
+    if match := _GROUPED.match(key):
+        category, code = match.groups()
+    elif match := _DIRECT.match(key):
+        category, code = "", match[1]
+    else:
+        return False
+    sent.answers.setdefault((category, code), []).append(value)
+    return True
+
+
+def fields_limit(services: list[Service]) -> int:
+    """How many fields the form may send: 40, and one more per question box (one per value of
+    a multiple choice), as the page shows every category's boxes when no script runs."""
+    return 40 + sum(
+        len(q.values) if q.datatype is Datatype.MULTIVALUELIST else 1
+        for s in services
+        for q in s.questions
+    )
+
+
+async def _sent(request: Request, settings: SettingsDep, phases: PhasesDep) -> Sent:
     sent = Sent()
+    with phases.read() as session:
+        fields = fields_limit(list_services(session))
     try:
-        async with request.form(max_files=settings.max_photos + 2, max_fields=40) as form:
+        async with request.form(max_files=settings.max_photos + 2, max_fields=fields) as form:
             forms.check_text(form.multi_items())
             for key, value in form.multi_items():
                 if isinstance(value, UploadFile):
-                    if key != PHOTOS or not value.filename:
+                    if key != PHOTOS:
+                        raise unknown_field(key)
+                    if not value.filename:
                         continue  # a file box left empty
                     if len(sent.photos) == settings.max_photos:
                         raise too_many_photos(settings)
@@ -166,10 +259,17 @@ async def _sent(request: Request, settings: SettingsDep) -> Sent:
                     if key in sent.typed:
                         raise forms.repeated(key)
                     sent.typed[key] = value
+                elif key == PHOTOS:
+                    if value:
+                        raise not_a_file(key)  # a file box left empty sends no file name
+                elif not _answer(sent, key, value):
+                    raise unknown_field(key)
     except forms.FormUnread as exc:  # too many files or fields, a box past a megabyte
         for key, value in exc.fields:
             if key in TYPED:
                 sent.typed.setdefault(key, value)
+            else:
+                _answer(sent, key, value)
         too_many = isinstance(exc, forms.TooManyFiles)
         sent.refused = too_many_photos(settings) if too_many else exc
     except (TanggapError, ApiError, RequestValidationError) as exc:
@@ -181,12 +281,48 @@ async def _sent(request: Request, settings: SettingsDep) -> Sent:
 _COORDS = re.compile(r"[,;\s]+")
 
 
-def _body(typed: Mapping[str, str], language: Language) -> ReportCreate:
+def answered_elsewhere(category: str, code: str, chosen: str) -> RuleViolated:
+    """An answer to a question of a category other than the one chosen: the page shows every
+    category's questions when no script runs, and the answer is neither guessed at nor dropped."""
+    return RuleViolated(
+        f"answer to {printable(code)!r} is to a question of {printable(category)!r}, "
+        f"not of the category chosen ({printable(chosen)!r}): clear it or choose that category",
+        key="answer_other_category",
+        params={"field": "answers", "question": printable(code), "category": printable(category)},
+    )
+
+
+def _answers(sent: Sent, services: list[Service], offset: str) -> dict[str, str | list[str]]:
+    """The chosen category's answers as the API takes them (``answers``, text): an empty box is
+    no answer; a date-and-time box's wall clock is the city's (``offset``)."""
+    chosen = sent.category
+    asked = {q.code: q for s in services if s.code == chosen for q in s.questions}
+    answers: dict[str, list[str]] = {}
+    for (category, code), values in sent.answers.items():
+        given = [v for v in values if v.strip()]
+        if not given or not chosen:
+            continue  # no category: the report is refused for that
+        if category and category != chosen:
+            raise answered_elsewhere(category, code, chosen)
+        if code in answers:
+            raise forms.repeated(f"answers[{code}]")
+        question = asked.get(code)
+        if category and question is not None and question.datatype is Datatype.DATETIME:
+            given = [v.strip() + offset if _LOCAL_MOMENT.match(v.strip()) else v for v in given]
+        answers[code] = given
+    return {code: v[0] if len(v) == 1 else v for code, v in answers.items()}
+
+
+def _body(
+    typed: Mapping[str, str], language: Language, answers: Mapping[str, str | list[str]]
+) -> ReportCreate:
     """The API's report from the form's boxes: the coordinates box is the point; an empty box
-    is a field not given; ``private`` is the ticked box."""
+    is a field not given; ``private`` is the ticked box; ``answers`` as the API takes them."""
     fields: dict[str, Any] = {
         k: v.strip() for k, v in typed.items() if k != "coords" and v.strip() != ""
     }
+    if answers:
+        fields["answers"] = dict(answers)
     coords = [p for p in _COORDS.split(typed.get("coords", "").strip()) if p]
     if not coords:
         raise RuleViolated("coords is empty", key="field_required", params={"field": "coords"})
@@ -218,6 +354,41 @@ def _refusal(t: Translator, exc: Exception) -> tuple[int, str]:
     raise exc
 
 
+def _said_of_answer(t: Translator, exc: RuleViolated, question: QuestionSpec) -> str:
+    """A refusal about one answer, in the page's words, for under its question."""
+    if exc.code == "answer_required":
+        return t("report.answer_required")
+    if exc.code == "invalid_answer" and question.datatype is Datatype.NUMBER:
+        low, high = question.bounds
+        return t("report.answer_number", min=_bound(t, low), max=_bound(t, high))
+    if exc.code == "invalid_answer" and question.datatype.is_list:
+        return t("report.answer_choice")
+    if question.datatype is Datatype.DATETIME and exc.code != "answer_in_future":
+        return t("report.answer_datetime")
+    return explain(t, exc)
+
+
+def question_errors(
+    t: Translator, exc: Exception, chosen: str, services: list[Service]
+) -> dict[str, str]:
+    """The refusal of an answer under its question (``category/code``), when it names one the
+    page shows."""
+    params = getattr(exc, "params", None) or {}
+    code, category = params.get("question"), params.get("category") or chosen
+    if not isinstance(exc, RuleViolated) or not isinstance(code, str):
+        return {}
+    for service in services:
+        for question in service.questions if service.code == category else ():
+            if question.code == code:
+                if exc.code == "answer_other_category":
+                    name = t.pick(service.name_id, service.name_en)
+                    said = t("report.answer_other_category", category=name)
+                else:
+                    said = _said_of_answer(t, exc, question)
+                return {f"{category}/{code}": said}
+    return {}
+
+
 def receipt_link(settings: Settings, submitted: Submitted) -> str:
     """The link to keep: the reporter token rides in the fragment, which browsers never send."""
     code = submitted.report.code
@@ -239,15 +410,24 @@ def send_report(
     """The form posted by a browser whose script did not run. Counted against the client's
     allowance of reports as the API counts them (a refusal against the refused ones)."""
     limiter: SubmissionLimiter = request.app.state.limiter
+    with phases.read() as session:
+        services = list_services(session)
     try:
         limiter.check(request, "report")
         if sent.refused is not None:
             raise sent.refused
-        submitted = file_report(
-            _body(sent.typed, language), sent.photos, phases=phases, now=now, settings=settings
-        )
+        answers = _answers(sent, services, city_offset(settings, now))
+        body = _body(sent.typed, language, answers)
+        submitted = file_report(body, sent.photos, phases=phases, now=now, settings=settings)
     except (TanggapError, ApiError, RequestValidationError) as exc:
-        status, message = _refusal(Translator(language), exc)
+        t = Translator(language)
+        errors = question_errors(t, exc, sent.category, services)
+        if isinstance(exc, RuleViolated) and exc.code == "answer_other_category":
+            # the category as the page names it, not its code
+            names = {s.code: t.pick(s.name_id, s.name_en) for s in services}
+            category = exc.params.get("category")
+            exc.params = {**exc.params, "category": names.get(str(category), category)}
+        status, message = _refusal(t, exc)
         if status != 429:
             limiter.count(request, accepted=False)
         with phases.read() as session:
@@ -258,6 +438,8 @@ def send_report(
                 settings,
                 status=status,
                 typed=sent.typed,
+                answered=sent.answered(),
+                question_errors=errors,
                 refusal=message,
             )
     limiter.count(request, accepted=True)
@@ -275,4 +457,4 @@ def send_report(
     return response
 
 
-__all__ = ["icon", "receipt_link", "router"]
+__all__ = ["fields_limit", "icon", "receipt_link", "router"]

@@ -38,7 +38,7 @@ def test_report_with_photo_at_phone_width_lands_on_its_tracking_page(
     axe(page)
     screenshot(page, "report")
 
-    page.get_by_text("Jalan rusak / berlubang").click()
+    page.get_by_text("Jalan rusak / berlubang", exact=True).click()
     page.get_by_role("button", name="Pakai lokasi saya sekarang").click()
     expect(page.locator("#location-status")).to_contain_text("-6.1754, 106.8272")
     page.get_by_label("Alamat, kelurahan atau patokan").fill("Jl. Medan Merdeka Barat")
@@ -78,7 +78,7 @@ def test_report_page_offers_what_is_already_reported_nearby_and_me_too_follows_i
 ) -> None:
     existing = live.submit(category="flood", description="Banjir selutut di depan halte")
     page = open_page("/", size="phone", lang="en")
-    page.get_by_text("Flood / waterlogging").click()
+    page.get_by_text("Flood / waterlogging", exact=True).click()
     page.get_by_label("Coordinates (latitude, longitude)").fill("-6.1755, 106.8273")
     page.get_by_label("Coordinates (latitude, longitude)").press("Tab")
     nearby = page.locator("#nearby")
@@ -246,7 +246,7 @@ def test_a_refused_photo_is_named_as_the_person_chose_it_with_numbers_in_their_l
     big = tmp_path / "besar sekali.jpg"
     big.write_bytes(b"\0" * (20 * 1024 * 1024))
     page = open_page("/", size="phone", geolocation=MONAS)
-    page.get_by_text("Jalan rusak / berlubang").click()
+    page.get_by_text("Jalan rusak / berlubang", exact=True).click()
     page.get_by_role("button", name="Pakai lokasi saya sekarang").click()
     expect(page.locator("#location-status")).to_contain_text("-6.1754, 106.8272")
     page.get_by_label("Apa yang terjadi?").fill("Lubang besar di lajur kiri")

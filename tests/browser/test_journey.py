@@ -15,7 +15,7 @@ from tests.browser.test_staff import _proof, sign_in
 
 
 def _report_from_the_phone(page: Page, tmp_path: Path) -> tuple[str, str]:
-    page.get_by_text("Jalan rusak / berlubang").click()
+    page.get_by_text("Jalan rusak / berlubang", exact=True).click()
     page.get_by_role("button", name="Pakai lokasi saya sekarang").click()
     expect(page.locator("#location-status")).to_contain_text("-6.1754, 106.8272")
     page.get_by_label("Apa yang terjadi?").fill("Aspal ambles sedalam lutut di depan pasar")

@@ -301,3 +301,42 @@ def test_cli_show_an_empty_code_says_it_is_empty(tanggap: CliRunner, typed: str)
     result = tanggap.invoke(app, ["ticket", "show", typed])
     assert result.exit_code == 2
     assert result.stderr == "error: the ticket code is empty: give one, e.g. JKT-7K3M-Q9XD\n"
+
+
+def test_cli_submit_answers_the_category_questions(
+    tanggap: CliRunner, database: Database, committed: list[str]
+) -> None:
+    out = run(
+        tanggap, "ticket", "submit", "--quiet", "--category", "flood", "--description", "Banjir",
+        *MONAS, "--answer", "water_depth=40", "--answer", "water_trend=rising",
+    )  # fmt: skip
+    code = out.split()[0]
+    committed.append(code)
+    with database.reading() as session:
+        stored = session.scalar(select(Ticket.answers).where(Ticket.code == code))
+    assert stored == {"water_depth": 40.0, "water_trend": "rising"}
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (["water_depth=deep"], "answer to 'water_depth' must be a number between 0 and 1,000"),
+        (["depth=40"], "no question 'depth' for this category; it asks water_depth, water_trend"),
+        (["water_trend=rising", "water_trend=steady"], "answer to 'water_trend' takes one value"),
+        (["water_depth"], "'water_depth' is not KEY=VALUE"),
+        (["=40"], "'=40' is not KEY=VALUE"),
+    ],
+)
+def test_cli_submit_refuses_a_wrong_answer_in_one_line(
+    tanggap: CliRunner, database: Database, answers: list[str], message: str
+) -> None:
+    before = ticket_count(database)
+    given = [part for answer in answers for part in ("--answer", answer)]
+    result = tanggap.invoke(
+        app,
+        ["ticket", "submit", "--category", "flood", "--description", "Banjir", *MONAS, *given],
+    )
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.output
+    assert ticket_count(database) == before

@@ -78,11 +78,62 @@
       if (required) { input.setAttribute("aria-describedby", "photo-required"); } else { input.removeAttribute("aria-describedby"); }
     });
   }
+  /* The chosen category's questions only: the others hidden and disabled (a disabled box is
+     not sent). Without this script every category's questions show, each under its name. */
+  var questions = document.getElementById("questions");
+  function group() {
+    return questions ? questions.querySelector('.question-group[data-category="' + category() + '"]') : null;
+  }
+  function showQuestions() {
+    if (!questions) { return; }
+    var chosen = group();
+    questions.querySelectorAll(".question-group").forEach(function (g) {
+      g.hidden = g !== chosen;
+      g.disabled = g !== chosen;
+    });
+    questions.hidden = !chosen;
+  }
   form.querySelectorAll("input[name=category]").forEach(function (input) {
     input.addEventListener("change", loadNearby);
     input.addEventListener("change", markPhoto);
+    input.addEventListener("change", showQuestions);
   });
   markPhoto();
+  showQuestions();
+  /* The chosen category's answers as the API takes them: answers[code], once per value; a
+     date-and-time box's wall clock is the city's (its data-offset). */
+  function appendAnswers(body) {
+    var chosen = group();
+    if (!chosen) { return; }
+    chosen.querySelectorAll(".question").forEach(function (q) {
+      var code = q.dataset.question, name = "answers[" + code + "]";
+      if (q.dataset.datatype === "multivaluelist") {
+        q.querySelectorAll("input:checked").forEach(function (box) { body.append(name, box.value); });
+        return;
+      }
+      var box = q.querySelector("input, select, textarea");
+      var value = box.value.trim();
+      if (!value) { return; }
+      if (q.dataset.datatype === "datetime" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)) {
+        value += box.dataset.offset || "";
+      }
+      body.append(name, value);
+    });
+  }
+  function bound(value) {
+    return new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(value);
+  }
+  /* A refusal of one answer, in the words said under its question (as report_form.py does). */
+  function answerWords(body, datatype) {
+    var params = body.params || {};
+    if (body.code === "answer_required") { return t("report.answer_required"); }
+    if (body.code === "invalid_answer" && datatype === "number" && params.min !== undefined) {
+      return t("report.answer_number", { min: bound(params.min), max: bound(params.max) });
+    }
+    if (body.code === "invalid_answer" && /valuelist$/.test(datatype)) { return t("report.answer_choice"); }
+    if (datatype === "datetime" && body.code !== "answer_in_future") { return t("report.answer_datetime"); }
+    return window.tanggapProblem(body);
+  }
   if (map) { map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng, "report.point_set"); }); }
   document.getElementById("locate").addEventListener("click", function () {
     if (!navigator.geolocation) { status.textContent = t("report.no_position"); return; }
@@ -177,6 +228,19 @@
       contact[k].error.hidden = true; contact[k].error.textContent = "";
       contact[k].input.removeAttribute("aria-invalid");
     });
+    form.querySelectorAll(".question").forEach(function (q) {
+      var said = q.querySelector("p.error");
+      said.hidden = true; said.textContent = "";
+      q.querySelectorAll("[aria-invalid]").forEach(function (box) { box.removeAttribute("aria-invalid"); });
+    });
+  }
+  function showAnswerError(q, message) {
+    var said = q.querySelector("p.error");
+    said.textContent = message; said.hidden = false;
+    var boxes = q.querySelectorAll("input, select, textarea");
+    boxes.forEach(function (box) { box.setAttribute("aria-invalid", "true"); });
+    boxes[0].scrollIntoView({ block: "center" });
+    boxes[0].focus();
   }
   function showFieldError(which, message) {
     var box = contact[which];
@@ -189,6 +253,14 @@
   function problem(response) {
     if (response.status === 429) { return Promise.resolve(t("report.too_many")); }
     return response.json().then(function (body) {
+      var asked = body && body.params && body.params.question;
+      var chosen = group();
+      var q = asked && chosen ? chosen.querySelector('.question[data-question="' + asked + '"]') : null;
+      if (q) {
+        var refused = new Error(answerWords(body, q.dataset.datatype));
+        refused.question = q;
+        throw refused;
+      }
       var field = contactFields[(body && body.params && body.params.field) || ""];
       if (field) {
         var error = new Error(window.tanggapProblem(body));
@@ -248,6 +320,7 @@
       var phone = contact.phone.input.value.trim();
       if (phone) { body.append("phone", phone); }
       if (document.getElementById("private").checked) { body.append("private", "true"); }
+      appendAnswers(body);
       body.append("language", lang);
       body.append("channel", "web");
       files.forEach(function (f) { body.append("photos", f.blob, f.name); });
@@ -256,6 +329,7 @@
       if (!response.ok) { return problem(response).then(function (m) { throw new Error(m); }); }
       return response.json().then(done);
     }).catch(function (e) {
+      if (e.question) { showAnswerError(e.question, e.message); return; }
       if (e.field) { showFieldError(e.field, e.message); return; }
       showError(e instanceof TypeError ? t("report.offline") : e.message);
     }).finally(function () { send.disabled = false; send.textContent = send.dataset.label || send.textContent; });

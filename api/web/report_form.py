@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +42,7 @@ from engine import (
     suggest_duplicates,
 )
 from engine.errors import printable
+from engine.outbox import private_link
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
@@ -220,11 +220,7 @@ def _refusal(t: Translator, exc: Exception) -> tuple[int, str]:
 
 def receipt_link(settings: Settings, submitted: Submitted) -> str:
     """The link to keep: the reporter token rides in the fragment, which browsers never send."""
-    code = submitted.report.code
-    return (
-        f"{settings.public_base_url.rstrip('/')}/t/{quote(code, safe='')}"
-        f"#token={quote(submitted.reporter_token, safe='')}"
-    )
+    return private_link(submitted.report.code, submitted.reporter_token, settings.public_base_url)
 
 
 @router.post("/", response_class=HTMLResponse)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -286,6 +288,93 @@ def test_staff_submit_on_behalf_of_walk_in(api: Api) -> None:
     assert detail["events"][0]["by_role"] == "staff"
     citizen = api.client.post("/api/v1/reports", json={**body, "channel": "walk-in"})
     assert citizen.status_code == 422
+
+
+_CALLER = {
+    "category": "traffic_jam",
+    "description": "Pelapor datang ke kantor",
+    "lat": -6.1754,
+    "lon": 106.8272,
+    "name": "Pak Harun",
+}
+_PRIVATE_LINK = re.compile(r"http://127\.0\.0\.1:8000/t/(JKT-[0-9A-Z-]+)#token=([\w%-]+)")
+
+
+@pytest.mark.parametrize("channel", ["walk-in", "phone", "staff-on-behalf", "email", "whatsapp"])
+def test_staff_filing_never_answers_the_token_and_mails_the_caller_their_link(
+    api: Api, channel: str
+) -> None:
+    """The city's staff must not dispute or rate the city's fix: the answer has no token; the
+    caller who gave an address reads their private link in a mail and acts with it."""
+    body = {**_CALLER, "channel": channel, "email": "Harun@Warga.example", "language": "en"}
+    response = api.client.post("/api/v1/tickets", json=body, headers=api.auth("staff"))
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    code = answer["code"]
+    assert "reporter_token" not in answer and "token" not in response.text
+    assert answer["reporter_mailed"] is True
+
+    (mail,) = api.notifications(
+        code, "reporter_receipt", lambda n: (n.recipient, n.subject, n.body, n.html_body or "")
+    )
+    recipient, subject, text, html = mail
+    assert recipient == "harun@warga.example"
+    assert subject == f"[Tanggap] Your report {code} was filed"
+    assert text.startswith("Dear Pak Harun,\n\nThe city's staff filed your report")
+    link = _PRIVATE_LINK.search(text)
+    assert link is not None and link[1] == code, text
+    assert f'<a href="{link[0]}">Your own link to it</a>' in html
+    token = unquote(link[2])
+
+    api.drive(code, "verify", "assign", "start", "resolve")
+    headers = {"X-Reporter-Token": token}
+    private = api.client.get(f"/api/v1/reports/{code}/private", headers=headers)
+    assert private.status_code == 200, private.text
+    disputed = api.client.post(
+        f"/api/v1/reports/{code}/dispute", json={"reason": "masih macet"}, headers=headers
+    )
+    assert disputed.status_code == 200, disputed.text
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["channel"] == channel
+    assert (detail["events"][0]["by_role"], detail["events"][-1]["by_role"]) == (
+        "staff",
+        "citizen",
+    )
+
+
+def test_staff_filing_without_an_email_mails_nobody_and_says_so(api: Api) -> None:
+    response = api.client.post("/api/v1/tickets", json=_CALLER, headers=api.auth("staff"))
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert "reporter_token" not in answer and answer["reporter_mailed"] is False
+    assert api.notifications(answer["code"], "reporter_receipt", lambda n: n.recipient) == []
+
+
+def test_the_caller_s_mail_is_in_their_language_with_its_unsubscribe_link(api: Api) -> None:
+    body = {**_CALLER, "email": "harun@warga.example", "language": "id"}
+    response = api.client.post("/api/v1/tickets", json=body, headers=api.auth("staff"))
+    assert response.status_code == 201, response.text
+    code = response.json()["code"]
+    ((subject, text),) = api.notifications(code, "reporter_receipt", lambda n: (n.subject, n.body))
+    assert subject == f"[Tanggap] Laporan Anda {code} telah dicatat"
+    assert "Petugas kota mencatat laporan Anda" in text
+    assert "/unsubscribe/" in text
+
+
+@pytest.mark.parametrize("channel", ["app", "web", "open311"])
+def test_staff_filing_on_a_citizen_s_own_channel_is_refused_naming_channel(
+    api: Api, channel: str
+) -> None:
+    before = api.client.get("/api/v1/tickets", headers=api.auth("admin")).json()["items"]
+    response = api.client.post(
+        "/api/v1/tickets", json={**_CALLER, "channel": channel}, headers=api.auth("staff")
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["params"]["field"] == "channel"
+    assert "walk-in, phone, staff-on-behalf, email or whatsapp" in problem["detail"]
+    assert f"{channel} is the citizen's own door" in problem["detail"]
+    assert api.client.get("/api/v1/tickets", headers=api.auth("admin")).json()["items"] == before
 
 
 def test_staff_submit_on_behalf_sets_priority_citizen_cannot(api: Api) -> None:

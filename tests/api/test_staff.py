@@ -418,6 +418,43 @@ def test_figures_for_supervisors_withheld_under_minimum(api: Api) -> None:
     assert dishub["on_time"]["verify"] == {"count": 5, "value": 1.0}
 
 
+def test_admin_revokes_a_leaked_key_by_pasting_it_and_no_refusal_repeats_a_secret(
+    api: Api,
+) -> None:
+    made = api.client.post(
+        "/api/v1/admin/keys",
+        json={"role": "staff", "name": "bocor", "agency": "DLH"},
+        headers=api.auth("admin"),
+    )
+    assert made.status_code == 201, made.text
+    whole = made.json()["key"]
+    _, prefix, secret = whole.split("_", 2)
+    headers = {"Authorization": f"Bearer {whole}"}
+    admin = api.auth("admin")
+
+    wrong = api.client.delete(f"/api/v1/admin/keys/tgk_{prefix}_{secret[::-1]}", headers=admin)
+    assert wrong.status_code == 404, wrong.text
+    assert wrong.json()["detail"] == (
+        f"that is not the whole key of api key {prefix}: revoke it by its prefix, {prefix}, "
+        "if you mean that key"
+    )
+    unknown = api.client.delete(f"/api/v1/admin/keys/tgk_{secret}", headers=admin)
+    assert unknown.status_code == 404, unknown.text
+    assert unknown.json()["detail"] == (
+        "no api key with that prefix: give the 8-character prefix that keys list shows, "
+        "or the whole key"
+    )
+    for refused in (wrong, unknown):
+        assert secret[:4] not in refused.text and secret[::-1][:4] not in refused.text
+    assert api.client.get("/api/v1/tickets", headers=headers).status_code == 200
+
+    revoked = api.client.delete(f"/api/v1/admin/keys/{whole}", headers=admin)
+    assert revoked.status_code == 200, revoked.text
+    assert (revoked.json()["prefix"], revoked.json()["name"]) == (prefix, "bocor")
+    assert revoked.json()["revoked_at"] and secret not in revoked.text
+    assert api.client.get("/api/v1/tickets", headers=headers).status_code == 401
+
+
 def test_admin_keys_create_list_revoke(api: Api) -> None:
     headers = _key(api, "staff", "DLH", None)
     assert api.client.get("/api/v1/tickets", headers=headers).status_code == 200

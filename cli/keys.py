@@ -99,8 +99,14 @@ def list_(
 
 
 @app.command("revoke")
-def revoke(prefix: Annotated[str, typer.Argument(help="the key's prefix, from keys list")]) -> None:
-    """Revoke a key at once; requests with it are refused from now on."""
+def revoke(
+    prefix: Annotated[
+        str,
+        typer.Argument(help="the key's prefix, from keys list, or the whole key (a leaked one)"),
+    ],
+) -> None:
+    """Revoke a key at once; requests with it are refused from now on. An error never repeats
+    a secret given: only a recognisable prefix."""
     with reported_errors(), database().transaction() as session:
         moment = now()
         key = revoke_key(session, prefix, now=moment)

@@ -137,7 +137,11 @@ def submit_cmd(
     ] = None,
     quiet: Annotated[
         bool,
-        typer.Option("--quiet", "-q", help="print only the code and the reporter token"),
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="print only the code and the reporter token (with --as: only the code)",
+        ),
     ] = False,
 ) -> str:
     """Submit a report as a citizen (or as staff on a citizen's behalf)."""
@@ -164,15 +168,26 @@ def submit_cmd(
                 session, report, actor=actor, now=now(), settings=settings(), storage=storage()
             )
             ticket = result.ticket
+            # Staff filing for a caller never see the token: the city's own staff must not
+            # dispute or rate the city's fix. The caller gets it by mail, if they gave an address.
+            token = None if as_ else result.reporter_token
             if quiet:  # for scripts: read -r CODE TOKEN < <(tanggap ticket submit -q …)
-                console.print(f"{ticket.code} {result.reporter_token}")
+                console.print(f"{ticket.code} {token}" if token else ticket.code)
                 return ticket.code
             console.print(
                 f"submitted {ticket.code}: {ticket.category.name_en} → {ticket.agency.name} "
                 f"({ticket.agency.code}), priority {ticket.priority}"
             )
             console.print(f"area: {ticket.area.title}")
-            console.print(f"reporter token (keep it to dispute the fix): {result.reporter_token}")
+            if token:
+                console.print(f"reporter token (keep it to dispute the fix): {token}")
+            elif result.receipt_mailed:
+                console.print("the reporter's private link was mailed to the address they gave")
+            else:
+                console.print(
+                    "no reporter e-mail: they follow the report by its code "
+                    "(commenting, disputing and rating need the private link)"
+                )
             return ticket.code
 
 

@@ -276,7 +276,7 @@ def _officer(session: Session, email: str, agency: Agency) -> Staff:
         raise RuleViolated(
             f"{shown(email)} does not work for {agency.code}",
             key="officer_not_in_agency",
-            params={"agency": agency.code},
+            params={"field": "officer", "agency": agency.code},
         )
     return officer
 
@@ -591,6 +591,8 @@ def _update(ctx: Context, command: Update) -> Ticket:
         raise RuleViolated(
             "update changes nothing: give a new priority, category or location",
             key="nothing_changed",
+            # the staff page's update changes the priority; the API takes the others too
+            params={"field": "priority", "fields": ["priority", "category", "lat", "lon"]},
         )
     return step.write(text, command.public, data)
 
@@ -605,7 +607,11 @@ def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
     """Close the ticket as a duplicate of one that stands; that one gets a ``merge`` event."""
     if not command.duplicate_of:
         _step(ctx, command)  # version and state first: a stale request is a conflict first
-        raise RuleViolated("mark_duplicate needs the code of the ticket it duplicates")
+        raise RuleViolated(
+            "mark_duplicate needs the code of the ticket it duplicates (duplicate_of)",
+            key="field_required",
+            params={"field": "duplicate_of", "action": command.trigger.value},
+        )
     step = _step(ctx, command, related=[command.duplicate_of])
     ticket, parent = step.ticket, step.related[0]
     text = step.reason(command.note)
@@ -675,13 +681,17 @@ def _transfer(ctx: Context, command: Transfer) -> Ticket:
     step = _step(ctx, command)
     ticket, text = step.ticket, step.reason(command.note)
     if not command.agency:
-        raise RuleViolated("transfer needs the agency to hand the ticket to")
+        raise RuleViolated(
+            "transfer needs the agency to hand the ticket to (agency)",
+            key="field_required",
+            params={"field": "agency", "action": command.trigger.value},
+        )
     target = _agency(ctx.session, command.agency)
     if target.id == ticket.agency_id:
         raise RuleViolated(
             f"ticket {ticket.code} is already with {target.code}",
             key="already_with_agency",
-            params={"agency": target.code},
+            params={"field": "agency", "agency": target.code},
         )
     return _hand_over(ctx, step, text, command, target)
 
@@ -820,7 +830,11 @@ def _rate(ctx: Context, command: Rate) -> Ticket:
     step = _step(ctx, command)
     rating = command.rating
     if rating is None or isinstance(rating, bool) or not 1 <= rating <= 5:
-        raise RuleViolated("rating must be a whole number from 1 to 5", key="rating_out_of_range")
+        raise RuleViolated(
+            "rating must be a whole number from 1 to 5",
+            key="rating_out_of_range",
+            params={"field": "rating"},
+        )
     data = {"rating": {"from": step.ticket.rating, "to": rating}}
     step.ticket.rating = rating
     return step.write(step.reason(command.note), command.public, data)
@@ -1125,7 +1139,9 @@ def perform(
     trigger = parse_trigger(action)
     command_type = COMMANDS.get(trigger)
     if command_type is None:
-        raise RuleViolated(f"{trigger.value} is not an action on a ticket")
+        raise RuleViolated(
+            f"{trigger.value} is not an action on a ticket", params={"field": "trigger"}
+        )
     inputs = {k: v for k, v in given.items() if v is not None and v != ()}
     unexpected = sorted(set(inputs) - set(command_fields(trigger)))
     if unexpected:

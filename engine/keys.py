@@ -242,13 +242,36 @@ def _well_formed(prefix: str) -> bool:
     return _PREFIX_SHAPE.fullmatch(prefix) is not None
 
 
-def revoke_key(session: Session, prefix: str, *, now: datetime) -> ApiKey:
-    key = None
-    if _well_formed(prefix.strip().lower()):
-        wanted = prefix.strip().lower()
-        key = session.scalars(select(ApiKey).where(ApiKey.prefix == wanted)).first()
+def _key_named(session: Session, given: str) -> ApiKey:
+    """The key ``given`` names: its prefix (as ``keys list`` shows it, any case), ``tgk_`` and
+    its prefix, or the whole key (a leaked key pasted to revoke it: checked as authentication
+    checks it). A refusal never quotes a secret: it names the prefix when one is recognisable,
+    else nothing of what was given."""
+    text = given.strip()
+    parts = text.split("_", 2)
+    whole = len(parts) == 3 and parts[0].lower() == _PREFIX
+    if len(parts) >= 2 and parts[0].lower() == _PREFIX:
+        text = parts[1]
+    prefix = text.lower()
+    if not _well_formed(prefix):
+        raise ApiKeyNotFound(
+            "no api key with that prefix: give the 8-character prefix that keys list shows, "
+            "or the whole key"
+        )
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
     if key is None:
-        raise ApiKeyNotFound(f"no api key with prefix {shown(prefix)}")
+        raise ApiKeyNotFound(f"no api key with prefix '{prefix}'")
+    if whole and not hmac.compare_digest(key.key_hash, hash_token(given.strip())):
+        raise ApiKeyNotFound(
+            f"that is not the whole key of api key {prefix}: revoke it by its prefix, {prefix}, "
+            "if you mean that key"
+        )
+    return key
+
+
+def revoke_key(session: Session, prefix: str, *, now: datetime) -> ApiKey:
+    """Revoke the key ``prefix`` names (``_key_named``: its prefix or the whole key)."""
+    key = _key_named(session, prefix)
     if key.revoked_at is None:
         key.revoked_at = now
         session.flush()

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -88,6 +89,12 @@ def late_words(delta: timedelta) -> str:
 def ticket_link(code: str, base_url: str | None = None) -> str:
     base = base_url if base_url is not None else environment.settings().public_base_url
     return f"{base.rstrip('/')}/t/{code}"
+
+
+def private_link(code: str, token: str, base_url: str) -> str:
+    """The reporter's own link to their report: its page with the reporter token in the
+    fragment (browsers never send a fragment to a server); the page's script reads it."""
+    return f"{ticket_link(quote(code, safe=''), base_url)}#token={quote(token, safe='')}"
 
 
 def staff_link(code: str, base_url: str) -> str:

@@ -123,7 +123,6 @@ _BY_TRIGGER = {
     Trigger.TRANSFER: UpdateStatus.INTERNAL_REFERRAL,
     Trigger.START: UpdateStatus.IN_PROGRESS,
     Trigger.HOLD: UpdateStatus.ACTION_SCHEDULED,
-    Trigger.RESUME: UpdateStatus.IN_PROGRESS,
     Trigger.RESOLVE: UpdateStatus.FIXED,
     Trigger.REOPEN: UpdateStatus.REOPEN,
     Trigger.REINSTATE: UpdateStatus.OPEN,
@@ -146,7 +145,8 @@ _BY_STATE = {
 
 def update_status(trigger: str, to_state: str) -> UpdateStatus:
     """What an event reads as in the FixMyStreet updates feed; events that keep the state
-    (a comment, an update) read as the state they leave the ticket in."""
+    (a comment, an update) read as the state they leave the ticket in, and so does a
+    ``resume``: it lands where the hold came from (assigned or in progress)."""
     try:
         return _BY_TRIGGER[Trigger(trigger)]
     except (ValueError, KeyError):

@@ -44,6 +44,13 @@ class Channel(StrEnum):
     STAFF_ON_BEHALF = "staff-on-behalf"
 
 
+#: The channels of a staff filing for a caller (``POST /api/v1/tickets``): the app, the web
+#: form and Open311 are the citizen's own doors, and a report recorded on them reads as theirs.
+STAFF_CHANNELS = frozenset(
+    {Channel.WALK_IN, Channel.PHONE, Channel.STAFF_ON_BEHALF, Channel.EMAIL, Channel.WHATSAPP}
+)
+
+
 @dataclass(frozen=True)
 class Submitted:
     report: PublicTicket
@@ -57,6 +64,9 @@ class Submitted:
     #: Whether who reported it is hidden from staff too (only admins see it): the reporter is
     #: told so on the receipt.
     private: bool = False
+    #: Whether the reporter token was mailed to the reporter (staff filed the report for them
+    #: and they gave an address: ``engine.receipts``); a staff filing never shows the token.
+    receipt_mailed: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,7 @@ def write_submission(
         checked.possible_duplicates,
         public=intake.category.public,
         private=ticket.private,
+        receipt_mailed=result.receipt_mailed,
     )
 
 

@@ -39,6 +39,7 @@ from engine.models import (
 from engine.models.subscription import new_link_token
 from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
 from engine.questions import check_answers
+from engine.receipts import mail_receipt, staff_filed
 from engine.routing import check_location, place, route_ids, state_key
 from engine.settings import Settings
 from engine.text import LIMITS, clean_email, clean_phone, clean_text, clean_url, code_key
@@ -99,6 +100,9 @@ class Submission:
     reporter_token: str
     #: What the ticket was checked against (the category, area and agency it got).
     intake: Intake
+    #: Whether the token went to the reporter by mail (``engine.receipts``): staff filing for a
+    #: caller who gave an address. Staff filings never show the token to whoever filed them.
+    receipt_mailed: bool = False
 
 
 @dataclass(frozen=True)
@@ -429,6 +433,7 @@ def submit_checked(
         now=now,
     )
     session.execute(insert(_table(TicketEvent)), _values(event))
+    unsubscribe = new_link_token()
     if ticket.reporter_email:
         # The reporter follows their report in the language they reported in, by every door
         # (their status mails carry this row's unsubscribe link). A new ticket has none yet.
@@ -442,7 +447,7 @@ def submit_checked(
                 "active": True,
                 # Given in the report itself, by its reporter: no confirmation asked.
                 "confirmed_at": now,
-                "unsubscribe_token": new_link_token(),
+                "unsubscribe_token": unsubscribe,
             },
         )
     if intake.photos:
@@ -456,4 +461,17 @@ def submit_checked(
             now=now,
         )
         session.flush()
-    return Submission(ticket=ticket, reporter_token=intake.reporter_token, intake=intake)
+    mailed = staff_filed(actor.role) and mail_receipt(
+        session,
+        ticket,
+        token=intake.reporter_token,
+        category_id=intake.category.name_id,
+        category_en=intake.category.name_en,
+        public=intake.category.public,
+        unsubscribe=f"{settings.public_base_url.rstrip('/')}/unsubscribe/{unsubscribe}",
+        now=now,
+        settings=settings,
+    )
+    return Submission(
+        ticket=ticket, reporter_token=intake.reporter_token, intake=intake, receipt_mailed=mailed
+    )

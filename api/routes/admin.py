@@ -39,6 +39,9 @@ def new_key(body: KeyCreate, _key: AdminKey, session: SessionDep, now: NowDep) -
 
 @router.delete("/keys/{prefix}", response_model=KeyRead)
 def revoke(prefix: str, _key: AdminKey, session: SessionDep, now: NowDep) -> KeyRead:
+    """Revoke a key by its prefix (as listed), or by the whole key (a leaked one, pasted):
+    checked as authentication checks it. A 404 never repeats a secret given: it names the
+    prefix when one is recognisable."""
     return KeyRead.of(revoke_key(session, prefix, now=now))
 
 

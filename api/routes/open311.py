@@ -498,7 +498,8 @@ def post_request(
     """File a service request with an api key: an Open311 app's client key (the citizen's
     report, through the app; the answer adds `reporter_token`, the citizen's secret, for the
     app to hand on), or a staff, supervisor or admin key (staff filing for a caller: recorded
-    as theirs, channel `staff-on-behalf`, as `POST /api/v1/tickets` records it)."""
+    as theirs, channel `staff-on-behalf`, as `POST /api/v1/tickets` records it; no token in the
+    answer: a caller who gave an `email` gets their private link by mail)."""
     fields = parsed.fields
     if "api_key" not in fields:
         raise Forbidden("api_key is required")
@@ -561,7 +562,8 @@ def post_request(
     }
     if client:
         # The citizen's secret (comment, dispute, rate at /api/v1/reports/{code}), to the app
-        # that acts for them; never to a staff key: the city must not dispute or rate itself.
+        # that acts for them; never to a staff key: the city must not dispute or rate itself
+        # (the engine mails it to the caller's own address instead: ``engine.receipts``).
         item["reporter_token"] = submitted.reporter_token
     return document(fmt, "service_requests", "request", [item], 201)
 

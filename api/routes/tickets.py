@@ -21,14 +21,15 @@ from api.deps import (
     StorageDep,
     SupervisorKey,
 )
-from api.errors import REPORT_FIELDS, request_fields
+from api.errors import REPORT_FIELDS, invalid, request_fields
 from api.query import INSTANT, NUMBER, STATES, WHOLE
 from api.routes.reports import to_report
-from api.schemas.public import ReportCreated, StateRead
+from api.schemas.public import StateRead
 from api.schemas.staff import (
     EscalationRead,
     FiguresRead,
     StaffReportCreate,
+    StaffReportCreated,
     TicketRead,
     TransitionCreate,
     TransitionRead,
@@ -62,6 +63,7 @@ from engine.errors import shown
 from engine.instants import given_instant
 from engine.keys import may_fire
 from engine.queries.tickets import AT_RISK_HOURS_MAX
+from engine.reports import STAFF_CHANNELS
 from engine.text import LIMITS
 
 router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictRoute)
@@ -315,7 +317,7 @@ async def _staff_report(
 @router.post(
     "/tickets",
     status_code=201,
-    response_model=ReportCreated,
+    response_model=StaffReportCreated,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -333,9 +335,21 @@ def submit_on_behalf(
     storage: StorageDep,
     now: NowDep,
     settings: SettingsDep,
-) -> ReportCreated:
-    """Staff file a report for a caller (walk-in, phone); the caller gets the token."""
+) -> StaffReportCreated:
+    """Staff file a report for a caller (walk-in, phone, e-mail, WhatsApp): recorded as staff's,
+    in a staff channel (`channel`: walk-in, phone, staff-on-behalf, email or whatsapp; app, web
+    and open311 are the citizen's own doors, 422). The answer never carries the reporter token:
+    the city's own staff must not dispute or rate the city's fix. A caller who gave an `email`
+    gets their private link by mail (`reporter_mailed`); without one they follow the report by
+    its code."""
     body, photos = parsed
+    if body.channel not in STAFF_CHANNELS:
+        raise invalid(
+            "body",
+            "channel",
+            "staff file for a caller: channel walk-in, phone, staff-on-behalf, email or "
+            f"whatsapp; {body.channel.value} is the citizen's own door",
+        )
     report = replace(
         to_report(body, photos, source=body.channel.value),
         priority=body.priority.value if body.priority else None,
@@ -350,7 +364,7 @@ def submit_on_behalf(
             settings=settings,
             storage=storage,
         )
-    return ReportCreated.of(submitted)
+    return StaffReportCreated.of(submitted)
 
 
 @router.get("/figures", response_model=FiguresRead, tags=["supervisors"])

@@ -297,9 +297,10 @@ class ReportCreate(_In):
         return self._typed
 
 
-class ReportCreated(BaseModel):
+class FiledReport(BaseModel):
+    """A report just filed, as every door answers it (without the reporter token)."""
+
     code: str
-    reporter_token: str = Field(description="shown once: keep it to follow, dispute or rate")
     state: StateRead
     agency: NamedRead
     expected_resolution_at: Instant | None
@@ -314,19 +315,26 @@ class ReportCreated(BaseModel):
         "from staff too (only the city's administrators see them)"
     )
 
+    @staticmethod
+    def fields(s: Submitted) -> dict[str, Any]:
+        r = s.report
+        return {
+            "code": r.code,
+            "state": StateRead.of(r.state),
+            "agency": NamedRead(code=r.agency_code, name=r.agency_name),
+            "expected_resolution_at": r.expected_at,
+            "possible_duplicates": [ReportRead.of(d) for d in s.possible_duplicates],
+            "public": s.public,
+            "private": s.private,
+        }
+
+
+class ReportCreated(FiledReport):
+    reporter_token: str = Field(description="shown once: keep it to follow, dispute or rate")
+
     @classmethod
     def of(cls, s: Submitted) -> ReportCreated:
-        r = s.report
-        return cls(
-            code=r.code,
-            reporter_token=s.reporter_token,
-            state=StateRead.of(r.state),
-            agency=NamedRead(code=r.agency_code, name=r.agency_name),
-            expected_resolution_at=r.expected_at,
-            possible_duplicates=[ReportRead.of(d) for d in s.possible_duplicates],
-            public=s.public,
-            private=s.private,
-        )
+        return cls(reporter_token=s.reporter_token, **cls.fields(s))
 
 
 class OwnNoteRead(BaseModel):

@@ -12,6 +12,7 @@ from api.schemas.public import (
     Base64Photo,
     BodyLat,
     BodyLon,
+    FiledReport,
     Flag,
     PhotoRead,
     ReportCreate,
@@ -30,6 +31,7 @@ from engine import (
     Rate,
     Reporter,
     StaffEvent,
+    Submitted,
     TicketDetail,
     TimerView,
     WorkItem,
@@ -366,9 +368,28 @@ class TransitionRead(BaseModel):
 
 
 class StaffReportCreate(ReportCreate):
-    channel: Channel = Channel.WALK_IN
+    channel: Channel = Field(
+        default=Channel.WALK_IN,
+        description="how the caller reached the city: walk-in, phone, staff-on-behalf, email or "
+        "whatsapp (app, web and open311 are the citizen's own doors: 422)",
+    )
     #: Staff's judgement (a citizen's own report never sets it): default, the category's.
     priority: Priority | None = None
+
+
+class StaffReportCreated(FiledReport):
+    """A report staff filed for a caller: never the reporter token (whoever holds it disputes
+    and rates as the citizen; the city's staff must not dispute or rate the city's fix)."""
+
+    reporter_mailed: bool = Field(
+        description="whether the caller's private link (with their reporter token) was mailed "
+        "to the e-mail they gave; false without one: they follow the report by its code, and "
+        "cannot comment, dispute or rate it online"
+    )
+
+    @classmethod
+    def of(cls, s: Submitted) -> StaffReportCreated:
+        return cls(reporter_mailed=s.receipt_mailed, **cls.fields(s))
 
 
 class KeyCreate(_In):

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Annotated, Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -46,6 +45,7 @@ from engine import (
     suggest_duplicates,
 )
 from engine.errors import printable
+from engine.outbox import private_link
 from engine.queries.feeds import Service
 from engine.questions import Datatype, QuestionSpec
 
@@ -391,11 +391,7 @@ def question_errors(
 
 def receipt_link(settings: Settings, submitted: Submitted) -> str:
     """The link to keep: the reporter token rides in the fragment, which browsers never send."""
-    code = submitted.report.code
-    return (
-        f"{settings.public_base_url.rstrip('/')}/t/{quote(code, safe='')}"
-        f"#token={quote(submitted.reporter_token, safe='')}"
-    )
+    return private_link(submitted.report.code, submitted.reporter_token, settings.public_base_url)
 
 
 @router.post("/", response_class=HTMLResponse)

@@ -138,6 +138,9 @@ class NotificationKind(StrEnum):
     HANDOVER = "handover"
     #: The one mail asking an address given after the submission to confirm it wants updates.
     FOLLOW_CONFIRMATION = "follow_confirmation"
+    #: The reporter's private link, mailed when staff filed the report for them (staff never
+    #: get the token: ``engine.receipts``).
+    REPORTER_RECEIPT = "reporter_receipt"
     DAILY_DIGEST = "daily_digest"
     OPERATOR_ALERT = "operator_alert"
 

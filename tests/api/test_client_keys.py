@@ -150,6 +150,26 @@ def test_staff_filing_through_open311_is_recorded_as_filed_on_behalf_and_gets_no
         assert "through an Open311 app" not in page
 
 
+def test_staff_filing_through_open311_mails_the_caller_their_private_link(api: Api) -> None:
+    """The token never goes to the staff key, so the caller who gave an address gets it by
+    mail, as on every staff filing; an app's key gets it in the answer and no mail is sent."""
+    staff = _answer(_open311(api, "json", api.keys["staff"]), "json")
+    code = staff["service_request_id"]
+    ((recipient, text),) = api.notifications(
+        code, "reporter_receipt", lambda n: (n.recipient, n.body)
+    )
+    assert recipient == "siti@example.id"
+    found = re.search(rf"/t/{code}#token=(\S+)", text)
+    assert found is not None, text
+    private = api.client.get(
+        f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": found[1]}
+    )
+    assert private.status_code == 200, private.text
+    app = _answer(_open311(api, "json", api.keys["client"]), "json")
+    assert app["reporter_token"]
+    assert api.notifications(app["service_request_id"], "reporter_receipt", str) == []
+
+
 def test_staff_filing_on_open311_reads_as_the_staff_apis_filing_on_behalf(api: Api) -> None:
     """One recording for one act, whichever door staff use."""
     through_open311 = _answer(_open311(api, "json", api.keys["staff"]), "json")

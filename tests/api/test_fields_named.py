@@ -213,6 +213,80 @@ def test_a_ticket_marked_a_duplicate_of_itself_names_duplicate_of(api: Api) -> N
     assert refused["params"] == {"code": code, "field": "duplicate_of"}
 
 
+def _outsider(api: Api) -> str:
+    """A staff member of another agency than DISHUB, which traffic jams are routed to."""
+    with api.transactions.write() as session:
+        add_staff(
+            session, email="andi@dbm.example", name="Andi", role="staff", agency="DBM",
+            now=api.clock.now,
+        )  # fmt: skip
+    return "andi@dbm.example"
+
+
+@pytest.mark.parametrize(
+    ("steps", "trigger", "fields", "code", "detail", "params"),
+    [
+        (
+            (),
+            "mark_duplicate",
+            {"note": "sama"},
+            "field_required",
+            "mark_duplicate needs the code of the ticket it duplicates (duplicate_of)",
+            {"field": "duplicate_of", "action": "mark_duplicate"},
+        ),
+        (
+            ("verify",),
+            "assign",
+            {"officer": "OUTSIDER"},
+            "officer_not_in_agency",
+            "'andi@dbm.example' does not work for DISHUB",
+            {"field": "officer", "agency": "DISHUB"},
+        ),
+        (
+            ("verify", "assign"),
+            "transfer",
+            {"agency": "dishub", "note": "salah dinas"},
+            "already_with_agency",
+            "is already with DISHUB",
+            {"field": "agency", "agency": "DISHUB"},
+        ),
+        (
+            ("verify", "assign"),
+            "transfer",
+            {"note": "salah dinas"},
+            "field_required",
+            "transfer needs the agency to hand the ticket to (agency)",
+            {"field": "agency", "action": "transfer"},
+        ),
+        (
+            ("verify",),
+            "update",
+            {"priority": "normal", "note": "sama saja"},
+            "nothing_changed",
+            "update changes nothing: give a new priority, category or location",
+            {"field": "priority", "fields": ["priority", "category", "lat", "lon"]},
+        ),
+    ],
+)
+def test_a_refused_action_names_the_field_it_is_about(
+    api: Api,
+    steps: tuple[str, ...],
+    trigger: str,
+    fields: dict[str, Any],
+    code: str,
+    detail: str,
+    params: dict[str, Any],
+) -> None:
+    ticket = api.submit()["code"]
+    api.drive(ticket, *steps)
+    if fields.get("officer") == "OUTSIDER":
+        fields = {**fields, "officer": _outsider(api)}
+    refused = _refused(api.act(ticket, trigger, "admin", **fields))
+    assert refused["code"] == code
+    assert detail in refused["detail"]
+    assert refused["params"] == params
+
+
 def test_an_admin_key_for_a_staff_member_names_role(api: Api) -> None:
     with api.transactions.write() as session:
         add_staff(

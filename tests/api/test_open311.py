@@ -575,6 +575,28 @@ def test_service_request_updates_feed_speaks_fixmystreet_statuses(api: Api) -> N
     assert len({u["update_id"] for u in mine}) == 7
 
 
+def test_service_request_updates_say_the_state_a_resume_lands_in(api: Api) -> None:
+    """A ticket held before work started goes back to assigned on resume: FixMyStreet reads
+    "action_scheduled" again there, not "in_progress" (nobody has started the work)."""
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign", "hold", "resume")
+    updates = fetch(
+        api,
+        "servicerequestupdates",
+        start_date="2026-11-23T00:00:00+07:00",
+        end_date="2026-11-24T00:00:00+07:00",
+    )
+    mine = [u["status"] for u in updates if u["service_request_id"] == code]
+    assert mine == [
+        "open",
+        "investigating",
+        "action_scheduled",
+        "action_scheduled",
+        "action_scheduled",
+    ]
+    assert api.client.get(f"/api/v1/reports/{code}").json()["state"]["code"] == "assigned"
+
+
 def test_service_request_updates_are_paged_like_requests(api: Api) -> None:
     code = api.submit()["code"]
     api.drive(code, "verify", "assign", "start", "hold", "resume")  # 6 public updates

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -288,6 +290,93 @@ def test_staff_submit_on_behalf_of_walk_in(api: Api) -> None:
     assert citizen.status_code == 422
 
 
+_CALLER = {
+    "category": "traffic_jam",
+    "description": "Pelapor datang ke kantor",
+    "lat": -6.1754,
+    "lon": 106.8272,
+    "name": "Pak Harun",
+}
+_PRIVATE_LINK = re.compile(r"http://127\.0\.0\.1:8000/t/(JKT-[0-9A-Z-]+)#token=([\w%-]+)")
+
+
+@pytest.mark.parametrize("channel", ["walk-in", "phone", "staff-on-behalf", "email", "whatsapp"])
+def test_staff_filing_never_answers_the_token_and_mails_the_caller_their_link(
+    api: Api, channel: str
+) -> None:
+    """The city's staff must not dispute or rate the city's fix: the answer has no token; the
+    caller who gave an address reads their private link in a mail and acts with it."""
+    body = {**_CALLER, "channel": channel, "email": "Harun@Warga.example", "language": "en"}
+    response = api.client.post("/api/v1/tickets", json=body, headers=api.auth("staff"))
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    code = answer["code"]
+    assert "reporter_token" not in answer and "token" not in response.text
+    assert answer["reporter_mailed"] is True
+
+    (mail,) = api.notifications(
+        code, "reporter_receipt", lambda n: (n.recipient, n.subject, n.body, n.html_body or "")
+    )
+    recipient, subject, text, html = mail
+    assert recipient == "harun@warga.example"
+    assert subject == f"[Tanggap] Your report {code} was filed"
+    assert text.startswith("Dear Pak Harun,\n\nThe city's staff filed your report")
+    link = _PRIVATE_LINK.search(text)
+    assert link is not None and link[1] == code, text
+    assert f'<a href="{link[0]}">Your own link to it</a>' in html
+    token = unquote(link[2])
+
+    api.drive(code, "verify", "assign", "start", "resolve")
+    headers = {"X-Reporter-Token": token}
+    private = api.client.get(f"/api/v1/reports/{code}/private", headers=headers)
+    assert private.status_code == 200, private.text
+    disputed = api.client.post(
+        f"/api/v1/reports/{code}/dispute", json={"reason": "masih macet"}, headers=headers
+    )
+    assert disputed.status_code == 200, disputed.text
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["channel"] == channel
+    assert (detail["events"][0]["by_role"], detail["events"][-1]["by_role"]) == (
+        "staff",
+        "citizen",
+    )
+
+
+def test_staff_filing_without_an_email_mails_nobody_and_says_so(api: Api) -> None:
+    response = api.client.post("/api/v1/tickets", json=_CALLER, headers=api.auth("staff"))
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert "reporter_token" not in answer and answer["reporter_mailed"] is False
+    assert api.notifications(answer["code"], "reporter_receipt", lambda n: n.recipient) == []
+
+
+def test_the_caller_s_mail_is_in_their_language_with_its_unsubscribe_link(api: Api) -> None:
+    body = {**_CALLER, "email": "harun@warga.example", "language": "id"}
+    response = api.client.post("/api/v1/tickets", json=body, headers=api.auth("staff"))
+    assert response.status_code == 201, response.text
+    code = response.json()["code"]
+    ((subject, text),) = api.notifications(code, "reporter_receipt", lambda n: (n.subject, n.body))
+    assert subject == f"[Tanggap] Laporan Anda {code} telah dicatat"
+    assert "Petugas kota mencatat laporan Anda" in text
+    assert "/unsubscribe/" in text
+
+
+@pytest.mark.parametrize("channel", ["app", "web", "open311"])
+def test_staff_filing_on_a_citizen_s_own_channel_is_refused_naming_channel(
+    api: Api, channel: str
+) -> None:
+    before = api.client.get("/api/v1/tickets", headers=api.auth("admin")).json()["items"]
+    response = api.client.post(
+        "/api/v1/tickets", json={**_CALLER, "channel": channel}, headers=api.auth("staff")
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["params"]["field"] == "channel"
+    assert "walk-in, phone, staff-on-behalf, email or whatsapp" in problem["detail"]
+    assert f"{channel} is the citizen's own door" in problem["detail"]
+    assert api.client.get("/api/v1/tickets", headers=api.auth("admin")).json()["items"] == before
+
+
 def test_staff_submit_on_behalf_sets_priority_citizen_cannot(api: Api) -> None:
     body = {
         "category": "traffic_jam",
@@ -327,6 +416,43 @@ def test_figures_for_supervisors_withheld_under_minimum(api: Api) -> None:
     assert dishub["median_hours_to_resolve"]["value"] is None  # 4 < 5: withheld
     assert dishub["backlog"] == 1
     assert dishub["on_time"]["verify"] == {"count": 5, "value": 1.0}
+
+
+def test_admin_revokes_a_leaked_key_by_pasting_it_and_no_refusal_repeats_a_secret(
+    api: Api,
+) -> None:
+    made = api.client.post(
+        "/api/v1/admin/keys",
+        json={"role": "staff", "name": "bocor", "agency": "DLH"},
+        headers=api.auth("admin"),
+    )
+    assert made.status_code == 201, made.text
+    whole = made.json()["key"]
+    _, prefix, secret = whole.split("_", 2)
+    headers = {"Authorization": f"Bearer {whole}"}
+    admin = api.auth("admin")
+
+    wrong = api.client.delete(f"/api/v1/admin/keys/tgk_{prefix}_{secret[::-1]}", headers=admin)
+    assert wrong.status_code == 404, wrong.text
+    assert wrong.json()["detail"] == (
+        f"that is not the whole key of api key {prefix}: revoke it by its prefix, {prefix}, "
+        "if you mean that key"
+    )
+    unknown = api.client.delete(f"/api/v1/admin/keys/tgk_{secret}", headers=admin)
+    assert unknown.status_code == 404, unknown.text
+    assert unknown.json()["detail"] == (
+        "no api key with that prefix: give the 8-character prefix that keys list shows, "
+        "or the whole key"
+    )
+    for refused in (wrong, unknown):
+        assert secret[:4] not in refused.text and secret[::-1][:4] not in refused.text
+    assert api.client.get("/api/v1/tickets", headers=headers).status_code == 200
+
+    revoked = api.client.delete(f"/api/v1/admin/keys/{whole}", headers=admin)
+    assert revoked.status_code == 200, revoked.text
+    assert (revoked.json()["prefix"], revoked.json()["name"]) == (prefix, "bocor")
+    assert revoked.json()["revoked_at"] and secret not in revoked.text
+    assert api.client.get("/api/v1/tickets", headers=headers).status_code == 401
 
 
 def test_admin_keys_create_list_revoke(api: Api) -> None:

@@ -166,3 +166,35 @@ def test_cli_keys_revoke_twice_says_it_was_already_revoked(
     assert "revoked\n" not in again.stdout
     with database.reading() as session:
         assert session.query(ApiKey).filter_by(prefix=prefix).one().revoked_at == revoked_at
+
+
+def test_cli_keys_revoke_takes_a_leaked_whole_key_and_never_repeats_a_secret(
+    tanggap: CliRunner, database: Database, name: str
+) -> None:
+    created = tanggap.invoke(
+        app, ["keys", "create", "--role", "staff", "--name", name, "--agency", "DISHUB"]
+    )
+    found = re.search(r"tgk_([0-9a-f]{8})_(\S+)", created.output)
+    assert found is not None, created.output
+    whole, prefix, secret = found[0], found[1], found[2]
+
+    # the right prefix with another secret: refused, naming the prefix and nothing else
+    wrong = tanggap.invoke(app, ["keys", "revoke", f"tgk_{prefix}_{secret[::-1]}"])
+    assert wrong.exit_code != 0
+    assert f"that is not the whole key of api key {prefix}" in wrong.output
+    assert secret[:4] not in wrong.output and secret[::-1][:4] not in wrong.output
+    with database.reading() as session:
+        assert authenticate(session, whole).name == name
+
+    # no recognisable prefix: nothing of what was typed comes back
+    for typed in ("tgk-" + whole[4:], f"tgk_{secret}", secret, whole.upper()[4:]):
+        refused = tanggap.invoke(app, ["keys", "revoke", typed])
+        assert refused.exit_code != 0
+        assert "no api key with that prefix" in refused.output, refused.output
+        assert secret[:4] not in refused.output and secret[:4].upper() not in refused.output
+
+    revoked = tanggap.invoke(app, ["keys", "revoke", whole])
+    assert revoked.exit_code == 0 and revoked.stdout == f"key {prefix} ({name}) revoked\n"
+    assert secret not in revoked.output
+    with database.reading() as session, pytest.raises(Forbidden, match="revoked"):
+        authenticate(session, whole)

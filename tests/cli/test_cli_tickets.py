@@ -145,6 +145,39 @@ def test_cli_submit_language_is_the_language_of_the_reporters_mail(
     ]  # fmt: skip
 
 
+def test_cli_staff_filing_prints_no_token_and_the_caller_gets_it_by_mail(
+    tanggap: CliRunner, database: Database, committed: list[str], wide: None
+) -> None:
+    """Staff filing with --as never read the caller's token (they could dispute or rate the
+    city's own fix with it): the caller who gave an address gets their private link by mail."""
+    officer = f"officer-{uuid.uuid4().hex[:8]}@tanggap.example"
+    run(tanggap, "staff", "add", officer, "--name", "Budi Santoso", "--agency", "DISHUB")
+    report = [
+        "ticket", "submit", "--category", "traffic_jam", "--description", "Macet",
+        "--lat", "-6.1754", "--lon", "106.8272", "--as", officer,
+    ]  # fmt: skip
+    quiet = run(tanggap, *report, "--quiet", "--email", "warga@example.org").splitlines()[0]
+    assert re.fullmatch(r"JKT-[0-9A-Z]{4}-[0-9A-Z]{4}", quiet), quiet  # the code alone
+    committed.append(quiet)
+    out = run(tanggap, *report, "--email", "warga@example.org")
+    code = re.search(r"submitted (JKT-[0-9A-Z]{4}-[0-9A-Z]{4})", out)
+    assert code, out
+    committed.append(code[1])
+    assert "reporter token" not in out
+    assert "the reporter's private link was mailed to the address they gave" in out
+    with database.reading() as session:
+        bodies = session.scalars(
+            select(Notification.body)
+            .join(Ticket, Ticket.id == Notification.ticket_id)
+            .where(Ticket.code == code[1], Notification.kind == "reporter_receipt")
+        ).all()
+    assert len(bodies) == 1 and f"/t/{code[1]}#token=" in bodies[0]
+    assert not re.search(r"#token=(\S+)", out)
+    bare = run(tanggap, *report)
+    assert "reporter token" not in bare and "no reporter e-mail" in bare
+    committed.append(bare.split()[1].rstrip(":"))
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [

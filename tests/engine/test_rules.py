@@ -692,3 +692,24 @@ def test_submit_by_an_open311_client_is_the_apps_event_and_sets_no_priority(desk
             settings=desk.settings,
             storage=desk.storage,
         )
+
+
+@pytest.mark.parametrize("rating", [0, 6])
+def test_a_rating_out_of_range_names_rating(desk, rating: int) -> None:
+    """The API's schema stops it first; the command line and other callers reach the engine."""
+    ticket = desk.ticket_in("resolved")
+    with pytest.raises(RuleViolated) as refused:
+        desk.act(ticket, "rate", "citizen", rating=rating)
+    assert str(refused.value) == "rating must be a whole number from 1 to 5"
+    assert (refused.value.code, refused.value.params) == (
+        "rating_out_of_range",
+        {"field": "rating"},
+    )
+
+
+def test_a_trigger_that_is_no_action_on_a_ticket_names_trigger(desk) -> None:
+    ticket = desk.submit()
+    with pytest.raises(RuleViolated) as refused:
+        desk.act(ticket, "submit", "admin")
+    assert str(refused.value) == "submit is not an action on a ticket"
+    assert refused.value.params == {"field": "trigger"}

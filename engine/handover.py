@@ -92,6 +92,7 @@ def on_handover(
         subject=letter.subject,
         now=now,
         dedupe_key=handover_key(ticket, event),
+        links_base_url=settings.public_base_url,
         **staff_bodies(addressee, letter.body, letter.html),
     )
     return enqueue(session, [row])

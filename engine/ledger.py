@@ -225,7 +225,9 @@ class WaitingEscalations:
             self.together.setdefault((carrier_id, recipient), []).append(escalation_id)
         self.told = _told_before(session, sorted(self.timers)) if self.timers else {}
 
-    def letter(self, row: Notification, *, now: datetime) -> Letter | None:
+    def letter(
+        self, row: Notification, *, now: datetime, base_url: str | None = None
+    ) -> Letter | None:
         """The words of the waiting escalation mail ``row`` as the ticket is now: the same level
         of the same clocks — the ledger row it carries (``escalation_id``) and the others it
         told its recipient of (``MailedTogether``), as ``_mail`` grouped them — with the
@@ -267,6 +269,7 @@ class WaitingEscalations:
                 for timer, level, policy in clocks
             ],
             now=now,
+            base_url=base_url,
         )
 
 

@@ -210,7 +210,11 @@ def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: 
     """A tester's report: an officer was assigned, the reporter commented, then the officer's
     account was deactivated (they left); within a minute the hand-over and the citizen's comment
     were delivered to the departed officer's mailbox. Deactivation re-reads waiting mail as a
-    change to the ticket does: the hand-over is not sent, the comment goes to the queue."""
+    change to the ticket does: the hand-over is not sent, the comment goes to the queue.
+
+    A later report: the ticket still named the deactivated officer and nothing fell back to
+    the agency's queue (the hand-over withdrawn, "its officer is nobody", reached nobody).
+    Deactivation hands their open tickets back to the queue, as a move does, and tells it."""
     from engine.staff import set_staff_active
 
     desk.now = wib(9)
@@ -220,18 +224,26 @@ def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: 
     desk.act(ticket, "comment", "citizen", note="tiang nomor 9")
     assert rows(desk, ticket, "handover")[0][:2] == ("staff@tanggap.example", "pending")
     _dead(desk, ticket, "handover")  # a retry would send it again: not once they have left
+    home = ticket.agency.code
 
     set_staff_active(desk.session, "staff@tanggap.example", active=False, now=desk.tick())
 
+    assert ticket.officer is None and ticket.agency.code == home
+    last = desk.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
+    ).all()[-1]
+    assert (last.trigger, last.actor_label, last.public) == ("reassign", "system", False)
+    assert last.note == f"Staff was deactivated: this ticket needs a new officer of {home}"
+    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     handover = rows(desk, ticket, "handover")
     assert handover == [
         (
             "staff@tanggap.example",
             "failed",
             "not sent: staff@tanggap.example was deactivated, its officer is nobody",
-        )
+        ),
+        (queue, "pending", None),  # the queue is told the work is back with it
     ]
-    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     follow_ups = rows(desk, ticket, "citizen_follow_up")
     assert follow_ups == [
         (
@@ -245,6 +257,16 @@ def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: 
     assert "staff@tanggap.example" not in {m.recipient for m in sent}
     (comment,) = [m for m in sent if m.kind == "citizen_follow_up"]
     assert comment.recipient == queue and "tiang nomor 9" in comment.text
+    (back,) = [m for m in sent if m.kind == "handover"]
+    assert back.recipient == queue
+    named = ticket.agency.name  # Dinas Perhubungan
+    assert f"{ticket.code} masuk ke {named} / now with your agency" in back.subject
+    assert (
+        f"Report {ticket.code} is back in {named}'s queue: its officer can no longer handle "
+        "it; no new officer is named yet." in back.text
+    )
+    assert f"Staff was deactivated: this ticket needs a new officer of {home}" in back.text
+    assert "Dear Sir or Madam" in back.text and "assigned to you" not in back.subject
 
 
 def _dead(desk: Desk, ticket: Ticket, kind: str) -> None:
@@ -528,14 +550,15 @@ def test_an_officer_moved_to_another_agency_leaves_its_tickets_and_its_mail_behi
     ).all()[-1]
     assert (last.trigger, last.actor_label, last.public) == ("reassign", "system", False)
     assert last.note == f"Staff moved to DBM: this ticket needs a new officer of {home}"
+    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     assert rows(desk, ticket, "handover") == [
         (
             "staff@tanggap.example",
             "failed",
             "not sent: staff@tanggap.example moved to DBM, its officer is nobody",
-        )
+        ),
+        (queue, "pending", None),  # the queue is told the work is back with it
     ]
-    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     assert rows(desk, ticket, "citizen_follow_up") == [
         (
             "staff@tanggap.example",

@@ -610,6 +610,13 @@ _STAFF_KINDS = (
 _CHAIN = dict(CHAIN)
 
 
+def area_office_kind(kind: str) -> bool:
+    """Whether ``kind`` (an outbox row's or an addressee's ``recipient_kind``) is an area
+    office: named by where the ticket is, not by who works on it."""
+    chain = _CHAIN.get(kind)
+    return chain is not None and chain.kind is RecipientKind.AREA_OFFICE
+
+
 #: Why a held status mail to an address that said "me too" was not sent.
 NOT_PUBLIC_NOW = "not sent: the report is no longer public, and this address only said 'me too'"
 
@@ -802,12 +809,7 @@ def told_elsewhere(session: Session, ticket: Ticket) -> list[int]:
             )
         )
     )
-    offices = [
-        row
-        for row in rows
-        if (chain := _CHAIN.get(row.recipient_kind)) is not None
-        and chain.kind is RecipientKind.AREA_OFFICE
-    ]
+    offices = [row for row in rows if area_office_kind(row.recipient_kind)]
     if not offices:
         return []
     directory = Directory(session)

@@ -23,6 +23,7 @@ from engine.models import Agency, Notification, Ticket, TicketEvent
 from .conftest import Desk
 
 WIB = ZoneInfo("Asia/Jakarta")
+MENTENG = (-6.19675, 106.82925)  # Kelurahan Menteng, Kecamatan Menteng
 
 
 def wib(hour: int, minute: int = 0) -> datetime:
@@ -620,6 +621,109 @@ def test_a_location_correction_after_the_breach_went_out_tells_the_office_now_re
     # Another change tells nobody again.
     desk.act(ticket, "comment", "admin", note="satu lajur sudah dibuka")
     assert len([r for r in rows(desk, ticket, "escalation") if r[0] == menteng]) == 1
+
+
+def unverified_breach(desk: Desk) -> Ticket:
+    """An urgent jam reported at Monas (Kecamatan Gambir) and never verified: at 13:30 its
+    verification clock's breach is swept, mailed to Dishub's head, the Gambir kecamatan office,
+    the Jakarta Pusat mayor's office and the governor's, and not yet delivered."""
+    desk.now = wib(9) - timedelta(minutes=5)
+    ticket = desk.submit()
+    desk.act(ticket, "update", "admin", priority="urgent", note="jalan tertutup total")
+    sweep_batch(desk.session, now=wib(13, 30))
+    queued = {recipient for recipient, _, _ in rows(desk, ticket, "escalation")}
+    assert {head(desk, "DISHUB"), head(desk, "KEC-GAMBIR")} <= queued
+    return ticket
+
+
+def _ledger(desk: Desk, ticket: Ticket) -> set[tuple[str, str, bool]]:
+    from engine.models import Escalation
+
+    return {
+        (e.timer_kind, e.level, e.mailed)
+        for e in desk.session.scalars(select(Escalation).where(Escalation.ticket_id == ticket.id))
+    }
+
+
+def test_a_verify_that_corrects_the_location_moves_the_waiting_breach_to_the_office_now_responsible(
+    desk: Desk,
+) -> None:
+    """A tester's report: a verify with a new location (into another kecamatan) withdrew the
+    verification breach waiting for the former kecamatan office ("its kecamatan office is
+    kec-…") and told nobody instead, though the ledger says mailed: the verify ended the clock
+    in the same event, and a stopped clock's level was never told anew. An ``update`` with the
+    same correction told the new office; every trigger that corrects the location does now."""
+    ticket = unverified_breach(desk)
+    gambir, menteng, dishub = (head(desk, c) for c in ("KEC-GAMBIR", "KEC-MENTENG", "DISHUB"))
+    desk.now = wib(13, 35)
+
+    desk.act(ticket, "verify", "admin", lat=MENTENG[0], lon=MENTENG[1], priority="urgent",
+             note="lokasi di Menteng")  # fmt: skip
+
+    assert ticket.area.name == "Kelurahan Menteng" and ticket.state == "verified"
+    after = rows(desk, ticket, "escalation")
+    assert [r for r in after if r[0] == gambir] == [
+        (gambir, "failed", f"not sent: after a change to {ticket.code}, its kecamatan office is "
+                           f"{menteng}")
+    ]  # fmt: skip
+    assert [r for r in after if r[0] == dishub] == [(dishub, "pending", None)]  # not twice
+    assert [r for r in after if r[0] == menteng] == [(menteng, "pending", None)]
+    assert ("verify", "breach", True) in _ledger(desk, ticket)
+    mails = {m.recipient: m for m in claim(desk.session, now=wib(13, 40), limit=50)}
+    assert gambir not in mails
+    letter = mails[menteng]
+    assert letter.subject.endswith(": Kemacetan, Kelurahan Menteng")
+    assert "Wilayah / area: Kelurahan Menteng" in letter.text
+    assert "Gambir" not in letter.subject + letter.text + (letter.html or "")
+    assert f"/staff/tickets/{ticket.code}" in letter.text
+    # Another change tells nobody again.
+    desk.act(ticket, "comment", "admin", note="satu lajur sudah dibuka")
+    assert len([r for r in rows(desk, ticket, "escalation") if r[0] == menteng]) == 1
+
+
+def test_a_verify_that_corrects_the_location_after_the_breach_went_out_tells_the_office_now_responsible(  # noqa: E501
+    desk: Desk,
+) -> None:
+    """The same correction made by ``verify`` after the breach was delivered to Gambir's office:
+    Menteng's office, responsible all along, is told; nobody else is told twice."""
+    from engine.delivery import DeliveryPolicy, Outcome, SendResult, record
+
+    ticket = unverified_breach(desk)
+    gambir, menteng, dishub = (head(desk, c) for c in ("KEC-GAMBIR", "KEC-MENTENG", "DISHUB"))
+    for mail in claim(desk.session, now=wib(13, 31), limit=50):
+        record(desk.session, mail.id, SendResult(Outcome.SENT), now=wib(13, 31),
+               policy=DeliveryPolicy())  # fmt: skip
+    desk.now = wib(13, 35)
+
+    desk.act(ticket, "verify", "admin", lat=MENTENG[0], lon=MENTENG[1], priority="urgent")
+
+    after = rows(desk, ticket, "escalation")
+    assert [r for r in after if r[0] == gambir] == [(gambir, "sent", None)]
+    assert [r for r in after if r[0] == dishub] == [(dishub, "sent", None)]
+    assert [r for r in after if r[0] == menteng] == [(menteng, "pending", None)]
+    (letter,) = [
+        m for m in claim(desk.session, now=wib(13, 40), limit=50) if m.recipient == menteng
+    ]
+    assert "Wilayah / area: Kelurahan Menteng" in letter.text and "Gambir" not in letter.text
+
+
+def test_a_verify_that_reroutes_to_another_agency_tells_the_new_agency_nothing_of_the_old_lateness(
+    desk: Desk,
+) -> None:
+    """The clock a verify ends stays ended for everyone but the area offices: a category
+    correction at verification that routes the report to Bina Marga withdraws the breach
+    waiting for Dishub's head and tells Bina Marga's head nothing (the kecamatan keeps its
+    mail: the location did not change)."""
+    ticket = unverified_breach(desk)
+    gambir, dishub, dbm = (head(desk, c) for c in ("KEC-GAMBIR", "DISHUB", "DBM"))
+    desk.now = wib(13, 35)
+
+    desk.act(ticket, "verify", "admin", category="broken_road", priority="urgent")
+
+    assert ticket.agency.code == "DBM"
+    after = {r[0]: r[1] for r in rows(desk, ticket, "escalation")}
+    assert after[dishub] == "failed" and after[gambir] == "pending"
+    assert dbm not in after
 
 
 def test_a_catalogue_edit_undone_gives_the_old_head_back_the_breach(desk: Desk) -> None:

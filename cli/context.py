@@ -215,9 +215,10 @@ def _queued_by_flush(session: Session, _context: Any) -> None:
 
 def _queued_by_statement(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper  # an ORM insert(Notification) names its class's mapper
-    # An update too: a held status mail rewritten with new words (and links) is mail queued.
-    queued = state.is_insert or state.is_update
-    if queued and mapper is not None and mapper.class_ is Notification:
+    # Not an update: a waiting mail rewritten with new words (a held status mail joined by a
+    # later change, ``engine.rewording``) keeps the links it was queued with, whatever this
+    # process's base URL.
+    if state.is_insert and mapper is not None and mapper.class_ is Notification:
         state.session.info["tanggap_mail_queued"] = True
 
 

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from cli.context import console, database, fail, now, print_rows, reported_errors, settings
 from engine.errors import StaffExists, StaffNotFound
-from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role
-from engine.models import ApiKey, Staff, Ticket
+from engine.lifecycle import STAFF_ROLES, Role
+from engine.models import ApiKey, Staff
 from engine.staff import (
     add_staff,
     find_staff,
     held_tickets,
+    officer_tickets,
     set_staff_active,
     set_staff_timezone,
 )
@@ -94,12 +95,7 @@ def _say_moved(session: Session, member: Staff, left: str, held: list[str]) -> N
     """What a move or a change of role did beyond the account: the tickets of the agency they
     left (``left``; empty: none) that have no officer now, and the api keys that follow them."""
     if held and left:
-        one = len(held) == 1
-        console.print(
-            f"{counted(len(held), 'open ticket')} of {left} {'has' if one else 'have'} no "
-            f"officer now and {'needs' if one else 'need'} a new one: {', '.join(held)} "
-            f"(tanggap ticket act CODE reassign --officer EMAIL --as YOUR_EMAIL)"
-        )
+        _say_released(left, held)
     keys = session.scalar(
         select(func.count())
         .select_from(ApiKey)
@@ -111,6 +107,17 @@ def _say_moved(session: Session, member: Staff, left: str, held: list[str]) -> N
             f"{counted(keys, 'api key')} of theirs {'acts' if keys == 1 else 'act'} {where}"
             f"now, with its own role or theirs ({member.role}), whichever is lower"
         )
+
+
+def _say_released(agency: str, held: list[str]) -> None:
+    """The tickets of ``agency`` handed back to its queue (``staff.hand_back``): who must name
+    their next officer, and how."""
+    one = len(held) == 1
+    console.print(
+        f"{counted(len(held), 'open ticket')} of {agency} {'has' if one else 'have'} no "
+        f"officer now and {'needs' if one else 'need'} a new one: {', '.join(held)} "
+        f"(tanggap ticket act CODE reassign --officer EMAIL --as YOUR_EMAIL)"
+    )
 
 
 @app.command("timezone")
@@ -133,6 +140,10 @@ def _set_active(email: str, active: bool) -> None:
     with reported_errors(), database().transaction() as session:
         before = find_staff(session, email)
         was_active = before.active if before is not None else None
+        # What deactivation hands back to each agency's queue (``set_staff_active``).
+        held: dict[str, list[str]] = {}
+        for ticket in officer_tickets(session, before) if before and not active else []:
+            held.setdefault(ticket.agency.code, []).append(ticket.code)
         member = set_staff_active(session, email, active=active, now=now())
         state = "active" if active else "deactivated"
         if was_active == active:  # nothing changed: say so rather than claim it was done
@@ -152,18 +163,8 @@ def _set_active(email: str, active: bool) -> None:
                 else f"{'works' if one else 'work'} again"
             )
             console.print(f"{counted(keys, 'api key')} of theirs {then}")
-        if not active:
-            held = session.scalar(
-                select(func.count())
-                .select_from(Ticket)
-                .where(Ticket.officer_id == member.id, Ticket.state.in_(list(OPEN_STATES)))
-            )
-            if held:
-                console.print(
-                    f"{counted(held, 'open ticket')} still {'names' if held == 1 else 'name'} "
-                    "them as officer: reassign them "
-                    f"(tanggap ticket list --officer {member.email})"
-                )
+        for agency, codes in held.items():
+            _say_released(agency, codes)
 
 
 @app.command("deactivate")

@@ -297,8 +297,8 @@ def on_transition(
     A re-assign (another officer of the same agency) starts nothing: the start clock measures
     the agency's time to begin the work and keeps running, so a hand-over between officers
     cannot buy time. It stops an acceptance clock, as any action of the receiving agency does;
-    an act of the system (``by_system``: the hand-back of a moved officer's tickets,
-    ``staff.release_tickets``) is nobody's acceptance.
+    an act of the system (``by_system``: the hand-back of a moved or deactivated officer's
+    tickets, ``staff.hand_back``) is nobody's acceptance.
     """
     book = load_policy_book(session)
     state = State(ticket.state)

@@ -105,6 +105,7 @@ def ask_to_confirm(
                 body=letter.body,
                 html_body=letter.html,
                 dedupe_key=f"confirm:{row.id}:{int(now.timestamp())}",
+                links_base_url=settings.public_base_url,
             )
         ],
     )

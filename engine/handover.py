@@ -59,15 +59,20 @@ def on_handover(
     """Queue the mail telling the receiver of ``event``'s hand-over; returns 0 or 1.
 
     The receiver is the officer the event names (when active and not the actor), else, when the
-    ticket changed agency or was assigned to nobody in particular, the queue of the agency that
-    has it now. Events that hand nothing over queue nothing.
+    ticket changed agency or was assigned (or handed back) to nobody in particular, the queue
+    of the agency that has it now. Events that hand nothing over queue nothing.
     """
     if event.trigger not in _HANDING:
         return 0
     data = event.data or {}
     officer_to = _changed_to(data, "officer")
     agency_to = _changed_to(data, "agency")
-    assigned_to_nobody = event.trigger == Trigger.ASSIGN.value and officer_to is None
+    # Assigned to the agency as a whole, or handed back to it (``staff.hand_back``: its officer
+    # moved or was deactivated): its queue shares the work out.
+    assigned_to_nobody = officer_to is None and (
+        event.trigger == Trigger.ASSIGN.value
+        or (event.trigger == Trigger.REASSIGN.value and isinstance(data.get("officer"), dict))
+    )
     if officer_to is None and agency_to is None and not assigned_to_nobody:
         return 0
     directory = Directory(session)
@@ -92,6 +97,7 @@ def on_handover(
         subject=letter.subject,
         now=now,
         dedupe_key=handover_key(ticket, event),
+        links_base_url=settings.public_base_url,
         **staff_bodies(addressee, letter.body, letter.html),
     )
     return enqueue(session, [row])
@@ -113,6 +119,9 @@ def handover_letter(
         to_officer=named is not None,
         transferred=event.trigger == Trigger.TRANSFER.value,
         rerouted=event.trigger in (Trigger.UPDATE.value, Trigger.VERIFY.value),
+        # Handed back to the agency by the system: its officer moved or was deactivated.
+        returned=event.trigger == Trigger.REASSIGN.value
+        and _changed_to(event.data or {}, "officer") is None,
         **letters.ticket_facts(ticket),
         priority=ticket.priority,
         by=event.actor_label,

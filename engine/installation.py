@@ -14,6 +14,10 @@ Precedence of the base URL of links in mail (``Settings.public_base_url``):
 1. ``TANGGAP_PUBLIC_BASE_URL``, when set;
 2. the base URL a running ``tanggap serve`` of this data directory recorded;
 3. the default, ``http://127.0.0.1:8000``.
+
+That base URL is the one of mail a process queues. Mail already queued keeps the links it was
+rendered with (``Notification.links_base_url``): a later change re-words it with them, whichever
+process makes the change and whatever its own base URL (``engine.rewording``).
 """
 
 from __future__ import annotations

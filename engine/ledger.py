@@ -150,7 +150,8 @@ def tell_anew(
     session: Session, ticket: Ticket, escalation_ids: Sequence[int], *, now: datetime
 ) -> int:
     """Tell the levels whose waiting mail a change to ``ticket`` withdrew
-    (``outbox.readdress_pending``) to whom the ticket names now; returns how many mails were
+    (``outbox.readdress_pending``), or whose mail went to an area office the ticket no longer
+    names (``outbox.told_elsewhere``), to whom the ticket names now; returns how many mails were
     queued.
 
     Only a level that still holds: its clock runs in the same cycle, and under the policy and
@@ -160,17 +161,30 @@ def tell_anew(
     told of the old agency's lateness; a category withheld from area offices names no area
     office, so none is told. Who was already told of a level (any row of it in the outbox, sent
     or not) is not told again.
+
+    A clock the change itself stopped (``stopped_at`` at ``now``: a ``verify`` that also
+    corrects the location ends the verification clock in the same event) still holds for the
+    area offices: a location correction says the ticket was always where it is now, so the
+    office now responsible gets what its predecessor got or would have got, whichever trigger
+    made the correction (``update``, ``verify``, a boundary import). Nobody else hears of such a
+    level anew: the work it measured is done, and a new agency is not told of another's
+    lateness.
     """
     if not escalation_ids:
         return 0
     book = load_policy_book(session)
     to_mail: list[_ToMail] = []
+    offices_only: set[int] = set()
     for escalation in session.scalars(
         select(Escalation).where(Escalation.id.in_(escalation_ids)).order_by(Escalation.id)
     ):
         timer = session.get(SlaTimer, escalation.timer_id)
-        if timer is None or timer.stopped_at is not None or timer.cycle != escalation.cycle:
+        if timer is None or timer.cycle != escalation.cycle:
             continue
+        if timer.stopped_at is not None:
+            if timer.stopped_at < now:  # stopped before this change: the level is over
+                continue
+            offices_only.add(escalation.id)  # stopped by this change (docstring)
         policy = timer_rows.policy_for(book, ticket, timer)
         if policy is None:
             continue
@@ -194,7 +208,15 @@ def tell_anew(
     ):
         already.setdefault(escalation_id, set()).add(recipient.lower())
     result = SweepResult()
-    _mail(session, to_mail, now=now, result=result, directory=Directory(session), already=already)
+    _mail(
+        session,
+        to_mail,
+        now=now,
+        result=result,
+        directory=Directory(session),
+        already=already,
+        offices_only=offices_only,
+    )
     return result.notifications
 
 
@@ -225,7 +247,9 @@ class WaitingEscalations:
             self.together.setdefault((carrier_id, recipient), []).append(escalation_id)
         self.told = _told_before(session, sorted(self.timers)) if self.timers else {}
 
-    def letter(self, row: Notification, *, now: datetime) -> Letter | None:
+    def letter(
+        self, row: Notification, *, now: datetime, base_url: str | None = None
+    ) -> Letter | None:
         """The words of the waiting escalation mail ``row`` as the ticket is now: the same level
         of the same clocks — the ledger row it carries (``escalation_id``) and the others it
         told its recipient of (``MailedTogether``), as ``_mail`` grouped them — with the
@@ -267,6 +291,7 @@ class WaitingEscalations:
                 for timer, level, policy in clocks
             ],
             now=now,
+            base_url=base_url,
         )
 
 
@@ -278,6 +303,7 @@ def _mail(
     result: SweepResult,
     directory: Directory,
     already: dict[int, set[str]] | None = None,
+    offices_only: set[int] | None = None,
 ) -> None:
     """Queue the mail of the levels in ``to_mail``: one mail per recipient for each ticket,
     level and instant it fell due, naming every clock of the ticket that reached that level
@@ -291,7 +317,8 @@ def _mail(
     each person gets one mail naming the clocks that reached them. Levels due at different
     instants are separate mails (each says its own deadline and lateness), even when one
     catch-up sweep records them together, as are different levels. ``already``: per ledger row,
-    the addresses (lower-case) that were told of it before and are not told again.
+    the addresses (lower-case) that were told of it before and are not told again;
+    ``offices_only``: the ledger rows told to area offices alone (``tell_anew``).
     """
     told = _told_before(session, sorted({timer.id for _, timer, *_ in to_mail}))
     groups: dict[tuple[int, str, int, datetime], list[_ToMail]] = {}
@@ -308,6 +335,9 @@ def _mail(
         lost: dict[str, Addressee] = {}
         for place, (_, timer, level, _, escalation) in enumerate(group):
             addressees, gone = _addressed(directory, ticket, level)
+            if offices_only and escalation.id in offices_only:
+                addressees = [a for a in addressees if _area_office(a)]
+                gone = [a for a in gone if _area_office(a)]
             if already:
                 before = already.get(escalation.id, set())
                 addressees = [a for a in addressees if a.email.lower() not in before]
@@ -374,6 +404,11 @@ def _addressed(
                 "%s %s: %s to %s", ticket.code, level.name, addressee.note(), addressee.email
             )
     return addressees, lost
+
+
+def _area_office(addressee: Addressee) -> bool:
+    """Whether ``addressee`` is, or stands in for, an area office."""
+    return outbox.area_office_kind((addressee.instead_of or addressee).kind)
 
 
 def _before(told: dict[int, list[ToldBefore]], timer: SlaTimer, level: Level) -> list[ToldBefore]:

@@ -253,6 +253,7 @@ def reroute(session: Session, row: Notification, *, now: datetime) -> Notificati
             body=body,
             html_body=html,
             note=stand_in.note(),
+            links_base_url=row.links_base_url,
             status=Status.PENDING,
             attempts=0,
             next_attempt_at=now,

@@ -8,7 +8,7 @@ The delivery flow (``workflows``) picks up ``pending`` rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 from urllib.parse import quote
@@ -97,6 +97,26 @@ def private_link(code: str, token: str, base_url: str) -> str:
     return f"{ticket_link(quote(code, safe=''), base_url)}#token={quote(token, safe='')}"
 
 
+def links_base(row: Notification, settings: Settings) -> str:
+    """The base URL ``row``'s links were rendered with: the one it was queued with
+    (``links_base_url``), else, for a row queued before that was kept, the one its unsubscribe
+    link names, else ``settings``' own. Waiting mail re-worded by any process (a command run in
+    another directory, where no serve's address is known) keeps links that work
+    (``engine.rewording``)."""
+    if row.links_base_url:
+        return row.links_base_url
+    if row.unsubscribe_url and "/unsubscribe/" in row.unsubscribe_url:
+        return row.unsubscribe_url.rpartition("/unsubscribe/")[0]
+    return settings.public_base_url
+
+
+def with_links_base(settings: Settings, base_url: str) -> Settings:
+    """``settings`` whose ``public_base_url`` is ``base_url`` (itself when it already is)."""
+    if settings.public_base_url == base_url:
+        return settings
+    return settings.model_copy(update={"public_base_url": base_url})
+
+
 def staff_link(code: str, base_url: str) -> str:
     """The staff ticket page (timeline, internal notes, photos, actions); it asks for a sign-in
     with a staff key first and then comes back to the ticket."""
@@ -120,7 +140,9 @@ def joined(words: Sequence[str], conjunction: str) -> str:
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
-def escalation_message(ticket: Ticket, clocks: Sequence[Overdue], *, now: datetime) -> Letter:
+def escalation_message(
+    ticket: Ticket, clocks: Sequence[Overdue], *, now: datetime, base_url: str | None = None
+) -> Letter:
     """Subject, text and HTML for one level of one or more clocks of ``ticket`` (the same level
     key and percent, reached in one sweep); Indonesian first with English beside it: the staff
     who read these work in Indonesian, and some are not.
@@ -130,7 +152,8 @@ def escalation_message(ticket: Ticket, clocks: Sequence[Overdue], *, now: dateti
     transfer"), each deadline and how late it is (clocks with the same deadline on one line),
     who was told at the lower levels — from what was actually mailed (``told_before``, read
     from the ledger and the outbox), never from what the ladder says: a warning recorded without
-    mail told nobody — and links to the staff ticket page (``staff_link``).
+    mail told nobody — and links to the staff ticket page (``staff_link``) at ``base_url``
+    (the process's ``public_base_url`` when None; a re-worded mail passes its own).
     ``ValueError`` for no clocks.
     """
     if not clocks:
@@ -188,7 +211,7 @@ def escalation_message(ticket: Ticket, clocks: Sequence[Overdue], *, now: dateti
         description=ticket.description[:500],
         # Staff act on the staff page (timeline, internal notes, actions); the public page
         # /t/{code} offers them nothing to do.
-        link=staff_link(ticket.code, environment.settings().public_base_url),
+        link=staff_link(ticket.code, base_url or environment.settings().public_base_url),
     )
 
 
@@ -201,9 +224,11 @@ def notification_rows(
     body: str,
     now: datetime,
     html: str | None = None,
+    links_base_url: str | None = None,
 ) -> list[dict[str, Any]]:
     """Outbox rows for one escalation, one per addressee; one standing in for an undeliverable
-    address says so at the top of its text and HTML, and in its ``note`` for operators."""
+    address says so at the top of its text and HTML, and in its ``note`` for operators.
+    ``links_base_url``: the base URL its links were rendered with (the process's when None)."""
     return [
         pending_row(
             kind=NotificationKind.ESCALATION,
@@ -213,6 +238,7 @@ def notification_rows(
             subject=subject,
             now=now,
             escalation_id=escalation.id,
+            links_base_url=links_base_url or environment.settings().public_base_url,
             **staff_bodies(addressee, body, html),
         )
         for addressee in addressees
@@ -249,7 +275,9 @@ def pending_row(
 ) -> dict[str, Any]:
     """An outbox row waiting for its first try, as ``enqueue`` writes it: the shape every
     queued mail shares. ``fields`` are the rest of its columns (``body``, ``html_body``,
-    ``note``, ``dedupe_key``, ``escalation_id``, ``unsubscribe_url``)."""
+    ``note``, ``dedupe_key``, ``escalation_id``, ``unsubscribe_url``, and, for mail about a
+    ticket, ``links_base_url``: the base URL its links were rendered with, which a re-wording
+    keeps)."""
     return {
         "ticket_id": ticket_id,
         "recipient": recipient,
@@ -476,19 +504,26 @@ def on_public_transition(
             continue
         reporter = address == own
         lang = letters.language(ticket.reporter_language if reporter else subscription.language)
+        waiting = held.get(address)
+        # A waiting mail this change joins keeps the links it was queued with, whatever this
+        # process's own base URL is (a command run elsewhere, on the default).
+        linked = (
+            with_links_base(settings, waiting.links_base_url)
+            if waiting is not None and waiting.links_base_url
+            else settings
+        )
         reader = _reader(
             lang,
             reporter=reporter,
-            unsubscribe=unsubscribe_link(subscription, settings.public_base_url),
+            unsubscribe=unsubscribe_link(subscription, linked.public_base_url),
             until=until,
             appeal=appeal,
             zone=zone,
         )
-        waiting = held.get(address)
         if waiting is not None:
             told = [e for e in news if e.seq >= waiting.first_seq]
             changed = {
-                **_status_words(ticket, event, told, reader, original, settings),
+                **_status_words(ticket, event, told, reader, original, linked),
                 "dedupe_key": status_mail.dedupe_key(ticket, waiting.first_seq, event.seq, address),
                 "next_attempt_at": min(waiting.next_attempt_at, due),  # never later than it was
             }
@@ -497,6 +532,9 @@ def on_public_transition(
                 continue
             # Claimed by the delivery flow meanwhile: that mail tells of everything before
             # this change, so a new one tells of this change alone.
+            reader = replace(
+                reader, unsubscribe=unsubscribe_link(subscription, settings.public_base_url)
+            )
         rows.append(
             pending_row(
                 kind=NotificationKind.CITIZEN_UPDATE,
@@ -506,6 +544,7 @@ def on_public_transition(
                 now=now,
                 dedupe_key=status_mail.dedupe_key(ticket, event.seq, event.seq, address),
                 next_attempt_at=due,
+                links_base_url=settings.public_base_url,
                 **_status_words(ticket, event, [event], reader, original, settings),
             )
         )
@@ -576,6 +615,13 @@ _STAFF_KINDS = (
     NotificationKind.CITIZEN_FOLLOW_UP.value,
 )
 _CHAIN = dict(CHAIN)
+
+
+def area_office_kind(kind: str) -> bool:
+    """Whether ``kind`` (an outbox row's or an addressee's ``recipient_kind``) is an area
+    office: named by where the ticket is, not by who works on it."""
+    chain = _CHAIN.get(kind)
+    return chain is not None and chain.kind is RecipientKind.AREA_OFFICE
 
 
 #: Why a held status mail to an address that said "me too" was not sent.
@@ -770,12 +816,7 @@ def told_elsewhere(session: Session, ticket: Ticket) -> list[int]:
             )
         )
     )
-    offices = [
-        row
-        for row in rows
-        if (chain := _CHAIN.get(row.recipient_kind)) is not None
-        and chain.kind is RecipientKind.AREA_OFFICE
-    ]
+    offices = [row for row in rows if area_office_kind(row.recipient_kind)]
     if not offices:
         return []
     directory = Directory(session)
@@ -938,6 +979,7 @@ def on_citizen_follow_up(
                 subject=letter.subject,
                 now=now,
                 dedupe_key=key,
+                links_base_url=settings.public_base_url,
                 **staff_bodies(addressee, letter.body, letter.html),
             )
         )

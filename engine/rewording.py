@@ -28,7 +28,12 @@ plain read), and a change is what makes them stale: to the ticket (``tickets.wri
 calls this), or to the catalogue or the boundaries, which can rename a category, an agency or an
 area or re-base a deadline (``waiting_mail.readdress_waiting`` calls this). Only words change: the
 recipient, ``dedupe_key``, ``escalation_id``, status and next try stay, so no key and no ledger
-guarantee moves and no second mail is queued. A row is rewritten only if it is still in the
+guarantee moves and no second mail is queued. Nor do the links: a mail is re-worded with the
+base URL it was queued with (``Notification.links_base_url``, ``outbox.links_base``), not the
+one of the process making the change — an operator's ``tanggap ticket act`` run from another
+directory, where no running serve's address is known and the default ``http://127.0.0.1:8000``
+applies, must not turn a waiting mail's working ``/t/…`` and ``/unsubscribe/…`` links into
+dead ones. A row is rewritten only if it is still in the
 status (and at the attempt) it was read in, in the UPDATE itself: a row the delivery flow
 claimed meanwhile (``sending``) is past recall, and a sent row is never touched
 (``status_mail`` explains why the claim and such an UPDATE cannot interleave on either
@@ -127,24 +132,26 @@ def reword_waiting(
     changed = 0
     for row in rows:
         words: dict[str, Any] | None = None
+        # Its links stay those it was queued with, not this process's (module docstring).
+        linked = outbox.with_links_base(settings, outbox.links_base(row, settings))
         if row.kind == NotificationKind.CITIZEN_UPDATE:
-            words = outbox.status_words_now(ticket, row, events, settings, now)
+            words = outbox.status_words_now(ticket, row, events, linked, now)
         elif row.kind == NotificationKind.ESCALATION and escalations is not None:
             # Late by as much as when it was decided: only a change to the ticket re-words it.
-            letter = escalations.letter(row, now=row.created_at)
+            letter = escalations.letter(row, now=row.created_at, base_url=linked.public_base_url)
             if letter is not None:
                 words = outbox.reworded_staff_words(row, letter)
         elif row.kind == NotificationKind.HANDOVER:
             given = event(handover.handover_seq(row.dedupe_key or ""))
             if given is not None:
                 letter = handover.handover_letter(
-                    session, ticket, given, row.recipient_kind, settings
+                    session, ticket, given, row.recipient_kind, linked
                 )
                 words = outbox.reworded_staff_words(row, letter)
         elif row.kind == NotificationKind.CITIZEN_FOLLOW_UP and row.dedupe_key:
             given = event(_follow_up_seq(row.dedupe_key))
             if given is not None:
-                letter = outbox.follow_up_letter(ticket, given, row.recipient_kind, settings)
+                letter = outbox.follow_up_letter(ticket, given, row.recipient_kind, linked)
                 words = outbox.reworded_staff_words(row, letter)
         elif row.kind == NotificationKind.FOLLOW_CONFIRMATION:
             subscription_id = following.confirmation_subscription(row.dedupe_key)
@@ -152,7 +159,7 @@ def reword_waiting(
                 session.get(Subscription, subscription_id) if subscription_id is not None else None
             )
             if subscription is not None and subscription.confirm_token is not None:
-                letter = following.confirmation_letter(ticket, subscription, settings)
+                letter = following.confirmation_letter(ticket, subscription, linked)
                 words = {"subject": letter.subject, "body": letter.body, "html_body": letter.html}
         if words is None:
             continue

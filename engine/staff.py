@@ -143,22 +143,42 @@ def held_tickets(session: Session, member: Staff, agency: Agency) -> list[Ticket
     )
 
 
+def officer_tickets(session: Session, member: Staff) -> list[Ticket]:
+    """The open tickets, of any agency, that name ``member`` as their officer, oldest first."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.officer_id == member.id, Ticket.state.in_(sorted(OPEN_STATES)))
+            .order_by(Ticket.id)
+        )
+    )
+
+
 def release_tickets(session: Session, member: Staff, left: Agency, *, now: datetime) -> int:
     """After ``member`` moved from agency ``left`` (to another, or to none): the open tickets
-    of ``left`` they hold are theirs no more; returns how many.
+    of ``left`` they hold are theirs no more; returns how many (``hand_back``, naming the
+    move). Their api keys follow them without a write (``keys.acts_as``)."""
+    where = f"moved to {member.agency.code}" if member.agency is not None else f"left {left.code}"
+    return hand_back(session, member, held_tickets(session, member, left), where, now=now)
+
+
+def hand_back(
+    session: Session, member: Staff, held: list[Ticket], what: str, *, now: datetime
+) -> int:
+    """Hand the open tickets ``held`` that name ``member`` as their officer back to their
+    agency's queue, because of ``what`` happened to them ("moved to DISHUB", "was
+    deactivated"); returns how many.
 
     Each ticket is handed to nobody in particular at once (an internal ``reassign`` on its
-    timeline, by the system, naming the move), so it shows with no officer in the agency's
+    timeline, by the system, naming what happened), so it shows with no officer in the agency's
     worklist and ``ticket list``, for a supervisor to name the next one (or for an officer of
-    ``left`` to take by starting it). The change re-reads the ticket's waiting mail as any
-    change does (``ledger.readdress``), the cause worded for operators ("x moved to DISHUB"):
-    a hand-over to them is not sent, a citizen's comment waiting for them goes to the agency's
-    queue. Their api keys follow them without a write (``keys.acts_as``)."""
+    the agency to take by starting it); the agency's queue is told (``handover``: the work is
+    theirs to share out). The change re-reads the ticket's waiting mail as any change does
+    (``ledger.readdress``), the cause worded for operators ("x moved to DISHUB"): a hand-over
+    to them is not sent, a citizen's comment waiting for them goes to the agency's queue."""
     from engine import tickets  # it imports staff's importers: when needed
     from engine.actors import Actor
 
-    where = f"moved to {member.agency.code}" if member.agency is not None else f"left {left.code}"
-    held = held_tickets(session, member, left)
     for ticket in held:
         ticket.officer = None
         tickets.write_transition(
@@ -167,11 +187,11 @@ def release_tickets(session: Session, member: Staff, left: Agency, *, now: datet
             trigger=Trigger.REASSIGN,
             to_state=State(ticket.state),
             actor=Actor.system(),
-            note=f"{member.name} {where}: this ticket needs a new officer of {left.code}",
+            note=f"{member.name} {what}: this ticket needs a new officer of {ticket.agency.code}",
             public=False,
             data={"officer": {"from": member.email, "to": None}},
             now=now,
-            cause=f"{member.email} {where}",
+            cause=f"{member.email} {what}",
         )
     session.flush()
     return len(held)
@@ -190,20 +210,26 @@ def set_staff_active(session: Session, email: str, *, active: bool, now: datetim
     """Deactivate (or reactivate) an account: a deactivated member may no longer act; their
     name stays on the tickets and events they handled.
 
-    Mail waiting for a member who is deactivated is re-read at once, as after a change to the
-    ticket (``ledger.readdress``): a hand-over to them is not sent, a citizen's comment or
-    dispute waiting for them goes to the agency's queue instead (README: "the assigned officer
-    if active, else the agency's queue")."""
+    The open tickets naming a member who is deactivated as their officer are handed back to
+    their agency's queue at once, as a moved officer's are (``hand_back``, "x was
+    deactivated"): nobody may work them under that name any more, and the queue is told.
+    Mail waiting for them is re-read, as after a change to the ticket (``ledger.readdress``): a
+    hand-over to them is not sent, a citizen's comment or dispute waiting for them goes to the
+    agency's queue instead (README: "the assigned officer if active, else the agency's
+    queue")."""
     from engine import ledger, outbox  # they import staff's importers: when needed
 
     member = get_staff(session, email)
     member.active = active
     session.flush()
     if not active:
+        held = officer_tickets(session, member)
+        hand_back(session, member, held, "was deactivated", now=now)
         waiting = select(Notification.ticket_id).where(
             outbox.still_sendable(),
             func.lower(Notification.recipient) == member.email.lower(),
             Notification.ticket_id.is_not(None),
+            Notification.ticket_id.not_in([ticket.id for ticket in held]),
         )
         for ticket in session.scalars(
             select(Ticket).where(Ticket.id.in_(waiting)).order_by(Ticket.id)

@@ -87,6 +87,9 @@ class Waiting:
     id: int
     first_seq: int
     next_attempt_at: datetime
+    #: The base URL its links were rendered with (``Notification.links_base_url``, or the one
+    #: its unsubscribe link names): a change it is rewritten for keeps them.
+    links_base_url: str | None = None
 
 
 def _held(ticket_id: int) -> tuple[ColumnElement[bool], ...]:
@@ -110,14 +113,19 @@ def waiting(session: Session, ticket: Ticket, addresses: Iterable[str]) -> dict[
             Notification.recipient,
             Notification.dedupe_key,
             Notification.next_attempt_at,
+            Notification.links_base_url,
+            Notification.unsubscribe_url,
         )
         .where(*_held(ticket.id), Notification.recipient.in_(list(addresses)))
         .order_by(Notification.id)
     )
-    for row_id, recipient, key, next_attempt_at in rows:
+    for row_id, recipient, key, next_attempt_at, base, unsubscribe in rows:
         span = covered(key)
-        if span is not None:
-            found[recipient] = Waiting(row_id, span[0], next_attempt_at)
+        if span is None:
+            continue
+        if not base and unsubscribe and "/unsubscribe/" in unsubscribe:  # queued before 0019
+            base = unsubscribe.rpartition("/unsubscribe/")[0]
+        found[recipient] = Waiting(row_id, span[0], next_attempt_at, base or None)
     return found
 
 

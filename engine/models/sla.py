@@ -203,3 +203,8 @@ class Notification(Base):
     note: Mapped[str | None] = mapped_column(Text)
     #: A citizen mail's one-click unsubscribe address (RFC 8058), sent as ``List-Unsubscribe``.
     unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
+    #: The base URL the mail's links were rendered with (``Settings.public_base_url`` of the
+    #: process that queued it). A later change re-words the mail with the same links
+    #: (``engine.rewording``), whichever process makes the change and wherever its own setting
+    #: points. NULL for rows queued before revision 0019 (and mail about no ticket).
+    links_base_url: Mapped[str | None] = mapped_column(String(500))

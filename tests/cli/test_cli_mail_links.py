@@ -104,16 +104,76 @@ def test_cli_act_beside_a_running_serve_queues_mail_linking_to_serve_else_says_t
     assert ":8000" not in verified
     assert "note:" not in said  # serve says where links point; nothing to add here
 
-    running_serve()  # serve stopped: the default applies, and the command says so, once
+    running_serve()  # serve stopped: the default applies to new mail, and the command says so
     context.reset()
-    _, said = ok(tanggap, "ticket", "act", code, "assign", "--as", officer, "--officer", officer)
+    colleague = f"rina-{uuid.uuid4().hex[:8]}@dbm.example"
+    ok(tanggap, "staff", "add", colleague, "--name", "Rina", "--agency", "dbm")
+    _, said = ok(tanggap, "ticket", "act", code, "assign", "--as", officer, "--officer", colleague)
 
+    # The citizen's held mail, joined by the assignment, keeps the links it was queued with.
     assigned = citizen_mail(database, code, "siti@example.id")
-    assert f"{DEFAULT}/t/{code}" in assigned
+    assert "is now: Assigned" in assigned
+    assert f"{SERVED}/t/{code}" in assigned
+    assert f"{SERVED}/unsubscribe/" in assigned
+    assert ":8000" not in assigned
+    # The hand-over to the colleague is new mail, queued under the default.
+    assert f"{DEFAULT}/staff/tickets/{code}" in citizen_mail(database, code, colleague)
     assert said == (
         f"note: links in the mail queued point to {DEFAULT} (the default: no tanggap serve is "
         f"running on {home}); set TANGGAP_PUBLIC_BASE_URL to the address people open\n"
     )
+
+
+def test_cli_act_from_another_directory_keeps_the_links_of_mail_serve_queued(
+    tanggap: CliRunner,
+    database: Database,
+    committed: list[str],
+    home: Path,
+    running_serve: Callable[[], None],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tester's report: serve (links to :18301 here) queued a held citizen status mail; an
+    operator then ran ``tanggap ticket act CODE resume`` from another directory (no serve
+    known there: the default :8000) and the waiting mail was re-worded with ``/t/…`` and
+    ``/unsubscribe/…`` links to :8000, where nothing listens. The mail keeps its own links."""
+    officer = f"budi-{uuid.uuid4().hex[:8]}@dbm.example"
+    ok(tanggap, "staff", "add", officer, "--name", "Budi", "--agency", "dbm")
+    out, _ = ok(
+        tanggap, "ticket", "submit", "--quiet", "--category", "broken_street_light", *MONAS,
+        "--description", "Lampu mati", "--email", "siti@example.id", "--language", "en",
+    )  # fmt: skip
+    code = out.split()[0]
+    committed.append(code)
+    ok(tanggap, "ticket", "act", code, "verify", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "assign", "--as", officer, "--officer", officer)
+    ok(tanggap, "ticket", "act", code, "start", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "hold", "--as", officer, "--note", "menunggu suku cadang")
+    held = citizen_mail(database, code, "siti@example.id")
+    assert f"{SERVED}/unsubscribe/" in held
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("TANGGAP_HOME", str(elsewhere / ".tanggap"))  # as from cd /tmp
+    context.reset()
+    _, said = ok(tanggap, "ticket", "act", code, "resume", "--as", officer)
+
+    resumed = citizen_mail(database, code, "siti@example.id")
+    assert resumed != held and "In progress" in resumed
+    assert f"{SERVED}/t/{code}" in resumed
+    assert f"{SERVED}/unsubscribe/" in resumed
+    assert ":8000" not in resumed
+    with database.reading() as session:
+        rows = session.scalars(
+            select(Notification)
+            .join(Ticket, Ticket.id == Notification.ticket_id)
+            .where(Ticket.code == code, Notification.recipient == "siti@example.id")
+        ).all()
+    assert len(rows) == 1  # one mail, joined: nothing new queued
+    assert rows[0].unsubscribe_url is not None
+    assert rows[0].unsubscribe_url.startswith(f"{SERVED}/unsubscribe/")
+    assert ":8000" not in (rows[0].html_body or "")
+    assert "note:" not in said  # no mail queued under the default
 
 
 def citizen_mail(database: Database, code: str, to: str) -> str:

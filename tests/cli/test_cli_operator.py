@@ -458,7 +458,7 @@ def test_cli_staff_deactivate_then_activate(tanggap: CliRunner, submit, officer:
     started = ok(tanggap, "ticket", "act", code, "start", "--as", officer)
 
     assert f"{officer} is deactivated" in out
-    assert "1 open ticket still names them as officer" in out
+    assert f"1 open ticket of DBM has no officer now and needs a new one: {code}" in out
     assert again == f"{officer} was already deactivated\n"
     assert active_again == f"{officer} was already active\n"
     assert line == f"error: staff account {officer} is deactivated"

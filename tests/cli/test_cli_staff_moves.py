@@ -97,7 +97,10 @@ def test_cli_an_officer_moved_to_another_agency_leaves_his_tickets_to_be_reassig
         ),
     }
     queue = [m for m in mails if m["recipient"] == "dbm.queue@tanggap.example"]
-    assert [m["status"] for m in queue] == ["pending"]
+    assert sorted((m["kind"], m["status"]) for m in queue) == [
+        ("agency_queue", "pending"),  # the hand-over: the ticket is back with the queue
+        ("agency_queue", "pending"),  # the citizen's comment
+    ]
     # A supervisor names the next officer; the ticket is his from then on.
     ok(tanggap, "ticket", "act", code, "reassign", "--as", kabid, "--officer", kabid)
     started = ok(tanggap, "ticket", "act", code, "start", "--as", kabid)
@@ -156,3 +159,58 @@ def test_cli_an_update_of_an_address_nobody_has_creates_no_account(
         tanggap, "staff", "add", siti, "--update", "--name", "Siti", "--role", "staff",
         "--agency", "DISHUB",
     )  # fmt: skip
+
+
+def test_cli_a_deactivated_officers_tickets_go_back_to_the_agency_queue(
+    tanggap: CliRunner, database: Database, committed: list[str], wide: None
+) -> None:
+    """A tester's report: a ticket reassigned to an officer who was then deactivated (``staff
+    deactivate``) kept naming them; the hand-over waiting for them was withdrawn ("its officer
+    is nobody") and nothing fell back to the agency's queue. Deactivation hands their open
+    tickets back as a move does: the queue is told, the command names what needs an officer."""
+    kabid = _member(tanggap, "Kabid", "supervisor", "DBM")
+    budi = _member(tanggap, "Budi", "staff", "DBM")
+    code, _token = ok(
+        tanggap, "ticket", "submit", "--quiet", "--category", "broken_street_light", *MONAS,
+        "--description", "PJU mati di depan Monas",
+    ).split()  # fmt: skip
+    committed.append(code)
+    ok(tanggap, "ticket", "act", code, "verify", "--as", kabid)
+    ok(tanggap, "ticket", "act", code, "assign", "--as", kabid, "--officer", kabid)
+    ok(tanggap, "ticket", "act", code, "reassign", "--as", kabid, "--officer", budi)
+
+    out = ok(tanggap, "staff", "deactivate", budi)
+
+    assert f"{budi} is deactivated" in out
+    assert (
+        f"1 open ticket of DBM has no officer now and needs a new one: {code} "
+        "(tanggap ticket act CODE reassign --officer EMAIL --as YOUR_EMAIL)"
+    ) in " ".join(out.split())
+    shown = ok(tanggap, "ticket", "show", code)
+    assert "officer" not in shown.split("timeline")[0]
+    assert "Budi was deactivated: this ticket needs a new officer of DBM" in shown
+    mails = json.loads(ok(tanggap, "outbox", "list", "--ticket", code, "--json"))
+    to_budi = [(m["kind"], m["status"], m["last_error"]) for m in mails if m["recipient"] == budi]
+    assert to_budi == [
+        ("assigned_officer", "failed", f"not sent: {budi} was deactivated, its officer is nobody")
+    ]
+    queue = [m for m in mails if m["recipient"] == "dbm.queue@tanggap.example"]
+    assert [(m["kind"], m["status"]) for m in queue] == [("agency_queue", "pending")]
+    with database.reading() as session:
+        from sqlalchemy import select
+
+        from engine.models import Notification
+
+        body = session.scalars(
+            select(Notification.body).where(Notification.id == queue[0]["id"])
+        ).one()
+    assert (
+        f"Report {code} is back in Dinas Bina Marga's queue: its officer can no longer handle it"
+        in body
+    )
+    assert "Budi was deactivated: this ticket needs a new officer of DBM" in body
+    # The supervisor names the next officer.
+    ok(tanggap, "ticket", "act", code, "reassign", "--as", kabid, "--officer", kabid)
+    assert f"{code} is now in_progress" in ok(
+        tanggap, "ticket", "act", code, "start", "--as", kabid
+    )

@@ -23,6 +23,7 @@ from engine.models import Agency, Notification, Ticket, TicketEvent
 from .conftest import Desk
 
 WIB = ZoneInfo("Asia/Jakarta")
+MENTENG = (-6.19675, 106.82925)  # Kelurahan Menteng, Kecamatan Menteng
 
 
 def wib(hour: int, minute: int = 0) -> datetime:
@@ -210,7 +211,11 @@ def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: 
     """A tester's report: an officer was assigned, the reporter commented, then the officer's
     account was deactivated (they left); within a minute the hand-over and the citizen's comment
     were delivered to the departed officer's mailbox. Deactivation re-reads waiting mail as a
-    change to the ticket does: the hand-over is not sent, the comment goes to the queue."""
+    change to the ticket does: the hand-over is not sent, the comment goes to the queue.
+
+    A later report: the ticket still named the deactivated officer and nothing fell back to
+    the agency's queue (the hand-over withdrawn, "its officer is nobody", reached nobody).
+    Deactivation hands their open tickets back to the queue, as a move does, and tells it."""
     from engine.staff import set_staff_active
 
     desk.now = wib(9)
@@ -220,18 +225,26 @@ def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: 
     desk.act(ticket, "comment", "citizen", note="tiang nomor 9")
     assert rows(desk, ticket, "handover")[0][:2] == ("staff@tanggap.example", "pending")
     _dead(desk, ticket, "handover")  # a retry would send it again: not once they have left
+    home = ticket.agency.code
 
     set_staff_active(desk.session, "staff@tanggap.example", active=False, now=desk.tick())
 
+    assert ticket.officer is None and ticket.agency.code == home
+    last = desk.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
+    ).all()[-1]
+    assert (last.trigger, last.actor_label, last.public) == ("reassign", "system", False)
+    assert last.note == f"Staff was deactivated: this ticket needs a new officer of {home}"
+    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     handover = rows(desk, ticket, "handover")
     assert handover == [
         (
             "staff@tanggap.example",
             "failed",
             "not sent: staff@tanggap.example was deactivated, its officer is nobody",
-        )
+        ),
+        (queue, "pending", None),  # the queue is told the work is back with it
     ]
-    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     follow_ups = rows(desk, ticket, "citizen_follow_up")
     assert follow_ups == [
         (
@@ -245,6 +258,16 @@ def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: 
     assert "staff@tanggap.example" not in {m.recipient for m in sent}
     (comment,) = [m for m in sent if m.kind == "citizen_follow_up"]
     assert comment.recipient == queue and "tiang nomor 9" in comment.text
+    (back,) = [m for m in sent if m.kind == "handover"]
+    assert back.recipient == queue
+    named = ticket.agency.name  # Dinas Perhubungan
+    assert f"{ticket.code} masuk ke {named} / now with your agency" in back.subject
+    assert (
+        f"Report {ticket.code} is back in {named}'s queue: its officer can no longer handle "
+        "it; no new officer is named yet." in back.text
+    )
+    assert f"Staff was deactivated: this ticket needs a new officer of {home}" in back.text
+    assert "Dear Sir or Madam" in back.text and "assigned to you" not in back.subject
 
 
 def _dead(desk: Desk, ticket: Ticket, kind: str) -> None:
@@ -528,14 +551,15 @@ def test_an_officer_moved_to_another_agency_leaves_its_tickets_and_its_mail_behi
     ).all()[-1]
     assert (last.trigger, last.actor_label, last.public) == ("reassign", "system", False)
     assert last.note == f"Staff moved to DBM: this ticket needs a new officer of {home}"
+    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     assert rows(desk, ticket, "handover") == [
         (
             "staff@tanggap.example",
             "failed",
             "not sent: staff@tanggap.example moved to DBM, its officer is nobody",
-        )
+        ),
+        (queue, "pending", None),  # the queue is told the work is back with it
     ]
-    queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     assert rows(desk, ticket, "citizen_follow_up") == [
         (
             "staff@tanggap.example",
@@ -597,6 +621,109 @@ def test_a_location_correction_after_the_breach_went_out_tells_the_office_now_re
     # Another change tells nobody again.
     desk.act(ticket, "comment", "admin", note="satu lajur sudah dibuka")
     assert len([r for r in rows(desk, ticket, "escalation") if r[0] == menteng]) == 1
+
+
+def unverified_breach(desk: Desk) -> Ticket:
+    """An urgent jam reported at Monas (Kecamatan Gambir) and never verified: at 13:30 its
+    verification clock's breach is swept, mailed to Dishub's head, the Gambir kecamatan office,
+    the Jakarta Pusat mayor's office and the governor's, and not yet delivered."""
+    desk.now = wib(9) - timedelta(minutes=5)
+    ticket = desk.submit()
+    desk.act(ticket, "update", "admin", priority="urgent", note="jalan tertutup total")
+    sweep_batch(desk.session, now=wib(13, 30))
+    queued = {recipient for recipient, _, _ in rows(desk, ticket, "escalation")}
+    assert {head(desk, "DISHUB"), head(desk, "KEC-GAMBIR")} <= queued
+    return ticket
+
+
+def _ledger(desk: Desk, ticket: Ticket) -> set[tuple[str, str, bool]]:
+    from engine.models import Escalation
+
+    return {
+        (e.timer_kind, e.level, e.mailed)
+        for e in desk.session.scalars(select(Escalation).where(Escalation.ticket_id == ticket.id))
+    }
+
+
+def test_a_verify_that_corrects_the_location_moves_the_waiting_breach_to_the_office_now_responsible(
+    desk: Desk,
+) -> None:
+    """A tester's report: a verify with a new location (into another kecamatan) withdrew the
+    verification breach waiting for the former kecamatan office ("its kecamatan office is
+    kec-…") and told nobody instead, though the ledger says mailed: the verify ended the clock
+    in the same event, and a stopped clock's level was never told anew. An ``update`` with the
+    same correction told the new office; every trigger that corrects the location does now."""
+    ticket = unverified_breach(desk)
+    gambir, menteng, dishub = (head(desk, c) for c in ("KEC-GAMBIR", "KEC-MENTENG", "DISHUB"))
+    desk.now = wib(13, 35)
+
+    desk.act(ticket, "verify", "admin", lat=MENTENG[0], lon=MENTENG[1], priority="urgent",
+             note="lokasi di Menteng")  # fmt: skip
+
+    assert ticket.area.name == "Kelurahan Menteng" and ticket.state == "verified"
+    after = rows(desk, ticket, "escalation")
+    assert [r for r in after if r[0] == gambir] == [
+        (gambir, "failed", f"not sent: after a change to {ticket.code}, its kecamatan office is "
+                           f"{menteng}")
+    ]  # fmt: skip
+    assert [r for r in after if r[0] == dishub] == [(dishub, "pending", None)]  # not twice
+    assert [r for r in after if r[0] == menteng] == [(menteng, "pending", None)]
+    assert ("verify", "breach", True) in _ledger(desk, ticket)
+    mails = {m.recipient: m for m in claim(desk.session, now=wib(13, 40), limit=50)}
+    assert gambir not in mails
+    letter = mails[menteng]
+    assert letter.subject.endswith(": Kemacetan, Kelurahan Menteng")
+    assert "Wilayah / area: Kelurahan Menteng" in letter.text
+    assert "Gambir" not in letter.subject + letter.text + (letter.html or "")
+    assert f"/staff/tickets/{ticket.code}" in letter.text
+    # Another change tells nobody again.
+    desk.act(ticket, "comment", "admin", note="satu lajur sudah dibuka")
+    assert len([r for r in rows(desk, ticket, "escalation") if r[0] == menteng]) == 1
+
+
+def test_a_verify_that_corrects_the_location_after_the_breach_went_out_tells_the_office_now_responsible(  # noqa: E501
+    desk: Desk,
+) -> None:
+    """The same correction made by ``verify`` after the breach was delivered to Gambir's office:
+    Menteng's office, responsible all along, is told; nobody else is told twice."""
+    from engine.delivery import DeliveryPolicy, Outcome, SendResult, record
+
+    ticket = unverified_breach(desk)
+    gambir, menteng, dishub = (head(desk, c) for c in ("KEC-GAMBIR", "KEC-MENTENG", "DISHUB"))
+    for mail in claim(desk.session, now=wib(13, 31), limit=50):
+        record(desk.session, mail.id, SendResult(Outcome.SENT), now=wib(13, 31),
+               policy=DeliveryPolicy())  # fmt: skip
+    desk.now = wib(13, 35)
+
+    desk.act(ticket, "verify", "admin", lat=MENTENG[0], lon=MENTENG[1], priority="urgent")
+
+    after = rows(desk, ticket, "escalation")
+    assert [r for r in after if r[0] == gambir] == [(gambir, "sent", None)]
+    assert [r for r in after if r[0] == dishub] == [(dishub, "sent", None)]
+    assert [r for r in after if r[0] == menteng] == [(menteng, "pending", None)]
+    (letter,) = [
+        m for m in claim(desk.session, now=wib(13, 40), limit=50) if m.recipient == menteng
+    ]
+    assert "Wilayah / area: Kelurahan Menteng" in letter.text and "Gambir" not in letter.text
+
+
+def test_a_verify_that_reroutes_to_another_agency_tells_the_new_agency_nothing_of_the_old_lateness(
+    desk: Desk,
+) -> None:
+    """The clock a verify ends stays ended for everyone but the area offices: a category
+    correction at verification that routes the report to Bina Marga withdraws the breach
+    waiting for Dishub's head and tells Bina Marga's head nothing (the kecamatan keeps its
+    mail: the location did not change)."""
+    ticket = unverified_breach(desk)
+    gambir, dishub, dbm = (head(desk, c) for c in ("KEC-GAMBIR", "DISHUB", "DBM"))
+    desk.now = wib(13, 35)
+
+    desk.act(ticket, "verify", "admin", category="broken_road", priority="urgent")
+
+    assert ticket.agency.code == "DBM"
+    after = {r[0]: r[1] for r in rows(desk, ticket, "escalation")}
+    assert after[dishub] == "failed" and after[gambir] == "pending"
+    assert dbm not in after
 
 
 def test_a_catalogue_edit_undone_gives_the_old_head_back_the_breach(desk: Desk) -> None:

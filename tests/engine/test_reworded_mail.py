@@ -14,8 +14,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
+from engine import environment
 from engine.delivery import DeliveryPolicy, Outcome, Outgoing, SendResult, claim, record
 from engine.escalation import sweep_batch
 from engine.models import Agency, Notification, SlaTimer, Ticket
@@ -26,6 +28,8 @@ WIB = ZoneInfo("Asia/Jakarta")
 MENTENG = (-6.19675, 106.82925)  # Kelurahan Menteng, Kecamatan Menteng
 #: A correction that keeps the priority (the desk's "update" raises it to high otherwise).
 KEEP = {"priority": "urgent"}
+#: The address citizens use, as ``tanggap serve`` behind a proxy links to it.
+PUBLIC = "https://lapor.jakarta.go.id"
 
 
 def wib(hour: int, minute: int = 0) -> datetime:
@@ -355,3 +359,42 @@ def test_a_mail_the_delivery_flow_took_before_the_change_keeps_its_words(desk: D
     assert row is not None
     assert (row.status, row.subject, row.body) == ("sending", taken.subject, taken.text)
     assert "Kelurahan Gambir" in row.body
+
+
+def test_a_change_made_where_links_point_elsewhere_keeps_each_waiting_mails_links(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tester's report: mail queued by ``tanggap serve`` (its links to the address citizens
+    use) was re-worded by an operator's command run from another directory, whose base URL was
+    the default ``http://127.0.0.1:8000``: the waiting mail's ``/t/…``, ``/unsubscribe/…`` and
+    staff links then pointed where nothing listens. A re-worded mail keeps its own links."""
+    served = desk.settings.model_copy(update={"public_base_url": PUBLIC})
+    monkeypatch.setattr(environment, "settings", lambda: served)  # serve's processes
+    desk.settings = served
+    ticket = breached(desk)
+    dishub = head(desk, "DISHUB")
+
+    defaulted = served.model_copy(update={"public_base_url": "http://127.0.0.1:8000"})
+    monkeypatch.setattr(environment, "settings", lambda: defaulted)  # a command run elsewhere
+    desk.settings = defaulted
+    desk.now = wib(13, 35)
+    desk.act(
+        ticket, "update", "admin", lat=MENTENG[0], lon=MENTENG[1], **KEEP, note="lokasi di Menteng"
+    )
+
+    mails = received(desk, wib(13, 40))
+    breach = mails[("escalation", dishub)]
+    handover = mails[("handover", queue(desk, "DISHUB"))]
+    status = mails[("citizen_update", "warga@example.id")]
+    for mail in (breach, handover):
+        assert "Kelurahan Menteng" in mail.text  # re-worded ...
+        assert f"{PUBLIC}/staff/tickets/{ticket.code}" in mail.text  # ... with its own links
+        assert f"{PUBLIC}/staff/tickets/{ticket.code}" in (mail.html or "")
+    assert f"{PUBLIC}/t/{ticket.code}" in status.text
+    assert f"{PUBLIC}/unsubscribe/" in status.text
+    assert (status.unsubscribe_url or "").startswith(f"{PUBLIC}/unsubscribe/")
+    for mail in (breach, handover, status):
+        assert ":8000" not in mail.text + (mail.html or "")
+    # New mail is queued with the links of the process that queues it (the CLI says so).
+    menteng = mails[("escalation", head(desk, "KEC-MENTENG"))]
+    assert f"http://127.0.0.1:8000/staff/tickets/{ticket.code}" in menteng.text

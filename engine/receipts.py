@@ -77,6 +77,7 @@ def mail_receipt(
                 html_body=letter.html,
                 unsubscribe_url=unsubscribe,
                 dedupe_key=f"receipt:{ticket.id}",
+                links_base_url=settings.public_base_url,
             )
         ],
     )

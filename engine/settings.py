@@ -41,7 +41,7 @@ from engine.db import not_a_database, sqlite_file
 from engine.errors import ConfigurationError, RuleViolated
 from engine.installation import home_dir, running_serve_base_url
 from engine.text import LIMITS, NOT_DELIVERABLE, clean_email
-from engine.zones import zone_name
+from engine.zones import checked_zone
 
 ENV_PREFIX = "TANGGAP_"
 #: A host name (letters, digits, hyphens, dots), an IPv4 address or a bracketed IPv6 one.
@@ -264,14 +264,8 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        # The one rule for a typed zone (engine.zones), as for a staff member's: WITA works.
-        zone = zone_name(value)
-        if zone is None:
-            raise ValueError(f"unknown time zone {value[:40]!r} (e.g. Asia/Jakarta or WIB)")
-        return zone
+    # The one rule for a typed zone (engine.zones), as for a staff member's: WITA works.
+    _known_zone = field_validator("timezone")(checked_zone)
 
     # --- mail delivery (issue 9) ---
     #: "auto": SendGrid when an API key is set, else .eml files in ``mail_dir``.

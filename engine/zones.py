@@ -29,4 +29,13 @@ def zone_name(text: str) -> str | None:
     return zone
 
 
-__all__ = ["ZONE_ABBREVIATIONS", "zone_name"]
+def checked_zone(value: str) -> str:
+    """``zone_name(value)``, or ``ValueError`` saying what was typed: for pydantic validators
+    (``TANGGAP_TIMEZONE``, a catalogue calendar's ``timezone``), which name the field."""
+    zone = zone_name(value)
+    if zone is None:
+        raise ValueError(f"unknown time zone {value[:40]!r} (e.g. Asia/Jakarta or WIB)")
+    return zone
+
+
+__all__ = ["ZONE_ABBREVIATIONS", "checked_zone", "zone_name"]

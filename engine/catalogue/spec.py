@@ -39,7 +39,7 @@ from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
 from engine.questions import QuestionSpec, check_question_list
 from engine.text import LIMITS, clean_email, clean_text, code_key
-from engine.zones import zone_name
+from engine.zones import checked_zone
 from sla import RecipientKind, TimerKind, Weekday
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -185,15 +185,9 @@ class CalendarSpec(_Spec):
 
     _code = field_validator("code")(_check_code)
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        # The one rule for a typed zone (engine.zones): WITA and asia/makassar are
-        # Asia/Makassar here as in TANGGAP_TIMEZONE and a staff member's zone.
-        zone = zone_name(value)
-        if zone is None:
-            raise ValueError(f"unknown time zone {value[:40]!r} (e.g. Asia/Jakarta or WIB)")
-        return zone
+    # The one rule for a typed zone (engine.zones): WITA and asia/makassar are Asia/Makassar
+    # here as in TANGGAP_TIMEZONE and a staff member's zone.
+    _zone = field_validator("timezone")(checked_zone)
 
     @field_validator("hours")
     @classmethod

@@ -188,8 +188,22 @@ WITHDRAWN = "not sent: the address stopped mail about this report while the mail
 def withdraw(session: Session, ticket_id: int, address: str) -> int:
     """Take back the untried status mail waiting for ``address`` about the ticket: its owner
     stopped the mail while it was held (the hold makes that minutes, not seconds). A mail the
-    delivery flow took is past recall. Returns how many rows were taken back."""
-    return take_back(session, ticket_id, Notification.recipient == address.lower(), WITHDRAWN)
+    delivery flow took is past recall. A reporter's receipt (``receipts``: the private link
+    of a report staff filed for them) still waiting, untried or between tries, is taken back
+    too: stopped mail stops, whichever mail the link came in. Returns how many rows were
+    taken back."""
+    address = address.lower()
+    receipts = mark_not_sent(
+        session,
+        (
+            Notification.kind == NotificationKind.REPORTER_RECEIPT,
+            Notification.ticket_id == ticket_id,
+            Notification.status == NotificationStatus.PENDING,
+            Notification.recipient == address,
+        ),
+        WITHDRAWN,
+    )
+    return receipts + take_back(session, ticket_id, Notification.recipient == address, WITHDRAWN)
 
 
 def take_back(

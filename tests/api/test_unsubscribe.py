@@ -176,11 +176,40 @@ def test_a_reporter_filed_by_staff_gets_a_link_and_it_works(api: Api) -> None:
     before = len(_rows(api, code))
     api.drive(code, "assign")
     assert _recipients_of_last_change(api, code, before) == []
-    # No outbox row of any kind went to the address after it unsubscribed.
+    # No outbox row of any kind went to the address after it unsubscribed: the receipt with
+    # the private link (queued at the filing) and the status mail of the verify, no more.
     with api.transactions.read() as session:
-        sent_to = session.scalars(
-            select(Notification.recipient)
+        kinds = session.scalars(
+            select(Notification.kind)
             .join(Ticket, Ticket.id == Notification.ticket_id)
-            .where(Ticket.code == code)
+            .where(Ticket.code == code, Notification.recipient == "penelepon@warga.example")
+            .order_by(Notification.id)
         ).all()
-    assert sent_to.count("penelepon@warga.example") == 1
+    assert kinds == ["reporter_receipt", "citizen_update"]
+
+
+def test_stopping_mail_takes_back_a_reporters_receipt_still_waiting(api: Api) -> None:
+    """The receipt staff filing queues (the caller's private link) is mail about the report:
+    an address that stops the mail while it waits, or between its tries, is not sent it."""
+    response = api.client.post(
+        "/api/v1/tickets",
+        json={
+            "category": "traffic_jam",
+            "description": "Macet, dilaporkan lewat telepon",
+            "lat": -6.1754,
+            "lon": 106.8272,
+            "channel": "phone",
+            "email": "penelepon@warga.example",
+        },
+        headers=api.auth("admin"),
+    )
+    assert response.status_code == 201, response.text
+    code = response.json()["code"]
+    ((url,),) = api.notifications(code, "reporter_receipt", lambda n: (n.unsubscribe_url,))
+    assert url is not None
+
+    assert api.client.post(url.removeprefix("http://127.0.0.1:8000")).status_code == 200
+
+    assert api.notifications(code, "reporter_receipt", lambda n: (n.status, n.last_error)) == [
+        ("failed", "not sent: the address stopped mail about this report while the mail waited")
+    ]

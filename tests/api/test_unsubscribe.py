@@ -146,7 +146,8 @@ def test_the_reporter_who_unsubscribes_with_the_token_gets_no_more_mail(api: Api
     assert _rows(api, code) == []
 
 
-def test_a_reporter_filed_by_staff_gets_a_link_and_it_works(api: Api) -> None:
+def _filed_by_staff(api: Api) -> str:
+    """The code of a report staff filed for a caller who gave an e-mail (by phone)."""
     response = api.client.post(
         "/api/v1/tickets",
         json={
@@ -160,7 +161,12 @@ def test_a_reporter_filed_by_staff_gets_a_link_and_it_works(api: Api) -> None:
         headers=api.auth("admin"),
     )
     assert response.status_code == 201, response.text
-    code = response.json()["code"]
+    code: str = response.json()["code"]
+    return code
+
+
+def test_a_reporter_filed_by_staff_gets_a_link_and_it_works(api: Api) -> None:
+    code = _filed_by_staff(api)
     api.drive(code, "verify")
     ((recipient, _, body, _, url),) = _rows(api, code)
     assert recipient == "penelepon@warga.example" and url is not None
@@ -191,20 +197,7 @@ def test_a_reporter_filed_by_staff_gets_a_link_and_it_works(api: Api) -> None:
 def test_stopping_mail_takes_back_a_reporters_receipt_still_waiting(api: Api) -> None:
     """The receipt staff filing queues (the caller's private link) is mail about the report:
     an address that stops the mail while it waits, or between its tries, is not sent it."""
-    response = api.client.post(
-        "/api/v1/tickets",
-        json={
-            "category": "traffic_jam",
-            "description": "Macet, dilaporkan lewat telepon",
-            "lat": -6.1754,
-            "lon": 106.8272,
-            "channel": "phone",
-            "email": "penelepon@warga.example",
-        },
-        headers=api.auth("admin"),
-    )
-    assert response.status_code == 201, response.text
-    code = response.json()["code"]
+    code = _filed_by_staff(api)
     ((url,),) = api.notifications(code, "reporter_receipt", lambda n: (n.unsubscribe_url,))
     assert url is not None
 

@@ -244,18 +244,29 @@ def _one(question: QuestionSpec, raw: object, *, typed: bool, now: datetime) -> 
             raise refused(f"{name} must be one of {', '.join(keys)}")
         return value
     if question.datatype is Datatype.NUMBER:
+        if _GROUPED.fullmatch(value.strip()):
+            # 1.000 is a thousand in Indonesian writing (and on the report page's own hint) and
+            # one in a program's: read either way, one of them is stored 1,000 times wrong.
+            raise refused(
+                f"{name} could be read two ways: write a thousand as 1000 and a fraction with a "
+                f"point, as 1.5 ({between})"
+            )
         try:
             number = float(as_number_text(value)) if len(value) <= 40 else math.nan
         except ValueError:
             raise refused(f"{name} must be a number {between}") from None
         refuse_number(name, number, low, high, key="invalid_answer", params=params)  # ±inf too
-        return number
+        return number + 0.0  # -0 is 0
     if question.datatype is Datatype.DATETIME:
         return _datetime(name, value, now=now, question=question.code)
     multiline = question.datatype is Datatype.TEXT
     return clean_text(
         value, field=name, limit=ANSWER_LIMITS[question.datatype.value], multiline=multiline
     )
+
+
+#: A number written with a dot between groups of three digits (1.000, 12.500.000).
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+")
 
 
 def _datetime(name: str, value: str, *, now: datetime, question: str) -> str:

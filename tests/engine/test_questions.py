@@ -283,3 +283,22 @@ def test_an_object_or_non_text_list_for_a_list_question_must_be_text(given: obje
         check_answers(QUESTIONS, {"water_trend": given}, now=NOW, typed=True)
     assert refused.value.message == "answer to 'water_trend' must be text"
     assert refused.value.params == {"field": "answers", "question": "water_trend"}
+
+
+@pytest.mark.parametrize("depth", ["1.000", "1.500", "12.500.000", "-1.000"])
+def test_number_answer_with_a_thousands_dot_is_refused_not_read_as_a_fraction(depth: str) -> None:
+    # A tester's report: the page's Indonesian hint reads "0 sampai 1.000"; a citizen who wrote
+    # a thousand that way had 1 cm stored.
+    with pytest.raises(RuleViolated) as refused:
+        check_answers(QUESTIONS, {"water_depth": depth}, now=NOW)
+    assert refused.value.message.startswith(
+        "answer to 'water_depth' could be read two ways: write a thousand as 1000"
+    )
+    assert refused.value.params["field"] == "answers"
+
+
+@pytest.mark.parametrize(("depth", "stored"), [("1.5", 1.5), ("1000", 1000.0), ("-0", 0.0)])
+def test_number_answer_plain_forms_are_read(depth: str, stored: float) -> None:
+    answers = check_answers(QUESTIONS, {"water_depth": depth}, now=NOW)
+    assert answers == {"water_depth": stored}
+    assert str(answers["water_depth"]) == str(stored)  # -0 is stored as 0.0, not -0.0

@@ -914,8 +914,9 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
         limit=ctx.settings.max_description_chars,
         required=command.description is not None,
     )
-    keys = list(dict.fromkeys(command.hide_photos))
-    show_keys = list(dict.fromkeys(command.show_photos))
+    sent_url = _sent_media_url(ctx.session, ticket)
+    keys = list(dict.fromkeys(_photo_key(k, sent_url) for k in command.hide_photos))
+    show_keys = list(dict.fromkeys(_photo_key(k, sent_url) for k in command.show_photos))
     if description is None and not keys and not show_keys:
         raise RuleViolated(
             "redact needs the description the public should read, photos to hide "
@@ -942,7 +943,6 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
         # The reporter's own words again: the public reads them as sent, not as an edit.
         kept = None if description == ticket.description else description
         _change(data, "public_description", ticket.public_description, kept)
-    sent_url = _sent_media_url(ctx.session, ticket)
     hides_sent = sent_url is not None and sent_url in keys
     if sent_url is not None and hides_sent and ticket.media_url_hidden_at is not None:
         raise _hidden_already(sent_url)
@@ -968,6 +968,20 @@ def _redact(ctx: Context, command: Redact) -> Ticket:
     if shows_sent:
         ticket.media_url_hidden_at = None
     return step.write(text, False, data)
+
+
+def _photo_key(named: str, sent_url: str | None) -> str:
+    """The storage key of a photo named as staff see it: the key itself (``3f/3fa9….jpg``), its
+    url or path (``http://…/media/3f/3fa9….jpg``, ``/media/…``, ``media/…`` as ``ticket show``
+    prints it), or the sending system's own address (``sent_url``), kept whole."""
+    if named == sent_url:
+        return named
+    key = named.split("?", 1)[0].split("#", 1)[0]
+    if "/media/" in key:
+        key = key.rsplit("/media/", 1)[1]
+    elif key.startswith("media/"):
+        key = key.removeprefix("media/")
+    return key
 
 
 def _not_hidden(photo: str) -> RuleViolated:

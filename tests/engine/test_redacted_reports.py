@@ -401,3 +401,20 @@ def test_the_senders_own_photo_hidden_is_shown_again(desk: Desk) -> None:
     desk.act(ticket, "redact", "admin", note="keliru", description=None, show_photos=[sent])
     assert ticket.media_url_hidden_at is None
     assert _staff_view(desk, ticket.code).media_url_hidden is False
+
+
+def test_a_photo_may_be_named_by_its_url_or_path_as_staff_see_it(desk: Desk) -> None:
+    """A tester's report: --hide-photo refused the photo's url and the ``media/…`` path that
+    ``ticket show`` prints, though the help names the url. The key is read out of either."""
+    ticket, face, plate = _reported(desk)
+
+    desk.act(ticket, "redact", "admin", note=REASON, description=None,
+             hide_photos=[f"http://127.0.0.1:8000/media/{face}?v=1", f"media/{plate}"])  # fmt: skip
+
+    assert get_public(desk.session, ticket.code, now=desk.now).photos == ()
+    assert _staff_view(desk, ticket.code).events[-1].data == {"hidden_photos": [face, plate]}
+    desk.act(ticket, "redact", "admin", note=REASON, description=None,
+             show_photos=[f"/media/{plate}"])  # fmt: skip
+    assert [p.storage_key for p in get_public(desk.session, ticket.code, now=desk.now).photos] == [
+        plate
+    ]

@@ -44,6 +44,7 @@ from engine.photo_containers import sniff
 from engine.photos import clean_photo, too_large
 from engine.queries import TicketFilter, list_tickets
 from engine.queries.tickets import AT_RISK_HOURS_MAX, DEFAULT_STATES, check_at_risk_hours
+from engine.questions import describe_answers, questions_of
 from engine.staff import get_staff
 from engine.submission import Language, Report, submit
 from engine.tickets import get_ticket, list_events
@@ -386,6 +387,11 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
         for label, value in fields:
             if value:
                 console.print(f"{label:10} {visible(value)}")
+        # The category's questions as the reporter answered them (the staff page shows them too).
+        for answered in describe_answers(questions_of(ticket.category.questions), ticket.answers):
+            console.print(
+                f"{'answer':10} {visible(answered.question_en)}: {visible(answered.text_en)}"
+            )
         for line in _photo_lines(session, ticket) or ["none"]:
             console.print(f"{'photos':10} {line}")
         allowed = (

@@ -348,6 +348,12 @@ def test_cli_submit_answers_the_category_questions(
     with database.reading() as session:
         stored = session.scalar(select(Ticket.answers).where(Ticket.code == code))
     assert stored == {"water_depth": 40.0, "water_trend": "rising"}
+    # An operator reads them back (a tester's report: ticket show left them out).
+    shown = [line for line in run(tanggap, "ticket", "show", code).splitlines()
+             if line.startswith("answer ")]  # fmt: skip
+    assert len(shown) == 2, shown
+    assert all(": " in line for line in shown)
+    assert "40" in shown[0]
 
 
 @pytest.mark.parametrize(

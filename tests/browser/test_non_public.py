@@ -62,6 +62,11 @@ def test_the_reporter_pastes_the_token_on_the_not_found_page(
     page.get_by_role("button", name="Pakai kode ini").click()
     expect(page.get_by_role("alert")).to_have_text("Kode rahasia tidak cocok dengan laporan ini.")
     expect(page.locator("body")).not_to_contain_text(ACCUSATION)
+    # The page came back by a form post: its script (which hands the token over to the report's
+    # page) runs after the form shows. A paste before then posts the form without it, and the
+    # report opens without the reporter's actions (as with no script at all). The script shows
+    # the remember choice: wait for it, as a person does not paste within milliseconds.
+    expect(page.get_by_label("Ingat laporan ini di perangkat ini")).to_be_visible()
     page.get_by_label("Kode rahasia").fill(token)
     page.get_by_role("button", name="Pakai kode ini").click()
     expect(page.locator(".description")).to_have_text(ACCUSATION)

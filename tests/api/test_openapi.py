@@ -38,6 +38,18 @@ OPERATIONS = [
 ]
 
 
+#: Schemathesis 4 draws some choices with the ``random`` module inside its strategies (a header's
+#: or a parameter's "valid value" chance): Hypothesis notes that as a deprecation, which this
+#: suite's ``filterwarnings = error`` turned into a failure of whichever operation drew one
+#: (seen on POST /api/v1/reports, one run in several). Theirs to change, not ours; the
+#: checks below are what this test is for.
+SCHEMATHESIS_DRAWS_WITH_RANDOM = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies"
+    ":hypothesis.errors.HypothesisDeprecationWarning"
+)
+
+
+@SCHEMATHESIS_DRAWS_WITH_RANDOM
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_api_conforms_to_its_openapi(api: Api, method: str, path: str) -> None:
     operation = schemathesis.openapi.from_asgi("/openapi.json", api.app)[path][method]

@@ -28,6 +28,7 @@ from cli.context import (
 from cli.sla import print_sla, span
 from engine.actions import perform, publication_allows
 from engine.actors import Actor
+from engine.channels import Channel
 from engine.db import ROW_ID_MAX
 from engine.errors import RuleViolated, printable
 from engine.lifecycle import (
@@ -136,6 +137,15 @@ def submit_cmd(
     as_: Annotated[
         str | None, typer.Option("--as", help="staff e-mail submitting on a citizen's behalf")
     ] = None,
+    channel: Annotated[
+        Channel | None,
+        typer.Option(
+            help="how the report came: with --as walk-in, phone, email, whatsapp or "
+            "staff-on-behalf (the default); without it app (the default), web, open311, email "
+            "or whatsapp",
+            case_sensitive=False,
+        ),
+    ] = None,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -159,7 +169,7 @@ def submit_cmd(
             reporter_email=email,
             reporter_phone=phone,
             photos=_read(photo),
-            source="staff" if as_ else "cli",
+            source=channel.value if channel else None,
             language=language,
             answers=answers,
         )
@@ -376,6 +386,7 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
             ("duplicate", f"of {ticket.duplicate_of.code}" if ticket.duplicate_of else ""),
             ("public", _publication(ticket)),
             ("submitted", local(ticket.created_at)),
+            ("channel", ticket.source),
             ("report", ticket.description),
             (
                 "redacted",

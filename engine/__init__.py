@@ -10,6 +10,7 @@ What the edges (``api``, ``cli``, ``workflows``) may call is re-exported here an
 from engine.actions import Command, Context, execute, perform
 from engine.actors import Actor
 from engine.catalogue import load_catalogue
+from engine.channels import CITIZEN_CHANNELS, STAFF_CHANNELS, Channel, check_channel
 from engine.db import Database
 from engine.errors import (
     CatalogueError,
@@ -98,7 +99,6 @@ from engine.queries import (
 )
 from engine.questions import PHOTO_ATTRIBUTE, AnsweredQuestion, Datatype, QuestionSpec
 from engine.reports import (
-    Channel,
     CheckedSubmission,
     ReporterView,
     Submitted,
@@ -117,10 +117,12 @@ from engine.submission import Language, Report, submit
 from engine.timeline import TimerView, sla_timeline
 
 __all__ = [
+    "CITIZEN_CHANNELS",
     "CLIENT_KEY_ONLY",
     "KEY_ROLES",
     "PHOTO_ATTRIBUTE",
     "PUBLIC_NOTE_TRIGGERS",
+    "STAFF_CHANNELS",
     "USER_TRIGGERS",
     "Actor",
     "AnsweredQuestion",
@@ -187,6 +189,7 @@ __all__ = [
     "act",
     "allowed_triggers",
     "authenticate",
+    "check_channel",
     "check_location",
     "check_submission",
     "confirm_follow",

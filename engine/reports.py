@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -29,26 +28,6 @@ from engine.submission import Intake, Language, Report, check_report, submit_che
 from engine.text import clean_email
 from engine.tickets import get_ticket
 from sla import TimerKind
-
-
-class Channel(StrEnum):
-    """How a report reached the city."""
-
-    APP = "app"
-    WEB = "web"
-    OPEN311 = "open311"
-    EMAIL = "email"
-    WHATSAPP = "whatsapp"
-    WALK_IN = "walk-in"
-    PHONE = "phone"
-    STAFF_ON_BEHALF = "staff-on-behalf"
-
-
-#: The channels of a staff filing for a caller (``POST /api/v1/tickets``): the app, the web
-#: form and Open311 are the citizen's own doors, and a report recorded on them reads as theirs.
-STAFF_CHANNELS = frozenset(
-    {Channel.WALK_IN, Channel.PHONE, Channel.STAFF_ON_BEHALF, Channel.EMAIL, Channel.WHATSAPP}
-)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from engine.catalogue.snapshot import (
     catalogue_snapshot,
     find_category_fast,
 )
+from engine.channels import check_channel
 from engine.codes import new_code
 from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger
@@ -79,7 +80,11 @@ class Report:
     reporter_email: str | None = None
     reporter_phone: str | None = None
     photos: Sequence[bytes] = field(default_factory=tuple)
-    source: str = "citizen"
+    #: How the report reached the city: a ``Channel`` value (``engine.channels``), checked
+    #: against who files it (``check_channel``): staff name a caller's way in, a citizen or an
+    #: app their own door. Not given: "app" for a citizen's report, "staff-on-behalf" (recorded
+    #: by staff) for staff's.
+    source: str | None = None
     #: The reporter's language: their status mails are written in it.
     language: Language = Language.ID
     #: Answers to the category's questions by question code (a list for a multivaluelist):
@@ -255,9 +260,7 @@ def check_report(
     """Every input rule of a submission, and every read it needs; writes nothing."""
     rule = RULES_BY_TRIGGER[Trigger.SUBMIT]
     text = clean_report(report, description_limit=settings.max_description_chars)
-    source = clean_text(
-        report.source, field="source", limit=LIMITS["source"], required=True, multiline=False
-    )
+    source = check_channel(report.source, actor).value
     category = find_category_fast(session, report.category)
     if category is None:
         get_category(session, report.category)  # raises, naming the valid codes

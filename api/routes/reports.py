@@ -190,8 +190,6 @@ def create_report(
 ) -> ReportCreated:
     """Report a problem: JSON, or multipart/form-data with up to 5 photos (`photos`)."""
     body, photos = parsed
-    if body.channel in ("walk-in", "phone", "staff-on-behalf"):
-        raise invalid("body", "channel", "staff channels need a staff key")
     as_json = sent_as_json(request)
     return ReportCreated.of(
         file_report(body, photos, phases=phases, now=now, settings=settings, as_json=as_json)

@@ -21,7 +21,7 @@ from api.deps import (
     StorageDep,
     SupervisorKey,
 )
-from api.errors import REPORT_FIELDS, invalid, request_fields
+from api.errors import REPORT_FIELDS, request_fields
 from api.query import INSTANT, NUMBER, STATES, WHOLE
 from api.routes.reports import to_report
 from api.schemas.public import StateRead
@@ -63,7 +63,6 @@ from engine.errors import shown
 from engine.instants import given_instant
 from engine.keys import may_fire
 from engine.queries.tickets import AT_RISK_HOURS_MAX
-from engine.reports import STAFF_CHANNELS
 from engine.text import LIMITS
 
 router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictRoute)
@@ -343,13 +342,6 @@ def submit_on_behalf(
     gets their private link by mail (`reporter_mailed`); without one they follow the report by
     its code."""
     body, photos = parsed
-    if body.channel not in STAFF_CHANNELS:
-        raise invalid(
-            "body",
-            "channel",
-            "staff file for a caller: channel walk-in, phone, staff-on-behalf, email or "
-            f"whatsapp; {body.channel.value} is the citizen's own door",
-        )
     report = replace(
         to_report(body, photos, source=body.channel.value),
         priority=body.priority.value if body.priority else None,

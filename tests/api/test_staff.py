@@ -21,6 +21,7 @@ from engine.keys import create_key
 from engine.lifecycle import Role
 from engine.staff import add_staff
 from tests.api.conftest import ROOT, Api
+from tests.conftest import make_photo
 
 ORIGIN = "https://testserver"
 
@@ -288,6 +289,31 @@ def test_staff_submit_on_behalf_of_walk_in(api: Api) -> None:
     assert detail["events"][0]["by_role"] == "staff"
     citizen = api.client.post("/api/v1/reports", json={**body, "channel": "walk-in"})
     assert citizen.status_code == 422
+
+
+@pytest.mark.parametrize("channel", ["walk-in", "phone", "staff-on-behalf"])
+def test_a_citizen_s_report_on_a_staff_door_is_refused_naming_channel(
+    api: Api, channel: str
+) -> None:
+    before = api.client.get("/api/v1/tickets", headers=api.auth("admin")).json()["items"]
+    body = {**_CALLER, "channel": channel}
+    for door in (
+        lambda: api.client.post("/api/v1/reports", json=body),
+        lambda: api.client.post(
+            "/api/v1/reports",
+            data={k: str(v) for k, v in body.items()},
+            files=[("photos", ("a.jpg", make_photo(), "image/jpeg"))],
+        ),
+    ):
+        response = door()
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert (problem["code"], problem["params"]["field"]) == ("citizen_channel", "channel")
+        assert problem["detail"] == (
+            "a citizen's report comes by app, web, open311, email or whatsapp; "
+            f"{channel} is a door of the city's staff"
+        )
+    assert api.client.get("/api/v1/tickets", headers=api.auth("admin")).json()["items"] == before
 
 
 _CALLER = {
@@ -628,8 +654,6 @@ def test_escalations_feed_needs_a_key_of_a_staff_member(api: Api) -> None:
 def test_duplicate_target_and_proof_photo_rules_are_422(api: Api) -> None:
     import base64
 
-    from tests.conftest import make_photo
-
     code = api.submit()["code"]
     missing = api.act(code, "mark_duplicate", duplicate_of="JKT-0000-0000")
     assert missing.status_code == 422, missing.text
@@ -654,7 +678,6 @@ def test_allowed_actions_are_those_of_the_viewers_role(api: Api) -> None:
 
 
 def test_transition_as_multipart_with_proof_photo_file(api: Api) -> None:
-    from tests.conftest import make_photo
 
     light = api.submit(category="broken_traffic_light")["code"]
     api.drive(light, "verify", "assign", "start")

@@ -11,6 +11,7 @@ import pytest
 
 from api.web.i18n import load
 from engine import Language
+from engine.channels import Channel
 from engine.errors import CatalogueError
 from engine.lifecycle import Role, Trigger
 from engine.models.sla import NotificationStatus
@@ -82,6 +83,7 @@ def test_keys_built_from_the_engine_s_vocabularies_exist() -> None:
     built |= {f"base.month_{m}" for m in range(1, 13)} | {f"track.rating_{n}" for n in range(1, 6)}
     built |= {f"dashboard.recipient_kind.{k.value}" for k in RecipientKind}
     built |= {f"dashboard.mail.{s.value}" for s in NotificationStatus}
+    built |= {f"staff.channel.{c.value}" for c in Channel}  # the ticket page's "Reported"
     assert sorted(built - set(ID)) == []
 
 

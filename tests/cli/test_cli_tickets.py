@@ -178,6 +178,42 @@ def test_cli_staff_filing_prints_no_token_and_the_caller_gets_it_by_mail(
     committed.append(bare.split()[1].rstrip(":"))
 
 
+def _channel_shown(tanggap: CliRunner, code: str) -> str:
+    rows = [line.split() for line in run(tanggap, "ticket", "show", code).splitlines()]
+    return next(row[1] for row in rows if row[:1] == ["channel"])
+
+
+def test_cli_a_filing_records_how_the_report_came_and_staff_doors_are_staff_s(
+    tanggap: CliRunner, database: Database, committed: list[str], wide: None
+) -> None:
+    """The command line files on the channels the API does (``engine.channels``): staff name
+    how the caller came, a citizen's report its own door; it stored "staff" and "cli", words
+    the staff ticket page has none for."""
+    officer = f"officer-{uuid.uuid4().hex[:8]}@tanggap.example"
+    run(tanggap, "staff", "add", officer, "--name", "Budi Santoso", "--agency", "DISHUB")
+    report = ["ticket", "submit", "--category", "traffic_jam", "--description", "Macet", *MONAS]
+    for extra, stored in [
+        (["--as", officer, "--channel", "PHONE"], "phone"),
+        (["--as", officer], "staff-on-behalf"),
+        (["--channel", "web"], "web"),
+        ([], "app"),
+    ]:
+        code = run(tanggap, *report, *extra, "--quiet").split()[0]
+        committed.append(code)
+        assert _channel_shown(tanggap, code) == stored, extra
+    before = ticket_count(database)
+    for extra, said in [
+        (["--channel", "walk-in"], "walk-in is a door of the city's staff"),
+        (["--as", officer, "--channel", "app"], "app is the citizen's own door"),
+    ]:
+        result = tanggap.invoke(app, [*report, *extra])
+        assert result.exit_code == 2, result.output
+        assert len(result.output.strip().splitlines()) == 1 and said in result.output
+    result = tanggap.invoke(app, [*report, "--channel", "counter"])
+    assert result.exit_code == 2 and "counter" in result.output
+    assert ticket_count(database) == before
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [

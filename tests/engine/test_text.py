@@ -332,7 +332,7 @@ def _submit_as(desk, actor: Actor, **report: Any) -> Ticket:
 
 @pytest.mark.parametrize("typed", ["urgent", "URGENT", " Urgent "])
 def test_submit_staff_on_behalf_sets_priority(desk, typed: str) -> None:
-    ticket = _submit_as(desk, Actor.of_staff(desk.staff["staff"]), priority=typed, source="staff")
+    ticket = _submit_as(desk, Actor.of_staff(desk.staff["staff"]), priority=typed, source="walk-in")
 
     assert ticket.priority == "urgent"
 

@@ -1,0 +1,93 @@
+"""How a report reached the city (its channel), and which doors each kind of filer may name.
+
+A channel is stored on the ticket (``tickets.source``) and read by staff ("Reported … ·
+walk-in"). Every door checks it here, before anything is written (``check_channel``): the
+JSON API, the web form, Open311, the command line. Staff filing for a caller name how the
+caller came (walk-in, phone, e-mail, WhatsApp, or just "recorded by staff"); a citizen, or an
+app filing for one (an Open311 client), names their own door (app, web, Open311, e-mail,
+WhatsApp), never a counter they did not stand at.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from engine.actors import Actor
+from engine.errors import RuleViolated
+from engine.lifecycle import STAFF_ROLES
+
+
+class Channel(StrEnum):
+    """How a report reached the city."""
+
+    APP = "app"
+    WEB = "web"
+    OPEN311 = "open311"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+    WALK_IN = "walk-in"
+    PHONE = "phone"
+    STAFF_ON_BEHALF = "staff-on-behalf"
+
+
+#: The channels of a staff filing for a caller (``POST /api/v1/tickets``, ``ticket submit
+#: --as``), in the order a refusal names them: the app, the web form and Open311 are the
+#: citizen's own doors, and a report recorded on them reads as theirs.
+_STAFF_ORDER = (
+    Channel.WALK_IN,
+    Channel.PHONE,
+    Channel.STAFF_ON_BEHALF,
+    Channel.EMAIL,
+    Channel.WHATSAPP,
+)
+STAFF_CHANNELS = frozenset(_STAFF_ORDER)
+
+#: The channels of a citizen's own report (or an app's filing for one): walk-in, phone and
+#: "recorded by staff" are counters staff sit at.
+_CITIZEN_ORDER = (Channel.APP, Channel.WEB, Channel.OPEN311, Channel.EMAIL, Channel.WHATSAPP)
+CITIZEN_CHANNELS = frozenset(_CITIZEN_ORDER)
+
+
+def _listed(channels: tuple[Channel, ...]) -> str:
+    """``channels`` in a sentence: "walk-in, phone, … or whatsapp"."""
+    names = [c.value for c in channels]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def check_channel(given: str | None, actor: Actor) -> Channel:
+    """The channel ``given`` names (any case, surrounding spaces ignored), if ``actor`` may
+    file on it: staff (``STAFF_ROLES``) on ``STAFF_CHANNELS``, anyone else (a citizen, an
+    Open311 client) on ``CITIZEN_CHANNELS``. ``None`` (not said): staff's filing is
+    "staff-on-behalf" (recorded by staff), anyone else's "app".
+
+    Raises ``RuleViolated`` (``params.field`` "channel"): an unknown channel (key
+    ``unknown_reference``, the valid ones named), or one that is not the filer's door (key
+    ``staff_channel`` or ``citizen_channel``).
+    """
+    if given is None:
+        return Channel.STAFF_ON_BEHALF if actor.role in STAFF_ROLES else Channel.APP
+    typed = given.strip().lower() if given.isprintable() else ""
+    try:
+        channel = Channel(typed)
+    except ValueError:
+        raise RuleViolated(
+            f"unknown channel {given.strip()[:40]!r}: {_listed(tuple(Channel))}",
+            key="unknown_reference",
+            params={"field": "channel"},
+        ) from None
+    if actor.role in STAFF_ROLES:
+        if channel not in STAFF_CHANNELS:
+            raise RuleViolated(
+                f"staff file for a caller: channel {_listed(_STAFF_ORDER)}; "
+                f"{channel.value} is the citizen's own door",
+                key="staff_channel",
+                params={"field": "channel", "channel": channel.value},
+            )
+    elif channel not in CITIZEN_CHANNELS:
+        raise RuleViolated(
+            f"a citizen's report comes by {_listed(_CITIZEN_ORDER)}; "
+            f"{channel.value} is a door of the city's staff",
+            key="citizen_channel",
+            params={"field": "channel", "channel": channel.value},
+        )
+    return channel

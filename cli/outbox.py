@@ -60,7 +60,10 @@ def list_(
                 "id": n.id,
                 "ticket": code,
                 "recipient": n.recipient,
-                "kind": n.recipient_kind,
+                # What the mail is (an escalation, a status mail, a digest …) and whom it is
+                # for (the officer, the agency's queue, a supervisor, the citizen …).
+                "kind": n.kind,
+                "recipient_kind": n.recipient_kind,
                 "subject": n.subject,
                 "status": n.status,
                 "attempts": n.attempts,

@@ -108,7 +108,9 @@ def test_cli_an_officer_moved_to_another_agency_leaves_his_tickets_to_be_reassig
     line = refused(tanggap, "ticket", "act", code, "start", "--as", budi)
     assert line == f"error: ticket {code} belongs to another agency"
     mails = json.loads(ok(tanggap, "outbox", "list", "--ticket", code, "--json"))
-    to_budi = {(m["kind"], m["status"], m["last_error"]) for m in mails if m["recipient"] == budi}
+    to_budi = {
+        (m["recipient_kind"], m["status"], m["last_error"]) for m in mails if m["recipient"] == budi
+    }
     assert to_budi == {
         ("assigned_officer", "failed", f"not sent: {budi} moved to DISHUB, its officer is nobody"),
         (
@@ -118,9 +120,9 @@ def test_cli_an_officer_moved_to_another_agency_leaves_his_tickets_to_be_reassig
         ),
     }
     queue = [m for m in mails if m["recipient"] == "dbm.queue@tanggap.example"]
-    assert sorted((m["kind"], m["status"]) for m in queue) == [
-        ("agency_queue", "pending"),  # the hand-over: the ticket is back with the queue
-        ("agency_queue", "pending"),  # the citizen's comment
+    assert sorted((m["recipient_kind"], m["kind"], m["status"]) for m in queue) == [
+        ("agency_queue", "citizen_follow_up", "pending"),  # the citizen's comment
+        ("agency_queue", "handover", "pending"),  # the ticket is back with the queue
     ]
     # A supervisor names the next officer; the ticket is his from then on.
     ok(tanggap, "ticket", "act", code, "reassign", "--as", kabid, "--officer", kabid)
@@ -211,12 +213,16 @@ def test_cli_a_deactivated_officers_tickets_go_back_to_the_agency_queue(
     assert "officer" not in shown.split("timeline")[0]
     assert "Budi was deactivated: this ticket needs a new officer of DBM" in shown
     mails = json.loads(ok(tanggap, "outbox", "list", "--ticket", code, "--json"))
-    to_budi = [(m["kind"], m["status"], m["last_error"]) for m in mails if m["recipient"] == budi]
+    to_budi = [
+        (m["recipient_kind"], m["status"], m["last_error"]) for m in mails if m["recipient"] == budi
+    ]
     assert to_budi == [
         ("assigned_officer", "failed", f"not sent: {budi} was deactivated, its officer is nobody")
     ]
     queue = [m for m in mails if m["recipient"] == "dbm.queue@tanggap.example"]
-    assert [(m["kind"], m["status"]) for m in queue] == [("agency_queue", "pending")]
+    assert [(m["recipient_kind"], m["kind"], m["status"]) for m in queue] == [
+        ("agency_queue", "handover", "pending")
+    ]
     with database.reading() as session:
         from sqlalchemy import select
 

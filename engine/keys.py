@@ -242,12 +242,18 @@ def _well_formed(prefix: str) -> bool:
     return _PREFIX_SHAPE.fullmatch(prefix) is not None
 
 
+#: A key pasted as the HTTP header that carried it: what precedes the key itself.
+_AS_HEADER = re.compile(r"^(?:authorization\s*:\s*)?bearer\s+", re.IGNORECASE)
+
+
 def _key_named(session: Session, given: str) -> ApiKey:
     """The key ``given`` names: its prefix (as ``keys list`` shows it, any case), ``tgk_`` and
     its prefix, or the whole key (a leaked key pasted to revoke it: checked as authentication
-    checks it). A refusal never quotes a secret: it names the prefix when one is recognisable,
-    else nothing of what was given."""
-    text = given.strip()
+    checks it), also as the header that carried it (``Bearer tgk_…``, ``Authorization: Bearer
+    tgk_…`` copied from a log). A refusal never quotes a secret: it names the prefix when one
+    is recognisable, else nothing of what was given."""
+    text = _AS_HEADER.sub("", given.strip())
+    pasted = text
     parts = text.split("_", 2)
     whole = len(parts) == 3 and parts[0].lower() == _PREFIX
     if len(parts) >= 2 and parts[0].lower() == _PREFIX:
@@ -261,7 +267,7 @@ def _key_named(session: Session, given: str) -> ApiKey:
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
     if key is None:
         raise ApiKeyNotFound(f"no api key with prefix '{prefix}'")
-    if whole and not hmac.compare_digest(key.key_hash, hash_token(given.strip())):
+    if whole and not hmac.compare_digest(key.key_hash, hash_token(pasted)):
         raise ApiKeyNotFound(
             f"that is not the whole key of api key {prefix}: revoke it by its prefix, {prefix}, "
             "if you mean that key"

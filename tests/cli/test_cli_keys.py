@@ -193,8 +193,14 @@ def test_cli_keys_revoke_takes_a_leaked_whole_key_and_never_repeats_a_secret(
         assert "no api key with that prefix" in refused.output, refused.output
         assert secret[:4] not in refused.output and secret[:4].upper() not in refused.output
 
-    revoked = tanggap.invoke(app, ["keys", "revoke", whole])
+    # the header that carried it, as a log or a browser's network tab shows it
+    wrong_header = tanggap.invoke(app, ["keys", "revoke", f"Bearer tgk_{prefix}_{secret[::-1]}"])
+    assert f"that is not the whole key of api key {prefix}" in wrong_header.output
+    revoked = tanggap.invoke(app, ["keys", "revoke", f"Authorization: bearer  {whole}"])
     assert revoked.exit_code == 0 and revoked.stdout == f"key {prefix} ({name}) revoked\n"
     assert secret not in revoked.output
+    again = tanggap.invoke(app, ["keys", "revoke", f"Bearer {whole}"])
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith(f"key {prefix} ({name}) was already revoked (")
     with database.reading() as session, pytest.raises(Forbidden, match="revoked"):
         authenticate(session, whole)

@@ -59,6 +59,21 @@ def _reset_postgres(url: str) -> None:
 DATABASE_FREE = "database_free"
 
 
+#: The browser tests (tests/browser) drive the pages and their scripts in Chromium; what the
+#: pages read and write goes through the same app code the API and page tests (tests/api, on
+#: both passes) run on PostgreSQL. They are the suite's costliest tests (about 2.5 of a pass's
+#: 8 minutes on CI's two cores), so the PostgreSQL pass leaves them out like the database-free
+#: ones (deselected and counted); ``TANGGAP_BROWSER_ON_POSTGRES=1`` runs them there too.
+BROWSER = "tests/browser/"
+BROWSER_ON_POSTGRES = "TANGGAP_BROWSER_ON_POSTGRES"
+
+
+def _sqlite_pass_only(item: pytest.Item) -> bool:
+    if item.get_closest_marker(DATABASE_FREE):
+        return True
+    return BROWSER in item.path.as_posix() and os.environ.get(BROWSER_ON_POSTGRES) != "1"
+
+
 #: The files whose tests take longest one by one (subprocesses, real Prefect servers, four
 #: processes racing): they run first, each file kept whole. Found last, they kept one xdist
 #: worker busy minutes after the other had run out of tests (``--durations=0`` finds them).
@@ -89,32 +104,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 f"{item.nodeid} is marked {DATABASE_FREE} but uses the configured database"
             )
     url = os.environ.get("TANGGAP_DATABASE_URL", "")
-    if not free or not url or url.startswith("sqlite"):
+    if not url or url.startswith("sqlite"):
         return
-    config.hook.pytest_deselected(items=free)
-    items[:] = [item for item in items if not item.get_closest_marker(DATABASE_FREE)]
-    config.stash[_LEFT_OUT] = len(free)
+    left = [item for item in items if _sqlite_pass_only(item)]
+    if not left:
+        return
+    config.hook.pytest_deselected(items=left)
+    items[:] = [item for item in items if not _sqlite_pass_only(item)]
+    counts = [
+        len(free),
+        sum(1 for item in left if not item.get_closest_marker(DATABASE_FREE)),
+    ]
+    config.stash[_LEFT_OUT] = counts
     if hasattr(config, "workeroutput"):  # an xdist worker: tell the controller, which prints
-        config.workeroutput[DATABASE_FREE] = len(free)
+        config.workeroutput[DATABASE_FREE] = counts
 
 
-_LEFT_OUT = pytest.StashKey[int]()
+#: (database-free tests, browser tests) the PostgreSQL pass left out.
+_LEFT_OUT = pytest.StashKey[list[int]]()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """xdist's controller: each worker deselected the same tests; keep the count to print."""
-    left_out = getattr(node, "workeroutput", {}).get(DATABASE_FREE, 0)
+    """xdist's controller: each worker deselected the same tests; keep the counts to print."""
+    left_out = getattr(node, "workeroutput", {}).get(DATABASE_FREE)
     if left_out:
-        node.config.stash[_LEFT_OUT] = left_out
+        node.config.stash[_LEFT_OUT] = list(left_out)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    left_out = config.stash.get(_LEFT_OUT, 0)
-    if left_out:
+    free, browser = config.stash.get(_LEFT_OUT, [0, 0])
+    if free:
         terminalreporter.write_line(
-            f"left out on this database: {left_out} tests marked {DATABASE_FREE} (they never "
+            f"left out on this database: {free} tests marked {DATABASE_FREE} (they never "
             "touch TANGGAP_DATABASE_URL; the SQLite pass runs them)"
+        )
+    if browser:
+        terminalreporter.write_line(
+            f"left out on this database: {browser} browser tests (the pages over the app code "
+            f"tests/api runs here; the SQLite pass runs them, {BROWSER_ON_POSTGRES}=1 here too)"
         )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine.catalogue.lookup import get_agency
 from engine.errors import RuleViolated, StaffExists, StaffNotFound
 from engine.lifecycle import OPEN_STATES, STAFF_ROLES, Role, State, Trigger
-from engine.models import Agency, Notification, Staff, Ticket
+from engine.models import Agency, Notification, NotificationKind, Staff, Ticket
 from engine.text import LIMITS, clean_email, clean_text, code_key, email_key
 from engine.zones import zone_name
 
@@ -86,7 +86,11 @@ def add_staff(
     (else ``StaffExists``: a typo must not silently rename a colleague), keeping whether it is
     active. With ``update`` and not ``create`` (``staff add --update``), an address nobody has
     is ``StaffNotFound``: a typo must not silently create an account either. ``timezone``
-    (their daily digest's zone) is kept as it was when not given; ``default`` clears it."""
+    (their daily digest's zone) is kept as it was when not given; ``default`` clears it.
+
+    A member who moves to another agency hands back the tickets of the old one they held
+    (``release_tickets``); a supervisor who moves, or is a supervisor no more, has the daily
+    digest still waiting for them taken back (``recall_digests``)."""
     address = clean_email(email, field="staff_email", required=True)
     full_name = clean_text(
         name, field="staff_name", limit=LIMITS["staff_name"], required=True, multiline=False
@@ -112,6 +116,7 @@ def add_staff(
         raise RuleViolated(f"a {staff_role} must belong to an agency")
     agency_row = get_agency(session, agency_code) if agency_code else None
     left = member.agency if member is not None else None
+    oversaw = member is not None and member.role == Role.SUPERVISOR.value
     if member is None:
         member = Staff(email=address.lower(), created_at=now, active=True)
         session.add(member)
@@ -123,9 +128,35 @@ def add_staff(
     if timezone is not None:
         member.timezone = zone
     session.flush()
-    if left is not None and left.id != member.agency_id:
+    moved = left is not None and left.id != member.agency_id
+    if left is not None and moved:
         release_tickets(session, member, left, now=now)
+    if oversaw and moved:
+        where = member.agency.code if member.agency is not None else "no agency"
+        recall_digests(session, member, f"{member.email} moved to {where}")
+    elif oversaw and staff_role is not Role.SUPERVISOR:
+        recall_digests(session, member, f"{member.email} is no longer a supervisor")
     return member
+
+
+def recall_digests(session: Session, member: Staff, cause: str) -> int:
+    """Take back the daily digests waiting for ``member`` (``outbox.still_sendable``: untried,
+    or between tries), because of ``cause`` ("x moved to DISHUB", "x was deactivated", "x is no
+    longer a supervisor"): each lists what they oversaw when it was written, which is no longer
+    theirs to read. Marked not sent (``failed``, ``last_error`` "not sent: <cause> …"); the next
+    day's digest is written for what they oversee then. Returns how many."""
+    from engine import outbox  # it imports staff's importers: when needed
+    from engine.status_mail import mark_not_sent
+
+    return mark_not_sent(
+        session,
+        (
+            Notification.kind == NotificationKind.DAILY_DIGEST,
+            func.lower(Notification.recipient) == member.email.lower(),
+            outbox.still_sendable(),
+        ),
+        f"not sent: {cause}; the digest listed what they oversaw before"[:500],
+    )
 
 
 def held_tickets(session: Session, member: Staff, agency: Agency) -> list[Ticket]:
@@ -216,7 +247,7 @@ def set_staff_active(session: Session, email: str, *, active: bool, now: datetim
     Mail waiting for them is re-read, as after a change to the ticket (``ledger.readdress``): a
     hand-over to them is not sent, a citizen's comment or dispute waiting for them goes to the
     agency's queue instead (README: "the assigned officer if active, else the agency's
-    queue")."""
+    queue"); a daily digest waiting for them is taken back (``recall_digests``)."""
     from engine import ledger, outbox  # they import staff's importers: when needed
 
     member = get_staff(session, email)
@@ -235,5 +266,6 @@ def set_staff_active(session: Session, email: str, *, active: bool, now: datetim
             select(Ticket).where(Ticket.id.in_(waiting)).order_by(Ticket.id)
         ):
             ledger.readdress(session, ticket, now=now, cause=f"{member.email} was deactivated")
+        recall_digests(session, member, f"{member.email} was deactivated")
         session.flush()
     return member

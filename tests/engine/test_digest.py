@@ -22,7 +22,7 @@ from engine.lifecycle import Role
 from engine.mail_dates import long_day, short_moment
 from engine.models import Notification
 from engine.queries.oversight import SlaStatus, board
-from engine.staff import add_staff
+from engine.staff import add_staff, set_staff_active
 
 from .conftest import Desk
 
@@ -211,3 +211,84 @@ def test_digest_on_time_rate_leaves_out_an_assign_clock_a_rejection_ended(desk: 
 
     assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in _digest(desk, later).body
     assert "On time over the last 7 days: 2/2 (100%)" in _digest(desk, later, "en").body
+
+
+@pytest.mark.parametrize(
+    ("change", "cause"),
+    [
+        ("move", "kepala@dsda.example moved to DISHUB"),
+        ("demote", "kepala@dsda.example is no longer a supervisor"),
+        ("deactivate", "kepala@dsda.example was deactivated"),
+    ],
+)
+def test_a_waiting_digest_is_taken_back_when_its_supervisor_moves_or_leaves_the_role(
+    desk: Desk, two: tuple[str, str], change: str, cause: str
+) -> None:
+    """The digest lists DSDA's breached flood: once its reader oversees DSDA no more, the
+    waiting mail must not bring them DSDA's list; another supervisor's digest, and one already
+    sent, stay as they were."""
+    for email, name in (("kepala@dsda.example", "Kepala DSDA"), ("wakil@dsda.example", "Wakil")):
+        add_staff(
+            desk.session, email=email, name=name, role="supervisor", agency="DSDA", now=desk.now
+        )
+    queue_digests(desk.session, now=_wib(1, 21, 0), settings=desk.settings)
+    queue_digests(desk.session, now=_wib(2, 8, 0), settings=desk.settings)  # the next day's
+    desk.session.flush()
+
+    def digests() -> list[tuple[str, str, str, str | None]]:
+        rows = desk.session.scalars(
+            select(Notification)
+            .where(Notification.kind == "daily_digest")
+            .order_by(Notification.dedupe_key)
+        )
+        return [(n.recipient, n.dedupe_key or "", n.status, n.last_error) for n in rows]
+
+    yesterday = [n for n in digests() if n[1].endswith("2026-12-01") and "dsda" in n[0]]
+    for row in desk.session.scalars(
+        select(Notification).where(Notification.dedupe_key.like("%2026-12-01"))
+    ):
+        row.status = "sent"
+    desk.session.flush()
+    if change == "move":
+        add_staff(
+            desk.session, email="kepala@dsda.example", name="Kepala DSDA", role="supervisor",
+            agency="DISHUB", now=desk.now, update=True,
+        )  # fmt: skip
+    elif change == "demote":
+        add_staff(
+            desk.session, email="kepala@dsda.example", name="Kepala DSDA", role="staff",
+            agency="DSDA", now=desk.now, update=True,
+        )  # fmt: skip
+    else:
+        set_staff_active(desk.session, "kepala@dsda.example", active=False, now=desk.now)
+    desk.session.expire_all()
+    after = {(r, k[-10:]): (status, error) for r, k, status, error in digests()}
+    assert len(yesterday) == 2
+    assert after[("kepala@dsda.example", "2026-12-01")] == ("sent", None)
+    assert after[("wakil@dsda.example", "2026-12-01")] == ("sent", None)
+    assert after[("wakil@dsda.example", "2026-12-02")] == ("pending", None)
+    assert after[("kepala@dsda.example", "2026-12-02")] == (
+        "failed",
+        f"not sent: {cause}; the digest listed what they oversaw before",
+    )
+
+
+def test_a_supervisor_updated_in_place_keeps_their_waiting_digest(
+    desk: Desk, two: tuple[str, str]
+) -> None:
+    add_staff(
+        desk.session, email="kepala@dsda.example", name="Kepala DSDA", role="supervisor",
+        agency="DSDA", now=desk.now,
+    )  # fmt: skip
+    queue_digests(desk.session, now=_wib(1, 21, 0), settings=desk.settings)
+    add_staff(
+        desk.session, email="kepala@dsda.example", name="Ir. Kepala DSDA", role="supervisor",
+        agency="dsda", now=desk.now, update=True, timezone="Asia/Makassar",
+    )  # fmt: skip
+    desk.session.expire_all()
+    mail = desk.session.scalars(
+        select(Notification).where(
+            Notification.kind == "daily_digest", Notification.recipient == "kepala@dsda.example"
+        )
+    )
+    assert [(n.status, n.last_error) for n in mail] == [("pending", None)]

@@ -28,7 +28,6 @@ from cli.context import (
 from cli.sla import print_sla, span
 from engine.actions import perform, publication_allows
 from engine.actors import Actor
-from engine.channels import Channel
 from engine.db import ROW_ID_MAX
 from engine.errors import RuleViolated, printable
 from engine.lifecycle import (
@@ -138,12 +137,11 @@ def submit_cmd(
         str | None, typer.Option("--as", help="staff e-mail submitting on a citizen's behalf")
     ] = None,
     channel: Annotated[
-        Channel | None,
+        str | None,
         typer.Option(
             help="how the report came: with --as walk-in, phone, email, whatsapp or "
             "staff-on-behalf (the default); without it app (the default), web, open311, email "
             "or whatsapp",
-            case_sensitive=False,
         ),
     ] = None,
     quiet: Annotated[
@@ -169,7 +167,7 @@ def submit_cmd(
             reporter_email=email,
             reporter_phone=phone,
             photos=_read(photo),
-            source=channel.value if channel else None,
+            source=channel,
             language=language,
             answers=answers,
         )

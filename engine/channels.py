@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from engine.actors import Actor
 from engine.errors import RuleViolated
-from engine.lifecycle import STAFF_ROLES
+from engine.lifecycle import STAFF_ROLES, Role
 
 
 class Channel(StrEnum):
@@ -54,18 +54,27 @@ def _listed(channels: tuple[Channel, ...]) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+def default_channel(actor: Actor) -> Channel:
+    """The channel of a filing that does not say how it came: staff's is "staff-on-behalf"
+    (recorded by staff: the caller's way in unknown), an Open311 client's "open311", a
+    citizen's "app"."""
+    if actor.role in STAFF_ROLES:
+        return Channel.STAFF_ON_BEHALF
+    return Channel.OPEN311 if actor.role is Role.CLIENT else Channel.APP
+
+
 def check_channel(given: str | None, actor: Actor) -> Channel:
     """The channel ``given`` names (any case, surrounding spaces ignored), if ``actor`` may
     file on it: staff (``STAFF_ROLES``) on ``STAFF_CHANNELS``, anyone else (a citizen, an
-    Open311 client) on ``CITIZEN_CHANNELS``. ``None`` (not said): staff's filing is
-    "staff-on-behalf" (recorded by staff), anyone else's "app".
+    Open311 client) on ``CITIZEN_CHANNELS``. ``None`` or blank (not said, as an empty form
+    field says it): ``default_channel``.
 
     Raises ``RuleViolated`` (``params.field`` "channel"): an unknown channel (key
     ``unknown_reference``, the valid ones named), or one that is not the filer's door (key
     ``staff_channel`` or ``citizen_channel``).
     """
-    if given is None:
-        return Channel.STAFF_ON_BEHALF if actor.role in STAFF_ROLES else Channel.APP
+    if given is None or (given.isprintable() and not given.strip()):
+        return default_channel(actor)
     typed = given.strip().lower() if given.isprintable() else ""
     try:
         channel = Channel(typed)

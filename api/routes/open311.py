@@ -36,7 +36,6 @@ from api.strict_json import StrictRoute
 from api.uploads import check_photo, media_type, not_a_file
 from engine import (
     PHOTO_ATTRIBUTE,
-    Channel,
     Forbidden,
     Language,
     NotFound,
@@ -477,6 +476,14 @@ _FORM_BODY = {
                             "description": "the reporter's language (an extension); "
                             "default: Accept-Language, else id",
                         },
+                        "channel": {
+                            "type": "string",
+                            "maxLength": 40,
+                            "description": "how the report came (an extension): with a client "
+                            "key open311 (the default), app, web, email or whatsapp; with a "
+                            "staff key walk-in, phone, email, whatsapp or staff-on-behalf (the "
+                            "default)",
+                        },
                     },
                 }
             }
@@ -533,9 +540,10 @@ def post_request(
         reporter_email=fields.get("email"),
         reporter_phone=fields.get("phone"),
         photos=tuple(media),
-        # Staff filing through Open311 file for a caller, as on the staff API's submission on
-        # behalf: the report is recorded as theirs, not as the citizen's own.
-        source=(Channel.OPEN311 if client else Channel.STAFF_ON_BEHALF).value,
+        # An extension: how the report came, checked by the engine as on every door. Not
+        # said: an app's report came by Open311; staff filing for a caller (as on the staff
+        # API's submission on behalf) recorded it themselves.
+        source=fields.get("channel"),
         language=language(fields.get("locale"), request.headers.get("accept-language")),
         answers=parsed.attributes,
         media_url=fields.get("media_url"),

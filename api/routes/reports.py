@@ -155,7 +155,7 @@ async def _report_input(
     return await read_report(request, settings)
 
 
-def to_report(body: ReportCreate, photos: list[bytes], *, source: str) -> Report:
+def to_report(body: ReportCreate, photos: list[bytes], *, source: str | None) -> Report:
     return Report(
         category=body.category,
         description=body.description,
@@ -215,7 +215,7 @@ def file_report(
         with phases.read() as session:
             checked = check_submission(
                 session,
-                to_report(body, photos, source=body.channel.value),
+                to_report(body, photos, source=body.channel),
                 private=body.private,
                 actor=actor,
                 now=now,

@@ -336,14 +336,14 @@ def submit_on_behalf(
     settings: SettingsDep,
 ) -> StaffReportCreated:
     """Staff file a report for a caller (walk-in, phone, e-mail, WhatsApp): recorded as staff's,
-    in a staff channel (`channel`: walk-in, phone, staff-on-behalf, email or whatsapp; app, web
-    and open311 are the citizen's own doors, 422). The answer never carries the reporter token:
-    the city's own staff must not dispute or rate the city's fix. A caller who gave an `email`
-    gets their private link by mail (`reporter_mailed`); without one they follow the report by
-    its code."""
+    in a staff channel (`channel`: walk-in, phone, email, whatsapp or staff-on-behalf, the
+    default; app, web and open311 are the citizen's own doors, 422). The answer never
+    carries the reporter token: the city's own staff must not dispute or rate the city's fix.
+    A caller who gave an `email` gets their private link by mail (`reporter_mailed`); without
+    one they follow the report by its code."""
     body, photos = parsed
     report = replace(
-        to_report(body, photos, source=body.channel.value),
+        to_report(body, photos, source=body.channel),
         priority=body.priority.value if body.priority else None,
     )
     with request_fields(REPORT_FIELDS), photos_only_as_files(sent_as_json(request)):

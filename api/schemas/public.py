@@ -24,7 +24,6 @@ from pydantic_core import PydanticCustomError
 
 from api.schemas.instants import Instant
 from engine import (
-    Channel,
     Language,
     PublicEvent,
     PublicPhoto,
@@ -281,7 +280,12 @@ class ReportCreate(_In):
     phone: str | None = Field(default=None, max_length=LIMITS["reporter_phone"])
     language: Language = Language.ID
     private: Flag = Field(default=False, description="hide who reported it from staff too")
-    channel: Channel = Channel.APP
+    channel: str | None = Field(
+        default=None,
+        description="how the report came: app (the default), web, open311, email or whatsapp, "
+        "in any case; walk-in, phone and staff-on-behalf are staff's (422, naming channel)",
+        examples=["app"],
+    )
     answers: Answers = Field(default_factory=dict)
     #: Whether the body came as JSON, whose answers are typed (a number answer is a JSON
     #: number), or as a form, whose answers are all text.

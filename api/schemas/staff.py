@@ -24,7 +24,6 @@ from engine import (
     PUBLIC_NOTE_TRIGGERS,
     USER_TRIGGERS,
     AnsweredQuestion,
-    Channel,
     EscalationItem,
     Figures,
     GroupFigures,
@@ -368,10 +367,12 @@ class TransitionRead(BaseModel):
 
 
 class StaffReportCreate(ReportCreate):
-    channel: Channel = Field(
-        default=Channel.WALK_IN,
-        description="how the caller reached the city: walk-in, phone, staff-on-behalf, email or "
-        "whatsapp (app, web and open311 are the citizen's own doors: 422)",
+    channel: str | None = Field(
+        default=None,
+        description="how the caller reached the city: walk-in, phone, email, whatsapp or "
+        "staff-on-behalf (recorded by staff: the default), in any case; app, web and open311 "
+        "are the citizen's own doors (422, naming channel)",
+        examples=["walk-in"],
     )
     #: Staff's judgement (a citizen's own report never sets it): default, the category's.
     priority: Priority | None = None

@@ -330,7 +330,16 @@ def _body(
         raise invalid("body", "coords", "coordinates are latitude, longitude")
     fields["lat"], fields["lon"] = coords
     fields.update(language=language.value, channel="web")
-    return validate_form(ReportCreate, fields)
+    try:
+        return validate_form(ReportCreate, fields)
+    except RequestValidationError as exc:
+        # The page has one box for the point: a latitude or longitude that is no number, or
+        # out of range, is that box's fault ("abc, def" named a "latitude" box nobody sees).
+        if any(field_name(e.get("loc", ())) in ("lat", "lon") for e in exc.errors()):
+            raise invalid(
+                "body", "coords", "coordinates are two numbers: latitude, longitude"
+            ) from None
+        raise
 
 
 def _refusal(t: Translator, exc: Exception) -> tuple[int, str]:

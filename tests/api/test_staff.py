@@ -280,6 +280,7 @@ def test_staff_submit_on_behalf_of_walk_in(api: Api) -> None:
         "lat": -6.1754,
         "lon": 106.8272,
         "name": "Pak Harun",
+        "channel": "walk-in",
     }
     response = api.client.post("/api/v1/tickets", json=body, headers=api.auth("staff"))
     assert response.status_code == 201, response.text
@@ -287,7 +288,7 @@ def test_staff_submit_on_behalf_of_walk_in(api: Api) -> None:
     detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
     assert detail["channel"] == "walk-in"
     assert detail["events"][0]["by_role"] == "staff"
-    citizen = api.client.post("/api/v1/reports", json={**body, "channel": "walk-in"})
+    citizen = api.client.post("/api/v1/reports", json=body)
     assert citizen.status_code == 422
 
 

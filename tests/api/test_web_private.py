@@ -189,6 +189,21 @@ def test_a_form_without_a_place_names_the_coordinates_box(api: Api) -> None:
     assert said in unescape(page.text)
 
 
+@pytest.mark.parametrize(
+    "typed", ["abc, def", "-6.1754, timur", "95, 106.8", "-6.17, 200", "nan, 1"]
+)
+def test_coordinates_that_are_no_point_name_the_coordinates_box(api: Api, typed: str) -> None:
+    """The page has one box for the point: a latitude or longitude that is no number, or out of
+    range, is that box's fault, never a "latitude" box the page does not have."""
+    before = _tickets(api)
+    page = _post(api, "en", coords=typed)
+    assert page.status_code == 422
+    said = unescape(page.text)
+    assert '<p id="form-error" class="error" role="alert">' in said
+    assert '"coordinates"' in said and "latitude" not in said.split('id="form-error"')[1][:200]
+    assert _tickets(api) == before
+
+
 def test_the_api_answer_says_whether_it_was_filed_privately(api: Api) -> None:
     assert api.submit(private=True, phone="0812 5555 0101")["private"] is True
     assert api.submit()["private"] is False

@@ -309,6 +309,12 @@ def test_the_agency_a_ticket_was_transferred_to_reassigns_it_to_its_own_officer(
     assert form, "an assigned ticket offers the re-assign form"
     assert 'name="officer" required' in form.group(0) and "belum ada petugas" not in form.group(0)
     assert "Rina (rina@dishub.example)" in form.group(0)
+    # Nobody is chosen until staff choose: the first officer listed (often the one who holds
+    # it already, whom a re-assignment refuses) is not the answer of a form sent untouched.
+    options = re.findall(r"<option[^>]*>", form.group(0))
+    assert options[0] == '<option value="" disabled selected>'
+    assert "— pilih petugas berikutnya —" in form.group(0)
+    assert all("selected" not in o for o in options[1:])
 
     version = re.search(r'name="expected_version" value="(\d+)"', page)
     assert version

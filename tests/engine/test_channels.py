@@ -81,9 +81,16 @@ def test_each_filer_files_on_its_own_doors_and_is_refused_elsewhere_writing_noth
     assert _count(desk.session) == before
 
 
-@pytest.mark.parametrize(("who", "stored"), [("citizen", "app"), ("staff", "staff-on-behalf")])
-def test_a_channel_not_said_is_the_filer_s_own_default(desk: Any, who: str, stored: str) -> None:
-    assert _file(desk, _actors(desk)[who], None).source == stored
+@pytest.mark.parametrize(
+    ("who", "stored"),
+    [("citizen", "app"), ("client", "open311"), ("staff", "staff-on-behalf")],
+)
+@pytest.mark.parametrize("said", [None, "", "   "])
+def test_a_channel_not_said_is_the_filer_s_own_default(
+    desk: Any, who: str, stored: str, said: str | None
+) -> None:
+    """Not given, or an empty form field (as Open311 reads one: absent)."""
+    assert _file(desk, _actors(desk)[who], said).source == stored
 
 
 @pytest.mark.parametrize(("typed", "stored"), [(" Walk-In ", "walk-in"), ("PHONE", "phone")])
@@ -92,7 +99,7 @@ def test_a_channel_is_read_in_any_case(desk: Any, typed: str, stored: str) -> No
 
 
 @pytest.mark.parametrize(
-    "typed", ["cli", "staff", "citizen", "", "walk in", "ph\x00one", "x" * 300]
+    "typed", ["cli", "staff", "citizen", "walk in", "ph\x00one", "\t", "x" * 300]
 )
 def test_an_unknown_channel_is_refused_naming_the_valid_ones_writing_nothing(
     desk: Any, typed: str

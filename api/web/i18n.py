@@ -65,6 +65,13 @@ class Translator:
             return key
         return message.format(**params) if params else message
 
+    def word(self, vocabulary: str, value: str) -> str:
+        """The words for ``value`` of a vocabulary (``t.word("staff.channel", "walk-in")``), or
+        ``value`` itself when there are none: a word stored before the vocabulary checked it
+        reads as stored, never as a message key."""
+        message = catalogue(self.language).get(f"{vocabulary}.{value}")
+        return value if message is None else message
+
     def pick(self, indonesian: str, english: str) -> str:
         """One of two words the engine keeps in both languages (state labels, category names)."""
         return indonesian if self.language is Language.ID else english

@@ -456,3 +456,27 @@ def test_a_staff_form_naming_what_is_gone_says_what_it_was(
         data={**base, "expected_version": "9" * 5000, "trigger": "start"},
     )
     assert huge.status_code == 422, huge.text
+
+
+@pytest.mark.parametrize(
+    ("stored", "lang", "shown"),
+    [
+        ("staff-on-behalf", "en", "recorded by staff"),
+        ("walk-in", "id", "datang langsung"),
+        ("kiosk", "en", "kiosk"),  # a word stored before the engine checked channels
+    ],
+)
+def test_the_ticket_page_says_how_the_report_came_in_words(
+    web: TestClient, api: Api, stored: str, lang: str, shown: str
+) -> None:
+    from sqlalchemy import update
+
+    from engine.models import Ticket
+
+    code = api.submit()["code"]
+    with api.transactions.write() as session:
+        session.execute(update(Ticket).where(Ticket.code == code).values(source=stored))
+    sign_in(web, api)
+    text = _text(web.get(f"/staff/tickets/{code}?lang={lang}").text)
+    assert f" · {shown} " in text
+    assert "staff.channel" not in text

@@ -193,7 +193,8 @@ def test_cli_a_filing_records_how_the_report_came_and_staff_doors_are_staff_s(
     run(tanggap, "staff", "add", officer, "--name", "Budi Santoso", "--agency", "DISHUB")
     report = ["ticket", "submit", "--category", "traffic_jam", "--description", "Macet", *MONAS]
     for extra, stored in [
-        (["--as", officer, "--channel", "PHONE"], "phone"),
+        (["--as", officer, "--channel", " PHONE "], "phone"),
+        (["--as", officer, "--channel", ""], "staff-on-behalf"),
         (["--as", officer], "staff-on-behalf"),
         (["--channel", "web"], "web"),
         ([], "app"),
@@ -211,6 +212,8 @@ def test_cli_a_filing_records_how_the_report_came_and_staff_doors_are_staff_s(
         assert len(result.output.strip().splitlines()) == 1 and said in result.output
     result = tanggap.invoke(app, [*report, "--channel", "counter"])
     assert result.exit_code == 2 and "counter" in result.output
+    result = tanggap.invoke(app, [*report, "--channel", "x" * 5000])
+    assert result.exit_code == 2 and len(result.output) < 200, result.output
     assert ticket_count(database) == before
 
 

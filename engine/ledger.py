@@ -162,13 +162,13 @@ def tell_anew(
     office, so none is told. Who was already told of a level (any row of it in the outbox, sent
     or not) is not told again.
 
-    A clock the change itself stopped (``stopped_at`` at ``now``: a ``verify`` that also
-    corrects the location ends the verification clock in the same event) still holds for the
-    area offices: a location correction says the ticket was always where it is now, so the
-    office now responsible gets what its predecessor got or would have got, whichever trigger
-    made the correction (``update``, ``verify``, a boundary import). Nobody else hears of such a
-    level anew: the work it measured is done, and a new agency is not told of another's
-    lateness.
+    A stopped clock (by the change itself — a ``verify`` that also corrects the location ends
+    the verification clock in the same event — or earlier) still holds for the area offices: a
+    location correction says the ticket was always where it is now, so the office now
+    responsible gets what its predecessor got or would have got, whichever trigger made the
+    correction (``update``, ``verify``, a boundary import) and however many corrections came
+    before. Nobody else hears of such a level anew: the work it measured is done, and a new
+    agency is not told of another's lateness.
     """
     if not escalation_ids:
         return 0
@@ -182,9 +182,12 @@ def tell_anew(
         if timer is None or timer.cycle != escalation.cycle:
             continue
         if timer.stopped_at is not None:
-            if timer.stopped_at < now:  # stopped before this change: the level is over
-                continue
-            offices_only.add(escalation.id)  # stopped by this change (docstring)
+            # Stopped, by this change or before it: the level holds for the area offices only
+            # (docstring). A verify that corrected the location and an ``update`` that corrects
+            # it again later must not leave the breach with no office: the second withdrew the
+            # first's waiting mail and, when only a clock stopped by the change itself counted,
+            # told nobody.
+            offices_only.add(escalation.id)
         policy = timer_rows.policy_for(book, ticket, timer)
         if policy is None:
             continue

@@ -796,8 +796,8 @@ def told_elsewhere(session: Session, ticket: Ticket) -> list[int]:
     names for that role — sent or on its way, past what ``readdress_pending`` withdraws — with
     the other clocks each such mail told of (``MailedTogether``). After a location correction
     the office now responsible has not heard of a breach its predecessor was told of;
-    ``ledger.readdress`` tells it (``tell_anew``: only a level whose clock still runs and is
-    still reached, and nobody twice). Area offices only: an officer or agency that takes a
+    ``ledger.readdress`` tells it (``tell_anew``: only a level of the clock's current cycle
+    that is still reached, and nobody twice). Area offices only: an officer or agency that takes a
     ticket over is told by the hand-over, which names the deadline."""
     rows = list(
         session.scalars(

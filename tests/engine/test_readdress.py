@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from engine.catalogue import load_catalogue
@@ -705,6 +706,59 @@ def test_a_verify_that_corrects_the_location_after_the_breach_went_out_tells_the
         m for m in claim(desk.session, now=wib(13, 40), limit=50) if m.recipient == menteng
     ]
     assert "Wilayah / area: Kelurahan Menteng" in letter.text and "Gambir" not in letter.text
+
+
+KEBAYORAN = (-6.2615, 106.8106)  # Kecamatan Kebayoran Baru, Jakarta Selatan
+
+
+@pytest.mark.parametrize("delivered", [False, True])
+def test_a_second_correction_after_the_verify_stopped_the_clock_still_tells_the_office_now_responsible(  # noqa: E501
+    desk: Desk, delivered: bool
+) -> None:
+    """A tester's report: a verify moved the report to Kebayoran Baru (its office got the
+    verification breach, the clock ended with the verify); an ``update`` later moved it to
+    Menteng. Kebayoran's waiting mail was withdrawn ("its kecamatan office is kec-menteng…")
+    and Menteng's office was never told: only a clock stopped by the change itself counted. The
+    office now responsible is told, whether its predecessor's mail waited or went."""
+    from engine.delivery import DeliveryPolicy, Outcome, SendResult, record
+
+    ticket = unverified_breach(desk)
+    kebayoran, menteng, dishub, gambir = (
+        head(desk, c) for c in ("KEC-KEBAYORAN-BARU", "KEC-MENTENG", "DISHUB", "KEC-GAMBIR")
+    )
+    desk.now = wib(13, 35)
+    desk.act(ticket, "verify", "admin", lat=KEBAYORAN[0], lon=KEBAYORAN[1], priority="urgent")
+    assert [r for r in rows(desk, ticket, "escalation") if r[0] == kebayoran] == [
+        (kebayoran, "pending", None)
+    ]
+    if delivered:
+        soon = desk.now + timedelta(minutes=1)
+        for mail in claim(desk.session, now=soon, limit=50):
+            record(desk.session, mail.id, SendResult(Outcome.SENT), now=soon,
+                   policy=DeliveryPolicy())  # fmt: skip
+    desk.now = wib(15)
+
+    desk.act(ticket, "update", "admin", lat=MENTENG[0], lon=MENTENG[1], note="lokasi lagi")
+
+    after = rows(desk, ticket, "escalation")
+    assert [r for r in after if r[0] == kebayoran] == [
+        (kebayoran, "sent", None)
+        if delivered
+        else (
+            kebayoran,
+            "failed",
+            f"not sent: after a change to {ticket.code}, its kecamatan office is {menteng}",
+        )
+    ]
+    assert [r for r in after if r[0] == menteng] == [(menteng, "pending", None)]
+    assert len([r for r in after if r[0] == dishub]) == 1  # the agency is not told twice
+    assert len([r for r in after if r[0] == gambir]) == 1
+    (letter,) = [m for m in claim(desk.session, now=wib(15, 5), limit=50) if m.recipient == menteng]
+    assert "Wilayah / area: Kelurahan Menteng" in letter.text
+    assert "Kebayoran" not in letter.subject + letter.text
+    # Another change tells nobody again.
+    desk.act(ticket, "comment", "admin", note="sudah dicek")
+    assert len([r for r in rows(desk, ticket, "escalation") if r[0] == menteng]) == 1
 
 
 def test_a_verify_that_reroutes_to_another_agency_tells_the_new_agency_nothing_of_the_old_lateness(

@@ -165,6 +165,43 @@ def _rows(
     return rows
 
 
+#: A rate over fewer cases than ``figures_min_count``, as the dashboard says it.
+_WITHHELD = {
+    "id": "tidak ditampilkan (kurang dari {min} kasus)",
+    "en": "withheld (fewer than {min} cases)",
+}
+
+
+def _on_time(session: Session, scope: Scope, *, now: datetime, min_count: int, lang: str) -> str:
+    """The on-time rate of the clocks that ended in the 7 days before ``now`` in ``scope``, as
+    the supervisor figures count it (``engine.queries.figures``): a clock ended in time by
+    something other than its work is no case (``clock_is_a_case``), a breach is what the clock
+    recorded (pauses in), an agency's clocks are those it ran (``SlaTimer.agency_id``: after a
+    transfer the start clock is the sending agency's, not the ticket's agency now), and a rate
+    over fewer than ``min_count`` cases is withheld, so that a small unit is not judged on
+    noise. "met/cases (percent)", or "—" without a case."""
+    stopped = (
+        select(SlaTimer.breached)
+        .join(Ticket, Ticket.id == SlaTimer.ticket_id)
+        .where(
+            SlaTimer.stopped_at > now - timedelta(days=7),
+            SlaTimer.stopped_at <= now,
+            clock_is_a_case(),
+        )
+    )
+    if scope.agency_id is not None:
+        stopped = stopped.where(SlaTimer.agency_id == scope.agency_id)
+    else:
+        stopped = _in_scope(stopped, scope)
+    outcomes = [not breached for (breached,) in session.execute(stopped)]
+    if not outcomes:
+        return "—"
+    if len(outcomes) < min_count:
+        return _WITHHELD["en" if lang == "en" else "id"].format(min=min_count)
+    met = sum(outcomes)
+    return f"{met}/{len(outcomes)} ({100 * met / len(outcomes):.0f}%)"
+
+
 def zone_of(staff: Staff, settings: Settings) -> ZoneInfo:
     """The zone a supervisor's digest follows: their own, else the service's."""
     return ZoneInfo(staff.timezone or settings.timezone)
@@ -175,24 +212,7 @@ def digest_letter(
 ) -> letters.Letter:
     zone = zone_of(staff, settings)
     found = _needing_attention(session, scope, now=now)
-    # The figures' definition (``clock_is_a_case``): a clock ended in time by something other
-    # than its work is no case; a breach is what the clock recorded (pauses in).
-    stopped = _in_scope(
-        select(SlaTimer.breached)
-        .join(Ticket, Ticket.id == SlaTimer.ticket_id)
-        .where(
-            SlaTimer.stopped_at > now - timedelta(days=7),
-            SlaTimer.stopped_at <= now,
-            clock_is_a_case(),
-        ),
-        scope,
-    )
-    outcomes = [not breached for (breached,) in session.execute(stopped)]
-    if outcomes:
-        met = sum(outcomes)
-        on_time = f"{met}/{len(outcomes)} ({100 * met / len(outcomes):.0f}%)"
-    else:
-        on_time = "—"
+    on_time = _on_time(session, scope, now=now, min_count=settings.figures_min_count, lang=lang)
     local = now.astimezone(zone)
     shown: dict[str, Any] = {"lang": lang, "zone": zone, "base_url": settings.public_base_url}
     return letters.render(

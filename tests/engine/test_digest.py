@@ -34,19 +34,24 @@ def _wib(day: int, hh: int, mm: int) -> datetime:
     return datetime(2026, 12, day, hh, mm, tzinfo=UTC) - WIB
 
 
-def _digest(desk: Desk, now: datetime, lang: str = "id") -> Letter:
+def _digest(
+    desk: Desk, now: datetime, lang: str = "id", *, agency: str = "GUB", min_count: int = 1
+) -> Letter:
+    """The digest of a supervisor of ``agency`` (the governor's office: every ticket), the
+    on-time rate shown from ``min_count`` cases (``TANGGAP_FIGURES_MIN_COUNT``)."""
     staff = add_staff(
         desk.session,
-        email="kepala@gub.example",
+        email=f"kepala@{agency.lower()}.example",
         name="Kepala",
         role="supervisor",
-        agency="GUB",  # the governor's office: every ticket
+        agency=agency,
         now=desk.now,
         update=True,
     )
     scope = scope_of(desk.session, staff)
     assert scope is not None
-    return digest_letter(desk.session, staff, scope, now=now, settings=desk.settings, lang=lang)
+    settings = desk.settings.model_copy(update={"figures_min_count": min_count})
+    return digest_letter(desk.session, staff, scope, now=now, settings=settings, lang=lang)
 
 
 def _listed(body: str, heading: str) -> set[str]:
@@ -211,6 +216,44 @@ def test_digest_on_time_rate_leaves_out_an_assign_clock_a_rejection_ended(desk: 
 
     assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in _digest(desk, later).body
     assert "On time over the last 7 days: 2/2 (100%)" in _digest(desk, later, "en").body
+
+
+def test_digest_on_time_rate_of_an_agency_counts_the_clocks_it_ran(desk: Desk) -> None:
+    """A tester's report: after a transfer, the receiving agency's digest counted the sending
+    agency's clocks as its own (6/6 where the figures give it 1 case). An agency's rate is over
+    the clocks it ran (``SlaTimer.agency_id``), as the supervisor figures count it."""
+    desk.now = TUESDAY_9_WIB
+    moved = desk.submit()  # Dishub's
+    for action in ("verify", "assign"):  # both clocks met, by Dishub
+        desk.act(moved, action)
+    desk.act(moved, "transfer")  # to Bina Marga: Dishub's start clock is no case
+    desk.act(moved, "start", "dbm")  # Bina Marga takes it: its accept and start clocks met
+    later = desk.tick(60)
+
+    assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in _digest(desk, later, agency="DISHUB").body
+    # (Counted by the ticket's agency now: Dishub "—", Bina Marga 4/4.)
+    assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in _digest(desk, later, agency="DBM").body
+
+
+@pytest.mark.parametrize(("cases", "min_count"), [(2, 5), (2, 3), (2, 2)])
+def test_digest_on_time_rate_over_too_few_cases_is_withheld_as_on_the_dashboard(
+    desk: Desk, cases: int, min_count: int
+) -> None:
+    desk.now = TUESDAY_9_WIB
+    for _ in range(cases):
+        desk.act(desk.submit(), "verify")  # met
+    later = desk.tick(60)
+    indonesian = _digest(desk, later, min_count=min_count).body
+    english = _digest(desk, later, "en", min_count=min_count).body
+    if cases < min_count:
+        assert (
+            f"Tepat waktu 7 hari terakhir: tidak ditampilkan (kurang dari {min_count} kasus)"
+            in (indonesian)
+        )
+        assert f"On time over the last 7 days: withheld (fewer than {min_count} cases)" in english
+    else:
+        assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in indonesian
+        assert "On time over the last 7 days: 2/2 (100%)" in english
 
 
 @pytest.mark.parametrize(

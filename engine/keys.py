@@ -203,6 +203,9 @@ def create_key(
             raise UnknownReference(
                 f"no active area with code {shown(area)}", params={"field": "area"}
             )
+    office = agency_row is not None and agency_row.kind == AgencyKind.AREA_OFFICE
+    if area_row is not None and agency_row is not None and office:
+        _check_area_within_office(session, area_row, agency_row)
     if (
         member is not None
         and agency_row is not None
@@ -230,6 +233,25 @@ def create_key(
     session.add(key)
     session.flush()
     return NewKey(key=key, secret=secret)
+
+
+def _check_area_within_office(session: Session, area: Area, office: Agency) -> None:
+    """An area office's key may be narrowed to part of the office's area (or name an area
+    around it, which narrows nothing), never to an area apart from it: such a key would see no
+    ticket of its own office. ``RuleViolated`` (``params.field`` "area") otherwise."""
+    own = session.get(Area, office.area_id) if office.area_id is not None else None
+    if own is None:
+        return
+    if own.id in {a.id for a in ancestry(session, area)}:
+        return  # within the office's area
+    if area.id in {a.id for a in ancestry(session, own)}:
+        return  # around it
+    raise RuleViolated(
+        f"{office.code} works in {own.title} ({own.code}); area {area.code} ({area.title}) lies "
+        "outside it, and a key narrowed to it would see none of the office's tickets",
+        key="area_outside_office",
+        params={"field": "area", "agency": office.code, "area": area.code},
+    )
 
 
 def list_keys(session: Session) -> list[ApiKey]:

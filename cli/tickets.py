@@ -206,6 +206,9 @@ NOTE_HELP = (
     + ", ".join(PUBLIC_NOTE_TRIGGERS)
     + "; internal on "
     + ", ".join(t for t in USER_TRIGGERS if t not in PUBLIC_NOTE_TRIGGERS)
+    + "; always public on "
+    + ", ".join(t for t in USER_TRIGGERS if RULES_BY_TRIGGER[t].answers_reporter)
+    + " (the city's answer to the reporter)"
 )
 
 

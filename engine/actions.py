@@ -544,7 +544,7 @@ class Context:
 
 
 def _step(ctx: Context, command: Command, *, related: Sequence[str] = ()) -> _Step:
-    return _Step(
+    step = _Step(
         ctx.session,
         command.code,
         command.trigger,
@@ -554,6 +554,16 @@ def _step(ctx: Context, command: Command, *, related: Sequence[str] = ()) -> _St
         command.expected_version,
         related=related,
     )
+    if command.public is False and step.rule.answers_reporter:
+        # Before anything is written: the reporter disputes a resolution, or appeals a
+        # rejection, on what it says (a proof photo only staff saw proves nothing to them).
+        raise RuleViolated(
+            f"a {step.rule.trigger.value}'s note is the city's answer to the reporter and is "
+            "always public; write what only staff should read as an internal comment",
+            key="answer_is_public",
+            params={"field": "public", "trigger": step.rule.trigger.value},
+        )
+    return step
 
 
 def _corrections(ctx: Context, ticket: Ticket, command: _Correcting) -> _Corrections:

@@ -117,6 +117,10 @@ class Rule:
     reason_required: bool = False
     #: Whether the note is shown to the citizen unless the caller says otherwise.
     public_note: bool = True
+    #: The note is the city's answer to the reporter, which their next step rests on (a
+    #: resolution's note and proof photo, disputed within the window; a rejection's reason,
+    #: appealed): it is always public, and asking to keep it internal is refused.
+    answers_reporter: bool = False
     #: The ticket keeps its state (an internal transition: update, comment, rate, merge).
     stays: bool = False
     #: Written by the engine as a consequence of another transition, never fired by a user.
@@ -140,6 +144,7 @@ RULES: tuple[Rule, ...] = (
         STAFF_ROLES,
         Scope.TRIAGE,
         reason_required=True,
+        answers_reporter=True,
     ),
     Rule(
         Trigger.MARK_DUPLICATE,
@@ -194,6 +199,7 @@ RULES: tuple[Rule, ...] = (
         STAFF_ROLES,
         Scope.AGENCY,
         reason_required=True,
+        answers_reporter=True,
     ),
     # From closed only the reporter (within the dispute window, counted from the resolution)
     # or an admin may reopen: ``actions.reopen`` checks that beyond this table.

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from engine import visibility
+from engine.errors import RuleViolated
 from engine.lifecycle import Trigger
 from engine.models import TicketEvent
 from engine.queries import list_public_updates
@@ -27,11 +29,11 @@ def _every_kind(desk: Desk) -> None:
     desk.act(a, "comment", "citizen", note="with a photo", photos=(make_photo(),))
     desk.act(a, "update", "admin", priority="high", note="internal reason")
     desk.act(a, "update", "admin", priority="low", note="public reason", public=True)
-    desk.act(a, "hold", "admin", note="menunggu PLN")
+    desk.act(a, "hold", "admin", note="menunggu PLN", public=False)  # a change of state
     desk.act(a, "resume", "admin", note="PLN datang")
     dup = desk.ticket_in("verified")
     desk.act(dup, "mark_duplicate", "admin", duplicate_of=a.code)  # and a merge on a
-    desk.act(a, "resolve", "admin", note="selesai", public=False)
+    desk.act(a, "resolve", "admin", note="selesai")
     desk.act(a, "rate", "citizen", rating=2, note="kurang")
     desk.act(a, "reopen", "citizen", note="masih macet")
     desk.act(a, "transfer", "admin", agency="DBM", note="jalan rusak")
@@ -96,3 +98,29 @@ def test_the_feed_limit_counts_public_events_only(desk: Desk) -> None:
     ]
     assert page(100) == page(5)
     assert page(2) == [("submit", None), ("verify", None)]
+
+
+@pytest.mark.parametrize(
+    ("state", "trigger"), [("in_progress", "resolve"), ("submitted", "reject")]
+)
+def test_a_resolution_or_rejection_kept_internal_is_refused_writing_nothing(
+    desk: Desk, state: str, trigger: str
+) -> None:
+    """A tester's finding: a resolve with ``public: false`` hid its note and proof photo from
+    the reporter, whose dispute window still ran; a reject so kept mailed "Ditolak" and invited
+    an appeal without a reason. The city's answer to the reporter is always public."""
+    ticket = desk.ticket_in(state)
+    version = ticket.version
+
+    def events() -> list[TicketEvent]:
+        query = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+        return list(desk.session.scalars(query.order_by(TicketEvent.seq)))
+
+    with pytest.raises(RuleViolated) as refused:
+        desk.act(ticket, trigger, "admin", note="selesai", public=False)
+    assert refused.value.code == "answer_is_public"
+    assert refused.value.params == {"field": "public", "trigger": trigger}
+    assert (ticket.state, ticket.version, len(events())) == (state, version, version)
+    desk.act(ticket, trigger, "admin", note="selesai", public=True)
+    last = events()[-1]
+    assert (last.trigger, last.note, visibility.is_public(last)) == (trigger, "selesai", True)

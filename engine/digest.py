@@ -237,19 +237,41 @@ def queue_digests(session: Session, *, now: datetime, settings: Settings) -> lis
         select(Staff).where(Staff.role == Role.SUPERVISOR, Staff.active).order_by(Staff.id)
     ).all()
     due: dict[str, Staff] = {}
+    midnight: dict[int, datetime] = {}
     for staff in supervisors:
-        local = now.astimezone(zone_of(staff, settings))
+        zone = zone_of(staff, settings)
+        local = now.astimezone(zone)
         if local.hour >= settings.digest_hour:
-            due[f"digest:{staff.id}:{local.date().isoformat()}"] = staff
+            # The key names the zone too: after a move west the new zone's date may be one
+            # that had a digest in the old zone (WIB's 2 December, then Los Angeles's).
+            due[f"digest:{staff.id}:{local.date().isoformat()}:{zone.key}"[:120]] = staff
+            midnight[staff.id] = local.replace(hour=0, minute=0, second=0, microsecond=0)
     if not due:
         return []
     sent = set(
         session.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(due)))
     )
+    # One digest per day in the zone the supervisor has now: none when they had one since this
+    # day began there, whatever day and zone it was queued for (a move to Los Angeles right
+    # after 2 December's 08:00 WIB digest stands at 1 December 17:00 there: no second one).
+    latest: dict[str, datetime] = {}
+    for recipient, created_at in session.execute(
+        select(Notification.recipient, Notification.created_at).where(
+            Notification.kind == NotificationKind.DAILY_DIGEST,
+            Notification.created_at > now - timedelta(days=2),
+        )
+    ):
+        seen = latest.get(recipient)
+        latest[recipient] = created_at if seen is None else max(seen, created_at)
+    recent = {
+        key
+        for key, staff in due.items()
+        if staff.email in latest and latest[staff.email] >= midnight[staff.id]
+    }
     rows: list[dict[str, Any]] = []
     for key, staff in due.items():
         scope = scope_of(session, staff)
-        if key in sent or scope is None:
+        if key in sent or key in recent or scope is None:
             continue
         letter = digest_letter(session, staff, scope, now=now, settings=settings, lang="id")
         rows.append(

@@ -286,9 +286,9 @@ def test_a_waiting_digest_is_taken_back_when_its_supervisor_moves_or_leaves_the_
         )
         return [(n.recipient, n.dedupe_key or "", n.status, n.last_error) for n in rows]
 
-    yesterday = [n for n in digests() if n[1].endswith("2026-12-01") and "dsda" in n[0]]
+    yesterday = [n for n in digests() if ":2026-12-01:" in n[1] and "dsda" in n[0]]
     for row in desk.session.scalars(
-        select(Notification).where(Notification.dedupe_key.like("%2026-12-01"))
+        select(Notification).where(Notification.dedupe_key.like("%:2026-12-01:%"))
     ):
         row.status = "sent"
     desk.session.flush()
@@ -305,7 +305,7 @@ def test_a_waiting_digest_is_taken_back_when_its_supervisor_moves_or_leaves_the_
     else:
         set_staff_active(desk.session, "kepala@dsda.example", active=False, now=desk.now)
     desk.session.expire_all()
-    after = {(r, k[-10:]): (status, error) for r, k, status, error in digests()}
+    after = {(r, k.split(":")[2]): (status, error) for r, k, status, error in digests()}
     assert len(yesterday) == 2
     assert after[("kepala@dsda.example", "2026-12-01")] == ("sent", None)
     assert after[("wakil@dsda.example", "2026-12-01")] == ("sent", None)
@@ -335,3 +335,34 @@ def test_a_supervisor_updated_in_place_keeps_their_waiting_digest(
         )
     )
     assert [(n.status, n.last_error) for n in mail] == [("pending", None)]
+
+
+def test_a_supervisor_whose_zone_changes_gets_no_second_digest_that_day(desk: Desk) -> None:
+    """A tester's finding: with 2 December's digest sent at 08:00 WIB, moving the supervisor to
+    Los Angeles (where it is still 1 December, 17:00) queued "1 December"'s digest minutes
+    later. One digest a day in the zone they have now: none while the day there began before
+    the last one; the next at 07:00 of the next day there."""
+    from engine.staff import set_staff_timezone
+
+    add_staff(desk.session, email="kepala@dsda.example", name="Kepala DSDA", role="supervisor",
+              agency="DSDA", now=desk.now)  # fmt: skip
+    first = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # 08:00 WIB on the 2nd
+
+    def queue(at: datetime) -> list[str]:
+        queue_digests(desk.session, now=at, settings=desk.settings)
+        desk.session.flush()
+        keys = desk.session.scalars(
+            select(Notification.dedupe_key).where(
+                Notification.kind == "daily_digest",
+                Notification.recipient == "kepala@dsda.example",
+            )
+        )
+        return sorted((k or "").split(":")[2] for k in keys)
+
+    assert queue(first) == ["2026-12-02"]
+    set_staff_timezone(desk.session, "kepala@dsda.example", "America/Los_Angeles")
+    for hours in (0.5, 5, 13.5):  # there: 17:30 and 22:00 on the 1st, 06:30 on the 2nd
+        assert queue(first + timedelta(hours=hours)) == ["2026-12-02"], hours
+    # 07:00 on the 2nd there: that day's digest, once (the day began after the last one).
+    assert queue(first + timedelta(hours=14)) == ["2026-12-02", "2026-12-02"]
+    assert queue(first + timedelta(hours=19.5)) == ["2026-12-02", "2026-12-02"]

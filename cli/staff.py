@@ -103,9 +103,14 @@ def _say_moved(session: Session, member: Staff, left: str, held: list[str]) -> N
     )
     if keys:
         where = f"for {member.agency.code} " if member.agency else ""
+        # A deactivated member's keys are refused (said above): they will act so once the
+        # member is brought back, not now.
+        acts = ("acts" if keys == 1 else "act") + " " + where + "now"
+        if not member.active:
+            acts = f"will act {where}once they are activated again"
         console.print(
-            f"{counted(keys, 'api key')} of theirs {'acts' if keys == 1 else 'act'} {where}"
-            f"now, with its own role or theirs ({member.role}), whichever is lower"
+            f"{counted(keys, 'api key')} of theirs {acts}, with its own role or theirs "
+            f"({member.role}), whichever is lower"
         )
 
 

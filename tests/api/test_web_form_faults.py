@@ -39,13 +39,14 @@ def test_an_action_form_naming_a_field_twice_is_refused_on_the_page(
     sign_in(web, api)
     before = _state(api, code)
     form = {"expected_version": _version(web, code), "back": "ticket", "note": "dicek"}
-    for twice in (
-        {"trigger": ["reject", "verify"]},
-        {"note": ["dicek", "selesai"], "trigger": "comment"},
+    for twice, box in (
+        ({"trigger": ["reject", "verify"]}, "action"),
+        ({"note": ["dicek", "selesai"], "trigger": "comment"}, "note"),
     ):
         sent = web.post(f"/staff/tickets/{code}/actions?lang=en", data={**form, **twice})
         assert sent.status_code == 422, sent.headers.get("location")
-        assert "box was sent twice. Send the form once more." in _text(sent.text)
+        # The box by its name on the page (a tester read "one of the boxes" for the action).
+        assert f'"{box}" box was sent twice. Send the form once more.' in _text(sent.text)
     assert _state(api, code) == before
 
 

@@ -148,6 +148,13 @@ def test_cli_an_update_keeps_a_deactivated_member_deactivated_and_their_key_refu
         f"{sup} stays deactivated (their api keys are refused): "
         "tanggap staff activate EMAIL brings them back" in " ".join(updated.split())
     )
+    # Moved while deactivated: their key will act for the new agency once they are back, not
+    # "now" (a tester read the two lines as contradicting each other).
+    moved = ok(tanggap, "staff", "add", sup, "--update", "--name", "Sup Dishub", "--role",
+               "supervisor", "--agency", "DBM")  # fmt: skip
+    said = " ".join(moved.split())
+    assert "1 api key of theirs will act for DBM once they are activated again" in said
+    assert "acts for DBM now" not in said
     from engine.errors import TanggapError
 
     with database.reading() as session:

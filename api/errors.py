@@ -391,7 +391,13 @@ def install(app: FastAPI) -> None:
         raw = exc.errors()
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         name = field_name(first["loc"])
-        detail = plain_words(name or "", raw[0] if raw else {})
+        # A body that is the whole value (a catalogue's YAML) has no field name: "the request
+        # body", not "the request", is what is missing or wrong.
+        if name is None and list(first["loc"]) == ["body"]:
+            name = "body"
+        detail = plain_words(
+            "the request body" if name == "body" else name or "", raw[0] if raw else {}
+        )
         extra: dict[str, Any] = {"params": {"field": name}} if name else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"
         if wants_page(request):

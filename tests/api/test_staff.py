@@ -530,6 +530,12 @@ def test_admin_catalogue_reload_validates_whole(api: Api) -> None:
     response = api.client.put("/api/v1/admin/catalogue", content=broken, headers=yaml)
     assert response.status_code == 422
     assert "NOPE" in response.json()["detail"]
+    # Nothing sent: the body is what is missing (it said "the request is required").
+    empty = api.client.put("/api/v1/admin/catalogue", content=b"", headers=yaml)
+    assert empty.status_code == 422, empty.text
+    assert (empty.json()["detail"], empty.json()["params"]) == (
+        "the request body is required", {"field": "body"},
+    )  # fmt: skip
 
 
 def test_admin_catalogue_reload_names_each_office_whose_addresses_changed(api: Api) -> None:

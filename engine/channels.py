@@ -85,18 +85,13 @@ def check_channel(given: str | None, actor: Actor) -> Channel:
             params={"field": "channel"},
         ) from None
     if actor.role in STAFF_ROLES:
-        if channel not in STAFF_CHANNELS:
-            raise RuleViolated(
-                f"staff file for a caller: channel {_listed(_STAFF_ORDER)}; "
-                f"{channel.value} is the citizen's own door",
-                key="staff_channel",
-                params={"field": "channel", "channel": channel.value},
-            )
-    elif channel not in CITIZEN_CHANNELS:
-        raise RuleViolated(
-            f"a citizen's report comes by {_listed(_CITIZEN_ORDER)}; "
-            f"{channel.value} is a door of the city's staff",
-            key="citizen_channel",
-            params={"field": "channel", "channel": channel.value},
-        )
+        doors, key = STAFF_CHANNELS, "staff_channel"
+        words = f"staff file for a caller: channel {_listed(_STAFF_ORDER)}; {channel.value} is "
+        words += "the citizen's own door"
+    else:
+        doors, key = CITIZEN_CHANNELS, "citizen_channel"
+        words = f"a citizen's report comes by {_listed(_CITIZEN_ORDER)}; {channel.value} is "
+        words += "a door of the city's staff"
+    if channel not in doors:
+        raise RuleViolated(words, key=key, params={"field": "channel", "channel": channel.value})
     return channel

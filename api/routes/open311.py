@@ -505,8 +505,10 @@ def post_request(
     """File a service request with an api key: an Open311 app's client key (the citizen's
     report, through the app; the answer adds `reporter_token`, the citizen's secret, for the
     app to hand on), or a staff, supervisor or admin key (staff filing for a caller: recorded
-    as theirs, channel `staff-on-behalf`, as `POST /api/v1/tickets` records it; no token in the
-    answer: a caller who gave an `email` gets their private link by mail)."""
+    as theirs, as `POST /api/v1/tickets` records it; no token in the answer: a caller who gave
+    an `email` gets their private link by mail). `channel` (an extension) says how the report
+    came, checked as on every door: by default `open311` for an app, `staff-on-behalf` for
+    staff."""
     fields = parsed.fields
     if "api_key" not in fields:
         raise Forbidden("api_key is required")
@@ -555,7 +557,7 @@ def post_request(
             private=False,
             # An app's report is recorded as the app's (by name for staff, "through an Open311
             # app" for the public); staff filing for a caller, as the staff key's (its name on
-            # the staff timeline, "staff" on the public one), channel staff-on-behalf.
+            # the staff timeline, "staff" on the public one).
             actor=holder.actor,
             now=now,
             settings=settings,

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from engine import letters
@@ -248,30 +248,26 @@ def queue_digests(session: Session, *, now: datetime, settings: Settings) -> lis
             midnight[staff.id] = local.replace(hour=0, minute=0, second=0, microsecond=0)
     if not due:
         return []
-    sent = set(
-        session.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(due)))
-    )
     # One digest per day in the zone the supervisor has now: none when they had one since this
     # day began there, whatever day and zone it was queued for (a move to Los Angeles right
     # after 2 December's 08:00 WIB digest stands at 1 December 17:00 there: no second one).
-    latest: dict[str, datetime] = {}
-    for recipient, created_at in session.execute(
-        select(Notification.recipient, Notification.created_at).where(
-            Notification.kind == NotificationKind.DAILY_DIGEST,
-            Notification.created_at > now - timedelta(days=2),
+    # Today's own digest (its key) is one of those.
+    latest: dict[str, datetime] = {
+        recipient: at
+        for recipient, at in session.execute(
+            select(Notification.recipient, func.max(Notification.created_at))
+            .where(
+                Notification.kind == NotificationKind.DAILY_DIGEST,
+                Notification.created_at > now - timedelta(days=2),
+            )
+            .group_by(Notification.recipient)
         )
-    ):
-        seen = latest.get(recipient)
-        latest[recipient] = created_at if seen is None else max(seen, created_at)
-    recent = {
-        key
-        for key, staff in due.items()
-        if staff.email in latest and latest[staff.email] >= midnight[staff.id]
     }
     rows: list[dict[str, Any]] = []
     for key, staff in due.items():
         scope = scope_of(session, staff)
-        if key in sent or key in recent or scope is None:
+        had = latest.get(staff.email)
+        if (had is not None and had >= midnight[staff.id]) or scope is None:
             continue
         letter = digest_letter(session, staff, scope, now=now, settings=settings, lang="id")
         rows.append(

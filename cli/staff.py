@@ -105,9 +105,11 @@ def _say_moved(session: Session, member: Staff, left: str, held: list[str]) -> N
         where = f"for {member.agency.code} " if member.agency else ""
         # A deactivated member's keys are refused (said above): they will act so once the
         # member is brought back, not now.
-        acts = ("acts" if keys == 1 else "act") + " " + where + "now"
-        if not member.active:
-            acts = f"will act {where}once they are activated again"
+        acts = (
+            f"{'acts' if keys == 1 else 'act'} {where}now"
+            if member.active
+            else f"will act {where}once they are activated again"
+        )
         console.print(
             f"{counted(keys, 'api key')} of theirs {acts}, with its own role or theirs "
             f"({member.role}), whichever is lower"

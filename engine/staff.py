@@ -128,12 +128,11 @@ def add_staff(
     if timezone is not None:
         member.timezone = zone
     session.flush()
-    moved = left is not None and left.id != member.agency_id
-    if left is not None and moved:
+    if left is not None and left.id != member.agency_id:
         release_tickets(session, member, left, now=now)
-    if oversaw and moved:
-        where = member.agency.code if member.agency is not None else "no agency"
-        recall_digests(session, member, f"{member.email} moved to {where}")
+        if oversaw:
+            where = member.agency.code if member.agency is not None else "no agency"
+            recall_digests(session, member, f"{member.email} moved to {where}")
     elif oversaw and staff_role is not Role.SUPERVISOR:
         recall_digests(session, member, f"{member.email} is no longer a supervisor")
     return member

@@ -80,7 +80,6 @@ REPORT_FIELDS: Mapping[str, str] = {
     "reporter_name": "name",
     "reporter_email": "email",
     "reporter_phone": "phone",
-    "source": "channel",
 }
 
 

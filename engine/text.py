@@ -51,7 +51,6 @@ LIMITS: dict[str, int] = {
     "reporter_name": _length(Ticket.__table__.c.reporter_name),
     "reporter_email": _length(Ticket.__table__.c.reporter_email),
     "reporter_phone": _length(Ticket.__table__.c.reporter_phone),
-    "source": _length(Ticket.__table__.c.source),
     "staff_name": _length(Staff.__table__.c.name),
     "staff_email": _length(Staff.__table__.c.email),
     "area_code": _length(Area.__table__.c.code),

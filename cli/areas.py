@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -95,7 +96,12 @@ def import_(
         rules = _mapping(mapping, code, name, level, parent, levels)
         data = file.read_bytes()
         try:
-            with database().transaction() as session:
+            # A dry run works on a copy of an SQLite database: on the database itself it would
+            # hold SQLite's one write lock while it ran, and the service's writers would wait.
+            with (
+                database().scratch_copy() if dry_run else nullcontext(database()) as target,
+                target.transaction() as session,
+            ):
                 summary = import_boundaries(
                     session,
                     data,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -307,6 +308,9 @@ def reported_errors() -> Iterator[None]:
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         fail(f"the database failed: {reason}")
+    except sqlite3.Error as exc:  # SQLite met outside SQLAlchemy (a dry run's copy)
+        said = str(exc).strip().splitlines()
+        fail(f"the database failed: {said[0] if said else 'no answer'}")
     except IsADirectoryError as exc:
         fail(f"{exc.filename} is a directory, not a file")
     except FileNotFoundError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import tempfile
 import threading
 import time
 import weakref
@@ -197,6 +198,39 @@ class Database:
         """A read-only transaction (never takes SQLite's write lock)."""
         with self._read_sessions() as session:
             yield session  # closing the session rolls the read transaction back
+
+    @contextmanager
+    def scratch_copy(self) -> Iterator[Database]:
+        """A database to try a change on and throw away (``tanggap areas import --dry-run``).
+
+        SQLite: a private copy of the file, made with SQLite's online backup (one read
+        transaction: under WAL the service's writers go on meanwhile), in a temporary directory
+        removed on leaving; it needs as much free space there as the database takes. A dry run
+        on the database itself would hold SQLite's one write lock for as long as it runs (a
+        whole import: seconds to minutes), and every submission and every flow would wait for
+        it, then fail "database is locked". PostgreSQL (and SQLite in memory): this database;
+        it locks only the rows a change touches, and the caller rolls the change back.
+        Raises ``sqlite3.Error`` when the copy cannot be made (no space, unreadable file)."""
+        source = sqlite_file(self.url)
+        if source is None:
+            yield self
+            return
+        with tempfile.TemporaryDirectory(prefix="tanggap-scratch-") as folder:
+            target = Path(folder) / "scratch.db"
+            reading = sqlite3.connect(source, timeout=30)
+            try:
+                writing = sqlite3.connect(target)
+                try:
+                    reading.backup(writing)
+                finally:
+                    writing.close()
+            finally:
+                reading.close()
+            copy = Database(f"sqlite:///{target}")
+            try:
+                yield copy
+            finally:
+                copy.dispose()
 
     def between_write_batches(self) -> None:
         """Pace a long run of write transactions (a sweep's catch-up).

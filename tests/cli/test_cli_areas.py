@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -517,6 +519,41 @@ def test_cli_areas_import_dry_run_says_what_would_change_writes_nothing(
     assert "office addresses changed: KEL-31.75.05.1002 Kantor Kelurahan Baru Raya" in out
     rows = json.loads(run(on_fresh, "areas", "list", "--level", "kelurahan", "--json"))
     assert {r["code"]: r["name"] for r in rows}["31.75.05.1002"] == "Baru"
+
+
+@needs_official
+def test_cli_areas_import_dry_run_leaves_the_write_lock_to_the_service(
+    on_fresh: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dry run on the database itself held SQLite's one write lock while it ran: every
+    submission and flow waited for it, then failed "database is locked". It works on a copy."""
+    run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
+    features = json.loads(OFFICIAL.read_bytes())["features"]
+    for feature in features:
+        if feature["properties"]["kode"] == "31.75.05.1002":
+            feature["properties"]["nama"] = "Baru Raya"
+    renamed = tmp_path / "renamed.geojson"
+    renamed.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    # The service, mid-write: it holds SQLite's write lock for the whole dry run.
+    service = sqlite3.connect(tmp_path / "fresh.db", isolation_level=None, timeout=1)
+    try:
+        service.execute("BEGIN IMMEDIATE")
+        service.execute("UPDATE areas SET name = 'Gambir Baru' WHERE code = '31.71.01'")
+
+        out = run(on_fresh, "areas", "import", str(renamed), "--mapping", str(MAPPING),
+                  "--dry-run")  # fmt: skip
+
+        assert counts(out) == {"area.updated": 1, "area_office.updated": 1}
+        assert "office addresses changed: KEL-31.75.05.1002 Kantor Kelurahan Baru Raya" in out
+        service.execute("COMMIT")  # the service's write lands: the dry run never had the lock
+    finally:
+        service.close()
+    names = {r["code"]: r["name"] for r in json.loads(run(on_fresh, "areas", "list", "--json"))}
+    assert names["31.75.05.1002"] == "Baru" and names["31.71.01"] == "Gambir Baru"
+    assert list(scratch.iterdir()) == []  # the copy is gone
 
 
 @needs_official

@@ -113,11 +113,17 @@ def list_tickets(
     deadline, then those on hold (clocks paused), the longest hold first. `at_risk_hours`
     leaves out tickets on hold: a paused deadline moves.
 
-    Deadlines move as tickets change: a ticket whose deadline moves ahead of `cursor` while a
-    client walks the pages is not on the later pages. The first page is always current."""
+    Later pages are ranked as the first was (`as_of`, kept by `next_cursor`): a deadline
+    passing while a client walks the pages moves no ticket (each item's `overdue` is as of
+    now). What an event changed since `as_of` cannot be ranked as it stood then: `changed`
+    counts those tickets, which may show twice or not at all on the pages still to come;
+    start again from the first page to see them in place."""
     page = worklist(session, key, query.filter, now=now, limit=query.limit, cursor=query.cursor)
     return WorkPageRead(
-        items=[WorkItemRead.of(w) for w in page.items], next_cursor=page.next_cursor
+        items=[WorkItemRead.of(w) for w in page.items],
+        next_cursor=page.next_cursor,
+        as_of=page.as_of,
+        changed=page.changed,
     )
 
 
@@ -157,7 +163,8 @@ def list_tickets_csv(
     now: NowDep,
     settings: SettingsDep,
 ) -> Response:
-    """The worklist as CSV (next page cursor in the `Link`-like `X-Next-Cursor` header).
+    """The worklist as CSV (next page cursor in the `Link`-like `X-Next-Cursor` header; the
+    JSON list's `as_of` and `changed` in `X-As-Of` and `X-Changed`).
 
     Times are the city's (`TANGGAP_TIMEZONE`), to the second, with their offset
     (`2026-12-01T09:30:00+07:00`): what the staff page shows, and still one instant."""
@@ -188,7 +195,9 @@ def list_tickets_csv(
             w.description,
         ]
         writer.writerow([_cell(v) for v in row])
-    headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else {}
+    headers = {"X-As-Of": local(page.as_of), "X-Changed": str(page.changed)}
+    if page.next_cursor:
+        headers["X-Next-Cursor"] = page.next_cursor
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 

@@ -83,6 +83,15 @@ class WorkItemRead(BaseModel):
 class WorkPageRead(BaseModel):
     items: list[WorkItemRead]
     next_cursor: str | None
+    as_of: Instant = Field(
+        description="the instant the list is ranked at: the first page's time, kept by "
+        "next_cursor, so that a deadline passing between pages moves no ticket"
+    )
+    changed: int = Field(
+        description="tickets of this list with an event since as_of (filed, held, moved…): "
+        "they may stand elsewhere than when the list began; 0 on the first page. Start again "
+        "from the first page to see them in place"
+    )
 
 
 class ReporterRead(BaseModel):

@@ -76,16 +76,30 @@ def overdue_clause(
     due: SQLColumnExpression[datetime],
     breach_recorded: SQLColumnExpression[int],
     now: datetime,
+    *,
+    as_of: datetime | None = None,
 ) -> ColumnElement[bool]:
-    """``is_overdue`` as SQL on a ticket's state and its ``running_clocks`` columns."""
-    return and_(
-        state.in_(_OPEN),
-        due.is_not(None),
-        or_(
-            func.coalesce(breach_recorded, 0) == 1,
-            and_(state != State.ON_HOLD.value, due < now),
-        ),
-    )
+    """``is_overdue`` as SQL on a ticket's state and its ``running_clocks`` columns.
+
+    With ``as_of`` (an instant before ``now``): whether the ticket was overdue at ``as_of``,
+    as far as passing time goes — what a worklist's later pages rank by, so that a deadline
+    passing while a person pages moves no ticket (``engine.queries.staff.worklist``). A
+    running ticket's deadline passed by ``as_of``, or its breach is recorded and its deadline
+    is still ahead at ``now`` (a change moved it after the breach: the sweep records only
+    deadlines already past). A breach recorded of a deadline that fell between ``as_of`` and
+    ``now`` is the sweep's, after ``as_of``: not overdue then. On hold the flag alone decides,
+    as always (the sweep never records on hold; the hold does). Changes after ``as_of`` are
+    not undone: the worklist counts the tickets they touched. Without ``as_of``: at ``now``."""
+    recorded = func.coalesce(breach_recorded, 0) == 1
+    running = state != State.ON_HOLD.value
+    if as_of is None or as_of >= now:
+        late = or_(recorded, and_(running, due < now))
+    else:
+        late = or_(
+            and_(running, or_(due < as_of, and_(recorded, due >= now))),
+            and_(~running, recorded),
+        )
+    return and_(state.in_(_OPEN), due.is_not(None), late)
 
 
 def running_due() -> ColumnElement[datetime]:

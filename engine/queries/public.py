@@ -297,10 +297,15 @@ def _where(query: Any, f: PublicFilter) -> Any:
     return query
 
 
-def encode_cursor(at: datetime, ticket_id: int, rank: int | None = None) -> str:
+def encode_cursor(
+    at: datetime, ticket_id: int, rank: int | None = None, as_of: datetime | None = None
+) -> str:
     """A page cursor after (``at``, ``ticket_id``); a ranked listing (the staff worklist: the
-    overdue first) also holds the last row's ``rank`` (``engine.queries.ranking``: 0, 1 or 2)."""
+    overdue first) also holds the last row's ``rank`` (``engine.queries.ranking``: 0, 1 or 2)
+    and the instant its first page was ranked at (``as_of``)."""
     tail = "" if rank is None else f"|{rank}"
+    if rank is not None and as_of is not None:
+        tail += f"|{as_of.isoformat()}"
     return base64.urlsafe_b64encode(f"{at.isoformat()}|{ticket_id}{tail}".encode()).decode()
 
 
@@ -312,23 +317,28 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """The (instant, ticket id) a page cursor holds; ``RuleViolated`` naming ``cursor`` for
     anything ``encode_cursor`` did not write (an id no key can hold, an instant outside the
     engine's window): never left for the database to refuse."""
-    _, moment, number = _decode(cursor, ranked=False)
+    _, moment, number, _ = _decode(cursor, ranked=False)
     return moment, number
 
 
-def decode_ranked_cursor(cursor: str) -> tuple[int, datetime, int]:
-    """The (rank, instant, ticket id) of a ranked listing's cursor (``decode_cursor``)."""
+def decode_ranked_cursor(cursor: str) -> tuple[int, datetime, int, datetime | None]:
+    """The (rank, instant, ticket id, first page's instant) of a ranked listing's cursor
+    (``decode_cursor``); the last is None in a cursor handed out before it was kept."""
     return _decode(cursor, ranked=True)
 
 
-def _decode(cursor: str, *, ranked: bool) -> tuple[int, datetime, int]:
+def _decode(cursor: str, *, ranked: bool) -> tuple[int, datetime, int, datetime | None]:
     try:
         at, _, rest = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        ticket_id, _, rank = rest.partition("|")
+        ticket_id, _, rest = rest.partition("|")
+        rank, bar, ranked_at = rest.partition("|")
         moment = given_instant("cursor", datetime.fromisoformat(at))
         if moment is None or not re.fullmatch(r"[0-9]{1,19}", ticket_id):
             raise ValueError
-        if (rank not in ("0", "1", "2")) if ranked else rank != "":
+        if (rank not in ("0", "1", "2")) if ranked else rest != "":
+            raise ValueError
+        as_of = given_instant("cursor", datetime.fromisoformat(ranked_at)) if bar else None
+        if bar and as_of is None:
             raise ValueError
         number = int(ticket_id)
         if not 1 <= number <= _MAX_ID:
@@ -339,7 +349,7 @@ def _decode(cursor: str, *, ranked: bool) -> tuple[int, datetime, int]:
             key="invalid_cursor",
             params={"field": "cursor"},
         ) from exc
-    return int(rank or 0), moment, number
+    return int(rank or 0), moment, number, as_of
 
 
 def list_public(

@@ -13,7 +13,9 @@ Three keys, in order:
 3. the ticket's id: among equals, in the order they were filed.
 
 ``at`` is never NULL (``LATEST`` stands for "none"): NULL sorts first on SQLite and last on
-PostgreSQL. The staff API's page cursor holds (rank, at, id) of the last row.
+PostgreSQL. The staff API's page cursor holds (rank, at, id) of the last row and the instant
+the first page was ranked at (``as_of``): later pages rank at it, so that time passing between
+pages moves no ticket (``engine.queries.staff.worklist``).
 """
 
 from __future__ import annotations
@@ -82,12 +84,15 @@ def ranking(
     breach_recorded: SQLColumnExpression[int],
     held_since: SQLColumnExpression[datetime],
     now: datetime,
+    *,
+    as_of: datetime | None = None,
 ) -> Ranking:
     """The ranking (module docstring) of a query over ``Ticket`` whose earliest running deadline
     is ``due``, breach flag ``breach_recorded`` (``running_clocks``) and start of the current
-    hold ``held_since`` (``on_hold_since``)."""
+    hold ``held_since`` (``on_hold_since``); with ``as_of``, the overdue are those overdue at
+    ``as_of`` (``overdue_clause``: a worklist's later pages rank as its first did)."""
     never = literal(LATEST, UTCDateTime())
-    late = overdue_clause(Ticket.state, due, breach_recorded, now)
+    late = overdue_clause(Ticket.state, due, breach_recorded, now, as_of=as_of)
     held = and_(Ticket.state == State.ON_HOLD.value, ~late)
     rank = case((late, OVERDUE), (held, HELD), else_=RUNNING)
     # Typed as the instants it holds, so SQLite hands back (and binds) aware datetimes.

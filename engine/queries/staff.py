@@ -36,6 +36,7 @@ from engine.models import (
     Staff,
     Subscription,
     Ticket,
+    TicketEvent,
 )
 from engine.presentation import StatePresentation, present
 from engine.queries.holds import on_hold_since
@@ -94,6 +95,12 @@ class WorkItem:
 class WorkPage:
     items: list[WorkItem]
     next_cursor: str | None
+    #: The instant the list is ranked at: the first page's ``now``, kept by its cursors.
+    as_of: datetime
+    #: How many tickets of the list (its filter, as the tickets stand now) had an event after
+    #: ``as_of`` — filed, moved, held, commented…: those may stand elsewhere in the ranking
+    #: than when the list began, on a page already read or not yet. 0 on the first page.
+    changed: int = 0
 
 
 @dataclass(frozen=True)
@@ -204,10 +211,26 @@ def worklist(
     worklist (``engine.queries.ranking``, ``tanggap ticket list``'s too): the overdue first
     (``engine.queries.overdue``: a recorded breach stays one after a later deadline), then the
     running by earliest SLA deadline (no running clock last), then those on hold (clocks
-    paused), the longest hold first; among equals in the order they were filed."""
+    paused), the longest hold first; among equals in the order they were filed.
+
+    Later pages keep the first page's ranking as far as time goes: the cursor carries the
+    instant the first page was ranked at (``WorkPage.as_of``), and overdue, at risk and the
+    ranking are judged at it (``overdue_clause``), so a deadline passing between two pages
+    moves no ticket: it is neither shown twice nor skipped. Each item's ``overdue`` is as of
+    ``now``. What an event changes after ``as_of`` (a hold, a new priority, a transfer, a new
+    report) cannot be ranked as it stood then: ``WorkPage.changed`` counts those tickets,
+    which a client may find twice or not at all in the pages still to come; start again from
+    the first page to see them in place. Raises ``RuleViolated`` (``invalid_cursor``) for a
+    cursor this function did not write."""
+    after: tuple[int, datetime, int] | None = None
+    as_of = now
+    if cursor:
+        rank_after, at_after, id_after, kept = decode_ranked_cursor(cursor)
+        after = (rank_after, at_after, id_after)
+        as_of = min(kept, now) if kept is not None else now
     clocks = running_clocks()
     held = on_hold_since()
-    ranked = ranking(clocks.c.due, clocks.c.breach_recorded, held, now)
+    ranked = ranking(clocks.c.due, clocks.c.breach_recorded, held, now, as_of=as_of)
     late = ranked.late
     query = (
         select(
@@ -252,16 +275,23 @@ def worklist(
     if f.overdue:
         query = query.where(late)
     if f.at_risk_hours is not None:
-        query = query.where(*ranked.at_risk(clocks.c.due, now, f.at_risk_hours))
-    if cursor:
-        after, at, ticket_id = decode_ranked_cursor(cursor)
+        query = query.where(*ranked.at_risk(clocks.c.due, as_of, f.at_risk_hours))
+    changed = 0
+    if after is not None:
+        if as_of < now:
+            since = select(TicketEvent.ticket_id).where(TicketEvent.created_at > as_of)
+            counted = query.where(Ticket.id.in_(since)).with_only_columns(
+                func.count(Ticket.id.distinct())
+            )
+            changed = session.scalar(counted) or 0
+        rank_after, at_after, id_after = after
         rank, moment = ranked.rank, ranked.at
         query = query.where(
             or_(
-                rank > after,
+                rank > rank_after,
                 and_(
-                    rank == after,
-                    or_(moment > at, and_(moment == at, Ticket.id > ticket_id)),
+                    rank == rank_after,
+                    or_(moment > at_after, and_(moment == at_after, Ticket.id > id_after)),
                 ),
             )
         )
@@ -289,8 +319,8 @@ def worklist(
     next_cursor = None
     if len(rows) > limit:
         last_row = rows[limit - 1]
-        next_cursor = encode_cursor(last_row[16], last_row[11], last_row[15])
-    return WorkPage(items, next_cursor)
+        next_cursor = encode_cursor(last_row[16], last_row[11], last_row[15], as_of)
+    return WorkPage(items, next_cursor, as_of, changed)
 
 
 def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: datetime) -> TicketDetail:

@@ -1,0 +1,144 @@
+"""Paging a worklist while deadlines move (``engine.queries.staff.worklist``).
+
+The worklist ranks the overdue first, then the running by deadline. A person reads page 1, and
+while they read, a deadline further down passes: that ticket became overdue and ranked above
+the cursor, so the later pages skipped it — the one ticket that had just breached its SLA.
+Later pages now rank as the first did (``as_of``, kept by the cursor); what an event changed
+since is counted (``changed``), as it cannot be ranked as it stood then.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from engine.escalation import sweep_batch
+
+from .conftest import MONAS, Api
+
+
+@pytest.fixture
+def start_time() -> datetime:
+    """A Monday 09:00 WIB later than any clock other tests commit tickets with: the tickets
+    those left in the suite's database are overdue here, rank first, and had no event since."""
+    return datetime(2030, 11, 25, 2, 0, tzinfo=UTC)
+
+
+def _urgent(api: Api) -> str:
+    """A jam phoned in as urgent: the 24/7 ``urgent`` policy, verify within the hour."""
+    api.clock.tick(10)
+    response = api.client.post(
+        "/api/v1/tickets",
+        json={
+            "category": "traffic_jam",
+            "description": "Penelepon: jalan tertutup total",
+            "lat": MONAS[0],
+            "lon": MONAS[1],
+            "channel": "phone",
+            "priority": "urgent",
+        },
+        headers=api.auth("staff"),
+    )
+    assert response.status_code == 201, response.text
+    code: str = response.json()["code"]
+    return code
+
+
+def _page(api: Api, limit: int, cursor: str | None = None) -> dict[str, Any]:
+    params: dict[str, Any] = {"limit": limit}
+    if cursor:
+        params["cursor"] = cursor
+    response = api.client.get("/api/v1/tickets", params=params, headers=api.auth("staff"))
+    assert response.status_code == 200, response.text
+    page: dict[str, Any] = response.json()
+    return page
+
+
+def _first_page_ending_at(api: Api, code: str) -> dict[str, Any]:
+    """Page 1, cut right after ``code`` (the tickets other tests left rank before ours)."""
+    whole = [item["code"] for item in _page(api, 500)["items"]]
+    return _page(api, whole.index(code) + 1)
+
+
+def _ours(page: dict[str, Any], codes: list[str]) -> list[tuple[str, bool]]:
+    return [(i["code"], i["overdue"]) for i in page["items"] if i["code"] in codes]
+
+
+def test_a_deadline_passing_between_pages_neither_skips_nor_repeats_the_ticket(api: Api) -> None:
+    first, second, third = _urgent(api), _urgent(api), _urgent(api)  # due 10 minutes apart
+    page_1 = _first_page_ending_at(api, first)
+    assert _ours(page_1, [first, second, third]) == [(first, False)]
+    as_of = page_1["as_of"]
+
+    api.clock.tick(90)  # all three deadlines pass while the page is read…
+    with api.transactions.write() as session:
+        sweep_batch(session, now=api.clock.now)  # …and the sweep records the breaches
+
+    page_2 = _page(api, 500, page_1["next_cursor"])
+    # Ranked at page 1's instant: the two are where they stood, said overdue as of now.
+    assert _ours(page_2, [first, second, third]) == [(second, True), (third, True)]
+    assert page_2["as_of"] == as_of and page_2["changed"] == 0
+    # A list begun now is ranked now: the three among the overdue, as every worklist has it.
+    fresh = _page(api, 500)
+    assert datetime.fromisoformat(fresh["as_of"]) == api.clock.now
+    assert _ours(fresh, [first, second, third]) == [(first, True), (second, True), (third, True)]
+
+
+def test_a_ticket_changed_between_pages_is_counted_and_the_csv_says_so(api: Api) -> None:
+    first, second, third = _urgent(api), _urgent(api), _urgent(api)
+    page_1 = _first_page_ending_at(api, first)
+    assert page_1["changed"] == 0
+
+    api.clock.tick(5)
+    lowered = api.act(third, "update", "admin", priority="low", note="ternyata tidak mendesak")
+    assert lowered.status_code == 200, lowered.text
+    page_2 = _page(api, 500, page_1["next_cursor"])
+    assert page_2["changed"] == 1  # its deadline moved: it may stand elsewhere than it did
+    assert _ours(page_2, [first, second, third]) == [(second, False), (third, False)]
+
+    api.clock.tick(5)
+    late_comer = _urgent(api)  # filed after the list began
+    response = api.client.get(
+        "/api/v1/tickets.csv",
+        params={"limit": 500, "cursor": page_1["next_cursor"]},
+        headers=api.auth("staff"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Changed"] == "2"
+    assert response.headers["X-As-Of"] == "2030-11-25T09:30:00+07:00"  # page 1's, city time
+    rows = [r["code"] for r in csv.DictReader(io.StringIO(response.text))]
+    assert late_comer in rows and first not in rows
+
+
+def test_a_cursor_handed_out_before_as_of_was_kept_still_reads_the_next_page(api: Api) -> None:
+    first, second = _urgent(api), _urgent(api)
+    page_1 = _first_page_ending_at(api, first)
+    kept = base64.urlsafe_b64decode(page_1["next_cursor"]).decode()
+    older = base64.urlsafe_b64encode(kept.rpartition("|")[0].encode()).decode()
+    page_2 = _page(api, 500, older)
+    assert _ours(page_2, [first, second]) == [(second, False)]
+    assert datetime.fromisoformat(page_2["as_of"]) == api.clock.now  # ranked now, as before
+
+
+def test_a_breach_kept_after_a_later_deadline_stays_above_the_cursor(api: Api) -> None:
+    """A breach recorded, then a lower priority moved the deadline to the next day: the ticket
+    is overdue (``engine.queries.overdue``) and ranks first. Later pages must not take it for a
+    running ticket because its deadline is ahead: it would show twice."""
+    breached = _urgent(api)
+    api.clock.tick(70)
+    with api.transactions.write() as session:
+        sweep_batch(session, now=api.clock.now)
+    lowered = api.act(breached, "update", "admin", priority="low", note="tidak mendesak")
+    assert lowered.status_code == 200, lowered.text
+    on_time = _urgent(api)  # due within the hour: before the lowered one's new deadline
+    page_1 = _first_page_ending_at(api, breached)
+    assert _ours(page_1, [breached, on_time]) == [(breached, True)]
+
+    api.clock.tick(5)
+    page_2 = _page(api, 500, page_1["next_cursor"])
+    assert _ours(page_2, [breached, on_time]) == [(on_time, False)]

@@ -383,7 +383,12 @@ def allowed_triggers(state: State | str) -> list[Trigger]:
 
 
 def fire(state: State | str, trigger: Trigger, *, held_from: State | None = None) -> State:
-    """The state ``trigger`` leads to from ``state``, or ``InvalidTransition``."""
+    """The state ``trigger`` leads to from ``state``, or ``InvalidTransition`` (also for
+    ``submit``, which starts a ticket and leads nowhere from a state)."""
+    if trigger.value not in _MACHINE.events:
+        raise InvalidTransition(
+            trigger.value, str(state), (t.value for t in allowed_triggers(state))
+        )
     subject = _Subject(held_from)
     with _MACHINE_LOCK:
         _MACHINE.add_model(subject, initial=str(state))

@@ -61,6 +61,8 @@ def test_replay_good_history() -> None:
         ([GOOD[0], Ev(2, "verify", "submitted", "assigned", {})], "recorded assigned"),
         ([GOOD[0], Ev(2, "resolve", "submitted", "resolved", {})], "cannot resolve"),
         ([GOOD[0], Ev(2, "explode", "submitted", "submitted", {})], "unknown trigger"),
+        # a second submit: the machine has no such event (was an AttributeError)
+        ([GOOD[0], Ev(2, "submit", "submitted", "submitted", {})], "cannot submit"),
     ],
 )
 def test_replay_corrupt_history_is_a_server_fault(broken: list[Ev], message: str) -> None:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from engine import visibility
+from engine import following, visibility
 from engine.actors import (
     Actor,
     check_may_act,
@@ -646,6 +646,9 @@ def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
             params={"code": parent.code, "field": "duplicate_of"},
         )
     ticket.duplicate_of = parent
+    # Its followers follow the report that stands from now on (before the status mail is
+    # queued: that mail tells each of them so).
+    following.carry_followers(ctx.session, ticket, parent, now=ctx.now)
     step.write(text, command.public, {"duplicate_of": {"from": None, "to": parent.code}})
     merge = _Step(ctx.session, parent.code, Trigger.MERGE, ctx.actor, ctx.now, ctx.settings, None)
     merge.write(None, False, {"duplicate": ticket.code})

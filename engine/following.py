@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import environment, letters, status_mail, visibility
@@ -270,3 +271,61 @@ def stop_mail(session: Session, token: str) -> MailStop:
     session.flush()
     status_mail.withdraw(session, row.ticket_id, row.email)
     return _mail_stop(session, row)
+
+
+def carry_followers(session: Session, duplicate: Ticket, standing: Ticket, *, now: datetime) -> int:
+    """Make the followers of ``duplicate`` followers of ``standing``, the report it is being
+    marked a duplicate of (DESIGN §2: "subscribers move to the parent"); returns how many
+    addresses were added. Called by ``mark_duplicate`` before its status mail is queued, so
+    that mail can tell each reader they now get the standing report's updates.
+
+    The duplicate's reporter and followers asked to hear about this problem; from now on only
+    the standing report's work tells of it. An address is carried when ``duplicate`` tells it
+    of changes (active, confirmed, ``visibility.told_of_changes``) and ``standing`` is public
+    (``visibility.published``: a report the public may not see is told to its own reporter's
+    choices only). An address ``standing`` already has a row for is left as it is: following
+    already, waiting for its own confirmation, or unsubscribed by its owner (who said stop to
+    that report). A carried row is confirmed (its owner's consent carries over with the
+    problem), in the language the address asked in, with a new unsubscribe link of its own;
+    it says no "me too" (``supported_at``): the supporters count is the standing report's."""
+    if not visibility.published(standing):
+        return 0
+    there = {
+        email.lower()
+        for email in session.scalars(
+            select(Subscription.email).where(Subscription.ticket_id == standing.id)
+        )
+    }
+    own = (duplicate.reporter_email or "").lower()
+    carried = 0
+    for row in session.scalars(
+        select(Subscription)
+        .where(Subscription.ticket_id == duplicate.id, Subscription.active)
+        .order_by(Subscription.id)
+    ):
+        address = row.email.lower()
+        if pending(row) or address in there:
+            continue
+        if not visibility.told_of_changes(
+            duplicate, address, said_me_too=row.supported_at is not None
+        ):
+            continue
+        language = letters.language(duplicate.reporter_language if address == own else row.language)
+        try:
+            with session.begin_nested():  # a "me too" on the standing report may race this
+                session.add(
+                    Subscription(
+                        ticket_id=standing.id,
+                        email=address,
+                        language=language,
+                        active=True,
+                        created_at=now,
+                        confirmed_at=now,
+                    )
+                )
+                session.flush()
+        except IntegrityError:
+            continue  # the address got its own row meanwhile: that one stands
+        there.add(address)
+        carried += 1
+    return carried

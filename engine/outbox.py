@@ -23,7 +23,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from engine import environment, letters, mail_dates, status_mail, visibility
 from engine.delivery import WITHHELD_NOT_SENT, DeliveryPolicy, alert_operator
@@ -376,6 +376,8 @@ class _Reader:
     dispute_until: str | None
     #: The end of the window to appeal in words (the reporter's mail of a rejection).
     appeal_until: str | None = None
+    #: Whether the reader now gets the updates of the report this one duplicates.
+    follows_original: bool = False
 
 
 def _reader(
@@ -386,6 +388,7 @@ def _reader(
     until: datetime | None,
     appeal: datetime | None,
     zone: ZoneInfo,
+    follows_original: bool = False,
 ) -> _Reader:
     """A status mail's reader; the reporter's windows (``until`` to dispute, ``appeal`` to
     appeal) in words, with the time too: a window ends at the resolution's time of day, not at
@@ -396,7 +399,36 @@ def _reader(
         unsubscribe=unsubscribe,
         dispute_until=mail_dates.long_moment(until, lang, zone) if until and reporter else None,
         appeal_until=mail_dates.long_moment(appeal, lang, zone) if appeal and reporter else None,
+        follows_original=follows_original,
     )
+
+
+def _told_of_standing(session: Session, ticket: Ticket) -> frozenset[str]:
+    """The addresses the report ``ticket`` duplicates tells of its changes (active, confirmed,
+    lower case): the readers whose mail may say they now get that report's updates
+    (``following.carry_followers`` made most of them so). Empty when there is none."""
+    standing = ticket.duplicate_of
+    if standing is None:
+        return frozenset()
+    return frozenset(
+        email.lower()
+        for email in session.scalars(
+            select(Subscription.email).where(
+                Subscription.ticket_id == standing.id,
+                Subscription.active,
+                Subscription.confirmed_at.is_not(None),
+            )
+        )
+    )
+
+
+def _follows_standing(ticket: Ticket, address: str) -> bool:
+    """Whether ``address`` is told of the changes of the report ``ticket`` duplicates (read in
+    the session ``ticket`` belongs to)."""
+    session = object_session(ticket)
+    if session is None or _standing_code(ticket) is None:
+        return False
+    return address.lower() in _told_of_standing(session, ticket)
 
 
 def _standing_code(ticket: Ticket) -> str | None:
@@ -439,6 +471,7 @@ def _status_words(
         dispute_days=settings.dispute_window_days,
         original=original,
         original_link=ticket_link(original, settings.public_base_url) if original else None,
+        follows_original=reader.follows_original,
         reporter=reader.reporter,
         not_public=not visibility.published(ticket),
         link=ticket_link(ticket.code, settings.public_base_url),
@@ -497,6 +530,7 @@ def on_public_transition(
     since = min((row.first_seq for row in held.values()), default=event.seq)
     news = status_mail.mailed_events(session, ticket, since, event.seq) if held else []
     original = _standing_code(ticket)
+    told_of_standing = _told_of_standing(session, ticket) if original else frozenset()
     rows = []
     rewritten = 0
     for address, subscription in readers.items():
@@ -519,6 +553,7 @@ def on_public_transition(
             until=until,
             appeal=appeal,
             zone=zone,
+            follows_original=address in told_of_standing,
         )
         if waiting is not None:
             told = [e for e in news if e.seq >= waiting.first_seq]
@@ -1063,6 +1098,7 @@ def status_words_now(
         until=until,
         appeal=appeal,
         zone=zone,
+        follows_original=_follows_standing(ticket, row.recipient),
     )
     original = _standing_code(ticket)
     state: tuple[str, str | None] | None = None

@@ -2,8 +2,8 @@
 
 The one copy of that table, for pages, the API and mail alike. Labels are the words Jakarta's
 citizens already know from Qlue and JAKI; the colour is theirs too. Where a short label hides a
-difference (verified or closed read "Menunggu" and "Selesai" on a badge) mail spells it out:
-``detail`` is the label plus that difference. Open311 keeps ``status`` to open/closed and
+difference (closed reads "Selesai" on a badge, as resolved does) mail spells it out: ``detail``
+is the label plus that difference. Open311 keeps ``status`` to open/closed and
 carries the lifecycle in CitySDK's ``detailed_status``.
 """
 

@@ -213,10 +213,78 @@ def test_a_duplicates_mail_points_at_the_report_to_follow(desk: Desk) -> None:
     link = f"http://127.0.0.1:8000/t/{parent.code}"
     assert (
         f"Laporan ini sama dengan laporan {parent.code} yang sedang ditangani; "
-        f"ikuti laporan itu: {link}"
+        f"mulai sekarang Anda menerima kabar perkembangannya lewat e-mail: {link}"
     ) in last.body
     assert last.html_body is not None and f'<a href="{link}">{parent.code}</a>' in last.html_body
     assert "menyanggah" not in last.body
+
+
+def _follower(desk: Desk, ticket: Ticket, address: str, *, confirmed: bool, active: bool) -> None:
+    desk.session.add(
+        Subscription(
+            ticket_id=ticket.id,
+            email=address,
+            language="en",
+            active=active,
+            created_at=desk.now,
+            confirmed_at=desk.now if confirmed else None,
+            confirm_token=None if confirmed else f"tok-{address}",
+        )
+    )
+
+
+def test_a_duplicates_followers_are_told_of_the_report_that_stands_from_then_on(
+    desk: Desk,
+) -> None:
+    """DESIGN §2: on mark_duplicate the followers move to the report that stands. Before, the
+    duplicate's reporter was told to "follow that one" and heard nothing more unless they did:
+    not when it was verified, not when it was fixed."""
+    parent = desk.submit(reporter_email="first@warga.example")
+    _follower(desk, parent, "budi@warga.example", confirmed=True, active=False)  # said stop
+    ticket = desk.submit(reporter_email="Sari@Warga.example")
+    ticket.reporter_language = "en"
+    _follower(desk, ticket, "budi@warga.example", confirmed=True, active=True)
+    _follower(desk, ticket, "asked@warga.example", confirmed=False, active=True)
+    _follower(desk, ticket, "stopped@warga.example", confirmed=True, active=False)
+    _follower(desk, ticket, "dewi@warga.example", confirmed=True, active=True)
+
+    desk.act(ticket, "mark_duplicate", duplicate_of=parent.code)
+
+    link = f"http://127.0.0.1:8000/t/{parent.code}"
+    said = {m.recipient: m.body for m in mails(desk, ticket)}
+    assert set(said) == {"sari@warga.example", "budi@warga.example", "dewi@warga.example"}
+    carried = f"which is being handled; you will get its updates by e-mail from now on: {link}"
+    assert carried in said["sari@warga.example"] and carried in said["dewi@warga.example"]
+    # Budi had stopped mail about the report that stands: he is not put back on it.
+    assert f"which is being handled; follow that one: {link}" in said["budi@warga.example"]
+
+    desk.act(parent, "verify")
+
+    told = {m.recipient: m for m in mails(desk, parent)}
+    assert set(told) == {"first@warga.example", "sari@warga.example", "dewi@warga.example"}
+    sari = told["sari@warga.example"]
+    assert sari.language == "en"  # she reported in English
+    assert sari.subject == f"[Tanggap] Report {parent.code}: Waiting (verified)"
+    assert "because you follow this report" in sari.body
+    row = desk.session.scalars(
+        select(Subscription).where(
+            Subscription.ticket_id == parent.id, Subscription.email == "sari@warga.example"
+        )
+    ).one()
+    assert sari.unsubscribe_url is not None and row.unsubscribe_token in sari.unsubscribe_url
+    assert row.supported_at is None  # carried, not a "me too"
+    assert parent.supporters == 0
+
+
+def test_a_duplicate_of_a_report_the_public_may_not_see_carries_nobody(desk: Desk) -> None:
+    parent = desk.submit(category="illegal_levy")
+    ticket = desk.submit(reporter_email="sari@warga.example")
+    desk.act(ticket, "mark_duplicate", duplicate_of=parent.code)
+
+    (mail,) = mails(desk, ticket)
+    assert parent.code not in mail.body  # its code would tell that it exists
+    desk.act(parent, "verify", "admin")
+    assert "sari@warga.example" not in {m.recipient for m in mails(desk, parent)}
 
 
 def test_daily_digest_lists_breaches_once_a_day_from_seven_local(desk: Desk) -> None:

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import typer.main
 import typer.testing
+from sqlalchemy import CursorResult, func, select, update
 from typer._click import Command
 from typer.testing import CliRunner
 
 from cli import context
 from engine.db import Database
+from engine.models import Staff
 
 
 @cache
@@ -24,6 +27,45 @@ def _command(app: typer.Typer) -> Command:
     what ``cli.main`` registers at import (the callbacks run as registered, their modules'
     names looked up at call time), and click keeps no state in a command between invocations."""
     return typer.main.get_command(app)
+
+
+def newest_staff_id(database: Database) -> int:
+    """The staff table's highest id (0 while it is empty)."""
+    with database.reading() as session:
+        return session.scalar(select(func.max(Staff.id))) or 0
+
+
+def deactivate_staff_after(database: Database, newest: int) -> int:
+    """Deactivate every member still active whose id is above ``newest``; how many were. A plain
+    UPDATE of the flag (no hand-back of tickets, no mail): deleting them fails on the rows that
+    name them (tickets, timeline, keys)."""
+    with database.transaction() as session:
+        done = session.execute(
+            update(Staff).where(Staff.id > newest, Staff.active.is_(True)).values(active=False)
+        )
+    return cast(CursorResult[Any], done).rowcount
+
+
+@pytest.fixture(autouse=True)
+def _staff_added_leave(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No staff member a CLI test adds outlives it: members it committed to the suite's database
+    (``staff add``, ``add_staff``), in the test or in its function-scoped fixtures, are
+    deactivated after it. The suite's database outlives each test, and a member left active
+    there acted on later tests: an active supervisor of DBM was sent the daily digest another
+    file's test expected for its own supervisor alone.
+
+    The staff table's highest id is noted before the test. Module- and session-scoped fixtures
+    are set up before any function-scoped one (pytest sorts a test's fixtures by scope), so the
+    members they add for several tests are older than the note and stay. A test that never
+    uses the suite's ``database`` (a fresh SQLite file of its own, a subprocess) is left alone:
+    nothing of it can be there, and asking for it would create that database for nothing."""
+    if "database" not in request.fixturenames:
+        yield
+        return
+    database: Database = request.getfixturevalue("database")
+    newest = newest_staff_id(database)
+    yield
+    deactivate_staff_after(database, newest)
 
 
 @pytest.fixture

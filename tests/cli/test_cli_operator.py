@@ -811,7 +811,6 @@ def test_cli_staff_add_refuses_an_existing_address_unless_update(
         member = session.scalars(select(Staff).where(Staff.email == officer)).one()
         assert member.name == "Budi [bold]Santoso[/bold]"
 
-    # (staff stays staff: this database outlives the test, and supervisors get digests)
     out = ok(tanggap, "staff", "add", officer, "--name", "Budi S.", "--agency", "DISHUB",
              "--update")  # fmt: skip
     assert out.strip() == f"{officer}: staff of DISHUB"

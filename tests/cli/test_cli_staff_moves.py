@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 
-import pytest
 from typer.testing import CliRunner
 
 from engine.db import Database
@@ -19,29 +17,10 @@ from engine.keys import authenticate
 
 from .test_cli_operator import MONAS, ok, refused
 
-#: Members these tests commit, deactivated after each test (``_members_leave``): on PostgreSQL
-#: the suite's database outlives the test, and an active supervisor of DBM left behind was
-#: sent the daily digest another file's test expects for its own supervisor alone.
-_ADDED: list[str] = []
-
-
-@pytest.fixture(autouse=True)
-def _members_leave(database: Database) -> Iterator[None]:
-    yield
-    if _ADDED:
-        from sqlalchemy import update
-
-        from engine.models import Staff
-
-        with database.transaction() as session:
-            session.execute(update(Staff).where(Staff.email.in_(_ADDED)).values(active=False))
-        _ADDED.clear()
-
 
 def _member(tanggap: CliRunner, name: str, role: str, agency: str) -> str:
     email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@dbm.example"
     ok(tanggap, "staff", "add", email, "--name", name, "--role", role, "--agency", agency)
-    _ADDED.append(email)
     return email
 
 

@@ -421,6 +421,17 @@ def _active(runner: CliRunner) -> list[str]:
     return [row["code"] for row in json.loads(run(runner, "areas", "list", "--json"))]
 
 
+def _renamed_file(tmp_path: Path) -> Path:
+    """The official file with Kelurahan Baru (31.75.05.1002) renamed "Baru Raya"."""
+    features = json.loads(OFFICIAL.read_bytes())["features"]
+    for feature in features:
+        if feature["properties"]["kode"] == "31.75.05.1002":
+            feature["properties"]["nama"] = "Baru Raya"
+    renamed = tmp_path / "renamed.geojson"
+    renamed.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return renamed
+
+
 ONE_KELURAHAN = ("--code", "kode", "--name", "nama", "--level", "tingkat")
 PLUIT = ("-6.1180", "106.7900")
 
@@ -508,12 +519,7 @@ def test_cli_areas_import_dry_run_says_what_would_change_writes_nothing(
     refused = run(on_fresh, "areas", "import", str(one), *ONE_KELURAHAN, "--dry-run", code=2)
     assert "leaves out 316 active areas" in refused
     # A rename: the offices whose addresses would change are named; none is changed.
-    features = json.loads(OFFICIAL.read_bytes())["features"]
-    for feature in features:
-        if feature["properties"]["kode"] == "31.75.05.1002":
-            feature["properties"]["nama"] = "Baru Raya"
-    renamed = tmp_path / "renamed.geojson"
-    renamed.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    renamed = _renamed_file(tmp_path)
     out = run(on_fresh, "areas", "import", str(renamed), "--mapping", str(MAPPING), "--dry-run")
     assert counts(out) == {"area.updated": 1, "area_office.updated": 1}
     assert "office addresses changed: KEL-31.75.05.1002 Kantor Kelurahan Baru Raya" in out
@@ -528,12 +534,7 @@ def test_cli_areas_import_dry_run_leaves_the_write_lock_to_the_service(
     """A dry run on the database itself held SQLite's one write lock while it ran: every
     submission and flow waited for it, then failed "database is locked". It works on a copy."""
     run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
-    features = json.loads(OFFICIAL.read_bytes())["features"]
-    for feature in features:
-        if feature["properties"]["kode"] == "31.75.05.1002":
-            feature["properties"]["nama"] = "Baru Raya"
-    renamed = tmp_path / "renamed.geojson"
-    renamed.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    renamed = _renamed_file(tmp_path)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))

@@ -114,10 +114,11 @@ def list_tickets(
     leaves out tickets on hold: a paused deadline moves.
 
     Later pages are ranked as the first was (`as_of`, kept by `next_cursor`): a deadline
-    passing while a client walks the pages moves no ticket (each item's `overdue` is as of
-    now). What an event changed since `as_of` cannot be ranked as it stood then: `changed`
-    counts those tickets, which may show twice or not at all on the pages still to come;
-    start again from the first page to see them in place."""
+    passing while a client walks the pages moves no ticket. The filters and each item's
+    `overdue` are as of now. What else changed since `as_of` (an event that may move a clock,
+    a catalogue load) cannot be ranked as it stood then: `changed` counts those tickets, which
+    may show twice or not at all on the pages still to come; start again from the first page
+    to see them in place."""
     page = worklist(session, key, query.filter, now=now, limit=query.limit, cursor=query.cursor)
     return WorkPageRead(
         items=[WorkItemRead.of(w) for w in page.items],

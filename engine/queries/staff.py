@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import visibility
@@ -25,11 +25,12 @@ from engine.keys import (
     visible,
 )
 from engine.ledger import told_of
-from engine.lifecycle import OPEN_STATES, Trigger
+from engine.lifecycle import OPEN_STATES, Role, Trigger
 from engine.models import (
     Agency,
     Area,
     Attachment,
+    CatalogueRevision,
     Category,
     Escalation,
     Notification,
@@ -198,6 +199,30 @@ def _code_id(session: Session, model: Any, code: str, what: str) -> int:
     return int(session.scalars(select(model.id).where(model.code == stored)).one())
 
 
+#: Events that never move a ticket in the ranking: no clock starts, stops or moves with them
+#: (a staff comment may: a receiving agency's first action ends its acceptance clock).
+_STILL = (Trigger.RATE, Trigger.MERGE, Trigger.UNPUBLISH, Trigger.REPUBLISH, Trigger.REDACT)
+
+
+def _changed_since(session: Session, listed: Select[Any], as_of: datetime) -> int:
+    """How many tickets of the list ``listed`` (before its cursor) may stand elsewhere in the
+    ranking than at ``as_of`` (``worklist``)."""
+    if session.scalar(select(CatalogueRevision.id).where(CatalogueRevision.loaded_at > as_of)):
+        moved: ColumnElement[bool] = Ticket.id.is_not(None)  # every open clock may be re-timed
+    else:
+        since = select(TicketEvent.ticket_id).where(
+            TicketEvent.created_at > as_of,
+            TicketEvent.trigger.not_in([t.value for t in _STILL]),
+            or_(
+                TicketEvent.trigger != Trigger.COMMENT.value,
+                TicketEvent.actor_role != Role.CITIZEN.value,
+            ),
+        )
+        moved = Ticket.id.in_(since)
+    counted = listed.where(moved).with_only_columns(func.count(Ticket.id.distinct()))
+    return session.scalar(counted) or 0
+
+
 def worklist(
     session: Session,
     viewer: KeyHolder,
@@ -214,14 +239,23 @@ def worklist(
     paused), the longest hold first; among equals in the order they were filed.
 
     Later pages keep the first page's ranking as far as time goes: the cursor carries the
-    instant the first page was ranked at (``WorkPage.as_of``), and overdue, at risk and the
-    ranking are judged at it (``overdue_clause``), so a deadline passing between two pages
-    moves no ticket: it is neither shown twice nor skipped. Each item's ``overdue`` is as of
-    ``now``. What an event changes after ``as_of`` (a hold, a new priority, a transfer, a new
-    report) cannot be ranked as it stood then: ``WorkPage.changed`` counts those tickets,
-    which a client may find twice or not at all in the pages still to come; start again from
-    the first page to see them in place. Raises ``RuleViolated`` (``invalid_cursor``) for a
-    cursor this function did not write."""
+    instant the first page was ranked at (``WorkPage.as_of``), and the ranking is judged at it
+    (``overdue_clause``), so a deadline passing between two pages moves no ticket: it is
+    neither shown twice nor skipped. The filters (``overdue``, ``at_risk_hours``) and each
+    item's ``overdue`` are as of ``now``: a ticket that became overdue is on the later pages
+    of an overdue list (it ranked among the running at ``as_of``, after every overdue one),
+    one that is no longer "at risk" because it is overdue leaves an at-risk list, as a
+    resolved one leaves any list.
+
+    What changed since ``as_of`` otherwise cannot be ranked as it stood then, and
+    ``WorkPage.changed`` counts the tickets of the list it touched, which a client may find
+    twice or not at all in the pages still to come (start again from the first page to see
+    them in place): those with an event since (a hold, a new priority, a transfer, a new
+    report, staff's comment: a receiving agency's action ends its acceptance clock) but for
+    the events that never move a clock (the reporter's comment, a rating, a merge, publishing
+    and redacting); every ticket of the list when a catalogue load or a boundary import
+    (``CatalogueRevision``) since may have re-timed every open clock. Raises ``RuleViolated``
+    (``invalid_cursor``) for a cursor this function did not write."""
     after: tuple[int, datetime, int] | None = None
     as_of = now
     if cursor:
@@ -231,7 +265,8 @@ def worklist(
     clocks = running_clocks()
     held = on_hold_since()
     ranked = ranking(clocks.c.due, clocks.c.breach_recorded, held, now, as_of=as_of)
-    late = ranked.late
+    current = ranking(clocks.c.due, clocks.c.breach_recorded, held, now)
+    late = current.late
     query = (
         select(
             Ticket.code,
@@ -275,15 +310,11 @@ def worklist(
     if f.overdue:
         query = query.where(late)
     if f.at_risk_hours is not None:
-        query = query.where(*ranked.at_risk(clocks.c.due, as_of, f.at_risk_hours))
+        query = query.where(*current.at_risk(clocks.c.due, now, f.at_risk_hours))
     changed = 0
     if after is not None:
         if as_of < now:
-            since = select(TicketEvent.ticket_id).where(TicketEvent.created_at > as_of)
-            counted = query.where(Ticket.id.in_(since)).with_only_columns(
-                func.count(Ticket.id.distinct())
-            )
-            changed = session.scalar(counted) or 0
+            changed = _changed_since(session, query, as_of)
         rank_after, at_after, id_after = after
         rank, moment = ranked.rank, ranked.at
         query = query.where(

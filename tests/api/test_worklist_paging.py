@@ -19,7 +19,7 @@ import pytest
 
 from engine.escalation import sweep_batch
 
-from .conftest import Api
+from .conftest import ROOT, Api
 from .test_overdue import _phoned_in_urgent
 
 
@@ -41,6 +41,13 @@ def _page(api: Api, limit: int, cursor: str | None = None) -> dict[str, Any]:
     params: dict[str, Any] = {"limit": limit}
     if cursor:
         params["cursor"] = cursor
+    response = api.client.get("/api/v1/tickets", params=params, headers=api.auth("staff"))
+    assert response.status_code == 200, response.text
+    page: dict[str, Any] = response.json()
+    return page
+
+
+def _page_of(api: Api, params: dict[str, Any]) -> dict[str, Any]:
     response = api.client.get("/api/v1/tickets", params=params, headers=api.auth("staff"))
     assert response.status_code == 200, response.text
     page: dict[str, Any] = response.json()
@@ -130,3 +137,86 @@ def test_a_breach_kept_after_a_later_deadline_stays_above_the_cursor(api: Api) -
     api.clock.tick(5)
     page_2 = _page(api, 500, page_1["next_cursor"])
     assert _ours(page_2, [breached, on_time]) == [(on_time, False)]
+
+
+def test_an_overdue_list_takes_in_what_fell_due_between_pages(api: Api) -> None:
+    """The filters are as of now: a ticket that fell due while the pages were read is on the
+    later pages of the overdue list (it ranked among the running, after every overdue one)."""
+    kept = _urgent(api)  # breached, then lowered: overdue, ranked after the first by deadline
+    api.clock.tick(70)
+    with api.transactions.write() as session:
+        sweep_batch(session, now=api.clock.now)
+    lowered = api.act(kept, "update", "admin", priority="low", note="tidak mendesak")
+    assert lowered.status_code == 200, lowered.text
+    first, second, third = _urgent(api), _urgent(api), _urgent(api)
+    api.clock.tick(45)  # the first is past its hour, the others not yet
+    ours = [first, kept, second, third]
+    whole = [i["code"] for i in _page_of(api, {"overdue": "true", "limit": 500})["items"]]
+    assert [c for c in whole if c in ours] == [first, kept]
+    page_1 = _page_of(api, {"overdue": "true", "limit": whole.index(first) + 1})
+    assert _ours(page_1, ours) == [(first, True)]
+
+    api.clock.tick(30)  # now all three are
+    page_2 = _page_of(api, {"overdue": "true", "limit": 500, "cursor": page_1["next_cursor"]})
+    assert _ours(page_2, ours) == [(kept, True), (second, True), (third, True)]
+
+
+def test_an_at_risk_list_lets_go_of_what_became_overdue_and_takes_in_what_came_at_risk(
+    api: Api,
+) -> None:
+    first, second, third = _urgent(api), _urgent(api), _urgent(api)  # due +60, +70, +80 min
+    at_risk = {"at_risk_hours": "1"}
+    whole = [i["code"] for i in _page_of(api, {**at_risk, "limit": 500})["items"]]
+    assert [c for c in whole if c in (first, second, third)] == [first, second]
+    page_1 = _page_of(api, {**at_risk, "limit": whole.index(first) + 1})
+
+    api.clock.tick(55)  # the second is overdue (not at risk: past that); the third at risk
+    page_2 = _page_of(api, {**at_risk, "limit": 500, "cursor": page_1["next_cursor"]})
+    assert _ours(page_2, [first, second, third]) == [(third, False)]
+
+
+def test_changed_counts_what_may_move_a_ticket_not_what_cannot(api: Api) -> None:
+    citizens = api.submit()["code"]  # verify within a working day: ranks after the urgent one
+    staffs = _urgent(api)
+    page_1 = _first_page_ending_at(api, staffs)
+
+    api.clock.tick(5)
+    said = api.client.post(
+        f"/api/v1/reports/{citizens}/comments",
+        json={"text": "Masih macet"},
+        headers={"X-Reporter-Token": api.tokens[citizens]},
+    )
+    assert said.status_code in (200, 201), said.text
+    assert _page(api, 500, page_1["next_cursor"])["changed"] == 0  # moves no clock
+
+    noted = api.act(citizens, "comment", "staff", note="Petugas menuju lokasi")
+    assert noted.status_code == 200, noted.text
+    assert _page(api, 500, page_1["next_cursor"])["changed"] == 1  # may end a clock
+
+
+def test_a_catalogue_load_between_pages_counts_every_ticket_of_the_list(api: Api) -> None:
+    """A load re-times every open clock (a policy's target, a calendar) with no event on any
+    ticket: every ticket of the list may stand elsewhere now."""
+    first, second = _urgent(api), _urgent(api)
+    page_1 = _first_page_ending_at(api, first)
+    listed = len(_page(api, 500)["items"])
+
+    text = (ROOT / "catalogue" / "jakarta.yaml").read_text()
+    slower = text.replace(
+        "targets: {verify: 1h, assign: 2h, start: 4h, resolve: 48h, accept: 4h}",
+        "targets: {verify: 3h, assign: 2h, start: 4h, resolve: 48h, accept: 4h}",
+    )
+    assert slower != text
+    api.clock.tick(5)
+    loaded = api.client.put(
+        "/api/v1/admin/catalogue",
+        content=slower,
+        headers={**api.auth("admin"), "Content-Type": "application/yaml"},
+    )
+    assert loaded.status_code == 200 and loaded.json()["changed"], loaded.text
+
+    page_2 = _page(api, 500, page_1["next_cursor"])
+    assert page_2["changed"] == listed
+    # Three hours to verify now: both deadlines moved two hours on, the first's behind the
+    # cursor, so it shows again — what "changed" warns of.
+    assert _ours(page_2, [first, second]) == [(first, False), (second, False)]

@@ -80,8 +80,9 @@ def import_(
         bool,
         typer.Option(
             "--deactivate-missing",
-            help="deactivate the imported areas the file leaves out (without it such a file "
-            "is refused): the file replaces the city's areas",
+            help="the file replaces the city's areas: deactivate the imported areas it leaves "
+            "out, and accept catalogue areas it leaves outside (reports there are then "
+            "refused); without it such a file is refused",
         ),
     ] = False,
     dry_run: Annotated[

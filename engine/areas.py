@@ -75,8 +75,11 @@ def import_boundaries(
 
     Active imported areas the file leaves out are deactivated only with ``deactivate_missing``;
     without it such a file raises ``RuleViolated`` (one line: how many, the first few, the
-    option) before anything is written. With it, an area left active under a parent the import
-    would deactivate still raises ``RuleViolated``: the parent must be in the file."""
+    option) before anything is written. So does a file whose areas leave catalogue areas
+    outside (``ImportSummary.left_outside``: reports there would be refused once imported
+    boundaries alone place reports); with the option it is imported, and the caller warns.
+    With it, an area left active under a parent the import would deactivate still raises
+    ``RuleViolated``: the parent must be in the file."""
     checked = check_boundaries(data, mapping, source=source, repair=repair)
     boundaries = checked.file
     rows = {row.code: row for row in session.scalars(select(Area).options(undefer(Area.geometry)))}
@@ -93,6 +96,9 @@ def import_boundaries(
         raise _would_deactivate(boundaries.source, leaving, orphans)
     if orphans:
         raise _would_orphan(boundaries.source, orphans)
+    outside = _left_outside(leaves, boundaries)
+    if outside and not deactivate_missing:
+        raise _would_leave_outside(boundaries.source, outside)
 
     summary = ImportSummary(repaired=boundaries.repaired, roots=roots)
     for feature in sorted(boundaries.features, key=lambda f: (f.level.depth, f.code)):
@@ -102,7 +108,7 @@ def import_boundaries(
         summary.count(summary.deactivated, "area")
     session.flush()
     sync_area_offices(session, summary)
-    summary.left_outside = _left_outside(leaves, boundaries)
+    summary.left_outside = outside
     if summary.changed:
         # An area renamed renames its generated office's addresses: waiting mail follows.
         reread = waiting_mail.readdress_waiting(
@@ -191,6 +197,21 @@ def _would_deactivate(
         message,
         key="boundaries_would_deactivate",
         params={"deactivated": len(leaving), "orphaned": len(orphans)},
+    )
+
+
+def _would_leave_outside(source: str, outside: list[str]) -> RuleViolated:
+    """A file that covers only part of the catalogue's areas: once boundaries are imported
+    they alone place reports, so every report in the rest of the city would be refused (a
+    first import of one kelurahan by mistake: the city offline, with a warning and exit 0)."""
+    named = _named(outside[:_NAMED], len(outside))
+    return RuleViolated(
+        f"nothing imported: {source} covers none of {len(outside)} catalogue areas ({named}); "
+        f"imported boundaries alone place reports, so reports there would be refused as "
+        f"outside every service area. Import a file that covers them, or, if the file is "
+        f"meant to replace the city's areas, import it with --deactivate-missing",
+        key="boundaries_leave_outside",
+        params={"outside": len(outside)},
     )
 
 

@@ -122,7 +122,7 @@ def test_cli_areas_list_shows_file_names_as_text(on_fresh: CliRunner, tmp_path: 
             }
         )
     )
-    run(on_fresh, "areas", "import", str(file))
+    run(on_fresh, "areas", "import", str(file), "--deactivate-missing")  # far from Jakarta
 
     out = run(on_fresh, "areas", "list", "--level", "kota")
 
@@ -146,11 +146,12 @@ def test_cli_areas_import_says_which_office_addresses_a_rename_changed(
         }
         file.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
 
+    far = "--deactivate-missing"  # a city far from Jakarta's catalogue areas
     write("Kampung")
-    assert "office addresses changed" not in run(on_fresh, "areas", "import", str(file))
+    assert "office addresses changed" not in run(on_fresh, "areas", "import", str(file), far)
     write("Kampung [b]Baru[/b]")
 
-    out = run(on_fresh, "areas", "import", str(file))
+    out = run(on_fresh, "areas", "import", str(file), far)
 
     assert (
         "office addresses changed: KOTA-K9 Kantor Kampung [b]Baru[/b]: "
@@ -159,11 +160,12 @@ def test_cli_areas_import_says_which_office_addresses_a_rename_changed(
     ) in " ".join(out.split())
 
 
-def test_cli_areas_import_warns_of_catalogue_areas_the_file_leaves_outside(
+def test_cli_areas_import_refuses_then_warns_of_catalogue_areas_the_file_leaves_outside(
     on_fresh: CliRunner, tmp_path: Path
 ) -> None:
     """Imported boundaries alone place reports: a file of one area far away (or one kelurahan)
-    silently turned the rest of the city into "outside every service area"."""
+    silently turned the rest of the city into "outside every service area". Refused unless
+    the file is meant to replace the city's areas; then imported, with a warning."""
     square = [[[120.0, -1.0], [120.01, -1.0], [120.01, -0.99], [120.0, -0.99], [120.0, -1.0]]]
     file = tmp_path / "one.geojson"
     feature = {
@@ -173,7 +175,13 @@ def test_cli_areas_import_warns_of_catalogue_areas_the_file_leaves_outside(
     }
     file.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
 
-    out = run(on_fresh, "areas", "import", str(file))
+    for dry in ((), ("--dry-run",)):
+        refused = run(on_fresh, "areas", "import", str(file), *dry, code=2)
+        assert refused.startswith(f"error: nothing imported: {file} covers none of 19 catalogue")
+        assert refused.rstrip().endswith("import it with --deactivate-missing")
+    assert "inside 31.71.01.1001" in run(on_fresh, "areas", "locate", "-6.1754", "106.8272")
+
+    out = run(on_fresh, "areas", "import", str(file), "--deactivate-missing")
 
     warning = next(line for line in out.splitlines() if line.startswith("warning:"))
     assert "imported boundaries alone now place reports" in warning

@@ -66,7 +66,11 @@ def encode(features: list[dict]) -> bytes:
 def run_import(
     session: Session, features: list[dict] | bytes, mapping: BoundaryMapping = MAPPING, **kw: Any
 ) -> Any:
+    """Import the imaginary city beside the Jakarta catalogue: a file that leaves catalogue
+    areas outside (all of Jakarta's) is imported only as the city's areas, so that is the
+    default here (``deactivate_missing``); a test of a refusal passes False."""
     data = features if isinstance(features, bytes) else encode(features)
+    kw.setdefault("deactivate_missing", True)
     return import_boundaries(session, data, mapping, source="kota99.geojson", now=NOW, **kw)
 
 
@@ -167,7 +171,7 @@ def test_import_leaving_areas_out_refused_without_option_nothing_written(session
     before = counts(session)
 
     with pytest.raises(RuleViolated) as refused:
-        run_import(session, city(drop="99.01.01.1001"))
+        run_import(session, city(drop="99.01.01.1001"), deactivate_missing=False)
 
     assert refused.value.message == (
         "nothing imported: kota99.geojson leaves out 1 active area, which the import would "
@@ -178,6 +182,24 @@ def test_import_leaving_areas_out_refused_without_option_nothing_written(session
     assert counts(session) == before
     assert area(session, "99.01.01.1001").active is True
     assert place(session, lat=-0.995, lon=120.005).code == "99.01.01.1001"
+
+
+def test_import_leaving_catalogue_areas_outside_refused_without_option(session) -> None:
+    """A tester's report: a first import of one kelurahan took the rest of the city offline
+    (imported boundaries alone place reports) with a warning and exit 0. Refused now unless the
+    file is meant to replace the city's areas; nothing written."""
+    before = counts(session)
+
+    with pytest.raises(RuleViolated) as refused:
+        run_import(session, city(), deactivate_missing=False)
+
+    assert refused.value.code == "boundaries_leave_outside"
+    message = refused.value.message
+    assert message.startswith("nothing imported: kota99.geojson covers none of 19 catalogue areas")
+    assert "reports there would be refused as outside every service area" in message
+    assert message.endswith("import it with --deactivate-missing")
+    assert counts(session) == before
+    assert place(session, lat=-6.1754, lon=106.8272).code == "31.71.01.1001"  # Monas: Gambir
 
 
 def test_import_never_leaves_an_area_active_under_a_parent_it_deactivates(session) -> None:

@@ -549,8 +549,13 @@ def test_admin_catalogue_reload_names_each_office_whose_addresses_changed(api: A
     }
     geojson = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
     with api.transactions.write() as session:
-        import_boundaries(
-            session, geojson, BoundaryMapping(), source="k.geojson", now=api.clock.now
+        import_boundaries(  # a kota far from Jakarta: the file is the city's areas
+            session,
+            geojson,
+            BoundaryMapping(),
+            source="k.geojson",
+            now=api.clock.now,
+            deactivate_missing=True,
         )
     text = (ROOT / "catalogue" / "jakarta.yaml").read_text()
     edited = text.replace('head_email: "kota-{slug}.head@', 'head_email: "wali-{slug}.head@', 1)

@@ -16,7 +16,9 @@ hands over at once; other processes (the flows, the command line) still meet SQL
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -28,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import ScratchCopyFailed
 
 _READ_ONLY = "tanggap_read_only"
 #: On a connection's ``info``: it holds its engine's writer queue (``make_engine``).
@@ -164,6 +168,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+#: The name of a dry run's copy folder begins so, then the pid of the process that made it.
+_SCRATCH = "tanggap-scratch-"
+
+
+def _copy_failed(where: str, reason: str) -> ScratchCopyFailed:
+    return ScratchCopyFailed(
+        f"the dry run's copy of the database could not be made in {where} ({reason}): it "
+        f"needs as much free space as the database; set TMPDIR to a folder with room"
+    )
+
+
+def _remove_stale_copies() -> None:
+    """Remove the copies a dry run killed outright (SIGKILL, a power cut) left behind: a whole
+    copy of the city's database, reporters' addresses included. A folder whose process is
+    gone is stale; one of a running process (a dry run now) is left alone."""
+    try:
+        folders = list(Path(tempfile.gettempdir()).glob(f"{_SCRATCH}*"))
+    except OSError:
+        return
+    for folder in folders:
+        pid = folder.name.removeprefix(_SCRATCH).partition("-")[0]
+        if not pid.isdigit() or not folder.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (PermissionError, OverflowError, ValueError):
+            continue  # another user's live process, or not a pid at all
+
+
 class Database:
     """Owns the Engine; hands out sessions whose transaction the caller scopes."""
 
@@ -210,12 +245,21 @@ class Database:
         whole import: seconds to minutes), and every submission and every flow would wait for
         it, then fail "database is locked". PostgreSQL (and SQLite in memory): this database;
         it locks only the rows a change touches, and the caller rolls the change back.
-        Raises ``sqlite3.Error`` when the copy cannot be made (no space, unreadable file)."""
+
+        The copy's folder is named with this process's id; a folder a dry run killed outright
+        left behind is removed by the next one (``_remove_stale_copies``). Raises
+        ``ScratchCopyFailed`` naming the folder when the copy cannot be made or fills it."""
         source = sqlite_file(self.url)
         if source is None:
             yield self
             return
-        with tempfile.TemporaryDirectory(prefix="tanggap-scratch-") as folder:
+        _remove_stale_copies()
+        where = tempfile.gettempdir()
+        try:
+            folder = tempfile.mkdtemp(prefix=f"{_SCRATCH}{os.getpid()}-")
+        except OSError as exc:
+            raise _copy_failed(where, exc.strerror or str(exc)) from None
+        try:
             target = Path(folder) / "scratch.db"
             reading = sqlite3.connect(source, timeout=30)
             try:
@@ -224,13 +268,21 @@ class Database:
                     reading.backup(writing)
                 finally:
                     writing.close()
+            except sqlite3.Error as exc:
+                raise _copy_failed(folder, str(exc)) from None
             finally:
                 reading.close()
             copy = Database(f"sqlite:///{target}")
             try:
                 yield copy
+            except OperationalError as exc:
+                if "full" in str(exc.orig):  # the copy grew past the room left there
+                    raise _copy_failed(folder, str(exc.orig)) from None
+                raise
             finally:
                 copy.dispose()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def between_write_batches(self) -> None:
         """Pace a long run of write transactions (a sweep's catch-up).

@@ -216,3 +216,10 @@ class ConfigurationError(TanggapError):
 
 class DatabaseNotReady(ConfigurationError):
     code = "database_not_ready"
+
+
+class ScratchCopyFailed(ConfigurationError):
+    """The private copy of an SQLite database a dry run works on could not be made or written
+    (the temporary directory full or unwritable: ``TMPDIR``)."""
+
+    code = "scratch_copy_failed"

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -563,6 +564,80 @@ def test_cli_areas_import_dry_run_leaves_the_write_lock_to_the_service(
     names = {r["code"]: r["name"] for r in json.loads(run(on_fresh, "areas", "list", "--json"))}
     assert names["31.75.05.1002"] == "Baru" and names["31.71.01"] == "Gambir Baru"
     assert list(scratch.iterdir()) == []  # the copy is gone
+
+
+@needs_official
+def test_cli_areas_import_dry_run_names_the_folder_its_copy_cannot_be_made_in(
+    on_fresh: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tester's report: a full temporary directory was "the database failed: database or
+    disk is full", and an operator would think the city's database is full."""
+    run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
+    renamed = _renamed_file(tmp_path)
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    out = run(on_fresh, "areas", "import", str(renamed), "--mapping", str(MAPPING), "--dry-run",
+              code=2)  # fmt: skip
+    assert out == (
+        f"error: the dry run's copy of the database could not be made in {missing} (No such "
+        "file or directory): it needs as much free space as the database; set TMPDIR to a "
+        "folder with room\n"
+    )
+
+    room = tmp_path / "full"
+    room.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(room))
+    real = sqlite3.connect
+
+    class _Full:
+        def __init__(self, connection: sqlite3.Connection) -> None:
+            self.connection = connection
+
+        def backup(self, *_: object, **__: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def close(self) -> None:
+            self.connection.close()
+
+    def connect(path: object, *args: object, **kwargs: object) -> object:
+        made = real(path, *args, **kwargs)  # type: ignore[call-overload]
+        return _Full(made) if str(path).endswith("fresh.db") else made
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    out = run(on_fresh, "areas", "import", str(renamed), "--mapping", str(MAPPING), "--dry-run",
+              code=2)  # fmt: skip
+    assert out.startswith(f"error: the dry run's copy of the database could not be made in {room}")
+    assert "(database or disk is full)" in " ".join(out.split())
+    assert list(room.iterdir()) == []  # nothing left of the attempt
+
+
+@needs_official
+def test_cli_areas_import_dry_run_removes_the_copy_a_killed_one_left_behind(
+    on_fresh: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dry run killed outright (SIGKILL) left a whole copy of the city's database, reporters'
+    addresses included, in the temporary directory for good."""
+    run(on_fresh, "areas", "import", str(OFFICIAL), "--mapping", str(MAPPING))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    dead = scratch / f"tanggap-scratch-{_ended_pid()}-abc"
+    dead.mkdir()
+    (dead / "scratch.db").write_bytes(b"reporters' addresses")
+    alive = scratch / f"tanggap-scratch-{os.getppid()}-def"  # a dry run running now
+    alive.mkdir()
+
+    run(on_fresh, "areas", "import", str(_renamed_file(tmp_path)), "--mapping", str(MAPPING),
+        "--dry-run")  # fmt: skip
+
+    assert list(scratch.iterdir()) == [alive]
+
+
+def _ended_pid() -> int:
+    """The id of a process that has ended (and been waited for)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 @needs_official

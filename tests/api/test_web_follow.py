@@ -118,6 +118,23 @@ def test_a_duplicate_points_to_the_report_its_followers_now_follow(api: Api) -> 
     assert FORM in api.client.get(f"/t/{parent}").text
 
 
+def test_a_duplicate_of_a_report_the_public_may_not_see_claims_no_followers_moved(
+    api: Api,
+) -> None:
+    """A tester's report: the page said its followers now follow "that one" and named none;
+    nobody is moved to a report the public may not see (``following.carry_followers``)."""
+    parent = api.submit(category="illegal_levy", description="Diminta uang di loket")["code"]
+    child = api.submit()["code"]
+    marked = api.act(child, "mark_duplicate", "admin", duplicate_of=parent)
+    assert marked.status_code == 200, marked.text
+    html = api.client.get(f"/t/{child}?lang=en").text
+    assert (
+        '<p id="follow" class="follow-closed">This report is the same as another one, which is '
+        "being handled. If you see another problem:"
+    ) in html
+    assert "now follow" not in html and parent not in html
+
+
 def test_a_non_public_report_s_page_is_its_reporter_s_and_offers_no_following(api: Api) -> None:
     code = api.submit(category="illegal_levy", description="Diminta uang di loket")["code"]
     assert api.client.get(f"/t/{code}").status_code == 404

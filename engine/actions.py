@@ -35,6 +35,7 @@ from engine.actors import (
     check_reporter,
 )
 from engine.catalogue.lookup import get_agency
+from engine.codes import not_found
 from engine.errors import (
     ConfigurationError,
     Forbidden,
@@ -161,7 +162,7 @@ class _Step:
         self.rule: Rule = RULES_BY_TRIGGER[trigger]
         # Who is asking before what the ticket is: a wrong token, or a ticket of another
         # agency, is always a 403, never a conflict that tells its state or version. (A merge
-        # reaches any ticket: a duplicate may point across agencies.)
+        # reaches the ticket that stands, which the actor must see: below.)
         if actor.role is Role.CITIZEN:
             check_reporter(actor, ticket, typed=code)
         else:
@@ -172,6 +173,14 @@ class _Step:
         self.related: list[Ticket] = [get_ticket(session, other) for other in related]
         for other, found in zip(related, self.related, strict=True):
             check_not_withheld(session, actor, found, typed=other)
+            if actor.role in (Role.STAFF, Role.SUPERVISOR):
+                # A ticket the actor may not see (another agency's; a pungli complaint) is, to
+                # them, no ticket, on every door (the API's keys.act said so already): the
+                # merge would write on it, and a refusal naming its state would confirm it.
+                try:
+                    check_reach(session, actor, found)
+                except (Forbidden, TicketNotFound):
+                    raise TicketNotFound(not_found(other)) from None
         if self.related:
             lock_tickets(session, [self.ticket, *self.related])
         self.actor = actor

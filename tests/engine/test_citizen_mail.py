@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.digest import queue_digests
-from engine.errors import RuleViolated
+from engine.errors import RuleViolated, TicketNotFound
 from engine.housekeeping import check_calendar, close_resolved_batch
 from engine.models import (
     Notification,
@@ -279,7 +279,7 @@ def test_a_duplicates_followers_are_told_of_the_report_that_stands_from_then_on(
 def test_a_duplicate_of_a_report_the_public_may_not_see_carries_nobody(desk: Desk) -> None:
     parent = desk.submit(category="illegal_levy")
     ticket = desk.submit(reporter_email="sari@warga.example")
-    desk.act(ticket, "mark_duplicate", duplicate_of=parent.code)
+    desk.act(ticket, "mark_duplicate", "governor", duplicate_of=parent.code)  # sees both
 
     (mail,) = mails(desk, ticket)
     assert parent.code not in mail.body  # its code would tell that it exists
@@ -409,3 +409,23 @@ def test_staff_timezone_unknown_refused_naming_the_field(desk: Desk, typed: str)
     assert "Asia/Makassar (WITA)" in message
     assert "\x00" not in message
     assert desk.session.get(Staff, desk.staff["supervisor"].id).timezone is None
+
+
+@pytest.mark.parametrize("category", ["garbage_pile", "illegal_levy"])
+def test_staff_naming_a_ticket_they_may_not_see_as_the_original_learn_nothing(
+    desk: Desk, category: str
+) -> None:
+    """A tester's report: on the command line Dishub staff could mark their report a duplicate
+    of another agency's ticket (a pungli complaint too), and so confirm its code; the API
+    answered such a code as unknown already. Every door now does."""
+    other = desk.submit(category=category, description="Sampah menumpuk di depan pasar")
+    ticket = desk.submit()
+    with pytest.raises(TicketNotFound) as unseen:
+        desk.act(ticket, "mark_duplicate", duplicate_of=other.code)
+    with pytest.raises(TicketNotFound) as unknown:
+        desk.act(ticket, "mark_duplicate", duplicate_of="JKT-ZZZZ-ZZZZ")
+    assert unseen.value.message == unknown.value.message.replace("JKT-ZZZZ-ZZZZ", other.code)
+    assert ticket.state == "submitted" and other.version == 1
+    # The governor's office sees every ticket, and may.
+    desk.act(ticket, "mark_duplicate", "governor", duplicate_of=other.code)
+    assert ticket.duplicate_of is other

@@ -40,7 +40,8 @@ def list_(
     ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
 ) -> None:
-    """List outbox e-mails, newest first: recipient, subject, status, attempts."""
+    """List outbox e-mails, newest first: id, ticket, recipient, status, attempts, when queued
+    (--failed: the provider's error too); --json adds the kind, subject and the rest."""
     if pending and failed:
         raise UsageError("choose one of --pending and --failed")
     with reported_errors(), database().reading() as session:

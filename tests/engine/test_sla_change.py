@@ -435,7 +435,7 @@ def test_every_trigger_with_every_input_steps_version_once_and_replays(desk, pho
         desk.act(ticket, action, who, **fields)
         _check(desk, ticket)
     other = desk.ticket_in("verified")
-    desk.act(other, "mark_duplicate", duplicate_of=ticket.code, note="sama")
+    desk.act(other, "mark_duplicate", "admin", duplicate_of=ticket.code, note="sama")  # DBM's
     _check(desk, other)
     _check(desk, ticket)
 

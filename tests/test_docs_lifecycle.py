@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -80,6 +82,20 @@ def one_name(cell: str, where: str) -> str:
     match = re.fullmatch(r"`([a-z0-9_-]+)`", cell)
     assert match, f"{where}: {cell!r} is not one backticked name"
     return match.group(1)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def named_rows(heading: str, column: str, vocabulary: type[E]) -> dict[E, dict[str, str]]:
+    """The rows of the table under ``heading``, by the ``vocabulary`` word in ``column``: one
+    row per word, and no row for a word the engine does not have."""
+    rows = table(heading)
+    names = [one_name(row[column], f"{column} column") for row in rows]
+    assert len(names) == len(set(names)), f"a {column} has two rows: {sorted(names)}"
+    engine = {word.value for word in vocabulary}
+    assert set(names) == engine, f"doc: {set(names) - engine}; engine: {engine - set(names)}"
+    return {vocabulary(name): row for name, row in zip(names, rows, strict=True)}
 
 
 def moves(trigger: Trigger) -> dict[State, set[State]]:
@@ -159,12 +175,7 @@ LABELS = re.compile(
 
 
 def state_rows() -> dict[State, dict[str, str]]:
-    rows = table("States")
-    names = [one_name(row["state"], "state column") for row in rows]
-    assert len(names) == len(set(names)), f"a state has two rows: {sorted(names)}"
-    engine = {s.value for s in State}
-    assert set(names) == engine, f"doc: {set(names) - engine}; engine: {engine - set(names)}"
-    return {State(name): row for name, row in zip(names, rows, strict=True)}
+    return named_rows("States", "state", State)
 
 
 @pytest.mark.parametrize("state", list(State), ids=str)
@@ -216,12 +227,7 @@ def may_file(channel: Channel, role: Role) -> bool:
 
 
 def channel_rows() -> dict[Channel, dict[str, str]]:
-    rows = table("Channels")
-    names = [one_name(row["channel"], "channel column") for row in rows]
-    assert len(names) == len(set(names)), f"a channel has two rows: {sorted(names)}"
-    engine = {c.value for c in Channel}
-    assert set(names) == engine, f"doc: {set(names) - engine}; engine: {engine - set(names)}"
-    return {Channel(name): row for name, row in zip(names, rows, strict=True)}
+    return named_rows("Channels", "channel", Channel)
 
 
 @pytest.mark.parametrize("channel", list(Channel), ids=str)

@@ -30,7 +30,7 @@ from engine.models import (
     UndeliverableAddress,
 )
 from engine.models.subscription import TOKEN_CHARS, new_link_token
-from engine.outbox import enqueue, pending_row, ticket_link
+from engine.outbox import enqueue, pending_row, reader_language, ticket_link
 from engine.settings import Settings
 
 #: A pending address is asked at most once in this long, however often it is subscribed again.
@@ -296,7 +296,6 @@ def carry_followers(session: Session, duplicate: Ticket, standing: Ticket, *, no
             select(Subscription.email).where(Subscription.ticket_id == standing.id)
         )
     }
-    own = (duplicate.reporter_email or "").lower()
     carried = 0
     for row in session.scalars(
         select(Subscription)
@@ -310,7 +309,7 @@ def carry_followers(session: Session, duplicate: Ticket, standing: Ticket, *, no
             duplicate, address, said_me_too=row.supported_at is not None
         ):
             continue
-        language = letters.language(duplicate.reporter_language if address == own else row.language)
+        language = reader_language(duplicate, row)
         try:
             with session.begin_nested():  # a "me too" on the standing report may race this
                 session.add(

@@ -41,7 +41,7 @@ from engine.models import (
     TicketEvent,
     UndeliverableAddress,
 )
-from engine.models.subscription import new_link_token
+from engine.models.subscription import new_link_token, told_clause
 from engine.recipients import CHAIN, Addressee, Directory
 from engine.settings import Settings
 from sla import Level, Policy, Recipient, RecipientKind, TimerKind, as_words
@@ -403,6 +403,13 @@ def _reader(
     )
 
 
+def reader_language(ticket: Ticket, row: Subscription) -> str:
+    """The language of the status mail to ``row``'s address about ``ticket``: the reporter's
+    own address reads the language they reported in, any other the one it asked in."""
+    own = row.email.lower() == (ticket.reporter_email or "").lower()
+    return letters.language(ticket.reporter_language if own else row.language)
+
+
 def _told_of_standing(session: Session, ticket: Ticket) -> frozenset[str]:
     """The addresses the report ``ticket`` duplicates tells of its changes (active, confirmed,
     lower case): the readers whose mail may say they now get that report's updates
@@ -413,22 +420,9 @@ def _told_of_standing(session: Session, ticket: Ticket) -> frozenset[str]:
     return frozenset(
         email.lower()
         for email in session.scalars(
-            select(Subscription.email).where(
-                Subscription.ticket_id == standing.id,
-                Subscription.active,
-                Subscription.confirmed_at.is_not(None),
-            )
+            select(Subscription.email).where(Subscription.ticket_id == standing.id, told_clause())
         )
     )
-
-
-def _follows_standing(ticket: Ticket, address: str) -> bool:
-    """Whether ``address`` is told of the changes of the report ``ticket`` duplicates (read in
-    the session ``ticket`` belongs to)."""
-    session = object_session(ticket)
-    if session is None or _standing_code(ticket) is None:
-        return False
-    return address.lower() in _told_of_standing(session, ticket)
 
 
 def _standing_code(ticket: Ticket) -> str | None:
@@ -537,7 +531,7 @@ def on_public_transition(
         if address in dead:
             continue
         reporter = address == own
-        lang = letters.language(ticket.reporter_language if reporter else subscription.language)
+        lang = reader_language(ticket, subscription)
         waiting = held.get(address)
         # A waiting mail this change joins keeps the links it was queued with, whatever this
         # process's own base URL is (a command run elsewhere, on the default).
@@ -710,9 +704,7 @@ def _release_to_supporters(session: Session, ticket: Ticket, now: datetime) -> i
     address still following it gets back the newest status mail withheld from it while it was
     not (``NOT_PUBLIC_NOW``), worded as the ticket is now by ``rewording``: one mail telling
     where the report stands, not every change they missed. Returns how many went back."""
-    following = _supporters(ticket).where(
-        Subscription.active, Subscription.confirmed_at.is_not(None)
-    )
+    following = _supporters(ticket).where(told_clause())
     rows = session.scalars(
         select(Notification)
         .where(
@@ -1091,6 +1083,8 @@ def status_words_now(
     zone = ZoneInfo(settings.timezone)
     until = _dispute_until(ticket, settings, now)
     appeal = _appeal_until(ticket, event, settings, now)
+    original = _standing_code(ticket)
+    session = object_session(ticket)
     reader = _reader(
         lang,
         reporter=reporter,
@@ -1098,9 +1092,10 @@ def status_words_now(
         until=until,
         appeal=appeal,
         zone=zone,
-        follows_original=_follows_standing(ticket, row.recipient),
+        follows_original=original is not None
+        and session is not None
+        and row.recipient.lower() in _told_of_standing(session, ticket),
     )
-    original = _standing_code(ticket)
     state: tuple[str, str | None] | None = None
     if any(e.seq > last and visibility.changes_state(e) for e in events):
         # The state the mail's own events left, its label following the last move up to them

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, String, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base, BigId, UTCDateTime
@@ -58,3 +58,9 @@ def new_link_token() -> str:
     """The secret of a mail link (unsubscribe, confirm): 32 URL-safe characters (``TOKEN_CHARS``)
     of 192 random bits."""
     return secrets.token_urlsafe(24)
+
+
+def told_clause() -> ColumnElement[bool]:
+    """A ``Subscription`` row told of its ticket's changes: active and confirmed (a pending
+    address is told nothing but its confirmation mail; ``engine.following``)."""
+    return and_(Subscription.active, Subscription.confirmed_at.is_not(None))

@@ -39,6 +39,7 @@ from engine.models import (
     Ticket,
     TicketEvent,
 )
+from engine.models.subscription import told_clause
 from engine.presentation import StatePresentation, present
 from engine.queries.holds import on_hold_since
 from engine.queries.overdue import is_overdue, running_clocks
@@ -367,11 +368,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
     subscribers = session.scalar(
         select(func.count())
         .select_from(Subscription)
-        .where(
-            Subscription.ticket_id == ticket.id,
-            Subscription.active,
-            Subscription.confirmed_at.is_not(None),  # a pending address is told nothing
-        )
+        .where(Subscription.ticket_id == ticket.id, told_clause())
     )
     events = [
         StaffEvent(

@@ -266,7 +266,8 @@ def worklist(
     clocks = running_clocks()
     held = on_hold_since()
     ranked = ranking(clocks.c.due, clocks.c.breach_recorded, held, now, as_of=as_of)
-    current = ranking(clocks.c.due, clocks.c.breach_recorded, held, now)
+    # The filters are judged now; on the first page that is the ranking's own instant.
+    current = ranked if as_of == now else ranking(clocks.c.due, clocks.c.breach_recorded, held, now)
     late = current.late
     query = (
         select(

@@ -66,6 +66,20 @@ def test_citizen_mail_reporter_in_english_subscriber_in_indonesian(desk: Desk) -
     assert "karena mengikuti laporan ini" in subscriber.body
 
 
+def _follower(desk: Desk, ticket: Ticket, address: str, *, confirmed: bool, active: bool) -> None:
+    desk.session.add(
+        Subscription(
+            ticket_id=ticket.id,
+            email=address,
+            language="en",
+            active=active,
+            created_at=desk.now,
+            confirmed_at=desk.now if confirmed else None,
+            confirm_token=None if confirmed else f"tok-{address}",
+        )
+    )
+
+
 def test_citizen_mail_goes_to_confirmed_active_followers_only(desk: Desk) -> None:
     ticket = desk.submit(reporter_email="sari@warga.example")
     for address, confirmed, active in (
@@ -73,16 +87,7 @@ def test_citizen_mail_goes_to_confirmed_active_followers_only(desk: Desk) -> Non
         ("stopped@warga.example", True, False),
         ("budi@warga.example", True, True),
     ):
-        desk.session.add(
-            Subscription(
-                ticket_id=ticket.id,
-                email=address,
-                language="id",
-                active=active,
-                created_at=desk.now,
-                confirmed_at=desk.now if confirmed else None,
-            )
-        )
+        _follower(desk, ticket, address, confirmed=confirmed, active=active)
 
     desk.act(ticket, "verify")
 
@@ -217,20 +222,6 @@ def test_a_duplicates_mail_points_at_the_report_to_follow(desk: Desk) -> None:
     ) in last.body
     assert last.html_body is not None and f'<a href="{link}">{parent.code}</a>' in last.html_body
     assert "menyanggah" not in last.body
-
-
-def _follower(desk: Desk, ticket: Ticket, address: str, *, confirmed: bool, active: bool) -> None:
-    desk.session.add(
-        Subscription(
-            ticket_id=ticket.id,
-            email=address,
-            language="en",
-            active=active,
-            created_at=desk.now,
-            confirmed_at=desk.now if confirmed else None,
-            confirm_token=None if confirmed else f"tok-{address}",
-        )
-    )
 
 
 def test_a_duplicates_followers_are_told_of_the_report_that_stands_from_then_on(

@@ -320,6 +320,7 @@ def carry_followers(session: Session, duplicate: Ticket, standing: Ticket, *, no
                         active=True,
                         created_at=now,
                         confirmed_at=now,
+                        carried_from_id=duplicate.id,
                     )
                 )
                 session.flush()

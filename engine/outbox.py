@@ -378,6 +378,10 @@ class _Reader:
     appeal_until: str | None = None
     #: Whether the reader now gets the updates of the report this one duplicates.
     follows_original: bool = False
+    #: The report whose follower the reader was when it was found to be the same problem as
+    #: this one, and whether they made it (``following.carry_followers``); None when they
+    #: follow this report itself.
+    carried_from: tuple[str, bool] | None = None
 
 
 def _reader(
@@ -389,6 +393,7 @@ def _reader(
     appeal: datetime | None,
     zone: ZoneInfo,
     follows_original: bool = False,
+    carried_from: tuple[str, bool] | None = None,
 ) -> _Reader:
     """A status mail's reader; the reporter's windows (``until`` to dispute, ``appeal`` to
     appeal) in words, with the time too: a window ends at the resolution's time of day, not at
@@ -400,7 +405,30 @@ def _reader(
         dispute_until=mail_dates.long_moment(until, lang, zone) if until and reporter else None,
         appeal_until=mail_dates.long_moment(appeal, lang, zone) if appeal and reporter else None,
         follows_original=follows_original,
+        carried_from=None if reporter else carried_from,
     )
+
+
+def _carried_from(session: Session, row: Subscription | None) -> tuple[str, bool] | None:
+    """The code of the report ``row``'s address followed before it was found to be the same
+    problem as this one, and whether the address made it; None for an address that follows
+    this report itself (or a row made before revision 0021)."""
+    if row is None or row.carried_from_id is None:
+        return None
+    duplicate = session.get(Ticket, row.carried_from_id)
+    if duplicate is None:
+        return None
+    return duplicate.code, (duplicate.reporter_email or "").lower() == row.email.lower()
+
+
+def _row_of(session: Session, ticket: Ticket, row: Notification) -> Subscription | None:
+    """The subscription of the address a queued status mail ``row`` is for."""
+    return session.scalars(
+        select(Subscription).where(
+            Subscription.ticket_id == ticket.id,
+            func.lower(Subscription.email) == row.recipient.lower(),
+        )
+    ).first()
 
 
 def reader_language(ticket: Ticket, row: Subscription) -> str:
@@ -466,6 +494,8 @@ def _status_words(
         original=original,
         original_link=ticket_link(original, settings.public_base_url) if original else None,
         follows_original=reader.follows_original,
+        carried_from=reader.carried_from[0] if reader.carried_from else None,
+        made_carried=bool(reader.carried_from and reader.carried_from[1]),
         reporter=reader.reporter,
         not_public=not visibility.published(ticket),
         link=ticket_link(ticket.code, settings.public_base_url),
@@ -548,6 +578,7 @@ def on_public_transition(
             appeal=appeal,
             zone=zone,
             follows_original=address in told_of_standing,
+            carried_from=_carried_from(session, subscription),
         )
         if waiting is not None:
             told = [e for e in news if e.seq >= waiting.first_seq]
@@ -1095,6 +1126,9 @@ def status_words_now(
         follows_original=original is not None
         and session is not None
         and row.recipient.lower() in _told_of_standing(session, ticket),
+        carried_from=(
+            None if session is None else _carried_from(session, _row_of(session, ticket, row))
+        ),
     )
     state: tuple[str, str | None] | None = None
     if any(e.seq > last and visibility.changes_state(e) for e in events):

@@ -48,6 +48,10 @@ class Subscription(Base):
     #: When the latest confirmation mail was queued: a repeated subscribe within a day sends
     #: none (nobody can make the city mail an address over and over).
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The report this address followed (or made) when it was marked a duplicate of this one
+    #: (``following.carry_followers``): their mail says that is why they get it. None for an
+    #: address that followed this report itself.
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
 
 
 #: The characters of a link's token (URL-safe base64): anything else is no link of ours.

@@ -66,12 +66,20 @@ def test_citizen_mail_reporter_in_english_subscriber_in_indonesian(desk: Desk) -
     assert "karena mengikuti laporan ini" in subscriber.body
 
 
-def _follower(desk: Desk, ticket: Ticket, address: str, *, confirmed: bool, active: bool) -> None:
+def _follower(
+    desk: Desk,
+    ticket: Ticket,
+    address: str,
+    *,
+    confirmed: bool,
+    active: bool,
+    language: str = "en",
+) -> None:
     desk.session.add(
         Subscription(
             ticket_id=ticket.id,
             email=address,
-            language="en",
+            language=language,
             active=active,
             created_at=desk.now,
             confirmed_at=desk.now if confirmed else None,
@@ -237,7 +245,7 @@ def test_a_duplicates_followers_are_told_of_the_report_that_stands_from_then_on(
     _follower(desk, ticket, "budi@warga.example", confirmed=True, active=True)
     _follower(desk, ticket, "asked@warga.example", confirmed=False, active=True)
     _follower(desk, ticket, "stopped@warga.example", confirmed=True, active=False)
-    _follower(desk, ticket, "dewi@warga.example", confirmed=True, active=True)
+    _follower(desk, ticket, "dewi@warga.example", confirmed=True, active=True, language="id")
 
     desk.act(ticket, "mark_duplicate", duplicate_of=parent.code)
 
@@ -245,7 +253,17 @@ def test_a_duplicates_followers_are_told_of_the_report_that_stands_from_then_on(
     said = {m.recipient: m.body for m in mails(desk, ticket)}
     assert set(said) == {"sari@warga.example", "budi@warga.example", "dewi@warga.example"}
     carried = f"which is being handled; you will get its updates by e-mail from now on: {link}"
-    assert carried in said["sari@warga.example"] and carried in said["dewi@warga.example"]
+    assert carried in said["sari@warga.example"]
+    assert (
+        "mulai sekarang Anda menerima kabar perkembangannya lewat e-mail"
+        in said["dewi@warga.example"]
+    )
+    # The duplicate's own page is named as its page, not as the report to follow.
+    own = f"This report's page: http://127.0.0.1:8000/t/{ticket.code}"
+    assert own in said["sari@warga.example"] and "Follow it here" not in said["sari@warga.example"]
+    assert (
+        f"Halaman laporan ini: http://127.0.0.1:8000/t/{ticket.code}" in said["dewi@warga.example"]
+    )
     # Budi had stopped mail about the report that stands: he is not put back on it.
     assert f"which is being handled; follow that one: {link}" in said["budi@warga.example"]
 
@@ -256,7 +274,21 @@ def test_a_duplicates_followers_are_told_of_the_report_that_stands_from_then_on(
     sari = told["sari@warga.example"]
     assert sari.language == "en"  # she reported in English
     assert sari.subject == f"[Tanggap] Report {parent.code}: Waiting (verified)"
-    assert "because you follow this report" in sari.body
+    # She made the duplicate, Dewi followed it: each is told why mail of this report reaches them.
+    assert (
+        f"You receive this e-mail because your report {ticket.code} was found to be the same "
+        "problem as this one." in sari.body
+    )
+    assert f"because your report {ticket.code} was found" in (sari.html_body or "")
+    dewi = told["dewi@warga.example"]
+    assert dewi.language == "id"
+    assert (
+        f"Anda menerima surel ini karena Anda mengikuti laporan {ticket.code}, yang dinyatakan "
+        "sama dengan laporan ini." in dewi.body
+    )
+    assert "karena mengikuti laporan ini" not in dewi.body
+    # The standing report's own reporter is told as before.
+    assert "karena melaporkan laporan ini" in told["first@warga.example"].body
     row = desk.session.scalars(
         select(Subscription).where(
             Subscription.ticket_id == parent.id, Subscription.email == "sari@warga.example"

@@ -398,3 +398,38 @@ def test_a_change_made_where_links_point_elsewhere_keeps_each_waiting_mails_link
     # New mail is queued with the links of the process that queues it (the CLI says so).
     menteng = mails[("escalation", head(desk, "KEC-MENTENG"))]
     assert f"http://127.0.0.1:8000/staff/tickets/{ticket.code}" in menteng.text
+
+
+def test_a_carried_followers_waiting_mail_keeps_saying_why_it_reaches_them(desk: Desk) -> None:
+    """A reporter whose report was marked a duplicate follows the report that stands; their
+    status mail of it, reworded after a category correction, still says why it reaches them."""
+    desk.now = wib(9)
+    standing = desk.submit(reporter_email="first@example.id")
+    duplicate = desk.submit(reporter_email="sari@example.id")
+    desk.act(duplicate, "mark_duplicate", "admin", duplicate_of=standing.code)
+    desk.act(standing, "verify", "admin")
+    row = desk.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == standing.id,
+            Notification.kind == "citizen_update",
+            Notification.recipient == "sari@example.id",
+        )
+    ).one()
+    why = f"karena laporan Anda {duplicate.code} dinyatakan sama dengan laporan ini."
+    assert why in row.body
+    row.attempts, row.last_error = 1, "HTTP 503: Service Unavailable"  # waits for its next try
+    desk.session.flush()
+
+    desk.act(
+        standing, "update", "admin", category="broken_traffic_light", note="lampu", public=False
+    )
+
+    desk.session.flush()
+    (status,) = [
+        mail
+        for mail in claim(desk.session, now=desk.now + timedelta(hours=1), limit=100)
+        if mail.recipient == "sari@example.id" and mail.ticket_code == standing.code
+    ]
+    assert "Lampu lalu lintas (APILL) rusak" in status.text
+    assert why in status.text and why in (status.html or "")
+    assert "karena mengikuti laporan ini" not in status.text

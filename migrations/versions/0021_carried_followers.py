@@ -27,11 +27,13 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("subscriptions") as batch:
-        batch.add_column(sa.Column(
+        batch.add_column(
+            sa.Column(
                 "carried_from_id",
                 sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
                 nullable=True,
-            ))
+            )
+        )
         batch.create_foreign_key(
             op.f("fk_subscriptions_carried_from_id_tickets"),
             "tickets",

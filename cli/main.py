@@ -52,6 +52,7 @@ from cli.context import (
 from engine import schema, unknown_variables
 from engine.catalogue import load_catalogue
 from engine.catalogue.lookup import find_agency, find_category
+from engine.db import ROW_ID_MAX
 from engine.errors import CorruptHistory, DatabaseNotReady, RuleViolated, TanggapError
 from engine.lifecycle import mermaid
 from engine.models import Staff
@@ -167,6 +168,12 @@ def _number_words(exc: ClickException) -> str | None:
                 return refused.message
         if value is not None and math.isnan(value):
             return f"{name} is not a number"
+    if high is not None and high >= ROW_ID_MAX:
+        # The database's own ceiling, not a limit anybody chose: 19 digits help nobody.
+        given = _given_number(exc)
+        if given is not None and given > high:
+            return f"{name} is too large"
+        high = None
     if low is not None and high is not None:
         bounds = f" between {shown_bound(low)} and {shown_bound(high)}"
     elif low is not None:

@@ -31,13 +31,15 @@ def refused(runner: CliRunner, args: list[str]) -> str:
         (["outbox", "retry", "1.5"], "outbox retry: outbox id must be a whole number"),
         (["outbox", "retry", "-5"], "error: no outbox row -5"),
         (["outbox", "retry", "0"], "error: no outbox row 0"),
+        # The database's ceiling on a row count is nobody's limit: not worth 19 digits.
         (["outbox", "list", "--limit", "ten"],
-         "outbox list: --limit must be a whole number between 1 and 9,223,372,036,854,775,807"),
+         "outbox list: --limit must be a whole number of at least 1"),
         (["escalations", "list", "--limit", "0"],
-         "escalations list: --limit must be a whole number between 1 and "
-         "9,223,372,036,854,775,807"),
+         "escalations list: --limit must be a whole number of at least 1"),
         (["ticket", "list", "--limit", "x"],
-         "ticket list: --limit must be a whole number between 1 and 9,223,372,036,854,775,807"),
+         "ticket list: --limit must be a whole number of at least 1"),
+        (["ticket", "list", "--limit", "99999999999999999999"],
+         "ticket list: --limit is too large"),
         (["sweep", "--once", "--batch", "0"], "sweep: --batch must be a whole number between 1 "
          "and 10,000"),
         (["sweep", "--once", "--batch", "many"], "sweep: --batch must be a whole number between "

@@ -280,7 +280,6 @@ def serve_command(
         )
     check_host(host)
     home = home_dir()
-    logs, prefect_home = make_home(home)
     with reported_errors():
         # Like every command but `tanggap db upgrade`: a missing or old database is one line
         # saying what to run, never a new empty file beside the one the operator meant.
@@ -291,6 +290,8 @@ def serve_command(
             categories = session.scalar(
                 select(func.count()).select_from(Category).where(Category.active)
             )
+    # Only now: a serve refused for its database or settings leaves no folders behind.
+    logs, prefect_home = make_home(home)
     lock = take_lock(home)  # held until every part has stopped
 
     if port == 0:

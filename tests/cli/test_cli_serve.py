@@ -284,6 +284,22 @@ def test_serve_same_port_for_app_and_prefect_is_refused_before_anything_starts(
     assert not (tmp_path / "home").exists()
 
 
+def test_serve_refused_for_its_database_or_settings_leaves_no_data_directory(
+    tmp_path: Path,
+) -> None:
+    """Found by a tester: a serve that stopped at "no database" had made TANGGAP_HOME with its
+    logs/ and prefect/ folders, leaving an operator with a directory they never asked for."""
+    env = serve_env(tmp_path)
+    done = tanggap(tmp_path, env, "serve", "--port", "0", "--prefect-port", "0")
+    assert done.returncode == 2 and "run `tanggap db upgrade`" in done.stderr
+    assert not (tmp_path / "home").exists()
+    assert tanggap(tmp_path, env, "db", "upgrade").returncode == 0
+    wrong = env | {"TANGGAP_DELIVERY_BACKOFF_SECONDS": "soon"}
+    done = tanggap(tmp_path, wrong, "serve", "--port", "0", "--prefect-port", "0")
+    assert done.returncode == 2 and done.stderr.startswith("error: ")
+    assert not (tmp_path / "home").exists()
+
+
 def test_serve_home_that_cannot_be_created_names_tanggap_home(tmp_path: Path) -> None:
     env = serve_env(tmp_path) | {"TANGGAP_HOME": "/proc/x"}
     assert tanggap(tmp_path, env, "db", "upgrade").returncode == 0

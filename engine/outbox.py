@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, object_session
 from engine import environment, letters, mail_dates, status_mail, visibility
 from engine.delivery import WITHHELD_NOT_SENT, DeliveryPolicy, alert_operator
 from engine.letters import Letter
-from engine.lifecycle import Role, State, Trigger, appeal_open_until
+from engine.lifecycle import FINAL_STATES, Role, State, Trigger, appeal_open_until
 from engine.models import (
     Escalation,
     MailedTogether,
@@ -895,15 +895,22 @@ class Readdressed:
     escalation_ids: tuple[int, ...] = ()
 
 
+#: The states in which a waiting hand-over ("the ticket is yours now") is not sent: the work
+#: is done (resolved) or over (closed, rejected, a duplicate). A reopened ticket hands itself
+#: over anew.
+_HANDED_BACK = frozenset({State.RESOLVED}) | FINAL_STATES
+
+
 def readdress_pending(
     session: Session, ticket: Ticket, now: datetime, *, cause: str | None = None
 ) -> Readdressed:
     """Re-read who the ticket's queued staff mails are for, after a change to it; returns how
     many were withdrawn and the escalations whose mail was.
 
-    An escalation, hand-over or forwarded follow-up still ``pending`` whose addressee the
-    ticket as it is now no longer names (transferred to another agency, another officer,
-    moved to another area, re-categorised as withheld from area offices) is not sent:
+    A hand-over still ``pending`` once the ticket is resolved or in a final state is not sent
+    (``_HANDED_BACK``). An escalation, hand-over or forwarded follow-up still ``pending`` whose
+    addressee the ticket as it is now no longer names (transferred to another agency, another
+    officer, moved to another area, re-categorised as withheld from area offices) is not sent:
     ``failed`` with why, for operators. A citizen's follow-up must still reach someone: it is
     forwarded again, to whoever works on the ticket now; an escalation level whose clock still
     runs is told anew by the caller (``ledger.tell_anew``: a location correction moves its
@@ -938,6 +945,12 @@ def readdress_pending(
     directory = Directory(session)
     withdrawn, again, escalations = 0, [], []
     for row in rows:
+        if row.kind == NotificationKind.HANDOVER.value and ticket.state in _HANDED_BACK:
+            # "It is yours now" about work already done or ended tells nobody anything.
+            row.status = "failed"
+            row.last_error = f"not sent: {cause}, the ticket is {ticket.state}"[:500]
+            withdrawn += 1
+            continue
         named = _named_now(directory, ticket, row)
         if named is None or _still_names(named, row):
             continue

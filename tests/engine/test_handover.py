@@ -81,3 +81,37 @@ def test_a_category_correction_that_reroutes_tells_the_new_agencys_queue(desk: D
     assert to == "dsda.queue@tanggap.example"
     assert "masuk ke" in subject and "now with your agency" in subject
     assert "was corrected by" in body and "so it is now" in body
+
+
+def test_a_hand_over_still_waiting_when_the_work_is_done_is_not_sent(desk: Desk) -> None:
+    """A tester's report: the agency queue got "now with your agency, no officer is named yet"
+    about a ticket its own staff had already resolved and closed. A reopen hands it over anew."""
+    ticket = desk.submit()
+    desk.act(ticket, "verify")
+    desk.act(ticket, "assign")  # to Dishub's queue, nobody named
+    ((to, _, _),) = handovers(desk, ticket)
+    assert to == "dishub.queue@tanggap.example"
+    desk.act(ticket, "start", "staff")
+    desk.act(ticket, "resolve", "staff", note="sudah lancar")
+
+    row = desk.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id, Notification.kind == "handover"
+        )
+    ).one()
+    assert row.status == "failed"
+    assert row.last_error == f"not sent: after a change to {ticket.code}, the ticket is resolved"
+
+
+def test_a_hand_over_to_a_ticket_still_being_worked_on_still_goes(desk: Desk) -> None:
+    ticket = desk.submit()
+    desk.act(ticket, "verify")
+    desk.act(ticket, "assign")
+    desk.act(ticket, "start", "staff")
+    desk.act(ticket, "hold", "staff", note="menunggu alat berat")
+    row = desk.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id, Notification.kind == "handover"
+        )
+    ).one()
+    assert row.status == "pending"

@@ -24,13 +24,15 @@ from engine import environment, letters, status_mail, visibility
 from engine.errors import NotFound
 from engine.letters import Letter
 from engine.models import (
+    Notification,
     NotificationKind,
+    NotificationStatus,
     Subscription,
     Ticket,
     UndeliverableAddress,
 )
 from engine.models.subscription import TOKEN_CHARS, new_link_token
-from engine.outbox import enqueue, pending_row, reader_language, ticket_link
+from engine.outbox import enqueue, pending_row, reader_language, still_sendable, ticket_link
 from engine.settings import Settings
 
 #: A pending address is asked at most once in this long, however often it is subscribed again.
@@ -273,27 +275,49 @@ def stop_mail(session: Session, token: str) -> MailStop:
     return _mail_stop(session, row)
 
 
+def _withdraw_confirmation(session: Session, row: Subscription, duplicate: Ticket) -> None:
+    """Not send the confirmation mail still waiting for ``row``, confirmed because the report
+    ``duplicate`` its address followed was found to be the same problem. The link of one
+    already sent opens a page that says the address is confirmed."""
+    for mail in session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == row.ticket_id,
+            Notification.kind == NotificationKind.FOLLOW_CONFIRMATION.value,
+            Notification.dedupe_key.like(f"confirm:{row.id}:%"),
+            still_sendable(),
+        )
+    ):
+        mail.status = NotificationStatus.FAILED
+        mail.last_error = (
+            f"not sent: confirmed when {duplicate.code}, which it followed, was marked a "
+            "duplicate of this report"
+        )
+
+
 def carry_followers(session: Session, duplicate: Ticket, standing: Ticket, *, now: datetime) -> int:
     """Make the followers of ``duplicate`` followers of ``standing``, the report it is being
     marked a duplicate of (DESIGN §2: "subscribers move to the parent"); returns how many
-    addresses were added. Called by ``mark_duplicate`` before its status mail is queued, so
-    that mail can tell each reader they now get the standing report's updates.
+    addresses were added or confirmed. Called by ``mark_duplicate`` before its status mail is
+    queued, so that mail can tell each reader they now get the standing report's updates.
 
     The duplicate's reporter and followers asked to hear about this problem; from now on only
     the standing report's work tells of it. An address is carried when ``duplicate`` tells it
     of changes (active, confirmed, ``visibility.told_of_changes``) and ``standing`` is public
     (``visibility.published``: a report the public may not see is told to its own reporter's
-    choices only). An address ``standing`` already has a row for is left as it is: following
-    already, waiting for its own confirmation, or unsubscribed by its owner (who said stop to
-    that report). A carried row is confirmed (its owner's consent carries over with the
-    problem), in the language the address asked in, with a new unsubscribe link of its own;
-    it says no "me too" (``supported_at``): the supporters count is the standing report's."""
+    choices only). An address ``standing`` already has a row for is left as it is, following
+    already or unsubscribed by its owner (who said stop to that report), unless that row still
+    waits for its confirmation (below). A carried row is confirmed (its owner's consent carries
+    over with the problem), in the language the address asked in, with a new unsubscribe link
+    of its own; it says no "me too" (``supported_at``): the supporters count is the standing
+    report's. An address whose own row there still waits for its confirmation (a "me too" not
+    yet confirmed) is confirmed: it asked for this problem's news twice and would otherwise
+    get none until it clicks."""
     if not visibility.published(standing):
         return 0
     there = {
-        email.lower()
-        for email in session.scalars(
-            select(Subscription.email).where(Subscription.ticket_id == standing.id)
+        row.email.lower(): row
+        for row in session.scalars(
+            select(Subscription).where(Subscription.ticket_id == standing.id)
         )
     }
     carried = 0
@@ -303,29 +327,39 @@ def carry_followers(session: Session, duplicate: Ticket, standing: Ticket, *, no
         .order_by(Subscription.id)
     ):
         address = row.email.lower()
-        if pending(row) or address in there:
+        if pending(row):
             continue
         if not visibility.told_of_changes(
             duplicate, address, said_me_too=row.supported_at is not None
         ):
             continue
-        language = reader_language(duplicate, row)
+        own = there.get(address)
+        if own is not None:
+            if pending(own):
+                # A "me too" on the standing report not yet confirmed: the address already
+                # follows this problem, confirmed, through the duplicate: its consent carries
+                # over. Its link stays valid: one already mailed opens a page that says so.
+                own.confirmed_at = now
+                own.carried_from_id = duplicate.id
+                _withdraw_confirmation(session, own, duplicate)
+                session.flush()
+                carried += 1
+            continue
+        added = Subscription(
+            ticket_id=standing.id,
+            email=address,
+            language=reader_language(duplicate, row),
+            active=True,
+            created_at=now,
+            confirmed_at=now,
+            carried_from_id=duplicate.id,
+        )
         try:
             with session.begin_nested():  # a "me too" on the standing report may race this
-                session.add(
-                    Subscription(
-                        ticket_id=standing.id,
-                        email=address,
-                        language=language,
-                        active=True,
-                        created_at=now,
-                        confirmed_at=now,
-                        carried_from_id=duplicate.id,
-                    )
-                )
+                session.add(added)
                 session.flush()
         except IntegrityError:
             continue  # the address got its own row meanwhile: that one stands
-        there.add(address)
+        there[address] = added
         carried += 1
     return carried

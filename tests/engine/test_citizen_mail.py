@@ -20,7 +20,9 @@ from engine.models import (
     TicketEvent,
     UndeliverableAddress,
 )
+from engine.reports import support
 from engine.staff import add_staff, set_staff_timezone
+from engine.submission import Language
 
 Desk = Any
 
@@ -297,6 +299,36 @@ def test_a_duplicates_followers_are_told_of_the_report_that_stands_from_then_on(
     assert sari.unsubscribe_url is not None and row.unsubscribe_token in sari.unsubscribe_url
     assert row.supported_at is None  # carried, not a "me too"
     assert parent.supporters == 0
+
+
+def test_a_me_too_not_yet_confirmed_on_the_report_that_stands_does_not_cost_its_news(
+    desk: Desk,
+) -> None:
+    """A tester's report: Q pressed "me too" on report X and did not confirm, then filed Y;
+    Y was marked a duplicate of X, and Q heard nothing more, not even X's resolution with its
+    dispute window. Q asked for this problem's news twice: the unconfirmed row is confirmed."""
+    standing = desk.submit(reporter_email="first@warga.example")
+    support(
+        desk.session, standing.code, email="Q@warga.example", language=Language.ID, now=desk.now
+    )
+    (waiting,) = mails(desk, standing, "follow_confirmation")
+    assert waiting.recipient == "q@warga.example" and waiting.status == "pending"
+    duplicate = desk.submit(reporter_email="q@warga.example")
+
+    desk.act(duplicate, "mark_duplicate", duplicate_of=standing.code)
+
+    (said,) = [m.body for m in mails(desk, duplicate) if m.recipient == "q@warga.example"]
+    assert "mulai sekarang Anda menerima kabar perkembangannya lewat e-mail" in said
+    assert waiting.status == "failed"  # nothing left to confirm
+    assert waiting.last_error == (
+        f"not sent: confirmed when {duplicate.code}, which it followed, was marked a duplicate "
+        "of this report"
+    )
+    desk.act(standing, "verify")
+    told = {m.recipient: m.body for m in mails(desk, standing)}
+    assert set(told) == {"first@warga.example", "q@warga.example"}
+    assert f"karena laporan Anda {duplicate.code} dinyatakan sama" in told["q@warga.example"]
+    assert standing.supporters == 1  # the "me too" still counts, once
 
 
 def test_a_duplicate_of_a_report_the_public_may_not_see_carries_nobody(desk: Desk) -> None:

@@ -233,8 +233,14 @@ class ReportRead(BaseModel):
     overdue: bool
     duplicate_of: str | None
     distance_m: float | None = None
-    timeline: list[EventRead] = []
-    photos: list[PhotoRead] = []
+    timeline: list[EventRead] = Field(
+        default=[],
+        description="the public timeline, in one report's view (GET /api/v1/reports/{code}); "
+        "empty in lists and in a new report's possible duplicates: fetch the report for it",
+    )
+    photos: list[PhotoRead] = Field(
+        default=[], description="the photos the public sees, oldest first (in lists too)"
+    )
 
     @classmethod
     def of(cls, t: PublicTicket, photo_url: PhotoAddress = public_photo_url) -> ReportRead:

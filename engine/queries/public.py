@@ -378,7 +378,7 @@ def list_public(
         query = query.offset(offset)
     rows = session.execute(query.limit(limit + 1)).all()
     near = (f.near[0], f.near[1]) if f.near else None
-    items = [_row_to_public(row, now, near) for row in rows[:limit]]
+    items = with_photos(session, [_row_to_public(row, now, near) for row in rows[:limit]])
     last = items[-1] if len(rows) > limit else None
     return Page(items, encode_cursor(last.updated_at, last.id) if last else None)
 
@@ -446,8 +446,14 @@ def get_public(
 def photo_query(ticket_id: int) -> Any:
     """Every photo of a ticket, oldest first, as ``PublicPhoto``'s fields (joined to the event
     that added it, so a caller can filter or label by ``visibility.shows_attachment_clause``)."""
+    return _photos().where(Attachment.ticket_id == ticket_id)
+
+
+def _photos(*leading: Any) -> Any:
+    """Photos, oldest first: the columns ``leading``, then ``PublicPhoto``'s fields."""
     return (
         select(
+            *leading,
             Attachment.storage_key,
             Attachment.content_type,
             Attachment.width,
@@ -463,9 +469,27 @@ def photo_query(ticket_id: int) -> Any:
                 TicketEvent.seq == Attachment.event_seq,
             ),
         )
-        .where(Attachment.ticket_id == ticket_id)
         .order_by(Attachment.id)
     )
+
+
+def with_photos(session: Session, tickets: list[PublicTicket]) -> list[PublicTicket]:
+    """``tickets`` (a list page, the reports near a new one) each with the photos the public
+    sees, as ``list_photos`` gives them: one statement for all, none for an empty list. A list
+    must not say "no photos" of a report that has some: a citizen deciding whether a report
+    nearby is the same problem looks at them first."""
+    if not tickets:
+        return tickets
+    found: dict[int, list[PublicPhoto]] = {}
+    rows = session.execute(
+        _photos(Attachment.ticket_id).where(
+            Attachment.ticket_id.in_([t.id for t in tickets]),
+            visibility.shows_attachment_clause(),
+        )
+    )
+    for ticket_id, *photo in rows:
+        found.setdefault(ticket_id, []).append(PublicPhoto(*photo))
+    return [replace(t, photos=tuple(found.get(t.id, ()))) for t in tickets]
 
 
 def list_photos(session: Session, ticket_id: int) -> list[PublicPhoto]:
@@ -542,4 +566,4 @@ def nearby_open(
     )
     found = [_row_to_public(row, now, (lat, lon)) for row in rows]
     found = [t for t in found if t.distance_m is not None and t.distance_m <= radius_m]
-    return sorted(found, key=lambda t: (t.distance_m, t.code))[:limit]
+    return with_photos(session, sorted(found, key=lambda t: (t.distance_m, t.code))[:limit])

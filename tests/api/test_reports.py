@@ -436,3 +436,36 @@ def test_reporter_comment_as_multipart_with_photo_file(api: Api) -> None:
     )
     assert response.status_code == 200, response.text
     assert [p["content_type"] for p in response.json()["photos"]] == ["image/png"]
+
+
+def test_lists_and_possible_duplicates_show_the_photos_the_report_shows(api: Api) -> None:
+    """A tester's report: a new report's possible duplicates (and every list item) said
+    ``"photos": []`` of a report with two public photos, so a citizen deciding "is this the
+    same problem?" was told it had none. Each list shows what the report's own view shows."""
+    from tests.conftest import make_photo
+
+    api.clock.tick()
+    response = api.client.post(
+        "/api/v1/reports",
+        data={
+            "category": "traffic_jam",
+            "description": "Macet total, lihat fotonya",
+            "lat": str(MONAS[0]),
+            "lon": str(MONAS[1]),
+        },
+        files=[
+            ("photos", ("a.png", make_photo("PNG"), "image/png")),
+            ("photos", ("b.jpg", make_photo(), "image/jpeg")),
+        ],
+    )
+    assert response.status_code == 201, response.text
+    with_two = response.json()["code"]
+    plain = api.submit(lat=_offset(100))["code"]
+    shown = api.client.get(f"/api/v1/reports/{with_two}").json()["photos"]
+    assert len(shown) == 2 and all(p["url"] for p in shown)
+
+    offered = {d["code"]: d for d in api.submit()["possible_duplicates"]}
+    assert offered[with_two]["photos"] == shown
+    assert offered[plain]["photos"] == []
+    items = {r["code"]: r for r in api.client.get("/api/v1/reports").json()["items"]}
+    assert items[with_two]["photos"] == shown and items[plain]["photos"] == []

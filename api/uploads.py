@@ -21,7 +21,7 @@ from api.errors import PayloadTooLarge, UnsupportedMediaType, invalid
 from api.schemas.public import ReportCreate
 from engine import RuleViolated, Settings
 from engine.errors import printable, shown
-from engine.photos import too_large
+from engine.photos import PhotoFile, too_large
 
 #: What an accepted image starts with: JPEG, PNG, WebP (RIFF....WEBP).
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
@@ -65,7 +65,7 @@ def check_photo(
         raise UnsupportedMediaType(
             f"{name} is not a JPEG, PNG or WebP image", params={"field": field, "name": name}
         )
-    return data
+    return PhotoFile(data, name)  # the engine's refusal of its pixels names it too
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -46,6 +46,18 @@ _UPRIGHT = {
 _SRGB = ImageCms.createProfile("sRGB")
 
 
+class PhotoFile(bytes):
+    """A photo's bytes as sent, with what the sender called it (a multipart file's name, or
+    "photo 2"): a refusal of its pixels names it as the refusal of its size or type did."""
+
+    name: str
+
+    def __new__(cls, data: bytes, name: str) -> PhotoFile:
+        photo = super().__new__(cls, data)
+        photo.name = name
+        return photo
+
+
 @dataclass(frozen=True)
 class CleanPhoto:
     data: bytes

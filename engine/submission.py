@@ -38,7 +38,7 @@ from engine.models import (
     TicketEvent,
 )
 from engine.models.subscription import new_link_token
-from engine.photos import CleanPhoto, MediaStorage, clean_photo, storage_key
+from engine.photos import CleanPhoto, MediaStorage, PhotoFile, clean_photo, storage_key
 from engine.questions import check_answers
 from engine.receipts import mail_receipt, staff_filed
 from engine.routing import check_location, place, route_ids, state_key
@@ -206,10 +206,16 @@ def attach_photos(
 def clean_photos(photos: Sequence[bytes], settings: Settings) -> list[CleanPhoto]:
     """Check every photo before anything is written: one bad file must change nothing."""
     limit = settings.max_photo_bytes
-    if len(photos) == 1:
+    if len(photos) == 1 and not isinstance(photos[0], PhotoFile):
         return [clean_photo(photos[0], max_bytes=limit)]
-    # Several: the refusal says which one ("photo 2"), as the API's own checks do.
-    return [clean_photo(raw, max_bytes=limit, name=f"photo {n}") for n, raw in enumerate(photos, 1)]
+    # The refusal says which one: the name it came with (``PhotoFile``: a file's name, as the
+    # API's own checks of size and type say it), else its place ("photo 2").
+    return [
+        clean_photo(
+            raw, max_bytes=limit, name=raw.name if isinstance(raw, PhotoFile) else f"photo {n}"
+        )
+        for n, raw in enumerate(photos, 1)
+    ]
 
 
 def _unused_code(session: Session, prefix: str) -> str:

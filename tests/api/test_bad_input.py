@@ -95,7 +95,9 @@ SECOND = {
 @pytest.mark.parametrize("kind", sorted(k for k, v in PHOTOS.items() if v[2] is None))
 def test_the_refusal_names_which_photo_of_several_is_bad(api: Api, kind: str) -> None:
     """With several photos, "the uploaded file is not a readable image" left the citizen to
-    guess which one; the refusal names it, as the API's own type check does ("photo 2")."""
+    guess which one; the refusal names it, as the API's own type check does: by its file name
+    ("b.jpg"), or by its place in a JSON list ("photo 2"). A tester found a single file's
+    "too many pixels" named no file at all."""
     raw, code, _ = PHOTOS[kind]
     before = _count(api)
     report = api.client.post(
@@ -106,8 +108,10 @@ def test_the_refusal_names_which_photo_of_several_is_bad(api: Api, kind: str) ->
     )  # fmt: skip
     assert report.status_code == 422, report.text
     problem = report.json()
-    assert (problem["code"], problem["detail"]) == (code, SECOND[code])
-    assert problem["params"]["name"] == "photo 2" and problem["params"]["field"] == "photos"
+    # A file is named as the sender named it, as its size and type refusals name it.
+    named = SECOND[code].replace("photo 2", "b.jpg")
+    assert (problem["code"], problem["detail"]) == (code, named)
+    assert problem["params"]["name"] == "b.jpg" and problem["params"]["field"] == "photos"
     assert _count(api) == before
 
     ticket = api.submit()["code"]
@@ -343,3 +347,17 @@ def test_a_description_that_shows_nothing_is_empty_on_every_door(api: Api, blank
     assert open311.status_code == 400, open311.text
     assert "description" in open311.json()[0]["description"]
     assert _count(api) == before
+
+
+@pytest.mark.parametrize("kind", sorted(k for k, v in PHOTOS.items() if v[2] is None))
+def test_a_single_bad_file_is_named_by_its_file_name(api: Api, kind: str) -> None:
+    raw, code, _ = PHOTOS[kind]
+    report = api.client.post(
+        "/api/v1/reports",
+        data={key: str(value) for key, value in BODY.items()},
+        files=[("photos", ("jalan-rusak.png", raw, "image/png"))],
+    )
+    assert report.status_code == 422, report.text
+    problem = report.json()
+    assert problem["detail"] == SECOND[code].replace("photo 2", "jalan-rusak.png")
+    assert problem["params"]["name"] == "jalan-rusak.png"

@@ -198,6 +198,19 @@ def questions_of(stored: Sequence[Mapping[str, Any]] | None) -> list[QuestionSpe
 FUTURE_TOLERANCE = timedelta(hours=1)
 
 
+def _answer(question: QuestionSpec, raw: object, *, typed: bool, now: datetime) -> Answer | None:
+    """``_one``, whose refusals all name the request's field as every answer's refusal does
+    (``field`` "answers", ``question`` its code): the shared rules it calls (text, instants)
+    name the field they were given, "answer to 'since'", which no form has."""
+    try:
+        return _one(question, raw, typed=typed, now=now)
+    except RuleViolated as exc:
+        if exc.params.get("field") == "answers":
+            raise
+        params = {**exc.params, "field": "answers", "question": question.code}
+        raise RuleViolated(exc.message, key=exc.code, params=params) from exc
+
+
 def _one(question: QuestionSpec, raw: object, *, typed: bool, now: datetime) -> Answer | None:
     name = f"answer to {question.code!r}"
     params: dict[str, object] = {"field": "answers", "question": question.code}
@@ -318,7 +331,7 @@ def check_answers(
     result: dict[str, Answer] = {}
     for question in questions:
         raw = answers.get(question.code)
-        answer = _one(question, raw, typed=typed, now=now) if raw is not None else None
+        answer = _answer(question, raw, typed=typed, now=now) if raw is not None else None
         if answer is None:
             if question.required:
                 raise RuleViolated(

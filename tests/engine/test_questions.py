@@ -178,6 +178,46 @@ def test_check_answers_refuses_naming_the_question(
         check_answers(QUESTIONS, answers, now=NOW)
 
 
+#: A text and a string question beside the catalogue's (the Jakarta catalogue asks none).
+WORDED = questions_of(
+    [
+        {"code": "landmark", "datatype": "string", "order": 1,
+         "description": {"id": "Patokan", "en": "Landmark"}},
+        {"code": "story", "datatype": "text", "order": 2,
+         "description": {"id": "Cerita", "en": "Story"}},
+    ]
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("asked", "answers"),
+    [
+        (QUESTIONS, {"water_depth": "deep"}),
+        (QUESTIONS, {"water_depth": "5000"}),
+        (QUESTIONS, {"water_trend": "flying"}),
+        (QUESTIONS, {"since": "yesterday"}),
+        (QUESTIONS, {"since": "2026-11-30T06:00:00"}),
+        (QUESTIONS, {"since": "9999-12-01T10:00:00Z"}),  # a tester's: named "answer to 'since'"
+        (QUESTIONS, {"since": "0001-01-01T00:00:00+07:00"}),
+        (QUESTIONS, {"since": "2026-12-30T06:00:00+07:00"}),
+        (WORDED, {"landmark": "depan\x07masjid"}),
+        (WORDED, {"landmark": "x" * 5000}),
+        (WORDED, {"story": "banjir\u202etinggi"}),
+    ],
+)
+def test_every_refusal_of_an_answer_names_the_answers_field_and_its_question(
+    asked: list[object], answers: dict[str, str]
+) -> None:
+    """A page words an answer's refusal from ``params``: the field it marks ("answers") and
+    the question under it. A shared rule (text, instants) named a field no form has."""
+    with pytest.raises(RuleViolated) as refused:
+        check_answers(asked, answers, now=NOW)  # type: ignore[arg-type]
+    (question,) = answers
+    assert refused.value.params["field"] == "answers", refused.value.params
+    assert refused.value.params["question"] == question
+    assert f"answer to {question!r}" in refused.value.message
+
+
 def test_required_question_must_be_answered() -> None:
     (depth,) = questions_of([FLOOD.questions[0].model_dump(mode="json") | {"required": True}])
     with pytest.raises(RuleViolated, match="answer to 'water_depth' is required"):

@@ -55,6 +55,7 @@ from engine import (
     update_status,
 )
 from engine.errors import printable, shown
+from engine.instants import EARLIEST
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=StrictRoute)
 
@@ -334,7 +335,9 @@ class RequestsQuery:
 
 
 def _ordered(first: str, start: datetime | None, last: str, end: datetime | None) -> None:
-    """A period that ends before it starts is a mistake, not an empty answer."""
+    """A period that ends before it starts is a mistake, not an empty answer. Only ends the
+    client sent are compared: a default (``servicerequestupdates``' end, now) never is, so an
+    error names only parameters the client gave."""
     if start is not None and end is not None and end < start:
         raise RuleViolated(
             f"{last} is before {first}: the period must end after it starts",
@@ -590,14 +593,23 @@ def service_request_updates(
     page: str | None = None,
     page_size: str | None = None,
 ) -> Response:
-    """Every change in the period (default: the last day), oldest first, in FixMyStreet's
-    extended statuses; `page` and `page_size` (at most 1,000, the default) as on `requests`."""
+    """Every change in the period (default: the day before `end_date`, which is by default
+    now), oldest first, in FixMyStreet's extended statuses; `page` and `page_size` (at most
+    1,000, the default) as on `requests`. A `start_date` after now with no `end_date` is an
+    empty list, as on `requests`."""
     zone = _zone(settings)
     size = integer("page_size", page_size, 1, _MAX) or _MAX
     number_of = integer("page", page, 1, 1_000_000) or 1
-    end = w3c_param("end_date", end_date, zone) or now
-    start = w3c_param("start_date", start_date, zone) or end - timedelta(days=1)
-    _ordered("start_date", start, "end_date", end)
+    given_start = w3c_param("start_date", start_date, zone)
+    given_end = w3c_param("end_date", end_date, zone)
+    # Only a period the client gave both ends of can be the wrong way round; a default is ours
+    # to fit, never a mistake to name a parameter the client did not send.
+    _ordered("start_date", given_start, "end_date", given_end)
+    end = given_end or now
+    # the day before the end, from the window's first instant at the earliest (end_date=1970-01-01)
+    start = given_start or max(end - timedelta(days=1), EARLIEST)
+    if start > end:  # a start_date after now, with the default end: nothing has happened yet
+        return document(fmt, "service_request_updates", "request_update", [])
     items = [
         {
             "update_id": str(u.id),

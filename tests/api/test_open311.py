@@ -795,3 +795,42 @@ def test_a_bare_start_date_on_the_windows_first_day_is_taken(api: Api) -> None:
     assert before.json()[0]["description"] == (
         "start_date must lie between 1970-01-01 and 9000-01-01"
     )
+
+
+# --- a default end never makes a period "the wrong way round" ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("requests", "start_date"),
+        ("requests", "updated_after"),
+        ("servicerequestupdates", "start_date"),
+    ],
+)
+def test_a_future_start_without_an_end_is_an_empty_list(api: Api, path: str, name: str) -> None:
+    """A tester's report: servicerequestupdates with start_date an hour ahead and no end_date
+    was a 400 "end_date is before start_date", naming a parameter never sent (its default end
+    is now). Nothing has happened after now: an empty list, as requests.json answers."""
+    code = api.submit()["code"]
+    api.drive(code, "verify", "assign")
+    in_an_hour = (api.clock.now + timedelta(hours=1)).isoformat()
+    assert fetch(api, path, **{name: in_an_hour}) == []  # JSON and XML (a real parser) agree
+    # a day given as the start: the same, in the city's time zone
+    assert fetch(api, path, **{name: "2026-11-24"}) == []
+    # and the same start an hour ago lists what happened since
+    an_hour_ago = (api.clock.now - timedelta(hours=1)).isoformat()
+    assert fetch(api, path, **{name: an_hour_ago}) != []
+
+
+def test_the_updates_feeds_default_start_names_no_parameter_left_out(api: Api) -> None:
+    """Its start defaults to the day before end_date: before 1970-01-01 that day was refused
+    as "start_date must lie between …", a parameter the client never sent."""
+    api.submit()
+    for end in ("1970-01-01", "1970-01-01T12:00:00Z"):
+        assert fetch(api, "servicerequestupdates", end_date=end) == []
+    # a start_date the client did send, out of the window, is still named
+    refused = fetch(api, "servicerequestupdates", expect=400, start_date="1969-12-31")
+    assert refused == [
+        {"code": 400, "description": "start_date must lie between 1970-01-01 and 9000-01-01"}
+    ]

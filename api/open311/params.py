@@ -201,18 +201,52 @@ def csv_list(name: str, value: str | None) -> list[str]:
     return items
 
 
+#: The longest language tag taken (RFC 5646 §4.4.1: at least 35 characters must be kept).
+LOCALE_LIMIT = 35
+#: A language tag (``en``, ``en-US``, ``zh-Hant-TW``) or a POSIX locale (``en_GB``,
+#: ``fr_FR.UTF-8``, ``sr_RS@latin``): its primary language first, then printable ASCII only.
+_LOCALE = re.compile(r"([A-Za-z]{1,8})(?:[-_.@][A-Za-z0-9._@-]*)?")
+#: Tags for our languages under another name: ``in`` is Indonesian's withdrawn ISO 639 code,
+#: which Java (and so Android, before Java 17) still gives for it (``in_ID``).
+_ALIASES = {"in": Language.ID}
+
+
 def language(locale: str | None, accept_language: str | None) -> Language:
-    """The reporter's language: the ``locale`` field (an extension; GeoReport v2 has none),
-    else the first of ours in ``Accept-Language``, else Indonesian."""
+    """The reporter's language, and the one answers are worded in: the optional ``locale``
+    parameter, else the first of ours in ``Accept-Language``, else Indonesian.
+
+    A locale is read by its primary language (``en-US``, ``en_GB`` → en; ``id-ID``, ``in_ID``
+    → id); one that is none of ours is as if none were given, never refused: the answer comes
+    in a language this service has (an app set to French must still file its citizen's
+    report). Only a value that is no language tag at all (control characters, spaces, over
+    35 characters) is refused, naming ``locale``."""
     given = blank(locale)
     if given is not None:
-        primary = given.replace("_", "-").split("-")[0].strip().lower()
-        if primary not in set(Language):
+        given = given.strip()
+        if len(given) > LOCALE_LIMIT:
             raise RuleViolated(
-                "locale must be id or en", key="invalid_request", params={"field": "locale"}
+                f"locale is too long: at most {LOCALE_LIMIT} characters",
+                key="invalid_request",
+                params={"field": "locale"},
             )
-        return Language(primary)
+        found = _LOCALE.fullmatch(given)
+        if found is None:
+            raise RuleViolated(
+                "locale must be a language tag such as id, en or en-US",
+                key="invalid_request",
+                params={"field": "locale"},
+            )
+        ours = _ours(found.group(1))
+        if ours is not None:
+            return ours
     return _preferred(accept_language or "") or Language.ID
+
+
+def _ours(primary: str) -> Language | None:
+    primary = primary.strip().lower()
+    if primary in _ALIASES:
+        return _ALIASES[primary]
+    return Language(primary) if primary in set(Language) else None
 
 
 def _preferred(accept_language: str) -> Language | None:
@@ -222,8 +256,8 @@ def _preferred(accept_language: str) -> Language | None:
     best: tuple[float, Language] | None = None
     for part in accept_language.split(","):
         tag, *params = part.split(";")
-        primary = tag.split("-")[0].strip().lower()
-        if primary not in set(Language):
+        ours = _ours(tag.split("-")[0])
+        if ours is None:
             continue
         weight = 1.0
         for param in params:
@@ -236,5 +270,5 @@ def _preferred(accept_language: str) -> Language | None:
                 if not 0.0 <= weight <= 1.0:
                     weight = 0.0
         if weight > 0 and (best is None or weight > best[0]):
-            best = (weight, Language(primary))
+            best = (weight, ours)
     return best[1] if best else None

@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
 from api.forms import check_text, repeated
 from api.open311.params import (
+    LOCALE_LIMIT,
     PHOTO_NEEDED,
     csv_list,
     flag,
@@ -77,8 +78,16 @@ def _format(fmt: Annotated[str, Path(description="xml or json")]) -> Format:
 
 
 FormatDep = Annotated[Format, Depends(_format)]
-#: ``locale`` (an extension: GeoReport v2 has none), else ``Accept-Language``, else Indonesian.
-LocaleQuery = Annotated[str | None, Query(max_length=20, description="id (default) or en")]
+#: ``locale`` (optional), else ``Accept-Language``, else Indonesian; a locale
+#: that is none of ours falls back the same way (``api.open311.params.language``).
+LocaleQuery = Annotated[
+    str | None,
+    Query(
+        max_length=LOCALE_LIMIT,
+        description="a language tag: en (en-US, en_GB …) or id (default); any other falls back "
+        "to Accept-Language, else id",
+    ),
+]
 
 
 def _lang(request: Request, locale: str | None) -> Language:
@@ -475,9 +484,10 @@ _FORM_BODY = {
                         },
                         "locale": {
                             "type": "string",
-                            "enum": ["id", "en"],
-                            "description": "the reporter's language (an extension); "
-                            "default: Accept-Language, else id",
+                            "maxLength": LOCALE_LIMIT,
+                            "description": "the reporter's language, a language tag: en "
+                            "(en-US, en_GB …) or id; any other falls back to Accept-Language, "
+                            "else id (the default)",
                         },
                         "channel": {
                             "type": "string",

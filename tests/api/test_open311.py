@@ -834,3 +834,120 @@ def test_the_updates_feeds_default_start_names_no_parameter_left_out(api: Api) -
     assert refused == [
         {"code": 400, "description": "start_date must lie between 1970-01-01 and 9000-01-01"}
     ]
+
+
+# --- a locale this service does not have falls back -----------------------------------------
+
+ENGLISH, INDONESIAN = "Traffic jam", "Kemacetan"
+LOCALES = [
+    ("en", ENGLISH),
+    ("EN", ENGLISH),
+    ("en-US", ENGLISH),
+    ("en_GB", ENGLISH),
+    ("en-Latn-GB", ENGLISH),
+    ("en_US.UTF-8", ENGLISH),
+    ("id", INDONESIAN),
+    ("id-ID", INDONESIAN),
+    ("in_ID", INDONESIAN),  # Java's (and Android's) old code for Indonesian
+    ("fr", INDONESIAN),
+    ("fr-FR", INDONESIAN),
+    ("zh-Hant-TW", INDONESIAN),
+    ("english", INDONESIAN),
+]
+
+
+@pytest.mark.parametrize(("locale", "words"), LOCALES)
+def test_every_method_taking_a_locale_answers_in_one_it_has(
+    api: Api, locale: str, words: str
+) -> None:
+    """locale=fr was a 400 "locale must be id or en" on every method: a locale is read by its
+    primary language, and one this service lacks falls back (here to Indonesian)."""
+    code = post(api).json()[0]["service_request_id"]
+    services = fetch(api, "services", locale=locale)  # JSON and XML (a real parser) agree
+    (jam,) = [s for s in services if s["service_code"] == "traffic_jam"]
+    assert (jam["service_name"], jam["description"], jam["keywords"]) == (words,) * 3
+    road = fetch(api, "services/broken_road", locale=locale)
+    assert road["attributes"][0]["description"] == PHOTO_WORDS["en" if words == ENGLISH else "id"]
+    (listed,) = fetch(api, "requests", locale=locale)
+    assert listed["service_name"] == words
+    (one,) = fetch(api, f"requests/{code}", locale=locale)
+    assert one["service_name"] == words
+
+
+@pytest.mark.parametrize(
+    ("locale", "accept", "words"),
+    [
+        ("fr", "en-GB,en;q=0.9", ENGLISH),  # locale none of ours: Accept-Language, as if absent
+        ("fr", "fr-FR,de;q=0.8", INDONESIAN),  # neither: the default
+        ("id", "en", INDONESIAN),  # a locale we have wins
+        ("", "en", ENGLISH),  # an empty parameter is absent
+    ],
+)
+def test_a_locale_it_lacks_falls_back_as_if_none_were_given(
+    api: Api, locale: str, accept: str, words: str
+) -> None:
+    for fmt in ("json", "xml"):
+        response = api.client.get(
+            f"/open311/v2/services.{fmt}",
+            params={"locale": locale},
+            headers={"Accept-Language": accept},
+        )
+        assert response.status_code == 200, response.text
+        if fmt == "json":
+            names = {s["service_code"]: s["service_name"] for s in response.json()}
+        else:
+            names = {
+                e.findtext("service_code"): e.findtext("service_name")
+                for e in ET.fromstring(response.content)
+            }
+        assert names["traffic_jam"] == words
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    ("locale", "mailed"), [("fr", "id"), ("fr-CA", "id"), ("en-US", "en"), ("id-ID", "id")]
+)
+def test_a_report_filed_with_a_locale_it_lacks_is_filed_in_one_it_has(
+    api: Api, fmt: str, locale: str, mailed: str
+) -> None:
+    """The report is filed (201, a service_request_id), and its reporter's status mails are
+    written in the language the locale falls back to."""
+    response = post(api, fmt, locale=locale)
+    assert response.status_code == 201, response.text
+    if fmt == "json":
+        (filed,) = response.json()
+        code = filed["service_request_id"]
+    else:
+        (filed_xml,) = ET.fromstring(response.content)
+        code = filed_xml.findtext("service_request_id") or ""
+    assert code
+    assert api.act(code, "verify").status_code == 200
+    ((to, language, _subject),) = api.mails(code)
+    assert (to, language) == ("siti@example.id", mailed)
+
+
+MALFORMED = [
+    ("en\x01", "locale must be a language tag such as id, en or en-US"),
+    ("en US", "locale must be a language tag such as id, en or en-US"),
+    ("<en>", "locale must be a language tag such as id, en or en-US"),
+    ("é", "locale must be a language tag such as id, en or en-US"),
+    ("en-" + "x" * 33, "locale is too long: at most 35 characters"),
+]
+
+
+@pytest.mark.parametrize(("locale", "words"), MALFORMED)
+def test_a_locale_that_is_no_language_tag_is_a_400_naming_locale(
+    api: Api, locale: str, words: str
+) -> None:
+    for path in ("services", "services/broken_road", "requests"):
+        assert fetch(api, path, expect=400, locale=locale) == [{"code": 400, "description": words}]
+    before = api.client.get("/open311/v2/requests.json").json()
+    for fmt in ("json", "xml"):
+        response = post(api, fmt, locale=locale)
+        assert response.status_code == 400, response.text
+        if fmt == "json":
+            assert response.json() == [{"code": 400, "description": words}]
+        else:
+            (error,) = ET.fromstring(response.content)
+            assert (error.findtext("code"), error.findtext("description")) == ("400", words)
+    assert api.client.get("/open311/v2/requests.json").json() == before  # nothing filed

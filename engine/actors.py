@@ -52,6 +52,11 @@ _PEOPLE = {
 }
 
 
+def _in_words(names: list[str]) -> str:
+    """["staff", "supervisors", "admins"] → "staff, supervisors and admins"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def hash_token(token: str) -> str:
     # "replace": a token typed in a broken encoding is simply a token that matches nothing.
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
@@ -68,7 +73,7 @@ def check_may_act(
 ) -> None:
     """Raise ``Forbidden`` unless ``actor`` may fire ``rule`` on ``ticket``."""
     if actor.role not in rule.roles:
-        allowed = ", ".join(_PEOPLE[r] for r in sorted(rule.roles))
+        allowed = _in_words([_PEOPLE[r] for r in Role if r in rule.roles])
         raise Forbidden(f"{_PEOPLE[actor.role]} may not {rule.trigger.value}; only {allowed} may")
     if actor.role in (Role.ADMIN, Role.SYSTEM) or rule.scope is Scope.ANY:
         return

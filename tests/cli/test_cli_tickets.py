@@ -254,7 +254,7 @@ def test_cli_a_supervisor_takes_a_report_off_the_public_record_and_puts_it_back(
         app, ["ticket", "act", code, "unpublish", "--as", officer, "--note", "x"]
     )
     assert refused.exit_code == 2
-    assert "staff may not unpublish; only admins, supervisors may" in refused.output
+    assert "staff may not unpublish; only supervisors and admins may" in refused.output
     missing = tanggap.invoke(app, ["ticket", "act", code, "unpublish", "--as", boss])
     assert missing.exit_code == 2 and "unpublish needs a reason (note)" in missing.output
 
@@ -295,7 +295,7 @@ def test_cli_an_admin_redacts_a_report_and_staff_still_read_it(
     redact = ["ticket", "act", code, "redact", "--description", "Macet, mobil parkir"]
     refused = tanggap.invoke(app, [*redact, "--as", officer, "--note", "x"])
     assert refused.exit_code == 2
-    assert "staff may not redact; only admins, supervisors may" in refused.output
+    assert "staff may not redact; only supervisors and admins may" in refused.output
     missing = tanggap.invoke(app, [*redact, "--as", boss])
     assert missing.exit_code == 2 and "redact needs a reason (note)" in missing.output
     unknown = tanggap.invoke(

@@ -713,3 +713,18 @@ def test_a_trigger_that_is_no_action_on_a_ticket_names_trigger(desk) -> None:
         desk.act(ticket, "submit", "admin")
     assert str(refused.value) == "submit is not an action on a ticket"
     assert refused.value.params == {"field": "trigger"}
+
+
+@pytest.mark.parametrize(
+    ("trigger", "who", "words"),
+    [
+        ("rate", "staff", "staff may not rate; only citizens may"),
+        ("unpublish", "staff", "staff may not unpublish; only supervisors and admins may"),
+        ("verify", "citizen", "citizens may not verify; only staff, supervisors and admins may"),
+    ],
+)
+def test_a_refused_role_is_told_who_may_in_plain_words(desk, trigger, who, words) -> None:
+    ticket = desk.ticket_in("resolved" if trigger == "rate" else "submitted")
+    with pytest.raises(Forbidden) as refused:
+        desk.act(ticket, trigger, who)
+    assert refused.value.message == words

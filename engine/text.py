@@ -341,21 +341,28 @@ def code_key(value: str) -> str:
     return re.sub(r"[\s_-]+", "_", value.strip().casefold())
 
 
-def unknown_code(what: str, value: str, known: Iterable[str]) -> str:
+def unknown_code(what: str, value: str, known: Iterable[str], *, withdrawn: bool = False) -> str:
     """The message for an unknown code: what was typed (a code, not personal data) and the list
-    of valid ones, closest first when there are many."""
+    of valid ones, closest first when there are many. ``withdrawn``: the code was the
+    catalogue's and is no longer in force (a category retired by a reload), which the message
+    says instead of "unknown"."""
     import difflib
 
     choices = sorted(known)
     shown = value.strip()[:60]  # repr() below escapes any control character
+    said = (
+        f"{what} {shown!r} was withdrawn from the catalogue"
+        if withdrawn
+        else f"unknown {what} {shown!r}"
+    )
     if len(choices) > 30:
         # Only codes close to what was typed; a list of the first thirty codes helps nobody.
         by_key = {code_key(choice): choice for choice in choices}
         close = difflib.get_close_matches(code_key(shown), list(by_key), n=8, cutoff=0.6)
         if not close:
-            return f"unknown {what} {shown!r}; no {what} code is close to it"
-        return f"unknown {what} {shown!r}; did you mean: {', '.join(by_key[c] for c in close)}"
-    return f"unknown {what} {shown!r}; valid: {', '.join(choices) or 'none'}"
+            return f"{said}; no {what} code is close to it"
+        return f"{said}; did you mean: {', '.join(by_key[c] for c in close)}"
+    return f"{said}; valid: {', '.join(choices) or 'none'}"
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:

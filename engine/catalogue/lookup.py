@@ -24,13 +24,20 @@ def _key_of(column: InstrumentedAttribute[str]) -> ColumnElement[str]:
     return func.replace(func.replace(lowered, "-", "_"), " ", "_")
 
 
-def _find(session: Session, model: type[M], code: str) -> M | None:
+def _find(session: Session, model: type[M], code: str, *, active: bool = True) -> M | None:
     if not code.isprintable():  # no code has control characters or a broken encoding
         return None
     code_column: Any = model.code
-    active: Any = model.active
-    query = select(model).where(_key_of(code_column) == code_key(code), active.is_(True))
+    in_force: Any = model.active
+    query = select(model).where(_key_of(code_column) == code_key(code), in_force.is_(active))
     return session.scalars(query).first()
+
+
+def _unknown(session: Session, model: type[M], what: str, code: str) -> str:
+    """Why ``code`` names no entry in force: unknown, or withdrawn (an entry a reload retired:
+    a staff member's bookmark, an app's cached list of services), with the valid codes."""
+    withdrawn = _find(session, model, code, active=False) is not None
+    return unknown_code(what, code, _known(session, model), withdrawn=withdrawn)
 
 
 def _known(session: Session, model: type[M]) -> list[str]:
@@ -47,8 +54,7 @@ def get_category(session: Session, code: str) -> Category:
     category = find_category(session, code)
     if category is None:
         raise UnknownCategory(
-            unknown_code("report category", code, _known(session, Category)),
-            params={"field": "category"},
+            _unknown(session, Category, "report category", code), params={"field": "category"}
         )
     return category
 
@@ -60,7 +66,7 @@ def find_agency(session: Session, code: str) -> Agency | None:
 def get_agency(session: Session, code: str) -> Agency:
     agency = find_agency(session, code)
     if agency is None:
-        raise CatalogueEntryNotFound(unknown_code("agency", code, _known(session, Agency)))
+        raise CatalogueEntryNotFound(_unknown(session, Agency, "agency", code))
     return agency
 
 
@@ -71,7 +77,7 @@ def find_area(session: Session, code: str) -> Area | None:
 def get_area(session: Session, code: str) -> Area:
     area = find_area(session, code)
     if area is None:
-        raise CatalogueEntryNotFound(unknown_code("area", code, _known(session, Area)))
+        raise CatalogueEntryNotFound(_unknown(session, Area, "area", code))
     return area
 
 

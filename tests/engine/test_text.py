@@ -545,3 +545,22 @@ def test_a_replacement_character_is_refused_as_broken_encoding() -> None:
         clean_text("Macet\ufffd\ufffdx", field="description", limit=100)
     assert caught.value.code == "broken_text"
     assert caught.value.message == "description is not valid text (broken encoding at 6)"
+
+
+def test_submit_withdrawn_category_says_it_was_withdrawn(desk) -> None:
+    """A tester's report: after a reload retired a category, a report of it (from an app's
+    cached list, a bookmarked form) was refused as "unknown report category"."""
+    from engine.models import Category
+
+    retired = desk.session.scalars(select(Category).where(Category.code == "pollution")).one()
+    retired.active = False
+    desk.session.flush()
+    with pytest.raises(UnknownCategory) as raised:
+        desk.submit(category="Pollution")
+    message = raised.value.message
+    assert message.startswith(
+        "report category 'Pollution' was withdrawn from the catalogue; valid: "
+    )
+    assert "traffic_jam" in message and "pollution" not in message.split("valid: ")[1]
+    with pytest.raises(UnknownCategory, match=r"^unknown report category 'unicorns'"):
+        desk.submit(category="unicorns")

@@ -100,10 +100,12 @@ from engine.queries import (
 from engine.questions import PHOTO_ATTRIBUTE, AnsweredQuestion, Datatype, QuestionSpec
 from engine.reports import (
     CheckedSubmission,
+    ReporterChoices,
     ReporterView,
     Submitted,
     Supported,
     check_submission,
+    reporter_choices,
     reporter_view,
     submit_report,
     subscribe,
@@ -165,6 +167,7 @@ __all__ = [
     "Reopen",
     "Report",
     "Reporter",
+    "ReporterChoices",
     "ReporterView",
     "Role",
     "RuleViolated",
@@ -213,6 +216,7 @@ __all__ = [
     "parse_trigger",
     "perform",
     "present",
+    "reporter_choices",
     "reporter_view",
     "revoke_key",
     "sla_timeline",

@@ -33,6 +33,7 @@ from engine.actors import (
     check_not_withheld,
     check_reach,
     check_reporter,
+    check_reporter_in_time,
 )
 from engine.catalogue.lookup import get_agency
 from engine.codes import not_found
@@ -98,18 +99,62 @@ def permitted(
     """The triggers ``actor`` may fire on ``ticket`` now: what its state allows (``lifecycle``)
     and what the actor's role, agency and — for a citizen — token and dispute window permit
     (``actors.check_may_act``), as the handlers check them. What "allowed actions" lists."""
-    found: list[Trigger] = []
-    if actor.role is not Role.CITIZEN:
+    if actor.role is Role.CITIZEN:
         try:
-            check_not_withheld(session, actor, ticket)
-        except TicketNotFound:
-            return found
+            check_reporter(actor, ticket)
+        except (Forbidden, TicketNotFound):
+            return []
+        return reporter_permitted(session, ticket, now=now, dispute_window=dispute_window)
+    try:
+        check_not_withheld(session, actor, ticket)
+    except TicketNotFound:
+        return []
+    return _permitted(
+        session,
+        actor,
+        ticket,
+        lambda rule: check_may_act(
+            session, actor, rule, ticket, now=now, dispute_window=dispute_window
+        ),
+        now=now,
+        dispute_window=dispute_window,
+    )
+
+
+def reporter_permitted(
+    session: Session, ticket: Ticket, *, now: datetime, dispute_window: timedelta
+) -> list[Trigger]:
+    """What the reporter of ``ticket`` may fire on it now, once their token is checked
+    (``permitted`` checks it first): the tracking page offers the reporter these actions and
+    no others, before anyone typed a token (they depend on the ticket and the time only)."""
+    reporter = Actor.citizen()
+
+    def may_act(rule: Rule) -> None:
+        if reporter.role not in rule.roles:
+            raise Forbidden(f"citizens may not {rule.trigger.value}")
+        check_reporter_in_time(rule, ticket, now=now, dispute_window=dispute_window)
+
+    return _permitted(session, reporter, ticket, may_act, now=now, dispute_window=dispute_window)
+
+
+def _permitted(
+    session: Session,
+    actor: Actor,
+    ticket: Ticket,
+    may_act: Callable[[Rule], None],
+    *,
+    now: datetime,
+    dispute_window: timedelta,
+) -> list[Trigger]:
+    """The triggers of the ticket's state ``actor`` may fire: ``may_act`` raises ``Forbidden``
+    for a rule the actor may not fire on it, then the handlers' own checks."""
+    found: list[Trigger] = []
     for trigger in allowed_triggers(ticket.state):
         rule = RULES_BY_TRIGGER[trigger]
         if trigger not in COMMANDS:
             continue
         try:
-            check_may_act(session, actor, rule, ticket, now=now, dispute_window=dispute_window)
+            may_act(rule)
         except Forbidden:
             continue
         if trigger is Trigger.REOPEN and not _may_reopen(actor, ticket):

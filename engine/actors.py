@@ -79,12 +79,7 @@ def check_may_act(
         return
     if actor.role is Role.CITIZEN:
         check_reporter(actor, ticket)
-        # The dispute window runs from the resolution, whether or not the ticket was closed
-        # since: closing early never cuts it.
-        resolved = ticket.resolved_at
-        if rule.trigger is Trigger.REOPEN and resolved and now > resolved + dispute_window:
-            days = dispute_window.days
-            raise Forbidden(f"the {days}-day window to dispute this resolution has passed")
+        check_reporter_in_time(rule, ticket, now=now, dispute_window=dispute_window)
         return
     if actor.agency_id is None:
         raise Forbidden(f"{actor.label} belongs to no agency")
@@ -102,6 +97,19 @@ def check_may_act(
         f"{actor.label} ({agency.code if agency else '?'}) may not {rule.trigger.value} "
         f"ticket {ticket.code}: it belongs to another agency"
     )
+
+
+def check_reporter_in_time(
+    rule: Rule, ticket: Ticket, *, now: datetime, dispute_window: timedelta
+) -> None:
+    """``Forbidden`` when the reporter's time to fire ``rule`` has passed (their token aside,
+    which ``check_reporter`` checks): a dispute after the window."""
+    # The dispute window runs from the resolution, whether or not the ticket was closed
+    # since: closing early never cuts it.
+    resolved = ticket.resolved_at
+    if rule.trigger is Trigger.REOPEN and resolved and now > resolved + dispute_window:
+        days = dispute_window.days
+        raise Forbidden(f"the {days}-day window to dispute this resolution has passed")
 
 
 def check_reach(session: Session, actor: Actor, ticket: Ticket) -> None:

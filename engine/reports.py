@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import status_mail, visibility
+from engine.actions import reporter_permitted
 from engine.actors import Actor, check_reporter
 from engine.codes import not_found
 from engine.errors import RuleViolated, TicketNotFound
 from engine.following import ask_to_confirm
-from engine.lifecycle import OPEN_STATES, Role, State
+from engine.lifecycle import OPEN_STATES, Role, State, Trigger, appeal_open_until
 from engine.models import Subscription, Ticket, TicketEvent
 from engine.models.subscription import new_link_token
 from engine.photos import MediaStorage
@@ -26,7 +27,7 @@ from engine.queries.public import PublicTicket, get_public, nearby_open, was_red
 from engine.settings import Settings
 from engine.submission import Intake, Language, Report, check_report, submit_checked
 from engine.text import clean_email
-from engine.tickets import get_ticket
+from engine.tickets import get_ticket, rejected_at
 from sla import TimerKind
 
 
@@ -87,6 +88,19 @@ class ReporterView:
     #: a photo hidden). The reporter's view shows what the public reads, not their own words
     #: or the hidden photo: their link may be passed on, and the edit protects someone else.
     redacted: bool = False
+
+
+@dataclass(frozen=True)
+class ReporterChoices:
+    """What the reporter of a report may do with it now, with its token: the actions the
+    engine takes from them (``actions.reporter_permitted``), no others."""
+
+    #: Among ``comment`` (with photos), ``reopen`` (a dispute), ``rate`` and ``reinstate``
+    #: (an appeal); none for a report whose story is over (a duplicate, a rejection not
+    #: appealed in time).
+    actions: tuple[Trigger, ...]
+    #: Until when the reporter may appeal its rejection, while they may.
+    appeal_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -404,6 +418,22 @@ def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> 
                 .order_by(TicketEvent.seq)
             )
         ),
+    )
+
+
+def reporter_choices(
+    session: Session, code: str, *, now: datetime, settings: Settings
+) -> ReporterChoices:
+    """What the reporter of report ``code`` may do with it now (``ReporterChoices``). It
+    depends on the report and the time, not on who asks: the tracking page shows it to anyone,
+    and offers it to whoever gives the token."""
+    ticket = get_ticket(session, code)
+    window = settings.dispute_window
+    actions = reporter_permitted(session, ticket, now=now, dispute_window=window)
+    rejected = rejected_at(session, ticket) if Trigger.REINSTATE in actions else None
+    return ReporterChoices(
+        actions=tuple(actions),
+        appeal_until=appeal_open_until(rejected, window, now) if rejected else None,
     )
 
 

@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep
 from api.routes.media import own_photo_url
+from api.routes.reports import CITIZEN_ACTIONS
 from api.strict_json import StrictRoute
-from api.web.i18n import language_of
+from api.web.i18n import Translator, language_of
 from api.web.pages import LANG_COOKIE, LanguageDep, get_settings, render, zone_names
 from engine import (
     FollowConfirmation,
@@ -27,21 +28,25 @@ from engine import (
     NotFound,
     Open311Status,
     PublicTicket,
+    ReporterChoices,
     Settings,
     State,
+    Trigger,
     confirm_follow,
     follow_confirmation,
     get_public,
     mail_stop,
+    reporter_choices,
     reporter_view,
     stop_mail,
 )
-from engine.lifecycle import OPEN_STATES, appeal_open_until
+from engine.lifecycle import OPEN_STATES
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 
-#: States in which the reporter may dispute the fix or rate it.
-FINISHED = (State.RESOLVED, State.CLOSED)
+#: The reporter's forms on the tracking page, in the page's order. Which of them it shows is
+#: the engine's answer (``reporter_choices``), never a rule of the page's own.
+REPORTER_FORMS = (Trigger.COMMENT, Trigger.REINSTATE, Trigger.REOPEN, Trigger.RATE)
 
 
 def following(state: State, *, own: bool) -> str | None:
@@ -94,7 +99,12 @@ def _not_found(request: Request, code: str, language: Language, *, tried: bool) 
 
 @router.get("/t/{code}", response_class=HTMLResponse)
 def track_page(
-    request: Request, code: str, language: LanguageDep, session: ReadSessionDep, now: NowDep
+    request: Request,
+    code: str,
+    language: LanguageDep,
+    session: ReadSessionDep,
+    now: NowDep,
+    settings: SettingsDep,
 ) -> Response:
     try:
         report = get_public(session, code[:64], now=now)
@@ -102,7 +112,8 @@ def track_page(
         # A report the public may not see (a non-public category) lands here too, as an
         # unknown code: the page's script then offers the reporter's token (``own_report``).
         return _not_found(request, code, language, tried=False)
-    return _track(request, language, report, now=now)
+    choices = reporter_choices(session, report.code, now=now, settings=settings)
+    return _track(request, language, report, choices, now=now)
 
 
 @router.post("/t/{code}", response_class=HTMLResponse)
@@ -128,38 +139,49 @@ def own_report(
         return RedirectResponse(f"/t/{quote(code[:64], safe='')}", status_code=303)
     if view.public:
         return RedirectResponse(f"/t/{quote(view.report.code, safe='')}", status_code=303)
+    choices = reporter_choices(session, view.report.code, now=now, settings=settings)
     response = _track(
-        request, language, view.report, now=now, own=settings, unpublished=view.unpublished
+        request,
+        language,
+        view.report,
+        choices,
+        now=now,
+        own=settings,
+        unpublished=view.unpublished,
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-def appeal_until(report: PublicTicket, settings: Settings, now: datetime) -> datetime | None:
-    """Until when the reporter may appeal the report's rejection (the dispute window counted
-    from the rejection, as the engine counts it), while it is rejected and that is still to
-    come; else ``None``, and the page offers no appeal."""
-    if report.state.state is not State.REJECTED:
-        return None
-    rejections = [e.at for e in report.timeline if e.trigger == "reject"]
-    if not rejections:
-        return None
-    return appeal_open_until(rejections[-1], settings.dispute_window, now)
+def offer(t: Translator, actions: list[str]) -> str:
+    """What the reporter is told once their token is accepted: that the report is theirs, and
+    what they may do with it, naming ``actions`` (the citizen's words for the shown forms)
+    and no others."""
+    can = [t(f"track.can_{a}") for a in actions]
+    if not can:
+        return t("track.yours_nothing")
+    if len(can) == 1:
+        return t("track.yours_can_1", first=can[0])
+    if len(can) == 2:
+        return t("track.yours_can_2", first=can[0], second=can[1])
+    return t("track.yours_can_more", some=", ".join(can[:-1]), last=can[-1])
 
 
 def _track(
     request: Request,
     language: Language,
     report: PublicTicket,
+    choices: ReporterChoices,
     *,
     now: datetime,
     own: Settings | None = None,
     unpublished: bool = False,
 ) -> Response:
-    """The tracking page. ``own`` (the app's settings): shown to the reporter of a report the
-    public may not see, with a line saying so (``unpublished``: that staff took it off the
-    public record, never why), its photos at addresses signed for them (``own_photo_url``: the
-    public address does not open them), and reloading itself by the same form post."""
+    """The tracking page; once the reporter's token is accepted, it offers them ``choices``.
+    ``own`` (the app's settings): shown to the reporter of a report the public may not see,
+    with a line saying so (``unpublished``: that staff took it off the public record, never
+    why), its photos at addresses signed for them (``own_photo_url``: the public address does
+    not open them), and reloading itself by the same form post."""
 
     def photo_url(key: str) -> str:
         return own_photo_url(own, key) if own is not None else f"/media/{key}"
@@ -168,6 +190,7 @@ def _track(
     zone = settings.timezone
     before = [p for p in report.photos if not p.after_fix]
     after = [p for p in report.photos if p.after_fix]
+    may = [CITIZEN_ACTIONS[a] for a in REPORTER_FORMS if a in choices.actions]
     return render(
         request,
         "track.html",
@@ -177,8 +200,9 @@ def _track(
             "before": before,
             "after": after,
             "open": report.state.open311_status is Open311Status.OPEN,
-            "finished": report.state.state in FINISHED,
-            "appeal_until": appeal_until(report, settings, now),
+            "may": may,
+            "offer": offer(Translator(language), may),
+            "appeal_until": choices.appeal_until,
             "own": own is not None,
             "follow": following(report.state.state, own=own is not None),
             "photo_url": photo_url,

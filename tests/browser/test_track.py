@@ -139,3 +139,27 @@ def test_the_reporter_s_new_entry_reads_in_city_time_as_the_others_do(
     pattern = rf"\d{{1,2}} ({'|'.join(MONTHS[lang].split())}) \d{{4}}, \d\d:\d\d WIB"
     for text in [*written, expected]:
         assert re.fullmatch(pattern, text), text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "dispute"),
+    [
+        ("en", "This is your report. You can dispute the fix or rate how it was solved.",
+         "Not fixed?"),
+        ("id", "Ini laporan Anda. Anda bisa membantah penyelesaiannya atau memberi nilai "
+         "penyelesaiannya.", "Masalahnya belum beres?"),
+    ],
+)  # fmt: skip
+def test_a_closed_report_offers_its_reporter_no_comment(
+    open_page: OpenPage, live: Live, lang: str, said: str, dispute: str
+) -> None:
+    created = live.submit(description="Lubang di depan pasar")
+    code, token = created["code"], created["reporter_token"]
+    live.drive(code, "verify", "assign", "start", "resolve", "close")
+
+    page = open_page(f"/t/{code}#token={token}", size="phone", lang=lang)
+    expect(page.locator("#token-status")).to_have_text(said)
+    expect(page.get_by_role("heading", name=dispute)).to_be_visible()
+    expect(page.locator("#rating-form")).to_be_visible()
+    expect(page.locator("#comment-form")).to_have_count(0)
+    expect(page.locator("#appeal-form")).to_have_count(0)

@@ -195,15 +195,19 @@
     if (said) { statusLine.textContent = said; sessionStorage.removeItem("tanggap.done"); }
   } catch (e) { /* */ }
 
-  document.getElementById("comment-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    var body = new FormData();
-    body.append("text", document.getElementById("comment-text").value.trim());
-    var photo = document.getElementById("comment-photo").files[0];
-    if (photo) { body.append("photos", photo); }
-    post("/comments", body, "track.comment_done", event.submitter || event.target.querySelector("button"),
-      { note: "comment", text: "comment" });
-  });
+  /* Each form is on the page only when the engine takes that action from the reporter now. */
+  var comment = document.getElementById("comment-form");
+  if (comment) {
+    comment.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = new FormData();
+      body.append("text", document.getElementById("comment-text").value.trim());
+      var photo = document.getElementById("comment-photo").files[0];
+      if (photo) { body.append("photos", photo); }
+      post("/comments", body, "track.comment_done", event.submitter || event.target.querySelector("button"),
+        { note: "comment", text: "comment" });
+    });
+  }
   var dispute = document.getElementById("dispute-form");
   if (dispute) {
     dispute.addEventListener("submit", function (event) {

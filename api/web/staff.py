@@ -57,6 +57,7 @@ from engine import (
     RuleViolated,
     StaleVersion,
     TanggapError,
+    Trigger,
     act,
 )
 from engine.errors import shown
@@ -64,7 +65,14 @@ from engine.keys import may_fire_each
 from engine.presentation import present
 from engine.queries.oversight import BoardTicket, board, dispute_reasons
 from engine.queries.public import is_published
-from engine.queries.roster import AgencyEntry, Officer, list_agencies, officers_by_agency
+from engine.queries.roster import (
+    AgencyEntry,
+    Officer,
+    list_agencies,
+    officers_by_agency,
+    other_agencies,
+    other_officers,
+)
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 router.include_router(session_router)
@@ -92,7 +100,8 @@ def _rows(session: Session, holder: KeyHolder, now: datetime) -> list[Row]:
         Row(
             t,
             offered(allowed.get(t.code, [])),
-            officers.get(t.agency, []),
+            # not the officer it is with: a re-assignment to them is refused
+            other_officers(officers.get(t.agency, []), t.officer_email),
             shorten(reasons[t.code]) if t.code in reasons else None,
         )
         for t in tickets
@@ -110,6 +119,7 @@ def _page(
     status: int = 200,
 ) -> Response:
     agencies: list[AgencyEntry] = list_agencies(session)
+    rows = _rows(session, holder, now)
     done = request.query_params.get("done")
     did = request.query_params.get("did")
     if not done or did not in {t.value for t in OFFERED}:
@@ -121,8 +131,13 @@ def _page(
         language,
         {
             "holder": holder,
-            "rows": _rows(session, holder, now),
-            "agencies": agencies,
+            "rows": rows,
+            # where each agency's tickets can be transferred: anywhere but there
+            "transfer_to": {
+                row.ticket.agency: other_agencies(agencies, row.ticket.agency)
+                for row in rows
+                if any(a.trigger is Trigger.TRANSFER for a in row.actions)
+            },
             "problem": problem,
             "done": done,
             # A report the public may not see has no public page to link to.

@@ -30,7 +30,12 @@ from api.web.staff_actions import (
 from api.web.staff_session import HolderDep, page, to_sign_in
 from engine import Forbidden, KeyHolder, Language, NotFound, Role, ticket_detail
 from engine.presentation import present
-from engine.queries.roster import list_agencies, officers_by_agency
+from engine.queries.roster import (
+    list_agencies,
+    officers_by_agency,
+    other_agencies,
+    other_officers,
+)
 from engine.timeline import TimerView
 from sla.policy import TimerKind
 
@@ -87,6 +92,7 @@ def ticket_page(
         )
     ticket = detail.public
     known = categories(session)
+    agencies = list_agencies(session)
     done = request.query_params.get("done")
     did = request.query_params.get("did")
     return page(
@@ -101,10 +107,12 @@ def ticket_page(
             "events": [(e, present(e.to_state)) for e in detail.events],
             "timers": in_work_order(detail.timers),
             "actions": offered(detail.allowed, ticket_page=True),
-            "officers": officers_by_agency(session, {ticket.agency_code}).get(
-                ticket.agency_code, []
+            # Whom and where the ticket can go: not to whom, nor where, it is already.
+            "officers": other_officers(
+                officers_by_agency(session, {ticket.agency_code}).get(ticket.agency_code, []),
+                detail.officer_email,
             ),
-            "agencies": list_agencies(session),
+            "transfer_to": {ticket.agency_code: other_agencies(agencies, ticket.agency_code)},
             "proof_required": ticket.category_code in known.proof,
             "left": time_left(t, now),
             "span": lambda delta: working_time_words(t, delta),

@@ -148,6 +148,8 @@ class BoardTicket:
     agency_name: str = ""
     #: When its current hold began (``engine.queries.holds``); None: not on hold.
     on_hold_since: datetime | None = None
+    #: The assigned officer's e-mail (``officer`` is their name): whom a re-assignment skips.
+    officer_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,7 @@ def board(
             Ticket.created_at,
             Agency.name,
             on_hold_since(),
+            Staff.email,
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -221,6 +224,7 @@ def board(
             description=row[14],
             agency_name=row[16],
             on_hold_since=row[17],
+            officer_email=row[18],
         )
         key = rank_key(
             row[2],

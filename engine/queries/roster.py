@@ -45,3 +45,16 @@ def list_agencies(session: Session) -> list[AgencyEntry]:
         select(Agency.code, Agency.name).where(Agency.active).order_by(Agency.code)
     )
     return [AgencyEntry(code, name) for code, name in rows]
+
+
+def other_officers(officers: list[Officer], current: str | None) -> list[Officer]:
+    """Whom a ticket held by the officer ``current`` (an e-mail; None: nobody) can be handed
+    to among ``officers``: anyone but them (``actions._reassign`` refuses the officer a ticket
+    is with already)."""
+    return [o for o in officers if current is None or o.email.lower() != current.lower()]
+
+
+def other_agencies(agencies: list[AgencyEntry], current: str) -> list[AgencyEntry]:
+    """Where a ticket held by agency ``current`` (a code) can be transferred among
+    ``agencies``: anywhere but there (``actions._transfer`` refuses the agency it is with)."""
+    return [a for a in agencies if a.code != current]

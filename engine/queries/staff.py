@@ -169,6 +169,8 @@ class TicketDetail:
     description: str = ""
     #: Whether a supervisor or admin edited the description the public reads (``redact``).
     redacted: bool = False
+    #: The assigned officer's e-mail (``officer`` is their name): whom a re-assignment skips.
+    officer_email: str | None = None
 
 
 def list_staff_photos(session: Session, ticket_id: int) -> list[StaffPhoto]:
@@ -398,6 +400,7 @@ def ticket_detail(session: Session, viewer: KeyHolder, code: str, *, now: dateti
         private=ticket.private,
         reporter=reporter,
         officer=ticket.officer.name if ticket.officer else None,
+        officer_email=ticket.officer.email if ticket.officer else None,
         subscribers=subscribers or 0,
         events=events,
         timers=sla_timeline(session, ticket, now=now),

@@ -480,3 +480,97 @@ def test_the_ticket_page_says_how_the_report_came_in_words(
     text = _text(web.get(f"/staff/tickets/{code}?lang={lang}").text)
     assert f" · {shown} " in text
     assert "staff.channel" not in text
+
+
+def _card(worklist: str, code: str) -> str:
+    return worklist[worklist.index(f'id="ticket-{code}"') :].split("</li>")[0]
+
+
+def _form(page: str, summary: str) -> str:
+    found = re.search(rf"<summary>{summary}</summary>.*?</form>", page, re.S)
+    assert found, f"no {summary!r} form"
+    return found.group(0)
+
+
+def test_reassign_never_offers_the_officer_the_ticket_is_with(web: TestClient, api: Api) -> None:
+    from engine.staff import add_staff
+
+    def officer(name: str) -> None:
+        with api.transactions.write() as session:
+            add_staff(session, email=f"{name}@dishub.example", name=name.title(), role="staff",
+                      agency="DISHUB", now=api.clock.now)  # fmt: skip
+
+    officer("rina")
+    code = api.submit()["code"]  # traffic: Dishub's
+    api.drive(code, "verify")
+    assert api.act(code, "assign", "admin", officer="rina@dishub.example").status_code == 200
+    sign_in(web, api)
+
+    # Rina holds it and is Dishub's only officer: nobody else to hand it to, and the page
+    # says so instead of a list whose one choice is refused.
+    for lang, words in (
+        ("en", "Hand to another officer: no other active officer of this agency to hand it to."),
+        ("id", "Alihkan ke petugas lain: tidak ada petugas aktif lain di dinas ini untuk "
+         "menerimanya."),
+    ):  # fmt: skip
+        page = web.get(f"/staff/tickets/{code}?lang={lang}").text
+        card = _card(web.get(f"/staff?lang={lang}").text, code)
+        for shown in (page, card):
+            assert words in _text(shown)
+            assert f'id="{code}-reassign-officer"' not in shown
+            assert 'value="reassign"' not in shown
+
+    officer("sari")
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    card = _card(web.get("/staff?lang=en").text, code)
+    for shown in (page, card):
+        form = _form(shown, "Hand to another officer")
+        assert re.findall(r'<option value="([^"]*)"', form) == ["", "sari@dishub.example"]
+        assert "no other active officer" not in shown
+    chosen = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert chosen
+    done = web.post(
+        f"/staff/tickets/{code}/actions",
+        data={"expected_version": chosen.group(1), "back": "ticket", "trigger": "reassign",
+              "officer": "sari@dishub.example"},
+    )  # fmt: skip
+    assert done.status_code == 303, done.text
+    # Now Sari holds it: the list offers Rina, not her.
+    form = _form(web.get(f"/staff/tickets/{code}?lang=en").text, "Hand to another officer")
+    assert re.findall(r'<option value="([^"]*)"', form) == ["", "rina@dishub.example"]
+
+
+def test_transfer_never_suggests_the_agency_holding_the_ticket(web: TestClient, api: Api) -> None:
+    code = api.submit()["code"]  # traffic: Dishub's
+    api.drive(code, "verify", "assign")
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    worklist = web.get("/staff?lang=en").text
+    card = _card(worklist, code)
+    for shown, lists in ((page, page), (card, worklist)):
+        form = _form(shown, "Transfer to another agency")
+        named = re.search(r'name="agency" list="([^"]+)"', form)
+        assert named, form
+        suggested = re.search(rf'<datalist id="{named.group(1)}">(.*?)</datalist>', lists, re.S)
+        assert suggested, named.group(1)
+        codes = re.findall(r'<option value="([^"]+)"', suggested.group(1))
+        assert "DISHUB" not in codes
+        assert {"DLH", "DBM"} <= set(codes)
+
+
+def test_change_priority_never_offers_the_priority_the_ticket_has(
+    web: TestClient, api: Api
+) -> None:
+    code = api.submit()["code"]
+    api.drive(code, "verify")
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()
+    sign_in(web, api)
+    words = {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"}
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    card = _card(web.get("/staff?lang=en").text, code)
+    for shown in (page, card):
+        form = _form(shown, "Change priority")
+        assert f"New priority (now: {words[detail['priority']]})" in form
+        options = re.findall(r'<option value="([^"]*)"[^>]*>', form)
+        assert options == ["", *(p for p in words if p != detail["priority"])]
+        assert '<option value="" disabled selected>' in form

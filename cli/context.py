@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sqlite3
 import sys
@@ -59,6 +60,7 @@ __all__ = [
     "now",
     "reported_errors",
     "settings",
+    "show_table",
     "storage",
     "text_file",
 ]
@@ -338,8 +340,33 @@ NO_WRAP = frozenset({"#", "code", "ticket", "state", "prio", "left", "id", "%"})
 DATE_HEADERS = frozenset({"started", "deadline", "next", "due", "queued", "when", "recorded"})
 
 
+#: The width of a table written to a pipe or a file: wide enough that no row folds, so that
+#: ``tanggap ticket list | grep flood`` finds each ticket on one line (a terminal's own width
+#: still folds a table that is wider than it; ``COLUMNS`` sets the width either way).
+PIPED_WIDTH = 1000
+
+
+def show_table(grid: Table) -> None:
+    """Print ``grid``: as wide as the terminal, or one line a row when the output is not a
+    terminal (``PIPED_WIDTH``), as ``ps`` and ``kubectl`` do."""
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        console.print(grid)
+        return
+    # A console of its own: ``print(width=…)`` never goes past the console's own width.
+    Console(
+        file=sys.stdout,
+        width=PIPED_WIDTH,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+        force_terminal=False,
+    ).print(grid)
+
+
 def table(*columns: str, title: str | None = None) -> Table:
-    """A table that fits the terminal (80 columns when piped): cells wrap, nothing is cut."""
+    """A table that fits the terminal: cells wrap, codes and times do not, nothing is cut
+    (``show_table`` prints it; piped, it does not fold at all)."""
     grid = Table(
         *columns,
         title=title,
@@ -393,4 +420,4 @@ def print_rows(
             value = row.get(key)
             cells.append(visible(render(key, value) if render else value))
         grid.add_row(*cells)
-    console.print(grid)
+    show_table(grid)

@@ -18,6 +18,7 @@ from cli.context import (
     now,
     reported_errors,
     settings,
+    show_table,
     table,
 )
 from engine.escalation import sweep
@@ -70,7 +71,7 @@ def print_sla(session: Session, ticket: Ticket, moment: datetime) -> None:
             "\n".join(status),
             levels or "—",
         )
-    console.print(grid)
+    show_table(grid)
 
 
 @app.command("check")

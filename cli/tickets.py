@@ -21,6 +21,7 @@ from cli.context import (
     print_rows,
     reported_errors,
     settings,
+    show_table,
     storage,
     table,
     visible,
@@ -433,7 +434,7 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
                 f"{visible(ev.actor_label)} ({ev.actor_role})",
                 note,
             )
-        console.print(timeline)
+        show_table(timeline)
         print_sla(session, ticket, now())
 
 

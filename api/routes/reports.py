@@ -9,6 +9,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from api.deps import (
     NowDep,
@@ -76,6 +77,7 @@ from engine import (
     get_public,
     list_public,
     present,
+    reporter_choices,
     reporter_view,
     subscribe,
     support,
@@ -309,18 +311,29 @@ def _reporter_photos(settings: Settings, public: bool) -> PhotoAddress:
     return public_photo_url if public else partial(own_photo_url, settings)
 
 
-def _for_reporter(view: ReporterView, settings: Settings) -> ReporterRead:
-    """The reporter's own view as the reporter reads it (``_reporter_photos``)."""
-    return ReporterRead.of(view, _reporter_photos(settings, view.public))
+def _for_reporter(
+    session: Session, view: ReporterView, settings: Settings, now: datetime
+) -> ReporterRead:
+    """The reporter's own view as the reporter reads it (``_reporter_photos``), with what they
+    may do now (``reporter_choices``) in their own words (``CITIZEN_ACTIONS``)."""
+    choices = reporter_choices(session, view.report.code, now=now, settings=settings)
+    return ReporterRead.of(
+        view,
+        _reporter_photos(settings, view.public),
+        allowed=[CITIZEN_ACTIONS[t] for t in choices.actions if t in CITIZEN_ACTIONS],
+        appeal_until=choices.appeal_until,
+    )
 
 
 @router.get("/reports/{code}/private", response_model=ReporterRead)
 def read_report_private(
     code: str, token: ReporterToken, session: ReadSessionDep, now: NowDep, settings: SettingsDep
 ) -> ReporterRead:
-    """The reporter's own view, with the reporter token. The photos of a report the public may
-    not see are at addresses signed for the reporter, open for an hour (ask again for new ones)."""
-    return _for_reporter(reporter_view(session, code, token=token, now=now), settings)
+    """The reporter's own view, with the reporter token, and what they may do with it now
+    (`allowed`: comment, dispute, rate, appeal). The photos of a report the public may not see
+    are at addresses signed for the reporter, open for an hour (ask again for new ones)."""
+    view = reporter_view(session, code, token=token, now=now)
+    return _for_reporter(session, view, settings, now)
 
 
 def _as_reporter_reads(reporter: Context, code: str) -> ReportRead:
@@ -417,7 +430,7 @@ def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) ->
         ticket = execute(reporter, command)
     token = reporter.actor.reporter_token or ""  # the header is required: never empty here
     view = reporter_view(reporter.session, ticket.code, token=token, now=reporter.now)
-    return _for_reporter(view, reporter.settings)
+    return _for_reporter(reporter.session, view, reporter.settings, reporter.now)
 
 
 @router.post(
@@ -486,7 +499,7 @@ def follow(
         now=now,
         settings=settings,
     )
-    return _for_reporter(view, settings)
+    return _for_reporter(session, view, settings, now)
 
 
 @router.delete("/reports/{code}/subscriptions/{email}", response_model=ReporterRead)
@@ -499,4 +512,4 @@ def unfollow(
     settings: SettingsDep,
 ) -> ReporterRead:
     view = unsubscribe(session, code, token=token, email=email, now=now)
-    return _for_reporter(view, settings)
+    return _for_reporter(session, view, settings, now)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -390,10 +391,25 @@ class ReporterRead(BaseModel):
         "plate): report shows it as the public reads it; the city's staff still have your own "
         "words and photos",
     )
+    allowed: list[str] = Field(
+        default=[],
+        description="what you may do with the report now, with the token: among comment, "
+        "dispute, rate and appeal (the same list a 409 names); an app shows these and no others",
+    )
+    appeal_until: Instant | None = Field(
+        default=None, description="until when you may appeal its rejection, while you may"
+    )
 
     @classmethod
-    def of(cls, v: ReporterView, photo_url: PhotoAddress = public_photo_url) -> ReporterRead:
-        """``photo_url``: where the reporter fetches the photos (``PhotoAddress``)."""
+    def of(
+        cls,
+        v: ReporterView,
+        photo_url: PhotoAddress = public_photo_url,
+        allowed: Sequence[str] = (),
+        appeal_until: datetime | None = None,
+    ) -> ReporterRead:
+        """``photo_url``: where the reporter fetches the photos (``PhotoAddress``);
+        ``allowed``: the reporter's actions now, in their words (``appeal``, not reinstate)."""
         return cls(
             report=ReportRead.of(v.report, photo_url),
             name=v.name,
@@ -409,6 +425,8 @@ class ReporterRead(BaseModel):
             public=v.public,
             unpublished=v.unpublished,
             redacted=v.redacted,
+            allowed=list(allowed),
+            appeal_until=appeal_until,
         )
 
 

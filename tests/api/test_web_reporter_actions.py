@@ -147,3 +147,18 @@ def test_the_reporter_s_own_page_of_a_report_the_public_may_not_see_offers_the_s
     forms, sentence = _offered(own.text)
     assert forms == {"dispute", "rate"}
     assert sentence == "This is your report. You can dispute the fix or rate how it was solved."
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_the_reporters_json_view_lists_what_they_may_do_as_the_page_offers_it(
+    api: Api, state: str
+) -> None:
+    """An app shows the reporter's buttons from ``allowed``, the same list a 409 names."""
+    code = _into(api, state)
+    view = api.client.get(
+        f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": api.tokens[code]}
+    )
+    assert view.status_code == 200, view.text
+    assert set(view.json()["allowed"]) == set(STATES[state][2])
+    appeal_until = view.json()["appeal_until"]
+    assert (appeal_until is not None) == ("appeal" in STATES[state][2])

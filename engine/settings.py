@@ -56,7 +56,14 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 Timeout = Annotated[float, Field(gt=0, le=3600)]
 #: Fields whose values are never repeated in an error (they are, or may hold, secrets).
 SECRET_FIELDS = frozenset(
-    {"database_url", "rate_limit_storage", "session_secret", "sendgrid_api_key", "smtp_password"}
+    {
+        "database_url",
+        "rate_limit_storage",
+        "session_secret",
+        "sendgrid_api_key",
+        "sendgrid_base_url",
+        "smtp_password",
+    }
 )
 _NOT_EMAIL = "not an e-mail address like name@example.org"
 
@@ -326,6 +333,13 @@ class Settings(BaseSettings):
             raise ValueError("not a web address like https://api.sendgrid.com") from None
         if parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.hostname or ""):
             raise ValueError("not a web address like https://api.sendgrid.com")
+        if parts.username is not None or parts.password is not None or parts.query:
+            # Printed by `tanggap deliver` and `serve` ("mail goes to: …"): a password in it
+            # would be shown to whoever reads the terminal or the log.
+            raise ValueError(
+                "has a user name, password or query: the API key goes in "
+                "TANGGAP_SENDGRID_API_KEY, the address holds no secret"
+            )
         return value.rstrip("/")
 
     @field_validator("sendgrid_webhook_public_key")

@@ -26,6 +26,13 @@ BAD = [
     ("SENDGRID_TIMEOUT_SECONDS", "-1", "greater than 0"),
     ("SENDGRID_API_KEY", " ", "is empty"),
     ("SENDGRID_BASE_URL", "api.sendgrid.com", "not a web address"),
+    # Printed as "mail goes to: …" by deliver and serve: a tester's password was shown there.
+    ("SENDGRID_BASE_URL", f"http://user:{SECRET}@127.0.0.1:8025", "the address holds no secret"),
+    (
+        "SENDGRID_BASE_URL",
+        f"https://api.sendgrid.com/?key={SECRET}",
+        "user name, password or query",
+    ),
     ("SENDGRID_WEBHOOK_PUBLIC_KEY", "not-a-key", "not a verification key"),
     ("SENDGRID_TEMPLATE_IDS", '{"escalation": "d 1"}', "template id"),
     ("OPERATOR_EMAIL", "notanemail", "not an e-mail address"),

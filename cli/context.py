@@ -387,14 +387,17 @@ def table(*columns: str, title: str | None = None) -> Table:
 
 def print_load_summary(summary: LoadSummary, unchanged: str) -> None:
     """What a catalogue load or a boundary import changed: a line per kind of row and change,
-    then each generated office whose addresses changed; ``unchanged`` when nothing did."""
+    then each generated office whose addresses changed; ``unchanged`` when nothing did. Then,
+    on stderr, a warning for each retired agency or category still on open tickets."""
     if not summary.changed:
         console.print(unchanged)
-        return
-    for key, count in sorted(summary.as_dict().items()):
-        console.print(f"{key:28} {count:5}")
-    for change in summary.address_changes:
-        console.print(f"office addresses changed: {change}")
+    else:
+        for key, count in sorted(summary.as_dict().items()):
+            console.print(f"{key:28} {count:5}")
+        for change in summary.address_changes:
+            console.print(f"office addresses changed: {change}")
+    for line in summary.retired_holding:
+        err_console.print(Text.assemble(("warning: ", "bold yellow"), line))
 
 
 def print_rows(

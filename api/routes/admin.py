@@ -67,4 +67,5 @@ def reload_catalogue(
         changed=summary.changed,
         summary=summary.as_dict(),
         address_changes=summary.address_changes,
+        retired_holding=summary.retired_holding,
     )

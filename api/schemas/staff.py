@@ -501,6 +501,12 @@ class CatalogueLoaded(BaseModel):
         description="generated offices whose e-mail addresses changed, one line each "
         "(code, name, old → new queue and head): mail to the old addresses stops"
     )
+    retired_holding: list[str] = Field(
+        default=[],
+        description="agencies no longer in the catalogue that still hold open tickets, and "
+        "retired categories still on open tickets, one line each with the ticket codes: "
+        "nothing moves that work on its own",
+    )
 
 
 class EscalationRead(BaseModel):

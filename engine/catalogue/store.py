@@ -7,17 +7,19 @@ them and history must still read. Routing overrides are plain configuration and 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from shapely.geometry import Polygon
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, undefer
 
 from engine import clocks, waiting_mail
 from engine.catalogue.offices import AreaFacts, apply_office_rules, sync_area_offices
 from engine.catalogue.spec import CatalogueSpec, parse_catalogue
 from engine.catalogue.summary import LoadSummary
+from engine.lifecycle import OPEN_STATES
 from engine.models import (
     Agency,
     Area,
@@ -28,9 +30,11 @@ from engine.models import (
     SlaCalendar,
     SlaLadder,
     SlaPolicy,
+    Ticket,
 )
 from engine.models.base import Base
 from engine.policies import load_policy_book
+from engine.text import counted
 
 M = TypeVar("M", bound=Base)
 
@@ -202,6 +206,50 @@ def imported_areas(session: Session) -> dict[str, AreaFacts]:
     return {code: AreaFacts(code, name, level) for code, name, level in rows}
 
 
+#: How many ticket codes a line of ``retired_holding`` names before "and N more".
+_CODES_SHOWN = 5
+
+
+def retired_holding(session: Session) -> list[str]:
+    """One line per agency that is no longer in the catalogue yet still holds open tickets,
+    and per retired category still on open tickets, with their codes: a load that drops an
+    agency (or a category) leaves that work where it was — its clocks run on under the policy
+    the catalogue names now, its mail goes to the old agency's addresses — until staff transfer
+    it (or correct its category)."""
+    open_states = [s.value for s in OPEN_STATES]
+    agencies = session.execute(
+        select(Agency.code, Ticket.code)
+        .join(Ticket, Ticket.agency_id == Agency.id)
+        .where(Agency.active.is_(False), Ticket.state.in_(open_states))
+        .order_by(Agency.code, Ticket.code)
+    ).all()
+    categories = session.execute(
+        select(Category.code, Ticket.code)
+        .join(Ticket, Ticket.category_id == Category.id)
+        .where(Category.active.is_(False), Ticket.state.in_(open_states))
+        .order_by(Category.code, Ticket.code)
+    ).all()
+    return [
+        *_held_lines(agencies, "agency {} is no longer in the catalogue and still holds {}: {}; "
+                     "transfer them to an agency in force"),
+        *_held_lines(categories, "category {} is no longer in the catalogue and is still the "
+                     "category of {}: {}; correct their category"),
+    ]  # fmt: skip
+
+
+def _held_lines(rows: Sequence[Row[str, str]], words: str) -> list[str]:
+    held: dict[str, list[str]] = {}
+    for code, ticket in rows:
+        held.setdefault(code, []).append(ticket)
+    lines = []
+    for code, tickets in held.items():
+        shown = ", ".join(tickets[:_CODES_SHOWN])
+        if len(tickets) > _CODES_SHOWN:
+            shown += f" and {len(tickets) - _CODES_SHOWN} more"
+        lines.append(words.format(code, counted(len(tickets), "open ticket"), shown))
+    return lines
+
+
 def load_catalogue(
     session: Session, text: str, *, now: datetime, source: str = "catalogue"
 ) -> LoadSummary:
@@ -209,6 +257,7 @@ def load_catalogue(
     spec = parse_catalogue(text, source=source, known_areas=imported_areas(session))
     previous = load_policy_book(session)  # running clocks measured what elapsed under these
     summary = apply_catalogue(session, spec)
+    summary.retired_holding = retired_holding(session)
     if not summary.changed:
         return summary
     revision = CatalogueRevision(

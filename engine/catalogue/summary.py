@@ -14,6 +14,11 @@ class LoadSummary:
     #: line each: "KEL-31.74.01.1004 Kantor Kelurahan Kebon Baru Raya: queue a → b; head c → d".
     #: Mail to the old addresses stops without a word otherwise; the CLI prints them.
     address_changes: list[str] = field(default_factory=list)
+    #: Open work still held by an agency or filed under a category the catalogue no longer
+    #: has, one line each ("agency GULKARMAT is no longer in the catalogue and still holds 1
+    #: open ticket: JKT-…"): nothing moves it on its own, so the operator is told, even by a
+    #: load that changed nothing.
+    retired_holding: list[str] = field(default_factory=list)
 
     def count(self, bucket: dict[str, int], kind: str) -> None:
         bucket[kind] = bucket.get(kind, 0) + 1

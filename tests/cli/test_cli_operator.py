@@ -1028,3 +1028,24 @@ def test_cli_reporter_appeals_a_rejection_with_the_token(
     assert f"{code} is now submitted" in out
     shown = ok(tanggap, "ticket", "show", code)
     assert "[citizen] ini wewenang Dishub" in shown
+
+
+def test_cli_config_load_warns_of_open_work_left_with_a_retired_category(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket], tmp_path: Path
+) -> None:
+    shipped = (ROOT / "catalogue" / "jakarta.yaml").read_text()
+    block = shipped[shipped.index("  - code: pollution\n") :]
+    block = block[: block.index("\n  - code: ", 1) + 1]
+    reduced = tmp_path / "reduced.yaml"
+    reduced.write_text(shipped.replace(block, ""))
+    code = report_committed(now=datetime(2026, 9, 1, 2, 0, tzinfo=UTC), category="pollution").code
+    try:
+        done = tanggap.invoke(app, ["config", "load", str(reduced)])
+        assert done.exit_code == 0, done.output
+        assert "category.deactivated" in done.stdout
+        assert done.stderr == (
+            "warning: category pollution is no longer in the catalogue and is still the category "
+            f"of 1 open ticket: {code}; correct their category\n"
+        )
+    finally:
+        ok(tanggap, "config", "load", str(ROOT / "catalogue" / "jakarta.yaml"))

@@ -172,6 +172,51 @@ def test_load_catalogue_removed_category_deactivated_not_deleted(desk) -> None:
     assert category(desk.session, "pollution").active
 
 
+def test_load_catalogue_warns_of_open_work_left_with_a_retired_category(desk) -> None:
+    old = desk.submit(category="pollution", description="Asap hitam dari pabrik")
+
+    summary = reload(desk, edit(POLLUTION_BLOCK, ""))
+
+    assert summary.retired_holding == [
+        f"category pollution is no longer in the catalogue and is still the category of 1 open "
+        f"ticket: {old.code}; correct their category"
+    ]
+    assert reload(desk, SHIPPED).retired_holding == []
+
+
+def test_load_catalogue_warns_of_open_work_left_with_a_retired_agency(desk) -> None:
+    """A tester's report: a file without GULKARMAT (and its two categories) loaded with nothing
+    but counts; its open fire ticket stayed with the retired agency, silently re-timed."""
+    import yaml
+
+    fires = [desk.submit(category="fire_hazard", description=f"Api {n}") for n in range(7)]
+    data = yaml.safe_load(SHIPPED)
+    gone = {c["code"] for c in data["categories"] if c["agency"] == "GULKARMAT"}
+    data["agencies"] = [a for a in data["agencies"] if a["code"] != "GULKARMAT"]
+    data["categories"] = [c for c in data["categories"] if c["code"] not in gone]
+    for policy in data["policies"]:
+        policy["categories"] = [c for c in policy.get("categories", []) if c not in gone]
+
+    reduced = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    summary = reload(desk, reduced)
+
+    codes = sorted(t.code for t in fires)
+    assert summary.retired_holding == [
+        f"agency GULKARMAT is no longer in the catalogue and still holds 7 open tickets: "
+        f"{', '.join(codes[:5])} and 2 more; transfer them to an agency in force",
+        f"category fire_hazard is no longer in the catalogue and is still the category of 7 open "
+        f"tickets: {', '.join(codes[:5])} and 2 more; correct their category",
+    ]
+    desk.act(fires[0], "reject", "admin", note="latihan")
+    again = reload(desk, reduced)  # changes nothing, and still says what is left
+    assert not again.changed
+    assert [line.split(":")[0] for line in again.retired_holding] == [
+        "agency GULKARMAT is no longer in the catalogue and still holds 6 open tickets",
+        "category fire_hazard is no longer in the catalogue and is still the category of 6 open "
+        "tickets",
+    ]
+
+
 def test_load_catalogue_removed_routing_override_deleted_default_agency_applies(desk) -> None:
     assert desk.submit(category="garbage_pile").agency.code == "KEL-GAMBIR"
     rules = row_counts(desk.session)["RoutingRule"]

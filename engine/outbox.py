@@ -901,6 +901,23 @@ class Readdressed:
 _HANDED_BACK = frozenset({State.RESOLVED}) | FINAL_STATES
 
 
+def _only_warnings_met(session: Session, row: Notification) -> bool:
+    """Whether escalation mail ``row`` tells only of warnings (levels under 100 %) of clocks
+    that have stopped since: the work each measured was done before its deadline. A breach
+    still goes (the deadline was missed, whatever came after)."""
+    told = levels_told(session, row)
+    if not told:
+        return False
+    levels = session.execute(
+        select(Escalation.percent, SlaTimer.stopped_at)
+        .join(SlaTimer, SlaTimer.id == Escalation.timer_id)
+        .where(Escalation.id.in_(told))
+    ).all()
+    return bool(levels) and all(
+        percent < 100 and stopped is not None for percent, stopped in levels
+    )
+
+
 def readdress_pending(
     session: Session, ticket: Ticket, now: datetime, *, cause: str | None = None
 ) -> Readdressed:
@@ -908,9 +925,11 @@ def readdress_pending(
     many were withdrawn and the escalations whose mail was.
 
     A hand-over still ``pending`` once the ticket is resolved or in a final state is not sent
-    (``_HANDED_BACK``). An escalation, hand-over or forwarded follow-up still ``pending`` whose
-    addressee the ticket as it is now no longer names (transferred to another agency, another
-    officer, moved to another area, re-categorised as withheld from area offices) is not sent:
+    (``_HANDED_BACK``), nor a warning whose clock stopped before its deadline
+    (``_only_warnings_met``). An escalation, hand-over or forwarded follow-up still
+    ``pending`` whose addressee the ticket as it is now no longer names (transferred to another
+    agency, another officer, moved to another area, re-categorised as withheld from area
+    offices) is not sent:
     ``failed`` with why, for operators. A citizen's follow-up must still reach someone: it is
     forwarded again, to whoever works on the ticket now; an escalation level whose clock still
     runs is told anew by the caller (``ledger.tell_anew``: a location correction moves its
@@ -949,6 +968,12 @@ def readdress_pending(
             # "It is yours now" about work already done or ended tells nobody anything.
             row.status = "failed"
             row.last_error = f"not sent: {cause}, the ticket is {ticket.state}"[:500]
+            withdrawn += 1
+            continue
+        if row.kind == NotificationKind.ESCALATION.value and _only_warnings_met(session, row):
+            # "The deadline is near" about work done before it: nothing to act on.
+            row.status = "failed"
+            row.last_error = f"not sent: {cause}, the work was done before its deadline"[:500]
             withdrawn += 1
             continue
         named = _named_now(directory, ticket, row)

@@ -843,3 +843,33 @@ def test_a_report_put_back_on_the_record_tells_a_me_too_address_once(desk: Desk)
     sent = [m for m in claim(desk.session, now=desk.tick(60), limit=50)
             if m.recipient == "tetangga@example.id"]  # fmt: skip
     assert len(sent) == 1, [m.subject for m in sent]
+
+
+def test_a_warning_still_waiting_when_the_work_is_done_in_time_is_not_sent(desk: Desk) -> None:
+    """Found beside a tester's hand-over report: Dishub's queue was to be told "verification
+    deadline near (50 %)" of a ticket already verified. A breach still goes: it was missed."""
+    desk.now = wib(9)
+    ticket = desk.submit()
+    desk.act(ticket, "update", "admin", priority="urgent", note="jalan tertutup total")
+    sweep_batch(desk.session, now=wib(9, 36))  # half the urgent 1-hour verification target
+    (warning,) = rows(desk, ticket, "escalation")
+    assert warning[:2] == ("dishub.queue@tanggap.example", "pending")
+
+    desk.now = wib(9, 40)
+    desk.act(ticket, "verify", "admin")
+
+    assert rows(desk, ticket, "escalation") == [
+        (
+            "dishub.queue@tanggap.example",
+            "failed",
+            f"not sent: after a change to {ticket.code}, the work was done before its deadline",
+        )
+    ]
+    assert not [m for m in claim(desk.session, now=wib(9, 45), limit=50) if m.kind == "escalation"]
+
+
+def test_a_breach_still_waiting_when_the_work_is_done_late_is_sent(desk: Desk) -> None:
+    ticket = breached(desk)  # the start clock's breach, queued at 13:30
+    desk.now = wib(13, 35)
+    desk.act(ticket, "start", "admin")
+    assert {status for _, status, _ in rows(desk, ticket, "escalation")} == {"pending"}

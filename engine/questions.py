@@ -14,14 +14,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    Strict,
+    StrictBool,
+    StrictInt,
     field_validator,
     model_serializer,
     model_validator,
@@ -55,6 +59,9 @@ ANSWER_LIMITS = {"string": 200, "text": 2000}
 _MAX_VALUES = 50
 #: The bounds of a number answer when its question sets no ``min`` / ``max``.
 NUMBER_BOUNDS = (-1_000_000.0, 1_000_000.0)
+#: A question's own ``min`` and ``max`` lie within ± this (checked when a catalogue is loaded,
+#: ``check_question_list``): answers stay numbers a person reads and writes in full.
+MAX_BOUND = 1_000_000_000.0
 
 #: What a stored answer is: text, a number, a W3C datetime (text) or a list of value keys.
 Answer = str | float | list[str]
@@ -115,15 +122,16 @@ class ValueSpec(_Spec):
 class QuestionSpec(_Spec):
     code: str
     datatype: Datatype
-    required: bool = False
+    required: StrictBool = False
     description: Words
     #: What to type, e.g. "centimetres" (Open311 ``datatype_description``).
     datatype_description: Words | None = None
-    order: int = Field(ge=1, le=1000)
+    order: StrictInt = Field(ge=1, le=1000)
     values: list[ValueSpec] = Field(default_factory=list)
     #: The smallest and largest number a ``number`` answer may be (defaults: ``NUMBER_BOUNDS``).
-    min: float | None = Field(default=None, allow_inf_nan=False)
-    max: float | None = Field(default=None, allow_inf_nan=False)
+    #: Each within ±``MAX_BOUND``: a loaded catalogue's rule; stored questions read as stored.
+    min: Annotated[float, Strict()] | None = Field(default=None, allow_inf_nan=False)
+    max: Annotated[float, Strict()] | None = Field(default=None, allow_inf_nan=False)
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -166,18 +174,30 @@ class QuestionSpec(_Spec):
         if self.datatype is not Datatype.NUMBER and (self.min is not None or self.max is not None):
             raise ValueError(f"a {self.datatype} question has no min or max; remove them")
         low, high = self.bounds
-        if low > high:
+        # Out of bounds is the loaded catalogue's problem (check_question_list), said once.
+        if low > high and max(abs(low), abs(high)) <= MAX_BOUND:
             raise ValueError(f"min ({shown_bound(low)}) is larger than max ({shown_bound(high)})")
         return self
 
 
 def check_question_list(questions: Sequence[QuestionSpec]) -> list[tuple[int, str, str]]:
     """Problems of one category's questions as (index, field, message): codes and orders
-    must be distinct."""
+    must be distinct, and a ``min`` or ``max`` within ±``MAX_BOUND``."""
     problems: list[tuple[int, str, str]] = []
     codes: set[str] = set()
     orders: set[int] = set()
     for i, question in enumerate(questions):
+        for bound in ("min", "max"):
+            value = getattr(question, bound)
+            if value is not None and abs(value) > MAX_BOUND:
+                problems.append(
+                    (
+                        i,
+                        bound,
+                        f"a question's {bound} must lie between {shown_bound(-MAX_BOUND)} and "
+                        f"{shown_bound(MAX_BOUND)}",
+                    )
+                )
         if question.code.lower() in codes:
             problems.append((i, "code", f"duplicate question code {question.code!r}"))
         if question.order in orders:
@@ -359,11 +379,19 @@ class AnsweredQuestion:
 
 def _shown(question: QuestionSpec | None, value: Answer, language: str) -> str:
     if isinstance(value, float):
-        return f"{value:g}"
+        return shown_number(value)
     names = {v.key: v.name(language) for v in question.values} if question else {}
     if isinstance(value, list):
         return ", ".join(names.get(v, v) for v in value)
     return names.get(value, value)
+
+
+def shown_number(value: float) -> str:
+    """A number as a person writes it, in full: ``1500000``, ``0.00001``, ``2.5`` (never
+    ``1.5e+06``)."""
+    if value.is_integer():
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")
 
 
 def describe_answers(

@@ -16,7 +16,7 @@ from sla.policy import (
     as_words,
     choose_policy,
 )
-from sla.target import Target, parse_target
+from sla.target import MAX_BUSINESS, MAX_DAYS, Target, parse_target
 from sla.timer import (
     Pause,
     TimerFacts,
@@ -31,6 +31,8 @@ from sla.timer import (
 )
 
 __all__ = [
+    "MAX_BUSINESS",
+    "MAX_DAYS",
     "AreaLevel",
     "BusinessCalendar",
     "Ladder",

@@ -33,6 +33,7 @@ _MIDNIGHT = time(0)
 # closed, say); fail loudly instead of walking towards year 9999.
 _MAX_IDLE_DAYS = 2 * 366
 _MAX_CACHED_DAYS = 4096
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def to_utc(value: datetime, name: str = "datetime") -> datetime:
@@ -66,7 +67,11 @@ class Span:
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
             raise ValueError("span times are local wall-clock times; the calendar has the zone")
         if self.end != _MIDNIGHT and self.end <= self.start:
-            raise ValueError(f"span must end after it starts: {self.start} - {self.end}")
+            raise ValueError(f"span must end after it starts: {self}")
+
+    def __str__(self) -> str:
+        """``07:30–12:00``, as a person writes working hours (``00:00`` ends at midnight)."""
+        return f"{self.start:%H:%M}\u2013{self.end:%H:%M}"
 
     @property
     def opens(self) -> timedelta:
@@ -155,7 +160,7 @@ class BusinessCalendar:
             for earlier, later in itertools.pairwise(spans):
                 if later.opens < earlier.closes:
                     raise ValueError(
-                        f"spans of weekday {weekday} must be sorted and must not overlap: "
+                        f"spans of {_DAY_NAMES[weekday]} must be sorted and must not overlap: "
                         f"{earlier} then {later}"
                     )
         if not any(self.week):

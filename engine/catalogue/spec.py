@@ -3,21 +3,42 @@
 The file is YAML (see ``catalogue/jakarta.yaml``). Validation is complete before anything is
 written: shape and types by pydantic, then cross-references (a category's agency, an area's
 parent, a policy's calendar …). Errors point at ``categories[3].agency (line 212)``.
+
+A yes-or-no key takes only ``true`` or ``false``, a number only a number (``1`` is no yes, ``true``
+no 1, ``"5"`` no number). Every number has bounds no real city comes near, which keep all later
+arithmetic (deadlines, ladder levels, answers) far inside its range:
+
+- SLA targets (``policies[].targets``): a unit always (``30m``, ``4h``, ``1h30m``, ``3d``,
+  ``1d4h``); at most ``1000d`` working days and ``10000h`` business time, and at most about
+  ``MAX_TARGET_YEARS`` years of the policy's calendar's regular week;
+- ladder levels (``ladders[].levels[].percent``): 1 to ``MAX_PERCENT`` % of the target;
+- calendar hours (``calendars[].hours.<day>``): ``HH:MM-HH:MM`` within one day, 00:00 to
+  23:59 (an end of 00:00 is midnight), in order and not overlapping; ``closed_dates`` and
+  ``open_dates`` between ``FIRST_DATE`` and ``LAST_DATE``;
+- question bounds (``questions[].min`` / ``max``): within ±``MAX_QUESTION_BOUND``; question
+  ``order`` 1 to 1000; ``duplicate_radius_m`` above 0 up to 5000; polygon points longitude
+  -180..180, latitude -90..90.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import Any, Literal
+from datetime import date, time, timedelta
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
+    StrictBool,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -40,7 +61,7 @@ from engine.policies import build_calendar, build_ladder, build_policy
 from engine.questions import QuestionSpec, check_question_list
 from engine.text import LIMITS, clean_email, clean_text, code_key
 from engine.zones import checked_zone
-from sla import RecipientKind, TimerKind, Weekday
+from sla import BusinessCalendar, RecipientKind, Target, TimerKind, Weekday, parse_target
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SPAN = re.compile(r"^\d{2}:\d{2}-\d{2}:\d{2}$")
@@ -51,6 +72,17 @@ AREA_LEVELS_BELOW_PROVINCE = tuple(level.value for level in AreaLevel if level.d
 _CODE_LIMIT = min(LIMITS["area_code"], LIMITS["agency_code"], LIMITS["category_code"])
 
 Loc = tuple[str | int, ...]
+
+#: A number, never a yes or no nor text (an int is taken where the spec means a fraction).
+Number = Annotated[float, Strict()]
+#: The most of its calendar's regular week (holidays aside) one SLA target may take.
+MAX_TARGET_YEARS = 3
+#: The highest ladder level, in percent of the target: 10 times it.
+MAX_PERCENT = 1000
+#: Closed and open dates lie in these years.
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2099, 12, 31)
+#: A question's ``min`` and ``max`` lie within ± this.
+MAX_QUESTION_BOUND = 1_000_000_000.0
 
 
 class _Spec(BaseModel):
@@ -92,12 +124,98 @@ def _text(field: str, *, required: bool = True, multiline: bool = False) -> Any:
     return check
 
 
+def _clock(text: str, span: str) -> time:
+    hour, minute = int(text[:2]), int(text[3:])
+    if hour > 23 or minute > 59:
+        raise ValueError(
+            f"{span}: {text} is no time of day (00:00 to 23:59; end at midnight with 00:00)"
+        )
+    return time(hour, minute)
+
+
+def _check_span(span: object) -> str:
+    """``07:30-12:00``: two times of day, the end after the start (``00:00`` ends at midnight)."""
+    if not isinstance(span, str) or not _SPAN.match(span):
+        shown = span[:40] if isinstance(span, str) else span
+        raise ValueError(f"{shown} is not a span like 08:00-16:00")
+    start, end = _clock(span[:5], span), _clock(span[6:], span)
+    if end != time(0) and end <= start:
+        raise ValueError(f"{span} ends before it starts (00:00 ends at midnight)")
+    return span
+
+
+def _check_day(spans: list[str]) -> list[str]:
+    for earlier, later in itertools.pairwise(spans):
+        if earlier[6:] == "00:00" or later[:5] < earlier[6:]:
+            raise ValueError(
+                f"{earlier} and {later} overlap or are out of order: list a day's spans "
+                "in order, each starting at or after the end of the one before"
+            )
+    return spans
+
+
+#: One day's working hours: spans in order, not overlapping.
+DaySpans = Annotated[list[Annotated[str, BeforeValidator(_check_span)]], AfterValidator(_check_day)]
+
+
+def _as_date(value: object) -> object:
+    """A date as YAML writes it (2024-12-25, or the same quoted); not a number of seconds."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a date") from None
+    if not isinstance(value, date):
+        shown = str(value).lower() if isinstance(value, bool) else str(value)[:40]
+        raise ValueError(f"{shown} is not a date like 2024-12-25")
+    return value
+
+
+def _date_in_range(value: date) -> date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"{value} is not between {FIRST_DATE} and {LAST_DATE}")
+    return value
+
+
+CalendarDate = Annotated[date, BeforeValidator(_as_date), AfterValidator(_date_in_range)]
+
+
+def _target_text(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("give a duration such as 30m, 4h, 1h30m, 3d or 1d4h")
+    if isinstance(value, int | float) or value.strip().isdigit():
+        number = str(value).strip()[:40]
+        raise ValueError(
+            f"{number} has no unit: write {number}m for minutes, {number}h for business hours "
+            f"or {number}d for working days"
+        )
+    return value
+
+
+def _target_bounds(value: str) -> str:
+    parse_target(value)  # its ValueError says what is wrong
+    return value
+
+
+TargetText = Annotated[str, BeforeValidator(_target_text), AfterValidator(_target_bounds)]
+
+
+def _version(value: object) -> int:
+    if value != 1 or isinstance(value, bool) or not isinstance(value, int):
+        shown = str(value).lower() if isinstance(value, bool) else str(value)[:40]
+        raise ValueError(f"{shown} is no catalogue version this Tanggap reads; write 1")
+    return 1
+
+
+Version = Annotated[int, BeforeValidator(_version)]
+
+
 class AreaSpec(_Spec):
     code: str
     name: str = Field(min_length=1)
     level: AreaLevel
     parent: str | None = None
-    polygon: list[tuple[float, float]] = Field(min_length=4)
+    polygon: list[tuple[Number, Number]] = Field(min_length=4)
 
     _code = field_validator("code")(_check_code)
     _name = field_validator("name")(_text("area_name"))
@@ -140,18 +258,18 @@ class CategorySpec(_Spec):
     group: str = Field(min_length=1)
     agency: str
     default_priority: Priority = Priority.NORMAL
-    photo_on_submit: bool = False
-    photo_on_resolve: bool = False
+    photo_on_submit: StrictBool = False
+    photo_on_resolve: StrictBool = False
     description: str | None = None
     #: Open reports this close (metres) are offered as possible duplicates; default: settings.
-    duplicate_radius_m: float | None = Field(default=None, gt=0, le=5000)
+    duplicate_radius_m: Number | None = Field(default=None, gt=0, le=5000)
     #: Complaints that may concern staff of the very kelurahan, kecamatan or kota office where
     #: they happened (pungli): no area office sees, acts on or is told of them. The category
     #: may not be routed to an area office, nor reach a ladder that notifies one.
-    withheld_from_area_offices: bool = False
+    withheld_from_area_offices: StrictBool = False
     #: False: its reports are not published (not listed, mapped, offered as duplicates nor
     #: shown by code); only the reporter, with the token, and staff see them.
-    public: bool = True
+    public: StrictBool = True
     #: What the category asks besides the description (Open311 attributes).
     questions: list[QuestionSpec] = Field(default_factory=list, max_length=20)
 
@@ -177,26 +295,17 @@ class HolidaySpec(_Spec):
 class CalendarSpec(_Spec):
     code: str
     timezone: str = "Asia/Jakarta"
-    always_open: bool = False
-    hours: dict[Weekday, list[str]] = Field(default_factory=dict)
+    always_open: StrictBool = False
+    hours: dict[Weekday, DaySpans] = Field(default_factory=dict)
     holidays: HolidaySpec | None = None
-    closed_dates: list[date] = Field(default_factory=list)
-    open_dates: list[date] = Field(default_factory=list)
+    closed_dates: list[CalendarDate] = Field(default_factory=list)
+    open_dates: list[CalendarDate] = Field(default_factory=list)
 
     _code = field_validator("code")(_check_code)
 
     # The one rule for a typed zone (engine.zones): WITA and asia/makassar are Asia/Makassar
     # here as in TANGGAP_TIMEZONE and a staff member's zone.
     _zone = field_validator("timezone")(checked_zone)
-
-    @field_validator("hours")
-    @classmethod
-    def _spans(cls, hours: dict[Weekday, list[str]]) -> dict[Weekday, list[str]]:
-        for day, spans in hours.items():
-            for span in spans:
-                if not _SPAN.match(span):
-                    raise ValueError(f"{day}: {span!r} is not a span like 08:00-16:00")
-        return hours
 
 
 class LevelSpec(_Spec):
@@ -207,7 +316,7 @@ class LevelSpec(_Spec):
     #: How mail and pages word the level (Indonesian, English); absent: the name as words.
     name_id: str | None = Field(default=None, min_length=1)
     name_en: str | None = Field(default=None, min_length=1)
-    percent: int = Field(gt=0)
+    percent: StrictInt = Field(gt=0, le=MAX_PERCENT)
     notify: list[str | dict[Literal["area_office"], str]] = Field(min_length=1)
 
     _name = field_validator("name")(_text("level_name"))
@@ -238,7 +347,7 @@ class PolicySpec(_Spec):
     priorities: list[Priority] = Field(default_factory=list)
     calendar: str
     ladder: str
-    targets: dict[TimerKind, str]
+    targets: dict[TimerKind, TargetText]
 
     _code = field_validator("code")(_check_code)
 
@@ -270,7 +379,7 @@ class AreaOfficeSpec(_Spec):
 
 
 class CatalogueSpec(_Spec):
-    version: Literal[1]
+    version: Version
     areas: list[AreaSpec] = Field(min_length=1)
     agencies: list[AgencySpec] = Field(min_length=1)
     categories: list[CategorySpec] = Field(min_length=1)
@@ -467,11 +576,35 @@ def _check_sla(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
             problems.append((("ladders", i), str(exc)))
     for i, policy in enumerate(spec.policies):
         if policy.calendar in calendars and policy.ladder in ladders:
+            for kind, text in policy.targets.items():
+                years = _years_of(parse_target(text), calendars[policy.calendar])
+                if years > MAX_TARGET_YEARS:
+                    problems.append(
+                        (
+                            ("policies", i, "targets", kind.value),
+                            f"{text} takes about {years:,.1f} years of calendar "
+                            f"{policy.calendar}'s working week; a target may take at most "
+                            f"{MAX_TARGET_YEARS} years",
+                        )
+                    )
             try:
                 build_policy(policy.model_dump(mode="json"), calendars, ladders)
             except ValueError as exc:
                 problems.append((("policies", i, "targets"), str(exc)))
     return problems
+
+
+def _years_of(target: Target, calendar: BusinessCalendar) -> float:
+    """How many years ``target`` runs on ``calendar``'s regular week (holidays aside): the
+    bound that keeps a deadline, and the last ladder level at ``MAX_PERCENT`` of it, decades
+    inside ``datetime``'s range however little a calendar works (one minute a week …)."""
+    if calendar.always_open:
+        days, weekly = 7, timedelta(days=7)
+    else:
+        days = sum(1 for spans in calendar.week if spans)
+        weekly = sum((span.length for spans in calendar.week for span in spans), timedelta(0))
+    weeks = target.days / days + target.business / weekly
+    return weeks * 7 / 365.25
 
 
 # --- parsing with line numbers ---------------------------------------------------------------
@@ -491,6 +624,17 @@ def _line_of(root: yaml.Node | None, loc: Loc) -> int | None:
             break
         line = node.start_mark.line + 1
     return line
+
+
+#: pydantic's words for a value of the wrong type, as a catalogue's author writes the right one.
+_TYPE_WORDS = {
+    "bool_type": "give true or false",
+    "bool_parsing": "give true or false",
+    "int_type": "give a whole number",
+    "int_parsing": "give a whole number",
+    "float_type": "give a number",
+    "float_parsing": "give a number",
+}
 
 
 def _plain(message: str) -> str:
@@ -550,7 +694,10 @@ def parse_catalogue(
     except ValidationError as exc:
         # A code given twice is its own problem, whatever else is wrong: listed with the
         # schema's, not only once they are mended.
-        errors = [(tuple(err["loc"]), _plain(err["msg"])) for err in exc.errors()]
+        errors = [
+            (tuple(err["loc"]), _TYPE_WORDS.get(err["type"], _plain(err["msg"])))
+            for err in exc.errors()
+        ]
         errors += _raw_duplicates(data)
         found = [_describe(root, source, loc, message) for loc, message in errors[:_SHOWN]]
         if len(errors) > _SHOWN:

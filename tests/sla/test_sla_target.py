@@ -119,3 +119,26 @@ def test_parse_target_valid_text(text: str, expected: Target) -> None:
 def test_parse_target_invalid_text_raises(text: str) -> None:
     with pytest.raises(ValueError, match=r"invalid duration|must be positive"):
         parse_target(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("90x", 'invalid duration 90x: give days, hours and minutes, each with its unit, in that '
+         'order: "30m", "4h", "1h30m", "3d" or "1d4h"'),
+        ("999999999999h", "999999999999h is too long: a target counts at most 1000 working days "
+         "(1000d) and 10000 hours of business time (10000h)"),
+        ("1001d", "1001d is too long: a target counts at most 1000 working days (1000d) and "
+         "10000 hours of business time (10000h)"),
+    ],
+)  # fmt: skip
+def test_parse_target_offers_only_the_forms_it_takes_and_bounds_them(
+    text: str, message: str
+) -> None:
+    with pytest.raises(ValueError) as raised:
+        parse_target(text)
+    assert str(raised.value) == message
+
+
+def test_the_longest_targets_parse() -> None:
+    assert parse_target("1000d10000h") == Target(days=1000, business=timedelta(hours=10_000))

@@ -56,6 +56,8 @@ __all__ = [
     "database",
     "err_console",
     "fail",
+    "field",
+    "hanging",
     "mail_links_note",
     "now",
     "reported_errors",
@@ -123,6 +125,40 @@ def visible(value: object) -> str:
 
 def one_line(value: object) -> str:
     return visible(value).replace("\n", "\\n").replace("\t", " ")
+
+
+#: The width of a label in ``ticket show`` (``report``, ``officer`` …): values start after it.
+LABEL_WIDTH = 10
+
+
+def _folds() -> bool:
+    """Whether output is folded to a width (a terminal, or ``COLUMNS`` set), as tables are."""
+    return console.is_terminal or bool(os.environ.get("COLUMNS"))
+
+
+def hanging(value: object, indent: int, *, fold: bool = True) -> str:
+    """``value`` as text (``visible``) whose every line after the first starts ``indent``
+    spaces in: a line break a citizen or a member of staff typed, or one the terminal would
+    make in a long line, never starts a line at the margin, where it could pass for a field
+    (``officer    Kepala Dinas …`` inside a description). In a terminal (or with ``COLUMNS``)
+    long lines are folded here, under the value, not by the terminal at column 0 (not
+    ``fold``: in a table cell, which rich folds within its column)."""
+    lines = visible(value).split("\n")
+    if fold and _folds():
+        room = max(console.width - indent, 20)
+        lines = [
+            part.plain.rstrip()
+            for line in lines
+            for part in (Text(line).wrap(console, room, overflow="fold") or [Text("")])
+        ]
+    return ("\n" + " " * indent).join(lines)
+
+
+def field(label: str, value: object, *, fold: bool = True) -> str:
+    """A ``label  value`` line of ``ticket show``; a value of several lines continues under
+    itself (``hanging``), so what follows its first line cannot pass for another field. Not
+    ``fold``: a value to copy whole (a file's path), left to the terminal."""
+    return f"{label:{LABEL_WIDTH}} {hanging(value, LABEL_WIDTH + 1, fold=fold)}"
 
 
 #: The engine names a field by its key (``staff_email``, the keys of ``engine.text.LIMITS``),
@@ -421,6 +457,8 @@ def print_rows(
         cells = []
         for key, _header in columns:
             value = row.get(key)
-            cells.append(visible(render(key, value) if render else value))
+            # One row a line: a line break in a cell (a provider's error of several lines)
+            # is shown as \\n, so no line of a listing is a fragment that passes for a row.
+            cells.append(one_line(render(key, value) if render else value))
         grid.add_row(*cells)
     show_table(grid)

@@ -11,12 +11,12 @@ from cli.context import (
     UsageError,
     console,
     database,
+    hanging,
     local,
     now,
     print_rows,
     reported_errors,
     settings,
-    visible,
 )
 from engine.db import ROW_ID_MAX
 from engine.models import Notification, Ticket
@@ -104,7 +104,8 @@ def list_(
         # A row standing in for an undeliverable address says so, in full, under the table.
         for row in rows:
             if row["note"]:
-                console.print(f"{row['id']}: {visible(row['note'])}", soft_wrap=False)
+                said = f"{row['id']}: "
+                console.print(said + hanging(row["note"], len(said)))
 
 
 # A negative id is an id that names no row (the engine says so), not an unknown option; options

@@ -16,6 +16,8 @@ from cli.context import (
     console,
     database,
     err_console,
+    field,
+    hanging,
     local,
     now,
     print_rows,
@@ -399,21 +401,19 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
         ]
         for label, value in fields:
             if value:
-                console.print(f"{label:10} {visible(value)}")
+                console.print(field(label, value))
         # The category's questions as the reporter answered them (the staff page shows them too).
         for answered in describe_answers(questions_of(ticket.category.questions), ticket.answers):
-            console.print(
-                f"{'answer':10} {visible(answered.question_en)}: {visible(answered.text_en)}"
-            )
+            console.print(field("answer", f"{answered.question_en}: {answered.text_en}"))
         for line in _photo_lines(session, ticket) or ["none"]:
-            console.print(f"{'photos':10} {line}")
+            console.print(field("photos", line, fold=False))  # a path, copied whole
         allowed = (
             ", ".join(
                 t.value for t in allowed_triggers(ticket.state) if publication_allows(t, ticket)
             )
             or "none"
         )
-        console.print(f"{'next':10} {allowed}")
+        console.print(field("next", allowed))
         timeline = table(
             "#", f"when ({settings().timezone})", "action", "from → to", "by", "note",
             title="timeline (notes seen by: public all, internal staff, citizen staff+reporter)",
@@ -424,7 +424,9 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
                 seen = "public" if ev.public else "internal"
                 if ev.actor_role == "citizen":
                     seen = "citizen"  # never public (engine.tickets), not staff-only either
-                note = f"[{seen}] {visible(ev.note)}"
+                # A note of several lines stays in its column, each line after the first
+                # indented under the first: none of them starts a row of its own.
+                note = f"[{seen}] {hanging(ev.note, 2, fold=False)}"
             note = "  ".join([note, *_photos_moved(ev.data)]).strip()
             timeline.add_row(
                 str(ev.seq),

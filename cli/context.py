@@ -63,6 +63,7 @@ __all__ = [
     "reported_errors",
     "settings",
     "show_table",
+    "shown_or_undone",
     "storage",
     "text_file",
 ]
@@ -71,9 +72,11 @@ __all__ = [
 class OutputFailed(Exception):
     """Writing to standard output failed (a full disk, ``> /dev/full``, a closed pipe)."""
 
-    def __init__(self, error: OSError) -> None:
+    def __init__(self, error: OSError, *, lost: str | None = None) -> None:
         super().__init__(error.strerror or type(error).__name__)
         self.error = error
+        #: What the person lost with the output, said with the error (``shown_or_undone``).
+        self.lost = lost
 
 
 class GuardedOutput:
@@ -110,6 +113,18 @@ def output_failed() -> OSError | None:
     """The error that ended standard output in this command, if any."""
     stdout = sys.stdout
     return stdout.failed if isinstance(stdout, GuardedOutput) else None
+
+
+def shown_or_undone(lost: str) -> None:
+    """Write out what was printed so far, now: a secret shown once (an api key, a reporter
+    token) is seen, or nobody saw it. Called inside the transaction that keeps the secret, a
+    failed write raises ``OutputFailed`` there and the transaction rolls back; ``lost`` says
+    what that means to the person (``the key was not kept: nobody saw it``), after the write
+    error (``cannot write the output: No space left on device; …``)."""
+    sys.stdout.flush()
+    failed = output_failed()
+    if failed is not None:
+        raise OutputFailed(failed, lost=lost)
 
 
 def visible(value: object) -> str:

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from cli.context import console, database, local, now, one_line, print_rows, reported_errors
+from cli.context import (
+    console,
+    database,
+    local,
+    now,
+    one_line,
+    print_rows,
+    reported_errors,
+    shown_or_undone,
+)
 from engine.keys import acts_as, create_key, list_keys, revoke_key
 from engine.lifecycle import KEY_ROLES, Role
 
@@ -58,6 +67,8 @@ def create(
         console.print(f"key {made.key.prefix} ({made.key.role}) for {one_line(made.key.name)}")
         console.print("keep it now, it is not shown again:")
         console.print(made.secret)
+        # Seen, or not kept: a live key nobody saw is one nobody can use or knows to revoke.
+        shown_or_undone("the key was not kept: nobody saw it (run keys create again)")
 
 
 @app.command("list")

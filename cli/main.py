@@ -78,19 +78,28 @@ class OneLineErrors(typer.core.TyperGroup):
         stdout = sys.stdout
         guarded = GuardedOutput(stdout)
         sys.stdout = guarded
+        lost = None
         try:
             code = self._run(args, prog_name, complete_var, **extra)
             guarded.flush()
             failed = guarded.failed
         except OutputFailed as exc:  # a block entered after the output failed (reported_errors)
             failed = exc.error
+            lost = exc.lost
             code = 1
         finally:
             sys.stdout = stdout
         if failed is not None:
             _silence(stdout)
-            if failed.errno != errno.EPIPE:
-                message = f"cannot write the output: {OutputFailed(failed)}"
+            # A closed pipe is quiet (its reader left on purpose), unless a secret shown once
+            # went with it: then what it means is said all the same.
+            message = (
+                ""
+                if failed.errno == errno.EPIPE
+                else f"cannot write the output: {OutputFailed(failed)}"
+            )
+            message = "; ".join(part for part in (message, lost) if part)
+            if message:
                 err_console.print(Text.assemble(("error: ", "bold red"), message))
             code = code or 1
         sys.exit(code)

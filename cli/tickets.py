@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cli.context import (
+    OutputFailed,
     UsageError,
     console,
     database,
@@ -20,6 +22,7 @@ from cli.context import (
     hanging,
     local,
     now,
+    output_failed,
     print_rows,
     reported_errors,
     settings,
@@ -185,22 +188,40 @@ def submit_cmd(
             token = None if as_ else result.reporter_token
             if quiet:  # for scripts: read -r CODE TOKEN < <(tanggap ticket submit -q …)
                 console.print(f"{ticket.code} {token}" if token else ticket.code)
-                return ticket.code
-            console.print(
-                f"submitted {ticket.code}: {ticket.category.name_en} → {ticket.agency.name} "
-                f"({ticket.agency.code}), priority {ticket.priority}"
-            )
-            console.print(f"area: {ticket.area.title}")
-            if token:
-                console.print(f"reporter token (keep it to dispute the fix): {token}")
-            elif result.receipt_mailed:
-                console.print("the reporter's private link was mailed to the address they gave")
             else:
                 console.print(
-                    "no reporter e-mail: they follow the report by its code "
-                    "(commenting, disputing and rating need the private link)"
+                    f"submitted {ticket.code}: {ticket.category.name_en} → {ticket.agency.name} "
+                    f"({ticket.agency.code}), priority {ticket.priority}"
                 )
-            return ticket.code
+                console.print(f"area: {ticket.area.title}")
+                if token:
+                    console.print(f"reporter token (keep it to dispute the fix): {token}")
+                elif result.receipt_mailed:
+                    console.print("the reporter's private link was mailed to the address they gave")
+                else:
+                    console.print(
+                        "no reporter e-mail: they follow the report by its code "
+                        "(commenting, disputing and rating need the private link)"
+                    )
+            code = ticket.code
+    # After the commit: the report is kept whatever became of the output.
+    _token_seen(code, token)
+    return code
+
+
+def _token_seen(code: str, token: str | None) -> None:
+    """The reporter token is shown once: when it could not be written, the report stays (a
+    citizen's report is not lost for a full disk) and the error says the token was not shown."""
+    if token is None:
+        return
+    sys.stdout.flush()
+    failed = output_failed()
+    if failed is not None:
+        raise OutputFailed(
+            failed,
+            lost=f"{code} was submitted, but its reporter token was not shown to anybody "
+            "(disputing and rating the fix need it)",
+        )
 
 
 #: Who sees a note by default comes from the lifecycle's rules (each rule's ``public_note``).

@@ -115,12 +115,8 @@ WRITES = [
         "SELECT active FROM staff WHERE email = ?", ("citra@dsda.example",), (0,),
     ),
     (
-        ["keys", "create", "--role", "admin", "--name", "pipe key"],
-        "SELECT role, revoked_at FROM api_keys WHERE name = ?", ("pipe key",), ("admin", None),
-    ),
-    (
-        ["ticket", "submit", "--category", "traffic_jam", "--description", "macet {tag}",
-         "--lat", "-6.1754", "--lon", "106.8272"],
+        ["ticket", "submit", "--as", "citra@dsda.example", "--category", "traffic_jam",
+         "--description", "macet {tag}", "--lat", "-6.1754", "--lon", "106.8272"],
         "SELECT count(*) FROM tickets WHERE description = ?", ("macet {tag}",), (1,),
     ),
 ]  # fmt: skip
@@ -165,6 +161,54 @@ def test_cli_write_to_broken_output_is_kept_and_exit_1(
     code, stderr = broken(staffed, [a.format(tag=tag) for a in args])
     assert (code, stderr) == (1, said)
     assert _row(staffed, sql, *(str(p).format(tag=tag) for p in params)) == stored
+
+
+#: What each broken output says when a secret shown once went with it.
+LOST = [
+    ("pipe", _closed_pipe_run, "error: "),
+    ("disk", _full_disk_run, "error: cannot write the output: No space left on device; "),
+]
+
+
+@pytest.mark.parametrize(("tag", "broken", "said"), LOST, ids=[b[0] for b in LOST])
+def test_cli_a_key_nobody_saw_is_not_kept(
+    staffed: tuple[Path, dict[str, str]],
+    tag: str,
+    broken: Callable[[tuple[Path, dict[str, str]], list[str]], tuple[int, str]],
+    said: str,
+) -> None:
+    code, stderr = broken(staffed, ["keys", "create", "--role", "admin", "--name", "pipe key"])
+    assert (code, stderr) == (
+        1,
+        said + "the key was not kept: nobody saw it (run keys create again)\n",
+    )
+    with sqlite3.connect(staffed[0] / "tanggap.db") as db:
+        assert db.execute("SELECT count(*) FROM api_keys WHERE name = 'pipe key'").fetchone() == (
+            0,
+        )
+
+
+@pytest.mark.parametrize("quiet", [[], ["--quiet"]], ids=["plain", "quiet"])
+@pytest.mark.parametrize(("tag", "broken", "said"), LOST, ids=[b[0] for b in LOST])
+def test_cli_a_report_whose_token_nobody_saw_is_kept_and_says_so(
+    workdir: tuple[Path, dict[str, str]],
+    tag: str,
+    broken: Callable[[tuple[Path, dict[str, str]], list[str]], tuple[int, str]],
+    said: str,
+    quiet: list[str],
+) -> None:
+    text = f"macet token {tag} {quiet}"
+    code, stderr = broken(
+        workdir,
+        ["ticket", "submit", *quiet, "--category", "traffic_jam", "--description", text,
+         "--lat", "-6.1754", "--lon", "106.8272"],
+    )  # fmt: skip
+    (ticket,) = _row(workdir, "SELECT code FROM tickets WHERE description = ?", text)
+    assert (code, stderr) == (
+        1,
+        f"{said}{ticket} was submitted, but its reporter token was not shown to anybody "
+        "(disputing and rating the fix need it)\n",
+    )
 
 
 def test_cli_forever_to_a_closed_pipe_stops_after_its_pass(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,7 +35,7 @@ from cli.context import (
     visible,
 )
 from cli.sla import print_sla, span
-from engine.actions import perform, publication_allows
+from engine.actions import command_fields, perform, publication_allows
 from engine.actors import Actor
 from engine.db import ROW_ID_MAX
 from engine.errors import RuleViolated, printable
@@ -236,6 +239,48 @@ NOTE_HELP = (
 )
 
 
+#: Each input of an action (``engine.actions.command_fields``) as ``ticket act`` takes it: the
+#: engine names its fields (``duplicate_of``, ``hide_photos``), a person typed the options.
+ACT_OPTIONS = {
+    "note": "--note",
+    "public": "--public",
+    "expected_version": "--version",
+    "category": "--category",
+    "priority": "--priority",
+    "lat": "--lat",
+    "lon": "--lon",
+    "duplicate_of": "--duplicate-of",
+    "agency": "--agency",
+    "officer": "--officer",
+    "photos": "--photo",
+    "description": "--description",
+    "hide_photos": "--hide-photo",
+    "show_photos": "--show-photo",
+    "rating": "--rating",
+}
+
+#: Field names no sentence uses as a word: named as options wherever the engine says them.
+_IDENTIFIERS = re.compile(
+    r"(?<![\w-])(duplicate_of|hide_photos|show_photos|expected_version|lat|lon)(?![\w-])"
+)
+#: A field named in brackets ("needs a reason (note)") or leading a clause ("note is empty").
+_NAMED = re.compile(r"\((\w+)\)|(?:^|(?<=: ))(\w+)(?= (?:is|must|contains|has) )")
+
+
+def _options(message: str, options: dict[str, str]) -> str:
+    """An engine message about ``ticket act``'s inputs, naming the options as typed: ``lon is
+    required with lat`` → ``--lon is required with --lat``."""
+    message = _IDENTIFIERS.sub(lambda m: options.get(m.group(1), m.group(1)), message)
+
+    def named(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2)
+        if name not in options:
+            return m.group(0)
+        return f"({options[name]})" if m.group(1) else options[name]
+
+    return _NAMED.sub(named, message)
+
+
 @app.command("act")
 def act(
     code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9QXD")],
@@ -304,8 +349,21 @@ def act(
             raise UsageError("say who acts: --as STAFF_EMAIL or --token REPORTER_TOKEN")
         if public and internal:
             raise UsageError("choose one of --public and --internal: a note is shown or kept")
+        options = ACT_OPTIONS | {"public": "--internal" if internal else "--public"}
+        given = {
+            "note": note, "public": True if public or internal else None,
+            "expected_version": version, "category": category, "priority": priority,
+            "lat": lat, "lon": lon, "duplicate_of": duplicate_of, "agency": agency,
+            "officer": officer, "photos": photo, "description": description,
+            "hide_photos": hide_photo, "show_photos": show_photo, "rating": rating,
+        }  # fmt: skip
+        taken = command_fields(parse_trigger(action))
+        unexpected = [options[name] for name, value in given.items() if value and name not in taken]
+        if unexpected:
+            trigger = parse_trigger(action).value
+            raise UsageError(f"{trigger} does not take {', '.join(unexpected)}")
         photos = _read(photo)
-        with database().transaction() as session:
+        with database().transaction() as session, _as_options(options):
             actor = Actor.of_staff(get_staff(session, as_)) if as_ else Actor.citizen(token)
             ticket = perform(
                 session,
@@ -332,6 +390,16 @@ def act(
                 show_photos=tuple(show_photo or ()),
             )
             console.print(_outcome(parse_trigger(action), ticket), markup=False)
+
+
+@contextmanager
+def _as_options(options: dict[str, str]) -> Iterator[None]:
+    """An engine refusal relayed naming ``ticket act``'s options, not the engine's fields."""
+    try:
+        yield
+    except RuleViolated as exc:
+        exc.message = _options(exc.message, options)
+        raise
 
 
 #: What a transition that keeps the state did, said without "is now", which reads as a move.

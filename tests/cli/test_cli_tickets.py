@@ -256,7 +256,7 @@ def test_cli_a_supervisor_takes_a_report_off_the_public_record_and_puts_it_back(
     assert refused.exit_code == 2
     assert "staff may not unpublish; only supervisors and admins may" in refused.output
     missing = tanggap.invoke(app, ["ticket", "act", code, "unpublish", "--as", boss])
-    assert missing.exit_code == 2 and "unpublish needs a reason (note)" in missing.output
+    assert missing.exit_code == 2 and "unpublish needs a reason (--note)" in missing.output
 
     out = run(tanggap, "ticket", "act", code, "unpublish", "--as", boss, "--note", "data pribadi")
     assert out.strip() == f"{code} taken off the public record (still submitted, version 2)"
@@ -297,7 +297,7 @@ def test_cli_an_admin_redacts_a_report_and_staff_still_read_it(
     assert refused.exit_code == 2
     assert "staff may not redact; only supervisors and admins may" in refused.output
     missing = tanggap.invoke(app, [*redact, "--as", boss])
-    assert missing.exit_code == 2 and "redact needs a reason (note)" in missing.output
+    assert missing.exit_code == 2 and "redact needs a reason (--note)" in missing.output
     unknown = tanggap.invoke(
         app, [*redact, "--as", boss, "--note", "data pribadi", "--hide-photo", "nope.jpg"]
     )

@@ -1024,7 +1024,7 @@ def test_cli_reporter_appeals_a_rejection_with_the_token(
     out = ok(tanggap, "ticket", "act", code, "reinstate", "--token", token,
              "--note", "ini wewenang Dishub")  # fmt: skip
 
-    assert line == "error: reinstate needs a reason (note)"
+    assert line == "error: reinstate needs a reason (--note)"
     assert f"{code} is now submitted" in out
     shown = ok(tanggap, "ticket", "show", code)
     assert "[citizen] ini wewenang Dishub" in shown

@@ -42,7 +42,9 @@ def deliver_command(
 
 
 def close_resolved_command(
-    once: Annotated[bool, typer.Option("--once", help="one pass (the default)")] = True,
+    once: Annotated[
+        bool, typer.Option("--once", help="one pass, as without it (as sweep --once)")
+    ] = False,
     batch: Annotated[int, typer.Option(help="tickets per transaction", min=1, max=10000)] = 200,
 ) -> None:
     """Close resolved tickets whose dispute window has passed (the close-resolved flow's work)."""

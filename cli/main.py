@@ -114,8 +114,11 @@ class OneLineErrors(typer.core.TyperGroup):
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
         except NoArgsIsHelpError as exc:
+            # A command group given no command is a usage error (exit 2, as click's own usage
+            # errors): a script that left out the command must not read as a success. The help
+            # still says what to type.
             console.print(exc.ctx.get_help() if exc.ctx else "")
-            return 0
+            return 2
         except ClickException as exc:
             context = getattr(exc, "ctx", None)
             where = f"{context.command_path}: " if context is not None else ""
@@ -217,6 +220,24 @@ def _given_number(exc: ClickException) -> float | None:
         except (TypeError, ValueError, OverflowError):
             continue
     return None
+
+
+def _range_in_words(low: float | None, high: float | None) -> str | None:
+    """A number option's range in --help as people read it: ``at least 1``, ``between 1 and
+    10,000``; the database's own ceiling (``ROW_ID_MAX``, 19 digits) is no limit anybody chose
+    and is left out. typer's own is ``1<=x<=9223372036854775807``."""
+    if high is not None and high >= ROW_ID_MAX:
+        high = None
+    if low is not None and high is not None:
+        return f"between {shown_bound(low)} and {shown_bound(high)}"
+    if low is not None:
+        return f"at least {shown_bound(low)}"
+    if high is not None:
+        return f"at most {shown_bound(high)}"
+    return None
+
+
+typer.core.describe_number_range = _range_in_words  # type: ignore[attr-defined,assignment]
 
 
 app = typer.Typer(

@@ -77,3 +77,30 @@ def test_cli_act_a_ticket_named_its_own_duplicate_names_the_option(
     )  # fmt: skip
     assert result.exit_code == 2, result.output
     assert f"error: --duplicate-of names {code} itself" in result.output
+
+
+@pytest.mark.parametrize("args", [[], ["ticket"], ["keys"]], ids=["tanggap", "ticket", "keys"])
+def test_cli_a_group_without_a_command_is_a_usage_error_with_its_help(
+    tanggap: CliRunner, args: list[str]
+) -> None:
+    result = tanggap.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "Usage:" in result.output and "Commands" in result.output
+
+
+def test_cli_help_shows_ranges_in_words(tanggap: CliRunner) -> None:
+    shown = " ".join(
+        tanggap.invoke(app, ["ticket", "list", "--help"], env={"COLUMNS": "200"}).output.split()
+    )
+    assert "[default: 50; at least 1]" in shown
+    assert "9223372036854775807" not in shown and "<=x" not in shown
+    sweep = " ".join(
+        tanggap.invoke(app, ["sweep", "--help"], env={"COLUMNS": "200"}).output.split()
+    )
+    assert "[default: 500; between 1 and 10,000]" in sweep
+
+
+def test_cli_close_resolved_once_is_not_a_flag_defaulting_on(tanggap: CliRunner) -> None:
+    shown = tanggap.invoke(app, ["close-resolved", "--help"], env={"COLUMNS": "200"}).output
+    line = next(line for line in shown.splitlines() if "--once" in line)
+    assert "default" not in line, line

@@ -281,6 +281,12 @@ def _options(message: str, options: dict[str, str]) -> str:
     return _NAMED.sub(named, message)
 
 
+def _taken_by(field: str) -> str:
+    """The actions that take the engine's ``field``, for an option's help: "(assign,
+    reassign, transfer)", from the engine's own commands, so the help cannot fall behind."""
+    return "(" + ", ".join(t.value for t in USER_TRIGGERS if field in command_fields(t)) + ")"
+
+
 @app.command("act")
 def act(
     code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9QXD")],
@@ -294,25 +300,30 @@ def act(
     internal: Annotated[
         bool, typer.Option("--internal", help="keep the note to staff (see --public)")
     ] = False,
-    agency: Annotated[str | None, typer.Option(help="agency code (assign, transfer)")] = None,
-    officer: Annotated[str | None, typer.Option(help="officer e-mail (assign, transfer)")] = None,
-    duplicate_of: Annotated[str | None, typer.Option(help="code of the original ticket")] = None,
+    agency: Annotated[str | None, typer.Option(help=f"agency code {_taken_by('agency')}")] = None,
+    officer: Annotated[
+        str | None, typer.Option(help=f"officer e-mail {_taken_by('officer')}")
+    ] = None,
+    duplicate_of: Annotated[
+        str | None, typer.Option(help=f"code of the original ticket {_taken_by('duplicate_of')}")
+    ] = None,
     category: Annotated[
-        str | None, typer.Option(help="corrected category (verify, update)")
+        str | None, typer.Option(help=f"corrected category {_taken_by('category')}")
     ] = None,
     priority: Annotated[
         Priority | None,
-        typer.Option(help="new priority (verify, update)", case_sensitive=False),
+        typer.Option(help=f"new priority {_taken_by('priority')}", case_sensitive=False),
     ] = None,
     lat: Annotated[
-        float | None, typer.Option(help="corrected latitude (verify, update)", min=-90, max=90)
+        float | None, typer.Option(help=f"corrected latitude {_taken_by('lat')}", min=-90, max=90)
     ] = None,
     lon: Annotated[
         float | None,
-        typer.Option(help="corrected longitude (verify, update)", min=-180, max=180),
+        typer.Option(help=f"corrected longitude {_taken_by('lon')}", min=-180, max=180),
     ] = None,
     rating: Annotated[
-        int | None, typer.Option(help="1–5, the reporter's rating (rate)", min=1, max=5)
+        int | None,
+        typer.Option(help=f"1–5, the reporter's rating {_taken_by('rating')}", min=1, max=5),
     ] = None,
     version: Annotated[
         int | None, typer.Option(help="expected version (conflict check)", min=1)

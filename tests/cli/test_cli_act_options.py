@@ -104,3 +104,22 @@ def test_cli_close_resolved_once_is_not_a_flag_defaulting_on(tanggap: CliRunner)
     shown = tanggap.invoke(app, ["close-resolved", "--help"], env={"COLUMNS": "200"}).output
     line = next(line for line in shown.splitlines() if "--once" in line)
     assert "default" not in line, line
+
+
+@pytest.mark.parametrize(
+    ("option", "field"),
+    [("--officer", "officer"), ("--agency", "agency"), ("--duplicate-of", "duplicate_of"),
+     ("--category", "category"), ("--priority", "priority"), ("--lat", "lat"), ("--lon", "lon"),
+     ("--rating", "rating")],
+)  # fmt: skip
+def test_cli_act_help_names_every_action_that_takes_the_option(
+    tanggap: CliRunner, option: str, field: str
+) -> None:
+    """A tester's report: --officer said "(assign, transfer)"; reassign takes it too."""
+    shown = tanggap.invoke(app, ["ticket", "act", "--help"], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0, shown.output
+    rows = shown.output.splitlines()
+    (at,) = [n for n, row in enumerate(rows) if row.strip().startswith(option + " ")]
+    line = " ".join(rows[at : at + 2])  # a long metavar puts the help on the next line
+    takers = [t.value for t in USER_TRIGGERS if field in command_fields(t)]
+    assert "(" + ", ".join(takers) + ")" in line, line

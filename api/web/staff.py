@@ -72,6 +72,8 @@ from engine.queries.roster import (
     officers_by_agency,
     other_agencies,
     other_officers,
+    transfer_key,
+    withheld_categories,
 )
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
@@ -88,6 +90,8 @@ class Row:
     officers: list[Officer]
     #: Why the ticket was reopened (the latest dispute's reason, shortened), when it was.
     reopened_because: str | None = None
+    #: Which list of agencies its transfer suggests (``roster.transfer_key``).
+    transfer_key: str = ""
 
 
 def _rows(session: Session, holder: KeyHolder, now: datetime) -> list[Row]:
@@ -96,6 +100,7 @@ def _rows(session: Session, holder: KeyHolder, now: datetime) -> list[Row]:
     reasons = dispute_reasons(session, [t.code for t in tickets])
     # the buttons are what this key may fire on each ticket: state, role, agency and area
     allowed = may_fire_each(session, holder, [t.code for t in tickets], now=now)
+    withheld = withheld_categories(session)
     return [
         Row(
             t,
@@ -103,6 +108,7 @@ def _rows(session: Session, holder: KeyHolder, now: datetime) -> list[Row]:
             # not the officer it is with: a re-assignment to them is refused
             other_officers(officers.get(t.agency, []), t.officer_email),
             shorten(reasons[t.code]) if t.code in reasons else None,
+            transfer_key(t.agency, t.category in withheld),
         )
         for t in tickets
     ]
@@ -134,7 +140,9 @@ def _page(
             "rows": rows,
             # where each agency's tickets can be transferred: anywhere but there
             "transfer_to": {
-                row.ticket.agency: other_agencies(agencies, row.ticket.agency)
+                row.transfer_key: other_agencies(
+                    agencies, row.ticket.agency, withheld=row.transfer_key != row.ticket.agency
+                )
                 for row in rows
                 if any(a.trigger is Trigger.TRANSFER for a in row.actions)
             },

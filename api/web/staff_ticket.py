@@ -35,6 +35,8 @@ from engine.queries.roster import (
     officers_by_agency,
     other_agencies,
     other_officers,
+    transfer_key,
+    withheld_categories,
 )
 from engine.timeline import TimerView
 from sla.policy import TimerKind
@@ -93,6 +95,7 @@ def ticket_page(
     ticket = detail.public
     known = categories(session)
     agencies = list_agencies(session)
+    withheld = ticket.category_code in withheld_categories(session)
     done = request.query_params.get("done")
     did = request.query_params.get("did")
     return page(
@@ -112,7 +115,12 @@ def ticket_page(
                 officers_by_agency(session, {ticket.agency_code}).get(ticket.agency_code, []),
                 detail.officer_email,
             ),
-            "transfer_to": {ticket.agency_code: other_agencies(agencies, ticket.agency_code)},
+            "transfer_to": {
+                transfer_key(ticket.agency_code, withheld): other_agencies(
+                    agencies, ticket.agency_code, withheld=withheld
+                )
+            },
+            "transfer_key": transfer_key(ticket.agency_code, withheld),
             "proof_required": ticket.category_code in known.proof,
             "left": time_left(t, now),
             "span": lambda delta: working_time_words(t, delta),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Agency, Staff
+from engine.models import Agency, AgencyKind, Category, Staff
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class Officer:
 class AgencyEntry:
     code: str
     name: str
+    #: A kelurahan, kecamatan or kota office: never given a complaint withheld from area
+    #: offices (``actions._check_may_hold``).
+    area_office: bool = False
 
 
 def officers_by_agency(session: Session, agency_codes: set[str]) -> dict[str, list[Officer]]:
@@ -42,9 +45,17 @@ def officers_by_agency(session: Session, agency_codes: set[str]) -> dict[str, li
 def list_agencies(session: Session) -> list[AgencyEntry]:
     """Active agencies, by code."""
     rows = session.execute(
-        select(Agency.code, Agency.name).where(Agency.active).order_by(Agency.code)
+        select(Agency.code, Agency.name, Agency.kind).where(Agency.active).order_by(Agency.code)
     )
-    return [AgencyEntry(code, name) for code, name in rows]
+    return [AgencyEntry(code, name, kind == AgencyKind.AREA_OFFICE) for code, name, kind in rows]
+
+
+def withheld_categories(session: Session) -> frozenset[str]:
+    """The codes of the categories withheld from area offices (pungli): their tickets are
+    never transferred to one."""
+    return frozenset(
+        session.scalars(select(Category.code).where(Category.withheld_from_area_offices))
+    )
 
 
 def other_officers(officers: list[Officer], current: str | None) -> list[Officer]:
@@ -54,7 +65,17 @@ def other_officers(officers: list[Officer], current: str | None) -> list[Officer
     return [o for o in officers if current is None or o.email.lower() != current.lower()]
 
 
-def other_agencies(agencies: list[AgencyEntry], current: str) -> list[AgencyEntry]:
+def other_agencies(
+    agencies: list[AgencyEntry], current: str, *, withheld: bool = False
+) -> list[AgencyEntry]:
     """Where a ticket held by agency ``current`` (a code) can be transferred among
-    ``agencies``: anywhere but there (``actions._transfer`` refuses the agency it is with)."""
-    return [a for a in agencies if a.code != current]
+    ``agencies``: anywhere but there (``actions._transfer`` refuses the agency it is with),
+    and, for a complaint ``withheld`` from area offices, no area office (``_check_may_hold``
+    refuses it)."""
+    return [a for a in agencies if a.code != current and not (withheld and a.area_office)]
+
+
+def transfer_key(agency: str, withheld: bool) -> str:
+    """The name of the list of agencies a ticket held by ``agency`` can be transferred to
+    (``other_agencies``): one per holding agency, and another for its withheld complaints."""
+    return f"{agency}--withheld" if withheld else agency

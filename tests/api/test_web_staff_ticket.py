@@ -574,3 +574,34 @@ def test_change_priority_never_offers_the_priority_the_ticket_has(
         options = re.findall(r'<option value="([^"]*)"[^>]*>', form)
         assert options == ["", *(p for p in words if p != detail["priority"])]
         assert '<option value="" disabled selected>' in form
+
+
+def test_a_complaint_withheld_from_area_offices_is_never_suggested_to_one(
+    web: TestClient, api: Api
+) -> None:
+    """A tester's report: the transfer suggestions of a pungli complaint listed kelurahan and
+    kecamatan offices, which the engine then refused (the office may be what it is about)."""
+    pungli = api.submit(category="illegal_levy")["code"]  # the Inspectorate's
+    api.drive(pungli, "verify", "assign")
+    jam = api.submit()["code"]
+    api.drive(jam, "verify", "assign")
+    sign_in(web, api, "admin")
+    worklist = web.get("/staff?lang=en").text
+    for code, page, lists in (
+        (pungli, web.get(f"/staff/tickets/{pungli}?lang=en").text, None),
+        (pungli, _card(worklist, pungli), worklist),
+        (jam, _card(worklist, jam), worklist),
+    ):
+        form = _form(page, "Transfer to another agency")
+        named = re.search(r'name="agency" list="([^"]+)"', form)
+        assert named, form
+        suggested = re.search(
+            rf'<datalist id="{named.group(1)}">(.*?)</datalist>', lists or page, re.S
+        )
+        assert suggested, named.group(1)
+        codes = set(re.findall(r'<option value="([^"]+)"', suggested.group(1)))
+        offices = {c for c in codes if c.startswith(("KEL-", "KEC-", "KOTA-"))}
+        if code == pungli:
+            assert not offices and {"DISHUB", "DLH"} <= codes, codes
+        else:  # a traffic jam may go to a kelurahan office (garbage there is theirs)
+            assert "KEL-GAMBIR" in offices, codes

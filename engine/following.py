@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import environment, letters, status_mail, visibility
 from engine.errors import NotFound
 from engine.letters import Letter
+from engine.lifecycle import State
 from engine.models import (
     Notification,
     NotificationKind,
@@ -31,7 +32,7 @@ from engine.models import (
     Ticket,
     UndeliverableAddress,
 )
-from engine.models.subscription import TOKEN_CHARS, new_link_token
+from engine.models.subscription import TOKEN_CHARS, new_link_token, told_clause
 from engine.outbox import enqueue, pending_row, reader_language, still_sendable, ticket_link
 from engine.settings import Settings
 
@@ -156,6 +157,9 @@ class FollowConfirmation:
     #: Whether the public may see the report now: its page (``/t/{code}``) opens, and one
     #: may follow it there again.
     published: bool = True
+    #: The report the address gets the news of instead: the one that stands, when ``code``
+    #: was marked its duplicate (``confirm_follow``).
+    follows: str | None = None
 
 
 def _by_link(
@@ -200,7 +204,24 @@ def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
         language=row.language,
         told_now=_told_now(ticket, row),
         published=visibility.published(ticket),
+        follows=_follows_instead(session, ticket, row),
     )
+
+
+def _follows_instead(session: Session, ticket: Ticket, row: Subscription) -> str | None:
+    """The code of the report ``row``'s address now gets the news of instead of ``ticket``,
+    a duplicate: the report that stands, when the address is told of its changes there."""
+    standing = ticket.duplicate_of if ticket.state == State.DUPLICATE else None
+    if standing is None or row.confirmed_at is None:
+        return None
+    told = session.scalar(
+        select(Subscription.id).where(
+            Subscription.ticket_id == standing.id,
+            func.lower(Subscription.email) == row.email.lower(),
+            told_clause(),
+        )
+    )
+    return standing.code if told is not None else None
 
 
 def follow_confirmation(session: Session, token: str) -> FollowConfirmation:
@@ -215,10 +236,18 @@ def confirm_follow(session: Session, token: str, *, now: datetime) -> FollowConf
     """Confirm the address a confirmation link names: from now on it is told about changes.
     The link is used up (its token cleared).
 
+    An address confirmed for a report marked a duplicate since it asked follows the report
+    that stands, as the duplicate's other followers do (``carry_followers``): the duplicate
+    will not change again. The page then names that report (``FollowConfirmation.follows``).
+
     Raises ``NotFound`` for a token that names no pending subscription."""
     row = _by_confirm_token(session, token)
     row.confirmed_at, row.confirm_token = now, None
     session.flush()
+    ticket = _ticket(session, row)
+    standing = ticket.duplicate_of if ticket.state == State.DUPLICATE else None
+    if standing is not None:
+        carry_followers(session, ticket, standing, now=now, only=row.id)
     return _confirmation(session, row)
 
 
@@ -294,7 +323,14 @@ def _withdraw_confirmation(session: Session, row: Subscription, duplicate: Ticke
         )
 
 
-def carry_followers(session: Session, duplicate: Ticket, standing: Ticket, *, now: datetime) -> int:
+def carry_followers(
+    session: Session,
+    duplicate: Ticket,
+    standing: Ticket,
+    *,
+    now: datetime,
+    only: int | None = None,
+) -> int:
     """Make the followers of ``duplicate`` followers of ``standing``, the report it is being
     marked a duplicate of (DESIGN §2: "subscribers move to the parent"); returns how many
     addresses were added or confirmed. Called by ``mark_duplicate`` before its status mail is
@@ -311,7 +347,8 @@ def carry_followers(session: Session, duplicate: Ticket, standing: Ticket, *, no
     of its own; it says no "me too" (``supported_at``): the supporters count is the standing
     report's. An address whose own row there still waits for its confirmation (a "me too" not
     yet confirmed) is confirmed: it asked for this problem's news twice and would otherwise
-    get none until it clicks."""
+    get none until it clicks. ``only``: carry that subscription alone (``confirm_follow``: an
+    address confirmed after the report it followed was marked a duplicate)."""
     if not visibility.published(standing):
         return 0
     there = {
@@ -321,11 +358,10 @@ def carry_followers(session: Session, duplicate: Ticket, standing: Ticket, *, no
         )
     }
     carried = 0
-    for row in session.scalars(
-        select(Subscription)
-        .where(Subscription.ticket_id == duplicate.id, Subscription.active)
-        .order_by(Subscription.id)
-    ):
+    rows = select(Subscription).where(Subscription.ticket_id == duplicate.id, Subscription.active)
+    if only is not None:
+        rows = rows.where(Subscription.id == only)
+    for row in session.scalars(rows.order_by(Subscription.id)):
         address = row.email.lower()
         if pending(row):
             continue

@@ -275,3 +275,47 @@ def test_the_reporter_token_cannot_stop_a_neighbours_me_too(api: Api) -> None:
         f"/api/v1/reports/{code}/subscriptions/adik@warga.example", headers=headers
     )
     assert stopped.json()["followers"] == 2
+
+
+def test_an_address_confirmed_after_its_report_was_marked_a_duplicate_follows_the_one_that_stands(
+    api: Api,
+) -> None:
+    """A tester's report: Dave said "me too" on B, B was marked a duplicate of A, then Dave
+    confirmed. The page said he would hear of B's changes (B will not change again), and A's
+    mail never reached him. He now follows A, told so on the page."""
+    standing = api.submit(email="alice@warga.example")["code"]
+    duplicate = api.submit(email="bob@warga.example")["code"]
+    said = api.client.post(
+        f"/api/v1/reports/{duplicate}/supporters", json={"email": "dave@warga.example"}
+    )
+    assert said.status_code == 200, said.text
+    marked = api.act(duplicate, "mark_duplicate", "admin", duplicate_of=standing)
+    assert marked.status_code == 200, marked.text
+
+    (link,) = api.confirmation_links(duplicate, "dave@warga.example")
+    confirmed = api.client.post(link, params={"lang": "en"})
+    assert confirmed.status_code == 200, confirmed.text
+    assert (
+        f"Report {duplicate} was found to be the same problem as report {standing}, which is "
+        f"being handled: this address now gets an e-mail each time report {standing} changes."
+    ) in " ".join(confirmed.text.split())
+    assert f'href="/t/{standing}"' in confirmed.text
+
+    before = len(api.mails(standing))
+    api.drive(standing, "verify")
+    assert sorted(_updated(api, standing, before)) == [
+        "alice@warga.example",
+        "bob@warga.example",
+        "dave@warga.example",
+    ]
+    (dave,) = [
+        body
+        for to, body in api.notifications(
+            standing, "citizen_update", lambda n: (n.recipient, n.body)
+        )
+        if to == "dave@warga.example"
+    ]
+    assert (
+        f"karena Anda mengikuti laporan {duplicate}, yang dinyatakan sama dengan laporan ini"
+        in dave
+    )

@@ -231,7 +231,8 @@ def retired_holding(session: Session) -> list[str]:
     ).all()
     return [
         *_held_lines(agencies, "agency {} is no longer in the catalogue and still holds {}: {}; "
-                     "transfer them to an agency in force"),
+                     "move them to an agency in force (transfer; while not yet assigned, "
+                     "assign naming the agency)"),
         *_held_lines(categories, "category {} is no longer in the catalogue and is still the "
                      "category of {}: {}; correct their category"),
     ]  # fmt: skip

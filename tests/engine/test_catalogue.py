@@ -203,7 +203,8 @@ def test_load_catalogue_warns_of_open_work_left_with_a_retired_agency(desk) -> N
     codes = sorted(t.code for t in fires)
     assert summary.retired_holding == [
         f"agency GULKARMAT is no longer in the catalogue and still holds 7 open tickets: "
-        f"{', '.join(codes[:5])} and 2 more; transfer them to an agency in force",
+        f"{', '.join(codes[:5])} and 2 more; move them to an agency in force (transfer; while "
+        "not yet assigned, assign naming the agency)",
         f"category fire_hazard is no longer in the catalogue and is still the category of 7 open "
         f"tickets: {', '.join(codes[:5])} and 2 more; correct their category",
     ]

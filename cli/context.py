@@ -400,7 +400,7 @@ PIPED_WIDTH = 1000
 def show_table(grid: Table) -> None:
     """Print ``grid``: as wide as the terminal, or one line a row when the output is not a
     terminal (``PIPED_WIDTH``), as ``ps`` and ``kubectl`` do."""
-    if console.is_terminal or os.environ.get("COLUMNS"):
+    if _folds():
         console.print(grid)
         return
     # A console of its own: ``print(width=…)`` never goes past the console's own width.

@@ -27,7 +27,6 @@ from engine.lifecycle import State
 from engine.models import (
     Notification,
     NotificationKind,
-    NotificationStatus,
     Subscription,
     Ticket,
     UndeliverableAddress,
@@ -208,10 +207,15 @@ def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
     )
 
 
+def _standing_of(ticket: Ticket) -> Ticket | None:
+    """The report ``ticket`` was marked a duplicate of, while it stands marked so."""
+    return ticket.duplicate_of if ticket.state == State.DUPLICATE else None
+
+
 def _follows_instead(session: Session, ticket: Ticket, row: Subscription) -> str | None:
     """The code of the report ``row``'s address now gets the news of instead of ``ticket``,
     a duplicate: the report that stands, when the address is told of its changes there."""
-    standing = ticket.duplicate_of if ticket.state == State.DUPLICATE else None
+    standing = _standing_of(ticket)
     if standing is None or row.confirmed_at is None:
         return None
     told = session.scalar(
@@ -245,7 +249,7 @@ def confirm_follow(session: Session, token: str, *, now: datetime) -> FollowConf
     row.confirmed_at, row.confirm_token = now, None
     session.flush()
     ticket = _ticket(session, row)
-    standing = ticket.duplicate_of if ticket.state == State.DUPLICATE else None
+    standing = _standing_of(ticket)
     if standing is not None:
         carry_followers(session, ticket, standing, now=now, only=row.id)
     return _confirmation(session, row)
@@ -308,19 +312,17 @@ def _withdraw_confirmation(session: Session, row: Subscription, duplicate: Ticke
     """Not send the confirmation mail still waiting for ``row``, confirmed because the report
     ``duplicate`` its address followed was found to be the same problem. The link of one
     already sent opens a page that says the address is confirmed."""
-    for mail in session.scalars(
-        select(Notification).where(
+    status_mail.mark_not_sent(
+        session,
+        (
             Notification.ticket_id == row.ticket_id,
             Notification.kind == NotificationKind.FOLLOW_CONFIRMATION.value,
             Notification.dedupe_key.like(f"confirm:{row.id}:%"),
             still_sendable(),
-        )
-    ):
-        mail.status = NotificationStatus.FAILED
-        mail.last_error = (
-            f"not sent: confirmed when {duplicate.code}, which it followed, was marked a "
-            "duplicate of this report"
-        )
+        ),
+        f"not sent: confirmed when {duplicate.code}, which it followed, was marked a duplicate "
+        "of this report",
+    )
 
 
 def carry_followers(

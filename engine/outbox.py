@@ -918,6 +918,17 @@ def _only_warnings_met(session: Session, row: Notification) -> bool:
     )
 
 
+def _outdated(session: Session, ticket: Ticket, row: Notification) -> str | None:
+    """Why staff mail ``row`` tells of nothing left to act on, in words, or None: a hand-over
+    ("it is yours now") of work already done or ended (``_HANDED_BACK``), a warning ("the
+    deadline is near") of work done before it (``_only_warnings_met``)."""
+    if row.kind == NotificationKind.HANDOVER.value and ticket.state in _HANDED_BACK:
+        return f"the ticket is {ticket.state}"
+    if row.kind == NotificationKind.ESCALATION.value and _only_warnings_met(session, row):
+        return "the work was done before its deadline"
+    return None
+
+
 def readdress_pending(
     session: Session, ticket: Ticket, now: datetime, *, cause: str | None = None
 ) -> Readdressed:
@@ -964,16 +975,10 @@ def readdress_pending(
     directory = Directory(session)
     withdrawn, again, escalations = 0, [], []
     for row in rows:
-        if row.kind == NotificationKind.HANDOVER.value and ticket.state in _HANDED_BACK:
-            # "It is yours now" about work already done or ended tells nobody anything.
+        outdated = _outdated(session, ticket, row)
+        if outdated is not None:
             row.status = "failed"
-            row.last_error = f"not sent: {cause}, the ticket is {ticket.state}"[:500]
-            withdrawn += 1
-            continue
-        if row.kind == NotificationKind.ESCALATION.value and _only_warnings_met(session, row):
-            # "The deadline is near" about work done before it: nothing to act on.
-            row.status = "failed"
-            row.last_error = f"not sent: {cause}, the work was done before its deadline"[:500]
+            row.last_error = f"not sent: {cause}, {outdated}"[:500]
             withdrawn += 1
             continue
         named = _named_now(directory, ticket, row)

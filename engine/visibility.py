@@ -7,7 +7,7 @@ An event is *public* when it changes what anyone may read about the report:
 - **a note for the public**: staff (never a citizen: their words are their own) wrote it and
   marked it public;
 - **a photo the public sees**: one added by staff on a public event, or by the reporter (the
-  report's evidence is shown, ``queries.public.list_photos``), unless a supervisor or admin
+  report's evidence is shown, ``queries.public.with_photos``), unless a supervisor or admin
   hid it (``redact``, ``Attachment.hidden_at``: a face, a number plate). Only such a photo is
   served to anyone who has its address (``GET /media/{key}``, ``queries.media``); any other is
   served only to staff who may see its ticket.

@@ -90,8 +90,13 @@ class Row:
     officers: list[Officer]
     #: Why the ticket was reopened (the latest dispute's reason, shortened), when it was.
     reopened_because: str | None = None
-    #: Which list of agencies its transfer suggests (``roster.transfer_key``).
-    transfer_key: str = ""
+    #: Whether its category is withheld from area offices: its transfer suggests none.
+    withheld: bool = False
+
+    @property
+    def transfer_key(self) -> str:
+        """Which list of agencies its transfer suggests (``roster.transfer_key``)."""
+        return transfer_key(self.ticket.agency, self.withheld)
 
 
 def _rows(session: Session, holder: KeyHolder, now: datetime) -> list[Row]:
@@ -108,7 +113,7 @@ def _rows(session: Session, holder: KeyHolder, now: datetime) -> list[Row]:
             # not the officer it is with: a re-assignment to them is refused
             other_officers(officers.get(t.agency, []), t.officer_email),
             shorten(reasons[t.code]) if t.code in reasons else None,
-            transfer_key(t.agency, t.category in withheld),
+            t.category in withheld,
         )
         for t in tickets
     ]
@@ -140,9 +145,7 @@ def _page(
             "rows": rows,
             # where each agency's tickets can be transferred: anywhere but there
             "transfer_to": {
-                row.transfer_key: other_agencies(
-                    agencies, row.ticket.agency, withheld=row.transfer_key != row.ticket.agency
-                )
+                row.transfer_key: other_agencies(agencies, row.ticket.agency, withheld=row.withheld)
                 for row in rows
                 if any(a.trigger is Trigger.TRANSFER for a in row.actions)
             },

@@ -96,6 +96,7 @@ def ticket_page(
     known = categories(session)
     agencies = list_agencies(session)
     withheld = ticket.category_code in withheld_categories(session)
+    suggested = transfer_key(ticket.agency_code, withheld)
     done = request.query_params.get("done")
     did = request.query_params.get("did")
     return page(
@@ -116,11 +117,9 @@ def ticket_page(
                 detail.officer_email,
             ),
             "transfer_to": {
-                transfer_key(ticket.agency_code, withheld): other_agencies(
-                    agencies, ticket.agency_code, withheld=withheld
-                )
+                suggested: other_agencies(agencies, ticket.agency_code, withheld=withheld)
             },
-            "transfer_key": transfer_key(ticket.agency_code, withheld),
+            "transfer_key": suggested,
             "proof_required": ticket.category_code in known.proof,
             "left": time_left(t, now),
             "span": lambda delta: working_time_words(t, delta),

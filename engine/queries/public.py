@@ -440,7 +440,8 @@ def get_public(
         state = present(ev.to_state, moved_by)
         note = visibility.public_note(ev)
         timeline.append(PublicEvent(ev.seq, ev.trigger, state, ev.actor_role, note, ev.created_at))
-    return replace(ticket, timeline=tuple(timeline), photos=tuple(list_photos(session, ticket.id)))
+    (shown_with_photos,) = with_photos(session, [replace(ticket, timeline=tuple(timeline))])
+    return shown_with_photos
 
 
 def photo_query(ticket_id: int) -> Any:
@@ -474,10 +475,12 @@ def _photos(*leading: Any) -> Any:
 
 
 def with_photos(session: Session, tickets: list[PublicTicket]) -> list[PublicTicket]:
-    """``tickets`` (a list page, the reports near a new one) each with the photos the public
-    sees, as ``list_photos`` gives them: one statement for all, none for an empty list. A list
-    must not say "no photos" of a report that has some: a citizen deciding whether a report
-    nearby is the same problem looks at them first."""
+    """``tickets`` (one report, a list page, the reports near a new one) each with the photos
+    the public sees, oldest first, each with who added it (by role): one statement for all,
+    none for an empty list. A staff photo on an internal note stays internal, like the note —
+    neither it nor its address is listed; the report's photos and the reporter's own are the
+    report's evidence and always shown. A list must not say "no photos" of a report that has
+    some: a citizen deciding whether a report nearby is the same problem looks at them first."""
     if not tickets:
         return tickets
     found: dict[int, list[PublicPhoto]] = {}
@@ -490,14 +493,6 @@ def with_photos(session: Session, tickets: list[PublicTicket]) -> list[PublicTic
     for ticket_id, *photo in rows:
         found.setdefault(ticket_id, []).append(PublicPhoto(*photo))
     return [replace(t, photos=tuple(found.get(t.id, ()))) for t in tickets]
-
-
-def list_photos(session: Session, ticket_id: int) -> list[PublicPhoto]:
-    """The photos the public sees, oldest first, each with who added it (by role). A staff photo
-    on an internal note stays internal, like the note — neither it nor its address is listed;
-    the report's photos and the reporter's own are the report's evidence and always shown."""
-    rows = session.execute(photo_query(ticket_id).where(visibility.shows_attachment_clause())).all()
-    return [PublicPhoto(*row) for row in rows]
 
 
 _Near = aliased(Ticket)

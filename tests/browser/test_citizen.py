@@ -195,10 +195,66 @@ def test_comment_and_rate_with_the_pasted_token_in_english(
     )
     assert private.json()["rating"] == 5
     assert [n["note"] for n in private.json()["own_notes"]] == ["Thank you, <b>quick</b> work"]
+    # The page came back after the rating, and the remembered code shows the reporter's words.
+    expect(page.locator(".own-words")).to_have_count(1)
     page.get_by_role("button", name="Forget on this device").click()
     assert page.evaluate(f"() => localStorage.getItem('tanggap.token.{code}')") is None
     expect(page.locator(".own-words")).to_have_count(0)
     expect(page.locator(".timeline")).not_to_contain_text("Comment")
+
+
+# Holds the body of the private view's answer until the test calls window.__release(): the
+# headers have come, the words not yet (a slow connection).
+_SLOW_PRIVATE_BODY = """(() => {
+  const real = window.fetch;
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  window.__release = release;
+  window.fetch = (...args) => real(...args).then((r) => {
+    if (!String(args[0]).endsWith("/private")) { return r; }
+    const json = r.json.bind(r);
+    r.json = () => held.then(json);
+    window.__answered = true;
+    return r;
+  });
+})();"""
+
+
+def test_forget_is_offered_only_with_the_reporters_words_shown(
+    open_page: OpenPage, live: Live
+) -> None:
+    """A remembered code: until the private view is read whole, the page offers neither the
+    reporter's actions nor Forget. Before, Forget came with the headers, and a Forget pressed in
+    between was undone when the words arrived (the reporter's comment back on a page they had
+    just made forget them; CI 2026-12-02)."""
+    created = live.submit(description="Lampu jalan mati")
+    code, token = created["code"], created["reporter_token"]
+    said = live.request.post(
+        f"/api/v1/reports/{code}/comments",
+        data={"text": "Sudah tiga malam gelap"},
+        headers={"X-Reporter-Token": token},
+    )
+    assert said.ok, said.text()
+    page = open_page("/", size="desktop", lang="en")
+    page.evaluate(f"() => localStorage.setItem('tanggap.token.{code}', '{token}')")
+    page.add_init_script(_SLOW_PRIVATE_BODY)
+    page.goto(f"/t/{code}")
+    page.wait_for_function("() => window.__answered === true")
+    forget = page.get_by_role("button", name="Forget on this device")
+    expect(forget).to_be_hidden()
+    expect(page.locator("#actions")).to_be_hidden()
+    expect(page.locator(".own-words")).to_have_count(0)
+    page.evaluate("() => window.__release()")
+    expect(page.locator(".own-words")).to_have_text(
+        "You wrote (only you see this): Sudah tiga malam gelap"
+    )
+    expect(forget).to_be_visible()
+    forget.click()
+    expect(page.locator(".own-words")).to_have_count(0)
+    assert page.evaluate(f"() => localStorage.getItem('tanggap.token.{code}')") is None
+    page.reload()
+    expect(page.get_by_label("Secret code")).to_be_visible()
+    expect(page.locator(".own-words")).to_have_count(0)
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

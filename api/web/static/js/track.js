@@ -59,21 +59,30 @@
   function unreachable() {
     var e = new Error(t("track.unreachable")); e.wrong = false; return e;
   }
+  /* Each use of a code, and each "Forget on this device", is counted: an answer that arrives
+     after a later one was asked for (the reporter pressed Forget while the page was still
+     asking, or pasted another code) changes nothing on the page. The reporter's actions, the
+     Forget button and their own words appear together, once the whole answer is read. */
+  var asking = 0;
   function use(candidate, keep) {
+    var mine = ++asking;
     var asked = fetch(api + "/private", { headers: { "X-Reporter-Token": candidate } });
     return asked.catch(function () { throw unreachable(); }).then(function (r) {
       if (!r.ok) {
         if (WRONG.indexOf(r.status) === -1) { throw unreachable(); }
         var e = new Error(t("track.token_wrong")); e.wrong = true; throw e;
       }
+      return r.json().catch(function () { throw unreachable(); });
+    }).then(function (view) {
+      if (mine !== asking) { return view; }
       token = candidate;
       if (keep) { remember(candidate); }
       showRemembered();
       tokenForm.hidden = true; actions.hidden = false; error.hidden = true;
-      return r.json().then(function (mine) {
-        showOwnWords(mine.own_notes || [], (mine.report && mine.report.timeline) || []);
-        return mine;
-      });
+      showOwnWords(view.own_notes || [], (view.report && view.report.timeline) || []);
+      return view;
+    }, function (e) {
+      e.stale = mine !== asking; throw e;
     });
   }
   /* A moment as the server writes the other entries ("1 Desember 2026, 13:16 WIB"): in the
@@ -147,19 +156,23 @@
   var initial = given || recalled();
   if (initial) {
     use(initial, false).catch(function (e) {
+      if (e.stale) { return; }
       if (!e.wrong) { showError(e.message); } else if (!given) { forget(); }
     });
   }
   tokenForm.addEventListener("submit", function (event) {
     event.preventDefault();
     var keep = document.getElementById("token-remember").checked;
-    use(document.getElementById("token").value.trim(), keep).catch(function (e) { showError(e.message); });
+    use(document.getElementById("token").value.trim(), keep).catch(function (e) {
+      if (!e.stale) { showError(e.message); }
+    });
   });
   rememberBox.addEventListener("change", function () {
     if (rememberBox.checked && token) { remember(token); }
     showRemembered();
   });
   forgetButton.addEventListener("click", function () {
+    asking += 1;
     forget();
     token = null; actions.hidden = true; tokenForm.hidden = false; hideOwnWords();
     document.getElementById("token-remember").checked = false;

@@ -141,7 +141,9 @@ def _is_open311(request: Request) -> bool:
     return request.url.path.startswith("/open311/")
 
 
-#: Where FastAPI says a parameter came from: not the parameter's name.
+#: Where FastAPI says a parameter came from: the first item of a validation error's ``loc``
+#: (every ``RequestValidationError`` of ours begins so too), never the parameter's name. Only
+#: the first: a field may be called so (``{"text": "x", "body": "y"}``: ``("body", "body")``).
 _SOURCES = {"body", "query", "path", "header", "cookie"}
 
 #: How pydantic names the member of a union that failed (``constrained-str``,
@@ -249,6 +251,7 @@ def plain_words(name: str, error: Mapping[str, Any]) -> str:
         "extra_forbidden": "is not a field of this request",
         "json_invalid": "is not valid JSON",
         "model_attributes_type": "must be an object",
+        "model_type": "must be an object",
         "dict_type": "must be an object",
         "list_type": "must be a list",
         "string_type": "must be text",
@@ -299,8 +302,7 @@ def not_text(error: Mapping[str, Any]) -> RuleViolated | None:
         except (ValueError, RecursionError):
             return None  # not JSON at all
     elif kind == "string_unicode" and isinstance(given, str):
-        names = [str(p) for p in error.get("loc", ()) if not isinstance(p, int)]
-        names = [n for n in names if n not in _SOURCES]
+        names = _names(error.get("loc", ()))
         # no field around it: the text is a key of the body itself ({"\ud800": 1})
         texts = [(names[-1] if names else "a field name", given)]
     else:
@@ -314,12 +316,21 @@ def not_text(error: Mapping[str, Any]) -> RuleViolated | None:
     return None
 
 
+def _names(loc: Any) -> list[str]:
+    """The field names in a validation error's location: not where it came from (its first
+    item, ``_SOURCES``), a list index or pydantic's name for a union's member."""
+    parts = list(loc)
+    if parts and parts[0] in _SOURCES:
+        parts = parts[1:]
+    return [str(p) for p in parts if not isinstance(p, int) and not _UNION_TAG.match(str(p))]
+
+
 def field_name(loc: Any) -> str | None:
     """The field as the caller named it: the last name in a validation error's location that
     is not where it came from (body, query …), a list index or pydantic's name for a union's
-    member — never FastAPI's "query.x" path; None when there is none."""
-    names = [str(p) for p in loc if not isinstance(p, int)]
-    names = [n for n in names if n not in _SOURCES and not _UNION_TAG.match(n)]
+    member — never FastAPI's "query.x" path; None when there is none (the whole body). A field
+    called ``body``, ``query``, ``path`` or ``header`` is named as any other."""
+    names = _names(loc)
     return names[-1] if names else None
 
 
@@ -390,12 +401,14 @@ def install(app: FastAPI) -> None:
         raw = exc.errors()
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         name = field_name(first["loc"])
-        # A body that is the whole value (a catalogue's YAML) has no field name: "the request
-        # body", not "the request", is what is missing or wrong.
-        if name is None and list(first["loc"]) == ["body"]:
+        # Said of the whole body (a catalogue's YAML missing, JSON that is no object or no
+        # JSON at all): no field name, and "the request body", not "the request", is what is
+        # missing or wrong. A field called "body" is that field (its loc is ["body", "body"]).
+        whole_body = name is None and list(first["loc"])[:1] == ["body"]
+        if whole_body:
             name = "body"
         detail = plain_words(
-            "the request body" if name == "body" else name or "", raw[0] if raw else {}
+            "the request body" if whole_body else name or "", raw[0] if raw else {}
         )
         extra: dict[str, Any] = {"params": {"field": name}} if name else {}
         code = "field_required" if first.get("type") == "missing" else "invalid_request"

@@ -72,12 +72,18 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _validate(model: type[M], data: Any, *, json: bool) -> M:
+    """``model`` from a body; refused as FastAPI refuses a body it parses itself: each error's
+    ``loc`` begins with where it came from ("body"), so a field that happens to be called
+    ``body`` or ``query`` is never read as the place (``api.errors.field_name``)."""
     try:
         if json:
             return model.model_validate_json(data)
         return model.model_validate(data, context={"form": True})
     except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False, include_context=True)) from None
+        errors = exc.errors(include_url=False, include_context=True)
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in errors]
+        ) from None
 
 
 def media_type(request: Request) -> str:

@@ -143,7 +143,8 @@ def test_loc_is_the_requests_own_path(api: Api) -> None:
     )
     refused = _refused(response)
     locs = [e["loc"] for e in refused["errors"]]
-    assert locs and all(loc == ["answers", "water_depth"] for loc in locs), locs
+    # where it came from first, as on every route (FastAPI's own body parsing says so too)
+    assert locs and all(loc == ["body", "answers", "water_depth"] for loc in locs), locs
 
 
 @pytest.mark.parametrize("key", ["photos", "photo", "media[]"])
@@ -366,4 +367,73 @@ def test_a_json_number_of_thousands_of_digits_is_said_so_not_called_invalid_json
         headers={**api.auth("admin"), "Content-Type": "application/json"},
     )
     assert response.status_code == 422, response.text
-    assert response.json()["detail"] == "the request has a number with too many digits"
+    assert response.json()["detail"] == "the request body has a number with too many digits"
+
+
+#: A key named like the place a parameter comes from (FastAPI's ``loc`` begins with it).
+PLACE_NAMES = ["body", "query", "path", "header", "cookie"]
+
+
+def _json_doors(api: Api) -> list[tuple[str, dict[str, Any], dict[str, str]]]:
+    """Every route of ours that reads a JSON body, with a body it takes and who may send it:
+    the report doors read it themselves (``api.uploads``), the others through FastAPI."""
+    code = api.submit()["code"]
+    reporter = {"X-Reporter-Token": api.tokens[code]}
+    admin = api.auth("admin")
+    report = {"category": "traffic_jam", "description": "Macet", "lat": MONAS[0], "lon": MONAS[1]}
+    return [
+        ("/api/v1/reports", report, {}),
+        (f"/api/v1/reports/{code}/dispute", {"reason": "belum"}, reporter),
+        (f"/api/v1/reports/{code}/appeal", {"reason": "bukan spam"}, reporter),
+        (f"/api/v1/reports/{code}/comments", {"text": "x"}, reporter),
+        (f"/api/v1/reports/{code}/rating", {"rating": 3}, reporter),
+        (f"/api/v1/reports/{code}/supporters", {"email": "budi@warga.example"}, {}),
+        (f"/api/v1/reports/{code}/subscriptions", {"email": "ani@warga.example"}, reporter),
+        ("/api/v1/tickets", report, admin),
+        (
+            f"/api/v1/tickets/{code}/transitions",
+            {"trigger": "verify", "expected_version": 1},
+            admin,
+        ),
+        ("/api/v1/admin/keys", {"name": "Rina", "role": "staff", "agency": "DISHUB"}, admin),
+    ]
+
+
+@pytest.mark.parametrize("key", PLACE_NAMES)
+def test_a_stray_key_named_like_a_place_is_named_as_the_key_on_every_json_door(
+    api: Api, key: str
+) -> None:
+    """A tester's report: ``{"text": "x", "body": "y"}`` to a report's comments was refused
+    naming "the request body" (and ``query``, ``path``, ``header``: "the request"), as if the
+    whole body or another part of the request were wrong."""
+    for path, body, headers in _json_doors(api):
+        refused = _refused(api.client.post(path, json={**body, key: "y"}, headers=headers))
+        assert refused["detail"] == f"{key} is not a field of this request", path
+        assert refused["params"] == {"field": key}, path
+        assert refused["errors"][0]["loc"] == ["body", key], path
+
+
+@pytest.mark.parametrize("key", PLACE_NAMES)
+def test_a_form_field_named_like_a_place_given_twice_is_named(api: Api, key: str) -> None:
+    code = api.submit()["code"]
+    form = [("text", "fotonya"), (key, "a"), (key, "b")]
+    for path, headers in [
+        ("/api/v1/reports", {}),
+        (f"/api/v1/reports/{code}/comments", {"X-Reporter-Token": api.tokens[code]}),
+    ]:
+        sent = api.client.post(
+            path, files=[(name, (None, value)) for name, value in form], headers=headers
+        )
+        refused = _refused(sent)
+        assert refused["detail"] == f"{key} is given more than once; send it once", path
+        assert refused["params"] == {"field": key}, path
+
+
+@pytest.mark.parametrize("sent", [b"[1]", b'"x"', b"7"])
+def test_a_json_body_that_is_no_object_is_named_the_request_body(api: Api, sent: bytes) -> None:
+    code = api.submit()["code"]
+    headers = {"X-Reporter-Token": api.tokens[code], "Content-Type": "application/json"}
+    for path in (f"/api/v1/reports/{code}/comments", f"/api/v1/reports/{code}/rating"):
+        refused = _refused(api.client.post(path, content=sent, headers=headers))
+        assert refused["detail"] == "the request body must be an object", path
+        assert refused["params"] == {"field": "body"}, path

@@ -668,7 +668,13 @@ def _plain(ctx: Context, command: Command) -> Ticket:
 
 
 def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
-    """Close the ticket as a duplicate of one that stands; that one gets a ``merge`` event."""
+    """Close the ticket as a duplicate of one that stands; that one gets a ``merge`` event.
+
+    The one that stands is another ticket, still open or resolved (not rejected, a duplicate
+    itself or closed), that the actor may see; and of the same category when either is kept
+    confidential (``_check_same_problem``). Otherwise any category: a citizen often picks a
+    near one (a jam reported as a broken traffic light), as FixMyStreet and Open311 systems
+    allow, and staff may correct the category first."""
     if not command.duplicate_of:
         _step(ctx, command)  # version and state first: a stale request is a conflict first
         raise RuleViolated(
@@ -699,6 +705,7 @@ def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
             key="duplicate_of_finished",
             params={"code": parent.code, "field": "duplicate_of"},
         )
+    _check_same_problem(ticket, parent)
     ticket.duplicate_of = parent
     # Its followers follow the report that stands from now on (before the status mail is
     # queued: that mail tells each of them so).
@@ -707,6 +714,36 @@ def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
     merge = _Step(ctx.session, parent.code, Trigger.MERGE, ctx.actor, ctx.now, ctx.settings, None)
     merge.write(None, False, {"duplicate": ticket.code})
     return ticket
+
+
+def _confidential(category: Category) -> bool:
+    """A category whose reports are kept from the public or from area offices (pungli, poor
+    public service: a complaint that may name an official or the office itself)."""
+    return not category.public or category.withheld_from_area_offices
+
+
+def _check_same_problem(ticket: Ticket, parent: Ticket) -> None:
+    """A report of a confidential category (``_confidential``) and a report of another category
+    are never duplicates of each other, either way round. Marked a duplicate of a public report,
+    a pungli complaint's reporter (and the addresses they added) would be carried to that
+    unrelated report's mail (``following.carry_followers``), and the public report's ``merge``
+    would name the complaint's code to whoever holds it, an area office included. Marked a
+    duplicate of a pungli complaint, a public report's followers would hear no more of their
+    problem (nobody is carried to a report the public may not see) and its history would name
+    the complaint. Staff who find they are the same problem correct the category first."""
+    if ticket.category_id == parent.category_id:
+        return
+    kept = ticket.category if _confidential(ticket.category) else parent.category
+    if not _confidential(kept):
+        return
+    raise RuleViolated(
+        f"{ticket.code} ({ticket.category.name_en}) and duplicate_of {parent.code} "
+        f"({parent.category.name_en}) are of different categories, and {kept.name_en} "
+        "complaints are kept confidential: one is a duplicate of, or has as duplicate, a "
+        "report of its own category only; correct the category first if it is the same problem",
+        key="duplicate_of_other_category",
+        params={"field": "duplicate_of", "code": parent.code, "category": kept.code},
+    )
 
 
 def _assign(ctx: Context, command: Assign) -> Ticket:

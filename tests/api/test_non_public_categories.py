@@ -159,10 +159,15 @@ def test_a_non_public_report_is_in_no_public_list(api: Api) -> None:
 def test_a_non_public_report_named_as_the_original_of_a_public_one_is_not_shown(
     api: Api,
 ) -> None:
-    pungli = _pungli(api)["code"]
+    # A public report is never marked a duplicate of a pungli complaint (422
+    # duplicate_of_other_category); the original's category corrected into pungli afterwards
+    # makes one so.
+    pungli = api.submit(description=ACCUSATION)["code"]
     jam = api.submit()["code"]
     marked = api.act(jam, "mark_duplicate", "admin", duplicate_of=pungli)
     assert marked.status_code == 200, marked.text
+    corrected = api.act(pungli, "update", "admin", category="illegal_levy", note="pungli parkir")
+    assert corrected.status_code == 200, corrected.text
     public = api.client.get(f"/api/v1/reports/{jam}").json()
     assert public["state"]["code"] == "duplicate"
     assert public["duplicate_of"] is None
@@ -478,10 +483,12 @@ def test_status_mail_of_a_non_public_report_says_how_its_page_opens(api: Api) ->
 
 def test_a_duplicates_mail_does_not_name_a_non_public_original(api: Api) -> None:
     pungli = _pungli(api)["code"]
-    jam = api.submit(email="pelapor@example.id")["code"]
-    marked = api.act(jam, "mark_duplicate", "admin", duplicate_of=pungli)
+    again = api.submit(  # the same complaint, once more
+        category="illegal_levy", description=ACCUSATION, email="pelapor@example.id"
+    )["code"]
+    marked = api.act(again, "mark_duplicate", "admin", duplicate_of=pungli)
     assert marked.status_code == 200, marked.text
-    bodies = api.notifications(jam, "citizen_update", lambda n: (n.recipient, n.body))
+    bodies = api.notifications(again, "citizen_update", lambda n: (n.recipient, n.body))
     assert [recipient for recipient, _ in bodies] == ["pelapor@example.id"]
     (body,) = [text for _, text in bodies]
     assert pungli not in body

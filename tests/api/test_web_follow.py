@@ -123,7 +123,9 @@ def test_a_duplicate_of_a_report_the_public_may_not_see_claims_no_followers_move
 ) -> None:
     """A tester's report: the page said its followers now follow "that one" and named none;
     nobody is moved to a report the public may not see (``following.carry_followers``)."""
-    parent = api.submit(category="illegal_levy", description="Diminta uang di loket")["code"]
+    parent = api.submit()["code"]  # of the same category: a pungli complaint would be refused
+    hidden = api.act(parent, "unpublish", "admin", note="memuat nama petugas")
+    assert hidden.status_code == 200, hidden.text
     child = api.submit()["code"]
     marked = api.act(child, "mark_duplicate", "admin", duplicate_of=parent)
     assert marked.status_code == 200, marked.text

@@ -145,6 +145,75 @@ def test_a_pungli_ticket_cannot_be_named_as_a_duplicate_target_by_the_kelurahan(
     assert _get(api, "admin", f"/api/v1/tickets/{pungli}").json()["version"] == 1
 
 
+def _version(api: Api, code: str) -> int:
+    version: int = _get(api, "admin", f"/api/v1/tickets/{code}").json()["version"]
+    return version
+
+
+def test_a_pungli_complaint_is_never_a_duplicate_of_a_report_of_another_category(
+    api: Api, pungli: str
+) -> None:
+    """A tester's report: a pungli complaint marked a duplicate of a public traffic jam carried
+    its reporter to the jam's mail, and the jam's history named the complaint. Refused before
+    anything is written, either way round, naming duplicate_of; nobody is mailed of it."""
+    jam = api.submit(email="sari@warga.example")["code"]
+    whistle = api.submit(
+        category="illegal_levy",
+        description="Diminta uang rokok untuk KTP",
+        email="rina@warga.example",
+        name="Rina",
+    )["code"]
+
+    for duplicate, standing in ((whistle, jam), (jam, pungli)):
+        refused = api.act(duplicate, "mark_duplicate", "admin", duplicate_of=standing)
+        assert refused.status_code == 422, refused.text
+        body = refused.json()
+        assert body["code"] == "duplicate_of_other_category"
+        assert body["params"] == {
+            "field": "duplicate_of",
+            "code": standing,
+            "category": "illegal_levy",
+        }
+        assert body["detail"].startswith(f"{duplicate} (")
+        assert f"duplicate_of {standing} (" in body["detail"]
+        assert "Illegal levy / extortion complaints are kept confidential" in body["detail"]
+        assert "correct the category first" in body["detail"]
+        assert (_version(api, duplicate), _version(api, standing)) == (1, 1)
+
+    api.drive(jam, "verify")
+    assert [to for to, _, _ in api.mails(jam)] == ["sari@warga.example"]
+    assert api.mails(whistle) == []
+
+    # Two confidential categories, not the same one: refused too.
+    service = api.submit(category="poor_public_service", description="Loket tutup")["code"]
+    refused = api.act(service, "mark_duplicate", "admin", duplicate_of=whistle)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["params"]["category"] == "poor_public_service"
+
+    # The same category, confidential or not, and public categories across: as before.
+    assert api.act(whistle, "mark_duplicate", "admin", duplicate_of=pungli).status_code == 200
+    light = api.submit(category="broken_traffic_light", description="Lampu mati")["code"]
+    assert api.act(light, "mark_duplicate", "admin", duplicate_of=jam).status_code == 200
+
+
+def test_the_staff_page_says_why_a_pungli_complaint_is_no_duplicate_of_a_jam(
+    api: Api, pungli: str
+) -> None:
+    jam = api.submit()["code"]
+    web = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
+    web.headers["Origin"] = ORIGIN
+    sign_in(web, api, "admin")
+    form = {"trigger": "mark_duplicate", "expected_version": "1", "duplicate_of": jam}
+    for lang, words in (
+        ("en", f"Report {jam} is of another category, and a complaint kept confidential"),
+        ("id", f"Laporan {jam} berkategori lain, dan pengaduan yang dirahasiakan"),
+    ):
+        refused = web.post(f"/staff/tickets/{pungli}/actions?lang={lang}", data=form)
+        assert refused.status_code == 422, refused.text
+        assert words in " ".join(refused.text.split())
+    assert _version(api, pungli) == 1
+
+
 def test_inspektorat_the_governors_office_and_admins_still_see_and_act(
     api: Api, pungli: str
 ) -> None:

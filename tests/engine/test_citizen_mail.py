@@ -332,7 +332,8 @@ def test_a_me_too_not_yet_confirmed_on_the_report_that_stands_does_not_cost_its_
 
 
 def test_a_duplicate_of_a_report_the_public_may_not_see_carries_nobody(desk: Desk) -> None:
-    parent = desk.submit(category="illegal_levy")
+    parent = desk.submit()  # of the same category: a pungli complaint would be refused
+    desk.act(parent, "unpublish", "admin")
     ticket = desk.submit(reporter_email="sari@warga.example")
     desk.act(ticket, "mark_duplicate", "governor", duplicate_of=parent.code)  # sees both
 
@@ -481,6 +482,13 @@ def test_staff_naming_a_ticket_they_may_not_see_as_the_original_learn_nothing(
         desk.act(ticket, "mark_duplicate", duplicate_of="JKT-ZZZZ-ZZZZ")
     assert unseen.value.message == unknown.value.message.replace("JKT-ZZZZ-ZZZZ", other.code)
     assert ticket.state == "submitted" and other.version == 1
-    # The governor's office sees every ticket, and may.
+    # The governor's office sees every ticket, and may, but a report of another category is
+    # never a pungli complaint's duplicate: refused as such, as to anyone who sees both.
+    if category == "illegal_levy":
+        with pytest.raises(RuleViolated) as refused:
+            desk.act(ticket, "mark_duplicate", "governor", duplicate_of=other.code)
+        assert refused.value.code == "duplicate_of_other_category"
+        assert ticket.state == "submitted" and other.version == 1
+        return
     desk.act(ticket, "mark_duplicate", "governor", duplicate_of=other.code)
     assert ticket.duplicate_of is other

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -365,6 +365,17 @@ def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subsc
     return {address: row for address, row in ordered if row.active and row.confirmed_at is not None}
 
 
+class Carried(NamedTuple):
+    """The report a status mail's reader followed (or made) before it was found to be the same
+    problem as the one the mail is about (``following.carry_followers``)."""
+
+    code: str
+    #: Whether the reader made it: their address is its reporter's.
+    made: bool
+    #: The name its reporter gave, when the reader made it (``None`` otherwise, or none given).
+    name: str | None = None
+
+
 @dataclass(frozen=True)
 class _Reader:
     """Who a status mail is for, as its words need it."""
@@ -379,9 +390,21 @@ class _Reader:
     #: Whether the reader now gets the updates of the report this one duplicates.
     follows_original: bool = False
     #: The report whose follower the reader was when it was found to be the same problem as
-    #: this one, and whether they made it (``following.carry_followers``); None when they
-    #: follow this report itself.
-    carried_from: tuple[str, bool] | None = None
+    #: this one (``following.carry_followers``); None when they follow this report itself.
+    carried_from: Carried | None = None
+
+    def name(self, ticket: Ticket) -> str | None:
+        """The name the mail greets its reader by: the one they gave with their own report,
+        this one's (its reporter) or the one they made that was marked its duplicate (carried
+        here with it). Whether the report was private changes nothing: a private report hides
+        its reporter from staff, and the mail goes to the reporter alone, as their own
+        report's mail does. Any other reader gave no name, and one given by someone else is
+        never shown to them."""
+        if self.reporter:
+            return ticket.reporter_name
+        if self.carried_from is not None and self.carried_from.made:
+            return self.carried_from.name
+        return None
 
 
 def _reader(
@@ -393,7 +416,7 @@ def _reader(
     appeal: datetime | None,
     zone: ZoneInfo,
     follows_original: bool = False,
-    carried_from: tuple[str, bool] | None = None,
+    carried_from: Carried | None = None,
 ) -> _Reader:
     """A status mail's reader; the reporter's windows (``until`` to dispute, ``appeal`` to
     appeal) in words, with the time too: a window ends at the resolution's time of day, not at
@@ -409,16 +432,18 @@ def _reader(
     )
 
 
-def _carried_from(session: Session, row: Subscription | None) -> tuple[str, bool] | None:
-    """The code of the report ``row``'s address followed before it was found to be the same
-    problem as this one, and whether the address made it; None for an address that follows
-    this report itself (or a row made before revision 0021)."""
+def _carried_from(session: Session, row: Subscription | None) -> Carried | None:
+    """The report ``row``'s address followed before it was found to be the same problem as
+    this one: its code, whether the address made it, and then the name its reporter gave;
+    None for an address that follows this report itself (or a row made before revision
+    0021)."""
     if row is None or row.carried_from_id is None:
         return None
     duplicate = session.get(Ticket, row.carried_from_id)
     if duplicate is None:
         return None
-    return duplicate.code, (duplicate.reporter_email or "").lower() == row.email.lower()
+    made = (duplicate.reporter_email or "").lower() == row.email.lower()
+    return Carried(duplicate.code, made, duplicate.reporter_name if made else None)
 
 
 def _row_of(session: Session, ticket: Ticket, row: Notification) -> Subscription | None:
@@ -483,7 +508,7 @@ def _status_words(
         "citizen_update",
         lang,
         code=ticket.code,
-        name=ticket.reporter_name if reader.reporter else None,
+        name=reader.name(ticket),
         category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
         status=letters.state_label(named, lang, last_trigger=trigger),
         note=visibility.public_note(event),
@@ -494,8 +519,8 @@ def _status_words(
         original=original,
         original_link=ticket_link(original, settings.public_base_url) if original else None,
         follows_original=reader.follows_original,
-        carried_from=reader.carried_from[0] if reader.carried_from else None,
-        made_carried=bool(reader.carried_from and reader.carried_from[1]),
+        carried_from=reader.carried_from.code if reader.carried_from else None,
+        made_carried=bool(reader.carried_from and reader.carried_from.made),
         reporter=reader.reporter,
         not_public=not visibility.published(ticket),
         link=ticket_link(ticket.code, settings.public_base_url),

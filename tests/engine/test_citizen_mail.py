@@ -301,6 +301,53 @@ def test_a_duplicates_followers_are_told_of_the_report_that_stands_from_then_on(
     assert parent.supporters == 0
 
 
+@pytest.mark.parametrize(
+    ("lang", "private", "greeting", "html"),
+    [
+        ("id", False, "Yth. Sari <b>Dewi</b>,", "<p>Yth. Sari &lt;b&gt;Dewi&lt;/b&gt;,</p>"),
+        ("en", True, "Dear Sari <b>Dewi</b>,", "<p>Dear Sari &lt;b&gt;Dewi&lt;/b&gt;,</p>"),
+    ],
+)
+def test_a_reporter_carried_to_the_standing_report_is_greeted_by_the_name_they_gave(
+    desk: Desk, lang: str, private: bool, greeting: str, html: str
+) -> None:
+    """A tester's report: Sari gave her name with her report; marked a duplicate, she got the
+    standing report's mail opening "Yth. Bapak/Ibu", as a stranger would. Her own report's
+    mail greets her by name, private or not (a private report hides her from staff, and the
+    mail goes to her alone): so does the standing report's, in both parts, escaped in HTML.
+    Nobody else reads her name, nor she the standing report's reporter's."""
+    standing = desk.submit(reporter_email="ani@warga.example", reporter_name="Ani")
+    duplicate = desk.submit(
+        reporter_email="sari@warga.example",
+        reporter_name="Sari <b>Dewi</b>",
+        language=Language(lang),
+    )
+    duplicate.private = private
+    _follower(desk, duplicate, "dewi@warga.example", confirmed=True, active=True, language=lang)
+    desk.act(duplicate, "mark_duplicate", duplicate_of=standing.code)
+
+    desk.act(standing, "verify")
+
+    told = {m.recipient: m for m in mails(desk, standing)}
+    assert set(told) == {"ani@warga.example", "sari@warga.example", "dewi@warga.example"}
+    sari, dewi = told["sari@warga.example"], told["dewi@warga.example"]
+    assert sari.language == lang
+    assert sari.body.split("\n")[0] == greeting
+    assert html in (sari.html_body or "")
+    assert "Ani" not in sari.body + (sari.html_body or "")
+    assert dewi.body.split("\n")[0] == ("Yth. Bapak/Ibu," if lang == "id" else "Hello,")
+    assert "Sari" not in dewi.body + (dewi.html_body or "")
+    assert told["ani@warga.example"].body.split("\n")[0] == "Yth. Ani,"
+
+    # Re-worded while it waits (the standing report's category corrected), it still greets her.
+    desk.act(standing, "update", "admin", category="broken_traffic_light", note="lampu mati")
+    desk.session.refresh(sari)
+    assert sari.status == "pending"
+    assert ("Lampu lalu lintas" if lang == "id" else "Broken traffic light") in sari.body
+    assert sari.body.split("\n")[0] == greeting
+    assert html in (sari.html_body or "")
+
+
 def test_a_me_too_not_yet_confirmed_on_the_report_that_stands_does_not_cost_its_news(
     desk: Desk,
 ) -> None:

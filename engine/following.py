@@ -72,9 +72,13 @@ def ask_to_confirm(
     )
     if dead is not None:
         return 0
+    settings = settings or environment.settings()
     if row.confirm_token is None:
         row.confirm_token = new_link_token()
         session.flush()
+    letter = confirmation_letter(session, ticket, row, settings)
+    if letter is None:
+        return 0  # a duplicate: confirming would bring no news (``confirmation_letter``)
     claimed = session.execute(
         update(Subscription)
         .where(
@@ -91,9 +95,7 @@ def ask_to_confirm(
     session.expire(row, ["confirmation_sent_at"])
     if cast("CursorResult[Any]", claimed).rowcount != 1:
         return 0
-    settings = settings or environment.settings()
     lang = letters.language(row.language)
-    letter = confirmation_letter(ticket, row, settings)
     return enqueue(
         session,
         [
@@ -114,21 +116,66 @@ def ask_to_confirm(
     )
 
 
-def confirmation_letter(ticket: Ticket, row: Subscription, settings: Settings) -> Letter:
+def confirmation_letter(
+    session: Session, ticket: Ticket, row: Subscription, settings: Settings
+) -> Letter | None:
     """The words of the confirmation mail for ``row`` of ``ticket``, in its language, naming the
     ticket's category as it is now (queued by ``ask_to_confirm``; re-worded while it waits by
-    ``engine.rewording``). ``ValueError`` for a row without a confirmation token."""
+    ``engine.rewording``). ``ValueError`` for a row without a confirmation token.
+
+    Once ``ticket`` is marked a duplicate, it will not change again: confirming makes the
+    address a follower of the report that stands (``confirm_follow``). The mail then says so:
+    ``ticket`` was found to be the same problem as that report, and confirming gives that
+    report's news, with its link. ``None`` when confirming would give no news at all
+    (``standing_on_confirming`` names no report): no such mail is sent, and one waiting is
+    withdrawn by ``engine.rewording``."""
     if row.confirm_token is None:
         raise ValueError("a confirmation mail needs the subscription's confirmation token")
     lang = letters.language(row.language)
+
+    def category(report: Ticket) -> str:
+        return report.category.name_en if lang == "en" else report.category.name_id
+
+    standing = None
+    if _standing_of(ticket) is not None:
+        standing = standing_on_confirming(session, ticket, row)
+        if standing is None:
+            return None
     return letters.render(
         "follow_confirmation",
         lang,
         code=ticket.code,
-        category=ticket.category.name_en if lang == "en" else ticket.category.name_id,
+        category=category(ticket),
         confirm_link=confirm_link(row.confirm_token, settings.public_base_url),
         link=ticket_link(ticket.code, settings.public_base_url),
+        standing=standing.code if standing is not None else None,
+        standing_category=category(standing) if standing is not None else None,
+        standing_link=(
+            ticket_link(standing.code, settings.public_base_url) if standing is not None else None
+        ),
     )
+
+
+def standing_on_confirming(session: Session, ticket: Ticket, row: Subscription) -> Ticket | None:
+    """The report whose news ``row``'s address would get once it confirms, ``ticket`` having
+    been marked its duplicate: the report that stands, as ``carry_followers`` would carry the
+    address then. ``None`` while ``ticket`` stands itself, and when the address would get no
+    news: the report that stands is one the public may not see, ``ticket`` does not tell the
+    address of its changes as it is now (a "me too" on a report taken off the public record),
+    or the address has a row of its own there that no longer waits for its confirmation (it
+    follows that report already, or its owner stopped that report's mail)."""
+    standing = _standing_of(ticket)
+    if standing is None or not visibility.published(standing) or not _told_now(ticket, row):
+        return None
+    own = session.scalars(
+        select(Subscription).where(
+            Subscription.ticket_id == standing.id,
+            func.lower(Subscription.email) == row.email.lower(),
+        )
+    ).first()
+    if own is not None and not pending(own):
+        return None
+    return standing
 
 
 def confirmation_subscription(key: str | None) -> int | None:
@@ -157,7 +204,8 @@ class FollowConfirmation:
     #: may follow it there again.
     published: bool = True
     #: The report the address gets the news of instead: the one that stands, when ``code``
-    #: was marked its duplicate (``confirm_follow``).
+    #: was marked its duplicate (``confirm_follow``); before it confirms, the one it would
+    #: (``standing_on_confirming``), as its confirmation mail says.
     follows: str | None = None
 
 
@@ -214,7 +262,11 @@ def _standing_of(ticket: Ticket) -> Ticket | None:
 
 def _follows_instead(session: Session, ticket: Ticket, row: Subscription) -> str | None:
     """The code of the report ``row``'s address now gets the news of instead of ``ticket``,
-    a duplicate: the report that stands, when the address is told of its changes there."""
+    a duplicate: the report that stands, when the address is told of its changes there; for
+    an address yet to confirm, the one it would be told of once confirmed."""
+    if pending(row):
+        on_confirming = standing_on_confirming(session, ticket, row)
+        return on_confirming.code if on_confirming is not None else None
     standing = _standing_of(ticket)
     if standing is None or row.confirmed_at is None:
         return None

@@ -20,7 +20,10 @@ everything derived from it, at once):
 - a citizen's follow-up forwarded to staff: the same event (``outbox.follow_up_letter``);
 - a citizen's status mail: the same events to the same reader (``outbox.status_words_now``);
 - the mail asking an address to confirm it wants updates: the same link, the category now
-  (``following.confirmation_letter``).
+  (``following.confirmation_letter``); once the report is marked a duplicate, the report that
+  stands, whose news confirming now gives. A confirmation that would give no news at all (the
+  report that stands is not public, or the address follows it already or stopped its mail) is
+  not sent: ``failed``, saying why (``CONFIRMS_NOTHING``), as nothing is left to confirm.
 
 Re-rendering at the change rather than at send time keeps what the outbox stores the words the
 provider is given (operators read them in ``tanggap outbox list``; the delivery claim stays a
@@ -48,7 +51,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from engine import environment, following, handover, ledger, outbox
+from engine import environment, following, handover, ledger, outbox, status_mail
 from engine.models import Notification, NotificationKind, Subscription, Ticket, TicketEvent
 from engine.settings import Settings
 
@@ -59,6 +62,11 @@ REWORDED = (
     NotificationKind.CITIZEN_FOLLOW_UP.value,
     NotificationKind.CITIZEN_UPDATE.value,
     NotificationKind.FOLLOW_CONFIRMATION.value,
+)
+#: Why a waiting confirmation mail was not sent (its ``last_error``, for operators).
+CONFIRMS_NOTHING = (
+    "not sent: {code} was marked a duplicate, and confirming would bring this address no news "
+    "(the report that stands is not public, or the address follows it already or stopped its mail)"
 )
 #: The mails that tell of events of the ticket (their keys name the events).
 _OF_EVENTS = (
@@ -159,7 +167,18 @@ def reword_waiting(
                 session.get(Subscription, subscription_id) if subscription_id is not None else None
             )
             if subscription is not None and subscription.confirm_token is not None:
-                letter = following.confirmation_letter(ticket, subscription, linked)
+                letter = following.confirmation_letter(session, ticket, subscription, linked)
+                if letter is None:
+                    changed += status_mail.mark_not_sent(
+                        session,
+                        (
+                            Notification.id == row.id,
+                            Notification.status == row.status,
+                            Notification.attempts == row.attempts,
+                        ),
+                        CONFIRMS_NOTHING.format(code=ticket.code),
+                    )
+                    continue
                 words = {"subject": letter.subject, "body": letter.body, "html_body": letter.html}
         if words is None:
             continue

@@ -5,7 +5,9 @@ owner does, on the page the mail links to (GET asks, POST confirms)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from engine.models import Subscription, Ticket
 from engine.settings import Settings
 from tests.api.conftest import Api, each_change_mailed_at_once
 
@@ -319,3 +321,144 @@ def test_an_address_confirmed_after_its_report_was_marked_a_duplicate_follows_th
         f"karena Anda mengikuti laporan {duplicate}, yang dinyatakan sama dengan laporan ini"
         in dave
     )
+
+
+def _confirmations(api: Api, code: str) -> dict[str, tuple[str, str, str, str, str]]:
+    """Each confirmation mail about ``code`` by recipient: (status, subject, text, HTML, why
+    not sent)."""
+    return {
+        to: (status, subject, body, html, why)
+        for to, status, subject, body, html, why in api.notifications(
+            code,
+            "follow_confirmation",
+            lambda n: (
+                n.recipient,
+                n.status,
+                n.subject,
+                n.body,
+                n.html_body or "",
+                n.last_error or "",
+            ),
+        )
+    }
+
+
+def test_a_confirmation_waiting_when_its_report_is_marked_a_duplicate_names_the_one_that_stands(
+    api: Api,
+) -> None:
+    """A tester's report: Ani's and Budi's confirmation mails about report B still waited when
+    B was marked a duplicate of A; they went out as they were, asking to confirm e-mails about
+    B, which will not change again, while confirming gives A's news. The waiting mail now says
+    B was found to be the same problem as A and that confirming gives A's news, with the same
+    link; one whose confirming would give no news at all is not sent."""
+    standing = api.submit(email="alice@warga.example")["code"]
+    duplicate = api.submit(category="broken_traffic_light", email="bob@warga.example")["code"]
+    headers = {"X-Reporter-Token": api.tokens[duplicate]}
+    added = api.client.post(
+        f"/api/v1/reports/{duplicate}/subscriptions",
+        json={"email": "ani@warga.example", "language": "en"},
+        headers=headers,
+    )
+    assert added.status_code == 200, added.text
+    for address in ("budi@warga.example", "cici@warga.example"):
+        said = api.client.post(f"/api/v1/reports/{duplicate}/supporters", json={"email": address})
+        assert said.status_code == 200, said.text
+    # Cici follows the standing report already, and stopped its mail: her word stands there.
+    api.client.post(f"/api/v1/reports/{standing}/supporters", json={"email": "cici@warga.example"})
+    api.confirm(standing, "cici@warga.example")
+    with api.transactions.read() as session:
+        stop = session.scalars(
+            select(Subscription.unsubscribe_token)
+            .join(Ticket, Ticket.id == Subscription.ticket_id)
+            .where(Ticket.code == standing, Subscription.email == "cici@warga.example")
+        ).one()
+    assert api.client.post(f"/unsubscribe/{stop}").status_code == 200
+    (ani_link,) = api.confirmation_links(duplicate, "ani@warga.example")
+    (budi_link,) = api.confirmation_links(duplicate, "budi@warga.example")
+
+    marked = api.act(duplicate, "mark_duplicate", "admin", duplicate_of=standing)
+    assert marked.status_code == 200, marked.text
+
+    mails = _confirmations(api, duplicate)
+    status, subject, body, html, _ = mails["ani@warga.example"]
+    assert status == "pending"
+    assert subject == f"[Tanggap] Confirm e-mails about report {standing} (the same as {duplicate})"
+    text = " ".join(body.split())
+    assert (
+        f"to be told about report {duplicate} (Broken traffic light). That report was then found "
+        f"to be the same problem as report {standing} (Traffic jam), which is being handled: "
+        f"report {duplicate} will not change again, and the news of this problem now comes from "
+        f"report {standing}."
+    ) in text
+    assert (
+        f"To get an e-mail each time the status of report {standing} changes or the staff add a "
+        f"public note, confirm here: http://127.0.0.1:8000{ani_link}"
+    ) in text
+    assert f"Report {standing}: http://127.0.0.1:8000/t/{standing}" in text
+    assert "about this report" not in text and "To get these e-mails" not in text
+    assert (
+        f'<a href="http://127.0.0.1:8000{ani_link}">Confirm to get an e-mail each time report '
+        f"{standing} changes</a>"
+    ) in html
+    assert f'<a href="http://127.0.0.1:8000/t/{standing}">Report {standing}</a>' in html
+
+    status, subject, body, html, _ = mails["budi@warga.example"]
+    assert status == "pending"
+    assert subject == (
+        f"[Tanggap] Konfirmasi surel tentang laporan {standing} (sama dengan {duplicate})"
+    )
+    text = " ".join(body.split())
+    assert (
+        f"tentang laporan {duplicate} (Lampu lalu lintas (APILL) rusak). Laporan itu kemudian "
+        f"dinyatakan sama dengan laporan {standing} (Kemacetan), yang sedang ditangani: laporan "
+        f"{duplicate} tidak akan berubah lagi, dan kabar masalah ini kini datang dari laporan "
+        f"{standing}."
+    ) in text
+    assert (
+        f"Untuk menerima surel setiap kali status laporan {standing} berubah atau petugas "
+        f"menambahkan catatan publik, konfirmasi di sini: http://127.0.0.1:8000{budi_link}"
+    ) in text
+    assert (
+        f'<a href="http://127.0.0.1:8000{budi_link}">Konfirmasi untuk menerima surel setiap kali '
+        f"laporan {standing} berubah</a>"
+    ) in html
+
+    # Confirming would bring Cici nothing: not sent, saying why.
+    status, _, _, _, why = mails["cici@warga.example"]
+    assert status == "failed"
+    assert why.startswith(f"not sent: {duplicate} was marked a duplicate, and confirming would")
+
+    # The page the link opens says the same, and confirming there follows the standing report.
+    page = " ".join(api.client.get(budi_link).text.split())
+    assert f"Terima surel tentang laporan {standing}?" in page
+    assert (
+        f"Laporan {duplicate} dinyatakan sama dengan laporan {standing}, yang sedang ditangani, "
+        f"dan tidak akan berubah lagi."
+    ) in page
+    assert f'href="/t/{standing}"' in page
+    assert api.client.post(budi_link).status_code == 200
+    before = len(api.mails(standing))
+    api.drive(standing, "verify")
+    assert sorted(_updated(api, standing, before)) == [
+        "alice@warga.example",
+        "bob@warga.example",
+        "budi@warga.example",
+    ]
+
+
+def test_an_address_added_to_a_duplicate_is_asked_about_the_report_that_stands(api: Api) -> None:
+    standing = api.submit()["code"]
+    duplicate = api.submit(email="bob@warga.example")["code"]
+    assert api.act(duplicate, "mark_duplicate", "admin", duplicate_of=standing).status_code == 200
+    added = api.client.post(
+        f"/api/v1/reports/{duplicate}/subscriptions",
+        json={"email": "adik@warga.example"},
+        headers={"X-Reporter-Token": api.tokens[duplicate]},
+    )
+    assert added.status_code == 200, added.text
+    ((status, subject, body, _, _),) = _confirmations(api, duplicate).values()
+    assert status == "pending"
+    assert subject == (
+        f"[Tanggap] Konfirmasi surel tentang laporan {standing} (sama dengan {duplicate})"
+    )
+    assert f"dinyatakan sama dengan laporan {standing} (Kemacetan)" in " ".join(body.split())

@@ -240,7 +240,7 @@ def _ticket(session: Session, row: Subscription) -> Ticket:
 
 
 def _told_now(ticket: Ticket, row: Subscription) -> bool:
-    return visibility.told_of_changes(ticket, row.email, said_me_too=row.supported_at is not None)
+    return visibility.tells(ticket, row)
 
 
 def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
@@ -419,9 +419,7 @@ def carry_followers(
         address = row.email.lower()
         if pending(row):
             continue
-        if not visibility.told_of_changes(
-            duplicate, address, said_me_too=row.supported_at is not None
-        ):
+        if not visibility.tells(duplicate, row):
             continue
         own = there.get(address)
         if own is not None:

@@ -560,7 +560,7 @@ def on_public_transition(
     readers = {
         address: row
         for address, row in _readers(session, ticket, now).items()
-        if visibility.told_of_changes(ticket, address, said_me_too=row.supported_at is not None)
+        if visibility.tells(ticket, row)
     }
     if not readers:
         return 0
@@ -711,14 +711,30 @@ def area_office_kind(kind: str) -> bool:
 
 #: Why a held status mail to an address that said "me too" was not sent.
 NOT_PUBLIC_NOW = "not sent: the report is no longer public, and this address only said 'me too'"
+#: ... and to an address carried from a report marked its duplicate.
+NOT_PUBLIC_CARRIED = (
+    "not sent: the report is no longer public, and this address followed another report "
+    "found to be the same problem"
+)
+#: A subscription its report's reporter did not choose (``visibility.told_of_changes``): a
+#: "me too", and an address carried from a report marked its duplicate; why each is withheld.
+_NOT_CHOSEN = (
+    (Subscription.supported_at.is_not(None), NOT_PUBLIC_NOW),
+    (
+        and_(Subscription.supported_at.is_(None), Subscription.carried_from_id.is_not(None)),
+        NOT_PUBLIC_CARRIED,
+    ),
+)
 
 
-def _supporters(ticket: Ticket) -> Select[str]:
-    """The addresses that only said "me too" on ``ticket`` (not the reporter's own)."""
+def _supporters(ticket: Ticket, which: ColumnElement[bool] | None = None) -> Select[str]:
+    """The addresses on ``ticket`` its reporter did not choose (not the reporter's own): each
+    of ``_NOT_CHOSEN``, or those ``which`` says."""
     own = (ticket.reporter_email or "").lower()
+    chosen_by_others = or_(*(clause for clause, _ in _NOT_CHOSEN)) if which is None else which
     return select(Subscription.email).where(
         Subscription.ticket_id == ticket.id,
-        Subscription.supported_at.is_not(None),
+        chosen_by_others,
         Subscription.email != own,
     )
 
@@ -742,24 +758,29 @@ def still_sendable() -> ColumnElement[bool]:
 def _withhold_from_supporters(session: Session, ticket: Ticket) -> int:
     """Mark not sent every status mail about ``ticket`` that may still go (``still_sendable``:
     held, waiting for its next try, or failed or dead so that a retry would send it) to an
-    address that only said "me too"."""
-    return status_mail.mark_not_sent(
-        session,
-        (
-            Notification.ticket_id == ticket.id,
-            Notification.kind == NotificationKind.CITIZEN_UPDATE,
-            still_sendable(),
-            Notification.recipient.in_(_supporters(ticket)),
-        ),
-        NOT_PUBLIC_NOW,
+    address its reporter did not choose: one that only said "me too", or one carried from a
+    report marked its duplicate (each with its own reason, ``_NOT_CHOSEN``)."""
+    return sum(
+        status_mail.mark_not_sent(
+            session,
+            (
+                Notification.ticket_id == ticket.id,
+                Notification.kind == NotificationKind.CITIZEN_UPDATE,
+                still_sendable(),
+                Notification.recipient.in_(_supporters(ticket, which)),
+            ),
+            reason,
+        )
+        for which, reason in _NOT_CHOSEN
     )
 
 
 def _release_to_supporters(session: Session, ticket: Ticket, now: datetime) -> int:
     """The report is public again (republished, its category public again): each "me too"
-    address still following it gets back the newest status mail withheld from it while it was
-    not (``NOT_PUBLIC_NOW``), worded as the ticket is now by ``rewording``: one mail telling
-    where the report stands, not every change they missed. Returns how many went back."""
+    or carried address still following it gets back the newest status mail withheld from it
+    while it was not (``NOT_PUBLIC_NOW``, ``NOT_PUBLIC_CARRIED``), worded as the ticket is now
+    by ``rewording``: one mail telling where the report stands, not every change they missed.
+    Returns how many went back."""
     following = _supporters(ticket).where(told_clause())
     rows = session.scalars(
         select(Notification)
@@ -767,7 +788,7 @@ def _release_to_supporters(session: Session, ticket: Ticket, now: datetime) -> i
             Notification.ticket_id == ticket.id,
             Notification.kind == NotificationKind.CITIZEN_UPDATE,
             Notification.status == NotificationStatus.FAILED,
-            Notification.last_error == NOT_PUBLIC_NOW,
+            Notification.last_error.in_([reason for _, reason in _NOT_CHOSEN]),
             # As ``_withhold_from_supporters`` marked them.
             Notification.recipient.in_(following),
         )
@@ -782,18 +803,21 @@ def _release_to_supporters(session: Session, ticket: Ticket, now: datetime) -> i
 def still_addressed(session: Session, row: Notification) -> bool:
     """Whether the ticket as it is now still names ``row``'s addressee: a staff mail
     (escalation, hand-over, forwarded follow-up) to the role the ticket names, or a status mail
-    to an address that only said "me too" while the report is public. Other rows: True."""
+    to an address its reporter did not choose ("me too", carried from a duplicate) while the
+    report is public. Other rows: True."""
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
     if ticket is None:
         return True
     address = row.recipient.lower()
     if row.kind == NotificationKind.CITIZEN_UPDATE:
-        said_me_too = session.scalar(
-            select(Subscription.supported_at.is_not(None)).where(
+        subscription = session.scalars(
+            select(Subscription).where(
                 Subscription.ticket_id == ticket.id, func.lower(Subscription.email) == address
             )
-        )
-        return visibility.told_of_changes(ticket, address, said_me_too=bool(said_me_too))
+        ).first()
+        if subscription is None:
+            return visibility.told_of_changes(ticket, address, said_me_too=False)
+        return visibility.tells(ticket, subscription)
     if row.kind not in _STAFF_KINDS:
         return True
     return _still_names(_named_now(Directory(session), ticket, row), row)

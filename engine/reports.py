@@ -459,9 +459,10 @@ def unsubscribe(
     session: Session, code: str, *, token: str, email: str, now: datetime
 ) -> ReporterView:
     """The reporter stops mail to an address of theirs: their own, or one they added. An
-    address that said "me too" is its owner's, stopped only by its owner (the link in every
-    mail): the token changes nothing there, and answers as for an address that does not
-    follow, so it never tells whether a neighbour follows the report."""
+    address that said "me too", or was carried from a report marked a duplicate of this one,
+    is its owner's, stopped only by its owner (the link in every mail): the token changes
+    nothing there, and answers as for an address that does not follow, so it never tells
+    whether a neighbour follows the report."""
     ticket = _reporter_ticket(session, code, token)
     address = (clean_email(email, field="email", required=True) or "").lower()
     stopped = session.execute(
@@ -470,6 +471,9 @@ def unsubscribe(
             Subscription.ticket_id == ticket.id,
             Subscription.email == address,
             Subscription.supported_at.is_(None),
+            # Nor one carried from a report marked a duplicate of this one: it followed that
+            # one, and is its owner's to stop (``following.carry_followers``).
+            Subscription.carried_from_id.is_(None),
         )
         .values(active=False)
     )

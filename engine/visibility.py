@@ -56,7 +56,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 
 from engine import lifecycle
 from engine.lifecycle import Role, Trigger
-from engine.models import Attachment, Category, Ticket, TicketEvent
+from engine.models import Attachment, Category, Subscription, Ticket, TicketEvent
 
 #: Fields an event's ``data`` may record as changed that the public reads about a report
 #: (``unpublished``: the report leaves or rejoins the public record, so a client syncing on
@@ -201,14 +201,29 @@ def published(ticket: Ticket) -> bool:
     return ticket.category.public and ticket.unpublished_at is None
 
 
-def told_of_changes(ticket: Ticket, email: str, *, said_me_too: bool) -> bool:
+def told_of_changes(
+    ticket: Ticket, email: str, *, said_me_too: bool, carried: bool = False
+) -> bool:
     """Whether a follower's address of ``ticket`` gets its status mail as the ticket is now
     (once confirmed and active). A report the public may not see (``published``) is told to
     its reporter's own choices only: their address and those they added with the token,
-    never an address that only said "me too" (it may name an official, a face, a plate).
-    Mail to such an address resumes when the report is shown publicly again."""
+    never an address that only said "me too" (it may name an official, a face, a plate),
+    nor one ``carried`` from a report marked its duplicate (``following.carry_followers``:
+    it followed that report, a stranger to this one's reporter; this one may have become a
+    pungli complaint since). Mail to such an address resumes when the report is shown
+    publicly again."""
     own = (ticket.reporter_email or "").lower()
-    return published(ticket) or email.lower() == own or not said_me_too
+    return published(ticket) or email.lower() == own or not (said_me_too or carried)
+
+
+def tells(ticket: Ticket, row: Subscription) -> bool:
+    """``told_of_changes`` for a subscription ``row`` of ``ticket``."""
+    return told_of_changes(
+        ticket,
+        row.email,
+        said_me_too=row.supported_at is not None,
+        carried=row.carried_from_id is not None,
+    )
 
 
 def published_clause(

@@ -448,6 +448,57 @@ def test_a_report_recategorised_as_pungli_is_mailed_to_its_reporter_only(api: Ap
     assert later == ["pelapor@example.id"]
 
 
+REPORTED = "pelapor@example.id"
+
+
+def test_a_report_recategorised_as_pungli_is_not_mailed_to_those_carried_from_its_duplicate(
+    api: Api,
+) -> None:
+    """Sari's report B and Budi's "me too" on it were carried to report A when B was marked
+    its duplicate; A then turned out to be a pungli complaint. Its news went on reaching them,
+    strangers to A's reporter, as if its reporter had chosen them; and A's reporter's token
+    could stop Sari's mail. They are withheld as a "me too" is (the mail waiting too, saying
+    why), get the news again once A is public again, and stop their own mail themselves."""
+    standing = api.submit(email=REPORTED)["code"]
+    duplicate = api.submit(email="sari@warga.example")["code"]
+    said = {"email": "budi@warga.example"}
+    supported = api.client.post(f"/api/v1/reports/{duplicate}/supporters", json=said)
+    assert supported.status_code == 200, supported.text
+    api.confirm(duplicate, "budi@warga.example")
+    marked = api.act(duplicate, "mark_duplicate", "admin", duplicate_of=standing)
+    assert marked.status_code == 200, marked.text
+    headers = {"X-Reporter-Token": api.tokens[standing]}
+    path = f"/api/v1/reports/{standing}/subscriptions"
+    sari, nobody = (
+        api.client.delete(f"{path}/{address}", headers=headers)
+        for address in ("sari@warga.example", "tidak.ada@warga.example")
+    )
+    assert sari.status_code == nobody.status_code == 200
+    assert sari.json() == nobody.json()  # the same answer: it tells nothing, and stops nothing
+    api.drive(standing, "verify")  # held a few minutes, to each of the three
+    carried = ["budi@warga.example", "sari@warga.example"]
+    assert sorted(to for to, _, _ in api.mails(standing)) == sorted([*carried, REPORTED])
+
+    moved = api.act(standing, "update", "admin", category="illegal_levy", note="pungli parkir")
+    assert moved.status_code == 200, moved.text
+    waiting = api.notifications(
+        standing, "citizen_update", lambda n: (n.recipient, n.status, n.last_error)
+    )
+    assert sorted((to, status, why) for to, status, why in waiting if to in carried) == [
+        (to, "failed", "not sent: the report is no longer public, and this address followed "
+         "another report found to be the same problem") for to in carried
+    ]  # fmt: skip
+    before = len(api.mails(standing))
+    api.drive(standing, "assign")
+    assert [to for to, _, _ in api.mails(standing)][before:] == [REPORTED]
+
+    # Public again (the correction undone): the newest mail withheld goes to them again.
+    back = api.act(standing, "update", "admin", category="traffic_jam", note="bukan pungli")
+    assert back.status_code == 200, back.text
+    again = api.notifications(standing, "citizen_update", lambda n: (n.recipient, n.status))
+    assert sorted(to for to, status in again if status == "pending" and to in carried) == carried
+
+
 def test_status_mail_of_a_non_public_report_says_how_its_page_opens(api: Api) -> None:
     """A tester's report: the pungli reporter's mail said "Follow it here" with the plain
     tracking address, which shows the not-found page to anyone without the secret link."""

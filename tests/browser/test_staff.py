@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import Live, OpenPage
 
@@ -97,3 +97,44 @@ def test_a_stale_worklist_says_someone_else_changed_the_ticket(
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff sign-in")
     page.goto("/staff")
     expect(page).to_have_url(f"{live.url}/staff/sign-in?next=/staff")
+
+
+def test_a_second_press_while_the_first_is_on_its_way_sends_nothing(
+    open_page: OpenPage, live: Live
+) -> None:
+    """A double click on an action whose answer is slow to come: one action is sent, and the
+    officer reads that it was done. Before, the second press was sent too, found the ticket
+    moved on by the first, and its answer (the page the officer then read) said someone else
+    had changed the ticket and nothing was saved."""
+    code = live.submit(description="Paving lepas dekat halte")["code"]
+    page = open_page("/staff", size="desktop", lang="en")
+    sign_in(page, live.keys["staff"])
+    posts: list[str] = []
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        posts.append(route.request.post_data or "")
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(f"**/staff/tickets/{code}/actions", hold_the_first)
+    verify = page.locator(f"#ticket-{code}").get_by_role("button", name="Verify", exact=True)
+    verify.scroll_into_view_if_needed()  # (the list holds the other tests' tickets too)
+    box = verify.bounding_box()
+    assert box is not None
+    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # (the mouse, not Locator.click: that waits for the page the press asked for)
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/actions")):
+        page.mouse.click(*middle)
+    assert live.public(code)["state"]["code"] == "submitted"  # (and the held press is in `held`)
+    # The first press reaches the app; its answer is kept from the page for now.
+    answer = held[0].fetch(max_redirects=0)
+    assert live.public(code)["state"]["code"] == "verified"
+    page.mouse.click(*middle)
+    page.keyboard.press("Enter")  # the button has the focus
+    held[0].fulfill(response=answer)
+    expect(page.locator("#done")).to_contain_text(f"{code}: Verify — done.")
+    expect(page.locator("#problem")).to_have_count(0)
+    assert len(posts) == 1, posts

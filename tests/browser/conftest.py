@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import socket
 import threading
@@ -123,6 +124,71 @@ class Live:
         assert response.ok, response.text()
         body: dict[str, Any] = response.json()
         return body
+
+
+# Replaces the page's fetch(): a call whose address holds one of the parts is answered by the
+# app at once and read whole, but the page gets it (or a network failure instead) only when the
+# test says. Microtasks alone lead from the release to the page's own handling of the answer,
+# so a test that then waits for one timer turn sees the page as its script left it.
+_HOLD_ANSWERS = """((parts) => {
+  const real = window.fetch.bind(window);
+  const held = [];
+  window.__held = held;
+  window.fetch = (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (!parts.some((p) => url.includes(p))) { return real(input, init); }
+    const entry = { url: url, ready: false };
+    held.push(entry);
+    const read = real(input, init).then((r) => r.clone().text().then((body) => {
+      entry.ready = true;
+      return [r, body];
+    }), (e) => { entry.ready = true; throw e; });
+    return new Promise((resolve, reject) => {
+      entry.release = () => read.then(([r, body]) => {
+        r.text = () => Promise.resolve(body);
+        r.json = () => Promise.resolve().then(() => JSON.parse(body));
+        resolve(r);
+      }, reject);
+      entry.fail = () => reject(new TypeError("Failed to fetch"));
+    });
+  };
+})(%s);"""
+
+
+class HeldAnswers:
+    """The answers to a page's fetch() calls to addresses holding one of ``parts`` (from its
+    next load on), each given to the page only on :meth:`release` (or failed by :meth:`fail`).
+    Calls are numbered from 0 in the order the page made them."""
+
+    def __init__(self, page: Page, *parts: str) -> None:
+        self.page = page
+        page.add_init_script(_HOLD_ANSWERS % json.dumps(list(parts)))
+
+    def wait(self, count: int) -> list[str]:
+        """Until the page has made ``count`` such calls and the app has answered them all: their
+        addresses."""
+        self.page.wait_for_function(
+            "n => (window.__held || []).filter((e) => e.ready).length >= n", arg=count
+        )
+        urls: list[str] = self.page.evaluate("() => window.__held.map((e) => e.url)")
+        return urls
+
+    def release(self, index: int) -> None:
+        """The page gets answer ``index``; back when its script has done with it."""
+        self._settle(index, "release")
+
+    def fail(self, index: int) -> None:
+        """Call ``index`` fails as a lost connection does; back when the script has done with it."""
+        self._settle(index, "fail")
+
+    def _settle(self, index: int, how: str) -> None:
+        self.page.wait_for_function(
+            "i => window.__held && window.__held[i] && window.__held[i].ready", arg=index
+        )
+        self.page.evaluate(
+            "([i, how]) => { window.__held[i][how](); return new Promise((r) => setTimeout(r)); }",
+            [index, how],
+        )
 
 
 def proof_photo() -> bytes:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine.models.sla import Notification, NotificationKind
 from engine.models.ticket import Ticket
-from tests.browser.conftest import Live, OpenPage
+from tests.browser.conftest import HeldAnswers, Live, OpenPage
 
 
 def _posts(page: Page) -> list[str]:
@@ -125,3 +125,46 @@ def test_the_reporter_s_e_mail_gets_the_status_mail_and_is_never_shown(
     for shown in (track.content(), live.request.get(f"/api/v1/reports/{code}").text()):
         assert "siti.rahma@example.id" not in shown
         assert "Siti Rahma" not in shown
+
+
+def _yellow_dots(page: Page) -> int:
+    """The reports already made nearby, as the map shows them (yellow dots)."""
+    return page.locator("#report-map path[fill='#b8860b']").count()
+
+
+def test_what_is_reported_nearby_is_for_the_category_chosen_last(
+    open_page: OpenPage, live: Live
+) -> None:
+    """The citizen picks a category and a place, then another category before the first list
+    came: the list (and the map's yellow dots) are the last category's. Before, the first
+    answer, come last, put the other category's reports (and their "me too") back."""
+    lat, lon = -6.1769, 106.8253
+    live.submit(
+        category="garbage_pile", description="Sampah menumpuk di pojok taman", lat=lat, lon=lon
+    )
+    live.submit(category="clogged_drainage", description="Got mampet depan taman", lat=lat, lon=lon)
+    page = open_page("/", size="desktop", lang="en")
+    held = HeldAnswers(page, "/web/nearby")
+    page.reload()
+    page.locator("input[name=category][value=garbage_pile]").check()
+    coords = page.get_by_label("Coordinates (latitude, longitude)")
+    coords.fill(f"{lat}, {lon}")
+    coords.press("Tab")
+    page.locator("input[name=category][value=clogged_drainage]").check()
+    first, last = held.wait(2)
+    assert "category=garbage_pile" in first and "category=clogged_drainage" in last
+    held.release(1)
+    nearby = page.locator("#nearby")
+    expect(nearby).to_contain_text("Got mampet depan taman")
+    held.release(0)  # the answer about the garbage comes last
+    expect(nearby).to_contain_text("Got mampet depan taman")
+    expect(nearby).not_to_contain_text("Sampah menumpuk di pojok taman")
+    assert _yellow_dots(page) == nearby.locator(".card").count() == 1
+    # Coordinates that are no place: no place chosen, nothing nearby said.
+    coords.fill("Monas")
+    coords.press("Tab")
+    expect(page.locator("#location-status")).to_have_text(
+        "Write coordinates like this: -6.1754, 106.8272"
+    )
+    expect(nearby).to_be_hidden()
+    assert _yellow_dots(page) == 0

@@ -35,19 +35,27 @@
     return checked ? checked.value : "";
   }
 
+  /* What is already reported nearby answers the category and place chosen now: a list (and its
+     dots on the map) for an earlier choice goes as soon as another is made, and an answer that
+     comes after a later question was asked changes nothing. */
+  var nearbyAsked = 0;
   function loadNearby() {
+    var mine = ++nearbyAsked;
     nearbyMarkers.forEach(function (m) { m.remove(); });
     nearbyMarkers = [];
-    if (!point || !category()) { nearby.hidden = true; return; }
+    nearby.hidden = true;
+    nearby.replaceChildren();
+    if (!point || !category()) { return; }
     var query = new URLSearchParams({ category: category(), lat: point.lat, lon: point.lon, lang: lang });
     fetch("/web/nearby?" + query.toString()).then(function (r) { return r.ok ? r.text() : ""; })
       .then(function (html) {
+        if (mine !== nearbyAsked) { return; }
         nearby.innerHTML = html;  // rendered and escaped by the server
         nearby.hidden = !html.trim();
         nearby.querySelectorAll(".card").forEach(function (card) {
           if (map) { nearbyMarkers.push(window.TanggapMap.dot(map, Number(card.dataset.lat), Number(card.dataset.lon), "yellow")); }
         });
-      }).catch(function () { nearby.hidden = true; });
+      }).catch(function () { /* nothing nearby is said */ });
   }
 
   nearby.addEventListener("click", function (event) {
@@ -146,7 +154,7 @@
     var parts = coords.value.split(/[,;\s]+/).filter(Boolean).map(Number);
     if (parts.length === 2 && parts.every(isFinite) && Math.abs(parts[0]) <= 90 && Math.abs(parts[1]) <= 180) {
       setPoint(parts[0], parts[1], "report.point_set");
-    } else { point = null; status.textContent = t("report.bad_coords"); }
+    } else { point = null; status.textContent = t("report.bad_coords"); loadNearby(); }
   }
   coords.addEventListener("change", readCoords);
   /* Enter (a phone keyboard's "Go") in a one-line box never sends the report: in the

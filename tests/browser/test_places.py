@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Live, OpenPage
+from tests.browser.conftest import HeldAnswers, Live, OpenPage
 
 Shot = Callable[[Page, str], Path]
 
@@ -60,3 +60,25 @@ def test_the_track_map_outlines_the_report_s_kelurahan(open_page: OpenPage, live
     page = open_page(f"/t/{code}", size="phone")
     expect(page.locator("#track-map .leaflet-areas-pane path").first).to_be_attached()
     expect(page.locator("#track-map .area-name", has_text="Kelurahan Gambir")).to_be_visible()
+
+
+def test_an_older_search_that_fails_leaves_the_newer_one_s_places(open_page: OpenPage) -> None:
+    """The citizen types on while the first search is under way; it then fails (a lost
+    connection) after the newer one answered: the places found for what they typed last stay
+    offered. Before, the old failure emptied them."""
+    page = open_page("/", size="desktop", lang="en")
+    held = HeldAnswers(page, "/api/v1/places")
+    page.reload()
+    address = page.get_by_label("Address, kelurahan or landmark")
+    address.fill("Gamb")
+    address.press("Enter")
+    address.fill("Gambir")
+    address.press("Enter")
+    first, last = held.wait(2)
+    assert "q=Gamb&" in first and "q=Gambir&" in last
+    held.release(1)
+    offer = page.get_by_role("button", name=GAMBIR)
+    expect(offer).to_be_visible()
+    held.fail(0)
+    expect(offer).to_be_visible()
+    expect(page.locator("#place-results")).to_contain_text("Found 2")

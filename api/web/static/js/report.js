@@ -192,7 +192,10 @@
     })(0).then(function (found) {
       if (text !== searched) { return; }
       showPlaces(found);
-    }).catch(function () { results.replaceChildren(); });
+    }).catch(function () {
+      /* a search overtaken by another (the citizen typed on) leaves the newer one's places */
+      if (text === searched) { results.replaceChildren(); }
+    });
   }
   function showPlaces(found) {
     var said = document.createElement("p");

@@ -168,3 +168,45 @@ def test_what_is_reported_nearby_is_for_the_category_chosen_last(
     )
     expect(nearby).to_be_hidden()
     assert _yellow_dots(page) == 0
+
+
+# The device's position comes when the test says (window.__position.found / .failed).
+_SLOW_POSITION = """navigator.geolocation.getCurrentPosition = (found, failed) => {
+  window.__position = { found: found, failed: failed };
+};"""
+
+
+def test_a_position_found_after_the_citizen_chose_the_place_changes_nothing(
+    open_page: OpenPage,
+) -> None:
+    """The citizen presses "Use where I am now", then types the place while the phone is still
+    looking: the pin stays where they put it, and the page says so. Before, the position found
+    late (or the phone's "not available") replaced the place they had chosen."""
+    page = open_page("/", size="desktop", lang="en")
+    page.add_init_script(_SLOW_POSITION)
+    page.reload()
+    locate = page.get_by_role("button", name="Use where I am now")
+    coords = page.get_by_label("Coordinates (latitude, longitude)")
+    status = page.locator("#location-status")
+    locate.click()
+    expect(status).to_have_text("Finding where you are…")
+    coords.fill("-6.1754, 106.8272")
+    coords.press("Tab")
+    expect(status).to_have_text("Place chosen: -6.1754, 106.8272")
+    page.evaluate("() => window.__position.found({coords: {latitude: -6.2, longitude: 106.85}})")
+    expect(coords).to_have_value("-6.1754, 106.8272")
+    expect(status).to_have_text("Place chosen: -6.1754, 106.8272")
+
+    # Asked again, the phone then says it cannot tell: the place chosen meanwhile stays said.
+    locate.click()
+    expect(status).to_have_text("Finding where you are…")
+    coords.fill("-6.1755, 106.8273")
+    coords.press("Tab")
+    page.evaluate("() => window.__position.failed({code: 3, message: 'timeout'})")
+    expect(status).to_have_text("Place chosen: -6.1755, 106.8273")
+
+    # Left to it, the phone's position is the place.
+    locate.click()
+    page.evaluate("() => window.__position.found({coords: {latitude: -6.2, longitude: 106.85}})")
+    expect(coords).to_have_value("-6.2, 106.85")
+    expect(status).to_have_text("Found you: -6.2, 106.85")

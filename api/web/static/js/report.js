@@ -19,7 +19,12 @@
   var nearbyMarkers = [];
 
   function round(x) { return Math.round(x * 1e6) / 1e6; }
+  /* Each choice of the place is counted (a tap, the coordinates, an address, "Use where I am
+     now"): a position the phone finds after the citizen chose the place otherwise, or asked
+     again, changes nothing, and neither does its "not available". */
+  var placed = 0;
   function setPoint(lat, lon, message, params, zoom) {
+    placed += 1;
     point = { lat: round(lat), lon: round(lon) };
     coords.value = point.lat + ", " + point.lon;
     status.textContent = t(message, Object.assign({}, point, params || {}));
@@ -146,15 +151,18 @@
   document.getElementById("locate").addEventListener("click", function () {
     if (!navigator.geolocation) { status.textContent = t("report.no_position"); return; }
     status.textContent = t("report.locating");
+    var mine = ++placed;
     navigator.geolocation.getCurrentPosition(function (p) {
-      setPoint(p.coords.latitude, p.coords.longitude, "report.located");
-    }, function () { status.textContent = t("report.no_position"); }, { enableHighAccuracy: true, timeout: 15000 });
+      if (mine === placed) { setPoint(p.coords.latitude, p.coords.longitude, "report.located"); }
+    }, function () {
+      if (mine === placed) { status.textContent = t("report.no_position"); }
+    }, { enableHighAccuracy: true, timeout: 15000 });
   });
   function readCoords() {
     var parts = coords.value.split(/[,;\s]+/).filter(Boolean).map(Number);
     if (parts.length === 2 && parts.every(isFinite) && Math.abs(parts[0]) <= 90 && Math.abs(parts[1]) <= 180) {
       setPoint(parts[0], parts[1], "report.point_set");
-    } else { point = null; status.textContent = t("report.bad_coords"); loadNearby(); }
+    } else { placed += 1; point = null; status.textContent = t("report.bad_coords"); loadNearby(); }
   }
   coords.addEventListener("change", readCoords);
   /* Enter (a phone keyboard's "Go") in a one-line box never sends the report: in the

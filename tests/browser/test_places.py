@@ -82,3 +82,24 @@ def test_an_older_search_that_fails_leaves_the_newer_one_s_places(open_page: Ope
     held.fail(0)
     expect(offer).to_be_visible()
     expect(page.locator("#place-results")).to_contain_text("Found 2")
+
+
+def test_an_older_outline_request_that_fails_leaves_the_newer_outlines_drawn(
+    open_page: OpenPage, live: Live
+) -> None:
+    """The map is zoomed while the outlines of the first view are still asked for; that first
+    request then fails (a lost connection) before the newer answer comes: the newer view's
+    outlines are drawn. Before, the old failure made the map drop the newer answer, and it
+    showed no outlines until moved again."""
+    code = live.submit(description="Trotoar retak dekat stasiun")["code"]
+    page = open_page(f"/t/{code}", size="desktop", lang="en")
+    held = HeldAnswers(page, "/api/v1/areas/outlines")
+    page.reload()
+    held.wait(1)
+    page.locator("#track-map .leaflet-control-zoom-in").click()
+    first, zoomed = held.wait(2)
+    assert first != zoomed
+    held.fail(0)
+    held.release(1)
+    expect(page.locator("#track-map .leaflet-areas-pane path").first).to_be_attached()
+    expect(page.locator("#track-map .area-name", has_text="Kelurahan Gambir")).to_be_visible()

@@ -52,7 +52,11 @@ window.TanggapMap = (function () {
               icon: L.divIcon({ className: "area-name", html: name, iconSize: null })
             }).addTo(layer);
           });
-        }).catch(function () { asked = ""; });
+        }).catch(function () {
+          /* asked again on the next move; a failure overtaken by a newer view changes nothing
+             (the newer answer is still awaited) */
+          if (query === asked) { asked = ""; }
+        });
     }
     map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(load, 200); });
     map.whenReady(load);

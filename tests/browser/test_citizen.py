@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, expect
 
 from tests.browser.conftest import MONAS, Live, OpenPage
 
@@ -255,6 +255,45 @@ def test_forget_is_offered_only_with_the_reporters_words_shown(
     page.reload()
     expect(page.get_by_label("Secret code")).to_be_visible()
     expect(page.locator(".own-words")).to_have_count(0)
+
+
+def test_a_sent_comment_cannot_be_sent_again_while_the_page_comes_back(
+    open_page: OpenPage, live: Live
+) -> None:
+    """Once the comment is taken, the page comes back to show it: until it has, the button stays
+    pressed, so a second press sends no second comment. Before, the button woke up as soon as
+    the answer came and a second press sent the same words again."""
+    created = live.submit(description="Got mampet di gang")
+    code, token = created["code"], created["reporter_token"]
+    page = open_page(f"/t/{code}#token={token}", size="desktop", lang="en")
+    sent: list[str] = []
+
+    def seen(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith(f"/api/v1/reports/{code}/comments"):
+            sent.append(request.url)
+
+    page.on("request", seen)
+    # The page does not come back this time (204: the browser stays on the page as it is), so
+    # what it offers between the answer and the page coming back can be read and pressed.
+    page.route(f"**/t/{code}", lambda route: route.fulfill(status=204))
+    page.get_by_label("Comment for the staff").fill("Airnya sudah sampai jalan")
+    send = page.get_by_role("button", name="Send comment")
+    with page.expect_request(lambda r: r.url == f"{live.url}/t/{code}"):
+        send.click()
+    expect(page.locator("#action-status")).to_have_text("Comment sent to the staff.")
+    expect(send).to_be_disabled()
+    send.click(force=True)
+    page.unroute(f"**/t/{code}")
+    page.reload()
+    expect(page.locator(".own-words")).to_have_text(
+        "You wrote (only you see this): Airnya sudah sampai jalan"
+    )
+    expect(page.locator("#action-status")).to_have_text("Comment sent to the staff.")
+    assert len(sent) == 1, sent
+    private = live.request.get(
+        f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": token}
+    )
+    assert [n["note"] for n in private.json()["own_notes"]] == ["Airnya sudah sampai jalan"]
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

@@ -188,6 +188,9 @@
       own.elements.token.value = token; own.submit();
     } else { window.location.reload(); }
   }
+  /* The button stays pressed while its action is on its way and, once the action is taken,
+     until the page has come back to show it: a second press never sends it twice. Only a
+     refusal or a lost connection wakes it up, to try again. */
   function post(path, body, doneKey, button, fields) {
     error.hidden = true;
     statusLine.textContent = t("track.sending");
@@ -200,8 +203,9 @@
       try { sessionStorage.setItem("tanggap.done", t(doneKey)); } catch (e) { /* */ }
       again();
     }).catch(function (e) {
+      button.disabled = false;
       showError(e instanceof TypeError ? t("track.offline") : e.message);
-    }).finally(function () { button.disabled = false; });
+    });
   }
   try {
     var said = sessionStorage.getItem("tanggap.done");

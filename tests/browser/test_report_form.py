@@ -3,6 +3,10 @@ for the status mail about the report."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+from PIL import Image
 from playwright.sync_api import Page, Request, expect
 from sqlalchemy import select
 
@@ -210,3 +214,48 @@ def test_a_position_found_after_the_citizen_chose_the_place_changes_nothing(
     page.evaluate("() => window.__position.found({coords: {latitude: -6.2, longitude: 106.85}})")
     expect(coords).to_have_value("-6.2, 106.85")
     expect(status).to_have_text("Found you: -6.2, 106.85")
+
+
+# The photo's shrinking before upload waits for the test (window.__shrink()).
+_SLOW_SHRINK = """(() => {
+  const real = window.createImageBitmap.bind(window);
+  window.createImageBitmap = (...args) => new Promise((resolve, reject) => {
+    window.__shrink = () => real(...args).then(resolve, reject);
+  });
+})();"""
+
+
+def test_the_report_sent_is_the_form_as_it_was_when_send_was_pressed(
+    open_page: OpenPage, live: Live, tmp_path: Path
+) -> None:
+    """While the photo is being made smaller (seconds on a cheap phone), the citizen picks
+    another category and place: the report sent is the one they pressed "Send" on, checked as
+    it was then. Before, the category, the place, the answers and the contact boxes were read
+    only when the photo was ready, the description at the press."""
+    photo = tmp_path / "sampah.jpg"
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 900), (120, 90, 60)).save(out, format="JPEG")
+    photo.write_bytes(out.getvalue())
+    page = open_page("/", size="desktop", lang="en")
+    page.add_init_script(_SLOW_SHRINK)
+    page.reload()
+    page.locator("input[name=category][value=garbage_pile]").check()
+    coords = page.get_by_label("Coordinates (latitude, longitude)")
+    coords.fill("-6.1754, 106.8272")
+    coords.press("Tab")
+    page.locator("#description").fill("Sampah menumpuk di trotoar")
+    page.locator("#photo-gallery").set_input_files(str(photo))
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_function("() => typeof window.__shrink === 'function'")
+    page.locator("input[name=category][value=clogged_drainage]").check()
+    coords.fill("-6.1800, 106.8300")
+    coords.press("Tab")
+    page.evaluate("() => window.__shrink()")
+    expect(page.locator("#receipt")).to_be_visible()
+    report = live.public(page.locator("#receipt-code").inner_text())
+    assert (report["category"]["code"], report["lat"], report["lon"]) == (
+        "garbage_pile",
+        -6.1754,
+        106.8272,
+    )
+    assert report["description"] == "Sampah menumpuk di trotoar"

@@ -326,22 +326,24 @@
     if (photoRequired() && !chosenPhotos) { showError(t("report.photo_required")); return; }
     var send = document.getElementById("send");
     send.disabled = true; send.textContent = t("report.sending");
+    /* The report is the form as it was when "Send" was pressed (and checked above): a choice
+       changed while the photos are made smaller is not sent. */
+    var body = new FormData();
+    body.append("category", category());
+    body.append("description", description);
+    body.append("lat", point.lat); body.append("lon", point.lon);
+    var typed = address.value.trim();
+    if (typed) { body.append("address", typed); }
+    var name = contact.name.input.value.trim(), email = contact.email.input.value.trim();
+    if (name) { body.append("name", name); }
+    if (email) { body.append("email", email); }
+    var phone = contact.phone.input.value.trim();
+    if (phone) { body.append("phone", phone); }
+    if (document.getElementById("private").checked) { body.append("private", "true"); }
+    appendAnswers(body);
+    body.append("language", lang);
+    body.append("channel", "web");
     photos().then(function (files) {
-      var body = new FormData();
-      body.append("category", category());
-      body.append("description", description);
-      body.append("lat", point.lat); body.append("lon", point.lon);
-      var typed = address.value.trim();
-      if (typed) { body.append("address", typed); }
-      var name = contact.name.input.value.trim(), email = contact.email.input.value.trim();
-      if (name) { body.append("name", name); }
-      if (email) { body.append("email", email); }
-      var phone = contact.phone.input.value.trim();
-      if (phone) { body.append("phone", phone); }
-      if (document.getElementById("private").checked) { body.append("private", "true"); }
-      appendAnswers(body);
-      body.append("language", lang);
-      body.append("channel", "web");
       files.forEach(function (f) { body.append("photos", f.blob, f.name); });
       return fetch("/api/v1/reports", { method: "POST", body: body });
     }).then(function (response) {

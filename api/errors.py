@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.strict_json import RepeatedKey
+from api.strict_json import RepeatedKey, TooDeep
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
 from engine.instants import PLUS_LOST, not_w3c, plus_lost, without_offset
 from engine.routing import shown_bound
@@ -376,6 +376,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RepeatedKey)
     def _repeated(request: Request, exc: RepeatedKey) -> Response:
         return problem(request, 422, "invalid_request", str(exc.detail), params={"field": exc.key})
+
+    @app.exception_handler(TooDeep)
+    def _too_deep(request: Request, exc: TooDeep) -> Response:
+        return problem(request, 422, "invalid_request", str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:

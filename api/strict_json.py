@@ -6,6 +6,10 @@ reviewer in between may have read "x". Every JSON body the API reads goes throug
 routers' ``StrictRoute`` for FastAPI's own body parsing, and ``check`` before
 ``api.uploads`` validates a report. The refusal is a 422 naming the key, like a repeated form
 field or query parameter.
+
+A body nested deeper than ``MAX_DEPTH`` objects and lists is refused as well (``TooDeep``, 422):
+no request of this API needs more than a few levels, and ~1,000 levels (2 KB of ``[``) would
+otherwise exhaust Python's recursion limit in the parser, a 500 that anyone could cause.
 """
 
 from __future__ import annotations
@@ -30,6 +34,33 @@ class RepeatedKey(HTTPException):
     def __init__(self, key: str) -> None:
         self.key = printable(key)
         super().__init__(422, f"{self.key} is given more than once; send it once")
+
+
+#: The deepest a JSON body may nest objects and lists (a report's ``answers`` is 3 levels).
+MAX_DEPTH = 32
+
+
+class TooDeep(HTTPException):
+    """A JSON body that nests objects and lists more than ``MAX_DEPTH`` levels deep; answered
+    by ``api.errors`` as a 422 about the request body (no field: it is the body's shape)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            422, f"the request body nests lists and objects more than {MAX_DEPTH} levels deep"
+        )
+
+
+def _depth(value: Any) -> int:
+    """How many levels of objects and lists ``value`` nests (0 for a plain value); counted level
+    by level, without recursion, and no further than ``MAX_DEPTH + 1``."""
+    deepest, level = 0, [value]
+    while deepest <= MAX_DEPTH:
+        containers = [item for item in level if isinstance(item, dict | list)]
+        if not containers:
+            break
+        deepest += 1
+        level = [x for c in containers for x in (c.values() if isinstance(c, dict) else c)]
+    return deepest
 
 
 class _Repeats(dict[str, Any]):
@@ -73,8 +104,14 @@ def _dotted(path: list[str]) -> str:
 
 def loads(body: bytes | str) -> Any:
     """``json.loads`` that raises ``RepeatedKey`` for a key an object gives twice, naming the
-    key by its path from the body's top."""
-    found = json.loads(body, object_pairs_hook=_no_repeats)
+    key by its path from the body's top, and ``TooDeep`` for a body nested deeper than
+    ``MAX_DEPTH``; ``ValueError`` for text that is not JSON."""
+    try:
+        found = json.loads(body, object_pairs_hook=_no_repeats)
+    except RecursionError:
+        raise TooDeep() from None
+    if _depth(found) > MAX_DEPTH:
+        raise TooDeep()
     if isinstance(found, dict | list) and (path := _repeat_path(found)) is not None:
         raise RepeatedKey(_dotted(path))
     return found

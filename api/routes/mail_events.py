@@ -95,7 +95,7 @@ async def sendgrid_events(request: Request) -> Response:
         return problem(request, 403, "signature_invalid", "the signature does not match the body")
     try:
         events: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return problem(request, 400, "not_json", "the body is not JSON")
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         return problem(request, 400, "not_events", "expected a JSON array of event objects")

@@ -437,3 +437,43 @@ def test_a_json_body_that_is_no_object_is_named_the_request_body(api: Api, sent:
         refused = _refused(api.client.post(path, content=sent, headers=headers))
         assert refused["detail"] == "the request body must be an object", path
         assert refused["params"] == {"field": "body"}, path
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_a_body_nested_too_deep_is_refused_alike_on_every_json_door(api: Api, opening: str) -> None:
+    """A tester's report: 2 KB of ``[`` (995 levels) was a 500 on the report doors and the
+    transitions (Python's recursion limit in the parser) and a 400 "There was an error parsing
+    the body" on the others. Every JSON door now refuses it as one 422, and writes nothing."""
+    closing = "]" if opening == "[" else "}"
+    for depth in (33, 995, 5000):
+        text = opening * depth + "1" + closing * depth
+        for path, _body, headers in _json_doors(api):
+            response = api.client.post(
+                path, content=text, headers={**headers, "Content-Type": "application/json"}
+            )
+            refused = _refused(response)
+            assert refused["code"] == "invalid_request", (path, depth)
+            assert refused["detail"] == (
+                "the request body nests lists and objects more than 32 levels deep"
+            ), (path, depth)
+
+
+def test_a_body_at_the_depth_allowed_is_read(api: Api) -> None:
+    """32 levels (the body, ``answers`` and 30 lists) are read, and refused for what they say,
+    not for their depth."""
+    nested: Any = 1
+    for _ in range(30):
+        nested = [nested]
+    response = api.client.post(
+        "/api/v1/reports",
+        json={
+            "category": "traffic_jam",
+            "description": "Macet",
+            "lat": MONAS[0],
+            "lon": MONAS[1],
+            "answers": {"since": nested},
+        },
+    )
+    refused = _refused(response)
+    assert "nests" not in refused["detail"]
+    assert refused["params"]["field"] == "answers"

@@ -220,7 +220,10 @@ def _if_match(value: str | None) -> int | None:
         )
     quoted = len(text) > 2 and text[0] == text[-1] == '"'  # an entity-tag is quoted
     text = text[1:-1] if quoted else ""
-    if not text.startswith("v") or not text[1:].isascii() or not text[1:].isdigit():
+    digits = text[1:]
+    # compared strongly, character by character: "v01" is not the ETag "v1" of any version
+    canonical = digits.isascii() and digits.isdigit() and digits == str(int(digits))
+    if not text.startswith("v") or not canonical:
         raise RuleViolated(
             f'If-Match must be an ETag of this ticket, such as "v3", not {shown(value)}',
             key="invalid_request",

@@ -477,6 +477,11 @@ def test_citizen_refusals_say_the_citizens_action_never_the_trigger(api: Api) ->
         ([("If-Match", '"v1"'), ("If-Match", '"v1"')],
          "If-Match is given more than once; send it once"),
         ([("If-Match", "v1")], 'If-Match must be an ETag of this ticket, such as "v3", not \'v1\''),
+        # compared strongly: no version's ETag is "v01" (a tester's: it was read as "v1")
+        ([("If-Match", '"v01"')],
+         'If-Match must be an ETag of this ticket, such as "v3", not \'"v01"\''),
+        ([("If-Match", '"v+1"')],
+         'If-Match must be an ETag of this ticket, such as "v3", not \'"v+1"\''),
     ],
 )  # fmt: skip
 def test_if_match_twice_or_unquoted_is_refused_and_nothing_happens(

@@ -73,7 +73,19 @@ def check_location(
     """The one rule for a point anyone gives (a report, a search, ``tanggap areas locate``):
     both numbers finite and on the globe. Checked before any geometry sees them; the error
     names the coordinate as the caller called it and never echoes a value that is not one.
-    ``field``: the request's parameter when it holds more than the point (a ``bbox``)."""
+    ``field``: the request's parameter when it holds more than the point (a ``bbox``).
+
+    A latitude beyond ±90 that would be a longitude, beside a longitude that would be a
+    latitude, is refused as ``invalid_location_swapped`` (longitude first, as GeoJSON and many
+    map sites write a point: "106.8272, -6.1754" for Monas)."""
+    swapped = not -90.0 <= lat <= 90.0 and -180.0 <= lat <= 180.0 and -90.0 <= lon <= 90.0
+    if swapped:
+        raise RuleViolated(
+            f"{lat_name} must be between -90 and 90; {lat_name} and {lon_name} look swapped "
+            f"(the latitude comes first)",
+            key="invalid_location_swapped",
+            params={"field": field or lat_name},
+        )
     for value, name, bound in ((lat, lat_name, _BOUNDS["lat"]), (lon, lon_name, _BOUNDS["lon"])):
         params: dict[str, object] | None = {"field": field} if field else None
         refuse_number(name, value, -bound, bound, key="invalid_location", params=params)

@@ -24,7 +24,7 @@ from engine.instants import (
     w3c_moment,
     without_offset,
 )
-from engine.routing import refuse_number, shown_bound
+from engine.routing import check_location, refuse_number, shown_bound
 from engine.text import LIMITS, as_number_text, clean_text
 
 #: Parameters that close a period: a bare date there means up to the end of that day.
@@ -158,6 +158,24 @@ def number(name: str, value: str | None, low: float, high: float) -> float | Non
         ) from None
     refuse_number(name, result, low, high, key=key)
     return result
+
+
+def point(lat_text: str | None, long_text: str | None) -> tuple[float | None, float | None]:
+    """``lat`` and ``long`` (either may be absent), each as ``number`` reads it; a latitude
+    beyond ±90 beside a longitude that would be one is refused as the engine refuses a point
+    given longitude first (``invalid_location_swapped``)."""
+    try:
+        lat = number("lat", lat_text, -90, 90)
+    except RuleViolated as refused:
+        lon = number("long", long_text, -180, 180)
+        try:
+            wide = number("lat", lat_text, -180, 180)
+        except RuleViolated:
+            raise refused from None
+        if wide is not None and lon is not None:
+            check_location(wide, lon, lat_name="lat", lon_name="long")
+        raise
+    return lat, number("long", long_text, -180, 180)
 
 
 def integer(name: str, value: str | None, low: int, high: int) -> int | None:

@@ -28,6 +28,7 @@ from api.open311.params import (
     integer,
     language,
     number,
+    point,
     reporter_name,
     w3c_param,
 )
@@ -311,8 +312,7 @@ class RequestsQuery:
         statuses = {s.lower() for s in csv_list("status", raw["status"])}
         if statuses - {"open", "closed"}:
             raise RuleViolated("status is open, closed, or both separated by a comma")
-        lat = number("lat", raw["lat"], -90, 90)
-        lon = number("long", raw["long"], -180, 180)
+        lat, lon = point(raw["lat"], raw["long"])
         if (lat is None) != (lon is None):
             missing, given = ("long", "lat") if lon is None else ("lat", "long")
             raise RuleViolated(
@@ -540,8 +540,7 @@ def post_request(
     for required in ("service_code", "description"):
         if required not in fields:
             raise RuleViolated(f"{required} is required")
-    lat = number("lat", fields.get("lat"), -90, 90)
-    lon = number("long", fields.get("long"), -180, 180)
+    lat, lon = point(fields.get("lat"), fields.get("long"))
     if lat is None or lon is None:
         raise RuleViolated("lat and long are required: this city routes reports by location")
     name = reporter_name(fields.get("first_name"), fields.get("last_name"))

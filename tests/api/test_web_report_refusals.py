@@ -161,3 +161,62 @@ def test_api_refusals_of_a_form_too_big_are_in_the_projects_words(api: Api) -> N
     assert refused.status_code == 422, refused.text
     assert refused.json()["detail"] == "description is longer than 1024 KB"
     assert refused.json()["params"]["field"] == "description"
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "id",
+            "Garis lintang dan garis bujur tampaknya tertukar: tulis garis lintang (−90 sampai 90) "
+            "dulu, lalu garis bujur.",
+        ),
+        (
+            "en",
+            "The latitude and longitude look swapped: write the latitude (−90 to 90) first, then "
+            "the longitude.",
+        ),
+    ],
+)
+def test_coordinates_typed_longitude_first_are_said_to_be_swapped(
+    api: Api, lang: str, words: str
+) -> None:
+    """A tester typed "106.8272, -6.1754" (as GeoJSON and many map sites write a point) and
+    read only "That location is not a valid point"."""
+    before = _tickets(api)
+    sent = _urlencoded(api, lang, _fields(coords=f"{MONAS[1]}, {MONAS[0]}"))
+    assert _page(api, sent) == words
+    assert _tickets(api) == before
+
+
+def test_a_point_given_longitude_first_is_refused_as_swapped_on_every_door(api: Api) -> None:
+    report = {"category": "traffic_jam", "description": "Macet", "lat": MONAS[1], "lon": MONAS[0]}
+    json_door = api.client.post("/api/v1/reports", json=report)
+    assert json_door.status_code == 422, json_door.text
+    assert (json_door.json()["code"], json_door.json()["params"]) == (
+        "invalid_location_swapped",
+        {"field": "lat"},
+    )
+    assert json_door.json()["detail"] == (
+        "lat must be between -90 and 90; lat and lon look swapped (the latitude comes first)"
+    )
+    form = {k: str(v) for k, v in report.items()}
+    multipart = [(k, (None, v)) for k, v in form.items()]
+    assert api.client.post("/api/v1/reports", files=multipart).json()["code"] == (
+        "invalid_location_swapped"
+    )
+    open311 = api.client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": api.keys["staff"],
+            "service_code": "traffic_jam",
+            "description": "Macet",
+            "lat": str(MONAS[1]),
+            "long": str(MONAS[0]),
+        },
+    )
+    assert open311.status_code == 400, open311.text
+    assert "lat and long look swapped" in open311.json()[0]["description"]
+    # A latitude beyond 90 beside a longitude that is no latitude either: not a swap.
+    off = api.client.post("/api/v1/reports", json={**report, "lon": 120.0})
+    assert off.json()["code"] == "invalid_location"

@@ -42,7 +42,7 @@ from engine.models import (
     Subscription,
     UndeliverableAddress,
 )
-from engine.outbox import NOT_PUBLIC_NOW, still_addressed
+from engine.outbox import NOT_PUBLIC_CARRIED, NOT_PUBLIC_NOW, still_addressed
 
 Status = NotificationStatus
 
@@ -53,6 +53,10 @@ class Left(StrEnum):
     READDRESSED = "after a change, its addressee no longer handles the ticket"
     WITHHELD = "the ticket's category is withheld from area offices"
     NOT_PUBLIC = "the report is no longer public, and the address only said 'me too'"
+    NOT_PUBLIC_CARRIED = (
+        "the report is no longer public, and the address followed another report found to be "
+        "the same problem"
+    )
     STOPPED = "the address stopped mail about the report"
     UNDELIVERABLE = "the address bounced or was dropped (flagged undeliverable)"
     REFUSED = "the provider refused the mail itself (e.g. an invalid address)"
@@ -62,6 +66,7 @@ class Left(StrEnum):
 _WITHDRAWN: dict[str, Left] = {
     WITHHELD_NOT_SENT: Left.WITHHELD,
     NOT_PUBLIC_NOW: Left.NOT_PUBLIC,
+    NOT_PUBLIC_CARRIED: Left.NOT_PUBLIC_CARRIED,
     status_mail.WITHDRAWN: Left.STOPPED,
 }
 _HTTP = re.compile(r"HTTP (\d{3}): ?(.*)", re.DOTALL)
@@ -125,7 +130,15 @@ def why_left(session: Session, row: Notification) -> Left | None:
         # The ticket changed since (another agency, officer or area; the report taken off the
         # public record) by a path that did not re-read this row: the mail is not theirs now.
         if row.kind == NotificationKind.CITIZEN_UPDATE:
-            return Left.NOT_PUBLIC
+            carried = session.scalar(
+                select(Subscription.id).where(
+                    Subscription.ticket_id == row.ticket_id,
+                    Subscription.email == address,
+                    Subscription.supported_at.is_(None),
+                    Subscription.carried_from_id.is_not(None),
+                )
+            )
+            return Left.NOT_PUBLIC if carried is None else Left.NOT_PUBLIC_CARRIED
         return Left.READDRESSED
     return None
 

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from engine.models import Subscription, Ticket
+from engine.models import Notification, Subscription, Ticket
 from engine.settings import Settings
 from tests.api.conftest import MONAS, Api, each_change_mailed_at_once
 from tests.api.test_non_public_categories import UNKNOWN, _no_key, _same_as_unknown, staff_web
@@ -598,3 +598,52 @@ def test_the_agency_staff_get_no_button_and_the_worklist_none(
     sign_in(boss, api, "supervisor")
     worklist = boss.get("/staff?lang=en").text
     assert private in worklist and "Take off the public record" not in worklist
+
+
+CARRIED_WHY = (
+    "not sent: the report is no longer public, and this address followed another report "
+    "found to be the same problem"
+)
+
+
+def test_an_unpublished_report_is_not_mailed_to_those_carried_from_its_duplicates(
+    api: Api,
+) -> None:
+    """A tester's report: report A (its reporter's address) was marked a duplicate of Q; a
+    supervisor took Q off the public record and staff rejected it with a note: the status mail,
+    the note and "not shown to the public" in it, went to A's reporter, a stranger to Q's.
+    Chained too: X (with a "me too" follower) marked a duplicate of N, N of M. Those carried
+    are told only while the public may see the report; a mail still waiting for them when it
+    is taken off is not sent, saying why."""
+    standing = api.submit(email="pelapor@example.id")["code"]
+    one_level = api.submit(email="onelevel@example.id")["code"]
+    middle = api.submit(email="tengah@example.id")["code"]
+    first = api.submit(email="x@example.id")["code"]
+    said = api.client.post(f"/api/v1/reports/{first}/supporters", json={"email": "fol@example.id"})
+    assert said.status_code == 200, said.text
+    api.confirm(first, "fol@example.id")
+    for duplicate, of in ((one_level, standing), (first, middle), (middle, standing)):
+        marked = api.act(duplicate, "mark_duplicate", "admin", duplicate_of=of)
+        assert marked.status_code == 200, marked.text
+    carried = sorted(["onelevel@example.id", "tengah@example.id", "x@example.id", "fol@example.id"])
+    api.drive(standing, "verify")  # the control: while public, each carried address is told
+    told = sorted(to for to, _, _ in api.mails(standing))
+    assert told == sorted([*carried, "pelapor@example.id"])
+    with api.transactions.write() as session:  # the verify mail still waits for its send
+        for row in session.scalars(
+            select(Notification).where(Notification.kind == "citizen_update")
+        ):
+            row.status = "pending"
+
+    assert _unpublish(api, standing, "supervisor").status_code == 200
+    waiting = api.notifications(
+        standing, "citizen_update", lambda n: (n.recipient, n.status, n.last_error)
+    )
+    assert sorted((to, why) for to, status, why in waiting if status == "failed") == [
+        (to, CARRIED_WHY) for to in carried
+    ]
+    rejected = api.act(standing, "reject", "admin", note="spam berisi nomor HP", public=True)
+    assert rejected.status_code == 200, rejected.text
+    later = api.notifications(standing, "citizen_update", lambda n: (n.recipient, n.body))
+    assert [to for to, _ in later[len(waiting) :]] == ["pelapor@example.id"]
+    assert all("spam berisi" not in body for to, body in later if to in carried)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from engine.delivery import claim
 from engine.errors import RuleViolated
 from engine.models import Notification, Subscription, Ticket, UndeliverableAddress
-from engine.outbox import NOT_PUBLIC_NOW
+from engine.outbox import NOT_PUBLIC_CARRIED, NOT_PUBLIC_NOW
 from engine.retries import Left, requeue, requeue_all
 
 from .conftest import Desk
@@ -83,6 +83,7 @@ def test_retry_all_leaves_a_transferred_escalation_and_sends_a_dead_one_again(
         ("failed", "cannot build the message: ValueError('bad address')", Left.REFUSED),
         ("failed", "550 5.1.1 <x@y>: Recipient address rejected", Left.REFUSED),
         ("failed", NOT_PUBLIC_NOW, Left.NOT_PUBLIC),
+        ("failed", NOT_PUBLIC_CARRIED, Left.NOT_PUBLIC_CARRIED),
         ("failed", "not sent: the ticket's category is now withheld from area offices",
          Left.WITHHELD),
         ("failed", "not sent: the address stopped mail about this report while the mail waited",

@@ -148,6 +148,11 @@ _SOURCES = {"body", "query", "path", "header", "cookie"}
 
 #: How pydantic names the member of a union that failed (``constrained-str``,
 #: ``function-before[check(), float]``, ``list[str]``): not a field either.
+#: pydantic's name, in a validation error's location, for a map's key (the error is in the key).
+_KEY = "[key]"
+#: Request fields that are maps the caller keys, and what their keys are: an error in a key or
+#: its value names the map as the field (``answers``, keyed by question code).
+KEYED: Mapping[str, str] = {"answers": "question"}
 _UNION_TAG = re.compile(r"^(str|float|int|bool|constrained-\w+|function-\w+\[.*|\w+\[.*\])$")
 
 #: Paths of programs, not people: they always answer with problem documents (or Open311's).
@@ -322,7 +327,27 @@ def _names(loc: Any) -> list[str]:
     parts = list(loc)
     if parts and parts[0] in _SOURCES:
         parts = parts[1:]
-    return [str(p) for p in parts if not isinstance(p, int) and not _UNION_TAG.match(str(p))]
+    names = [str(p) for p in parts if not isinstance(p, int) and not _UNION_TAG.match(str(p))]
+    # A map the caller keys (``answers`` by question code): the key, and pydantic's "[key]"
+    # for an error in the key itself, are not field names; the map is the field.
+    for n, name in enumerate(names[:-1]):
+        if name in KEYED:
+            return names[: n + 1]
+    if _KEY in names:
+        at = names.index(_KEY)
+        return names[: max(at - 1, 0)]
+    return names
+
+
+def map_key(loc: Any) -> tuple[str, bool] | None:
+    """The key of a map the caller keys (``KEYED``) that a validation error's location names,
+    and whether the error is in the key itself (too long, empty) rather than in its value;
+    None when it names no such key."""
+    names = [str(p) for p in loc if not isinstance(p, int)]
+    for n, name in enumerate(names[:-1]):
+        if name in KEYED:
+            return names[n + 1], names[n + 2 : n + 3] == [_KEY]
+    return None
 
 
 def field_name(loc: Any) -> str | None:
@@ -414,7 +439,16 @@ def install(app: FastAPI) -> None:
         detail = plain_words(
             "the request body" if whole_body else name or "", raw[0] if raw else {}
         )
+        keyed = map_key(first["loc"])
+        noun = KEYED.get(name) if keyed is not None and name is not None else None
         extra: dict[str, Any] = {"params": {"field": name}} if name else {}
+        if keyed is not None and noun is not None:
+            key, in_key = keyed
+            # Said of the key: the map names it, never its (maybe long) text.
+            said = f"a {noun} code in {name}" if in_key else f"{name}[{key[:40]}]"
+            detail = plain_words(said, raw[0] if raw else {})
+            if not in_key:
+                extra["params"][noun] = safe(key[:40])
         code = "field_required" if first.get("type") == "missing" else "invalid_request"
         if wants_page(request):
             # a browser's form or link to a page: the page's words, not a problem document

@@ -340,10 +340,20 @@ def support(
         # Not the public's to see, so not theirs to support or follow: an unknown code.
         raise TicketNotFound(not_found(code))
     if State(ticket.state) not in OPEN_STATES:
+        standing = ticket.duplicate_of
+        if standing is not None and visibility.published(standing):
+            # The problem stands as another report: its followers were moved there, and so
+            # may this one's supporter be (a report the public may not see is never named).
+            raise RuleViolated(
+                f"{ticket.code} is a duplicate of {standing.code}: support {standing.code}, "
+                "the report that stands",
+                key="support_duplicate",
+                params={"state": ticket.state, "code": ticket.code, "duplicate_of": standing.code},
+            )
         raise RuleViolated(
             f"{ticket.code} is {ticket.state}: support open reports only",
             key="support_closed",
-            params={"state": ticket.state},
+            params={"state": ticket.state, "code": ticket.code},
         )
     counted = client.first(ticket.code, anonymous=not email) if client is not None else True
     if email:

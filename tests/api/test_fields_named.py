@@ -477,3 +477,23 @@ def test_a_body_at_the_depth_allowed_is_read(api: Api) -> None:
     refused = _refused(response)
     assert "nests" not in refused["detail"]
     assert refused["params"]["field"] == "answers"
+
+
+def _with_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    return {"category": "traffic_jam", "description": "Macet", "lat": MONAS[0], "lon": MONAS[1],
+            "answers": answers}  # fmt: skip
+
+
+def test_an_over_long_answers_key_names_answers_not_its_key(api: Api) -> None:
+    """A tester's report: an over-long question code in ``answers`` was refused with
+    ``params.field`` "[key]", pydantic's word, and the detail "[key] is too long"."""
+    body = _refused(api.client.post("/api/v1/reports", json=_with_answers({"x" * 300: "1"})))
+    assert body["params"] == {"field": "answers"}
+    assert body["detail"] == "a question code in answers is too long: at most 40 characters"
+    assert "x" * 61 not in body["detail"]
+
+
+def test_an_answer_refused_by_its_form_names_answers_and_its_question(api: Api) -> None:
+    body = _refused(api.client.post("/api/v1/reports", json=_with_answers({"depth": "x" * 3000})))
+    assert body["params"] == {"field": "answers", "question": "depth"}
+    assert body["detail"] == "answers[depth] is too long: at most 2000 characters"

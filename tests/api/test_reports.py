@@ -469,3 +469,19 @@ def test_lists_and_possible_duplicates_show_the_photos_the_report_shows(api: Api
     assert offered[plain]["photos"] == []
     items = {r["code"]: r for r in api.client.get("/api/v1/reports").json()["items"]}
     assert items[with_two]["photos"] == shown and items[plain]["photos"] == []
+
+
+def test_a_me_too_on_a_duplicate_names_the_report_that_stands(api: Api) -> None:
+    """A tester's report: "me too" on a duplicate answered "… is duplicate: support open
+    reports only", with no pointer to the report whose followers it now has."""
+    standing = api.submit()["code"]
+    duplicate = api.submit()["code"]
+    marked = api.act(duplicate, "mark_duplicate", "admin", duplicate_of=standing)
+    assert marked.status_code == 200, marked.text
+    refused = api.client.post(f"/api/v1/reports/{duplicate}/supporters", json={})
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert body["detail"] == (
+        f"{duplicate} is a duplicate of {standing}: support {standing}, the report that stands"
+    )
+    assert body["params"] == {"state": "duplicate", "code": duplicate, "duplicate_of": standing}

@@ -670,8 +670,9 @@ def _plain(ctx: Context, command: Command) -> Ticket:
 def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
     """Close the ticket as a duplicate of one that stands; that one gets a ``merge`` event.
 
-    The one that stands is another ticket, still open or resolved (not rejected, a duplicate
-    itself or closed), that the actor may see; and of the same category when either is kept
+    The one that stands is another ticket, still open (not resolved or closed: its work is
+    over, ``duplicate_of_finished``; not rejected or a duplicate itself), that the actor may
+    see; and of the same category when either is kept
     confidential (``_check_same_problem``). Otherwise any category: a citizen often picks a
     near one (a jam reported as a broken traffic light), as FixMyStreet and Open311 systems
     allow, and staff may correct the category first."""
@@ -697,13 +698,17 @@ def _mark_duplicate(ctx: Context, command: MarkDuplicate) -> Ticket:
             key="duplicate_of_closed",
             params={"code": parent.code, "field": "duplicate_of"},
         )
-    if parent.state == State.CLOSED:
-        # Its work is over: the problem is back, and this report is how it came back.
+    if parent.state in (State.RESOLVED, State.CLOSED):
+        # Its work is over. A report of the problem after that is either the problem still
+        # there or back (worked on as this report), or the same fixed problem: then it is
+        # resolved itself, so that its reporter may dispute the fix. Marked a duplicate, its
+        # reporter and followers would be told only that another report was resolved, a fix
+        # they cannot dispute (only that report's reporter may).
         raise RuleViolated(
-            f"{parent.code} is closed; if the problem is back, work on this report "
-            f"(or reopen {parent.code})",
+            f"{parent.code} is {parent.state}; if the problem is still there or back, work on "
+            f"this report (or reopen {parent.code}); if it is fixed, resolve this report too",
             key="duplicate_of_finished",
-            params={"code": parent.code, "field": "duplicate_of"},
+            params={"code": parent.code, "field": "duplicate_of", "state": parent.state},
         )
     _check_same_problem(ticket, parent)
     ticket.duplicate_of = parent

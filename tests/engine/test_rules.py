@@ -178,9 +178,17 @@ def test_mark_duplicate_points_at_parent(desk) -> None:
         pytest.param(
             "closed",
             RuleViolated,
-            r"is closed; if the problem is back, work on this "
+            r"is closed; if the problem is still there or back, work on this "
             r"report \(or reopen JKT-",
             id="parent-is-closed",
+        ),
+        # its reporter's dispute is no one else's: a duplicate's reporter could not dispute it
+        pytest.param(
+            "resolved",
+            RuleViolated,
+            r"is resolved; if the problem is still there or back, work on this report "
+            r"\(or reopen JKT-[A-Z0-9-]+\); if it is fixed, resolve this report too",
+            id="parent-is-resolved",
         ),
         pytest.param("JKT-ZZZZ-ZZZZ", TicketNotFound, "JKT-ZZZZ-ZZZZ", id="unknown"),
     ],
@@ -193,7 +201,7 @@ def test_mark_duplicate_bad_target_refused_nothing_written(
         target = ticket.code
     elif target == "self-sloppy":
         target = ticket.code.lower().replace("-", " ")
-    elif target in ("duplicate", "rejected", "closed"):
+    elif target in ("duplicate", "rejected", "closed", "resolved"):
         target = desk.ticket_in(target).code
     before = persisted(desk.session, ticket)
 

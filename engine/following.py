@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from engine import environment, letters, status_mail, visibility
 from engine.errors import NotFound
 from engine.letters import Letter
-from engine.lifecycle import State
+from engine.lifecycle import OPEN_STATES, State
 from engine.models import (
     Notification,
     NotificationKind,
@@ -150,6 +150,8 @@ def confirmation_letter(
         link=ticket_link(ticket.code, settings.public_base_url),
         standing=standing.code if standing is not None else None,
         standing_category=category(standing) if standing is not None else None,
+        # "which is being handled" only while it is: it may have been resolved since.
+        standing_open=standing is not None and State(standing.state) in OPEN_STATES,
         standing_link=(
             ticket_link(standing.code, settings.public_base_url) if standing is not None else None
         ),

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, object_session
 from engine import environment, letters, mail_dates, status_mail, visibility
 from engine.delivery import WITHHELD_NOT_SENT, DeliveryPolicy, alert_operator
 from engine.letters import Letter
-from engine.lifecycle import FINAL_STATES, Role, State, Trigger, appeal_open_until
+from engine.lifecycle import FINAL_STATES, OPEN_STATES, Role, State, Trigger, appeal_open_until
 from engine.models import (
     Escalation,
     MailedTogether,
@@ -517,6 +517,9 @@ def _status_words(
         appeal_until=reader.appeal_until,
         dispute_days=settings.dispute_window_days,
         original=original,
+        # "which is being handled" only while it is (rejected or resolved since: not said).
+        original_open=ticket.duplicate_of is not None
+        and State(ticket.duplicate_of.state) in OPEN_STATES,
         original_link=ticket_link(original, settings.public_base_url) if original else None,
         follows_original=reader.follows_original,
         carried_from=reader.carried_from.code if reader.carried_from else None,

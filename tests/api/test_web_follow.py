@@ -129,12 +129,20 @@ def test_a_duplicate_of_a_report_the_public_may_not_see_claims_no_followers_move
     child = api.submit()["code"]
     marked = api.act(child, "mark_duplicate", "admin", duplicate_of=parent)
     assert marked.status_code == 200, marked.text
-    html = api.client.get(f"/t/{child}?lang=en").text
-    assert (
-        '<p id="follow" class="follow-closed">This report is the same as another one, which is '
-        "being handled. If you see another problem:"
-    ) in html
-    assert "now follow" not in html and parent not in html
+    # A tester's report: it said the other one "is being handled" even once it was rejected;
+    # the page cannot say how a report the public may not see stands, so it claims nothing.
+    rejected = api.act(parent, "reject", "admin", note="spam")
+    assert rejected.status_code == 200, rejected.text
+    for lang, words in (
+        ("en", "This report is the same as another one, which the public may not see. If you "
+         "see another problem:"),
+        ("id", "Laporan ini sama dengan laporan lain, yang tidak ditampilkan untuk umum. Jika "
+         "Anda melihat masalah lain:"),
+    ):  # fmt: skip
+        html = api.client.get(f"/t/{child}?lang={lang}").text
+        assert f'<p id="follow" class="follow-closed">{words}' in html
+        assert "now follow" not in html and parent not in html
+        assert "being handled" not in html and "sedang ditangani" not in html
 
 
 def test_a_non_public_report_s_page_is_its_reporter_s_and_offers_no_following(api: Api) -> None:
@@ -158,3 +166,29 @@ def test_the_nearby_list_s_follow_link_lands_on_the_section(api: Api) -> None:
             params={"category": "flood", "lat": MONAS[0], "lon": MONAS[1], "lang": lang},
         ).text
         assert f'<a class="button secondary" href="/t/{code}#follow">{words}</a>' in html
+
+
+def test_a_duplicates_waiting_mail_worded_anew_says_being_handled_only_while_it_is(
+    api: Api,
+) -> None:
+    """A tester's report: a duplicate's mail said the report that stands "is being handled"
+    whatever it had become. Worded anew (``rewording``: a catalogue reload) once that one was
+    rejected, the mail still waiting says no such thing."""
+    from sqlalchemy import select
+
+    from engine import rewording
+    from engine.models import Notification, Ticket
+
+    parent = api.submit()["code"]
+    child = api.submit(email="anak@example.id", language="en")["code"]
+    assert api.act(child, "mark_duplicate", "admin", duplicate_of=parent).status_code == 200
+    (first,) = api.notifications(child, "citizen_update", lambda n: n.body)
+    assert "which is being handled" in first  # the control: it is, when marked
+    assert api.act(parent, "reject", "admin", note="bukan masalah").status_code == 200
+    with api.transactions.write() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.code == child)).one()
+        rewording.reread_waiting(session, ticket, api.clock.now, cause="test")
+        row = session.scalars(select(Notification).where(Notification.ticket_id == ticket.id)).one()
+        assert row.status == "pending" and row.html_body is not None
+        assert f"same as report {parent}" in row.body
+        assert "being handled" not in row.body and "being handled" not in row.html_body

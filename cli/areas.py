@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from cli.choices import choice
 from cli.context import (
     console,
     database,
@@ -148,7 +149,10 @@ class _RolledBack(Exception):
 @app.command("list")
 def list_(
     level: Annotated[
-        AreaLevel | None, typer.Option(help="province, kota, kecamatan or kelurahan")
+        AreaLevel | None,
+        typer.Option(
+            help="province, kota, kecamatan or kelurahan", parser=choice("level", AreaLevel)
+        ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="include deactivated areas")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,

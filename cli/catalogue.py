@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 
+from cli.choices import choice
 from cli.context import console, database, print_rows, reported_errors
 from engine.models import Agency, Area, AreaLevel, Category, SlaPolicy
 
@@ -41,7 +42,7 @@ def _text(_key: str, value: Any) -> str:
 
 LevelOption = Annotated[
     AreaLevel | None,
-    typer.Option("--level", case_sensitive=False, help="only areas of this level"),
+    typer.Option("--level", help="only areas of this level", parser=choice("level", AreaLevel)),
 ]
 
 

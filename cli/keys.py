@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cli.choices import choice
 from cli.context import (
     console,
     database,
@@ -42,7 +43,7 @@ def create(
         typer.Option(
             help="staff, supervisor or admin; client: an Open311 app, which may only file "
             "service requests (no --agency, --area or --staff)",
-            case_sensitive=False,
+            parser=choice("role", KeyRole),
         ),
     ],
     name: Annotated[str, typer.Option(help="who or what uses the key")],

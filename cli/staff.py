@@ -9,6 +9,7 @@ import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cli.choices import choice
 from cli.context import console, database, fail, now, print_rows, reported_errors, settings
 from engine.errors import StaffExists, StaffNotFound
 from engine.lifecycle import STAFF_ROLES, Role
@@ -42,7 +43,8 @@ def add(
     email: Annotated[str, typer.Argument(help="their e-mail address (their login)")],
     name: Annotated[str, typer.Option(help="full name")],
     role: Annotated[
-        StaffRole, typer.Option(help="staff, supervisor or admin", case_sensitive=False)
+        StaffRole,
+        typer.Option(help="staff, supervisor or admin", parser=choice("role", StaffRole)),
     ] = StaffRole.STAFF,
     agency: Annotated[str | None, typer.Option(help="agency code, e.g. DBM")] = None,
     timezone: Annotated[

@@ -15,6 +15,7 @@ from rich.text import Text
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cli.choices import choice
 from cli.context import (
     OutputFailed,
     UsageError,
@@ -119,7 +120,8 @@ def submit_cmd(
     priority: Annotated[
         Priority | None,
         typer.Option(
-            help="staff only (with --as): low, normal, high, urgent", case_sensitive=False
+            help="staff only (with --as): low, normal, high, urgent",
+            parser=choice("priority", Priority),
         ),
     ] = None,
     name: Annotated[str | None, typer.Option(help="reporter name (kept private)")] = None,
@@ -129,7 +131,7 @@ def submit_cmd(
         Language,
         typer.Option(
             help="the reporter's language: their status mails are written in it",
-            case_sensitive=False,
+            parser=choice("language", Language),
         ),
     ] = Language.ID,
     photo: Photos = None,
@@ -312,7 +314,9 @@ def act(
     ] = None,
     priority: Annotated[
         Priority | None,
-        typer.Option(help=f"new priority {_taken_by('priority')}", case_sensitive=False),
+        typer.Option(
+            help=f"new priority {_taken_by('priority')}", parser=choice("priority", Priority)
+        ),
     ] = None,
     lat: Annotated[
         float | None, typer.Option(help=f"corrected latitude {_taken_by('lat')}", min=-90, max=90)
@@ -568,7 +572,7 @@ def list_(
         typer.Option(
             help="only tickets in this state (repeatable); by default the open ones: "
             + ", ".join(s.value for s in DEFAULT_STATES),
-            case_sensitive=False,
+            parser=choice("state", State),
         ),
     ] = None,
     all_states: Annotated[

@@ -29,7 +29,7 @@ from shapely.geometry import shape as from_geojson
 from engine.catalogue.yaml_errors import read_yaml
 from engine.errors import CatalogueError, RuleViolated
 from engine.models import AreaLevel
-from engine.text import LIMITS, clean_text
+from engine.text import LIMITS, clean_text, code_key
 
 #: Level words of Indonesian boundary files, and Tanggap's own, understood without a mapping.
 LEVEL_WORDS: Mapping[str, AreaLevel] = {
@@ -130,9 +130,11 @@ def parse_level_words(pairs: list[str], *, source: str = "--levels") -> dict[str
     for pair in pairs:
         for item in filter(None, (p.strip() for p in pair.split(","))):
             word, sep, level = item.partition("=")
-            if not sep or not word.strip() or level.strip() not in set(AreaLevel):
+            # LEVEL is one of Tanggap's, compared as codes are (``code_key``): Kota is kota.
+            tanggap = next((a for a in AreaLevel if code_key(a) == code_key(level)), None)
+            if not sep or not word.strip() or tanggap is None:
                 raise CatalogueError(f"{source}: {item!r} is not WORD=LEVEL (LEVEL: {known})")
-            levels[word.strip().lower()] = AreaLevel(level.strip())
+            levels[word.strip().lower()] = tanggap
     return levels
 
 

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Column, String
 
 from engine.errors import RuleViolated
+from engine.errors import shown as quoted
 from engine.models import Agency, Area, Category, Escalation, Notification, Staff, Ticket
 
 
@@ -339,6 +341,24 @@ def as_number_text(value: str) -> str:
 def code_key(value: str) -> str:
     """How codes are compared: ``Broken-Street Light`` and ``broken_street_light`` are one."""
     return re.sub(r"[\s_-]+", "_", value.strip().casefold())
+
+
+_Code = TypeVar("_Code", bound=str)
+
+
+def parse_code(what: str, value: str, codes: Sequence[_Code]) -> _Code:
+    """The one of ``codes`` (a vocabulary: states, priorities, roles, channels …) that
+    ``value`` names, compared as every code is (``code_key``): ``ON-HOLD``, ``On Hold`` and
+    ``on_hold`` are one. Anything else is refused naming every one of ``codes``, in order."""
+    key = code_key(value)
+    for code in codes:
+        if code_key(code) == key:
+            return code
+    raise RuleViolated(
+        f"unknown {what} {quoted(value)}; use one of {', '.join(codes)}",
+        key="unknown_reference",
+        params={"field": what},
+    )
 
 
 def unknown_code(what: str, value: str, known: Iterable[str], *, withdrawn: bool = False) -> str:

@@ -362,7 +362,10 @@ def test_cli_sweep_batch_below_one_refused(tanggap: CliRunner, batch: str) -> No
 def test_cli_ticket_list_unknown_state_refused(tanggap: CliRunner) -> None:
     line = refused(tanggap, "ticket", "list", "--state", "bogus")
 
-    assert "'bogus' is not one of 'submitted', 'verified'" in line
+    assert line.endswith(
+        "'--state': unknown state 'bogus'; use one of submitted, verified, assigned, "
+        "in_progress, on_hold, resolved, closed, rejected, duplicate"
+    ), line
 
 
 def test_cli_ticket_list_unknown_area_suggests_only_close_codes(tanggap: CliRunner) -> None:

@@ -514,6 +514,15 @@ def test_parse_mapping_bad_file_refused(text: str, words: str) -> None:
         parse_mapping(text, source="map.yaml")
 
 
+@pytest.mark.parametrize("typed", ["kabkota=Kota", "kabkota=KOTA", "kabkota= kota "])
+def test_level_words_name_tanggap_s_level_as_codes_are_read(typed: str) -> None:
+    """``--levels kabkota=Kota`` and a mapping file's ``kabkota: Kota`` mean the level kota,
+    as every code is compared (``engine.text.code_key``)."""
+    assert parse_level_words([typed]) == {"kabkota": AreaLevel.KOTA}
+    mapping = parse_mapping(f"levels: {{{typed.replace('=', ': ')}}}\n", source="map.yaml")
+    assert mapping.level_of("kabkota") is AreaLevel.KOTA
+
+
 # --- the area office rule in the catalogue ---------------------------------------------------
 
 

@@ -19,11 +19,19 @@ from engine.errors import (
     RuleViolated,
     UnknownCategory,
 )
-from engine.lifecycle import Role, Trigger, parse_trigger
-from engine.models import Staff, Ticket
+from engine.lifecycle import Role, State, Trigger, parse_trigger
+from engine.models import Priority, Staff, Ticket
 from engine.staff import add_staff, parse_role
 from engine.submission import Report, submit
-from engine.text import LIMITS, NOT_DELIVERABLE, clean_email, clean_phone, clean_text, code_key
+from engine.text import (
+    LIMITS,
+    NOT_DELIVERABLE,
+    clean_email,
+    clean_phone,
+    clean_text,
+    code_key,
+    parse_code,
+)
 from engine.tickets import list_events
 from tests.conftest import CATALOGUE
 
@@ -471,6 +479,21 @@ def test_transfer_agency_any_spelling(desk, typed: str) -> None:
 
 def test_code_key_ignores_case_dash_underscore_space() -> None:
     assert code_key(" Broken-Street  light ") == code_key("broken_street_light")
+
+
+@pytest.mark.parametrize("typed", ["ON-HOLD", "On Hold", " on_hold ", "ON_HOLD", "on - hold"])
+def test_parse_code_reads_a_vocabulary_value_as_codes_are_read(typed: str) -> None:
+    assert parse_code("state", typed, list(State)) is State.ON_HOLD
+
+
+def test_parse_code_refuses_an_unknown_value_listing_every_value_in_order() -> None:
+    with pytest.raises(RuleViolated) as refused:
+        parse_code("priority", "very\x1b high", list(Priority))
+    assert refused.value.message == (
+        "unknown priority 'very? high'; use one of low, normal, high, urgent"
+    )
+    assert refused.value.code == "unknown_reference"
+    assert refused.value.params == {"field": "priority"}
 
 
 # --- the catalogue's texts -------------------------------------------------------------------

@@ -14,7 +14,7 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -34,6 +34,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 # typer (0.20 and later) carries its own copy of click: these are the exceptions it raises.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
+from cli.fields import as_typed
 from engine import environment, schema
 from engine.catalogue.summary import LoadSummary
 from engine.db import Database, shown_url, sqlite_file
@@ -337,8 +338,10 @@ def local(moment: datetime | None, *, short: bool = False) -> str:
 
 
 @contextmanager
-def reported_errors() -> Iterator[None]:
+def reported_errors(options: Mapping[str, str] | None = None) -> Iterator[None]:
     """Every failure becomes one line on stderr and a non-zero exit code; never a traceback.
+    A refusal of the engine names the command's ``options`` (engine field → option or
+    argument, ``cli.fields``) as the person typed them: ``--email``, not ``reporter e-mail``.
 
     A block entered once standard output has failed does not start: a command that works in
     passes (``--forever``, batches) stops between two of them, as a writer killed by SIGPIPE
@@ -357,7 +360,7 @@ def reported_errors() -> Iterator[None]:
     except CorruptHistory as exc:  # a fault of ours, not of what was typed
         fail(exc.message, code=1)
     except TanggapError as exc:
-        fail(plain(exc.message))
+        fail(plain(as_typed(exc.message, options or {})))
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         fail(f"the database failed: {reason}")

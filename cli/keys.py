@@ -36,6 +36,17 @@ class KeyRole(StrEnum):
 assert {Role(r.value) for r in KeyRole} == KEY_ROLES, "KeyRole must list KEY_ROLES"
 
 
+#: A key's fields as the engine names them in a refusal (``engine.keys.create_key``), and the
+#: options of ``keys create`` that give them: ``key name has 300 characters`` is ``--name has …``.
+CREATE_OPTIONS = {
+    "key name": "--name",
+    "role": "--role",
+    "agency": "--agency",
+    "area": "--area",
+    "staff": "--staff",
+}
+
+
 @app.command("create")
 def create(
     role: Annotated[
@@ -55,7 +66,7 @@ def create(
     ] = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
-    with reported_errors(), database().transaction() as session:
+    with reported_errors(options=CREATE_OPTIONS), database().transaction() as session:
         made = create_key(
             session,
             role=Role(role.value),

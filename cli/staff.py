@@ -38,6 +38,17 @@ class StaffRole(StrEnum):
 assert {Role(r) for r in StaffRole} == STAFF_ROLES
 
 
+#: A member's fields as the engine names them in a refusal (``engine.staff.add_staff``), and
+#: what ``staff add`` takes for each: ``staff_name has 300 characters`` is ``--name has …``.
+ADD_OPTIONS = {
+    "staff_email": "email",
+    "staff_name": "--name",
+    "staff_timezone": "--timezone",
+    "role": "--role",
+    "agency": "--agency",
+}
+
+
 @app.command("add")
 def add(
     email: Annotated[str, typer.Argument(help="their e-mail address (their login)")],
@@ -59,7 +70,7 @@ def add(
     ] = False,
 ) -> None:
     """Add a staff member (with --update: change their name, role, agency and time zone)."""
-    with reported_errors(), database().transaction() as session:
+    with reported_errors(options=ADD_OPTIONS), database().transaction() as session:
         before = find_staff(session, email) if update else None
         left = before.agency if before is not None else None
         was = (before.role, before.agency_id) if before is not None else None
@@ -138,7 +149,8 @@ def timezone_(
     ],
 ) -> None:
     """Set the time zone of a member's daily digest (it comes at 07:00 there)."""
-    with reported_errors(), database().transaction() as session:
+    zone_named = {"staff_timezone": "zone"}  # the engine's field, this command's argument
+    with reported_errors(options=zone_named), database().transaction() as session:
         member = set_staff_timezone(session, email, zone)
         config = settings()
         shown = member.timezone or f"the service's zone ({config.timezone})"

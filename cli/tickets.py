@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -110,6 +107,26 @@ def _answers(given: list[str] | None) -> dict[str, str | list[str]]:
     return {key: values[0] if len(values) == 1 else values for key, values in answers.items()}
 
 
+#: Each field of a report as the engine names it in a refusal (``engine.submission``), and the
+#: option of ``ticket submit`` that gives it: ``reporter_email is not an e-mail address`` is
+#: ``--email is not an e-mail address`` here.
+SUBMIT_OPTIONS = {
+    "category": "--category",
+    "description": "--description",
+    "lat": "--lat",
+    "lon": "--lon",
+    "address": "--address",
+    "priority": "--priority",
+    "reporter_name": "--name",
+    "reporter_email": "--email",
+    "reporter_phone": "--phone",
+    "language": "--language",
+    "photos": "--photo",
+    "answers": "--answer",
+    "channel": "--channel",
+}
+
+
 @app.command("submit")
 def submit_cmd(
     category: Annotated[str, typer.Option(help="category code, e.g. broken_road")],
@@ -166,7 +183,7 @@ def submit_cmd(
 ) -> str:
     """Submit a report as a citizen (or as staff on a citizen's behalf)."""
     answers = _answers(answer)
-    with reported_errors():
+    with reported_errors(options=SUBMIT_OPTIONS):
         report = Report(
             category=category,
             description=description,
@@ -261,27 +278,6 @@ ACT_OPTIONS = {
     "rating": "--rating",
 }
 
-#: Field names no sentence uses as a word: named as options wherever the engine says them.
-_IDENTIFIERS = re.compile(
-    r"(?<![\w-])(duplicate_of|hide_photos|show_photos|expected_version|lat|lon)(?![\w-])"
-)
-#: A field named in brackets ("needs a reason (note)") or leading a clause ("note is empty").
-_NAMED = re.compile(r"\((\w+)\)|(?:^|(?<=: ))(\w+)(?= (?:is|must|contains|has) )")
-
-
-def _options(message: str, options: dict[str, str]) -> str:
-    """An engine message about ``ticket act``'s inputs, naming the options as typed: ``lon is
-    required with lat`` → ``--lon is required with --lat``."""
-    message = _IDENTIFIERS.sub(lambda m: options.get(m.group(1), m.group(1)), message)
-
-    def named(m: re.Match[str]) -> str:
-        name = m.group(1) or m.group(2)
-        if name not in options:
-            return m.group(0)
-        return f"({options[name]})" if m.group(1) else options[name]
-
-    return _NAMED.sub(named, message)
-
 
 def _taken_by(field: str) -> str:
     """The actions that take the engine's ``field``, for an option's help: "(assign,
@@ -356,7 +352,8 @@ def act(
     ] = None,
 ) -> None:
     """Fire an action on a ticket, as a staff member (--as) or as its reporter (--token)."""
-    with reported_errors():
+    options = ACT_OPTIONS | {"public": "--internal" if internal else "--public"}
+    with reported_errors(options=options):
         parse_trigger(action)  # an unknown action is the first thing to tell
         if as_ is not None and token is not None:
             raise UsageError("say who acts once: --as STAFF_EMAIL or --token TOKEN, not both")
@@ -364,7 +361,6 @@ def act(
             raise UsageError("say who acts: --as STAFF_EMAIL or --token REPORTER_TOKEN")
         if public and internal:
             raise UsageError("choose one of --public and --internal: a note is shown or kept")
-        options = ACT_OPTIONS | {"public": "--internal" if internal else "--public"}
         given = {
             "note": note, "public": True if public or internal else None,
             "expected_version": version, "category": category, "priority": priority,
@@ -378,7 +374,7 @@ def act(
             trigger = parse_trigger(action).value
             raise UsageError(f"{trigger} does not take {', '.join(unexpected)}")
         photos = _read(photo)
-        with database().transaction() as session, _as_options(options):
+        with database().transaction() as session:
             actor = Actor.of_staff(get_staff(session, as_)) if as_ else Actor.citizen(token)
             ticket = perform(
                 session,
@@ -405,16 +401,6 @@ def act(
                 show_photos=tuple(show_photo or ()),
             )
             console.print(_outcome(parse_trigger(action), ticket), markup=False)
-
-
-@contextmanager
-def _as_options(options: dict[str, str]) -> Iterator[None]:
-    """An engine refusal relayed naming ``ticket act``'s options, not the engine's fields."""
-    try:
-        yield
-    except RuleViolated as exc:
-        exc.message = _options(exc.message, options)
-        raise
 
 
 #: What a transition that keeps the state did, said without "is now", which reads as a move.

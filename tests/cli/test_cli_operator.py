@@ -116,14 +116,14 @@ def test_cli_markup_in_error_message_printed_literally(tanggap: CliRunner) -> No
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--description", "Lampu\x1b[2Jmati", "description contains control character U+001B"),
-        ("--description", "\u200b\u200b \u3000", "description is empty"),
-        ("--name", "Siti\x07", "reporter name contains control character U+0007"),
-        ("--address", "x" * 301, "address has 301 characters; the limit is 300"),
-        ("--name", "n" * 201, "reporter name has 201 characters; the limit is 200"),
-        ("--phone", "1" * 41, "reporter phone has 41 characters; the limit is 40"),
-        ("--email", "e" * 243 + "@example.org", "reporter e-mail has 255 characters"),
-        ("--email", "not-an-email", "reporter e-mail is not an e-mail address"),
+        ("--description", "Lampu\x1b[2Jmati", "--description contains control character U+001B"),
+        ("--description", "\u200b\u200b \u3000", "--description is empty"),
+        ("--name", "Siti\x07", "--name contains control character U+0007"),
+        ("--address", "x" * 301, "--address has 301 characters; the limit is 300"),
+        ("--name", "n" * 201, "--name has 201 characters; the limit is 200"),
+        ("--phone", "1" * 41, "--phone has 41 characters; the limit is 40"),
+        ("--email", "e" * 243 + "@example.org", "--email has 255 characters"),
+        ("--email", "not-an-email", "--email is not an e-mail address"),
     ],
 )
 def test_cli_submit_unclean_or_too_long_text_refused_nothing_written(
@@ -712,10 +712,10 @@ def test_cli_staff_timezone_set_shown_and_refused(
     assert out == f"{email}: daily digest at 07:00 in the service's zone (Asia/Jakarta)\n"
 
     line = refused(tanggap, "staff", "timezone", email, "Asia/Bandung")
-    assert line.startswith("error: staff time zone 'Asia/Bandung' is not a time zone; use ")
+    assert line.startswith("error: zone 'Asia/Bandung' is not a time zone; use ")
     line = refused(tanggap, "staff", "add", officer, "--name", "B", "--agency", "DBM",
                    "--timezone", "WIB+1")  # fmt: skip
-    assert "staff time zone 'WIB+1'" in line
+    assert line.startswith("error: --timezone 'WIB+1' is not a time zone; use ")
     with database.reading() as session:
         zones = {e: z for e, z in session.execute(select(Staff.email, Staff.timezone))}
     assert zones[email] is None and zones[officer] is None
@@ -857,17 +857,18 @@ def test_cli_staff_add_refuses_an_existing_address_unless_update(
     ("args", "line"),
     [
         (["staff", "add", "notanemail", "--name", "B", "--agency", "DBM"],
-         "error: staff e-mail is not an e-mail address like name@example.org"),
+         "error: email is not an e-mail address like name@example.org"),
         (["staff", "add", "b@dbm.example", "--name", "B\x1b[2J", "--agency", "DBM"],
-         "error: staff name contains control character U+001B at character 2; only one line of "
+         "error: --name contains control character U+001B at character 2; only one line of "
          "text allowed"),
     ],
 )  # fmt: skip
-def test_cli_field_named_in_words_not_as_a_key(
+def test_cli_field_named_as_typed_not_as_a_key(
     tanggap: CliRunner, args: list[str], line: str
 ) -> None:
-    """The engine's field keys (staff_email) read as words at the shell; the value typed is
-    never echoed (it may be someone's personal data in a shared terminal log)."""
+    """The engine's field keys (staff_email, staff_name) are said as the argument or option
+    typed at the shell; the value typed is never echoed (it may be someone's personal data in
+    a shared terminal log)."""
     assert refused(tanggap, *args) == line
 
 

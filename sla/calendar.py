@@ -96,9 +96,15 @@ def weekday_hours(*spans: Span) -> tuple[tuple[Span, ...], ...]:
 @functools.lru_cache(maxsize=32)
 def _check_holidays(country: str, categories: tuple[str, ...]) -> None:
     try:
-        holidays.country_holidays(country, categories=categories)
+        known = holidays.country_holidays(country).supported_categories
     except NotImplementedError as error:  # how `holidays` reports an unknown country
         raise ValueError(f"no holiday data for country {country!r}") from error
+    # Said here, not in the library's words ("Category is not supported: x.").
+    for category in categories:
+        if category not in known:
+            raise ValueError(
+                f"no holiday category {category!r} for country {country!r}; use {', '.join(known)}"
+            )
 
 
 @functools.lru_cache(maxsize=256)

@@ -23,7 +23,6 @@ arithmetic (deadlines, ladder levels, answers) far inside its range:
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, time, timedelta
@@ -54,8 +53,9 @@ from engine.catalogue.offices import (
     plan_offices,
     render,
 )
+from engine.catalogue.refusals import errors_in_words, written
 from engine.catalogue.yaml_errors import read_yaml
-from engine.errors import CatalogueError, CatalogueProblem, RuleViolated
+from engine.errors import CatalogueError, CatalogueProblem, RuleViolated, shown
 from engine.models import AgencyKind, AreaLevel, Priority
 from engine.policies import build_calendar, build_ladder, build_policy
 from engine.questions import QuestionSpec, check_question_list
@@ -75,6 +75,11 @@ Loc = tuple[str | int, ...]
 
 #: A number, never a yes or no nor text (an int is taken where the spec means a fraction).
 Number = Annotated[float, Strict()]
+#: A point of a polygon, ``[longitude, latitude]``: finite, on the globe.
+Longitude = Annotated[
+    float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False, title="longitude")
+]
+Latitude = Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False, title="latitude")]
 #: The most of its calendar's regular week (holidays aside) one SLA target may take.
 MAX_TARGET_YEARS = 3
 #: The highest ladder level, in percent of the target: 10 times it.
@@ -136,8 +141,7 @@ def _clock(text: str, span: str) -> time:
 def _check_span(span: object) -> str:
     """``07:30-12:00``: two times of day, the end after the start (``00:00`` ends at midnight)."""
     if not isinstance(span, str) or not _SPAN.match(span):
-        shown = span[:40] if isinstance(span, str) else span
-        raise ValueError(f"{shown} is not a span like 08:00-16:00")
+        raise ValueError(f"{written(span)} is not a span like 08:00-16:00")
     start, end = _clock(span[:5], span), _clock(span[6:], span)
     if end != time(0) and end <= start:
         raise ValueError(f"{span} ends before it starts (00:00 ends at midnight)")
@@ -166,8 +170,7 @@ def _as_date(value: object) -> object:
         except ValueError:
             raise ValueError(f"{value} is not a date") from None
     if not isinstance(value, date):
-        shown = str(value).lower() if isinstance(value, bool) else str(value)[:40]
-        raise ValueError(f"{shown} is not a date like 2024-12-25")
+        raise ValueError(f"{written(value)} is not a date like 2024-12-25")
     return value
 
 
@@ -181,9 +184,11 @@ CalendarDate = Annotated[date, BeforeValidator(_as_date), AfterValidator(_date_i
 
 
 def _target_text(value: object) -> object:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError("give a duration such as 30m, 4h, 1h30m, 3d or 1d4h")
-    if isinstance(value, int | float) or value.strip().isdigit():
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(
+            f"give a duration such as 30m, 4h, 1h30m, 3d or 1d4h, not {written(value)}"
+        )
+    if isinstance(value, int) or value.strip().isdigit():
         number = str(value).strip()[:40]
         raise ValueError(
             f"{number} has no unit: write {number}m for minutes, {number}h for business hours "
@@ -202,8 +207,7 @@ TargetText = Annotated[str, BeforeValidator(_target_text), AfterValidator(_targe
 
 def _version(value: object) -> int:
     if value != 1 or isinstance(value, bool) or not isinstance(value, int):
-        shown = str(value).lower() if isinstance(value, bool) else str(value)[:40]
-        raise ValueError(f"{shown} is no catalogue version this Tanggap reads; write 1")
+        raise ValueError(f"{written(value)} is no catalogue version this Tanggap reads; write 1")
     return 1
 
 
@@ -215,7 +219,7 @@ class AreaSpec(_Spec):
     name: str = Field(min_length=1)
     level: AreaLevel
     parent: str | None = None
-    polygon: list[tuple[Number, Number]] = Field(min_length=4)
+    polygon: list[tuple[Longitude, Latitude]] = Field(min_length=4)
 
     _code = field_validator("code")(_check_code)
     _name = field_validator("name")(_text("area_name"))
@@ -223,16 +227,10 @@ class AreaSpec(_Spec):
     @field_validator("polygon")
     @classmethod
     def _valid_ring(cls, ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        for index, point in enumerate(ring):
-            for axis, number in zip(("longitude", "latitude"), point, strict=True):
-                if not math.isfinite(number):  # NaN is no point, and never "ends where it starts"
-                    what = "not a number" if math.isnan(number) else "not a finite number"
-                    raise ValueError(f"polygon point {index}: its {axis} is {what}")
+        # Every point is finite and on the globe (``Longitude``, ``Latitude``): NaN never
+        # "ends where it starts".
         if ring[0] != ring[-1]:
             raise ValueError("polygon ring must end where it starts")
-        for lon, lat in ring:
-            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise ValueError(f"[{lon}, {lat}] is not a [longitude, latitude] pair")
         if not Polygon(ring).is_valid:
             raise ValueError("polygon is not a valid simple polygon (edges cross?)")
         return ring
@@ -308,6 +306,32 @@ class CalendarSpec(_Spec):
     _zone = field_validator("timezone")(checked_zone)
 
 
+def _recipient(entry: object) -> object:
+    """One of a level's recipients, as the file writes it: a word (``agency_head``) or an area
+    office, ``{area_office: kecamatan}``."""
+    offices = ", ".join(AREA_LEVELS_BELOW_PROVINCE)
+    if isinstance(entry, str):
+        if entry not in RECIPIENTS:
+            raise ValueError(
+                f"unknown recipient {shown(entry)}; use {', '.join(RECIPIENTS)}, or "
+                f"{{area_office: LEVEL}} with a LEVEL of {offices}"
+            )
+        return entry
+    if isinstance(entry, dict) and list(entry) == ["area_office"]:
+        if entry["area_office"] not in AREA_LEVELS_BELOW_PROVINCE:
+            level = written(entry["area_office"])
+            raise ValueError(f"area_office level {level} is none of {offices}")
+        return entry
+    raise ValueError(
+        f"give a recipient ({', '.join(RECIPIENTS)}) or {{area_office: LEVEL}} with a LEVEL of "
+        f"{offices}, not {written(entry)}"
+    )
+
+
+#: Whom a level notifies: a word (``agency_head``) or ``{area_office: LEVEL}``.
+Recipient = Annotated[str | dict[Literal["area_office"], str], BeforeValidator(_recipient)]
+
+
 class LevelSpec(_Spec):
     #: Stable identity in the escalation ledger; defaults to the name. Give one before you
     #: rename a level (either way nothing recorded is sent again: see sla.Level).
@@ -317,21 +341,11 @@ class LevelSpec(_Spec):
     name_id: str | None = Field(default=None, min_length=1)
     name_en: str | None = Field(default=None, min_length=1)
     percent: StrictInt = Field(gt=0, le=MAX_PERCENT)
-    notify: list[str | dict[Literal["area_office"], str]] = Field(min_length=1)
+    notify: list[Recipient] = Field(min_length=1)
 
     _name = field_validator("name")(_text("level_name"))
     _words = field_validator("name_id", "name_en")(_text("level_words"))
     _key = field_validator("key")(_text("level_name", required=False))
-
-    @field_validator("notify")
-    @classmethod
-    def _recipients(cls, notify: list[str | dict[str, str]]) -> list[str | dict[str, str]]:
-        for entry in notify:
-            if isinstance(entry, str) and entry not in RECIPIENTS:
-                raise ValueError(f"unknown recipient {entry!r}; use {', '.join(RECIPIENTS)}")
-            if isinstance(entry, dict) and entry["area_office"] not in AREA_LEVELS_BELOW_PROVINCE:
-                raise ValueError(f"area_office level must be one of {AREA_LEVELS_BELOW_PROVINCE}")
-        return notify
 
 
 class LadderSpec(_Spec):
@@ -626,25 +640,6 @@ def _line_of(root: yaml.Node | None, loc: Loc) -> int | None:
     return line
 
 
-#: pydantic's words for a value of the wrong type, as a catalogue's author writes the right one.
-_TYPE_WORDS = {
-    "bool_type": "give true or false",
-    "bool_parsing": "give true or false",
-    "int_type": "give a whole number",
-    "int_parsing": "give a whole number",
-    "float_type": "give a number",
-    "float_parsing": "give a number",
-}
-
-
-def _plain(message: str) -> str:
-    """pydantic's message without its "Value error, " / "Assertion failed, " prefix: the key
-    path before it already says where."""
-    for prefix in ("Value error, ", "Assertion failed, "):
-        message = message.removeprefix(prefix)
-    return message
-
-
 def _describe(root: yaml.Node | None, source: str, loc: Loc, message: str) -> CatalogueProblem:
     path = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc).lstrip(".")
     line = _line_of(root, loc)
@@ -694,10 +689,7 @@ def parse_catalogue(
     except ValidationError as exc:
         # A code given twice is its own problem, whatever else is wrong: listed with the
         # schema's, not only once they are mended.
-        errors = [
-            (tuple(err["loc"]), _TYPE_WORDS.get(err["type"], _plain(err["msg"])))
-            for err in exc.errors()
-        ]
+        errors = errors_in_words(CatalogueSpec, exc.errors())
         errors += _raw_duplicates(data)
         found = [_describe(root, source, loc, message) for loc, message in errors[:_SHOWN]]
         if len(errors) > _SHOWN:

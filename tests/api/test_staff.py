@@ -580,19 +580,23 @@ def test_admin_catalogue_reload_lists_each_problem_for_people_and_programs(api: 
     body = response.json()
     assert body["code"] == "catalogue_invalid"
     assert body["detail"] == (
-        "api upload:1: version: Field required; api upload:1: areas: Field required; "
-        "api upload:1: agencies: Field required; api upload:1: categories: Field required; "
-        "api upload:1: a: Extra inputs are not permitted"
+        "api upload:1: version: missing: this key is required; "
+        "api upload:1: areas: missing: this key is required; "
+        "api upload:1: agencies: missing: this key is required; "
+        "api upload:1: categories: missing: this key is required; "
+        "api upload:1: a: unknown key; here the keys are version, areas, agencies, categories, "
+        "routing, calendars, ladders, policies, area_offices"
     )
     assert body["errors"][0] == {
         "where": "api upload:1",
         "path": "version",
-        "msg": "Field required",
+        "msg": "missing: this key is required",
     }
     assert body["errors"][-1] == {
         "where": "api upload:1",
         "path": "a",
-        "msg": "Extra inputs are not permitted",
+        "msg": "unknown key; here the keys are version, areas, agencies, categories, routing, "
+        "calendars, ladders, policies, area_offices",
     }
     twice = api.client.put("/api/v1/admin/catalogue", content="a: 1\na: 2\n", headers=yaml)
     assert twice.json()["errors"] == [

@@ -307,7 +307,7 @@ BAD_FILES = {
         ),
         "categories[0].colour",
         "colour: red",
-        "Extra inputs are not permitted",
+        "unknown key; here the keys are code, name_id, name_en, group, agency, default_priority,",
     ),
     "missing_key": (
         mini(
@@ -316,7 +316,7 @@ BAD_FILES = {
         ),
         "categories[1].group",
         "- code: pollution",
-        "Field required",
+        "missing: this key is required",
     ),
     "unknown_agency": (
         mini(
@@ -344,9 +344,9 @@ BAD_FILES = {
     ),
     "nan_in_polygon": (  # said "polygon ring must end where it starts" (NaN != NaN)
         mini("[[106.818, -6.185], [106.835, -6.185]", "[[106.818, -6.185], [106.835, .nan]"),
-        "areas[3].polygon",
+        "areas[3].polygon[1][1]",
         "[[106.818, -6.185], [106.835, .nan]",
-        "polygon point 1: its latitude is not a number",
+        "give a latitude between -90 and 90, not .nan",
     ),
     "duplicate_code": (
         mini("  - code: pollution\n", "  - code: garbage_pile  # twice\n"),

@@ -57,7 +57,7 @@ TOO_LONG = " is too long: a target counts at most 1000 working days (1000d) and 
          "working days"),
         ("5 days", P + "invalid duration 5 days: give days, hours and minutes, each with its "
          'unit, in that order: "30m", "4h", "1h30m", "3d" or "1d4h"'),
-        ("true", P + "give a duration such as 30m, 4h, 1h30m, 3d or 1d4h"),
+        ("true", P + "give a duration such as 30m, 4h, 1h30m, 3d or 1d4h, not true"),
     ],
 )  # fmt: skip
 def test_a_target_out_of_bounds_or_without_unit_is_refused_at_load(
@@ -100,7 +100,7 @@ C = "jakarta.yaml:{line}: calendars[0]."
          "day (00:00 to 23:59; end at midnight with 00:00)"),
         ('["16:00-07:30"]', C + "hours.mon[0]: 16:00-07:30 ends before it starts (00:00 ends "
          "at midnight)"),
-        ('["7:30-12:00"]', C + "hours.mon[0]: 7:30-12:00 is not a span like 08:00-16:00"),
+        ('["7:30-12:00"]', C + "hours.mon[0]: '7:30-12:00' is not a span like 08:00-16:00"),
         ("[730]", C + "hours.mon[0]: 730 is not a span like 08:00-16:00"),
     ],
 )  # fmt: skip
@@ -147,24 +147,30 @@ def test_a_number_answer_is_shown_in_full_digits() -> None:
         ("agency: DISHUB\n    default_priority: normal\n    photo_on_submit: false",
          "agency: DISHUB\n    default_priority: normal\n    photo_on_submit: 1",
          "categories[0].photo_on_submit",
-         "give true or false"),
+         "give true or false, not 1"),
         ("version: 1", "version: true", "version",
          "true is no catalogue version this Tanggap reads; write 1"),
         ("version: 1", 'version: "1"', "version",
-         "1 is no catalogue version this Tanggap reads; write 1"),
+         "'1' is no catalogue version this Tanggap reads; write 1"),
         ("version: 1", "version: 2", "version",
          "2 is no catalogue version this Tanggap reads; write 1"),
-        ("percent: 300", "percent: true", "ladders[0].levels[4].percent", "give a whole number"),
+        ("percent: 300", "percent: true", "ladders[0].levels[4].percent",
+         "give a whole number above 0 and at most 1,000, not true"),
         ("percent: 300", "percent: 1001", "ladders[0].levels[4].percent",
-         "Input should be less than or equal to 1000"),
+         "give a whole number above 0 and at most 1,000, not 1001"),
         ("percent: 300", "percent: 300.0", "ladders[0].levels[4].percent",
-         "give a whole number"),
-        ("always_open: true", "always_open: 1", "calendars[2].always_open", "give true or false"),
+         "give a whole number above 0 and at most 1,000, not 300.0"),
+        ("always_open: true", "always_open: 1", "calendars[2].always_open",
+         "give true or false, not 1"),
         ("order: 1\n        description: {id: \"Kedalaman",
          "order: true\n        description: {id: \"Kedalaman",
-         f"categories[{FLOOD}].questions[0].order", "give a whole number"),
-        ("max: 1000", "max: '1000'", f"categories[{FLOOD}].questions[0].max", "give a number"),
-        ("max: 1000", "max: true", f"categories[{FLOOD}].questions[0].max", "give a number"),
+         f"categories[{FLOOD}].questions[0].order",
+         "give a whole number between 1 and 1,000, not true"),
+        ("max: 1000", "max: '1000'", f"categories[{FLOOD}].questions[0].max",
+         "give a number between -1,000,000,000 and 1,000,000,000, not '1000' (YAML reads it as "
+         "text: write plain digits such as 1000 or 1.5)"),
+        ("max: 1000", "max: true", f"categories[{FLOOD}].questions[0].max",
+         "give a number between -1,000,000,000 and 1,000,000,000, not true"),
     ],
 )  # fmt: skip
 def test_a_yes_or_no_is_a_boolean_and_a_number_a_number(

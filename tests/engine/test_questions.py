@@ -40,7 +40,12 @@ BAD_QUESTIONS = {
         "- code: water_depth",
         "a singlevaluelist question needs values",
     ),
-    "unknown_datatype": (DEPTH.replace("number", "integer"), "datatype: integer", "Input should"),
+    "unknown_datatype": (
+        DEPTH.replace("number", "integer"),
+        "datatype: integer",
+        "datatype: give one of string, number, datetime, text, singlevaluelist, multivaluelist, "
+        "not 'integer'",
+    ),
     "bad_code": (
         DEPTH.replace("water_depth", "water depth"),
         "code: water depth",
@@ -96,8 +101,8 @@ SHIPPED_BOUNDS = "        max: 1000\n"
     ("bounds", "words"),
     [
         ("        max: -5\n", "min (0) is larger than max (-5)"),
-        ("        max: .inf\n", "finite number"),
-        ("        max: .nan\n", "finite number"),
+        ("        max: .inf\n", "give a number between -1,000,000,000 and 1,000,000,000, not .inf"),
+        ("        max: .nan\n", "give a number between -1,000,000,000 and 1,000,000,000, not .nan"),
     ],
 )
 def test_catalogue_with_bad_number_bounds_is_refused(bounds: str, words: str) -> None:

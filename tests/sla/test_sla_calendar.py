@@ -288,7 +288,7 @@ def test_workday_is_first_working_day_length(
         ({"week": ((),) * 7}, "no working spans"),
         ({"timezone": "Asia/Nowhere"}, "time zone"),
         ({"holiday_country": "XX"}, "holiday data"),
-        ({"holiday_categories": ("bogus",)}, "Category"),
+        ({"holiday_categories": ("bogus",)}, "no holiday category 'bogus' for country 'ID'; use "),
         (
             {
                 "closed_dates": frozenset({date(2026, 11, 7)}),

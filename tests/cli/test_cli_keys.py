@@ -190,7 +190,8 @@ def test_cli_keys_revoke_takes_a_leaked_whole_key_and_never_repeats_a_secret(
 
     # no recognisable prefix: nothing of what was typed comes back
     for typed in ("tgk-" + whole[4:], f"tgk_{secret}", secret, whole.upper()[4:]):
-        refused = tanggap.invoke(app, ["keys", "revoke", typed])
+        # "--": a secret may begin with "-", which the shell would pass on as an option
+        refused = tanggap.invoke(app, ["keys", "revoke", "--", typed])
         assert refused.exit_code != 0
         assert "no api key with that prefix" in refused.output, refused.output
         assert secret[:4] not in refused.output and secret[:4].upper() not in refused.output

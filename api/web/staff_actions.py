@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.web.i18n import Translator
 from engine import Trigger, list_services
-from engine.lifecycle import RULES_BY_TRIGGER, USER_TRIGGERS
+from engine.lifecycle import RULES_BY_TRIGGER, STAFF_ROLES, USER_TRIGGERS
 
 #: What each button asks for before it fires, beyond the version (see engine/actions.py).
 INPUTS: dict[Trigger, tuple[str, ...]] = {
@@ -26,6 +26,7 @@ INPUTS: dict[Trigger, tuple[str, ...]] = {
     Trigger.HOLD: ("note",),
     Trigger.RESUME: ("note",),
     Trigger.RESOLVE: ("note", "photos"),
+    Trigger.REOPEN: ("note",),
     Trigger.REINSTATE: ("note",),
     Trigger.CLOSE: (),
     Trigger.UPDATE: ("priority", "note"),
@@ -34,8 +35,10 @@ INPUTS: dict[Trigger, tuple[str, ...]] = {
     Trigger.REPUBLISH: ("note",),
     Trigger.REDACT: ("note", "description", "hide_photos", "show_photos"),
 }
-#: Staff never rate (the citizen does) nor reopen from the worklist (it lists open tickets).
-OFFERED = tuple(t for t in USER_TRIGGERS if t in INPUTS)
+#: Every trigger a staff role may fire (``rate`` is the citizen's alone): the pages offer each
+#: one ``engine.keys.may_fire`` allows, as the API's ``allowed_actions`` lists it, and never
+#: pick their own subset (the worklist lists open tickets, so it never meets ``reopen``).
+OFFERED = tuple(t for t in USER_TRIGGERS if RULES_BY_TRIGGER[t].roles & STAFF_ROLES)
 #: Offered on the ticket page only: what the public may read is decided with the whole report
 #: and its photos in view, not from a card of the worklist.
 TICKET_PAGE_ONLY = frozenset({Trigger.UNPUBLISH, Trigger.REPUBLISH, Trigger.REDACT})

@@ -605,3 +605,70 @@ def test_a_complaint_withheld_from_area_offices_is_never_suggested_to_one(
             assert not offices and {"DISHUB", "DLH"} <= codes, codes
         else:  # a traffic jam may go to a kelurahan office (garbage there is theirs)
             assert "KEL-GAMBIR" in offices, codes
+
+
+#: Tickets driven (by an admin) to each state a ticket page can show.
+ROUTES: dict[str, tuple[str, ...]] = {
+    "submitted": (),
+    "verified": ("verify",),
+    "assigned": ("verify", "assign"),
+    "in_progress": ("verify", "assign", "start"),
+    "on_hold": ("verify", "assign", "start", "hold"),
+    "resolved": ("verify", "assign", "start", "resolve"),
+    "closed": ("verify", "assign", "start", "resolve", "close"),
+    "rejected": ("reject",),
+}
+
+
+def _offered(page: str, code: str) -> set[str]:
+    """The triggers the page offers on ``code``: a button, or a note that nobody is left."""
+    buttons = re.findall(r'name="trigger" value="(\w+)"', page)
+    nobody = re.findall(rf'id="{re.escape(code)}-(\w+)-nobody"', page)
+    return {*buttons, *nobody}
+
+
+def test_the_ticket_page_offers_exactly_the_actions_the_api_allows(
+    web: TestClient, api: Api
+) -> None:
+    codes = {}
+    for state, steps in ROUTES.items():
+        codes[state] = str(api.submit()["code"])
+        api.drive(codes[state], *steps)
+    hidden = str(api.submit()["code"])
+    api.drive(hidden, "verify")
+    taken_off = api.act(hidden, "unpublish", "admin", note="data pribadi di foto")
+    assert taken_off.status_code == 200, taken_off.text
+    codes["verified, off the public record"] = hidden
+    seen: set[str] = set()
+    for who in ("staff", "supervisor", "admin"):
+        sign_in(web, api, who)
+        for state, code in codes.items():
+            detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth(who))
+            assert detail.status_code == 200, detail.text
+            allowed = set(detail.json()["allowed_actions"])
+            page = web.get(f"/staff/tickets/{code}?lang=en")
+            assert page.status_code == 200, page.text
+            assert _offered(page.text, code) == allowed, (who, state)
+            seen |= allowed
+    # the table covers what staff may fire, reopen (resolved, and closed for an admin) with it
+    assert {"reopen", "close", "redact", "unpublish", "republish", "reinstate"} <= seen
+
+
+def test_staff_reopen_a_resolved_ticket_from_its_page_with_a_reason(
+    web: TestClient, api: Api
+) -> None:
+    code = str(api.submit()["code"])
+    api.drive(code, *ROUTES["resolved"])
+    sign_in(web, api)
+    page = web.get(f"/staff/tickets/{code}?lang=id").text
+    assert "Buka kembali (kembali ke dinas untuk diperbaiki lagi)" in _text(page)
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert version
+    form = {"trigger": "reopen", "expected_version": version.group(1), "back": "ticket"}
+    refused = web.post(f"/staff/tickets/{code}/actions", data=form)
+    assert refused.status_code == 422 and "Tulis alasannya dulu." in refused.text
+    done = web.post(f"/staff/tickets/{code}/actions", data={**form, "note": "Lubang muncul lagi"})
+    assert done.status_code == 303, done.text
+    assert "Buka kembali" in _text(web.get(done.headers["location"]).text)
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
+    assert detail["report"]["state"]["code"] == "assigned"

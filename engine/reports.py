@@ -22,7 +22,7 @@ from engine.models import Subscription, Ticket, TicketEvent
 from engine.models.subscription import new_link_token
 from engine.photos import MediaStorage
 from engine.presentation import present
-from engine.queries.overdue import is_overdue
+from engine.queries.overdue import late_step
 from engine.queries.public import PublicTicket, get_public, nearby_open, was_redacted
 from engine.settings import Settings
 from engine.submission import Intake, Language, Report, check_report, submit_checked
@@ -179,6 +179,17 @@ def _created(ticket: Ticket, intake: Intake, now: datetime) -> PublicTicket:
     """The public projection of a ticket just written, from what was written (the same
     fields ``list_public`` selects: no personal data)."""
     deadline = next((t.deadline for t in intake.timers if t.kind == TimerKind.RESOLVE), None)
+    first = min(intake.timers, key=lambda t: (t.deadline, t.kind), default=None)
+    breached = min(
+        (t for t in intake.timers if t.breached), key=lambda t: (t.deadline, t.kind), default=None
+    )
+    step = late_step(
+        ticket.state,
+        first.deadline if first else None,
+        first.kind if first else None,
+        breached.kind if breached else None,
+        now,
+    )
     return PublicTicket(
         id=ticket.id,
         code=ticket.code,
@@ -198,12 +209,8 @@ def _created(ticket: Ticket, intake: Intake, now: datetime) -> PublicTicket:
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
         expected_at=deadline,
-        overdue=is_overdue(
-            ticket.state,
-            min((t.deadline for t in intake.timers), default=None),
-            any(t.breached for t in intake.timers),
-            now,
-        ),
+        overdue=step is not None,
+        overdue_step=step,
     )
 
 

@@ -230,8 +230,19 @@ class ReportRead(BaseModel):
     supporters: int
     created_at: Instant
     updated_at: Instant
-    expected_resolution_at: Instant | None = Field(description="the resolution SLA deadline")
-    overdue: bool
+    expected_resolution_at: Instant | None = Field(
+        description="the resolution SLA deadline; null while the report is on hold "
+        "(clock_paused: the date moves by the length of the hold)"
+    )
+    overdue: bool = Field(description="a step of the work is late: overdue_step says which")
+    overdue_step: str | None = Field(
+        default=None,
+        description="the step that is late (verify, assign, accept, start or resolve), null "
+        "when none is: a late verification does not make the resolution date late",
+    )
+    clock_paused: bool = Field(
+        default=False, description="on hold: the SLA clocks are paused, no target date holds"
+    )
     duplicate_of: str | None
     distance_m: float | None = None
     timeline: list[EventRead] = Field(
@@ -262,6 +273,8 @@ class ReportRead(BaseModel):
             updated_at=t.updated_at,
             expected_resolution_at=t.expected_at,
             overdue=t.overdue,
+            overdue_step=t.overdue_step,
+            clock_paused=t.clock_paused,
             duplicate_of=t.duplicate_of,
             distance_m=round(t.distance_m, 1) if t.distance_m is not None else None,
             timeline=[EventRead.of(e) for e in t.timeline],

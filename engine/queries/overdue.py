@@ -71,6 +71,39 @@ def is_overdue(
     return state != State.ON_HOLD and due < now
 
 
+def running_kind(*, breached: bool = False) -> ColumnElement[str]:
+    """The kind of the ticket's running SLA timer due first (``breached``: of those whose breach
+    is recorded), as a scalar subquery correlated to ``Ticket`` (NULL when none)."""
+    query = select(SlaTimer.kind).where(
+        SlaTimer.ticket_id == Ticket.id, SlaTimer.stopped_at.is_(None)
+    )
+    if breached:
+        query = query.where(SlaTimer.breached)
+    return (
+        query.order_by(SlaTimer.deadline, SlaTimer.kind)
+        .limit(1)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+
+
+def late_step(
+    state: str,
+    due: datetime | None,
+    due_kind: str | None,
+    breached_kind: str | None,
+    now: datetime,
+) -> str | None:
+    """Which step makes a ticket overdue (``is_overdue`` with ``breach_recorded`` as
+    ``breached_kind`` given): the SLA timer kind ("verify", "resolve") of its running timer
+    whose breach is recorded and is due first, else of the one due first (``due``, of kind
+    ``due_kind``) when that deadline passed while its clock runs; None when not overdue. What a
+    citizen reads is which step is late, not a resolution date beside "late" that is ahead."""
+    if not is_overdue(state, due, breached_kind is not None, now):
+        return None
+    return breached_kind or due_kind
+
+
 def overdue_clause(
     state: SQLColumnExpression[str],
     due: SQLColumnExpression[datetime],

@@ -29,7 +29,7 @@ from engine.catalogue.lookup import filter_code
 from engine.codes import normalize_code, not_found
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instant, given_instants
-from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, Role, Trigger
+from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, Role, State, Trigger
 from engine.models import (
     Agency,
     Area,
@@ -41,7 +41,7 @@ from engine.models import (
     area_title,
 )
 from engine.presentation import StatePresentation, present
-from engine.queries.overdue import is_overdue, running_breach_recorded, running_due
+from engine.queries.overdue import late_step, running_due, running_kind
 from engine.routing import check_location
 
 #: Metres per degree of latitude (and of longitude at the equator), close enough for a radius.
@@ -101,9 +101,17 @@ class PublicTicket:
     supporters: int
     created_at: datetime
     updated_at: datetime
+    #: The resolution SLA deadline; None while the report is on hold: its clocks are paused
+    #: and the date moves by the length of the hold, so no date is the truth then.
     expected_at: datetime | None
+    #: ``engine.queries.overdue``: a step of the work is late (``overdue_step`` names it).
     overdue: bool
     duplicate_of: str | None = None
+    #: Which step is late (an SLA timer kind: "verify", "assign", "accept", "start",
+    #: "resolve"), None when none is: a late verification is not a late resolution.
+    overdue_step: str | None = None
+    #: On hold: the SLA clocks are paused (``expected_at`` is None).
+    clock_paused: bool = False
     timeline: tuple[PublicEvent, ...] = ()
     photos: tuple[PublicPhoto, ...] = ()
     #: Distance from the point asked about, in metres (nearby searches only).
@@ -198,7 +206,8 @@ def _base(published_only: bool = True, duplicate_published_only: bool = True) ->
             _resolve_deadline(),
             duplicate,
             running_due(),
-            running_breach_recorded(),
+            running_kind(),
+            running_kind(breached=True),
         )
         .join(Category, Category.id == Ticket.category_id)
         .join(Agency, Agency.id == Ticket.agency_id)
@@ -216,8 +225,9 @@ def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) ->
     (tid, code, state, last_trigger, cat, cat_id, cat_en, ag, ag_name, ar, ar_name) = row[:11]
     ar_level = row[11]
     (description, lat, lon, address, supporters, created, updated, deadline, dup) = row[12:21]
-    due, breach_recorded = row[21:23]
-    overdue = is_overdue(state, due, breach_recorded, now)
+    due, due_kind, breached_kind = row[21:24]
+    step = late_step(state, due, due_kind, breached_kind, now)
+    paused = state == State.ON_HOLD
     return PublicTicket(
         id=tid,
         code=code,
@@ -236,9 +246,11 @@ def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) ->
         supporters=supporters,
         created_at=created,
         updated_at=updated,
-        expected_at=deadline,
-        overdue=overdue,
+        expected_at=None if paused else deadline,
+        overdue=step is not None,
         duplicate_of=dup,
+        overdue_step=step,
+        clock_paused=paused,
         distance_m=distance_m(near, (lat, lon)) if near else None,
     )
 

@@ -437,10 +437,16 @@ def test_get_request_is_a_one_element_list_with_w3c_dates(api: Api) -> None:
     assert item["agency_responsible"] == "Dinas Perhubungan"
     assert item["address"] == "Jl. Medan Merdeka"
     assert item["lat"] == MONAS[0] and item["long"] == MONAS[1]
-    for field in ("requested_datetime", "updated_datetime", "expected_datetime"):
+    for field in ("requested_datetime", "updated_datetime"):
         assert W3C.match(item[field]), item[field]
+    # on hold the clocks are paused: no expected date holds (it moves by the hold's length)
+    assert item["expected_datetime"] == ""
+    assert item["extended_attributes"]["clock_paused"] is True
     assert item["requested_datetime"] == "2026-11-23T09:05:00+07:00"
     assert item["extended_attributes"]["detailed_status"] == "IN_PROCESS"
+    api.drive(code, "resume")
+    (going,) = fetch(api, f"requests/{code}", extensions="true")
+    assert W3C.match(going["expected_datetime"]), going["expected_datetime"]
     (plain,) = fetch(api, f"requests/{code}")
     assert "extended_attributes" not in plain
     assert fetch(api, "requests/JKT-0000-0000", expect=404)[0]["code"] == 404

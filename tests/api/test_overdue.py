@@ -77,7 +77,7 @@ def _readers(api: Api, code: str) -> dict[str, Any]:
         "csv": _csv_overdue(api, code),
         "detail": detail["report"]["overdue"],
         "public": public["overdue"],
-        "page": "Overdue" in page,
+        "page": "is overdue" in page,
     }
 
 

@@ -56,8 +56,9 @@ def render(kind: str, lang: str | None = None, **context: Any) -> Letter:
 
 
 def state_label(state: str, lang: str, *, last_trigger: str | None = None) -> str:
-    """How ``state`` reads in mail: the presentation table's longer wording (DESIGN §2)."""
-    return present(state, last_trigger).detail(language(lang))
+    """How ``state`` reads in mail: the presentation table's label, as pages and the API
+    read it (DESIGN §2)."""
+    return present(state, last_trigger).label(language(lang))
 
 
 def ticket_facts(ticket: Ticket) -> dict[str, str]:

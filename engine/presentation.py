@@ -1,9 +1,9 @@
 """How each state reads to the outside (DESIGN §2): labels, colour, Open311 and CitySDK status.
 
-The one copy of that table, for pages, the API and mail alike. Labels are the words Jakarta's
-citizens already know from Qlue and JAKI; the colour is theirs too. Where a short label hides a
-difference (closed reads "Selesai" on a badge, as resolved does) mail spells it out: ``detail``
-is the label plus that difference. Open311 keeps ``status`` to open/closed and
+The one copy of that table, for pages, the API, Open311 and mail alike: each state reads the same
+words everywhere, and no two states read alike (closed is "Selesai (ditutup)", resolved — which
+the reporter may still dispute — "Selesai"). Labels are the words Jakarta's citizens already
+know from Qlue and JAKI; the colour is theirs too. Open311 keeps ``status`` to open/closed and
 carries the lifecycle in CitySDK's ``detailed_status``.
 """
 
@@ -45,17 +45,10 @@ class StatePresentation:
     colour: Colour
     open311_status: Open311Status
     detailed_status: DetailedStatus
-    #: The label in the longer words of mail ("Menunggu (terverifikasi)"); mostly the label.
-    detail_id: str
-    detail_en: str
 
     def label(self, lang: str) -> str:
-        """The short label in ``lang`` (``en``; anything else reads Indonesian)."""
+        """The label in ``lang`` (``en``; anything else reads Indonesian)."""
         return self.label_en if lang == "en" else self.label_id
-
-    def detail(self, lang: str) -> str:
-        """The mail wording in ``lang`` (``en``; anything else reads Indonesian)."""
-        return self.detail_en if lang == "en" else self.detail_id
 
 
 def _row(
@@ -64,13 +57,9 @@ def _row(
     label_en: str,
     colour: Colour,
     detailed: DetailedStatus,
-    *,
-    detail_id: str | None = None,
 ) -> StatePresentation:
     status = Open311Status.OPEN if colour in (Colour.RED, Colour.YELLOW) else Open311Status.CLOSED
-    return StatePresentation(
-        state, label_id, label_en, colour, status, detailed, detail_id or label_id, label_en
-    )
+    return StatePresentation(state, label_id, label_en, colour, status, detailed)
 
 
 _RED, _YELLOW, _GREEN, _GREY = Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.GREY
@@ -84,7 +73,7 @@ PRESENTATION: dict[State, StatePresentation] = {
         _row(State.IN_PROGRESS, "Proses", "In progress", _YELLOW, _D.IN_PROCESS),
         _row(State.ON_HOLD, "Ditunda", "On hold", _YELLOW, _D.IN_PROCESS),
         _row(State.RESOLVED, "Selesai", "Resolved", _GREEN, _D.PROCESSED),
-        _row(State.CLOSED, "Selesai", "Closed", _GREEN, _D.ARCHIVED, detail_id="Selesai (ditutup)"),
+        _row(State.CLOSED, "Selesai (ditutup)", "Closed", _GREEN, _D.ARCHIVED),
         _row(State.REJECTED, "Ditolak", "Rejected", _GREY, _D.REJECTED),
         _row(State.DUPLICATE, "Duplikat", "Duplicate", _GREY, _D.REJECTED),
     )

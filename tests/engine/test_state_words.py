@@ -1,5 +1,5 @@
-"""State words in mail come from the one presentation table (DESIGN §2): the badge's label, or
-its longer mail wording where the short label hides a difference."""
+"""State words come from the one presentation table (DESIGN §2): mail reads each state as the
+badge, the API and Open311 do, and no two states read alike."""
 
 from __future__ import annotations
 
@@ -11,22 +11,20 @@ from engine.presentation import PRESENTATION, present
 
 
 @pytest.mark.parametrize("state", list(State))
-def test_mail_wording_is_the_label_or_the_label_spelled_out(state: State) -> None:
+def test_mail_wording_is_the_label(state: State) -> None:
     row = present(state)
-    for lang, label, detail in (
-        ("id", row.label_id, row.detail_id),
-        ("en", row.label_en, row.detail_en),
-    ):
-        assert letters.state_label(state, lang) == detail == row.detail(lang)
-        assert row.label(lang) == label
-        assert detail == label or detail.startswith(f"{label} (")
+    for lang, label in (("id", row.label_id), ("en", row.label_en)):
+        assert letters.state_label(state, lang) == label == row.label(lang)
 
 
-def test_mail_spells_out_what_the_badge_leaves_out() -> None:
-    words = {state.value: (row.label_id, row.detail_id) for state, row in PRESENTATION.items()}
-    assert {s: w for s, w in words.items() if w[0] != w[1]} == {
-        "closed": ("Selesai", "Selesai (ditutup)"),
-    }
+def test_no_two_states_read_alike() -> None:
+    for lang in ("id", "en"):
+        labels = [row.label(lang) for row in PRESENTATION.values()]
+        assert len(set(labels)) == len(labels), labels
+    assert (present("resolved").label_id, present("closed").label_id) == (
+        "Selesai",
+        "Selesai (ditutup)",
+    )
     assert letters.state_label("assigned", "id", last_trigger="transfer") == "Koordinasi"
     assert letters.state_label("assigned", "en", last_trigger="transfer") == "Coordinating"
     assert letters.state_label("verified", "xx") == "Menunggu (terverifikasi)"

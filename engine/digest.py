@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from engine import letters
 from engine.lifecycle import OPEN_STATES, Role
-from engine.mail_dates import long_day, short_moment
+from engine.mail_dates import long_day, staff_moment
 from engine.models import (
     Agency,
     AgencyKind,
@@ -158,7 +158,7 @@ def _rows(
                 "category": item.category[1] if lang == "en" else item.category[0],
                 "agency": item.agency,
                 "timer": word_en if lang == "en" else word_id,
-                "deadline": short_moment(item.timer.deadline, lang, zone),
+                "deadline": staff_moment(item.timer.deadline, zone, lang),
                 "link": staff_link(item.code, base_url),
             }
         )
@@ -221,7 +221,7 @@ def digest_letter(
         name=staff.name,
         scope=scope.label,
         day=long_day(local.date(), lang),
-        hour=local.strftime("%H:%M %Z"),
+        at=staff_moment(now, zone, lang),
         on_time=on_time,
         breached=_rows(found[SlaStatus.BREACHED], **shown),
         at_risk=_rows(found[SlaStatus.AT_RISK], **shown),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine import environment, letters
 from engine.letters import Letter
 from engine.lifecycle import Trigger
-from engine.mail_dates import long_moment
+from engine.mail_dates import staff_moment
 from engine.models import NotificationKind, Ticket, TicketEvent
 from engine.outbox import (
     OFFICER,
@@ -123,7 +123,8 @@ def handover_letter(
         returned=event.trigger == Trigger.REASSIGN.value
         and _changed_to(event.data or {}, "officer") is None,
         **letters.ticket_facts(ticket),
-        priority=ticket.priority,
+        priority_id=letters.priority_words(ticket.priority, "id"),
+        priority_en=letters.priority_words(ticket.priority, "en"),
         by=event.actor_label,
         note=event.note,
         description=ticket.description,
@@ -156,6 +157,6 @@ def _next_deadline(session: Session, ticket: Ticket, zone: ZoneInfo) -> tuple[st
     words_id = joined([k[0] for k in kinds], "dan")
     words_en = joined([k[1] for k in kinds], "and")
     return (
-        f"{words_id}: {long_moment(first, 'id', zone)}",
-        f"{words_en}: {long_moment(first, 'en', zone)}",
+        f"{words_id}: {staff_moment(first, zone, 'id')}",
+        f"{words_en}: {staff_moment(first, zone, 'en')}",
     )

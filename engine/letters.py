@@ -61,6 +61,21 @@ def state_label(state: str, lang: str, *, last_trigger: str | None = None) -> st
     return present(state, last_trigger).label(language(lang))
 
 
+#: A priority as mail says it (the staff pages' words: api/web/i18n, ``staff.priority_level``).
+PRIORITY_WORDS: dict[str, tuple[str, str]] = {
+    "low": ("rendah", "low"),
+    "normal": ("biasa", "normal"),
+    "high": ("tinggi", "high"),
+    "urgent": ("mendesak", "urgent"),
+}
+
+
+def priority_words(priority: str, lang: str) -> str:
+    """``priority`` ("urgent") in words of ``lang``: "mendesak" / "urgent"."""
+    words = PRIORITY_WORDS.get(priority, (priority, priority))
+    return words[1] if language(lang) == "en" else words[0]
+
+
 def ticket_facts(ticket: Ticket) -> dict[str, str]:
     """What every staff mail names of ``ticket`` as it is now, as template values: its
     category (``category_id``/``category_en``), ``area`` (its title, "Kelurahan Gambir"),

@@ -1,5 +1,6 @@
 """Dates as mail says them, in the reader's language: ``01 Des 17:00`` in Indonesian,
-``01 Dec 17:00`` in English, or long, ``1 Desember 2026``.
+``01 Dec 17:00`` in English, or long, ``1 Desember 2026``. Staff mail writes every instant one
+way, ``staff_moment``'s.
 
 A small month table of our own rather than the C library's locale (``%b`` reads ``Dec`` on a
 server whatever language the letter is in) or a new dependency for twelve words per language.
@@ -46,3 +47,13 @@ def long_moment(moment: datetime, lang: str, zone: tzinfo) -> str:
     if lang == "en":
         return f"{day} at {local:%H:%M} {name}".rstrip()
     return f"{day} pukul {local:%H.%M} {name}".rstrip()
+
+
+def staff_moment(moment: datetime, zone: tzinfo, lang: str | None = None) -> str:
+    """How every staff mail (escalation, hand-over, daily digest) writes an instant: as
+    ``long_moment`` in the mail's language, ``2 Desember 2026 pukul 17.26 WIB``; a mail written
+    in both languages (``lang`` None) gives both, Indonesian first: ``2 Desember 2026 pukul
+    17.26 WIB / 2 December 2026 at 17:26 WIB``."""
+    if lang is None:
+        return f"{long_moment(moment, 'id', zone)} / {long_moment(moment, 'en', zone)}"
+    return long_moment(moment, lang, zone)

@@ -180,9 +180,7 @@ def escalation_message(
             {
                 "timer_id": joined([n[0] for n in named], "dan"),
                 "timer_en": joined([n[1] for n in named], "and"),
-                "deadline": due.astimezone(first.policy.calendar.zone).strftime(
-                    "%Y-%m-%d %H:%M %Z"
-                ),
+                "deadline": mail_dates.staff_moment(due, first.policy.calendar.zone),
                 "overdue": late_words(late) if late > timedelta(0) else None,
             }
         )

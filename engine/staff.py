@@ -188,16 +188,19 @@ def release_tickets(session: Session, member: Staff, left: Agency, *, now: datet
     """After ``member`` moved from agency ``left`` (to another, or to none): the open tickets
     of ``left`` they hold are theirs no more; returns how many (``hand_back``, naming the
     move). Their api keys follow them without a write (``keys.acts_as``)."""
-    where = f"moved to {member.agency.code}" if member.agency is not None else f"left {left.code}"
+    if member.agency is not None:
+        where = (f"pindah ke {member.agency.code}", f"moved to {member.agency.code}")
+    else:
+        where = (f"keluar dari {left.code}", f"left {left.code}")
     return hand_back(session, member, held_tickets(session, member, left), where, now=now)
 
 
 def hand_back(
-    session: Session, member: Staff, held: list[Ticket], what: str, *, now: datetime
+    session: Session, member: Staff, held: list[Ticket], what: tuple[str, str], *, now: datetime
 ) -> int:
     """Hand the open tickets ``held`` that name ``member`` as their officer back to their
-    agency's queue, because of ``what`` happened to them ("moved to DISHUB", "was
-    deactivated"); returns how many.
+    agency's queue, because of ``what`` happened to them, in Indonesian and English (("pindah
+    ke DISHUB", "moved to DISHUB"), ("dinonaktifkan", "was deactivated")); returns how many.
 
     Each ticket is handed to nobody in particular at once (an internal ``reassign`` on its
     timeline, by the system, naming what happened), so it shows with no officer in the agency's
@@ -209,7 +212,9 @@ def hand_back(
     from engine import tickets  # it imports staff's importers: when needed
     from engine.actors import Actor
 
+    what_id, what_en = what
     for ticket in held:
+        agency = ticket.agency.code
         ticket.officer = None
         tickets.write_transition(
             session,
@@ -217,11 +222,15 @@ def hand_back(
             trigger=Trigger.REASSIGN,
             to_state=State(ticket.state),
             actor=Actor.system(),
-            note=f"{member.name} {what}: this ticket needs a new officer of {ticket.agency.code}",
+            # staff read it on the timeline and in mail, in both languages as all staff words
+            note=(
+                f"{member.name} {what_id}: laporan ini perlu petugas baru dari {agency} / "
+                f"{member.name} {what_en}: this ticket needs a new officer of {agency}"
+            ),
             public=False,
             data={"officer": {"from": member.email, "to": None}},
             now=now,
-            cause=f"{member.email} {what}",
+            cause=f"{member.email} {what_en}",
         )
     session.flush()
     return len(held)
@@ -254,7 +263,7 @@ def set_staff_active(session: Session, email: str, *, active: bool, now: datetim
     session.flush()
     if not active:
         held = officer_tickets(session, member)
-        hand_back(session, member, held, "was deactivated", now=now)
+        hand_back(session, member, held, ("dinonaktifkan", "was deactivated"), now=now)
         waiting = select(Notification.ticket_id).where(
             outbox.still_sendable(),
             func.lower(Notification.recipient) == member.email.lower(),

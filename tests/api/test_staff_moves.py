@@ -97,13 +97,19 @@ def test_a_ticket_its_officer_left_reads_as_needing_a_new_one(api: Api) -> None:
     assert detail["officer"] is None and detail["report"]["state"]["code"] == "assigned"
     last = detail["events"][-1]
     assert (last["action"], last["by_role"], last["public"]) == ("reassign", "system", False)
-    assert last["note"] == "Siti moved to DBM: this ticket needs a new officer of DISHUB"
+    assert last["note"] == (
+        "Siti pindah ke DBM: laporan ini perlu petugas baru dari DISHUB / "
+        "Siti moved to DBM: this ticket needs a new officer of DISHUB"
+    )
     web = TestClient(api.app, base_url=ORIGIN, follow_redirects=False)
     web.headers["Origin"] = ORIGIN
     web.post("/staff/sign-in", data={"key": api.keys["supervisor"], "next": "/staff"})
     page = web.get(f"/staff/tickets/{jam}?lang=en")
     assert page.status_code == 200
-    assert "Siti moved to DBM: this ticket needs a new officer of DISHUB" in page.text
+    assert (
+        "Siti pindah ke DBM: laporan ini perlu petugas baru dari DISHUB / "
+        "Siti moved to DBM: this ticket needs a new officer of DISHUB"
+    ) in page.text
     public = api.client.get(f"/api/v1/reports/{jam}").text
     assert "Siti" not in public and "needs a new officer" not in public
     with api.transactions.write() as session:

@@ -83,7 +83,7 @@ def test_cli_an_officer_moved_to_another_agency_leaves_his_tickets_to_be_reassig
     ) in moved
     shown = ok(tanggap, "ticket", "show", code)
     assert "officer" not in shown.split("timeline")[0]  # it was "officer  Budi <budi@…>"
-    assert "Budi moved to DISHUB: this ticket needs a new officer of DBM" in shown
+    assert "Budi pindah ke DISHUB: laporan ini perlu petugas baru dari DBM" in shown
     line = refused(tanggap, "ticket", "act", code, "start", "--as", budi)
     assert line == f"error: ticket {code} belongs to another agency"
     mails = json.loads(ok(tanggap, "outbox", "list", "--ticket", code, "--json"))
@@ -197,7 +197,7 @@ def test_cli_a_deactivated_officers_tickets_go_back_to_the_agency_queue(
     ) in " ".join(out.split())
     shown = ok(tanggap, "ticket", "show", code)
     assert "officer" not in shown.split("timeline")[0]
-    assert "Budi was deactivated: this ticket needs a new officer of DBM" in shown
+    assert "Budi dinonaktifkan: laporan ini perlu petugas baru dari DBM" in shown
     mails = json.loads(ok(tanggap, "outbox", "list", "--ticket", code, "--json"))
     to_budi = [
         (m["recipient_kind"], m["status"], m["last_error"]) for m in mails if m["recipient"] == budi
@@ -221,7 +221,7 @@ def test_cli_a_deactivated_officers_tickets_go_back_to_the_agency_queue(
         f"Report {code} is back in Dinas Bina Marga's queue: its officer can no longer handle it"
         in body
     )
-    assert "Budi was deactivated: this ticket needs a new officer of DBM" in body
+    assert "Budi dinonaktifkan: laporan ini perlu petugas baru dari DBM" in body
     # The supervisor names the next officer.
     ok(tanggap, "ticket", "act", code, "reassign", "--as", kabid, "--officer", kabid)
     assert f"{code} is now in_progress" in ok(

@@ -459,12 +459,12 @@ def test_daily_digest_at_seven_in_each_supervisors_own_zone_once_per_local_day(
         "[Tanggap] Ringkasan harian 27 November 2026:",
     ]
     assert "Yth. Wayan," in wita[0].body
-    assert "per 26 November 2026 pukul 07:00 WITA." in wita[0].body
+    assert "per 26 November 2026 pukul 07.00 WITA." in wita[0].body
     assert [m.subject.split(":")[0] + ":" for m in wib] == [
         "[Tanggap] Ringkasan harian 26 November 2026:",
         "[Tanggap] Ringkasan harian 27 November 2026:",
     ]
-    assert "per 26 November 2026 pukul 07:00 WIB." in wib[0].body
+    assert "per 26 November 2026 pukul 07.00 WIB." in wib[0].body
 
 
 def test_daily_digest_missed_seven_oclock_run_is_made_up_at_eight_local(desk: Desk) -> None:
@@ -481,7 +481,7 @@ def test_daily_digest_missed_seven_oclock_run_is_made_up_at_eight_local(desk: De
     late = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
     assert queue_digests(desk.session, now=late, settings=desk.settings) == ["yan@dishub.example"]
     (digest,) = [m for m in mails(desk, None, kind="daily_digest") if m.recipient.startswith("yan")]
-    assert "per 26 November 2026 pukul 08:00 WIT." in digest.body
+    assert "per 26 November 2026 pukul 08.00 WIT." in digest.body
 
 
 @pytest.mark.parametrize(

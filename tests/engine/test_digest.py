@@ -127,7 +127,7 @@ def test_digest_words_for_a_ticket_on_time_at_risk_and_breached(
     assert warned.subject.endswith(": 0 melewati batas, 1 hampir terlambat")
     assert (
         f"Hampir terlambat (1):\n- {flood} Banjir / genangan — Dinas Sumber Daya Air, verifikasi, "
-        f"tenggat 01 Des 09:35\n  http://127.0.0.1:8000/staff/tickets/{flood}\n"
+        f"tenggat 1 Desember 2026 pukul 09.35 WIB\n  http://127.0.0.1:8000/staff/tickets/{flood}\n"
     ) in warned.body
     assert jam not in warned.body
     assert f">{flood}</a>" in warned.html and "<h3>Hampir terlambat (1)</h3>" in warned.html
@@ -137,13 +137,17 @@ def test_digest_words_for_a_ticket_on_time_at_risk_and_breached(
     assert f"Melewati batas (1):\n- {flood} Banjir / genangan — " in late.body
     assert (
         f"Hampir terlambat (1):\n- {jam} Kemacetan — Dinas Perhubungan, verifikasi, "
-        "tenggat 02 Des 09:10\n"
+        "tenggat 2 Desember 2026 pukul 09.10 WIB\n"
     ) in late.body
 
     english = _digest(desk, _wib(1, 21, 0), "en")
     assert english.subject == "[Tanggap] Daily digest 1 December 2026: 1 breached, 1 at risk"
     assert f"Breached (1):\n- {flood} Flood / waterlogging — " in english.body
-    assert "verification, deadline 01 Dec 09:35\n" in english.body
+    assert "verification, deadline 1 December 2026 at 09:35 WIB\n" in english.body
+    # every instant in one way, the staff mails' (``mail_dates.staff_moment``), as escalation
+    # and hand-over mail write them
+    assert " per 1 Desember 2026 pukul 21.00 WIB.\n" in late.body
+    assert " as of 1 December 2026 at 21:00 WIB.\n" in english.body
     assert "Des" not in english.body
 
 
@@ -184,7 +188,7 @@ def test_queued_digest_keeps_to_the_supervisors_agency(desk: Desk, two: tuple[st
     )
     assert _listed(mail.body, "Melewati batas") == {flood}
     assert jam not in mail.body
-    assert "tenggat 01 Des 09:35" in mail.body
+    assert "tenggat 1 Desember 2026 pukul 09.35 WIB" in mail.body
 
 
 def test_digest_on_time_rate_counts_the_clocks_the_figures_count(desk: Desk) -> None:

@@ -102,7 +102,8 @@ def test_breach_mail_names_the_agency_the_deadline_and_how_late(desk) -> None:
             "Wilayah / area: Kelurahan Gambir",
             "Instansi / agency: Dinas Sumber Daya Air",
             "Status: Menunggu / Waiting",
-            "Tenggat verifikasi / verification deadline: 2026-11-23 09:35 WIB",
+            "Tenggat verifikasi / verification deadline: 23 November 2026 pukul 09.35 WIB"
+            " / 23 November 2026 at 09:35 WIB",
             "Tingkat eskalasi / escalation level: lewat batas waktu / deadline passed"
             " (100% dari target / of target)",
             "Terlambat / overdue by: 1 jam 05 menit / 1 h 05 min (waktu kalender / calendar time)",
@@ -161,7 +162,10 @@ def test_warning_mail_says_approaching_and_not_overdue(desk) -> None:
         "Banjir / genangan, Kelurahan Gambir"
     )
     assert "Terlambat" not in warning.body
-    assert "Tenggat verifikasi / verification deadline: 2026-11-23 09:35 WIB" in warning.body
+    assert (
+        "Tenggat verifikasi / verification deadline: 23 November 2026 pukul 09.35 WIB"
+        " / 23 November 2026 at 09:35 WIB"
+    ) in warning.body
     level = (
         "Tingkat eskalasi / escalation level: peringatan / warning (50% dari target / of target)"
     )
@@ -198,7 +202,10 @@ def test_resolve_mail_speaks_of_resolution_in_the_current_state(desk) -> None:
         "Banjir / genangan, Kelurahan Gambir"
     )
     assert "Status: Disposisi / Assigned" in warning.body
-    assert "Tenggat penyelesaian / resolution deadline: 2026-11-24 09:05 WIB" in warning.body
+    assert (
+        "Tenggat penyelesaian / resolution deadline: 24 November 2026 pukul 09.05 WIB"
+        " / 24 November 2026 at 09:05 WIB"
+    ) in warning.body
 
 
 def test_overdue_by_whole_hours_reads_hours_and_zero_minutes(desk) -> None:

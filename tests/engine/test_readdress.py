@@ -235,7 +235,10 @@ def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: 
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
     ).all()[-1]
     assert (last.trigger, last.actor_label, last.public) == ("reassign", "system", False)
-    assert last.note == f"Staff was deactivated: this ticket needs a new officer of {home}"
+    assert last.note == (
+        f"Staff dinonaktifkan: laporan ini perlu petugas baru dari {home} / "
+        f"Staff was deactivated: this ticket needs a new officer of {home}"
+    )
     queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     handover = rows(desk, ticket, "handover")
     assert handover == [
@@ -267,7 +270,10 @@ def test_mail_waiting_for_an_officer_who_is_deactivated_goes_to_the_queue(desk: 
         f"Report {ticket.code} is back in {named}'s queue: its officer can no longer handle "
         "it; no new officer is named yet." in back.text
     )
-    assert f"Staff was deactivated: this ticket needs a new officer of {home}" in back.text
+    assert (
+        f"Staff dinonaktifkan: laporan ini perlu petugas baru dari {home} / "
+        f"Staff was deactivated: this ticket needs a new officer of {home}"
+    ) in back.text
     assert "Dear Sir or Madam" in back.text and "assigned to you" not in back.subject
 
 
@@ -551,7 +557,10 @@ def test_an_officer_moved_to_another_agency_leaves_its_tickets_and_its_mail_behi
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
     ).all()[-1]
     assert (last.trigger, last.actor_label, last.public) == ("reassign", "system", False)
-    assert last.note == f"Staff moved to DBM: this ticket needs a new officer of {home}"
+    assert last.note == (
+        f"Staff pindah ke DBM: laporan ini perlu petugas baru dari {home} / "
+        f"Staff moved to DBM: this ticket needs a new officer of {home}"
+    )
     queue = desk.session.scalars(select(Agency.email).where(Agency.id == ticket.agency_id)).one()
     assert rows(desk, ticket, "handover") == [
         (

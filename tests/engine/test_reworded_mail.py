@@ -20,6 +20,7 @@ from sqlalchemy import select
 from engine import environment
 from engine.delivery import DeliveryPolicy, Outcome, Outgoing, SendResult, claim, record
 from engine.escalation import sweep_batch
+from engine.mail_dates import staff_moment
 from engine.models import Agency, Notification, SlaTimer, Ticket
 
 from .conftest import Desk
@@ -162,7 +163,7 @@ def test_a_priority_change_rewords_the_deadline_in_waiting_mail(desk: Desk) -> N
         )
     )
     row.attempts, row.last_error = 1, "HTTP 503: Service Unavailable"  # waits for its next try
-    assert "Prioritas / priority: normal" in row.body
+    assert "Prioritas / priority: biasa / normal" in row.body
     desk.session.flush()
     (start,) = desk.session.scalars(
         select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == "start")
@@ -175,7 +176,7 @@ def test_a_priority_change_rewords_the_deadline_in_waiting_mail(desk: Desk) -> N
     assert start.deadline < before  # re-based: the urgent policy's target is shorter
     mails = received(desk, desk.now)
     handover = mails[("handover", "staff@tanggap.example")]
-    assert "Prioritas / priority: urgent" in handover.text
+    assert "Prioritas / priority: mendesak / urgent" in handover.text
     assert "normal" not in handover.text
     moment = start.deadline.astimezone(WIB)
     assert f"{moment:%H.%M} WIB" in handover.text
@@ -201,7 +202,7 @@ def test_a_breach_waiting_for_its_next_try_keeps_its_words_when_a_lower_priority
     (start,) = desk.session.scalars(
         select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.kind == "start")
     )
-    urgent = start.deadline.astimezone(WIB).strftime("%Y-%m-%d %H:%M %Z")
+    urgent = staff_moment(start.deadline, WIB)
     (row,) = desk.session.scalars(
         select(Notification).where(
             Notification.ticket_id == ticket.id,

@@ -114,7 +114,7 @@ def test_transfer_breach_one_mail_per_recipient_naming_start_and_accept(desk: De
     ) in body
     assert (
         "Tenggat mulai penanganan dan penerimaan koordinasi / start of work and acceptance of "
-        "the transfer deadline: 2026-11-23 14:00 WIB\n"
+        "the transfer deadline: 23 November 2026 pukul 14.00 WIB / 23 November 2026 at 14:00 WIB\n"
     ) in body
     assert "Terlambat / overdue by: 0 jam 01 menit / 0 h 01 min" in body
     assert body.count("Terlambat") == 1  # one deadline, said once

@@ -84,7 +84,8 @@ def test_unverified_report_escalates_by_mail_once_and_a_bounce_goes_up_the_chain
     ) in mail.html
     for words in (
         f"Laporan {ticket.code} — Kemacetan / Traffic jam",
-        "Tenggat verifikasi / verification deadline: 2026-11-24 09:00 WIB",
+        "Tenggat verifikasi / verification deadline: 24 November 2026 pukul 09.00 WIB"
+        " / 24 November 2026 at 09:00 WIB",
         "Terlambat / overdue by: 1 jam 00 menit / 1 h 00 min (waktu kalender / calendar time)",
         "Tingkat eskalasi / escalation level: lewat batas waktu / deadline passed"
         " (100% dari target / of target)",

@@ -26,9 +26,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, object_session
 
 from engine import environment, letters, mail_dates, status_mail, visibility
+from engine.channels import Channel
 from engine.delivery import WITHHELD_NOT_SENT, DeliveryPolicy, alert_operator
 from engine.letters import Letter
-from engine.lifecycle import FINAL_STATES, OPEN_STATES, Role, State, Trigger, appeal_open_until
+from engine.lifecycle import (
+    FINAL_STATES,
+    OPEN_STATES,
+    STAFF_ROLES,
+    Role,
+    State,
+    Trigger,
+    appeal_open_until,
+)
 from engine.models import (
     Escalation,
     MailedTogether,
@@ -484,6 +493,29 @@ def _standing_code(ticket: Ticket) -> str | None:
     return standing.code if standing is not None and visibility.published(standing) else None
 
 
+def _reporter_secret(ticket: Ticket) -> str:
+    """Where the reporter of ``ticket`` has the secret that opens its page as theirs, by the
+    door it came through (``engine.receipts``): ``app``, an Open311 app's (a client key, or the
+    ``open311`` channel: ``reporter_token`` went to the app, its user never saw a link);
+    ``receipt``, the private link mailed when staff filed it for them; else ``kept``, the link
+    the answer gave them (the web form's receipt page, the citizen API's)."""
+    session = object_session(ticket)
+    role = (
+        session.scalar(
+            select(TicketEvent.actor_role).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.trigger == Trigger.SUBMIT.value
+            )
+        )
+        if session is not None
+        else None
+    )
+    if role is not None and Role(role) in STAFF_ROLES:
+        return "receipt"
+    if role == Role.CLIENT.value or ticket.source == Channel.OPEN311:
+        return "app"
+    return "kept"
+
+
 def _status_words(
     ticket: Ticket,
     event: TicketEvent,
@@ -523,6 +555,7 @@ def _status_words(
         carried_from=reader.carried_from.code if reader.carried_from else None,
         made_carried=bool(reader.carried_from and reader.carried_from.made),
         reporter=reader.reporter,
+        secret=_reporter_secret(ticket) if reader.reporter else None,
         not_public=not visibility.published(ticket),
         link=ticket_link(ticket.code, settings.public_base_url),
         unsubscribe_link=reader.unsubscribe,

@@ -532,6 +532,62 @@ def test_status_mail_of_a_non_public_report_says_how_its_page_opens(api: Api) ->
     assert f"Ikuti perkembangannya: http://127.0.0.1:8000/t/{jam}" in public
 
 
+def _pungli_by(api: Api, key: str) -> str:
+    """A pungli report with the reporter's address, filed with ``key`` on Open311."""
+    api.clock.tick()
+    filed = api.client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": api.keys[key],
+            "service_code": "illegal_levy",
+            "lat": str(MONAS[0]),
+            "long": str(MONAS[1]),
+            "description": ACCUSATION,
+            "email": REPORTER,
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    code: str = filed.json()[0]["service_request_id"]
+    return code
+
+
+def _reporter_mail(api: Api, code: str) -> tuple[str, str]:
+    mails = api.notifications(
+        code, "citizen_update", lambda n: (n.recipient, (n.body, n.html_body or ""))
+    )
+    return [words for to, words in mails if to == REPORTER][-1]
+
+
+def test_a_non_public_reports_mail_says_where_its_reporter_has_the_secret_by_its_door(
+    api: Api,
+) -> None:
+    """A tester's report: an Open311 app's user was told the page opens "with the secret link
+    you kept when you sent it"; the app kept it (``reporter_token``), its user never saw one."""
+    by_app = _pungli_by(api, "client")
+    api.drive(by_app, "verify")
+    text, html = _reporter_mail(api, by_app)
+    assert "Ikuti perkembangannya di aplikasi yang Anda pakai untuk mengirimnya" in text
+    assert "tautan rahasia yang Anda simpan" not in text
+    assert f"http://127.0.0.1:8000/t/{by_app}" in text
+    assert "aplikasi yang Anda pakai untuk mengirimnya" in html and "Anda simpan" not in html
+    # filed by staff for a caller: the private link went out in the receipt mail
+    by_staff = _pungli_by(api, "staff")
+    api.drive(by_staff, "verify")
+    text, _ = _reporter_mail(api, by_staff)
+    assert "tautan pribadi di surel tanda terima yang kami kirim" in text
+    assert "Anda simpan" not in text
+    # filed on the citizen's own door (the answer showed the link): the link they kept
+    own = _pungli(api)["code"]
+    api.drive(own, "verify")
+    text, _ = _reporter_mail(api, own)
+    assert "tautan rahasia yang Anda simpan saat mengirimnya" in text
+    # a rejection's appeal is made where the secret is, too
+    api.drive(by_app, "reject")
+    text, _ = _reporter_mail(api, by_app)
+    assert "melalui aplikasi yang Anda pakai untuk mengirimnya" in text
+    assert "tautan yang Anda simpan" not in text
+
+
 def test_a_duplicates_mail_does_not_name_a_non_public_original(api: Api) -> None:
     pungli = _pungli(api)["code"]
     again = api.submit(  # the same complaint, once more

@@ -159,8 +159,10 @@ def tell_anew(
     another kecamatan keeps the running clocks, so the kecamatan office now responsible gets the
     breach its predecessor would have; a transfer stops the start clock, so the new agency is not
     told of the old agency's lateness; a category withheld from area offices names no area
-    office, so none is told. Who was already told of a level (any row of it in the outbox, sent
-    or not) is not told again.
+    office, so none is told. Who was already told of a level (a row of it in the outbox, sent or
+    still to go) is not told again; an address whose row a change took back ("not sent: …") and
+    that the level names again (a catalogue edit undone, a category no longer withheld from area
+    offices, a ladder that names a stand-in's addressee itself) gets that row back.
 
     A stopped clock (by the change itself — a ``verify`` that also corrects the location ends
     the verification clock in the same event — or earlier) still holds for the area offices: a
@@ -200,14 +202,14 @@ def tell_anew(
             to_mail.append((ticket, timer, level, policy, escalation))
     if not to_mail:
         return 0
-    # Someone a change withdrew the mail from and the ticket names again gets that row back.
-    outbox.revive_withdrawn(session, ticket, [item[4].id for item in to_mail], now)
+    ids = [item[4].id for item in to_mail]
     told = told_of()
     already: dict[int, set[str]] = {}
     for escalation_id, recipient in session.execute(
         select(told.c.escalation_id, Notification.recipient)
         .join(Notification, Notification.id == told.c.notification_id)
-        .where(told.c.escalation_id.in_([item[4].id for item in to_mail]))
+        # A mail taken back told nobody: its addressee, named again, gets it back.
+        .where(told.c.escalation_id.in_(ids), ~outbox.withdrawn())
     ):
         already.setdefault(escalation_id, set()).add(recipient.lower())
     result = SweepResult()
@@ -219,6 +221,7 @@ def tell_anew(
         directory=Directory(session),
         already=already,
         offices_only=offices_only,
+        taken_back=outbox.taken_back(session, ticket, ids),
     )
     return result.notifications
 
@@ -307,6 +310,7 @@ def _mail(
     directory: Directory,
     already: dict[int, set[str]] | None = None,
     offices_only: set[int] | None = None,
+    taken_back: dict[tuple[int, str], Notification] | None = None,
 ) -> None:
     """Queue the mail of the levels in ``to_mail``: one mail per recipient for each ticket,
     level and instant it fell due, naming every clock of the ticket that reached that level
@@ -321,7 +325,9 @@ def _mail(
     instants are separate mails (each says its own deadline and lateness), even when one
     catch-up sweep records them together, as are different levels. ``already``: per ledger row,
     the addresses (lower-case) that were told of it before and are not told again;
-    ``offices_only``: the ledger rows told to area offices alone (``tell_anew``).
+    ``offices_only``: the ledger rows told to area offices alone (``tell_anew``);
+    ``taken_back``: the rows a change withdrew (``outbox.taken_back``), sent anew to an
+    address told again instead of a second row.
     """
     told = _told_before(session, sorted({timer.id for _, timer, *_ in to_mail}))
     groups: dict[tuple[int, str, int, datetime], list[_ToMail]] = {}
@@ -388,9 +394,43 @@ def _mail(
                 for item in items[1:]
                 for a in addressees
             ]
+    if taken_back:
+        fresh = []
+        for values in letters:
+            row = taken_back.get((values["escalation_id"], values["recipient"].lower()))
+            if row is None:
+                fresh.append(values)
+            else:
+                outbox.send_anew(row, values)
+                result.notifications += 1
+        letters = fresh
+        shared = _carried_anew(session, shared)
     result.notifications += enqueue(session, letters)
     if shared:
         session.execute(insert(MailedTogether), shared)
+
+
+def _carried_anew(session: Session, shared: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``MailedTogether`` rows of ``shared`` not written yet; one a withdrawn mail wrote
+    (one per ledger row and address) names the mail that carries the level now."""
+    if not shared:
+        return shared
+    existing = {
+        (row.escalation_id, row.recipient.lower()): row
+        for row in session.scalars(
+            select(MailedTogether).where(
+                MailedTogether.escalation_id.in_({entry["escalation_id"] for entry in shared})
+            )
+        )
+    }
+    fresh = []
+    for entry in shared:
+        row = existing.get((entry["escalation_id"], entry["recipient"].lower()))
+        if row is None:
+            fresh.append(entry)
+        else:
+            row.carrier_id = entry["carrier_id"]
+    return fresh
 
 
 def _addressed(

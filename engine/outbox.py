@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, object_session
 
 from engine import environment, letters, mail_dates, status_mail, visibility
+from engine import timers as timer_rows
 from engine.channels import Channel
 from engine.delivery import WITHHELD_NOT_SENT, DeliveryPolicy, alert_operator
 from engine.letters import Letter
@@ -51,6 +52,7 @@ from engine.models import (
     UndeliverableAddress,
 )
 from engine.models.subscription import new_link_token, told_clause
+from engine.policies import PolicyBook, load_policy_book
 from engine.recipients import CHAIN, Addressee, Directory
 from engine.settings import Settings
 from sla import Level, Policy, Recipient, RecipientKind, TimerKind, as_words
@@ -854,7 +856,10 @@ def still_addressed(session: Session, row: Notification) -> bool:
         return visibility.tells(ticket, subscription)
     if row.kind not in _STAFF_KINDS:
         return True
-    return _still_names(_named_now(Directory(session), ticket, row), row)
+    if not _still_names(_named_now(Directory(session), ticket, row), row):
+        return False
+    # An escalation's level may no longer notify that role (a ladder edited since).
+    return _level_left_out(session, load_policy_book(session), ticket, row) is None
 
 
 def _still_names(named: list[str] | None, row: Notification) -> bool:
@@ -888,6 +893,51 @@ def _send_again(row: Notification, now: datetime) -> None:
     row.next_attempt_at = now
 
 
+def _asked_kind(row: Notification) -> str:
+    """The role the ladder asked for with staff mail ``row``: its ``recipient_kind``, or, for a
+    stand-in's copy, the kind of the undeliverable addressee it stands in for (``Addressee.note``:
+    "instead of <address> (<kind>), undeliverable …")."""
+    if stand_in_for(row.note) is not None:
+        kind = (row.note or "").partition(" (")[2].partition(")")[0]
+        if kind in _CHAIN:
+            return kind
+    return row.recipient_kind
+
+
+def _level_left_out(
+    session: Session, book: PolicyBook, ticket: Ticket, row: Notification
+) -> str | None:
+    """For escalation mail ``row``: the name of the level it tells of whose ladder, as the
+    catalogue has it now, no longer notifies the role the mail went to (``_asked_kind``: a
+    reload changed a level's ``notify``); ``None`` while a level it tells of still notifies that
+    role, and for other mail.
+
+    Only a level that fell due while its clock ran under the policy it has now (since its last
+    re-basing) is read: the ladder that decided it is that policy's ladder as the catalogue has
+    it now. One reached before a change of policy, target or calendar was decided under what the
+    clock had then, and its mail goes to whom that ladder named (``engine.clocks``, "A ladder
+    edit, precisely"), as does that of a level the ladder no longer has (renamed without a
+    ``key:``, removed)."""
+    told = levels_told(session, row)
+    wanted = _CHAIN.get(_asked_kind(row))
+    if not told or wanted is None:
+        return None
+    names: list[str] = []
+    for escalation, timer in session.execute(
+        select(Escalation, SlaTimer)
+        .join(SlaTimer, SlaTimer.id == Escalation.timer_id)
+        .where(Escalation.id.in_(told))
+        .order_by(Escalation.id)
+    ):
+        policy = timer_rows.policy_for(book, ticket, timer)
+        levels = policy.ladder.levels if policy is not None else ()
+        level = next((lv for lv in levels if lv.key == escalation.level), None)
+        if level is None or escalation.due_at < timer.origin_at or wanted in level.notify:
+            return None
+        names.append(level.name)
+    return names[0] if names else None
+
+
 def _named_now(directory: Directory, ticket: Ticket, row: Notification) -> list[str] | None:
     """The addresses ``ticket`` names now for the role a staff mail ``row`` went to (its
     ``recipient_kind``: the officer, the agency's queue, the kecamatan office…); ``None`` for a
@@ -898,38 +948,46 @@ def _named_now(directory: Directory, ticket: Ticket, row: Notification) -> list[
     return [a.email for a in directory.resolve(ticket, (recipient,))]
 
 
-def revive_withdrawn(
-    session: Session, ticket: Ticket, escalation_ids: Sequence[int], now: datetime
-) -> int:
-    """Send again the escalation mail of ``escalation_ids`` that a change withdrew ("not sent:
-    …") from someone the ticket names again for that role: a catalogue edit undone (the old
-    head is head again), a category no longer withheld from area offices. The row goes back to
-    ``pending`` (``rewording`` words it as the ticket is now); a new row could not be written
-    beside it (one mail per ledger row and address) and ``ledger.tell_anew`` counts every row
-    of a level as told. Returns how many rows were revived."""
+def withdrawn() -> ColumnElement[bool]:
+    """An outbox row Tanggap took back (``failed`` or ``dead``, "not sent: …"): it told nobody.
+    Every other row told its addressee, or still may (sent, on its way, waiting, or failed for
+    a delivery reason a retry would send it again for)."""
+    return and_(
+        Notification.status.in_([NotificationStatus.FAILED, NotificationStatus.DEAD]),
+        Notification.last_error.is_not(None),
+        Notification.last_error.like("not sent:%"),
+    )
+
+
+def taken_back(
+    session: Session, ticket: Ticket, escalation_ids: Sequence[int]
+) -> dict[tuple[int, str], Notification]:
+    """The escalation mail of ``escalation_ids`` a change took back (``withdrawn``), by ledger
+    row and lower-cased address: a level told anew to the same address (a catalogue edit undone,
+    a category no longer withheld from area offices, a ladder that names a stand-in's addressee
+    itself now) gets that row back (``send_anew``): a second row could not be written beside it
+    (one mail per ledger row and address)."""
     if not escalation_ids:
-        return 0
-    rows = list(
-        session.scalars(
-            select(Notification).where(
-                Notification.ticket_id == ticket.id,
-                Notification.escalation_id.in_(list(escalation_ids)),
-                Notification.status == NotificationStatus.FAILED,
-                Notification.last_error.like("not sent:%"),
-            )
+        return {}
+    rows = session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id,
+            Notification.escalation_id.in_(list(escalation_ids)),
+            withdrawn(),
         )
     )
-    if not rows:
-        return 0
-    directory = Directory(session)
-    revived = 0
-    for row in rows:
-        named = _named_now(directory, ticket, row)
-        if named is None or not _still_names(named, row):
-            continue
-        _send_again(row, now)
-        revived += 1
-    return revived
+    return {(row.escalation_id or 0, row.recipient.lower()): row for row in rows}
+
+
+def send_anew(row: Notification, values: dict[str, Any]) -> None:
+    """A row Tanggap had taken back goes out after all, as ``values`` (an outbox row as
+    ``notification_rows`` writes it: its addressee's role, words and note now) say: pending now,
+    as if new."""
+    for name in ("recipient_kind", "subject", "body", "html_body", "note", "links_base_url"):
+        if name in values:
+            setattr(row, name, values[name])
+    row.created_at = values["created_at"]
+    _send_again(row, values["next_attempt_at"])
 
 
 def told_elsewhere(session: Session, ticket: Ticket) -> list[int]:
@@ -1023,8 +1081,8 @@ def readdress_pending(
     (``_only_warnings_met``). An escalation, hand-over or forwarded follow-up still
     ``pending`` whose addressee the ticket as it is now no longer names (transferred to another
     agency, another officer, moved to another area, re-categorised as withheld from area
-    offices) is not sent:
-    ``failed`` with why, for operators. A citizen's follow-up must still reach someone: it is
+    offices), or whose level a reload made notify other roles (``_level_left_out``), is not
+    sent: ``failed`` with why, for operators. A citizen's follow-up must still reach someone: it is
     forwarded again, to whoever works on the ticket now; an escalation level whose clock still
     runs is told anew by the caller (``ledger.tell_anew``: a location correction moves its
     kecamatan office's mail to the office now responsible). Called by ``tickets.write_transition``
@@ -1056,6 +1114,7 @@ def readdress_pending(
     if not rows:
         return Readdressed(withheld)
     directory = Directory(session)
+    book: PolicyBook | None = None
     withdrawn, again, escalations = 0, [], []
     for row in rows:
         outdated = _outdated(session, ticket, row)
@@ -1065,18 +1124,27 @@ def readdress_pending(
             withdrawn += 1
             continue
         named = _named_now(directory, ticket, row)
+        left_out = None
         if named is None or _still_names(named, row):
-            continue
+            book = book or load_policy_book(session)
+            left_out = _level_left_out(session, book, ticket, row)
+            if left_out is None:
+                continue
         row.status = "failed"
-        area_office = _CHAIN[row.recipient_kind].kind is RecipientKind.AREA_OFFICE
-        if area_office and ticket.category_id in directory.withheld:
+        area_office = area_office_kind(row.recipient_kind)
+        # For operators (``outbox list``), in English as the CLI is.
+        if left_out is not None:
+            who = _who_kind(_asked_kind(row)).rpartition(" / ")[2]
+            row.last_error = (
+                f"not sent: {cause}, the {left_out} level no longer notifies the {who}"[:500]
+            )
+        elif area_office and ticket.category_id in directory.withheld:
             row.last_error = WITHHELD_NOT_SENT
         else:
-            # For operators (``outbox list``), in English as the CLI is.
             who = _who_kind(row.recipient_kind).rpartition(" / ")[2]
-            row.last_error = (f"not sent: {cause}, its {who} is {', '.join(named) or 'nobody'}")[
-                :500
-            ]
+            row.last_error = (
+                f"not sent: {cause}, its {who} is {', '.join(named or []) or 'nobody'}"
+            )[:500]
         withdrawn += 1
         escalations += levels_told(session, row)
         if row.kind == NotificationKind.CITIZEN_FOLLOW_UP.value and row.dedupe_key:

@@ -5,10 +5,12 @@ A change to one ticket re-reads its waiting mail in the change's own transaction
 (``tickets.write_transition`` → ``ledger.readdress``). A catalogue reload or a boundary import
 changes what many tickets name without touching them: an agency's new head or queue address, a
 category made non-public (pungli) or withheld from area offices, an area renamed so that its
-office's generated address changes (``kel-kebon-baru@…`` → ``kel-kebon-baru-raya@…``). Recipients
-are never stored as a ticket's fact (DESIGN §4), so each waiting mail is re-read the same way: a
-staff mail whose addressee the ticket no longer names is not sent and its level is told to whom
-it names now (the new head gets the breach the old one would have); a status mail to an
+office's generated address changes (``kel-kebon-baru@…`` → ``kel-kebon-baru-raya@…``), a ladder
+level that notifies other roles (the warning goes to the agency head now, not the queue).
+Recipients are never stored as a ticket's fact (DESIGN §4), so each waiting mail is re-read the
+same way: a staff mail whose addressee the ticket no longer names, or whose level no longer
+notifies that role, is not sent and its level is told to whom it names now (the new head gets
+the breach the old one would have); a status mail to an
 address that only said "me too" is not sent once the report is no longer public. What still
 goes to the same people is worded anew (``rewording``): a category or agency renamed, a
 deadline a new target re-based.

@@ -105,6 +105,7 @@ def test_a_transfer_withdraws_the_former_agencys_queued_escalation(desk: Desk) -
 def test_a_change_that_keeps_the_addressee_keeps_the_mail(desk: Desk) -> None:
     ticket = breached(desk)
     before = rows(desk, ticket, "escalation")
+    desk.now = wib(13, 35)  # after the sweep that queued the breach
     desk.act(ticket, "update", "admin", priority="high", note="satu lajur sudah dibuka")
     assert rows(desk, ticket, "escalation") == before
     assert {status for _, status, _ in before} == {"pending"}
@@ -882,3 +883,137 @@ def test_a_breach_still_waiting_when_the_work_is_done_late_is_sent(desk: Desk) -
     desk.now = wib(13, 35)
     desk.act(ticket, "start", "admin")
     assert {status for _, status, _ in rows(desk, ticket, "escalation")} == {"pending"}
+
+
+# --- a reload that changes whom a ladder level notifies --------------------------------------
+
+WARNING_LEVEL = (
+    "{name: warning, name_id: peringatan, name_en: warning, percent: 50, "
+    "notify: [assigned_officer, agency_queue]}\n      - {name: breach"
+)
+
+
+def _flood_warned(desk: Desk) -> Ticket:
+    """A flood at Monas (emergency policy: 24/7, verify 30 min, Dinas SDA), submitted at 09:00;
+    at 09:20 the sweep queues the verification warning (50 %) to Dinas SDA's queue."""
+    desk.now = wib(9) - timedelta(minutes=5)
+    ticket = desk.submit(category="flood")
+    sweep_batch(desk.session, now=wib(9, 20))
+    assert rows(desk, ticket, "escalation") == [("dsda.queue@tanggap.example", "pending", None)]
+    return ticket
+
+
+def _ledger(desk: Desk, ticket: Ticket) -> list[tuple[str, str, bool]]:
+    from engine.models import Escalation
+
+    found = desk.session.execute(
+        select(Escalation.timer_kind, Escalation.level, Escalation.mailed)
+        .where(Escalation.ticket_id == ticket.id)
+        .order_by(Escalation.timer_kind, Escalation.percent)
+    )
+    return [tuple(row) for row in found]  # type: ignore[misc]
+
+
+def test_a_ladder_level_that_now_notifies_someone_else_withdraws_the_waiting_mail_and_tells_them(
+    desk: Desk,
+) -> None:
+    """A tester's report: the emergency ladder's warning was changed from [assigned_officer,
+    agency_queue] to [agency_head] and the catalogue reloaded while the warning waited for Dinas
+    SDA's queue. The load said nothing of the waiting mail, the queue was still mailed, and the
+    head, whom the level names now, was never told."""
+    ticket = _flood_warned(desk)
+    desk.now = wib(9, 22)
+
+    summary = _reload(
+        desk,
+        WARNING_LEVEL,
+        WARNING_LEVEL.replace("[assigned_officer, agency_queue]", "[agency_head]"),
+    )
+
+    assert rows(desk, ticket, "escalation") == [
+        (
+            "dsda.queue@tanggap.example",
+            "failed",
+            "not sent: the catalogue was reloaded, "
+            "the warning level no longer notifies the agency queue",
+        ),
+        ("dsda.head@tanggap.example", "pending", None),
+    ]
+    assert summary["waiting mail.updated"] >= 1
+    assert ("verify", "warning", True) in _ledger(desk, ticket)
+    sent = {m.recipient: m for m in claim(desk.session, now=wib(9, 23), limit=50)}
+    assert "dsda.queue@tanggap.example" not in sent
+    letter = sent["dsda.head@tanggap.example"]
+    assert ticket.code in letter.subject
+    assert (
+        "Tingkat eskalasi / escalation level: peringatan / warning (50% dari target" in letter.text
+    )
+    # A second reload of the same catalogue tells nobody again.
+    desk.now = wib(9, 24)
+    _reload(
+        desk,
+        WARNING_LEVEL,
+        WARNING_LEVEL.replace("[assigned_officer, agency_queue]", "[agency_head]"),
+    )
+    assert len(rows(desk, ticket, "escalation")) == 2
+
+
+HEAD_ONLY = WARNING_LEVEL.replace("[assigned_officer, agency_queue]", "[agency_head]")
+
+
+def test_a_ladder_edit_undone_gives_the_queue_back_its_warning(desk: Desk) -> None:
+    ticket = _flood_warned(desk)
+    desk.now = wib(9, 22)
+    _reload(desk, WARNING_LEVEL, HEAD_ONLY)
+    desk.now = wib(9, 23)
+
+    load_catalogue(desk.session, CATALOGUE_TEXT, now=desk.now, source="jakarta.yaml")
+
+    assert rows(desk, ticket, "escalation") == [
+        ("dsda.queue@tanggap.example", "pending", None),
+        (
+            "dsda.head@tanggap.example",
+            "failed",
+            "not sent: the catalogue was reloaded, "
+            "the warning level no longer notifies the agency head",
+        ),
+    ]
+    sent = [m for m in claim(desk.session, now=wib(9, 24), limit=50) if m.kind == "escalation"]
+    assert [m.recipient for m in sent] == ["dsda.queue@tanggap.example"]
+    assert "peringatan / warning (50% dari target" in sent[0].text
+
+
+def test_a_stand_ins_copy_goes_to_them_as_their_own_once_the_level_names_them(desk: Desk) -> None:
+    """Dinas SDA's queue bounced, so the warning went to the head in its place, saying so; the
+    ladder then named the head itself: the head's mail no longer says it stands in for the
+    queue, and the head gets one mail, not two."""
+    from datetime import UTC
+
+    from engine.models import UndeliverableAddress
+
+    desk.session.add(
+        UndeliverableAddress(
+            email="dsda.queue@tanggap.example",
+            event="bounce",
+            reason="550 mailbox unavailable",
+            flagged_at=datetime(2026, 11, 20, tzinfo=UTC),
+        )
+    )
+    desk.now = wib(9) - timedelta(minutes=5)
+    ticket = desk.submit(category="flood")
+    sweep_batch(desk.session, now=wib(9, 20))
+    (copy,) = desk.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id, Notification.kind == "escalation"
+        )
+    ).all()
+    assert copy.recipient == "dsda.head@tanggap.example" and "dsda.queue" in (copy.note or "")
+    desk.now = wib(9, 22)
+
+    _reload(desk, WARNING_LEVEL, HEAD_ONLY)
+
+    assert rows(desk, ticket, "escalation") == [("dsda.head@tanggap.example", "pending", None)]
+    (mail,) = [m for m in claim(desk.session, now=wib(9, 23), limit=50) if m.kind == "escalation"]
+    assert mail.recipient == "dsda.head@tanggap.example"
+    assert "dsda.queue" not in mail.text
+    assert "peringatan / warning (50% dari target" in mail.text

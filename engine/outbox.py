@@ -1042,31 +1042,60 @@ class Readdressed:
 _HANDED_BACK = frozenset({State.RESOLVED}) | FINAL_STATES
 
 
-def _only_warnings_met(session: Session, row: Notification) -> bool:
-    """Whether escalation mail ``row`` tells only of warnings (levels under 100 %) of clocks
-    that have stopped since: the work each measured was done before its deadline. A breach
-    still goes (the deadline was missed, whatever came after)."""
+def _only_warnings_met(session: Session, row: Notification) -> str | None:
+    """Why escalation mail ``row`` tells of nothing left to act on, in words, when it tells only
+    of warnings (levels under 100 %) of clocks that stopped by their deadline: the work each
+    measured was done in time, or the clock was ended before it (a transfer, a rejection:
+    ``engine.clocks``, "Met, missed or ended"); None otherwise. A clock stopped after its
+    deadline missed it: its warning still goes, as a breach does (the deadline was missed,
+    whatever came after)."""
+    from engine.queries.figures import ended_not_by_the_work  # it imports the clocks: here
+
     told = levels_told(session, row)
     if not told:
-        return False
+        return None
     levels = session.execute(
-        select(Escalation.percent, SlaTimer.stopped_at)
+        select(
+            Escalation.percent,
+            SlaTimer.kind,
+            SlaTimer.stopped_at,
+            SlaTimer.deadline,
+            SlaTimer.breached,
+        )
         .join(SlaTimer, SlaTimer.id == Escalation.timer_id)
         .where(Escalation.id.in_(told))
     ).all()
-    return bool(levels) and all(
-        percent < 100 and stopped is not None for percent, stopped in levels
-    )
+    if not levels or not all(
+        percent < 100 and stopped is not None and not breached and stopped <= deadline
+        for percent, _, stopped, deadline, breached in levels
+    ):
+        return None
+    stopping = {
+        at: trigger
+        for at, trigger in session.execute(
+            select(TicketEvent.created_at, TicketEvent.trigger).where(
+                TicketEvent.ticket_id == row.ticket_id,
+                TicketEvent.created_at.in_({stopped for _, _, stopped, _, _ in levels}),
+            )
+        )
+    }
+    by = [(kind, stopping.get(stopped) if stopped else None) for _, kind, stopped, _, _ in levels]
+    ended = [
+        trigger or "policy change" for kind, trigger in by if ended_not_by_the_work(kind, trigger)
+    ]
+    if ended:
+        return f"its clock was ended before its deadline ({', '.join(dict.fromkeys(ended))})"
+    return "the work was done before its deadline"
 
 
 def _outdated(session: Session, ticket: Ticket, row: Notification) -> str | None:
     """Why staff mail ``row`` tells of nothing left to act on, in words, or None: a hand-over
     ("it is yours now") of work already done or ended (``_HANDED_BACK``), a warning ("the
-    deadline is near") of work done before it (``_only_warnings_met``)."""
+    deadline is near") of a clock stopped by its deadline (``_only_warnings_met``)."""
     if row.kind == NotificationKind.HANDOVER.value and ticket.state in _HANDED_BACK:
         return f"the ticket is {ticket.state}"
-    if row.kind == NotificationKind.ESCALATION.value and _only_warnings_met(session, row):
-        return "the work was done before its deadline"
+    if row.kind == NotificationKind.ESCALATION.value:
+        return _only_warnings_met(session, row)
     return None
 
 
@@ -1077,15 +1106,16 @@ def readdress_pending(
     many were withdrawn and the escalations whose mail was.
 
     A hand-over still ``pending`` once the ticket is resolved or in a final state is not sent
-    (``_HANDED_BACK``), nor a warning whose clock stopped before its deadline
-    (``_only_warnings_met``). An escalation, hand-over or forwarded follow-up still
-    ``pending`` whose addressee the ticket as it is now no longer names (transferred to another
-    agency, another officer, moved to another area, re-categorised as withheld from area
-    offices), or whose level a reload made notify other roles (``_level_left_out``), is not
-    sent: ``failed`` with why, for operators. A citizen's follow-up must still reach someone: it is
-    forwarded again, to whoever works on the ticket now; an escalation level whose clock still
-    runs is told anew by the caller (``ledger.tell_anew``: a location correction moves its
-    kecamatan office's mail to the office now responsible). Called by ``tickets.write_transition``
+    (``_HANDED_BACK``), nor a warning whose clock stopped by its deadline
+    (``_only_warnings_met``; one stopped after it missed it, and goes). An escalation,
+    hand-over or forwarded follow-up still ``pending`` whose addressee the ticket as it is now
+    no longer names (transferred to another agency, another officer, moved to another area,
+    re-categorised as withheld from area offices), or whose level a reload made notify other
+    roles (``_level_left_out``), is not sent: ``failed`` with why, for operators. A citizen's
+    follow-up must still reach someone: it is forwarded again, to whoever works on the ticket
+    now; an escalation level whose clock still runs is told anew by the caller
+    (``ledger.tell_anew``: a location correction moves its kecamatan office's mail to the
+    office now responsible). Called by ``tickets.write_transition``
     in the change's transaction (DESIGN: a change re-evaluates its recipients at once); a row
     the delivery flow already claimed is past recalling.
 

@@ -885,6 +885,83 @@ def test_a_breach_still_waiting_when_the_work_is_done_late_is_sent(desk: Desk) -
     assert {status for _, status, _ in rows(desk, ticket, "escalation")} == {"pending"}
 
 
+def test_a_warning_still_waiting_when_the_work_is_done_after_the_deadline_is_sent(
+    desk: Desk,
+) -> None:
+    """A tester's report: the verification warning waited for the queue, the deadline passed,
+    and the late verify withdrew the warning as "the work was done before its deadline" while
+    the clock read breached; the breach, recorded after the verify, was not mailed either, so
+    the queue never heard of the verification at all. A warning whose clock stopped after its
+    deadline was not met: it goes."""
+    from engine.models import Escalation
+
+    desk.now = wib(9)
+    ticket = desk.submit()  # 09:05, Dishub
+    desk.act(ticket, "update", "admin", priority="urgent", note="jalan tertutup total")
+    sweep_batch(desk.session, now=wib(9, 36))  # half the urgent 1-hour verification target
+    assert rows(desk, ticket, "escalation") == [("dishub.queue@tanggap.example", "pending", None)]
+
+    desk.now = wib(10, 15)
+    desk.act(ticket, "verify", "admin")  # 10:20: the deadline (about 10:05) has passed
+
+    assert rows(desk, ticket, "escalation") == [("dishub.queue@tanggap.example", "pending", None)]
+    (mail,) = [m for m in claim(desk.session, now=wib(10, 21), limit=50) if m.kind == "escalation"]
+    assert mail.recipient == "dishub.queue@tanggap.example"
+    assert "Tingkat eskalasi / escalation level: peringatan / warning (50% dari target" in mail.text
+    sweep_batch(desk.session, now=wib(10, 25))
+    ledger = desk.session.execute(
+        select(Escalation.level, Escalation.mailed)
+        .where(Escalation.ticket_id == ticket.id, Escalation.timer_kind == "verify")
+        .order_by(Escalation.percent)
+    ).all()
+    assert [tuple(row) for row in ledger] == [("warning", True), ("breach", False)]
+
+
+def test_a_late_verify_that_moves_the_report_to_another_agency_says_so_not_that_it_was_in_time(
+    desk: Desk,
+) -> None:
+    """The tester's own steps: a flood's warning waited for Dinas SDA's queue; after the
+    deadline the verify corrected the category to traffic_jam (Dishub). The queue is not told
+    (the report is Dishub's now), and the outbox says why: not "the work was done before its
+    deadline", which it was not."""
+    ticket = _flood_warned(desk)  # submitted 09:00, verification deadline 09:30
+    desk.now = wib(9, 35)
+    desk.act(ticket, "verify", "admin", category="traffic_jam")  # 09:40
+
+    assert rows(desk, ticket, "escalation") == [
+        (
+            "dsda.queue@tanggap.example",
+            "failed",
+            f"not sent: after a change to {ticket.code}, "
+            "its agency queue is dishub.queue@tanggap.example",
+        )
+    ]
+
+
+def test_a_warning_of_a_clock_a_rejection_ended_in_time_says_it_was_ended(desk: Desk) -> None:
+    """The assignment warning waited for the queue; the report was then rejected, before the
+    assignment deadline: the warning is not sent, and the outbox does not claim the work was
+    done."""
+    desk.now = wib(9)
+    ticket = desk.submit()
+    desk.act(ticket, "update", "admin", priority="urgent", note="jalan tertutup total")
+    desk.act(ticket, "verify", "admin")  # 09:15: the urgent 2-hour assignment clock starts
+    sweep_batch(desk.session, now=wib(10, 16))  # half of it
+    assert rows(desk, ticket, "escalation") == [("dishub.queue@tanggap.example", "pending", None)]
+
+    desk.now = wib(10, 20)
+    desk.act(ticket, "reject", "admin", note="bukan wewenang kami")
+
+    assert rows(desk, ticket, "escalation") == [
+        (
+            "dishub.queue@tanggap.example",
+            "failed",
+            f"not sent: after a change to {ticket.code}, "
+            "its clock was ended before its deadline (reject)",
+        )
+    ]
+
+
 # --- a reload that changes whom a ladder level notifies --------------------------------------
 
 WARNING_LEVEL = (

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Subquery, and_, insert, select, union_all
+from sqlalchemy import Select, Subquery, and_, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from engine import environment, outbox
@@ -138,11 +138,18 @@ def readdress(session: Session, ticket: Ticket, *, now: datetime, cause: str | N
     whose addressee it no longer names and tell the levels that still hold to whom it names now
     (``outbox.readdress_pending``, then ``tell_anew``) — also the levels whose mail an area
     office the ticket no longer names already received (``outbox.told_elsewhere``: the office
-    now responsible is told); returns how many mails were withdrawn.
+    now responsible is told), and the levels an earlier change left told to nobody
+    (``untold_levels``: a reload that gave a new queue address and a longer target at once
+    withdrew the warning, which the target then no longer reached; reached again, it is told).
+    Each level's ``mailed`` then says whether a mail of it went or may still go
+    (``recount_mailed``); returns how many mails were withdrawn.
     The caller owns the transaction."""
     readdressed = outbox.readdress_pending(session, ticket, now, cause=cause)
     elsewhere = outbox.told_elsewhere(session, ticket)
-    tell_anew(session, ticket, [*readdressed.escalation_ids, *elsewhere], now=now)
+    untold = untold_levels(session, ticket)
+    anew = [*readdressed.escalation_ids, *elsewhere, *untold]
+    tell_anew(session, ticket, anew, now=now)
+    recount_mailed(session, [*readdressed.taken_back, *anew])
     return readdressed.withdrawn
 
 
@@ -150,19 +157,21 @@ def tell_anew(
     session: Session, ticket: Ticket, escalation_ids: Sequence[int], *, now: datetime
 ) -> int:
     """Tell the levels whose waiting mail a change to ``ticket`` withdrew
-    (``outbox.readdress_pending``), or whose mail went to an area office the ticket no longer
-    names (``outbox.told_elsewhere``), to whom the ticket names now; returns how many mails were
-    queued.
+    (``outbox.readdress_pending``), whose mail went to an area office the ticket no longer
+    names (``outbox.told_elsewhere``), or that an earlier change left told to nobody
+    (``untold_levels``), to whom the ticket names now; returns how many mails were queued.
 
     Only a level that still holds: its clock runs in the same cycle, and under the policy and
-    deadline the ticket has now, the level is reached by ``now``. A location correction to
-    another kecamatan keeps the running clocks, so the kecamatan office now responsible gets the
-    breach its predecessor would have; a transfer stops the start clock, so the new agency is not
-    told of the old agency's lateness; a category withheld from area offices names no area
-    office, so none is told. Who was already told of a level (a row of it in the outbox, sent or
-    still to go) is not told again; an address whose row a change took back ("not sent: …") and
-    that the level names again (a catalogue edit undone, a category no longer withheld from area
-    offices, a ladder that names a stand-in's addressee itself) gets that row back.
+    deadline the ticket has now, the level is reached by ``now`` — and, for a warning (under
+    100 %), the deadline has not passed (no warning alongside a breach, as the sweep has it).
+    A location correction to another kecamatan keeps the running clocks, so the kecamatan
+    office now responsible gets the breach its predecessor would have; a transfer stops the
+    start clock, so the new agency is not told of the old agency's lateness; a category withheld
+    from area offices names no area office, so none is told. Who was already told of a level
+    (a row of it in the outbox, sent or still to go) is not told again; an address whose row a
+    change took back ("not sent: …") and that the level names again (a catalogue edit undone, a
+    category no longer withheld from area offices, a ladder that names a stand-in's addressee
+    itself) gets that row back.
 
     A stopped clock (by the change itself — a ``verify`` that also corrects the location ends
     the verification clock in the same event — or earlier) still holds for the area offices: a
@@ -198,8 +207,13 @@ def tell_anew(
             for level, _ in reached_levels(timer_rows.facts(timer, policy), policy.ladder, now)
         }
         level = reached.get(escalation.level)
-        if level is not None:
-            to_mail.append((ticket, timer, level, policy, escalation))
+        if level is None:
+            continue
+        if level.percent < 100 and any(lv.percent >= 100 for lv in reached.values()):
+            # "Will soon be late" of a clock already late, as the sweep never mails a warning
+            # with its breach: the breach tells who must act.
+            continue
+        to_mail.append((ticket, timer, level, policy, escalation))
     if not to_mail:
         return 0
     ids = [item[4].id for item in to_mail]
@@ -224,6 +238,54 @@ def tell_anew(
         taken_back=outbox.taken_back(session, ticket, ids),
     )
     return result.notifications
+
+
+def untold_levels(session: Session, ticket: Ticket) -> list[int]:
+    """The ledger rows of ``ticket`` whose every mail a change took back (``outbox.withdrawn``;
+    ``mailed`` false since, ``recount_mailed``): ``tell_anew`` tells each to whom the ticket
+    names once it holds again."""
+    candidates = list(
+        session.scalars(
+            select(Escalation.id).where(
+                Escalation.ticket_id == ticket.id, Escalation.mailed.is_(False)
+            )
+        )
+    )
+    return list(session.scalars(untold(candidates))) if candidates else []
+
+
+def untold(candidates: Sequence[int] | Select[int]) -> Select[int]:
+    """Of the ledger rows ``candidates`` (ids, or a query of them) whose ``mailed`` is false,
+    those a change took mail of back (``untold_levels``); the others were recorded without mail
+    (a stale warning, a clock already stopped)."""
+    told = told_of()
+    return (
+        select(told.c.escalation_id)
+        .join(Notification, Notification.id == told.c.notification_id)
+        .where(told.c.escalation_id.in_(candidates), outbox.withdrawn())
+        .distinct()
+    )
+
+
+def recount_mailed(session: Session, escalation_ids: Sequence[int]) -> None:
+    """Set each ledger row's ``mailed`` to whether a mail of it went or may still go: a row of it
+    in the outbox (its own, or another clock's that told of it, ``MailedTogether``) that Tanggap
+    did not take back. Every reader of the ledger (``tanggap escalations list``, ``sla check``,
+    the timelines, the "told before" of a later level's mail) then says what was sent. Only
+    rows with mail in the outbox are passed (a change withdrew or told some of it)."""
+    ids = list(dict.fromkeys(escalation_ids))
+    if not ids:
+        return
+    told = told_of()
+    going = set(
+        session.scalars(
+            select(told.c.escalation_id)
+            .join(Notification, Notification.id == told.c.notification_id)
+            .where(told.c.escalation_id.in_(ids), ~outbox.withdrawn())
+        )
+    )
+    for escalation in session.scalars(select(Escalation).where(Escalation.id.in_(ids))):
+        escalation.mailed = escalation.id in going
 
 
 class WaitingEscalations:
@@ -512,7 +574,8 @@ def told_of() -> Subquery:
 
 
 def _told_before(session: Session, timer_ids: list[int]) -> dict[int, list[ToldBefore]]:
-    """Per timer, the levels that were mailed and the recipient kinds the mail reached."""
+    """Per timer, the levels that were mailed and the recipient kinds the mail reached (sent,
+    or still to go: not a mail a change took back)."""
     told = told_of()
     rows = session.execute(
         select(
@@ -524,7 +587,12 @@ def _told_before(session: Session, timer_ids: list[int]) -> dict[int, list[ToldB
         )
         .join(told, told.c.escalation_id == Escalation.id)
         .join(Notification, Notification.id == told.c.notification_id)
-        .where(Escalation.timer_id.in_(timer_ids), Escalation.mailed.is_(True))
+        .where(
+            Escalation.timer_id.in_(timer_ids),
+            Escalation.mailed.is_(True),
+            # A mail a change took back told nobody.
+            ~outbox.withdrawn(),
+        )
         .order_by(Escalation.percent, Notification.id)
     )
     grouped: dict[int, dict[int, tuple[str, int, list[str]]]] = {}

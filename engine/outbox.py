@@ -1030,10 +1030,13 @@ def told_elsewhere(session: Session, ticket: Ticket) -> list[int]:
 class Readdressed:
     """What ``readdress_pending`` did: how many waiting mails it withdrew, and the ledger rows
     (escalation ids) whose mail it withdrew, including the other clocks a withdrawn mail told
-    of (``MailedTogether``): ``ledger.tell_anew`` tells them to whom the ticket names now."""
+    of (``MailedTogether``): ``ledger.tell_anew`` tells them to whom the ticket names now; and
+    every ledger row a withdrawn mail told of, also of a warning no longer worth sending
+    (``_outdated``): ``ledger.recount_mailed`` says whether any mail of it still went."""
 
     withdrawn: int = 0
     escalation_ids: tuple[int, ...] = ()
+    taken_back: tuple[int, ...] = ()
 
 
 #: The states in which a waiting hand-over ("the ticket is yours now") is not sent: the work
@@ -1145,13 +1148,14 @@ def readdress_pending(
         return Readdressed(withheld)
     directory = Directory(session)
     book: PolicyBook | None = None
-    withdrawn, again, escalations = 0, [], []
+    withdrawn, again, escalations, taken = 0, [], [], []
     for row in rows:
         outdated = _outdated(session, ticket, row)
         if outdated is not None:
             row.status = "failed"
             row.last_error = f"not sent: {cause}, {outdated}"[:500]
             withdrawn += 1
+            taken += levels_told(session, row)
             continue
         named = _named_now(directory, ticket, row)
         left_out = None
@@ -1177,6 +1181,7 @@ def readdress_pending(
             )[:500]
         withdrawn += 1
         escalations += levels_told(session, row)
+        taken += levels_told(session, row)
         if row.kind == NotificationKind.CITIZEN_FOLLOW_UP.value and row.dedupe_key:
             again.append((row, row.dedupe_key))
             row.dedupe_key = None  # the event's key passes to the mail that replaces it
@@ -1199,7 +1204,9 @@ def readdress_pending(
         ).all()
         if forwarded:
             row.last_error = (f"not sent: {cause}, forwarded to {', '.join(forwarded)}")[:500]
-    return Readdressed(withdrawn + withheld, tuple(dict.fromkeys(escalations)))
+    return Readdressed(
+        withdrawn + withheld, tuple(dict.fromkeys(escalations)), tuple(dict.fromkeys(taken))
+    )
 
 
 def on_citizen_follow_up(

@@ -15,8 +15,11 @@ address that only said "me too" is not sent once the report is no longer public.
 goes to the same people is worded anew (``rewording``): a category or agency renamed, a
 deadline a new target re-based.
 
-Only tickets with mail that may still go (``outbox.still_sendable``) are read: the cost is the
-waiting mail's, not the open tickets'. The caller owns the transaction.
+Only tickets with mail that may still go (``outbox.still_sendable``) are read, and those with a
+running clock's level an earlier change left told to nobody (``ledger.untold_levels``: a reload
+gave a new queue address and a longer target at once, so the withdrawn warning no longer held;
+this reload may make it hold again, and then it is told): the cost is the waiting mail's, not
+the open tickets'. The caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import rewording
-from engine.models import Notification, Ticket
+from engine import ledger, rewording
+from engine.models import Escalation, Notification, SlaTimer, Ticket
 from engine.outbox import still_sendable
 
 
@@ -36,17 +39,24 @@ def readdress_waiting(session: Session, *, now: datetime, cause: str) -> int:
     (``rewording.reread_waiting``, per ticket that has any); returns how many mails were
     withdrawn or worded anew. ``cause`` words the change for operators ("the catalogue was
     reloaded"): ``tanggap outbox list`` shows it on each."""
-    ticket_ids = session.scalars(
-        select(Notification.ticket_id)
-        .where(
-            Notification.ticket_id.is_not(None),
-            # The mail a change to the catalogue can misaddress or leave in old words.
-            Notification.kind.in_(rewording.REWORDED),
-            still_sendable(),
-        )
-        .distinct()
-        .order_by(Notification.ticket_id)
-    ).all()
+    waiting = select(Notification.ticket_id).where(
+        Notification.ticket_id.is_not(None),
+        # The mail a change to the catalogue can misaddress or leave in old words.
+        Notification.kind.in_(rewording.REWORDED),
+        still_sendable(),
+    )
+    # A running clock's level an earlier change left told to nobody: this one may make it
+    # hold again (a target shortened back, an address named again).
+    running = (
+        select(Escalation.id)
+        .join(SlaTimer, SlaTimer.id == Escalation.timer_id)
+        .where(Escalation.mailed.is_(False), SlaTimer.stopped_at.is_(None))
+    )
+    untold = select(Escalation.ticket_id).where(Escalation.id.in_(ledger.untold(running)))
+    ticket_ids = sorted(
+        {ticket_id for ticket_id in session.scalars(waiting.distinct()) if ticket_id is not None}
+        | set(session.scalars(untold))
+    )
     changed = 0
     for ticket_id in ticket_ids:
         ticket = session.get(Ticket, ticket_id)

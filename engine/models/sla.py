@@ -107,7 +107,9 @@ class Escalation(Base):
     percent: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: False for a warning recorded after its breach was already due (caught up, not mailed).
+    #: Whether a mail of it went or may still go: False for a warning recorded after its breach
+    #: was already due (caught up, not mailed), a level of a clock already stopped, and a level
+    #: whose every mail a change took back since (``ledger.recount_mailed``).
     mailed: Mapped[bool] = mapped_column(Boolean)
 
 

@@ -1094,3 +1094,97 @@ def test_a_stand_ins_copy_goes_to_them_as_their_own_once_the_level_names_them(de
     assert mail.recipient == "dsda.head@tanggap.example"
     assert "dsda.queue" not in mail.text
     assert "peringatan / warning (50% dari target" in mail.text
+
+
+# --- a reload that moves the queue and the target at once ------------------------------------
+
+EMERGENCY_TARGETS = "targets: {verify: 30m, assign: 1h, start: 2h, resolve: 24h, accept: 1h}"
+DSDA_QUEUE = "email: dsda.queue@tanggap.example"
+
+
+def _catalogue(verify: str, queue: str = DSDA_QUEUE) -> str:
+    assert CATALOGUE_TEXT.count(EMERGENCY_TARGETS) == 1 and CATALOGUE_TEXT.count(DSDA_QUEUE) == 1
+    return CATALOGUE_TEXT.replace(
+        EMERGENCY_TARGETS, EMERGENCY_TARGETS.replace("verify: 30m", f"verify: {verify}")
+    ).replace(DSDA_QUEUE, queue)
+
+
+def _load(desk: Desk, text: str, at: datetime) -> None:
+    desk.now = at
+    load_catalogue(desk.session, text, now=at, source="edited.yaml")
+
+
+def _two_minute_flood(desk: Desk) -> Ticket:
+    """The tester's setup: the emergency policy verifies in 2 minutes; a flood submitted at
+    09:00 has its warning (50 %) queued to Dinas SDA's queue by the sweep at 09:01:30."""
+    _load(desk, _catalogue("2m"), wib(8, 50))
+    desk.now = wib(9) - timedelta(minutes=5)
+    ticket = desk.submit(category="flood")
+    sweep_batch(desk.session, now=wib(9, 1) + timedelta(seconds=30))
+    assert rows(desk, ticket, "escalation") == [("dsda.queue@tanggap.example", "pending", None)]
+    return ticket
+
+
+NEW_QUEUE = "email: dsda.newqueue@tanggap.example"
+
+
+def test_a_warning_withdrawn_by_a_reload_is_never_said_to_have_been_sent(desk: Desk) -> None:
+    """A tester's report: one reload gave Dinas SDA a new queue address and the verification a
+    60-minute target; the warning to the old queue was withdrawn and, under the longer target
+    not due, told to nobody. A reload back to 2 minutes, a sweep: the ledger said the warning
+    was mailed, and the breach told the agency head "told before: warning: agency queue". The
+    warning went to nobody: the ledger says so, and the breach does not claim it."""
+    from engine.models import Escalation
+
+    ticket = _two_minute_flood(desk)
+    _load(desk, _catalogue("60m", NEW_QUEUE), wib(9, 1) + timedelta(seconds=40))
+    assert rows(desk, ticket, "escalation") == [
+        (
+            "dsda.queue@tanggap.example",
+            "failed",
+            "not sent: the catalogue was reloaded, "
+            "its agency queue is dsda.newqueue@tanggap.example",
+        )
+    ]
+    assert _ledger(desk, ticket) == [("verify", "warning", False)]
+
+    # Back to 2 minutes at 09:02:30: the clock is past its deadline, so the warning ("the
+    # deadline is near") is not told now; the breach is.
+    _load(desk, _catalogue("2m", NEW_QUEUE), wib(9, 2) + timedelta(seconds=30))
+    sweep_batch(desk.session, now=wib(9, 2) + timedelta(seconds=40))
+
+    assert _ledger(desk, ticket) == [("verify", "warning", False), ("verify", "breach", True)]
+    sent = {m.recipient: m for m in claim(desk.session, now=wib(9, 4), limit=50)}
+    assert "dsda.newqueue@tanggap.example" not in sent
+    breach = sent["dsda.head@tanggap.example"]
+    assert "lewat batas waktu / deadline passed (100% dari target" in breach.text
+    assert "told before" not in breach.text and "antrean instansi" not in breach.text
+    mailed = desk.session.scalars(
+        select(Escalation.mailed).where(
+            Escalation.ticket_id == ticket.id, Escalation.level == "warning"
+        )
+    ).one()
+    assert mailed is False
+
+
+def test_a_warning_withdrawn_by_a_reload_is_told_to_the_new_queue_once_it_holds_again(
+    desk: Desk,
+) -> None:
+    """The same reload, undone before the deadline: the warning holds again and goes to the queue
+    the catalogue names now; the breach then says truly that the queue was told."""
+    ticket = _two_minute_flood(desk)
+    _load(desk, _catalogue("60m", NEW_QUEUE), wib(9, 1) + timedelta(seconds=40))
+    assert _ledger(desk, ticket) == [("verify", "warning", False)]
+
+    _load(desk, _catalogue("2m", NEW_QUEUE), wib(9, 1) + timedelta(seconds=50))
+
+    assert rows(desk, ticket, "escalation")[1:] == [
+        ("dsda.newqueue@tanggap.example", "pending", None)
+    ]
+    assert _ledger(desk, ticket) == [("verify", "warning", True)]
+    sweep_batch(desk.session, now=wib(9, 2) + timedelta(seconds=40))
+    sent = {m.recipient: m for m in claim(desk.session, now=wib(9, 4), limit=50)}
+    warning = sent["dsda.newqueue@tanggap.example"]
+    assert "peringatan / warning (50% dari target" in warning.text
+    breach = sent["dsda.head@tanggap.example"]
+    assert "peringatan / warning (50%): antrean instansi / agency queue" in breach.text

@@ -21,7 +21,7 @@ from cli.context import (
     show_table,
     table,
 )
-from engine.escalation import sweep
+from engine.escalation import SweepResult, sweep
 from engine.models import Ticket
 from engine.text import counted
 from engine.tickets import get_ticket
@@ -83,6 +83,18 @@ def check(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9
         print_sla(session, ticket, now())
 
 
+def not_mailed_words(result: SweepResult) -> str:
+    """What of a sweep was recorded without mail, and why: ``, not mailed: 1 stale warning,
+    2 levels of clocks already stopped`` (empty when everything recorded was mailed)."""
+    parts = []
+    if result.stale_warnings:
+        parts.append(counted(result.stale_warnings, "stale warning"))
+    if result.of_stopped_clocks:
+        stopped = "a clock" if result.of_stopped_clocks == 1 else "clocks"
+        parts.append(f"{counted(result.of_stopped_clocks, 'level')} of {stopped} already stopped")
+    return f", not mailed: {', '.join(parts)}" if parts else ""
+
+
 def sweep_command(
     once: Annotated[bool, typer.Option("--once", help="one sweep (the default)")] = False,
     forever: Annotated[
@@ -106,15 +118,18 @@ def sweep_command(
                 reading=db.reading,
                 between_batches=db.between_write_batches,
             )
-        for code, timer, cycle, level in result.recorded[:200]:
-            console.print(f"{code}  {timer} #{cycle}  {level}")
+        for recorded in result.recorded[:200]:
+            code, timer, cycle, level = recorded
+            why = result.why_not_mailed.get(recorded)
+            console.print(
+                f"{code}  {timer} #{cycle}  {level}" + (f"  (not mailed: {why})" if why else "")
+            )
         if len(result.recorded) > 200:
             console.print(f"… and {len(result.recorded) - 200} more")
         console.print(
             f"swept {counted(result.tickets, 'ticket')}: "
             f"{counted(result.escalations, 'escalation')} recorded, "
-            f"{counted(result.notifications, 'e-mail')} queued, "
-            f"{counted(result.not_mailed, 'stale warning')} not mailed"
+            f"{counted(result.notifications, 'e-mail')} queued" + not_mailed_words(result)
         )
         if not forever:
             return

@@ -42,16 +42,33 @@ class SweepResult:
     tickets: int = 0
     escalations: int = 0
     notifications: int = 0
-    #: Levels recorded without mail: a stale warning, or a timer already stopped.
+    #: Levels recorded without mail: a stale warning, or a level of a timer already stopped.
     not_mailed: int = 0
+    #: Of ``not_mailed``, the warnings recorded with their breach (``STALE_WARNING``)...
+    stale_warnings: int = 0
+    #: ... and the levels of a timer that had stopped when they were recorded
+    #: (``CLOCK_STOPPED``), whatever their percent.
+    of_stopped_clocks: int = 0
     recorded: list[tuple[str, str, int, str]] = field(default_factory=list)
+    #: Why each level of ``recorded`` that was not mailed was not (same key).
+    why_not_mailed: dict[tuple[str, str, int, str], str] = field(default_factory=dict)
 
     def add(self, other: SweepResult) -> None:
         self.tickets += other.tickets
         self.escalations += other.escalations
         self.notifications += other.notifications
         self.not_mailed += other.not_mailed
+        self.stale_warnings += other.stale_warnings
+        self.of_stopped_clocks += other.of_stopped_clocks
         self.recorded.extend(other.recorded)
+        self.why_not_mailed.update(other.why_not_mailed)
+
+
+#: Why a level was recorded without mail (``SweepResult.why_not_mailed``), for operators: a
+#: warning that fell due with its breach ("will soon be late" of what is late only confuses)...
+STALE_WARNING = "stale warning"
+#: ... or any level of a clock that had stopped (the work done, late or not, or ended).
+CLOCK_STOPPED = "clock already stopped"
 
 
 def _ledger(session: Session, timer_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
@@ -113,11 +130,18 @@ def record_due(
                 )
                 session.add(escalation)
                 result.escalations += 1
-                result.recorded.append((ticket.code, timer.kind, timer.cycle, level.name))
+                recorded = (ticket.code, timer.kind, timer.cycle, level.name)
+                result.recorded.append(recorded)
                 if mailed:
                     to_mail.append((ticket, timer, level, policy, escalation))
+                    continue
+                result.not_mailed += 1
+                if timer.stopped_at is not None:
+                    result.of_stopped_clocks += 1
+                    result.why_not_mailed[recorded] = CLOCK_STOPPED
                 else:
-                    result.not_mailed += 1
+                    result.stale_warnings += 1
+                    result.why_not_mailed[recorded] = STALE_WARNING
             if fresh:
                 timer.levels_recorded = [*timer.levels_recorded, *(lv.key for lv, _ in fresh)]
                 timer.reached_percent = max(timer.reached_percent, fresh[-1][0].percent)

@@ -40,11 +40,13 @@ def sla_sweep(batch_size: int = 500, max_batches: int = 2000) -> dict[str, int]:
     logger = get_run_logger()
     total = sweep_due(resources.now(), batch_size, max_batches)
     logger.info(
-        "swept %s: %s, %s queued, %s recorded without mail",
+        "swept %s: %s, %s queued, %s recorded without mail (%s, %s of clocks already stopped)",
         counted(total.tickets, "ticket"),
         counted(total.escalations, "escalation"),
         counted(total.notifications, "e-mail"),
         counted(total.not_mailed, "level"),
+        counted(total.stale_warnings, "stale warning"),
+        counted(total.of_stopped_clocks, "level"),
     )
     if total.notifications:
         deliver_now()

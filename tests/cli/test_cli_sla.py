@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
@@ -21,7 +21,10 @@ def test_cli_sweep_records_overdue_levels_and_sla_check_shows_them(
     assert swept.exit_code == 0, swept.output
     assert f"{code}  verify #1  breach" in swept.output
     assert f"{code}  resolve #1  governor" in swept.output
-    assert "stale warnings not mailed" in swept.output
+    # Each warning fell due with its breach: recorded, not mailed, and said so.
+    assert f"{code}  verify #1  warning  (not mailed: stale warning)" in swept.output
+    (summary,) = [line for line in swept.output.splitlines() if line.startswith("swept ")]
+    assert "not mailed: " in summary and "stale warnings" in summary
 
     again = tanggap.invoke(app, ["sweep", "--once"])
     assert code not in again.output  # nothing twice
@@ -77,3 +80,31 @@ def test_cli_sla_check_says_a_rejection_after_verifying_ended_the_assign_clock(
     rows = {line.split()[0]: line for line in check.output.splitlines() if " #1 " in line}
     assert "met" in rows["verify"]
     assert "ended by reject" in rows["assign"] and "met" not in rows["assign"]
+
+
+def test_cli_sweep_names_the_levels_of_a_clock_stopped_before_they_were_recorded(
+    tanggap: CliRunner, report_committed: Callable[..., Ticket], wide: None
+) -> None:
+    """A tester's report: a flood verified (with a category correction) long after its
+    30-minute verification deadline; the next sweep recorded its breach and kota_governor
+    levels without mail and printed "2 stale warnings not mailed", though neither is a
+    warning. Each level says why it was not mailed: its clock had stopped."""
+    code = report_committed(now=datetime.now(UTC) - timedelta(hours=2), category="flood").code
+    admin = "sla-sweeper@tanggap.example"
+    added = tanggap.invoke(app, ["staff", "add", admin, "--name", "Admin", "--role", "admin"])
+    assert added.exit_code == 0, added.output
+    verified = tanggap.invoke(
+        app,
+        ["ticket", "act", code, "verify", "--as", admin, "--category", "traffic_jam",
+         "--note", "x"],
+    )  # fmt: skip
+    assert verified.exit_code == 0, verified.output
+
+    swept = tanggap.invoke(app, ["sweep", "--once"])
+
+    assert swept.exit_code == 0, swept.output
+    for level in ("warning", "breach", "kota_governor"):
+        line = f"{code}  verify #1  {level}  (not mailed: clock already stopped)"
+        assert line in swept.output, swept.output
+    (summary,) = [line for line in swept.output.splitlines() if line.startswith("swept ")]
+    assert "levels of clocks already stopped" in summary

@@ -87,12 +87,19 @@ def sla_timeline(session: Session, ticket: Ticket, *, now: datetime) -> list[Tim
         policy = timer_rows.policy_for(book, ticket, timer)
         target = timedelta(seconds=timer.target_seconds)
         breached = timer.breached
-        if policy is not None:
+        if policy is None:
+            spent, moment = timedelta(0), timer.deadline
+        elif timer.stopped_at is not None:
+            # Judged, and read, as it ran: its deadline and its verdict are the ones stored when
+            # it stopped, under the calendar and target it had then. Recomputed under today's
+            # catalogue, a date closed or opened since would move the deadline of a clock that
+            # no longer runs, and could turn a met clock into a breached one.
+            spent = elapsed(timer_rows.facts(timer, policy), now)
+            moment = timer.deadline
+        else:
             facts = timer_rows.facts(timer, policy)
             spent, moment = elapsed(facts, now), deadline(facts, now)
             breached = breached or status(facts, policy.ladder, now).breached
-        else:
-            spent, moment = timedelta(0), timer.deadline
         views.append(
             TimerView(
                 kind=timer.kind,

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine.models import Ticket
+from engine.db import Database
+from engine.models import SlaTimer, Ticket
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "jakarta.yaml"
 
 
 def test_cli_sweep_records_overdue_levels_and_sla_check_shows_them(
@@ -108,3 +114,50 @@ def test_cli_sweep_names_the_levels_of_a_clock_stopped_before_they_were_recorded
         assert line in swept.output, swept.output
     (summary,) = [line for line in swept.output.splitlines() if line.startswith("swept ")]
     assert "levels of clocks already stopped" in summary
+
+
+def test_cli_sla_check_and_ticket_show_read_a_stopped_clock_as_it_ran(
+    tanggap: CliRunner,
+    report_committed: Callable[..., Ticket],
+    database: Database,
+    tmp_path: Path,
+    wide: None,
+) -> None:
+    """A tester's report: a report verified in time, then the office calendar got the day of
+    the verification deadline as a closed date and the catalogue was reloaded; sla check showed
+    the stopped clock's deadline recomputed under the new calendar (a working day later),
+    though it was judged under the calendar it ran on."""
+    code = report_committed(now=datetime.now(UTC)).code  # traffic_jam: the office calendar
+    admin = "sla-calendar@tanggap.example"
+    added = tanggap.invoke(app, ["staff", "add", admin, "--name", "Admin", "--role", "admin"])
+    assert added.exit_code == 0, added.output
+    verified = tanggap.invoke(app, ["ticket", "act", code, "verify", "--as", admin])
+    assert verified.exit_code == 0, verified.output
+    with database.reading() as session:
+        stored = session.scalars(
+            select(SlaTimer.deadline)
+            .join(Ticket, Ticket.id == SlaTimer.ticket_id)
+            .where(Ticket.code == code, SlaTimer.kind == "verify")
+        ).one()
+    due = stored.astimezone(ZoneInfo("Asia/Jakarta"))
+    text = CATALOGUE.read_text()
+    office = text.index("  - code: office\n")
+    closed = text.index("    closed_dates: []\n", office)
+    edited = tmp_path / "closed.yaml"
+    edited.write_text(
+        text[:closed] + f'    closed_dates: ["{due:%Y-%m-%d}"]\n' + text[closed + 21 :]
+    )
+    loaded = tanggap.invoke(app, ["config", "load", str(edited)])
+    try:
+        assert loaded.exit_code == 0, loaded.output
+        for command in (["sla", "check", code], ["ticket", "show", code]):
+            shown = tanggap.invoke(app, command)
+            assert shown.exit_code == 0, shown.output
+            lines = shown.output.splitlines()
+            (row,) = [i for i, line in enumerate(lines) if line.startswith("verify #1")]
+            # The deadline is the row's second line, under the start.
+            assert f"{due:%Y-%m-%d %H:%M}" in lines[row + 1], shown.output
+            assert "met" in lines[row]
+    finally:
+        restored = tanggap.invoke(app, ["config", "load", str(CATALOGUE)])
+        assert restored.exit_code == 0, restored.output

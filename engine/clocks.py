@@ -158,9 +158,12 @@ def _start(
 
 
 def stop(timer: SlaTimer, policy: Policy, now: datetime) -> None:
-    """Stop counting. A level that fell due before ``now`` and is not recorded yet stays due
-    (``next_due_at`` in the past): the sweep records it, without mail."""
-    timer.stopped_at = max(now, timer.started_at)  # hosts' clocks may differ a little
+    """Stop counting, noting the business time consumed (``elapsed_seconds``). A level that
+    fell due before ``now`` and is not recorded yet stays due (``next_due_at`` in the past): the
+    sweep records it, without mail."""
+    timer.stopped_at = stopped = max(now, timer.started_at)  # hosts' clocks may differ a little
+    # What it consumed, on the calendar it ran on: it keeps reading so (``engine.timeline``).
+    timer.elapsed_seconds = elapsed(timer_rows.facts(timer, policy), stopped).total_seconds()
     _refresh(timer, policy, now)
 
 

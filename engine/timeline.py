@@ -88,13 +88,19 @@ def sla_timeline(session: Session, ticket: Ticket, *, now: datetime) -> list[Tim
         target = timedelta(seconds=timer.target_seconds)
         breached = timer.breached
         if policy is None:
-            spent, moment = timedelta(0), timer.deadline
+            spent, moment = timedelta(seconds=timer.elapsed_seconds or 0), timer.deadline
         elif timer.stopped_at is not None:
-            # Judged, and read, as it ran: its deadline and its verdict are the ones stored when
-            # it stopped, under the calendar and target it had then. Recomputed under today's
-            # catalogue, a date closed or opened since would move the deadline of a clock that
-            # no longer runs, and could turn a met clock into a breached one.
-            spent = elapsed(timer_rows.facts(timer, policy), now)
+            # Judged, and read, as it ran: its deadline, its verdict and the time it consumed
+            # are the ones stored when it stopped, under the calendar and target it had then.
+            # Recomputed under today's catalogue, a date closed or opened since would move the
+            # deadline of a clock that no longer runs, could turn a met clock into a breached
+            # one, and would say a clock that ran on a day closed later ran for nothing. (A
+            # clock stopped before revision 0022 has no stored elapsed time: computed.)
+            spent = (
+                timedelta(seconds=timer.elapsed_seconds)
+                if timer.elapsed_seconds is not None
+                else elapsed(timer_rows.facts(timer, policy), now)
+            )
             moment = timer.deadline
         else:
             facts = timer_rows.facts(timer, policy)

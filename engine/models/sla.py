@@ -73,6 +73,10 @@ class SlaTimer(Base):
     #: Every pause, dated: [[begin ISO, end ISO or null], …]; only the last may be open.
     pauses: Mapped[list[list[str | None]]] = mapped_column(JSON, default=list)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Business seconds consumed when it stopped, on the calendar it ran on (revision 0022):
+    #: it reads as it ran whatever the calendar says later. None while it runs, and for a clock
+    #: stopped before 0022 (read under the calendar in force).
+    elapsed_seconds: Mapped[float | None] = mapped_column(Float)
     #: As of the last change; while paused it is where the deadline stood when the pause began.
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     #: When the next unrecorded ladder level falls due; may lie in the past (a level that fell

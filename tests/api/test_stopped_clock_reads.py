@@ -1,5 +1,6 @@
-"""A stopped clock reads as it ran, on every door: the staff API's ticket detail, the SLA story,
-the staff ticket page and the supervisor's timeline page.
+"""A stopped clock reads as it ran (its deadline, verdict and elapsed time), on every door: the
+staff API's ticket detail, the SLA story, the staff ticket page and the supervisor's timeline
+page.
 
 A tester's report: a report verified in time (its verification clock met), then the office
 calendar got a closed date and the catalogue was reloaded; ``tanggap sla check`` showed the
@@ -62,6 +63,9 @@ def test_the_staff_api_reads_a_stopped_clock_as_it_ran(api: Api) -> None:
     (verify,) = [t for t in detail.json()["timers"] if t["kind"] == "verify"]
     assert datetime.fromisoformat(verify["deadline"]) == AS_IT_RAN
     assert verify["status"] == "met"
+    # It ran from 09:05 to 09:10 on the Monday closed since: five minutes, not none.
+    assert verify["elapsed_seconds"] == 300
+    assert verify["remaining_seconds"] == 7.5 * 3600 - 300
 
     story = api.client.get(f"/api/v1/tickets/{code}/sla", headers=api.auth("supervisor"))
     assert story.status_code == 200, story.text

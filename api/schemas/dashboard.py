@@ -106,8 +106,11 @@ class LevelStoryRead(BaseModel):
     percent: int
     due_at: Instant
     recorded_at: Instant
-    mailed: bool
-    told: list[NoticeRead]
+    mailed: bool = Field(description="whether a mail of the level went or may still go")
+    told: list[NoticeRead] = Field(description="the mail of the level that went or may still go")
+    taken_back: list[NoticeRead] = Field(
+        description="the mail of the level Tanggap took back after a change (not sent)"
+    )
 
     @classmethod
     def of(cls, lv: LevelStory) -> LevelStoryRead:
@@ -117,7 +120,8 @@ class LevelStoryRead(BaseModel):
             due_at=lv.due_at,
             recorded_at=lv.recorded_at,
             mailed=lv.mailed,
-            told=[NoticeRead.of(n) for n in lv.notices],
+            told=[NoticeRead.of(n) for n in lv.told],
+            taken_back=[NoticeRead.of(n) for n in lv.taken_back],
         )
 
 

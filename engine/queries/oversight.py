@@ -48,6 +48,7 @@ from engine.models import (
     TicketEvent,
     area_title,
 )
+from engine.outbox import withdrawn
 from engine.presentation import StatePresentation, present
 from engine.queries.holds import on_hold_since
 from engine.queries.overdue import timer_breached
@@ -262,6 +263,9 @@ class Notice:
     sent_at: datetime | None
     #: The mail provider's latest word on it (delivered, bounce …), when it said anything.
     last_event: str | None
+    #: Tanggap took it back after a change ("not sent: …", ``outbox.withdrawn``): nobody was
+    #: told by it.
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -270,9 +274,20 @@ class LevelStory:
     percent: int
     due_at: datetime
     recorded_at: datetime
-    #: False: recorded after a later level was already due, or after the timer stopped.
+    #: False: recorded after a later level was already due, or after the timer stopped; or
+    #: every mail of it was taken back after a change (``taken_back``).
     mailed: bool
     notices: tuple[Notice, ...]
+
+    @property
+    def told(self) -> tuple[Notice, ...]:
+        """The mail of it that went, or may still go."""
+        return tuple(n for n in self.notices if not n.withdrawn)
+
+    @property
+    def taken_back(self) -> tuple[Notice, ...]:
+        """The mail of it Tanggap took back after a change: its addressees were not told."""
+        return tuple(n for n in self.notices if n.withdrawn)
 
 
 @dataclass(frozen=True)
@@ -316,13 +331,16 @@ def sla_story(session: Session, viewer: KeyHolder, code: str, *, now: datetime) 
             Notification.created_at,
             Notification.sent_at,
             Notification.last_event,
+            withdrawn(),
         )
         .join(Notification, Notification.id == told.c.notification_id)
         .where(Notification.ticket_id == ticket.id)
         .order_by(Notification.id)
     ):
-        escalation_id, recipient, kind, status, queued, sent, event = found
-        notices[escalation_id or 0].append(Notice(recipient, kind, status, queued, sent, event))
+        escalation_id, recipient, kind, status, queued, sent, event, taken = found
+        notices[escalation_id or 0].append(
+            Notice(recipient, kind, status, queued, sent, event, bool(taken))
+        )
     levels: dict[tuple[str, int], list[LevelStory]] = defaultdict(list)
     for row in session.scalars(
         select(Escalation)

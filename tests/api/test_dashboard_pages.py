@@ -249,3 +249,77 @@ def test_a_clock_already_late_when_a_rejection_ended_it_stays_a_miss(api: Api) -
     (dsda,) = [g for g in figures["groups"] if g["group"] == "DSDA"]
     # late's resolve clock (missed); in_time's, ended within its 24 hours, is no case
     assert dsda["on_time"]["resolve"]["count"] == 1
+
+
+def test_a_mail_taken_back_after_a_change_is_not_listed_as_told(api: Api) -> None:
+    """A reload made the emergency ladder's warning notify the agency head instead of the
+    queue while the warning waited for Dinas SDA's queue: the queue's mail was taken back and
+    the head's queued. The timeline says who is told (the head) and whose mail was taken back
+    (the queue's), not "told: the queue (failed)"; the SLA story's JSON says the same."""
+    from pathlib import Path
+
+    from engine.catalogue import load_catalogue
+
+    _dsda_supervisor(api)
+    code = api.submit(category="flood")["code"]
+    api.clock.tick(16)  # past half the 30 minutes to verify
+    with api.app.state.transactions.write() as session:
+        sweep_batch(session, now=api.clock.now)
+    warning_level = (
+        "{name: warning, name_id: peringatan, name_en: warning, percent: 50, "
+        "notify: [assigned_officer, agency_queue]}"
+    )
+    text = (Path(__file__).resolve().parents[2] / "catalogue" / "jakarta.yaml").read_text()
+    assert text.count(warning_level) == 1
+    edited = text.replace(
+        warning_level, warning_level.replace("[assigned_officer, agency_queue]", "[agency_head]")
+    )
+    with api.app.state.transactions.write() as session:
+        load_catalogue(session, edited, now=api.clock.tick(1), source="edited.yaml")
+
+    web = _web(api)
+    sign_in(web, api, "dsda")
+    page = web.get(f"/dashboard/t/{code}?lang=en")
+    assert page.status_code == 200, page.text
+    verify = page.text[page.text.index('data-kind="verify"') :].split("</li>\n</ol>")[0]
+    warning = _words(verify[verify.index('data-level="warning"') :].split("</li>")[0])
+    assert "Told: dsda.head@tanggap.example (agency head, waiting to be sent)" in warning
+    assert (
+        "Not sent, taken back after a change: dsda.queue@tanggap.example (agency's queue)"
+        in warning
+    )
+    assert "dsda.queue@tanggap.example (agency's queue, failed)" not in warning
+
+    story = api.client.get(f"/api/v1/tickets/{code}/sla", headers=api.auth("dsda"))
+    assert story.status_code == 200, story.text
+    (timer,) = [t for t in story.json()["timers"] if t["timer"]["kind"] == "verify"]
+    (level,) = [lv for lv in timer["levels"] if lv["level"] == "warning"]
+    assert [n["recipient"] for n in level["told"]] == ["dsda.head@tanggap.example"]
+    assert [n["recipient"] for n in level["taken_back"]] == ["dsda.queue@tanggap.example"]
+
+
+def test_a_level_whose_only_mail_was_taken_back_is_not_said_to_be_recorded_without_mail(
+    api: Api,
+) -> None:
+    """The flood's warning waited for the queue; the report was verified in time, so the
+    warning was taken back. Nobody was told, and the page says why, not that it was "recorded
+    without mail (a later level was already due, or the timer had stopped)"."""
+    _dsda_supervisor(api)
+    code = api.submit(category="flood")["code"]
+    api.clock.tick(16)
+    with api.app.state.transactions.write() as session:
+        sweep_batch(session, now=api.clock.now)
+    verified = api.act(code, "verify", "admin")
+    assert verified.status_code == 200, verified.text
+
+    web = _web(api)
+    sign_in(web, api, "dsda")
+    page = web.get(f"/dashboard/t/{code}?lang=en")
+    verify = page.text[page.text.index('data-kind="verify"') :].split("</li>\n</ol>")[0]
+    warning = _words(verify[verify.index('data-level="warning"') :].split("</li>")[0])
+    assert "Told: nobody" in warning
+    assert (
+        "Not sent, taken back after a change: dsda.queue@tanggap.example (agency's queue)"
+        in warning
+    )
+    assert "recorded without mail" not in warning

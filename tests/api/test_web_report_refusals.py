@@ -168,12 +168,12 @@ def test_api_refusals_of_a_form_too_big_are_in_the_projects_words(api: Api) -> N
     [
         (
             "id",
-            "Garis lintang dan garis bujur tampaknya tertukar: tulis garis lintang (−90 sampai 90) "
+            "Garis lintang dan garis bujur tampaknya tertukar: tulis garis lintang (-90 sampai 90) "
             "dulu, lalu garis bujur.",
         ),
         (
             "en",
-            "The latitude and longitude look swapped: write the latitude (−90 to 90) first, then "
+            "The latitude and longitude look swapped: write the latitude (-90 to 90) first, then "
             "the longitude.",
         ),
     ],

@@ -30,6 +30,7 @@ same transaction resets it), so another process's import is seen by the next tra
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -39,7 +40,7 @@ import shapely
 from shapely import STRtree
 from shapely.geometry import Point
 from shapely.geometry import shape as from_geojson
-from sqlalchemy import event, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from engine.caches import StateCache
@@ -257,19 +258,30 @@ _indexes: StateCache[AreaIndex] = StateCache()
 
 _KEY = "tanggap.routing.state_key"
 
+#: The newest revision's id and token: one statement, built once. Building it and its cache
+#: key anew cost about half as much again as running it, in each of a submission's two
+#: transactions.
+_NEWEST_REVISION = (
+    select(CatalogueRevision.id, CatalogueRevision.token)
+    .order_by(CatalogueRevision.id.desc())
+    .limit(1)
+)
+
+#: Each Engine's URL as text (``str(url)`` renders it afresh each time it is asked).
+_urls: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
 
 def state_key(session: Session) -> tuple[Any, ...]:
     """The database state the index must match, read once per transaction of ``session``."""
     key: tuple[Any, ...] | None = session.info.get(_KEY)
     if key is None:
-        newest = session.execute(
-            select(CatalogueRevision.id, CatalogueRevision.token)
-            .order_by(CatalogueRevision.id.desc())
-            .limit(1)
-        ).first()
-        bind = session.get_bind()
+        newest = session.execute(_NEWEST_REVISION).first()
+        engine = session.get_bind().engine
         # The pool, not the Engine: a read-only Engine made with execution_options shares it.
-        key = session.info[_KEY] = (str(bind.engine.url), id(bind.engine.pool), *(newest or ()))
+        url = _urls.get(engine)
+        if url is None:
+            url = _urls[engine] = str(engine.url)
+        key = session.info[_KEY] = (url, id(engine.pool), *(newest or ()))
     return key
 
 

@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, insert, inspect, select
+from sqlalchemy import Insert, Table, bindparam, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from engine import clocks
@@ -218,10 +219,14 @@ def clean_photos(photos: Sequence[bytes], settings: Settings) -> list[CleanPhoto
     ]
 
 
+#: Whether a code is taken: one statement built once (only the code changes).
+_CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
+
+
 def _unused_code(session: Session, prefix: str) -> str:
     for _ in range(5):
         code = new_code(prefix)
-        if session.scalar(select(Ticket.id).where(Ticket.code == code)) is None:
+        if session.scalar(_CODE_TAKEN, {"code": code}) is None:
             return code
     raise RuntimeError("could not draw an unused ticket code")  # 10^12 space: never in practice
 
@@ -390,6 +395,13 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
+@cache
+def _insert(model: type[Any]) -> Insert:
+    """The INSERT of ``model``'s rows, built once (a ticket's returns its id)."""
+    table = _table(model)
+    return insert(table).returning(table.c.id) if model is Ticket else insert(table)
+
+
 def submit_checked(
     session: Session,
     intake: Intake,
@@ -414,14 +426,11 @@ def submit_checked(
         intake = check_report(session, intake.report, actor=actor, now=now, settings=settings)
     ticket = intake.ticket
     ticket.private = private
-    tickets = _table(Ticket)
-    ticket.id = session.execute(
-        insert(tickets).returning(tickets.c.id), _values(ticket)
-    ).scalar_one()
+    ticket.id = session.execute(_insert(Ticket), _values(ticket)).scalar_one()
     for timer in intake.timers:
         timer.ticket_id = ticket.id
     if intake.timers:
-        session.execute(insert(_table(SlaTimer)), [_values(t) for t in intake.timers])
+        session.execute(_insert(SlaTimer), [_values(t) for t in intake.timers])
     event = new_event(
         ticket,
         seq=1,
@@ -441,13 +450,13 @@ def submit_checked(
         },
         now=now,
     )
-    session.execute(insert(_table(TicketEvent)), _values(event))
+    session.execute(_insert(TicketEvent), _values(event))
     unsubscribe = new_link_token()
     if ticket.reporter_email:
         # The reporter follows their report in the language they reported in, by every door
         # (their status mails carry this row's unsubscribe link). A new ticket has none yet.
         session.execute(
-            insert(_table(Subscription)),
+            _insert(Subscription),
             {
                 "ticket_id": ticket.id,
                 "email": ticket.reporter_email.lower(),

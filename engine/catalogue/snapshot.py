@@ -17,8 +17,9 @@ photo rule, default priority) by primary key, and the chosen agency's ``active``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.caches import StateCache
@@ -54,7 +55,8 @@ class CategoryFacts:
     public: bool = True
 
     @classmethod
-    def of(cls, row: Category) -> CategoryFacts:
+    def of(cls, row: Category | Row[Any]) -> CategoryFacts:
+        """From a ``Category``, or a row of ``_FACTS``'s columns."""
         return cls(
             id=row.id,
             code=row.code,
@@ -69,14 +71,33 @@ class CategoryFacts:
         )
 
 
+#: The category row's values ``CategoryFacts`` keeps, and whether it is active, by primary key:
+#: one statement built once, and columns rather than an ORM object (no identity map, no
+#: instance state: only the values are kept).
+_FACTS = select(
+    Category.id,
+    Category.code,
+    Category.name_id,
+    Category.name_en,
+    Category.agency_id,
+    Category.default_priority,
+    Category.photo_on_submit,
+    Category.duplicate_radius_m,
+    Category.questions,
+    Category.public,
+    Category.active,
+).where(Category.id == bindparam("id"))
+
+
 def find_category_fast(session: Session, code: str) -> CategoryFacts | None:
     """The active category a typed code names, by primary key through the snapshot's code
     index; the row itself is read live (its rules, questions and names as they are now)."""
     category_id = catalogue_snapshot(session).category_id(code)
-    row = session.get(Category, category_id) if category_id is not None else None
+    row = session.execute(_FACTS, {"id": category_id}).first() if category_id is not None else None
     if row is None or not row.active or code_key(row.code) != code_key(code):
-        row = find_category(session, code)  # renamed or reactivated since the revision
-    return CategoryFacts.of(row) if row is not None else None
+        found = find_category(session, code)  # renamed or reactivated since the revision
+        return CategoryFacts.of(found) if found is not None else None
+    return CategoryFacts.of(row)
 
 
 @dataclass(frozen=True)

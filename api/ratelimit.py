@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Iterator
-from typing import Literal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Literal, ParamSpec, TypeVar
 
 from fastapi import Request
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import TooManyRequests
 from engine import Settings
@@ -51,6 +53,9 @@ _WORDS: dict[Sending, str] = {
 #: A reporter's follow-ups in their words (each is mailed to the agency).
 FOLLOW_UP_WORDS = "follow-ups (comments, ratings, disputes and appeals)"
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
 
 class SubmissionLimiter:
     def __init__(self, settings: Settings) -> None:
@@ -58,9 +63,21 @@ class SubmissionLimiter:
         self.refused = type(self.limit)(
             self.limit.amount * REFUSED_FACTOR, self.limit.multiples, self.limit.namespace
         )
-        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+        storage = storage_from_string(settings.rate_limit_storage)
+        self.limiter = MovingWindowRateLimiter(storage)
         self.follow_up = parse(settings.follow_up_rate_limit)
         self.follow_up_client = parse(settings.follow_up_client_rate_limit)
+        #: Counters in this process's memory are asked in microseconds, never waiting: the
+        #: dependencies ask them on the event loop. A shared store (Redis, Memcached) is a
+        #: network round trip: asked on the thread pool, never blocking the loop.
+        self.in_memory = isinstance(storage, MemoryStorage)
+
+    async def ask(self, call: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """``call(*args, **kwargs)``, a question to the counters from the event loop
+        (``in_memory``: at once; else on the thread pool)."""
+        if self.in_memory:
+            return call(*args, **kwargs)
+        return await run_in_threadpool(call, *args, **kwargs)
 
     @staticmethod
     def client(request: Request) -> str:
@@ -196,17 +213,23 @@ class ClientSupports:
         return True
 
 
-def _limited(request: Request, what: Sending) -> Iterator[None]:
+# The dependencies are coroutines: as plain generators FastAPI would run each of their two
+# halves on the thread pool, two hand-offs per request beside the handler's one (each wakes a
+# worker thread and then the event loop); ``SubmissionLimiter.ask`` decides where they run.
+
+
+@asynccontextmanager
+async def _limited(request: Request, what: Sending) -> AsyncIterator[None]:
     limiter: SubmissionLimiter = request.app.state.limiter
-    limiter.check(request, what)
+    await limiter.ask(limiter.check, request, what)
     try:
         yield
     except BaseException:
-        limiter.count(request, accepted=False, what=what)
+        await limiter.ask(limiter.count, request, accepted=False, what=what)
         if what == "support":
-            limiter.forget_support(request)
+            await limiter.ask(limiter.forget_support, request)
         raise
-    limiter.count(request, accepted=True, what=what)
+    await limiter.ask(limiter.count, request, accepted=True, what=what)
 
 
 def _wait_words(seconds: int) -> str:
@@ -218,30 +241,32 @@ def _wait_words(seconds: int) -> str:
     return f"{-(-seconds // 3600)} hours"
 
 
-def limit_follow_ups(request: Request, code: str) -> Iterator[None]:
+async def limit_follow_ups(request: Request, code: str) -> AsyncIterator[None]:
     """Dependency: refuse a reporter's follow-up (comment, rating, dispute, appeal) once report
     ``code`` or the client has used up its allowance, before anything is read or written; count
     it once it is answered: an accepted one against both allowances, one refused for any other
     reason (a wrong token, a closed report, a missing reason) against the refused requests
     only, so fixing a mistake never costs the reporter a follow-up."""
     limiter: SubmissionLimiter = request.app.state.limiter
-    limiter.check_follow_up(request, code)
+    await limiter.ask(limiter.check_follow_up, request, code)
     try:
         yield
     except BaseException:
-        limiter.count_follow_up(request, code, accepted=False)
+        await limiter.ask(limiter.count_follow_up, request, code, accepted=False)
         raise
-    limiter.count_follow_up(request, code, accepted=True)
+    await limiter.ask(limiter.count_follow_up, request, code, accepted=True)
 
 
-def limit_submissions(request: Request) -> Iterator[None]:
+async def limit_submissions(request: Request) -> AsyncIterator[None]:
     """Dependency: refuse a client over its allowance of reports; count the request once it
     is answered, against the accepted or the refused allowance."""
-    yield from _limited(request, "report")
+    async with _limited(request, "report"):
+        yield
 
 
-def limit_supports(request: Request) -> Iterator[None]:
+async def limit_supports(request: Request) -> AsyncIterator[None]:
     """Dependency: the same for "me too" (supporting and following a report), with an
     allowance of its own: a neighbourhood supporting reports does not use up its reporting,
     and a refusal speaks of supporting, not of reporting."""
-    yield from _limited(request, "support")
+    async with _limited(request, "support"):
+        yield

@@ -3,6 +3,7 @@ uploads checked (413, 415); nothing left behind by a failed request; anonymous r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,6 +143,50 @@ def test_anonymous_submissions_are_rate_limited_per_client(api: Api, api_setting
         assert third.status_code == 429
         assert int(third.headers["Retry-After"]) >= 1
         assert third.json()["code"] == "too_many_requests"
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["in_memory", "shared_store"])
+def test_the_allowance_is_asked_on_the_event_loop_only_when_it_is_in_memory(
+    api: Api,
+    api_settings,  # type: ignore[no-untyped-def]
+    shared: bool,
+) -> None:
+    """Counters in this process's memory are asked on the event loop (a hand-off to a thread
+    for each half of the dependency cost more than asking); a shared store (Redis, Memcached:
+    a network round trip) on the thread pool, never blocking the loop. Either way a client
+    gets the same answers: its reports up to the limit, then a 429."""
+    limited = create_app(
+        api_settings.model_copy(update={"submit_rate_limit": "2/minute"}),
+        transactions=api.app.state.transactions,
+    )
+    limited.dependency_overrides = api.app.dependency_overrides
+    limiter = limited.state.limiter
+    limiter.in_memory = not shared
+    on_loop: list[bool] = []
+    counters = limiter.limiter
+
+    class Watched:
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            ask = getattr(counters, name)
+
+            def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+                try:
+                    asyncio.get_running_loop()
+                    on_loop.append(True)
+                except RuntimeError:
+                    on_loop.append(False)
+                return ask(*args, **kwargs)
+
+            return watched
+
+    limiter.limiter = Watched()
+    body = {"category": "traffic_jam", "description": "x", "lat": MONAS[0], "lon": MONAS[1]}
+    with TestClient(limited) as client:
+        # A refused request first: it does not use up the allowance of reports.
+        answers = [client.post("/api/v1/reports", json={}).status_code]
+        answers += [client.post("/api/v1/reports", json=body).status_code for _ in range(3)]
+    assert answers == [422, 201, 201, 429]
+    assert on_loop and set(on_loop) == {not shared}
 
 
 def test_me_too_over_the_limit_speaks_of_supporting_not_of_reports(api: Api, api_settings) -> None:  # type: ignore[no-untyped-def]

@@ -22,11 +22,14 @@ used only by follow-ups that were accepted; a refused one counts against the ref
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Literal, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from limits import RateLimitItem, parse
@@ -57,13 +60,53 @@ _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
+#: How often expired entries of the in-process counters are pruned (``_MemoryCounters``).
+PRUNE_EVERY_S = 1.0
+
+
+class _MemoryCounters(MemoryStorage):
+    """``limits``' in-process storage (``memory://``), whose expired entries are pruned at
+    most once a second instead of 10 ms after a hit. The library starts a new thread for each
+    pruning, 10 ms after any hit that finds the last one ended: with a request every 10 ms or
+    more apart, a thread per request, which cost more CPU than the request's own asking. The
+    pruning only frees memory: the moving window compares each entry's time itself, so what
+    is allowed and refused does not depend on when it runs."""
+
+    # The library's own hook (``MemoryStorage.__schedule_expiry``, name-mangled): the same
+    # thread, started later. Should a release rename it, the library's runs instead.
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        if not self.timer.is_alive():
+            prune = self._MemoryStorage__expire_events  # type: ignore[attr-defined]
+            self.timer = threading.Timer(PRUNE_EVERY_S, prune)
+            self.timer.daemon = True  # never holds up a process's exit for up to a second
+            self.timer.start()
+
+
+@functools.lru_cache(maxsize=4096)
+def _client_of(host: str) -> str:
+    """``SubmissionLimiter.client`` of a peer address (asked twice a request: parsed once)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # not an address (a test client's name, a Unix socket): as it is
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 class SubmissionLimiter:
     def __init__(self, settings: Settings) -> None:
         self.limit = parse(settings.submit_rate_limit)
         self.refused = type(self.limit)(
             self.limit.amount * REFUSED_FACTOR, self.limit.multiples, self.limit.namespace
         )
-        storage = storage_from_string(settings.rate_limit_storage)
+        storage = (
+            _MemoryCounters(settings.rate_limit_storage)
+            if urlsplit(settings.rate_limit_storage).scheme == "memory"
+            else storage_from_string(settings.rate_limit_storage)
+        )
         self.limiter = MovingWindowRateLimiter(storage)
         self.follow_up = parse(settings.follow_up_rate_limit)
         self.follow_up_client = parse(settings.follow_up_client_rate_limit)
@@ -83,16 +126,7 @@ class SubmissionLimiter:
     def client(request: Request) -> str:
         """Whose allowance a request uses: its IPv4 address, or its IPv6 /64 network (an
         IPv4 address written as IPv6, ``::ffff:a.b.c.d``, is that IPv4 address)."""
-        host = request.client.host if request.client else "unknown"
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return host  # not an address (a test client's name, a Unix socket): as it is
-        if isinstance(address, ipaddress.IPv6Address):
-            if address.ipv4_mapped is not None:
-                return str(address.ipv4_mapped)
-            return str(ipaddress.IPv6Network((address, 64), strict=False))
-        return str(address)
+        return _client_of(request.client.host if request.client else "unknown")
 
     def check(self, request: Request, what: Sending = "report") -> None:
         """429 when the client has used up either allowance for ``what``; counts nothing.

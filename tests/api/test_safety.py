@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from api import ratelimit
 from api.app import create_app
 from api.deps import Transactions
 from tests.api.conftest import MONAS, Api
@@ -187,6 +190,42 @@ def test_the_allowance_is_asked_on_the_event_loop_only_when_it_is_in_memory(
         answers += [client.post("/api/v1/reports", json=body).status_code for _ in range(3)]
     assert answers == [422, 201, 201, 429]
     assert on_loop and set(on_loop) == {not shared}
+
+
+def test_the_in_process_allowance_starts_no_thread_per_request(
+    api: Api,
+    api_settings,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ``limits`` library prunes its in-process counters on a new thread 10 ms after a
+    hit whose last pruning thread has ended: one thread per request when requests come 10 ms
+    or more apart. The app's counters start one at most once a second (here: once in five),
+    and the allowance is what it was: two reports a second, the third refused, and once the
+    window has moved on, a report accepted again."""
+    limited = create_app(
+        api_settings.model_copy(update={"submit_rate_limit": "2/second"}),
+        transactions=api.app.state.transactions,
+    )
+    limited.dependency_overrides = api.app.dependency_overrides
+    monkeypatch.setattr(ratelimit, "PRUNE_EVERY_S", 5.0)
+    timers: list[threading.Timer] = []
+
+    class Counted(threading.Timer):
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            timers.append(self)
+
+    monkeypatch.setattr(threading, "Timer", Counted)
+    body = {"category": "traffic_jam", "description": "x", "lat": MONAS[0], "lon": MONAS[1]}
+    with TestClient(limited) as client:
+        answers = []
+        for _ in range(3):
+            answers.append(client.post("/api/v1/reports", json=body).status_code)
+            time.sleep(0.02)
+        time.sleep(1.1)
+        answers.append(client.post("/api/v1/reports", json=body).status_code)
+    assert answers == [201, 201, 429, 201]
+    assert len(timers) == 1
 
 
 def test_me_too_over_the_limit_speaks_of_supporting_not_of_reports(api: Api, api_settings) -> None:  # type: ignore[no-untyped-def]

@@ -44,6 +44,7 @@ ADD_OPTIONS = {
     "staff_email": "email",
     "staff_name": "--name",
     "staff_timezone": "--timezone",
+    "staff_agency": "--agency",
     "role": "--role",
     "agency": "--agency",
 }
@@ -52,12 +53,21 @@ ADD_OPTIONS = {
 @app.command("add")
 def add(
     email: Annotated[str, typer.Argument(help="their e-mail address (their login)")],
-    name: Annotated[str, typer.Option(help="full name")],
+    name: Annotated[
+        str | None, typer.Option(help="full name (needed for a new member; --update: kept)")
+    ] = None,
     role: Annotated[
-        StaffRole,
-        typer.Option(help="staff, supervisor or admin", parser=choice("role", StaffRole)),
-    ] = StaffRole.STAFF,
-    agency: Annotated[str | None, typer.Option(help="agency code, e.g. DBM")] = None,
+        StaffRole | None,
+        typer.Option(
+            help="staff, supervisor or admin (default: staff; --update: kept)",
+            parser=choice("role", StaffRole),
+            show_default=False,
+        ),
+    ] = None,
+    agency: Annotated[
+        str | None,
+        typer.Option(help='agency code, e.g. DBM ("": none, an admin only; --update: kept)'),
+    ] = None,
     timezone: Annotated[
         str | None,
         typer.Option(
@@ -66,10 +76,15 @@ def add(
         ),
     ] = None,
     update: Annotated[
-        bool, typer.Option("--update", help="change an existing member's name, role and agency")
+        bool,
+        typer.Option(
+            "--update",
+            help="change an existing member: only the options given (--name, --role, --agency, "
+            "--timezone); the others keep their values",
+        ),
     ] = False,
 ) -> None:
-    """Add a staff member (with --update: change their name, role, agency and time zone)."""
+    """Add a staff member (with --update: change the name, role, agency or time zone given)."""
     with reported_errors(options=ADD_OPTIONS), database().transaction() as session:
         before = find_staff(session, email) if update else None
         left = before.agency if before is not None else None
@@ -80,7 +95,7 @@ def add(
                 session,
                 email=email,
                 name=name,
-                role=role.value,
+                role=role.value if role is not None else None,
                 agency=agency,
                 now=now(),
                 timezone=timezone,
@@ -104,6 +119,8 @@ def add(
             _say_moved(session, member, left.code if left and moved else "", held)
 
 
+#: The engine's fields as ``staff add`` takes them (``staff_agency is missing`` → ``--agency
+#: is missing``): an operator reads the option to give, not the engine's name for it.
 def _say_moved(session: Session, member: Staff, left: str, held: list[str]) -> None:
     """What a move or a change of role did beyond the account: the tickets of the agency they
     left (``left``; empty: none) that have no officer now, and the api keys that follow them."""

@@ -74,9 +74,9 @@ def add_staff(
     session: Session,
     *,
     email: str,
-    name: str,
-    role: Role | str,
-    agency: str | None,
+    name: str | None = None,
+    role: Role | str | None = None,
+    agency: str | None = None,
     now: datetime,
     timezone: str | None = None,
     update: bool = False,
@@ -85,18 +85,27 @@ def add_staff(
     """Create a staff account; with ``update``, change the existing one with the same e-mail
     (else ``StaffExists``: a typo must not silently rename a colleague), keeping whether it is
     active. With ``update`` and not ``create`` (``staff add --update``), an address nobody has
-    is ``StaffNotFound``: a typo must not silently create an account either. ``timezone``
-    (their daily digest's zone) is kept as it was when not given; ``default`` clears it.
+    is ``StaffNotFound``: a typo must not silently create an account either.
+
+    What is not given (``None``) is kept as it was on an update: ``name``, ``role``, ``agency``
+    and ``timezone`` (their daily digest's zone) alike, so a rename or a move never changes
+    what it does not name (a supervisor renamed stays a supervisor). A new member needs a
+    ``name``; their ``role`` is then ``staff``. An ``agency`` given empty means none (an admin
+    only); a ``timezone`` of ``default`` (or empty) clears it.
 
     A member who moves to another agency hands back the tickets of the old one they held
     (``release_tickets``); a supervisor who moves, or is a supervisor no more, has the daily
     digest still waiting for them taken back (``recall_digests``)."""
     address = clean_email(email, field="staff_email", required=True)
-    full_name = clean_text(
-        name, field="staff_name", limit=LIMITS["staff_name"], required=True, multiline=False
+    assert address is not None
+    full_name = (
+        None
+        if name is None
+        else clean_text(
+            name, field="staff_name", limit=LIMITS["staff_name"], required=True, multiline=False
+        )
     )
-    assert address is not None and full_name is not None
-    staff_role = parse_role(role)
+    given_role = None if role is None else parse_role(role)
     zone = clean_timezone(timezone)
     # Malformed input is named first, even when the member exists; then "exists" beats the rest.
     member = find_staff(session, address)
@@ -111,10 +120,28 @@ def add_staff(
             f"no staff member {address!r} to update; add them without updating to create "
             "the account"
         )
-    agency_code = (agency or "").strip() or None
-    if staff_role is not Role.ADMIN and agency_code is None:
-        raise RuleViolated(f"a {staff_role} must belong to an agency")
-    agency_row = get_agency(session, agency_code) if agency_code else None
+    if member is None and full_name is None:
+        raise RuleViolated(
+            "staff_name is missing: a new member needs one",
+            key="field_required",
+            params={"field": "staff_name"},
+        )
+    if given_role is not None:
+        staff_role = given_role
+    else:  # kept on an update; a new member is staff
+        staff_role = Role(member.role) if member is not None else Role.STAFF
+    if agency is None and member is not None:  # kept: not given
+        agency_row = member.agency
+    else:
+        agency_code = (agency or "").strip() or None
+        agency_row = get_agency(session, agency_code) if agency_code else None
+    if staff_role is not Role.ADMIN and agency_row is None:
+        raise RuleViolated(
+            f"staff_agency is missing: a {staff_role} must belong to an agency (only an admin "
+            "may have none)",
+            key="field_required",
+            params={"field": "staff_agency"},
+        )
     left = member.agency if member is not None else None
     oversaw = member is not None and member.role == Role.SUPERVISOR.value
     if member is None:
@@ -122,7 +149,8 @@ def add_staff(
         session.add(member)
     # An update keeps a deactivated member deactivated (and their keys refused): only
     # ``set_staff_active`` (``staff activate``) brings someone back, and says so.
-    member.name = full_name
+    if full_name is not None:
+        member.name = full_name
     member.role = staff_role.value
     member.agency = agency_row
     if timezone is not None:

@@ -227,3 +227,42 @@ def test_cli_a_deactivated_officers_tickets_go_back_to_the_agency_queue(
     assert f"{code} is now in_progress" in ok(
         tanggap, "ticket", "act", code, "start", "--as", kabid
     )
+
+
+def test_cli_an_update_changes_only_the_options_given(
+    tanggap: CliRunner, database: Database, wide: None
+) -> None:
+    """A tester's report: `staff add EMAIL --name X --update --agency DSDA` applied --role's
+    default and silently demoted a supervisor to staff, and a rename alone (`--update --name`)
+    was refused with "a staff must belong to an agency", naming no option. With --update what
+    is not given keeps its value; a missing value is refused naming its option."""
+    sup = _member(tanggap, "Sup", "supervisor", "DBM")
+    ok(tanggap, "staff", "timezone", sup, "WITA")
+
+    moved = ok(tanggap, "staff", "add", sup, "--name", "Sup", "--update", "--agency", "DSDA")
+    renamed = ok(tanggap, "staff", "add", sup, "--update", "--name", "Sup Baru")
+
+    assert moved.splitlines()[0] == f"{sup}: supervisor of DSDA, time zone Asia/Makassar"
+    assert renamed == f"{sup}: supervisor of DSDA, time zone Asia/Makassar\n"
+    (row,) = [r for r in json.loads(ok(tanggap, "staff", "list", "--json")) if r["email"] == sup]
+    assert (row["name"], row["role"], row["agency"], row["timezone"]) == (
+        "Sup Baru", "supervisor", "DSDA", "Asia/Makassar",
+    )  # fmt: skip
+    # An admin of no agency made staff must be given one: the error names the option.
+    assert ok(tanggap, "staff", "add", sup, "--update", "--role", "admin", "--agency", "") == (
+        f"{sup}: admin of no agency, time zone Asia/Makassar\n"
+    )
+    line = refused(tanggap, "staff", "add", sup, "--update", "--role", "staff")
+    assert line == (
+        "error: --agency is missing: a staff must belong to an agency (only an admin may have none)"
+    )
+    newcomer = f"baru-{uuid.uuid4().hex[:8]}@dbm.example"
+    assert refused(tanggap, "staff", "add", newcomer, "--agency", "DBM") == (
+        "error: --name is missing: a new member needs one"
+    )
+    assert refused(tanggap, "staff", "add", newcomer, "--name", "Baru") == (
+        "error: --agency is missing: a staff must belong to an agency (only an admin may have none)"
+    )
+    (row,) = [r for r in json.loads(ok(tanggap, "staff", "list", "--json")) if r["email"] == sup]
+    assert (row["role"], row["agency"]) == ("admin", None)
+    assert newcomer not in ok(tanggap, "staff", "list")

@@ -33,12 +33,19 @@ HOME_VARIABLE = "TANGGAP_HOME"
 LOCK_FILE = "serve.lock"
 #: What a running serve tells the others: ``{"pid": …, "public_base_url": …, "listening": …}``.
 STATE_FILE = "serve.json"
+#: What a ``TANGGAP_*`` variable set blank is told (unset, a setting takes its default).
+BLANK = "is empty: unset it, or give a value"
 
 
 def home_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The data directory, absolute: ``TANGGAP_HOME``, else ``.tanggap`` in the working
-    directory."""
+    directory. Set blank (empty or spaces), it is refused as every blank ``TANGGAP_*`` setting
+    is (``settings.blank_variables``): not a folder named "   ", nor the default unseen."""
     given = (os.environ if environ is None else environ).get(HOME_VARIABLE)
+    if given is not None and not given.strip():
+        from engine.errors import ConfigurationError
+
+        raise ConfigurationError(f"{HOME_VARIABLE}: {BLANK}")
     return Path(given or Path.cwd() / ".tanggap").resolve()
 
 

@@ -39,7 +39,7 @@ from sqlalchemy.exc import ArgumentError
 
 from engine.db import not_a_database, sqlite_file
 from engine.errors import ConfigurationError, RuleViolated
-from engine.installation import home_dir, running_serve_base_url
+from engine.installation import BLANK, HOME_VARIABLE, home_dir, running_serve_base_url
 from engine.text import LIMITS, NOT_DELIVERABLE, clean_email
 from engine.zones import checked_zone
 
@@ -195,7 +195,7 @@ class Settings(BaseSettings):
             not value.startswith(("https://", "http://"))
             or not all(part in value for part in ("{z}", "{x}", "{y}"))
         ):
-            raise ValueError("a tile URL like https://host/{z}/{x}/{y}.png, or empty for none")
+            raise ValueError("a tile URL like https://host/{z}/{x}/{y}.png, or unset for none")
         return value
 
     @field_validator("submit_rate_limit", "follow_up_rate_limit", "follow_up_client_rate_limit")
@@ -243,7 +243,7 @@ class Settings(BaseSettings):
             return None
         secret = value.get_secret_value()
         if not secret.strip():
-            raise ValueError("is empty: unset it, or give the value")
+            raise ValueError(BLANK)
         if not secret.isprintable():
             raise ValueError("has a control character (a newline pasted with it?)")
         return value
@@ -502,9 +502,29 @@ def _nan(error: Any) -> bool:
         return False
 
 
+def blank_variables(environ: Mapping[str, str]) -> list[str]:
+    """The settings (``TANGGAP_HOME`` too) set blank in ``environ``: empty, or spaces only.
+
+    One rule for all: a blank value is refused, naming the variable, whatever the setting
+    (unset, each takes its default). Left to each setting's type, an empty value was refused
+    by some (a number, TANGGAP_SENDGRID_API_KEY), read as unset by others
+    (TANGGAP_OPERATOR_EMAIL, TANGGAP_HOME) and taken literally by a few (TANGGAP_MEDIA_DIR="" is
+    the working directory, TANGGAP_HOME="   " a folder named by three spaces)."""
+    names = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {HOME_VARIABLE}
+    # pydantic-settings reads the variables whatever their case (tanggap_media_dir).
+    return sorted(
+        {name.upper() for name, value in environ.items() if name.upper() in names}
+        - {name.upper() for name, value in environ.items() if value.strip()}
+    )
+
+
 def load_settings() -> Settings:
     """Settings from the environment, or ``ConfigurationError`` naming the variable that is
-    wrong (its value is not repeated: it may be a password in a URL)."""
+    wrong (its value is not repeated: it may be a password in a URL). A blank one is refused
+    before any is read (``blank_variables``)."""
+    blank = blank_variables(os.environ)
+    if blank:
+        raise ConfigurationError("; ".join(f"{name}: {BLANK}" for name in blank))
     try:
         return _with_serve_base_url(Settings())
     except ValidationError as exc:

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from engine.settings import Settings
 
 SECRET = "s3cretPassw0rd"
 
@@ -112,3 +113,41 @@ def test_cli_a_folder_nothing_can_be_made_in_refuses_every_command_naming_it(
     assert result.stderr.startswith(f"error: {variable}: ")
     assert "'/proc'" in result.stderr and result.stderr.count("\n") == 1
     assert result.stdout == ""
+
+
+def _every_setting() -> list[str]:
+    return [*sorted(f"TANGGAP_{name.upper()}" for name in Settings.model_fields), "TANGGAP_HOME"]
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+@pytest.mark.parametrize("variable", _every_setting())
+def test_cli_a_blank_setting_is_refused_naming_it_whichever_it_is(
+    tanggap: CliRunner, monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """A tester's report: TANGGAP_OPERATOR_EMAIL="" was taken as unset, TANGGAP_SENDGRID_API_KEY=""
+    refused, TANGGAP_HOME="" silently the default and TANGGAP_HOME="   " a folder named by three
+    spaces. One rule for every setting: blank is refused, naming the variable (unset: the
+    default)."""
+    monkeypatch.setenv(variable, value)
+
+    result = tanggap.invoke(app, ["staff", "list"])
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: {variable}: is empty: unset it, or give a value\n"
+    assert result.stdout == ""
+
+
+def test_serve_with_a_blank_home_makes_no_folder_and_starts_nothing(tmp_path: Path) -> None:
+    """`TANGGAP_HOME="   " tanggap serve` made a folder named "   " holding serve.lock."""
+    env = os.environ | {
+        "TANGGAP_HOME": "   ",
+        "TANGGAP_DATABASE_URL": f"sqlite:///{tmp_path / 'tanggap.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "serve", "--port", "0", "--prefect-port", "0"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "error: TANGGAP_HOME: is empty: unset it, or give a value\n"
+    assert done.stdout == ""
+    assert list(tmp_path.iterdir()) == []

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from cli.choices import choice
 from cli.context import console, database, fail, now, print_rows, reported_errors, settings
 from engine.errors import StaffExists, StaffNotFound
-from engine.lifecycle import STAFF_ROLES, Role
-from engine.models import ApiKey, Staff
+from engine.lifecycle import RULES_BY_TRIGGER, STAFF_ROLES, Role, State, Trigger
+from engine.models import Agency, ApiKey, Staff, Ticket
 from engine.staff import (
     add_staff,
     find_staff,
+    has_active_staff,
     held_tickets,
     officer_tickets,
     set_staff_active,
@@ -89,7 +90,7 @@ def add(
         before = find_staff(session, email) if update else None
         left = before.agency if before is not None else None
         was = (before.role, before.agency_id) if before is not None else None
-        held = [t.code for t in held_tickets(session, before, left)] if before and left else []
+        held = held_tickets(session, before, left) if before and left else []
         try:
             member = add_staff(
                 session,
@@ -116,16 +117,16 @@ def add(
             )
         if was is not None and was != (member.role, member.agency_id):
             moved = left is not None and left.id != member.agency_id
-            _say_moved(session, member, left.code if left and moved else "", held)
+            _say_moved(session, member, left if moved else None, held)
 
 
 #: The engine's fields as ``staff add`` takes them (``staff_agency is missing`` → ``--agency
 #: is missing``): an operator reads the option to give, not the engine's name for it.
-def _say_moved(session: Session, member: Staff, left: str, held: list[str]) -> None:
+def _say_moved(session: Session, member: Staff, left: Agency | None, held: list[Ticket]) -> None:
     """What a move or a change of role did beyond the account: the tickets of the agency they
-    left (``left``; empty: none) that have no officer now, and the api keys that follow them."""
-    if held and left:
-        _say_released(left, held)
+    left (``left``; None: none) that have no officer now, and the api keys that follow them."""
+    if held and left is not None:
+        _say_released(session, left, held)
     keys = session.scalar(
         select(func.count())
         .select_from(ApiKey)
@@ -146,15 +147,53 @@ def _say_moved(session: Session, member: Staff, left: str, held: list[str]) -> N
         )
 
 
-def _say_released(agency: str, held: list[str]) -> None:
-    """The tickets of ``agency`` handed back to its queue (``staff.hand_back``): who must name
-    their next officer, and how."""
+def _act(trigger: Trigger, options: str) -> str:
+    """The ``ticket act`` line that fires ``trigger``, ``--note WHY`` in it when the lifecycle
+    asks a reason of it (a transfer does)."""
+    why = " --note WHY" if RULES_BY_TRIGGER[trigger].reason_required else ""
+    return f"tanggap ticket act CODE {trigger.value} {options}{why} --as YOUR_EMAIL"
+
+
+def _say_released(session: Session, agency: Agency, held: list[Ticket]) -> None:
+    """The tickets of ``agency`` handed back to its queue (``staff.hand_back``): what they need
+    next, and how. A new officer of the agency, when it has one to name; an agency the
+    catalogue no longer has cannot take one, and one with no active member left has nobody to
+    name: its tickets are to be moved to an agency in force, as the catalogue load's warning
+    says of what a retired agency holds (``catalogue.store.retired_holding``). A ticket handed
+    back always has been assigned (only assign, transfer and start name an officer): to move it
+    is to transfer it, once resumed if it is on hold."""
     one = len(held) == 1
-    console.print(
-        f"{counted(len(held), 'open ticket')} of {agency} {'has' if one else 'have'} no "
-        f"officer now and {'needs' if one else 'need'} a new one: {', '.join(held)} "
-        f"(tanggap ticket act CODE reassign --officer EMAIL --as YOUR_EMAIL)"
+    codes = ", ".join(t.code for t in held)
+    paused = sum(t.state == State.ON_HOLD for t in held)
+    lost = (
+        f"{counted(len(held), 'open ticket')} of {agency.code} {'has' if one else 'have'} no "
+        "officer now"
     )
+    resumed = (
+        ""
+        if not paused
+        else "; it is on hold: resume it first"
+        if one
+        else "; one is on hold: resume it first"
+        if paused == 1
+        else f"; {paused} are on hold: resume them first"
+    )
+    move = (
+        f"move {'it' if one else 'them'} to an agency in force "
+        f"({_act(Trigger.TRANSFER, '--agency AGENCY')}{resumed})"
+    )
+    reassign = _act(Trigger.REASSIGN, "--officer EMAIL")
+    if not agency.active:
+        said = f"{lost}, and {agency.code} is no longer in the catalogue: {codes}; {move}"
+    elif not has_active_staff(session, agency):
+        said = (
+            f"{lost}, and {agency.code} has no active staff left to name: {codes}; add one "
+            f"(tanggap staff add EMAIL --name NAME --agency {agency.code}) and reassign "
+            f"{'it' if one else 'them'} ({reassign}), or {move}"
+        )
+    else:
+        said = f"{lost} and {'needs' if one else 'need'} a new one: {codes} ({reassign})"
+    console.print(said)
 
 
 @app.command("timezone")
@@ -179,9 +218,9 @@ def _set_active(email: str, active: bool) -> None:
         before = find_staff(session, email)
         was_active = before.active if before is not None else None
         # What deactivation hands back to each agency's queue (``set_staff_active``).
-        held: dict[str, list[str]] = {}
+        held: dict[Agency, list[Ticket]] = {}
         for ticket in officer_tickets(session, before) if before and not active else []:
-            held.setdefault(ticket.agency.code, []).append(ticket.code)
+            held.setdefault(ticket.agency, []).append(ticket)
         member = set_staff_active(session, email, active=active, now=now())
         state = "active" if active else "deactivated"
         if was_active == active:  # nothing changed: say so rather than claim it was done
@@ -201,8 +240,8 @@ def _set_active(email: str, active: bool) -> None:
                 else f"{'works' if one else 'work'} again"
             )
             console.print(f"{counted(keys, 'api key')} of theirs {then}")
-        for agency, codes in held.items():
-            _say_released(agency, codes)
+        for agency, tickets in held.items():
+            _say_released(session, agency, tickets)
 
 
 @app.command("deactivate")

@@ -201,6 +201,14 @@ def held_tickets(session: Session, member: Staff, agency: Agency) -> list[Ticket
     )
 
 
+def has_active_staff(session: Session, agency: Agency) -> bool:
+    """Whether ``agency`` has an active member, who could be named a ticket's officer."""
+    found = session.scalar(
+        select(Staff.id).where(Staff.agency_id == agency.id, Staff.active.is_(True)).limit(1)
+    )
+    return found is not None
+
+
 def officer_tickets(session: Session, member: Staff) -> list[Ticket]:
     """The open tickets, of any agency, that name ``member`` as their officer, oldest first."""
     return list(
@@ -242,8 +250,18 @@ def hand_back(
 
     what_id, what_en = what
     for ticket in held:
-        agency = ticket.agency.code
         ticket.officer = None
+        agency = ticket.agency.code
+        # An agency the catalogue no longer has takes no new officer's work: the ticket is to
+        # be moved (the catalogue load's warning says the same of what it left behind).
+        needs_id, needs_en = (
+            (f"petugas baru dari {agency}", f"a new officer of {agency}")
+            if ticket.agency.active
+            else (
+                f"dipindahkan ke instansi yang berlaku ({agency} tidak ada lagi di katalog)",
+                f"moving to an agency in force ({agency} is no longer in the catalogue)",
+            )
+        )
         tickets.write_transition(
             session,
             ticket,
@@ -252,8 +270,8 @@ def hand_back(
             actor=Actor.system(),
             # staff read it on the timeline and in mail, in both languages as all staff words
             note=(
-                f"{member.name} {what_id}: laporan ini perlu petugas baru dari {agency} / "
-                f"{member.name} {what_en}: this ticket needs a new officer of {agency}"
+                f"{member.name} {what_id}: laporan ini perlu {needs_id} / "
+                f"{member.name} {what_en}: this ticket needs {needs_en}"
             ),
             public=False,
             data={"officer": {"from": member.email, "to": None}},

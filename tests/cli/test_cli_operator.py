@@ -461,7 +461,11 @@ def test_cli_staff_deactivate_then_activate(tanggap: CliRunner, submit, officer:
     started = ok(tanggap, "ticket", "act", code, "start", "--as", officer)
 
     assert f"{officer} is deactivated" in out
-    assert f"1 open ticket of DBM has no officer now and needs a new one: {code}" in out
+    # The officer was DBM's only active member: nobody is left to reassign it to.
+    assert (
+        f"1 open ticket of DBM has no officer now, and DBM has no active staff left to name: "
+        f"{code}; add one" in out
+    )
     assert again == f"{officer} was already deactivated\n"
     assert active_again == f"{officer} was already active\n"
     assert line == f"error: staff account {officer} is deactivated"

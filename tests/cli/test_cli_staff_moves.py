@@ -9,13 +9,19 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from pathlib import Path
 
+import yaml
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from engine.db import Database
 from engine.keys import authenticate
+from engine.models import Agency, Staff
 
 from .test_cli_operator import MONAS, ok, refused
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _member(tanggap: CliRunner, name: str, role: str, agency: str) -> str:
@@ -266,3 +272,101 @@ def test_cli_an_update_changes_only_the_options_given(
     (row,) = [r for r in json.loads(ok(tanggap, "staff", "list", "--json")) if r["email"] == sup]
     assert (row["role"], row["agency"]) == ("admin", None)
     assert newcomer not in ok(tanggap, "staff", "list")
+
+
+def _filed(tanggap: CliRunner, committed: list[str], category: str, kepala: str) -> str:
+    code = ok(
+        tanggap, "ticket", "submit", "--quiet", "--category", category, *MONAS,
+        "--description", f"laporan {category}",
+    ).split()[0]  # fmt: skip
+    committed.append(code)
+    ok(tanggap, "ticket", "act", code, "verify", "--as", kepala)
+    return code
+
+
+def _without_agency(tmp_path: Path, agency: str) -> Path:
+    """The shipped catalogue without ``agency`` and what only it handles."""
+    data = yaml.safe_load((ROOT / "catalogue" / "jakarta.yaml").read_text())
+    gone = {c["code"] for c in data["categories"] if c["agency"] == agency}
+    data["agencies"] = [a for a in data["agencies"] if a["code"] != agency]
+    data["categories"] = [c for c in data["categories"] if c["code"] not in gone]
+    data["routing"] = [
+        r for r in data["routing"] if r["agency"] != agency and r["category"] not in gone
+    ]
+    for policy in data["policies"]:
+        policy["categories"] = [c for c in policy.get("categories", []) if c not in gone]
+    reduced = tmp_path / "reduced.yaml"
+    reduced.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return reduced
+
+
+def test_cli_a_deactivated_officers_tickets_of_a_retired_agency_are_to_be_moved(
+    tanggap: CliRunner, committed: list[str], tmp_path: Path, wide: None
+) -> None:
+    """A tester's report: with DSDA gone from the catalogue, `staff deactivate` of its officer
+    handed her tickets to DSDA's queue and said to `reassign --officer EMAIL`, which no member
+    of DSDA could take. The advice is the catalogue load's: move them to an agency in force."""
+    kepala = _member(tanggap, "Kepala", "supervisor", "DSDA")
+    sri = _member(tanggap, "Sri", "staff", "DSDA")
+    admin = _member(tanggap, "Admin", "admin", "")
+    waiting, paused = (_filed(tanggap, committed, "flood", kepala) for _ in range(2))
+    for code in (waiting, paused):
+        ok(tanggap, "ticket", "act", code, "assign", "--as", kepala, "--officer", sri)
+    ok(tanggap, "ticket", "act", paused, "start", "--as", sri)
+    ok(tanggap, "ticket", "act", paused, "hold", "--as", sri, "--note", "menunggu pompa")
+    try:
+        ok(tanggap, "config", "load", str(_without_agency(tmp_path, "DSDA")))
+
+        out = ok(tanggap, "staff", "deactivate", sri)
+
+        assert " ".join(out.split()) == (
+            f"{sri} is deactivated "
+            f"2 open tickets of DSDA have no officer now, and DSDA is no longer in the "
+            f"catalogue: {waiting}, {paused}; move them to an agency in force (tanggap ticket "
+            "act CODE transfer --agency AGENCY --note WHY --as YOUR_EMAIL; one is on hold: "
+            "resume it first)"
+        )
+        assert "reassign" not in out
+        assert (
+            "Sri was deactivated: this ticket needs moving to an agency in force (DSDA is no "
+            "longer in the catalogue)"
+        ) in ok(tanggap, "ticket", "show", waiting)
+        # The advice, followed as said, moves them.
+        ok(tanggap, "ticket", "act", waiting, "transfer", "--agency", "DBM", "--note",
+           "DSDA dibubarkan", "--as", admin)  # fmt: skip
+        ok(tanggap, "ticket", "act", paused, "resume", "--as", admin)
+        ok(tanggap, "ticket", "act", paused, "transfer", "--agency", "DBM", "--note",
+           "DSDA dibubarkan", "--as", admin)  # fmt: skip
+    finally:
+        ok(tanggap, "config", "load", str(ROOT / "catalogue" / "jakarta.yaml"))
+    listed = json.loads(ok(tanggap, "ticket", "list", "--agency", "DBM", "--json"))
+    assert {waiting, paused} <= {t["code"] for t in listed}
+
+
+def test_cli_a_deactivated_officers_tickets_of_an_agency_left_without_staff(
+    tanggap: CliRunner, database: Database, committed: list[str], wide: None
+) -> None:
+    """The last active member of an agency deactivated: nobody of it can be named officer, so
+    `reassign --officer EMAIL` alone would not do; the advice says to add one, or move them."""
+    with database.reading() as session:
+        already = session.scalar(
+            select(func.count()).select_from(Staff).join(Agency)
+            .where(Agency.code == "DINKES", Staff.active.is_(True))
+        )  # fmt: skip
+    assert already == 0, "the test needs DINKES to have no active staff of other tests"
+    kepala = _member(tanggap, "Kepala", "supervisor", "DINKES")
+    tono = _member(tanggap, "Tono", "staff", "DINKES")
+    code = _filed(tanggap, committed, "mosquito_breeding", kepala)
+    ok(tanggap, "ticket", "act", code, "assign", "--as", kepala, "--officer", tono)
+    ok(tanggap, "staff", "deactivate", kepala)
+
+    out = ok(tanggap, "staff", "deactivate", tono)
+
+    assert " ".join(out.split()) == (
+        f"{tono} is deactivated "
+        f"1 open ticket of DINKES has no officer now, and DINKES has no active staff left to "
+        f"name: {code}; add one (tanggap staff add EMAIL --name NAME --agency DINKES) and "
+        "reassign it (tanggap ticket act CODE reassign --officer EMAIL --as YOUR_EMAIL), or "
+        "move it to an agency in force (tanggap ticket act CODE transfer --agency AGENCY "
+        "--note WHY --as YOUR_EMAIL)"
+    )

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.text import Text
-from sqlalchemy import inspect
 from typer._click.exceptions import BadParameter, MissingParameter
 
 from cli import (
@@ -58,6 +57,7 @@ from engine.lifecycle import mermaid
 from engine.models import Staff
 from engine.routing import refuse_number, shown_bound
 from engine.staff import find_staff
+from engine.text import counted
 
 
 class OneLineErrors(typer.core.TyperGroup):
@@ -300,17 +300,36 @@ def _main(
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create the database, or migrate it to the newest schema; says what it did."""
+def db_upgrade(
+    into_existing: Annotated[
+        bool,
+        typer.Option(
+            "--into-existing",
+            help="create Tanggap's tables in a database that already holds other tables "
+            "(refused without it)",
+        ),
+    ] = False,
+) -> None:
+    """Create the database, or migrate it to the newest schema; says what it did.
+
+    A database holding tables but no Tanggap schema is refused unless --into-existing is given;
+    one at a revision that is not Tanggap's is refused."""
     with reported_errors():
         db = database(create=True)
+        already = schema.check_upgradable(db.engine, into_existing=into_existing)
         before = schema.current_revision(db.engine)
         schema.upgrade(db.engine)
         after = schema.current_revision(db.engine)
         where = schema.where(db.engine)
         if before is None:
-            tables = len(inspect(db.engine).get_table_names()) - 1  # without alembic_version
-            console.print(f"created the database at {where}: {tables} tables, revision {after}")
+            made = len(set(schema.tables(db.engine)) - set(already))
+            if already:  # --into-existing
+                console.print(
+                    f"created Tanggap's {made} tables in the database at {where}, beside the "
+                    f"{counted(len(already), 'table')} already there: revision {after}"
+                )
+            else:
+                console.print(f"created the database at {where}: {made} tables, revision {after}")
             console.print("next: tanggap config load catalogue/jakarta.yaml")
         elif before != after:
             console.print(f"migrated the database at {where} from revision {before} to {after}")

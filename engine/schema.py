@@ -71,6 +71,16 @@ def revision(url: str, message: str) -> None:
 
 
 @cache
+def known_revisions() -> frozenset[str]:
+    """Every revision of the migrations shipped with this code."""
+    found = (
+        re.search(r'^revision[^=]*= "([^"]+)"', path.read_text(encoding="utf-8"), re.M)
+        for path in _VERSIONS.glob("*.py")
+    )
+    return frozenset(match.group(1) for match in found if match)
+
+
+@cache
 def head_revision() -> str:
     """The newest migration shipped with this code (the chain is linear: the one revision no
     other revision names as its parent)."""
@@ -96,6 +106,49 @@ def current_revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def tables(engine: Engine) -> list[str]:
+    """The tables and views of the database's default schema (``public`` on PostgreSQL; not
+    SQLite's own), Alembic's ``alembic_version`` left out."""
+    with engine.connect() as connection:
+        found = inspect(connection)
+        names = set(found.get_table_names()) | set(found.get_view_names())
+    return sorted(names - {"alembic_version"})
+
+
+def _unknown_revision(engine: Engine, current: str) -> DatabaseNotReady:
+    return DatabaseNotReady(
+        f"the database at {where(engine)} is at revision {current[:40]!r}, which is none of "
+        "this version of Tanggap's: it belongs to a newer Tanggap or to another application; "
+        "point TANGGAP_DATABASE_URL at Tanggap's database"
+    )
+
+
+def check_upgradable(engine: Engine, *, into_existing: bool = False) -> list[str]:
+    """Before ``upgrade``: refuse a database that is not Tanggap's, rather than mix Tanggap's
+    tables into it. A database at a revision Tanggap does not know (another application's
+    Alembic, a newer Tanggap) is refused; so is one that has tables but no revision (another
+    application's, or an unrelated schema), unless ``into_existing`` says to add Tanggap's
+    tables beside them. Returns the tables already there when Tanggap has no schema in it yet
+    (empty for a new database)."""
+    current = current_revision(engine)
+    if current is not None:
+        if current not in known_revisions():
+            raise _unknown_revision(engine, current)
+        return []
+    present = tables(engine)
+    if present and not into_existing:
+        shown = ", ".join(present[:3]) + (
+            f" and {len(present) - 3} more" if len(present) > 3 else ""
+        )
+        raise DatabaseNotReady(
+            f"the database at {where(engine)} already holds {len(present)} "
+            f"table{'s' if len(present) > 1 else ''} ({shown}) and no Tanggap schema: point "
+            "TANGGAP_DATABASE_URL at a new or empty database, or add --into-existing to create "
+            "Tanggap's tables beside them"
+        )
+    return present
+
+
 def where(engine: Engine) -> str:
     """The database's URL for people: no password (``db.shown_url``)."""
     return shown_url(engine.url)
@@ -112,6 +165,8 @@ def check_ready(engine: Engine) -> None:
         raise DatabaseNotReady(
             f"the database at {where(engine)} is not set up: run `tanggap db upgrade`"
         )
+    if current not in known_revisions():
+        raise _unknown_revision(engine, current)
     if current != head_revision():
         raise DatabaseNotReady(
             f"the database at {where(engine)} is at revision {current}, this version needs "

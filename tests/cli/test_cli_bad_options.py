@@ -50,7 +50,7 @@ VALID: dict[str, list[str]] = {
     "areas locate": ["areas", "locate", "-6.1754", "106.8272"],
 }  # fmt: skip
 #: Commands that only read, or write only by design with no options to get wrong.
-NO_PARAMETERS = {"db upgrade", "lifecycle", "demo"}
+NO_PARAMETERS = {"lifecycle", "demo"}
 
 
 def commands() -> Iterator[tuple[str, Any]]:

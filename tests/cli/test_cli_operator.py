@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -308,6 +309,59 @@ def test_cli_db_upgrade_new_database_says_what_it_created(
     assert re.match(rf"created the database at sqlite:///{path}: \d+ tables, revision \d+", first)
     assert second.startswith(f"the database at sqlite:///{path} is up to date (revision ")
     assert "No such" not in ok(tanggap, "ticket", "list")  # usable at once
+
+
+def test_cli_db_upgrade_refuses_a_database_holding_other_tables_unless_told(
+    tanggap: CliRunner, environment, tmp_path: Path
+) -> None:
+    """A tester's report: `db upgrade` of an SQLite file (or PostgreSQL database) holding
+    another application's tables said "created the database … 22 tables" and mixed Tanggap's
+    tables in without a word. It is refused, nothing written, unless --into-existing."""
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as shop:
+        shop.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        shop.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+    environment(DATABASE_URL=f"sqlite:///{path}")
+
+    line = refused(tanggap, "db", "upgrade")
+
+    assert line == (
+        f"error: the database at sqlite:///{path} already holds 2 tables (customers, orders) and "
+        "no Tanggap schema: point TANGGAP_DATABASE_URL at a new or empty database, or add "
+        "--into-existing to create Tanggap's tables beside them"
+    )
+    with sqlite3.connect(path) as shop:
+        names = [r[0] for r in shop.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert sorted(names) == ["customers", "orders"]
+
+    made = ok(tanggap, "db", "upgrade", "--into-existing")
+
+    assert re.match(
+        rf"created Tanggap's \d+ tables in the database at sqlite:///{path}, beside the 2 "
+        r"tables already there: revision \d+\n",
+        made,
+    )
+    assert "is up to date" in ok(tanggap, "db", "upgrade")
+    assert "No such" not in ok(tanggap, "ticket", "list")
+
+
+def test_cli_a_database_at_a_revision_that_is_not_tanggaps_is_refused_by_every_command(
+    tanggap: CliRunner, environment, tmp_path: Path
+) -> None:
+    """Another application's Alembic revision made `db upgrade` fail with "unexpected
+    CommandError", and every other command advise `run tanggap db upgrade`."""
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as other:
+        other.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        other.execute("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
+    environment(DATABASE_URL=f"sqlite:///{path}")
+
+    for command in (["db", "upgrade"], ["db", "upgrade", "--into-existing"], ["ticket", "list"]):
+        assert refused(tanggap, *command) == (
+            f"error: the database at sqlite:///{path} is at revision 'ae1027a6acf', which is "
+            "none of this version of Tanggap's: it belongs to a newer Tanggap or to another "
+            "application; point TANGGAP_DATABASE_URL at Tanggap's database"
+        )
 
 
 @pytest.mark.parametrize(

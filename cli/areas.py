@@ -44,7 +44,7 @@ def _mapping(
     levels: list[str] | None,
 ) -> BoundaryMapping:
     base = (
-        parse_mapping(text_file(mapping_file), source=str(mapping_file))
+        parse_mapping(text_file(mapping_file, "--mapping"), source=str(mapping_file))
         if mapping_file
         else BoundaryMapping()
     )

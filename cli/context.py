@@ -200,20 +200,23 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code=code)
 
 
-def text_file(path: Path) -> str:
-    """A YAML or JSON file given on the command line, as text; a file that is not UTF-8 text
-    is one line naming it (``error: 'x.yaml' is UTF-16 text; save it as UTF-8``)."""
+def text_file(path: Path, param: str) -> str:
+    """A YAML or JSON file given on the command line as ``param`` (the argument ``file``, the
+    option ``--mapping``), as text; a file that is not UTF-8 text is one line naming the
+    parameter, then the file, as click names them (``error: … Invalid value for 'file':
+    x.yaml is UTF-16 text; save it as UTF-8``)."""
+    hint = f"'{param}'"
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise typer.BadParameter("is UTF-16 text; save it as UTF-8", param_hint=f"'{path}'")
+        raise typer.BadParameter(f"{path} is UTF-16 text; save it as UTF-8", param_hint=hint)
     if b"\x00" in raw[:8192]:
-        raise typer.BadParameter("is not a text file", param_hint=f"'{path}'")
+        raise typer.BadParameter(f"{path} is not a text file", param_hint=hint)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise typer.BadParameter(
-            f"is not UTF-8 text (line {line}); save it as UTF-8", param_hint=f"'{path}'"
+            f"{path} is not UTF-8 text (line {line}); save it as UTF-8", param_hint=hint
         ) from None
 
 

@@ -351,7 +351,7 @@ def config_load(
 ) -> None:
     """Load (or reload) the service catalogue; loading the same file twice changes nothing."""
     with reported_errors():
-        text = text_file(file)
+        text = text_file(file, "file")
         with database().transaction() as session:
             summary = load_catalogue(session, text, source=str(file), now=now())
     print_load_summary(summary, f"{file}: catalogue unchanged")

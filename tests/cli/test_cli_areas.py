@@ -299,7 +299,9 @@ FEATURE = {
 GEOJSON = json.dumps({"type": "FeatureCollection", "features": [FEATURE]})
 
 
-NOT_UTF8 = "tanggap {cmd}: Invalid value for '{f}': is not UTF-8 text (line 1); save it as UTF-8"
+NOT_UTF8 = (
+    "tanggap {cmd}: Invalid value for '{p}': {f} is not UTF-8 text (line 1); save it as UTF-8"
+)
 
 
 @pytest.mark.parametrize(
@@ -314,7 +316,7 @@ NOT_UTF8 = "tanggap {cmd}: Invalid value for '{f}': is not UTF-8 text (line 1); 
          "found character '\\t' that cannot start any token"),
         ("mapping", "m.yaml", b"code: k\xe9\n", NOT_UTF8),
         ("mapping", "m.yaml", b"\xff\xfec\x00",
-         "tanggap {cmd}: Invalid value for '{f}': is UTF-16 text; save it as UTF-8"),
+         "tanggap {cmd}: Invalid value for '{p}': {f} is UTF-16 text; save it as UTF-8"),
         ("geojson", "a.geojson", b'{"type": "FeatureCollection", "features": [\n',
          "{f}:2:1: not valid JSON: Expecting value"),
         ("config", "c.yaml", b"agencies:\n  - code: [x\n", "{f}:3: not valid YAML: "
@@ -346,7 +348,8 @@ def test_cli_file_that_does_not_parse_is_one_line_naming_file_and_line(
     }[command]
     result = tanggap.invoke(app, args, prog_name="tanggap")
     assert result.exit_code == 2
-    shown = expected.format(f=bad, cmd=" ".join(args[:2]))
+    param = "--mapping" if command == "mapping" else "file"  # the argument or option, then the file
+    shown = expected.format(f=bad, cmd=" ".join(args[:2]), p=param)
     assert result.stderr == f"error: {shown}\n"
 
 

@@ -477,14 +477,17 @@ def cross_check(
             ref(("policies", i, "categories", j), code, categories, "category")
     if spec.policies and (spec.policies[-1].categories or spec.policies[-1].priorities):
         problems.append((("policies", len(spec.policies) - 1), "the last policy must match all"))
+    misshapen: set[int] = set()  # said once here: building them below would say it again
     for i, ladder in enumerate(spec.ladders):
         percents = [level.percent for level in ladder.levels]
         if percents != sorted(set(percents)):
             problems.append((("ladders", i, "levels"), "levels must rise strictly in percent"))
+            misshapen.add(i)
         keys = [level.key or level.name for level in ladder.levels]
         if len(set(keys)) != len(keys):
             problems.append((("ladders", i, "levels"), "level keys (or names) must be distinct"))
-    problems.extend(_check_sla(spec))
+            misshapen.add(i)
+    problems.extend(_check_sla(spec, misshapen))
     problems.extend(_check_withheld(spec, agencies))
     return problems
 
@@ -573,9 +576,11 @@ def _check_offices(
     return {office.code for office in planned}
 
 
-def _check_sla(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
+def _check_sla(spec: CatalogueSpec, misshapen: set[int]) -> list[tuple[Loc, str]]:
     """Build every calendar, ladder and policy exactly as the clocks will, to catch what the
-    schema cannot see (an unknown time zone, overlapping spans, a bad duration)."""
+    schema cannot see (an unknown time zone, overlapping spans, a bad duration). The ladders
+    ``misshapen`` (their levels' percents or keys, already said) are not built: one mistake is
+    one line, and the policies naming them are not built either."""
     problems: list[tuple[Loc, str]] = []
     calendars, ladders = {}, {}
     for i, calendar in enumerate(spec.calendars):
@@ -584,6 +589,8 @@ def _check_sla(spec: CatalogueSpec) -> list[tuple[Loc, str]]:
         except (ValueError, KeyError) as exc:
             problems.append((("calendars", i), str(exc)))
     for i, ladder in enumerate(spec.ladders):
+        if i in misshapen:
+            continue
         try:
             ladders[ladder.code] = build_ladder(ladder.model_dump(mode="json"))
         except (ValueError, KeyError) as exc:

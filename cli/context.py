@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import event
@@ -405,9 +406,15 @@ PIPED_WIDTH = 1000
 
 def show_table(grid: Table) -> None:
     """Print ``grid``: as wide as the terminal, or one line a row when the output is not a
-    terminal (``PIPED_WIDTH``), as ``ps`` and ``kubectl`` do."""
+    terminal (``PIPED_WIDTH``), as ``ps`` and ``kubectl`` do. A terminal too narrow for the
+    table whole (its codes and times on one line each, every column there) gets one record per
+    block instead (``show_blocks``): rich would crop codes and times, and drop columns, in
+    silence."""
     if _folds():
-        console.print(grid)
+        if needed_width(grid) <= console.width:
+            console.print(grid)
+        else:
+            show_blocks(grid)
         return
     # A console of its own: ``print(width=…)`` never goes past the console's own width.
     Console(
@@ -419,6 +426,51 @@ def show_table(grid: Table) -> None:
         soft_wrap=True,
         force_terminal=False,
     ).print(grid)
+
+
+#: A word this long or shorter is never split across lines of a table cell: a date
+#: (2026-11-23), a time, an agency code. Longer ones (a category's code, an e-mail address) may
+#: be folded where the terminal is narrow.
+WORD_KEPT = 10
+
+
+def needed_width(grid: Table) -> int:
+    """The narrowest ``grid`` can be printed with nothing cut and no column dropped: each
+    column that does not wrap (codes, times: ``NO_WRAP``, ``DATE_HEADERS``) as wide as its
+    widest line, each other as its longest word up to ``WORD_KEPT``, its header's too; with the
+    columns' padding and the lines between them."""
+    _top, right, _bottom, left = grid.padding
+    width = (len(grid.columns) - 1 if grid.box else 0) + (2 if grid.box and grid.show_edge else 0)
+    for column in grid.columns:
+        cells = [column.header, *column.cells] if grid.show_header else list(column.cells)
+        sizes = [Measurement.get(console, console.options, cell) for cell in cells]
+        widest = max(
+            (m.maximum if column.no_wrap else min(m.minimum, WORD_KEPT) for m in sizes),
+            default=0,
+        )
+        width += widest + left + right
+    if not grid.pad_edge:  # no padding outside the first and last columns
+        width -= left + right
+    return width
+
+
+def show_blocks(grid: Table) -> None:
+    """``grid`` one record per block, a line per column (``header  value``, as ``ticket show``
+    has its fields), blank lines between records; an empty cell is left out. A value of several
+    lines, or longer than the terminal, continues under itself (``hanging``): whole, however
+    narrow the terminal."""
+    headers = [str(column.header) for column in grid.columns]
+    label = max((len(header) for header in headers), default=0)
+    if grid.title:
+        console.print(Text(hanging(str(grid.title), 0)))
+    rows = zip(*(list(column.cells) for column in grid.columns), strict=True)
+    for number, row in enumerate(rows):
+        if number or grid.title:
+            console.print()
+        for header, cell in zip(headers, row, strict=True):
+            value = cell.plain if isinstance(cell, Text) else str(cell)
+            if value.strip():
+                console.print(Text(f"{header:{label}} {hanging(value, label + 1)}"))
 
 
 def table(*columns: str, title: str | None = None) -> Table:

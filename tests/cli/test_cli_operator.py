@@ -956,10 +956,17 @@ def test_cli_note_visibility_defaults_in_help_match_what_the_timeline_records(
     assert not public & internal
 
 
+def _terminal(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    """A terminal ``width`` columns wide (``COLUMNS`` says a table folds to it, as a terminal's
+    own width does)."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setattr(context.console, "width", width)
+
+
 def test_cli_sla_check_at_80_columns_never_splits_a_date(
     tanggap: CliRunner, submit, officer: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(context.console, "width", 80)
+    _terminal(monkeypatch, 80)
     code, _token = submit()
     ok(tanggap, "ticket", "act", code, "verify", "--as", officer)
     ok(tanggap, "ticket", "act", code, "assign", "--as", officer)
@@ -975,6 +982,41 @@ def test_cli_sla_check_at_80_columns_never_splits_a_date(
     assert len(dates) >= 4 * 2 + 3  # started + deadline of each timer, stops, the pause
     assert re.search(r"stopped *\n *\d{4}-\d\d-\d\d \d\d:\d\d", out)
     assert re.search(r"paused", out)
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_cli_a_narrow_terminal_never_cuts_a_code_or_a_time_nor_drops_a_column(
+    tanggap: CliRunner, submit, officer: str, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """A tester's report: at COLUMNS=40 `ticket list` cut codes to JKT-H5JC and deadlines to
+    "2026-12-02 1" and dropped columns, `outbox list` dropped columns, and at 60 `sla check`
+    cropped its times, all in silence. Too narrow for the table whole, a listing is one record
+    per block; either way every code and every time is whole, every column there."""
+    code, _token = submit("--email", "warga@example.org")  # status mail: an outbox row
+    ok(tanggap, "ticket", "act", code, "verify", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "assign", "--as", officer, "--officer", officer)
+    ok(tanggap, "ticket", "act", code, "start", "--as", officer)
+    ok(tanggap, "ticket", "act", code, "hold", "--as", officer, "--note", "menunggu PLN")
+    listings = [
+        ("ticket", "list", "--officer", officer),
+        ("sla", "check", code),
+        ("outbox", "list", "--ticket", code),
+    ]
+    piped = {argv: ok(tanggap, *argv) for argv in listings}  # one line a row
+    _terminal(monkeypatch, width)
+
+    for argv in listings:
+        out = ok(tanggap, *argv)
+
+        assert max(len(line) for line in out.splitlines()) <= width, out
+        assert set(re.findall(r"JKT-\w{4}-\w{4}", out)) == {code}, out
+        moments = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", piped[argv])
+        assert moments and all(moment in out for moment in moments), out
+        assert re.findall(r"\d\d:\d\d", out) == re.findall(r"\d\d:\d\d", piped[argv]), out
+        # Nothing of any row is left out (a long word may fold across lines): every column.
+        rows = piped[argv].split("─\n", 1)[1]
+        flat = "".join(out.split())
+        assert all(word in flat for word in rows.split()), (rows, out)
 
 
 @pytest.mark.parametrize(

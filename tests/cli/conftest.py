@@ -47,6 +47,15 @@ def deactivate_staff_after(database: Database, newest: int) -> int:
 
 
 @pytest.fixture(autouse=True)
+def _output_piped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each CLI test reads the output a pipe gets, unless it sets ``COLUMNS`` itself: pytest-xdist
+    workers run with ``COLUMNS=80``, which the CLI takes for a terminal's width (tables folded to
+    it), so a test read other output under ``pytest -n auto`` than under plain ``pytest``."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _staff_added_leave(request: pytest.FixtureRequest) -> Iterator[None]:
     """No staff member a CLI test adds outlives it: members it committed to the suite's database
     (``staff add``, ``add_staff``), in the test or in its function-scoped fixtures, are

@@ -330,7 +330,7 @@ def test_cli_a_deactivated_officers_tickets_of_a_retired_agency_are_to_be_moved(
         assert (
             "Sri was deactivated: this ticket needs moving to an agency in force (DSDA is no "
             "longer in the catalogue)"
-        ) in ok(tanggap, "ticket", "show", waiting)
+        ) in " ".join(ok(tanggap, "ticket", "show", waiting).split())
         # The advice, followed as said, moves them.
         ok(tanggap, "ticket", "act", waiting, "transfer", "--agency", "DBM", "--note",
            "DSDA dibubarkan", "--as", admin)  # fmt: skip

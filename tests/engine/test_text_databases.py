@@ -125,7 +125,11 @@ def _run(session: Session, case: Case, settings: Settings, now: datetime, admin:
         )  # fmt: skip
     session.flush()
     row = session.execute(select(*TICKET_COLUMNS).where(Ticket.id == ticket.id)).one()
-    notes = session.scalars(select(TicketEvent.note).where(TicketEvent.ticket_id == ticket.id))
+    notes = session.scalars(
+        select(TicketEvent.note)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.seq)  # without it, PostgreSQL may return them in any order
+    )
     return ("stored", tuple(row), tuple(notes))
 
 

@@ -120,8 +120,6 @@ def add(
             _say_moved(session, member, left if moved else None, held)
 
 
-#: The engine's fields as ``staff add`` takes them (``staff_agency is missing`` → ``--agency
-#: is missing``): an operator reads the option to give, not the engine's name for it.
 def _say_moved(session: Session, member: Staff, left: Agency | None, held: list[Ticket]) -> None:
     """What a move or a change of role did beyond the account: the tickets of the agency they
     left (``left``; None: none) that have no officer now, and the api keys that follow them."""

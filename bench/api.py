@@ -7,7 +7,7 @@ Setup (not timed): a fresh database (SQLite: a file in a temporary directory; Po
 ``--pg-url`` database, public schema dropped and recreated; its name must contain ``bench`` or
 ``test``), ``schema.upgrade``, the Jakarta catalogue, and a table ``bench_inserts`` for the
 baseline. Two servers run as subprocesses, each uvicorn with one worker on 127.0.0.1 and a
-free port, started one after the other (never both at once):
+free port, both up for the whole run (an idle one costs nothing):
 
 * **tanggap**: ``api.app:create_app()`` — the real app, rate limit lifted for the run;
 * **bare**: a FastAPI app with the same JSON body model shape and one sync endpoint that
@@ -18,8 +18,11 @@ Load: ``--clients`` threads (default 32), each with its own keep-alive ``httpx.C
 a queue of requests; wall time over all of them gives requests/s, each request's time gives
 p50/p99. Submissions are JSON reports of traffic jams at random points in Kelurahan Gambir
 (seed fixed); each is routed, gets its SLA timers and looks for duplicates nearby. The GET
-fetches ``/api/v1/reports/{code}`` for codes submitted before, in random order. A warm-up of
-``--clients`` requests precedes each timed run. Nothing asserts on time; it prints.
+fetches ``/api/v1/reports/{code}`` for codes submitted before, in random order. After a warm-up
+(``--clients`` requests to each POST), the measurements run interleaved in ``--rounds`` rounds
+(bare INSERT, app stack + bare INSERT, submissions, bare GET, public GET), so each ratio is the
+median of per-round ratios taken seconds apart under the same load. Nothing asserts on time; it
+prints.
 """
 
 from __future__ import annotations
@@ -299,62 +302,97 @@ def _reports(rng: random.Random, n: int) -> list[dict[str, object]]:
     ]
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _pooled(results: list[Result]) -> Result:
+    """One row of the table from a measurement's rounds: all requests and their latencies;
+    ``seconds`` is the rounds' summed wall time, so ``rate`` is over all of them."""
+    return Result(
+        sum(r.count for r in results),
+        sum(r.seconds for r in results),
+        [x for r in results for x in r.latencies],
+        sum(r.errors for r in results),
+        _median([r.server_cpu_ms for r in results]),
+    )
+
+
 def run(
-    name: str, url: str, n: int, gets: int, clients: int, cpu: int = 0, threads: int | None = None
+    name: str,
+    url: str,
+    n: int,
+    gets: int,
+    clients: int,
+    cpu: int = 0,
+    threads: int | None = None,
+    rounds: int = 5,
 ) -> None:
+    """Both servers up at once (on the same database), and the measurements interleaved in
+    ``rounds`` rounds — bare INSERT, app stack + bare INSERT, submissions, bare GET, public
+    GET — so that each ratio is taken between runs seconds apart, under the same load; the
+    ratio printed is the median of the rounds' ratios (on a shared machine, load that changes
+    between two runs a minute apart moved a one-shot ratio from 0.2× to 0.6×)."""
     prepare(url)
     rng = random.Random(11)
     media = Path(tempfile.mkdtemp(prefix="tanggap-bench-media-"))
-    print(f"\n## {name}: {n} submissions, {gets} GETs, {clients} clients", flush=True)
-    results: dict[str, Result] = {}
+    print(
+        f"\n## {name}: {n} submissions, {gets} GETs, {clients} clients, {rounds} rounds", flush=True
+    )
+    per_round, per_get = max(1, n // rounds), max(1, gets // rounds)
+    measured: dict[str, list[Result]] = {}
     cpu_ms: dict[str, float] = {}
+    codes: list[str] = []
+
+    def submit(body: dict[str, object]) -> Request:
+        def request(client: httpx.Client) -> httpx.Response:
+            response = client.post("/api/v1/reports", json=body)
+            if response.status_code == 201:
+                codes.append(response.json()["code"])
+            return response
+
+        return request
+
+    def posts(path: str, k: int) -> list[Request]:
+        return [lambda c, b=b: c.post(path, json=b) for b in _reports(rng, k)]
 
     bare = start("bare", url, media)
-    try:
-        warm = [lambda c, b=b: c.post("/bare", json=b) for b in _reports(rng, clients)]
-        load(bare, warm, clients, {201})
-        posts = [lambda c, b=b: c.post("/bare", json=b) for b in _reports(rng, n)]
-        results["bare INSERT"] = load(bare, posts, clients, {201})
-        reads = [_get(f"/bare/{rng.randint(1, n)}") for _ in range(gets)]
-        results["bare GET by id"] = load(bare, reads, clients, {200})
-        if cpu:
-            posts = [lambda c, b=b: c.post("/bare", json=b) for b in _reports(rng, cpu)]
-            cpu_ms["bare INSERT"] = cpu_per_request(bare, posts)
-    finally:
-        bare.stop()
-
     app = start("tanggap", url, media, threads)
-    codes: list[str] = []
     try:
-
-        def submit(body: dict[str, object]) -> Request:
-            def request(client: httpx.Client) -> httpx.Response:
-                response = client.post("/api/v1/reports", json=body)
-                if response.status_code == 201:
-                    codes.append(response.json()["code"])
-                return response
-
-            return request
-
-        floor = [lambda c, b=b: c.post("/bench/floor", json=b) for b in _reports(rng, clients)]
-        load(app, floor, clients, {201})
-        floor = [lambda c, b=b: c.post("/bench/floor", json=b) for b in _reports(rng, n)]
-        results["app stack + bare INSERT"] = load(app, floor, clients, {201})
+        # Warm-up: each endpoint once per client, and rows for the GETs to read.
+        load(bare, posts("/bare", clients), clients, {201})
+        load(app, posts("/bench/floor", clients), clients, {201})
         load(app, [submit(b) for b in _reports(rng, clients)], clients, {201})
-        results["POST /api/v1/reports"] = load(
-            app, [submit(b) for b in _reports(rng, n)], clients, {201}
-        )
-        reads = [_get(f"/api/v1/reports/{rng.choice(codes)}") for _ in range(gets)]
-        results["GET /api/v1/reports/{code}"] = load(app, reads, clients, {200})
+        inserted = clients
+        for _ in range(rounds):
+            runs = {
+                "bare INSERT": (bare, posts("/bare", per_round), {201}),
+                "app stack + bare INSERT": (app, posts("/bench/floor", per_round), {201}),
+                "POST /api/v1/reports": (app, [submit(b) for b in _reports(rng, per_round)], {201}),
+                "bare GET by id": (
+                    bare, [_get(f"/bare/{rng.randint(1, inserted)}") for _ in range(per_get)], {200}
+                ),
+                "GET /api/v1/reports/{code}": (
+                    app, [_get(f"/api/v1/reports/{rng.choice(codes)}") for _ in range(per_get)],
+                    {200},
+                ),
+            }  # fmt: skip
+            for label, (server, requests, ok) in runs.items():
+                measured.setdefault(label, []).append(load(server, requests, clients, ok))
+            inserted += per_round
         if cpu:
-            floor = [lambda c, b=b: c.post("/bench/floor", json=b) for b in _reports(rng, cpu)]
-            cpu_ms["app stack + bare INSERT"] = cpu_per_request(app, floor)
+            cpu_ms["bare INSERT"] = cpu_per_request(bare, posts("/bare", cpu))
+            cpu_ms["app stack + bare INSERT"] = cpu_per_request(app, posts("/bench/floor", cpu))
             cpu_ms["POST /api/v1/reports"] = cpu_per_request(
                 app, [submit(b) for b in _reports(rng, cpu)]
             )
     finally:
         app.stop()
+        bare.stop()
 
+    results = {label: _pooled(rs) for label, rs in measured.items()}
     print(
         f"| {'measurement':30} | {'req/s':>8} | {'p50 ms':>8} | {'p99 ms':>8} | "
         "server CPU ms/req | errors |"
@@ -365,12 +403,18 @@ def run(
             f"| {label:30} | {r.rate:8.1f} | {r.pct(0.5):8.1f} | {r.pct(0.99):8.1f} | "
             f"{r.server_cpu_ms:17.2f} | {r.errors:6} |"
         )
-    submit_ratio = results["POST /api/v1/reports"].rate / results["bare INSERT"].rate
-    floor_ratio = results["app stack + bare INSERT"].rate / results["bare INSERT"].rate
-    print(f"\napp stack + bare INSERT: {floor_ratio:.2f}× the bare INSERT (the app's floor)")
-    get_ratio = results["GET /api/v1/reports/{code}"].rate / results["bare GET by id"].rate
-    print(f"submissions: {submit_ratio:.2f}× the bare INSERT (goal ≥ 0.6×)")
-    print(f"public GET: {get_ratio:.2f}× the bare GET by id")
+
+    def ratio(label: str, base: str) -> tuple[float, str]:
+        each = [a.rate / b.rate for a, b in zip(measured[label], measured[base], strict=True)]
+        return _median(each), " ".join(f"{x:.2f}" for x in each)
+
+    print("\nratios: median of the rounds' ratios (each round's in brackets)")
+    floor, floors = ratio("app stack + bare INSERT", "bare INSERT")
+    print(f"app stack + bare INSERT: {floor:.2f}× the bare INSERT (the app's floor) [{floors}]")
+    submitted, each = ratio("POST /api/v1/reports", "bare INSERT")
+    print(f"submissions: {submitted:.2f}× the bare INSERT (goal ≥ 0.6×) [{each}]")
+    got, each = ratio("GET /api/v1/reports/{code}", "bare GET by id")
+    print(f"public GET: {got:.2f}× the bare GET by id [{each}]")
     if cpu_ms:
         print(f"\nserver CPU per request, {cpu} requests one at a time:")
         for label, ms in cpu_ms.items():
@@ -387,6 +431,10 @@ def main() -> None:
     parser.add_argument("--gets", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument(
+        "--rounds", type=int, default=5,
+        help="interleaved rounds; each ratio is the median of the rounds' ratios",
+    )  # fmt: skip
+    parser.add_argument(
         "--cpu", type=int, default=0, metavar="N",
         help="also measure server CPU per request over N sequential requests (Linux)",
     )  # fmt: skip
@@ -401,7 +449,16 @@ def main() -> None:
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/bench.db"
-            run("SQLite", url, args.submissions, args.gets, args.clients, args.cpu, args.threads)
+            run(
+                "SQLite",
+                url,
+                args.submissions,
+                args.gets,
+                args.clients,
+                args.cpu,
+                args.threads,
+                args.rounds,
+            )
     if args.db in ("postgres", "both"):
         if not args.pg_url:
             sys.exit("--pg-url (a database whose name contains 'bench' or 'test') is needed")
@@ -413,6 +470,7 @@ def main() -> None:
             args.clients,
             args.cpu,
             args.threads,
+            args.rounds,
         )
 
 

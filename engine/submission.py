@@ -25,6 +25,7 @@ from engine.catalogue.snapshot import (
 )
 from engine.channels import check_channel
 from engine.codes import new_code
+from engine.db import core_read
 from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger
 from engine.models import (
@@ -226,7 +227,7 @@ _CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
 def _unused_code(session: Session, prefix: str) -> str:
     for _ in range(5):
         code = new_code(prefix)
-        if session.scalar(_CODE_TAKEN, {"code": code}) is None:
+        if core_read(session, _CODE_TAKEN, {"code": code}).first() is None:
             return code
     raise RuntimeError("could not draw an unused ticket code")  # 10^12 space: never in practice
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.caches import StateCache
 from engine.catalogue.lookup import find_category
+from engine.db import core_read
 from engine.models import Agency, Area, Category, RoutingRule, area_title
 from engine.questions import QuestionSpec, questions_of
 from engine.text import code_key
@@ -93,7 +94,9 @@ def find_category_fast(session: Session, code: str) -> CategoryFacts | None:
     """The active category a typed code names, by primary key through the snapshot's code
     index; the row itself is read live (its rules, questions and names as they are now)."""
     category_id = catalogue_snapshot(session).category_id(code)
-    row = session.execute(_FACTS, {"id": category_id}).first() if category_id is not None else None
+    row = None
+    if category_id is not None:
+        row = core_read(session, _FACTS, {"id": category_id}).first()
     if row is None or not row.active or code_key(row.code) != code_key(code):
         found = find_category(session, code)  # renamed or reactivated since the revision
         return CategoryFacts.of(found) if found is not None else None

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from engine import visibility
 from engine.catalogue.lookup import filter_code
 from engine.codes import normalize_code, not_found
+from engine.db import core_read
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instant, given_instants
 from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, Role, State, Trigger
@@ -496,7 +497,7 @@ def with_photos(session: Session, tickets: list[PublicTicket]) -> list[PublicTic
     if not tickets:
         return tickets
     found: dict[int, list[PublicPhoto]] = {}
-    for ticket_id, *photo in session.execute(_shown_photos(), {"ids": [t.id for t in tickets]}):
+    for ticket_id, *photo in core_read(session, _shown_photos(), {"ids": [t.id for t in tickets]}):
         found.setdefault(ticket_id, []).append(PublicPhoto(*photo))
     # A ticket without photos is returned as it is: copying a frozen dataclass of 24 fields
     # (``replace``) for each, ten or fifty a page, cost more than reading the photos.
@@ -565,7 +566,8 @@ def nearby_open(
     public record."""
     check_location(lat, lon)
     half = radius_m / _M_PER_DEG
-    rows = session.execute(
+    rows = core_read(
+        session,
         _nearby(),
         {
             "lat": lat,

@@ -878,11 +878,19 @@ def _reopen(ctx: Context, command: Reopen) -> Ticket:
             "a closed ticket is reopened by its reporter within the dispute window, or by an admin"
         )
     text = step.reason(command.note)
-    ticket.cycle += 1
+    _new_cycle(ticket)
     ticket.resolved_at = None
     ticket.closed_at = None
     cycle = {"cycle": {"from": ticket.cycle - 1, "to": ticket.cycle}}
     return step.write(text, command.public, cycle)
+
+
+def _new_cycle(ticket: Ticket) -> None:
+    """A new resolution cycle (a reopen, an appeal): the reporter's rating was of the fix that
+    ended the last one, and stays with it in the history (its ``rate`` event); the ticket has
+    none until the reporter rates the next fix."""
+    ticket.cycle += 1
+    ticket.rating = None
 
 
 def _reinstate(ctx: Context, command: Reinstate) -> Ticket:
@@ -908,7 +916,7 @@ def _reinstate(ctx: Context, command: Reinstate) -> Ticket:
             allowed=step.allowed(),
         )
     text = step.reason(command.note)
-    ticket.cycle += 1
+    _new_cycle(ticket)
     cycle = {"cycle": {"from": ticket.cycle - 1, "to": ticket.cycle}}
     return step.write(text, command.public, cycle)
 
@@ -935,7 +943,8 @@ def _comment(ctx: Context, command: Comment) -> Ticket:
 
 
 def _rate(ctx: Context, command: Rate) -> Ticket:
-    """The reporter rates the resolution; a later rating replaces it."""
+    """The reporter rates the resolution of this cycle; a later rating of the same resolution
+    replaces it. A reopen starts a new cycle without one (``_new_cycle``)."""
     step = _step(ctx, command)
     rating = command.rating
     if rating is None or isinstance(rating, bool) or not 1 <= rating <= 5:

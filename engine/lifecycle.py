@@ -74,6 +74,11 @@ class Trigger(StrEnum):
     REDACT = "redact"
 
 
+#: The triggers that start a new resolution cycle (``Ticket.cycle``): the fix before it, and the
+#: reporter's rating of that fix, belong to the cycle before.
+NEW_CYCLE = frozenset({Trigger.REOPEN, Trigger.REINSTATE})
+
+
 class Role(StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"

@@ -32,6 +32,7 @@ from engine.delivery import WITHHELD_NOT_SENT, DeliveryPolicy, alert_operator
 from engine.letters import Letter
 from engine.lifecycle import (
     FINAL_STATES,
+    NEW_CYCLE,
     OPEN_STATES,
     STAFF_ROLES,
     Role,
@@ -696,12 +697,22 @@ def _rating_given(event: TicketEvent) -> int | None:
 
 def _rating_words_new(session: Session, ticket: Ticket, event: TicketEvent) -> bool:
     """Whether a rating's words are worth a mail: it has words, and they are not the words of
-    the reporter's last rating that had any. A rating may be changed at will; a changed score
-    with the same words tells the agency nothing its figures and the ticket page do not (and
+    the reporter's last rating of the same fix that had any. A rating may be changed at will; a
+    changed score with the same words tells the agency nothing the ticket page does not (and
     mailing each change would let one token fill the agency's mailbox), while new words are a
-    new message from the citizen."""
+    new message from the citizen. A rating of the fix after a reopen (``NEW_CYCLE``) is of
+    another fix, by whoever made it: its words are new to them whatever the last fix's said."""
     if not event.note:
         return False
+    cycle_began = (
+        select(func.coalesce(func.max(TicketEvent.seq), 0))
+        .where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.trigger.in_([t.value for t in NEW_CYCLE]),
+            TicketEvent.seq < event.seq,
+        )
+        .scalar_subquery()
+    )
     before = session.scalar(
         select(TicketEvent.note)
         .where(
@@ -709,6 +720,7 @@ def _rating_words_new(session: Session, ticket: Ticket, event: TicketEvent) -> b
             TicketEvent.trigger == Trigger.RATE.value,
             TicketEvent.actor_role == Role.CITIZEN.value,
             TicketEvent.seq < event.seq,
+            TicketEvent.seq > cycle_began,
             TicketEvent.note.is_not(None),
         )
         .order_by(TicketEvent.seq.desc())

@@ -180,6 +180,12 @@ class PhotoRead(BaseModel):
         "report's photos filed through an Open311 app"
     )
     after_fix: bool = Field(description="proof of the fix or the office's (else the reporter's)")
+    events: list[int] = Field(
+        default=[],
+        description="the seq of each timeline event it was sent with, oldest first: a photo is "
+        "listed once however often it was sent (the same proof with a second resolution, the "
+        "same file sent twice); purpose and added_by are those of its first sending",
+    )
 
     @classmethod
     def of(cls, p: PublicPhoto, url: PhotoAddress = public_photo_url) -> PhotoRead:
@@ -191,6 +197,7 @@ class PhotoRead(BaseModel):
             purpose=p.purpose,
             added_by=p.added_by,
             after_fix=p.after_fix,
+            events=[s.seq for s in p.sent],
         )
 
 

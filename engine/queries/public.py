@@ -60,7 +60,18 @@ class PublicEvent:
 
 
 @dataclass(frozen=True)
+class Sending:
+    """One time a photo was sent: with the event ``seq`` of the ticket's timeline, ``at``."""
+
+    seq: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class PublicPhoto:
+    """One stored photo of a ticket (one file: ``storage_key`` is its content's hash), as it was
+    first sent; ``sent`` names every time it was sent (``photos_once``)."""
+
     storage_key: str
     content_type: str
     width: int
@@ -71,6 +82,9 @@ class PublicPhoto:
     #: name.
     added_by: str = ""
     added_at: datetime | None = None
+    #: Every event it was sent with, oldest first: the same proof sent with a second
+    #: resolution (or the same bytes sent twice) is one photo, sent twice.
+    sent: tuple[Sending, ...] = ()
 
     @property
     def after_fix(self) -> bool:
@@ -458,13 +472,15 @@ def get_public(
 
 
 def photo_query(ticket_id: int) -> Any:
-    """Every photo of a ticket, oldest first, as ``PublicPhoto``'s fields (joined to the event
-    that added it, so a caller can filter or label by ``visibility.shows_attachment_clause``)."""
+    """Every attachment of a ticket's photos, oldest first, with ``PublicPhoto``'s fields (joined
+    to the event that added it, so a caller can filter or label by
+    ``visibility.shows_attachment_clause``); ``photos_once`` makes them photos."""
     return _photos().where(Attachment.ticket_id == ticket_id)
 
 
 def _photos(*leading: Any) -> Any:
-    """Photos, oldest first: the columns ``leading``, then ``PublicPhoto``'s fields."""
+    """Attachments, oldest first: the columns ``leading``, then ``PublicPhoto``'s fields and
+    the ``event_seq`` they came with."""
     return (
         select(
             *leading,
@@ -475,6 +491,7 @@ def _photos(*leading: Any) -> Any:
             Attachment.purpose,
             TicketEvent.actor_role,
             Attachment.created_at,
+            Attachment.event_seq,
         )
         .join(
             TicketEvent,
@@ -496,15 +513,44 @@ def with_photos(session: Session, tickets: list[PublicTicket]) -> list[PublicTic
     some: a citizen deciding whether a report nearby is the same problem looks at them first."""
     if not tickets:
         return tickets
-    found: dict[int, list[PublicPhoto]] = {}
-    for ticket_id, *photo in core_read(session, _shown_photos(), {"ids": [t.id for t in tickets]}):
-        found.setdefault(ticket_id, []).append(PublicPhoto(*photo))
+    rows: dict[int, list[Any]] = {}
+    for row in core_read(session, _shown_photos(), {"ids": [t.id for t in tickets]}):
+        rows.setdefault(row.ticket_id, []).append(row)
+    found = {
+        ticket_id: [photo for photo, _ in photos_once(sent)] for ticket_id, sent in rows.items()
+    }
     # A ticket without photos is returned as it is: copying a frozen dataclass of 24 fields
     # (``replace``) for each, ten or fifty a page, cost more than reading the photos.
     return [
         t if t.id not in found and not t.photos else replace(t, photos=tuple(found.get(t.id, ())))
         for t in tickets
     ]
+
+
+def photos_once(rows: Sequence[Any]) -> list[tuple[PublicPhoto, list[Any]]]:
+    """Attachment rows of one ticket (``_photos``' columns, oldest first) as its photos, one a
+    stored file (by ``storage_key``, the hash of its content), each with its rows: the same
+    proof sent with two resolutions, or the same bytes sent twice, is listed once, as first
+    sent, with every event it came with (``PublicPhoto.sent``)."""
+    by_file: dict[str, list[Any]] = {}
+    for row in rows:
+        by_file.setdefault(row.storage_key, []).append(row)
+    photos = []
+    for key, sent in by_file.items():
+        first = sent[0]
+        sendings = dict.fromkeys(Sending(row.event_seq, row.created_at) for row in sent)
+        photo = PublicPhoto(
+            storage_key=key,
+            content_type=first.content_type,
+            width=first.width,
+            height=first.height,
+            purpose=first.purpose,
+            added_by=first.actor_role,
+            added_at=first.created_at,
+            sent=tuple(sendings),
+        )
+        photos.append((photo, sent))
+    return photos
 
 
 @cache

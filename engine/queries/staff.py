@@ -6,7 +6,7 @@ report's reporter is shown to admins only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +50,7 @@ from engine.queries.public import (
     encode_cursor,
     get_public,
     photo_query,
+    photos_once,
 )
 from engine.queries.ranking import ranking
 from engine.queries.tickets import check_at_risk_hours
@@ -178,22 +179,19 @@ def list_staff_photos(session: Session, ticket_id: int) -> list[StaffPhoto]:
     (``visibility.shows_attachment_clause``) and whether a moderator hid it (``redact``)."""
     rows = session.execute(
         photo_query(ticket_id).add_columns(
-            visibility.shows_attachment_clause(), Attachment.hidden_at.is_not(None)
+            visibility.shows_attachment_clause().label("public"),
+            Attachment.hidden_at.is_not(None).label("hidden"),
         )
     ).all()
+    # One a stored file (``photos_once``): public when any sending of it is (its bytes are
+    # public then, ``engine.queries.media``); a moderator hides a file, every sending of it.
     return [
         StaffPhoto(
-            storage_key=key,
-            content_type=content_type,
-            width=width,
-            height=height,
-            purpose=purpose,
-            added_by=added_by,
-            added_at=added_at,
-            public=bool(public),
-            hidden=bool(hidden),
+            **{f.name: getattr(photo, f.name) for f in fields(PublicPhoto)},
+            public=any(bool(row.public) for row in sent),
+            hidden=any(bool(row.hidden) for row in sent),
         )
-        for key, content_type, width, height, purpose, added_by, added_at, public, hidden in rows
+        for photo, sent in photos_once(rows)
     ]
 
 

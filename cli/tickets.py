@@ -431,15 +431,26 @@ def _publication(ticket: Ticket) -> str:
 
 
 def _photo_lines(session: Session, ticket: Ticket) -> list[str]:
+    """One line a stored photo, oldest first, naming every event it was sent with (``#7, #12``:
+    the same proof sent with two resolutions is one file, listed once)."""
     media = settings().media_dir
     rows = session.scalars(
         select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
     )
-    return [
-        f"{a.purpose:6} #{a.event_seq}  {a.content_type} {a.width}×{a.height}, {a.size} bytes  "
-        f"{media / a.storage_key}" + ("  [hidden from the public]" if a.hidden_at else "")
-        for a in rows
-    ]
+    by_key: dict[str, list[Attachment]] = {}
+    for a in rows:
+        by_key.setdefault(a.storage_key, []).append(a)
+    lines = []
+    for key, sent in by_key.items():
+        first = sent[0]
+        purposes = "/".join(dict.fromkeys(a.purpose for a in sent))
+        seqs = ", ".join(f"#{seq}" for seq in dict.fromkeys(a.event_seq for a in sent))
+        hidden = any(a.hidden_at for a in sent)
+        lines.append(
+            f"{purposes:6} {seqs}  {first.content_type} {first.width}×{first.height}, "
+            f"{first.size} bytes  {media / key}" + ("  [hidden from the public]" if hidden else "")
+        )
+    return lines
 
 
 #: What a ``redact`` event did to photos, by the name its data keeps them under.
@@ -457,6 +468,12 @@ def _photos_moved(data: dict[str, Any] | None) -> list[str]:
         if isinstance(keys, list) and keys:
             said.append(f"{len(keys)} photo{'s' if len(keys) > 1 else ''} {done}")
     return said
+
+
+def _rated(data: dict[str, Any] | None) -> list[str]:
+    """A ``rate`` event's score, as the staff page says it: "rated 4 of 5"."""
+    given = ((data or {}).get("rating") or {}).get("to")
+    return [f"rated {given} of 5"] if isinstance(given, int) else []
 
 
 @app.command("show")
@@ -482,6 +499,9 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
             ("submitted", local(ticket.created_at)),
             ("channel", ticket.source),
             ("report", ticket.description),
+            # The reporter's rating of the current fix: a reopen set an earlier one aside (the
+            # timeline keeps it, "rated 2 of 5").
+            ("rating", f"{ticket.rating} of 5" if ticket.rating is not None else ""),
             (
                 "redacted",
                 f"the public reads: {ticket.public_description}"
@@ -517,7 +537,7 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
                 # A note of several lines stays in its column, each line after the first
                 # indented under the first: none of them starts a row of its own.
                 note = f"[{seen}] {hanging(ev.note, 2, fold=False)}"
-            note = "  ".join([note, *_photos_moved(ev.data)]).strip()
+            note = "  ".join([note, *_photos_moved(ev.data), *_rated(ev.data)]).strip()
             timeline.add_row(
                 str(ev.seq),
                 local(ev.created_at, short=True),

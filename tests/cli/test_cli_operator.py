@@ -622,6 +622,36 @@ def test_cli_ticket_show_photos_and_public_internal_notes(
     assert Image.open(io.BytesIO(Path(stored).read_bytes())).size == (64, 48)
 
 
+def test_cli_ticket_show_a_fix_disputed_and_made_again_with_the_same_proof(
+    tanggap: CliRunner, submit, officer: str, tmp_path: Path, wide: None
+) -> None:
+    code, token = submit()
+    act = ["ticket", "act", code]
+    proof = photo_file(tmp_path)
+    for step in ("verify", "assign", "start"):
+        ok(tanggap, *act, step, "--as", officer, *(["--officer", officer] * (step == "assign")))
+    ok(tanggap, *act, "resolve", "--as", officer, "--note", "Lampu diganti", "--photo", proof)
+    ok(tanggap, *act, "rate", "--token", token, "--rating", "2")
+    ok(tanggap, *act, "reopen", "--token", token, "--note", "mati lagi")
+
+    disputed = ok(tanggap, "ticket", "show", code)
+    # The disputed fix's rating is in the history, not the ticket's.
+    assert not [line for line in disputed.splitlines() if line.startswith("rating")]
+    assert "rated 2 of 5" in disputed
+
+    ok(tanggap, *act, "start", "--as", officer)
+    ok(tanggap, *act, "resolve", "--as", officer, "--note", "Kabel diganti", "--photo", proof)
+    ok(tanggap, *act, "rate", "--token", token, "--rating", "5")
+    shown = ok(tanggap, "ticket", "show", code).splitlines()
+
+    assert [line for line in shown if line.startswith("rating")] == ["rating     5 of 5"]
+    rated = [line for line in shown if "rated " in line]
+    assert ["rated 2 of 5" in rated[0], "rated 5 of 5" in rated[1]] == [True, True]
+    # The same file proved both fixes: one photo, sent with both resolutions (#5 and #9).
+    (photo_line,) = [line for line in shown if line.startswith("photos")]
+    assert "proof  #5, #9  image/jpeg 64×48" in photo_line
+
+
 def test_cli_ticket_list_filters_columns_and_json(
     tanggap: CliRunner, submit, officer: str, wide: None
 ) -> None:

@@ -584,7 +584,9 @@ def _nearby() -> Any:
             squared <= bindparam("r2", type_=Float),
             _NearCategory.code == bindparam("category"),
             visibility.published_clause(_Near, _NearCategory),
-            _Near.state.in_([s.value for s in OPEN_STATES]),
+            # Each open state as its own bound value, not ``in_``: an IN list is re-rendered
+            # into the SQL text at every execution ("expanding"), for a list that never changes.
+            or_(*(_Near.state == bindparam(f"open_{s.value}", s.value) for s in OPEN_STATES)),
             _Near.created_at >= bindparam("since", type_=Ticket.created_at.type),
             _Near.id != bindparam("exclude_id"),
         )

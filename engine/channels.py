@@ -15,6 +15,7 @@ from enum import StrEnum
 from engine.actors import Actor
 from engine.errors import RuleViolated
 from engine.lifecycle import STAFF_ROLES, Role
+from engine.text import code_key
 
 
 class Channel(StrEnum):
@@ -63,8 +64,15 @@ def default_channel(actor: Actor) -> Channel:
     return Channel.OPEN311 if actor.role is Role.CLIENT else Channel.APP
 
 
+#: Each channel by its ``code_key``: a channel is read as every other code of the engine's
+#: vocabularies is (states, priorities, roles …), so ``walk in``, ``Walk-In`` and ``WALK_IN``
+#: are one.
+_BY_KEY = {code_key(channel.value): channel for channel in Channel}
+
+
 def check_channel(given: str | None, actor: Actor) -> Channel:
-    """The channel ``given`` names (any case, surrounding spaces ignored), if ``actor`` may
+    """The channel ``given`` names (compared as ``engine.text.code_key`` compares every code:
+    case, ``-``, ``_`` and spaces do not matter), if ``actor`` may
     file on it: staff (``STAFF_ROLES``) on ``STAFF_CHANNELS``, anyone else (a citizen, an
     Open311 client) on ``CITIZEN_CHANNELS``. ``None`` or blank (not said, as an empty form
     field says it): ``default_channel``.
@@ -75,15 +83,13 @@ def check_channel(given: str | None, actor: Actor) -> Channel:
     """
     if given is None or (given.isprintable() and not given.strip()):
         return default_channel(actor)
-    typed = given.strip().lower() if given.isprintable() else ""
-    try:
-        channel = Channel(typed)
-    except ValueError:
+    channel = _BY_KEY.get(code_key(given)) if given.isprintable() else None
+    if channel is None:
         raise RuleViolated(
             f"unknown channel {given.strip()[:40]!r}: {_listed(tuple(Channel))}",
             key="unknown_reference",
             params={"field": "channel"},
-        ) from None
+        )
     if actor.role in STAFF_ROLES:
         doors, key = STAFF_CHANNELS, "staff_channel"
         words = f"staff file for a caller: channel {_listed(_STAFF_ORDER)}; {channel.value} is "

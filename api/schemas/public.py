@@ -310,7 +310,8 @@ class ReportCreate(_In):
     channel: str | None = Field(
         default=None,
         description="how the report came: app (the default), web, open311, email or whatsapp, "
-        "in any case; walk-in, phone and staff-on-behalf are staff's (422, naming channel)",
+        "in any case (spaces, - and _ alike); walk-in, phone and staff-on-behalf are staff's "
+        "(422, naming channel)",
         examples=["app"],
     )
     answers: Answers = Field(default_factory=dict)

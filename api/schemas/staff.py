@@ -379,8 +379,8 @@ class StaffReportCreate(ReportCreate):
     channel: str | None = Field(
         default=None,
         description="how the caller reached the city: walk-in, phone, email, whatsapp or "
-        "staff-on-behalf (recorded by staff: the default), in any case; app, web and open311 "
-        "are the citizen's own doors (422, naming channel)",
+        "staff-on-behalf (recorded by staff: the default), in any case (`walk in`, `WALK_IN`); "
+        "app, web and open311 are the citizen's own doors (422, naming channel)",
         examples=["walk-in"],
     )
     #: Staff's judgement (a citizen's own report never sets it): default, the category's.

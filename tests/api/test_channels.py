@@ -103,6 +103,33 @@ def test_every_door_reads_a_channel_alike_and_not_saying_is_the_filer_s_default(
         assert _channel(api, _code(send(api, unsaid))) == default, unsaid
 
 
+#: The words a person types for a channel of two words: a space, an underscore, another case.
+SPELLINGS = {"walk in": "walk-in", "WALK_IN": "walk-in", "Staff On_Behalf": "staff-on-behalf"}
+
+
+@pytest.mark.parametrize("door", sorted(DOORS))
+@pytest.mark.parametrize("typed", sorted(SPELLINGS))
+def test_every_door_reads_a_channel_as_every_code_is_read_spaces_and_underscores_alike(
+    api: Api, door: str, typed: str
+) -> None:
+    """``walk in`` and ``WALK_IN`` are walk-in, as ``On Hold`` is on_hold for a state
+    (``engine.text.code_key``): a staff door records it, a citizen's door refuses it as
+    staff's own door, never as an unknown word."""
+    send, _default = DOORS[door]
+    stored = SPELLINGS[typed]
+    response = send(api, typed)
+    if door in ("staff", "open311 staff"):
+        assert _channel(api, _code(response)) == stored
+        return
+    if door.startswith("open311"):
+        assert response.status_code == 400, response.text
+        detail = response.json()[0]["description"]
+    else:
+        assert response.status_code == 422, response.text
+        detail = response.json()["detail"]
+    assert detail.endswith(f"{stored} is a door of the city's staff"), detail
+
+
 @pytest.mark.parametrize("door", sorted(DOORS))
 @pytest.mark.parametrize("given", ["wrong door", "kiosk", "x" * 5000])
 def test_every_door_refuses_a_channel_alike_naming_it_and_writing_nothing(

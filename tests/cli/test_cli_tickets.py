@@ -194,6 +194,10 @@ def test_cli_a_filing_records_how_the_report_came_and_staff_doors_are_staff_s(
     report = ["ticket", "submit", "--category", "traffic_jam", "--description", "Macet", *MONAS]
     for extra, stored in [
         (["--as", officer, "--channel", " PHONE "], "phone"),
+        # Read as every other option's code is (cli/choices.py): spaces, _ and - alike.
+        (["--as", officer, "--channel", "walk in"], "walk-in"),
+        (["--as", officer, "--channel", "WALK_IN"], "walk-in"),
+        (["--as", officer, "--channel", "Staff On Behalf"], "staff-on-behalf"),
         (["--as", officer, "--channel", ""], "staff-on-behalf"),
         (["--as", officer], "staff-on-behalf"),
         (["--channel", "web"], "web"),
@@ -205,6 +209,7 @@ def test_cli_a_filing_records_how_the_report_came_and_staff_doors_are_staff_s(
     before = ticket_count(database)
     for extra, said in [
         (["--channel", "walk-in"], "walk-in is a door of the city's staff"),
+        (["--channel", "Walk In"], "walk-in is a door of the city's staff"),
         (["--as", officer, "--channel", "app"], "app is the citizen's own door"),
     ]:
         result = tanggap.invoke(app, [*report, *extra])

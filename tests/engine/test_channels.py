@@ -93,13 +93,27 @@ def test_a_channel_not_said_is_the_filer_s_own_default(
     assert _file(desk, _actors(desk)[who], said).source == stored
 
 
-@pytest.mark.parametrize(("typed", "stored"), [(" Walk-In ", "walk-in"), ("PHONE", "phone")])
-def test_a_channel_is_read_in_any_case(desk: Any, typed: str, stored: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (" Walk-In ", "walk-in"),
+        ("PHONE", "phone"),
+        ("walk in", "walk-in"),
+        ("WALK_IN", "walk-in"),
+        ("walk - in", "walk-in"),
+        ("Staff On Behalf", "staff-on-behalf"),
+        ("staff_on_behalf", "staff-on-behalf"),
+    ],
+)
+def test_a_channel_is_read_as_every_code_is_any_case_spaces_and_underscores_alike(
+    desk: Any, typed: str, stored: str
+) -> None:
+    """As ``engine.text.code_key`` reads a state or a priority (``On Hold`` is on_hold)."""
     assert _file(desk, _actors(desk)["staff"], typed).source == stored
 
 
 @pytest.mark.parametrize(
-    "typed", ["cli", "staff", "citizen", "walk in", "ph\x00one", "\t", "x" * 300]
+    "typed", ["cli", "staff", "citizen", "walkin", "walk\x00in", "ph\x00one", "\t", "x" * 300]
 )
 def test_an_unknown_channel_is_refused_naming_the_valid_ones_writing_nothing(
     desk: Any, typed: str

@@ -15,7 +15,7 @@ from api.deps import ReadSessionDep
 from api.query import NUMBER, WHOLE, one_line
 from api.schemas.places import OutlineCollection, OutlineFeature, PlaceRead
 from api.strict_json import StrictRoute
-from engine.queries.places import area_outlines, outline_level, search_places
+from engine.queries.places import area_outlines, outline_level, search_address
 
 router = APIRouter(prefix="/api/v1", tags=["places"], route_class=StrictRoute)
 
@@ -30,13 +30,23 @@ Lat = Annotated[float, NUMBER, Query(ge=-90, le=90, allow_inf_nan=False)]
 def find_places(
     session: ReadSessionDep,
     response: Response,
-    q: Annotated[str, Query(min_length=1, max_length=100, description="a name, e.g. Gambir")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="a name, e.g. Gambir, or an address: when the whole finds nothing, "
+            "what follows each comma, then each comma-separated part from the last "
+            "(Jl. Cideng Barat 12, Gambir finds Gambir)",
+        ),
+    ],
     limit: Annotated[int, WHOLE, Query(ge=1, le=20)] = 8,
 ) -> list[PlaceRead]:
-    """Kelurahan, kecamatan and kota whose official names match the words typed, best first."""
+    """Kelurahan, kecamatan and kota whose official names match the words typed, best first
+    (the search the report form makes of an address sent without its script)."""
     typed = one_line("q", q) or ""
     response.headers["Cache-Control"] = CACHE
-    return [PlaceRead.of(p) for p in search_places(session, typed, limit=limit)]
+    return [PlaceRead.of(p) for p in search_address(session, typed, limit=limit).places]
 
 
 @router.get("/areas/outlines", response_model=OutlineCollection)

@@ -6,6 +6,12 @@ the receipt itself. Without it (blocked, failed to load, a text browser) the bro
 form here, as multipart with its photos: the same engine rules as the API (``file_report``),
 and the answer is the same page with the receipt, or with the form again, as typed, and the
 refusal in the page's words naming the box.
+
+Without the script there is no map to tap: an address alone places the report. The form is
+searched as the page's script searches it (``engine.queries.places.search_address``); one clear
+place takes the report (the receipt says which), several come back as a choice (``place``, an
+area's code), none is a refusal naming the address box. A browser cannot put photos back into a
+file box: a form that comes back says so plainly, so the citizen chooses them again.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from engine import (
 from engine.errors import printable
 from engine.outbox import private_link
 from engine.queries.feeds import Service
+from engine.queries.places import AddressSearch, Place, search_address
 from engine.questions import Datatype, QuestionSpec
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
@@ -74,8 +81,14 @@ CATEGORY_ICONS = {
 }
 OTHER_ICON = "📝"
 
-#: The form's boxes that travel as they are (the API's names); ``coords`` becomes lat and lon.
-TYPED = ("category", "description", "address", "name", "email", "phone", "private", "coords")
+#: The form's boxes that travel as they are (the API's names); ``coords`` becomes lat and lon;
+#: ``place`` (an area's code, chosen among the places an address names) does when no coordinates
+#: were typed.
+TYPED = (
+    "category", "description", "address", "name", "email", "phone", "private", "coords", "place",
+)  # fmt: skip
+#: The boxes that say where, not what: they become the report's point, never fields of its own.
+_WHERE = ("coords", "place")
 #: A file box left empty still sends a part: no name, no bytes.
 PHOTOS = "photos"
 #: The page's box for a question: ``answers[category][code]`` (the page shows every category's
@@ -147,6 +160,11 @@ def _page(
         "answered": {},
         "question_errors": {},
         "refusal": None,
+        "offered": [],
+        "checked": None,
+        "searched": "",
+        "photos_again": False,
+        "placed": None,
         "created": None,
         "link": None,
         "offset": city_offset(settings, datetime.now(UTC)),
@@ -185,12 +203,22 @@ def nearby(
 class Sent:
     """The form as the browser sent it: the boxes' text (to show them again on a refusal), the
     answers to questions by (category, code) as the page names them (``""``: as the API names
-    them, for the category chosen), the photos, and a refusal met while reading them."""
+    them, for the category chosen), the photos, whether any file was attached (a photo refused
+    or not read too: the page then asks for them again), and a refusal met while reading them."""
 
     typed: dict[str, str] = field(default_factory=dict)
     answers: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     photos: list[bytes] = field(default_factory=list)
+    attached: bool = False
     refused: Exception | None = None
+
+    @property
+    def by_address(self) -> bool:
+        """Whether the report is to be placed by its address: no coordinates typed, an address
+        given."""
+        return not self.typed.get("coords", "").strip() and bool(
+            self.typed.get("address", "").strip()
+        )
 
     @property
     def category(self) -> str:
@@ -250,6 +278,7 @@ async def _sent(request: Request, settings: SettingsDep, phases: PhasesDep) -> S
                         raise unknown_field(key)
                     if not value.filename:
                         continue  # a file box left empty
+                    sent.attached = True
                     if len(sent.photos) == settings.max_photos:
                         raise too_many_photos(settings)
                     data = await value.read(settings.max_photo_bytes + 1)
@@ -271,6 +300,7 @@ async def _sent(request: Request, settings: SettingsDep, phases: PhasesDep) -> S
             else:
                 _answer(sent, key, value)
         too_many = isinstance(exc, forms.TooManyFiles)
+        sent.attached = sent.attached or too_many
         sent.refused = too_many_photos(settings) if too_many else exc
     except (TanggapError, ApiError, RequestValidationError) as exc:
         sent.refused = exc
@@ -313,19 +343,51 @@ def _answers(sent: Sent, services: list[Service], offset: str) -> dict[str, str 
     return {code: v[0] if len(v) == 1 else v for code, v in answers.items()}
 
 
+def choose_place() -> RuleViolated:
+    """Several places match the address and none is a clear answer: the citizen chooses."""
+    return RuleViolated(
+        "several places match the address: choose one of them, or give the coordinates",
+        key="choose_place",
+        params={"field": "address"},
+    )
+
+
+def _placed(sent: Sent, found: AddressSearch | None) -> Place | None:
+    """The place a report without coordinates goes to, by its address (``found``); ``None``
+    when the coordinates box says where. Raises when the address names no place (the engine's
+    ``place_not_found``) or several alike (``choose_place``)."""
+    if found is None:
+        return None
+    place = found.placed(sent.typed.get("place", "").strip() or None)
+    if place is None:
+        raise choose_place()
+    return place
+
+
 def _body(
-    typed: Mapping[str, str], language: Language, answers: Mapping[str, str | list[str]]
+    typed: Mapping[str, str],
+    language: Language,
+    answers: Mapping[str, str | list[str]],
+    placed: Place | None = None,
 ) -> ReportCreate:
-    """The API's report from the form's boxes: the coordinates box is the point; an empty box
-    is a field not given; ``private`` is the ticked box; ``answers`` as the API takes them."""
+    """The API's report from the form's boxes: the coordinates box is the point, else the place
+    its address named (``placed``); an empty box is a field not given; ``private`` is the ticked
+    box; ``answers`` as the API takes them."""
     fields: dict[str, Any] = {
-        k: v.strip() for k, v in typed.items() if k != "coords" and v.strip() != ""
+        k: v.strip() for k, v in typed.items() if k not in _WHERE and v.strip() != ""
     }
     if answers:
         fields["answers"] = dict(answers)
     coords = [p for p in _COORDS.split(typed.get("coords", "").strip()) if p]
+    if placed is not None and not coords:
+        coords = [str(placed.lat), str(placed.lon)]
     if not coords:
-        raise RuleViolated("coords is empty", key="field_required", params={"field": "coords"})
+        # Neither box says where: without the page's script the address is the easier one.
+        raise RuleViolated(
+            "say where: an address or place name, or the coordinates",
+            key="place_required",
+            params={"field": "address"},
+        )
     if len(coords) != 2:
         raise invalid("body", "coords", "coordinates are latitude, longitude")
     fields["lat"], fields["lon"] = coords
@@ -398,6 +460,17 @@ def question_errors(
     return {}
 
 
+def _offered(sent: Sent, found: AddressSearch | None) -> dict[str, Any]:
+    """The places an address named, for the form coming back: each a choice, the citizen's
+    own (or the clear best) chosen."""
+    if found is None or not found.places:
+        return {}
+    chosen = sent.typed.get("place", "").strip()
+    codes = {p.code for p in found.places}
+    checked = chosen if chosen in codes else (found.best.code if found.best else None)
+    return {"offered": found.places, "checked": checked, "searched": found.searched}
+
+
 def receipt_link(settings: Settings, submitted: Submitted) -> str:
     """The link to keep: the reporter token rides in the fragment, which browsers never send."""
     return private_link(submitted.report.code, submitted.reporter_token, settings.public_base_url)
@@ -417,12 +490,16 @@ def send_report(
     limiter: SubmissionLimiter = request.app.state.limiter
     with phases.read() as session:
         services = list_services(session)
+        # searched before any refusal, so that a form coming back for another reason still
+        # offers the places found and keeps the one chosen
+        found = search_address(session, sent.typed["address"]) if sent.by_address else None
     try:
         limiter.check(request, "report")
         if sent.refused is not None:
             raise sent.refused
         answers = _answers(sent, services, city_offset(settings, now))
-        body = _body(sent.typed, language, answers)
+        placed = _placed(sent, found)
+        body = _body(sent.typed, language, answers, placed)
         submitted = file_report(body, sent.photos, phases=phases, now=now, settings=settings)
     except (TanggapError, ApiError, RequestValidationError) as exc:
         t = Translator(language)
@@ -446,6 +523,8 @@ def send_report(
                 answered=sent.answered(),
                 question_errors=errors,
                 refusal=message,
+                photos_again=sent.attached,
+                **_offered(sent, found),
             )
     limiter.count(request, accepted=True)
     with phases.read() as session:
@@ -456,6 +535,7 @@ def send_report(
             settings,
             status=201,
             created=submitted,
+            placed=placed,
             link=receipt_link(settings, submitted),
         )
     response.headers["Cache-Control"] = "private, no-store"

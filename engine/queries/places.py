@@ -3,6 +3,9 @@
 ``search_places`` finds kelurahan, kecamatan and kota by their official names, offline: typing
 "Gambir" offers "Kelurahan Gambir, Kecamatan Gambir, Jakarta Pusat" with a point well inside it
 (shapely's ``representative_point``), where a report page puts its pin for the citizen to refine.
+``search_address`` does it for a whole address ("Jl. Cideng Barat 12, Gambir"), and says when one
+place is a clear answer: a report sent without the page's script is placed there by its address
+alone (``AddressSearch.placed``), else the citizen chooses among the places found.
 ``area_outlines`` gives the simplified outlines of the areas in a map's view, so a map without
 tiles still shows where it is.
 
@@ -37,6 +40,23 @@ _TOLERANCE = {AreaLevel.KOTA: 8e-4, AreaLevel.KECAMATAN: 2.5e-4, AreaLevel.KELUR
 _DIGITS = 5
 #: Official names that carry a prefix a citizen never types nor needs to read.
 _KOTA_PREFIXES = ("kota administrasi ", "kabupaten administrasi ", "kota adm. ", "kab. adm. ")
+#: Words an address puts before a name to say its level ("Kel. Cideng, Kec. Gambir"). The
+#: catalogue writes them at the head of names ("Kecamatan Gambir"), the official boundaries do
+#: not ("GAMBIR"): a name is read without the head words of its own level, and a typed one that
+#: is no word of an area's names ("kec", but the "kota" of Kelurahan Kota Bambu Selatan is)
+#: only prefers areas of its level.
+_LEVEL_WORDS: dict[str, AreaLevel | None] = {
+    "kel": AreaLevel.KELURAHAN,
+    "kelurahan": AreaLevel.KELURAHAN,
+    "desa": AreaLevel.KELURAHAN,
+    "kec": AreaLevel.KECAMATAN,
+    "kecamatan": AreaLevel.KECAMATAN,
+    "kota": AreaLevel.KOTA,
+    "kab": AreaLevel.KOTA,
+    "kabupaten": AreaLevel.KOTA,
+    "adm": None,
+    "administrasi": None,
+}
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,19 @@ def normalise(text: str) -> str:
     """Lower case, accents and punctuation gone: "Kebon Kacang" == "kebon-kacang"."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", " ", plain.lower()).strip()
+
+
+def _name_words(name: str, level: AreaLevel) -> tuple[str, ...]:
+    """The words of a name without those at its head that say its own level ("Kota
+    Administrasi Jakarta Pusat": jakarta, pusat; Kelurahan Kota Bambu Selatan keeps its "kota");
+    a name of such words only keeps them."""
+    words = normalise(name).split()
+    head = 0
+    while head < len(words) and words[head] in _LEVEL_WORDS:
+        if _LEVEL_WORDS[words[head]] not in (level, None):
+            break
+        head += 1
+    return tuple(words[head:]) or tuple(words)
 
 
 def short_name(name: str, level: AreaLevel) -> str:
@@ -151,8 +184,10 @@ def _build(session: Session) -> _Gazetteer:
                 name=row.name,
                 level=level,
                 label=", ".join(names),
-                words=tuple(normalise(row.name).split()),
-                chain_words=tuple(" ".join(normalise(n) for n in names[1:]).split()),
+                words=_name_words(row.name, level),
+                chain_words=tuple(
+                    w for a in chain[1:] for w in _name_words(a.name, AreaLevel(a.level))
+                ),
                 bbox=(row.min_lon, row.min_lat, row.max_lon, row.max_lat),
                 geometry=row.geometry,
             )
@@ -172,32 +207,130 @@ def _point(entry: _Entry) -> tuple[float, float]:
     return entry.point
 
 
-def search_places(session: Session, text: str, *, limit: int = 8) -> list[Place]:
-    """Areas whose name matches what was typed: every typed word begins a word of the area's
-    name or of the names above it, and at least one begins a word of its own name. Best first:
-    most words matched in its own name, then the most precise level."""
-    typed = normalise(text).split()
-    if not typed or len("".join(typed)) < 2:
-        return []
+#: How well an area matches what was typed, higher better: typed words that begin a word of its
+#: own name; whether they stand in its name as typed; whether they are its whole name; whether
+#: its level is one a typed level word ("kel", "kec") named.
+_Score = tuple[int, int, int, int]
+
+
+def _matches(session: Session, text: str) -> tuple[_Gazetteer, list[tuple[_Score, _Entry]]]:
+    """The areas ``text`` names, best first (by ``_Score``, then the most precise level), each
+    with its score."""
+    words = normalise(text).split()
+    levels = {_LEVEL_WORDS[w] for w in words if w in _LEVEL_WORDS}
     gazetteer = _gazetteer(session)
-    scored: list[tuple[int, int, int, str, _Entry]] = []
+    if not words or len("".join(words)) < 2:
+        return gazetteer, []
+    scored: list[tuple[_Score, int, str, _Entry]] = []
     for entry in gazetteer.entries:
+        names = (*entry.words, *entry.chain_words)
+        # A level word, or a number (a house number, a postcode), that begins no word of the
+        # area's names is no part of its name.
+        typed = [
+            w
+            for w in words
+            if (w not in _LEVEL_WORDS and not w.isdigit())
+            or any(word.startswith(w) for word in names)
+        ]
         own = sum(1 for w in typed if any(word.startswith(w) for word in entry.words))
         if not own:
             continue
-        if any(
-            not any(word.startswith(w) for word in (*entry.words, *entry.chain_words))
-            for w in typed
-        ):
+        if any(not any(word.startswith(w) for word in names) for w in typed):
             continue
         exact = int(" ".join(typed) in " ".join(entry.words))
-        scored.append((-own, -exact, -entry.level.depth, entry.label, entry))
-    scored.sort(key=lambda s: s[:4])
+        whole = int(tuple(typed) == entry.words)
+        score = (own, exact, whole, int(entry.level in levels))
+        scored.append((score, entry.level.depth, entry.label, entry))
+    scored.sort(key=lambda s: (tuple(-x for x in s[0]), -s[1], s[2]))
+    return gazetteer, [(score, e) for score, _depth, _label, e in scored]
+
+
+def _places(gazetteer: _Gazetteer, entries: list[_Entry]) -> list[Place]:
     with gazetteer.lock:
         return [
             Place(e.code, area_title(e.name, e.level), e.level, e.label, *_point(e))
-            for *_, e in scored[: max(1, min(limit, 20))]
+            for e in entries
         ]
+
+
+def search_places(session: Session, text: str, *, limit: int = 8) -> list[Place]:
+    """Areas whose name matches what was typed: every typed word begins a word of the area's
+    name or of the names above it, and at least one begins a word of its own name; a word that
+    says a level ("kel", "kecamatan") is no part of a name, and prefers areas of that level.
+    Best first: most words matched in its own name, the words as typed, the whole name, the
+    level named, then the most precise level."""
+    gazetteer, found = _matches(session, text)
+    return _places(gazetteer, [e for _score, e in found[: max(1, min(limit, 20))]])
+
+
+@dataclass(frozen=True)
+class AddressSearch:
+    """The places an address names (``search_address``), best first."""
+
+    #: What was looked up: the whole address, or the end of it that names a place.
+    searched: str
+    places: list[Place]
+    #: The place to take without asking: the only one found, or the first when it matches
+    #: better than every other (more of the typed words, the words as typed, its whole name, the
+    #: level typed: "Kec. Gambir"). ``None`` when several match alike ("Gambir": the kelurahan
+    #: and the kecamatan): the citizen chooses.
+    best: Place | None
+
+    def placed(self, chosen: str | None = None) -> Place | None:
+        """Where a report sent with this address alone goes: the place the citizen chose (an
+        area code) when it is one of ``places`` — a choice offered for another address is no
+        choice for this one — else ``best`` when it is a kelurahan; ``None`` when the citizen
+        must choose.
+
+        Raises ``RuleViolated`` (key ``place_not_found``, ``params.field`` "address") when the
+        address names no area of the city: the report cannot be placed by it.
+        """
+        if not self.places:
+            raise RuleViolated(
+                "the address names no kelurahan, kecamatan or kota of the city: give a place "
+                "name (e.g. Gambir) or the coordinates",
+                key="place_not_found",
+                params={"field": "address"},
+            )
+        for place in self.places:
+            if place.code == chosen:
+                return place
+        if self.best is not None and self.best.level is AreaLevel.KELURAHAN:
+            return self.best
+        # A kecamatan or a city is placed only when chosen: its middle lies in one of its
+        # kelurahan, whose office the report would go to.
+        return None
+
+
+def _tries(address: str) -> list[str]:
+    """What to look up for ``address``, in order: the whole of it, then what follows each of its
+    commas ("Jl. Cideng Barat 12, Gambir, Jakarta Pusat": "Gambir, Jakarta Pusat", then "Jakarta
+    Pusat") — Indonesian addresses end with the kelurahan, kecamatan and city, and the names
+    above an area narrow it — then each comma-separated part from the last (an address that
+    ends in a postcode or a province this city holds no area for)."""
+    text = " ".join(address.split())
+    parts = [p.strip() for p in text.split(",")]
+    tails = [", ".join(p for p in parts[i:] if p) for i in range(1, len(parts))]
+    tries: list[str] = []
+    for candidate in [text, *tails, *reversed(parts)]:
+        if len(normalise(candidate)) >= 3 and candidate not in tries:
+            tries.append(candidate)
+    return tries
+
+
+def search_address(session: Session, address: str, *, limit: int = 8) -> AddressSearch:
+    """The kelurahan, kecamatan and kota an address names, from the city's own area names (no
+    geocoder): the first of its ``_tries`` that finds any, best first (``search_places``), at
+    most ``limit``. Finding none is no error here: ``places`` is empty."""
+    for text in _tries(address):
+        gazetteer, found = _matches(session, text)
+        if not found:
+            continue
+        shown = found[: max(1, min(limit, 20))]
+        places = _places(gazetteer, [e for _score, e in shown])
+        clear = len(found) == 1 or found[0][0] > found[1][0]
+        return AddressSearch(text, places, places[0] if clear else None)
+    return AddressSearch(" ".join(address.split()), [], None)
 
 
 def outline_level(zoom: int) -> AreaLevel:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from shapely.geometry import Point, shape
 
 from tests.api.conftest import Api
@@ -71,3 +72,63 @@ def test_outlines_of_an_empty_view_are_empty_and_a_reversed_view_is_refused(api:
     refused = api.client.get("/api/v1/areas/outlines", params=reversed_view)
     assert refused.status_code == 422
     assert "min_lon" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("q", "labels"),
+    [
+        # the whole address names no area: what follows a comma does
+        (
+            "Jl. Cideng Barat 12, Gambir",
+            [
+                "Kelurahan Gambir, Kecamatan Gambir, Jakarta Pusat",
+                "Kecamatan Gambir, Jakarta Pusat",
+            ],
+        ),
+        # the kelurahan, narrowed by the kecamatan and city after it, not the last part alone
+        (
+            "Jl. Cideng Barat 12, Kel. Cideng, Kec. Gambir, Jakarta Pusat 10150",
+            ["Kelurahan Cideng, Kecamatan Gambir, Jakarta Pusat"],
+        ),
+        # a postcode or a province at the end names nothing: each part from the last
+        ("Cideng, DKI Jakarta 10150", ["Kelurahan Cideng, Kecamatan Gambir, Jakarta Pusat"]),
+        ("Jl. Merdeka Barat, 10110", []),
+    ],
+)
+def test_an_address_finds_the_places_it_ends_with(api: Api, q: str, labels: list[str]) -> None:
+    """The search the report form makes of an address sent without its script
+    (``engine.queries.places.search_address``), answered to the page's script alike."""
+    found = api.client.get("/api/v1/places", params={"q": q})
+    assert found.status_code == 200, found.text
+    assert [p["label"] for p in found.json()] == labels
+
+
+def test_an_address_as_long_as_the_address_box_takes_is_searched(api: Api) -> None:
+    q = "Jl. " + "Panjang " * 35 + ", Cideng"
+    assert 280 < len(q) <= 300
+    found = api.client.get("/api/v1/places", params={"q": q})
+    assert found.status_code == 200, found.text
+    assert [p["label"] for p in found.json()] == [
+        "Kelurahan Cideng, Kecamatan Gambir, Jakarta Pusat"
+    ]
+
+
+@pytest.mark.parametrize("q", ["kec gambir", "Kec. Gambir", "Kecamatan Gambir"])
+def test_a_level_word_typed_prefers_that_level_on_the_official_boundaries_too(
+    official_api: Api, q: str
+) -> None:
+    """The catalogue writes "Kecamatan Gambir", the official boundaries "GAMBIR": "kec" is no
+    word of either name, and says which of the two Gambirs is meant."""
+    found = official_api.client.get("/api/v1/places", params={"q": q}).json()
+    assert [p["label"] for p in found][:2] == [
+        "Kecamatan Gambir, Jakarta Pusat",
+        "Kelurahan Gambir, Kecamatan Gambir, Jakarta Pusat",
+    ]
+
+
+def test_a_level_word_that_is_part_of_a_name_is_matched_as_one(official_api: Api) -> None:
+    found = official_api.client.get("/api/v1/places", params={"q": "Kota Bambu"}).json()
+    assert [p["name"] for p in found][:2] == [
+        "Kelurahan Kota Bambu Selatan",
+        "Kelurahan Kota Bambu Utara",
+    ]

@@ -182,13 +182,6 @@ def test_a_phone_the_engine_refuses_is_said_on_the_form_again_and_nothing_is_sto
     assert _tickets(api) == before
 
 
-def test_a_form_without_a_place_names_the_coordinates_box(api: Api) -> None:
-    page = _post(api, "en", coords="")
-    assert page.status_code == 422
-    said = '<p id="form-error" class="error" role="alert">The "coordinates" box is empty.</p>'
-    assert said in unescape(page.text)
-
-
 @pytest.mark.parametrize(
     "typed", ["abc, def", "-6.1754, timur", "95, 106.8", "-6.17, 200", "nan, 1"]
 )

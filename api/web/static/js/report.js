@@ -178,32 +178,26 @@
 
   /* Typing an address: the kelurahan, kecamatan and cities whose official names match, from the
      app's own boundaries (no outside geocoder). Choosing one puts the pin inside it; the
-     citizen then taps the map to put it exactly. Whole text first, then each comma-separated
-     part from the last (Indonesian addresses end with kelurahan, kecamatan, city). */
+     citizen then taps the map to put it exactly. The server reads the address as it does a
+     form sent without this script (engine.queries.places.search_address): the whole text,
+     then what follows each comma, then each part from the last. */
   var address = document.getElementById("address");
   var results = document.getElementById("place-results");
   var searchTimer = null, searched = "";
-  function ask(q) {
-    return fetch("/api/v1/places?" + new URLSearchParams({ q: q, limit: 5 }).toString())
-      .then(function (r) { return r.ok ? r.json() : []; });
-  }
   function findPlaces() {
     var text = address.value.trim();
     if (text === searched) { return; }
     searched = text;
     if (text.length < 3) { results.replaceChildren(); return; }
-    var tries = [text].concat(text.split(",").map(function (p) { return p.trim(); })
-      .filter(function (p) { return p.length >= 3 && p !== text; }).reverse());
-    (function next(i) {
-      if (i >= tries.length) { return Promise.resolve([]); }
-      return ask(tries[i]).then(function (found) { return found.length ? found : next(i + 1); });
-    })(0).then(function (found) {
-      if (text !== searched) { return; }
-      showPlaces(found);
-    }).catch(function () {
-      /* a search overtaken by another (the citizen typed on) leaves the newer one's places */
-      if (text === searched) { results.replaceChildren(); }
-    });
+    fetch("/api/v1/places?" + new URLSearchParams({ q: text, limit: 5 }).toString())
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (found) {
+        if (text !== searched) { return; }
+        showPlaces(found);
+      }).catch(function () {
+        /* a search overtaken by another (the citizen typed on) leaves the newer one's places */
+        if (text === searched) { results.replaceChildren(); }
+      });
   }
   function showPlaces(found) {
     var said = document.createElement("p");
@@ -227,6 +221,16 @@
     });
     results.replaceChildren(said, list);
   }
+  /* The places the server offered when the form came back without this script (radio buttons):
+     the one chosen puts the pin there, as a place found above does. */
+  function offeredPlace(radio) {
+    setPoint(Number(radio.dataset.lat), Number(radio.dataset.lon), "report.place_set", { label: radio.dataset.label });
+  }
+  results.addEventListener("change", function (event) {
+    if (event.target.name === "place" && event.target.checked) { offeredPlace(event.target); }
+  });
+  var offered = results.querySelector("input[name=place]:checked");
+  if (offered && !coords.value.trim()) { offeredPlace(offered); }
   address.addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(findPlaces, 400); });
   address.addEventListener("keydown", function (event) {
     if (event.key === "Enter") { event.preventDefault(); clearTimeout(searchTimer); findPlaces(); }

@@ -61,7 +61,7 @@ def _radios(page: Any) -> dict[str, bool]:
     """The place choices on the page: label → checked."""
     found = re.findall(
         r'<input type="radio" id="place-\d+" name="place" value="([^"]+)"[^>]*?( checked)?>\s*'
-        r"📍 ([^<]+?)\s*</label>",
+        r'<span aria-hidden="true">📍</span> ([^<]+?)\s*</label>',
         page.text,
     )
     return {unescape(label): bool(checked) for _code, checked, label in found}

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -199,16 +199,18 @@ def _remove_stale_copies() -> None:
             continue  # another user's live process, or not a pid at all
 
 
-def core_read(
-    session: Session, statement: Executable, params: Mapping[str, Any] | None = None
+def core_execute(
+    session: Session,
+    statement: Executable,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
 ) -> Any:  # a CursorResult; Any so that its rows unpack as the callers know them
-    """Run a read-only statement built once on ``session``'s connection, in its transaction,
-    as plain rows (no ORM loading): what a hot path reads, such as a submission's checks.
+    """Run a statement built once on ``session``'s connection, in its transaction, as Core:
+    what a hot path runs, such as a submission's reads and its INSERTs.
 
     What the session holds unflushed is flushed first, as autoflush would have done before an
-    ORM read, so the statement sees this transaction's own pending changes. Through
-    ``Session.execute`` the same statement cost a quarter more CPU here (the ORM's execution
-    and loading layers, for columns the caller reads as a tuple anyway)."""
+    ORM statement, so the statement sees (and follows) this transaction's pending changes.
+    Through ``Session.execute`` the same statement cost about a quarter more CPU here (the
+    ORM's execution and loading layers, for rows read as plain tuples anyway)."""
     session.flush()
     return session.connection().execute(statement, params)
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Integer, String, Text, cast, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from engine.db import core_read
+from engine.db import core_execute
 from engine.models import SlaCalendar, SlaLadder, SlaPolicy
 from sla import (
     AreaLevel,
@@ -159,7 +159,7 @@ def load_policy_book(session: Session) -> PolicyBook:
     """The policies in force, as the database holds them now."""
     rows = sorted(
         (kind, position, row_id, code, definition or "")
-        for kind, code, position, row_id, definition in core_read(session, _rows_in_force())
+        for kind, code, position, row_id, definition in core_execute(session, _rows_in_force())
     )
     digest = hashlib.sha256(repr(rows).encode()).hexdigest()
     book = _BOOKS.get(digest)

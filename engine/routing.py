@@ -44,7 +44,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from engine.caches import StateCache
-from engine.db import core_read
+from engine.db import core_execute
 from engine.errors import OutsideServiceArea, RuleViolated
 from engine.models import Agency, Area, CatalogueRevision, Category, Origin, RoutingRule
 
@@ -276,7 +276,7 @@ def state_key(session: Session) -> tuple[Any, ...]:
     """The database state the index must match, read once per transaction of ``session``."""
     key: tuple[Any, ...] | None = session.info.get(_KEY)
     if key is None:
-        newest = core_read(session, _NEWEST_REVISION).first()
+        newest = core_execute(session, _NEWEST_REVISION).first()
         engine = session.get_bind().engine
         # The pool, not the Engine: a read-only Engine made with execution_options shares it.
         url = _urls.get(engine)

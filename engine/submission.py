@@ -25,7 +25,7 @@ from engine.catalogue.snapshot import (
 )
 from engine.channels import check_channel
 from engine.codes import new_code
-from engine.db import core_read
+from engine.db import core_execute
 from engine.errors import Forbidden, RuleViolated
 from engine.lifecycle import RULES_BY_TRIGGER, Role, State, Trigger
 from engine.models import (
@@ -227,7 +227,7 @@ _CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
 def _unused_code(session: Session, prefix: str) -> str:
     for _ in range(5):
         code = new_code(prefix)
-        if core_read(session, _CODE_TAKEN, {"code": code}).first() is None:
+        if core_execute(session, _CODE_TAKEN, {"code": code}).first() is None:
             return code
     raise RuntimeError("could not draw an unused ticket code")  # 10^12 space: never in practice
 
@@ -427,11 +427,11 @@ def submit_checked(
         intake = check_report(session, intake.report, actor=actor, now=now, settings=settings)
     ticket = intake.ticket
     ticket.private = private
-    ticket.id = session.execute(_insert(Ticket), _values(ticket)).scalar_one()
+    ticket.id = core_execute(session, _insert(Ticket), _values(ticket)).scalar_one()
     for timer in intake.timers:
         timer.ticket_id = ticket.id
     if intake.timers:
-        session.execute(_insert(SlaTimer), [_values(t) for t in intake.timers])
+        core_execute(session, _insert(SlaTimer), [_values(t) for t in intake.timers])
     event = new_event(
         ticket,
         seq=1,
@@ -451,7 +451,7 @@ def submit_checked(
         },
         now=now,
     )
-    session.execute(_insert(TicketEvent), _values(event))
+    core_execute(session, _insert(TicketEvent), _values(event))
     unsubscribe = new_link_token()
     if ticket.reporter_email:
         # The reporter follows their report in the language they reported in, by every door

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.caches import StateCache
 from engine.catalogue.lookup import find_category
-from engine.db import core_read
+from engine.db import core_execute
 from engine.models import Agency, Area, Category, RoutingRule, area_title
 from engine.questions import QuestionSpec, questions_of
 from engine.text import code_key
@@ -96,7 +96,7 @@ def find_category_fast(session: Session, code: str) -> CategoryFacts | None:
     category_id = catalogue_snapshot(session).category_id(code)
     row = None
     if category_id is not None:
-        row = core_read(session, _FACTS, {"id": category_id}).first()
+        row = core_execute(session, _FACTS, {"id": category_id}).first()
     if row is None or not row.active or code_key(row.code) != code_key(code):
         found = find_category(session, code)  # renamed or reactivated since the revision
         return CategoryFacts.of(found) if found is not None else None

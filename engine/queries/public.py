@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from engine import visibility
 from engine.catalogue.lookup import filter_code
 from engine.codes import normalize_code, not_found
-from engine.db import core_read
+from engine.db import core_execute
 from engine.errors import RuleViolated, TicketNotFound
 from engine.instants import given_instant, given_instants
 from engine.lifecycle import OPEN_STATES, RULES_BY_TRIGGER, Role, State, Trigger
@@ -514,7 +514,7 @@ def with_photos(session: Session, tickets: list[PublicTicket]) -> list[PublicTic
     if not tickets:
         return tickets
     rows: dict[int, list[Any]] = {}
-    for row in core_read(session, _shown_photos(), {"ids": [t.id for t in tickets]}):
+    for row in core_execute(session, _shown_photos(), {"ids": [t.id for t in tickets]}):
         rows.setdefault(row.ticket_id, []).append(row)
     found = {
         ticket_id: [photo for photo, _ in photos_once(sent)] for ticket_id, sent in rows.items()
@@ -614,7 +614,7 @@ def nearby_open(
     public record."""
     check_location(lat, lon)
     half = radius_m / _M_PER_DEG
-    rows = core_read(
+    rows = core_execute(
         session,
         _nearby(),
         {

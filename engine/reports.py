@@ -246,7 +246,7 @@ def _subscribe(
     session: Session,
     ticket: Ticket,
     email: str,
-    language: Language,
+    language: Language | None,
     now: datetime,
     settings: Settings | None,
 ) -> Subscription:
@@ -254,7 +254,10 @@ def _subscribe(
 
     An address already following (active and confirmed) is left as it is. Any other (new, or
     unsubscribed since) waits for its owner's confirmation, in ``language``, and is asked once
-    by mail (``following.ask_to_confirm``: at most one mail a day). The reporter's own
+    by mail (``following.ask_to_confirm``: at most one mail a day). ``language`` None (the
+    caller named none) is Indonesian for a new address and, for one the ticket has a row
+    for, the language it was given in: a repeat that names none must not switch a waiting
+    address's mail to the default. The reporter's own
     address on a report that has no row for it yet (filed before revision 0011 by staff,
     Open311 or the command line) is confirmed at once, as at submission.
 
@@ -270,7 +273,7 @@ def _subscribe(
             ticket_id=ticket.id,
             email=address,
             created_at=now,
-            language=language.value,
+            language=(language or Language.ID).value,
             active=True,
             confirmed_at=now if own else None,
             confirm_token=None if own else new_link_token(),
@@ -289,7 +292,8 @@ def _subscribe(
     if not row.active:
         # Unsubscribed since: its owner said stop, so only its owner turns mail back on.
         row.active, row.confirmed_at = True, None
-    row.language = language.value
+    if language is not None:
+        row.language = language.value
     session.flush()
     ask_to_confirm(session, ticket, row, now=now, settings=settings)
     return row
@@ -315,7 +319,7 @@ def support(
     code: str,
     *,
     email: str | None,
-    language: Language,
+    language: Language | None,
     now: datetime,
     client: SupportMemory | None = None,
     settings: Settings | None = None,
@@ -460,7 +464,7 @@ def subscribe(
     *,
     token: str,
     email: str,
-    language: Language,
+    language: Language | None,
     now: datetime,
     settings: Settings | None = None,
 ) -> ReporterView:

@@ -498,14 +498,24 @@ class SupportRead(ReportRead):
         return cls(**ReportRead.of(s.report).model_dump(), counted=s.counted, message=message)
 
 
+def _follow_language() -> Any:
+    """The language of a follower's mail; left out, Indonesian for a new address, and the one
+    it was given in for an address the report already has (a repeat keeps it)."""
+    return Field(
+        default=None,
+        description="id or en: the language of the mail to the address; left out, id for a "
+        "new address, else the one it was given in",
+    )
+
+
 class SupportCreate(_In):
     email: Email | None = None
-    language: Language = Language.ID
+    language: Language | None = _follow_language()
 
 
 class SubscriptionCreate(_In):
     email: Email
-    language: Language = Language.ID
+    language: Language | None = _follow_language()
 
 
 def feature(r: ReportRead) -> dict[str, Any]:

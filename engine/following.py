@@ -207,8 +207,15 @@ class FollowConfirmation:
     published: bool = True
     #: The report the address gets the news of instead: the one that stands, when ``code``
     #: was marked its duplicate (``confirm_follow``); before it confirms, the one it would
-    #: (``standing_on_confirming``), as its confirmation mail says.
+    #: (``standing_on_confirming``), as its confirmation mail says. Never one the public may
+    #: not see (``follows_hidden``): the mail names none either.
     follows: str | None = None
+    #: Whether the report ``follows`` names is being handled (open), as the mail says it only
+    #: then: once resolved, closed or rejected, the page says nothing of how it stands.
+    follows_open: bool = False
+    #: Whether the address follows, instead of ``code``, a report the public may not see now:
+    #: the page says so without naming it (nor linking to a page that would not open).
+    follows_hidden: bool = False
 
 
 def _by_link(
@@ -247,13 +254,19 @@ def _told_now(ticket: Ticket, row: Subscription) -> bool:
 
 def _confirmation(session: Session, row: Subscription) -> FollowConfirmation:
     ticket = _ticket(session, row)
+    instead = _follows_instead(session, ticket, row)
+    named = instead is not None and visibility.published(instead)
     return FollowConfirmation(
         code=ticket.code,
         confirmed=row.confirmed_at is not None,
         language=row.language,
         told_now=_told_now(ticket, row),
         published=visibility.published(ticket),
-        follows=_follows_instead(session, ticket, row),
+        follows=instead.code if instead is not None and named else None,
+        # "which is being handled" only while it is, as the duplicate's mails say it
+        # (``confirmation_letter``, ``outbox._status_words``).
+        follows_open=instead is not None and named and State(instead.state) in OPEN_STATES,
+        follows_hidden=instead is not None and not named,
     )
 
 
@@ -262,13 +275,12 @@ def _standing_of(ticket: Ticket) -> Ticket | None:
     return ticket.duplicate_of if ticket.state == State.DUPLICATE else None
 
 
-def _follows_instead(session: Session, ticket: Ticket, row: Subscription) -> str | None:
-    """The code of the report ``row``'s address now gets the news of instead of ``ticket``,
-    a duplicate: the report that stands, when the address is told of its changes there; for
-    an address yet to confirm, the one it would be told of once confirmed."""
+def _follows_instead(session: Session, ticket: Ticket, row: Subscription) -> Ticket | None:
+    """The report ``row``'s address now gets the news of instead of ``ticket``, a duplicate:
+    the report that stands, when the address is told of its changes there; for an address
+    yet to confirm, the one it would be told of once confirmed."""
     if pending(row):
-        on_confirming = standing_on_confirming(session, ticket, row)
-        return on_confirming.code if on_confirming is not None else None
+        return standing_on_confirming(session, ticket, row)
     standing = _standing_of(ticket)
     if standing is None or row.confirmed_at is None:
         return None
@@ -279,7 +291,7 @@ def _follows_instead(session: Session, ticket: Ticket, row: Subscription) -> str
             told_clause(),
         )
     )
-    return standing.code if told is not None else None
+    return standing if told is not None else None
 
 
 def follow_confirmation(session: Session, token: str) -> FollowConfirmation:

@@ -159,7 +159,7 @@ def _rows(
                 "agency": item.agency,
                 "timer": word_en if lang == "en" else word_id,
                 "deadline": staff_moment(item.timer.deadline, zone, lang),
-                "link": staff_link(item.code, base_url),
+                "link": staff_link(item.code, base_url, lang=lang),
             }
         )
     return rows

@@ -32,17 +32,24 @@ from engine.models import (
     UndeliverableAddress,
 )
 from engine.models.subscription import TOKEN_CHARS, new_link_token, told_clause
-from engine.outbox import enqueue, pending_row, reader_language, still_sendable, ticket_link
+from engine.outbox import (
+    enqueue,
+    in_language,
+    pending_row,
+    reader_language,
+    still_sendable,
+    ticket_link,
+)
 from engine.settings import Settings
 
 #: A pending address is asked at most once in this long, however often it is subscribed again.
 CONFIRMATION_PAUSE = timedelta(hours=24)
 
 
-def confirm_link(token: str, base_url: str) -> str:
+def confirm_link(token: str, base_url: str, *, lang: str) -> str:
     """The page where an address's owner confirms they want the mail (GET asks, POST confirms:
-    mail scanners open links on their own)."""
-    return f"{base_url.rstrip('/')}/confirm/{token}"
+    mail scanners open links on their own), in ``lang``, the mail's."""
+    return in_language(f"{base_url.rstrip('/')}/confirm/{token}", lang)
 
 
 def pending(row: Subscription) -> bool:
@@ -146,14 +153,16 @@ def confirmation_letter(
         lang,
         code=ticket.code,
         category=category(ticket),
-        confirm_link=confirm_link(row.confirm_token, settings.public_base_url),
-        link=ticket_link(ticket.code, settings.public_base_url),
+        confirm_link=confirm_link(row.confirm_token, settings.public_base_url, lang=lang),
+        link=ticket_link(ticket.code, settings.public_base_url, lang=lang),
         standing=standing.code if standing is not None else None,
         standing_category=category(standing) if standing is not None else None,
         # "which is being handled" only while it is: it may have been resolved since.
         standing_open=standing is not None and State(standing.state) in OPEN_STATES,
         standing_link=(
-            ticket_link(standing.code, settings.public_base_url) if standing is not None else None
+            ticket_link(standing.code, settings.public_base_url, lang=lang)
+            if standing is not None
+            else None
         ),
     )
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypedDict
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -98,15 +98,31 @@ def late_words(delta: timedelta) -> str:
     return f"{days} hari {hour} jam / {days} d {hour} h"
 
 
-def ticket_link(code: str, base_url: str | None = None) -> str:
+def in_language(url: str, lang: str | None) -> str:
+    """``url`` asking its page for ``lang`` (``?lang=en``, before any fragment; one already
+    there is replaced), or ``url`` itself for ``lang`` None. A mail's links open their pages
+    in the mail's language: a page takes ``?lang=`` before the language cookie a browser kept
+    from another visit (api/web/pages.py ``page_language``), so an English mail never opens
+    an Indonesian page, nor an Indonesian mail an English one."""
+    if lang is None:
+        return url
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "lang"]
+    query.append(("lang", letters.language(lang)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def ticket_link(code: str, base_url: str | None = None, *, lang: str | None = None) -> str:
+    """The public tracking page of ``code``; in ``lang``, when a mail in ``lang`` links to it."""
     base = base_url if base_url is not None else environment.settings().public_base_url
-    return f"{base.rstrip('/')}/t/{code}"
+    return in_language(f"{base.rstrip('/')}/t/{code}", lang)
 
 
-def private_link(code: str, token: str, base_url: str) -> str:
+def private_link(code: str, token: str, base_url: str, *, lang: str | None = None) -> str:
     """The reporter's own link to their report: its page with the reporter token in the
     fragment (browsers never send a fragment to a server); the page's script reads it."""
-    return f"{ticket_link(quote(code, safe=''), base_url)}#token={quote(token, safe='')}"
+    page = ticket_link(quote(code, safe=""), base_url, lang=lang)
+    return f"{page}#token={quote(token, safe='')}"
 
 
 def links_base(row: Notification, settings: Settings) -> str:
@@ -129,10 +145,11 @@ def with_links_base(settings: Settings, base_url: str) -> Settings:
     return settings.model_copy(update={"public_base_url": base_url})
 
 
-def staff_link(code: str, base_url: str) -> str:
+def staff_link(code: str, base_url: str, *, lang: str | None = None) -> str:
     """The staff ticket page (timeline, internal notes, photos, actions); it asks for a sign-in
-    with a staff key first and then comes back to the ticket."""
-    return f"{base_url.rstrip('/')}/staff/tickets/{code}"
+    with a staff key first and then comes back to the ticket. In ``lang`` when the mail is in
+    one language (a digest); a bilingual mail leaves the page to the reader's own choice."""
+    return in_language(f"{base_url.rstrip('/')}/staff/tickets/{code}", lang)
 
 
 @dataclass(frozen=True)
@@ -332,12 +349,18 @@ def _appeal_until(
     return appeal_open_until(event.created_at, settings.dispute_window, now)
 
 
-def unsubscribe_link(subscription: Subscription, base_url: str) -> str:
-    """The page that stops mail to ``subscription``'s address about its ticket; a POST to it
-    unsubscribes at once (RFC 8058 one-click, from the ``List-Unsubscribe`` header)."""
+def unsubscribe_link(subscription: Subscription, base_url: str, *, lang: str) -> str:
+    """The page that stops mail to ``subscription``'s address about its ticket, in ``lang``
+    (the mail's); a POST to it unsubscribes at once (RFC 8058 one-click, from the
+    ``List-Unsubscribe`` header)."""
     if subscription.unsubscribe_token is None:  # written by hand in SQL without one
         subscription.unsubscribe_token = new_link_token()
-    return f"{base_url.rstrip('/')}/unsubscribe/{subscription.unsubscribe_token}"
+    return stop_link(subscription.unsubscribe_token, base_url, lang=lang)
+
+
+def stop_link(token: str, base_url: str, *, lang: str) -> str:
+    """The unsubscribe page of the subscription whose unsubscribe token is ``token``."""
+    return in_language(f"{base_url.rstrip('/')}/unsubscribe/{token}", lang)
 
 
 def _readers(session: Session, ticket: Ticket, now: datetime) -> dict[str, Subscription]:
@@ -553,14 +576,16 @@ def _status_words(
         # "which is being handled" only while it is (rejected or resolved since: not said).
         original_open=ticket.duplicate_of is not None
         and State(ticket.duplicate_of.state) in OPEN_STATES,
-        original_link=ticket_link(original, settings.public_base_url) if original else None,
+        original_link=(
+            ticket_link(original, settings.public_base_url, lang=lang) if original else None
+        ),
         follows_original=reader.follows_original,
         carried_from=reader.carried_from.code if reader.carried_from else None,
         made_carried=bool(reader.carried_from and reader.carried_from.made),
         reporter=reader.reporter,
         secret=_reporter_secret(ticket) if reader.reporter else None,
         not_public=not visibility.published(ticket),
-        link=ticket_link(ticket.code, settings.public_base_url),
+        link=ticket_link(ticket.code, settings.public_base_url, lang=lang),
         unsubscribe_link=reader.unsubscribe,
     )
     return {
@@ -635,7 +660,7 @@ def on_public_transition(
         reader = _reader(
             lang,
             reporter=reporter,
-            unsubscribe=unsubscribe_link(subscription, linked.public_base_url),
+            unsubscribe=unsubscribe_link(subscription, linked.public_base_url, lang=lang),
             until=until,
             appeal=appeal,
             zone=zone,
@@ -655,7 +680,8 @@ def on_public_transition(
             # Claimed by the delivery flow meanwhile: that mail tells of everything before
             # this change, so a new one tells of this change alone.
             reader = replace(
-                reader, unsubscribe=unsubscribe_link(subscription, settings.public_base_url)
+                reader,
+                unsubscribe=unsubscribe_link(subscription, settings.public_base_url, lang=lang),
             )
         rows.append(
             pending_row(
@@ -1362,7 +1388,8 @@ def status_words_now(
     reader = _reader(
         lang,
         reporter=reporter,
-        unsubscribe=row.unsubscribe_url,
+        # A row queued before its links named their language gets it now, in its words.
+        unsubscribe=in_language(row.unsubscribe_url, lang),
         until=until,
         appeal=appeal,
         zone=zone,

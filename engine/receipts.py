@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine import letters
 from engine.lifecycle import STAFF_ROLES
 from engine.models import NotificationKind, Ticket, UndeliverableAddress
-from engine.outbox import enqueue, pending_row, private_link, ticket_link
+from engine.outbox import enqueue, pending_row, private_link, stop_link, ticket_link
 from engine.settings import Settings
 
 
@@ -35,12 +35,13 @@ def mail_receipt(
     category_id: str,
     category_en: str,
     public: bool,
-    unsubscribe: str,
+    unsubscribe_token: str,
     now: datetime,
     settings: Settings,
 ) -> bool:
     """Queue the receipt with ``token``'s private link to ``ticket``'s reporter, in their
-    language; False (nothing queued) without an address or to one known undeliverable."""
+    language, its links too (``unsubscribe_token``: the reporter's subscription's); False
+    (nothing queued) without an address or to one known undeliverable."""
     address = (ticket.reporter_email or "").lower()
     if not address:
         return False
@@ -50,14 +51,15 @@ def mail_receipt(
     if dead is not None:
         return False
     lang = letters.language(ticket.reporter_language)
+    unsubscribe = stop_link(unsubscribe_token, settings.public_base_url, lang=lang)
     letter = letters.render(
         "reporter_receipt",
         lang,
         code=ticket.code,
         name=ticket.reporter_name,
         category=category_en if lang == "en" else category_id,
-        private_link=private_link(ticket.code, token, settings.public_base_url),
-        link=ticket_link(ticket.code, settings.public_base_url),
+        private_link=private_link(ticket.code, token, settings.public_base_url, lang=lang),
+        link=ticket_link(ticket.code, settings.public_base_url, lang=lang),
         public=public,
         dispute_days=settings.dispute_window_days,
         unsubscribe_link=unsubscribe,

@@ -487,7 +487,7 @@ def submit_checked(
         category_id=intake.category.name_id,
         category_en=intake.category.name_en,
         public=intake.category.public,
-        unsubscribe=f"{settings.public_base_url.rstrip('/')}/unsubscribe/{unsubscribe}",
+        unsubscribe_token=unsubscribe,
         now=now,
         settings=settings,
     )

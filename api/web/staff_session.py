@@ -24,7 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from api.deps import ReadSessionDep, Transactions, get_settings
 from api.forms import page_form_fault
 from api.strict_json import StrictRoute
-from api.web.i18n import Translator
+from api.web.i18n import Translator, language_of
 from api.web.pages import LanguageDep, render
 from api.web.problems import explain
 from engine import ClientKeyRefused, Forbidden, KeyHolder, Language, RuleViolated, Settings
@@ -112,13 +112,16 @@ def local_path(target: str | None, default: str = "/staff") -> str:
 
 def to_sign_in(request: Request) -> RedirectResponse:
     """To the sign-in page, and back here after. A cookie that no longer signs anyone in (its
-    key revoked, or the sign-in expired) is dropped, and the sign-in page says why."""
+    key revoked, or the sign-in expired) is dropped, and the sign-in page says why. A page
+    asked for in a language (a digest's link, ``?lang=en``) signs in in that language too."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
         here = "/staff"  # a form post cannot be replayed by a redirect
     ended = "&ended=1" if request.cookies.get(COOKIE) else ""
+    asked = language_of(request.query_params.get("lang"))
+    lang = f"&lang={asked.value}" if asked is not None else ""
     response = RedirectResponse(
-        f"/staff/sign-in?next={quote(here, safe='/')}{ended}", status_code=303
+        f"/staff/sign-in?next={quote(here, safe='/')}{ended}{lang}", status_code=303
     )
     if ended:
         response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")

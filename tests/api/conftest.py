@@ -32,8 +32,9 @@ from tests.conftest import make_photo
 T = TypeVar("T")
 
 MONAS = (-6.1754, 106.8272)  # Kelurahan Gambir, Jakarta Pusat
-#: The confirmation link in a follow's confirmation mail, as a path on the test server.
-CONFIRM_LINK = re.compile(r"http://127\.0\.0\.1:8000(/confirm/[A-Za-z0-9_-]{32})")
+#: The confirmation link in a follow's confirmation mail, as a path on the test server (with
+#: the mail's language: the page opens in it).
+CONFIRM_LINK = re.compile(r"http://127\.0\.0\.1:8000(/confirm/[A-Za-z0-9_-]{32}\?lang=(?:id|en))")
 ROOT = Path(__file__).resolve().parents[2]
 
 #: name → (role, agency, area): the keys the tests act with.

@@ -159,7 +159,7 @@ def test_staff_filing_through_open311_mails_the_caller_their_private_link(api: A
         code, "reporter_receipt", lambda n: (n.recipient, n.body)
     )
     assert recipient == "siti@example.id"
-    found = re.search(rf"/t/{code}#token=(\S+)", text)
+    found = re.search(rf"/t/{code}\?lang=id#token=(\S+)", text)
     assert found is not None, text
     private = api.client.get(
         f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": found[1]}

@@ -334,7 +334,7 @@ _CALLER = {
     "lon": 106.8272,
     "name": "Pak Harun",
 }
-_PRIVATE_LINK = re.compile(r"http://127\.0\.0\.1:8000/t/(JKT-[0-9A-Z-]+)#token=([\w%-]+)")
+_PRIVATE_LINK = re.compile(r"http://127\.0\.0\.1:8000/t/(JKT-[0-9A-Z-]+)\?lang=en#token=([\w%-]+)")
 
 
 @pytest.mark.parametrize("channel", ["walk-in", "phone", "staff-on-behalf", "email", "whatsapp"])

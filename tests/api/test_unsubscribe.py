@@ -13,7 +13,8 @@ from engine.models import Notification, Subscription, Ticket
 from engine.settings import Settings
 from tests.api.conftest import Api, each_change_mailed_at_once
 
-LINK = re.compile(r"http://127\.0\.0\.1:8000/unsubscribe/([A-Za-z0-9_-]{32})")
+#: An unsubscribe link, in the language of the mail it is in.
+LINK = re.compile(r"http://127\.0\.0\.1:8000/unsubscribe/([A-Za-z0-9_-]{32})\?lang=(id|en)")
 
 
 @pytest.fixture
@@ -52,7 +53,9 @@ def test_every_citizen_mail_carries_its_own_link_in_text_html_and_header(api: Ap
     (reporter, _, r_text, r_html, r_url), (follower, _, f_text, f_html, f_url) = _rows(api, code)
     assert (reporter, follower) == ("sari@warga.example", "budi@warga.example")
     assert r_url is not None and f_url is not None and r_url != f_url
-    assert LINK.fullmatch(r_url) and LINK.fullmatch(f_url)
+    r_link, f_link = LINK.fullmatch(r_url), LINK.fullmatch(f_url)
+    assert r_link is not None and f_link is not None
+    assert (r_link[2], f_link[2]) == ("en", "id")
     # The reporter asked in English, the follower in Indonesian (the default).
     assert r_text.rstrip().endswith(f"To stop e-mails about this report: {r_url}")
     assert f_text.rstrip().endswith(f"Berhenti menerima surel tentang laporan ini: {f_url}")
@@ -177,7 +180,7 @@ def test_a_reporter_filed_by_staff_gets_a_link_and_it_works(api: Api) -> None:
             .join(Ticket, Ticket.id == Subscription.ticket_id)
             .where(Ticket.code == code)
         )
-    assert url.endswith(f"/unsubscribe/{token}")
+    assert url.endswith(f"/unsubscribe/{token}?lang=id")
     assert api.client.post(url.removeprefix("http://127.0.0.1:8000")).status_code == 200
     before = len(_rows(api, code))
     api.drive(code, "assign")

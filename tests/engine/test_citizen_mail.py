@@ -225,7 +225,7 @@ def test_a_duplicates_mail_points_at_the_report_to_follow(desk: Desk) -> None:
 
     last = mails(desk, ticket)[-1]
     assert last.subject == f"[Tanggap] Laporan {ticket.code}: Duplikat"
-    link = f"http://127.0.0.1:8000/t/{parent.code}"
+    link = f"http://127.0.0.1:8000/t/{parent.code}?lang=id"
     assert (
         f"Laporan ini sama dengan laporan {parent.code} yang sedang ditangani; "
         f"mulai sekarang Anda menerima kabar perkembangannya lewat e-mail: {link}"

@@ -127,7 +127,7 @@ def test_digest_words_for_a_ticket_on_time_at_risk_and_breached(
     assert warned.subject.endswith(": 0 melewati batas, 1 hampir terlambat")
     assert (
         f"Hampir terlambat (1):\n- {flood} Banjir / genangan — Dinas Sumber Daya Air, verifikasi, "
-        f"tenggat 1 Desember 2026 pukul 09.35 WIB\n  http://127.0.0.1:8000/staff/tickets/{flood}\n"
+        f"tenggat 1 Desember 2026 pukul 09.35 WIB\n  http://127.0.0.1:8000/staff/tickets/{flood}?lang=id\n"
     ) in warned.body
     assert jam not in warned.body
     assert f">{flood}</a>" in warned.html and "<h3>Hampir terlambat (1)</h3>" in warned.html

@@ -171,7 +171,7 @@ def test_cli_staff_filing_prints_no_token_and_the_caller_gets_it_by_mail(
             .join(Ticket, Ticket.id == Notification.ticket_id)
             .where(Ticket.code == code[1], Notification.kind == "reporter_receipt")
         ).all()
-    assert len(bodies) == 1 and f"/t/{code[1]}#token=" in bodies[0]
+    assert len(bodies) == 1 and f"/t/{code[1]}?lang=id#token=" in bodies[0]
     assert not re.search(r"#token=(\S+)", out)
     bare = run(tanggap, *report)
     assert "reporter token" not in bare and "no reporter e-mail" in bare

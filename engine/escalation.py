@@ -6,7 +6,9 @@ tickets whose indexed ``next_check_at`` has passed, so its cost follows the due 
 the open ones. On PostgreSQL the claim skips rows another sweeper holds (``FOR UPDATE SKIP
 LOCKED``), so several workers split the work; SQLite has a single writer anyway. The ledger's
 unique key (ticket, timer, cycle, level key) is the last line of defence against a double
-record. What is recorded and what is mailed: see ``engine.ledger``.
+record. What is recorded and what is mailed: see ``engine.ledger``. A level already recorded
+whose mail a change took back and that was then not reached (a later deadline) is told by the
+sweep once time makes it due again (``ledger.tell_untold``), under the same claim.
 
 ``sweep`` is the one loop, used by ``tanggap sweep`` and by the ``sla-sweep`` flow alike; the
 edge passes in how to pace batches (SQLite needs a gap so that other writers get the lock).
@@ -22,7 +24,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine import timers as timer_rows
-from engine.ledger import SweepResult, record_due
+from engine.ledger import SweepResult, count_untold, record_due, tell_untold
 from engine.models import SlaTimer, Ticket
 from engine.policies import load_policy_book
 from sla import Policy
@@ -65,8 +67,12 @@ def sweep_batch(session: Session, *, now: datetime, limit: int = 500) -> SweepRe
                 timer.next_due_at = None  # no SLA configured any more: nothing falls due
             elif timer.next_due_at is not None:
                 items.append((ticket, timer, policy))
+    # A level a change left told to nobody, due again by now (``ledger.tell_untold``), first:
+    # a higher level recorded below then says it was told.
+    untold = tell_untold(session, tickets, timers_by_ticket, now=now, result=result)
     record_due(session, items, now=now, result=result)
     session.flush()
+    count_untold(session, untold, timers_by_ticket, now=now)
     timer_rows.set_next_checks(
         session, [(t, timer_rows.earliest_check(timers_by_ticket[t.id])) for t in tickets]
     )

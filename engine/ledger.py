@@ -9,6 +9,11 @@ Which levels: those reached by ``now`` (``sla.reached_levels``) that the timer h
 that had already stopped when the level was recorded (the work was done; the ledger keeps the
 fact for the timeline and the figures), and no warning below 100 % recorded together with a
 breach (after downtime, "will soon be late" about something already late only confuses).
+
+A level whose every mail a change took back and that the change's later deadline left not
+reached (``untold_levels``) is told once it holds again: at the next change or reload that
+finds it reached, or by the sweep when time alone makes it due (``tell_untold``; the clock's
+``next_due_at`` counts it, ``count_untold``).
 """
 
 from __future__ import annotations
@@ -174,6 +179,10 @@ def readdress(session: Session, ticket: Ticket, *, now: datetime, cause: str | N
     anew = [*readdressed.escalation_ids, *elsewhere, *untold]
     tell_anew(session, ticket, anew, now=now)
     recount_mailed(session, [*readdressed.taken_back, *anew])
+    if untold or readdressed.taken_back:
+        # A level left told to nobody (now, or before this change and told now) moves the
+        # ticket's next check: time alone may make it due again (``timers.next_due``).
+        recheck(session, ticket, now=now)
     return readdressed.withdrawn
 
 
@@ -276,6 +285,81 @@ def untold_levels(session: Session, ticket: Ticket) -> list[int]:
         )
     )
     return list(session.scalars(untold(candidates))) if candidates else []
+
+
+def untold_by_timer(session: Session, timer_ids: Sequence[int]) -> dict[int, dict[int, str]]:
+    """Per timer of ``timer_ids``, its ledger rows a change left told to nobody (``untold``):
+    escalation id → level key."""
+    found: dict[int, dict[int, str]] = {}
+    if not timer_ids:
+        return found
+    candidates = select(Escalation.id).where(
+        Escalation.timer_id.in_(list(timer_ids)), Escalation.mailed.is_(False)
+    )
+    for escalation_id, timer_id, key in session.execute(
+        select(Escalation.id, Escalation.timer_id, Escalation.level).where(
+            Escalation.id.in_(untold(candidates))
+        )
+    ):
+        found.setdefault(timer_id, {})[escalation_id] = key
+    return found
+
+
+def tell_untold(
+    session: Session,
+    tickets: Sequence[Ticket],
+    timers: dict[int, list[SlaTimer]],
+    *,
+    now: datetime,
+    result: SweepResult,
+) -> list[Ticket]:
+    """The sweep's part for levels a change left told to nobody (``untold_levels``): a later
+    deadline left them not reached then, and time alone has made them due since. Each running
+    clock's such level that holds at ``now`` is told to whom the ticket names now
+    (``tell_anew``: nobody twice; no warning once its deadline has passed) and its ``mailed``
+    recounted. Returns the tickets that had such levels: their clocks' next checks must count
+    those still untold (``count_untold``). The sweep holds the tickets
+    (``escalation.due_tickets_query``): a racing sweep skips them, and finds them told once it
+    may read them."""
+    running = [t.id for ticket in tickets for t in timers[ticket.id] if t.stopped_at is None]
+    pending = untold_by_timer(session, running)
+    had: list[Ticket] = []
+    for ticket in tickets:
+        ids = [escalation_id for t in timers[ticket.id] for escalation_id in pending.get(t.id, {})]
+        if ids:
+            had.append(ticket)
+            result.notifications += tell_anew(session, ticket, ids, now=now)
+            recount_mailed(session, ids)
+    return had
+
+
+def count_untold(
+    session: Session, tickets: Sequence[Ticket], timers: dict[int, list[SlaTimer]], *, now: datetime
+) -> None:
+    """Set the next check of each running clock of ``tickets`` (``timers``: by ticket), counting
+    its levels a change left told to nobody (``timers.next_due``, ``untold``): the instant time
+    alone makes one due again, the sweep tells it (``tell_untold``). The caller stores the
+    tickets' ``next_check_at``."""
+    if not tickets:
+        return
+    session.flush()
+    book = load_policy_book(session)
+    running = [t for ticket in tickets for t in timers[ticket.id] if t.stopped_at is None]
+    pending = untold_by_timer(session, [t.id for t in running])
+    for ticket in tickets:
+        for timer in timers[ticket.id]:
+            policy = timer_rows.policy_for(book, ticket, timer)
+            if timer.stopped_at is None and policy is not None:
+                keys = set(pending.get(timer.id, {}).values())
+                timer.next_due_at = timer_rows.next_due(timer, policy, untold=keys, now=now)
+
+
+def recheck(session: Session, ticket: Ticket, *, now: datetime) -> None:
+    """``count_untold`` for one ticket after a change, and its ``next_check_at`` stored."""
+    timers = timer_rows.open_timers(session, [ticket.id])
+    count_untold(session, [ticket], timers, now=now)
+    session.flush()
+    timer_rows.set_next_checks(session, [(ticket, timer_rows.earliest_check(timers[ticket.id]))])
 
 
 def untold(candidates: Sequence[int] | Select[int]) -> Select[int]:

@@ -7,7 +7,7 @@ derived values, recomputed whenever the facts change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -62,18 +62,43 @@ def unpause(timer: SlaTimer, now: datetime) -> None:
         timer.pauses = [*timer.pauses[:-1], [timer.pauses[-1][0], end.isoformat()]]
 
 
-def next_due(timer: SlaTimer, policy: Policy) -> datetime | None:
+def next_due(
+    timer: SlaTimer,
+    policy: Policy,
+    *,
+    untold: Collection[str] = (),
+    now: datetime | None = None,
+) -> datetime | None:
     """When the lowest level not yet passed falls due; may be past (the sweep catches up).
 
     A level is passed when its key is in the ledger or its percent is at or below the highest
     percent recorded for this timer (a level added to the ladder below where the timer has
     already been never fires late).
+
+    ``untold``: the keys of this timer's levels whose every mail a change took back, told to
+    nobody since (``ledger.untold_by_timer``): a later deadline left them not reached. Each
+    counts again from the instant it falls due under the facts now, if that is after ``now``:
+    time alone makes it due, and the sweep then tells it (``escalation.sweep_batch``). One
+    already reached by ``now`` and still untold was judged by the change itself (a warning past
+    its deadline, nobody to tell) and waits for the next change, not for the sweep.
     """
+    due: list[datetime] = []
     for level in policy.ladder.levels:
         if level.key in timer.levels_recorded or level.percent <= timer.reached_percent:
             continue
-        return level_due_at(facts(timer, policy), level.percent)
-    return None
+        found = level_due_at(facts(timer, policy), level.percent)
+        if found is not None:
+            due.append(found)
+        break
+    if untold and timer.stopped_at is None:
+        if now is None:
+            raise ValueError("next_due with untold levels needs now")
+        for level in policy.ladder.levels:
+            if level.key in untold:
+                again = level_due_at(facts(timer, policy), level.percent)
+                if again is not None and again > now:
+                    due.append(again)
+    return min(due, default=None)
 
 
 def policy_for(book: PolicyBook, ticket: Ticket, timer: SlaTimer) -> Policy | None:

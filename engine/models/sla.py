@@ -79,8 +79,9 @@ class SlaTimer(Base):
     elapsed_seconds: Mapped[float | None] = mapped_column(Float)
     #: As of the last change; while paused it is where the deadline stood when the pause began.
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: When the next unrecorded ladder level falls due; may lie in the past (a level that fell
-    #: due before a pause or a stop and is not recorded yet). None: nothing more can fall due.
+    #: When the next unrecorded ladder level falls due, or a level a change left told to nobody
+    #: falls due again (``timers.next_due``); may lie in the past (a level that fell due before
+    #: a pause or a stop and is not recorded yet). None: nothing more can fall due.
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     breached: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Keys of the ladder levels already in the ledger for this timer.

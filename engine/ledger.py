@@ -19,7 +19,7 @@ finds it reached, or by the sweep when time alone makes it due (``tell_untold``;
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -162,7 +162,14 @@ def record_due(
 _ToMail = tuple[Ticket, SlaTimer, Level, Policy, Escalation]
 
 
-def readdress(session: Session, ticket: Ticket, *, now: datetime, cause: str | None = None) -> int:
+def readdress(
+    session: Session,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    cause: str | None = None,
+    newly_named: Mapping[int, frozenset[str]] | None = None,
+) -> int:
     """After a change to ``ticket`` (or to someone it names): withdraw the waiting staff mail
     whose addressee it no longer names and tell the levels that still hold to whom it names now
     (``outbox.readdress_pending``, then ``tell_anew``) — also the levels whose mail an area
@@ -170,15 +177,25 @@ def readdress(session: Session, ticket: Ticket, *, now: datetime, cause: str | N
     now responsible is told), and the levels an earlier change left told to nobody
     (``untold_levels``: a reload that gave a new queue address and a longer target at once
     withdrew the warning, which the target then no longer reached; reached again, it is told).
-    Each level's ``mailed`` then says whether a mail of it went or may still go
-    (``recount_mailed``); returns how many mails were withdrawn.
+    ``newly_named``: ledger rows already told whose level a catalogue reload made notify other
+    roles (``waiting_mail.newly_named``), each with the roles (``CHAIN`` labels) it names now and
+    did not before: those roles are told of it now, as whom the level names now is responsible
+    for it; nobody told already is told again. Each level's ``mailed`` then says whether a mail
+    of it went or may still go (``recount_mailed``); returns how many mails were withdrawn.
     The caller owns the transaction."""
     readdressed = outbox.readdress_pending(session, ticket, now, cause=cause)
     elsewhere = outbox.told_elsewhere(session, ticket)
     untold = untold_levels(session, ticket)
     anew = [*readdressed.escalation_ids, *elsewhere, *untold]
-    tell_anew(session, ticket, anew, now=now)
-    recount_mailed(session, [*readdressed.taken_back, *anew])
+    # A level told anew to whom it names now (its mail withdrawn, or told to nobody) is told to
+    # every role it names, the newly named ones among them.
+    only = {
+        escalation_id: roles
+        for escalation_id, roles in (newly_named or {}).items()
+        if escalation_id not in anew
+    }
+    tell_anew(session, ticket, [*anew, *only], now=now, only=only)
+    recount_mailed(session, [*readdressed.taken_back, *anew, *only])
     if untold or readdressed.taken_back:
         # A level left told to nobody (now, or before this change and told now) moves the
         # ticket's next check: time alone may make it due again (``timers.next_due``).
@@ -187,7 +204,12 @@ def readdress(session: Session, ticket: Ticket, *, now: datetime, cause: str | N
 
 
 def tell_anew(
-    session: Session, ticket: Ticket, escalation_ids: Sequence[int], *, now: datetime
+    session: Session,
+    ticket: Ticket,
+    escalation_ids: Sequence[int],
+    *,
+    now: datetime,
+    only: Mapping[int, frozenset[str]] | None = None,
 ) -> int:
     """Tell the levels whose waiting mail a change to ``ticket`` withdrew
     (``outbox.readdress_pending``), whose mail went to an area office the ticket no longer
@@ -204,7 +226,9 @@ def tell_anew(
     (a row of it in the outbox, sent or still to go) is not told again; an address whose row a
     change took back ("not sent: …") and that the level names again (a catalogue edit undone, a
     category no longer withheld from area offices, a ladder that names a stand-in's addressee
-    itself) gets that row back.
+    itself) gets that row back. ``only``: for some of ``escalation_ids``, the roles (``CHAIN``
+    labels) that alone are told (a reload named them for a level told already; for a stand-in,
+    the role it stands in for).
 
     A stopped clock (by the change itself — a ``verify`` that also corrects the location ends
     the verification clock in the same event — or earlier) still holds for the area offices: a
@@ -268,6 +292,7 @@ def tell_anew(
         directory=Directory(session),
         already=already,
         offices_only=offices_only,
+        only=only,
         taken_back=outbox.taken_back(session, ticket, ids),
     )
     return result.notifications
@@ -480,6 +505,7 @@ def _mail(
     directory: Directory,
     already: dict[int, set[str]] | None = None,
     offices_only: set[int] | None = None,
+    only: Mapping[int, frozenset[str]] | None = None,
     taken_back: dict[tuple[int, str], Notification] | None = None,
 ) -> None:
     """Queue the mail of the levels in ``to_mail``: one mail per recipient for each ticket,
@@ -495,7 +521,8 @@ def _mail(
     instants are separate mails (each says its own deadline and lateness), even when one
     catch-up sweep records them together, as are different levels. ``already``: per ledger row,
     the addresses (lower-case) that were told of it before and are not told again;
-    ``offices_only``: the ledger rows told to area offices alone (``tell_anew``);
+    ``offices_only``: the ledger rows told to area offices alone (``tell_anew``); ``only``: per
+    ledger row, the only roles told of it (``tell_anew``);
     ``taken_back``: the rows a change withdrew (``outbox.taken_back``), sent anew to an
     address told again instead of a second row.
     """
@@ -517,6 +544,10 @@ def _mail(
             if offices_only and escalation.id in offices_only:
                 addressees = [a for a in addressees if _area_office(a)]
                 gone = [a for a in gone if _area_office(a)]
+            if only and escalation.id in only:
+                roles = only[escalation.id]
+                addressees = [a for a in addressees if (a.instead_of or a).kind in roles]
+                gone = [a for a in gone if a.kind in roles]
             if already:
                 before = already.get(escalation.id, set())
                 addressees = [a for a in addressees if a.email.lower() not in before]

@@ -45,6 +45,7 @@ database).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -83,14 +84,16 @@ def reread_waiting(
     *,
     cause: str | None = None,
     settings: Settings | None = None,
+    newly_named: Mapping[int, frozenset[str]] | None = None,
 ) -> int:
     """After a change to ``ticket`` or to what it names: withdraw the waiting mail whose
     addressee it no longer names and tell its levels to whom it names now
-    (``ledger.readdress``, ``cause`` worded for operators), then word what still goes to the same
-    people anew (``reword_waiting``); returns how many mails were withdrawn or worded anew.
-    ``tickets.write_transition`` calls it for a change to a ticket, ``waiting_mail`` for a
+    (``ledger.readdress``, ``cause`` worded for operators; ``newly_named``: the levels told
+    already that a reload made notify other roles, and those roles), then word what still goes
+    to the same people anew (``reword_waiting``); returns how many mails were withdrawn or worded
+    anew. ``tickets.write_transition`` calls it for a change to a ticket, ``waiting_mail`` for a
     catalogue reload or boundary import. The caller owns the transaction."""
-    withdrawn = ledger.readdress(session, ticket, now=now, cause=cause)
+    withdrawn = ledger.readdress(session, ticket, now=now, cause=cause, newly_named=newly_named)
     return withdrawn + reword_waiting(session, ticket, now, settings=settings)
 
 

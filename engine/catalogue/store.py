@@ -274,7 +274,10 @@ def load_catalogue(
         # New targets or calendars apply to the clocks already running, not just to new ones.
         summary.updated["open timers"] = clocks.recompute_open(session, now=now, previous=previous)
     # New heads, queues, public flags: mail still waiting goes to whom the catalogue names now.
-    reread = waiting_mail.readdress_waiting(session, now=now, cause="the catalogue was reloaded")
+    # A ladder level that names other roles now tells them of what it told already.
+    reread = waiting_mail.readdress_waiting(
+        session, now=now, cause="the catalogue was reloaded", previous=previous
+    )
     if reread:
         summary.updated["waiting mail"] = reread
     revision.summary = summary.as_dict()

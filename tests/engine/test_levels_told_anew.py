@@ -21,7 +21,7 @@ from sqlalchemy import select
 from engine.catalogue import load_catalogue
 from engine.delivery import DeliveryPolicy, Outcome, SendResult, claim, record
 from engine.escalation import sweep_batch
-from engine.models import Escalation, Notification, Ticket
+from engine.models import Agency, Escalation, Notification, Ticket
 
 from .conftest import Desk
 
@@ -306,3 +306,118 @@ def test_two_sweeps_racing_tell_a_withdrawn_warning_once(
             with engine.begin() as conn:
                 conn.execute(sql("DROP SCHEMA IF EXISTS tanggap_untold_race CASCADE"))
             engine.dispose()
+
+
+# --- 2. a reload that names other roles for a level already told ------------------------------
+
+WARNING_LEVEL = (
+    "{name: warning, name_id: peringatan, name_en: warning, percent: 50, "
+    "notify: [assigned_officer, agency_queue]}\n      - {name: breach"
+)
+BREACH_LEVEL = "percent: 100, notify: [agency_head, {area_office: kecamatan}]}"
+
+
+def reload(desk: Desk, at: datetime, *edits: tuple[str, str]) -> dict[str, int]:
+    text = CATALOGUE_TEXT
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return load(desk, text, at)
+
+
+def flood_warning_sent(desk: Desk) -> Ticket:
+    """A flood at Monas (emergency policy: 24/7, verify 30 min, Dinas SDA) submitted at 09:00;
+    the sweep at 09:20 queues the verification warning (50 %) to Dinas SDA's queue, delivered at
+    09:21."""
+    desk.now = wib(8, 55)
+    ticket = desk.submit(category="flood")
+    sweep_batch(desk.session, now=wib(9, 20))
+    assert list(delivered(desk, wib(9, 21))) == [QUEUE]
+    return ticket
+
+
+def test_a_level_already_told_tells_the_role_a_reload_names_instead(desk: Desk) -> None:
+    """The warning went to Dinas SDA's queue; a reload makes the warning notify [agency_head]:
+    the head, responsible now, is told of the warning once; the queue's delivered mail is left
+    as it is and the queue is not told again, nor the head at a second reload or a sweep."""
+    ticket = flood_warning_sent(desk)
+
+    reload(desk, wib(9, 22), (WARNING_LEVEL, WARNING_LEVEL.replace(
+        "[assigned_officer, agency_queue]", "[agency_head]")))  # fmt: skip
+
+    assert rows(desk, ticket) == [(QUEUE, "sent", None), (HEAD, "pending", None)]
+    assert ledger(desk, ticket) == [("verify", "warning", True)]
+    sent = delivered(desk, wib(9, 23))
+    assert list(sent) == [HEAD]
+    assert (
+        "Tingkat eskalasi / escalation level: peringatan / warning (50% dari target" in (sent[HEAD])
+    )
+    reload(desk, wib(9, 24), (WARNING_LEVEL, WARNING_LEVEL.replace(
+        "[assigned_officer, agency_queue]", "[agency_head]")))  # fmt: skip
+    sweep_batch(desk.session, now=wib(9, 25))
+    assert rows(desk, ticket) == [(QUEUE, "sent", None), (HEAD, "sent", None)]
+
+
+def test_a_role_added_to_a_level_already_told_is_told_and_nobody_twice(desk: Desk) -> None:
+    """The breach went to Dinas SDA's head and Gambir's kecamatan office; a reload adds the
+    Jakarta Pusat mayor's office (kota) to the breach: it is told, once; the head and the
+    kecamatan office are not told again. The breach's words name its level and lateness."""
+    desk.now = wib(8, 55)
+    ticket = desk.submit(category="flood")
+    sweep_batch(desk.session, now=wib(9, 31))
+    sent = delivered(desk, wib(9, 31))
+    kecamatan = desk.session.scalars(
+        select(Notification.recipient).where(
+            Notification.ticket_id == ticket.id,
+            Notification.recipient_kind == "area_office:kecamatan",
+        )
+    ).one()
+    assert set(sent) == {HEAD, kecamatan}
+
+    with_kota = BREACH_LEVEL.replace("kecamatan}]", "kecamatan}, {area_office: kota}]")
+    reload(desk, wib(9, 40), (BREACH_LEVEL, with_kota))
+
+    kota = desk.session.scalars(select(Agency.head_email).where(Agency.code == "WALKOT-JP")).one()
+    assert rows(desk, ticket) == [
+        (HEAD, "sent", None),
+        (kecamatan, "sent", None),
+        (kota, "pending", None),
+    ]
+    sent = delivered(desk, wib(9, 41))
+    assert list(sent) == [kota]
+    assert BREACH_TEXT in sent[kota] and "Wilayah / area: Kelurahan Gambir" in sent[kota]
+
+
+def test_a_reload_that_names_nobody_new_for_a_level_told_sends_nothing(desk: Desk) -> None:
+    """Re-wording the warning, or naming the queue it already went to twice, tells nobody."""
+    ticket = flood_warning_sent(desk)
+    reload(desk, wib(9, 22), (WARNING_LEVEL, WARNING_LEVEL.replace(
+        "name_en: warning,", "name_en: early warning,")))  # fmt: skip
+    assert rows(desk, ticket) == [(QUEUE, "sent", None)]
+
+
+def test_a_stale_warning_is_not_told_to_the_role_a_reload_names_now(desk: Desk) -> None:
+    """The warning went to the queue; by the reload at 09:40 the clock is past its deadline, so
+    the head the warning names now is not told "the deadline is near" (the breach tells)."""
+    ticket = flood_warning_sent(desk)
+    sweep_batch(desk.session, now=wib(9, 31))
+    delivered(desk, wib(9, 31))
+    before = rows(desk, ticket)
+
+    reload(desk, wib(9, 40), (WARNING_LEVEL, WARNING_LEVEL.replace(
+        "[assigned_officer, agency_queue]", "[agency_head, governor_office]")))  # fmt: skip
+
+    assert rows(desk, ticket) == before
+
+
+def test_a_stopped_clocks_level_is_not_told_to_the_role_a_reload_names_now(desk: Desk) -> None:
+    """The warning went to the queue and the report was verified at 09:25: the verification is
+    done, so neither the head nor the kecamatan office a reload names for the warning is told
+    of it."""
+    ticket = flood_warning_sent(desk)
+    desk.now = wib(9, 20)
+    desk.act(ticket, "verify", "admin")  # 09:25
+    head_and_office = "[agency_head, {area_office: kecamatan}]"
+    reload(desk, wib(9, 26), (WARNING_LEVEL, WARNING_LEVEL.replace(
+        "[assigned_officer, agency_queue]", head_and_office)))  # fmt: skip
+    assert rows(desk, ticket) == [(QUEUE, "sent", None)]

@@ -233,6 +233,15 @@ def test_catalogue_edit_resends_nothing_recorded(desk, edit: str) -> None:
         breach = [m for m in after if m[0] == "breach"]
         assert breach and all("lewat batas waktu / overdue" in m[2] for m in breach)
         assert all("deadline passed" not in m[2] + m[3] for m in breach)
+    elif edit == "re-word recipients":
+        # The breach names Dishub's queue now: the queue, responsible for it now, is told of the
+        # breach once; whoever was told already is not told again (nor at the sweeps below).
+        after = mails(desk, ticket)
+        assert after[: len(sent)] == sent
+        ((label, recipient, subject, _),) = after[len(sent) :]
+        assert (label, recipient) == ("breach", "dishub.queue@tanggap.example")
+        assert "MELEWATI BATAS penyelesaian (100%)" in subject
+        sent = after
     else:
         assert mails(desk, ticket) == sent
     # Later levels still come, once: 150 % of 37.5 h is Wed 11 Nov 13:45.
@@ -243,6 +252,8 @@ def test_catalogue_edit_resends_nothing_recorded(desk, edit: str) -> None:
     assert [m[1] for m in kecamatan] == ["kec-gambir.head@tanggap.example"]
     sweep_batch(desk.session, now=wib(11, 11, 13, 51))
     assert [m for m in mails(desk, ticket, "resolve") if m[0] == "kecamatan"] == kecamatan
+    queue = [m for m in mails(desk, ticket) if m[:2] == ("breach", "dishub.queue@tanggap.example")]
+    assert len(queue) == (1 if edit == "re-word recipients" else 0)
 
 
 def test_catalogue_calendar_change_keeps_elapsed_and_resends_nothing(desk) -> None:

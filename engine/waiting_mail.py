@@ -107,7 +107,19 @@ def readdress_waiting(
     withdrawn or worded anew. ``cause`` words the change for operators ("the catalogue was
     reloaded"): ``tanggap outbox list`` shows it on each. ``previous``: the policies before a
     reload, to tell the roles a ladder level names now of a level told already
-    (``newly_named``)."""
+    (``newly_named``).
+
+    A sweep may be telling a due ticket's levels right now (it holds the ticket's row,
+    ``escalation.due_tickets_query``): the due tickets are locked first, so that what it told is
+    read as told once it commits, never told a second time (nor refused as a second row of the
+    same level and address, failing the whole reload)."""
+    session.scalars(
+        select(Ticket)
+        .where(Ticket.next_check_at <= now)
+        .order_by(Ticket.id)
+        .with_for_update(of=Ticket)
+        .execution_options(populate_existing=True)
+    ).all()
     waiting = select(Notification.ticket_id).where(
         Notification.ticket_id.is_not(None),
         # The mail a change to the catalogue can misaddress or leave in old words.

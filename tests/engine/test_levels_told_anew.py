@@ -11,8 +11,10 @@ are told once to whom the ticket and the catalogue name now.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -221,91 +223,144 @@ def test_a_warning_withdrawn_by_a_recategorisation_is_told_to_the_new_agency_whe
     assert len(rows(desk, ticket)) == 2
 
 
+def _flood_withdrawn(url: str, db: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``two_minute_flood`` and the reload that withdraws its warning, committed in ``db``
+    (a database of its own, so that racing transactions commit); returns the ticket's code."""
+    from engine import schema
+    from engine.actors import Actor
+    from engine.photos import MemoryMediaStorage
+    from engine.settings import Settings
+    from engine.submission import Report, submit
+
+    schema.upgrade(db.engine)
+    with db.transaction() as session:
+        load_catalogue(session, catalogue(verify="2m"), now=wib(8, 50), source="x.yaml")
+        code: str = submit(
+            session,
+            Report(category="flood", description="banjir", lat=-6.1754, lon=106.8272),
+            actor=Actor.citizen(),
+            now=wib(9),
+            settings=Settings(database_url=url, media_dir=tmp_path_factory.mktemp("m")),
+            storage=MemoryMediaStorage(),
+        ).ticket.code
+    with db.transaction() as session:
+        assert sweep_batch(session, now=wib(9, 1, 30)).notifications == 1
+    with db.transaction() as session:
+        text = catalogue(NEW_QUEUE, verify="60m")
+        load_catalogue(session, text, now=wib(9, 1, 40), source="y.yaml")
+    return code
+
+
+def _racing(db: Any, second: Callable[[], int]) -> list[int]:
+    """A sweep at 09:30 tells the withdrawn warning and holds the ticket; ``second`` runs while
+    it does, and the sweep commits half a second later. Returns the mails each queued."""
+    swept, go_on = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+    told: list[int] = []
+
+    def first() -> None:
+        try:
+            with db.transaction() as session:
+                told.append(sweep_batch(session, now=wib(9, 30)).notifications)
+                swept.set()
+                go_on.wait(timeout=30)
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+            swept.set()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert swept.wait(timeout=30)
+    timer = threading.Timer(0.5, go_on.set)  # the first commits while the second waits
+    timer.start()
+    try:
+        told.append(second())
+    finally:
+        thread.join(timeout=30)
+        timer.cancel()
+    assert not failures
+    return told
+
+
+def _told_once(db: Any, code: str) -> None:
+    with db.reading() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.code == code)).one()
+        mails = session.execute(
+            select(Notification.recipient, Notification.status)
+            .where(Notification.ticket_id == ticket.id, Notification.kind == "escalation")
+            .order_by(Notification.id)
+        ).all()
+        levels = session.execute(
+            select(Escalation.level, Escalation.mailed).where(Escalation.ticket_id == ticket.id)
+        ).all()
+        assert ticket.next_check_at == wib(10)
+    assert [tuple(m) for m in mails] == [(QUEUE, "failed"), (NEWQUEUE, "pending")]
+    assert [tuple(level) for level in levels] == [("warning", True)]
+
+
+def _drop(database_url: str, name: str) -> None:
+    if not database_url.startswith("sqlite"):
+        from sqlalchemy import text as sql
+
+        from engine.db import make_engine
+
+        engine = make_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(sql(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        engine.dispose()
+
+
 def test_two_sweeps_racing_tell_a_withdrawn_warning_once(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Two sweeps at 09:30 over the flood whose warning a reload withdrew: one holds the ticket
     (and has told the new queue) when the other claims; the other finds nothing to do, then or
-    once the first has committed. One mail, one ledger row. A database of its own: both
-    transactions commit."""
-    from engine import schema
-    from engine.actors import Actor
+    once the first has committed. One mail, one ledger row."""
     from engine.db import Database
     from engine.escalation import sweep
-    from engine.photos import MemoryMediaStorage
-    from engine.settings import Settings
-    from engine.submission import Report, submit
     from tests.conftest import separate_database_url
 
-    url = separate_database_url(database_url, "tanggap_untold_race", tmp_path_factory)
+    name = "tanggap_untold_race"
+    url = separate_database_url(database_url, name, tmp_path_factory)
     db = Database(url)
     try:
-        schema.upgrade(db.engine)
-        with db.transaction() as session:
-            load_catalogue(session, catalogue(verify="2m"), now=wib(8, 50), source="x.yaml")
-            code = submit(
-                session,
-                Report(category="flood", description="banjir", lat=-6.1754, lon=106.8272),
-                actor=Actor.citizen(),
-                now=wib(9),
-                settings=Settings(database_url=url, media_dir=tmp_path_factory.mktemp("m")),
-                storage=MemoryMediaStorage(),
-            ).ticket.code
-        with db.transaction() as session:
-            assert sweep_batch(session, now=wib(9, 1, 30)).notifications == 1
-        with db.transaction() as session:
-            text = catalogue(NEW_QUEUE, verify="60m")
-            load_catalogue(session, text, now=wib(9, 1, 40), source="y.yaml")
-
-        swept, go_on = threading.Event(), threading.Event()
-        failures: list[BaseException] = []
-        told: list[int] = []
-
-        def first() -> None:
-            try:
-                with db.transaction() as session:
-                    told.append(sweep_batch(session, now=wib(9, 30)).notifications)
-                    swept.set()
-                    go_on.wait(timeout=30)
-            except BaseException as exc:  # pragma: no cover - reported below
-                failures.append(exc)
-                swept.set()
-
-        thread = threading.Thread(target=first)
-        thread.start()
-        assert swept.wait(timeout=30)
-        timer = threading.Timer(0.5, go_on.set)  # the first commits while the second waits
-        timer.start()
-        told.append(sweep(db.transaction, now=wib(9, 30)).notifications)
-        thread.join(timeout=30)
-        timer.cancel()
-        assert not failures
-
+        code = _flood_withdrawn(url, db, tmp_path_factory)
+        told = _racing(db, lambda: sweep(db.transaction, now=wib(9, 30)).notifications)
         assert told == [1, 0]
-        with db.reading() as session:
-            ticket = session.scalars(select(Ticket).where(Ticket.code == code)).one()
-            mails = session.execute(
-                select(Notification.recipient, Notification.status)
-                .where(Notification.ticket_id == ticket.id, Notification.kind == "escalation")
-                .order_by(Notification.id)
-            ).all()
-            levels = session.execute(
-                select(Escalation.level, Escalation.mailed).where(Escalation.ticket_id == ticket.id)
-            ).all()
-            assert ticket.next_check_at == wib(10)
-        assert [tuple(m) for m in mails] == [(QUEUE, "failed"), (NEWQUEUE, "pending")]
-        assert [tuple(level) for level in levels] == [("warning", True)]
+        _told_once(db, code)
     finally:
         db.dispose()
-        if not database_url.startswith("sqlite"):
-            from sqlalchemy import text as sql
+        _drop(database_url, name)
 
-            from engine.db import make_engine
 
-            engine = make_engine(database_url)
-            with engine.begin() as conn:
-                conn.execute(sql("DROP SCHEMA IF EXISTS tanggap_untold_race CASCADE"))
-            engine.dispose()
+def test_a_reload_while_a_sweep_tells_a_withdrawn_warning_waits_and_tells_nobody_again(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A reload (a category re-worded) at 09:30:10, while the sweep that told the withdrawn
+    warning to the new queue has not committed: the reload waits for it, finds the warning told
+    and tells nobody again (no unique-key failure, no second mail)."""
+    from engine.db import Database
+    from tests.conftest import separate_database_url
+
+    name = "tanggap_untold_reload"
+    url = separate_database_url(database_url, name, tmp_path_factory)
+    db = Database(url)
+    try:
+        code = _flood_withdrawn(url, db, tmp_path_factory)
+        text = catalogue(NEW_QUEUE, verify="60m").replace(
+            "name_en: Flood / waterlogging", "name_en: Flood"
+        )
+
+        def reload() -> int:
+            with db.transaction() as session:
+                load_catalogue(session, text, now=wib(9, 30, 10), source="z.yaml")
+            return 0
+
+        assert _racing(db, reload) == [1, 0]
+        _told_once(db, code)
+    finally:
+        db.dispose()
+        _drop(database_url, name)
 
 
 # --- 2. a reload that names other roles for a level already told ------------------------------

@@ -339,14 +339,50 @@ def _dispute_until(ticket: Ticket, settings: Settings, now: datetime) -> datetim
     return end
 
 
-def _appeal_until(
-    ticket: Ticket, event: TicketEvent, settings: Settings, now: datetime
-) -> datetime | None:
-    """The instant the reporter's window to appeal a rejection ends, told in the mail about
-    the rejection itself (the window counts from it, as ``actions._reinstate`` counts it)."""
-    if event.trigger != Trigger.REJECT.value or ticket.state != State.REJECTED:
+def _appeal_until(ticket: Ticket, settings: Settings, now: datetime) -> datetime | None:
+    """The instant the reporter's window to appeal the rejection ends, while the ticket is
+    rejected and the window (counted from the rejection, as ``actions._reinstate`` counts it)
+    is open."""
+    session = object_session(ticket)
+    if ticket.state != State.REJECTED or session is None:
         return None
-    return appeal_open_until(event.created_at, settings.dispute_window, now)
+    # tickets imports this module (a transition queues its mail): read the rejection late.
+    from engine.tickets import rejected_at
+
+    rejected = rejected_at(session, ticket)
+    return appeal_open_until(rejected, settings.dispute_window, now) if rejected else None
+
+
+class Told(NamedTuple):
+    """The state a status mail names (and the trigger its label follows), and whether the
+    ticket still stands on it: no later change of state undid it (a close keeps the
+    resolution it closes, and its dispute window; a reopen or an appeal undoes the verdict)."""
+
+    state: str
+    trigger: str | None
+    standing: bool = True
+
+
+def told_now(ticket: Ticket) -> Told:
+    """What a mail about the ticket's latest change names: its state now."""
+    return Told(ticket.state, ticket.last_trigger)
+
+
+def _offers(
+    ticket: Ticket, told: Told, settings: Settings, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """The reporter's windows a status mail naming ``told`` offers, as (dispute, appeal): a
+    dispute only in the mail of a resolved or closed report, an appeal only in a rejected
+    one's, each while the ticket still stands on that verdict and the window is open. A mail
+    of an earlier state (verified, assigned, on hold…) re-worded after the resolution offers
+    nothing: what it tells of was not a resolution."""
+    if not told.standing:
+        return None, None
+    if told.state in (State.RESOLVED, State.CLOSED):
+        return _dispute_until(ticket, settings, now), None
+    if told.state == State.REJECTED:
+        return None, _appeal_until(ticket, settings, now)
+    return None, None
 
 
 def unsubscribe_link(subscription: Subscription, base_url: str, *, lang: str) -> str:
@@ -511,11 +547,14 @@ def _told_of_standing(session: Session, ticket: Ticket) -> frozenset[str]:
     )
 
 
-def _standing_code(ticket: Ticket) -> str | None:
+def _standing_code(ticket: Ticket, told: Told) -> str | None:
     """The code of the report ``ticket`` was marked a duplicate of, for its readers to follow
-    that one instead; ``None`` when there is none or the public may not see it (its code would
-    tell them it exists)."""
+    that one instead, in the mail that names it a duplicate (``told``; not in one of an
+    earlier state re-worded since); ``None`` when there is none or the public may not see it
+    (its code would tell them it exists)."""
     standing = ticket.duplicate_of
+    if told.state != State.DUPLICATE:
+        return None
     return standing.code if standing is not None and visibility.published(standing) else None
 
 
@@ -549,16 +588,15 @@ def _status_words(
     reader: _Reader,
     original: str | None,
     settings: Settings,
-    *,
-    state: tuple[str, str | None] | None = None,
+    state: Told,
 ) -> dict[str, Any]:
     """Subject, text, HTML (and language, unsubscribe link) of ``reader``'s status mail about
     ``ticket`` as it is now, telling of the events ``told`` (several: each listed with its time,
-    state and public note, so none is lost; ``event`` alone: its note, as one change reads).
-    ``state``: the state (and the trigger its label follows) to name, when not the ticket's
-    own now (``status_words_now``)."""
+    state and public note, so none is lost; ``event`` alone: its note, as one change reads),
+    naming ``state`` (the ticket's own now, or the one an earlier mail's events left:
+    ``status_words_now``)."""
     lang = reader.lang
-    named, trigger = state or (ticket.state, ticket.last_trigger)
+    named, trigger = state.state, state.trigger
     zone = ZoneInfo(settings.timezone)
     letter = letters.render(
         "citizen_update",
@@ -632,15 +670,15 @@ def on_public_transition(
         )
     )
     settings = settings or environment.settings()
-    until = _dispute_until(ticket, settings, now)
-    appeal = _appeal_until(ticket, event, settings, now)
+    state = told_now(ticket)
+    until, appeal = _offers(ticket, state, settings, now)
     zone = ZoneInfo(settings.timezone)
     due = status_mail.due_at(event, settings, now)
     # Hold 0 sends each change on its own, as before mail was held: nothing waits to be joined.
     held = status_mail.waiting(session, ticket, readers) if settings.citizen_mail_hold else {}
     since = min((row.first_seq for row in held.values()), default=event.seq)
     news = status_mail.mailed_events(session, ticket, since, event.seq) if held else []
-    original = _standing_code(ticket)
+    original = _standing_code(ticket, state)
     told_of_standing = _told_of_standing(session, ticket) if original else frozenset()
     rows = []
     rewritten = 0
@@ -670,7 +708,7 @@ def on_public_transition(
         if waiting is not None:
             told = [e for e in news if e.seq >= waiting.first_seq]
             changed = {
-                **_status_words(ticket, event, told, reader, original, linked),
+                **_status_words(ticket, event, told, reader, original, linked, state),
                 "dedupe_key": status_mail.dedupe_key(ticket, waiting.first_seq, event.seq, address),
                 "next_attempt_at": min(waiting.next_attempt_at, due),  # never later than it was
             }
@@ -693,7 +731,7 @@ def on_public_transition(
                 dedupe_key=status_mail.dedupe_key(ticket, event.seq, event.seq, address),
                 next_attempt_at=due,
                 links_base_url=settings.public_base_url,
-                **_status_words(ticket, event, [event], reader, original, settings),
+                **_status_words(ticket, event, [event], reader, original, settings, state),
             )
         )
     return enqueue(session, rows) + rewritten
@@ -1369,7 +1407,10 @@ def status_words_now(
     read back (written by hand, or before keys).
 
     The state it names is the state now, unless a later change of state has a mail of its own:
-    then the state its last event left (each mail tells of its own news)."""
+    then the state its last event left (each mail tells of its own news), and it says only what
+    is true of that state: no dispute window in a mail about the verification re-worded after
+    the resolution, no report to follow instead in one re-worded after a duplicate's
+    (``_offers``, ``_standing_code``)."""
     span = status_mail.covered(row.dedupe_key)
     if span is None or row.unsubscribe_url is None:
         return None
@@ -1381,9 +1422,22 @@ def status_words_now(
     reporter = row.recipient_kind == "reporter"
     lang = letters.language(row.language)
     zone = ZoneInfo(settings.timezone)
-    until = _dispute_until(ticket, settings, now)
-    appeal = _appeal_until(ticket, event, settings, now)
-    original = _standing_code(ticket)
+    state = told_now(ticket)
+    later = [e for e in events if e.seq > last and visibility.changes_state(e)]
+    if later:
+        # A later change of state has a mail of its own: this one names the state its own
+        # events left, its label following the last move up to them (as
+        # ``Ticket.last_trigger`` is kept), and offers a window only if no later change undid
+        # that state's verdict (``Told``).
+        moved = [e for e in events if e.seq <= last and visibility.changes_state(e)]
+        if moved:
+            state = Told(
+                moved[-1].to_state,
+                moved[-1].trigger,
+                standing=all(e.trigger == Trigger.CLOSE.value for e in later),
+            )
+    until, appeal = _offers(ticket, state, settings, now)
+    original = _standing_code(ticket, state)
     session = object_session(ticket)
     reader = _reader(
         lang,
@@ -1400,11 +1454,5 @@ def status_words_now(
             None if session is None else _carried_from(session, _row_of(session, ticket, row))
         ),
     )
-    state: tuple[str, str | None] | None = None
-    if any(e.seq > last and visibility.changes_state(e) for e in events):
-        # The state the mail's own events left, its label following the last move up to them
-        # (as ``Ticket.last_trigger`` is kept).
-        moved = [e for e in events if e.seq <= last and visibility.changes_state(e)]
-        state = (moved[-1].to_state, moved[-1].trigger) if moved else None
-    words = _status_words(ticket, event, told, reader, original, settings, state=state)
+    words = _status_words(ticket, event, told, reader, original, settings, state)
     return {key: words[key] for key in ("subject", "body", "html_body")}

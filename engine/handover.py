@@ -32,6 +32,7 @@ from engine.outbox import (
     pending_row,
     staff_bodies,
     staff_link,
+    state_then,
 )
 from engine.recipients import Directory
 from engine.settings import Settings
@@ -108,7 +109,8 @@ def handover_letter(
 ) -> Letter:
     """The words of ``event``'s hand-over mail to its ``recipient_kind`` (the officer, or the
     agency's queue), from ``ticket`` as it is now: its agency, category, area, priority, state
-    and the running clock due first. Used when the mail is queued and again when a later change
+    (beside the one the hand-over left, when they differ: ``outbox.state_then``) and the
+    running clock due first. Used when the mail is queued and again when a later change
     to the ticket re-words it while it waits (``engine.rewording``)."""
     named = ticket.officer if recipient_kind == RecipientKind.ASSIGNED_OFFICER else None
     due_id, due_en = _next_deadline(session, ticket, ZoneInfo(settings.timezone))
@@ -123,6 +125,7 @@ def handover_letter(
         returned=event.trigger == Trigger.REASSIGN.value
         and _changed_to(event.data or {}, "officer") is None,
         **letters.ticket_facts(ticket),
+        **state_then(ticket, event),
         priority_id=letters.priority_words(ticket.priority, "id"),
         priority_en=letters.priority_words(ticket.priority, "en"),
         by=event.actor_label,

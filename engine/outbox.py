@@ -1351,12 +1351,41 @@ def on_citizen_follow_up(
     return enqueue(session, rows[:1])
 
 
+def state_then(ticket: Ticket, event: TicketEvent) -> dict[str, str]:
+    """The state ``event`` left ``ticket`` in, as staff mail names it beside the state now
+    (``then_id``/``then_en``; ``letters.ticket_facts`` gives the state now): the state a
+    citizen's comment or rating was written in, the one a dispute reopened the report to, the
+    one a hand-over left. A mail worded anew at a later change then says both, never the state
+    now as if the event had happened in it."""
+    session = object_session(ticket)
+    # The label follows the last move of state up to then ("Koordinasi" after a transfer).
+    moved = (
+        session.scalar(
+            select(TicketEvent.trigger)
+            .where(
+                TicketEvent.ticket_id == event.ticket_id,
+                TicketEvent.seq <= event.seq,
+                visibility.changes_state_clause(),
+            )
+            .order_by(TicketEvent.seq.desc())
+            .limit(1)
+        )
+        if session is not None
+        else None
+    )
+    return {
+        "then_id": letters.state_label(event.to_state, "id", last_trigger=moved),
+        "then_en": letters.state_label(event.to_state, "en", last_trigger=moved),
+    }
+
+
 def follow_up_letter(
     ticket: Ticket, event: TicketEvent, recipient_kind: str, settings: Settings
 ) -> Letter:
     """The words of the mail forwarding the reporter's ``event`` to ``recipient_kind`` (the
-    officer, by name, or the agency's queue), from ``ticket`` as it is now. Used when the mail
-    is queued and again when a later change re-words it while it waits (``engine.rewording``)."""
+    officer, by name, or the agency's queue), from ``ticket`` as it is now, with the state the
+    reporter wrote in beside it when they differ (``state_then``). Used when the mail is
+    queued and again when a later change re-words it while it waits (``engine.rewording``)."""
     officer = ticket.officer if recipient_kind == RecipientKind.ASSIGNED_OFFICER else None
     return letters.render(
         "citizen_follow_up",
@@ -1366,6 +1395,7 @@ def follow_up_letter(
         appealed=event.trigger == Trigger.REINSTATE.value,
         rating=_rating_given(event),
         **letters.ticket_facts(ticket),
+        **state_then(ticket, event),
         words=event.note or "",
         photos=int((event.data or {}).get("photos", 0)),
         link=staff_link(ticket.code, settings.public_base_url),

@@ -330,3 +330,62 @@ def test_a_bounce_after_sending_forwards_it_up_the_chain_once(desk: Desk) -> Non
     bounce(to_queue, "ev-queue")  # the queue's mailbox is dead too: the head, not the officer
     recipients = [row.recipient for row in follow_ups(desk, ticket)]
     assert recipients == [OFFICER, QUEUE, HEAD]
+
+
+# --- the state the citizen wrote in, beside the state now --------------------------------------
+# A tester's report: a comment written while the report waited, forwarded once staff had
+# verified, assigned, started and resolved it, read "Status: Selesai / Resolved": the mail is
+# worded anew at every change and named only the state now, as if the citizen had written in it.
+
+
+def test_a_comment_worded_anew_after_later_changes_names_the_state_it_was_written_in(
+    desk: Desk,
+) -> None:
+    ticket = desk.submit(**REPORTER)
+    desk.act(ticket, "comment", "citizen", note="Sudah dua hari belum ada petugas")
+    for action in ("verify", "assign", "start", "resolve"):
+        desk.act(ticket, action, "admin")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert (mail.recipient, mail.status) == (QUEUE, "pending")
+    assert (
+        "Status saat itu / then: Menunggu / Waiting\nStatus sekarang / now: Selesai / Resolved\n"
+    ) in mail.body
+    assert "Status: " not in mail.body
+    html = mail.html_body or ""
+    assert "<tr><td>Status saat itu / then</td><td>Menunggu / Waiting</td></tr>" in html
+    assert "<tr><td>Status sekarang / now</td><td>Selesai / Resolved</td></tr>" in html
+
+
+def test_a_rating_worded_anew_after_the_close_names_both_states(desk: Desk) -> None:
+    ticket = worked_by_officer(desk)
+    desk.act(ticket, "resolve", "staff", note="Lampu diganti")
+    desk.act(ticket, "rate", "citizen", rating=2, note="Lampu menyala, macet tetap")
+    (queued,) = follow_ups(desk, ticket)
+    assert "Status: Selesai / Resolved\n" in queued.body  # nothing changed yet: one line
+
+    desk.act(ticket, "close", "staff")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert (
+        "Status saat itu / then: Selesai / Resolved\n"
+        "Status sekarang / now: Selesai (ditutup) / Closed\n"
+    ) in mail.body
+
+
+def test_a_dispute_names_the_state_it_reopened_the_report_to_until_the_report_moves_on(
+    desk: Desk,
+) -> None:
+    ticket = worked_by_officer(desk)
+    desk.act(ticket, "resolve", "staff", note="Lampu diganti")
+    desk.act(ticket, "reopen", "citizen", note="Besoknya macet lagi")
+    (queued,) = follow_ups(desk, ticket)
+    assert "Status: Disposisi / Assigned\n" in queued.body
+
+    desk.act(ticket, "start", "staff")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert (
+        "Status saat itu / then: Disposisi / Assigned\n"
+        "Status sekarang / now: Proses / In progress\n"
+    ) in mail.body

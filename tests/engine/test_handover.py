@@ -115,3 +115,20 @@ def test_a_hand_over_to_a_ticket_still_being_worked_on_still_goes(desk: Desk) ->
         )
     ).one()
     assert row.status == "pending"
+    # worded anew: the state the hand-over left, beside the state now (not one for the other)
+    assert (
+        "Status saat itu / then: Disposisi / Assigned\nStatus sekarang / now: Ditunda / On hold\n"
+    ) in row.body
+    assert "<tr><td>Status saat itu / then</td><td>Disposisi / Assigned</td></tr>" in (
+        row.html_body or ""
+    )
+
+
+def test_a_hand_over_sent_as_it_is_queued_names_one_state(desk: Desk) -> None:
+    ticket = desk.submit()
+    desk.act(ticket, "verify")
+    desk.act(ticket, "assign")
+
+    [(_, _, body)] = handovers(desk, ticket)
+    assert "Status: Disposisi / Assigned\n" in body
+    assert "Status sekarang" not in body

@@ -23,7 +23,7 @@ from engine.models.subscription import new_link_token
 from engine.photos import MediaStorage
 from engine.presentation import present
 from engine.queries.overdue import late_step
-from engine.queries.public import PublicTicket, get_public, nearby_open, was_redacted
+from engine.queries.public import PublicTicket, expected, get_public, nearby_open, was_redacted
 from engine.settings import Settings
 from engine.submission import Intake, Language, Report, check_report, submit_checked
 from engine.text import clean_email
@@ -208,7 +208,7 @@ def _created(ticket: Ticket, intake: Intake, now: datetime) -> PublicTicket:
         supporters=ticket.supporters,
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
-        expected_at=deadline,
+        expected_at=expected(ticket.state, deadline),
         overdue=step is not None,
         overdue_step=step,
     )

@@ -141,7 +141,8 @@ def _request_item(
             "status_label_en": t.state.label_en,
             "area": t.area_name,
             "supporters": t.supporters,
-            # expected_datetime is empty on hold (the clocks are paused); this says which step
+            # expected_datetime is empty on hold (the clocks are paused) and once the report
+            # is finished (``engine.queries.public.expected``); this says which step
             # is late, when one is, whatever the resolution date
             "overdue_step": t.overdue_step or "",
             "clock_paused": t.clock_paused,

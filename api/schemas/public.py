@@ -238,8 +238,9 @@ class ReportRead(BaseModel):
     created_at: Instant
     updated_at: Instant
     expected_resolution_at: Instant | None = Field(
-        description="the resolution SLA deadline; null while the report is on hold "
-        "(clock_paused: the date moves by the length of the hold)"
+        description="the resolution SLA deadline while the work is under way; null while the "
+        "report is on hold (clock_paused: the date moves by the length of the hold) and once "
+        "it is finished (resolved, closed, rejected, duplicate)"
     )
     overdue: bool = Field(description="a step of the work is late: overdue_step says which")
     overdue_step: str | None = Field(

@@ -116,8 +116,9 @@ class PublicTicket:
     supporters: int
     created_at: datetime
     updated_at: datetime
-    #: The resolution SLA deadline; None while the report is on hold: its clocks are paused
-    #: and the date moves by the length of the hold, so no date is the truth then.
+    #: The resolution SLA deadline while the work is under way (``expected``); None while the
+    #: report is on hold (its clocks are paused and the date moves by the length of the hold,
+    #: so no date is the truth then) and once it is finished (nothing is expected any more).
     expected_at: datetime | None
     #: ``engine.queries.overdue``: a step of the work is late (``overdue_step`` names it).
     overdue: bool
@@ -236,6 +237,17 @@ def _base(published_only: bool = True, duplicate_published_only: bool = True) ->
     return query
 
 
+def expected(state: str, deadline: datetime | None) -> datetime | None:
+    """The date a report is expected done by, as every reader is told it (JSON, GeoJSON,
+    Open311 ``expected_datetime``, the tracking page): its resolution deadline while the work
+    is under way. None on hold (its clocks are paused: the date moves by the length of the
+    hold) and once the report is finished (resolved, closed, rejected, a duplicate): nothing
+    is expected of it any more, and the deadline of a cycle that ended is no promise."""
+    if state not in OPEN_STATES or state == State.ON_HOLD:
+        return None
+    return deadline
+
+
 def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) -> PublicTicket:
     (tid, code, state, last_trigger, cat, cat_id, cat_en, ag, ag_name, ar, ar_name) = row[:11]
     ar_level = row[11]
@@ -261,7 +273,7 @@ def _row_to_public(row: Any, now: datetime, near: tuple[float, float] | None) ->
         supporters=supporters,
         created_at=created,
         updated_at=updated,
-        expected_at=None if paused else deadline,
+        expected_at=expected(state, deadline),
         overdue=step is not None,
         duplicate_of=dup,
         overdue_step=step,

@@ -8,6 +8,9 @@ import html
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from xml.etree import ElementTree
+
+import pytest
 
 from .conftest import Api
 
@@ -89,3 +92,44 @@ def test_on_hold_the_clock_reads_as_paused_with_no_fixed_date(api: Api) -> None:
     again = _readers(api, code)
     assert "Masih sesuai jadwal" in again["page_id"]
     assert again["public"]["expected_resolution_at"] is not None
+
+
+#: How each finished state is reached from a new report (a duplicate: of another report).
+FINISHED = {
+    "resolved": ("verify", "assign", "start", "resolve"),
+    "closed": ("verify", "assign", "start", "resolve", "close"),
+    "rejected": ("reject",),
+    "duplicate": (),
+}
+
+
+@pytest.mark.parametrize("state", sorted(FINISHED))
+def test_a_finished_report_is_expected_done_by_no_date_anywhere(api: Api, state: str) -> None:
+    """A tester's report: a resolved report and a closed duplicate still gave
+    ``expected_resolution_at`` and Open311's ``expected_datetime``, the deadline of work that
+    is over. Finished, nothing is expected of it, on every door alike."""
+    code = str(api.submit()["code"])
+    assert api.client.get(f"/api/v1/reports/{code}").json()["expected_resolution_at"]
+    if state == "duplicate":
+        other = str(api.submit(description="Jalan macet parah di depan Monas")["code"])
+        response = api.act(code, "mark_duplicate", "admin", duplicate_of=other)
+        assert response.status_code == 200, response.text
+    api.drive(code, *FINISHED[state])
+
+    seen = _readers(api, code)
+    assert seen["public"]["state"]["code"] == state
+    assert seen["public"]["expected_resolution_at"] is None
+    assert seen["open311"]["expected_datetime"] == ""
+    private = api.client.get(
+        f"/api/v1/reports/{code}/private", headers={"X-Reporter-Token": api.tokens[code]}
+    ).json()
+    assert private["report"]["expected_resolution_at"] is None
+    listed = api.client.get("/api/v1/reports", params={"limit": 100}).json()["items"]
+    assert [r["expected_resolution_at"] for r in listed if r["code"] == code] == [None]
+    features = api.client.get("/api/v1/reports.geojson", params={"limit": 100}).json()
+    mine = [f["properties"] for f in features["features"] if f["id"] == code]
+    assert [p["expected_resolution_at"] for p in mine] == [None]
+    xml = ElementTree.fromstring(api.client.get(f"/open311/v2/requests/{code}.xml").content)
+    assert [e.text or "" for e in xml.iter("expected_datetime")] == [""]
+    assert "Target selesai" not in seen["page_id"]
+    assert "Expected done by" not in seen["page_en"]

@@ -225,3 +225,57 @@ def test_a_held_mail_the_resolution_joins_tells_every_change_and_offers_the_disp
     assert len(rows(desk, ticket)) == 1
     assert subject_state(mail) == "Resolved"
     assert mail.text.count(DISPUTE["en"]) == 1
+
+
+@pytest.mark.parametrize("door", ["citizen", "staff"])
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_the_rejection_mail_says_how_and_until_when_the_reporter_may_appeal(
+    desk: Desk, lang: str, door: str
+) -> None:
+    ticket = report(desk, lang, door)  # 09:05 WIB
+    desk.act(ticket, "reject", "admin", note="bukan wewenang kami")  # 09:10 WIB
+
+    (mail,) = deliver(desk)
+
+    where = {
+        ("en", "citizen"): "on the report's page with the link you kept",
+        ("en", "staff"): "on the report's page with the private link in the receipt we mailed "
+        "you when our staff recorded your report",
+        ("id", "citizen"): "di halaman laporan melalui tautan yang Anda simpan",
+        ("id", "staff"): "di halaman laporan melalui tautan pribadi di surel tanda terima yang "
+        "kami kirim saat petugas mencatat laporan Anda",
+    }[(lang, door)]
+    said = {
+        "en": "If this report should not have been rejected, you can appeal the rejection until "
+        "30 November 2026 at 09:10 WIB (7 days from the rejection), with your reason, "
+        f"{where}. It is then checked again.",
+        "id": "Jika laporan ini seharusnya tidak ditolak, Anda dapat mengajukan banding atas "
+        "penolakan ini hingga 30 November 2026 pukul 09.10 WIB (7 hari sejak ditolak), dengan "
+        f"alasan Anda, {where}. Laporan lalu diperiksa ulang.",
+    }[lang]
+    assert subject_state(mail) == {"en": "Rejected", "id": "Ditolak"}[lang]
+    assert "bukan wewenang kami" in mail.text
+    assert said in mail.text
+    assert said in (mail.html or "")
+
+
+def test_a_rejection_mail_waiting_when_the_report_is_appealed_and_rejected_again_offers_no_appeal(
+    desk: Desk,
+) -> None:
+    """The first rejection was appealed already: its mail, worded anew after the second
+    rejection, still names "Rejected" but offers nothing; the second counts from itself."""
+    hold(desk, 0)
+    ticket = report(desk, "en", "citizen")
+    desk.act(ticket, "reject", "admin", note="spam")  # 09:10 WIB
+    desk.act(ticket, "reinstate", "citizen", note="bukan spam, lampu mati seminggu")
+    desk.act(ticket, "reject", "admin", note="sudah diperbaiki PLN")  # 09:20 WIB
+
+    first, appealed, second = deliver(desk)
+
+    assert [subject_state(m) for m in (first, appealed, second)] == [
+        "Rejected",
+        "Waiting",
+        "Rejected",
+    ]
+    assert APPEAL["en"] not in both(first) and APPEAL["en"] not in both(appealed)
+    assert f"{APPEAL['en']} 30 November 2026 at 09:20 WIB" in second.text

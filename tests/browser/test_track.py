@@ -65,7 +65,8 @@ def test_photos_before_are_the_reporter_s_and_after_are_the_office_s(
         ("proof", "admin", True),
     ]
     assert all(set(p) == {"url", "content_type", "width", "height", "purpose", "added_by",
-                          "after_fix"} for p in photos)  # fmt: skip
+                          "after_fix", "events"} for p in photos)  # fmt: skip
+    assert all(len(p["events"]) == 1 for p in photos)  # each sent once
 
     page = open_page(f"/t/{code}", size="desktop", lang="en")
     before = page.locator("figure.before img")

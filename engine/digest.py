@@ -1,4 +1,4 @@
-"""Daily digest for supervisors: breaches, tickets at risk, and the on-time rate of 7 days.
+"""Daily digest for supervisors: breaches, tickets at risk, and the on-time rates of 7 days.
 
 "Breached" and "at risk" are the dashboard's words for an open ticket, decided by the same
 function at the same ``now`` (``engine.queries.oversight.ticket_status``): at risk once a ladder
@@ -25,6 +25,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from engine import letters
+from engine.keys import staff_viewer
 from engine.lifecycle import OPEN_STATES, Role
 from engine.mail_dates import long_day, staff_moment
 from engine.models import (
@@ -39,7 +40,7 @@ from engine.models import (
     Ticket,
 )
 from engine.outbox import TIMER_WORDS, enqueue, joined, pending_row, staff_link
-from engine.queries.figures import clock_is_a_case
+from engine.queries.figures import GroupBy, Rate, figures
 from engine.queries.oversight import (
     SlaStatus,
     may_need_attention,
@@ -48,6 +49,7 @@ from engine.queries.oversight import (
     timer_status,
 )
 from engine.settings import Settings
+from sla import TimerKind
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 LIST_LIMIT = 50
@@ -170,36 +172,69 @@ _WITHHELD = {
     "id": "tidak ditampilkan (kurang dari {min} kasus)",
     "en": "withheld (fewer than {min} cases)",
 }
+#: The timers in the order the work happens, as the dashboard lists them.
+_WORK_ORDER = (
+    TimerKind.VERIFY,
+    TimerKind.ASSIGN,
+    TimerKind.ACCEPT,
+    TimerKind.START,
+    TimerKind.RESOLVE,
+)
+ON_TIME_DAYS = 7
 
 
-def _on_time(session: Session, scope: Scope, *, now: datetime, min_count: int, lang: str) -> str:
-    """The on-time rate of the clocks that ended in the 7 days before ``now`` in ``scope``, as
-    the supervisor figures count it (``engine.queries.figures``): a clock ended in time by
-    something other than its work is no case (``clock_is_a_case``), a breach is what the clock
-    recorded (pauses in), an agency's clocks are those it ran (``SlaTimer.agency_id``: after a
-    transfer the start clock is the sending agency's, not the ticket's agency now), and a rate
-    over fewer than ``min_count`` cases is withheld, so that a small unit is not judged on
-    noise. "met/cases (percent)", or "—" without a case."""
-    stopped = (
-        select(SlaTimer.breached)
-        .join(Ticket, Ticket.id == SlaTimer.ticket_id)
-        .where(
-            SlaTimer.stopped_at > now - timedelta(days=7),
-            SlaTimer.stopped_at <= now,
-            clock_is_a_case(),
-        )
+def _cases(count: int, lang: str) -> str:
+    if lang == "en":
+        return f"{count} case" if count == 1 else f"{count} cases"
+    return f"{count} kasus"
+
+
+def _rate_words(rate: Rate, *, min_count: int, lang: str) -> str:
+    if rate.value is None:
+        withheld = _WITHHELD["en" if lang == "en" else "id"].format(min=min_count)
+        return f"{_cases(rate.count, lang)}, {withheld}"
+    percent = f"{100 * rate.value:.0f}%"
+    return (
+        f"{percent} of {_cases(rate.count, lang)}"
+        if lang == "en"
+        else (f"{percent} dari {_cases(rate.count, lang)}")
     )
-    if scope.agency_id is not None:
-        stopped = stopped.where(SlaTimer.agency_id == scope.agency_id)
-    else:
-        stopped = _in_scope(stopped, scope)
-    outcomes = [not breached for (breached,) in session.execute(stopped)]
-    if not outcomes:
-        return "—"
-    if len(outcomes) < min_count:
-        return _WITHHELD["en" if lang == "en" else "id"].format(min=min_count)
-    met = sum(outcomes)
-    return f"{met}/{len(outcomes)} ({100 * met / len(outcomes):.0f}%)"
+
+
+def _on_time(
+    session: Session, staff: Staff, *, now: datetime, min_count: int, lang: str
+) -> list[str]:
+    """The on-time rates of the last 7 days the supervisor's figures give (``figures``, by
+    agency, over what a key of the supervisor's own sees, the dashboard's period up to now
+    included): one line per agency and timer, a rate over fewer than ``min_count`` cases
+    withheld, so that a small unit is not judged on noise. A field agency's supervisor reads
+    the clocks their agency ran (``SlaTimer.agency_id``); an area office's and the governor's
+    office's, every agency's in what they oversee. Each timer has its own rate, as in the
+    figures: a mail must not show a figure the dashboard withholds by pooling timers."""
+    agency = session.get(Agency, staff.agency_id) if staff.agency_id is not None else None
+    if agency is None:
+        return []
+    found = figures(
+        session,
+        staff_viewer(staff, agency),
+        group_by=GroupBy.AGENCY,
+        start=now - timedelta(days=ON_TIME_DAYS),
+        end=now + timedelta(microseconds=1),  # [start, end): now included
+        min_count=min_count,
+    )
+    own_only = agency.kind not in (AgencyKind.AREA_OFFICE, AgencyKind.GOVERNOR_OFFICE)
+    names = {code: name for code, name in session.execute(select(Agency.code, Agency.name))}
+    rank = {kind.value: n for n, kind in enumerate(_WORK_ORDER)}
+    lines = []
+    for group in found.groups:
+        if own_only and group.group != agency.code:
+            continue
+        for kind, rate in sorted(group.on_time.items(), key=lambda kr: rank.get(kr[0], 99)):
+            words = _TIMER_WORDS.get(kind, (kind, kind))
+            timer = words[1] if lang == "en" else words[0]
+            shown = _rate_words(rate, min_count=min_count, lang=lang)
+            lines.append(f"{names.get(group.group, group.group)}, {timer}: {shown}")
+    return lines
 
 
 def zone_of(staff: Staff, settings: Settings) -> ZoneInfo:
@@ -212,7 +247,7 @@ def digest_letter(
 ) -> letters.Letter:
     zone = zone_of(staff, settings)
     found = _needing_attention(session, scope, now=now)
-    on_time = _on_time(session, scope, now=now, min_count=settings.figures_min_count, lang=lang)
+    on_time = _on_time(session, staff, now=now, min_count=settings.figures_min_count, lang=lang)
     local = now.astimezone(zone)
     shown: dict[str, Any] = {"lang": lang, "zone": zone, "base_url": settings.public_base_url}
     return letters.render(

@@ -30,7 +30,7 @@ from engine.errors import (
     shown,
 )
 from engine.lifecycle import KEY_ROLES, STAFF_ROLES, Role, Trigger
-from engine.models import Agency, AgencyKind, ApiKey, Area, Category, Ticket
+from engine.models import Agency, AgencyKind, ApiKey, Area, Category, Staff, Ticket
 from engine.photos import MediaStorage
 from engine.routing import ancestry
 from engine.settings import Settings
@@ -341,6 +341,24 @@ def holder_of(key: ApiKey) -> KeyHolder:
         staff_email=key.staff.email if key.staff else None,
         staff_id=key.staff.id if key.staff else None,
         staff_name=key.staff.name if key.staff else None,
+    )
+
+
+def staff_viewer(staff: Staff, agency: Agency) -> KeyHolder:
+    """What ``staff`` sees of ``agency``'s as a key of their own with no area would: the reader
+    of a mail that shows read-side figures (the supervisors' daily digest). No key backs it
+    (``key_id`` 0), so it opens no door."""
+    return KeyHolder(
+        key_id=0,
+        name=staff.name,
+        role=Role(staff.role),
+        agency_id=agency.id,
+        agency_kind=agency.kind,
+        agency_area_id=agency.area_id,
+        area_id=None,
+        staff_email=staff.email,
+        staff_id=staff.id,
+        staff_name=staff.name,
     )
 
 

@@ -21,6 +21,7 @@ from engine.letters import Letter
 from engine.lifecycle import Role
 from engine.mail_dates import long_day, short_moment
 from engine.models import Notification
+from engine.queries.figures import GroupBy, figures
 from engine.queries.oversight import SlaStatus, board
 from engine.staff import add_staff, set_staff_active
 
@@ -191,10 +192,22 @@ def test_queued_digest_keeps_to_the_supervisors_agency(desk: Desk, two: tuple[st
     assert "tenggat 1 Desember 2026 pukul 09.35 WIB" in mail.body
 
 
+def _rates(body: str) -> list[str]:
+    """The on-time lines of a plain-text digest, in either language (up to the blank line)."""
+    for heading in (
+        "Tepat waktu 7 hari terakhir, per instansi dan tahap:\n",
+        "On time over the last 7 days, by agency and stage:\n",
+    ):
+        if heading in body:
+            section = body.split(heading, 1)[1].split("\n\n", 1)[0]
+            return [line.removeprefix("- ") for line in section.splitlines()]
+    raise AssertionError("no on-time section in the digest")
+
+
 def test_digest_on_time_rate_counts_the_clocks_the_figures_count(desk: Desk) -> None:
-    """The 7-day rate follows the supervisors' figures (``clock_is_a_case``): a resolve clock
+    """The 7-day rates follow the supervisors' figures (``clock_is_a_case``): a resolve clock
     ended by a rejection and a start clock ended by a transfer are no cases, whatever their
-    deadlines said."""
+    deadlines said; the governor's office reads every agency's, timer by timer."""
     desk.now = TUESDAY_9_WIB
     rejected = desk.submit()
     desk.act(rejected, "reject")  # verify clock met; its resolve clock is no case
@@ -204,8 +217,14 @@ def test_digest_on_time_rate_counts_the_clocks_the_figures_count(desk: Desk) -> 
     desk.act(moved, "transfer")  # its first start clock is no case
     later = desk.tick(60)
 
-    assert "Tepat waktu 7 hari terakhir: 3/3 (100%)" in _digest(desk, later).body
-    assert "On time over the last 7 days: 3/3 (100%)" in _digest(desk, later, "en").body
+    assert _rates(_digest(desk, later).body) == [
+        "Dinas Perhubungan, verifikasi: 100% dari 2 kasus",
+        "Dinas Perhubungan, disposisi: 100% dari 1 kasus",
+    ]
+    assert _rates(_digest(desk, later, "en").body) == [
+        "Dinas Perhubungan, verification: 100% of 2 cases",
+        "Dinas Perhubungan, assignment: 100% of 1 case",
+    ]
 
 
 def test_digest_on_time_rate_leaves_out_an_assign_clock_a_rejection_ended(desk: Desk) -> None:
@@ -218,8 +237,10 @@ def test_digest_on_time_rate_leaves_out_an_assign_clock_a_rejection_ended(desk: 
     desk.act(kept, "verify")  # met
     later = desk.tick(60)
 
-    assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in _digest(desk, later).body
-    assert "On time over the last 7 days: 2/2 (100%)" in _digest(desk, later, "en").body
+    assert _rates(_digest(desk, later).body) == ["Dinas Perhubungan, verifikasi: 100% dari 2 kasus"]
+    assert _rates(_digest(desk, later, "en").body) == [
+        "Dinas Perhubungan, verification: 100% of 2 cases"
+    ]
 
 
 def test_digest_on_time_rate_of_an_agency_counts_the_clocks_it_ran(desk: Desk) -> None:
@@ -234,9 +255,81 @@ def test_digest_on_time_rate_of_an_agency_counts_the_clocks_it_ran(desk: Desk) -
     desk.act(moved, "start", "dbm")  # Bina Marga takes it: its accept and start clocks met
     later = desk.tick(60)
 
-    assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in _digest(desk, later, agency="DISHUB").body
-    # (Counted by the ticket's agency now: Dishub "—", Bina Marga 4/4.)
-    assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in _digest(desk, later, agency="DBM").body
+    assert _rates(_digest(desk, later, agency="DISHUB").body) == [
+        "Dinas Perhubungan, verifikasi: 100% dari 1 kasus",
+        "Dinas Perhubungan, disposisi: 100% dari 1 kasus",
+    ]
+    assert _rates(_digest(desk, later, agency="DBM").body) == [
+        "Dinas Bina Marga, penerimaan koordinasi: 100% dari 1 kasus",
+        "Dinas Bina Marga, mulai penanganan: 100% dari 1 kasus",
+    ]
+
+
+def test_digest_without_a_case_says_so(desk: Desk) -> None:
+    desk.now = TUESDAY_9_WIB
+    desk.submit()  # its clocks run
+    later = desk.tick(60)
+    assert _rates(_digest(desk, later, agency="DISHUB").body) == ["belum ada kasus"]
+    assert _rates(_digest(desk, later, "en", agency="DISHUB").body) == ["no cases yet"]
+
+
+def test_digest_withholds_each_timer_the_figures_withhold_though_the_timers_add_up(
+    desk: Desk,
+) -> None:
+    """A tester's report: a DISHUB supervisor's digest said "10/10 (100%)" while the figures
+    gave each of DISHUB's timers 4, 3, 2 and 1 cases and withheld every rate (minimum 5): the
+    digest pooled the timers. Each timer is a rate of its own, withheld under the minimum, and
+    the counts are the figures' own."""
+    desk.now = TUESDAY_9_WIB
+    tickets = [desk.submit() for _ in range(4)]
+    for n, ticket in enumerate(tickets):
+        for action in ("verify", "assign", "start", "resolve")[: 4 - n]:
+            desk.act(ticket, action)  # verify ×4, assign ×3, start ×2, resolve ×1: all met
+    later = desk.tick(60)
+    settings = desk.settings.model_copy(update={"figures_min_count": 5})
+    viewer = authenticate(
+        desk.session,
+        create_key(
+            desk.session, role=Role.ADMIN, name="admin", agency=None, area=None, now=desk.now
+        ).secret,
+    )
+    dishub = {
+        g.group: g
+        for g in figures(
+            desk.session,
+            viewer,
+            group_by=GroupBy.AGENCY,
+            start=later - timedelta(days=7),
+            end=later + timedelta(microseconds=1),
+            min_count=settings.figures_min_count,
+        ).groups
+    }["DISHUB"]
+    assert {kind: (rate.count, rate.value) for kind, rate in dishub.on_time.items()} == {
+        "verify": (4, None),
+        "assign": (3, None),
+        "start": (2, None),
+        "resolve": (1, None),
+    }
+
+    indonesian = _digest(desk, later, agency="DISHUB", min_count=5).body
+    english = _digest(desk, later, "en", agency="DISHUB", min_count=5).body
+    assert _rates(indonesian) == [
+        "Dinas Perhubungan, verifikasi: 4 kasus, tidak ditampilkan (kurang dari 5 kasus)",
+        "Dinas Perhubungan, disposisi: 3 kasus, tidak ditampilkan (kurang dari 5 kasus)",
+        "Dinas Perhubungan, mulai penanganan: 2 kasus, tidak ditampilkan (kurang dari 5 kasus)",
+        "Dinas Perhubungan, penyelesaian: 1 kasus, tidak ditampilkan (kurang dari 5 kasus)",
+    ]
+    assert _rates(english) == [
+        "Dinas Perhubungan, verification: 4 cases, withheld (fewer than 5 cases)",
+        "Dinas Perhubungan, assignment: 3 cases, withheld (fewer than 5 cases)",
+        "Dinas Perhubungan, start of work: 2 cases, withheld (fewer than 5 cases)",
+        "Dinas Perhubungan, resolution: 1 case, withheld (fewer than 5 cases)",
+    ]
+    for body in (indonesian, english):
+        assert "%" not in body
+    html = _digest(desk, later, agency="DISHUB", min_count=5).html
+    assert "<li>Dinas Perhubungan, verifikasi: 4 kasus, tidak ditampilkan" in html
+    assert "%" not in html.split("<h3>", 2)[1]
 
 
 @pytest.mark.parametrize(("cases", "min_count"), [(2, 5), (2, 3), (2, 2)])
@@ -247,17 +340,19 @@ def test_digest_on_time_rate_over_too_few_cases_is_withheld_as_on_the_dashboard(
     for _ in range(cases):
         desk.act(desk.submit(), "verify")  # met
     later = desk.tick(60)
-    indonesian = _digest(desk, later, min_count=min_count).body
-    english = _digest(desk, later, "en", min_count=min_count).body
+    indonesian = _rates(_digest(desk, later, min_count=min_count).body)
+    english = _rates(_digest(desk, later, "en", min_count=min_count).body)
     if cases < min_count:
-        assert (
-            f"Tepat waktu 7 hari terakhir: tidak ditampilkan (kurang dari {min_count} kasus)"
-            in (indonesian)
-        )
-        assert f"On time over the last 7 days: withheld (fewer than {min_count} cases)" in english
+        assert indonesian == [
+            f"Dinas Perhubungan, verifikasi: 2 kasus, tidak ditampilkan "
+            f"(kurang dari {min_count} kasus)"
+        ]
+        assert english == [
+            f"Dinas Perhubungan, verification: 2 cases, withheld (fewer than {min_count} cases)"
+        ]
     else:
-        assert "Tepat waktu 7 hari terakhir: 2/2 (100%)" in indonesian
-        assert "On time over the last 7 days: 2/2 (100%)" in english
+        assert indonesian == ["Dinas Perhubungan, verifikasi: 100% dari 2 kasus"]
+        assert english == ["Dinas Perhubungan, verification: 100% of 2 cases"]
 
 
 @pytest.mark.parametrize(

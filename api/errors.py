@@ -454,6 +454,9 @@ def install(app: FastAPI) -> None:
             # a browser's form or link to a page: the page's words, not a problem document
             from api.web.errors import refused_page
 
+            repeated = (raw[0].get("ctx") or {}).get("repeated") if raw else None
+            if isinstance(repeated, str):  # ``api.query.refuse_repeated``: the address's own
+                return refused_page(request, 422, "repeated_parameter", {"name": safe(repeated)})
             return refused_page(request, 422, code, extra.get("params"))
         return problem(request, 422, code, detail, errors=errors, **extra)
 

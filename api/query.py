@@ -23,6 +23,7 @@ from typing import Any, Union, get_args, get_origin
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -83,9 +84,25 @@ async def one_value_each(request: Request) -> None:
         single = frozenset(_single_valued(route.dependant))
         _single[id(route)] = (weakref.ref(route), single)
     for name in sorted(single):
-        if len(request.query_params.getlist(name)) > 1:
-            how = "give several as one comma-separated value" if name in _COMMA_LISTS else ""
-            raise invalid("query", name, f"{name} is given more than once; {how or 'send it once'}")
+        refuse_repeated(request, name)
+
+
+def refuse_repeated(request: Request, name: str) -> None:
+    """A 422 (Open311: 400) naming query parameter ``name`` when it is given more than once.
+    The error carries the name (``ctx.repeated``) so that a page says it in its own words."""
+    if len(request.query_params.getlist(name)) > 1:
+        how = "give several as one comma-separated value" if name in _COMMA_LISTS else ""
+        message = f"{name} is given more than once; {how or 'send it once'}"
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": message,
+                    "type": "value_error",
+                    "ctx": {"repeated": name},
+                }
+            ]
+        )
 
 
 def _query_names(dependant: Dependant) -> set[str]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web.pages import STATIC
+from api.query import one_value_each
+from api.web.pages import STATIC, language_switch
 
 #: Page modules under ``api/web/``, added in this order when present.
 PAGE_MODULES = ("report_form", "citizen", "staff", "dashboard", "docs")
@@ -36,7 +37,13 @@ def install(app: FastAPI) -> None:
     for name in PAGE_MODULES:
         module_name = f"{__name__}.{name}"
         if importlib.util.find_spec(module_name) is not None:
-            app.include_router(importlib.import_module(module_name).router)
+            # A single-valued parameter given twice (``/web/nearby?lat=…&lat=…``, a page's
+            # GET form, the language switch) is refused as on the API, not read as its last
+            # value.
+            app.include_router(
+                importlib.import_module(module_name).router,
+                dependencies=[Depends(one_value_each), Depends(language_switch)],
+            )
 
 
 __all__ = ["PAGE_MODULES", "install"]

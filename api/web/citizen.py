@@ -19,7 +19,7 @@ from api.routes.media import own_photo_url
 from api.routes.reports import CITIZEN_ACTIONS
 from api.strict_json import StrictRoute
 from api.web.i18n import Translator, language_of
-from api.web.pages import LANG_COOKIE, LanguageDep, get_settings, render, zone_names
+from api.web.pages import LANG_COOKIE, LanguageDep, asked_language, get_settings, render, zone_names
 from engine import (
     FollowConfirmation,
     Forbidden,
@@ -218,7 +218,7 @@ def _track(
 def _page_language(request: Request, asked_in: str | None) -> Language:
     """A mail link's page: the language asked for, else the one the address asked in."""
     return (
-        language_of(request.query_params.get("lang"))
+        asked_language(request)
         or language_of(request.cookies.get(LANG_COOKIE))
         or (Language(asked_in) if asked_in is not None else Language.ID)
     )

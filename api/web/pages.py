@@ -14,12 +14,13 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from api.deps import get_settings
+from api.query import refuse_repeated
 from api.web.i18n import DEFAULT, Translator, language_of
 from engine import Language, Settings
 from engine.text import BIDI_CONTROLS
@@ -61,13 +62,28 @@ environment = Environment(
 )
 
 
+def asked_language(request: Request) -> Language | None:
+    """The language ``?lang=`` names; none when it is given twice (the page is refused,
+    ``language_switch``, in the cookie's language)."""
+    asked = request.query_params.getlist("lang")
+    return language_of(asked[0]) if len(asked) == 1 else None
+
+
 def page_language(request: Request) -> Language:
     """``?lang=`` first (the header's switch), then the cookie it left, then Indonesian."""
-    return (
-        language_of(request.query_params.get("lang"))
-        or language_of(request.cookies.get(LANG_COOKIE))
-        or DEFAULT
-    )
+    return asked_language(request) or language_of(request.cookies.get(LANG_COOKIE)) or DEFAULT
+
+
+def language_switch(
+    request: Request, lang: Annotated[str | None, Query(include_in_schema=False)] = None
+) -> str | None:
+    """Declares ``?lang=`` on every page (``install`` adds it to each page router): every page
+    reads the switch (``page_language``, ``render``'s cookie), so a repeated one is refused as
+    any repeated single-valued parameter is (``api.query.one_value_each``), never read as its
+    last value. (Added by ``install`` to a router, it is no parameter of the route itself,
+    which ``one_value_each`` reads.)"""
+    refuse_repeated(request, "lang")
+    return lang
 
 
 LanguageDep = Annotated[Language, Depends(page_language)]
@@ -157,7 +173,7 @@ def render(
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
-    if language_of(request.query_params.get("lang")) is language:
+    if asked_language(request) is language:
         response.set_cookie(LANG_COOKIE, language.value, max_age=_YEAR, samesite="lax")
     return response
 
@@ -165,8 +181,10 @@ def render(
 __all__ = [
     "STATIC",
     "LanguageDep",
+    "asked_language",
     "environment",
     "get_settings",
+    "language_switch",
     "page_language",
     "render",
     "zone_names",

@@ -31,8 +31,11 @@ from api.web.problems import explain, explain_api
 from api.web.staff_actions import (
     DESCRIPTION_CHARS,
     INPUTS,
+    NO_NOTICE,
     OFFERED,
     Action,
+    Done,
+    DoneDep,
     categories,
     duration_words,
     offered,
@@ -128,13 +131,11 @@ def _page(
     *,
     problem: dict[str, Any] | None = None,
     status: int = 200,
+    notice: Done = NO_NOTICE,
 ) -> Response:
     agencies: list[AgencyEntry] = list_agencies(session)
     rows = _rows(session, holder, now)
-    done = request.query_params.get("done")
-    did = request.query_params.get("did")
-    if not done or did not in {t.value for t in OFFERED}:
-        done = None
+    done = notice.of()
     known = categories(session)
     return page(
         request,
@@ -153,7 +154,7 @@ def _page(
             "done": done,
             # A report the public may not see has no public page to link to.
             "done_published": done is not None and is_published(session, done),
-            "did": did,
+            "did": notice.trigger,
             "now": now,
             "left": time_left(Translator(language), now),
             "is_supervisor": holder.role in (Role.SUPERVISOR, Role.ADMIN),
@@ -169,11 +170,16 @@ def _page(
 
 @router.get("/staff")
 def worklist_page(
-    request: Request, language: LanguageDep, holder: HolderDep, session: ReadSessionDep, now: NowDep
+    request: Request,
+    language: LanguageDep,
+    holder: HolderDep,
+    session: ReadSessionDep,
+    now: NowDep,
+    notice: DoneDep,
 ) -> Response:
     if holder is None:
         return to_sign_in(request)
-    return _page(request, session, holder, language, now)
+    return _page(request, session, holder, language, now, notice=notice)
 
 
 def _text(value: str | None) -> str | None:

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
+from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 
 from api.web.i18n import Translator
@@ -42,6 +44,35 @@ OFFERED = tuple(t for t in USER_TRIGGERS if RULES_BY_TRIGGER[t].roles & STAFF_RO
 #: Offered on the ticket page only: what the public may read is decided with the whole report
 #: and its photos in view, not from a card of the worklist.
 TICKET_PAGE_ONLY = frozenset({Trigger.UNPUBLISH, Trigger.REPUBLISH, Trigger.REDACT})
+
+
+@dataclass(frozen=True)
+class Done:
+    """The notice a page shows after an act (``/staff?done=CODE&did=verify``): the redirect
+    after the act names both; each is declared here so that a repeated one is refused
+    (``api.query.one_value_each``) rather than read as its last value."""
+
+    code: str | None = None
+    trigger: str | None = None
+
+    def of(self, code: str | None = None) -> str | None:
+        """The ticket the notice is about (of ``code`` only, when given), when it names a
+        trigger the pages offer."""
+        if not self.code or self.trigger not in {t.value for t in OFFERED}:
+            return None
+        return self.code if code is None or self.code == code else None
+
+
+def _done(
+    done: Annotated[str | None, Query(include_in_schema=False)] = None,
+    did: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> Done:
+    return Done(done, did)
+
+
+DoneDep = Annotated[Done, Depends(_done)]
+#: No act just done (a page answering a form).
+NO_NOTICE = Done()
 
 
 @dataclass(frozen=True)

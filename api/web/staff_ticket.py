@@ -21,7 +21,9 @@ from api.strict_json import StrictRoute
 from api.web.i18n import Translator
 from api.web.pages import LanguageDep
 from api.web.staff_actions import (
-    OFFERED,
+    NO_NOTICE,
+    Done,
+    DoneDep,
     categories,
     offered,
     time_left,
@@ -69,6 +71,7 @@ def ticket_page(
     *,
     problem: dict[str, Any] | None = None,
     status: int = 200,
+    notice: Done = NO_NOTICE,
 ) -> Response:
     t = Translator(language)
     try:
@@ -97,8 +100,6 @@ def ticket_page(
     agencies = list_agencies(session)
     withheld = ticket.category_code in withheld_categories(session)
     suggested = transfer_key(ticket.agency_code, withheld)
-    done = request.query_params.get("done")
-    did = request.query_params.get("did")
     return page(
         request,
         "staff/ticket.html",
@@ -124,8 +125,8 @@ def ticket_page(
             "left": time_left(t, now),
             "span": lambda delta: working_time_words(t, delta),
             "problem": problem,
-            "done": done if done == ticket.code and did in {t.value for t in OFFERED} else None,
-            "did": did,
+            "done": notice.of(ticket.code),
+            "did": notice.trigger,
         },
         status=status,
         title="staff.ticket_title",
@@ -140,7 +141,8 @@ def staff_ticket(
     holder: HolderDep,
     session: ReadSessionDep,
     now: NowDep,
+    notice: DoneDep,
 ) -> Response:
     if holder is None:
         return to_sign_in(request)
-    return ticket_page(request, session, holder, code, language, now)
+    return ticket_page(request, session, holder, code, language, now, notice=notice)

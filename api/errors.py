@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.strict_json import RepeatedKey, TooDeep
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
+from engine.errors import echoable
 from engine.instants import PLUS_LOST, not_w3c, plus_lost, without_offset
 from engine.routing import shown_bound
 from engine.text import clean_text
@@ -175,9 +176,10 @@ _ESCAPES = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
 def safe(text: str) -> str:
     """A message as a refusal may say it: no character that is not printable, nor ``repr``'s
     escape of one, reaches the caller (each becomes "?"), whoever wrote the message. The net
-    under ``engine.errors.shown``, which each message quoting a value uses."""
+    under ``engine.errors.shown``, which each message quoting a value uses (U+FFFD, where a
+    path's bytes were not UTF-8, is "?" too: ``engine.errors.echoable``)."""
     text = _ESCAPES.sub("?", text)
-    return "".join(c if c.isprintable() else "?" for c in text)
+    return "".join(c if echoable(c) else "?" for c in text)
 
 
 def problem(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 import unicodedata
 
+from engine.errors import echoable
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
@@ -46,11 +48,12 @@ def possible_code(text: str) -> bool:
 
 
 def shown_code(text: str) -> str:
-    """What a person typed, safe to echo: anything unprintable shown as ``?`` (as every echo
-    of typed text), cut at 40 characters; never re-grouped or corrected."""
+    """What a person typed, safe to echo: anything unprintable, and U+FFFD where bytes were not
+    UTF-8, shown as ``?`` (as every echo of typed text, ``engine.errors.echoable``), cut at 40
+    characters; never re-grouped or corrected."""
     text = text.strip()
     cut = len(text) > _SHOWN_LIMIT
-    shown = "".join(ch if ch.isprintable() else "?" for ch in text[:_SHOWN_LIMIT])
+    shown = "".join(ch if echoable(ch) else "?" for ch in text[:_SHOWN_LIMIT])
     return shown + ("…" if cut else "")
 
 

@@ -163,11 +163,22 @@ class OutsideServiceArea(RuleViolated):
     code = "outside_service_area"
 
 
+#: U+FFFD stands where a decoder met bytes that were not UTF-8 (``/requests/%FF.json``): no
+#: character anyone typed, so an echo shows it as "?", as it shows a control character.
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def echoable(ch: str) -> bool:
+    """Whether character ``ch`` of what was typed is quoted back as itself, not as "?"."""
+    return ch.isprintable() and ch != REPLACEMENT_CHARACTER
+
+
 def shown(value: object, limit: int = 40) -> str:
     """What a person typed, safe to quote back in an error: quoted, every character that is
-    not printable (control, bidi, format, NUL, lone surrogates) replaced by "?", and at most
-    ``limit`` characters (then "…"). Every message that names a value given to us uses this."""
-    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    not printable (control, bidi, format, NUL, lone surrogates) or that marks bytes that were
+    not UTF-8 (U+FFFD) replaced by "?", and at most ``limit`` characters (then "…"). Every
+    message that names a value given to us uses this."""
+    text = "".join(c if echoable(c) else "?" for c in str(value))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"'{text}'"

@@ -32,10 +32,11 @@ LANG_COOKIE = "lang"
 _YEAR = 365 * 24 * 3600
 
 #: Characters a page never sends as they came: C0 and C1 controls (but tab and line breaks),
-#: the bidirectional embeddings, overrides and isolates that reorder what is displayed, and
-#: what is not text at all (surrogates, noncharacters: HTML calls them parse errors).
+#: the bidirectional embeddings, overrides and isolates that reorder what is displayed, what
+#: is not text at all (surrogates, noncharacters: HTML calls them parse errors), and U+FFFD,
+#: the mark of bytes that were not UTF-8 (an address's ``/t/%FF``; stored text never holds it).
 _UNSHOWN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd"
     + "".join(sorted(BIDI_CONTROLS))
     + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
     + "]"

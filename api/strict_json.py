@@ -133,14 +133,45 @@ class _StrictRequest(Utf8FormRequest):
         return self._json
 
 
+#: The one media type of a JSON body (parameters such as ``charset`` aside), as
+#: ``api.uploads.read_body`` takes it.
+JSON_MEDIA_TYPE = "application/json"
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def check_json_body(request: Request) -> None:
+    """``UnsupportedMediaType`` (415) for a body that is not sent as ``application/json`` on a
+    route whose body is a JSON object: FastAPI would read ``text/plain`` as no object (a 422
+    "the request body must be an object") and ``application/merge-patch+json`` as JSON, where
+    the routes that also take photos (``read_body``) answer both with a 415. No body and no
+    type at all is left to the route: it says whether its body is required."""
+    content_type = _media_type(request)
+    if content_type == JSON_MEDIA_TYPE or (not content_type and not await request.body()):
+        return
+    from api.errors import UnsupportedMediaType  # api.errors imports this module
+
+    raise UnsupportedMediaType(f"send {JSON_MEDIA_TYPE}")
+
+
 class StrictRoute(ThreadedRoute):
-    """An ``APIRoute`` whose JSON body is parsed by ``loads`` and whose multipart form is read
-    as UTF-8 (``api.forms``); a sync handler runs as ``api.handlers.ThreadedRoute`` says."""
+    """An ``APIRoute`` whose JSON body is parsed by ``loads``, sent as ``application/json``
+    only (``check_json_body``), and whose multipart form is read as UTF-8 (``api.forms``); a
+    sync handler runs as ``api.handlers.ThreadedRoute`` says."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        field = self.body_field
+        takes_json = field is not None and (
+            getattr(field.field_info, "media_type", None) == JSON_MEDIA_TYPE
+        )
 
         async def strict(request: Request) -> Response:
-            return await handler(_StrictRequest(request.scope, request.receive))
+            strict_request = _StrictRequest(request.scope, request.receive)
+            if takes_json:
+                await check_json_body(strict_request)
+            return await handler(strict_request)
 
         return strict

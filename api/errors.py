@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.forms import FormUnread
 from api.strict_json import RepeatedKey, TooDeep
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
 from engine.errors import echoable
@@ -382,6 +383,11 @@ def install(app: FastAPI) -> None:
             return problem(request, 500, "internal_error", "the server failed; try again later")
         params = getattr(exc, "params", None)
         extra: dict[str, Any] = {"params": params} if params else {}
+        if isinstance(exc, FormUnread) and wants_page(request):
+            # a page's form that could not be read, on a page that has no place to say it
+            from api.web.errors import refused_page
+
+            return refused_page(request, status, exc.code, params)
         if isinstance(exc, Conflict):
             # a 409 always says where the ticket stands: state, version, allowed triggers
             extra.update(state=exc.state, version=exc.version, allowed=exc.allowed)

@@ -32,8 +32,30 @@ def _utf8(data: bytes | bytearray) -> str:
     return bytes(data).decode("utf-8", errors="replace")
 
 
+#: The media types of a route whose parameters are ``Form()`` or ``File()`` fields.
+FORM_MEDIA_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+#: Why a multipart body that stops before its closing delimiter (``--boundary--``) is refused.
+CUT_SHORT = "it ends before its closing boundary (the body was cut short)"
+
+
 class _Utf8MultiPartParser(MultiPartParser):
-    """Text parts and part names as UTF-8, U+FFFD where bytes are not (files stay bytes)."""
+    """Text parts and part names as UTF-8, U+FFFD where bytes are not (files stay bytes); a
+    body cut short before its closing delimiter refused (``MultiPartException``) as a body
+    without a boundary is: python-multipart stops quietly wherever the bytes end, so a lost
+    connection's first half would be read as a whole form missing its later fields ("category
+    is required" for a form that had one)."""
+
+    _ended = False
+
+    def on_end(self) -> None:
+        self._ended = True
+
+    async def parse(self) -> FormData:
+        form = await super().parse()
+        if not self._ended:
+            await form.close()
+            raise MultiPartException(CUT_SHORT)
+        return form
 
     def on_headers_finished(self) -> None:
         super().on_headers_finished()  # refuses a part without a name
@@ -65,6 +87,9 @@ class Utf8FormRequest(Request):
     """A request whose form is read as UTF-8 by the parsers above: FastAPI's ``Form()``
     parameters and a handler's ``request.form()`` alike (routes get it from
     ``api.strict_json.StrictRoute``)."""
+
+    #: The refusal of a form ``read_form_first`` could not read.
+    form_refusal: FormUnread | None = None
 
     async def _get_form(
         self,
@@ -196,10 +221,29 @@ def refuse_repeats(
         seen.add(key)
 
 
+async def read_form_first(request: Utf8FormRequest) -> FormUnread | None:
+    """Read the form of a route whose parameters are ``Form()`` fields before FastAPI does:
+    FastAPI answers any failure to read a form with a bare 400 ("There was an error parsing
+    the body"), where every other door says ``unreadable_form`` (or the limit passed). The
+    refusal is returned and the fields read before it are kept as the request's form."""
+    try:
+        await request.form()
+    except FormUnread as exc:
+        read: list[tuple[str, str | UploadFile]] = list(exc.fields)
+        request._form = FormData(read)
+        request.form_refusal = exc
+        return exc
+    return None
+
+
 async def page_form_fault(request: Request) -> RuleViolated | None:
     """Dependency of the pages that take a form (FastAPI's ``Form()`` keeps a repeated field's
-    last value, and has read the form already): the refusal of a repeated field or of bytes
-    that were not UTF-8, for the page to show in its own words; ``None`` when there is none."""
+    last value, and has read the form already): the refusal of a form that could not be read
+    (``read_form_first``), of a repeated field or of bytes that were not UTF-8, for the page to
+    show in its own words; ``None`` when there is none."""
+    unread = getattr(request, "form_refusal", None)
+    if isinstance(unread, FormUnread):
+        return unread
     form = await request.form()
     try:
         check_text(form.multi_items())

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import Request, Response
 from starlette.exceptions import HTTPException
 
-from api.forms import Utf8FormRequest
+from api.forms import FORM_MEDIA_TYPES, Utf8FormRequest, page_form_fault, read_form_first
 from api.handlers import ThreadedRoute
 from engine.errors import printable
 
@@ -164,14 +164,19 @@ class StrictRoute(ThreadedRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         field = self.body_field
-        takes_json = field is not None and (
-            getattr(field.field_info, "media_type", None) == JSON_MEDIA_TYPE
-        )
+        body_type = getattr(field.field_info, "media_type", None) if field is not None else None
+        takes_json = body_type == JSON_MEDIA_TYPE
+        takes_form = body_type in FORM_MEDIA_TYPES
+        # A page with ``page_form_fault`` shows a form it could not read in its own words.
+        says_faults = any(d.call is page_form_fault for d in self.dependant.dependencies)
 
         async def strict(request: Request) -> Response:
             strict_request = _StrictRequest(request.scope, request.receive)
             if takes_json:
                 await check_json_body(strict_request)
+            unread = await read_form_first(strict_request) if takes_form else None
+            if unread is not None and not says_faults:
+                raise unread
             return await handler(strict_request)
 
         return strict

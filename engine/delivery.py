@@ -17,9 +17,10 @@ The engine never calls the provider; ``workflows`` does, between ``claim`` and `
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import exists, func, select
@@ -73,9 +74,25 @@ class Outgoing:
     language: str
     ticket_code: str | None
     attempt: int
+    #: When the row was queued. With the id and the words, what tells this mail apart from the
+    #: mail of another database (whose ids start at 1 too): see ``identity``.
+    created_at: datetime
     #: A citizen mail's one-click unsubscribe URL: the ``List-Unsubscribe`` header (RFC 2369)
     #: with ``List-Unsubscribe-Post`` (RFC 8058), which mail clients offer as a button.
     unsubscribe_url: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """``<queued, UTC>-<row id>-<digest of the row's words>``: sorts in queueing order,
+        unique across databases and rebuilds (another database's row 1 was queued at another
+        instant, or says other words), the same for every attempt at one row."""
+        words = "\x00".join(
+            (str(self.id), self.created_at.isoformat(), self.recipient, self.subject, self.text)
+            + ((self.html,) if self.html is not None else ())
+        )
+        digest = hashlib.sha256(words.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        queued = self.created_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return f"{queued}-{self.id:08d}-{digest}"
 
     def list_headers(self) -> dict[str, str]:
         """The unsubscribe headers every backend adds (none for staff mail)."""
@@ -181,6 +198,7 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[Outgoing]:
                 language=row.language,
                 ticket_code=codes.get(row.ticket_id) if row.ticket_id is not None else None,
                 attempt=row.attempts,
+                created_at=row.created_at,
                 unsubscribe_url=row.unsubscribe_url,
             )
         )

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import smtplib
+import tempfile
 import urllib.error
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -161,7 +162,7 @@ def email_message(mail: Outgoing, *, sender: str, reply_to: str | None) -> Email
     message["To"] = mail.recipient
     message["Subject"] = mail.subject
     message["Date"] = email.utils.formatdate(usegmt=True)
-    message["Message-ID"] = f"<outbox-{mail.id}@tanggap>"
+    message["Message-ID"] = f"<outbox-{mail.identity}@tanggap>"
     message["X-Tanggap-Outbox-Id"] = str(mail.id)
     if reply_to:
         message["Reply-To"] = reply_to
@@ -174,10 +175,14 @@ def email_message(mail: Outgoing, *, sender: str, reply_to: str | None) -> Email
 
 
 class EmlFolderBackend:
-    """One ``<outbox id>.eml`` file per row: the default with no provider configured.
+    """One ``<queued>-<outbox id>-<digest>.eml`` file per row: the default with no provider
+    configured.
 
-    The file name is the row's id and is written atomically, so sending a row twice (after a
-    crash) rewrites the same file: exactly one mail per row, even here.
+    The name is the mail's ``identity``: unique across databases and rebuilds used from one
+    folder (each numbers its rows from 1), sorted in queueing order. A file is never replaced:
+    the mail is written to a private temporary file and linked to its name, which fails when the
+    name is taken. Taken means this very mail was written already (the name is derived from its
+    row, time and words), so sending a row twice (after a crash) leaves exactly one file.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -190,15 +195,36 @@ class EmlFolderBackend:
 
     def send(self, mail: Outgoing) -> SendResult:
         message = email_message(mail, sender=self.sender, reply_to=self.reply_to)
-        target = self.folder / f"{mail.id:08d}.eml"
-        partial = target.with_suffix(".eml.part")
+        target = self.folder / f"{mail.identity}.eml"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(bytes(message))
-            os.replace(partial, target)
+            _write_new(target, bytes(message))
+        except FileExistsError:
+            logger.info("%s was written already: not written again", target.name)
         except OSError as exc:
             return SendResult(Outcome.RETRY, error=f"cannot write {target}: {exc}")
         return SendResult(Outcome.SENT, provider_id=target.name)
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    """Write ``data`` as ``target`` whole, or raise ``FileExistsError`` and leave it as it was.
+
+    A hidden temporary file (opened exclusively, under a random name) is linked to the target
+    name: the link is atomic and never replaces a file. Where the file system has no hard links,
+    the target is created exclusively (``O_EXCL``) and written in place."""
+    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            raise
+        except OSError:
+            with target.open("xb") as out:
+                out.write(data)
+    finally:
+        os.unlink(partial)
 
 
 def _text(value: bytes | str) -> str:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from typer.testing import CliRunner
 
+from cli import context
 from cli.main import app
 from engine.db import Database
 from engine.models import Notification, Ticket, UndeliverableAddress
@@ -146,3 +147,43 @@ def test_cli_outbox_list_says_what_is_missing_not_that_the_outbox_is_empty(
     assert none_failed.exit_code == 0
     assert "no failed e-mails" in none_failed.output
     assert "the outbox is empty" not in none_failed.output
+
+
+def test_cli_deliver_two_databases_into_one_outbox_folder_keeps_every_mail(
+    tanggap: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's demo.db beside tanggap.db, used from one directory: each numbers its outbox from
+    1, and the second database's receipt was written over the first's (both were
+    ``00000001.eml``). Now each mail keeps a file of its own, never replaced."""
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("TANGGAP_MAIL_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("TANGGAP_MEDIA_DIR", str(tmp_path / "media"))
+    monkeypatch.delenv("TANGGAP_SENDGRID_API_KEY", raising=False)
+    outbox = tmp_path / "outbox"
+    seen: dict[str, bytes] = {}
+    for name in ("demo.db", "tanggap.db"):
+        monkeypatch.setenv("TANGGAP_DATABASE_URL", f"sqlite:///{tmp_path / name}")
+        context.reset()
+        for args in (
+            ["db", "upgrade"],
+            ["config", "load", str(root / "catalogue/jakarta.yaml")],
+            ["staff", "add", "budi@dishub.example", "--name", "Budi", "--agency", "DISHUB"],
+        ):
+            assert tanggap.invoke(app, args).exit_code == 0
+        filed = tanggap.invoke(app, [
+            "ticket", "submit", "--category", "traffic_jam", "--lat", "-6.1754", "--lon",
+            "106.8272", "--description", f"Macet total ({name})", "--email", "sari@warga.example",
+            "--as", "budi@dishub.example", "--quiet",
+        ])  # fmt: skip
+        assert filed.exit_code == 0, filed.output
+        sent = tanggap.invoke(app, ["deliver", "--once"])
+        assert sent.exit_code == 0 and "1 attempted: 1 sent" in sent.output, sent.output
+
+        files = {p.name: p.read_bytes() for p in outbox.glob("*.eml")}
+        assert {n: b for n, b in files.items() if n in seen} == seen  # none replaced
+        (new,) = set(files) - set(seen)
+        code = filed.output.split()[0]
+        assert f"Laporan Anda {code} " in str(message_from_bytes(files[new])["Subject"])
+        seen = files
+    assert len(seen) == 2
+    context.reset()

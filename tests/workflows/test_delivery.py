@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import errno
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fake_sendgrid import FakeSendGrid, Fault, random_faults
@@ -288,15 +290,105 @@ def test_eml_backend_writes_one_file_per_row_even_when_sent_twice(
         language="id",
         ticket_code="JKT-1",
         attempt=1,
+        created_at=T0,
     )
     assert backend.send(mail).outcome is Outcome.SENT
     assert backend.send(mail).outcome is Outcome.SENT
     files = sorted(mail_settings.mail_dir.iterdir())
-    assert [f.name for f in files] == ["00000042.eml"]
+    assert [f.name for f in files] == [f"{mail.identity}.eml"]
+    assert files[0].name.startswith(f"{T0:%Y%m%dT%H%M%S%f}Z-00000042-")
     text = files[0].read_text()
     assert "To: kepala@dishub.example" in text and "Subject: [Tanggap] JKT-1 terlambat" in text
     assert "X-Tanggap-Outbox-Id: 42" in text
     assert "List-Unsubscribe" not in text  # staff mail
+
+
+def _letter(row_id: int, created_at: datetime, subject: str) -> Outgoing:
+    return Outgoing(
+        id=row_id,
+        recipient="kepala@dishub.example",
+        subject=subject,
+        text=f"Isi surel: {subject}",
+        html=None,
+        kind="escalation",
+        language="id",
+        ticket_code="JKT-1",
+        attempt=1,
+        created_at=created_at,
+    )
+
+
+def _read_folder(folder: Path) -> list[tuple[str, str]]:
+    """(file name, subject) of every .eml file, in the order of the names."""
+    return [
+        (path.name, str(email.message_from_bytes(path.read_bytes())["Subject"]))
+        for path in sorted(folder.glob("*.eml"))
+    ]
+
+
+def test_eml_backend_mail_of_another_database_with_the_same_row_id_never_replaces_a_file(
+    mail_settings: Settings,
+) -> None:
+    """demo.db and tanggap.db (or a rebuilt database) used from one folder each number their
+    rows from 1: the second row 1 is a mail of its own, written beside the first, in queueing
+    order, and the first file's bytes stay as they were."""
+    backend = EmlFolderBackend(mail_settings)
+    demo = _letter(1, T0, "[Tanggap] demo.db row 1")
+    assert backend.send(demo).outcome is Outcome.SENT
+    (first,) = mail_settings.mail_dir.glob("*.eml")
+    written = first.read_bytes()
+
+    rebuilt = _letter(1, T0 + timedelta(minutes=5), "[Tanggap] tanggap.db row 1")
+    same_instant = _letter(1, T0, "[Tanggap] another database, row 1 at the same instant")
+    earlier = _letter(2, T0 - timedelta(days=1), "[Tanggap] row 2 of a third, queued before")
+    for mail in (rebuilt, same_instant, earlier):
+        result = backend.send(mail)
+        assert (result.outcome, result.provider_id) == (Outcome.SENT, f"{mail.identity}.eml")
+
+    subjects = [subject for _, subject in _read_folder(mail_settings.mail_dir)]
+    assert subjects[0] == "[Tanggap] row 2 of a third, queued before"
+    assert set(subjects[1:3]) == {
+        "[Tanggap] demo.db row 1",
+        "[Tanggap] another database, row 1 at the same instant",
+    }
+    assert subjects[3:] == ["[Tanggap] tanggap.db row 1"]
+    # Mail clients take one Message-ID for one mail: each database's row 1 has its own.
+    message_ids = [
+        email.message_from_bytes(p.read_bytes())["Message-ID"]
+        for p in mail_settings.mail_dir.glob("*.eml")
+    ]
+    assert len(set(message_ids)) == 4
+    assert first.read_bytes() == written
+    assert not [p.name for p in mail_settings.mail_dir.iterdir() if not p.name.endswith(".eml")]
+
+
+def _no_hard_links(source: object, target: object) -> None:
+    raise PermissionError(errno.EPERM, "Operation not permitted")
+
+
+@pytest.mark.parametrize("hard_links", [True, False], ids=["linked", "no-hard-links"])
+def test_eml_backend_never_replaces_a_file_already_under_the_mails_name(
+    mail_settings: Settings, monkeypatch: pytest.MonkeyPatch, hard_links: bool
+) -> None:
+    """A file system without hard links (some network or FAT mounts) gets the file created
+    exclusively instead: still written whole when new, still never replacing one."""
+    if not hard_links:
+        monkeypatch.setattr("workflows.mail.os.link", _no_hard_links)
+    fresh = _letter(4, T0, "[Tanggap] JKT-2 terlambat")
+    assert EmlFolderBackend(mail_settings).send(fresh).outcome is Outcome.SENT
+    assert _read_folder(mail_settings.mail_dir) == [
+        (f"{fresh.identity}.eml", "[Tanggap] JKT-2 terlambat")
+    ]
+    mail = _letter(3, T0, "[Tanggap] JKT-1 terlambat")
+    taken = mail_settings.mail_dir / f"{mail.identity}.eml"
+    taken.write_bytes(b"Subject: written before\n\nkept\n")
+
+    assert EmlFolderBackend(mail_settings).send(mail).outcome is Outcome.SENT
+
+    assert taken.read_bytes() == b"Subject: written before\n\nkept\n"
+    assert sorted(p.name for p in mail_settings.mail_dir.iterdir()) == sorted(
+        [taken.name, f"{fresh.identity}.eml"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -326,9 +418,10 @@ def test_eml_backend_subject_reads_back_as_written_with_one_space_around_a_dash(
         language="id",
         ticket_code="JKT-2026-000123",
         attempt=1,
+        created_at=T0,
     )
     assert EmlFolderBackend(mail_settings).send(mail).outcome is Outcome.SENT
-    raw = (mail_settings.mail_dir / "00000008.eml").read_bytes()
+    raw = (mail_settings.mail_dir / f"{mail.identity}.eml").read_bytes()
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert message["Subject"] == subject
     assert "  " not in message["Subject"]
@@ -349,9 +442,10 @@ def test_eml_backend_writes_the_unsubscribe_headers_of_a_citizen_mail(
         ticket_code="JKT-1",
         attempt=1,
         unsubscribe_url=link,
+        created_at=T0,
     )
     assert EmlFolderBackend(mail_settings).send(mail).outcome is Outcome.SENT
-    raw = (mail_settings.mail_dir / "00000007.eml").read_bytes()
+    raw = (mail_settings.mail_dir / f"{mail.identity}.eml").read_bytes()
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert message["List-Unsubscribe"].strip() == f"<{link}>"  # folded: too long for one line
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -15,7 +15,38 @@ import yaml
 
 from engine.errors import CatalogueError, CatalogueProblem
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: What PyYAML's constructors raise, besides ``YAMLError``, for a scalar its resolver or an
+#: explicit tag gave a type the text does not fit: an impossible date (``2026-02-30``, read as a
+#: timestamp because unquoted), ``!!int abc``, ``!!bool maybe``, ``!!float ''``,
+#: ``!!timestamp soon``.
+_CONSTRUCTION_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+
+
+class _Unfit(Exception):
+    """A scalar that could not be constructed: the node (for its line and key path) and why."""
+
+    def __init__(self, node: yaml.Node, reason: Exception) -> None:
+        super().__init__(str(reason))
+        self.node, self.reason = node, reason
+
+
+class _Named:
+    """Names the scalar a constructor refused, instead of letting its bare exception out."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except _CONSTRUCTION_ERRORS as exc:
+            raise _Unfit(node, exc) from None
+
+
+class _SafeLoader(_Named, yaml.SafeLoader):
+    pass
+
+
+_FastLoader: type[yaml.SafeLoader] = type(
+    "_FastLoader", (_Named, getattr(yaml, "CSafeLoader", yaml.SafeLoader)), {}
+)
 
 
 def yaml_error(source: str, exc: yaml.YAMLError, text: str | None = None) -> CatalogueError:
@@ -95,7 +126,7 @@ def read_yaml(text: str, *, source: str, fast: bool = False) -> tuple[yaml.Node 
     ``fast``: libyaml when installed (the catalogue, thousands of lines); otherwise PyYAML's
     own loader, whose messages name the offending character."""
     try:
-        loader = (_Loader if fast else yaml.SafeLoader)(text)
+        loader = (_FastLoader if fast else _SafeLoader)(text)
     except yaml.YAMLError as exc:  # the pure-Python reader checks characters at once
         raise yaml_error(source, exc, text) from None
     try:
@@ -108,6 +139,52 @@ def read_yaml(text: str, *, source: str, fast: bool = False) -> tuple[yaml.Node 
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         raise yaml_error(source, exc, text) from None
+    except _Unfit as unfit:
+        raise CatalogueError.listing([_unfit_problem(source, root, unfit)]) from None
     finally:
         loader.dispose()
     return root, data
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _unfit_problem(source: str, root: yaml.Node | None, unfit: _Unfit) -> CatalogueProblem:
+    """``x.yaml:7: closed_dates[0]: '2026-02-30' is not a date (day is out of range …)``."""
+    node = unfit.node
+    value = node.value if isinstance(node, yaml.ScalarNode) else _key_text(node)
+    detail = f" ({unfit.reason})" if isinstance(unfit.reason, ValueError) else ""
+    if node.tag == _TIMESTAMP:
+        message = (
+            f"{value!r} is not a date{detail}; write a real date (YYYY-MM-DD), "
+            "or put it in quotes if it is meant as text"
+        )
+    else:
+        kind = node.tag.removeprefix("tag:yaml.org,2002:")
+        message = f"{value!r} is not a valid !!{kind}{detail}"
+    path = _path_to(root, node, "", set()) if root is not None else None
+    return CatalogueProblem(f"{source}:{node.start_mark.line + 1}", message, path or "")
+
+
+def _path_to(node: yaml.Node, target: yaml.Node, path: str, seen: set[int]) -> str | None:
+    """The key path (``policies[2].targets.resolve``) of ``target`` in the tree, or None."""
+    if node is target:
+        return path
+    if id(node) in seen:
+        return None
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag == "tag:yaml.org,2002:merge":
+                found = _path_to(value, target, path, seen)
+            else:
+                where = f"{path}.{_key_text(key)}" if path else _key_text(key)
+                found = path if key is target else _path_to(value, target, where, seen)
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found = _path_to(item, target, f"{path}[{index}]", seen)
+            if found is not None:
+                return found
+    return None

@@ -614,6 +614,20 @@ def test_admin_catalogue_reload_lists_each_problem_for_people_and_programs(api: 
             "msg": "not valid YAML: did not find expected ',' or ']'",
         }
     ]
+    impossible = api.client.put(
+        "/api/v1/admin/catalogue",
+        content="version: 1\ncalendars:\n  - code: WIB\n    closed_dates: [2026-02-30]\n",
+        headers=yaml,
+    )
+    assert impossible.status_code == 422
+    assert impossible.json()["errors"] == [
+        {
+            "where": "api upload:4",
+            "path": "calendars[0].closed_dates[0]",
+            "msg": "'2026-02-30' is not a date (day is out of range for month); write a real "
+            "date (YYYY-MM-DD), or put it in quotes if it is meant as text",
+        }
+    ]
 
 
 def _supervisor(api: Api, email: str, agency: str = "DISHUB") -> dict[str, str]:

@@ -303,6 +303,8 @@ NOT_UTF8 = (
     "tanggap {cmd}: Invalid value for '{p}': {f} is not UTF-8 text (line 1); save it as UTF-8"
 )
 
+NOT_A_DATE = "; write a real date (YYYY-MM-DD), or put it in quotes if it is meant as text"
+
 
 @pytest.mark.parametrize(
     ("command", "name", "content", "expected"),
@@ -331,6 +333,24 @@ NOT_UTF8 = (
          "'areas' (first at line 2); give each key once"),
         ("mapping", "m.yaml", b"code: kode\nlevels:\n  desa: kelurahan\n  desa: kota\n",
          "{f}:4: levels.desa: duplicate key 'desa' (first at line 3); give each key once"),
+        # An unquoted date PyYAML reads as a timestamp, impossible as one: it raised a bare
+        # ValueError ("unexpected ValueError", exit 1, no file nor line).
+        ("config", "c.yaml", b"version: 1\ncalendars:\n  - code: WIB\n    closed_dates: "
+         b"[2026-13-45]\n", "{f}:4: calendars[0].closed_dates[0]: '2026-13-45' is not a date "
+         "(month must be in 1..12)" + NOT_A_DATE),
+        ("config", "c.yaml", b"version: 1\ncalendars:\n  - code: WIB\n    closed_dates:\n"
+         b"      - 2026-02-28\n      - 2026-02-30\n", "{f}:6: calendars[0].closed_dates[1]: "
+         "'2026-02-30' is not a date (day is out of range for month)" + NOT_A_DATE),
+        ("config", "c.yaml", b"version: 1\nagencies:\n  - code: DBM\n    name: 2026-02-30\n",
+         "{f}:4: agencies[0].name: '2026-02-30' is not a date (day is out of range for month)"
+         + NOT_A_DATE),
+        ("config", "c.yaml", b"version: 1\nagencies:\n  - code: !!int DBM\n",
+         "{f}:3: agencies[0].code: 'DBM' is not a valid !!int (invalid literal for int() with "
+         "base 10: 'DBM')"),
+        ("mapping", "m.yaml", b"code: 2026-02-30\nname: nama\n", "{f}:1: code: '2026-02-30' "
+         "is not a date (day is out of range for month)" + NOT_A_DATE),
+        ("mapping", "m.yaml", b"code: kode\nlevels:\n  desa: !!bool kadang\n",
+         "{f}:3: levels.desa: 'kadang' is not a valid !!bool"),
     ],
 )  # fmt: skip
 def test_cli_file_that_does_not_parse_is_one_line_naming_file_and_line(

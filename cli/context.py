@@ -47,8 +47,28 @@ from engine.settings import Settings
 
 log = logging.getLogger(__name__)
 
-console = Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+#: The narrowest width output is laid out for. A terminal (or ``COLUMNS``) narrower than this
+#: gets tables one record per block and long values folded at this width: every word whole.
+NARROWEST = 20
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A console for literal text, as wide as the terminal or ``COLUMNS``.
+
+    rich takes ``COLUMNS=0`` for a width of 0 and then prints nothing at all (no table, no
+    error, exit 0): 0 is no width, ignored as ``COLUMNS=abc`` is (the terminal's width, else
+    80). A width below ``NARROWEST`` is laid out at ``NARROWEST``."""
+    options: dict[str, Any] = {"highlight": False, "markup": False, "emoji": False}
+    made = Console(stderr=stderr, soft_wrap=True, **options)
+    if made.width < 1:
+        environ = {name: value for name, value in os.environ.items() if name != "COLUMNS"}
+        made = Console(stderr=stderr, soft_wrap=True, _environ=environ, **options)
+    made.width = max(made.width, NARROWEST)
+    return made
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 __all__ = [
     "ClickException",

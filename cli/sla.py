@@ -31,9 +31,12 @@ app = typer.Typer(help="SLA clocks and escalations.", no_args_is_help=True)
 
 
 def span(delta: timedelta) -> str:
-    sign = "-" if delta < timedelta(0) else ""
+    """``3h 05m``, ``-1h 20m`` past a deadline, in whole minutes (business hours: "days" would
+    read as calendar days). Under a minute either side is ``0h 00m``, never ``-0h 00m``: a
+    ticket late by seconds says so in its ``sla`` column."""
     hours, mins = divmod(int(abs(delta).total_seconds() // 60), 60)
-    return f"{sign}{hours}h {mins:02d}m"  # business hours: "days" would read as calendar days
+    sign = "-" if delta < timedelta(0) and (hours or mins) else ""
+    return f"{sign}{hours}h {mins:02d}m"
 
 
 def print_sla(session: Session, ticket: Ticket, moment: datetime) -> None:

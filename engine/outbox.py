@@ -89,8 +89,11 @@ ToldBefore = tuple[str, int, Sequence[str]]
 
 def late_words(delta: timedelta) -> str:
     """How late, in Indonesian / English: ``1 jam 05 menit / 1 h 05 min`` under a day,
-    ``3 hari 4 jam / 3 d 4 h`` from a day on (calendar time, whole minutes down)."""
+    ``3 hari 4 jam / 3 d 4 h`` from a day on (calendar time, whole minutes down); under a
+    minute ``kurang dari 1 menit / under 1 min``, never ``0 jam 00 menit``."""
     minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "kurang dari 1 menit / under 1 min"
     hours, minute = divmod(minutes, 60)
     if hours < 24:
         return f"{hours} jam {minute:02d} menit / {hours} h {minute:02d} min"

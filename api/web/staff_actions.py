@@ -97,6 +97,8 @@ def duration_words(t: Translator, delta: timedelta) -> str:
     """A span as people say it: "3 h 10 min", "2 d 4 h", "5 min"."""
     minutes = int(abs(delta).total_seconds() // 60)
     days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if not minutes and delta:  # "under 1 min late", not "0 min late"
+        return t("staff.under_a_minute")
     if days:
         return t("staff.days_hours", d=days, h=hours)
     if hours:
@@ -109,6 +111,8 @@ def working_time_words(t: Translator, delta: timedelta) -> str:
     30 min", not "1 d 13 h": a day of a 7.5-hour office calendar is not 24 hours)."""
     minutes = int(abs(delta).total_seconds() // 60)
     hours, mins = minutes // 60, minutes % 60
+    if not minutes and delta:
+        return t("staff.under_a_minute")
     if not hours:
         return t("staff.minutes", m=mins)
     if not mins:

@@ -5,6 +5,7 @@ pages in Chromium."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -181,3 +182,39 @@ def test_a_long_report_is_shortened_on_its_card_and_whole_on_its_page(
     assert "Lampu jalan mati" in other and "Read it all" not in other
     whole = web.get(f"/staff/tickets/{code}?lang=en").text
     assert tail in whole
+
+
+@pytest.mark.parametrize(
+    ("lang", "late", "never"),
+    [
+        ("en", "under 1 min late", "0 min late"),
+        ("id", "terlambat kurang dari 1 menit", "terlambat 0 menit"),
+    ],
+)
+def test_a_deadline_passed_seconds_ago_reads_under_a_minute_late_never_zero(
+    web: TestClient, api: Api, lang: str, late: str, never: str
+) -> None:
+    """As ``tanggap ticket list`` read ``-0h 00m``, the staff pages read "0 min late"."""
+    from sqlalchemy import select
+
+    from engine.models import SlaTimer, Ticket
+
+    code = api.submit()["code"]
+    with api.transactions.write() as session:
+        due = session.scalars(
+            select(SlaTimer.deadline)
+            .join(Ticket, Ticket.id == SlaTimer.ticket_id)
+            .where(Ticket.code == code, SlaTimer.stopped_at.is_(None))
+            .order_by(SlaTimer.deadline)
+        ).first()
+    assert due is not None
+    sign_in(web, api)
+    api.clock.now = due + timedelta(seconds=30)
+
+    ticket_page = web.get(f"/staff/tickets/{code}?lang={lang}").text
+    worklist = web.get(f"/staff?lang={lang}").text
+    card = worklist[worklist.index(f"/staff/tickets/{code}") :]
+    card = card[: card.index("</dl>")]
+
+    assert late in ticket_page and late in card
+    assert never not in ticket_page and never not in card

@@ -701,6 +701,41 @@ def test_cli_ticket_list_overdue_shows_negative_time_left(
     assert re.search(rf"{code} .* 2026-09-0\d \d\d:\d\d +-\d+d \d+h", table)
 
 
+@pytest.mark.parametrize(
+    ("after_deadline", "left", "sla"),
+    [
+        (timedelta(seconds=-30), "0h 00m", ""),
+        (timedelta(seconds=30), "0h 00m", "overdue"),  # was "-0h 00m"
+        (timedelta(seconds=90), "-0h 01m", "overdue"),
+        (timedelta(hours=2, minutes=5), "-2h 05m", "overdue"),
+    ],
+)
+def test_cli_ticket_list_time_left_never_reads_minus_zero(
+    tanggap: CliRunner,
+    report_committed: Callable[..., Ticket],
+    monkeypatch: pytest.MonkeyPatch,
+    after_deadline: timedelta,
+    left: str,
+    sla: str,
+) -> None:
+    """A tester's report: a ticket overdue by less than a minute showed ``left -0h 00m``, in
+    the table and in the one-record-per-block layout of a narrow terminal."""
+    code = report_committed(now=datetime(2026, 9, 1, 2, 0, tzinfo=UTC)).code
+    rows = json.loads(ok(tanggap, "ticket", "list", "--all", "--json"))
+    (deadline,) = [datetime.fromisoformat(r["deadline"]) for r in rows if r["code"] == code]
+    monkeypatch.setattr("cli.tickets.now", lambda: deadline + after_deadline)
+
+    table = ok(tanggap, "ticket", "list", "--all")
+    (row,) = [line for line in table.splitlines() if line.startswith(f"{code} ")]
+    assert re.search(rf" {re.escape(left)} +{sla}", row), row
+    _terminal(monkeypatch, 40)
+    blocks = ok(tanggap, "ticket", "list", "--all").split("\n\n")
+    (block,) = [b for b in blocks if f"code          {code}" in b]
+    assert f"\nleft          {left}\n" in block, block
+    assert ("\nsla           overdue\n" in block) is bool(sla), block
+    assert "-0h 00m" not in table + "".join(blocks)
+
+
 def test_cli_outbox_and_escalations_lists_after_a_sweep(
     tanggap: CliRunner, report_committed: Callable[..., Ticket]
 ) -> None:

@@ -276,6 +276,8 @@ def test_breach_mail_names_the_mailed_warning_in_the_catalogue_s_words(desk) -> 
 @pytest.mark.parametrize(
     ("late", "words"),
     [
+        (timedelta(seconds=30), "kurang dari 1 menit / under 1 min"),  # not "0 jam 00 menit"
+        (timedelta(minutes=1), "0 jam 01 menit / 0 h 01 min"),
         (timedelta(minutes=59, seconds=59), "0 jam 59 menit / 0 h 59 min"),
         (timedelta(hours=23, minutes=59), "23 jam 59 menit / 23 h 59 min"),
         (timedelta(hours=24), "1 hari 0 jam / 1 d 0 h"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from rich.text import Text
 
 from cli.choices import choice
 from cli.context import (
+    changed_or_tried,
     console,
     database,
     err_console,
@@ -22,7 +22,6 @@ from cli.context import (
     text_file,
 )
 from engine.areas import (
-    ImportSummary,
     explain_point,
     import_boundaries,
     list_areas,
@@ -97,26 +96,19 @@ def import_(
     with reported_errors():
         rules = _mapping(mapping, code, name, level, parent, levels)
         data = file.read_bytes()
-        try:
-            # A dry run works on a copy of an SQLite database: on the database itself it would
-            # hold SQLite's one write lock while it ran, and the service's writers would wait.
-            with (
-                database().scratch_copy() if dry_run else nullcontext(database()) as target,
-                target.transaction() as session,
-            ):
-                summary = import_boundaries(
-                    session,
-                    data,
-                    rules,
-                    source=str(file),
-                    now=now(),
-                    repair=repair,
-                    deactivate_missing=deactivate_missing,
-                )
-                if dry_run:
-                    raise _RolledBack(summary)  # the transaction rolls back: nothing written
-        except _RolledBack as rolled_back:
-            summary = rolled_back.summary
+        moment = now()
+        summary = changed_or_tried(
+            lambda session: import_boundaries(
+                session,
+                data,
+                rules,
+                source=str(file),
+                now=moment,
+                repair=repair,
+                deactivate_missing=deactivate_missing,
+            ),
+            dry_run=dry_run,
+        )
     for area_code, reason in sorted(summary.repaired.items()):
         console.print(Text(f"repaired {area_code}: {reason}"))
     if summary.roots:
@@ -136,14 +128,6 @@ def import_(
     print_load_summary(summary, f"{file}: areas unchanged")
     if dry_run:
         console.print("dry run: nothing was written; the lines above say what the import would do")
-
-
-class _RolledBack(Exception):
-    """Leaves a dry run's transaction so that it rolls back, carrying what it would change."""
-
-    def __init__(self, summary: ImportSummary) -> None:
-        super().__init__("dry run")
-        self.summary = summary
 
 
 @app.command("list")

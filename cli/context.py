@@ -15,11 +15,11 @@ import re
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -74,6 +74,7 @@ __all__ = [
     "ClickException",
     "NoArgsIsHelpError",
     "UsageError",
+    "changed_or_tried",
     "console",
     "database",
     "err_console",
@@ -512,6 +513,37 @@ def table(*columns: str, title: str | None = None) -> Table:
         if header.split(" ")[0] in DATE_HEADERS:
             column.no_wrap = True  # 2026-11-23 09:00 on one line, never 2026-1 above 1-23
     return grid
+
+
+Changed = TypeVar("Changed")
+
+
+class _RolledBack(Exception):
+    """Leaves a dry run's transaction so that it rolls back, carrying what it would change."""
+
+    def __init__(self, result: object) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+def changed_or_tried(change: Callable[[Session], Changed], *, dry_run: bool) -> Changed:
+    """``change`` run in one write transaction of the database, committed; or, for a dry run,
+    run the same way and rolled back: what it would change, nothing written.
+
+    A dry run works on a copy of an SQLite database (``Database.scratch_copy``): on the
+    database itself it would hold SQLite's one write lock while it ran, and the service's
+    writers would wait. On PostgreSQL it locks only the rows it touches, until it rolls back."""
+    try:
+        with (
+            database().scratch_copy() if dry_run else nullcontext(database()) as target,
+            target.transaction() as session,
+        ):
+            result = change(session)
+            if dry_run:
+                raise _RolledBack(result)  # the transaction rolls back: nothing written
+    except _RolledBack as rolled_back:
+        return rolled_back.result  # type: ignore[return-value]
+    return result
 
 
 def print_load_summary(summary: LoadSummary, unchanged: str) -> None:

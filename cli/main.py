@@ -36,6 +36,7 @@ from cli.context import (
     GuardedOutput,
     NoArgsIsHelpError,
     OutputFailed,
+    changed_or_tried,
     console,
     database,
     err_console,
@@ -348,13 +349,27 @@ def config_load(
             readable=True,
         ),
     ],
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="check the whole file and say what would change; write nothing"
+        ),
+    ] = False,
 ) -> None:
-    """Load (or reload) the service catalogue; loading the same file twice changes nothing."""
+    """Load (or reload) the service catalogue; loading the same file twice changes nothing.
+
+    A file with any mistake is refused whole, each mistake on a line of its own (file:line:
+    key path: what is wrong); --dry-run checks it the same way without loading it."""
     with reported_errors():
         text = text_file(file, "file")
-        with database().transaction() as session:
-            summary = load_catalogue(session, text, source=str(file), now=now())
+        moment = now()
+        summary = changed_or_tried(
+            lambda session: load_catalogue(session, text, source=str(file), now=moment),
+            dry_run=dry_run,
+        )
     print_load_summary(summary, f"{file}: catalogue unchanged")
+    if dry_run:
+        console.print("dry run: nothing was written; the lines above say what the load would do")
 
 
 @app.command("lifecycle")

@@ -199,6 +199,13 @@ def _remove_stale_copies() -> None:
             continue  # another user's live process, or not a pid at all
 
 
+def reading_only(engine: Engine) -> Engine:
+    """``engine`` whose transactions only read: on SQLite they begin with a deferred ``BEGIN``,
+    so a look at the database (the schema's revision, its tables) never waits for, nor takes,
+    the one write lock."""
+    return engine.execution_options(**{_READ_ONLY: True})
+
+
 def core_execute(
     session: Session,
     statement: Executable,

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import OperationalError
 
 import migrations
-from engine.db import shown_url
+from engine.db import reading_only, shown_url
 from engine.errors import DatabaseNotReady
 
 if TYPE_CHECKING:
@@ -99,8 +99,9 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at (None: never migrated)."""
-    with engine.connect() as connection:
+    """The revision the database is at (None: never migrated). Reads only: every command
+    asks this first, and must not wait for the service's writers (SQLite's write lock)."""
+    with reading_only(engine).connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -109,7 +110,7 @@ def current_revision(engine: Engine) -> str | None:
 def tables(engine: Engine) -> list[str]:
     """The tables and views of the database's default schema (``public`` on PostgreSQL; not
     SQLite's own), Alembic's ``alembic_version`` left out."""
-    with engine.connect() as connection:
+    with reading_only(engine).connect() as connection:
         found = inspect(connection)
         names = set(found.get_table_names()) | set(found.get_view_names())
     return sorted(names - {"alembic_version"})

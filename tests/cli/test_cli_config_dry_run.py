@@ -99,6 +99,31 @@ def test_cli_config_load_dry_run_leaves_the_write_lock_to_the_service(fresh: Pat
     assert stored(fresh) == (0, [])
 
 
+def test_cli_commands_read_the_database_while_the_service_holds_the_write_lock(
+    fresh: Path,
+) -> None:
+    """Every command first checks the database's schema revision. That look took SQLite's
+    write lock (its transaction began IMMEDIATE): while the service wrote, a fresh
+    `tanggap staff list` or a dry run waited out the busy timeout, then failed "database is
+    locked". It reads only now."""
+    load(str(JAKARTA))
+    service = sqlite3.connect(fresh, isolation_level=None, timeout=1)
+    try:
+        service.execute("BEGIN IMMEDIATE")  # the service, mid-write
+        service.execute("CREATE TABLE service_wrote (x)")
+        context.reset()  # a new command: its own first look at the database
+
+        listed = CliRunner().invoke(app, ["catalogue", "show", "agencies"])
+        assert listed.exit_code == 0, listed.output
+        assert "Dinas Bina Marga" in listed.stdout
+        context.reset()
+        assert load(str(JAKARTA), "--dry-run").splitlines()[-1] == DRY
+
+        service.execute("COMMIT")  # the service's write lands: neither command took the lock
+    finally:
+        service.close()
+
+
 @pytest.mark.parametrize(
     "content",
     [

@@ -457,32 +457,14 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port)
         return
+    sizes = (args.submissions, args.gets, args.clients, args.cpu, args.threads, args.rounds)
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{tmp}/bench.db"
-            run(
-                "SQLite",
-                url,
-                args.submissions,
-                args.gets,
-                args.clients,
-                args.cpu,
-                args.threads,
-                args.rounds,
-            )
+            run("SQLite", f"sqlite:///{tmp}/bench.db", *sizes)
     if args.db in ("postgres", "both"):
         if not args.pg_url:
             sys.exit("--pg-url (a database whose name contains 'bench' or 'test') is needed")
-        run(
-            "PostgreSQL",
-            args.pg_url,
-            args.submissions,
-            args.gets,
-            args.clients,
-            args.cpu,
-            args.threads,
-            args.rounds,
-        )
+        run("PostgreSQL", args.pg_url, *sizes)
 
 
 if __name__ == "__main__":

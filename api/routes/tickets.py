@@ -330,14 +330,7 @@ async def _staff_report(
     "/tickets",
     status_code=201,
     response_model=StaffReportCreated,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/StaffReportCreate"}}
-            },
-        }
-    },
+    openapi_extra=with_photos(StaffReportCreate),
 )
 def submit_on_behalf(
     request: Request,

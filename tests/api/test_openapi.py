@@ -78,6 +78,10 @@ def test_docs_and_error_shapes_are_published(api: Api) -> None:
     assert "Problem" in document["components"]["schemas"]
     post = document["paths"]["/api/v1/reports"]["post"]
     assert set(post["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    # Staff filing for a caller takes the caller's photos the same two ways.
+    staff = document["paths"]["/api/v1/tickets"]["post"]["requestBody"]["content"]
+    assert set(staff) == {"application/json", "multipart/form-data"}
+    assert staff["multipart/form-data"]["schema"]["properties"]["photos"]["maxItems"] == 5
     assert "application/problem+json" in post["responses"]["4XX"]["content"]
     open311 = document["paths"]["/open311/v2/requests.{fmt}"]["get"]["responses"]["4XX"]
     assert set(open311["content"]) == {"application/json", "text/xml"}

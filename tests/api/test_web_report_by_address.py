@@ -26,6 +26,16 @@ PLACED = {
     "en": "Your report was put in {place}: the place found from the address you wrote",
     "id": "Laporan Anda ditempatkan di {place}: tempat yang ditemukan dari alamat yang Anda tulis",
 }
+PUBLIC_ADDRESS = {
+    "en": "the address you wrote is shown publicly with the report",
+    "id": "alamat yang Anda tulis tampil untuk umum bersama laporan",
+}
+PUBLIC_HINT = {
+    "en": "The address is shown publicly with the report: write where the problem is, not your "
+    "home address.",
+    "id": "Alamat tampil untuk umum bersama laporan: tulis tempat masalahnya, bukan alamat rumah "
+    "Anda.",
+}
 CHOOSE = {
     "en": 'Choose where the problem is among the places found for the "address" box (step 2), '
     "then send again. A kelurahan takes your report to the right office.",
@@ -103,12 +113,16 @@ def test_an_address_naming_one_kelurahan_places_the_report_there_and_the_receipt
     ticket = _filed(api, page)
     place = _places(api, address)[CIDENG]
     assert (ticket.lat, ticket.lon) == (place["lat"], place["lon"])
-    assert ticket.address == address  # what was typed goes with the report, for the staff
+    assert ticket.address == address  # what was typed goes with the report
     assert ticket.source == "web"
     report = api.client.get(f"/api/v1/reports/{ticket.code}").json()
     assert report["area"]["name"] == "Kelurahan Cideng"
     said = _placed_words(page)
     assert said is not None and said.startswith(PLACED[lang].format(place=CIDENG)), said
+    # The address is public, as the report's page shows it: the receipt must not say otherwise.
+    assert PUBLIC_ADDRESS[lang] in said
+    assert report["address"] == address
+    assert PUBLIC_HINT[lang] in unescape(api.client.get(f"/?lang={lang}").text)
 
 
 @pytest.mark.parametrize("lang", ["en", "id"])

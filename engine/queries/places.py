@@ -97,6 +97,8 @@ class _Entry:
     geometry: dict[str, Any]
     point: tuple[float, float] | None = None
     outline: Outline | None = None
+    #: The codes of the areas above it (its kecamatan, its kota), nearest first.
+    chain_codes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -190,6 +192,7 @@ def _build(session: Session) -> _Gazetteer:
                 ),
                 bbox=(row.min_lon, row.min_lat, row.max_lon, row.max_lat),
                 geometry=row.geometry,
+                chain_codes=tuple(a.code for a in chain[1:]),
             )
         )
     gazetteer.entries.sort(key=lambda e: (-e.level.depth, e.label))
@@ -318,6 +321,19 @@ def _tries(address: str) -> list[str]:
     return tries
 
 
+def _named_within(text: str, found: list[tuple[_Score, _Entry]]) -> _Entry | None:
+    """The one area of the best-scored ones that lies within all the others, when ``text``
+    names each of their levels ("Kel. Gambir, Kec. Gambir": the kelurahan Gambir within the
+    kecamatan Gambir): an address that names a kelurahan and its kecamatan means the
+    kelurahan. None when the levels are not all named ("Gambir" alone stays a choice)."""
+    best = [entry for score, entry in found if score == found[0][0]]
+    named = {_LEVEL_WORDS[w] for w in normalise(text).split() if w in _LEVEL_WORDS}
+    if not {entry.level for entry in best} <= named:
+        return None
+    within = [e for e in best if all(o is e or o.code in e.chain_codes for o in best)]
+    return within[0] if len(within) == 1 else None
+
+
 def search_address(session: Session, address: str, *, limit: int = 8) -> AddressSearch:
     """The kelurahan, kecamatan and kota an address names, from the city's own area names (no
     geocoder): the first of its ``_tries`` that finds any, best first (``search_places``), at
@@ -329,6 +345,10 @@ def search_address(session: Session, address: str, *, limit: int = 8) -> Address
         shown = found[: max(1, min(limit, 20))]
         places = _places(gazetteer, [e for _score, e in shown])
         clear = len(found) == 1 or found[0][0] > found[1][0]
+        if not clear:
+            narrowest = _named_within(text, found)
+            if narrowest is not None:
+                return AddressSearch(text, places, _places(gazetteer, [narrowest])[0])
         return AddressSearch(text, places, places[0] if clear else None)
     return AddressSearch(" ".join(address.split()), [], None)
 

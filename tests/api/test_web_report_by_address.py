@@ -259,3 +259,25 @@ def test_a_form_that_comes_back_says_plainly_to_choose_its_photos_again(
     ticket = _filed(api, _with_photo(api, lang, coords="", address="Cideng"))
     report = api.client.get(f"/api/v1/reports/{ticket.code}").json()
     assert len(report["photos"]) == 1
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Jl. Medan Merdeka Barat, Kel. Gambir, Kec. Gambir",
+        "Kelurahan Gambir, Kecamatan Gambir, Jakarta Pusat",
+        "kel gambir kec gambir",
+    ],
+)
+def test_an_address_naming_a_kelurahan_and_its_kecamatan_places_the_report_in_the_kelurahan(
+    api: Api, address: str
+) -> None:
+    """The most common way to write an address names both, and both areas are called Gambir:
+    the kelurahan lies within the kecamatan the address also names, so it is the place meant
+    (found by a tester: it came back as a choice of the two, neither ticked)."""
+    page = _post(api, "en", coords="", address=address)
+    ticket = _filed(api, page)
+    kelurahan = _places(api, "Kel. Gambir")[KEL_GAMBIR]
+    assert (ticket.lat, ticket.lon) == (kelurahan["lat"], kelurahan["lon"])
+    said = _placed_words(page)
+    assert said is not None and said.startswith(PLACED["en"].format(place=KEL_GAMBIR)), said

@@ -212,6 +212,26 @@ def test_dispute_says_the_fix_did_not_hold(desk: Desk) -> None:
     no_reporter_contact(mail)
 
 
+@pytest.mark.parametrize(
+    ("rating", "words_id", "words_en"),
+    [(1, "sangat buruk", "very bad"), (3, "cukup", "fair"), (5, "sangat baik", "very good")],
+)
+def test_a_rating_is_worded_as_the_rating_form_words_it(
+    desk: Desk, rating: int, words_id: str, words_en: str
+) -> None:
+    """The form offers five words (1 very bad … 5 very good); the mail said "good" of both 4
+    and 5 and "poor" of both 1 and 2 (found by a tester)."""
+    ticket = worked_by_officer(desk)
+    desk.act(ticket, "resolve", "staff", note="Lampu diganti")
+    desk.act(ticket, "rate", "citizen", rating=rating, note="Catatan")
+
+    (mail,) = follow_ups(desk, ticket)
+    assert f"{rating} dari 5 ({words_id})" in mail.body
+    assert f"{rating} out of 5 ({words_en})" in mail.body
+    assert mail.html_body is not None
+    assert f"<strong>{rating} out of 5</strong> ({words_en})" in mail.html_body
+
+
 def test_a_rating_with_words_reaches_the_officer_and_a_bare_score_does_not(desk: Desk) -> None:
     ticket = worked_by_officer(desk)
     desk.act(ticket, "resolve", "staff", note="Lampu diganti")
@@ -227,14 +247,14 @@ def test_a_rating_with_words_reaches_the_officer_and_a_bare_score_does_not(desk:
         "Kelurahan Gambir"
     )
     assert f"menilai penyelesaian laporan {ticket.code}: 2 dari 5 (buruk)" in mail.body
-    assert f"rated the resolution of report {ticket.code}: 2 out of 5 (poor)" in mail.body
+    assert f"rated the resolution of report {ticket.code}: 2 out of 5 (bad)" in mail.body
     assert (
         "Catatan penilaian dari warga / the citizen's note with the rating:\n"
         "Lampu menyala, tapi <b>macet</b> tetap\n"
     ) in mail.body
     assert mail.html_body is not None
     assert "<strong>2 dari 5</strong> (buruk)" in mail.html_body
-    assert "<strong>2 out of 5</strong> (poor)" in mail.html_body
+    assert "<strong>2 out of 5</strong> (bad)" in mail.html_body
     assert "tapi &lt;b&gt;macet&lt;/b&gt; tetap" in mail.html_body
     no_reporter_contact(mail)
 

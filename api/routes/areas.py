@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadSessionDep
-from api.query import NUMBER, WHOLE, one_line
+from api.query import NUMBER, WHOLE
 from api.schemas.places import OutlineCollection, OutlineFeature, PlaceRead
 from api.strict_json import StrictRoute
 from engine.queries.places import area_outlines, outline_level, search_address
@@ -44,9 +44,9 @@ def find_places(
 ) -> list[PlaceRead]:
     """Kelurahan, kecamatan and kota whose official names match the words typed, best first
     (the search the report form makes of an address sent without its script)."""
-    typed = one_line("q", q) or ""
+    found = search_address(session, q, limit=limit, field="q")
     response.headers["Cache-Control"] = CACHE
-    return [PlaceRead.of(p) for p in search_address(session, typed, limit=limit).places]
+    return [PlaceRead.of(p) for p in found.places]
 
 
 @router.get("/areas/outlines", response_model=OutlineCollection)

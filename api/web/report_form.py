@@ -460,6 +460,20 @@ def question_errors(
     return {}
 
 
+def _search(session: Session, sent: Sent) -> tuple[AddressSearch | None, RuleViolated | None]:
+    """The places the address names when the report is placed by it, or the engine's text
+    rule it breaks (a control character, its length, ...): that refusal, not "no place named
+    like ...". An address that shows nothing (zero-width spaces) places nothing: the form
+    asks where, as for an empty box."""
+    if not sent.by_address:
+        return None, None
+    try:
+        found = search_address(session, sent.typed["address"])
+    except RuleViolated as exc:
+        return None, exc
+    return (found if found.searched else None), None
+
+
 def _offered(sent: Sent, found: AddressSearch | None) -> dict[str, Any]:
     """The places an address named, for the form coming back: each a choice, the citizen's
     own (or the clear best) chosen."""
@@ -492,11 +506,13 @@ def send_report(
         services = list_services(session)
         # searched before any refusal, so that a form coming back for another reason still
         # offers the places found and keeps the one chosen
-        found = search_address(session, sent.typed["address"]) if sent.by_address else None
+        found, unfit = _search(session, sent)
     try:
         limiter.check(request, "report")
         if sent.refused is not None:
             raise sent.refused
+        if unfit is not None:
+            raise unfit
         answers = _answers(sent, services, city_offset(settings, now))
         placed = _placed(sent, found)
         body = _body(sent.typed, language, answers, placed)

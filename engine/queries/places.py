@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from engine.caches import StateCache
 from engine.errors import RuleViolated
 from engine.models import Area, AreaLevel, CatalogueRevision, Origin, area_title
+from engine.text import LIMITS, clean_text
 
 #: At most this many outlines per answer: a slow connection gets a light map.
 OUTLINE_LIMIT = 80
@@ -334,11 +335,29 @@ def _named_within(text: str, found: list[tuple[_Score, _Entry]]) -> _Entry | Non
     return within[0] if len(within) == 1 else None
 
 
-def search_address(session: Session, address: str, *, limit: int = 8) -> AddressSearch:
+def search_address(
+    session: Session,
+    address: str,
+    *,
+    limit: int = 8,
+    field: str = "address",
+    required: bool = False,
+) -> AddressSearch:
     """The kelurahan, kecamatan and kota an address names, from the city's own area names (no
     geocoder): the first of its ``_tries`` that finds any, best first (``search_places``), at
-    most ``limit``. Finding none is no error here: ``places`` is empty."""
-    for text in _tries(address):
+    most ``limit``. Finding none is no error here: ``places`` is empty.
+
+    The address is first held to the text rules of a report's address (``clean_text``, one
+    line, its length limit), naming ``field``: a text the report would refuse is refused
+    before any search, never answered as naming no place. A blank one (spaces, zero-width
+    characters) is an empty search (``searched`` ""), or ``field_required`` when
+    ``required``."""
+    cleaned = clean_text(
+        address, field=field, limit=LIMITS["address"], required=required, multiline=False
+    )
+    if cleaned is None:
+        return AddressSearch("", [], None)
+    for text in _tries(cleaned):
         gazetteer, found = _matches(session, text)
         if not found:
             continue
@@ -350,7 +369,7 @@ def search_address(session: Session, address: str, *, limit: int = 8) -> Address
             if narrowest is not None:
                 return AddressSearch(text, places, _places(gazetteer, [narrowest])[0])
         return AddressSearch(text, places, places[0] if clear else None)
-    return AddressSearch(" ".join(address.split()), [], None)
+    return AddressSearch(" ".join(cleaned.split()), [], None)
 
 
 def outline_level(zoom: int) -> AreaLevel:

@@ -281,3 +281,40 @@ def test_an_address_naming_a_kelurahan_and_its_kecamatan_places_the_report_in_th
     assert (ticket.lat, ticket.lon) == (kelurahan["lat"], kelurahan["lon"])
     said = _placed_words(page)
     assert said is not None and said.startswith(PLACED["en"].format(place=KEL_GAMBIR)), said
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+@pytest.mark.parametrize(
+    ("address", "en"),
+    [
+        (
+            "Cideng\x1b[31m",
+            'The "address" box has a hidden character (U+001B) at character 7.',
+        ),
+        ("Cideng " + "x" * 300, 'The "address" box is too long: 307 characters, at most 300.'),
+    ],
+)
+def test_an_address_breaking_a_text_rule_is_refused_by_that_rule_not_as_naming_no_place(
+    api: Api, lang: str, address: str, en: str
+) -> None:
+    """Placed by the address alone, such text was answered "no kelurahan named like ..."; with
+    coordinates, by the text rule. Both now say the text rule's words, naming the box."""
+    before = _tickets(api)
+    by_address = _post(api, lang, coords="", address=address)
+    with_coordinates = _post(api, lang, address=address)
+    assert (by_address.status_code, with_coordinates.status_code) == (422, 422)
+    assert _refusal(by_address) == _refusal(with_coordinates) != NOT_FOUND[lang]
+    if lang == "en":
+        assert _refusal(by_address).startswith(en)
+    assert _tickets(api) == before
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_an_address_of_zero_width_spaces_alone_asks_where_as_an_empty_box_does(
+    api: Api, lang: str
+) -> None:
+    empty = _post(api, lang, coords="", address="")
+    invisible = _post(api, lang, coords="", address="\u200b\u200b\u200b")
+    assert invisible.status_code == 422
+    assert _refusal(invisible) == _refusal(empty) != NOT_FOUND[lang]
+    assert "address" in _refusal(empty) or "alamat" in _refusal(empty)

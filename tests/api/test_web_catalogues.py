@@ -138,3 +138,16 @@ def test_every_input_rule_s_key_has_words_in_both_languages() -> None:
     for messages in (ID, EN):
         missing = {k: where for k, where in raised.items() if f"problem.{k}" not in messages}
         assert missing == {}
+
+
+def test_every_box_a_page_sends_has_a_name_for_refusals() -> None:
+    """A refusal names the box it is about (sent twice, too long, ...) by its words in
+    ``problem.field``; a box without them was "one of the boxes" (a repeated place choice)."""
+    boxes = set()
+    for path in TEMPLATES:
+        boxes |= set(
+            re.findall(r'<(?:input|select|textarea)\b[^>]*?\bname="([a-z_]+)"', path.read_text())
+        )
+    assert {"place", "address", "category", "key"} <= boxes
+    for messages in (ID, EN):
+        assert sorted(b for b in boxes if f"problem.field.{b}" not in messages) == []

@@ -220,3 +220,19 @@ def test_a_point_given_longitude_first_is_refused_as_swapped_on_every_door(api: 
     # A latitude beyond 90 beside a longitude that is no latitude either: not a swap.
     off = api.client.post("/api/v1/reports", json={**report, "lon": 120.0})
     assert off.json()["code"] == "invalid_location"
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("id", 'Kotak "tempat yang ditemukan untuk alamat" terkirim dua kali.'),
+        ("en", 'The "place found for the address" box was sent twice.'),
+    ],
+)
+def test_report_form_with_a_place_chosen_twice_names_the_place_box(
+    api: Api, lang: str, words: str
+) -> None:
+    """``-F place=31.71.01.1001 -F place=31.71.01`` said "salah satu isian" was sent twice."""
+    body = _fields(coords="", address="Gambir") + "&place=31.71.01.1001&place=31.71.01"
+    text = _page(api, _urlencoded(api, lang, body))
+    assert text.startswith(words)

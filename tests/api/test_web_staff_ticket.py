@@ -4,13 +4,16 @@ work happens, the worklist's "reopened because", and the actions posted back to 
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import Api
+from tests.conftest import make_photo
+
+from .conftest import MONAS, Api
 
 ORIGIN = "https://testserver"
 
@@ -672,3 +675,44 @@ def test_staff_reopen_a_resolved_ticket_from_its_page_with_a_reason(
     assert "Buka kembali" in _text(web.get(done.headers["location"]).text)
     detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("staff")).json()
     assert detail["report"]["state"]["code"] == "assigned"
+
+
+def test_each_photo_s_alt_text_says_who_added_it_in_both_languages(
+    web: TestClient, api: Api
+) -> None:
+    """The alt said "Photo 1 from by staff" ("Foto 1 dari oleh petugas"): the role's words
+    already say "by"."""
+    report = {"category": "traffic_jam", "description": "Macet", "lat": MONAS[0], "lon": MONAS[1]}
+    api.clock.tick()
+    filed = api.client.post(
+        "/api/v1/reports",
+        data={k: str(v) for k, v in report.items()},
+        files=[("photos", ("a.jpg", make_photo(size=(20, 20)), "image/jpeg"))],
+    )
+    assert filed.status_code == 201, filed.text
+    code = filed.json()["code"]
+    api.drive(code, "verify", "assign", "start")
+    api.clock.tick()
+    comment = api.client.post(
+        f"/api/v1/reports/{code}/comments",
+        json={"text": "Tambah foto", "photos": [_b64(make_photo(size=(30, 30)))]},
+        headers={"X-Reporter-Token": filed.json()["reporter_token"]},
+    )
+    assert comment.status_code in (200, 201), comment.text
+    resolved = api.act(code, "resolve", note="beres", photos=[_b64(make_photo(size=(40, 40)))])
+    assert resolved.status_code == 200, resolved.text
+    sign_in(web, api)
+    alts = {
+        lang: re.findall(
+            r'<figure><img [^>]*alt="([^"]*)"', web.get(f"/staff/tickets/{code}?lang={lang}").text
+        )
+        for lang in ("en", "id")
+    }
+    assert alts == {
+        "en": ["Photo 1, by a citizen", "Photo 2, by a citizen", "Photo 3, by staff"],
+        "id": ["Foto 1, oleh warga", "Foto 2, oleh warga", "Foto 3, oleh petugas"],
+    }
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

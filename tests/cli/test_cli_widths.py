@@ -120,10 +120,7 @@ def test_cli_every_table_keeps_every_word_time_code_and_email_whole(
         missing = _values(piped.stdout) - _words(shown.stdout)
         assert not missing, (argv, sorted(missing)[:10], shown.stdout)
         if width >= 40:  # room for every label and value: nothing past the terminal's edge
-            # … but for a word longer than any line (an e-mail), alone under its header.
-            over = [line for line in shown.stdout.splitlines() if len(line) > width]
-            assert all(line == "  " + line.strip() for line in over), (argv, over)
-            assert all(" " not in line.strip() for line in over), (argv, over)
+            assert max(map(len, shown.stdout.splitlines())) <= width, (argv, shown.stdout)
 
     keys = _run(database, columns, "keys", "list").stdout
     assert member in keys.split(), keys

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 from sqlalchemy import select
 
 from cli.choices import choice
-from cli.context import console, database, hanging, print_rows, reported_errors
+from cli.context import console, database, print_rows, reported_errors
 from engine.models import Agency, Area, AreaLevel, Category, SlaPolicy
 
 app = typer.Typer(help="The loaded service catalogue.", no_args_is_help=True)
@@ -136,8 +135,7 @@ def categories(as_json: Json = False, all_: Inactive = False) -> None:
         render=_text,
     )  # fmt: skip
     if rows and not as_json:
-        # Folded between words, as the table above it: no line past the terminal's edge.
-        console.print(Text(hanging("public no: only its reporter and staff see a report of it", 0)))
+        console.print("public no: only its reporter and staff see a report of it", markup=False)
 
 
 @show_app.command("policies")

@@ -24,8 +24,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich import box
-from rich._wrap import divide_line  # rich's own word wrap, without splitting a word
-from rich.cells import cell_len
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
@@ -109,8 +107,7 @@ class GuardedOutput:
     kept in ``failed`` and what follows is dropped. Printing happens inside transactions
     (``staff deactivate`` prints, then commits): an error raised there would undo a change the
     command already reported. The command finishes, its work is committed, and the entry point
-    reports the failed output once (one line and exit 1; a closed pipe: nothing, the command's
-    own exit status)."""
+    reports the failed output once (one line, nothing for a closed pipe) and exits 1."""
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
@@ -186,13 +183,11 @@ def hanging(value: object, indent: int, *, fold: bool = True) -> str:
     ``fold``: in a table cell, which rich folds within its column)."""
     lines = visible(value).split("\n")
     if fold and _folds():
-        room = max(console.width - indent, 1)
-        # Between words only: a word longer than the room (an e-mail address, a URL) is left
-        # whole on a line of its own, never split in two where a person would copy it.
+        room = max(console.width - indent, 20)
         lines = [
             part.plain.rstrip()
             for line in lines
-            for part in (Text(line).divide(divide_line(line, room, fold=False)) or [Text("")])
+            for part in (Text(line).wrap(console, room, overflow="fold") or [Text("")])
         ]
     return ("\n" + " " * indent).join(lines)
 
@@ -433,22 +428,14 @@ PIPED_WIDTH = 1000
 def show_table(grid: Table) -> None:
     """Print ``grid``: as wide as the terminal, or one line a row when the output is not a
     terminal (``PIPED_WIDTH``), as ``ps`` and ``kubectl`` do. A terminal too narrow for the
-    table whole (every word of every cell on one line: codes, times, e-mail addresses, names;
-    every column there) gets one record per block instead (``show_blocks``): rich would split
-    words, crop codes and times, and drop columns, in silence. Every command's table is
-    printed here, so every command follows the one rule at any width."""
-    _times_kept_whole(grid)
+    table whole (its codes and times on one line each, every column there) gets one record per
+    block instead (``show_blocks``): rich would crop codes and times, and drop columns, in
+    silence."""
     if _folds():
-        widths = fitted_widths(grid, console.width)
-        if widths is None:
-            show_blocks(grid)
-        else:
-            for column, width in zip(grid.columns, widths, strict=True):
-                column.width = width  # rich would narrow a column below its longest word
-            if grid.title:  # rich leaves a title longer than the table past the terminal's edge
-                console.print(Text(hanging(str(grid.title), 0)))
-                grid.title = None
+        if needed_width(grid) <= console.width:
             console.print(grid)
+        else:
+            show_blocks(grid)
         return
     # A console of its own: ``print(width=…)`` never goes past the console's own width.
     Console(
@@ -462,79 +449,37 @@ def show_table(grid: Table) -> None:
     ).print(grid)
 
 
-#: A moment as ``local(short=True)`` shows it: never folded between its date and its time.
-SHORT_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
-
-
-def _times_kept_whole(grid: Table) -> None:
-    """A column whose every value is a moment (``created``, ``revoked``, whatever its header)
-    is never wrapped, as ``DATE_HEADERS`` are: ``2026-12-02 22:31`` on one line."""
-    for column in grid.columns:
-        values = [_plain(cell) for cell in column.cells]
-        filled = [value for value in values if value.strip() and value != "—"]
-        if filled and all(SHORT_TIME.fullmatch(value) for value in filled):
-            column.no_wrap = True
-
-
-def _plain(cell: object) -> str:
-    return cell.plain if isinstance(cell, Text) else str(cell)
-
-
-def _frame(grid: Table) -> tuple[int, int]:
-    """The width of ``grid``'s lines between columns and edges, and each column's padding."""
-    _top, right, _bottom, left = grid.padding
-    lines = (len(grid.columns) - 1 if grid.box else 0) + (2 if grid.box and grid.show_edge else 0)
-    if not grid.pad_edge:  # no padding outside the first and last columns
-        lines -= left + right
-    return lines, left + right
-
-
-def _ranges(grid: Table) -> list[tuple[int, int]]:
-    """Each column's (narrowest, widest) content: the narrowest is its longest word (its
-    longest line for a column that does not wrap: codes, times), its header's too."""
-    found = []
-    for column in grid.columns:
-        cells = [column.header, *column.cells] if grid.show_header else list(column.cells)
-        sizes = [Measurement.get(console, console.options, cell) for cell in cells]
-        widest = max((m.maximum for m in sizes), default=0)
-        narrowest = widest if column.no_wrap else max((m.minimum for m in sizes), default=0)
-        found.append((narrowest, widest))
-    return found
+#: A word this long or shorter is never split across lines of a table cell: a date
+#: (2026-11-23), a time, an agency code. Longer ones (a category's code, an e-mail address) may
+#: be folded where the terminal is narrow.
+WORD_KEPT = 10
 
 
 def needed_width(grid: Table) -> int:
-    """The narrowest ``grid`` can be printed with no word split, nothing cut and no column
-    dropped: each column as wide as its longest word (its longest line if it does not wrap),
-    with the columns' padding and the lines between them."""
-    lines, padding = _frame(grid)
-    return lines + sum(narrowest + padding for narrowest, _widest in _ranges(grid))
-
-
-def fitted_widths(grid: Table, room: int) -> list[int] | None:
-    """Each column's width for ``grid`` printed ``room`` wide with every word whole, or None
-    when it cannot be: each column as wide as its longest line, then the widest column that
-    may still wrap narrowed, a column at a time, down to its longest word at most."""
-    lines, padding = _frame(grid)
-    ranges = _ranges(grid)
-    if lines + sum(narrowest + padding for narrowest, _widest in ranges) > room:
-        return None
-    widths = [widest for _narrowest, widest in ranges]
-    excess = lines + sum(width + padding for width in widths) - room
-    while excess > 0:
-        shrinkable = [i for i, (narrowest, _w) in enumerate(ranges) if widths[i] > narrowest]
-        widest = max(shrinkable, key=lambda i: widths[i])
-        widths[widest] -= 1
-        excess -= 1
-    return widths
+    """The narrowest ``grid`` can be printed with nothing cut and no column dropped: each
+    column that does not wrap (codes, times: ``NO_WRAP``, ``DATE_HEADERS``) as wide as its
+    widest line, each other as its longest word up to ``WORD_KEPT``, its header's too; with the
+    columns' padding and the lines between them."""
+    _top, right, _bottom, left = grid.padding
+    width = (len(grid.columns) - 1 if grid.box else 0) + (2 if grid.box and grid.show_edge else 0)
+    for column in grid.columns:
+        cells = [column.header, *column.cells] if grid.show_header else list(column.cells)
+        sizes = [Measurement.get(console, console.options, cell) for cell in cells]
+        widest = max(
+            (m.maximum if column.no_wrap else min(m.minimum, WORD_KEPT) for m in sizes),
+            default=0,
+        )
+        width += widest + left + right
+    if not grid.pad_edge:  # no padding outside the first and last columns
+        width -= left + right
+    return width
 
 
 def show_blocks(grid: Table) -> None:
     """``grid`` one record per block, a line per column (``header  value``, as ``ticket show``
     has its fields), blank lines between records; an empty cell is left out. A value of several
     lines, or longer than the terminal, continues under itself (``hanging``): whole, however
-    narrow the terminal. A value with a word too long to fit beside its header (an e-mail
-    address, a policy's name) starts on the line under it, two spaces in: no word is split,
-    nor pushed past the terminal's edge, where the terminal would split it."""
+    narrow the terminal."""
     headers = [str(column.header) for column in grid.columns]
     label = max((len(header) for header in headers), default=0)
     if grid.title:
@@ -543,18 +488,10 @@ def show_blocks(grid: Table) -> None:
     for number, row in enumerate(rows):
         if number or grid.title:
             console.print()
-        for header, column, cell in zip(headers, grid.columns, row, strict=True):
-            value = _plain(cell)
-            if not value.strip():
-                continue
-            # A code or a time (a column that does not wrap) is one word: never folded.
-            words = visible(value).splitlines() if column.no_wrap else visible(value).split()
-            longest = max((cell_len(word) for word in words), default=0)
-            if longest <= console.width - label - 1:
+        for header, cell in zip(headers, row, strict=True):
+            value = cell.plain if isinstance(cell, Text) else str(cell)
+            if value.strip():
                 console.print(Text(f"{header:{label}} {hanging(value, label + 1)}"))
-            else:  # a word too long to fit beside its header: the value under it, whole
-                console.print(Text(header))
-                console.print(Text("  " + hanging(value, 2)))
 
 
 def table(*columns: str, title: str | None = None) -> Table:

@@ -74,11 +74,8 @@ class OneLineErrors(typer.core.TyperGroup):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        # Output that cannot be written (``> /dev/full``) is one line and a non-zero exit; a
-        # closed pipe (``| head``) ends the command quietly with the exit status it would have
-        # had: whether the reader left before or after the last write is a matter of timing
-        # (``COLUMNS=5 tanggap ticket list | head -3`` writes more often than without), and the
-        # status must not depend on it. Never a traceback, whatever the command.
+        # Output that cannot be written (``> /dev/full``, ``| head -0``) is one line, or for a
+        # closed pipe nothing, and a non-zero exit; never a traceback, whatever the command.
         stdout = sys.stdout
         guarded = GuardedOutput(stdout)
         sys.stdout = guarded
@@ -90,7 +87,7 @@ class OneLineErrors(typer.core.TyperGroup):
         except OutputFailed as exc:  # a block entered after the output failed (reported_errors)
             failed = exc.error
             lost = exc.lost
-            code = 0  # what the command did is kept; the failed output says what follows
+            code = 1
         finally:
             sys.stdout = stdout
         if failed is not None:
@@ -103,9 +100,9 @@ class OneLineErrors(typer.core.TyperGroup):
                 else f"cannot write the output: {OutputFailed(failed)}"
             )
             message = "; ".join(part for part in (message, lost) if part)
-            if message:  # a closed pipe alone says nothing and fails nothing
+            if message:
                 err_console.print(Text.assemble(("error: ", "bold red"), message))
-                code = code or 1
+            code = code or 1
         sys.exit(code)
 
     def _run(

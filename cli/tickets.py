@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.text import Text
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cli.choices import choice
@@ -50,6 +49,7 @@ from engine.models import Attachment, Priority, Ticket
 from engine.photo_containers import sniff
 from engine.photos import clean_photo, too_large
 from engine.queries import TicketFilter, list_tickets
+from engine.queries.public import photo_query, photos_once
 from engine.queries.tickets import AT_RISK_HOURS_MAX, DEFAULT_STATES, check_at_risk_hours
 from engine.questions import describe_answers, questions_of
 from engine.staff import get_staff
@@ -432,23 +432,20 @@ def _publication(ticket: Ticket) -> str:
 
 def _photo_lines(session: Session, ticket: Ticket) -> list[str]:
     """One line a stored photo, oldest first, naming every event it was sent with (``#7, #12``:
-    the same proof sent with two resolutions is one file, listed once)."""
+    the same proof sent with two resolutions is one file, listed once: ``photos_once``)."""
     media = settings().media_dir
-    rows = session.scalars(
-        select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
-    )
-    by_key: dict[str, list[Attachment]] = {}
-    for a in rows:
-        by_key.setdefault(a.storage_key, []).append(a)
+    rows = session.execute(
+        photo_query(ticket.id).add_columns(Attachment.size, Attachment.hidden_at)
+    ).all()
     lines = []
-    for key, sent in by_key.items():
-        first = sent[0]
-        purposes = "/".join(dict.fromkeys(a.purpose for a in sent))
-        seqs = ", ".join(f"#{seq}" for seq in dict.fromkeys(a.event_seq for a in sent))
-        hidden = any(a.hidden_at for a in sent)
+    for photo, sent in photos_once(rows):
+        purposes = "/".join(dict.fromkeys(row.purpose for row in sent))
+        seqs = ", ".join(f"#{seq}" for seq in dict.fromkeys(row.event_seq for row in sent))
+        hidden = any(row.hidden_at for row in sent)
         lines.append(
-            f"{purposes:6} {seqs}  {first.content_type} {first.width}×{first.height}, "
-            f"{first.size} bytes  {media / key}" + ("  [hidden from the public]" if hidden else "")
+            f"{purposes:6} {seqs}  {photo.content_type} {photo.width}×{photo.height}, "
+            f"{sent[0].size} bytes  {media / photo.storage_key}"
+            + ("  [hidden from the public]" if hidden else "")
         )
     return lines
 

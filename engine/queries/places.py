@@ -217,11 +217,16 @@ def _point(entry: _Entry) -> tuple[float, float]:
 _Score = tuple[int, int, int, int]
 
 
+def _levels_named(words: list[str]) -> set[AreaLevel | None]:
+    """The levels the typed ``words`` name by a level word ("kel", "kecamatan")."""
+    return {_LEVEL_WORDS[w] for w in words if w in _LEVEL_WORDS}
+
+
 def _matches(session: Session, text: str) -> tuple[_Gazetteer, list[tuple[_Score, _Entry]]]:
     """The areas ``text`` names, best first (by ``_Score``, then the most precise level), each
     with its score."""
     words = normalise(text).split()
-    levels = {_LEVEL_WORDS[w] for w in words if w in _LEVEL_WORDS}
+    levels = _levels_named(words)
     gazetteer = _gazetteer(session)
     if not words or len("".join(words)) < 2:
         return gazetteer, []
@@ -328,7 +333,7 @@ def _named_within(text: str, found: list[tuple[_Score, _Entry]]) -> _Entry | Non
     kecamatan Gambir): an address that names a kelurahan and its kecamatan means the
     kelurahan. None when the levels are not all named ("Gambir" alone stays a choice)."""
     best = [entry for score, entry in found if score == found[0][0]]
-    named = {_LEVEL_WORDS[w] for w in normalise(text).split() if w in _LEVEL_WORDS}
+    named = _levels_named(normalise(text).split())
     if not {entry.level for entry in best} <= named:
         return None
     within = [e for e in best if all(o is e or o.code in e.chain_codes for o in best)]

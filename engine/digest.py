@@ -49,7 +49,7 @@ from engine.queries.oversight import (
     timer_status,
 )
 from engine.settings import Settings
-from sla import TimerKind
+from sla.policy import WORK_ORDER
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 LIST_LIMIT = 50
@@ -172,14 +172,6 @@ _WITHHELD = {
     "id": "tidak ditampilkan (kurang dari {min} kasus)",
     "en": "withheld (fewer than {min} cases)",
 }
-#: The timers in the order the work happens, as the dashboard lists them.
-_WORK_ORDER = (
-    TimerKind.VERIFY,
-    TimerKind.ASSIGN,
-    TimerKind.ACCEPT,
-    TimerKind.START,
-    TimerKind.RESOLVE,
-)
 ON_TIME_DAYS = 7
 
 
@@ -224,7 +216,7 @@ def _on_time(
     )
     own_only = agency.kind not in (AgencyKind.AREA_OFFICE, AgencyKind.GOVERNOR_OFFICE)
     names = {code: name for code, name in session.execute(select(Agency.code, Agency.name))}
-    rank = {kind.value: n for n, kind in enumerate(_WORK_ORDER)}
+    rank = {kind.value: n for n, kind in enumerate(WORK_ORDER)}
     lines = []
     for group in found.groups:
         if own_only and group.group != agency.code:

@@ -38,6 +38,17 @@ class TimerKind(StrEnum):
     ACCEPT = "accept"  # after a transfer, until the receiving agency accepts
 
 
+#: Timers in the order the work happens (a transfer's "accept" comes before work starts): how
+#: the staff page, the dashboard and the daily digest list them.
+WORK_ORDER = (
+    TimerKind.VERIFY,
+    TimerKind.ASSIGN,
+    TimerKind.ACCEPT,
+    TimerKind.START,
+    TimerKind.RESOLVE,
+)
+
+
 class Weekday(StrEnum):
     """Weekdays as the catalogue names them, Monday first (``list(Weekday).index`` is
     ``date.weekday()``)."""

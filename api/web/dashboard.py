@@ -25,7 +25,6 @@ from api.web.pages import LanguageDep
 from api.web.staff import time_left
 from api.web.staff_actions import working_time_words
 from api.web.staff_session import HolderDep, page, to_sign_in
-from api.web.staff_ticket import WORK_ORDER
 from engine import Forbidden, GroupBy, KeyHolder, Language, NotFound, Role, figures
 from engine.areas import list_areas
 from engine.policies import load_policy_book
@@ -40,6 +39,7 @@ from engine.queries.oversight import (
 )
 from engine.queries.public import is_published
 from engine.queries.roster import list_agencies
+from sla.policy import WORK_ORDER
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
 

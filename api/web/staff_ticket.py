@@ -41,18 +41,9 @@ from engine.queries.roster import (
     withheld_categories,
 )
 from engine.timeline import TimerView
-from sla.policy import TimerKind
+from sla.policy import WORK_ORDER
 
 router = APIRouter(include_in_schema=False, route_class=StrictRoute)
-
-#: Timers in the order the work happens (a transfer's "accept" comes before work starts).
-WORK_ORDER = (
-    TimerKind.VERIFY,
-    TimerKind.ASSIGN,
-    TimerKind.ACCEPT,
-    TimerKind.START,
-    TimerKind.RESOLVE,
-)
 
 
 def in_work_order(timers: list[TimerView]) -> list[TimerView]:

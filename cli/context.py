@@ -17,7 +17,6 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
@@ -42,6 +41,7 @@ from engine.db import Database, shown_url, sqlite_file
 from engine.errors import CatalogueError, CorruptHistory, DatabaseNotReady, TanggapError
 from engine.installation import home_dir
 from engine.models import Notification
+from engine.once import built_once
 from engine.photos import LocalMediaStorage
 from engine.settings import Settings
 
@@ -254,7 +254,7 @@ def _debug() -> bool:
         return False
 
 
-@cache
+@built_once
 def _checked_database() -> Database:
     db = environment.database()
     schema.check_ready(db.engine)
@@ -336,7 +336,7 @@ def mail_links_note() -> str | None:
 
 def reset() -> None:
     """Forget settings and database (tests change the environment between invocations)."""
-    if environment.database.cache_info().currsize:
+    if environment.database.is_built():
         environment.database().dispose()
     environment.settings.cache_clear()
     environment.database.cache_clear()

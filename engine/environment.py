@@ -6,18 +6,17 @@ configuration the same way and shares one connection pool per process.
 
 from __future__ import annotations
 
-from functools import cache
-
 from engine.db import Database
+from engine.once import built_once
 from engine.settings import Settings, load_settings
 
 
-@cache
+@built_once
 def settings() -> Settings:
     """Raises ``ConfigurationError`` naming the ``TANGGAP_*`` variable that is wrong."""
     return load_settings()
 
 
-@cache
+@built_once
 def database() -> Database:
     return Database(settings().database_url)

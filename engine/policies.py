@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, cast, literal, select, union_all
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import core_execute
 from engine.models import SlaCalendar, SlaLadder, SlaPolicy
+from engine.once import built_once
 from sla import (
     AreaLevel,
     BusinessCalendar,
@@ -139,7 +140,7 @@ _BOOKS_MAX = 16
 _books_lock = threading.Lock()
 
 
-@cache
+@built_once
 def _rows_in_force() -> Any:
     def part(kind: str, model: Any) -> Any:
         return select(

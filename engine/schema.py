@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 import migrations
 from engine.db import reading_only, shown_url
 from engine.errors import DatabaseNotReady
+from engine.once import built_once
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -70,7 +70,7 @@ def revision(url: str, message: str) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)
 
 
-@cache
+@built_once
 def known_revisions() -> frozenset[str]:
     """Every revision of the migrations shipped with this code."""
     found = (
@@ -80,7 +80,7 @@ def known_revisions() -> frozenset[str]:
     return frozenset(match.group(1) for match in found if match)
 
 
-@cache
+@built_once
 def head_revision() -> str:
     """The newest migration shipped with this code (the chain is linear: the one revision no
     other revision names as its parent)."""

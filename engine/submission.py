@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, Table, bindparam, insert, inspect, select
@@ -40,6 +39,7 @@ from engine.models import (
     TicketEvent,
 )
 from engine.models.subscription import new_link_token
+from engine.once import built_once
 from engine.photos import CleanPhoto, MediaStorage, PhotoFile, clean_photo, storage_key
 from engine.questions import check_answers
 from engine.receipts import mail_receipt, staff_filed
@@ -396,7 +396,7 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
-@cache
+@built_once
 def _insert(model: type[Any]) -> Insert:
     """The INSERT of ``model``'s rows, built once (a ticket's returns its id)."""
     table = _table(model)

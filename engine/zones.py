@@ -3,14 +3,15 @@ a staff member's own (``staff add --timezone``), so what one accepts the other d
 
 from __future__ import annotations
 
-from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from engine.once import built_once
 
 #: Indonesia's three zones by the names people use for them.
 ZONE_ABBREVIATIONS = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 
-@cache
+@built_once
 def _zones_by_key() -> dict[str, str]:
     return {zone.lower(): zone for zone in available_timezones()}
 

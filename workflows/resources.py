@@ -6,12 +6,12 @@ A Prefect worker starts a fresh process per flow run, so per-process caching is 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
 from engine.environment import database, settings
+from engine.once import built_once
 from workflows.mail import MailBackend, build_backend
 
 __all__ = ["database", "mail_backend", "now", "settings", "transient_database_error"]
@@ -23,7 +23,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@cache
+@built_once
 def mail_backend() -> MailBackend:
     return build_backend(settings())
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from engine import Language
 from engine.catalogue.yaml_errors import read_yaml
+from engine.once import built_once
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def load(language: Language, folder: Path = FOLDER) -> dict[str, str]:
     return messages
 
 
-@cache
+@built_once
 def catalogue(language: Language) -> Mapping[str, str]:
     return load(language)
 

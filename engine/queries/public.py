@@ -18,7 +18,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, and_, bindparam, case, or_, select
@@ -41,6 +40,7 @@ from engine.models import (
     TicketEvent,
     area_title,
 )
+from engine.once import built_once
 from engine.presentation import StatePresentation, present
 from engine.queries.overdue import late_step, running_due, running_kind
 from engine.routing import check_location
@@ -184,7 +184,7 @@ def _resolve_deadline() -> Any:
     )
 
 
-@cache
+@built_once
 def _base(published_only: bool = True, duplicate_published_only: bool = True) -> Any:
     """The projection's SELECT, built once: statements are immutable, building one is not free.
 
@@ -565,7 +565,7 @@ def photos_once(rows: Sequence[Any]) -> list[tuple[PublicPhoto, list[Any]]]:
     return photos
 
 
-@cache
+@built_once
 def _shown_photos() -> Any:
     """``with_photos``'s statement, built once (building it and its cache key anew cost about
     half as much again as running it): the photos the public sees of the tickets ``ids``."""
@@ -579,7 +579,7 @@ _Near = aliased(Ticket)
 _NearCategory = aliased(Category)
 
 
-@cache
+@built_once
 def _nearby() -> Any:
     """Open reports of a category nearest a point, projected, as one statement built once
     (only the values change): the nearest ids in a subquery, then the projection of those

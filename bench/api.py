@@ -20,7 +20,8 @@ p50/p99. Submissions are JSON reports of traffic jams at random points in Kelura
 (seed fixed); each is routed, gets its SLA timers and looks for duplicates nearby. The GET
 fetches ``/api/v1/reports/{code}`` for codes submitted before, in random order. After a warm-up
 (``--clients`` requests to each POST), the measurements run interleaved in ``--rounds`` rounds
-(bare INSERT, app stack + bare INSERT, submissions, bare GET, public GET), so each ratio is the
+(bare INSERT, app stack + bare INSERT, app stack + 10 bare statements, submissions, bare GET,
+public GET), so each ratio is the
 median of per-round ratios taken seconds apart under the same load. Nothing asserts on time; it
 prints.
 """
@@ -124,6 +125,25 @@ def bare_app() -> object:
     return app
 
 
+#: A submission's statements without the engine's work around them (``/bench/statements``):
+#: the read transaction's six reads — the catalogue revision, the category row, the code's
+#: uniqueness, the SLA rows, the duplicate search, its photos — here as one-row reads of the
+#: same tables by key; the write transaction's revision read and its three INSERTs (ticket,
+#: timer, event) as three bare INSERTs.
+_REVISION = "SELECT id, token FROM catalogue_revisions ORDER BY id DESC LIMIT 1"
+_SUBMISSION_READS: list[tuple[str, dict[str, object]]] = [
+    (_REVISION, {}),
+    ("SELECT * FROM categories WHERE code = :c", {"c": "traffic_jam"}),
+    ("SELECT id FROM tickets WHERE code = :c", {"c": "JKT-0000-0000"}),
+    ("SELECT * FROM sla_policies WHERE id = :i", {"i": 1}),
+    ("SELECT id, lat, lon FROM tickets WHERE id = :i", {"i": 1}),
+    ("SELECT * FROM attachments WHERE ticket_id = :i", {"i": 1}),
+]
+
+
+STATEMENTS = "app stack + 10 bare statements"
+
+
 def with_floor(app: Any) -> Any:
     """The real app plus ``POST /bench/floor``: the submission endpoint's own HTTP stack (the
     app's middleware and error handlers, the body reader, the rate limit, the phased
@@ -150,15 +170,37 @@ def with_floor(app: Any) -> Any:
             ).scalar_one()
         return {"id": int(row)}
 
+    from engine.db import core_execute
+
+    reads = [(text(sql), params) for sql, params in _SUBMISSION_READS]
+    revision = text(_REVISION)
+    insert = text("INSERT INTO bench_inserts (body, lat, lon) VALUES (:b, :la, :lo) RETURNING id")
+
+    def statements(parsed, phases, now, settings):  # type: ignore[no-untyped-def]
+        # Each statement built once and run as Core on the session's connection, the cheapest
+        # way the engine runs one (``core_execute``), as the submission's own do.
+        body, _ = parsed
+        with phases.read() as session:
+            for statement, params in reads:
+                core_execute(session, statement, params).first()
+        with phases.write() as session:
+            core_execute(session, revision).first()
+            values = {"b": body.description, "la": body.lat, "lo": body.lon}
+            for _ in range(3):
+                row = core_execute(session, insert, values).scalar_one()
+        return {"id": int(row)}
+
     # Real objects, not the strings this module's annotations would be: FastAPI reads them.
-    floor.__annotations__ = {
+    floor.__annotations__ = statements.__annotations__ = {
         "parsed": Annotated[tuple[ReportCreate, list[bytes]], Depends(_report_input)],
         "phases": PhasesDep,
         "now": NowDep,
         "settings": SettingsDep,
         "return": dict[str, int],
     }
-    app.post("/bench/floor", status_code=201, dependencies=[Depends(limit_submissions)])(floor)
+    limited = [Depends(limit_submissions)]
+    app.post("/bench/floor", status_code=201, dependencies=limited)(floor)
+    app.post("/bench/statements", status_code=201, dependencies=limited)(statements)
     return app
 
 
@@ -375,12 +417,14 @@ def run(
         # Warm-up: each endpoint once per client, and rows for the GETs to read.
         load(bare, posts("/bare", clients), clients, {201})
         load(app, posts("/bench/floor", clients), clients, {201})
+        load(app, posts("/bench/statements", clients), clients, {201})
         load(app, [submit(b) for b in _reports(rng, clients)], clients, {201})
         inserted = clients
         for _ in range(rounds):
             runs = {
                 "bare INSERT": (bare, posts("/bare", per_round), {201}),
                 "app stack + bare INSERT": (app, posts("/bench/floor", per_round), {201}),
+                STATEMENTS: (app, posts("/bench/statements", per_round), {201}),
                 "POST /api/v1/reports": (app, [submit(b) for b in _reports(rng, per_round)], {201}),
                 "bare GET by id": (
                     bare, [_get(f"/bare/{rng.randint(1, inserted)}") for _ in range(per_get)], {200}
@@ -396,6 +440,7 @@ def run(
         if cpu:
             cpu_ms["bare INSERT"] = cpu_per_request(bare, posts("/bare", cpu))
             cpu_ms["app stack + bare INSERT"] = cpu_per_request(app, posts("/bench/floor", cpu))
+            cpu_ms[STATEMENTS] = cpu_per_request(app, posts("/bench/statements", cpu))
             cpu_ms["POST /api/v1/reports"] = cpu_per_request(
                 app, [submit(b) for b in _reports(rng, cpu)]
             )
@@ -422,6 +467,11 @@ def run(
     print("\nratios: median of the rounds' ratios (each round's in brackets)")
     floor, floors = ratio("app stack + bare INSERT", "bare INSERT")
     print(f"app stack + bare INSERT: {floor:.2f}× the bare INSERT (the app's floor) [{floors}]")
+    bound, bounds = ratio(STATEMENTS, "bare INSERT")
+    print(
+        f"app stack + a submission's statements: {bound:.2f}× the bare INSERT (the most any "
+        f"submission could reach, engine work aside) [{bounds}]"
+    )
     submitted, each = ratio("POST /api/v1/reports", "bare INSERT")
     print(f"submissions: {submitted:.2f}× the bare INSERT (goal ≥ 0.6×) [{each}]")
     got, each = ratio("GET /api/v1/reports/{code}", "bare GET by id")

@@ -21,9 +21,8 @@ p50/p99. Submissions are JSON reports of traffic jams at random points in Kelura
 fetches ``/api/v1/reports/{code}`` for codes submitted before, in random order. After a warm-up
 (``--clients`` requests to each POST), the measurements run interleaved in ``--rounds`` rounds
 (bare INSERT, app stack + bare INSERT, app stack + 10 bare statements, submissions, bare GET,
-public GET), so each ratio is the
-median of per-round ratios taken seconds apart under the same load. Nothing asserts on time; it
-prints.
+public GET), so each ratio is the median of per-round ratios taken seconds apart under the same
+load. Nothing asserts on time; it prints.
 """
 
 from __future__ import annotations

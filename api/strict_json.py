@@ -156,6 +156,45 @@ async def check_json_body(request: Request) -> None:
     raise UnsupportedMediaType(f"send {JSON_MEDIA_TYPE}")
 
 
+#: The media type of a YAML body (the admin's catalogue upload), and the other names a YAML
+#: file is sent under; JSON is YAML too, so a catalogue in JSON is sent as one of these.
+YAML_MEDIA_TYPE = "application/yaml"
+YAML_MEDIA_TYPES = frozenset(
+    {YAML_MEDIA_TYPE, "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
+)
+
+
+async def check_yaml_body(request: Request) -> None:
+    """``UnsupportedMediaType`` (415) for a body sent as anything but YAML text in UTF-8 on a
+    route whose body is a YAML document: FastAPI would read ``application/json`` as JSON (a
+    YAML file is then "not valid JSON") and ``image/png`` as text. No body and no type at all
+    is left to the route: it says that its body is required."""
+    from api.errors import UnsupportedMediaType  # api.errors imports this module
+
+    header = request.headers.get("content-type", "")
+    content_type = _media_type(request)
+    if not content_type and not await request.body():
+        return
+    charset = next(
+        (
+            value.strip().strip('"').lower()
+            for name, _, value in (p.partition("=") for p in header.split(";")[1:])
+            if name.strip().lower() == "charset"
+        ),
+        "utf-8",
+    )
+    if (content_type and content_type not in YAML_MEDIA_TYPES) or charset not in (
+        "utf-8",
+        "utf8",
+        "us-ascii",
+    ):
+        raise UnsupportedMediaType(f"send {YAML_MEDIA_TYPE} in UTF-8")
+    try:
+        (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnsupportedMediaType(f"send {YAML_MEDIA_TYPE} in UTF-8") from None
+
+
 class StrictRoute(ThreadedRoute):
     """An ``APIRoute`` whose JSON body is parsed by ``loads``, sent as ``application/json``
     only (``check_json_body``), and whose multipart form is read as UTF-8 (``api.forms``); a
@@ -166,6 +205,7 @@ class StrictRoute(ThreadedRoute):
         field = self.body_field
         body_type = getattr(field.field_info, "media_type", None) if field is not None else None
         takes_json = body_type == JSON_MEDIA_TYPE
+        takes_yaml = body_type == YAML_MEDIA_TYPE
         takes_form = body_type in FORM_MEDIA_TYPES
         # A page with ``page_form_fault`` shows a form it could not read in its own words.
         says_faults = any(d.call is page_form_fault for d in self.dependant.dependencies)
@@ -174,6 +214,8 @@ class StrictRoute(ThreadedRoute):
             strict_request = _StrictRequest(request.scope, request.receive)
             if takes_json:
                 await check_json_body(strict_request)
+            elif takes_yaml:
+                await check_yaml_body(strict_request)
             unread = await read_form_first(strict_request) if takes_form else None
             if unread is not None and not says_faults:
                 raise unread

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Body
 from api.deps import AdminKey, NowDep, ReadSessionDep, SessionDep
 from api.errors import request_fields
 from api.schemas.staff import CatalogueLoaded, KeyCreate, KeyCreated, KeyRead
-from api.strict_json import StrictRoute
+from api.strict_json import YAML_MEDIA_TYPE, StrictRoute
 from engine import Role, create_key, list_keys, load_catalogue, revoke_key
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], route_class=StrictRoute)
-_YAML = {"schema": {"type": "string"}}
 
 
 @router.get("/keys", response_model=list[KeyRead])
@@ -51,7 +50,7 @@ def revoke(prefix: str, _key: AdminKey, session: SessionDep, now: NowDep) -> Key
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/yaml": {"schema": {"type": "string"}}},
+            "content": {YAML_MEDIA_TYPE: {"schema": {"type": "string"}}},
         }
     },
 )
@@ -59,7 +58,7 @@ def reload_catalogue(
     _key: AdminKey,
     session: SessionDep,
     now: NowDep,
-    text: Annotated[str, Body(media_type="application/yaml", max_length=5_000_000)],
+    text: Annotated[str, Body(media_type=YAML_MEDIA_TYPE, max_length=5_000_000)],
 ) -> CatalogueLoaded:
     """Replace the catalogue with this YAML, validated whole first (as `tanggap config load`)."""
     summary = load_catalogue(session, text, source="api upload", now=now)

@@ -538,6 +538,45 @@ def test_admin_catalogue_reload_validates_whole(api: Api) -> None:
     )  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/yaml", "application/x-yaml", "text/yaml", "text/plain; charset=utf-8", None],
+)
+def test_admin_catalogue_reload_takes_yaml_under_each_of_its_names(
+    api: Api, content_type: str | None
+) -> None:
+    headers = {**api.auth("admin"), **({"Content-Type": content_type} if content_type else {})}
+    text = (ROOT / "catalogue" / "jakarta.yaml").read_text()
+    response = api.client.put("/api/v1/admin/catalogue", content=text, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["changed"] is False
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "image/png", "application/yaml; charset=latin-1", "multipart/form-data"],
+)
+def test_admin_catalogue_reload_refuses_a_body_that_is_not_yaml_text(
+    api: Api, content_type: str
+) -> None:
+    """It answered a YAML file sent as application/json "the request body is not valid JSON",
+    and took an image/png body as the catalogue."""
+    text = (ROOT / "catalogue" / "jakarta.yaml").read_text()
+    headers = {**api.auth("admin"), "Content-Type": content_type}
+    response = api.client.put("/api/v1/admin/catalogue", content=text, headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"] == "send application/yaml in UTF-8"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_admin_catalogue_reload_refuses_bytes_that_are_not_utf8(api: Api) -> None:
+    body = "categories: []\n# Jalan Raya Bogor km 3\xa0\n".encode("latin-1")
+    headers = {**api.auth("admin"), "Content-Type": "application/yaml"}
+    response = api.client.put("/api/v1/admin/catalogue", content=body, headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"] == "send application/yaml in UTF-8"
+
+
 def test_admin_catalogue_reload_names_each_office_whose_addresses_changed(api: Api) -> None:
     # Mail to a generated office's old address stops: the admin who reloaded must read where
     # it goes now, as `tanggap config load` prints it.

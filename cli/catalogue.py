@@ -12,7 +12,7 @@ import typer
 from sqlalchemy import select
 
 from cli.choices import choice
-from cli.context import console, database, print_rows, reported_errors
+from cli.context import console, database, hanging, print_rows, reported_errors
 from engine.models import Agency, Area, AreaLevel, Category, SlaPolicy
 
 app = typer.Typer(help="The loaded service catalogue.", no_args_is_help=True)
@@ -135,7 +135,8 @@ def categories(as_json: Json = False, all_: Inactive = False) -> None:
         render=_text,
     )  # fmt: skip
     if rows and not as_json:
-        console.print("public no: only its reporter and staff see a report of it", markup=False)
+        # Folded between words, as the table above it: no word split at the terminal's edge.
+        console.print(hanging("public no: only its reporter and staff see a report of it", 0))
 
 
 @show_app.command("policies")

@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import event
@@ -179,16 +179,12 @@ def hanging(value: object, indent: int, *, fold: bool = True) -> str:
     spaces in: a line break a citizen or a member of staff typed, or one the terminal would
     make in a long line, never starts a line at the margin, where it could pass for a field
     (``officer    Kepala Dinas …`` inside a description). In a terminal (or with ``COLUMNS``)
-    long lines are folded here, under the value, not by the terminal at column 0 (not
-    ``fold``: in a table cell, which rich folds within its column)."""
+    long lines are folded here, under the value, not by the terminal at column 0, between
+    words: a word longer than the line (an e-mail address) is left whole on a line of its own
+    (not ``fold``: in a table cell, which ``show_table`` folds within its column)."""
     lines = visible(value).split("\n")
     if fold and _folds():
-        room = max(console.width - indent, 20)
-        lines = [
-            part.plain.rstrip()
-            for line in lines
-            for part in (Text(line).wrap(console, room, overflow="fold") or [Text("")])
-        ]
+        lines = folded(visible(value), max(console.width - indent, 20))
     return ("\n" + " " * indent).join(lines)
 
 
@@ -427,15 +423,21 @@ PIPED_WIDTH = 1000
 
 def show_table(grid: Table) -> None:
     """Print ``grid``: as wide as the terminal, or one line a row when the output is not a
-    terminal (``PIPED_WIDTH``), as ``ps`` and ``kubectl`` do. A terminal too narrow for the
-    table whole (its codes and times on one line each, every column there) gets one record per
-    block instead (``show_blocks``): rich would crop codes and times, and drop columns, in
-    silence."""
+    terminal (``PIPED_WIDTH``), as ``ps`` and ``kubectl`` do. In a terminal the table is laid
+    out here (``laid_out``), never split inside a word (``UNIT``: a code, a time, a key's
+    prefix, an e-mail address, a name); a terminal too narrow for it with every word whole and
+    every column there gets one record per block instead (``show_blocks``): rich would split
+    words, crop codes and times, and drop columns, in silence. Every command's table is printed
+    here, so every command follows this one rule."""
     if _folds():
-        if needed_width(grid) <= console.width:
-            console.print(grid)
-        else:
+        laid = laid_out(grid, console.width)
+        if laid is None:
             show_blocks(grid)
+        else:
+            if grid.title:  # between words at the terminal's width, not at the table's
+                title = "\n".join(folded(str(grid.title), console.width))
+                console.print(Text(title, style="table.title"))
+            console.print(laid)
         return
     # A console of its own: ``print(width=…)`` never goes past the console's own width.
     Console(
@@ -449,49 +451,136 @@ def show_table(grid: Table) -> None:
     ).print(grid)
 
 
-#: A word this long or shorter is never split across lines of a table cell: a date
-#: (2026-11-23), a time, an agency code. Longer ones (a category's code, an e-mail address) may
-#: be folded where the terminal is narrow.
-WORD_KEPT = 10
+#: What a line is folded between, never inside: a moment as ``local`` shows it (``2026-11-23
+#: 09:00``, ``Mon 23 Nov 2026 09:00``), a span (``3h 05m``, ``2d 4h``), each with what is stuck
+#: to it (``(0h 28m)``), else a word (a code, a key's prefix, an e-mail address, a name).
+UNIT = re.compile(
+    r"\S*(?:\d{4}-\d\d-\d\d \d\d:\d\d|\w{3} \d\d \w{3} \d{4} \d\d:\d\d|-?\d+[dh] \d+[hm])\S*"
+    r"|\S+"
+)
 
 
-def needed_width(grid: Table) -> int:
-    """The narrowest ``grid`` can be printed with nothing cut and no column dropped: each
-    column that does not wrap (codes, times: ``NO_WRAP``, ``DATE_HEADERS``) as wide as its
-    widest line, each other as its longest word up to ``WORD_KEPT``, its header's too; with the
-    columns' padding and the lines between them."""
+def folded(line: str, room: int, *, whole: bool = False) -> list[str]:
+    """``line`` in lines at most ``room`` cells wide, broken only between ``UNIT``s (its
+    leading spaces kept on the first line); a unit wider than ``room`` alone on its line,
+    whole. ``whole``: each line of ``line`` kept whole (a code, a time: a column that does not
+    wrap)."""
+    if whole:
+        return line.split("\n")
+    lines: list[str] = []
+    for part in line.split("\n"):
+        start = end = 0
+        for unit in UNIT.finditer(part):
+            if end and cell_len(part[start : unit.end()]) > room:
+                lines.append(part[start:end])
+                start = unit.start()
+            end = unit.end()
+        lines.append(part[start:end] if end else part)
+    return lines
+
+
+def _narrowest(line: str, *, whole: bool) -> int:
+    """The narrowest ``line`` folds to (``folded``): its longest unit, or its longest line."""
+    return max((cell_len(part) for part in folded(line, 1, whole=whole)), default=0)
+
+
+def _frame(grid: Table) -> tuple[int, int]:
+    """The width of ``grid``'s lines between and around columns, and each column's padding."""
     _top, right, _bottom, left = grid.padding
-    width = (len(grid.columns) - 1 if grid.box else 0) + (2 if grid.box and grid.show_edge else 0)
-    for column in grid.columns:
-        cells = [column.header, *column.cells] if grid.show_header else list(column.cells)
-        sizes = [Measurement.get(console, console.options, cell) for cell in cells]
-        widest = max(
-            (m.maximum if column.no_wrap else min(m.minimum, WORD_KEPT) for m in sizes),
-            default=0,
-        )
-        width += widest + left + right
+    lines = (len(grid.columns) - 1 if grid.box else 0) + (2 if grid.box and grid.show_edge else 0)
     if not grid.pad_edge:  # no padding outside the first and last columns
-        width -= left + right
-    return width
+        lines -= left + right
+    return lines, left + right
+
+
+def _text(cell: object) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
+def column_widths(grid: Table, room: int) -> list[int] | None:
+    """Each column's width for ``grid`` laid out ``room`` wide with every unit whole and every
+    column there, or None when it cannot be. Each column starts as wide as its widest line;
+    while the table is too wide, its widest column that can still narrow (down to its longest
+    unit: ``folded``; a column that does not wrap, to its longest line) loses one."""
+    lines, padding = _frame(grid)
+    narrowest: list[int] = []
+    widths: list[int] = []
+    for column in grid.columns:
+        header = str(column.header) if grid.show_header else ""
+        cells = [_text(cell) for cell in column.cells]
+        narrowest.append(
+            max(
+                _narrowest(header, whole=False),
+                *(_narrowest(cell, whole=column.no_wrap) for cell in cells),
+            )
+        )
+        widths.append(max(cell_len(line) for text in [header, *cells] for line in text.split("\n")))
+    if lines + sum(width + padding for width in narrowest) > room:
+        return None
+    excess = lines + sum(width + padding for width in widths) - room
+    while excess > 0:
+        widest = max(
+            (i for i, width in enumerate(widths) if width > narrowest[i]), key=lambda i: widths[i]
+        )
+        widths[widest] -= 1
+        excess -= 1
+    return widths
+
+
+def laid_out(grid: Table, room: int) -> Table | None:
+    """``grid`` (untitled) as it is printed ``room`` wide: each cell folded here (``folded``)
+    to its column's width (``column_widths``), so that rich, which would split a word (an
+    e-mail address, a code), or a time between its date and its hour, folds nothing; None when
+    it cannot be laid out with every unit whole and every column there."""
+    widths = column_widths(grid, room)
+    if widths is None:
+        return None
+    headers = [
+        "\n".join(folded(str(column.header), width))
+        for column, width in zip(grid.columns, widths, strict=True)
+    ]
+    laid = table(*headers)
+    laid.show_header = grid.show_header
+    for column, width in zip(laid.columns, widths, strict=True):
+        column.width = width
+        column.no_wrap = True  # folded here already
+    rows = zip(*(list(column.cells) for column in grid.columns), strict=True)
+    for row in rows:
+        laid.add_row(
+            *(
+                "\n".join(folded(_text(cell), width, whole=column.no_wrap))
+                for column, cell, width in zip(grid.columns, row, widths, strict=True)
+            )
+        )
+    return laid
 
 
 def show_blocks(grid: Table) -> None:
     """``grid`` one record per block, a line per column (``header  value``, as ``ticket show``
     has its fields), blank lines between records; an empty cell is left out. A value of several
-    lines, or longer than the terminal, continues under itself (``hanging``): whole, however
-    narrow the terminal."""
+    lines, or longer than the terminal, continues under itself, folded between its units
+    (``folded``). A value with a unit too long to fit beside its header (an e-mail address, a
+    policy's name) starts on the line under it, two spaces in; a unit longer than any line is
+    left whole on a line of its own: no word is ever split, however narrow the terminal."""
     headers = [str(column.header) for column in grid.columns]
     label = max((len(header) for header in headers), default=0)
     if grid.title:
-        console.print(Text(hanging(str(grid.title), 0)))
+        console.print(Text("\n".join(folded(str(grid.title), console.width))))
     rows = zip(*(list(column.cells) for column in grid.columns), strict=True)
     for number, row in enumerate(rows):
         if number or grid.title:
             console.print()
-        for header, cell in zip(headers, row, strict=True):
-            value = cell.plain if isinstance(cell, Text) else str(cell)
-            if value.strip():
-                console.print(Text(f"{header:{label}} {hanging(value, label + 1)}"))
+        for header, column, cell in zip(headers, grid.columns, row, strict=True):
+            value = visible(_text(cell))
+            if not value.strip():
+                continue
+            room = console.width - label - 1
+            if _narrowest(value, whole=column.no_wrap) <= room:
+                lines = folded(value, room, whole=column.no_wrap)
+                console.print(Text(f"{header:{label}} " + ("\n" + " " * (label + 1)).join(lines)))
+            else:  # a unit too long to fit beside its header: the value under it, whole
+                lines = folded(value, console.width - 2, whole=column.no_wrap)
+                console.print(Text(header + "".join("\n  " + line for line in lines)))
 
 
 def table(*columns: str, title: str | None = None) -> Table:

@@ -204,6 +204,15 @@ class _Step:
         self.session = session
         self.ticket: Ticket = get_ticket(session, code)
         ticket = self.ticket
+        if not related:
+            # Locked and re-read before anything is checked, so concurrent writers of one
+            # ticket take turns: each checks the ticket as the one before left it. A caller
+            # without an expected version (a citizen's comment, photo, dispute or rating; the
+            # sweep) is then never refused for a change it could not have seen — PostgreSQL
+            # answered 8 of 10 simultaneous comments "changed by someone else". SQLite
+            # serialises writers at BEGIN IMMEDIATE already. (With related tickets all are
+            # locked together in id order below, so two merges cannot deadlock.)
+            lock_tickets(session, [ticket])
         self.rule: Rule = RULES_BY_TRIGGER[trigger]
         # Who is asking before what the ticket is: a wrong token, or a ticket of another
         # agency, is always a 403, never a conflict that tells its state or version. (A merge

@@ -27,7 +27,7 @@ from engine.queries.public import PublicTicket, expected, get_public, nearby_ope
 from engine.settings import Settings
 from engine.submission import Intake, Language, Report, check_report, submit_checked
 from engine.text import clean_email
-from engine.tickets import get_ticket, rejected_at
+from engine.tickets import get_ticket, lock_tickets, rejected_at
 from sla import TimerKind
 
 
@@ -347,6 +347,10 @@ def support(
     if email is not None:
         clean_email(email, field="email", required=True)  # before anything is read or counted
     ticket = get_ticket(session, code)
+    # Locked and re-read first: "me too"s of one report take turns, so each answers the figure
+    # as the one before left it (PostgreSQL answered a repeat "stays 0" while the first was
+    # still counting it). SQLite serialises writers at BEGIN IMMEDIATE already.
+    lock_tickets(session, [ticket])
     if not visibility.published(ticket):
         # Not the public's to see, so not theirs to support or follow: an unknown code.
         raise TicketNotFound(not_found(code))

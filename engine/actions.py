@@ -390,11 +390,25 @@ class _Corrections:
             self.location = (lat, lon)
 
     def apply(
-        self, session: Session, ticket: Ticket, data: dict[str, Any], *, reroute: bool
+        self,
+        session: Session,
+        ticket: Ticket,
+        data: dict[str, Any],
+        *,
+        reroute: bool,
+        now: datetime,
     ) -> None:
         if self.category is not None:
+            was_public = ticket.category.public
             _change(data, "category", ticket.category.code, self.category.code)
             ticket.category = self.category
+            if not was_public and self.category.public and ticket.unpublished_at is None:
+                # Words sent under a confidential category (pungli: they may name an official)
+                # were never written for the public. Moved to a public category, the report
+                # stays off the public record until a supervisor or admin reads it and puts it
+                # back (``republish``), or redacts it first.
+                _change(data, "unpublished", False, True)
+                ticket.unpublished_at = now
         if self.priority is not None:
             _change(data, "priority", ticket.priority, self.priority)
             ticket.priority = self.priority
@@ -647,7 +661,7 @@ def _verify(ctx: Context, command: Verify) -> Ticket:
     text = step.reason(command.note)
     fixes = _corrections(ctx, step.ticket, command)
     data: dict[str, Any] = {}
-    fixes.apply(ctx.session, step.ticket, data, reroute=True)
+    fixes.apply(ctx.session, step.ticket, data, reroute=True, now=ctx.now)
     return step.write(text, command.public, data)
 
 
@@ -659,7 +673,7 @@ def _update(ctx: Context, command: Update) -> Ticket:
     fixes = _corrections(ctx, ticket, command)
     data: dict[str, Any] = {}
     reroute = ticket.state in (State.SUBMITTED, State.VERIFIED)
-    fixes.apply(ctx.session, ticket, data, reroute=reroute)
+    fixes.apply(ctx.session, ticket, data, reroute=reroute, now=ctx.now)
     if not data:
         raise RuleViolated(
             "update changes nothing: give a new priority, category or location",

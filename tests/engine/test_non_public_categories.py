@@ -19,6 +19,7 @@ from engine.models import Category
 from engine.queries.public import PublicFilter, get_public, list_public
 from engine.reports import reporter_view, support
 from engine.submission import Language
+from engine.tickets import list_events
 from tests.conftest import MONDAY_9_WIB, separate_database_url
 
 from .conftest import Desk
@@ -96,3 +97,41 @@ def test_migration_0016_makes_every_existing_category_public(
         assert {"illegal_levy", "poor_public_service"} <= {code for code, _ in rows}
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("action", ["update", "verify"])
+def test_a_report_moved_out_of_a_confidential_category_stays_off_the_record_until_put_back(
+    desk: Desk, action: str
+) -> None:
+    """A tester's finding: an admin re-categorised a pungli report ("Oknum lurah … minta uang")
+    as a traffic jam and the accusation was public at once — on the report, the list and
+    Open311 — with nothing in the answer saying so. Words sent under a confidential category
+    were never written for the public: the report now stays off the public record until a
+    supervisor or admin puts it back (or redacts it first)."""
+    words = "Oknum lurah Gambir minta uang Rp 500.000 untuk surat domisili"
+    levy = desk.submit(category="illegal_levy", description=words)
+    with pytest.raises(TicketNotFound):
+        get_public(desk.session, levy.code, now=desk.now)
+
+    desk.act(levy, action, "admin", category="traffic_jam", note="bukan pungli")
+
+    assert levy.category.code == "traffic_jam" and levy.unpublished_at == desk.now
+    with pytest.raises(TicketNotFound):
+        get_public(desk.session, levy.code, now=desk.now)
+    assert levy.code not in {
+        t.code for t in list_public(desk.session, PublicFilter(), now=desk.now, limit=50).items
+    }
+    event = list_events(desk.session, levy)[-1]
+    assert event.trigger == action
+    assert event.data["unpublished"] == {"from": False, "to": True}
+    assert event.data["category"] == {"from": "illegal_levy", "to": "traffic_jam"}
+
+    desk.act(levy, "republish", "admin")
+    assert get_public(desk.session, levy.code, now=desk.now).description == words
+
+
+def test_a_report_moved_between_public_categories_stays_public(desk: Desk) -> None:
+    jam = desk.submit()
+    desk.act(jam, "update", "admin", category="flood", note="banjir, bukan macet")
+    assert jam.unpublished_at is None
+    assert get_public(desk.session, jam.code, now=desk.now).category_code == "flood"

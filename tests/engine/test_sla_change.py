@@ -453,14 +453,18 @@ def test_every_trigger_with_every_input_steps_version_once_and_replays(desk, pho
 
 def test_stale_write_is_a_conflict_on_every_database(desk) -> None:
     ticket = desk.submit()
-    # Someone else's transition committed after we read the ticket (on SQLite the single
-    # writer never lets that happen between read and write; this puts it there).
+    # Someone else's transition committed after the caller read the ticket at version 1 (on
+    # SQLite the single writer never lets that happen between read and write; this puts it
+    # there). An action locks and re-reads the ticket first, so it sees version 2: the caller
+    # who read version 1 gets a conflict naming the version to reload. (The versioned UPDATE
+    # behind it: tests/engine/test_concurrency.py, a race lost at the write.)
     desk.session.execute(
         update(Ticket).where(Ticket.id == ticket.id).values(version=Ticket.version + 1),
         execution_options={"synchronize_session": False},
     )
-    with pytest.raises(StaleVersion, match="changed by someone else"):
-        desk.act(ticket, "verify")
+    with pytest.raises(StaleVersion, match="is at version 2, not 1") as lost:
+        desk.act(ticket, "verify", expected_version=1)
+    assert (lost.value.version, lost.value.state) == (2, "submitted")
 
 
 # --- re-assign: the agency holding a ticket names its own officer -------------------------

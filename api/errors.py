@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.forms import FormUnread
+from api.forms import FormRefused
 from api.strict_json import RepeatedKey, TooDeep
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
 from engine.errors import echoable
@@ -383,8 +383,9 @@ def install(app: FastAPI) -> None:
             return problem(request, 500, "internal_error", "the server failed; try again later")
         params = getattr(exc, "params", None)
         extra: dict[str, Any] = {"params": params} if params else {}
-        if isinstance(exc, FormUnread) and wants_page(request):
-            # a page's form that could not be read, on a page that has no place to say it
+        if isinstance(exc, FormRefused) and wants_page(request):
+            # a page's form that could not be read, or that gave a field twice or one it has
+            # no box for, on a page that has no place to say it
             from api.web.errors import refused_page
 
             return refused_page(request, status, exc.code, params)

@@ -8,16 +8,21 @@ part's name and text, and every form-encoded name and value (escaped or not), is
 UTF-8 with U+FFFD where bytes are not, as Starlette already decodes percent-escapes, and
 ``check_text`` refuses every text that holds U+FFFD by the engine's rule
 (``engine.text.refuse_broken``): "broken encoding", naming the field. A form that names a field
-twice is refused by ``repeated`` (which one was meant is not ours to guess).
+twice is refused by ``repeated`` (which one was meant is not ours to guess), and one that
+names a field the page's route does not take by ``unknown_field`` (nothing sent is dropped
+unread): ``check_fields`` applies both by the fields a route declares (``form_fields``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import types
+from collections.abc import Iterable
 from contextlib import aclosing
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Union, get_args, get_origin
 from urllib.parse import unquote_to_bytes
 
+from fastapi.dependencies.models import Dependant
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
@@ -90,6 +95,8 @@ class Utf8FormRequest(Request):
 
     #: The refusal of a form ``read_form_first`` could not read.
     form_refusal: FormUnread | None = None
+    #: The fields the route's form may send (``api.strict_json.StrictRoute``).
+    form_fields: FormFields | None = None
 
     async def _get_form(
         self,
@@ -129,7 +136,12 @@ class Utf8FormRequest(Request):
         )
 
 
-class FormUnread(RuleViolated):
+class FormRefused(RuleViolated):
+    """A page's form refused before its route reads it (a browser's page gets the refusal in
+    its words, a program the problem document: ``api.errors``)."""
+
+
+class FormUnread(FormRefused):
     """A form Starlette stopped reading; ``fields``: its text fields read before it stopped (a
     page shows them again, as typed)."""
 
@@ -199,24 +211,74 @@ def check_text(items: Iterable[tuple[str, str | UploadFile]]) -> None:
             refuse_broken(value, field=printable(key))
 
 
-def repeated(name: str) -> RuleViolated:
-    """The refusal of a form field given twice, naming it."""
+def repeated(name: str) -> FormRefused:
+    """The refusal of a form field given twice, naming it, in the words of a query parameter
+    given twice (``api.query.refuse_repeated``)."""
     shown = printable(name)
-    return RuleViolated(
+    return FormRefused(
         f"{shown} is given more than once; send it once",
         key="repeated_field",
         params={"field": shown},
     )
 
 
-def refuse_repeats(
-    items: Iterable[tuple[str, str | UploadFile]], *, lists: Collection[str] = ()
-) -> None:
-    """``repeated`` for the first field the form names twice, but for those in ``lists``
-    (several photos)."""
+def unknown_field(name: str) -> FormRefused:
+    """The refusal of a field the form has no box for, naming it (the API refuses a field of no
+    request the same way): nothing a browser sends is dropped unread."""
+    shown = printable(name) or "?"
+    return FormRefused(
+        f"{shown} is not a field of this form",
+        key="unknown_field",
+        params={"field": shown, "name": shown},
+    )
+
+
+_SEQUENCES = (list, tuple, set, frozenset)
+
+
+def is_sequence(annotation: Any) -> bool:
+    """Whether a parameter annotated so takes several values (``list[str] | None``)."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(is_sequence(arg) for arg in get_args(annotation))
+    return origin in _SEQUENCES or annotation in _SEQUENCES
+
+
+@dataclass(frozen=True)
+class FormFields:
+    """The fields a route's form may send: ``single`` once each, ``lists`` as often as chosen
+    (several photos, several photos to hide)."""
+
+    single: frozenset[str]
+    lists: frozenset[str]
+
+
+#: A form of no fields.
+NO_FIELDS = FormFields(frozenset(), frozenset())
+
+
+def form_fields(dependant: Dependant) -> FormFields:
+    """The ``Form()`` and ``File()`` fields of a route (and of its dependencies), by name,
+    single-valued or lists by their annotation."""
+    single: set[str] = set()
+    lists: set[str] = set()
+    for field in dependant.body_params:
+        (lists if is_sequence(field.field_info.annotation) else single).add(field.alias)
+    for sub in dependant.dependencies:
+        found = form_fields(sub)
+        single |= found.single
+        lists |= found.lists
+    return FormFields(frozenset(single), frozenset(lists))
+
+
+def check_fields(items: Iterable[tuple[str, str | UploadFile]], fields: FormFields) -> None:
+    """``unknown_field`` for the first field that is none of ``fields``, ``repeated`` for the
+    first single-valued one given more than once, in the order sent."""
     seen: set[str] = set()
     for key, _ in items:
-        if key in seen and key not in lists:
+        if key not in fields.single and key not in fields.lists:
+            raise unknown_field(key)
+        if key in seen and key in fields.single:
             raise repeated(key)
         seen.add(key)
 
@@ -236,18 +298,30 @@ async def read_form_first(request: Utf8FormRequest) -> FormUnread | None:
     return None
 
 
-async def page_form_fault(request: Request) -> RuleViolated | None:
-    """Dependency of the pages that take a form (FastAPI's ``Form()`` keeps a repeated field's
-    last value, and has read the form already): the refusal of a form that could not be read
-    (``read_form_first``), of a repeated field or of bytes that were not UTF-8, for the page to
-    show in its own words; ``None`` when there is none."""
+async def form_fault(request: Request, fields: FormFields) -> RuleViolated | None:
+    """The refusal of a page's form: one that could not be read (``read_form_first``), bytes
+    that were not UTF-8, a field the route does not take or a single-valued one given twice
+    (``check_fields``: FastAPI's ``Form()`` keeps a repeated field's last value and drops an
+    unknown one); ``None`` when there is none."""
     unread = getattr(request, "form_refusal", None)
     if isinstance(unread, FormUnread):
         return unread
     form = await request.form()
     try:
         check_text(form.multi_items())
-        refuse_repeats(form.multi_items(), lists={"photos"})
+        check_fields(form.multi_items(), fields)
     except RuleViolated as exc:
         return exc
     return None
+
+
+async def page_form_fault(request: Request) -> RuleViolated | None:
+    """Dependency of the pages that show a refused form in their own words: ``form_fault`` by
+    the route's fields (``api.strict_json.StrictRoute`` puts them on the request); routes
+    without it have the refusal raised before they run."""
+    fields = getattr(request, "form_fields", None)
+    if not isinstance(fields, FormFields):
+        route = request.scope.get("route")
+        dependant = getattr(route, "dependant", None)
+        fields = form_fields(dependant) if isinstance(dependant, Dependant) else NO_FIELDS
+    return await form_fault(request, fields)

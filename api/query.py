@@ -17,9 +17,8 @@ parameters of their own or of the spec that a service may ignore (``jurisdiction
 
 from __future__ import annotations
 
-import types
 import weakref
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
@@ -29,11 +28,11 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from api.errors import invalid
+from api.forms import is_sequence
 from engine.errors import RuleViolated, printable
 from engine.instants import is_number, plus_lost, w3c_moment
 from engine.text import as_number_text, clean_text, code_key
 
-_SEQUENCES = (list, tuple, set, frozenset)
 #: Open311's lists, which the spec sends as one comma-separated value.
 _COMMA_LISTS = frozenset({"service_request_id", "service_code"})
 #: Per route (by id, with a weak reference that proves the id is still that route's: routes
@@ -43,18 +42,11 @@ _single: dict[int, tuple[weakref.ref[APIRoute], frozenset[str]]] = {}
 _taken: dict[int, tuple[weakref.ref[APIRoute], frozenset[str]]] = {}
 
 
-def _is_sequence(annotation: Any) -> bool:
-    origin = get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        return any(_is_sequence(arg) for arg in get_args(annotation))
-    return origin in _SEQUENCES or annotation in _SEQUENCES
-
-
 def _single_valued(dependant: Dependant) -> set[str]:
     names = {
         field.alias
         for field in dependant.query_params
-        if not _is_sequence(field.field_info.annotation)
+        if not is_sequence(field.field_info.annotation)
     }
     for sub in dependant.dependencies:
         names |= _single_valued(sub)

@@ -21,7 +21,14 @@ from typing import Any
 from fastapi import Request, Response
 from starlette.exceptions import HTTPException
 
-from api.forms import FORM_MEDIA_TYPES, Utf8FormRequest, page_form_fault, read_form_first
+from api.forms import (
+    FORM_MEDIA_TYPES,
+    Utf8FormRequest,
+    form_fault,
+    form_fields,
+    page_form_fault,
+    read_form_first,
+)
 from api.handlers import ThreadedRoute
 from engine.errors import printable
 
@@ -207,8 +214,12 @@ class StrictRoute(ThreadedRoute):
         takes_json = body_type == JSON_MEDIA_TYPE
         takes_yaml = body_type == YAML_MEDIA_TYPE
         takes_form = body_type in FORM_MEDIA_TYPES
-        # A page with ``page_form_fault`` shows a form it could not read in its own words.
+        # A page with ``page_form_fault`` shows a refused form in its own words; any other
+        # route's form is refused before it runs: a field it does not take, a single-valued one
+        # given twice (FastAPI would drop the one and read the last of the other), bytes that
+        # were not UTF-8.
         says_faults = any(d.call is page_form_fault for d in self.dependant.dependencies)
+        fields = form_fields(self.dependant) if takes_form else None
 
         async def strict(request: Request) -> Response:
             strict_request = _StrictRequest(request.scope, request.receive)
@@ -216,9 +227,13 @@ class StrictRoute(ThreadedRoute):
                 await check_json_body(strict_request)
             elif takes_yaml:
                 await check_yaml_body(strict_request)
-            unread = await read_form_first(strict_request) if takes_form else None
-            if unread is not None and not says_faults:
-                raise unread
+            if fields is not None:
+                strict_request.form_fields = fields
+                await read_form_first(strict_request)
+                if not says_faults:
+                    fault = await form_fault(strict_request, fields)
+                    if fault is not None:
+                        raise fault
             return await handler(strict_request)
 
         return strict

@@ -232,17 +232,6 @@ class Sent:
         }
 
 
-def unknown_field(name: str) -> RuleViolated:
-    """The refusal of a field the form has no box for, naming it (the API refuses a field of no
-    request the same way): nothing a browser sends is dropped unread."""
-    shown = printable(name) or "?"
-    return RuleViolated(
-        f"{shown} is not a field of this form",
-        key="unknown_field",
-        params={"field": shown, "name": shown},
-    )
-
-
 def _answer(sent: Sent, key: str, value: str) -> bool:
     """Keep an answer box's value; ``False`` when ``key`` names none."""
     if match := _GROUPED.match(key):
@@ -275,7 +264,7 @@ async def _sent(request: Request, settings: SettingsDep, phases: PhasesDep) -> S
             for key, value in form.multi_items():
                 if isinstance(value, UploadFile):
                     if key != PHOTOS:
-                        raise unknown_field(key)
+                        raise forms.unknown_field(key)
                     if not value.filename:
                         continue  # a file box left empty
                     sent.attached = True
@@ -292,7 +281,7 @@ async def _sent(request: Request, settings: SettingsDep, phases: PhasesDep) -> S
                     if value:
                         raise not_a_file(key)  # a file box left empty sends no file name
                 elif not _answer(sent, key, value):
-                    raise unknown_field(key)
+                    raise forms.unknown_field(key)
     except forms.FormUnread as exc:  # too many files or fields, a box past a megabyte
         for key, value in exc.fields:
             if key in TYPED:

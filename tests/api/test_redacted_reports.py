@@ -525,6 +525,25 @@ def test_a_supervisor_shows_a_hidden_photo_again_from_the_ticket_page(
     assert f'name="hide_photos" value="{jam}"' in shown
 
 
+def test_a_supervisor_hides_two_photos_at_once_from_the_ticket_page(
+    api: Api, scene: tuple[str, str, str, str]
+) -> None:
+    """Two ticked boxes send ``hide_photos`` twice: a list, never refused as a field sent twice
+    (the page's refusal of repeated fields once took only ``photos`` as a list)."""
+    code, _, face, jam = scene
+    web: TestClient = staff_web(api)
+    sign_in(web, api, "supervisor")
+    page = web.get(f"/staff/tickets/{code}?lang=en").text
+    form = {"expected_version": _version(page), "back": "ticket", "trigger": "redact"}
+    body = {**form, "note": REASON, "description": PERSONAL, "description_was": PERSONAL}
+    done = web.post(f"/staff/tickets/{code}/actions", data={**body, "hide_photos": [face, jam]})
+    assert done.status_code == 303, done.text
+    assert api.client.get(f"/media/{face}").status_code == 404
+    assert api.client.get(f"/media/{jam}").status_code == 404
+    shown = web.get(done.headers["location"] + "&lang=en").text
+    assert "Photos hidden from the public: 2" in shown
+
+
 def test_the_agency_staff_get_no_redact_button(api: Api, scene: tuple[str, str, str, str]) -> None:
     code, _, _, _ = scene
     web = staff_web(api)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from api.deps import NowDep, ReadSessionDep, SessionDep, SettingsDep, StorageDep
@@ -58,6 +59,7 @@ from engine import (
 )
 from engine.errors import printable, shown
 from engine.instants import EARLIEST
+from engine.queries.places import Place, search_address
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=StrictRoute)
 
@@ -469,13 +471,22 @@ _FORM_BODY = {
             "application/x-www-form-urlencoded": {
                 "schema": {
                     "type": "object",
-                    "required": ["api_key", "service_code", "lat", "long", "description"],
+                    "required": ["api_key", "service_code", "description"],
+                    "description": "where: lat and long, or address_string alone (placed as "
+                    "the web report form places an address: it must name one kelurahan of the "
+                    "city, else a 400 says which places it names)",
                     "properties": {
                         "api_key": {"type": "string"},
                         "service_code": {"type": "string"},
                         "lat": {"type": "number", "minimum": -90, "maximum": 90},
                         "long": {"type": "number", "minimum": -180, "maximum": 180},
-                        "address_string": {"type": "string", "maxLength": 300},
+                        "address_string": {
+                            "type": "string",
+                            "maxLength": 300,
+                            "description": "kept with the request; without lat and long it "
+                            "places the request, when it names one kelurahan (Jl. Cideng Barat "
+                            "12, Cideng)",
+                        },
                         "description": {"type": "string", "maxLength": 4000},
                         "email": {"type": "string", "maxLength": 254},
                         "first_name": {"type": "string", "maxLength": 100},
@@ -510,6 +521,41 @@ _FORM_BODY = {
 }
 
 
+#: What to send instead of an address_string that places no one kelurahan.
+_SEND_INSTEAD = "Send lat and long, or an address_string that names its kelurahan"
+
+
+def _placed(session: Session, address: str) -> Place | None:
+    """The place a request sent with ``address`` and no lat and long goes to: the search and
+    the rule of the web report form without its script (``search_address``,
+    ``AddressSearch.placed``: one kelurahan, or one that matches better than every other).
+    ``None`` for an address that shows nothing (zero-width spaces): no location given. An
+    address that names several places alike, only a kecamatan or a city, or none is refused
+    saying which places it names and what to send instead."""
+    found = search_address(session, address, field="address_string")
+    if not found.searched:
+        return None
+    said = shown(address)
+    try:
+        place = found.placed()
+    except RuleViolated as exc:
+        raise RuleViolated(
+            f"address_string {said} names no kelurahan, kecamatan or kota of this city. "
+            f"{_SEND_INSTEAD}",
+            key=exc.code,
+            params={"field": "address_string"},
+        ) from None
+    if place is not None:
+        return place
+    labels = [p.label for p in found.places]
+    which = f"it names {labels[0]}" if len(labels) == 1 else f"it could be {'; '.join(labels)}"
+    raise RuleViolated(
+        f"address_string {said} does not name one kelurahan: {which}. {_SEND_INSTEAD}",
+        key="choose_place",
+        params={"field": "address_string", "places": [p.code for p in found.places]},
+    )
+
+
 @router.post("/requests.{fmt}", openapi_extra=_FORM_BODY)
 def post_request(
     fmt: FormatDep,
@@ -526,7 +572,9 @@ def post_request(
     as theirs, as `POST /api/v1/tickets` records it; no token in the answer: a caller who gave
     an `email` gets their private link by mail). `channel` (an extension) says how the report
     came, checked as on every door: by default `open311` for an app, `staff-on-behalf` for
-    staff."""
+    staff. Where: `lat` and `long`, or `address_string` alone, placed as the web report form
+    places an address (one kelurahan found; `service_notice` says where), else a 400 saying
+    which places it names and to send `lat` and `long`."""
     fields = parsed.fields
     if "api_key" not in fields:
         raise Forbidden("api_key is required")
@@ -546,8 +594,18 @@ def post_request(
         if required not in fields:
             raise RuleViolated(f"{required} is required")
     lat, lon = point(fields.get("lat"), fields.get("long"))
+    notice = ""
+    if lat is None and lon is None and fields.get("address_string"):
+        # GeoReport v2: lat & long, or address_string (address_id is not offered: no gazetteer)
+        placed = _placed(session, fields["address_string"])
+        if placed is not None:
+            lat, lon = placed.lat, placed.lon
+            notice = f"placed in {placed.label} by its address_string"
     if lat is None or lon is None:
-        raise RuleViolated("lat and long are required: this city routes reports by location")
+        raise RuleViolated(
+            "lat and long are required, or an address_string that names one kelurahan: this "
+            "city routes reports by location"
+        )
     name = reporter_name(fields.get("first_name"), fields.get("last_name"))
     report = Report(
         category=fields["service_code"],
@@ -584,7 +642,7 @@ def post_request(
         raise in_open311_words(exc) from None
     item = {
         "service_request_id": submitted.report.code,
-        "service_notice": "",
+        "service_notice": notice,
         "account_id": "",
     }
     if client:

@@ -10,9 +10,11 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from engine import list_services
 from engine.instants import W3C_FORM
+from engine.models import Ticket
 from tests.api.conftest import MONAS, Api
 from tests.api.test_instants import OPEN311 as OPEN311_DATES
 from tests.conftest import make_photo
@@ -957,3 +959,88 @@ def test_a_locale_that_is_no_language_tag_is_a_400_naming_locale(
             (error,) = ET.fromstring(response.content)
             assert (error.findtext("code"), error.findtext("description")) == ("400", words)
     assert api.client.get("/open311/v2/requests.json").json() == before  # nothing filed
+
+
+# --- a request located by its address_string alone ------------------------------------------
+# GeoReport v2: a request gives lat & long, or address_string, or address_id. An address alone
+# is placed by the search the web report form uses (``engine.queries.places``): one kelurahan
+# takes the request; several places alike, or none, are the spec's 400 saying which and to
+# send lat and long, and nothing is written.
+
+CIDENG_LABEL = "Kelurahan Cideng, Kecamatan Gambir, Jakarta Pusat"
+
+
+def _answer(response: Any, fmt: str) -> list[dict[str, str]]:
+    """The answer's items, read from JSON or (with a real parser) from XML."""
+    if fmt == "json":
+        return [{k: str(v) for k, v in item.items()} for item in response.json()]
+    root = ET.fromstring(response.content)
+    return [{child.tag: child.text or "" for child in item} for item in root]
+
+
+def _ticket_codes(api: Api) -> list[str]:
+    with api.transactions.read() as session:
+        return list(session.scalars(select(Ticket.code).order_by(Ticket.code)))
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_address_string_alone_naming_one_kelurahan_places_the_request_there(
+    api: Api, fmt: str
+) -> None:
+    address = "Jl. Cideng Barat 12, Cideng"
+    response = post(api, fmt, lat=None, long=None, address_string=address)
+    assert response.status_code == 201, response.text
+    (filed,) = _answer(response, fmt)
+    code = filed["service_request_id"]
+    assert filed["service_notice"] == f"placed in {CIDENG_LABEL} by its address_string"
+    place = api.client.get("/api/v1/places", params={"q": address}).json()[0]
+    assert place["label"] == CIDENG_LABEL
+    report = api.client.get(f"/api/v1/reports/{code}").json()
+    assert report["area"]["name"] == "Kelurahan Cideng"
+    assert report["address"] == address  # what was sent goes with the request
+    assert (report["lat"], report["lon"]) == (place["lat"], place["lon"])
+    (listed,) = fetch(api, f"requests/{code}")
+    assert listed["address"] == address
+    assert (listed["lat"], listed["long"]) == (place["lat"], place["lon"])
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [
+        (
+            "Gambir",
+            "address_string 'Gambir' does not name one kelurahan: it could be Kelurahan Gambir, "
+            "Kecamatan Gambir, Jakarta Pusat; Kecamatan Gambir, Jakarta Pusat. Send lat and "
+            "long, or an address_string that names its kelurahan",
+        ),
+        (
+            "Jl. Tidak Ada 1, Atlantis",
+            "address_string 'Jl. Tidak Ada 1, Atlantis' names no kelurahan, kecamatan or kota of "
+            "this city. Send lat and long, or an address_string that names its kelurahan",
+        ),
+    ],
+)
+def test_an_address_string_alone_that_places_no_one_kelurahan_is_the_spec_400(
+    api: Api, fmt: str, address: str, words: str
+) -> None:
+    before = _ticket_codes(api)
+    response = post(api, fmt, lat=None, long=None, address_string=address)
+    assert response.status_code == 400, response.text
+    assert _answer(response, fmt) == [{"code": "400", "description": words}]
+    assert _ticket_codes(api) == before  # nothing written
+
+
+def test_lat_and_long_still_place_a_request_whatever_its_address_string(api: Api) -> None:
+    response = post(api, address_string="Gambir")  # several places: the point decides
+    assert response.status_code == 201, response.text
+    (filed,) = response.json()
+    assert filed["service_notice"] == ""
+    report = api.client.get(f"/api/v1/reports/{filed['service_request_id']}").json()
+    assert (report["lat"], report["lon"]) == MONAS
+    assert report["address"] == "Gambir"
+    # one of the two without the other is no location, address or not
+    for missing in ("lat", "long"):
+        half = post(api, address_string="Cideng", **{missing: None})
+        assert half.status_code == 400
+        assert half.json()[0]["description"].startswith("lat and long are required")

@@ -75,6 +75,14 @@ class _OneClient:
         return False
 
 
+def _comment(db: Database, settings: Settings, token: str, comment: Comment) -> None:
+    """The report's citizen sends ``comment`` in a transaction of its own."""
+    with db.transaction() as session:
+        at = T0 + timedelta(minutes=1)
+        context = Context(session, Actor.citizen(token), at, settings, MemoryMediaStorage())
+        execute(context, comment)
+
+
 def test_ten_comments_sent_at_once_by_the_citizen_are_all_kept(
     database: Database, settings: Settings, committed: list[str]
 ) -> None:
@@ -83,12 +91,7 @@ def test_ten_comments_sent_at_once_by_the_citizen_are_all_kept(
 
     def comment(i: int) -> str:
         try:
-            with db.transaction() as session:
-                context = Context(
-                    session, Actor.citizen(token), T0 + timedelta(minutes=1), settings,
-                    MemoryMediaStorage(),
-                )  # fmt: skip
-                execute(context, Comment(code=code, note=f"komentar {i}"))
+            _comment(db, settings, token, Comment(code=code, note=f"komentar {i}"))
             return "kept"
         except StaleVersion as refused:
             return f"refused: {refused}"
@@ -116,12 +119,8 @@ def test_a_stale_version_names_the_version_the_ticket_is_at_now(
 
     def comment(i: int) -> int | None:
         try:
-            with db.transaction() as session:
-                context = Context(
-                    session, Actor.citizen(token), T0 + timedelta(minutes=1), settings,
-                    MemoryMediaStorage(),
-                )  # fmt: skip
-                execute(context, Comment(code=code, note=f"komentar {i}", expected_version=1))
+            sent = Comment(code=code, note=f"komentar {i}", expected_version=1)
+            _comment(db, settings, token, sent)
             return None
         except StaleVersion as refused:
             return refused.version

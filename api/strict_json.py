@@ -19,6 +19,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from api.forms import (
@@ -31,6 +32,7 @@ from api.forms import (
 )
 from api.handlers import ThreadedRoute
 from engine.errors import printable
+from engine.photos import too_large
 
 
 class RepeatedKey(HTTPException):
@@ -171,17 +173,23 @@ YAML_MEDIA_TYPES = frozenset(
 )
 
 
-async def check_yaml_body(request: Request) -> None:
-    """``UnsupportedMediaType`` (415) for a body sent as anything but YAML text in UTF-8 on a
-    route whose body is a YAML document: FastAPI would read ``application/json`` as JSON (a
-    YAML file is then "not valid JSON") and ``image/png`` as text. No body and no type at all
-    is left to the route: it says that its body is required."""
-    from api.errors import UnsupportedMediaType  # api.errors imports this module
+#: The largest YAML body taken (the Jakarta catalogue is ~0.1 MB).
+YAML_LIMIT = 5 * 1024 * 1024
+
+
+async def yaml_body(request: Request) -> str:
+    """Dependency: the request's body as YAML text. Declared after the route's key, so a
+    caller without the right key is refused for that (401/403) whatever it sent; FastAPI reads
+    no body for the route, which would take a YAML file sent as ``application/json`` for
+    broken JSON (422) before looking at the key.
+
+    Errors: ``UnsupportedMediaType`` (415) for a body sent as anything but YAML text in UTF-8
+    (``image/png`` was read as text); ``PayloadTooLarge`` (413) above ``YAML_LIMIT`` bytes; a
+    422 naming ``body`` when there is none."""
+    from api.errors import PayloadTooLarge, UnsupportedMediaType  # api.errors imports this
 
     header = request.headers.get("content-type", "")
     content_type = _media_type(request)
-    if not content_type and not await request.body():
-        return
     charset = next(
         (
             value.strip().strip('"').lower()
@@ -190,16 +198,24 @@ async def check_yaml_body(request: Request) -> None:
         ),
         "utf-8",
     )
+    refused = UnsupportedMediaType(f"send {YAML_MEDIA_TYPE} in UTF-8")
     if (content_type and content_type not in YAML_MEDIA_TYPES) or charset not in (
         "utf-8",
         "utf8",
         "us-ascii",
     ):
-        raise UnsupportedMediaType(f"send {YAML_MEDIA_TYPE} in UTF-8")
+        raise refused
+    body = await request.body()
+    if not body:
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}]
+        )
+    if len(body) > YAML_LIMIT:
+        raise PayloadTooLarge(too_large("the catalogue", limit=YAML_LIMIT, size=len(body)))
     try:
-        (await request.body()).decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise UnsupportedMediaType(f"send {YAML_MEDIA_TYPE} in UTF-8") from None
+        raise refused from None
 
 
 class StrictRoute(ThreadedRoute):
@@ -212,7 +228,6 @@ class StrictRoute(ThreadedRoute):
         field = self.body_field
         body_type = getattr(field.field_info, "media_type", None) if field is not None else None
         takes_json = body_type == JSON_MEDIA_TYPE
-        takes_yaml = body_type == YAML_MEDIA_TYPE
         takes_form = body_type in FORM_MEDIA_TYPES
         # A page with ``page_form_fault`` shows a refused form in its own words; any other
         # route's form is refused before it runs: a field it does not take, a single-valued one
@@ -225,8 +240,6 @@ class StrictRoute(ThreadedRoute):
             strict_request = _StrictRequest(request.scope, request.receive)
             if takes_json:
                 await check_json_body(strict_request)
-            elif takes_yaml:
-                await check_yaml_body(strict_request)
             if fields is not None:
                 strict_request.form_fields = fields
                 await read_form_first(strict_request)

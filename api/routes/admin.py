@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Depends
 
 from api.deps import AdminKey, NowDep, ReadSessionDep, SessionDep
 from api.errors import request_fields
 from api.schemas.staff import CatalogueLoaded, KeyCreate, KeyCreated, KeyRead
-from api.strict_json import YAML_MEDIA_TYPE, StrictRoute
+from api.strict_json import YAML_MEDIA_TYPE, StrictRoute, yaml_body
 from engine import Role, create_key, list_keys, load_catalogue, revoke_key
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], route_class=StrictRoute)
@@ -56,9 +56,9 @@ def revoke(prefix: str, _key: AdminKey, session: SessionDep, now: NowDep) -> Key
 )
 def reload_catalogue(
     _key: AdminKey,
+    text: Annotated[str, Depends(yaml_body)],
     session: SessionDep,
     now: NowDep,
-    text: Annotated[str, Body(media_type=YAML_MEDIA_TYPE, max_length=5_000_000)],
 ) -> CatalogueLoaded:
     """Replace the catalogue with this YAML, validated whole first (as `tanggap config load`)."""
     summary = load_catalogue(session, text, source="api upload", now=now)

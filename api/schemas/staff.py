@@ -265,8 +265,9 @@ class TicketRead(BaseModel):
     )
     unpublished: bool = Field(
         default=False,
-        description="whether a supervisor or admin took the report off the public record "
-        "(trigger unpublish; republish puts it back)",
+        description="whether the report is off the public record: taken off by a supervisor "
+        "or admin (trigger unpublish), or moved out of a category that is not published "
+        "(verify or update); republish puts it back",
     )
     description: str = Field(
         default="",

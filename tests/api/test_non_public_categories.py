@@ -492,9 +492,18 @@ def test_a_report_recategorised_as_pungli_is_not_mailed_to_those_carried_from_it
     api.drive(standing, "assign")
     assert [to for to, _, _ in api.mails(standing)][before:] == [REPORTED]
 
-    # Public again (the correction undone): the newest mail withheld goes to them again.
+    # The correction undone, the report is still off the public record (its words were sent
+    # as a confidential complaint): nothing goes to them yet.
     back = api.act(standing, "update", "admin", category="traffic_jam", note="bukan pungli")
     assert back.status_code == 200, back.text
+    detail = api.client.get(f"/api/v1/tickets/{standing}", headers=api.auth("admin")).json()
+    assert (detail["public"], detail["unpublished"]) == (False, True)
+    still = api.notifications(standing, "citizen_update", lambda n: (n.recipient, n.status))
+    assert [to for to, status in still if status == "pending" and to in carried] == []
+    # Public again once an admin has read it and put it back: the newest mail withheld goes to
+    # them again.
+    shown = api.act(standing, "republish", "admin", note="dibaca, tidak menyebut nama")
+    assert shown.status_code == 200, shown.text
     again = api.notifications(standing, "citizen_update", lambda n: (n.recipient, n.status))
     assert sorted(to for to, status in again if status == "pending" and to in carried) == carried
 

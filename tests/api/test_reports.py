@@ -203,6 +203,10 @@ def test_a_me_too_on_a_hidden_report_leaves_the_clients_me_too_for_when_it_is_sh
     assert f"no ticket with code {code}" in hidden.json()["detail"]
     moved = api.act(code, "update", "admin", category="traffic_jam", note="bukan pungli")
     assert moved.status_code == 200, moved.text
+    # Moved out of the confidential category, it stays off the public record until put back.
+    assert api.client.post(f"/api/v1/reports/{code}/supporters").status_code == 404
+    shown = api.act(code, "republish", "admin", note="dibaca, tidak menyebut nama")
+    assert shown.status_code == 200, shown.text
     assert _me_too_counts(api, code) == (1, True)
 
 

@@ -577,6 +577,27 @@ def test_admin_catalogue_reload_refuses_bytes_that_are_not_utf8(api: Api) -> Non
     assert response.json()["detail"] == "send application/yaml in UTF-8"
 
 
+def test_admin_catalogue_reload_asks_for_the_key_before_the_body(api: Api) -> None:
+    """A PNG sent without a key, or with a staff key, is refused for the key (401/403), not
+    for its media type: the key is the first thing a caller must get right."""
+    png = {"Content-Type": "image/png"}
+    anonymous = api.client.put("/api/v1/admin/catalogue", content=b"\x89PNG", headers=png)
+    assert anonymous.status_code == 401, anonymous.text
+    staff = {**api.auth("staff"), **png}
+    refused = api.client.put("/api/v1/admin/catalogue", content=b"\x89PNG", headers=staff)
+    assert refused.status_code == 403, refused.text
+
+
+def test_admin_catalogue_reload_refuses_a_body_over_its_limit(api: Api) -> None:
+    headers = {**api.auth("admin"), "Content-Type": "application/yaml"}
+    body = b"# " + b"x" * (5 * 1024 * 1024) + b"\n"
+    response = api.client.put("/api/v1/admin/catalogue", content=body, headers=headers)
+    assert response.status_code == 413, response.text
+    assert response.json()["detail"] == (
+        "the catalogue is 5.0 MB (5,242,883 bytes), larger than the limit of 5 MB (5,242,880 bytes)"
+    )
+
+
 def test_admin_catalogue_reload_names_each_office_whose_addresses_changed(api: Api) -> None:
     # Mail to a generated office's old address stops: the admin who reloaded must read where
     # it goes now, as `tanggap config load` prints it.

@@ -14,8 +14,11 @@ otherwise exhaust Python's recursion limit in the parser, a 500 that anyone coul
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 from fastapi import Request, Response
@@ -30,7 +33,7 @@ from api.forms import (
     page_form_fault,
     read_form_first,
 )
-from api.handlers import ThreadedRoute
+from api.handlers import ThreadedRoute, on_thread_pool
 from engine.errors import printable
 from engine.photos import too_large
 
@@ -218,10 +221,90 @@ async def yaml_body(request: Request) -> str:
         raise refused from None
 
 
+#: A JSON route's body fault while FastAPI checks the route's key and parameters.
+_BODY_FAULT: ContextVar[Exception | None] = ContextVar("body_fault", default=None)
+
+
+async def _read_json_first(request: _StrictRequest) -> Exception | None:
+    """What is wrong with a JSON route's body, checked and parsed before FastAPI reads it:
+    ``check_json_body``'s 415, broken JSON (FastAPI's own 422 ``json_invalid``), a repeated key,
+    too deep; ``None`` when nothing is (the parsed body is cached for FastAPI)."""
+    from api.errors import UnsupportedMediaType  # api.errors imports this module
+
+    try:
+        await check_json_body(request)
+        if _media_type(request) == JSON_MEDIA_TYPE and await request.body():
+            await request.json()  # parsed once, by ``loads``; FastAPI reads it from the cache
+    except json.JSONDecodeError as e:
+        return RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", e.pos),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": e.msg},
+                }
+            ],
+            body=e.doc,
+        )
+    except (UnsupportedMediaType, RepeatedKey, TooDeep) as e:
+        return e
+    except ValueError:  # bytes that are not UTF-8: FastAPI answers them (400) as before
+        return None
+    return None
+
+
+async def _after_the_checks(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    request: _StrictRequest,
+    fault: Exception,
+) -> Response:
+    """Answer a request whose body is at fault only once the route's key and parameters have
+    been checked: FastAPI would answer a broken body before its dependencies, so a caller
+    without the right key (401/403) or with an unknown parameter was told about its body.
+
+    FastAPI is handed no body; the route's handler itself never runs (``refuse_faulty_body``
+    raises ``fault`` in its place), and the "body required" FastAPI then finds is ``fault``,
+    said after any other parameter's error."""
+    request._body = b""  # Starlette's cached body: FastAPI reads none
+    token = _BODY_FAULT.set(fault)
+    try:
+        return await handler(request)
+    except RequestValidationError as e:
+        others = [error for error in e.errors() if error.get("loc", ("body",))[0] != "body"]
+        if others:
+            raise RequestValidationError(others) from None
+        raise fault from None
+    finally:
+        _BODY_FAULT.reset(token)
+
+
+def refuse_faulty_body(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``endpoint`` (a coroutine function) that raises the request's body fault instead of
+    running, when ``_after_the_checks`` set one: a route whose body is optional would otherwise
+    run without it."""
+
+    @functools.wraps(endpoint)
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
+        fault = _BODY_FAULT.get()
+        if fault is not None:
+            raise fault
+        return await endpoint(*args, **kwargs)
+
+    return guarded
+
+
 class StrictRoute(ThreadedRoute):
     """An ``APIRoute`` whose JSON body is parsed by ``loads``, sent as ``application/json``
     only (``check_json_body``), and whose multipart form is read as UTF-8 (``api.forms``); a
     sync handler runs as ``api.handlers.ThreadedRoute`` says."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        threaded = on_thread_pool(endpoint)
+        if inspect.iscoroutinefunction(threaded):
+            threaded = refuse_faulty_body(threaded)
+        super().__init__(path, threaded, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -239,7 +322,9 @@ class StrictRoute(ThreadedRoute):
         async def strict(request: Request) -> Response:
             strict_request = _StrictRequest(request.scope, request.receive)
             if takes_json:
-                await check_json_body(strict_request)
+                fault = await _read_json_first(strict_request)
+                if fault is not None:
+                    return await _after_the_checks(handler, strict_request, fault)
             if fields is not None:
                 strict_request.form_fields = fields
                 await read_form_first(strict_request)

@@ -101,3 +101,63 @@ def test_json_and_an_empty_body_are_still_taken(api: Api, content_type: str) -> 
         422,
         "the request body is required",
     )
+
+
+#: Bodies wrong in each way a JSON route refuses: (Content-Type, body, what the answer says).
+WRONG_BODIES = [
+    ("text/plain", b"hi", "send application/json"),
+    ("application/json", b'{"trigger": ', "the request body is not valid JSON"),
+    ("application/json", b'{"trigger": "verify", "trigger": "x"}', "trigger is given more"),
+    ("application/json", b"[" * 40 + b"]" * 40, "the request body nests lists and objects"),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body", "says"), WRONG_BODIES)
+def test_the_key_is_checked_before_the_body(
+    api: Api, content_type: str, body: bytes, says: str
+) -> None:
+    """A caller without a key, or with one of the wrong role, is told about its key whatever its
+    body: FastAPI read a broken body first, so a client key was answered "send
+    application/json" where the same request in JSON was a 403."""
+    code = api.submit()["code"]
+    path = f"/api/v1/tickets/{code}/transitions"
+    headers = {"Content-Type": content_type}
+    anonymous = api.client.post(path, content=body, headers=headers)
+    assert anonymous.status_code == 401, anonymous.text
+    client = api.client.post(path, content=body, headers={**headers, **api.auth("client")})
+    assert client.status_code == 403, client.text
+    unknown = api.client.post(
+        path, params={"bogus": "1"}, content=body, headers={**headers, **api.auth("admin")}
+    )
+    assert unknown.json()["code"] == "unknown_parameter", unknown.text
+    # With the key and nothing else wrong, the body is what is refused, in its own words.
+    admitted = api.client.post(path, content=body, headers={**headers, **api.auth("admin")})
+    assert admitted.status_code in (415, 422), admitted.text
+    assert admitted.json()["detail"].startswith(says), admitted.text
+    admin = api.auth("admin")
+    assert api.client.get(f"/api/v1/tickets/{code}", headers=admin).json()["version"] == 1
+
+
+def test_a_route_whose_body_is_optional_does_not_run_without_the_body_it_refused(
+    api: Api,
+) -> None:
+    """``POST …/supporters`` takes no body as a plain "me too": a body it refused must not be
+    read as none and count a supporter."""
+    code = api.submit()["code"]
+    for content_type, body, _ in WRONG_BODIES:
+        response = api.client.post(
+            f"/api/v1/reports/{code}/supporters",
+            content=body,
+            headers={"Content-Type": content_type},
+        )
+        assert response.status_code in (415, 422), response.text
+    assert api.client.get(f"/api/v1/reports/{code}").json()["supporters"] == 0
+
+
+def test_a_missing_reporter_token_is_named_before_the_body(api: Api) -> None:
+    code = api.submit()["code"]
+    response = api.client.post(
+        f"/api/v1/reports/{code}/dispute", content=b"hi", headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["params"]["field"] != "body", response.text

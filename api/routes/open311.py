@@ -487,6 +487,11 @@ _FORM_BODY = {
                             "places the request, when it names one kelurahan (Jl. Cideng Barat "
                             "12, Cideng)",
                         },
+                        "address_id": {
+                            "type": "string",
+                            "description": "not offered (the city has no address register): "
+                            "without lat and long or an address_string it is a 400",
+                        },
                         "description": {"type": "string", "maxLength": 4000},
                         "email": {"type": "string", "maxLength": 254},
                         "first_name": {"type": "string", "maxLength": 100},
@@ -596,11 +601,16 @@ def post_request(
     lat, lon = point(fields.get("lat"), fields.get("long"))
     notice = ""
     if lat is None and lon is None and fields.get("address_string"):
-        # GeoReport v2: lat & long, or address_string (address_id is not offered: no gazetteer)
+        # GeoReport v2: lat & long, or address_string (address_id is not offered: no register)
         placed = _placed(session, fields["address_string"])
         if placed is not None:
             lat, lon = placed.lat, placed.lon
             notice = f"placed in {placed.label} by its address_string"
+    if lat is None and lon is None and fields.get("address_id") and not notice:
+        raise RuleViolated(
+            f"address_id is not offered: this city has no address register. {_SEND_INSTEAD}",
+            params={"field": "address_id"},
+        )
     if lat is None or lon is None:
         raise RuleViolated(
             "lat and long are required, or an address_string that names one kelurahan: this "

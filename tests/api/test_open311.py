@@ -1044,3 +1044,20 @@ def test_lat_and_long_still_place_a_request_whatever_its_address_string(api: Api
         half = post(api, address_string="Cideng", **{missing: None})
         assert half.status_code == 400
         assert half.json()[0]["description"].startswith("lat and long are required")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_address_id_alone_is_the_spec_400_saying_the_city_has_no_address_ids(
+    api: Api, fmt: str
+) -> None:
+    before = _ticket_codes(api)
+    response = post(api, fmt, lat=None, long=None, address_id="JKT-0001234")
+    assert response.status_code == 400, response.text
+    assert _answer(response, fmt) == [
+        {
+            "code": "400",
+            "description": "address_id is not offered: this city has no address register. "
+            "Send lat and long, or an address_string that names its kelurahan",
+        }
+    ]
+    assert _ticket_codes(api) == before  # nothing written

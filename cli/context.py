@@ -83,6 +83,7 @@ __all__ = [
     "hanging",
     "mail_links_note",
     "now",
+    "print_line",
     "reported_errors",
     "settings",
     "show_table",
@@ -174,6 +175,12 @@ def _folds() -> bool:
     return console.is_terminal or bool(os.environ.get("COLUMNS"))
 
 
+def print_line(line: Text) -> None:
+    """``line`` on standard output, folded between words at the console's width in a terminal
+    (or with ``COLUMNS``), as ``hanging`` folds a field; piped, one line whatever its length."""
+    console.print(line, soft_wrap=not _folds())
+
+
 def hanging(value: object, indent: int, *, fold: bool = True) -> str:
     """``value`` as text (``visible``) whose every line after the first starts ``indent``
     spaces in: a line break a citizen or a member of staff typed, or one the terminal would
@@ -184,14 +191,24 @@ def hanging(value: object, indent: int, *, fold: bool = True) -> str:
     (not ``fold``: in a table cell, which ``show_table`` folds within its column)."""
     lines = visible(value).split("\n")
     if fold and _folds():
-        lines = folded(visible(value), max(console.width - indent, 20))
+        lines = folded(visible(value), max(console.width - indent, 10))
     return ("\n" + " " * indent).join(lines)
+
+
+#: The fewest cells a ``ticket show`` value has beside its label: a moment (``Mon 23 Nov 2026
+#: 09:00``, 21 cells) and a few words. A terminal narrower than the label and this puts each
+#: value under its label instead, as a table too narrow for its rows goes to one block a row.
+FIELD_ROOM = 24
 
 
 def field(label: str, value: object, *, fold: bool = True) -> str:
     """A ``label  value`` line of ``ticket show``; a value of several lines continues under
-    itself (``hanging``), so what follows its first line cannot pass for another field. Not
-    ``fold``: a value to copy whole (a file's path), left to the terminal."""
+    itself (``hanging``), so what follows its first line cannot pass for another field. In a
+    terminal under ``LABEL_WIDTH + 1 + FIELD_ROOM`` columns the label is a line of its own and
+    its value follows, two spaces in. Not ``fold``: a value to copy whole (a file's path),
+    left to the terminal."""
+    if _folds() and console.width - LABEL_WIDTH - 1 < FIELD_ROOM:
+        return f"{label}\n  {hanging(value, 2, fold=fold)}"
     return f"{label:{LABEL_WIDTH}} {hanging(value, LABEL_WIDTH + 1, fold=fold)}"
 
 

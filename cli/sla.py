@@ -16,6 +16,7 @@ from cli.context import (
     database,
     local,
     now,
+    print_line,
     reported_errors,
     settings,
     show_table,
@@ -82,7 +83,7 @@ def check(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9
     """Print a ticket's SLA timeline: timers, pauses, deadlines and escalation levels."""
     with reported_errors(), database().reading() as session:
         ticket = get_ticket(session, code)
-        console.print(Text(ticket.code, style="bold").append(f"  {ticket.state}", style=""))
+        print_line(Text(ticket.code, style="bold").append(f"  {ticket.state}", style=""))
         print_sla(session, ticket, now())
 
 

@@ -23,6 +23,7 @@ from cli.context import (
     local,
     now,
     output_failed,
+    print_line,
     print_rows,
     reported_errors,
     settings,
@@ -480,7 +481,7 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
         ticket = get_ticket(session, code)
         head = Text(ticket.code, style="bold")
         head.append(f"  {ticket.state}  (version {ticket.version})", style="")
-        console.print(head)
+        print_line(head)  # folded in a narrow terminal, as the fields below are
         fields = [
             ("category", f"{ticket.category.name_en} / {ticket.category.name_id}"),
             ("priority", ticket.priority),

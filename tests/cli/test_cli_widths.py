@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.context import UNIT
 from cli.main import app
 from engine.db import Database
 from engine.models import Ticket
@@ -169,6 +170,13 @@ def test_cli_every_table_keeps_codes_times_prefixes_emails_and_words_whole(
             width,
             over,
         )
+        # Above it (a tester's report: ``ticket show``'s first line, code, state and version,
+        # went past 30 columns, and so did ``submitted  Tue 01 Sep 2026 09:00``): a field's
+        # value folds under itself, or under its label when it has too little room beside it;
+        # only a unit longer than the line (the officer's e-mail) is left whole, alone.
+        head = shown.stdout[: shown.stdout.find("\ntimeline ") + 1]
+        over = [line for line in head.splitlines() if len(line) > width]
+        assert all(UNIT.fullmatch(line.strip()) for line in over), (width, over)
 
     # Piped, no terminal: one line a row, each starting with its first column's value.
     lines = piped.stdout.splitlines()

@@ -29,6 +29,9 @@ from engine import (
     Role,
     Settings,
     authenticate,
+    check_reporter_of,
+    check_sees_code,
+    check_supportable,
 )
 
 
@@ -201,9 +204,45 @@ def reporter_context(
     settings: SettingsDep,
 ) -> Context:
     """Who acts in a reporter's request: the citizen holding the token, now, in this request's
-    transaction (the engine checks the token against the ticket)."""
+    transaction (the engine checks the token against the ticket; ``ReporterOf`` before the
+    body)."""
     return Context(session, Actor.citizen(token), now, settings, storage)
+
+
+# The checks of the ticket in the path that come before the body. Each runs in a read
+# transaction of its own, closed before the body is read: a body read by a dependency is
+# awaited, and a write transaction opened before it would hold SQLite's write lock meanwhile,
+# with the handler threads the other writers wait in (the engine checks all this again in the
+# write, where it acts).
+
+
+def reporter_of(code: str, token: ReporterToken, request: Request) -> str:
+    """The reporter token of ticket ``code``, checked before the body is read: a wrong token
+    or an unknown code is answered (403/404), not the body's faults."""
+    with _transactions(request).read() as session:
+        check_reporter_of(session, code, token=token)
+    return token
+
+
+def key_in_reach(code: str, key: StaffKey, request: Request) -> KeyHolder:
+    """A staff key that sees ticket ``code`` (its agency and area, ``check_sees_code``),
+    checked before the body is read: a key that may not act there hears 403 (or 404, as for no
+    ticket), not what its body lacks."""
+    with _transactions(request).read() as session:
+        check_sees_code(session, key, code)
+    return key
+
+
+def supportable(code: str, request: Request) -> None:
+    """A "me too"'s ticket, checked before its body is read: an unknown code, or a report the
+    public may not see, is a 404 whatever the body."""
+    with _transactions(request).read() as session:
+        check_supportable(session, code)
 
 
 #: The reporter's context for ``engine.actions.execute`` (comment, dispute, rate).
 ReporterContext = Annotated[Context, Depends(reporter_context, scope="function")]
+#: The reporter token of the route's ticket, checked before the body.
+ReporterOf = Annotated[str, Depends(reporter_of)]
+#: A staff key that sees the route's ticket (transitions).
+KeyInReach = Annotated[KeyHolder, Depends(key_in_reach)]

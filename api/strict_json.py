@@ -34,6 +34,7 @@ from api.forms import (
     read_form_first,
 )
 from api.handlers import ThreadedRoute, on_thread_pool
+from engine.catalogue.spec import CATALOGUE_LIMIT
 from engine.errors import printable
 from engine.photos import too_large
 
@@ -177,7 +178,7 @@ YAML_MEDIA_TYPES = frozenset(
 
 
 #: The largest YAML body taken (the Jakarta catalogue is ~0.1 MB).
-YAML_LIMIT = 5 * 1024 * 1024
+YAML_LIMIT = CATALOGUE_LIMIT
 
 
 async def yaml_body(request: Request) -> str:

@@ -14,6 +14,7 @@ from cli.context import (
     console,
     database,
     err_console,
+    file_bytes,
     now,
     print_load_summary,
     print_rows,
@@ -27,7 +28,7 @@ from engine.areas import (
     list_areas,
     offices_by_area,
 )
-from engine.boundaries import BoundaryMapping, parse_level_words, parse_mapping
+from engine.boundaries import BOUNDARIES_LIMIT, BoundaryMapping, parse_level_words, parse_mapping
 from engine.models import AreaLevel
 from engine.routing import How, check_location
 
@@ -95,7 +96,7 @@ def import_(
     A file that leaves out active areas is refused unless --deactivate-missing is given."""
     with reported_errors():
         rules = _mapping(mapping, code, name, level, parent, levels)
-        data = file.read_bytes()
+        data = file_bytes(file, "file", limit=BOUNDARIES_LIMIT)
         moment = now()
         summary = changed_or_tried(
             lambda session: import_boundaries(

@@ -36,13 +36,14 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from cli.fields import as_typed
 from engine import environment, schema
+from engine.catalogue.spec import CATALOGUE_LIMIT
 from engine.catalogue.summary import LoadSummary
 from engine.db import Database, shown_url, sqlite_file
 from engine.errors import CatalogueError, CorruptHistory, DatabaseNotReady, TanggapError
 from engine.installation import home_dir
 from engine.models import Notification
 from engine.once import built_once
-from engine.photos import LocalMediaStorage
+from engine.photos import LocalMediaStorage, too_large
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ __all__ = [
     "err_console",
     "fail",
     "field",
+    "file_bytes",
     "hanging",
     "mail_links_note",
     "now",
@@ -201,15 +203,24 @@ def hanging(value: object, indent: int, *, fold: bool = True) -> str:
 FIELD_ROOM = 24
 
 
-def field(label: str, value: object, *, fold: bool = True) -> str:
+def field(label: str, value: object, *, whole: str = "", after: str = "") -> str:
     """A ``label  value`` line of ``ticket show``; a value of several lines continues under
     itself (``hanging``), so what follows its first line cannot pass for another field. In a
     terminal under ``LABEL_WIDTH + 1 + FIELD_ROOM`` columns the label is a line of its own and
-    its value follows, two spaces in. Not ``fold``: a value to copy whole (a file's path),
-    left to the terminal."""
-    if _folds() and console.width - LABEL_WIDTH - 1 < FIELD_ROOM:
-        return f"{label}\n  {hanging(value, 2, fold=fold)}"
-    return f"{label:{LABEL_WIDTH}} {hanging(value, LABEL_WIDTH + 1, fold=fold)}"
+    its value follows, two spaces in.
+
+    ``whole``: a part to copy whole (a file's path, which may hold spaces), never folded: in
+    a terminal on a line of its own under the value (and ``after``, the words that follow it
+    on a piped line); piped, the one line is ``value  whole after``."""
+    block = _folds() and console.width - LABEL_WIDTH - 1 < FIELD_ROOM
+    indent = 2 if block else LABEL_WIDTH + 1
+    if whole and _folds():
+        said = hanging(f"{value}{after}", indent) + "\n" + " " * indent + visible(whole)
+    elif whole:
+        said = hanging(f"{value}  {whole}{after}", indent)
+    else:
+        said = hanging(value, indent)
+    return f"{label}\n  {said}" if block else f"{label:{LABEL_WIDTH}} {said}"
 
 
 #: The engine names a field by its key (``staff_email``, the keys of ``engine.text.LIMITS``),
@@ -235,13 +246,28 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code=code)
 
 
+def file_bytes(path: Path, param: str, *, limit: int) -> bytes:
+    """The bytes of a file given on the command line as ``param``, at most ``limit``: a larger
+    one is refused in one line naming the parameter, read no further than one byte past the
+    limit, so a device or a pipe that never ends (``--photo /dev/zero``) is refused at once
+    instead of filling memory."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        size = path.stat().st_size if path.is_file() else None
+        raise typer.BadParameter(
+            too_large(str(path), limit=limit, size=size), param_hint=f"'{param}'"
+        )
+    return data
+
+
 def text_file(path: Path, param: str) -> str:
     """A YAML or JSON file given on the command line as ``param`` (the argument ``file``, the
-    option ``--mapping``), as text; a file that is not UTF-8 text is one line naming the
-    parameter, then the file, as click names them (``error: … Invalid value for 'file':
-    x.yaml is UTF-16 text; save it as UTF-8``)."""
+    option ``--mapping``), as text, at most ``CATALOGUE_LIMIT`` bytes (``file_bytes``); a file
+    that is not UTF-8 text is one line naming the parameter, then the file, as click names them
+    (``error: … Invalid value for 'file': x.yaml is UTF-16 text; save it as UTF-8``)."""
     hint = f"'{param}'"
-    raw = path.read_bytes()
+    raw = file_bytes(path, param, limit=CATALOGUE_LIMIT)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise typer.BadParameter(f"{path} is UTF-16 text; save it as UTF-8", param_hint=hint)
     if b"\x00" in raw[:8192]:

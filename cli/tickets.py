@@ -19,6 +19,7 @@ from cli.context import (
     database,
     err_console,
     field,
+    file_bytes,
     hanging,
     local,
     now,
@@ -48,7 +49,7 @@ from engine.lifecycle import (
 )
 from engine.models import Attachment, Priority, Ticket
 from engine.photo_containers import sniff
-from engine.photos import clean_photo, too_large
+from engine.photos import clean_photo
 from engine.queries import TicketFilter, list_tickets
 from engine.queries.public import photo_query, photos_once
 from engine.queries.tickets import AT_RISK_HOURS_MAX, DEFAULT_STATES, check_at_risk_hours
@@ -73,13 +74,8 @@ Photos = Annotated[
 
 def _read(photos: list[Path] | None) -> tuple[bytes, ...]:
     limit = settings().max_photo_bytes
-    for path in photos or ():
-        size = path.stat().st_size
-        if size > limit:  # refuse before reading a huge file into memory
-            raise typer.BadParameter(
-                too_large(str(path), limit=limit, size=size), param_hint="'--photo'"
-            )
-    read = tuple(path.read_bytes() for path in photos or ())
+    # Never more than the limit read into memory: a huge file, or a device that never ends.
+    read = tuple(file_bytes(path, "--photo", limit=limit) for path in photos or ())
     for path, data in zip(photos or (), read, strict=True):
         # the engine's words for a photo name no file: say which one, as the API does
         if sniff(data) is None:
@@ -431,9 +427,10 @@ def _publication(ticket: Ticket) -> str:
     return ""
 
 
-def _photo_lines(session: Session, ticket: Ticket) -> list[str]:
-    """One line a stored photo, oldest first, naming every event it was sent with (``#7, #12``:
-    the same proof sent with two resolutions is one file, listed once: ``photos_once``)."""
+def _photo_lines(session: Session, ticket: Ticket) -> list[tuple[str, str, str]]:
+    """A stored photo's words, its file's path and what follows it, oldest first, naming every
+    event it was sent with (``#7, #12``: the same proof sent with two resolutions is one file,
+    listed once: ``photos_once``)."""
     media = settings().media_dir
     rows = session.execute(
         photo_query(ticket.id).add_columns(Attachment.size, Attachment.hidden_at)
@@ -444,9 +441,12 @@ def _photo_lines(session: Session, ticket: Ticket) -> list[str]:
         seqs = ", ".join(f"#{seq}" for seq in dict.fromkeys(row.event_seq for row in sent))
         hidden = any(row.hidden_at for row in sent)
         lines.append(
-            f"{purposes:6} {seqs}  {photo.content_type} {photo.width}×{photo.height}, "
-            f"{sent[0].size} bytes  {media / photo.storage_key}"
-            + ("  [hidden from the public]" if hidden else "")
+            (
+                f"{purposes:6} {seqs}  {photo.content_type} {photo.width}×{photo.height}, "
+                f"{sent[0].size} bytes",
+                str(media / photo.storage_key),
+                "  [hidden from the public]" if hidden else "",
+            )
         )
     return lines
 
@@ -513,8 +513,11 @@ def show(code: Annotated[str, typer.Argument(help="ticket code, e.g. JKT-7K3M-9Q
         # The category's questions as the reporter answered them (the staff page shows them too).
         for answered in describe_answers(questions_of(ticket.category.questions), ticket.answers):
             console.print(field("answer", f"{answered.question_en}: {answered.text_en}"))
-        for line in _photo_lines(session, ticket) or ["none"]:
-            console.print(field("photos", line, fold=False))  # a path, copied whole
+        photos = _photo_lines(session, ticket)
+        for words, path, after in photos:
+            console.print(field("photos", words, whole=path, after=after))  # a path, copied whole
+        if not photos:
+            console.print(field("photos", "none"))
         allowed = (
             ", ".join(
                 t.value for t in allowed_triggers(ticket.state) if publication_allows(t, ticket)

@@ -37,6 +37,7 @@ from engine.actors import (
 )
 from engine.catalogue.lookup import get_agency
 from engine.codes import not_found
+from engine.db import VERSION_MAX
 from engine.errors import (
     ConfigurationError,
     Forbidden,
@@ -201,6 +202,13 @@ class _Step:
         *,
         related: Sequence[str] = (),
     ) -> None:
+        if expected_version is not None and not 1 <= expected_version <= VERSION_MAX:
+            raise RuleViolated(
+                f"expected_version must be a ticket's version, a whole number from 1 to "
+                f"{VERSION_MAX:,}",
+                key="invalid_request",
+                params={"field": "expected_version", "limit": VERSION_MAX},
+            )
         self.session = session
         self.ticket: Ticket = get_ticket(session, code)
         ticket = self.ticket

@@ -29,6 +29,7 @@ from shapely.geometry import shape as from_geojson
 from engine.catalogue.yaml_errors import read_yaml
 from engine.errors import CatalogueError, RuleViolated
 from engine.models import AreaLevel
+from engine.photos import too_large
 from engine.text import LIMITS, clean_text, code_key
 
 #: Level words of Indonesian boundary files, and Tanggap's own, understood without a mapping.
@@ -167,12 +168,20 @@ class CheckedFile:
     broken: frozenset[str]
 
 
+#: The largest boundaries file taken, in bytes: Jakarta's kelurahan are 0.8 MB; a province's
+#: are tens of MB. The command line reads no further than one byte past it.
+BOUNDARIES_LIMIT = 100 * 1024 * 1024
+
+
 def check_boundaries(
     data: bytes, mapping: BoundaryMapping, *, source: str, repair: bool = True
 ) -> CheckedFile:
     """Parse the file and check each feature, listing the problems rather than raising for
     them, so a caller can add its own checks of the sound features and report all at once.
-    ``CatalogueError`` when the file as a whole is unusable (not JSON, not a collection)."""
+    ``CatalogueError`` when the file as a whole is unusable (larger than ``BOUNDARIES_LIMIT``,
+    not JSON, not a collection)."""
+    if len(data) > BOUNDARIES_LIMIT:
+        raise CatalogueError(too_large(source, limit=BOUNDARIES_LIMIT, size=len(data)))
     try:
         document = json.loads(data)
     except UnicodeDecodeError as exc:

@@ -49,6 +49,11 @@ _WRITER_WAIT_S = 30.0
 #: row" before any query, which would otherwise fail differently on each database.
 ROW_ID_MAX = 2**63 - 1
 
+#: The largest ticket version: ``tickets.version`` is an INTEGER, 32 bits signed on PostgreSQL.
+#: An expected version outside 1 .. VERSION_MAX is no version a ticket can have: refused as
+#: such (``engine.actions``), never echoed back in a conflict as a 309-digit number.
+VERSION_MAX = 2**31 - 1
+
 
 def is_row_id(value: int) -> bool:
     """Whether ``value`` can be a row's id (checked before it goes into a query)."""

@@ -443,6 +443,13 @@ def check_sees(
     check_reach(session, holder.actor, ticket)
 
 
+def check_sees_code(session: Session, holder: KeyHolder, code: str) -> None:
+    """``check_sees`` for the ticket ``code`` names (``TicketNotFound`` when there is none):
+    the API asks it before it reads a request's body, so a key that may not act on the ticket
+    hears that (403, or 404 as for no ticket), not what its body lacks."""
+    check_sees(session, holder, get_ticket(session, code), typed=code)
+
+
 def _check_target_seen(session: Session, holder: KeyHolder, code: object) -> None:
     """A duplicate target the key may not see is answered as one that does not exist: the
     merge would write on another office's ticket, and a refusal naming its state would tell

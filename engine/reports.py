@@ -407,6 +407,21 @@ def _reporter_ticket(session: Session, code: str, token: str) -> Ticket:
     return ticket
 
 
+def check_reporter_of(session: Session, code: str, *, token: str) -> None:
+    """Whether ``token`` is the reporter token of ticket ``code``, as every reporter action
+    checks it: ``TicketNotFound`` for an unknown code (or a wrong token on a report the
+    public may not see), ``Forbidden`` for a wrong token. The API asks it before it reads a
+    request's body, so a caller without the right token hears that, not what its body lacks."""
+    _reporter_ticket(session, code, token)
+
+
+def check_supportable(session: Session, code: str) -> None:
+    """``TicketNotFound`` unless ``code`` names a report the public sees, the first thing a
+    "me too" (``support``) checks of its ticket; the API asks it before it reads the body."""
+    if not visibility.published(get_ticket(session, code)):
+        raise TicketNotFound(not_found(code))
+
+
 def reporter_view(session: Session, code: str, *, token: str, now: datetime) -> ReporterView:
     ticket = _reporter_ticket(session, code, token)
     rows = session.execute(

@@ -17,9 +17,11 @@ from api.deps import (
     PhasesDep,
     ReadSessionDep,
     ReporterContext,
+    ReporterOf,
     ReporterToken,
     SessionDep,
     SettingsDep,
+    supportable,
 )
 from api.errors import REPORT_FIELDS, invalid, request_fields
 from api.query import GIVEN, INSTANT, STATES, WHOLE
@@ -359,7 +361,9 @@ TOO_MANY: dict[int | str, dict[str, Any]] = {
     dependencies=FOLLOW_UP_LIMIT,
     responses=TOO_MANY,
 )
-def dispute(code: str, body: DisputeCreate, reporter: ReporterContext) -> ReportRead:
+def dispute(
+    code: str, _token: ReporterOf, body: DisputeCreate, reporter: ReporterContext
+) -> ReportRead:
     """The fix did not hold: reopen within the dispute window (a reason is required)."""
     command = Reopen(code=code, note=body.reason, expected_version=body.expected_version)
     with citizen_words(Trigger.REOPEN, DISPUTE_FIELDS, reporter):
@@ -373,7 +377,9 @@ def dispute(code: str, body: DisputeCreate, reporter: ReporterContext) -> Report
     dependencies=FOLLOW_UP_LIMIT,
     responses=TOO_MANY,
 )
-def appeal(code: str, body: AppealCreate, reporter: ReporterContext) -> ReportRead:
+def appeal(
+    code: str, _token: ReporterOf, body: AppealCreate, reporter: ReporterContext
+) -> ReportRead:
     """The report should not have been rejected: within the dispute window counted from the
     rejection, the reporter appeals with a reason. The report goes back to verification (state
     submitted, its SLA clocks started again), and the agency gets the reason by mail."""
@@ -398,6 +404,10 @@ async def _comment_body(
 )
 def add_comment(
     code: str,
+    # The token before the body: whoever may not comment here hears that, not what their body
+    # lacks; the request's write transaction after it (``api.deps``: never held while a body
+    # is read).
+    _token: ReporterOf,
     parsed: Annotated[tuple[CommentCreate, list[bytes]], Depends(_comment_body)],
     reporter: ReporterContext,
 ) -> ReportRead:
@@ -421,7 +431,9 @@ def add_comment(
     dependencies=FOLLOW_UP_LIMIT,
     responses=TOO_MANY,
 )
-def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) -> ReporterRead:
+def rate_resolution(
+    code: str, _token: ReporterOf, body: RatingCreate, reporter: ReporterContext
+) -> ReporterRead:
     """The reporter rates the resolution 1–5 (a later rating replaces the earlier one)."""
     command = Rate(
         code=code, rating=body.rating, note=body.note, expected_version=body.expected_version
@@ -436,7 +448,7 @@ def rate_resolution(code: str, body: RatingCreate, reporter: ReporterContext) ->
 @router.post(
     "/reports/{code}/supporters",
     response_model=SupportRead,
-    dependencies=[Depends(limit_supports)],
+    dependencies=[Depends(limit_supports), Depends(supportable)],
 )
 def me_too(
     code: str,
@@ -481,8 +493,8 @@ def me_too(
 @router.post("/reports/{code}/subscriptions", response_model=ReporterRead)
 def follow(
     code: str,
+    token: ReporterOf,
     body: SubscriptionCreate,
-    token: ReporterToken,
     session: SessionDep,
     now: NowDep,
     settings: SettingsDep,
@@ -506,7 +518,7 @@ def follow(
 def unfollow(
     code: str,
     email: str,
-    token: ReporterToken,
+    token: ReporterOf,
     session: SessionDep,
     now: NowDep,
     settings: SettingsDep,

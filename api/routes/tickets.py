@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from api.deps import (
+    KeyInReach,
     NowDep,
     ReadSessionDep,
     SessionDep,
@@ -59,6 +60,7 @@ from engine import (
     ticket_detail,
     worklist,
 )
+from engine.db import VERSION_MAX
 from engine.errors import shown
 from engine.instants import given_instant
 from engine.keys import may_fire
@@ -229,7 +231,14 @@ def _if_match(value: str | None) -> int | None:
             key="invalid_request",
             params={"field": "If-Match"},
         )
-    return int(text[1:])
+    version = int(text[1:])
+    if version > VERSION_MAX:  # no ticket's: refused, not echoed back in a 409
+        raise RuleViolated(
+            f"If-Match names no version a ticket can have (at most v{VERSION_MAX})",
+            key="invalid_request",
+            params={"field": "If-Match"},
+        )
+    return version
 
 
 def _expected_version(in_body: int | None, in_header: int | None) -> int | None:
@@ -269,8 +278,9 @@ async def _transition_body(
 )
 def transition(
     code: str,
-    # The key before the body: whoever may not act here hears that, not what their body lacks.
-    key: StaffKey,
+    # The key, and whether it sees the ticket, before the body: whoever may not act here hears
+    # that, not what their body lacks.
+    key: KeyInReach,
     parsed: Annotated[tuple[TransitionCreate, list[bytes]], Depends(_transition_body)],
     session: SessionDep,
     storage: StorageDep,

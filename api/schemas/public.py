@@ -34,6 +34,7 @@ from engine import (
     Submitted,
     Supported,
 )
+from engine.db import VERSION_MAX
 from engine.text import LIMITS, as_number_text
 
 
@@ -456,14 +457,14 @@ class DisputeCreate(_In):
     reason: str = Field(
         max_length=LIMITS["note"]
     )  # blank: the engine says a dispute needs a reason
-    expected_version: Whole | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1, le=VERSION_MAX)
 
 
 class AppealCreate(_In):
     reason: str = Field(
         max_length=LIMITS["note"]
     )  # blank: the engine says an appeal needs a reason
-    expected_version: Whole | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1, le=VERSION_MAX)
 
 
 class CommentCreate(_In):
@@ -471,13 +472,13 @@ class CommentCreate(_In):
     photos: list[Base64Photo] = Field(
         default=[], max_length=5, description="photos, base64-encoded JPEG/PNG/WebP"
     )
-    expected_version: Whole | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1, le=VERSION_MAX)
 
 
 class RatingCreate(_In):
     rating: Whole = Field(ge=1, le=5, description="1 (bad) to 5 (good)")
     note: str | None = Field(default=None, max_length=LIMITS["note"])
-    expected_version: Whole | None = Field(default=None, ge=1)
+    expected_version: Whole | None = Field(default=None, ge=1, le=VERSION_MAX)
 
 
 class SupportRead(ReportRead):

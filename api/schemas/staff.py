@@ -35,6 +35,7 @@ from engine import (
     TimerView,
     WorkItem,
 )
+from engine.db import VERSION_MAX
 from engine.keys import acts_as
 from engine.models import ApiKey, Priority
 from engine.queries.staff import StaffPhoto
@@ -322,7 +323,10 @@ _PUBLIC_DEFAULT = (
 class TransitionCreate(_In):
     trigger: UserTrigger
     expected_version: Whole | None = Field(
-        default=None, ge=1, description="required here or as If-Match: the version you read"
+        default=None,
+        ge=1,
+        le=VERSION_MAX,
+        description="required here or as If-Match: the version you read",
     )
     note: str | None = Field(default=None, max_length=LIMITS["note"])
     public: Flag | None = Field(default=None, description=_PUBLIC_DEFAULT)

@@ -679,6 +679,11 @@ def _raw_duplicates(data: dict[Any, Any]) -> list[tuple[Loc, str]]:
     return problems
 
 
+#: The largest catalogue file taken, in bytes (the city's is ~60 kB): by the API's upload and
+#: the command line's ``config load`` alike, read no further than one byte past it.
+CATALOGUE_LIMIT = 5 * 1024 * 1024
+
+
 def parse_catalogue(
     text: str,
     *,

@@ -161,3 +161,85 @@ def test_a_missing_reporter_token_is_named_before_the_body(api: Api) -> None:
     )
     assert response.status_code == 422, response.text
     assert response.json()["params"]["field"] != "body", response.text
+
+
+#: Bodies a reporter's route refuses, in each way (none of them says what the token lacks).
+REPORTER_BODIES = [
+    *WRONG_BODIES,
+    ("application/json", b"{}", "reason is required"),  # valid JSON, a field missing
+]
+
+#: Each reporter route that takes a body, and the method it takes it by.
+REPORTER_ROUTES = ["dispute", "appeal", "comments", "rating", "subscriptions"]
+
+
+@pytest.mark.parametrize("route", REPORTER_ROUTES)
+@pytest.mark.parametrize(("content_type", "body", "says"), REPORTER_BODIES)
+def test_the_reporter_token_and_the_code_are_checked_before_the_body(
+    api: Api, route: str, content_type: str, body: bytes, says: str
+) -> None:
+    """A tester's report: a wrong reporter token with a broken body was told "the request
+    body is not valid JSON" (422), and an unknown code the same, where the same request with a
+    good body was a 403 or a 404. What the token and the code say comes first."""
+    code = api.submit()["code"]
+    headers = {"Content-Type": content_type}
+    wrong = api.client.post(
+        f"/api/v1/reports/{code}/{route}",
+        content=body,
+        headers={**headers, "X-Reporter-Token": "not-the-token"},
+    )
+    assert (wrong.status_code, wrong.json()["detail"]) == (
+        403,
+        "the reporter token does not match this report",
+    ), wrong.text
+    unknown = api.client.post(
+        f"/api/v1/reports/JKT-0000-0000/{route}",
+        content=body,
+        headers={**headers, "X-Reporter-Token": api.tokens[code]},
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "ticket_not_found"), unknown.text
+    # The right token on the right code: the body is what is refused.
+    right = api.client.post(
+        f"/api/v1/reports/{code}/{route}",
+        content=body,
+        headers={**headers, "X-Reporter-Token": api.tokens[code]},
+    )
+    assert right.status_code in (415, 422), right.text
+    assert api.client.get(f"/api/v1/reports/{code}").json()["timeline"][-1]["action"] == "submit"
+
+
+@pytest.mark.parametrize(("content_type", "body", "says"), WRONG_BODIES)
+def test_a_key_that_does_not_see_the_ticket_is_told_so_before_the_body(
+    api: Api, content_type: str, body: bytes, says: str
+) -> None:
+    """A tester's report: a DISHUB key on another agency's ticket, with a broken body, was told
+    about the body (422/415); with a good one it was a 403 'belongs to another agency'. So was
+    an unknown code (422, not 404)."""
+    code = api.submit()["code"]  # a traffic jam at Monas: DISHUB's, in Kecamatan Gambir
+    headers = {"Content-Type": content_type}
+    path = f"/api/v1/tickets/{code}/transitions"
+    for who, words in [
+        ("outsider", f"ticket {code} belongs to another agency"),
+        ("menteng_only", f"ticket {code} lies outside this key's area"),
+    ]:
+        refused = api.client.post(path, content=body, headers={**headers, **api.auth(who)})
+        assert (refused.status_code, refused.json()["detail"]) == (403, words), refused.text
+    unknown = api.client.post(
+        "/api/v1/tickets/JKT-0000-0000/transitions",
+        content=body,
+        headers={**headers, **api.auth("staff")},
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "ticket_not_found"), unknown.text
+    admitted = api.client.post(path, content=body, headers={**headers, **api.auth("staff")})
+    assert admitted.status_code in (415, 422), admitted.text
+    assert admitted.json()["detail"].startswith(says), admitted.text
+
+
+def test_a_me_too_on_an_unknown_code_is_a_404_whatever_its_body(api: Api) -> None:
+    for content_type, body, _ in WRONG_BODIES:
+        response = api.client.post(
+            "/api/v1/reports/JKT-0000-0000/supporters",
+            content=body,
+            headers={"Content-Type": content_type},
+        )
+        assert (response.status_code, response.json()["code"]) == (404, "ticket_not_found")

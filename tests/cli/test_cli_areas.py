@@ -690,3 +690,33 @@ def test_cli_areas_import_of_a_file_that_only_adds_needs_no_option(
         "refused as outside every service area): 31.71.01.1099 \"Kelurahan [red]Baru' "
         'Sekali[/red]". If the file is meant to replace it, import it with --deactivate-missing'
     ) in again
+
+
+@pytest.mark.parametrize(
+    ("args", "limit"),
+    [
+        (["config", "load", "/dev/zero"], "'file': /dev/zero is larger than the limit of 5 MB"),
+        (["areas", "import", "/dev/zero"], "'file': /dev/zero is larger than the limit of 100 MB"),
+        (
+            ["areas", "import", "{good}", "--mapping", "/dev/zero"],
+            "'--mapping': /dev/zero is larger than the limit of 5 MB",
+        ),
+        (
+            ["ticket", "submit", "--category", "traffic_jam", "--description", "macet",
+             "--lat", "-6.1754", "--lon", "106.8272", "--photo", "/dev/zero"],
+            "'--photo': /dev/zero is larger than the limit of 8 MB",
+        ),
+    ],
+)  # fmt: skip
+def test_cli_a_file_that_never_ends_is_refused_at_its_limit(
+    tanggap: CliRunner, tmp_path: Path, args: list[str], limit: str
+) -> None:
+    """A tester's report: ``ticket submit --photo /dev/zero`` never returned (1.75 GB read, then
+    "unexpected MemoryError"); a regular file's size was checked, a device's was not. Every file
+    the command line reads is read no further than one byte past its limit."""
+    good = tmp_path / "good.geojson"
+    good.write_text(GEOJSON)
+    argv = [part.format(good=good) for part in args]
+    result = tanggap.invoke(app, argv, prog_name="tanggap")
+    assert result.exit_code == 2, result.output
+    assert limit in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr

@@ -112,6 +112,28 @@ def test_cli_unknown_action_one_line_error_lists_known(
     assert "unknown action 'teleport'" in result.output and "verify" in result.output
 
 
+@pytest.mark.parametrize("version", ["2147483648", "1" + "0" * 30])
+def test_cli_a_version_no_ticket_can_have_is_refused_as_such(
+    tanggap: CliRunner, database: Database, committed: list[str], version: str
+) -> None:
+    """The engine's rule (the API's too): not echoed back in a conflict as a 31-digit number."""
+    out = run(
+        tanggap, "ticket", "submit", "--category", "traffic_jam", "--description", "macet",
+        "--lat", "-6.1754", "--lon", "106.8272",
+    )  # fmt: skip
+    code = re.search(r"(JKT-\S+):", out).group(1)  # type: ignore[union-attr]
+    committed.append(code)
+    officer = f"officer-{uuid.uuid4().hex[:8]}@tanggap.example"
+    run(tanggap, "staff", "add", officer, "--name", "Budi Santoso", "--agency", "DISHUB")
+    result = tanggap.invoke(
+        app, ["ticket", "act", code, "verify", "--as", officer, "--version", version]
+    )
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: --version must be a ticket's version, a whole number from 1 to 2,147,483,647\n",
+    ), result.output
+
+
 def test_cli_show_unknown_ticket_is_clear(tanggap: CliRunner) -> None:
     result = tanggap.invoke(app, ["ticket", "show", "JKT-0000-0000"])
     assert result.exit_code == 2

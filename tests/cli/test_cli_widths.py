@@ -197,3 +197,45 @@ def test_cli_every_table_keeps_codes_times_prefixes_emails_and_words_whole(
             assert set(prefixes) <= set(_run(database, str(width), *argv).stdout.split())
     if command[:2] in (("keys", "list"), ("staff", "list"), ("ticket", "show")):
         assert {officer, f"<{officer}>"} & values, piped.stdout  # one word: checked above
+
+
+def test_cli_ticket_show_folds_a_photos_words_and_keeps_its_path_whole(
+    database: Database, tmp_path: Path, committed: list[str]
+) -> None:
+    """A tester's report: ``ticket show``'s photos line (``report #1  image/jpeg 640×480, 5425
+    bytes  media/…/x.jpg``) was never folded, 141 columns at COLUMNS=40. Its words fold as any
+    field's; the file's path, copied whole (it may hold spaces), goes on a line of its own."""
+    from PIL import Image
+
+    photo = tmp_path / "bukti.jpg"
+    Image.new("RGB", (640, 480), "gray").save(photo)
+    media = tmp_path / "media dir"  # a space: the path is still one line, whole
+    env = {**os.environ, "TANGGAP_DATABASE_URL": database.url, "TANGGAP_MEDIA_DIR": str(media)}
+    env.pop("COLUMNS", None)
+    submitted = subprocess.run(
+        [sys.executable, "-m", "cli.main", "ticket", "submit", "--category", "traffic_jam",
+         "--description", "Macet", "--lat", "-6.1754", "--lon", "106.8272", "--photo", str(photo)],
+        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert submitted.returncode == 0, submitted
+    code = re.search(r"(JKT-\S+):", submitted.stdout).group(1)  # type: ignore[union-attr]
+    committed.append(code)
+    piped = subprocess.run(
+        [sys.executable, "-m", "cli.main", "ticket", "show", code],
+        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    (line,) = [line for line in piped.stdout.splitlines() if line.startswith("photos")]
+    path = line.split("bytes  ", 1)[1]
+    assert path.startswith(str(media)) and path.endswith(".jpg"), line
+    assert line.startswith("photos     report #1  image/jpeg 640×480, "), line
+    for width in (30, 40, 80):
+        shown = subprocess.run(
+            [sys.executable, "-m", "cli.main", "ticket", "show", code],
+            env={**env, "COLUMNS": str(width)}, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+        )  # fmt: skip
+        lines = shown.stdout.splitlines()
+        assert any(line.strip() == path for line in lines), (width, shown.stdout)
+        head = lines[: next(i for i, line in enumerate(lines) if line.startswith("timeline "))]
+        over = [line for line in head if len(line) > width and line.strip() != path]
+        assert not over, (width, over)

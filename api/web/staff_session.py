@@ -189,6 +189,26 @@ def sign_in_page(
     )
 
 
+#: Host names a browser treats as a secure origin over plain http (the W3C's "potentially
+#: trustworthy" loopback): a ``Secure`` cookie set there is kept.
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def keeps_secure_cookies(request: Request, settings: Settings) -> bool:
+    """Whether the browser that sent ``request`` keeps the ``Secure`` sign-in cookie: it came
+    over HTTPS (as uvicorn reads the request, proxy headers from a trusted proxy included), or
+    to a loopback name, or the city's public address is HTTPS (a proxy elsewhere terminates
+    it). Otherwise — plain http to a network address — the browser would drop the cookie and
+    the sign-in would silently not hold: the page says why instead."""
+    host = (request.url.hostname or "").lower()
+    return (
+        request.url.scheme == "https"
+        or host in _LOOPBACK
+        or host.endswith(".localhost")
+        or settings.public_base_url.lower().startswith("https://")
+    )
+
+
 @router.post("/staff/sign-in")
 def sign_in_post(
     request: Request,
@@ -234,6 +254,8 @@ def sign_in_post(
         return refused("staff.sign_in_client", 403)
     except Forbidden:
         return refused("staff.sign_in_wrong", 401)
+    if not keeps_secure_cookies(request, settings):
+        return refused("staff.sign_in_needs_https", 400)
     if settings.session_secret is None:
         log.warning("TANGGAP_SESSION_SECRET is not set: sign-ins end when this process stops")
     response = RedirectResponse(local_path(next), status_code=303)

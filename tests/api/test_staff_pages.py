@@ -53,6 +53,39 @@ def test_worklist_needs_a_sign_in_and_the_cookie_never_holds_the_key(
     assert page.status_code == 200 and "Signed in as staff (staff)" in page.text
 
 
+@pytest.mark.parametrize(
+    ("origin", "public", "kept"),
+    [
+        ("http://192.168.1.20:8000", "http://127.0.0.1:8000", False),
+        ("http://tanggap.kantor.local", "http://127.0.0.1:8000", False),
+        ("http://localhost:8000", "http://127.0.0.1:8000", True),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000", True),
+        ("http://[::1]:8000", "http://127.0.0.1:8000", True),
+        ("https://tanggap.kantor.local", "http://127.0.0.1:8000", True),
+        # a proxy on another host ends the HTTPS: the city's address says it is
+        ("http://192.168.1.20:8000", "https://lapor.jakarta.go.id", True),
+    ],
+)
+def test_a_sign_in_the_browser_would_drop_says_why_instead_of_silently_failing(
+    api: Api, origin: str, public: str, kept: bool
+) -> None:
+    """A tester's report: served on a network address over plain http, a sign-in 'worked' and
+    the next page asked to sign in again (the cookie is Secure; the browser drops it). The page
+    says that sign-ins need HTTPS there, and sets no cookie."""
+    api.app.state.settings = api.app.state.settings.model_copy(update={"public_base_url": public})
+    web = TestClient(api.app, base_url=origin, follow_redirects=False)
+    web.headers["Origin"] = origin
+    response = web.post("/staff/sign-in?lang=en", data={"key": api.keys["staff"]})
+    if kept:
+        assert response.status_code == 303, response.text
+        assert "Secure" in response.headers["set-cookie"]
+    else:
+        assert response.status_code == 400, response.text
+        assert "tanggap_staff" not in response.headers.get("set-cookie", "")
+        assert "keeps a staff sign-in only over HTTPS" in response.text
+        assert "TANGGAP_PUBLIC_BASE_URL" in response.text
+
+
 def test_revoking_the_key_ends_the_sign_in(web: TestClient, api: Api) -> None:
     sign_in(web, api)
     prefix = api.keys["staff"].split("_")[1]

@@ -238,8 +238,16 @@ def _one(question: QuestionSpec, raw: object, *, typed: bool, now: datetime) -> 
     def refused(message: str) -> RuleViolated:
         return RuleViolated(message, key="invalid_answer", params=params)
 
+    if raw is None:  # JSON's null: no answer, as an answer left out (a required one says so)
+        return None
     low, high = question.bounds
     between = f"between {shown_bound(low)} and {shown_bound(high)}"
+    keys = [v.key for v in question.values]
+    # What a value of the wrong kind (a flag, an object) is told: what the question takes.
+    takes = {
+        Datatype.SINGLEVALUELIST: f"must be one of {', '.join(keys)}",
+        Datatype.MULTIVALUELIST: f"must be among {', '.join(keys)}",
+    }.get(question.datatype, "must be text")
     if question.datatype is Datatype.NUMBER:
         params.update(min=low, max=high)
         if typed or not isinstance(raw, str | list | tuple):
@@ -248,21 +256,20 @@ def _one(question: QuestionSpec, raw: object, *, typed: bool, now: datetime) -> 
                 raise refused(f"{name} must be a number {between}")
             number = float(raw)
             refuse_number(name, number, low, high, key="invalid_answer", params=params)
-            return number
+            return number + 0.0  # -0 is 0
     elif isinstance(raw, bool):
-        raise refused(f"{name} must be text")
+        raise refused(f"{name} {takes}")
     elif isinstance(raw, int | float):
         raw = repr(raw)  # JSON's number for a text question: its digits are the text
     if not isinstance(raw, str | list | tuple):
-        raise refused(f"{name} must be text")  # an object (JSON's {}) is no answer's value
+        raise refused(f"{name} {takes}")  # an object (JSON's {}) is no answer's value
     values = [raw] if isinstance(raw, str) else list(raw)
     if not all(isinstance(v, str) for v in values):
-        raise refused(f"{name} must be text")
+        raise refused(f"{name} {takes}")
     values = [v.strip() for v in values if v.strip()]
     if not values:
         return None
     if question.datatype is Datatype.MULTIVALUELIST:
-        keys = [v.key for v in question.values]
         if len(values) > _MAX_VALUES:
             raise refused(f"{name} names more than {_MAX_VALUES} values")
         if any(v not in keys for v in values):
@@ -272,7 +279,6 @@ def _one(question: QuestionSpec, raw: object, *, typed: bool, now: datetime) -> 
         raise refused(f"{name} takes one value")
     (value,) = values
     if question.datatype is Datatype.SINGLEVALUELIST:
-        keys = [v.key for v in question.values]
         if value not in keys:
             raise refused(f"{name} must be one of {', '.join(keys)}")
         return value

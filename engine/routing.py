@@ -324,6 +324,7 @@ def place(
 ) -> Placement:
     """Where the point lands and why; ``OutsideServiceArea`` when nowhere within tolerance."""
     check_location(lat, lon)
+    lat, lon = lat + 0.0, lon + 0.0  # -0 is 0: never "location -0.00000, …"
     index = area_index(session)
     found = index.place(lat, lon, tolerance_m=tolerance_m)
     if found is None:

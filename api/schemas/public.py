@@ -106,6 +106,7 @@ AnswerValue = (
     # text"; left out of the documented schema, which says what is accepted.
     | SkipJsonSchema[Annotated[list[Any], Field(max_length=50)]]
     | SkipJsonSchema[dict[str, Any]]
+    | SkipJsonSchema[None]  # JSON's null: no answer (``engine.questions``)
 )
 Answers = Annotated[
     dict[Annotated[str, Field(min_length=1, max_length=40)], AnswerValue],

@@ -261,3 +261,17 @@ def test_open311_form_encoded_unescaped_bytes_are_read_as_utf8(api: Api) -> None
     assert refused.json() == [
         {"code": 400, "description": "description is not valid text (broken encoding at 10)"}
     ]
+
+
+@pytest.mark.parametrize("door", ["/api/v1/reports", "/api/v1/tickets"])
+def test_a_null_answer_is_no_answer(api: Api, door: str) -> None:
+    """A tester's report: ``"water_depth": null`` was refused as "answers[water_depth] must be
+    text" (a form's spelling, and the wrong kind). JSON's null is no answer, as one left out."""
+    staff = api.auth("staff")
+    headers = {"Content-Type": "application/json", **(staff if "tickets" in door else {})}
+    body = "{" + _FLOOD + ', "answers": {"water_trend": "rising", "water_depth": null}}'
+    created = api.client.post(door, content=body, headers=headers)
+    assert created.status_code == 201, created.text
+    code = created.json()["code"]
+    detail = api.client.get(f"/api/v1/tickets/{code}", headers=api.auth("admin")).json()
+    assert [a["code"] for a in detail["answers"]] == ["water_trend"], detail

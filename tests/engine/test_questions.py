@@ -298,8 +298,30 @@ def test_json_numbers_and_text_answers_as_sent() -> None:
         "water_trend": "rising",
         "hazards": ["near_school"],
     }
-    with pytest.raises(RuleViolated, match="answer to 'water_trend' must be text"):
-        check_answers(QUESTIONS, {"water_trend": True}, now=NOW, typed=True)
+    # A value of the wrong kind is told what the question takes (a tester's report: a single
+    # choice said "must be text").
+    for wrong in (True, {"a": 1}, [1]):
+        with pytest.raises(RuleViolated) as refused:
+            check_answers(QUESTIONS, {"water_trend": wrong}, now=NOW, typed=True)  # type: ignore[dict-item]
+        assert refused.value.message.startswith("answer to 'water_trend' must be one of rising")
+    with pytest.raises(RuleViolated) as refused:
+        check_answers(QUESTIONS, {"hazards": True}, now=NOW, typed=True)
+    assert (
+        refused.value.message
+        == "answer to 'hazards' must be among motorbikes_fall, water_filled, near_school"
+    )
+
+
+def test_a_json_null_answer_is_no_answer_and_minus_zero_is_zero() -> None:
+    """A tester's report: ``"water_depth": null`` was refused as "answers[water_depth] must be
+    text", and ``-0.0`` was stored as -0.0."""
+    answers = {"water_depth": None, "water_trend": None, "hazards": None}
+    assert check_answers(QUESTIONS, answers, now=NOW, typed=True) == {}  # type: ignore[arg-type]
+    assert check_answers(QUESTIONS, {"water_depth": -0.0}, now=NOW, typed=True) == {
+        "water_depth": 0.0
+    }
+    (stored,) = check_answers(QUESTIONS, {"water_depth": -0.0}, now=NOW, typed=True).values()
+    assert str(stored) == "0.0"
 
 
 @pytest.mark.parametrize(
@@ -322,11 +344,13 @@ def test_datetime_answer_never_lies_in_the_future(since: str, taken: bool) -> No
 
 
 @pytest.mark.parametrize("given", [{"key": "rising"}, [1, 2], [{"a": 1}]])
-def test_an_object_or_non_text_list_for_a_list_question_must_be_text(given: object) -> None:
+def test_an_object_or_non_text_list_for_a_list_question_is_told_its_values(given: object) -> None:
     """An object's keys were read as the answer's values ({"key": "rising"} as ["key"])."""
     with pytest.raises(RuleViolated) as refused:
         check_answers(QUESTIONS, {"water_trend": given}, now=NOW, typed=True)
-    assert refused.value.message == "answer to 'water_trend' must be text"
+    assert (
+        refused.value.message == "answer to 'water_trend' must be one of rising, steady, receding"
+    )
     assert refused.value.params == {"field": "answers", "question": "water_trend"}
 
 

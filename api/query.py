@@ -120,10 +120,16 @@ async def known_only(request: Request) -> None:
     if not isinstance(route, APIRoute) or not request.query_params:
         return
     taken = _taken_by(route)
-    unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in taken]
+    given = request.query_params
+    unknown = [
+        name
+        for name in dict.fromkeys(given.keys())
+        # a stray "?=" or "&=&" (no name, no value) is nothing sent, as "&&" is
+        if name not in taken and (name or any(v.strip() for v in given.getlist(name)))
+    ]
     if not unknown:
         return
-    names = [printable(name, 40) for name in unknown]
+    names = [printable(name, 40) if name else "a value with no parameter name" for name in unknown]
     known = sorted(taken)
     takes = f"it takes {', '.join(known)}" if known else "it takes none"
     what = "is not a query parameter" if len(names) == 1 else "are not query parameters"

@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -296,6 +297,20 @@ def refuse_faulty_body(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
+def given_only(query: bytes) -> bytes:
+    """``query`` without its blank parameters: ``?limit=``, ``?since=%20`` and a stray ``?=``
+    are not sent, on every route (Open311's rule, "an empty parameter means absent", which a
+    form's empty field or a client's template sends), not a 422 on some and absent on others."""
+    kept = []
+    for part in query.split(b"&"):
+        _name, equals, value = part.partition(b"=")
+        if equals and unquote_plus(value.decode("latin-1")).strip():
+            kept.append(part)
+        elif not equals and part:
+            kept.append(part)  # a name alone (``?overdue``): the route says what it makes of it
+    return b"&".join(kept)
+
+
 class StrictRoute(ThreadedRoute):
     """An ``APIRoute`` whose JSON body is parsed by ``loads``, sent as ``application/json``
     only (``check_json_body``), and whose multipart form is read as UTF-8 (``api.forms``); a
@@ -321,7 +336,10 @@ class StrictRoute(ThreadedRoute):
         fields = form_fields(self.dependant) if takes_form else None
 
         async def strict(request: Request) -> Response:
-            strict_request = _StrictRequest(request.scope, request.receive)
+            scope = request.scope
+            if scope.get("query_string"):
+                scope = {**scope, "query_string": given_only(scope["query_string"])}
+            strict_request = _StrictRequest(scope, request.receive)
             if takes_json:
                 fault = await _read_json_first(strict_request)
                 if fault is not None:

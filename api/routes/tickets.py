@@ -11,6 +11,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import StringConstraints
 
 from api.deps import (
     KeyInReach,
@@ -23,7 +24,7 @@ from api.deps import (
     SupervisorKey,
 )
 from api.errors import REPORT_FIELDS, request_fields
-from api.query import INSTANT, NUMBER, STATES, WHOLE
+from api.query import GIVEN, INSTANT, NUMBER, STATES, WHOLE
 from api.routes.reports import to_report
 from api.schemas.public import StateRead
 from api.schemas.staff import (
@@ -73,13 +74,23 @@ router = APIRouter(prefix="/api/v1", tags=["staff"], route_class=StrictRoute)
 class WorkQuery:
     def __init__(
         self,
-        agency: Annotated[str | None, Query(max_length=LIMITS["agency_code"])] = None,
+        agency: Annotated[
+            list[Annotated[str, StringConstraints(max_length=LIMITS["agency_code"])]] | None,
+            GIVEN,
+            Query(max_length=50, description="one or several: any of them"),
+        ] = None,
         state: Annotated[
             list[State] | None, STATES, Query(description="default: all open states")
         ] = None,
-        category: Annotated[str | None, Query(max_length=LIMITS["category_code"])] = None,
+        category: Annotated[
+            list[Annotated[str, StringConstraints(max_length=LIMITS["category_code"])]] | None,
+            GIVEN,
+            Query(max_length=50, description="one or several: any of them"),
+        ] = None,
         area: Annotated[
-            str | None, Query(max_length=LIMITS["area_code"], description="this area and beneath")
+            list[Annotated[str, StringConstraints(max_length=LIMITS["area_code"])]] | None,
+            GIVEN,
+            Query(max_length=50, description="one or several, each with the areas beneath it"),
         ] = None,
         officer: Annotated[
             str | None,
@@ -95,10 +106,10 @@ class WorkQuery:
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
         self.filter = WorkFilter(
-            agency=agency,
+            agencies=tuple(dict.fromkeys(agency or ())),
             states=tuple(s.value for s in state or ()),
-            category=category,
-            area=area,
+            categories=tuple(dict.fromkeys(category or ())),
+            areas=tuple(dict.fromkeys(area or ())),
             officer=officer,
             overdue=overdue,
             at_risk_hours=at_risk_hours,

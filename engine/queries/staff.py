@@ -62,10 +62,13 @@ from engine.timeline import TimerView, sla_timeline
 
 @dataclass(frozen=True)
 class WorkFilter:
-    agency: str | None = None
+    """A worklist's filters. Each of ``agencies``, ``categories`` and ``areas`` (an area and
+    the areas inside it) takes several codes, any of them matching; empty: any."""
+
+    agencies: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
-    category: str | None = None
-    area: str | None = None
+    categories: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
     #: The assigned officer's e-mail (``tanggap ticket list --officer`` too).
     officer: str | None = None
     overdue: bool = False
@@ -298,15 +301,19 @@ def worklist(
     )
     states = list(f.states) or [s.value for s in OPEN_STATES]
     query = query.where(Ticket.state.in_(states))
-    if f.agency:
-        query = query.where(Ticket.agency_id == _code_id(session, Agency, f.agency, "agency"))
-    if f.category:
-        query = query.where(
-            Category.code == filter_code(session, Category, f.category, field="category")
-        )
-    if f.area:
-        area_ids = descendant_area_ids(session, _code_id(session, Area, f.area, "area"))
-        query = query.where(Ticket.area_id.in_(area_ids))
+    if f.agencies:
+        agency_ids = [_code_id(session, Agency, code, "agency") for code in f.agencies]
+        query = query.where(Ticket.agency_id.in_(agency_ids))
+    if f.categories:
+        codes = [filter_code(session, Category, code, field="category") for code in f.categories]
+        query = query.where(Category.code.in_(codes))
+    if f.areas:
+        area_ids = {
+            inside
+            for code in f.areas
+            for inside in descendant_area_ids(session, _code_id(session, Area, code, "area"))
+        }
+        query = query.where(Ticket.area_id.in_(sorted(area_ids)))
     if f.officer:
         query = query.where(Ticket.officer_id == get_staff(session, f.officer).id)
     if f.overdue:

@@ -51,6 +51,34 @@ def test_worklist_agency_area_and_category_in_any_case(api: Api) -> None:
         assert _codes(api.client.get("/api/v1/tickets", params=params, headers=headers)) == [jam]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/tickets", "/api/v1/tickets.csv"])
+def test_the_worklist_takes_several_agencies_categories_and_areas(api: Api, path: str) -> None:
+    """A tester's report: the public list took ``?category=a&category=b``, the worklist
+    answered "category is given more than once"; so did ``agency`` and ``area``. Each takes
+    several now, any of them matching, as the README says of list filters."""
+    jam = api.submit()["code"]  # DISHUB, Kelurahan Gambir
+    flood = api.submit(category="flood")["code"]  # DSDA, Kelurahan Gambir
+    headers = api.auth("admin")
+
+    def listed(query: str) -> list[str]:
+        response = api.client.get(f"{path}?{query}", headers=headers)
+        assert response.status_code == 200, response.text
+        if path.endswith(".csv"):
+            return sorted(line.split(",")[0] for line in response.text.splitlines()[1:])
+        return sorted(_codes(response))
+
+    both = sorted([jam, flood])
+    assert listed("category=traffic_jam&category=flood") == both
+    assert listed("category=traffic_jam") == [jam]
+    assert listed("agency=DISHUB&agency=DSDA") == both
+    assert listed("agency=DSDA") == [flood]
+    assert listed("area=31.71.06&area=31.71.01") == both  # Menteng (none), Gambir (both)
+    assert listed("area=31.71.06") == []
+    assert listed("agency=DISHUB&category=flood") == []  # filters still all apply
+    unknown = api.client.get(f"{path}?category=flood&category=unicorns", headers=headers)
+    assert unknown.status_code == 422 and "unicorns" in unknown.text, unknown.text
+
+
 @pytest.mark.parametrize(
     ("path", "who"),
     [("/api/v1/reports", None), ("/api/v1/tickets", "staff"), ("/api/v1/tickets.csv", "staff")],

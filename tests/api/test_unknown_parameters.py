@@ -149,3 +149,39 @@ def test_the_worklist_filters_by_officer(api: Api) -> None:
     )
     assert nobody.status_code == 404, nobody.text
     assert nobody.json()["detail"] == "no staff member 'nobody@dishub.example'"
+
+
+def test_a_parameter_with_no_name_is_said_so_and_a_stray_equals_sign_is_nothing(
+    api: Api,
+) -> None:
+    """A tester's report: ``?=`` was refused as `` is not a query parameter …``, naming
+    nothing, from a space."""
+    assert api.client.get("/api/v1/reports?=").status_code == 200
+    assert api.client.get("/api/v1/reports?=&state=").status_code == 200
+    refused = api.client.get("/api/v1/reports?=macet")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"].startswith(
+        "a value with no parameter name is not a query parameter of GET /api/v1/reports; it takes"
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=", "since=", "since=%20", "overdue=", "at_risk_hours=", "state=", "category=", "bbox="],
+)
+def test_a_blank_parameter_is_absent_on_every_route(api: Api, query: str) -> None:
+    """A tester's report: ``?state=`` and ``?category=`` were absent but ``?limit=``,
+    ``?since=``, ``?overdue=`` and ``?at_risk_hours=`` were 422s. Blank is absent on every
+    route, as Open311's rule says: the same answer as without it."""
+    staff = api.auth("staff")
+    api.submit()
+    for path, headers in [("/api/v1/reports", {}), ("/api/v1/tickets", staff)]:
+        name = query.split("=")[0]
+        if path.endswith("reports") and name in ("overdue", "at_risk_hours"):
+            continue  # not a parameter of the public list
+        if path.endswith("tickets") and name == "bbox":
+            continue
+        blank = api.client.get(f"{path}?{query}", headers=headers)
+        without = api.client.get(path, headers=headers)
+        assert blank.status_code == 200, (path, blank.text)
+        assert blank.json() == without.json(), path

@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from api.forms import FormRefused
 from api.strict_json import RepeatedKey, TooDeep
@@ -374,6 +375,25 @@ def _number_for_instant(errors: Any) -> RuleViolated | None:
     return without_offset(shown_name) if kind == "instant_without_offset" else not_w3c(shown_name)
 
 
+#: The methods any route of the app may take (``allowed_methods``).
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path, HEAD wherever GET is
+    (``api.head``): a 405's ``Allow`` (RFC 9110 §15.5.6). Starlette's named only the first
+    route at the path (``PUT /api/v1/reports`` said ``Allow: POST``, though GET is served)."""
+    methods: set[str] = set()
+    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
+    for method in _METHODS:  # asked of each route as the router asks: does it answer this?
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in routes):
+            methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TanggapError)
     def _domain(request: Request, exc: TanggapError) -> Response:
@@ -475,13 +495,10 @@ def install(app: FastAPI) -> None:
             from api.web.errors import not_found_page
 
             return not_found_page(request)
-        return problem(
-            request,
-            exc.status_code,
-            "http_error",
-            str(exc.detail),
-            dict(exc.headers) if exc.headers else None,
-        )
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem(request, exc.status_code, "http_error", str(exc.detail), headers)
 
     @app.exception_handler(DataError)
     def _data(request: Request, exc: DataError) -> Response:

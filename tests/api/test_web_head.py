@@ -101,3 +101,23 @@ def test_head_on_a_route_without_get_is_refused_and_writes_nothing(api: Api) -> 
         assert head.headers["allow"] == got.headers["allow"] == "POST"
         assert head.content == b""
     assert api.client.get(f"/api/v1/reports/{code}").json()["supporters"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/api/v1/reports", "GET, HEAD, POST"),
+        ("DELETE", "/open311/v2/requests.xml", "GET, HEAD, POST"),
+        ("POST", "/api/v1/reports/JKT-0000-0000", "GET, HEAD"),
+        ("PATCH", "/api/v1/tickets", "GET, HEAD, POST"),
+    ],
+)
+def test_a_405_allows_every_method_served_at_the_path(
+    api: Api, method: str, path: str, allow: str
+) -> None:
+    """A tester's report: ``PUT /api/v1/reports`` said ``Allow: POST`` though GET and HEAD
+    are served there (Starlette named the first route's methods only); RFC 9110 §15.5.6
+    wants every method the resource supports."""
+    response = api.client.request(method, path)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == allow

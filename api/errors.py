@@ -28,7 +28,7 @@ from api.forms import FormRefused
 from api.strict_json import RepeatedKey, TooDeep
 from engine import CatalogueError, Conflict, Forbidden, NotFound, RuleViolated, TanggapError
 from engine.errors import echoable
-from engine.instants import PLUS_LOST, not_w3c, plus_lost, without_offset
+from engine.instants import PLUS_LOST, no_such_day, not_w3c, plus_lost, without_offset
 from engine.routing import shown_bound
 from engine.text import clean_text
 
@@ -368,10 +368,12 @@ def _number_for_instant(errors: Any) -> RuleViolated | None:
     engine's very refusal of an instant without an offset, or of a date and time in another
     form, naming the parameter, so they read and are coded alike everywhere."""
     kind = errors[0].get("type") if errors else None
-    if kind not in ("instant_without_offset", "invalid_date"):
+    if kind not in ("instant_without_offset", "invalid_date", "no_such_date"):
         return None
     name = field_name(errors[0].get("loc", ()))
     shown_name = safe(name[:60]) if name else "the instant"
+    if kind == "no_such_date":
+        return no_such_day(shown_name, str((errors[0].get("ctx") or {}).get("reason", "")))
     return without_offset(shown_name) if kind == "instant_without_offset" else not_w3c(shown_name)
 
 

@@ -30,7 +30,7 @@ from pydantic_core import PydanticCustomError
 from api.errors import invalid
 from api.forms import is_sequence
 from engine.errors import RuleViolated, printable
-from engine.instants import is_number, plus_lost, w3c_moment
+from engine.instants import is_number, no_such_moment, plus_lost, w3c_moment
 from engine.text import as_number_text, clean_text, code_key
 
 #: Open311's lists, which the spec sends as one comma-separated value.
@@ -179,6 +179,9 @@ def _instant(value: Any) -> Any:
     if not isinstance(value, str) or plus_lost(value):
         return value  # pydantic refuses it; api.errors says to send the '+' as %2B
     moment = w3c_moment(value)
+    reason = no_such_moment(value) if moment is None else None
+    if reason is not None:  # 2026-02-30T00:00:00Z: the engine's words of why (``api.errors``)
+        raise PydanticCustomError("no_such_date", "{reason}", {"reason": reason})
     if moment is None:
         # pydantic reads more than W3C's form (a space for T, +0700, t and z): the engine's
         # refusal saying the form (``api.errors``)

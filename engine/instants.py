@@ -9,6 +9,7 @@ working. Errors name the parameter, never echo the value.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, datetime
 
@@ -103,14 +104,64 @@ def w3c_moment(text: str) -> datetime | None:
     return moment
 
 
-def not_w3c(name: str, *, or_date: bool = False) -> RuleViolated:
+#: Month names as the refusals say them (English whatever the process's locale).
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def no_such_moment(text: str) -> str | None:
+    """Why ``text``, in W3C form, names no real day or time, in words (``February 2026 has 28
+    days``, ``hours run from 00 to 23``); ``None`` when it is in no W3C form, or is real."""
+    found = _W3C.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day = (int(part) for part in found.group("date").split("-"))
+    if year < 1:
+        return "there is no year 0000"
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{_MONTHS[month - 1]} {year:04d} has {days} days"
+    clock = found.group("time")
+    if clock:
+        for value, unit, high in zip(
+            (int(part[:2]) for part in clock.split(":")),
+            ("hours", "minutes", "seconds"),
+            (23, 59, 59),
+            strict=False,
+        ):
+            if value > high:
+                return f"{unit} run from 00 to {high}"
+    offset = found.group("offset")
+    if offset not in (None, "Z") and (int(offset[1:3]) > 23 or int(offset[4:]) > 59):
+        return "an offset runs from -23:59 to +23:59"
+    return None
+
+
+def not_w3c(name: str, *, or_date: bool = False, given: str | None = None) -> RuleViolated:
     """The refusal of a date and time ``name`` in no W3C form, saying which form it takes;
-    ``or_date``: a bare date is taken too (Open311's parameters)."""
+    ``or_date``: a bare date is taken too (Open311's parameters). ``given``, in W3C form but
+    no real day or time (``2026-02-29``), is refused saying why (``no_such_moment``)."""
+    reason = no_such_moment(given) if given is not None else None
+    if reason is not None:
+        return no_such_day(name, reason)
     if or_date:
         message = f"{name} must be a W3C date: a date and time, {W3C_FORM}, or a day, YYYY-MM-DD"
     else:
         message = f"{name} must be a date and time in W3C form, {W3C_FORM}"
     return RuleViolated(message, key="invalid_date", params={"field": name, "form": W3C_FORM})
+
+
+def no_such_day(name: str, reason: str) -> RuleViolated:
+    """The refusal of ``name``, a date and time in W3C form that names no real one."""
+    return RuleViolated(
+        f"{name} names no real day or time: {reason}",
+        key="invalid_date",
+        params={"field": name, "form": W3C_FORM},
+    )
 
 
 def plus_lost(text: str) -> bool:

@@ -51,8 +51,8 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
         try:
             # the city's wall-clock day: its first instant, or its last for a period's end
             start = datetime.combine(date.fromisoformat(text), time(0))
-        except ValueError:  # 2026-13-01
-            raise not_w3c(name, or_date=True) from None
+        except ValueError:  # 2026-13-01, 2026-02-29: said why
+            raise not_w3c(name, or_date=True, given=text) from None
         try:
             end = start + timedelta(days=1, microseconds=-1) if name in _PERIOD_ENDS else start
             moment = end.replace(tzinfo=zone)
@@ -72,7 +72,7 @@ def w3c_param(name: str, value: str | None, zone: ZoneInfo) -> datetime | None:
     if found is None:
         if is_number(text):  # 20261101: no date, refused as one without an offset is
             raise without_offset(name)
-        raise not_w3c(name, or_date=True)
+        raise not_w3c(name, or_date=True, given=text)
     return given_instant(name, found)  # no offset: refused, naming the parameter
 
 

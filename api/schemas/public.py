@@ -106,10 +106,20 @@ AnswerValue = (
     # text"; left out of the documented schema, which says what is accepted.
     | SkipJsonSchema[Annotated[list[Any], Field(max_length=50)]]
     | SkipJsonSchema[dict[str, Any]]
-    | SkipJsonSchema[None]  # JSON's null: no answer (``engine.questions``)
 )
+
+
+def _without_nulls(answers: Any) -> Any:
+    """JSON's null for an answer is no answer, as one left out (``engine.questions`` says so
+    too): taken out before the union of answer kinds would refuse it as none of them."""
+    if isinstance(answers, dict):
+        return {key: value for key, value in answers.items() if value is not None}
+    return answers
+
+
 Answers = Annotated[
     dict[Annotated[str, Field(min_length=1, max_length=40)], AnswerValue],
+    BeforeValidator(_without_nulls),
     Field(
         max_length=20,
         description="answers to the category's questions by question code (Open311 attribute "

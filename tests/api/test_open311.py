@@ -197,6 +197,8 @@ def test_services_and_requests_speak_one_language_by_locale(
         ("requests.json", {"start_date": "2026-11-30T00:00:00"},
          "start_date needs a time zone offset, e.g. 2026-11-23T09:00:00+07:00"),
         ("requests.json", {"start_date": "2026-13-01"},
+         "start_date names no real day or time: there is no month 13"),
+        ("requests.json", {"start_date": "2026-11-30 09:00"},
          f"start_date must be a W3C date: a date and time, {W3C_FORM}, or a day, YYYY-MM-DD"),
         # an offset's '+' sent unescaped arrives as a space
         ("requests.json", {"updated_after": "2026-11-23T09:00:00 07:00"},

@@ -4,6 +4,8 @@ saying which form is expected, on Open311, our JSON API and a question's answer 
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from tests.api.conftest import MONAS, Api
@@ -19,7 +21,6 @@ NOT_W3C = [
     "2026-334",  # an ordinal date
     "2026-11-30 09:00:00+07:00",  # a space for T
     "2026-11-30t09:00:00z",  # lower case
-    "2026-11-30T09:00:00+24:00",  # no zone is a day ahead
     "\uff12\uff10\uff12\uff16-11-30T09:00:00Z",  # digits that are not ASCII (fullwidth)
 ]
 FORM = "YYYY-MM-DDThh:mm[:ss[.s]] with Z or an offset ±hh:mm (e.g. 2026-11-23T09:00:00+07:00)"
@@ -122,3 +123,41 @@ def test_a_date_answer_in_no_w3c_form_is_refused_naming_the_question(api: Api, v
     assert open311.json()[0]["description"] == (
         f"answer to 'since' must be a date and time in W3C form, {FORM}"
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("2026-02-30T00:00:00Z", "February 2026 has 28 days"),
+        ("2026-04-31T09:00:00+07:00", "April 2026 has 30 days"),
+        ("2026-13-01T00:00Z", "there is no month 13"),
+        ("2026-11-30T24:00Z", "hours run from 00 to 23"),
+        ("2026-11-30T09:00:00+24:00", "an offset runs from -23:59 to +23:59"),  # a day ahead
+    ],
+)
+def test_a_date_in_w3c_form_that_is_no_real_day_says_why(api: Api, given: str, reason: str) -> None:
+    """A tester's report: ``since=2026-02-30T00:00:00Z`` was told the W3C form, which it has;
+    the day is what does not exist."""
+    response = api.client.get("/api/v1/reports", params={"since": given})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == f"since names no real day or time: {reason}"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("2026-02-29", "February 2026 has 28 days"),
+        ("2026-11-31T09:00Z", "November 2026 has 30 days"),
+    ],
+)
+def test_an_open311_date_that_is_no_real_day_says_why(
+    api: Api, fmt: str, given: str, reason: str
+) -> None:
+    response = api.client.get(f"/open311/v2/requests.{fmt}", params={"start_date": given})
+    assert response.status_code == 400, response.text
+    words = f"start_date names no real day or time: {reason}"
+    if fmt == "json":
+        assert response.json() == [{"code": 400, "description": words}]
+    else:
+        assert ET.fromstring(response.content).find("error/description").text == words  # type: ignore[union-attr]

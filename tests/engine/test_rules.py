@@ -529,7 +529,7 @@ def test_rate_by_staff_forbidden_and_close_takes_no_rating(desk, who: str) -> No
 # --- versions and the generic entry point ----------------------------------------------------
 
 
-@pytest.mark.parametrize("offset", [-1, 1])
+@pytest.mark.parametrize("offset", [1, 2])
 def test_action_expected_version_mismatch_stale_nothing_written(desk, offset: int) -> None:
     ticket = desk.submit()
     before = persisted(desk.session, ticket)
@@ -537,6 +537,25 @@ def test_action_expected_version_mismatch_stale_nothing_written(desk, offset: in
     with pytest.raises(StaleVersion, match="reload"):
         desk.act(ticket, "verify", expected_version=ticket.version + offset)
 
+    assert persisted(desk.session, ticket) == before
+
+
+@pytest.mark.parametrize("version", [0, -1, 2**31, 10**30])
+def test_action_expected_version_no_ticket_can_have_is_refused_nothing_written(
+    desk, version: int
+) -> None:
+    """Not a conflict that echoes the number back: no version a ticket can have (1 .. 2**31-1,
+    the column's range on PostgreSQL)."""
+    ticket = desk.submit()
+    before = persisted(desk.session, ticket)
+
+    with pytest.raises(RuleViolated) as refused:
+        desk.act(ticket, "verify", expected_version=version)
+
+    assert refused.value.message == (
+        "expected_version must be a ticket's version, a whole number from 1 to 2,147,483,647"
+    )
+    assert refused.value.params["field"] == "expected_version"
     assert persisted(desk.session, ticket) == before
 
 

@@ -160,8 +160,14 @@ def visible(value: object) -> str:
     if text.isprintable():
         return text
     return "".join(
-        ch if ch.isprintable() or ch in "\n\t" else repr(ch)[1:-1].replace("'", "") for ch in text
+        ch if ch.isprintable() or ch in _SHOWN else repr(ch)[1:-1].replace("'", "") for ch in text
     )
+
+
+#: Characters Python calls unprintable that are shown as they are: line breaks and tabs, and
+#: the joiners of emoji and of many scripts (👨‍👩‍👧 is three people and two U+200D; Persian and
+#: Indic writing use U+200C): they drive no terminal, and escaped they break the words.
+_SHOWN = frozenset("\n\t\u200c\u200d")
 
 
 def one_line(value: object) -> str:

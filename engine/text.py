@@ -133,7 +133,31 @@ def refuse_broken(value: str, *, field: str) -> None:
         raise _broken(field, position + 1)
 
 
+#: An emoji tag sequence (Unicode TS #51): the black flag, tag characters, the cancel tag — a
+#: subdivision's flag (🏴 + "gbsct" in tags + U+E007F, Scotland's). Tag characters anywhere else
+#: are invisible letters: text a reader cannot see and a program reads ("ASCII smuggling").
+_FLAG_TAGS = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
+_TAGS = range(0xE0000, 0xE0080)
+
+
+def _tags_outside_flags(value: str) -> int | None:
+    """The position (1-based) of the first tag character outside an emoji tag sequence."""
+    if not any(ord(ch) in _TAGS for ch in value):
+        return None
+    inside = {i for found in _FLAG_TAGS.finditer(value) for i in range(*found.span())}
+    return next((i + 1 for i, ch in enumerate(value) if ord(ch) in _TAGS and i not in inside), None)
+
+
 def _check_characters(value: str, *, field: str, multiline: bool) -> None:
+    tagged = _tags_outside_flags(value)
+    if tagged is not None:
+        char = f"U+{ord(value[tagged - 1]):04X}"
+        raise RuleViolated(
+            f"{field} contains invisible tag character {char} at character {tagged}; it would "
+            "hide text from its readers",
+            key="invisible_text",
+            params={"field": field, "char": char, "position": tagged},
+        )
     for position, ch in enumerate(value, start=1):
         if multiline and ch in "\n\t":
             continue

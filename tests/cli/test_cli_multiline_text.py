@@ -131,3 +131,16 @@ def test_cli_outbox_list_a_provider_error_of_several_lines_is_one_row(
     at = next(i for i, line in enumerate(said) if line.endswith(": stands in for"))
     indent = said[at].index("stands")
     assert said[at + 1] == " " * indent + "8  JKT-FAKE  a row"
+
+
+def test_emoji_and_script_joiners_are_shown_and_escapes_still_escaped() -> None:
+    """A tester's report: ``ticket show`` printed the family emoji as
+    ``👨\\u200d👩\\u200d👧\\u200d👦``. The joiners drive no terminal: shown as they are; a
+    control character still is not."""
+    from cli.context import visible
+
+    family = "Keluarga 👨\u200d👩\u200d👧\u200d👦 terjebak banjir"
+    assert visible(family) == family
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # its zero-width non-joiner
+    assert visible(persian) == persian
+    assert visible("a\x1b[31mb\u200b") == "a\\x1b[31mb\\u200b"

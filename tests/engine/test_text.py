@@ -72,6 +72,36 @@ def test_clean_text_direction_override_refused(ch: str) -> None:
         clean_text(f"abc{ch}cba", field="note", limit=100)
 
 
+#: A subdivision's flag: the black flag, "gbsct" in tag characters, the cancel tag (Scotland).
+SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+
+
+@pytest.mark.parametrize(
+    ("text", "char", "position"),
+    [
+        ("ab\U000e0041\U000e0042c", "U+E0041", 3),  # "AB" in tags: invisible letters
+        ("\U000e0001bahasa", "U+E0001", 1),  # the language tag
+        ("\U0001f3f4\U000e0067 cut short", "U+E0067", 2),  # a flag without its cancel tag
+        (f"{SCOTLAND}\U000e0041", "U+E0041", 8),  # a letter after a whole flag
+    ],
+)
+def test_clean_text_refuses_tag_characters_outside_a_flag(
+    text: str, char: str, position: int
+) -> None:
+    """A tester's report: Unicode tag characters (U+E0041 …) were stored in descriptions,
+    names and addresses: text no reader sees and a program reads. A flag's tags are taken."""
+    with pytest.raises(RuleViolated) as raised:
+        clean_text(text, field="description", limit=100)
+    assert raised.value.message == (
+        f"description contains invisible tag character {char} at character {position}; it "
+        "would hide text from its readers"
+    )
+    assert raised.value.code == "invisible_text"
+    assert clean_text(f"Bendera {SCOTLAND} di pos", field="description", limit=100) == (
+        f"Bendera {SCOTLAND} di pos"
+    )
+
+
 def test_clean_text_multiline_keeps_newline_and_tab_normalises_crlf() -> None:
     text = clean_text("  baris 1\r\nbaris 2\rbaris\t3\u2028baris 4  ", field="note", limit=100)
 

@@ -287,7 +287,23 @@ async def read_form_first(request: Utf8FormRequest) -> FormUnread | None:
     """Read the form of a route whose parameters are ``Form()`` fields before FastAPI does:
     FastAPI answers any failure to read a form with a bare 400 ("There was an error parsing
     the body"), where every other door says ``unreadable_form`` (or the limit passed). The
-    refusal is returned and the fields read before it are kept as the request's form."""
+    refusal is returned and the fields read before it are kept as the request's form.
+
+    A body of another type (JSON sent to a page's form) is refused so too: Starlette reads
+    it as an empty form, and the page answered for a form with nothing in it ("that action is
+    not on this page")."""
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media not in FORM_MEDIA_TYPES and await request.body():
+        said = printable(media, 60) if media else "no type"
+        refusal = FormUnread(
+            f"the form cannot be read: it was sent as {said}, not as a form "
+            "(application/x-www-form-urlencoded or multipart/form-data)",
+            key="unreadable_form",
+        )
+        refusal.fields = []
+        request._form = FormData([])
+        request.form_refusal = refusal
+        return refusal
     try:
         await request.form()
     except FormUnread as exc:

@@ -81,3 +81,22 @@ def test_a_sign_in_naming_the_key_twice_is_refused_on_the_page(web: TestClient, 
     assert sent.status_code == 422, sent.headers.get("location")
     assert "box was sent twice. Send the form once more." in _text(sent.text)
     assert COOKIE not in sent.headers.get("set-cookie", "")  # not signed in
+
+
+def test_an_action_sent_as_json_is_refused_as_a_form_that_cannot_be_read(
+    web: TestClient, api: Api
+) -> None:
+    """A tester's report: JSON posted to a page's form was read as an empty form, and the page
+    said "That action is not on this page" (the action was in the JSON)."""
+    code = api.submit()["code"]
+    sign_in(web, api)
+    before = _state(api, code)
+    sent = web.post(
+        f"/staff/tickets/{code}/actions?lang=en",
+        content=b'{"trigger": "verify", "expected_version": 1}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert sent.status_code == 422, sent.headers.get("location")
+    assert "The form could not be read." in _text(sent.text)
+    assert "not on this page" not in _text(sent.text)
+    assert _state(api, code) == before

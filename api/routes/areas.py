@@ -30,17 +30,17 @@ Lat = Annotated[float, NUMBER, Query(ge=-90, le=90, allow_inf_nan=False)]
 def find_places(
     session: ReadSessionDep,
     response: Response,
+    limit: Annotated[int, WHOLE, Query(ge=1, le=20)] = 8,
     q: Annotated[
         str,
         Query(
-            min_length=1,
             max_length=300,
             description="a name, e.g. Gambir, or an address: when the whole finds nothing, "
             "what follows each comma, then each comma-separated part from the last "
-            "(Jl. Cideng Barat 12, Gambir finds Gambir)",
+            "(Jl. Cideng Barat 12, Gambir finds Gambir); blank or left out, no places (a "
+            "search box before anything is typed)",
         ),
-    ],
-    limit: Annotated[int, WHOLE, Query(ge=1, le=20)] = 8,
+    ] = "",
 ) -> list[PlaceRead]:
     """Kelurahan, kecamatan and kota whose official names match the words typed, best first
     (the search the report form makes of an address sent without its script)."""

@@ -449,7 +449,12 @@ class WaitingEscalations:
         self.told = _told_before(session, sorted(self.timers)) if self.timers else {}
 
     def letter(
-        self, row: Notification, *, now: datetime, base_url: str | None = None
+        self,
+        row: Notification,
+        *,
+        now: datetime,
+        base_url: str | None = None,
+        ticket_changed: bool = False,
     ) -> Letter | None:
         """The words of the waiting escalation mail ``row`` as the ticket is now: the same level
         of the same clocks — the ledger row it carries (``escalation_id``) and the others it
@@ -461,7 +466,7 @@ class WaitingEscalations:
         if row.escalation_id is None:
             return None
         ids = [row.escalation_id, *self.together.get((row.escalation_id, row.recipient), [])]
-        clocks: list[tuple[SlaTimer, Level, Policy]] = []
+        found: list[tuple[SlaTimer, Escalation, Policy]] = []
         for escalation_id in ids:
             escalation = self.escalations.get(escalation_id)
             timer = self.timers.get(escalation.timer_id) if escalation is not None else None
@@ -470,6 +475,20 @@ class WaitingEscalations:
             policy = timer_rows.policy_for(self.book, self.ticket, timer)
             if policy is None:
                 return None
+            found.append((timer, escalation, policy))
+        if ticket_changed:
+            # A clock the ticket's own change re-based (a new agency or category: ``sla``
+            # carries the time elapsed to a new origin) has no arithmetic for moments before
+            # its origin: weighed when the mail was decided it reached no level, and the mail
+            # kept the old category and agency — the area office that still gets it was
+            # pointed at an agency no longer holding the ticket (a tester's report). Such a
+            # mail is worded as the clocks stand at the change. (A catalogue reload re-bases
+            # clocks without changing what the ticket is: its waiting mail keeps the words
+            # true when the level was decided, the deadline it had then included.)
+            origins = [timer_rows.facts(timer, policy).origin for timer, _e, policy in found]
+            now = max([now, *(origin for origin in origins if origin is not None)])
+        clocks: list[tuple[SlaTimer, Level, Policy]] = []
+        for timer, escalation, policy in found:
             level = next((lv for lv in policy.ladder.levels if lv.key == escalation.level), None)
             if level is None:
                 # The clock's policy now lacks the level (renamed without a key, a new ladder):

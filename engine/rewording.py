@@ -85,6 +85,7 @@ def reread_waiting(
     cause: str | None = None,
     settings: Settings | None = None,
     newly_named: Mapping[int, frozenset[str]] | None = None,
+    ticket_changed: bool = True,
 ) -> int:
     """After a change to ``ticket`` or to what it names: withdraw the waiting mail whose
     addressee it no longer names and tell its levels to whom it names now
@@ -92,17 +93,28 @@ def reread_waiting(
     already that a reload made notify other roles, and those roles), then word what still goes
     to the same people anew (``reword_waiting``); returns how many mails were withdrawn or worded
     anew. ``tickets.write_transition`` calls it for a change to a ticket, ``waiting_mail`` for a
-    catalogue reload or boundary import. The caller owns the transaction."""
+    catalogue reload or boundary import (``ticket_changed`` False: ``reword_waiting``). The
+    caller owns the transaction."""
     withdrawn = ledger.readdress(session, ticket, now=now, cause=cause, newly_named=newly_named)
-    return withdrawn + reword_waiting(session, ticket, now, settings=settings)
+    return withdrawn + reword_waiting(
+        session, ticket, now, settings=settings, ticket_changed=ticket_changed
+    )
 
 
 def reword_waiting(
-    session: Session, ticket: Ticket, now: datetime, *, settings: Settings | None = None
+    session: Session,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    settings: Settings | None = None,
+    ticket_changed: bool = True,
 ) -> int:
     """Render every mail about ``ticket`` that may still go again from the ticket as it is now;
     returns how many rows got new words (a row whose words are the same is not written).
-    Called by ``reread_waiting`` after ``ledger.readdress``; the caller owns the transaction."""
+    ``ticket_changed``: the ticket itself changed (not the catalogue or the boundaries), so an
+    escalation its change re-based is worded as its clocks stand now
+    (``ledger.WaitingEscalations.letter``). Called by ``reread_waiting`` after
+    ``ledger.readdress``; the caller owns the transaction."""
     rows = list(
         session.scalars(
             select(Notification)
@@ -149,7 +161,12 @@ def reword_waiting(
             words = outbox.status_words_now(ticket, row, events, linked, now)
         elif row.kind == NotificationKind.ESCALATION and escalations is not None:
             # Late by as much as when it was decided: only a change to the ticket re-words it.
-            letter = escalations.letter(row, now=row.created_at, base_url=linked.public_base_url)
+            letter = escalations.letter(
+                row,
+                now=row.created_at,
+                base_url=linked.public_base_url,
+                ticket_changed=ticket_changed,
+            )
             if letter is not None:
                 words = outbox.reworded_staff_words(row, letter)
         elif row.kind == NotificationKind.HANDOVER:

@@ -147,7 +147,12 @@ def readdress_waiting(
             # What still goes to the same people says what the catalogue says now: a renamed
             # category, agency or area, a deadline ``recompute_open`` re-based.
             changed += rewording.reread_waiting(
-                session, ticket, now, cause=cause, newly_named=named.get(ticket_id)
+                session,
+                ticket,
+                now,
+                cause=cause,
+                newly_named=named.get(ticket_id),
+                ticket_changed=False,
             )
     return changed
 

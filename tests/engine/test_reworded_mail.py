@@ -434,3 +434,44 @@ def test_a_carried_followers_waiting_mail_keeps_saying_why_it_reaches_them(desk:
     assert "Lampu lalu lintas (APILL) rusak" in status.text
     assert why in status.text and why in (status.html or "")
     assert "karena mengikuti laporan ini" not in status.text
+
+
+def test_a_category_correction_to_another_agency_rewords_the_area_offices_breach(
+    desk: Desk,
+) -> None:
+    """A tester's report: a category correction moved a ticket from Dishub to Bina Marga while
+    its breach to the area office waited. Dishub's head's mail was withdrawn and Bina Marga's
+    head told; the area office's — still its to get — went out naming the old category and
+    Dinas Perhubungan, an agency no longer holding the ticket."""
+    desk.now = wib(9) - timedelta(minutes=5)
+    ticket = desk.submit()  # a jam at Monas, never verified: Dishub's, Kelurahan Gambir
+    late = datetime(2026, 11, 25, 9, tzinfo=WIB)
+    sweep_batch(desk.session, now=late)
+    desk.session.flush()
+    waiting = set(
+        desk.session.scalars(
+            select(Notification.recipient).where(
+                Notification.ticket_id == ticket.id, Notification.kind == "escalation"
+            )
+        )
+    )
+    offices = waiting - {head(desk, "DISHUB"), queue(desk, "DISHUB")}
+    assert offices, waiting  # the area office is told of the breach too
+    desk.now = late + timedelta(minutes=5)
+    desk.act(ticket, "update", "admin", category="broken_street_light", note="PJU mati")
+    assert ticket.agency.code == "DBM"
+
+    mails = received(desk, late + timedelta(minutes=10))
+    # The kelurahan office's breach (100 %) and the kecamatan's level (150 %): both still
+    # reached as the ticket is now (Bina Marga's verification target, the time carried over).
+    for office in (head(desk, "KEL-GAMBIR"), head(desk, "KEC-GAMBIR")):
+        assert office in offices, offices
+        breach = mails[("escalation", office)]
+        words = breach.subject + breach.text + (breach.html or "")
+        assert "Kemacetan" not in words and "Dinas Perhubungan" not in words, breach.text
+        assert "Penerangan jalan umum (PJU) mati" in breach.subject, breach.subject
+        assert "Instansi / agency: Dinas Bina Marga" in breach.text, breach.text
+        # What it says was told before is what went, or goes, to the people named now: Dishub's
+        # queue's warning was taken back with the ticket; Bina Marga's head is told the breach.
+        told = breach.text.partition("told before:")[2].partition("\n\n")[0]
+        assert "antrean instansi" not in told, breach.text

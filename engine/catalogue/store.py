@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from shapely.geometry import Polygon
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, undefer
 
 from engine import clocks, waiting_mail
@@ -25,6 +25,8 @@ from engine.models import (
     Area,
     CatalogueRevision,
     Category,
+    Notification,
+    NotificationKind,
     Origin,
     RoutingRule,
     SlaCalendar,
@@ -270,6 +272,9 @@ def load_catalogue(
     session.add(revision)
     session.flush()  # the clocks read the policies of the newest revision
     touched = summary.created | summary.updated | summary.deactivated
+    # Mail this load queues (levels due under the new targets, roles a level names now) is
+    # counted for the operator: a reload that mails people says so.
+    before = session.scalar(select(func.max(Notification.id))) or 0
     if any(kind in touched for kind in SLA_KINDS):
         # New targets or calendars apply to the clocks already running, not just to new ones.
         summary.updated["open timers"] = clocks.recompute_open(session, now=now, previous=previous)
@@ -280,6 +285,15 @@ def load_catalogue(
     )
     if reread:
         summary.updated["waiting mail"] = reread
+    queued = session.scalar(
+        select(func.count()).where(
+            Notification.id > before,
+            Notification.kind == NotificationKind.ESCALATION.value,
+            Notification.created_at == now,
+        )
+    )
+    if queued:
+        summary.created["escalation mail"] = int(queued)
     revision.summary = summary.as_dict()
     session.flush()
     return summary

@@ -256,6 +256,28 @@ def test_catalogue_edit_resends_nothing_recorded(desk, edit: str) -> None:
     assert len(queue) == (1 if edit == "re-word recipients" else 0)
 
 
+def test_a_reload_that_queues_escalation_mail_says_how_much(desk) -> None:
+    """A tester's report: a reload that made a level notify another role queued mail to it
+    (and one with shorter targets, 32 mails), and printed only "ladder.updated …": the operator
+    had no hint that people were just mailed."""
+    ticket = _resolve_breached(desk)
+    sent = mails(desk, ticket)
+    text = CATALOGUE.read_text()
+    summary = load_catalogue(
+        desk.session,
+        text.replace(TERRITORIAL, EDITS["re-word recipients"]),
+        now=wib(11, 9, 11),
+    )
+    queued = mails(desk, ticket)[len(sent) :]
+    assert [m[:2] for m in queued] == [("breach", "dishub.queue@tanggap.example")]
+    assert summary.as_dict()["escalation mail.created"] == 1
+    # A load that mails nobody says nothing of mail.
+    again = load_catalogue(
+        desk.session, text.replace(TERRITORIAL, EDITS["re-word levels"]), now=wib(11, 9, 12)
+    )
+    assert again.changed and "escalation mail.created" not in again.as_dict()
+
+
 def test_catalogue_calendar_change_keeps_elapsed_and_resends_nothing(desk) -> None:
     ticket = _resolve_breached(desk)
     sent = mails(desk, ticket)

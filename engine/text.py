@@ -118,7 +118,8 @@ def _strip_invisible(value: str) -> str:
 
 def _broken(field: str, position: int) -> RuleViolated:
     return RuleViolated(
-        f"{field} is not valid text (broken encoding at {position})",
+        f"{field} is not valid text (broken encoding at {position}: U+FFFD, the mark a "
+        "decoder leaves where bytes were not UTF-8)",
         key="broken_text",
         params={"field": field, "position": position},
     )

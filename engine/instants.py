@@ -98,10 +98,15 @@ def w3c_moment(text: str) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    offset = found.group("offset")
-    if offset not in (None, "Z") and (int(offset[1:3]) > 23 or int(offset[4:]) > 59):
-        return None  # +24:00, +07:60: no zone's offset (W3C: hh 00 to 23, mm 00 to 59)
+    if _no_zones(found.group("offset")):
+        return None
     return moment
+
+
+def _no_zones(offset: str | None) -> bool:
+    """Whether ``offset`` (``+24:00``, ``+07:60``) is no zone's: W3C's hh run 00 to 23, mm 00
+    to 59 (Python's ``fromisoformat`` reads more)."""
+    return offset not in (None, "Z") and (int(offset[1:3]) > 23 or int(offset[4:]) > 59)
 
 
 #: Month names as the refusals say them (English whatever the process's locale).
@@ -135,8 +140,7 @@ def no_such_moment(text: str) -> str | None:
         ):
             if value > high:
                 return f"{unit} run from 00 to {high}"
-    offset = found.group("offset")
-    if offset not in (None, "Z") and (int(offset[1:3]) > 23 or int(offset[4:]) > 59):
+    if _no_zones(found.group("offset")):
         return "an offset runs from -23:59 to +23:59"
     return None
 

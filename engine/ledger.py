@@ -35,7 +35,7 @@ from engine.models import Escalation, MailedTogether, Notification, SlaTimer, Ti
 from engine.outbox import Overdue, ToldBefore, enqueue, escalation_message, notification_rows
 from engine.policies import load_policy_book
 from engine.recipients import Addressee, Directory
-from sla import Level, Policy, reached_levels, status
+from sla import Level, Policy, TimerFacts, reached_levels, status
 
 logger = logging.getLogger(__name__)
 
@@ -466,7 +466,7 @@ class WaitingEscalations:
         if row.escalation_id is None:
             return None
         ids = [row.escalation_id, *self.together.get((row.escalation_id, row.recipient), [])]
-        found: list[tuple[SlaTimer, Escalation, Policy]] = []
+        found: list[tuple[SlaTimer, Escalation, Policy, TimerFacts]] = []
         for escalation_id in ids:
             escalation = self.escalations.get(escalation_id)
             timer = self.timers.get(escalation.timer_id) if escalation is not None else None
@@ -475,7 +475,7 @@ class WaitingEscalations:
             policy = timer_rows.policy_for(self.book, self.ticket, timer)
             if policy is None:
                 return None
-            found.append((timer, escalation, policy))
+            found.append((timer, escalation, policy, timer_rows.facts(timer, policy)))
         if ticket_changed:
             # A clock the ticket's own change re-based (a new agency or category: ``sla``
             # carries the time elapsed to a new origin) has no arithmetic for moments before
@@ -485,16 +485,16 @@ class WaitingEscalations:
             # mail is worded as the clocks stand at the change. (A catalogue reload re-bases
             # clocks without changing what the ticket is: its waiting mail keeps the words
             # true when the level was decided, the deadline it had then included.)
-            origins = [timer_rows.facts(timer, policy).origin for timer, _e, policy in found]
+            origins = [facts.origin for *_clock, facts in found]
             now = max([now, *(origin for origin in origins if origin is not None)])
         clocks: list[tuple[SlaTimer, Level, Policy]] = []
-        for timer, escalation, policy in found:
+        for timer, escalation, policy, facts in found:
             level = next((lv for lv in policy.ladder.levels if lv.key == escalation.level), None)
             if level is None:
                 # The clock's policy now lacks the level (renamed without a key, a new ladder):
                 # the ledger has its name, not its words; the row keeps the words it has.
                 return None
-            reached = reached_levels(timer_rows.facts(timer, policy), policy.ladder, now)
+            reached = reached_levels(facts, policy.ladder, now)
             if level.key not in {lv.key for lv, _ in reached}:
                 # Under the ticket's deadline now the level is not reached (a lower priority, a
                 # longer target): words naming the new deadline would say "deadline passed" of

@@ -97,15 +97,21 @@ def test_cli_submit_bad_input_one_line_error_writes_nothing(
     assert ticket_count(database) == before
 
 
-def test_cli_unknown_action_one_line_error_lists_known(
-    tanggap: CliRunner, database: Database, committed: list[str]
-) -> None:
+def _submitted(tanggap: CliRunner, committed: list[str]) -> str:
+    """A jam at Monas submitted through the command line (purged after the test); its code."""
     out = run(
         tanggap, "ticket", "submit", "--category", "traffic_jam", "--description", "macet",
         "--lat", "-6.1754", "--lon", "106.8272",
     )  # fmt: skip
     code = re.search(r"(JKT-\S+):", out).group(1)  # type: ignore[union-attr]
     committed.append(code)
+    return code
+
+
+def test_cli_unknown_action_one_line_error_lists_known(
+    tanggap: CliRunner, database: Database, committed: list[str]
+) -> None:
+    code = _submitted(tanggap, committed)
     result = tanggap.invoke(app, ["ticket", "act", code, "teleport", "--as", "x@y.z"])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1
@@ -117,12 +123,7 @@ def test_cli_a_version_no_ticket_can_have_is_refused_as_such(
     tanggap: CliRunner, database: Database, committed: list[str], version: str
 ) -> None:
     """The engine's rule (the API's too): not echoed back in a conflict as a 31-digit number."""
-    out = run(
-        tanggap, "ticket", "submit", "--category", "traffic_jam", "--description", "macet",
-        "--lat", "-6.1754", "--lon", "106.8272",
-    )  # fmt: skip
-    code = re.search(r"(JKT-\S+):", out).group(1)  # type: ignore[union-attr]
-    committed.append(code)
+    code = _submitted(tanggap, committed)
     officer = f"officer-{uuid.uuid4().hex[:8]}@tanggap.example"
     run(tanggap, "staff", "add", officer, "--name", "Budi Santoso", "--agency", "DISHUB")
     result = tanggap.invoke(
